@@ -1,0 +1,246 @@
+//! Indicators (onderwerpen) with the metadata of section 4 of the domain brief.
+
+use crate::period::{Period, PeriodType};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Text in several languages; Dutch (`nl`) is the reference language.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LocalizedText(pub BTreeMap<String, String>);
+
+impl LocalizedText {
+    pub fn nl(text: impl Into<String>) -> LocalizedText {
+        let mut m = BTreeMap::new();
+        m.insert("nl".to_string(), text.into());
+        LocalizedText(m)
+    }
+
+    pub fn with(mut self, lang: &str, text: impl Into<String>) -> LocalizedText {
+        self.0.insert(lang.to_string(), text.into());
+        self
+    }
+
+    /// The text in `lang`, else Dutch, else any.
+    pub fn get(&self, lang: &str) -> Option<&str> {
+        self.0
+            .get(lang)
+            .or_else(|| self.0.get("nl"))
+            .or_else(|| self.0.values().next())
+            .map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.values().all(|v| v.is_empty())
+    }
+}
+
+/// Swing's data types; they decide which operations make sense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum DataType {
+    /// A count; sums over areas.
+    #[default]
+    Numeric,
+    /// A mean; aggregated weighted by its aggregation indicator.
+    Mean,
+    /// 0–100; recomputed through its aggregation indicator (the denominator).
+    Percentage,
+    /// A ratio; recomputed through its aggregation indicator.
+    Ratio,
+    /// A count of objects (points) in an area; sums.
+    ObjectCount,
+    Label,
+    Text,
+    Other,
+}
+
+impl DataType {
+    pub fn code(self) -> &'static str {
+        match self {
+            DataType::Numeric => "numeric",
+            DataType::Mean => "mean",
+            DataType::Percentage => "percentage",
+            DataType::Ratio => "ratio",
+            DataType::ObjectCount => "objectcount",
+            DataType::Label => "label",
+            DataType::Text => "text",
+            DataType::Other => "other",
+        }
+    }
+
+    /// Accepts Swing's English and Dutch names.
+    pub fn parse(s: &str) -> Option<DataType> {
+        match s.trim().to_ascii_lowercase().replace([' ', '_'], "").as_str() {
+            "" | "numeric" | "numeriek" | "count" | "aantal" => Some(DataType::Numeric),
+            "mean" | "average" | "gemiddelde" | "percentageofmean" => Some(DataType::Mean),
+            "percentage" | "percent" | "percentageofsum" | "p" => Some(DataType::Percentage),
+            "ratio" | "verhouding" => Some(DataType::Ratio),
+            "objectcount" => Some(DataType::ObjectCount),
+            "label" => Some(DataType::Label),
+            "text" | "tekst" => Some(DataType::Text),
+            "other" | "overige" | "overig" => Some(DataType::Other),
+            _ => None,
+        }
+    }
+
+    /// Whether values are numbers at all.
+    pub fn is_numeric(self) -> bool {
+        !matches!(self, DataType::Label | DataType::Text)
+    }
+}
+
+/// Lifecycle (status): indicators are never silently deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Lifecycle {
+    #[default]
+    Active,
+    /// *uitdovend*: still shown, no longer updated.
+    Retiring,
+    Archived,
+}
+
+impl Lifecycle {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lifecycle::Active => "active",
+            Lifecycle::Retiring => "retiring",
+            Lifecycle::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lifecycle> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "active" | "actief" => Some(Lifecycle::Active),
+            "retiring" | "uitdovend" => Some(Lifecycle::Retiring),
+            "archived" | "gearchiveerd" | "archief" => Some(Lifecycle::Archived),
+            _ => None,
+        }
+    }
+}
+
+/// Who may see an indicator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Visibility {
+    #[default]
+    Public,
+    /// Only members of these access groups.
+    Restricted(Vec<String>),
+}
+
+impl Visibility {
+    /// `public`, or a comma list of access groups.
+    pub fn parse(s: &str) -> Visibility {
+        let t = s.trim();
+        if t.is_empty() || t.eq_ignore_ascii_case("public") || t.eq_ignore_ascii_case("publiek") {
+            return Visibility::Public;
+        }
+        let t = t.strip_prefix("restricted:").unwrap_or(t);
+        Visibility::Restricted(
+            t.split([',', ';']).map(|g| g.trim().to_string()).filter(|g| !g.is_empty()).collect(),
+        )
+    }
+
+    pub fn code(&self) -> String {
+        match self {
+            Visibility::Public => "public".into(),
+            Visibility::Restricted(groups) => format!("restricted:{}", groups.join(",")),
+        }
+    }
+}
+
+/// An indicator (onderwerp) with every metadata field Swing sites use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Indicator {
+    /// Permanent code, e.g. `v1101_t`.
+    pub code: String,
+    /// At most 100 characters.
+    pub name: LocalizedText,
+    pub description: LocalizedText,
+    pub more_info: LocalizedText,
+    pub unit: String,
+    pub source: String,
+    pub data_type: DataType,
+    pub period_type: PeriodType,
+    /// Weight or denominator used to aggregate means, percentages and ratios.
+    pub aggregation_indicator: Option<String>,
+    pub sample_indicator: Option<String>,
+    pub stddev_indicator: Option<String>,
+    /// Population size N for survey indicators.
+    pub population_indicator: Option<String>,
+    /// Lowest value that may be shown (drempelwaarde).
+    pub threshold: Option<f64>,
+    /// The indicator on which the threshold is checked (normally the numerator).
+    pub threshold_indicator: Option<String>,
+    /// Round shown values to a multiple of this (e.g. 10).
+    pub rounding: Option<f64>,
+    pub decimals: Option<u8>,
+    /// Formula in Swing syntax; values are derived, never loaded.
+    pub formula: Option<String>,
+    /// Explicitly not aggregable (medians, percentages without denominator).
+    pub non_aggregable: bool,
+    pub status: Lifecycle,
+    pub visibility: Visibility,
+    /// Theme-tree folders (codes) this indicator appears in.
+    pub themes: Vec<String>,
+    /// Received from a Connector donor: metadata and values are not edited locally.
+    pub protected: bool,
+    pub start_period: Option<Period>,
+    pub end_period: Option<Period>,
+    /// Dimension levels of a cube indicator, in order; empty for a flat indicator.
+    pub dim_levels: Vec<String>,
+    pub seq: Option<i64>,
+}
+
+impl Indicator {
+    pub fn new(code: &str) -> Indicator {
+        Indicator { code: code.to_string(), name: LocalizedText::nl(code), ..Default::default() }
+    }
+
+    /// The indicators this one refers to in its metadata (not in its formula).
+    pub fn metadata_references(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("aggregation indicator", &self.aggregation_indicator),
+            ("sample indicator", &self.sample_indicator),
+            ("stddev indicator", &self.stddev_indicator),
+            ("population indicator", &self.population_indicator),
+            ("threshold indicator", &self.threshold_indicator),
+        ]
+        .into_iter()
+        .filter_map(|(what, r)| r.as_deref().map(|r| (what, r)))
+    }
+}
+
+/// A folder of the theme tree (themaboom).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Theme {
+    pub code: String,
+    pub parent: Option<String>,
+    pub name: LocalizedText,
+    pub seq: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_swing_names() {
+        assert_eq!(DataType::parse("Numeric"), Some(DataType::Numeric));
+        assert_eq!(DataType::parse("gemiddelde"), Some(DataType::Mean));
+        assert_eq!(DataType::parse("Percentage"), Some(DataType::Percentage));
+        assert_eq!(DataType::parse("tekst"), Some(DataType::Text));
+        assert_eq!(DataType::parse("bogus"), None);
+        assert_eq!(Visibility::parse("public"), Visibility::Public);
+        assert_eq!(
+            Visibility::parse("restricted:staff, council"),
+            Visibility::Restricted(vec!["staff".into(), "council".into()])
+        );
+        assert_eq!(Lifecycle::parse("uitdovend"), Some(Lifecycle::Retiring));
+    }
+
+    #[test]
+    fn localized_fallback() {
+        let t = LocalizedText::nl("inwoners").with("en", "inhabitants");
+        assert_eq!(t.get("en"), Some("inhabitants"));
+        assert_eq!(t.get("fr"), Some("inwoners"));
+    }
+}

@@ -1,0 +1,25 @@
+//! Peil's domain model — the vocabulary every other crate speaks.
+//!
+//! This crate does no I/O. It defines geography (levels, items, the hierarchy DAG and
+//! version conversions), time (period levels and codes), indicators with all their metadata,
+//! cubes, values with their missing codes, and the batches an import hands to the store.
+//! Parsers for the small textual formats users type (period codes, numbers, missing-value
+//! symbols) live here too, because every boundary needs the same answer.
+
+pub mod batch;
+pub mod cube;
+pub mod geo;
+pub mod hierarchy;
+pub mod indicator;
+pub mod period;
+pub mod problem;
+pub mod value;
+
+pub use batch::*;
+pub use cube::*;
+pub use geo::*;
+pub use hierarchy::*;
+pub use indicator::*;
+pub use period::*;
+pub use problem::*;
+pub use value::*;

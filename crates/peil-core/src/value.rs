@@ -1,0 +1,383 @@
+//! Values and missing codes (section 5 of the domain brief).
+//!
+//! A value is either a number or one of four missing codes. The codes are a proper type:
+//! nothing outside input parsing and the storage encoding ever sees `-99999` as a float.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a value is missing. Each code has a fixed Swing number and display symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MissingCode {
+    /// `-99999`, shown `?`: unknown ("ten onrechte geen antwoord"). Poisons sums.
+    Unknown,
+    /// `-99997`, shown `x`: hidden by the source or by Peil's privacy rules. Poisons sums.
+    Hidden,
+    /// `-99998`, shown `nvt`: not applicable. Skipped by sums.
+    NotApplicable,
+    /// `-99996`, shown `-`: empty, the same as no record. Skipped by sums.
+    Empty,
+}
+
+impl MissingCode {
+    pub const ALL: [MissingCode; 4] = [
+        MissingCode::Unknown,
+        MissingCode::Hidden,
+        MissingCode::NotApplicable,
+        MissingCode::Empty,
+    ];
+
+    /// The Swing numeric code.
+    pub fn number(self) -> i32 {
+        match self {
+            MissingCode::Unknown => -99999,
+            MissingCode::Hidden => -99997,
+            MissingCode::NotApplicable => -99998,
+            MissingCode::Empty => -99996,
+        }
+    }
+
+    /// The symbol shown to readers and written in exports.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            MissingCode::Unknown => "?",
+            MissingCode::Hidden => "x",
+            MissingCode::NotApplicable => "nvt",
+            MissingCode::Empty => "-",
+        }
+    }
+
+    pub fn from_number(n: f64) -> Option<MissingCode> {
+        if n.fract() != 0.0 {
+            return None;
+        }
+        MissingCode::ALL.into_iter().find(|c| c.number() as f64 == n)
+    }
+
+    pub fn from_symbol(s: &str) -> Option<MissingCode> {
+        let s = s.trim();
+        MissingCode::ALL
+            .into_iter()
+            .find(|c| c.symbol().eq_ignore_ascii_case(s))
+    }
+
+    /// Whether a sum or formula using this code becomes missing itself.
+    pub fn poisons(self) -> bool {
+        matches!(self, MissingCode::Unknown | MissingCode::Hidden)
+    }
+
+    /// Small stable tag used by storage encodings (1..=4; 0 means "a number").
+    pub fn tag(self) -> u8 {
+        match self {
+            MissingCode::Unknown => 1,
+            MissingCode::Hidden => 2,
+            MissingCode::NotApplicable => 3,
+            MissingCode::Empty => 4,
+        }
+    }
+
+    pub fn from_tag(tag: u8) -> Option<MissingCode> {
+        MissingCode::ALL.into_iter().find(|c| c.tag() == tag)
+    }
+}
+
+/// One statistical value: a number or a missing code.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    Number(f64),
+    Missing(MissingCode),
+}
+
+impl Value {
+    pub fn number(self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(n),
+            Value::Missing(_) => None,
+        }
+    }
+
+    /// Turns a raw number into a value, recognising Swing's numeric missing codes.
+    pub fn from_f64(n: f64) -> Value {
+        match MissingCode::from_number(n) {
+            Some(code) => Value::Missing(code),
+            None => Value::Number(n),
+        }
+    }
+
+    /// Bit-exact equality (NaN never occurs: parsing rejects it).
+    pub fn same_as(self, other: Value) -> bool {
+        match (self, other) {
+            (Value::Number(a), Value::Number(b)) => a.to_bits() == b.to_bits(),
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    /// Exports write numbers in their shortest round-trip form and missing codes as symbols.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Missing(code) => f.write_str(code.symbol()),
+        }
+    }
+}
+
+/// Which character separates the integer part from the fraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DecimalSeparator {
+    Point,
+    Comma,
+}
+
+/// What a cell of an import file contains.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell {
+    /// Nothing at all: no record.
+    Blank,
+    Value(Value),
+}
+
+/// A cell that is not a number nor a known missing symbol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotANumber;
+
+/// Parses one cell of an import file.
+///
+/// Accepts numbers with the given decimal separator (thousands separators of the other kind
+/// and spaces, including non-breaking and thin spaces, are allowed between digit groups),
+/// scientific notation, Swing's numeric codes (`-99999`, also as `-99999.0`), and the symbols
+/// `x`, `?`, `nvt`, `-`. An empty or all-space cell is [`Cell::Blank`].
+pub fn parse_cell(raw: &str, decimal: DecimalSeparator) -> Result<Cell, NotANumber> {
+    let s = raw.trim_matches(|c: char| c.is_whitespace());
+    if s.is_empty() {
+        return Ok(Cell::Blank);
+    }
+    if let Some(code) = MissingCode::from_symbol(s) {
+        return Ok(Cell::Value(Value::Missing(code)));
+    }
+    parse_number(s, decimal)
+        .map(|n| Cell::Value(Value::from_f64(n)))
+        .ok_or(NotANumber)
+}
+
+/// Parses a number written by a person or a spreadsheet program.
+pub fn parse_number(s: &str, decimal: DecimalSeparator) -> Option<f64> {
+    let s = s.trim();
+    let (dec, group) = match decimal {
+        DecimalSeparator::Point => ('.', ','),
+        DecimalSeparator::Comma => (',', '.'),
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut seen_dec = false;
+    let mut seen_exp = false;
+    let mut prev_digit = false;
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let next_digit = chars.get(i + 1).is_some_and(|c| c.is_ascii_digit());
+        match c {
+            '0'..='9' => {
+                out.push(c);
+                prev_digit = true;
+                continue;
+            }
+            '+' | '-' if i == 0 || matches!(chars[i - 1], 'e' | 'E') => out.push(c),
+            'e' | 'E' if prev_digit && !seen_exp => {
+                seen_exp = true;
+                out.push('e');
+            }
+            c if c == dec && !seen_dec && !seen_exp => {
+                seen_dec = true;
+                out.push('.');
+            }
+            // Grouping: only between digits, never after the decimal separator.
+            c if (c == group || c == ' ' || c == '\u{a0}' || c == '\u{202f}' || c == '\u{2009}')
+                && prev_digit
+                && next_digit
+                && !seen_dec
+                && !seen_exp =>
+            {
+                // Groups of exactly three digits follow a separator.
+                let run = chars[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+                if run != 3 {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+        prev_digit = false;
+    }
+    if !out.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: f64 = out.parse().ok()?;
+    n.is_finite().then_some(n)
+}
+
+/// Decides the decimal separator of a file from sample cells.
+///
+/// `Ok(None)` means the sample does not tell (only integers); `Err` carries two cells that
+/// contradict each other.
+pub fn detect_decimal<'a>(
+    cells: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<DecimalSeparator>, (String, String)> {
+    let mut point: Option<&str> = None;
+    let mut comma: Option<&str> = None;
+    for c in cells {
+        let c = c.trim();
+        if c.is_empty() || MissingCode::from_symbol(c).is_some() {
+            continue;
+        }
+        let last_point = c.rfind('.');
+        let last_comma = c.rfind(',');
+        match (last_point, last_comma) {
+            (Some(p), Some(q)) => {
+                if p > q {
+                    point.get_or_insert(c);
+                } else {
+                    comma.get_or_insert(c);
+                }
+            }
+            (Some(p), None) => {
+                // "1.234" alone could be a thousands group; only count it when it cannot be.
+                if c.matches('.').count() == 1 && c.len() - p - 1 != 3 {
+                    point.get_or_insert(c);
+                }
+            }
+            (None, Some(q)) => {
+                if c.matches(',').count() == 1 && c.len() - q - 1 != 3 {
+                    comma.get_or_insert(c);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    match (point, comma) {
+        (Some(p), Some(c)) => Err((p.to_string(), c.to_string())),
+        (Some(_), None) => Ok(Some(DecimalSeparator::Point)),
+        (None, Some(_)) => Ok(Some(DecimalSeparator::Comma)),
+        (None, None) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DecimalSeparator::*;
+
+    fn num(s: &str, d: DecimalSeparator) -> Option<f64> {
+        match parse_cell(s, d) {
+            Ok(Cell::Value(Value::Number(n))) => Some(n),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn numbers_in_both_conventions() {
+        let cases: &[(&str, DecimalSeparator, Option<f64>)] = &[
+            ("12", Point, Some(12.0)),
+            ("12.5", Point, Some(12.5)),
+            ("12,5", Comma, Some(12.5)),
+            ("1.234,5", Comma, Some(1234.5)),
+            ("1,234.5", Point, Some(1234.5)),
+            ("1 234,5", Comma, Some(1234.5)),
+            ("1\u{202f}234", Comma, Some(1234.0)),
+            ("-3.25", Point, Some(-3.25)),
+            ("+7", Point, Some(7.0)),
+            ("1e5", Point, Some(100000.0)),
+            ("2.5E-3", Point, Some(0.0025)),
+            (".5", Point, Some(0.5)),
+            ("12,5", Point, None),
+            ("1,23", Point, None),
+            ("abc", Point, None),
+            ("12a", Point, None),
+            ("1.2.3", Point, None),
+            ("NaN", Point, None),
+            ("inf", Point, None),
+            ("--1", Point, None),
+            ("1-", Point, None),
+        ];
+        for (s, d, want) in cases {
+            assert_eq!(num(s, *d), *want, "{s:?} with {d:?}");
+        }
+    }
+
+    #[test]
+    fn missing_symbols_and_codes() {
+        let cases = [
+            ("x", MissingCode::Hidden),
+            ("X", MissingCode::Hidden),
+            ("?", MissingCode::Unknown),
+            ("nvt", MissingCode::NotApplicable),
+            ("NVT", MissingCode::NotApplicable),
+            ("-", MissingCode::Empty),
+            ("-99999", MissingCode::Unknown),
+            ("-99999.0", MissingCode::Unknown),
+            ("-99997", MissingCode::Hidden),
+            ("-99998", MissingCode::NotApplicable),
+            ("-99996", MissingCode::Empty),
+            ("-99996,0", MissingCode::Empty),
+        ];
+        for (s, code) in cases {
+            assert_eq!(
+                parse_cell(s, Comma.min_for(s)),
+                Ok(Cell::Value(Value::Missing(code))),
+                "{s}"
+            );
+        }
+        assert_eq!(parse_cell("", Point), Ok(Cell::Blank));
+        assert_eq!(parse_cell("  ", Point), Ok(Cell::Blank));
+        assert_eq!(parse_cell("-99999.5", Point), Ok(Cell::Value(Value::Number(-99999.5))));
+    }
+
+    impl DecimalSeparator {
+        fn min_for(self, s: &str) -> DecimalSeparator {
+            if s.contains(',') { Comma } else { Point }
+        }
+    }
+
+    #[test]
+    fn decimal_detection() {
+        assert_eq!(detect_decimal(["1", "2,5", "3"]), Ok(Some(Comma)));
+        assert_eq!(detect_decimal(["1", "2.5", "x"]), Ok(Some(Point)));
+        assert_eq!(detect_decimal(["1.234,5"]), Ok(Some(Comma)));
+        assert_eq!(detect_decimal(["1,234.5"]), Ok(Some(Point)));
+        assert_eq!(detect_decimal(["1", "2"]), Ok(None));
+        assert_eq!(detect_decimal(["1.234"]), Ok(None));
+        assert!(detect_decimal(["1.5", "2,5"]).is_err());
+    }
+
+    #[test]
+    fn display_writes_symbols() {
+        assert_eq!(Value::Missing(MissingCode::Hidden).to_string(), "x");
+        assert_eq!(Value::Number(2.5).to_string(), "2.5");
+        assert_eq!(Value::Number(3.0).to_string(), "3");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_finite_number_round_trips_in_both_conventions(n in -1e12f64..1e12) {
+            let point = format!("{n}");
+            proptest::prop_assert_eq!(num(&point, Point), Some(n));
+            let comma = point.replace('.', ",");
+            proptest::prop_assert_eq!(num(&comma, Comma), Some(n));
+        }
+
+        #[test]
+        fn grouped_integers_parse(n in 0u64..10_000_000_000) {
+            let digits = n.to_string();
+            let mut grouped = String::new();
+            for (i, ch) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 { grouped.push('.'); }
+                grouped.push(ch);
+            }
+            proptest::prop_assert_eq!(num(&grouped, Comma), Some(n as f64));
+        }
+
+        #[test]
+        fn parsing_never_panics(s in "\\PC{0,20}") {
+            let _ = parse_cell(&s, Point);
+            let _ = parse_cell(&s, Comma);
+        }
+    }
+}
