@@ -1,1 +1,657 @@
+//! Peil's store: the system of record for everything imported.
+//!
+//! The default backend is an embedded SQLite file (bundled, WAL). All SQL lives in this crate
+//! and none of it leaks: callers see domain types from `peil-core`, [`Store`] for reads and
+//! [`ImportTx`] for writes. A PostgreSQL backend will implement the same surface.
+//!
+//! Guarantees:
+//! - every import runs in one transaction: all of it lands or none of it (also on `kill -9`);
+//! - geo codes are never deleted or reused; indicators are never silently deleted;
+//! - values are stored per series (indicator × level × period × cube cell) in the encoding
+//!   of [`codec`], sorted by item id, one row per series;
+//! - the schema is versioned; opening an older file migrates it, a newer one is refused.
 
+pub mod codec;
+mod schema;
+mod write;
+
+pub use write::ImportTx;
+
+use peil_core::*;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("{path} is not a Peil store (run `peil init` first, or pass --site)")]
+    Missing { path: PathBuf },
+    #[error("{path} has schema version {found}, newer than this Peil knows ({known}); upgrade Peil")]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("stored data is damaged: {0}; run `peil check`")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The store of one site.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What `peil status` shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    pub levels: Vec<LevelStatus>,
+    pub edges: Vec<EdgeStatus>,
+    pub indicators: u64,
+    pub formula_indicators: u64,
+    pub cube_indicators: u64,
+    pub themes: u64,
+    pub periods: Vec<PeriodStatus>,
+    pub series: u64,
+    pub values: u64,
+    pub imports: u64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LevelStatus {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub items: u64,
+    pub unknown_location_items: u64,
+    pub with_geometry: u64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EdgeStatus {
+    pub child: String,
+    pub parent: String,
+    pub kind: String,
+    pub links: u64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PeriodStatus {
+    pub level: String,
+    pub first: String,
+    pub last: String,
+    pub count: u64,
+}
+
+/// One row of the import log (provenance).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportEntry {
+    pub id: i64,
+    pub at: String,
+    pub who: String,
+    pub kind: String,
+    pub file: String,
+    pub sha256: String,
+    pub options: Json,
+    pub counts: Json,
+    pub warnings: u64,
+}
+
+/// Which values to export.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Indicator codes; empty means all.
+    pub indicators: Vec<String>,
+    /// A level code; `None` means all levels.
+    pub level: Option<String>,
+    /// Period codes; empty means all.
+    pub periods: Vec<String>,
+}
+
+/// One exported value.
+#[derive(Debug, Clone)]
+pub struct ExportRow<'a> {
+    pub indicator: &'a str,
+    pub level: &'a str,
+    pub item: &'a str,
+    pub period: &'a str,
+    pub dims: &'a str,
+    pub value: Value,
+}
+
+/// Findings of `peil check`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CheckReport {
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite { path: path.to_path_buf(), source }
+}
+
+impl Store {
+    /// Creates a new store file (or opens an existing one) and brings its schema up to date.
+    pub fn create(path: &Path) -> Result<Store> {
+        Self::open_inner(path, true)
+    }
+
+    /// Opens an existing store; refuses a path that holds none.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing { path: path.to_path_buf() });
+        }
+        Self::open_inner(path, false)
+    }
+
+    fn open_inner(path: &Path, create: bool) -> Result<Store> {
+        let e = sqlite_err(path);
+        let conn = Connection::open(path).map_err(&e)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
+             PRAGMA busy_timeout=10000; PRAGMA cache_size=-262144;",
+        )
+        .map_err(&e)?;
+        let mut store = Store { conn, path: path.to_path_buf() };
+        let version: i64 =
+            store.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(&e)?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known });
+        }
+        if version == 0 && !create {
+            let tables: i64 = store
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(&e)?;
+            if tables == 0 {
+                return Err(StoreError::Missing { path: path.to_path_buf() });
+            }
+        }
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        let path = self.path.clone();
+        let e = sqlite_err(&path);
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
+            let tx = self.conn.transaction().map_err(&e)?;
+            tx.execute_batch(sql).map_err(&e)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(&e)?;
+            tx.commit().map_err(&e)?;
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn e(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        sqlite_err(&self.path)
+    }
+
+    /// Starts an import. Nothing is visible to other readers until [`ImportTx::commit`];
+    /// dropping the transaction (or a crash) leaves the store as it was.
+    pub fn begin(&mut self) -> Result<ImportTx<'_>> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sqlite_err(&path))?;
+        Ok(ImportTx::new(tx, path))
+    }
+
+    /// The codes a reader needs to validate a file.
+    pub fn catalog(&self) -> Result<Catalog> {
+        catalog(&self.conn).map_err(self.e())
+    }
+
+    pub fn indicator(&self, code: &str) -> Result<Option<Indicator>> {
+        write::read_indicator(&self.conn, code).map_err(self.e())
+    }
+
+    pub fn indicators(&self) -> Result<Vec<Indicator>> {
+        let codes: Vec<String> = {
+            let mut st = self.conn.prepare("SELECT code FROM indicator ORDER BY code").map_err(self.e())?;
+            st.query_map([], |r| r.get(0)).map_err(self.e())?.collect::<rusqlite::Result<_>>().map_err(self.e())?
+        };
+        let mut out = Vec::with_capacity(codes.len());
+        for c in codes {
+            out.extend(self.indicator(&c)?);
+        }
+        Ok(out)
+    }
+
+    pub fn themes(&self) -> Result<Vec<Theme>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT code, parent, name, seq FROM theme ORDER BY seq, code")
+            .map_err(self.e())?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(Theme {
+                    code: r.get(0)?,
+                    parent: r.get(1)?,
+                    name: write::text_from_json(&r.get::<_, String>(2)?),
+                    seq: r.get(3)?,
+                })
+            })
+            .map_err(self.e())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.e())
+    }
+
+    /// Items of a level in sequence order.
+    pub fn items(&self, level: &str) -> Result<Vec<GeoItem>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT i.code, i.short_name, i.name, i.seq, i.unknown_location FROM geo_item i
+                 JOIN geo_level l ON l.id = i.level_id WHERE l.code = ?1 ORDER BY i.seq, i.code",
+            )
+            .map_err(self.e())?;
+        let rows = st
+            .query_map([level], |r| {
+                Ok(GeoItem {
+                    code: r.get(0)?,
+                    short_name: r.get(1)?,
+                    name: r.get(2)?,
+                    seq: r.get(3)?,
+                    unknown_location: r.get(4)?,
+                })
+            })
+            .map_err(self.e())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.e())
+    }
+
+    /// Child code → parent code for one edge of the hierarchy.
+    pub fn links(&self, child_level: &str, parent_level: &str) -> Result<Vec<(String, String)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT c.code, p.code FROM item_link k
+                 JOIN geo_item c ON c.id = k.child_item_id
+                 JOIN geo_level cl ON cl.id = c.level_id
+                 JOIN geo_level pl ON pl.id = k.parent_level_id
+                 JOIN geo_item p ON p.id = k.parent_item_id
+                 WHERE cl.code = ?1 AND pl.code = ?2 ORDER BY c.code",
+            )
+            .map_err(self.e())?;
+        let rows = st
+            .query_map([child_level, parent_level], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.e())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.e())
+    }
+
+    /// Code and bounding box of every item of a level that has geometry.
+    pub fn geometry_bboxes(&self, level: &str) -> Result<Vec<(String, [f64; 4])>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT i.code, g.min_lon, g.min_lat, g.max_lon, g.max_lat FROM geometry g
+                 JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id
+                 WHERE l.code = ?1 ORDER BY i.code",
+            )
+            .map_err(self.e())?;
+        let rows = st
+            .query_map([level], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))
+            .map_err(self.e())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.e())
+    }
+
+    /// The full and web geometry (GeoJSON) of one item.
+    pub fn geometry(&self, level: &str, code: &str) -> Result<Option<(String, String)>> {
+        self.conn
+            .query_row(
+                "SELECT g.full_geojson, g.web_geojson FROM geometry g
+                 JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id
+                 WHERE l.code = ?1 AND i.code = ?2",
+                [level, code],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(self.e())
+    }
+
+    pub fn status(&self) -> Result<Status> {
+        status(&self.conn).map_err(self.e())
+    }
+
+    pub fn imports(&self) -> Result<Vec<ImportEntry>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id, at, who, kind, file, sha256, options, counts, warnings
+                 FROM import_log ORDER BY id",
+            )
+            .map_err(self.e())?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(ImportEntry {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    who: r.get(2)?,
+                    kind: r.get(3)?,
+                    file: r.get(4)?,
+                    sha256: r.get(5)?,
+                    options: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or(Json::Null),
+                    counts: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or(Json::Null),
+                    warnings: r.get::<_, i64>(8)? as u64,
+                })
+            })
+            .map_err(self.e())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.e())
+    }
+
+    /// The most recent import of a file with this hash and kind, if any.
+    pub fn previous_import(&self, sha256: &str, kind: &str) -> Result<Option<ImportEntry>> {
+        Ok(self.imports()?.into_iter().rev().find(|e| e.sha256 == sha256 && e.kind == kind))
+    }
+
+    /// Streams the selected values in a stable order: indicator, level, period, cube cell,
+    /// then item sequence.
+    pub fn export(&self, sel: &Selection, mut out: impl FnMut(ExportRow<'_>) -> std::io::Result<()>) -> Result<u64> {
+        let e = self.e();
+        let mut items: HashMap<i64, HashMap<u32, (i64, String)>> = HashMap::new();
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT i.code, l.code, s.level_id, s.period, s.dims, s.data FROM series s
+                 JOIN indicator i ON i.id = s.indicator_id JOIN geo_level l ON l.id = s.level_id
+                 ORDER BY i.code, l.code, s.period_level, s.period, s.dims",
+            )
+            .map_err(&e)?;
+        let mut rows = st.query([]).map_err(&e)?;
+        let mut n = 0u64;
+        while let Some(r) = rows.next().map_err(&e)? {
+            let ind: String = r.get(0).map_err(&e)?;
+            let level: String = r.get(1).map_err(&e)?;
+            let period: String = r.get(3).map_err(&e)?;
+            if !sel.indicators.is_empty() && !sel.indicators.contains(&ind)
+                || sel.level.as_ref().is_some_and(|l| *l != level)
+                || !sel.periods.is_empty() && !sel.periods.contains(&period)
+            {
+                continue;
+            }
+            let level_id: i64 = r.get(2).map_err(&e)?;
+            let dims: String = r.get(4).map_err(&e)?;
+            let data: Vec<u8> = r.get(5).map_err(&e)?;
+            let values = codec::decode(&data)
+                .ok_or_else(|| StoreError::Corrupt(format!("series {ind}/{level}/{period} does not decode")))?;
+            if !items.contains_key(&level_id) {
+                items.insert(level_id, level_items(&self.conn, level_id).map_err(&e)?);
+            }
+            let names = &items[&level_id];
+            let mut sorted: Vec<(&(i64, String), Value)> = Vec::with_capacity(values.len());
+            for (id, v) in values {
+                let item = names.get(&id).ok_or_else(|| {
+                    StoreError::Corrupt(format!("series {ind}/{level}/{period} names item id {id} not in level {level}"))
+                })?;
+                sorted.push((item, v));
+            }
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+            for ((_, code), value) in sorted {
+                out(ExportRow { indicator: &ind, level: &level, item: code, period: &period, dims: &dims, value })
+                    .map_err(|io| StoreError::Invalid(format!("writing export: {io}")))?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Integrity of the stored data: SQLite's own check, then the hierarchy and values.
+    pub fn check(&self) -> Result<CheckReport> {
+        let mut report = CheckReport::default();
+        let ic = self.integrity_check()?;
+        if ic != "ok" {
+            report.errors.push(format!("SQLite integrity check: {ic}"));
+        }
+        let e = self.e();
+        let fk: Vec<String> = {
+            let mut st = self.conn.prepare("PRAGMA foreign_key_check").map_err(&e)?;
+            st.query_map([], |r| Ok(format!("{} row {}", r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?
+        };
+        for f in fk {
+            report.errors.push(format!("dangling reference in {f}"));
+        }
+        let status = self.status()?;
+        let edges: Vec<(&str, &str)> =
+            status.edges.iter().map(|x| (x.child.as_str(), x.parent.as_str())).collect();
+        if let Some(cycle) = find_cycle(edges.iter().copied()) {
+            report.errors.push(format!("cycle in the level hierarchy: {}", cycle.join(" → ")));
+        }
+        // Items without a parent in a level their level rolls up into.
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT cl.code, pl.code, e.kind, count(*), min(i.code) FROM level_edge e
+                 JOIN geo_level cl ON cl.id = e.child_level_id
+                 JOIN geo_level pl ON pl.id = e.parent_level_id
+                 JOIN geo_item i ON i.level_id = e.child_level_id
+                 WHERE NOT EXISTS (SELECT 1 FROM item_link k
+                                   WHERE k.child_item_id = i.id AND k.parent_level_id = e.parent_level_id)
+                 GROUP BY cl.code, pl.code, e.kind",
+            )
+            .map_err(&e)?;
+        let orphans = st
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?))
+            })
+            .map_err(&e)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(&e)?;
+        for (c, p, kind, n, example) in orphans {
+            let msg = format!("{n} items of {c} have no parent in {p} (e.g. {example})");
+            // Old divisions legitimately hold codes that no longer exist in the new one.
+            if kind == "conversion" { report.warnings.push(msg) } else { report.errors.push(msg) }
+        }
+        // Links whose parent item is not in the parent level.
+        let bad: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM item_link k JOIN geo_item p ON p.id = k.parent_item_id
+                 WHERE p.level_id <> k.parent_level_id",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(&e)?;
+        if bad > 0 {
+            report.errors.push(format!("{bad} hierarchy links point into the wrong level"));
+        }
+        // Every series decodes and names only items of its own level.
+        let mut st = self
+            .conn
+            .prepare("SELECT s.id, s.level_id, s.n, s.data, i.code, s.period FROM series s JOIN indicator i ON i.id = s.indicator_id")
+            .map_err(&e)?;
+        let mut rows = st.query([]).map_err(&e)?;
+        let mut level_sets: HashMap<i64, HashMap<u32, (i64, String)>> = HashMap::new();
+        while let Some(r) = rows.next().map_err(&e)? {
+            let level_id: i64 = r.get(1).map_err(&e)?;
+            let n: i64 = r.get(2).map_err(&e)?;
+            let data: Vec<u8> = r.get(3).map_err(&e)?;
+            let ind: String = r.get(4).map_err(&e)?;
+            let period: String = r.get(5).map_err(&e)?;
+            let Some(values) = codec::decode(&data) else {
+                report.errors.push(format!("values of {ind} {period} do not decode"));
+                continue;
+            };
+            if values.len() as i64 != n {
+                report.errors.push(format!("values of {ind} {period}: count {n} recorded, {} stored", values.len()));
+            }
+            if !level_sets.contains_key(&level_id) {
+                level_sets.insert(level_id, level_items(&self.conn, level_id).map_err(&e)?);
+            }
+            let set = &level_sets[&level_id];
+            if values.windows(2).any(|w| w[0].0 >= w[1].0) {
+                report.errors.push(format!("values of {ind} {period} are not sorted by item"));
+            }
+            if let Some((id, _)) = values.iter().find(|(id, _)| !set.contains_key(id)) {
+                report.errors.push(format!("values of {ind} {period} name item {id} outside their level"));
+            }
+        }
+        Ok(report)
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: `ok` when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        let e = self.e();
+        let mut st = self.conn.prepare("PRAGMA integrity_check").map_err(&e)?;
+        let lines: Vec<String> =
+            st.query_map([], |r| r.get(0)).map_err(&e)?.collect::<rusqlite::Result<_>>().map_err(&e)?;
+        Ok(lines.join("; "))
+    }
+
+    pub fn site_meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM site_meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(self.e())
+    }
+
+    pub fn set_site_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO site_meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(self.e())
+    }
+}
+
+fn level_items(conn: &Connection, level_id: i64) -> rusqlite::Result<HashMap<u32, (i64, String)>> {
+    let mut st = conn.prepare_cached("SELECT id, seq, code FROM geo_item WHERE level_id = ?1")?;
+    let rows = st.query_map([level_id], |r| Ok((r.get::<_, u32>(0)?, (r.get(1)?, r.get(2)?))))?;
+    rows.collect()
+}
+
+pub(crate) fn catalog(conn: &Connection) -> rusqlite::Result<Catalog> {
+    let mut cat = Catalog::default();
+    let mut st = conn.prepare("SELECT l.code, i.code, i.id FROM geo_level l LEFT JOIN geo_item i ON i.level_id = l.id")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let level: String = r.get(0)?;
+        let entry = cat.levels.entry(level).or_default();
+        if let Some(code) = r.get::<_, Option<String>>(1)? {
+            entry.items.insert(code, r.get(2)?);
+        }
+    }
+    let mut st = conn.prepare("SELECT code, data_type, formula, dim_levels FROM indicator")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let code: String = r.get(0)?;
+        let dt: String = r.get(1)?;
+        let formula: Option<String> = r.get(2)?;
+        let dims: String = r.get(3)?;
+        cat.indicators.insert(
+            code,
+            IndicatorCatalog {
+                data_type: DataType::parse(&dt).unwrap_or_default(),
+                is_formula: formula.is_some_and(|f| !f.trim().is_empty()),
+                dim_levels: serde_json::from_str(&dims).unwrap_or_default(),
+            },
+        );
+    }
+    let mut st = conn.prepare("SELECT level, code FROM dim_member")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        cat.dim_members.entry(r.get(0)?).or_default().insert(r.get(1)?);
+    }
+    let mut st = conn.prepare(
+        "SELECT c.code, p.code FROM level_edge e JOIN geo_level c ON c.id = e.child_level_id
+         JOIN geo_level p ON p.id = e.parent_level_id",
+    )?;
+    cat.edges = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    Ok(cat)
+}
+
+fn status(conn: &Connection) -> rusqlite::Result<Status> {
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64);
+    let mut st = conn.prepare(
+        "SELECT l.code, l.name, l.kind,
+                (SELECT count(*) FROM geo_item i WHERE i.level_id = l.id),
+                (SELECT count(*) FROM geo_item i WHERE i.level_id = l.id AND i.unknown_location),
+                (SELECT count(*) FROM geometry g JOIN geo_item i ON i.id = g.item_id WHERE i.level_id = l.id)
+         FROM geo_level l ORDER BY l.code",
+    )?;
+    let levels = st
+        .query_map([], |r| {
+            Ok(LevelStatus {
+                code: r.get(0)?,
+                name: r.get(1)?,
+                kind: r.get(2)?,
+                items: r.get::<_, i64>(3)? as u64,
+                unknown_location_items: r.get::<_, i64>(4)? as u64,
+                with_geometry: r.get::<_, i64>(5)? as u64,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut st = conn.prepare(
+        "SELECT c.code, p.code, e.kind,
+                (SELECT count(*) FROM item_link k JOIN geo_item ci ON ci.id = k.child_item_id
+                 WHERE ci.level_id = e.child_level_id AND k.parent_level_id = e.parent_level_id)
+         FROM level_edge e JOIN geo_level c ON c.id = e.child_level_id
+         JOIN geo_level p ON p.id = e.parent_level_id ORDER BY c.code, p.code",
+    )?;
+    let edges = st
+        .query_map([], |r| {
+            Ok(EdgeStatus { child: r.get(0)?, parent: r.get(1)?, kind: r.get(2)?, links: r.get::<_, i64>(3)? as u64 })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut st = conn.prepare(
+        "SELECT period_level, period FROM series GROUP BY period_level, period ORDER BY period_level, period",
+    )?;
+    let mut by_level: Vec<PeriodStatus> = Vec::new();
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let level: String = r.get(0)?;
+        let period: String = r.get(1)?;
+        match by_level.last_mut() {
+            Some(p) if p.level == level => {
+                p.last = period;
+                p.count += 1;
+            }
+            _ => by_level.push(PeriodStatus { level, first: period.clone(), last: period, count: 1 }),
+        }
+    }
+    Ok(Status {
+        levels,
+        edges,
+        indicators: count("SELECT count(*) FROM indicator")?,
+        formula_indicators: count("SELECT count(*) FROM indicator WHERE formula IS NOT NULL AND formula <> ''")?,
+        cube_indicators: count("SELECT count(*) FROM indicator WHERE dim_levels <> '[]'")?,
+        themes: count("SELECT count(*) FROM theme")?,
+        periods: by_level,
+        series: count("SELECT count(*) FROM series")?,
+        values: count("SELECT coalesce(sum(n), 0) FROM series")?,
+        imports: count("SELECT count(*) FROM import_log")?,
+    })
+}
+
+/// Current UTC time as ISO 8601 (`2026-11-28T15:47:13Z`).
+pub fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}

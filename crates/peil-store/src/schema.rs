@@ -1,0 +1,140 @@
+//! Versioned schema migrations. Each migration runs once, in order, inside a transaction;
+//! `PRAGMA user_version` records how far a store file has come.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the warehouse core.
+    r#"
+CREATE TABLE site_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE geo_level (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL
+);
+
+CREATE TABLE geo_item (
+    id INTEGER PRIMARY KEY,
+    level_id INTEGER NOT NULL REFERENCES geo_level(id),
+    code TEXT NOT NULL,
+    short_name TEXT NOT NULL,
+    name TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    unknown_location INTEGER NOT NULL,
+    UNIQUE (level_id, code)
+);
+
+CREATE TABLE level_edge (
+    child_level_id INTEGER NOT NULL REFERENCES geo_level(id),
+    parent_level_id INTEGER NOT NULL REFERENCES geo_level(id),
+    kind TEXT NOT NULL,
+    PRIMARY KEY (child_level_id, parent_level_id)
+);
+
+CREATE TABLE item_link (
+    child_item_id INTEGER NOT NULL REFERENCES geo_item(id),
+    parent_level_id INTEGER NOT NULL REFERENCES geo_level(id),
+    parent_item_id INTEGER NOT NULL REFERENCES geo_item(id),
+    PRIMARY KEY (child_item_id, parent_level_id)
+) WITHOUT ROWID;
+CREATE INDEX item_link_parent ON item_link (parent_item_id);
+
+CREATE TABLE geometry (
+    item_id INTEGER PRIMARY KEY REFERENCES geo_item(id),
+    full_geojson TEXT NOT NULL,
+    web_geojson TEXT NOT NULL,
+    min_lon REAL NOT NULL, min_lat REAL NOT NULL, max_lon REAL NOT NULL, max_lat REAL NOT NULL,
+    source_crs TEXT NOT NULL
+);
+
+CREATE TABLE indicator (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    more_info TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    source TEXT NOT NULL,
+    data_type TEXT NOT NULL,
+    period_type TEXT NOT NULL,
+    aggregation_indicator TEXT,
+    sample_indicator TEXT,
+    stddev_indicator TEXT,
+    population_indicator TEXT,
+    threshold REAL,
+    threshold_indicator TEXT,
+    rounding REAL,
+    decimals INTEGER,
+    formula TEXT,
+    non_aggregable INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    protected INTEGER NOT NULL,
+    start_period TEXT,
+    end_period TEXT,
+    dim_levels TEXT NOT NULL,
+    seq INTEGER
+);
+
+CREATE TABLE theme (
+    code TEXT PRIMARY KEY,
+    parent TEXT,
+    name TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+
+CREATE TABLE indicator_theme (
+    indicator_id INTEGER NOT NULL REFERENCES indicator(id),
+    theme_code TEXT NOT NULL REFERENCES theme(code),
+    PRIMARY KEY (indicator_id, theme_code)
+) WITHOUT ROWID;
+
+CREATE TABLE dimension (code TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE dim_level (
+    code TEXT PRIMARY KEY,
+    dimension TEXT NOT NULL REFERENCES dimension(code),
+    name TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE TABLE dim_member (
+    level TEXT NOT NULL REFERENCES dim_level(code),
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (level, code)
+) WITHOUT ROWID;
+CREATE TABLE dim_link (
+    level TEXT NOT NULL,
+    member TEXT NOT NULL,
+    parent_level TEXT NOT NULL,
+    parent_member TEXT NOT NULL,
+    PRIMARY KEY (level, member, parent_level),
+    FOREIGN KEY (level, member) REFERENCES dim_member(level, code),
+    FOREIGN KEY (parent_level, parent_member) REFERENCES dim_member(level, code)
+) WITHOUT ROWID;
+
+CREATE TABLE series (
+    id INTEGER PRIMARY KEY,
+    indicator_id INTEGER NOT NULL REFERENCES indicator(id),
+    level_id INTEGER NOT NULL REFERENCES geo_level(id),
+    period TEXT NOT NULL,
+    period_level TEXT NOT NULL,
+    dims TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    UNIQUE (indicator_id, level_id, period, dims)
+);
+
+CREATE TABLE import_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    options TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    warnings INTEGER NOT NULL
+);
+"#,
+];

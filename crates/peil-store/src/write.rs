@@ -1,0 +1,603 @@
+//! Writes: one [`ImportTx`] per import, committed all at once or not at all.
+
+use crate::{Result, StoreError, codec, sqlite_err};
+use peil_core::*;
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// Counts of created, changed and untouched rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RowCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// An open import. Dropping it without [`ImportTx::commit`] rolls everything back.
+pub struct ImportTx<'a> {
+    tx: Transaction<'a>,
+    path: PathBuf,
+}
+
+pub(crate) fn text_to_json(t: &LocalizedText) -> String {
+    serde_json::to_string(&t.0).unwrap_or_else(|_| "{}".into())
+}
+
+pub(crate) fn text_from_json(s: &str) -> LocalizedText {
+    LocalizedText(serde_json::from_str(s).unwrap_or_default())
+}
+
+pub(crate) fn read_indicator(conn: &rusqlite::Connection, code: &str) -> rusqlite::Result<Option<Indicator>> {
+    let row = conn
+        .query_row(
+            "SELECT id, code, name, description, more_info, unit, source, data_type, period_type,
+                    aggregation_indicator, sample_indicator, stddev_indicator, population_indicator,
+                    threshold, threshold_indicator, rounding, decimals, formula, non_aggregable,
+                    status, visibility, protected, start_period, end_period, dim_levels, seq
+             FROM indicator WHERE code = ?1",
+            [code],
+            |r| {
+                let id: i64 = r.get(0)?;
+                let period = |s: Option<String>| s.and_then(|s| Period::parse(&s).ok());
+                Ok((
+                    id,
+                    Indicator {
+                        code: r.get(1)?,
+                        name: text_from_json(&r.get::<_, String>(2)?),
+                        description: text_from_json(&r.get::<_, String>(3)?),
+                        more_info: text_from_json(&r.get::<_, String>(4)?),
+                        unit: r.get(5)?,
+                        source: r.get(6)?,
+                        data_type: DataType::parse(&r.get::<_, String>(7)?).unwrap_or_default(),
+                        period_type: PeriodType::parse(&r.get::<_, String>(8)?).unwrap_or_default(),
+                        aggregation_indicator: r.get(9)?,
+                        sample_indicator: r.get(10)?,
+                        stddev_indicator: r.get(11)?,
+                        population_indicator: r.get(12)?,
+                        threshold: r.get(13)?,
+                        threshold_indicator: r.get(14)?,
+                        rounding: r.get(15)?,
+                        decimals: r.get(16)?,
+                        formula: r.get(17)?,
+                        non_aggregable: r.get(18)?,
+                        status: Lifecycle::parse(&r.get::<_, String>(19)?).unwrap_or_default(),
+                        visibility: Visibility::parse(&r.get::<_, String>(20)?),
+                        protected: r.get(21)?,
+                        start_period: period(r.get(22)?),
+                        end_period: period(r.get(23)?),
+                        dim_levels: serde_json::from_str(&r.get::<_, String>(24)?).unwrap_or_default(),
+                        seq: r.get(25)?,
+                        themes: Vec::new(),
+                    },
+                ))
+            },
+        )
+        .optional()?;
+    let Some((id, mut ind)) = row else { return Ok(None) };
+    let mut st = conn.prepare_cached("SELECT theme_code FROM indicator_theme WHERE indicator_id = ?1 ORDER BY theme_code")?;
+    ind.themes = st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(Some(ind))
+}
+
+impl<'a> ImportTx<'a> {
+    pub(crate) fn new(tx: Transaction<'a>, path: PathBuf) -> ImportTx<'a> {
+        ImportTx { tx, path }
+    }
+
+    fn e(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        sqlite_err(&self.path)
+    }
+
+    /// Makes the whole import visible at once.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path.clone();
+        self.tx.commit().map_err(sqlite_err(&path))
+    }
+
+    /// The catalog as this transaction sees it (including its own uncommitted writes).
+    pub fn catalog(&self) -> Result<Catalog> {
+        crate::catalog(&self.tx).map_err(self.e())
+    }
+
+    pub fn indicator(&self, code: &str) -> Result<Option<Indicator>> {
+        read_indicator(&self.tx, code).map_err(self.e())
+    }
+
+    fn level_id(&self, code: &str) -> Result<Option<i64>> {
+        self.tx
+            .query_row("SELECT id FROM geo_level WHERE code = ?1", [code], |r| r.get(0))
+            .optional()
+            .map_err(self.e())
+    }
+
+    fn ensure_level(&self, level: &GeoLevel) -> Result<i64> {
+        if let Some(id) = self.level_id(&level.code)? {
+            return Ok(id);
+        }
+        self.tx
+            .execute(
+                "INSERT INTO geo_level (code, name, kind) VALUES (?1, ?2, ?3)",
+                params![level.code, level.name, level.kind.code()],
+            )
+            .map_err(self.e())?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Adds or updates the items of a level. Items not in the batch stay: codes are permanent.
+    pub fn apply_areas(&mut self, batch: &AreaBatch) -> Result<RowCounts> {
+        let level_id = self.ensure_level(&batch.level)?;
+        let e = sqlite_err(&self.path);
+        let mut existing: HashMap<String, (i64, String, String, i64, bool)> = HashMap::new();
+        {
+            let mut st = self
+                .tx
+                .prepare("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1")
+                .map_err(&e)?;
+            let mut rows = st.query([level_id]).map_err(&e)?;
+            while let Some(r) = rows.next().map_err(&e)? {
+                existing.insert(
+                    r.get(1).map_err(&e)?,
+                    (r.get(0).map_err(&e)?, r.get(2).map_err(&e)?, r.get(3).map_err(&e)?, r.get(4).map_err(&e)?, r.get(5).map_err(&e)?),
+                );
+            }
+        }
+        let mut counts = RowCounts::default();
+        let mut ins = self
+            .tx
+            .prepare("INSERT INTO geo_item (level_id, code, short_name, name, seq, unknown_location) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .map_err(&e)?;
+        let mut upd = self
+            .tx
+            .prepare("UPDATE geo_item SET short_name = ?2, name = ?3, seq = ?4, unknown_location = ?5 WHERE id = ?1")
+            .map_err(&e)?;
+        for item in &batch.items {
+            match existing.get(&item.code) {
+                None => {
+                    ins.execute(params![level_id, item.code, item.short_name, item.name, item.seq, item.unknown_location])
+                        .map_err(&e)?;
+                    counts.inserted += 1;
+                }
+                Some((id, s, n, q, u)) => {
+                    if *s == item.short_name && *n == item.name && *q == item.seq && *u == item.unknown_location {
+                        counts.unchanged += 1;
+                    } else {
+                        upd.execute(params![id, item.short_name, item.name, item.seq, item.unknown_location]).map_err(&e)?;
+                        counts.updated += 1;
+                    }
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Adds an edge of the hierarchy and its item links. Refuses an edge that closes a cycle.
+    pub fn apply_links(&mut self, batch: &LinkBatch) -> Result<RowCounts> {
+        let child = self
+            .level_id(&batch.child_level)?
+            .ok_or_else(|| StoreError::Invalid(format!("unknown geo level '{}': import its area definitions first", batch.child_level)))?;
+        let parent = self
+            .level_id(&batch.parent_level)?
+            .ok_or_else(|| StoreError::Invalid(format!("unknown geo level '{}': import its area definitions first", batch.parent_level)))?;
+        let cat = self.catalog()?;
+        let mut edges: Vec<(&str, &str)> = cat.edges.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        edges.push((&batch.child_level, &batch.parent_level));
+        if let Some(cycle) = find_cycle(edges) {
+            return Err(StoreError::Invalid(format!(
+                "the table {} → {} would make a cycle in the level hierarchy: {}",
+                batch.child_level,
+                batch.parent_level,
+                cycle.join(" → ")
+            )));
+        }
+        let e = sqlite_err(&self.path);
+        self.tx
+            .execute(
+                "INSERT INTO level_edge (child_level_id, parent_level_id, kind) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (child_level_id, parent_level_id) DO UPDATE SET kind = excluded.kind",
+                params![child, parent, batch.kind.code()],
+            )
+            .map_err(&e)?;
+        let child_items = &cat.levels[&batch.child_level].items;
+        let parent_items = &cat.levels[&batch.parent_level].items;
+        let mut existing: HashMap<u32, u32> = HashMap::new();
+        {
+            let mut st = self
+                .tx
+                .prepare("SELECT child_item_id, parent_item_id FROM item_link WHERE parent_level_id = ?1")
+                .map_err(&e)?;
+            let rows = st.query_map([parent], |r| Ok((r.get(0)?, r.get(1)?))).map_err(&e)?;
+            for r in rows {
+                let (c, p) = r.map_err(&e)?;
+                existing.insert(c, p);
+            }
+        }
+        let mut counts = RowCounts::default();
+        let mut st = self
+            .tx
+            .prepare(
+                "INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (child_item_id, parent_level_id) DO UPDATE SET parent_item_id = excluded.parent_item_id",
+            )
+            .map_err(&e)?;
+        for (c, p) in &batch.links {
+            let cid = *child_items
+                .get(c)
+                .ok_or_else(|| StoreError::Invalid(format!("'{c}' is not an item of {}", batch.child_level)))?;
+            let pid = *parent_items
+                .get(p)
+                .ok_or_else(|| StoreError::Invalid(format!("'{p}' is not an item of {}", batch.parent_level)))?;
+            match existing.get(&cid) {
+                Some(old) if *old == pid => counts.unchanged += 1,
+                Some(_) => {
+                    st.execute(params![cid, parent, pid]).map_err(&e)?;
+                    counts.updated += 1;
+                }
+                None => {
+                    st.execute(params![cid, parent, pid]).map_err(&e)?;
+                    counts.inserted += 1;
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    pub fn apply_geometry(&mut self, batch: &GeometryBatch) -> Result<RowCounts> {
+        let cat = self.catalog()?;
+        let items = &cat
+            .levels
+            .get(&batch.level)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown geo level '{}': import its area definitions first", batch.level)))?
+            .items;
+        let e = sqlite_err(&self.path);
+        let mut counts = RowCounts::default();
+        let mut old = self.tx.prepare("SELECT full_geojson FROM geometry WHERE item_id = ?1").map_err(&e)?;
+        let mut st = self
+            .tx
+            .prepare(
+                "INSERT INTO geometry (item_id, full_geojson, web_geojson, min_lon, min_lat, max_lon, max_lat, source_crs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (item_id) DO UPDATE SET full_geojson = excluded.full_geojson,
+                   web_geojson = excluded.web_geojson, min_lon = excluded.min_lon, min_lat = excluded.min_lat,
+                   max_lon = excluded.max_lon, max_lat = excluded.max_lat, source_crs = excluded.source_crs",
+            )
+            .map_err(&e)?;
+        for f in &batch.features {
+            let id = *items
+                .get(&f.code)
+                .ok_or_else(|| StoreError::Invalid(format!("'{}' is not an item of {}", f.code, batch.level)))?;
+            let previous: Option<String> = old.query_row([id], |r| r.get(0)).optional().map_err(&e)?;
+            match previous {
+                Some(p) if p == f.full => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some(_) => counts.updated += 1,
+                None => counts.inserted += 1,
+            }
+            let [a, b, c, d] = f.bbox;
+            st.execute(params![id, f.full, f.web, a, b, c, d, batch.source_crs]).map_err(&e)?;
+        }
+        Ok(counts)
+    }
+
+    /// Writes indicators (whole: merge with [`ImportTx::indicator`] first to keep fields),
+    /// themes, dimensions and members.
+    pub fn apply_metadata(&mut self, batch: &MetadataBatch) -> Result<RowCounts> {
+        let e = sqlite_err(&self.path);
+        for t in &batch.themes {
+            self.tx
+                .execute(
+                    "INSERT INTO theme (code, parent, name, seq) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (code) DO UPDATE SET parent = excluded.parent, name = excluded.name, seq = excluded.seq",
+                    params![t.code, t.parent, text_to_json(&t.name), t.seq],
+                )
+                .map_err(&e)?;
+        }
+        for d in &batch.dimensions {
+            self.tx
+                .execute(
+                    "INSERT INTO dimension (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+                    params![d.code, text_to_json(&d.name)],
+                )
+                .map_err(&e)?;
+        }
+        for l in &batch.dim_levels {
+            self.tx
+                .execute(
+                    "INSERT INTO dim_level (code, dimension, name, seq) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (code) DO UPDATE SET dimension = excluded.dimension, name = excluded.name, seq = excluded.seq",
+                    params![l.code, l.dimension, text_to_json(&l.name), l.seq],
+                )
+                .map_err(&e)?;
+        }
+        for m in &batch.dim_members {
+            self.tx
+                .execute(
+                    "INSERT INTO dim_member (level, code, name, seq) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (level, code) DO UPDATE SET name = excluded.name, seq = excluded.seq",
+                    params![m.level, m.code, text_to_json(&m.name), m.seq],
+                )
+                .map_err(&e)?;
+        }
+        for ((l, m), (pl, pm)) in &batch.dim_links {
+            self.tx
+                .execute(
+                    "INSERT INTO dim_link (level, member, parent_level, parent_member) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (level, member, parent_level) DO UPDATE SET parent_member = excluded.parent_member",
+                    params![l, m, pl, pm],
+                )
+                .map_err(&e)?;
+        }
+        let mut counts = RowCounts::default();
+        for ind in &batch.indicators {
+            match self.indicator(&ind.code)? {
+                Some(old) if old == *ind => counts.unchanged += 1,
+                Some(_) => {
+                    self.write_indicator(ind)?;
+                    counts.updated += 1;
+                }
+                None => {
+                    self.write_indicator(ind)?;
+                    counts.inserted += 1;
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    fn write_indicator(&self, ind: &Indicator) -> Result<i64> {
+        let e = sqlite_err(&self.path);
+        self.tx
+            .execute(
+                "INSERT INTO indicator (code, name, description, more_info, unit, source, data_type, period_type,
+                    aggregation_indicator, sample_indicator, stddev_indicator, population_indicator, threshold,
+                    threshold_indicator, rounding, decimals, formula, non_aggregable, status, visibility, protected,
+                    start_period, end_period, dim_levels, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                    ?21, ?22, ?23, ?24, ?25)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, description = excluded.description,
+                    more_info = excluded.more_info, unit = excluded.unit, source = excluded.source,
+                    data_type = excluded.data_type, period_type = excluded.period_type,
+                    aggregation_indicator = excluded.aggregation_indicator, sample_indicator = excluded.sample_indicator,
+                    stddev_indicator = excluded.stddev_indicator, population_indicator = excluded.population_indicator,
+                    threshold = excluded.threshold, threshold_indicator = excluded.threshold_indicator,
+                    rounding = excluded.rounding, decimals = excluded.decimals, formula = excluded.formula,
+                    non_aggregable = excluded.non_aggregable, status = excluded.status, visibility = excluded.visibility,
+                    protected = excluded.protected, start_period = excluded.start_period, end_period = excluded.end_period,
+                    dim_levels = excluded.dim_levels, seq = excluded.seq",
+                params![
+                    ind.code,
+                    text_to_json(&ind.name),
+                    text_to_json(&ind.description),
+                    text_to_json(&ind.more_info),
+                    ind.unit,
+                    ind.source,
+                    ind.data_type.code(),
+                    ind.period_type.code(),
+                    ind.aggregation_indicator,
+                    ind.sample_indicator,
+                    ind.stddev_indicator,
+                    ind.population_indicator,
+                    ind.threshold,
+                    ind.threshold_indicator,
+                    ind.rounding,
+                    ind.decimals,
+                    ind.formula,
+                    ind.non_aggregable,
+                    ind.status.code(),
+                    ind.visibility.code(),
+                    ind.protected,
+                    ind.start_period.map(|p| p.code()),
+                    ind.end_period.map(|p| p.code()),
+                    serde_json::to_string(&ind.dim_levels).unwrap_or_else(|_| "[]".into()),
+                    ind.seq,
+                ],
+            )
+            .map_err(&e)?;
+        let id: i64 = self.tx.query_row("SELECT id FROM indicator WHERE code = ?1", [&ind.code], |r| r.get(0)).map_err(&e)?;
+        self.tx.execute("DELETE FROM indicator_theme WHERE indicator_id = ?1", [id]).map_err(&e)?;
+        for t in &ind.themes {
+            self.tx
+                .execute(
+                    "INSERT INTO theme (code, parent, name, seq) VALUES (?1, NULL, ?2, 0) ON CONFLICT (code) DO NOTHING",
+                    params![t, text_to_json(&LocalizedText::nl(t.clone()))],
+                )
+                .map_err(&e)?;
+            self.tx
+                .execute("INSERT OR IGNORE INTO indicator_theme (indicator_id, theme_code) VALUES (?1, ?2)", params![id, t])
+                .map_err(&e)?;
+        }
+        Ok(id)
+    }
+
+    /// Loads values. The batch must be sorted by (series, item) without duplicates, as
+    /// `peil-ingest` produces it.
+    pub fn apply_data(&mut self, batch: &DataBatch, opts: &DataOptions) -> Result<ApplyCounts> {
+        let e = sqlite_err(&self.path);
+        for code in &batch.new_indicators {
+            if self.indicator(code)?.is_none() {
+                self.write_indicator(&Indicator::new(code))?;
+            }
+        }
+        let mut indicator_ids: HashMap<&str, i64> = HashMap::new();
+        let mut level_ids: HashMap<&str, i64> = HashMap::new();
+        for key in &batch.series {
+            if !indicator_ids.contains_key(key.indicator.as_str()) {
+                let id = self
+                    .tx
+                    .query_row("SELECT id FROM indicator WHERE code = ?1", [&key.indicator], |r| r.get(0))
+                    .optional()
+                    .map_err(&e)?
+                    .ok_or_else(|| StoreError::Invalid(format!("unknown indicator '{}'", key.indicator)))?;
+                indicator_ids.insert(&key.indicator, id);
+            }
+            if !level_ids.contains_key(key.level.as_str()) {
+                let id = self
+                    .level_id(&key.level)?
+                    .ok_or_else(|| StoreError::Invalid(format!("unknown geo level '{}'", key.level)))?;
+                level_ids.insert(&key.level, id);
+            }
+        }
+        let mut counts = ApplyCounts::default();
+        let cleared_sum = |tx: &Transaction, sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<u64> {
+            let n: i64 = tx.query_row(&format!("SELECT coalesce(sum(n), 0) FROM series WHERE {sql}"), p, |r| r.get(0))?;
+            tx.execute(&format!("DELETE FROM series WHERE {sql}"), p)?;
+            Ok(n as u64)
+        };
+        match opts.clear {
+            ClearMode::None => {}
+            ClearMode::Indicators => {
+                for id in indicator_ids.values() {
+                    counts.cleared += cleared_sum(&self.tx, "indicator_id = ?1", &[id]).map_err(&e)?;
+                }
+            }
+            ClearMode::Combinations => {
+                let mut done = std::collections::HashSet::new();
+                for key in &batch.series {
+                    let (i, l, p) = (indicator_ids[key.indicator.as_str()], level_ids[key.level.as_str()], key.period.code());
+                    if done.insert((i, l, p.clone())) {
+                        counts.cleared += cleared_sum(&self.tx, "indicator_id = ?1 AND level_id = ?2 AND period = ?3", &[&i, &l, &p])
+                            .map_err(&e)?;
+                    }
+                }
+            }
+        }
+        let mut get = self
+            .tx
+            .prepare("SELECT id, data FROM series WHERE indicator_id = ?1 AND level_id = ?2 AND period = ?3 AND dims = ?4")
+            .map_err(&e)?;
+        let mut put = self
+            .tx
+            .prepare(
+                "INSERT INTO series (indicator_id, level_id, period, period_level, dims, n, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (indicator_id, level_id, period, dims) DO UPDATE SET n = excluded.n, data = excluded.data",
+            )
+            .map_err(&e)?;
+        let mut ranges: BTreeMap<&str, (Period, Period)> = BTreeMap::new();
+        let mut start = 0;
+        while start < batch.records.len() {
+            let s = batch.records[start].series;
+            let end = start + batch.records[start..].iter().take_while(|r| r.series == s).count();
+            let key = &batch.series[s as usize];
+            let (i, l) = (indicator_ids[key.indicator.as_str()], level_ids[key.level.as_str()]);
+            let period = key.period.code();
+            let dims = key.dims.to_text();
+            let old: Option<(i64, Vec<u8>)> =
+                get.query_row(params![i, l, period, dims], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(&e)?;
+            let old_values = match &old {
+                Some((_, data)) => codec::decode(data)
+                    .ok_or_else(|| StoreError::Corrupt(format!("stored values of {} {period} do not decode", key.indicator)))?,
+                None => Vec::new(),
+            };
+            let (merged, c) = merge(&old_values, &batch.records[start..end]);
+            counts.add(c);
+            if c.inserted + c.updated > 0 {
+                put.execute(params![i, l, period, key.period.level.code(), dims, merged.len() as i64, codec::encode(&merged)])
+                    .map_err(&e)?;
+            }
+            let r = ranges.entry(&key.indicator).or_insert((key.period, key.period));
+            if key.period.bounds().0 < r.0.bounds().0 {
+                r.0 = key.period;
+            }
+            if key.period.bounds().1 > r.1.bounds().1 {
+                r.1 = key.period;
+            }
+            start = end;
+        }
+        drop(get);
+        drop(put);
+        for (code, (first, last)) in ranges {
+            let Some(mut ind) = self.indicator(code)? else { continue };
+            let before = (ind.start_period, ind.end_period);
+            if opts.adjust_periods {
+                ind.start_period = Some(first);
+                ind.end_period = Some(last);
+            } else {
+                if ind.start_period.is_none_or(|s| first.bounds().0 < s.bounds().0) {
+                    ind.start_period = Some(first);
+                }
+                if ind.end_period.is_none_or(|s| last.bounds().1 > s.bounds().1) {
+                    ind.end_period = Some(last);
+                }
+            }
+            if before != (ind.start_period, ind.end_period) {
+                self.write_indicator(&ind)?;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Writes the provenance record of this import.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_import(
+        &mut self,
+        who: &str,
+        kind: &str,
+        file: &str,
+        sha256: &str,
+        options: &serde_json::Value,
+        counts: &serde_json::Value,
+        warnings: u64,
+    ) -> Result<i64> {
+        self.tx
+            .execute(
+                "INSERT INTO import_log (at, who, kind, file, sha256, options, counts, warnings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![crate::utc_now(), who, kind, file, sha256, options.to_string(), counts.to_string(), warnings as i64],
+            )
+            .map_err(self.e())?;
+        Ok(self.tx.last_insert_rowid())
+    }
+}
+
+/// Merges new records into a stored series; both sorted by item.
+fn merge(old: &[(u32, Value)], new: &[DataRecord]) -> (Vec<(u32, Value)>, ApplyCounts) {
+    let mut out = Vec::with_capacity(old.len() + new.len());
+    let mut c = ApplyCounts::default();
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        match (old.get(i), new.get(j)) {
+            (Some(o), Some(n)) if o.0 == n.item => {
+                if o.1.same_as(n.value) {
+                    c.unchanged += 1;
+                } else {
+                    c.updated += 1;
+                }
+                out.push((n.item, n.value));
+                i += 1;
+                j += 1;
+            }
+            (Some(o), Some(n)) if o.0 < n.item => {
+                out.push(*o);
+                i += 1;
+            }
+            (Some(o), None) => {
+                out.push(*o);
+                i += 1;
+            }
+            (_, Some(n)) => {
+                out.push((n.item, n.value));
+                c.inserted += 1;
+                j += 1;
+            }
+            (None, None) => unreachable!(),
+        }
+    }
+    (out, c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_counts_and_orders() {
+        let old = vec![(1, Value::Number(1.0)), (3, Value::Number(3.0)), (5, Value::Number(5.0))];
+        let rec = |item, v| DataRecord { series: 0, item, value: Value::Number(v) };
+        let (m, c) = merge(&old, &[rec(2, 2.0), rec(3, 3.0), rec(5, 50.0), rec(6, 6.0)]);
+        assert_eq!(m.iter().map(|x| x.0).collect::<Vec<_>>(), vec![1, 2, 3, 5, 6]);
+        assert_eq!(m[3].1, Value::Number(50.0));
+        assert_eq!(c, ApplyCounts { inserted: 2, updated: 1, unchanged: 1, cleared: 0 });
+    }
+}
