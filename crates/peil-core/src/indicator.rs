@@ -188,6 +188,18 @@ pub struct Indicator {
     /// Dimension levels of a cube indicator, in order; empty for a flat indicator.
     pub dim_levels: Vec<String>,
     pub seq: Option<i64>,
+    /// From this period on, values are provisional (shown marked, never as final).
+    pub provisional_period: Option<Period>,
+    /// From this period on, values are a prognosis (shown marked).
+    pub forecast_period: Option<Period>,
+    /// Values of periods may not be added up (Swing's "aggregate periods" = 0).
+    pub non_aggregable_periods: bool,
+    /// A footnote shown with every presentation of the indicator.
+    pub footnote: LocalizedText,
+    /// Left out of search results.
+    pub exclude_from_search: bool,
+    /// Other metadata columns a source delivers (e.g. Swing's "Free textfield"), kept verbatim.
+    pub extra: BTreeMap<String, String>,
 }
 
 impl Indicator {

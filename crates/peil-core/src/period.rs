@@ -294,7 +294,8 @@ impl PeriodType {
     pub fn parse(s: &str) -> Option<PeriodType> {
         match s.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
             "stock" | "stand" | "" => Some(PeriodType::Stock),
-            "flow" | "lopend" | "stroom" => Some(PeriodType::Flow),
+            // Swing's English UI calls a flow "pending".
+            "flow" | "lopend" | "stroom" | "pending" => Some(PeriodType::Flow),
             "average_stock" | "gemiddelde_stand" | "average" => Some(PeriodType::AverageStock),
             "growth_rate" | "groeivoet" | "groei" => Some(PeriodType::GrowthRate),
             "independent" | "onafhankelijk" => Some(PeriodType::Independent),

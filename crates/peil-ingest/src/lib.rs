@@ -1,1 +1,110 @@
+//! Reading import files into validated domain batches (section 10 of the domain brief).
+//!
+//! Each reader takes a file and the store's [`peil_core::Catalog`], checks every row, and
+//! returns either a batch ready for the store or the list of all problems found (up to a
+//! cap), each naming file, sheet, row, column, value and what was expected. Readers never
+//! write: applying a batch is the store's job, in one transaction.
 
+pub mod areas;
+pub mod data;
+pub mod geometry;
+pub mod metadata;
+pub mod table;
+
+pub use areas::{Read, read_areas, read_links};
+pub use data::{DataRead, DataSpec, Layout, read_data};
+pub use geometry::{Crs, GeometryOptions, read_geometry};
+pub use metadata::{read_metadata, read_themes};
+pub use table::{Encoding, Progress, TableOptions};
+
+use sha2::{Digest, Sha256};
+use std::io::Read as _;
+use std::path::Path;
+
+/// What kind of import a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Kind {
+    Areas,
+    Links,
+    Geometry,
+    Data,
+    Metadata,
+    Themes,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Areas => "areas",
+            Kind::Links => "links",
+            Kind::Geometry => "geometry",
+            Kind::Data => "data",
+            Kind::Metadata => "metadata",
+            Kind::Themes => "themes",
+        }
+    }
+}
+
+/// Guesses the kind of a file from its extension and header.
+pub fn detect_kind(path: &Path, topts: &TableOptions, catalog: &peil_core::Catalog) -> Option<Kind> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+    if matches!(ext.as_str(), "shp" | "geojson" | "gpkg") {
+        return Some(Kind::Geometry);
+    }
+    let rows: Vec<Vec<String>> = if table::is_workbook(path) {
+        let sheets = table::read_workbook(path).ok()?;
+        let sheet = match &topts.sheet {
+            Some(s) => sheets.into_iter().find(|(n, _)| n == s)?,
+            None => sheets.into_iter().find(|(n, r)| !n.starts_with('_') && !r.is_empty())?,
+        };
+        sheet.1.into_iter().take(10).map(|(_, r)| r).collect()
+    } else {
+        let mut t = table::Table::open(path, topts, &|_, _| true).ok()?;
+        let mut rows = vec![t.header.clone()];
+        let _ = t.for_each_row(|_, c| {
+            rows.push(c.iter().map(|s| s.to_string()).collect());
+            rows.len() < 10
+        });
+        rows
+    };
+    let header = rows.first()?;
+    if data::looks_like_data(header) {
+        Some(Kind::Data)
+    } else if areas::looks_like_links(header, catalog) {
+        Some(Kind::Links)
+    } else if metadata::looks_like_themes(header) {
+        Some(Kind::Themes)
+    } else if rows.iter().any(|r| metadata::is_metadata_header(r)) {
+        Some(Kind::Metadata)
+    } else if areas::looks_like_areas(header) {
+        Some(Kind::Areas)
+    } else {
+        None
+    }
+}
+
+/// SHA-256 of a file (and, for a shapefile, of its sidecar files), as lowercase hex.
+pub fn file_hash(path: &Path) -> std::io::Result<String> {
+    let mut h = Sha256::new();
+    let mut files = vec![path.to_path_buf()];
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("shp")) {
+        for ext in ["shx", "dbf", "prj", "cpg"] {
+            let p = path.with_extension(ext);
+            if p.exists() {
+                files.push(p);
+            }
+        }
+    }
+    let mut buf = vec![0u8; 1 << 16];
+    for f in files {
+        let mut file = std::fs::File::open(f)?;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}

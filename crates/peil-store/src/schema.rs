@@ -73,7 +73,13 @@ CREATE TABLE indicator (
     start_period TEXT,
     end_period TEXT,
     dim_levels TEXT NOT NULL,
-    seq INTEGER
+    seq INTEGER,
+    provisional_period TEXT,
+    forecast_period TEXT,
+    non_aggregable_periods INTEGER NOT NULL,
+    footnote TEXT NOT NULL,
+    exclude_from_search INTEGER NOT NULL,
+    extra TEXT NOT NULL
 );
 
 CREATE TABLE theme (

@@ -34,7 +34,8 @@ pub(crate) fn read_indicator(conn: &rusqlite::Connection, code: &str) -> rusqlit
             "SELECT id, code, name, description, more_info, unit, source, data_type, period_type,
                     aggregation_indicator, sample_indicator, stddev_indicator, population_indicator,
                     threshold, threshold_indicator, rounding, decimals, formula, non_aggregable,
-                    status, visibility, protected, start_period, end_period, dim_levels, seq
+                    status, visibility, protected, start_period, end_period, dim_levels, seq,
+                    provisional_period, forecast_period, non_aggregable_periods, footnote, exclude_from_search, extra
              FROM indicator WHERE code = ?1",
             [code],
             |r| {
@@ -68,6 +69,12 @@ pub(crate) fn read_indicator(conn: &rusqlite::Connection, code: &str) -> rusqlit
                         end_period: period(r.get(23)?),
                         dim_levels: serde_json::from_str(&r.get::<_, String>(24)?).unwrap_or_default(),
                         seq: r.get(25)?,
+                        provisional_period: period(r.get(26)?),
+                        forecast_period: period(r.get(27)?),
+                        non_aggregable_periods: r.get(28)?,
+                        footnote: text_from_json(&r.get::<_, String>(29)?),
+                        exclude_from_search: r.get(30)?,
+                        extra: serde_json::from_str(&r.get::<_, String>(31)?).unwrap_or_default(),
                         themes: Vec::new(),
                     },
                 ))
@@ -353,9 +360,10 @@ impl<'a> ImportTx<'a> {
                 "INSERT INTO indicator (code, name, description, more_info, unit, source, data_type, period_type,
                     aggregation_indicator, sample_indicator, stddev_indicator, population_indicator, threshold,
                     threshold_indicator, rounding, decimals, formula, non_aggregable, status, visibility, protected,
-                    start_period, end_period, dim_levels, seq)
+                    start_period, end_period, dim_levels, seq, provisional_period, forecast_period,
+                    non_aggregable_periods, footnote, exclude_from_search, extra)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22, ?23, ?24, ?25)
+                    ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)
                  ON CONFLICT (code) DO UPDATE SET name = excluded.name, description = excluded.description,
                     more_info = excluded.more_info, unit = excluded.unit, source = excluded.source,
                     data_type = excluded.data_type, period_type = excluded.period_type,
@@ -365,7 +373,10 @@ impl<'a> ImportTx<'a> {
                     rounding = excluded.rounding, decimals = excluded.decimals, formula = excluded.formula,
                     non_aggregable = excluded.non_aggregable, status = excluded.status, visibility = excluded.visibility,
                     protected = excluded.protected, start_period = excluded.start_period, end_period = excluded.end_period,
-                    dim_levels = excluded.dim_levels, seq = excluded.seq",
+                    dim_levels = excluded.dim_levels, seq = excluded.seq,
+                    provisional_period = excluded.provisional_period, forecast_period = excluded.forecast_period,
+                    non_aggregable_periods = excluded.non_aggregable_periods, footnote = excluded.footnote,
+                    exclude_from_search = excluded.exclude_from_search, extra = excluded.extra",
                 params![
                     ind.code,
                     text_to_json(&ind.name),
@@ -392,6 +403,12 @@ impl<'a> ImportTx<'a> {
                     ind.end_period.map(|p| p.code()),
                     serde_json::to_string(&ind.dim_levels).unwrap_or_else(|_| "[]".into()),
                     ind.seq,
+                    ind.provisional_period.map(|p| p.code()),
+                    ind.forecast_period.map(|p| p.code()),
+                    ind.non_aggregable_periods,
+                    text_to_json(&ind.footnote),
+                    ind.exclude_from_search,
+                    serde_json::to_string(&ind.extra).unwrap_or_else(|_| "{}".into()),
                 ],
             )
             .map_err(&e)?;

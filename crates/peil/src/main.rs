@@ -1,1 +1,496 @@
-fn main() {}
+//! `peil`: the command line of Peil — import → compute → publish for city statistics.
+
+mod demo;
+mod import;
+mod site;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use peil_core::{ClearMode, DataOptions, DecimalSeparator, MissingCode};
+use peil_ingest::{DataSpec, Encoding, GeometryOptions, Kind, Progress, TableOptions};
+use site::Site;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit codes: 0 success; 1 usage or environment error; 2 an import was refused because of
+/// problems in its file (nothing was written); 3 the store failed a check.
+const EXIT_REFUSED: u8 = 2;
+const EXIT_CHECK: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "peil",
+    version,
+    about = "Peil — statistics platform for cities: import → compute → publish",
+    after_help = "Examples:
+  peil demo                                   build the demo city and show what it holds
+  peil init gent --name 'Gent in cijfers'     create a site directory
+  peil --site gent import gebiedsdefinities/statsec2024.xlsx
+  peil --site gent import aggregatietabellen/statsec2024_ggw72024.xlsx
+  peil --site gent import --level ggw72024 ggw72024.shp
+  peil --site gent import fluvius.csv --skip-unknown-areas
+  peil --site gent status
+  peil --site gent export --indicator v1101_t --level gemeente --period 2024"
+)]
+struct Cli {
+    /// The site directory (default: $PEIL_SITE, else the current directory).
+    #[arg(long, global = true, env = "PEIL_SITE")]
+    site: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a site directory: a configuration file and an empty store.
+    #[command(after_help = "Example:\n  peil init leuven --name 'Leuven in cijfers'")]
+    Init {
+        /// Directory to create (default: the --site directory or the current one).
+        dir: Option<PathBuf>,
+        /// The site's name.
+        #[arg(long, default_value = "Stad in cijfers")]
+        name: String,
+    },
+    /// Import files: area definitions, aggregation tables, geometry, data, metadata, themes.
+    ///
+    /// Each file is one transaction: it lands whole or not at all. The kind of file is
+    /// detected from its extension and header unless --kind says it.
+    #[command(after_help = "Examples:
+  peil import statsec2024.xlsx                       area definitions; level from the file name
+  peil import statsec2024_ggw72024.xlsx              aggregation table (header: child, parent level)
+  peil import --level gemeente2024 gemeente2024.shp  geometry (CRS from .prj, reprojected to WGS84)
+  peil import data.csv --clear combinations          data, replacing what the file covers
+  peil import income.csv --geoitem-column CD_SECTOR --period-column CD_YEAR \\
+      --geolevel statsec2024 --ignore-column CD_MUNTY_REFNIS \\
+      --status-column sourceStatus --status-map not-published=x,sector-unmatched=?")]
+    Import(ImportArgs),
+    /// What the store holds: levels, items, hierarchy, indicators, periods, values.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export values as long CSV: indicator,geolevel,geoitem,period,value.
+    #[command(after_help = "Example:\n  peil export --indicator v2506_elek_res_cons --level statsec2019 --period 2020 -o elek.csv")]
+    Export {
+        /// Indicator codes (comma list; default all).
+        #[arg(long, value_delimiter = ',')]
+        indicator: Vec<String>,
+        /// Geo level (default all).
+        #[arg(long)]
+        level: Option<String>,
+        /// Period codes (comma list; default all).
+        #[arg(long, value_delimiter = ',')]
+        period: Vec<String>,
+        /// Output file (default standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Check the store's integrity: SQLite, orphans, cycles, items without parent, values.
+    Check,
+    /// List past imports with their provenance.
+    Imports {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build the demo city (deterministic) into a site directory.
+    Demo {
+        /// Directory for the demo site (default: the --site directory, else ./peil-demo).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum KindArg {
+    Areas,
+    Links,
+    Geometry,
+    Data,
+    Metadata,
+    Themes,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum ClearArg {
+    None,
+    Indicators,
+    Combinations,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum EncodingArg {
+    Utf8,
+    Windows1252,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum DecimalArg {
+    Point,
+    Comma,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// Files to import, in order (area definitions before the tables that use them).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// What the files are (default: detected).
+    #[arg(long, value_enum)]
+    kind: Option<KindArg>,
+    /// Geo level of area definitions or geometry (default: the file name without extension).
+    #[arg(long)]
+    level: Option<String>,
+    /// Sheet of a workbook (default: the first that fits).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// CSV delimiter (default: detected).
+    #[arg(long)]
+    delimiter: Option<char>,
+    /// CSV encoding (default: detected; UTF-8 with or without BOM, else Windows-1252).
+    #[arg(long, value_enum)]
+    encoding: Option<EncodingArg>,
+    /// Decimal separator (default: detected).
+    #[arg(long, value_enum)]
+    decimal: Option<DecimalArg>,
+    #[arg(long)]
+    period_column: Option<String>,
+    #[arg(long)]
+    geolevel_column: Option<String>,
+    #[arg(long)]
+    geoitem_column: Option<String>,
+    #[arg(long)]
+    indicator_column: Option<String>,
+    #[arg(long)]
+    value_column: Option<String>,
+    /// The period of every row when the file has no period column.
+    #[arg(long)]
+    period: Option<String>,
+    /// The geo level of every row when the file has no geolevel column.
+    #[arg(long)]
+    geolevel: Option<String>,
+    /// Columns to leave out (repeat or comma list).
+    #[arg(long, value_delimiter = ',')]
+    ignore_column: Vec<String>,
+    /// What to clear first: nothing, all data of the file's indicators, or the
+    /// (indicator, level, period) combinations in the file.
+    #[arg(long, value_enum, default_value = "none")]
+    clear: ClearArg,
+    /// Set indicator start/end periods to the loaded range (default: only widen them).
+    #[arg(long)]
+    adjust_periods: bool,
+    /// Add up duplicate records instead of refusing the file.
+    #[arg(long)]
+    totalize_duplicates: bool,
+    /// Leave out records holding a missing code.
+    #[arg(long)]
+    drop_special_codes: bool,
+    /// Leave out records with unknown area codes instead of refusing the file.
+    #[arg(long)]
+    skip_unknown_areas: bool,
+    /// Refuse unknown indicator codes instead of creating them.
+    #[arg(long)]
+    no_new_indicators: bool,
+    /// Load blank cells as this missing symbol (x, ?, nvt, -).
+    #[arg(long)]
+    empty_as: Option<String>,
+    /// A column that flags rows (e.g. sourceStatus); used with --status-map, not loaded.
+    #[arg(long)]
+    status_column: Option<String>,
+    /// VALUE=SYMBOL: blank cells of rows whose status is VALUE load as SYMBOL
+    /// (e.g. not-published=x). Repeat or comma list.
+    #[arg(long, value_delimiter = ',')]
+    status_map: Vec<String>,
+    /// Geometry: the attribute with the item code (default: detected).
+    #[arg(long)]
+    code_column: Option<String>,
+    /// Geometry: source CRS, e.g. EPSG:31370 (default: from the file).
+    #[arg(long)]
+    crs: Option<String>,
+    /// Geometry: web simplification tolerance in metres.
+    #[arg(long, default_value_t = 10.0)]
+    simplify_m: f64,
+    /// Validate only; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Who imports (for the provenance record; default $USER).
+    #[arg(long, env = "USER", default_value = "unknown")]
+    who: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn site_dir(cli_site: &Option<PathBuf>) -> PathBuf {
+    cli_site.clone().unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Init { dir, name } => {
+            let dir = dir.unwrap_or_else(|| site_dir(&cli.site));
+            let site = Site::init(&dir, &name, false)?;
+            println!("created site '{}' in {}", site.config.name, dir.display());
+            println!("next: peil --site {} import <files>", dir.display());
+            Ok(0)
+        }
+        Command::Import(args) => cmd_import(&Site::open(&site_dir(&cli.site))?, args),
+        Command::Status { json } => {
+            let site = Site::open(&site_dir(&cli.site))?;
+            let status = site.store()?.status()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print_status(&site, &status);
+            }
+            Ok(0)
+        }
+        Command::Export { indicator, level, period, output } => {
+            let site = Site::open(&site_dir(&cli.site))?;
+            let store = site.store()?;
+            let sel = peil_store::Selection { indicators: indicator, level, periods: period };
+            let catalog = store.catalog()?;
+            let cubes = catalog
+                .indicators
+                .iter()
+                .any(|(c, i)| !i.dim_levels.is_empty() && (sel.indicators.is_empty() || sel.indicators.contains(c)));
+            let sink: Box<dyn Write> = match &output {
+                Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let mut w = csv::Writer::from_writer(std::io::BufWriter::new(sink));
+            let mut header = vec!["indicator", "geolevel", "geoitem", "period", "value"];
+            if cubes {
+                header.push("dims");
+            }
+            w.write_record(&header)?;
+            let mut buf = String::new();
+            let n = store.export(&sel, |r| {
+                buf.clear();
+                use std::fmt::Write as _;
+                let _ = write!(buf, "{}", r.value);
+                if cubes {
+                    w.write_record([r.indicator, r.level, r.item, r.period, &buf, r.dims])?;
+                } else {
+                    w.write_record([r.indicator, r.level, r.item, r.period, &buf])?;
+                }
+                Ok(())
+            })?;
+            w.flush()?;
+            if output.is_some() {
+                eprintln!("{n} values exported");
+            }
+            Ok(0)
+        }
+        Command::Check => {
+            let site = Site::open(&site_dir(&cli.site))?;
+            let report = site.store()?.check()?;
+            for e in &report.errors {
+                println!("error: {e}");
+            }
+            for w in &report.warnings {
+                println!("warning: {w}");
+            }
+            if report.errors.is_empty() {
+                println!("ok: {} warnings", report.warnings.len());
+                Ok(0)
+            } else {
+                Ok(EXIT_CHECK)
+            }
+        }
+        Command::Imports { json } => {
+            let site = Site::open(&site_dir(&cli.site))?;
+            let imports = site.store()?.imports()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&imports)?);
+            } else {
+                for i in &imports {
+                    println!(
+                        "#{:<4} {}  {:<9} {:<10} {}  sha256:{}…  {}{}",
+                        i.id,
+                        i.at,
+                        i.kind,
+                        i.who,
+                        i.file,
+                        &i.sha256[..i.sha256.len().min(12)],
+                        import::describe(&i.counts),
+                        if i.warnings > 0 { format!(" ({} warnings)", i.warnings) } else { String::new() }
+                    );
+                }
+                if imports.is_empty() {
+                    println!("no imports yet");
+                }
+            }
+            Ok(0)
+        }
+        Command::Demo { dir } => {
+            let dir = dir.or(cli.site).unwrap_or_else(|| PathBuf::from("peil-demo"));
+            demo::run(&dir)
+        }
+    }
+}
+
+fn cmd_import(site: &Site, a: ImportArgs) -> Result<u8> {
+    let empty_as = match &a.empty_as {
+        None => None,
+        Some(s) => match MissingCode::from_symbol(s) {
+            Some(c) => Some(c),
+            None => bail!("--empty-as takes a missing symbol: x, ?, nvt or -"),
+        },
+    };
+    let mut status_map = Vec::new();
+    for m in &a.status_map {
+        let (v, sym) = m.rsplit_once('=').with_context(|| format!("--status-map takes VALUE=SYMBOL, not '{m}'"))?;
+        let code = MissingCode::from_symbol(sym).with_context(|| format!("--status-map: '{sym}' is not a missing symbol (x, ?, nvt, -)"))?;
+        status_map.push((v.to_string(), code));
+    }
+    let delimiter = match a.delimiter {
+        Some(c) if c.is_ascii() => Some(c as u8),
+        Some(c) => bail!("--delimiter must be one ASCII character, not '{c}'"),
+        None => None,
+    };
+    let base = import::ImportRequest {
+        kind: a.kind.map(|k| match k {
+            KindArg::Areas => Kind::Areas,
+            KindArg::Links => Kind::Links,
+            KindArg::Geometry => Kind::Geometry,
+            KindArg::Data => Kind::Data,
+            KindArg::Metadata => Kind::Metadata,
+            KindArg::Themes => Kind::Themes,
+        }),
+        level: a.level.clone(),
+        table: TableOptions {
+            progress: None,
+            delimiter,
+            encoding: a.encoding.map(|e| match e {
+                EncodingArg::Utf8 => Encoding::Utf8,
+                EncodingArg::Windows1252 => Encoding::Windows1252,
+            }),
+            sheet: a.sheet.clone(),
+        },
+        spec: DataSpec {
+            period_column: a.period_column.clone(),
+            geolevel_column: a.geolevel_column.clone(),
+            geoitem_column: a.geoitem_column.clone(),
+            indicator_column: a.indicator_column.clone(),
+            value_column: a.value_column.clone(),
+            period: a.period.clone(),
+            geolevel: a.geolevel.clone(),
+            ignore_columns: a.ignore_column.clone(),
+            decimal: a.decimal.map(|d| match d {
+                DecimalArg::Point => DecimalSeparator::Point,
+                DecimalArg::Comma => DecimalSeparator::Comma,
+            }),
+            status_column: a.status_column.clone(),
+            status_map,
+        },
+        data: DataOptions {
+            clear: match a.clear {
+                ClearArg::None => ClearMode::None,
+                ClearArg::Indicators => ClearMode::Indicators,
+                ClearArg::Combinations => ClearMode::Combinations,
+            },
+            adjust_periods: a.adjust_periods,
+            totalize_duplicates: a.totalize_duplicates,
+            drop_special_codes: a.drop_special_codes,
+            skip_unknown_areas: a.skip_unknown_areas,
+            no_new_indicators: a.no_new_indicators,
+            empty_as,
+        },
+        geometry: GeometryOptions {
+            code_column: a.code_column.clone(),
+            crs: a.crs.clone(),
+            simplify_m: Some(a.simplify_m),
+            skip_unknown_areas: a.skip_unknown_areas,
+        },
+        dry_run: a.dry_run,
+        who: a.who.clone(),
+    };
+    let mut store = site.store()?;
+    for file in &a.files {
+        let mut req = base.clone();
+        let bar = progress_bar(file);
+        if let Some(bar) = &bar {
+            let b = bar.clone();
+            req.table.progress = Some(Progress(std::sync::Arc::new(move |bytes| b.set_position(bytes))));
+        }
+        let outcome = import::import(&mut store, file, &req)?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        report(file, &outcome);
+        if outcome.problems.has_errors() {
+            eprintln!("refused: {} — nothing was written", file.display());
+            return Ok(EXIT_REFUSED);
+        }
+    }
+    Ok(0)
+}
+
+fn progress_bar(file: &Path) -> Option<indicatif::ProgressBar> {
+    let len = std::fs::metadata(file).ok()?.len();
+    if len < 8 << 20 || peil_ingest::table::is_workbook(file) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(format!("reading {}", peil_ingest::table::file_name(file)));
+    Some(bar)
+}
+
+fn report(file: &Path, o: &import::Outcome) {
+    println!("{} ({})", file.display(), o.kind.code());
+    for line in &o.summary {
+        println!("  {line}");
+    }
+    let p = &o.problems;
+    for e in p.errors() {
+        eprintln!("error: {e}");
+    }
+    if p.more_errors > 0 {
+        eprintln!("error: … and {} more errors not listed", p.more_errors);
+    }
+    let warnings: Vec<_> = p.warnings().collect();
+    for w in warnings.iter().take(20) {
+        eprintln!("warning: {w}");
+    }
+    let rest = warnings.len().saturating_sub(20) as u64 + p.more_warnings;
+    if rest > 0 {
+        eprintln!("warning: … and {rest} more warnings");
+    }
+}
+
+fn print_status(site: &Site, s: &peil_store::Status) {
+    println!("{} — {}", site.config.name, site.store_path().display());
+    println!("geo levels:");
+    for l in &s.levels {
+        println!(
+            "  {:<18} {:>7} items ({} unknown-location), {} with geometry",
+            l.code, l.items, l.unknown_location_items, l.with_geometry
+        );
+    }
+    println!("hierarchy:");
+    for e in &s.edges {
+        println!("  {:<18} → {:<18} {:>7} links ({})", e.child, e.parent, e.links, e.kind);
+    }
+    println!(
+        "indicators: {} ({} formulas, {} cubes), {} themes",
+        s.indicators, s.formula_indicators, s.cube_indicators, s.themes
+    );
+    for p in &s.periods {
+        println!("periods ({}): {} … {} ({} periods)", p.level, p.first, p.last, p.count);
+    }
+    println!("values: {} in {} series", s.values, s.series);
+    println!("imports: {}", s.imports);
+}

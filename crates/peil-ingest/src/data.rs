@@ -1,0 +1,682 @@
+//! Data files in both Swing layouts (section 10 of the domain brief):
+//! - wide, one indicator per column: `period;geolevel;geoitem;v1101_t;v1102_m…`
+//! - long, one value per record: `period;geolevel;geoitem;indicator;value` (+ dim level columns).
+//!
+//! The reader validates every row against the [`Catalog`] and returns a sorted, duplicate-free
+//! [`DataBatch`] or the list of problems; it never writes anything.
+
+use crate::table::{Detected, Table, TableOptions, is_workbook, read_workbook};
+use peil_core::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// How the columns of a data file are to be read; everything is optional.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DataSpec {
+    pub period_column: Option<String>,
+    pub geolevel_column: Option<String>,
+    pub geoitem_column: Option<String>,
+    pub indicator_column: Option<String>,
+    pub value_column: Option<String>,
+    /// The period of every row, when the file has no period column.
+    pub period: Option<String>,
+    /// The geo level of every row, when the file has no geolevel column.
+    pub geolevel: Option<String>,
+    /// Columns to leave out (e.g. a name column).
+    pub ignore_columns: Vec<String>,
+    /// Force the decimal separator instead of detecting it.
+    pub decimal: Option<DecimalSeparator>,
+    /// A column that flags rows (e.g. Statbel's `sourceStatus`); left out as data.
+    pub status_column: Option<String>,
+    /// Status value → the missing code that blank cells of such rows get
+    /// (`not-published` → `x`). Overrides `empty_as` for those rows.
+    pub status_map: Vec<(String, MissingCode)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Layout {
+    /// One indicator per column.
+    Wide,
+    /// One value per record.
+    Long,
+}
+
+/// The result of reading a data file.
+#[derive(Debug, Default)]
+pub struct DataRead {
+    pub batch: DataBatch,
+    pub problems: Problems,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows left out because their area code is unknown (with `skip_unknown_areas`).
+    pub skipped_rows: u64,
+    /// Values left out because they hold a missing code (with `drop_special_codes`).
+    pub dropped_values: u64,
+    /// Duplicate records added up (with `totalize_duplicates`).
+    pub totalized: u64,
+    pub layout: Option<Layout>,
+    pub detected: Detected,
+    pub decimal: Option<DecimalSeparator>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Role {
+    Period,
+    GeoLevel,
+    GeoItem,
+    Indicator,
+    Value,
+    Ignore,
+    /// A dimension level column (long layout).
+    Dim(String),
+    /// Values of this indicator (wide layout).
+    Values(String),
+}
+
+fn alias(h: &str) -> Option<Role> {
+    let n = h.trim().to_lowercase();
+    Some(match n.as_str() {
+        "period" | "periode" | "periodcode" | "jaar" | "year" => Role::Period,
+        "geolevel" | "gebiedsniveau" | "geo level" | "level" => Role::GeoLevel,
+        "geoitem" | "gebied" | "geo item" | "geoitem code" | "gebiedscode" => Role::GeoItem,
+        "indicator" | "onderwerp" | "variable" | "var" | "onderwerpcode" => Role::Indicator,
+        "value" | "waarde" => Role::Value,
+        _ => return None,
+    })
+}
+
+fn parse_role(s: &str, column: &str, extra: Option<&str>) -> Option<Role> {
+    let s = s.trim().to_lowercase();
+    let target = extra.filter(|e| !e.trim().is_empty()).map(|e| e.trim().to_string());
+    Some(match s.as_str() {
+        "period" => Role::Period,
+        "geolevel" => Role::GeoLevel,
+        "geoitem" => Role::GeoItem,
+        "indicator" => Role::Indicator,
+        "value" => Role::Value,
+        "ignore" | "negeer" => Role::Ignore,
+        "dim" | "dimlevel" => Role::Dim(target.unwrap_or_else(|| column.to_string())),
+        "values" | "data" | "indicatorvalues" => Role::Values(target.unwrap_or_else(|| column.to_string())),
+        _ => return None,
+    })
+}
+
+/// Reads a `_def` sheet: rows of (column header, role[, indicator or dim level code]).
+fn read_def(path: &Path, problems: &mut Problems) -> Option<HashMap<String, Role>> {
+    if !is_workbook(path) {
+        return None;
+    }
+    let sheets = read_workbook(path).ok()?;
+    let (name, rows) = sheets.into_iter().find(|(n, _)| n.eq_ignore_ascii_case("_def"))?;
+    let place = Place::file(crate::table::file_name(path)).with_sheet(Some(&name));
+    let mut roles = HashMap::new();
+    for (n, row) in rows {
+        let col = row.first().map(|s| s.trim()).unwrap_or("");
+        let role = row.get(1).map(|s| s.trim()).unwrap_or("");
+        if col.is_empty() || (n == 1 && col.eq_ignore_ascii_case("column")) {
+            continue;
+        }
+        match parse_role(role, col, row.get(2).map(String::as_str)) {
+            Some(r) => {
+                roles.insert(col.to_lowercase(), r);
+            }
+            None => problems.error(
+                &place,
+                Some(n),
+                Some("role"),
+                Some(role),
+                "expected one of period, geolevel, geoitem, indicator, value, ignore, dimlevel, values",
+            ),
+        }
+    }
+    Some(roles)
+}
+
+/// Whether a header looks like a data file.
+pub fn looks_like_data(header: &[String]) -> bool {
+    header.iter().any(|h| alias(h) == Some(Role::GeoItem))
+        && (header.iter().any(|h| alias(h) == Some(Role::Period)) || header.iter().any(|h| alias(h) == Some(Role::GeoLevel)))
+}
+
+/// Reads and validates a data file against the catalog.
+pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &DataOptions, catalog: &Catalog) -> DataRead {
+    let mut out = DataRead::default();
+    let def = read_def(path, &mut out.problems);
+    let pick = |_: &str, h: &[String]| looks_like_data(h) || def.is_some();
+    let mut table = match Table::open(path, topts, &pick) {
+        Ok(t) => t,
+        Err(p) => {
+            out.problems.list.push(p);
+            out.problems.errors += 1;
+            return out;
+        }
+    };
+    out.detected = table.detected.clone();
+    let place = table.place.clone();
+    let strict_width = !is_workbook(path);
+
+    // 1. Column roles.
+    let explicit: Vec<(&Option<String>, Role)> = vec![
+        (&spec.period_column, Role::Period),
+        (&spec.geolevel_column, Role::GeoLevel),
+        (&spec.geoitem_column, Role::GeoItem),
+        (&spec.indicator_column, Role::Indicator),
+        (&spec.value_column, Role::Value),
+    ];
+    let mut roles: Vec<Role> = Vec::with_capacity(table.header.len());
+    for (i, h) in table.header.iter().enumerate() {
+        let lower = h.to_lowercase();
+        let role = if spec.ignore_columns.iter().any(|c| c.eq_ignore_ascii_case(h))
+            || spec.status_column.as_ref().is_some_and(|c| c.eq_ignore_ascii_case(h))
+        {
+            Role::Ignore
+        } else if let Some((_, r)) = explicit.iter().find(|(c, _)| c.as_ref().is_some_and(|c| c.eq_ignore_ascii_case(h))) {
+            r.clone()
+        } else if let Some(r) = def.as_ref().and_then(|d| d.get(&lower)) {
+            r.clone()
+        } else if let Some(r) = alias(h).filter(|r| !explicit.iter().any(|(c, er)| c.is_some() && er == r)) {
+            r
+        } else if h.is_empty() {
+            // Checked below: an unnamed column must be empty.
+            Role::Ignore
+        } else if lower.starts_with("te verwijderen") {
+            out.problems.warning(&place, Some(table.header_row), Some(h), None, "column marked 'TE VERWIJDEREN' (to delete at upload): left out");
+            Role::Ignore
+        } else {
+            Role::Values(h.clone())
+        };
+        let _ = i;
+        roles.push(role);
+    }
+    let find = |r: &Role| roles.iter().position(|x| x == r);
+    let (period_col, level_col, item_col) = (find(&Role::Period), find(&Role::GeoLevel), find(&Role::GeoItem));
+    let (ind_col, value_col) = (find(&Role::Indicator), find(&Role::Value));
+    let found = table.header.join(", ");
+    let hr = Some(table.header_row);
+    for (r, name) in [(&Role::Period, "period"), (&Role::GeoLevel, "geolevel"), (&Role::GeoItem, "geoitem"), (&Role::Indicator, "indicator"), (&Role::Value, "value")] {
+        if roles.iter().filter(|x| *x == r).count() > 1 {
+            out.problems.error(&place, hr, Some(name), None, format!("more than one '{name}' column; found: {found}"));
+        }
+    }
+    if item_col.is_none() {
+        out.problems.error(&place, hr, None, None, format!("no 'geoitem' column; found: {found}; name it with --geoitem-column"));
+    }
+    if period_col.is_none() && spec.period.is_none() {
+        out.problems.error(&place, hr, None, None, format!("no 'period' column; found: {found}; name it with --period-column or give --period"));
+    }
+    if level_col.is_none() && spec.geolevel.is_none() {
+        out.problems.error(&place, hr, None, None, format!("no 'geolevel' column; found: {found}; name it with --geolevel-column or give --geolevel"));
+    }
+    let layout = match (ind_col, value_col) {
+        (Some(_), Some(_)) => Layout::Long,
+        (None, None) => Layout::Wide,
+        (Some(_), None) => {
+            out.problems.error(&place, hr, None, None, "an 'indicator' column without a 'value' column; a long file needs both");
+            Layout::Long
+        }
+        (None, Some(_)) => {
+            out.problems.error(&place, hr, None, None, "a 'value' column without an 'indicator' column; a long file needs both");
+            Layout::Long
+        }
+    };
+    out.layout = Some(layout);
+    if layout == Layout::Long {
+        for r in roles.iter_mut() {
+            if let Role::Values(h) = r {
+                let h = h.clone();
+                if catalog.dim_members.contains_key(&h) {
+                    *r = Role::Dim(h);
+                } else {
+                    out.problems.error(&place, hr, Some(&h), None, "in a long file every other column must be a dimension level; this is none (leave it out with --ignore-column)");
+                    *r = Role::Ignore;
+                }
+            }
+        }
+    }
+    let value_cols: Vec<(usize, String)> = roles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| if let Role::Values(c) = r { Some((i, c.clone())) } else { None })
+        .collect();
+    let dim_cols: Vec<(usize, String)> =
+        roles.iter().enumerate().filter_map(|(i, r)| if let Role::Dim(c) = r { Some((i, c.clone())) } else { None }).collect();
+    if layout == Layout::Wide && value_cols.is_empty() && !out.problems.has_errors() {
+        out.problems.error(&place, hr, None, None, format!("no indicator columns; found: {found}"));
+    }
+    for (i, r) in roles.iter().enumerate() {
+        if r == &Role::Ignore && table.header[i].is_empty() {
+            // An unnamed column is fine only while it stays empty; checked per row.
+        }
+    }
+    if out.problems.has_errors() {
+        return out;
+    }
+
+    // 2. Indicators of the file.
+    let mut indicators = Indicators::new(catalog, opts, &place);
+    let constant_period = match &spec.period {
+        Some(p) => match Period::parse(p) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                out.problems.error(&place, None, Some("--period"), Some(p), e.to_string());
+                return out;
+            }
+        },
+        None => None,
+    };
+    let wide_inds: Vec<Option<u32>> = value_cols
+        .iter()
+        .map(|(_, code)| indicators.resolve(code, Some(table.header_row), Some(code), &mut out.problems))
+        .collect();
+    let unnamed: Vec<usize> = (0..roles.len()).filter(|&i| table.header[i].is_empty()).collect();
+    let status_col = match &spec.status_column {
+        Some(c) => match table.header.iter().position(|h| h.eq_ignore_ascii_case(c)) {
+            Some(i) => Some(i),
+            None => {
+                out.problems.error(&place, Some(table.header_row), Some(c), None, format!("no such column for --status-column; found: {found}"));
+                return out;
+            }
+        },
+        None => None,
+    };
+
+    // 3. Decimal separator: from the option, else from a sample of value cells.
+    let decimal = match spec.decimal {
+        Some(d) => d,
+        None => {
+            let value_idx: Vec<usize> = match layout {
+                Layout::Wide => value_cols.iter().map(|(i, _)| *i).collect(),
+                Layout::Long => value_col.into_iter().collect(),
+            };
+            let mut sample: Vec<String> = Vec::new();
+            if let Ok(mut t) = Table::open(path, topts, &pick) {
+                let _ = t.for_each_row(|_, cells| {
+                    for &i in &value_idx {
+                        if let Some(c) = cells.get(i) {
+                            if c.contains(['.', ',']) {
+                                sample.push(c.to_string());
+                            }
+                        }
+                    }
+                    sample.len() < 20_000
+                });
+            }
+            match detect_decimal(sample.iter().map(String::as_str)) {
+                Ok(Some(d)) => d,
+                Ok(None) => {
+                    if table.detected.delimiter.as_deref() == Some(";") { DecimalSeparator::Comma } else { DecimalSeparator::Point }
+                }
+                Err((a, b)) => {
+                    out.problems.error(
+                        &place,
+                        None,
+                        None,
+                        None,
+                        format!("the file mixes decimal points ('{a}') and decimal commas ('{b}'); fix the file or pass --decimal point|comma"),
+                    );
+                    return out;
+                }
+            }
+        }
+    };
+    out.decimal = Some(decimal);
+
+    // 4. Rows.
+    let mut series: HashMap<(u32, u32, Period, u32), u32> = HashMap::new();
+    let mut series_keys: Vec<SeriesKey> = Vec::new();
+    let mut level_names: Vec<String> = Vec::new();
+    let mut level_index: HashMap<String, Option<u32>> = HashMap::new();
+    let mut dims_names: Vec<DimKey> = vec![DimKey::default()];
+    let mut dims_index: HashMap<Vec<String>, u32> = HashMap::new();
+    let mut recs: Vec<Rec> = Vec::new();
+    let mut unknown_items: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+    let mut last_period: (String, Option<Period>) = (String::new(), None);
+    let width = table.header.len();
+    let constant_level = spec.geolevel.clone();
+    let header = table.header.clone();
+    let mut rows = 0u64;
+    let mut dropped = 0u64;
+    let mut pending: Vec<(u32, u32, usize)> = Vec::new();
+    let problems = &mut out.problems;
+    let read = table.for_each_row(|line, cells| {
+        rows += 1;
+        if problems.saturated() {
+            return false;
+        }
+        if strict_width && cells.len() != width && !(cells.len() > width && cells[width..].iter().all(|c| c.trim().is_empty())) {
+            problems.error(&place, Some(line), None, None, format!("this row has {} cells, the header has {width} (ragged row; check the delimiter and quoting)", cells.len()));
+            return true;
+        }
+        if cells.len() > width && cells[width..].iter().any(|c| !c.trim().is_empty()) {
+            problems.error(&place, Some(line), None, Some(cells[width]), format!("a value beyond the last named column ({width} columns in the header)"));
+            return true;
+        }
+        for &u in &unnamed {
+            if let Some(c) = cells.get(u).filter(|c| !c.trim().is_empty()) {
+                problems.error(&place, Some(line), Some(&format!("#{}", u + 1)), Some(c), "a value in a column without a header; name the column or remove it");
+                return true;
+            }
+        }
+        let cell = |i: usize| cells.get(i).copied().unwrap_or("");
+        // Period.
+        let period = match (period_col, constant_period) {
+            (Some(pc), _) => {
+                let raw = cell(pc);
+                if raw != last_period.0 {
+                    last_period = (raw.to_string(), Period::parse(raw).ok());
+                }
+                match last_period.1 {
+                    Some(p) => p,
+                    None => {
+                        problems.error(&place, Some(line), Some(&header[pc]), Some(raw), "expected a period code such as 2019, 2019H1, 2019Q3 or 2019M03");
+                        return true;
+                    }
+                }
+            }
+            (None, Some(p)) => p,
+            (None, None) => return false,
+        };
+        // Level.
+        let level_raw = match (level_col, &constant_level) {
+            (Some(lc), _) => cell(lc).trim(),
+            (None, Some(l)) => l.as_str(),
+            (None, None) => return false,
+        };
+        let level = match level_index.get(level_raw) {
+            Some(l) => *l,
+            None => {
+                let l = if catalog.levels.contains_key(level_raw) {
+                    level_names.push(level_raw.to_string());
+                    Some(level_names.len() as u32 - 1)
+                } else {
+                    let mut known: Vec<&String> = catalog.levels.keys().collect();
+                    known.sort();
+                    let known = known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+                    problems.error(
+                        &place,
+                        Some(line),
+                        level_col.map(|c| header[c].as_str()).or(Some("--geolevel")),
+                        Some(level_raw),
+                        format!("unknown geo level (known: {}); import its area definitions first", if known.is_empty() { "none" } else { &known }),
+                    );
+                    None
+                };
+                level_index.insert(level_raw.to_string(), l);
+                l
+            }
+        };
+        let Some(level) = level else { return true };
+        // Item.
+        let item_raw = cell(item_col.unwrap_or(0));
+        let Some(code) = normalize_code(item_raw) else {
+            problems.error(&place, Some(line), Some(&header[item_col.unwrap_or(0)]), None, "empty geoitem code");
+            return true;
+        };
+        let level_code = &level_names[level as usize];
+        let item = match catalog.levels[level_code].items.get(&code) {
+            Some(id) => *id,
+            None => {
+                let e = unknown_items.entry((level_code.clone(), code)).or_insert((line, 0));
+                e.1 += 1;
+                return true;
+            }
+        };
+        pending.clear();
+        let blank_as = match status_col {
+            Some(sc) => {
+                let st = cell(sc).trim();
+                spec.status_map.iter().find(|(v, _)| v.eq_ignore_ascii_case(st)).map(|(_, c)| *c).or(opts.empty_as)
+            }
+            None => opts.empty_as,
+        };
+        match layout {
+            Layout::Wide => {
+                for ((i, _), ind) in value_cols.iter().zip(&wide_inds) {
+                    if let Some(ind) = ind {
+                        pending.push((*ind, 0, *i));
+                    }
+                }
+            }
+            Layout::Long => {
+                let (ic, vc) = (ind_col.unwrap_or(0), value_col.unwrap_or(0));
+                let Some(ind) = indicators.resolve(cell(ic).trim(), Some(line), Some(&header[ic]), problems) else {
+                    return true;
+                };
+                let mut dims = 0;
+                if !dim_cols.is_empty() {
+                    let mut key: Vec<String> = Vec::new();
+                    for (i, lvl) in &dim_cols {
+                        let m = cell(*i).trim();
+                        if m.is_empty() {
+                            continue;
+                        }
+                        if !catalog.dim_members[lvl].contains(m) {
+                            problems.error(&place, Some(line), Some(&header[*i]), Some(m), format!("not a member of dimension level {lvl}"));
+                            return true;
+                        }
+                        key.push(format!("{lvl}={m}"));
+                    }
+                    let cube = &indicators.dim_levels[ind as usize];
+                    let named: Vec<&str> = key.iter().filter_map(|k| k.split_once('=').map(|(l, _)| l)).collect();
+                    if let Some(bad) = named.iter().find(|l| !cube.iter().any(|c| c == *l)) {
+                        problems.error(&place, Some(line), Some(bad), None, format!("indicator {} has no dimension level {bad}", indicators.codes[ind as usize]));
+                        return true;
+                    }
+                    dims = match dims_index.get(&key) {
+                        Some(d) => *d,
+                        None => {
+                            let d = dims_names.len() as u32;
+                            dims_names.push(DimKey::new(
+                                key.iter().filter_map(|k| k.split_once('=')).map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+                            ));
+                            dims_index.insert(key, d);
+                            d
+                        }
+                    };
+                }
+                pending.push((ind, dims, vc));
+            }
+        }
+        for &(ind, dims, col) in pending.iter() {
+            let raw = cell(col);
+            let value = match parse_cell(raw, decimal) {
+                Ok(Cell::Blank) => match blank_as {
+                    Some(code) => Value::Missing(code),
+                    None => continue,
+                },
+                Ok(Cell::Value(v)) => v,
+                Err(NotANumber) => {
+                    let sep = match decimal { DecimalSeparator::Point => "point", DecimalSeparator::Comma => "comma" };
+                    problems.error(&place, Some(line), Some(&header[col]), Some(raw), format!("expected a number (decimal {sep}) or a missing symbol x ? nvt - or code -99999…-99996"));
+                    continue;
+                }
+            };
+            if opts.drop_special_codes && matches!(value, Value::Missing(_)) {
+                dropped += 1;
+                continue;
+            }
+            let key = (ind, level, period, dims);
+            let s = match series.get(&key) {
+                Some(s) => *s,
+                None => {
+                    let s = series_keys.len() as u32;
+                    series_keys.push(SeriesKey {
+                        indicator: indicators.codes[ind as usize].clone(),
+                        level: level_code.clone(),
+                        period,
+                        dims: dims_names[dims as usize].clone(),
+                    });
+                    series.insert(key, s);
+                    s
+                }
+            };
+            recs.push(Rec { key: (u64::from(s) << 32) | u64::from(item), row: line as u32, value });
+        }
+        true
+    });
+    if let Err(p) = read {
+        out.problems.list.push(p);
+        out.problems.errors += 1;
+    }
+    out.rows = rows;
+    if rows == 0 && !out.problems.has_errors() {
+        out.problems.error(&place, None, None, None, "the file has a header but no data rows");
+    }
+    for ((level, code), (line, n)) in &unknown_items {
+        let more = if *n > 1 { format!(" (and {} more rows)", n - 1) } else { String::new() };
+        let col = item_col.map(|c| header[c].as_str());
+        if opts.skip_unknown_areas {
+            out.skipped_rows += n;
+            out.problems.warning(&place, Some(*line), col, Some(code), format!("not an item of {level}: skipped{more}"));
+        } else {
+            out.problems.error(&place, Some(*line), col, Some(code), format!("not an item of {level}{more}; import the area definitions, fix the code, or pass --skip-unknown-areas"));
+        }
+    }
+    out.dropped_values = dropped;
+    out.batch.new_indicators = indicators.created;
+    if out.problems.has_errors() {
+        return out;
+    }
+
+    // 5. Sort, find duplicates.
+    recs.sort_unstable_by_key(|r| (r.key, r.row));
+    let mut records: Vec<DataRecord> = Vec::with_capacity(recs.len());
+    let mut i = 0;
+    while i < recs.len() {
+        let mut j = i + 1;
+        while j < recs.len() && recs[j].key == recs[i].key {
+            j += 1;
+        }
+        let mut value = recs[i].value;
+        if j - i > 1 {
+            let key = &series_keys[(recs[i].key >> 32) as usize];
+            if opts.totalize_duplicates {
+                value = total(recs[i..j].iter().map(|r| r.value));
+                out.totalized += (j - i - 1) as u64;
+            } else {
+                let rows: Vec<String> = recs[i..j].iter().map(|r| r.row.to_string()).collect();
+                out.problems.error(
+                    &place,
+                    Some(u64::from(recs[i + 1].row)),
+                    None,
+                    None,
+                    format!(
+                        "duplicate record for {} {} {} (rows {}); remove the duplicates or pass --totalize-duplicates",
+                        key.indicator,
+                        key.level,
+                        key.period,
+                        rows.join(", ")
+                    ),
+                );
+            }
+        }
+        records.push(DataRecord { series: (recs[i].key >> 32) as u32, item: recs[i].key as u32, value });
+        i = j;
+    }
+    drop(recs);
+    if out.problems.has_errors() {
+        return out;
+    }
+    out.batch.series = series_keys;
+    out.batch.records = records;
+    out
+}
+
+struct Rec {
+    key: u64,
+    row: u32,
+    value: Value,
+}
+
+/// Adds up duplicate records with the missing-code rules of section 5.
+fn total(values: impl Iterator<Item = Value>) -> Value {
+    let mut sum: Option<f64> = None;
+    let mut skipped: Option<MissingCode> = None;
+    for v in values {
+        match v {
+            Value::Number(n) => sum = Some(sum.unwrap_or(0.0) + n),
+            Value::Missing(c) if c.poisons() => return Value::Missing(c),
+            Value::Missing(c) => skipped = Some(skipped.map_or(c, |s| s.min(c))),
+        }
+    }
+    match (sum, skipped) {
+        (Some(s), _) => Value::Number(s),
+        (None, Some(c)) => Value::Missing(c),
+        (None, None) => Value::Missing(MissingCode::Empty),
+    }
+}
+
+/// The indicators a file names, resolved once each.
+struct Indicators<'a> {
+    catalog: &'a Catalog,
+    opts: &'a DataOptions,
+    place: &'a Place,
+    codes: Vec<String>,
+    dim_levels: Vec<Vec<String>>,
+    index: HashMap<String, Option<u32>>,
+    created: Vec<String>,
+}
+
+impl<'a> Indicators<'a> {
+    fn new(catalog: &'a Catalog, opts: &'a DataOptions, place: &'a Place) -> Self {
+        Indicators { catalog, opts, place, codes: Vec::new(), dim_levels: Vec::new(), index: HashMap::new(), created: Vec::new() }
+    }
+
+    fn resolve(&mut self, code: &str, row: Option<u64>, column: Option<&str>, problems: &mut Problems) -> Option<u32> {
+        if let Some(r) = self.index.get(code) {
+            return *r;
+        }
+        let r = self.check(code, row, column, problems).map(|dims| {
+            self.codes.push(code.to_string());
+            self.dim_levels.push(dims);
+            self.codes.len() as u32 - 1
+        });
+        self.index.insert(code.to_string(), r);
+        r
+    }
+
+    fn check(&mut self, code: &str, row: Option<u64>, column: Option<&str>, problems: &mut Problems) -> Option<Vec<String>> {
+        let valid = !code.is_empty() && code.len() <= 64 && code.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid {
+            problems.error(self.place, row, column, Some(code), "not a valid indicator code (letters, digits, _ - . ; at most 64 characters)");
+            return None;
+        }
+        match self.catalog.indicators.get(code) {
+            Some(i) if i.is_formula => {
+                problems.error(self.place, row, column, Some(code), "this is a formula indicator: its values are computed, not loaded");
+                None
+            }
+            Some(i) if !i.data_type.is_numeric() => {
+                problems.error(self.place, row, column, Some(code), "this is a label/text indicator; loading text values is not supported yet");
+                None
+            }
+            Some(i) => Some(i.dim_levels.clone()),
+            None if self.opts.no_new_indicators => {
+                problems.error(self.place, row, column, Some(code), "unknown indicator; import its metadata first (or allow new indicators)");
+                None
+            }
+            None => {
+                problems.warning(self.place, row, column, Some(code), "new indicator: created as numeric with the code as name; import metadata to describe it");
+                self.created.push(code.to_string());
+                Some(Vec::new())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_follow_missing_rules() {
+        use MissingCode::*;
+        let n = Value::Number;
+        let m = Value::Missing;
+        assert_eq!(total([n(1.0), n(2.0)].into_iter()), n(3.0));
+        assert_eq!(total([n(1.0), m(NotApplicable)].into_iter()), n(1.0));
+        assert_eq!(total([n(1.0), m(Hidden)].into_iter()), m(Hidden));
+        assert_eq!(total([m(Empty), m(Unknown)].into_iter()), m(Unknown));
+        assert_eq!(total([m(Empty), m(NotApplicable)].into_iter()), m(NotApplicable));
+    }
+}

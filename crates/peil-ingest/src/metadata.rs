@@ -1,0 +1,420 @@
+//! Indicator metadata tables (like Swing's `indicator_metadata_example.xlsx`) and theme trees.
+//!
+//! A metadata table may start with rows of explanations; the header is the first row that
+//! names an indicator-code column. Columns are matched by their English or Dutch names.
+//! An empty cell leaves the stored field as it was, so a partial table never wipes metadata.
+
+use crate::areas::Read;
+use crate::table::{Table, TableOptions, file_name, is_workbook, read_workbook};
+use peil_core::*;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+fn norm(h: &str) -> String {
+    let h = h.trim().to_lowercase().replace(['_', '-', '.', '(', ')'], " ");
+    h.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A metadata column: the field and, for texts, the language.
+#[derive(Debug, Clone, PartialEq)]
+enum Field {
+    Code,
+    Name(String),
+    Description(String),
+    MoreInfo(String),
+    Unit,
+    Source,
+    DataType,
+    PeriodType,
+    Aggregation,
+    Sample,
+    Stddev,
+    Population,
+    Threshold,
+    ThresholdIndicator,
+    Rounding,
+    Decimals,
+    Formula,
+    NonAggregable,
+    Status,
+    Visibility,
+    Themes,
+    Protected,
+    DimLevels,
+    Seq,
+    StartPeriod,
+    EndPeriod,
+    ProvisionalPeriod,
+    ForecastPeriod,
+    /// Swing's "Aggregate geoitems": 0 means not aggregable over areas.
+    AggregateGeo,
+    /// Swing's "Aggregate periods": 0 means not aggregable over periods.
+    AggregatePeriods,
+    Footnote(String),
+    ExcludeFromSearch,
+    /// Known Swing columns without a field of their own: kept verbatim in `extra`.
+    Unused,
+}
+
+fn field(h: &str) -> Option<Field> {
+    let n = norm(h);
+    let (base, lang) = match n.rsplit_once(' ') {
+        Some((b, l)) if matches!(l, "nl" | "en" | "fr" | "de") => (b.to_string(), l.to_string()),
+        _ => (n.clone(), "nl".to_string()),
+    };
+    Some(match base.as_str() {
+        "indicator code" | "onderwerpcode" | "onderwerp code" | "code" | "indicator" | "variable" => Field::Code,
+        "name" | "naam" => Field::Name(lang),
+        "description" | "beschrijving" | "omschrijving" => Field::Description(lang),
+        "more information" | "meer informatie" | "more info" => Field::MoreInfo(lang),
+        "unit" | "eenheid" => Field::Unit,
+        "source" | "bron" => Field::Source,
+        "data type" | "datatype" => Field::DataType,
+        "period type" | "periodetype" | "periode type" => Field::PeriodType,
+        "start period" | "startperiode" | "begin periode" => Field::StartPeriod,
+        "end period" | "eindperiode" | "eind periode" => Field::EndPeriod,
+        "provisional period" | "voorlopige periode" => Field::ProvisionalPeriod,
+        "forecast period" | "prognoseperiode" | "prognose periode" => Field::ForecastPeriod,
+        "aggregate geoitems" | "aggregeer gebieden" => Field::AggregateGeo,
+        "aggregate periods" | "aggregeer periodes" => Field::AggregatePeriods,
+        "footnote" | "voetnoot" => Field::Footnote(lang),
+        "exclude from search" | "niet zoeken" => Field::ExcludeFromSearch,
+        "aggregation indicator" | "aggregatieonderwerp" | "aggregatie onderwerp" => Field::Aggregation,
+        "sample indicator" | "steekproefonderwerp" | "steekproef onderwerp" => Field::Sample,
+        "stddev indicator" | "stddev indciator" | "standaarddeviatie onderwerp" => Field::Stddev,
+        "population indicator" | "populatieonderwerp" => Field::Population,
+        "threshold" | "threshold value" | "drempel" | "drempelwaarde" => Field::Threshold,
+        "threshold indicator" | "drempelonderwerp" | "drempel onderwerp" => Field::ThresholdIndicator,
+        "rounding" | "roundoff" | "afronding" => Field::Rounding,
+        "decimals" | "decimalen" => Field::Decimals,
+        "formula" | "formule" => Field::Formula,
+        "non aggregable" | "niet aggregeerbaar" => Field::NonAggregable,
+        "status" | "lifecycle" => Field::Status,
+        "visibility" | "zichtbaarheid" | "access" => Field::Visibility,
+        "theme" | "themes" | "thema" | "themas" | "themapad" => Field::Themes,
+        "protected" | "beschermd" => Field::Protected,
+        "dim levels" | "dimensions" | "dimensies" => Field::DimLevels,
+        "seq no" | "seq" | "volgnummer" => Field::Seq,
+        "base indicator" | "allocation indicator" | "vrij tekstveld" | "geo type" | "visible" | "interpolation"
+        | "extrapolation" | "metadata modification date" | "data modification date" | "rating" | "free textfield"
+        | "free text field 2" | "free text field 3" | "cube" | "use alternative period names" | "keywords"
+        | "search cluster name" | "calculation indicator" => Field::Unused,
+        _ => return None,
+    })
+}
+
+/// Whether a row is the header of a metadata table.
+pub fn is_metadata_header(row: &[String]) -> bool {
+    row.iter().any(|h| field(h) == Some(Field::Code))
+        && row.iter().filter(|h| matches!(field(h), Some(f) if f != Field::Code && f != Field::Unused)).count() >= 2
+}
+
+/// Finds the header among the first rows of a workbook or CSV and returns the table.
+fn open(path: &Path, topts: &TableOptions, is_header: &dyn Fn(&[String]) -> bool) -> Result<Table, Problem> {
+    let place = Place::file(file_name(path));
+    let sheets: Vec<(Option<String>, Vec<(u64, Vec<String>)>)> = if is_workbook(path) {
+        read_workbook(path)?
+            .into_iter()
+            .filter(|(n, _)| topts.sheet.as_ref().is_none_or(|s| s == n))
+            .map(|(n, r)| (Some(n), r))
+            .collect()
+    } else {
+        let mut t = Table::open(path, topts, &|_, _| true)?;
+        let mut rows = vec![(t.header_row, t.header.clone())];
+        t.for_each_row(|n, cells| {
+            rows.push((n, cells.iter().map(|c| c.to_string()).collect()));
+            true
+        })?;
+        vec![(None, rows)]
+    };
+    for (sheet, rows) in sheets {
+        if let Some(pos) = rows.iter().take(10).position(|(_, r)| is_header(r)) {
+            return Table::from_rows(place.with_sheet(sheet.as_deref()), rows.into_iter().skip(pos).collect());
+        }
+    }
+    Err(crate::table::problem(&place, None, None, None, "no header row with an indicator code column and metadata columns (name, unit, source, formula, data type…) in the first 10 rows"))
+}
+
+/// Reads an indicator metadata table. `existing` gives the stored indicator for a code, so
+/// that fields the file leaves empty keep their stored value.
+pub fn read_metadata(path: &Path, topts: &TableOptions, catalog: &Catalog, existing: &dyn Fn(&str) -> Option<Indicator>) -> Read<MetadataBatch> {
+    let mut t = match open(path, topts, &|r| is_metadata_header(r)) {
+        Ok(t) => t,
+        Err(p) => {
+            let mut r = Read::default();
+            r.problems.errors = 1;
+            r.problems.list.push(p);
+            return r;
+        }
+    };
+    let mut out: Read<MetadataBatch> = Read::default();
+    let place = t.place.clone();
+    let header = t.header.clone();
+    let fields: Vec<Option<Field>> = header.iter().map(|h| field(h)).collect();
+    for (h, f) in header.iter().zip(&fields) {
+        if f.is_none() && !h.is_empty() {
+            out.problems.warning(&place, Some(t.header_row), Some(h), None, "unknown column: left out");
+        }
+    }
+    let code_col = fields.iter().position(|f| f == &Some(Field::Code)).unwrap_or(0);
+    let mut inds: Vec<(u64, Indicator)> = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let problems = &mut out.problems;
+    let mut rows = 0;
+    let r = t.for_each_row(|line, cells| {
+        rows += 1;
+        let code = cells.get(code_col).map(|c| c.trim()).unwrap_or("");
+        if code.is_empty() {
+            problems.warning(&place, Some(line), Some(&header[code_col]), None, "no indicator code: row left out");
+            return true;
+        }
+        if !code.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) || code.len() > 64 {
+            problems.error(&place, Some(line), Some(&header[code_col]), Some(code), "not a valid indicator code (letters, digits, _ - . ; at most 64 characters)");
+            return true;
+        }
+        if let Some(first) = seen.get(code) {
+            problems.error(&place, Some(line), Some(&header[code_col]), Some(code), format!("indicator listed twice (also in row {first})"));
+            return true;
+        }
+        seen.insert(code.to_string(), line);
+        let mut ind = existing(code).unwrap_or_else(|| Indicator::new(code));
+        for (i, f) in fields.iter().enumerate() {
+            let Some(f) = f else { continue };
+            let raw = cells.get(i).map(|c| c.trim()).unwrap_or("");
+            if raw.is_empty() {
+                continue;
+            }
+            let col = Some(header[i].as_str());
+            let mut bad = |what: &str| problems.error(&place, Some(line), col, Some(raw), format!("expected {what}"));
+            let num = |raw: &str| parse_number(raw, DecimalSeparator::Point).or_else(|| parse_number(raw, DecimalSeparator::Comma));
+            let opt = |raw: &str| Some(raw.to_string());
+            match f {
+                Field::Code => {}
+                Field::Unused => {
+                    ind.extra.insert(header[i].clone(), raw.to_string());
+                }
+                Field::StartPeriod | Field::EndPeriod | Field::ProvisionalPeriod | Field::ForecastPeriod => match Period::parse(raw) {
+                    Ok(p) => match f {
+                        Field::StartPeriod => ind.start_period = Some(p),
+                        Field::EndPeriod => ind.end_period = Some(p),
+                        Field::ProvisionalPeriod => ind.provisional_period = Some(p),
+                        _ => ind.forecast_period = Some(p),
+                    },
+                    Err(_) => bad("a period code such as 2019, 2019Q3 or 2019M03"),
+                },
+                Field::AggregateGeo => match parse_bool(raw) {
+                    Some(b) => ind.non_aggregable = !b,
+                    None => bad("1 (aggregable) or 0 (not aggregable)"),
+                },
+                Field::AggregatePeriods => match parse_bool(raw) {
+                    Some(b) => ind.non_aggregable_periods = !b,
+                    None => bad("1 (aggregable) or 0 (not aggregable)"),
+                },
+                Field::ExcludeFromSearch => match parse_bool(raw) {
+                    Some(b) => ind.exclude_from_search = b,
+                    None => bad("1 (left out of search) or 0"),
+                },
+                Field::Footnote(l) => {
+                    ind.footnote.0.insert(l.clone(), raw.to_string());
+                }
+                Field::Name(l) => {
+                    if raw.chars().count() > 100 {
+                        problems.warning(&place, Some(line), col, Some(raw), "name longer than 100 characters; lists and charts will cut it");
+                    }
+                    ind.name.0.insert(l.clone(), raw.to_string());
+                }
+                Field::Description(l) => {
+                    ind.description.0.insert(l.clone(), raw.to_string());
+                }
+                Field::MoreInfo(l) => {
+                    ind.more_info.0.insert(l.clone(), raw.to_string());
+                }
+                Field::Unit => ind.unit = raw.to_string(),
+                Field::Source => ind.source = raw.to_string(),
+                Field::DataType => match DataType::parse(raw) {
+                    Some(d) => ind.data_type = d,
+                    None => bad("a data type: numeric, mean, percentage, ratio, objectcount, label, text or other"),
+                },
+                Field::PeriodType => match PeriodType::parse(raw) {
+                    Some(p) => ind.period_type = p,
+                    None => bad("a period type: stock (stand), flow (lopend), average_stock, growth_rate or independent"),
+                },
+                Field::Aggregation => ind.aggregation_indicator = opt(raw),
+                Field::Sample => ind.sample_indicator = opt(raw),
+                Field::Stddev => ind.stddev_indicator = opt(raw),
+                Field::Population => ind.population_indicator = opt(raw),
+                Field::ThresholdIndicator => ind.threshold_indicator = opt(raw),
+                Field::Threshold => match num(raw) {
+                    Some(n) if n >= 0.0 => ind.threshold = Some(n),
+                    _ => bad("a threshold: a number ≥ 0"),
+                },
+                Field::Rounding => match num(raw) {
+                    Some(n) if n > 0.0 => ind.rounding = Some(n),
+                    _ => bad("a rounding base: a number > 0 such as 1, 5 or 10"),
+                },
+                Field::Decimals => match num(raw) {
+                    Some(n) if n.fract() == 0.0 && (0.0..=10.0).contains(&n) => ind.decimals = Some(n as u8),
+                    _ => bad("a number of decimals from 0 to 10"),
+                },
+                Field::Formula => ind.formula = opt(raw),
+                Field::NonAggregable => match parse_bool(raw) {
+                    Some(b) => ind.non_aggregable = b,
+                    None => bad("yes or no"),
+                },
+                Field::Protected => match parse_bool(raw) {
+                    Some(b) => ind.protected = b,
+                    None => bad("yes or no"),
+                },
+                Field::Status => match Lifecycle::parse(raw) {
+                    Some(s) => ind.status = s,
+                    None => bad("a status: active, retiring (uitdovend) or archived"),
+                },
+                Field::Visibility => ind.visibility = Visibility::parse(raw),
+                Field::Themes => ind.themes = split_list(raw),
+                Field::DimLevels => ind.dim_levels = split_list(raw),
+                Field::Seq => match num(raw) {
+                    Some(n) if n.fract() == 0.0 => ind.seq = Some(n as i64),
+                    _ => bad("a whole sequence number"),
+                },
+            }
+        }
+        inds.push((line, ind));
+        !problems.saturated()
+    });
+    if let Err(p) = r {
+        out.problems.list.push(p);
+        out.problems.errors += 1;
+    }
+    out.rows = rows;
+    // References must name indicators that exist in the store or in this file.
+    let in_file: HashSet<&str> = inds.iter().map(|(_, i)| i.code.as_str()).collect();
+    for (line, ind) in &inds {
+        for (what, r) in ind.metadata_references() {
+            if !in_file.contains(r) && !catalog.indicators.contains_key(r) {
+                out.problems.error(&place, Some(*line), Some(what), Some(r), format!("{} refers to an unknown indicator; define it first or in the same file", ind.code));
+            }
+        }
+        for d in &ind.dim_levels {
+            if !catalog.dim_members.contains_key(d) {
+                out.problems.error(&place, Some(*line), Some("dim levels"), Some(d), "unknown dimension level");
+            }
+        }
+        if ind.formula.is_some() && !ind.dim_levels.is_empty() {
+            out.problems.error(&place, Some(*line), Some("formula"), None, format!("{} is a cube; a cube cannot also be a formula", ind.code));
+        }
+    }
+    if inds.is_empty() && !out.problems.has_errors() {
+        out.problems.error(&place, None, None, None, "the table has no indicator rows");
+    }
+    if !out.problems.has_errors() {
+        out.batch = Some(MetadataBatch { indicators: inds.into_iter().map(|(_, i)| i).collect(), ..Default::default() });
+    }
+    out
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "1" | "yes" | "ja" | "true" | "waar" | "y" | "j" | "x" => Some(true),
+        "0" | "no" | "nee" | "false" | "onwaar" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([';', ',', '|']).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+}
+
+fn theme_field(h: &str) -> Option<(&'static str, String)> {
+    let n = norm(h);
+    let (base, lang) = match n.rsplit_once(' ') {
+        Some((b, l)) if matches!(l, "nl" | "en" | "fr" | "de") => (b.to_string(), l.to_string()),
+        _ => (n.clone(), "nl".to_string()),
+    };
+    Some(match base.as_str() {
+        "theme" | "thema" | "theme code" | "themacode" | "code" => ("code", lang),
+        "parent" | "ouder" | "parent code" | "bovenliggend thema" => ("parent", lang),
+        "name" | "naam" => ("name", lang),
+        "seq" | "volgnummer" | "seq no" => ("seq", lang),
+        _ => return None,
+    })
+}
+
+/// Whether a header is a theme tree table: columns code, parent, name[, seq].
+pub fn looks_like_themes(header: &[String]) -> bool {
+    let f: Vec<&str> = header.iter().filter_map(|h| theme_field(h)).map(|(f, _)| f).collect();
+    f.contains(&"code") && f.contains(&"parent") && f.contains(&"name")
+}
+
+/// Reads a theme tree: one folder per row with its parent (empty for a root).
+pub fn read_themes(path: &Path, topts: &TableOptions) -> Read<MetadataBatch> {
+    let mut t = match open(path, topts, &|r| looks_like_themes(r)) {
+        Ok(t) => t,
+        Err(p) => {
+            let mut r = Read::default();
+            r.problems.errors = 1;
+            r.problems.list.push(p);
+            return r;
+        }
+    };
+    let mut out: Read<MetadataBatch> = Read::default();
+    let place = t.place.clone();
+    let header = t.header.clone();
+    let fields: Vec<Option<(&str, String)>> = header.iter().map(|h| theme_field(h)).collect();
+    let col = |f: &str| fields.iter().position(|x| x.as_ref().is_some_and(|(n, _)| *n == f));
+    let (code_col, parent_col, seq_col) = (col("code"), col("parent"), col("seq"));
+    let mut themes: Vec<(u64, Theme)> = Vec::new();
+    let problems = &mut out.problems;
+    let r = t.for_each_row(|line, cells| {
+        let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(|c| c.trim()).unwrap_or("");
+        let code = cell(code_col);
+        if code.is_empty() {
+            problems.error(&place, Some(line), Some("code"), None, "empty theme code");
+            return true;
+        }
+        let mut name = LocalizedText::default();
+        for (i, f) in fields.iter().enumerate() {
+            if let Some(("name", lang)) = f.as_ref().map(|(a, b)| (*a, b)) {
+                if let Some(v) = cells.get(i).map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                    name.0.insert(lang.clone(), v.to_string());
+                }
+            }
+        }
+        if name.is_empty() {
+            name = LocalizedText::nl(code);
+        }
+        let seq = match cell(seq_col) {
+            "" => themes.len() as i64 + 1,
+            s => match parse_number(s, DecimalSeparator::Point) {
+                Some(n) if n.fract() == 0.0 => n as i64,
+                _ => {
+                    problems.error(&place, Some(line), Some("seq"), Some(s), "expected a whole number");
+                    return true;
+                }
+            },
+        };
+        let parent = Some(cell(parent_col)).filter(|p| !p.is_empty()).map(str::to_string);
+        themes.push((line, Theme { code: code.to_string(), parent, name, seq }));
+        true
+    });
+    if let Err(p) = r {
+        out.problems.list.push(p);
+        out.problems.errors += 1;
+    }
+    let codes: HashSet<&str> = themes.iter().map(|(_, t)| t.code.as_str()).collect();
+    for (line, th) in &themes {
+        if let Some(p) = &th.parent {
+            if !codes.contains(p.as_str()) {
+                out.problems.error(&place, Some(*line), Some("parent"), Some(p), "unknown parent theme");
+            }
+        }
+    }
+    let edges: Vec<(&str, &str)> = themes.iter().filter_map(|(_, t)| t.parent.as_deref().map(|p| (t.code.as_str(), p))).collect();
+    if let Some(cycle) = find_cycle(edges) {
+        out.problems.error(&place, None, None, None, format!("the theme tree has a cycle: {}", cycle.join(" → ")));
+    }
+    out.rows = themes.len() as u64;
+    if !out.problems.has_errors() {
+        out.batch = Some(MetadataBatch { themes: themes.into_iter().map(|(_, t)| t).collect(), ..Default::default() });
+    }
+    out
+}

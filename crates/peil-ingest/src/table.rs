@@ -1,0 +1,425 @@
+//! Tabular sources: CSV (any delimiter, UTF-8 with or without BOM or Windows-1252) and
+//! spreadsheets (XLSX, XLS, ODS), read as rows of text cells with their 1-based row numbers.
+//!
+//! CSV is streamed record by record, so a file of millions of rows never sits in memory as
+//! text; spreadsheets are small by nature and are read whole by calamine.
+
+use calamine::{Data, Reader};
+use peil_core::{Place, Problem, Severity};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// How the text of a CSV file is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Encoding {
+    Utf8,
+    Utf8Bom,
+    Windows1252,
+}
+
+/// Called with the number of bytes read so far, every few thousand rows of a CSV file.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+/// Options for reading a table.
+#[derive(Debug, Clone, Default)]
+pub struct TableOptions {
+    pub progress: Option<Progress>,
+    /// Force a delimiter instead of detecting it.
+    pub delimiter: Option<u8>,
+    /// Force an encoding instead of detecting it.
+    pub encoding: Option<Encoding>,
+    /// Sheet to read from a workbook; by default the first sheet whose header fits the import.
+    pub sheet: Option<String>,
+}
+
+pub(crate) fn problem(place: &Place, row: Option<u64>, column: Option<&str>, value: Option<&str>, msg: impl Into<String>) -> Problem {
+    Problem {
+        severity: Severity::Error,
+        file: place.file.clone(),
+        sheet: place.sheet.clone(),
+        row,
+        column: column.map(str::to_string),
+        value: value.map(str::to_string),
+        message: msg.into(),
+    }
+}
+
+/// A table ready to be read: its place, header and rows.
+pub struct Table {
+    pub place: Place,
+    pub header: Vec<String>,
+    /// Row number of the header (1-based).
+    pub header_row: u64,
+    body: Body,
+    /// What was detected, for the import report.
+    pub detected: Detected,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Detected {
+    pub delimiter: Option<String>,
+    pub encoding: Option<Encoding>,
+    pub sheet: Option<String>,
+}
+
+enum Body {
+    Csv { reader: csv::Reader<BufReader<File>>, encoding: Encoding, progress: Option<Progress> },
+    Rows(std::vec::IntoIter<(u64, Vec<String>)>),
+}
+
+/// Whether a path is a spreadsheet by its extension.
+pub fn is_workbook(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(),
+        Some("xlsx" | "xlsm" | "xls" | "xlsb" | "ods")
+    )
+}
+
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+/// Opens a workbook and lists its sheets with their rows (as text).
+pub fn read_workbook(path: &Path) -> Result<Vec<(String, Vec<(u64, Vec<String>)>)>, Problem> {
+    let place = Place::file(file_name(path));
+    let mut wb = calamine::open_workbook_auto(path).map_err(|e| {
+        problem(&place, None, None, None, format!("cannot read this workbook ({e}); expected an .xlsx, .xls or .ods file that a spreadsheet program can open"))
+    })?;
+    let names = wb.sheet_names().to_vec();
+    let mut out = Vec::new();
+    for name in names {
+        let range = wb.worksheet_range(&name).map_err(|e| {
+            problem(&place.with_sheet(Some(&name)), None, None, None, format!("cannot read this sheet ({e})"))
+        })?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let mut rows = Vec::new();
+        for (i, row) in range.rows().enumerate() {
+            let mut cells: Vec<String> = std::iter::repeat_n(String::new(), c0 as usize).collect();
+            cells.extend(row.iter().map(cell_text));
+            while cells.last().is_some_and(|c| c.is_empty()) {
+                cells.pop();
+            }
+            rows.push((r0 as u64 + i as u64 + 1, cells));
+        }
+        out.push((name, rows));
+    }
+    Ok(out)
+}
+
+/// Text of a spreadsheet cell: integers without `.0`, floats in shortest round-trip form.
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", *f as i64) } else { format!("{f}") }
+        }
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        // Dates have no meaning in Peil's tables; keep the spreadsheet serial visible.
+        Data::DateTime(dt) => dt.as_f64().to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#ERROR {e:?}"),
+    }
+}
+
+impl Table {
+    /// Opens a CSV file or a sheet of a workbook. `pick` chooses among sheets when none is
+    /// named: it gets the sheet name and header and says whether the sheet fits.
+    pub fn open(path: &Path, opts: &TableOptions, pick: &dyn Fn(&str, &[String]) -> bool) -> Result<Table, Problem> {
+        let place = Place::file(file_name(path));
+        if !path.exists() {
+            return Err(problem(&place, None, None, None, "file not found"));
+        }
+        if is_workbook(path) {
+            let sheets = read_workbook(path)?;
+            let chosen = match &opts.sheet {
+                Some(s) => sheets.into_iter().find(|(n, _)| n == s).ok_or_else(|| {
+                    problem(&place, None, None, Some(s), "no sheet with this name in the workbook")
+                })?,
+                None => {
+                    let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
+                    let mut fitting = sheets
+                        .into_iter()
+                        .filter(|(n, rows)| !n.starts_with('_') && rows.first().is_some_and(|(_, h)| pick(n, h)));
+                    match fitting.next() {
+                        Some(s) => s,
+                        None => {
+                            return Err(problem(
+                                &place,
+                                None,
+                                None,
+                                None,
+                                format!(
+                                    "no sheet has the expected header; sheets: {}; name one with --sheet",
+                                    names.join(", ")
+                                ),
+                            ));
+                        }
+                    }
+                }
+            };
+            let (name, mut rows) = chosen;
+            let place = place.with_sheet(Some(&name));
+            // Skip leading blank rows.
+            while rows.first().is_some_and(|(_, r)| r.iter().all(|c| c.trim().is_empty())) {
+                rows.remove(0);
+            }
+            if rows.is_empty() {
+                return Err(problem(&place, None, None, None, "the sheet is empty; expected a header row and data rows"));
+            }
+            let (header_row, header) = rows.remove(0);
+            return Ok(Table {
+                place,
+                header: header.iter().map(|h| h.trim().to_string()).collect(),
+                header_row,
+                body: Body::Rows(rows.into_iter()),
+                detected: Detected { sheet: Some(name), ..Default::default() },
+            });
+        }
+        open_csv(path, &place, opts)
+    }
+
+    /// A table from rows already in memory (a workbook sheet read by the caller).
+    pub fn from_rows(place: Place, mut rows: Vec<(u64, Vec<String>)>) -> Result<Table, Problem> {
+        while rows.first().is_some_and(|(_, r)| r.iter().all(|c| c.trim().is_empty())) {
+            rows.remove(0);
+        }
+        if rows.is_empty() {
+            return Err(problem(&place, None, None, None, "the sheet is empty; expected a header row and data rows"));
+        }
+        let (header_row, header) = rows.remove(0);
+        Ok(Table {
+            header: header.iter().map(|h| h.trim().to_string()).collect(),
+            header_row,
+            body: Body::Rows(rows.into_iter()),
+            detected: Detected { sheet: place.sheet.clone(), ..Default::default() },
+            place,
+        })
+    }
+
+    /// Calls `f` for each data row with its row number and cells. Blank rows are skipped.
+    /// Stops early when `f` returns false. Errors are problems of the file itself (encoding,
+    /// broken quoting) that make reading on impossible.
+    pub fn for_each_row(&mut self, mut f: impl FnMut(u64, &[&str]) -> bool) -> Result<(), Problem> {
+        match &mut self.body {
+            Body::Rows(rows) => {
+                for (n, row) in rows.by_ref() {
+                    if row.iter().all(|c| c.trim().is_empty()) {
+                        continue;
+                    }
+                    let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+                    if !f(n, &cells) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            Body::Csv { reader, encoding, progress } => {
+                let mut rec = csv::ByteRecord::new();
+                let mut decoded: Vec<String> = Vec::new();
+                let mut n = 0u64;
+                loop {
+                    n += 1;
+                    if n % 16384 == 0 {
+                        if let Some(p) = progress {
+                            (p.0)(reader.position().byte());
+                        }
+                    }
+                    match reader.read_byte_record(&mut rec) {
+                        Ok(false) => return Ok(()),
+                        Ok(true) => {}
+                        Err(e) => {
+                            let line = e.position().map(|p| p.line());
+                            return Err(problem(&self.place, line, None, None, format!("the file cannot be read as CSV: {e}")));
+                        }
+                    }
+                    let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                    if rec.iter().all(|c| c.iter().all(|b| b.is_ascii_whitespace())) {
+                        continue;
+                    }
+                    let mut cells: Vec<&str> = Vec::with_capacity(rec.len());
+                    match encoding {
+                        Encoding::Utf8 | Encoding::Utf8Bom => {
+                            for (i, field) in rec.iter().enumerate() {
+                                match std::str::from_utf8(field) {
+                                    Ok(s) => cells.push(s),
+                                    Err(_) => {
+                                        return Err(problem(
+                                            &self.place,
+                                            Some(line),
+                                            self.header.get(i).map(String::as_str),
+                                            Some(&String::from_utf8_lossy(field)),
+                                            "this row is not UTF-8 while the file starts as UTF-8 (mixed encodings); save the whole file in one encoding",
+                                        ));
+                                    }
+                                }
+                            }
+                            if !f(line, &cells) {
+                                return Ok(());
+                            }
+                        }
+                        Encoding::Windows1252 => {
+                            decoded.clear();
+                            for (i, field) in rec.iter().enumerate() {
+                                if !field.is_ascii() && std::str::from_utf8(field).is_ok() {
+                                    return Err(problem(
+                                        &self.place,
+                                        Some(line),
+                                        self.header.get(i).map(String::as_str),
+                                        Some(&String::from_utf8_lossy(field)),
+                                        "this cell is UTF-8 while the file starts as Windows-1252 (mixed encodings); save the whole file in one encoding",
+                                    ));
+                                }
+                                let (s, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(field);
+                                decoded.push(s.into_owned());
+                            }
+                            let cells: Vec<&str> = decoded.iter().map(String::as_str).collect();
+                            if !f(line, &cells) {
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+const SNIFF: usize = 1 << 20;
+
+fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Problem> {
+    let io = |e: std::io::Error| problem(place, None, None, None, format!("cannot read the file: {e}"));
+    let mut head = Vec::with_capacity(SNIFF);
+    File::open(path).map_err(io)?.take(SNIFF as u64).read_to_end(&mut head).map_err(io)?;
+    if head.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(problem(place, None, None, None, "the file is empty; expected a header row and data rows"));
+    }
+    if let Some(pos) = head.iter().position(|&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))) {
+        return Err(problem(
+            place,
+            Some(head[..pos].iter().filter(|&&b| b == b'\n').count() as u64 + 1),
+            None,
+            None,
+            format!("this is not a text file (binary byte 0x{:02x} at offset {pos}); expected CSV text", head[pos]),
+        ));
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return Err(problem(place, None, None, None, "this looks like a spreadsheet (ZIP) file with a text extension; rename it to .xlsx"));
+    }
+    let encoding = opts.encoding.unwrap_or_else(|| {
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            Encoding::Utf8Bom
+        } else {
+            match std::str::from_utf8(&head) {
+                Ok(_) => Encoding::Utf8,
+                // A cut in the middle of a character at the sniff boundary is still UTF-8.
+                Err(e) if e.error_len().is_none() => Encoding::Utf8,
+                Err(_) => Encoding::Windows1252,
+            }
+        }
+    });
+    let body = if encoding == Encoding::Utf8Bom && head.starts_with(b"\xEF\xBB\xBF") { &head[3..] } else { &head[..] };
+    let first_line = body.split(|&b| b == b'\n').next().unwrap_or(body);
+    let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(body, first_line));
+    let file = File::open(path).map_err(io)?;
+    let mut buf = BufReader::with_capacity(1 << 16, file);
+    if encoding == Encoding::Utf8Bom && head.starts_with(b"\xEF\xBB\xBF") {
+        let mut bom = [0u8; 3];
+        buf.read_exact(&mut bom).map_err(io)?;
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(buf);
+    let mut rec = csv::ByteRecord::new();
+    let mut header_row = 0;
+    loop {
+        match reader.read_byte_record(&mut rec) {
+            Ok(true) => {
+                header_row = rec.position().map(|p| p.line()).unwrap_or(header_row + 1);
+                if rec.iter().all(|c| c.iter().all(|b| b.is_ascii_whitespace())) {
+                    continue;
+                }
+                break;
+            }
+            Ok(false) => return Err(problem(place, None, None, None, "the file is empty; expected a header row and data rows")),
+            Err(e) => return Err(problem(place, Some(1), None, None, format!("the header cannot be read as CSV: {e}"))),
+        }
+    }
+    let header: Vec<String> = rec
+        .iter()
+        .map(|h| match encoding {
+            Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(h).0.trim().to_string(),
+            _ => String::from_utf8_lossy(h).trim().to_string(),
+        })
+        .collect();
+    Ok(Table {
+        place: place.clone(),
+        header,
+        header_row,
+        body: Body::Csv { reader, encoding, progress: opts.progress.clone() },
+        detected: Detected {
+            delimiter: Some(match delimiter {
+                b'\t' => "tab".to_string(),
+                d => (d as char).to_string(),
+            }),
+            encoding: Some(encoding),
+            sheet: None,
+        },
+    })
+}
+
+/// Picks the delimiter that splits the first lines into the same, largest number of fields.
+fn detect_delimiter(body: &[u8], first_line: &[u8]) -> u8 {
+    let candidates = [b';', b',', b'\t', b'|'];
+    let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').take(20).filter(|l| !l.is_empty()).collect();
+    let count = |line: &[u8], d: u8| {
+        let mut in_quotes = false;
+        let mut n = 0;
+        for &b in line {
+            if b == b'"' {
+                in_quotes = !in_quotes;
+            } else if b == d && !in_quotes {
+                n += 1;
+            }
+        }
+        n
+    };
+    let mut best = (b',', 0usize, false);
+    for d in candidates {
+        let h = count(first_line, d);
+        if h == 0 {
+            continue;
+        }
+        let consistent = lines.iter().skip(1).take(10).all(|l| count(l, d) == h);
+        let better = (consistent && !best.2) || (consistent == best.2 && h > best.1);
+        if better {
+            best = (d, h, consistent);
+        }
+    }
+    best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(detect_delimiter(b"a;b;c\n1;2,5;3\n", b"a;b;c"), b';');
+        assert_eq!(detect_delimiter(b"a,b,c\n1,2,3\n", b"a,b,c"), b',');
+        assert_eq!(detect_delimiter(b"a\tb\n1\t2\n", b"a\tb"), b'\t');
+        assert_eq!(detect_delimiter(b"\"a;x\",b\n1,2\n", b"\"a;x\",b"), b',');
+    }
+}
