@@ -407,18 +407,25 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
         };
         let Some(level) = level else { return true };
         // Item.
-        let item_raw = cell(item_col.unwrap_or(0));
-        let Some(code) = normalize_code(item_raw) else {
-            problems.error(&place, Some(line), Some(&header[item_col.unwrap_or(0)]), None, "empty geoitem code");
-            return true;
-        };
+        let item_raw = cell(item_col.unwrap_or(0)).trim();
         let level_code = &level_names[level as usize];
-        let item = match catalog.levels[level_code].items.get(&code) {
+        let level_items = &catalog.levels[level_code].items;
+        // The common case needs no allocation: the trimmed cell is the code.
+        let item = match level_items.get(item_raw) {
             Some(id) => *id,
             None => {
-                let e = unknown_items.entry((level_code.clone(), code)).or_insert((line, 0));
-                e.1 += 1;
-                return true;
+                let Some(code) = normalize_code(item_raw) else {
+                    problems.error(&place, Some(line), Some(&header[item_col.unwrap_or(0)]), None, "empty geoitem code");
+                    return true;
+                };
+                match level_items.get(&code) {
+                    Some(id) => *id,
+                    None => {
+                        let e = unknown_items.entry((level_code.clone(), code)).or_insert((line, 0));
+                        e.1 += 1;
+                        return true;
+                    }
+                }
             }
         };
         pending.clear();

@@ -142,9 +142,12 @@ impl Table {
         if is_workbook(path) {
             let sheets = read_workbook(path)?;
             let chosen = match &opts.sheet {
-                Some(s) => sheets.into_iter().find(|(n, _)| n == s).ok_or_else(|| {
-                    problem(&place, None, None, Some(s), "no sheet with this name in the workbook")
-                })?,
+                Some(s) => {
+                    let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
+                    sheets.into_iter().find(|(n, _)| n == s).ok_or_else(|| {
+                        problem(&place, None, None, Some(s), format!("no sheet with this name in the workbook; sheets: {}", names.join(", ")))
+                    })?
+                }
                 None => {
                     let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
                     let mut fitting = sheets
@@ -303,6 +306,10 @@ fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Pr
     if head.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(problem(place, None, None, None, "the file is empty; expected a header row and data rows"));
     }
+    // Before the binary check: the ZIP signature itself holds control bytes.
+    if head.starts_with(b"PK\x03\x04") {
+        return Err(problem(place, None, None, None, "this looks like a spreadsheet (ZIP) file with a text extension; rename it to .xlsx"));
+    }
     if let Some(pos) = head.iter().position(|&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))) {
         return Err(problem(
             place,
@@ -311,9 +318,6 @@ fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Pr
             None,
             format!("this is not a text file (binary byte 0x{:02x} at offset {pos}); expected CSV text", head[pos]),
         ));
-    }
-    if head.starts_with(b"PK\x03\x04") {
-        return Err(problem(place, None, None, None, "this looks like a spreadsheet (ZIP) file with a text extension; rename it to .xlsx"));
     }
     let encoding = opts.encoding.unwrap_or_else(|| {
         if head.starts_with(b"\xEF\xBB\xBF") {

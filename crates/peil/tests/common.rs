@@ -24,6 +24,23 @@ impl Site {
         s
     }
 
+    /// A new site holding a copy of this one's files (no process may be writing to it).
+    pub fn copy_of(other: &Site) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "peil.toml",
+            "peil.sqlite",
+            "peil.sqlite-wal",
+            "peil.sqlite-shm",
+        ] {
+            let p = other.path().join(f);
+            if p.exists() {
+                std::fs::copy(&p, dir.path().join(f)).unwrap();
+            }
+        }
+        Site { dir }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
