@@ -14,7 +14,7 @@ pub mod table;
 pub use areas::{Read, read_areas, read_links};
 pub use data::{DataRead, DataSpec, Layout, read_data};
 pub use geometry::{Crs, GeometryOptions, read_geometry};
-pub use metadata::{read_metadata, read_themes};
+pub use metadata::{read_dimensions, read_metadata, read_themes};
 pub use table::{Encoding, Progress, TableOptions};
 
 use sha2::{Digest, Sha256};
@@ -30,6 +30,7 @@ pub enum Kind {
     Data,
     Metadata,
     Themes,
+    Dimensions,
 }
 
 impl Kind {
@@ -41,6 +42,7 @@ impl Kind {
             Kind::Data => "data",
             Kind::Metadata => "metadata",
             Kind::Themes => "themes",
+            Kind::Dimensions => "dimensions",
         }
     }
 }
@@ -72,6 +74,8 @@ pub fn detect_kind(path: &Path, topts: &TableOptions, catalog: &peil_core::Catal
         Some(Kind::Data)
     } else if areas::looks_like_links(header, catalog) {
         Some(Kind::Links)
+    } else if metadata::looks_like_dimensions(header) {
+        Some(Kind::Dimensions)
     } else if metadata::looks_like_themes(header) {
         Some(Kind::Themes)
     } else if rows.iter().any(|r| metadata::is_metadata_header(r)) {

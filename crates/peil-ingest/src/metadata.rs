@@ -418,3 +418,139 @@ pub fn read_themes(path: &Path, topts: &TableOptions) -> Read<MetadataBatch> {
     }
     out
 }
+
+fn dim_field(h: &str) -> Option<(&'static str, String)> {
+    let n = norm(h);
+    let (base, lang) = match n.rsplit_once(' ') {
+        Some((b, l)) if matches!(l, "nl" | "en" | "fr" | "de") => (b.to_string(), l.to_string()),
+        _ => (n.clone(), "nl".to_string()),
+    };
+    Some(match base.as_str() {
+        "dimension" | "dimensie" => ("dimension", lang),
+        "dimlevel" | "dim level" | "dimensieniveau" => ("level", lang),
+        "member" | "dimmember" | "dim member" | "lid" | "categorie" => ("member", lang),
+        "name" | "naam" => ("name", lang),
+        "seq" | "volgnummer" | "seq no" => ("seq", lang),
+        "parent level" | "parent dimlevel" | "bovenliggend niveau" => ("parent_level", lang),
+        "parent" | "parent member" | "bovenliggend lid" => ("parent", lang),
+        _ => return None,
+    })
+}
+
+/// Whether a header is a dimension definition table.
+pub fn looks_like_dimensions(header: &[String]) -> bool {
+    let f: Vec<&str> = header.iter().filter_map(|h| dim_field(h)).map(|(f, _)| f).collect();
+    f.contains(&"dimension") && f.contains(&"level") && f.contains(&"member")
+}
+
+/// Reads cube dimensions: one member per row with its dimension and dim level, and
+/// optionally the member of a coarser level it rolls up into (the dimension aggregation
+/// table), e.g. `leeftijd;leeftijd5;0-4;0 tot 4 jaar;1;leeftijd3;0-17`.
+pub fn read_dimensions(path: &Path, topts: &TableOptions, catalog: &Catalog) -> Read<MetadataBatch> {
+    let mut t = match open(path, topts, &|r| looks_like_dimensions(r)) {
+        Ok(t) => t,
+        Err(p) => {
+            let mut r = Read::default();
+            r.problems.errors = 1;
+            r.problems.list.push(p);
+            return r;
+        }
+    };
+    let mut out: Read<MetadataBatch> = Read::default();
+    let place = t.place.clone();
+    let header = t.header.clone();
+    let fields: Vec<Option<(&str, String)>> = header.iter().map(|h| dim_field(h)).collect();
+    let col = |f: &str| fields.iter().position(|x| x.as_ref().is_some_and(|(n, _)| *n == f));
+    let (dim_c, lvl_c, mem_c, seq_c, pl_c, p_c) = (col("dimension"), col("level"), col("member"), col("seq"), col("parent_level"), col("parent"));
+    let mut batch = MetadataBatch::default();
+    let mut level_dim: HashMap<String, String> = HashMap::new();
+    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    let mut links: Vec<(u64, (String, String), (String, String))> = Vec::new();
+    let problems = &mut out.problems;
+    let mut rows = 0;
+    let r = t.for_each_row(|line, cells| {
+        rows += 1;
+        let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(|c| c.trim()).unwrap_or("");
+        let (dim, lvl, mem) = (cell(dim_c), cell(lvl_c), cell(mem_c));
+        for (v, c) in [(dim, "dimension"), (lvl, "dimlevel"), (mem, "member")] {
+            if v.is_empty() {
+                problems.error(&place, Some(line), Some(c), None, format!("empty {c}"));
+                return true;
+            }
+        }
+        match level_dim.get(lvl) {
+            Some(d) if d != dim => {
+                problems.error(&place, Some(line), Some("dimension"), Some(dim), format!("dim level {lvl} belongs to dimension {d} in an earlier row"));
+                return true;
+            }
+            Some(_) => {}
+            None => {
+                level_dim.insert(lvl.to_string(), dim.to_string());
+                if !batch.dimensions.iter().any(|d: &Dimension| d.code == dim) {
+                    batch.dimensions.push(Dimension { code: dim.to_string(), name: LocalizedText::nl(dim) });
+                }
+                batch.dim_levels.push(DimLevel { code: lvl.to_string(), dimension: dim.to_string(), name: LocalizedText::nl(lvl), seq: batch.dim_levels.len() as i64 + 1 });
+            }
+        }
+        if let Some(first) = seen.get(&(lvl.to_string(), mem.to_string())) {
+            problems.error(&place, Some(line), Some("member"), Some(mem), format!("member listed twice in {lvl} (also in row {first})"));
+            return true;
+        }
+        seen.insert((lvl.to_string(), mem.to_string()), line);
+        let mut name = LocalizedText::default();
+        for (i, f) in fields.iter().enumerate() {
+            if let Some(("name", lang)) = f.as_ref().map(|(a, b)| (*a, b)) {
+                if let Some(v) = cells.get(i).map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                    name.0.insert(lang.clone(), v.to_string());
+                }
+            }
+        }
+        if name.is_empty() {
+            name = LocalizedText::nl(mem);
+        }
+        let seq = match cell(seq_c) {
+            "" => seen.len() as i64,
+            s => match parse_number(s, DecimalSeparator::Point) {
+                Some(n) if n.fract() == 0.0 => n as i64,
+                _ => {
+                    problems.error(&place, Some(line), Some("seq"), Some(s), "expected a whole number");
+                    return true;
+                }
+            },
+        };
+        batch.dim_members.push(DimMember { level: lvl.to_string(), code: mem.to_string(), name, seq });
+        let (pl, p) = (cell(pl_c), cell(p_c));
+        match (pl.is_empty(), p.is_empty()) {
+            (true, true) => {}
+            (false, false) => links.push((line, (lvl.to_string(), mem.to_string()), (pl.to_string(), p.to_string()))),
+            _ => problems.error(&place, Some(line), Some("parent"), None, "give both the parent level and the parent member, or neither"),
+        }
+        true
+    });
+    if let Err(p) = r {
+        out.problems.list.push(p);
+        out.problems.errors += 1;
+    }
+    for (line, child, parent) in &links {
+        let known = seen.contains_key(parent) || catalog.dim_members.get(&parent.0).is_some_and(|m| m.contains(&parent.1));
+        if !known {
+            out.problems.error(&place, Some(*line), Some("parent"), Some(&parent.1), format!("not a member of dim level {}", parent.0));
+        }
+        if child.0 == parent.0 {
+            out.problems.error(&place, Some(*line), Some("parent level"), Some(&parent.0), "a member cannot roll up into its own level");
+        }
+        if level_dim.get(&parent.0).is_some_and(|d| Some(d) != level_dim.get(&child.0)) {
+            out.problems.error(&place, Some(*line), Some("parent level"), Some(&parent.0), "the parent level belongs to another dimension");
+        }
+    }
+    let edges: std::collections::BTreeSet<(&str, &str)> = links.iter().map(|(_, c, p)| (c.0.as_str(), p.0.as_str())).collect();
+    if let Some(cycle) = find_cycle(edges.into_iter()) {
+        out.problems.error(&place, None, None, None, format!("the dimension levels form a cycle: {}", cycle.join(" → ")));
+    }
+    out.rows = rows;
+    if !out.problems.has_errors() {
+        batch.dim_links = links.into_iter().map(|(_, c, p)| (c, p)).collect();
+        out.batch = Some(batch);
+    }
+    out
+}

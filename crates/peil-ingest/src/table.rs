@@ -427,3 +427,59 @@ mod tests {
         assert_eq!(detect_delimiter(b"\"a;x\",b\n1,2\n", b"\"a;x\",b"), b',');
     }
 }
+
+#[cfg(test)]
+mod encoding_props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn read_all(bytes: &[u8]) -> (Detected, Vec<Vec<String>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, bytes).unwrap();
+        let mut t = Table::open(&path, &TableOptions::default(), &|_, _| true).unwrap();
+        let mut rows = vec![t.header.clone()];
+        t.for_each_row(|_, c| {
+            rows.push(c.iter().map(|s| s.to_string()).collect());
+            true
+        })
+        .unwrap();
+        (t.detected.clone(), rows)
+    }
+
+    // Names as Flemish sources write them: accents, apostrophes, the euro sign.
+    fn name() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[A-Za-z0-9éèëêïîôöüçàâÉÈ'€ -]{1,20}").unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn text_survives_every_encoding(names in proptest::collection::vec(name(), 1..20), which in 0usize..3) {
+            let mut text = String::from("code;name\n");
+            for (i, n) in names.iter().enumerate() {
+                text.push_str(&format!("c{i};{}\n", n.trim()));
+            }
+            let bytes: Vec<u8> = match which {
+                0 => text.clone().into_bytes(),
+                1 => [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+                _ => encoding_rs::WINDOWS_1252.encode(&text).0.into_owned(),
+            };
+            let (detected, rows) = read_all(&bytes);
+            prop_assert_eq!(detected.delimiter.as_deref(), Some(";"));
+            prop_assert_eq!(&rows[0], &vec!["code".to_string(), "name".to_string()]);
+            for (i, n) in names.iter().enumerate() {
+                prop_assert_eq!(&rows[i + 1][1], n.trim());
+            }
+            let ascii = text.is_ascii();
+            let expected = match which {
+                0 => Encoding::Utf8,
+                1 => Encoding::Utf8Bom,
+                _ if ascii => Encoding::Utf8,
+                _ => Encoding::Windows1252,
+            };
+            prop_assert_eq!(detected.encoding, Some(expected));
+        }
+    }
+}

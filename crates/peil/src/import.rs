@@ -28,7 +28,6 @@ pub struct Outcome {
     pub problems: Problems,
     /// Human-readable lines of the summary.
     pub summary: Vec<String>,
-    pub applied: bool,
 }
 
 fn level_from_file(path: &Path) -> String {
@@ -53,7 +52,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
                 "file not found"
             };
             problems.error(&place, None, None, None, msg);
-            return Ok(Outcome { kind: Kind::Data, problems, summary: vec![], applied: false });
+            return Ok(Outcome { kind: Kind::Data, problems, summary: vec![] });
         }
     };
     let level = req.level.clone().unwrap_or_else(|| level_from_file(path));
@@ -71,12 +70,12 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
         ($read_problems:expr, $rows:expr, $apply:expr) => {{
             let problems: Problems = $read_problems;
             if problems.has_errors() {
-                return Ok(Outcome { kind, problems, summary, applied: false });
+                return Ok(Outcome { kind, problems, summary });
             }
             summary.push(format!("{} rows read", $rows));
             if req.dry_run {
                 summary.push("dry run: nothing written".into());
-                return Ok(Outcome { kind, problems, summary, applied: false });
+                return Ok(Outcome { kind, problems, summary });
             }
             let mut tx = store.begin()?;
             let counts: serde_json::Value = $apply(&mut tx)?;
@@ -84,7 +83,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             let id = tx.record_import(&req.who, kind.code(), &file, &hash, &options, &counts, warnings)?;
             tx.commit()?;
             summary.push(format!("import #{id}: {}", describe(&counts)));
-            Ok(Outcome { kind, problems, summary, applied: true })
+            Ok(Outcome { kind, problems, summary })
         }};
     }
     if let Some(prev) = store.previous_import(&hash, kind.code())? {
@@ -138,6 +137,15 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
                 let b = batch.as_ref().expect("valid batch");
                 tx.apply_metadata(b)?;
                 Ok(json!({"themes": b.themes.len()}))
+            })
+        }
+        Kind::Dimensions => {
+            let r = peil_ingest::read_dimensions(path, &req.table, &catalog);
+            let batch = r.batch;
+            finish!(r.problems, r.rows, |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                let b = batch.as_ref().expect("valid batch");
+                tx.apply_metadata(b)?;
+                Ok(json!({"dimensions": b.dimensions.len(), "dim_levels": b.dim_levels.len(), "members": b.dim_members.len(), "member_links": b.dim_links.len()}))
             })
         }
         Kind::Data => {

@@ -52,7 +52,8 @@ enum Command {
         #[arg(long, default_value = "Stad in cijfers")]
         name: String,
     },
-    /// Import files: area definitions, aggregation tables, geometry, data, metadata, themes.
+    /// Import files: area definitions, aggregation tables, geometry, data, indicator
+    /// metadata, theme trees, cube dimensions.
     ///
     /// Each file is one transaction: it lands whole or not at all. The kind of file is
     /// detected from its extension and header unless --kind says it.
@@ -108,6 +109,7 @@ enum KindArg {
     Data,
     Metadata,
     Themes,
+    Dimensions,
 }
 
 #[derive(Copy, Clone, ValueEnum)]
@@ -364,6 +366,7 @@ fn cmd_import(site: &Site, a: ImportArgs) -> Result<u8> {
             KindArg::Data => Kind::Data,
             KindArg::Metadata => Kind::Metadata,
             KindArg::Themes => Kind::Themes,
+            KindArg::Dimensions => Kind::Dimensions,
         }),
         level: a.level.clone(),
         table: TableOptions {
