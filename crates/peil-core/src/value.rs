@@ -216,14 +216,14 @@ pub fn parse_number(s: &str, decimal: DecimalSeparator) -> Option<f64> {
 
 /// Decides the decimal separator of a file from sample cells.
 ///
-/// `Ok(None)` means the sample does not tell (only integers); `Err` carries two cells that
-/// contradict each other.
+/// `Ok(None)` means the sample does not tell (only integers); `Err((i, j))` gives the indices
+/// of a cell with a decimal point and a cell with a decimal comma that contradict each other.
 pub fn detect_decimal<'a>(
     cells: impl IntoIterator<Item = &'a str>,
-) -> Result<Option<DecimalSeparator>, (String, String)> {
-    let mut point: Option<&str> = None;
-    let mut comma: Option<&str> = None;
-    for c in cells {
+) -> Result<Option<DecimalSeparator>, (usize, usize)> {
+    let mut point: Option<usize> = None;
+    let mut comma: Option<usize> = None;
+    for (i, c) in cells.into_iter().enumerate() {
         let c = c.trim();
         if c.is_empty() || MissingCode::from_symbol(c).is_some() {
             continue;
@@ -233,27 +233,27 @@ pub fn detect_decimal<'a>(
         match (last_point, last_comma) {
             (Some(p), Some(q)) => {
                 if p > q {
-                    point.get_or_insert(c);
+                    point.get_or_insert(i);
                 } else {
-                    comma.get_or_insert(c);
+                    comma.get_or_insert(i);
                 }
             }
             (Some(p), None) => {
                 // "1.234" alone could be a thousands group; only count it when it cannot be.
                 if c.matches('.').count() == 1 && c.len() - p - 1 != 3 {
-                    point.get_or_insert(c);
+                    point.get_or_insert(i);
                 }
             }
             (None, Some(q)) => {
                 if c.matches(',').count() == 1 && c.len() - q - 1 != 3 {
-                    comma.get_or_insert(c);
+                    comma.get_or_insert(i);
                 }
             }
             (None, None) => {}
         }
     }
     match (point, comma) {
-        (Some(p), Some(c)) => Err((p.to_string(), c.to_string())),
+        (Some(p), Some(c)) => Err((p, c)),
         (Some(_), None) => Ok(Some(DecimalSeparator::Point)),
         (None, Some(_)) => Ok(Some(DecimalSeparator::Comma)),
         (None, None) => Ok(None),
@@ -344,7 +344,7 @@ mod tests {
         assert_eq!(detect_decimal(["1,234.5"]), Ok(Some(Point)));
         assert_eq!(detect_decimal(["1", "2"]), Ok(None));
         assert_eq!(detect_decimal(["1.234"]), Ok(None));
-        assert!(detect_decimal(["1.5", "2,5"]).is_err());
+        assert_eq!(detect_decimal(["1", "1.5", "2,5"]), Err((1, 2)));
     }
 
     #[test]

@@ -136,7 +136,7 @@ pub fn read_areas(path: &Path, topts: &TableOptions, level: &str) -> Read<AreaBa
 /// Whether a header is an aggregation table between two known levels.
 pub fn looks_like_links(header: &[String], catalog: &Catalog) -> bool {
     let named: Vec<&String> = header.iter().filter(|h| !h.is_empty()).collect();
-    named.len() == 2 && named.iter().all(|h| catalog.levels.contains_key(h.as_str()))
+    named.len() == 2 && named.iter().any(|h| catalog.levels.contains_key(h.as_str()))
 }
 
 /// Reads an aggregation (or conversion) table: two columns headed by the child and parent

@@ -288,31 +288,37 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
                 Layout::Wide => value_cols.iter().map(|(i, _)| *i).collect(),
                 Layout::Long => value_col.into_iter().collect(),
             };
-            let mut sample: Vec<String> = Vec::new();
+            // (row, column, text) of cells that show a separator.
+            let mut sample: Vec<(u64, usize, String)> = Vec::new();
             if let Ok(mut t) = Table::open(path, topts, &pick) {
-                let _ = t.for_each_row(|_, cells| {
+                let _ = t.for_each_row(|line, cells| {
                     for &i in &value_idx {
                         if let Some(c) = cells.get(i) {
                             if c.contains(['.', ',']) {
-                                sample.push(c.to_string());
+                                sample.push((line, i, c.to_string()));
                             }
                         }
                     }
                     sample.len() < 20_000
                 });
             }
-            match detect_decimal(sample.iter().map(String::as_str)) {
+            match detect_decimal(sample.iter().map(|(_, _, c)| c.as_str())) {
                 Ok(Some(d)) => d,
                 Ok(None) => {
                     if table.detected.delimiter.as_deref() == Some(";") { DecimalSeparator::Comma } else { DecimalSeparator::Point }
                 }
                 Err((a, b)) => {
+                    let (ra, ca, va) = &sample[a];
+                    let (rb, cb, vb) = &sample[b];
                     out.problems.error(
                         &place,
-                        None,
-                        None,
-                        None,
-                        format!("the file mixes decimal points ('{a}') and decimal commas ('{b}'); fix the file or pass --decimal point|comma"),
+                        Some(*rb),
+                        Some(&table.header[*cb]),
+                        Some(vb),
+                        format!(
+                            "a decimal comma, while row {ra}, column '{}' has a decimal point ('{va}'); the file mixes both: fix it or pass --decimal point|comma",
+                            table.header[*ca]
+                        ),
                     );
                     return out;
                 }
@@ -344,7 +350,11 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
             return false;
         }
         if strict_width && cells.len() != width && !(cells.len() > width && cells[width..].iter().all(|c| c.trim().is_empty())) {
-            problems.error(&place, Some(line), None, None, format!("this row has {} cells, the header has {width} (ragged row; check the delimiter and quoting)", cells.len()));
+            problems.error(&place, Some(line), None, None, format!(
+                    "this row has {} {}, the header has {width} (ragged row; check the delimiter and quoting)",
+                    cells.len(),
+                    if cells.len() == 1 { "cell" } else { "cells" }
+                ));
             return true;
         }
         if cells.len() > width && cells[width..].iter().any(|c| !c.trim().is_empty()) {
@@ -562,16 +572,20 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
                 out.totalized += (j - i - 1) as u64;
             } else {
                 let rows: Vec<String> = recs[i..j].iter().map(|r| r.row.to_string()).collect();
+                let item_id = recs[i].key as u32;
+                let item_code = catalog.levels[&key.level].items.iter().find(|(_, id)| **id == item_id).map(|(c, _)| c.as_str()).unwrap_or("?");
                 out.problems.error(
                     &place,
                     Some(u64::from(recs[i + 1].row)),
                     None,
                     None,
                     format!(
-                        "duplicate record for {} {} {} (rows {}); remove the duplicates or pass --totalize-duplicates",
+                        "duplicate record for {} {} {} {}{} (rows {}); remove the duplicates or pass --totalize-duplicates",
                         key.indicator,
                         key.level,
+                        item_code,
                         key.period,
+                        if key.dims.is_empty() { String::new() } else { format!(" [{}]", key.dims.to_text()) },
                         rows.join(", ")
                     ),
                 );

@@ -47,21 +47,29 @@ impl Kind {
     }
 }
 
-/// Guesses the kind of a file from its extension and header.
-pub fn detect_kind(path: &Path, topts: &TableOptions, catalog: &peil_core::Catalog) -> Option<Kind> {
+/// Guesses the kind of a file from its extension and header. When the file cannot be read,
+/// the problem says why (empty, binary, not a workbook, no such sheet…).
+pub fn detect_kind(path: &Path, topts: &TableOptions, catalog: &peil_core::Catalog) -> Result<Kind, peil_core::Problem> {
     let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
     if matches!(ext.as_str(), "shp" | "geojson" | "gpkg") {
-        return Some(Kind::Geometry);
+        return Ok(Kind::Geometry);
     }
+    let place = peil_core::Place::file(table::file_name(path));
     let rows: Vec<Vec<String>> = if table::is_workbook(path) {
-        let sheets = table::read_workbook(path).ok()?;
+        let sheets = table::read_workbook(path)?;
+        let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
         let sheet = match &topts.sheet {
-            Some(s) => sheets.into_iter().find(|(n, _)| n == s)?,
-            None => sheets.into_iter().find(|(n, r)| !n.starts_with('_') && !r.is_empty())?,
+            Some(s) => sheets.into_iter().find(|(n, _)| n == s).ok_or_else(|| {
+                table::problem(&place, None, None, Some(s), format!("no sheet with this name in the workbook; sheets: {}", names.join(", ")))
+            })?,
+            None => sheets
+                .into_iter()
+                .find(|(n, r)| !n.starts_with('_') && !r.is_empty())
+                .ok_or_else(|| table::problem(&place, None, None, None, "the workbook has no sheet with data"))?,
         };
         sheet.1.into_iter().take(10).map(|(_, r)| r).collect()
     } else {
-        let mut t = table::Table::open(path, topts, &|_, _| true).ok()?;
+        let mut t = table::Table::open(path, topts, &|_, _| true)?;
         let mut rows = vec![t.header.clone()];
         let _ = t.for_each_row(|_, c| {
             rows.push(c.iter().map(|s| s.to_string()).collect());
@@ -69,21 +77,27 @@ pub fn detect_kind(path: &Path, topts: &TableOptions, catalog: &peil_core::Catal
         });
         rows
     };
-    let header = rows.first()?;
-    if data::looks_like_data(header) {
-        Some(Kind::Data)
-    } else if areas::looks_like_links(header, catalog) {
-        Some(Kind::Links)
-    } else if metadata::looks_like_dimensions(header) {
-        Some(Kind::Dimensions)
-    } else if metadata::looks_like_themes(header) {
-        Some(Kind::Themes)
+    let header = rows.first().cloned().unwrap_or_default();
+    if data::looks_like_data(&header) {
+        Ok(Kind::Data)
+    } else if areas::looks_like_links(&header, catalog) {
+        Ok(Kind::Links)
+    } else if metadata::looks_like_dimensions(&header) {
+        Ok(Kind::Dimensions)
+    } else if metadata::looks_like_themes(&header) {
+        Ok(Kind::Themes)
     } else if rows.iter().any(|r| metadata::is_metadata_header(r)) {
-        Some(Kind::Metadata)
-    } else if areas::looks_like_areas(header) {
-        Some(Kind::Areas)
+        Ok(Kind::Metadata)
+    } else if areas::looks_like_areas(&header) {
+        Ok(Kind::Areas)
     } else {
-        None
+        Err(table::problem(
+            &place,
+            Some(1),
+            None,
+            Some(&header.join(",")),
+            "cannot tell what this file is from its header (expected data with period/geolevel/geoitem columns, area definitions, an aggregation table headed by two level codes, metadata, a theme tree or dimensions); pass --kind",
+        ))
     }
 }
 

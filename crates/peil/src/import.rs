@@ -24,7 +24,8 @@ pub struct ImportRequest {
 
 /// What an import did.
 pub struct Outcome {
-    pub kind: Kind,
+    /// `None` when the kind could not be told.
+    pub kind: Option<Kind>,
     pub problems: Problems,
     /// Human-readable lines of the summary.
     pub summary: Vec<String>,
@@ -41,19 +42,17 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
     // Column options only make sense for data files.
     let data_hint = (req.spec.geoitem_column.is_some() || req.spec.period_column.is_some() || req.spec.indicator_column.is_some())
         .then_some(Kind::Data);
-    let kind = match req.kind.or(data_hint).or_else(|| peil_ingest::detect_kind(path, &req.table, &catalog)) {
+    let kind = match req.kind.or(data_hint) {
         Some(k) => k,
-        None => {
-            let mut problems = Problems::default();
-            let place = Place::file(peil_ingest::table::file_name(path));
-            let msg = if path.exists() {
-                "cannot tell what this file is (area definitions, aggregation table, geometry, data, metadata or theme tree); pass --kind"
-            } else {
-                "file not found"
-            };
-            problems.error(&place, None, None, None, msg);
-            return Ok(Outcome { kind: Kind::Data, problems, summary: vec![] });
-        }
+        None => match peil_ingest::detect_kind(path, &req.table, &catalog) {
+            Ok(k) => k,
+            Err(p) => {
+                let mut problems = Problems::default();
+                problems.errors = 1;
+                problems.list.push(p);
+                return Ok(Outcome { kind: None, problems, summary: vec![] });
+            }
+        },
     };
     let level = req.level.clone().unwrap_or_else(|| level_from_file(path));
     let mut summary = Vec::new();
@@ -65,17 +64,21 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
         "geometry": req.geometry,
     });
     let file = path.display().to_string();
-    let hash = peil_ingest::file_hash(path).unwrap_or_default();
     macro_rules! finish {
         ($read_problems:expr, $rows:expr, $apply:expr) => {{
             let problems: Problems = $read_problems;
             if problems.has_errors() {
-                return Ok(Outcome { kind, problems, summary });
+                return Ok(Outcome { kind: Some(kind), problems, summary });
             }
             summary.push(format!("{} rows read", $rows));
             if req.dry_run {
                 summary.push("dry run: nothing written".into());
-                return Ok(Outcome { kind, problems, summary });
+                return Ok(Outcome { kind: Some(kind), problems, summary });
+            }
+            // Hashed only once the file is known to be good: a huge bad file is refused fast.
+            let hash = peil_ingest::file_hash(path)?;
+            if let Some(prev) = store.previous_import(&hash, kind.code())? {
+                summary.push(format!("the same file was imported before as #{} on {}; importing again changes nothing it set", prev.id, prev.at));
             }
             let mut tx = store.begin()?;
             let counts: serde_json::Value = $apply(&mut tx)?;
@@ -83,11 +86,8 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             let id = tx.record_import(&req.who, kind.code(), &file, &hash, &options, &counts, warnings)?;
             tx.commit()?;
             summary.push(format!("import #{id}: {}", describe(&counts)));
-            Ok(Outcome { kind, problems, summary })
+            Ok(Outcome { kind: Some(kind), problems, summary })
         }};
-    }
-    if let Some(prev) = store.previous_import(&hash, kind.code())? {
-        summary.push(format!("the same file was imported before as #{} on {}; importing again changes nothing it set", prev.id, prev.at));
     }
     match kind {
         Kind::Areas => {

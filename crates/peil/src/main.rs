@@ -453,9 +453,13 @@ fn progress_bar(file: &Path) -> Option<indicatif::ProgressBar> {
 }
 
 fn report(file: &Path, o: &import::Outcome) {
-    println!("{} ({})", file.display(), o.kind.code());
-    for line in &o.summary {
-        println!("  {line}");
+    let kind = o.kind.map(|k| k.code()).unwrap_or("unknown kind");
+    println!("{} ({kind})", file.display());
+    // A refused import has nothing to summarise but its problems.
+    if !o.problems.has_errors() {
+        for line in &o.summary {
+            println!("  {line}");
+        }
     }
     let p = &o.problems;
     for e in p.errors() {
