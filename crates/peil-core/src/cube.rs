@@ -45,7 +45,11 @@ impl DimKey {
     }
 
     pub fn to_text(&self) -> String {
-        self.0.iter().map(|(l, m)| format!("{l}={m}")).collect::<Vec<_>>().join(";")
+        self.0
+            .iter()
+            .map(|(l, m)| format!("{l}={m}"))
+            .collect::<Vec<_>>()
+            .join(";")
     }
 
     pub fn parse(s: &str) -> Option<DimKey> {
@@ -67,7 +71,10 @@ mod tests {
 
     #[test]
     fn dim_key_text_round_trips_and_sorts() {
-        let k = DimKey::new(vec![("sex".into(), "m".into()), ("age5".into(), "0-4".into())]);
+        let k = DimKey::new(vec![
+            ("sex".into(), "m".into()),
+            ("age5".into(), "0-4".into()),
+        ]);
         assert_eq!(k.to_text(), "age5=0-4;sex=m");
         assert_eq!(DimKey::parse(&k.to_text()), Some(k));
         assert_eq!(DimKey::parse(""), Some(DimKey::default()));

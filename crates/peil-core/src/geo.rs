@@ -46,7 +46,11 @@ pub struct GeoLevel {
 
 impl GeoLevel {
     pub fn new(code: &str) -> GeoLevel {
-        GeoLevel { code: code.to_string(), name: code.to_string(), kind: GeoLevelKind::Area }
+        GeoLevel {
+            code: code.to_string(),
+            name: code.to_string(),
+            kind: GeoLevelKind::Area,
+        }
     }
 
     /// The division this level is a version of, and the last year it was valid:

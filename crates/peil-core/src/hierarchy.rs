@@ -21,7 +21,11 @@ impl EdgeKind {
     pub fn between(child: &str, parent: &str) -> EdgeKind {
         let (a, ya) = level_version(child);
         let (b, yb) = level_version(parent);
-        if a == b && ya != yb { EdgeKind::Conversion } else { EdgeKind::Aggregation }
+        if a == b && ya != yb {
+            EdgeKind::Conversion
+        } else {
+            EdgeKind::Aggregation
+        }
     }
 
     pub fn code(self) -> &'static str {
@@ -104,7 +108,11 @@ pub fn resolve_targets(child: &str, targets: &[String]) -> Resolution {
         if let Some(chosen) = unique.iter().find(|t| t.as_str() == child) {
             return Resolution::UnknownLocation {
                 chosen: chosen.to_string(),
-                others: unique.iter().filter(|t| **t != *chosen).map(|t| t.to_string()).collect(),
+                others: unique
+                    .iter()
+                    .filter(|t| **t != *chosen)
+                    .map(|t| t.to_string())
+                    .collect(),
             };
         }
     }
@@ -118,7 +126,10 @@ mod tests {
     #[test]
     fn cycles() {
         assert_eq!(find_cycle([("a", "b"), ("b", "c")]), None);
-        assert_eq!(find_cycle([("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")]), None);
+        assert_eq!(
+            find_cycle([("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")]),
+            None
+        );
         let c = find_cycle([("a", "b"), ("b", "c"), ("c", "a")]).unwrap();
         assert_eq!(c.first(), c.last());
         assert_eq!(c.len(), 4);
@@ -127,20 +138,41 @@ mod tests {
 
     #[test]
     fn edge_kinds() {
-        assert_eq!(EdgeKind::between("statsec2019", "statsec2024"), EdgeKind::Conversion);
-        assert_eq!(EdgeKind::between("gemeente2024", "gemeente"), EdgeKind::Conversion);
-        assert_eq!(EdgeKind::between("statsec2024", "ggw72024"), EdgeKind::Aggregation);
+        assert_eq!(
+            EdgeKind::between("statsec2019", "statsec2024"),
+            EdgeKind::Conversion
+        );
+        assert_eq!(
+            EdgeKind::between("gemeente2024", "gemeente"),
+            EdgeKind::Conversion
+        );
+        assert_eq!(
+            EdgeKind::between("statsec2024", "ggw72024"),
+            EdgeKind::Aggregation
+        );
     }
 
     #[test]
     fn resolutions() {
         let t = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(resolve_targets("a", &t(&["b"])), Resolution::Single("b".into()));
-        assert_eq!(resolve_targets("a", &t(&["b", "b"])), Resolution::Single("b".into()));
+        assert_eq!(
+            resolve_targets("a", &t(&["b"])),
+            Resolution::Single("b".into())
+        );
+        assert_eq!(
+            resolve_targets("a", &t(&["b", "b"])),
+            Resolution::Single("b".into())
+        );
         assert_eq!(
             resolve_targets("31004ZZZZ", &t(&["31004X0JQ", "31004ZZZZ"])),
-            Resolution::UnknownLocation { chosen: "31004ZZZZ".into(), others: vec!["31004X0JQ".into()] }
+            Resolution::UnknownLocation {
+                chosen: "31004ZZZZ".into(),
+                others: vec!["31004X0JQ".into()]
+            }
         );
-        assert!(matches!(resolve_targets("a", &t(&["b", "c"])), Resolution::Ambiguous(_)));
+        assert!(matches!(
+            resolve_targets("a", &t(&["b", "c"])),
+            Resolution::Ambiguous(_)
+        ));
     }
 }

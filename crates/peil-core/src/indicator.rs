@@ -69,7 +69,12 @@ impl DataType {
 
     /// Accepts Swing's English and Dutch names.
     pub fn parse(s: &str) -> Option<DataType> {
-        match s.trim().to_ascii_lowercase().replace([' ', '_'], "").as_str() {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '_'], "")
+            .as_str()
+        {
             "" | "numeric" | "numeriek" | "count" | "aantal" => Some(DataType::Numeric),
             "mean" | "average" | "gemiddelde" | "percentageofmean" => Some(DataType::Mean),
             "percentage" | "percent" | "percentageofsum" | "p" => Some(DataType::Percentage),
@@ -135,7 +140,10 @@ impl Visibility {
         }
         let t = t.strip_prefix("restricted:").unwrap_or(t);
         Visibility::Restricted(
-            t.split([',', ';']).map(|g| g.trim().to_string()).filter(|g| !g.is_empty()).collect(),
+            t.split([',', ';'])
+                .map(|g| g.trim().to_string())
+                .filter(|g| !g.is_empty())
+                .collect(),
         )
     }
 
@@ -204,7 +212,11 @@ pub struct Indicator {
 
 impl Indicator {
     pub fn new(code: &str) -> Indicator {
-        Indicator { code: code.to_string(), name: LocalizedText::nl(code), ..Default::default() }
+        Indicator {
+            code: code.to_string(),
+            name: LocalizedText::nl(code),
+            ..Default::default()
+        }
     }
 
     /// The indicators this one refers to in its metadata (not in its formula).

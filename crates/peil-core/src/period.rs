@@ -93,7 +93,11 @@ pub struct BadPeriod(pub String);
 
 impl Period {
     pub fn year(year: i32) -> Period {
-        Period { level: PeriodLevel::Year, year, index: 1 }
+        Period {
+            level: PeriodLevel::Year,
+            year,
+            index: 1,
+        }
     }
 
     pub fn new(level: PeriodLevel, year: i32, index: u32) -> Option<Period> {
@@ -155,8 +159,18 @@ impl Period {
     /// Readable name in Dutch, e.g. `2019`, `1e halfjaar 2019`, `3e kwartaal 2019`, `maart 2019`.
     pub fn full_name_nl(&self) -> String {
         const MONTHS: [&str; 12] = [
-            "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-            "september", "oktober", "november", "december",
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
         ];
         match self.level {
             PeriodLevel::Year => self.year.to_string(),
@@ -195,7 +209,9 @@ fn parse_period(raw: &str) -> Option<Period> {
         .to_string();
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     let year_of = |t: &str| -> Option<i32> {
-        (t.len() == 4 && digits(t)).then(|| t.parse().ok()).flatten()
+        (t.len() == 4 && digits(t))
+            .then(|| t.parse().ok())
+            .flatten()
     };
     if let Some(y) = year_of(&s) {
         return Period::new(PeriodLevel::Year, y, 1);
@@ -292,7 +308,12 @@ impl PeriodType {
     }
 
     pub fn parse(s: &str) -> Option<PeriodType> {
-        match s.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
             "stock" | "stand" | "" => Some(PeriodType::Stock),
             // Swing's English UI calls a flow "pending".
             "flow" | "lopend" | "stroom" | "pending" => Some(PeriodType::Flow),
@@ -332,9 +353,16 @@ mod tests {
             ("03/2019", "2019M03"),
         ];
         for (input, want) in cases {
-            assert_eq!(Period::parse(input).map(|p| p.code()), Ok(want.to_string()), "{input}");
+            assert_eq!(
+                Period::parse(input).map(|p| p.code()),
+                Ok(want.to_string()),
+                "{input}"
+            );
         }
-        for bad in ["", "19", "20190", "2019Q5", "2019H3", "2019M13", "2019M00", "abcd", "2019Q", "Q5 2019", "13/2019", "2019.5"] {
+        for bad in [
+            "", "19", "20190", "2019Q5", "2019H3", "2019M13", "2019M00", "abcd", "2019Q",
+            "Q5 2019", "13/2019", "2019.5",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad} should not parse");
         }
     }
@@ -357,7 +385,10 @@ mod tests {
     fn most_recent() {
         assert_eq!(PeriodRef::parse("mrp"), Ok(PeriodRef::MostRecent(0)));
         assert_eq!(PeriodRef::parse("MostRecent"), Ok(PeriodRef::MostRecent(0)));
-        assert_eq!(PeriodRef::parse("2020"), Ok(PeriodRef::Fixed(Period::year(2020))));
+        assert_eq!(
+            PeriodRef::parse("2020"),
+            Ok(PeriodRef::Fixed(Period::year(2020)))
+        );
     }
 
     proptest::proptest! {

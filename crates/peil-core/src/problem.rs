@@ -59,11 +59,17 @@ pub struct Place {
 
 impl Place {
     pub fn file(name: impl Into<String>) -> Place {
-        Place { file: name.into(), sheet: None }
+        Place {
+            file: name.into(),
+            sheet: None,
+        }
     }
 
     pub fn with_sheet(&self, sheet: Option<&str>) -> Place {
-        Place { file: self.file.clone(), sheet: sheet.map(str::to_string) }
+        Place {
+            file: self.file.clone(),
+            sheet: sheet.map(str::to_string),
+        }
     }
 }
 
@@ -166,13 +172,21 @@ impl fmt::Display for Problems {
             writeln!(f, "error: {p}")?;
         }
         if self.more_errors > 0 {
-            writeln!(f, "error: … and {} more errors not listed", self.more_errors)?;
+            writeln!(
+                f,
+                "error: … and {} more errors not listed",
+                self.more_errors
+            )?;
         }
         for p in self.warnings() {
             writeln!(f, "warning: {p}")?;
         }
         if self.more_warnings > 0 {
-            writeln!(f, "warning: … and {} more warnings not listed", self.more_warnings)?;
+            writeln!(
+                f,
+                "warning: … and {} more warnings not listed",
+                self.more_warnings
+            )?;
         }
         Ok(())
     }
@@ -186,7 +200,13 @@ mod tests {
     fn display_names_everything() {
         let mut p = Problems::default();
         let place = Place::file("data.xlsx").with_sheet(Some("2019"));
-        p.error(&place, Some(12), Some("v1101_t"), Some("abc"), "expected a number or x ? nvt -");
+        p.error(
+            &place,
+            Some(12),
+            Some("v1101_t"),
+            Some("abc"),
+            "expected a number or x ? nvt -",
+        );
         assert_eq!(
             p.to_string(),
             "error: data.xlsx, sheet '2019', row 12, column 'v1101_t': found 'abc'; expected a number or x ? nvt -\n"

@@ -51,7 +51,9 @@ impl MissingCode {
         if n.fract() != 0.0 {
             return None;
         }
-        MissingCode::ALL.into_iter().find(|c| c.number() as f64 == n)
+        MissingCode::ALL
+            .into_iter()
+            .find(|c| c.number() as f64 == n)
     }
 
     pub fn from_symbol(s: &str) -> Option<MissingCode> {
@@ -191,14 +193,21 @@ pub fn parse_number(s: &str, decimal: DecimalSeparator) -> Option<f64> {
                 out.push('.');
             }
             // Grouping: only between digits, never after the decimal separator.
-            c if (c == group || c == ' ' || c == '\u{a0}' || c == '\u{202f}' || c == '\u{2009}')
+            c if (c == group
+                || c == ' '
+                || c == '\u{a0}'
+                || c == '\u{202f}'
+                || c == '\u{2009}')
                 && prev_digit
                 && next_digit
                 && !seen_dec
                 && !seen_exp =>
             {
                 // Groups of exactly three digits follow a separator.
-                let run = chars[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let run = chars[i + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_digit())
+                    .count();
                 if run != 3 {
                     return None;
                 }
@@ -327,7 +336,10 @@ mod tests {
         }
         assert_eq!(parse_cell("", Point), Ok(Cell::Blank));
         assert_eq!(parse_cell("  ", Point), Ok(Cell::Blank));
-        assert_eq!(parse_cell("-99999.5", Point), Ok(Cell::Value(Value::Number(-99999.5))));
+        assert_eq!(
+            parse_cell("-99999.5", Point),
+            Ok(Cell::Value(Value::Number(-99999.5)))
+        );
     }
 
     impl DecimalSeparator {

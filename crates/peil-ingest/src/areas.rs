@@ -21,7 +21,10 @@ fn area_role(h: &str) -> Option<&'static str> {
 
 /// Whether a header is an area definition table.
 pub fn looks_like_areas(header: &[String]) -> bool {
-    header.iter().any(|h| area_role(h) == Some("code")) && header.iter().any(|h| matches!(area_role(h), Some("name" | "short")))
+    header.iter().any(|h| area_role(h) == Some("code"))
+        && header
+            .iter()
+            .any(|h| matches!(area_role(h), Some("name" | "short")))
 }
 
 /// The result of reading a table.
@@ -34,7 +37,11 @@ pub struct Read<T> {
 
 impl<T> Default for Read<T> {
     fn default() -> Self {
-        Read { batch: None, problems: Problems::default(), rows: 0 }
+        Read {
+            batch: None,
+            problems: Problems::default(),
+            rows: 0,
+        }
     }
 }
 
@@ -43,7 +50,11 @@ impl<T> Read<T> {
         let mut problems = Problems::default();
         problems.errors = 1;
         problems.list.push(p);
-        Read { batch: None, problems, rows: 0 }
+        Read {
+            batch: None,
+            problems,
+            rows: 0,
+        }
     }
 }
 
@@ -69,7 +80,13 @@ pub fn read_areas(path: &Path, topts: &TableOptions, level: &str) -> Read<AreaBa
         return out;
     }
     if level.trim().is_empty() || level.contains(char::is_whitespace) {
-        out.problems.error(&place, None, None, Some(level), "not a valid geo level code (no spaces); pass --level");
+        out.problems.error(
+            &place,
+            None,
+            None,
+            Some(level),
+            "not a valid geo level code (no spaces); pass --level",
+        );
         return out;
     }
     let header = t.header.clone();
@@ -81,11 +98,23 @@ pub fn read_areas(path: &Path, topts: &TableOptions, level: &str) -> Read<AreaBa
         rows += 1;
         let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(|s| s.trim()).unwrap_or("");
         let Some(c) = normalize_code(cell(code)) else {
-            problems.error(&place, Some(line), Some(&header[code.unwrap_or(0)]), None, "empty geoitem code");
+            problems.error(
+                &place,
+                Some(line),
+                Some(&header[code.unwrap_or(0)]),
+                None,
+                "empty geoitem code",
+            );
             return true;
         };
         if let Some(first) = seen.get(&c) {
-            problems.error(&place, Some(line), Some(&header[code.unwrap_or(0)]), Some(&c), format!("duplicate code (also in row {first})"));
+            problems.error(
+                &place,
+                Some(line),
+                Some(&header[code.unwrap_or(0)]),
+                Some(&c),
+                format!("duplicate code (also in row {first})"),
+            );
             return true;
         }
         seen.insert(c.clone(), line);
@@ -94,7 +123,13 @@ pub fn read_areas(path: &Path, topts: &TableOptions, level: &str) -> Read<AreaBa
             Some(i) => match parse_number(cell(seq), DecimalSeparator::Point) {
                 Some(n) if n.fract() == 0.0 => n as i64,
                 _ => {
-                    problems.error(&place, Some(line), Some(&header[i]), Some(cell(seq)), "expected a whole sequence number");
+                    problems.error(
+                        &place,
+                        Some(line),
+                        Some(&header[i]),
+                        Some(cell(seq)),
+                        "expected a whole sequence number",
+                    );
                     return true;
                 }
             },
@@ -106,7 +141,13 @@ pub fn read_areas(path: &Path, topts: &TableOptions, level: &str) -> Read<AreaBa
             (true, false) => (n, n),
             (false, true) => (sn, sn),
             (true, true) => {
-                problems.warning(&place, Some(line), None, Some(&c), "no name: the code is used as name");
+                problems.warning(
+                    &place,
+                    Some(line),
+                    None,
+                    Some(&c),
+                    "no name: the code is used as name",
+                );
                 (c.as_str(), c.as_str())
             }
         };
@@ -125,10 +166,19 @@ pub fn read_areas(path: &Path, topts: &TableOptions, level: &str) -> Read<AreaBa
     }
     out.rows = rows;
     if items.is_empty() && !out.problems.has_errors() {
-        out.problems.error(&place, None, None, None, "the table has a header but no rows");
+        out.problems.error(
+            &place,
+            None,
+            None,
+            None,
+            "the table has a header but no rows",
+        );
     }
     if !out.problems.has_errors() {
-        out.batch = Some(AreaBatch { level: GeoLevel::new(level), items });
+        out.batch = Some(AreaBatch {
+            level: GeoLevel::new(level),
+            items,
+        });
     }
     out
 }
@@ -136,14 +186,24 @@ pub fn read_areas(path: &Path, topts: &TableOptions, level: &str) -> Read<AreaBa
 /// Whether a header is an aggregation table between two known levels.
 pub fn looks_like_links(header: &[String], catalog: &Catalog) -> bool {
     let named: Vec<&String> = header.iter().filter(|h| !h.is_empty()).collect();
-    named.len() == 2 && named.iter().any(|h| catalog.levels.contains_key(h.as_str()))
+    named.len() == 2
+        && named
+            .iter()
+            .any(|h| catalog.levels.contains_key(h.as_str()))
 }
 
 /// Reads an aggregation (or conversion) table: two columns headed by the child and parent
 /// level codes. Every child must have one parent; a conversion table may list several
 /// targets, settled by [`resolve_targets`] or refused.
-pub fn read_links(path: &Path, topts: &TableOptions, catalog: &Catalog, skip_unknown: bool) -> Read<LinkBatch> {
-    let mut t = match Table::open(path, topts, &|_, h| looks_like_links(h, catalog) || h.len() == 2) {
+pub fn read_links(
+    path: &Path,
+    topts: &TableOptions,
+    catalog: &Catalog,
+    skip_unknown: bool,
+) -> Read<LinkBatch> {
+    let mut t = match Table::open(path, topts, &|_, h| {
+        looks_like_links(h, catalog) || h.len() == 2
+    }) {
         Ok(t) => t,
         Err(p) => return Read::fail(p),
     };
@@ -163,23 +223,51 @@ pub fn read_links(path: &Path, topts: &TableOptions, catalog: &Catalog, skip_unk
     let (child, parent) = (header[0].clone(), header[1].clone());
     for l in [&child, &parent] {
         if !catalog.levels.contains_key(l) {
-            out.problems.error(&place, Some(t.header_row), Some(l), None, "unknown geo level; import its area definitions first");
+            out.problems.error(
+                &place,
+                Some(t.header_row),
+                Some(l),
+                None,
+                "unknown geo level; import its area definitions first",
+            );
         }
     }
     if child == parent {
-        out.problems.error(&place, Some(t.header_row), None, Some(&child), "a level cannot roll up into itself (cycle)");
+        out.problems.error(
+            &place,
+            Some(t.header_row),
+            None,
+            Some(&child),
+            "a level cannot roll up into itself (cycle)",
+        );
     }
     if out.problems.has_errors() {
         return out;
     }
-    let mut edges: Vec<(&str, &str)> = catalog.edges.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let mut edges: Vec<(&str, &str)> = catalog
+        .edges
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     edges.push((&child, &parent));
     if let Some(cycle) = find_cycle(edges) {
-        out.problems.error(&place, Some(t.header_row), None, None, format!("this table would make a cycle in the level hierarchy: {}", cycle.join(" → ")));
+        out.problems.error(
+            &place,
+            Some(t.header_row),
+            None,
+            None,
+            format!(
+                "this table would make a cycle in the level hierarchy: {}",
+                cycle.join(" → ")
+            ),
+        );
         return out;
     }
     let kind = EdgeKind::between(&child, &parent);
-    let (ci, pi) = (&catalog.levels[&child].items, &catalog.levels[&parent].items);
+    let (ci, pi) = (
+        &catalog.levels[&child].items,
+        &catalog.levels[&parent].items,
+    );
     let mut targets: BTreeMap<String, (u64, Vec<String>)> = BTreeMap::new();
     let problems = &mut out.problems;
     let mut rows = 0;
@@ -245,15 +333,30 @@ pub fn read_links(path: &Path, topts: &TableOptions, catalog: &Catalog, skip_unk
                 out.problems.error(&place, Some(line), Some(&child), Some(&c), format!("has several parents in {parent} ({}); an aggregation table gives exactly one", all.join(", ")));
             }
             Resolution::Ambiguous(all) => {
-                out.problems.error(&place, Some(line), Some(&child), Some(&c), format!("has several parents in {parent} ({}); give exactly one", all.join(", ")));
+                out.problems.error(
+                    &place,
+                    Some(line),
+                    Some(&child),
+                    Some(&c),
+                    format!(
+                        "has several parents in {parent} ({}); give exactly one",
+                        all.join(", ")
+                    ),
+                );
             }
         }
     }
     if links.is_empty() && !out.problems.has_errors() {
-        out.problems.error(&place, None, None, None, "the table has no usable rows");
+        out.problems
+            .error(&place, None, None, None, "the table has no usable rows");
     }
     if !out.problems.has_errors() {
-        out.batch = Some(LinkBatch { child_level: child, parent_level: parent, kind, links });
+        out.batch = Some(LinkBatch {
+            child_level: child,
+            parent_level: parent,
+            kind,
+            links,
+        });
     }
     out
 }

@@ -87,7 +87,9 @@ fn alias(h: &str) -> Option<Role> {
 
 fn parse_role(s: &str, column: &str, extra: Option<&str>) -> Option<Role> {
     let s = s.trim().to_lowercase();
-    let target = extra.filter(|e| !e.trim().is_empty()).map(|e| e.trim().to_string());
+    let target = extra
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| e.trim().to_string());
     Some(match s.as_str() {
         "period" => Role::Period,
         "geolevel" => Role::GeoLevel,
@@ -96,7 +98,9 @@ fn parse_role(s: &str, column: &str, extra: Option<&str>) -> Option<Role> {
         "value" => Role::Value,
         "ignore" | "negeer" => Role::Ignore,
         "dim" | "dimlevel" => Role::Dim(target.unwrap_or_else(|| column.to_string())),
-        "values" | "data" | "indicatorvalues" => Role::Values(target.unwrap_or_else(|| column.to_string())),
+        "values" | "data" | "indicatorvalues" => {
+            Role::Values(target.unwrap_or_else(|| column.to_string()))
+        }
         _ => return None,
     })
 }
@@ -107,7 +111,9 @@ fn read_def(path: &Path, problems: &mut Problems) -> Option<HashMap<String, Role
         return None;
     }
     let sheets = read_workbook(path).ok()?;
-    let (name, rows) = sheets.into_iter().find(|(n, _)| n.eq_ignore_ascii_case("_def"))?;
+    let (name, rows) = sheets
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("_def"))?;
     let place = Place::file(crate::table::file_name(path)).with_sheet(Some(&name));
     let mut roles = HashMap::new();
     for (n, row) in rows {
@@ -135,11 +141,18 @@ fn read_def(path: &Path, problems: &mut Problems) -> Option<HashMap<String, Role
 /// Whether a header looks like a data file.
 pub fn looks_like_data(header: &[String]) -> bool {
     header.iter().any(|h| alias(h) == Some(Role::GeoItem))
-        && (header.iter().any(|h| alias(h) == Some(Role::Period)) || header.iter().any(|h| alias(h) == Some(Role::GeoLevel)))
+        && (header.iter().any(|h| alias(h) == Some(Role::Period))
+            || header.iter().any(|h| alias(h) == Some(Role::GeoLevel)))
 }
 
 /// Reads and validates a data file against the catalog.
-pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &DataOptions, catalog: &Catalog) -> DataRead {
+pub fn read_data(
+    path: &Path,
+    topts: &TableOptions,
+    spec: &DataSpec,
+    opts: &DataOptions,
+    catalog: &Catalog,
+) -> DataRead {
     let mut out = DataRead::default();
     let def = read_def(path, &mut out.problems);
     let pick = |_: &str, h: &[String]| looks_like_data(h) || def.is_some();
@@ -166,21 +179,38 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
     let mut roles: Vec<Role> = Vec::with_capacity(table.header.len());
     for (i, h) in table.header.iter().enumerate() {
         let lower = h.to_lowercase();
-        let role = if spec.ignore_columns.iter().any(|c| c.eq_ignore_ascii_case(h))
-            || spec.status_column.as_ref().is_some_and(|c| c.eq_ignore_ascii_case(h))
+        let role = if spec
+            .ignore_columns
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(h))
+            || spec
+                .status_column
+                .as_ref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(h))
         {
             Role::Ignore
-        } else if let Some((_, r)) = explicit.iter().find(|(c, _)| c.as_ref().is_some_and(|c| c.eq_ignore_ascii_case(h))) {
+        } else if let Some((_, r)) = explicit
+            .iter()
+            .find(|(c, _)| c.as_ref().is_some_and(|c| c.eq_ignore_ascii_case(h)))
+        {
             r.clone()
         } else if let Some(r) = def.as_ref().and_then(|d| d.get(&lower)) {
             r.clone()
-        } else if let Some(r) = alias(h).filter(|r| !explicit.iter().any(|(c, er)| c.is_some() && er == r)) {
+        } else if let Some(r) =
+            alias(h).filter(|r| !explicit.iter().any(|(c, er)| c.is_some() && er == r))
+        {
             r
         } else if h.is_empty() {
             // Checked below: an unnamed column must be empty.
             Role::Ignore
         } else if lower.starts_with("te verwijderen") {
-            out.problems.warning(&place, Some(table.header_row), Some(h), None, "column marked 'TE VERWIJDEREN' (to delete at upload): left out");
+            out.problems.warning(
+                &place,
+                Some(table.header_row),
+                Some(h),
+                None,
+                "column marked 'TE VERWIJDEREN' (to delete at upload): left out",
+            );
             Role::Ignore
         } else {
             Role::Values(h.clone())
@@ -189,20 +219,50 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
         roles.push(role);
     }
     let find = |r: &Role| roles.iter().position(|x| x == r);
-    let (period_col, level_col, item_col) = (find(&Role::Period), find(&Role::GeoLevel), find(&Role::GeoItem));
+    let (period_col, level_col, item_col) = (
+        find(&Role::Period),
+        find(&Role::GeoLevel),
+        find(&Role::GeoItem),
+    );
     let (ind_col, value_col) = (find(&Role::Indicator), find(&Role::Value));
     let found = table.header.join(", ");
     let hr = Some(table.header_row);
-    for (r, name) in [(&Role::Period, "period"), (&Role::GeoLevel, "geolevel"), (&Role::GeoItem, "geoitem"), (&Role::Indicator, "indicator"), (&Role::Value, "value")] {
+    for (r, name) in [
+        (&Role::Period, "period"),
+        (&Role::GeoLevel, "geolevel"),
+        (&Role::GeoItem, "geoitem"),
+        (&Role::Indicator, "indicator"),
+        (&Role::Value, "value"),
+    ] {
         if roles.iter().filter(|x| *x == r).count() > 1 {
-            out.problems.error(&place, hr, Some(name), None, format!("more than one '{name}' column; found: {found}"));
+            out.problems.error(
+                &place,
+                hr,
+                Some(name),
+                None,
+                format!("more than one '{name}' column; found: {found}"),
+            );
         }
     }
     if item_col.is_none() {
-        out.problems.error(&place, hr, None, None, format!("no 'geoitem' column; found: {found}; name it with --geoitem-column"));
+        out.problems.error(
+            &place,
+            hr,
+            None,
+            None,
+            format!("no 'geoitem' column; found: {found}; name it with --geoitem-column"),
+        );
     }
     if period_col.is_none() && spec.period.is_none() {
-        out.problems.error(&place, hr, None, None, format!("no 'period' column; found: {found}; name it with --period-column or give --period"));
+        out.problems.error(
+            &place,
+            hr,
+            None,
+            None,
+            format!(
+                "no 'period' column; found: {found}; name it with --period-column or give --period"
+            ),
+        );
     }
     if level_col.is_none() && spec.geolevel.is_none() {
         out.problems.error(&place, hr, None, None, format!("no 'geolevel' column; found: {found}; name it with --geolevel-column or give --geolevel"));
@@ -211,11 +271,23 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
         (Some(_), Some(_)) => Layout::Long,
         (None, None) => Layout::Wide,
         (Some(_), None) => {
-            out.problems.error(&place, hr, None, None, "an 'indicator' column without a 'value' column; a long file needs both");
+            out.problems.error(
+                &place,
+                hr,
+                None,
+                None,
+                "an 'indicator' column without a 'value' column; a long file needs both",
+            );
             Layout::Long
         }
         (None, Some(_)) => {
-            out.problems.error(&place, hr, None, None, "a 'value' column without an 'indicator' column; a long file needs both");
+            out.problems.error(
+                &place,
+                hr,
+                None,
+                None,
+                "a 'value' column without an 'indicator' column; a long file needs both",
+            );
             Layout::Long
         }
     };
@@ -236,12 +308,33 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
     let value_cols: Vec<(usize, String)> = roles
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| if let Role::Values(c) = r { Some((i, c.clone())) } else { None })
+        .filter_map(|(i, r)| {
+            if let Role::Values(c) = r {
+                Some((i, c.clone()))
+            } else {
+                None
+            }
+        })
         .collect();
-    let dim_cols: Vec<(usize, String)> =
-        roles.iter().enumerate().filter_map(|(i, r)| if let Role::Dim(c) = r { Some((i, c.clone())) } else { None }).collect();
+    let dim_cols: Vec<(usize, String)> = roles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            if let Role::Dim(c) = r {
+                Some((i, c.clone()))
+            } else {
+                None
+            }
+        })
+        .collect();
     if layout == Layout::Wide && value_cols.is_empty() && !out.problems.has_errors() {
-        out.problems.error(&place, hr, None, None, format!("no indicator columns; found: {found}"));
+        out.problems.error(
+            &place,
+            hr,
+            None,
+            None,
+            format!("no indicator columns; found: {found}"),
+        );
     }
     for (i, r) in roles.iter().enumerate() {
         if r == &Role::Ignore && table.header[i].is_empty() {
@@ -258,7 +351,8 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
         Some(p) => match Period::parse(p) {
             Ok(p) => Some(p),
             Err(e) => {
-                out.problems.error(&place, None, Some("--period"), Some(p), e.to_string());
+                out.problems
+                    .error(&place, None, Some("--period"), Some(p), e.to_string());
                 return out;
             }
         },
@@ -266,14 +360,24 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
     };
     let wide_inds: Vec<Option<u32>> = value_cols
         .iter()
-        .map(|(_, code)| indicators.resolve(code, Some(table.header_row), Some(code), &mut out.problems))
+        .map(|(_, code)| {
+            indicators.resolve(code, Some(table.header_row), Some(code), &mut out.problems)
+        })
         .collect();
-    let unnamed: Vec<usize> = (0..roles.len()).filter(|&i| table.header[i].is_empty()).collect();
+    let unnamed: Vec<usize> = (0..roles.len())
+        .filter(|&i| table.header[i].is_empty())
+        .collect();
     let status_col = match &spec.status_column {
         Some(c) => match table.header.iter().position(|h| h.eq_ignore_ascii_case(c)) {
             Some(i) => Some(i),
             None => {
-                out.problems.error(&place, Some(table.header_row), Some(c), None, format!("no such column for --status-column; found: {found}"));
+                out.problems.error(
+                    &place,
+                    Some(table.header_row),
+                    Some(c),
+                    None,
+                    format!("no such column for --status-column; found: {found}"),
+                );
                 return out;
             }
         },
@@ -305,7 +409,11 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
             match detect_decimal(sample.iter().map(|(_, _, c)| c.as_str())) {
                 Ok(Some(d)) => d,
                 Ok(None) => {
-                    if table.detected.delimiter.as_deref() == Some(";") { DecimalSeparator::Comma } else { DecimalSeparator::Point }
+                    if table.detected.delimiter.as_deref() == Some(";") {
+                        DecimalSeparator::Comma
+                    } else {
+                        DecimalSeparator::Point
+                    }
                 }
                 Err((a, b)) => {
                     let (ra, ca, va) = &sample[a];
@@ -537,14 +645,30 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
     }
     out.rows = rows;
     if rows == 0 && !out.problems.has_errors() {
-        out.problems.error(&place, None, None, None, "the file has a header but no data rows");
+        out.problems.error(
+            &place,
+            None,
+            None,
+            None,
+            "the file has a header but no data rows",
+        );
     }
     for ((level, code), (line, n)) in &unknown_items {
-        let more = if *n > 1 { format!(" (and {} more rows)", n - 1) } else { String::new() };
+        let more = if *n > 1 {
+            format!(" (and {} more rows)", n - 1)
+        } else {
+            String::new()
+        };
         let col = item_col.map(|c| header[c].as_str());
         if opts.skip_unknown_areas {
             out.skipped_rows += n;
-            out.problems.warning(&place, Some(*line), col, Some(code), format!("not an item of {level}: skipped{more}"));
+            out.problems.warning(
+                &place,
+                Some(*line),
+                col,
+                Some(code),
+                format!("not an item of {level}: skipped{more}"),
+            );
         } else {
             out.problems.error(&place, Some(*line), col, Some(code), format!("not an item of {level}{more}; import the area definitions, fix the code, or pass --skip-unknown-areas"));
         }
@@ -573,7 +697,12 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
             } else {
                 let rows: Vec<String> = recs[i..j].iter().map(|r| r.row.to_string()).collect();
                 let item_id = recs[i].key as u32;
-                let item_code = catalog.levels[&key.level].items.iter().find(|(_, id)| **id == item_id).map(|(c, _)| c.as_str()).unwrap_or("?");
+                let item_code = catalog.levels[&key.level]
+                    .items
+                    .iter()
+                    .find(|(_, id)| **id == item_id)
+                    .map(|(c, _)| c.as_str())
+                    .unwrap_or("?");
                 out.problems.error(
                     &place,
                     Some(u64::from(recs[i + 1].row)),
@@ -591,7 +720,11 @@ pub fn read_data(path: &Path, topts: &TableOptions, spec: &DataSpec, opts: &Data
                 );
             }
         }
-        records.push(DataRecord { series: (recs[i].key >> 32) as u32, item: recs[i].key as u32, value });
+        records.push(DataRecord {
+            series: (recs[i].key >> 32) as u32,
+            item: recs[i].key as u32,
+            value,
+        });
         i = j;
     }
     drop(recs);
@@ -640,10 +773,24 @@ struct Indicators<'a> {
 
 impl<'a> Indicators<'a> {
     fn new(catalog: &'a Catalog, opts: &'a DataOptions, place: &'a Place) -> Self {
-        Indicators { catalog, opts, place, codes: Vec::new(), dim_levels: Vec::new(), index: HashMap::new(), created: Vec::new() }
+        Indicators {
+            catalog,
+            opts,
+            place,
+            codes: Vec::new(),
+            dim_levels: Vec::new(),
+            index: HashMap::new(),
+            created: Vec::new(),
+        }
     }
 
-    fn resolve(&mut self, code: &str, row: Option<u64>, column: Option<&str>, problems: &mut Problems) -> Option<u32> {
+    fn resolve(
+        &mut self,
+        code: &str,
+        row: Option<u64>,
+        column: Option<&str>,
+        problems: &mut Problems,
+    ) -> Option<u32> {
         if let Some(r) = self.index.get(code) {
             return *r;
         }
@@ -656,24 +803,58 @@ impl<'a> Indicators<'a> {
         r
     }
 
-    fn check(&mut self, code: &str, row: Option<u64>, column: Option<&str>, problems: &mut Problems) -> Option<Vec<String>> {
-        let valid = !code.is_empty() && code.len() <= 64 && code.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    fn check(
+        &mut self,
+        code: &str,
+        row: Option<u64>,
+        column: Option<&str>,
+        problems: &mut Problems,
+    ) -> Option<Vec<String>> {
+        let valid = !code.is_empty()
+            && code.len() <= 64
+            && code
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if !valid {
-            problems.error(self.place, row, column, Some(code), "not a valid indicator code (letters, digits, _ - . ; at most 64 characters)");
+            problems.error(
+                self.place,
+                row,
+                column,
+                Some(code),
+                "not a valid indicator code (letters, digits, _ - . ; at most 64 characters)",
+            );
             return None;
         }
         match self.catalog.indicators.get(code) {
             Some(i) if i.is_formula => {
-                problems.error(self.place, row, column, Some(code), "this is a formula indicator: its values are computed, not loaded");
+                problems.error(
+                    self.place,
+                    row,
+                    column,
+                    Some(code),
+                    "this is a formula indicator: its values are computed, not loaded",
+                );
                 None
             }
             Some(i) if !i.data_type.is_numeric() => {
-                problems.error(self.place, row, column, Some(code), "this is a label/text indicator; loading text values is not supported yet");
+                problems.error(
+                    self.place,
+                    row,
+                    column,
+                    Some(code),
+                    "this is a label/text indicator; loading text values is not supported yet",
+                );
                 None
             }
             Some(i) => Some(i.dim_levels.clone()),
             None if self.opts.no_new_indicators => {
-                problems.error(self.place, row, column, Some(code), "unknown indicator; import its metadata first (or allow new indicators)");
+                problems.error(
+                    self.place,
+                    row,
+                    column,
+                    Some(code),
+                    "unknown indicator; import its metadata first (or allow new indicators)",
+                );
                 None
             }
             None => {
@@ -698,6 +879,9 @@ mod tests {
         assert_eq!(total([n(1.0), m(NotApplicable)].into_iter()), n(1.0));
         assert_eq!(total([n(1.0), m(Hidden)].into_iter()), m(Hidden));
         assert_eq!(total([m(Empty), m(Unknown)].into_iter()), m(Unknown));
-        assert_eq!(total([m(Empty), m(NotApplicable)].into_iter()), m(NotApplicable));
+        assert_eq!(
+            total([m(Empty), m(NotApplicable)].into_iter()),
+            m(NotApplicable)
+        );
     }
 }

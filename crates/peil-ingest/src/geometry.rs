@@ -35,7 +35,14 @@ impl Crs {
     }
 
     pub fn parse(s: &str) -> Option<Crs> {
-        let digits: String = s.chars().rev().take_while(|c| c.is_ascii_digit()).collect::<Vec<_>>().into_iter().rev().collect();
+        let digits: String = s
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         match digits.as_str() {
             "31370" => Some(Crs::Epsg31370),
             "3812" => Some(Crs::Epsg3812),
@@ -47,11 +54,22 @@ impl Crs {
     /// Recognises a WKT text (a `.prj` file).
     pub fn from_wkt(wkt: &str) -> Option<Crs> {
         let w = wkt.to_lowercase();
-        if w.contains("31370") || w.contains("lambert_1972") || w.contains("lambert 1972") || w.contains("belge_1972") || w.contains("belge 1972") {
+        if w.contains("31370")
+            || w.contains("lambert_1972")
+            || w.contains("lambert 1972")
+            || w.contains("belge_1972")
+            || w.contains("belge 1972")
+        {
             Some(Crs::Epsg31370)
-        } else if w.contains("3812") || w.contains("lambert_2008") || w.contains("lambert 2008") || w.contains("etrs89 / belgian") {
+        } else if w.contains("3812")
+            || w.contains("lambert_2008")
+            || w.contains("lambert 2008")
+            || w.contains("etrs89 / belgian")
+        {
             Some(Crs::Epsg3812)
-        } else if (w.starts_with("geogcs") || w.starts_with("geogcrs")) && (w.contains("wgs_1984") || w.contains("wgs 84") || w.contains("wgs84")) {
+        } else if (w.starts_with("geogcs") || w.starts_with("geogcrs"))
+            && (w.contains("wgs_1984") || w.contains("wgs 84") || w.contains("wgs84"))
+        {
             Some(Crs::Epsg4326)
         } else {
             None
@@ -60,8 +78,12 @@ impl Crs {
 
     fn proj_string(self) -> &'static str {
         match self {
-            Crs::Epsg31370 => "+proj=lcc +lat_1=51.16666723333333 +lat_2=49.8333339 +lat_0=90 +lon_0=4.367486666666666 +x_0=150000.013 +y_0=5400088.438 +ellps=intl +towgs84=-106.8686,52.2978,-103.7239,0.3366,-0.457,1.8422,-1.2747 +units=m +no_defs",
-            Crs::Epsg3812 => "+proj=lcc +lat_1=49.83333333333334 +lat_2=51.16666666666666 +lat_0=50.797815 +lon_0=4.359215833333333 +x_0=649328 +y_0=665262 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs",
+            Crs::Epsg31370 => {
+                "+proj=lcc +lat_1=51.16666723333333 +lat_2=49.8333339 +lat_0=90 +lon_0=4.367486666666666 +x_0=150000.013 +y_0=5400088.438 +ellps=intl +towgs84=-106.8686,52.2978,-103.7239,0.3366,-0.457,1.8422,-1.2747 +units=m +no_defs"
+            }
+            Crs::Epsg3812 => {
+                "+proj=lcc +lat_1=49.83333333333334 +lat_2=51.16666666666666 +lat_0=50.797815 +lon_0=4.359215833333333 +x_0=649328 +y_0=665262 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs"
+            }
             Crs::Epsg4326 => "+proj=longlat +datum=WGS84 +no_defs",
         }
     }
@@ -95,8 +117,11 @@ impl Reprojector {
             return Ok(Reprojector { from: None });
         }
         let from = proj4rs::Proj::from_proj_string(crs.proj_string()).map_err(|e| e.to_string())?;
-        let to = proj4rs::Proj::from_proj_string(Crs::Epsg4326.proj_string()).map_err(|e| e.to_string())?;
-        Ok(Reprojector { from: Some((from, to)) })
+        let to = proj4rs::Proj::from_proj_string(Crs::Epsg4326.proj_string())
+            .map_err(|e| e.to_string())?;
+        Ok(Reprojector {
+            from: Some((from, to)),
+        })
     }
 
     /// (x, y) in the source CRS → (lon, lat) in degrees.
@@ -114,7 +139,12 @@ impl Reprojector {
 }
 
 /// Reads a geometry file and matches its features to the items of `level`.
-pub fn read_geometry(path: &Path, level: &str, opts: &GeometryOptions, catalog: &Catalog) -> Read<GeometryBatch> {
+pub fn read_geometry(
+    path: &Path,
+    level: &str,
+    opts: &GeometryOptions,
+    catalog: &Catalog,
+) -> Read<GeometryBatch> {
     let place = Place::file(file_name(path));
     let mut out: Read<GeometryBatch> = Read::default();
     let fail = |mut out: Read<GeometryBatch>, p: Problem| {
@@ -123,14 +153,33 @@ pub fn read_geometry(path: &Path, level: &str, opts: &GeometryOptions, catalog: 
         out
     };
     let Some(items) = catalog.levels.get(level).map(|l| &l.items) else {
-        return fail(out, problem(&place, None, None, Some(level), "unknown geo level; import its area definitions first"));
+        return fail(
+            out,
+            problem(
+                &place,
+                None,
+                None,
+                Some(level),
+                "unknown geo level; import its area definitions first",
+            ),
+        );
     };
-    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
     let read = match ext.as_str() {
         "shp" => read_shapefile(path, &place),
         "geojson" | "json" => read_geojson(path, &place),
         "gpkg" => read_gpkg(path, &place),
-        _ => Err(problem(&place, None, None, None, "unknown geometry format; expected .shp (with .shx and .dbf), .geojson or .gpkg")),
+        _ => Err(problem(
+            &place,
+            None,
+            None,
+            None,
+            "unknown geometry format; expected .shp (with .shx and .dbf), .geojson or .gpkg",
+        )),
     };
     let (features, file_crs) = match read {
         Ok(r) => r,
@@ -139,30 +188,73 @@ pub fn read_geometry(path: &Path, level: &str, opts: &GeometryOptions, catalog: 
     let crs = match &opts.crs {
         Some(c) => match Crs::parse(c) {
             Some(c) => c,
-            None => return fail(out, problem(&place, None, Some("--crs"), Some(c), "unsupported CRS; expected EPSG:31370, EPSG:3812 or EPSG:4326")),
+            None => {
+                return fail(
+                    out,
+                    problem(
+                        &place,
+                        None,
+                        Some("--crs"),
+                        Some(c),
+                        "unsupported CRS; expected EPSG:31370, EPSG:3812 or EPSG:4326",
+                    ),
+                );
+            }
         },
         None => match file_crs {
             Some(Ok(c)) => c,
-            Some(Err(what)) => return fail(out, problem(&place, None, None, Some(&what), "unsupported or unrecognised CRS; reproject to EPSG:4326, 31370 or 3812, or pass --crs")),
+            Some(Err(what)) => {
+                return fail(
+                    out,
+                    problem(
+                        &place,
+                        None,
+                        None,
+                        Some(&what),
+                        "unsupported or unrecognised CRS; reproject to EPSG:4326, 31370 or 3812, or pass --crs",
+                    ),
+                );
+            }
             None => {
                 // No CRS in the file: GeoJSON is WGS84 by definition (RFC 7946); others must say.
                 if ext == "geojson" || ext == "json" {
                     Crs::Epsg4326
                 } else {
-                    return fail(out, problem(&place, None, None, None, "the file does not say its CRS (no .prj); pass --crs EPSG:31370 (or 3812, 4326)"));
+                    return fail(
+                        out,
+                        problem(
+                            &place,
+                            None,
+                            None,
+                            None,
+                            "the file does not say its CRS (no .prj); pass --crs EPSG:31370 (or 3812, 4326)",
+                        ),
+                    );
                 }
             }
         },
     };
     if features.is_empty() {
-        return fail(out, problem(&place, None, None, None, "the file has no features"));
+        return fail(
+            out,
+            problem(&place, None, None, None, "the file has no features"),
+        );
     }
     // The code column: named, or the attribute whose values match the most items.
     let code_col = match &opts.code_column {
         Some(c) => {
             if !features[0].attrs.iter().any(|(k, _)| k == c) {
                 let names: Vec<&str> = features[0].attrs.iter().map(|(k, _)| k.as_str()).collect();
-                return fail(out, problem(&place, None, Some(c), None, format!("no such attribute; attributes: {}", names.join(", "))));
+                return fail(
+                    out,
+                    problem(
+                        &place,
+                        None,
+                        Some(c),
+                        None,
+                        format!("no such attribute; attributes: {}", names.join(", ")),
+                    ),
+                );
             }
             c.clone()
         }
@@ -171,7 +263,13 @@ pub fn read_geometry(path: &Path, level: &str, opts: &GeometryOptions, catalog: 
             for (k, _) in &features[0].attrs {
                 let hits = features
                     .iter()
-                    .filter(|f| f.attrs.iter().find(|(a, _)| a == k).and_then(|(_, v)| normalize_code(v)).is_some_and(|v| items.contains_key(&v)))
+                    .filter(|f| {
+                        f.attrs
+                            .iter()
+                            .find(|(a, _)| a == k)
+                            .and_then(|(_, v)| normalize_code(v))
+                            .is_some_and(|v| items.contains_key(&v))
+                    })
                     .count();
                 if hits > 0 && best.as_ref().is_none_or(|(b, _)| hits > *b) {
                     best = Some((hits, k.clone()));
@@ -180,10 +278,20 @@ pub fn read_geometry(path: &Path, level: &str, opts: &GeometryOptions, catalog: 
             match best {
                 Some((_, k)) => k,
                 None => {
-                    let names: Vec<&str> = features[0].attrs.iter().map(|(k, _)| k.as_str()).collect();
+                    let names: Vec<&str> =
+                        features[0].attrs.iter().map(|(k, _)| k.as_str()).collect();
                     return fail(
                         out,
-                        problem(&place, None, None, None, format!("no attribute holds codes of {level} items (attributes: {}); check the level or name the column with --code-column", names.join(", "))),
+                        problem(
+                            &place,
+                            None,
+                            None,
+                            None,
+                            format!(
+                                "no attribute holds codes of {level} items (attributes: {}); check the level or name the column with --code-column",
+                                names.join(", ")
+                            ),
+                        ),
                     );
                 }
             }
@@ -191,33 +299,74 @@ pub fn read_geometry(path: &Path, level: &str, opts: &GeometryOptions, catalog: 
     };
     let reproject = match Reprojector::new(crs) {
         Ok(r) => r,
-        Err(e) => return fail(out, problem(&place, None, None, None, format!("cannot set up the reprojection: {e}"))),
+        Err(e) => {
+            return fail(
+                out,
+                problem(
+                    &place,
+                    None,
+                    None,
+                    None,
+                    format!("cannot set up the reprojection: {e}"),
+                ),
+            );
+        }
     };
     let tolerance_deg = opts.simplify_m.unwrap_or(10.0) / 111_320.0;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut result = Vec::with_capacity(features.len());
     for (i, f) in features.into_iter().enumerate() {
         let row = Some(i as u64 + 1);
-        let raw_code = f.attrs.iter().find(|(k, _)| *k == code_col).map(|(_, v)| v.as_str()).unwrap_or("");
+        let raw_code = f
+            .attrs
+            .iter()
+            .find(|(k, _)| *k == code_col)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
         let Some(code) = normalize_code(raw_code) else {
-            out.problems.error(&place, row, Some(&code_col), None, "feature without a code");
+            out.problems
+                .error(&place, row, Some(&code_col), None, "feature without a code");
             continue;
         };
         if !items.contains_key(&code) {
             if opts.skip_unknown_areas {
-                out.problems.warning(&place, row, Some(&code_col), Some(&code), format!("not an item of {level}: feature skipped"));
+                out.problems.warning(
+                    &place,
+                    row,
+                    Some(&code_col),
+                    Some(&code),
+                    format!("not an item of {level}: feature skipped"),
+                );
             } else {
-                out.problems.error(&place, row, Some(&code_col), Some(&code), format!("not an item of {level}; fix the code or pass --skip-unknown-areas"));
+                out.problems.error(
+                    &place,
+                    row,
+                    Some(&code_col),
+                    Some(&code),
+                    format!("not an item of {level}; fix the code or pass --skip-unknown-areas"),
+                );
             }
             continue;
         }
         if let Some(first) = seen.get(&code) {
-            out.problems.error(&place, row, Some(&code_col), Some(&code), format!("a second feature for this code (also feature {first})"));
+            out.problems.error(
+                &place,
+                row,
+                Some(&code_col),
+                Some(&code),
+                format!("a second feature for this code (also feature {first})"),
+            );
             continue;
         }
         seen.insert(code.clone(), i + 1);
         let Some(g) = f.geometry else {
-            out.problems.warning(&place, row, None, Some(&code), "feature without geometry: left out");
+            out.problems.warning(
+                &place,
+                row,
+                None,
+                Some(&code),
+                "feature without geometry: left out",
+            );
             continue;
         };
         let failed = std::cell::Cell::new(false);
@@ -229,11 +378,18 @@ pub fn read_geometry(path: &Path, level: &str, opts: &GeometryOptions, catalog: 
             }
         });
         if failed.get() {
-            out.problems.error(&place, row, None, Some(&code), format!("coordinates cannot be reprojected from {}", crs.code()));
+            out.problems.error(
+                &place,
+                row,
+                None,
+                Some(&code),
+                format!("coordinates cannot be reprojected from {}", crs.code()),
+            );
             continue;
         }
         let Some(rect) = wgs.bounding_rect() else {
-            out.problems.warning(&place, row, None, Some(&code), "empty geometry: left out");
+            out.problems
+                .warning(&place, row, None, Some(&code), "empty geometry: left out");
             continue;
         };
         let (min, max) = (rect.min(), rect.max());
@@ -260,7 +416,11 @@ pub fn read_geometry(path: &Path, level: &str, opts: &GeometryOptions, catalog: 
     }
     out.rows = result.len() as u64;
     if !out.problems.has_errors() {
-        out.batch = Some(GeometryBatch { level: level.to_string(), source_crs: crs.code().to_string(), features: result });
+        out.batch = Some(GeometryBatch {
+            level: level.to_string(),
+            source_crs: crs.code().to_string(),
+            features: result,
+        });
     }
     out
 }
@@ -291,7 +451,10 @@ pub fn simplify(g: &Geometry<f64>, tolerance_deg: f64) -> Geometry<f64> {
 
 fn to_geojson(g: &Geometry<f64>, decimals: i32) -> String {
     let f = 10f64.powi(decimals);
-    let rounded = g.map_coords(|c: Coord<f64>| Coord { x: (c.x * f).round() / f, y: (c.y * f).round() / f });
+    let rounded = g.map_coords(|c: Coord<f64>| Coord {
+        x: (c.x * f).round() / f,
+        y: (c.y * f).round() / f,
+    });
     geojson::Geometry::from(&rounded).to_string()
 }
 
@@ -302,20 +465,57 @@ fn read_shapefile(path: &Path, place: &Place) -> ReadResult {
         let side = path.with_extension(ext);
         let upper = path.with_extension(ext.to_uppercase());
         if !side.exists() && !upper.exists() {
-            return Err(problem(place, None, None, None, format!("the shapefile has no .{ext} beside it; a shapefile is .shp + .shx + .dbf (+ .prj)")));
+            return Err(problem(
+                place,
+                None,
+                None,
+                None,
+                format!(
+                    "the shapefile has no .{ext} beside it; a shapefile is .shp + .shx + .dbf (+ .prj)"
+                ),
+            ));
         }
     }
     let prj = path.with_extension("prj");
-    let crs = std::fs::read_to_string(&prj).ok().map(|w| Crs::from_wkt(&w).ok_or_else(|| w.chars().take(80).collect::<String>()));
-    let mut reader = shapefile::Reader::from_path(path).map_err(|e| problem(place, None, None, None, format!("cannot read the shapefile: {e}")))?;
+    let crs = std::fs::read_to_string(&prj)
+        .ok()
+        .map(|w| Crs::from_wkt(&w).ok_or_else(|| w.chars().take(80).collect::<String>()));
+    let mut reader = shapefile::Reader::from_path(path).map_err(|e| {
+        problem(
+            place,
+            None,
+            None,
+            None,
+            format!("cannot read the shapefile: {e}"),
+        )
+    })?;
     let mut out = Vec::new();
     for (i, r) in reader.iter_shapes_and_records().enumerate() {
-        let (shape, record) = r.map_err(|e| problem(place, Some(i as u64 + 1), None, None, format!("cannot read this feature: {e}")))?;
+        let (shape, record) = r.map_err(|e| {
+            problem(
+                place,
+                Some(i as u64 + 1),
+                None,
+                None,
+                format!("cannot read this feature: {e}"),
+            )
+        })?;
         let geometry = match shape {
             shapefile::Shape::NullShape => None,
-            s => Some(Geometry::<f64>::try_from(s).map_err(|e| problem(place, Some(i as u64 + 1), None, None, format!("unsupported shape: {e:?}")))?),
+            s => Some(Geometry::<f64>::try_from(s).map_err(|e| {
+                problem(
+                    place,
+                    Some(i as u64 + 1),
+                    None,
+                    None,
+                    format!("unsupported shape: {e:?}"),
+                )
+            })?),
         };
-        let attrs = record.into_iter().map(|(k, v)| (k, field_text(&v))).collect();
+        let attrs = record
+            .into_iter()
+            .map(|(k, v)| (k, field_text(&v)))
+            .collect();
         out.push(RawFeature { attrs, geometry });
     }
     Ok((out, crs))
@@ -323,7 +523,13 @@ fn read_shapefile(path: &Path, place: &Place) -> ReadResult {
 
 fn field_text(v: &shapefile::dbase::FieldValue) -> String {
     use shapefile::dbase::FieldValue as F;
-    let num = |f: f64| if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { f.to_string() };
+    let num = |f: f64| {
+        if f.fract() == 0.0 && f.abs() < 1e15 {
+            format!("{}", f as i64)
+        } else {
+            f.to_string()
+        }
+    };
     match v {
         F::Character(Some(s)) | F::Memo(s) => s.trim().to_string(),
         F::Numeric(Some(f)) | F::Double(f) | F::Currency(f) => num(*f),
@@ -336,19 +542,44 @@ fn field_text(v: &shapefile::dbase::FieldValue) -> String {
 }
 
 fn read_geojson(path: &Path, place: &Place) -> ReadResult {
-    let text = std::fs::read_to_string(path).map_err(|e| problem(place, None, None, None, format!("cannot read the file as UTF-8 text: {e}")))?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| problem(place, Some(e.line() as u64), None, None, format!("not valid JSON: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        problem(
+            place,
+            None,
+            None,
+            None,
+            format!("cannot read the file as UTF-8 text: {e}"),
+        )
+    })?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        problem(
+            place,
+            Some(e.line() as u64),
+            None,
+            None,
+            format!("not valid JSON: {e}"),
+        )
+    })?;
     let crs = json
         .get("crs")
         .and_then(|c| c.get("properties"))
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str())
         .map(|n| Crs::parse(n).ok_or_else(|| n.to_string()));
-    let gj: geojson::GeoJson = geojson::GeoJson::from_reader(text.as_bytes()).map_err(|e| problem(place, None, None, None, format!("not valid GeoJSON: {e}")))?;
+    let gj: geojson::GeoJson = geojson::GeoJson::from_reader(text.as_bytes())
+        .map_err(|e| problem(place, None, None, None, format!("not valid GeoJSON: {e}")))?;
     let features = match gj {
         geojson::GeoJson::FeatureCollection(fc) => fc.features,
         geojson::GeoJson::Feature(f) => vec![f],
-        geojson::GeoJson::Geometry(_) => return Err(problem(place, None, None, None, "a bare geometry has no code; expected a FeatureCollection with properties")),
+        geojson::GeoJson::Geometry(_) => {
+            return Err(problem(
+                place,
+                None,
+                None,
+                None,
+                "a bare geometry has no code; expected a FeatureCollection with properties",
+            ));
+        }
     };
     let mut out = Vec::with_capacity(features.len());
     for (i, f) in features.into_iter().enumerate() {
@@ -373,7 +604,15 @@ fn read_geojson(path: &Path, place: &Place) -> ReadResult {
         }
         let geometry = match f.geometry {
             None => None,
-            Some(g) => Some(Geometry::<f64>::try_from(g).map_err(|e| problem(place, Some(i as u64 + 1), None, None, format!("unsupported geometry: {e}")))?),
+            Some(g) => Some(Geometry::<f64>::try_from(g).map_err(|e| {
+                problem(
+                    place,
+                    Some(i as u64 + 1),
+                    None,
+                    None,
+                    format!("unsupported geometry: {e}"),
+                )
+            })?),
         };
         out.push(RawFeature { attrs, geometry });
     }
@@ -381,8 +620,18 @@ fn read_geojson(path: &Path, place: &Place) -> ReadResult {
 }
 
 fn read_gpkg(path: &Path, place: &Place) -> ReadResult {
-    let err = |e: rusqlite::Error| problem(place, None, None, None, format!("cannot read the GeoPackage: {e}"));
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
+    let err = |e: rusqlite::Error| {
+        problem(
+            place,
+            None,
+            None,
+            None,
+            format!("cannot read the GeoPackage: {e}"),
+        )
+    };
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(err)?;
     let (table, column, srs): (String, String, i64) = conn
         .query_row(
             "SELECT g.table_name, g.column_name, g.srs_id FROM gpkg_geometry_columns g
@@ -398,9 +647,14 @@ fn read_gpkg(path: &Path, place: &Place) -> ReadResult {
         .ok()
         .map(|s| Crs::parse(&s).ok_or(s));
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut st = conn.prepare(&format!("SELECT * FROM {}", quote(&table))).map_err(err)?;
+    let mut st = conn
+        .prepare(&format!("SELECT * FROM {}", quote(&table)))
+        .map_err(err)?;
     let names: Vec<String> = st.column_names().map(|s| s.to_string()).collect();
-    let geom_idx = names.iter().position(|n| *n == column).unwrap_or(usize::MAX);
+    let geom_idx = names
+        .iter()
+        .position(|n| *n == column)
+        .unwrap_or(usize::MAX);
     let mut rows = st.query([]).map_err(err)?;
     let mut out = Vec::new();
     let mut n = 0u64;
@@ -412,7 +666,15 @@ fn read_gpkg(path: &Path, place: &Place) -> ReadResult {
             let v = r.get_ref(i).map_err(err)?;
             if i == geom_idx {
                 if let rusqlite::types::ValueRef::Blob(b) = v {
-                    geometry = Some(gpkg_geometry(b).ok_or_else(|| problem(place, Some(n), Some(name), None, "cannot decode this geometry (expected GeoPackage WKB)"))?);
+                    geometry = Some(gpkg_geometry(b).ok_or_else(|| {
+                        problem(
+                            place,
+                            Some(n),
+                            Some(name),
+                            None,
+                            "cannot decode this geometry (expected GeoPackage WKB)",
+                        )
+                    })?);
                 }
                 continue;
             }
@@ -443,7 +705,10 @@ pub fn gpkg_geometry(b: &[u8]) -> Option<Geometry<f64>> {
         4 => 64,
         _ => return None,
     };
-    let mut r = Wkb { b: b.get(8 + env..)?, pos: 0 };
+    let mut r = Wkb {
+        b: b.get(8 + env..)?,
+        pos: 0,
+    };
     r.geometry()
 }
 
@@ -462,12 +727,20 @@ impl Wkb<'_> {
     fn u32(&mut self, le: bool) -> Option<u32> {
         let s: [u8; 4] = self.b.get(self.pos..self.pos + 4)?.try_into().ok()?;
         self.pos += 4;
-        Some(if le { u32::from_le_bytes(s) } else { u32::from_be_bytes(s) })
+        Some(if le {
+            u32::from_le_bytes(s)
+        } else {
+            u32::from_be_bytes(s)
+        })
     }
     fn f64(&mut self, le: bool) -> Option<f64> {
         let s: [u8; 8] = self.b.get(self.pos..self.pos + 8)?.try_into().ok()?;
         self.pos += 8;
-        Some(if le { f64::from_le_bytes(s) } else { f64::from_be_bytes(s) })
+        Some(if le {
+            f64::from_le_bytes(s)
+        } else {
+            f64::from_be_bytes(s)
+        })
     }
     fn coords(&mut self, le: bool, dims: usize) -> Option<Vec<Coord<f64>>> {
         let n = self.u32(le)? as usize;
@@ -504,7 +777,15 @@ impl Wkb<'_> {
                 let d = 2 + usize::from(t & 0x8000_0000 != 0) + usize::from(t & 0x4000_0000 != 0);
                 (t & 0xffff, d)
             }
-            t => (t % 1000, match t / 1000 { 0 => 2, 1 | 2 => 3, 3 => 4, _ => return None }),
+            t => (
+                t % 1000,
+                match t / 1000 {
+                    0 => 2,
+                    1 | 2 => 3,
+                    3 => 4,
+                    _ => return None,
+                },
+            ),
         };
         Some(match base {
             1 => {
@@ -558,8 +839,14 @@ mod tests {
     fn crs_from_prj() {
         let prj = r#"PROJCS["Belge_Lambert_1972",GEOGCS["GCS_Belge_1972",DATUM["D_Belge_1972"]]]"#;
         assert_eq!(Crs::from_wkt(prj), Some(Crs::Epsg31370));
-        assert_eq!(Crs::parse("urn:ogc:def:crs:EPSG::3812"), Some(Crs::Epsg3812));
-        assert_eq!(Crs::parse("urn:ogc:def:crs:OGC:1.3:CRS84"), Some(Crs::Epsg4326));
+        assert_eq!(
+            Crs::parse("urn:ogc:def:crs:EPSG::3812"),
+            Some(Crs::Epsg3812)
+        );
+        assert_eq!(
+            Crs::parse("urn:ogc:def:crs:OGC:1.3:CRS84"),
+            Some(Crs::Epsg4326)
+        );
     }
 
     #[test]

@@ -49,8 +49,16 @@ impl Kind {
 
 /// Guesses the kind of a file from its extension and header. When the file cannot be read,
 /// the problem says why (empty, binary, not a workbook, no such sheet…).
-pub fn detect_kind(path: &Path, topts: &TableOptions, catalog: &peil_core::Catalog) -> Result<Kind, peil_core::Problem> {
-    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+pub fn detect_kind(
+    path: &Path,
+    topts: &TableOptions,
+    catalog: &peil_core::Catalog,
+) -> Result<Kind, peil_core::Problem> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
     if matches!(ext.as_str(), "shp" | "geojson" | "gpkg") {
         return Ok(Kind::Geometry);
     }
@@ -60,12 +68,29 @@ pub fn detect_kind(path: &Path, topts: &TableOptions, catalog: &peil_core::Catal
         let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
         let sheet = match &topts.sheet {
             Some(s) => sheets.into_iter().find(|(n, _)| n == s).ok_or_else(|| {
-                table::problem(&place, None, None, Some(s), format!("no sheet with this name in the workbook; sheets: {}", names.join(", ")))
+                table::problem(
+                    &place,
+                    None,
+                    None,
+                    Some(s),
+                    format!(
+                        "no sheet with this name in the workbook; sheets: {}",
+                        names.join(", ")
+                    ),
+                )
             })?,
             None => sheets
                 .into_iter()
                 .find(|(n, r)| !n.starts_with('_') && !r.is_empty())
-                .ok_or_else(|| table::problem(&place, None, None, None, "the workbook has no sheet with data"))?,
+                .ok_or_else(|| {
+                    table::problem(
+                        &place,
+                        None,
+                        None,
+                        None,
+                        "the workbook has no sheet with data",
+                    )
+                })?,
         };
         sheet.1.into_iter().take(10).map(|(_, r)| r).collect()
     } else {
@@ -105,7 +130,10 @@ pub fn detect_kind(path: &Path, topts: &TableOptions, catalog: &peil_core::Catal
 pub fn file_hash(path: &Path) -> std::io::Result<String> {
     let mut h = Sha256::new();
     let mut files = vec![path.to_path_buf()];
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("shp")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"))
+    {
         for ext in ["shx", "dbf", "prj", "cpg"] {
             let p = path.with_extension(ext);
             if p.exists() {

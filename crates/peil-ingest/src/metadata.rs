@@ -11,7 +11,10 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 fn norm(h: &str) -> String {
-    let h = h.trim().to_lowercase().replace(['_', '-', '.', '(', ')'], " ");
+    let h = h
+        .trim()
+        .to_lowercase()
+        .replace(['_', '-', '.', '(', ')'], " ");
     h.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -63,7 +66,8 @@ fn field(h: &str) -> Option<Field> {
         _ => (n.clone(), "nl".to_string()),
     };
     Some(match base.as_str() {
-        "indicator code" | "onderwerpcode" | "onderwerp code" | "code" | "indicator" | "variable" => Field::Code,
+        "indicator code" | "onderwerpcode" | "onderwerp code" | "code" | "indicator"
+        | "variable" => Field::Code,
         "name" | "naam" => Field::Name(lang),
         "description" | "beschrijving" | "omschrijving" => Field::Description(lang),
         "more information" | "meer informatie" | "more info" => Field::MoreInfo(lang),
@@ -79,12 +83,16 @@ fn field(h: &str) -> Option<Field> {
         "aggregate periods" | "aggregeer periodes" => Field::AggregatePeriods,
         "footnote" | "voetnoot" => Field::Footnote(lang),
         "exclude from search" | "niet zoeken" => Field::ExcludeFromSearch,
-        "aggregation indicator" | "aggregatieonderwerp" | "aggregatie onderwerp" => Field::Aggregation,
+        "aggregation indicator" | "aggregatieonderwerp" | "aggregatie onderwerp" => {
+            Field::Aggregation
+        }
         "sample indicator" | "steekproefonderwerp" | "steekproef onderwerp" => Field::Sample,
         "stddev indicator" | "stddev indciator" | "standaarddeviatie onderwerp" => Field::Stddev,
         "population indicator" | "populatieonderwerp" => Field::Population,
         "threshold" | "threshold value" | "drempel" | "drempelwaarde" => Field::Threshold,
-        "threshold indicator" | "drempelonderwerp" | "drempel onderwerp" => Field::ThresholdIndicator,
+        "threshold indicator" | "drempelonderwerp" | "drempel onderwerp" => {
+            Field::ThresholdIndicator
+        }
         "rounding" | "roundoff" | "afronding" => Field::Rounding,
         "decimals" | "decimalen" => Field::Decimals,
         "formula" | "formule" => Field::Formula,
@@ -95,10 +103,24 @@ fn field(h: &str) -> Option<Field> {
         "protected" | "beschermd" => Field::Protected,
         "dim levels" | "dimensions" | "dimensies" => Field::DimLevels,
         "seq no" | "seq" | "volgnummer" => Field::Seq,
-        "base indicator" | "allocation indicator" | "vrij tekstveld" | "geo type" | "visible" | "interpolation"
-        | "extrapolation" | "metadata modification date" | "data modification date" | "rating" | "free textfield"
-        | "free text field 2" | "free text field 3" | "cube" | "use alternative period names" | "keywords"
-        | "search cluster name" | "calculation indicator" => Field::Unused,
+        "base indicator"
+        | "allocation indicator"
+        | "vrij tekstveld"
+        | "geo type"
+        | "visible"
+        | "interpolation"
+        | "extrapolation"
+        | "metadata modification date"
+        | "data modification date"
+        | "rating"
+        | "free textfield"
+        | "free text field 2"
+        | "free text field 3"
+        | "cube"
+        | "use alternative period names"
+        | "keywords"
+        | "search cluster name"
+        | "calculation indicator" => Field::Unused,
         _ => return None,
     })
 }
@@ -106,11 +128,19 @@ fn field(h: &str) -> Option<Field> {
 /// Whether a row is the header of a metadata table.
 pub fn is_metadata_header(row: &[String]) -> bool {
     row.iter().any(|h| field(h) == Some(Field::Code))
-        && row.iter().filter(|h| matches!(field(h), Some(f) if f != Field::Code && f != Field::Unused)).count() >= 2
+        && row
+            .iter()
+            .filter(|h| matches!(field(h), Some(f) if f != Field::Code && f != Field::Unused))
+            .count()
+            >= 2
 }
 
 /// Finds the header among the first rows of a workbook or CSV and returns the table.
-fn open(path: &Path, topts: &TableOptions, is_header: &dyn Fn(&[String]) -> bool) -> Result<Table, Problem> {
+fn open(
+    path: &Path,
+    topts: &TableOptions,
+    is_header: &dyn Fn(&[String]) -> bool,
+) -> Result<Table, Problem> {
     let place = Place::file(file_name(path));
     let sheets: Vec<(Option<String>, Vec<(u64, Vec<String>)>)> = if is_workbook(path) {
         read_workbook(path)?
@@ -129,15 +159,29 @@ fn open(path: &Path, topts: &TableOptions, is_header: &dyn Fn(&[String]) -> bool
     };
     for (sheet, rows) in sheets {
         if let Some(pos) = rows.iter().take(10).position(|(_, r)| is_header(r)) {
-            return Table::from_rows(place.with_sheet(sheet.as_deref()), rows.into_iter().skip(pos).collect());
+            return Table::from_rows(
+                place.with_sheet(sheet.as_deref()),
+                rows.into_iter().skip(pos).collect(),
+            );
         }
     }
-    Err(crate::table::problem(&place, None, None, None, "no header row with an indicator code column and metadata columns (name, unit, source, formula, data type…) in the first 10 rows"))
+    Err(crate::table::problem(
+        &place,
+        None,
+        None,
+        None,
+        "no header row with an indicator code column and metadata columns (name, unit, source, formula, data type…) in the first 10 rows",
+    ))
 }
 
 /// Reads an indicator metadata table. `existing` gives the stored indicator for a code, so
 /// that fields the file leaves empty keep their stored value.
-pub fn read_metadata(path: &Path, topts: &TableOptions, catalog: &Catalog, existing: &dyn Fn(&str) -> Option<Indicator>) -> Read<MetadataBatch> {
+pub fn read_metadata(
+    path: &Path,
+    topts: &TableOptions,
+    catalog: &Catalog,
+    existing: &dyn Fn(&str) -> Option<Indicator>,
+) -> Read<MetadataBatch> {
     let mut t = match open(path, topts, &|r| is_metadata_header(r)) {
         Ok(t) => t,
         Err(p) => {
@@ -153,10 +197,19 @@ pub fn read_metadata(path: &Path, topts: &TableOptions, catalog: &Catalog, exist
     let fields: Vec<Option<Field>> = header.iter().map(|h| field(h)).collect();
     for (h, f) in header.iter().zip(&fields) {
         if f.is_none() && !h.is_empty() {
-            out.problems.warning(&place, Some(t.header_row), Some(h), None, "unknown column: left out");
+            out.problems.warning(
+                &place,
+                Some(t.header_row),
+                Some(h),
+                None,
+                "unknown column: left out",
+            );
         }
     }
-    let code_col = fields.iter().position(|f| f == &Some(Field::Code)).unwrap_or(0);
+    let code_col = fields
+        .iter()
+        .position(|f| f == &Some(Field::Code))
+        .unwrap_or(0);
     let mut inds: Vec<(u64, Indicator)> = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let problems = &mut out.problems;
@@ -291,23 +344,48 @@ pub fn read_metadata(path: &Path, topts: &TableOptions, catalog: &Catalog, exist
     for (line, ind) in &inds {
         for (what, r) in ind.metadata_references() {
             if !in_file.contains(r) && !catalog.indicators.contains_key(r) {
-                out.problems.error(&place, Some(*line), Some(what), Some(r), format!("{} refers to an unknown indicator; define it first or in the same file", ind.code));
+                out.problems.error(
+                    &place,
+                    Some(*line),
+                    Some(what),
+                    Some(r),
+                    format!(
+                        "{} refers to an unknown indicator; define it first or in the same file",
+                        ind.code
+                    ),
+                );
             }
         }
         for d in &ind.dim_levels {
             if !catalog.dim_members.contains_key(d) {
-                out.problems.error(&place, Some(*line), Some("dim levels"), Some(d), "unknown dimension level");
+                out.problems.error(
+                    &place,
+                    Some(*line),
+                    Some("dim levels"),
+                    Some(d),
+                    "unknown dimension level",
+                );
             }
         }
         if ind.formula.is_some() && !ind.dim_levels.is_empty() {
-            out.problems.error(&place, Some(*line), Some("formula"), None, format!("{} is a cube; a cube cannot also be a formula", ind.code));
+            out.problems.error(
+                &place,
+                Some(*line),
+                Some("formula"),
+                None,
+                format!("{} is a cube; a cube cannot also be a formula", ind.code),
+            );
         }
     }
     if inds.is_empty() && !out.problems.has_errors() {
-        out.problems.error(&place, None, None, None, "the table has no indicator rows");
+        out.problems
+            .error(&place, None, None, None, "the table has no indicator rows");
     }
     if !out.problems.has_errors() {
-        out.batch = Some(MetadataBatch { indicators: inds.into_iter().map(|(_, i)| i).collect(), ..Default::default() });
+        out.batch = Some(MetadataBatch {
+            indicators: inds.into_iter().map(|(_, i)| i).collect(),
+            ..Default::default()
+        });
     }
     out
 }
@@ -321,7 +399,10 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 fn split_list(s: &str) -> Vec<String> {
-    s.split([';', ',', '|']).map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+    s.split([';', ',', '|'])
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 fn theme_field(h: &str) -> Option<(&'static str, String)> {
@@ -341,7 +422,11 @@ fn theme_field(h: &str) -> Option<(&'static str, String)> {
 
 /// Whether a header is a theme tree table: columns code, parent, name[, seq].
 pub fn looks_like_themes(header: &[String]) -> bool {
-    let f: Vec<&str> = header.iter().filter_map(|h| theme_field(h)).map(|(f, _)| f).collect();
+    let f: Vec<&str> = header
+        .iter()
+        .filter_map(|h| theme_field(h))
+        .map(|(f, _)| f)
+        .collect();
     f.contains(&"code") && f.contains(&"parent") && f.contains(&"name")
 }
 
@@ -360,7 +445,11 @@ pub fn read_themes(path: &Path, topts: &TableOptions) -> Read<MetadataBatch> {
     let place = t.place.clone();
     let header = t.header.clone();
     let fields: Vec<Option<(&str, String)>> = header.iter().map(|h| theme_field(h)).collect();
-    let col = |f: &str| fields.iter().position(|x| x.as_ref().is_some_and(|(n, _)| *n == f));
+    let col = |f: &str| {
+        fields
+            .iter()
+            .position(|x| x.as_ref().is_some_and(|(n, _)| *n == f))
+    };
     let (code_col, parent_col, seq_col) = (col("code"), col("parent"), col("seq"));
     let mut themes: Vec<(u64, Theme)> = Vec::new();
     let problems = &mut out.problems;
@@ -387,13 +476,29 @@ pub fn read_themes(path: &Path, topts: &TableOptions) -> Read<MetadataBatch> {
             s => match parse_number(s, DecimalSeparator::Point) {
                 Some(n) if n.fract() == 0.0 => n as i64,
                 _ => {
-                    problems.error(&place, Some(line), Some("seq"), Some(s), "expected a whole number");
+                    problems.error(
+                        &place,
+                        Some(line),
+                        Some("seq"),
+                        Some(s),
+                        "expected a whole number",
+                    );
                     return true;
                 }
             },
         };
-        let parent = Some(cell(parent_col)).filter(|p| !p.is_empty()).map(str::to_string);
-        themes.push((line, Theme { code: code.to_string(), parent, name, seq }));
+        let parent = Some(cell(parent_col))
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        themes.push((
+            line,
+            Theme {
+                code: code.to_string(),
+                parent,
+                name,
+                seq,
+            },
+        ));
         true
     });
     if let Err(p) = r {
@@ -404,17 +509,35 @@ pub fn read_themes(path: &Path, topts: &TableOptions) -> Read<MetadataBatch> {
     for (line, th) in &themes {
         if let Some(p) = &th.parent {
             if !codes.contains(p.as_str()) {
-                out.problems.error(&place, Some(*line), Some("parent"), Some(p), "unknown parent theme");
+                out.problems.error(
+                    &place,
+                    Some(*line),
+                    Some("parent"),
+                    Some(p),
+                    "unknown parent theme",
+                );
             }
         }
     }
-    let edges: Vec<(&str, &str)> = themes.iter().filter_map(|(_, t)| t.parent.as_deref().map(|p| (t.code.as_str(), p))).collect();
+    let edges: Vec<(&str, &str)> = themes
+        .iter()
+        .filter_map(|(_, t)| t.parent.as_deref().map(|p| (t.code.as_str(), p)))
+        .collect();
     if let Some(cycle) = find_cycle(edges) {
-        out.problems.error(&place, None, None, None, format!("the theme tree has a cycle: {}", cycle.join(" → ")));
+        out.problems.error(
+            &place,
+            None,
+            None,
+            None,
+            format!("the theme tree has a cycle: {}", cycle.join(" → ")),
+        );
     }
     out.rows = themes.len() as u64;
     if !out.problems.has_errors() {
-        out.batch = Some(MetadataBatch { themes: themes.into_iter().map(|(_, t)| t).collect(), ..Default::default() });
+        out.batch = Some(MetadataBatch {
+            themes: themes.into_iter().map(|(_, t)| t).collect(),
+            ..Default::default()
+        });
     }
     out
 }
@@ -439,14 +562,22 @@ fn dim_field(h: &str) -> Option<(&'static str, String)> {
 
 /// Whether a header is a dimension definition table.
 pub fn looks_like_dimensions(header: &[String]) -> bool {
-    let f: Vec<&str> = header.iter().filter_map(|h| dim_field(h)).map(|(f, _)| f).collect();
+    let f: Vec<&str> = header
+        .iter()
+        .filter_map(|h| dim_field(h))
+        .map(|(f, _)| f)
+        .collect();
     f.contains(&"dimension") && f.contains(&"level") && f.contains(&"member")
 }
 
 /// Reads cube dimensions: one member per row with its dimension and dim level, and
 /// optionally the member of a coarser level it rolls up into (the dimension aggregation
 /// table), e.g. `leeftijd;leeftijd5;0-4;0 tot 4 jaar;1;leeftijd3;0-17`.
-pub fn read_dimensions(path: &Path, topts: &TableOptions, catalog: &Catalog) -> Read<MetadataBatch> {
+pub fn read_dimensions(
+    path: &Path,
+    topts: &TableOptions,
+    catalog: &Catalog,
+) -> Read<MetadataBatch> {
     let mut t = match open(path, topts, &|r| looks_like_dimensions(r)) {
         Ok(t) => t,
         Err(p) => {
@@ -460,8 +591,19 @@ pub fn read_dimensions(path: &Path, topts: &TableOptions, catalog: &Catalog) -> 
     let place = t.place.clone();
     let header = t.header.clone();
     let fields: Vec<Option<(&str, String)>> = header.iter().map(|h| dim_field(h)).collect();
-    let col = |f: &str| fields.iter().position(|x| x.as_ref().is_some_and(|(n, _)| *n == f));
-    let (dim_c, lvl_c, mem_c, seq_c, pl_c, p_c) = (col("dimension"), col("level"), col("member"), col("seq"), col("parent_level"), col("parent"));
+    let col = |f: &str| {
+        fields
+            .iter()
+            .position(|x| x.as_ref().is_some_and(|(n, _)| *n == f))
+    };
+    let (dim_c, lvl_c, mem_c, seq_c, pl_c, p_c) = (
+        col("dimension"),
+        col("level"),
+        col("member"),
+        col("seq"),
+        col("parent_level"),
+        col("parent"),
+    );
     let mut batch = MetadataBatch::default();
     let mut level_dim: HashMap<String, String> = HashMap::new();
     let mut seen: HashMap<(String, String), u64> = HashMap::new();
@@ -480,20 +622,40 @@ pub fn read_dimensions(path: &Path, topts: &TableOptions, catalog: &Catalog) -> 
         }
         match level_dim.get(lvl) {
             Some(d) if d != dim => {
-                problems.error(&place, Some(line), Some("dimension"), Some(dim), format!("dim level {lvl} belongs to dimension {d} in an earlier row"));
+                problems.error(
+                    &place,
+                    Some(line),
+                    Some("dimension"),
+                    Some(dim),
+                    format!("dim level {lvl} belongs to dimension {d} in an earlier row"),
+                );
                 return true;
             }
             Some(_) => {}
             None => {
                 level_dim.insert(lvl.to_string(), dim.to_string());
                 if !batch.dimensions.iter().any(|d: &Dimension| d.code == dim) {
-                    batch.dimensions.push(Dimension { code: dim.to_string(), name: LocalizedText::nl(dim) });
+                    batch.dimensions.push(Dimension {
+                        code: dim.to_string(),
+                        name: LocalizedText::nl(dim),
+                    });
                 }
-                batch.dim_levels.push(DimLevel { code: lvl.to_string(), dimension: dim.to_string(), name: LocalizedText::nl(lvl), seq: batch.dim_levels.len() as i64 + 1 });
+                batch.dim_levels.push(DimLevel {
+                    code: lvl.to_string(),
+                    dimension: dim.to_string(),
+                    name: LocalizedText::nl(lvl),
+                    seq: batch.dim_levels.len() as i64 + 1,
+                });
             }
         }
         if let Some(first) = seen.get(&(lvl.to_string(), mem.to_string())) {
-            problems.error(&place, Some(line), Some("member"), Some(mem), format!("member listed twice in {lvl} (also in row {first})"));
+            problems.error(
+                &place,
+                Some(line),
+                Some("member"),
+                Some(mem),
+                format!("member listed twice in {lvl} (also in row {first})"),
+            );
             return true;
         }
         seen.insert((lvl.to_string(), mem.to_string()), line);
@@ -513,17 +675,38 @@ pub fn read_dimensions(path: &Path, topts: &TableOptions, catalog: &Catalog) -> 
             s => match parse_number(s, DecimalSeparator::Point) {
                 Some(n) if n.fract() == 0.0 => n as i64,
                 _ => {
-                    problems.error(&place, Some(line), Some("seq"), Some(s), "expected a whole number");
+                    problems.error(
+                        &place,
+                        Some(line),
+                        Some("seq"),
+                        Some(s),
+                        "expected a whole number",
+                    );
                     return true;
                 }
             },
         };
-        batch.dim_members.push(DimMember { level: lvl.to_string(), code: mem.to_string(), name, seq });
+        batch.dim_members.push(DimMember {
+            level: lvl.to_string(),
+            code: mem.to_string(),
+            name,
+            seq,
+        });
         let (pl, p) = (cell(pl_c), cell(p_c));
         match (pl.is_empty(), p.is_empty()) {
             (true, true) => {}
-            (false, false) => links.push((line, (lvl.to_string(), mem.to_string()), (pl.to_string(), p.to_string()))),
-            _ => problems.error(&place, Some(line), Some("parent"), None, "give both the parent level and the parent member, or neither"),
+            (false, false) => links.push((
+                line,
+                (lvl.to_string(), mem.to_string()),
+                (pl.to_string(), p.to_string()),
+            )),
+            _ => problems.error(
+                &place,
+                Some(line),
+                Some("parent"),
+                None,
+                "give both the parent level and the parent member, or neither",
+            ),
         }
         true
     });
@@ -532,20 +715,54 @@ pub fn read_dimensions(path: &Path, topts: &TableOptions, catalog: &Catalog) -> 
         out.problems.errors += 1;
     }
     for (line, child, parent) in &links {
-        let known = seen.contains_key(parent) || catalog.dim_members.get(&parent.0).is_some_and(|m| m.contains(&parent.1));
+        let known = seen.contains_key(parent)
+            || catalog
+                .dim_members
+                .get(&parent.0)
+                .is_some_and(|m| m.contains(&parent.1));
         if !known {
-            out.problems.error(&place, Some(*line), Some("parent"), Some(&parent.1), format!("not a member of dim level {}", parent.0));
+            out.problems.error(
+                &place,
+                Some(*line),
+                Some("parent"),
+                Some(&parent.1),
+                format!("not a member of dim level {}", parent.0),
+            );
         }
         if child.0 == parent.0 {
-            out.problems.error(&place, Some(*line), Some("parent level"), Some(&parent.0), "a member cannot roll up into its own level");
+            out.problems.error(
+                &place,
+                Some(*line),
+                Some("parent level"),
+                Some(&parent.0),
+                "a member cannot roll up into its own level",
+            );
         }
-        if level_dim.get(&parent.0).is_some_and(|d| Some(d) != level_dim.get(&child.0)) {
-            out.problems.error(&place, Some(*line), Some("parent level"), Some(&parent.0), "the parent level belongs to another dimension");
+        if level_dim
+            .get(&parent.0)
+            .is_some_and(|d| Some(d) != level_dim.get(&child.0))
+        {
+            out.problems.error(
+                &place,
+                Some(*line),
+                Some("parent level"),
+                Some(&parent.0),
+                "the parent level belongs to another dimension",
+            );
         }
     }
-    let edges: std::collections::BTreeSet<(&str, &str)> = links.iter().map(|(_, c, p)| (c.0.as_str(), p.0.as_str())).collect();
+    let edges: std::collections::BTreeSet<(&str, &str)> = links
+        .iter()
+        .map(|(_, c, p)| (c.0.as_str(), p.0.as_str()))
+        .collect();
     if let Some(cycle) = find_cycle(edges.into_iter()) {
-        out.problems.error(&place, None, None, None, format!("the dimension levels form a cycle: {}", cycle.join(" → ")));
+        out.problems.error(
+            &place,
+            None,
+            None,
+            None,
+            format!("the dimension levels form a cycle: {}", cycle.join(" → ")),
+        );
     }
     out.rows = rows;
     if !out.problems.has_errors() {

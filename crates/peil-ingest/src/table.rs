@@ -40,7 +40,13 @@ pub struct TableOptions {
     pub sheet: Option<String>,
 }
 
-pub(crate) fn problem(place: &Place, row: Option<u64>, column: Option<&str>, value: Option<&str>, msg: impl Into<String>) -> Problem {
+pub(crate) fn problem(
+    place: &Place,
+    row: Option<u64>,
+    column: Option<&str>,
+    value: Option<&str>,
+    msg: impl Into<String>,
+) -> Problem {
     Problem {
         severity: Severity::Error,
         file: place.file.clone(),
@@ -71,20 +77,29 @@ pub struct Detected {
 }
 
 enum Body {
-    Csv { reader: csv::Reader<BufReader<File>>, encoding: Encoding, progress: Option<Progress> },
+    Csv {
+        reader: csv::Reader<BufReader<File>>,
+        encoding: Encoding,
+        progress: Option<Progress>,
+    },
     Rows(std::vec::IntoIter<(u64, Vec<String>)>),
 }
 
 /// Whether a path is a spreadsheet by its extension.
 pub fn is_workbook(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
         Some("xlsx" | "xlsm" | "xls" | "xlsb" | "ods")
     )
 }
 
 pub fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Opens a workbook and lists its sheets with their rows (as text).
@@ -97,7 +112,13 @@ pub fn read_workbook(path: &Path) -> Result<Vec<(String, Vec<(u64, Vec<String>)>
     let mut out = Vec::new();
     for name in names {
         let range = wb.worksheet_range(&name).map_err(|e| {
-            problem(&place.with_sheet(Some(&name)), None, None, None, format!("cannot read this sheet ({e})"))
+            problem(
+                &place.with_sheet(Some(&name)),
+                None,
+                None,
+                None,
+                format!("cannot read this sheet ({e})"),
+            )
         })?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
         let mut rows = Vec::new();
@@ -120,7 +141,11 @@ fn cell_text(d: &Data) -> String {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),
         Data::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", *f as i64) } else { format!("{f}") }
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                format!("{f}")
+            }
         }
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
@@ -134,7 +159,11 @@ fn cell_text(d: &Data) -> String {
 impl Table {
     /// Opens a CSV file or a sheet of a workbook. `pick` chooses among sheets when none is
     /// named: it gets the sheet name and header and says whether the sheet fits.
-    pub fn open(path: &Path, opts: &TableOptions, pick: &dyn Fn(&str, &[String]) -> bool) -> Result<Table, Problem> {
+    pub fn open(
+        path: &Path,
+        opts: &TableOptions,
+        pick: &dyn Fn(&str, &[String]) -> bool,
+    ) -> Result<Table, Problem> {
         let place = Place::file(file_name(path));
         if !path.exists() {
             return Err(problem(&place, None, None, None, "file not found"));
@@ -145,14 +174,23 @@ impl Table {
                 Some(s) => {
                     let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
                     sheets.into_iter().find(|(n, _)| n == s).ok_or_else(|| {
-                        problem(&place, None, None, Some(s), format!("no sheet with this name in the workbook; sheets: {}", names.join(", ")))
+                        problem(
+                            &place,
+                            None,
+                            None,
+                            Some(s),
+                            format!(
+                                "no sheet with this name in the workbook; sheets: {}",
+                                names.join(", ")
+                            ),
+                        )
                     })?
                 }
                 None => {
                     let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
-                    let mut fitting = sheets
-                        .into_iter()
-                        .filter(|(n, rows)| !n.starts_with('_') && rows.first().is_some_and(|(_, h)| pick(n, h)));
+                    let mut fitting = sheets.into_iter().filter(|(n, rows)| {
+                        !n.starts_with('_') && rows.first().is_some_and(|(_, h)| pick(n, h))
+                    });
                     match fitting.next() {
                         Some(s) => s,
                         None => {
@@ -173,11 +211,20 @@ impl Table {
             let (name, mut rows) = chosen;
             let place = place.with_sheet(Some(&name));
             // Skip leading blank rows.
-            while rows.first().is_some_and(|(_, r)| r.iter().all(|c| c.trim().is_empty())) {
+            while rows
+                .first()
+                .is_some_and(|(_, r)| r.iter().all(|c| c.trim().is_empty()))
+            {
                 rows.remove(0);
             }
             if rows.is_empty() {
-                return Err(problem(&place, None, None, None, "the sheet is empty; expected a header row and data rows"));
+                return Err(problem(
+                    &place,
+                    None,
+                    None,
+                    None,
+                    "the sheet is empty; expected a header row and data rows",
+                ));
             }
             let (header_row, header) = rows.remove(0);
             return Ok(Table {
@@ -185,7 +232,10 @@ impl Table {
                 header: header.iter().map(|h| h.trim().to_string()).collect(),
                 header_row,
                 body: Body::Rows(rows.into_iter()),
-                detected: Detected { sheet: Some(name), ..Default::default() },
+                detected: Detected {
+                    sheet: Some(name),
+                    ..Default::default()
+                },
             });
         }
         open_csv(path, &place, opts)
@@ -193,18 +243,30 @@ impl Table {
 
     /// A table from rows already in memory (a workbook sheet read by the caller).
     pub fn from_rows(place: Place, mut rows: Vec<(u64, Vec<String>)>) -> Result<Table, Problem> {
-        while rows.first().is_some_and(|(_, r)| r.iter().all(|c| c.trim().is_empty())) {
+        while rows
+            .first()
+            .is_some_and(|(_, r)| r.iter().all(|c| c.trim().is_empty()))
+        {
             rows.remove(0);
         }
         if rows.is_empty() {
-            return Err(problem(&place, None, None, None, "the sheet is empty; expected a header row and data rows"));
+            return Err(problem(
+                &place,
+                None,
+                None,
+                None,
+                "the sheet is empty; expected a header row and data rows",
+            ));
         }
         let (header_row, header) = rows.remove(0);
         Ok(Table {
             header: header.iter().map(|h| h.trim().to_string()).collect(),
             header_row,
             body: Body::Rows(rows.into_iter()),
-            detected: Detected { sheet: place.sheet.clone(), ..Default::default() },
+            detected: Detected {
+                sheet: place.sheet.clone(),
+                ..Default::default()
+            },
             place,
         })
     }
@@ -226,7 +288,11 @@ impl Table {
                 }
                 Ok(())
             }
-            Body::Csv { reader, encoding, progress } => {
+            Body::Csv {
+                reader,
+                encoding,
+                progress,
+            } => {
                 let mut rec = csv::ByteRecord::new();
                 let mut decoded: Vec<String> = Vec::new();
                 let mut n = 0u64;
@@ -242,11 +308,20 @@ impl Table {
                         Ok(true) => {}
                         Err(e) => {
                             let line = e.position().map(|p| p.line());
-                            return Err(problem(&self.place, line, None, None, format!("the file cannot be read as CSV: {e}")));
+                            return Err(problem(
+                                &self.place,
+                                line,
+                                None,
+                                None,
+                                format!("the file cannot be read as CSV: {e}"),
+                            ));
                         }
                     }
                     let line = rec.position().map(|p| p.line()).unwrap_or(0);
-                    if rec.iter().all(|c| c.iter().all(|b| b.is_ascii_whitespace())) {
+                    if rec
+                        .iter()
+                        .all(|c| c.iter().all(|b| b.is_ascii_whitespace()))
+                    {
                         continue;
                     }
                     let mut cells: Vec<&str> = Vec::with_capacity(rec.len());
@@ -282,7 +357,8 @@ impl Table {
                                         "this cell is UTF-8 while the file starts as Windows-1252 (mixed encodings); save the whole file in one encoding",
                                     ));
                                 }
-                                let (s, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(field);
+                                let (s, _) =
+                                    encoding_rs::WINDOWS_1252.decode_without_bom_handling(field);
                                 decoded.push(s.into_owned());
                             }
                             let cells: Vec<&str> = decoded.iter().map(String::as_str).collect();
@@ -300,23 +376,53 @@ impl Table {
 const SNIFF: usize = 1 << 20;
 
 fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Problem> {
-    let io = |e: std::io::Error| problem(place, None, None, None, format!("cannot read the file: {e}"));
+    let io = |e: std::io::Error| {
+        problem(
+            place,
+            None,
+            None,
+            None,
+            format!("cannot read the file: {e}"),
+        )
+    };
     let mut head = Vec::with_capacity(SNIFF);
-    File::open(path).map_err(io)?.take(SNIFF as u64).read_to_end(&mut head).map_err(io)?;
+    File::open(path)
+        .map_err(io)?
+        .take(SNIFF as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
     if head.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(problem(place, None, None, None, "the file is empty; expected a header row and data rows"));
+        return Err(problem(
+            place,
+            None,
+            None,
+            None,
+            "the file is empty; expected a header row and data rows",
+        ));
     }
     // Before the binary check: the ZIP signature itself holds control bytes.
     if head.starts_with(b"PK\x03\x04") {
-        return Err(problem(place, None, None, None, "this looks like a spreadsheet (ZIP) file with a text extension; rename it to .xlsx"));
+        return Err(problem(
+            place,
+            None,
+            None,
+            None,
+            "this looks like a spreadsheet (ZIP) file with a text extension; rename it to .xlsx",
+        ));
     }
-    if let Some(pos) = head.iter().position(|&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))) {
+    if let Some(pos) = head
+        .iter()
+        .position(|&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)))
+    {
         return Err(problem(
             place,
             Some(head[..pos].iter().filter(|&&b| b == b'\n').count() as u64 + 1),
             None,
             None,
-            format!("this is not a text file (binary byte 0x{:02x} at offset {pos}); expected CSV text", head[pos]),
+            format!(
+                "this is not a text file (binary byte 0x{:02x} at offset {pos}); expected CSV text",
+                head[pos]
+            ),
         ));
     }
     let encoding = opts.encoding.unwrap_or_else(|| {
@@ -331,9 +437,15 @@ fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Pr
             }
         }
     });
-    let body = if encoding == Encoding::Utf8Bom && head.starts_with(b"\xEF\xBB\xBF") { &head[3..] } else { &head[..] };
+    let body = if encoding == Encoding::Utf8Bom && head.starts_with(b"\xEF\xBB\xBF") {
+        &head[3..]
+    } else {
+        &head[..]
+    };
     let first_line = body.split(|&b| b == b'\n').next().unwrap_or(body);
-    let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(body, first_line));
+    let delimiter = opts
+        .delimiter
+        .unwrap_or_else(|| detect_delimiter(body, first_line));
     let file = File::open(path).map_err(io)?;
     let mut buf = BufReader::with_capacity(1 << 16, file);
     if encoding == Encoding::Utf8Bom && head.starts_with(b"\xEF\xBB\xBF") {
@@ -352,19 +464,42 @@ fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Pr
         match reader.read_byte_record(&mut rec) {
             Ok(true) => {
                 header_row = rec.position().map(|p| p.line()).unwrap_or(header_row + 1);
-                if rec.iter().all(|c| c.iter().all(|b| b.is_ascii_whitespace())) {
+                if rec
+                    .iter()
+                    .all(|c| c.iter().all(|b| b.is_ascii_whitespace()))
+                {
                     continue;
                 }
                 break;
             }
-            Ok(false) => return Err(problem(place, None, None, None, "the file is empty; expected a header row and data rows")),
-            Err(e) => return Err(problem(place, Some(1), None, None, format!("the header cannot be read as CSV: {e}"))),
+            Ok(false) => {
+                return Err(problem(
+                    place,
+                    None,
+                    None,
+                    None,
+                    "the file is empty; expected a header row and data rows",
+                ));
+            }
+            Err(e) => {
+                return Err(problem(
+                    place,
+                    Some(1),
+                    None,
+                    None,
+                    format!("the header cannot be read as CSV: {e}"),
+                ));
+            }
         }
     }
     let header: Vec<String> = rec
         .iter()
         .map(|h| match encoding {
-            Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(h).0.trim().to_string(),
+            Encoding::Windows1252 => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(h)
+                .0
+                .trim()
+                .to_string(),
             _ => String::from_utf8_lossy(h).trim().to_string(),
         })
         .collect();
@@ -372,7 +507,11 @@ fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Pr
         place: place.clone(),
         header,
         header_row,
-        body: Body::Csv { reader, encoding, progress: opts.progress.clone() },
+        body: Body::Csv {
+            reader,
+            encoding,
+            progress: opts.progress.clone(),
+        },
         detected: Detected {
             delimiter: Some(match delimiter {
                 b'\t' => "tab".to_string(),
@@ -387,7 +526,11 @@ fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Pr
 /// Picks the delimiter that splits the first lines into the same, largest number of fields.
 fn detect_delimiter(body: &[u8], first_line: &[u8]) -> u8 {
     let candidates = [b';', b',', b'\t', b'|'];
-    let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').take(20).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&[u8]> = body
+        .split(|&b| b == b'\n')
+        .take(20)
+        .filter(|l| !l.is_empty())
+        .collect();
     let count = |line: &[u8], d: u8| {
         let mut in_quotes = false;
         let mut n = 0;

@@ -26,11 +26,20 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store {path}: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("{path} is not a Peil store (run `peil init` first, or pass --site)")]
     Missing { path: PathBuf },
-    #[error("{path} has schema version {found}, newer than this Peil knows ({known}); upgrade Peil")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error(
+        "{path} has schema version {found}, newer than this Peil knows ({known}); upgrade Peil"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error("stored data is damaged: {0}; run `peil check`")]
@@ -130,7 +139,10 @@ pub struct CheckReport {
 }
 
 fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |source| StoreError::Sqlite { path: path.to_path_buf(), source }
+    move |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 impl Store {
@@ -142,7 +154,9 @@ impl Store {
     /// Opens an existing store; refuses a path that holds none.
     pub fn open(path: &Path) -> Result<Store> {
         if !path.exists() {
-            return Err(StoreError::Missing { path: path.to_path_buf() });
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
         }
         Self::open_inner(path, false)
     }
@@ -155,12 +169,21 @@ impl Store {
              PRAGMA busy_timeout=10000; PRAGMA cache_size=-262144;",
         )
         .map_err(&e)?;
-        let mut store = Store { conn, path: path.to_path_buf() };
-        let version: i64 =
-            store.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(&e)?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let version: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(&e)?;
         let known = schema::MIGRATIONS.len() as i64;
         if version > known {
-            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known });
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+            });
         }
         if version == 0 && !create {
             let tables: i64 = store
@@ -168,7 +191,9 @@ impl Store {
                 .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
                 .map_err(&e)?;
             if tables == 0 {
-                return Err(StoreError::Missing { path: path.to_path_buf() });
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                });
             }
         }
         store.migrate(version)?;
@@ -181,7 +206,8 @@ impl Store {
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
             let tx = self.conn.transaction().map_err(&e)?;
             tx.execute_batch(sql).map_err(&e)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(&e)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(&e)?;
             tx.commit().map_err(&e)?;
         }
         Ok(())
@@ -217,8 +243,14 @@ impl Store {
 
     pub fn indicators(&self) -> Result<Vec<Indicator>> {
         let codes: Vec<String> = {
-            let mut st = self.conn.prepare("SELECT code FROM indicator ORDER BY code").map_err(self.e())?;
-            st.query_map([], |r| r.get(0)).map_err(self.e())?.collect::<rusqlite::Result<_>>().map_err(self.e())?
+            let mut st = self
+                .conn
+                .prepare("SELECT code FROM indicator ORDER BY code")
+                .map_err(self.e())?;
+            st.query_map([], |r| r.get(0))
+                .map_err(self.e())?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(self.e())?
         };
         let mut out = Vec::with_capacity(codes.len());
         for c in codes {
@@ -298,7 +330,9 @@ impl Store {
             )
             .map_err(self.e())?;
         let rows = st
-            .query_map([level], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])))
+            .query_map([level], |r| {
+                Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]))
+            })
             .map_err(self.e())?;
         rows.collect::<rusqlite::Result<_>>().map_err(self.e())
     }
@@ -349,12 +383,20 @@ impl Store {
 
     /// The most recent import of a file with this hash and kind, if any.
     pub fn previous_import(&self, sha256: &str, kind: &str) -> Result<Option<ImportEntry>> {
-        Ok(self.imports()?.into_iter().rev().find(|e| e.sha256 == sha256 && e.kind == kind))
+        Ok(self
+            .imports()?
+            .into_iter()
+            .rev()
+            .find(|e| e.sha256 == sha256 && e.kind == kind))
     }
 
     /// Streams the selected values in a stable order: indicator, level, period, cube cell,
     /// then item sequence.
-    pub fn export(&self, sel: &Selection, mut out: impl FnMut(ExportRow<'_>) -> std::io::Result<()>) -> Result<u64> {
+    pub fn export(
+        &self,
+        sel: &Selection,
+        mut out: impl FnMut(ExportRow<'_>) -> std::io::Result<()>,
+    ) -> Result<u64> {
         let e = self.e();
         let mut items: HashMap<i64, HashMap<u32, (i64, String)>> = HashMap::new();
         let mut st = self
@@ -380,8 +422,9 @@ impl Store {
             let level_id: i64 = r.get(2).map_err(&e)?;
             let dims: String = r.get(4).map_err(&e)?;
             let data: Vec<u8> = r.get(5).map_err(&e)?;
-            let values = codec::decode(&data)
-                .ok_or_else(|| StoreError::Corrupt(format!("series {ind}/{level}/{period} does not decode")))?;
+            let values = codec::decode(&data).ok_or_else(|| {
+                StoreError::Corrupt(format!("series {ind}/{level}/{period} does not decode"))
+            })?;
             if !items.contains_key(&level_id) {
                 items.insert(level_id, level_items(&self.conn, level_id).map_err(&e)?);
             }
@@ -389,14 +432,23 @@ impl Store {
             let mut sorted: Vec<(&(i64, String), Value)> = Vec::with_capacity(values.len());
             for (id, v) in values {
                 let item = names.get(&id).ok_or_else(|| {
-                    StoreError::Corrupt(format!("series {ind}/{level}/{period} names item id {id} not in level {level}"))
+                    StoreError::Corrupt(format!(
+                        "series {ind}/{level}/{period} names item id {id} not in level {level}"
+                    ))
                 })?;
                 sorted.push((item, v));
             }
             sorted.sort_by(|a, b| a.0.cmp(b.0));
             for ((_, code), value) in sorted {
-                out(ExportRow { indicator: &ind, level: &level, item: code, period: &period, dims: &dims, value })
-                    .map_err(|io| StoreError::Invalid(format!("writing export: {io}")))?;
+                out(ExportRow {
+                    indicator: &ind,
+                    level: &level,
+                    item: code,
+                    period: &period,
+                    dims: &dims,
+                    value,
+                })
+                .map_err(|io| StoreError::Invalid(format!("writing export: {io}")))?;
                 n += 1;
             }
         }
@@ -413,19 +465,31 @@ impl Store {
         let e = self.e();
         let fk: Vec<String> = {
             let mut st = self.conn.prepare("PRAGMA foreign_key_check").map_err(&e)?;
-            st.query_map([], |r| Ok(format!("{} row {}", r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?
+            st.query_map([], |r| {
+                Ok(format!(
+                    "{} row {}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?
+                ))
+            })
+            .map_err(&e)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(&e)?
         };
         for f in fk {
             report.errors.push(format!("dangling reference in {f}"));
         }
         let status = self.status()?;
-        let edges: Vec<(&str, &str)> =
-            status.edges.iter().map(|x| (x.child.as_str(), x.parent.as_str())).collect();
+        let edges: Vec<(&str, &str)> = status
+            .edges
+            .iter()
+            .map(|x| (x.child.as_str(), x.parent.as_str()))
+            .collect();
         if let Some(cycle) = find_cycle(edges.iter().copied()) {
-            report.errors.push(format!("cycle in the level hierarchy: {}", cycle.join(" → ")));
+            report.errors.push(format!(
+                "cycle in the level hierarchy: {}",
+                cycle.join(" → ")
+            ));
         }
         // Items without a parent in a level their level rolls up into.
         let mut st = self
@@ -442,7 +506,13 @@ impl Store {
             .map_err(&e)?;
         let orphans = st
             .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
             })
             .map_err(&e)?
             .collect::<rusqlite::Result<Vec<_>>>()
@@ -450,7 +520,11 @@ impl Store {
         for (c, p, kind, n, example) in orphans {
             let msg = format!("{n} items of {c} have no parent in {p} (e.g. {example})");
             // Old divisions legitimately hold codes that no longer exist in the new one.
-            if kind == "conversion" { report.warnings.push(msg) } else { report.errors.push(msg) }
+            if kind == "conversion" {
+                report.warnings.push(msg)
+            } else {
+                report.errors.push(msg)
+            }
         }
         // Links whose parent item is not in the parent level.
         let bad: i64 = self
@@ -463,7 +537,9 @@ impl Store {
             )
             .map_err(&e)?;
         if bad > 0 {
-            report.errors.push(format!("{bad} hierarchy links point into the wrong level"));
+            report
+                .errors
+                .push(format!("{bad} hierarchy links point into the wrong level"));
         }
         // Every series decodes and names only items of its own level.
         let mut st = self
@@ -479,21 +555,30 @@ impl Store {
             let ind: String = r.get(4).map_err(&e)?;
             let period: String = r.get(5).map_err(&e)?;
             let Some(values) = codec::decode(&data) else {
-                report.errors.push(format!("values of {ind} {period} do not decode"));
+                report
+                    .errors
+                    .push(format!("values of {ind} {period} do not decode"));
                 continue;
             };
             if values.len() as i64 != n {
-                report.errors.push(format!("values of {ind} {period}: count {n} recorded, {} stored", values.len()));
+                report.errors.push(format!(
+                    "values of {ind} {period}: count {n} recorded, {} stored",
+                    values.len()
+                ));
             }
             if !level_sets.contains_key(&level_id) {
                 level_sets.insert(level_id, level_items(&self.conn, level_id).map_err(&e)?);
             }
             let set = &level_sets[&level_id];
             if values.windows(2).any(|w| w[0].0 >= w[1].0) {
-                report.errors.push(format!("values of {ind} {period} are not sorted by item"));
+                report
+                    .errors
+                    .push(format!("values of {ind} {period} are not sorted by item"));
             }
             if let Some((id, _)) = values.iter().find(|(id, _)| !set.contains_key(id)) {
-                report.errors.push(format!("values of {ind} {period} name item {id} outside their level"));
+                report.errors.push(format!(
+                    "values of {ind} {period} name item {id} outside their level"
+                ));
             }
         }
         Ok(report)
@@ -503,14 +588,19 @@ impl Store {
     pub fn integrity_check(&self) -> Result<String> {
         let e = self.e();
         let mut st = self.conn.prepare("PRAGMA integrity_check").map_err(&e)?;
-        let lines: Vec<String> =
-            st.query_map([], |r| r.get(0)).map_err(&e)?.collect::<rusqlite::Result<_>>().map_err(&e)?;
+        let lines: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .map_err(&e)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(&e)?;
         Ok(lines.join("; "))
     }
 
     pub fn site_meta(&self, key: &str) -> Result<Option<String>> {
         self.conn
-            .query_row("SELECT value FROM site_meta WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM site_meta WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(self.e())
     }
@@ -529,13 +619,17 @@ impl Store {
 
 fn level_items(conn: &Connection, level_id: i64) -> rusqlite::Result<HashMap<u32, (i64, String)>> {
     let mut st = conn.prepare_cached("SELECT id, seq, code FROM geo_item WHERE level_id = ?1")?;
-    let rows = st.query_map([level_id], |r| Ok((r.get::<_, u32>(0)?, (r.get(1)?, r.get(2)?))))?;
+    let rows = st.query_map([level_id], |r| {
+        Ok((r.get::<_, u32>(0)?, (r.get(1)?, r.get(2)?)))
+    })?;
     rows.collect()
 }
 
 pub(crate) fn catalog(conn: &Connection) -> rusqlite::Result<Catalog> {
     let mut cat = Catalog::default();
-    let mut st = conn.prepare("SELECT l.code, i.code, i.id FROM geo_level l LEFT JOIN geo_item i ON i.level_id = l.id")?;
+    let mut st = conn.prepare(
+        "SELECT l.code, i.code, i.id FROM geo_level l LEFT JOIN geo_item i ON i.level_id = l.id",
+    )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let level: String = r.get(0)?;
@@ -563,18 +657,26 @@ pub(crate) fn catalog(conn: &Connection) -> rusqlite::Result<Catalog> {
     let mut st = conn.prepare("SELECT level, code FROM dim_member")?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
-        cat.dim_members.entry(r.get(0)?).or_default().insert(r.get(1)?);
+        cat.dim_members
+            .entry(r.get(0)?)
+            .or_default()
+            .insert(r.get(1)?);
     }
     let mut st = conn.prepare(
         "SELECT c.code, p.code FROM level_edge e JOIN geo_level c ON c.id = e.child_level_id
          JOIN geo_level p ON p.id = e.parent_level_id",
     )?;
-    cat.edges = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    cat.edges = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(cat)
 }
 
 fn status(conn: &Connection) -> rusqlite::Result<Status> {
-    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64);
+    let count = |sql: &str| {
+        conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+    };
     let mut st = conn.prepare(
         "SELECT l.code, l.name, l.kind,
                 (SELECT count(*) FROM geo_item i WHERE i.level_id = l.id),
@@ -603,7 +705,12 @@ fn status(conn: &Connection) -> rusqlite::Result<Status> {
     )?;
     let edges = st
         .query_map([], |r| {
-            Ok(EdgeStatus { child: r.get(0)?, parent: r.get(1)?, kind: r.get(2)?, links: r.get::<_, i64>(3)? as u64 })
+            Ok(EdgeStatus {
+                child: r.get(0)?,
+                parent: r.get(1)?,
+                kind: r.get(2)?,
+                links: r.get::<_, i64>(3)? as u64,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut st = conn.prepare(
@@ -619,14 +726,21 @@ fn status(conn: &Connection) -> rusqlite::Result<Status> {
                 p.last = period;
                 p.count += 1;
             }
-            _ => by_level.push(PeriodStatus { level, first: period.clone(), last: period, count: 1 }),
+            _ => by_level.push(PeriodStatus {
+                level,
+                first: period.clone(),
+                last: period,
+                count: 1,
+            }),
         }
     }
     Ok(Status {
         levels,
         edges,
         indicators: count("SELECT count(*) FROM indicator")?,
-        formula_indicators: count("SELECT count(*) FROM indicator WHERE formula IS NOT NULL AND formula <> ''")?,
+        formula_indicators: count(
+            "SELECT count(*) FROM indicator WHERE formula IS NOT NULL AND formula <> ''",
+        )?,
         cube_indicators: count("SELECT count(*) FROM indicator WHERE dim_levels <> '[]'")?,
         themes: count("SELECT count(*) FROM theme")?,
         periods: by_level,
@@ -653,5 +767,10 @@ pub fn utc_now() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }

@@ -28,7 +28,10 @@ pub(crate) fn text_from_json(s: &str) -> LocalizedText {
     LocalizedText(serde_json::from_str(s).unwrap_or_default())
 }
 
-pub(crate) fn read_indicator(conn: &rusqlite::Connection, code: &str) -> rusqlite::Result<Option<Indicator>> {
+pub(crate) fn read_indicator(
+    conn: &rusqlite::Connection,
+    code: &str,
+) -> rusqlite::Result<Option<Indicator>> {
     let row = conn
         .query_row(
             "SELECT id, code, name, description, more_info, unit, source, data_type, period_type,
@@ -81,9 +84,15 @@ pub(crate) fn read_indicator(conn: &rusqlite::Connection, code: &str) -> rusqlit
             },
         )
         .optional()?;
-    let Some((id, mut ind)) = row else { return Ok(None) };
-    let mut st = conn.prepare_cached("SELECT theme_code FROM indicator_theme WHERE indicator_id = ?1 ORDER BY theme_code")?;
-    ind.themes = st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let Some((id, mut ind)) = row else {
+        return Ok(None);
+    };
+    let mut st = conn.prepare_cached(
+        "SELECT theme_code FROM indicator_theme WHERE indicator_id = ?1 ORDER BY theme_code",
+    )?;
+    ind.themes = st
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(Some(ind))
 }
 
@@ -113,7 +122,9 @@ impl<'a> ImportTx<'a> {
 
     fn level_id(&self, code: &str) -> Result<Option<i64>> {
         self.tx
-            .query_row("SELECT id FROM geo_level WHERE code = ?1", [code], |r| r.get(0))
+            .query_row("SELECT id FROM geo_level WHERE code = ?1", [code], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(self.e())
     }
@@ -145,7 +156,13 @@ impl<'a> ImportTx<'a> {
             while let Some(r) = rows.next().map_err(&e)? {
                 existing.insert(
                     r.get(1).map_err(&e)?,
-                    (r.get(0).map_err(&e)?, r.get(2).map_err(&e)?, r.get(3).map_err(&e)?, r.get(4).map_err(&e)?, r.get(5).map_err(&e)?),
+                    (
+                        r.get(0).map_err(&e)?,
+                        r.get(2).map_err(&e)?,
+                        r.get(3).map_err(&e)?,
+                        r.get(4).map_err(&e)?,
+                        r.get(5).map_err(&e)?,
+                    ),
                 );
             }
         }
@@ -161,15 +178,33 @@ impl<'a> ImportTx<'a> {
         for item in &batch.items {
             match existing.get(&item.code) {
                 None => {
-                    ins.execute(params![level_id, item.code, item.short_name, item.name, item.seq, item.unknown_location])
-                        .map_err(&e)?;
+                    ins.execute(params![
+                        level_id,
+                        item.code,
+                        item.short_name,
+                        item.name,
+                        item.seq,
+                        item.unknown_location
+                    ])
+                    .map_err(&e)?;
                     counts.inserted += 1;
                 }
                 Some((id, s, n, q, u)) => {
-                    if *s == item.short_name && *n == item.name && *q == item.seq && *u == item.unknown_location {
+                    if *s == item.short_name
+                        && *n == item.name
+                        && *q == item.seq
+                        && *u == item.unknown_location
+                    {
                         counts.unchanged += 1;
                     } else {
-                        upd.execute(params![id, item.short_name, item.name, item.seq, item.unknown_location]).map_err(&e)?;
+                        upd.execute(params![
+                            id,
+                            item.short_name,
+                            item.name,
+                            item.seq,
+                            item.unknown_location
+                        ])
+                        .map_err(&e)?;
                         counts.updated += 1;
                     }
                 }
@@ -180,14 +215,24 @@ impl<'a> ImportTx<'a> {
 
     /// Adds an edge of the hierarchy and its item links. Refuses an edge that closes a cycle.
     pub fn apply_links(&mut self, batch: &LinkBatch) -> Result<RowCounts> {
-        let child = self
-            .level_id(&batch.child_level)?
-            .ok_or_else(|| StoreError::Invalid(format!("unknown geo level '{}': import its area definitions first", batch.child_level)))?;
-        let parent = self
-            .level_id(&batch.parent_level)?
-            .ok_or_else(|| StoreError::Invalid(format!("unknown geo level '{}': import its area definitions first", batch.parent_level)))?;
+        let child = self.level_id(&batch.child_level)?.ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "unknown geo level '{}': import its area definitions first",
+                batch.child_level
+            ))
+        })?;
+        let parent = self.level_id(&batch.parent_level)?.ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "unknown geo level '{}': import its area definitions first",
+                batch.parent_level
+            ))
+        })?;
         let cat = self.catalog()?;
-        let mut edges: Vec<(&str, &str)> = cat.edges.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let mut edges: Vec<(&str, &str)> = cat
+            .edges
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
         edges.push((&batch.child_level, &batch.parent_level));
         if let Some(cycle) = find_cycle(edges) {
             return Err(StoreError::Invalid(format!(
@@ -213,7 +258,9 @@ impl<'a> ImportTx<'a> {
                 .tx
                 .prepare("SELECT child_item_id, parent_item_id FROM item_link WHERE parent_level_id = ?1")
                 .map_err(&e)?;
-            let rows = st.query_map([parent], |r| Ok((r.get(0)?, r.get(1)?))).map_err(&e)?;
+            let rows = st
+                .query_map([parent], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&e)?;
             for r in rows {
                 let (c, p) = r.map_err(&e)?;
                 existing.insert(c, p);
@@ -228,12 +275,12 @@ impl<'a> ImportTx<'a> {
             )
             .map_err(&e)?;
         for (c, p) in &batch.links {
-            let cid = *child_items
-                .get(c)
-                .ok_or_else(|| StoreError::Invalid(format!("'{c}' is not an item of {}", batch.child_level)))?;
-            let pid = *parent_items
-                .get(p)
-                .ok_or_else(|| StoreError::Invalid(format!("'{p}' is not an item of {}", batch.parent_level)))?;
+            let cid = *child_items.get(c).ok_or_else(|| {
+                StoreError::Invalid(format!("'{c}' is not an item of {}", batch.child_level))
+            })?;
+            let pid = *parent_items.get(p).ok_or_else(|| {
+                StoreError::Invalid(format!("'{p}' is not an item of {}", batch.parent_level))
+            })?;
             match existing.get(&cid) {
                 Some(old) if *old == pid => counts.unchanged += 1,
                 Some(_) => {
@@ -254,11 +301,19 @@ impl<'a> ImportTx<'a> {
         let items = &cat
             .levels
             .get(&batch.level)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown geo level '{}': import its area definitions first", batch.level)))?
+            .ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "unknown geo level '{}': import its area definitions first",
+                    batch.level
+                ))
+            })?
             .items;
         let e = sqlite_err(&self.path);
         let mut counts = RowCounts::default();
-        let mut old = self.tx.prepare("SELECT full_geojson FROM geometry WHERE item_id = ?1").map_err(&e)?;
+        let mut old = self
+            .tx
+            .prepare("SELECT full_geojson FROM geometry WHERE item_id = ?1")
+            .map_err(&e)?;
         let mut st = self
             .tx
             .prepare(
@@ -270,10 +325,11 @@ impl<'a> ImportTx<'a> {
             )
             .map_err(&e)?;
         for f in &batch.features {
-            let id = *items
-                .get(&f.code)
-                .ok_or_else(|| StoreError::Invalid(format!("'{}' is not an item of {}", f.code, batch.level)))?;
-            let previous: Option<String> = old.query_row([id], |r| r.get(0)).optional().map_err(&e)?;
+            let id = *items.get(&f.code).ok_or_else(|| {
+                StoreError::Invalid(format!("'{}' is not an item of {}", f.code, batch.level))
+            })?;
+            let previous: Option<String> =
+                old.query_row([id], |r| r.get(0)).optional().map_err(&e)?;
             match previous {
                 Some(p) if p == f.full => {
                     counts.unchanged += 1;
@@ -283,7 +339,8 @@ impl<'a> ImportTx<'a> {
                 None => counts.inserted += 1,
             }
             let [a, b, c, d] = f.bbox;
-            st.execute(params![id, f.full, f.web, a, b, c, d, batch.source_crs]).map_err(&e)?;
+            st.execute(params![id, f.full, f.web, a, b, c, d, batch.source_crs])
+                .map_err(&e)?;
         }
         Ok(counts)
     }
@@ -412,8 +469,17 @@ impl<'a> ImportTx<'a> {
                 ],
             )
             .map_err(&e)?;
-        let id: i64 = self.tx.query_row("SELECT id FROM indicator WHERE code = ?1", [&ind.code], |r| r.get(0)).map_err(&e)?;
-        self.tx.execute("DELETE FROM indicator_theme WHERE indicator_id = ?1", [id]).map_err(&e)?;
+        let id: i64 = self
+            .tx
+            .query_row(
+                "SELECT id FROM indicator WHERE code = ?1",
+                [&ind.code],
+                |r| r.get(0),
+            )
+            .map_err(&e)?;
+        self.tx
+            .execute("DELETE FROM indicator_theme WHERE indicator_id = ?1", [id])
+            .map_err(&e)?;
         for t in &ind.themes {
             self.tx
                 .execute(
@@ -443,39 +509,59 @@ impl<'a> ImportTx<'a> {
             if !indicator_ids.contains_key(key.indicator.as_str()) {
                 let id = self
                     .tx
-                    .query_row("SELECT id FROM indicator WHERE code = ?1", [&key.indicator], |r| r.get(0))
+                    .query_row(
+                        "SELECT id FROM indicator WHERE code = ?1",
+                        [&key.indicator],
+                        |r| r.get(0),
+                    )
                     .optional()
                     .map_err(&e)?
-                    .ok_or_else(|| StoreError::Invalid(format!("unknown indicator '{}'", key.indicator)))?;
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!("unknown indicator '{}'", key.indicator))
+                    })?;
                 indicator_ids.insert(&key.indicator, id);
             }
             if !level_ids.contains_key(key.level.as_str()) {
-                let id = self
-                    .level_id(&key.level)?
-                    .ok_or_else(|| StoreError::Invalid(format!("unknown geo level '{}'", key.level)))?;
+                let id = self.level_id(&key.level)?.ok_or_else(|| {
+                    StoreError::Invalid(format!("unknown geo level '{}'", key.level))
+                })?;
                 level_ids.insert(&key.level, id);
             }
         }
         let mut counts = ApplyCounts::default();
-        let cleared_sum = |tx: &Transaction, sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<u64> {
-            let n: i64 = tx.query_row(&format!("SELECT coalesce(sum(n), 0) FROM series WHERE {sql}"), p, |r| r.get(0))?;
-            tx.execute(&format!("DELETE FROM series WHERE {sql}"), p)?;
-            Ok(n as u64)
-        };
+        let cleared_sum =
+            |tx: &Transaction, sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<u64> {
+                let n: i64 = tx.query_row(
+                    &format!("SELECT coalesce(sum(n), 0) FROM series WHERE {sql}"),
+                    p,
+                    |r| r.get(0),
+                )?;
+                tx.execute(&format!("DELETE FROM series WHERE {sql}"), p)?;
+                Ok(n as u64)
+            };
         match opts.clear {
             ClearMode::None => {}
             ClearMode::Indicators => {
                 for id in indicator_ids.values() {
-                    counts.cleared += cleared_sum(&self.tx, "indicator_id = ?1", &[id]).map_err(&e)?;
+                    counts.cleared +=
+                        cleared_sum(&self.tx, "indicator_id = ?1", &[id]).map_err(&e)?;
                 }
             }
             ClearMode::Combinations => {
                 let mut done = std::collections::HashSet::new();
                 for key in &batch.series {
-                    let (i, l, p) = (indicator_ids[key.indicator.as_str()], level_ids[key.level.as_str()], key.period.code());
+                    let (i, l, p) = (
+                        indicator_ids[key.indicator.as_str()],
+                        level_ids[key.level.as_str()],
+                        key.period.code(),
+                    );
                     if done.insert((i, l, p.clone())) {
-                        counts.cleared += cleared_sum(&self.tx, "indicator_id = ?1 AND level_id = ?2 AND period = ?3", &[&i, &l, &p])
-                            .map_err(&e)?;
+                        counts.cleared += cleared_sum(
+                            &self.tx,
+                            "indicator_id = ?1 AND level_id = ?2 AND period = ?3",
+                            &[&i, &l, &p],
+                        )
+                        .map_err(&e)?;
                     }
                 }
             }
@@ -495,25 +581,48 @@ impl<'a> ImportTx<'a> {
         let mut start = 0;
         while start < batch.records.len() {
             let s = batch.records[start].series;
-            let end = start + batch.records[start..].iter().take_while(|r| r.series == s).count();
+            let end = start
+                + batch.records[start..]
+                    .iter()
+                    .take_while(|r| r.series == s)
+                    .count();
             let key = &batch.series[s as usize];
-            let (i, l) = (indicator_ids[key.indicator.as_str()], level_ids[key.level.as_str()]);
+            let (i, l) = (
+                indicator_ids[key.indicator.as_str()],
+                level_ids[key.level.as_str()],
+            );
             let period = key.period.code();
             let dims = key.dims.to_text();
-            let old: Option<(i64, Vec<u8>)> =
-                get.query_row(params![i, l, period, dims], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(&e)?;
+            let old: Option<(i64, Vec<u8>)> = get
+                .query_row(params![i, l, period, dims], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(&e)?;
             let old_values = match &old {
-                Some((_, data)) => codec::decode(data)
-                    .ok_or_else(|| StoreError::Corrupt(format!("stored values of {} {period} do not decode", key.indicator)))?,
+                Some((_, data)) => codec::decode(data).ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "stored values of {} {period} do not decode",
+                        key.indicator
+                    ))
+                })?,
                 None => Vec::new(),
             };
             let (merged, c) = merge(&old_values, &batch.records[start..end]);
             counts.add(c);
             if c.inserted + c.updated > 0 {
-                put.execute(params![i, l, period, key.period.level.code(), dims, merged.len() as i64, codec::encode(&merged)])
-                    .map_err(&e)?;
+                put.execute(params![
+                    i,
+                    l,
+                    period,
+                    key.period.level.code(),
+                    dims,
+                    merged.len() as i64,
+                    codec::encode(&merged)
+                ])
+                .map_err(&e)?;
             }
-            let r = ranges.entry(&key.indicator).or_insert((key.period, key.period));
+            let r = ranges
+                .entry(&key.indicator)
+                .or_insert((key.period, key.period));
             if key.period.bounds().0 < r.0.bounds().0 {
                 r.0 = key.period;
             }
@@ -525,16 +634,24 @@ impl<'a> ImportTx<'a> {
         drop(get);
         drop(put);
         for (code, (first, last)) in ranges {
-            let Some(mut ind) = self.indicator(code)? else { continue };
+            let Some(mut ind) = self.indicator(code)? else {
+                continue;
+            };
             let before = (ind.start_period, ind.end_period);
             if opts.adjust_periods {
                 ind.start_period = Some(first);
                 ind.end_period = Some(last);
             } else {
-                if ind.start_period.is_none_or(|s| first.bounds().0 < s.bounds().0) {
+                if ind
+                    .start_period
+                    .is_none_or(|s| first.bounds().0 < s.bounds().0)
+                {
                     ind.start_period = Some(first);
                 }
-                if ind.end_period.is_none_or(|s| last.bounds().1 > s.bounds().1) {
+                if ind
+                    .end_period
+                    .is_none_or(|s| last.bounds().1 > s.bounds().1)
+                {
                     ind.end_period = Some(last);
                 }
             }
@@ -561,7 +678,16 @@ impl<'a> ImportTx<'a> {
             .execute(
                 "INSERT INTO import_log (at, who, kind, file, sha256, options, counts, warnings)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![crate::utc_now(), who, kind, file, sha256, options.to_string(), counts.to_string(), warnings as i64],
+                params![
+                    crate::utc_now(),
+                    who,
+                    kind,
+                    file,
+                    sha256,
+                    options.to_string(),
+                    counts.to_string(),
+                    warnings as i64
+                ],
             )
             .map_err(self.e())?;
         Ok(self.tx.last_insert_rowid())
@@ -610,11 +736,30 @@ mod tests {
 
     #[test]
     fn merge_counts_and_orders() {
-        let old = vec![(1, Value::Number(1.0)), (3, Value::Number(3.0)), (5, Value::Number(5.0))];
-        let rec = |item, v| DataRecord { series: 0, item, value: Value::Number(v) };
+        let old = vec![
+            (1, Value::Number(1.0)),
+            (3, Value::Number(3.0)),
+            (5, Value::Number(5.0)),
+        ];
+        let rec = |item, v| DataRecord {
+            series: 0,
+            item,
+            value: Value::Number(v),
+        };
         let (m, c) = merge(&old, &[rec(2, 2.0), rec(3, 3.0), rec(5, 50.0), rec(6, 6.0)]);
-        assert_eq!(m.iter().map(|x| x.0).collect::<Vec<_>>(), vec![1, 2, 3, 5, 6]);
+        assert_eq!(
+            m.iter().map(|x| x.0).collect::<Vec<_>>(),
+            vec![1, 2, 3, 5, 6]
+        );
         assert_eq!(m[3].1, Value::Number(50.0));
-        assert_eq!(c, ApplyCounts { inserted: 2, updated: 1, unchanged: 1, cleared: 0 });
+        assert_eq!(
+            c,
+            ApplyCounts {
+                inserted: 2,
+                updated: 1,
+                unchanged: 1,
+                cleared: 0
+            }
+        );
     }
 }

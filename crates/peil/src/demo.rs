@@ -1,5 +1,102 @@
-use anyhow::{Result, bail};
+//! `peil demo`: builds the deterministic demo city into a site directory through the same
+//! store transaction as any import.
+
+use crate::site::{CONFIG, STORE, Site};
+use anyhow::{Context, Result, bail};
+use peil_core::{DataBatch, DataOptions, DataRecord};
+use serde_json::json;
 use std::path::Path;
-pub fn run(_dir: &Path) -> Result<u8> {
-    bail!("tmp")
+
+pub fn run(dir: &Path) -> Result<u8> {
+    if dir.join(CONFIG).exists() {
+        let site = Site::open(dir)?;
+        if !site.config.demo {
+            bail!(
+                "{} holds a site that is not a demo; choose another directory",
+                dir.display()
+            );
+        }
+        for f in [
+            STORE.to_string(),
+            format!("{STORE}-wal"),
+            format!("{STORE}-shm"),
+            CONFIG.to_string(),
+        ] {
+            let p = dir.join(f);
+            if p.exists() {
+                std::fs::remove_file(&p)
+                    .with_context(|| format!("cannot remove {}", p.display()))?;
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    let city = peil_demo::build();
+    let site = Site::init(dir, &format!("{} in cijfers", city.name), true)?;
+    let mut store = site.store()?;
+    let mut tx = store.begin()?;
+    for a in &city.areas {
+        tx.apply_areas(a)?;
+    }
+    for l in &city.links {
+        tx.apply_links(l)?;
+    }
+    for g in &city.geometry {
+        tx.apply_geometry(g)?;
+    }
+    tx.apply_metadata(&city.metadata)?;
+    let catalog = tx.catalog()?;
+    let mut batch = DataBatch::default();
+    for (s, series) in city.data.iter().enumerate() {
+        let items = &catalog
+            .levels
+            .get(&series.key.level)
+            .with_context(|| format!("demo series on unknown level {}", series.key.level))?
+            .items;
+        let start = batch.records.len();
+        for (code, value) in &series.values {
+            let item = *items
+                .get(code)
+                .with_context(|| format!("demo value for unknown item {code}"))?;
+            batch.records.push(DataRecord {
+                series: s as u32,
+                item,
+                value: *value,
+            });
+        }
+        batch.records[start..].sort_by_key(|r| r.item);
+        batch.series.push(series.key.clone());
+    }
+    let counts = tx.apply_data(&batch, &DataOptions::default())?;
+    tx.record_import(
+        "peil demo",
+        "demo",
+        "(built in)",
+        "",
+        &json!({}),
+        &json!({"values": counts}),
+        0,
+    )?;
+    tx.commit()?;
+    let status = store.status()?;
+    println!(
+        "built the demo city '{}' in {} ({:.1} s)",
+        city.name,
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "  {} geo levels, {} indicators ({} formulas, {} cubes), {} values",
+        status.levels.len(),
+        status.indicators,
+        status.formula_indicators,
+        status.cube_indicators,
+        status.values
+    );
+    println!("look at it with:");
+    println!("  peil --site {} status", dir.display());
+    println!(
+        "  peil --site {} export --level wijk --period 2024 | head",
+        dir.display()
+    );
+    Ok(0)
 }

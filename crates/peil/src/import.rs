@@ -32,7 +32,9 @@ pub struct Outcome {
 }
 
 fn level_from_file(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Reads and, when valid, applies one file. Errors in the file are in the outcome's problems;
@@ -40,8 +42,10 @@ fn level_from_file(path: &Path) -> String {
 pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Outcome> {
     let catalog = store.catalog()?;
     // Column options only make sense for data files.
-    let data_hint = (req.spec.geoitem_column.is_some() || req.spec.period_column.is_some() || req.spec.indicator_column.is_some())
-        .then_some(Kind::Data);
+    let data_hint = (req.spec.geoitem_column.is_some()
+        || req.spec.period_column.is_some()
+        || req.spec.indicator_column.is_some())
+    .then_some(Kind::Data);
     let kind = match req.kind.or(data_hint) {
         Some(k) => k,
         None => match peil_ingest::detect_kind(path, &req.table, &catalog) {
@@ -50,7 +54,11 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
                 let mut problems = Problems::default();
                 problems.errors = 1;
                 problems.list.push(p);
-                return Ok(Outcome { kind: None, problems, summary: vec![] });
+                return Ok(Outcome {
+                    kind: None,
+                    problems,
+                    summary: vec![],
+                });
             }
         },
     };
@@ -94,65 +102,109 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             let r = peil_ingest::read_areas(path, &req.table, &level);
             summary.push(format!("area definitions for level {level}"));
             let batch = r.batch;
-            finish!(r.problems, r.rows, |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
-                let c = tx.apply_areas(batch.as_ref().expect("valid batch"))?;
-                Ok(json!({"items": c}))
-            })
+            finish!(
+                r.problems,
+                r.rows,
+                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                    let c = tx.apply_areas(batch.as_ref().expect("valid batch"))?;
+                    Ok(json!({"items": c}))
+                }
+            )
         }
         Kind::Links => {
-            let r = peil_ingest::read_links(path, &req.table, &catalog, req.data.skip_unknown_areas);
+            let r =
+                peil_ingest::read_links(path, &req.table, &catalog, req.data.skip_unknown_areas);
             if let Some(b) = &r.batch {
-                summary.push(format!("{} table {} → {}: {} links", b.kind.code(), b.child_level, b.parent_level, b.links.len()));
+                summary.push(format!(
+                    "{} table {} → {}: {} links",
+                    b.kind.code(),
+                    b.child_level,
+                    b.parent_level,
+                    b.links.len()
+                ));
             }
             let batch = r.batch;
-            finish!(r.problems, r.rows, |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
-                let c = tx.apply_links(batch.as_ref().expect("valid batch"))?;
-                Ok(json!({"links": c}))
-            })
+            finish!(
+                r.problems,
+                r.rows,
+                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                    let c = tx.apply_links(batch.as_ref().expect("valid batch"))?;
+                    Ok(json!({"links": c}))
+                }
+            )
         }
         Kind::Geometry => {
             let r = peil_ingest::read_geometry(path, &level, &req.geometry, &catalog);
             if let Some(b) = &r.batch {
-                summary.push(format!("geometry for level {level} from {}, reprojected to WGS84: {} features", b.source_crs, b.features.len()));
+                summary.push(format!(
+                    "geometry for level {level} from {}, reprojected to WGS84: {} features",
+                    b.source_crs,
+                    b.features.len()
+                ));
             }
             let batch = r.batch;
-            finish!(r.problems, r.rows, |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
-                let c = tx.apply_geometry(batch.as_ref().expect("valid batch"))?;
-                Ok(json!({"geometries": c}))
-            })
+            finish!(
+                r.problems,
+                r.rows,
+                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                    let c = tx.apply_geometry(batch.as_ref().expect("valid batch"))?;
+                    Ok(json!({"geometries": c}))
+                }
+            )
         }
         Kind::Metadata => {
             let existing = |code: &str| store.indicator(code).ok().flatten();
             let r = peil_ingest::read_metadata(path, &req.table, &catalog, &existing);
             let batch = r.batch;
-            finish!(r.problems, r.rows, |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
-                let c = tx.apply_metadata(batch.as_ref().expect("valid batch"))?;
-                Ok(json!({"indicators": c}))
-            })
+            finish!(
+                r.problems,
+                r.rows,
+                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                    let c = tx.apply_metadata(batch.as_ref().expect("valid batch"))?;
+                    Ok(json!({"indicators": c}))
+                }
+            )
         }
         Kind::Themes => {
             let r = peil_ingest::read_themes(path, &req.table);
             let batch = r.batch;
-            finish!(r.problems, r.rows, |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
-                let b = batch.as_ref().expect("valid batch");
-                tx.apply_metadata(b)?;
-                Ok(json!({"themes": b.themes.len()}))
-            })
+            finish!(
+                r.problems,
+                r.rows,
+                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                    let b = batch.as_ref().expect("valid batch");
+                    tx.apply_metadata(b)?;
+                    Ok(json!({"themes": b.themes.len()}))
+                }
+            )
         }
         Kind::Dimensions => {
             let r = peil_ingest::read_dimensions(path, &req.table, &catalog);
             let batch = r.batch;
-            finish!(r.problems, r.rows, |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
-                let b = batch.as_ref().expect("valid batch");
-                tx.apply_metadata(b)?;
-                Ok(json!({"dimensions": b.dimensions.len(), "dim_levels": b.dim_levels.len(), "members": b.dim_members.len(), "member_links": b.dim_links.len()}))
-            })
+            finish!(
+                r.problems,
+                r.rows,
+                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                    let b = batch.as_ref().expect("valid batch");
+                    tx.apply_metadata(b)?;
+                    Ok(
+                        json!({"dimensions": b.dimensions.len(), "dim_levels": b.dim_levels.len(), "members": b.dim_members.len(), "member_links": b.dim_links.len()}),
+                    )
+                }
+            )
         }
         Kind::Data => {
             let r = peil_ingest::read_data(path, &req.table, &req.spec, &req.data, &catalog);
             let mut detected = Vec::new();
             if let Some(l) = r.layout {
-                detected.push(format!("layout {}", if l == peil_ingest::Layout::Wide { "wide (indicator per column)" } else { "long (value per record)" }));
+                detected.push(format!(
+                    "layout {}",
+                    if l == peil_ingest::Layout::Wide {
+                        "wide (indicator per column)"
+                    } else {
+                        "long (value per record)"
+                    }
+                ));
             }
             if let Some(d) = &r.detected.delimiter {
                 detected.push(format!("delimiter '{d}'"));
@@ -164,24 +216,45 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
                 detected.push(format!("sheet '{s}'"));
             }
             if let Some(d) = r.decimal {
-                detected.push(format!("decimal {}", if d == DecimalSeparator::Comma { "comma" } else { "point" }));
+                detected.push(format!(
+                    "decimal {}",
+                    if d == DecimalSeparator::Comma {
+                        "comma"
+                    } else {
+                        "point"
+                    }
+                ));
             }
             summary.push(format!("data: {}", detected.join(", ")));
             if r.skipped_rows > 0 {
-                summary.push(format!("{} rows with unknown area codes left out (--skip-unknown-areas)", r.skipped_rows));
+                summary.push(format!(
+                    "{} rows with unknown area codes left out (--skip-unknown-areas)",
+                    r.skipped_rows
+                ));
             }
             if r.dropped_values > 0 {
-                summary.push(format!("{} values with missing codes left out (--drop-special-codes)", r.dropped_values));
+                summary.push(format!(
+                    "{} values with missing codes left out (--drop-special-codes)",
+                    r.dropped_values
+                ));
             }
             if r.totalized > 0 {
                 summary.push(format!("{} duplicate records added up", r.totalized));
             }
             let (batch, opts) = (r.batch, &req.data);
-            summary.push(format!("{} values in {} series", batch.records.len(), batch.series.len()));
-            finish!(r.problems, r.rows, |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
-                let c = tx.apply_data(&batch, opts)?;
-                Ok(json!({"values": c, "new_indicators": batch.new_indicators.len()}))
-            })
+            summary.push(format!(
+                "{} values in {} series",
+                batch.records.len(),
+                batch.series.len()
+            ));
+            finish!(
+                r.problems,
+                r.rows,
+                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                    let c = tx.apply_data(&batch, opts)?;
+                    Ok(json!({"values": c, "new_indicators": batch.new_indicators.len()}))
+                }
+            )
         }
     }
 }
@@ -193,7 +266,8 @@ pub fn describe(counts: &serde_json::Value) -> String {
         for (k, v) in obj {
             match v.as_object() {
                 Some(inner) => {
-                    let fields: Vec<String> = inner.iter().map(|(a, b)| format!("{b} {a}")).collect();
+                    let fields: Vec<String> =
+                        inner.iter().map(|(a, b)| format!("{b} {a}")).collect();
                     parts.push(format!("{k}: {}", fields.join(", ")));
                 }
                 None => parts.push(format!("{k}: {v}")),

@@ -72,7 +72,9 @@ enum Command {
         json: bool,
     },
     /// Export values as long CSV: indicator,geolevel,geoitem,period,value.
-    #[command(after_help = "Example:\n  peil export --indicator v2506_elek_res_cons --level statsec2019 --period 2020 -o elek.csv")]
+    #[command(
+        after_help = "Example:\n  peil export --indicator v2506_elek_res_cons --level statsec2019 --period 2020 -o elek.csv"
+    )]
     Export {
         /// Indicator codes (comma list; default all).
         #[arg(long, value_delimiter = ',')]
@@ -254,17 +256,29 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Export { indicator, level, period, output } => {
+        Command::Export {
+            indicator,
+            level,
+            period,
+            output,
+        } => {
             let site = Site::open(&site_dir(&cli.site))?;
             let store = site.store()?;
-            let sel = peil_store::Selection { indicators: indicator, level, periods: period };
+            let sel = peil_store::Selection {
+                indicators: indicator,
+                level,
+                periods: period,
+            };
             let catalog = store.catalog()?;
-            let cubes = catalog
-                .indicators
-                .iter()
-                .any(|(c, i)| !i.dim_levels.is_empty() && (sel.indicators.is_empty() || sel.indicators.contains(c)));
+            let cubes = catalog.indicators.iter().any(|(c, i)| {
+                !i.dim_levels.is_empty()
+                    && (sel.indicators.is_empty() || sel.indicators.contains(c))
+            });
             let sink: Box<dyn Write> = match &output {
-                Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
+                Some(p) => Box::new(
+                    std::fs::File::create(p)
+                        .with_context(|| format!("cannot create {}", p.display()))?,
+                ),
                 None => Box::new(std::io::stdout().lock()),
             };
             let mut w = csv::Writer::from_writer(std::io::BufWriter::new(sink));
@@ -323,7 +337,11 @@ fn run(cli: Cli) -> Result<u8> {
                         i.file,
                         &i.sha256[..i.sha256.len().min(12)],
                         import::describe(&i.counts),
-                        if i.warnings > 0 { format!(" ({} warnings)", i.warnings) } else { String::new() }
+                        if i.warnings > 0 {
+                            format!(" ({} warnings)", i.warnings)
+                        } else {
+                            String::new()
+                        }
                     );
                 }
                 if imports.is_empty() {
@@ -333,7 +351,9 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Demo { dir } => {
-            let dir = dir.or(cli.site).unwrap_or_else(|| PathBuf::from("peil-demo"));
+            let dir = dir
+                .or(cli.site)
+                .unwrap_or_else(|| PathBuf::from("peil-demo"));
             demo::run(&dir)
         }
     }
@@ -349,8 +369,12 @@ fn cmd_import(site: &Site, a: ImportArgs) -> Result<u8> {
     };
     let mut status_map = Vec::new();
     for m in &a.status_map {
-        let (v, sym) = m.rsplit_once('=').with_context(|| format!("--status-map takes VALUE=SYMBOL, not '{m}'"))?;
-        let code = MissingCode::from_symbol(sym).with_context(|| format!("--status-map: '{sym}' is not a missing symbol (x, ?, nvt, -)"))?;
+        let (v, sym) = m
+            .rsplit_once('=')
+            .with_context(|| format!("--status-map takes VALUE=SYMBOL, not '{m}'"))?;
+        let code = MissingCode::from_symbol(sym).with_context(|| {
+            format!("--status-map: '{sym}' is not a missing symbol (x, ?, nvt, -)")
+        })?;
         status_map.push((v.to_string(), code));
     }
     let delimiter = match a.delimiter {
@@ -422,7 +446,9 @@ fn cmd_import(site: &Site, a: ImportArgs) -> Result<u8> {
         let bar = progress_bar(file);
         if let Some(bar) = &bar {
             let b = bar.clone();
-            req.table.progress = Some(Progress(std::sync::Arc::new(move |bytes| b.set_position(bytes))));
+            req.table.progress = Some(Progress(std::sync::Arc::new(move |bytes| {
+                b.set_position(bytes)
+            })));
         }
         let outcome = import::import(&mut store, file, &req)?;
         if let Some(bar) = bar {
@@ -444,9 +470,11 @@ fn progress_bar(file: &Path) -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new(len);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar.set_message(format!("reading {}", peil_ingest::table::file_name(file)));
     Some(bar)
@@ -489,14 +517,20 @@ fn print_status(site: &Site, s: &peil_store::Status) {
     }
     println!("hierarchy:");
     for e in &s.edges {
-        println!("  {:<18} → {:<18} {:>7} links ({})", e.child, e.parent, e.links, e.kind);
+        println!(
+            "  {:<18} → {:<18} {:>7} links ({})",
+            e.child, e.parent, e.links, e.kind
+        );
     }
     println!(
         "indicators: {} ({} formulas, {} cubes), {} themes",
         s.indicators, s.formula_indicators, s.cube_indicators, s.themes
     );
     for p in &s.periods {
-        println!("periods ({}): {} … {} ({} periods)", p.level, p.first, p.last, p.count);
+        println!(
+            "periods ({}): {} … {} ({} periods)",
+            p.level, p.first, p.last, p.count
+        );
     }
     println!("values: {} in {} series", s.values, s.series);
     println!("imports: {}", s.imports);

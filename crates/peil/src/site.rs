@@ -42,13 +42,21 @@ impl Site {
         if cfg_path.exists() {
             bail!("{} already holds a site ({} exists)", dir.display(), CONFIG);
         }
-        let config = Config { name: name.to_string(), languages: default_languages(), demo };
+        let config = Config {
+            name: name.to_string(),
+            languages: default_languages(),
+            demo,
+        };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",
             toml::to_string(&config).context("writing the configuration")?
         );
-        std::fs::write(&cfg_path, text).with_context(|| format!("cannot write {}", cfg_path.display()))?;
-        let site = Site { dir: dir.to_path_buf(), config };
+        std::fs::write(&cfg_path, text)
+            .with_context(|| format!("cannot write {}", cfg_path.display()))?;
+        let site = Site {
+            dir: dir.to_path_buf(),
+            config,
+        };
         peil_store::Store::create(&site.store_path())?;
         Ok(site)
     }
@@ -57,10 +65,18 @@ impl Site {
     pub fn open(dir: &Path) -> Result<Site> {
         let cfg_path = dir.join(CONFIG);
         let text = std::fs::read_to_string(&cfg_path).with_context(|| {
-            format!("{} is not a Peil site (no {CONFIG}); create one with `peil init {}`", dir.display(), dir.display())
+            format!(
+                "{} is not a Peil site (no {CONFIG}); create one with `peil init {}`",
+                dir.display(),
+                dir.display()
+            )
         })?;
-        let config: Config = toml::from_str(&text).with_context(|| format!("{} is not a valid configuration", cfg_path.display()))?;
-        Ok(Site { dir: dir.to_path_buf(), config })
+        let config: Config = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid configuration", cfg_path.display()))?;
+        Ok(Site {
+            dir: dir.to_path_buf(),
+            config,
+        })
     }
 
     pub fn store(&self) -> Result<peil_store::Store> {

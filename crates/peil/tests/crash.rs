@@ -12,7 +12,9 @@ const ITEMS: usize = 2_000;
 const INDICATORS: usize = 40;
 const YEARS: usize = 10;
 
-fn write_fixture(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+fn write_fixture(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
     let areas = dir.join("sector.csv");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&areas).unwrap());
     writeln!(f, "sequence nr;geoitem code;short name;name").unwrap();
@@ -21,16 +23,31 @@ fn write_fixture(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathB
     }
     drop(f);
     let base = dir.join("base.csv");
-    std::fs::write(&base, "period;geolevel;geoitem;v_base\n2020;sector;S00001;1\n2020;sector;S00002;2,5\n").unwrap();
+    std::fs::write(
+        &base,
+        "period;geolevel;geoitem;v_base\n2020;sector;S00001;1\n2020;sector;S00002;2,5\n",
+    )
+    .unwrap();
     // Long layout: ITEMS × INDICATORS × YEARS records; it overlaps the base value of S00001.
     let big = dir.join("big.csv");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
     writeln!(f, "period,geolevel,geoitem,indicator,value").unwrap();
     for y in 0..YEARS {
         for k in 0..INDICATORS {
-            let code = if k == 0 { "v_base".to_string() } else { format!("v_{k:03}") };
+            let code = if k == 0 {
+                "v_base".to_string()
+            } else {
+                format!("v_{k:03}")
+            };
             for i in 0..ITEMS {
-                writeln!(f, "{},sector,S{i:05},{code},{}.{}", 2011 + y, (i * 7 + k * 13 + y) % 1000, i % 10).unwrap();
+                writeln!(
+                    f,
+                    "{},sector,S{i:05},{code},{}.{}",
+                    2011 + y,
+                    (i * 7 + k * 13 + y) % 1000,
+                    i % 10
+                )
+                .unwrap();
             }
         }
     }
@@ -82,15 +99,28 @@ fn kill_dash_nine_during_import_leaves_the_store_as_before() {
         drop(store);
         assert!(round.ok(&["check"]).contains("ok:"), "round {i}");
         if !status.success() {
-            assert_eq!(before, round.state(), "round {i} (killed after {at:?} of {full:?}): the store changed");
+            assert_eq!(
+                before,
+                round.state(),
+                "round {i} (killed after {at:?} of {full:?}): the store changed"
+            );
         }
     }
-    assert!(killed >= 10, "only {killed} of {rounds} rounds killed the import mid-run");
+    assert!(
+        killed >= 10,
+        "only {killed} of {rounds} rounds killed the import mid-run"
+    );
 
     // And the same import, left alone, lands whole.
     let out = site.import(&big, &[]);
-    assert!(out.contains(&format!("{} rows read", ITEMS * INDICATORS * YEARS)), "{out}");
+    assert!(
+        out.contains(&format!("{} rows read", ITEMS * INDICATORS * YEARS)),
+        "{out}"
+    );
     let s = site.status();
     // The big file covers both base values (v_base 2020 of S00001 and S00002).
-    assert_eq!(s["values"].as_u64().unwrap(), (ITEMS * INDICATORS * YEARS) as u64);
+    assert_eq!(
+        s["values"].as_u64().unwrap(),
+        (ITEMS * INDICATORS * YEARS) as u64
+    );
 }
