@@ -159,3 +159,41 @@ impl ApplyCounts {
         self.cleared += o.cleared;
     }
 }
+
+/// Everything the store holds, in the shape the compute engine reads: levels with their items
+/// (store ids), hierarchy edges with their item links, indicators, cube dimensions and the
+/// loaded value series.
+#[derive(Debug, Clone, Default)]
+pub struct Warehouse {
+    pub levels: Vec<WarehouseLevel>,
+    pub edges: Vec<WarehouseEdge>,
+    pub indicators: Vec<Indicator>,
+    pub dim_levels: Vec<DimLevel>,
+    pub dim_members: Vec<DimMember>,
+    /// Fine member → coarse member: ((level, member), (level, member)).
+    pub dim_links: Vec<((String, String), (String, String))>,
+    pub series: Vec<WarehouseSeries>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WarehouseLevel {
+    pub level: GeoLevel,
+    /// Items in sequence order, with their store ids.
+    pub items: Vec<(u32, GeoItem)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WarehouseEdge {
+    pub child: String,
+    pub parent: String,
+    pub kind: EdgeKind,
+    /// (child item id, parent item id).
+    pub links: Vec<(u32, u32)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WarehouseSeries {
+    pub key: SeriesKey,
+    /// (item id, value), sorted by item id.
+    pub values: Vec<(u32, Value)>,
+}

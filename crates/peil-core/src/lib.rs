@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod cube;
+pub mod formula;
 pub mod geo;
 pub mod hierarchy;
 pub mod indicator;
@@ -17,6 +18,7 @@ pub mod value;
 
 pub use batch::*;
 pub use cube::*;
+pub use formula::*;
 pub use geo::*;
 pub use hierarchy::*;
 pub use indicator::*;

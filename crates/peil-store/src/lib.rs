@@ -584,6 +584,295 @@ impl Store {
         Ok(report)
     }
 
+    /// Loads everything the compute engine needs, decoded.
+    pub fn warehouse(&self) -> Result<Warehouse> {
+        let e = self.e();
+        let mut w = Warehouse::default();
+        let mut level_codes: HashMap<i64, String> = HashMap::new();
+        {
+            let mut st = self
+                .conn
+                .prepare("SELECT id, code, name, kind FROM geo_level ORDER BY code")
+                .map_err(&e)?;
+            let levels = st
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
+                .map_err(&e)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(&e)?;
+            let mut items = self
+                .conn
+                .prepare("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1 ORDER BY seq, code")
+                .map_err(&e)?;
+            for (id, code, name, kind) in levels {
+                level_codes.insert(id, code.clone());
+                let list = items
+                    .query_map([id], |r| {
+                        Ok((
+                            r.get::<_, u32>(0)?,
+                            GeoItem {
+                                code: r.get(1)?,
+                                short_name: r.get(2)?,
+                                name: r.get(3)?,
+                                seq: r.get(4)?,
+                                unknown_location: r.get(5)?,
+                            },
+                        ))
+                    })
+                    .map_err(&e)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(&e)?;
+                w.levels.push(WarehouseLevel {
+                    level: GeoLevel {
+                        code,
+                        name,
+                        kind: GeoLevelKind::parse(&kind).unwrap_or_default(),
+                    },
+                    items: list,
+                });
+            }
+        }
+        {
+            let mut st = self
+                .conn
+                .prepare("SELECT child_level_id, parent_level_id, kind FROM level_edge ORDER BY child_level_id, parent_level_id")
+                .map_err(&e)?;
+            let edges = st
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(&e)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(&e)?;
+            let mut links = self
+                .conn
+                .prepare(
+                    "SELECT k.child_item_id, k.parent_item_id FROM item_link k JOIN geo_item c ON c.id = k.child_item_id
+                     WHERE c.level_id = ?1 AND k.parent_level_id = ?2 ORDER BY k.child_item_id",
+                )
+                .map_err(&e)?;
+            for (c, p, kind) in edges {
+                let list = links
+                    .query_map([c, p], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)))
+                    .map_err(&e)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(&e)?;
+                w.edges.push(WarehouseEdge {
+                    child: level_codes[&c].clone(),
+                    parent: level_codes[&p].clone(),
+                    kind: EdgeKind::parse(&kind).unwrap_or(EdgeKind::Aggregation),
+                    links: list,
+                });
+            }
+        }
+        w.indicators = self.indicators()?;
+        {
+            let mut st = self
+                .conn
+                .prepare("SELECT code, dimension, name, seq FROM dim_level ORDER BY seq, code")
+                .map_err(&e)?;
+            w.dim_levels = st
+                .query_map([], |r| {
+                    Ok(DimLevel {
+                        code: r.get(0)?,
+                        dimension: r.get(1)?,
+                        name: write::text_from_json(&r.get::<_, String>(2)?),
+                        seq: r.get(3)?,
+                    })
+                })
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?;
+            let mut st = self
+                .conn
+                .prepare("SELECT level, code, name, seq FROM dim_member ORDER BY level, seq, code")
+                .map_err(&e)?;
+            w.dim_members = st
+                .query_map([], |r| {
+                    Ok(DimMember {
+                        level: r.get(0)?,
+                        code: r.get(1)?,
+                        name: write::text_from_json(&r.get::<_, String>(2)?),
+                        seq: r.get(3)?,
+                    })
+                })
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?;
+            let mut st = self
+                .conn
+                .prepare("SELECT level, member, parent_level, parent_member FROM dim_link")
+                .map_err(&e)?;
+            w.dim_links = st
+                .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?;
+        }
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT i.code, s.level_id, s.period, s.dims, s.data FROM series s JOIN indicator i ON i.id = s.indicator_id
+                 ORDER BY i.code, s.level_id, s.period, s.dims",
+            )
+            .map_err(&e)?;
+        let mut rows = st.query([]).map_err(&e)?;
+        while let Some(r) = rows.next().map_err(&e)? {
+            let indicator: String = r.get(0).map_err(&e)?;
+            let level_id: i64 = r.get(1).map_err(&e)?;
+            let period: String = r.get(2).map_err(&e)?;
+            let dims: String = r.get(3).map_err(&e)?;
+            let data: Vec<u8> = r.get(4).map_err(&e)?;
+            let period = Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
+            let dims = DimKey::parse(&dims)
+                .ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
+            let values = codec::decode(&data).ok_or_else(|| {
+                StoreError::Corrupt(format!("series {indicator} {period} does not decode"))
+            })?;
+            w.series.push(WarehouseSeries {
+                key: SeriesKey {
+                    indicator,
+                    level: level_codes[&level_id].clone(),
+                    period,
+                    dims,
+                },
+                values,
+            });
+        }
+        Ok(w)
+    }
+
+    /// Replaces the live copy with a new publication, atomically: readers of the file see the
+    /// old live copy or the new one, never a mix. Returns the new generation number.
+    pub fn publish_live(
+        &mut self,
+        who: &str,
+        stats: &serde_json::Value,
+        series: impl Iterator<Item = (SeriesKey, Vec<(u32, Value)>)>,
+    ) -> Result<u64> {
+        let path = self.path.clone();
+        let e = sqlite_err(&path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&e)?;
+        tx.execute("DELETE FROM live_series", []).map_err(&e)?;
+        {
+            let mut st = tx
+                .prepare("INSERT INTO live_series (indicator, level, period, dims, data) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(&e)?;
+            for (key, mut values) in series {
+                values.sort_by_key(|(id, _)| *id);
+                st.execute(params![
+                    key.indicator,
+                    key.level,
+                    key.period.code(),
+                    key.dims.to_text(),
+                    codec::encode(&values)
+                ])
+                .map_err(&e)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO publication (at, who, stats) VALUES (?1, ?2, ?3)",
+            params![utc_now(), who, stats.to_string()],
+        )
+        .map_err(&e)?;
+        let generation = tx.last_insert_rowid() as u64;
+        tx.commit().map_err(&e)?;
+        Ok(generation)
+    }
+
+    /// The latest publication: generation, time and statistics.
+    pub fn live_publication(&self) -> Result<Option<(u64, String, serde_json::Value)>> {
+        self.conn
+            .query_row(
+                "SELECT generation, at, stats FROM publication ORDER BY generation DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)? as u64,
+                        r.get(1)?,
+                        serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or(Json::Null),
+                    ))
+                },
+            )
+            .optional()
+            .map_err(self.e())
+    }
+
+    /// Streams the live copy like [`Store::export`] streams the test copy.
+    pub fn export_live(
+        &self,
+        sel: &Selection,
+        mut out: impl FnMut(ExportRow<'_>) -> std::io::Result<()>,
+    ) -> Result<u64> {
+        let e = self.e();
+        let mut items: HashMap<String, HashMap<u32, (i64, String)>> = HashMap::new();
+        let mut st = self
+            .conn
+            .prepare("SELECT indicator, level, period, dims, data FROM live_series ORDER BY indicator, level, period, dims")
+            .map_err(&e)?;
+        let mut rows = st.query([]).map_err(&e)?;
+        let mut n = 0u64;
+        while let Some(r) = rows.next().map_err(&e)? {
+            let ind: String = r.get(0).map_err(&e)?;
+            let level: String = r.get(1).map_err(&e)?;
+            let period: String = r.get(2).map_err(&e)?;
+            if !sel.indicators.is_empty() && !sel.indicators.contains(&ind)
+                || sel.level.as_ref().is_some_and(|l| *l != level)
+                || !sel.periods.is_empty() && !sel.periods.contains(&period)
+            {
+                continue;
+            }
+            let dims: String = r.get(3).map_err(&e)?;
+            let data: Vec<u8> = r.get(4).map_err(&e)?;
+            let values = codec::decode(&data).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "live series {ind}/{level}/{period} does not decode"
+                ))
+            })?;
+            if !items.contains_key(&level) {
+                let id: i64 = self
+                    .conn
+                    .query_row("SELECT id FROM geo_level WHERE code = ?1", [&level], |r| {
+                        r.get(0)
+                    })
+                    .map_err(&e)?;
+                items.insert(level.clone(), level_items(&self.conn, id).map_err(&e)?);
+            }
+            let names = &items[&level];
+            let mut sorted: Vec<(&(i64, String), Value)> = values
+                .into_iter()
+                .filter_map(|(id, v)| names.get(&id).map(|it| (it, v)))
+                .collect();
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+            for ((_, code), value) in sorted {
+                out(ExportRow {
+                    indicator: &ind,
+                    level: &level,
+                    item: code,
+                    period: &period,
+                    dims: &dims,
+                    value,
+                })
+                .map_err(|io| StoreError::Invalid(format!("writing export: {io}")))?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// SQLite's `PRAGMA integrity_check`: `ok` when the file is sound.
     pub fn integrity_check(&self) -> Result<String> {
         let e = self.e();

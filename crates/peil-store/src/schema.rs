@@ -143,4 +143,22 @@ CREATE TABLE import_log (
     warnings INTEGER NOT NULL
 );
 "#,
+    // 2: the live copy — what `peil publish` made public, privacy rules applied.
+    r#"
+CREATE TABLE publication (
+    generation INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    stats TEXT NOT NULL
+);
+
+CREATE TABLE live_series (
+    indicator TEXT NOT NULL,
+    level TEXT NOT NULL,
+    period TEXT NOT NULL,
+    dims TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (indicator, level, period, dims)
+) WITHOUT ROWID;
+"#,
 ];

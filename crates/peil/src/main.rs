@@ -88,9 +88,24 @@ enum Command {
         /// Output file (default standard output).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Export the live (published) copy instead of the loaded test copy.
+        #[arg(long)]
+        live: bool,
     },
     /// Check the store's integrity: SQLite, orphans, cycles, items without parent, values.
     Check,
+    /// Compute everything (aggregation, formulas, privacy) and make it the live copy.
+    ///
+    /// The live copy is replaced in one transaction: readers see the old publication or the
+    /// new one, never a mix. Hidden cells are stored as `x`, without their values.
+    #[command(
+        after_help = "Example:\n  peil publish && peil export --live --indicator v1101_t --level wijk"
+    )]
+    Publish {
+        /// Turn off secondary suppression (thresholds still apply).
+        #[arg(long)]
+        no_secondary_suppression: bool,
+    },
     /// List past imports with their provenance.
     Imports {
         #[arg(long)]
@@ -256,11 +271,42 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Publish {
+            no_secondary_suppression,
+        } => {
+            let site = Site::open(&site_dir(&cli.site))?;
+            let mut store = site.store()?;
+            let t0 = std::time::Instant::now();
+            let warehouse = store.warehouse()?;
+            let loaded = t0.elapsed();
+            let next = store.live_publication()?.map_or(1, |(g, _, _)| g + 1);
+            let opts = peil_compute::PublishOptions {
+                secondary_suppression: !no_secondary_suppression,
+            };
+            let snapshot = peil_compute::publish(&warehouse, next, &opts)?;
+            let computed = t0.elapsed();
+            let stats = serde_json::to_value(&snapshot.stats)?;
+            let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+            let generation = store.publish_live(&who, &stats, snapshot.all_series())?;
+            let s = &snapshot.stats;
+            println!(
+                "published generation {generation}: {} indicators, {} series, {} values ({} hidden by privacy rules, {} restricted indicators)",
+                s.indicators, s.series, s.values, s.suppressed, s.restricted_indicators
+            );
+            println!(
+                "  read {:.2} s, computed {:.2} s, written {:.2} s",
+                loaded.as_secs_f64(),
+                (computed - loaded).as_secs_f64(),
+                (t0.elapsed() - computed).as_secs_f64()
+            );
+            Ok(0)
+        }
         Command::Export {
             indicator,
             level,
             period,
             output,
+            live,
         } => {
             let site = Site::open(&site_dir(&cli.site))?;
             let store = site.store()?;
@@ -288,7 +334,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             w.write_record(&header)?;
             let mut buf = String::new();
-            let n = store.export(&sel, |r| {
+            let write = |r: peil_store::ExportRow<'_>| -> std::io::Result<()> {
                 buf.clear();
                 use std::fmt::Write as _;
                 let _ = write!(buf, "{}", r.value);
@@ -298,7 +344,12 @@ fn run(cli: Cli) -> Result<u8> {
                     w.write_record([r.indicator, r.level, r.item, r.period, &buf])?;
                 }
                 Ok(())
-            })?;
+            };
+            let n = if live {
+                store.export_live(&sel, write)?
+            } else {
+                store.export(&sel, write)?
+            };
             w.flush()?;
             if output.is_some() {
                 eprintln!("{n} values exported");

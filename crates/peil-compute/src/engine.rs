@@ -1,0 +1,486 @@
+//! Computing every value: loaded values, period aggregation, aggregation up the hierarchy DAG
+//! and formula indicators, in dependency order. Privacy comes after, in `privacy.rs`.
+//!
+//! Rules (sections 3–7 of the domain brief):
+//! - loaded values always win over computed ones, per cell;
+//! - counts sum; means, percentages and ratios are recomputed weighted by their aggregation
+//!   indicator, never averaged; medians and other non-aggregable indicators are not aggregated;
+//! - a parent level is computed from the child level that holds the indicator with the most
+//!   items (the finest), so that data loaded on an old division flows through its conversion
+//!   table into the current one and up from there;
+//! - coarser periods come from finer ones by period type: flows sum, stocks take the last
+//!   period, average stocks average, growth rates compound; an incomplete period has no value;
+//! - formulas are evaluated on every level from that level's values (so a ratio is always
+//!   sum(numerator) / sum(denominator)), vectorised over the items of a level.
+
+use crate::geo::{Geo, NO_PARENT};
+use crate::slot::{Slot, Sum, stronger};
+use peil_core::formula::Formula;
+use peil_core::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Indicator, level, period, cube cell.
+pub type Key = (u32, u16, Period, u32);
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ComputeError {
+    #[error("indicators depend on each other in a cycle: {}", .0.join(" → "))]
+    Cycle(Vec<String>),
+    #[error("formula of {indicator}: {message}")]
+    Formula { indicator: String, message: String },
+    #[error("{0}")]
+    Hierarchy(String),
+}
+
+/// How an indicator's values combine over areas.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GeoRule {
+    Sum,
+    /// Weighted by this indicator (its aggregation indicator).
+    Weighted(u32),
+    None,
+}
+
+/// All values before privacy rules: the raw computed warehouse.
+pub struct Computed {
+    pub geo: Geo,
+    pub indicators: Vec<Indicator>,
+    pub index: HashMap<String, u32>,
+    pub formulas: Vec<Option<Formula>>,
+    pub dims: Vec<DimKey>,
+    pub dim_index: HashMap<DimKey, u32>,
+    /// Fine (level, member) → the coarser (level, member)s it rolls up into, transitively.
+    pub dim_up: HashMap<(String, String), Vec<(String, String)>>,
+    pub values: HashMap<Key, Vec<Slot>>,
+    /// Keys holding loaded values, and for each the loaded vector (for "loaded wins").
+    pub loaded: HashMap<Key, Vec<Slot>>,
+    /// (indicator, level) → its (period, dims) keys, sorted.
+    pub keys: HashMap<(u32, u16), BTreeSet<(Period, u32)>>,
+    /// Evaluation order (dependencies first).
+    pub order: Vec<u32>,
+}
+
+impl Computed {
+    pub fn get(&self, ind: u32, level: usize, period: Period, dims: u32) -> Option<&Vec<Slot>> {
+        self.values.get(&(ind, level as u16, period, dims))
+    }
+
+    pub fn rule(&self, ind: u32) -> GeoRule {
+        geo_rule(&self.indicators[ind as usize], &self.index)
+    }
+
+    fn put(&mut self, key: Key, v: Vec<Slot>) {
+        self.keys
+            .entry((key.0, key.1))
+            .or_default()
+            .insert((key.2, key.3));
+        self.values.insert(key, v);
+    }
+}
+
+pub fn geo_rule(ind: &Indicator, index: &HashMap<String, u32>) -> GeoRule {
+    if ind.non_aggregable || !ind.data_type.is_numeric() {
+        return GeoRule::None;
+    }
+    match ind.data_type {
+        DataType::Numeric | DataType::ObjectCount | DataType::Other => {
+            match &ind.aggregation_indicator {
+                // A count with a weight is unusual but then weighted is what the user asked for.
+                Some(w) if ind.data_type == DataType::Other => index
+                    .get(w)
+                    .map_or(GeoRule::None, |w| GeoRule::Weighted(*w)),
+                _ => GeoRule::Sum,
+            }
+        }
+        DataType::Mean | DataType::Percentage | DataType::Ratio => match ind
+            .aggregation_indicator
+            .as_ref()
+            .and_then(|w| index.get(w))
+        {
+            Some(w) => GeoRule::Weighted(*w),
+            // A percentage without denominator cannot be aggregated.
+            None => GeoRule::None,
+        },
+        DataType::Label | DataType::Text => GeoRule::None,
+    }
+}
+
+/// Computes all values of a warehouse.
+pub fn compute(w: &Warehouse) -> Result<Computed, ComputeError> {
+    let geo = Geo::new(w).map_err(ComputeError::Hierarchy)?;
+    let index: HashMap<String, u32> = w
+        .indicators
+        .iter()
+        .enumerate()
+        .map(|(i, ind)| (ind.code.clone(), i as u32))
+        .collect();
+    let mut formulas = Vec::with_capacity(w.indicators.len());
+    for ind in &w.indicators {
+        formulas.push(
+            match ind
+                .formula
+                .as_deref()
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+            {
+                None => None,
+                Some(text) => Some(Formula::parse(text).map_err(|e| ComputeError::Formula {
+                    indicator: ind.code.clone(),
+                    message: e.to_string(),
+                })?),
+            },
+        );
+    }
+    // Dependencies: formula references and aggregation weights.
+    let mut deps: Vec<Vec<u32>> = vec![Vec::new(); w.indicators.len()];
+    for (i, ind) in w.indicators.iter().enumerate() {
+        if let Some(f) = &formulas[i] {
+            for r in f.references() {
+                match index.get(&r.code) {
+                    Some(d) => deps[i].push(*d),
+                    None => {
+                        return Err(ComputeError::Formula {
+                            indicator: ind.code.clone(),
+                            message: format!("unknown indicator '{}'", r.code),
+                        });
+                    }
+                }
+            }
+        } else if let GeoRule::Weighted(wi) = geo_rule(ind, &index) {
+            deps[i].push(wi);
+        }
+    }
+    let order = topo_order(&deps).map_err(|cycle| {
+        ComputeError::Cycle(
+            cycle
+                .into_iter()
+                .map(|i| w.indicators[i as usize].code.clone())
+                .collect(),
+        )
+    })?;
+
+    let mut dims = vec![DimKey::default()];
+    let mut dim_index: HashMap<DimKey, u32> = HashMap::from([(DimKey::default(), 0)]);
+    let mut c = Computed {
+        geo,
+        indicators: w.indicators.clone(),
+        index,
+        formulas,
+        dims: Vec::new(),
+        dim_index: HashMap::new(),
+        dim_up: dim_closure(&w.dim_links),
+        values: HashMap::new(),
+        loaded: HashMap::new(),
+        keys: HashMap::new(),
+        order: order.clone(),
+    };
+    for s in &w.series {
+        let (Some(&ind), Some(&level)) = (
+            c.index.get(&s.key.indicator),
+            c.geo.by_code.get(&s.key.level),
+        ) else {
+            continue;
+        };
+        let d = *dim_index.entry(s.key.dims.clone()).or_insert_with(|| {
+            dims.push(s.key.dims.clone());
+            dims.len() as u32 - 1
+        });
+        let lv = &c.geo.levels[level];
+        let mut v = vec![Slot::NONE; lv.len()];
+        for (id, val) in &s.values {
+            if let Some(&p) = lv.pos.get(id) {
+                v[p as usize] = Slot::from_value(*val);
+            }
+        }
+        c.loaded.insert((ind, level as u16, s.key.period, d), v);
+    }
+    c.dims = dims;
+    c.dim_index = dim_index;
+
+    for &i in &order {
+        if c.formulas[i as usize].is_some() {
+            crate::eval::evaluate_formula(&mut c, i)?;
+        } else {
+            aggregate(&mut c, i);
+        }
+    }
+    Ok(c)
+}
+
+/// Topological order of indicators by dependencies, or a cycle.
+fn topo_order(deps: &[Vec<u32>]) -> Result<Vec<u32>, Vec<u32>> {
+    let n = deps.len();
+    let mut state = vec![0u8; n];
+    let mut order = Vec::with_capacity(n);
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(u32, usize)> = vec![(start as u32, 0)];
+        state[start] = 1;
+        while let Some((node, next)) = stack.last_mut() {
+            let d = &deps[*node as usize];
+            if *next < d.len() {
+                let m = d[*next];
+                *next += 1;
+                match state[m as usize] {
+                    0 => {
+                        state[m as usize] = 1;
+                        stack.push((m, 0));
+                    }
+                    1 => {
+                        let pos = stack.iter().position(|(s, _)| *s == m).unwrap_or(0);
+                        let mut cycle: Vec<u32> = stack[pos..].iter().map(|(s, _)| *s).collect();
+                        cycle.push(m);
+                        return Err(cycle);
+                    }
+                    _ => {}
+                }
+            } else {
+                state[*node as usize] = 2;
+                order.push(*node);
+                stack.pop();
+            }
+        }
+    }
+    Ok(order)
+}
+
+fn dim_closure(
+    links: &[((String, String), (String, String))],
+) -> HashMap<(String, String), Vec<(String, String)>> {
+    let direct: HashMap<&(String, String), Vec<&(String, String)>> =
+        links.iter().fold(HashMap::new(), |mut m, (c, p)| {
+            m.entry(c).or_default().push(p);
+            m
+        });
+    let mut out = HashMap::new();
+    for start in direct.keys() {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut todo: Vec<&(String, String)> = direct[start].clone();
+        while let Some(p) = todo.pop() {
+            if seen.contains(p) {
+                continue;
+            }
+            seen.push(p.clone());
+            if let Some(more) = direct.get(p) {
+                todo.extend(more.iter().copied());
+            }
+        }
+        out.insert((*start).clone(), seen);
+    }
+    out
+}
+
+/// Loaded values with coarser periods filled in, then aggregation up the hierarchy.
+fn aggregate(c: &mut Computed, ind: u32) {
+    let indicator = c.indicators[ind as usize].clone();
+    let rule = c.rule(ind);
+    // Step 1: per level, loaded values plus coarser periods computed from them.
+    let mut base: BTreeMap<u16, BTreeMap<(Period, u32), Vec<Slot>>> = BTreeMap::new();
+    for (k, v) in c.loaded.iter().filter(|(k, _)| k.0 == ind) {
+        base.entry(k.1).or_default().insert((k.2, k.3), v.clone());
+    }
+    for layer in base.values_mut() {
+        aggregate_periods(&indicator, layer);
+    }
+    // Step 2: levels in order, children first.
+    let topo = c.geo.topo.clone();
+    for level in topo {
+        let l16 = level as u16;
+        let own = base.remove(&l16).unwrap_or_default();
+        let mut keys: BTreeSet<(Period, u32)> = own.keys().copied().collect();
+        let mut sources: Vec<usize> = Vec::new();
+        if rule != GeoRule::None {
+            for (ei, e) in c.geo.edges.iter().enumerate() {
+                if e.parent == level {
+                    if let Some(k) = c.keys.get(&(ind, e.child as u16)) {
+                        keys.extend(k.iter().copied());
+                        sources.push(ei);
+                    }
+                }
+            }
+        }
+        for (period, d) in keys {
+            let computed = if rule == GeoRule::None {
+                None
+            } else {
+                // The finest child level holding this key.
+                let best = sources
+                    .iter()
+                    .filter(|&&ei| {
+                        c.values
+                            .contains_key(&(ind, c.geo.edges[ei].child as u16, period, d))
+                    })
+                    .max_by_key(|&&ei| c.geo.levels[c.geo.edges[ei].child].len())
+                    .copied();
+                best.map(|ei| roll_up(c, ind, rule, ei, period, d))
+            };
+            let loaded = own.get(&(period, d));
+            let v = match (loaded, computed) {
+                (Some(l), Some(mut comp)) => {
+                    for (slot, lv) in comp.iter_mut().zip(l) {
+                        if !lv.is_none() {
+                            *slot = *lv;
+                        }
+                    }
+                    comp
+                }
+                (Some(l), None) => l.clone(),
+                (None, Some(comp)) => comp,
+                (None, None) => continue,
+            };
+            if v.iter().any(|s| !s.is_none()) {
+                c.put((ind, l16, period, d), v);
+            }
+        }
+    }
+}
+
+/// Aggregates one key from a child level into its parent level along edge `ei`.
+fn roll_up(c: &Computed, ind: u32, rule: GeoRule, ei: usize, period: Period, d: u32) -> Vec<Slot> {
+    let e = &c.geo.edges[ei];
+    let n = c.geo.levels[e.parent].len();
+    let child = &c.values[&(ind, e.child as u16, period, d)];
+    match rule {
+        GeoRule::Sum => {
+            let mut sums = vec![Sum::default(); n];
+            for (ci, &p) in e.parent_of.iter().enumerate() {
+                if p != NO_PARENT {
+                    sums[p as usize].add(child[ci]);
+                }
+            }
+            sums.iter().map(Sum::result).collect()
+        }
+        GeoRule::Weighted(wi) => {
+            let weights = c.values.get(&(wi, e.child as u16, period, 0));
+            let mut num = vec![Sum::default(); n];
+            let mut den = vec![Sum::default(); n];
+            for (ci, &p) in e.parent_of.iter().enumerate() {
+                if p == NO_PARENT {
+                    continue;
+                }
+                let v = child[ci];
+                let w = weights.map_or(Slot::NONE, |w| w[ci]);
+                match (v.get(), w.get()) {
+                    (Ok(v), Ok(w)) => {
+                        num[p as usize].add(Slot::num(v * w));
+                        den[p as usize].add(Slot::num(w));
+                    }
+                    // A poisoned value or weight poisons the parent.
+                    (Err(cv), _) if cv.poisons() => num[p as usize].add(Slot::missing(cv)),
+                    (Ok(_), Err(cw)) if cw.poisons() => num[p as usize].add(Slot::missing(cw)),
+                    // A value without weight cannot be weighted: the parent is unknown.
+                    (Ok(_), Err(_)) => num[p as usize].add(Slot::UNKNOWN),
+                    (Err(cv), _) => num[p as usize].add(Slot::missing(cv)),
+                }
+            }
+            (0..n)
+                .map(|p| match (num[p].result().get(), den[p].result().get()) {
+                    (Ok(a), Ok(b)) if b != 0.0 => Slot::num(a / b),
+                    (Ok(_), Ok(_)) => Slot::NONE,
+                    (Err(code), _) => Slot::missing(code),
+                    (Ok(_), Err(code)) => Slot::missing(code),
+                })
+                .collect()
+        }
+        GeoRule::None => vec![Slot::NONE; n],
+    }
+}
+
+/// Fills coarser periods from finer ones in one level's layer (loaded values win).
+pub fn aggregate_periods(ind: &Indicator, layer: &mut BTreeMap<(Period, u32), Vec<Slot>>) {
+    if ind.non_aggregable_periods
+        || ind.period_type == PeriodType::Independent
+        || !ind.data_type.is_numeric()
+    {
+        return;
+    }
+    let additive = matches!(ind.data_type, DataType::Numeric | DataType::ObjectCount);
+    if ind.period_type == PeriodType::Flow && !additive {
+        return;
+    }
+    for fine in [
+        PeriodLevel::Month,
+        PeriodLevel::Quarter,
+        PeriodLevel::HalfYear,
+    ] {
+        let Some(coarse) = fine.parent() else {
+            continue;
+        };
+        let per = (fine.per_year() / coarse.per_year()) as usize;
+        let mut groups: BTreeMap<(Period, u32), Vec<Period>> = BTreeMap::new();
+        for (p, d) in layer.keys() {
+            if p.level == fine {
+                if let Some(cp) = p.within(coarse) {
+                    groups.entry((cp, *d)).or_default().push(*p);
+                }
+            }
+        }
+        for ((cp, d), subs) in groups {
+            if layer.contains_key(&(cp, d)) {
+                continue;
+            }
+            let n = layer[&(subs[0], d)].len();
+            let all: Vec<Period> = (0..per as i64)
+                .filter_map(|k| cp_first(cp, fine).and_then(|f| f.offset(k)))
+                .collect();
+            let vecs: Vec<Option<&Vec<Slot>>> = all.iter().map(|p| layer.get(&(*p, d))).collect();
+            let mut out = vec![Slot::NONE; n];
+            for (i, slot) in out.iter_mut().enumerate() {
+                let cells: Vec<Slot> = vecs
+                    .iter()
+                    .map(|v| v.map_or(Slot::NONE, |v| v[i]))
+                    .collect();
+                *slot = combine_periods(ind.period_type, &cells);
+            }
+            if out.iter().any(|s| !s.is_none()) {
+                layer.insert((cp, d), out);
+            }
+        }
+    }
+}
+
+fn cp_first(coarse: Period, fine: PeriodLevel) -> Option<Period> {
+    let ((y, m, _), _) = coarse.bounds();
+    let months_per = 12 / fine.per_year();
+    Period::new(fine, y, (m - 1) / months_per + 1)
+}
+
+/// One item's coarser-period value from its sub-periods (all of them, in order).
+fn combine_periods(pt: PeriodType, cells: &[Slot]) -> Slot {
+    let mut poison = None;
+    for c in cells {
+        if let Err(code) = c.get() {
+            if code.poisons() {
+                poison = Some(poison.map_or(code, |p| stronger(p, code)));
+            }
+        }
+    }
+    if let Some(p) = poison {
+        return Slot::missing(p);
+    }
+    let nums: Vec<f64> = cells.iter().filter_map(|c| c.number()).collect();
+    match pt {
+        // The stock at the end of the period: the last sub-period's value.
+        PeriodType::Stock => *cells.last().unwrap_or(&Slot::NONE),
+        _ if nums.len() < cells.len() => {
+            // Incomplete: some sub-periods have no number. All not-applicable stays so.
+            if nums.is_empty()
+                && cells
+                    .iter()
+                    .all(|c| matches!(c.get(), Err(MissingCode::NotApplicable)))
+            {
+                Slot::NA
+            } else {
+                Slot::NONE
+            }
+        }
+        PeriodType::Flow => Slot::num(nums.iter().sum()),
+        PeriodType::AverageStock => Slot::num(nums.iter().sum::<f64>() / nums.len() as f64),
+        PeriodType::GrowthRate => {
+            Slot::num((nums.iter().map(|r| 1.0 + r / 100.0).product::<f64>() - 1.0) * 100.0)
+        }
+        PeriodType::Independent => Slot::NONE,
+    }
+}

@@ -1,0 +1,48 @@
+//! Peil's computation engine: from what the store holds to what readers may see.
+//!
+//! [`compute`] rolls loaded values up the hierarchy DAG and over periods and evaluates formula
+//! indicators, vectorised per level; [`publish`] applies the privacy rules and returns an
+//! immutable [`Snapshot`]. Missing codes follow section 5 of the domain brief everywhere, in one
+//! place ([`slot`]). The [`checker`] module holds the independent recovery attack used to prove
+//! that secondary suppression leaves no hidden cell recoverable.
+
+pub mod checker;
+pub mod engine;
+mod eval;
+pub mod geo;
+pub mod privacy;
+pub mod slot;
+pub mod snapshot;
+
+pub use engine::{ComputeError, Computed, compute};
+pub use snapshot::{PublishStats, Snapshot};
+
+/// Options of a publication.
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// Hide extra cells so that no hidden cell can be recovered by differencing (default on).
+    pub secondary_suppression: bool,
+}
+
+impl Default for PublishOptions {
+    fn default() -> Self {
+        PublishOptions {
+            secondary_suppression: true,
+        }
+    }
+}
+
+/// Computes everything and applies privacy rules: the snapshot readers are served from.
+pub fn publish(
+    w: &peil_core::Warehouse,
+    generation: u64,
+    opts: &PublishOptions,
+) -> Result<Snapshot, ComputeError> {
+    let c = compute(w)?;
+    Ok(Snapshot::from_computed(
+        c,
+        w,
+        generation,
+        opts.secondary_suppression,
+    ))
+}

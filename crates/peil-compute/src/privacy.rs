@@ -1,0 +1,396 @@
+//! Privacy (section 8): thresholds with the threshold-indicator precedence, censoring that
+//! propagates into formulas, rounding, and secondary suppression so that no hidden cell can
+//! be recovered by differencing along any parent = sum of children relation of the hierarchy
+//! (or year = sum of its sub-periods for flows).
+
+use crate::engine::{Computed, GeoRule, Key};
+use crate::geo::NO_PARENT;
+use crate::slot::Slot;
+use peil_core::{DataType, Period, PeriodType};
+use std::collections::{BTreeSet, HashMap};
+
+/// The indicator whose value decides whether `ind` is shown: its threshold indicator, sample
+/// indicator, aggregation indicator, or itself, in that order of preference.
+pub fn check_indicator(c: &Computed, ind: u32) -> u32 {
+    let i = &c.indicators[ind as usize];
+    [
+        &i.threshold_indicator,
+        &i.sample_indicator,
+        &i.aggregation_indicator,
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|code| c.index.get(code).copied())
+    .unwrap_or(ind)
+}
+
+/// Whether the indicator's own threshold hides one cell (primary suppression).
+pub fn threshold_hides(
+    c: &Computed,
+    ind: u32,
+    level: usize,
+    p: Period,
+    dims: u32,
+    item: usize,
+) -> bool {
+    let Some(t) = c.indicators[ind as usize].threshold.filter(|t| *t > 0.0) else {
+        return false;
+    };
+    let own = c.get(ind, level, p, dims).map(|v| v[item]);
+    // 0 is always shown.
+    if own.and_then(|s| s.number()) == Some(0.0) {
+        return false;
+    }
+    let chk = check_indicator(c, ind);
+    let d = if chk == ind { dims } else { 0 };
+    match c.get(chk, level, p, d).and_then(|v| v[item].number()) {
+        Some(v) => v != 0.0 && v.abs() < t,
+        None => false,
+    }
+}
+
+/// Per key, which cells Peil hides.
+pub type Masks = HashMap<Key, Vec<bool>>;
+
+/// Computes the final suppression masks of all indicators.
+pub fn masks(c: &Computed, secondary: bool) -> Masks {
+    let mut masks: Masks = HashMap::new();
+    // 1. Primary suppression.
+    for (key, v) in &c.values {
+        if c.indicators[key.0 as usize]
+            .threshold
+            .is_none_or(|t| t <= 0.0)
+        {
+            continue;
+        }
+        let m: Vec<bool> = (0..v.len())
+            .map(|i| threshold_hides(c, key.0, key.1 as usize, key.2, key.3, i))
+            .collect();
+        if m.iter().any(|b| *b) {
+            masks.insert(*key, m);
+        }
+    }
+    // 2. Secondary suppression for additive indicators with a threshold checked on themselves.
+    if secondary {
+        for ind in 0..c.indicators.len() as u32 {
+            let i = &c.indicators[ind as usize];
+            if i.threshold.is_none_or(|t| t <= 0.0)
+                || c.formulas[ind as usize].is_some()
+                || c.rule(ind) != GeoRule::Sum
+                || check_indicator(c, ind) != ind
+            {
+                continue;
+            }
+            let dims: BTreeSet<u32> = c
+                .keys
+                .iter()
+                .filter(|((x, _), _)| *x == ind)
+                .flat_map(|(_, k)| k.iter().map(|(_, d)| *d))
+                .collect();
+            for d in dims {
+                secondary_suppress(c, ind, d, &mut masks);
+            }
+        }
+    }
+    // 3. Indicators checked on another indicator share its whole mask (a ratio hidden where its
+    //    numerator is, including the numerator's secondary cells, or numerator = ratio × denominator
+    //    would give it away); then formulas inherit the masks of their inputs, in dependency order.
+    for &ind in &c.order {
+        let chk = check_indicator(c, ind);
+        let keys: Vec<(Period, u32)> = c
+            .keys
+            .iter()
+            .filter(|((x, _), _)| *x == ind)
+            .flat_map(|((_, l), k)| k.iter().map(move |k| (*l, *k)))
+            .map(|(l, (p, d))| {
+                let _ = l;
+                (p, d)
+            })
+            .collect();
+        let _ = keys;
+        let levels: Vec<u16> = c
+            .keys
+            .keys()
+            .filter(|(x, _)| *x == ind)
+            .map(|(_, l)| *l)
+            .collect();
+        for l in levels {
+            let ks: Vec<(Period, u32)> = c.keys[&(ind, l)].iter().copied().collect();
+            for (p, d) in ks {
+                let key = (ind, l, p, d);
+                let n = c.values[&key].len();
+                let mut m = masks.get(&key).cloned().unwrap_or_else(|| vec![false; n]);
+                if chk != ind && c.indicators[ind as usize].threshold.is_some() {
+                    if let Some(cm) = masks.get(&(chk, l, p, 0)) {
+                        m.iter_mut().zip(cm).for_each(|(a, b)| *a |= *b);
+                    }
+                }
+                if let Some(f) = &c.formulas[ind as usize] {
+                    for r in f.references() {
+                        let Some(&ri) = c.index.get(&r.code) else {
+                            continue;
+                        };
+                        let mut inputs: Vec<Key> = Vec::new();
+                        match r.kind {
+                            peil_core::formula::RefKind::Shift => {
+                                for off in shift_offsets(&f.expr, &r.code) {
+                                    if let Some(q) = p.offset(off) {
+                                        inputs.push((ri, l, q, 0));
+                                    }
+                                }
+                            }
+                            peil_core::formula::RefKind::Cell => {
+                                if let Some(k) = c.keys.get(&(ri, l)) {
+                                    inputs.extend(
+                                        k.range((p, 0)..=(p, u32::MAX))
+                                            .map(|(q, dd)| (ri, l, *q, *dd)),
+                                    );
+                                }
+                            }
+                            _ => inputs.push((ri, l, p, 0)),
+                        }
+                        for k in inputs {
+                            if let Some(im) = masks.get(&k) {
+                                m.iter_mut().zip(im).for_each(|(a, b)| *a |= *b);
+                            }
+                        }
+                    }
+                }
+                if m.iter().any(|b| *b) {
+                    masks.insert(key, m);
+                }
+            }
+        }
+    }
+    masks
+}
+
+fn shift_offsets(e: &peil_core::formula::Expr, code: &str) -> Vec<i64> {
+    use peil_core::formula::Expr;
+    let mut out = Vec::new();
+    fn walk(e: &Expr, code: &str, out: &mut Vec<i64>) {
+        match e {
+            Expr::Shift { var, offset } if var == code => out.push(*offset),
+            Expr::Neg(a) => walk(a, code, out),
+            Expr::Bin { left, right, .. } => {
+                walk(left, code, out);
+                walk(right, code, out);
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|a| walk(a, code, out)),
+            _ => {}
+        }
+    }
+    walk(e, code, &mut out);
+    out
+}
+
+/// The cells of one indicator × cube cell, across levels and periods, and the additive
+/// relations between them.
+pub struct Relations {
+    /// (level, period) of each block of cells; cell id = block start + item position.
+    pub blocks: Vec<(u16, Period, usize)>,
+    pub block_of: HashMap<(u16, Period), usize>,
+    pub values: Vec<Slot>,
+    /// Each relation: first cell is the total, the rest its parts.
+    pub rels: Vec<Vec<u32>>,
+}
+
+impl Relations {
+    pub fn build(c: &Computed, ind: u32, d: u32) -> Relations {
+        let mut blocks = Vec::new();
+        let mut block_of = HashMap::new();
+        let mut values = Vec::new();
+        let mut levels: Vec<u16> = c
+            .keys
+            .keys()
+            .filter(|(x, _)| *x == ind)
+            .map(|(_, l)| *l)
+            .collect();
+        levels.sort();
+        for &l in &levels {
+            for (p, dd) in &c.keys[&(ind, l)] {
+                if *dd != d {
+                    continue;
+                }
+                let v = &c.values[&(ind, l, *p, d)];
+                block_of.insert((l, *p), blocks.len());
+                blocks.push((l, *p, values.len()));
+                values.extend_from_slice(v);
+            }
+        }
+        let mut rels = Vec::new();
+        let cell = |b: usize, i: usize| (blocks[b].2 + i) as u32;
+        // Geography: parent = sum of children, per period.
+        for e in &c.geo.edges {
+            let mut children: Vec<Vec<u32>> = vec![Vec::new(); c.geo.levels[e.parent].len()];
+            for (ci, &p) in e.parent_of.iter().enumerate() {
+                if p != NO_PARENT {
+                    children[p as usize].push(ci as u32);
+                }
+            }
+            for (&(l, p), &pb) in &block_of {
+                if l as usize != e.parent {
+                    continue;
+                }
+                let Some(&cb) = block_of.get(&(e.child as u16, p)) else {
+                    continue;
+                };
+                for (pp, kids) in children.iter().enumerate() {
+                    if kids.is_empty() {
+                        continue;
+                    }
+                    let mut r = vec![cell(pb, pp)];
+                    r.extend(kids.iter().map(|&k| cell(cb, k as usize)));
+                    rels.push(r);
+                }
+            }
+        }
+        // Time: a flow's coarser period = sum of its sub-periods.
+        let i = &c.indicators[ind as usize];
+        if i.period_type == PeriodType::Flow
+            && matches!(i.data_type, DataType::Numeric | DataType::ObjectCount)
+            && !i.non_aggregable_periods
+        {
+            for (&(l, p), &pb) in &block_of {
+                let Some(fine) = finer(p) else { continue };
+                let per = (fine.per_year() / p.level.per_year()) as i64;
+                let ((y, m, _), _) = p.bounds();
+                let Some(first) = Period::new(fine, y, (m - 1) / (12 / fine.per_year()) + 1) else {
+                    continue;
+                };
+                let subs: Option<Vec<usize>> = (0..per)
+                    .map(|k| first.offset(k).and_then(|q| block_of.get(&(l, q)).copied()))
+                    .collect();
+                let Some(subs) = subs else { continue };
+                let n = c.geo.levels[l as usize].len();
+                for item in 0..n {
+                    let mut r = vec![cell(pb, item)];
+                    r.extend(subs.iter().map(|&b| cell(b, item)));
+                    rels.push(r);
+                }
+            }
+        }
+        // Only relations that hold between known numbers (missing codes break them).
+        rels.retain(|r| {
+            r.iter()
+                .all(|&x| values[x as usize].number().is_some() || values[x as usize].is_none())
+                && values[r[0] as usize].number().is_some()
+        });
+        Relations {
+            blocks,
+            block_of,
+            values,
+            rels,
+        }
+    }
+}
+
+fn finer(p: Period) -> Option<peil_core::PeriodLevel> {
+    use peil_core::PeriodLevel::*;
+    match p.level {
+        Year => Some(HalfYear),
+        HalfYear => Some(Quarter),
+        Quarter => Some(Month),
+        Month => None,
+    }
+}
+
+/// Extends the masks of one indicator × cube cell until no hidden cell can be recovered.
+fn secondary_suppress(c: &Computed, ind: u32, d: u32, masks: &mut Masks) {
+    let r = Relations::build(c, ind, d);
+    if r.values.is_empty() {
+        return;
+    }
+    let mut hidden = vec![false; r.values.len()];
+    for (b, &(l, p, start)) in r.blocks.iter().enumerate() {
+        let _ = b;
+        if let Some(m) = masks.get(&(ind, l, p, d)) {
+            for (i, h) in m.iter().enumerate() {
+                hidden[start + i] = *h;
+            }
+        }
+    }
+    if !hidden.iter().any(|h| *h) {
+        return;
+    }
+    let by_cell = index_relations(&r.rels, hidden.len());
+    loop {
+        // Group rule: no relation may have exactly one hidden cell.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for rel in &r.rels {
+                let h = rel.iter().filter(|&&x| hidden[x as usize]).count();
+                if h == 1 {
+                    if let Some(x) = pick_cover(rel, &hidden, &r.values) {
+                        hidden[x as usize] = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        // Exact rule: no hidden cell may be determined by the system of relations.
+        let recoverable = crate::checker::determined(&r.rels, &hidden, &by_cell);
+        if recoverable.is_empty() {
+            break;
+        }
+        let mut progress = false;
+        for x in recoverable {
+            // Hide one more cell in the relation of x with the fewest hidden cells.
+            let best = by_cell[x as usize]
+                .iter()
+                .map(|&ri| &r.rels[ri as usize])
+                .filter(|rel| rel.iter().any(|&y| !hidden[y as usize]))
+                .min_by_key(|rel| rel.iter().filter(|&&y| hidden[y as usize]).count());
+            if let Some(rel) = best {
+                if let Some(y) = pick_cover(rel, &hidden, &r.values) {
+                    hidden[y as usize] = true;
+                    progress = true;
+                }
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+    for &(l, p, start) in &r.blocks {
+        let n = c.geo.levels[l as usize].len();
+        let m: Vec<bool> = hidden[start..start + n].to_vec();
+        if m.iter().any(|h| *h) {
+            masks.insert((ind, l, p, d), m);
+        }
+    }
+}
+
+pub fn index_relations(rels: &[Vec<u32>], cells: usize) -> Vec<Vec<u32>> {
+    let mut by_cell = vec![Vec::new(); cells];
+    for (ri, rel) in rels.iter().enumerate() {
+        for &x in rel {
+            by_cell[x as usize].push(ri as u32);
+        }
+    }
+    by_cell
+}
+
+/// The visible cell to hide next in a relation: the smallest non-zero part, else the total.
+fn pick_cover(rel: &[u32], hidden: &[bool], values: &[Slot]) -> Option<u32> {
+    let key = |x: u32| {
+        let v = values[x as usize].number().unwrap_or(0.0).abs();
+        (v == 0.0, (v * 1000.0) as u64)
+    };
+    rel[1..]
+        .iter()
+        .copied()
+        .filter(|&x| !hidden[x as usize] && values[x as usize].number().is_some())
+        .min_by_key(|&x| key(x))
+        .or_else(|| (!hidden[rel[0] as usize]).then_some(rel[0]))
+}
+
+/// Rounds a shown value to a multiple of the indicator's rounding base.
+pub fn round_to(v: f64, base: f64) -> f64 {
+    if base > 0.0 {
+        (v / base).round() * base
+    } else {
+        v
+    }
+}

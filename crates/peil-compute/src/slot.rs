@@ -1,0 +1,174 @@
+//! `Slot`: one value inside the engine, eight bytes wide.
+//!
+//! The engine works on long vectors (items × periods), so a value is an `f64` where the four
+//! missing codes live in NaN payloads that arithmetic never produces. The encoding stays inside
+//! this crate: everything that leaves it is a [`Value`]. The rules of section 5 — which codes
+//! poison a sum and which are skipped — are written once, here.
+
+use peil_core::{MissingCode, Value};
+
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub struct Slot(f64);
+
+const TAG: u64 = 0x7ff8_5eed_0000_0000;
+
+impl Slot {
+    /// No value: the same as no record (and as the code `-99996`).
+    pub const NONE: Slot = Slot::missing(MissingCode::Empty);
+    pub const HIDDEN: Slot = Slot::missing(MissingCode::Hidden);
+    pub const UNKNOWN: Slot = Slot::missing(MissingCode::Unknown);
+    pub const NA: Slot = Slot::missing(MissingCode::NotApplicable);
+
+    pub const fn missing(code: MissingCode) -> Slot {
+        let tag = match code {
+            MissingCode::Unknown => 1,
+            MissingCode::Hidden => 2,
+            MissingCode::NotApplicable => 3,
+            MissingCode::Empty => 4,
+        };
+        Slot(f64::from_bits(TAG | tag))
+    }
+
+    /// A number; a non-finite one (never produced by the engine's guarded arithmetic) is no value.
+    #[inline]
+    pub fn num(n: f64) -> Slot {
+        if n.is_finite() { Slot(n) } else { Slot::NONE }
+    }
+
+    #[inline]
+    pub fn get(self) -> Result<f64, MissingCode> {
+        if !self.0.is_nan() {
+            return Ok(self.0);
+        }
+        Err(match self.0.to_bits() & 0xffff {
+            1 => MissingCode::Unknown,
+            2 => MissingCode::Hidden,
+            3 => MissingCode::NotApplicable,
+            _ => MissingCode::Empty,
+        })
+    }
+
+    #[inline]
+    pub fn number(self) -> Option<f64> {
+        self.get().ok()
+    }
+
+    #[inline]
+    pub fn is_none(self) -> bool {
+        self.0.to_bits() == Slot::NONE.0.to_bits()
+    }
+
+    pub fn from_value(v: Value) -> Slot {
+        match v {
+            Value::Number(n) => Slot::num(n),
+            Value::Missing(c) => Slot::missing(c),
+        }
+    }
+
+    pub fn to_value(self) -> Value {
+        match self.get() {
+            Ok(n) => Value::Number(n),
+            Err(c) => Value::Missing(c),
+        }
+    }
+
+    /// Bit-exact equality (for tests and change detection).
+    pub fn same(self, o: Slot) -> bool {
+        self.0.to_bits() == o.0.to_bits()
+    }
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.to_value())
+    }
+}
+
+/// Which missing code wins when two meet: hidden before unknown (a censored input censors the
+/// result), then not-applicable, then empty.
+pub fn stronger(a: MissingCode, b: MissingCode) -> MissingCode {
+    let rank = |c| match c {
+        MissingCode::Hidden => 0,
+        MissingCode::Unknown => 1,
+        MissingCode::NotApplicable => 2,
+        MissingCode::Empty => 3,
+    };
+    if rank(a) <= rank(b) { a } else { b }
+}
+
+/// A running sum with the rules of section 5: poisoning codes poison, skipped codes are skipped,
+/// and a sum of nothing is no value (or the skipped code, e.g. all children not applicable).
+#[derive(Clone, Copy, Default)]
+pub struct Sum {
+    pub total: f64,
+    pub numbers: u32,
+    pub poison: Option<MissingCode>,
+    pub skipped: Option<MissingCode>,
+}
+
+impl Sum {
+    #[inline]
+    pub fn add(&mut self, s: Slot) {
+        match s.get() {
+            Ok(n) => {
+                self.total += n;
+                self.numbers += 1;
+            }
+            Err(c) if c.poisons() => self.poison = Some(self.poison.map_or(c, |p| stronger(p, c))),
+            Err(MissingCode::Empty) => {}
+            Err(c) => self.skipped = Some(self.skipped.map_or(c, |p| stronger(p, c))),
+        }
+    }
+
+    #[inline]
+    pub fn result(&self) -> Slot {
+        if let Some(p) = self.poison {
+            return Slot::missing(p);
+        }
+        if self.numbers > 0 {
+            return Slot::num(self.total);
+        }
+        self.skipped.map_or(Slot::NONE, Slot::missing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use MissingCode::*;
+
+    #[test]
+    fn round_trip() {
+        for v in [
+            Value::Number(1.5),
+            Value::Number(-0.0),
+            Value::Number(-99999.0),
+        ]
+        .into_iter()
+        .chain(MissingCode::ALL.map(Value::Missing))
+        {
+            assert!(Slot::from_value(v).to_value().same_as(v), "{v:?}");
+        }
+        assert!(Slot::num(f64::NAN).is_none());
+        assert!(Slot::num(f64::INFINITY).is_none());
+    }
+
+    #[test]
+    fn sums_follow_section_5() {
+        let sum = |xs: &[Slot]| {
+            let mut s = Sum::default();
+            xs.iter().for_each(|x| s.add(*x));
+            s.result()
+        };
+        let n = Slot::num;
+        assert!(sum(&[n(1.0), n(2.0)]).same(n(3.0)));
+        assert!(sum(&[n(1.0), Slot::NA]).same(n(1.0)));
+        assert!(sum(&[n(1.0), Slot::NONE]).same(n(1.0)));
+        assert!(sum(&[n(1.0), Slot::UNKNOWN]).same(Slot::UNKNOWN));
+        assert!(sum(&[Slot::UNKNOWN, Slot::HIDDEN]).same(Slot::HIDDEN));
+        assert!(sum(&[Slot::NA, Slot::NONE]).same(Slot::NA));
+        assert!(sum(&[]).same(Slot::NONE));
+        let _ = (Unknown, Hidden);
+    }
+}
