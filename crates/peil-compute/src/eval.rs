@@ -231,7 +231,7 @@ fn poisoned(a: Slot, b: Slot) -> Option<Slot> {
     }
 }
 
-fn add(a: Slot, b: Slot) -> Slot {
+pub(crate) fn add(a: Slot, b: Slot) -> Slot {
     if let Some(p) = poisoned(a, b) {
         return p;
     }
@@ -243,7 +243,7 @@ fn add(a: Slot, b: Slot) -> Slot {
     }
 }
 
-fn sub(a: Slot, b: Slot) -> Slot {
+pub(crate) fn sub(a: Slot, b: Slot) -> Slot {
     if let Some(p) = poisoned(a, b) {
         return p;
     }
@@ -255,14 +255,14 @@ fn sub(a: Slot, b: Slot) -> Slot {
     }
 }
 
-fn mul(a: Slot, b: Slot) -> Slot {
+pub(crate) fn mul(a: Slot, b: Slot) -> Slot {
     match missing_pair(a, b) {
         Some(m) => m,
         None => Slot::num(a.number().unwrap_or(0.0) * b.number().unwrap_or(0.0)),
     }
 }
 
-fn div(a: Slot, b: Slot) -> Slot {
+pub(crate) fn div(a: Slot, b: Slot) -> Slot {
     match missing_pair(a, b) {
         Some(m) => m,
         None => match b.number() {
@@ -272,7 +272,7 @@ fn div(a: Slot, b: Slot) -> Slot {
     }
 }
 
-fn call(func: Func, args: &[Slot]) -> Slot {
+pub(crate) fn call(func: Func, args: &[Slot]) -> Slot {
     match func {
         Func::Min | Func::Max => {
             let mut best: Option<f64> = None;

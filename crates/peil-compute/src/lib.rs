@@ -13,6 +13,7 @@ pub mod geo;
 pub mod privacy;
 pub mod slot;
 pub mod snapshot;
+pub mod survey;
 
 pub use engine::{ComputeError, Computed, compute};
 pub use snapshot::{PublishStats, Snapshot};

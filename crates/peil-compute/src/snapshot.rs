@@ -192,3 +192,190 @@ impl Snapshot {
         })
     }
 }
+
+/// Why a custom selection has no value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SelectionError {
+    #[error("unknown {what} '{code}'")]
+    Unknown { what: &'static str, code: String },
+    #[error(
+        "the selection includes {item}, whose value of {indicator} is hidden (x); a total over it could reveal the hidden value, so it is refused"
+    )]
+    RevealsHidden { indicator: String, item: String },
+    #[error("{0} cannot be aggregated over a custom selection")]
+    NotAggregable(String),
+}
+
+impl Snapshot {
+    /// Aggregates a custom selection of items (three neighbourhoods, a drawn retail area) with
+    /// the same rules as the hierarchy: counts sum, means and ratios are weighted, formulas are
+    /// evaluated on the aggregated inputs. Works on published values only, so a selection that
+    /// contains a hidden cell is refused: nothing a reader could not compute is revealed.
+    pub fn aggregate_selection(
+        &self,
+        ind: &str,
+        level: &str,
+        period: Period,
+        items: &[&str],
+    ) -> Result<Value, SelectionError> {
+        let unknown = |what, code: &str| SelectionError::Unknown {
+            what,
+            code: code.to_string(),
+        };
+        let &i = self
+            .index
+            .get(ind)
+            .ok_or_else(|| unknown("indicator", ind))?;
+        let &l = self
+            .level_index
+            .get(level)
+            .ok_or_else(|| unknown("geo level", level))?;
+        let mut pos = Vec::with_capacity(items.len());
+        for it in items {
+            pos.push(
+                *self.levels[l]
+                    .pos
+                    .get(*it)
+                    .ok_or_else(|| unknown("area", it))? as usize,
+            );
+        }
+        pos.sort_unstable();
+        pos.dedup();
+        self.selection_value(i, l, period, &pos).map(Slot::to_value)
+    }
+
+    fn selection_value(
+        &self,
+        i: u32,
+        l: usize,
+        period: Period,
+        pos: &[usize],
+    ) -> Result<Slot, SelectionError> {
+        let ind = &self.indicators[i as usize];
+        let column = |j: u32, p: Period| -> Result<Vec<Slot>, SelectionError> {
+            let v = self.tables.get(&(j, l as u16, p, 0));
+            let mut out = Vec::with_capacity(pos.len());
+            for &k in pos {
+                let s = v.map_or(Slot::NONE, |v| v[k]);
+                if let Err(peil_core::MissingCode::Hidden) = s.get() {
+                    return Err(SelectionError::RevealsHidden {
+                        indicator: self.indicators[j as usize].code.clone(),
+                        item: self.levels[l].items[k].1.code.clone(),
+                    });
+                }
+                out.push(s);
+            }
+            Ok(out)
+        };
+        if let Some(text) = ind.formula.as_deref() {
+            let f = peil_core::formula::Formula::parse(text)
+                .map_err(|_| SelectionError::NotAggregable(ind.code.clone()))?;
+            return self.eval_scalar(&f.expr, l, period, pos, &ind.code);
+        }
+        match crate::engine::geo_rule(ind, &self.index) {
+            crate::engine::GeoRule::Sum => {
+                let mut s = crate::slot::Sum::default();
+                column(i, period)?.into_iter().for_each(|x| s.add(x));
+                Ok(s.result())
+            }
+            crate::engine::GeoRule::Weighted(w) => {
+                let (v, wt) = (column(i, period)?, column(w, period)?);
+                let (mut num, mut den) = (crate::slot::Sum::default(), crate::slot::Sum::default());
+                for (a, b) in v.into_iter().zip(wt) {
+                    match (a.get(), b.get()) {
+                        (Ok(x), Ok(y)) => {
+                            num.add(Slot::num(x * y));
+                            den.add(Slot::num(y));
+                        }
+                        (Err(c), _) if c.poisons() => num.add(Slot::missing(c)),
+                        (_, Err(c)) if c.poisons() => num.add(Slot::missing(c)),
+                        _ => {}
+                    }
+                }
+                Ok(match (num.result().get(), den.result().get()) {
+                    (Ok(a), Ok(b)) if b != 0.0 => Slot::num(a / b),
+                    (Err(c), _) => Slot::missing(c),
+                    _ => Slot::NONE,
+                })
+            }
+            crate::engine::GeoRule::None => Err(SelectionError::NotAggregable(ind.code.clone())),
+        }
+    }
+
+    fn eval_scalar(
+        &self,
+        e: &peil_core::formula::Expr,
+        l: usize,
+        p: Period,
+        pos: &[usize],
+        code: &str,
+    ) -> Result<Slot, SelectionError> {
+        use peil_core::formula::{BinOp, Expr, Func};
+        let refv = |var: &str, q: Option<Period>| -> Result<Slot, SelectionError> {
+            let j = *self.index.get(var).ok_or_else(|| SelectionError::Unknown {
+                what: "indicator",
+                code: var.to_string(),
+            })?;
+            match q {
+                Some(q) => self.selection_value(j, l, q, pos),
+                None => Ok(Slot::NONE),
+            }
+        };
+        Ok(match e {
+            Expr::Num(x) => Slot::num(*x),
+            Expr::Ref(v) => refv(v, Some(p))?,
+            Expr::Shift { var, offset } => refv(var, p.offset(*offset))?,
+            Expr::Neg(a) => {
+                let x = self.eval_scalar(a, l, p, pos, code)?;
+                x.number().map_or(x, |v| Slot::num(-v))
+            }
+            Expr::Bin { op, left, right } => {
+                let (a, b) = (
+                    self.eval_scalar(left, l, p, pos, code)?,
+                    self.eval_scalar(right, l, p, pos, code)?,
+                );
+                let f = match op {
+                    BinOp::Add => crate::eval::add,
+                    BinOp::Sub => crate::eval::sub,
+                    BinOp::Mul => crate::eval::mul,
+                    BinOp::Div => crate::eval::div,
+                };
+                f(a, b)
+            }
+            Expr::Call { func, args } => {
+                let vals = args
+                    .iter()
+                    .map(|a| self.eval_scalar(a, l, p, pos, code))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let _ = Func::Abs;
+                crate::eval::call(*func, &vals)
+            }
+            _ => {
+                return Err(SelectionError::NotAggregable(format!(
+                    "{code} (uses cell(), threshold() or data_from_mrp())"
+                )));
+            }
+        })
+    }
+
+    /// A survey percentage with its confidence interval, from the sample and population
+    /// indicators named in its metadata.
+    pub fn survey_interval(
+        &self,
+        ind: &str,
+        level: &str,
+        period: Period,
+        item: &str,
+        c: crate::survey::Confidence,
+    ) -> Option<crate::survey::Interval> {
+        let meta = self.indicator(ind)?;
+        let get = |code: &str| {
+            self.value(code, level, period, &DimKey::default(), item)
+                .and_then(|v| v.number())
+        };
+        let p = get(ind)?;
+        let n = get(meta.sample_indicator.as_deref()?)?;
+        let big_n = meta.population_indicator.as_deref().and_then(get);
+        crate::survey::interval(p, n, big_n, c)
+    }
+}
