@@ -169,17 +169,23 @@ impl Snapshot {
             .unwrap_or_default()
     }
 
-    /// Every published series with store item ids, for persisting the live copy.
-    pub fn all_series(&self) -> impl Iterator<Item = (SeriesKey, Vec<(u32, Value)>)> + '_ {
+    /// Each level's store item ids in the order of [`Snapshot::all_series`] values.
+    pub fn level_ids(&self) -> Vec<(String, Vec<u32>)> {
+        self.levels
+            .iter()
+            .map(|l| {
+                (
+                    l.level.code.clone(),
+                    l.items.iter().map(|(id, _)| *id).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// Every published series as dense values in level item order, for persisting the live copy.
+    pub fn all_series(&self) -> impl Iterator<Item = (SeriesKey, Vec<Value>)> + '_ {
         self.tables.iter().map(|(k, v)| {
             let level = &self.levels[k.1 as usize];
-            let values = level
-                .items
-                .iter()
-                .zip(v)
-                .filter(|(_, s)| !s.is_none())
-                .map(|((id, _), s)| (*id, s.to_value()))
-                .collect();
             (
                 SeriesKey {
                     indicator: self.indicators[k.0 as usize].code.clone(),
@@ -187,7 +193,7 @@ impl Snapshot {
                     period: k.2,
                     dims: self.dims[k.3 as usize].clone(),
                 },
-                values,
+                v.iter().map(|s| s.to_value()).collect(),
             )
         })
     }

@@ -753,12 +753,14 @@ impl Store {
     }
 
     /// Replaces the live copy with a new publication, atomically: readers of the file see the
-    /// old live copy or the new one, never a mix. Returns the new generation number.
+    /// old live copy or the new one, never a mix. `levels` gives each level's item ids in the
+    /// order of the dense values of its series. Returns the new generation number.
     pub fn publish_live(
         &mut self,
         who: &str,
         stats: &serde_json::Value,
-        series: impl Iterator<Item = (SeriesKey, Vec<(u32, Value)>)>,
+        levels: &[(String, Vec<u32>)],
+        series: impl Iterator<Item = (SeriesKey, Vec<Value>)>,
     ) -> Result<u64> {
         let path = self.path.clone();
         let e = sqlite_err(&path);
@@ -767,18 +769,25 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(&e)?;
         tx.execute("DELETE FROM live_series", []).map_err(&e)?;
+        tx.execute("DELETE FROM live_level", []).map_err(&e)?;
         {
+            let mut st = tx
+                .prepare("INSERT INTO live_level (level, ids) VALUES (?1, ?2)")
+                .map_err(&e)?;
+            for (level, ids) in levels {
+                let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
+                st.execute(params![level, bytes]).map_err(&e)?;
+            }
             let mut st = tx
                 .prepare("INSERT INTO live_series (indicator, level, period, dims, data) VALUES (?1, ?2, ?3, ?4, ?5)")
                 .map_err(&e)?;
-            for (key, mut values) in series {
-                values.sort_by_key(|(id, _)| *id);
+            for (key, values) in series {
                 st.execute(params![
                     key.indicator,
                     key.level,
                     key.period.code(),
                     key.dims.to_text(),
-                    codec::encode(&values)
+                    codec::encode_dense(&values)
                 ])
                 .map_err(&e)?;
             }
@@ -818,7 +827,44 @@ impl Store {
         mut out: impl FnMut(ExportRow<'_>) -> std::io::Result<()>,
     ) -> Result<u64> {
         let e = self.e();
-        let mut items: HashMap<String, HashMap<u32, (i64, String)>> = HashMap::new();
+        // Each level's item order in the live copy, with (seq, code) to sort rows by.
+        let mut items: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+        {
+            let mut st = self
+                .conn
+                .prepare("SELECT level, ids FROM live_level")
+                .map_err(&e)?;
+            let rows = st
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .map_err(&e)?;
+            for row in rows {
+                let (level, ids) = row.map_err(&e)?;
+                let id: Option<i64> = self
+                    .conn
+                    .query_row("SELECT id FROM geo_level WHERE code = ?1", [&level], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(&e)?;
+                let names = match id {
+                    Some(id) => level_items(&self.conn, id).map_err(&e)?,
+                    None => HashMap::new(),
+                };
+                let list = ids
+                    .chunks_exact(4)
+                    .map(|c| {
+                        let id = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                        names
+                            .get(&id)
+                            .cloned()
+                            .unwrap_or((i64::MAX, format!("#{id}")))
+                    })
+                    .collect();
+                items.insert(level, list);
+            }
+        }
         let mut st = self
             .conn
             .prepare("SELECT indicator, level, period, dims, data FROM live_series ORDER BY indicator, level, period, dims")
@@ -837,24 +883,25 @@ impl Store {
             }
             let dims: String = r.get(3).map_err(&e)?;
             let data: Vec<u8> = r.get(4).map_err(&e)?;
-            let values = codec::decode(&data).ok_or_else(|| {
+            let values = codec::decode_dense(&data).ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "live series {ind}/{level}/{period} does not decode"
                 ))
             })?;
-            if !items.contains_key(&level) {
-                let id: i64 = self
-                    .conn
-                    .query_row("SELECT id FROM geo_level WHERE code = ?1", [&level], |r| {
-                        r.get(0)
-                    })
-                    .map_err(&e)?;
-                items.insert(level.clone(), level_items(&self.conn, id).map_err(&e)?);
+            let names = items.get(&level).ok_or_else(|| {
+                StoreError::Corrupt(format!("no item list for live level {level}"))
+            })?;
+            if names.len() != values.len() {
+                return Err(StoreError::Corrupt(format!(
+                    "live series {ind}/{level}/{period} has {} values for {} items",
+                    values.len(),
+                    names.len()
+                )));
             }
-            let names = &items[&level];
-            let mut sorted: Vec<(&(i64, String), Value)> = values
-                .into_iter()
-                .filter_map(|(id, v)| names.get(&id).map(|it| (it, v)))
+            let mut sorted: Vec<(&(i64, String), Value)> = names
+                .iter()
+                .zip(values)
+                .filter(|(_, v)| !matches!(v, Value::Missing(MissingCode::Empty)))
                 .collect();
             sorted.sort_by(|a, b| a.0.cmp(b.0));
             for ((_, code), value) in sorted {

@@ -152,13 +152,20 @@ CREATE TABLE publication (
     stats TEXT NOT NULL
 );
 
+-- The items of each level in the order of the live series' dense values.
+CREATE TABLE live_level (
+    level TEXT PRIMARY KEY,
+    ids BLOB NOT NULL
+);
+
 CREATE TABLE live_series (
+    id INTEGER PRIMARY KEY,
     indicator TEXT NOT NULL,
     level TEXT NOT NULL,
     period TEXT NOT NULL,
     dims TEXT NOT NULL,
     data BLOB NOT NULL,
-    PRIMARY KEY (indicator, level, period, dims)
-) WITHOUT ROWID;
+    UNIQUE (indicator, level, period, dims)
+);
 "#,
 ];

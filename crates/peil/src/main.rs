@@ -287,7 +287,8 @@ fn run(cli: Cli) -> Result<u8> {
             let computed = t0.elapsed();
             let stats = serde_json::to_value(&snapshot.stats)?;
             let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-            let generation = store.publish_live(&who, &stats, snapshot.all_series())?;
+            let generation =
+                store.publish_live(&who, &stats, &snapshot.level_ids(), snapshot.all_series())?;
             let s = &snapshot.stats;
             println!(
                 "published generation {generation}: {} indicators, {} series, {} values ({} hidden by privacy rules, {} restricted indicators)",
