@@ -58,6 +58,8 @@ pub struct Computed {
     pub keys: HashMap<(u32, u16), BTreeSet<(Period, u32)>>,
     /// Evaluation order (dependencies first).
     pub order: Vec<u32>,
+    /// What each indicator reads: formula references and aggregation weights.
+    pub deps: Vec<Vec<u32>>,
 }
 
 impl Computed {
@@ -173,6 +175,7 @@ pub fn compute(w: &Warehouse) -> Result<Computed, ComputeError> {
         loaded: HashMap::new(),
         keys: HashMap::new(),
         order: order.clone(),
+        deps,
     };
     for s in &w.series {
         let (Some(&ind), Some(&level)) = (
@@ -205,6 +208,62 @@ pub fn compute(w: &Warehouse) -> Result<Computed, ComputeError> {
         }
     }
     Ok(c)
+}
+
+impl Computed {
+    /// The given indicators and everything that reads them, transitively, in evaluation order.
+    pub fn dependants(&self, changed: &[u32]) -> Vec<u32> {
+        let mut dirty: std::collections::HashSet<u32> = changed.iter().copied().collect();
+        // `order` lists dependencies first, so one pass in order closes the set.
+        for &i in &self.order {
+            if self.deps[i as usize].iter().any(|d| dirty.contains(d)) {
+                dirty.insert(i);
+            }
+        }
+        self.order.iter().copied().filter(|i| dirty.contains(i)).collect()
+    }
+
+    /// Recomputes after a small import: `series` are the new loaded series of the `changed`
+    /// indicators (all of them, replacing what was loaded); only these indicators and their
+    /// dependants are computed again. Returns the recomputed indicators.
+    pub fn recompute(&mut self, changed: &[String], series: &[WarehouseSeries]) -> Result<Vec<u32>, ComputeError> {
+        let changed: Vec<u32> = changed.iter().filter_map(|c| self.index.get(c).copied()).collect();
+        let dirty = self.dependants(&changed);
+        let dirty_set: std::collections::HashSet<u32> = dirty.iter().copied().collect();
+        self.values.retain(|k, _| !dirty_set.contains(&k.0));
+        self.keys.retain(|k, _| !dirty_set.contains(&k.0));
+        self.loaded.retain(|k, _| !changed.contains(&k.0));
+        for s in series {
+            let (Some(&ind), Some(&level)) = (self.index.get(&s.key.indicator), self.geo.by_code.get(&s.key.level)) else { continue };
+            if !changed.contains(&ind) {
+                continue;
+            }
+            let d = match self.dim_index.get(&s.key.dims) {
+                Some(d) => *d,
+                None => {
+                    self.dims.push(s.key.dims.clone());
+                    self.dim_index.insert(s.key.dims.clone(), self.dims.len() as u32 - 1);
+                    self.dims.len() as u32 - 1
+                }
+            };
+            let lv = &self.geo.levels[level];
+            let mut v = vec![Slot::NONE; lv.len()];
+            for (id, val) in &s.values {
+                if let Some(&p) = lv.pos.get(id) {
+                    v[p as usize] = Slot::from_value(*val);
+                }
+            }
+            self.loaded.insert((ind, level as u16, s.key.period, d), v);
+        }
+        for &i in &dirty {
+            if self.formulas[i as usize].is_some() {
+                crate::eval::evaluate_formula(self, i)?;
+            } else {
+                aggregate(self, i);
+            }
+        }
+        Ok(dirty)
+    }
 }
 
 /// Topological order of indicators by dependencies, or a cycle.
@@ -418,7 +477,12 @@ pub fn aggregate_periods(ind: &Indicator, layer: &mut BTreeMap<(Period, u32), Ve
             }
         }
         for ((cp, d), subs) in groups {
-            if layer.contains_key(&(cp, d)) {
+            // A loaded coarser period wins per cell: only its empty cells are computed.
+            let loaded = layer.get(&(cp, d)).cloned();
+            if loaded
+                .as_ref()
+                .is_some_and(|l| l.iter().all(|s| !s.is_none()))
+            {
                 continue;
             }
             let n = layer[&(subs[0], d)].len();
@@ -433,6 +497,13 @@ pub fn aggregate_periods(ind: &Indicator, layer: &mut BTreeMap<(Period, u32), Ve
                     .map(|v| v.map_or(Slot::NONE, |v| v[i]))
                     .collect();
                 *slot = combine_periods(ind.period_type, &cells);
+            }
+            if let Some(l) = loaded {
+                for (o, lv) in out.iter_mut().zip(&l) {
+                    if !lv.is_none() {
+                        *o = *lv;
+                    }
+                }
             }
             if out.iter().any(|s| !s.is_none()) {
                 layer.insert((cp, d), out);
@@ -449,6 +520,11 @@ fn cp_first(coarse: Period, fine: PeriodLevel) -> Option<Period> {
 
 /// One item's coarser-period value from its sub-periods (all of them, in order).
 fn combine_periods(pt: PeriodType, cells: &[Slot]) -> Slot {
+    // The stock at the end of the period: the last sub-period's value, whatever came before
+    // (an unknown January does not make the March stock unknown).
+    if pt == PeriodType::Stock {
+        return *cells.last().unwrap_or(&Slot::NONE);
+    }
     let mut poison = None;
     for c in cells {
         if let Err(code) = c.get() {
@@ -462,8 +538,7 @@ fn combine_periods(pt: PeriodType, cells: &[Slot]) -> Slot {
     }
     let nums: Vec<f64> = cells.iter().filter_map(|c| c.number()).collect();
     match pt {
-        // The stock at the end of the period: the last sub-period's value.
-        PeriodType::Stock => *cells.last().unwrap_or(&Slot::NONE),
+        PeriodType::Stock => unreachable!("handled above"),
         _ if nums.len() < cells.len() => {
             // Incomplete: some sub-periods have no number. All not-applicable stays so.
             if nums.is_empty()

@@ -6,6 +6,16 @@
 //! code (`nvt`, `-`) is left out of `+`, `-`, `min` and `max` like a sum leaves it out; in `*`,
 //! `/` and the other functions it makes the result that code. Division by zero, the root of a
 //! negative number and any non-finite result give no value.
+//!
+//! "No value" that the formula itself runs into is not a skipped input: a term outside its
+//! series (`data_from_period` before the first or after the last period, `data_from_mrp` beyond
+//! the oldest period, a term without any data in the period), a division by zero or the root of
+//! a negative number make the whole result no value (internally [`Slot::VOID`]), so that
+//! `a - data_from_period(a, "-1")` has no value in the first year, `data_from_period(x, "+1") +
+//! x - x` shifts a series (its last period has no value, not 0), and `a / b * 100 - 100` has no
+//! value where `b` is 0; it wins over every code (nothing is shown, so nothing is revealed).
+//! Within an existing series, an item's `-` (no record) is skipped by `+` and `-` as section 5
+//! says.
 
 use crate::engine::{ComputeError, Computed};
 use crate::privacy::threshold_hides;
@@ -59,10 +69,13 @@ pub fn evaluate_formula(c: &mut Computed, ind: u32) -> Result<(), ComputeError> 
         let n = c.geo.levels[level].len();
         for p in frame {
             let v = eval(&f.expr, c, level, p);
-            let v: Vec<Slot> = match v {
+            let mut v: Vec<Slot> = match v {
                 Operand::Vector(v) => v,
                 Operand::Scalar(s) => vec![s; n],
             };
+            for s in v.iter_mut().filter(|s| s.is_void()) {
+                *s = Slot::NONE;
+            }
             if v.iter().any(|s| !s.is_none()) {
                 c.keys.entry((ind, l16)).or_default().insert((p, 0));
                 c.values.insert((ind, l16, p, 0), v);
@@ -90,15 +103,48 @@ fn shifts(e: &Expr) -> Vec<(String, i64)> {
     out
 }
 
+/// A term's values on a level in one period; outside its series the term has no value at all.
 fn vector_of(c: &Computed, code: &str, level: usize, p: Option<Period>) -> Operand {
     let n = c.geo.levels[level].len();
     match (c.index.get(code), p) {
         (Some(&i), Some(p)) => match c.get(i, level, p, 0) {
             Some(v) => Operand::Vector(v.clone()),
-            None => Operand::Vector(vec![Slot::NONE; n]),
+            None => Operand::Vector(vec![Slot::VOID; n]),
         },
-        _ => Operand::Vector(vec![Slot::NONE; n]),
+        _ => Operand::Vector(vec![Slot::VOID; n]),
     }
+}
+
+/// The period `data_from_mrp(var, nth)` reads on a level, for a formula period of `plevel`:
+/// the nth most recent period of that period level in which var has a number (0 and 1: the
+/// latest).
+pub(crate) fn mrp_period(
+    c: &Computed,
+    var: u32,
+    level: usize,
+    plevel: peil_core::PeriodLevel,
+    nth: u32,
+) -> Option<Period> {
+    let periods: Vec<Period> = c
+        .keys
+        .get(&(var, level as u16))
+        .map(|k| {
+            k.iter()
+                .filter(|(q, d)| *d == 0 && q.level == plevel)
+                .map(|(q, _)| *q)
+                .collect()
+        })
+        .unwrap_or_default();
+    let skip = nth.saturating_sub(1) as usize;
+    periods
+        .iter()
+        .rev()
+        .filter(|q| {
+            c.get(var, level, **q, 0)
+                .is_some_and(|v| v.iter().any(|s| s.number().is_some()))
+        })
+        .nth(skip)
+        .copied()
 }
 
 fn eval(e: &Expr, c: &Computed, level: usize, p: Period) -> Operand {
@@ -110,37 +156,18 @@ fn eval(e: &Expr, c: &Computed, level: usize, p: Period) -> Operand {
         Expr::Mrp { var, n: nth } => {
             // The n-th most recent period of var on this level and period level (0 and 1: the latest).
             let Some(&i) = c.index.get(var) else {
-                return Operand::Vector(vec![Slot::NONE; n]);
+                return Operand::Vector(vec![Slot::VOID; n]);
             };
-            let periods: Vec<Period> = c
-                .keys
-                .get(&(i, level as u16))
-                .map(|k| {
-                    k.iter()
-                        .filter(|(q, d)| *d == 0 && q.level == p.level)
-                        .map(|(q, _)| *q)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let skip = nth.saturating_sub(1) as usize;
-            let chosen = periods
-                .iter()
-                .rev()
-                .filter(|q| {
-                    c.get(i, level, **q, 0)
-                        .is_some_and(|v| v.iter().any(|s| s.number().is_some()))
-                })
-                .nth(skip);
-            vector_of(c, var, level, chosen.copied())
+            vector_of(c, var, level, mrp_period(c, i, level, p.level, *nth))
         }
         Expr::Cell { cube, members } => cell(c, cube, members, level, p),
         Expr::Threshold(var) => {
             let Some(&i) = c.index.get(var) else {
-                return Operand::Vector(vec![Slot::NONE; n]);
+                return Operand::Vector(vec![Slot::VOID; n]);
             };
             let mut v = match c.get(i, level, p, 0) {
                 Some(v) => v.clone(),
-                None => return Operand::Vector(vec![Slot::NONE; n]),
+                None => return Operand::Vector(vec![Slot::VOID; n]),
             };
             for (k, s) in v.iter_mut().enumerate() {
                 if threshold_hides(c, i, level, p, 0, k) {
@@ -149,9 +176,7 @@ fn eval(e: &Expr, c: &Computed, level: usize, p: Period) -> Operand {
             }
             Operand::Vector(v)
         }
-        Expr::Neg(a) => map1(eval(a, c, level, p), n, |x| {
-            x.get().map_or(x, |v| Slot::num(-v))
-        }),
+        Expr::Neg(a) => map1(eval(a, c, level, p), n, |x| x.get().map_or(x, |v| fin(-v))),
         Expr::Bin { op, left, right } => {
             let (a, b) = (eval(left, c, level, p), eval(right, c, level, p));
             let f = match op {
@@ -222,7 +247,12 @@ fn missing_pair(a: Slot, b: Slot) -> Option<Slot> {
     }
 }
 
+/// No value at all ([`Slot::VOID`]) on either side, else a poisoning code on either side
+/// (hidden before unknown).
 fn poisoned(a: Slot, b: Slot) -> Option<Slot> {
+    if a.is_void() || b.is_void() {
+        return Some(Slot::VOID);
+    }
     let p = |s: Slot| s.get().err().filter(|c| c.poisons());
     match (p(a), p(b)) {
         (Some(x), Some(y)) => Some(Slot::missing(stronger(x, y))),
@@ -231,12 +261,18 @@ fn poisoned(a: Slot, b: Slot) -> Option<Slot> {
     }
 }
 
+/// A finite number, else no value for the whole formula.
+#[inline]
+fn fin(x: f64) -> Slot {
+    if x.is_finite() { Slot::num(x) } else { Slot::VOID }
+}
+
 pub(crate) fn add(a: Slot, b: Slot) -> Slot {
     if let Some(p) = poisoned(a, b) {
         return p;
     }
     match (a.get(), b.get()) {
-        (Ok(x), Ok(y)) => Slot::num(x + y),
+        (Ok(x), Ok(y)) => fin(x + y),
         (Ok(_), Err(_)) => a,
         (Err(_), Ok(_)) => b,
         _ => missing_pair(a, b).unwrap_or(Slot::NONE),
@@ -248,31 +284,46 @@ pub(crate) fn sub(a: Slot, b: Slot) -> Slot {
         return p;
     }
     match (a.get(), b.get()) {
-        (Ok(x), Ok(y)) => Slot::num(x - y),
+        (Ok(x), Ok(y)) => fin(x - y),
         (Ok(_), Err(_)) => a,
-        (Err(_), Ok(y)) => Slot::num(-y),
+        (Err(_), Ok(y)) => fin(-y),
         _ => missing_pair(a, b).unwrap_or(Slot::NONE),
     }
 }
 
 pub(crate) fn mul(a: Slot, b: Slot) -> Slot {
+    if let Some(p) = poisoned(a, b) {
+        return p;
+    }
     match missing_pair(a, b) {
         Some(m) => m,
-        None => Slot::num(a.number().unwrap_or(0.0) * b.number().unwrap_or(0.0)),
+        None => fin(a.number().unwrap_or(0.0) * b.number().unwrap_or(0.0)),
     }
 }
 
 pub(crate) fn div(a: Slot, b: Slot) -> Slot {
+    if let Some(p) = poisoned(a, b) {
+        return p;
+    }
     match missing_pair(a, b) {
         Some(m) => m,
         None => match b.number() {
-            Some(y) if y != 0.0 => Slot::num(a.number().unwrap_or(0.0) / y),
-            _ => Slot::NONE,
+            Some(y) if y != 0.0 => fin(a.number().unwrap_or(0.0) / y),
+            // Division by zero: no value, and not one that a later `+` may skip.
+            _ => Slot::VOID,
         },
     }
 }
 
 pub(crate) fn call(func: Func, args: &[Slot]) -> Slot {
+    // No value at all wins, then a poisoning code; skipped codes follow the rules below.
+    let poison = args.iter().fold(None, |acc: Option<Slot>, a| match acc {
+        None => poisoned(*a, *a),
+        Some(prev) => poisoned(prev, *a),
+    });
+    if let Some(p) = poison {
+        return p;
+    }
     match func {
         Func::Min | Func::Max => {
             let mut best: Option<f64> = None;
@@ -295,7 +346,7 @@ pub(crate) fn call(func: Func, args: &[Slot]) -> Slot {
             }
             match (poison, best) {
                 (Some(p), _) => Slot::missing(p),
-                (None, Some(b)) => Slot::num(b),
+                (None, Some(b)) => fin(b),
                 (None, None) => skipped.map_or(Slot::NONE, Slot::missing),
             }
         }
@@ -314,13 +365,13 @@ pub(crate) fn call(func: Func, args: &[Slot]) -> Slot {
             }
             let x = args[0].number().unwrap_or(0.0);
             match func {
-                Func::Sqrt if x < 0.0 => Slot::NONE,
-                Func::Sqrt => Slot::num(x.sqrt()),
-                Func::Abs => Slot::num(x.abs()),
+                Func::Sqrt if x < 0.0 => Slot::VOID,
+                Func::Sqrt => fin(x.sqrt()),
+                Func::Abs => fin(x.abs()),
                 Func::Round => {
                     let digits = args.get(1).and_then(|d| d.number()).unwrap_or(0.0).round() as i32;
                     let f = 10f64.powi(digits);
-                    Slot::num((x * f).round() / f)
+                    fin((x * f).round() / f)
                 }
                 Func::Min | Func::Max => unreachable!(),
             }
@@ -330,15 +381,21 @@ pub(crate) fn call(func: Func, args: &[Slot]) -> Slot {
 
 /// `cell(cube, member…)`: the sum of the cube's finest cells that match every named member
 /// (directly or through the dimension aggregation tables); unnamed dimensions are totalled.
-/// A loaded cell whose key is exactly the named members wins (a loaded marginal total).
+/// A loaded cell whose key is exactly the named members wins per item (a loaded marginal total);
+/// items without one keep the sum of their cells.
 fn cell(c: &Computed, cube: &str, members: &[MemberSpec], level: usize, p: Period) -> Operand {
     let n = c.geo.levels[level].len();
     let Some(&ci) = c.index.get(cube) else {
-        return Operand::Vector(vec![Slot::NONE; n]);
+        return Operand::Vector(vec![Slot::VOID; n]);
     };
     let full = c.indicators[ci as usize].dim_levels.len();
-    let Some(keys) = c.keys.get(&(ci, level as u16)) else {
-        return Operand::Vector(vec![Slot::NONE; n]);
+    let Some(keys) = c
+        .keys
+        .get(&(ci, level as u16))
+        .filter(|k| k.range((p, 0)..=(p, u32::MAX)).next().is_some())
+    else {
+        // The cube has no data in this period on this level: the term is outside its series.
+        return Operand::Vector(vec![Slot::VOID; n]);
     };
     let matches = |pair: &(String, String), spec: &MemberSpec| {
         let direct = pair.1 == spec.member && spec.level.as_ref().is_none_or(|l| *l == pair.0);
@@ -372,17 +429,21 @@ fn cell(c: &Computed, cube: &str, members: &[MemberSpec], level: usize, p: Perio
             fine.push(*d);
         }
     }
-    let chosen: Vec<u32> = match exact {
-        Some(d) => vec![d],
-        None => fine,
-    };
     let mut sums = vec![crate::slot::Sum::default(); n];
-    for d in chosen {
+    for d in fine {
         if let Some(v) = c.get(ci, level, p, d) {
             for (s, x) in sums.iter_mut().zip(v) {
                 s.add(*x);
             }
         }
     }
-    Operand::Vector(sums.iter().map(|s| s.result()).collect())
+    let mut out: Vec<Slot> = sums.iter().map(|s| s.result()).collect();
+    if let Some(v) = exact.and_then(|d| c.get(ci, level, p, d)) {
+        for (o, x) in out.iter_mut().zip(v) {
+            if !x.is_none() {
+                *o = *x;
+            }
+        }
+    }
+    Operand::Vector(out)
 }

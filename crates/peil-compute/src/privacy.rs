@@ -54,13 +54,23 @@ pub type Masks = HashMap<Key, Vec<bool>>;
 
 /// Computes the final suppression masks of all indicators.
 pub fn masks(c: &Computed, secondary: bool) -> Masks {
-    let mut masks: Masks = HashMap::new();
+    masks_of(c, secondary, None, HashMap::new())
+}
+
+/// Computes the masks of `only` (and keeps `previous` masks of every other indicator, which
+/// the formulas among `only` may read).
+pub fn masks_of(
+    c: &Computed,
+    secondary: bool,
+    only: Option<&std::collections::HashSet<u32>>,
+    previous: Masks,
+) -> Masks {
+    let wanted = |i: u32| only.is_none_or(|o| o.contains(&i));
+    let mut masks: Masks = previous;
+    masks.retain(|k, _| !wanted(k.0));
     // 1. Primary suppression.
     for (key, v) in &c.values {
-        if c.indicators[key.0 as usize]
-            .threshold
-            .is_none_or(|t| t <= 0.0)
-        {
+        if !wanted(key.0) || c.indicators[key.0 as usize].threshold.is_none_or(|t| t <= 0.0) {
             continue;
         }
         let m: Vec<bool> = (0..v.len())
@@ -74,7 +84,7 @@ pub fn masks(c: &Computed, secondary: bool) -> Masks {
     if secondary {
         for ind in 0..c.indicators.len() as u32 {
             let i = &c.indicators[ind as usize];
-            if i.threshold.is_none_or(|t| t <= 0.0)
+            if !wanted(ind) || i.threshold.is_none_or(|t| t <= 0.0)
                 || c.formulas[ind as usize].is_some()
                 || c.rule(ind) != GeoRule::Sum
                 || check_indicator(c, ind) != ind
@@ -95,19 +105,8 @@ pub fn masks(c: &Computed, secondary: bool) -> Masks {
     // 3. Indicators checked on another indicator share its whole mask (a ratio hidden where its
     //    numerator is, including the numerator's secondary cells, or numerator = ratio × denominator
     //    would give it away); then formulas inherit the masks of their inputs, in dependency order.
-    for &ind in &c.order {
+    for &ind in c.order.iter().filter(|i| wanted(**i)) {
         let chk = check_indicator(c, ind);
-        let keys: Vec<(Period, u32)> = c
-            .keys
-            .iter()
-            .filter(|((x, _), _)| *x == ind)
-            .flat_map(|((_, l), k)| k.iter().map(move |k| (*l, *k)))
-            .map(|(l, (p, d))| {
-                let _ = l;
-                (p, d)
-            })
-            .collect();
-        let _ = keys;
         let levels: Vec<u16> = c
             .keys
             .keys()

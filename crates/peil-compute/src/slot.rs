@@ -19,6 +19,10 @@ impl Slot {
     pub const HIDDEN: Slot = Slot::missing(MissingCode::Hidden);
     pub const UNKNOWN: Slot = Slot::missing(MissingCode::Unknown);
     pub const NA: Slot = Slot::missing(MissingCode::NotApplicable);
+    /// Only inside formula evaluation: "this term or step has no value at all" (a term outside
+    /// its series, a division by zero, the root of a negative number). Unlike `-` in an input,
+    /// it is not skipped by `+`: the whole result has no value. Never stored; reads as `-`.
+    pub(crate) const VOID: Slot = Slot(f64::from_bits(TAG | 5));
 
     pub const fn missing(code: MissingCode) -> Slot {
         let tag = match code {
@@ -52,6 +56,11 @@ impl Slot {
     #[inline]
     pub fn number(self) -> Option<f64> {
         self.get().ok()
+    }
+
+    #[inline]
+    pub(crate) fn is_void(self) -> bool {
+        self.0.to_bits() == Slot::VOID.0.to_bits()
     }
 
     #[inline]

@@ -33,74 +33,96 @@ pub struct Snapshot {
     pub dims: Vec<DimKey>,
     pub keys: HashMap<(u32, u16), BTreeSet<(Period, u32)>>,
     tables: HashMap<Key, Vec<Slot>>,
+    /// Privacy masks of the publication (kept for incremental refreshes).
+    masks: privacy::Masks,
     pub stats: PublishStats,
 }
 
 impl Snapshot {
-    /// Applies privacy rules to computed values.
-    pub fn from_computed(c: Computed, w: &Warehouse, generation: u64, secondary: bool) -> Snapshot {
+    /// Applies privacy rules to computed values (consuming them: no second copy in memory).
+    pub fn from_computed(mut c: Computed, w: &Warehouse, generation: u64, secondary: bool) -> Snapshot {
         let masks = privacy::masks(&c, secondary);
-        let mut stats = PublishStats {
-            indicators: c.indicators.len(),
-            ..Default::default()
-        };
-        let mut tables = HashMap::with_capacity(c.values.len());
-        for (key, mut v) in c.values {
-            let ind = &c.indicators[key.0 as usize];
-            if let Some(m) = masks.get(&key) {
-                for (s, h) in v.iter_mut().zip(m) {
-                    if *h && s.number().is_some() {
-                        *s = Slot::HIDDEN;
-                        stats.suppressed += 1;
-                    }
-                }
-            }
-            if let Some(base) = ind.rounding.filter(|b| *b > 0.0) {
-                for s in v.iter_mut() {
-                    if let Some(x) = s.number() {
-                        *s = Slot::num(privacy::round_to(x, base));
-                    }
-                }
-            }
-            stats.series += 1;
-            stats.values += v.iter().filter(|s| !s.is_none()).count();
-            tables.insert(key, v);
+        let values = std::mem::take(&mut c.values);
+        let mut snap = Snapshot::empty(&c, w, generation);
+        for (key, v) in values {
+            snap.put(key, v, masks.get(&key));
         }
-        stats.restricted_indicators = c
-            .indicators
-            .iter()
-            .filter(|i| matches!(i.visibility, Visibility::Restricted(_)))
-            .count();
+        snap.masks = masks;
+        snap.finish_stats();
+        snap
+    }
+
+    /// Brings the snapshot up to date after [`Computed::recompute`]: only the tables of the
+    /// recomputed indicators are rebuilt.
+    pub fn refresh(&mut self, c: &Computed, dirty: &[u32], generation: u64, secondary: bool) {
+        let only: std::collections::HashSet<u32> = dirty.iter().copied().collect();
+        self.masks = privacy::masks_of(c, secondary, Some(&only), std::mem::take(&mut self.masks));
+        self.tables.retain(|k, _| !only.contains(&k.0));
+        for (key, v) in c.values.iter().filter(|(k, _)| only.contains(&k.0)) {
+            let m = self.masks.get(key).cloned();
+            self.put(*key, v.clone(), m.as_ref());
+        }
+        self.keys = c.keys.clone();
+        self.dims = c.dims.clone();
+        self.generation = generation;
+        self.finish_stats();
+    }
+
+    fn empty(c: &Computed, w: &Warehouse, generation: u64) -> Snapshot {
         let levels = w
             .levels
             .iter()
             .map(|l| SnapshotLevel {
                 level: l.level.clone(),
-                pos: l
-                    .items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, it))| (it.code.clone(), i as u32))
-                    .collect(),
+                pos: l.items.iter().enumerate().map(|(i, (_, it))| (it.code.clone(), i as u32)).collect(),
                 items: l.items.clone(),
             })
             .collect::<Vec<_>>();
-        let level_index = levels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.level.code.clone(), i))
-            .collect();
+        let level_index = levels.iter().enumerate().map(|(i, l)| (l.level.code.clone(), i)).collect();
         Snapshot {
             generation,
             levels,
             level_index,
-            indicators: c.indicators,
-            index: c.index,
-            dims: c.dims,
-            keys: c.keys,
-            tables,
-            stats,
+            indicators: c.indicators.clone(),
+            index: c.index.clone(),
+            dims: c.dims.clone(),
+            keys: c.keys.clone(),
+            tables: HashMap::with_capacity(c.values.len()),
+            masks: HashMap::new(),
+            stats: PublishStats::default(),
         }
+    }
+
+    /// Stores one published table: hidden cells lose their value, rounding applies.
+    fn put(&mut self, key: Key, mut v: Vec<Slot>, mask: Option<&Vec<bool>>) {
+        let ind = &self.indicators[key.0 as usize];
+        if let Some(m) = mask {
+            for (s, h) in v.iter_mut().zip(m) {
+                if *h && s.number().is_some() {
+                    *s = Slot::HIDDEN;
+                }
+            }
+        }
+        if let Some(base) = ind.rounding.filter(|b| *b > 0.0) {
+            for s in v.iter_mut() {
+                if let Some(x) = s.number() {
+                    *s = Slot::num(privacy::round_to(x, base));
+                }
+            }
+        }
+        self.tables.insert(key, v);
+    }
+
+    fn finish_stats(&mut self) {
+        let mut stats = PublishStats { indicators: self.indicators.len(), series: self.tables.len(), ..Default::default() };
+        for (key, v) in &self.tables {
+            stats.values += v.iter().filter(|s| !s.is_none()).count();
+            if let Some(m) = self.masks.get(key) {
+                stats.suppressed += v.iter().zip(m).filter(|(s, h)| **h && s.same(Slot::HIDDEN)).count();
+            }
+        }
+        stats.restricted_indicators = self.indicators.iter().filter(|i| matches!(i.visibility, Visibility::Restricted(_))).count();
+        self.stats = stats;
     }
 
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {

@@ -719,36 +719,7 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()
                 .map_err(&e)?;
         }
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT i.code, s.level_id, s.period, s.dims, s.data FROM series s JOIN indicator i ON i.id = s.indicator_id
-                 ORDER BY i.code, s.level_id, s.period, s.dims",
-            )
-            .map_err(&e)?;
-        let mut rows = st.query([]).map_err(&e)?;
-        while let Some(r) = rows.next().map_err(&e)? {
-            let indicator: String = r.get(0).map_err(&e)?;
-            let level_id: i64 = r.get(1).map_err(&e)?;
-            let period: String = r.get(2).map_err(&e)?;
-            let dims: String = r.get(3).map_err(&e)?;
-            let data: Vec<u8> = r.get(4).map_err(&e)?;
-            let period = Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
-            let dims = DimKey::parse(&dims)
-                .ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
-            let values = codec::decode(&data).ok_or_else(|| {
-                StoreError::Corrupt(format!("series {indicator} {period} does not decode"))
-            })?;
-            w.series.push(WarehouseSeries {
-                key: SeriesKey {
-                    indicator,
-                    level: level_codes[&level_id].clone(),
-                    period,
-                    dims,
-                },
-                values,
-            });
-        }
+        w.series = self.series_of(None)?;
         Ok(w)
     }
 
@@ -918,6 +889,39 @@ impl Store {
             }
         }
         Ok(n)
+    }
+
+    /// The loaded series of some indicators (all when `None`), decoded.
+    pub fn series_of(&self, indicators: Option<&[&str]>) -> Result<Vec<WarehouseSeries>> {
+        let e = self.e();
+        let level_codes: HashMap<i64, String> = {
+            let mut st = self.conn.prepare("SELECT id, code FROM geo_level").map_err(&e)?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(&e)?.collect::<rusqlite::Result<_>>().map_err(&e)?
+        };
+        let filter = if indicators.is_some() { "WHERE i.code IN (SELECT value FROM json_each(?1))" } else { "WHERE ?1 IS NULL" };
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT i.code, s.level_id, s.period, s.dims, s.data FROM series s JOIN indicator i ON i.id = s.indicator_id
+                 {filter} ORDER BY i.code, s.level_id, s.period, s.dims"
+            ))
+            .map_err(&e)?;
+        let list: Option<String> = indicators.map(|l| serde_json::to_string(l).unwrap_or_else(|_| "[]".into()));
+        let mut rows = st.query([list]).map_err(&e)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(&e)? {
+            let indicator: String = r.get(0).map_err(&e)?;
+            let level_id: i64 = r.get(1).map_err(&e)?;
+            let period: String = r.get(2).map_err(&e)?;
+            let dims: String = r.get(3).map_err(&e)?;
+            let data: Vec<u8> = r.get(4).map_err(&e)?;
+            let period = Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
+            let dims = DimKey::parse(&dims).ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
+            let values =
+                codec::decode(&data).ok_or_else(|| StoreError::Corrupt(format!("series {indicator} {period} does not decode")))?;
+            out.push(WarehouseSeries { key: SeriesKey { indicator, level: level_codes[&level_id].clone(), period, dims }, values });
+        }
+        Ok(out)
     }
 
     /// SQLite's `PRAGMA integrity_check`: `ok` when the file is sound.
