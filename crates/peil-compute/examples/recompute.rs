@@ -17,8 +17,17 @@ fn main() {
     let t0 = Instant::now();
     let w = store.warehouse().expect("warehouse");
     let mut c = peil_compute::compute(&w).expect("compute");
-    let mut snap = peil_compute::Snapshot::from_computed(peil_compute::compute(&w).expect("compute"), &w, 1, true);
-    println!("full: load + compute + snapshot {:.2} s ({} values published)", t0.elapsed().as_secs_f64(), snap.stats.values);
+    let mut snap = peil_compute::Snapshot::from_computed(
+        peil_compute::compute(&w).expect("compute"),
+        &w,
+        1,
+        true,
+    );
+    println!(
+        "full: load + compute + snapshot {:.2} s ({} values published)",
+        t0.elapsed().as_secs_f64(),
+        snap.stats.values
+    );
     drop(w);
 
     let mut times = Vec::new();
@@ -34,7 +43,9 @@ fn main() {
                 }
             }
         }
-        let dirty = c.recompute(&[code.to_string()], &series).expect("recompute");
+        let dirty = c
+            .recompute(&[code.to_string()], &series)
+            .expect("recompute");
         snap.refresh(&c, &dirty, 2 + round, true);
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         dirty_count = dirty.len();

@@ -220,21 +220,37 @@ impl Computed {
                 dirty.insert(i);
             }
         }
-        self.order.iter().copied().filter(|i| dirty.contains(i)).collect()
+        self.order
+            .iter()
+            .copied()
+            .filter(|i| dirty.contains(i))
+            .collect()
     }
 
     /// Recomputes after a small import: `series` are the new loaded series of the `changed`
     /// indicators (all of them, replacing what was loaded); only these indicators and their
     /// dependants are computed again. Returns the recomputed indicators.
-    pub fn recompute(&mut self, changed: &[String], series: &[WarehouseSeries]) -> Result<Vec<u32>, ComputeError> {
-        let changed: Vec<u32> = changed.iter().filter_map(|c| self.index.get(c).copied()).collect();
+    pub fn recompute(
+        &mut self,
+        changed: &[String],
+        series: &[WarehouseSeries],
+    ) -> Result<Vec<u32>, ComputeError> {
+        let changed: Vec<u32> = changed
+            .iter()
+            .filter_map(|c| self.index.get(c).copied())
+            .collect();
         let dirty = self.dependants(&changed);
         let dirty_set: std::collections::HashSet<u32> = dirty.iter().copied().collect();
         self.values.retain(|k, _| !dirty_set.contains(&k.0));
         self.keys.retain(|k, _| !dirty_set.contains(&k.0));
         self.loaded.retain(|k, _| !changed.contains(&k.0));
         for s in series {
-            let (Some(&ind), Some(&level)) = (self.index.get(&s.key.indicator), self.geo.by_code.get(&s.key.level)) else { continue };
+            let (Some(&ind), Some(&level)) = (
+                self.index.get(&s.key.indicator),
+                self.geo.by_code.get(&s.key.level),
+            ) else {
+                continue;
+            };
             if !changed.contains(&ind) {
                 continue;
             }
@@ -242,7 +258,8 @@ impl Computed {
                 Some(d) => *d,
                 None => {
                     self.dims.push(s.key.dims.clone());
-                    self.dim_index.insert(s.key.dims.clone(), self.dims.len() as u32 - 1);
+                    self.dim_index
+                        .insert(s.key.dims.clone(), self.dims.len() as u32 - 1);
                     self.dims.len() as u32 - 1
                 }
             };
@@ -391,6 +408,62 @@ fn aggregate(c: &mut Computed, ind: u32) {
             };
             if v.iter().any(|s| !s.is_none()) {
                 c.put((ind, l16, period, d), v);
+            }
+        }
+        if !indicator.dim_levels.is_empty() && rule != GeoRule::None {
+            fill_marginals(c, ind, l16, indicator.dim_levels.len());
+        }
+    }
+}
+
+/// A cube's marginal totals (keys naming fewer dimensions than the cube has) are loaded values
+/// that win per item; items without one get the sum of their cells, so that a total loaded for
+/// some items only still counts every item on the levels above.
+fn fill_marginals(c: &mut Computed, ind: u32, level: u16, full: usize) {
+    let Some(keys) = c.keys.get(&(ind, level)) else {
+        return;
+    };
+    let keys: Vec<(Period, u32)> = keys.iter().copied().collect();
+    let covers = |coarse: &(String, String), fine: &(String, String)| {
+        coarse == fine || c.dim_up.get(fine).is_some_and(|ups| ups.contains(coarse))
+    };
+    let mut fills = Vec::new();
+    for &(p, d) in &keys {
+        let marginal = &c.dims[d as usize];
+        let v = &c.values[&(ind, level, p, d)];
+        if marginal.0.len() >= full || v.iter().all(|s| !s.is_none()) {
+            continue;
+        }
+        let parts: Vec<u32> = keys
+            .iter()
+            .filter(|(p2, d2)| {
+                let key = &c.dims[*d2 as usize];
+                *p2 == p
+                    && key.0.len() == full
+                    && marginal
+                        .0
+                        .iter()
+                        .all(|m| key.0.iter().any(|f| covers(m, f)))
+            })
+            .map(|(_, d2)| *d2)
+            .collect();
+        if parts.is_empty() {
+            continue;
+        }
+        let mut sums = vec![Sum::default(); v.len()];
+        for d2 in parts {
+            for (s, x) in sums.iter_mut().zip(&c.values[&(ind, level, p, d2)]) {
+                s.add(*x);
+            }
+        }
+        fills.push(((ind, level, p, d), sums));
+    }
+    for (key, sums) in fills {
+        if let Some(v) = c.values.get_mut(&key) {
+            for (slot, s) in v.iter_mut().zip(&sums) {
+                if slot.is_none() {
+                    *slot = s.result();
+                }
             }
         }
     }

@@ -264,7 +264,11 @@ fn poisoned(a: Slot, b: Slot) -> Option<Slot> {
 /// A finite number, else no value for the whole formula.
 #[inline]
 fn fin(x: f64) -> Slot {
-    if x.is_finite() { Slot::num(x) } else { Slot::VOID }
+    if x.is_finite() {
+        Slot::num(x)
+    } else {
+        Slot::VOID
+    }
 }
 
 pub(crate) fn add(a: Slot, b: Slot) -> Slot {

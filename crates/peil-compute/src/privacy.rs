@@ -7,7 +7,7 @@ use crate::engine::{Computed, GeoRule, Key};
 use crate::geo::NO_PARENT;
 use crate::slot::Slot;
 use peil_core::{DataType, Period, PeriodType};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// The indicator whose value decides whether `ind` is shown: its threshold indicator, sample
 /// indicator, aggregation indicator, or itself, in that order of preference.
@@ -70,7 +70,11 @@ pub fn masks_of(
     masks.retain(|k, _| !wanted(k.0));
     // 1. Primary suppression.
     for (key, v) in &c.values {
-        if !wanted(key.0) || c.indicators[key.0 as usize].threshold.is_none_or(|t| t <= 0.0) {
+        if !wanted(key.0)
+            || c.indicators[key.0 as usize]
+                .threshold
+                .is_none_or(|t| t <= 0.0)
+        {
             continue;
         }
         let m: Vec<bool> = (0..v.len())
@@ -80,26 +84,25 @@ pub fn masks_of(
             masks.insert(*key, m);
         }
     }
-    // 2. Secondary suppression for additive indicators with a threshold checked on themselves.
+    // 2. Secondary suppression for additive indicators with a threshold checked on themselves,
+    //    and for weighted means and percentages with a threshold: their parent is Σ(v·w)/Σw, so
+    //    the numerators v·w add up like counts and a hidden child's numerator (hence its value,
+    //    the weight being public) could be recovered by differencing.
     if secondary {
         for ind in 0..c.indicators.len() as u32 {
             let i = &c.indicators[ind as usize];
-            if !wanted(ind) || i.threshold.is_none_or(|t| t <= 0.0)
+            if !wanted(ind)
+                || i.threshold.is_none_or(|t| t <= 0.0)
                 || c.formulas[ind as usize].is_some()
-                || c.rule(ind) != GeoRule::Sum
-                || check_indicator(c, ind) != ind
             {
                 continue;
             }
-            let dims: BTreeSet<u32> = c
-                .keys
-                .iter()
-                .filter(|((x, _), _)| *x == ind)
-                .flat_map(|(_, k)| k.iter().map(|(_, d)| *d))
-                .collect();
-            for d in dims {
-                secondary_suppress(c, ind, d, &mut masks);
-            }
+            let weight = match c.rule(ind) {
+                GeoRule::Sum if check_indicator(c, ind) == ind => None,
+                GeoRule::Weighted(w) => Some(w),
+                _ => continue,
+            };
+            secondary_suppress(c, ind, weight, &mut masks);
         }
     }
     // 3. Indicators checked on another indicator share its whole mask (a ratio hidden where its
@@ -138,6 +141,17 @@ pub fn masks_of(
                                     }
                                 }
                             }
+                            // data_from_mrp reads the most recent periods, not p: inherit
+                            // the mask of the period it actually reads.
+                            peil_core::formula::RefKind::Mrp => {
+                                for nth in mrp_counts(&f.expr, &r.code) {
+                                    if let Some(q) =
+                                        crate::eval::mrp_period(c, ri, l as usize, p.level, nth)
+                                    {
+                                        inputs.push((ri, l, q, 0));
+                                    }
+                                }
+                            }
                             peil_core::formula::RefKind::Cell => {
                                 if let Some(k) = c.keys.get(&(ri, l)) {
                                     inputs.extend(
@@ -164,6 +178,19 @@ pub fn masks_of(
     masks
 }
 
+/// The `n` of every `data_from_mrp(code, n)` in a formula.
+fn mrp_counts(e: &peil_core::formula::Expr, code: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    e.walk(&mut |x| {
+        if let peil_core::formula::Expr::Mrp { var, n } = x
+            && var == code
+        {
+            out.push(*n);
+        }
+    });
+    out
+}
+
 fn shift_offsets(e: &peil_core::formula::Expr, code: &str) -> Vec<i64> {
     use peil_core::formula::Expr;
     let mut out = Vec::new();
@@ -183,19 +210,20 @@ fn shift_offsets(e: &peil_core::formula::Expr, code: &str) -> Vec<i64> {
     out
 }
 
-/// The cells of one indicator × cube cell, across levels and periods, and the additive
-/// relations between them.
+/// The cells of one indicator (every cube cell), across levels and periods, and the additive
+/// relations between them: parent = Σ children, a flow's period = Σ its sub-periods, and a
+/// cube's marginal total = Σ the cells it totals.
 pub struct Relations {
-    /// (level, period) of each block of cells; cell id = block start + item position.
-    pub blocks: Vec<(u16, Period, usize)>,
-    pub block_of: HashMap<(u16, Period), usize>,
+    /// (level, period, cube cell) of each block of cells; cell id = block start + item position.
+    pub blocks: Vec<(u16, Period, u32, usize)>,
+    pub block_of: HashMap<(u16, Period, u32), usize>,
     pub values: Vec<Slot>,
     /// Each relation: first cell is the total, the rest its parts.
     pub rels: Vec<Vec<u32>>,
 }
 
 impl Relations {
-    pub fn build(c: &Computed, ind: u32, d: u32) -> Relations {
+    pub fn build(c: &Computed, ind: u32) -> Relations {
         let mut blocks = Vec::new();
         let mut block_of = HashMap::new();
         let mut values = Vec::new();
@@ -207,19 +235,16 @@ impl Relations {
             .collect();
         levels.sort();
         for &l in &levels {
-            for (p, dd) in &c.keys[&(ind, l)] {
-                if *dd != d {
-                    continue;
-                }
-                let v = &c.values[&(ind, l, *p, d)];
-                block_of.insert((l, *p), blocks.len());
-                blocks.push((l, *p, values.len()));
+            for &(p, d) in &c.keys[&(ind, l)] {
+                let v = &c.values[&(ind, l, p, d)];
+                block_of.insert((l, p, d), blocks.len());
+                blocks.push((l, p, d, values.len()));
                 values.extend_from_slice(v);
             }
         }
         let mut rels = Vec::new();
-        let cell = |b: usize, i: usize| (blocks[b].2 + i) as u32;
-        // Geography: parent = sum of children, per period.
+        let cell = |b: usize, i: usize| (blocks[b].3 + i) as u32;
+        // Geography: parent = sum of children, per period and cube cell.
         for e in &c.geo.edges {
             let mut children: Vec<Vec<u32>> = vec![Vec::new(); c.geo.levels[e.parent].len()];
             for (ci, &p) in e.parent_of.iter().enumerate() {
@@ -227,11 +252,11 @@ impl Relations {
                     children[p as usize].push(ci as u32);
                 }
             }
-            for (&(l, p), &pb) in &block_of {
+            for (&(l, p, d), &pb) in &block_of {
                 if l as usize != e.parent {
                     continue;
                 }
-                let Some(&cb) = block_of.get(&(e.child as u16, p)) else {
+                let Some(&cb) = block_of.get(&(e.child as u16, p, d)) else {
                     continue;
                 };
                 for (pp, kids) in children.iter().enumerate() {
@@ -250,7 +275,7 @@ impl Relations {
             && matches!(i.data_type, DataType::Numeric | DataType::ObjectCount)
             && !i.non_aggregable_periods
         {
-            for (&(l, p), &pb) in &block_of {
+            for (&(l, p, d), &pb) in &block_of {
                 let Some(fine) = finer(p) else { continue };
                 let per = (fine.per_year() / p.level.per_year()) as i64;
                 let ((y, m, _), _) = p.bounds();
@@ -258,13 +283,52 @@ impl Relations {
                     continue;
                 };
                 let subs: Option<Vec<usize>> = (0..per)
-                    .map(|k| first.offset(k).and_then(|q| block_of.get(&(l, q)).copied()))
+                    .map(|k| {
+                        first
+                            .offset(k)
+                            .and_then(|q| block_of.get(&(l, q, d)).copied())
+                    })
                     .collect();
                 let Some(subs) = subs else { continue };
                 let n = c.geo.levels[l as usize].len();
                 for item in 0..n {
                     let mut r = vec![cell(pb, item)];
                     r.extend(subs.iter().map(|&b| cell(b, item)));
+                    rels.push(r);
+                }
+            }
+        }
+        // Cube: a marginal total (a key naming fewer dimensions than the cube has) = sum of the
+        // finest cells it totals, directly or through the dimension aggregation tables.
+        let full = i.dim_levels.len();
+        if full > 0 {
+            let covers = |coarse: &(String, String), fine: &(String, String)| {
+                coarse == fine || c.dim_up.get(fine).is_some_and(|ups| ups.contains(coarse))
+            };
+            for (&(l, p, d), &mb) in &block_of {
+                let marginal = &c.dims[d as usize];
+                if marginal.0.len() >= full {
+                    continue;
+                }
+                let parts: Vec<usize> = block_of
+                    .iter()
+                    .filter(|((l2, p2, d2), _)| *l2 == l && *p2 == p && *d2 != d)
+                    .filter(|((_, _, d2), _)| {
+                        let key = &c.dims[*d2 as usize];
+                        key.0.len() == full
+                            && marginal
+                                .0
+                                .iter()
+                                .all(|m| key.0.iter().any(|f| covers(m, f)))
+                    })
+                    .map(|(_, b)| *b)
+                    .collect();
+                if parts.is_empty() {
+                    continue;
+                }
+                for item in 0..c.geo.levels[l as usize].len() {
+                    let mut r = vec![cell(mb, item)];
+                    r.extend(parts.iter().map(|&b| cell(b, item)));
                     rels.push(r);
                 }
             }
@@ -294,15 +358,27 @@ fn finer(p: Period) -> Option<peil_core::PeriodLevel> {
     }
 }
 
-/// Extends the masks of one indicator × cube cell until no hidden cell can be recovered.
-fn secondary_suppress(c: &Computed, ind: u32, d: u32, masks: &mut Masks) {
-    let r = Relations::build(c, ind, d);
+/// Extends the masks of one indicator (all its cube cells) until no hidden cell can be
+/// recovered. With `weight`, the relations are taken between the numerators value × weight (a
+/// weighted mean or percentage).
+fn secondary_suppress(c: &Computed, ind: u32, weight: Option<u32>, masks: &mut Masks) {
+    let mut r = Relations::build(c, ind);
     if r.values.is_empty() {
         return;
     }
+    if let Some(w) = weight {
+        for &(l, p, _, start) in &r.blocks {
+            let wv = c.get(w, l as usize, p, 0);
+            for i in 0..c.geo.levels[l as usize].len() {
+                let v = r.values[start + i];
+                if let (Some(a), Some(b)) = (v.number(), wv.and_then(|x| x[i].number())) {
+                    r.values[start + i] = Slot::num(a * b);
+                }
+            }
+        }
+    }
     let mut hidden = vec![false; r.values.len()];
-    for (b, &(l, p, start)) in r.blocks.iter().enumerate() {
-        let _ = b;
+    for &(l, p, d, start) in &r.blocks {
         if let Some(m) = masks.get(&(ind, l, p, d)) {
             for (i, h) in m.iter().enumerate() {
                 hidden[start + i] = *h;
@@ -352,7 +428,7 @@ fn secondary_suppress(c: &Computed, ind: u32, d: u32, masks: &mut Masks) {
             break;
         }
     }
-    for &(l, p, start) in &r.blocks {
+    for &(l, p, d, start) in &r.blocks {
         let n = c.geo.levels[l as usize].len();
         let m: Vec<bool> = hidden[start..start + n].to_vec();
         if m.iter().any(|h| *h) {

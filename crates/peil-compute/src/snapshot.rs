@@ -40,7 +40,12 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Applies privacy rules to computed values (consuming them: no second copy in memory).
-    pub fn from_computed(mut c: Computed, w: &Warehouse, generation: u64, secondary: bool) -> Snapshot {
+    pub fn from_computed(
+        mut c: Computed,
+        w: &Warehouse,
+        generation: u64,
+        secondary: bool,
+    ) -> Snapshot {
         let masks = privacy::masks(&c, secondary);
         let values = std::mem::take(&mut c.values);
         let mut snap = Snapshot::empty(&c, w, generation);
@@ -74,11 +79,20 @@ impl Snapshot {
             .iter()
             .map(|l| SnapshotLevel {
                 level: l.level.clone(),
-                pos: l.items.iter().enumerate().map(|(i, (_, it))| (it.code.clone(), i as u32)).collect(),
+                pos: l
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, it))| (it.code.clone(), i as u32))
+                    .collect(),
                 items: l.items.clone(),
             })
             .collect::<Vec<_>>();
-        let level_index = levels.iter().enumerate().map(|(i, l)| (l.level.code.clone(), i)).collect();
+        let level_index = levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.level.code.clone(), i))
+            .collect();
         Snapshot {
             generation,
             levels,
@@ -114,14 +128,26 @@ impl Snapshot {
     }
 
     fn finish_stats(&mut self) {
-        let mut stats = PublishStats { indicators: self.indicators.len(), series: self.tables.len(), ..Default::default() };
+        let mut stats = PublishStats {
+            indicators: self.indicators.len(),
+            series: self.tables.len(),
+            ..Default::default()
+        };
         for (key, v) in &self.tables {
             stats.values += v.iter().filter(|s| !s.is_none()).count();
             if let Some(m) = self.masks.get(key) {
-                stats.suppressed += v.iter().zip(m).filter(|(s, h)| **h && s.same(Slot::HIDDEN)).count();
+                stats.suppressed += v
+                    .iter()
+                    .zip(m)
+                    .filter(|(s, h)| **h && s.same(Slot::HIDDEN))
+                    .count();
             }
         }
-        stats.restricted_indicators = self.indicators.iter().filter(|i| matches!(i.visibility, Visibility::Restricted(_))).count();
+        stats.restricted_indicators = self
+            .indicators
+            .iter()
+            .filter(|i| matches!(i.visibility, Visibility::Restricted(_)))
+            .count();
         self.stats = stats;
     }
 
@@ -352,7 +378,18 @@ impl Snapshot {
         Ok(match e {
             Expr::Num(x) => Slot::num(*x),
             Expr::Ref(v) => refv(v, Some(p))?,
-            Expr::Shift { var, offset } => refv(var, p.offset(*offset))?,
+            // A term outside its series makes the whole result no value (as in the engine).
+            Expr::Shift { var, offset } => match p.offset(*offset) {
+                Some(q)
+                    if self
+                        .index
+                        .get(var)
+                        .is_some_and(|&j| self.tables.contains_key(&(j, l as u16, q, 0))) =>
+                {
+                    refv(var, Some(q))?
+                }
+                _ => Slot::VOID,
+            },
             Expr::Neg(a) => {
                 let x = self.eval_scalar(a, l, p, pos, code)?;
                 x.number().map_or(x, |v| Slot::num(-v))

@@ -895,10 +895,20 @@ impl Store {
     pub fn series_of(&self, indicators: Option<&[&str]>) -> Result<Vec<WarehouseSeries>> {
         let e = self.e();
         let level_codes: HashMap<i64, String> = {
-            let mut st = self.conn.prepare("SELECT id, code FROM geo_level").map_err(&e)?;
-            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(&e)?.collect::<rusqlite::Result<_>>().map_err(&e)?
+            let mut st = self
+                .conn
+                .prepare("SELECT id, code FROM geo_level")
+                .map_err(&e)?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?
         };
-        let filter = if indicators.is_some() { "WHERE i.code IN (SELECT value FROM json_each(?1))" } else { "WHERE ?1 IS NULL" };
+        let filter = if indicators.is_some() {
+            "WHERE i.code IN (SELECT value FROM json_each(?1))"
+        } else {
+            "WHERE ?1 IS NULL"
+        };
         let mut st = self
             .conn
             .prepare(&format!(
@@ -906,7 +916,8 @@ impl Store {
                  {filter} ORDER BY i.code, s.level_id, s.period, s.dims"
             ))
             .map_err(&e)?;
-        let list: Option<String> = indicators.map(|l| serde_json::to_string(l).unwrap_or_else(|_| "[]".into()));
+        let list: Option<String> =
+            indicators.map(|l| serde_json::to_string(l).unwrap_or_else(|_| "[]".into()));
         let mut rows = st.query([list]).map_err(&e)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(&e)? {
@@ -916,10 +927,20 @@ impl Store {
             let dims: String = r.get(3).map_err(&e)?;
             let data: Vec<u8> = r.get(4).map_err(&e)?;
             let period = Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
-            let dims = DimKey::parse(&dims).ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
-            let values =
-                codec::decode(&data).ok_or_else(|| StoreError::Corrupt(format!("series {indicator} {period} does not decode")))?;
-            out.push(WarehouseSeries { key: SeriesKey { indicator, level: level_codes[&level_id].clone(), period, dims }, values });
+            let dims = DimKey::parse(&dims)
+                .ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
+            let values = codec::decode(&data).ok_or_else(|| {
+                StoreError::Corrupt(format!("series {indicator} {period} does not decode"))
+            })?;
+            out.push(WarehouseSeries {
+                key: SeriesKey {
+                    indicator,
+                    level: level_codes[&level_id].clone(),
+                    period,
+                    dims,
+                },
+                values,
+            });
         }
         Ok(out)
     }
