@@ -63,6 +63,13 @@ pub struct Computed {
 }
 
 impl Computed {
+    /// Whether a cube key is one of the cube's finest (loaded-level) cells, as opposed to a
+    /// marginal or a coarser cell derived through the dimension aggregation tables.
+    pub fn is_fine(&self, ind: u32, key: &DimKey) -> bool {
+        let levels = &self.indicators[ind as usize].dim_levels;
+        key.0.len() == levels.len() && key.0.iter().all(|(l, _)| levels.contains(l))
+    }
+
     pub fn get(&self, ind: u32, level: usize, period: Period, dims: u32) -> Option<&Vec<Slot>> {
         self.values.get(&(ind, level as u16, period, dims))
     }
@@ -411,7 +418,96 @@ fn aggregate(c: &mut Computed, ind: u32) {
             }
         }
         if !indicator.dim_levels.is_empty() && rule != GeoRule::None {
-            fill_marginals(c, ind, l16, indicator.dim_levels.len());
+            fill_marginals(c, ind, l16);
+        }
+    }
+    if !indicator.dim_levels.is_empty() && rule == GeoRule::Sum {
+        materialize_dims(c, ind);
+    }
+}
+
+/// Computes a summed cube's coarser cells on every level: each dimension either at the loaded
+/// member, at a coarser member through the dimension aggregation tables, or totalled. So the
+/// population by `leeftijd3` × `geslacht`, by `geslacht` alone and in total are all there.
+/// Loaded marginal totals win per item.
+fn materialize_dims(c: &mut Computed, ind: u32) {
+    let levels: Vec<u16> = c
+        .keys
+        .keys()
+        .filter(|(x, _)| *x == ind)
+        .map(|(_, l)| *l)
+        .collect();
+    for l in levels {
+        let keys: Vec<(Period, u32)> = c.keys[&(ind, l)].iter().copied().collect();
+        let mut derived: BTreeMap<(Period, DimKey), Vec<Sum>> = BTreeMap::new();
+        for &(p, d) in &keys {
+            let fine = c.dims[d as usize].clone();
+            if !c.is_fine(ind, &fine) {
+                continue;
+            }
+            // Options per dimension: the member itself, its coarser members, or totalled (None).
+            let options: Vec<Vec<Option<(String, String)>>> = fine
+                .0
+                .iter()
+                .map(|pair| {
+                    let mut o = vec![Some(pair.clone())];
+                    o.extend(c.dim_up.get(pair).into_iter().flatten().cloned().map(Some));
+                    o.push(None);
+                    o
+                })
+                .collect();
+            let v = &c.values[&(ind, l, p, d)];
+            let mut combo = vec![0usize; options.len()];
+            loop {
+                let pairs: Vec<(String, String)> = combo
+                    .iter()
+                    .zip(&options)
+                    .filter_map(|(&k, o)| o[k].clone())
+                    .collect();
+                let is_fine = combo.iter().all(|&k| k == 0);
+                if !is_fine {
+                    let acc = derived
+                        .entry((p, DimKey::new(pairs)))
+                        .or_insert_with(|| vec![Sum::default(); v.len()]);
+                    for (s, x) in acc.iter_mut().zip(v) {
+                        s.add(*x);
+                    }
+                }
+                // Next combination (odometer).
+                let mut i = 0;
+                while i < combo.len() {
+                    combo[i] += 1;
+                    if combo[i] < options[i].len() {
+                        break;
+                    }
+                    combo[i] = 0;
+                    i += 1;
+                }
+                if i == combo.len() {
+                    break;
+                }
+            }
+        }
+        for ((p, key), sums) in derived {
+            let d = match c.dim_index.get(&key) {
+                Some(d) => *d,
+                None => {
+                    c.dims.push(key.clone());
+                    c.dim_index.insert(key, c.dims.len() as u32 - 1);
+                    c.dims.len() as u32 - 1
+                }
+            };
+            let computed: Vec<Slot> = sums.iter().map(Sum::result).collect();
+            let v = match c.values.get(&(ind, l, p, d)) {
+                // A loaded (or rolled-up loaded) marginal wins per item.
+                Some(existing) => existing
+                    .iter()
+                    .zip(&computed)
+                    .map(|(e, x)| if e.is_none() { *x } else { *e })
+                    .collect(),
+                None => computed,
+            };
+            c.put((ind, l, p, d), v);
         }
     }
 }
@@ -419,7 +515,7 @@ fn aggregate(c: &mut Computed, ind: u32) {
 /// A cube's marginal totals (keys naming fewer dimensions than the cube has) are loaded values
 /// that win per item; items without one get the sum of their cells, so that a total loaded for
 /// some items only still counts every item on the levels above.
-fn fill_marginals(c: &mut Computed, ind: u32, level: u16, full: usize) {
+fn fill_marginals(c: &mut Computed, ind: u32, level: u16) {
     let Some(keys) = c.keys.get(&(ind, level)) else {
         return;
     };
@@ -431,7 +527,7 @@ fn fill_marginals(c: &mut Computed, ind: u32, level: u16, full: usize) {
     for &(p, d) in &keys {
         let marginal = &c.dims[d as usize];
         let v = &c.values[&(ind, level, p, d)];
-        if marginal.0.len() >= full || v.iter().all(|s| !s.is_none()) {
+        if c.is_fine(ind, marginal) || v.iter().all(|s| !s.is_none()) {
             continue;
         }
         let parts: Vec<u32> = keys
@@ -439,7 +535,7 @@ fn fill_marginals(c: &mut Computed, ind: u32, level: u16, full: usize) {
             .filter(|(p2, d2)| {
                 let key = &c.dims[*d2 as usize];
                 *p2 == p
-                    && key.0.len() == full
+                    && c.is_fine(ind, key)
                     && marginal
                         .0
                         .iter()

@@ -392,7 +392,6 @@ fn cell(c: &Computed, cube: &str, members: &[MemberSpec], level: usize, p: Perio
     let Some(&ci) = c.index.get(cube) else {
         return Operand::Vector(vec![Slot::VOID; n]);
     };
-    let full = c.indicators[ci as usize].dim_levels.len();
     let Some(keys) = c
         .keys
         .get(&(ci, level as u16))
@@ -426,10 +425,11 @@ fn cell(c: &Computed, cube: &str, members: &[MemberSpec], level: usize, p: Perio
                     .iter()
                     .any(|pair| pair.1 == s.member && s.level.as_ref().is_none_or(|l| *l == pair.0))
             });
-        if is_exact && key.0.len() < full {
+        let is_fine = c.is_fine(ci, key);
+        if is_exact && !is_fine {
             exact = Some(*d);
         }
-        if key.0.len() == full {
+        if is_fine {
             fine.push(*d);
         }
     }

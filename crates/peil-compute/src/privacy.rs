@@ -307,7 +307,7 @@ impl Relations {
             };
             for (&(l, p, d), &mb) in &block_of {
                 let marginal = &c.dims[d as usize];
-                if marginal.0.len() >= full {
+                if c.is_fine(ind, marginal) {
                     continue;
                 }
                 let parts: Vec<usize> = block_of
@@ -315,7 +315,7 @@ impl Relations {
                     .filter(|((l2, p2, d2), _)| *l2 == l && *p2 == p && *d2 != d)
                     .filter(|((_, _, d2), _)| {
                         let key = &c.dims[*d2 as usize];
-                        key.0.len() == full
+                        c.is_fine(ind, key)
                             && marginal
                                 .0
                                 .iter()

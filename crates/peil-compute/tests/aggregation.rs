@@ -394,3 +394,60 @@ fn cube_cells_roll_up_per_cell() {
     assert!(same(g(&v, "wijk", "W2"), val("70")));
     assert!(same(g(&v, "gemeente", "11002"), HIDDEN));
 }
+
+#[test]
+fn cube_coarser_cells_and_totals_are_computed_with_loaded_marginals_winning() {
+    let mut w = chain()
+        .ind(Indicator {
+            dim_levels: vec!["age5".into(), "sex".into()],
+            ..count("kub")
+        })
+        .load_dims(
+            "kub",
+            "statsec",
+            "2020",
+            "age5=0-4;sex=m",
+            "S1=1 S2=2 S3=3 S4=4",
+        )
+        .load_dims(
+            "kub",
+            "statsec",
+            "2020",
+            "age5=5-9;sex=m",
+            "S1=10 S2=20 S3=30 S4=40",
+        )
+        .load_dims(
+            "kub",
+            "statsec",
+            "2020",
+            "age5=0-4;sex=v",
+            "S1=100 S2=200 S3=300 S4=400",
+        )
+        .load_dims(
+            "kub",
+            "statsec",
+            "2020",
+            "age5=5-9;sex=v",
+            "S1=1000 S2=x S3=3000 S4=4000",
+        )
+        // A loaded marginal for one sector wins there.
+        .load_dims("kub", "statsec", "2020", "sex=m", "S4=999")
+        .build();
+    // The dimension aggregation table: both 5-year bands are in the band 0-17.
+    for m in ["0-4", "5-9"] {
+        w.dim_links
+            .push((("age5".into(), m.into()), ("age3".into(), "0-17".into())));
+    }
+    let c = peil_compute::compute(&w).unwrap();
+    let g = |d: &str, level, item| get_dims(&c, "kub", level, "2020", &dims(d), item);
+    // Coarser age band × sex, per sector and rolled up.
+    assert!(same(g("age3=0-17;sex=m", "statsec", "S1"), val("11")));
+    assert!(same(g("age3=0-17;sex=v", "statsec", "S1"), val("1100")));
+    assert!(same(g("age3=0-17;sex=v", "statsec", "S2"), HIDDEN));
+    // Sex totalled over age, and the grand total.
+    assert!(same(g("age5=0-4", "statsec", "S3"), val("303")));
+    assert!(same(g("", "statsec", "S1"), val("1111")));
+    // The loaded marginal wins for S4; the others are the sum of their cells.
+    assert!(same(g("sex=m", "statsec", "S4"), val("999")));
+    assert!(same(g("sex=m", "statsec", "S1"), val("11")));
+}
