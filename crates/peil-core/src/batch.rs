@@ -138,6 +138,8 @@ pub struct LevelCatalog {
 pub struct IndicatorCatalog {
     pub data_type: DataType,
     pub is_formula: bool,
+    /// The formula text, for checking new formulas against stored ones (cycles).
+    pub formula: Option<String>,
     pub dim_levels: Vec<String>,
 }
 

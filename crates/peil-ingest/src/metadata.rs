@@ -377,6 +377,7 @@ pub fn read_metadata(
             );
         }
     }
+    check_formula_definitions(&inds, catalog, &place, &header, &fields, &mut out.problems);
     if inds.is_empty() && !out.problems.has_errors() {
         out.problems
             .error(&place, None, None, None, "the table has no indicator rows");
@@ -770,4 +771,71 @@ pub fn read_dimensions(
         out.batch = Some(batch);
     }
     out
+}
+
+/// Formulas are checked when they are defined, not when a reader opens a page: each must parse,
+/// read only indicators that exist (in the store or the same file), and no set of formulas —
+/// stored and new together — may read each other in a circle.
+fn check_formula_definitions(
+    inds: &[(u64, Indicator)],
+    catalog: &Catalog,
+    place: &Place,
+    header: &[String],
+    fields: &[Option<Field>],
+    problems: &mut Problems,
+) {
+    use peil_core::formula::{Formula, FormulaProblem, check_formulas};
+    let col = fields
+        .iter()
+        .position(|f| f == &Some(Field::Formula))
+        .map(|i| header[i].as_str());
+    let rows: HashMap<&str, u64> = inds.iter().map(|(r, i)| (i.code.as_str(), *r)).collect();
+    let mut all: Vec<(String, Formula)> = Vec::new();
+    for (row, ind) in inds {
+        let Some(text) = ind.formula.as_deref().filter(|t| !t.trim().is_empty()) else {
+            continue;
+        };
+        match Formula::parse(text) {
+            Ok(f) => all.push((ind.code.clone(), f)),
+            Err(e) => problems.error(
+                place,
+                Some(*row),
+                col,
+                Some(text),
+                format!("{} does not parse: {}", ind.code, e.summary()),
+            ),
+        }
+    }
+    // Stored formulas that this file does not redefine.
+    for (code, info) in &catalog.indicators {
+        if rows.contains_key(code.as_str()) {
+            continue;
+        }
+        if let Some(f) = info.formula.as_deref().and_then(|t| Formula::parse(t).ok()) {
+            all.push((code.clone(), f));
+        }
+    }
+    let known = |c: &str| rows.contains_key(c) || catalog.indicators.contains_key(c);
+    for p in check_formulas(&all, &known) {
+        let (row, value) = match &p {
+            FormulaProblem::UnknownReference { indicator, code } => {
+                (rows.get(indicator.as_str()).copied(), Some(code.as_str()))
+            }
+            FormulaProblem::Duplicate { indicator } => {
+                (rows.get(indicator.as_str()).copied(), None)
+            }
+            FormulaProblem::Cycle { cycle } => (
+                cycle.iter().find_map(|c| rows.get(c.as_str()).copied()),
+                None,
+            ),
+        };
+        // Problems among stored formulas alone are not this file's doing.
+        let ours = match &p {
+            FormulaProblem::Cycle { cycle } => cycle.iter().any(|c| rows.contains_key(c.as_str())),
+            _ => row.is_some(),
+        };
+        if ours {
+            problems.error(place, row, col, value, p.to_string());
+        }
+    }
 }

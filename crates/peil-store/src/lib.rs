@@ -1010,7 +1010,8 @@ pub(crate) fn catalog(conn: &Connection) -> rusqlite::Result<Catalog> {
             code,
             IndicatorCatalog {
                 data_type: DataType::parse(&dt).unwrap_or_default(),
-                is_formula: formula.is_some_and(|f| !f.trim().is_empty()),
+                is_formula: formula.as_ref().is_some_and(|f| !f.trim().is_empty()),
+                formula: formula.filter(|f| !f.trim().is_empty()),
                 dim_levels: serde_json::from_str(&dims).unwrap_or_default(),
             },
         );

@@ -129,6 +129,18 @@ fn cases() -> Vec<Case> {
                 Text("period,geolevel,geoitem,v3\n2021,wijk,wijk1,3\n"), &[],
                 &["error: formula_values.csv, row 1, column 'v3': found 'v3'; this is a formula indicator: its values are computed, not loaded"])
         },
+        refused("a formula that does not parse", "formula_syntax.csv",
+            Text("code,name,formula\nv4,Aandeel,(v1 / v2 * 100\n"), &[],
+            &["error: formula_syntax.csv, row 2, column 'formula': found '(v1 / v2 * 100'; v4 does not parse"]),
+        refused("a formula reading an unknown indicator", "formula_unknown.csv",
+            Text("code,name,formula\nv4,Aandeel,v1 / v_onbekend * 100\n"), &[],
+            &["error: formula_unknown.csv, row 2, column 'formula': found 'v_onbekend'; the formula of 'v4' reads 'v_onbekend', which is not a known indicator"]),
+        Case {
+            pre: &[("formula_chain.csv", "code,name,formula\nv5,Vijf,v1 + 1\nv6,Zes,v5 * 2\n")],
+            ..refused("formulas in a cycle with stored ones", "formula_cycle.csv",
+                Text("code,name,formula\nv5,Vijf,v6 + 1\n"), &[],
+                &["error: formula_cycle.csv, row 2, column 'formula'", "formulas read each other in a circle: v5 → v6 → v5"])
+        },
         Case {
             code: 1,
             ..refused("invalid --status-map symbol", "status_map.csv", Text(VALID_2021), &["--status-column", "v2", "--status-map", "geheim=zz"],
