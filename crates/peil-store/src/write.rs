@@ -296,6 +296,109 @@ impl<'a> ImportTx<'a> {
         Ok(counts)
     }
 
+    /// After a conversion table: an unknown-location item of the old division that the table
+    /// leaves out (e.g. `44029ZZZZ` of a municipality merged away) still holds real values. Its
+    /// sibling sectors (same NIS5 prefix) all went to sectors of one municipality of the new
+    /// division; its values belong to that municipality's own unknown-location item. Links
+    /// found this way are added and returned as (old code, new code, municipality level,
+    /// municipality code) so the import can report them. Nothing is guessed when the siblings
+    /// disagree or no such item exists.
+    pub fn infer_unknown_location_links(
+        &mut self,
+        child_level: &str,
+        parent_level: &str,
+    ) -> Result<Vec<(String, String, String, String)>> {
+        let e = sqlite_err(&self.path);
+        let (Some(child), Some(target)) =
+            (self.level_id(child_level)?, self.level_id(parent_level)?)
+        else {
+            return Ok(Vec::new());
+        };
+        let unmapped: Vec<(i64, String)> = {
+            let mut st = self
+                .tx
+                .prepare(
+                    "SELECT c.id, c.code FROM geo_item c WHERE c.level_id = ?1 AND c.unknown_location
+                     AND NOT EXISTS (SELECT 1 FROM item_link k WHERE k.child_item_id = c.id AND k.parent_level_id = ?2)",
+                )
+                .map_err(&e)?;
+            st.query_map(params![child, target], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?
+        };
+        // Levels the new division's items roll up into by aggregation.
+        let groups: Vec<(i64, String)> = {
+            let mut st = self
+                .tx
+                .prepare(
+                    "SELECT e.parent_level_id, l.code FROM level_edge e JOIN geo_level l ON l.id = e.parent_level_id
+                     WHERE e.child_level_id = ?1 AND e.kind = 'aggregation' ORDER BY l.code",
+                )
+                .map_err(&e)?;
+            st.query_map([target], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?
+        };
+        let mut found = Vec::new();
+        for (id, code) in unmapped {
+            let Some(prefix) = code.get(..5) else {
+                continue;
+            };
+            for (group, group_code) in &groups {
+                // The groups that the siblings' targets belong to.
+                let parents: Vec<(i64, String)> = {
+                    let mut st = self
+                        .tx
+                        .prepare(
+                            "SELECT DISTINCT g.id, g.code FROM geo_item s
+                             JOIN item_link k ON k.child_item_id = s.id AND k.parent_level_id = ?2
+                             JOIN item_link m ON m.child_item_id = k.parent_item_id AND m.parent_level_id = ?3
+                             JOIN geo_item g ON g.id = m.parent_item_id
+                             WHERE s.level_id = ?1 AND s.id <> ?4 AND substr(s.code, 1, 5) = ?5",
+                        )
+                        .map_err(&e)?;
+                    st.query_map(params![child, target, group, id, prefix], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .map_err(&e)?
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(&e)?
+                };
+                let [(gid, gcode)] = parents.as_slice() else {
+                    continue;
+                };
+                let candidates: Vec<(i64, String)> = {
+                    let mut st = self
+                        .tx
+                        .prepare(
+                            "SELECT i.id, i.code FROM geo_item i JOIN item_link m ON m.child_item_id = i.id AND m.parent_level_id = ?2
+                             WHERE i.level_id = ?1 AND i.unknown_location AND m.parent_item_id = ?3",
+                        )
+                        .map_err(&e)?;
+                    st.query_map(params![target, group, gid], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .map_err(&e)?
+                        .collect::<rusqlite::Result<_>>()
+                        .map_err(&e)?
+                };
+                if let [(uid, ucode)] = candidates.as_slice() {
+                    self.tx
+                        .execute("INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)", params![id, target, uid])
+                        .map_err(&e)?;
+                    found.push((
+                        code.clone(),
+                        ucode.clone(),
+                        group_code.clone(),
+                        gcode.clone(),
+                    ));
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     pub fn apply_geometry(&mut self, batch: &GeometryBatch) -> Result<RowCounts> {
         let cat = self.catalog()?;
         let items = &cat

@@ -124,14 +124,32 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
                 ));
             }
             let batch = r.batch;
-            finish!(
-                r.problems,
+            let place = Place::file(peil_ingest::table::file_name(path));
+            let mut inferred: Vec<(String, String, String, String)> = Vec::new();
+            let out: Result<Outcome> = finish!(
+                r.problems.clone(),
                 r.rows,
                 |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
-                    let c = tx.apply_links(batch.as_ref().expect("valid batch"))?;
-                    Ok(json!({"links": c}))
+                    let b = batch.as_ref().expect("valid batch");
+                    let c = tx.apply_links(b)?;
+                    if b.kind == EdgeKind::Conversion {
+                        inferred =
+                            tx.infer_unknown_location_links(&b.child_level, &b.parent_level)?;
+                    }
+                    Ok(json!({"links": c, "inferred_unknown_location_links": inferred.len()}))
                 }
-            )
+            );
+            let mut out = out?;
+            for (old, new, level, group) in &inferred {
+                out.problems.warning(
+                    &place,
+                    None,
+                    None,
+                    Some(old),
+                    format!("not in the table; its sibling sectors all went to {level} {group}, so its values go to that municipality's unknown-location item {new}"),
+                );
+            }
+            Ok(out)
         }
         Kind::Geometry => {
             let r = peil_ingest::read_geometry(path, &level, &req.geometry, &catalog);

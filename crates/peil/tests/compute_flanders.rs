@@ -91,7 +91,7 @@ fn fluvius_rolls_up_from_statsec2019_to_every_level() {
                 .push(r[1].to_string());
         }
     }
-    let target = |code: &str| -> Option<String> {
+    let direct = |code: &str| -> Option<String> {
         let t = conv.get(code)?;
         // Several targets: the unknown-location code goes to its own code (Peil's documented rule).
         if t.len() == 1 {
@@ -121,6 +121,28 @@ fn fluvius_rolls_up_from_statsec2019_to_every_level() {
         }
         hier.insert(r[0].to_string(), m);
     }
+    // An unknown-location code the table leaves out goes to the unknown-location sector of the
+    // municipality all its sibling sectors went to (Peil's documented rule).
+    let target = |code: &str| -> Option<String> {
+        if let Some(t) = direct(code) {
+            return Some(t);
+        }
+        if !code.ends_with("ZZZZ") {
+            return None;
+        }
+        let munis: std::collections::BTreeSet<&String> = conv
+            .keys()
+            .filter(|k| k.starts_with(&code[..5]) && k.as_str() != code)
+            .filter_map(|k| direct(k))
+            .filter_map(|t| hier.get(&t).map(|h| &h["gemeente2024"]))
+            .collect();
+        let [m] = munis.into_iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        hier.iter()
+            .find(|(s, h)| s.ends_with("ZZZZ") && &h["gemeente2024"] == m)
+            .map(|(s, _)| s.clone())
+    };
     let mut rdr =
         csv::Reader::from_path(f.join("stats/fluvius_energy_statsec2019_2018_2021.csv")).unwrap();
     let headers: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
