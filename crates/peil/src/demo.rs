@@ -77,6 +77,16 @@ pub fn run(dir: &Path) -> Result<u8> {
         0,
     )?;
     tx.commit()?;
+    // Publish, so that the live copy (what readers are served) exists from the start.
+    let warehouse = store.warehouse()?;
+    let snapshot = peil_compute::publish(&warehouse, 1, &peil_compute::PublishOptions::default())?;
+    let stats = serde_json::to_value(&snapshot.stats)?;
+    store.publish_live(
+        "peil demo",
+        &stats,
+        &snapshot.level_ids(),
+        snapshot.all_series(),
+    )?;
     let status = store.status()?;
     println!(
         "built the demo city '{}' in {} ({:.1} s)",
@@ -92,10 +102,14 @@ pub fn run(dir: &Path) -> Result<u8> {
         status.cube_indicators,
         status.values
     );
+    println!(
+        "  published: {} values on every level ({} hidden by privacy rules)",
+        snapshot.stats.values, snapshot.stats.suppressed
+    );
     println!("look at it with:");
     println!("  peil --site {} status", dir.display());
     println!(
-        "  peil --site {} export --level wijk --period 2024 | head",
+        "  peil --site {} export --live --level wijk --period 2024 | head",
         dir.display()
     );
     Ok(0)
