@@ -151,6 +151,83 @@ impl Snapshot {
         self.stats = stats;
     }
 
+    /// Rebuilds a snapshot from the live copy a store holds (what a server loads at start).
+    pub fn from_live(
+        generation: u64,
+        indicators: Vec<Indicator>,
+        levels: Vec<WarehouseLevel>,
+        series: Vec<(SeriesKey, Vec<Value>)>,
+    ) -> Snapshot {
+        let index: HashMap<String, u32> = indicators
+            .iter()
+            .enumerate()
+            .map(|(i, ind)| (ind.code.clone(), i as u32))
+            .collect();
+        let levels: Vec<SnapshotLevel> = levels
+            .into_iter()
+            .map(|l| SnapshotLevel {
+                level: l.level,
+                pos: l
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, it))| (it.code.clone(), i as u32))
+                    .collect(),
+                items: l.items,
+            })
+            .collect();
+        let level_index: HashMap<String, usize> = levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.level.code.clone(), i))
+            .collect();
+        let mut snap = Snapshot {
+            generation,
+            levels,
+            level_index,
+            indicators,
+            index,
+            dims: vec![DimKey::default()],
+            keys: HashMap::new(),
+            tables: HashMap::with_capacity(series.len()),
+            masks: HashMap::new(),
+            stats: PublishStats::default(),
+        };
+        let mut dim_index: HashMap<DimKey, u32> = HashMap::from([(DimKey::default(), 0)]);
+        for (key, values) in series {
+            let (Some(&i), Some(&l)) = (
+                snap.index.get(&key.indicator),
+                snap.level_index.get(&key.level),
+            ) else {
+                continue;
+            };
+            if values.len() != snap.levels[l].items.len() {
+                continue;
+            }
+            let d = *dim_index.entry(key.dims.clone()).or_insert_with(|| {
+                snap.dims.push(key.dims.clone());
+                snap.dims.len() as u32 - 1
+            });
+            snap.keys
+                .entry((i, l as u16))
+                .or_default()
+                .insert((key.period, d));
+            snap.tables.insert(
+                (i, l as u16, key.period, d),
+                values.into_iter().map(Slot::from_value).collect(),
+            );
+        }
+        snap.finish_stats();
+        // Hidden cells carry no mask after a reload; count them from their code.
+        snap.stats.suppressed = snap
+            .tables
+            .values()
+            .flat_map(|v| v.iter())
+            .filter(|s| s.same(Slot::HIDDEN))
+            .count();
+        snap
+    }
+
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {
         self.index.get(code).map(|&i| &self.indicators[i as usize])
     }

@@ -149,7 +149,9 @@ CREATE TABLE publication (
     generation INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
     who TEXT NOT NULL,
-    stats TEXT NOT NULL
+    stats TEXT NOT NULL,
+    -- The indicator metadata as published (JSON), so that the live copy stands on its own.
+    indicators TEXT NOT NULL
 );
 
 -- The items of each level in the order of the live series' dense values.

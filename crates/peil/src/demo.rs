@@ -84,6 +84,7 @@ pub fn run(dir: &Path) -> Result<u8> {
     store.publish_live(
         "peil demo",
         &stats,
+        &snapshot.indicators,
         &snapshot.level_ids(),
         snapshot.all_series(),
     )?;

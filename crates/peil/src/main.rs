@@ -111,6 +111,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the published data over HTTP: the open-data API, Swing-compatible OData and
+    /// selection tables. A new `peil publish` is picked up within seconds, swapped in whole.
+    #[command(
+        after_help = "Examples:\n  peil serve --bind 0.0.0.0:8080\n  peil serve --demo               build the demo city into ./peil-demo and serve it"
+    )]
+    Serve {
+        /// Address to listen on (port 0: any free port; the address is printed first).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Build the demo city (into the --site directory, else ./peil-demo) and serve it.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Build the demo city (deterministic) into a site directory.
     Demo {
         /// Directory for the demo site (default: the --site directory, else ./peil-demo).
@@ -287,8 +300,13 @@ fn run(cli: Cli) -> Result<u8> {
             let computed = t0.elapsed();
             let stats = serde_json::to_value(&snapshot.stats)?;
             let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-            let generation =
-                store.publish_live(&who, &stats, &snapshot.level_ids(), snapshot.all_series())?;
+            let generation = store.publish_live(
+                &who,
+                &stats,
+                &snapshot.indicators,
+                &snapshot.level_ids(),
+                snapshot.all_series(),
+            )?;
             let s = &snapshot.stats;
             println!(
                 "published generation {generation}: {} indicators, {} series, {} values ({} hidden by privacy rules, {} restricted indicators)",
@@ -400,6 +418,40 @@ fn run(cli: Cli) -> Result<u8> {
                     println!("no imports yet");
                 }
             }
+            Ok(0)
+        }
+        Command::Serve { bind, demo } => {
+            let dir = if demo {
+                let dir = cli
+                    .site
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("peil-demo"));
+                demo::run(&dir)?;
+                dir
+            } else {
+                site_dir(&cli.site)
+            };
+            let site = Site::open(&dir)?;
+            let state = peil_serve::state(&site.store_path(), &site.config.name)?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(peil_serve::serve(
+                state,
+                &bind,
+                async {
+                    // Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
+                    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+                    }
+                },
+                |addr| {
+                    println!("listening on http://{addr}");
+                    let _ = std::io::stdout().flush();
+                },
+            ))?;
             Ok(0)
         }
         Command::Demo { dir } => {

@@ -1,0 +1,236 @@
+//! Peil's HTTP server: answers from the published, immutable [`Snapshot`] only.
+//!
+//! The snapshot sits behind one `RwLock<Arc<…>>`: a request clones the `Arc` once and reads a
+//! consistent publication for its whole life; a new publication (noticed by polling the
+//! store's generation) is loaded aside and swapped in at once, so readers never see half of
+//! one. Nothing here reads the test copy.
+//!
+//! Routes: `/health`, `/metrics` (Prometheus text), the native API under `/api/v1/`
+//! (`api.rs`), Swing's OData services and selection tables (`odata.rs`, `swing.rs`).
+
+pub mod api;
+pub mod metrics;
+pub mod odata;
+pub mod problem;
+pub mod swing;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Request, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use peil_compute::Snapshot;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    snapshot: RwLock<Arc<Snapshot>>,
+    store: PathBuf,
+    pub metrics: metrics::Metrics,
+    site_name: String,
+}
+
+impl AppState {
+    /// The current publication; hold on to it for the whole request.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.inner
+            .snapshot
+            .read()
+            .map(|s| s.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    pub fn site_name(&self) -> &str {
+        &self.inner.site_name
+    }
+
+    fn swap(&self, s: Snapshot) {
+        let s = Arc::new(s);
+        match self.inner.snapshot.write() {
+            Ok(mut g) => *g = s,
+            Err(p) => *p.into_inner() = s,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] peil_store::StoreError),
+    #[error("the site has not been published yet: run `peil publish` first")]
+    NotPublished,
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Loads the live copy of a store into a snapshot.
+pub fn load(store: &Path) -> Result<Snapshot, ServeError> {
+    let s = peil_store::Store::open(store)?;
+    let live = s.live()?.ok_or(ServeError::NotPublished)?;
+    Ok(Snapshot::from_live(
+        live.generation,
+        live.indicators,
+        live.levels,
+        live.series,
+    ))
+}
+
+/// The state for a store whose live copy exists.
+pub fn state(store: &Path, site_name: &str) -> Result<AppState, ServeError> {
+    let snap = load(store)?;
+    Ok(AppState {
+        inner: Arc::new(Inner {
+            snapshot: RwLock::new(Arc::new(snap)),
+            store: store.to_path_buf(),
+            metrics: metrics::Metrics::default(),
+            site_name: site_name.to_string(),
+        }),
+    })
+}
+
+/// All routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics::handler))
+        .merge(api::routes())
+        .merge(odata::routes())
+        .merge(swing::routes())
+        .fallback(problem::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::cors::CorsLayer::permissive())
+        .with_state(state)
+}
+
+async fn health(State(st): State<AppState>) -> impl IntoResponse {
+    let s = st.snapshot();
+    axum::Json(
+        serde_json::json!({ "status": "ok", "generation": s.generation, "values": s.stats.values }),
+    )
+}
+
+/// Request log, metrics, and caching headers: the ETag is the publication's generation, so a
+/// client that has this publication gets `304 Not Modified`.
+async fn observe(
+    State(st): State<AppState>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let generation = st.snapshot().generation;
+    let etag = format!("\"peil-{generation}\"");
+    let cacheable = method == axum::http::Method::GET
+        && !path.starts_with("/health")
+        && !path.starts_with("/metrics");
+    if cacheable && if_none_match(req.headers(), &etag) {
+        let mut r = axum::http::StatusCode::NOT_MODIFIED.into_response();
+        r.headers_mut().insert(
+            header::ETAG,
+            HeaderValue::from_str(&etag).expect("ascii etag"),
+        );
+        st.metrics().observe(&path, 304, started.elapsed());
+        return r;
+    }
+    let mut resp = next.run(req).await;
+    if cacheable && resp.status().is_success() {
+        let h = resp.headers_mut();
+        h.insert(
+            header::ETAG,
+            HeaderValue::from_str(&etag).expect("ascii etag"),
+        );
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=60"),
+        );
+    }
+    let status = resp.status().as_u16();
+    st.metrics().observe(&path, status, started.elapsed());
+    if std::env::var_os("PEIL_QUIET").is_none() {
+        eprintln!(
+            "{{\"method\":\"{method}\",\"path\":{},\"status\":{status},\"ms\":{:.2},\"generation\":{generation}}}",
+            serde_json::Value::String(path),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    resp
+}
+
+fn if_none_match(h: &HeaderMap, etag: &str) -> bool {
+    h.get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// Polls the store for a new publication and swaps it in.
+async fn watch(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        let store = state.inner.store.clone();
+        let current = state.snapshot().generation;
+        let newer = tokio::task::spawn_blocking(move || -> Option<Snapshot> {
+            let g = peil_store::Store::open(&store)
+                .ok()?
+                .live_generation()
+                .ok()??;
+            (g != current).then(|| load(&store).ok()).flatten()
+        })
+        .await
+        .ok()
+        .flatten();
+        if let Some(s) = newer {
+            eprintln!(
+                "{{\"event\":\"publication loaded\",\"generation\":{}}}",
+                s.generation
+            );
+            state.swap(s);
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves (Ctrl-C for the CLI); in-flight requests finish first.
+pub async fn serve(
+    state: AppState,
+    addr: &str,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+    on_ready(listener.local_addr()?);
+    let watcher = tokio::spawn(watch(state.clone()));
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    watcher.abort();
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! `peil serve` on a loopback port: health, metrics, caching, errors, and picking up a new
+//! publication.
+
+mod common;
+use common::*;
+
+#[test]
+fn serves_the_live_copy_with_health_metrics_and_etags() {
+    let s = Server::demo();
+    let h = s.get("/health");
+    assert_eq!(h.status, 200);
+    assert_eq!(h.json()["status"], "ok");
+    assert_eq!(h.json()["generation"], 1);
+
+    let m = s.get("/metrics");
+    assert_eq!(m.status, 200);
+    assert!(
+        m.body.contains("peil_publication_generation 1"),
+        "{}",
+        m.body
+    );
+    assert!(
+        m.body
+            .contains("peil_http_requests_total{route=\"/health\",status=\"200\"} 1"),
+        "{}",
+        m.body
+    );
+
+    // Unknown paths answer RFC 9457 problem details.
+    let nf = s.get("/nope");
+    assert_eq!(nf.status, 404);
+    assert_eq!(nf.headers["content-type"], "application/problem+json");
+    assert_eq!(nf.json()["status"], 404);
+
+    // A new publication is picked up and changes the generation.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+        .arg("--site")
+        .arg(s.site.path())
+        .arg("publish")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if s.get("/health").json()["generation"] == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new publication was not picked up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
