@@ -348,6 +348,20 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().map_err(self.e())
     }
 
+    /// Every stored geometry: (level, item code, web GeoJSON, full GeoJSON).
+    pub fn all_geometry(&self) -> Result<Vec<(String, String, String, String)>> {
+        let e = self.e();
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT l.code, i.code, g.web_geojson, g.full_geojson FROM geometry g
+                 JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id",
+            )
+            .map_err(&e)?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(&e)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(&e)
+    }
+
     /// The full and web geometry (GeoJSON) of one item.
     pub fn geometry(&self, level: &str, code: &str) -> Result<Option<(String, String)>> {
         self.conn
