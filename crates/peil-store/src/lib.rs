@@ -232,6 +232,19 @@ impl Store {
         sqlite_err(&self.path)
     }
 
+    /// Runs a query and maps every row.
+    fn rows<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let e = self.e();
+        let mut st = self.conn.prepare_cached(sql).map_err(&e)?;
+        let rows = st.query_map(params, f).map_err(&e)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(&e)
+    }
+
     /// Starts an import. Nothing is visible to other readers until [`ImportTx::commit`];
     /// dropping the transaction (or a crash) leaves the store as it was.
     pub fn begin(&mut self) -> Result<ImportTx<'_>> {
@@ -253,16 +266,8 @@ impl Store {
     }
 
     pub fn indicators(&self) -> Result<Vec<Indicator>> {
-        let codes: Vec<String> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT code FROM indicator ORDER BY code")
-                .map_err(self.e())?;
-            st.query_map([], |r| r.get(0))
-                .map_err(self.e())?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(self.e())?
-        };
+        let codes: Vec<String> =
+            self.rows("SELECT code FROM indicator ORDER BY code", [], |r| r.get(0))?;
         let mut out = Vec::with_capacity(codes.len());
         for c in codes {
             out.extend(self.indicator(&c)?);
@@ -271,34 +276,27 @@ impl Store {
     }
 
     pub fn themes(&self) -> Result<Vec<Theme>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT code, parent, name, seq FROM theme ORDER BY seq, code")
-            .map_err(self.e())?;
-        let rows = st
-            .query_map([], |r| {
+        self.rows(
+            "SELECT code, parent, name, seq FROM theme ORDER BY seq, code",
+            [],
+            |r| {
                 Ok(Theme {
                     code: r.get(0)?,
                     parent: r.get(1)?,
                     name: write::text_from_json(&r.get::<_, String>(2)?),
                     seq: r.get(3)?,
                 })
-            })
-            .map_err(self.e())?;
-        rows.collect::<rusqlite::Result<_>>().map_err(self.e())
+            },
+        )
     }
 
     /// Items of a level in sequence order.
     pub fn items(&self, level: &str) -> Result<Vec<GeoItem>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT i.code, i.short_name, i.name, i.seq, i.unknown_location FROM geo_item i
+        self.rows(
+            "SELECT i.code, i.short_name, i.name, i.seq, i.unknown_location FROM geo_item i
                  JOIN geo_level l ON l.id = i.level_id WHERE l.code = ?1 ORDER BY i.seq, i.code",
-            )
-            .map_err(self.e())?;
-        let rows = st
-            .query_map([level], |r| {
+            [level],
+            |r| {
                 Ok(GeoItem {
                     code: r.get(0)?,
                     short_name: r.get(1)?,
@@ -306,60 +304,43 @@ impl Store {
                     seq: r.get(3)?,
                     unknown_location: r.get(4)?,
                 })
-            })
-            .map_err(self.e())?;
-        rows.collect::<rusqlite::Result<_>>().map_err(self.e())
+            },
+        )
     }
 
     /// Child code → parent code for one edge of the hierarchy.
     pub fn links(&self, child_level: &str, parent_level: &str) -> Result<Vec<(String, String)>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT c.code, p.code FROM item_link k
+        self.rows(
+            "SELECT c.code, p.code FROM item_link k
                  JOIN geo_item c ON c.id = k.child_item_id
                  JOIN geo_level cl ON cl.id = c.level_id
                  JOIN geo_level pl ON pl.id = k.parent_level_id
                  JOIN geo_item p ON p.id = k.parent_item_id
                  WHERE cl.code = ?1 AND pl.code = ?2 ORDER BY c.code",
-            )
-            .map_err(self.e())?;
-        let rows = st
-            .query_map([child_level, parent_level], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(self.e())?;
-        rows.collect::<rusqlite::Result<_>>().map_err(self.e())
+            [child_level, parent_level],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// Code and bounding box of every item of a level that has geometry.
     pub fn geometry_bboxes(&self, level: &str) -> Result<Vec<(String, [f64; 4])>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT i.code, g.min_lon, g.min_lat, g.max_lon, g.max_lat FROM geometry g
+        self.rows(
+            "SELECT i.code, g.min_lon, g.min_lat, g.max_lon, g.max_lat FROM geometry g
                  JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id
                  WHERE l.code = ?1 ORDER BY i.code",
-            )
-            .map_err(self.e())?;
-        let rows = st
-            .query_map([level], |r| {
-                Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]))
-            })
-            .map_err(self.e())?;
-        rows.collect::<rusqlite::Result<_>>().map_err(self.e())
+            [level],
+            |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])),
+        )
     }
 
     /// Every stored geometry: (level, item code, web GeoJSON, full GeoJSON).
     pub fn all_geometry(&self) -> Result<Vec<(String, String, String, String)>> {
-        let e = self.e();
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT l.code, i.code, g.web_geojson, g.full_geojson FROM geometry g
-                 JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id",
-            )
-            .map_err(&e)?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(&e)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(&e)
+        self.rows(
+            "SELECT l.code, i.code, g.web_geojson, g.full_geojson FROM geometry g
+             JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
     }
 
     /// The full and web geometry (GeoJSON) of one item.
@@ -381,15 +362,10 @@ impl Store {
     }
 
     pub fn imports(&self) -> Result<Vec<ImportEntry>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT id, at, who, kind, file, sha256, options, counts, warnings
-                 FROM import_log ORDER BY id",
-            )
-            .map_err(self.e())?;
-        let rows = st
-            .query_map([], |r| {
+        self.rows(
+            "SELECT id, at, who, kind, file, sha256, options, counts, warnings FROM import_log ORDER BY id",
+            [],
+            |r| {
                 Ok(ImportEntry {
                     id: r.get(0)?,
                     at: r.get(1)?,
@@ -401,9 +377,8 @@ impl Store {
                     counts: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or(Json::Null),
                     warnings: r.get::<_, i64>(8)? as u64,
                 })
-            })
-            .map_err(self.e())?;
-        rows.collect::<rusqlite::Result<_>>().map_err(self.e())
+            },
+        )
     }
 
     /// The most recent import of a file with this hash and kind, if any.
@@ -702,47 +677,35 @@ impl Store {
         }
         w.indicators = self.indicators()?;
         {
-            let mut st = self
-                .conn
-                .prepare("SELECT code, dimension, name, seq FROM dim_level ORDER BY seq, code")
-                .map_err(&e)?;
-            w.dim_levels = st
-                .query_map([], |r| {
+            w.dim_levels = self.rows(
+                "SELECT code, dimension, name, seq FROM dim_level ORDER BY seq, code",
+                [],
+                |r| {
                     Ok(DimLevel {
                         code: r.get(0)?,
                         dimension: r.get(1)?,
                         name: write::text_from_json(&r.get::<_, String>(2)?),
                         seq: r.get(3)?,
                     })
-                })
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?;
-            let mut st = self
-                .conn
-                .prepare("SELECT level, code, name, seq FROM dim_member ORDER BY level, seq, code")
-                .map_err(&e)?;
-            w.dim_members = st
-                .query_map([], |r| {
+                },
+            )?;
+            w.dim_members = self.rows(
+                "SELECT level, code, name, seq FROM dim_member ORDER BY level, seq, code",
+                [],
+                |r| {
                     Ok(DimMember {
                         level: r.get(0)?,
                         code: r.get(1)?,
                         name: write::text_from_json(&r.get::<_, String>(2)?),
                         seq: r.get(3)?,
                     })
-                })
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?;
-            let mut st = self
-                .conn
-                .prepare("SELECT level, member, parent_level, parent_member FROM dim_link")
-                .map_err(&e)?;
-            w.dim_links = st
-                .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?;
+                },
+            )?;
+            w.dim_links = self.rows(
+                "SELECT level, member, parent_level, parent_member FROM dim_link",
+                [],
+                |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))),
+            )?;
         }
         w.series = self.series_of(None)?;
         Ok(w)
