@@ -208,47 +208,19 @@ impl Table {
                     }
                 }
             };
-            let (name, mut rows) = chosen;
-            let place = place.with_sheet(Some(&name));
-            // Skip leading blank rows.
-            while rows
-                .first()
-                .is_some_and(|(_, r)| r.iter().all(|c| c.trim().is_empty()))
-            {
-                rows.remove(0);
-            }
-            if rows.is_empty() {
-                return Err(problem(
-                    &place,
-                    None,
-                    None,
-                    None,
-                    "the sheet is empty; expected a header row and data rows",
-                ));
-            }
-            let (header_row, header) = rows.remove(0);
-            return Ok(Table {
-                place,
-                header: header.iter().map(|h| h.trim().to_string()).collect(),
-                header_row,
-                body: Body::Rows(rows.into_iter()),
-                detected: Detected {
-                    sheet: Some(name),
-                    ..Default::default()
-                },
-            });
+            let (name, rows) = chosen;
+            return Table::from_rows(place.with_sheet(Some(&name)), rows);
         }
         open_csv(path, &place, opts)
     }
 
     /// A table from rows already in memory (a workbook sheet read by the caller).
     pub fn from_rows(place: Place, mut rows: Vec<(u64, Vec<String>)>) -> Result<Table, Problem> {
-        while rows
-            .first()
-            .is_some_and(|(_, r)| r.iter().all(|c| c.trim().is_empty()))
-        {
-            rows.remove(0);
-        }
+        let blank = rows
+            .iter()
+            .take_while(|(_, r)| r.iter().all(|c| c.trim().is_empty()))
+            .count();
+        rows.drain(..blank);
         if rows.is_empty() {
             return Err(problem(
                 &place,
