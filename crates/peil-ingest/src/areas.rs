@@ -46,7 +46,7 @@ impl<T> Default for Read<T> {
 }
 
 impl<T> Read<T> {
-    fn fail(p: Problem) -> Read<T> {
+    pub(crate) fn fail(p: Problem) -> Read<T> {
         let mut problems = Problems::default();
         problems.errors = 1;
         problems.list.push(p);

@@ -184,12 +184,7 @@ pub fn read_metadata(
 ) -> Read<MetadataBatch> {
     let mut t = match open(path, topts, &|r| is_metadata_header(r)) {
         Ok(t) => t,
-        Err(p) => {
-            let mut r = Read::default();
-            r.problems.errors = 1;
-            r.problems.list.push(p);
-            return r;
-        }
+        Err(p) => return Read::fail(p),
     };
     let mut out: Read<MetadataBatch> = Read::default();
     let place = t.place.clone();
@@ -435,12 +430,7 @@ pub fn looks_like_themes(header: &[String]) -> bool {
 pub fn read_themes(path: &Path, topts: &TableOptions) -> Read<MetadataBatch> {
     let mut t = match open(path, topts, &|r| looks_like_themes(r)) {
         Ok(t) => t,
-        Err(p) => {
-            let mut r = Read::default();
-            r.problems.errors = 1;
-            r.problems.list.push(p);
-            return r;
-        }
+        Err(p) => return Read::fail(p),
     };
     let mut out: Read<MetadataBatch> = Read::default();
     let place = t.place.clone();
@@ -581,12 +571,7 @@ pub fn read_dimensions(
 ) -> Read<MetadataBatch> {
     let mut t = match open(path, topts, &|r| looks_like_dimensions(r)) {
         Ok(t) => t,
-        Err(p) => {
-            let mut r = Read::default();
-            r.problems.errors = 1;
-            r.problems.list.push(p);
-            return r;
-        }
+        Err(p) => return Read::fail(p),
     };
     let mut out: Read<MetadataBatch> = Read::default();
     let place = t.place.clone();
