@@ -35,6 +35,8 @@ pub struct Snapshot {
     tables: HashMap<Key, Vec<Slot>>,
     /// Privacy masks of the publication (kept for incremental refreshes).
     masks: privacy::Masks,
+    /// The hierarchy: (child level, parent level) → child code → parent code.
+    pub links: HashMap<(String, String), HashMap<String, String>>,
     /// Geometry per level and item code: (web, full) GeoJSON geometry objects.
     pub geometry: HashMap<String, HashMap<String, (std::sync::Arc<str>, std::sync::Arc<str>)>>,
     pub stats: PublishStats,
@@ -105,6 +107,7 @@ impl Snapshot {
             keys: c.keys.clone(),
             tables: HashMap::with_capacity(c.values.len()),
             masks: HashMap::new(),
+            links: HashMap::new(),
             geometry: HashMap::new(),
             stats: PublishStats::default(),
         }
@@ -194,6 +197,7 @@ impl Snapshot {
             keys: HashMap::new(),
             tables: HashMap::with_capacity(series.len()),
             masks: HashMap::new(),
+            links: HashMap::new(),
             geometry: HashMap::new(),
             stats: PublishStats::default(),
         };
@@ -235,13 +239,17 @@ impl Snapshot {
     /// Adds geometry (level, item code, web, full) for maps and GeoJSON answers.
     pub fn set_geometry(&mut self, rows: Vec<(String, String, String, String)>) {
         for (level, code, web, full) in rows {
-            self.geometry.entry(level).or_default().insert(code, (web.into(), full.into()));
+            self.geometry
+                .entry(level)
+                .or_default()
+                .insert(code, (web.into(), full.into()));
         }
     }
 
     /// Whether readers without an access group may see an indicator.
     pub fn is_public(&self, code: &str) -> bool {
-        self.indicator(code).is_some_and(|i| matches!(i.visibility, Visibility::Public))
+        self.indicator(code)
+            .is_some_and(|i| matches!(i.visibility, Visibility::Public))
     }
 
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {

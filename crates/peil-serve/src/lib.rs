@@ -85,12 +85,15 @@ pub enum ServeError {
 pub fn load(store: &Path) -> Result<Snapshot, ServeError> {
     let s = peil_store::Store::open(store)?;
     let live = s.live()?.ok_or(ServeError::NotPublished)?;
-    Ok(Snapshot::from_live(
-        live.generation,
-        live.indicators,
-        live.levels,
-        live.series,
-    ))
+    let mut snap = Snapshot::from_live(live.generation, live.indicators, live.levels, live.series);
+    // Geography is reference data: codes are permanent, so the current tables describe the
+    // published items too. Loaded once per publication, never per request.
+    snap.set_geometry(s.all_geometry()?);
+    for e in s.status()?.edges {
+        let links = s.links(&e.child, &e.parent)?.into_iter().collect();
+        snap.links.insert((e.child, e.parent), links);
+    }
+    Ok(snap)
 }
 
 /// The state for a store whose live copy exists.

@@ -1,7 +1,561 @@
-//! (being written)
+//! Swing's "selection table": `/jive/selectiontableasjson.ashx` and
+//! `/viewer/selectiontableasjson.ashx` (domain brief section 14), as called by the
+//! `stadincijfers` Python package and R scripts.
+//!
+//! The answer is `{"headers": [{"name", "type"}, …], "rows": [[geo, period, value…], …]}`.
+//! Every cell is a string; a value is written as OData's `ValueString` (see
+//! [`crate::odata::value_string`]): the number with `.` as decimal separator or a missing
+//! code's symbol (`?`, `x`, `nvt`, `-`), and `""` where nothing is published. A value
+//! column's type is `Numeric` for numeric indicators (counts, means, percentages, ratios) and
+//! `String` otherwise; the geo and period columns are `String`.
+//!
+//! Parameters (names are matched without regard to case; lists are comma separated):
+//! - `var` (required): one or more indicator codes, one value column each, in the order given.
+//!   Restricted indicators answer the same 404 as unknown codes.
+//! - `geolevel`: the geo level of the rows. Default: the finest level (most items) on which
+//!   the first indicator has data.
+//! - `geoitem`, `geoitem_codes`: restrict the rows to these items of `geolevel` (the two
+//!   lists are joined). Without them every item of the level is a row.
+//! - `geosplit`: a finer geo level; the rows become the items of that level that lie in the
+//!   selected items of `geolevel` (all of them without a selection), following the
+//!   aggregation tables.
+//! - `geocompare`, `geocompare_item`: comparison rows after the main rows: the items
+//!   `geocompare_item` of level `geocompare` (or of `geolevel` when only items are given), or,
+//!   without items, the areas of level `geocompare` that contain the rows (following the
+//!   aggregation tables; every item of the level when the tables do not connect them).
+//! - `periodlevel`: `year` (default), `halfyear`, `quarter`, `month` (Dutch names work too).
+//! - `period`: period codes, `mrp`/`mostrecent` (the most recent period with data, per
+//!   indicator; the default) or `all`. Rows cover the union of the periods of all indicators.
+//! - `dimlevel`: dim levels of a cube indicator to split the rows by (`geslacht,leeftijd3`);
+//!   one column per dim level is added *after* the value columns (so the first value stays
+//!   the third column, where clients look for it). A member code (`m`) instead of a level
+//!   keeps only that member of its level (and splits by that level). Without `dimlevel` a
+//!   cube's totals are shown.
+//! - `flip_table=true`: the period column comes first and rows are ordered by period first.
+//!
+//! Geo cells hold the item's name, period cells the period code (`2019`, `2019Q3`).
+
 use crate::AppState;
+use crate::odata::{
+    self, cube_dims, levels_by_size, natural_cmp, period_key, problem_response, public_indicator,
+    public_indicators, query_pairs, sorted_items, value_string,
+};
+use crate::problem::Problem;
 use axum::Router;
+use axum::extract::State;
+use axum::http::{Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use peil_compute::Snapshot;
+use peil_core::{DimKey, GeoItem, Indicator, Period, PeriodLevel};
+use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/jive/selectiontableasjson.ashx", get(handle))
+        .route("/viewer/selectiontableasjson.ashx", get(handle))
+}
+
+async fn handle(State(st): State<AppState>, uri: Uri) -> Response {
+    let snap = st.snapshot();
+    let store = st.inner.store.clone();
+    let query = uri.query().map(str::to_string);
+    let answer = tokio::task::spawn_blocking(move || {
+        let links = StoreLinks {
+            store,
+            generation: snap.generation,
+        };
+        table(&snap, &query_pairs(query.as_deref()), &links)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(Problem::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            format!("the selection table failed: {e}"),
+        ))
+    });
+    match answer {
+        Ok(body) => (
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            body.to_string(),
+        )
+            .into_response(),
+        Err(p) => problem_response(p),
+    }
+}
+
+/// Child item code → code of the item containing it on another level.
+pub type Ancestors = HashMap<String, String>;
+
+/// Where the selection table finds the hierarchy (the snapshot does not carry it).
+pub trait Hierarchy {
+    /// For every item of `child` that lies in an item of `parent`, that item; `None` when the
+    /// aggregation tables do not connect the two levels.
+    fn ancestors(&self, snap: &Snapshot, child: &str, parent: &str) -> Option<Arc<Ancestors>>;
+}
+
+/// The aggregation tables of the site's store, composed along the shortest chain of tables,
+/// cached per publication. Geography is not versioned (the live copy names its items by the
+/// same rows), so this reads what the publication was built on.
+struct StoreLinks {
+    store: std::path::PathBuf,
+    generation: u64,
+}
+
+/// (store, generation, child level, parent level) → ancestors.
+type Cache = HashMap<(std::path::PathBuf, u64, String, String), Option<Arc<Ancestors>>>;
+
+fn cache() -> &'static Mutex<Cache> {
+    static C: OnceLock<Mutex<Cache>> = OnceLock::new();
+    C.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+impl Hierarchy for StoreLinks {
+    fn ancestors(&self, snap: &Snapshot, child: &str, parent: &str) -> Option<Arc<Ancestors>> {
+        let key = (
+            self.store.clone(),
+            self.generation,
+            child.to_string(),
+            parent.to_string(),
+        );
+        if let Some(hit) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return hit;
+        }
+        // A store that cannot be read now is not remembered as "no path".
+        let found = self.compute(snap, child, parent).ok()?.map(Arc::new);
+        if let Ok(mut c) = cache().lock() {
+            c.retain(|k, _| k.0 != self.store || k.1 == self.generation);
+            c.insert(key, found.clone());
+        }
+        found
+    }
+}
+
+impl StoreLinks {
+    fn compute(
+        &self,
+        snap: &Snapshot,
+        child: &str,
+        parent: &str,
+    ) -> Result<Option<Ancestors>, peil_store::StoreError> {
+        let Some(&child_level) = snap.level_index.get(child) else {
+            return Ok(None);
+        };
+        // Breadth-first over levels: each step follows one aggregation table.
+        let start: Ancestors = snap.levels[child_level]
+            .items
+            .iter()
+            .map(|(_, it)| (it.code.clone(), it.code.clone()))
+            .collect();
+        let mut frontier = vec![(child.to_string(), start)];
+        let mut seen: BTreeSet<String> = BTreeSet::from([child.to_string()]);
+        while !frontier.is_empty() {
+            let mut next = Vec::new();
+            for (level, map) in frontier {
+                for l in &snap.levels {
+                    let to = &l.level.code;
+                    if seen.contains(to) {
+                        continue;
+                    }
+                    let Some(up) = snap.links.get(&(level.clone(), to.clone())) else {
+                        continue;
+                    };
+                    let composed: Ancestors = map
+                        .iter()
+                        .filter_map(|(c, via)| up.get(via).map(|p| (c.clone(), p.clone())))
+                        .collect();
+                    if to == parent {
+                        return Ok(Some(composed));
+                    }
+                    seen.insert(to.clone());
+                    next.push((to.clone(), composed));
+                }
+            }
+            frontier = next;
+        }
+        Ok(None)
+    }
+}
+
+fn unknown_level(snap: &Snapshot, code: &str) -> Problem {
+    Problem::unknown(
+        "geo level",
+        code,
+        snap.levels.iter().map(|l| l.level.code.as_str()),
+    )
+}
+
+fn level_of(snap: &Snapshot, code: &str) -> Result<usize, Problem> {
+    snap.level_index
+        .get(code)
+        .copied()
+        .ok_or_else(|| unknown_level(snap, code))
+}
+
+fn list(v: Option<&String>) -> Vec<String> {
+    v.map(|s| {
+        s.split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Items of a level by code, in the order given; unknown codes are a 404.
+fn items_by_code<'a>(
+    snap: &'a Snapshot,
+    level: usize,
+    codes: &[String],
+) -> Result<Vec<&'a GeoItem>, Problem> {
+    let lv = &snap.levels[level];
+    let mut out: Vec<&GeoItem> = Vec::new();
+    for c in codes {
+        let Some(&p) = lv.pos.get(c) else {
+            return Err(Problem::unknown(
+                &format!("geo item of {}", lv.level.code),
+                c,
+                lv.items.iter().map(|(_, it)| it.code.as_str()),
+            ));
+        };
+        let it = &lv.items[p as usize].1;
+        if !out.iter().any(|o| o.code == it.code) {
+            out.push(it);
+        }
+    }
+    Ok(out)
+}
+
+/// Builds the selection table.
+pub fn table(
+    snap: &Snapshot,
+    pairs: &[(String, String)],
+    hierarchy: &dyn Hierarchy,
+) -> Result<serde_json::Value, Problem> {
+    let mut q: HashMap<String, String> = HashMap::new();
+    for (k, v) in pairs {
+        q.insert(k.to_ascii_lowercase(), v.clone());
+    }
+    // Indicators.
+    let codes = list(q.get("var"));
+    if codes.is_empty() {
+        return Err(Problem::bad_request(
+            "var is required: one or more indicator codes, e.g. var=v1101_t",
+        ));
+    }
+    let mut vars: Vec<&Indicator> = Vec::new();
+    for c in &codes {
+        let Some(i) = public_indicator(snap, c) else {
+            return Err(Problem::unknown(
+                "variable",
+                c,
+                public_indicators(snap).into_iter().map(|i| i.code.as_str()),
+            ));
+        };
+        vars.push(i);
+    }
+    let pl = match q
+        .get("periodlevel")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        None => PeriodLevel::Year,
+        Some(s) => PeriodLevel::from_code(s).ok_or_else(|| {
+            Problem::bad_request(format!(
+                "periodlevel '{s}' is not a period level (year, halfyear, quarter, month)"
+            ))
+        })?,
+    };
+
+    // Geography of the rows.
+    let geolevel = match q
+        .get("geolevel")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        Some(g) => level_of(snap, g)?,
+        None => levels_by_size(snap)
+            .into_iter()
+            .find(|&l| {
+                !snap
+                    .periods(&vars[0].code, &snap.levels[l].level.code)
+                    .is_empty()
+            })
+            .or_else(|| levels_by_size(snap).into_iter().next())
+            .ok_or_else(|| Problem::not_found("the site has no geo levels"))?,
+    };
+    let mut chosen = list(q.get("geoitem"));
+    chosen.extend(list(q.get("geoitem_codes")));
+    let selected = items_by_code(snap, geolevel, &chosen)?;
+    let (row_level, mut rows): (usize, Vec<&GeoItem>) = match q
+        .get("geosplit")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        Some(split) => {
+            let sl = level_of(snap, split)?;
+            let from = &snap.levels[geolevel].level.code;
+            let anc = hierarchy.ancestors(snap, split, from).ok_or_else(|| {
+                Problem::bad_request(format!(
+                    "geosplit: the aggregation tables do not lead from {split} to {from}"
+                ))
+            })?;
+            let inside: BTreeSet<&str> = selected.iter().map(|i| i.code.as_str()).collect();
+            let rows = sorted_items(snap, sl)
+                .into_iter()
+                .filter(|it| {
+                    anc.get(&it.code)
+                        .is_some_and(|p| inside.is_empty() || inside.contains(p.as_str()))
+                })
+                .collect();
+            (sl, rows)
+        }
+        None if selected.is_empty() => (geolevel, sorted_items(snap, geolevel)),
+        None => {
+            let mut s = selected.clone();
+            if chosen.len() > 1 {
+                // keep the level's order for lists
+                let order: HashMap<&str, usize> = sorted_items(snap, geolevel)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, it)| (it.code.as_str(), i))
+                    .collect();
+                s.sort_by_key(|it| order.get(it.code.as_str()).copied().unwrap_or(0));
+            }
+            (geolevel, s)
+        }
+    };
+
+    // Comparison rows: (level, item).
+    let mut compare: Vec<(usize, &GeoItem)> = Vec::new();
+    let cmp_level = q
+        .get("geocompare")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty());
+    let cmp_items = list(q.get("geocompare_item"));
+    if cmp_level.is_some() || !cmp_items.is_empty() {
+        let cl = match cmp_level {
+            Some(c) => level_of(snap, c)?,
+            None => geolevel,
+        };
+        if !cmp_items.is_empty() {
+            compare = items_by_code(snap, cl, &cmp_items)?
+                .into_iter()
+                .map(|it| (cl, it))
+                .collect();
+        } else {
+            let rl = &snap.levels[row_level].level.code;
+            let cc = &snap.levels[cl].level.code;
+            let wanted: Option<BTreeSet<String>> = if cl == row_level {
+                None
+            } else {
+                hierarchy.ancestors(snap, rl, cc).map(|a| {
+                    rows.iter()
+                        .filter_map(|r| a.get(&r.code).cloned())
+                        .collect()
+                })
+            };
+            compare = sorted_items(snap, cl)
+                .into_iter()
+                .filter(|it| wanted.as_ref().is_none_or(|w| w.contains(&it.code)))
+                .map(|it| (cl, it))
+                .collect();
+        }
+    }
+    let main_rows: Vec<(usize, &GeoItem)> = rows.drain(..).map(|it| (row_level, it)).collect();
+
+    // Periods.
+    let periods_wanted = list(q.get("period"));
+    let periods_wanted = if periods_wanted.is_empty() {
+        vec!["mrp".to_string()]
+    } else {
+        periods_wanted
+    };
+    let mut periods: BTreeSet<Period> = BTreeSet::new();
+    for v in &vars {
+        let have: BTreeSet<Period> = snap
+            .periods(&v.code, &snap.levels[row_level].level.code)
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| p.level == pl)
+            .collect();
+        for w in &periods_wanted {
+            match w.to_ascii_lowercase().as_str() {
+                "mrp" | "mostrecent" | "laatste" => periods.extend(have.last().copied()),
+                "all" | "alle" => periods.extend(have.iter().copied()),
+                _ => {
+                    let p = Period::parse(w)
+                        .map_err(|e| Problem::bad_request(format!("period: {e}")))?;
+                    if p.level != pl {
+                        return Err(Problem::bad_request(format!(
+                            "period '{w}' is a {} but periodlevel is {}",
+                            p.level.code(),
+                            pl.code()
+                        )));
+                    }
+                    periods.insert(p);
+                }
+            }
+        }
+    }
+    let mut periods: Vec<Period> = periods.into_iter().collect();
+    periods.sort_by_key(period_key);
+
+    // Cube cells.
+    let (split_levels, member_filter) = dim_selection(snap, &vars, &list(q.get("dimlevel")))?;
+    let cells: Vec<DimKey> = if split_levels.is_empty() {
+        vec![DimKey::default()]
+    } else {
+        let mut set: BTreeSet<DimKey> = BTreeSet::new();
+        for v in &vars {
+            for (_, d) in snap.periods(&v.code, &snap.levels[row_level].level.code) {
+                let lv: BTreeSet<&str> = d.0.iter().map(|(l, _)| l.as_str()).collect();
+                let want: BTreeSet<&str> = split_levels.iter().map(String::as_str).collect();
+                if lv == want
+                    && d.0.iter().all(|(l, m)| {
+                        member_filter
+                            .get(l)
+                            .is_none_or(|ms| ms.iter().any(|x| x == m))
+                    })
+                {
+                    set.insert(d.clone());
+                }
+            }
+        }
+        let mut v: Vec<DimKey> = set.into_iter().collect();
+        let member = |k: &DimKey, l: &str| -> String {
+            k.0.iter()
+                .find(|(x, _)| x == l)
+                .map(|(_, m)| m.clone())
+                .unwrap_or_default()
+        };
+        v.sort_by(|a, b| {
+            for l in &split_levels {
+                let o = natural_cmp(&member(a, l), &member(b, l));
+                if o != std::cmp::Ordering::Equal {
+                    return o;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+        v
+    };
+
+    // Headers and rows.
+    let flip = q
+        .get("flip_table")
+        .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+    let mut headers = vec![
+        json!({"name": "Gebied", "type": "String"}),
+        json!({"name": "Periode", "type": "String"}),
+    ];
+    if flip {
+        headers.swap(0, 1);
+    }
+    for v in &vars {
+        headers.push(json!({
+            "name": v.name.get("nl").filter(|s| !s.is_empty()).unwrap_or(&v.code),
+            "type": if v.data_type.is_numeric() { "Numeric" } else { "String" },
+        }));
+    }
+    for l in &split_levels {
+        headers.push(json!({"name": l, "type": "String"}));
+    }
+    let geo_rows: Vec<(usize, &GeoItem)> = main_rows.into_iter().chain(compare).collect();
+    let mut out: Vec<serde_json::Value> = Vec::new();
+    let mut emit = |(l, it): (usize, &GeoItem), p: &Period, cell: &DimKey| {
+        let level = &snap.levels[l].level.code;
+        let mut r: Vec<String> = if flip {
+            vec![p.code(), it.name.clone()]
+        } else {
+            vec![it.name.clone(), p.code()]
+        };
+        for v in &vars {
+            r.push(
+                snap.value(&v.code, level, *p, cell, &it.code)
+                    .map(value_string)
+                    .unwrap_or_default(),
+            );
+        }
+        for l in &split_levels {
+            r.push(
+                cell.0
+                    .iter()
+                    .find(|(x, _)| x == l)
+                    .map(|(_, m)| m.clone())
+                    .unwrap_or_default(),
+            );
+        }
+        out.push(json!(r));
+    };
+    if flip {
+        for p in &periods {
+            for g in &geo_rows {
+                for c in &cells {
+                    emit(*g, p, c);
+                }
+            }
+        }
+    } else {
+        for g in &geo_rows {
+            for p in &periods {
+                for c in &cells {
+                    emit(*g, p, c);
+                }
+            }
+        }
+    }
+    Ok(json!({"headers": headers, "rows": out}))
+}
+
+/// Per dim level, the members to keep.
+type MemberFilter = HashMap<String, Vec<String>>;
+
+/// `dimlevel`: the dim levels to split by (in the order given) and, per level, the members
+/// to keep when member codes were given.
+fn dim_selection(
+    snap: &Snapshot,
+    vars: &[&Indicator],
+    tokens: &[String],
+) -> Result<(Vec<String>, MemberFilter), Problem> {
+    let mut split: Vec<String> = Vec::new();
+    let mut members: MemberFilter = HashMap::new();
+    if tokens.is_empty() {
+        return Ok((split, members));
+    }
+    let dims: Vec<odata::CubeDim> = vars
+        .iter()
+        .filter(|v| !v.dim_levels.is_empty())
+        .flat_map(|v| cube_dims(snap, v))
+        .collect();
+    let levels: Vec<(&str, &Vec<String>)> = dims
+        .iter()
+        .flat_map(|d| d.levels.iter().map(|(l, ms)| (l.as_str(), ms)))
+        .collect();
+    for t in tokens {
+        if let Some((l, _)) = levels.iter().find(|(l, _)| l == t) {
+            if !split.iter().any(|s| s == l) {
+                split.push(l.to_string());
+            }
+        } else if let Some((l, _)) = levels.iter().find(|(_, ms)| ms.contains(t)) {
+            if !split.iter().any(|s| s == l) {
+                split.push(l.to_string());
+            }
+            members.entry(l.to_string()).or_default().push(t.clone());
+        } else {
+            let known: Vec<&str> = levels.iter().map(|(l, _)| *l).collect();
+            return Err(if known.is_empty() {
+                Problem::bad_request(format!("dimlevel '{t}': none of the variables is a cube"))
+            } else {
+                Problem::bad_request(format!(
+                    "dimlevel '{t}' is neither a dim level nor a member of the cube (dim levels: {})",
+                    known.join(", ")
+                ))
+            });
+        }
+    }
+    Ok((split, members))
 }
