@@ -246,6 +246,15 @@ impl Snapshot {
         }
     }
 
+    /// Whether a reader with these access groups may see an indicator (public ones: everyone).
+    pub fn visible_to(&self, code: &str, groups: &[String]) -> bool {
+        match self.indicator(code).map(|i| &i.visibility) {
+            Some(Visibility::Public) => true,
+            Some(Visibility::Restricted(allowed)) => allowed.iter().any(|g| groups.contains(g)),
+            None => false,
+        }
+    }
+
     /// Whether readers without an access group may see an indicator.
     pub fn is_public(&self, code: &str) -> bool {
         self.indicator(code)

@@ -37,6 +37,17 @@ struct Inner {
     store: PathBuf,
     pub metrics: metrics::Metrics,
     site_name: String,
+    /// Active API keys: SHA-256 → access groups; refreshed with every store poll, so a
+    /// revoked key stops working within seconds.
+    keys: RwLock<std::collections::HashMap<String, Vec<String>>>,
+}
+
+/// Who is asking: the access groups their `apikey` header unlocks (none for anonymous).
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    pub groups: Vec<String>,
+    /// A key was sent but is unknown or revoked.
+    pub invalid_key: bool,
 }
 
 impl AppState {
@@ -55,6 +66,40 @@ impl AppState {
 
     pub fn site_name(&self) -> &str {
         &self.inner.site_name
+    }
+
+    /// The access groups of a request, from its `apikey` header (as Swing).
+    pub fn access(&self, headers: &HeaderMap) -> Access {
+        let Some(key) = headers.get("apikey").and_then(|v| v.to_str().ok()) else {
+            return Access::default();
+        };
+        let hash = peil_store::hash_key(key);
+        match self
+            .inner
+            .keys
+            .read()
+            .ok()
+            .and_then(|k| k.get(&hash).cloned())
+        {
+            Some(groups) => Access {
+                groups,
+                invalid_key: false,
+            },
+            None => Access {
+                groups: Vec::new(),
+                invalid_key: true,
+            },
+        }
+    }
+
+    fn refresh_keys(&self, store: &Path) {
+        let Ok(s) = peil_store::Store::open(store) else {
+            return;
+        };
+        let Ok(map) = s.api_key_hashes() else { return };
+        if let Ok(mut k) = self.inner.keys.write() {
+            *k = map;
+        }
     }
 
     fn swap(&self, s: Snapshot) {
@@ -105,8 +150,10 @@ pub fn state(store: &Path, site_name: &str) -> Result<AppState, ServeError> {
             store: store.to_path_buf(),
             metrics: metrics::Metrics::default(),
             site_name: site_name.to_string(),
+            keys: RwLock::new(Default::default()),
         }),
     })
+    .inspect(|st: &AppState| st.refresh_keys(store))
 }
 
 /// All routes.
@@ -191,6 +238,10 @@ async fn watch(state: AppState) {
     loop {
         tick.tick().await;
         let store = state.inner.store.clone();
+        {
+            let (st, path) = (state.clone(), store.clone());
+            let _ = tokio::task::spawn_blocking(move || st.refresh_keys(&path)).await;
+        }
         let current = state.snapshot().generation;
         let newer = tokio::task::spawn_blocking(move || -> Option<Snapshot> {
             let g = peil_store::Store::open(&store)

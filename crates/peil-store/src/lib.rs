@@ -1061,6 +1061,91 @@ impl Store {
             .map_err(self.e())
     }
 
+    /// Stores a new API key (its SHA-256 only: the key itself is shown once, never stored).
+    pub fn add_api_key(&self, name: &str, sha256: &str, groups: &[String]) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO api_key (name, sha256, groups, created) VALUES (?1, ?2, ?3, ?4)",
+                params![name, sha256, groups.join(","), utc_now()],
+            )
+            .map_err(self.e())?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// All keys: (id, name, groups, created, revoked).
+    pub fn api_keys(&self) -> Result<Vec<(i64, String, Vec<String>, String, Option<String>)>> {
+        self.rows(
+            "SELECT id, name, groups, created, revoked FROM api_key ORDER BY id",
+            [],
+            |r| {
+                let groups: String = r.get(2)?;
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    groups
+                        .split(',')
+                        .filter(|g| !g.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            },
+        )
+    }
+
+    /// The access groups of a valid (not revoked) key, by its SHA-256.
+    pub fn api_key_groups(&self, sha256: &str) -> Result<Option<Vec<String>>> {
+        let groups: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT groups FROM api_key WHERE sha256 = ?1 AND revoked IS NULL",
+                [sha256],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.e())?;
+        Ok(groups.map(|g| {
+            g.split(',')
+                .filter(|g| !g.is_empty())
+                .map(str::to_string)
+                .collect()
+        }))
+    }
+
+    /// Active keys: SHA-256 → access groups.
+    pub fn api_key_hashes(&self) -> Result<HashMap<String, Vec<String>>> {
+        Ok(self
+            .rows(
+                "SELECT sha256, groups FROM api_key WHERE revoked IS NULL",
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )?
+            .into_iter()
+            .map(|(h, g)| {
+                (
+                    h,
+                    g.split(',')
+                        .filter(|g| !g.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                )
+            })
+            .collect())
+    }
+
+    /// Revokes a key by id; `false` when there is no such active key.
+    pub fn revoke_api_key(&self, id: i64) -> Result<bool> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE api_key SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
+                params![id, utc_now()],
+            )
+            .map_err(self.e())?;
+        Ok(n == 1)
+    }
+
     /// SQLite's `PRAGMA integrity_check`: `ok` when the file is sound.
     pub fn integrity_check(&self) -> Result<String> {
         let e = self.e();
@@ -1226,6 +1311,27 @@ fn status(conn: &Connection) -> rusqlite::Result<Status> {
         values: count("SELECT coalesce(sum(n), 0) FROM series")?,
         imports: count("SELECT count(*) FROM import_log")?,
     })
+}
+
+/// The stored form of an API key: its SHA-256 as hex. Keys are 256 random bits, so a fast hash
+/// is enough (a slow password hash protects guessable secrets, which these are not).
+pub fn hash_key(key: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(key.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new random API key (`peil_` + 64 hex characters) from the operating system's generator.
+pub fn new_key() -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(format!(
+        "peil_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
 }
 
 /// Current UTC time as ISO 8601 (`2026-11-28T15:47:13Z`).

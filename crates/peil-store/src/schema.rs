@@ -170,4 +170,15 @@ CREATE TABLE live_series (
     UNIQUE (indicator, level, period, dims)
 );
 "#,
+    // 3: API keys, stored hashed, scoped to access groups.
+    r#"
+CREATE TABLE api_key (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    groups TEXT NOT NULL,
+    created TEXT NOT NULL,
+    revoked TEXT
+);
+"#,
 ];

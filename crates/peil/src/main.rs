@@ -124,11 +124,35 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Manage API keys: each key is scoped to access groups and unlocks the restricted
+    /// indicators of those groups (HTTP header `apikey`, as Swing). Keys are stored hashed.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Build the demo city (deterministic) into a site directory.
     Demo {
         /// Directory for the demo site (default: the --site directory, else ./peil-demo).
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key; it is printed once and cannot be shown again.
+    #[command(
+        after_help = "Example:\n  peil keys create --name 'stadsdiensten dashboard' --group stadsdiensten"
+    )]
+    Create {
+        /// What the key is for.
+        #[arg(long)]
+        name: String,
+        /// Access groups (repeat or comma list).
+        #[arg(long, value_delimiter = ',', required = true)]
+        group: Vec<String>,
+    },
+    /// List keys (without the keys themselves).
+    List,
+    /// Revoke a key by its number.
+    Revoke { id: i64 },
 }
 
 #[derive(Copy, Clone, ValueEnum)]
@@ -452,6 +476,37 @@ fn run(cli: Cli) -> Result<u8> {
                     let _ = std::io::stdout().flush();
                 },
             ))?;
+            Ok(0)
+        }
+        Command::Keys(k) => {
+            let site = Site::open(&site_dir(&cli.site))?;
+            let store = site.store()?;
+            match k {
+                KeysCommand::Create { name, group } => {
+                    let key = peil_store::new_key()?;
+                    let id = store.add_api_key(&name, &peil_store::hash_key(&key), &group)?;
+                    println!("key #{id} for '{name}' (groups: {}):", group.join(", "));
+                    println!("{key}");
+                    eprintln!("store it now: Peil keeps only its hash and cannot show it again");
+                }
+                KeysCommand::List => {
+                    for (id, name, groups, created, revoked) in store.api_keys()? {
+                        let state = revoked
+                            .map(|r| format!("revoked {r}"))
+                            .unwrap_or_else(|| "active".into());
+                        println!(
+                            "#{id:<4} {name:<30} groups: {:<25} created {created}  {state}",
+                            groups.join(",")
+                        );
+                    }
+                }
+                KeysCommand::Revoke { id } => {
+                    if !store.revoke_api_key(id)? {
+                        bail!("no active key #{id} (see `peil keys list`)");
+                    }
+                    println!("key #{id} revoked");
+                }
+            }
             Ok(0)
         }
         Command::Demo { dir } => {
