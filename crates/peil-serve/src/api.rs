@@ -1,7 +1,728 @@
-//! (being written)
+//! The native API under `/api/v1/`: a public contract that will not break.
+//!
+//! Everything is read from the published [`Snapshot`] (metadata that the snapshot does not
+//! carry — the theme tree, the area hierarchy, geometry — is read once per publication from
+//! the store and cached, see [`cache`]). Rules that hold for every endpoint:
+//!
+//! - restricted indicators are invisible: not listed, not counted, not searchable, and asked
+//!   for by code they answer exactly what an unknown code answers (404, close public codes
+//!   suggested), also when they are only referred to by another indicator's metadata;
+//! - errors are RFC 9457 problem details (`application/problem+json`) whose `type` points at
+//!   the explanation on the HTML page `/api/v1/docs`;
+//! - numbers are JSON numbers; a missing cell has `value: null` and a `status` with its symbol
+//!   (`?` unknown, `x` hidden, `nvt` not applicable, `-` empty);
+//! - the representation is chosen by `?format=` or else the `Accept` header: JSON (default),
+//!   CSV (with a CSV on the Web metadata document, `format=csvw` or the path + `-metadata.json`,
+//!   announced by a `Link: rel="describedby"` header), XLSX, JSON-stat 2.0 and GeoJSON where
+//!   they make sense;
+//! - unknown query parameters are refused (400) so that a typo never silently widens a query;
+//! - a data request is capped at [`max_cells`] cells (422 beyond).
+//!
+//! Additions to this API add fields and parameters; they never rename or remove any.
+
+mod cache;
+mod catalog;
+mod data;
+mod docs;
+mod formats;
+mod openapi;
+
 use crate::AppState;
 use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use peil_compute::Snapshot;
+use peil_core::{Indicator, LocalizedText, Period, PeriodLevel};
+use serde_json::{Value as Json, json};
+use std::sync::{Arc, OnceLock};
+
+pub use formats::Format;
+
+/// Cells one data request may ask for unless `PEIL_API_MAX_CELLS` says otherwise.
+pub const DEFAULT_MAX_CELLS: usize = 1_000_000;
+/// Page size of lists when `per_page` is not given.
+pub const DEFAULT_PER_PAGE: usize = 50;
+/// The largest `per_page` accepted.
+pub const MAX_PER_PAGE: usize = 1000;
+/// The API's base path.
+pub const BASE: &str = "/api/v1";
+
+/// The cap on cells per data request: `PEIL_API_MAX_CELLS` when set to a positive number,
+/// else [`DEFAULT_MAX_CELLS`].
+pub fn max_cells() -> usize {
+    static CAP: OnceLock<usize> = OnceLock::new();
+    *CAP.get_or_init(|| {
+        std::env::var("PEIL_API_MAX_CELLS")
+            .ok()
+            .and_then(|v| v.trim().replace('_', "").parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(DEFAULT_MAX_CELLS)
+    })
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1", get(catalog::index))
+        .route("/api/v1/", get(catalog::index))
+        .route("/api/v1/openapi.json", get(openapi::handler))
+        .route("/api/v1/docs", get(docs::handler))
+        .route("/api/v1/indicators", get(catalog::indicators))
+        .route("/api/v1/indicators-metadata.json", get(catalog::indicators))
+        .route("/api/v1/indicators/{code}", get(catalog::indicator))
+        .route("/api/v1/geolevels", get(catalog::geolevels))
+        .route("/api/v1/geolevels-metadata.json", get(catalog::geolevels))
+        .route("/api/v1/geolevels/{level}", get(catalog::geolevel))
+        .route("/api/v1/geolevels/{level}/items", get(catalog::items))
+        .route(
+            "/api/v1/geolevels/{level}/items-metadata.json",
+            get(catalog::items),
+        )
+        .route("/api/v1/periodlevels", get(catalog::periodlevels))
+        .route(
+            "/api/v1/periodlevels-metadata.json",
+            get(catalog::periodlevels),
+        )
+        .route("/api/v1/periods", get(catalog::periods))
+        .route("/api/v1/periods-metadata.json", get(catalog::periods))
+        .route("/api/v1/themes", get(catalog::themes))
+        .route("/api/v1/themes-metadata.json", get(catalog::themes))
+        .route("/api/v1/data", get(data::data))
+        .route("/api/v1/data-metadata.json", get(data::data))
+        .route("/api/v1/areas/{level}/{item}/profile", get(data::profile))
+        .route(
+            "/api/v1/areas/{level}/{item}/profile-metadata.json",
+            get(data::profile),
+        )
+}
+
+// --- errors ------------------------------------------------------------------------------
+
+/// An RFC 9457 problem with a `type` that points at its explanation in `/api/v1/docs`.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    /// The anchor of the problem type on the docs page (`problem-<slug>`).
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    /// Extension members.
+    pub ext: Vec<(&'static str, Json)>,
+}
+
+/// The problem types this API answers with: (slug, status, title, when).
+pub(crate) const PROBLEMS: &[(&str, u16, &str, &str)] = &[
+    (
+        "bad-request",
+        400,
+        "Bad request",
+        "A parameter is missing, malformed, unknown, or two parameters contradict each other. The detail names the parameter.",
+    ),
+    (
+        "unknown-code",
+        404,
+        "Not found",
+        "No indicator, geo level, area, theme, dimension level or period level has this code (restricted indicators answer exactly the same). `suggestions` lists up to three close codes.",
+    ),
+    (
+        "invalid-key",
+        401,
+        "Unauthorized",
+        "The `apikey` header holds no active key (unknown or revoked). Leave the header out to read public data; a valid key also shows the restricted indicators of its access groups.",
+    ),
+    (
+        "reveals-hidden-cell",
+        403,
+        "Refused: it would reveal a hidden value",
+        "A custom selection includes an area whose value is hidden (`x`); its total could be used to recover the hidden value, so it is not computed.",
+    ),
+    (
+        "not-aggregable",
+        422,
+        "Cannot be aggregated",
+        "The indicator cannot be computed for a custom selection (for instance a median, or a formula that takes a cube cell).",
+    ),
+    (
+        "too-many-cells",
+        422,
+        "Query too large",
+        "The query asks for more cells than one request may return (`cells`, `max_cells`). Ask for fewer indicators, areas, periods or cube cells, or split the query.",
+    ),
+    (
+        "format-unavailable",
+        400,
+        "Format not available",
+        "The format asked for with `format=` does not exist or is not offered by this endpoint (`available` lists the ones that are).",
+    ),
+    (
+        "not-acceptable",
+        406,
+        "Not acceptable",
+        "None of the media types in the `Accept` header is offered by this endpoint (`available` lists the ones that are).",
+    ),
+];
+
+impl ApiError {
+    fn of(slug: &'static str, detail: impl Into<String>) -> ApiError {
+        let (_, status, title, _) = PROBLEMS.iter().find(|p| p.0 == slug).copied().unwrap_or((
+            "bad-request",
+            400,
+            "Bad request",
+            "",
+        ));
+        ApiError {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            slug,
+            title,
+            detail: detail.into(),
+            ext: Vec::new(),
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::of("bad-request", detail)
+    }
+
+    pub fn with(mut self, key: &'static str, value: Json) -> ApiError {
+        self.ext.push((key, value));
+        self
+    }
+
+    /// An unknown code with the closest known codes suggested. Callers pass only codes a
+    /// reader may see, so a restricted code can never be suggested.
+    pub fn unknown<S: AsRef<str>>(
+        what: &'static str,
+        code: &str,
+        known: impl Iterator<Item = S>,
+    ) -> ApiError {
+        let close = crate::problem::suggestions(code, known);
+        let hint = if close.is_empty() {
+            String::new()
+        } else {
+            format!("; did you mean {}?", close.join(", "))
+        };
+        ApiError::of("unknown-code", format!("no {what} '{code}'{hint}"))
+            .with("what", json!(what))
+            .with("code", json!(code))
+            .with("suggestions", json!(close))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = serde_json::Map::new();
+        body.insert(
+            "type".into(),
+            json!(format!("{BASE}/docs#problem-{}", self.slug)),
+        );
+        body.insert("title".into(), json!(self.title));
+        body.insert("status".into(), json!(self.status.as_u16()));
+        body.insert("detail".into(), json!(self.detail));
+        for (k, v) in self.ext {
+            body.insert(k.into(), v);
+        }
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            Json::Object(body).to_string(),
+        )
+            .into_response()
+    }
+}
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+// --- the request -------------------------------------------------------------------------
+
+/// What a handler needs to know about a request: its path, headers and query parameters.
+pub(crate) struct Req {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub pairs: Vec<(String, String)>,
+    /// Why the query string could not be read, if it could not.
+    pub bad_query: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Req {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Req, Self::Rejection> {
+        let (pairs, bad_query) = match parse_query(parts.uri.query().unwrap_or("")) {
+            Ok(p) => (p, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        Ok(Req {
+            path: parts.uri.path().to_string(),
+            headers: parts.headers.clone(),
+            pairs,
+            bad_query,
+        })
+    }
+}
+
+/// Parameters every endpoint accepts.
+const COMMON_PARAMS: [&str; 2] = ["format", "lang"];
+
+impl Req {
+    /// Refuses unreadable query strings and parameters this endpoint does not know.
+    pub fn check(&self, allowed: &[&str]) -> ApiResult<()> {
+        if let Some(e) = &self.bad_query {
+            return Err(ApiError::bad_request(e.clone()));
+        }
+        for (k, _) in &self.pairs {
+            if !allowed.contains(&k.as_str()) && !COMMON_PARAMS.contains(&k.as_str()) {
+                let mut known: Vec<&str> = allowed.iter().chain(&COMMON_PARAMS).copied().collect();
+                known.sort_unstable();
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter '{k}'; this endpoint takes {}",
+                    known.join(", ")
+                ))
+                .with("parameter", json!(k)));
+            }
+        }
+        Ok(())
+    }
+
+    /// A free-text parameter: empty counts as absent.
+    pub fn text(&self, name: &str) -> ApiResult<Option<&str>> {
+        Ok(self.one(name)?.filter(|v| !v.is_empty()))
+    }
+
+    /// A single-valued parameter (an empty value is a value, which a code, number or choice
+    /// refuses); given twice with different values is an error.
+    pub fn one(&self, name: &str) -> ApiResult<Option<&str>> {
+        let mut found: Option<&str> = None;
+        for (k, v) in &self.pairs {
+            if k == name {
+                let v = v.as_str();
+                match found {
+                    Some(f) if f != v => {
+                        return Err(ApiError::bad_request(format!(
+                            "parameter '{name}' is given twice ('{f}' and '{v}')"
+                        ))
+                        .with("parameter", json!(name)));
+                    }
+                    _ => found = Some(v),
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// A list parameter: comma-separated, and/or repeated. `None` when absent or empty.
+    pub fn list(&self, name: &str) -> Option<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        for (k, v) in &self.pairs {
+            if k == name {
+                for part in v.split(',') {
+                    let p = part.trim();
+                    if !p.is_empty() && !out.iter().any(|o| o == p) {
+                        out.push(p.to_string());
+                    }
+                }
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// A whole-number parameter within bounds.
+    pub fn number(&self, name: &str, min: usize, max: usize) -> ApiResult<Option<usize>> {
+        let Some(v) = self.one(name)? else {
+            return Ok(None);
+        };
+        match v
+            .parse::<usize>()
+            .ok()
+            .filter(|_| v.bytes().all(|b| b.is_ascii_digit()))
+        {
+            Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(ApiError::bad_request(format!(
+                "parameter '{name}' must be a whole number from {min} to {max}, not '{v}'"
+            ))
+            .with("parameter", json!(name))),
+        }
+    }
+
+    /// The language labels are written in (`lang`, default Dutch).
+    pub fn lang(&self) -> ApiResult<String> {
+        match self.one("lang")? {
+            None => Ok("nl".into()),
+            Some(l) if (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()) => {
+                Ok(l.to_string())
+            }
+            Some(l) => Err(ApiError::bad_request(format!(
+                "parameter 'lang' must be a two-letter language code such as nl or en, not '{l}'"
+            ))
+            .with("parameter", json!("lang"))),
+        }
+    }
+
+    /// The resource path without a `-metadata.json` suffix.
+    pub fn base_path(&self) -> &str {
+        self.path
+            .strip_suffix("-metadata.json")
+            .unwrap_or(&self.path)
+    }
+
+    /// This request's URL (root-relative) with some parameters replaced (`None` removes).
+    pub fn url_with(&self, replace: &[(&str, Option<&str>)]) -> String {
+        // Replaced parameters keep their place, so that the URL stays recognisable (CSVW
+        // processors compare the CSV's URL with the one its metadata names).
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut done: Vec<&str> = Vec::new();
+        for (k, v) in &self.pairs {
+            match replace.iter().find(|(r, _)| r == k) {
+                None => pairs.push((k.clone(), v.clone())),
+                Some((r, new)) => {
+                    if !done.contains(r) {
+                        done.push(r);
+                        if let Some(n) = new {
+                            pairs.push((k.clone(), n.to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        for (k, v) in replace {
+            if let (false, Some(v)) = (done.contains(k), v) {
+                pairs.push((k.to_string(), v.to_string()));
+            }
+        }
+        url(self.base_path(), &pairs)
+    }
+
+    /// The last segment of the resource path with the given query: a URL relative to this
+    /// request (used by CSVW metadata to point at its CSV).
+    pub fn relative_with(&self, replace: &[(&str, Option<&str>)]) -> String {
+        let full = self.url_with(replace);
+        let path_end = full.find('?').unwrap_or(full.len());
+        let last = full[..path_end].rfind('/').map_or(0, |i| i + 1);
+        full[last..].to_string()
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` pairs.
+fn parse_query(q: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for part in q.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        out.push((decode(k)?, decode(v)?));
+    }
+    Ok(out)
+}
+
+fn decode(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = b
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| {
+                        format!("the query string has a bad percent escape near '{s}'")
+                    })?;
+                out.push(hex);
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| "the query string is not UTF-8".to_string())
+}
+
+/// Percent-encodes a query component (keeps unreserved characters and `,:;`).
+pub(crate) fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a path segment.
+pub(crate) fn seg(s: &str) -> String {
+    encode(s).replace("%2B", "+")
+}
+
+/// A root-relative URL.
+pub(crate) fn url(path: &str, pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        return path.to_string();
+    }
+    let q: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    format!("{path}?{}", q.join("&"))
+}
+
+// --- the context -------------------------------------------------------------------------
+
+/// One request's view of the publication.
+pub(crate) struct Ctx {
+    pub st: AppState,
+    pub snap: Arc<Snapshot>,
+    pub entry: Arc<cache::Entry>,
+    pub lang: String,
+    /// The access groups of the request's `apikey` (none for anonymous readers).
+    pub groups: Vec<String>,
+    index: Arc<cache::Index>,
+}
+
+impl Ctx {
+    pub fn new(st: &AppState, req: &Req) -> ApiResult<Ctx> {
+        let access = st.access(&req.headers);
+        if access.invalid_key {
+            return Err(ApiError::of(
+                "invalid-key",
+                "the apikey header holds no active key; leave it out to read public data",
+            ));
+        }
+        let snap = st.snapshot();
+        let entry = cache::entry(st, &snap);
+        let index = entry.index(&snap, &access.groups);
+        Ok(Ctx {
+            st: st.clone(),
+            snap,
+            entry,
+            lang: req.lang()?,
+            groups: access.groups,
+            index,
+        })
+    }
+
+    /// Whether this reader may see an indicator: public ones, and those of their access
+    /// groups. Everything else does not exist for them.
+    pub fn visible(&self, code: &str) -> bool {
+        self.snap.visible_to(code, &self.groups)
+    }
+
+    /// What anonymous readers see (for examples in documents that anyone may be shown).
+    pub fn public_idx(&self) -> Arc<cache::Index> {
+        self.entry.index(&self.snap, &[])
+    }
+
+    pub fn idx(&self) -> &cache::Index {
+        &self.index
+    }
+
+    /// A visible indicator by code; anything else answers as an unknown code.
+    pub fn indicator(&self, code: &str) -> ApiResult<(u32, &Indicator)> {
+        match self.snap.index.get(code) {
+            Some(&i) if self.visible(code) => Ok((i, &self.snap.indicators[i as usize])),
+            _ => Err(ApiError::unknown(
+                "indicator",
+                code,
+                self.idx().public.iter().map(|&i| self.code(i)),
+            )),
+        }
+    }
+
+    pub fn code(&self, i: u32) -> &str {
+        &self.snap.indicators[i as usize].code
+    }
+
+    pub fn ind(&self, i: u32) -> &Indicator {
+        &self.snap.indicators[i as usize]
+    }
+
+    /// A geo level's index by code.
+    pub fn level(&self, code: &str) -> ApiResult<usize> {
+        self.snap.level_index.get(code).copied().ok_or_else(|| {
+            ApiError::unknown(
+                "geo level",
+                code,
+                self.snap.levels.iter().map(|l| l.level.code.as_str()),
+            )
+        })
+    }
+
+    /// An area's position on a level.
+    pub fn item(&self, level: usize, code: &str) -> ApiResult<usize> {
+        let l = &self.snap.levels[level];
+        l.pos.get(code).map(|p| *p as usize).ok_or_else(|| {
+            ApiError::unknown("area", code, l.items.iter().map(|(_, it)| it.code.as_str()))
+                .with("level", json!(l.level.code))
+        })
+    }
+
+    /// An indicator code as other metadata may show it: only when this reader may see it.
+    pub fn public_ref(&self, code: Option<&str>) -> Option<String> {
+        code.filter(|c| self.visible(c)).map(str::to_string)
+    }
+
+    /// Text in the request's language.
+    pub fn text(&self, t: &LocalizedText) -> String {
+        t.get(&self.lang).unwrap_or("").to_string()
+    }
+
+    pub async fn extras(&self) -> Arc<cache::Extras> {
+        self.entry.extras(&self.st, &self.snap).await
+    }
+
+    pub async fn geometry(&self) -> Arc<cache::Geometry> {
+        self.entry.geometry(&self.st, &self.snap).await
+    }
+}
+
+/// A value as a JSON number (whole numbers without a fraction, as in CSV), or null.
+pub(crate) fn jnum(v: Option<f64>) -> Json {
+    match v {
+        Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Json::from(x as i64),
+        Some(x) => json!(x),
+        None => Json::Null,
+    }
+}
+
+/// A text in every language it has, as a JSON object.
+pub(crate) fn texts(t: &LocalizedText) -> Json {
+    json!(
+        t.0.iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect::<std::collections::BTreeMap<_, _>>()
+    )
+}
+
+/// A period's readable name.
+pub(crate) fn period_name(p: Period, lang: &str) -> String {
+    if lang == "nl" {
+        return p.full_name_nl();
+    }
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    match p.level {
+        PeriodLevel::Year => p.year.to_string(),
+        PeriodLevel::HalfYear => format!("H{} {}", p.index, p.year),
+        PeriodLevel::Quarter => format!("Q{} {}", p.index, p.year),
+        PeriodLevel::Month => format!("{} {}", MONTHS[p.index as usize - 1], p.year),
+    }
+}
+
+pub(crate) fn period_level_name(l: PeriodLevel, lang: &str) -> &'static str {
+    if lang == "nl" { l.name_nl() } else { l.code() }
+}
+
+/// ISO date of a (year, month, day) triple.
+pub(crate) fn iso((y, m, d): (i32, u32, u32)) -> String {
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Compares codes the way people expect: digit runs by value (`5-9` before `10-14`).
+pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return a.cmp(b),
+            (None, _) => return std::cmp::Ordering::Less,
+            (_, None) => return std::cmp::Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let n = x.iter().take_while(|c| c.is_ascii_digit()).count();
+                let m = y.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (p, q) = (&x[..n], &y[..m]);
+                let strip = |s: &[u8]| -> usize { s.iter().take_while(|c| **c == b'0').count() };
+                let (p2, q2) = (&p[strip(p)..], &q[strip(q)..]);
+                let o = p2.len().cmp(&q2.len()).then_with(|| p2.cmp(q2));
+                if o != std::cmp::Ordering::Equal {
+                    return o;
+                }
+                x = &x[n..];
+                y = &y[m..];
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
+// --- responses ---------------------------------------------------------------------------
+
+/// A JSON answer (also used for GeoJSON, JSON-stat and CSVW metadata, by media type).
+pub(crate) fn json_response(body: &Json, media: &'static str) -> Response {
+    let mut r = (
+        [(header::CONTENT_TYPE, media)],
+        serde_json::to_string(body).unwrap_or_else(|_| "null".into()),
+    )
+        .into_response();
+    vary(&mut r);
+    r
+}
+
+/// Answers differ by `Accept` and, for restricted indicators, by `apikey`: caches must keep
+/// them apart.
+pub(crate) fn vary(r: &mut Response) {
+    r.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept, apikey"));
+}
+
+/// Paging of a list: (page, per_page) from the query.
+pub(crate) fn paging(req: &Req) -> ApiResult<(usize, usize)> {
+    let page = req.number("page", 1, 1_000_000_000)?.unwrap_or(1);
+    let per_page = req
+        .number("per_page", 1, MAX_PER_PAGE)?
+        .unwrap_or(DEFAULT_PER_PAGE);
+    Ok((page, per_page))
+}
+
+/// The paging block of a list answer, and `Link` header values for it.
+pub(crate) fn page_links(req: &Req, total: usize, page: usize, per_page: usize) -> (Json, String) {
+    let pages = total.div_ceil(per_page).max(1);
+    let at = |p: usize| req.url_with(&[("page", Some(&p.to_string()))]);
+    let next = (page < pages).then(|| at(page + 1));
+    let prev = (page > 1).then(|| at((page - 1).min(pages)));
+    let mut link = vec![
+        format!("<{}>; rel=\"first\"", at(1)),
+        format!("<{}>; rel=\"last\"", at(pages)),
+    ];
+    if let Some(n) = &next {
+        link.push(format!("<{n}>; rel=\"next\""));
+    }
+    if let Some(p) = &prev {
+        link.push(format!("<{p}>; rel=\"prev\""));
+    }
+    (
+        json!({
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "pages": pages,
+            "links": {
+                "self": req.url_with(&[]),
+                "first": at(1),
+                "last": at(pages),
+                "next": next,
+                "prev": prev,
+            }
+        }),
+        link.join(", "),
+    )
 }

@@ -202,6 +202,8 @@ async fn observe(
         st.metrics().observe(&path, 304, started.elapsed());
         return r;
     }
+    // Answers to a key holder may hold restricted data: never kept by shared caches.
+    let keyed = req.headers().contains_key("apikey");
     let mut resp = next.run(req).await;
     if cacheable && resp.status().is_success() {
         let h = resp.headers_mut();
@@ -209,10 +211,15 @@ async fn observe(
             header::ETAG,
             HeaderValue::from_str(&etag).expect("ascii etag"),
         );
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=60"),
-        );
+        let cc = if keyed {
+            "private, max-age=60"
+        } else {
+            "public, max-age=60"
+        };
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
+        if !h.contains_key(header::VARY) {
+            h.insert(header::VARY, HeaderValue::from_static("accept, apikey"));
+        }
     }
     let status = resp.status().as_u16();
     st.metrics().observe(&path, status, started.elapsed());
