@@ -40,6 +40,8 @@ struct Inner {
     /// Active API keys: SHA-256 → access groups; refreshed with every store poll, so a
     /// revoked key stops working within seconds.
     keys: RwLock<std::collections::HashMap<String, Vec<String>>>,
+    /// Anonymous readers allowed.
+    public: bool,
 }
 
 /// Who is asking: the access groups their `apikey` header unlocks (none for anonymous).
@@ -143,6 +145,12 @@ pub fn load(store: &Path) -> Result<Snapshot, ServeError> {
 
 /// The state for a store whose live copy exists.
 pub fn state(store: &Path, site_name: &str) -> Result<AppState, ServeError> {
+    state_with(store, site_name, true)
+}
+
+/// Like [`state`]; a site that is not public answers 401 to requests without a valid key
+/// (as a protected Swing service does), except for `/health` and `/metrics`.
+pub fn state_with(store: &Path, site_name: &str, public: bool) -> Result<AppState, ServeError> {
     let snap = load(store)?;
     Ok(AppState {
         inner: Arc::new(Inner {
@@ -151,6 +159,7 @@ pub fn state(store: &Path, site_name: &str) -> Result<AppState, ServeError> {
             metrics: metrics::Metrics::default(),
             site_name: site_name.to_string(),
             keys: RwLock::new(Default::default()),
+            public,
         }),
     })
     .inspect(|st: &AppState| st.refresh_keys(store))
@@ -193,6 +202,22 @@ async fn observe(
     let cacheable = method == axum::http::Method::GET
         && !path.starts_with("/health")
         && !path.starts_with("/metrics");
+    let open = path.starts_with("/health") || path.starts_with("/metrics");
+    if !st.inner.public && !open {
+        let access = st.access(req.headers());
+        if access.invalid_key || !req.headers().contains_key("apikey") {
+            let mut r = problem::Problem::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "this site is not public: send a valid key in the `apikey` header",
+            )
+            .into_response();
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("apikey"));
+            st.metrics().observe(&path, 401, started.elapsed());
+            return r;
+        }
+    }
     if cacheable && if_none_match(req.headers(), &etag) {
         let mut r = axum::http::StatusCode::NOT_MODIFIED.into_response();
         r.headers_mut().insert(

@@ -456,7 +456,8 @@ fn run(cli: Cli) -> Result<u8> {
                 site_dir(&cli.site)
             };
             let site = Site::open(&dir)?;
-            let state = peil_serve::state(&site.store_path(), &site.config.name)?;
+            let state =
+                peil_serve::state_with(&site.store_path(), &site.config.name, site.config.public)?;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

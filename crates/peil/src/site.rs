@@ -19,6 +19,14 @@ pub struct Config {
     /// Whether this site was built by `peil demo` (and may be rebuilt by it).
     #[serde(default)]
     pub demo: bool,
+    /// Whether anonymous readers may use the site; `false` answers 401 without a valid
+    /// `apikey` (create keys with `peil keys create`).
+    #[serde(default = "yes")]
+    pub public: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_languages() -> Vec<String> {
@@ -46,6 +54,7 @@ impl Site {
             name: name.to_string(),
             languages: default_languages(),
             demo,
+            public: true,
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",

@@ -52,3 +52,57 @@ fn serves_the_live_copy_with_health_metrics_and_etags() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+#[test]
+fn a_site_that_is_not_public_answers_401_without_a_valid_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+        .arg("demo")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let cfg = dir.path().join("peil.toml");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("public = true", "public = false");
+    std::fs::write(&cfg, text).unwrap();
+    let key = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+        .arg("--site")
+        .arg(dir.path())
+        .args([
+            "keys",
+            "create",
+            "--name",
+            "test",
+            "--group",
+            "stadsdiensten",
+        ])
+        .output()
+        .unwrap();
+    let key = String::from_utf8(key.stdout)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let s = Server::start(Site { dir });
+    assert_eq!(s.get("/health").status, 200, "health stays open");
+    for path in [
+        "/api/v1/indicators",
+        "/jiveservices/odata/GeoLevels",
+        "/jive/selectiontableasjson.ashx?var=v1101_t",
+    ] {
+        let anon = s.get(path);
+        assert_eq!(anon.status, 401, "{path}");
+        assert_eq!(anon.headers["content-type"], "application/problem+json");
+        assert_eq!(
+            s.get_with(path, &[("apikey", "peil_wrong")]).status,
+            401,
+            "{path}"
+        );
+        let ok = s.get_with(path, &[("apikey", &key)]);
+        assert_eq!(ok.status, 200, "{path}: {}", ok.body);
+        assert!(ok.headers["cache-control"].starts_with("private"), "{path}");
+    }
+}
