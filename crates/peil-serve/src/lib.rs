@@ -9,6 +9,7 @@
 //! (`api.rs`), Swing's OData services and selection tables (`odata.rs`, `swing.rs`).
 
 pub mod api;
+mod cache;
 pub mod metrics;
 pub mod odata;
 pub mod problem;
@@ -42,6 +43,7 @@ struct Inner {
     keys: RwLock<std::collections::HashMap<String, Vec<String>>>,
     /// Anonymous readers allowed.
     public: bool,
+    responses: cache::Responses,
 }
 
 /// Who is asking: the access groups their `apikey` header unlocks (none for anonymous).
@@ -160,6 +162,7 @@ pub fn state_with(store: &Path, site_name: &str, public: bool) -> Result<AppStat
             site_name: site_name.to_string(),
             keys: RwLock::new(Default::default()),
             public,
+            responses: cache::Responses::default(),
         }),
     })
     .inspect(|st: &AppState| st.refresh_keys(store))
@@ -229,7 +232,54 @@ async fn observe(
     }
     // Answers to a key holder may hold restricted data: never kept by shared caches.
     let keyed = req.headers().contains_key("apikey");
-    let mut resp = next.run(req).await;
+    // The snapshot is immutable, so an answer is a function of the publication, the request
+    // and the reader's access: rendered once, then served from memory.
+    let cache_key = cacheable.then(|| {
+        // Every header that can change an answer (Accept, Host for absolute links, Prefer…),
+        // the key itself replaced by the access groups it unlocks.
+        let mut key = req.uri().to_string();
+        let mut names: Vec<&str> = req.headers().keys().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        for name in names {
+            if matches!(
+                name,
+                "apikey"
+                    | "user-agent"
+                    | "connection"
+                    | "if-none-match"
+                    | "if-modified-since"
+                    | "accept-encoding"
+                    | "content-length"
+                    | "cache-control"
+                    | "pragma"
+                    | "traceparent"
+                    | "x-request-id"
+            ) {
+                continue;
+            }
+            for v in req.headers().get_all(name) {
+                key.push('|');
+                key.push_str(name);
+                key.push('=');
+                key.push_str(v.to_str().unwrap_or("?"));
+            }
+        }
+        if keyed {
+            key.push_str("|groups=");
+            key.push_str(&st.access(req.headers()).groups.join(","));
+        }
+        (generation, key)
+    });
+    if let Some(hit) = cache_key.as_ref().and_then(|k| st.inner.responses.get(k)) {
+        st.metrics()
+            .observe(&path, hit.status().as_u16(), started.elapsed());
+        return hit;
+    }
+    let resp = next.run(req).await;
+    let mut resp = match &cache_key {
+        Some(k) if resp.status().is_success() => st.inner.responses.put(k.clone(), resp).await,
+        _ => resp,
+    };
     if cacheable && resp.status().is_success() {
         let h = resp.headers_mut();
         h.insert(
