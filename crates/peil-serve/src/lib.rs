@@ -9,6 +9,7 @@
 //! (`api.rs`), Swing's OData services and selection tables (`odata.rs`, `swing.rs`).
 
 pub mod api;
+pub mod bulk;
 mod cache;
 pub mod metrics;
 pub mod odata;
@@ -66,6 +67,11 @@ impl AppState {
 
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.inner.metrics
+    }
+
+    /// The store file (for writes that go through the import path, like scripted uploads).
+    pub fn store_path(&self) -> &Path {
+        &self.inner.store
     }
 
     pub fn site_name(&self) -> &str {
@@ -176,6 +182,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(odata::routes())
         .merge(swing::routes())
+        .merge(bulk::routes())
         .fallback(problem::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -1,8 +1,9 @@
 //! `peil`: the command line of Peil — import → compute → publish for city statistics.
 
 mod demo;
-mod import;
 mod site;
+
+use peil_import as import;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -210,6 +210,20 @@ impl Server {
     }
 }
 
+impl Server {
+    /// POSTs a body (as `text/csv`) and returns the status and body text.
+    pub fn post(&self, path: &str, body: &str) -> (u16, String) {
+        let mut resp = self
+            .agent
+            .post(&format!("{}{}", self.base, path))
+            .header("Content-Type", "text/csv")
+            .send(body)
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = resp.status().as_u16();
+        (status, resp.body_mut().read_to_string().unwrap_or_default())
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = Command::new("kill")

@@ -106,3 +106,60 @@ fn a_site_that_is_not_public_answers_401_without_a_valid_key() {
         assert!(ok.headers["cache-control"].starts_with("private"), "{path}");
     }
 }
+
+#[test]
+fn bulk_api_uploads_into_the_test_copy_with_an_upload_key() {
+    let s = Server::demo();
+    let key = |group: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+            .arg("--site")
+            .arg(s.site.path())
+            .args(["keys", "create", "--name", "script", "--group", group])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    let (upload, reader) = (key("upload"), key("stadsdiensten"));
+    // Let the server pick up the new keys.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let csv = "period;geolevel;geoitem;v_bulk_test\n2024;wijk;4699901;12\n2024;wijk;4699902;7,5\n";
+    assert_eq!(s.post("/BulkAPI.ashx", csv).0, 401);
+    assert_eq!(
+        s.post(&format!("/BulkAPI.ashx?apikey={reader}"), csv).0,
+        403
+    );
+    let (status, body) = s.post(&format!("/BulkAPI.ashx?apikey={upload}"), csv);
+    assert_eq!((status, body.as_str()), (200, "OK"));
+    // In the test copy now, not yet live.
+    let test_copy = s.site.ok(&["export", "--indicator", "v_bulk_test"]);
+    assert!(
+        test_copy.contains("v_bulk_test,wijk,4699902,2024,7.5"),
+        "{test_copy}"
+    );
+    assert!(
+        !s.site
+            .ok(&["export", "--live", "--indicator", "v_bulk_test"])
+            .contains("4699902")
+    );
+    // A bad file is refused whole, with the report.
+    let (status, body) = s.post(
+        &format!("/jive/BulkAPI.ashx?apikey={upload}"),
+        "period;geolevel;geoitem;v_bulk_test\n2024;wijk;4699903;veel\n",
+    );
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("row 2, column 'v_bulk_test': found 'veel'"),
+        "{body}"
+    );
+    assert!(
+        !s.site
+            .ok(&["export", "--indicator", "v_bulk_test"])
+            .contains("4699903")
+    );
+    assert!(s.site.ok(&["imports"]).contains("BulkAPI"));
+}

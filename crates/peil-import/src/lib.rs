@@ -1,5 +1,6 @@
-//! `peil import`: reads a file with `peil-ingest`, applies it with `peil-store` in one
-//! transaction, records its provenance, and reports.
+//! One import, end to end: reads a file with `peil-ingest`, applies it with `peil-store` in one
+//! transaction, records its provenance, and reports. Used by `peil import` and by the server's
+//! scripted uploads (`BulkAPI.ashx`).
 
 use anyhow::Result;
 use peil_core::*;
