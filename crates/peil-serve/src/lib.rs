@@ -11,6 +11,7 @@
 pub mod api;
 pub mod bulk;
 mod cache;
+pub mod dcat;
 pub mod metrics;
 pub mod odata;
 pub mod problem;
@@ -183,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .merge(odata::routes())
         .merge(swing::routes())
         .merge(bulk::routes())
+        .merge(dcat::routes())
         .fallback(problem::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::compression::CompressionLayer::new())
