@@ -12,6 +12,7 @@ pub mod api;
 pub mod bulk;
 mod cache;
 pub mod dcat;
+pub mod limits;
 pub mod metrics;
 pub mod odata;
 pub mod problem;
@@ -46,6 +47,7 @@ struct Inner {
     /// Anonymous readers allowed.
     public: bool,
     responses: cache::Responses,
+    rate: Option<limits::RateLimiter>,
 }
 
 /// Who is asking: the access groups their `apikey` header unlocks (none for anonymous).
@@ -160,6 +162,16 @@ pub fn state(store: &Path, site_name: &str) -> Result<AppState, ServeError> {
 /// Like [`state`]; a site that is not public answers 401 to requests without a valid key
 /// (as a protected Swing service does), except for `/health` and `/metrics`.
 pub fn state_with(store: &Path, site_name: &str, public: bool) -> Result<AppState, ServeError> {
+    state_full(store, site_name, public, None)
+}
+
+/// Like [`state_with`], with an optional rate limit in requests per second per client address.
+pub fn state_full(
+    store: &Path,
+    site_name: &str,
+    public: bool,
+    rate_limit: Option<u32>,
+) -> Result<AppState, ServeError> {
     let snap = load(store)?;
     Ok(AppState {
         inner: Arc::new(Inner {
@@ -170,6 +182,7 @@ pub fn state_with(store: &Path, site_name: &str, public: bool) -> Result<AppStat
             keys: RwLock::new(Default::default()),
             public,
             responses: cache::Responses::default(),
+            rate: rate_limit.filter(|r| *r > 0).map(limits::RateLimiter::new),
         }),
     })
     .inspect(|st: &AppState| st.refresh_keys(store))
@@ -209,6 +222,37 @@ async fn observe(
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    if req.uri().to_string().len() > limits::MAX_URI {
+        return problem::Problem::new(
+            axum::http::StatusCode::URI_TOO_LONG,
+            "URI too long",
+            format!(
+                "the request line is over {} characters; ask for fewer codes at once",
+                limits::MAX_URI
+            ),
+        )
+        .into_response();
+    }
+    if let (Some(rate), Some(addr)) = (
+        &st.inner.rate,
+        req.extensions()
+            .get::<axum::extract::ConnectInfo<SocketAddr>>(),
+    ) {
+        if let Err(wait) = rate.take(addr.0.ip()) {
+            let mut r = problem::Problem::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                format!("this address is over the limit of requests per second; try again in {wait:.1} s"),
+            )
+            .into_response();
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(wait.ceil().max(1.0) as u64),
+            );
+            st.metrics().observe(&path, 429, started.elapsed());
+            return r;
+        }
+    }
     let generation = st.snapshot().generation;
     let etag = format!("\"peil-{generation}\"");
     let cacheable = method == axum::http::Method::GET

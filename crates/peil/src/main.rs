@@ -124,6 +124,9 @@ enum Command {
         /// Build the demo city (into the --site directory, else ./peil-demo) and serve it.
         #[arg(long)]
         demo: bool,
+        /// Requests per second per client address (default: `rate_limit` in peil.toml, else none).
+        #[arg(long)]
+        rate_limit: Option<u32>,
     },
     /// Manage API keys: each key is scoped to access groups and unlocks the restricted
     /// indicators of those groups (HTTP header `apikey`, as Swing). Keys are stored hashed.
@@ -445,7 +448,11 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Serve { bind, demo } => {
+        Command::Serve {
+            bind,
+            demo,
+            rate_limit,
+        } => {
             let dir = if demo {
                 let dir = cli
                     .site
@@ -457,8 +464,12 @@ fn run(cli: Cli) -> Result<u8> {
                 site_dir(&cli.site)
             };
             let site = Site::open(&dir)?;
-            let state =
-                peil_serve::state_with(&site.store_path(), &site.config.name, site.config.public)?;
+            let state = peil_serve::state_full(
+                &site.store_path(),
+                &site.config.name,
+                site.config.public,
+                rate_limit.or(site.config.rate_limit),
+            )?;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

@@ -23,6 +23,10 @@ pub struct Config {
     /// `apikey` (create keys with `peil keys create`).
     #[serde(default = "yes")]
     pub public: bool,
+    /// Requests per second per client address that `peil serve` allows (bursts of twice
+    /// that); absent: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -55,6 +59,7 @@ impl Site {
             languages: default_languages(),
             demo,
             public: true,
+            rate_limit: None,
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",

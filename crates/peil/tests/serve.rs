@@ -163,3 +163,30 @@ fn bulk_api_uploads_into_the_test_copy_with_an_upload_key() {
     );
     assert!(s.site.ok(&["imports"]).contains("BulkAPI"));
 }
+
+#[test]
+fn rate_limit_per_address_and_long_uris_are_refused_politely() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+        .arg("demo")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let cfg = dir.path().join("peil.toml");
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("rate_limit = 5\n");
+    std::fs::write(&cfg, text).unwrap();
+    let s = Server::start(Site { dir });
+    // A burst of twice the rate passes, then 429 with Retry-After.
+    let statuses: Vec<u16> = (0..14).map(|_| s.get("/api/v1/geolevels").status).collect();
+    assert!(statuses[..10].iter().all(|c| *c == 200), "{statuses:?}");
+    let limited = s.get("/api/v1/geolevels");
+    assert_eq!(limited.status, 429, "{statuses:?}");
+    assert!(limited.headers.contains_key("retry-after"));
+    assert_eq!(limited.headers["content-type"], "application/problem+json");
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert_eq!(s.get("/api/v1/geolevels").status, 200, "tokens come back");
+    let long = format!("/api/v1/indicators?q={}", "a".repeat(9000));
+    assert_eq!(s.get(&long).status, 414);
+}
