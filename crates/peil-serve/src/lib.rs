@@ -259,15 +259,35 @@ async fn observe(
         && !path.starts_with("/health")
         && !path.starts_with("/metrics");
     let open = path.starts_with("/health") || path.starts_with("/metrics");
-    if !st.inner.public && !open {
+    // A site that is not public wants a valid key. On a public site a wrong or revoked key is
+    // refused by the native API (rather than read as anonymous), while Swing's paths answer as
+    // Swing does: existing clients send whatever key they were configured with.
+    let swing = ["/jiveservices/", "/viewerservices/", "/jive/", "/viewer/"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if !open && (req.headers().contains_key("apikey") || !st.inner.public) {
         let access = st.access(req.headers());
-        if access.invalid_key || !req.headers().contains_key("apikey") {
-            let mut r = problem::Problem::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "Unauthorized",
-                "this site is not public: send a valid key in the `apikey` header",
-            )
-            .into_response();
+        let refuse = if st.inner.public {
+            access.invalid_key && !swing
+        } else {
+            access.invalid_key || !req.headers().contains_key("apikey")
+        };
+        if refuse {
+            let problem = if access.invalid_key {
+                problem::Problem::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "Invalid API key",
+                    "the key in the `apikey` header is unknown or revoked; ask the site's administrators for a valid one",
+                )
+                .documented("/api/v1/docs#problem-invalid-key")
+            } else {
+                problem::Problem::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "Unauthorized",
+                    "this site is not public: send a valid key in the `apikey` header",
+                )
+            };
+            let mut r = problem.into_response();
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("apikey"));
             st.metrics().observe(&path, 401, started.elapsed());

@@ -304,17 +304,30 @@ fn value_number(v: Value) -> J {
     }
 }
 
-/// A public indicator; restricted and unknown codes are both `None`.
-pub fn public_indicator<'a>(snap: &'a Snapshot, code: &str) -> Option<&'a Indicator> {
-    snap.indicator(code).filter(|_| snap.is_public(code))
+tokio::task_local! {
+    /// The access groups of the reader being answered (from the `apikey` header), set around
+    /// the synchronous rendering of one answer; absent means anonymous.
+    pub static READER_GROUPS: Vec<String>;
 }
 
-/// Public indicators in code order.
+/// Whether the current reader may see an indicator.
+fn visible(snap: &Snapshot, code: &str) -> bool {
+    READER_GROUPS
+        .try_with(|g| snap.visible_to(code, g))
+        .unwrap_or_else(|_| snap.is_public(code))
+}
+
+/// An indicator the reader may see; restricted (for this reader) and unknown codes are both `None`.
+pub fn public_indicator<'a>(snap: &'a Snapshot, code: &str) -> Option<&'a Indicator> {
+    snap.indicator(code).filter(|_| visible(snap, code))
+}
+
+/// The indicators the reader may see, in code order.
 pub fn public_indicators(snap: &Snapshot) -> Vec<&Indicator> {
     let mut v: Vec<&Indicator> = snap
         .indicators
         .iter()
-        .filter(|i| snap.is_public(&i.code))
+        .filter(|i| visible(snap, &i.code))
         .collect();
     v.sort_by(|a, b| a.code.cmp(&b.code));
     v
@@ -1314,7 +1327,10 @@ fn json_response(body: &J, extra: &[(&'static str, String)]) -> Response {
 
 async fn handle(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let snap = st.snapshot();
-    serve(&snap, &uri, &headers).unwrap_or_else(problem_response)
+    let groups = st.access(&headers).groups;
+    READER_GROUPS
+        .sync_scope(groups, || serve(&snap, &uri, &headers))
+        .unwrap_or_else(problem_response)
 }
 
 fn serve(snap: &Snapshot, uri: &Uri, headers: &HeaderMap) -> Result<Response, Problem> {

@@ -8,6 +8,8 @@ pub struct Problem {
     pub status: StatusCode,
     pub title: String,
     pub detail: String,
+    /// A URI that documents this kind of problem (`about:blank` when absent).
+    pub kind: Option<String>,
 }
 
 impl Problem {
@@ -16,7 +18,14 @@ impl Problem {
             status,
             title: title.into(),
             detail: detail.into(),
+            kind: None,
         }
+    }
+
+    /// Points the problem at its documentation.
+    pub fn documented(mut self, uri: &str) -> Problem {
+        self.kind = Some(uri.to_string());
+        self
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Problem {
@@ -46,7 +55,7 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = serde_json::json!({
-            "type": "about:blank",
+            "type": self.kind.as_deref().unwrap_or("about:blank"),
             "title": self.title,
             "status": self.status.as_u16(),
             "detail": self.detail,

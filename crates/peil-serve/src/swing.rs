@@ -58,8 +58,9 @@ pub fn routes() -> Router<AppState> {
         .route("/viewer/selectiontableasjson.ashx", get(handle))
 }
 
-async fn handle(State(st): State<AppState>, uri: Uri) -> Response {
+async fn handle(State(st): State<AppState>, uri: Uri, headers: axum::http::HeaderMap) -> Response {
     let snap = st.snapshot();
+    let groups = st.access(&headers).groups;
     let store = st.inner.store.clone();
     let query = uri.query().map(str::to_string);
     let answer = tokio::task::spawn_blocking(move || {
@@ -67,7 +68,9 @@ async fn handle(State(st): State<AppState>, uri: Uri) -> Response {
             store,
             generation: snap.generation,
         };
-        table(&snap, &query_pairs(query.as_deref()), &links)
+        crate::odata::READER_GROUPS.sync_scope(groups, || {
+            table(&snap, &query_pairs(query.as_deref()), &links)
+        })
     })
     .await
     .unwrap_or_else(|e| {
