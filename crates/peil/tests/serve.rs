@@ -190,3 +190,30 @@ fn rate_limit_per_address_and_long_uris_are_refused_politely() {
     let long = format!("/api/v1/indicators?q={}", "a".repeat(9000));
     assert_eq!(s.get(&long).status, 414);
 }
+
+#[test]
+fn answers_are_compressed_with_gzip_or_brotli_on_request() {
+    use std::io::{Read, Write};
+    let s = Server::demo();
+    // A raw request, so that no client library undoes the encoding before we look.
+    let raw = |path: &str, enc: &str| -> String {
+        let host = s.base.trim_start_matches("http://");
+        let mut c = std::net::TcpStream::connect(host).unwrap();
+        write!(c, "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: {enc}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut buf = Vec::new();
+        c.read_to_end(&mut buf).unwrap();
+        let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        String::from_utf8_lossy(&buf[..head_end]).to_lowercase()
+    };
+    for (enc, path) in [
+        ("br", "/api/v1/indicators"),
+        ("gzip", "/jiveservices/odata/Variables"),
+    ] {
+        let head = raw(path, enc);
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(
+            head.contains(&format!("content-encoding: {enc}")),
+            "{path}: {head}"
+        );
+    }
+}
