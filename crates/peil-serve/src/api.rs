@@ -241,6 +241,9 @@ pub(crate) struct Req {
     pub path: String,
     pub headers: HeaderMap,
     pub pairs: Vec<(String, String)>,
+    /// The same parameters as the client spelled them (still percent-encoded), so that links
+    /// back to this request name exactly the URL the client used.
+    pub raw_pairs: Vec<(String, String)>,
     /// Why the query string could not be read, if it could not.
     pub bad_query: Option<String>,
 }
@@ -253,10 +256,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Req {
             Ok(p) => (p, None),
             Err(e) => (Vec::new(), Some(e)),
         };
+        let raw_pairs = parts
+            .uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k.to_string(), v.to_string())
+            })
+            .collect();
         Ok(Req {
             path: parts.uri.path().to_string(),
             headers: parts.headers.clone(),
             pairs,
+            raw_pairs,
             bad_query,
         })
     }
@@ -368,18 +383,19 @@ impl Req {
 
     /// This request's URL (root-relative) with some parameters replaced (`None` removes).
     pub fn url_with(&self, replace: &[(&str, Option<&str>)]) -> String {
-        // Replaced parameters keep their place, so that the URL stays recognisable (CSVW
-        // processors compare the CSV's URL with the one its metadata names).
-        let mut pairs: Vec<(String, String)> = Vec::new();
+        // Parameters keep their place and the client's own spelling (`%2C` or `,`, `+` or
+        // `%20`); only replaced ones are written anew. CSVW processors compare the CSV's URL
+        // with the one its metadata names, character for character.
+        let mut q: Vec<String> = Vec::new();
         let mut done: Vec<&str> = Vec::new();
-        for (k, v) in &self.pairs {
+        for ((k, _), (rk, rv)) in self.pairs.iter().zip(&self.raw_pairs) {
             match replace.iter().find(|(r, _)| r == k) {
-                None => pairs.push((k.clone(), v.clone())),
+                None => q.push(format!("{rk}={rv}")),
                 Some((r, new)) => {
                     if !done.contains(r) {
                         done.push(r);
                         if let Some(n) = new {
-                            pairs.push((k.clone(), n.to_string()));
+                            q.push(format!("{rk}={}", encode(n)));
                         }
                     }
                 }
@@ -387,10 +403,14 @@ impl Req {
         }
         for (k, v) in replace {
             if let (false, Some(v)) = (done.contains(k), v) {
-                pairs.push((k.to_string(), v.to_string()));
+                q.push(format!("{}={}", encode(k), encode(v)));
             }
         }
-        url(self.base_path(), &pairs)
+        if q.is_empty() {
+            self.base_path().to_string()
+        } else {
+            format!("{}?{}", self.base_path(), q.join("&"))
+        }
     }
 
     /// The last segment of the resource path with the given query: a URL relative to this
@@ -455,18 +475,6 @@ pub(crate) fn encode(s: &str) -> String {
 /// Percent-encodes a path segment.
 pub(crate) fn seg(s: &str) -> String {
     encode(s).replace("%2B", "+")
-}
-
-/// A root-relative URL.
-pub(crate) fn url(path: &str, pairs: &[(String, String)]) -> String {
-    if pairs.is_empty() {
-        return path.to_string();
-    }
-    let q: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect();
-    format!("{path}?{}", q.join("&"))
 }
 
 // --- the context -------------------------------------------------------------------------
