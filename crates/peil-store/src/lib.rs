@@ -131,6 +131,15 @@ pub struct Selection {
     pub periods: Vec<String>,
 }
 
+impl Selection {
+    /// Whether a series of this indicator, level and period is selected.
+    pub fn matches(&self, indicator: &str, level: &str, period: &str) -> bool {
+        (self.indicators.is_empty() || self.indicators.iter().any(|i| i == indicator))
+            && self.level.as_ref().is_none_or(|l| l == level)
+            && (self.periods.is_empty() || self.periods.iter().any(|p| p == period))
+    }
+}
+
 /// One exported value.
 #[derive(Debug, Clone)]
 pub struct ExportRow<'a> {
@@ -413,10 +422,7 @@ impl Store {
             let ind: String = r.get(0).map_err(&e)?;
             let level: String = r.get(1).map_err(&e)?;
             let period: String = r.get(3).map_err(&e)?;
-            if !sel.indicators.is_empty() && !sel.indicators.contains(&ind)
-                || sel.level.as_ref().is_some_and(|l| *l != level)
-                || !sel.periods.is_empty() && !sel.periods.contains(&period)
-            {
+            if !sel.matches(&ind, &level, &period) {
                 continue;
             }
             let level_id: i64 = r.get(2).map_err(&e)?;
@@ -590,22 +596,11 @@ impl Store {
         let mut w = Warehouse::default();
         let mut level_codes: HashMap<i64, String> = HashMap::new();
         {
-            let mut st = self
-                .conn
-                .prepare("SELECT id, code, name, kind FROM geo_level ORDER BY code")
-                .map_err(&e)?;
-            let levels = st
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                })
-                .map_err(&e)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(&e)?;
+            let levels: Vec<(i64, String, String, String)> = self.rows(
+                "SELECT id, code, name, kind FROM geo_level ORDER BY code",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
             let mut items = self
                 .conn
                 .prepare("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1 ORDER BY seq, code")
@@ -639,21 +634,11 @@ impl Store {
             }
         }
         {
-            let mut st = self
-                .conn
-                .prepare("SELECT child_level_id, parent_level_id, kind FROM level_edge ORDER BY child_level_id, parent_level_id")
-                .map_err(&e)?;
-            let edges = st
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                })
-                .map_err(&e)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(&e)?;
+            let edges: Vec<(i64, i64, String)> = self.rows(
+                "SELECT child_level_id, parent_level_id, kind FROM level_edge ORDER BY child_level_id, parent_level_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
             let mut links = self
                 .conn
                 .prepare(
@@ -837,10 +822,7 @@ impl Store {
             let ind: String = r.get(0).map_err(&e)?;
             let level: String = r.get(1).map_err(&e)?;
             let period: String = r.get(2).map_err(&e)?;
-            if !sel.indicators.is_empty() && !sel.indicators.contains(&ind)
-                || sel.level.as_ref().is_some_and(|l| *l != level)
-                || !sel.periods.is_empty() && !sel.periods.contains(&period)
-            {
+            if !sel.matches(&ind, &level, &period) {
                 continue;
             }
             let dims: String = r.get(3).map_err(&e)?;
