@@ -113,5 +113,13 @@ pub fn run(dir: &Path) -> Result<u8> {
         "  peil --site {} export --live --level wijk --period 2024 | head",
         dir.display()
     );
+    println!(
+        "  peil --site {} serve            then open http://127.0.0.1:8080/api/v1/docs",
+        dir.display()
+    );
+    println!(
+        "(with cargo: cargo run --release -- --site {} <command>)",
+        dir.display()
+    );
     Ok(0)
 }
