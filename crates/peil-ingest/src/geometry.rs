@@ -749,14 +749,19 @@ impl Wkb<'_> {
         }
         let mut v = Vec::with_capacity(n);
         for _ in 0..n {
-            let x = self.f64(le)?;
-            let y = self.f64(le)?;
-            for _ in 2..dims {
-                self.f64(le)?;
-            }
-            v.push(Coord { x, y });
+            v.push(self.coord(le, dims)?);
         }
         Some(v)
+    }
+
+    /// One position; Z and M values are read past.
+    fn coord(&mut self, le: bool, dims: usize) -> Option<Coord<f64>> {
+        let x = self.f64(le)?;
+        let y = self.f64(le)?;
+        for _ in 2..dims {
+            self.f64(le)?;
+        }
+        Some(Coord { x, y })
     }
     fn polygon(&mut self, le: bool, dims: usize) -> Option<Polygon<f64>> {
         let rings = self.u32(le)? as usize;
@@ -788,14 +793,7 @@ impl Wkb<'_> {
             ),
         };
         Some(match base {
-            1 => {
-                let x = self.f64(le)?;
-                let y = self.f64(le)?;
-                for _ in 2..dims {
-                    self.f64(le)?;
-                }
-                Geometry::Point(Point::new(x, y))
-            }
+            1 => Geometry::Point(Point(self.coord(le, dims)?)),
             2 => Geometry::LineString(LineString(self.coords(le, dims)?)),
             3 => Geometry::Polygon(self.polygon(le, dims)?),
             6 => {

@@ -10,6 +10,39 @@ use peil_core::*;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+/// Splits a normalised header into its field and language: `name en` → (`name`, `en`);
+/// without a language suffix the language is Dutch.
+fn split_lang(n: &str) -> (String, String) {
+    match n.rsplit_once(' ') {
+        Some((b, l)) if matches!(l, "nl" | "en" | "fr" | "de") => (b.to_string(), l.to_string()),
+        _ => (n.to_string(), "nl".to_string()),
+    }
+}
+
+/// The text of one field in every language column a row has, or `fallback` in Dutch.
+fn localized(
+    fields: &[Option<(&str, String)>],
+    cells: &[&str],
+    field: &str,
+    fallback: &str,
+) -> LocalizedText {
+    let mut text = LocalizedText::default();
+    for (i, f) in fields.iter().enumerate() {
+        if let Some((name, lang)) = f {
+            if *name == field {
+                if let Some(v) = cells.get(i).map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                    text.0.insert(lang.clone(), v.to_string());
+                }
+            }
+        }
+    }
+    if text.is_empty() {
+        LocalizedText::nl(fallback)
+    } else {
+        text
+    }
+}
+
 fn norm(h: &str) -> String {
     let h = h
         .trim()
@@ -61,10 +94,7 @@ enum Field {
 
 fn field(h: &str) -> Option<Field> {
     let n = norm(h);
-    let (base, lang) = match n.rsplit_once(' ') {
-        Some((b, l)) if matches!(l, "nl" | "en" | "fr" | "de") => (b.to_string(), l.to_string()),
-        _ => (n.clone(), "nl".to_string()),
-    };
+    let (base, lang) = split_lang(&n);
     Some(match base.as_str() {
         "indicator code" | "onderwerpcode" | "onderwerp code" | "code" | "indicator"
         | "variable" => Field::Code,
@@ -403,10 +433,7 @@ fn split_list(s: &str) -> Vec<String> {
 
 fn theme_field(h: &str) -> Option<(&'static str, String)> {
     let n = norm(h);
-    let (base, lang) = match n.rsplit_once(' ') {
-        Some((b, l)) if matches!(l, "nl" | "en" | "fr" | "de") => (b.to_string(), l.to_string()),
-        _ => (n.clone(), "nl".to_string()),
-    };
+    let (base, lang) = split_lang(&n);
     Some(match base.as_str() {
         "theme" | "thema" | "theme code" | "themacode" | "code" => ("code", lang),
         "parent" | "ouder" | "parent code" | "bovenliggend thema" => ("parent", lang),
@@ -451,17 +478,7 @@ pub fn read_themes(path: &Path, topts: &TableOptions) -> Read<MetadataBatch> {
             problems.error(&place, Some(line), Some("code"), None, "empty theme code");
             return true;
         }
-        let mut name = LocalizedText::default();
-        for (i, f) in fields.iter().enumerate() {
-            if let Some(("name", lang)) = f.as_ref().map(|(a, b)| (*a, b)) {
-                if let Some(v) = cells.get(i).map(|c| c.trim()).filter(|c| !c.is_empty()) {
-                    name.0.insert(lang.clone(), v.to_string());
-                }
-            }
-        }
-        if name.is_empty() {
-            name = LocalizedText::nl(code);
-        }
+        let name = localized(&fields, cells, "name", code);
         let seq = match cell(seq_col) {
             "" => themes.len() as i64 + 1,
             s => match parse_number(s, DecimalSeparator::Point) {
@@ -535,10 +552,7 @@ pub fn read_themes(path: &Path, topts: &TableOptions) -> Read<MetadataBatch> {
 
 fn dim_field(h: &str) -> Option<(&'static str, String)> {
     let n = norm(h);
-    let (base, lang) = match n.rsplit_once(' ') {
-        Some((b, l)) if matches!(l, "nl" | "en" | "fr" | "de") => (b.to_string(), l.to_string()),
-        _ => (n.clone(), "nl".to_string()),
-    };
+    let (base, lang) = split_lang(&n);
     Some(match base.as_str() {
         "dimension" | "dimensie" => ("dimension", lang),
         "dimlevel" | "dim level" | "dimensieniveau" => ("level", lang),
@@ -645,17 +659,7 @@ pub fn read_dimensions(
             return true;
         }
         seen.insert((lvl.to_string(), mem.to_string()), line);
-        let mut name = LocalizedText::default();
-        for (i, f) in fields.iter().enumerate() {
-            if let Some(("name", lang)) = f.as_ref().map(|(a, b)| (*a, b)) {
-                if let Some(v) = cells.get(i).map(|c| c.trim()).filter(|c| !c.is_empty()) {
-                    name.0.insert(lang.clone(), v.to_string());
-                }
-            }
-        }
-        if name.is_empty() {
-            name = LocalizedText::nl(mem);
-        }
+        let name = localized(&fields, cells, "name", mem);
         let seq = match cell(seq_c) {
             "" => seen.len() as i64,
             s => match parse_number(s, DecimalSeparator::Point) {

@@ -100,9 +100,8 @@ pub trait Hierarchy {
     fn ancestors(&self, snap: &Snapshot, child: &str, parent: &str) -> Option<Arc<Ancestors>>;
 }
 
-/// The aggregation tables of the site's store, composed along the shortest chain of tables,
-/// cached per publication. Geography is not versioned (the live copy names its items by the
-/// same rows), so this reads what the publication was built on.
+/// The aggregation tables held by the snapshot (loaded with the publication), composed along
+/// the shortest chain of tables, cached per store and publication.
 struct StoreLinks {
     store: std::path::PathBuf,
     generation: u64,

@@ -444,19 +444,7 @@ impl Store {
                 })?;
                 sorted.push((item, v));
             }
-            sorted.sort_by(|a, b| a.0.cmp(b.0));
-            for ((_, code), value) in sorted {
-                out(ExportRow {
-                    indicator: &ind,
-                    level: &level,
-                    item: code,
-                    period: &period,
-                    dims: &dims,
-                    value,
-                })
-                .map_err(|io| StoreError::Invalid(format!("writing export: {io}")))?;
-                n += 1;
-            }
+            n += emit_sorted(&ind, &level, &period, &dims, sorted, &mut out)?;
         }
         Ok(n)
     }
@@ -842,24 +830,12 @@ impl Store {
                     names.len()
                 )));
             }
-            let mut sorted: Vec<(&(i64, String), Value)> = names
+            let sorted: Vec<(&(i64, String), Value)> = names
                 .iter()
                 .zip(values)
                 .filter(|(_, v)| !matches!(v, Value::Missing(MissingCode::Empty)))
                 .collect();
-            sorted.sort_by(|a, b| a.0.cmp(b.0));
-            for ((_, code), value) in sorted {
-                out(ExportRow {
-                    indicator: &ind,
-                    level: &level,
-                    item: code,
-                    period: &period,
-                    dims: &dims,
-                    value,
-                })
-                .map_err(|io| StoreError::Invalid(format!("writing export: {io}")))?;
-                n += 1;
-            }
+            n += emit_sorted(&ind, &level, &period, &dims, sorted, &mut out)?;
         }
         Ok(n)
     }
@@ -1159,6 +1135,31 @@ impl Store {
             .map(|_| ())
             .map_err(self.e())
     }
+}
+
+/// Writes one series' rows in item order (sequence, then code) and counts them.
+fn emit_sorted(
+    indicator: &str,
+    level: &str,
+    period: &str,
+    dims: &str,
+    mut rows: Vec<(&(i64, String), Value)>,
+    out: &mut impl FnMut(ExportRow<'_>) -> std::io::Result<()>,
+) -> Result<u64> {
+    rows.sort_by(|a, b| a.0.cmp(b.0));
+    let n = rows.len() as u64;
+    for ((_, item), value) in rows {
+        out(ExportRow {
+            indicator,
+            level,
+            item,
+            period,
+            dims,
+            value,
+        })
+        .map_err(|io| StoreError::Invalid(format!("writing export: {io}")))?;
+    }
+    Ok(n)
 }
 
 fn level_items(conn: &Connection, level_id: i64) -> rusqlite::Result<HashMap<u32, (i64, String)>> {
