@@ -320,7 +320,7 @@ impl Table {
                         Encoding::Windows1252 => {
                             decoded.clear();
                             for (i, field) in rec.iter().enumerate() {
-                                if !field.is_ascii() && std::str::from_utf8(field).is_ok() {
+                                if looks_like_utf8_text(field) {
                                     return Err(problem(
                                         &self.place,
                                         Some(line),
@@ -346,6 +346,21 @@ impl Table {
 }
 
 const SNIFF: usize = 1 << 20;
+
+/// Whether a cell of a Windows-1252 file is really UTF-8 text: it decodes as UTF-8 and every
+/// non-ASCII character is one Western European text uses (Latin-1, Latin Extended-A, general
+/// punctuation and currency). Windows-1252 byte pairs that happen to be valid UTF-8 — `È€`
+/// is the bytes of `Ȁ` — decode to other blocks and are not mistaken for it.
+fn looks_like_utf8_text(field: &[u8]) -> bool {
+    if field.is_ascii() {
+        return false;
+    }
+    std::str::from_utf8(field).is_ok_and(|t| {
+        t.chars()
+            .filter(|c| !c.is_ascii())
+            .all(|c| matches!(c as u32, 0xA0..=0x17F | 0x2000..=0x20CF))
+    })
+}
 
 fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Problem> {
     let io = |e: std::io::Error| {
@@ -540,6 +555,21 @@ mod tests {
         assert_eq!(detect_delimiter(b"a,b,c\n1,2,3\n", b"a,b,c"), b',');
         assert_eq!(detect_delimiter(b"a\tb\n1\t2\n", b"a\tb"), b'\t');
         assert_eq!(detect_delimiter(b"\"a;x\",b\n1,2\n", b"\"a;x\",b"), b',');
+    }
+}
+
+#[cfg(test)]
+mod mixed_encoding {
+    #[test]
+    fn utf8_text_in_a_windows_1252_file_is_told_apart_from_coincidences() {
+        assert!(super::looks_like_utf8_text(
+            "Sint-Genesius-Rode é".as_bytes()
+        ));
+        assert!(super::looks_like_utf8_text("12 €".as_bytes()));
+        // 'È€' and 'é€€' in Windows-1252 happen to be valid UTF-8 ('Ȁ', '退').
+        assert!(!super::looks_like_utf8_text(b"\xC8\x80"));
+        assert!(!super::looks_like_utf8_text(b"\xE9\x80\x80"));
+        assert!(!super::looks_like_utf8_text(b"plain"));
     }
 }
 
