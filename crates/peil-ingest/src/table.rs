@@ -611,6 +611,14 @@ mod encoding_props {
                 1 => [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
                 _ => encoding_rs::WINDOWS_1252.encode(&text).0.into_owned(),
             };
+            // A Windows-1252 cell whose bytes are also UTF-8 text ('â€™' is the UTF-8 of '’')
+            // cannot be told apart from it; real files get the mixed-encoding error there.
+            if which == 2 {
+                for n in &names {
+                    let cell = encoding_rs::WINDOWS_1252.encode(n.trim()).0;
+                    proptest::prop_assume!(!looks_like_utf8_text(&cell));
+                }
+            }
             let (detected, rows) = read_all(&bytes);
             prop_assert_eq!(detected.delimiter.as_deref(), Some(";"));
             prop_assert_eq!(&rows[0], &vec!["code".to_string(), "name".to_string()]);
