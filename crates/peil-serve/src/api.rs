@@ -20,11 +20,11 @@
 //!
 //! Additions to this API add fields and parameters; they never rename or remove any.
 
-mod cache;
-mod catalog;
+pub(crate) mod cache;
+pub(crate) mod catalog;
 mod data;
 mod docs;
-mod formats;
+pub(crate) mod formats;
 mod openapi;
 
 use crate::AppState;

@@ -26,6 +26,14 @@ struct Store {
 }
 
 impl Responses {
+    /// Forgets every kept answer (the site's configuration changed).
+    pub fn clear(&self) {
+        if let Ok(mut s) = self.inner.lock() {
+            s.map.clear();
+            s.bytes = 0;
+        }
+    }
+
     pub fn get(&self, key: &Key) -> Option<Response> {
         let s = self.inner.lock().ok()?;
         let (status, headers, body) = s.map.get(key)?;

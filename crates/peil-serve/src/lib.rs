@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Peil's HTTP server: answers from the published, immutable [`Snapshot`] only.
 //!
 //! The snapshot sits behind one `RwLock<Arc<…>>`: a request clones the `Arc` once and reads a
@@ -17,6 +18,7 @@ pub mod metrics;
 pub mod odata;
 pub mod problem;
 pub mod swing;
+pub mod web;
 
 use axum::Router;
 use axum::extract::State;
@@ -48,7 +50,16 @@ struct Inner {
     public: bool,
     responses: cache::Responses,
     rate: Option<limits::RateLimiter>,
+    /// The website's configuration (name, logo, colours, languages, highlights).
+    site: RwLock<Arc<web::SiteConfig>>,
+    /// Asked at every poll for a changed site configuration.
+    site_loader: RwLock<Option<SiteLoader>>,
+    /// Counts configuration changes; part of every ETag, so pages follow a changed config.
+    site_revision: std::sync::atomic::AtomicU64,
 }
+
+/// Returns a new site configuration when it changed since the last call.
+pub type SiteLoader = Arc<dyn Fn() -> Option<web::SiteConfig> + Send + Sync>;
 
 /// Who is asking: the access groups their `apikey` header unlocks (none for anonymous).
 #[derive(Debug, Clone, Default)]
@@ -79,6 +90,35 @@ impl AppState {
 
     pub fn site_name(&self) -> &str {
         &self.inner.site_name
+    }
+
+    /// The website's configuration.
+    pub fn site(&self) -> Arc<web::SiteConfig> {
+        self.inner
+            .site
+            .read()
+            .map(|s| s.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Sets what the server asks for configuration changes every few seconds.
+    pub fn set_site_loader(&self, loader: SiteLoader) {
+        if let Ok(mut l) = self.inner.site_loader.write() {
+            *l = Some(loader);
+        }
+    }
+
+    /// Replaces the website's configuration (at start, or when the config file changes).
+    pub fn set_site(&self, site: web::SiteConfig) {
+        let s = Arc::new(site);
+        match self.inner.site.write() {
+            Ok(mut g) => *g = s,
+            Err(p) => *p.into_inner() = s,
+        }
+        self.inner
+            .site_revision
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.responses.clear();
     }
 
     /// The access groups of a request, from its `apikey` header (as Swing).
@@ -183,6 +223,9 @@ pub fn state_full(
             public,
             responses: cache::Responses::default(),
             rate: rate_limit.filter(|r| *r > 0).map(limits::RateLimiter::new),
+            site: RwLock::new(Arc::new(web::SiteConfig::named(site_name))),
+            site_loader: RwLock::new(None),
+            site_revision: std::sync::atomic::AtomicU64::new(0),
         }),
     })
     .inspect(|st: &AppState| st.refresh_keys(store))
@@ -198,7 +241,8 @@ pub fn router(state: AppState) -> Router {
         .merge(swing::routes())
         .merge(bulk::routes())
         .merge(dcat::routes())
-        .fallback(problem::not_found)
+        .merge(web::routes())
+        .fallback(web::fallback)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::cors::CorsLayer::permissive())
@@ -254,7 +298,15 @@ async fn observe(
         }
     }
     let generation = st.snapshot().generation;
-    let etag = format!("\"peil-{generation}\"");
+    let revision = st
+        .inner
+        .site_revision
+        .load(std::sync::atomic::Ordering::SeqCst);
+    let etag = if revision == 0 {
+        format!("\"peil-{generation}\"")
+    } else {
+        format!("\"peil-{generation}-{revision}\"")
+    };
     let cacheable = method == axum::http::Method::GET
         && !path.starts_with("/health")
         && !path.starts_with("/metrics");
@@ -396,6 +448,12 @@ async fn watch(state: AppState) {
         {
             let (st, path) = (state.clone(), store.clone());
             let _ = tokio::task::spawn_blocking(move || st.refresh_keys(&path)).await;
+        }
+        let loader = state.inner.site_loader.read().ok().and_then(|l| l.clone());
+        if let Some(load) = loader
+            && let Ok(Some(cfg)) = tokio::task::spawn_blocking(move || load()).await
+        {
+            state.set_site(cfg);
         }
         let current = state.snapshot().generation;
         let newer = tokio::task::spawn_blocking(move || -> Option<Snapshot> {

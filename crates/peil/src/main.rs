@@ -132,10 +132,19 @@ enum Command {
     /// indicators of those groups (HTTP header `apikey`, as Swing). Keys are stored hashed.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Build the demo city (deterministic) into a site directory.
+    /// Build the demo city (deterministic) into a site directory and open its website.
+    #[command(
+        after_help = "Examples:\n  peil demo                        build ./peil-demo and serve it on http://127.0.0.1:8080\n  peil demo /tmp/city --no-serve   only build it"
+    )]
     Demo {
         /// Directory for the demo site (default: the --site directory, else ./peil-demo).
         dir: Option<PathBuf>,
+        /// Only build the site; do not start the web server.
+        #[arg(long)]
+        no_serve: bool,
+        /// Address to serve on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
     },
 }
 
@@ -463,33 +472,7 @@ fn run(cli: Cli) -> Result<u8> {
             } else {
                 site_dir(&cli.site)
             };
-            let site = Site::open(&dir)?;
-            let state = peil_serve::state_full(
-                &site.store_path(),
-                &site.config.name,
-                site.config.public,
-                rate_limit.or(site.config.rate_limit),
-            )?;
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(peil_serve::serve(
-                state,
-                &bind,
-                async {
-                    // Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
-                    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
-                    }
-                },
-                |addr| {
-                    println!("listening on http://{addr}");
-                    let _ = std::io::stdout().flush();
-                },
-            ))?;
-            Ok(0)
+            serve_site(&dir, &bind, rate_limit)
         }
         Command::Keys(k) => {
             let site = Site::open(&site_dir(&cli.site))?;
@@ -522,11 +505,19 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Demo { dir } => {
+        Command::Demo {
+            dir,
+            no_serve,
+            bind,
+        } => {
             let dir = dir
                 .or(cli.site)
                 .unwrap_or_else(|| PathBuf::from("peil-demo"));
-            demo::run(&dir)
+            let code = demo::run(&dir)?;
+            if no_serve || code != 0 {
+                return Ok(code);
+            }
+            serve_site(&dir, &bind, None)
         }
     }
 }
@@ -706,4 +697,62 @@ fn print_status(site: &Site, s: &peil_store::Status) {
     }
     println!("values: {} in {} series", s.values, s.series);
     println!("imports: {}", s.imports);
+}
+
+/// Serves a site until Ctrl-C or SIGTERM; the site configuration is re-read when it changes.
+fn serve_site(dir: &Path, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
+    let site = Site::open(dir)?;
+    let state = peil_serve::state_full(
+        &site.store_path(),
+        &site.config.name,
+        site.config.public,
+        rate_limit.or(site.config.rate_limit),
+    )?;
+    state.set_site(site.web_config()?);
+    // The website's configuration is re-read when peil.toml changes: no restart needed. A
+    // broken edit keeps the previous configuration and says why.
+    let cfg_path = dir.join(site::CONFIG);
+    let dir_owned = dir.to_path_buf();
+    let last = std::sync::Mutex::new(std::fs::metadata(&cfg_path).and_then(|m| m.modified()).ok());
+    state.set_site_loader(std::sync::Arc::new(move || {
+        let modified = std::fs::metadata(&cfg_path).and_then(|m| m.modified()).ok();
+        let mut last = last.lock().ok()?;
+        if modified == *last {
+            return None;
+        }
+        *last = modified;
+        match Site::open(&dir_owned).and_then(|s| s.web_config()) {
+            Ok(c) => {
+                eprintln!("{{\"event\":\"site configuration reloaded\"}}");
+                Some(c)
+            }
+            Err(e) => {
+                eprintln!(
+                    "{{\"event\":\"site configuration not reloaded\",\"error\":{:?}}}",
+                    format!("{e:#}")
+                );
+                None
+            }
+        }
+    }));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(peil_serve::serve(
+        state,
+        bind,
+        async {
+            // Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+            }
+        },
+        |addr| {
+            println!("listening on http://{addr}");
+            let _ = std::io::stdout().flush();
+        },
+    ))?;
+    Ok(0)
 }

@@ -27,6 +27,21 @@ pub struct Config {
     /// that); absent: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<u32>,
+    /// The website's logo: an SVG, PNG or JPEG file, relative to the site directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// Brand colour of the website (header, links), `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_color: Option<String>,
+    /// Accent colour (buttons, focus, markers), `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    /// Indicator codes shown as key figures on the home page (default: the first ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub highlights: Vec<String>,
+    /// A short introduction on the home page, per language: `[intro] nl = "…"`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub intro: std::collections::BTreeMap<String, String>,
 }
 
 fn yes() -> bool {
@@ -60,6 +75,11 @@ impl Site {
             demo,
             public: true,
             rate_limit: None,
+            logo: None,
+            primary_color: None,
+            accent_color: None,
+            highlights: Vec::new(),
+            intro: Default::default(),
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",
@@ -91,6 +111,59 @@ impl Site {
             dir: dir.to_path_buf(),
             config,
         })
+    }
+
+    /// The website's configuration, checked: languages Peil speaks, colours as `#rrggbb`, a
+    /// logo file that exists and is an image.
+    pub fn web_config(&self) -> Result<peil_serve::web::SiteConfig> {
+        let c = &self.config;
+        let mut web = peil_serve::web::SiteConfig::named(&c.name);
+        for l in &c.languages {
+            if !["nl", "en", "fr"].contains(&l.as_str()) {
+                bail!("{CONFIG}: language '{l}' is not one Peil's website speaks (nl, en, fr)");
+            }
+        }
+        if c.languages.is_empty() {
+            bail!("{CONFIG}: `languages` needs at least one of nl, en, fr");
+        }
+        web.languages = c.languages.clone();
+        for (key, value, slot) in [
+            ("primary_color", &c.primary_color, &mut web.primary),
+            ("accent_color", &c.accent_color, &mut web.accent),
+        ] {
+            if let Some(v) = value {
+                let ok = v.len() == 7
+                    && v.starts_with('#')
+                    && v[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+                if !ok {
+                    bail!("{CONFIG}: {key} = '{v}' is not a colour like \"#00536f\"");
+                }
+                *slot = v.clone();
+            }
+        }
+        if let Some(logo) = &c.logo {
+            let path = self.dir.join(logo);
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("{CONFIG}: logo {} cannot be read", path.display()))?;
+            let mime = match path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_lowercase)
+                .as_deref()
+            {
+                Some("svg") => "image/svg+xml",
+                Some("png") => "image/png",
+                Some("jpg" | "jpeg") => "image/jpeg",
+                _ => bail!(
+                    "{CONFIG}: logo {} is not an .svg, .png or .jpg file",
+                    path.display()
+                ),
+            };
+            web.logo = Some((mime.to_string(), bytes));
+        }
+        web.highlights = c.highlights.clone();
+        web.intro = c.intro.clone();
+        Ok(web)
     }
 
     pub fn store(&self) -> Result<peil_store::Store> {

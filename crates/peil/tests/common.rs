@@ -129,7 +129,7 @@ impl Server {
     pub fn demo() -> Server {
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-            .arg("demo")
+            .args(["demo", "--no-serve"])
             .arg(dir.path())
             .env_remove("PEIL_SITE")
             .output()

@@ -5,7 +5,7 @@ use std::process::Command;
 
 fn demo(dir: &std::path::Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-        .arg("demo")
+        .args(["demo", "--no-serve"])
         .arg(dir)
         .env_remove("PEIL_SITE")
         .output()
@@ -93,7 +93,7 @@ fn demo_city_is_deterministic_and_sound() {
     let real = c.path().join("site");
     peil(&real, &["init"]);
     let refused = Command::new(env!("CARGO_BIN_EXE_peil"))
-        .arg("demo")
+        .args(["demo", "--no-serve"])
         .arg(&real)
         .output()
         .unwrap();

@@ -9,7 +9,7 @@ fn demo_snapshot() -> (tempfile::TempDir, peil_compute::Snapshot) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("demo");
     let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-        .arg("demo")
+        .args(["demo", "--no-serve"])
         .arg(&site)
         .output()
         .unwrap();

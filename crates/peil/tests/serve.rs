@@ -57,7 +57,7 @@ fn serves_the_live_copy_with_health_metrics_and_etags() {
 fn a_site_that_is_not_public_answers_401_without_a_valid_key() {
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
-        .arg("demo")
+        .args(["demo", "--no-serve"])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -168,7 +168,7 @@ fn bulk_api_uploads_into_the_test_copy_with_an_upload_key() {
 fn rate_limit_per_address_and_long_uris_are_refused_politely() {
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
-        .arg("demo")
+        .args(["demo", "--no-serve"])
         .arg(dir.path())
         .output()
         .unwrap();

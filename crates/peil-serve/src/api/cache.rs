@@ -44,6 +44,8 @@ pub(crate) struct Entry {
     indexes: Mutex<HashMap<Vec<String>, Arc<Index>>>,
     extras: tokio::sync::OnceCell<Arc<Extras>>,
     geometry: tokio::sync::OnceCell<Arc<Geometry>>,
+    /// Projected map layers of the website: (level index, detail) → layer.
+    pub layers: Mutex<HashMap<(usize, u8), Arc<peil_render::MapLayer>>>,
 }
 
 static CACHE: Mutex<Vec<Arc<Entry>>> = Mutex::new(Vec::new());
@@ -67,6 +69,7 @@ pub(crate) fn entry(st: &AppState, snap: &Arc<Snapshot>) -> Arc<Entry> {
         )])),
         extras: tokio::sync::OnceCell::new(),
         geometry: tokio::sync::OnceCell::new(),
+        layers: Mutex::new(HashMap::new()),
     });
     // Older publications of the same store are of no use any more.
     cache.retain(|o| o.key.0 != e.key.0);

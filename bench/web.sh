@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Website budgets (issue 5) on the real Flanders data:
+#   - server time of the indicator page with the 2,730-polygon ggw72024 neighbourhood map
+#     (each request a distinct URL, so the response cache never answers; the server's own
+#     request log gives the time from request to response);
+#   - its transfer size compressed (gzip and brotli, as a browser asks);
+#   - all JavaScript compressed; the home page compressed.
+#
+# usage: bench/web.sh [WORKDIR]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+work="${1:-/tmp/peil-bench-web}"
+shared="$root/../shared/data/flanders"
+mkdir -p "$work"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+(cd "$root" && cargo build --release -p peil --quiet)
+peil="$CARGO_TARGET_DIR/release/peil"
+N=${N:-50}
+
+site="$work/site"
+if [ ! -s "$work/site.ready" ]; then
+    rm -rf "$site"; "$peil" init "$site" > /dev/null
+    p="$peil --site $site import"
+    for l in statsec2019 statsec2024 ggw72024 gemeente2024; do $p "$shared/swing/gebiedsdefinities/$l.xlsx" > /dev/null; done
+    for t in statsec2024_ggw72024 statsec2024_gemeente2024 statsec2019_statsec2024; do $p "$shared/swing/aggregatietabellen/$t.xlsx" > /dev/null 2>&1; done
+    $p "$shared/geo/lambert72/ggw72024.shp" > /dev/null
+    $p "$shared/geo/lambert72/gemeente2024.shp" > /dev/null
+    $p "$shared/stats/fluvius_energy_statsec2019_2018_2021.csv" > /dev/null 2>&1
+    "$peil" --site "$site" publish > /dev/null
+    echo ok > "$work/site.ready"
+fi
+
+"$peil" --site "$site" serve --bind 127.0.0.1:18090 > "$work/serve.out" 2> "$work/serve.log" &
+PID=$!
+trap 'kill $PID 2>/dev/null' EXIT
+sleep 2
+base="http://127.0.0.1:18090"
+page="/indicator/v2506_elek_res_cons?level=ggw72024&period=2020"
+# First request: projects and simplifies the level's geometry once per publication.
+first=$(curl -s -o /dev/null -w '%{time_total}' "$base$page")
+for i in $(seq 1 "$N"); do curl -s -o /dev/null "$base$page&bench=$i"; done
+grep '"path":"/indicator/v2506_elek_res_cons"' "$work/serve.log" | tail -n "$N" \
+    | sed 's/.*"ms":\([0-9.]*\).*/\1/' | sort -g > "$work/ms.txt"
+median=$(awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' "$work/ms.txt")
+p95=$(awk '{a[NR]=$1} END {print a[int(NR*0.95)]}' "$work/ms.txt")
+raw=$(curl -s -o /dev/null -w '%{size_download}' "$base$page")
+gz=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$base$page")
+br=$(curl -s -H 'Accept-Encoding: br' -o /dev/null -w '%{size_download}' "$base$page")
+css=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$base/static/peil.css")
+js=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$base/static/peil.js")
+home=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$base/")
+paths=$(curl -s "$base$page" | grep -o '<path' | wc -l)
+echo "indicator page, ggw72024 ($paths paths in the page):"
+echo "  first request (builds the map layer): ${first}s"
+echo "  server time over $N uncached requests: median ${median} ms, p95 ${p95} ms"
+echo "  transfer: ${raw} B raw, ${gz} B gzip, ${br} B brotli (+ CSS ${css} B gzip, JS ${js} B gzip)"
+echo "home page transfer: ${home} B gzip (+ CSS ${css} B, JS ${js} B)"

@@ -1,0 +1,873 @@
+//! Home, theme tree, search, compare and explorer pages.
+
+use super::geo;
+use super::indicator::format_of;
+use super::{Page, PageResult, json_twin};
+use crate::AppState;
+use crate::api::cache::{Query, fold, words};
+use crate::api::catalog::{theme_subtree, visible_themes};
+use crate::api::formats::{Cell, Col, Format, Kind, Table};
+use crate::api::{Req, encode, period_name, seg};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use peil_core::{MissingCode, Period, Theme, Value};
+use peil_render::{
+    BarChart, BarMode, Category, Classes, KeyFigure, LineChart, MapSpec, Method, Series,
+    choropleth, palette,
+};
+use serde_json::{Value as Json, json};
+use std::collections::HashMap;
+
+fn done(r: PageResult) -> Response {
+    r.unwrap_or_else(|e| e)
+}
+
+// --- home --------------------------------------------------------------------------------------
+
+pub(crate) async fn home(State(st): State<AppState>, req: Req) -> Response {
+    done(home_page(st, req).await)
+}
+
+async fn home_page(st: AppState, req: Req) -> PageResult {
+    let page = Page::new(&st, req)?;
+    let x = page.ctx.extras().await;
+    let themes = visible_themes(&page.ctx, &x.themes);
+    let counts = indicator_counts(&page, &themes);
+    let tiles: Vec<Json> = themes
+        .iter()
+        .filter(|t| t.parent.is_none())
+        .map(|t| {
+            json!({
+                "name": page.text(&t.name),
+                "href": page.href(&format!("/themes/{}", seg(&t.code))),
+                "count": counts.get(t.code.as_str()).copied().unwrap_or(0),
+            })
+        })
+        .collect();
+    let highlights = highlights(&page);
+    if page.twin() == Some("json") {
+        return Ok(json_twin(&json!({
+            "site": page.site.name,
+            "themes": tiles,
+            "highlights": highlights.iter().map(|h| &h.1).collect::<Vec<_>>(),
+        })));
+    }
+    let levels: Vec<Json> = page
+        .ctx
+        .snap
+        .levels
+        .iter()
+        .filter(|l| l.items.len() > 1 && l.items.len() <= 2000)
+        .map(|l| json!({"code": l.level.code, "name": l.level.name, "count": l.items.len()}))
+        .collect();
+    let data = json!({
+        "intro": page.site.intro.get(&page.lang).or_else(|| page.site.intro.values().next()),
+        "tiles": tiles,
+        "highlights": highlights.iter().map(|h| &h.0).collect::<Vec<_>>(),
+        "levels": levels,
+        "areas_level": page.ctx.snap.levels.iter().filter(|l| l.items.len() > 1 && l.items.len() <= 60).last().map(|l| {
+            json!({"name": l.level.name, "items": l.items.iter().filter(|(_, it)| !it.unknown_location).map(|(_, it)| json!({
+                "name": it.name,
+                "href": page.href(&format!("/area/{}/{}", seg(&l.level.code), seg(&it.code))),
+            })).collect::<Vec<_>>()})
+        }),
+        "indicator_count": page.ctx.idx().public.len(),
+    });
+    let title = page.site.name.clone();
+    Ok(page.render("home.html", &title, data))
+}
+
+/// Public indicators per theme, counting everything below it.
+fn indicator_counts<'a>(page: &Page, themes: &'a [Theme]) -> HashMap<&'a str, usize> {
+    let mut direct: HashMap<&str, usize> = HashMap::new();
+    for &i in &page.ctx.idx().public {
+        for t in &page.ctx.ind(i).themes {
+            if let Some(th) = themes.iter().find(|x| &x.code == t) {
+                *direct.entry(th.code.as_str()).or_default() += 1;
+            }
+        }
+    }
+    themes
+        .iter()
+        .map(|t| {
+            let sub = theme_subtree(themes, &t.code);
+            (
+                t.code.as_str(),
+                sub.iter()
+                    .map(|c| direct.get(c.as_str()).copied().unwrap_or(0))
+                    .sum(),
+            )
+        })
+        .collect()
+}
+
+/// Key-figure tiles for the home page: the configured indicators, else the first few with a
+/// value for the whole city. (rendered tile, JSON twin)
+fn highlights(page: &Page) -> Vec<(Json, Json)> {
+    let snap = &page.ctx.snap;
+    let total = geo::total();
+    let chosen: Vec<u32> = if page.site.highlights.is_empty() {
+        page.ctx.idx().public.clone()
+    } else {
+        page.site
+            .highlights
+            .iter()
+            .filter_map(|c| page.ctx.indicator(c).ok().map(|(i, _)| i))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for i in chosen {
+        if out.len() >= 4 {
+            break;
+        }
+        let ind = page.ctx.ind(i);
+        if !ind.data_type.is_numeric() {
+            continue;
+        }
+        let singles = geo::single_area_levels(page, i);
+        let Some((l, code)) = singles.first() else {
+            continue;
+        };
+        let periods = geo::periods(page, i, *l);
+        let Some(p) = geo::default_period(&periods) else {
+            continue;
+        };
+        let lc = &snap.levels[*l].level.code;
+        let value = snap
+            .value(&ind.code, lc, p, &total, code)
+            .unwrap_or(Value::Missing(MissingCode::Empty));
+        if value.number().is_none() {
+            continue;
+        }
+        let same: Vec<Period> = periods
+            .iter()
+            .copied()
+            .filter(|q| q.level == p.level)
+            .collect();
+        let trend: Vec<Value> = same
+            .iter()
+            .map(|q| {
+                snap.value(&ind.code, lc, *q, &total, code)
+                    .unwrap_or(Value::Missing(MissingCode::Empty))
+            })
+            .collect();
+        let fmt = format_of(page, ind);
+        let earlier = same
+            .iter()
+            .rev()
+            .nth(5)
+            .or(same.first())
+            .copied()
+            .filter(|q| *q != p);
+        let change = earlier.and_then(|q| {
+            let a = snap.value(&ind.code, lc, q, &total, code)?.number()?;
+            Some((
+                format!(
+                    "{} {}",
+                    page.word("change_since"),
+                    period_name(q, &page.lang)
+                ),
+                Value::Number(value.number()? - a),
+            ))
+        });
+        let comparison = singles.get(1).and_then(|(l2, c2)| {
+            let v = snap.value(&ind.code, &snap.levels[*l2].level.code, p, &total, c2)?;
+            Some((geo::area_name(page, *l2, c2)?, v))
+        });
+        let area = geo::area_name(page, *l, code).unwrap_or_default();
+        let fig = KeyFigure {
+            id: format!("kf{}", out.len()),
+            title: page.text(&ind.name),
+            value,
+            format: fmt.clone(),
+            period: format!("{area}, {}", period_name(p, &page.lang)),
+            comparison: comparison.clone(),
+            change,
+            trend,
+        };
+        let href = page.href(&format!("/indicator/{}", seg(&ind.code)));
+        out.push((
+            json!({"svg": fig.svg(), "href": href, "name": page.text(&ind.name)}),
+            json!({"indicator": ind.code, "area": code, "period": p.code(), "value": crate::api::jnum(value.number())}),
+        ));
+    }
+    out
+}
+
+// --- themes ------------------------------------------------------------------------------------
+
+pub(crate) async fn themes(State(st): State<AppState>, req: Req) -> Response {
+    done(themes_page(st, req).await)
+}
+
+fn theme_node(page: &Page, themes: &[Theme], t: &Theme, depth: usize) -> Json {
+    let children: Vec<Json> = themes
+        .iter()
+        .filter(|c| c.parent.as_deref() == Some(t.code.as_str()))
+        .map(|c| theme_node(page, themes, c, depth + 1))
+        .collect();
+    let indicators: Vec<Json> = page
+        .ctx
+        .idx()
+        .public
+        .iter()
+        .map(|&i| page.ctx.ind(i))
+        .filter(|ind| ind.themes.iter().any(|x| *x == t.code))
+        .map(|ind| json!({"code": ind.code, "name": page.text(&ind.name), "href": page.href(&format!("/indicator/{}", seg(&ind.code)))}))
+        .collect();
+    json!({
+        "code": t.code,
+        "name": page.text(&t.name),
+        "href": page.href(&format!("/themes/{}", seg(&t.code))),
+        "children": children,
+        "indicators": indicators,
+        "depth": depth,
+    })
+}
+
+async fn themes_page(st: AppState, req: Req) -> PageResult {
+    let page = Page::new(&st, req)?;
+    let x = page.ctx.extras().await;
+    let themes = visible_themes(&page.ctx, &x.themes);
+    let tree: Vec<Json> = themes
+        .iter()
+        .filter(|t| {
+            t.parent
+                .as_ref()
+                .is_none_or(|p| !themes.iter().any(|o| &o.code == p))
+        })
+        .map(|t| theme_node(&page, &themes, t, 0))
+        .collect();
+    if page.twin() == Some("json") {
+        return Ok(json_twin(&json!({"themes": tree})));
+    }
+    let title = format!("{} — {}", page.word("themes"), page.site.name);
+    Ok(page.render("themes.html", &title, json!({"tree": tree})))
+}
+
+pub(crate) async fn theme(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    req: Req,
+) -> Response {
+    done(theme_page(st, code, req).await)
+}
+
+async fn theme_page(st: AppState, code: String, req: Req) -> PageResult {
+    let page = Page::new(&st, req)?;
+    let x = page.ctx.extras().await;
+    let themes = visible_themes(&page.ctx, &x.themes);
+    let (code, twin) = match code.strip_suffix(".json") {
+        Some(c) if !themes.iter().any(|t| t.code == code) => (c.to_string(), true),
+        _ => (code, false),
+    };
+    let Some(t) = themes.iter().find(|t| t.code == code) else {
+        return Err(page.not_found());
+    };
+    let node = theme_node(&page, &themes, t, 0);
+    // Breadcrumb: the theme's ancestors.
+    let mut trail = Vec::new();
+    let mut cur = t.parent.clone();
+    while let Some(p) = cur {
+        let Some(pt) = themes.iter().find(|x| x.code == p) else {
+            break;
+        };
+        trail.push(json!({"name": page.text(&pt.name), "href": page.href(&format!("/themes/{}", seg(&pt.code)))}));
+        cur = pt.parent.clone();
+        if trail.len() > 32 {
+            break;
+        }
+    }
+    trail.reverse();
+    // Indicators with their descriptions.
+    let indicators: Vec<Json> = page
+        .ctx
+        .idx()
+        .public
+        .iter()
+        .map(|&i| page.ctx.ind(i))
+        .filter(|ind| ind.themes.contains(&t.code))
+        .map(|ind| {
+            json!({
+                "code": ind.code,
+                "name": page.text(&ind.name),
+                "description": page.text(&ind.description),
+                "unit": ind.unit,
+                "href": page.href(&format!("/indicator/{}", seg(&ind.code))),
+            })
+        })
+        .collect();
+    if twin {
+        return Ok(json_twin(&json!({"theme": node, "indicators": indicators})));
+    }
+    let title = format!("{} — {}", page.text(&t.name), page.site.name);
+    Ok(page.render(
+        "theme.html",
+        &title,
+        json!({"theme": node, "trail": trail, "indicators": indicators, "explorer": page.href(&format!("/explorer?indicators={}", encode(&indicators.iter().filter_map(|i| i["code"].as_str()).take(6).collect::<Vec<_>>().join(","))))}),
+    ))
+}
+
+// --- search ------------------------------------------------------------------------------------
+
+pub(crate) async fn search(State(st): State<AppState>, req: Req) -> Response {
+    done(search_page(st, req).await)
+}
+
+async fn search_page(st: AppState, req: Req) -> PageResult {
+    let page = Page::new(&st, req)?;
+    let q = page.param("q").unwrap_or("").trim().to_string();
+    let query = Query::new(&q);
+    let idx = page.ctx.idx();
+    let mut hits: Vec<(u32, u32)> = Vec::new();
+    if !query.is_empty() {
+        for (k, doc) in idx.docs.iter().enumerate() {
+            if doc.excluded {
+                continue;
+            }
+            if let Some(s) = doc.score(&query) {
+                hits.push((s, idx.public[k]));
+            }
+        }
+    }
+    hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let total_hits = hits.len();
+    hits.truncate(50);
+    let indicators: Vec<Json> = hits
+        .iter()
+        .map(|(_, i)| {
+            let ind = page.ctx.ind(*i);
+            json!({"code": ind.code, "name": page.text(&ind.name), "description": page.text(&ind.description), "href": page.href(&format!("/indicator/{}", seg(&ind.code)))})
+        })
+        .collect();
+    // Areas: every query word is the start of a word of the name (or the code).
+    let qwords = words(&q);
+    let mut areas: Vec<Json> = Vec::new();
+    if !qwords.is_empty() {
+        'levels: for l in &page.ctx.snap.levels {
+            for (_, it) in &l.items {
+                if it.unknown_location {
+                    continue;
+                }
+                let name_words = words(&it.name);
+                let code = fold(&it.code);
+                let ok = qwords.iter().all(|w| {
+                    code.starts_with(w.as_str())
+                        || name_words.iter().any(|n| n.starts_with(w.as_str()))
+                });
+                if ok {
+                    areas.push(json!({"name": it.name, "level": l.level.name, "href": page.href(&format!("/area/{}/{}", seg(&l.level.code), seg(&it.code)))}));
+                    if areas.len() >= 30 {
+                        break 'levels;
+                    }
+                }
+            }
+        }
+    }
+    let x = page.ctx.extras().await;
+    let themes: Vec<Json> = if qwords.is_empty() {
+        Vec::new()
+    } else {
+        visible_themes(&page.ctx, &x.themes)
+            .iter()
+            .filter(|t| {
+                let n = words(&page.text(&t.name));
+                qwords.iter().all(|w| n.iter().any(|x| x.starts_with(w.as_str())))
+            })
+            .map(|t| json!({"name": page.text(&t.name), "href": page.href(&format!("/themes/{}", seg(&t.code)))}))
+            .collect()
+    };
+    if page.twin() == Some("json") {
+        return Ok(json_twin(
+            &json!({"q": q, "total": total_hits, "indicators": indicators, "areas": areas, "themes": themes}),
+        ));
+    }
+    let title = format!("{} {} — {}", page.word("results_for"), q, page.site.name);
+    Ok(page.render(
+        "search.html",
+        &title,
+        json!({"q": q, "total": total_hits, "indicators": indicators, "areas": areas, "themes": themes}),
+    ))
+}
+
+// --- compare -----------------------------------------------------------------------------------
+
+pub(crate) async fn compare(State(st): State<AppState>, req: Req) -> Response {
+    done(compare_page(st, req).await)
+}
+
+/// Numeric public indicators with data on a level (first `n`).
+fn indicators_on(page: &Page, level: usize, n: usize) -> Vec<u32> {
+    page.ctx
+        .idx()
+        .public
+        .iter()
+        .copied()
+        .filter(|&i| {
+            page.ctx.ind(i).data_type.is_numeric() && !geo::periods(page, i, level).is_empty()
+        })
+        .take(n)
+        .collect()
+}
+
+/// A level chosen by the request, else the finest with at most 400 areas.
+fn level_param(page: &Page) -> Option<usize> {
+    let snap = &page.ctx.snap;
+    page.param("level")
+        .and_then(|l| snap.level_index.get(l).copied())
+        .or_else(|| {
+            (0..snap.levels.len())
+                .filter(|l| snap.levels[*l].items.len() > 1 && snap.levels[*l].items.len() <= 400)
+                .max_by_key(|l| snap.levels[*l].items.len())
+        })
+}
+
+async fn compare_page(st: AppState, req: Req) -> PageResult {
+    let page = Page::new(&st, req)?;
+    let snap = page.ctx.snap.clone();
+    let Some(level) = level_param(&page) else {
+        return Err(page.not_found());
+    };
+    let lvl = &snap.levels[level];
+    let mut areas: Vec<String> = page
+        .list("areas")
+        .into_iter()
+        .filter(|c| lvl.pos.contains_key(c))
+        .collect();
+    if areas.is_empty() {
+        areas = lvl
+            .items
+            .iter()
+            .filter(|(_, it)| !it.unknown_location)
+            .take(3)
+            .map(|(_, it)| it.code.clone())
+            .collect();
+    }
+    areas.truncate(12);
+    // The first area's ancestors as reference columns.
+    let refs: Vec<(usize, String)> = match areas.first() {
+        Some(a) => geo::ancestors(&page, level, a).await,
+        None => Vec::new(),
+    };
+    let chosen: Vec<u32> = {
+        let asked: Vec<u32> = page
+            .list("indicators")
+            .iter()
+            .filter_map(|c| page.ctx.indicator(c).ok().map(|x| x.0))
+            .collect();
+        if asked.is_empty() {
+            indicators_on(&page, level, 15)
+        } else {
+            asked
+        }
+    };
+    let total = geo::total();
+    let mut columns: Vec<(usize, String, String)> = areas
+        .iter()
+        .map(|c| {
+            (
+                level,
+                c.clone(),
+                geo::area_name(&page, level, c).unwrap_or_default(),
+            )
+        })
+        .collect();
+    for (l, c) in &refs {
+        columns.push((
+            *l,
+            c.clone(),
+            geo::area_name(&page, *l, c).unwrap_or_default(),
+        ));
+    }
+    let mut rows: Vec<Json> = Vec::new();
+    let mut csv = Table::new(
+        page.word("compare"),
+        "compare",
+        vec![
+            Col::new("indicator", Kind::Text, "Indicator code").required(),
+            Col::new("period", Kind::Text, "Period code"),
+            Col::new("level", Kind::Text, "Geo level code").required(),
+            Col::new("area", Kind::Text, "Area code").required(),
+            Col::new("value", Kind::Number, "Value"),
+            Col::new("status", Kind::Text, "Missing code, if any"),
+        ],
+    );
+    for &i in &chosen {
+        let ind = page.ctx.ind(i);
+        let ps = geo::periods(&page, i, level);
+        let Some(p) = geo::default_period(&ps) else {
+            continue;
+        };
+        let fmt = format_of(&page, ind);
+        let mut cells = Vec::new();
+        for (l, c, _) in &columns {
+            let lc = &snap.levels[*l].level.code;
+            let v = snap
+                .value(&ind.code, lc, p, &total, c)
+                .unwrap_or(Value::Missing(MissingCode::Empty));
+            csv.rows.push(vec![
+                Cell::text(ind.code.clone()),
+                Cell::text(p.code()),
+                Cell::text(lc.clone()),
+                Cell::text(c.clone()),
+                v.number()
+                    .map_or(Cell::Empty, |x| Cell::Number(x, ind.decimals)),
+                Cell::opt(match v {
+                    Value::Missing(m) => Some(m.symbol()),
+                    _ => None,
+                }),
+            ]);
+            cells.push(json!({"value": fmt.with_unit(v), "num": v.number()}));
+        }
+        // A bar per area in the row, scaled to the row's largest value, for the eye.
+        let max = cells
+            .iter()
+            .filter_map(|c| c["num"].as_f64())
+            .fold(0.0_f64, |m, x| m.max(x.abs()));
+        for c in &mut cells {
+            let w = c["num"]
+                .as_f64()
+                .filter(|_| max > 0.0)
+                .map(|x| (x.abs() / max * 100.0).round());
+            c["bar"] = json!(w);
+        }
+        rows.push(json!({
+            "name": page.text(&ind.name),
+            "href": page.href(&format!("/indicator/{}?level={}&select={}", seg(&ind.code), encode(&lvl.level.code), encode(&areas.join(",")))),
+            "period": period_name(p, &page.lang),
+            "cells": cells,
+        }));
+    }
+    match page.twin() {
+        Some("json") => {
+            return Ok(json_twin(
+                &json!({"level": lvl.level.code, "areas": areas, "rows": rows}),
+            ));
+        }
+        Some("csv") => return Ok(csv.respond(Format::Csv, &page.req, &page.site.name)),
+        _ => {}
+    }
+    let options: Vec<Json> = if lvl.items.len() <= 2000 {
+        lvl.items.iter().filter(|(_, it)| !it.unknown_location).map(|(_, it)| json!({"code": it.code, "name": it.name, "current": areas.contains(&it.code)})).collect()
+    } else {
+        Vec::new()
+    };
+    let ind_options: Vec<Json> = indicators_on(&page, level, usize::MAX)
+        .iter()
+        .map(|&i| {
+            let ind = page.ctx.ind(i);
+            json!({"code": ind.code, "name": page.text(&ind.name), "current": chosen.contains(&i)})
+        })
+        .collect();
+    let levels: Vec<Json> = snap.levels.iter().filter(|l| l.items.len() > 1).map(|l| json!({"code": l.level.code, "name": l.level.name, "current": l.level.code == lvl.level.code})).collect();
+    let title = format!("{} — {}", page.word("compare"), page.site.name);
+    Ok(page.render(
+        "compare.html",
+        &title,
+        json!({
+            "columns": columns.iter().map(|(l, c, n)| json!({"name": n, "reference": *l != level, "href": page.href(&format!("/area/{}/{}", seg(&snap.levels[*l].level.code), seg(c)))})).collect::<Vec<_>>(),
+            "rows": rows,
+            "options": options,
+            "area_codes": areas.join(","),
+            "ind_options": ind_options,
+            "levels": levels,
+            "csv": page.href(&format!("/compare.csv?level={}&areas={}&indicators={}", encode(&lvl.level.code), encode(&areas.join(",")), encode(&chosen.iter().map(|i| page.ctx.ind(*i).code.clone()).collect::<Vec<_>>().join(",")))),
+        }),
+    ))
+}
+
+// --- explorer ----------------------------------------------------------------------------------
+
+pub(crate) async fn explorer(State(st): State<AppState>, req: Req) -> Response {
+    done(explorer_page(st, req).await)
+}
+
+async fn explorer_page(st: AppState, req: Req) -> PageResult {
+    let page = Page::new(&st, req)?;
+    let snap = page.ctx.snap.clone();
+    let Some(level) = level_param(&page) else {
+        return Err(page.not_found());
+    };
+    let lvl = &snap.levels[level];
+    let mut chosen: Vec<u32> = page
+        .list("indicators")
+        .iter()
+        .filter_map(|c| page.ctx.indicator(c).ok().map(|x| x.0))
+        .collect();
+    chosen.retain(|i| !geo::periods(&page, *i, level).is_empty());
+    if chosen.is_empty() {
+        chosen = indicators_on(&page, level, 1);
+    }
+    chosen.truncate(10);
+    let areas: Vec<String> = {
+        let asked: Vec<String> = page
+            .list("areas")
+            .into_iter()
+            .filter(|c| lvl.pos.contains_key(c))
+            .collect();
+        if asked.is_empty() {
+            lvl.items
+                .iter()
+                .filter(|(_, it)| !it.unknown_location)
+                .map(|(_, it)| it.code.clone())
+                .collect()
+        } else {
+            asked
+        }
+    };
+    let all_periods: Vec<Period> = {
+        let mut v: Vec<Period> = chosen
+            .iter()
+            .flat_map(|i| geo::periods(&page, *i, level))
+            .collect();
+        v.sort_by_key(|p| (p.level, p.ordinal()));
+        v.dedup();
+        v
+    };
+    let periods: Vec<Period> = {
+        let asked: Vec<Period> = page
+            .list("periods")
+            .iter()
+            .filter_map(|p| Period::parse(p).ok())
+            .filter(|p| all_periods.contains(p))
+            .collect();
+        if asked.is_empty() {
+            geo::default_period(&all_periods).into_iter().collect()
+        } else {
+            asked
+        }
+    };
+    let view = match page.param("view") {
+        Some("map") => "map",
+        Some("chart") => "chart",
+        _ => "table",
+    };
+    let total = geo::total();
+    let value = |i: u32, p: Period, c: &str| {
+        snap.value(&page.ctx.ind(i).code, &lvl.level.code, p, &total, c)
+            .unwrap_or(Value::Missing(MissingCode::Empty))
+    };
+    // Table: one row per area and period, one column per indicator.
+    let mut table_rows: Vec<Json> = Vec::new();
+    let mut csv = Table::new(
+        page.word("explorer"),
+        "explorer",
+        vec![
+            Col::new("area", Kind::Text, "Area code").required(),
+            Col::new("name", Kind::Text, "Area name"),
+            Col::new("period", Kind::Text, "Period code").required(),
+        ],
+    );
+    for &i in &chosen {
+        csv.columns.push(Col::new(
+            page.ctx.ind(i).code.clone(),
+            Kind::Number,
+            page.text(&page.ctx.ind(i).name),
+        ));
+    }
+    let fmts: Vec<_> = chosen
+        .iter()
+        .map(|&i| format_of(&page, page.ctx.ind(i)))
+        .collect();
+    for c in &areas {
+        let name = geo::area_name(&page, level, c).unwrap_or_default();
+        for p in &periods {
+            let vals: Vec<Value> = chosen.iter().map(|&i| value(i, *p, c)).collect();
+            let mut row = vec![
+                Cell::text(c.clone()),
+                Cell::text(name.clone()),
+                Cell::text(p.code()),
+            ];
+            for v in &vals {
+                row.push(v.number().map_or_else(
+                    || {
+                        Cell::opt(match v {
+                            Value::Missing(m) => Some(m.symbol()),
+                            _ => None,
+                        })
+                    },
+                    |x| Cell::Number(x, None),
+                ));
+            }
+            csv.rows.push(row);
+            table_rows.push(json!({
+                "code": c, "name": name, "period": period_name(*p, &page.lang),
+                "cells": vals.iter().zip(&fmts).map(|(v, f)| json!({"value": f.with_unit(*v), "num": v.number()})).collect::<Vec<_>>(),
+            }));
+        }
+    }
+    match page.twin() {
+        Some("json") => {
+            return Ok(json_twin(
+                &json!({"level": lvl.level.code, "indicators": chosen.iter().map(|i| &page.ctx.ind(*i).code).collect::<Vec<_>>(), "periods": periods.iter().map(|p| p.code()).collect::<Vec<_>>(), "rows": table_rows}),
+            ));
+        }
+        Some("csv") => return Ok(csv.respond(Format::Csv, &page.req, &page.site.name)),
+        _ => {}
+    }
+    let first = chosen[0];
+    let first_ind = page.ctx.ind(first);
+    let graphic = match view {
+        "map" => {
+            let p = periods[0];
+            let values: HashMap<String, Value> = areas
+                .iter()
+                .map(|c| (c.clone(), value(first, p, c)))
+                .collect();
+            let nums: Vec<f64> = values.values().filter_map(|v| v.number()).collect();
+            let classes = Classes::new(&nums, &Method::MeanStdDev, 5);
+            let colours = palette::sequential(classes.len().max(1));
+            match geo::layer(&page, level, geo::Detail::Overview).await {
+                Some(layer) => Some(choropleth(&MapSpec {
+                    id: "xmap",
+                    title: &format!(
+                        "{} — {}",
+                        page.text(&first_ind.name),
+                        period_name(p, &page.lang)
+                    ),
+                    description: &page.text(&first_ind.description),
+                    layer: &layer,
+                    values: &values,
+                    format: &fmts[0],
+                    classes: &classes,
+                    palette: &colours,
+                    selected: &[],
+                    href: None,
+                    view: None,
+                    legend: true,
+                    legend_title: &page.text(&first_ind.name),
+                })),
+                None => None,
+            }
+        }
+        "chart" if periods.len() > 1 => {
+            let shown: Vec<&String> = areas.iter().take(10).collect();
+            Some(
+                LineChart {
+                    id: "xchart".into(),
+                    title: page.text(&first_ind.name),
+                    description: page.text(&first_ind.description),
+                    x_labels: periods
+                        .iter()
+                        .map(|p| period_name(*p, &page.lang))
+                        .collect(),
+                    series: shown
+                        .iter()
+                        .map(|c| {
+                            (
+                                Some((*c).clone()),
+                                Series {
+                                    name: geo::area_name(&page, level, c).unwrap_or_default(),
+                                    values: periods.iter().map(|p| value(first, *p, c)).collect(),
+                                },
+                            )
+                        })
+                        .collect(),
+                    format: fmts[0].clone(),
+                    width: 720.0,
+                    height: 320.0,
+                }
+                .svg(),
+            )
+        }
+        "chart" => {
+            let p = periods[0];
+            let shown: Vec<&String> = areas.iter().take(60).collect();
+            Some(
+                BarChart {
+                    id: "xchart".into(),
+                    title: format!(
+                        "{} — {}",
+                        page.text(&first_ind.name),
+                        period_name(p, &page.lang)
+                    ),
+                    description: page.text(&first_ind.description),
+                    categories: shown
+                        .iter()
+                        .map(|c| Category {
+                            code: Some((*c).clone()),
+                            label: geo::area_name(&page, level, c).unwrap_or_default(),
+                        })
+                        .collect(),
+                    series: chosen
+                        .iter()
+                        .filter(|i| page.ctx.ind(**i).unit == first_ind.unit)
+                        .take(4)
+                        .map(|&i| Series {
+                            name: page.text(&page.ctx.ind(i).name),
+                            values: shown.iter().map(|c| value(i, p, c)).collect(),
+                        })
+                        .collect(),
+                    mode: BarMode::Grouped,
+                    horizontal: true,
+                    format: fmts[0].clone(),
+                    highlight: Vec::new(),
+                    reference: Vec::new(),
+                    width: 720.0,
+                }
+                .svg(),
+            )
+        }
+        _ => None,
+    };
+    let x = page.ctx.extras().await;
+    let themes = visible_themes(&page.ctx, &x.themes);
+    let mut groups: Vec<Json> = Vec::new();
+    let mut placed: std::collections::HashSet<u32> = Default::default();
+    let on_level = indicators_on(&page, level, usize::MAX);
+    for t in &themes {
+        let opts: Vec<Json> = on_level
+            .iter()
+            .filter(|i| page.ctx.ind(**i).themes.first() == Some(&t.code))
+            .map(|&i| {
+                placed.insert(i);
+                json!({"code": page.ctx.ind(i).code, "name": page.text(&page.ctx.ind(i).name), "current": chosen.contains(&i)})
+            })
+            .collect();
+        if !opts.is_empty() {
+            groups.push(json!({"name": page.text(&t.name), "options": opts}));
+        }
+    }
+    let rest: Vec<Json> = on_level
+        .iter()
+        .filter(|i| !placed.contains(i))
+        .map(|&i| json!({"code": page.ctx.ind(i).code, "name": page.text(&page.ctx.ind(i).name), "current": chosen.contains(&i)}))
+        .collect();
+    if !rest.is_empty() {
+        groups.push(json!({"name": page.word("indicators"), "options": rest}));
+    }
+    let asked_areas = page.list("areas");
+    let title = format!("{} — {}", page.word("explorer"), page.site.name);
+    let query = page
+        .req
+        .raw_pairs
+        .iter()
+        .filter(|(k, _)| k != "view")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let views: Vec<Json> = ["table", "map", "chart"]
+        .iter()
+        .map(|v| {
+            let sep = if query.is_empty() { "" } else { "&" };
+            json!({"code": v, "href": page.href(&format!("/explorer?{query}{sep}view={v}")), "current": *v == view})
+        })
+        .collect();
+    Ok(page.render(
+        "explorer.html",
+        &title,
+        json!({
+            "groups": groups,
+            "levels": snap.levels.iter().filter(|l| l.items.len() > 1).map(|l| json!({"code": l.level.code, "name": l.level.name, "current": l.level.code == lvl.level.code})).collect::<Vec<_>>(),
+            "area_options": if lvl.items.len() <= 2000 { lvl.items.iter().filter(|(_, it)| !it.unknown_location).map(|(_, it)| json!({"code": it.code, "name": it.name, "current": asked_areas.contains(&it.code)})).collect::<Vec<_>>() } else { Vec::new() },
+            "period_options": all_periods.iter().rev().map(|p| json!({"code": p.code(), "name": period_name(*p, &page.lang), "current": periods.contains(p)})).collect::<Vec<_>>(),
+            "view": view,
+            "headers": chosen.iter().map(|&i| json!({"name": page.text(&page.ctx.ind(i).name), "unit": page.ctx.ind(i).unit, "href": page.href(&format!("/indicator/{}", seg(&page.ctx.ind(i).code)))})).collect::<Vec<_>>(),
+            "rows": if view == "table" { table_rows } else { Vec::new() },
+            "graphic": graphic,
+            "views": views,
+            "csv": page.href(&format!("/explorer.csv?{query}")),
+            "json": page.href(&format!("/explorer.json?{query}")),
+        }),
+    ))
+}

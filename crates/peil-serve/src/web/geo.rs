@@ -1,0 +1,205 @@
+//! Geography for pages: map layers (projected and simplified once per publication and level),
+//! the levels an indicator has data on, and an area's place in the hierarchy.
+
+use super::Page;
+use peil_core::{DimKey, Period};
+use peil_render::MapLayer;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Map width in SVG units; tolerances below are in these units.
+pub const MAP_WIDTH: f64 = 800.0;
+
+/// How finely a layer is drawn: the whole level, or a zoomed view (4× finer).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Overview = 0,
+    Zoomed = 1,
+}
+
+/// The map layer of a level (`None` when the level has no geometry).
+pub async fn layer(page: &Page, level: usize, detail: Detail) -> Option<Arc<MapLayer>> {
+    let key = (level, detail as u8);
+    if let Some(l) = page.ctx.entry.layers.lock().ok()?.get(&key) {
+        return Some(l.clone());
+    }
+    let geometry = page.ctx.geometry().await;
+    let snap = page.ctx.snap.clone();
+    let code = snap.levels[level].level.code.clone();
+    let shapes = geometry.get(&code)?.clone();
+    let tolerance = match detail {
+        Detail::Overview => 0.6,
+        Detail::Zoomed => 0.15,
+    };
+    let built = tokio::task::spawn_blocking(move || {
+        let lvl = &snap.levels[level];
+        let items: Vec<(&str, &str, &str)> = lvl
+            .items
+            .iter()
+            .filter_map(|(_, it)| {
+                shapes
+                    .get(&it.code)
+                    .map(|(web, _)| (it.code.as_str(), it.name.as_str(), &**web))
+            })
+            .collect();
+        MapLayer::from_geojson(items, MAP_WIDTH, tolerance).0
+    })
+    .await
+    .ok()?;
+    if built.shapes.is_empty() {
+        return None;
+    }
+    let built = Arc::new(built);
+    if let Ok(mut m) = page.ctx.entry.layers.lock() {
+        m.insert(key, built.clone());
+    }
+    Some(built)
+}
+
+/// Whether a level has geometry at all (without building a layer).
+pub async fn has_geometry(page: &Page, level: usize) -> bool {
+    let g = page.ctx.geometry().await;
+    g.get(&page.ctx.snap.levels[level].level.code)
+        .is_some_and(|m| !m.is_empty())
+}
+
+/// Periods with a (total, not cube cell) series of indicator `i` on a level, oldest first.
+pub fn periods(page: &Page, i: u32, level: usize) -> Vec<Period> {
+    let snap = &page.ctx.snap;
+    let mut out: BTreeSet<Period> = BTreeSet::new();
+    if let Some(keys) = snap.keys.get(&(i, level as u16)) {
+        for (p, d) in keys {
+            if snap.dims[*d as usize].is_empty() {
+                out.insert(*p);
+            }
+        }
+    }
+    let mut v: Vec<Period> = out.into_iter().collect();
+    v.sort_by_key(|p| (p.level, p.ordinal()));
+    v
+}
+
+/// The levels where indicator `i` has data, finest (most items) first.
+pub fn levels_with_data(page: &Page, i: u32) -> Vec<usize> {
+    let snap = &page.ctx.snap;
+    let mut v: Vec<usize> = (0..snap.levels.len())
+        .filter(|l| !periods(page, i, *l).is_empty())
+        .collect();
+    v.sort_by_key(|l| std::cmp::Reverse(snap.levels[*l].items.len()));
+    v
+}
+
+/// The level a page shows first: the finest one with geometry and at most 400 areas, else the
+/// coarsest with geometry, else the finest with data.
+pub async fn default_level(page: &Page, levels: &[usize]) -> Option<usize> {
+    let snap = &page.ctx.snap;
+    let mut mapped = Vec::new();
+    for &l in levels {
+        if has_geometry(page, l).await && snap.levels[l].items.len() > 1 {
+            mapped.push(l);
+        }
+    }
+    mapped
+        .iter()
+        .copied()
+        .find(|l| snap.levels[*l].items.len() <= 400)
+        .or_else(|| mapped.last().copied())
+        .or_else(|| levels.first().copied())
+}
+
+/// The latest period of the commonest period level (years before quarters).
+pub fn default_period(periods: &[Period]) -> Option<Period> {
+    let coarsest = periods.iter().map(|p| p.level).max()?;
+    periods
+        .iter()
+        .filter(|p| p.level == coarsest)
+        .max_by_key(|p| p.ordinal())
+        .copied()
+}
+
+/// An area's ancestors, nearest first: (level index, item code).
+pub async fn ancestors(page: &Page, level: usize, code: &str) -> Vec<(usize, String)> {
+    let x = page.ctx.extras().await;
+    let snap = &page.ctx.snap;
+    let mut out: Vec<(usize, String, usize)> = Vec::new();
+    let mut seen: BTreeSet<String> = [snap.levels[level].level.code.clone()].into();
+    let mut frontier = vec![(snap.levels[level].level.code.clone(), code.to_string())];
+    let mut depth = 0;
+    while !frontier.is_empty() && depth < 32 {
+        depth += 1;
+        let mut next = Vec::new();
+        for (l, c) in &frontier {
+            for (pl, pc) in x
+                .parents
+                .get(l)
+                .and_then(|m| m.get(c))
+                .into_iter()
+                .flatten()
+            {
+                if let Some(&li) = snap.level_index.get(pl)
+                    && seen.insert(pl.clone())
+                {
+                    out.push((li, pc.clone(), depth));
+                    next.push((pl.clone(), pc.clone()));
+                }
+            }
+        }
+        frontier = next;
+    }
+    out.sort_by_key(|a| (a.2, std::cmp::Reverse(snap.levels[a.0].items.len())));
+    out.into_iter().map(|(l, c, _)| (l, c)).collect()
+}
+
+/// The areas of a level that share this area's nearest parent (itself included); the whole
+/// level when it has no parent.
+pub async fn siblings(page: &Page, level: usize, code: &str) -> Vec<String> {
+    let x = page.ctx.extras().await;
+    let snap = &page.ctx.snap;
+    let lcode = &snap.levels[level].level.code;
+    let parents = x.parents.get(lcode);
+    let first = parents
+        .and_then(|m| m.get(code))
+        .and_then(|v| {
+            v.iter()
+                .filter(|(pl, _)| snap.level_index.contains_key(pl))
+                .min_by_key(|(pl, _)| {
+                    std::cmp::Reverse(snap.levels[snap.level_index[pl]].items.len())
+                })
+        })
+        .cloned();
+    snap.levels[level]
+        .items
+        .iter()
+        .filter(|(_, it)| !it.unknown_location)
+        .filter(|(_, it)| match &first {
+            None => true,
+            Some(p) => parents
+                .and_then(|m| m.get(&it.code))
+                .is_some_and(|v| v.contains(p)),
+        })
+        .map(|(_, it)| it.code.clone())
+        .collect()
+}
+
+/// The name of an area.
+pub fn area_name(page: &Page, level: usize, code: &str) -> Option<String> {
+    let l = &page.ctx.snap.levels[level];
+    l.pos.get(code).map(|p| l.items[*p as usize].1.name.clone())
+}
+
+/// Levels holding a single area (the city, the region): default comparison areas.
+pub fn single_area_levels(page: &Page, i: u32) -> Vec<(usize, String)> {
+    let snap = &page.ctx.snap;
+    let mut v: Vec<(usize, String)> = (0..snap.levels.len())
+        .filter(|l| snap.levels[*l].items.len() == 1 && !periods(page, i, *l).is_empty())
+        .map(|l| (l, snap.levels[l].items[0].1.code.clone()))
+        .collect();
+    // Finer levels come first in the snapshot (the city before the region).
+    v.sort_by_key(|(l, _)| *l);
+    v
+}
+
+/// The whole-total cube key (plain indicators).
+pub fn total() -> DimKey {
+    DimKey::default()
+}

@@ -1,0 +1,347 @@
+//! The website's own words in Dutch, English and French. Indicator texts come from the
+//! metadata in whatever languages a site provides; these are only the interface's.
+
+use serde_json::{Map, Value as Json};
+
+/// (key, nl, en, fr)
+const WORDS: &[(&str, &str, &str, &str)] = &[
+    (
+        "skip",
+        "Naar de inhoud",
+        "Skip to content",
+        "Aller au contenu",
+    ),
+    ("search", "Zoeken", "Search", "Rechercher"),
+    (
+        "search_label",
+        "Zoek een onderwerp of gebied",
+        "Search a topic or area",
+        "Rechercher un sujet ou une zone",
+    ),
+    (
+        "search_placeholder",
+        "bv. inwoners, werkloosheid, een wijk…",
+        "e.g. population, a neighbourhood…",
+        "p. ex. habitants, un quartier…",
+    ),
+    ("home", "Start", "Home", "Accueil"),
+    ("themes", "Thema's", "Themes", "Thèmes"),
+    ("explorer", "Verkenner", "Explorer", "Explorateur"),
+    ("compare", "Vergelijken", "Compare", "Comparer"),
+    ("areas", "Gebieden", "Areas", "Zones"),
+    ("language", "Taal", "Language", "Langue"),
+    ("main_nav", "Hoofdmenu", "Main menu", "Menu principal"),
+    ("highlights", "In de kijker", "Highlights", "À la une"),
+    ("indicators", "Indicatoren", "Indicators", "Indicateurs"),
+    ("indicator", "Indicator", "Indicator", "Indicateur"),
+    ("n_indicators", "indicatoren", "indicators", "indicateurs"),
+    ("subthemes", "Subthema's", "Sub-themes", "Sous-thèmes"),
+    (
+        "level",
+        "Gebiedsniveau",
+        "Area level",
+        "Niveau géographique",
+    ),
+    ("period", "Periode", "Period", "Période"),
+    (
+        "classification",
+        "Klassenindeling",
+        "Classification",
+        "Classification",
+    ),
+    (
+        "classes",
+        "Aantal klassen",
+        "Number of classes",
+        "Nombre de classes",
+    ),
+    ("show", "Toon", "Show", "Afficher"),
+    ("map", "Kaart", "Map", "Carte"),
+    ("chart", "Grafiek", "Chart", "Graphique"),
+    ("table", "Tabel", "Table", "Tableau"),
+    ("trend", "Evolutie", "Trend", "Évolution"),
+    ("area", "Gebied", "Area", "Zone"),
+    ("value", "Waarde", "Value", "Valeur"),
+    ("rank", "Rang", "Rank", "Rang"),
+    ("code", "Code", "Code", "Code"),
+    ("sort_by", "Sorteer op", "Sort by", "Trier par"),
+    ("downloads", "Downloads", "Downloads", "Téléchargements"),
+    (
+        "download_csv",
+        "Tabel als CSV",
+        "Table as CSV",
+        "Tableau en CSV",
+    ),
+    (
+        "download_xlsx",
+        "Tabel als Excel",
+        "Table as Excel",
+        "Tableau en Excel",
+    ),
+    (
+        "download_png",
+        "Kaart als PNG",
+        "Map as PNG",
+        "Carte en PNG",
+    ),
+    (
+        "download_svg",
+        "Kaart als SVG",
+        "Map as SVG",
+        "Carte en SVG",
+    ),
+    (
+        "download_json",
+        "Gegevens als JSON",
+        "Data as JSON",
+        "Données en JSON",
+    ),
+    (
+        "share",
+        "Link naar deze weergave",
+        "Link to this view",
+        "Lien vers cette vue",
+    ),
+    ("embed", "Insluiten", "Embed", "Intégrer"),
+    (
+        "embed_help",
+        "Plak deze code in een webpagina.",
+        "Paste this code into a web page.",
+        "Collez ce code dans une page web.",
+    ),
+    (
+        "metadata",
+        "Over deze indicator",
+        "About this indicator",
+        "À propos de cet indicateur",
+    ),
+    ("definition", "Definitie", "Definition", "Définition"),
+    ("unit", "Eenheid", "Unit", "Unité"),
+    ("source", "Bron", "Source", "Source"),
+    (
+        "last_update",
+        "Laatst bijgewerkt",
+        "Last updated",
+        "Dernière mise à jour",
+    ),
+    (
+        "more_info",
+        "Meer info",
+        "More information",
+        "Plus d'informations",
+    ),
+    ("footnote", "Opmerking", "Note", "Remarque"),
+    ("formula", "Berekening", "Computed as", "Calcul"),
+    (
+        "privacy_note",
+        "Om de privacy te beschermen worden kleine aantallen niet getoond (x). Soms wordt ook een ander cijfer verborgen, zodat het kleine aantal niet uit een totaal kan worden afgeleid.",
+        "To protect privacy, small numbers are not shown (x). Sometimes another figure is hidden too, so that the small number cannot be derived from a total.",
+        "Pour protéger la vie privée, les petits nombres ne sont pas affichés (x). Parfois un autre chiffre est aussi masqué, afin que le petit nombre ne puisse être déduit d'un total.",
+    ),
+    (
+        "hidden_cells",
+        "verborgen cijfers in deze weergave",
+        "hidden figures in this view",
+        "chiffres masqués dans cette vue",
+    ),
+    (
+        "provisional",
+        "voorlopig cijfer",
+        "provisional figure",
+        "chiffre provisoire",
+    ),
+    ("forecast", "prognose", "forecast", "prévision"),
+    (
+        "compare_with",
+        "Vergelijk met",
+        "Compare with",
+        "Comparer avec",
+    ),
+    (
+        "comparison_areas",
+        "Vergelijkingsgebieden",
+        "Comparison areas",
+        "Zones de comparaison",
+    ),
+    (
+        "selected_areas",
+        "Geselecteerde gebieden",
+        "Selected areas",
+        "Zones sélectionnées",
+    ),
+    (
+        "clear_selection",
+        "Selectie wissen",
+        "Clear selection",
+        "Effacer la sélection",
+    ),
+    (
+        "select_hint",
+        "Klik op een gebied in de kaart, grafiek of tabel om het te selecteren.",
+        "Click an area in the map, chart or table to select it.",
+        "Cliquez sur une zone de la carte, du graphique ou du tableau pour la sélectionner.",
+    ),
+    (
+        "all_rows",
+        "Toon alle rijen",
+        "Show all rows",
+        "Afficher toutes les lignes",
+    ),
+    (
+        "rows_shown",
+        "rijen getoond van",
+        "rows shown of",
+        "lignes affichées sur",
+    ),
+    (
+        "top_bottom",
+        "hoogste en laagste waarden",
+        "highest and lowest values",
+        "valeurs les plus hautes et les plus basses",
+    ),
+    (
+        "no_data",
+        "Geen gegevens voor deze keuze.",
+        "No data for this choice.",
+        "Pas de données pour ce choix.",
+    ),
+    (
+        "profile",
+        "Gebiedsprofiel",
+        "Area profile",
+        "Profil de la zone",
+    ),
+    (
+        "profile_ring",
+        "Profieltaart",
+        "Profile ring",
+        "Profil en anneau",
+    ),
+    (
+        "profile_ring_help",
+        "Elke schijf is een indicator, gegroepeerd per thema. De kleur toont hoe het gebied scoort ten opzichte van",
+        "Each slice is an indicator, grouped by theme. Its colour shows how the area scores against",
+        "Chaque part est un indicateur, groupé par thème. Sa couleur montre le score de la zone par rapport à",
+    ),
+    ("key_figures", "Kerncijfers", "Key figures", "Chiffres clés"),
+    ("location", "Ligging", "Location", "Situation"),
+    ("among", "van", "of", "sur"),
+    ("distribution", "Spreiding", "Distribution", "Distribution"),
+    ("part_of", "Ligt in", "Part of", "Fait partie de"),
+    ("subareas", "Deelgebieden", "Sub-areas", "Sous-zones"),
+    ("add", "Toevoegen", "Add", "Ajouter"),
+    ("results", "resultaten", "results", "résultats"),
+    (
+        "no_results",
+        "Niets gevonden. Probeer een ander woord.",
+        "Nothing found. Try another word.",
+        "Aucun résultat. Essayez un autre mot.",
+    ),
+    (
+        "results_for",
+        "Zoekresultaten voor",
+        "Search results for",
+        "Résultats pour",
+    ),
+    (
+        "not_found",
+        "Pagina niet gevonden",
+        "Page not found",
+        "Page introuvable",
+    ),
+    (
+        "not_found_text",
+        "Deze pagina bestaat niet (meer). Zoek verder of ga naar de startpagina.",
+        "This page does not exist (any more). Search or go to the home page.",
+        "Cette page n'existe pas (ou plus). Cherchez ou retournez à l'accueil.",
+    ),
+    (
+        "explorer_intro",
+        "Kies indicatoren, gebieden en periodes en bekijk ze als tabel, kaart of grafiek.",
+        "Pick indicators, areas and periods and view them as a table, map or chart.",
+        "Choisissez des indicateurs, des zones et des périodes, en tableau, carte ou graphique.",
+    ),
+    (
+        "compare_intro",
+        "Zet gebieden naast elkaar voor een reeks indicatoren.",
+        "Put areas side by side for a set of indicators.",
+        "Comparez des zones pour une série d'indicateurs.",
+    ),
+    ("view", "Weergave", "View", "Vue"),
+    (
+        "all_areas",
+        "alle gebieden",
+        "all areas",
+        "toutes les zones",
+    ),
+    ("latest", "meest recent", "latest", "le plus récent"),
+    (
+        "api",
+        "Open data (API)",
+        "Open data (API)",
+        "Données ouvertes (API)",
+    ),
+    (
+        "made_with",
+        "Gemaakt met Peil",
+        "Made with Peil",
+        "Réalisé avec Peil",
+    ),
+    ("open", "Open", "Open", "Ouvrir"),
+    ("change_since", "t.o.v.", "vs", "p.r. à"),
+    ("reference", "referentie", "reference", "référence"),
+    ("theme", "Thema", "Theme", "Thème"),
+    ("more", "Meer", "More", "Plus"),
+    ("from", "Van", "From", "De"),
+    ("to", "tot", "to", "à"),
+];
+
+/// Every word of the interface in `lang` (Dutch where a language is unknown).
+pub fn words(lang: &str) -> Map<String, Json> {
+    WORDS
+        .iter()
+        .map(|(k, nl, en, fr)| {
+            let w = match lang {
+                "en" => en,
+                "fr" => fr,
+                _ => nl,
+            };
+            (k.to_string(), Json::from(*w))
+        })
+        .collect()
+}
+
+/// One word of the interface.
+pub fn word(lang: &str, key: &str) -> &'static str {
+    WORDS
+        .iter()
+        .find(|w| w.0 == key)
+        .map(|(_, nl, en, fr)| match lang {
+            "en" => *en,
+            "fr" => *fr,
+            _ => *nl,
+        })
+        .unwrap_or("")
+}
+
+/// The name of a language in itself.
+pub fn language_name(lang: &str) -> &'static str {
+    match lang {
+        "nl" => "Nederlands",
+        "en" => "English",
+        "fr" => "Français",
+        _ => "?",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_are_unique_and_every_language_is_filled() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, nl, en, fr) in super::WORDS {
+            assert!(seen.insert(*k), "duplicate key {k}");
+            assert!(!nl.is_empty() && !en.is_empty() && !fr.is_empty(), "{k}");
+        }
+    }
+}

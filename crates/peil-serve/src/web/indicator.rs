@@ -1,0 +1,902 @@
+//! The indicator page: the triptych of map, chart and table of one selection, linked by area
+//! code, with the trend of the selected areas, metadata, downloads, a share link and embeds.
+
+use super::geo::{self, Detail};
+use super::{Page, PageResult, json_twin, png_response, svg_response};
+use crate::AppState;
+use crate::api::formats::{Cell, Col, Format, Kind, Table};
+use crate::api::{Req, period_name};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use peil_core::{DataType, Indicator, MissingCode, Period, Value};
+use peil_render::{
+    BarChart, BarMode, Category, Classes, LineChart, MapSpec, Method, NumberFormat, Series,
+    choropleth, palette,
+};
+use serde_json::{Value as Json, json};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// Above this many areas the bar chart shows the extremes and the selection only.
+const CHART_ALL: usize = 60;
+/// Above this many areas the table shows the first rows unless all are asked for.
+const TABLE_ALL: usize = 500;
+const TABLE_FIRST: usize = 100;
+
+/// One area's row of the triptych.
+pub(crate) struct Row {
+    pub code: String,
+    pub name: String,
+    pub value: Value,
+    /// 1 = highest; equal values share a rank.
+    pub rank: Option<usize>,
+    pub class: Option<usize>,
+}
+
+/// Everything one view of an indicator shows, resolved from the request.
+pub(crate) struct View {
+    pub i: u32,
+    pub level: usize,
+    pub levels: Vec<usize>,
+    pub periods: Vec<Period>,
+    pub period: Period,
+    pub method: Method,
+    pub k: usize,
+    pub select: Vec<String>,
+    /// Comparison areas: (level, code, name, value).
+    pub compare: Vec<(usize, String, String, Value)>,
+    pub rows: Vec<Row>,
+    pub classes: Classes,
+    pub format: NumberFormat,
+    pub zoom: bool,
+}
+
+impl View {
+    pub fn ind<'a>(&self, page: &'a Page) -> &'a Indicator {
+        page.ctx.ind(self.i)
+    }
+
+    /// This view's URL with some parameters replaced (`None` removes one).
+    pub fn url(&self, page: &Page, base: &str, replace: &[(&str, Option<String>)]) -> String {
+        let mut params: Vec<(&str, String)> = vec![
+            ("level", page.ctx.snap.levels[self.level].level.code.clone()),
+            ("period", self.period.code()),
+        ];
+        if self.method != Method::MeanStdDev {
+            params.push(("class", self.method.code()));
+        }
+        if self.k != 5 {
+            params.push(("k", self.k.to_string()));
+        }
+        if !self.select.is_empty() {
+            params.push(("select", self.select.join(",")));
+        }
+        let cmp: Vec<String> = self
+            .compare
+            .iter()
+            .map(|(l, c, _, _)| format!("{}:{c}", page.ctx.snap.levels[*l].level.code))
+            .collect();
+        params.push(("compare", cmp.join(",")));
+        if self.zoom {
+            params.push(("zoom", "selection".into()));
+        }
+        for (k, v) in replace {
+            params.retain(|(p, _)| p != k);
+            if let Some(v) = v {
+                params.push((k, v.clone()));
+            }
+        }
+        let q: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::api::encode(v)))
+            .collect();
+        format!("{base}?{}", q.join("&"))
+    }
+
+    fn period_label(&self, page: &Page) -> String {
+        period_name(self.period, &page.lang)
+    }
+
+    fn level_name(&self, page: &Page) -> String {
+        page.ctx.snap.levels[self.level].level.name.clone()
+    }
+}
+
+/// Decimals to show: the indicator's, else by data type.
+pub(crate) fn format_of(page: &Page, ind: &Indicator) -> NumberFormat {
+    let decimals = ind.decimals.unwrap_or(match ind.data_type {
+        DataType::Numeric | DataType::ObjectCount => 0,
+        _ => 1,
+    });
+    NumberFormat::new(decimals, &ind.unit, page.locale())
+}
+
+/// Resolves the view a request asks for (defaults for what it leaves out).
+pub(crate) async fn view(page: &Page, code: &str) -> Result<View, Response> {
+    let ctx = &page.ctx;
+    let (i, ind) = match ctx.indicator(code) {
+        Ok(x) => x,
+        Err(_) => return Err(page.not_found()),
+    };
+    let levels = geo::levels_with_data(page, i);
+    if levels.is_empty() {
+        return Err(page.not_found());
+    }
+    let level = match page
+        .param("level")
+        .and_then(|l| ctx.snap.level_index.get(l).copied())
+    {
+        Some(l) if levels.contains(&l) => l,
+        _ => geo::default_level(page, &levels).await.unwrap_or(levels[0]),
+    };
+    let periods = geo::periods(page, i, level);
+    let period = page
+        .param("period")
+        .and_then(|p| Period::parse(p).ok())
+        .filter(|p| periods.contains(p))
+        .or_else(|| geo::default_period(&periods))
+        .ok_or_else(|| page.not_found())?;
+    let method = page
+        .param("class")
+        .and_then(Method::parse)
+        .unwrap_or(Method::MeanStdDev);
+    let k = page
+        .param("k")
+        .and_then(|k| k.parse::<usize>().ok())
+        .filter(|k| (2..=9).contains(k))
+        .unwrap_or(5);
+    let snap = &ctx.snap;
+    let lvl = &snap.levels[level];
+    let select: Vec<String> = page
+        .list("select")
+        .into_iter()
+        .filter(|c| lvl.pos.contains_key(c))
+        .collect();
+    let total = geo::total();
+    let compare_codes: Vec<(usize, String)> =
+        match page.req.pairs.iter().any(|(k, _)| k == "compare") {
+            true => page
+                .list("compare")
+                .iter()
+                .filter_map(|c| {
+                    let (l, code) = c.split_once(':')?;
+                    let li = *snap.level_index.get(l)?;
+                    snap.levels[li]
+                        .pos
+                        .contains_key(code)
+                        .then(|| (li, code.to_string()))
+                })
+                .collect(),
+            false => geo::single_area_levels(page, i),
+        };
+    let compare = compare_codes
+        .into_iter()
+        .map(|(l, c)| {
+            let name = geo::area_name(page, l, &c).unwrap_or_default();
+            let v = snap
+                .value(&ind.code, &snap.levels[l].level.code, period, &total, &c)
+                .unwrap_or(Value::Missing(MissingCode::Empty));
+            (l, c, name, v)
+        })
+        .collect();
+    let series = snap
+        .series(&ind.code, &lvl.level.code, period, &total)
+        .unwrap_or_default();
+    let mut rows: Vec<Row> = series
+        .into_iter()
+        .filter(|(it, v)| !(it.unknown_location && v.number().is_none()))
+        .map(|(it, v)| Row {
+            code: it.code.clone(),
+            name: it.name.clone(),
+            value: v,
+            rank: None,
+            class: None,
+        })
+        .collect();
+    let numbers: Vec<f64> = rows
+        .iter()
+        .filter(|r| !is_unknown_location(page, level, &r.code))
+        .filter_map(|r| r.value.number())
+        .collect();
+    let classes = Classes::new(&numbers, &method, k);
+    let mut sorted: Vec<f64> = numbers.clone();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    for r in &mut rows {
+        if let Some(x) = r.value.number() {
+            if !is_unknown_location(page, level, &r.code) {
+                r.rank = Some(sorted.partition_point(|y| *y > x) + 1);
+            }
+            if !classes.is_empty() {
+                r.class = Some(classes.class_of(x));
+            }
+        }
+    }
+    let format = format_of(page, ind);
+    Ok(View {
+        i,
+        level,
+        levels,
+        periods,
+        period,
+        method,
+        k,
+        select,
+        compare,
+        rows,
+        classes,
+        format,
+        zoom: page.param("zoom") == Some("selection"),
+    })
+}
+
+fn is_unknown_location(page: &Page, level: usize, code: &str) -> bool {
+    let l = &page.ctx.snap.levels[level];
+    l.pos
+        .get(code)
+        .is_some_and(|p| l.items[*p as usize].1.unknown_location)
+}
+
+/// The map of a view (`None` when the level has no geometry).
+pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Option<String> {
+    let zoomed = v.zoom && !v.select.is_empty();
+    let detail = if zoomed {
+        Detail::Zoomed
+    } else {
+        Detail::Overview
+    };
+    let layer = geo::layer(page, v.level, detail).await?;
+    let values: HashMap<String, Value> = v.rows.iter().map(|r| (r.code.clone(), r.value)).collect();
+    let colours = palette::sequential(v.classes.len().max(1));
+    let ind = v.ind(page);
+    let title = format!(
+        "{} — {}, {}",
+        page.text(&ind.name),
+        v.level_name(page),
+        v.period_label(page)
+    );
+    let href_base = page.href(&format!("/indicator/{}", crate::api::seg(&ind.code)));
+    let href = v.url(page, &href_base, &[("select", Some("{code}".to_string()))]);
+    let view = if zoomed {
+        let codes: Vec<&str> = v.select.iter().map(String::as_str).collect();
+        layer.bbox_of(&codes)
+    } else {
+        None
+    };
+    let description = describe(page, v);
+    let legend_title = if ind.unit.is_empty() {
+        page.text(&ind.name)
+    } else {
+        format!("{} ({})", page.text(&ind.name), ind.unit)
+    };
+    Some(choropleth(&MapSpec {
+        id,
+        title: &title,
+        description: &description,
+        layer: &layer,
+        values: &values,
+        format: &v.format,
+        classes: &v.classes,
+        palette: &colours,
+        selected: &v.select,
+        href: Some(&href),
+        view,
+        legend,
+        legend_title: &legend_title,
+    }))
+}
+
+/// A sentence for screen readers: highest, lowest, and what has no value.
+fn describe(page: &Page, v: &View) -> String {
+    let ind = v.ind(page);
+    let mut ranked: Vec<&Row> = v.rows.iter().filter(|r| r.rank.is_some()).collect();
+    ranked.sort_by_key(|r| r.rank);
+    let mut s = format!(
+        "{} {} {} ({}).",
+        page.text(&ind.name),
+        page.word("level").to_lowercase(),
+        v.level_name(page),
+        v.period_label(page)
+    );
+    if let (Some(hi), Some(lo)) = (ranked.first(), ranked.last()) {
+        let _ = write!(
+            s,
+            " ↑ {}: {}; ↓ {}: {}.",
+            hi.name,
+            v.format.with_unit(hi.value),
+            lo.name,
+            v.format.with_unit(lo.value)
+        );
+    }
+    let hidden = v
+        .rows
+        .iter()
+        .filter(|r| r.value == Value::Missing(MissingCode::Hidden))
+        .count();
+    if hidden > 0 {
+        let _ = write!(s, " {hidden} {}.", page.word("hidden_cells"));
+    }
+    s
+}
+
+/// The bar chart of a view: every area sorted by value, or the extremes for large levels.
+pub(crate) fn bar_chart(page: &Page, v: &View, id: &str) -> BarChart {
+    let ind = v.ind(page);
+    let mut rows: Vec<&Row> = v.rows.iter().collect();
+    rows.sort_by(|a, b| {
+        match (a.value.number(), b.value.number()) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.name.cmp(&b.name),
+        }
+        .then_with(|| a.name.cmp(&b.name))
+    });
+    let mut note = String::new();
+    if rows.len() > CHART_ALL {
+        let numbered: Vec<&Row> = rows.iter().copied().filter(|r| r.rank.is_some()).collect();
+        let n = numbered.len();
+        let mut keep: Vec<&Row> = Vec::new();
+        for (k, r) in numbered.iter().enumerate() {
+            if k < 10 || k + 10 >= n || v.select.contains(&r.code) {
+                keep.push(r);
+            }
+        }
+        note = format!(
+            " (10 {}, {} {})",
+            page.word("top_bottom"),
+            n,
+            page.word("areas").to_lowercase()
+        );
+        rows = keep;
+    }
+    BarChart {
+        id: id.to_string(),
+        title: format!("{} — {}{note}", page.text(&ind.name), v.period_label(page)),
+        description: describe(page, v),
+        categories: rows
+            .iter()
+            .map(|r| Category {
+                code: Some(r.code.clone()),
+                label: r.name.clone(),
+            })
+            .collect(),
+        series: vec![Series {
+            name: page.text(&ind.name),
+            values: rows.iter().map(|r| r.value).collect(),
+        }],
+        mode: BarMode::Single,
+        horizontal: true,
+        format: v.format.clone(),
+        highlight: v.select.clone(),
+        // A count of a larger area is on another scale: only rates, shares and means compare.
+        reference: if comparable(ind) {
+            v.compare
+                .iter()
+                .filter_map(|(_, _, name, val)| val.number().map(|x| (name.clone(), x)))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        width: 400.0,
+    }
+}
+
+/// Whether values of areas of different size can be set side by side (not counts).
+pub(crate) fn comparable(ind: &Indicator) -> bool {
+    matches!(
+        ind.data_type,
+        DataType::Percentage | DataType::Mean | DataType::Ratio
+    )
+}
+
+/// The trend of the selected areas and the comparison areas over the view's period level.
+pub(crate) fn trend_chart(page: &Page, v: &View, id: &str) -> Option<LineChart> {
+    let ind = v.ind(page);
+    let snap = &page.ctx.snap;
+    let total = geo::total();
+    let mut ps: Vec<Period> = v
+        .periods
+        .iter()
+        .copied()
+        .filter(|p| p.level == v.period.level)
+        .collect();
+    ps.sort_by_key(|p| p.ordinal());
+    if ps.len() < 2 {
+        return None;
+    }
+    let mut lines: Vec<(Option<String>, Series)> = Vec::new();
+    let lcode = &snap.levels[v.level].level.code;
+    for code in &v.select {
+        let name = geo::area_name(page, v.level, code).unwrap_or_default();
+        let values = ps
+            .iter()
+            .map(|p| {
+                snap.value(&ind.code, lcode, *p, &total, code)
+                    .unwrap_or(Value::Missing(MissingCode::Empty))
+            })
+            .collect();
+        lines.push((Some(code.clone()), Series { name, values }));
+    }
+    for (l, code, name, _) in v
+        .compare
+        .iter()
+        .filter(|_| comparable(ind) || v.select.is_empty())
+    {
+        let lc = &snap.levels[*l].level.code;
+        let values = ps
+            .iter()
+            .map(|p| {
+                snap.value(&ind.code, lc, *p, &total, code)
+                    .unwrap_or(Value::Missing(MissingCode::Empty))
+            })
+            .collect();
+        lines.push((
+            None,
+            Series {
+                name: name.clone(),
+                values,
+            },
+        ));
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = lines.iter().map(|(_, s)| s.name.as_str()).collect();
+    Some(LineChart {
+        id: id.to_string(),
+        title: format!("{}: {}", page.word("trend"), page.text(&ind.name)),
+        description: format!(
+            "{} {}–{}: {}.",
+            page.text(&ind.name),
+            period_name(ps[0], &page.lang),
+            period_name(*ps.last().unwrap_or(&ps[0]), &page.lang),
+            names.join(", ")
+        ),
+        x_labels: ps.iter().map(|p| period_name(*p, &page.lang)).collect(),
+        series: lines,
+        format: v.format.clone(),
+        width: 900.0,
+        height: 300.0,
+    })
+}
+
+// --- handlers --------------------------------------------------------------------------------
+
+/// Splits a known twin extension off a path segment.
+fn strip_twin(code: &str) -> (&str, Option<&str>) {
+    for ext in ["json", "csv", "xlsx"] {
+        if let Some(c) = code.strip_suffix(&format!(".{ext}")) {
+            return (c, Some(ext));
+        }
+    }
+    (code, None)
+}
+
+pub(crate) async fn page(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    req: Req,
+) -> Response {
+    run(st, code, req).await.unwrap_or_else(|e| e)
+}
+
+async fn run(st: AppState, code: String, req: Req) -> PageResult {
+    let page = Page::new(&st, req)?;
+    let (code, twin) = match page.ctx.indicator(&code) {
+        Ok(_) => (code.as_str(), None),
+        Err(_) => strip_twin(&code),
+    };
+    let v = view(&page, code).await?;
+    match twin {
+        Some("json") => return Ok(json_twin(&view_json(&page, &v))),
+        Some("csv") => {
+            return Ok(table(&page, &v).respond(Format::Csv, &page.req, &page.site.name));
+        }
+        Some("xlsx") => {
+            return Ok(table(&page, &v).respond(Format::Xlsx, &page.req, &page.site.name));
+        }
+        _ => {}
+    }
+    let ind = v.ind(&page);
+    let snap = &page.ctx.snap;
+    let base = page.href(&format!("/indicator/{}", crate::api::seg(&ind.code)));
+    let map = map_svg(&page, &v, "map", false).await;
+    let chart = bar_chart(&page, &v, "chart");
+    let legend_items = legend(&page, &v);
+    let trend = trend_chart(&page, &v, "trend");
+    let all_rows = page.param("rows") == Some("all");
+    let sort = page.param("sort").unwrap_or("rank");
+    let mut rows: Vec<&Row> = v.rows.iter().collect();
+    match sort {
+        "name" => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        "code" => rows.sort_by(|a, b| a.code.cmp(&b.code)),
+        _ => rows.sort_by_key(|r| (r.rank.is_none(), r.rank, r.name.clone())),
+    }
+    let total_rows = rows.len();
+    if total_rows > TABLE_ALL && !all_rows {
+        rows.truncate(TABLE_FIRST);
+    }
+    let colours = palette::sequential(v.classes.len().max(1));
+    let area_base = |code: &str| {
+        page.href(&format!(
+            "/area/{}/{}",
+            crate::api::seg(&snap.levels[v.level].level.code),
+            crate::api::seg(code)
+        ))
+    };
+    let toggle = |code: &str| {
+        let mut sel = v.select.clone();
+        if let Some(p) = sel.iter().position(|c| c == code) {
+            sel.remove(p);
+        } else {
+            sel.push(code.to_string());
+        }
+        v.url(
+            &page,
+            &base,
+            &[("select", (!sel.is_empty()).then(|| sel.join(",")))],
+        )
+    };
+    let table_rows: Vec<Json> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "code": r.code,
+                "name": r.name,
+                "value": v.format.with_unit(r.value),
+                "num": r.value.number(),
+                "rank": r.rank,
+                "swatch": r.class.map(|c| colours[c.min(colours.len() - 1)]),
+                "selected": v.select.contains(&r.code),
+                "href": area_base(&r.code),
+                "toggle": toggle(&r.code),
+            })
+        })
+        .collect();
+    let levels: Vec<Json> = v
+        .levels
+        .iter()
+        .map(|l| {
+            json!({"code": snap.levels[*l].level.code, "name": snap.levels[*l].level.name, "current": *l == v.level})
+        })
+        .collect();
+    let periods: Vec<Json> = v
+        .periods
+        .iter()
+        .rev()
+        .map(|p| json!({"code": p.code(), "name": period_name(*p, &page.lang), "current": *p == v.period}))
+        .collect();
+    let period_index = v.periods.iter().position(|p| *p == v.period).unwrap_or(0);
+    let methods: Vec<Json> = [
+        Method::MeanStdDev,
+        Method::Quantiles,
+        Method::EqualIntervals,
+        Method::NaturalBreaks,
+    ]
+    .iter()
+    .map(|m| json!({"code": m.code(), "name": m.name(page.locale()), "current": *m == v.method}))
+    .collect();
+    // Comparison candidates: areas of levels with few areas.
+    let mut candidates: Vec<Json> = Vec::new();
+    for l in &v.levels {
+        let lv = &snap.levels[*l];
+        if *l == v.level || lv.items.len() > 60 {
+            continue;
+        }
+        for (_, it) in &lv.items {
+            let key = format!("{}:{}", lv.level.code, it.code);
+            let on = v
+                .compare
+                .iter()
+                .any(|(cl, cc, _, _)| cl == l && *cc == it.code);
+            candidates.push(json!({"key": key, "name": format!("{} ({})", it.name, lv.level.name), "current": on}));
+        }
+    }
+    let compare_rows: Vec<Json> = v
+        .compare
+        .iter()
+        .map(|(l, c, name, val)| {
+            json!({
+                "name": name,
+                "level": snap.levels[*l].level.name,
+                "value": v.format.with_unit(*val),
+                "num": val.number(),
+                "href": page.href(&format!("/area/{}/{}", crate::api::seg(&snap.levels[*l].level.code), crate::api::seg(c))),
+            })
+        })
+        .collect();
+    let selected: Vec<Json> = v
+        .select
+        .iter()
+        .map(|c| json!({"code": c, "name": geo::area_name(&page, v.level, c), "remove": toggle(c), "href": area_base(c)}))
+        .collect();
+    let hidden = v
+        .rows
+        .iter()
+        .filter(|r| r.value == Value::Missing(MissingCode::Hidden))
+        .count();
+    let x = page.ctx.extras().await;
+    let share = v.url(&page, &base, &[]);
+    let level_code = snap.levels[v.level].level.code.clone();
+    let q = |extra: &str| {
+        format!(
+            "level={}&period={}{extra}",
+            crate::api::encode(&level_code),
+            v.period.code()
+        )
+    };
+    let embed_base = page.href(&format!("/embed/indicator/{}", crate::api::seg(&ind.code)));
+    let embed_url = v.url(&page, &format!("{embed_base}/map"), &[]);
+    let data = json!({
+        "code": ind.code,
+        "name": page.text(&ind.name),
+        "description": page.text(&ind.description),
+        "more_info": page.text(&ind.more_info),
+        "footnote": page.text(&ind.footnote),
+        "unit": ind.unit,
+        "source": ind.source,
+        "formula": ind.formula,
+        "published_at": x.published_at.as_deref().map(|s| s.chars().take(10).collect::<String>()),
+        "provisional": ind.provisional_period.is_some_and(|p| p <= v.period && p.level == v.period.level),
+        "level_name": v.level_name(&page),
+        "period_name": v.period_label(&page),
+        "levels": levels,
+        "periods": periods,
+        "period_index": period_index,
+        "period_count": v.periods.len(),
+        "period_codes": v.periods.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
+        "methods": methods,
+        "k": v.k,
+        "map": map,
+        "chart": chart.svg(),
+        "chart_table": chart.table_html(),
+        "trend": trend.as_ref().map(|t| t.svg()),
+        "trend_table": trend.as_ref().map(|t| t.table_html()),
+        "rows": table_rows,
+        "total_rows": total_rows,
+        "truncated": rows.len() < total_rows,
+        "all_rows_href": v.url(&page, &base, &[("rows", Some("all".into()))]),
+        "sort_href": {
+            "rank": v.url(&page, &base, &[("sort", None)]),
+            "name": v.url(&page, &base, &[("sort", Some("name".into()))]),
+        },
+        "sort": sort,
+        "compare_rows": compare_rows,
+        "candidates": candidates,
+        "selected": selected,
+        "clear_selection": v.url(&page, &base, &[("select", None), ("zoom", None)]),
+        "zoom_href": (!v.select.is_empty() && !v.zoom).then(|| v.url(&page, &base, &[("zoom", Some("selection".into()))])),
+        "unzoom_href": v.zoom.then(|| v.url(&page, &base, &[("zoom", None)])),
+        "hidden": hidden,
+        "legend": legend_items,
+        "share": share,
+        "downloads": {
+            "csv": format!("{base}.csv?{}", q("")),
+            "xlsx": format!("{base}.xlsx?{}", q("")),
+            "json": format!("{base}.json?{}", q("")),
+            "svg": v.url(&page, &format!("{base}/map.svg"), &[]),
+            "png": v.url(&page, &format!("{base}/map.png"), &[]),
+            "chart_svg": v.url(&page, &format!("{base}/chart.svg"), &[]),
+            "chart_png": v.url(&page, &format!("{base}/chart.png"), &[]),
+            "api": format!("/api/v1/data?indicator={}&level={}&period={}", crate::api::encode(&ind.code), crate::api::encode(&level_code), v.period.code()),
+        },
+        "embed_map": embed_url,
+        "embed_chart": v.url(&page, &format!("{embed_base}/chart"), &[]),
+        "embed_table": v.url(&page, &format!("{embed_base}/table"), &[]),
+    });
+    let title = format!("{} — {}", page.text(&ind.name), page.site.name);
+    Ok(page.render("indicator.html", &title, data))
+}
+
+/// The map's legend as HTML items: each class with its colour and count, then each kind of
+/// missing value present (suppressed, unknown, not applicable, no data), each drawn apart.
+fn legend(page: &Page, v: &View) -> Vec<Json> {
+    let colours = palette::sequential(v.classes.len().max(1));
+    let labels = v.classes.labels(&v.format);
+    let mut counts = vec![0usize; v.classes.len()];
+    for r in &v.rows {
+        if let Some(c) = r.class {
+            let last = counts.len().saturating_sub(1);
+            counts[c.min(last)] += 1;
+        }
+    }
+    let mut out: Vec<Json> = labels
+        .iter()
+        .enumerate()
+        .map(|(k, l)| json!({"swatch": colours[k.min(colours.len() - 1)], "label": l, "count": counts.get(k), "kind": "class"}))
+        .collect();
+    for code in [
+        MissingCode::Hidden,
+        MissingCode::Unknown,
+        MissingCode::NotApplicable,
+        MissingCode::Empty,
+    ] {
+        let n = v
+            .rows
+            .iter()
+            .filter(|r| r.value == Value::Missing(code))
+            .count();
+        if n > 0 {
+            let kind = match code {
+                MissingCode::Hidden => "hidden",
+                MissingCode::Unknown => "unknown",
+                MissingCode::NotApplicable => "nvt",
+                MissingCode::Empty => "empty",
+            };
+            out.push(json!({
+                "label": format!("{} ({})", peil_render::format::missing_label(code, page.locale()), code.symbol()),
+                "count": n,
+                "kind": kind,
+            }));
+        }
+    }
+    out
+}
+
+/// The view as JSON (the page's machine-readable twin).
+fn view_json(page: &Page, v: &View) -> Json {
+    let ind = v.ind(page);
+    let snap = &page.ctx.snap;
+    json!({
+        "indicator": {"code": ind.code, "name": page.text(&ind.name), "unit": ind.unit, "source": ind.source},
+        "level": snap.levels[v.level].level.code,
+        "period": v.period.code(),
+        "classification": {"method": v.method.code(), "breaks": v.classes.breaks},
+        "compare": v.compare.iter().map(|(l, c, name, val)| json!({
+            "level": snap.levels[*l].level.code, "code": c, "name": name,
+            "value": crate::api::jnum(val.number()),
+            "status": missing_symbol(*val),
+        })).collect::<Vec<_>>(),
+        "rows": v.rows.iter().map(|r| json!({
+            "code": r.code, "name": r.name,
+            "value": crate::api::jnum(r.value.number()),
+            "status": missing_symbol(r.value),
+            "rank": r.rank, "class": r.class,
+            "unknown_location": is_unknown_location(page, v.level, &r.code),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn missing_symbol(v: Value) -> Option<&'static str> {
+    match v {
+        Value::Missing(c) => Some(c.symbol()),
+        Value::Number(_) => None,
+    }
+}
+
+/// The view's table for CSV and XLSX.
+fn table(page: &Page, v: &View) -> Table {
+    let ind = v.ind(page);
+    let snap = &page.ctx.snap;
+    let level = &snap.levels[v.level].level.code;
+    let mut t = Table::new(
+        format!(
+            "{} — {}, {}",
+            page.text(&ind.name),
+            v.level_name(page),
+            v.period_label(page)
+        ),
+        format!("{}_{}_{}", ind.code, level, v.period.code()),
+        vec![
+            Col::new("level", Kind::Text, "Geo level code").required(),
+            Col::new("area", Kind::Text, "Area code").required(),
+            Col::new("name", Kind::Text, "Area name"),
+            Col::new("period", Kind::Text, "Period code").required(),
+            Col::new(
+                "value",
+                Kind::Number,
+                "The value (empty when missing: see status)",
+            ),
+            Col::new(
+                "status",
+                Kind::Text,
+                "Why a value is missing: x hidden, ? unknown, nvt not applicable, - empty",
+            ),
+            Col::new(
+                "rank",
+                Kind::Integer,
+                "Rank among the level's areas, 1 = highest",
+            ),
+        ],
+    );
+    t.key = vec!["area".into()];
+    for r in &v.rows {
+        t.rows.push(vec![
+            Cell::text(level.clone()),
+            Cell::text(r.code.clone()),
+            Cell::text(r.name.clone()),
+            Cell::text(v.period.code()),
+            r.value
+                .number()
+                .map_or(Cell::Empty, |x| Cell::Number(x, ind.decimals)),
+            Cell::opt(missing_symbol(r.value)),
+            r.rank.map_or(Cell::Empty, |k| Cell::Integer(k as i64)),
+        ]);
+    }
+    if !ind.source.is_empty() {
+        t.notes.push(("source".into(), ind.source.clone()));
+    }
+    if !ind.unit.is_empty() {
+        t.notes.push(("unit".into(), ind.unit.clone()));
+    }
+    t
+}
+
+/// `/indicator/{code}/{map|chart|trend}.{svg|png}`: one graphic of the view.
+pub(crate) async fn graphic(
+    State(st): State<AppState>,
+    Path((code, graphic)): Path<(String, String)>,
+    req: Req,
+) -> Response {
+    let page = match Page::new(&st, req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let v = match view(&page, &code).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (what, ext) = graphic
+        .rsplit_once('.')
+        .unwrap_or((graphic.as_str(), "svg"));
+    let svg = match what {
+        "map" => map_svg(&page, &v, "map", true).await,
+        "chart" => Some(bar_chart(&page, &v, "chart").svg()),
+        "trend" => trend_chart(&page, &v, "trend").map(|t| t.svg()),
+        _ => None,
+    };
+    match (svg, ext) {
+        (Some(s), "svg") => svg_response(s),
+        (Some(s), "png") => png_response(&s),
+        _ => page.not_found(),
+    }
+}
+
+/// `/embed/indicator/{code}/{map|chart|table}`: one part of the triptych on a bare page.
+pub(crate) async fn embed(
+    State(st): State<AppState>,
+    Path((code, what)): Path<(String, String)>,
+    req: Req,
+) -> Response {
+    let page = match Page::new(&st, req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let v = match view(&page, &code).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let ind = v.ind(&page);
+    let base = page.href(&format!("/indicator/{}", crate::api::seg(&ind.code)));
+    let (graphic, rows) = match what.as_str() {
+        "map" => (map_svg(&page, &v, "map", true).await, None),
+        "chart" => (Some(bar_chart(&page, &v, "chart").svg()), None),
+        "table" => (
+            None,
+            Some(
+                v.rows
+                    .iter()
+                    .map(|r| json!({"code": r.code, "name": r.name, "value": v.format.with_unit(r.value), "rank": r.rank}))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        _ => return page.not_found(),
+    };
+    let title = format!(
+        "{} — {}, {}",
+        page.text(&ind.name),
+        v.level_name(&page),
+        v.period_label(&page)
+    );
+    page.render(
+        "embed.html",
+        &title,
+        json!({
+            "graphic": graphic,
+            "rows": rows,
+            "source": ind.source,
+            "full": v.url(&page, &base, &[]),
+        }),
+    )
+    .into_response()
+}

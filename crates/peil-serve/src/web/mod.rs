@@ -1,0 +1,508 @@
+//! The public website: server-rendered pages over the published snapshot.
+//!
+//! Every page is HTML from a template (`templates/`, minijinja, escaped by default) with its
+//! graphics drawn by `peil-render` on the server, so a page is complete without JavaScript;
+//! `static/peil.js` only adds linking (hover one area, see it in map, chart and table),
+//! auto-submitting controls and client-side sorting. Every page has a machine-readable twin
+//! (`.json`, and `.csv` where it shows a table). Nothing is fetched from outside: the style
+//! sheet, the script and the logo are served from the binary or the site directory.
+//!
+//! Pages read through the same [`Ctx`](crate::api) as the API, so a restricted indicator is
+//! as invisible here as there. Languages: the site's first language at the root, the others
+//! under `/en/`, `/fr/`, `/nl/`.
+
+pub mod i18n;
+
+mod area;
+mod browse;
+mod geo;
+mod indicator;
+
+use crate::AppState;
+use crate::api::{Ctx, Req};
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use peil_core::LocalizedText;
+use peil_render::Locale;
+use serde_json::{Value as Json, json};
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+/// What a city sets in its site configuration for the website (no rebuild needed).
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub name: String,
+    /// UI languages, the default first (of `nl`, `en`, `fr`).
+    pub languages: Vec<String>,
+    /// The logo: media type and bytes (read from the site directory at start).
+    pub logo: Option<(String, Vec<u8>)>,
+    /// Brand colour (header, links) and accent, as `#rrggbb`.
+    pub primary: String,
+    pub accent: String,
+    /// Indicator codes shown as key figures on the home page.
+    pub highlights: Vec<String>,
+    /// A short introduction on the home page, per language.
+    pub intro: BTreeMap<String, String>,
+}
+
+impl SiteConfig {
+    pub fn named(name: &str) -> SiteConfig {
+        SiteConfig {
+            name: name.to_string(),
+            languages: vec!["nl".into(), "en".into(), "fr".into()],
+            logo: None,
+            primary: "#00536f".into(),
+            accent: "#b34400".into(),
+            highlights: Vec::new(),
+            intro: BTreeMap::new(),
+        }
+    }
+
+    fn default_lang(&self) -> &str {
+        self.languages.first().map(String::as_str).unwrap_or("nl")
+    }
+}
+
+const LANGS: [&str; 3] = ["nl", "en", "fr"];
+
+/// The website's routes, for the default language at the root and each language under its prefix.
+pub fn routes() -> Router<AppState> {
+    let mut r = Router::new()
+        .route("/static/peil.css", get(css))
+        .route("/static/peil.js", get(js))
+        .route("/static/logo", get(logo))
+        .route("/favicon.ico", get(favicon));
+    for prefix in ["", "/nl", "/en", "/fr"] {
+        if prefix.is_empty() {
+            r = r.route("/", get(browse::home));
+        } else {
+            r = r
+                .route(prefix, get(browse::home))
+                .route(&format!("{prefix}/"), get(browse::home));
+        }
+        r = r
+            .route(&format!("{prefix}/index.json"), get(browse::home))
+            .route(&format!("{prefix}/themes"), get(browse::themes))
+            .route(&format!("{prefix}/themes.json"), get(browse::themes))
+            .route(&format!("{prefix}/themes/{{code}}"), get(browse::theme))
+            .route(&format!("{prefix}/search"), get(browse::search))
+            .route(&format!("{prefix}/search.json"), get(browse::search))
+            .route(&format!("{prefix}/compare"), get(browse::compare))
+            .route(&format!("{prefix}/compare.json"), get(browse::compare))
+            .route(&format!("{prefix}/compare.csv"), get(browse::compare))
+            .route(&format!("{prefix}/explorer"), get(browse::explorer))
+            .route(&format!("{prefix}/explorer.json"), get(browse::explorer))
+            .route(&format!("{prefix}/explorer.csv"), get(browse::explorer))
+            .route(
+                &format!("{prefix}/indicator/{{code}}"),
+                get(indicator::page),
+            )
+            .route(
+                &format!("{prefix}/indicator/{{code}}/{{graphic}}"),
+                get(indicator::graphic),
+            )
+            .route(
+                &format!("{prefix}/area/{{level}}/{{code}}"),
+                get(area::page),
+            )
+            .route(
+                &format!("{prefix}/embed/indicator/{{code}}/{{what}}"),
+                get(indicator::embed),
+            );
+    }
+    r
+}
+
+// --- one page's context --------------------------------------------------------------------
+
+/// One page request: the API context (publication and access) plus language and site.
+pub(crate) struct Page {
+    pub ctx: Ctx,
+    pub req: Req,
+    pub lang: String,
+    /// Path prefix of the language (`""` for the default).
+    pub prefix: String,
+    /// The path without the language prefix.
+    pub path: String,
+    pub site: Arc<SiteConfig>,
+}
+
+/// What a page handler answers: HTML, a twin, or an error page.
+pub(crate) type PageResult = Result<Response, Response>;
+
+impl Page {
+    pub fn new(st: &AppState, req: Req) -> Result<Page, Response> {
+        let site = st.site();
+        let (lang, prefix, path) = split_lang(&req.path, &site);
+        let ctx = match Ctx::new(st, &req) {
+            Ok(c) => c,
+            Err(e) => return Err(e.into_response()),
+        };
+        let mut ctx = ctx;
+        ctx.lang = lang.clone();
+        Ok(Page {
+            ctx,
+            req,
+            lang,
+            prefix,
+            path,
+            site,
+        })
+    }
+
+    pub fn locale(&self) -> Locale {
+        Locale::parse(&self.lang).unwrap_or(Locale::Nl)
+    }
+
+    /// A link to a page in this page's language.
+    pub fn href(&self, path: &str) -> String {
+        format!("{}{}", self.prefix, path)
+    }
+
+    /// A text in the page's language, else the site's default, else any.
+    pub fn text(&self, t: &LocalizedText) -> String {
+        t.get(&self.lang)
+            .or_else(|| t.get(self.site.default_lang()))
+            .or_else(|| t.0.values().next().map(String::as_str))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub fn word(&self, key: &str) -> &'static str {
+        i18n::word(&self.lang, key)
+    }
+
+    /// The requested twin: `json`, `csv`, `xlsx` by the path's extension, else `None` (HTML).
+    pub fn twin(&self) -> Option<&str> {
+        let last = self.path.rsplit('/').next().unwrap_or("");
+        last.rsplit_once('.').map(|(_, ext)| ext)
+    }
+
+    /// The query parameter (first value; empty counts as absent).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.req
+            .pairs
+            .iter()
+            .find(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A list parameter: comma-separated and/or repeated.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.req.list(name).unwrap_or_default()
+    }
+
+    /// Renders a template inside the layout.
+    pub fn render(&self, template: &str, title: &str, mut data: Json) -> Response {
+        let site = &self.site;
+        let query = self
+            .req
+            .raw_pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        let alternates: Vec<Json> = site
+            .languages
+            .iter()
+            .filter(|l| LANGS.contains(&l.as_str()))
+            .map(|l| {
+                let prefix = if l == site.default_lang() {
+                    String::new()
+                } else {
+                    format!("/{l}")
+                };
+                let mut href = format!("{prefix}{}", self.path);
+                if href.is_empty() {
+                    href.push('/');
+                }
+                if !query.is_empty() {
+                    href.push('?');
+                    href.push_str(&query);
+                }
+                json!({"lang": l, "name": i18n::language_name(l), "href": href, "current": *l == self.lang})
+            })
+            .collect();
+        let base = json!({
+            "site": {
+                "name": site.name,
+                "logo": site.logo.is_some(),
+                "primary": site.primary,
+                "accent": site.accent,
+            },
+            "lang": self.lang,
+            "p": self.prefix,
+            "t": i18n::words(&self.lang),
+            "title": title,
+            "alternates": alternates,
+            "path": self.path,
+        });
+        if let (Json::Object(d), Json::Object(b)) = (&mut data, base) {
+            for (k, v) in b {
+                d.entry(k).or_insert(v);
+            }
+        }
+        render(template, &data)
+    }
+
+    /// A page that does not exist, in the page's language.
+    pub fn not_found(&self) -> Response {
+        let mut r = self.render(
+            "error.html",
+            self.word("not_found"),
+            json!({"message": self.word("not_found_text")}),
+        );
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        r
+    }
+}
+
+/// (language, link prefix, path without the prefix) of a request path.
+fn split_lang(path: &str, site: &SiteConfig) -> (String, String, String) {
+    for l in LANGS {
+        let p = format!("/{l}");
+        if (path == p || path.starts_with(&format!("{p}/")))
+            && site.languages.iter().any(|x| x == l)
+        {
+            let rest = &path[p.len()..];
+            let prefix = if l == site.default_lang() {
+                String::new()
+            } else {
+                p
+            };
+            return (l.to_string(), prefix, rest.to_string());
+        }
+    }
+    (
+        site.default_lang().to_string(),
+        String::new(),
+        path.to_string(),
+    )
+}
+
+// --- templates and responses ---------------------------------------------------------------
+
+fn env() -> &'static minijinja::Environment<'static> {
+    static ENV: OnceLock<minijinja::Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut e = minijinja::Environment::new();
+        e.add_filter("truncate", truncate);
+        // Escape what HTML needs (& < > " ') and nothing more: minijinja's default also
+        // escapes '/', which makes every URL in a page longer and harder to read.
+        e.set_formatter(|out, state, value| match value.as_str() {
+            Some(s) if !value.is_safe() && *state.auto_escape() == minijinja::AutoEscape::Html => {
+                out.write_str(&peil_render::escape(s))
+                    .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write"))
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        });
+        for (name, text) in [
+            ("base.html", include_str!("templates/base.html")),
+            ("macros.html", include_str!("templates/macros.html")),
+            ("home.html", include_str!("templates/home.html")),
+            ("themes.html", include_str!("templates/themes.html")),
+            ("theme.html", include_str!("templates/theme.html")),
+            ("search.html", include_str!("templates/search.html")),
+            ("indicator.html", include_str!("templates/indicator.html")),
+            ("area.html", include_str!("templates/area.html")),
+            ("compare.html", include_str!("templates/compare.html")),
+            ("explorer.html", include_str!("templates/explorer.html")),
+            ("embed.html", include_str!("templates/embed.html")),
+            ("error.html", include_str!("templates/error.html")),
+        ] {
+            e.add_template(name, text)
+                .unwrap_or_else(|err| panic!("template {name}: {err:#}"));
+        }
+        e
+    })
+}
+
+/// Shortens text to at most `n` characters, at a word boundary, with an ellipsis.
+fn truncate(s: String, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s;
+    }
+    let cut: String = s.chars().take(n).collect();
+    let cut = match cut.rfind(' ') {
+        Some(k) if k > n / 2 => &cut[..k],
+        _ => &cut,
+    };
+    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+}
+
+fn render(template: &str, data: &Json) -> Response {
+    match env()
+        .get_template(template)
+        .and_then(|t| t.render(minijinja::value::Serde(data)))
+    {
+        Ok(s) => html(s),
+        Err(e) => {
+            eprintln!(
+                "{{\"event\":\"template failed\",\"template\":\"{template}\",\"error\":{:?}}}",
+                format!("{e:#}")
+            );
+            let mut r = html(format!(
+                "<!doctype html><html lang=\"en\"><title>Error</title><main id=\"main\"><h1>Template error</h1><p>{}</p></main></html>",
+                peil_render::escape(&e.to_string())
+            ));
+            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        }
+    }
+}
+
+/// Pages may use only what the binary serves: no outside scripts, styles, fonts or images.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors *; base-uri 'self'; form-action 'self'";
+
+pub(crate) fn html(body: String) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+    r.headers_mut()
+        .insert("content-security-policy", HeaderValue::from_static(CSP));
+    r.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-language"));
+    r
+}
+
+pub(crate) fn json_twin(v: &Json) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_vec_pretty(v).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+pub(crate) fn svg_response(svg: String) -> Response {
+    ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
+}
+
+pub(crate) fn png_response(svg: &str) -> Response {
+    match peil_render::png::to_png(svg, 2.0) {
+        Ok(bytes) => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the image could not be drawn: {e}"),
+        )
+            .into_response(),
+    }
+}
+
+// --- static assets ---------------------------------------------------------------------------
+
+const CSS: &str = include_str!("static/peil.css");
+const JS: &str = include_str!("static/peil.js");
+
+async fn css(axum::extract::State(st): axum::extract::State<AppState>) -> Response {
+    let site = st.site();
+    // The brand colours are the site's; everything else is the embedded sheet.
+    let body = format!(
+        ":root{{--brand:{};--accent:{}}}\n{CSS}",
+        safe_colour(&site.primary, "#00536f"),
+        safe_colour(&site.accent, "#b34400")
+    );
+    static_response("text/css; charset=utf-8", body.into_bytes())
+}
+
+async fn js() -> Response {
+    static_response("text/javascript; charset=utf-8", JS.as_bytes().to_vec())
+}
+
+async fn logo(axum::extract::State(st): axum::extract::State<AppState>) -> Response {
+    match &st.site().logo {
+        Some((mime, bytes)) => static_response(mime, bytes.clone()),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn favicon() -> Response {
+    // A small gauge in SVG: browsers ask for /favicon.ico whatever the page says.
+    static_response(
+        "image/svg+xml",
+        br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#00536f"/><path d="M3 12h2V8H3zm4 0h2V4H7zm4 0h2V6h-2z" fill="#fff"/></svg>"##.to_vec(),
+    )
+}
+
+fn static_response(mime: &str, body: Vec<u8>) -> Response {
+    let mut r = body.into_response();
+    if let Ok(v) = HeaderValue::from_str(mime) {
+        r.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+/// A colour from the configuration, only when it is a plain hex colour (it goes into CSS).
+fn safe_colour<'a>(c: &'a str, fallback: &'a str) -> &'a str {
+    let ok = c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+    if ok { c } else { fallback }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        let e = env();
+        for name in [
+            "base.html",
+            "home.html",
+            "indicator.html",
+            "area.html",
+            "error.html",
+        ] {
+            assert!(e.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn language_prefixes() {
+        let site = SiteConfig::named("X");
+        assert_eq!(
+            split_lang("/en/indicator/a", &site),
+            ("en".into(), "/en".into(), "/indicator/a".into())
+        );
+        assert_eq!(
+            split_lang("/indicator/a", &site),
+            ("nl".into(), "".into(), "/indicator/a".into())
+        );
+        assert_eq!(
+            split_lang("/nl/", &site),
+            ("nl".into(), "".into(), "/".into())
+        );
+        assert_eq!(split_lang("/english", &site).0, "nl");
+    }
+
+    #[test]
+    fn colours_are_checked_before_they_reach_css() {
+        assert_eq!(safe_colour("#123abc", "#000000"), "#123abc");
+        assert_eq!(safe_colour("red;}body{", "#000000"), "#000000");
+    }
+}
+
+/// Anything no route knows: a problem document for API paths, a page for people elsewhere.
+pub(crate) async fn fallback(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: Req,
+) -> Response {
+    let machine = [
+        "/api/",
+        "/jiveservices/",
+        "/viewerservices/",
+        "/jive/",
+        "/viewer/",
+    ]
+    .iter()
+    .any(|p| req.path.starts_with(p))
+        || req.path.ends_with(".json")
+        || req.path.ends_with(".csv");
+    if machine {
+        return crate::problem::not_found(req.path.parse().unwrap_or_default())
+            .await
+            .into_response();
+    }
+    match Page::new(&st, req) {
+        Ok(p) => p.not_found(),
+        Err(r) => r,
+    }
+}

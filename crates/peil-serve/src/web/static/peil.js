@@ -1,0 +1,89 @@
+// Peil: a little interaction on top of server-rendered pages. Everything works without it.
+(function () {
+  "use strict";
+  var doc = document;
+
+  // Linked highlighting: hovering or focusing any element with data-area inside a linked
+  // container (the triptych) highlights every element of that area in map, chart and table.
+  function linkAreas(root) {
+    var current = null;
+    function all(code) {
+      return root.querySelectorAll('[data-area="' + (window.CSS && CSS.escape ? CSS.escape(code) : code) + '"]');
+    }
+    function set(code) {
+      if (code === current) return;
+      if (current !== null) all(current).forEach(function (el) { el.classList.remove("is-hl"); });
+      current = code;
+      if (code !== null) all(code).forEach(function (el) { el.classList.add("is-hl"); });
+    }
+    function areaOf(target) {
+      var el = target && target.closest ? target.closest("[data-area]") : null;
+      return el && root.contains(el) ? el.getAttribute("data-area") : null;
+    }
+    root.addEventListener("mouseover", function (e) { set(areaOf(e.target)); });
+    root.addEventListener("mouseleave", function () { set(null); });
+    root.addEventListener("focusin", function (e) { set(areaOf(e.target)); });
+    root.addEventListener("focusout", function () { set(null); });
+  }
+  doc.querySelectorAll("[data-link]").forEach(linkAreas);
+
+  // Controls: a changed choice shows at once (the submit button stays for keyboard users).
+  doc.querySelectorAll("form.controls").forEach(function (form) {
+    form.querySelectorAll("select:not([multiple])").forEach(function (sel) {
+      sel.addEventListener("change", function () { form.requestSubmit ? form.requestSubmit() : form.submit(); });
+    });
+    var slider = form.querySelector(".period-slider");
+    var select = form.querySelector('select[name="period"]');
+    if (slider && select) {
+      var codes = (slider.getAttribute("data-periods") || "").split(",");
+      slider.disabled = false;
+      slider.hidden = false;
+      slider.addEventListener("input", function () {
+        var code = codes[+slider.value];
+        if (code) select.value = code;
+        slider.setAttribute("aria-valuetext", select.options[select.selectedIndex].text);
+      });
+      slider.addEventListener("change", function () {
+        slider.disabled = true; // the select carries the period
+        form.requestSubmit ? form.requestSubmit() : form.submit();
+      });
+    }
+  });
+
+  // Client-side sorting of tables with sort buttons (the server sorts by links without JS).
+  doc.querySelectorAll("table.sortable").forEach(function (table) {
+    var body = table.querySelector("tbody.rows") || table.tBodies[0];
+    table.querySelectorAll("th button[data-sort]").forEach(function (btn, col) {
+      btn.addEventListener("click", function () {
+        var th = btn.parentNode;
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        table.querySelectorAll("thead th").forEach(function (h) { h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var num = btn.getAttribute("data-type") === "num";
+        var idx = Array.prototype.indexOf.call(th.parentNode.children, th);
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = a.children[idx].getAttribute("data-v") || "";
+          var y = b.children[idx].getAttribute("data-v") || "";
+          if (num) {
+            if (x === "" && y === "") return 0;
+            if (x === "") return 1;
+            if (y === "") return -1;
+            return asc ? x - y : y - x;
+          }
+          return asc ? x.localeCompare(y, doc.documentElement.lang) : y.localeCompare(x, doc.documentElement.lang);
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+
+  // The share box selects itself; a click copies the link where the browser allows.
+  doc.querySelectorAll("input.share-url, .embed-code textarea").forEach(function (box) {
+    box.addEventListener("focus", function () { box.select(); });
+    box.addEventListener("click", function () {
+      box.select();
+      if (navigator.clipboard) navigator.clipboard.writeText(box.value).catch(function () {});
+    });
+  });
+})();
