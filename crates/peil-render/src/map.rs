@@ -626,7 +626,9 @@ pub fn choropleth(spec: &MapSpec) -> String {
                 }
                 escape_into(&mut out, p);
             }
-            out.push_str("\">");
+            // Mouse users click an area; keyboard users have the same links in the page's
+            // table, not thousands of tab stops in a map.
+            out.push_str("\" tabindex=\"-1\">");
         }
         out.push_str("<path d=\"");
         out.push_str(&s.d);
@@ -1132,7 +1134,7 @@ mod tests {
         assert!(out.contains("class=\"area m-q is-sel\""));
         assert!(out.contains("class=\"area m-nvt\""));
         assert!(out.contains("<title>Bravo &amp; co: onbekend</title>"));
-        assert!(out.contains("<a href=\"/gebied/b?a=1&amp;b=2\">"));
+        assert!(out.contains("<a href=\"/gebied/b?a=1&amp;b=2\" tabindex=\"-1\">"));
         // Legend: exactly the missing kinds present, no "geen gegevens".
         assert!(out.contains(">geheim (privacy) (1)</text>"));
         assert!(out.contains(">onbekend (1)</text>"));

@@ -168,6 +168,10 @@ fn the_triptych_shows_the_same_areas_in_map_chart_and_table() {
             assert!(m.contains(&code), "map lacks {code}");
         }
     }
+    // Without JavaScript, clicking an area on the map selects it: the link names the area.
+    assert!(!map.contains("%7Bcode%7D") && !map.contains("{code}"), "unfilled link template");
+    let first = &m[0];
+    assert!(map.contains(&format!("select={first}\"")), "map links select their area");
     for code in m.iter().chain(&c) {
         assert!(codes.contains(code), "{code} is drawn but not in the table");
     }
@@ -514,5 +518,58 @@ fn the_site_configuration_is_read_again_when_it_changes() {
             "the new name never showed"
         );
         std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
+/// The website on the real Flanders data: 2,730 neighbourhoods (ggw72024) on one map, the
+/// municipalities, Fluvius energy use rolled up from the 2019 sectors.
+#[test]
+fn the_website_works_on_the_flanders_data() {
+    let f = common::flanders();
+    let site = common::Site::new();
+    for l in ["statsec2019", "statsec2024", "ggw72024", "gemeente2024"] {
+        site.import(&f.join(format!("swing/gebiedsdefinities/{l}.xlsx")), &[]);
+    }
+    for t in ["statsec2024_ggw72024", "statsec2024_gemeente2024", "statsec2019_statsec2024"] {
+        site.import(&f.join(format!("swing/aggregatietabellen/{t}.xlsx")), &[]);
+    }
+    site.import(&f.join("geo/lambert72/ggw72024.shp"), &[]);
+    site.import(&f.join("geo/lambert72/gemeente2024.shp"), &[]);
+    site.import(&f.join("stats/fluvius_energy_statsec2019_2018_2021.csv"), &[]);
+    site.ok(&["publish"]);
+    let s = Server::start(site);
+
+    let ind = "v2506_elek_res_cons";
+    let r = s.get(&format!("/indicator/{ind}?level=ggw72024&period=2020"));
+    assert_eq!(r.status, 200);
+    let map = between(&r.body, "<figure class=\"map", "</figure>");
+    let drawn = areas_in(map);
+    assert!(drawn.len() >= 2_700, "{} neighbourhoods drawn", drawn.len());
+    // The large level shows the extremes in the chart and the first rows of the table.
+    let chart = between(&r.body, "<figure class=\"chart", "</figure>");
+    let bars = areas_in(chart).len();
+    assert!((20..=40).contains(&bars), "{bars} bars");
+    assert!(r.body.contains("rows=all"), "a link to every row");
+    let all = s.get(&format!("/indicator/{ind}?level=ggw72024&period=2020&rows=all"));
+    let table = between(&all.body, "<tbody class=\"rows\">", "</tbody>");
+    assert!(count(table, "<tr data-area=") >= 3_000, "{}", count(table, "<tr data-area="));
+
+    // The municipality map, the CSV twin against the API, a profile, search.
+    let csv = s.get(&format!("/indicator/{ind}.csv?level=gemeente2024&period=2021")).body;
+    let api = s.get(&format!("/api/v1/data?indicator={ind}&level=gemeente2024&period=2021&items=11002")).json();
+    let want = api["data"][0]["value"].as_f64().unwrap();
+    let line = csv.lines().find(|l| l.contains(",11002,")).unwrap();
+    let got: f64 = line.split(',').nth(4).unwrap().parse().unwrap();
+    assert!((got - want).abs() <= 1e-9 * want.abs(), "{got} vs {want}");
+    let profile = s.get("/area/gemeente2024/11002");
+    assert_eq!(profile.status, 200);
+    assert!(profile.body.contains("Antwerpen"));
+    assert!(profile.body.contains("<figure class=\"locator"));
+    let found = s.get("/search.json?q=antwerpen").json();
+    assert!(found["areas"].as_array().unwrap().iter().any(|a| a["name"].as_str().unwrap().contains("Antwerpen")), "{found}");
+    for path in ["/", "/themes", "/compare?level=gemeente2024&areas=11002,44021", "/explorer?indicators=v2506_elek_res_cons&level=gemeente2024&view=map"] {
+        let r = s.get(path);
+        assert_eq!(r.status, 200, "{path}");
+        assert_self_contained(path, &r.body);
     }
 }

@@ -255,7 +255,12 @@ pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Op
         v.period_label(page)
     );
     let href_base = page.href(&format!("/indicator/{}", crate::api::seg(&ind.code)));
-    let href = v.url(page, &href_base, &[("select", Some("{code}".to_string()))]);
+    // Clicking an area adds it to the selection (a link, so it works without JavaScript).
+    let mut with = v.select.clone();
+    with.push("PEILCODE".into());
+    let href = v
+        .url(page, &href_base, &[("select", Some(with.join(",")))])
+        .replace("PEILCODE", "{code}");
     let view = if zoomed {
         let codes: Vec<&str> = v.select.iter().map(String::as_str).collect();
         layer.bbox_of(&codes)
