@@ -522,7 +522,7 @@ fn view_of(layer: &MapLayer, view: Option<(f64, f64, f64, f64)>) -> ((f64, f64, 
 ///
 /// Structure: `<svg … class="map" role="img" aria-labelledby="{id}-title {id}-desc">`,
 /// `<title>`, `<desc>`, the hatch `<defs>`, then one `<path>` per shape in layer order:
-/// `<path d=… fill=… data-area="CODE" class="area c{k}" tabindex="-1"><title>Name: value
+/// `<path d=… fill=… data-area="CODE" class="area c{k}"><title>Name: value
 /// with unit</title></path>`. Missing values get the classes `area m-q` (unknown), `m-x`
 /// (suppressed, hatched fill `url(#{id}-hatch)`), `m-nvt` (not applicable, white with a
 /// grey outline) or `m-e` (no data) and a tooltip with the missing kind in words. Selected
@@ -662,7 +662,7 @@ pub fn choropleth(spec: &MapSpec) -> String {
             out.push_str(" is-sel");
             sel_paths.push(&s.d);
         }
-        out.push_str("\" tabindex=\"-1\"><title>");
+        out.push_str("\"><title>");
         escape_into(&mut out, &s.name);
         out.push_str(": ");
         match v {

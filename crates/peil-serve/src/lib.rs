@@ -244,7 +244,12 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .fallback(web::fallback)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(tower_http::compression::CompressionLayer::new())
+        // The fastest levels: a map page of thousands of areas compresses in a few
+        // milliseconds instead of fifteen, for a transfer a tenth larger.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest),
+        )
         .layer(tower_http::cors::CorsLayer::permissive())
         .with_state(state)
 }

@@ -6,6 +6,7 @@ use crate::palette;
 use crate::svg::{self, Anchor, word};
 use crate::{escape, escape_into};
 use peil_core::Value;
+use std::fmt::Write as _;
 
 /// Size of a tile.
 const W: f64 = 320.0;
@@ -122,14 +123,30 @@ impl KeyFigure {
             out.push_str("</title>");
         }
         out.push_str("</text>");
-        let value = match self.value {
-            Value::Missing(m) => m.symbol().to_string(),
-            Value::Number(_) => self.format.with_unit(self.value),
+        // The number large, a word unit smaller after it, both within the tile's width.
+        let (number, unit) = match self.value {
+            Value::Missing(m) => (m.symbol().to_string(), String::new()),
+            Value::Number(_) if self.format.unit.is_empty() || self.format.unit == "%" => {
+                (self.format.with_unit(self.value), String::new())
+            }
+            Value::Number(_) => (self.format.value(self.value), self.format.unit.clone()),
         };
-        out.push_str(
-            "<text x=\"16\" y=\"70\" font-size=\"32\" font-weight=\"bold\" class=\"kf-value\">",
+        let unit_size = 15.0;
+        let room = 288.0
+            - svg::text_width(&format!(" {unit}"), unit_size)
+                * f64::from(u8::from(!unit.is_empty()));
+        let size = (room / (number.chars().count().max(1) as f64 * 0.62)).clamp(16.0, 32.0);
+        let _ = write!(
+            out,
+            "<text x=\"16\" y=\"70\" font-size=\"{}\" font-weight=\"bold\" class=\"kf-value\">",
+            svg::n(size)
         );
-        escape_into(&mut out, &value);
+        escape_into(&mut out, &number);
+        if !unit.is_empty() {
+            out.push_str("<tspan font-size=\"15\" font-weight=\"normal\"> ");
+            escape_into(&mut out, &unit);
+            out.push_str("</tspan>");
+        }
         if let Value::Missing(m) = self.value {
             out.push_str("<title>");
             out.push_str(&escape(missing_label(m, self.locale())));

@@ -116,12 +116,19 @@ fn highlights(page: &Page) -> Vec<(Json, Json)> {
             .collect()
     };
     let mut out = Vec::new();
+    // By default one figure per theme, so the home page shows the breadth of the databank.
+    let mut themes_used: Vec<&str> = Vec::new();
+    let configured = !page.site.highlights.is_empty();
     for i in chosen {
         if out.len() >= 4 {
             break;
         }
         let ind = page.ctx.ind(i);
-        if !ind.data_type.is_numeric() {
+        if !ind.data_type.is_numeric() || !ind.dim_levels.is_empty() {
+            continue;
+        }
+        let theme = ind.themes.first().map(String::as_str).unwrap_or("");
+        if !configured && themes_used.contains(&theme) {
             continue;
         }
         let singles = geo::single_area_levels(page, i);
@@ -186,6 +193,7 @@ fn highlights(page: &Page) -> Vec<(Json, Json)> {
             trend,
         };
         let href = page.href(&format!("/indicator/{}", seg(&ind.code)));
+        themes_used.push(theme);
         out.push((
             json!({"svg": fig.svg(), "href": href, "name": page.text(&ind.name)}),
             json!({"indicator": ind.code, "area": code, "period": p.code(), "value": crate::api::jnum(value.number())}),

@@ -22,6 +22,8 @@ const CHART_ALL: usize = 60;
 /// Above this many areas the table shows the first rows unless all are asked for.
 const TABLE_ALL: usize = 500;
 const TABLE_FIRST: usize = 100;
+/// Up to this many areas each one on the map is a link.
+const LINKED_MAP: usize = 400;
 
 /// One area's row of the triptych.
 pub(crate) struct Row {
@@ -273,6 +275,10 @@ pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Op
     } else {
         format!("{} ({})", page.text(&ind.name), ind.unit)
     };
+    // Large maps leave the links out (a few hundred kilobytes for thousands of areas): the
+    // script selects an area on click from the template in `data-select`, and without it
+    // the table's links do the same.
+    let linked = layer.shapes.len() <= LINKED_MAP;
     Some(choropleth(&MapSpec {
         id,
         title: &title,
@@ -283,7 +289,7 @@ pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Op
         classes: &v.classes,
         palette: &colours,
         selected: &v.select,
-        href: Some(&href),
+        href: linked.then_some(href.as_str()),
         view,
         legend,
         legend_title: &legend_title,
@@ -632,6 +638,12 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     };
     let embed_base = page.href(&format!("/embed/indicator/{}", crate::api::seg(&ind.code)));
     let embed_url = v.url(&page, &format!("{embed_base}/map"), &[]);
+    let select_template = {
+        let mut with = v.select.clone();
+        with.push("PEILCODE".into());
+        v.url(&page, &base, &[("select", Some(with.join(",")))])
+            .replace("PEILCODE", "{code}")
+    };
     let data = json!({
         "code": ind.code,
         "name": page.text(&ind.name),
@@ -686,6 +698,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
             "api": format!("/api/v1/data?indicator={}&level={}&period={}", crate::api::encode(&ind.code), crate::api::encode(&level_code), v.period.code()),
         },
         "embed_map": embed_url,
+        "select_template": select_template,
         "embed_chart": v.url(&page, &format!("{embed_base}/chart"), &[]),
         "embed_table": v.url(&page, &format!("{embed_base}/table"), &[]),
     });

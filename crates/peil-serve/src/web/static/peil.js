@@ -27,6 +27,17 @@
   }
   doc.querySelectorAll("[data-link]").forEach(linkAreas);
 
+  // Maps of many areas carry no links (to stay small): a click selects the area through the
+  // figure's URL template, as the links of smaller maps do.
+  doc.querySelectorAll("figure[data-select]").forEach(function (fig) {
+    var template = fig.getAttribute("data-select");
+    fig.addEventListener("click", function (e) {
+      if (e.target.closest && e.target.closest("a")) return;
+      var el = e.target.closest ? e.target.closest("[data-area]") : null;
+      if (el) window.location.href = template.replace("{code}", encodeURIComponent(el.getAttribute("data-area")));
+    });
+  });
+
   // Controls: a changed choice shows at once (the submit button stays for keyboard users).
   doc.querySelectorAll("form.controls").forEach(function (form) {
     form.querySelectorAll("select:not([multiple])").forEach(function (sel) {
