@@ -406,11 +406,18 @@ async fn observe(
         return hit;
     }
     let resp = next.run(req).await;
+    // Answers that change while a publication lasts (a job's progress) say no-store.
+    let no_store = resp
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|v| v.as_bytes().starts_with(b"no-store"));
     let mut resp = match &cache_key {
-        Some(k) if resp.status().is_success() => st.inner.responses.put(k.clone(), resp).await,
+        Some(k) if resp.status().is_success() && !no_store => {
+            st.inner.responses.put(k.clone(), resp).await
+        }
         _ => resp,
     };
-    if cacheable && resp.status().is_success() {
+    if cacheable && resp.status().is_success() && !no_store {
         let h = resp.headers_mut();
         h.insert(
             header::ETAG,

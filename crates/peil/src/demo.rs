@@ -77,6 +77,14 @@ pub fn run(dir: &Path) -> Result<u8> {
         0,
     )?;
     tx.commit()?;
+    for (path, text) in peil_demo::CONTENT {
+        let p = dir.join(path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
+    }
     // Publish, so that the live copy (what readers are served) exists from the start.
     let warehouse = store.warehouse()?;
     let snapshot = peil_compute::publish(&warehouse, 1, &peil_compute::PublishOptions::default())?;

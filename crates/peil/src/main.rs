@@ -128,6 +128,36 @@ enum Command {
         #[arg(long)]
         rate_limit: Option<u32>,
     },
+    /// Render a story or dashboard as PDF: for one area, or for every area of a level as a
+    /// ZIP of PDFs (on every core, with a progress bar).
+    #[command(
+        after_help = "Examples:\n  peil report omgevingsanalyse --level gemeente2024 --area 11002 -o antwerpen.pdf\n  peil report omgevingsanalyse --level gemeente2024 --all -o alle-gemeenten.zip\n  peil report bevolking --dashboard --area 46999 -o dashboard.pdf"
+    )]
+    Report {
+        /// The story's name: a file in stories/ (without .md), or the built-in omgevingsanalyse.
+        name: String,
+        /// The level of the areas (default: the story's).
+        #[arg(long)]
+        level: Option<String>,
+        /// One area's code (a PDF).
+        #[arg(long, conflicts_with = "all")]
+        area: Option<String>,
+        /// Every area of the level (a ZIP of PDFs).
+        #[arg(long)]
+        all: bool,
+        /// Comparison area as level:code (default: the story's).
+        #[arg(long)]
+        compare: Option<String>,
+        /// Language of the words Peil adds (nl, en, fr).
+        #[arg(long, default_value = "nl")]
+        lang: String,
+        /// Render a dashboard (dashboards/NAME.toml) instead of a story.
+        #[arg(long)]
+        dashboard: bool,
+        /// Output file (.pdf for one area, .zip for --all).
+        #[arg(long, short)]
+        out: PathBuf,
+    },
     /// Manage API keys: each key is scoped to access groups and unlocks the restricted
     /// indicators of those groups (HTTP header `apikey`, as Swing). Keys are stored hashed.
     #[command(subcommand)]
@@ -414,7 +444,10 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Check => {
             let site = Site::open(&site_dir(&cli.site))?;
-            let report = site.store()?.check()?;
+            let mut report = site.store()?.check()?;
+            // Stories and dashboards: syntax, then a trial render on the live copy, so a
+            // broken template fails here and not in front of a reader.
+            report.errors.extend(check_content(&site)?);
             for e in &report.errors {
                 println!("error: {e}");
             }
@@ -473,6 +506,21 @@ fn run(cli: Cli) -> Result<u8> {
                 site_dir(&cli.site)
             };
             serve_site(&dir, &bind, rate_limit)
+        }
+        Command::Report {
+            name,
+            level,
+            area,
+            all,
+            compare,
+            lang,
+            dashboard,
+            out,
+        } => {
+            let site = Site::open(&site_dir(&cli.site))?;
+            cmd_report(
+                &site, &name, level, area, all, compare, &lang, dashboard, &out,
+            )
         }
         Command::Keys(k) => {
             let site = Site::open(&site_dir(&cli.site))?;
@@ -711,11 +759,10 @@ fn serve_site(dir: &Path, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
     state.set_site(site.web_config()?);
     // The website's configuration is re-read when peil.toml changes: no restart needed. A
     // broken edit keeps the previous configuration and says why.
-    let cfg_path = dir.join(site::CONFIG);
     let dir_owned = dir.to_path_buf();
-    let last = std::sync::Mutex::new(std::fs::metadata(&cfg_path).and_then(|m| m.modified()).ok());
+    let last = std::sync::Mutex::new(site.changed_at());
     state.set_site_loader(std::sync::Arc::new(move || {
-        let modified = std::fs::metadata(&cfg_path).and_then(|m| m.modified()).ok();
+        let modified = Site::open(&dir_owned).ok().and_then(|s| s.changed_at());
         let mut last = last.lock().ok()?;
         if modified == *last {
             return None;
@@ -755,4 +802,145 @@ fn serve_site(dir: &Path, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
         },
     ))?;
     Ok(0)
+}
+
+/// The published data as stories read it.
+fn story_data(site: &Site) -> Result<std::sync::Arc<peil_story::Data>> {
+    let snap = peil_serve::load(&site.store_path())?;
+    let themes = site.store()?.themes()?;
+    Ok(std::sync::Arc::new(peil_story::Data::new(
+        std::sync::Arc::new(snap),
+        themes,
+    )))
+}
+
+/// Problems of the site's stories and dashboards, as messages (file, line, reason).
+fn check_content(site: &Site) -> Result<Vec<String>> {
+    let (content, problems) = site.content();
+    let mut out: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    let published = site.store()?.live_generation()?.is_some();
+    if published {
+        let data = story_data(site)?;
+        for s in &content.stories {
+            if let Err(e) = peil_story::check(&data, s) {
+                out.push(e.to_string());
+            }
+        }
+        for d in &content.dashboards {
+            match d.story() {
+                Ok(s) => {
+                    if let Err(e) = peil_story::check(&data, &s) {
+                        out.push(e.to_string());
+                    }
+                }
+                Err(e) => out.push(e.to_string()),
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cmd_report(
+    site: &Site,
+    name: &str,
+    level: Option<String>,
+    area: Option<String>,
+    all: bool,
+    compare: Option<String>,
+    lang: &str,
+    dashboard: bool,
+    out: &Path,
+) -> Result<u8> {
+    let web = site.web_config()?;
+    let (content, problems) = site.content();
+    let story = if dashboard {
+        let d = content.dashboard(name).with_context(|| {
+            format!("no dashboard '{name}' (dashboards/{name}.toml in the site directory)")
+        })?;
+        d.story().map_err(|e| anyhow::anyhow!("{e}"))?
+    } else {
+        match content.story(name) {
+            Some(s) => s.clone(),
+            None => {
+                for p in problems {
+                    eprintln!("error: {p}");
+                }
+                bail!(
+                    "no story '{name}' (stories/{name}.md in the site directory, or the built-in omgevingsanalyse)"
+                );
+            }
+        }
+    };
+    let data = story_data(site)?;
+    let level = level
+        .or_else(|| story.meta.level.clone())
+        .context("say which level the areas are on: --level")?;
+    if data.level_index(&level).is_none() {
+        bail!("no level '{level}' in the published data");
+    }
+    let compare = compare
+        .map(|c| {
+            peil_story::Area::parse(&c).with_context(|| format!("--compare {c}: write level:code"))
+        })
+        .transpose()?;
+    if all {
+        let areas = data.areas(&level);
+        let file = std::fs::File::create(out)
+            .with_context(|| format!("cannot create {}", out.display()))?;
+        let bar = indicatif::ProgressBar::new(areas.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} reports, {elapsed} (ETA {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let started = std::time::Instant::now();
+        let result = peil_serve::web::stories::bulk_zip(
+            std::io::BufWriter::new(file),
+            &data,
+            &story,
+            &areas,
+            &web,
+            lang,
+            &|done, _| bar.set_position(done as u64),
+        );
+        bar.finish_and_clear();
+        match result {
+            Ok(mut w) => {
+                use std::io::Write as _;
+                w.flush()?;
+                println!(
+                    "{} reports in {} ({:.1} s)",
+                    areas.len(),
+                    out.display(),
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(0)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(out);
+                bail!("{e}")
+            }
+        }
+    } else {
+        let code = area.context("say which area: --area CODE, or --all for every area")?;
+        let geo = peil_story::Area::new(&level, &code);
+        if !data.exists(&geo) {
+            bail!("no area '{code}' on level {level}");
+        }
+        let r = peil_story::render(&data, &story, &geo, compare.as_ref(), lang, None)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let pdf = peil_serve::web::stories::to_pdf(
+            &r,
+            &web,
+            lang,
+            story.meta.landscape || dashboard,
+            &peil_serve::web::stories::today(lang),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        std::fs::write(out, &pdf).with_context(|| format!("cannot write {}", out.display()))?;
+        println!("{} ({} bytes)", out.display(), pdf.len());
+        Ok(0)
+    }
 }

@@ -163,7 +163,44 @@ impl Site {
         }
         web.highlights = c.highlights.clone();
         web.intro = c.intro.clone();
+        let (content, problems) = self.content();
+        for p in problems {
+            eprintln!(
+                "{{\"event\":\"content file skipped\",\"error\":{:?}}}",
+                p.to_string()
+            );
+        }
+        web.content = std::sync::Arc::new(content);
+        web.dir = Some(self.dir.clone());
         Ok(web)
+    }
+
+    /// The site's stories and dashboards (with the built-in pack), and the problems of any
+    /// file that could not be read.
+    pub fn content(&self) -> (peil_story::Content, Vec<peil_story::StoryError>) {
+        peil_story::Content::load(&self.dir)
+    }
+
+    /// When the configuration or any content file last changed (for reloading).
+    pub fn changed_at(&self) -> Option<std::time::SystemTime> {
+        let mut t = std::fs::metadata(self.dir.join(CONFIG))
+            .and_then(|m| m.modified())
+            .ok();
+        for sub in ["stories", "dashboards"] {
+            let Ok(rd) = std::fs::read_dir(self.dir.join(sub)) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let m = e.metadata().and_then(|m| m.modified()).ok();
+                t = t.max(m);
+            }
+            t = t.max(
+                std::fs::metadata(self.dir.join(sub))
+                    .and_then(|m| m.modified())
+                    .ok(),
+            );
+        }
+        t
     }
 
     pub fn store(&self) -> Result<peil_store::Store> {

@@ -46,6 +46,8 @@ pub(crate) struct Entry {
     geometry: tokio::sync::OnceCell<Arc<Geometry>>,
     /// Projected map layers of the website: (level index, detail) → layer.
     pub layers: Mutex<HashMap<(usize, u8), Arc<peil_render::MapLayer>>>,
+    /// What stories and dashboards read (built on first use).
+    pub story_data: tokio::sync::OnceCell<Arc<peil_story::Data>>,
 }
 
 static CACHE: Mutex<Vec<Arc<Entry>>> = Mutex::new(Vec::new());
@@ -70,6 +72,7 @@ pub(crate) fn entry(st: &AppState, snap: &Arc<Snapshot>) -> Arc<Entry> {
         extras: tokio::sync::OnceCell::new(),
         geometry: tokio::sync::OnceCell::new(),
         layers: Mutex::new(HashMap::new()),
+        story_data: tokio::sync::OnceCell::new(),
     });
     // Older publications of the same store are of no use any more.
     cache.retain(|o| o.key.0 != e.key.0);

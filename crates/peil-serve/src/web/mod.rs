@@ -17,6 +17,7 @@ mod area;
 mod browse;
 mod geo;
 mod indicator;
+pub mod stories;
 
 use crate::AppState;
 use crate::api::{Ctx, Req};
@@ -45,6 +46,10 @@ pub struct SiteConfig {
     pub highlights: Vec<String>,
     /// A short introduction on the home page, per language.
     pub intro: BTreeMap<String, String>,
+    /// Stories, reports and dashboards (the site's files and the built-in pack).
+    pub content: Arc<peil_story::Content>,
+    /// The site directory (image tiles are served from its `content/` folder).
+    pub dir: Option<std::path::PathBuf>,
 }
 
 impl SiteConfig {
@@ -57,6 +62,8 @@ impl SiteConfig {
             accent: "#b34400".into(),
             highlights: Vec::new(),
             intro: BTreeMap::new(),
+            content: Arc::new(peil_story::Content::builtin()),
+            dir: None,
         }
     }
 
@@ -73,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/peil.css", get(css))
         .route("/static/peil.js", get(js))
         .route("/static/logo", get(logo))
+        .route("/content/{file}", get(stories::content_file))
         .route("/favicon.ico", get(favicon));
     for prefix in ["", "/nl", "/en", "/fr"] {
         if prefix.is_empty() {
@@ -107,6 +115,18 @@ pub fn routes() -> Router<AppState> {
                 &format!("{prefix}/area/{{level}}/{{code}}"),
                 get(area::page),
             )
+            .route(&format!("{prefix}/stories"), get(stories::list))
+            .route(&format!("{prefix}/stories.json"), get(stories::list))
+            .route(&format!("{prefix}/stories/{{name}}"), get(stories::story))
+            .route(
+                &format!("{prefix}/stories/{{name}}/bulk"),
+                axum::routing::post(stories::bulk),
+            )
+            .route(
+                &format!("{prefix}/dashboards/{{name}}"),
+                get(stories::dashboard),
+            )
+            .route(&format!("{prefix}/jobs/{{id}}"), get(stories::job))
             .route(
                 &format!("{prefix}/embed/indicator/{{code}}/{{what}}"),
                 get(indicator::embed),
@@ -311,6 +331,10 @@ fn env() -> &'static minijinja::Environment<'static> {
             ("explorer.html", include_str!("templates/explorer.html")),
             ("embed.html", include_str!("templates/embed.html")),
             ("error.html", include_str!("templates/error.html")),
+            ("stories.html", include_str!("templates/stories.html")),
+            ("story.html", include_str!("templates/story.html")),
+            ("dashboard.html", include_str!("templates/dashboard.html")),
+            ("job.html", include_str!("templates/job.html")),
         ] {
             e.add_template(name, text)
                 .unwrap_or_else(|err| panic!("template {name}: {err:#}"));

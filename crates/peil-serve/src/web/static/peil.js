@@ -89,6 +89,19 @@
     });
   });
 
+  // A bulk job's page follows its progress (without JavaScript it refreshes itself).
+  doc.querySelectorAll(".job[data-status]").forEach(function (box) {
+    if (!box.querySelector(".running")) return;
+    var url = box.getAttribute("data-status");
+    var timer = setInterval(function () {
+      fetch(url, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (j) {
+        box.querySelector(".count").textContent = j.done + " / " + j.total;
+        box.querySelector("progress").value = j.done;
+        if (j.finished || j.error) { clearInterval(timer); window.location.reload(); }
+      }).catch(function () {});
+    }, 1000);
+  });
+
   // The share box selects itself; a click copies the link where the browser allows.
   doc.querySelectorAll("input.share-url, .embed-code textarea").forEach(function (box) {
     box.addEventListener("focus", function () { box.select(); });

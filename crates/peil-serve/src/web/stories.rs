@@ -1,0 +1,686 @@
+//! Stories, reports and dashboards on the web: pages, PDFs, and bulk PDFs (one per area of a
+//! level) as a background job whose progress a page shows.
+
+use super::{Page, PageResult, json_twin};
+use crate::AppState;
+use crate::api::{Req, seg};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use peil_story::{Area, Data, Rendered};
+use serde_json::{Value as Json, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// What stories read, for this publication (built once).
+pub(crate) async fn data(page: &Page) -> Arc<Data> {
+    let x = page.ctx.extras().await;
+    let snap = page.ctx.snap.clone();
+    page.ctx
+        .entry
+        .story_data
+        .get_or_init(|| async move { Arc::new(Data::new(snap, x.themes.clone())) })
+        .await
+        .clone()
+}
+
+/// The area a request asks for: Swing's `regionlevel`/`regioncode`, else `geo=level:code`.
+fn asked_area(page: &Page) -> Option<Area> {
+    match (page.param("regionlevel"), page.param("regioncode")) {
+        (Some(l), Some(c)) => Some(Area::new(l, c)),
+        _ => page.param("geo").and_then(Area::parse),
+    }
+}
+
+fn asked_compare(page: &Page) -> Option<Area> {
+    page.param("compare").and_then(Area::parse)
+}
+
+/// Typesets a rendered story as PDF with the site's name and colours.
+pub fn to_pdf(
+    r: &Rendered,
+    site: &super::SiteConfig,
+    lang: &str,
+    landscape: bool,
+    date: &str,
+) -> Result<Vec<u8>, String> {
+    let files: HashMap<String, Vec<u8>> = r
+        .figures
+        .iter()
+        .map(|(n, s)| (n.clone(), s.clone().into_bytes()))
+        .collect();
+    let mut markdown = r.markdown.clone();
+    if !r.missing.is_empty() {
+        markdown.push_str(&format!(
+            "\n\n> {}: {}\n",
+            match lang {
+                "en" => "Not in this databank, left out",
+                "fr" => "Absents de cette base, omis",
+                _ => "Niet in deze databank, weggelaten",
+            },
+            r.missing.join(", ")
+        ));
+    }
+    let subtitle = r.subtitle.clone();
+    peil_report::pdf(&peil_report::Report {
+        title: &r.title,
+        subtitle: &subtitle,
+        publisher: &site.name,
+        date,
+        lang,
+        landscape,
+        cover: true,
+        toc: true,
+        markdown: &markdown,
+        files: &files,
+        sources: &r.sources,
+        accent: &site.primary,
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Today's date for covers, in the page's language.
+pub fn today(lang: &str) -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    const NL: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let months = match lang {
+        "en" => EN,
+        "fr" => FR,
+        _ => NL,
+    };
+    format!("{d} {} {y}", months[(m - 1) as usize])
+}
+
+fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{file}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+fn failed(page: &Page, reason: &str) -> Response {
+    let mut r = page.render("error.html", "Error", json!({"message": reason}));
+    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    r
+}
+
+// --- list ----------------------------------------------------------------------------------
+
+pub(crate) async fn list(State(st): State<AppState>, req: Req) -> Response {
+    let page = match Page::new(&st, req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let content = page.site.content.clone();
+    let stories: Vec<Json> = content
+        .stories
+        .iter()
+        .map(|s| json!({"name": s.name, "title": s.meta.title.replace("{{ geo.name }}", "").trim(), "description": s.meta.description, "href": page.href(&format!("/stories/{}", seg(&s.name)))}))
+        .collect();
+    let dashboards: Vec<Json> = content
+        .dashboards
+        .iter()
+        .map(|d| json!({"name": d.name, "title": d.title, "description": d.description, "href": page.href(&format!("/dashboards/{}", seg(&d.name)))}))
+        .collect();
+    if page.twin() == Some("json") {
+        return json_twin(&json!({"stories": stories, "dashboards": dashboards}));
+    }
+    let title = format!("{} — {}", page.word("reports"), page.site.name);
+    page.render(
+        "stories.html",
+        &title,
+        json!({"stories": stories, "dashboards": dashboards}),
+    )
+}
+
+// --- one story -----------------------------------------------------------------------------
+
+pub(crate) async fn story(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    req: Req,
+) -> Response {
+    story_page(st, name, req).await.unwrap_or_else(|e| e)
+}
+
+/// Areas a reader may choose from, for the picker: (level, [(code, name)]).
+fn picker(data: &Data, level: &str, current: &Area) -> Json {
+    let areas: Vec<Json> = data
+        .areas(level)
+        .iter()
+        .take(3000)
+        .map(|a| json!({"code": a.code, "name": data.area_name(a), "current": *a == *current}))
+        .collect();
+    json!({"level": level, "level_name": data.level_name(level), "areas": areas})
+}
+
+async fn story_page(st: AppState, name: String, req: Req) -> PageResult {
+    let page = Page::new(&st, req)?;
+    let (name, ext) = match name.rsplit_once('.') {
+        Some((n, e)) if ["pdf", "md", "json"].contains(&e) => (n.to_string(), Some(e.to_string())),
+        _ => (name, None),
+    };
+    let content = page.site.content.clone();
+    let Some(story) = content.story(&name) else {
+        return Err(page.not_found());
+    };
+    let data = data(&page).await;
+    let level = story
+        .meta
+        .level
+        .clone()
+        .filter(|l| data.level_index(l).is_some())
+        .or_else(|| asked_area(&page).map(|a| a.level))
+        .or_else(|| {
+            data.snap
+                .levels
+                .iter()
+                .filter(|l| l.items.len() > 1)
+                .min_by_key(|l| l.items.len())
+                .map(|l| l.level.code.clone())
+        })
+        .ok_or_else(|| page.not_found())?;
+    let geo = asked_area(&page)
+        .filter(|a| data.exists(a))
+        .or_else(|| data.areas(&level).into_iter().next())
+        .ok_or_else(|| page.not_found())?;
+    let compare = asked_compare(&page);
+    let link_base = page.prefix.clone();
+    let lang = page.lang.clone();
+    let (d2, s2, g2, c2) = (data.clone(), story.clone(), geo.clone(), compare.clone());
+    let rendered = tokio::task::spawn_blocking(move || {
+        peil_story::render(&d2, &s2, &g2, c2.as_ref(), &lang, Some(link_base.as_str()))
+    })
+    .await
+    .map_err(|_| failed(&page, "the story could not be rendered"))?
+    .map_err(|e| failed(&page, &e.to_string()))?;
+    match ext.as_deref() {
+        Some("md") => {
+            return Ok((
+                [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+                rendered.markdown,
+            )
+                .into_response());
+        }
+        Some("json") => {
+            return Ok(json_twin(&json!({
+                "title": rendered.title, "geo": geo.key(), "compare": rendered.compare.as_ref().map(|c| c.key()),
+                "markdown": rendered.markdown, "sources": rendered.sources, "missing": rendered.missing,
+                "figures": rendered.figures.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            })));
+        }
+        Some("pdf") => {
+            let site = page.site.clone();
+            let lang = page.lang.clone();
+            let landscape = story.meta.landscape;
+            let bytes = tokio::task::spawn_blocking(move || {
+                to_pdf(&rendered, &site, &lang, landscape, &today(&lang))
+            })
+            .await
+            .map_err(|_| failed(&page, "the PDF could not be made"))?
+            .map_err(|e| failed(&page, &e))?;
+            return Ok(pdf_response(
+                bytes,
+                &format!("{name}_{}_{}.pdf", geo.level, geo.code),
+            ));
+        }
+        _ => {}
+    }
+    let query = format!(
+        "regionlevel={}&regioncode={}{}",
+        crate::api::encode(&geo.level),
+        crate::api::encode(&geo.code),
+        compare
+            .as_ref()
+            .map(|c| format!("&compare={}", crate::api::encode(&c.key())))
+            .unwrap_or_default()
+    );
+    let base = page.href(&format!("/stories/{}", seg(&name)));
+    let body = peil_story::html::to_html(&rendered);
+    let title = format!("{} — {}", rendered.title, page.site.name);
+    let compare_options: Vec<Json> = data
+        .ancestors(&geo)
+        .iter()
+        .chain(data.siblings(&geo).iter().filter(|s| **s != geo).take(200))
+        .map(|a| json!({"key": a.key(), "name": format!("{} ({})", data.area_name(a).unwrap_or_default(), data.level_name(&a.level)), "current": rendered.compare.as_ref() == Some(a)}))
+        .collect();
+    Ok(page.render(
+        "story.html",
+        &title,
+        json!({
+            "heading": rendered.title,
+            "body": body,
+            "sources": rendered.sources,
+            "missing": rendered.missing,
+            "picker": picker(&data, &geo.level, &geo),
+            "compare_options": compare_options,
+            "pdf": format!("{base}.pdf?{query}"),
+            "md": format!("{base}.md?{query}"),
+            "bulk": format!("{base}/bulk"),
+            "level": geo.level,
+            "level_name": data.level_name(&geo.level),
+            "area_count": data.areas(&geo.level).len(),
+        }),
+    ))
+}
+
+// --- dashboards ----------------------------------------------------------------------------
+
+pub(crate) async fn dashboard(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    req: Req,
+) -> Response {
+    dashboard_page(st, name, req).await.unwrap_or_else(|e| e)
+}
+
+async fn dashboard_page(st: AppState, name: String, req: Req) -> PageResult {
+    let page = Page::new(&st, req)?;
+    let (name, ext) = match name.rsplit_once('.') {
+        Some((n, e)) if ["pdf", "json"].contains(&e) => (n.to_string(), Some(e.to_string())),
+        _ => (name, None),
+    };
+    let content = page.site.content.clone();
+    let Some(dash) = content.dashboard(&name).cloned() else {
+        return Err(page.not_found());
+    };
+    let data = data(&page).await;
+    let geo = asked_area(&page)
+        .filter(|a| data.exists(a))
+        .or_else(|| dash.default_area(&data))
+        .ok_or_else(|| page.not_found())?;
+    let compare = asked_compare(&page);
+    if ext.as_deref() == Some("pdf") {
+        let story = dash.story().map_err(|e| failed(&page, &e.to_string()))?;
+        let site = page.site.clone();
+        let lang = page.lang.clone();
+        let (d2, g2, c2) = (data.clone(), geo.clone(), compare.clone());
+        let bytes = tokio::task::spawn_blocking(move || {
+            let r = peil_story::render(&d2, &story, &g2, c2.as_ref(), &lang, None)
+                .map_err(|e| e.to_string())?;
+            to_pdf(&r, &site, &lang, true, &today(&lang))
+        })
+        .await
+        .map_err(|_| failed(&page, "the PDF could not be made"))?
+        .map_err(|e| failed(&page, &e))?;
+        return Ok(pdf_response(
+            bytes,
+            &format!("{name}_{}_{}.pdf", geo.level, geo.code),
+        ));
+    }
+    let link_base = page.prefix.clone();
+    let lang = page.lang.clone();
+    let (d2, g2, c2, dash2) = (data.clone(), geo.clone(), compare.clone(), dash.clone());
+    let tiles = tokio::task::spawn_blocking(move || {
+        peil_story::render_tiles(&d2, &dash2, &g2, c2.as_ref(), &lang, Some(&link_base))
+    })
+    .await
+    .map_err(|_| failed(&page, "the dashboard could not be rendered"))?
+    .map_err(|e| failed(&page, &e.to_string()))?;
+    if ext.as_deref() == Some("json") {
+        return Ok(json_twin(
+            &json!({"title": dash.title, "geo": geo.key(), "tiles": tiles.iter().map(|t| json!({"kind": t.kind, "title": t.title, "indicator": t.indicator, "target": t.target})).collect::<Vec<_>>()}),
+        ));
+    }
+    let tiles: Vec<Json> = tiles
+        .iter()
+        .map(|t| {
+            json!({
+                "kind": t.kind, "title": t.title, "html": t.html, "target": t.target,
+                "detail": t.indicator.as_ref().map(|i| page.href(&format!(
+                    "/indicator/{}?level={}&select={}", seg(i), crate::api::encode(&geo.level), crate::api::encode(&geo.code)
+                ))),
+            })
+        })
+        .collect();
+    let area_name = data.area_name(&geo).unwrap_or_default();
+    let base = page.href(&format!("/dashboards/{}", seg(&name)));
+    let query = format!(
+        "regionlevel={}&regioncode={}",
+        crate::api::encode(&geo.level),
+        crate::api::encode(&geo.code)
+    );
+    let title = format!("{} — {area_name} — {}", dash.title, page.site.name);
+    Ok(page.render(
+        "dashboard.html",
+        &title,
+        json!({
+            "heading": dash.title,
+            "description": dash.description,
+            "area_name": area_name,
+            "tiles": tiles,
+            "picker": picker(&data, &dash.level, &geo),
+            "pdf": format!("{base}.pdf?{query}"),
+            "json": format!("{base}.json?{query}"),
+        }),
+    ))
+}
+
+// --- bulk jobs -----------------------------------------------------------------------------
+
+/// A background job making one PDF per area of a level, zipped.
+struct Job {
+    title: String,
+    done: usize,
+    total: usize,
+    zip: Option<Arc<Vec<u8>>>,
+    error: Option<String>,
+}
+
+static JOBS: Mutex<Vec<(u64, Job)>> = Mutex::new(Vec::new());
+static NEXT_JOB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Makes one PDF per area into a ZIP written to `out`, on every core, calling
+/// `progress(done, total)` after each. Any failure stops the run and names the area.
+pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
+    out: W,
+    data: &Arc<Data>,
+    story: &peil_story::Story,
+    areas: &[Area],
+    site: &super::SiteConfig,
+    lang: &str,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<W, String> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(out);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let date = today(lang);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(areas.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, Vec<u8>), String>>(workers * 2);
+    std::thread::scope(|scope| -> Result<(), String> {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, stop, date) = (&next, &stop, &date);
+            scope.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if k >= areas.len() || stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    let a = &areas[k];
+                    let r = peil_story::render(data, story, a, None, lang, None)
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| to_pdf(&r, site, lang, story.meta.landscape, date))
+                        .map(|pdf| (k, pdf))
+                        .map_err(|e| format!("{} {}: {e}", a.level, a.code));
+                    if tx.send(r).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut done = 0;
+        for r in rx {
+            match r {
+                Ok((k, pdf)) => {
+                    let a = &areas[k];
+                    let name = data.area_name(a).unwrap_or_default();
+                    let safe: String = name
+                        .chars()
+                        .map(|c| {
+                            if c.is_alphanumeric() || c == '-' {
+                                c
+                            } else {
+                                '_'
+                            }
+                        })
+                        .collect();
+                    zip.start_file(format!("{}_{}_{safe}.pdf", story.name, a.code), opts)
+                        .map_err(|e| e.to_string())?;
+                    zip.write_all(&pdf).map_err(|e| e.to_string())?;
+                    done += 1;
+                    progress(done, areas.len());
+                }
+                Err(e) => {
+                    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    zip.finish().map_err(|e| e.to_string())
+}
+
+pub(crate) async fn bulk(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    req: Req,
+    body: String,
+) -> Response {
+    let page = match Page::new(&st, req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(story) = page.site.content.story(&name).cloned() else {
+        return page.not_found();
+    };
+    let data = data(&page).await;
+    let form: HashMap<String, String> = body
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.replace('+', " ")))
+        .collect();
+    let level = form
+        .get("level")
+        .cloned()
+        .or_else(|| story.meta.level.clone())
+        .unwrap_or_default();
+    let areas = data.areas(&level);
+    if areas.is_empty() {
+        return page.not_found();
+    }
+    let id = NEXT_JOB.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    {
+        let mut jobs = JOBS.lock().unwrap_or_else(|p| p.into_inner());
+        // Keep the last few jobs: their ZIPs are held in memory until fetched.
+        if jobs.len() >= 8 {
+            jobs.remove(0);
+        }
+        jobs.push((
+            id,
+            Job {
+                title: format!(
+                    "{} — {}",
+                    story.meta.title.replace("{{ geo.name }}", "").trim(),
+                    data.level_name(&level)
+                ),
+                done: 0,
+                total: areas.len(),
+                zip: None,
+                error: None,
+            },
+        ));
+    }
+    let site = page.site.clone();
+    let lang = page.lang.clone();
+    tokio::task::spawn_blocking(move || {
+        let update = |done: usize, _total: usize| {
+            if let Some((_, j)) = JOBS
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter_mut()
+                .find(|(i, _)| *i == id)
+            {
+                j.done = done;
+            }
+        };
+        let result = bulk_zip(
+            std::io::Cursor::new(Vec::new()),
+            &data,
+            &story,
+            &areas,
+            &site,
+            &lang,
+            &update,
+        );
+        if let Some((_, j)) = JOBS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter_mut()
+            .find(|(i, _)| *i == id)
+        {
+            match result {
+                Ok(z) => j.zip = Some(Arc::new(z.into_inner())),
+                Err(e) => j.error = Some(e),
+            }
+        }
+    });
+    Redirect::to(&page.href(&format!("/jobs/{id}"))).into_response()
+}
+
+pub(crate) async fn job(State(st): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
+    let page = match Page::new(&st, req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (id, ext) = match id.split_once('.') {
+        Some((i, e)) => (i.to_string(), Some(e.to_string())),
+        None => (id, None),
+    };
+    let Ok(id) = id.parse::<u64>() else {
+        return page.not_found();
+    };
+    let state = {
+        let jobs = JOBS.lock().unwrap_or_else(|p| p.into_inner());
+        jobs.iter().find(|(i, _)| *i == id).map(|(_, j)| {
+            (
+                j.title.clone(),
+                j.done,
+                j.total,
+                j.zip.clone(),
+                j.error.clone(),
+            )
+        })
+    };
+    let Some((title, done, total, zip, error)) = state else {
+        return page.not_found();
+    };
+    match ext.as_deref() {
+        Some("zip") => {
+            return match zip {
+                Some(z) => {
+                    let mut r = (
+                        [(header::CONTENT_TYPE, "application/zip")],
+                        z.as_ref().clone(),
+                    )
+                        .into_response();
+                    r.headers_mut().insert(
+                        header::CONTENT_DISPOSITION,
+                        HeaderValue::from_static("attachment; filename=\"reports.zip\""),
+                    );
+                    r.headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    r
+                }
+                None => page.not_found(),
+            };
+        }
+        Some("json") => {
+            let mut r = json_twin(
+                &json!({"id": id, "done": done, "total": total, "finished": zip.is_some(), "error": error}),
+            );
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return r;
+        }
+        _ => {}
+    }
+    let mut r = page.render(
+        "job.html",
+        &title,
+        json!({
+            "heading": title, "done": done, "total": total, "finished": zip.is_some(), "error": error,
+            "zip": page.href(&format!("/jobs/{id}.zip")),
+            "status": page.href(&format!("/jobs/{id}.json")),
+            "percent": if total > 0 { done * 100 / total } else { 0 },
+        }),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// `/content/{file}`: images for dashboard tiles from the site's `content/` folder.
+pub(crate) async fn content_file(State(st): State<AppState>, Path(file): Path<String>) -> Response {
+    let site = st.site();
+    let ok_name = !file.is_empty()
+        && !file.starts_with('.')
+        && file
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let mime = match file.rsplit('.').next().map(str::to_lowercase).as_deref() {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("svg") => "image/svg+xml",
+        _ => "",
+    };
+    match (&site.dir, ok_name && !mime.is_empty()) {
+        (Some(dir), true) => match std::fs::read(dir.join("content").join(&file)) {
+            Ok(bytes) => ([(header::CONTENT_TYPE, mime)], bytes).into_response(),
+            Err(_) => StatusCode::NOT_FOUND.into_response(),
+        },
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}

@@ -1,0 +1,46 @@
+//! A rendered story as HTML for the web: Markdown through pulldown-cmark (raw HTML in the
+//! source is escaped, never passed through), figures replaced by their inline SVG.
+
+use crate::story::Rendered;
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+
+/// The story's body as HTML, with each figure inline in a `<figure>` with its caption.
+pub fn to_html(r: &Rendered) -> String {
+    let figures: std::collections::HashMap<&str, &str> = r
+        .figures
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    let mut events: Vec<Event> = Vec::new();
+    let mut in_image: Option<String> = None;
+    let mut caption = String::new();
+    for ev in Parser::new_ext(&r.markdown, Options::ENABLE_TABLES) {
+        match ev {
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                in_image = Some(dest_url.to_string());
+                caption.clear();
+            }
+            Event::End(TagEnd::Image) => {
+                let name = in_image.take().unwrap_or_default();
+                let html = match figures.get(name.as_str()) {
+                    Some(svg) => format!(
+                        "<figure class=\"story-figure\">{svg}<figcaption>{}</figcaption></figure>",
+                        peil_render::escape(&caption)
+                    ),
+                    None => String::new(),
+                };
+                events.push(Event::InlineHtml(html.into()));
+            }
+            Event::Text(t) if in_image.is_some() => caption.push_str(&t),
+            // Authors write Markdown; HTML in a story is shown as text, never run.
+            Event::Html(t) | Event::InlineHtml(t) => events.push(Event::Text(t)),
+            e if in_image.is_some() => drop(e),
+            e => events.push(e),
+        }
+    }
+    let mut out = String::new();
+    html::push_html(&mut out, events.into_iter());
+    // A figure alone in a paragraph should not sit inside <p>.
+    out.replace("<p><figure", "<figure")
+        .replace("</figure></p>", "</figure>")
+}

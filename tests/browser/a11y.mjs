@@ -1,0 +1,91 @@
+// axe-core in every page type of the website. Fails on any violation of impact "serious" or
+// "critical" and prints each with the rule, the elements (selector and HTML) and how to fix it;
+// lesser ones are printed as notes. Full results go to $PEIL_ARTIFACTS/axe-<page>.json.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { ARTIFACTS, DESKTOP, PHONE, check, facts, guardedContext, launch, run, url } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const FAILING = new Set(['serious', 'critical']);
+
+const f = await facts();
+const theme = f.themes.find((t) => t.children?.length) || f.themes[0];
+const ind = `/indicator/${f.indicator}?level=${f.level}`;
+const PAGES = [
+  ['home', '/'],
+  ['home-en', '/en/'],
+  ['home-fr', '/fr/'],
+  ['themes', '/themes'],
+  ['theme', `/themes/${theme.code}`],
+  ['search', '/search?q=inwoner'],
+  ['search-empty', '/search?q=zzzzqqq'],
+  ['indicator', ind],
+  ['indicator-en', `/en${ind}`],
+  ['area', `/area/${f.level}/${f.area.code}`],
+  ['compare', `/compare?level=${f.level}&areas=${f.area.code},${f.area2.code}&indicators=${f.indicator}`],
+  ['explorer-table', `/explorer?indicators=${f.indicator}&level=${f.level}&view=table`],
+  ['explorer-map', `/explorer?indicators=${f.indicator}&level=${f.level}&view=map`],
+  ['explorer-chart', `/explorer?indicators=${f.indicator}&level=${f.level}&view=chart`],
+  ['embed-map', `/embed/indicator/${f.indicator}/map`],
+  ['embed-chart', `/embed/indicator/${f.indicator}/chart`],
+  ['embed-table', `/embed/indicator/${f.indicator}/table`],
+];
+
+async function axe(page) {
+  // Evaluated as a script so that a Content-Security-Policy cannot keep axe out
+  // (the context also bypasses CSP).
+  await page.evaluate(AXE);
+  return page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { resultTypes: ['violations', 'incomplete'] }),
+  );
+}
+
+function describe(v) {
+  const nodes = v.nodes
+    .slice(0, 8)
+    .map(
+      (n) =>
+        `      at ${n.target.join(' ')}\n         ${n.html.replace(/\s+/g, ' ').slice(0, 300)}` +
+        (n.failureSummary ? `\n         ${n.failureSummary.replace(/\n\s*/g, ' | ').slice(0, 400)}` : ''),
+    )
+    .join('\n');
+  const more = v.nodes.length > 8 ? `\n      … and ${v.nodes.length - 8} more elements` : '';
+  return `[${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n${nodes}${more}`;
+}
+
+for (const [name, path] of PAGES) {
+  for (const [vp, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ]) {
+    // Phone width for the pages whose layout changes most; desktop for all.
+    if (vp === 'phone' && !['home', 'indicator', 'area', 'search'].includes(name)) continue;
+    check(`axe ${name} ${vp} (${path})`, async (browser) => {
+      const ctx = await guardedContext(browser, { viewport, bypassCSP: true });
+      try {
+        const page = await ctx.newPage();
+        const resp = await page.goto(url(path), { waitUntil: 'load' });
+        if (resp.status() !== 200) throw new Error(`${path} answered ${resp.status()}`);
+        const result = await axe(page);
+        writeFileSync(join(ARTIFACTS, `axe-${name}-${vp}.json`), JSON.stringify(result, null, 2));
+        const bad = result.violations.filter((v) => FAILING.has(v.impact));
+        const minor = result.violations.filter((v) => !FAILING.has(v.impact));
+        for (const v of minor) console.log(`        note: ${describe(v).split('\n')[0]}`);
+        if (bad.length) {
+          throw new Error(`serious/critical axe violations on ${path}: ${bad.map((v) => v.id).join(', ')}\n${bad.map(describe).join('\n')}`);
+        }
+        ctx.assertClean();
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
+}
+
+await run('Accessibility (axe-core)', {
+  setup: launch,
+  teardown: (browser) => browser.close(),
+});
