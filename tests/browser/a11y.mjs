@@ -31,6 +31,10 @@ const PAGES = [
   ['embed-map', `/embed/indicator/${f.indicator}/map`],
   ['embed-chart', `/embed/indicator/${f.indicator}/chart`],
   ['embed-table', `/embed/indicator/${f.indicator}/table`],
+  ['stories', '/stories'],
+  ['dashboard', '/dashboards/bevolking'],
+  ['story', '/stories/wijkprofiel'],
+  ['omgevingsanalyse', '/stories/omgevingsanalyse?regionlevel=gemeente&regioncode=46999'],
 ];
 
 async function axe(page) {

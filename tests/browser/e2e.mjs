@@ -410,9 +410,9 @@ check('indicator: clicking a map area selects it everywhere and puts it in the s
     let share = await shareUrl(page);
     expect(selectedIn(share).includes(A.code), `share URL ${share} has no select=${A.code}`);
     // A second area joins the selection.
-    // (the row's own selection toggle — a control with aria-pressed — if it has one).
+    // (the row's own selection link, a.pick, named "Selecteer …").
     const row2 = page.locator(`${ROWS.replace('[data-area]', `[data-area="${A2.code}"]`)}`);
-    const toggle = row2.locator('[aria-pressed]');
+    const toggle = row2.locator('a.pick');
     await Promise.all([
       page.waitForURL((u) => selectedIn(u).includes(A2.code), { timeout: 3000 }).catch(() => {}),
       (await toggle.count()) ? toggle.first().click() : row2.click({ position: { x: 5, y: 5 } }),
@@ -821,6 +821,33 @@ for (const [vp, viewport] of [
     }),
   );
 }
+
+check('dashboard: the picker switches area (Swing URL parameters) and a tile opens its detail view', (browser) =>
+  withPage(browser, {}, async (page) => {
+    await open(page, '/dashboards/bevolking');
+    const tiles = await page.locator('ul.dash-grid > li.tile').count();
+    expect(tiles >= 6, `only ${tiles} dashboard tiles`);
+    const heading = await page.locator('main h1').innerText();
+    const select = page.locator('form.picker select[name="regioncode"]');
+    const options = await select.locator('option').evaluateAll((os) => os.map((o) => ({ v: o.value, t: o.textContent.trim(), s: o.selected })));
+    const other = options.find((o) => !o.s);
+    expect(other, 'the picker offers no other area');
+    // With JavaScript the choice applies at once; the URL carries Swing's parameters.
+    await Promise.all([page.waitForURL(new RegExp(`regioncode=${other.v}`)), select.selectOption(other.v)]);
+    expect(page.url().includes('regionlevel=wijk'), `no regionlevel in ${page.url()}`);
+    const after = await page.locator('main h1').innerText();
+    expect(after !== heading && after.includes(other.t), `the heading did not follow the area: ${heading} → ${after}`);
+    // The key figure matches the API for the new area.
+    const api = await get(`/api/v1/data?indicator=v1101_t&level=wijk&period=2025&items=${other.v}`);
+    const v = api.json().data[0].value;
+    const text = (await page.locator('li.tile-keyfigure').first().innerText()).replace(/[\s\u202f\u00a0]/g, '');
+    expect(text.includes(String(Math.round(v))), `key figure ${text} lacks ${v}`);
+    // A tile opens the triptych for its indicator and area.
+    await Promise.all([page.waitForURL(/\/indicator\/v1101_t\?/), page.locator('li.tile-keyfigure .detail a').first().click()]);
+    expect(page.url().includes(`select=${other.v}`), `detail view without the area: ${page.url()}`);
+    expect(await page.locator(`${TRIPTYCH} table.data tr.is-sel[data-area="${other.v}"]`).count() === 1, 'the area is not selected in the detail view');
+  }),
+);
 
 await run('End-to-end (Playwright, Chromium)', {
   setup: launch,

@@ -603,7 +603,9 @@ pub fn choropleth(spec: &MapSpec) -> String {
     push_num(&mut out, px_h);
     let _ = write!(
         out,
-        "\" class=\"map\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"{FONT}\"><title id=\"{id}-title\">"
+        "\" class=\"map\" role=\"{role}\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"{FONT}\"><title id=\"{id}-title\">",
+        // A map of links is a group (an image may hold no interactive content).
+        role = if spec.href.is_some() { "group" } else { "img" }
     );
     escape_into(&mut out, spec.title);
     let _ = write!(out, "</title><desc id=\"{id}-desc\">");

@@ -379,7 +379,7 @@ pub(crate) mod test_util {
         );
         assert!(svg.contains(&format!("<title id=\"{id}-title\">")));
         assert!(svg.contains(&format!("<desc id=\"{id}-desc\">")));
-        assert!(svg.contains("role=\"img\""));
+        assert!(svg.contains("role=\"img\"") || svg.contains("role=\"group\""));
         assert!(svg.ends_with("</svg>"));
     }
 

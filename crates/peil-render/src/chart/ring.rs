@@ -307,7 +307,12 @@ impl ProfileRing {
         );
         out.push_str(&legend);
         out.push_str("</svg>");
-        out
+        // Slices that are links make the ring a group (an image may hold no interactive content).
+        if self.slices.iter().any(|x| x.href.is_some()) {
+            out.replacen("role=\"img\"", "role=\"group\"", 1)
+        } else {
+            out
+        }
     }
 
     /// The data as an accessible HTML table: indicator, theme, value, z score and class.

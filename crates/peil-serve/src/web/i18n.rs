@@ -348,6 +348,19 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Absents de cette base, omis",
     ),
     ("sources", "Bronnen", "Sources", "Sources"),
+    ("select", "Selecteer", "Select", "Sélectionner"),
+    (
+        "unselect",
+        "Selectie opheffen",
+        "Unselect",
+        "Désélectionner",
+    ),
+    (
+        "search_results_form",
+        "Zoek opnieuw",
+        "Search again",
+        "Nouvelle recherche",
+    ),
     ("to", "tot", "to", "à"),
 ];
 

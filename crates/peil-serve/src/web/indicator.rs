@@ -627,7 +627,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         .filter(|r| r.value == Value::Missing(MissingCode::Hidden))
         .count();
     let x = page.ctx.extras().await;
-    let share = v.url(&page, &base, &[]);
+    let share = page.absolute(&v.url(&page, &base, &[]));
     let level_code = snap.levels[v.level].level.code.clone();
     let q = |extra: &str| {
         format!(
@@ -637,7 +637,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         )
     };
     let embed_base = page.href(&format!("/embed/indicator/{}", crate::api::seg(&ind.code)));
-    let embed_url = v.url(&page, &format!("{embed_base}/map"), &[]);
+    let embed_url = page.absolute(&v.url(&page, &format!("{embed_base}/map"), &[]));
     let select_template = {
         let mut with = v.select.clone();
         with.push("PEILCODE".into());
@@ -699,8 +699,8 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         },
         "embed_map": embed_url,
         "select_template": select_template,
-        "embed_chart": v.url(&page, &format!("{embed_base}/chart"), &[]),
-        "embed_table": v.url(&page, &format!("{embed_base}/table"), &[]),
+        "embed_chart": page.absolute(&v.url(&page, &format!("{embed_base}/chart"), &[])),
+        "embed_table": page.absolute(&v.url(&page, &format!("{embed_base}/table"), &[])),
     });
     let title = format!("{} — {}", page.text(&ind.name), page.site.name);
     Ok(page.render("indicator.html", &title, data))

@@ -190,6 +190,23 @@ impl Page {
             .to_string()
     }
 
+    /// An absolute URL for a path of this site (share links and embed codes leave the site),
+    /// from the request's Host and, behind a proxy, X-Forwarded-Proto.
+    pub fn absolute(&self, path: &str) -> String {
+        let h = &self.req.headers;
+        let host = h
+            .get("x-forwarded-host")
+            .or_else(|| h.get(axum::http::header::HOST))
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = h
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .filter(|s| *s == "https" || *s == "http")
+            .unwrap_or("http");
+        format!("{scheme}://{host}{path}")
+    }
+
     pub fn word(&self, key: &str) -> &'static str {
         i18n::word(&self.lang, key)
     }
