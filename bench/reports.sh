@@ -35,15 +35,15 @@ timed() { # base path-prefix log areas…
 }
 wijken=$(curl -s http://127.0.0.1:18111/api/v1/geolevels/wijk/items | python3 -c 'import json,sys; print(" ".join(i["code"] for i in json.load(sys.stdin)["items"] if not i["unknown_location"]))' | cut -d' ' -f1-$N)
 ms=$(timed http://127.0.0.1:18111 "/stories/wijkprofiel.pdf?regionlevel=wijk&regioncode=" "$work/demo.log" $wijken)
-pg=$(pdfinfo "$work/last.pdf" | awk '/^Pages/ {print $2}')
+pg=$(pdfinfo "$work/last.pdf" 2>/dev/null | awk '/^Pages/ {print $2}')
 echo "demo wijkprofiel PDF ($pg pages, 5 charts and 1 map): median ${ms} ms over $N wijken"
 ms=$(timed http://127.0.0.1:18111 "/stories/omgevingsanalyse.pdf?regionlevel=wijk&regioncode=" "$work/demo.log" $wijken)
-pg=$(pdfinfo "$work/last.pdf" | awk '/^Pages/ {print $2}')
+pg=$(pdfinfo "$work/last.pdf" 2>/dev/null | awk '/^Pages/ {print $2}')
 echo "demo omgevingsanalyse PDF per wijk ($pg pages, 11 trends and 11 maps): median ${ms} ms over $N wijken"
 gem=$(curl -s http://127.0.0.1:18112/api/v1/geolevels/gemeente2024/items | python3 -c 'import json,sys; print(" ".join(i["code"] for i in json.load(sys.stdin)["items"] if not i["unknown_location"]))')
 some=$(echo $gem | cut -d' ' -f1-$N)
 ms=$(timed http://127.0.0.1:18112 "/stories/omgevingsanalyse.pdf?regionlevel=gemeente2024&regioncode=" "$work/fl.log" $some)
-pg=$(pdfinfo "$work/last.pdf" | awk '/^Pages/ {print $2}')
+pg=$(pdfinfo "$work/last.pdf" 2>/dev/null | awk '/^Pages/ {print $2}')
 echo "Flanders omgevingsanalyse PDF per municipality ($pg pages): median ${ms} ms over $N"
 kill $P1 $P2 2>/dev/null; trap - EXIT
 n=$(echo $gem | wc -w)
