@@ -26,11 +26,17 @@ fn serves_the_live_copy_with_health_metrics_and_etags() {
         m.body
     );
 
-    // Unknown paths answer RFC 9457 problem details.
-    let nf = s.get("/nope");
-    assert_eq!(nf.status, 404);
-    assert_eq!(nf.headers["content-type"], "application/problem+json");
-    assert_eq!(nf.json()["status"], 404);
+    // Unknown API paths, and any path asked for as JSON, answer RFC 9457 problem details;
+    // people get the website's 404 page.
+    for (path, accept) in [("/api/v1/nope", "*/*"), ("/nope", "application/json")] {
+        let nf = s.get_with(path, &[("accept", accept)]);
+        assert_eq!(nf.status, 404);
+        assert_eq!(nf.headers["content-type"], "application/problem+json");
+        assert_eq!(nf.json()["status"], 404);
+    }
+    let page = s.get_with("/nope", &[("accept", "text/html")]);
+    assert_eq!(page.status, 404);
+    assert!(page.headers["content-type"].starts_with("text/html"));
 
     // A new publication is picked up and changes the generation.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))

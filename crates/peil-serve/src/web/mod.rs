@@ -536,7 +536,13 @@ pub(crate) async fn fallback(
     .iter()
     .any(|p| req.path.starts_with(p))
         || req.path.ends_with(".json")
-        || req.path.ends_with(".csv");
+        || req.path.ends_with(".csv")
+        // Tools that ask for JSON (and not for HTML) get a problem document anywhere.
+        || req
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("json") && !a.contains("text/html"));
     if machine {
         return crate::problem::not_found(req.path.parse().unwrap_or_default())
             .await
