@@ -68,6 +68,12 @@ pub fn build() -> DemoCity {
 /// The demo city's content files: (path under the site directory, text). A dashboard and a
 /// story that show what content files can do; `peil demo` writes them into the site.
 pub const CONTENT: &[(&str, &str)] = &[
-    ("dashboards/bevolking.toml", include_str!("../content/bevolking.toml")),
-    ("stories/wijkprofiel.md", include_str!("../content/wijkprofiel.md")),
+    (
+        "dashboards/bevolking.toml",
+        include_str!("../content/bevolking.toml"),
+    ),
+    (
+        "stories/wijkprofiel.md",
+        include_str!("../content/wijkprofiel.md"),
+    ),
 ];

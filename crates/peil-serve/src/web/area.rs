@@ -254,7 +254,7 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
         .last()
         .and_then(|(l, c)| geo::area_name(&page, *l, c))
         .filter(|n| Some(n) != parent_col.as_ref());
-    let children: Vec<Json> = children_of(&page, li, &code, &x).await;
+    let children: Vec<Json> = children_of(&page, li, &code).await;
     let data = json!({
         "name": item.name,
         "level_name": lvl.level.name,
@@ -279,40 +279,17 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
     Ok(page.render("area.html", &title, data))
 }
 
-/// The areas directly below this one (on the finest level that lists it as parent).
-async fn children_of(
-    page: &Page,
-    level: usize,
-    code: &str,
-    x: &crate::api::cache::Extras,
-) -> Vec<Json> {
-    let snap = &page.ctx.snap;
-    let me = (snap.levels[level].level.code.clone(), code.to_string());
-    let mut best: Option<(usize, Vec<(String, String)>)> = None;
-    for (child_level, m) in &x.parents {
-        let Some(&cl) = snap.level_index.get(child_level) else {
-            continue;
-        };
-        let kids: Vec<(String, String)> = m
-            .iter()
-            .filter(|(_, ps)| ps.contains(&me))
-            .map(|(c, _)| (c.clone(), geo::area_name(page, cl, c).unwrap_or_default()))
-            .collect();
-        if kids.is_empty() {
-            continue;
-        }
-        // The coarsest child level: the direct subdivision.
-        if best.as_ref().is_none_or(|(_, b)| kids.len() < b.len()) {
-            best = Some((cl, kids));
-        }
-    }
-    let Some((cl, mut kids)) = best else {
-        return Vec::new();
-    };
-    kids.sort_by(|a, b| a.1.cmp(&b.1));
-    kids.into_iter()
-        .map(|(c, name)| {
-            json!({"name": name, "href": page.href(&format!("/area/{}/{}", seg(&snap.levels[cl].level.code), seg(&c)))})
+/// The areas directly below this one (`peil_story::Data::children`), as links.
+async fn children_of(page: &Page, level: usize, code: &str) -> Vec<Json> {
+    let data = super::stories::data(page).await;
+    let lcode = &page.ctx.snap.levels[level].level.code;
+    data.children(&peil_story::Area::new(lcode, code))
+        .into_iter()
+        .map(|c| {
+            json!({
+                "name": data.area_name(&c),
+                "href": page.href(&format!("/area/{}/{}", seg(&c.level), seg(&c.code))),
+            })
         })
         .collect()
 }

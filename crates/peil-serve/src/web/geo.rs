@@ -117,67 +117,25 @@ pub fn default_period(periods: &[Period]) -> Option<Period> {
         .copied()
 }
 
-/// An area's ancestors, nearest first: (level index, item code).
+/// An area's ancestors, nearest first: (level index, item code). The hierarchy walk is
+/// `peil_story::Data`'s, shared with stories and dashboards.
 pub async fn ancestors(page: &Page, level: usize, code: &str) -> Vec<(usize, String)> {
-    let x = page.ctx.extras().await;
-    let snap = &page.ctx.snap;
-    let mut out: Vec<(usize, String, usize)> = Vec::new();
-    let mut seen: BTreeSet<String> = [snap.levels[level].level.code.clone()].into();
-    let mut frontier = vec![(snap.levels[level].level.code.clone(), code.to_string())];
-    let mut depth = 0;
-    while !frontier.is_empty() && depth < 32 {
-        depth += 1;
-        let mut next = Vec::new();
-        for (l, c) in &frontier {
-            for (pl, pc) in x
-                .parents
-                .get(l)
-                .and_then(|m| m.get(c))
-                .into_iter()
-                .flatten()
-            {
-                if let Some(&li) = snap.level_index.get(pl)
-                    && seen.insert(pl.clone())
-                {
-                    out.push((li, pc.clone(), depth));
-                    next.push((pl.clone(), pc.clone()));
-                }
-            }
-        }
-        frontier = next;
-    }
-    out.sort_by_key(|a| (a.2, std::cmp::Reverse(snap.levels[a.0].items.len())));
-    out.into_iter().map(|(l, c, _)| (l, c)).collect()
+    let data = super::stories::data(page).await;
+    let lcode = &page.ctx.snap.levels[level].level.code;
+    data.ancestors(&peil_story::Area::new(lcode, code))
+        .into_iter()
+        .filter_map(|a| Some((data.level_index(&a.level)?, a.code)))
+        .collect()
 }
 
 /// The areas of a level that share this area's nearest parent (itself included); the whole
 /// level when it has no parent.
 pub async fn siblings(page: &Page, level: usize, code: &str) -> Vec<String> {
-    let x = page.ctx.extras().await;
-    let snap = &page.ctx.snap;
-    let lcode = &snap.levels[level].level.code;
-    let parents = x.parents.get(lcode);
-    let first = parents
-        .and_then(|m| m.get(code))
-        .and_then(|v| {
-            v.iter()
-                .filter(|(pl, _)| snap.level_index.contains_key(pl))
-                .min_by_key(|(pl, _)| {
-                    std::cmp::Reverse(snap.levels[snap.level_index[pl]].items.len())
-                })
-        })
-        .cloned();
-    snap.levels[level]
-        .items
-        .iter()
-        .filter(|(_, it)| !it.unknown_location)
-        .filter(|(_, it)| match &first {
-            None => true,
-            Some(p) => parents
-                .and_then(|m| m.get(&it.code))
-                .is_some_and(|v| v.contains(p)),
-        })
-        .map(|(_, it)| it.code.clone())
+    let data = super::stories::data(page).await;
+    let lcode = &page.ctx.snap.levels[level].level.code;
+    data.siblings(&peil_story::Area::new(lcode, code))
+        .into_iter()
+        .map(|a| a.code)
         .collect()
 }
 

@@ -104,13 +104,9 @@ impl View {
     }
 }
 
-/// Decimals to show: the indicator's, else by data type.
+/// Decimals and unit to show (the same rule as stories and reports).
 pub(crate) fn format_of(page: &Page, ind: &Indicator) -> NumberFormat {
-    let decimals = ind.decimals.unwrap_or(match ind.data_type {
-        DataType::Numeric | DataType::ObjectCount => 0,
-        _ => 1,
-    });
-    NumberFormat::new(decimals, &ind.unit, page.locale())
+    peil_story::data::format_of(ind, page.locale())
 }
 
 /// Resolves the view a request asks for (defaults for what it leaves out).
@@ -258,11 +254,7 @@ pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Op
     );
     let href_base = page.href(&format!("/indicator/{}", crate::api::seg(&ind.code)));
     // Clicking an area adds it to the selection (a link, so it works without JavaScript).
-    let mut with = v.select.clone();
-    with.push("PEILCODE".into());
-    let href = v
-        .url(page, &href_base, &[("select", Some(with.join(",")))])
-        .replace("PEILCODE", "{code}");
+    let href = select_template(page, v, &href_base);
     let view = if zoomed {
         let codes: Vec<&str> = v.select.iter().map(String::as_str).collect();
         layer.bbox_of(&codes)
@@ -294,6 +286,14 @@ pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Op
         legend,
         legend_title: &legend_title,
     }))
+}
+
+/// This view's URL with one more area selected, `{code}` standing for the area.
+fn select_template(page: &Page, v: &View, base: &str) -> String {
+    let mut with = v.select.clone();
+    with.push("PEILCODE".into());
+    v.url(page, base, &[("select", Some(with.join(",")))])
+        .replace("PEILCODE", "{code}")
 }
 
 /// A sentence for screen readers: highest, lowest, and what has no value.
@@ -638,12 +638,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     };
     let embed_base = page.href(&format!("/embed/indicator/{}", crate::api::seg(&ind.code)));
     let embed_url = page.absolute(&v.url(&page, &format!("{embed_base}/map"), &[]));
-    let select_template = {
-        let mut with = v.select.clone();
-        with.push("PEILCODE".into());
-        v.url(&page, &base, &[("select", Some(with.join(",")))])
-            .replace("PEILCODE", "{code}")
-    };
+    let select_template = select_template(&page, &v, &base);
     let data = json!({
         "code": ind.code,
         "name": page.text(&ind.name),
