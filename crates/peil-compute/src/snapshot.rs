@@ -246,13 +246,10 @@ impl Snapshot {
         }
     }
 
-    /// Whether a reader with these access groups may see an indicator (public ones: everyone).
-    pub fn visible_to(&self, code: &str, groups: &[String]) -> bool {
-        match self.indicator(code).map(|i| &i.visibility) {
-            Some(Visibility::Public) => true,
-            Some(Visibility::Restricted(allowed)) => allowed.iter().any(|g| groups.contains(g)),
-            None => false,
-        }
+    /// Whether this reader may see an indicator (public ones: everyone; unknown: no one).
+    pub fn visible_to(&self, code: &str, reader: &peil_core::Reader) -> bool {
+        self.indicator(code)
+            .is_some_and(|i| reader.may_see(&i.visibility))
     }
 
     /// Whether readers without an access group may see an indicator.
@@ -263,12 +260,6 @@ impl Snapshot {
 
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {
         self.index.get(code).map(|&i| &self.indicators[i as usize])
-    }
-
-    /// Restricted indicators stay in the snapshot, marked, for the web layer to filter.
-    pub fn is_restricted(&self, code: &str) -> bool {
-        self.indicator(code)
-            .is_some_and(|i| matches!(i.visibility, Visibility::Restricted(_)))
     }
 
     fn key(&self, ind: &str, level: &str, period: Period, dims: &DimKey) -> Option<Key> {

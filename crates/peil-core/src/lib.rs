@@ -14,6 +14,7 @@ pub mod hierarchy;
 pub mod indicator;
 pub mod period;
 pub mod problem;
+pub mod reader;
 pub mod value;
 
 pub use batch::*;
@@ -24,4 +25,5 @@ pub use hierarchy::*;
 pub use indicator::*;
 pub use period::*;
 pub use problem::*;
+pub use reader::{Reader, Who};
 pub use value::*;

@@ -313,7 +313,7 @@ tokio::task_local! {
 /// Whether the current reader may see an indicator.
 fn visible(snap: &Snapshot, code: &str) -> bool {
     READER_GROUPS
-        .try_with(|g| snap.visible_to(code, g))
+        .try_with(|g| snap.visible_to(code, &peil_core::Reader::key("", g.clone())))
         .unwrap_or_else(|_| snap.is_public(code))
 }
 

@@ -230,7 +230,7 @@ fn build_index(snap: &Snapshot, groups: &[String]) -> Index {
         .indicators
         .iter()
         .enumerate()
-        .filter(|(_, i)| snap.visible_to(&i.code, groups))
+        .filter(|(_, i)| snap.visible_to(&i.code, &peil_core::Reader::key("", groups.to_vec())))
         .map(|(k, _)| k as u32)
         .collect();
     public.sort_by(|a, b| {
@@ -244,7 +244,7 @@ fn build_index(snap: &Snapshot, groups: &[String]) -> Index {
     let is_public: Vec<bool> = snap
         .indicators
         .iter()
-        .map(|i| snap.visible_to(&i.code, groups))
+        .map(|i| snap.visible_to(&i.code, &peil_core::Reader::key("", groups.to_vec())))
         .collect();
     let mut periods_by_level = vec![BTreeSet::new(); snap.levels.len()];
     let mut dim_levels = BTreeSet::new();
