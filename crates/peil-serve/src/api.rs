@@ -203,6 +203,7 @@ impl ApiError {
         } else {
             format!("; did you mean {}?", close.join(", "))
         };
+        let code = crate::problem::quote(code);
         ApiError::of("unknown-code", format!("no {what} '{code}'{hint}"))
             .with("what", json!(what))
             .with("code", json!(code))
@@ -246,6 +247,8 @@ pub(crate) struct Req {
     pub raw_pairs: Vec<(String, String)>,
     /// Why the query string could not be read, if it could not.
     pub bad_query: Option<String>,
+    /// Who is asking, as the trust boundary resolved it (`access.rs`).
+    pub reader: peil_core::Reader,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Req {
@@ -273,6 +276,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Req {
             pairs,
             raw_pairs,
             bad_query,
+            reader: crate::access::reader(parts),
         })
     }
 }
@@ -485,29 +489,22 @@ pub(crate) struct Ctx {
     pub snap: Arc<Snapshot>,
     pub entry: Arc<cache::Entry>,
     pub lang: String,
-    /// The access groups of the request's `apikey` (none for anonymous readers).
-    pub groups: Vec<String>,
+    /// Who is asking.
+    pub reader: peil_core::Reader,
     index: Arc<cache::Index>,
 }
 
 impl Ctx {
     pub fn new(st: &AppState, req: &Req) -> ApiResult<Ctx> {
-        let access = st.access(&req.headers);
-        if access.invalid_key {
-            return Err(ApiError::of(
-                "invalid-key",
-                "the apikey header holds no active key; leave it out to read public data",
-            ));
-        }
         let snap = st.snapshot();
         let entry = cache::entry(st, &snap);
-        let index = entry.index(&snap, &access.groups);
+        let index = entry.index(&snap, &req.reader);
         Ok(Ctx {
             st: st.clone(),
             snap,
             entry,
             lang: req.lang()?,
-            groups: access.groups,
+            reader: req.reader.clone(),
             index,
         })
     }
@@ -515,12 +512,13 @@ impl Ctx {
     /// Whether this reader may see an indicator: public ones, and those of their access
     /// groups. Everything else does not exist for them.
     pub fn visible(&self, code: &str) -> bool {
-        self.snap.visible_to(code, &peil_core::Reader::key("", self.groups.clone()))
+        self.snap.visible_to(code, &self.reader)
     }
 
     /// What anonymous readers see (for examples in documents that anyone may be shown).
     pub fn public_idx(&self) -> Arc<cache::Index> {
-        self.entry.index(&self.snap, &[])
+        self.entry
+            .index(&self.snap, &peil_core::Reader::anonymous())
     }
 
     pub fn idx(&self) -> &cache::Index {

@@ -6,23 +6,23 @@
 //! A key may upload when its access groups include `upload` or `admin`.
 
 use crate::AppState;
+use crate::limits::MAX_UPLOAD;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::body::Body;
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use futures_util::StreamExt;
+use peil_core::Reader;
 use std::collections::HashMap;
-
-/// Largest upload accepted.
-const MAX_UPLOAD: usize = 512 << 20;
+use std::io::Write;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/BulkAPI.ashx", post(upload))
         .route("/jive/BulkAPI.ashx", post(upload))
         .route("/viewer/BulkAPI.ashx", post(upload))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD))
 }
 
 fn text(status: StatusCode, body: impl Into<String>) -> Response {
@@ -34,65 +34,100 @@ fn text(status: StatusCode, body: impl Into<String>) -> Response {
         .into_response()
 }
 
+/// The name an upload is imported (and recorded) under: the client's `filename` reduced to
+/// letters, digits, `-`, `_` and inner dots, so it can never leave the temporary folder.
+fn safe_name(asked: Option<&str>) -> String {
+    let cleaned: String = asked
+        .unwrap_or("")
+        .chars()
+        .rev()
+        .take_while(|c| *c != '/' && *c != '\\')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    let trimmed = cleaned.trim_matches('.');
+    if trimmed.is_empty() {
+        "bulkapi.csv".into()
+    } else {
+        trimmed.to_string()
+    }
+}
+
 async fn upload(
     State(st): State<AppState>,
+    Extension(reader): Extension<Reader>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    // Swing passes the key as a query parameter; the header works too.
-    let mut h = headers.clone();
-    if let Some(k) = q
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("apikey"))
-        .map(|(_, v)| v)
-    {
-        if let Ok(v) = k.parse() {
-            h.insert("apikey", v);
-        }
-    }
-    if !h.contains_key("apikey") {
+    // Who may upload is settled before a byte of the body is read.
+    if reader.is_anonymous() {
         return text(
             StatusCode::UNAUTHORIZED,
             "an apikey is required (create one with `peil keys create --group upload`)",
         );
     }
-    let access = st.access(&h);
-    if access.invalid_key {
-        return text(StatusCode::UNAUTHORIZED, "unknown or revoked apikey");
-    }
-    if !access.groups.iter().any(|g| g == "upload" || g == "admin") {
+    if !(reader.in_group("upload") || reader.in_group("admin")) {
         return text(
             StatusCode::FORBIDDEN,
             "this key may not upload: its access groups include neither 'upload' nor 'admin'",
         );
     }
-    if body.is_empty() {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_UPLOAD) {
+        return too_large();
+    }
+    let name = safe_name(q.get("filename").map(String::as_str));
+    let dir = match tempfile::Builder::new().prefix("peil-bulk-").tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("no temporary folder for the upload: {e}"),
+            );
+        }
+    };
+    let path = dir.path().join(&name);
+    // The body goes to disk as it arrives, never whole into memory.
+    let written = match receive(body, &path).await {
+        Ok(n) => n,
+        Err(Received::TooLarge) => return too_large(),
+        Err(Received::Failed(e)) => {
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("the upload could not be read: {e}"),
+            );
+        }
+    };
+    if written == 0 {
         return text(
             StatusCode::BAD_REQUEST,
             "the request has no body; send the CSV file as the body",
         );
     }
     let store = st.store_path().to_path_buf();
-    let name = q
-        .get("filename")
-        .map(|f| f.replace(['/', '\\'], "_"))
-        .unwrap_or_else(|| "bulkapi.csv".into());
-    let who = format!("BulkAPI (key groups: {})", access.groups.join(","));
-    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<peil_import::Outcome> {
-        let dir =
-            std::env::temp_dir().join(format!("peil-bulk-{}-{}", std::process::id(), unique()));
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join(&name);
-        std::fs::write(&path, &body)?;
-        let mut store = peil_store::Store::open(&store)?;
+    let who = format!("BulkAPI ({reader})");
+    let result = tokio::task::spawn_blocking(move || -> Result<peil_import::Outcome, String> {
+        let mut store = peil_store::Store::open(&store).map_err(|e| e.to_string())?;
         let req = peil_import::ImportRequest {
             kind: Some(peil_ingest::Kind::Data),
             who,
             ..Default::default()
         };
-        let out = peil_import::import(&mut store, &path, &req);
-        let _ = std::fs::remove_dir_all(&dir);
+        let out = peil_import::import(&mut store, &path, &req).map_err(|e| format!("{e:#}"));
+        drop(dir);
         out
     })
     .await;
@@ -104,7 +139,7 @@ async fn upload(
         ),
         Ok(Err(e)) => text(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the import failed: {e:#}"),
+            format!("the import failed: {e}"),
         ),
         Err(e) => text(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -113,9 +148,44 @@ async fn upload(
     }
 }
 
-fn unique() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+fn too_large() -> Response {
+    text(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the upload is over {} MB; split the file", MAX_UPLOAD >> 20),
+    )
+}
+
+enum Received {
+    TooLarge,
+    Failed(String),
+}
+
+/// Writes the body to `path`, at most [`MAX_UPLOAD`] bytes; the number written.
+async fn receive(body: Body, path: &std::path::Path) -> Result<u64, Received> {
+    let mut file = std::fs::File::create(path).map_err(|e| Received::Failed(e.to_string()))?;
+    let mut stream = body.into_data_stream();
+    let mut n: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Received::Failed(e.to_string()))?;
+        n += chunk.len() as u64;
+        if n > MAX_UPLOAD {
+            return Err(Received::TooLarge);
+        }
+        file.write_all(&chunk)
+            .map_err(|e| Received::Failed(e.to_string()))?;
+    }
+    file.flush().map_err(|e| Received::Failed(e.to_string()))?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_stay_in_their_folder() {
+        assert_eq!(super::safe_name(Some("..")), "bulkapi.csv");
+        assert_eq!(super::safe_name(Some("../../etc/passwd")), "passwd");
+        assert_eq!(super::safe_name(Some("a b.csv")), "a_b.csv");
+        assert_eq!(super::safe_name(Some("..\\x.csv")), "x.csv");
+        assert_eq!(super::safe_name(None), "bulkapi.csv");
+    }
 }

@@ -1,74 +1,278 @@
-//! Rendered answers kept in memory, keyed by publication generation and request. A new
-//! publication changes the generation, so old entries are never served again and are dropped.
+//! Rendered answers kept in memory, and the HTTP caching headers that go with them.
+//!
+//! An answer is a function of the publication, the site configuration's revision, the
+//! reader's access, the request line and the few headers declared in [`VARYING`] — nothing
+//! else. The [`Key`] holds exactly those parts (as a structure, so a crafted header can never
+//! be read as another part), and everything else a client sends (cookies, junk headers, Host)
+//! neither enters the key nor changes an answer: absolute links come from the configured
+//! public URL. The cache is bounded by the bytes of keys, headers and bodies together
+//! (`quick_cache`, weighted), so no sequence of requests grows it past its size.
 
+use crate::AppState;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use std::collections::HashMap;
-use std::sync::Mutex;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use peil_core::Reader;
+use std::sync::Arc;
 
+/// The request headers that may change an answer: format negotiation and OData's page size.
+/// Sent back as `Vary` (with `apikey`, which is folded into the reader).
+pub const VARYING: [header::HeaderName; 2] =
+    [header::ACCEPT, header::HeaderName::from_static("prefer")];
+const VARY: &str = "accept, prefer, apikey";
+
+/// A request whose varying headers are longer than this is answered but not kept.
+const MAX_VARYING: usize = 512;
 /// Answers larger than this are not kept.
 const MAX_BODY: usize = 8 << 20;
-/// All kept answers together stay under this.
-const MAX_TOTAL: usize = 256 << 20;
+/// What one entry costs besides its bytes (maps, headers' structure).
+const ENTRY_OVERHEAD: u64 = 256;
 
-type Key = (u64, String);
-
-#[derive(Default)]
-pub struct Responses {
-    inner: Mutex<Store>,
+/// What decides an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    generation: u64,
+    revision: u64,
+    /// The reader's access groups: equal rights share answers, other rights never do.
+    access: Arc<[String]>,
+    /// Path and query, as sent.
+    target: String,
+    /// The values of [`VARYING`], in that order.
+    varying: [Option<HeaderValue>; 2],
 }
 
-#[derive(Default)]
-struct Store {
-    map: HashMap<Key, (StatusCode, HeaderMap, Bytes)>,
-    bytes: usize,
+impl Key {
+    fn weight(&self) -> u64 {
+        let v: usize = self.varying.iter().flatten().map(|h| h.len()).sum();
+        (self.target.len() + v + self.access.iter().map(|g| g.len() + 8).sum::<usize>()) as u64
+    }
+}
+
+#[derive(Clone)]
+struct Entry {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+struct Weight;
+
+impl quick_cache::Weighter<Key, Entry> for Weight {
+    fn weight(&self, key: &Key, e: &Entry) -> u64 {
+        let headers: usize = e
+            .headers
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 16)
+            .sum();
+        key.weight() + headers as u64 + e.body.len() as u64 + ENTRY_OVERHEAD
+    }
+}
+
+/// The kept answers, at most `bytes` of them.
+pub struct Responses {
+    cache: quick_cache::sync::Cache<Key, Entry, Weight>,
 }
 
 impl Responses {
-    /// Forgets every kept answer (the site's configuration changed).
-    pub fn clear(&self) {
-        if let Ok(mut s) = self.inner.lock() {
-            s.map.clear();
-            s.bytes = 0;
+    pub fn new(bytes: u64) -> Responses {
+        Responses {
+            // A typical answer is a few kilobytes.
+            cache: quick_cache::sync::Cache::with_weighter(
+                (bytes / 8192).max(64) as usize,
+                bytes.max(1),
+                Weight,
+            ),
         }
     }
 
-    pub fn get(&self, key: &Key) -> Option<Response> {
-        let s = self.inner.lock().ok()?;
-        let (status, headers, body) = s.map.get(key)?;
-        let mut r = Response::new(Body::from(body.clone()));
-        *r.status_mut() = *status;
-        *r.headers_mut() = headers.clone();
+    /// Forgets every kept answer (a new publication or configuration).
+    pub fn clear(&self) {
+        self.cache.clear();
+    }
+
+    /// Bytes held now (keys, headers and bodies).
+    pub fn weight(&self) -> u64 {
+        self.cache.weight()
+    }
+
+    fn get(&self, key: &Key) -> Option<Response> {
+        let e = self.cache.get(key)?;
+        let mut r = Response::new(Body::from(e.body));
+        *r.status_mut() = e.status;
+        *r.headers_mut() = e.headers;
         Some(r)
     }
 
-    /// Buffers an answer (every answer of this server is built in memory anyway), keeps it
-    /// when it is small enough, and gives it back.
-    pub async fn put(&self, key: Key, resp: Response) -> Response {
-        let (parts, body) = resp.into_parts();
-        let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-            Ok(b) => b,
-            Err(e) => {
-                let mut r = Response::new(Body::from(format!("the answer could not be sent: {e}")));
-                *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                return r;
-            }
-        };
-        if bytes.len() > MAX_BODY {
-            return Response::from_parts(parts, Body::from(bytes));
+    fn put(&self, key: Key, status: StatusCode, headers: HeaderMap, body: Bytes) {
+        if body.len() <= MAX_BODY {
+            self.cache.insert(
+                key,
+                Entry {
+                    status,
+                    headers,
+                    body,
+                },
+            );
         }
-        if let Ok(mut s) = self.inner.lock() {
-            if s.bytes + bytes.len() > MAX_TOTAL
-                || s.map.keys().next().is_some_and(|k| k.0 != key.0)
-            {
-                s.map.clear();
-                s.bytes = 0;
-            }
-            s.bytes += bytes.len();
-            s.map
-                .insert(key, (parts.status, parts.headers.clone(), bytes.clone()));
+    }
+}
+
+/// The key of a request, when its answer may be kept.
+fn key_of(st: &AppState, req: &Request<Body>, reader: &Reader) -> Option<Key> {
+    let varying = VARYING.clone().map(|h| req.headers().get(h).cloned());
+    let size: usize = varying.iter().flatten().map(|v| v.len()).sum();
+    (size <= MAX_VARYING).then(|| Key {
+        generation: st.snapshot().generation,
+        revision: st.revision(),
+        access: reader.groups().into(),
+        target: req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string()),
+        varying,
+    })
+}
+
+/// The ETag of everything answered from one publication and configuration.
+fn etag(st: &AppState) -> String {
+    let (generation, revision) = (st.snapshot().generation, st.revision());
+    if revision == 0 {
+        format!("\"peil-{generation}\"")
+    } else {
+        format!("\"peil-{generation}-{revision}\"")
+    }
+}
+
+fn if_none_match(h: &HeaderMap, etag: &str) -> bool {
+    h.get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// The caching layer: `304 Not Modified` for a client that has this publication, a kept
+/// answer when there is one, else the handler's answer, kept for the next reader with the
+/// same key. Runs after the reader is resolved.
+pub(crate) async fn respond(
+    State(st): State<AppState>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    let cacheable = req.method() == Method::GET && path != "/health" && path != "/metrics";
+    if !cacheable {
+        return next.run(req).await;
+    }
+    let reader = req
+        .extensions()
+        .get::<Reader>()
+        .cloned()
+        .unwrap_or_default();
+    let tag = etag(&st);
+    if if_none_match(req.headers(), &tag) {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        set_validators(r.headers_mut(), &tag, &reader);
+        return r;
+    }
+    let key = key_of(&st, &req, &reader);
+    if let Some(hit) = key.as_ref().and_then(|k| st.inner.responses.get(k)) {
+        return hit;
+    }
+    let resp = next.run(req).await;
+    // Answers that change while a publication lasts (a job's progress) say no-store.
+    let no_store = resp
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|v| v.as_bytes().starts_with(b"no-store"));
+    if !resp.status().is_success() || no_store {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    set_validators(&mut parts.headers, &tag, &reader);
+    // Every answer of this server is built in memory: buffering it costs nothing more.
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the answer could not be sent: {e}"),
+            )
+                .into_response();
         }
-        Response::from_parts(parts, Body::from(bytes))
+    };
+    if let Some(k) = key {
+        st.inner
+            .responses
+            .put(k, parts.status, parts.headers.clone(), bytes.clone());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// ETag, Cache-Control and Vary of a successful answer. Answers to a key holder may hold
+/// restricted data: shared caches never keep them.
+fn set_validators(h: &mut HeaderMap, tag: &str, reader: &Reader) {
+    if let Ok(v) = HeaderValue::from_str(tag) {
+        h.insert(header::ETAG, v);
+    }
+    let cc = if reader.is_anonymous() {
+        "public, max-age=60"
+    } else {
+        "private, max-age=60"
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
+    h.insert(header::VARY, HeaderValue::from_static(VARY));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(target: &str, access: &[&str], accept: Option<&str>) -> Key {
+        Key {
+            generation: 1,
+            revision: 0,
+            access: access
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .into(),
+            target: target.into(),
+            varying: [accept.map(|a| HeaderValue::from_str(a).unwrap()), None],
+        }
+    }
+
+    fn entry(n: usize) -> (StatusCode, HeaderMap, Bytes) {
+        (StatusCode::OK, HeaderMap::new(), Bytes::from(vec![b'x'; n]))
+    }
+
+    #[test]
+    fn access_is_a_part_of_its_own() {
+        // The attack on the old string key: a header value that spells another part.
+        let a = key("/api/v1/data?x=1", &["staff"], None);
+        let b = key("/api/v1/data?x=1", &[], Some("*/*|groups=staff"));
+        assert_ne!(a, b);
+        let c = Responses::new(1 << 20);
+        let (s, h, body) = entry(10);
+        c.put(a.clone(), s, h, body);
+        assert!(c.get(&a).is_some());
+        assert!(c.get(&b).is_none());
+        assert!(c.get(&key("/api/v1/data?x=1", &[], None)).is_none());
+    }
+
+    #[test]
+    fn bounded_by_bytes_of_keys_and_bodies() {
+        let c = Responses::new(1 << 20);
+        for i in 0..2000 {
+            let (s, h, body) = entry(4096);
+            c.put(
+                key(&format!("/p/{i}/{}", "q".repeat(2000)), &[], None),
+                s,
+                h,
+                body,
+            );
+        }
+        assert!(c.weight() <= 1 << 20, "{} bytes kept", c.weight());
     }
 }

@@ -6,7 +6,7 @@
 use crate::AppState;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use peil_compute::Snapshot;
@@ -118,9 +118,9 @@ fn ttl_str(s: &str) -> String {
     o
 }
 
-async fn turtle(State(st): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
+async fn turtle(State(st): State<AppState>) -> impl IntoResponse {
     let s = st.snapshot();
-    let base = crate::odata::origin(&headers);
+    let base = st.public_url();
     let mut t = String::new();
     t.push_str("@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n");
     t.push_str("@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n");
@@ -198,9 +198,9 @@ async fn turtle(State(st): State<AppState>, headers: HeaderMap) -> impl IntoResp
     ([(header::CONTENT_TYPE, "text/turtle; charset=utf-8")], t)
 }
 
-async fn jsonld(State(st): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
+async fn jsonld(State(st): State<AppState>) -> impl IntoResponse {
     let s = st.snapshot();
-    let base = crate::odata::origin(&headers);
+    let base = st.public_url();
     let lang = |pairs: &[(String, String)]| -> J {
         J::Array(
             pairs

@@ -8,29 +8,37 @@
 //!
 //! Routes: `/health`, `/metrics` (Prometheus text), the native API under `/api/v1/`
 //! (`api.rs`), Swing's OData services and selection tables (`odata.rs`, `swing.rs`).
+//!
+//! Every request passes the same layers, outermost first: the log and metrics
+//! (`metrics::observe`), the request line and rate limit (`limits::guard`), the reader
+//! (`access::resolve`, the trust boundary), the response cache (`cache::respond`), and the
+//! move to the compute runtime (`work::offload`); connections themselves are bounded in
+//! `listen.rs`. See `limits.rs` for every bound.
 
+pub mod access;
 pub mod api;
 pub mod bulk;
 mod cache;
 pub mod dcat;
 pub mod limits;
+mod listen;
 pub mod metrics;
 pub mod odata;
 pub mod problem;
 pub mod swing;
 pub mod web;
+mod work;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Request, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::middleware;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use peil_compute::Snapshot;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -43,9 +51,8 @@ struct Inner {
     store: PathBuf,
     pub metrics: metrics::Metrics,
     site_name: String,
-    /// Active API keys: SHA-256 → access groups; refreshed with every store poll, so a
-    /// revoked key stops working within seconds.
-    keys: RwLock<std::collections::HashMap<String, Vec<String>>>,
+    /// Active API keys, refreshed with every store poll.
+    keys: access::Keys,
     /// Anonymous readers allowed.
     public: bool,
     responses: cache::Responses,
@@ -56,17 +63,39 @@ struct Inner {
     site_loader: RwLock<Option<SiteLoader>>,
     /// Counts configuration changes; part of every ETag, so pages follow a changed config.
     site_revision: std::sync::atomic::AtomicU64,
+    /// The address the server listens on (for absolute links when no `base_url` is set).
+    listening: OnceLock<SocketAddr>,
+    /// Where answers are computed (see `work.rs`).
+    compute: work::Compute,
+    /// Bulk report jobs of this server.
+    jobs: web::jobs::Jobs,
 }
 
 /// Returns a new site configuration when it changed since the last call.
 pub type SiteLoader = Arc<dyn Fn() -> Option<web::SiteConfig> + Send + Sync>;
 
-/// Who is asking: the access groups their `apikey` header unlocks (none for anonymous).
-#[derive(Debug, Clone, Default)]
-pub struct Access {
-    pub groups: Vec<String>,
-    /// A key was sent but is unknown or revoked.
-    pub invalid_key: bool,
+/// How a server is set up (what `peil.toml` and the command line say).
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub site_name: String,
+    /// Anonymous readers allowed; `false` answers 401 without a valid key (as a protected
+    /// Swing service does), except for `/health` and `/metrics`.
+    pub public: bool,
+    /// Requests per second per client address.
+    pub rate_limit: Option<u32>,
+    /// Bytes of rendered answers kept in memory (keys and headers included).
+    pub cache_bytes: u64,
+}
+
+impl Options {
+    pub fn new(site_name: &str) -> Options {
+        Options {
+            site_name: site_name.to_string(),
+            public: true,
+            rate_limit: None,
+            cache_bytes: 64 << 20,
+        }
+    }
 }
 
 impl AppState {
@@ -121,38 +150,39 @@ impl AppState {
         self.inner.responses.clear();
     }
 
-    /// The access groups of a request, from its `apikey` header (as Swing).
-    pub fn access(&self, headers: &HeaderMap) -> Access {
-        let Some(key) = headers.get("apikey").and_then(|v| v.to_str().ok()) else {
-            return Access::default();
-        };
-        let hash = peil_store::hash_key(key);
-        match self
-            .inner
-            .keys
-            .read()
-            .ok()
-            .and_then(|k| k.get(&hash).cloned())
-        {
-            Some(groups) => Access {
-                groups,
-                invalid_key: false,
-            },
-            None => Access {
-                groups: Vec::new(),
-                invalid_key: true,
-            },
+    /// The configuration's revision (part of every ETag and cache key).
+    pub(crate) fn revision(&self) -> u64 {
+        self.inner
+            .site_revision
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The site's public address, for every absolute link it writes (share links, OData
+    /// context and paging links, the catalogue): `base_url` from peil.toml, else the address
+    /// it listens on. Never taken from request headers (`Host`, `X-Forwarded-Host`), which a
+    /// stranger controls and which would then end up in answers kept for everyone.
+    pub fn public_url(&self) -> String {
+        if let Some(b) = self.site().base_url.as_deref() {
+            return b.trim_end_matches('/').to_string();
         }
+        match self.inner.listening.get() {
+            Some(a) if a.ip().is_unspecified() => format!("http://localhost:{}", a.port()),
+            Some(a) => format!("http://{a}"),
+            None => "http://localhost".into(),
+        }
+    }
+
+    /// The bulk report jobs of this server.
+    pub(crate) fn jobs(&self) -> &web::jobs::Jobs {
+        &self.inner.jobs
     }
 
     fn refresh_keys(&self, store: &Path) {
         let Ok(s) = peil_store::Store::open(store) else {
             return;
         };
-        let Ok(map) = s.api_key_hashes() else { return };
-        if let Ok(mut k) = self.inner.keys.write() {
-            *k = map;
-        }
+        let Ok(map) = s.api_key_readers() else { return };
+        self.inner.keys.replace(map);
     }
 
     fn swap(&self, s: Snapshot) {
@@ -161,6 +191,8 @@ impl AppState {
             Ok(mut g) => *g = s,
             Err(p) => *p.into_inner() = s,
         }
+        // Answers of the previous publication are never served again.
+        self.inner.responses.clear();
     }
 }
 
@@ -196,39 +228,42 @@ pub fn load(store: &Path) -> Result<Snapshot, ServeError> {
 
 /// The state for a store whose live copy exists.
 pub fn state(store: &Path, site_name: &str) -> Result<AppState, ServeError> {
-    state_with(store, site_name, true)
+    state_with_options(store, Options::new(site_name))
 }
 
-/// Like [`state`]; a site that is not public answers 401 to requests without a valid key
-/// (as a protected Swing service does), except for `/health` and `/metrics`.
+/// Like [`state`], for a site that is public or not.
 pub fn state_with(store: &Path, site_name: &str, public: bool) -> Result<AppState, ServeError> {
-    state_full(store, site_name, public, None)
+    let mut o = Options::new(site_name);
+    o.public = public;
+    state_with_options(store, o)
 }
 
-/// Like [`state_with`], with an optional rate limit in requests per second per client address.
-pub fn state_full(
-    store: &Path,
-    site_name: &str,
-    public: bool,
-    rate_limit: Option<u32>,
-) -> Result<AppState, ServeError> {
+/// The state for a store whose live copy exists, set up as `options` say.
+pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, ServeError> {
     let snap = load(store)?;
-    Ok(AppState {
+    let st = AppState {
         inner: Arc::new(Inner {
             snapshot: RwLock::new(Arc::new(snap)),
             store: store.to_path_buf(),
             metrics: metrics::Metrics::default(),
-            site_name: site_name.to_string(),
-            keys: RwLock::new(Default::default()),
-            public,
-            responses: cache::Responses::default(),
-            rate: rate_limit.filter(|r| *r > 0).map(limits::RateLimiter::new),
-            site: RwLock::new(Arc::new(web::SiteConfig::named(site_name))),
+            keys: access::Keys::default(),
+            public: options.public,
+            responses: cache::Responses::new(options.cache_bytes),
+            rate: options
+                .rate_limit
+                .filter(|r| *r > 0)
+                .map(limits::RateLimiter::new),
+            site: RwLock::new(Arc::new(web::SiteConfig::named(&options.site_name))),
+            site_name: options.site_name,
             site_loader: RwLock::new(None),
             site_revision: std::sync::atomic::AtomicU64::new(0),
+            listening: OnceLock::new(),
+            compute: work::Compute::new()?,
+            jobs: web::jobs::Jobs::default(),
         }),
-    })
-    .inspect(|st: &AppState| st.refresh_keys(store))
+    };
+    st.refresh_keys(store);
+    Ok(st)
 }
 
 /// All routes.
@@ -243,7 +278,23 @@ pub fn router(state: AppState) -> Router {
         .merge(dcat::routes())
         .merge(web::routes())
         .fallback(web::fallback)
-        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        // Innermost last: see the module's documentation for the order.
+        .layer(middleware::from_fn_with_state(state.clone(), work::offload))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            cache::respond,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::resolve,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), limits::guard))
+        .layer(middleware::from_fn(web::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::observe,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(limits::MAX_FORM))
         // The fastest levels: a map page of thousands of areas compresses in a few
         // milliseconds instead of fifteen, for a transfer a tenth larger.
         .layer(
@@ -259,196 +310,6 @@ async fn health(State(st): State<AppState>) -> impl IntoResponse {
     axum::Json(
         serde_json::json!({ "status": "ok", "generation": s.generation, "values": s.stats.values }),
     )
-}
-
-/// Request log, metrics, and caching headers: the ETag is the publication's generation, so a
-/// client that has this publication gets `304 Not Modified`.
-async fn observe(
-    State(st): State<AppState>,
-    req: Request<axum::body::Body>,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    if req.uri().to_string().len() > limits::MAX_URI {
-        return problem::Problem::new(
-            axum::http::StatusCode::URI_TOO_LONG,
-            "URI too long",
-            format!(
-                "the request line is over {} characters; ask for fewer codes at once",
-                limits::MAX_URI
-            ),
-        )
-        .into_response();
-    }
-    if let (Some(rate), Some(addr)) = (
-        &st.inner.rate,
-        req.extensions()
-            .get::<axum::extract::ConnectInfo<SocketAddr>>(),
-    ) {
-        if let Err(wait) = rate.take(addr.0.ip()) {
-            let mut r = problem::Problem::new(
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-                "Too many requests",
-                format!("this address is over the limit of requests per second; try again in {wait:.1} s"),
-            )
-            .into_response();
-            r.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(wait.ceil().max(1.0) as u64),
-            );
-            st.metrics().observe(&path, 429, started.elapsed());
-            return r;
-        }
-    }
-    let generation = st.snapshot().generation;
-    let revision = st
-        .inner
-        .site_revision
-        .load(std::sync::atomic::Ordering::SeqCst);
-    let etag = if revision == 0 {
-        format!("\"peil-{generation}\"")
-    } else {
-        format!("\"peil-{generation}-{revision}\"")
-    };
-    let cacheable = method == axum::http::Method::GET
-        && !path.starts_with("/health")
-        && !path.starts_with("/metrics");
-    let open = path.starts_with("/health") || path.starts_with("/metrics");
-    // A site that is not public wants a valid key. On a public site a wrong or revoked key is
-    // refused by the native API (rather than read as anonymous), while Swing's paths answer as
-    // Swing does: existing clients send whatever key they were configured with.
-    let swing = ["/jiveservices/", "/viewerservices/", "/jive/", "/viewer/"]
-        .iter()
-        .any(|p| path.starts_with(p));
-    if !open && (req.headers().contains_key("apikey") || !st.inner.public) {
-        let access = st.access(req.headers());
-        let refuse = if st.inner.public {
-            access.invalid_key && !swing
-        } else {
-            access.invalid_key || !req.headers().contains_key("apikey")
-        };
-        if refuse {
-            let problem = if access.invalid_key {
-                problem::Problem::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "Invalid API key",
-                    "the key in the `apikey` header is unknown or revoked; ask the site's administrators for a valid one",
-                )
-                .documented("/api/v1/docs#problem-invalid-key")
-            } else {
-                problem::Problem::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "Unauthorized",
-                    "this site is not public: send a valid key in the `apikey` header",
-                )
-            };
-            let mut r = problem.into_response();
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("apikey"));
-            st.metrics().observe(&path, 401, started.elapsed());
-            return r;
-        }
-    }
-    if cacheable && if_none_match(req.headers(), &etag) {
-        let mut r = axum::http::StatusCode::NOT_MODIFIED.into_response();
-        r.headers_mut().insert(
-            header::ETAG,
-            HeaderValue::from_str(&etag).expect("ascii etag"),
-        );
-        st.metrics().observe(&path, 304, started.elapsed());
-        return r;
-    }
-    // Answers to a key holder may hold restricted data: never kept by shared caches.
-    let keyed = req.headers().contains_key("apikey");
-    // The snapshot is immutable, so an answer is a function of the publication, the request
-    // and the reader's access: rendered once, then served from memory.
-    let cache_key = cacheable.then(|| {
-        // Every header that can change an answer (Accept, Host for absolute links, Prefer…),
-        // the key itself replaced by the access groups it unlocks.
-        let mut key = req.uri().to_string();
-        let mut names: Vec<&str> = req.headers().keys().map(|k| k.as_str()).collect();
-        names.sort_unstable();
-        for name in names {
-            if matches!(
-                name,
-                "apikey"
-                    | "user-agent"
-                    | "connection"
-                    | "if-none-match"
-                    | "if-modified-since"
-                    | "accept-encoding"
-                    | "content-length"
-                    | "cache-control"
-                    | "pragma"
-                    | "traceparent"
-                    | "x-request-id"
-            ) {
-                continue;
-            }
-            for v in req.headers().get_all(name) {
-                key.push('|');
-                key.push_str(name);
-                key.push('=');
-                key.push_str(v.to_str().unwrap_or("?"));
-            }
-        }
-        if keyed {
-            key.push_str("|groups=");
-            key.push_str(&st.access(req.headers()).groups.join(","));
-        }
-        (generation, key)
-    });
-    if let Some(hit) = cache_key.as_ref().and_then(|k| st.inner.responses.get(k)) {
-        st.metrics()
-            .observe(&path, hit.status().as_u16(), started.elapsed());
-        return hit;
-    }
-    let resp = next.run(req).await;
-    // Answers that change while a publication lasts (a job's progress) say no-store.
-    let no_store = resp
-        .headers()
-        .get(header::CACHE_CONTROL)
-        .is_some_and(|v| v.as_bytes().starts_with(b"no-store"));
-    let mut resp = match &cache_key {
-        Some(k) if resp.status().is_success() && !no_store => {
-            st.inner.responses.put(k.clone(), resp).await
-        }
-        _ => resp,
-    };
-    if cacheable && resp.status().is_success() && !no_store {
-        let h = resp.headers_mut();
-        h.insert(
-            header::ETAG,
-            HeaderValue::from_str(&etag).expect("ascii etag"),
-        );
-        let cc = if keyed {
-            "private, max-age=60"
-        } else {
-            "public, max-age=60"
-        };
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
-        if !h.contains_key(header::VARY) {
-            h.insert(header::VARY, HeaderValue::from_static("accept, apikey"));
-        }
-    }
-    let status = resp.status().as_u16();
-    st.metrics().observe(&path, status, started.elapsed());
-    if std::env::var_os("PEIL_QUIET").is_none() {
-        eprintln!(
-            "{{\"method\":\"{method}\",\"path\":{},\"status\":{status},\"ms\":{:.2},\"generation\":{generation}}}",
-            serde_json::Value::String(path),
-            started.elapsed().as_secs_f64() * 1000.0
-        );
-    }
-    resp
-}
-
-fn if_none_match(h: &HeaderMap, etag: &str) -> bool {
-    h.get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
 /// Polls the store for a new publication and swaps it in.
@@ -501,15 +362,18 @@ pub async fn serve(
             addr: addr.to_string(),
             source,
         })?;
-    on_ready(listener.local_addr()?);
+    let addr = listener.local_addr()?;
+    let _ = state.inner.listening.set(addr);
+    if state.site().base_url.is_none() && addr.ip().is_unspecified() {
+        eprintln!(
+            "{{\"event\":\"no base_url\",\"detail\":\"absolute links will say {}; set base_url in peil.toml to the address readers use\"}}",
+            state.public_url()
+        );
+    }
+    on_ready(addr);
     let watcher = tokio::spawn(watch(state.clone()));
     let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    listen::run(listener, app, shutdown).await?;
     watcher.abort();
     Ok(())
 }

@@ -1,12 +1,113 @@
-//! Per-client rate limiting (a token bucket per address) and a cap on the request line.
+//! What a stranger's request may cost, bounded before work starts.
+//!
+//! | what | bound | where |
+//! |---|---|---|
+//! | request line | [`MAX_URI`] (414 beyond) | [`guard`] |
+//! | all request headers | [`MAX_HEAD`] (431 beyond) | the connection (`listen.rs`) |
+//! | headers' arrival, and an idle keep-alive connection | [`HEADER_TIMEOUT`] | the connection |
+//! | open connections | [`max_connections`], from the file-descriptor limit | the connection |
+//! | request body | [`MAX_FORM`]; uploads [`MAX_UPLOAD`], streamed to disk after the key is checked | routes |
+//! | time to answer | [`ANSWER_TIMEOUT`] (503 beyond) | `work.rs` |
+//! | CPU | answers run on the compute runtime, never on the one that accepts and answers `/health` | `work.rs` |
+//! | requests per address | `rate_limit` in peil.toml (429) | [`guard`] |
+//! | a code's suggestions | codes up to 64 characters, bounded edit distance | `problem.rs` |
+//! | kept answers | `cache_mb` in peil.toml, keys and headers included | `cache.rs` |
+//! | metric series | one per route template and status | `metrics.rs` |
+//! | bulk report jobs | keys of group `reports`/`admin`, [`MAX_JOBS`] at once | `web/jobs.rs` |
 
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Longest request URI accepted (Power BI and Excel stay under 2,048 characters).
 pub const MAX_URI: usize = 8 * 1024;
+/// All request headers together (hyper's read buffer): a browser sends about 2 KB.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// A client has this long to send a request's headers, and an idle keep-alive connection is
+/// closed after it: half-sent requests cannot hold connections.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest an answer may take; the reader gets 503 after it.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+/// Largest body of a form post (the bulk-report form).
+pub const MAX_FORM: usize = 16 * 1024;
+/// Largest scripted upload, written to a temporary file as it arrives.
+pub const MAX_UPLOAD: u64 = 512 << 20;
+/// Bulk report jobs running at once on one site.
+pub const MAX_JOBS: usize = 2;
+
+/// Open connections allowed: most of the process's file descriptors, keeping a reserve for
+/// the store, temporary files and the poller (which once stopped with "Too many open files").
+pub fn max_connections() -> usize {
+    let limit = raise_fd_limit();
+    (limit.saturating_sub(256) * 3 / 4).clamp(64, 100_000) as usize
+}
+
+/// Raises the soft limit on open files to the hard limit (as servers do) and returns it.
+fn raise_fd_limit() -> u64 {
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
+    unsafe {
+        let mut r = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) != 0 {
+            return 1024;
+        }
+        if r.rlim_cur < r.rlim_max {
+            let want = libc::rlimit {
+                rlim_cur: r.rlim_max.min(1 << 20),
+                rlim_max: r.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+                r.rlim_cur = want.rlim_cur;
+            }
+        }
+        r.rlim_cur as u64
+    }
+}
+
+/// The first layer a request meets: the request line's length and the rate limit.
+pub(crate) async fn guard(
+    State(st): State<AppState>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    if req.uri().to_string().len() > MAX_URI {
+        return crate::problem::Problem::new(
+            StatusCode::URI_TOO_LONG,
+            "URI too long",
+            format!("the request line is over {MAX_URI} characters; ask for fewer codes at once"),
+        )
+        .into_response();
+    }
+    if let (Some(rate), Some(addr)) = (
+        &st.inner.rate,
+        req.extensions()
+            .get::<axum::extract::ConnectInfo<SocketAddr>>(),
+    ) && let Err(wait) = rate.take(addr.0.ip())
+    {
+        let mut r = crate::problem::Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests",
+            format!(
+                "this address is over the limit of requests per second; try again in {wait:.1} s"
+            ),
+        )
+        .into_response();
+        r.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.ceil().max(1.0) as u64),
+        );
+        return r;
+    }
+    next.run(req).await
+}
 
 pub struct RateLimiter {
     per_second: f64,

@@ -1,11 +1,18 @@
-//! Prometheus-format metrics: requests by route family and status, and latency buckets.
+//! Prometheus-format metrics (requests by route template and status, latency buckets) and
+//! the request log.
+//!
+//! The route label is the template the router matched (`/api/v1/geolevels/{level}/items`),
+//! never the raw path: the number of series is fixed by the routes, whatever paths strangers
+//! send (unknown paths all count as `unmatched`).
 
 use crate::AppState;
-use axum::extract::State;
-use axum::response::IntoResponse;
+use axum::extract::{MatchedPath, State};
+use axum::http::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const BUCKETS_MS: [f64; 8] = [1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 1000.0];
 
@@ -22,21 +29,15 @@ struct Counters {
     count: u64,
 }
 
-/// Groups paths so that the metric has few series: `/api/v1/data`, `/jiveservices/odata`, …
-fn family(path: &str) -> String {
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    match parts.as_slice() {
-        ["api", "v1", x, ..] => format!("/api/v1/{x}"),
-        [svc @ ("jiveservices" | "viewerservices"), "odata", ..] => format!("/{svc}/odata"),
-        [x, ..] => format!("/{x}"),
-        [] => "/".into(),
-    }
-}
-
 impl Metrics {
-    pub fn observe(&self, path: &str, status: u16, took: Duration) {
+    pub fn observe(&self, route: &str, status: u16, took: Duration) {
         let Ok(mut c) = self.inner.lock() else { return };
-        *c.requests.entry((family(path), status)).or_default() += 1;
+        match c.requests.get_mut(&(route.to_string(), status)) {
+            Some(n) => *n += 1,
+            None => {
+                c.requests.insert((route.to_string(), status), 1);
+            }
+        }
         let ms = took.as_secs_f64() * 1000.0;
         let b = BUCKETS_MS
             .iter()
@@ -46,6 +47,37 @@ impl Metrics {
         c.sum_ms += ms;
         c.count += 1;
     }
+}
+
+/// The outermost layer: counts and logs every answer, also those refused by inner layers.
+pub(crate) async fn observe(
+    State(st): State<AppState>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_string();
+    let path = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    st.metrics().observe(&route, status, started.elapsed());
+    if std::env::var_os("PEIL_QUIET").is_none() {
+        // The path as sent, cut short: a log line is bounded like everything else.
+        let shown: String = path.chars().take(200).collect();
+        eprintln!(
+            "{{\"method\":\"{method}\",\"route\":{},\"path\":{},\"status\":{status},\"ms\":{:.2},\"generation\":{}}}",
+            serde_json::Value::String(route),
+            serde_json::Value::String(shown),
+            started.elapsed().as_secs_f64() * 1000.0,
+            st.snapshot().generation
+        );
+    }
+    resp
 }
 
 pub async fn handler(State(st): State<AppState>) -> impl IntoResponse {
@@ -58,8 +90,13 @@ pub async fn handler(State(st): State<AppState>) -> impl IntoResponse {
     ));
     out.push_str("# HELP peil_published_values Values in the publication being served.\n# TYPE peil_published_values gauge\n");
     out.push_str(&format!("peil_published_values {}\n", snap.stats.values));
+    out.push_str("# HELP peil_response_cache_bytes Bytes of rendered answers kept (keys and headers included).\n# TYPE peil_response_cache_bytes gauge\n");
+    out.push_str(&format!(
+        "peil_response_cache_bytes {}\n",
+        st.inner.responses.weight()
+    ));
     if let Ok(c) = st.metrics().inner.lock() {
-        out.push_str("# HELP peil_http_requests_total HTTP requests by route family and status.\n# TYPE peil_http_requests_total counter\n");
+        out.push_str("# HELP peil_http_requests_total HTTP requests by route template and status.\n# TYPE peil_http_requests_total counter\n");
         for ((route, status), n) in &c.requests {
             out.push_str(&format!(
                 "peil_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}\n"

@@ -44,12 +44,12 @@
 use crate::AppState;
 use crate::problem::Problem;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use peil_compute::Snapshot;
-use peil_core::{DimKey, GeoItem, Indicator, Period, PeriodLevel, Value};
+use peil_core::{DimKey, GeoItem, Indicator, Period, PeriodLevel, Reader, Value};
 use serde_json::{Map, Value as J, json};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -304,30 +304,23 @@ fn value_number(v: Value) -> J {
     }
 }
 
-tokio::task_local! {
-    /// The access groups of the reader being answered (from the `apikey` header), set around
-    /// the synchronous rendering of one answer; absent means anonymous.
-    pub static READER_GROUPS: Vec<String>;
+/// An indicator this reader may see; restricted (for this reader) and unknown codes are both
+/// `None`.
+pub fn public_indicator<'a>(
+    snap: &'a Snapshot,
+    reader: &Reader,
+    code: &str,
+) -> Option<&'a Indicator> {
+    snap.indicator(code)
+        .filter(|_| snap.visible_to(code, reader))
 }
 
-/// Whether the current reader may see an indicator.
-fn visible(snap: &Snapshot, code: &str) -> bool {
-    READER_GROUPS
-        .try_with(|g| snap.visible_to(code, &peil_core::Reader::key("", g.clone())))
-        .unwrap_or_else(|_| snap.is_public(code))
-}
-
-/// An indicator the reader may see; restricted (for this reader) and unknown codes are both `None`.
-pub fn public_indicator<'a>(snap: &'a Snapshot, code: &str) -> Option<&'a Indicator> {
-    snap.indicator(code).filter(|_| visible(snap, code))
-}
-
-/// The indicators the reader may see, in code order.
-pub fn public_indicators(snap: &Snapshot) -> Vec<&Indicator> {
+/// The indicators this reader may see, in code order.
+pub fn public_indicators<'a>(snap: &'a Snapshot, reader: &Reader) -> Vec<&'a Indicator> {
     let mut v: Vec<&Indicator> = snap
         .indicators
         .iter()
-        .filter(|i| visible(snap, &i.code))
+        .filter(|i| snap.visible_to(&i.code, reader))
         .collect();
     v.sort_by(|a, b| a.code.cmp(&b.code));
     v
@@ -558,22 +551,6 @@ pub fn problem_response(p: Problem) -> Response {
         .into_response()
 }
 
-/// `scheme://host` of the request as the client addressed it.
-pub fn origin(headers: &HeaderMap) -> String {
-    let h = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(',').next().unwrap_or("").trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    let proto = h("x-forwarded-proto").unwrap_or_else(|| "http".into());
-    let host = h("x-forwarded-host")
-        .or_else(|| h("host"))
-        .unwrap_or_else(|| "localhost".into());
-    format!("{proto}://{host}")
-}
-
 // ---------------------------------------------------------------------------------------------
 // Request handling
 // ---------------------------------------------------------------------------------------------
@@ -665,7 +642,7 @@ impl Set {
     }
 
     /// Every entity of the collection, in its natural order.
-    fn rows(&self, snap: &Snapshot) -> Vec<Row> {
+    fn rows(&self, snap: &Snapshot, reader: &Reader) -> Vec<Row> {
         match self {
             Set::GeoLevels { var } => levels_by_size(snap)
                 .into_iter()
@@ -685,7 +662,7 @@ impl Set {
                     None
                 } else {
                     Some(
-                        periods_of(snap, &scope_vars(snap, var), &scope_levels(snap, *level))
+                        periods_of(snap, &scope_vars(snap, reader, var), &scope_levels(snap, *level))
                             .into_iter()
                             .map(|p| p.level)
                             .collect(),
@@ -698,7 +675,7 @@ impl Set {
                     .collect()
             }
             Set::Periods { var, level, pl } => {
-                periods_of(snap, &scope_vars(snap, var), &scope_levels(snap, *level))
+                periods_of(snap, &scope_vars(snap, reader, var), &scope_levels(snap, *level))
                     .into_iter()
                     .filter(|p| pl.is_none_or(|l| p.level == l))
                     .map(|p| period_row(&p))
@@ -722,7 +699,7 @@ impl Set {
             }
             Set::DataSources => {
                 let mut n: BTreeMap<&str, usize> = BTreeMap::new();
-                for i in public_indicators(snap) {
+                for i in public_indicators(snap, reader) {
                     if !i.source.trim().is_empty() {
                         *n.entry(i.source.as_str()).or_default() += 1;
                     }
@@ -731,15 +708,15 @@ impl Set {
                     .map(|(s, c)| row(json!({"ExternalCode": s, "Name": s, "VariableCount": c})))
                     .collect()
             }
-            Set::Variables { cube, source } => variables_of(snap, *cube, source)
+            Set::Variables { cube, source } => variables_of(snap, reader, *cube, source)
                 .into_iter()
                 .map(|i| variable_row(snap, i))
                 .collect(),
-            Set::Dimensions { var } => all_dims(snap, var)
+            Set::Dimensions { var } => all_dims(snap, reader, var)
                 .into_iter()
                 .map(|d| row(json!({"ExternalCode": d.code, "Name": d.code})))
                 .collect(),
-            Set::DimLevels { var, dim } => all_dims(snap, var)
+            Set::DimLevels { var, dim } => all_dims(snap, reader, var)
                 .into_iter()
                 .filter(|d| dim.as_deref().is_none_or(|x| x == d.code))
                 .flat_map(|d| {
@@ -754,7 +731,7 @@ impl Set {
             Set::DimMembers { var, dimlevel } => {
                 let mut seen = BTreeSet::new();
                 let mut out = Vec::new();
-                for d in all_dims(snap, var) {
+                for d in all_dims(snap, reader, var) {
                     for (l, ms) in d.levels {
                         if &l == dimlevel {
                             for m in ms {
@@ -860,18 +837,23 @@ fn variable_row(snap: &Snapshot, i: &Indicator) -> Row {
 }
 
 /// The public indicators of a `Variables` collection, in code order.
-fn variables_of<'a>(snap: &'a Snapshot, cube: bool, source: &Option<String>) -> Vec<&'a Indicator> {
-    public_indicators(snap)
+fn variables_of<'a>(
+    snap: &'a Snapshot,
+    reader: &Reader,
+    cube: bool,
+    source: &Option<String>,
+) -> Vec<&'a Indicator> {
+    public_indicators(snap, reader)
         .into_iter()
         .filter(|i| !cube || !i.dim_levels.is_empty())
         .filter(|i| source.as_deref().is_none_or(|s| i.source == s))
         .collect()
 }
 
-fn scope_vars<'a>(snap: &'a Snapshot, var: &Option<String>) -> Vec<&'a str> {
+fn scope_vars<'a>(snap: &'a Snapshot, reader: &Reader, var: &Option<String>) -> Vec<&'a str> {
     match var {
         Some(v) => vec![snap.indicator(v).map_or("", |i| i.code.as_str())],
-        None => public_indicators(snap)
+        None => public_indicators(snap, reader)
             .into_iter()
             .map(|i| i.code.as_str())
             .collect(),
@@ -886,10 +868,10 @@ fn scope_levels(snap: &Snapshot, level: Option<usize>) -> Vec<usize> {
 }
 
 /// Dimensions of one public cube, or of all public cubes (merged by code).
-fn all_dims(snap: &Snapshot, var: &Option<String>) -> Vec<CubeDim> {
+fn all_dims(snap: &Snapshot, reader: &Reader, var: &Option<String>) -> Vec<CubeDim> {
     let cubes: Vec<&Indicator> = match var {
-        Some(v) => public_indicator(snap, v).into_iter().collect(),
-        None => public_indicators(snap)
+        Some(v) => public_indicator(snap, reader, v).into_iter().collect(),
+        None => public_indicators(snap, reader)
             .into_iter()
             .filter(|i| !i.dim_levels.is_empty())
             .collect(),
@@ -972,11 +954,11 @@ enum At {
 }
 
 /// Resolves a key in a collection (404 with suggestions when it is not there).
-fn find(snap: &Snapshot, set: &Set, key: &str) -> Result<Row, Problem> {
+fn find(snap: &Snapshot, reader: &Reader, set: &Set, key: &str) -> Result<Row, Problem> {
     // Direct look-ups for the large sets; the rest are small enough to list.
     match set {
         Set::Variables { cube, source } => {
-            let vars = variables_of(snap, *cube, source);
+            let vars = variables_of(snap, reader, *cube, source);
             return match vars.iter().find(|i| i.code == key) {
                 Some(i) => Ok(variable_row(snap, i)),
                 None => Err(Problem::unknown(
@@ -1002,7 +984,7 @@ fn find(snap: &Snapshot, set: &Set, key: &str) -> Result<Row, Problem> {
         }
         _ => {}
     }
-    let rows = set.rows(snap);
+    let rows = set.rows(snap, reader);
     let hit = match set {
         Set::Periods { .. }
             if key.eq_ignore_ascii_case("mrp") || key.eq_ignore_ascii_case("mostrecent") =>
@@ -1040,7 +1022,7 @@ fn level_index(snap: &Snapshot, code: &str) -> usize {
     snap.level_index.get(code).copied().unwrap_or(0)
 }
 
-fn step(snap: &Snapshot, at: At, seg: &Seg) -> Result<At, Problem> {
+fn step(snap: &Snapshot, reader: &Reader, at: At, seg: &Seg) -> Result<At, Problem> {
     let set = match at {
         At::Root => match seg.name.as_str() {
             "GeoLevels" => Set::GeoLevels { var: None },
@@ -1156,7 +1138,7 @@ fn step(snap: &Snapshot, at: At, seg: &Seg) -> Result<At, Problem> {
     match &seg.key {
         None => Ok(At::Coll(set)),
         Some(k) => {
-            let r = find(snap, &set, k)?;
+            let r = find(snap, reader, &set, k)?;
             Ok(At::Entity(set, r))
         }
     }
@@ -1313,10 +1295,6 @@ fn json_response(body: &J, extra: &[(&'static str, String)]) -> Response {
         .into_response();
     let h = r.headers_mut();
     h.insert("odata-version", HeaderValue::from_static("4.0"));
-    h.append(
-        header::VARY,
-        HeaderValue::from_static("host, x-forwarded-host, x-forwarded-proto"),
-    );
     for (k, v) in extra {
         if let Ok(v) = HeaderValue::from_str(v) {
             h.insert(*k, v);
@@ -1325,21 +1303,29 @@ fn json_response(body: &J, extra: &[(&'static str, String)]) -> Response {
     r
 }
 
-async fn handle(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+async fn handle(
+    State(st): State<AppState>,
+    Extension(reader): Extension<Reader>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let snap = st.snapshot();
-    let groups = st.access(&headers).groups;
-    READER_GROUPS
-        .sync_scope(groups, || serve(&snap, &uri, &headers))
-        .unwrap_or_else(problem_response)
+    serve(&snap, &reader, &st.public_url(), &uri, &headers).unwrap_or_else(problem_response)
 }
 
-fn serve(snap: &Snapshot, uri: &Uri, headers: &HeaderMap) -> Result<Response, Problem> {
+fn serve(
+    snap: &Snapshot,
+    reader: &Reader,
+    base: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Response, Problem> {
     let path = uri.path();
     let mut parts = path.split('/').filter(|s| !s.is_empty());
     let svc = parts.next().unwrap_or("jiveservices");
     parts.next(); // "odata"
     let rest: Vec<&str> = parts.collect();
-    let root = format!("{}/{svc}/odata/", origin(headers));
+    let root = format!("{base}/{svc}/odata/");
     let pairs = query_pairs(uri.query());
 
     if rest.is_empty() {
@@ -1374,7 +1360,7 @@ fn serve(snap: &Snapshot, uri: &Uri, headers: &HeaderMap) -> Result<Response, Pr
         .collect::<Result<Vec<_>, _>>()?;
     let mut at = At::Root;
     for s in &segs {
-        at = step(snap, at, s)?;
+        at = step(snap, reader, at, s)?;
     }
     // The context path: segments as given, with the last key turned into /$entity.
     let ctx_path = |entity: bool| -> String {
@@ -1422,7 +1408,7 @@ fn serve(snap: &Snapshot, uri: &Uri, headers: &HeaderMap) -> Result<Response, Pr
             // thousands); everything else is built, filtered and sorted whole.
             let lazy = match &set {
                 Set::Variables { cube, source } if o.filter.is_none() && o.orderby.is_empty() => {
-                    Some(variables_of(snap, *cube, source))
+                    Some(variables_of(snap, reader, *cube, source))
                 }
                 _ => None,
             };
@@ -1435,7 +1421,7 @@ fn serve(snap: &Snapshot, uri: &Uri, headers: &HeaderMap) -> Result<Response, Pr
                         .map(|i| variable_row(snap, i))
                         .collect()
                 }
-                None => set.rows(snap),
+                None => set.rows(snap, reader),
             };
             if let Some(f) = &o.filter {
                 rows.retain(|r| filter::matches(f, r));
@@ -1498,12 +1484,7 @@ fn serve(snap: &Snapshot, uri: &Uri, headers: &HeaderMap) -> Result<Response, Pr
             if more {
                 body.insert(
                     "@odata.nextLink".into(),
-                    J::String(next_link(
-                        headers,
-                        uri,
-                        end,
-                        o.top.map(|t| t - (end - start)),
-                    )),
+                    J::String(next_link(base, uri, end, o.top.map(|t| t - (end - start)))),
                 );
             }
             body.insert("value".into(), J::Array(value));
@@ -1523,7 +1504,7 @@ fn select(r: Row, sel: &Option<Vec<String>>) -> Row {
 }
 
 /// The request URL with `$skip` moved on (and `$top` reduced by what was sent).
-fn next_link(headers: &HeaderMap, uri: &Uri, skip: usize, top: Option<usize>) -> String {
+fn next_link(base: &str, uri: &Uri, skip: usize, top: Option<usize>) -> String {
     let mut parts: Vec<String> = uri
         .query()
         .unwrap_or("")
@@ -1539,7 +1520,7 @@ fn next_link(headers: &HeaderMap, uri: &Uri, skip: usize, top: Option<usize>) ->
         parts.push(format!("$top={t}"));
     }
     parts.push(format!("$skip={skip}"));
-    format!("{}{}?{}", origin(headers), uri.path(), parts.join("&"))
+    format!("{base}{}?{}", uri.path(), parts.join("&"))
 }
 
 /// `$filter`: a small recursive-descent parser, a type check against the entity type, and

@@ -48,7 +48,7 @@ impl Problem {
         } else {
             format!("; did you mean {}?", close.join(", "))
         };
-        Problem::not_found(format!("no {what} '{code}'{hint}"))
+        Problem::not_found(format!("no {what} '{}'{hint}", quote(code)))
     }
 }
 
@@ -76,33 +76,80 @@ pub async fn not_found(uri: axum::http::Uri) -> Problem {
     ))
 }
 
-/// Up to three known codes closest to `code` (edit distance, then common prefix).
+/// Codes longer than this get no suggestions: no code Peil knows is that long, and the
+/// distance to every known code would cost time in proportion to the length (a hostile 8 KB
+/// "code" against 10,000 sectors once took seconds).
+pub const MAX_SUGGEST_LEN: usize = 64;
+
+/// Up to three known codes closest to `code` (edit distance, then code order). Bounded: a
+/// candidate whose length differs by more than the distance allowed is skipped unread, and
+/// the distance computation stops as soon as it exceeds that bound.
 pub fn suggestions(code: &str, known: impl Iterator<Item = impl AsRef<str>>) -> Vec<String> {
-    let lc = code.to_lowercase();
+    if code.len() > MAX_SUGGEST_LEN {
+        return Vec::new();
+    }
+    let lc: Vec<char> = code.to_lowercase().chars().collect();
+    let mut row = Vec::new();
     let mut scored: Vec<(usize, String)> = known
-        .map(|k| {
-            let k = k.as_ref().to_string();
-            (levenshtein(&lc, &k.to_lowercase()), k)
+        .filter_map(|k| {
+            let k = k.as_ref();
+            let n = k.chars().count();
+            let limit = (k.len() / 3).max(2);
+            if n.abs_diff(lc.len()) > limit {
+                return None;
+            }
+            let d = bounded_levenshtein(&lc, k, limit, &mut row)?;
+            Some((d, k.to_string()))
         })
-        .filter(|(d, k)| *d <= (k.len() / 3).max(2))
         .collect();
     scored.sort();
     scored.into_iter().take(3).map(|(_, k)| k).collect()
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
+/// The edit distance between `a` and `b` (case-insensitively), or `None` once it is
+/// certainly over `limit`.
+fn bounded_levenshtein(a: &[char], b: &str, limit: usize, prev: &mut Vec<usize>) -> Option<usize> {
+    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    prev.clear();
+    prev.extend(0..=b.len());
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        let mut best = cur[0];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
                 .min(prev[j + 1] + 1)
                 .min(cur[j] + 1);
+            best = best.min(cur[j + 1]);
         }
-        prev = cur;
+        if best > limit {
+            return None;
+        }
+        std::mem::swap(prev, &mut cur);
     }
-    prev[b.len()]
+    let d = prev[b.len()];
+    (d <= limit).then_some(d)
+}
+
+/// A code as it may be quoted back in a message: at most [`MAX_SUGGEST_LEN`] characters,
+/// control characters escaped.
+pub fn quote(code: &str) -> String {
+    let mut out: String = code
+        .chars()
+        .take(MAX_SUGGEST_LEN)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    let n = code.chars().count();
+    if n > MAX_SUGGEST_LEN {
+        out.push_str(&format!("… ({} more characters)", n - MAX_SUGGEST_LEN));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -115,5 +162,20 @@ mod tests {
             vec!["v1101_m", "v1101_t"]
         );
         assert!(super::suggestions("zzzzzzzz", known.iter()).is_empty());
+        assert_eq!(super::suggestions("V1101_T", known.iter())[0], "v1101_t");
+    }
+
+    #[test]
+    fn long_codes_cost_nothing() {
+        let known: Vec<String> = (0..10_000).map(|i| format!("{i:09}")).collect();
+        let long = "1".repeat(8000);
+        let t = std::time::Instant::now();
+        assert!(super::suggestions(&long, known.iter()).is_empty());
+        let near = super::suggestions("00000012x", known.iter());
+        assert!(near.contains(&"000000012".to_string()), "{near:?}");
+        // Generous: the point is that it is not seconds.
+        assert!(t.elapsed().as_millis() < 500, "{:?}", t.elapsed());
+        assert_eq!(super::quote("a\u{1b}b"), "a\\u{1b}b");
+        assert!(super::quote(&long).ends_with("(7936 more characters)"));
     }
 }

@@ -47,7 +47,7 @@ use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use peil_compute::Snapshot;
-use peil_core::{DimKey, GeoItem, Indicator, Period, PeriodLevel};
+use peil_core::{DimKey, GeoItem, Indicator, Period, PeriodLevel, Reader};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -58,9 +58,12 @@ pub fn routes() -> Router<AppState> {
         .route("/viewer/selectiontableasjson.ashx", get(handle))
 }
 
-async fn handle(State(st): State<AppState>, uri: Uri, headers: axum::http::HeaderMap) -> Response {
+async fn handle(
+    State(st): State<AppState>,
+    axum::extract::Extension(reader): axum::extract::Extension<Reader>,
+    uri: Uri,
+) -> Response {
     let snap = st.snapshot();
-    let groups = st.access(&headers).groups;
     let store = st.inner.store.clone();
     let query = uri.query().map(str::to_string);
     let answer = tokio::task::spawn_blocking(move || {
@@ -68,9 +71,7 @@ async fn handle(State(st): State<AppState>, uri: Uri, headers: axum::http::Heade
             store,
             generation: snap.generation,
         };
-        crate::odata::READER_GROUPS.sync_scope(groups, || {
-            table(&snap, &query_pairs(query.as_deref()), &links)
-        })
+        table(&snap, &reader, &query_pairs(query.as_deref()), &links)
     })
     .await
     .unwrap_or_else(|e| {
@@ -234,6 +235,7 @@ fn items_by_code<'a>(
 /// Builds the selection table.
 pub fn table(
     snap: &Snapshot,
+    reader: &Reader,
     pairs: &[(String, String)],
     hierarchy: &dyn Hierarchy,
 ) -> Result<serde_json::Value, Problem> {
@@ -250,11 +252,13 @@ pub fn table(
     }
     let mut vars: Vec<&Indicator> = Vec::new();
     for c in &codes {
-        let Some(i) = public_indicator(snap, c) else {
+        let Some(i) = public_indicator(snap, reader, c) else {
             return Err(Problem::unknown(
                 "variable",
                 c,
-                public_indicators(snap).into_iter().map(|i| i.code.as_str()),
+                public_indicators(snap, reader)
+                    .into_iter()
+                    .map(|i| i.code.as_str()),
             ));
         };
         vars.push(i);

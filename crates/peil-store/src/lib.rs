@@ -1071,23 +1071,24 @@ impl Store {
         }))
     }
 
-    /// Active keys: SHA-256 → access groups.
-    pub fn api_key_hashes(&self) -> Result<HashMap<String, Vec<String>>> {
+    /// The active keys: SHA-256 of the key → the reader it makes (its name and access groups).
+    pub fn api_key_readers(&self) -> Result<HashMap<String, peil_core::Reader>> {
         Ok(self
             .rows(
-                "SELECT sha256, groups FROM api_key WHERE revoked IS NULL",
+                "SELECT sha256, name, groups FROM api_key WHERE revoked IS NULL",
                 [],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
             )?
             .into_iter()
-            .map(|(h, g)| {
-                (
-                    h,
-                    g.split(',')
-                        .filter(|g| !g.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                )
+            .map(|(h, name, g)| {
+                let groups = g.split(',').map(str::to_string);
+                (h, peil_core::Reader::key(name, groups))
             })
             .collect())
     }

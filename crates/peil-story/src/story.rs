@@ -235,7 +235,7 @@ impl Ctx {
         };
         let name = format!("fig-{}.svg", f.len() + 1);
         f.push((name.clone(), svg));
-        let caption = caption.replace(['[', ']'], "");
+        let caption = md_escape(caption);
         minijinja::Value::from_safe_string(format!("\n\n![{caption}]({name})\n\n"))
     }
 
@@ -410,6 +410,27 @@ pub fn check(data: &Arc<Data>, story: &Story) -> Result<(), StoryError> {
     Ok(())
 }
 
+/// Text from data made safe to put into Markdown: every character with a meaning in
+/// Markdown is backslash-escaped (CommonMark shows an escaped punctuation character as
+/// itself) and line breaks become spaces, so data can never start a heading, list, link,
+/// image, table cell or HTML block.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '|' | '~' | '&' | '#' | '('
+            | ')' | '{' | '}' | '+' | '-' | '=' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Blank-line runs from template logic collapse to one.
 fn tidy(md: &str) -> String {
     let mut out = String::with_capacity(md.len());
@@ -437,6 +458,13 @@ fn environment(ctx: &Arc<Ctx>) -> minijinja::Environment<'static> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    // What an expression prints is data (names, units, sources, area names) and lands in
+    // Markdown: it is escaped so that a name like `[x](javascript:…)` or `**` stays text.
+    // Figures, tables and macros are built here as Markdown and marked safe.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(s) if !value.is_safe() => out.write_str(&md_escape(s)).map_err(Into::into),
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     let c = ctx.clone();
     env.add_function("has", move |ind: &str, area: Option<V>| -> bool {
         let Some(a) = c.area(area.as_ref()) else {
@@ -929,7 +957,7 @@ fn table(c: &Ctx, inds: &[String]) -> String {
     for a in &cols {
         out.push_str(&format!(
             " {} |",
-            c.data.area_name(a).unwrap_or_default().replace('|', "/")
+            md_escape(&c.data.area_name(a).unwrap_or_default())
         ));
     }
     out.push_str("\n|---|");
@@ -945,8 +973,8 @@ fn table(c: &Ctx, inds: &[String]) -> String {
         };
         out.push_str(&format!(
             "| {} ({}) |",
-            text(&i.name, &c.lang).replace('|', "/"),
-            period_name(p, &c.lang)
+            md_escape(&text(&i.name, &c.lang)),
+            md_escape(&period_name(p, &c.lang))
         ));
         for a in &cols {
             let v = c.data.value(ind, a, p);
@@ -956,7 +984,7 @@ fn table(c: &Ctx, inds: &[String]) -> String {
                     .unwrap_or_else(|| c.fmt(ind, v)),
                 None => String::new(),
             };
-            out.push_str(&format!(" {s} |"));
+            out.push_str(&format!(" {} |", md_escape(&s)));
         }
         out.push('\n');
         rows += 1;

@@ -750,12 +750,13 @@ fn print_status(site: &Site, s: &peil_store::Status) {
 /// Serves a site until Ctrl-C or SIGTERM; the site configuration is re-read when it changes.
 fn serve_site(dir: &Path, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
     let site = Site::open(dir)?;
-    let state = peil_serve::state_full(
-        &site.store_path(),
-        &site.config.name,
-        site.config.public,
-        rate_limit.or(site.config.rate_limit),
-    )?;
+    let mut options = peil_serve::Options::new(&site.config.name);
+    options.public = site.config.public;
+    options.rate_limit = rate_limit.or(site.config.rate_limit);
+    if let Some(mb) = site.config.cache_mb {
+        options.cache_bytes = mb << 20;
+    }
+    let state = peil_serve::state_with_options(&site.store_path(), options)?;
     state.set_site(site.web_config()?);
     // The website's configuration is re-read when peil.toml changes: no restart needed. A
     // broken edit keeps the previous configuration and says why.
@@ -904,6 +905,7 @@ fn cmd_report(
             &web,
             lang,
             &|done, _| bar.set_position(done as u64),
+            &std::sync::atomic::AtomicBool::new(false),
         );
         bar.finish_and_clear();
         match result {

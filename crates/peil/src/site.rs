@@ -27,6 +27,14 @@ pub struct Config {
     /// that); absent: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<u32>,
+    /// The address readers use, e.g. "https://gent.incijfers.be": every absolute link
+    /// (share links, OData context and paging links, the catalogue) starts with it. Absent:
+    /// the address `peil serve` listens on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Megabytes of rendered answers `peil serve` keeps in memory (default 64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_mb: Option<u64>,
     /// The website's logo: an SVG, PNG or JPEG file, relative to the site directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
@@ -75,6 +83,8 @@ impl Site {
             demo,
             public: true,
             rate_limit: None,
+            base_url: None,
+            cache_mb: None,
             logo: None,
             primary_color: None,
             accent_color: None,
@@ -127,6 +137,19 @@ impl Site {
             bail!("{CONFIG}: `languages` needs at least one of nl, en, fr");
         }
         web.languages = c.languages.clone();
+        if let Some(b) = &c.base_url {
+            let ok = (b.starts_with("https://") || b.starts_with("http://"))
+                && b.len() > "https://".len()
+                && !b
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || "?#\"<>`{}|\\^".contains(c));
+            if !ok {
+                bail!(
+                    "{CONFIG}: base_url = '{b}' is not an address like \"https://gent.incijfers.be\""
+                );
+            }
+            web.base_url = Some(b.trim_end_matches('/').to_string());
+        }
         for (key, value, slot) in [
             ("primary_color", &c.primary_color, &mut web.primary),
             ("accent_color", &c.accent_color, &mut web.accent),

@@ -224,6 +224,68 @@ impl Server {
     }
 }
 
+impl Server {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's resident memory now, in MB (Linux).
+    pub fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        kb / 1024.0
+    }
+
+    /// `host:port` of the server.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    /// Sends raw bytes as a request and returns the answer's status and whole text (the
+    /// request should say `Connection: close`). For requests no client library would send.
+    pub fn raw(&self, request: &[u8]) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(self.addr()).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        c.write_all(request).unwrap();
+        let mut out = Vec::new();
+        let _ = c.read_to_end(&mut out);
+        let text = String::from_utf8_lossy(&out).to_string();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, text)
+    }
+
+    /// Creates an API key with these access groups (the server sees it within its poll).
+    pub fn key(&self, name: &str, groups: &[&str]) -> String {
+        let mut args = vec!["keys", "create", "--name", name];
+        for g in groups {
+            args.extend(["--group", g]);
+        }
+        let out = self.site.ok(&args);
+        out.lines()
+            .find(|l| l.trim().starts_with("peil_"))
+            .unwrap_or_else(|| panic!("no key in: {out}"))
+            .trim()
+            .to_string()
+    }
+
+    /// Waits until the server has read the store again (keys, publications).
+    pub fn wait_for_poll(&self) {
+        std::thread::sleep(std::time::Duration::from_millis(2500));
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = Command::new("kill")

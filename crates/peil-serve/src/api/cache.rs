@@ -67,7 +67,7 @@ pub(crate) fn entry(st: &AppState, snap: &Arc<Snapshot>) -> Arc<Entry> {
         key,
         indexes: Mutex::new(HashMap::from([(
             Vec::new(),
-            Arc::new(build_index(snap, &[])),
+            Arc::new(build_index(snap, &peil_core::Reader::anonymous())),
         )])),
         extras: tokio::sync::OnceCell::new(),
         geometry: tokio::sync::OnceCell::new(),
@@ -85,15 +85,14 @@ pub(crate) fn entry(st: &AppState, snap: &Arc<Snapshot>) -> Arc<Entry> {
 
 impl Entry {
     /// What a reader with these access groups may see (built on first use).
-    pub fn index(&self, snap: &Snapshot, groups: &[String]) -> Arc<Index> {
-        let mut key: Vec<String> = groups.to_vec();
-        key.sort();
-        key.dedup();
+    /// What this reader may see of the publication (built once per access).
+    pub fn index(&self, snap: &Snapshot, reader: &peil_core::Reader) -> Arc<Index> {
+        let key: Vec<String> = reader.access().to_vec();
         let mut m = self.indexes.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(i) = m.get(&key) {
             return i.clone();
         }
-        let i = Arc::new(build_index(snap, &key));
+        let i = Arc::new(build_index(snap, reader));
         if m.len() < 64 {
             m.insert(key, i.clone());
         }
@@ -225,12 +224,12 @@ fn hierarchy_of(snap: &Snapshot, x: &mut Extras) {
     }
 }
 
-fn build_index(snap: &Snapshot, groups: &[String]) -> Index {
+fn build_index(snap: &Snapshot, reader: &peil_core::Reader) -> Index {
     let mut public: Vec<u32> = snap
         .indicators
         .iter()
         .enumerate()
-        .filter(|(_, i)| snap.visible_to(&i.code, &peil_core::Reader::key("", groups.to_vec())))
+        .filter(|(_, i)| snap.visible_to(&i.code, reader))
         .map(|(k, _)| k as u32)
         .collect();
     public.sort_by(|a, b| {
@@ -244,7 +243,7 @@ fn build_index(snap: &Snapshot, groups: &[String]) -> Index {
     let is_public: Vec<bool> = snap
         .indicators
         .iter()
-        .map(|i| snap.visible_to(&i.code, &peil_core::Reader::key("", groups.to_vec())))
+        .map(|i| snap.visible_to(&i.code, reader))
         .collect();
     let mut periods_by_level = vec![BTreeSet::new(); snap.levels.len()];
     let mut dim_levels = BTreeSet::new();

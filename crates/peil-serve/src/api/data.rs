@@ -823,19 +823,20 @@ fn write_csv(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
         let it = &a.items[r.item as usize];
         let key = &a.keys[r.key as usize];
         let (v, s) = value_parts(r.value);
-        rec.push(ind.code.clone());
-        rec.push(names[r.ind as usize].clone());
-        rec.push(ind.unit.clone());
-        rec.push(lvl.code.clone());
-        rec.push(it.code.clone());
-        rec.push(it.name.clone());
+        let text = |s: &str| super::formats::csv_text(s).into_owned();
+        rec.push(text(&ind.code));
+        rec.push(text(&names[r.ind as usize]));
+        rec.push(text(&ind.unit));
+        rec.push(text(&lvl.code));
+        rec.push(text(&it.code));
+        rec.push(text(&it.name));
         rec.push(periods[r.period as usize].clone());
         for l in &a.dim_levels {
             rec.push(
                 key.0
                     .iter()
                     .find(|(x, _)| x == l)
-                    .map(|(_, m)| m.clone())
+                    .map(|(_, m)| text(m))
                     .unwrap_or_default(),
             );
         }

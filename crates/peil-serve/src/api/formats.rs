@@ -238,12 +238,26 @@ impl Cell {
 
     fn csv(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => csv_text(s).into_owned(),
             Cell::Number(n, _) => fmt_number(*n),
             Cell::Integer(i) => i.to_string(),
             Cell::Boolean(b) => b.to_string(),
             Cell::Empty => String::new(),
         }
+    }
+}
+
+/// A text cell as CSV carries it: text that a spreadsheet would run as a formula (starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return, and longer than that one character)
+/// gets a leading `'`, so a name or unit from metadata can never become `=HYPERLINK(…)` in
+/// a reader's Excel. Numbers are written as numbers and never pass through here; the lone
+/// status symbol `-` stays as it is.
+pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.len() > 1 && s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 

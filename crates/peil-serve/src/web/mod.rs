@@ -17,6 +17,7 @@ mod area;
 mod browse;
 mod geo;
 mod indicator;
+pub mod jobs;
 pub mod stories;
 
 use crate::AppState;
@@ -50,6 +51,8 @@ pub struct SiteConfig {
     pub content: Arc<peil_story::Content>,
     /// The site directory (image tiles are served from its `content/` folder).
     pub dir: Option<std::path::PathBuf>,
+    /// The address readers use (`https://gent.incijfers.be`), for absolute links.
+    pub base_url: Option<String>,
 }
 
 impl SiteConfig {
@@ -64,6 +67,7 @@ impl SiteConfig {
             intro: BTreeMap::new(),
             content: Arc::new(peil_story::Content::builtin()),
             dir: None,
+            base_url: None,
         }
     }
 
@@ -128,6 +132,10 @@ pub fn routes() -> Router<AppState> {
             )
             .route(&format!("{prefix}/jobs/{{id}}"), get(stories::job))
             .route(
+                &format!("{prefix}/jobs/{{id}}/cancel"),
+                axum::routing::post(stories::cancel),
+            )
+            .route(
                 &format!("{prefix}/embed/indicator/{{code}}/{{what}}"),
                 get(indicator::embed),
             );
@@ -191,20 +199,9 @@ impl Page {
     }
 
     /// An absolute URL for a path of this site (share links and embed codes leave the site),
-    /// from the request's Host and, behind a proxy, X-Forwarded-Proto.
+    /// from the configured public address, never from request headers.
     pub fn absolute(&self, path: &str) -> String {
-        let h = &self.req.headers;
-        let host = h
-            .get("x-forwarded-host")
-            .or_else(|| h.get(axum::http::header::HOST))
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("localhost");
-        let scheme = h
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .filter(|s| *s == "https" || *s == "http")
-            .unwrap_or("http");
-        format!("{scheme}://{host}{path}")
+        format!("{}{path}", self.ctx.st.public_url())
     }
 
     pub fn word(&self, key: &str) -> &'static str {
@@ -292,6 +289,17 @@ impl Page {
             json!({"message": self.word("not_found_text")}),
         );
         *r.status_mut() = StatusCode::NOT_FOUND;
+        r
+    }
+
+    /// An error page saying why a request was refused (`message` is a word's key).
+    pub fn refused(&self, status: StatusCode, message: &str) -> Response {
+        let mut r = self.render(
+            "error.html",
+            self.word("refused"),
+            json!({"message": self.word(message)}),
+        );
+        *r.status_mut() = status;
         r
     }
 }
@@ -397,12 +405,35 @@ fn render(template: &str, data: &Json) -> Response {
 /// Pages may use only what the binary serves: no outside scripts, styles, fonts or images.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors *; base-uri 'self'; form-action 'self'";
 
+/// Everything that is not a page (data, images, files from the site directory) runs nothing
+/// when opened directly: an uploaded SVG with a script in it is shown as an image, sandboxed.
+const CSP_FILES: &str =
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
+
+/// Every answer says what it may load and that its type is not to be guessed.
+pub(crate) async fn security_headers(
+    req: axum::http::Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    if !h.contains_key("content-security-policy") {
+        h.insert(
+            "content-security-policy",
+            HeaderValue::from_static(CSP_FILES),
+        );
+    }
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
 pub(crate) fn html(body: String) -> Response {
     let mut r = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
     r.headers_mut()
         .insert("content-security-policy", HeaderValue::from_static(CSP));
-    r.headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("accept-language"));
     r
 }
 

@@ -1,7 +1,7 @@
 //! Stories, reports and dashboards on the web: pages, PDFs, and bulk PDFs (one per area of a
 //! level) as a background job whose progress a page shows.
 
-use super::{Page, PageResult, json_twin};
+use super::{Page, PageResult, jobs, json_twin};
 use crate::AppState;
 use crate::api::{Req, seg};
 use axum::extract::{Path, State};
@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use peil_story::{Area, Data, Rendered};
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// What stories read, for this publication (built once).
 pub(crate) async fn data(page: &Page) -> Arc<Data> {
@@ -312,6 +312,7 @@ async fn story_page(st: AppState, name: String, req: Req) -> PageResult {
             "pdf": format!("{base}.pdf?{query}"),
             "md": format!("{base}.md?{query}"),
             "bulk": format!("{base}/bulk"),
+            "may_bulk": jobs::may_run(&page.req.reader),
             "level": geo.level,
             "level_name": data.level_name(&geo.level),
             "area_count": data.areas(&geo.level).len(),
@@ -413,20 +414,10 @@ async fn dashboard_page(st: AppState, name: String, req: Req) -> PageResult {
 
 // --- bulk jobs -----------------------------------------------------------------------------
 
-/// A background job making one PDF per area of a level, zipped.
-struct Job {
-    title: String,
-    done: usize,
-    total: usize,
-    zip: Option<Arc<Vec<u8>>>,
-    error: Option<String>,
-}
-
-static JOBS: Mutex<Vec<(u64, Job)>> = Mutex::new(Vec::new());
-static NEXT_JOB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
 /// Makes one PDF per area into a ZIP written to `out`, on every core, calling
-/// `progress(done, total)` after each. Any failure stops the run and names the area.
+/// `progress(done, total)` after each. Any failure stops the run and names the area; so does
+/// `cancel` being set (checked before every report).
+#[allow(clippy::too_many_arguments)]
 pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
     out: W,
     data: &Arc<Data>,
@@ -435,6 +426,7 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
     site: &super::SiteConfig,
     lang: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
+    cancel: &std::sync::atomic::AtomicBool,
 ) -> Result<W, String> {
     use std::io::Write as _;
     let mut zip = zip::ZipWriter::new(out);
@@ -454,7 +446,10 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
             scope.spawn(move || {
                 loop {
                     let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    if k >= areas.len() || stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    if k >= areas.len()
+                        || stop.load(std::sync::atomic::Ordering::SeqCst)
+                        || cancel.load(std::sync::atomic::Ordering::SeqCst)
+                    {
                         break;
                     }
                     let a = &areas[k];
@@ -491,6 +486,10 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
                     zip.write_all(&pdf).map_err(|e| e.to_string())?;
                     done += 1;
                     progress(done, areas.len());
+                    if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                        return Err(CANCELLED.into());
+                    }
                 }
                 Err(e) => {
                     stop.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -502,6 +501,9 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
     })?;
     zip.finish().map_err(|e| e.to_string())
 }
+
+/// What a cancelled [`bulk_zip`] answers.
+pub const CANCELLED: &str = "cancelled";
 
 pub(crate) async fn bulk(
     State(st): State<AppState>,
@@ -516,11 +518,13 @@ pub(crate) async fn bulk(
     let Some(story) = page.site.content.story(&name).cloned() else {
         return page.not_found();
     };
+    // Refused before any work: who may run jobs is decided by the reader alone.
+    if !jobs::may_run(&page.req.reader) {
+        return page.refused(StatusCode::FORBIDDEN, "bulk_forbidden");
+    }
     let data = data(&page).await;
-    let form: HashMap<String, String> = body
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.replace('+', " ")))
+    let form: HashMap<String, String> = form_urlencoded::parse(body.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let level = form
         .get("level")
@@ -531,63 +535,77 @@ pub(crate) async fn bulk(
     if areas.is_empty() {
         return page.not_found();
     }
-    let id = NEXT_JOB.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    {
-        let mut jobs = JOBS.lock().unwrap_or_else(|p| p.into_inner());
-        // Keep the last few jobs: their ZIPs are held in memory until fetched.
-        if jobs.len() >= 8 {
-            jobs.remove(0);
+    let title = format!(
+        "{} — {}",
+        story.meta.title.replace("{{ geo.name }}", "").trim(),
+        data.level_name(&level)
+    );
+    let job = match st.jobs().start(&page.req.reader, title, areas.len()) {
+        Ok(j) => j,
+        Err(jobs::Refused::NotAllowed) => {
+            return page.refused(StatusCode::FORBIDDEN, "bulk_forbidden");
         }
-        jobs.push((
-            id,
-            Job {
-                title: format!(
-                    "{} — {}",
-                    story.meta.title.replace("{{ geo.name }}", "").trim(),
-                    data.level_name(&level)
-                ),
-                done: 0,
-                total: areas.len(),
-                zip: None,
-                error: None,
-            },
-        ));
-    }
+        Err(jobs::Refused::Busy) => {
+            let mut r = page.refused(StatusCode::SERVICE_UNAVAILABLE, "bulk_busy");
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            return r;
+        }
+    };
     let site = page.site.clone();
     let lang = page.lang.clone();
-    tokio::task::spawn_blocking(move || {
-        let update = |done: usize, _total: usize| {
-            if let Some((_, j)) = JOBS
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .iter_mut()
-                .find(|(i, _)| *i == id)
-            {
-                j.done = done;
-            }
+    let id = job.id;
+    // Its own thread: a job takes minutes and must not hold a worker of the compute runtime.
+    std::thread::spawn(move || {
+        let run = || -> Result<tempfile::NamedTempFile, String> {
+            let file = tempfile::Builder::new()
+                .prefix("peil-reports-")
+                .suffix(".zip")
+                .tempfile()
+                .map_err(|e| format!("no temporary file for the ZIP: {e}"))?;
+            let out = std::io::BufWriter::new(file);
+            let out = bulk_zip(
+                out,
+                &data,
+                &story,
+                &areas,
+                &site,
+                &lang,
+                &|done, _| job.set_done(done),
+                job.cancelled(),
+            )?;
+            out.into_inner().map_err(|e| e.to_string())
         };
-        let result = bulk_zip(
-            std::io::Cursor::new(Vec::new()),
-            &data,
-            &story,
-            &areas,
-            &site,
-            &lang,
-            &update,
-        );
-        if let Some((_, j)) = JOBS
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter_mut()
-            .find(|(i, _)| *i == id)
-        {
-            match result {
-                Ok(z) => j.zip = Some(Arc::new(z.into_inner())),
-                Err(e) => j.error = Some(e),
-            }
-        }
+        job.finish(match run() {
+            Ok(f) => jobs::Outcome::Finished(Arc::new(f)),
+            Err(e) if e == CANCELLED => jobs::Outcome::Cancelled,
+            Err(e) => jobs::Outcome::Failed(e),
+        });
     });
     Redirect::to(&page.href(&format!("/jobs/{id}"))).into_response()
+}
+
+/// `POST /jobs/{id}/cancel`: stops a running job.
+pub(crate) async fn cancel(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    req: Req,
+) -> Response {
+    let page = match Page::new(&st, req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| st.jobs().get(&page.req.reader, id))
+    {
+        Some(job) => {
+            job.cancel();
+            Redirect::to(&page.href(&format!("/jobs/{}", job.id))).into_response()
+        }
+        None => page.not_found(),
+    }
 }
 
 pub(crate) async fn job(State(st): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
@@ -599,66 +617,102 @@ pub(crate) async fn job(State(st): State<AppState>, Path(id): Path<String>, req:
         Some((i, e)) => (i.to_string(), Some(e.to_string())),
         None => (id, None),
     };
-    let Ok(id) = id.parse::<u64>() else {
+    let Some(job) = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| st.jobs().get(&page.req.reader, id))
+    else {
         return page.not_found();
     };
-    let state = {
-        let jobs = JOBS.lock().unwrap_or_else(|p| p.into_inner());
-        jobs.iter().find(|(i, _)| *i == id).map(|(_, j)| {
-            (
-                j.title.clone(),
-                j.done,
-                j.total,
-                j.zip.clone(),
-                j.error.clone(),
-            )
-        })
+    let (id, title, done, total) = (job.id, job.title.clone(), job.done(), job.total);
+    let (zip, error, cancelled) = match job.outcome() {
+        jobs::Outcome::Running => (None, None, false),
+        jobs::Outcome::Finished(f) => (Some(f), None, false),
+        jobs::Outcome::Failed(e) => (None, Some(e), false),
+        jobs::Outcome::Cancelled => (None, Some(page.word("job_cancelled").to_string()), true),
     };
-    let Some((title, done, total, zip, error)) = state else {
-        return page.not_found();
+    let no_store = |mut r: Response| {
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
     };
     match ext.as_deref() {
         Some("zip") => {
             return match zip {
                 Some(z) => {
-                    let mut r = (
-                        [(header::CONTENT_TYPE, "application/zip")],
-                        z.as_ref().clone(),
-                    )
-                        .into_response();
+                    let mut r = no_store(stream_file(z).await);
+                    r.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/zip"),
+                    );
                     r.headers_mut().insert(
                         header::CONTENT_DISPOSITION,
                         HeaderValue::from_static("attachment; filename=\"reports.zip\""),
                     );
-                    r.headers_mut()
-                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                     r
                 }
                 None => page.not_found(),
             };
         }
         Some("json") => {
-            let mut r = json_twin(
-                &json!({"id": id, "done": done, "total": total, "finished": zip.is_some(), "error": error}),
-            );
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            return r;
+            return no_store(json_twin(&json!({
+                "id": id, "done": done, "total": total, "finished": zip.is_some(),
+                "cancelled": cancelled, "error": error,
+            })));
         }
         _ => {}
     }
-    let mut r = page.render(
+    let running = zip.is_none() && error.is_none();
+    no_store(page.render(
         "job.html",
         &title,
         json!({
             "heading": title, "done": done, "total": total, "finished": zip.is_some(), "error": error,
+            "running": running,
             "zip": page.href(&format!("/jobs/{id}.zip")),
             "status": page.href(&format!("/jobs/{id}.json")),
+            "cancel": page.href(&format!("/jobs/{id}/cancel")),
             "percent": if total > 0 { done * 100 / total } else { 0 },
         }),
-    );
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    ))
+}
+
+/// A finished job's ZIP, read from its file in chunks as the client takes them (a read of
+/// 64 KB from a local file is too short to be worth a trip to the blocking pool).
+async fn stream_file(file: Arc<tempfile::NamedTempFile>) -> Response {
+    use std::io::Read;
+    let f = match std::fs::File::open(file.path()) {
+        Ok(f) => f,
+        Err(e) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the ZIP cannot be read: {e}"),
+            )
+                .into_response();
+        }
+    };
+    let len = f.metadata().map(|m| m.len()).ok();
+    // The temporary file lives as long as the stream: a job dropped from the list meanwhile
+    // does not cut a download short.
+    let stream = futures_util::stream::unfold((f, file), |(mut f, keep)| async move {
+        let mut buf = vec![0; 64 * 1024];
+        match f.read(&mut buf) {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((
+                    Ok::<_, std::io::Error>(axum::body::Bytes::from(buf)),
+                    (f, keep),
+                ))
+            }
+            Err(e) => Some((Err(e), (f, keep))),
+        }
+    });
+    let mut r = axum::body::Body::from_stream(stream).into_response();
+    if let Some(n) = len {
+        r.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+    }
     r
 }
 

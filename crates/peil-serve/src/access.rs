@@ -1,0 +1,148 @@
+//! The trust boundary: every request is resolved here, once, to a [`Reader`].
+//!
+//! The `resolve` layer reads the credentials (the `apikey` header; for Swing's scripted
+//! uploads also `?apikey=`), refuses what must be refused (a wrong key on the native API, any
+//! request without a valid key on a site that is not public) and puts the resolved
+//! [`Reader`] in the request's extensions. Handlers take it from there ([`crate::api::Req`]
+//! carries it, OData and selection tables extract it) and pass it explicitly to everything that
+//! answers; nothing after this layer looks at credentials again. The response cache keys on
+//! the reader's access ([`Reader::access`]), so answers never cross readers with other rights.
+
+use crate::AppState;
+use crate::problem::Problem;
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use peil_core::Reader;
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// A key longer than this is not a key Peil made (`peil_` + 64 hex): refused without hashing.
+const MAX_KEY_LEN: usize = 256;
+
+/// The active API keys: SHA-256 of the key → the reader it makes. Refreshed with every store
+/// poll, so a revoked key stops working within seconds.
+#[derive(Default)]
+pub struct Keys {
+    map: RwLock<HashMap<String, Reader>>,
+}
+
+impl Keys {
+    pub fn replace(&self, map: HashMap<String, Reader>) {
+        match self.map.write() {
+            Ok(mut m) => *m = map,
+            Err(p) => *p.into_inner() = map,
+        }
+    }
+
+    /// The reader a presented key makes, if it is active.
+    pub fn find(&self, key: &str) -> Option<Reader> {
+        if key.len() > MAX_KEY_LEN {
+            return None;
+        }
+        let hash = peil_store::hash_key(key);
+        self.map.read().ok()?.get(&hash).cloned()
+    }
+}
+
+/// Swing's read paths: existing clients send whatever key they were configured with, so on a
+/// public site a wrong key there reads as anonymous (as Swing does).
+fn is_swing_read(path: &str) -> bool {
+    ["/jiveservices/", "/viewerservices/", "/jive/", "/viewer/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+        && !is_upload(path)
+}
+
+/// Swing's scripted uploads, which pass the key as `?apikey=`.
+pub(crate) fn is_upload(path: &str) -> bool {
+    path.eq_ignore_ascii_case("/BulkAPI.ashx")
+        || path.eq_ignore_ascii_case("/jive/BulkAPI.ashx")
+        || path.eq_ignore_ascii_case("/viewer/BulkAPI.ashx")
+}
+
+/// Paths every client may reach, also on a site that is not public.
+fn is_open(path: &str) -> bool {
+    path == "/health" || path == "/metrics"
+}
+
+/// The key a request presents: the `apikey` header, or for uploads the `apikey` parameter.
+fn presented_key(req: &Request<axum::body::Body>) -> Option<String> {
+    if let Some(v) = req.headers().get("apikey") {
+        // A header that is not text is a key that matches nothing.
+        return Some(v.to_str().unwrap_or("\u{0}").to_string());
+    }
+    if !is_upload(req.uri().path()) {
+        return None;
+    }
+    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case("apikey"))
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Why a request is refused at the boundary.
+enum Refusal {
+    InvalidKey,
+    NotPublic,
+}
+
+/// The reader of a request, or why it is refused.
+fn reader_of(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, Refusal> {
+    let path = req.uri().path();
+    let presented = presented_key(req);
+    let found = presented.as_deref().map(|k| st.inner.keys.find(k));
+    match found {
+        Some(Some(reader)) => Ok(reader),
+        Some(None) if st.inner.public && is_swing_read(path) => Ok(Reader::anonymous()),
+        Some(None) => Err(Refusal::InvalidKey),
+        None if st.inner.public => Ok(Reader::anonymous()),
+        None => Err(Refusal::NotPublic),
+    }
+}
+
+/// The layer that resolves the reader (see the module's documentation).
+pub(crate) async fn resolve(
+    State(st): State<AppState>,
+    mut req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let reader = match reader_of(&st, &req) {
+        Ok(r) => r,
+        // Health and metrics answer everyone; they show no data.
+        Err(_) if is_open(req.uri().path()) => Reader::anonymous(),
+        Err(why) => return refuse(why),
+    };
+    req.extensions_mut().insert(reader);
+    next.run(req).await
+}
+
+fn refuse(why: Refusal) -> Response {
+    let problem = match why {
+        Refusal::InvalidKey => Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "Invalid API key",
+            "the key in the `apikey` header is unknown or revoked; ask the site's administrators for a valid one",
+        )
+        .documented("/api/v1/docs#problem-invalid-key"),
+        Refusal::NotPublic => Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "this site is not public: send a valid key in the `apikey` header",
+        ),
+    };
+    let mut r = problem.into_response();
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("apikey"));
+    r
+}
+
+/// The reader resolved for a request. Handlers use this (or [`crate::api::Req::reader`]);
+/// a request that did not pass the boundary layer reads as anonymous, the least it may see.
+pub(crate) fn reader(parts: &axum::http::request::Parts) -> Reader {
+    parts
+        .extensions
+        .get::<Reader>()
+        .cloned()
+        .unwrap_or_default()
+}
