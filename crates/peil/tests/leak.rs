@@ -156,3 +156,132 @@ fn restricted_indicators_never_leak_without_a_key() {
         );
     }
 }
+
+/// Every endpoint and format, asked by an anonymous reader, a key of group A and a key of
+/// group B, interleaved and twice (so the second round is answered from the response cache):
+/// no answer shows an indicator of a group the reader is not in.
+#[test]
+fn the_leak_walk_no_answer_crosses_groups() {
+    let s = Server::demo();
+    // Group B gets an indicator of its own.
+    let dir = s.site.path();
+    std::fs::write(
+        dir.join("raad.csv"),
+        "period;geolevel;geoitem;v_raad\n2021;wijk;4699901;17\n2021;wijk;4699902;23\n2021;wijk;4699903;9\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("raad_meta.csv"),
+        "code;name;unit;visibility\nv_raad;Raadsdossier vertrouwelijk;dossiers;restricted:raad\n",
+    )
+    .unwrap();
+    s.site.import(&dir.join("raad.csv"), &[]);
+    s.site.import(&dir.join("raad_meta.csv"), &[]);
+    s.site.ok(&["publish"]);
+    let key_a = s.key("A", &["stadsdiensten"]);
+    let key_b = s.key("B", &["raad"]);
+    let t = std::time::Instant::now();
+    while s
+        .get_with("/api/v1/indicators/v_raad", &[("apikey", &key_b)])
+        .status
+        != 200
+    {
+        assert!(
+            t.elapsed().as_secs() < 30,
+            "the publication with v_raad never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+
+    // (code, name) of each group's indicators.
+    let a: Vec<(&str, &str)> = vec![
+        ("v_leefloon", "Leefloongerechtigden"),
+        ("v_won_leeg", "Leegstaande woningen"),
+        ("vp_leegstand", "Leegstandspercentage"),
+    ];
+    let b: Vec<(&str, &str)> = vec![("v_raad", "Raadsdossier")];
+    let mut paths = endpoints();
+    for code in ["v_raad", "v_leefloon"] {
+        paths.extend([
+            format!("/api/v1/indicators/{code}"),
+            format!("/api/v1/data?indicator={code}&level=wijk&period=2021"),
+            format!("/api/v1/data?indicator={code}&level=wijk&period=2021&format=csv"),
+            format!("/api/v1/data?indicator={code}&level=wijk&period=2021&format=xlsx"),
+            format!("/api/v1/data?indicator={code}&level=wijk&period=2021&format=geojson"),
+            format!("/api/v1/data?indicator={code}&level=wijk&period=2021&format=jsonstat"),
+            format!("/jiveservices/odata/Variables('{code}')/GeoLevels('wijk')/PeriodLevels('year')/Periods('2021')/Values"),
+            format!("/jive/selectiontableasjson.ashx?var={code}&geolevel=wijk"),
+            format!("/indicator/{code}"),
+            format!("/indicator/{code}.json"),
+            format!("/indicator/{code}.csv"),
+            format!("/en/indicator/{code}"),
+        ]);
+    }
+    paths.extend(
+        [
+            "/",
+            "/index.json",
+            "/themes",
+            "/themes.json",
+            "/search?q=raads",
+            "/search.json?q=leefloon",
+            "/explorer",
+            "/explorer.json",
+            "/compare?level=wijk&areas=4699901,4699902",
+            "/area/wijk/4699901",
+            "/area/wijk/4699901.json",
+            "/api/v1/areas/wijk/4699901/profile",
+            "/api/v1/indicators?q=raad",
+            "/jiveservices/odata/Variables?$filter=contains(Name,'Raad')",
+        ]
+        .map(String::from),
+    );
+
+    let readers: [(&str, Option<&str>); 3] = [
+        ("anonymous", None),
+        ("A", Some(key_a.as_str())),
+        ("B", Some(key_b.as_str())),
+    ];
+    let mut leaks = Vec::new();
+    let mut seen_own = [0usize; 3];
+    for round in 0..2 {
+        for (n, path) in paths.iter().enumerate() {
+            for k in 0..3 {
+                // Rotate who asks first, so every order meets the cache.
+                let who = (n + k + round) % 3;
+                let (name, key) = readers[who];
+                let r = match key {
+                    Some(key) => s.get_with(path, &[("apikey", key)]),
+                    None => s.get(path),
+                };
+                assert!(r.status < 500, "{name} {path}: {}", r.status);
+                let forbidden: Vec<&(&str, &str)> = match who {
+                    0 => a.iter().chain(&b).collect(),
+                    1 => b.iter().collect(),
+                    _ => a.iter().collect(),
+                };
+                for (code, label) in forbidden {
+                    let asked = path.contains(code);
+                    if (!asked && r.body.contains(code)) || r.body.contains(label) {
+                        leaks.push(format!("round {round}: {name} {path} shows {code}"));
+                    }
+                }
+                let own: &[(&str, &str)] = match who {
+                    1 => &a,
+                    2 => &b,
+                    _ => &[],
+                };
+                if own.iter().any(|(_, label)| r.body.contains(label)) {
+                    seen_own[who] += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "answers crossed groups:\n{}",
+        leaks.join("\n")
+    );
+    // The walk is not vacuous: each key saw its own indicators in many answers.
+    assert!(seen_own[1] > 10 && seen_own[2] > 10, "{seen_own:?}");
+}

@@ -73,11 +73,19 @@ fn keep_pngs(pdf: &[u8], name: &str) {
 }
 
 fn get_bytes(s: &Server, path: &str) -> (u16, Vec<u8>, String) {
+    get_bytes_with(s, path, &[])
+}
+
+fn get_bytes_with(s: &Server, path: &str, headers: &[(&str, &str)]) -> (u16, Vec<u8>, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
-    let mut r = agent.get(&format!("{}{}", s.base, path)).call().unwrap();
+    let mut req = agent.get(&format!("{}{}", s.base, path));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut r = req.call().unwrap();
     let status = r.status().as_u16();
     let ct = r
         .headers()
@@ -313,6 +321,10 @@ fn zip_names(p: &Path) -> Vec<String> {
 #[test]
 fn bulk_job_from_the_web_shows_progress_and_gives_a_zip() {
     let s = Server::demo();
+    // Bulk jobs are for staff: a key of group `reports`.
+    let key = s.key("reports", &["reports"]);
+    s.wait_for_poll();
+    let k = [("apikey", key.as_str())];
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -321,6 +333,7 @@ fn bulk_job_from_the_web_shows_progress_and_gives_a_zip() {
     let r = agent
         .post(&format!("{}/stories/wijkprofiel/bulk", s.base))
         .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("apikey", &key)
         .send("level=wijk")
         .unwrap();
     assert_eq!(r.status().as_u16(), 303, "a redirect to the job's page");
@@ -331,11 +344,11 @@ fn bulk_job_from_the_web_shows_progress_and_gives_a_zip() {
         .to_str()
         .unwrap()
         .to_string();
-    let page = s.get(&job);
+    let page = s.get_with(&job, &k);
     assert!(page.body.contains("<progress"), "{}", page.body);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(240);
     loop {
-        let j = s.get(&format!("{job}.json")).json();
+        let j = s.get_with(&format!("{job}.json"), &k).json();
         assert!(j["error"].is_null(), "{j}");
         if j["finished"] == true {
             assert_eq!(j["done"], j["total"]);
@@ -347,7 +360,7 @@ fn bulk_job_from_the_web_shows_progress_and_gives_a_zip() {
         );
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
-    let (status, zip, ct) = get_bytes(&s, &format!("{job}.zip"));
+    let (status, zip, ct) = get_bytes_with(&s, &format!("{job}.zip"), &k);
     assert_eq!((status, ct.as_str()), (200, "application/zip"));
     let p = s.site.path().join("web.zip");
     std::fs::write(&p, zip).unwrap();

@@ -448,3 +448,42 @@ fn outputs_cannot_be_turned_into_attacks() {
         }
     }
 }
+
+#[test]
+fn names_from_metadata_stay_text_in_stories() {
+    let site = demo_site();
+    let dir = site.path();
+    std::fs::write(
+        dir.join("x.csv"),
+        "period;geolevel;geoitem;v_md\n2021;wijk;4699901;5\n2021;wijk;4699902;6\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("x_meta.csv"),
+        "code;name;unit\nv_md;[klik hier](javascript:alert(1)) **vet** <b>x</b>;# kop\n",
+    )
+    .unwrap();
+    site.import(&dir.join("x.csv"), &[]);
+    site.import(&dir.join("x_meta.csv"), &[]);
+    site.ok(&["publish"]);
+    std::fs::write(
+        dir.join("stories/md.md"),
+        "+++\ntitle = \"Namen\"\nlevel = \"wijk\"\n+++\n# Namen\n\n{{ name(\"v_md\") }} in {{ unit(\"v_md\") }}\n\n{{ table([\"v_md\"]) }}\n",
+    )
+    .unwrap();
+    let s = Server::start(site);
+    let r = s.get("/stories/md?regionlevel=wijk&regioncode=4699901");
+    assert_eq!(r.status, 200, "{}", r.body);
+    if let Some(at) = r.body.find("href=\"javascript") {
+        panic!(
+            "a name became a link: {}",
+            &r.body[at.saturating_sub(300)..(at + 200).min(r.body.len())]
+        );
+    }
+    assert!(!r.body.contains("<strong>vet"), "a name became bold text");
+    assert!(!r.body.contains("<h1>kop"), "a unit became a heading");
+    assert!(
+        r.body.contains("[klik hier]"),
+        "the name is shown as written"
+    );
+}

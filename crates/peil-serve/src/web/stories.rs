@@ -708,6 +708,8 @@ async fn stream_file(file: Arc<tempfile::NamedTempFile>) -> Response {
             Err(e) => Some((Err(e), (f, keep))),
         }
     });
+    // Fused: a consumer may poll once more after the end.
+    let stream = futures_util::StreamExt::fuse(stream);
     let mut r = axum::body::Body::from_stream(stream).into_response();
     if let Some(n) = len {
         r.headers_mut()
