@@ -569,6 +569,11 @@ fn the_website_works_on_the_flanders_data() {
     site.ok(&["publish"]);
     let s = Server::start(site);
 
+    // What open-data portals harvest and Swing clients read conforms to the standards here too
+    // (checked on this site rather than building Flanders a second time).
+    common::assert_catalogue_conforms(&s, "the Flanders site");
+    common::assert_metadata_valid(&s);
+
     let ind = "v2506_elek_res_cons";
     let r = s.get(&format!("/indicator/{ind}?level=ggw72024&period=2020"));
     assert_eq!(r.status, 200);

@@ -50,6 +50,8 @@ pub struct SiteConfig {
     pub content: Arc<peil_story::Content>,
     /// The site directory (image tiles are served from its `content/` folder).
     pub dir: Option<std::path::PathBuf>,
+    /// What the DCAT-AP catalogue says about the site's open data (`[catalog]` in peil.toml).
+    pub catalog: crate::dcat::CatalogConfig,
 }
 
 impl SiteConfig {
@@ -64,6 +66,7 @@ impl SiteConfig {
             intro: BTreeMap::new(),
             content: Arc::new(peil_story::Content::builtin()),
             dir: None,
+            catalog: Default::default(),
         }
     }
 
