@@ -794,6 +794,8 @@ struct Input<'a> {
     site: &'a crate::web::SiteConfig,
     themes: &'a [Theme],
     published_at: Option<&'a str>,
+    /// When the site was first published.
+    issued: Option<&'a str>,
 }
 
 fn graph(x: &Input) -> Graph {
@@ -855,6 +857,9 @@ fn graph(x: &Input) -> Graph {
         }
         if let Some(m) = &modified {
             c.add("dct:modified", m.clone());
+        }
+        if let Some(i) = x.issued {
+            c.add("dct:issued", O::Typed(i.to_string(), "xsd:dateTime"));
         }
         if has_area {
             c.iri("dct:spatial", &area);
@@ -1197,12 +1202,24 @@ async fn build(st: &AppState, headers: &HeaderMap) -> Graph {
     let site = st.site();
     // The theme tree and the publication's time, read from the store once per publication.
     let extras = crate::api::cache::entry(st, &snap).extras(st, &snap).await;
+    // The first publication's time: when the catalogue was issued (one indexed row).
+    let path = st.store_path().to_path_buf();
+    let issued = tokio::task::spawn_blocking(move || {
+        peil_store::Store::open(&path)
+            .and_then(|s| s.first_publication_at())
+            .ok()
+            .flatten()
+    })
+    .await
+    .ok()
+    .flatten();
     graph(&Input {
         base: &base,
         snap: &snap,
         site: &site,
         themes: &extras.themes,
         published_at: extras.published_at.as_deref(),
+        issued: issued.as_deref(),
     })
 }
 

@@ -319,6 +319,11 @@ pub fn assert_catalogue_conforms(s: &Server, site: &str) -> (String, String) {
     let ld = s.get("/api/v1/catalog.jsonld");
     assert_eq!(ld.status, 200);
     assert!(ld.headers["content-type"].starts_with("application/ld+json"));
+    // An empty catalogue would conform trivially.
+    assert!(
+        ttl.body.contains("a dcat:Dataset"),
+        "the catalogue of {site} lists no dataset"
+    );
     assert_dcat_ap(&format!("the catalogue of {site}"), &ttl.body, "turtle");
     assert_dcat_ap(&format!("the catalogue of {site}"), &ld.body, "json-ld");
     (ttl.body, ld.body)

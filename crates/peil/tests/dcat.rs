@@ -45,6 +45,10 @@ out["dataset"] = {
         "url": objs(x, DCAT.downloadURL)} for x in g.objects(d, DCAT.distribution)),
         key=lambda x: x["format"]),
 }
+cat = next(g.subjects(RDF.type, DCAT.Catalog))
+out["catalog"] = {"issued": [str(o.datatype) for o in g.objects(cat, DCTERMS.issued)],
+    "modified": [str(o.datatype) for o in g.objects(cat, DCTERMS.modified)],
+    "licence": objs(cat, DCTERMS.license), "title": texts(cat, DCTERMS.title)}
 svc = next(g.subjects(RDF.type, DCAT.DataService))
 out["service"] = {"conformsTo": objs(svc, DCTERMS.conformsTo), "serves": len(objs(svc, DCAT.servesDataset))}
 print(json.dumps(out))
@@ -109,6 +113,16 @@ fn the_demo_catalogue_conforms_to_dcat_ap_and_says_what_portals_show() {
         [format!("{}/api/v1/openapi.json", s.base)]
     );
 
+    let c = &facts["catalog"];
+    let date_time = ["http://www.w3.org/2001/XMLSchema#dateTime"];
+    assert_eq!(strings(&c["issued"]), date_time);
+    assert_eq!(strings(&c["modified"]), date_time);
+    assert_eq!(strings(&c["title"]), ["nl:Scheldemonde in cijfers"]);
+    assert_eq!(
+        strings(&c["licence"]),
+        ["https://data.vlaanderen.be/id/licentie/modellicentie-gratis-hergebruik/v1.0"]
+    );
+
     let d = &facts["dataset"];
     assert_eq!(strings(&d["title"]), ["en:Inhabitants", "nl:Inwoners"]);
     assert!(
@@ -134,10 +148,7 @@ fn the_demo_catalogue_conforms_to_dcat_ap_and_says_what_portals_show() {
         strings(&d["periodicity"]),
         ["http://publications.europa.eu/resource/authority/frequency/ANNUAL"]
     );
-    assert_eq!(
-        strings(&d["modified"]),
-        ["http://www.w3.org/2001/XMLSchema#dateTime"]
-    );
+    assert_eq!(strings(&d["modified"]), date_time);
     let t = &d["temporal"][0];
     assert!(t[0].as_str().unwrap().ends_with("-01-01"), "{t}");
     assert!(t[1].as_str().unwrap().ends_with("-12-31"), "{t}");

@@ -571,7 +571,8 @@ fn the_website_works_on_the_flanders_data() {
 
     // What open-data portals harvest and Swing clients read conforms to the standards here too
     // (checked on this site rather than building Flanders a second time).
-    common::assert_catalogue_conforms(&s, "the Flanders site");
+    let (ttl, _) = common::assert_catalogue_conforms(&s, "the Flanders site");
+    assert!(ttl.contains("/api/v1/indicators/v2506_elek_res_cons>\n    a dcat:Dataset"));
     common::assert_metadata_valid(&s);
 
     let ind = "v2506_elek_res_cons";
