@@ -755,6 +755,19 @@ impl Store {
             .map_err(self.e())
     }
 
+    /// When the site was first published (ISO 8601, UTC), if it has been: the catalogue's
+    /// `dct:issued`.
+    pub fn first_publication_at(&self) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT at FROM publication ORDER BY generation LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.e())
+    }
+
     /// Streams the live copy like [`Store::export`] streams the test copy.
     pub fn export_live(
         &self,

@@ -32,6 +32,30 @@ pub fn run(dir: &Path) -> Result<u8> {
     let started = std::time::Instant::now();
     let city = peil_demo::build();
     let site = Site::init(dir, &format!("{} in cijfers", city.name), true)?;
+    // What open-data portals show with the demo's datasets: the Flemish model licence most
+    // cities use, the city as publisher, and a contact point (a reserved example domain: the
+    // city is made up).
+    let slug: String = city
+        .name
+        .to_lowercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let catalog_toml = format!(
+        "\n# What the DCAT-AP catalogue (/api/v1/catalog.ttl) tells open-data portals.\n\
+         [catalog]\n\
+         publisher = \"Stad {name}\"\n\
+         licence = \"modellicentie-gratis-hergebruik\"\n\
+         contact_name = \"Stad {name}, team Data en Analyse\"\n\
+         contact_email = \"data@{slug}.example\"\n\
+         contact_url = \"https://www.{slug}.example/contact\"\n",
+        name = city.name
+    );
+    let cfg = dir.join(CONFIG);
+    let mut text =
+        std::fs::read_to_string(&cfg).with_context(|| format!("cannot read {}", cfg.display()))?;
+    text.push_str(&catalog_toml);
+    std::fs::write(&cfg, text).with_context(|| format!("cannot write {}", cfg.display()))?;
     let mut store = site.store()?;
     let mut tx = store.begin()?;
     for a in &city.areas {

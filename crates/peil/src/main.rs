@@ -448,6 +448,11 @@ fn run(cli: Cli) -> Result<u8> {
             // Stories and dashboards: syntax, then a trial render on the live copy, so a
             // broken template fails here and not in front of a reader.
             report.errors.extend(check_content(&site)?);
+            // What open-data portals need from the catalogue (licence, contact, publisher).
+            match site.catalog_config() {
+                Ok(c) => report.warnings.extend(c.missing()),
+                Err(e) => report.errors.push(e.to_string()),
+            }
             for e in &report.errors {
                 println!("error: {e}");
             }

@@ -50,6 +50,38 @@ pub struct Config {
     /// A short introduction on the home page, per language: `[intro] nl = "…"`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub intro: std::collections::BTreeMap<String, String>,
+    /// What the DCAT-AP catalogue (`/api/v1/catalog.ttl`) tells open-data portals:
+    /// `[catalog]` with publisher, licence, contact, area and `[catalog.themes]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<CatalogToml>,
+}
+
+/// `[catalog]` in peil.toml: what open-data portals show with the site's datasets.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogToml {
+    /// The publishing organisation, e.g. "Stad Gent".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// A persistent IRI of the publisher (its OVO or KBO identifier), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher_uri: Option<String>,
+    /// `modellicentie-gratis-hergebruik`, `onvoorwaardelijk-hergebruik`, `cc-by-4.0`,
+    /// `cc-by-sa-4.0`, `cc0`, or a licence's IRI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_url: Option<String>,
+    /// The area the data is about, as an IRI (e.g. `https://data.vlaanderen.be/id/gemeente/44021`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spatial: Option<String>,
+    /// Theme-tree folder code → EU data-theme code (`AGRI`, `ECON`, … `TRAN`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub themes: std::collections::BTreeMap<String, String>,
 }
 
 fn yes() -> bool {
@@ -90,6 +122,7 @@ impl Site {
             accent_color: None,
             highlights: Vec::new(),
             intro: Default::default(),
+            catalog: None,
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",
@@ -186,6 +219,7 @@ impl Site {
         }
         web.highlights = c.highlights.clone();
         web.intro = c.intro.clone();
+        web.catalog = self.catalog_config()?;
         let (content, problems) = self.content();
         for p in problems {
             eprintln!(
@@ -196,6 +230,67 @@ impl Site {
         web.content = std::sync::Arc::new(content);
         web.dir = Some(self.dir.clone());
         Ok(web)
+    }
+
+    /// The `[catalog]` table, checked: a licence Peil knows or an IRI, IRIs that are IRIs, an
+    /// e-mail address that looks like one, EU data-theme codes.
+    pub fn catalog_config(&self) -> Result<peil_serve::dcat::CatalogConfig> {
+        use peil_serve::dcat;
+        let Some(c) = &self.config.catalog else {
+            return Ok(dcat::CatalogConfig::default());
+        };
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
+        let iri = |key: &str, v: &Option<String>| -> Result<Option<String>> {
+            match text(v) {
+                Some(v) if !dcat::is_http_iri(&v) => {
+                    bail!("{CONFIG}: [catalog] {key} = '{v}' is not an http(s) address")
+                }
+                v => Ok(v),
+            }
+        };
+        let licence = match text(&c.licence) {
+            Some(l) => {
+                Some(dcat::licence(&l).map_err(|e| anyhow::anyhow!("{CONFIG}: [catalog] {e}"))?)
+            }
+            None => None,
+        };
+        let contact_email = text(&c.contact_email);
+        if let Some(e) = &contact_email {
+            let ok = e.split_once('@').is_some_and(|(user, host)| {
+                !user.is_empty()
+                    && host.contains('.')
+                    && !host.starts_with('.')
+                    && !host.ends_with('.')
+            }) && !e
+                .chars()
+                .any(|ch| ch.is_whitespace() || "<>\"\\:/?#".contains(ch));
+            if !ok {
+                bail!("{CONFIG}: [catalog] contact_email = '{e}' is not an e-mail address");
+            }
+        }
+        for (folder, theme) in &c.themes {
+            if !dcat::is_data_theme(theme) {
+                bail!(
+                    "{CONFIG}: [catalog.themes] {folder} = '{theme}' is not an EU data theme ({})",
+                    dcat::data_theme_codes().join(", ")
+                );
+            }
+        }
+        Ok(dcat::CatalogConfig {
+            publisher: text(&c.publisher),
+            publisher_uri: iri("publisher_uri", &c.publisher_uri)?,
+            licence,
+            contact_name: text(&c.contact_name),
+            contact_email,
+            contact_url: iri("contact_url", &c.contact_url)?,
+            spatial: iri("spatial", &c.spatial)?,
+            themes: c.themes.clone(),
+        })
     }
 
     /// The site's stories and dashboards (with the built-in pack), and the problems of any

@@ -294,3 +294,145 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// The standards' own validation artefacts (DCAT-AP shapes, OData CSDL schemas), next to the
+/// checkout like the real data.
+pub fn standards() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let p = here.join("../../../shared/data/standards");
+    assert!(
+        p.exists(),
+        "standards' artefacts not found at {}",
+        p.display()
+    );
+    p
+}
+
+/// Whether an outside tool a test needs answers `probe`. Locally a missing tool skips the check
+/// with a note; under CI (`CI` set, as every CI service does) it fails, so a broken CI image
+/// cannot pass by skipping.
+pub fn have_tool(what: &str, install: &str, probe: &mut Command) -> bool {
+    let ok = probe.output().map(|o| o.status.success()).unwrap_or(false);
+    if !ok {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        assert!(!ci, "{what} is missing under CI: {install}");
+        eprintln!("skipped: {what} is not installed ({install})");
+    }
+    ok
+}
+
+fn have_pyshacl() -> bool {
+    have_tool(
+        "pyshacl",
+        "python3 -m pip install pyshacl",
+        Command::new("python3").args(["-c", "import pyshacl, rdflib"]),
+    )
+}
+
+/// Validates an RDF document against the official DCAT-AP 3.0.0 shapes (`dcat-ap-SHACL.ttl`
+/// and `range.ttl` together) with pyshacl and RDFS inference, as a harvester that validates
+/// does. Panics with pyshacl's report (the first violations) when it does not conform.
+pub fn assert_dcat_ap(what: &str, body: &str, format: &str) {
+    if !have_pyshacl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("catalog");
+    std::fs::write(&data, body).unwrap();
+    let shapes = standards().join("dcat-ap-3.0.0");
+    let script = r#"
+import sys, rdflib, pyshacl
+data, fmt, shapes = sys.argv[1], sys.argv[2], sys.argv[3:]
+g = rdflib.Graph()
+g.parse(data, format=fmt)
+sh = rdflib.Graph()
+for s in shapes:
+    sh.parse(s, format="turtle")
+conforms, _, text = pyshacl.validate(g, shacl_graph=sh, inference="rdfs", abort_on_first=False)
+print("CONFORMS" if conforms else "VIOLATES")
+print(text[:6000])
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&data)
+        .arg(format)
+        .arg(shapes.join("dcat-ap-SHACL.ttl"))
+        .arg(shapes.join("range.ttl"))
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "pyshacl failed on {what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.starts_with("CONFORMS"),
+        "{what} ({format}) does not conform to DCAT-AP 3.0.0:\n{text}"
+    );
+}
+
+/// The catalogue of a running site, in Turtle and JSON-LD, each validated against DCAT-AP.
+/// Returns both bodies.
+pub fn assert_catalogue_conforms(s: &Server, site: &str) -> (String, String) {
+    let ttl = s.get("/api/v1/catalog.ttl");
+    assert_eq!(ttl.status, 200);
+    assert!(ttl.headers["content-type"].starts_with("text/turtle"));
+    let ld = s.get("/api/v1/catalog.jsonld");
+    assert_eq!(ld.status, 200);
+    assert!(ld.headers["content-type"].starts_with("application/ld+json"));
+    // An empty catalogue would conform trivially.
+    assert!(
+        ttl.body.contains("a dcat:Dataset"),
+        "the catalogue of {site} lists no dataset"
+    );
+    assert_dcat_ap(&format!("the catalogue of {site}"), &ttl.body, "turtle");
+    assert_dcat_ap(&format!("the catalogue of {site}"), &ld.body, "json-ld");
+    (ttl.body, ld.body)
+}
+
+/// `$metadata` of both OData service roots against the OASIS CSDL XML schema (`edmx.xsd`, which
+/// imports `edm.xsd` from the same folder), with xmllint and no network.
+pub fn assert_metadata_valid(s: &Server) {
+    if !have_tool(
+        "xmllint",
+        "apt-get install libxml2-utils",
+        Command::new("xmllint").arg("--version"),
+    ) {
+        return;
+    }
+    // A copy of edmx.xsd whose import of edm.xsd names the local file, whatever address the
+    // published schema gives it (a web address would need the network, which tests do not have).
+    let csdl = standards().join("odata-csdl");
+    let dir = tempfile::tempdir().unwrap();
+    let mut edmx = std::fs::read_to_string(csdl.join("edmx.xsd")).unwrap();
+    let local = format!("schemaLocation=\"{}\"", csdl.join("edm.xsd").display());
+    let mut from = 0;
+    while let Some(a) = edmx[from..].find("schemaLocation=\"").map(|a| a + from) {
+        let b = a + 16 + edmx[a + 16..].find('"').unwrap() + 1;
+        if edmx[a..b].ends_with("edm.xsd\"") {
+            edmx.replace_range(a..b, &local);
+        }
+        from = a + 16;
+    }
+    assert!(edmx.contains(&local), "edmx.xsd no longer imports edm.xsd");
+    let xsd = dir.path().join("edmx.xsd");
+    std::fs::write(&xsd, edmx).unwrap();
+    for root in ["/jiveservices/odata/", "/viewerservices/odata/"] {
+        let r = s.get(&format!("{root}$metadata"));
+        assert_eq!(r.status, 200, "{root}$metadata");
+        let file = dir.path().join("metadata.xml");
+        std::fs::write(&file, &r.body).unwrap();
+        let out = Command::new("xmllint")
+            .args(["--noout", "--nonet", "--schema"])
+            .arg(&xsd)
+            .arg(&file)
+            .output()
+            .expect("xmllint runs");
+        assert!(
+            out.status.success(),
+            "{root}$metadata does not validate against edmx.xsd:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

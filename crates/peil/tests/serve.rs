@@ -180,8 +180,8 @@ fn rate_limit_per_address_and_long_uris_are_refused_politely() {
         .unwrap();
     assert!(out.status.success());
     let cfg = dir.path().join("peil.toml");
-    let mut text = std::fs::read_to_string(&cfg).unwrap();
-    text.push_str("rate_limit = 5\n");
+    // A top-level key goes before the file's tables (the demo's ends with `[catalog]`).
+    let text = format!("rate_limit = 5\n{}", std::fs::read_to_string(&cfg).unwrap());
     std::fs::write(&cfg, text).unwrap();
     let s = Server::start(Site { dir });
     // A burst of twice the rate passes, then 429 with Retry-After.

@@ -523,8 +523,11 @@ fn the_site_configuration_is_read_again_when_it_changes() {
     assert!(s.get("/").body.contains("Scheldemonde in cijfers"));
     let cfg = s.site.path().join("peil.toml");
     let text = std::fs::read_to_string(&cfg).unwrap();
-    let text = text.replace("Scheldemonde in cijfers", "Testdorp in cijfers")
-        + "primary_color = \"#123456\"\nhighlights = [\"vp_65p\"]\n\n[intro]\nnl = \"Welkom in de databank.\"\n";
+    // Top-level keys go before the file's tables (the demo's ends with `[catalog]`).
+    let text = format!(
+        "primary_color = \"#123456\"\nhighlights = [\"vp_65p\"]\n{}\n[intro]\nnl = \"Welkom in de databank.\"\n",
+        text.replace("Scheldemonde in cijfers", "Testdorp in cijfers")
+    );
     std::fs::write(&cfg, text).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
@@ -568,6 +571,12 @@ fn the_website_works_on_the_flanders_data() {
     );
     site.ok(&["publish"]);
     let s = Server::start(site);
+
+    // What open-data portals harvest and Swing clients read conforms to the standards here too
+    // (checked on this site rather than building Flanders a second time).
+    let (ttl, _) = common::assert_catalogue_conforms(&s, "the Flanders site");
+    assert!(ttl.contains("/api/v1/indicators/v2506_elek_res_cons>\n    a dcat:Dataset"));
+    common::assert_metadata_valid(&s);
 
     let ind = "v2506_elek_res_cons";
     let r = s.get(&format!("/indicator/{ind}?level=ggw72024&period=2020"));

@@ -53,6 +53,8 @@ pub struct SiteConfig {
     pub dir: Option<std::path::PathBuf>,
     /// The address readers use (`https://gent.incijfers.be`), for absolute links.
     pub base_url: Option<String>,
+    /// What the DCAT-AP catalogue says about the site's open data (`[catalog]` in peil.toml).
+    pub catalog: crate::dcat::CatalogConfig,
 }
 
 impl SiteConfig {
@@ -68,6 +70,7 @@ impl SiteConfig {
             content: Arc::new(peil_story::Content::builtin()),
             dir: None,
             base_url: None,
+            catalog: Default::default(),
         }
     }
 
