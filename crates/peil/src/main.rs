@@ -365,6 +365,16 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let snapshot = peil_compute::publish(&warehouse, next, &opts)?;
             let computed = t0.elapsed();
+            // What readers would get is reviewed before anything is written.
+            let review = peil_compute::review::review(&snapshot, &site.config.privacy.allow());
+            print_review(&review, &mut std::io::stderr());
+            if !review.errors.is_empty() {
+                eprintln!(
+                    "refused: {} privacy errors; nothing was published (the live copy is unchanged)",
+                    review.errors.len()
+                );
+                return Ok(EXIT_CHECK);
+            }
             let stats = serde_json::to_value(&snapshot.stats)?;
             let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
             let generation = store.publish_live(
@@ -448,6 +458,17 @@ fn run(cli: Cli) -> Result<u8> {
             // Stories and dashboards: syntax, then a trial render on the live copy, so a
             // broken template fails here and not in front of a reader.
             report.errors.extend(check_content(&site)?);
+            // Privacy: what `peil publish` would make of the test copy, reviewed.
+            let warehouse = site.store()?.warehouse()?;
+            match peil_compute::publish(&warehouse, 0, &Default::default()) {
+                Ok(snapshot) => {
+                    let r = peil_compute::review::review(&snapshot, &site.config.privacy.allow());
+                    let (errors, warnings) = review_lines(&r);
+                    report.errors.extend(errors);
+                    report.warnings.extend(warnings);
+                }
+                Err(e) => report.errors.push(format!("the test copy cannot be computed: {e}")),
+            }
             for e in &report.errors {
                 println!("error: {e}");
             }
@@ -802,6 +823,33 @@ fn serve_site(dir: &Path, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
         },
     ))?;
     Ok(0)
+}
+
+/// A privacy review as messages: errors, then warnings (allowed findings, stale allowances).
+fn review_lines(r: &peil_compute::review::Review) -> (Vec<String>, Vec<String>) {
+    let errors = r.errors.iter().map(|f| format!("privacy: {f}")).collect();
+    let mut warnings: Vec<String> = r
+        .allowed
+        .iter()
+        .map(|f| format!("privacy (allowed in {}): {f}", site::CONFIG))
+        .collect();
+    warnings.extend(r.unused.iter().map(|c| {
+        format!(
+            "privacy: {} allows {c}, but the review finds nothing to allow there; remove it",
+            site::CONFIG
+        )
+    }));
+    (errors, warnings)
+}
+
+fn print_review(r: &peil_compute::review::Review, out: &mut dyn Write) {
+    let (errors, warnings) = review_lines(r);
+    for e in errors {
+        let _ = writeln!(out, "error: {e}");
+    }
+    for w in warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
 }
 
 /// The published data as stories read it.

@@ -42,6 +42,36 @@ pub struct Config {
     /// A short introduction on the home page, per language: `[intro] nl = "…"`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub intro: std::collections::BTreeMap<String, String>,
+    /// Privacy decisions `peil check` and `peil publish` accept: `[privacy]`.
+    #[serde(default, skip_serializing_if = "Privacy::is_empty")]
+    pub privacy: Privacy,
+}
+
+/// Indicators a statistician has reviewed and allowed to break a privacy rule of
+/// `peil_compute::review`. Kept in `peil.toml` so that the decision persists, is versioned
+/// with the site and can be reviewed; each entry silences that indicator and that rule only.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// Indicators that may be visible to readers who may not see one of their inputs.
+    #[serde(default)]
+    pub allow_public_over_restricted: Vec<String>,
+    /// Formula indicators whose hidden cells may be recomputable from published inputs.
+    #[serde(default)]
+    pub allow_recomputable_hidden: Vec<String>,
+}
+
+impl Privacy {
+    fn is_empty(&self) -> bool {
+        self.allow_public_over_restricted.is_empty() && self.allow_recomputable_hidden.is_empty()
+    }
+
+    pub fn allow(&self) -> peil_compute::review::Allow {
+        peil_compute::review::Allow {
+            over_restricted: self.allow_public_over_restricted.clone(),
+            recomputable: self.allow_recomputable_hidden.clone(),
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -80,6 +110,7 @@ impl Site {
             accent_color: None,
             highlights: Vec::new(),
             intro: Default::default(),
+            privacy: Privacy::default(),
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",
