@@ -182,19 +182,15 @@ fn recomputable(s: &Snapshot, i: u32, expr: &Expr) -> usize {
             Expr::Shift { var, offset } => {
                 inputs.push(p.offset(*offset).and_then(|q| s.table(var, l, q, 0)))
             }
-            Expr::Mrp { var, n } => inputs.push(
-                mrp_period(s, var, l, p, *n).and_then(|q| s.table(var, l, q, 0)),
-            ),
+            Expr::Mrp { var, n } => {
+                inputs.push(mrp_period(s, var, l, p, *n).and_then(|q| s.table(var, l, q, 0)))
+            }
             Expr::Cell { cube, .. } => {
                 let cells: Vec<u32> = s
                     .index
                     .get(cube)
                     .and_then(|ci| s.keys.get(&(*ci, l)))
-                    .map(|k| {
-                        k.range((p, 0)..=(p, u32::MAX))
-                            .map(|(_, d)| *d)
-                            .collect()
-                    })
+                    .map(|k| k.range((p, 0)..=(p, u32::MAX)).map(|(_, d)| *d).collect())
                     .unwrap_or_default();
                 if cells.is_empty() {
                     inputs.push(None);

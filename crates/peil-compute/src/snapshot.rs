@@ -515,7 +515,9 @@ impl Snapshot {
         walk.read(i, period);
         let column = |j: u32, p: Period| -> Vec<Slot> {
             let v = self.tables.get(&(j, l as u16, p, 0));
-            pos.iter().map(|&k| v.map_or(Slot::NONE, |v| v[k])).collect()
+            pos.iter()
+                .map(|&k| v.map_or(Slot::NONE, |v| v[k]))
+                .collect()
         };
         if let Some(text) = ind.formula.as_deref() {
             let f = peil_core::formula::Formula::parse(text).map_err(|_| walk.not_aggregable())?;
@@ -531,10 +533,7 @@ impl Snapshot {
                 Ok(s.result())
             }
             crate::engine::GeoRule::Weighted(w) => {
-                if !walk
-                    .reader
-                    .may_see(&self.indicators[w as usize].visibility)
-                {
+                if !walk.reader.may_see(&self.indicators[w as usize].visibility) {
                     return Err(walk.not_aggregable());
                 }
                 walk.read(w, period);
@@ -587,10 +586,7 @@ impl Snapshot {
             Expr::Shift { var, offset } => {
                 let j = index(var, walk)?;
                 // Whether the shifted series exists is only looked at for a visible input.
-                if !walk
-                    .reader
-                    .may_see(&self.indicators[j as usize].visibility)
-                {
+                if !walk.reader.may_see(&self.indicators[j as usize].visibility) {
                     return Err(walk.not_aggregable());
                 }
                 match p.offset(*offset) {

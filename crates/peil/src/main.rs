@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit codes: 0 success; 1 usage or environment error; 2 an import was refused because of
-/// problems in its file (nothing was written); 3 the store failed a check.
+/// problems in its file (nothing was written); 3 the store failed a check, or `publish` was
+/// refused by the privacy review (nothing was published).
 const EXIT_REFUSED: u8 = 2;
 const EXIT_CHECK: u8 = 3;
 
@@ -93,12 +94,20 @@ enum Command {
         #[arg(long)]
         live: bool,
     },
-    /// Check the store's integrity: SQLite, orphans, cycles, items without parent, values.
+    /// Check the store's integrity (SQLite, orphans, cycles, items without parent, values),
+    /// stories and dashboards, and the privacy review of what `publish` would publish.
+    #[command(
+        after_help = "Privacy findings are errors unless peil.toml allows the indicator:
+  [privacy]
+  allow_public_over_restricted = [\"vp_x\"]
+  allow_recomputable_hidden = [\"vp_y\"]"
+    )]
     Check,
     /// Compute everything (aggregation, formulas, privacy) and make it the live copy.
     ///
     /// The live copy is replaced in one transaction: readers see the old publication or the
-    /// new one, never a mix. Hidden cells are stored as `x`, without their values.
+    /// new one, never a mix. Hidden cells are stored as `x`, without their values. The privacy
+    /// review (see `peil check`) runs first; its errors refuse the publication (exit 3).
     #[command(
         after_help = "Example:\n  peil publish && peil export --live --indicator v1101_t --level wijk"
     )]
@@ -467,7 +476,9 @@ fn run(cli: Cli) -> Result<u8> {
                     report.errors.extend(errors);
                     report.warnings.extend(warnings);
                 }
-                Err(e) => report.errors.push(format!("the test copy cannot be computed: {e}")),
+                Err(e) => report
+                    .errors
+                    .push(format!("the test copy cannot be computed: {e}")),
             }
             for e in &report.errors {
                 println!("error: {e}");

@@ -46,13 +46,15 @@ fn selections_aggregate_like_the_hierarchy_and_never_reveal_hidden_cells() {
         .map(|(_, i)| i.code.as_str())
         .collect();
     assert_eq!(
-        s.aggregate_selection("v1101_t", "wijk", y, &all, &anon).unwrap(),
+        s.aggregate_selection("v1101_t", "wijk", y, &all, &anon)
+            .unwrap(),
         s.value("v1101_t", "gemeente", y, &none, "46999").unwrap()
     );
     // A formula ratio over a selection is sum(numerator)/sum(denominator), not a mean of ratios.
     let ratio = s.indicators.iter().find(|i| {
         i.formula.as_deref().is_some_and(|f| f.contains('/'))
-            && s.aggregate_selection(&i.code, "wijk", y, &wijken, &anon).is_ok()
+            && s.aggregate_selection(&i.code, "wijk", y, &wijken, &anon)
+                .is_ok()
     });
     assert!(ratio.is_some(), "the demo has a ratio formula");
     // A selection with a hidden cell is refused, with the reason.
