@@ -149,7 +149,7 @@ proptest! {
         )),
         depth in 2usize..=4,
         fan in prop::collection::vec(1usize..=4, 1..8),
-        picks in prop::collection::vec((0usize..4, prop::collection::vec(any::<prop::sample::Index>(), 1..6)), 1..40),
+        picks in prop::collection::vec((0usize..4, prop::collection::vec(any::<prop::sample::Index>(), 1..12)), 1..40),
     ) {
         let t = tree(cnt.len(), depth, &fan);
         let w = warehouse(&t, &cnt, &den);
