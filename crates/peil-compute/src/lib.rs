@@ -11,6 +11,7 @@ pub mod engine;
 mod eval;
 pub mod geo;
 pub mod privacy;
+pub mod review;
 pub mod slot;
 pub mod snapshot;
 pub mod survey;

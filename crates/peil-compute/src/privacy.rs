@@ -84,10 +84,13 @@ pub fn masks_of(
             masks.insert(*key, m);
         }
     }
-    // 2. Secondary suppression for additive indicators with a threshold checked on themselves,
-    //    and for weighted means and percentages with a threshold: their parent is Σ(v·w)/Σw, so
-    //    the numerators v·w add up like counts and a hidden child's numerator (hence its value,
-    //    the weight being public) could be recovered by differencing.
+    // 2. Secondary suppression for additive indicators with a threshold (checked on themselves
+    //    or on another indicator: a sum hidden where its check indicator is small is still a
+    //    sum, and parent − visible siblings would give it back; the check indicator's own mask
+    //    is added in step 3, and hiding more never makes a hidden cell recoverable), and for
+    //    weighted means and percentages with a threshold: their parent is Σ(v·w)/Σw, so the
+    //    numerators v·w add up like counts and a hidden child's numerator (hence its value, the
+    //    weight being public) could be recovered by differencing.
     if secondary {
         for ind in 0..c.indicators.len() as u32 {
             let i = &c.indicators[ind as usize];
@@ -98,7 +101,7 @@ pub fn masks_of(
                 continue;
             }
             let weight = match c.rule(ind) {
-                GeoRule::Sum if check_indicator(c, ind) == ind => None,
+                GeoRule::Sum => None,
                 GeoRule::Weighted(w) => Some(w),
                 _ => continue,
             };

@@ -269,6 +269,28 @@ impl Snapshot {
         Some((i, l, period, d))
     }
 
+    /// One published series by indicator code, level position, period and cube cell.
+    pub(crate) fn table(&self, ind: &str, l: u16, p: Period, d: u32) -> Option<&[Slot]> {
+        let i = *self.index.get(ind)?;
+        self.tables.get(&(i, l, p, d)).map(Vec::as_slice)
+    }
+
+    /// Every published series of one indicator: ((level position, period, cube cell), values).
+    pub(crate) fn tables_of(
+        &self,
+        i: u32,
+    ) -> impl Iterator<Item = ((u16, Period, u32), &[Slot])> + '_ {
+        (0..self.levels.len() as u16)
+            .filter_map(move |l| self.keys.get(&(i, l)).map(|ks| (l, ks)))
+            .flat_map(move |(l, ks)| {
+                ks.iter().filter_map(move |(p, d)| {
+                    self.tables
+                        .get(&(i, l, *p, *d))
+                        .map(|v| ((l, *p, *d), v.as_slice()))
+                })
+            })
+    }
+
     /// One published value (`None` when the snapshot has no such series or item).
     pub fn value(
         &self,
@@ -361,17 +383,68 @@ pub enum SelectionError {
     NotAggregable(String),
 }
 
+/// One selection's computation: who asks, what was asked, and every published series read.
+struct Walk<'a> {
+    reader: &'a peil_core::Reader,
+    top: &'a str,
+    reads: Vec<(u32, Period)>,
+    depth: u32,
+}
+
+impl Walk<'_> {
+    fn read(&mut self, i: u32, p: Period) {
+        if !self.reads.contains(&(i, p)) {
+            self.reads.push((i, p));
+        }
+    }
+
+    /// Always names the indicator asked for, never the input that made it fail.
+    fn not_aggregable(&self) -> SelectionError {
+        SelectionError::NotAggregable(self.top.to_string())
+    }
+}
+
 impl Snapshot {
+    /// Whether this reader may see an indicator's formula: only when the reader may see the
+    /// indicator and every indicator the formula refers to. A formula names its inputs, and a
+    /// formula over a restricted indicator tells a reader how to turn published values back
+    /// into restricted ones; the API and the website both ask here.
+    pub fn formula_visible_to(&self, ind: &Indicator, reader: &peil_core::Reader) -> bool {
+        if !reader.may_see(&ind.visibility) {
+            return false;
+        }
+        let Some(text) = ind.formula.as_deref() else {
+            return true;
+        };
+        match peil_core::formula::Formula::parse(text) {
+            Ok(f) => f
+                .references()
+                .iter()
+                .all(|r| self.visible_to(&r.code, reader)),
+            Err(_) => false,
+        }
+    }
+
     /// Aggregates a custom selection of items (three neighbourhoods, a drawn retail area) with
     /// the same rules as the hierarchy: counts sum, means and ratios are weighted, formulas are
-    /// evaluated on the aggregated inputs. Works on published values only, so a selection that
-    /// contains a hidden cell is refused: nothing a reader could not compute is revealed.
+    /// evaluated on the aggregated inputs.
+    ///
+    /// The answer is a function of published values this reader can already see, and of
+    /// nothing else. It is refused ([`SelectionError::RevealsHidden`]) when the indicator's own
+    /// published cell, or any value the computation reads (formula inputs, a mean's weight,
+    /// shifted periods), is `x` at a selected area: a one-area selection of a hidden cell would
+    /// otherwise be that cell, and a formula over visible inputs would give back what its
+    /// threshold hides. An input the reader may not see makes the indicator answer exactly as
+    /// one that cannot be aggregated ([`SelectionError::NotAggregable`]), so the answer does
+    /// not tell that a restricted input exists; an indicator the reader may not see answers as
+    /// an unknown code.
     pub fn aggregate_selection(
         &self,
         ind: &str,
         level: &str,
         period: Period,
         items: &[&str],
+        reader: &peil_core::Reader,
     ) -> Result<Value, SelectionError> {
         let unknown = |what, code: &str| SelectionError::Unknown {
             what,
@@ -380,6 +453,7 @@ impl Snapshot {
         let &i = self
             .index
             .get(ind)
+            .filter(|&&i| reader.may_see(&self.indicators[i as usize].visibility))
             .ok_or_else(|| unknown("indicator", ind))?;
         let &l = self
             .level_index
@@ -396,45 +470,74 @@ impl Snapshot {
         }
         pos.sort_unstable();
         pos.dedup();
-        self.selection_value(i, l, period, &pos).map(Slot::to_value)
+        let mut walk = Walk {
+            reader,
+            top: ind,
+            reads: Vec::new(),
+            depth: 0,
+        };
+        // Compute first, recording every published series read; structural refusals
+        // (not aggregable, an input the reader may not see) win over hidden cells, so that
+        // a restricted input is never betrayed by a 403 instead of a 422.
+        let value = self.selection_value(i, l, period, &pos, &mut walk)?;
+        for (j, q) in &walk.reads {
+            let Some(v) = self.tables.get(&(*j, l as u16, *q, 0)) else {
+                continue;
+            };
+            if let Some(&k) = pos
+                .iter()
+                .find(|&&k| v[k].get() == Err(peil_core::MissingCode::Hidden))
+            {
+                return Err(SelectionError::RevealsHidden {
+                    indicator: self.indicators[*j as usize].code.clone(),
+                    item: self.levels[l].items[k].1.code.clone(),
+                });
+            }
+        }
+        Ok(value.to_value())
     }
 
+    /// The selection's value of indicator `i` in period `period`; records in `walk` every
+    /// published series (indicator, period) it reads, the indicator's own first.
     fn selection_value(
         &self,
         i: u32,
         l: usize,
         period: Period,
         pos: &[usize],
+        walk: &mut Walk<'_>,
     ) -> Result<Slot, SelectionError> {
         let ind = &self.indicators[i as usize];
-        let column = |j: u32, p: Period| -> Result<Vec<Slot>, SelectionError> {
+        // Formulas are acyclic in a published snapshot; the bound only guards a damaged one.
+        if !walk.reader.may_see(&ind.visibility) || walk.depth > 64 {
+            return Err(walk.not_aggregable());
+        }
+        walk.read(i, period);
+        let column = |j: u32, p: Period| -> Vec<Slot> {
             let v = self.tables.get(&(j, l as u16, p, 0));
-            let mut out = Vec::with_capacity(pos.len());
-            for &k in pos {
-                let s = v.map_or(Slot::NONE, |v| v[k]);
-                if let Err(peil_core::MissingCode::Hidden) = s.get() {
-                    return Err(SelectionError::RevealsHidden {
-                        indicator: self.indicators[j as usize].code.clone(),
-                        item: self.levels[l].items[k].1.code.clone(),
-                    });
-                }
-                out.push(s);
-            }
-            Ok(out)
+            pos.iter()
+                .map(|&k| v.map_or(Slot::NONE, |v| v[k]))
+                .collect()
         };
         if let Some(text) = ind.formula.as_deref() {
-            let f = peil_core::formula::Formula::parse(text)
-                .map_err(|_| SelectionError::NotAggregable(ind.code.clone()))?;
-            return self.eval_scalar(&f.expr, l, period, pos, &ind.code);
+            let f = peil_core::formula::Formula::parse(text).map_err(|_| walk.not_aggregable())?;
+            walk.depth += 1;
+            let v = self.eval_scalar(&f.expr, l, period, pos, walk);
+            walk.depth -= 1;
+            return v;
         }
         match crate::engine::geo_rule(ind, &self.index) {
             crate::engine::GeoRule::Sum => {
                 let mut s = crate::slot::Sum::default();
-                column(i, period)?.into_iter().for_each(|x| s.add(x));
+                column(i, period).into_iter().for_each(|x| s.add(x));
                 Ok(s.result())
             }
             crate::engine::GeoRule::Weighted(w) => {
-                let (v, wt) = (column(i, period)?, column(w, period)?);
+                if !walk.reader.may_see(&self.indicators[w as usize].visibility) {
+                    return Err(walk.not_aggregable());
+                }
+                walk.read(w, period);
+                let (v, wt) = (column(i, period), column(w, period));
                 let (mut num, mut den) = (crate::slot::Sum::default(), crate::slot::Sum::default());
                 for (a, b) in v.into_iter().zip(wt) {
                     match (a.get(), b.get()) {
@@ -453,7 +556,7 @@ impl Snapshot {
                     _ => Slot::NONE,
                 })
             }
-            crate::engine::GeoRule::None => Err(SelectionError::NotAggregable(ind.code.clone())),
+            crate::engine::GeoRule::None => Err(walk.not_aggregable()),
         }
     }
 
@@ -463,42 +566,44 @@ impl Snapshot {
         l: usize,
         p: Period,
         pos: &[usize],
-        code: &str,
+        walk: &mut Walk<'_>,
     ) -> Result<Slot, SelectionError> {
-        use peil_core::formula::{BinOp, Expr, Func};
-        let refv = |var: &str, q: Option<Period>| -> Result<Slot, SelectionError> {
-            let j = *self.index.get(var).ok_or_else(|| SelectionError::Unknown {
-                what: "indicator",
-                code: var.to_string(),
-            })?;
-            match q {
-                Some(q) => self.selection_value(j, l, q, pos),
-                None => Ok(Slot::NONE),
-            }
+        use peil_core::formula::{BinOp, Expr};
+        // An unknown reference answers like a restricted one: the formula cannot be aggregated.
+        let index = |var: &str, walk: &Walk<'_>| -> Result<u32, SelectionError> {
+            self.index
+                .get(var)
+                .copied()
+                .ok_or_else(|| walk.not_aggregable())
         };
         Ok(match e {
             Expr::Num(x) => Slot::num(*x),
-            Expr::Ref(v) => refv(v, Some(p))?,
+            Expr::Ref(v) => {
+                let j = index(v, walk)?;
+                self.selection_value(j, l, p, pos, walk)?
+            }
             // A term outside its series makes the whole result no value (as in the engine).
-            Expr::Shift { var, offset } => match p.offset(*offset) {
-                Some(q)
-                    if self
-                        .index
-                        .get(var)
-                        .is_some_and(|&j| self.tables.contains_key(&(j, l as u16, q, 0))) =>
-                {
-                    refv(var, Some(q))?
+            Expr::Shift { var, offset } => {
+                let j = index(var, walk)?;
+                // Whether the shifted series exists is only looked at for a visible input.
+                if !walk.reader.may_see(&self.indicators[j as usize].visibility) {
+                    return Err(walk.not_aggregable());
                 }
-                _ => Slot::VOID,
-            },
+                match p.offset(*offset) {
+                    Some(q) if self.tables.contains_key(&(j, l as u16, q, 0)) => {
+                        self.selection_value(j, l, q, pos, walk)?
+                    }
+                    _ => Slot::VOID,
+                }
+            }
             Expr::Neg(a) => {
-                let x = self.eval_scalar(a, l, p, pos, code)?;
+                let x = self.eval_scalar(a, l, p, pos, walk)?;
                 x.number().map_or(x, |v| Slot::num(-v))
             }
             Expr::Bin { op, left, right } => {
                 let (a, b) = (
-                    self.eval_scalar(left, l, p, pos, code)?,
-                    self.eval_scalar(right, l, p, pos, code)?,
+                    self.eval_scalar(left, l, p, pos, walk)?,
+                    self.eval_scalar(right, l, p, pos, walk)?,
                 );
                 let f = match op {
                     BinOp::Add => crate::eval::add,
@@ -511,16 +616,12 @@ impl Snapshot {
             Expr::Call { func, args } => {
                 let vals = args
                     .iter()
-                    .map(|a| self.eval_scalar(a, l, p, pos, code))
+                    .map(|a| self.eval_scalar(a, l, p, pos, walk))
                     .collect::<Result<Vec<_>, _>>()?;
-                let _ = Func::Abs;
                 crate::eval::call(*func, &vals)
             }
-            _ => {
-                return Err(SelectionError::NotAggregable(format!(
-                    "{code} (uses cell(), threshold() or data_from_mrp())"
-                )));
-            }
+            // cell(), threshold() and data_from_mrp() have no meaning for a custom area.
+            _ => return Err(walk.not_aggregable()),
         })
     }
 

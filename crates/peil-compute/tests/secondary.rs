@@ -518,3 +518,58 @@ fn a_cube_with_loaded_marginal_totals_leaves_nothing_recoverable() {
         }
     }
 }
+
+/// A count whose threshold is checked on another indicator (income hidden where there are
+/// fewer than 5 tax returns) is a sum like any other: parent − visible siblings must not give
+/// a hidden cell back, also when the check indicator itself has no threshold.
+#[test]
+fn a_count_checked_on_another_indicator_is_protected_too() {
+    let w = Wb::new()
+        .level("sec", "A B C D E F")
+        .level("wijk", "W V")
+        .link("sec", "wijk", "A>W B>W C>W D>V E>V F>V")
+        .ind(count("returns"))
+        .ind(Indicator {
+            threshold_indicator: Some("returns".into()),
+            ..with_threshold(count("income"), 5.0)
+        })
+        .load("returns", "sec", "2024", "A=2 B=10 C=12 D=3 E=4 F=20")
+        .load(
+            "income",
+            "sec",
+            "2024",
+            "A=100 B=200 C=300 D=150 E=170 F=900",
+        )
+        .build();
+    let s = publish_with(&w, true);
+    let cell = |level: &str, item: &str| match published(&s, "income", level, "2024", item) {
+        Value::Number(x) => Some(x),
+        _ => None,
+    };
+    // Primary: where returns < 5.
+    for hidden in ["A", "D", "E"] {
+        assert_eq!(cell("sec", hidden), None, "{hidden}");
+    }
+    let cells: Vec<Option<f64>> = ["A", "B", "C", "D", "E", "F"]
+        .iter()
+        .map(|i| cell("sec", i))
+        .chain([cell("wijk", "W"), cell("wijk", "V")])
+        .collect();
+    let rels = vec![vec![6, 0, 1, 2], vec![7, 3, 4, 5]];
+    assert_eq!(attack(&cells, &rels), vec![], "{cells:?}");
+    // Without secondary suppression, A is 600 − 200 − 300 (the test can fail).
+    let open = publish_with(&w, false);
+    let cells: Vec<Option<f64>> = ["A", "B", "C", "D", "E", "F"]
+        .iter()
+        .map(|i| match published(&open, "income", "sec", "2024", i) {
+            Value::Number(x) => Some(x),
+            _ => None,
+        })
+        .chain(
+            ["W", "V"]
+                .iter()
+                .map(|i| published(&open, "income", "wijk", "2024", i).number()),
+        )
+        .collect();
+    assert!(attack(&cells, &rels).contains(&(0, 100.0)), "{cells:?}");
+}

@@ -112,6 +112,11 @@ pub fn run(dir: &Path) -> Result<u8> {
     // Publish, so that the live copy (what readers are served) exists from the start.
     let warehouse = store.warehouse()?;
     let snapshot = peil_compute::publish(&warehouse, 1, &peil_compute::PublishOptions::default())?;
+    // The demo is what new users copy: it must pass the review `peil publish` applies.
+    let review = peil_compute::review::review(&snapshot, &Default::default());
+    if let Some(f) = review.errors.first() {
+        bail!("the demo city fails its own privacy review: {f}");
+    }
     let stats = serde_json::to_value(&snapshot.stats)?;
     store.publish_live(
         "peil demo",

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit codes: 0 success; 1 usage or environment error; 2 an import was refused because of
-/// problems in its file (nothing was written); 3 the store failed a check.
+/// problems in its file (nothing was written); 3 the store failed a check, or `publish` was
+/// refused by the privacy review (nothing was published).
 const EXIT_REFUSED: u8 = 2;
 const EXIT_CHECK: u8 = 3;
 
@@ -93,12 +94,20 @@ enum Command {
         #[arg(long)]
         live: bool,
     },
-    /// Check the store's integrity: SQLite, orphans, cycles, items without parent, values.
+    /// Check the store's integrity (SQLite, orphans, cycles, items without parent, values),
+    /// stories and dashboards, and the privacy review of what `publish` would publish.
+    #[command(
+        after_help = "Privacy findings are errors unless peil.toml allows the indicator:
+  [privacy]
+  allow_public_over_restricted = [\"vp_x\"]
+  allow_recomputable_hidden = [\"vp_y\"]"
+    )]
     Check,
     /// Compute everything (aggregation, formulas, privacy) and make it the live copy.
     ///
     /// The live copy is replaced in one transaction: readers see the old publication or the
-    /// new one, never a mix. Hidden cells are stored as `x`, without their values.
+    /// new one, never a mix. Hidden cells are stored as `x`, without their values. The privacy
+    /// review (see `peil check`) runs first; its errors refuse the publication (exit 3).
     #[command(
         after_help = "Example:\n  peil publish && peil export --live --indicator v1101_t --level wijk"
     )]
@@ -365,6 +374,16 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let snapshot = peil_compute::publish(&warehouse, next, &opts)?;
             let computed = t0.elapsed();
+            // What readers would get is reviewed before anything is written.
+            let review = peil_compute::review::review(&snapshot, &site.config.privacy.allow());
+            print_review(&review, &mut std::io::stderr());
+            if !review.errors.is_empty() {
+                eprintln!(
+                    "refused: {} privacy errors; nothing was published (the live copy is unchanged)",
+                    review.errors.len()
+                );
+                return Ok(EXIT_CHECK);
+            }
             let stats = serde_json::to_value(&snapshot.stats)?;
             let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
             let generation = store.publish_live(
@@ -452,6 +471,19 @@ fn run(cli: Cli) -> Result<u8> {
             match site.catalog_config() {
                 Ok(c) => report.warnings.extend(c.missing()),
                 Err(e) => report.errors.push(e.to_string()),
+            }
+            // Privacy: what `peil publish` would make of the test copy, reviewed.
+            let warehouse = site.store()?.warehouse()?;
+            match peil_compute::publish(&warehouse, 0, &Default::default()) {
+                Ok(snapshot) => {
+                    let r = peil_compute::review::review(&snapshot, &site.config.privacy.allow());
+                    let (errors, warnings) = review_lines(&r);
+                    report.errors.extend(errors);
+                    report.warnings.extend(warnings);
+                }
+                Err(e) => report
+                    .errors
+                    .push(format!("the test copy cannot be computed: {e}")),
             }
             for e in &report.errors {
                 println!("error: {e}");
@@ -808,6 +840,33 @@ fn serve_site(dir: &Path, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
         },
     ))?;
     Ok(0)
+}
+
+/// A privacy review as messages: errors, then warnings (allowed findings, stale allowances).
+fn review_lines(r: &peil_compute::review::Review) -> (Vec<String>, Vec<String>) {
+    let errors = r.errors.iter().map(|f| format!("privacy: {f}")).collect();
+    let mut warnings: Vec<String> = r
+        .allowed
+        .iter()
+        .map(|f| format!("privacy (allowed in {}): {f}", site::CONFIG))
+        .collect();
+    warnings.extend(r.unused.iter().map(|c| {
+        format!(
+            "privacy: {} allows {c}, but the review finds nothing to allow there; remove it",
+            site::CONFIG
+        )
+    }));
+    (errors, warnings)
+}
+
+fn print_review(r: &peil_compute::review::Review, out: &mut dyn Write) {
+    let (errors, warnings) = review_lines(r);
+    for e in errors {
+        let _ = writeln!(out, "error: {e}");
+    }
+    for w in warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
 }
 
 /// The published data as stories read it.

@@ -54,6 +54,9 @@ pub struct Config {
     /// `[catalog]` with publisher, licence, contact, area and `[catalog.themes]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog: Option<CatalogToml>,
+    /// Privacy decisions `peil check` and `peil publish` accept: `[privacy]`.
+    #[serde(default, skip_serializing_if = "Privacy::is_empty")]
+    pub privacy: Privacy,
 }
 
 /// `[catalog]` in peil.toml: what open-data portals show with the site's datasets.
@@ -82,6 +85,33 @@ pub struct CatalogToml {
     /// Theme-tree folder code → EU data-theme code (`AGRI`, `ECON`, … `TRAN`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub themes: std::collections::BTreeMap<String, String>,
+}
+
+/// Indicators a statistician has reviewed and allowed to break a privacy rule of
+/// `peil_compute::review`. Kept in `peil.toml` so that the decision persists, is versioned
+/// with the site and can be reviewed; each entry silences that indicator and that rule only.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// Indicators that may be visible to readers who may not see one of their inputs.
+    #[serde(default)]
+    pub allow_public_over_restricted: Vec<String>,
+    /// Formula indicators whose hidden cells may be recomputable from published inputs.
+    #[serde(default)]
+    pub allow_recomputable_hidden: Vec<String>,
+}
+
+impl Privacy {
+    fn is_empty(&self) -> bool {
+        self.allow_public_over_restricted.is_empty() && self.allow_recomputable_hidden.is_empty()
+    }
+
+    pub fn allow(&self) -> peil_compute::review::Allow {
+        peil_compute::review::Allow {
+            over_restricted: self.allow_public_over_restricted.clone(),
+            recomputable: self.allow_recomputable_hidden.clone(),
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -123,6 +153,7 @@ impl Site {
             highlights: Vec::new(),
             intro: Default::default(),
             catalog: None,
+            privacy: Privacy::default(),
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",

@@ -27,6 +27,7 @@ fn selections_aggregate_like_the_hierarchy_and_never_reveal_hidden_cells() {
     let none = DimKey::default();
     let wijken = ["4699901", "4699902", "4699903"];
     let num = |v: Value| v.number().unwrap();
+    let anon = peil_core::Reader::anonymous();
     // Counts sum.
     let total: f64 = wijken
         .iter()
@@ -34,7 +35,7 @@ fn selections_aggregate_like_the_hierarchy_and_never_reveal_hidden_cells() {
         .sum();
     assert_eq!(
         num(s
-            .aggregate_selection("v1101_t", "wijk", y, &wijken)
+            .aggregate_selection("v1101_t", "wijk", y, &wijken, &anon)
             .unwrap()),
         total
     );
@@ -45,13 +46,15 @@ fn selections_aggregate_like_the_hierarchy_and_never_reveal_hidden_cells() {
         .map(|(_, i)| i.code.as_str())
         .collect();
     assert_eq!(
-        s.aggregate_selection("v1101_t", "wijk", y, &all).unwrap(),
+        s.aggregate_selection("v1101_t", "wijk", y, &all, &anon)
+            .unwrap(),
         s.value("v1101_t", "gemeente", y, &none, "46999").unwrap()
     );
     // A formula ratio over a selection is sum(numerator)/sum(denominator), not a mean of ratios.
     let ratio = s.indicators.iter().find(|i| {
         i.formula.as_deref().is_some_and(|f| f.contains('/'))
-            && s.aggregate_selection(&i.code, "wijk", y, &wijken).is_ok()
+            && s.aggregate_selection(&i.code, "wijk", y, &wijken, &anon)
+                .is_ok()
     });
     assert!(ratio.is_some(), "the demo has a ratio formula");
     // A selection with a hidden cell is refused, with the reason.
@@ -68,13 +71,13 @@ fn selections_aggregate_like_the_hierarchy_and_never_reveal_hidden_cells() {
         });
     let (ind, item) = hidden.expect("the demo has hidden sector cells in 2024");
     let err = s
-        .aggregate_selection(&ind, "statsec", y, &[item.as_str(), "46999A00-"])
+        .aggregate_selection(&ind, "statsec", y, &[item.as_str(), "46999A00-"], &anon)
         .unwrap_err();
     assert!(matches!(err, SelectionError::RevealsHidden { .. }), "{err}");
     assert!(err.to_string().contains("hidden"));
     // Unknown codes are named.
     assert!(
-        s.aggregate_selection("nope", "wijk", y, &wijken)
+        s.aggregate_selection("nope", "wijk", y, &wijken, &anon)
             .unwrap_err()
             .to_string()
             .contains("'nope'")

@@ -256,15 +256,9 @@ fn coverage(ctx: &Ctx, i: u32) -> Coverage {
     out
 }
 
-/// Whether an indicator's formula refers to restricted indicators only through public ones.
+/// Whether the request's reader may see an indicator's formula (the engine's one rule).
 fn formula_is_public(ctx: &Ctx, ind: &Indicator) -> bool {
-    let Some(text) = ind.formula.as_deref() else {
-        return true;
-    };
-    match peil_core::formula::Formula::parse(text) {
-        Ok(f) => f.references().iter().all(|r| ctx.visible(&r.code)),
-        Err(_) => false,
-    }
+    ctx.snap.formula_visible_to(ind, &ctx.reader)
 }
 
 pub(crate) fn period_json(p: Period, ind: Option<&Indicator>) -> Json {

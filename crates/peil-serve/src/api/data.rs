@@ -434,6 +434,7 @@ fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
         .as_ref()
         .map(|s| s.iter().map(String::as_str).collect());
     let mut rows: Vec<Row> = Vec::with_capacity(cells);
+    let reader = &ctx.reader;
     for (n, plan) in plans.iter().enumerate() {
         let code = ctx.code(plan.i);
         let meta = ctx.ind(plan.i);
@@ -451,7 +452,7 @@ fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
                             .map_or(Value::Missing(MissingCode::Empty), |s| s[pos].1),
                         (None, Some(sel)) => ctx
                             .snap
-                            .aggregate_selection(code, &lvl.level.code, *p, sel)
+                            .aggregate_selection(code, &lvl.level.code, *p, sel, reader)
                             .map_err(|e| selection_error(ctx, code, *p, e))?,
                         (None, None) => Value::Missing(MissingCode::Empty),
                     };

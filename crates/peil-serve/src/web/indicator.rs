@@ -647,7 +647,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         "footnote": page.text(&ind.footnote),
         "unit": ind.unit,
         "source": ind.source,
-        "formula": ind.formula,
+        "formula": formula(&page, ind),
         "published_at": x.published_at.as_deref().map(|s| s.chars().take(10).collect::<String>()),
         "provisional": ind.provisional_period.is_some_and(|p| p <= v.period && p.level == v.period.level),
         "level_name": v.level_name(&page),
@@ -746,12 +746,19 @@ fn legend(page: &Page, v: &View) -> Vec<Json> {
     out
 }
 
+/// The formula, when the reader may see every indicator it names (the engine's rule).
+fn formula<'a>(page: &Page, ind: &'a peil_core::Indicator) -> Option<&'a str> {
+    ind.formula
+        .as_deref()
+        .filter(|_| page.ctx.snap.formula_visible_to(ind, &page.ctx.reader))
+}
+
 /// The view as JSON (the page's machine-readable twin).
 fn view_json(page: &Page, v: &View) -> Json {
     let ind = v.ind(page);
     let snap = &page.ctx.snap;
     json!({
-        "indicator": {"code": ind.code, "name": page.text(&ind.name), "unit": ind.unit, "source": ind.source},
+        "indicator": {"code": ind.code, "name": page.text(&ind.name), "unit": ind.unit, "source": ind.source, "formula": formula(page, ind)},
         "level": snap.levels[v.level].level.code,
         "period": v.period.code(),
         "classification": {"method": v.method.code(), "breaks": v.classes.breaks},
