@@ -67,7 +67,9 @@ impl Reader {
 
     /// Whether the reader is in this access group.
     pub fn in_group(&self, group: &str) -> bool {
-        self.groups.binary_search_by(|g| g.as_str().cmp(group)).is_ok()
+        self.groups
+            .binary_search_by(|g| g.as_str().cmp(group))
+            .is_ok()
     }
 
     /// Whether the reader may see something with this visibility.
@@ -116,7 +118,10 @@ mod tests {
         let r = Reader::key("dash", ["staff".to_string(), " staff".into(), "".into()]);
         assert_eq!(r.groups(), ["staff"]);
         assert!(r.may_see(&Visibility::Public));
-        assert!(r.may_see(&Visibility::Restricted(vec!["council".into(), "staff".into()])));
+        assert!(r.may_see(&Visibility::Restricted(vec![
+            "council".into(),
+            "staff".into()
+        ])));
         assert!(!r.may_see(&Visibility::Restricted(vec!["council".into()])));
         let a = Reader::anonymous();
         assert!(a.may_see(&Visibility::Public));

@@ -515,7 +515,8 @@ impl Ctx {
     /// Whether this reader may see an indicator: public ones, and those of their access
     /// groups. Everything else does not exist for them.
     pub fn visible(&self, code: &str) -> bool {
-        self.snap.visible_to(code, &peil_core::Reader::key("", self.groups.clone()))
+        self.snap
+            .visible_to(code, &peil_core::Reader::key("", self.groups.clone()))
     }
 
     /// What anonymous readers see (for examples in documents that anyone may be shown).
