@@ -10,6 +10,7 @@ pub mod data;
 pub mod geometry;
 pub mod metadata;
 pub mod table;
+pub mod workbook;
 
 pub use areas::{Read, read_areas, read_links};
 pub use data::{DataRead, DataSpec, Layout, read_data};

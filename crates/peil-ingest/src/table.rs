@@ -2,9 +2,8 @@
 //! spreadsheets (XLSX, XLS, ODS), read as rows of text cells with their 1-based row numbers.
 //!
 //! CSV is streamed record by record, so a file of millions of rows never sits in memory as
-//! text; spreadsheets are small by nature and are read whole by calamine.
+//! text; spreadsheets are read whole, within the bounds of [`crate::workbook`].
 
-use calamine::{Data, Reader};
 use peil_core::{Place, Problem, Severity};
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -47,15 +46,7 @@ pub(crate) fn problem(
     value: Option<&str>,
     msg: impl Into<String>,
 ) -> Problem {
-    Problem {
-        severity: Severity::Error,
-        file: place.file.clone(),
-        sheet: place.sheet.clone(),
-        row,
-        column: column.map(str::to_string),
-        value: value.map(str::to_string),
-        message: msg.into(),
-    }
+    Problem::new(Severity::Error, place, row, column, value, msg)
 }
 
 /// A table ready to be read: its place, header and rows.
@@ -102,58 +93,35 @@ pub fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// Opens a workbook and lists its sheets with their rows (as text).
-pub fn read_workbook(path: &Path) -> Result<Vec<(String, Vec<(u64, Vec<String>)>)>, Problem> {
+/// Opens a workbook and lists its sheets with their non-empty rows (as text), within the
+/// bounds of [`crate::workbook`].
+pub fn read_workbook(path: &Path) -> Result<Vec<crate::workbook::Sheet>, Problem> {
     let place = Place::file(file_name(path));
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| {
-        problem(&place, None, None, None, format!("cannot read this workbook ({e}); expected an .xlsx, .xls or .ods file that a spreadsheet program can open"))
-    })?;
-    let names = wb.sheet_names().to_vec();
-    let mut out = Vec::new();
-    for name in names {
-        let range = wb.worksheet_range(&name).map_err(|e| {
-            problem(
-                &place.with_sheet(Some(&name)),
-                None,
-                None,
-                None,
-                format!("cannot read this sheet ({e})"),
-            )
-        })?;
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let mut rows = Vec::new();
-        for (i, row) in range.rows().enumerate() {
-            let mut cells: Vec<String> = std::iter::repeat_n(String::new(), c0 as usize).collect();
-            cells.extend(row.iter().map(cell_text));
-            while cells.last().is_some_and(|c| c.is_empty()) {
-                cells.pop();
-            }
-            rows.push((r0 as u64 + i as u64 + 1, cells));
-        }
-        out.push((name, rows));
-    }
-    Ok(out)
+    let io = |e: std::io::Error| {
+        problem(
+            &place,
+            None,
+            None,
+            None,
+            format!("cannot read the file: {e}"),
+        )
+    };
+    let file = File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    crate::workbook::read_sheets(&place, BufReader::new(file), size)
 }
 
-/// Text of a spreadsheet cell: integers without `.0`, floats in shortest round-trip form.
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e15 {
-                format!("{}", *f as i64)
-            } else {
-                format!("{f}")
-            }
-        }
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        // Dates have no meaning in Peil's tables; keep the spreadsheet serial visible.
-        Data::DateTime(dt) => dt.as_f64().to_string(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#ERROR {e:?}"),
-    }
+/// [`read_workbook`] on bytes in memory; `name` gives the kind by its extension and names the
+/// file in problems.
+pub fn read_workbook_bytes(
+    name: &str,
+    bytes: &[u8],
+) -> Result<Vec<crate::workbook::Sheet>, Problem> {
+    crate::workbook::read_sheets(
+        &Place::file(name),
+        std::io::Cursor::new(bytes),
+        bytes.len() as u64,
+    )
 }
 
 impl Table {
@@ -543,6 +511,78 @@ fn detect_delimiter(body: &[u8], first_line: &[u8]) -> u8 {
         }
     }
     best.0
+}
+
+/// The longest text a problem may show: the rule of [`peil_core::shown`] applied to a file
+/// name, sheet, row, column, value and message, with room for the words around them.
+const LONGEST_PROBLEM: usize = 50_000;
+
+fn check_problem(p: &Problem) {
+    let text = p.to_string();
+    assert!(
+        text.len() <= LONGEST_PROBLEM,
+        "a problem of {} bytes: {}",
+        text.len(),
+        peil_core::shown(&text)
+    );
+    assert!(
+        !text.chars().any(|c| c.is_control()),
+        "a control character in {text:?}"
+    );
+}
+
+/// A scratch file for [`exercise_csv`], one per process and thread (fuzzers and tests run in
+/// parallel).
+fn scratch(ext: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "peil-exercise-{}-{:?}.{ext}",
+        std::process::id(),
+        std::thread::current().id()
+    ))
+}
+
+/// The property the `csv` fuzz target and the corpus replay test check: any bytes, read as a
+/// CSV file, give rows or a problem (bounded and escaped by the rule of
+/// [`peil_core::shown`]); never a panic.
+pub fn exercise_csv(bytes: &[u8]) {
+    let path = scratch("csv");
+    std::fs::write(&path, bytes).expect("the scratch file is writable");
+    let result = Table::open(&path, &TableOptions::default(), &|_, _| true);
+    let _ = std::fs::remove_file(&path);
+    match result {
+        Ok(mut t) => {
+            let mut rows = 0u64;
+            let r = t.for_each_row(|_, cells| {
+                rows += cells.len() as u64;
+                true
+            });
+            if let Err(p) = r {
+                check_problem(&p);
+            }
+        }
+        Err(p) => check_problem(&p),
+    }
+}
+
+/// The property the `xlsx` fuzz target and the corpus replay test check: any bytes, read as
+/// an .xlsx and as an .ods workbook, give sheets within the caps of [`crate::workbook`] or a
+/// problem (bounded and escaped); never a panic.
+pub fn exercise_workbook(bytes: &[u8]) {
+    for name in ["fuzz.xlsx", "fuzz.ods"] {
+        match read_workbook_bytes(name, bytes) {
+            Ok(sheets) => {
+                for (_, rows) in &sheets {
+                    let cells: usize = rows.iter().map(|(_, r)| r.len()).sum();
+                    assert!(cells as u64 <= crate::workbook::MAX_CELLS);
+                    assert!(
+                        rows.iter()
+                            .all(|(_, r)| r.len() <= crate::workbook::MAX_COLUMNS as usize)
+                    );
+                }
+            }
+            Err(p) => check_problem(&p),
+        }
+    }
 }
 
 #[cfg(test)]
