@@ -69,7 +69,7 @@ pub struct Detected {
 
 enum Body {
     Csv {
-        reader: csv::Reader<BufReader<File>>,
+        reader: csv::Reader<LineCap<BufReader<File>>>,
         encoding: Encoding,
         progress: Option<Progress>,
     },
@@ -315,6 +315,61 @@ impl Table {
 
 const SNIFF: usize = 1 << 20;
 
+/// The longest line of a CSV file Peil reads. The csv parser holds a whole record in memory,
+/// so without a cap one 100 MB header cell is 100 MB (and more copies of it). A header of
+/// 10,000 indicator codes is about 200 KB; 4 MiB leaves twenty times that.
+pub const MAX_LINE_BYTES: u64 = 4 << 20;
+
+/// Fails a read as soon as a line (bytes between two newlines) exceeds [`MAX_LINE_BYTES`], so
+/// the csv parser never buffers more than that. Costs one scan of each buffer for its last
+/// newline.
+pub(crate) struct LineCap<R> {
+    inner: R,
+    line: u64,
+    since_newline: u64,
+}
+
+impl<R: Read> Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let got = &buf[..n];
+        let newlines = got.iter().filter(|&&b| b == b'\n').count() as u64;
+        match got.iter().rposition(|&b| b == b'\n') {
+            Some(last) => {
+                let first = got.iter().position(|&b| b == b'\n').unwrap_or(last);
+                self.since_newline += first as u64;
+                self.check()?;
+                self.line += newlines;
+                self.since_newline = (n - last - 1) as u64;
+            }
+            None => self.since_newline += n as u64,
+        }
+        self.check()?;
+        Ok(n)
+    }
+}
+
+impl<R> LineCap<R> {
+    fn new(inner: R) -> LineCap<R> {
+        LineCap {
+            inner,
+            line: 1,
+            since_newline: 0,
+        }
+    }
+
+    fn check(&self) -> std::io::Result<()> {
+        if self.since_newline > MAX_LINE_BYTES {
+            return Err(std::io::Error::other(format!(
+                "line {} is longer than {} MiB; expected rows of a table (is this really a CSV file?)",
+                self.line,
+                MAX_LINE_BYTES >> 20
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Whether a cell of a Windows-1252 file is really UTF-8 text: it decodes as UTF-8 and every
 /// non-ASCII character is one Western European text uses (Latin-1, Latin Extended-A, general
 /// punctuation and currency). Windows-1252 byte pairs that happen to be valid UTF-8 — `È€`
@@ -412,7 +467,7 @@ fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Pr
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(buf);
+        .from_reader(LineCap::new(buf));
     let mut rec = csv::ByteRecord::new();
     let mut header_row = 0;
     loop {
@@ -446,6 +501,19 @@ fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Pr
                 ));
             }
         }
+    }
+    if rec.len() > crate::workbook::MAX_COLUMNS as usize {
+        return Err(problem(
+            place,
+            Some(header_row),
+            None,
+            None,
+            format!(
+                "the header has {} columns; Peil reads tables of up to {} columns (is the delimiter right?)",
+                rec.len(),
+                crate::workbook::MAX_COLUMNS
+            ),
+        ));
     }
     let header: Vec<String> = rec
         .iter()

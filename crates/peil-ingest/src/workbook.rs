@@ -179,6 +179,8 @@ pub fn check_zip<RS: Read + Seek>(place: &Place, source: &mut RS) -> Result<(), 
         };
         let name = peil_core::shown(&entry.name().unwrap_or_default());
         let mut sink = std::io::sink();
+        // zip itself stops at the declared size with an error; the `take` keeps this bounded
+        // even if it did not.
         let actual = std::io::copy(&mut entry.take(size + 1), &mut sink);
         match actual {
             Ok(n) if n > size => {
@@ -194,7 +196,7 @@ pub fn check_zip<RS: Read + Seek>(place: &Place, source: &mut RS) -> Result<(), 
                     None,
                     None,
                     format!(
-                        "part '{name}' of the workbook cannot be unpacked ({e}); the file is damaged"
+                        "part '{name}' of the workbook cannot be unpacked ({e}); expected parts that unpack to the size they declare"
                     ),
                 ));
             }
