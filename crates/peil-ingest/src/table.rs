@@ -321,8 +321,7 @@ const SNIFF: usize = 1 << 20;
 pub const MAX_LINE_BYTES: u64 = 4 << 20;
 
 /// Fails a read as soon as a line (bytes between two newlines) exceeds [`MAX_LINE_BYTES`], so
-/// the csv parser never buffers more than that. Costs one scan of each buffer for its last
-/// newline.
+/// the csv parser never buffers more than that. Costs one pass over the bytes.
 pub(crate) struct LineCap<R> {
     inner: R,
     line: u64,
@@ -332,18 +331,17 @@ pub(crate) struct LineCap<R> {
 impl<R: Read> Read for LineCap<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let got = &buf[..n];
-        let newlines = got.iter().filter(|&&b| b == b'\n').count() as u64;
-        match got.iter().rposition(|&b| b == b'\n') {
-            Some(last) => {
-                let first = got.iter().position(|&b| b == b'\n').unwrap_or(last);
-                self.since_newline += first as u64;
+        let mut start = 0;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                self.since_newline += (i - start) as u64;
                 self.check()?;
-                self.line += newlines;
-                self.since_newline = (n - last - 1) as u64;
+                self.line += 1;
+                self.since_newline = 0;
+                start = i + 1;
             }
-            None => self.since_newline += n as u64,
         }
+        self.since_newline += (n - start) as u64;
         self.check()?;
         Ok(n)
     }
@@ -663,6 +661,38 @@ mod tests {
         assert_eq!(detect_delimiter(b"a,b,c\n1,2,3\n", b"a,b,c"), b',');
         assert_eq!(detect_delimiter(b"a\tb\n1\t2\n", b"a\tb"), b'\t');
         assert_eq!(detect_delimiter(b"\"a;x\",b\n1,2\n", b"\"a;x\",b"), b',');
+    }
+}
+
+#[cfg(test)]
+mod line_cap {
+    use super::*;
+
+    fn read(bytes: &[u8], chunk: usize) -> std::io::Result<usize> {
+        // Reads through a small buffer so lines straddle reads, as they do in a file.
+        let mut r = LineCap::new(bytes);
+        let mut buf = vec![0u8; chunk];
+        let mut total = 0;
+        loop {
+            match r.read(&mut buf)? {
+                0 => return Ok(total),
+                n => total += n,
+            }
+        }
+    }
+
+    #[test]
+    fn long_lines_are_refused_with_their_number() {
+        let max = MAX_LINE_BYTES as usize;
+        let fits = [b"a;b\n".as_slice(), &vec![b'x'; max], b"\n1;2\n"].concat();
+        for chunk in [1 << 16, 1000, 7] {
+            assert_eq!(read(&fits, chunk).unwrap(), fits.len());
+        }
+        let long = [b"a;b\n1;2\n\n".as_slice(), &vec![b'x'; max + 1], b"\n"].concat();
+        for chunk in [1 << 16, 1000, 7] {
+            let e = read(&long, chunk).unwrap_err().to_string();
+            assert!(e.contains("line 4 is longer than 4 MiB"), "{chunk}: {e}");
+        }
     }
 }
 
