@@ -7,6 +7,7 @@
 
 pub mod areas;
 pub mod data;
+#[cfg(feature = "geometry")]
 pub mod geometry;
 pub mod metadata;
 pub mod table;
@@ -14,6 +15,7 @@ pub mod workbook;
 
 pub use areas::{Read, read_areas, read_links};
 pub use data::{DataRead, DataSpec, Layout, read_data};
+#[cfg(feature = "geometry")]
 pub use geometry::{Crs, GeometryOptions, read_geometry};
 pub use metadata::{read_dimensions, read_metadata, read_themes};
 pub use table::{Encoding, Progress, TableOptions};

@@ -10,17 +10,25 @@
 //!    so every entry is then decompressed once into nothing, counting, and refused as soon as it
 //!    holds more than it declares: after this pass calamine can never decompress more than the
 //!    cap, whatever the headers say.
-//! 2. XLSX sheets are streamed cell by cell (calamine's `XlsxCellReader`); the declared
+//! 2. XLSX and XLSB sheets are streamed cell by cell (calamine's cell readers); the declared
 //!    dimension and every cell are checked against [`MAX_COLUMNS`] and [`MAX_CELLS`] before
 //!    anything is kept, and rows are built sparsely: an empty row costs nothing, a row costs
 //!    what its own cells span.
 //! 3. ODS sheets are pre-scanned for the area calamine's dense grid would cover (repeated rows
-//!    and columns included) before calamine reads them; XLS files are bounded by their size.
+//!    and columns included) before calamine reads them. XLS files are bounded by their size
+//!    only: calamine parses every sheet of an .xls into a dense grid when it opens the file, so
+//!    a small .xls with cells A1 and IV65536 still costs about 0.5 GB (BIFF's own limit of
+//!    65,536 × 256 cells keeps it from being worse); bounding that needs our own look at the
+//!    BIFF records first.
 //!
 //! The caps are generous for statistics: the largest real Flemish workbook we know
 //! (`statsec2024_als_basis.xlsx`) is 30 MB unpacked, 54 columns by 10,242 rows (0.55 million
 //! cells); the caps leave 8× to 18× room above it while keeping the worst case of one import
 //! within a few hundred megabytes.
+
+// `Problem` is every reader's error type in this crate (about 150 bytes); errors are rare and
+// the one per file, so boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
 
 use crate::table::problem;
 use calamine::{Data, DataRef, Reader};
@@ -106,10 +114,7 @@ pub fn read_sheets<RS: Read + Seek>(
             let wb = calamine::Ods::new(source).map_err(|e| unreadable(place, &e))?;
             read_dense(place, wb)
         }
-        Kind::Xlsb => {
-            let wb = calamine::Xlsb::new(source).map_err(|e| unreadable(place, &e))?;
-            read_dense(place, wb)
-        }
+        Kind::Xlsb => read_xlsb(place, source),
         Kind::Xls => {
             let wb = calamine::Xls::new(source).map_err(|e| unreadable(place, &e))?;
             read_dense(place, wb)
@@ -305,53 +310,75 @@ impl Rows {
     }
 }
 
-fn read_xlsx<RS: Read + Seek>(place: &Place, source: RS) -> Result<Vec<Sheet>, Problem> {
-    let mut wb = calamine::Xlsx::new(source).map_err(|e| unreadable(place, &e))?;
-    let names = wb.sheet_names().to_vec();
-    let mut out = Vec::with_capacity(names.len());
-    for name in names {
-        let place = place.with_sheet(Some(&name));
-        let sheet_error = |e: &dyn std::fmt::Display| {
-            problem(
-                &place,
-                None,
-                None,
-                None,
-                format!("cannot read this sheet ({e})"),
-            )
-        };
-        let mut cells = wb
-            .worksheet_cells_reader(&name)
-            .map_err(|e| sheet_error(&e))?;
-        let dim = cells.dimensions();
-        let (width, height) = (
-            dim.end.1.saturating_sub(dim.start.1) as u64 + 1,
-            dim.end.0.saturating_sub(dim.start.0) as u64 + 1,
-        );
-        if dim.end.1 >= MAX_COLUMNS || width.saturating_mul(height) > MAX_CELLS {
-            return Err(too_big(
-                &place,
-                dim.end.0,
-                dim.end.1,
-                format!(
-                    "the sheet declares the area {}:{} ({width} columns by {height} rows)",
-                    cell_name(dim.start.0, dim.start.1),
-                    cell_name(dim.end.0, dim.end.1)
-                ),
-            ));
+/// Streams every sheet of an XLSX or XLSB workbook through calamine's cell reader: the
+/// declared dimension is checked first, then every cell as it arrives, and only non-empty
+/// cells are kept. (A macro because calamine's two cell readers share methods, not a trait.)
+macro_rules! stream_sheets {
+    ($place:expr, $wb:expr) => {{
+        let place: &Place = $place;
+        let mut wb = $wb;
+        let names = wb.sheet_names().to_vec();
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let place = place.with_sheet(Some(&name));
+            let sheet_error = |e: &dyn std::fmt::Display| {
+                problem(
+                    &place,
+                    None,
+                    None,
+                    None,
+                    format!("cannot read this sheet ({e})"),
+                )
+            };
+            let mut cells = wb
+                .worksheet_cells_reader(&name)
+                .map_err(|e| sheet_error(&e))?;
+            check_dimension(&place, cells.dimensions())?;
+            let mut rows = Rows::new();
+            while let Some(cell) = cells.next_cell().map_err(|e| sheet_error(&e))? {
+                let (row, col) = cell.get_position();
+                rows.push(&place, row, col, cell_ref_text(cell.get_value()))?;
+            }
+            out.push((name, rows.finish(&place)?));
         }
-        let mut rows = Rows::new();
-        while let Some(cell) = cells.next_cell().map_err(|e| sheet_error(&e))? {
-            let (row, col) = cell.get_position();
-            rows.push(&place, row, col, cell_ref_text(cell.get_value()))?;
-        }
-        out.push((name, rows.finish(&place)?));
+        Ok(out)
+    }};
+}
+
+/// Refuses a sheet whose declared dimension is beyond the caps, before reading a cell.
+fn check_dimension(place: &Place, dim: calamine::Dimensions) -> Result<(), Problem> {
+    let (width, height) = (
+        dim.end.1.saturating_sub(dim.start.1) as u64 + 1,
+        dim.end.0.saturating_sub(dim.start.0) as u64 + 1,
+    );
+    if dim.end.1 >= MAX_COLUMNS || width.saturating_mul(height) > MAX_CELLS {
+        return Err(too_big(
+            place,
+            dim.end.0,
+            dim.end.1,
+            format!(
+                "the sheet declares the area {}:{} ({width} columns by {height} rows)",
+                cell_name(dim.start.0, dim.start.1),
+                cell_name(dim.end.0, dim.end.1)
+            ),
+        ));
     }
-    Ok(out)
+    Ok(())
+}
+
+fn read_xlsx<RS: Read + Seek>(place: &Place, source: RS) -> Result<Vec<Sheet>, Problem> {
+    let wb = calamine::Xlsx::new(source).map_err(|e| unreadable(place, &e))?;
+    stream_sheets!(place, wb)
+}
+
+fn read_xlsb<RS: Read + Seek>(place: &Place, source: RS) -> Result<Vec<Sheet>, Problem> {
+    let wb = calamine::Xlsb::new(source).map_err(|e| unreadable(place, &e))?;
+    stream_sheets!(place, wb)
 }
 
 /// Reads sheets through calamine's dense `Range`, for formats without a streaming reader. The
-/// caller has bounded what the range can cover (ODS pre-scan, XLS file size, XLSB archive size).
+/// caller has bounded what the range can cover (ODS pre-scan; XLS only by file size, see
+/// `MAX_XLS_BYTES`).
 fn read_dense<RS: Read + Seek, R: Reader<RS>>(
     place: &Place,
     mut wb: R,

@@ -26,6 +26,8 @@ struct Run {
 
 /// Runs `peil` with `args` on the site and measures the child's own peak RSS with `wait4`
 /// (rusage of exactly that process, not of every child this test has run).
+// wait4 reaps the child; clippy cannot see that.
+#[allow(clippy::zombie_processes)]
 fn run_measured(site: &Site, args: &[&str]) -> Run {
     use std::process::{Command, Stdio};
     let start = Instant::now();
@@ -199,6 +201,22 @@ fn bomb_xlsx(path: &Path, filler: usize, declare: Option<u32>) {
     std::fs::write(path, &bytes).unwrap();
 }
 
+/// An ODS sheet of a few hundred bytes whose one row of 100 numbers is repeated a million
+/// times: 100 million cells once expanded (calamine's own cap, about 3 GB as a dense grid).
+fn ods_bomb(path: &Path) {
+    let mut out = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    out.start_file("mimetype", stored).unwrap();
+    out.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    out.start_file("META-INF/manifest.xml", stored).unwrap();
+    out.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+    out.start_file("content.xml", stored).unwrap();
+    out.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Data"><table:table-row><table:table-cell office:value-type="string"><text:p>period</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="100"><text:p>1</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#).unwrap();
+    out.finish().unwrap();
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
@@ -245,6 +263,12 @@ fn hostile_workbooks_are_refused_quickly_in_bounded_memory() {
             "unpack to the size they declare",
         ],
     );
+
+    // Repeated ODS rows: 100 million cells from 1 KB.
+    let p = dir.path().join("repeats.ods");
+    ods_bomb(&p);
+    assert!(std::fs::metadata(&p).unwrap().len() < 2000);
+    assert_refused(&site, &p, &["sheet 'Data'", "100 columns by 1000001 rows"]);
 
     // A healthy workbook still imports after all this (the bounds are not too tight).
     let p = dir.path().join("fine.xlsx");
