@@ -116,8 +116,14 @@ pub fn read_sheets<RS: Read + Seek>(
         }
         Kind::Xlsb => read_xlsb(place, source),
         Kind::Xls => {
-            let wb = calamine::Xls::new(source).map_err(|e| unreadable(place, &e))?;
-            read_dense(place, wb)
+            // calamine's .xls parser trusts BIFF records that nothing here can check first (a
+            // DIMENSIONS record whose end precedes its start overflows its arithmetic), so a
+            // panic in it is a refusal of this file, not the end of the process or server.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let wb = calamine::Xls::new(source).map_err(|e| unreadable(place, &e))?;
+                read_dense(place, wb)
+            }))
+            .unwrap_or_else(|_| Err(unreadable(place, &"the .xls reader failed on this file")))
         }
     }
 }
