@@ -2,7 +2,7 @@
 # Runs every fuzz target for a fixed number of inputs and fails on the first crash, hang or
 # leak. Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz --locked`).
 #
-#   fuzz/run.sh               # every target, FUZZ_RUNS inputs each (default 20000)
+#   fuzz/run.sh               # every target, FUZZ_RUNS inputs each (default 50000)
 #   FUZZ_RUNS=0 FUZZ_TIME=300 fuzz/run.sh csv   # one target for five minutes
 #
 # Inputs that crash are written to fuzz/artifacts/<target>/; add them to fuzz/corpus/<target>/
@@ -11,16 +11,20 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/peil-fuzz-target}"
-runs="${FUZZ_RUNS:-20000}"
+runs="${FUZZ_RUNS:-50000}"
 # A safety net, not the measure: a slow machine stops after this many seconds per target.
 time="${FUZZ_TIME:-60}"
+# AddressSanitizer by default (the readers' dependencies have unsafe code); FUZZ_SANITIZER=none
+# builds and runs faster and still catches panics, overflows (debug assertions), hangs and
+# memory blow-ups.
+sanitizer="${FUZZ_SANITIZER:-address}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(formula odata_filter csv xlsx)
 fi
 
 # One build for all targets (the sanitizer build of peil-ingest's dependencies dominates).
-cargo +nightly fuzz build
+cargo +nightly fuzz build --sanitizer "$sanitizer"
 
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"
@@ -33,7 +37,7 @@ for t in "${targets[@]}"; do
     # -rss_limit_mb: the readers' own caps keep far below this; -timeout: one input may take
     # this many seconds (a hang is a failure); -max_len: workbooks need more than the default.
     status=0
-    cargo +nightly fuzz run "$t" "$work" -- \
+    cargo +nightly fuzz run --sanitizer "$sanitizer" "$t" "$work" -- \
         -runs="$runs" -max_total_time="$time" -rss_limit_mb=1024 -timeout=10 \
         -max_len=65536 -artifact_prefix="artifacts/$t/" -print_final_stats=1 >"$log" 2>&1 ||
         status=$?
