@@ -12,6 +12,7 @@ pub mod geometry;
 pub mod metadata;
 pub mod table;
 pub mod workbook;
+mod xls;
 
 pub use areas::{Read, read_areas, read_links};
 pub use data::{DataRead, DataSpec, Layout, read_data};

@@ -15,11 +15,9 @@
 //!    anything is kept, and rows are built sparsely: an empty row costs nothing, a row costs
 //!    what its own cells span.
 //! 3. ODS sheets are pre-scanned for the area calamine's dense grid would cover (repeated rows
-//!    and columns included) before calamine reads them. XLS files are bounded by their size
-//!    only: calamine parses every sheet of an .xls into a dense grid when it opens the file, so
-//!    a small .xls with cells A1 and IV65536 still costs about 0.5 GB (BIFF's own limit of
-//!    65,536 × 256 cells keeps it from being worse); bounding that needs our own look at the
-//!    BIFF records first.
+//!    and columns included) before calamine reads them. Old .xls files are bounded by their
+//!    size, and their BIFF records are walked first ([`crate::xls`]) for the declared and used
+//!    area of each sheet, which calamine would otherwise allocate as it opens the file.
 //!
 //! The caps are generous for statistics: the largest real Flemish workbook we know
 //! (`statsec2024_als_basis.xlsx`) is 30 MB unpacked, 54 columns by 10,242 rows (0.55 million
@@ -116,11 +114,32 @@ pub fn read_sheets<RS: Read + Seek>(
         }
         Kind::Xlsb => read_xlsb(place, source),
         Kind::Xls => {
-            // calamine's .xls parser trusts BIFF records that nothing here can check first (a
-            // DIMENSIONS record whose end precedes its start overflows its arithmetic), so a
-            // panic in it is a refusal of this file, not the end of the process or server.
+            let mut bytes = Vec::new();
+            source
+                .take(MAX_XLS_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| unreadable(place, &e))?;
+            crate::xls::check(&bytes).map_err(|r| {
+                let place = place.with_sheet(r.sheet.as_deref());
+                let row = r.at.map(|(row, _)| row as u64 + 1);
+                let cell = r.at.map(|(row, col)| cell_name(row, col));
+                problem(
+                    &place,
+                    row,
+                    cell.as_deref(),
+                    None,
+                    format!(
+                        "{}; Peil reads sheets of up to {MAX_COLUMNS} columns and {MAX_CELLS} cells. Save it as .xlsx or CSV",
+                        r.what
+                    ),
+                )
+            })?;
+            // The check above mirrors what calamine allocates; a panic in its BIFF parser on
+            // some other malformed record is still a refusal of this file, not the end of the
+            // process or the server.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let wb = calamine::Xls::new(source).map_err(|e| unreadable(place, &e))?;
+                let wb = calamine::Xls::new(std::io::Cursor::new(bytes))
+                    .map_err(|e| unreadable(place, &e))?;
                 read_dense(place, wb)
             }))
             .unwrap_or_else(|_| Err(unreadable(place, &"the .xls reader failed on this file")))
@@ -383,8 +402,7 @@ fn read_xlsb<RS: Read + Seek>(place: &Place, source: RS) -> Result<Vec<Sheet>, P
 }
 
 /// Reads sheets through calamine's dense `Range`, for formats without a streaming reader. The
-/// caller has bounded what the range can cover (ODS pre-scan; XLS only by file size, see
-/// `MAX_XLS_BYTES`).
+/// caller has bounded what the range can cover (the ODS pre-scan, the XLS record walk).
 fn read_dense<RS: Read + Seek, R: Reader<RS>>(
     place: &Place,
     mut wb: R,

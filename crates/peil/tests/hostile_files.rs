@@ -217,6 +217,12 @@ fn ods_bomb(path: &Path) {
     out.finish().unwrap();
 }
 
+fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
+    (0..hay.len().saturating_sub(needle.len()))
+        .filter(|&i| hay[i..].starts_with(needle))
+        .collect()
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
@@ -269,6 +275,19 @@ fn hostile_workbooks_are_refused_quickly_in_bounded_memory() {
     ods_bomb(&p);
     assert!(std::fs::metadata(&p).unwrap().len() < 2000);
     assert_refused(&site, &p, &["sheet 'Data'", "100 columns by 1000001 rows"]);
+
+    // An old .xls whose last cell is moved to IV65536: a 16.7-million-cell grid from one
+    // record (the fixture is peil-ingest's, written by xlwt).
+    let mut xls = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../peil-ingest/tests/fixtures/small.xls"),
+    )
+    .unwrap();
+    let rk = find_all(&xls, &[0x7E, 0x02, 10, 0]);
+    let at = rk[rk.len() - 1] + 4;
+    xls[at..at + 4].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0x00]);
+    let p = dir.path().join("far.xls");
+    std::fs::write(&p, &xls).unwrap();
+    assert_refused(&site, &p, &["IV65536", "256 columns by 65536 rows"]);
 
     // A healthy workbook still imports after all this (the bounds are not too tight).
     let p = dir.path().join("fine.xlsx");
