@@ -20,7 +20,7 @@ time="${FUZZ_TIME:-60}"
 sanitizer="${FUZZ_SANITIZER:-address}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(formula odata_filter csv xlsx)
+    targets=(formula odata_filter csv xlsx xls)
 fi
 
 # One build for all targets (the sanitizer build of peil-ingest's dependencies dominates).

@@ -282,8 +282,8 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), Refusal> {
                             return Err(sheet(
                                 format!(
                                     "the sheet declares rows {} to {rl} and columns {} to {cl}",
-                                    rf + 1,
-                                    cf + 1
+                                    rf as u64 + 1,
+                                    cf as u64 + 1
                                 ),
                                 Some((rl.saturating_sub(1), cl.saturating_sub(1))),
                             ));

@@ -35,6 +35,13 @@ fn xlsx_corpus_reads_or_refuses_without_panic() {
     }
 }
 
+#[test]
+fn xls_corpus_is_walked_without_panic() {
+    for path in corpus("xls") {
+        peil_ingest::table::exercise_xls_check(&std::fs::read(&path).unwrap());
+    }
+}
+
 fn sheets(name: &str) -> Vec<peil_ingest::workbook::Sheet> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fuzz/corpus/xlsx")

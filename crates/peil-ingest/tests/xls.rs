@@ -79,6 +79,11 @@ fn a_dimension_beyond_the_caps_is_refused() {
     bytes[dims[0] + 4..dims[0] + 8].copy_from_slice(&100u32.to_le_bytes());
     let e = read(&bytes).unwrap_err();
     assert!(e.contains("declares rows 101 to 3"), "{e}");
+    // Found by fuzzing: a first row of 2³² − 1 overflowed the message's own arithmetic.
+    let mut bytes = good.clone();
+    bytes[dims[0] + 4..dims[0] + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+    let e = read(&bytes).unwrap_err();
+    assert!(e.contains("declares rows 4294967296 to 3"), "{e}");
 }
 
 #[test]
