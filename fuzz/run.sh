@@ -3,7 +3,7 @@
 # leak. Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz --locked`).
 #
 #   fuzz/run.sh               # every target, FUZZ_RUNS inputs each (default 50000)
-#   FUZZ_RUNS=0 FUZZ_TIME=300 fuzz/run.sh csv   # one target for five minutes
+#   FUZZ_RUNS=-1 FUZZ_TIME=300 fuzz/run.sh csv   # one target for five minutes
 #
 # Inputs that crash are written to fuzz/artifacts/<target>/; add them to fuzz/corpus/<target>/
 # once fixed, so the stable replay tests (`fuzz_corpus`) keep checking them.
@@ -15,8 +15,8 @@ runs="${FUZZ_RUNS:-50000}"
 # A safety net, not the measure: a slow machine stops after this many seconds per target.
 time="${FUZZ_TIME:-60}"
 # AddressSanitizer by default (the readers' dependencies have unsafe code); FUZZ_SANITIZER=none
-# builds and runs faster and still catches panics, overflows (debug assertions), hangs and
-# memory blow-ups.
+# runs faster (measured: about as slow to build) and still catches panics, overflows (debug
+# assertions), hangs and memory blow-ups.
 sanitizer="${FUZZ_SANITIZER:-address}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
