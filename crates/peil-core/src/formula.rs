@@ -1155,6 +1155,24 @@ fn unquote(raw: &str) -> &str {
     }
 }
 
+/// The property the `formula` fuzz target and the corpus replay test check, in one place:
+/// parsing any text never panics, and the canonical text of a parsed formula parses back to
+/// an equal tree. Panics when the property does not hold.
+pub fn check_round_trip(text: &str) {
+    let Ok(formula) = Formula::parse(text) else {
+        return;
+    };
+    let canonical = formula.expr.to_string();
+    let again = Formula::parse(&canonical).unwrap_or_else(|e| {
+        panic!("the canonical text {canonical:?} of {text:?} does not parse: {e}")
+    });
+    assert_eq!(
+        again.expr, formula.expr,
+        "the canonical text {canonical:?} of {text:?} parses to another tree"
+    );
+    let _ = formula.references();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,82 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// How many characters of a value, column name or sheet name a problem keeps. A problem says
+/// *which* value is wrong; the user has the file for the rest. Without a cap a 100 MB header
+/// cell becomes 100 MB on a terminal, in the import report and in an HTTP answer.
+pub const SHOWN_CHARS: usize = 80;
+
+/// How many characters of a file name or message a problem keeps: messages are written by
+/// Peil but may list names from the file (sheets, columns), so they are bounded too, more
+/// generously.
+pub const SHOWN_MESSAGE_CHARS: usize = 2000;
+
+/// The one rule for putting text from a file into a problem: at most [`SHOWN_CHARS`]
+/// characters, then "… (N more characters)", with control characters escaped (ESC is shown as
+/// `\u{1b}`, a tab as `\t`) so that no file can move a terminal's cursor, change its colours or
+/// hide text, and with the invisible bidirectional overrides escaped too (they can make a
+/// terminal show a code reversed).
+pub fn shown(value: &str) -> String {
+    shown_with(value, SHOWN_CHARS)
+}
+
+/// [`shown`] with another length cap.
+pub fn shown_with(value: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(value.len().min(max_chars * 2));
+    let mut chars = value.char_indices();
+    for (n, (_, c)) in chars.by_ref().enumerate() {
+        if n == max_chars {
+            // Counting the rest reads it once; bounded by the input, never quadratic.
+            let more = 1 + chars.count();
+            out.push_str(&format!("… ({more} more characters)"));
+            return out;
+        }
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\t' => out.push_str("\\t"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        c if c.is_control() || is_invisible_override(c) => {
+            out.extend(c.escape_unicode());
+        }
+        c => out.push(c),
+    }
+}
+
+/// Bidirectional embeddings, overrides and isolates, and zero-width marks: invisible, yet they
+/// reorder or hide what a terminal shows ("Trojan Source").
+fn is_invisible_override(c: char) -> bool {
+    matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF)
+}
+
+/// The cap for showing a text a second time: never shorter than what [`shown_with`] made of
+/// it the first time (each character escaped to at most 10, plus the "more characters" note),
+/// so showing is idempotent.
+const fn again(max_chars: usize) -> usize {
+    max_chars * 10 + 40
+}
+
+/// Whether a text already obeys [`shown_with`] (so it can be kept without copying).
+fn is_shown(text: &str, max_chars: usize) -> bool {
+    text.len() <= max_chars
+        && !text
+            .chars()
+            .any(|c| c.is_control() || is_invisible_override(c))
+}
+
+fn shown_cow(text: &str, max_chars: usize) -> String {
+    if is_shown(text, max_chars) {
+        text.to_string()
+    } else {
+        shown_with(text, max_chars)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Severity {
     /// The import is refused.
@@ -28,25 +104,49 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// A problem with every text from the file passed through [`shown`]: the one constructor
+    /// readers use, so no reader can forget the rule.
+    pub fn new(
+        severity: Severity,
+        place: &Place,
+        row: Option<u64>,
+        column: Option<&str>,
+        value: Option<&str>,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            severity,
+            file: shown_cow(&place.file, SHOWN_MESSAGE_CHARS),
+            sheet: place.sheet.as_deref().map(|s| shown_cow(s, SHOWN_CHARS)),
+            row,
+            column: column.map(|c| shown_cow(c, SHOWN_CHARS)),
+            value: value.map(|v| shown_cow(v, SHOWN_CHARS)),
+            message: shown_cow(&message.into(), SHOWN_MESSAGE_CHARS),
+        }
+    }
+}
+
 impl fmt::Display for Problem {
+    // The fields are public, so a problem built by hand is shown by the same rule again: what
+    // reaches a terminal is bounded and escaped whatever way the problem was made. A text that
+    // went through `Problem::new` already is left as it is (see `again`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        f.write_str(&shown_cow(&self.file, again(SHOWN_MESSAGE_CHARS)))?;
         if let Some(s) = &self.sheet {
-            write!(f, ", sheet '{s}'")?;
+            write!(f, ", sheet '{}'", shown_cow(s, again(SHOWN_CHARS)))?;
         }
         if let Some(r) = self.row {
             write!(f, ", row {r}")?;
         }
         if let Some(c) = &self.column {
-            write!(f, ", column '{c}'")?;
+            write!(f, ", column '{}'", shown_cow(c, again(SHOWN_CHARS)))?;
         }
         f.write_str(": ")?;
         if let Some(v) = &self.value {
-            let shown: String = v.chars().take(60).collect();
-            let ell = if v.chars().count() > 60 { "…" } else { "" };
-            write!(f, "found '{shown}{ell}'; ")?;
+            write!(f, "found '{}'; ", shown_cow(v, again(SHOWN_CHARS)))?;
         }
-        f.write_str(&self.message)
+        f.write_str(&shown_cow(&self.message, again(SHOWN_MESSAGE_CHARS)))
     }
 }
 
@@ -108,15 +208,8 @@ impl Problems {
             }
             return;
         }
-        self.list.push(Problem {
-            severity,
-            file: place.file.clone(),
-            sheet: place.sheet.clone(),
-            row,
-            column: column.map(str::to_string),
-            value: value.map(str::to_string),
-            message: message.into(),
-        });
+        self.list
+            .push(Problem::new(severity, place, row, column, value, message));
     }
 
     pub fn error(
@@ -211,6 +304,69 @@ mod tests {
             p.to_string(),
             "error: data.xlsx, sheet '2019', row 12, column 'v1101_t': found 'abc'; expected a number or x ? nvt -\n"
         );
+    }
+
+    #[test]
+    fn long_values_are_cut_and_counted() {
+        let long = "é".repeat(100_000);
+        let s = shown(&long);
+        assert_eq!(
+            s,
+            format!(
+                "{}… ({} more characters)",
+                "é".repeat(SHOWN_CHARS),
+                100_000 - SHOWN_CHARS
+            )
+        );
+        assert_eq!(shown(&"x".repeat(SHOWN_CHARS)), "x".repeat(SHOWN_CHARS));
+        assert_eq!(
+            shown(&"x".repeat(SHOWN_CHARS + 1)),
+            format!("{}… (1 more characters)", "x".repeat(SHOWN_CHARS))
+        );
+        assert_eq!(shown("11002"), "11002");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(shown("a\u{1b}[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(shown("tab\there\r\n"), "tab\\there\\r\\n");
+        assert_eq!(shown("\u{7}\u{0}\u{9b}"), "\\u{7}\\u{0}\\u{9b}");
+        // A right-to-left override would show "11002" as "20011".
+        assert_eq!(shown("\u{202e}11002"), "\\u{202e}11002");
+        assert_eq!(shown("Sint-Genesius-Rode € ’"), "Sint-Genesius-Rode € ’");
+    }
+
+    #[test]
+    fn every_field_of_a_problem_follows_the_rule() {
+        let mut p = Problems::default();
+        let big = "h".repeat(1_000_000);
+        let place = Place::file("evil\u{1b}]0;title\u{7}.csv").with_sheet(Some(&big));
+        p.error(&place, Some(1), Some(&big), Some(&big), "bad");
+        let listed = &p.list[0];
+        for field in [
+            &listed.file,
+            listed.sheet.as_ref().unwrap(),
+            listed.column.as_ref().unwrap(),
+            listed.value.as_ref().unwrap(),
+        ] {
+            assert!(field.chars().count() < SHOWN_CHARS + 40, "{field}");
+            assert!(!field.chars().any(char::is_control), "{field:?}");
+        }
+        let text = p.to_string();
+        assert!(text.len() < 1000, "{}", text.len());
+        assert!(text.contains("(999920 more characters)"));
+        // A problem built by hand is shown by the same rule.
+        let raw = Problem {
+            severity: Severity::Error,
+            file: "f.csv".into(),
+            sheet: None,
+            row: None,
+            column: None,
+            value: Some(format!("\u{1b}[2J{big}")),
+            message: "m\u{1b}".into(),
+        };
+        let text = raw.to_string();
+        assert!(text.len() < 1000 && !text.contains('\u{1b}'), "{text}");
     }
 
     #[test]

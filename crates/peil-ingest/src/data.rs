@@ -424,8 +424,9 @@ pub fn read_data(
                         Some(&table.header[*cb]),
                         Some(vb),
                         format!(
-                            "a decimal comma, while row {ra}, column '{}' has a decimal point ('{va}'); the file mixes both: fix it or pass --decimal point|comma",
-                            table.header[*ca]
+                            "a decimal comma, while row {ra}, column '{}' has a decimal point ('{}'); the file mixes both: fix it or pass --decimal point|comma",
+                            peil_core::shown(&table.header[*ca]),
+                            peil_core::shown(va)
                         ),
                     );
                     return out;

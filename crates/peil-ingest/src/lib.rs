@@ -7,12 +7,16 @@
 
 pub mod areas;
 pub mod data;
+#[cfg(feature = "geometry")]
 pub mod geometry;
 pub mod metadata;
 pub mod table;
+pub mod workbook;
+mod xls;
 
 pub use areas::{Read, read_areas, read_links};
 pub use data::{DataRead, DataSpec, Layout, read_data};
+#[cfg(feature = "geometry")]
 pub use geometry::{Crs, GeometryOptions, read_geometry};
 pub use metadata::{read_dimensions, read_metadata, read_themes};
 pub use table::{Encoding, Progress, TableOptions};

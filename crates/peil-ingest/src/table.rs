@@ -2,9 +2,8 @@
 //! spreadsheets (XLSX, XLS, ODS), read as rows of text cells with their 1-based row numbers.
 //!
 //! CSV is streamed record by record, so a file of millions of rows never sits in memory as
-//! text; spreadsheets are small by nature and are read whole by calamine.
+//! text; spreadsheets are read whole, within the bounds of [`crate::workbook`].
 
-use calamine::{Data, Reader};
 use peil_core::{Place, Problem, Severity};
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -47,15 +46,7 @@ pub(crate) fn problem(
     value: Option<&str>,
     msg: impl Into<String>,
 ) -> Problem {
-    Problem {
-        severity: Severity::Error,
-        file: place.file.clone(),
-        sheet: place.sheet.clone(),
-        row,
-        column: column.map(str::to_string),
-        value: value.map(str::to_string),
-        message: msg.into(),
-    }
+    Problem::new(Severity::Error, place, row, column, value, msg)
 }
 
 /// A table ready to be read: its place, header and rows.
@@ -78,7 +69,7 @@ pub struct Detected {
 
 enum Body {
     Csv {
-        reader: csv::Reader<BufReader<File>>,
+        reader: csv::Reader<LineCap<BufReader<File>>>,
         encoding: Encoding,
         progress: Option<Progress>,
     },
@@ -102,58 +93,35 @@ pub fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// Opens a workbook and lists its sheets with their rows (as text).
-pub fn read_workbook(path: &Path) -> Result<Vec<(String, Vec<(u64, Vec<String>)>)>, Problem> {
+/// Opens a workbook and lists its sheets with their non-empty rows (as text), within the
+/// bounds of [`crate::workbook`].
+pub fn read_workbook(path: &Path) -> Result<Vec<crate::workbook::Sheet>, Problem> {
     let place = Place::file(file_name(path));
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| {
-        problem(&place, None, None, None, format!("cannot read this workbook ({e}); expected an .xlsx, .xls or .ods file that a spreadsheet program can open"))
-    })?;
-    let names = wb.sheet_names().to_vec();
-    let mut out = Vec::new();
-    for name in names {
-        let range = wb.worksheet_range(&name).map_err(|e| {
-            problem(
-                &place.with_sheet(Some(&name)),
-                None,
-                None,
-                None,
-                format!("cannot read this sheet ({e})"),
-            )
-        })?;
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let mut rows = Vec::new();
-        for (i, row) in range.rows().enumerate() {
-            let mut cells: Vec<String> = std::iter::repeat_n(String::new(), c0 as usize).collect();
-            cells.extend(row.iter().map(cell_text));
-            while cells.last().is_some_and(|c| c.is_empty()) {
-                cells.pop();
-            }
-            rows.push((r0 as u64 + i as u64 + 1, cells));
-        }
-        out.push((name, rows));
-    }
-    Ok(out)
+    let io = |e: std::io::Error| {
+        problem(
+            &place,
+            None,
+            None,
+            None,
+            format!("cannot read the file: {e}"),
+        )
+    };
+    let file = File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    crate::workbook::read_sheets(&place, BufReader::new(file), size)
 }
 
-/// Text of a spreadsheet cell: integers without `.0`, floats in shortest round-trip form.
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e15 {
-                format!("{}", *f as i64)
-            } else {
-                format!("{f}")
-            }
-        }
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        // Dates have no meaning in Peil's tables; keep the spreadsheet serial visible.
-        Data::DateTime(dt) => dt.as_f64().to_string(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#ERROR {e:?}"),
-    }
+/// [`read_workbook`] on bytes in memory; `name` gives the kind by its extension and names the
+/// file in problems.
+pub fn read_workbook_bytes(
+    name: &str,
+    bytes: &[u8],
+) -> Result<Vec<crate::workbook::Sheet>, Problem> {
+    crate::workbook::read_sheets(
+        &Place::file(name),
+        std::io::Cursor::new(bytes),
+        bytes.len() as u64,
+    )
 }
 
 impl Table {
@@ -347,6 +315,59 @@ impl Table {
 
 const SNIFF: usize = 1 << 20;
 
+/// The longest line of a CSV file Peil reads. The csv parser holds a whole record in memory,
+/// so without a cap one 100 MB header cell is 100 MB (and more copies of it). A header of
+/// 10,000 indicator codes is about 200 KB; 4 MiB leaves twenty times that.
+pub const MAX_LINE_BYTES: u64 = 4 << 20;
+
+/// Fails a read as soon as a line (bytes between two newlines) exceeds [`MAX_LINE_BYTES`], so
+/// the csv parser never buffers more than that. Costs one pass over the bytes.
+pub(crate) struct LineCap<R> {
+    inner: R,
+    line: u64,
+    since_newline: u64,
+}
+
+impl<R: Read> Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut start = 0;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                self.since_newline += (i - start) as u64;
+                self.check()?;
+                self.line += 1;
+                self.since_newline = 0;
+                start = i + 1;
+            }
+        }
+        self.since_newline += (n - start) as u64;
+        self.check()?;
+        Ok(n)
+    }
+}
+
+impl<R> LineCap<R> {
+    fn new(inner: R) -> LineCap<R> {
+        LineCap {
+            inner,
+            line: 1,
+            since_newline: 0,
+        }
+    }
+
+    fn check(&self) -> std::io::Result<()> {
+        if self.since_newline > MAX_LINE_BYTES {
+            return Err(std::io::Error::other(format!(
+                "line {} is longer than {} MiB; expected rows of a table (is this really a CSV file?)",
+                self.line,
+                MAX_LINE_BYTES >> 20
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Whether a cell of a Windows-1252 file is really UTF-8 text: it decodes as UTF-8 and every
 /// non-ASCII character is one Western European text uses (Latin-1, Latin Extended-A, general
 /// punctuation and currency). Windows-1252 byte pairs that happen to be valid UTF-8 — `È€`
@@ -444,7 +465,7 @@ fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Pr
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(buf);
+        .from_reader(LineCap::new(buf));
     let mut rec = csv::ByteRecord::new();
     let mut header_row = 0;
     loop {
@@ -478,6 +499,19 @@ fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Pr
                 ));
             }
         }
+    }
+    if rec.len() > crate::workbook::MAX_COLUMNS as usize {
+        return Err(problem(
+            place,
+            Some(header_row),
+            None,
+            None,
+            format!(
+                "the header has {} columns; Peil reads tables of up to {} columns (is the delimiter right?)",
+                rec.len(),
+                crate::workbook::MAX_COLUMNS
+            ),
+        ));
     }
     let header: Vec<String> = rec
         .iter()
@@ -545,6 +579,86 @@ fn detect_delimiter(body: &[u8], first_line: &[u8]) -> u8 {
     best.0
 }
 
+/// The longest text a problem may show: the rule of [`peil_core::shown`] applied to a file
+/// name, sheet, row, column, value and message, with room for the words around them.
+const LONGEST_PROBLEM: usize = 50_000;
+
+fn check_problem(p: &Problem) {
+    let text = p.to_string();
+    assert!(
+        text.len() <= LONGEST_PROBLEM,
+        "a problem of {} bytes: {}",
+        text.len(),
+        peil_core::shown(&text)
+    );
+    assert!(
+        !text.chars().any(|c| c.is_control()),
+        "a control character in {text:?}"
+    );
+}
+
+/// A scratch file for [`exercise_csv`], one per process and thread (fuzzers and tests run in
+/// parallel).
+fn scratch(ext: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "peil-exercise-{}-{:?}.{ext}",
+        std::process::id(),
+        std::thread::current().id()
+    ))
+}
+
+/// The property the `csv` fuzz target and the corpus replay test check: any bytes, read as a
+/// CSV file, give rows or a problem (bounded and escaped by the rule of
+/// [`peil_core::shown`]); never a panic.
+pub fn exercise_csv(bytes: &[u8]) {
+    let path = scratch("csv");
+    std::fs::write(&path, bytes).expect("the scratch file is writable");
+    let result = Table::open(&path, &TableOptions::default(), &|_, _| true);
+    let _ = std::fs::remove_file(&path);
+    match result {
+        Ok(mut t) => {
+            let mut rows = 0u64;
+            let r = t.for_each_row(|_, cells| {
+                rows += cells.len() as u64;
+                true
+            });
+            if let Err(p) = r {
+                check_problem(&p);
+            }
+        }
+        Err(p) => check_problem(&p),
+    }
+}
+
+/// The property the `xlsx` fuzz target and the corpus replay test check: any bytes, read as
+/// an .xlsx and as an .ods workbook, give sheets within the caps of [`crate::workbook`] or a
+/// problem (bounded and escaped); never a panic.
+pub fn exercise_workbook(bytes: &[u8]) {
+    for name in ["fuzz.xlsx", "fuzz.ods"] {
+        match read_workbook_bytes(name, bytes) {
+            Ok(sheets) => {
+                for (_, rows) in &sheets {
+                    let cells: usize = rows.iter().map(|(_, r)| r.len()).sum();
+                    assert!(cells as u64 <= crate::workbook::MAX_CELLS);
+                    assert!(
+                        rows.iter()
+                            .all(|(_, r)| r.len() <= crate::workbook::MAX_COLUMNS as usize)
+                    );
+                }
+            }
+            Err(p) => check_problem(&p),
+        }
+    }
+}
+
+/// The property the `xls` fuzz target and the corpus replay test check: the walk of an .xls
+/// file's compound file and BIFF records (our own parser, run before calamine's) refuses or
+/// accepts any bytes without a panic. calamine's own .xls parser is left out: a panic in it is
+/// caught and refused by the reader, but would stop the fuzzer.
+pub fn exercise_xls_check(bytes: &[u8]) {
+    let _ = crate::xls::check(bytes);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,6 +669,38 @@ mod tests {
         assert_eq!(detect_delimiter(b"a,b,c\n1,2,3\n", b"a,b,c"), b',');
         assert_eq!(detect_delimiter(b"a\tb\n1\t2\n", b"a\tb"), b'\t');
         assert_eq!(detect_delimiter(b"\"a;x\",b\n1,2\n", b"\"a;x\",b"), b',');
+    }
+}
+
+#[cfg(test)]
+mod line_cap {
+    use super::*;
+
+    fn read(bytes: &[u8], chunk: usize) -> std::io::Result<usize> {
+        // Reads through a small buffer so lines straddle reads, as they do in a file.
+        let mut r = LineCap::new(bytes);
+        let mut buf = vec![0u8; chunk];
+        let mut total = 0;
+        loop {
+            match r.read(&mut buf)? {
+                0 => return Ok(total),
+                n => total += n,
+            }
+        }
+    }
+
+    #[test]
+    fn long_lines_are_refused_with_their_number() {
+        let max = MAX_LINE_BYTES as usize;
+        let fits = [b"a;b\n".as_slice(), &vec![b'x'; max], b"\n1;2\n"].concat();
+        for chunk in [1 << 16, 1000, 7] {
+            assert_eq!(read(&fits, chunk).unwrap(), fits.len());
+        }
+        let long = [b"a;b\n1;2\n\n".as_slice(), &vec![b'x'; max + 1], b"\n"].concat();
+        for chunk in [1 << 16, 1000, 7] {
+            let e = read(&long, chunk).unwrap_err().to_string();
+            assert!(e.contains("line 4 is longer than 4 MiB"), "{chunk}: {e}");
+        }
     }
 }
 

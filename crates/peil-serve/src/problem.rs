@@ -131,25 +131,10 @@ fn bounded_levenshtein(a: &[char], b: &str, limit: usize, prev: &mut Vec<usize>)
     (d <= limit).then_some(d)
 }
 
-/// A code as it may be quoted back in a message: at most [`MAX_SUGGEST_LEN`] characters,
-/// control characters escaped.
+/// A code as it may be quoted back in a message: the one rule for echoing what a stranger
+/// sent (`peil_core::shown`), at most [`MAX_SUGGEST_LEN`] characters.
 pub fn quote(code: &str) -> String {
-    let mut out: String = code
-        .chars()
-        .take(MAX_SUGGEST_LEN)
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect();
-    let n = code.chars().count();
-    if n > MAX_SUGGEST_LEN {
-        out.push_str(&format!("… ({} more characters)", n - MAX_SUGGEST_LEN));
-    }
-    out
+    peil_core::shown_with(code, MAX_SUGGEST_LEN)
 }
 
 #[cfg(test)]
