@@ -858,7 +858,7 @@ impl<'a> Indicators<'a> {
                 None
             }
             None => {
-                problems.warning(self.place, row, column, Some(code), "new indicator: created as numeric with the code as name; import metadata to describe it");
+                problems.warning(self.place, row, column, Some(code), "new indicator: created as numeric with the code as name and no period type, so its periods are not aggregated (months do not add up to years); import metadata with a 'period type' (stock, flow, average_stock, growth_rate, independent) to describe it");
                 self.created.push(code.to_string());
                 Some(Vec::new())
             }
