@@ -139,7 +139,9 @@ pub fn lost_values(c: &Computed) -> Vec<LostValues> {
             let best = geo
                 .edges
                 .iter()
-                .filter(|x| x.parent == e.parent && c.values.contains_key(&(ind, x.child as u16, period, d)))
+                .filter(|x| {
+                    x.parent == e.parent && c.values.contains_key(&(ind, x.child as u16, period, d))
+                })
                 .map(|x| geo.levels[x.child].len())
                 .max();
             if best != Some(geo.levels[level].len()) {

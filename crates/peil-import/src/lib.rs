@@ -233,15 +233,17 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             if let Some(s) = &r.detected.sheet {
                 detected.push(format!("sheet '{s}'"));
             }
-            if let Some(d) = r.decimal {
-                detected.push(format!(
+            match r.decimal {
+                Some(d) => detected.push(format!(
                     "decimal {}",
                     if d == DecimalSeparator::Comma {
                         "comma"
                     } else {
                         "point"
                     }
-                ));
+                )),
+                None if r.layout.is_some() => detected.push("whole numbers (no decimals)".into()),
+                None => {}
             }
             summary.push(format!("data: {}", detected.join(", ")));
             if r.skipped_rows > 0 {

@@ -802,7 +802,10 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
         None => writeln!(out, "  threshold:    none")?,
     }
     match ind.rounding.filter(|r| *r > 0.0) {
-        Some(r) => writeln!(out, "  rounding:     published values are rounded to a multiple of {r}")?,
+        Some(r) => writeln!(
+            out,
+            "  rounding:     published values are rounded to a multiple of {r}"
+        )?,
         None => writeln!(out, "  rounding:     none")?,
     }
     Ok(out)

@@ -187,7 +187,8 @@ fn fluvius_rolls_up_from_statsec2019_to_every_level() {
     let mut compared = 0;
     let mut municipal = 0;
     for ((ind, level, item, period), want) in &reference {
-        if !everywhere.contains(&ind.as_str()) && !["gemeente2024", "gemeente"].contains(&level.as_str())
+        if !everywhere.contains(&ind.as_str())
+            && !["gemeente2024", "gemeente"].contains(&level.as_str())
         {
             continue;
         }
@@ -216,14 +217,34 @@ fn fluvius_rolls_up_from_statsec2019_to_every_level() {
         "compared {compared}"
     );
     // 9 indicators × 4 years × (323 + 308 municipalities, less the few without any sector).
-    assert!(municipal >= 9 * 4 * 600, "compared {municipal} municipal figures");
+    assert!(
+        municipal >= 9 * 4 * 600,
+        "compared {municipal} municipal figures"
+    );
     // The figures of issue 11, as an independent check found them (the sectors' sums,
     // including the unknown-location rows 44049ZZZZ of Nevele and 44029ZZZZ of Knesselare).
     for (ind, level, item, period, sum) in [
-        ("v2506_gas_nietres_cons", "gemeente2024", "44083", "2018", 423_960_639.0),
-        ("v2506_elek_nietres_cons", "gemeente2024", "44084", "2020", 142_222_108.0),
+        (
+            "v2506_gas_nietres_cons",
+            "gemeente2024",
+            "44083",
+            "2018",
+            423_960_639.0,
+        ),
+        (
+            "v2506_elek_nietres_cons",
+            "gemeente2024",
+            "44084",
+            "2020",
+            142_222_108.0,
+        ),
     ] {
-        let k = (ind.to_string(), level.to_string(), item.to_string(), period.to_string());
+        let k = (
+            ind.to_string(),
+            level.to_string(),
+            item.to_string(),
+            period.to_string(),
+        );
         let Some(R::Num(want)) = reference[&k] else {
             panic!("reference {k:?}")
         };
