@@ -14,7 +14,7 @@
 //!   sum(numerator) / sum(denominator)), vectorised over the items of a level.
 
 use crate::geo::{Geo, NO_PARENT};
-use crate::slot::{Slot, Sum, stronger};
+use crate::slot::{Slot, Sum, WeightedSum, stronger};
 use peil_core::formula::Formula;
 use peil_core::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -367,7 +367,11 @@ fn aggregate(c: &mut Computed, ind: u32) {
     for layer in base.values_mut() {
         aggregate_periods(&indicator, layer);
     }
-    // Step 2: levels in order, children first.
+    // Step 2: levels in order, children first. A weighted indicator carries, per level and
+    // key, each item's Σ(value·weight) and Σ(weight) over its base areas, and a parent sums
+    // those — never its children's means (which would weight a child's mean by the child's
+    // full weight, including areas that have no value).
+    let mut sums: HashMap<(u16, Period, u32), Vec<WeightedSum>> = HashMap::new();
     let topo = c.geo.topo.clone();
     for level in topo {
         let l16 = level as u16;
@@ -397,9 +401,29 @@ fn aggregate(c: &mut Computed, ind: u32) {
                     })
                     .max_by_key(|&&ei| c.geo.levels[c.geo.edges[ei].child].len())
                     .copied();
-                best.map(|ei| roll_up(c, ind, rule, ei, period, d))
+                best.map(|ei| match rule {
+                    GeoRule::Weighted(wi) => roll_up_weighted(c, &mut sums, ind, wi, ei, period, d),
+                    _ => roll_up(c, ind, rule, ei, period, d),
+                })
             };
             let loaded = own.get(&(period, d));
+            if let GeoRule::Weighted(wi) = rule {
+                // A loaded value (even a code) wins for its own cell, and counts upward with
+                // this level's weight of its item: it stands for all the item's base areas.
+                let n = c.geo.levels[level].len();
+                let acc = sums
+                    .entry((l16, period, d))
+                    .or_insert_with(|| vec![WeightedSum::default(); n]);
+                if let Some(l) = loaded {
+                    let weights = c.values.get(&(wi, l16, period, 0));
+                    for (i, lv) in l.iter().enumerate() {
+                        if !lv.is_none() {
+                            let w = weights.map_or(Slot::NONE, |w| w[i]);
+                            acc[i] = WeightedSum::of(*lv, w);
+                        }
+                    }
+                }
+            }
             let v = match (loaded, computed) {
                 (Some(l), Some(mut comp)) => {
                     for (slot, lv) in comp.iter_mut().zip(l) {
@@ -580,40 +604,51 @@ fn roll_up(c: &Computed, ind: u32, rule: GeoRule, ei: usize, period: Period, d: 
             }
             sums.iter().map(Sum::result).collect()
         }
-        GeoRule::Weighted(wi) => {
-            let weights = c.values.get(&(wi, e.child as u16, period, 0));
-            let mut num = vec![Sum::default(); n];
-            let mut den = vec![Sum::default(); n];
-            for (ci, &p) in e.parent_of.iter().enumerate() {
-                if p == NO_PARENT {
-                    continue;
-                }
-                let v = child[ci];
-                let w = weights.map_or(Slot::NONE, |w| w[ci]);
-                match (v.get(), w.get()) {
-                    (Ok(v), Ok(w)) => {
-                        num[p as usize].add(Slot::num(v * w));
-                        den[p as usize].add(Slot::num(w));
-                    }
-                    // A poisoned value or weight poisons the parent.
-                    (Err(cv), _) if cv.poisons() => num[p as usize].add(Slot::missing(cv)),
-                    (Ok(_), Err(cw)) if cw.poisons() => num[p as usize].add(Slot::missing(cw)),
-                    // A value without weight cannot be weighted: the parent is unknown.
-                    (Ok(_), Err(_)) => num[p as usize].add(Slot::UNKNOWN),
-                    (Err(cv), _) => num[p as usize].add(Slot::missing(cv)),
-                }
-            }
-            (0..n)
-                .map(|p| match (num[p].result().get(), den[p].result().get()) {
-                    (Ok(a), Ok(b)) if b != 0.0 => Slot::num(a / b),
-                    (Ok(_), Ok(_)) => Slot::NONE,
-                    (Err(code), _) => Slot::missing(code),
-                    (Ok(_), Err(code)) => Slot::missing(code),
-                })
-                .collect()
-        }
-        GeoRule::None => vec![Slot::NONE; n],
+        // Weighted indicators carry their sums: `roll_up_weighted`.
+        GeoRule::Weighted(_) | GeoRule::None => vec![Slot::NONE; n],
     }
+}
+
+/// Aggregates a weighted indicator's key from a child level into its parent level along edge
+/// `ei`: the parent's sums are the sums of its children's sums (stored in `sums` for the parent
+/// level), and its value their quotient.
+fn roll_up_weighted(
+    c: &Computed,
+    sums: &mut HashMap<(u16, Period, u32), Vec<WeightedSum>>,
+    ind: u32,
+    wi: u32,
+    ei: usize,
+    period: Period,
+    d: u32,
+) -> Vec<Slot> {
+    let e = &c.geo.edges[ei];
+    let n = c.geo.levels[e.parent].len();
+    let mut acc = vec![WeightedSum::default(); n];
+    let child_sums = sums.get(&(e.child as u16, period, d));
+    // Every level holding a value of a weighted indicator has its sums (loaded levels are
+    // seeded from their own values); fall back to the child's values with their weights.
+    let fallback: Vec<WeightedSum>;
+    let child_sums = match child_sums {
+        Some(s) => s,
+        None => {
+            let child = &c.values[&(ind, e.child as u16, period, d)];
+            let weights = c.values.get(&(wi, e.child as u16, period, 0));
+            fallback = child
+                .iter()
+                .enumerate()
+                .map(|(i, v)| WeightedSum::of(*v, weights.map_or(Slot::NONE, |w| w[i])))
+                .collect();
+            &fallback
+        }
+    };
+    for (ci, &p) in e.parent_of.iter().enumerate() {
+        if p != NO_PARENT {
+            acc[p as usize].merge(&child_sums[ci]);
+        }
+    }
+    let out = acc.iter().map(WeightedSum::result).collect();
+    sums.insert((e.parent as u16, period, d), acc);
+    out
 }
 
 /// Fills coarser periods from finer ones in one level's layer (loaded values win).

@@ -10,6 +10,7 @@ pub mod checker;
 pub mod engine;
 mod eval;
 pub mod geo;
+pub mod lost;
 pub mod privacy;
 pub mod review;
 pub mod slot;
@@ -17,6 +18,7 @@ pub mod snapshot;
 pub mod survey;
 
 pub use engine::{ComputeError, Computed, compute};
+pub use lost::{LostValues, lost_values};
 pub use snapshot::{PublishStats, Snapshot};
 
 /// Options of a publication.

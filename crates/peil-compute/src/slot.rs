@@ -140,6 +140,82 @@ impl Sum {
         }
         self.skipped.map_or(Slot::NONE, Slot::missing)
     }
+
+    /// Adds another running sum, as if its terms had been added here one by one.
+    #[inline]
+    pub fn merge(&mut self, o: &Sum) {
+        self.total += o.total;
+        self.numbers += o.numbers;
+        let pick = |a: Option<MissingCode>, b: Option<MissingCode>| match (a, b) {
+            (Some(a), Some(b)) => Some(stronger(a, b)),
+            (a, b) => a.or(b),
+        };
+        self.poison = pick(self.poison, o.poison);
+        self.skipped = pick(self.skipped, o.skipped);
+    }
+}
+
+/// A running weighted mean: Σ(value·weight) and Σ(weight) over the base areas that have both a
+/// value and a weight (section 5). Aggregation carries these two sums up the hierarchy and never
+/// a mean, so a mean on any level is the same whatever path the areas took to get there, and
+/// the same as a custom selection of the same base areas (which uses this type too).
+///
+/// Per area: an area without a value (`-`, no record) is not part of the mean, whatever its
+/// weight; a value `nvt` is left out too (and remembered, so that a mean over nothing but `nvt`
+/// is `nvt`, as for sums); a value `?` or `x` poisons. A number whose weight is `?` or `x` poisons
+/// (a censored input censors the result); a number whose weight is `nvt` or empty cannot be
+/// weighted and is left out of both sums (an `nvt` weight remembered as above). A total weight
+/// of zero gives no value.
+#[derive(Clone, Copy, Default)]
+pub struct WeightedSum {
+    pub num: Sum,
+    pub den: Sum,
+}
+
+impl WeightedSum {
+    /// The sums of one area with this value and weight.
+    #[inline]
+    pub fn of(value: Slot, weight: Slot) -> WeightedSum {
+        let mut w = WeightedSum::default();
+        w.add(value, weight);
+        w
+    }
+
+    #[inline]
+    pub fn add(&mut self, value: Slot, weight: Slot) {
+        match value.get() {
+            Ok(v) => match weight.get() {
+                Ok(w) => {
+                    self.num.add(Slot::num(v * w));
+                    self.den.add(Slot::num(w));
+                }
+                // `Sum` poisons on `?`/`x`, records an `nvt` and ignores an empty code.
+                Err(c) => self.num.add(Slot::missing(c)),
+            },
+            Err(c) => self.num.add(Slot::missing(c)),
+        }
+    }
+
+    #[inline]
+    pub fn merge(&mut self, o: &WeightedSum) {
+        self.num.merge(&o.num);
+        self.den.merge(&o.den);
+    }
+
+    #[inline]
+    pub fn result(&self) -> Slot {
+        if let Some(p) = self.num.poison {
+            return Slot::missing(p);
+        }
+        if self.den.numbers > 0 {
+            return if self.den.total != 0.0 {
+                Slot::num(self.num.total / self.den.total)
+            } else {
+                Slot::NONE
+            };
+        }
+        self.num.skipped.map_or(Slot::NONE, Slot::missing)
+    }
 }
 
 #[cfg(test)]
@@ -178,6 +254,27 @@ mod tests {
         assert!(sum(&[Slot::UNKNOWN, Slot::HIDDEN]).same(Slot::HIDDEN));
         assert!(sum(&[Slot::NA, Slot::NONE]).same(Slot::NA));
         assert!(sum(&[]).same(Slot::NONE));
+        let mean = |xs: &[(Slot, Slot)]| {
+            let mut s = WeightedSum::default();
+            xs.iter().for_each(|(v, w)| s.add(*v, *w));
+            s.result()
+        };
+        assert!(mean(&[(n(2.0), n(1.0)), (n(5.0), n(3.0))]).same(n(17.0 / 4.0)));
+        // nvt weights and values, and empty values, are left out; nvt alone stays nvt.
+        assert!(mean(&[(n(2.0), n(1.0)), (n(5.0), Slot::NA)]).same(n(2.0)));
+        assert!(mean(&[(n(2.0), n(1.0)), (Slot::NA, n(9.0))]).same(n(2.0)));
+        assert!(mean(&[(n(2.0), n(1.0)), (Slot::NONE, Slot::UNKNOWN)]).same(n(2.0)));
+        assert!(mean(&[(Slot::NA, n(1.0)), (n(2.0), Slot::NONE)]).same(Slot::NA));
+        assert!(mean(&[(n(2.0), n(1.0)), (n(5.0), Slot::UNKNOWN)]).same(Slot::UNKNOWN));
+        assert!(mean(&[(Slot::UNKNOWN, n(1.0)), (Slot::HIDDEN, n(1.0))]).same(Slot::HIDDEN));
+        assert!(mean(&[(n(2.0), n(0.0))]).same(Slot::NONE));
+        // Merging partial sums is the same as adding every area to one.
+        let (mut a, mut b) = (WeightedSum::default(), WeightedSum::default());
+        a.add(n(2.0), n(1.0));
+        b.add(n(5.0), n(3.0));
+        b.add(Slot::NA, n(3.0));
+        a.merge(&b);
+        assert!(a.result().same(n(17.0 / 4.0)));
         let _ = (Unknown, Hidden);
     }
 }

@@ -538,23 +538,10 @@ impl Snapshot {
                 }
                 walk.read(w, period);
                 let (v, wt) = (column(i, period), column(w, period));
-                let (mut num, mut den) = (crate::slot::Sum::default(), crate::slot::Sum::default());
-                for (a, b) in v.into_iter().zip(wt) {
-                    match (a.get(), b.get()) {
-                        (Ok(x), Ok(y)) => {
-                            num.add(Slot::num(x * y));
-                            den.add(Slot::num(y));
-                        }
-                        (Err(c), _) if c.poisons() => num.add(Slot::missing(c)),
-                        (_, Err(c)) if c.poisons() => num.add(Slot::missing(c)),
-                        _ => {}
-                    }
-                }
-                Ok(match (num.result().get(), den.result().get()) {
-                    (Ok(a), Ok(b)) if b != 0.0 => Slot::num(a / b),
-                    (Err(c), _) => Slot::missing(c),
-                    _ => Slot::NONE,
-                })
+                // The same rule as aggregation up the hierarchy (`slot::WeightedSum`).
+                let mut acc = crate::slot::WeightedSum::default();
+                v.into_iter().zip(wt).for_each(|(a, b)| acc.add(a, b));
+                Ok(acc.result())
             }
             crate::engine::GeoRule::None => Err(walk.not_aggregable()),
         }

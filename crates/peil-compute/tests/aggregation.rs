@@ -92,6 +92,42 @@ fn an_unknown_location_item_linked_only_to_the_top_still_counts() {
             ("v", "gemeente", "2020", "11002=18"),
         ],
     );
+    // Not a lost value: it has no wijk, but reaches the level above the wijken directly.
+    let c = peil_compute::compute(&w).unwrap();
+    assert_eq!(peil_compute::lost_values(&c), vec![]);
+}
+
+#[test]
+fn values_of_items_without_parent_are_reported_lost() {
+    // S3 is missing from the conversion table: its 2020 value and its `?` of 2021 reach no
+    // item of statsec2024 and nothing above it, while S1 and S2 do.
+    let w = Wb::new()
+        .level("statsec2019", "S1 S2 S3")
+        .level("statsec2024", "T1 T2")
+        .level("gemeente", "G")
+        .conversion("statsec2019", "statsec2024", "S1>T1 S2>T2")
+        .link("statsec2024", "gemeente", "T1>G T2>G")
+        .ind(count("v"))
+        .load("v", "statsec2019", "2020", "S1=1 S2=2 S3=40")
+        .load("v", "statsec2019", "2021", "S1=1 S2=2 S3=?")
+        .load("v", "statsec2019", "2022", "S1=1 S2=2 S3=-")
+        .build();
+    let c = peil_compute::compute(&w).unwrap();
+    check_rows("lost", &w, &[("v", "gemeente", "2020", "G=3")]);
+    let lost = peil_compute::lost_values(&c);
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    let l = &lost[0];
+    assert_eq!(
+        (
+            l.indicator.as_str(),
+            l.level.as_str(),
+            l.parent_level.as_str()
+        ),
+        ("v", "statsec2019", "statsec2024")
+    );
+    // 40 and `?`; the empty code of 2022 is no value.
+    assert_eq!((l.values, l.sum, l.codes), (2, 40.0, 1));
+    assert_eq!(l.examples[0].0, "S3");
 }
 
 /// Section 5 on one parent: (children, parent). `_` = no record for that child.

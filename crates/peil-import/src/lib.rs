@@ -133,10 +133,9 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
                 |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
                     let b = batch.as_ref().expect("valid batch");
                     let c = tx.apply_links(b)?;
-                    if b.kind == EdgeKind::Conversion {
-                        inferred =
-                            tx.infer_unknown_location_links(&b.child_level, &b.parent_level)?;
-                    }
+                    // Whichever table comes last completes the rule for unknown-location items
+                    // of an old division (see `infer_all_unknown_location_links`).
+                    inferred = tx.infer_all_unknown_location_links()?;
                     Ok(json!({"links": c, "inferred_unknown_location_links": inferred.len()}))
                 }
             );
@@ -147,7 +146,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
                     None,
                     None,
                     Some(old),
-                    format!("not in the table; its sibling sectors all went to {level} {group}, so its values go to that municipality's unknown-location item {new}"),
+                    format!("not in the conversion table; its sibling sectors all went to {level} {group}, so its values go to that municipality's unknown-location item {new}"),
                 );
             }
             Ok(out)
@@ -234,15 +233,17 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             if let Some(s) = &r.detected.sheet {
                 detected.push(format!("sheet '{s}'"));
             }
-            if let Some(d) = r.decimal {
-                detected.push(format!(
+            match r.decimal {
+                Some(d) => detected.push(format!(
                     "decimal {}",
                     if d == DecimalSeparator::Comma {
                         "comma"
                     } else {
                         "point"
                     }
-                ));
+                )),
+                None if r.layout.is_some() => detected.push("whole numbers (no decimals)".into()),
+                None => {}
             }
             summary.push(format!("data: {}", detected.join(", ")));
             if r.skipped_rows > 0 {

@@ -384,7 +384,10 @@ pub fn read_data(
         None => None,
     };
 
-    // 3. Decimal separator: from the option, else from a sample of value cells.
+    // 3. Decimal separator: from the option, else from a sample of value cells. A file whose
+    // values show no separator at all has none to report (it used to be called "decimal comma"
+    // for being `;`-separated); the guess only decides how a later cell would be read.
+    let mut seen_separator = spec.decimal.is_some();
     let decimal = match spec.decimal {
         Some(d) => d,
         None => {
@@ -407,7 +410,10 @@ pub fn read_data(
                 });
             }
             match detect_decimal(sample.iter().map(|(_, _, c)| c.as_str())) {
-                Ok(Some(d)) => d,
+                Ok(Some(d)) => {
+                    seen_separator = true;
+                    d
+                }
                 Ok(None) => {
                     if table.detected.delimiter.as_deref() == Some(";") {
                         DecimalSeparator::Comma
@@ -434,7 +440,7 @@ pub fn read_data(
             }
         }
     };
-    out.decimal = Some(decimal);
+    out.decimal = seen_separator.then_some(decimal);
 
     // 4. Rows.
     let mut series: HashMap<(u32, u32, Period, u32), u32> = HashMap::new();
@@ -859,7 +865,7 @@ impl<'a> Indicators<'a> {
                 None
             }
             None => {
-                problems.warning(self.place, row, column, Some(code), "new indicator: created as numeric with the code as name; import metadata to describe it");
+                problems.warning(self.place, row, column, Some(code), "new indicator: created as numeric with the code as name and no period type, so its periods are not aggregated (months do not add up to years); import metadata with a 'period type' (stock, flow, average_stock, growth_rate, independent) to describe it");
                 self.created.push(code.to_string());
                 Some(Vec::new())
             }

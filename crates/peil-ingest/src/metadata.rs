@@ -255,7 +255,14 @@ pub fn read_metadata(
             return true;
         }
         seen.insert(code.to_string(), line);
-        let mut ind = existing(code).unwrap_or_else(|| Indicator::new(code));
+        let is_new = existing(code).is_none();
+        // A new indicator whose row gives no period type is not aggregated over periods
+        // (section 3), never guessed a stock.
+        let mut ind = existing(code).unwrap_or_else(|| Indicator {
+            period_type: PeriodType::Independent,
+            ..Indicator::new(code)
+        });
+        let mut period_type_given = false;
         for (i, f) in fields.iter().enumerate() {
             let Some(f) = f else { continue };
             let raw = cells.get(i).map(|c| c.trim()).unwrap_or("");
@@ -314,7 +321,10 @@ pub fn read_metadata(
                     None => bad("a data type: numeric, mean, percentage, ratio, objectcount, label, text or other"),
                 },
                 Field::PeriodType => match PeriodType::parse(raw) {
-                    Some(p) => ind.period_type = p,
+                    Some(p) => {
+                        ind.period_type = p;
+                        period_type_given = true;
+                    }
                     None => bad("a period type: stock (stand), flow (lopend), average_stock, growth_rate or independent"),
                 },
                 Field::Aggregation => ind.aggregation_indicator = opt(raw),
@@ -355,6 +365,9 @@ pub fn read_metadata(
                     _ => bad("a whole sequence number"),
                 },
             }
+        }
+        if is_new && !period_type_given && ind.formula.is_none() && ind.data_type.is_numeric() {
+            problems.warning(&place, Some(line), None, Some(code), "no period type: its periods are not aggregated (months do not add up to years); give a 'period type' column: stock, flow, average_stock, growth_rate or independent");
         }
         inds.push((line, ind));
         !problems.saturated()

@@ -399,6 +399,38 @@ impl<'a> ImportTx<'a> {
         Ok(found)
     }
 
+    /// [`ImportTx::infer_unknown_location_links`] for every conversion edge of the store. The
+    /// rule needs the new division's aggregation table (to find the municipality the siblings
+    /// went to), so it runs after *every* hierarchy import: whichever of the two tables comes
+    /// last, the unknown-location items of the old division get their link (it used to run only
+    /// with the conversion table, and silently did nothing when that came first).
+    pub fn infer_all_unknown_location_links(
+        &mut self,
+    ) -> Result<Vec<(String, String, String, String)>> {
+        let path = self.path.clone();
+        let e = sqlite_err(&path);
+        let conversions: Vec<(String, String)> = {
+            let mut st = self
+                .tx
+                .prepare(
+                    "SELECT c.code, p.code FROM level_edge e
+                     JOIN geo_level c ON c.id = e.child_level_id
+                     JOIN geo_level p ON p.id = e.parent_level_id
+                     WHERE e.kind = 'conversion' ORDER BY c.code, p.code",
+                )
+                .map_err(&e)?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?
+        };
+        let mut found = Vec::new();
+        for (child, parent) in conversions {
+            found.extend(self.infer_unknown_location_links(&child, &parent)?);
+        }
+        Ok(found)
+    }
+
     pub fn apply_geometry(&mut self, batch: &GeometryBatch) -> Result<RowCounts> {
         let cat = self.catalog()?;
         let items = &cat
@@ -603,7 +635,13 @@ impl<'a> ImportTx<'a> {
         let e = sqlite_err(&self.path);
         for code in &batch.new_indicators {
             if self.indicator(code)?.is_none() {
-                self.write_indicator(&Indicator::new(code))?;
+                // Nothing says whether it is a stock or a flow: it is not aggregated over
+                // periods until its metadata says how (section 3), rather than guessed a stock
+                // (which published a year of monthly flows as its December).
+                self.write_indicator(&Indicator {
+                    period_type: PeriodType::Independent,
+                    ..Indicator::new(code)
+                })?;
             }
         }
         let mut indicator_ids: HashMap<&str, i64> = HashMap::new();

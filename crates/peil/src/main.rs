@@ -19,6 +19,8 @@ use std::process::ExitCode;
 /// refused by the privacy review (nothing was published).
 const EXIT_REFUSED: u8 = 2;
 const EXIT_CHECK: u8 = 3;
+/// `publish` refused because loaded values would reach no parent (see `--allow-lost-values`).
+const EXIT_LOST: u8 = 4;
 
 #[derive(Parser)]
 #[command(
@@ -66,7 +68,34 @@ enum Command {
   peil import data.csv --clear combinations          data, replacing what the file covers
   peil import income.csv --geoitem-column CD_SECTOR --period-column CD_YEAR \\
       --geolevel statsec2024 --ignore-column CD_MUNTY_REFNIS \\
-      --status-column sourceStatus --status-map not-published=x,sector-unmatched=?")]
+      --status-column sourceStatus --status-map not-published=x,sector-unmatched=?
+
+Indicator metadata (a table with a code column and any of these; Dutch names work too;
+`peil show CODE` prints what Peil read and the rules it applies):
+  code                    the indicator's permanent code (onderwerpcode)
+  name, description, unit, source, footnote   text (name ≤ 100 characters; name:en for English)
+  data type               numeric (default), objectcount, mean, percentage, ratio, label, text, other
+  period type             stock (stand: a year takes its last sub-period), flow (lopend: sums),
+                          average_stock (mean of sub-periods), growth_rate (compounds),
+                          independent (never aggregated over periods). Not given: independent —
+                          monthly data then has no year values until you set it.
+  aggregation indicator   the weight of a mean/percentage/ratio (its denominator); required for
+                          those to be aggregated over areas
+  aggregate geoitems      1 (default) or 0: 0 = never aggregated over areas (medians)
+  aggregate periods       1 (default) or 0: 0 = never aggregated over periods
+  threshold               lowest non-zero value shown (e.g. 5); smaller ones become x
+  threshold indicator     the indicator the threshold is checked on (default: sample indicator,
+                          then aggregation indicator, then the indicator itself)
+  sample indicator, population indicator, stddev indicator   survey sizes n, N and deviation
+  rounding                publish values rounded to a multiple of this (e.g. 10)
+  decimals                0–10, for display
+  formula                 Swing formula; values are computed, never loaded
+  status                  active, retiring (uitdovend), archived
+  visibility              public or restricted:group1,group2
+  theme                   theme-tree folder codes (comma list)
+  dim levels              a cube's dimension levels (comma list)
+  start period, end period, provisional period, forecast period   period codes (2019, 2019Q3, 2019M03)
+  seq no, exclude from search, protected")]
     Import(ImportArgs),
     /// What the store holds: levels, items, hierarchy, indicators, periods, values.
     Status {
@@ -115,6 +144,17 @@ enum Command {
         /// Turn off secondary suppression (thresholds still apply).
         #[arg(long)]
         no_secondary_suppression: bool,
+        /// Publish even when loaded values reach no parent item on a level their siblings
+        /// reach (they would be missing from every total above; listed either way).
+        #[arg(long)]
+        allow_lost_values: bool,
+    },
+    /// Show an indicator's metadata as Peil read it, and the rules it applies to it:
+    /// aggregation over areas, over periods, threshold (and on which indicator), rounding.
+    #[command(after_help = "Example:\n  peil show v2506_elek_res_cons")]
+    Show {
+        /// Indicator code.
+        indicator: String,
     },
     /// List past imports with their provenance.
     Imports {
@@ -325,10 +365,34 @@ struct ImportArgs {
     who: String,
 }
 
+/// Set when standard output was closed by its reader (`peil export | head`): the rest of the
+/// output is unwanted, which is not an error worth a message.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Standard output that notes a closed pipe in [`STDOUT_CLOSED`].
+struct Stdout<W>(W);
+
+impl<W: Write> Write for Stdout<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).inspect_err(note_closed)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().inspect_err(note_closed)
+    }
+}
+
+fn note_closed(e: &std::io::Error) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        Err(_) if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
@@ -362,6 +426,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Publish {
             no_secondary_suppression,
+            allow_lost_values,
         } => {
             let site = Site::open(&site_dir(&cli.site))?;
             let mut store = site.store()?;
@@ -369,10 +434,30 @@ fn run(cli: Cli) -> Result<u8> {
             let warehouse = store.warehouse()?;
             let loaded = t0.elapsed();
             let next = store.live_publication()?.map_or(1, |(g, _, _)| g + 1);
-            let opts = peil_compute::PublishOptions {
-                secondary_suppression: !no_secondary_suppression,
-            };
-            let snapshot = peil_compute::publish(&warehouse, next, &opts)?;
+            let computed = peil_compute::compute(&warehouse)?;
+            // Values that would silently drop out of every total above them.
+            let lost = peil_compute::lost_values(&computed);
+            for l in &lost {
+                eprintln!("lost: {l}");
+            }
+            if !lost.is_empty() && !allow_lost_values {
+                eprintln!(
+                    "refused: {} groups of loaded values reach no parent (see above); link their items \
+                     (import the aggregation or conversion table that names them), or publish \
+                     with --allow-lost-values to leave them out of the totals",
+                    lost.len()
+                );
+                return Ok(EXIT_LOST);
+            }
+            for note in periods_not_aggregated(&computed) {
+                eprintln!("note: {note}");
+            }
+            let snapshot = peil_compute::Snapshot::from_computed(
+                computed,
+                &warehouse,
+                next,
+                !no_secondary_suppression,
+            );
             let computed = t0.elapsed();
             // What readers would get is reviewed before anything is written.
             let review = peil_compute::review::review(&snapshot, &site.config.privacy.allow());
@@ -430,7 +515,7 @@ fn run(cli: Cli) -> Result<u8> {
                     std::fs::File::create(p)
                         .with_context(|| format!("cannot create {}", p.display()))?,
                 ),
-                None => Box::new(std::io::stdout().lock()),
+                None => Box::new(Stdout(std::io::stdout().lock())),
             };
             let mut w = csv::Writer::from_writer(std::io::BufWriter::new(sink));
             let mut header = vec!["indicator", "geolevel", "geoitem", "period", "value"];
@@ -459,11 +544,31 @@ fn run(cli: Cli) -> Result<u8> {
             if output.is_some() {
                 eprintln!("{n} values exported");
             }
+            if n == 0 && !live {
+                // Without --live only loaded values are exported: a level or period Peil
+                // computes (a municipality from its sectors, a year from its months) is not
+                // there, and a bare header says nothing about why.
+                eprintln!(
+                    "no loaded values match: computed levels and periods exist only in the live copy; \
+                     run `peil publish`, then `peil export --live` with the same options"
+                );
+            }
             Ok(0)
         }
         Command::Check => {
             let site = Site::open(&site_dir(&cli.site))?;
-            let mut report = site.store()?.check()?;
+            let store = site.store()?;
+            let mut report = store.check()?;
+            // Loaded values that reach no parent would be missing from every total above them.
+            match peil_compute::compute(&store.warehouse()?) {
+                Ok(c) => {
+                    for l in peil_compute::lost_values(&c) {
+                        report.errors.push(format!("lost values: {l}"));
+                    }
+                    report.warnings.extend(periods_not_aggregated(&c));
+                }
+                Err(e) => report.errors.push(format!("cannot compute: {e}")),
+            }
             // Stories and dashboards: syntax, then a trial render on the live copy, so a
             // broken template fails here and not in front of a reader.
             report.errors.extend(check_content(&site)?);
@@ -497,6 +602,16 @@ fn run(cli: Cli) -> Result<u8> {
             } else {
                 Ok(EXIT_CHECK)
             }
+        }
+        Command::Show { indicator } => {
+            let site = Site::open(&site_dir(&cli.site))?;
+            let store = site.store()?;
+            let indicators = store.indicators()?;
+            if !indicators.iter().any(|i| i.code == indicator) {
+                bail!("unknown indicator '{indicator}' (see `peil status`)");
+            }
+            print!("{}", show_indicator(indicators, &indicator)?);
+            Ok(0)
         }
         Command::Imports { json } => {
             let site = Site::open(&site_dir(&cli.site))?;
@@ -605,6 +720,161 @@ fn run(cli: Cli) -> Result<u8> {
             serve_site(&dir, &bind, None)
         }
     }
+}
+
+/// `peil show`: the metadata fields as stored, then the rules the engine will apply — taken
+/// from the engine's own functions (`geo_rule`, `check_indicator`), not described anew.
+fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<String> {
+    use peil_compute::engine::GeoRule;
+    use peil_core::{DataType, PeriodType};
+    use std::fmt::Write as _;
+    let w = peil_core::Warehouse {
+        indicators,
+        ..Default::default()
+    };
+    let c = peil_compute::compute(&w)?;
+    let i = c.index[code];
+    let ind = &c.indicators[i as usize];
+    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let num = |o: Option<f64>| o.map_or_else(|| "-".into(), |x| x.to_string());
+    let mut out = String::new();
+    let name = ind.name.get("nl").unwrap_or(code);
+    writeln!(out, "{code} — {name}")?;
+    writeln!(out, "metadata:")?;
+    for (k, v) in [
+        ("data type", ind.data_type.code().to_string()),
+        ("period type", ind.period_type.code().to_string()),
+        ("aggregation indicator", opt(&ind.aggregation_indicator)),
+        (
+            "aggregate geoitems",
+            if ind.non_aggregable { "0" } else { "1" }.into(),
+        ),
+        (
+            "aggregate periods",
+            if ind.non_aggregable_periods { "0" } else { "1" }.into(),
+        ),
+        ("threshold", num(ind.threshold)),
+        ("threshold indicator", opt(&ind.threshold_indicator)),
+        ("sample indicator", opt(&ind.sample_indicator)),
+        ("population indicator", opt(&ind.population_indicator)),
+        ("rounding", num(ind.rounding)),
+        (
+            "decimals",
+            ind.decimals.map_or_else(|| "-".into(), |d| d.to_string()),
+        ),
+        ("formula", opt(&ind.formula)),
+        ("unit", ind.unit.clone()),
+        ("source", ind.source.clone()),
+        ("visibility", ind.visibility.code()),
+        ("status", ind.status.code().into()),
+    ] {
+        writeln!(out, "  {k:<22} {v}")?;
+    }
+    writeln!(out, "rules:")?;
+    let over_areas = if ind.formula.is_some() {
+        "a formula: evaluated on every level from that level's values of its terms".to_string()
+    } else {
+        match c.rule(i) {
+            GeoRule::Sum => "summed (? and x poison a total; nvt and empty are skipped)".into(),
+            GeoRule::Weighted(wi) => format!(
+                "weighted mean Σ(value·weight)/Σ(weight) by {} over the base areas with a value",
+                c.indicators[wi as usize].code
+            ),
+            GeoRule::None => {
+                let why = if ind.non_aggregable {
+                    "aggregate geoitems is 0"
+                } else if !ind.data_type.is_numeric() {
+                    "not numeric"
+                } else if matches!(
+                    ind.data_type,
+                    DataType::Mean | DataType::Percentage | DataType::Ratio
+                ) {
+                    "a mean, percentage or ratio needs an aggregation indicator that exists"
+                } else {
+                    "its aggregation indicator does not exist"
+                };
+                format!("not aggregated ({why}): only loaded values are shown")
+            }
+        }
+    };
+    writeln!(out, "  over areas:   {over_areas}")?;
+    let additive = matches!(ind.data_type, DataType::Numeric | DataType::ObjectCount);
+    let over_periods = if ind.formula.is_some() {
+        "a formula: evaluated per period".to_string()
+    } else if ind.non_aggregable_periods {
+        "not aggregated (aggregate periods is 0)".into()
+    } else if !ind.data_type.is_numeric() {
+        "not aggregated (not numeric)".into()
+    } else {
+        match ind.period_type {
+            PeriodType::Independent => {
+                "not aggregated: period type independent (or not given), so months, quarters and half years never make a year; set a period type".into()
+            }
+            PeriodType::Stock => "a stock: a year (quarter, half year) takes its last sub-period's value".into(),
+            PeriodType::Flow if additive => "a flow: a year is the sum of its complete sub-periods".into(),
+            PeriodType::Flow => "not aggregated (a flow that is not a count cannot be summed)".into(),
+            PeriodType::AverageStock => "an average stock: a year is the mean of its sub-periods".into(),
+            PeriodType::GrowthRate => "a growth rate: sub-periods compound".into(),
+        }
+    };
+    writeln!(out, "  over periods: {over_periods}")?;
+    match ind.threshold.filter(|t| *t > 0.0) {
+        Some(t) => {
+            let chk = peil_compute::privacy::check_indicator(&c, i);
+            let on = if chk == i {
+                "itself".to_string()
+            } else {
+                c.indicators[chk as usize].code.clone()
+            };
+            writeln!(
+                out,
+                "  threshold:    non-zero values of {on} below {t} hide the cell (x), on every level"
+            )?;
+        }
+        None => writeln!(out, "  threshold:    none")?,
+    }
+    match ind.rounding.filter(|r| *r > 0.0) {
+        Some(r) => writeln!(
+            out,
+            "  rounding:     published values are rounded to a multiple of {r}"
+        )?,
+        None => writeln!(out, "  rounding:     none")?,
+    }
+    Ok(out)
+}
+
+/// Indicators loaded per month, quarter or half year whose period type says nothing about
+/// how periods combine: Peil does not make up years for them (a flow summed as a stock, or a
+/// stock as a flow, would be a wrong number), so say so where the user looks.
+fn periods_not_aggregated(c: &peil_compute::Computed) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let mut fine: BTreeMap<&str, BTreeMap<&'static str, usize>> = BTreeMap::new();
+    for k in c.loaded.keys() {
+        let ind = &c.indicators[k.0 as usize];
+        if ind.period_type != peil_core::PeriodType::Independent
+            || ind.non_aggregable_periods
+            || ind.formula.is_some()
+            || k.2.level == peil_core::PeriodLevel::Year
+        {
+            continue;
+        }
+        *fine
+            .entry(ind.code.as_str())
+            .or_default()
+            .entry(k.2.level.code())
+            .or_default() += 1;
+    }
+    fine.into_iter()
+        .map(|(code, levels)| {
+            let l: Vec<&str> = levels.keys().copied().collect();
+            format!(
+                "{code} is loaded per {} but has no period type (independent): its periods are \
+                 not aggregated, so it has no year values; set 'period type' in its metadata \
+                 (flow, stock, average_stock or growth_rate) — see `peil show {code}`",
+                l.join(", ")
+            )
+        })
+        .collect()
 }
 
 fn cmd_import(site: &Site, a: ImportArgs) -> Result<u8> {

@@ -100,7 +100,12 @@ fn real_flanders_load() {
     );
     assert_eq!(conv.keys().filter(|c| c.ends_with("ZZZZ")).count(), 331);
     let check = site.ok(&["check"]);
-    assert!(check.contains("ok: 0 warnings"), "{check}");
+    // No hierarchy warning (the catalogue's missing licence and contact are warned about
+    // since issue 19, and are not this test's subject).
+    assert!(
+        check.contains("ok:") && !check.contains("no parent") && !check.contains("lost"),
+        "{check}"
+    );
     drop(store);
 
     // Geometry: municipalities and neighbourhoods from Lambert 72 shapefiles, sectors from GeoJSON.
