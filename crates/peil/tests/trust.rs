@@ -487,3 +487,49 @@ fn names_from_metadata_stay_text_in_stories() {
         "the name is shown as written"
     );
 }
+
+#[test]
+fn a_sparse_workbook_through_bulk_api_leaves_the_server_up() {
+    let s = Server::demo();
+    let key = s.key("uploads", &["upload"]);
+    s.wait_for_poll();
+    // Two cells, A1 and XFD1048576: once 550 GB of allocation and a dead server.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sparse.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "period").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() < 10_000);
+    let before = s.rss_mb();
+    let t = Instant::now();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .post(&format!(
+            "{}/BulkAPI.ashx?apikey={key}&filename=sparse.xlsx",
+            s.base
+        ))
+        .send(&bytes[..])
+        .unwrap();
+    let status = r.status().as_u16();
+    let body = r.body_mut().read_to_string().unwrap_or_default();
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        t.elapsed()
+    );
+    assert!(
+        s.rss_mb() - before < 300.0,
+        "RSS grew by {:.0} MB",
+        s.rss_mb() - before
+    );
+    // Still up, and still serving.
+    assert_eq!(s.get("/health").status, 200);
+    assert_eq!(s.get("/api/v1/indicators").status, 200);
+}
