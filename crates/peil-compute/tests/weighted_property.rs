@@ -434,7 +434,13 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
                 let hidden_input = r.base[k][l][i]
                     .iter()
                     .any(|&b| r.w[0][b] == R::Hidden || (ind == "m" && r.m[0][b] == R::Hidden));
-                match snap.aggregate_selection(ind, &level(0), period, &refs) {
+                match snap.aggregate_selection(
+                    ind,
+                    &level(0),
+                    period,
+                    &refs,
+                    &peil_core::Reader::anonymous(),
+                ) {
                     Ok(v) => prop_assert!(
                         same_r(v, want[l][i]),
                         "selection of {ind} over {base:?} ({}): {v}, reference {:?}\n{c:?}",
