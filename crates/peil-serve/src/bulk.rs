@@ -18,6 +18,9 @@ use peil_core::Reader;
 use std::collections::HashMap;
 use std::io::Write;
 
+/// A refused upload's body up to this size is read and dropped (see `upload`).
+const DRAIN: u64 = 64 * 1024;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/BulkAPI.ashx", post(upload))
@@ -69,23 +72,32 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    // Who may upload is settled before a byte of the body is read.
-    if reader.is_anonymous() {
-        return text(
-            StatusCode::UNAUTHORIZED,
-            "an apikey is required (create one with `peil keys create --group upload`)",
-        );
-    }
-    if !(reader.in_group("upload") || reader.in_group("admin")) {
-        return text(
-            StatusCode::FORBIDDEN,
-            "this key may not upload: its access groups include neither 'upload' nor 'admin'",
-        );
-    }
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    // Who may upload is settled before the body is read.
+    let refusal = if reader.is_anonymous() {
+        Some(text(
+            StatusCode::UNAUTHORIZED,
+            "an apikey is required (create one with `peil keys create --group upload`)",
+        ))
+    } else if !(reader.in_group("upload") || reader.in_group("admin")) {
+        Some(text(
+            StatusCode::FORBIDDEN,
+            "this key may not upload: its access groups include neither 'upload' nor 'admin'",
+        ))
+    } else {
+        None
+    };
+    if let Some(r) = refusal {
+        // A small body is taken in and dropped so that the client reads the answer rather than
+        // a reset connection; a large one is never read (the connection closes after the answer).
+        if declared.is_some_and(|n| n <= DRAIN) {
+            let _ = axum::body::to_bytes(body, DRAIN as usize).await;
+        }
+        return r;
+    }
     if declared.is_some_and(|n| n > MAX_UPLOAD) {
         return too_large();
     }

@@ -273,16 +273,27 @@ impl Server {
             args.extend(["--group", g]);
         }
         let out = self.site.ok(&args);
-        out.lines()
+        let key = out
+            .lines()
             .find(|l| l.trim().starts_with("peil_"))
             .unwrap_or_else(|| panic!("no key in: {out}"))
             .trim()
-            .to_string()
-    }
-
-    /// Waits until the server has read the store again (keys, publications).
-    pub fn wait_for_poll(&self) {
-        std::thread::sleep(std::time::Duration::from_millis(2500));
+            .to_string();
+        // The server reads keys with every poll of the store: wait until it knows this one
+        // (a busy machine may take longer than one poll).
+        let t = std::time::Instant::now();
+        while self
+            .get_with("/api/v1/indicators?per_page=1", &[("apikey", &key)])
+            .status
+            == 401
+        {
+            assert!(
+                t.elapsed().as_secs() < 60,
+                "the server never took key {name}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        key
     }
 }
 

@@ -116,23 +116,10 @@ fn a_site_that_is_not_public_answers_401_without_a_valid_key() {
 #[test]
 fn bulk_api_uploads_into_the_test_copy_with_an_upload_key() {
     let s = Server::demo();
-    let key = |group: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
-            .arg("--site")
-            .arg(s.site.path())
-            .args(["keys", "create", "--name", "script", "--group", group])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .nth(1)
-            .unwrap()
-            .to_string()
-    };
-    let (upload, reader) = (key("upload"), key("stadsdiensten"));
-    // Let the server pick up the new keys.
-    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let (upload, reader) = (
+        s.key("script", &["upload"]),
+        s.key("reader", &["stadsdiensten"]),
+    );
     let csv = "period;geolevel;geoitem;v_bulk_test\n2024;wijk;4699901;12\n2024;wijk;4699902;7,5\n";
     assert_eq!(s.post("/BulkAPI.ashx", csv).0, 401);
     assert_eq!(

@@ -323,7 +323,6 @@ fn bulk_job_from_the_web_shows_progress_and_gives_a_zip() {
     let s = Server::demo();
     // Bulk jobs are for staff: a key of group `reports`.
     let key = s.key("reports", &["reports"]);
-    s.wait_for_poll();
     let k = [("apikey", key.as_str())];
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)

@@ -443,26 +443,29 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
         for _ in 0..workers {
             let tx = tx.clone();
             let (next, stop, date) = (&next, &stop, &date);
-            scope.spawn(move || {
-                loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    if k >= areas.len()
-                        || stop.load(std::sync::atomic::Ordering::SeqCst)
-                        || cancel.load(std::sync::atomic::Ordering::SeqCst)
-                    {
-                        break;
+            let worker = std::thread::Builder::new()
+                .name("peil-job-worker".into())
+                .spawn_scoped(scope, move || {
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if k >= areas.len()
+                            || stop.load(std::sync::atomic::Ordering::SeqCst)
+                            || cancel.load(std::sync::atomic::Ordering::SeqCst)
+                        {
+                            break;
+                        }
+                        let a = &areas[k];
+                        let r = peil_story::render(data, story, a, None, lang, None)
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| to_pdf(&r, site, lang, story.meta.landscape, date))
+                            .map(|pdf| (k, pdf))
+                            .map_err(|e| format!("{} {}: {e}", a.level, a.code));
+                        if tx.send(r).is_err() {
+                            break;
+                        }
                     }
-                    let a = &areas[k];
-                    let r = peil_story::render(data, story, a, None, lang, None)
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| to_pdf(&r, site, lang, story.meta.landscape, date))
-                        .map(|pdf| (k, pdf))
-                        .map_err(|e| format!("{} {}: {e}", a.level, a.code));
-                    if tx.send(r).is_err() {
-                        break;
-                    }
-                }
-            });
+                });
+            worker.map_err(|e| format!("no thread for the reports: {e}"))?;
         }
         drop(tx);
         let mut done = 0;
@@ -496,6 +499,10 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
                     return Err(e);
                 }
             }
+        }
+        // Workers that saw the flag stopped without a word: the run is not complete.
+        if done < areas.len() && cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(CANCELLED.into());
         }
         Ok(())
     })?;
@@ -555,33 +562,44 @@ pub(crate) async fn bulk(
     let site = page.site.clone();
     let lang = page.lang.clone();
     let id = job.id;
+    let handle = job.clone();
     // Its own thread: a job takes minutes and must not hold a worker of the compute runtime.
-    std::thread::spawn(move || {
-        let run = || -> Result<tempfile::NamedTempFile, String> {
-            let file = tempfile::Builder::new()
-                .prefix("peil-reports-")
-                .suffix(".zip")
-                .tempfile()
-                .map_err(|e| format!("no temporary file for the ZIP: {e}"))?;
-            let out = std::io::BufWriter::new(file);
-            let out = bulk_zip(
-                out,
-                &data,
-                &story,
-                &areas,
-                &site,
-                &lang,
-                &|done, _| job.set_done(done),
-                job.cancelled(),
-            )?;
-            out.into_inner().map_err(|e| e.to_string())
-        };
-        job.finish(match run() {
-            Ok(f) => jobs::Outcome::Finished(Arc::new(f)),
-            Err(e) if e == CANCELLED => jobs::Outcome::Cancelled,
-            Err(e) => jobs::Outcome::Failed(e),
+    let spawned = std::thread::Builder::new()
+        .name("peil-job".into())
+        .spawn(move || {
+            let run = || -> Result<tempfile::NamedTempFile, String> {
+                let file = tempfile::Builder::new()
+                    .prefix("peil-reports-")
+                    .suffix(".zip")
+                    .tempfile()
+                    .map_err(|e| format!("no temporary file for the ZIP: {e}"))?;
+                let out = std::io::BufWriter::new(file);
+                let out = bulk_zip(
+                    out,
+                    &data,
+                    &story,
+                    &areas,
+                    &site,
+                    &lang,
+                    &|done, _| job.set_done(done),
+                    job.cancelled(),
+                )?;
+                out.into_inner().map_err(|e| e.to_string())
+            };
+            job.finish(match run() {
+                Ok(f) => jobs::Outcome::Finished(Arc::new(f)),
+                Err(e) if e == CANCELLED => jobs::Outcome::Cancelled,
+                Err(e) => jobs::Outcome::Failed(e),
+            });
         });
-    });
+    if let Err(e) = spawned {
+        handle.finish(jobs::Outcome::Failed(e.to_string()));
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("no thread for the job: {e}"),
+        )
+            .into_response();
+    }
     Redirect::to(&page.href(&format!("/jobs/{id}"))).into_response()
 }
 
