@@ -41,6 +41,23 @@ impl Site {
         Site { dir }
     }
 
+    /// The demo city, built and published (not served).
+    pub fn demo() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_peil"))
+            .args(["demo", "--no-serve"])
+            .arg(dir.path())
+            .env_remove("PEIL_SITE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Site { dir }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -127,19 +144,7 @@ impl Reply {
 impl Server {
     /// The demo city, built and published, then served.
     pub fn demo() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-            .args(["demo", "--no-serve"])
-            .arg(dir.path())
-            .env_remove("PEIL_SITE")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Server::start(Site { dir })
+        Server::start(Site::demo())
     }
 
     /// Serves a site that has been published.

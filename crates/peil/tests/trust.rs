@@ -163,7 +163,7 @@ fn uploads_without_a_valid_key_are_refused_before_the_body_is_read() {
 
 #[test]
 fn a_site_that_is_not_public_takes_upload_keys_as_swing_sends_them() {
-    let site = demo_site();
+    let site = Site::demo();
     let toml = site.path().join("peil.toml");
     let text = std::fs::read_to_string(&toml).unwrap();
     let text = if text.contains("public = true") {
@@ -179,23 +179,6 @@ fn a_site_that_is_not_public_takes_upload_keys_as_swing_sends_them() {
     assert_eq!(s.post("/BulkAPI.ashx", csv).0, 401);
     let (status, body) = s.post(&format!("/BulkAPI.ashx?apikey={key}"), csv);
     assert_eq!((status, body.as_str()), (200, "OK"));
-}
-
-/// The demo city, built and published but not served.
-fn demo_site() -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
-        .args(["demo", "--no-serve"])
-        .arg(dir.path())
-        .env_remove("PEIL_SITE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Site { dir }
 }
 
 #[test]
@@ -466,7 +449,7 @@ fn outputs_cannot_be_turned_into_attacks() {
 
 #[test]
 fn names_from_metadata_stay_text_in_stories() {
-    let site = demo_site();
+    let site = Site::demo();
     let dir = site.path();
     std::fs::write(
         dir.join("x.csv"),
