@@ -1,6 +1,6 @@
 //! The trust boundary: every request is resolved here, once, to a [`Reader`].
 //!
-//! The `resolve` layer reads the credentials (the `apikey` header; for Swing's scripted
+//! `resolve` (called by the front layer in `lib.rs`) reads the credentials (the `apikey` header; for Swing's scripted
 //! uploads also `?apikey=`), refuses what must be refused (a wrong key on the native API, any
 //! request without a valid key on a site that is not public) and puts the resolved
 //! [`Reader`] in the request's extensions. Handlers take it from there ([`crate::api::Req`]
@@ -10,9 +10,7 @@
 
 use crate::AppState;
 use crate::problem::Problem;
-use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use peil_core::Reader;
 use std::collections::HashMap;
@@ -101,20 +99,16 @@ fn reader_of(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, R
     }
 }
 
-/// The layer that resolves the reader (see the module's documentation).
-pub(crate) async fn resolve(
-    State(st): State<AppState>,
-    mut req: Request<axum::body::Body>,
-    next: Next,
-) -> Response {
-    let reader = match reader_of(&st, &req) {
-        Ok(r) => r,
+/// The reader of a request, resolved at the boundary (see the module's documentation), or the
+/// answer that refuses it. Called by the front layer (`lib.rs`), which puts the reader in the
+/// request's extensions.
+pub(crate) fn resolve(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, Response> {
+    match reader_of(st, req) {
+        Ok(r) => Ok(r),
         // Health and metrics answer everyone; they show no data.
-        Err(_) if is_open(req.uri().path()) => Reader::anonymous(),
-        Err(why) => return refuse(why),
-    };
-    req.extensions_mut().insert(reader);
-    next.run(req).await
+        Err(_) if is_open(req.uri().path()) => Ok(Reader::anonymous()),
+        Err(why) => Err(refuse(why)),
+    }
 }
 
 fn refuse(why: Refusal) -> Response {

@@ -10,7 +10,6 @@
 
 use crate::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -31,7 +30,7 @@ const MAX_BODY: usize = 8 << 20;
 const ENTRY_OVERHEAD: u64 = 256;
 
 /// What decides an answer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
     generation: u64,
     revision: u64,
@@ -43,7 +42,70 @@ pub struct Key {
     varying: [Option<HeaderValue>; 2],
 }
 
+/// A request's key, borrowed: a hit costs no allocation. Hashes exactly as [`Key`].
+struct KeyRef<'a> {
+    generation: u64,
+    revision: u64,
+    access: &'a [String],
+    target: &'a str,
+    varying: [Option<&'a HeaderValue>; 2],
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_ref().hash(h)
+    }
+}
+
+impl std::hash::Hash for KeyRef<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.generation.hash(h);
+        self.revision.hash(h);
+        self.access.hash(h);
+        self.target.hash(h);
+        for v in &self.varying {
+            v.map(HeaderValue::as_bytes).hash(h);
+        }
+    }
+}
+
+impl quick_cache::Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, k: &Key) -> bool {
+        self.generation == k.generation
+            && self.revision == k.revision
+            && self.access == &*k.access
+            && self.target == k.target
+            && self
+                .varying
+                .iter()
+                .zip(&k.varying)
+                .all(|(a, b)| *a == b.as_ref())
+    }
+}
+
+impl<'a> KeyRef<'a> {
+    fn to_owned(&self) -> Key {
+        Key {
+            generation: self.generation,
+            revision: self.revision,
+            access: self.access.into(),
+            target: self.target.to_string(),
+            varying: self.varying.map(|v| v.cloned()),
+        }
+    }
+}
+
 impl Key {
+    fn as_ref(&self) -> KeyRef<'_> {
+        KeyRef {
+            generation: self.generation,
+            revision: self.revision,
+            access: &self.access,
+            target: &self.target,
+            varying: [self.varying[0].as_ref(), self.varying[1].as_ref()],
+        }
+    }
+
     fn weight(&self) -> u64 {
         let v: usize = self.varying.iter().flatten().map(|h| h.len()).sum();
         (self.target.len() + v + self.access.iter().map(|g| g.len() + 8).sum::<usize>()) as u64
@@ -98,7 +160,7 @@ impl Responses {
         self.cache.weight()
     }
 
-    fn get(&self, key: &Key) -> Option<Response> {
+    fn get(&self, key: &KeyRef<'_>) -> Option<Response> {
         let e = self.cache.get(key)?;
         let mut r = Response::new(Body::from(e.body));
         *r.status_mut() = e.status;
@@ -121,24 +183,29 @@ impl Responses {
 }
 
 /// The key of a request, when its answer may be kept.
-fn key_of(st: &AppState, req: &Request<Body>, reader: &Reader) -> Option<Key> {
-    let varying = VARYING.clone().map(|h| req.headers().get(h).cloned());
+fn key_of<'a>(
+    generation: u64,
+    revision: u64,
+    req: &'a Request<Body>,
+    reader: &'a Reader,
+) -> Option<KeyRef<'a>> {
+    let h = req.headers();
+    let varying = [h.get(&VARYING[0]), h.get(&VARYING[1])];
     let size: usize = varying.iter().flatten().map(|v| v.len()).sum();
-    (size <= MAX_VARYING).then(|| Key {
-        generation: st.snapshot().generation,
-        revision: st.revision(),
-        access: reader.groups().into(),
+    (size <= MAX_VARYING).then(|| KeyRef {
+        generation,
+        revision,
+        access: reader.groups(),
         target: req
             .uri()
             .path_and_query()
-            .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string()),
+            .map_or_else(|| req.uri().path(), |p| p.as_str()),
         varying,
     })
 }
 
 /// The ETag of everything answered from one publication and configuration.
-fn etag(st: &AppState) -> String {
-    let (generation, revision) = (st.snapshot().generation, st.revision());
+fn etag(generation: u64, revision: u64) -> String {
     if revision == 0 {
         format!("\"peil-{generation}\"")
     } else {
@@ -152,11 +219,12 @@ fn if_none_match(h: &HeaderMap, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
-/// The caching layer: `304 Not Modified` for a client that has this publication, a kept
-/// answer when there is one, else the handler's answer, kept for the next reader with the
-/// same key. Runs after the reader is resolved.
+/// The caching step of the front layer (`lib.rs`): `304 Not Modified` for a client that has
+/// this publication, a kept answer when there is one, else the handler's answer, kept for the
+/// next reader with the same key. Runs after the reader is resolved.
 pub(crate) async fn respond(
-    State(st): State<AppState>,
+    st: &AppState,
+    reader: Reader,
     req: Request<Body>,
     next: Next,
 ) -> Response {
@@ -165,21 +233,18 @@ pub(crate) async fn respond(
     if !cacheable {
         return next.run(req).await;
     }
-    let reader = req
-        .extensions()
-        .get::<Reader>()
-        .cloned()
-        .unwrap_or_default();
-    let tag = etag(&st);
+    let (generation, revision) = (st.snapshot().generation, st.revision());
+    let tag = etag(generation, revision);
     if if_none_match(req.headers(), &tag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         set_validators(r.headers_mut(), &tag, &reader);
         return r;
     }
-    let key = key_of(&st, &req, &reader);
+    let key = key_of(generation, revision, &req, &reader);
     if let Some(hit) = key.as_ref().and_then(|k| st.inner.responses.get(k)) {
         return hit;
     }
+    let key = key.map(|k| k.to_owned());
     let resp = next.run(req).await;
     // Answers that change while a publication lasts (a job's progress) say no-store.
     let no_store = resp
@@ -256,9 +321,12 @@ mod tests {
         let c = Responses::new(1 << 20);
         let (s, h, body) = entry(10);
         c.put(a.clone(), s, h, body);
-        assert!(c.get(&a).is_some());
-        assert!(c.get(&b).is_none());
-        assert!(c.get(&key("/api/v1/data?x=1", &[], None)).is_none());
+        assert!(c.get(&a.as_ref()).is_some());
+        assert!(c.get(&b.as_ref()).is_none());
+        assert!(
+            c.get(&key("/api/v1/data?x=1", &[], None).as_ref())
+                .is_none()
+        );
     }
 
     #[test]

@@ -9,11 +9,11 @@
 //! Routes: `/health`, `/metrics` (Prometheus text), the native API under `/api/v1/`
 //! (`api.rs`), Swing's OData services and selection tables (`odata.rs`, `swing.rs`).
 //!
-//! Every request passes the same layers, outermost first: the log and metrics
-//! (`metrics::observe`), the request line and rate limit (`limits::guard`), the reader
-//! (`access::resolve`, the trust boundary), the response cache (`cache::respond`), and the
-//! move to the compute runtime (`work::offload`); connections themselves are bounded in
-//! `listen.rs`. See `limits.rs` for every bound.
+//! Every request passes the same layers, outermost first: the log, metrics and security
+//! headers (`metrics::observe`); the front layer ([`front`]: the request line and rate limit
+//! `limits::guard`, the reader `access::resolve` — the trust boundary — and the response cache
+//! `cache::respond`); and the move to the compute runtime (`work::offload`). Connections
+//! themselves are bounded in `listen.rs`. See `limits.rs` for every bound.
 
 pub mod access;
 pub mod api;
@@ -280,16 +280,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(web::fallback)
         // Innermost last: see the module's documentation for the order.
         .layer(middleware::from_fn_with_state(state.clone(), work::offload))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            cache::respond,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            access::resolve,
-        ))
-        .layer(middleware::from_fn_with_state(state.clone(), limits::guard))
-        .layer(middleware::from_fn(web::security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), front))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::observe,
@@ -303,6 +294,26 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(tower_http::cors::CorsLayer::permissive())
         .with_state(state)
+}
+
+/// The front layer, in this order: the request line and rate limit (`limits::guard`), the
+/// reader (`access::resolve`, the trust boundary: the resolved reader goes into the request's
+/// extensions), then the response cache (`cache::respond`). One layer rather than three: each
+/// layer costs a boxed future per request, and a cached answer should cost almost nothing.
+async fn front(
+    State(st): State<AppState>,
+    mut req: axum::http::Request<axum::body::Body>,
+    next: middleware::Next,
+) -> axum::response::Response {
+    if let Err(r) = limits::guard(&st, &req) {
+        return r;
+    }
+    let reader = match access::resolve(&st, &req) {
+        Ok(r) => r,
+        Err(refused) => return refused,
+    };
+    req.extensions_mut().insert(reader.clone());
+    cache::respond(&st, reader, req, next).await
 }
 
 async fn health(State(st): State<AppState>) -> impl IntoResponse {

@@ -16,9 +16,7 @@
 //! | bulk report jobs | keys of group `reports`/`admin`, [`MAX_JOBS`] at once | `web/jobs.rs` |
 
 use crate::AppState;
-use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -72,19 +70,21 @@ fn raise_fd_limit() -> u64 {
     }
 }
 
-/// The first layer a request meets: the request line's length and the rate limit.
-pub(crate) async fn guard(
-    State(st): State<AppState>,
-    req: Request<axum::body::Body>,
-    next: Next,
-) -> Response {
-    if req.uri().to_string().len() > MAX_URI {
-        return crate::problem::Problem::new(
+/// The first check of the front layer (`lib.rs`): the request line's length and the rate
+/// limit. `Err` is the answer that refuses the request.
+pub(crate) fn guard(st: &AppState, req: &Request<axum::body::Body>) -> Result<(), Response> {
+    let uri = req.uri();
+    let len = uri
+        .path_and_query()
+        .map_or(uri.path().len(), |p| p.as_str().len())
+        + uri.authority().map_or(0, |a| a.as_str().len() + 8);
+    if len > MAX_URI {
+        return Err(crate::problem::Problem::new(
             StatusCode::URI_TOO_LONG,
             "URI too long",
             format!("the request line is over {MAX_URI} characters; ask for fewer codes at once"),
         )
-        .into_response();
+        .into_response());
     }
     if let (Some(rate), Some(addr)) = (
         &st.inner.rate,
@@ -104,9 +104,9 @@ pub(crate) async fn guard(
             header::RETRY_AFTER,
             HeaderValue::from(wait.ceil().max(1.0) as u64),
         );
-        return r;
+        return Err(r);
     }
-    next.run(req).await
+    Ok(())
 }
 
 pub struct RateLimiter {

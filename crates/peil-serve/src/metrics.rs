@@ -23,7 +23,8 @@ pub struct Metrics {
 
 #[derive(Default)]
 struct Counters {
-    requests: BTreeMap<(String, u16), u64>,
+    /// Route template → status → count.
+    requests: BTreeMap<String, BTreeMap<u16, u64>>,
     buckets: [u64; BUCKETS_MS.len() + 1],
     sum_ms: f64,
     count: u64,
@@ -32,10 +33,11 @@ struct Counters {
 impl Metrics {
     pub fn observe(&self, route: &str, status: u16, took: Duration) {
         let Ok(mut c) = self.inner.lock() else { return };
-        match c.requests.get_mut(&(route.to_string(), status)) {
-            Some(n) => *n += 1,
+        match c.requests.get_mut(route) {
+            Some(by_status) => *by_status.entry(status).or_default() += 1,
             None => {
-                c.requests.insert((route.to_string(), status), 1);
+                c.requests
+                    .insert(route.to_string(), BTreeMap::from([(status, 1)]));
             }
         }
         let ms = took.as_secs_f64() * 1000.0;
@@ -56,29 +58,37 @@ pub(crate) async fn observe(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = req.method().clone();
+    let quiet = std::env::var_os("PEIL_QUIET").is_some();
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or("unmatched", |m| m.as_str())
-        .to_string();
-    let path = req.uri().path().to_string();
-    let resp = next.run(req).await;
+        .map_or_else(|| UNMATCHED.into(), |m| m.as_str().to_string());
+    // What the log line names: the method and the path as sent, cut short (a log line is
+    // bounded like everything else).
+    let asked = (!quiet).then(|| {
+        (
+            req.method().clone(),
+            req.uri().path().chars().take(200).collect::<String>(),
+        )
+    });
+    let mut resp = next.run(req).await;
+    crate::web::security_headers(resp.headers_mut());
     let status = resp.status().as_u16();
     st.metrics().observe(&route, status, started.elapsed());
-    if std::env::var_os("PEIL_QUIET").is_none() {
-        // The path as sent, cut short: a log line is bounded like everything else.
-        let shown: String = path.chars().take(200).collect();
+    if let Some((method, path)) = asked {
         eprintln!(
             "{{\"method\":\"{method}\",\"route\":{},\"path\":{},\"status\":{status},\"ms\":{:.2},\"generation\":{}}}",
             serde_json::Value::String(route),
-            serde_json::Value::String(shown),
+            serde_json::Value::String(path),
             started.elapsed().as_secs_f64() * 1000.0,
             st.snapshot().generation
         );
     }
     resp
 }
+
+/// The route label of requests no route matched.
+const UNMATCHED: &str = "unmatched";
 
 pub async fn handler(State(st): State<AppState>) -> impl IntoResponse {
     let snap = st.snapshot();
@@ -97,10 +107,12 @@ pub async fn handler(State(st): State<AppState>) -> impl IntoResponse {
     ));
     if let Ok(c) = st.metrics().inner.lock() {
         out.push_str("# HELP peil_http_requests_total HTTP requests by route template and status.\n# TYPE peil_http_requests_total counter\n");
-        for ((route, status), n) in &c.requests {
-            out.push_str(&format!(
-                "peil_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}\n"
-            ));
+        for (route, by_status) in &c.requests {
+            for (status, n) in by_status {
+                out.push_str(&format!(
+                    "peil_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}\n"
+                ));
+            }
         }
         out.push_str("# HELP peil_http_request_duration_ms Request duration.\n# TYPE peil_http_request_duration_ms histogram\n");
         let mut cum = 0;

@@ -413,13 +413,9 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'u
 const CSP_FILES: &str =
     "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
 
-/// Every answer says what it may load and that its type is not to be guessed.
-pub(crate) async fn security_headers(
-    req: axum::http::Request<axum::body::Body>,
-    next: axum::middleware::Next,
-) -> Response {
-    let mut r = next.run(req).await;
-    let h = r.headers_mut();
+/// Every answer says what it may load and that its type is not to be guessed (called for
+/// every response by the outermost layer, `metrics::observe`).
+pub(crate) fn security_headers(h: &mut axum::http::HeaderMap) {
     if !h.contains_key("content-security-policy") {
         h.insert(
             "content-security-policy",
@@ -430,7 +426,6 @@ pub(crate) async fn security_headers(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    r
 }
 
 pub(crate) fn html(body: String) -> Response {
