@@ -3,7 +3,7 @@
 //! stay invisible, nothing is loaded from outside, and the budgets of the demo pages hold.
 
 mod common;
-use common::Server;
+use common::{Server, Site};
 use std::collections::HashMap;
 
 fn count(hay: &str, needle: &str) -> usize {
@@ -636,5 +636,42 @@ fn the_website_works_on_the_flanders_data() {
         let r = s.get(path);
         assert_eq!(r.status, 200, "{path}");
         assert_self_contained(path, &r.body);
+    }
+}
+
+/// A level nothing is loaded on (a survey-only site's levels, a division without data): no
+/// page may fail. The explorer once panicked on it and answered with an empty reply.
+#[test]
+fn no_page_fails_on_a_level_without_data() {
+    let site = Site::demo();
+    let f = site.path().join("losse.csv");
+    std::fs::write(&f, "code;name\nA1;Eerste\nA2;Tweede\n").unwrap();
+    site.import(&f, &[]);
+    site.ok(&["publish"]);
+    let s = Server::start(site);
+    for path in [
+        "/explorer?level=losse",
+        "/explorer.json?level=losse",
+        "/explorer.csv?level=losse",
+        "/explorer?level=losse&view=chart",
+        "/explorer?level=losse&view=map",
+        "/explorer?level=losse&view=table",
+        "/compare?level=losse&areas=A1,A2",
+        "/compare.json?level=losse&areas=A1,A2",
+        "/area/losse/A1",
+        "/area/losse/A1.json",
+        "/indicator/v1101_t?level=losse",
+        "/indicator/v1101_t.json?level=losse",
+        "/indicator/v1101_t/map.svg?level=losse",
+        "/indicator/v1101_t/chart.svg?level=losse",
+        "/embed/indicator/v1101_t/table?level=losse",
+        "/api/v1/data?indicator=v1101_t&level=losse",
+        "/api/v1/areas/losse/A1/profile",
+        "/jive/selectiontableasjson.ashx?var=v1101_t&geolevel=losse",
+        "/jiveservices/odata/GeoLevels('losse')/GeoItems",
+    ] {
+        let r = s.get(path);
+        assert!(r.status < 500 && r.status != 0, "{path}: {}", r.status);
+        assert!(!r.body.is_empty(), "{path}: empty answer");
     }
 }

@@ -713,110 +713,119 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
         Some("csv") => return Ok(csv.respond(Format::Csv, &page.req, &page.site.name)),
         _ => {}
     }
-    let first = chosen[0];
-    let first_ind = page.ctx.ind(first);
-    let graphic = match view {
-        "map" => {
-            let p = periods[0];
-            let values: HashMap<String, Value> = areas
-                .iter()
-                .map(|c| (c.clone(), value(first, p, c)))
-                .collect();
-            let nums: Vec<f64> = values.values().filter_map(|v| v.number()).collect();
-            let classes = Classes::new(&nums, &Method::MeanStdDev, 5);
-            let colours = palette::sequential(classes.len().max(1));
-            match geo::layer(&page, level, geo::Detail::Overview).await {
-                Some(layer) => Some(choropleth(&MapSpec {
-                    id: "xmap",
-                    title: &format!(
-                        "{} — {}",
-                        page.text(&first_ind.name),
-                        period_name(p, &page.lang)
-                    ),
-                    description: &page.text(&first_ind.description),
-                    layer: &layer,
-                    values: &values,
-                    format: &fmts[0],
-                    classes: &classes,
-                    palette: &colours,
-                    selected: &[],
-                    href: None,
-                    view: None,
-                    legend: true,
-                    legend_title: &page.text(&first_ind.name),
-                })),
-                None => None,
+    // A level without data (a survey-only site, a level nothing is loaded on) has no
+    // indicator or period to draw: the page says so instead of failing.
+    let graphic = if chosen.is_empty() || periods.is_empty() {
+        None
+    } else {
+        let first = chosen[0];
+        let first_ind = page.ctx.ind(first);
+        match view {
+            "map" => {
+                let p = periods[0];
+                let values: HashMap<String, Value> = areas
+                    .iter()
+                    .map(|c| (c.clone(), value(first, p, c)))
+                    .collect();
+                let nums: Vec<f64> = values.values().filter_map(|v| v.number()).collect();
+                let classes = Classes::new(&nums, &Method::MeanStdDev, 5);
+                let colours = palette::sequential(classes.len().max(1));
+                match geo::layer(&page, level, geo::Detail::Overview).await {
+                    Some(layer) => Some(choropleth(&MapSpec {
+                        id: "xmap",
+                        title: &format!(
+                            "{} — {}",
+                            page.text(&first_ind.name),
+                            period_name(p, &page.lang)
+                        ),
+                        description: &page.text(&first_ind.description),
+                        layer: &layer,
+                        values: &values,
+                        format: &fmts[0],
+                        classes: &classes,
+                        palette: &colours,
+                        selected: &[],
+                        href: None,
+                        view: None,
+                        legend: true,
+                        legend_title: &page.text(&first_ind.name),
+                    })),
+                    None => None,
+                }
             }
+            "chart" if periods.len() > 1 => {
+                let shown: Vec<&String> = areas.iter().take(10).collect();
+                Some(
+                    LineChart {
+                        id: "xchart".into(),
+                        title: page.text(&first_ind.name),
+                        description: page.text(&first_ind.description),
+                        x_labels: periods
+                            .iter()
+                            .map(|p| period_name(*p, &page.lang))
+                            .collect(),
+                        series: shown
+                            .iter()
+                            .map(|c| {
+                                (
+                                    Some((*c).clone()),
+                                    Series {
+                                        name: geo::area_name(&page, level, c).unwrap_or_default(),
+                                        values: periods
+                                            .iter()
+                                            .map(|p| value(first, *p, c))
+                                            .collect(),
+                                    },
+                                )
+                            })
+                            .collect(),
+                        format: fmts[0].clone(),
+                        width: 720.0,
+                        height: 320.0,
+                    }
+                    .svg(),
+                )
+            }
+            "chart" => {
+                let p = periods[0];
+                let shown: Vec<&String> = areas.iter().take(60).collect();
+                Some(
+                    BarChart {
+                        id: "xchart".into(),
+                        title: format!(
+                            "{} — {}",
+                            page.text(&first_ind.name),
+                            period_name(p, &page.lang)
+                        ),
+                        description: page.text(&first_ind.description),
+                        categories: shown
+                            .iter()
+                            .map(|c| Category {
+                                code: Some((*c).clone()),
+                                label: geo::area_name(&page, level, c).unwrap_or_default(),
+                            })
+                            .collect(),
+                        series: chosen
+                            .iter()
+                            .filter(|i| page.ctx.ind(**i).unit == first_ind.unit)
+                            .take(4)
+                            .map(|&i| Series {
+                                name: page.text(&page.ctx.ind(i).name),
+                                values: shown.iter().map(|c| value(i, p, c)).collect(),
+                            })
+                            .collect(),
+                        mode: BarMode::Grouped,
+                        horizontal: true,
+                        format: fmts[0].clone(),
+                        highlight: Vec::new(),
+                        reference: Vec::new(),
+                        width: 720.0,
+                    }
+                    .svg(),
+                )
+            }
+            _ => None,
         }
-        "chart" if periods.len() > 1 => {
-            let shown: Vec<&String> = areas.iter().take(10).collect();
-            Some(
-                LineChart {
-                    id: "xchart".into(),
-                    title: page.text(&first_ind.name),
-                    description: page.text(&first_ind.description),
-                    x_labels: periods
-                        .iter()
-                        .map(|p| period_name(*p, &page.lang))
-                        .collect(),
-                    series: shown
-                        .iter()
-                        .map(|c| {
-                            (
-                                Some((*c).clone()),
-                                Series {
-                                    name: geo::area_name(&page, level, c).unwrap_or_default(),
-                                    values: periods.iter().map(|p| value(first, *p, c)).collect(),
-                                },
-                            )
-                        })
-                        .collect(),
-                    format: fmts[0].clone(),
-                    width: 720.0,
-                    height: 320.0,
-                }
-                .svg(),
-            )
-        }
-        "chart" => {
-            let p = periods[0];
-            let shown: Vec<&String> = areas.iter().take(60).collect();
-            Some(
-                BarChart {
-                    id: "xchart".into(),
-                    title: format!(
-                        "{} — {}",
-                        page.text(&first_ind.name),
-                        period_name(p, &page.lang)
-                    ),
-                    description: page.text(&first_ind.description),
-                    categories: shown
-                        .iter()
-                        .map(|c| Category {
-                            code: Some((*c).clone()),
-                            label: geo::area_name(&page, level, c).unwrap_or_default(),
-                        })
-                        .collect(),
-                    series: chosen
-                        .iter()
-                        .filter(|i| page.ctx.ind(**i).unit == first_ind.unit)
-                        .take(4)
-                        .map(|&i| Series {
-                            name: page.text(&page.ctx.ind(i).name),
-                            values: shown.iter().map(|c| value(i, p, c)).collect(),
-                        })
-                        .collect(),
-                    mode: BarMode::Grouped,
-                    horizontal: true,
-                    format: fmts[0].clone(),
-                    highlight: Vec::new(),
-                    reference: Vec::new(),
-                    width: 720.0,
-                }
-                .svg(),
-            )
-        }
-        _ => None,
     };
     let x = page.ctx.extras().await;
     let themes = visible_themes(&page.ctx, &x.themes);
