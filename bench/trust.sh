@@ -22,15 +22,8 @@ peil="$CARGO_TARGET_DIR/release/peil"
 DUR=${DUR:-20}
 
 site="$work/site"
-if [ ! -s "$work/site.ready" ]; then
-    rm -rf "$site"; "$peil" init "$site" > /dev/null
-    p="$peil --site $site import"
-    for l in statsec2019 statsec2024 ggw72024 gemeente2024; do $p "$shared/swing/gebiedsdefinities/$l.xlsx" > /dev/null; done
-    for t in statsec2024_ggw72024 statsec2024_gemeente2024 statsec2019_statsec2024; do $p "$shared/swing/aggregatietabellen/$t.xlsx" > /dev/null 2>&1; done
-    $p "$shared/stats/fluvius_energy_statsec2019_2018_2021.csv" > /dev/null 2>&1
-    "$peil" --site "$site" publish > /dev/null
-    echo ok > "$work/site.ready"
-fi
+. "$here/flanders.sh"
+flanders_site "$peil" "$work" "$shared"
 A="/jive/selectiontableasjson.ashx?var=v2506_elek_res_cons&geolevel=ggw72024&period=2020"
 
 pids=()
