@@ -254,8 +254,7 @@ impl Snapshot {
 
     /// Whether readers without an access group may see an indicator.
     pub fn is_public(&self, code: &str) -> bool {
-        self.indicator(code)
-            .is_some_and(|i| matches!(i.visibility, Visibility::Public))
+        self.visible_to(code, &peil_core::Reader::anonymous())
     }
 
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {

@@ -84,7 +84,7 @@ impl quick_cache::Equivalent<Key> for KeyRef<'_> {
 }
 
 impl<'a> KeyRef<'a> {
-    fn to_owned(&self) -> Key {
+    fn owned(&self) -> Key {
         Key {
             generation: self.generation,
             revision: self.revision,
@@ -244,7 +244,7 @@ pub(crate) async fn respond(
     if let Some(hit) = key.as_ref().and_then(|k| st.inner.responses.get(k)) {
         return hit;
     }
-    let key = key.map(|k| k.to_owned());
+    let key = key.map(|k| k.owned());
     let resp = next.run(req).await;
     // Answers that change while a publication lasts (a job's progress) say no-store.
     let no_store = resp

@@ -226,18 +226,6 @@ pub fn load(store: &Path) -> Result<Snapshot, ServeError> {
     Ok(snap)
 }
 
-/// The state for a store whose live copy exists.
-pub fn state(store: &Path, site_name: &str) -> Result<AppState, ServeError> {
-    state_with_options(store, Options::new(site_name))
-}
-
-/// Like [`state`], for a site that is public or not.
-pub fn state_with(store: &Path, site_name: &str, public: bool) -> Result<AppState, ServeError> {
-    let mut o = Options::new(site_name);
-    o.public = public;
-    state_with_options(store, o)
-}
-
 /// The state for a store whose live copy exists, set up as `options` say.
 pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, ServeError> {
     let snap = load(store)?;
