@@ -91,10 +91,21 @@ pub fn masks_of(
     //    weighted means and percentages with a threshold: their parent is Σ(v·w)/Σw, so the
     //    numerators v·w add up like counts and a hidden child's numerator (hence its value, the
     //    weight being public) could be recovered by differencing.
+    //    Indicators linked by sum relations (`crate::linked`) are protected together, as one
+    //    system: their own relations plus total = Σ parts in every cell.
+    let linked = if secondary {
+        crate::linked::linked_sums(c)
+    } else {
+        crate::linked::Linked::default()
+    };
+    let groups = linked.groups();
+    let in_group: std::collections::HashSet<u32> =
+        groups.iter().flat_map(|(m, _)| m.iter().copied()).collect();
     if secondary {
         for ind in 0..c.indicators.len() as u32 {
             let i = &c.indicators[ind as usize];
             if !wanted(ind)
+                || in_group.contains(&ind)
                 || i.threshold.is_none_or(|t| t <= 0.0)
                 || c.formulas[ind as usize].is_some()
             {
@@ -105,9 +116,46 @@ pub fn masks_of(
                 GeoRule::Weighted(w) => Some(w),
                 _ => continue,
             };
-            secondary_suppress(c, ind, weight, &mut masks);
+            secondary_suppress(c, &[(ind, weight)], &[], &mut masks);
         }
     }
+    // Groups, then the masks formulas inherit (step 3); a group whose masks step 3 extended is
+    // protected again, until nothing changes.
+    for _round in 0..8 {
+        for (members, sums) in &groups {
+            if members.iter().any(|m| wanted(*m)) {
+                let m: Vec<(u32, Option<u32>)> = members.iter().map(|&x| (x, None)).collect();
+                let s: Vec<crate::linked::LinkedSum> = sums.iter().map(|s| (*s).clone()).collect();
+                secondary_suppress(c, &m, &s, &mut masks);
+            }
+        }
+        let after_groups: Vec<Masks> = groups
+            .iter()
+            .map(|(members, _)| group_masks(&masks, members))
+            .collect();
+        inherit(c, &mut masks, &wanted);
+        let settled = groups
+            .iter()
+            .zip(&after_groups)
+            .all(|((members, _), g)| group_masks(&masks, members) == *g);
+        if settled {
+            break;
+        }
+    }
+    masks
+}
+
+/// The masks of some indicators.
+fn group_masks(masks: &Masks, members: &[u32]) -> Masks {
+    masks
+        .iter()
+        .filter(|(k, _)| members.contains(&k.0))
+        .map(|(k, v)| (*k, v.clone()))
+        .collect()
+}
+
+/// Step 3 of [`masks_of`].
+fn inherit(c: &Computed, masks: &mut Masks, wanted: &dyn Fn(u32) -> bool) {
     // 3. Indicators checked on another indicator share its whole mask (a ratio hidden where its
     //    numerator is, including the numerator's secondary cells, or numerator = ratio × denominator
     //    would give it away); then formulas inherit the masks of their inputs, in dependency order.
@@ -178,7 +226,6 @@ pub fn masks_of(
             }
         }
     }
-    masks
 }
 
 /// The `n` of every `data_from_mrp(code, n)` in a formula.
@@ -361,33 +408,127 @@ fn finer(p: Period) -> Option<peil_core::PeriodLevel> {
     }
 }
 
-/// Extends the masks of one indicator (all its cube cells) until no hidden cell can be
-/// recovered. With `weight`, the relations are taken between the numerators value × weight (a
-/// weighted mean or percentage).
-fn secondary_suppress(c: &Computed, ind: u32, weight: Option<u32>, masks: &mut Masks) {
-    let mut r = Relations::build(c, ind);
+/// Extends the masks of some indicators (all their cube cells) until no hidden cell can be
+/// recovered from their relations and the sum relations `sums` between them. A member with a
+/// weight is taken as its numerators value × weight (a weighted mean or percentage). A member
+/// that is a formula over other members is hidden wherever one of its inputs is (as step 3 of
+/// [`masks_of`] will do), so that the system sees what readers will see.
+fn secondary_suppress(
+    c: &Computed,
+    members: &[(u32, Option<u32>)],
+    sums: &[crate::linked::LinkedSum],
+    masks: &mut Masks,
+) {
+    let mut r = Relations {
+        blocks: Vec::new(),
+        block_of: HashMap::new(),
+        values: Vec::new(),
+        rels: Vec::new(),
+    };
+    // (indicator, level, period, cube cell, first cell id)
+    let mut blocks: Vec<(u32, u16, Period, u32, usize)> = Vec::new();
+    let mut block_of: HashMap<Key, usize> = HashMap::new();
+    for &(ind, weight) in members {
+        let mut one = Relations::build(c, ind);
+        if let Some(w) = weight {
+            for &(l, p, _, start) in &one.blocks {
+                let wv = c.get(w, l as usize, p, 0);
+                for i in 0..c.geo.levels[l as usize].len() {
+                    let v = one.values[start + i];
+                    if let (Some(a), Some(b)) = (v.number(), wv.and_then(|x| x[i].number())) {
+                        one.values[start + i] = Slot::num(a * b);
+                    }
+                }
+            }
+        }
+        let offset = r.values.len();
+        for &(l, p, d, start) in &one.blocks {
+            block_of.insert((ind, l, p, d), offset + start);
+            blocks.push((ind, l, p, d, offset + start));
+        }
+        r.rels.extend(
+            one.rels
+                .into_iter()
+                .map(|rel| rel.into_iter().map(|x| x + offset as u32).collect()),
+        );
+        r.values.extend(one.values);
+    }
     if r.values.is_empty() {
         return;
     }
-    if let Some(w) = weight {
-        for &(l, p, _, start) in &r.blocks {
-            let wv = c.get(w, l as usize, p, 0);
-            for i in 0..c.geo.levels[l as usize].len() {
-                let v = r.values[start + i];
-                if let (Some(a), Some(b)) = (v.number(), wv.and_then(|x| x[i].number())) {
-                    r.values[start + i] = Slot::num(a * b);
+    // total = Σ parts, in every cell where it holds in numbers (an empty part counts as 0).
+    for s in sums {
+        for &(_, l, p, d, ts) in blocks.iter().filter(|b| b.0 == s.total) {
+            let parts: Option<Vec<usize>> = s
+                .parts
+                .iter()
+                .map(|&x| block_of.get(&(x, l, p, d)).copied())
+                .collect();
+            let Some(parts) = parts else { continue };
+            for item in 0..c.geo.levels[l as usize].len() {
+                let Some(t) = r.values[ts + item].number() else {
+                    continue;
+                };
+                let mut sum = 0.0;
+                let mut ok = true;
+                for &ps in &parts {
+                    let v = r.values[ps + item];
+                    match v.number() {
+                        Some(x) => sum += x,
+                        None if v.is_none() => {}
+                        None => ok = false,
+                    }
+                }
+                if ok && crate::linked::holds(t, sum) {
+                    let mut rel = vec![(ts + item) as u32];
+                    rel.extend(parts.iter().map(|&ps| (ps + item) as u32));
+                    r.rels.push(rel);
                 }
             }
         }
     }
+    // Formula members read these cells of other members (same level, period, cube cell).
+    let mut reads: Vec<(u32, u32)> = Vec::new();
+    for &(ind, _) in members {
+        let Some(f) = &c.formulas[ind as usize] else {
+            continue;
+        };
+        for input in f.references() {
+            let Some(&x) = c.index.get(&input.code) else {
+                continue;
+            };
+            if input.kind != peil_core::formula::RefKind::Plain || !members.iter().any(|m| m.0 == x)
+            {
+                continue;
+            }
+            for &(_, l, p, d, fs) in blocks.iter().filter(|b| b.0 == ind) {
+                if let Some(&xs) = block_of.get(&(x, l, p, d)) {
+                    for item in 0..c.geo.levels[l as usize].len() {
+                        reads.push(((fs + item) as u32, (xs + item) as u32));
+                    }
+                }
+            }
+        }
+    }
+    let inherit = |hidden: &mut Vec<bool>| {
+        let mut any = false;
+        for &(f, x) in &reads {
+            if hidden[x as usize] && !hidden[f as usize] {
+                hidden[f as usize] = true;
+                any = true;
+            }
+        }
+        any
+    };
     let mut hidden = vec![false; r.values.len()];
-    for &(l, p, d, start) in &r.blocks {
+    for &(ind, l, p, d, start) in &blocks {
         if let Some(m) = masks.get(&(ind, l, p, d)) {
             for (i, h) in m.iter().enumerate() {
                 hidden[start + i] = *h;
             }
         }
     }
+    inherit(&mut hidden);
     if !hidden.iter().any(|h| *h) {
         return;
     }
@@ -396,7 +537,7 @@ fn secondary_suppress(c: &Computed, ind: u32, weight: Option<u32>, masks: &mut M
         // Group rule: no relation may have exactly one hidden cell.
         let mut changed = true;
         while changed {
-            changed = false;
+            changed = inherit(&mut hidden);
             for rel in &r.rels {
                 let h = rel.iter().filter(|&&x| hidden[x as usize]).count();
                 if h == 1 {
@@ -431,7 +572,7 @@ fn secondary_suppress(c: &Computed, ind: u32, weight: Option<u32>, masks: &mut M
             break;
         }
     }
-    for &(l, p, d, start) in &r.blocks {
+    for &(ind, l, p, d, start) in &blocks {
         let n = c.geo.levels[l as usize].len();
         let m: Vec<bool> = hidden[start..start + n].to_vec();
         if m.iter().any(|h| *h) {
@@ -450,17 +591,19 @@ pub fn index_relations(rels: &[Vec<u32>], cells: usize) -> Vec<Vec<u32>> {
     by_cell
 }
 
-/// The visible cell to hide next in a relation: the smallest non-zero part, else the total.
+/// The visible cell to hide next in a relation: the smallest non-zero part, else the total when
+/// it is a non-zero number, else a zero part. Zeros come last: a hidden zero protects as well in
+/// the equations, but readers know that thresholds never hide a 0 and may guess it, and hiding
+/// zeros hides figures that disclose nothing.
 fn pick_cover(rel: &[u32], hidden: &[bool], values: &[Slot]) -> Option<u32> {
-    let key = |x: u32| {
-        let v = values[x as usize].number().unwrap_or(0.0).abs();
-        (v == 0.0, (v * 1000.0) as u64)
-    };
-    rel[1..]
-        .iter()
-        .copied()
-        .filter(|&x| !hidden[x as usize] && values[x as usize].number().is_some())
-        .min_by_key(|&x| key(x))
+    let visible = |x: &u32| !hidden[*x as usize] && values[*x as usize].number().is_some();
+    let size = |x: u32| values[x as usize].number().unwrap_or(0.0).abs();
+    let parts = || rel[1..].iter().copied().filter(visible);
+    parts()
+        .filter(|&x| size(x) != 0.0)
+        .min_by(|&a, &b| size(a).total_cmp(&size(b)).then(a.cmp(&b)))
+        .or_else(|| (visible(&rel[0]) && size(rel[0]) != 0.0).then_some(rel[0]))
+        .or_else(|| parts().next())
         .or_else(|| (!hidden[rel[0] as usize]).then_some(rel[0]))
 }
 

@@ -64,6 +64,13 @@ impl Snapshot {
     /// Brings the snapshot up to date after [`Computed::recompute`]: only the tables of the
     /// recomputed indicators are rebuilt.
     pub fn refresh(&mut self, c: &Computed, dirty: &[u32], generation: u64, secondary: bool) {
+        // Indicators linked by sum relations are suppressed together: a change in one may
+        // hide cells of the others, and of the formulas reading them.
+        let dirty = if secondary {
+            c.dependants(&crate::linked::linked_sums(c).closure(dirty))
+        } else {
+            dirty.to_vec()
+        };
         let only: std::collections::HashSet<u32> = dirty.iter().copied().collect();
         self.masks = privacy::masks_of(c, secondary, Some(&only), std::mem::take(&mut self.masks));
         self.tables.retain(|k, _| !only.contains(&k.0));

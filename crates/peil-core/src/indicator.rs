@@ -195,6 +195,11 @@ pub struct Indicator {
     pub end_period: Option<Period>,
     /// Dimension levels of a cube indicator, in order; empty for a flat indicator.
     pub dim_levels: Vec<String>,
+    /// Declared sum relation: in every cell this indicator is the total of these indicators
+    /// (`dwellings` = `apartments` + `houses`). Secondary suppression protects it as a linked
+    /// table; see `peil_compute::linked`.
+    #[serde(default)]
+    pub total_of: Vec<String>,
     pub seq: Option<i64>,
     /// From this period on, values are provisional (shown marked, never as final).
     pub provisional_period: Option<Period>,
@@ -230,6 +235,7 @@ impl Indicator {
         ]
         .into_iter()
         .filter_map(|(what, r)| r.as_deref().map(|r| (what, r)))
+        .chain(self.total_of.iter().map(|r| ("total of", r.as_str())))
     }
 }
 

@@ -77,6 +77,7 @@ enum Field {
     Themes,
     Protected,
     DimLevels,
+    TotalOf,
     Seq,
     StartPeriod,
     EndPeriod,
@@ -133,6 +134,7 @@ fn field(h: &str) -> Option<Field> {
         "protected" | "beschermd" => Field::Protected,
         "dim levels" | "dimensions" | "dimensies" => Field::DimLevels,
         "seq no" | "seq" | "volgnummer" => Field::Seq,
+        "total of" | "totaal van" | "som van" | "sum of" => Field::TotalOf,
         "base indicator"
         | "allocation indicator"
         | "vrij tekstveld"
@@ -360,6 +362,16 @@ pub fn read_metadata(
                 Field::Visibility => ind.visibility = Visibility::parse(raw),
                 Field::Themes => ind.themes = split_list(raw),
                 Field::DimLevels => ind.dim_levels = split_list(raw),
+                Field::TotalOf => {
+                    ind.total_of = raw
+                        .split(['+', '|', ','])
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty())
+                        .collect();
+                    if ind.total_of.iter().any(|t| t == code) {
+                        bad("other indicators' codes, e.g. 'apartments + houses' (not itself)");
+                    }
+                }
                 Field::Seq => match num(raw) {
                     Some(n) if n.fract() == 0.0 => ind.seq = Some(n as i64),
                     _ => bad("a whole sequence number"),

@@ -181,4 +181,8 @@ CREATE TABLE api_key (
     revoked TEXT
 );
 "#,
+    // 4: declared sum relations between indicators ("total of"), a JSON list of codes.
+    r#"
+ALTER TABLE indicator ADD COLUMN total_of TEXT NOT NULL DEFAULT '[]';
+"#,
 ];

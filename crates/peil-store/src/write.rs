@@ -38,7 +38,8 @@ pub(crate) fn read_indicator(
                     aggregation_indicator, sample_indicator, stddev_indicator, population_indicator,
                     threshold, threshold_indicator, rounding, decimals, formula, non_aggregable,
                     status, visibility, protected, start_period, end_period, dim_levels, seq,
-                    provisional_period, forecast_period, non_aggregable_periods, footnote, exclude_from_search, extra
+                    provisional_period, forecast_period, non_aggregable_periods, footnote, exclude_from_search, extra,
+                    total_of
              FROM indicator WHERE code = ?1",
             [code],
             |r| {
@@ -78,6 +79,7 @@ pub(crate) fn read_indicator(
                         footnote: text_from_json(&r.get::<_, String>(29)?),
                         exclude_from_search: r.get(30)?,
                         extra: serde_json::from_str(&r.get::<_, String>(31)?).unwrap_or_default(),
+                        total_of: serde_json::from_str(&r.get::<_, String>(32)?).unwrap_or_default(),
                         themes: Vec::new(),
                     },
                 ))
@@ -553,9 +555,9 @@ impl<'a> ImportTx<'a> {
                     aggregation_indicator, sample_indicator, stddev_indicator, population_indicator, threshold,
                     threshold_indicator, rounding, decimals, formula, non_aggregable, status, visibility, protected,
                     start_period, end_period, dim_levels, seq, provisional_period, forecast_period,
-                    non_aggregable_periods, footnote, exclude_from_search, extra)
+                    non_aggregable_periods, footnote, exclude_from_search, extra, total_of)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)
+                    ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)
                  ON CONFLICT (code) DO UPDATE SET name = excluded.name, description = excluded.description,
                     more_info = excluded.more_info, unit = excluded.unit, source = excluded.source,
                     data_type = excluded.data_type, period_type = excluded.period_type,
@@ -568,7 +570,8 @@ impl<'a> ImportTx<'a> {
                     dim_levels = excluded.dim_levels, seq = excluded.seq,
                     provisional_period = excluded.provisional_period, forecast_period = excluded.forecast_period,
                     non_aggregable_periods = excluded.non_aggregable_periods, footnote = excluded.footnote,
-                    exclude_from_search = excluded.exclude_from_search, extra = excluded.extra",
+                    exclude_from_search = excluded.exclude_from_search, extra = excluded.extra,
+                    total_of = excluded.total_of",
                 params![
                     ind.code,
                     text_to_json(&ind.name),
@@ -601,6 +604,7 @@ impl<'a> ImportTx<'a> {
                     text_to_json(&ind.footnote),
                     ind.exclude_from_search,
                     serde_json::to_string(&ind.extra).unwrap_or_else(|_| "{}".into()),
+                    serde_json::to_string(&ind.total_of).unwrap_or_else(|_| "[]".into()),
                 ],
             )
             .map_err(&e)?;
