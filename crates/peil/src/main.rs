@@ -94,6 +94,8 @@ Indicator metadata (a table with a code column and any of these; Dutch names wor
   visibility              public or restricted:group1,group2
   theme                   theme-tree folder codes (comma list)
   dim levels              a cube's dimension levels (comma list)
+  total of                this indicator is the sum of these in every cell (`app + huis`, totaal
+                          van); secondary suppression protects them together
   start period, end period, provisional period, forecast period   period codes (2019, 2019Q3, 2019M03)
   seq no, exclude from search, protected")]
     Import(ImportArgs),
@@ -452,6 +454,11 @@ fn run(cli: Cli) -> Result<u8> {
             for note in periods_not_aggregated(&computed) {
                 eprintln!("note: {note}");
             }
+            if !no_secondary_suppression {
+                for line in linked_report(&computed) {
+                    eprintln!("{line}");
+                }
+            }
             let snapshot = peil_compute::Snapshot::from_computed(
                 computed,
                 &warehouse,
@@ -566,6 +573,12 @@ fn run(cli: Cli) -> Result<u8> {
                         report.errors.push(format!("lost values: {l}"));
                     }
                     report.warnings.extend(periods_not_aggregated(&c));
+                    report.warnings.extend(
+                        peil_compute::linked::linked_sums(&c)
+                            .notes
+                            .into_iter()
+                            .map(|n| format!("linked: {n}")),
+                    );
                 }
                 Err(e) => report.errors.push(format!("cannot compute: {e}")),
             }
@@ -763,6 +776,14 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
             ind.decimals.map_or_else(|| "-".into(), |d| d.to_string()),
         ),
         ("formula", opt(&ind.formula)),
+        (
+            "total of",
+            if ind.total_of.is_empty() {
+                "-".into()
+            } else {
+                ind.total_of.join(" + ")
+            },
+        ),
         ("unit", ind.unit.clone()),
         ("source", ind.source.clone()),
         ("visibility", ind.visibility.code()),
@@ -833,6 +854,31 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
         }
         None => writeln!(out, "  threshold:    none")?,
     }
+    // Sum relations with other indicators (from formulas and `total of`; relations found in the
+    // values are reported by `peil publish`): suppression protects them together.
+    let linked = peil_compute::linked::linked_sums(&c);
+    let mine: Vec<String> = linked
+        .sums
+        .iter()
+        .filter(|s| s.members().any(|m| m == i))
+        .map(|s| s.describe(&c))
+        .collect();
+    if mine.is_empty() {
+        writeln!(out, "  linked:       none declared")?;
+    } else {
+        writeln!(
+            out,
+            "  linked:       {} — secondary suppression protects these indicators together",
+            mine.join("; ")
+        )?;
+    }
+    for n in linked
+        .notes
+        .iter()
+        .filter(|n| n.starts_with(&format!("{code}:")))
+    {
+        writeln!(out, "  note:         {n}")?;
+    }
     match ind.rounding.filter(|r| *r > 0.0) {
         Some(r) => writeln!(
             out,
@@ -841,6 +887,48 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
         None => writeln!(out, "  rounding:     none")?,
     }
     Ok(out)
+}
+
+/// What `peil publish` says about sum relations between indicators: each relation secondary
+/// suppression protects (an identity found in the values is named as such, with the metadata
+/// that declares it), and declared relations it cannot use.
+fn linked_report(c: &peil_compute::Computed) -> Vec<String> {
+    let linked = peil_compute::linked::linked_sums(c);
+    let mut out = Vec::new();
+    for s in &linked.sums {
+        let line = format!("linked: {} — protected together", s.describe(c));
+        if s.source == peil_compute::linked::Source::Detected {
+            let parts: Vec<&str> = s
+                .parts
+                .iter()
+                .map(|&p| c.indicators[p as usize].code.as_str())
+                .collect();
+            out.push(format!(
+                "{line}; found in the values: declare it with the metadata column 'total of' ({}: {})",
+                c.indicators[s.total as usize].code,
+                parts.join(" + ")
+            ));
+        } else {
+            out.push(line);
+        }
+    }
+    out.extend(linked.notes.iter().map(|n| format!("linked: {n}")));
+    // A restricted indicator that public ones add up to is public in effect.
+    for s in &linked.sums {
+        let restricted: Vec<u32> = s
+            .members()
+            .filter(|&m| c.indicators[m as usize].visibility != peil_core::Visibility::Public)
+            .collect();
+        if let [one] = restricted[..] {
+            out.push(format!(
+                "warning: {} is restricted, but {} gives it from public indicators; restrict \
+                 another member too or make it public",
+                c.indicators[one as usize].code,
+                s.describe(c)
+            ));
+        }
+    }
+    out
 }
 
 /// Indicators loaded per month, quarter or half year whose period type says nothing about

@@ -498,3 +498,157 @@ fn the_demo_never_answers_a_hidden_cell_through_a_selection() {
         }
     }
 }
+
+/// Issue 11, item 4, on real data: Statbel's population per municipality (1 January 2020) has
+/// total = men + women in every row. With a threshold of 2,500 on each of the three, a hidden
+/// figure came back from the visible two. `peil publish` finds the identity, says so, and
+/// protects the three together: the independent attack over the published values — the
+/// hierarchy (municipality → arrondissement) and the identity, built here from the source file
+/// — recovers nothing; without secondary suppression it does (so the test can fail).
+#[test]
+fn real_population_total_of_men_and_women_is_protected_across_the_three() {
+    let src = flanders().join("stats/bevolking_per_gemeente_2020.csv");
+    let text = std::fs::read_to_string(&src).unwrap();
+    // Municipalities: five-digit NIS codes not ending in 000 (arrondissements, provinces,
+    // regions, country) and not the two Brabant provinces 20001/20002.
+    let rows: Vec<Vec<String>> = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|l| l.trim_end().split(',').map(str::to_string).collect())
+        .filter(|c: &Vec<String>| !c[0].ends_with("000") && !c[0].starts_with("20"))
+        .collect();
+    assert_eq!(rows.len(), 581);
+    let arr = |nis: &str| format!("{}000", &nis[..2]);
+    let site = Site::new();
+    let dir = site.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut gem = String::from("code;name\n");
+    let mut links = String::from("gem;arr\n");
+    let mut data = String::from("period;geolevel;geoitem;man;vrouw;totaal\n");
+    let mut arrs = BTreeSet::new();
+    for c in &rows {
+        gem.push_str(&format!("{};{}\n", c[0], c[1]));
+        links.push_str(&format!("{};{}\n", c[0], arr(&c[0])));
+        data.push_str(&format!("2020;gem;{};{};{};{}\n", c[0], c[2], c[3], c[4]));
+        arrs.insert(arr(&c[0]));
+    }
+    let arr_csv = arrs.iter().fold("code;name\n".to_string(), |a, x| {
+        a + &format!("{x};Arr {x}\n")
+    });
+    let files = [
+        ("gem.csv", gem),
+        ("arr.csv", arr_csv),
+        ("gem_arr.csv", links),
+        (
+            "meta.csv",
+            "code;name;data type;period type;threshold\n\
+             man;Mannen;numeric;stock;2500\n\
+             vrouw;Vrouwen;numeric;stock;2500\n\
+             totaal;Totaal;numeric;stock;2500\n"
+                .to_string(),
+        ),
+        ("data.csv", data),
+    ];
+    for (name, text) in files {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        site.import(&p, &[]);
+    }
+
+    // The attacker's view: every published cell of the three, and the relations.
+    let attack = |site: &Site| -> (usize, usize) {
+        let out = site.ok(&["export", "--live"]);
+        let mut id: BTreeMap<(String, String, String), u32> = BTreeMap::new();
+        let mut cells: Vec<Option<f64>> = Vec::new();
+        for l in out.lines().skip(1) {
+            let c: Vec<&str> = l.split(',').collect();
+            id.insert((c[0].into(), c[1].into(), c[2].into()), cells.len() as u32);
+            cells.push(match c[4] {
+                "x" => None,
+                v => Some(v.parse().unwrap()),
+            });
+        }
+        let mut rels: Vec<Vec<u32>> = Vec::new();
+        for ind in ["man", "vrouw", "totaal"] {
+            for a in &arrs {
+                let mut r = vec![id[&(ind.into(), "arr".into(), a.clone())]];
+                r.extend(
+                    rows.iter()
+                        .filter(|c| &arr(&c[0]) == a)
+                        .map(|c| id[&(ind.into(), "gem".into(), c[0].clone())]),
+                );
+                rels.push(r);
+            }
+        }
+        for ((ind, level, item), &t) in &id {
+            if ind == "totaal" {
+                let part = |p: &str| id[&(p.to_string(), level.clone(), item.clone())];
+                rels.push(vec![t, part("man"), part("vrouw")]);
+            }
+        }
+        let hidden = cells.iter().filter(|c| c.is_none()).count();
+        (hidden, peil_compute::checker::attack(&cells, &rels).len())
+    };
+
+    site.ok(&["publish", "--no-secondary-suppression"]);
+    let (hidden_primary, recovered_primary) = attack(&site);
+    assert!(hidden_primary > 100, "{hidden_primary}");
+    assert!(
+        recovered_primary > 0,
+        "thresholds alone leak across the identity"
+    );
+
+    let o = site.run(&["publish"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("linked: totaal = man + vrouw (detected)"),
+        "publish names the identity it found:\n{err}"
+    );
+    let (hidden, recovered) = attack(&site);
+    eprintln!(
+        "population 2020: {hidden_primary} cells below the threshold, {recovered_primary} of them \
+         recoverable without secondary suppression; {hidden} hidden with it, {recovered} recoverable"
+    );
+    assert!(hidden > hidden_primary);
+    assert_eq!(
+        recovered, 0,
+        "no hidden figure comes back across the identity"
+    );
+    // Most of the table is still there.
+    assert!(hidden * 4 < 3 * (581 + arrs.len()), "{hidden} hidden");
+
+    // Declared, the relation is reported as declared (and `peil show` names it).
+    let meta = dir.join("meta2.csv");
+    std::fs::write(&meta, "code;name;total of\ntotaal;Totaal;man + vrouw\n").unwrap();
+    site.import(&meta, &[]);
+    let o = site.run(&["publish"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("linked: totaal = man + vrouw (total of)"),
+        "{err}"
+    );
+    let show = site.ok(&["show", "totaal"]);
+    assert!(
+        show.contains("total of               man + vrouw"),
+        "{show}"
+    );
+    assert!(
+        show.contains("linked:       totaal = man + vrouw (total of)"),
+        "{show}"
+    );
+    assert_eq!(attack(&site).1, 0);
+
+    // A restricted member that the public ones give away is named.
+    std::fs::write(&meta, "code;name;visibility\nman;Mannen;restricted:staff\n").unwrap();
+    site.import(&meta, &[]);
+    let o = site.run(&["publish"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "man is restricted, but totaal = man + vrouw (total of) gives it from public indicators"
+        ),
+        "{err}"
+    );
+}

@@ -372,6 +372,12 @@ pub async fn indicator(
         })),
         "formula": if formula_public { ind.formula.clone() } else { None },
         "derived": ind.formula.is_some(),
+        // Declared sum relation: this indicator is the total of these (public ones only).
+        "total_of": ind
+            .total_of
+            .iter()
+            .filter_map(|r| ctx.public_ref(Some(r)))
+            .collect::<Vec<_>>(),
         "cube": !ind.dim_levels.is_empty(),
         "dim_levels": ind.dim_levels,
         "dimensions": dimensions,

@@ -464,7 +464,7 @@ pub(crate) fn document(ctx: &Ctx) -> Json {
             "survey": { "type": ["object", "null"], "properties": {
                 "sample_indicator": nullable("string"), "population_indicator": nullable("string"), "stddev_indicator": nullable("string"),
             } },
-            "formula": nullable("string"), "derived": { "type": "boolean" }, "cube": { "type": "boolean" },
+            "formula": nullable("string"), "derived": { "type": "boolean" }, "total_of": array(string()), "cube": { "type": "boolean" },
             "dim_levels": array(string()),
             "dimensions": array(object(&["level", "members"], json!({ "level": string(), "members": array(string()) }))),
             "themes": array(object(&["code"], json!({ "code": string(), "name": texts }))),

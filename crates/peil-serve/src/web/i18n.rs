@@ -154,9 +154,9 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ("formula", "Berekening", "Computed as", "Calcul"),
     (
         "privacy_note",
-        "Om de privacy te beschermen worden kleine aantallen niet getoond (x). Soms wordt ook een ander cijfer verborgen, zodat het kleine aantal niet uit een totaal kan worden afgeleid.",
-        "To protect privacy, small numbers are not shown (x). Sometimes another figure is hidden too, so that the small number cannot be derived from a total.",
-        "Pour protéger la vie privée, les petits nombres ne sont pas affichés (x). Parfois un autre chiffre est aussi masqué, afin que le petit nombre ne puisse être déduit d'un total.",
+        "Om de privacy te beschermen worden kleine aantallen niet getoond (x); 0 wordt altijd getoond. Soms wordt ook een ander cijfer verborgen — in dit gebied of een ander, in een andere periode of in een verwant cijfer waarvan dit de som of een deel is — zodat het kleine aantal niet uit totalen kan worden afgeleid. Zo'n verborgen cijfer kan groter zijn, en uitzonderlijk 0.",
+        "To protect privacy, small numbers are not shown (x); 0 is always shown. Sometimes another figure is hidden too — in this area or another, in another period, or in a related figure this one is the sum or a part of — so that the small number cannot be derived from totals. Such a hidden figure may be larger, and exceptionally 0.",
+        "Pour protéger la vie privée, les petits nombres ne sont pas affichés (x) ; 0 est toujours affiché. Parfois un autre chiffre est aussi masqué — dans cette zone ou une autre, pour une autre période ou dans un chiffre apparenté dont celui-ci est la somme ou une partie — afin que le petit nombre ne puisse être déduit des totaux. Un tel chiffre masqué peut être plus grand, et exceptionnellement 0.",
     ),
     (
         "hidden_cells",
