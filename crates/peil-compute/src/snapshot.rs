@@ -275,6 +275,18 @@ impl Snapshot {
         Some((i, l, period, d))
     }
 
+    /// One published series by indicator, level position, period and cube cell id.
+    pub fn slots(&self, ind: u32, level: usize, period: Period, dims: u32) -> Option<&[Slot]> {
+        self.tables
+            .get(&(ind, level as u16, period, dims))
+            .map(Vec::as_slice)
+    }
+
+    /// The id of a cube cell (the flat cell is found at once).
+    pub fn dim_id(&self, dims: &DimKey) -> Option<u32> {
+        self.dims.iter().position(|k| k == dims).map(|p| p as u32)
+    }
+
     /// One published series by indicator code, level position, period and cube cell.
     pub(crate) fn table(&self, ind: &str, l: u16, p: Period, d: u32) -> Option<&[Slot]> {
         let i = *self.index.get(ind)?;

@@ -20,6 +20,7 @@ pub mod api;
 pub mod bulk;
 mod cache;
 pub mod dcat;
+pub mod fragments;
 pub mod limits;
 mod listen;
 pub mod metrics;

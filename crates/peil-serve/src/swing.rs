@@ -36,9 +36,10 @@
 //! Geo cells hold the item's name, period cells the period code (`2019`, `2019Q3`).
 
 use crate::AppState;
+use crate::fragments::{Fragments, push_json_str, push_value};
 use crate::odata::{
     self, cube_dims, levels_by_size, natural_cmp, period_key, problem_response, public_indicator,
-    public_indicators, query_pairs, sorted_items, value_string,
+    public_indicators, query_pairs,
 };
 use crate::problem::Problem;
 use axum::Router;
@@ -47,7 +48,7 @@ use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use peil_compute::Snapshot;
-use peil_core::{DimKey, GeoItem, Indicator, Period, PeriodLevel, Reader};
+use peil_core::{DimKey, Indicator, Period, PeriodLevel, Reader};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -64,6 +65,7 @@ async fn handle(
     uri: Uri,
 ) -> Response {
     let snap = st.snapshot();
+    let frags = crate::api::cache::entry(&st, &snap).fragments(&snap);
     let store = st.inner.store.clone();
     let query = uri.query().map(str::to_string);
     let answer = tokio::task::spawn_blocking(move || {
@@ -71,7 +73,13 @@ async fn handle(
             store,
             generation: snap.generation,
         };
-        table(&snap, &reader, &query_pairs(query.as_deref()), &links)
+        table(
+            &snap,
+            &frags,
+            &reader,
+            &query_pairs(query.as_deref()),
+            &links,
+        )
     })
     .await
     .unwrap_or_else(|e| {
@@ -84,7 +92,7 @@ async fn handle(
     match answer {
         Ok(body) => (
             [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-            body.to_string(),
+            body,
         )
             .into_response(),
         Err(p) => problem_response(p),
@@ -208,14 +216,10 @@ fn list(v: Option<&String>) -> Vec<String> {
     .unwrap_or_default()
 }
 
-/// Items of a level by code, in the order given; unknown codes are a 404.
-fn items_by_code<'a>(
-    snap: &'a Snapshot,
-    level: usize,
-    codes: &[String],
-) -> Result<Vec<&'a GeoItem>, Problem> {
+/// Item positions of a level by code, in the order given; unknown codes are a 404.
+fn items_by_code(snap: &Snapshot, level: usize, codes: &[String]) -> Result<Vec<u32>, Problem> {
     let lv = &snap.levels[level];
-    let mut out: Vec<&GeoItem> = Vec::new();
+    let mut out: Vec<u32> = Vec::new();
     for c in codes {
         let Some(&p) = lv.pos.get(c) else {
             return Err(Problem::unknown(
@@ -224,21 +228,25 @@ fn items_by_code<'a>(
                 lv.items.iter().map(|(_, it)| it.code.as_str()),
             ));
         };
-        let it = &lv.items[p as usize].1;
-        if !out.iter().any(|o| o.code == it.code) {
-            out.push(it);
+        if !out.contains(&p) {
+            out.push(p);
         }
     }
     Ok(out)
 }
 
 /// Builds the selection table.
+///
+/// Written straight into the answer's text: item names come JSON-escaped from `frags` (built
+/// once per publication), each value column reads its series once, numbers are formatted into
+/// the buffer.
 pub fn table(
     snap: &Snapshot,
+    frags: &Fragments,
     reader: &Reader,
     pairs: &[(String, String)],
     hierarchy: &dyn Hierarchy,
-) -> Result<serde_json::Value, Problem> {
+) -> Result<String, Problem> {
     let mut q: HashMap<String, String> = HashMap::new();
     for (k, v) in pairs {
         q.insert(k.to_ascii_lowercase(), v.clone());
@@ -296,7 +304,8 @@ pub fn table(
     let mut chosen = list(q.get("geoitem"));
     chosen.extend(list(q.get("geoitem_codes")));
     let selected = items_by_code(snap, geolevel, &chosen)?;
-    let (row_level, mut rows): (usize, Vec<&GeoItem>) = match q
+    let code_of = |l: usize, pos: u32| snap.levels[l].items[pos as usize].1.code.as_str();
+    let (row_level, mut rows): (usize, Vec<u32>) = match q
         .get("geosplit")
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
@@ -309,34 +318,32 @@ pub fn table(
                     "geosplit: the aggregation tables do not lead from {split} to {from}"
                 ))
             })?;
-            let inside: BTreeSet<&str> = selected.iter().map(|i| i.code.as_str()).collect();
-            let rows = sorted_items(snap, sl)
-                .into_iter()
-                .filter(|it| {
-                    anc.get(&it.code)
+            let inside: BTreeSet<&str> = selected.iter().map(|&p| code_of(geolevel, p)).collect();
+            let rows = frags.levels[sl]
+                .order
+                .iter()
+                .copied()
+                .filter(|&pos| {
+                    anc.get(code_of(sl, pos))
                         .is_some_and(|p| inside.is_empty() || inside.contains(p.as_str()))
                 })
                 .collect();
             (sl, rows)
         }
-        None if selected.is_empty() => (geolevel, sorted_items(snap, geolevel)),
+        None if selected.is_empty() => (geolevel, frags.levels[geolevel].order.clone()),
         None => {
             let mut s = selected.clone();
             if chosen.len() > 1 {
                 // keep the level's order for lists
-                let order: HashMap<&str, usize> = sorted_items(snap, geolevel)
-                    .iter()
-                    .enumerate()
-                    .map(|(i, it)| (it.code.as_str(), i))
-                    .collect();
-                s.sort_by_key(|it| order.get(it.code.as_str()).copied().unwrap_or(0));
+                let rank = &frags.levels[geolevel].rank;
+                s.sort_by_key(|&p| rank[p as usize]);
             }
             (geolevel, s)
         }
     };
 
-    // Comparison rows: (level, item).
-    let mut compare: Vec<(usize, &GeoItem)> = Vec::new();
+    // Comparison rows: (level, item position).
+    let mut compare: Vec<(usize, u32)> = Vec::new();
     let cmp_level = q
         .get("geocompare")
         .map(|s| s.trim())
@@ -360,18 +367,20 @@ pub fn table(
             } else {
                 hierarchy.ancestors(snap, rl, cc).map(|a| {
                     rows.iter()
-                        .filter_map(|r| a.get(&r.code).cloned())
+                        .filter_map(|&r| a.get(code_of(row_level, r)).cloned())
                         .collect()
                 })
             };
-            compare = sorted_items(snap, cl)
-                .into_iter()
-                .filter(|it| wanted.as_ref().is_none_or(|w| w.contains(&it.code)))
+            compare = frags.levels[cl]
+                .order
+                .iter()
+                .copied()
+                .filter(|&it| wanted.as_ref().is_none_or(|w| w.contains(code_of(cl, it))))
                 .map(|it| (cl, it))
                 .collect();
         }
     }
-    let main_rows: Vec<(usize, &GeoItem)> = rows.drain(..).map(|it| (row_level, it)).collect();
+    let main_rows: Vec<(usize, u32)> = rows.drain(..).map(|it| (row_level, it)).collect();
 
     // Periods.
     let periods_wanted = list(q.get("period"));
@@ -470,51 +479,86 @@ pub fn table(
     for l in &split_levels {
         headers.push(json!({"name": l, "type": "String"}));
     }
-    let geo_rows: Vec<(usize, &GeoItem)> = main_rows.into_iter().chain(compare).collect();
-    let mut out: Vec<serde_json::Value> = Vec::new();
-    let mut emit = |(l, it): (usize, &GeoItem), p: &Period, cell: &DimKey| {
-        let level = &snap.levels[l].level.code;
-        let mut r: Vec<String> = if flip {
-            vec![p.code(), it.name.clone()]
+    let geo_rows: Vec<(usize, u32)> = main_rows.into_iter().chain(compare).collect();
+    // Each value column's series, looked up once per (level, period, cube cell).
+    let ids: Vec<u32> = vars.iter().map(|v| snap.index[&v.code]).collect();
+    let dim_ids: Vec<Option<u32>> = cells.iter().map(|c| snap.dim_id(c)).collect();
+    let mut series: HashMap<(usize, Period, usize), Vec<Option<&[peil_compute::slot::Slot]>>> =
+        HashMap::new();
+    let cell_members: Vec<Vec<&str>> = cells
+        .iter()
+        .map(|cell| {
+            split_levels
+                .iter()
+                .map(|l| {
+                    cell.0
+                        .iter()
+                        .find(|(x, _)| x == l)
+                        .map_or("", |(_, m)| m.as_str())
+                })
+                .collect()
+        })
+        .collect();
+    let mut out = String::with_capacity(64 + geo_rows.len() * periods.len() * cells.len() * 48);
+    out.push_str("{\"headers\":");
+    out.push_str(&serde_json::to_string(&headers).unwrap_or_default());
+    out.push_str(",\"rows\":[");
+    let mut first = true;
+    let mut emit = |(l, pos): (usize, u32), p: &Period, ci: usize| {
+        let cols = series.entry((l, *p, ci)).or_insert_with(|| {
+            ids.iter()
+                .map(|&i| dim_ids[ci].and_then(|d| snap.slots(i, l, *p, d)))
+                .collect()
+        });
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push('[');
+        let name = &frags.levels[l].name[pos as usize];
+        if flip {
+            out.push('"');
+            out.push_str(&p.code());
+            out.push_str("\",");
+            out.push_str(name);
         } else {
-            vec![it.name.clone(), p.code()]
-        };
-        for v in &vars {
-            r.push(
-                snap.value(&v.code, level, *p, cell, &it.code)
-                    .map(value_string)
-                    .unwrap_or_default(),
-            );
+            out.push_str(name);
+            out.push_str(",\"");
+            out.push_str(&p.code());
+            out.push('"');
         }
-        for l in &split_levels {
-            r.push(
-                cell.0
-                    .iter()
-                    .find(|(x, _)| x == l)
-                    .map(|(_, m)| m.clone())
-                    .unwrap_or_default(),
-            );
+        for col in cols.iter() {
+            out.push_str(",\"");
+            if let Some(v) = col.and_then(|c| c.get(pos as usize)) {
+                push_value(&mut out, v.to_value());
+            }
+            out.push('"');
         }
-        out.push(json!(r));
+        for m in &cell_members[ci] {
+            out.push(',');
+            push_json_str(&mut out, m);
+        }
+        out.push(']');
     };
     if flip {
         for p in &periods {
             for g in &geo_rows {
-                for c in &cells {
-                    emit(*g, p, c);
+                for ci in 0..cells.len() {
+                    emit(*g, p, ci);
                 }
             }
         }
     } else {
         for g in &geo_rows {
             for p in &periods {
-                for c in &cells {
-                    emit(*g, p, c);
+                for ci in 0..cells.len() {
+                    emit(*g, p, ci);
                 }
             }
         }
     }
-    Ok(json!({"headers": headers, "rows": out}))
+    out.push_str("]}");
+    Ok(out)
 }
 
 /// Per dim level, the members to keep.

@@ -48,6 +48,8 @@ pub(crate) struct Entry {
     pub layers: Mutex<HashMap<(usize, u8), Arc<peil_render::MapLayer>>>,
     /// What stories and dashboards read (built on first use).
     pub story_data: tokio::sync::OnceCell<Arc<peil_story::Data>>,
+    /// Escaped item names and sequence order per level (built on first use).
+    fragments: std::sync::OnceLock<Arc<crate::fragments::Fragments>>,
 }
 
 static CACHE: Mutex<Vec<Arc<Entry>>> = Mutex::new(Vec::new());
@@ -73,6 +75,7 @@ pub(crate) fn entry(st: &AppState, snap: &Arc<Snapshot>) -> Arc<Entry> {
         geometry: tokio::sync::OnceCell::new(),
         layers: Mutex::new(HashMap::new()),
         story_data: tokio::sync::OnceCell::new(),
+        fragments: std::sync::OnceLock::new(),
     });
     // Older publications of the same store are of no use any more.
     cache.retain(|o| o.key.0 != e.key.0);
@@ -84,6 +87,13 @@ pub(crate) fn entry(st: &AppState, snap: &Arc<Snapshot>) -> Arc<Entry> {
 }
 
 impl Entry {
+    /// What answers write the same way for every request of this publication.
+    pub fn fragments(&self, snap: &Snapshot) -> Arc<crate::fragments::Fragments> {
+        self.fragments
+            .get_or_init(|| Arc::new(crate::fragments::Fragments::build(snap)))
+            .clone()
+    }
+
     /// What a reader with these access groups may see (built on first use).
     /// What this reader may see of the publication (built once per access).
     pub fn index(&self, snap: &Snapshot, reader: &peil_core::Reader) -> Arc<Index> {

@@ -1,0 +1,138 @@
+//! What every answer about a publication writes the same way, prepared once per publication:
+//! each level's items in sequence order and their names and codes as JSON string literals.
+//! Answers copy these fragments into their buffer instead of escaping per request; values are
+//! formatted straight into the buffer ([`push_value`]).
+
+use peil_compute::Snapshot;
+use peil_core::Value;
+use std::fmt::Write as _;
+
+/// Per level (in the snapshot's level order).
+pub struct Fragments {
+    pub levels: Vec<LevelFragments>,
+}
+
+pub struct LevelFragments {
+    /// Item positions in sequence order (sequence number, then code).
+    pub order: Vec<u32>,
+    /// By position: the item's place in `order`.
+    pub rank: Vec<u32>,
+    /// By position: the item's name as a JSON string literal, quotes included.
+    pub name: Vec<Box<str>>,
+    /// By position: the item's code as a JSON string literal, quotes included.
+    pub code: Vec<Box<str>>,
+}
+
+impl Fragments {
+    pub fn build(snap: &Snapshot) -> Fragments {
+        let levels = snap
+            .levels
+            .iter()
+            .map(|l| {
+                let mut order: Vec<u32> = (0..l.items.len() as u32).collect();
+                order.sort_by(|&a, &b| {
+                    let (x, y) = (&l.items[a as usize].1, &l.items[b as usize].1);
+                    x.seq.cmp(&y.seq).then_with(|| x.code.cmp(&y.code))
+                });
+                let mut rank = vec![0u32; order.len()];
+                for (r, &p) in order.iter().enumerate() {
+                    rank[p as usize] = r as u32;
+                }
+                let lit = |s: &str| {
+                    let mut b = String::with_capacity(s.len() + 2);
+                    push_json_str(&mut b, s);
+                    b.into_boxed_str()
+                };
+                LevelFragments {
+                    order,
+                    rank,
+                    name: l.items.iter().map(|(_, it)| lit(&it.name)).collect(),
+                    code: l.items.iter().map(|(_, it)| lit(&it.code)).collect(),
+                }
+            })
+            .collect();
+        Fragments { levels }
+    }
+}
+
+/// `s` as a JSON string literal, escaped as serde_json escapes it.
+pub fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// A value as OData's `ValueString` ([`crate::odata::value_string`]), without allocating.
+pub fn push_value(out: &mut String, v: Value) {
+    match v {
+        Value::Number(0.0) => out.push('0'),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Missing(c) => out.push_str(c.symbol()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_does() {
+        for s in [
+            "Antwerpen",
+            "Sint-Job-in-'t-Goor",
+            "a \"quoted\" name",
+            "back\\slash",
+            "tab\tnew\nline\r",
+            "\u{1}\u{1f}\u{8}\u{c}",
+            "é ü ç — ’",
+            "",
+        ] {
+            let mut b = String::new();
+            push_json_str(&mut b, s);
+            assert_eq!(b, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn values_are_written_as_value_string() {
+        for v in [
+            Value::Number(0.0),
+            Value::Number(-0.0),
+            Value::Number(1234.0),
+            Value::Number(12.5),
+            Value::Number(1e-7),
+            Value::Number(-3.25),
+            Value::Number(123456789012.5),
+        ]
+        .into_iter()
+        .chain(peil_core::MissingCode::ALL.into_iter().map(Value::Missing))
+        {
+            let mut b = String::new();
+            push_value(&mut b, v);
+            assert_eq!(b, crate::odata::value_string(v));
+        }
+    }
+}
