@@ -83,7 +83,10 @@ Indicator metadata (a table with a code column and any of these; Dutch names wor
                           those to be aggregated over areas
   aggregate geoitems      1 (default) or 0: 0 = never aggregated over areas (medians)
   aggregate periods       1 (default) or 0: 0 = never aggregated over periods
-  threshold               lowest non-zero value shown (e.g. 5); smaller ones become x
+  threshold               lowest non-zero value shown (e.g. 5), checked on the threshold
+                          indicator: where that value is non-zero and smaller, the cell is x
+                          whatever its own value (0 % from 5 respondents under a sample
+                          threshold of 30 is x); where it is 0 the cell is shown
   threshold indicator     the indicator the threshold is checked on (default: sample indicator,
                           then aggregation indicator, then the indicator itself)
   sample indicator, population indicator, stddev indicator   survey sizes n, N and deviation

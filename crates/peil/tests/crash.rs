@@ -84,7 +84,11 @@ fn kill_dash_nine_during_import_leaves_the_store_as_before() {
     let after = probe.state();
     let again = Site::copy_of(&site);
     again.import(&big, &[]);
-    assert_eq!(after, again.state(), "the same import leaves the same store");
+    assert_eq!(
+        after,
+        again.state(),
+        "the same import leaves the same store"
+    );
 
     // Kill moments spread over the whole run: reading, validating, writing, committing.
     let rounds = 12;
