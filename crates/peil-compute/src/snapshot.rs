@@ -582,10 +582,7 @@ impl Snapshot {
                     _ => Slot::VOID,
                 }
             }
-            Expr::Neg(a) => {
-                let x = self.eval_scalar(a, l, p, pos, walk)?;
-                x.number().map_or(x, |v| Slot::num(-v))
-            }
+            Expr::Neg(a) => crate::eval::neg(self.eval_scalar(a, l, p, pos, walk)?),
             Expr::Bin { op, left, right } => {
                 let (a, b) = (
                     self.eval_scalar(left, l, p, pos, walk)?,

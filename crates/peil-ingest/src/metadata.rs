@@ -798,7 +798,24 @@ fn check_formula_definitions(
             continue;
         };
         match Formula::parse(text) {
-            Ok(f) => all.push((ind.code.clone(), f)),
+            Ok(f) => {
+                if !f.has_frame() {
+                    problems.warning(
+                        place,
+                        Some(*row),
+                        col,
+                        Some(text),
+                        format!(
+                            "{} never has a value: a formula has values in the periods of its plain \
+                             terms (an indicator, cell() or threshold()) or of data_from_period, and \
+                             this one has none; data_from_mrp and numbers alone give it no period \
+                             (add a frame, e.g. data_from_mrp(x, 2) + x - x)",
+                            ind.code
+                        ),
+                    );
+                }
+                all.push((ind.code.clone(), f))
+            }
             Err(e) => problems.error(
                 place,
                 Some(*row),

@@ -50,6 +50,14 @@ fn live(site: &Site, args: &[&str]) -> Live {
         .collect()
 }
 
+/// Equal texts, or numbers equal up to float noise.
+fn same(a: &str, b: &str) -> bool {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-9 * (1.0 + x.abs().max(y.abs())),
+        _ => a == b,
+    }
+}
+
 fn get<'a>(v: &'a Live, ind: &str, level: &str, item: &str, period: &str, dims: &str) -> &'a str {
     v.get(&(
         ind.to_string(),
@@ -141,4 +149,80 @@ fn a_zero_share_from_a_small_sample_is_hidden() {
             "p at {item}"
         );
     }
+}
+
+/// Items 4 and 7: formulas over empty, `nvt`, `?` and `x` operands, as published. An empty
+/// operand gives no value (a growth rate over an empty year is not −100 %, `r * 2 + 1` where
+/// r is 0/0 is not 1), `nvt` gives `nvt`, `x` and `?` poison, and `sum()` leaves out empty and
+/// `nvt` operands. `data_from_mrp` of a series hidden entirely is `x`; a formula of only
+/// `data_from_mrp` is warned about when it is defined.
+#[test]
+fn formulas_over_operands_without_a_number() {
+    let site = small_site();
+    let (code, _, err) = run_all(
+        &site,
+        &[
+            "import",
+            write(
+                &site,
+                "meta.csv",
+                "code;name;period type;formula\n\
+                 inc;inkomen;stock;\n\
+                 werkloos;werklozen;stock;\n\
+                 bev;bevolking;stock;\n\
+                 hidden;verborgen;stock;\n\
+                 groei;groei;;inc / data_from_period(inc, \"-1\") * 100 - 100\n\
+                 vp_werkloos;aandeel werklozen;;werkloos / bev * 100\n\
+                 dubbel;dubbel;;vp_werkloos * 2 + 1\n\
+                 totaal;totaal;;sum(werkloos, inc)\n\
+                 laatste;laatste verborgen;;data_from_mrp(hidden, 1) + bev - bev\n\
+                 enkel_mrp;enkel mrp;;data_from_mrp(inc, 2)\n",
+            )
+            .to_str()
+            .unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("enkel_mrp never has a value") && !err.contains("laatste never"),
+        "{err}"
+    );
+    site.import(
+        &write(
+            &site,
+            "data.csv",
+            "period,geolevel,geoitem,inc,werkloos,bev,hidden\n\
+             2022,statsec,S1,100,1,10,x\n2023,statsec,S1,110,2,10,x\n\
+             2022,statsec,S2,100,0,0,x\n2023,statsec,S2,,0,0,x\n\
+             2022,statsec,S3,,nvt,10,x\n2023,statsec,S3,50,nvt,10,x\n\
+             2022,statsec,S4,100,?,10,x\n2023,statsec,S4,nvt,?,10,x\n\
+             2022,statsec,S5,100,x,10,x\n2023,statsec,S5,120,x,10,x\n\
+             2022,statsec,S6,100,3,10,x\n2023,statsec,S6,90,,10,x\n",
+        ),
+        &[],
+    );
+    site.ok(&["publish"]);
+    let v = live(&site, &[]);
+    #[rustfmt::skip]
+    let want: [(&str, [&str; 6]); 5] = [
+        //               S1     S2     S3     S4     S5     S6
+        ("groei",       ["10",  "-",   "-",   "nvt", "20",  "-10"]),
+        ("vp_werkloos", ["20",  "-",   "nvt", "?",   "x",   "-"]),
+        ("dubbel",      ["41",  "-",   "nvt", "?",   "x",   "-"]),
+        ("totaal",      ["112", "0",   "50",  "?",   "x",   "90"]),
+        ("laatste",     ["x",   "x",   "x",   "x",   "x",   "x"]),
+    ];
+    for (ind, row) in want {
+        for (k, w) in row.iter().enumerate() {
+            let item = format!("S{}", k + 1);
+            let got = get(&v, ind, "statsec", &item, "2023", "");
+            assert!(
+                same(got, w),
+                "{ind} at {item} in 2023: {got}, documented {w}"
+            );
+        }
+    }
+    // The first year has no previous one: no growth at all.
+    assert_eq!(get(&v, "groei", "statsec", "S1", "2022", ""), "-");
+    assert!(!v.keys().any(|k| k.0 == "enkel_mrp"));
 }
