@@ -11,7 +11,13 @@
 //! - coarser periods come from finer ones by period type: flows sum, stocks take the last
 //!   period, average stocks average, growth rates compound; an incomplete period has no value;
 //! - formulas are evaluated on every level from that level's values (so a ratio is always
-//!   sum(numerator) / sum(denominator)), vectorised over the items of a level.
+//!   sum(numerator) / sum(denominator)), vectorised over the items of a level;
+//! - a summed cube's finest cells (one member of the finest declared level of each dimension)
+//!   are aggregated like any count; every other cell — a coarser band, a dimension total, the
+//!   grand total — is, on every level and for every period, the sum of the finest cells beneath
+//!   it, unless a value is loaded for that very cell: a loaded marginal wins for its own cell
+//!   only and feeds no other cell (not the grand total, not the parent area's marginal, not its
+//!   year). [`marginal_mismatches`] lists loaded marginals that differ from their cells.
 
 use crate::geo::{Geo, NO_PARENT};
 use crate::slot::{Slot, Sum, WeightedSum, stronger};
@@ -51,6 +57,10 @@ pub struct Computed {
     pub dim_index: HashMap<DimKey, u32>,
     /// Fine (level, member) → the coarser (level, member)s it rolls up into, transitively.
     pub dim_up: HashMap<(String, String), Vec<(String, String)>>,
+    /// Per indicator, a cube's finest dim levels: its declared levels that no other declared
+    /// level rolls up into (`leeftijd5` and `geslacht` of a cube declared with `leeftijd5`,
+    /// `leeftijd3` and `geslacht`). Empty for flat indicators.
+    pub fine_levels: Vec<Vec<String>>,
     pub values: HashMap<Key, Vec<Slot>>,
     /// Keys holding loaded values, and for each the loaded vector (for "loaded wins").
     pub loaded: HashMap<Key, Vec<Slot>>,
@@ -63,11 +73,32 @@ pub struct Computed {
 }
 
 impl Computed {
-    /// Whether a cube key is one of the cube's finest (loaded-level) cells, as opposed to a
-    /// marginal or a coarser cell derived through the dimension aggregation tables.
+    /// Whether a cube key is one of the cube's finest cells (a member of each finest dim
+    /// level), as opposed to a marginal or a coarser cell derived through the dimension
+    /// aggregation tables.
     pub fn is_fine(&self, ind: u32, key: &DimKey) -> bool {
-        let levels = &self.indicators[ind as usize].dim_levels;
-        key.0.len() == levels.len() && key.0.iter().all(|(l, _)| levels.contains(l))
+        let levels = &self.fine_levels[ind as usize];
+        !levels.is_empty()
+            && key.0.len() == levels.len()
+            && key.0.iter().all(|(l, _)| levels.contains(l))
+    }
+
+    /// Whether cube key `d` of `ind` is a marginal of a summed cube: a cell computed from the
+    /// finest cells (or loaded for itself alone), never aggregated over areas or periods.
+    pub fn is_cube_sum_marginal(&self, ind: u32, d: u32) -> bool {
+        !self.indicators[ind as usize].dim_levels.is_empty()
+            && self.rule(ind) == GeoRule::Sum
+            && !self.is_fine(ind, &self.dims[d as usize])
+    }
+
+    /// Whether `coarse` (a cube key naming some dimensions) covers the finest cell `fine`:
+    /// each of its members is the fine cell's member or one it rolls up into.
+    pub fn covers(&self, coarse: &DimKey, fine: &DimKey) -> bool {
+        coarse.0.iter().all(|m| {
+            fine.0
+                .iter()
+                .any(|f| m == f || self.dim_up.get(f).is_some_and(|ups| ups.contains(m)))
+        })
     }
 
     pub fn get(&self, ind: u32, level: usize, period: Period, dims: u32) -> Option<&Vec<Slot>> {
@@ -170,6 +201,12 @@ pub fn compute(w: &Warehouse) -> Result<Computed, ComputeError> {
 
     let mut dims = vec![DimKey::default()];
     let mut dim_index: HashMap<DimKey, u32> = HashMap::from([(DimKey::default(), 0)]);
+    let dim_up = dim_closure(&w.dim_links);
+    let fine_levels = w
+        .indicators
+        .iter()
+        .map(|ind| finest_levels(&ind.dim_levels, &dim_up))
+        .collect();
     let mut c = Computed {
         geo,
         indicators: w.indicators.clone(),
@@ -177,7 +214,8 @@ pub fn compute(w: &Warehouse) -> Result<Computed, ComputeError> {
         formulas,
         dims: Vec::new(),
         dim_index: HashMap::new(),
-        dim_up: dim_closure(&w.dim_links),
+        dim_up,
+        fine_levels,
         values: HashMap::new(),
         loaded: HashMap::new(),
         keys: HashMap::new(),
@@ -355,14 +393,41 @@ fn dim_closure(
     out
 }
 
+/// A cube's declared dim levels that no other declared level rolls up into.
+fn finest_levels(
+    declared: &[String],
+    dim_up: &HashMap<(String, String), Vec<(String, String)>>,
+) -> Vec<String> {
+    let coarser = |fine: &str, coarse: &str| {
+        dim_up
+            .iter()
+            .any(|((l, _), ups)| l == fine && ups.iter().any(|(u, _)| u == coarse))
+    };
+    declared
+        .iter()
+        .filter(|l| !declared.iter().any(|m| m != *l && coarser(m, l)))
+        .cloned()
+        .collect()
+}
+
 /// Loaded values with coarser periods filled in, then aggregation up the hierarchy.
 fn aggregate(c: &mut Computed, ind: u32) {
     let indicator = c.indicators[ind as usize].clone();
     let rule = c.rule(ind);
+    // A summed cube: only its finest cells are aggregated over areas and periods; the other
+    // cells are sums of those (`materialize_dims`), or loaded for themselves alone.
+    let cube_sum = !indicator.dim_levels.is_empty() && rule == GeoRule::Sum;
+    let marginal = |c: &Computed, d: u32| c.is_cube_sum_marginal(ind, d);
     // Step 1: per level, loaded values plus coarser periods computed from them.
     let mut base: BTreeMap<u16, BTreeMap<(Period, u32), Vec<Slot>>> = BTreeMap::new();
+    let mut marginals: BTreeMap<u16, BTreeMap<(Period, u32), Vec<Slot>>> = BTreeMap::new();
     for (k, v) in c.loaded.iter().filter(|(k, _)| k.0 == ind) {
-        base.entry(k.1).or_default().insert((k.2, k.3), v.clone());
+        let to = if marginal(c, k.3) {
+            &mut marginals
+        } else {
+            &mut base
+        };
+        to.entry(k.1).or_default().insert((k.2, k.3), v.clone());
     }
     for layer in base.values_mut() {
         aggregate_periods(&indicator, layer);
@@ -389,6 +454,9 @@ fn aggregate(c: &mut Computed, ind: u32) {
             }
         }
         for (period, d) in keys {
+            if marginal(c, d) {
+                continue;
+            }
             let computed = if rule == GeoRule::None {
                 None
             } else {
@@ -441,19 +509,23 @@ fn aggregate(c: &mut Computed, ind: u32) {
                 c.put((ind, l16, period, d), v);
             }
         }
-        if !indicator.dim_levels.is_empty() && rule != GeoRule::None {
-            fill_marginals(c, ind, l16);
+        // Loaded marginals stay on their own level, for their own cells.
+        for ((period, d), v) in marginals.remove(&l16).unwrap_or_default() {
+            if v.iter().any(|s| !s.is_none()) {
+                c.put((ind, l16, period, d), v);
+            }
         }
     }
-    if !indicator.dim_levels.is_empty() && rule == GeoRule::Sum {
+    if cube_sum {
         materialize_dims(c, ind);
     }
 }
 
-/// Computes a summed cube's coarser cells on every level: each dimension either at the loaded
+/// Computes a summed cube's coarser cells on every level: each dimension either at the finest
 /// member, at a coarser member through the dimension aggregation tables, or totalled. So the
-/// population by `leeftijd3` × `geslacht`, by `geslacht` alone and in total are all there.
-/// Loaded marginal totals win per item.
+/// population by `leeftijd3` × `geslacht`, by `geslacht` alone and in total are all there,
+/// each the sum of the finest cells beneath it. A loaded marginal (the only values on such
+/// keys so far) wins for its own cell.
 fn materialize_dims(c: &mut Computed, ind: u32) {
     let levels: Vec<u16> = c
         .keys
@@ -523,7 +595,7 @@ fn materialize_dims(c: &mut Computed, ind: u32) {
             };
             let computed: Vec<Slot> = sums.iter().map(Sum::result).collect();
             let v = match c.values.get(&(ind, l, p, d)) {
-                // A loaded (or rolled-up loaded) marginal wins per item.
+                // A loaded marginal wins for its own cell.
                 Some(existing) => existing
                     .iter()
                     .zip(&computed)
@@ -532,59 +604,6 @@ fn materialize_dims(c: &mut Computed, ind: u32) {
                 None => computed,
             };
             c.put((ind, l, p, d), v);
-        }
-    }
-}
-
-/// A cube's marginal totals (keys naming fewer dimensions than the cube has) are loaded values
-/// that win per item; items without one get the sum of their cells, so that a total loaded for
-/// some items only still counts every item on the levels above.
-fn fill_marginals(c: &mut Computed, ind: u32, level: u16) {
-    let Some(keys) = c.keys.get(&(ind, level)) else {
-        return;
-    };
-    let keys: Vec<(Period, u32)> = keys.iter().copied().collect();
-    let covers = |coarse: &(String, String), fine: &(String, String)| {
-        coarse == fine || c.dim_up.get(fine).is_some_and(|ups| ups.contains(coarse))
-    };
-    let mut fills = Vec::new();
-    for &(p, d) in &keys {
-        let marginal = &c.dims[d as usize];
-        let v = &c.values[&(ind, level, p, d)];
-        if c.is_fine(ind, marginal) || v.iter().all(|s| !s.is_none()) {
-            continue;
-        }
-        let parts: Vec<u32> = keys
-            .iter()
-            .filter(|(p2, d2)| {
-                let key = &c.dims[*d2 as usize];
-                *p2 == p
-                    && c.is_fine(ind, key)
-                    && marginal
-                        .0
-                        .iter()
-                        .all(|m| key.0.iter().any(|f| covers(m, f)))
-            })
-            .map(|(_, d2)| *d2)
-            .collect();
-        if parts.is_empty() {
-            continue;
-        }
-        let mut sums = vec![Sum::default(); v.len()];
-        for d2 in parts {
-            for (s, x) in sums.iter_mut().zip(&c.values[&(ind, level, p, d2)]) {
-                s.add(*x);
-            }
-        }
-        fills.push(((ind, level, p, d), sums));
-    }
-    for (key, sums) in fills {
-        if let Some(v) = c.values.get_mut(&key) {
-            for (slot, s) in v.iter_mut().zip(&sums) {
-                if slot.is_none() {
-                    *slot = s.result();
-                }
-            }
         }
     }
 }

@@ -440,24 +440,44 @@ fn cell_takes_one_cell_out_of_a_cube() {
 }
 
 #[test]
-fn a_loaded_marginal_total_wins_per_cell() {
+fn a_loaded_marginal_total_wins_for_its_own_cell_only() {
     // The sex=m total is loaded for S1 only (and differs from the sum of its cells, 16).
     let w = cube()
         .load_dims("kub", "statsec", "2020", "sex=m", "S1=100")
         .ind(formula("f", "cell(kub, m)"))
+        .ind(formula("t", "cell(kub, m) + cell(kub, v)"))
         .build();
     let c = peil_compute::compute(&w).unwrap();
     expect(&c, "f", "statsec", "2020", "S1=100 S2=160");
-    // The wijk's total counts S1's loaded total and S2's cells, not S1 alone.
-    expect(&c, "f", "wijk", "2020", "W=260");
-    // Loaded for every sector: the wijk total is the sum of the loaded totals.
+    // The wijk's total is computed from the finest cells (16 + 160), not from S1's loaded
+    // total: a loaded marginal feeds no other cell, so men + women is the total above S1.
+    expect(&c, "f", "wijk", "2020", "W=176");
+    expect(&c, "t", "wijk", "2020", "W=396");
+    expect(&c, "kub", "wijk", "2020", "W=396");
+    // The sector's grand total is computed from its cells too (36), not 100 + 20.
+    let total = |level, item| get_dims(&c, "kub", level, "2020", &dims(""), item);
+    assert!(same(total("statsec", "S1"), val("36")));
+    // The disagreement is listed (check and publish show it).
+    let m = peil_compute::marginal_mismatches(&c);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!((m[0].differ, m[0].alone), (1, 0));
+    assert!(
+        m[0].to_string()
+            .contains("S1 2020 sex=m: loaded 100, cells 16"),
+        "{}",
+        m[0]
+    );
+    // Loaded for every sector: each wins at its sector, the wijk is still its cells' sum.
     let w = cube()
-        .load_dims("kub", "statsec", "2020", "sex=m", "S1=100 S2=200")
+        .load_dims("kub", "statsec", "2020", "sex=m", "S1=100 S2=160")
         .ind(formula("f", "cell(kub, m)"))
         .build();
     let c = peil_compute::compute(&w).unwrap();
-    expect(&c, "f", "statsec", "2020", "S1=100 S2=200");
-    expect(&c, "f", "wijk", "2020", "W=300");
+    expect(&c, "f", "statsec", "2020", "S1=100 S2=160");
+    expect(&c, "f", "wijk", "2020", "W=176");
+    // S2's loaded total agrees with its cells: only S1 is listed.
+    let m = peil_compute::marginal_mismatches(&c);
+    assert_eq!(m.iter().map(|m| m.differ).sum::<usize>(), 1, "{m:?}");
 }
 
 #[test]

@@ -455,6 +455,9 @@ fn run(cli: Cli) -> Result<u8> {
             for note in periods_not_aggregated(&computed) {
                 eprintln!("note: {note}");
             }
+            for m in peil_compute::marginal_mismatches(&computed) {
+                eprintln!("note: {m}");
+            }
             let snapshot = peil_compute::Snapshot::from_computed(
                 computed,
                 &warehouse,
@@ -569,6 +572,11 @@ fn run(cli: Cli) -> Result<u8> {
                         report.errors.push(format!("lost values: {l}"));
                     }
                     report.warnings.extend(periods_not_aggregated(&c));
+                    report.warnings.extend(
+                        peil_compute::marginal_mismatches(&c)
+                            .iter()
+                            .map(|m| m.to_string()),
+                    );
                 }
                 Err(e) => report.errors.push(format!("cannot compute: {e}")),
             }
