@@ -774,6 +774,14 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
             ind.decimals.map_or_else(|| "-".into(), |d| d.to_string()),
         ),
         ("formula", opt(&ind.formula)),
+        (
+            "dim levels",
+            if ind.dim_levels.is_empty() {
+                "-".into()
+            } else {
+                ind.dim_levels.join("|")
+            },
+        ),
         ("unit", ind.unit.clone()),
         ("source", ind.source.clone()),
         ("visibility", ind.visibility.code()),
@@ -809,6 +817,15 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
         }
     };
     writeln!(out, "  over areas:   {over_areas}")?;
+    if !ind.dim_levels.is_empty() && c.rule(i) == GeoRule::Sum {
+        writeln!(
+            out,
+            "  cube cells:   the finest cells (a member of the finest level of each dimension) are \
+             summed over areas and periods; every other cell (a coarser band, a dimension total, \
+             the grand total) is the sum of the finest cells beneath it, on every level; a loaded \
+             one wins for its own cell only (check lists those that differ from their cells)"
+        )?;
+    }
     let additive = matches!(ind.data_type, DataType::Numeric | DataType::ObjectCount);
     let over_periods = if ind.formula.is_some() {
         "a formula: evaluated per period".to_string()

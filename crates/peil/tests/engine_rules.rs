@@ -226,3 +226,434 @@ fn formulas_over_operands_without_a_number() {
     assert_eq!(get(&v, "groei", "statsec", "S1", "2022", ""), "-");
     assert!(!v.keys().any(|k| k.0 == "enkel_mrp"));
 }
+
+/// A small deterministic generator.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const BANDS: [&str; 8] = [
+    "0-4", "5-9", "10-19", "20-44", "45-64", "65-74", "75-84", "85+",
+];
+const BAND3: [&str; 8] = [
+    "0-19", "0-19", "0-19", "20-64", "20-64", "65+", "65+", "65+",
+];
+const SEXES: [&str; 2] = ["m", "v"];
+
+/// A total over cells (section 5 of the domain brief): `x` before `?`, empty and `nvt`
+/// skipped, nothing but `nvt` stays `nvt`, nothing at all is no value (`-`).
+fn total<'a>(cells: impl IntoIterator<Item = &'a str>) -> String {
+    let (mut sum, mut nums, mut x, mut q, mut nvt) = (0.0, 0, false, false, false);
+    for c in cells {
+        match c {
+            "x" => x = true,
+            "?" => q = true,
+            "nvt" => nvt = true,
+            "-" => {}
+            n => {
+                sum += n.parse::<f64>().unwrap();
+                nums += 1;
+            }
+        }
+    }
+    if x {
+        "x".into()
+    } else if q {
+        "?".into()
+    } else if nums > 0 {
+        format!("{sum}")
+    } else if nvt {
+        "nvt".into()
+    } else {
+        "-".into()
+    }
+}
+
+/// The export's text of a cube cell: `level=member` pairs sorted, joined by `;`.
+fn dims_text(age: Option<(&str, &str)>, sex: Option<&str>) -> String {
+    let mut pairs: Vec<String> = Vec::new();
+    if let Some((l, m)) = age {
+        pairs.push(format!("{l}={m}"));
+    }
+    if let Some(s) = sex {
+        pairs.push(format!("geslacht={s}"));
+    }
+    pairs.sort();
+    pairs.join(";")
+}
+
+/// Item 3: a population cube by 5-year band and sex, the coarse band level declared with it,
+/// marginals loaded at both age levels, per sex and in total, on sectors, wijken,
+/// municipalities and the arrondissement. Every cell on every level is its own loaded value or
+/// the sum of the finest cells beneath it; cell() formulas read the same cells; `check` and
+/// `publish` list the marginals that differ from their cells.
+#[test]
+fn a_cube_with_coarse_marginals_keeps_every_total() {
+    let site = Site::new();
+    let sectors: Vec<String> = (0..24).map(|i| format!("S{i:02}")).collect();
+    let wijk = |s: usize| s / 4; // 6 wijken
+    let gem = |w: usize| w / 2; // 3 municipalities
+    let mut areas = String::from("code,name\n");
+    sectors.iter().for_each(|s| areas += &format!("{s},{s}\n"));
+    site.import(&write(&site, "statsec.csv", &areas), &[]);
+    let wijken: String = (0..6).map(|w| format!("W{w},w{w}\n")).collect();
+    site.import(
+        &write(&site, "wijk.csv", &format!("code,name\n{wijken}")),
+        &[],
+    );
+    site.import(
+        &write(&site, "gemeente.csv", "code,name\nG0,g0\nG1,g1\nG2,g2\n"),
+        &[],
+    );
+    site.import(&write(&site, "arrondiss.csv", "code,name\nA,a\n"), &[]);
+    let links: String = (0..24).map(|s| format!("S{s:02},W{}\n", wijk(s))).collect();
+    site.import(
+        &write(&site, "statsec_wijk.csv", &format!("statsec,wijk\n{links}")),
+        &[],
+    );
+    let links: String = (0..6).map(|w| format!("W{w},G{}\n", gem(w))).collect();
+    site.import(
+        &write(
+            &site,
+            "wijk_gemeente.csv",
+            &format!("wijk,gemeente\n{links}"),
+        ),
+        &[],
+    );
+    site.import(
+        &write(
+            &site,
+            "gemeente_arrondiss.csv",
+            "gemeente,arrondiss\nG0,A\nG1,A\nG2,A\n",
+        ),
+        &[],
+    );
+    // The dimension table: members, and the coarse band each 5-year band rolls up into.
+    let mut dimt = String::from("dimension,dimlevel,member,name,parent level,parent\n");
+    for (b, g) in BANDS.iter().zip(BAND3) {
+        dimt += &format!("leeftijd,leeftijd5,{b},{b},leeftijd3,{g}\n");
+    }
+    for g in ["0-19", "20-64", "65+"] {
+        dimt += &format!("leeftijd,leeftijd3,{g},{g},,\n");
+    }
+    dimt += "geslacht,geslacht,m,mannen,,\ngeslacht,geslacht,v,vrouwen,,\n";
+    site.import(&write(&site, "dimensies.csv", &dimt), &[]);
+    // The cube with its coarse level declared (a `|` list inside a `;` file), and cell()
+    // formulas over it.
+    site.import(
+        &write(
+            &site,
+            "meta.csv",
+            "code;name;period type;dim levels;formula\n\
+             kub;bevolking;stock;leeftijd5|leeftijd3|geslacht;\n\
+             f65;65 plus;;;cell(kub, 65+)\n\
+             f65v;vrouwen 65 plus;;;cell(kub, leeftijd3=65+, v)\n\
+             fm;mannen;;;cell(kub, m)\n\
+             f20m;mannen 20-44;;;cell(kub, 20-44, m)\n",
+        ),
+        &[],
+    );
+    // Finest cells on every sector, loaded marginals on every level.
+    let mut rng = Rng(20);
+    let mut loaded: BTreeMap<(String, String, String, String), String> = BTreeMap::new();
+    for year in ["2022", "2023"] {
+        for s in &sectors {
+            for b in BANDS {
+                for x in SEXES {
+                    // Codes that poison totals only in 2023, so that 2022's totals are numbers.
+                    let v = match (rng.below(100), year) {
+                        (0..=3, _) => continue, // no record
+                        (4..=5, "2023") => "x".to_string(),
+                        (6..=8, _) => "nvt".to_string(),
+                        (9, "2023") => "?".to_string(),
+                        _ => rng.below(80).to_string(),
+                    };
+                    let k = dims_text(Some(("leeftijd5", b)), Some(x));
+                    loaded.insert(("statsec".into(), s.clone(), year.into(), k), v);
+                }
+            }
+        }
+    }
+    // A finest cell loaded on a wijk wins there and counts upward.
+    loaded.insert(
+        (
+            "wijk".into(),
+            "W1".into(),
+            "2022".into(),
+            dims_text(Some(("leeftijd5", "20-44")), Some("m")),
+        ),
+        "900".into(),
+    );
+    for (level, item, year, age, sex, v) in [
+        (
+            "statsec",
+            "S01",
+            "2022",
+            Some(("leeftijd3", "65+")),
+            None,
+            "3944",
+        ),
+        (
+            "statsec",
+            "S02",
+            "2022",
+            Some(("leeftijd3", "65+")),
+            Some("v"),
+            "17",
+        ),
+        ("statsec", "S05", "2022", None, Some("m"), "999"),
+        ("statsec", "S06", "2022", None, None, "12345"),
+        (
+            "statsec",
+            "S07",
+            "2022",
+            Some(("leeftijd5", "0-4")),
+            None,
+            "6",
+        ),
+        (
+            "statsec",
+            "S08",
+            "2023",
+            Some(("leeftijd3", "0-19")),
+            None,
+            "x",
+        ),
+        (
+            "wijk",
+            "W2",
+            "2022",
+            Some(("leeftijd3", "20-64")),
+            None,
+            "50",
+        ),
+        ("wijk", "W3", "2023", None, None, "1"),
+        ("gemeente", "G1", "2022", None, Some("v"), "2"),
+        (
+            "arrondiss",
+            "A",
+            "2022",
+            Some(("leeftijd3", "65+")),
+            None,
+            "3944",
+        ),
+    ] {
+        loaded.insert(
+            (level.into(), item.into(), year.into(), dims_text(age, sex)),
+            v.into(),
+        );
+    }
+    let mut data =
+        String::from("period,geolevel,geoitem,indicator,value,leeftijd5,leeftijd3,geslacht\n");
+    for ((level, item, year, k), v) in &loaded {
+        let (mut l5, mut l3, mut sx) = ("", "", "");
+        for pair in k.split(';').filter(|p| !p.is_empty()) {
+            let (l, m) = pair.split_once('=').unwrap();
+            match l {
+                "leeftijd5" => l5 = m,
+                "leeftijd3" => l3 = m,
+                _ => sx = m,
+            }
+        }
+        data += &format!("{year},{level},{item},kub,{v},{l5},{l3},{sx}\n");
+    }
+    site.import(&write(&site, "kubus.csv", &data), &[]);
+    let (code, _, err) = run_all(&site, &["publish"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("loaded marginal values"),
+        "publish lists the disagreements: {err}"
+    );
+    let v = live(&site, &[]);
+
+    // The independent computation: finest cells per level, then every cell.
+    let lv = |l: &str, i: &str, y: &str, k: &str| -> Option<String> {
+        loaded
+            .get(&(l.into(), i.into(), y.into(), k.into()))
+            .cloned()
+    };
+    let mut items: Vec<(&str, String, Vec<String>)> = Vec::new(); // (level, item, children)
+    for s in &sectors {
+        items.push(("statsec", s.clone(), Vec::new()));
+    }
+    for w in 0..6 {
+        let kids = (0..24)
+            .filter(|&s| wijk(s) == w)
+            .map(|s| sectors[s].clone())
+            .collect();
+        items.push(("wijk", format!("W{w}"), kids));
+    }
+    for g in 0..3 {
+        let kids = (0..6)
+            .filter(|&w| gem(w) == g)
+            .map(|w| format!("W{w}"))
+            .collect();
+        items.push(("gemeente", format!("G{g}"), kids));
+    }
+    items.push((
+        "arrondiss",
+        "A".into(),
+        vec!["G0".into(), "G1".into(), "G2".into()],
+    ));
+    let child_level = |l: &str| match l {
+        "wijk" => "statsec",
+        "gemeente" => "wijk",
+        _ => "gemeente",
+    };
+    let mut fine: HashMap<(String, String, String, String), String> = HashMap::new();
+    let mut checked = 0;
+    for year in ["2022", "2023"] {
+        for (level, item, kids) in &items {
+            for b in BANDS {
+                for x in SEXES {
+                    let k = dims_text(Some(("leeftijd5", b)), Some(x));
+                    let val = lv(level, item, year, &k).unwrap_or_else(|| {
+                        if kids.is_empty() {
+                            "-".into()
+                        } else {
+                            let cl = child_level(level);
+                            let cells: Vec<String> = kids
+                                .iter()
+                                .map(|c| {
+                                    fine[&(cl.to_string(), c.clone(), year.to_string(), k.clone())]
+                                        .clone()
+                                })
+                                .collect();
+                            total(cells.iter().map(String::as_str))
+                        }
+                    });
+                    fine.insert((level.to_string(), item.clone(), year.into(), k), val);
+                }
+            }
+            // Every cell: each age choice (a band, a coarse band, all) × (a sex, both).
+            let mut ages: Vec<Option<(&str, &str)>> =
+                BANDS.iter().map(|b| Some(("leeftijd5", *b))).collect();
+            ages.extend(["0-19", "20-64", "65+"].map(|g| Some(("leeftijd3", g))));
+            ages.push(None);
+            for age in ages {
+                for sex in [None, Some("m"), Some("v")] {
+                    let k = dims_text(age, sex);
+                    let is_fine = sex.is_some() && age.is_some_and(|(l, _)| l == "leeftijd5");
+                    let sum = {
+                        let mut cells = Vec::new();
+                        for (bi, b) in BANDS.iter().enumerate() {
+                            for x in SEXES {
+                                let in_age = match age {
+                                    None => true,
+                                    Some(("leeftijd5", m)) => m == *b,
+                                    Some((_, g)) => BAND3[bi] == g,
+                                };
+                                if in_age && sex.is_none_or(|s| s == x) {
+                                    let fk = dims_text(Some(("leeftijd5", b)), Some(x));
+                                    cells.push(
+                                        fine[&(level.to_string(), item.clone(), year.into(), fk)]
+                                            .clone(),
+                                    );
+                                }
+                            }
+                        }
+                        total(cells.iter().map(String::as_str))
+                    };
+                    let want = match lv(level, item, year, &k) {
+                        Some(l) if !is_fine => l,
+                        _ => sum,
+                    };
+                    let got = get(&v, "kub", level, item, year, &k);
+                    assert!(
+                        same(got, &want),
+                        "kub {level} {item} {year} [{k}]: {got}, expected {want}"
+                    );
+                    checked += 1;
+                    // cell() formulas read the same cells.
+                    for (f, fa, fs) in [
+                        ("f65", Some(("leeftijd3", "65+")), None),
+                        ("f65v", Some(("leeftijd3", "65+")), Some("v")),
+                        ("fm", None, Some("m")),
+                        ("f20m", Some(("leeftijd5", "20-44")), Some("m")),
+                    ] {
+                        if fa == age && fs == sex {
+                            let got = get(&v, f, level, item, year, "");
+                            assert!(
+                                same(got, &want),
+                                "{f} {level} {item} {year}: {got}, expected {want}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 2 * (24 + 6 + 3 + 1) * 12 * 3);
+    // The arrondissement's grand total is the sum of all its finest cells, nowhere near the
+    // loaded "65+" marginal.
+    let a: f64 = get(&v, "kub", "arrondiss", "A", "2022", "")
+        .parse()
+        .unwrap();
+    assert!(a > 3944.0 * 3.0, "{a}");
+    assert_eq!(
+        get(&v, "kub", "arrondiss", "A", "2022", "leeftijd3=65+"),
+        "3944"
+    );
+    let (code, out, _) = run_all(&site, &["check"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("warning: kub:") && out.contains("loaded marginal values on statsec"),
+        "{out}"
+    );
+}
+
+/// Friction found with item 3: a dim-level list separated by the file's own delimiter spills
+/// into the next columns; the import says so (instead of "a cube cannot also be a formula"),
+/// and the `|` it suggests works.
+#[test]
+fn a_list_written_with_the_delimiter_is_explained() {
+    let site = Site::new();
+    site.import(
+        &write(
+            &site,
+            "dimensies.csv",
+            "dimension,dimlevel,member\nleeftijd,leeftijd5,0-4\nleeftijd,leeftijd3,0-19\ngeslacht,geslacht,m\n",
+        ),
+        &[],
+    );
+    let bad = write(
+        &site,
+        "meta.csv",
+        "code;name;period type;dim levels;formula\nkub;bevolking;stock;leeftijd5;leeftijd3;geslacht;\n",
+    );
+    let (code, _, err) = run_all(&site, &["import", bad.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("row 2")
+            && err.contains("header only 5 columns")
+            && err.contains("delimiter ';'")
+            && err.contains("leeftijd5|leeftijd3|geslacht")
+            && !err.contains("cannot also be a formula"),
+        "{err}"
+    );
+    let good = write(
+        &site,
+        "meta2.csv",
+        "code;name;period type;dim levels;formula\nkub;bevolking;stock;leeftijd5|leeftijd3|geslacht;\n",
+    );
+    site.import(&good, &[]);
+    let show = site.ok(&["show", "kub"]);
+    assert!(
+        show.contains("dim levels             leeftijd5|leeftijd3|geslacht"),
+        "{show}"
+    );
+    assert!(
+        show.contains("a loaded one wins for its own cell only"),
+        "{show}"
+    );
+}
