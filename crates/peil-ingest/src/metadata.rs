@@ -263,7 +263,7 @@ pub fn read_metadata(
                 &place,
                 Some(line),
                 None,
-                Some(&cells[extra]),
+                Some(cells[extra]),
                 format!(
                     "this row has {} cells but the header only {} columns: a list inside a cell \
                      (dim levels, themes) must not use the file's delimiter '{d}'; separate it \
