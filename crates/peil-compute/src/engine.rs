@@ -418,7 +418,7 @@ fn aggregate(c: &mut Computed, ind: u32) {
     // cells are sums of those (`materialize_dims`), or loaded for themselves alone.
     let cube_sum = !indicator.dim_levels.is_empty() && rule == GeoRule::Sum;
     let marginal = |c: &Computed, d: u32| c.is_cube_sum_marginal(ind, d);
-    // Step 1: per level, loaded values plus coarser periods computed from them.
+    // Per level, the loaded values (a summed cube's marginals apart).
     let mut base: BTreeMap<u16, BTreeMap<(Period, u32), Vec<Slot>>> = BTreeMap::new();
     let mut marginals: BTreeMap<u16, BTreeMap<(Period, u32), Vec<Slot>>> = BTreeMap::new();
     for (k, v) in c.loaded.iter().filter(|(k, _)| k.0 == ind) {
@@ -429,10 +429,10 @@ fn aggregate(c: &mut Computed, ind: u32) {
         };
         to.entry(k.1).or_default().insert((k.2, k.3), v.clone());
     }
-    for layer in base.values_mut() {
-        aggregate_periods(&indicator, layer);
-    }
-    // Step 2: levels in order, children first. A weighted indicator carries, per level and
+    // Levels in order, children first: each key aggregated over areas, then the level's
+    // coarser periods from its own finer ones (so a parent's year is the period rule over the
+    // parent's own quarters, never the sum or mean of its children's years, which would leave
+    // out a child whose own year is incomplete). A weighted indicator carries, per level and
     // key, each item's Σ(value·weight) and Σ(weight) over its base areas, and a parent sums
     // those — never its children's means (which would weight a child's mean by the child's
     // full weight, including areas that have no value).
@@ -441,6 +441,7 @@ fn aggregate(c: &mut Computed, ind: u32) {
     for level in topo {
         let l16 = level as u16;
         let own = base.remove(&l16).unwrap_or_default();
+        let mut layer: BTreeMap<(Period, u32), Vec<Slot>> = BTreeMap::new();
         let mut keys: BTreeSet<(Period, u32)> = own.keys().copied().collect();
         let mut sources: Vec<usize> = Vec::new();
         if rule != GeoRule::None {
@@ -505,6 +506,24 @@ fn aggregate(c: &mut Computed, ind: u32) {
                 (None, Some(comp)) => comp,
                 (None, None) => continue,
             };
+            layer.insert((period, d), v);
+        }
+        let derived = aggregate_periods(&indicator, &mut layer, &own);
+        if let GeoRule::Weighted(wi) = rule {
+            // A cell computed from the item's own sub-periods counts upward as that item.
+            for ((period, d), items) in derived {
+                let n = c.geo.levels[level].len();
+                let weights = c.values.get(&(wi, l16, period, 0));
+                let acc = sums
+                    .entry((l16, period, d))
+                    .or_insert_with(|| vec![WeightedSum::default(); n]);
+                for i in items {
+                    let w = weights.map_or(Slot::NONE, |w| w[i]);
+                    acc[i] = WeightedSum::of(layer[&(period, d)][i], w);
+                }
+            }
+        }
+        for ((period, d), v) in layer {
             if v.iter().any(|s| !s.is_none()) {
                 c.put((ind, l16, period, d), v);
             }
@@ -670,17 +689,19 @@ fn roll_up_weighted(
     out
 }
 
-/// Fills coarser periods from finer ones in one level's layer (loaded values win).
-pub fn aggregate_periods(ind: &Indicator, layer: &mut BTreeMap<(Period, u32), Vec<Slot>>) {
-    if ind.non_aggregable_periods
-        || ind.period_type == PeriodType::Independent
-        || !ind.data_type.is_numeric()
-    {
-        return;
-    }
-    let additive = matches!(ind.data_type, DataType::Numeric | DataType::ObjectCount);
-    if ind.period_type == PeriodType::Flow && !additive {
-        return;
+/// Fills coarser periods from finer ones in one level's layer, per item: a value loaded for
+/// the coarser period wins; else an item with any value (or code) in the finer periods gets
+/// the period rule over them (an incomplete period: no value); else the item keeps what the
+/// layer holds (a parent's period aggregated over areas from children that have only that
+/// period). Returns, per coarser key, the items computed from their sub-periods.
+pub fn aggregate_periods(
+    ind: &Indicator,
+    layer: &mut BTreeMap<(Period, u32), Vec<Slot>>,
+    loaded: &BTreeMap<(Period, u32), Vec<Slot>>,
+) -> Vec<((Period, u32), Vec<usize>)> {
+    let mut derived = Vec::new();
+    if !aggregates_periods(ind) {
+        return derived;
     }
     for fine in [
         PeriodLevel::Month,
@@ -701,11 +722,8 @@ pub fn aggregate_periods(ind: &Indicator, layer: &mut BTreeMap<(Period, u32), Ve
         }
         for ((cp, d), subs) in groups {
             // A loaded coarser period wins per cell: only its empty cells are computed.
-            let loaded = layer.get(&(cp, d)).cloned();
-            if loaded
-                .as_ref()
-                .is_some_and(|l| l.iter().all(|s| !s.is_none()))
-            {
+            let loaded = loaded.get(&(cp, d));
+            if loaded.is_some_and(|l| l.iter().all(|s| !s.is_none())) {
                 continue;
             }
             let n = layer[&(subs[0], d)].len();
@@ -713,26 +731,59 @@ pub fn aggregate_periods(ind: &Indicator, layer: &mut BTreeMap<(Period, u32), Ve
                 .filter_map(|k| cp_first(cp, fine).and_then(|f| f.offset(k)))
                 .collect();
             let vecs: Vec<Option<&Vec<Slot>>> = all.iter().map(|p| layer.get(&(*p, d))).collect();
+            let existing = layer.get(&(cp, d));
             let mut out = vec![Slot::NONE; n];
+            let mut items = Vec::new();
             for (i, slot) in out.iter_mut().enumerate() {
+                let own = existing.map_or(Slot::NONE, |e| e[i]);
+                if loaded.is_some_and(|l| !l[i].is_none()) {
+                    *slot = own;
+                    continue;
+                }
                 let cells: Vec<Slot> = vecs
                     .iter()
                     .map(|v| v.map_or(Slot::NONE, |v| v[i]))
                     .collect();
-                *slot = combine_periods(ind.period_type, &cells);
-            }
-            if let Some(l) = loaded {
-                for (o, lv) in out.iter_mut().zip(&l) {
-                    if !lv.is_none() {
-                        *o = *lv;
-                    }
+                if cells.iter().all(|s| s.is_none()) {
+                    *slot = own;
+                } else {
+                    *slot = combine_periods(ind.period_type, &cells);
+                    items.push(i);
                 }
             }
-            if out.iter().any(|s| !s.is_none()) {
+            if out.iter().any(|s| !s.is_none()) || existing.is_some() {
                 layer.insert((cp, d), out);
+            }
+            if !items.is_empty() {
+                derived.push(((cp, d), items));
             }
         }
     }
+    derived
+}
+
+/// Whether an indicator's coarser periods are computed from its finer ones.
+pub(crate) fn aggregates_periods(ind: &Indicator) -> bool {
+    let additive = matches!(ind.data_type, DataType::Numeric | DataType::ObjectCount);
+    !(ind.non_aggregable_periods
+        || ind.period_type == PeriodType::Independent
+        || !ind.data_type.is_numeric()
+        || ind.period_type == PeriodType::Flow && !additive)
+}
+
+/// The sub-periods of `coarse` one period level finer (a year's halves, a half's quarters, a
+/// quarter's months), in order; none for a month.
+pub(crate) fn sub_periods(coarse: Period) -> Vec<Period> {
+    let fine = match coarse.level {
+        PeriodLevel::Year => PeriodLevel::HalfYear,
+        PeriodLevel::HalfYear => PeriodLevel::Quarter,
+        PeriodLevel::Quarter => PeriodLevel::Month,
+        PeriodLevel::Month => return Vec::new(),
+    };
+    let per = (fine.per_year() / coarse.level.per_year()) as i64;
+    (0..per)
+        .filter_map(|k| cp_first(coarse, fine).and_then(|f| f.offset(k)))
+        .collect()
 }
 
 fn cp_first(coarse: Period, fine: PeriodLevel) -> Option<Period> {
@@ -742,7 +793,7 @@ fn cp_first(coarse: Period, fine: PeriodLevel) -> Option<Period> {
 }
 
 /// One item's coarser-period value from its sub-periods (all of them, in order).
-fn combine_periods(pt: PeriodType, cells: &[Slot]) -> Slot {
+pub(crate) fn combine_periods(pt: PeriodType, cells: &[Slot]) -> Slot {
     // The stock at the end of the period: the last sub-period's value, whatever came before
     // (an unknown January does not make the March stock unknown).
     if pt == PeriodType::Stock {

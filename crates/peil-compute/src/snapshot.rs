@@ -525,6 +525,24 @@ impl Snapshot {
             walk.depth -= 1;
             return v;
         }
+        // Areas first, then time, as the engine does: where the selected areas have values in
+        // the finer periods, the selection's coarser period is the period rule over its own
+        // finer periods (a parent's year is the rule over the parent's quarters).
+        if crate::engine::geo_rule(ind, &self.index) != crate::engine::GeoRule::None
+            && crate::engine::aggregates_periods(ind)
+        {
+            let subs = crate::engine::sub_periods(period);
+            if subs
+                .iter()
+                .any(|q| column(i, *q).iter().any(|s| !s.is_none()))
+            {
+                let mut cells = Vec::with_capacity(subs.len());
+                for q in subs {
+                    cells.push(self.selection_value(i, l, q, pos, walk)?);
+                }
+                return Ok(crate::engine::combine_periods(ind.period_type, &cells));
+            }
+        }
         match crate::engine::geo_rule(ind, &self.index) {
             crate::engine::GeoRule::Sum => {
                 let mut s = crate::slot::Sum::default();

@@ -657,3 +657,77 @@ fn a_list_written_with_the_delimiter_is_explained() {
         "{show}"
     );
 }
+
+/// Item 5: an average stock with empty and `nvt` quarters. A sector with such a quarter has no
+/// year of its own, but its other quarters count in its wijk's quarters, and every published
+/// year and half year is the mean of the same area's own published quarters.
+#[test]
+fn an_average_stock_year_is_the_mean_of_its_own_quarters() {
+    let site = small_site();
+    site.import(&write(&site, "stad.csv", "code,name\nG,stad\n"), &[]);
+    site.import(
+        &write(&site, "wijk_stad.csv", "wijk,stad\nW1,G\nW2,G\n"),
+        &[],
+    );
+    site.import(
+        &write(
+            &site,
+            "meta.csv",
+            "code;name;period type\nbedden;bedden;average_stock\n",
+        ),
+        &[],
+    );
+    // Per sector the four quarters of 2023 (blank: no record).
+    let quarters = [
+        ("S1", ["10", "12", "14", "16"]),
+        ("S2", ["40", "", "60", "70"]),
+        ("S3", ["5", "5", "nvt", "5"]),
+        ("S4", ["100", "90", "80", "70"]),
+        ("S5", ["nvt", "nvt", "nvt", "nvt"]),
+        ("S6", ["", "", "", "3"]),
+    ];
+    let mut data = String::from("period,geolevel,geoitem,bedden\n");
+    for (s, qs) in quarters {
+        for (q, v) in qs.iter().enumerate() {
+            data += &format!("2023Q{},statsec,{s},{v}\n", q + 1);
+        }
+    }
+    site.import(&write(&site, "bedden.csv", &data), &[]);
+    site.ok(&["publish"]);
+    let v = live(&site, &["--indicator", "bedden"]);
+    let num = |level: &str, item: &str, p: &str| -> Option<f64> {
+        get(&v, "bedden", level, item, p, "").parse().ok()
+    };
+    // Sectors: a complete year is the mean, an incomplete one has none (all nvt: nvt).
+    assert_eq!(num("statsec", "S1", "2023"), Some(13.0));
+    assert_eq!(get(&v, "bedden", "statsec", "S2", "2023", ""), "-");
+    assert_eq!(get(&v, "bedden", "statsec", "S3", "2023", ""), "-");
+    assert_eq!(get(&v, "bedden", "statsec", "S5", "2023", ""), "nvt");
+    // Every area's year and halves: the mean of its own published quarters, computed here.
+    let mut checked = 0;
+    for (level, item) in [("wijk", "W1"), ("wijk", "W2"), ("stad", "G")] {
+        let qs: Vec<f64> = (1..=4)
+            .map(|q| num(level, item, &format!("2023Q{q}")).unwrap())
+            .collect();
+        for (p, part) in [
+            ("2023", &qs[..]),
+            ("2023H1", &qs[..2]),
+            ("2023H2", &qs[2..]),
+        ] {
+            let want = part.iter().sum::<f64>() / part.len() as f64;
+            let got = num(level, item, p).unwrap();
+            assert!(
+                (got - want).abs() < 1e-9,
+                "{item} {p}: {got}, mean of its quarters {want}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 9);
+    // W1's quarters are the sums over its sectors of what they have: 55, 17, 74, 91.
+    assert_eq!(num("wijk", "W1", "2023Q2"), Some(17.0));
+    assert_eq!(
+        num("wijk", "W1", "2023"),
+        Some((55.0 + 17.0 + 74.0 + 91.0) / 4.0)
+    );
+}
