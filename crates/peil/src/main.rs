@@ -68,7 +68,9 @@ enum Command {
   peil import data.csv --clear combinations          data, replacing what the file covers
   peil import income.csv --geoitem-column CD_SECTOR --period-column CD_YEAR \\
       --geolevel statsec2024 --ignore-column CD_MUNTY_REFNIS \\
-      --status-column sourceStatus --status-map not-published=x,sector-unmatched=?
+      --empty-as x --status-column sourceStatus --status-map sector-unmatched=?
+                                                     Statbel income: every blank is suppressed (x),
+                                                     also in 'available' rows; unmatched sectors ?
 
 Indicator metadata (a table with a code column and any of these; Dutch names work too;
 `peil show CODE` prints what Peil read and the rules it applies):
@@ -89,16 +91,45 @@ Indicator metadata (a table with a code column and any of these; Dutch names wor
                           threshold of 30 is x); where it is 0 the cell is shown
   threshold indicator     the indicator the threshold is checked on (default: sample indicator,
                           then aggregation indicator, then the indicator itself)
-  sample indicator, population indicator, stddev indicator   survey sizes n, N and deviation
+  sample indicator        survey: the indicator holding the unweighted sample size n (the
+                          threshold is checked on it when there is no threshold indicator)
+  population indicator    survey: the indicator holding the population size N (the finite
+                          population correction of the confidence margin; left out without)
+  stddev indicator        survey: the standard deviation of a mean
   rounding                publish values rounded to a multiple of this (e.g. 10)
   decimals                0–10, for display
-  formula                 Swing formula; values are computed, never loaded
+  formula                 Swing formula; values are computed, never loaded (see Formulas below)
   status                  active, retiring (uitdovend), archived
   visibility              public or restricted:group1,group2
   theme                   theme-tree folder codes (comma list)
-  dim levels              a cube's dimension levels (comma list)
+  dim levels              a cube's dimension levels separated by | (leeftijd5|leeftijd3|geslacht;
+                          not by the file's own delimiter); list a coarser level too to load
+                          marginals on it
   start period, end period, provisional period, forecast period   period codes (2019, 2019Q3, 2019M03)
-  seq no, exclude from search, protected")]
+  seq no, exclude from search, protected
+
+Cube dimensions (a table: dimension, dimlevel, member[, name, seq, parent level, parent]):
+  dimension,dimlevel,member,name,parent level,parent
+  leeftijd,leeftijd5,0-4,0 tot 4 jaar,leeftijd3,0-19   a member, and the coarser member it rolls up into
+  leeftijd,leeftijd3,0-19,0 tot 19 jaar,,
+  geslacht,geslacht,m,mannen,,
+
+Cube data (long layout with one column per dim level; a blank member totals that dimension):
+  period,geolevel,geoitem,indicator,value,leeftijd5,leeftijd3,geslacht
+  2024,statsec2024,11001A00-,kubus_bev,12,0-4,,m        a finest cell
+  2024,statsec2024,11001A00-,kubus_bev,250,,65+,        a marginal: 65+, both sexes
+  The finest cells (a member of the finest level of each dimension) are summed over areas and
+  periods. Every other cell (a coarser band, a dimension total, the grand total) is the sum of
+  the finest cells beneath it, on every level and period; a loaded marginal wins for its own
+  cell only and feeds no other (`peil check` and `publish` list those that differ from their cells).
+
+Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_from_period(x, \"-1\"),
+  data_from_mrp(x, n), cell(cube, member, level=member…), threshold(x). A formula has values in the
+  periods of its plain terms (an indicator, cell(), threshold()) or of data_from_period.
+  An operand without a number: empty or no record (also 0/0 from another formula) gives no
+  value; else x or ? gives x (before ?); else nvt gives nvt (an nvt numerator gives nvt);
+  never a zero. sum(a, b, …) instead adds what has a number, leaving out empty and nvt
+  operands like a total over areas. Division by zero gives no value.")]
     Import(ImportArgs),
     /// What the store holds: levels, items, hierarchy, indicators, periods, values.
     Status {

@@ -731,3 +731,63 @@ fn an_average_stock_year_is_the_mean_of_its_own_quarters() {
         Some((55.0 + 17.0 + 74.0 + 91.0) / 4.0)
     );
 }
+
+/// Friction found with the Statbel recipe: 'available' rows with a blank income used to load
+/// as no record without a word; the import now says so and names `--empty-as x`, and the
+/// recipe in `peil import --help` uses it.
+#[test]
+fn blank_cells_of_unmapped_status_rows_are_warned_about() {
+    let site = Site::new();
+    let f = flanders();
+    site.import(&f.join("swing/gebiedsdefinities/statsec2024.xlsx"), &[]);
+    let file = f.join("stats/zennevallei_income_sector_2019_2023.csv");
+    let args = |extra: &[&'static str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "import",
+            file.to_str().unwrap(),
+            "--dry-run",
+            "--geoitem-column",
+            "CD_SECTOR",
+            "--period-column",
+            "CD_YEAR",
+            "--geolevel",
+            "statsec2024",
+            "--ignore-column",
+            "CD_MUNTY_REFNIS",
+            "--status-column",
+            "sourceStatus",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |a: Vec<String>| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        run_all(&site, &a)
+    };
+    let (code, _, err) = run(args(&[
+        "--status-map",
+        "not-published=x,sector-unmatched=?",
+    ]));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("blank cells in rows with status 'available' load as no record")
+            && err.contains("--empty-as x"),
+        "{err}"
+    );
+    let (code, _, err) = run(args(&[
+        "--empty-as",
+        "x",
+        "--status-map",
+        "sector-unmatched=?",
+    ]));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("blank cells in rows"), "{err}");
+    let help = site.ok(&["import", "--help"]);
+    assert!(
+        help.contains("--empty-as x --status-column sourceStatus"),
+        "{help}"
+    );
+}
