@@ -11,7 +11,13 @@
 //! - coarser periods come from finer ones by period type: flows sum, stocks take the last
 //!   period, average stocks average, growth rates compound; an incomplete period has no value;
 //! - formulas are evaluated on every level from that level's values (so a ratio is always
-//!   sum(numerator) / sum(denominator)), vectorised over the items of a level.
+//!   sum(numerator) / sum(denominator)), vectorised over the items of a level;
+//! - a summed cube's finest cells (one member of the finest declared level of each dimension)
+//!   are aggregated like any count; every other cell — a coarser band, a dimension total, the
+//!   grand total — is, on every level and for every period, the sum of the finest cells beneath
+//!   it, unless a value is loaded for that very cell: a loaded marginal wins for its own cell
+//!   only and feeds no other cell (not the grand total, not the parent area's marginal, not its
+//!   year). [`marginal_mismatches`] lists loaded marginals that differ from their cells.
 
 use crate::geo::{Geo, NO_PARENT};
 use crate::slot::{Slot, Sum, WeightedSum, stronger};
@@ -51,6 +57,10 @@ pub struct Computed {
     pub dim_index: HashMap<DimKey, u32>,
     /// Fine (level, member) → the coarser (level, member)s it rolls up into, transitively.
     pub dim_up: HashMap<(String, String), Vec<(String, String)>>,
+    /// Per indicator, a cube's finest dim levels: its declared levels that no other declared
+    /// level rolls up into (`leeftijd5` and `geslacht` of a cube declared with `leeftijd5`,
+    /// `leeftijd3` and `geslacht`). Empty for flat indicators.
+    pub fine_levels: Vec<Vec<String>>,
     pub values: HashMap<Key, Vec<Slot>>,
     /// Keys holding loaded values, and for each the loaded vector (for "loaded wins").
     pub loaded: HashMap<Key, Vec<Slot>>,
@@ -63,11 +73,32 @@ pub struct Computed {
 }
 
 impl Computed {
-    /// Whether a cube key is one of the cube's finest (loaded-level) cells, as opposed to a
-    /// marginal or a coarser cell derived through the dimension aggregation tables.
+    /// Whether a cube key is one of the cube's finest cells (a member of each finest dim
+    /// level), as opposed to a marginal or a coarser cell derived through the dimension
+    /// aggregation tables.
     pub fn is_fine(&self, ind: u32, key: &DimKey) -> bool {
-        let levels = &self.indicators[ind as usize].dim_levels;
-        key.0.len() == levels.len() && key.0.iter().all(|(l, _)| levels.contains(l))
+        let levels = &self.fine_levels[ind as usize];
+        !levels.is_empty()
+            && key.0.len() == levels.len()
+            && key.0.iter().all(|(l, _)| levels.contains(l))
+    }
+
+    /// Whether cube key `d` of `ind` is a marginal of a summed cube: a cell computed from the
+    /// finest cells (or loaded for itself alone), never aggregated over areas or periods.
+    pub fn is_cube_sum_marginal(&self, ind: u32, d: u32) -> bool {
+        !self.indicators[ind as usize].dim_levels.is_empty()
+            && self.rule(ind) == GeoRule::Sum
+            && !self.is_fine(ind, &self.dims[d as usize])
+    }
+
+    /// Whether `coarse` (a cube key naming some dimensions) covers the finest cell `fine`:
+    /// each of its members is the fine cell's member or one it rolls up into.
+    pub fn covers(&self, coarse: &DimKey, fine: &DimKey) -> bool {
+        coarse.0.iter().all(|m| {
+            fine.0
+                .iter()
+                .any(|f| m == f || self.dim_up.get(f).is_some_and(|ups| ups.contains(m)))
+        })
     }
 
     pub fn get(&self, ind: u32, level: usize, period: Period, dims: u32) -> Option<&Vec<Slot>> {
@@ -170,6 +201,12 @@ pub fn compute(w: &Warehouse) -> Result<Computed, ComputeError> {
 
     let mut dims = vec![DimKey::default()];
     let mut dim_index: HashMap<DimKey, u32> = HashMap::from([(DimKey::default(), 0)]);
+    let dim_up = dim_closure(&w.dim_links);
+    let fine_levels = w
+        .indicators
+        .iter()
+        .map(|ind| finest_levels(&ind.dim_levels, &dim_up))
+        .collect();
     let mut c = Computed {
         geo,
         indicators: w.indicators.clone(),
@@ -177,7 +214,8 @@ pub fn compute(w: &Warehouse) -> Result<Computed, ComputeError> {
         formulas,
         dims: Vec::new(),
         dim_index: HashMap::new(),
-        dim_up: dim_closure(&w.dim_links),
+        dim_up,
+        fine_levels,
         values: HashMap::new(),
         loaded: HashMap::new(),
         keys: HashMap::new(),
@@ -355,19 +393,46 @@ fn dim_closure(
     out
 }
 
+/// A cube's declared dim levels that no other declared level rolls up into.
+fn finest_levels(
+    declared: &[String],
+    dim_up: &HashMap<(String, String), Vec<(String, String)>>,
+) -> Vec<String> {
+    let coarser = |fine: &str, coarse: &str| {
+        dim_up
+            .iter()
+            .any(|((l, _), ups)| l == fine && ups.iter().any(|(u, _)| u == coarse))
+    };
+    declared
+        .iter()
+        .filter(|l| !declared.iter().any(|m| m != *l && coarser(m, l)))
+        .cloned()
+        .collect()
+}
+
 /// Loaded values with coarser periods filled in, then aggregation up the hierarchy.
 fn aggregate(c: &mut Computed, ind: u32) {
     let indicator = c.indicators[ind as usize].clone();
     let rule = c.rule(ind);
-    // Step 1: per level, loaded values plus coarser periods computed from them.
+    // A summed cube: only its finest cells are aggregated over areas and periods; the other
+    // cells are sums of those (`materialize_dims`), or loaded for themselves alone.
+    let cube_sum = !indicator.dim_levels.is_empty() && rule == GeoRule::Sum;
+    let marginal = |c: &Computed, d: u32| c.is_cube_sum_marginal(ind, d);
+    // Per level, the loaded values (a summed cube's marginals apart).
     let mut base: BTreeMap<u16, BTreeMap<(Period, u32), Vec<Slot>>> = BTreeMap::new();
+    let mut marginals: BTreeMap<u16, BTreeMap<(Period, u32), Vec<Slot>>> = BTreeMap::new();
     for (k, v) in c.loaded.iter().filter(|(k, _)| k.0 == ind) {
-        base.entry(k.1).or_default().insert((k.2, k.3), v.clone());
+        let to = if marginal(c, k.3) {
+            &mut marginals
+        } else {
+            &mut base
+        };
+        to.entry(k.1).or_default().insert((k.2, k.3), v.clone());
     }
-    for layer in base.values_mut() {
-        aggregate_periods(&indicator, layer);
-    }
-    // Step 2: levels in order, children first. A weighted indicator carries, per level and
+    // Levels in order, children first: each key aggregated over areas, then the level's
+    // coarser periods from its own finer ones (so a parent's year is the period rule over the
+    // parent's own quarters, never the sum or mean of its children's years, which would leave
+    // out a child whose own year is incomplete). A weighted indicator carries, per level and
     // key, each item's Σ(value·weight) and Σ(weight) over its base areas, and a parent sums
     // those — never its children's means (which would weight a child's mean by the child's
     // full weight, including areas that have no value).
@@ -376,6 +441,7 @@ fn aggregate(c: &mut Computed, ind: u32) {
     for level in topo {
         let l16 = level as u16;
         let own = base.remove(&l16).unwrap_or_default();
+        let mut layer: BTreeMap<(Period, u32), Vec<Slot>> = BTreeMap::new();
         let mut keys: BTreeSet<(Period, u32)> = own.keys().copied().collect();
         let mut sources: Vec<usize> = Vec::new();
         if rule != GeoRule::None {
@@ -389,6 +455,9 @@ fn aggregate(c: &mut Computed, ind: u32) {
             }
         }
         for (period, d) in keys {
+            if marginal(c, d) {
+                continue;
+            }
             let computed = if rule == GeoRule::None {
                 None
             } else {
@@ -437,23 +506,45 @@ fn aggregate(c: &mut Computed, ind: u32) {
                 (None, Some(comp)) => comp,
                 (None, None) => continue,
             };
+            layer.insert((period, d), v);
+        }
+        let derived = aggregate_periods(&indicator, &mut layer, &own);
+        if let GeoRule::Weighted(wi) = rule {
+            // A cell computed from the item's own sub-periods counts upward as that item.
+            for ((period, d), items) in derived {
+                let n = c.geo.levels[level].len();
+                let weights = c.values.get(&(wi, l16, period, 0));
+                let acc = sums
+                    .entry((l16, period, d))
+                    .or_insert_with(|| vec![WeightedSum::default(); n]);
+                for i in items {
+                    let w = weights.map_or(Slot::NONE, |w| w[i]);
+                    acc[i] = WeightedSum::of(layer[&(period, d)][i], w);
+                }
+            }
+        }
+        for ((period, d), v) in layer {
             if v.iter().any(|s| !s.is_none()) {
                 c.put((ind, l16, period, d), v);
             }
         }
-        if !indicator.dim_levels.is_empty() && rule != GeoRule::None {
-            fill_marginals(c, ind, l16);
+        // Loaded marginals stay on their own level, for their own cells.
+        for ((period, d), v) in marginals.remove(&l16).unwrap_or_default() {
+            if v.iter().any(|s| !s.is_none()) {
+                c.put((ind, l16, period, d), v);
+            }
         }
     }
-    if !indicator.dim_levels.is_empty() && rule == GeoRule::Sum {
+    if cube_sum {
         materialize_dims(c, ind);
     }
 }
 
-/// Computes a summed cube's coarser cells on every level: each dimension either at the loaded
+/// Computes a summed cube's coarser cells on every level: each dimension either at the finest
 /// member, at a coarser member through the dimension aggregation tables, or totalled. So the
-/// population by `leeftijd3` × `geslacht`, by `geslacht` alone and in total are all there.
-/// Loaded marginal totals win per item.
+/// population by `leeftijd3` × `geslacht`, by `geslacht` alone and in total are all there,
+/// each the sum of the finest cells beneath it. A loaded marginal (the only values on such
+/// keys so far) wins for its own cell.
 fn materialize_dims(c: &mut Computed, ind: u32) {
     let levels: Vec<u16> = c
         .keys
@@ -523,7 +614,7 @@ fn materialize_dims(c: &mut Computed, ind: u32) {
             };
             let computed: Vec<Slot> = sums.iter().map(Sum::result).collect();
             let v = match c.values.get(&(ind, l, p, d)) {
-                // A loaded (or rolled-up loaded) marginal wins per item.
+                // A loaded marginal wins for its own cell.
                 Some(existing) => existing
                     .iter()
                     .zip(&computed)
@@ -532,59 +623,6 @@ fn materialize_dims(c: &mut Computed, ind: u32) {
                 None => computed,
             };
             c.put((ind, l, p, d), v);
-        }
-    }
-}
-
-/// A cube's marginal totals (keys naming fewer dimensions than the cube has) are loaded values
-/// that win per item; items without one get the sum of their cells, so that a total loaded for
-/// some items only still counts every item on the levels above.
-fn fill_marginals(c: &mut Computed, ind: u32, level: u16) {
-    let Some(keys) = c.keys.get(&(ind, level)) else {
-        return;
-    };
-    let keys: Vec<(Period, u32)> = keys.iter().copied().collect();
-    let covers = |coarse: &(String, String), fine: &(String, String)| {
-        coarse == fine || c.dim_up.get(fine).is_some_and(|ups| ups.contains(coarse))
-    };
-    let mut fills = Vec::new();
-    for &(p, d) in &keys {
-        let marginal = &c.dims[d as usize];
-        let v = &c.values[&(ind, level, p, d)];
-        if c.is_fine(ind, marginal) || v.iter().all(|s| !s.is_none()) {
-            continue;
-        }
-        let parts: Vec<u32> = keys
-            .iter()
-            .filter(|(p2, d2)| {
-                let key = &c.dims[*d2 as usize];
-                *p2 == p
-                    && c.is_fine(ind, key)
-                    && marginal
-                        .0
-                        .iter()
-                        .all(|m| key.0.iter().any(|f| covers(m, f)))
-            })
-            .map(|(_, d2)| *d2)
-            .collect();
-        if parts.is_empty() {
-            continue;
-        }
-        let mut sums = vec![Sum::default(); v.len()];
-        for d2 in parts {
-            for (s, x) in sums.iter_mut().zip(&c.values[&(ind, level, p, d2)]) {
-                s.add(*x);
-            }
-        }
-        fills.push(((ind, level, p, d), sums));
-    }
-    for (key, sums) in fills {
-        if let Some(v) = c.values.get_mut(&key) {
-            for (slot, s) in v.iter_mut().zip(&sums) {
-                if slot.is_none() {
-                    *slot = s.result();
-                }
-            }
         }
     }
 }
@@ -651,17 +689,19 @@ fn roll_up_weighted(
     out
 }
 
-/// Fills coarser periods from finer ones in one level's layer (loaded values win).
-pub fn aggregate_periods(ind: &Indicator, layer: &mut BTreeMap<(Period, u32), Vec<Slot>>) {
-    if ind.non_aggregable_periods
-        || ind.period_type == PeriodType::Independent
-        || !ind.data_type.is_numeric()
-    {
-        return;
-    }
-    let additive = matches!(ind.data_type, DataType::Numeric | DataType::ObjectCount);
-    if ind.period_type == PeriodType::Flow && !additive {
-        return;
+/// Fills coarser periods from finer ones in one level's layer, per item: a value loaded for
+/// the coarser period wins; else an item with any value (or code) in the finer periods gets
+/// the period rule over them (an incomplete period: no value); else the item keeps what the
+/// layer holds (a parent's period aggregated over areas from children that have only that
+/// period). Returns, per coarser key, the items computed from their sub-periods.
+pub fn aggregate_periods(
+    ind: &Indicator,
+    layer: &mut BTreeMap<(Period, u32), Vec<Slot>>,
+    loaded: &BTreeMap<(Period, u32), Vec<Slot>>,
+) -> Vec<((Period, u32), Vec<usize>)> {
+    let mut derived = Vec::new();
+    if !aggregates_periods(ind) {
+        return derived;
     }
     for fine in [
         PeriodLevel::Month,
@@ -682,11 +722,8 @@ pub fn aggregate_periods(ind: &Indicator, layer: &mut BTreeMap<(Period, u32), Ve
         }
         for ((cp, d), subs) in groups {
             // A loaded coarser period wins per cell: only its empty cells are computed.
-            let loaded = layer.get(&(cp, d)).cloned();
-            if loaded
-                .as_ref()
-                .is_some_and(|l| l.iter().all(|s| !s.is_none()))
-            {
+            let loaded = loaded.get(&(cp, d));
+            if loaded.is_some_and(|l| l.iter().all(|s| !s.is_none())) {
                 continue;
             }
             let n = layer[&(subs[0], d)].len();
@@ -694,26 +731,59 @@ pub fn aggregate_periods(ind: &Indicator, layer: &mut BTreeMap<(Period, u32), Ve
                 .filter_map(|k| cp_first(cp, fine).and_then(|f| f.offset(k)))
                 .collect();
             let vecs: Vec<Option<&Vec<Slot>>> = all.iter().map(|p| layer.get(&(*p, d))).collect();
+            let existing = layer.get(&(cp, d));
             let mut out = vec![Slot::NONE; n];
+            let mut items = Vec::new();
             for (i, slot) in out.iter_mut().enumerate() {
+                let own = existing.map_or(Slot::NONE, |e| e[i]);
+                if loaded.is_some_and(|l| !l[i].is_none()) {
+                    *slot = own;
+                    continue;
+                }
                 let cells: Vec<Slot> = vecs
                     .iter()
                     .map(|v| v.map_or(Slot::NONE, |v| v[i]))
                     .collect();
-                *slot = combine_periods(ind.period_type, &cells);
-            }
-            if let Some(l) = loaded {
-                for (o, lv) in out.iter_mut().zip(&l) {
-                    if !lv.is_none() {
-                        *o = *lv;
-                    }
+                if cells.iter().all(|s| s.is_none()) {
+                    *slot = own;
+                } else {
+                    *slot = combine_periods(ind.period_type, &cells);
+                    items.push(i);
                 }
             }
-            if out.iter().any(|s| !s.is_none()) {
+            if out.iter().any(|s| !s.is_none()) || existing.is_some() {
                 layer.insert((cp, d), out);
+            }
+            if !items.is_empty() {
+                derived.push(((cp, d), items));
             }
         }
     }
+    derived
+}
+
+/// Whether an indicator's coarser periods are computed from its finer ones.
+pub(crate) fn aggregates_periods(ind: &Indicator) -> bool {
+    let additive = matches!(ind.data_type, DataType::Numeric | DataType::ObjectCount);
+    !(ind.non_aggregable_periods
+        || ind.period_type == PeriodType::Independent
+        || !ind.data_type.is_numeric()
+        || ind.period_type == PeriodType::Flow && !additive)
+}
+
+/// The sub-periods of `coarse` one period level finer (a year's halves, a half's quarters, a
+/// quarter's months), in order; none for a month.
+pub(crate) fn sub_periods(coarse: Period) -> Vec<Period> {
+    let fine = match coarse.level {
+        PeriodLevel::Year => PeriodLevel::HalfYear,
+        PeriodLevel::HalfYear => PeriodLevel::Quarter,
+        PeriodLevel::Quarter => PeriodLevel::Month,
+        PeriodLevel::Month => return Vec::new(),
+    };
+    let per = (fine.per_year() / coarse.level.per_year()) as i64;
+    (0..per)
+        .filter_map(|k| cp_first(coarse, fine).and_then(|f| f.offset(k)))
+        .collect()
 }
 
 fn cp_first(coarse: Period, fine: PeriodLevel) -> Option<Period> {
@@ -723,7 +793,7 @@ fn cp_first(coarse: Period, fine: PeriodLevel) -> Option<Period> {
 }
 
 /// One item's coarser-period value from its sub-periods (all of them, in order).
-fn combine_periods(pt: PeriodType, cells: &[Slot]) -> Slot {
+pub(crate) fn combine_periods(pt: PeriodType, cells: &[Slot]) -> Slot {
     // The stock at the end of the period: the last sub-period's value, whatever came before
     // (an unknown January does not make the March stock unknown).
     if pt == PeriodType::Stock {

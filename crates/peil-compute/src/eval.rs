@@ -1,27 +1,32 @@
 //! Vectorised evaluation of formula indicators: one pass over the expression per level and
 //! period, each node producing a whole vector of items (never one interpretation per cell).
 //!
-//! Missing codes in formulas (section 5 and 6): a poisoning code (`?`, `x`) makes the result
-//! that code, hidden winning over unknown, so a censored input censors the result. A skipped
-//! code (`nvt`, `-`) is left out of `+`, `-`, `min` and `max` like a sum leaves it out; in `*`,
-//! `/` and the other functions it makes the result that code. Division by zero, the root of a
-//! negative number and any non-finite result give no value.
+//! Operands without a number, in formulas (sections 5 and 6 of the domain brief). "Skipped"
+//! is a rule for totals over areas and periods; inside a formula nothing is skipped and nothing
+//! is taken as zero. For `+`, `-`, `*`, `/`, unary minus and every function but `sum`:
+//! 1. an operand with no value — empty (`-`), no record, a term outside its series
+//!    (`data_from_period` before the first or after the last period, `data_from_mrp` beyond the
+//!    oldest period, a term without data in the period), a division by zero, the root of a
+//!    negative number, any non-finite step — gives the result no value (internally
+//!    [`Slot::VOID`]), whatever the other operands are (nothing is shown, so nothing is
+//!    revealed): a growth rate over an empty year is not −100 %, `a * 2 + 1` where `a` is 0/0
+//!    is not 1;
+//! 2. else a poisoning code gives the result that code, hidden (`x`) before unknown (`?`), so a
+//!    censored input censors the result (also `x * 0`);
+//! 3. else a not-applicable operand (`nvt`) gives `nvt` (an `nvt` numerator gives `nvt`);
+//! 4. else the numbers are combined.
 //!
-//! "No value" that the formula itself runs into is not a skipped input: a term outside its
-//! series (`data_from_period` before the first or after the last period, `data_from_mrp` beyond
-//! the oldest period, a term without any data in the period), a division by zero or the root of
-//! a negative number make the whole result no value (internally [`Slot::VOID`]), so that
-//! `a - data_from_period(a, "-1")` has no value in the first year, `data_from_period(x, "+1") +
-//! x - x` shifts a series (its last period has no value, not 0), and `a / b * 100 - 100` has no
-//! value where `b` is 0; it wins over every code (nothing is shown, so nothing is revealed).
-//! Within an existing series, an item's `-` (no record) is skipped by `+` and `-` as section 5
-//! says.
+//! `sum(a, b, …)` is how a formula says otherwise: it adds the operands that have a number and
+//! leaves out empty, no-value and `nvt` ones, like a total over areas (`?` and `x` still
+//! poison; nothing but left-out operands: `nvt` if one was `nvt`, else no value). So
+//! `sum(x, data_from_period(x, "-1"))` is a partial sum at the start of a series where
+//! `x + data_from_period(x, "-1")` has no value.
 
 use crate::engine::{ComputeError, Computed};
 use crate::privacy::threshold_hides;
-use crate::slot::{Slot, stronger};
-use peil_core::Period;
+use crate::slot::{Slot, Sum, stronger};
 use peil_core::formula::{BinOp, Expr, Func, MemberSpec};
+use peil_core::{MissingCode, Period};
 use std::collections::BTreeSet;
 
 /// A scalar or a vector of one level's items.
@@ -116,8 +121,10 @@ fn vector_of(c: &Computed, code: &str, level: usize, p: Option<Period>) -> Opera
 }
 
 /// The period `data_from_mrp(var, nth)` reads on a level, for a formula period of `plevel`:
-/// the nth most recent period of that period level in which var has a number (0 and 1: the
-/// latest).
+/// the nth most recent period of that period level in which var has a value on that level —
+/// a number or a code `?`, `x`, `nvt` (0 and 1: the latest). A period holding nothing but
+/// empty cells is not one of var's periods; one that the source hid entirely (all `x`) is, so
+/// the formula is `x` there rather than nothing.
 pub(crate) fn mrp_period(
     c: &Computed,
     var: u32,
@@ -141,7 +148,7 @@ pub(crate) fn mrp_period(
         .rev()
         .filter(|q| {
             c.get(var, level, **q, 0)
-                .is_some_and(|v| v.iter().any(|s| s.number().is_some()))
+                .is_some_and(|v| v.iter().any(|s| !absent(*s)))
         })
         .nth(skip)
         .copied()
@@ -176,7 +183,7 @@ fn eval(e: &Expr, c: &Computed, level: usize, p: Period) -> Operand {
             }
             Operand::Vector(v)
         }
-        Expr::Neg(a) => map1(eval(a, c, level, p), n, |x| x.get().map_or(x, |v| fin(-v))),
+        Expr::Neg(a) => map1(eval(a, c, level, p), n, neg),
         Expr::Bin { op, left, right } => {
             let (a, b) = (eval(left, c, level, p), eval(right, c, level, p));
             let f = match op {
@@ -237,28 +244,26 @@ fn map2(a: Operand, b: Operand, n: usize, f: fn(Slot, Slot) -> Slot) -> Operand 
     }
 }
 
-/// `Err(result)` when either side is missing, by the rules in the module doc.
+/// Whether an operand has no value at all: empty, no record, or [`Slot::VOID`].
 #[inline]
-fn missing_pair(a: Slot, b: Slot) -> Option<Slot> {
-    match (a.get(), b.get()) {
-        (Ok(_), Ok(_)) => None,
-        (Err(x), Err(y)) => Some(Slot::missing(stronger(x, y))),
-        (Err(x), Ok(_)) | (Ok(_), Err(x)) => Some(Slot::missing(x)),
-    }
+fn absent(s: Slot) -> bool {
+    s.is_void() || s.is_none()
 }
 
-/// No value at all ([`Slot::VOID`]) on either side, else a poisoning code on either side
-/// (hidden before unknown).
-fn poisoned(a: Slot, b: Slot) -> Option<Slot> {
-    if a.is_void() || b.is_void() {
-        return Some(Slot::VOID);
+/// The result of an operation when an operand is not a number, by rules 1–3 of the module
+/// doc; `None` when every operand is a number.
+#[inline]
+fn not_a_number(args: &[Slot]) -> Option<Slot> {
+    let mut code: Option<MissingCode> = None;
+    for a in args {
+        if absent(*a) {
+            return Some(Slot::VOID);
+        }
+        if let Err(c) = a.get() {
+            code = Some(code.map_or(c, |p| stronger(p, c)));
+        }
     }
-    let p = |s: Slot| s.get().err().filter(|c| c.poisons());
-    match (p(a), p(b)) {
-        (Some(x), Some(y)) => Some(Slot::missing(stronger(x, y))),
-        (Some(x), None) | (None, Some(x)) => Some(Slot::missing(x)),
-        (None, None) => None,
-    }
+    code.map(Slot::missing)
 }
 
 /// A finite number, else no value for the whole formula.
@@ -271,115 +276,74 @@ fn fin(x: f64) -> Slot {
     }
 }
 
-pub(crate) fn add(a: Slot, b: Slot) -> Slot {
-    if let Some(p) = poisoned(a, b) {
-        return p;
-    }
+#[inline]
+fn arith(a: Slot, b: Slot, f: impl Fn(f64, f64) -> Slot) -> Slot {
     match (a.get(), b.get()) {
-        (Ok(x), Ok(y)) => fin(x + y),
-        (Ok(_), Err(_)) => a,
-        (Err(_), Ok(_)) => b,
-        _ => missing_pair(a, b).unwrap_or(Slot::NONE),
+        (Ok(x), Ok(y)) => f(x, y),
+        _ => not_a_number(&[a, b]).unwrap_or(Slot::VOID),
     }
+}
+
+pub(crate) fn add(a: Slot, b: Slot) -> Slot {
+    arith(a, b, |x, y| fin(x + y))
 }
 
 pub(crate) fn sub(a: Slot, b: Slot) -> Slot {
-    if let Some(p) = poisoned(a, b) {
-        return p;
-    }
-    match (a.get(), b.get()) {
-        (Ok(x), Ok(y)) => fin(x - y),
-        (Ok(_), Err(_)) => a,
-        (Err(_), Ok(y)) => fin(-y),
-        _ => missing_pair(a, b).unwrap_or(Slot::NONE),
-    }
+    arith(a, b, |x, y| fin(x - y))
 }
 
 pub(crate) fn mul(a: Slot, b: Slot) -> Slot {
-    if let Some(p) = poisoned(a, b) {
-        return p;
-    }
-    match missing_pair(a, b) {
-        Some(m) => m,
-        None => fin(a.number().unwrap_or(0.0) * b.number().unwrap_or(0.0)),
-    }
+    arith(a, b, |x, y| fin(x * y))
 }
 
 pub(crate) fn div(a: Slot, b: Slot) -> Slot {
-    if let Some(p) = poisoned(a, b) {
-        return p;
-    }
-    match missing_pair(a, b) {
-        Some(m) => m,
-        None => match b.number() {
-            Some(y) if y != 0.0 => fin(a.number().unwrap_or(0.0) / y),
-            // Division by zero: no value, and not one that a later `+` may skip.
-            _ => Slot::VOID,
-        },
+    // Division by zero: no value, and not one that a later operator may pass over.
+    arith(a, b, |x, y| if y != 0.0 { fin(x / y) } else { Slot::VOID })
+}
+
+pub(crate) fn neg(a: Slot) -> Slot {
+    match a.get() {
+        Ok(x) => fin(-x),
+        Err(_) => not_a_number(&[a]).unwrap_or(Slot::VOID),
     }
 }
 
 pub(crate) fn call(func: Func, args: &[Slot]) -> Slot {
-    // No value at all wins, then a poisoning code; skipped codes follow the rules below.
-    let poison = args.iter().fold(None, |acc: Option<Slot>, a| match acc {
-        None => poisoned(*a, *a),
-        Some(prev) => poisoned(prev, *a),
-    });
-    if let Some(p) = poison {
-        return p;
+    if func == Func::Sum {
+        // Like a total over areas: numbers add up, `?`/`x` poison, the rest is left out.
+        let mut s = Sum::default();
+        for a in args {
+            if !a.is_void() {
+                s.add(*a);
+            }
+        }
+        return match s.result() {
+            r if r.is_none() => Slot::VOID,
+            r => r,
+        };
     }
+    if let Some(m) = not_a_number(args) {
+        return m;
+    }
+    let x = args[0].number().unwrap_or(0.0);
     match func {
-        Func::Min | Func::Max => {
-            let mut best: Option<f64> = None;
-            let mut poison = None;
-            let mut skipped = None;
-            for a in args {
-                match a.get() {
-                    Ok(v) => {
-                        best = Some(best.map_or(v, |b| {
-                            if func == Func::Min {
-                                b.min(v)
-                            } else {
-                                b.max(v)
-                            }
-                        }))
-                    }
-                    Err(c) if c.poisons() => poison = Some(poison.map_or(c, |p| stronger(p, c))),
-                    Err(c) => skipped = Some(skipped.map_or(c, |p| stronger(p, c))),
-                }
-            }
-            match (poison, best) {
-                (Some(p), _) => Slot::missing(p),
-                (None, Some(b)) => fin(b),
-                (None, None) => skipped.map_or(Slot::NONE, Slot::missing),
-            }
+        Func::Sqrt if x < 0.0 => Slot::VOID,
+        Func::Sqrt => fin(x.sqrt()),
+        Func::Abs => fin(x.abs()),
+        Func::Round => {
+            let digits = args.get(1).and_then(|d| d.number()).unwrap_or(0.0).round() as i32;
+            let f = 10f64.powi(digits);
+            fin((x * f).round() / f)
         }
-        _ => {
-            let mut m: Option<Slot> = None;
-            for a in args {
-                if a.get().is_err() {
-                    m = Some(match m {
-                        Some(prev) => missing_pair(prev, *a).unwrap_or(*a),
-                        None => *a,
-                    });
-                }
-            }
-            if let Some(m) = m {
-                return m;
-            }
-            let x = args[0].number().unwrap_or(0.0);
-            match func {
-                Func::Sqrt if x < 0.0 => Slot::VOID,
-                Func::Sqrt => fin(x.sqrt()),
-                Func::Abs => fin(x.abs()),
-                Func::Round => {
-                    let digits = args.get(1).and_then(|d| d.number()).unwrap_or(0.0).round() as i32;
-                    let f = 10f64.powi(digits);
-                    fin((x * f).round() / f)
-                }
-                Func::Min | Func::Max => unreachable!(),
-            }
-        }
+        Func::Min => fin(args
+            .iter()
+            .filter_map(|a| a.number())
+            .fold(f64::INFINITY, f64::min)),
+        Func::Max => fin(args
+            .iter()
+            .filter_map(|a| a.number())
+            .fold(f64::NEG_INFINITY, f64::max)),
+        Func::Sum => unreachable!("handled above"),
     }
 }
 
@@ -433,7 +397,7 @@ fn cell(c: &Computed, cube: &str, members: &[MemberSpec], level: usize, p: Perio
             fine.push(*d);
         }
     }
-    let mut sums = vec![crate::slot::Sum::default(); n];
+    let mut sums = vec![Sum::default(); n];
     for d in fine {
         if let Some(v) = c.get(ci, level, p, d) {
             for (s, x) in sums.iter_mut().zip(v) {

@@ -19,7 +19,7 @@ pub mod snapshot;
 pub mod survey;
 
 pub use engine::{ComputeError, Computed, compute};
-pub use lost::{LostValues, lost_values};
+pub use lost::{LostValues, MarginalMismatch, lost_values, marginal_mismatches};
 pub use snapshot::{PublishStats, Snapshot};
 
 /// Options of a publication.

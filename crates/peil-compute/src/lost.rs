@@ -4,9 +4,14 @@
 //! total above it (issue 11: the unknown-location sectors of the municipalities merged in 2019
 //! were missing from the municipal totals, with only a vague `check` warning as a trace), so
 //! `peil publish` refuses it unless told otherwise and `peil check` reports it as an error.
+//!
+//! Also here: a cube's loaded marginals that disagree with the finest cells beneath them
+//! ([`marginal_mismatches`]). Such a value is shown for its own cell, but every other cell is
+//! computed from the finest cells, so `check` and `publish` list it.
 
 use crate::engine::{Computed, GeoRule};
 use crate::geo::{Geo, NO_PARENT};
+use crate::slot::Sum;
 use peil_core::{MissingCode, Period};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -125,7 +130,8 @@ pub fn lost_values(c: &Computed) -> Vec<LostValues> {
     let mut keys: Vec<_> = c.values.keys().copied().collect();
     keys.sort_unstable_by_key(|k| (k.0, k.1, k.2, k.3));
     for (ind, level, period, d) in keys {
-        if c.rule(ind) == GeoRule::None {
+        if c.rule(ind) == GeoRule::None || c.is_cube_sum_marginal(ind, d) {
+            // A summed cube's marginals are sums of its finest cells, which are counted.
             continue;
         }
         let level = level as usize;
@@ -178,6 +184,111 @@ pub fn lost_values(c: &Computed) -> Vec<LostValues> {
                 if g.examples.len() < 3 && !g.examples.iter().any(|(i, _)| i == code) {
                     g.examples.push((code.clone(), period));
                 }
+            }
+        }
+    }
+    groups.into_values().collect()
+}
+
+/// A summed cube's loaded marginal cells (a coarser band, a dimension total, the grand total)
+/// on one level whose number is not the sum of the finest cells beneath them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarginalMismatch {
+    pub indicator: String,
+    pub level: String,
+    /// Loaded numbers that differ from the sum of their finest cells.
+    pub differ: usize,
+    /// Loaded numbers with no finest cell beneath them at all (they count in no other cell).
+    pub alone: usize,
+    /// Up to three examples: (item, period, cube key, loaded, sum of its cells if any).
+    pub examples: Vec<(String, Period, String, f64, Option<f64>)>,
+}
+
+impl std::fmt::Display for MarginalMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ex: Vec<String> = self
+            .examples
+            .iter()
+            .map(|(i, p, k, l, s)| (i, p, if k.is_empty() { "total" } else { k }, l, s))
+            .map(|(i, p, k, l, s)| match s {
+                Some(s) => format!("{i} {p} {k}: loaded {}, cells {}", fmt_sum(*l), fmt_sum(*s)),
+                None => format!("{i} {p} {k}: loaded {}, no cells", fmt_sum(*l)),
+            })
+            .collect();
+        write!(
+            f,
+            "{}: {} loaded marginal values on {} differ from the sum of their finest cells{} \
+             (each is shown for its own cell only; totals, other margins and parent areas are \
+             computed from the finest cells) (e.g. {})",
+            self.indicator,
+            self.differ + self.alone,
+            self.level,
+            if self.alone > 0 {
+                format!(", {} of them with no cells at all", self.alone)
+            } else {
+                String::new()
+            },
+            ex.join("; ")
+        )
+    }
+}
+
+/// Every summed cube's loaded marginal numbers that are not the sum of their finest cells.
+pub fn marginal_mismatches(c: &Computed) -> Vec<MarginalMismatch> {
+    let mut groups: BTreeMap<(String, String), MarginalMismatch> = BTreeMap::new();
+    let mut keys: Vec<_> = c.loaded.keys().copied().collect();
+    keys.sort_unstable_by_key(|k| (k.0, k.1, k.2, k.3));
+    for (ind, level, period, d) in keys {
+        if !c.is_cube_sum_marginal(ind, d) {
+            continue;
+        }
+        let marginal = &c.dims[d as usize];
+        let n = c.geo.levels[level as usize].len();
+        let mut sums = vec![Sum::default(); n];
+        for &(p, fd) in c.keys.get(&(ind, level)).into_iter().flatten() {
+            if p != period || !c.is_fine(ind, &c.dims[fd as usize]) {
+                continue;
+            }
+            if !c.covers(marginal, &c.dims[fd as usize]) {
+                continue;
+            }
+            for (s, x) in sums.iter_mut().zip(&c.values[&(ind, level, p, fd)]) {
+                s.add(*x);
+            }
+        }
+        for (i, l) in c.loaded[&(ind, level, period, d)].iter().enumerate() {
+            let Some(l) = l.number() else { continue };
+            let sum = sums[i].result();
+            let cells = match sum.get() {
+                Ok(x) if (x - l).abs() <= 1e-9 * (1.0 + x.abs().max(l.abs())) => continue,
+                Ok(x) => Some(x),
+                Err(MissingCode::Empty) => None,
+                // A code beneath (hidden, unknown, not applicable): nothing to compare.
+                Err(_) => continue,
+            };
+            let code = &c.indicators[ind as usize].code;
+            let lv = &c.geo.levels[level as usize];
+            let g = groups
+                .entry((code.clone(), lv.code.clone()))
+                .or_insert_with(|| MarginalMismatch {
+                    indicator: code.clone(),
+                    level: lv.code.clone(),
+                    differ: 0,
+                    alone: 0,
+                    examples: Vec::new(),
+                });
+            match cells {
+                Some(_) => g.differ += 1,
+                None => g.alone += 1,
+            }
+            if g.examples.len() < 3 {
+                g.examples.push((
+                    lv.items[i].1.code.clone(),
+                    period,
+                    marginal.to_text(),
+                    l,
+                    cells,
+                ));
             }
         }
     }

@@ -36,13 +36,11 @@ pub fn threshold_hides(
     let Some(t) = c.indicators[ind as usize].threshold.filter(|t| *t > 0.0) else {
         return false;
     };
-    let own = c.get(ind, level, p, dims).map(|v| v[item]);
-    // 0 is always shown.
-    if own.and_then(|s| s.number()) == Some(0.0) {
-        return false;
-    }
     let chk = check_indicator(c, ind);
     let d = if chk == ind { dims } else { 0 };
+    // A non-zero value of the check indicator below the threshold hides the cell, whatever
+    // the indicator's own value: "0 is always shown" is about the check indicator (a 0 %
+    // from 5 respondents is hidden under a sample threshold of 30; a 0 numerator is shown).
     match c.get(chk, level, p, d).and_then(|v| v[item].number()) {
         Some(v) => v != 0.0 && v.abs() < t,
         None => false,

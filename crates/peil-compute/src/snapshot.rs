@@ -544,6 +544,24 @@ impl Snapshot {
             walk.depth -= 1;
             return v;
         }
+        // Areas first, then time, as the engine does: where the selected areas have values in
+        // the finer periods, the selection's coarser period is the period rule over its own
+        // finer periods (a parent's year is the rule over the parent's quarters).
+        if crate::engine::geo_rule(ind, &self.index) != crate::engine::GeoRule::None
+            && crate::engine::aggregates_periods(ind)
+        {
+            let subs = crate::engine::sub_periods(period);
+            if subs
+                .iter()
+                .any(|q| column(i, *q).iter().any(|s| !s.is_none()))
+            {
+                let mut cells = Vec::with_capacity(subs.len());
+                for q in subs {
+                    cells.push(self.selection_value(i, l, q, pos, walk)?);
+                }
+                return Ok(crate::engine::combine_periods(ind.period_type, &cells));
+            }
+        }
         match crate::engine::geo_rule(ind, &self.index) {
             crate::engine::GeoRule::Sum => {
                 let mut s = crate::slot::Sum::default();
@@ -601,10 +619,7 @@ impl Snapshot {
                     _ => Slot::VOID,
                 }
             }
-            Expr::Neg(a) => {
-                let x = self.eval_scalar(a, l, p, pos, walk)?;
-                x.number().map_or(x, |v| Slot::num(-v))
-            }
+            Expr::Neg(a) => crate::eval::neg(self.eval_scalar(a, l, p, pos, walk)?),
             Expr::Bin { op, left, right } => {
                 let (a, b) = (
                     self.eval_scalar(left, l, p, pos, walk)?,

@@ -100,33 +100,100 @@ fn division_by_zero_gives_no_value() {
     }
 }
 
+/// The documented rules for operands without a number (module doc of `eval.rs`, README
+/// "Formulas"): an empty operand (`-`, no record, 0/0 from another formula) gives no value; else
+/// `x` and `?` poison (x first); else `nvt` gives `nvt`; `sum()` leaves out empty and `nvt`
+/// operands like a total over areas. One row per pair of operands (u, v), one column per
+/// formula; `_` loads no record at all.
 #[test]
 fn missing_codes_in_formulas() {
-    #[rustfmt::skip]
-    let table = [
-        // + and - skip nvt and -; ? and x poison, x wins over ?
-        ("a + b",       "2019", "A=8 N=5 X=x Q=? E=7 M=x"),
-        ("b + a",       "2019", "N=5 X=x Q=? E=7 M=x"),
-        ("a - b",       "2019", "N=5 E=7 M=x"),
-        ("b - a",       "2019", "N=-5 E=-7"),
-        // * and / make the result the skipped code
-        ("a * b",       "2019", "A=12 N=nvt X=x Q=? E=- M=x"),
-        ("a / b",       "2019", "N=nvt X=x Q=? M=x"),
-        // a censored input censors the result, even multiplied by zero
-        ("a * 0",       "2019", "A=0 X=x Q=?"),
-        ("0 * a + 1",   "2019", "A=1 X=x Q=?"),
-        ("min(a, b)",   "2019", "N=5 X=x Q=? E=7 M=x"),
-        ("max(a, b)",   "2019", "N=5 X=x Q=? E=7 M=x"),
-        ("sqrt(a)",     "2019", "X=x Q=?"),
-        ("abs(-a)",     "2019", "X=x Q=? A=6"),
-        ("round(b)",    "2019", "N=nvt E=- M=x"),
-        ("-b",          "2019", "N=nvt M=x A=-2"),
-        // an item without record in an existing series is '-' and skipped by +
-        ("a + c",       "2019", "A=106 B=9 X=x"),
+    const FORMULAS: [&str; 10] = [
+        "u + v",
+        "u - v",
+        "u * v",
+        "u / v",
+        "sum(u, v)",
+        "max(u, v)",
+        "-v",
+        "round(v)",
+        "g * 2 + 1",
+        "u * 0",
     ];
-    for (f, p, want) in table {
-        check(f, p, want);
+    #[rustfmt::skip]
+    let table: [(&str, &str, [&str; 10]); 16] = [
+        //  u      v       u+v    u-v    u*v    u/v    sum    max    -v     round  g*2+1  u*0
+        ("6",   "2",   ["8",   "4",   "12",  "3",   "8",   "6",   "-2",  "2",   "7",   "0"]),
+        ("6",   "0",   ["6",   "6",   "0",   "-",   "6",   "6",   "0",   "0",   "-",   "0"]),
+        ("0",   "0",   ["0",   "0",   "0",   "-",   "0",   "0",   "0",   "0",   "-",   "0"]),
+        ("6",   "-",   ["-",   "-",   "-",   "-",   "6",   "-",   "-",   "-",   "-",   "0"]),
+        ("6",   "_",   ["-",   "-",   "-",   "-",   "6",   "-",   "-",   "-",   "-",   "0"]),
+        ("6",   "nvt", ["nvt", "nvt", "nvt", "nvt", "6",   "nvt", "nvt", "nvt", "nvt", "0"]),
+        ("nvt", "2",   ["nvt", "nvt", "nvt", "nvt", "2",   "nvt", "-2",  "2",   "nvt", "nvt"]),
+        ("6",   "?",   ["?",   "?",   "?",   "?",   "?",   "?",   "?",   "?",   "?",   "0"]),
+        ("6",   "x",   ["x",   "x",   "x",   "x",   "x",   "x",   "x",   "x",   "x",   "0"]),
+        ("x",   "2",   ["x",   "x",   "x",   "x",   "x",   "x",   "-2",  "2",   "x",   "x"]),
+        ("?",   "x",   ["x",   "x",   "x",   "x",   "x",   "x",   "x",   "x",   "x",   "?"]),
+        ("nvt", "?",   ["?",   "?",   "?",   "?",   "?",   "?",   "?",   "?",   "?",   "nvt"]),
+        ("x",   "-",   ["-",   "-",   "-",   "-",   "x",   "-",   "-",   "-",   "-",   "x"]),
+        ("-",   "nvt", ["-",   "-",   "-",   "-",   "nvt", "-",   "nvt", "nvt", "-",   "-"]),
+        ("nvt", "nvt", ["nvt", "nvt", "nvt", "nvt", "nvt", "nvt", "nvt", "nvt", "nvt", "nvt"]),
+        ("-",   "-",   ["-",   "-",   "-",   "-",   "-",   "-",   "-",   "-",   "-",   "-"]),
+    ];
+    let items: Vec<String> = (0..table.len()).map(|i| format!("R{i}")).collect();
+    let load = |col: usize| -> String {
+        items
+            .iter()
+            .zip(&table)
+            .map(|(it, row)| format!("{it}={}", if col == 0 { row.0 } else { row.1 }))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut w = Wb::new()
+        .level_items("L", &items)
+        .ind(count("u"))
+        .ind(count("v"))
+        // A ratio as another formula: 0/0 has no value, and neither has g * 2 + 1 there.
+        .ind(formula("g", "u / v"))
+        .load("u", "L", "2020", &load(0))
+        .load("v", "L", "2020", &load(1));
+    for (k, f) in FORMULAS.iter().enumerate() {
+        w = w.ind(formula(&format!("f{k}"), f));
     }
+    let c = peil_compute::compute(&w.build()).unwrap();
+    for (k, f) in FORMULAS.iter().enumerate() {
+        for (it, (u, v, want)) in items.iter().zip(&table) {
+            let got = get(&c, &format!("f{k}"), "L", "2020", it);
+            assert!(
+                same(got, val(want[k])),
+                "{f} with u = {u}, v = {v}: got {got}, documented {}",
+                want[k]
+            );
+        }
+    }
+}
+
+/// Issue 20, item 4: a growth rate over an empty year is no value, not −100 %, and the first
+/// year (no previous one) has none either.
+#[test]
+fn a_growth_rate_over_an_empty_year_has_no_value() {
+    let growth = r#"a / data_from_period(a, "-1") * 100 - 100"#;
+    let w = Wb::new()
+        .level("L", "A B C D")
+        .ind(count("a"))
+        .ind(formula("gr", growth))
+        .load("a", "L", "2020", "A=100 B=100 C=- D=nvt")
+        .load("a", "L", "2021", "A=110 B=- C=50 D=50")
+        .load("a", "L", "2022", "A=121 C=60 D=nvt")
+        .build();
+    check_rows(
+        growth,
+        &w,
+        &[
+            ("gr", "L", "2020", "A=- B=- C=- D=-"),
+            ("gr", "L", "2021", "A=10 B=- C=- D=nvt"),
+            ("gr", "L", "2022", "A=10 B=- C=20 D=nvt"),
+        ],
+    );
 }
 
 #[test]
@@ -155,6 +222,8 @@ fn period_functions_at_the_edges_of_a_series() {
         (sum3, "2021", "A=34 B=13 N=8 X=x Q=? Z=8 E=10 M=?"),
         // A plain term outside its own series: c has no 2021 at all.
         ("a + c", "2021", "A=- B=-"),
+        // An item without record in an existing series has no value either.
+        ("a + c", "2019", "A=106 B=- X=- Z=-"),
     ];
     for (f, p, want) in table {
         check(f, p, want);
@@ -202,6 +271,8 @@ fn the_periods_of_a_formula_are_those_of_its_frame() {
         ("data_from_mrp(a, 1) + b - b",              "2019 2020 2021"),
         ("threshold(t)",                             "2019"),
         ("100",                                      ""),
+        // No term gives it periods: it never has a value (the import warns).
+        ("data_from_mrp(a, 2)",                      ""),
     ];
     for (f, want) in table {
         let w = base().ind(formula("f", f)).build();
@@ -228,6 +299,30 @@ fn data_from_mrp() {
     }
 }
 
+/// Issue 20, item 7: a series that the source hid entirely still has periods, so its most
+/// recent period is `x`, not nothing; a period of nothing but empty cells is not a period.
+#[test]
+fn data_from_mrp_of_a_hidden_series_is_hidden() {
+    let w = base()
+        .ind(count("h"))
+        .load("h", "L", "2019", "A=x B=x")
+        .load("h", "L", "2020", "A=x B=x")
+        .load("h", "L", "2021", "A=- B=-")
+        .ind(formula("f", "data_from_mrp(h, 1) + a - a"))
+        .ind(formula("f2", "data_from_mrp(h, 2) + a - a"))
+        .ind(formula("f3", "data_from_mrp(h, 3) + a - a"))
+        .build();
+    check_rows(
+        "mrp of x",
+        &w,
+        &[
+            ("f", "L", "2021", "A=x B=x"),
+            ("f2", "L", "2021", "A=x B=x"),
+            ("f3", "L", "2021", "A=- B=-"),
+        ],
+    );
+}
+
 #[test]
 fn threshold_applies_the_threshold_inside_a_formula() {
     check("threshold(t)", "2019", "A=6 B=x Z=0");
@@ -238,7 +333,7 @@ fn threshold_applies_the_threshold_inside_a_formula() {
 
 #[test]
 fn formulas_on_formulas() {
-    check("g * 2 - a", "2019", "A=10 B=15 N=5 X=x Q=? E=7");
+    check("g * 2 - a", "2019", "A=10 B=15 N=nvt X=x Q=? E=-");
     let w = base()
         .ind(formula("h2", "h1 * 10"))
         .ind(formula("h1", "g + 1"))
@@ -345,24 +440,44 @@ fn cell_takes_one_cell_out_of_a_cube() {
 }
 
 #[test]
-fn a_loaded_marginal_total_wins_per_cell() {
+fn a_loaded_marginal_total_wins_for_its_own_cell_only() {
     // The sex=m total is loaded for S1 only (and differs from the sum of its cells, 16).
     let w = cube()
         .load_dims("kub", "statsec", "2020", "sex=m", "S1=100")
         .ind(formula("f", "cell(kub, m)"))
+        .ind(formula("t", "cell(kub, m) + cell(kub, v)"))
         .build();
     let c = peil_compute::compute(&w).unwrap();
     expect(&c, "f", "statsec", "2020", "S1=100 S2=160");
-    // The wijk's total counts S1's loaded total and S2's cells, not S1 alone.
-    expect(&c, "f", "wijk", "2020", "W=260");
-    // Loaded for every sector: the wijk total is the sum of the loaded totals.
+    // The wijk's total is computed from the finest cells (16 + 160), not from S1's loaded
+    // total: a loaded marginal feeds no other cell, so men + women is the total above S1.
+    expect(&c, "f", "wijk", "2020", "W=176");
+    expect(&c, "t", "wijk", "2020", "W=396");
+    expect(&c, "kub", "wijk", "2020", "W=396");
+    // The sector's grand total is computed from its cells too (36), not 100 + 20.
+    let total = |level, item| get_dims(&c, "kub", level, "2020", &dims(""), item);
+    assert!(same(total("statsec", "S1"), val("36")));
+    // The disagreement is listed (check and publish show it).
+    let m = peil_compute::marginal_mismatches(&c);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!((m[0].differ, m[0].alone), (1, 0));
+    assert!(
+        m[0].to_string()
+            .contains("S1 2020 sex=m: loaded 100, cells 16"),
+        "{}",
+        m[0]
+    );
+    // Loaded for every sector: each wins at its sector, the wijk is still its cells' sum.
     let w = cube()
-        .load_dims("kub", "statsec", "2020", "sex=m", "S1=100 S2=200")
+        .load_dims("kub", "statsec", "2020", "sex=m", "S1=100 S2=160")
         .ind(formula("f", "cell(kub, m)"))
         .build();
     let c = peil_compute::compute(&w).unwrap();
-    expect(&c, "f", "statsec", "2020", "S1=100 S2=200");
-    expect(&c, "f", "wijk", "2020", "W=300");
+    expect(&c, "f", "statsec", "2020", "S1=100 S2=160");
+    expect(&c, "f", "wijk", "2020", "W=176");
+    // S2's loaded total agrees with its cells: only S1 is listed.
+    let m = peil_compute::marginal_mismatches(&c);
+    assert_eq!(m.iter().map(|m| m.differ).sum::<usize>(), 1, "{m:?}");
 }
 
 #[test]

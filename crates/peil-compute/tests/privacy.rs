@@ -103,6 +103,39 @@ fn the_threshold_is_checked_on_the_threshold_indicator_first() {
     expect_published(&s, "p_agg", "L", "2020", "A=40 B=40 C=40 D=x E=x");
 }
 
+/// Issue 20, item 2: "0 is always shown" is a rule about the value the threshold is checked
+/// on, not about the figure shown. A survey share of 0 % from 5 respondents is hidden under a
+/// sample threshold of 30; a share from 0 respondents (a 0 sample) and a 0 % from 40 are shown.
+#[test]
+fn zero_is_always_shown_is_checked_on_the_check_indicator() {
+    let w = Wb::new()
+        .level("L", "A B C D E F")
+        .ind(count("n"))
+        .ind(Indicator {
+            threshold: Some(30.0),
+            sample_indicator: Some("n".into()),
+            ..weighted("p", DataType::Percentage, "n")
+        })
+        .ind(count("a"))
+        .ind(count("b"))
+        .ind(Indicator {
+            threshold: Some(5.0),
+            threshold_indicator: Some("a".into()),
+            ..formula("r", "a / b * 100")
+        })
+        .load("n", "L", "2020", "A=5 B=40 C=0 D=29 E=30 F=x")
+        .load("p", "L", "2020", "A=0 B=0 C=0 D=12 E=0 F=0")
+        .load("a", "L", "2020", "A=0 B=3 C=0 D=7 E=0 F=0")
+        .load("b", "L", "2020", "A=10 B=10 C=10 D=10 E=10 F=10")
+        .build();
+    for secondary in [false, true] {
+        let s = published_with(&w, secondary);
+        expect_published(&s, "p", "L", "2020", "A=x B=0 C=0 D=x E=0");
+        // A ratio whose numerator (its threshold indicator) is 0 is a real 0 and is shown.
+        expect_published(&s, "r", "L", "2020", "A=0 B=x D=70");
+    }
+}
+
 /// (rounding base, threshold, loaded, published)
 #[test]
 fn rounding() {

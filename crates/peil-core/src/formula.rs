@@ -41,7 +41,7 @@ pub const MAX_DEPTH: usize = 1000;
 pub const MAX_OFFSET: i64 = 1000;
 
 const KNOWN_FUNCTIONS: &str =
-    "sqrt, abs, round, min, max, data_from_period, data_from_mrp, cell, threshold";
+    "sqrt, abs, round, min, max, sum, data_from_period, data_from_mrp, cell, threshold";
 const EXPECTED_VALUE: &str = "expected a number, an indicator code, a function or '('";
 
 /// A parsed formula expression.
@@ -75,7 +75,7 @@ pub enum Expr {
         left: Box<Expr>,
         right: Box<Expr>,
     },
-    /// `sqrt`, `abs`, `round`, `min`, `max`; the parser checks the number of arguments.
+    /// `sqrt`, `abs`, `round`, `min`, `max`, `sum`; the parser checks the number of arguments.
     Call {
         func: Func,
         args: Vec<Expr>,
@@ -112,6 +112,10 @@ pub enum Func {
     Min,
     /// Two or more arguments.
     Max,
+    /// `sum(a, b, …)`: adds the arguments that have a value, like a total over areas (an
+    /// empty or `nvt` argument is left out), where `a + b` has no value when either has none.
+    /// Two or more arguments.
+    Sum,
 }
 
 /// A formula as stored with its indicator: the text as typed or exported, and its tree.
@@ -197,7 +201,14 @@ impl BinOp {
 }
 
 impl Func {
-    pub const ALL: [Func; 5] = [Func::Sqrt, Func::Abs, Func::Round, Func::Min, Func::Max];
+    pub const ALL: [Func; 6] = [
+        Func::Sqrt,
+        Func::Abs,
+        Func::Round,
+        Func::Min,
+        Func::Max,
+        Func::Sum,
+    ];
 
     /// The canonical (lower-case) name.
     pub fn name(self) -> &'static str {
@@ -207,6 +218,7 @@ impl Func {
             Func::Round => "round",
             Func::Min => "min",
             Func::Max => "max",
+            Func::Sum => "sum",
         }
     }
 
@@ -236,6 +248,11 @@ impl Func {
                 2,
                 usize::MAX,
                 "max needs at least two values, e.g. max(v1, v2)",
+            ),
+            Func::Sum => (
+                2,
+                usize::MAX,
+                "sum needs at least two values, e.g. sum(v1, v2)",
             ),
         }
     }
@@ -328,6 +345,22 @@ impl Formula {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect()
+    }
+
+    /// Whether the formula has periods at all: a frame reference or a `data_from_period`
+    /// term. A formula of only `data_from_mrp` terms and numbers has none, so it never has a
+    /// value (the import warns).
+    pub fn has_frame(&self) -> bool {
+        let mut found = false;
+        self.expr.walk(&mut |e| {
+            if matches!(
+                e,
+                Expr::Ref(_) | Expr::Shift { .. } | Expr::Cell { .. } | Expr::Threshold(_)
+            ) {
+                found = true;
+            }
+        });
+        found
     }
 }
 
@@ -1334,7 +1367,7 @@ mod tests {
     const VALUE: &str = "expected a number, an indicator code, a function or '('";
     const OPERATOR: &str = "expected an operator (+ - * /) or the end of the formula";
     const KNOWN: &str =
-        "known: sqrt, abs, round, min, max, data_from_period, data_from_mrp, cell, threshold";
+        "known: sqrt, abs, round, min, max, sum, data_from_period, data_from_mrp, cell, threshold";
     const UNCLOSED: &str = "every '(' needs a matching ')'";
 
     /// Each error's one-line summary; the position in it comes from `FormulaError::pos`.

@@ -451,6 +451,9 @@ pub fn read_data(
     let mut dims_index: HashMap<Vec<String>, u32> = HashMap::new();
     let mut recs: Vec<Rec> = Vec::new();
     let mut unknown_items: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+    // With a status column: per status that --status-map does not name, the blank cells loaded
+    // as no record (count, first row, first column) while the row has values elsewhere.
+    let mut unmapped_blanks: BTreeMap<String, (u64, u64, usize)> = BTreeMap::new();
     let mut last_period: (String, Option<Period>) = (String::new(), None);
     let width = table.header.len();
     let constant_level = spec.geolevel.clone();
@@ -614,7 +617,15 @@ pub fn read_data(
             let value = match parse_cell(raw, decimal) {
                 Ok(Cell::Blank) => match blank_as {
                     Some(code) => Value::Missing(code),
-                    None => continue,
+                    None => {
+                        if let Some(sc) = status_col {
+                            let e = unmapped_blanks
+                                .entry(cell(sc).trim().to_string())
+                                .or_insert((0, line, col));
+                            e.0 += 1;
+                        }
+                        continue;
+                    }
                 },
                 Ok(Cell::Value(v)) => v,
                 Err(NotANumber) => {
@@ -679,6 +690,21 @@ pub fn read_data(
         } else {
             out.problems.error(&place, Some(*line), col, Some(code), format!("not an item of {level}{more}; import the area definitions, fix the code, or pass --skip-unknown-areas"));
         }
+    }
+    for (status, (n, line, col)) in &unmapped_blanks {
+        out.problems.warning(
+            &place,
+            Some(*line),
+            Some(&header[*col]),
+            None,
+            format!(
+                "{n} blank cells in rows with status '{status}' load as no record (where other \
+                 cells of the same rows load, a count still counts in a parent's total while the \
+                 income it goes with does not, so parent means come out too low); if the source \
+                 left them blank to suppress them (Statbel does), import with --empty-as x, or \
+                 name the status in --status-map"
+            ),
+        );
     }
     out.dropped_values = dropped;
     out.batch.new_indicators = indicators.created;

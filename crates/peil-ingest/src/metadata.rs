@@ -174,6 +174,7 @@ fn open(
     is_header: &dyn Fn(&[String]) -> bool,
 ) -> Result<Table, Problem> {
     let place = Place::file(file_name(path));
+    let mut csv_detected = None;
     let sheets: Vec<(Option<String>, Vec<(u64, Vec<String>)>)> = if is_workbook(path) {
         read_workbook(path)?
             .into_iter()
@@ -187,14 +188,20 @@ fn open(
             rows.push((n, cells.iter().map(|c| c.to_string()).collect()));
             true
         })?;
+        csv_detected = Some(t.detected.clone());
         vec![(None, rows)]
     };
     for (sheet, rows) in sheets {
         if let Some(pos) = rows.iter().take(10).position(|(_, r)| is_header(r)) {
-            return Table::from_rows(
+            let mut t = Table::from_rows(
                 place.with_sheet(sheet.as_deref()),
                 rows.into_iter().skip(pos).collect(),
-            );
+            )?;
+            // A CSV keeps what was detected (its delimiter names the cause of spilled rows).
+            if let Some(d) = csv_detected {
+                t.detected = d;
+            }
+            return Ok(t);
         }
     }
     Err(crate::table::problem(
@@ -241,8 +248,34 @@ pub fn read_metadata(
     let mut seen: HashMap<String, u64> = HashMap::new();
     let problems = &mut out.problems;
     let mut rows = 0;
+    let delimiter = t.detected.delimiter.clone();
     let r = t.for_each_row(|line, cells| {
         rows += 1;
+        // A CSV row with more filled cells than columns: a list inside a cell (dim levels,
+        // themes) written with the file's own delimiter spilled into the next columns, where it
+        // would be read as something else (a formula, a status).
+        if let Some(((extra, _), d)) = cells
+            .iter()
+            .enumerate()
+            .skip(header.len())
+            .find(|(_, c)| !c.trim().is_empty())
+            .zip(delimiter.as_deref())
+        {
+            problems.error(
+                &place,
+                Some(line),
+                None,
+                Some(cells[extra]),
+                format!(
+                    "this row has {} cells but the header only {} columns: a list inside a cell \
+                     (dim levels, themes) must not use the file's delimiter '{d}'; separate it \
+                     with '|' (leeftijd5|leeftijd3|geslacht), or quote the cell",
+                    cells.iter().rposition(|c| !c.trim().is_empty()).map_or(0, |i| i + 1),
+                    header.len()
+                ),
+            );
+            return true;
+        }
         let code = cells.get(code_col).map(|c| c.trim()).unwrap_or("");
         if code.is_empty() {
             problems.warning(&place, Some(line), Some(&header[code_col]), None, "no indicator code: row left out");
@@ -810,7 +843,24 @@ fn check_formula_definitions(
             continue;
         };
         match Formula::parse(text) {
-            Ok(f) => all.push((ind.code.clone(), f)),
+            Ok(f) => {
+                if !f.has_frame() {
+                    problems.warning(
+                        place,
+                        Some(*row),
+                        col,
+                        Some(text),
+                        format!(
+                            "{} never has a value: a formula has values in the periods of its plain \
+                             terms (an indicator, cell() or threshold()) or of data_from_period, and \
+                             this one has none; data_from_mrp and numbers alone give it no period \
+                             (add a frame, e.g. data_from_mrp(x, 2) + x - x)",
+                            ind.code
+                        ),
+                    );
+                }
+                all.push((ind.code.clone(), f))
+            }
             Err(e) => problems.error(
                 place,
                 Some(*row),

@@ -68,7 +68,9 @@ enum Command {
   peil import data.csv --clear combinations          data, replacing what the file covers
   peil import income.csv --geoitem-column CD_SECTOR --period-column CD_YEAR \\
       --geolevel statsec2024 --ignore-column CD_MUNTY_REFNIS \\
-      --status-column sourceStatus --status-map not-published=x,sector-unmatched=?
+      --empty-as x --status-column sourceStatus --status-map sector-unmatched=?
+                                                     Statbel income: every blank is suppressed (x),
+                                                     also in 'available' rows; unmatched sectors ?
 
 Indicator metadata (a table with a code column and any of these; Dutch names work too;
 `peil show CODE` prints what Peil read and the rules it applies):
@@ -83,21 +85,53 @@ Indicator metadata (a table with a code column and any of these; Dutch names wor
                           those to be aggregated over areas
   aggregate geoitems      1 (default) or 0: 0 = never aggregated over areas (medians)
   aggregate periods       1 (default) or 0: 0 = never aggregated over periods
-  threshold               lowest non-zero value shown (e.g. 5); smaller ones become x
+  threshold               lowest non-zero value shown (e.g. 5), checked on the threshold
+                          indicator: where that value is non-zero and smaller, the cell is x
+                          whatever its own value (0 % from 5 respondents under a sample
+                          threshold of 30 is x); where it is 0 the cell is shown
   threshold indicator     the indicator the threshold is checked on (default: sample indicator,
                           then aggregation indicator, then the indicator itself)
-  sample indicator, population indicator, stddev indicator   survey sizes n, N and deviation
+  sample indicator        survey: the indicator holding the unweighted sample size n (the
+                          threshold is checked on it when there is no threshold indicator)
+  population indicator    survey: the indicator holding the population size N (the finite
+                          population correction of the confidence margin; left out without)
+  stddev indicator        survey: the standard deviation of a mean
   rounding                publish values rounded to a multiple of this (e.g. 10)
   decimals                0–10, for display
-  formula                 Swing formula; values are computed, never loaded
+  formula                 Swing formula; values are computed, never loaded (see Formulas below)
   status                  active, retiring (uitdovend), archived
   visibility              public or restricted:group1,group2
   theme                   theme-tree folder codes (comma list)
-  dim levels              a cube's dimension levels (comma list)
+  dim levels              a cube's dimension levels separated by | (leeftijd5|leeftijd3|geslacht;
+                          not by the file's own delimiter); list a coarser level too to load
+                          marginals on it
   total of                this indicator is the sum of these in every cell (`app + huis`, totaal
                           van); secondary suppression protects them together
   start period, end period, provisional period, forecast period   period codes (2019, 2019Q3, 2019M03)
-  seq no, exclude from search, protected")]
+  seq no, exclude from search, protected
+
+Cube dimensions (a table: dimension, dimlevel, member[, name, seq, parent level, parent]):
+  dimension,dimlevel,member,name,parent level,parent
+  leeftijd,leeftijd5,0-4,0 tot 4 jaar,leeftijd3,0-19   a member, and the coarser member it rolls up into
+  leeftijd,leeftijd3,0-19,0 tot 19 jaar,,
+  geslacht,geslacht,m,mannen,,
+
+Cube data (long layout with one column per dim level; a blank member totals that dimension):
+  period,geolevel,geoitem,indicator,value,leeftijd5,leeftijd3,geslacht
+  2024,statsec2024,11001A00-,kubus_bev,12,0-4,,m        a finest cell
+  2024,statsec2024,11001A00-,kubus_bev,250,,65+,        a marginal: 65+, both sexes
+  The finest cells (a member of the finest level of each dimension) are summed over areas and
+  periods. Every other cell (a coarser band, a dimension total, the grand total) is the sum of
+  the finest cells beneath it, on every level and period; a loaded marginal wins for its own
+  cell only and feeds no other (`peil check` and `publish` list those that differ from their cells).
+
+Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_from_period(x, \"-1\"),
+  data_from_mrp(x, n), cell(cube, member, level=member…), threshold(x). A formula has values in the
+  periods of its plain terms (an indicator, cell(), threshold()) or of data_from_period.
+  An operand without a number: empty or no record (also 0/0 from another formula) gives no
+  value; else x or ? gives x (before ?); else nvt gives nvt (an nvt numerator gives nvt);
+  never a zero. sum(a, b, …) instead adds what has a number, leaving out empty and nvt
+  operands like a total over areas. Division by zero gives no value.")]
     Import(ImportArgs),
     /// What the store holds: levels, items, hierarchy, indicators, periods, values.
     Status {
@@ -454,6 +488,9 @@ fn run(cli: Cli) -> Result<u8> {
             for note in periods_not_aggregated(&computed) {
                 eprintln!("note: {note}");
             }
+            for m in peil_compute::marginal_mismatches(&computed) {
+                eprintln!("note: {m}");
+            }
             if !no_secondary_suppression {
                 for line in linked_report(&computed) {
                     eprintln!("{line}");
@@ -578,6 +615,11 @@ fn run(cli: Cli) -> Result<u8> {
                             .notes
                             .into_iter()
                             .map(|n| format!("linked: {n}")),
+                    );
+                    report.warnings.extend(
+                        peil_compute::marginal_mismatches(&c)
+                            .iter()
+                            .map(|m| m.to_string()),
                     );
                 }
                 Err(e) => report.errors.push(format!("cannot compute: {e}")),
@@ -777,6 +819,14 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
         ),
         ("formula", opt(&ind.formula)),
         (
+            "dim levels",
+            if ind.dim_levels.is_empty() {
+                "-".into()
+            } else {
+                ind.dim_levels.join("|")
+            },
+        ),
+        (
             "total of",
             if ind.total_of.is_empty() {
                 "-".into()
@@ -819,6 +869,15 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
         }
     };
     writeln!(out, "  over areas:   {over_areas}")?;
+    if !ind.dim_levels.is_empty() && c.rule(i) == GeoRule::Sum {
+        writeln!(
+            out,
+            "  cube cells:   the finest cells (a member of the finest level of each dimension) are \
+             summed over areas and periods; every other cell (a coarser band, a dimension total, \
+             the grand total) is the sum of the finest cells beneath it, on every level; a loaded \
+             one wins for its own cell only (check lists those that differ from their cells)"
+        )?;
+    }
     let additive = matches!(ind.data_type, DataType::Numeric | DataType::ObjectCount);
     let over_periods = if ind.formula.is_some() {
         "a formula: evaluated per period".to_string()
