@@ -32,6 +32,10 @@
 //!   keeps only that member of its level (and splits by that level). Without `dimlevel` a
 //!   cube's totals are shown.
 //! - `flip_table=true`: the period column comes first and rows are ordered by period first.
+//! - Survey indicators (whose sample size the reader may see) add three columns each after
+//!   all others: the interval's lower and upper bound at the indicator's confidence level and
+//!   the verdict against its benchmark area (`higher`, `lower`, `not-significant`); `""` where
+//!   the value is missing or hidden, for cube cells and where the benchmark has no interval.
 //!
 //! Geo cells hold the item's name, period cells the period code (`2019`, `2019Q3`).
 
@@ -470,6 +474,23 @@ pub fn table(
     for l in &split_levels {
         headers.push(json!({"name": l, "type": "String"}));
     }
+    // Survey indicators the reader may see the intervals of: three columns each, last.
+    let survey: Vec<&Indicator> = vars
+        .iter()
+        .copied()
+        .filter(|v| snap.survey_visible_to(v, reader))
+        .collect();
+    for v in &survey {
+        let name = v
+            .name
+            .get("nl")
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&v.code);
+        let c = v.confidence_level();
+        headers.push(json!({"name": format!("{name} (ondergrens {c}%)"), "type": "Numeric"}));
+        headers.push(json!({"name": format!("{name} (bovengrens {c}%)"), "type": "Numeric"}));
+        headers.push(json!({"name": format!("{name} (significant t.o.v. referentiegebied)"), "type": "String"}));
+    }
     let geo_rows: Vec<(usize, &GeoItem)> = main_rows.into_iter().chain(compare).collect();
     let mut out: Vec<serde_json::Value> = Vec::new();
     let mut emit = |(l, it): (usize, &GeoItem), p: &Period, cell: &DimKey| {
@@ -492,6 +513,20 @@ pub fn table(
                     .iter()
                     .find(|(x, _)| x == l)
                     .map(|(_, m)| m.clone())
+                    .unwrap_or_default(),
+            );
+        }
+        for v in &survey {
+            let c = cell
+                .is_empty()
+                .then(|| snap.survey_cell(&v.code, level, *p, &it.code, reader))
+                .flatten();
+            let num = |x: Option<f64>| x.map(|x| value_string(peil_core::Value::Number(x)));
+            r.push(num(c.map(|c| c.interval.low)).unwrap_or_default());
+            r.push(num(c.map(|c| c.interval.high)).unwrap_or_default());
+            r.push(
+                c.and_then(|c| c.significance)
+                    .map(|s| s.code().to_string())
                     .unwrap_or_default(),
             );
         }

@@ -548,3 +548,221 @@ print(checked)
     // sa: 8 of 9 areas (W5 and so D2 are hidden: 7); sb: all 9.
     assert_eq!(checked, 7 + 9);
 }
+
+/// Rows of an OData `Values` collection by area code.
+fn odata_values(s: &Server, ind: &str, level: &str, key: Option<&str>) -> HashMap<String, Json> {
+    let r = get(
+        s,
+        &format!(
+            "/jiveservices/odata/Variables('{ind}')/GeoLevels('{level}')/PeriodLevels('year')/Periods('2022')/Values"
+        ),
+        key,
+    );
+    r.json()["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["ExternalCode"].as_str().unwrap().to_string(), v.clone()))
+        .collect()
+}
+
+/// Rows of a selection table by area name, and its headers.
+fn selection_table(s: &Server, query: &str, key: Option<&str>) -> (Vec<String>, Vec<Vec<String>>) {
+    let j = get(s, &format!("/jive/selectiontableasjson.ashx?{query}"), key).json();
+    let headers = j["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap().to_string())
+        .collect();
+    let rows = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    (headers, rows)
+}
+
+#[test]
+fn odata_and_the_selection_table_carry_intervals() {
+    let s = Server::start(survey_site());
+    let exp = expectations(&s, None);
+    let meta = get(&s, "/jiveservices/odata/$metadata", None).body;
+    for p in ["Lower", "Upper", "Margin", "Significance", "Benchmark"] {
+        assert!(
+            meta.contains(&format!("<Property Name=\"{p}\"")),
+            "{p} in $metadata"
+        );
+    }
+    assert_metadata_valid(&s);
+    for level in ["wijk", "district", "stad"] {
+        for ind in ["sa", "sb"] {
+            for (it, v) in odata_values(&s, ind, level, None) {
+                let bench = v["Benchmark"]
+                    .as_str()
+                    .map(|b| format!("{}:{b}", v["BenchmarkGeoLevel"].as_str().unwrap()));
+                check(
+                    &format!("odata {ind} {level} {it}"),
+                    &exp[&(ind.to_string(), level.to_string(), it.clone())],
+                    v["Lower"].as_f64(),
+                    v["Upper"].as_f64(),
+                    v["Margin"].as_f64(),
+                    v["Significance"].as_str(),
+                    bench,
+                );
+                if v["Lower"].is_number() {
+                    assert_eq!(v["Confidence"], if ind == "sa" { 95 } else { 90 });
+                }
+            }
+        }
+        // The population has no survey fields: null.
+        for v in odata_values(&s, "pop", level, None).values() {
+            assert!(v["Lower"].is_null() && v["Significance"].is_null(), "{v}");
+        }
+    }
+    // The new properties filter and select like the others.
+    let lower = get(
+        &s,
+        "/jiveservices/odata/Variables('sa')/GeoLevels('wijk')/PeriodLevels('year')/Periods('2022')/Values?$filter=Significance%20eq%20'lower'&$select=ExternalCode,Lower",
+        None,
+    )
+    .json();
+    let codes: Vec<&str> = lower["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["ExternalCode"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = WIJKEN
+        .iter()
+        .map(|w| w.0)
+        .filter(|w| {
+            exp[&("sa".into(), "wijk".into(), w.to_string())]
+                .as_ref()
+                .is_some_and(|e| e.1 == Some("lower"))
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(codes, want);
+
+    // The selection table: three columns per survey indicator, after the value columns.
+    let (headers, rows) = selection_table(&s, "var=sa,pop,sb&geolevel=wijk&period=2022", None);
+    assert_eq!(headers.len(), 2 + 3 + 6, "{headers:?}");
+    assert_eq!(headers[5], "Tevreden over de buurt (ondergrens 95%)");
+    assert_eq!(headers[8], "Voelt zich veilig (ondergrens 90%)");
+    for r in &rows {
+        let it = r[0].strip_prefix("Wijk ").unwrap();
+        for (ind, col) in [("sa", 5), ("sb", 8)] {
+            let num = |k: usize| r[k].parse::<f64>().ok();
+            let e = &exp[&(ind.to_string(), "wijk".into(), it.to_string())];
+            check(
+                &format!("selection table {ind} {it}"),
+                e,
+                num(col),
+                num(col + 1),
+                None,
+                (!r[col + 2].is_empty()).then_some(r[col + 2].as_str()),
+                e.as_ref().and_then(|e| e.2.clone()),
+            );
+        }
+    }
+    // Without survey indicators the answer is as before: geo, period, values.
+    let (headers, _) = selection_table(&s, "var=pop,n&geolevel=wijk", None);
+    assert_eq!(headers.len(), 4);
+}
+
+/// A hidden value's interval, margin and verdict are hidden too, and a survey indicator whose
+/// sample size a reader may not see shows that reader no interval (the margin would give the
+/// sample size away) — in every output; with a key that unlocks them, they are there.
+#[test]
+fn hidden_and_restricted_intervals_never_show() {
+    let s = Server::start(survey_site());
+    let staff = s.key("survey staff", &[STAFF]);
+    // Anonymous: sd is public, its sample size nd is not.
+    let j = get(&s, "/api/v1/data?indicator=sd,sa&level=wijk", None).json();
+    for row in j["data"].as_array().unwrap() {
+        let sd = row["indicator"] == "sd";
+        assert_eq!(row.get("lower").is_none(), sd, "{row}");
+        if row["item"] == "W5" && !sd {
+            assert!(row["value"].is_null() && row["status"] == "x");
+            for k in ["lower", "upper", "margin", "significance", "benchmark"] {
+                assert!(row[k].is_null(), "hidden W5 shows {k}: {row}");
+            }
+        }
+    }
+    assert!(j["indicators"][0].get("survey").is_none());
+    let csv = get(&s, "/api/v1/data?indicator=sd&level=wijk&format=csv", None).body;
+    assert!(!csv.lines().next().unwrap().contains("lower"), "{csv}");
+    let sa_csv = get(&s, "/api/v1/data?indicator=sa&level=wijk&format=csv", None).body;
+    let w5 = csv_row(&sa_csv, "W5");
+    assert!(w5[7..].iter().all(|c| c.is_empty() || *c == "x"), "{w5:?}");
+    let js = get(
+        &s,
+        "/api/v1/data?indicator=sd&level=wijk&format=jsonstat",
+        None,
+    )
+    .json();
+    assert!(js["extension"]["peil"].get("survey").is_none());
+    for v in odata_values(&s, "sd", "wijk", None).values() {
+        assert!(v["Lower"].is_null() && v["Margin"].is_null() && v["Significance"].is_null());
+    }
+    let w5 = &odata_values(&s, "sa", "wijk", None)["W5"];
+    assert!(w5["Lower"].is_null() && w5["Significance"].is_null() && w5["ValueString"] == "x");
+    let (headers, _) = selection_table(&s, "var=sd&geolevel=wijk", None);
+    assert_eq!(headers.len(), 3);
+    let meta = get(&s, "/api/v1/indicators/sd", None).json();
+    assert!(meta["survey"].get("confidence").is_none(), "{meta}");
+    assert!(meta["survey"]["sample_indicator"].is_null());
+    let prof = get(&s, "/api/v1/areas/wijk/W1/profile", None).json();
+    for f in prof["figures"].as_array().unwrap() {
+        assert!(f["indicator"] != "sc");
+        if f["indicator"] == "sd" {
+            assert!(f.get("lower").is_none());
+        }
+    }
+    // sc is restricted: it does not exist without the key.
+    assert_eq!(s.get("/api/v1/data?indicator=sc&level=wijk").status, 404);
+
+    // With the key: sc and sd have their intervals, as computed here.
+    let exp = expectations(&s, Some(&staff));
+    for ind in ["sc", "sd"] {
+        for level in ["wijk", "district", "stad"] {
+            let j = get(
+                &s,
+                &format!("/api/v1/data?indicator={ind}&level={level}"),
+                Some(&staff),
+            )
+            .json();
+            for row in j["data"].as_array().unwrap() {
+                let it = row["item"].as_str().unwrap();
+                check(
+                    &format!("key {ind} {level} {it}"),
+                    &exp[&(ind.to_string(), level.to_string(), it.to_string())],
+                    row["lower"].as_f64(),
+                    row["upper"].as_f64(),
+                    row["margin"].as_f64(),
+                    row["significance"].as_str(),
+                    bench_of(&row["benchmark"]),
+                );
+            }
+        }
+        let v = odata_values(&s, ind, "wijk", Some(&staff));
+        assert!(v["W1"]["Lower"].is_number(), "{ind}");
+    }
+    let (headers, _) = selection_table(&s, "var=sd&geolevel=wijk", Some(&staff));
+    assert_eq!(headers.len(), 6);
+}
+
+fn csv_row<'a>(csv: &'a str, item: &str) -> Vec<&'a str> {
+    csv.lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f[4] == item)
+        .unwrap()
+}
