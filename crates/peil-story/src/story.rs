@@ -879,6 +879,7 @@ fn bar_chart(c: &Ctx, ind: &str) -> Option<(String, String)> {
             _ => Vec::new(),
         },
         width: 640.0,
+        intervals: Vec::new(),
     };
     Some((chart.svg(), caption))
 }

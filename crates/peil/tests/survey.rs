@@ -71,14 +71,14 @@ pub fn survey_site() -> Site {
         (
             "meta.csv",
             format!(
-                "code;name;data type;period type;aggregation indicator;sample indicator;population indicator;confidence level;benchmark;visibility\n\
-                 pop;Populatie;numeric;stock;;;;;;public\n\
-                 n;Respondenten;numeric;stock;;;;;;public\n\
-                 nd;Respondenten D;numeric;stock;;;;;;{STAFF}\n\
-                 sa;Tevreden over de buurt;percentage;stock;pop;n;pop;;;public\n\
-                 sb;Voelt zich veilig;percentage;stock;pop;n;pop;90%;district;public\n\
-                 sc;Gevoelige vraag;percentage;stock;pop;n;pop;99;district:D1;{STAFF}\n\
-                 sd;Vraag met besloten steekproef;percentage;stock;pop;nd;pop;;;public\n"
+                "code;name;unit;data type;period type;aggregation indicator;sample indicator;population indicator;confidence level;benchmark;visibility\n\
+                 pop;Populatie;;numeric;stock;;;;;;public\n\
+                 n;Respondenten;;numeric;stock;;;;;;public\n\
+                 nd;Respondenten D;;numeric;stock;;;;;;{STAFF}\n\
+                 sa;Tevreden over de buurt;%;percentage;stock;pop;n;pop;;;public\n\
+                 sb;Voelt zich veilig;%;percentage;stock;pop;n;pop;90%;district;public\n\
+                 sc;Gevoelige vraag;%;percentage;stock;pop;n;pop;99;district:D1;{STAFF}\n\
+                 sd;Vraag met besloten steekproef;%;percentage;stock;pop;nd;pop;;;public\n"
             ),
         ),
         ("data.csv", data),
@@ -765,4 +765,197 @@ fn csv_row<'a>(csv: &'a str, item: &str) -> Vec<&'a str> {
         .map(|l| l.split(',').collect::<Vec<_>>())
         .find(|f| f[4] == item)
         .unwrap()
+}
+
+/// The `<tr data-area="CODE">…</tr>` of a page's table.
+fn table_row<'a>(html: &'a str, code: &str) -> &'a str {
+    let start = html
+        .find(&format!("<tr data-area=\"{code}\""))
+        .unwrap_or_else(|| panic!("no row {code}"));
+    let end = start + html[start..].find("</tr>").unwrap();
+    &html[start..end]
+}
+
+/// The page's words for a verdict against the city (Dutch, the site's first language).
+fn verdict_words(v: &str) -> &'static str {
+    match v {
+        "higher" => "significant hoger dan Stad",
+        "lower" => "significant lager dan Stad",
+        _ => "niet significant verschillend van Stad",
+    }
+}
+
+#[test]
+fn pages_show_intervals_error_bars_and_verdicts() {
+    let s = Server::start(survey_site());
+    let exp = expectations(&s, None);
+    let e = |it: &str| exp[&("sa".to_string(), "wijk".to_string(), it.to_string())].clone();
+    // The indicator page: a column with the interval and one with the verdict.
+    let html = get(&s, "/indicator/sa?level=wijk&period=2022", None).body;
+    assert!(
+        html.contains("Betrouwbaarheidsinterval (95&nbsp;%)"),
+        "interval column"
+    );
+    let twin = get(&s, "/indicator/sa.json?level=wijk&period=2022", None).json();
+    for w in WIJKEN {
+        let row = table_row(&html, w.0);
+        let t = twin["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == w.0)
+            .unwrap();
+        check(
+            &format!("page twin {}", w.0),
+            &e(w.0),
+            t["lower"].as_f64(),
+            t["upper"].as_f64(),
+            t["margin"].as_f64(),
+            t["significance"].as_str(),
+            bench_of(&t["benchmark"]),
+        );
+        match e(w.0) {
+            Some(((lo, hi, _), v, _)) => {
+                let text = format!("{} – {}", dutch(lo), dutch(hi));
+                assert!(row.contains(&text), "{}: {text} in {row}", w.0);
+                assert!(row.contains(verdict_words(v.unwrap())), "{row}");
+            }
+            None => {
+                assert!(
+                    row.contains("<td class=\"num interval\"></td><td class=\"verdict\"></td>"),
+                    "{row}"
+                );
+            }
+        }
+    }
+    // Error bars in the bar chart (page, SVG download and embed), one per area with an interval.
+    let with = WIJKEN.iter().filter(|w| e(w.0).is_some()).count();
+    for path in [
+        "/indicator/sa/chart.svg?level=wijk&period=2022",
+        "/embed/indicator/sa/chart?level=wijk&period=2022",
+    ] {
+        let svg = get(&s, path, None).body;
+        assert_eq!(
+            svg.matches("<path class=\"interval\"").count(),
+            with,
+            "{path}"
+        );
+        assert!(
+            !svg.contains("class=\"interval\" data-area=\"W5\""),
+            "{path}"
+        );
+    }
+    assert_eq!(html.matches("<path class=\"interval\"").count(), with);
+    // Not a survey indicator: no column, no whiskers.
+    let pop = get(&s, "/indicator/pop?level=wijk&period=2022", None).body;
+    assert!(!pop.contains("Betrouwbaarheidsinterval") && !pop.contains("class=\"interval\""));
+    // The embedded table.
+    let embed = get(&s, "/embed/indicator/sa/table?level=wijk&period=2022", None).body;
+    for w in WIJKEN {
+        if let Some((_, Some(v), _)) = e(w.0) {
+            assert!(
+                table_row(&embed, w.0).contains(verdict_words(v)),
+                "embed {}",
+                w.0
+            );
+        }
+    }
+    // The page's CSV twin.
+    let csv = get(&s, "/indicator/sa.csv?level=wijk&period=2022", None).body;
+    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(&head[7..], ["lower", "upper", "significance", "benchmark"]);
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        check(
+            &format!("page csv {line}"),
+            &e(f[1]),
+            f[7].parse().ok(),
+            f[8].parse().ok(),
+            None,
+            (!f[9].is_empty()).then_some(f[9]),
+            (!f[10].is_empty()).then(|| f[10].to_string()),
+        );
+    }
+
+    // The area profile: the interval and a "significantly higher/lower than" marker.
+    for w in WIJKEN {
+        let html = get(&s, &format!("/area/wijk/{}", w.0), None).body;
+        let twin = get(&s, &format!("/area/wijk/{}.json", w.0), None).json();
+        let f = twin["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["indicator"] == "sa")
+            .unwrap();
+        check(
+            &format!("profile page {}", w.0),
+            &e(w.0),
+            f["lower"].as_f64(),
+            f["upper"].as_f64(),
+            None,
+            f["significance"].as_str(),
+            bench_of(&f["benchmark"]),
+        );
+        match e(w.0) {
+            Some(((lo, hi, _), Some(v), _)) => {
+                assert!(
+                    html.contains(&format!("{} – {}", dutch(lo), dutch(hi))),
+                    "{}",
+                    w.0
+                );
+                assert!(html.contains(&format!("class=\"sig sig-{v}\"")), "{}", w.0);
+                assert!(html.contains(verdict_words(v)), "{}", w.0);
+            }
+            _ => {
+                // The hidden figure: its row has neither interval nor verdict.
+                let at = html.find(">Tevreden over de buurt</a>").unwrap();
+                let row = &html[at..at + html[at..].find("</tr>").unwrap()];
+                assert!(row.contains(">x</td>") || row.contains(">x<"), "{row}");
+                assert!(
+                    !row.contains("class=\"interval") && !row.contains("class=\"sig"),
+                    "{row}"
+                );
+            }
+        }
+    }
+
+    // The compare page: interval and verdict in each cell, columns in its CSV.
+    let html = get(&s, "/compare?level=wijk&areas=W1,W2,W5&indicators=sa", None).body;
+    for w in ["W1", "W2"] {
+        let Some(((lo, hi, _), Some(v), _)) = e(w) else {
+            panic!("{w}")
+        };
+        assert!(
+            html.contains(&format!("({} – {})", dutch(lo), dutch(hi))),
+            "compare {w}"
+        );
+        assert!(
+            html.contains(&format!("title=\"{}\"", verdict_words(v))),
+            "compare {w}"
+        );
+    }
+    let csv = get(
+        &s,
+        "/compare.csv?level=wijk&areas=W1,W2,W5&indicators=sa",
+        None,
+    )
+    .body;
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let want = &exp[&("sa".to_string(), f[2].to_string(), f[3].to_string())];
+        check(
+            &format!("compare csv {line}"),
+            want,
+            f[6].parse().ok(),
+            f[7].parse().ok(),
+            None,
+            (!f[9].is_empty()).then_some(f[9]),
+            (!f[10].is_empty()).then(|| f[10].to_string()),
+        );
+    }
+}
+
+/// A number as the Dutch pages write a percentage with one decimal: `38,9 %`.
+fn dutch(x: f64) -> String {
+    format!("{:.1}\u{a0}%", x).replace('.', ",")
 }
