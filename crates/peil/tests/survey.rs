@@ -959,3 +959,140 @@ fn pages_show_intervals_error_bars_and_verdicts() {
 fn dutch(x: f64) -> String {
     format!("{:.1}\u{a0}%", x).replace('.', ",")
 }
+
+/// The text of a PDF, whitespace (incl. no-break spaces) folded to single spaces.
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    if !have_tool(
+        "pdftotext",
+        "apt-get install poppler-utils",
+        std::process::Command::new("pdftotext").arg("-v"),
+    ) {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.pdf");
+    std::fs::write(&p, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", p.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    Some(fold(&String::from_utf8_lossy(&out.stdout)))
+}
+
+fn fold(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn stories_and_their_pdfs_have_interval_and_significance_functions() {
+    let site = survey_site();
+    std::fs::create_dir_all(site.path().join("stories")).unwrap();
+    std::fs::write(
+        site.path().join("stories/enquete.md"),
+        r#"+++
+title = "Enquête {{ geo.name }}"
+level = "wijk"
++++
+# Buurt
+
+{{ name("sa") }}: {{ fmt("sa") }}, interval {{ interval("sa") }}, {{ significance("sa") }}.
+
+{% set s = survey("sa") %}{% if s %}Marge {{ number(s.margin, 3) }} bij {{ s.confidence }} procent tegen {{ s.benchmark.name }}: {% if s.significance == "lower" %}LAGER{% elif s.significance == "higher" %}HOGER{% else %}GELIJK{% endif %}.{% else %}Geen interval.{% endif %}
+
+{{ chart("sa", "bar") }}
+
+{{ table(["sa"]) }}
+"#,
+    )
+    .unwrap();
+    site.ok(&["check"]);
+    let s = Server::start(site);
+    let exp = expectations(&s, None);
+    for w in WIJKEN {
+        let e = &exp[&("sa".to_string(), "wijk".to_string(), w.0.to_string())];
+        let page = get(
+            &s,
+            &format!("/stories/enquete?regionlevel=wijk&regioncode={}", w.0),
+            None,
+        )
+        .body;
+        let page = fold(&page);
+        let bytes = {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            let mut r = agent
+                .get(&format!(
+                    "{}/stories/enquete.pdf?regionlevel=wijk&regioncode={}",
+                    s.base, w.0
+                ))
+                .call()
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.body_mut()
+                .with_config()
+                .limit(64 << 20)
+                .read_to_vec()
+                .unwrap()
+        };
+        let pdf = pdf_text(&bytes);
+        let mut texts = vec![("page", page.clone())];
+        if let Some(t) = pdf {
+            texts.push(("pdf", t));
+        }
+        for (what, text) in texts {
+            match e {
+                Some(((lo, hi, m), Some(v), _)) => {
+                    let interval = fold(&format!("interval {} – {}", dutch(*lo), dutch(*hi)));
+                    assert!(
+                        text.contains(&interval),
+                        "{what} {}: {interval} in {text}",
+                        w.0
+                    );
+                    assert!(text.contains(&fold(verdict_words(v))), "{what} {}", w.0);
+                    let margin = format!("Marge {:.3}", m).replace('.', ",");
+                    assert!(text.contains(&margin), "{what} {}: {margin} in {text}", w.0);
+                    let word = match *v {
+                        "lower" => "LAGER",
+                        "higher" => "HOGER",
+                        _ => "GELIJK",
+                    };
+                    assert!(
+                        text.contains(&format!("95 procent tegen Stad: {word}.")),
+                        "{what} {}",
+                        w.0
+                    );
+                }
+                _ => {
+                    assert!(text.contains("Geen interval."), "{what} {}", w.0);
+                    assert!(!text.contains("significant"), "{what} {}", w.0);
+                }
+            }
+        }
+        // The table's cell carries the interval.
+        if let Some(((lo, hi, _), _, _)) = e {
+            let cell = fold(&format!("({} – {})", dutch(*lo), dutch(*hi)));
+            assert!(
+                page.contains(&format!("{} {cell}", fold(&dutch(w.2.unwrap())))),
+                "{cell} in {page}"
+            );
+        }
+        // The bar chart of the wijk and its siblings (same district) has the whiskers.
+        let with = WIJKEN
+            .iter()
+            .filter(|x| x.1 == w.1)
+            .filter(|x| exp[&("sa".into(), "wijk".into(), x.0.to_string())].is_some())
+            .count();
+        assert_eq!(
+            page.matches("<path class=\"interval\"").count(),
+            with,
+            "{}",
+            w.0
+        );
+    }
+}
