@@ -459,6 +459,12 @@ fn api_json_csv_jsonstat_geojson_and_profile_carry_intervals() {
     let m = get(&s, "/api/v1/indicators/sb", None).json();
     assert_eq!(m["survey"]["confidence"], 90);
     assert_eq!(m["survey"]["benchmark"], "district");
+    let show = s.site.ok(&["show", "sb"]);
+    assert!(
+        show.contains("survey:       90 % intervals")
+            && show.contains("own area on level district"),
+        "{show}"
+    );
 }
 
 /// The JSON API against scipy: z = norm.ppf(1 − α/2) for the indicator's level, the margin,
