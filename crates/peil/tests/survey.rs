@@ -733,8 +733,34 @@ fn hidden_and_restricted_intervals_never_show() {
             assert!(f.get("lower").is_none());
         }
     }
-    // sc is restricted: it does not exist without the key.
+    // sc is restricted: it does not exist without the key, nor do its intervals anywhere.
     assert_eq!(s.get("/api/v1/data?indicator=sc&level=wijk").status, 404);
+    for path in [
+        "/api/v1/indicators?per_page=1000",
+        "/api/v1/areas/wijk/W1/profile",
+        "/api/v1/areas/wijk/W1/profile?format=csv",
+        "/jiveservices/odata/Variables",
+        "/jiveservices/odata/Variables('sc')/GeoLevels('wijk')/PeriodLevels('year')/Periods('2022')/Values",
+        "/jive/selectiontableasjson.ashx?var=sc&geolevel=wijk",
+        "/indicator/sc?level=wijk",
+        "/indicator/sc/chart.svg?level=wijk",
+        "/embed/indicator/sc/table?level=wijk",
+        "/area/wijk/W1",
+        "/area/wijk/W1.json",
+        "/compare?level=wijk&areas=W1,W2&indicators=sc,sa",
+        "/explorer?indicators=sc&level=wijk",
+    ] {
+        let r = s.get(path);
+        assert!(r.status < 500, "{path}");
+        assert!(
+            !r.body.contains("Gevoelige vraag"),
+            "{path} shows the restricted indicator"
+        );
+        assert!(
+            !r.body.contains("\"sc\""),
+            "{path} names the restricted indicator"
+        );
+    }
 
     // With the key: sc and sd have their intervals, as computed here.
     let exp = expectations(&s, Some(&staff));
