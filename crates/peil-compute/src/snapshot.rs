@@ -40,6 +40,9 @@ pub struct Snapshot {
     /// Geometry per level and item code: (web, full) GeoJSON geometry objects.
     pub geometry: HashMap<String, HashMap<String, (std::sync::Arc<str>, std::sync::Arc<str>)>>,
     pub stats: PublishStats,
+    /// Survey intervals and verdicts, built on first use from the published values and the
+    /// hierarchy (`links` must be set before; [`Snapshot::survey`]).
+    survey: std::sync::OnceLock<crate::survey::Tables>,
 }
 
 impl Snapshot {
@@ -81,6 +84,7 @@ impl Snapshot {
         self.keys = c.keys.clone();
         self.dims = c.dims.clone();
         self.generation = generation;
+        self.survey = std::sync::OnceLock::new();
         self.finish_stats();
     }
 
@@ -117,6 +121,7 @@ impl Snapshot {
             links: HashMap::new(),
             geometry: HashMap::new(),
             stats: PublishStats::default(),
+            survey: std::sync::OnceLock::new(),
         }
     }
 
@@ -207,6 +212,7 @@ impl Snapshot {
             links: HashMap::new(),
             geometry: HashMap::new(),
             stats: PublishStats::default(),
+            survey: std::sync::OnceLock::new(),
         };
         let mut dim_index: HashMap<DimKey, u32> = HashMap::from([(DimKey::default(), 0)]);
         for (key, values) in series {
@@ -251,6 +257,13 @@ impl Snapshot {
                 .or_default()
                 .insert(code, (web.into(), full.into()));
         }
+    }
+
+    /// Every survey indicator's intervals and verdicts (built once, on first use). Readers go
+    /// through [`Snapshot::survey_series`] and [`Snapshot::survey_cell`], which check access.
+    pub fn survey(&self) -> &crate::survey::Tables {
+        self.survey
+            .get_or_init(|| crate::survey::Tables::build(self))
     }
 
     /// Whether this reader may see an indicator (public ones: everyone; unknown: no one).
@@ -656,13 +669,7 @@ impl Snapshot {
         c: crate::survey::Confidence,
     ) -> Option<crate::survey::Interval> {
         let meta = self.indicator(ind)?;
-        let get = |code: &str| {
-            self.value(code, level, period, &DimKey::default(), item)
-                .and_then(|v| v.number())
-        };
-        let p = get(ind)?;
-        let n = get(meta.sample_indicator.as_deref()?)?;
-        let big_n = meta.population_indicator.as_deref().and_then(get);
+        let (p, n, big_n) = crate::survey::cell_inputs(self, meta, level, period, item)?;
         crate::survey::interval(p, n, big_n, c)
     }
 }

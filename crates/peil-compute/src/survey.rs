@@ -2,6 +2,15 @@
 //! population size N. The margin of error is `z · sqrt(p·(100−p)/n) · sqrt(1 − n/N)` (the
 //! finite population correction is left out when N is unknown); two areas differ
 //! significantly when their difference exceeds `z · sqrt(se₁² + se₂²)`.
+//!
+//! [`Tables`] holds every survey indicator's intervals and verdicts for a publication: built
+//! once from the published values (hidden cells stay without), read through
+//! [`Snapshot::survey_series`] and [`Snapshot::survey_cell`], which check the reader.
+
+use crate::slot::Slot;
+use crate::snapshot::Snapshot;
+use peil_core::Period;
+use std::collections::HashMap;
 
 /// Confidence level of an interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -95,6 +104,336 @@ pub fn compare(
     } else {
         Significance::NotSignificant
     })
+}
+
+impl Confidence {
+    /// The level an indicator declares (90, 95 or 99; anything else is 95).
+    pub fn of(ind: &peil_core::Indicator) -> Confidence {
+        match ind.confidence_level() {
+            90 => Confidence::P90,
+            99 => Confidence::P99,
+            _ => Confidence::P95,
+        }
+    }
+
+    /// 90, 95 or 99.
+    pub fn percent(self) -> u8 {
+        match self {
+            Confidence::P90 => 90,
+            Confidence::P95 => 95,
+            Confidence::P99 => 99,
+        }
+    }
+}
+
+impl Significance {
+    /// `higher`, `lower` or `not-significant`, as the APIs write it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Significance::Higher => "higher",
+            Significance::Lower => "lower",
+            Significance::NotSignificant => "not-significant",
+        }
+    }
+}
+
+/// The published survey figures of one area in one period: its interval at the indicator's
+/// confidence level and, when the benchmark has an interval too, the verdict against it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Cell {
+    pub interval: Interval,
+    pub significance: Option<Significance>,
+    /// The benchmark area (level position, item position), whether or not it has a verdict.
+    pub benchmark: Option<(u16, u32)>,
+}
+
+/// One area's survey inputs: (p, n, N).
+type Inputs = (f64, f64, Option<f64>);
+
+/// How an indicator's benchmark area is found for an area.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Rule {
+    /// Not declared: the nearest ancestor on a level holding a single area (the city; the
+    /// region when the site covers several cities).
+    SingleAreaAncestor,
+    /// A level code: the area's own ancestor on that level.
+    Level(u16),
+    /// `level:item`: one fixed area for every other area.
+    Area(u16, u32),
+    /// A declared benchmark the publication does not know: no verdicts.
+    Unknown,
+}
+
+fn rule(snap: &Snapshot, ind: &peil_core::Indicator) -> Rule {
+    let Some(b) = ind.benchmark() else {
+        return Rule::SingleAreaAncestor;
+    };
+    let level = |code: &str| snap.level_index.get(code.trim()).map(|&l| l as u16);
+    match b.split_once(':') {
+        Some((l, it)) => level(l)
+            .and_then(|l| {
+                let pos = *snap.levels[l as usize].pos.get(it.trim())?;
+                Some(Rule::Area(l, pos))
+            })
+            .unwrap_or(Rule::Unknown),
+        None => level(b).map_or(Rule::Unknown, Rule::Level),
+    }
+}
+
+/// An area's ancestors: (distance, level position, item position), one per level.
+type Ancestors = Vec<(u32, u16, u32)>;
+
+/// The area hierarchy as positions: per level, per item, its direct parents along
+/// aggregation edges (conversion tables between versions of a division are no hierarchy).
+struct Parents(Vec<Vec<Vec<(u16, u32)>>>);
+
+impl Parents {
+    fn new(snap: &Snapshot) -> Parents {
+        let mut out: Vec<Vec<Vec<(u16, u32)>>> = snap
+            .levels
+            .iter()
+            .map(|l| vec![Vec::new(); l.items.len()])
+            .collect();
+        let mut edges: Vec<&(String, String)> = snap
+            .links
+            .keys()
+            .filter(|(c, p)| peil_core::EdgeKind::between(c, p) == peil_core::EdgeKind::Aggregation)
+            .collect();
+        edges.sort();
+        for e in edges {
+            let (Some(&cl), Some(&pl)) = (snap.level_index.get(&e.0), snap.level_index.get(&e.1))
+            else {
+                continue;
+            };
+            for (c, p) in &snap.links[e] {
+                let (Some(&cp), Some(&pp)) =
+                    (snap.levels[cl].pos.get(c), snap.levels[pl].pos.get(p))
+                else {
+                    continue;
+                };
+                out[cl][cp as usize].push((pl as u16, pp));
+            }
+        }
+        Parents(out)
+    }
+
+    /// Every ancestor of an area with its distance, one per level, nearest first (a level
+    /// reached at the same distance by two paths keeps the first).
+    fn ancestors(&self, l: u16, pos: u32) -> Ancestors {
+        let mut out: Vec<(u32, u16, u32)> = Vec::new();
+        let mut frontier = vec![(l, pos)];
+        let mut depth = 0;
+        while !frontier.is_empty() && depth < 32 {
+            depth += 1;
+            let mut next = Vec::new();
+            for (fl, fp) in frontier {
+                for &(pl, pp) in &self.0[fl as usize][fp as usize] {
+                    if pl != l && !out.iter().any(|a| a.1 == pl) {
+                        out.push((depth, pl, pp));
+                        next.push((pl, pp));
+                    }
+                }
+            }
+            frontier = next;
+        }
+        out
+    }
+}
+
+/// Every survey indicator's intervals and verdicts, computed once per publication from the
+/// published (privacy-applied) values: an area whose percentage, sample size or population
+/// is hidden (`x`) has none, and a verdict needs the benchmark's interval too.
+#[derive(Default)]
+pub struct Tables {
+    /// (indicator, level position, period) → per item of the level.
+    cells: HashMap<(u32, u16, Period), Vec<Option<Cell>>>,
+}
+
+impl Tables {
+    pub fn build(snap: &Snapshot) -> Tables {
+        let mut out = Tables::default();
+        let Some(total) = snap.dims.iter().position(|k| k.is_empty()) else {
+            return out;
+        };
+        let total = total as u32;
+        let parents = Parents::new(snap);
+        let mut ancestors: HashMap<u16, Vec<Ancestors>> = HashMap::new();
+        for (i, ind) in snap.indicators.iter().enumerate() {
+            if !ind.is_survey() {
+                continue;
+            }
+            let i = i as u32;
+            let c = Confidence::of(ind);
+            let rule = rule(snap, ind);
+            // The inputs of every area on every level, per period.
+            let mut inputs: HashMap<(u16, Period), Vec<Option<Inputs>>> = HashMap::new();
+            for ((l, p, d), _) in snap.tables_of(i) {
+                if d == total {
+                    inputs.insert((l, p), series_inputs(snap, ind, l, p, total));
+                }
+            }
+            for (&(l, p), vals) in &inputs {
+                let anc = ancestors.entry(l).or_insert_with(|| {
+                    (0..snap.levels[l as usize].items.len() as u32)
+                        .map(|pos| parents.ancestors(l, pos))
+                        .collect()
+                });
+                let cells = vals
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, x)| {
+                        let x = (*x)?;
+                        let interval = interval(x.0, x.1, x.2, c)?;
+                        let benchmark = benchmark_of(snap, rule, anc, l, pos as u32);
+                        let significance = benchmark.and_then(|(bl, bp)| {
+                            let b = (*inputs.get(&(bl, p))?.get(bp as usize)?)?;
+                            compare(x, b, c)
+                        });
+                        Some(Cell {
+                            interval,
+                            significance,
+                            benchmark,
+                        })
+                    })
+                    .collect();
+                out.cells.insert((i, l, p), cells);
+            }
+        }
+        out
+    }
+
+    /// The cells of one series (`None` when the indicator is no survey indicator or has no
+    /// such series). Callers check the reader first ([`Snapshot::survey_series`]).
+    pub(crate) fn series(&self, i: u32, l: u16, p: Period) -> Option<&[Option<Cell>]> {
+        self.cells.get(&(i, l, p)).map(Vec::as_slice)
+    }
+}
+
+fn benchmark_of(
+    snap: &Snapshot,
+    rule: Rule,
+    ancestors: &[Ancestors],
+    l: u16,
+    pos: u32,
+) -> Option<(u16, u32)> {
+    let anc = &ancestors[pos as usize];
+    match rule {
+        Rule::SingleAreaAncestor => anc
+            .iter()
+            .filter(|(_, al, _)| snap.levels[*al as usize].items.len() == 1)
+            .min_by_key(|(d, al, _)| (*d, *al))
+            .map(|(_, al, ap)| (*al, *ap)),
+        Rule::Level(bl) => anc
+            .iter()
+            .find(|(_, al, _)| *al == bl)
+            .map(|(_, al, ap)| (*al, *ap)),
+        Rule::Area(bl, bp) => ((bl, bp) != (l, pos)).then_some((bl, bp)),
+        Rule::Unknown => None,
+    }
+}
+
+/// The (p, n, N) of every area of one published series.
+fn series_inputs(
+    snap: &Snapshot,
+    ind: &peil_core::Indicator,
+    l: u16,
+    p: Period,
+    total: u32,
+) -> Vec<Option<Inputs>> {
+    let len = snap.levels[l as usize].items.len();
+    let table = |code: Option<&str>| code.and_then(|c| snap.table(c, l, p, total));
+    let (Some(pv), Some(nv)) = (
+        table(Some(&ind.code)),
+        table(ind.sample_indicator.as_deref()),
+    ) else {
+        return vec![None; len];
+    };
+    let big = table(ind.population_indicator.as_deref());
+    (0..len)
+        .map(|k| {
+            let big_n = match big.map(|b| b[k]) {
+                // A hidden population would be given away by the correction it makes.
+                Some(s) if s.same(Slot::HIDDEN) => return None,
+                Some(s) => s.number(),
+                None => None,
+            };
+            Some((pv[k].number()?, nv[k].number()?, big_n))
+        })
+        .collect()
+}
+
+/// The inputs of one published cell, with the same rules as [`Tables`].
+pub(crate) fn cell_inputs(
+    snap: &Snapshot,
+    ind: &peil_core::Indicator,
+    level: &str,
+    p: Period,
+    item: &str,
+) -> Option<(f64, f64, Option<f64>)> {
+    let l = *snap.level_index.get(level)?;
+    let pos = *snap.levels[l].pos.get(item)? as usize;
+    let total = snap.dims.iter().position(|k| k.is_empty())? as u32;
+    series_inputs(snap, ind, l as u16, p, total)
+        .get(pos)
+        .copied()
+        .flatten()
+}
+
+impl Snapshot {
+    /// Whether this reader may see an indicator's intervals and verdicts: the indicator and
+    /// the sample and population indicators they are computed from (a margin next to its
+    /// percentage gives the sample size away).
+    pub fn survey_visible_to(
+        &self,
+        ind: &peil_core::Indicator,
+        reader: &peil_core::Reader,
+    ) -> bool {
+        ind.is_survey()
+            && reader.may_see(&ind.visibility)
+            && [&ind.sample_indicator, &ind.population_indicator]
+                .into_iter()
+                .flatten()
+                .all(|c| self.visible_to(c, reader))
+    }
+
+    /// A survey indicator's cells on a level in a period, in item order, for a reader who
+    /// may see them (else `None`, as for an indicator without intervals).
+    pub fn survey_series(
+        &self,
+        ind: &str,
+        level: &str,
+        period: Period,
+        reader: &peil_core::Reader,
+    ) -> Option<&[Option<Cell>]> {
+        let &i = self.index.get(ind)?;
+        if !self.survey_visible_to(&self.indicators[i as usize], reader) {
+            return None;
+        }
+        let &l = self.level_index.get(level)?;
+        self.survey().series(i, l as u16, period)
+    }
+
+    /// One area's survey cell for a reader who may see it.
+    pub fn survey_cell(
+        &self,
+        ind: &str,
+        level: &str,
+        period: Period,
+        item: &str,
+        reader: &peil_core::Reader,
+    ) -> Option<Cell> {
+        let &l = self.level_index.get(level)?;
+        let &pos = self.levels[l].pos.get(item)?;
+        *self
+            .survey_series(ind, level, period, reader)?
+            .get(pos as usize)?
+    }
+
+    /// The (level code, item) of a benchmark position.
+    pub fn area_at(&self, at: (u16, u32)) -> Option<(&str, &peil_core::GeoItem)> {
+        let l = self.levels.get(at.0 as usize)?;
+        Some((&l.level.code, &l.items.get(at.1 as usize)?.1))
+    }
 }
 
 #[cfg(test)]

@@ -239,6 +239,49 @@ impl Indicator {
     }
 }
 
+/// The key in [`Indicator::extra`] holding a survey indicator's confidence level (`90`, `95` or
+/// `99`; read by [`Indicator::confidence_level`]). Kept in `extra` like Swing's other optional
+/// columns, so the store and the Connector carry it without a schema change.
+pub const EXTRA_CONFIDENCE: &str = "confidence level";
+
+/// The key in [`Indicator::extra`] holding a survey indicator's benchmark area: a level code
+/// (each area is compared with its own ancestor on that level) or `level:item` (one fixed area,
+/// e.g. the centre-city average). Read by [`Indicator::benchmark`].
+pub const EXTRA_BENCHMARK: &str = "benchmark";
+
+impl Indicator {
+    /// A survey indicator (section 9): a percentage with its sample size n declared.
+    pub fn is_survey(&self) -> bool {
+        self.sample_indicator.is_some() && self.data_type == DataType::Percentage
+    }
+
+    /// The confidence level of a survey indicator's intervals: 90, 95 or 99 (default 95).
+    pub fn confidence_level(&self) -> u8 {
+        self.extra
+            .get(EXTRA_CONFIDENCE)
+            .and_then(|s| parse_confidence(s))
+            .unwrap_or(95)
+    }
+
+    /// The declared benchmark of a survey indicator (see [`EXTRA_BENCHMARK`]).
+    pub fn benchmark(&self) -> Option<&str> {
+        self.extra
+            .get(EXTRA_BENCHMARK)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// A confidence level as a metadata table writes it: `95`, `95%`, `95 %`, `0.95`.
+pub fn parse_confidence(s: &str) -> Option<u8> {
+    match s.trim().trim_end_matches('%').trim() {
+        "90" | "0.90" | "0.9" | "0,90" | "0,9" => Some(90),
+        "95" | "0.95" | "0,95" => Some(95),
+        "99" | "0.99" | "0,99" => Some(99),
+        _ => None,
+    }
+}
+
 /// A folder of the theme tree (themaboom).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Theme {
@@ -265,6 +308,23 @@ mod tests {
             Visibility::Restricted(vec!["staff".into(), "council".into()])
         );
         assert_eq!(Lifecycle::parse("uitdovend"), Some(Lifecycle::Retiring));
+    }
+
+    #[test]
+    fn survey_metadata() {
+        let mut i = Indicator::new("vs_a");
+        assert!(!i.is_survey());
+        i.sample_indicator = Some("vs_a_n".into());
+        i.data_type = DataType::Percentage;
+        assert!(i.is_survey());
+        assert_eq!(i.confidence_level(), 95);
+        assert_eq!(i.benchmark(), None);
+        i.extra.insert(EXTRA_CONFIDENCE.into(), "99 %".into());
+        i.extra.insert(EXTRA_BENCHMARK.into(), " gemeente ".into());
+        assert_eq!(i.confidence_level(), 99);
+        assert_eq!(i.benchmark(), Some("gemeente"));
+        assert_eq!(parse_confidence("0,9"), Some(90));
+        assert_eq!(parse_confidence("80"), None);
     }
 
     #[test]

@@ -89,6 +89,10 @@ enum Field {
     AggregatePeriods,
     Footnote(String),
     ExcludeFromSearch,
+    /// A survey indicator's confidence level (90, 95, 99), kept in `extra`.
+    Confidence,
+    /// A survey indicator's benchmark area (`level` or `level:item`), kept in `extra`.
+    Benchmark,
     /// Known Swing columns without a field of their own: kept verbatim in `extra`.
     Unused,
 }
@@ -114,6 +118,10 @@ fn field(h: &str) -> Option<Field> {
         "aggregate periods" | "aggregeer periodes" => Field::AggregatePeriods,
         "footnote" | "voetnoot" => Field::Footnote(lang),
         "exclude from search" | "niet zoeken" => Field::ExcludeFromSearch,
+        "confidence level" | "confidence" | "betrouwbaarheidsniveau" | "betrouwbaarheid" => {
+            Field::Confidence
+        }
+        "benchmark" | "benchmark area" | "referentiegebied" | "benchmarkgebied" => Field::Benchmark,
         "aggregation indicator" | "aggregatieonderwerp" | "aggregatie onderwerp" => {
             Field::Aggregation
         }
@@ -334,6 +342,26 @@ pub fn read_metadata(
                     Some(b) => ind.exclude_from_search = b,
                     None => bad("1 (left out of search) or 0"),
                 },
+                Field::Confidence => match parse_confidence(raw) {
+                    Some(c) => {
+                        ind.extra.insert(EXTRA_CONFIDENCE.into(), c.to_string());
+                    }
+                    None => bad("a confidence level: 90, 95 or 99 (%)"),
+                },
+                Field::Benchmark => {
+                    let known = match raw.split_once(':') {
+                        Some((l, it)) => catalog
+                            .levels
+                            .get(l.trim())
+                            .is_some_and(|lc| lc.items.contains_key(it.trim())),
+                        None => catalog.levels.contains_key(raw),
+                    };
+                    if known {
+                        ind.extra.insert(EXTRA_BENCHMARK.into(), raw.to_string());
+                    } else {
+                        bad("a benchmark: a geo level code (each area against its own area on that level) or level:area for one fixed area, both known to the site");
+                    }
+                }
                 Field::Footnote(l) => {
                     ind.footnote.0.insert(l.clone(), raw.to_string());
                 }

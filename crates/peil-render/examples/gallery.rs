@@ -85,6 +85,10 @@ fn main() {
         highlight: vec!["W05".into()],
         reference: vec![("Gent".into(), 12.0)],
         width: 640.0,
+        intervals: vals
+            .iter()
+            .map(|v| v.number().map(|x| ((x - 1.5).max(0.0), x + 1.5)))
+            .collect(),
     };
     save(&dir, "bar_h", &bar.svg());
     let mut bar_v = BarChart {
@@ -118,6 +122,7 @@ fn main() {
         highlight: vec!["W01".into()],
         reference: vec![],
         width: 640.0,
+        intervals: Vec::new(),
     };
     save(&dir, "bar_grouped", &grouped.svg());
     let stacked = BarChart {

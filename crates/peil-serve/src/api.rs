@@ -22,7 +22,7 @@
 
 pub(crate) mod cache;
 pub(crate) mod catalog;
-mod data;
+pub(crate) mod data;
 mod docs;
 pub(crate) mod formats;
 mod openapi;

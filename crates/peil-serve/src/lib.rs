@@ -224,6 +224,8 @@ pub fn load(store: &Path) -> Result<Snapshot, ServeError> {
         let links = s.links(&e.child, &e.parent)?.into_iter().collect();
         snap.links.insert((e.child, e.parent), links);
     }
+    // Survey intervals and verdicts need the hierarchy: built here, once per publication.
+    snap.survey();
     Ok(snap)
 }
 

@@ -30,6 +30,10 @@
 //!   separator, or the missing code's symbol (`?`, `x`, `nvt`, `-`); hidden cells are `x`.
 //!   `Value` carries the same number as a JSON number (null when missing) for Power BI.
 //! - Values of a cube indicator are its totals (the cell with no dimension member).
+//! - Values of a survey indicator carry their confidence interval (`Lower`, `Upper`, `Margin`,
+//!   `Confidence` in %) and the verdict against the benchmark area (`Significance`: `higher`,
+//!   `lower`, `not-significant`; `BenchmarkGeoLevel`, `Benchmark`); these are null for other
+//!   indicators, for missing or hidden values, and for readers who may not see the sample size.
 //! - A cube's dimensions are inferred from the published cube cells, because the snapshot does
 //!   not carry dimension metadata: each dim level the indicator declares is a dimension (its
 //!   code is the dimension's code), and a published dim level that never occurs together with
@@ -49,6 +53,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use peil_compute::Snapshot;
+use peil_compute::survey::Cell as SurveyCell;
 use peil_core::{DimKey, GeoItem, Indicator, Period, PeriodLevel, Reader, Value};
 use serde_json::{Map, Value as J, json};
 use std::cmp::Ordering;
@@ -162,6 +167,13 @@ pub const VALUE: EntityType = EntityType {
         ("Variable", S),
         ("GeoLevel", S),
         ("Period", S),
+        ("Lower", F),
+        ("Upper", F),
+        ("Margin", F),
+        ("Confidence", I),
+        ("Significance", S),
+        ("BenchmarkGeoLevel", S),
+        ("Benchmark", S),
     ],
     navs: &[],
 };
@@ -664,16 +676,31 @@ impl Set {
             }
             Set::Values { var, level, period } => {
                 let lc = &snap.levels[*level].level.code;
-                let mut vals: Vec<(&GeoItem, Value)> = snap
+                // Survey intervals and verdicts, for readers who may see them (else null).
+                let survey = snap.survey_series(var, lc, *period, reader);
+                let confidence = snap.indicator(var).map(|i| i.confidence_level());
+                let mut vals: Vec<(&GeoItem, Value, Option<SurveyCell>)> = snap
                     .series(var, lc, *period, &DimKey::default())
-                    .unwrap_or_default();
+                    .unwrap_or_default()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, (it, v))| (it, v, survey.and_then(|s| s.get(k).copied().flatten())))
+                    .collect();
                 vals.sort_by(|a, b| a.0.seq.cmp(&b.0.seq).then_with(|| a.0.code.cmp(&b.0.code)));
                 vals.into_iter()
-                    .map(|(it, v)| {
+                    .map(|(it, v, c)| {
+                        let bench = c.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b));
                         row(json!({
                             "ExternalCode": it.code, "Name": it.name,
                             "ValueString": value_string(v), "Value": value_number(v),
                             "Variable": var, "GeoLevel": lc, "Period": period.code(),
+                            "Lower": c.map(|c| c.interval.low),
+                            "Upper": c.map(|c| c.interval.high),
+                            "Margin": c.map(|c| c.interval.margin),
+                            "Confidence": c.and(confidence),
+                            "Significance": c.and_then(|c| c.significance).map(|s| s.code()),
+                            "BenchmarkGeoLevel": bench.map(|b| b.0),
+                            "Benchmark": bench.map(|b| &b.1.code),
                         }))
                     })
                     .collect()

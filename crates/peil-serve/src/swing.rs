@@ -32,6 +32,10 @@
 //!   keeps only that member of its level (and splits by that level). Without `dimlevel` a
 //!   cube's totals are shown.
 //! - `flip_table=true`: the period column comes first and rows are ordered by period first.
+//! - Survey indicators (whose sample size the reader may see) add three columns each after
+//!   all others: the interval's lower and upper bound at the indicator's confidence level and
+//!   the verdict against its benchmark area (`higher`, `lower`, `not-significant`); `""` where
+//!   the value is missing or hidden, for cube cells and where the benchmark has no interval.
 //!
 //! Geo cells hold the item's name, period cells the period code (`2019`, `2019Q3`).
 
@@ -479,12 +483,32 @@ pub fn table(
     for l in &split_levels {
         headers.push(json!({"name": l, "type": "String"}));
     }
+    // Survey indicators the reader may see the intervals of: three columns each, last.
+    let survey: Vec<&Indicator> = vars
+        .iter()
+        .copied()
+        .filter(|v| snap.survey_visible_to(v, reader))
+        .collect();
+    for v in &survey {
+        let name = v
+            .name
+            .get("nl")
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&v.code);
+        let c = v.confidence_level();
+        headers.push(json!({"name": format!("{name} (ondergrens {c}%)"), "type": "Numeric"}));
+        headers.push(json!({"name": format!("{name} (bovengrens {c}%)"), "type": "Numeric"}));
+        headers.push(json!({"name": format!("{name} (significant t.o.v. referentiegebied)"), "type": "String"}));
+    }
     let geo_rows: Vec<(usize, u32)> = main_rows.into_iter().chain(compare).collect();
     // Each value column's series, looked up once per (level, period, cube cell).
     let ids: Vec<u32> = vars.iter().map(|v| snap.index[&v.code]).collect();
     let dim_ids: Vec<Option<u32>> = cells.iter().map(|c| snap.dim_id(c)).collect();
     let mut series: HashMap<(usize, Period, usize), Vec<Option<&[peil_compute::slot::Slot]>>> =
         HashMap::new();
+    // The survey columns' cells per (level, period); only the flat cell has intervals.
+    type SurveySeries<'a> = Vec<Option<&'a [Option<peil_compute::survey::Cell>]>>;
+    let mut survey_series: HashMap<(usize, Period), SurveySeries> = HashMap::new();
     let cell_members: Vec<Vec<&str>> = cells
         .iter()
         .map(|cell| {
@@ -537,6 +561,33 @@ pub fn table(
         for m in &cell_members[ci] {
             out.push(',');
             push_json_str(&mut out, m);
+        }
+        if !survey.is_empty() {
+            let scols = survey_series.entry((l, *p)).or_insert_with(|| {
+                let level = &snap.levels[l].level.code;
+                survey
+                    .iter()
+                    .map(|v| snap.survey_series(&v.code, level, *p, reader))
+                    .collect()
+            });
+            for col in scols.iter() {
+                let c = cells[ci]
+                    .is_empty()
+                    .then(|| col.and_then(|c| c.get(pos as usize).copied().flatten()))
+                    .flatten();
+                for x in [c.map(|c| c.interval.low), c.map(|c| c.interval.high)] {
+                    out.push_str(",\"");
+                    if let Some(x) = x {
+                        push_value(&mut out, peil_core::Value::Number(x));
+                    }
+                    out.push('"');
+                }
+                out.push_str(",\"");
+                if let Some(sig) = c.and_then(|c| c.significance) {
+                    out.push_str(sig.code());
+                }
+                out.push('"');
+            }
         }
         out.push(']');
     };

@@ -129,6 +129,13 @@ impl Data {
             .value(ind, &a.level, p, &DimKey::default(), &a.code)
     }
 
+    /// A public survey indicator's interval and verdict (none for a missing or hidden value,
+    /// or where the sample size is not public: stories are public documents).
+    pub fn survey(&self, ind: &str, a: &Area, p: Period) -> Option<peil_compute::survey::Cell> {
+        self.snap
+            .survey_cell(ind, &a.level, p, &a.code, &peil_core::Reader::anonymous())
+    }
+
     /// The value in the latest period, with that period.
     pub fn latest_value(&self, ind: &str, a: &Area) -> Option<(Period, Value)> {
         let p = self.latest(ind, &a.level)?;

@@ -21,6 +21,11 @@
 //! `source(ind)`, `value(ind, area?, period?)`, `fmt(ind, area?, period?)`, `period(ind)`,
 //! `change(ind, offset?)`, `rank(ind)`, `compared(ind)` (higher / lower / equal against the
 //! comparison area), `find([words])` (indicators whose name contains a word), `area(key)`.
+//! Survey indicators: `interval(ind, area?, period?)` (`35,8 % – 44,2 %`), `significance(ind,
+//! area?, period?)` (`significant hoger dan Stad`, against the indicator's benchmark area) and
+//! `survey(ind, area?, period?)` (an object with `lower`, `upper`, `margin`, `confidence`,
+//! `significance` = `higher`/`lower`/`not-significant` and `benchmark`, for `{% if %}`); all
+//! empty where the value is missing or hidden. Bar charts draw the intervals as whiskers.
 //! Figures: `keyfigure(ind)`, `chart(ind, kind)` with kind `trend`, `bar` (the siblings) or
 //! `pyramid` (a cube), `map(ind)` (the area's sub-areas, else its level with the area
 //! marked), `table([inds])`. Areas: `geo`, `compare`, `parent`, `region`, `children`.
@@ -602,6 +607,46 @@ fn environment(ctx: &Arc<Ctx>) -> minijinja::Environment<'static> {
         }
     });
     let c = ctx.clone();
+    env.add_function(
+        "interval",
+        move |ind: &str, area: Option<V>, period: Option<String>| -> String {
+            survey_of(&c, ind, area.as_ref(), period.as_deref())
+                .map(|(_, cell)| interval_text(&c, ind, &cell))
+                .unwrap_or_default()
+        },
+    );
+    let c = ctx.clone();
+    env.add_function(
+        "significance",
+        move |ind: &str, area: Option<V>, period: Option<String>| -> String {
+            survey_of(&c, ind, area.as_ref(), period.as_deref())
+                .and_then(|(_, cell)| verdict_text(&c, &cell))
+                .unwrap_or_default()
+        },
+    );
+    let c = ctx.clone();
+    env.add_function(
+        "survey",
+        move |ind: &str, area: Option<V>, period: Option<String>| -> V {
+            let Some((i, cell)) = survey_of(&c, ind, area.as_ref(), period.as_deref()) else {
+                return V::from(());
+            };
+            let bench = cell.benchmark.and_then(|b| c.data.snap.area_at(b));
+            V::from(minijinja::value::Serde(serde_json::json!({
+                "lower": cell.interval.low,
+                "upper": cell.interval.high,
+                "margin": cell.interval.margin,
+                "confidence": i.confidence_level(),
+                "significance": cell.significance.map(|s| s.code()),
+                "benchmark": bench.map(|(l, it)| serde_json::json!({
+                    "key": format!("{l}:{}", it.code), "name": it.name,
+                })),
+                "text": interval_text(&c, ind, &cell),
+                "verdict": verdict_text(&c, &cell),
+            })))
+        },
+    );
+    let c = ctx.clone();
     env.add_function("find", move |words: Vec<String>| -> Vec<String> {
         let found = c.data.find(&words, &c.geo.level);
         if let Ok(mut u) = c.used.lock() {
@@ -712,6 +757,39 @@ fn change(c: &Ctx, ind: &str, a: &Area, offset: i64) -> Option<(String, f64, Str
     ))
 }
 
+/// A survey indicator's cell for an area (the story's area by default) in a period (the
+/// latest by default), with the indicator.
+fn survey_of<'a>(
+    c: &'a Ctx,
+    ind: &str,
+    area: Option<&minijinja::Value>,
+    period: Option<&str>,
+) -> Option<(&'a peil_core::Indicator, peil_compute::survey::Cell)> {
+    let a = c.area(area)?;
+    let i = c.ind(ind)?;
+    let p = c.period(ind, &a, period)?;
+    Some((i, c.data.survey(ind, &a, p)?))
+}
+
+fn interval_text(c: &Ctx, ind: &str, cell: &peil_compute::survey::Cell) -> String {
+    format!(
+        "{} – {}",
+        c.fmt(ind, Value::Number(cell.interval.low)),
+        c.fmt(ind, Value::Number(cell.interval.high))
+    )
+}
+
+fn verdict_text(c: &Ctx, cell: &peil_compute::survey::Cell) -> Option<String> {
+    use peil_compute::survey::Significance;
+    let key = match cell.significance? {
+        Significance::Higher => "sig_higher",
+        Significance::Lower => "sig_lower",
+        Significance::NotSignificant => "sig_none",
+    };
+    let (_, bench) = c.data.snap.area_at(cell.benchmark?)?;
+    Some(format!("{} {}", word(&c.lang, key), bench.name))
+}
+
 /// Rank among the siblings (1 = highest) and their number.
 fn rank(c: &Ctx, ind: &str, a: &Area) -> Option<(usize, usize)> {
     let (p, v) = c.value(ind, a, None)?;
@@ -739,6 +817,15 @@ fn word(lang: &str, key: &str) -> &'static str {
         ("lower", "en") => "lower than",
         ("lower", "fr") => "plus bas que",
         ("lower", _) => "lager dan",
+        ("sig_higher", "en") => "significantly higher than",
+        ("sig_higher", "fr") => "significativement plus élevé que",
+        ("sig_higher", _) => "significant hoger dan",
+        ("sig_lower", "en") => "significantly lower than",
+        ("sig_lower", "fr") => "significativement plus bas que",
+        ("sig_lower", _) => "significant lager dan",
+        ("sig_none", "en") => "not significantly different from",
+        ("sig_none", "fr") => "pas significativement différent de",
+        ("sig_none", _) => "niet significant verschillend van",
         ("equal", "en") => "equal to",
         ("equal", "fr") => "égal à",
         ("equal", _) => "gelijk aan",
@@ -879,6 +966,14 @@ fn bar_chart(c: &Ctx, ind: &str) -> Option<(String, String)> {
             _ => Vec::new(),
         },
         width: 640.0,
+        intervals: sib
+            .iter()
+            .map(|(a, _)| {
+                c.data
+                    .survey(ind, a, p)
+                    .map(|s| (s.interval.low, s.interval.high))
+            })
+            .collect(),
     };
     Some((chart.svg(), caption))
 }
@@ -978,12 +1073,16 @@ fn table(c: &Ctx, inds: &[String]) -> String {
         ));
         for a in &cols {
             let v = c.data.value(ind, a, p);
-            let s = match v {
+            let mut s = match v {
                 Some(v) => symbol(v)
                     .map(str::to_string)
                     .unwrap_or_else(|| c.fmt(ind, v)),
                 None => String::new(),
             };
+            // A survey figure carries its interval.
+            if let Some(cell) = c.data.survey(ind, a, p) {
+                s = format!("{s} ({})", interval_text(c, ind, &cell));
+            }
             out.push_str(&format!(" {} |", md_escape(&s)));
         }
         out.push('\n');

@@ -96,6 +96,10 @@ Indicator metadata (a table with a code column and any of these; Dutch names wor
   population indicator    survey: the indicator holding the population size N (the finite
                           population correction of the confidence margin; left out without)
   stddev indicator        survey: the standard deviation of a mean
+  confidence level        survey percentages: 90, 95 (default) or 99 % intervals
+  benchmark               survey percentages: a level code (each area against its own area
+                          there) or level:code (one area); default: the city (the nearest
+                          ancestor on a level with a single area)
   rounding                publish values rounded to a multiple of this (e.g. 10)
   decimals                0–10, for display
   formula                 Swing formula; values are computed, never loaded (see Formulas below)
@@ -944,6 +948,23 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
             "  rounding:     published values are rounded to a multiple of {r}"
         )?,
         None => writeln!(out, "  rounding:     none")?,
+    }
+    if ind.is_survey() {
+        let bench = match ind.benchmark() {
+            None => "the nearest ancestor on a level with a single area (the city)".to_string(),
+            Some(b) if b.contains(':') => format!("the area {b}"),
+            Some(b) => format!("each area's own area on level {b}"),
+        };
+        writeln!(
+            out,
+            "  survey:       {} % intervals z·sqrt(p·(100−p)/n)·sqrt(1−n/N) from {}{}; significance against {bench}",
+            ind.confidence_level(),
+            ind.sample_indicator.as_deref().unwrap_or("-"),
+            ind.population_indicator
+                .as_deref()
+                .map(|p| format!(" and {p}"))
+                .unwrap_or_default(),
+        )?;
     }
     Ok(out)
 }

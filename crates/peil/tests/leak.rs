@@ -285,3 +285,111 @@ fn the_leak_walk_no_answer_crosses_groups() {
     // The walk is not vacuous: each key saw its own indicators in many answers.
     assert!(seen_own[1] > 10 && seen_own[2] > 10, "{seen_own:?}");
 }
+
+/// A survey value hidden by its sample threshold (the demo's Stadsmonitor: fewer than 30
+/// respondents) is hidden with its interval, margin and verdict — in the API (JSON, CSV,
+/// JSON-stat), OData, the selection table, the indicator page, its chart and the profile —
+/// while visible values of the same series carry theirs.
+#[test]
+fn hidden_survey_values_have_no_interval_anywhere() {
+    let s = Server::demo();
+    let survey: Vec<String> = s.get("/api/v1/indicators?per_page=1000").json()["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap().to_string())
+        .filter(|c| {
+            s.get(&format!("/api/v1/indicators/{c}")).json()["survey"]["confidence"].is_number()
+        })
+        .collect();
+    assert!(!survey.is_empty(), "the demo has survey indicators");
+    let (mut hidden, mut shown) = (0, 0);
+    for code in &survey {
+        let j = s
+            .get(&format!("/api/v1/data?indicator={code}&level=wijk"))
+            .json();
+        let mut hidden_cells: Vec<(String, String)> = Vec::new();
+        for row in j["data"].as_array().unwrap() {
+            let fields = ["lower", "upper", "margin", "significance", "benchmark"];
+            if row["status"] == "x" {
+                hidden += 1;
+                assert!(fields.iter().all(|k| row[*k].is_null()), "{row}");
+                hidden_cells.push((
+                    row["item"].as_str().unwrap().to_string(),
+                    row["period"].as_str().unwrap().to_string(),
+                ));
+            } else if row["value"].is_number() {
+                shown += 1;
+                assert!(
+                    row["lower"].is_number() && row["upper"].is_number(),
+                    "{row}"
+                );
+            }
+        }
+        // CSV: the interval columns of a hidden row are empty.
+        let csv = s
+            .get(&format!(
+                "/api/v1/data?indicator={code}&level=wijk&format=csv"
+            ))
+            .body;
+        for line in csv.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            if f[8] == "x" {
+                assert!(f[10..].iter().all(|c| c.is_empty()), "{line}");
+            }
+        }
+        // JSON-stat: no survey entry at a hidden cell's index.
+        let js = s
+            .get(&format!(
+                "/api/v1/data?indicator={code}&level=wijk&format=jsonstat"
+            ))
+            .json();
+        let sv = &js["extension"]["peil"]["survey"];
+        for (idx, st) in js["status"].as_object().into_iter().flatten() {
+            if st == "x" {
+                for k in ["lower", "upper", "margin", "significance", "benchmark"] {
+                    assert!(sv[k].get(idx).is_none(), "{code} {idx} {k}");
+                }
+            }
+        }
+        for (item, period) in hidden_cells.iter().take(3) {
+            // OData.
+            let v = s.get(&format!("/jiveservices/odata/Variables('{code}')/GeoLevels('wijk')/PeriodLevels('year')/Periods('{period}')/Values?$filter=ExternalCode%20eq%20'{item}'")).json();
+            let v = &v["value"][0];
+            assert_eq!(v["ValueString"], "x");
+            assert!(
+                v["Lower"].is_null() && v["Margin"].is_null() && v["Significance"].is_null(),
+                "{v}"
+            );
+            // The selection table: value x, survey columns empty.
+            let t = s.get(&format!("/jive/selectiontableasjson.ashx?var={code}&geolevel=wijk&geoitem_codes={item}&period={period}")).json();
+            let row = t["rows"][0].as_array().unwrap();
+            assert_eq!(row[2], "x");
+            assert!(row[3..].iter().all(|c| c == ""), "{row:?}");
+            // The indicator page's row, its chart and the page's twin.
+            let page = s
+                .get(&format!("/indicator/{code}?level=wijk&period={period}"))
+                .body;
+            let at = page.find(&format!("<tr data-area=\"{item}\"")).unwrap();
+            let row = &page[at..at + page[at..].find("</tr>").unwrap()];
+            assert!(
+                row.contains("<td class=\"num interval\"></td><td class=\"verdict\"></td>"),
+                "{row}"
+            );
+            assert!(!page.contains(&format!("class=\"interval\" data-area=\"{item}\"")));
+            let twin = s
+                .get(&format!(
+                    "/indicator/{code}.json?level=wijk&period={period}"
+                ))
+                .json();
+            let r = twin["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["code"] == item.as_str())
+                .unwrap();
+            assert!(r["lower"].is_null() && r["significance"].is_null(), "{r}");
+        }
+    }
+    assert!(hidden > 0 && shown > 0, "hidden {hidden}, shown {shown}");
+}

@@ -50,6 +50,10 @@ pub struct BarChart {
     pub reference: Vec<(String, f64)>,
     /// Width in px (the height follows from the content).
     pub width: f64,
+    /// Confidence intervals (lower, upper) of the first series, parallel to the categories
+    /// (survey percentages): whiskers over the bars of a single-series chart and a column of
+    /// the data table. Empty for none; `None` for a category without one.
+    pub intervals: Vec<Option<(f64, f64)>>,
 }
 
 impl BarChart {
@@ -60,7 +64,79 @@ impl BarChart {
         }
     }
 
-    /// Ticks of the value axis (covering 0, the data and the references).
+    /// The interval of category `i`, when one is drawn (single-series charts).
+    fn interval(&self, i: usize) -> Option<(f64, f64)> {
+        if self.drawn_series().len() != 1 {
+            return None;
+        }
+        self.intervals
+            .get(i)
+            .copied()
+            .flatten()
+            .filter(|(a, b)| a.is_finite() && b.is_finite() && a <= b)
+    }
+
+    /// A whisker from `a` to `b` (pixel positions along the value axis) at `c` across it.
+    fn whisker(
+        &self,
+        out: &mut String,
+        (a, b, c): (f64, f64, f64),
+        horizontal: bool,
+        cat: &Category,
+        i: usize,
+    ) {
+        let Some((lo, hi)) = self.interval(i) else {
+            return;
+        };
+        let d = if horizontal {
+            format!(
+                "M{a} {c}H{b}M{a} {}V{}M{b} {}V{}",
+                svg::n(c - 4.0),
+                svg::n(c + 4.0),
+                svg::n(c - 4.0),
+                svg::n(c + 4.0),
+                a = svg::n(a),
+                b = svg::n(b),
+                c = svg::n(c)
+            )
+        } else {
+            format!(
+                "M{c} {a}V{b}M{} {a}H{}M{} {b}H{}",
+                svg::n(c - 4.0),
+                svg::n(c + 4.0),
+                svg::n(c - 4.0),
+                svg::n(c + 4.0),
+                a = svg::n(a),
+                b = svg::n(b),
+                c = svg::n(c)
+            )
+        };
+        out.push_str("<path class=\"interval\"");
+        if let Some(code) = &cat.code {
+            out.push_str(" data-area=\"");
+            escape_into(out, code);
+            out.push('"');
+        }
+        let _ = write!(
+            out,
+            " d=\"{d}\" stroke=\"{}\" stroke-width=\"1.25\" fill=\"none\"><title>",
+            palette::TEXT
+        );
+        escape_into(out, &cat.label);
+        out.push_str(": ");
+        escape_into(out, &self.interval_text(lo, hi));
+        out.push_str("</title></path>");
+    }
+
+    fn interval_text(&self, lo: f64, hi: f64) -> String {
+        format!(
+            "{} – {}",
+            self.format.with_unit(Value::Number(lo)),
+            self.format.with_unit(Value::Number(hi))
+        )
+    }
+
+    /// Ticks of the value axis (covering 0, the data, the intervals and the references).
     fn ticks(&self, length: f64) -> Vec<f64> {
         let series = self.drawn_series();
         let (mut lo, mut hi) = (0.0f64, 0.0f64);
@@ -89,6 +165,12 @@ impl BarChart {
             if r.is_finite() {
                 lo = lo.min(*r);
                 hi = hi.max(*r);
+            }
+        }
+        for i in 0..self.categories.len() {
+            if let Some((a, b)) = self.interval(i) {
+                lo = lo.min(a);
+                hi = hi.max(b);
             }
         }
         let target = ((length / 90.0).round() as usize).clamp(2, 8);
@@ -389,10 +471,21 @@ impl BarChart {
                                     sel,
                                 );
                                 let label = self.format.with_unit(v);
+                                // A whisker over the bar; the value label goes past it.
+                                let iv = self.interval(i).map(|(a, b)| (scale.at(a), scale.at(b)));
+                                if let Some((xa, xb)) = iv {
+                                    self.whisker(
+                                        &mut out,
+                                        (xa, xb, by + (bar_h - 1.0) / 2.0),
+                                        true,
+                                        cat,
+                                        i,
+                                    );
+                                }
                                 let (tx, anchor) = if x < 0.0 {
-                                    (xv - 4.0, Anchor::End)
+                                    (iv.map_or(xv, |w| w.0.min(xv)) - 4.0, Anchor::End)
                                 } else {
-                                    (xv + 4.0, Anchor::Start)
+                                    (iv.map_or(xv, |w| w.1.max(xv)) + 4.0, Anchor::Start)
                                 };
                                 let attrs = if sel {
                                     "class=\"value\" font-size=\"11\" font-weight=\"bold\""
@@ -584,8 +677,16 @@ impl BarChart {
                                 sel,
                             );
                             let label = self.format.with_unit(v);
+                            let iv = self.interval(i).map(|(a, b)| (scale.at(a), scale.at(b)));
+                            if let Some((ya, yb)) = iv {
+                                self.whisker(&mut out, (ya, yb, bx + bw / 2.0), false, cat, i);
+                            }
                             if svg::text_width(&label, 11.0) <= bw + 6.0 {
-                                let ty = if x < 0.0 { yv + 12.0 } else { yv - 4.0 };
+                                let ty = if x < 0.0 {
+                                    iv.map_or(yv, |w| w.0.max(yv)) + 12.0
+                                } else {
+                                    iv.map_or(yv, |w| w.1.min(yv)) - 4.0
+                                };
                                 svg::text(
                                     &mut out,
                                     bx + bw / 2.0,
@@ -649,12 +750,24 @@ impl BarChart {
         } else {
             head.extend(series.iter().map(|s| s.name.clone()));
         }
+        let intervals = (0..self.categories.len()).any(|i| self.interval(i).is_some());
+        if intervals {
+            head.push(
+                word(
+                    locale,
+                    "Betrouwbaarheidsinterval",
+                    "Confidence interval",
+                    "Intervalle de confiance",
+                )
+                .to_string(),
+            );
+        }
         let mut rows: Vec<(String, Vec<String>)> = self
             .categories
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let cells = if series.is_empty() {
+                let mut cells: Vec<String> = if series.is_empty() {
                     vec![String::new()]
                 } else {
                     series
@@ -662,6 +775,13 @@ impl BarChart {
                         .map(|s| svg::cell_html(s.at(i), &self.format.with_unit(s.at(i)), locale))
                         .collect()
                 };
+                if intervals {
+                    cells.push(
+                        self.interval(i)
+                            .map(|(lo, hi)| escape(&self.interval_text(lo, hi)))
+                            .unwrap_or_default(),
+                    );
+                }
                 (c.label.clone(), cells)
             })
             .collect();
@@ -720,6 +840,7 @@ mod tests {
             highlight: vec!["D".into()],
             reference: vec![("Gent".into(), 15.0)],
             width: 600.0,
+            intervals: Vec::new(),
         }
     }
 
@@ -759,6 +880,39 @@ mod tests {
                 .unwrap()
         };
         assert!(h(&more.svg()) > h(&s) + 500.0);
+    }
+
+    #[test]
+    fn intervals_are_whiskers_and_a_table_column() {
+        for horizontal in [true, false] {
+            let mut c = chart(BarMode::Single, horizontal);
+            c.series.truncate(1);
+            c.intervals = vec![Some((8.0, 17.0)), None, None, Some((35.0, 52.0))];
+            let s = c.svg();
+            check_svg(&s, "b1");
+            assert_eq!(s.matches("class=\"interval\"").count(), 2, "{s}");
+            assert!(s.contains("<path class=\"interval\" data-area=\"A\""));
+            assert!(s.contains("<title>Zwijnaarde: 35,0\u{a0}% – 52,0\u{a0}%</title>"));
+            // The axis reaches the upper bound beyond the largest value.
+            assert!(
+                s.contains(">60</text>")
+                    || s.contains(">60,0</text>")
+                    || s.contains(">60\u{a0}%</text>"),
+                "{s}"
+            );
+            let t = c.table_html();
+            check_table(&t, "Inkomen per wijk");
+            assert!(t.contains("Betrouwbaarheidsinterval"));
+            assert!(
+                t.contains("<td>8,0\u{a0}% – 17,0\u{a0}%</td>")
+                    || t.contains("8,0\u{a0}% – 17,0\u{a0}%"),
+                "{t}"
+            );
+            // Several series: no whiskers.
+            let mut g = chart(BarMode::Grouped, horizontal);
+            g.intervals = c.intervals.clone();
+            assert!(!g.svg().contains("class=\"interval\""));
+        }
     }
 
     #[test]

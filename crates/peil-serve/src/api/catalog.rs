@@ -365,11 +365,17 @@ pub async fn indicator(
             "value": t,
             "indicator": ctx.public_ref(ind.threshold_indicator.as_deref()),
         })),
-        "survey": ind.sample_indicator.as_ref().map(|_| json!({
-            "sample_indicator": ctx.public_ref(ind.sample_indicator.as_deref()),
-            "population_indicator": ctx.public_ref(ind.population_indicator.as_deref()),
-            "stddev_indicator": ctx.public_ref(ind.stddev_indicator.as_deref()),
-        })),
+        "survey": ind.sample_indicator.as_ref().map(|_| {
+            let mut s = json!({
+                "sample_indicator": ctx.public_ref(ind.sample_indicator.as_deref()),
+                "population_indicator": ctx.public_ref(ind.population_indicator.as_deref()),
+                "stddev_indicator": ctx.public_ref(ind.stddev_indicator.as_deref()),
+            });
+            if let Some(Json::Object(m)) = super::data::survey_meta(&ctx, ind) {
+                s.as_object_mut().into_iter().for_each(|o| o.extend(m.clone()));
+            }
+            s
+        }),
         "formula": if formula_public { ind.formula.clone() } else { None },
         "derived": ind.formula.is_some(),
         // Declared sum relation: this indicator is the total of these (public ones only).

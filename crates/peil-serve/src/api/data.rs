@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use peil_compute::snapshot::SelectionError;
+use peil_compute::survey::Cell as SurveyCell;
 use peil_core::{DimKey, MissingCode, Period, PeriodLevel, Value};
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeSet, HashMap};
@@ -245,6 +246,9 @@ struct Row {
     key: u32,
     value: Value,
     flag: Option<&'static str>,
+    /// The survey interval and verdict (survey indicators the reader may see; none for a
+    /// hidden value, a cube cell or a custom selection).
+    survey: Option<SurveyCell>,
 }
 
 /// A data answer before it is written in some format.
@@ -258,6 +262,9 @@ struct Answer {
     /// Dimension levels that occur in `keys`, in order of first appearance.
     dim_levels: Vec<String>,
     rows: Vec<Row>,
+    /// Per requested indicator: whether its rows carry survey fields (a survey indicator
+    /// whose sample and population the reader may see too).
+    survey: Vec<bool>,
 }
 
 fn value_parts(v: Value) -> (Option<f64>, Option<&'static str>) {
@@ -435,12 +442,21 @@ fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
         .map(|s| s.iter().map(String::as_str).collect());
     let mut rows: Vec<Row> = Vec::with_capacity(cells);
     let reader = &ctx.reader;
+    let survey: Vec<bool> = inds
+        .iter()
+        .map(|&i| ctx.snap.survey_visible_to(ctx.ind(i), reader))
+        .collect();
     for (n, plan) in plans.iter().enumerate() {
         let code = ctx.code(plan.i);
         let meta = ctx.ind(plan.i);
         for p in &plan.periods {
             for key in &plan.keys {
                 let series = ctx.snap.series(code, &lvl.level.code, *p, key);
+                let surv = if key.is_empty() && survey[n] {
+                    ctx.snap.survey_series(code, &lvl.level.code, *p, reader)
+                } else {
+                    None
+                };
                 for (k, it) in items.iter().enumerate() {
                     // A custom selection is computed for totals only.
                     if it.pos.is_none() && !key.is_empty() {
@@ -463,6 +479,7 @@ fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
                         key: k_index[key],
                         value,
                         flag: flag(meta, *p),
+                        survey: it.pos.and_then(|pos| *surv?.get(pos)?),
                     });
                 }
             }
@@ -478,6 +495,7 @@ fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
         keys,
         dim_levels,
         rows,
+        survey,
     })
 }
 
@@ -517,7 +535,7 @@ pub async fn data(State(st): State<AppState>, req: Req) -> ApiResult<Response> {
 
 fn indicator_meta(ctx: &Ctx, i: u32) -> Json {
     let ind = ctx.ind(i);
-    json!({
+    let mut m = json!({
         "code": ind.code,
         "name": texts(&ind.name),
         "unit": ind.unit,
@@ -527,7 +545,47 @@ fn indicator_meta(ctx: &Ctx, i: u32) -> Json {
         "source": ind.source,
         "footnote": texts(&ind.footnote),
         "links": { "self": format!("{BASE}/indicators/{}", seg(&ind.code)) },
+    });
+    if let Some(s) = survey_meta(ctx, ind) {
+        m["survey"] = s;
+    }
+    m
+}
+
+/// What a survey indicator's intervals mean: its confidence level and benchmark rule (only
+/// for readers who may see them).
+pub(crate) fn survey_meta(ctx: &Ctx, ind: &peil_core::Indicator) -> Option<Json> {
+    ctx.snap.survey_visible_to(ind, &ctx.reader).then(|| {
+        json!({
+            "confidence": ind.confidence_level(),
+            "benchmark": ind.benchmark(),
+            "benchmark_rule": match ind.benchmark() {
+                None => "the nearest area above on a level holding one area (the city)",
+                Some(b) if b.contains(':') => "one fixed area",
+                Some(_) => "the area's own area on this level",
+            },
+        })
     })
+}
+
+/// A survey cell's fields, in the order every JSON answer writes them.
+pub(crate) fn survey_fields(ctx: &Ctx, c: Option<&SurveyCell>) -> [(&'static str, Json); 5] {
+    let bench = c
+        .and_then(|c| c.benchmark)
+        .and_then(|b| ctx.snap.area_at(b));
+    [
+        ("lower", jnum(c.map(|c| c.interval.low))),
+        ("upper", jnum(c.map(|c| c.interval.high))),
+        ("margin", jnum(c.map(|c| c.interval.margin))),
+        (
+            "significance",
+            json!(c.and_then(|c| c.significance).map(|s| s.code())),
+        ),
+        (
+            "benchmark",
+            bench.map_or(Json::Null, |(l, it)| json!({ "level": l, "item": it.code })),
+        ),
+    ]
 }
 
 fn dims_object(k: &DimKey) -> Json {
@@ -631,6 +689,14 @@ fn write_json(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
             }
             None => out.push_str("null"),
         }
+        if a.survey[r.ind as usize] {
+            for (k, v) in survey_fields(ctx, r.survey.as_ref()) {
+                out.push_str(",\"");
+                out.push_str(k);
+                out.push_str("\":");
+                out.push_str(&v.to_string());
+            }
+        }
         out.push('}');
     }
     out.push_str("]}");
@@ -705,6 +771,18 @@ fn data_table(ctx: &Ctx, a: &Answer, with_rows: bool) -> Table {
         Kind::Text,
         "provisional or forecast when the period is marked so",
     ));
+    let survey = a.survey.iter().any(|s| *s);
+    if survey {
+        cols.extend([
+            Col::new("lower", Kind::Number, "Survey indicators: lower bound of the confidence interval (empty when the value is missing or hidden)"),
+            Col::new("upper", Kind::Number, "Survey indicators: upper bound of the confidence interval"),
+            Col::new("margin", Kind::Number, "Survey indicators: the margin z·sqrt(p·(100−p)/n)·sqrt(1−n/N) before clipping to 0–100"),
+            Col::new("confidence", Kind::Number, "Survey indicators: the confidence level of the interval, in %"),
+            Col::new("significance", Kind::Text, "Survey indicators: higher, lower or not-significant against the benchmark area"),
+            Col::new("benchmark_level", Kind::Text, "Survey indicators: the geo level of the benchmark area"),
+            Col::new("benchmark", Kind::Text, "Survey indicators: the code of the benchmark area"),
+        ]);
+    }
     let mut t = Table::new(
         format!(
             "{} — {}",
@@ -802,10 +880,44 @@ fn data_table(ctx: &Ctx, a: &Answer, with_rows: bool) -> Table {
             row.push(v.map_or(Cell::Empty, |x| Cell::Number(x, ind.decimals)));
             row.push(Cell::opt(s));
             row.push(Cell::opt(r.flag));
+            if survey {
+                let f = survey_columns(ctx, a, r);
+                row.extend(f[..3].iter().map(|x| {
+                    x.parse::<f64>()
+                        .map_or(Cell::Empty, |n| Cell::Number(n, None))
+                }));
+                row.push(f[3].parse::<i64>().map_or(Cell::Empty, Cell::Integer));
+                row.extend(
+                    f[4..]
+                        .iter()
+                        .map(|x| Cell::opt((!x.is_empty()).then_some(x.as_str()))),
+                );
+            }
             t.rows.push(row);
         }
     }
     t
+}
+
+/// The survey columns of one row as text (lower, upper, margin, confidence, significance,
+/// benchmark level, benchmark); all empty for a row without an interval.
+fn survey_columns(ctx: &Ctx, a: &Answer, r: &Row) -> [String; 7] {
+    let Some(c) = r.survey.as_ref().filter(|_| a.survey[r.ind as usize]) else {
+        return Default::default();
+    };
+    let num = super::formats::fmt_number;
+    let bench = c.benchmark.and_then(|b| ctx.snap.area_at(b));
+    [
+        num(c.interval.low),
+        num(c.interval.high),
+        num(c.interval.margin),
+        ctx.ind(a.inds[r.ind as usize])
+            .confidence_level()
+            .to_string(),
+        c.significance.map(|s| s.code()).unwrap_or("").to_string(),
+        bench.map(|(l, _)| l.to_string()).unwrap_or_default(),
+        bench.map(|(_, it)| it.code.clone()).unwrap_or_default(),
+    ]
 }
 
 fn write_csv(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
@@ -818,6 +930,7 @@ fn write_csv(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
     let names: Vec<String> = a.inds.iter().map(|&i| ctx.text(&ctx.ind(i).name)).collect();
     let periods: Vec<String> = a.periods.iter().map(|p| p.code()).collect();
     let mut rec: Vec<String> = Vec::with_capacity(t.columns.len());
+    let survey = a.survey.iter().any(|s| *s);
     for r in &a.rows {
         rec.clear();
         let ind = ctx.ind(a.inds[r.ind as usize]);
@@ -844,6 +957,9 @@ fn write_csv(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
         rec.push(v.map(super::formats::fmt_number).unwrap_or_default());
         rec.push(s.unwrap_or("").to_string());
         rec.push(r.flag.unwrap_or("").to_string());
+        if survey {
+            rec.extend(survey_columns(ctx, a, r).into_iter().map(|x| text(&x)));
+        }
         let _ = w.write_record(&rec);
     }
     let body = w.into_inner().unwrap_or_default();
@@ -920,6 +1036,8 @@ async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer) -> ApiResult<Response>
         .collect();
     let mut values: Vec<Json> = vec![Json::Null; n];
     let mut status = serde_json::Map::new();
+    // Survey cells, by cell index as `status` is: lower, upper, margin, significance, benchmark.
+    let mut survey: [serde_json::Map<String, Json>; 5] = Default::default();
     for r in &a.rows {
         let mut idx = r.ind as usize;
         idx = idx * size[1] + r.item as usize;
@@ -938,6 +1056,15 @@ async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer) -> ApiResult<Response>
         });
         if let Some(st) = st {
             status.insert(idx.to_string(), json!(st));
+        }
+        if a.survey[r.ind as usize]
+            && let Some(c) = &r.survey
+        {
+            for (m, (_, v)) in survey.iter_mut().zip(survey_fields(ctx, Some(c))) {
+                if !v.is_null() {
+                    m.insert(idx.to_string(), v);
+                }
+            }
         }
     }
     let index = |codes: Vec<String>| -> Json {
@@ -1059,6 +1186,22 @@ async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer) -> ApiResult<Response>
     if !status.is_empty() {
         ds["status"] = Json::Object(status);
     }
+    if a.survey.iter().any(|s| *s) {
+        let [lower, upper, margin, significance, benchmark] = survey;
+        ds["extension"]["peil"]["survey"] = json!({
+            "indicators": a.inds.iter().zip(&a.survey).filter(|(_, s)| **s)
+                .map(|(&i, _)| (ctx.code(i).to_string(), survey_meta(ctx, ctx.ind(i)).unwrap_or(Json::Null)))
+                .collect::<serde_json::Map<String, Json>>(),
+            "lower": lower,
+            "upper": upper,
+            "margin": margin,
+            "significance": significance,
+            "benchmark": benchmark,
+        });
+        if let Some(notes) = ds["note"].as_array_mut() {
+            notes.push(json!("survey indicators: extension.peil.survey holds each cell's confidence interval (lower, upper, margin) and its significance against the benchmark area, by cell index as status is; none where the value is missing or hidden"));
+        }
+    }
     if let Some(at) = &x.published_at {
         ds["updated"] = json!(at);
     }
@@ -1098,14 +1241,20 @@ async fn write_geojson(ctx: &Ctx, req: &Req, a: &Answer, full: bool) -> ApiResul
             .iter()
             .map(|r| {
                 let (v, s) = value_parts(r.value);
-                json!({
+                let mut d = json!({
                     "indicator": ctx.code(a.inds[r.ind as usize]),
                     "period": a.periods[r.period as usize].code(),
                     "dims": key_s[r.key as usize],
                     "value": jnum(v),
                     "status": s,
                     "flag": r.flag,
-                })
+                });
+                if a.survey[r.ind as usize] {
+                    for (k, x) in survey_fields(ctx, r.survey.as_ref()) {
+                        d[k] = x;
+                    }
+                }
+                d
             })
             .collect();
         let mut props = json!({
@@ -1120,6 +1269,11 @@ async fn write_geojson(ctx: &Ctx, req: &Req, a: &Answer, full: bool) -> ApiResul
             props["value"] = jnum(v);
             props["status"] = json!(s);
             props["flag"] = json!(r.flag);
+            if a.survey[0] {
+                for (k, x) in survey_fields(ctx, r.survey.as_ref()) {
+                    props[k] = x;
+                }
+            }
         }
         props["data"] = json!(data);
         out.push_str("{\"type\":\"Feature\",\"id\":");
@@ -1236,6 +1390,9 @@ pub async fn profile(
         p: Period,
         v: Value,
         cmp: Vec<Option<Value>>,
+        /// Some(cell) for a survey indicator the reader may see (the cell itself `None` when
+        /// the value has no interval).
+        survey: Option<Option<SurveyCell>>,
     }
     let mut figs: Vec<Fig> = Vec::new();
     for &i in &ctx.idx().public {
@@ -1280,7 +1437,17 @@ pub async fn profile(
             .iter()
             .map(|(l, c, _)| ctx.snap.value(&ind.code, l, p, &total_key, c))
             .collect();
-        figs.push(Fig { i, p, v, cmp });
+        let survey = ctx.snap.survey_visible_to(ind, &ctx.reader).then(|| {
+            ctx.snap
+                .survey_cell(&ind.code, &lvl.level.code, p, &item.code, &ctx.reader)
+        });
+        figs.push(Fig {
+            i,
+            p,
+            v,
+            cmp,
+            survey,
+        });
     }
     if fmt != Format::Json {
         let mut cols = vec![
@@ -1299,6 +1466,16 @@ pub async fn profile(
                 "Why the value is missing (x, ?, nvt, -)",
             ),
         ];
+        let survey = figs.iter().any(|f| f.survey.is_some());
+        if survey {
+            cols.extend([
+                Col::new("lower", Kind::Number, "Survey indicators: lower bound of the confidence interval"),
+                Col::new("upper", Kind::Number, "Survey indicators: upper bound of the confidence interval"),
+                Col::new("confidence", Kind::Number, "Survey indicators: confidence level, in %"),
+                Col::new("significance", Kind::Text, "Survey indicators: higher, lower or not-significant against the benchmark area"),
+                Col::new("benchmark", Kind::Text, "Survey indicators: the benchmark area (level:code)"),
+            ]);
+        }
         for (l, c, _) in &ancestors {
             cols.push(Col::new(
                 format!("value_{l}"),
@@ -1332,6 +1509,22 @@ pub async fn profile(
                 v.map_or(Cell::Empty, |x| Cell::Number(x, ind.decimals)),
                 Cell::opt(s),
             ];
+            if survey {
+                let c = f.survey.flatten();
+                let bench = c
+                    .and_then(|c| c.benchmark)
+                    .and_then(|b| ctx.snap.area_at(b));
+                row.extend([
+                    c.map_or(Cell::Empty, |c| Cell::Number(c.interval.low, None)),
+                    c.map_or(Cell::Empty, |c| Cell::Number(c.interval.high, None)),
+                    c.map_or(
+                        Cell::Empty,
+                        |_| Cell::Integer(ind.confidence_level() as i64),
+                    ),
+                    Cell::opt(c.and_then(|c| c.significance).map(|s| s.code())),
+                    Cell::opt(bench.map(|(l, it)| format!("{l}:{}", it.code))),
+                ]);
+            }
             for c in &f.cmp {
                 let (v, s) = value_parts(c.unwrap_or(Value::Missing(MissingCode::Empty)));
                 row.push(v.map_or(Cell::Empty, |x| Cell::Number(x, ind.decimals)));
@@ -1346,7 +1539,7 @@ pub async fn profile(
         .map(|f| {
             let ind = ctx.ind(f.i);
             let (v, s) = value_parts(f.v);
-            json!({
+            let mut fig = json!({
                 "indicator": ind.code,
                 "name": texts(&ind.name),
                 "unit": ind.unit,
@@ -1361,7 +1554,14 @@ pub async fn profile(
                     let (v, s) = value_parts(x.unwrap_or(Value::Missing(MissingCode::Empty)));
                     json!({ "level": l, "item": c, "value": jnum(v), "status": s })
                 }).collect::<Vec<_>>(),
-            })
+            });
+            if let Some(c) = &f.survey {
+                fig["confidence"] = json!(ind.confidence_level());
+                for (k, x) in survey_fields(&ctx, c.as_ref()) {
+                    fig[k] = x;
+                }
+            }
+            fig
         })
         .collect();
     Ok(json_response(

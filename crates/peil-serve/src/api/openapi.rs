@@ -463,6 +463,8 @@ pub(crate) fn document(ctx: &Ctx) -> Json {
             "threshold": { "type": ["object", "null"], "properties": { "value": { "type": "number" }, "indicator": nullable("string") } },
             "survey": { "type": ["object", "null"], "properties": {
                 "sample_indicator": nullable("string"), "population_indicator": nullable("string"), "stddev_indicator": nullable("string"),
+                "confidence": { "type": "integer", "enum": [90, 95, 99], "description": "Confidence level of the intervals, in % (survey indicators whose sample size the reader may see)." },
+                "benchmark": nullable("string"), "benchmark_rule": string(),
             } },
             "formula": nullable("string"), "derived": { "type": "boolean" }, "total_of": array(string()), "cube": { "type": "boolean" },
             "dim_levels": array(string()),
@@ -567,6 +569,11 @@ pub(crate) fn document(ctx: &Ctx) -> Json {
             "indicator": string(), "item": string(), "period": string(),
             "dims": { "type": "object", "description": "Dimension level → member; empty for totals and flat indicators.", "additionalProperties": string() },
             "value": value, "status": status, "flag": flag,
+            "lower": { "type": ["number", "null"], "description": "Survey indicators only: lower bound of the confidence interval; null when the value is missing or hidden." },
+            "upper": { "type": ["number", "null"], "description": "Survey indicators only: upper bound of the confidence interval." },
+            "margin": { "type": ["number", "null"], "description": "Survey indicators only: z·sqrt(p·(100−p)/n)·sqrt(1−n/N), before clipping to 0–100." },
+            "significance": { "type": ["string", "null"], "enum": ["higher", "lower", "not-significant", null], "description": "Survey indicators only: the value against the benchmark area." },
+            "benchmark": { "type": ["object", "null"], "properties": { "level": string(), "item": string() }, "description": "Survey indicators only: the benchmark area." },
         })));
     schemas.insert("Data".into(), object(&["query", "level", "indicators", "items", "periods", "cells", "data"], json!({
             "query": { "type": "object" },
@@ -575,6 +582,7 @@ pub(crate) fn document(ctx: &Ctx) -> Json {
             "indicators": array(object(&["code"], json!({
                 "code": string(), "name": texts, "unit": string(), "decimals": nullable("integer"),
                 "data_type": string(), "period_type": string(), "source": string(), "footnote": texts, "links": links,
+                "survey": object(&["confidence"], json!({ "confidence": integer(), "benchmark": nullable("string"), "benchmark_rule": string() })),
             }))),
             "items": array(object(&["code", "name"], json!({ "code": string(), "name": string(), "selection": { "type": "boolean" } }))),
             "periods": array(object(&["code"], json!({ "code": string(), "level": string(), "name": string() }))),

@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::api::{Req, period_name, seg};
 use axum::extract::{Path, State};
 use axum::response::Response;
+use peil_compute::survey::Cell as SurveyCell;
 use peil_core::{DataType, MissingCode, Period, Value};
 use peil_render::{ProfileRing, RingSlice, escape, sparkline};
 use serde_json::{Value as Json, json};
@@ -36,6 +37,8 @@ struct Figure {
     rank: Option<(usize, usize)>,
     siblings: Vec<f64>,
     score: Option<f64>,
+    /// The survey interval and verdict (survey indicators the reader may see them of).
+    survey: Option<SurveyCell>,
 }
 
 async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult {
@@ -127,6 +130,7 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
         };
         sib.sort_by(f64::total_cmp);
         let theme = ind.themes.first().cloned().unwrap_or_default();
+        let survey = snap.survey_cell(&ind.code, &level, period, &code, &page.ctx.reader);
         figures.push(Figure {
             i,
             theme,
@@ -138,6 +142,7 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
             rank,
             siblings: sib,
             score,
+            survey,
         });
     }
     figures.sort_by_key(|f| {
@@ -166,6 +171,10 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
                     "region": f.region.as_ref().map(|p| crate::api::jnum(p.1.number())),
                     "rank": f.rank.map(|r| r.0), "of": f.rank.map(|r| r.1),
                     "score": f.score,
+                    "lower": f.survey.map(|c| c.interval.low),
+                    "upper": f.survey.map(|c| c.interval.high),
+                    "significance": f.survey.and_then(|c| c.significance).map(|s| s.code()),
+                    "benchmark": f.survey.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b)).map(|(l, it)| json!({"level": l, "item": it.code})),
                 })
             }).collect::<Vec<_>>(),
         })));
@@ -236,6 +245,10 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
             "href": page.href(&format!("/indicator/{}?level={}&select={}", seg(&ind.code), crate::api::encode(&level), crate::api::encode(&code))),
             "period": period_name(f.period, &page.lang),
             "value": fmt.with_unit(f.value),
+            "interval": f.survey.as_ref().map(|c| super::indicator::interval_text(&fmt, c)),
+            "verdict": f.survey.as_ref().and_then(|c| super::indicator::verdict_text(&page, c)),
+            "mark": f.survey.as_ref().and_then(super::indicator::verdict_mark),
+            "significance": f.survey.and_then(|c| c.significance).map(|s| s.code()),
             "parent": f.parent.as_ref().map(|p| fmt.with_unit(p.1)),
             "region": f.region.as_ref().map(|p| fmt.with_unit(p.1)),
             "spark": (f.trend.len() > 1).then(|| sparkline(&f.trend, 96.0, 24.0, &format!("{}: {}", page.word("trend"), page.text(&ind.name)))),

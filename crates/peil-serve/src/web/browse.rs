@@ -500,6 +500,39 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
             Col::new("status", Kind::Text, "Missing code, if any"),
         ],
     );
+    let reader = &page.ctx.reader;
+    let survey = chosen
+        .iter()
+        .any(|&i| snap.survey_visible_to(page.ctx.ind(i), reader));
+    if survey {
+        csv.columns.extend([
+            Col::new(
+                "lower",
+                Kind::Number,
+                "Survey indicators: lower bound of the confidence interval",
+            ),
+            Col::new(
+                "upper",
+                Kind::Number,
+                "Survey indicators: upper bound of the confidence interval",
+            ),
+            Col::new(
+                "confidence",
+                Kind::Number,
+                "Survey indicators: confidence level, in %",
+            ),
+            Col::new(
+                "significance",
+                Kind::Text,
+                "Survey indicators: higher, lower or not-significant against the benchmark area",
+            ),
+            Col::new(
+                "benchmark",
+                Kind::Text,
+                "Survey indicators: the benchmark area (level:code)",
+            ),
+        ]);
+    }
     for &i in &chosen {
         let ind = page.ctx.ind(i);
         let ps = geo::periods(&page, i, level);
@@ -513,7 +546,8 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
             let v = snap
                 .value(&ind.code, lc, p, &total, c)
                 .unwrap_or(Value::Missing(MissingCode::Empty));
-            csv.rows.push(vec![
+            let sv = snap.survey_cell(&ind.code, lc, p, c, reader);
+            let mut row = vec![
                 Cell::text(ind.code.clone()),
                 Cell::text(p.code()),
                 Cell::text(lc.clone()),
@@ -524,8 +558,31 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
                     Value::Missing(m) => Some(m.symbol()),
                     _ => None,
                 }),
-            ]);
-            cells.push(json!({"value": fmt.with_unit(v), "num": v.number()}));
+            ];
+            if survey {
+                let bench = sv.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b));
+                row.extend([
+                    sv.map_or(Cell::Empty, |c| Cell::Number(c.interval.low, None)),
+                    sv.map_or(Cell::Empty, |c| Cell::Number(c.interval.high, None)),
+                    sv.map_or(
+                        Cell::Empty,
+                        |_| Cell::Integer(ind.confidence_level() as i64),
+                    ),
+                    Cell::opt(sv.and_then(|c| c.significance).map(|s| s.code())),
+                    Cell::opt(bench.map(|(l, it)| format!("{l}:{}", it.code))),
+                ]);
+            }
+            csv.rows.push(row);
+            cells.push(json!({
+                "value": fmt.with_unit(v),
+                "num": v.number(),
+                "interval": sv.as_ref().map(|c| super::indicator::interval_text(&fmt, c)),
+                "verdict": sv.as_ref().and_then(|c| super::indicator::verdict_text(&page, c)),
+                "mark": sv.as_ref().and_then(super::indicator::verdict_mark),
+                "lower": sv.map(|c| c.interval.low),
+                "upper": sv.map(|c| c.interval.high),
+                "significance": sv.and_then(|c| c.significance).map(|s| s.code()),
+            }));
         }
         // A bar per area in the row, scaled to the row's largest value, for the eye.
         let max = cells
@@ -820,6 +877,20 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
                         highlight: Vec::new(),
                         reference: Vec::new(),
                         width: 720.0,
+                        // Whiskers of the first indicator (drawn when it is the only series).
+                        intervals: shown
+                            .iter()
+                            .map(|c| {
+                                snap.survey_cell(
+                                    &first_ind.code,
+                                    &snap.levels[level].level.code,
+                                    p,
+                                    c,
+                                    &page.ctx.reader,
+                                )
+                                .map(|c| (c.interval.low, c.interval.high))
+                            })
+                            .collect(),
                     }
                     .svg(),
                 )

@@ -382,6 +382,42 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Nouvelle recherche",
     ),
     ("to", "tot", "to", "à"),
+    (
+        "interval",
+        "Betrouwbaarheidsinterval",
+        "Confidence interval",
+        "Intervalle de confiance",
+    ),
+    (
+        "vs_benchmark",
+        "Significantie",
+        "Significance",
+        "Significativité",
+    ),
+    (
+        "sig_higher",
+        "significant hoger dan",
+        "significantly higher than",
+        "significativement plus élevé que",
+    ),
+    (
+        "sig_lower",
+        "significant lager dan",
+        "significantly lower than",
+        "significativement plus bas que",
+    ),
+    (
+        "sig_none",
+        "niet significant verschillend van",
+        "not significantly different from",
+        "pas significativement différent de",
+    ),
+    (
+        "survey_note",
+        "Enquêteresultaat: het interval is de foutenmarge van de steekproef; een verschil met het referentiegebied is significant als het groter is dan de foutenmarges samen toelaten.",
+        "Survey result: the interval is the sample's margin of error; a difference from the benchmark area is significant when it is larger than both margins allow.",
+        "Résultat d'enquête : l'intervalle est la marge d'erreur de l'échantillon ; une différence avec la zone de référence est significative si elle dépasse ce que les marges permettent.",
+    ),
 ];
 
 /// Every word of the interface in `lang` (Dutch where a language is unknown).

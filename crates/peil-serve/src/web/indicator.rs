@@ -8,6 +8,7 @@ use crate::api::formats::{Cell, Col, Format, Kind, Table};
 use crate::api::{Req, period_name};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use peil_compute::survey::{Cell as SurveyCell, Significance};
 use peil_core::{DataType, Indicator, MissingCode, Period, Value};
 use peil_render::{
     BarChart, BarMode, Category, Classes, LineChart, MapSpec, Method, NumberFormat, Series,
@@ -33,6 +34,8 @@ pub(crate) struct Row {
     /// 1 = highest; equal values share a rank.
     pub rank: Option<usize>,
     pub class: Option<usize>,
+    /// The survey interval and verdict (survey indicators the reader may see them of).
+    pub survey: Option<SurveyCell>,
 }
 
 /// Everything one view of an indicator shows, resolved from the request.
@@ -47,6 +50,10 @@ pub(crate) struct View {
     pub select: Vec<String>,
     /// Comparison areas: (level, code, name, value).
     pub compare: Vec<(usize, String, String, Value)>,
+    /// The comparison areas' survey cells, parallel to `compare`.
+    pub compare_survey: Vec<Option<SurveyCell>>,
+    /// The confidence level (%) when this reader sees the indicator's survey intervals.
+    pub confidence: Option<u8>,
     pub rows: Vec<Row>,
     pub classes: Classes,
     pub format: NumberFormat,
@@ -167,7 +174,11 @@ pub(crate) async fn view(page: &Page, code: &str) -> Result<View, Response> {
                 .collect(),
             false => geo::single_area_levels(page, i),
         };
-    let compare = compare_codes
+    let reader = &ctx.reader;
+    let confidence = snap
+        .survey_visible_to(ind, reader)
+        .then(|| ind.confidence_level());
+    let compare: Vec<(usize, String, String, Value)> = compare_codes
         .into_iter()
         .map(|(l, c)| {
             let name = geo::area_name(page, l, &c).unwrap_or_default();
@@ -177,18 +188,27 @@ pub(crate) async fn view(page: &Page, code: &str) -> Result<View, Response> {
             (l, c, name, v)
         })
         .collect();
+    let compare_survey = compare
+        .iter()
+        .map(|(l, c, _, _)| {
+            snap.survey_cell(&ind.code, &snap.levels[*l].level.code, period, c, reader)
+        })
+        .collect();
     let series = snap
         .series(&ind.code, &lvl.level.code, period, &total)
         .unwrap_or_default();
+    let survey = snap.survey_series(&ind.code, &lvl.level.code, period, reader);
     let mut rows: Vec<Row> = series
         .into_iter()
-        .filter(|(it, v)| !(it.unknown_location && v.number().is_none()))
-        .map(|(it, v)| Row {
+        .enumerate()
+        .filter(|(_, (it, v))| !(it.unknown_location && v.number().is_none()))
+        .map(|(k, (it, v))| Row {
             code: it.code.clone(),
             name: it.name.clone(),
             value: v,
             rank: None,
             class: None,
+            survey: survey.and_then(|s| s.get(k).copied().flatten()),
         })
         .collect();
     let numbers: Vec<f64> = rows
@@ -220,10 +240,41 @@ pub(crate) async fn view(page: &Page, code: &str) -> Result<View, Response> {
         k,
         select,
         compare,
+        compare_survey,
+        confidence,
         rows,
         classes,
         format,
         zoom: page.param("zoom") == Some("selection"),
+    })
+}
+
+/// An interval as the pages write it: `38,1 % – 41,9 %`.
+pub(crate) fn interval_text(format: &NumberFormat, c: &SurveyCell) -> String {
+    format!(
+        "{} – {}",
+        format.with_unit(Value::Number(c.interval.low)),
+        format.with_unit(Value::Number(c.interval.high))
+    )
+}
+
+/// A verdict as the pages write it: `significant hoger dan Stad` (none without a verdict).
+pub(crate) fn verdict_text(page: &Page, c: &SurveyCell) -> Option<String> {
+    let word = match c.significance? {
+        Significance::Higher => "sig_higher",
+        Significance::Lower => "sig_lower",
+        Significance::NotSignificant => "sig_none",
+    };
+    let (_, bench) = page.ctx.snap.area_at(c.benchmark?)?;
+    Some(format!("{} {}", page.word(word), bench.name))
+}
+
+/// The verdict's short mark for tables and the profile: ▲ higher, ▼ lower, = not significant.
+pub(crate) fn verdict_mark(c: &SurveyCell) -> Option<&'static str> {
+    Some(match c.significance? {
+        Significance::Higher => "▲",
+        Significance::Lower => "▼",
+        Significance::NotSignificant => "=",
     })
 }
 
@@ -389,6 +440,10 @@ pub(crate) fn bar_chart(page: &Page, v: &View, id: &str) -> BarChart {
             Vec::new()
         },
         width: 400.0,
+        intervals: rows
+            .iter()
+            .map(|r| r.survey.map(|c| (c.interval.low, c.interval.high)))
+            .collect(),
     }
 }
 
@@ -558,6 +613,9 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
                 "num": r.value.number(),
                 "rank": r.rank,
                 "swatch": r.class.map(|c| colours[c.min(colours.len() - 1)]),
+                "interval": r.survey.as_ref().map(|c| interval_text(&v.format, c)),
+                "verdict": r.survey.as_ref().and_then(|c| verdict_text(&page, c)),
+                "mark": r.survey.as_ref().and_then(verdict_mark),
                 "selected": v.select.contains(&r.code),
                 "href": area_base(&r.code),
                 "toggle": toggle(&r.code),
@@ -606,11 +664,13 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     let compare_rows: Vec<Json> = v
         .compare
         .iter()
-        .map(|(l, c, name, val)| {
+        .zip(&v.compare_survey)
+        .map(|((l, c, name, val), sv)| {
             json!({
                 "name": name,
                 "level": snap.levels[*l].level.name,
                 "value": v.format.with_unit(*val),
+                "interval": sv.as_ref().map(|c| interval_text(&v.format, c)),
                 "num": val.number(),
                 "href": page.href(&format!("/area/{}/{}", crate::api::seg(&snap.levels[*l].level.code), crate::api::seg(c))),
             })
@@ -680,6 +740,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         "zoom_href": (!v.select.is_empty() && !v.zoom).then(|| v.url(&page, &base, &[("zoom", Some("selection".into()))])),
         "unzoom_href": v.zoom.then(|| v.url(&page, &base, &[("zoom", None)])),
         "hidden": hidden,
+        "confidence": v.confidence,
         "legend": legend_items,
         "share": share,
         "downloads": {
@@ -762,19 +823,37 @@ fn view_json(page: &Page, v: &View) -> Json {
         "level": snap.levels[v.level].level.code,
         "period": v.period.code(),
         "classification": {"method": v.method.code(), "breaks": v.classes.breaks},
-        "compare": v.compare.iter().map(|(l, c, name, val)| json!({
-            "level": snap.levels[*l].level.code, "code": c, "name": name,
-            "value": crate::api::jnum(val.number()),
-            "status": missing_symbol(*val),
-        })).collect::<Vec<_>>(),
-        "rows": v.rows.iter().map(|r| json!({
-            "code": r.code, "name": r.name,
-            "value": crate::api::jnum(r.value.number()),
-            "status": missing_symbol(r.value),
-            "rank": r.rank, "class": r.class,
-            "unknown_location": is_unknown_location(page, v.level, &r.code),
-        })).collect::<Vec<_>>(),
+        "compare": v.compare.iter().zip(&v.compare_survey).map(|((l, c, name, val), sv)| {
+            let mut o = json!({
+                "level": snap.levels[*l].level.code, "code": c, "name": name,
+                "value": crate::api::jnum(val.number()),
+                "status": missing_symbol(*val),
+            });
+            survey_json(page, v, &mut o, sv.as_ref());
+            o
+        }).collect::<Vec<_>>(),
+        "confidence": v.confidence,
+        "rows": v.rows.iter().map(|r| {
+            let mut o = json!({
+                "code": r.code, "name": r.name,
+                "value": crate::api::jnum(r.value.number()),
+                "status": missing_symbol(r.value),
+                "rank": r.rank, "class": r.class,
+                "unknown_location": is_unknown_location(page, v.level, &r.code),
+            });
+            survey_json(page, v, &mut o, r.survey.as_ref());
+            o
+        }).collect::<Vec<_>>(),
     })
+}
+
+/// Adds a survey cell's fields (as the API names them) to a row, for survey indicators only.
+fn survey_json(page: &Page, v: &View, o: &mut Json, c: Option<&SurveyCell>) {
+    if v.confidence.is_some() {
+        for (k, x) in crate::api::data::survey_fields(&page.ctx, c) {
+            o[k] = x;
+        }
+    }
 }
 
 fn missing_symbol(v: Value) -> Option<&'static str> {
@@ -820,8 +899,28 @@ fn table(page: &Page, v: &View) -> Table {
         ],
     );
     t.key = vec!["area".into()];
+    if let Some(c) = v.confidence {
+        t.columns.extend([
+            Col::new(
+                "lower",
+                Kind::Number,
+                format!("Lower bound of the {c} % confidence interval"),
+            ),
+            Col::new(
+                "upper",
+                Kind::Number,
+                format!("Upper bound of the {c} % confidence interval"),
+            ),
+            Col::new(
+                "significance",
+                Kind::Text,
+                "higher, lower or not-significant against the benchmark area",
+            ),
+            Col::new("benchmark", Kind::Text, "The benchmark area (level:code)"),
+        ]);
+    }
     for r in &v.rows {
-        t.rows.push(vec![
+        let mut row = vec![
             Cell::text(level.clone()),
             Cell::text(r.code.clone()),
             Cell::text(r.name.clone()),
@@ -831,7 +930,18 @@ fn table(page: &Page, v: &View) -> Table {
                 .map_or(Cell::Empty, |x| Cell::Number(x, ind.decimals)),
             Cell::opt(missing_symbol(r.value)),
             r.rank.map_or(Cell::Empty, |k| Cell::Integer(k as i64)),
-        ]);
+        ];
+        if v.confidence.is_some() {
+            let c = r.survey.as_ref();
+            let bench = c.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b));
+            row.extend([
+                c.map_or(Cell::Empty, |c| Cell::Number(c.interval.low, None)),
+                c.map_or(Cell::Empty, |c| Cell::Number(c.interval.high, None)),
+                Cell::opt(c.and_then(|c| c.significance).map(|s| s.code())),
+                Cell::opt(bench.map(|(l, it)| format!("{l}:{}", it.code))),
+            ]);
+        }
+        t.rows.push(row);
     }
     if !ind.source.is_empty() {
         t.notes.push(("source".into(), ind.source.clone()));
@@ -896,7 +1006,12 @@ pub(crate) async fn embed(
             Some(
                 v.rows
                     .iter()
-                    .map(|r| json!({"code": r.code, "name": r.name, "value": v.format.with_unit(r.value), "rank": r.rank}))
+                    .map(|r| json!({
+                        "code": r.code, "name": r.name, "value": v.format.with_unit(r.value), "rank": r.rank,
+                        "interval": r.survey.as_ref().map(|c| interval_text(&v.format, c)),
+                        "verdict": r.survey.as_ref().and_then(|c| verdict_text(&page, c)),
+                        "mark": r.survey.as_ref().and_then(verdict_mark),
+                    }))
                     .collect::<Vec<_>>(),
             ),
         ),
@@ -914,6 +1029,7 @@ pub(crate) async fn embed(
         json!({
             "graphic": graphic,
             "rows": rows,
+            "confidence": v.confidence,
             "source": ind.source,
             "full": v.url(&page, &base, &[]),
         }),

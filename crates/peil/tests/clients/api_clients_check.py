@@ -147,6 +147,8 @@ JSONSTAT_QUERIES = [
         "indicator=kubus_bevolking&level=wijk&items=4699901&selection=4699906,4699907&period=2024&dims=all",
     ),
     ("English labels", "indicator=v1101_t,vp_65p&level=district&period=mrp&lang=en"),
+    # Survey intervals and verdicts ride in extension.peil.survey; hidden (x) cells have none.
+    ("survey indicators with intervals", "indicator=vs_tevreden_buurt,vs_onveilig,v1101_t&level=wijk&period=mrp"),
 ]
 
 
@@ -280,6 +282,9 @@ CSV_URLS = [
     ("periods", "/periods?format=csv&lang=en"),
     ("themes", "/themes?format=csv"),
     ("area profile", "/areas/wijk/4699901/profile?format=csv"),
+    # Survey indicators add interval and significance columns.
+    ("data with survey intervals", "/data?indicator=vs_tevreden_buurt,v1101_t&level=wijk&period=mrp&format=csv"),
+    ("area profile with survey intervals", "/areas/wijk/4699903/profile?format=csv"),
 ]
 
 
