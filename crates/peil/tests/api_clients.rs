@@ -3,7 +3,7 @@
 //! the metadata its `Link: rel="describedby"` header points at, and `schemathesis` checks
 //! the API against its own OpenAPI document (no 5xx, every answer matches its schema).
 //!
-//! Missing Python or a missing package fails the test: CI installs them (see `.ci/run`).
+//! Missing Python or a missing package fails the test: CI installs them (see `test.sh`).
 
 mod common;
 use common::*;
@@ -21,7 +21,7 @@ fn python_api_clients_accept_peil() {
         .output()
         .unwrap_or_else(|e| {
             panic!(
-                "python3 is needed for this test ({e}); install it and the packages named in .ci/run"
+                "python3 is needed for this test ({e}); install it and the packages named in test.sh"
             )
         });
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -3,7 +3,7 @@
 //! Lighthouse (`lighthouse.mjs`), all run against one `peil serve`.
 //!
 //! Needs Chromium at /usr/bin/chromium (or `$PEIL_CHROMIUM`), Node.js, and the pinned npm
-//! packages in `tests/browser/node_modules`; `.ci/run` installs them. Anything missing fails
+//! packages in `tests/browser/node_modules`; `test.sh` installs them. Anything missing fails
 //! the test with how to install it. `PEIL_SKIP_BROWSER=1` skips it on purpose (with a notice).
 //! Screenshots and reports go to `<target dir>/browser-artifacts`.
 
@@ -33,7 +33,7 @@ fn artifacts_dir() -> PathBuf {
     target.join("browser-artifacts")
 }
 
-const HOW_TO_INSTALL: &str = "install them as .ci/run does:\n  \
+const HOW_TO_INSTALL: &str = "install them as test.sh does:\n  \
      apt-get install -y --no-install-recommends chromium fonts-dejavu-core\n  \
      npm ci --prefix tests/browser\n\
      (or set PEIL_SKIP_BROWSER=1 to skip the browser tests on purpose)";

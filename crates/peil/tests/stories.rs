@@ -23,7 +23,7 @@ fn pdf_text(pdf: &[u8]) -> String {
     let out = Command::new("pdftotext")
         .args(["-layout", p.to_str().unwrap(), "-"])
         .output()
-        .expect("pdftotext not found: install Debian's poppler-utils (.ci/run does)");
+        .expect("pdftotext not found: install Debian's poppler-utils (test.sh does)");
     assert!(out.status.success());
     fold(&String::from_utf8_lossy(&out.stdout))
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The whole test suite (the README's second command; CI runs exactly this through .ci/run):
+# installs what the tests need (pip, apt, npm), then runs every test of the workspace.
+# Reuses a target directory outside the clone when one exists, and works from nothing too.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/peil-target}"
+export CARGO_TERM_COLOR=never
+mkdir -p "$CARGO_TARGET_DIR"
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo not found: install the Rust toolchain (rustup) first" >&2
+    exit 1
+fi
+
+# The Swing client tests (crates/peil/tests/odata.rs) run the real `stadincijfers` package.
+python3 -m pip install --quiet stadincijfers
+# The API client tests (crates/peil/tests/api_clients.rs) run real JSON-stat, CSVW and OpenAPI clients.
+python3 -m pip install --quiet "pyjstat~=2.4.0" "jsonstat-validator~=0.4.6" "csvw~=4.1.1" "schemathesis~=4.32.5"
+# The survey tests (crates/peil/tests/survey.rs) check intervals and verdicts against scipy.
+python3 -m pip install --quiet scipy
+
+# The DCAT-AP catalogue tests (crates/peil/tests/dcat.rs, web.rs) read the catalogue with rdflib
+# and validate it against the official DCAT-AP shapes with pyshacl.
+python3 -m pip install --quiet rdflib pyshacl
+
+# The browser tests (crates/peil/tests/browser.rs) drive the website in headless Chromium with
+# Playwright, axe-core and Lighthouse (pinned in tests/browser/package-lock.json). Fonts make
+# the screenshots readable.
+# The report tests (crates/peil/tests/stories.rs, crates/peil-report) read PDFs back with
+# poppler's pdftotext, pdfinfo and pdftoppm.
+# The OData tests (crates/peil/tests/dcat.rs, web.rs) validate $metadata with libxml2's xmllint.
+if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-dejavu-core >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! command -v xmllint >/dev/null 2>&1; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core poppler-utils libxml2-utils >/dev/null
+fi
+if ! command -v npm >/dev/null 2>&1; then
+    echo "npm not found: install Node.js 20 or newer first" >&2
+    exit 1
+fi
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+
+# Fuzzing (fuzz/run.sh): every target for a fixed number of inputs, in its own target dir.
+# Needs the nightly toolchain, which CI cannot download: without it the step is skipped (the
+# corpora still replay on stable in `cargo test --workspace`, tests named `fuzz_corpus`).
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+    fuzz/run.sh
+else
+    echo "no nightly toolchain: skipping fuzz/run.sh (the fuzz corpora still replay on stable)" >&2
+fi
+
+# Every test of the workspace.
+cargo test --workspace
