@@ -86,11 +86,18 @@ pub fn push_json_str(out: &mut String, s: &str) {
 /// A value as OData's `ValueString` ([`crate::odata::value_string`]), without allocating.
 pub fn push_value(out: &mut String, v: Value) {
     match v {
-        Value::Number(0.0) => out.push('0'),
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::Number(n) => push_number(out, n),
         Value::Missing(c) => out.push_str(c.symbol()),
+    }
+}
+
+/// A number as Peil writes numbers everywhere: shortest round-trip decimal, never an exponent,
+/// `0` for both zeros ([`crate::api::formats::fmt_number`]).
+pub fn push_number(out: &mut String, n: f64) {
+    if n == 0.0 {
+        out.push('0');
+    } else {
+        let _ = write!(out, "{n}");
     }
 }
 
@@ -130,9 +137,13 @@ mod tests {
         .into_iter()
         .chain(peil_core::MissingCode::ALL.into_iter().map(Value::Missing))
         {
-            let mut b = String::new();
-            push_value(&mut b, v);
-            assert_eq!(b, crate::odata::value_string(v));
+            // The rule written out once more, independently.
+            let expected = match v {
+                Value::Number(n) if n == 0.0 => "0".to_string(),
+                Value::Number(n) => format!("{n}"),
+                Value::Missing(c) => c.symbol().to_string(),
+            };
+            assert_eq!(crate::odata::value_string(v), expected);
         }
     }
 }

@@ -282,11 +282,9 @@ pub fn metadata_xml() -> String {
 /// A value as Swing's `ValueString`: the number with `.` as decimal separator, or the missing
 /// code's symbol.
 pub fn value_string(v: Value) -> String {
-    match v {
-        Value::Number(0.0) => "0".into(),
-        Value::Number(n) => format!("{n}"),
-        Value::Missing(c) => c.symbol().to_string(),
-    }
+    let mut s = String::new();
+    crate::fragments::push_value(&mut s, v);
+    s
 }
 
 /// The number of a value, if any (hidden and other missing values have none).

@@ -610,8 +610,26 @@ fn links(req: &Req) -> Json {
 }
 
 fn write_json(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
+    use crate::fragments::{push_json_str, push_number};
     let lvl = &ctx.snap.levels[a.level].level;
-    let head = json!({
+    let frags = ctx.entry.fragments(&ctx.snap);
+    let lf = &frags.levels[a.level];
+    // The head's members in serde_json's (sorted) order, with `items` written from the
+    // publication's fragments between the two halves.
+    let before = json!({
+        "cells": a.rows.len(),
+        "dim_levels": a.dim_levels,
+        "generation": ctx.snap.generation,
+        "indicators": a.inds.iter().map(|&i| indicator_meta(ctx, i)).collect::<Vec<_>>(),
+    });
+    let after = json!({
+        "level": { "code": lvl.code, "name": lvl.name },
+        "links": links(req),
+        "periods": a.periods.iter().map(|p| json!({
+            "code": p.code(),
+            "level": p.level.code(),
+            "name": period_name(*p, &ctx.lang),
+        })).collect::<Vec<_>>(),
         "query": {
             "indicator": a.inds.iter().map(|&i| ctx.code(i)).collect::<Vec<_>>(),
             "level": lvl.code,
@@ -621,35 +639,49 @@ fn write_json(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
             "periodlevel": req.one("periodlevel").ok().flatten(),
             "dims": req.list("dims").unwrap_or_else(|| vec!["total".into()]),
         },
-        "generation": ctx.snap.generation,
-        "level": { "code": lvl.code, "name": lvl.name },
-        "indicators": a.inds.iter().map(|&i| indicator_meta(ctx, i)).collect::<Vec<_>>(),
-        "items": a.items.iter().map(|it| json!({
-            "code": it.code,
-            "name": it.name,
-            "selection": it.pos.is_none(),
-        })).collect::<Vec<_>>(),
-        "periods": a.periods.iter().map(|p| json!({
-            "code": p.code(),
-            "level": p.level.code(),
-            "name": period_name(*p, &ctx.lang),
-        })).collect::<Vec<_>>(),
-        "dim_levels": a.dim_levels,
-        "cells": a.rows.len(),
-        "links": links(req),
     });
-    let mut out = head.to_string();
-    out.pop();
+    let inner = |v: &Json| {
+        let t = v.to_string();
+        t[1..t.len() - 1].to_string()
+    };
+    // Item code literals (from the fragments, or escaped here for a selection).
+    let item_s: Vec<std::borrow::Cow<'_, str>> = a
+        .items
+        .iter()
+        .map(|it| match it.pos {
+            Some(pos) => std::borrow::Cow::Borrowed(&*lf.code[pos]),
+            None => {
+                let mut b = String::new();
+                push_json_str(&mut b, &it.code);
+                std::borrow::Cow::Owned(b)
+            }
+        })
+        .collect();
+    let mut out = String::with_capacity(256 + a.items.len() * 64 + a.rows.len() * 120);
+    out.push('{');
+    out.push_str(&inner(&before));
+    out.push_str(",\"items\":[");
+    for (n, it) in a.items.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"code\":");
+        out.push_str(&item_s[n]);
+        out.push_str(",\"name\":");
+        match it.pos {
+            Some(pos) => out.push_str(&lf.name[pos]),
+            None => push_json_str(&mut out, &it.name),
+        }
+        out.push_str(",\"selection\":");
+        out.push_str(if it.pos.is_none() { "true}" } else { "false}" });
+    }
+    out.push_str("],");
+    out.push_str(&inner(&after));
     out.push_str(",\"data\":[");
     let ind_s: Vec<String> = a
         .inds
         .iter()
         .map(|&i| json!(ctx.code(i)).to_string())
-        .collect();
-    let item_s: Vec<String> = a
-        .items
-        .iter()
-        .map(|it| json!(it.code).to_string())
         .collect();
     let per_s: Vec<String> = a
         .periods
@@ -672,21 +704,17 @@ fn write_json(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
         out.push_str(&key_s[r.key as usize]);
         out.push_str(",\"value\":");
         match v {
-            Some(x) => out.push_str(&super::formats::fmt_number(x)),
+            Some(x) => push_number(&mut out, x),
             None => out.push_str("null"),
         }
         out.push_str(",\"status\":");
         match s {
-            Some(sym) => out.push_str(&json!(sym).to_string()),
+            Some(sym) => push_json_str(&mut out, sym),
             None => out.push_str("null"),
         }
         out.push_str(",\"flag\":");
         match r.flag {
-            Some(f) => {
-                out.push('"');
-                out.push_str(f);
-                out.push('"');
-            }
+            Some(f) => push_json_str(&mut out, f),
             None => out.push_str("null"),
         }
         if a.survey[r.ind as usize] {

@@ -263,10 +263,9 @@ pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// Numbers in their shortest round-trip form, never in exponent notation.
 pub fn fmt_number(n: f64) -> String {
-    if n == 0.0 {
-        return "0".into();
-    }
-    format!("{n}")
+    let mut s = String::new();
+    crate::fragments::push_number(&mut s, n);
+    s
 }
 
 /// A table that can be written as CSV, described by CSVW, or put in a workbook.
