@@ -21,6 +21,8 @@ pub struct LevelFragments {
     pub name: Vec<Box<str>>,
     /// By position: the item's code as a JSON string literal, quotes included.
     pub code: Vec<Box<str>>,
+    /// By position: `code,name` as two CSV fields ([`push_csv_text`]).
+    pub csv: Vec<Box<str>>,
 }
 
 impl Fragments {
@@ -48,6 +50,17 @@ impl Fragments {
                     rank,
                     name: l.items.iter().map(|(_, it)| lit(&it.name)).collect(),
                     code: l.items.iter().map(|(_, it)| lit(&it.code)).collect(),
+                    csv: l
+                        .items
+                        .iter()
+                        .map(|(_, it)| {
+                            let mut b = String::new();
+                            push_csv_text(&mut b, &it.code);
+                            b.push(',');
+                            push_csv_text(&mut b, &it.name);
+                            b.into_boxed_str()
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -81,6 +94,30 @@ pub fn push_json_str(out: &mut String, s: &str) {
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// A text field of a CSV row: guarded against spreadsheet formulas
+/// ([`crate::api::formats::csv_text`]), then quoted as the `csv` crate quotes when needed (a
+/// comma, quote, CR or LF inside; quotes doubled).
+pub fn push_csv_text(out: &mut String, s: &str) {
+    let s = crate::api::formats::csv_text(s);
+    push_csv_field(out, &s);
+}
+
+/// A CSV field as it is (numbers, codes, symbols), quoted when needed.
+pub fn push_csv_field(out: &mut String, s: &str) {
+    if s.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        for ch in s.chars() {
+            if ch == '"' {
+                out.push('"');
+            }
+            out.push(ch);
+        }
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
 }
 
 /// A value as OData's `ValueString` ([`crate::odata::value_string`]), without allocating.
@@ -121,6 +158,40 @@ mod tests {
             push_json_str(&mut b, s);
             assert_eq!(b, serde_json::to_string(s).unwrap(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_as_the_csv_crate_quotes() {
+        let fields = [
+            "plain",
+            "with, comma",
+            "with \"quote\"",
+            "line\nbreak",
+            "cr\rhere",
+            "=HYPERLINK(1)",
+            "-",
+            "-5 a",
+            "",
+            "é, ü",
+        ];
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        let guarded: Vec<String> = fields
+            .iter()
+            .map(|f| crate::api::formats::csv_text(f).into_owned())
+            .collect();
+        w.write_record(&guarded).unwrap();
+        let expected = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let mut ours = String::new();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                ours.push(',');
+            }
+            push_csv_text(&mut ours, f);
+        }
+        ours.push_str("\r\n");
+        assert_eq!(ours, expected);
     }
 
     #[test]
