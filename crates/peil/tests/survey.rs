@@ -542,6 +542,13 @@ fn api_json_csv_jsonstat_geojson_and_profile_carry_intervals() {
             && show.contains("own area on level district"),
         "{show}"
     );
+    let show = s.site.ok(&["show", "sm"]);
+    assert!(
+        show.contains(
+            "survey:       95 % intervals mean ± z·sd/√n·sqrt(1−n/N) from sd ssd, n n and pop"
+        ),
+        "{show}"
+    );
 }
 
 /// The JSON API against scipy: z = norm.ppf(1 − α/2) for the indicator's level, the margin,
