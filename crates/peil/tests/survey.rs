@@ -1363,3 +1363,127 @@ fn pages_and_stories_show_a_means_interval() {
         );
     }
 }
+
+/// The explorer's table: an interval and a verdict column after each survey indicator's value
+/// (none after other indicators), the same in its CSV and JSON twins; none where the value is
+/// hidden, and none for a reader who may not see the standard deviation.
+#[test]
+fn explorer_table_shows_intervals_and_verdicts() {
+    let s = Server::start(survey_site());
+    let staff = s.key("survey staff", &[STAFF]);
+    let exp = expectations(&s, None);
+    let q = "/explorer?indicators=sa,pop,sm,sr&level=wijk&periods=2022";
+    let html = get(&s, q, None).body;
+    // Two survey indicators the reader may see the intervals of: two pairs of columns.
+    assert_eq!(
+        html.matches("<th scope=\"col\" class=\"num interval\">")
+            .count(),
+        2,
+        "{html}"
+    );
+    assert!(html.contains("Betrouwbaarheidsinterval (95&nbsp;%)"));
+    let text = |ind: &str, lo: f64, hi: f64| match ind {
+        "sa" => format!("{} – {}", dutch(lo), dutch(hi)),
+        _ => format!("{} – {}", dutch_mean(lo), dutch_mean(hi)),
+    };
+    for w in WIJKEN {
+        let row = table_row(&html, w.0);
+        let cells: Vec<&str> = row.split("<td").skip(2).collect();
+        // sa, sa interval, sa verdict, pop, sm, sm interval, sm verdict, sr (after the period).
+        assert_eq!(cells.len(), 8, "{row}");
+        for (ind, at) in [("sa", 1), ("sm", 5)] {
+            let (interval, verdict) = (cells[at], cells[at + 1]);
+            match &exp[&(ind.to_string(), "wijk".to_string(), w.0.to_string())] {
+                Some(((lo, hi, _), v, _)) => {
+                    assert!(
+                        interval.contains(&text(ind, *lo, *hi)),
+                        "{ind} {}: {interval}",
+                        w.0
+                    );
+                    assert!(
+                        verdict.contains(verdict_words(v.unwrap())),
+                        "{ind} {}: {verdict}",
+                        w.0
+                    );
+                }
+                None => {
+                    assert!(
+                        interval.starts_with(" class=\"num interval\"></td>"),
+                        "{interval}"
+                    );
+                    assert!(verdict.starts_with(" class=\"verdict\"></td>"), "{verdict}");
+                }
+            }
+        }
+    }
+    // The CSV: the survey columns after the value columns, by indicator code.
+    let csv = get(&s, &q.replace("/explorer?", "/explorer.csv?"), None).body;
+    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        head,
+        [
+            "area",
+            "name",
+            "period",
+            "sa",
+            "pop",
+            "sm",
+            "sr",
+            "sa_lower",
+            "sa_upper",
+            "sa_significance",
+            "sa_benchmark",
+            "sm_lower",
+            "sm_upper",
+            "sm_significance",
+            "sm_benchmark"
+        ]
+    );
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        for (ind, at) in [("sa", 7), ("sm", 11)] {
+            check(
+                &format!("explorer csv {ind} {line}"),
+                &exp[&(ind.to_string(), "wijk".to_string(), f[0].to_string())],
+                f[at].parse().ok(),
+                f[at + 1].parse().ok(),
+                None,
+                (!f[at + 2].is_empty()).then_some(f[at + 2]),
+                (!f[at + 3].is_empty()).then(|| f[at + 3].to_string()),
+            );
+        }
+    }
+    // The JSON twin: per cell.
+    let j = get(&s, &q.replace("/explorer?", "/explorer.json?"), None).json();
+    for r in j["rows"].as_array().unwrap() {
+        let it = r["code"].as_str().unwrap();
+        for (ind, k) in [("sa", 0), ("pop", 1), ("sm", 2), ("sr", 3)] {
+            let c = &r["cells"][k];
+            let e = exp
+                .get(&(ind.to_string(), "wijk".to_string(), it.to_string()))
+                .cloned()
+                .flatten();
+            check(
+                &format!("explorer json {ind} {it}"),
+                &e,
+                c["lower"].as_f64(),
+                c["upper"].as_f64(),
+                None,
+                c["significance"].as_str(),
+                bench_of(&c["benchmark"]),
+            );
+        }
+    }
+    // With the key, sr's standard deviation is visible: its columns are there too.
+    let html = get(&s, q, Some(&staff)).body;
+    assert_eq!(
+        html.matches("<th scope=\"col\" class=\"num interval\">")
+            .count(),
+        3
+    );
+    let exp = expectations(&s, Some(&staff));
+    let Some(((lo, hi, _), _, _)) = &exp[&("sr".into(), "wijk".into(), "W1".into())] else {
+        panic!("sr W1")
+    };
+    assert!(table_row(&html, "W1").contains(&format!("{} – {}", dutch_mean(*lo), dutch_mean(*hi))));
+}
