@@ -283,6 +283,8 @@ fn main() {
             n(7.6),
             n(7.25),
         ],
+        interval: None,
+        verdict: None,
     };
     save(&dir, "keyfigure", &kf.svg());
     save(

@@ -1487,3 +1487,83 @@ fn explorer_table_shows_intervals_and_verdicts() {
     };
     assert!(table_row(&html, "W1").contains(&format!("{} – {}", dutch_mean(*lo), dutch_mean(*hi))));
 }
+
+/// The SVG of a key-figure tile (`id` as `kf-sa`) in a page.
+fn tile_svg<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("aria-labelledby=\"{id}-title"))
+        .unwrap_or_else(|| panic!("no tile {id}"));
+    let start = html[..at].rfind("<svg").unwrap();
+    &html[start..at + html[at..].find("</svg>").unwrap()]
+}
+
+/// Key-figure tiles on dashboards (and the home page's key figures): a survey figure shows its
+/// interval and, only when it differs significantly, the verdict against its benchmark; a
+/// hidden figure or standard deviation, or one the public may not see, shows neither.
+#[test]
+fn key_figure_tiles_show_survey_intervals() {
+    let site = survey_site();
+    std::fs::create_dir_all(site.path().join("dashboards")).unwrap();
+    let mut toml = String::from("title = \"Enquête\"\nlevel = \"wijk\"\n");
+    for ind in ["sa", "sm", "sr"] {
+        toml.push_str(&format!(
+            "\n[[tile]]\nkind = \"keyfigure\"\nindicator = \"{ind}\"\n"
+        ));
+    }
+    std::fs::write(site.path().join("dashboards/enquete.toml"), toml).unwrap();
+    let conf = site.path().join("peil.toml");
+    let old = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(&conf, format!("highlights = [\"sa\"]\n{old}")).unwrap();
+    site.ok(&["check"]);
+    let s = Server::start(site);
+    let exp = expectations(&s, None);
+    let mut verdicts = 0;
+    for w in WIJKEN {
+        let html = get(
+            &s,
+            &format!("/dashboards/enquete?regionlevel=wijk&regioncode={}", w.0),
+            None,
+        )
+        .body;
+        for ind in ["sa", "sm"] {
+            let tile = fold(tile_svg(&html, &format!("kf-{ind}")));
+            match &exp[&(ind.to_string(), "wijk".to_string(), w.0.to_string())] {
+                Some(((lo, hi, _), v, _)) => {
+                    let (lo, hi) = match ind {
+                        "sa" => (dutch(*lo), dutch(*hi)),
+                        _ => (dutch_mean(*lo), dutch_mean(*hi)),
+                    };
+                    let line = fold(&format!("Interval (95 %): {lo} – {hi}"));
+                    assert!(tile.contains(&line), "{ind} {}: {line} in {tile}", w.0);
+                    match v {
+                        Some(v @ ("higher" | "lower")) => {
+                            verdicts += 1;
+                            assert!(tile.contains(verdict_words(v)), "{ind} {}", w.0)
+                        }
+                        _ => assert!(!tile.contains("significant"), "{ind} {}: {tile}", w.0),
+                    }
+                }
+                None => assert!(
+                    !tile.contains("Interval") && !tile.contains("significant"),
+                    "{ind} {}: {tile}",
+                    w.0
+                ),
+            }
+        }
+        // sr's standard deviation is restricted: a public dashboard shows no interval.
+        let tile = tile_svg(&html, "kf-sr");
+        assert!(
+            !tile.contains("Interval") && !tile.contains("significant"),
+            "{tile}"
+        );
+    }
+    assert!(verdicts >= 4, "{verdicts}");
+    // The home page's key figure of the city: its interval (the city has no benchmark).
+    let home = get(&s, "/", None).body;
+    let Some(((lo, hi, _), None, _)) = &exp[&("sa".into(), "stad".into(), "C".into())] else {
+        panic!("sa C")
+    };
+    let tile = fold(tile_svg(&home, "kf0"));
+    let line = fold(&format!("Interval (95 %): {} – {}", dutch(*lo), dutch(*hi)));
+    assert!(tile.contains(&line), "{line} in {tile}");
+}

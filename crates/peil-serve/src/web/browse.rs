@@ -10,7 +10,7 @@ use crate::api::formats::{Cell, Col, Format, Kind, Table};
 use crate::api::{Req, encode, period_name, seg};
 use axum::extract::{Path, State};
 use axum::response::Response;
-use peil_compute::survey::Cell as SurveyCell;
+use peil_compute::survey::{Cell as SurveyCell, Significance};
 use peil_core::{MissingCode, Period, Theme, Value};
 use peil_render::{
     BarChart, BarMode, Category, Classes, KeyFigure, LineChart, MapSpec, Method, Series,
@@ -183,6 +183,8 @@ fn highlights(page: &Page) -> Vec<(Json, Json)> {
             Some((geo::area_name(page, *l2, c2)?, v))
         });
         let area = geo::area_name(page, *l, code).unwrap_or_default();
+        // A survey figure: its interval and, when significant, the verdict.
+        let survey = snap.survey_cell(&ind.code, lc, p, code, &page.ctx.reader);
         let fig = KeyFigure {
             id: format!("kf{}", out.len()),
             title: page.text(&ind.name),
@@ -192,6 +194,22 @@ fn highlights(page: &Page) -> Vec<(Json, Json)> {
             comparison: comparison.clone(),
             change,
             trend,
+            interval: survey.map(|c| {
+                (
+                    format!(
+                        "{} ({}\u{a0}%)",
+                        page.word("interval_short"),
+                        ind.confidence_level()
+                    ),
+                    super::indicator::interval_text(&fmt, &c),
+                )
+            }),
+            verdict: survey
+                .filter(|c| {
+                    c.significance
+                        .is_some_and(|s| s != Significance::NotSignificant)
+                })
+                .and_then(|c| super::indicator::verdict_text(page, &c)),
         };
         let href = page.href(&format!("/indicator/{}", seg(&ind.code)));
         themes_used.push(theme);
