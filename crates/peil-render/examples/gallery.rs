@@ -389,6 +389,7 @@ fn main() {
         view: None,
         legend: true,
         legend_title: "Aandeel (gemiddelde ± standaardafwijking)",
+        notes: None,
     };
     save(&dir, "map", &choropleth(&spec));
     let zoom = MapSpec {
@@ -458,6 +459,7 @@ fn main() {
             view: None,
             legend: true,
             legend_title: "Synthetische waarde (Jenks)",
+            notes: None,
         };
         save(&dir, "map_real", &choropleth(&spec));
         save(

@@ -1026,6 +1026,24 @@ fn map_figure(c: &Ctx, ind: &str) -> Option<(String, String)> {
         .filter_map(|a| Some((a.code.clone(), c.data.value(ind, &a, p)?)))
         .collect();
     let nums: Vec<f64> = values.values().filter_map(|v| v.number()).collect();
+    // A survey figure's interval and verdict in each area's tooltip.
+    let notes: HashMap<String, String> = values
+        .keys()
+        .filter_map(|code| {
+            let cell = c.data.survey(ind, &Area::new(&level, code), p)?;
+            let mut note = format!(
+                "{} ({}\u{a0}%): {}",
+                word(&c.lang, "interval"),
+                i.confidence_level(),
+                interval_text(c, ind, &cell)
+            );
+            if let Some(v) = verdict_text(c, &cell) {
+                note.push_str("; ");
+                note.push_str(&v);
+            }
+            Some((code.clone(), note))
+        })
+        .collect();
     let classes = Classes::new(&nums, &Method::MeanStdDev, 5);
     let colours = palette::sequential(classes.len().max(1));
     let view = match &wanted {
@@ -1057,6 +1075,7 @@ fn map_figure(c: &Ctx, ind: &str) -> Option<(String, String)> {
         view,
         legend: true,
         legend_title: &name,
+        notes: (!notes.is_empty()).then_some(&notes),
     });
     Some((svg, caption))
 }

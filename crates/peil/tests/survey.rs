@@ -1567,3 +1567,110 @@ fn key_figure_tiles_show_survey_intervals() {
     let line = fold(&format!("Interval (95 %): {} – {}", dutch(*lo), dutch(*hi)));
     assert!(tile.contains(&line), "{line} in {tile}");
 }
+
+/// The tooltip (`<title>`) of an area's shape on a map.
+fn map_tooltip<'a>(svg: &'a str, code: &str) -> &'a str {
+    let at = svg
+        .find(&format!("data-area=\"{code}\" class=\"area"))
+        .unwrap_or_else(|| panic!("no shape {code}"));
+    let start = at + svg[at..].find("<title>").unwrap() + "<title>".len();
+    &svg[start..start + svg[start..].find("</title>").unwrap()]
+}
+
+/// Maps of survey figures: each area's tooltip mentions its interval (and verdict) — the
+/// indicator page's map and its SVG download, the explorer's map and a story's map; none for
+/// a hidden figure or standard deviation, nor where the reader may not see the inputs.
+#[test]
+fn map_tooltips_mention_the_interval() {
+    let site = survey_site();
+    let square = |k: usize| {
+        let x = 4.40 + 0.01 * k as f64;
+        format!(
+            "[[[{x},51.2],[{},51.2],[{},51.21],[{x},51.21],[{x},51.2]]]",
+            x + 0.01,
+            x + 0.01
+        )
+    };
+    let features: Vec<String> = WIJKEN
+        .iter()
+        .enumerate()
+        .map(|(k, w)| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"code":"{}"}},"geometry":{{"type":"Polygon","coordinates":{}}}}}"#,
+                w.0,
+                square(k)
+            )
+        })
+        .collect();
+    let path = site.path().join("wijken.geojson");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    site.import(&path, &["--level", "wijk"]);
+    std::fs::create_dir_all(site.path().join("stories")).unwrap();
+    std::fs::write(
+        site.path().join("stories/kaart.md"),
+        "+++\ntitle = \"Kaart\"\nlevel = \"district\"\n+++\n\n{{ map(\"sa\") }}\n\n{{ map(\"sm\") }}\n",
+    )
+    .unwrap();
+    site.ok(&["publish"]);
+    let s = Server::start(site);
+    let exp = expectations(&s, None);
+    let interval = |ind: &str, lo: f64, hi: f64| match ind {
+        "sa" => format!("Interval (95 %): {} – {}", dutch(lo), dutch(hi)),
+        _ => format!("Interval (95 %): {} – {}", dutch_mean(lo), dutch_mean(hi)),
+    };
+    let check_map = |what: &str, svg: &str, ind: &str, wijken: &[&str]| {
+        for w in wijken {
+            let tip = fold(map_tooltip(svg, w));
+            match &exp[&(ind.to_string(), "wijk".to_string(), w.to_string())] {
+                Some(((lo, hi, _), v, _)) => {
+                    let text = fold(&interval(ind, *lo, *hi));
+                    assert!(tip.contains(&text), "{what} {w}: {text} in {tip}");
+                    assert!(
+                        tip.contains(&fold(verdict_words(v.unwrap()))),
+                        "{what} {w}: {tip}"
+                    );
+                }
+                None => assert!(!tip.contains("Interval"), "{what} {w}: {tip}"),
+            }
+        }
+    };
+    let all: Vec<&str> = WIJKEN.iter().map(|w| w.0).collect();
+    for ind in ["sa", "sm"] {
+        for path in [
+            format!("/indicator/{ind}/map.svg?level=wijk&period=2022"),
+            format!("/indicator/{ind}?level=wijk&period=2022"),
+            format!("/explorer?indicators={ind}&level=wijk&periods=2022&view=map"),
+        ] {
+            let body = get(&s, &path, None).body;
+            check_map(&path, &body, ind, &all);
+        }
+    }
+    // The story's map of a district's wijken.
+    let story = get(
+        &s,
+        "/stories/kaart?regionlevel=district&regioncode=D1",
+        None,
+    )
+    .body;
+    for ind in ["sa", "sm"] {
+        let at = story
+            .find(&format!("aria-labelledby=\"map-{ind}-title"))
+            .unwrap_or_else(|| panic!("map {ind} in {story}"));
+        let svg = &story[at..at + story[at..].find("</svg>").unwrap()];
+        check_map(&format!("story {ind}"), svg, ind, &["W1", "W2", "W3"]);
+    }
+    // sr's standard deviation is restricted: its map's tooltips have no interval.
+    let svg = get(&s, "/indicator/sr/map.svg?level=wijk&period=2022", None).body;
+    assert!(map_tooltip(&svg, "W1").contains("7,2"));
+    assert!(!svg.contains("Interval"), "{svg}");
+    // Another indicator's map is as before.
+    let svg = get(&s, "/indicator/pop/map.svg?level=wijk&period=2022", None).body;
+    assert!(!svg.contains("Interval"));
+}

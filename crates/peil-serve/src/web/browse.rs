@@ -882,6 +882,25 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
                     .map(|c| (c.clone(), value(first, p, c)))
                     .collect();
                 let nums: Vec<f64> = values.values().filter_map(|v| v.number()).collect();
+                // A survey indicator's interval and verdict in each area's tooltip.
+                let notes: Option<HashMap<String, String>> = confidence[0].map(|conf| {
+                    areas
+                        .iter()
+                        .filter_map(|c| {
+                            let cell = snap.survey_cell(
+                                &first_ind.code,
+                                &lvl.level.code,
+                                p,
+                                c,
+                                &page.ctx.reader,
+                            )?;
+                            Some((
+                                c.clone(),
+                                super::indicator::survey_note(&page, &fmts[0], conf, &cell),
+                            ))
+                        })
+                        .collect()
+                });
                 let classes = Classes::new(&nums, &Method::MeanStdDev, 5);
                 let colours = palette::sequential(classes.len().max(1));
                 match geo::layer(&page, level, geo::Detail::Overview).await {
@@ -903,6 +922,7 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
                         view: None,
                         legend: true,
                         legend_title: &page.text(&first_ind.name),
+                        notes: notes.as_ref(),
                     })),
                     None => None,
                 }
