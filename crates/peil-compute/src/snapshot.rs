@@ -658,8 +658,8 @@ impl Snapshot {
         })
     }
 
-    /// A survey percentage with its confidence interval, from the sample and population
-    /// indicators named in its metadata.
+    /// A survey percentage or mean with its confidence interval, from the sample, population
+    /// and standard-deviation indicators named in its metadata.
     pub fn survey_interval(
         &self,
         ind: &str,
@@ -669,7 +669,6 @@ impl Snapshot {
         c: crate::survey::Confidence,
     ) -> Option<crate::survey::Interval> {
         let meta = self.indicator(ind)?;
-        let (p, n, big_n) = crate::survey::cell_inputs(self, meta, level, period, item)?;
-        crate::survey::interval(p, n, big_n, c)
+        Some(crate::survey::cell_inputs(self, meta, level, period, item)?.interval(c))
     }
 }

@@ -1,7 +1,9 @@
 //! Survey indicators (section 9): a percentage p with its unweighted sample size n and the
 //! population size N. The margin of error is `z · sqrt(p·(100−p)/n) · sqrt(1 − n/N)` (the
 //! finite population correction is left out when N is unknown); two areas differ
-//! significantly when their difference exceeds `z · sqrt(se₁² + se₂²)`.
+//! significantly when their difference exceeds `z · sqrt(se₁² + se₂²)`. A survey *mean* has a
+//! standard-deviation indicator sd instead: its standard error is `sd/√n · sqrt(1 − n/N)`,
+//! its interval is not clipped, and the same test compares it with its benchmark.
 //!
 //! [`Tables`] holds every survey indicator's intervals and verdicts for a publication: built
 //! once from the published values (hidden cells stay without), read through
@@ -46,21 +48,31 @@ pub fn standard_error(p: f64, n: f64, population: Option<f64>) -> Option<f64> {
     if !(0.0..=100.0).contains(&p) || n <= 0.0 || !n.is_finite() {
         return None;
     }
-    let fpc = match population {
-        Some(big_n) if big_n > 0.0 => {
-            if n > big_n {
-                return None;
-            }
-            1.0 - n / big_n
-        }
-        _ => 1.0,
-    };
-    Some((p * (100.0 - p) / n).sqrt() * fpc.sqrt())
+    Some((p * (100.0 - p) / n).sqrt() * fpc(n, population)?.sqrt())
 }
 
-/// The interval around p, clipped to 0–100.
+/// Standard error of a mean with standard deviation `sd` from an unweighted sample of `n`
+/// (with the finite population correction when the population is known), or `None` when it
+/// is undefined (no sample, a negative or non-finite sd, a sample larger than the population).
+pub fn mean_standard_error(sd: f64, n: f64, population: Option<f64>) -> Option<f64> {
+    if !sd.is_finite() || sd < 0.0 || n <= 0.0 || !n.is_finite() {
+        return None;
+    }
+    Some(sd / n.sqrt() * fpc(n, population)?.sqrt())
+}
+
+/// `1 − n/N` (1 without a population), `None` for a sample larger than its population.
+fn fpc(n: f64, population: Option<f64>) -> Option<f64> {
+    match population {
+        Some(big_n) if big_n > 0.0 => (n <= big_n).then(|| 1.0 - n / big_n),
+        _ => Some(1.0),
+    }
+}
+
+/// The interval around an estimate: a percentage's clipped to 0–100, a mean's not.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Interval {
+    /// The estimate (the percentage or the mean).
     pub p: f64,
     pub margin: f64,
     pub low: f64,
@@ -68,13 +80,78 @@ pub struct Interval {
 }
 
 pub fn interval(p: f64, n: f64, population: Option<f64>, c: Confidence) -> Option<Interval> {
-    let margin = c.z() * standard_error(p, n, population)?;
-    Some(Interval {
-        p,
-        margin,
-        low: (p - margin).max(0.0),
-        high: (p + margin).min(100.0),
-    })
+    Estimate::percentage(p, n, population).map(|e| e.interval(c))
+}
+
+/// The interval of a mean: `mean ± z·sd/√n·sqrt(1 − n/N)`, not clipped.
+pub fn mean_interval(
+    mean: f64,
+    sd: f64,
+    n: f64,
+    population: Option<f64>,
+    c: Confidence,
+) -> Option<Interval> {
+    Estimate::mean(mean, sd, n, population).map(|e| e.interval(c))
+}
+
+/// One area's survey figure: the estimate, its standard error and whether it is a percentage
+/// (whose interval is clipped to 0–100).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub value: f64,
+    pub se: f64,
+    pub percentage: bool,
+}
+
+impl Estimate {
+    pub fn percentage(p: f64, n: f64, population: Option<f64>) -> Option<Estimate> {
+        Some(Estimate {
+            value: p,
+            se: standard_error(p, n, population)?,
+            percentage: true,
+        })
+    }
+
+    pub fn mean(mean: f64, sd: f64, n: f64, population: Option<f64>) -> Option<Estimate> {
+        if !mean.is_finite() {
+            return None;
+        }
+        Some(Estimate {
+            value: mean,
+            se: mean_standard_error(sd, n, population)?,
+            percentage: false,
+        })
+    }
+
+    pub fn interval(self, c: Confidence) -> Interval {
+        let margin = c.z() * self.se;
+        let (low, high) = (self.value - margin, self.value + margin);
+        let (low, high) = if self.percentage {
+            (low.max(0.0), high.min(100.0))
+        } else {
+            (low, high)
+        };
+        Interval {
+            p: self.value,
+            margin,
+            low,
+            high,
+        }
+    }
+
+    /// This estimate against a benchmark's: significantly higher or lower when the
+    /// difference exceeds `z·sqrt(se₁² + se₂²)`.
+    pub fn against(self, b: Estimate, c: Confidence) -> Significance {
+        let limit = c.z() * (self.se * self.se + b.se * b.se).sqrt();
+        let d = self.value - b.value;
+        if d > limit {
+            Significance::Higher
+        } else if d < -limit {
+            Significance::Lower
+        } else {
+            Significance::NotSignificant
+        }
+    }
 }
 
 /// How an area compares with a benchmark area.
@@ -91,19 +168,7 @@ pub fn compare(
     b: (f64, f64, Option<f64>),
     c: Confidence,
 ) -> Option<Significance> {
-    let (s1, s2) = (
-        standard_error(a.0, a.1, a.2)?,
-        standard_error(b.0, b.1, b.2)?,
-    );
-    let limit = c.z() * (s1 * s1 + s2 * s2).sqrt();
-    let d = a.0 - b.0;
-    Some(if d > limit {
-        Significance::Higher
-    } else if d < -limit {
-        Significance::Lower
-    } else {
-        Significance::NotSignificant
-    })
+    Some(Estimate::percentage(a.0, a.1, a.2)?.against(Estimate::percentage(b.0, b.1, b.2)?, c))
 }
 
 impl Confidence {
@@ -146,9 +211,6 @@ pub struct Cell {
     /// The benchmark area (level position, item position), whether or not it has a verdict.
     pub benchmark: Option<(u16, u32)>,
 }
-
-/// One area's survey inputs: (p, n, N).
-type Inputs = (f64, f64, Option<f64>);
 
 /// How an indicator's benchmark area is found for an area.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -241,8 +303,9 @@ impl Parents {
 }
 
 /// Every survey indicator's intervals and verdicts, computed once per publication from the
-/// published (privacy-applied) values: an area whose percentage, sample size or population
-/// is hidden (`x`) has none, and a verdict needs the benchmark's interval too.
+/// published (privacy-applied) values: an area whose percentage or mean, sample size,
+/// population or standard deviation is hidden (`x`) has none, and a verdict needs the
+/// benchmark's interval too.
 #[derive(Default)]
 pub struct Tables {
     /// (indicator, level position, period) → per item of the level.
@@ -266,7 +329,7 @@ impl Tables {
             let c = Confidence::of(ind);
             let rule = rule(snap, ind);
             // The inputs of every area on every level, per period.
-            let mut inputs: HashMap<(u16, Period), Vec<Option<Inputs>>> = HashMap::new();
+            let mut inputs: HashMap<(u16, Period), Vec<Option<Estimate>>> = HashMap::new();
             for ((l, p, d), _) in snap.tables_of(i) {
                 if d == total {
                     inputs.insert((l, p), series_inputs(snap, ind, l, p, total));
@@ -283,11 +346,11 @@ impl Tables {
                     .enumerate()
                     .map(|(pos, x)| {
                         let x = (*x)?;
-                        let interval = interval(x.0, x.1, x.2, c)?;
+                        let interval = x.interval(c);
                         let benchmark = benchmark_of(snap, rule, anc, l, pos as u32);
                         let significance = benchmark.and_then(|(bl, bp)| {
                             let b = (*inputs.get(&(bl, p))?.get(bp as usize)?)?;
-                            compare(x, b, c)
+                            Some(x.against(b, c))
                         });
                         Some(Cell {
                             interval,
@@ -332,14 +395,16 @@ fn benchmark_of(
     }
 }
 
-/// The (p, n, N) of every area of one published series.
+/// The estimate of every area of one published series: from (p, n, N) for a percentage,
+/// (mean, sd, n, N) for a mean. An area whose figure, n or sd has no number has none, nor has
+/// one whose population is hidden (the correction it makes would give it away).
 fn series_inputs(
     snap: &Snapshot,
     ind: &peil_core::Indicator,
     l: u16,
     p: Period,
     total: u32,
-) -> Vec<Option<Inputs>> {
+) -> Vec<Option<Estimate>> {
     let len = snap.levels[l as usize].items.len();
     let table = |code: Option<&str>| code.and_then(|c| snap.table(c, l, p, total));
     let (Some(pv), Some(nv)) = (
@@ -348,6 +413,11 @@ fn series_inputs(
     ) else {
         return vec![None; len];
     };
+    let mean = ind.is_survey_mean();
+    let sd = table(ind.stddev_indicator.as_deref());
+    if mean && sd.is_none() {
+        return vec![None; len];
+    }
     let big = table(ind.population_indicator.as_deref());
     (0..len)
         .map(|k| {
@@ -357,19 +427,23 @@ fn series_inputs(
                 Some(s) => s.number(),
                 None => None,
             };
-            Some((pv[k].number()?, nv[k].number()?, big_n))
+            let (x, n) = (pv[k].number()?, nv[k].number()?);
+            match sd {
+                Some(sd) if mean => Estimate::mean(x, sd[k].number()?, n, big_n),
+                _ => Estimate::percentage(x, n, big_n),
+            }
         })
         .collect()
 }
 
-/// The inputs of one published cell, with the same rules as [`Tables`].
+/// The estimate of one published cell, with the same rules as [`Tables`].
 pub(crate) fn cell_inputs(
     snap: &Snapshot,
     ind: &peil_core::Indicator,
     level: &str,
     p: Period,
     item: &str,
-) -> Option<(f64, f64, Option<f64>)> {
+) -> Option<Estimate> {
     let l = *snap.level_index.get(level)?;
     let pos = *snap.levels[l].pos.get(item)? as usize;
     let total = snap.dims.iter().position(|k| k.is_empty())? as u32;
@@ -381,8 +455,8 @@ pub(crate) fn cell_inputs(
 
 impl Snapshot {
     /// Whether this reader may see an indicator's intervals and verdicts: the indicator and
-    /// the sample and population indicators they are computed from (a margin next to its
-    /// percentage gives the sample size away).
+    /// the sample, population and standard-deviation indicators it declares (a margin next to
+    /// its figure gives the sample size, or for a mean sd/√n, away).
     pub fn survey_visible_to(
         &self,
         ind: &peil_core::Indicator,
@@ -390,10 +464,14 @@ impl Snapshot {
     ) -> bool {
         ind.is_survey()
             && reader.may_see(&ind.visibility)
-            && [&ind.sample_indicator, &ind.population_indicator]
-                .into_iter()
-                .flatten()
-                .all(|c| self.visible_to(c, reader))
+            && [
+                &ind.sample_indicator,
+                &ind.population_indicator,
+                &ind.stddev_indicator,
+            ]
+            .into_iter()
+            .flatten()
+            .all(|c| self.visible_to(c, reader))
     }
 
     /// A survey indicator's cells on a level in a period, in item order, for a reader who
@@ -464,6 +542,21 @@ mod tests {
                 .margin,
             0.0
         );
+    }
+
+    #[test]
+    fn mean_margins_match_the_formula() {
+        // mean 3.2, sd 1.1, n = 400, N = 1600, 95 %: 1.96 · 1.1/20 · sqrt(0.75) ≈ 0.0934.
+        let i = mean_interval(3.2, 1.1, 400.0, Some(1600.0), Confidence::P95).unwrap();
+        assert!((i.margin - 0.093_357).abs() < 1e-5, "{i:?}");
+        assert_eq!((i.low, i.high), (3.2 - i.margin, 3.2 + i.margin));
+        // Not clipped; undefined for a negative sd, no sample or n > N.
+        let j = mean_interval(-1.0, 5.0, 4.0, None, Confidence::P95).unwrap();
+        assert!(j.low < -1.0 && j.high > 0.0);
+        assert!(mean_interval(1.0, -0.1, 4.0, None, Confidence::P95).is_none());
+        assert!(mean_interval(1.0, 1.0, 0.0, None, Confidence::P95).is_none());
+        assert!(mean_interval(1.0, 1.0, 20.0, Some(10.0), Confidence::P95).is_none());
+        assert!(mean_interval(f64::NAN, 1.0, 20.0, None, Confidence::P95).is_none());
     }
 
     #[test]

@@ -87,6 +87,18 @@ fn snapshot(indicators: Vec<Indicator>) -> Snapshot {
         series("p", "gemeente", &[num(45.0)]),
         series("n", "gemeente", &[num(5000.0)]),
         series("pop", "gemeente", &[num(200000.0)]),
+        // The mean m with its standard deviation msd: a ordinary, b's sd hidden, c negative
+        // (a mean's interval is not clipped), d ordinary, e's population hidden.
+        series(
+            "m",
+            "wijk",
+            &[num(3.2), num(7.5), num(-0.5), num(6.0), num(4.0)],
+        ),
+        series("msd", "wijk", &[num(1.1), X, num(2.0), num(1.5), num(1.0)]),
+        series("m", "district", &[num(4.0), num(6.5)]),
+        series("msd", "district", &[num(1.2), num(1.4)]),
+        series("m", "gemeente", &[num(5.0)]),
+        series("msd", "gemeente", &[num(1.3)]),
     ];
     for code in ["p90", "pdist", "pfixed", "pnone", "prestricted"] {
         for (k, v) in rows.clone() {
@@ -131,6 +143,9 @@ fn all_indicators() -> Vec<Indicator> {
     n.data_type = DataType::Numeric;
     let mut none = survey("pnone", &[]);
     none.population_indicator = None;
+    let mut mean = survey("m", &[]);
+    mean.data_type = DataType::Mean;
+    mean.stddev_indicator = Some("msd".into());
     vec![
         survey("p", &[]),
         survey("p90", &[(EXTRA_CONFIDENCE, "90")]),
@@ -140,6 +155,8 @@ fn all_indicators() -> Vec<Indicator> {
         restricted,
         n,
         Indicator::new("pop"),
+        mean,
+        Indicator::new("msd"),
     ]
 }
 
@@ -279,4 +296,78 @@ fn readers_see_intervals_only_of_what_they_may_see() {
     assert!(snap.survey_cell("p", "wijk", y(), "a", &staff).is_some());
     // Not a survey indicator: nothing.
     assert_eq!(snap.survey_series("n", "wijk", y(), &staff), None);
+}
+
+/// Two-sided normal quantile at 95 % as a printed table gives it (independent of the engine).
+const Z95: f64 = 1.9600;
+
+fn near(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-4 * b.abs().max(1.0)
+}
+
+#[test]
+fn means_have_intervals_from_their_standard_deviation() {
+    let snap = snapshot(all_indicators());
+    let anon = Reader::anonymous();
+    let cells = snap.survey_series("m", "wijk", y(), &anon).unwrap();
+    // a: 3.2 ± 1.96 · 1.1/√400 · √(1 − 400/1600).
+    let se_a = 1.1 / 400f64.sqrt() * 0.75f64.sqrt();
+    let a = cells[0].unwrap();
+    assert!(near(a.interval.margin, Z95 * se_a), "{a:?}");
+    assert!(near(a.interval.low, 3.2 - Z95 * se_a) && near(a.interval.high, 3.2 + Z95 * se_a));
+    // A hidden standard deviation gives no interval, nor does a hidden population.
+    assert_eq!(cells[1], None);
+    assert_eq!(cells[4], None);
+    // A mean's interval is not clipped to 0–100: c's lower bound is below zero.
+    let se_c = 2.0 / 1f64.sqrt() * (1.0 - 1.0 / 300.0f64).sqrt();
+    let c = cells[2].unwrap();
+    assert!(near(c.interval.low, -0.5 - Z95 * se_c), "{c:?}");
+    assert!(c.interval.low < 0.0);
+    // The verdict against the city: the same test as for percentages, on sd/√n.
+    let se_city = 1.3 / 5000f64.sqrt() * (1.0 - 5000.0 / 200000.0f64).sqrt();
+    let verdict = |x: f64, se: f64| {
+        let limit = Z95 * (se * se + se_city * se_city).sqrt();
+        if x - 5.0 > limit {
+            Significance::Higher
+        } else if x - 5.0 < -limit {
+            Significance::Lower
+        } else {
+            Significance::NotSignificant
+        }
+    };
+    assert_eq!(a.significance, Some(verdict(3.2, se_a)));
+    assert_eq!(a.significance, Some(Significance::Lower));
+    let se_d = 1.5 / 12f64.sqrt() * (1.0 - 12.0 / 500.0f64).sqrt();
+    let d = cells[3].unwrap();
+    assert_eq!(d.significance, Some(verdict(6.0, se_d)));
+    // Higher levels too, and the snapshot's single-cell access agrees.
+    let d1 = snap.survey_cell("m", "district", y(), "d1", &anon).unwrap();
+    let se_d1 = 1.2 / 481f64.sqrt() * (1.0 - 481.0 / 2800.0f64).sqrt();
+    assert!(near(d1.interval.margin, Z95 * se_d1));
+    assert_eq!(
+        snap.survey_interval("m", "wijk", y(), "a", Confidence::P95),
+        Some(a.interval)
+    );
+    // A mean without a standard-deviation indicator is no survey indicator.
+    let mut inds = all_indicators();
+    inds[8].stddev_indicator = None;
+    let snap = snapshot(inds);
+    assert_eq!(snap.survey_series("m", "wijk", y(), &anon), None);
+}
+
+#[test]
+fn a_restricted_standard_deviation_hides_a_means_intervals() {
+    let anon = Reader::anonymous();
+    let staff = Reader::key("k", ["staff".to_string()]);
+    let mut inds = all_indicators();
+    inds[9].visibility = Visibility::Restricted(vec!["staff".into()]);
+    let snap = snapshot(inds);
+    assert_eq!(snap.survey_series("m", "wijk", y(), &anon), None);
+    assert!(snap.survey_cell("m", "wijk", y(), "a", &staff).is_some());
+    // So does a restricted population.
+    let mut inds = all_indicators();
+    inds[7].visibility = Visibility::Restricted(vec!["staff".into()]);
+    let snap = snapshot(inds);
+    assert_eq!(snap.survey_cell("m", "wijk", y(), "a", &anon), None);
+    assert!(snap.survey_cell("m", "wijk", y(), "a", &staff).is_some());
 }

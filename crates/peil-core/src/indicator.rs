@@ -250,9 +250,20 @@ pub const EXTRA_CONFIDENCE: &str = "confidence level";
 pub const EXTRA_BENCHMARK: &str = "benchmark";
 
 impl Indicator {
-    /// A survey indicator (section 9): a percentage with its sample size n declared.
+    /// A survey indicator (section 9): a percentage with its sample size n declared, or a
+    /// mean with its sample size n and its standard-deviation indicator declared.
     pub fn is_survey(&self) -> bool {
-        self.sample_indicator.is_some() && self.data_type == DataType::Percentage
+        self.sample_indicator.is_some()
+            && match self.data_type {
+                DataType::Percentage => true,
+                DataType::Mean => self.stddev_indicator.is_some(),
+                _ => false,
+            }
+    }
+
+    /// A survey mean (interval `mean ± z·sd/√n`), as opposed to a survey percentage.
+    pub fn is_survey_mean(&self) -> bool {
+        self.is_survey() && self.data_type == DataType::Mean
     }
 
     /// The confidence level of a survey indicator's intervals: 90, 95 or 99 (default 95).
@@ -324,6 +335,13 @@ mod tests {
         assert_eq!(i.confidence_level(), 99);
         assert_eq!(i.benchmark(), Some("gemeente"));
         assert_eq!(parse_confidence("0,9"), Some(90));
+        // A mean is a survey indicator only with its standard deviation declared.
+        let mut m = Indicator::new("vs_m");
+        m.data_type = DataType::Mean;
+        m.sample_indicator = Some("vs_m_n".into());
+        assert!(!m.is_survey());
+        m.stddev_indicator = Some("vs_m_sd".into());
+        assert!(m.is_survey() && m.is_survey_mean() && !i.is_survey_mean());
         assert_eq!(parse_confidence("80"), None);
     }
 

@@ -283,6 +283,8 @@ fn main() {
             n(7.6),
             n(7.25),
         ],
+        interval: None,
+        verdict: None,
     };
     save(&dir, "keyfigure", &kf.svg());
     save(
@@ -387,6 +389,7 @@ fn main() {
         view: None,
         legend: true,
         legend_title: "Aandeel (gemiddelde ± standaardafwijking)",
+        notes: None,
     };
     save(&dir, "map", &choropleth(&spec));
     let zoom = MapSpec {
@@ -456,6 +459,7 @@ fn main() {
             view: None,
             legend: true,
             legend_title: "Synthetische waarde (Jenks)",
+            notes: None,
         };
         save(&dir, "map_real", &choropleth(&spec));
         save(

@@ -99,6 +99,7 @@ fn main() {
         view: None,
         legend: true,
         legend_title: "Aandeel",
+        notes: None,
     };
     let mut bytes = choropleth(&spec).len();
     let runs = 100;

@@ -472,6 +472,9 @@ pub struct MapSpec<'a> {
     pub legend: bool,
     /// Heading of the legend (may be empty).
     pub legend_title: &'a str,
+    /// A note per shape code added to its tooltip after the value, in brackets (a survey
+    /// figure's interval and verdict); only for shapes with a number.
+    pub notes: Option<&'a HashMap<String, String>>,
 }
 
 /// What a shape shows: a class or a missing kind.
@@ -669,7 +672,14 @@ pub fn choropleth(spec: &MapSpec) -> String {
         out.push_str(": ");
         match v {
             Value::Missing(m) => out.push_str(missing_label(m, locale)),
-            Value::Number(_) => escape_into(&mut out, &spec.format.with_unit(v)),
+            Value::Number(_) => {
+                escape_into(&mut out, &spec.format.with_unit(v));
+                if let Some(note) = spec.notes.and_then(|n| n.get(&s.code)) {
+                    out.push_str(" (");
+                    escape_into(&mut out, note);
+                    out.push(')');
+                }
+            }
         }
         out.push_str("</title></path>");
         if href_parts.is_some() {
@@ -1114,6 +1124,7 @@ mod tests {
             view: None,
             legend: true,
             legend_title: "Aandeel",
+            notes: None,
         };
         let out = choropleth(&spec);
         resvg::usvg::Tree::from_str(&out, &resvg::usvg::Options::default()).expect("valid svg");
@@ -1159,6 +1170,12 @@ mod tests {
         let classes = Classes::new(&[1.0, 9.0], &Method::EqualIntervals, 2);
         let pal = palette::sequential(2);
         let view = layer.bbox_of(&["a"]);
+        // Notes go into a numbered shape's tooltip, never an empty one's.
+        let notes: HashMap<String, String> = [
+            ("b".to_string(), "interval 8 – 10 & meer".to_string()),
+            ("c".to_string(), "niet getoond".to_string()),
+        ]
+        .into();
         let spec = MapSpec {
             id: "m2",
             title: "T",
@@ -1173,6 +1190,7 @@ mod tests {
             view,
             legend: true,
             legend_title: "",
+            notes: Some(&notes),
         };
         let out = choropleth(&spec);
         resvg::usvg::Tree::from_str(&out, &resvg::usvg::Options::default()).expect("valid svg");
@@ -1182,6 +1200,8 @@ mod tests {
         assert!(out.contains("class=\"area c1\""));
         assert!(out.contains("class=\"area m-e\""));
         assert!(out.contains("<title>Alfa: 1\u{a0}inwoners</title>"));
+        assert!(out.contains(": 9\u{a0}inwoners (interval 8 – 10 &amp; meer)</title>"));
+        assert!(!out.contains("niet getoond"));
         assert!(out.contains(">1 – 5 (1)</text>"));
         assert!(out.contains(">5 – 9 (1)</text>"));
         assert!(out.contains(">geen gegevens (1)</text>"));
@@ -1285,6 +1305,7 @@ mod tests {
             view: layer.bbox_of(&["44021"]),
             legend: true,
             legend_title: "Volgnummer",
+            notes: None,
         };
         let svg = choropleth(&spec);
         resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default()).expect("valid svg");

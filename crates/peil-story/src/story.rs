@@ -31,6 +31,7 @@
 //! marked), `table([inds])`. Areas: `geo`, `compare`, `parent`, `region`, `children`.
 
 use crate::data::{Area, Data, format_of, period_name, symbol, text};
+use peil_compute::survey::Significance;
 use peil_core::{Period, Value};
 use peil_render::{
     BarChart, BarMode, Category, Classes, KeyFigure, LineChart, Locale, MapSpec, Method, Series,
@@ -693,6 +694,26 @@ fn environment(ctx: &Arc<Ctx>) -> minijinja::Environment<'static> {
                 Value::Number(d),
             )
         });
+        // A survey figure: its interval and, when it differs significantly, the verdict.
+        let cell = c.data.survey(ind, &c.geo, p);
+        let interval = cell.map(|cell| {
+            (
+                format!(
+                    "{} ({}\u{a0}%)",
+                    word(&c.lang, "interval"),
+                    i.confidence_level()
+                ),
+                interval_text(&c, ind, &cell),
+            )
+        });
+        let verdict = cell
+            .filter(|cell| {
+                matches!(
+                    cell.significance,
+                    Some(Significance::Higher | Significance::Lower)
+                )
+            })
+            .and_then(|cell| verdict_text(&c, &cell));
         let fig = KeyFigure {
             id: format!("kf-{ind}"),
             title: text(&i.name, &c.lang),
@@ -706,6 +727,8 @@ fn environment(ctx: &Arc<Ctx>) -> minijinja::Environment<'static> {
             comparison,
             change: ch,
             trend,
+            interval,
+            verdict,
         };
         c.figure(fig.svg(), &text(&i.name, &c.lang))
     });
@@ -780,7 +803,6 @@ fn interval_text(c: &Ctx, ind: &str, cell: &peil_compute::survey::Cell) -> Strin
 }
 
 fn verdict_text(c: &Ctx, cell: &peil_compute::survey::Cell) -> Option<String> {
-    use peil_compute::survey::Significance;
     let key = match cell.significance? {
         Significance::Higher => "sig_higher",
         Significance::Lower => "sig_lower",
@@ -808,6 +830,8 @@ fn word(lang: &str, key: &str) -> &'static str {
         ("of", "en") => "of",
         ("of", "fr") => "sur",
         ("of", _) => "van",
+        ("interval", "fr") => "Intervalle",
+        ("interval", _) => "Interval",
         ("since", "en") => "since",
         ("since", "fr") => "depuis",
         ("since", _) => "sinds",
@@ -1002,6 +1026,24 @@ fn map_figure(c: &Ctx, ind: &str) -> Option<(String, String)> {
         .filter_map(|a| Some((a.code.clone(), c.data.value(ind, &a, p)?)))
         .collect();
     let nums: Vec<f64> = values.values().filter_map(|v| v.number()).collect();
+    // A survey figure's interval and verdict in each area's tooltip.
+    let notes: HashMap<String, String> = values
+        .keys()
+        .filter_map(|code| {
+            let cell = c.data.survey(ind, &Area::new(&level, code), p)?;
+            let mut note = format!(
+                "{} ({}\u{a0}%): {}",
+                word(&c.lang, "interval"),
+                i.confidence_level(),
+                interval_text(c, ind, &cell)
+            );
+            if let Some(v) = verdict_text(c, &cell) {
+                note.push_str("; ");
+                note.push_str(&v);
+            }
+            Some((code.clone(), note))
+        })
+        .collect();
     let classes = Classes::new(&nums, &Method::MeanStdDev, 5);
     let colours = palette::sequential(classes.len().max(1));
     let view = match &wanted {
@@ -1033,6 +1075,7 @@ fn map_figure(c: &Ctx, ind: &str) -> Option<(String, String)> {
         view,
         legend: true,
         legend_title: &name,
+        notes: (!notes.is_empty()).then_some(&notes),
     });
     Some((svg, caption))
 }

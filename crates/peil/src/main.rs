@@ -95,9 +95,10 @@ Indicator metadata (a table with a code column and any of these; Dutch names wor
                           threshold is checked on it when there is no threshold indicator)
   population indicator    survey: the indicator holding the population size N (the finite
                           population correction of the confidence margin; left out without)
-  stddev indicator        survey: the standard deviation of a mean
-  confidence level        survey percentages: 90, 95 (default) or 99 % intervals
-  benchmark               survey percentages: a level code (each area against its own area
+  stddev indicator        survey: the standard deviation sd of a mean (data type mean): its
+                          interval is mean ± z·sd/√n·sqrt(1−n/N); load it on every level
+  confidence level        survey percentages and means: 90, 95 (default) or 99 % intervals
+  benchmark               survey percentages and means: a level code (each area against its own area
                           there) or level:code (one area); default: the city (the nearest
                           ancestor on a level with a single area)
   rounding                publish values rounded to a multiple of this (e.g. 10)
@@ -955,15 +956,22 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
             Some(b) if b.contains(':') => format!("the area {b}"),
             Some(b) => format!("each area's own area on level {b}"),
         };
+        let population = ind
+            .population_indicator
+            .as_deref()
+            .map(|p| format!(" and {p}"))
+            .unwrap_or_default();
+        let n = ind.sample_indicator.as_deref().unwrap_or("-");
+        let inputs = match ind.stddev_indicator.as_deref() {
+            Some(sd) if ind.is_survey_mean() => {
+                format!("mean ± z·sd/√n·sqrt(1−n/N) from sd {sd}, n {n}{population}")
+            }
+            _ => format!("z·sqrt(p·(100−p)/n)·sqrt(1−n/N) from {n}{population}"),
+        };
         writeln!(
             out,
-            "  survey:       {} % intervals z·sqrt(p·(100−p)/n)·sqrt(1−n/N) from {}{}; significance against {bench}",
+            "  survey:       {} % intervals {inputs}; significance against {bench}",
             ind.confidence_level(),
-            ind.sample_indicator.as_deref().unwrap_or("-"),
-            ind.population_indicator
-                .as_deref()
-                .map(|p| format!(" and {p}"))
-                .unwrap_or_default(),
         )?;
     }
     Ok(out)

@@ -8,6 +8,10 @@
 //! input is known here: wijken W1–W6 in districts D1 (W1–W3) and D2 (W4–W6) of one city C.
 //! W2 has p = 0, W3 p = 100 from one respondent, W5's percentage is hidden at the source (`x`),
 //! W6 has no population (no finite population correction).
+//!
+//! The survey means `sm` and `sr` (a score with its standard deviation `ssd`/`ssr`: interval
+//! mean ± z·sd/√n·sqrt(1 − n/N)) have W3's standard deviation and W5's mean hidden; their
+//! districts and city are loaded (a standard deviation does not add up over areas).
 
 mod common;
 use common::*;
@@ -34,25 +38,60 @@ const WIJKEN: [Wijk; 6] = [
     ("W6", "D2", Some(62.0), 100.0, 200.0, None),
 ];
 
+/// (area, mean, standard deviation) of the survey means; `None` = hidden (`x`).
+const MEANS: [(&str, &str, Option<f64>, Option<f64>); 9] = [
+    ("wijk", "W1", Some(7.2), Some(1.4)),
+    ("wijk", "W2", Some(6.1), Some(2.0)),
+    ("wijk", "W3", Some(8.0), None),
+    ("wijk", "W4", Some(6.9), Some(1.1)),
+    ("wijk", "W5", None, Some(1.5)),
+    ("wijk", "W6", Some(7.5), Some(1.2)),
+    ("district", "D1", Some(6.8), Some(1.6)),
+    ("district", "D2", Some(7.1), Some(1.3)),
+    ("stad", "C", Some(7.0), Some(1.5)),
+];
+
 /// The survey site: `sa` (95 %, benchmark: the city, whose values are loaded), `sb` (90 %,
 /// benchmark: the wijk's district), `sc` (restricted, 99 %, benchmark: district D1), `sd`
-/// (public, but its sample size `nd` is restricted), all with population `pop`.
+/// (public, but its sample size `nd` is restricted), all with population `pop`; the means
+/// `sm` (standard deviation `ssd`, 95 %, benchmark: the city) and `sr` (the same figures, but
+/// its standard deviation `ssr` is restricted).
 pub fn survey_site() -> Site {
     let site = Site::new();
     let dir = site.path().join("in");
     std::fs::create_dir_all(&dir).unwrap();
     let num = |x: Option<f64>, missing: &str| x.map_or(missing.to_string(), |v| v.to_string());
-    let mut data = String::from("period;geolevel;geoitem;sa;sb;sc;sd;n;nd;pop\n");
+    let mut data = String::from("period;geolevel;geoitem;sa;sb;sc;sd;n;nd;pop;sm;ssd;sr;ssr\n");
+    let mean = |l: &str, it: &str| {
+        let (.., m, sd) = MEANS.iter().find(|m| (m.0, m.1) == (l, it)).unwrap();
+        format!(
+            "{};{};{};{}",
+            num(*m, "x"),
+            num(*sd, "x"),
+            num(*m, "x"),
+            num(*sd, "x")
+        )
+    };
     for (w, _, sa, sb, n, pop) in WIJKEN {
         let sc = sa.unwrap_or(30.0);
         data.push_str(&format!(
-            "2022;wijk;{w};{};{sb};{sc};{sb};{n};{n};{}\n",
+            "2022;wijk;{w};{};{sb};{sc};{sb};{n};{n};{};{}\n",
             num(sa, "x"),
-            num(pop, "")
+            num(pop, ""),
+            mean("wijk", w)
         ));
     }
     // The city's own survey figures are loaded (its sample is not the sum of the wijken's).
-    data.push_str("2022;stad;C;45;;;;5000;;200000\n");
+    data.push_str(&format!(
+        "2022;stad;C;45;;;;5000;;200000;{}\n",
+        mean("stad", "C")
+    ));
+    for d in ["D1", "D2"] {
+        data.push_str(&format!(
+            "2022;district;{d};;;;;;;;{}\n",
+            mean("district", d)
+        ));
+    }
     let mut wijk_district = String::from("wijk;district\n");
     for (w, d, ..) in WIJKEN {
         wijk_district.push_str(&format!("{w};{d}\n"));
@@ -71,14 +110,18 @@ pub fn survey_site() -> Site {
         (
             "meta.csv",
             format!(
-                "code;name;unit;data type;period type;aggregation indicator;sample indicator;population indicator;confidence level;benchmark;visibility\n\
-                 pop;Populatie;;numeric;stock;;;;;;public\n\
-                 n;Respondenten;;numeric;stock;;;;;;public\n\
-                 nd;Respondenten D;;numeric;stock;;;;;;{STAFF}\n\
-                 sa;Tevreden over de buurt;%;percentage;stock;pop;n;pop;;;public\n\
-                 sb;Voelt zich veilig;%;percentage;stock;pop;n;pop;90%;district;public\n\
-                 sc;Gevoelige vraag;%;percentage;stock;pop;n;pop;99;district:D1;{STAFF}\n\
-                 sd;Vraag met besloten steekproef;%;percentage;stock;pop;nd;pop;;;public\n"
+                "code;name;unit;data type;period type;aggregation indicator;sample indicator;population indicator;confidence level;benchmark;visibility;stddev indicator\n\
+                 pop;Populatie;;numeric;stock;;;;;;public;\n\
+                 n;Respondenten;;numeric;stock;;;;;;public;\n\
+                 nd;Respondenten D;;numeric;stock;;;;;;{STAFF};\n\
+                 sa;Tevreden over de buurt;%;percentage;stock;pop;n;pop;;;public;\n\
+                 sb;Voelt zich veilig;%;percentage;stock;pop;n;pop;90%;district;public;\n\
+                 sc;Gevoelige vraag;%;percentage;stock;pop;n;pop;99;district:D1;{STAFF};\n\
+                 sd;Vraag met besloten steekproef;%;percentage;stock;pop;nd;pop;;;public;\n\
+                 ssd;Spreiding rapportcijfer;;numeric;stock;;;;;;public;\n\
+                 ssr;Spreiding R;;numeric;stock;;;;;;{STAFF};\n\
+                 sm;Rapportcijfer voor de buurt;;mean;stock;pop;n;pop;;;public;ssd\n\
+                 sr;Rapportcijfer met besloten spreiding;;mean;stock;pop;n;pop;;;public;ssr\n"
             ),
         ),
         ("data.csv", data),
@@ -103,25 +146,34 @@ fn z(confidence: u64) -> f64 {
     }
 }
 
-/// The expected (lower, upper, margin) from p, n and N (section 9 of the domain brief).
-fn expected(p: f64, n: f64, big_n: Option<f64>, c: u64) -> (f64, f64, f64) {
-    let fpc = big_n.map_or(1.0, |big| 1.0 - n / big);
-    let se = (p * (100.0 - p) / n).sqrt() * fpc.sqrt();
-    let m = z(c) * se;
-    ((p - m).max(0.0), (p + m).min(100.0), m)
-}
+/// An area's figure as the test computes it: (estimate, standard error, a percentage?).
+type Est = (f64, f64, bool);
 
+/// The standard error of a percentage p from n respondents out of N (section 9 of the domain
+/// brief), or of a mean with standard deviation sd (`sd/√n`), both with the finite population
+/// correction when N is known.
 fn se(p: f64, n: f64, big_n: Option<f64>) -> f64 {
     let fpc = big_n.map_or(1.0, |big| 1.0 - n / big);
     (p * (100.0 - p) / n).sqrt() * fpc.sqrt()
 }
 
-fn expected_verdict(
-    a: (f64, f64, Option<f64>),
-    b: (f64, f64, Option<f64>),
-    c: u64,
-) -> &'static str {
-    let limit = z(c) * (se(a.0, a.1, a.2).powi(2) + se(b.0, b.1, b.2).powi(2)).sqrt();
+fn mean_se(sd: f64, n: f64, big_n: Option<f64>) -> f64 {
+    let fpc = big_n.map_or(1.0, |big| 1.0 - n / big);
+    sd / n.sqrt() * fpc.sqrt()
+}
+
+/// The expected (lower, upper, margin): a percentage's interval clipped to 0–100.
+fn expected(x: Est, c: u64) -> (f64, f64, f64) {
+    let m = z(c) * x.1;
+    if x.2 {
+        ((x.0 - m).max(0.0), (x.0 + m).min(100.0), m)
+    } else {
+        (x.0 - m, x.0 + m, m)
+    }
+}
+
+fn expected_verdict(a: Est, b: Est, c: u64) -> &'static str {
+    let limit = z(c) * (a.1.powi(2) + b.1.powi(2)).sqrt();
     let d = a.0 - b.0;
     if d > limit {
         "higher"
@@ -175,21 +227,34 @@ fn expectations(s: &Server, key: Option<&str>) -> Expected {
     let pop = values(s, "pop", key);
     let mut out = Expected::new();
     let parent: HashMap<&str, &str> = WIJKEN.iter().map(|w| (w.0, w.1)).collect();
-    let inds: &[(&str, &str, u64)] = if key.is_some() {
+    // (indicator, sample, standard deviation of a mean, confidence).
+    type Ind = (&'static str, &'static str, Option<&'static str>, u64);
+    let inds: &[Ind] = if key.is_some() {
         &[
-            ("sa", "n", 95),
-            ("sb", "n", 90),
-            ("sc", "n", 99),
-            ("sd", "nd", 95),
+            ("sa", "n", None, 95),
+            ("sb", "n", None, 90),
+            ("sc", "n", None, 99),
+            ("sd", "nd", None, 95),
+            ("sm", "n", Some("ssd"), 95),
+            ("sr", "n", Some("ssr"), 95),
         ]
     } else {
-        &[("sa", "n", 95), ("sb", "n", 90)]
+        &[
+            ("sa", "n", None, 95),
+            ("sb", "n", None, 90),
+            ("sm", "n", Some("ssd"), 95),
+        ]
     };
-    for &(ind, n_ind, c) in inds {
+    for &(ind, n_ind, sd_ind, c) in inds {
         let p = values(s, ind, key);
         let n = values(s, n_ind, key);
-        let input = |at: &(String, String)| -> Option<(f64, f64, Option<f64>)> {
-            Some((*p.get(at)?, *n.get(at)?, pop.get(at).copied()))
+        let sd = sd_ind.map(|i| values(s, i, key));
+        let input = |at: &(String, String)| -> Option<Est> {
+            let (x, n, big) = (*p.get(at)?, *n.get(at)?, pop.get(at).copied());
+            Some(match &sd {
+                Some(sd) => (x, mean_se(*sd.get(at)?, n, big), false),
+                None => (x, se(x, n, big), true),
+            })
         };
         for level in ["wijk", "district", "stad"] {
             let items: Vec<&str> = match level {
@@ -213,7 +278,7 @@ fn expectations(s: &Server, key: Option<&str>) -> Expected {
                         .and_then(input)
                         .map(|b| expected_verdict(x, b, c));
                     (
-                        expected(x.0, x.1, x.2, c),
+                        expected(x, c),
                         verdict,
                         bench.as_ref().map(|(l, i)| format!("{l}:{i}")),
                     )
@@ -287,18 +352,28 @@ fn api_json_csv_jsonstat_geojson_and_profile_carry_intervals() {
         (100.0, 100.0, 0.0)
     );
     assert!(exp[&("sa".into(), "wijk".into(), "W5".into())].is_none());
+    // The mean: a hidden standard deviation (W3) or mean (W5) gives no interval; the rest have.
+    let m = |it: &str| exp[&("sm".into(), "wijk".into(), it.to_string())].clone();
+    assert!(m("W3").is_none() && m("W5").is_none());
+    assert!(m("W6").is_some());
+    let verdict = |it: &str| m(it).unwrap().1;
+    assert_eq!(
+        [verdict("W1"), verdict("W2"), verdict("W4")],
+        [Some("higher"), Some("lower"), Some("not-significant")]
+    );
+    assert!(exp[&("sm".into(), "district".into(), "D1".into())].is_some());
     let mut seen = 0;
     for level in ["wijk", "district", "stad"] {
         // JSON.
         let j = get(
             &s,
-            &format!("/api/v1/data?indicator=sa,sb,pop&level={level}"),
+            &format!("/api/v1/data?indicator=sa,sb,sm,pop&level={level}"),
             None,
         )
         .json();
         for ind in j["indicators"].as_array().unwrap() {
             match ind["code"].as_str().unwrap() {
-                "sa" => assert_eq!(ind["survey"]["confidence"], 95),
+                "sa" | "sm" => assert_eq!(ind["survey"]["confidence"], 95),
                 "sb" => assert_eq!(ind["survey"]["confidence"], 90),
                 _ => assert!(ind.get("survey").is_none(), "{ind}"),
             }
@@ -329,7 +404,7 @@ fn api_json_csv_jsonstat_geojson_and_profile_carry_intervals() {
         // CSV: the same, in columns after the existing ones.
         let csv = get(
             &s,
-            &format!("/api/v1/data?indicator=sa,sb,pop&level={level}&format=csv"),
+            &format!("/api/v1/data?indicator=sa,sb,sm,pop&level={level}&format=csv"),
             None,
         )
         .body;
@@ -373,7 +448,7 @@ fn api_json_csv_jsonstat_geojson_and_profile_carry_intervals() {
             }
             let e = &exp[&(f[0].to_string(), level.to_string(), f[4].to_string())];
             if e.is_some() {
-                assert_eq!(f[13], if f[0] == "sa" { "95" } else { "90" }, "{line}");
+                assert_eq!(f[13], if f[0] == "sb" { "90" } else { "95" }, "{line}");
             }
             check(
                 &format!("csv {line}"),
@@ -388,13 +463,13 @@ fn api_json_csv_jsonstat_geojson_and_profile_carry_intervals() {
         // JSON-stat: by cell index in extension.peil.survey, as status is.
         let js = get(
             &s,
-            &format!("/api/v1/data?indicator=sa,sb&level={level}&format=jsonstat"),
+            &format!("/api/v1/data?indicator=sa,sb,sm&level={level}&format=jsonstat"),
             None,
         )
         .json();
         let sv = &js["extension"]["peil"]["survey"];
         assert_eq!(sv["indicators"]["sb"]["confidence"], 90);
-        let inds: Vec<&str> = ["sa", "sb"].into();
+        let inds: Vec<&str> = ["sa", "sb", "sm"].into();
         let items = js["dimension"]["area"]["category"]["index"]
             .as_object()
             .unwrap();
@@ -414,33 +489,35 @@ fn api_json_csv_jsonstat_geojson_and_profile_carry_intervals() {
             }
         }
         // GeoJSON: per feature (no geometry on this site, the properties still carry it).
-        let g = get(
-            &s,
-            &format!("/api/v1/data?indicator=sa&level={level}&period=2022&format=geojson"),
-            None,
-        )
-        .json();
-        for f in g["features"].as_array().unwrap() {
-            let p = &f["properties"];
-            let it = p["code"].as_str().unwrap();
-            check(
-                &format!("geojson sa {level} {it}"),
-                &exp[&("sa".to_string(), level.to_string(), it.to_string())],
-                p["lower"].as_f64(),
-                p["upper"].as_f64(),
-                p["margin"].as_f64(),
-                p["significance"].as_str(),
-                bench_of(&p["benchmark"]),
-            );
+        for ind in ["sa", "sm"] {
+            let g = get(
+                &s,
+                &format!("/api/v1/data?indicator={ind}&level={level}&period=2022&format=geojson"),
+                None,
+            )
+            .json();
+            for f in g["features"].as_array().unwrap() {
+                let p = &f["properties"];
+                let it = p["code"].as_str().unwrap();
+                check(
+                    &format!("geojson {ind} {level} {it}"),
+                    &exp[&(ind.to_string(), level.to_string(), it.to_string())],
+                    p["lower"].as_f64(),
+                    p["upper"].as_f64(),
+                    p["margin"].as_f64(),
+                    p["significance"].as_str(),
+                    bench_of(&p["benchmark"]),
+                );
+            }
         }
     }
-    assert_eq!(seen, 2 * 9);
+    assert_eq!(seen, 3 * 9);
     // The area profile.
     for w in WIJKEN {
         let j = get(&s, &format!("/api/v1/areas/wijk/{}/profile", w.0), None).json();
         for f in j["figures"].as_array().unwrap() {
             let ind = f["indicator"].as_str().unwrap();
-            if !["sa", "sb"].contains(&ind) {
+            if !["sa", "sb", "sm"].contains(&ind) {
                 assert!(f.get("lower").is_none());
                 continue;
             }
@@ -465,10 +542,18 @@ fn api_json_csv_jsonstat_geojson_and_profile_carry_intervals() {
             && show.contains("own area on level district"),
         "{show}"
     );
+    let show = s.site.ok(&["show", "sm"]);
+    assert!(
+        show.contains(
+            "survey:       95 % intervals mean ± z·sd/√n·sqrt(1−n/N) from sd ssd, n n and pop"
+        ),
+        "{show}"
+    );
 }
 
 /// The JSON API against scipy: z = norm.ppf(1 − α/2) for the indicator's level, the margin,
-/// the clipped interval and the verdict, for every cell of every level.
+/// the interval (a percentage's clipped) and the verdict, for every cell of every level, of
+/// percentages and of the mean.
 #[test]
 fn api_matches_scipy() {
     if !have_tool(
@@ -481,7 +566,7 @@ fn api_matches_scipy() {
     let s = Server::start(survey_site());
     let dir = tempfile::tempdir().unwrap();
     let mut answers = serde_json::Map::new();
-    for ind in ["sa", "sb", "n", "pop"] {
+    for ind in ["sa", "sb", "sm", "n", "pop", "ssd"] {
         for level in ["wijk", "district", "stad"] {
             let r = get(
                 &s,
@@ -503,20 +588,24 @@ def cells(ind):
         for r in a[ind + "/" + level]["data"]:
             out[(level, r["item"])] = r
     return out
-pop, n = cells("pop"), cells("n")
+pop, n, ssd = cells("pop"), cells("n"), cells("ssd")
 checked = 0
-for ind, conf in (("sa", 95), ("sb", 90)):
+for ind, conf, sd in (("sa", 95, None), ("sb", 90, None), ("sm", 95, ssd)):
     z = norm.ppf(1 - (1 - conf / 100) / 2)
     rows = cells(ind)
     def inputs(at):
         r = rows.get(at)
         if r is None or r["value"] is None or n[at]["value"] is None:
             return None
+        if sd is not None and sd[at]["value"] is None:
+            return None
         big = pop[at]["value"] if at in pop else None
-        return (r["value"], n[at]["value"], big)
+        return (r["value"], n[at]["value"], big, sd[at]["value"] if sd else None)
     def se(x):
-        p, m, big = x
+        p, m, big, s = x
         fpc = 1 - m / big if big else 1
+        if s is not None:
+            return s / math.sqrt(m) * math.sqrt(fpc)
         return math.sqrt(p * (100 - p) / m) * math.sqrt(fpc)
     for at, r in rows.items():
         x = inputs(at)
@@ -524,7 +613,10 @@ for ind, conf in (("sa", 95), ("sb", 90)):
             assert r["lower"] is None and r["upper"] is None and r["significance"] is None, (ind, at, r)
             continue
         margin = z * se(x)
-        lo, hi = max(0, x[0] - margin), min(100, x[0] + margin)
+        if sd is None:
+            lo, hi = max(0, x[0] - margin), min(100, x[0] + margin)
+        else:
+            lo, hi = x[0] - margin, x[0] + margin
         assert math.isclose(r["margin"], margin, rel_tol=1e-9, abs_tol=1e-9), (ind, at, r, margin)
         assert math.isclose(r["lower"], lo, rel_tol=1e-9, abs_tol=1e-9), (ind, at, r, lo)
         assert math.isclose(r["upper"], hi, rel_tol=1e-9, abs_tol=1e-9), (ind, at, r, hi)
@@ -551,8 +643,9 @@ print(checked)
         String::from_utf8_lossy(&out.stderr)
     );
     let checked: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-    // sa: 8 of 9 areas (W5 and so D2 are hidden: 7); sb: all 9.
-    assert_eq!(checked, 7 + 9);
+    // sa: 8 of 9 areas (W5 and so D2 are hidden: 7); sb: all 9; sm: all but W3 (hidden
+    // standard deviation) and W5 (hidden mean): 7.
+    assert_eq!(checked, 7 + 9 + 7);
 }
 
 /// Rows of an OData `Values` collection by area code.
@@ -609,7 +702,7 @@ fn odata_and_the_selection_table_carry_intervals() {
     }
     assert_metadata_valid(&s);
     for level in ["wijk", "district", "stad"] {
-        for ind in ["sa", "sb"] {
+        for ind in ["sa", "sb", "sm"] {
             for (it, v) in odata_values(&s, ind, level, None) {
                 let bench = v["Benchmark"]
                     .as_str()
@@ -624,7 +717,7 @@ fn odata_and_the_selection_table_carry_intervals() {
                     bench,
                 );
                 if v["Lower"].is_number() {
-                    assert_eq!(v["Confidence"], if ind == "sa" { 95 } else { 90 });
+                    assert_eq!(v["Confidence"], if ind == "sb" { 90 } else { 95 });
                 }
             }
         }
@@ -679,6 +772,27 @@ fn odata_and_the_selection_table_carry_intervals() {
             );
         }
     }
+    // A survey mean: its own three columns, from its standard deviation.
+    let (headers, rows) = selection_table(&s, "var=sm&geolevel=wijk&period=2022", None);
+    assert_eq!(headers.len(), 2 + 1 + 3, "{headers:?}");
+    assert_eq!(headers[3], "Rapportcijfer voor de buurt (ondergrens 95%)");
+    let mut with = 0;
+    for r in &rows {
+        let it = r[0].strip_prefix("Wijk ").unwrap();
+        let num = |k: usize| r[k].parse::<f64>().ok();
+        let e = &exp[&("sm".to_string(), "wijk".into(), it.to_string())];
+        with += usize::from(e.is_some());
+        check(
+            &format!("selection table sm {it}"),
+            e,
+            num(3),
+            num(4),
+            None,
+            (!r[5].is_empty()).then_some(r[5].as_str()),
+            e.as_ref().and_then(|e| e.2.clone()),
+        );
+    }
+    assert_eq!(with, 4);
     // Without survey indicators the answer is as before: geo, period, values.
     let (headers, _) = selection_table(&s, "var=pop,n&geolevel=wijk", None);
     assert_eq!(headers.len(), 4);
@@ -733,6 +847,32 @@ fn hidden_and_restricted_intervals_never_show() {
             assert!(f.get("lower").is_none());
         }
     }
+    // sr is a public mean whose standard deviation ssr is restricted: no intervals anywhere
+    // (the margin would give sd/√n away), its value is there.
+    let j = get(&s, "/api/v1/data?indicator=sr,sm&level=wijk", None).json();
+    for row in j["data"].as_array().unwrap() {
+        let sr = row["indicator"] == "sr";
+        assert_eq!(row.get("lower").is_none(), sr, "{row}");
+        if sr && row["item"] == "W1" {
+            assert_eq!(row["value"], 7.2);
+        }
+    }
+    let meta = get(&s, "/api/v1/indicators/sr", None).json();
+    assert!(meta["survey"].get("confidence").is_none(), "{meta}");
+    assert!(meta["survey"]["stddev_indicator"].is_null(), "{meta}");
+    for v in odata_values(&s, "sr", "wijk", None).values() {
+        assert!(v["Lower"].is_null() && v["Margin"].is_null() && v["Significance"].is_null());
+    }
+    let (headers, _) = selection_table(&s, "var=sr&geolevel=wijk", None);
+    assert_eq!(headers.len(), 3);
+    let page = get(&s, "/indicator/sr?level=wijk&period=2022", None).body;
+    assert!(!page.contains("Betrouwbaarheidsinterval"));
+    let w1 = get(&s, "/area/wijk/W1.json", None).json();
+    for f in w1["figures"].as_array().unwrap() {
+        if f["indicator"] == "sr" {
+            assert!(f["lower"].is_null() && f["significance"].is_null(), "{f}");
+        }
+    }
     // sc is restricted: it does not exist without the key, nor do its intervals anywhere.
     assert_eq!(s.get("/api/v1/data?indicator=sc&level=wijk").status, 404);
     for path in [
@@ -764,7 +904,8 @@ fn hidden_and_restricted_intervals_never_show() {
 
     // With the key: sc and sd have their intervals, as computed here.
     let exp = expectations(&s, Some(&staff));
-    for ind in ["sc", "sd"] {
+    assert!(exp[&("sr".into(), "wijk".into(), "W1".into())].is_some());
+    for ind in ["sc", "sd", "sr"] {
         for level in ["wijk", "district", "stad"] {
             let j = get(
                 &s,
@@ -789,6 +930,8 @@ fn hidden_and_restricted_intervals_never_show() {
         assert!(v["W1"]["Lower"].is_number(), "{ind}");
     }
     let (headers, _) = selection_table(&s, "var=sd&geolevel=wijk", Some(&staff));
+    assert_eq!(headers.len(), 6);
+    let (headers, _) = selection_table(&s, "var=sr&geolevel=wijk", Some(&staff));
     assert_eq!(headers.len(), 6);
 }
 
@@ -1127,4 +1270,407 @@ level = "wijk"
             w.0
         );
     }
+}
+
+/// A mean as the Dutch pages write it without a unit, one decimal: `7,1`.
+fn dutch_mean(x: f64) -> String {
+    format!("{x:.1}").replace('.', ",")
+}
+
+/// A survey mean on the pages and in stories, like a percentage: the indicator page's
+/// interval and verdict columns and whiskers, the profile's marker, the compare page, and the
+/// story functions — none where the mean or its standard deviation is hidden.
+#[test]
+fn pages_and_stories_show_a_means_interval() {
+    let site = survey_site();
+    std::fs::create_dir_all(site.path().join("stories")).unwrap();
+    std::fs::write(
+        site.path().join("stories/cijfer.md"),
+        "+++\ntitle = \"Cijfer\"\nlevel = \"wijk\"\n+++\n\nCijfer {{ fmt(\"sm\") }} [{{ interval(\"sm\") }}] {{ significance(\"sm\") }}.\n",
+    )
+    .unwrap();
+    let s = Server::start(site);
+    let exp = expectations(&s, None);
+    let e = |it: &str| exp[&("sm".to_string(), "wijk".to_string(), it.to_string())].clone();
+    let html = get(&s, "/indicator/sm?level=wijk&period=2022", None).body;
+    assert!(html.contains("Betrouwbaarheidsinterval (95&nbsp;%)"));
+    for w in WIJKEN {
+        let row = table_row(&html, w.0);
+        match e(w.0) {
+            Some(((lo, hi, _), v, _)) => {
+                let text = format!("{} – {}", dutch_mean(lo), dutch_mean(hi));
+                assert!(row.contains(&text), "{}: {text} in {row}", w.0);
+                assert!(row.contains(verdict_words(v.unwrap())), "{row}");
+            }
+            None => assert!(
+                row.contains("<td class=\"num interval\"></td><td class=\"verdict\"></td>"),
+                "{row}"
+            ),
+        }
+    }
+    let svg = get(&s, "/indicator/sm/chart.svg?level=wijk&period=2022", None).body;
+    assert_eq!(svg.matches("<path class=\"interval\"").count(), 4);
+    for w in ["W1", "W2", "W3"] {
+        let html = get(&s, &format!("/area/wijk/{w}"), None).body;
+        match e(w) {
+            Some(((lo, hi, _), Some(v), _)) => {
+                let text = format!("{} – {}", dutch_mean(lo), dutch_mean(hi));
+                assert!(html.contains(&text), "profile {w}: {text}");
+                assert!(html.contains(verdict_words(v)), "profile {w}");
+            }
+            _ => {
+                let at = html.find(">Rapportcijfer voor de buurt</a>").unwrap();
+                let row = &html[at..at + html[at..].find("</tr>").unwrap()];
+                assert!(
+                    !row.contains("class=\"interval") && !row.contains("class=\"sig"),
+                    "{row}"
+                );
+            }
+        }
+        let story = fold(
+            &get(
+                &s,
+                &format!("/stories/cijfer?regionlevel=wijk&regioncode={w}"),
+                None,
+            )
+            .body,
+        );
+        match e(w) {
+            Some(((lo, hi, _), Some(v), _)) => {
+                let text = fold(&format!(
+                    "[{} – {}] {}.",
+                    dutch_mean(lo),
+                    dutch_mean(hi),
+                    verdict_words(v)
+                ));
+                assert!(story.contains(&text), "story {w}: {text} in {story}");
+            }
+            _ => assert!(story.contains("[] ."), "story {w}: {story}"),
+        }
+    }
+    let html = get(&s, "/compare?level=wijk&areas=W1,W2,W3&indicators=sm", None).body;
+    for w in ["W1", "W2"] {
+        let Some(((lo, hi, _), Some(v), _)) = e(w) else {
+            panic!("{w}")
+        };
+        assert!(
+            html.contains(&format!("({} – {})", dutch_mean(lo), dutch_mean(hi))),
+            "compare {w}"
+        );
+        assert!(
+            html.contains(&format!("title=\"{}\"", verdict_words(v))),
+            "compare {w}"
+        );
+    }
+}
+
+/// The explorer's table: an interval and a verdict column after each survey indicator's value
+/// (none after other indicators), the same in its CSV and JSON twins; none where the value is
+/// hidden, and none for a reader who may not see the standard deviation.
+#[test]
+fn explorer_table_shows_intervals_and_verdicts() {
+    let s = Server::start(survey_site());
+    let staff = s.key("survey staff", &[STAFF]);
+    let exp = expectations(&s, None);
+    let q = "/explorer?indicators=sa,pop,sm,sr&level=wijk&periods=2022";
+    let html = get(&s, q, None).body;
+    // Two survey indicators the reader may see the intervals of: two pairs of columns.
+    assert_eq!(
+        html.matches("<th scope=\"col\" class=\"num interval\">")
+            .count(),
+        2,
+        "{html}"
+    );
+    assert!(html.contains("Betrouwbaarheidsinterval (95&nbsp;%)"));
+    let text = |ind: &str, lo: f64, hi: f64| match ind {
+        "sa" => format!("{} – {}", dutch(lo), dutch(hi)),
+        _ => format!("{} – {}", dutch_mean(lo), dutch_mean(hi)),
+    };
+    for w in WIJKEN {
+        let row = table_row(&html, w.0);
+        let cells: Vec<&str> = row.split("<td").skip(2).collect();
+        // sa, sa interval, sa verdict, pop, sm, sm interval, sm verdict, sr (after the period).
+        assert_eq!(cells.len(), 8, "{row}");
+        for (ind, at) in [("sa", 1), ("sm", 5)] {
+            let (interval, verdict) = (cells[at], cells[at + 1]);
+            match &exp[&(ind.to_string(), "wijk".to_string(), w.0.to_string())] {
+                Some(((lo, hi, _), v, _)) => {
+                    assert!(
+                        interval.contains(&text(ind, *lo, *hi)),
+                        "{ind} {}: {interval}",
+                        w.0
+                    );
+                    assert!(
+                        verdict.contains(verdict_words(v.unwrap())),
+                        "{ind} {}: {verdict}",
+                        w.0
+                    );
+                }
+                None => {
+                    assert!(
+                        interval.starts_with(" class=\"num interval\"></td>"),
+                        "{interval}"
+                    );
+                    assert!(verdict.starts_with(" class=\"verdict\"></td>"), "{verdict}");
+                }
+            }
+        }
+    }
+    // The CSV: the survey columns after the value columns, by indicator code.
+    let csv = get(&s, &q.replace("/explorer?", "/explorer.csv?"), None).body;
+    let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        head,
+        [
+            "area",
+            "name",
+            "period",
+            "sa",
+            "pop",
+            "sm",
+            "sr",
+            "sa_lower",
+            "sa_upper",
+            "sa_significance",
+            "sa_benchmark",
+            "sm_lower",
+            "sm_upper",
+            "sm_significance",
+            "sm_benchmark"
+        ]
+    );
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        for (ind, at) in [("sa", 7), ("sm", 11)] {
+            check(
+                &format!("explorer csv {ind} {line}"),
+                &exp[&(ind.to_string(), "wijk".to_string(), f[0].to_string())],
+                f[at].parse().ok(),
+                f[at + 1].parse().ok(),
+                None,
+                (!f[at + 2].is_empty()).then_some(f[at + 2]),
+                (!f[at + 3].is_empty()).then(|| f[at + 3].to_string()),
+            );
+        }
+    }
+    // The JSON twin: per cell.
+    let j = get(&s, &q.replace("/explorer?", "/explorer.json?"), None).json();
+    for r in j["rows"].as_array().unwrap() {
+        let it = r["code"].as_str().unwrap();
+        for (ind, k) in [("sa", 0), ("pop", 1), ("sm", 2), ("sr", 3)] {
+            let c = &r["cells"][k];
+            let e = exp
+                .get(&(ind.to_string(), "wijk".to_string(), it.to_string()))
+                .cloned()
+                .flatten();
+            check(
+                &format!("explorer json {ind} {it}"),
+                &e,
+                c["lower"].as_f64(),
+                c["upper"].as_f64(),
+                None,
+                c["significance"].as_str(),
+                bench_of(&c["benchmark"]),
+            );
+        }
+    }
+    // With the key, sr's standard deviation is visible: its columns are there too.
+    let html = get(&s, q, Some(&staff)).body;
+    assert_eq!(
+        html.matches("<th scope=\"col\" class=\"num interval\">")
+            .count(),
+        3
+    );
+    let exp = expectations(&s, Some(&staff));
+    let Some(((lo, hi, _), _, _)) = &exp[&("sr".into(), "wijk".into(), "W1".into())] else {
+        panic!("sr W1")
+    };
+    assert!(table_row(&html, "W1").contains(&format!("{} – {}", dutch_mean(*lo), dutch_mean(*hi))));
+}
+
+/// The SVG of a key-figure tile (`id` as `kf-sa`) in a page.
+fn tile_svg<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("aria-labelledby=\"{id}-title"))
+        .unwrap_or_else(|| panic!("no tile {id}"));
+    let start = html[..at].rfind("<svg").unwrap();
+    &html[start..at + html[at..].find("</svg>").unwrap()]
+}
+
+/// Key-figure tiles on dashboards (and the home page's key figures): a survey figure shows its
+/// interval and, only when it differs significantly, the verdict against its benchmark; a
+/// hidden figure or standard deviation, or one the public may not see, shows neither.
+#[test]
+fn key_figure_tiles_show_survey_intervals() {
+    let site = survey_site();
+    std::fs::create_dir_all(site.path().join("dashboards")).unwrap();
+    let mut toml = String::from("title = \"Enquête\"\nlevel = \"wijk\"\n");
+    for ind in ["sa", "sm", "sr"] {
+        toml.push_str(&format!(
+            "\n[[tile]]\nkind = \"keyfigure\"\nindicator = \"{ind}\"\n"
+        ));
+    }
+    std::fs::write(site.path().join("dashboards/enquete.toml"), toml).unwrap();
+    let conf = site.path().join("peil.toml");
+    let old = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(&conf, format!("highlights = [\"sa\"]\n{old}")).unwrap();
+    site.ok(&["check"]);
+    let s = Server::start(site);
+    let exp = expectations(&s, None);
+    let mut verdicts = 0;
+    for w in WIJKEN {
+        let html = get(
+            &s,
+            &format!("/dashboards/enquete?regionlevel=wijk&regioncode={}", w.0),
+            None,
+        )
+        .body;
+        for ind in ["sa", "sm"] {
+            let tile = fold(tile_svg(&html, &format!("kf-{ind}")));
+            match &exp[&(ind.to_string(), "wijk".to_string(), w.0.to_string())] {
+                Some(((lo, hi, _), v, _)) => {
+                    let (lo, hi) = match ind {
+                        "sa" => (dutch(*lo), dutch(*hi)),
+                        _ => (dutch_mean(*lo), dutch_mean(*hi)),
+                    };
+                    let line = fold(&format!("Interval (95 %): {lo} – {hi}"));
+                    assert!(tile.contains(&line), "{ind} {}: {line} in {tile}", w.0);
+                    match v {
+                        Some(v @ ("higher" | "lower")) => {
+                            verdicts += 1;
+                            assert!(tile.contains(verdict_words(v)), "{ind} {}", w.0)
+                        }
+                        _ => assert!(!tile.contains("significant"), "{ind} {}: {tile}", w.0),
+                    }
+                }
+                None => assert!(
+                    !tile.contains("Interval") && !tile.contains("significant"),
+                    "{ind} {}: {tile}",
+                    w.0
+                ),
+            }
+        }
+        // sr's standard deviation is restricted: a public dashboard shows no interval.
+        let tile = tile_svg(&html, "kf-sr");
+        assert!(
+            !tile.contains("Interval") && !tile.contains("significant"),
+            "{tile}"
+        );
+    }
+    assert!(verdicts >= 4, "{verdicts}");
+    // The home page's key figure of the city: its interval (the city has no benchmark).
+    let home = get(&s, "/", None).body;
+    let Some(((lo, hi, _), None, _)) = &exp[&("sa".into(), "stad".into(), "C".into())] else {
+        panic!("sa C")
+    };
+    let tile = fold(tile_svg(&home, "kf0"));
+    let line = fold(&format!("Interval (95 %): {} – {}", dutch(*lo), dutch(*hi)));
+    assert!(tile.contains(&line), "{line} in {tile}");
+}
+
+/// The tooltip (`<title>`) of an area's shape on a map.
+fn map_tooltip<'a>(svg: &'a str, code: &str) -> &'a str {
+    let at = svg
+        .find(&format!("data-area=\"{code}\" class=\"area"))
+        .unwrap_or_else(|| panic!("no shape {code}"));
+    let start = at + svg[at..].find("<title>").unwrap() + "<title>".len();
+    &svg[start..start + svg[start..].find("</title>").unwrap()]
+}
+
+/// Maps of survey figures: each area's tooltip mentions its interval (and verdict) — the
+/// indicator page's map and its SVG download, the explorer's map and a story's map; none for
+/// a hidden figure or standard deviation, nor where the reader may not see the inputs.
+#[test]
+fn map_tooltips_mention_the_interval() {
+    let site = survey_site();
+    let square = |k: usize| {
+        let x = 4.40 + 0.01 * k as f64;
+        format!(
+            "[[[{x},51.2],[{},51.2],[{},51.21],[{x},51.21],[{x},51.2]]]",
+            x + 0.01,
+            x + 0.01
+        )
+    };
+    let features: Vec<String> = WIJKEN
+        .iter()
+        .enumerate()
+        .map(|(k, w)| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"code":"{}"}},"geometry":{{"type":"Polygon","coordinates":{}}}}}"#,
+                w.0,
+                square(k)
+            )
+        })
+        .collect();
+    let path = site.path().join("wijken.geojson");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    site.import(&path, &["--level", "wijk"]);
+    std::fs::create_dir_all(site.path().join("stories")).unwrap();
+    std::fs::write(
+        site.path().join("stories/kaart.md"),
+        "+++\ntitle = \"Kaart\"\nlevel = \"district\"\n+++\n\n{{ map(\"sa\") }}\n\n{{ map(\"sm\") }}\n",
+    )
+    .unwrap();
+    site.ok(&["publish"]);
+    let s = Server::start(site);
+    let exp = expectations(&s, None);
+    let interval = |ind: &str, lo: f64, hi: f64| match ind {
+        "sa" => format!("Interval (95 %): {} – {}", dutch(lo), dutch(hi)),
+        _ => format!("Interval (95 %): {} – {}", dutch_mean(lo), dutch_mean(hi)),
+    };
+    let check_map = |what: &str, svg: &str, ind: &str, wijken: &[&str]| {
+        for w in wijken {
+            let tip = fold(map_tooltip(svg, w));
+            match &exp[&(ind.to_string(), "wijk".to_string(), w.to_string())] {
+                Some(((lo, hi, _), v, _)) => {
+                    let text = fold(&interval(ind, *lo, *hi));
+                    assert!(tip.contains(&text), "{what} {w}: {text} in {tip}");
+                    assert!(
+                        tip.contains(&fold(verdict_words(v.unwrap()))),
+                        "{what} {w}: {tip}"
+                    );
+                }
+                None => assert!(!tip.contains("Interval"), "{what} {w}: {tip}"),
+            }
+        }
+    };
+    let all: Vec<&str> = WIJKEN.iter().map(|w| w.0).collect();
+    for ind in ["sa", "sm"] {
+        for path in [
+            format!("/indicator/{ind}/map.svg?level=wijk&period=2022"),
+            format!("/indicator/{ind}?level=wijk&period=2022"),
+            format!("/explorer?indicators={ind}&level=wijk&periods=2022&view=map"),
+        ] {
+            let body = get(&s, &path, None).body;
+            check_map(&path, &body, ind, &all);
+        }
+    }
+    // The story's map of a district's wijken.
+    let story = get(
+        &s,
+        "/stories/kaart?regionlevel=district&regioncode=D1",
+        None,
+    )
+    .body;
+    for ind in ["sa", "sm"] {
+        let at = story
+            .find(&format!("aria-labelledby=\"map-{ind}-title"))
+            .unwrap_or_else(|| panic!("map {ind} in {story}"));
+        let svg = &story[at..at + story[at..].find("</svg>").unwrap()];
+        check_map(&format!("story {ind}"), svg, ind, &["W1", "W2", "W3"]);
+    }
+    // sr's standard deviation is restricted: its map's tooltips have no interval.
+    let svg = get(&s, "/indicator/sr/map.svg?level=wijk&period=2022", None).body;
+    assert!(map_tooltip(&svg, "W1").contains("7,2"));
+    assert!(!svg.contains("Interval"), "{svg}");
+    // Another indicator's map is as before.
+    let svg = get(&s, "/indicator/pop/map.svg?level=wijk&period=2022", None).body;
+    assert!(!svg.contains("Interval"));
 }

@@ -15,7 +15,8 @@ const H: f64 = 160.0;
 /// A key-figure tile (about 320 × 160): the title, the value large with its unit, the
 /// period, a comparison line (e.g. "Vlaanderen: 12,3 %"), the change with ▲/▼ and an
 /// explicit sign (neutral colour: up is not necessarily good), and a sparkline of the
-/// trend.
+/// trend. A survey figure adds its interval and verdict on lines below (the tile grows by
+/// 20 px a line).
 pub struct KeyFigure {
     /// DOM id prefix, `[a-z0-9-]`.
     pub id: String,
@@ -33,6 +34,11 @@ pub struct KeyFigure {
     pub change: Option<(String, Value)>,
     /// Trend values, oldest first (drawn as a sparkline when at least two are numbers).
     pub trend: Vec<Value>,
+    /// A survey figure's confidence interval: label (e.g. "95%-interval") and the interval
+    /// as written (e.g. "35,2 % – 44,8 %").
+    pub interval: Option<(String, String)>,
+    /// A survey figure's verdict against its benchmark, e.g. "significant hoger dan Stad".
+    pub verdict: Option<String>,
 }
 
 impl KeyFigure {
@@ -96,22 +102,45 @@ impl KeyFigure {
                 word(self.locale(), "Verandering", "Change", "Évolution")
             ));
         }
+        for (line, _) in self.survey_lines() {
+            s.push_str(&format!(" {line}."));
+        }
         s
+    }
+
+    /// The survey lines under the tile's body with their class: the interval, then the
+    /// verdict.
+    fn survey_lines(&self) -> Vec<(String, &'static str)> {
+        self.interval
+            .iter()
+            .map(|(label, text)| (format!("{label}: {text}"), "kf-interval"))
+            .chain(self.verdict.clone().map(|v| (v, "kf-verdict")))
+            .collect()
+    }
+
+    /// The tile's height: 160, and 20 more per survey line.
+    fn height(&self) -> f64 {
+        H + 20.0 * self.survey_lines().len() as f64
     }
 
     /// The SVG tile.
     pub fn svg(&self) -> String {
         let mut out = String::with_capacity(2048);
+        let h = self.height();
         svg::open(
             &mut out,
             &self.id,
             W,
-            H,
+            h,
             "chart key-figure",
             &self.title,
             &self.description(),
         );
-        out.push_str("<rect x=\"0.5\" y=\"0.5\" width=\"319\" height=\"159\" rx=\"6\" fill=\"#ffffff\" stroke=\"#c4c4c4\"/>");
+        let _ = write!(
+            out,
+            "<rect x=\"0.5\" y=\"0.5\" width=\"319\" height=\"{}\" rx=\"6\" fill=\"#ffffff\" stroke=\"#c4c4c4\"/>",
+            svg::n(h - 1.0)
+        );
         let (title, cut) = svg::truncate(&self.title, 40);
         out.push_str(
             "<text x=\"16\" y=\"28\" font-size=\"14\" font-weight=\"bold\" class=\"kf-title\">",
@@ -165,6 +194,23 @@ impl KeyFigure {
         if let Some(c) = self.change_text() {
             let (c, _) = svg::truncate(&c, 26);
             svg::text(&mut out, 16.0, y, Anchor::Start, "class=\"kf-change\"", &c);
+        }
+        // Survey lines below the sparkline, the tile's full width; a cut line keeps its
+        // whole text in a tooltip.
+        for (k, (line, class)) in self.survey_lines().into_iter().enumerate() {
+            let (shown, cut) = svg::truncate(&line, 44);
+            let _ = write!(
+                out,
+                "<text x=\"16\" y=\"{}\" class=\"{class}\">",
+                svg::n(H - 4.0 + 20.0 * k as f64)
+            );
+            escape_into(&mut out, &shown);
+            if cut {
+                out.push_str("<title>");
+                escape_into(&mut out, &line);
+                out.push_str("</title>");
+            }
+            out.push_str("</text>");
         }
         if self.trend.iter().filter(|v| finite(**v).is_some()).count() >= 2 {
             out.push_str("<g class=\"kf-trend\">");
@@ -223,6 +269,15 @@ impl KeyFigure {
                 )],
             ));
         }
+        if let Some((label, text)) = &self.interval {
+            rows.push((label.clone(), vec![escape(text)]));
+        }
+        if let Some(v) = &self.verdict {
+            rows.push((
+                word(locale, "Significantie", "Significance", "Significativité").to_string(),
+                vec![escape(v)],
+            ));
+        }
         svg::table(&self.title, &head, &rows)
     }
 }
@@ -248,6 +303,8 @@ mod tests {
                 Value::Missing(MissingCode::Unknown),
                 Value::Number(7.25),
             ],
+            interval: None,
+            verdict: None,
         }
     }
 
@@ -273,6 +330,42 @@ mod tests {
         check_svg(&s, "kf");
         assert!(s.contains(">x<title>geheim (privacy)</title></text>"));
         assert!(!s.contains("kf-trend"));
+    }
+
+    #[test]
+    fn survey_lines_grow_the_tile() {
+        let mut t = tile();
+        t.interval = Some(("95%-interval".into(), "6,1\u{a0}% – 8,4\u{a0}%".into()));
+        t.verdict = Some("significant hoger dan Vlaanderen".into());
+        let s = t.svg();
+        check_svg(&s, "kf");
+        assert!(s.contains("viewBox=\"0 0 320 200\""), "{s}");
+        assert!(s.contains("<text x=\"16\" y=\"156\" class=\"kf-interval\">95%-interval: 6,1\u{a0}% – 8,4\u{a0}%</text>"));
+        assert!(s.contains(
+            "<text x=\"16\" y=\"176\" class=\"kf-verdict\">significant hoger dan Vlaanderen</text>"
+        ));
+        assert!(s.contains("t.o.v. 2015. 95%-interval: 6,1\u{a0}% – 8,4\u{a0}%. significant hoger dan Vlaanderen.</desc>"));
+        let table = t.table_html();
+        check_table(&table, "Werkloosheidsgraad");
+        assert!(table.contains(
+            "<th scope=\"row\">95%-interval</th><td class=\"num\">6,1\u{a0}% – 8,4\u{a0}%</td>"
+        ));
+        assert!(table.contains("<th scope=\"row\">Significantie</th><td class=\"num\">significant hoger dan Vlaanderen</td>"));
+        // Only an interval (no significant difference): one line, the verdict class unused.
+        t.verdict = None;
+        let s = t.svg();
+        assert!(s.contains("viewBox=\"0 0 320 180\"") && !s.contains("kf-verdict"));
+        // A long verdict is cut on the tile, whole in its tooltip.
+        t.interval = None;
+        t.verdict =
+            Some("significant lager dan het gemiddelde van de dertien centrumsteden".into());
+        let s = t.svg();
+        assert!(s.contains("<text x=\"16\" y=\"156\" class=\"kf-verdict\">"));
+        assert!(s.contains(
+            "<title>significant lager dan het gemiddelde van de dertien centrumsteden</title>"
+        ));
+        // Without survey lines the tile is as before.
+        assert!(tile().svg().contains("viewBox=\"0 0 320 160\""));
     }
 
     #[test]

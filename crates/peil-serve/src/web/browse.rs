@@ -10,6 +10,7 @@ use crate::api::formats::{Cell, Col, Format, Kind, Table};
 use crate::api::{Req, encode, period_name, seg};
 use axum::extract::{Path, State};
 use axum::response::Response;
+use peil_compute::survey::{Cell as SurveyCell, Significance};
 use peil_core::{MissingCode, Period, Theme, Value};
 use peil_render::{
     BarChart, BarMode, Category, Classes, KeyFigure, LineChart, MapSpec, Method, Series,
@@ -182,6 +183,8 @@ fn highlights(page: &Page) -> Vec<(Json, Json)> {
             Some((geo::area_name(page, *l2, c2)?, v))
         });
         let area = geo::area_name(page, *l, code).unwrap_or_default();
+        // A survey figure: its interval and, when significant, the verdict.
+        let survey = snap.survey_cell(&ind.code, lc, p, code, &page.ctx.reader);
         let fig = KeyFigure {
             id: format!("kf{}", out.len()),
             title: page.text(&ind.name),
@@ -191,6 +194,22 @@ fn highlights(page: &Page) -> Vec<(Json, Json)> {
             comparison: comparison.clone(),
             change,
             trend,
+            interval: survey.map(|c| {
+                (
+                    format!(
+                        "{} ({}\u{a0}%)",
+                        page.word("interval_short"),
+                        ind.confidence_level()
+                    ),
+                    super::indicator::interval_text(&fmt, &c),
+                )
+            }),
+            verdict: survey
+                .filter(|c| {
+                    c.significance
+                        .is_some_and(|s| s != Significance::NotSignificant)
+                })
+                .and_then(|c| super::indicator::verdict_text(page, &c)),
         };
         let href = page.href(&format!("/indicator/{}", seg(&ind.code)));
         themes_used.push(theme);
@@ -730,6 +749,43 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
             page.text(&page.ctx.ind(i).name),
         ));
     }
+    // Survey indicators whose intervals this reader may see: the confidence level of each
+    // (an interval and a verdict column follow its value; in the CSV, after all values).
+    let reader = &page.ctx.reader;
+    let confidence: Vec<Option<u8>> = chosen
+        .iter()
+        .map(|&i| {
+            let ind = page.ctx.ind(i);
+            snap.survey_visible_to(ind, reader)
+                .then(|| ind.confidence_level())
+        })
+        .collect();
+    for (&i, c) in chosen.iter().zip(&confidence) {
+        let Some(c) = c else { continue };
+        let code = &page.ctx.ind(i).code;
+        csv.columns.extend([
+            Col::new(
+                format!("{code}_lower"),
+                Kind::Number,
+                format!("{code}: lower bound of the {c} % confidence interval"),
+            ),
+            Col::new(
+                format!("{code}_upper"),
+                Kind::Number,
+                format!("{code}: upper bound of the {c} % confidence interval"),
+            ),
+            Col::new(
+                format!("{code}_significance"),
+                Kind::Text,
+                format!("{code}: higher, lower or not-significant against the benchmark area"),
+            ),
+            Col::new(
+                format!("{code}_benchmark"),
+                Kind::Text,
+                format!("{code}: the benchmark area (level:code)"),
+            ),
+        ]);
+    }
     let fmts: Vec<_> = chosen
         .iter()
         .map(|&i| format_of(&page, page.ctx.ind(i)))
@@ -738,6 +794,15 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
         let name = geo::area_name(&page, level, c).unwrap_or_default();
         for p in &periods {
             let vals: Vec<Value> = chosen.iter().map(|&i| value(i, *p, c)).collect();
+            let svs: Vec<Option<SurveyCell>> = chosen
+                .iter()
+                .zip(&confidence)
+                .map(|(&i, conf)| {
+                    conf.and_then(|_| {
+                        snap.survey_cell(&page.ctx.ind(i).code, &lvl.level.code, *p, c, reader)
+                    })
+                })
+                .collect();
             let mut row = vec![
                 Cell::text(c.clone()),
                 Cell::text(name.clone()),
@@ -754,10 +819,42 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
                     |x| Cell::Number(x, None),
                 ));
             }
+            for (sv, conf) in svs.iter().zip(&confidence) {
+                if conf.is_none() {
+                    continue;
+                }
+                let bench = sv.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b));
+                row.extend([
+                    sv.map_or(Cell::Empty, |c| Cell::Number(c.interval.low, None)),
+                    sv.map_or(Cell::Empty, |c| Cell::Number(c.interval.high, None)),
+                    Cell::opt(sv.and_then(|c| c.significance).map(|s| s.code())),
+                    Cell::opt(bench.map(|(l, it)| format!("{l}:{}", it.code))),
+                ]);
+            }
             csv.rows.push(row);
+            let cells: Vec<Json> = vals
+                .iter()
+                .zip(&fmts)
+                .zip(svs.iter().zip(&confidence))
+                .map(|((v, f), (sv, conf))| {
+                    let bench = sv.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b));
+                    json!({
+                        "value": f.with_unit(*v),
+                        "num": v.number(),
+                        "survey": conf.is_some(),
+                        "interval": sv.as_ref().map(|c| super::indicator::interval_text(f, c)),
+                        "verdict": sv.as_ref().and_then(|c| super::indicator::verdict_text(&page, c)),
+                        "mark": sv.as_ref().and_then(super::indicator::verdict_mark),
+                        "lower": sv.map(|c| c.interval.low),
+                        "upper": sv.map(|c| c.interval.high),
+                        "significance": sv.and_then(|c| c.significance).map(|s| s.code()),
+                        "benchmark": bench.map(|(l, it)| json!({"level": l, "item": it.code})),
+                    })
+                })
+                .collect();
             table_rows.push(json!({
                 "code": c, "name": name, "period": period_name(*p, &page.lang),
-                "cells": vals.iter().zip(&fmts).map(|(v, f)| json!({"value": f.with_unit(*v), "num": v.number()})).collect::<Vec<_>>(),
+                "cells": cells,
             }));
         }
     }
@@ -785,6 +882,25 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
                     .map(|c| (c.clone(), value(first, p, c)))
                     .collect();
                 let nums: Vec<f64> = values.values().filter_map(|v| v.number()).collect();
+                // A survey indicator's interval and verdict in each area's tooltip.
+                let notes: Option<HashMap<String, String>> = confidence[0].map(|conf| {
+                    areas
+                        .iter()
+                        .filter_map(|c| {
+                            let cell = snap.survey_cell(
+                                &first_ind.code,
+                                &lvl.level.code,
+                                p,
+                                c,
+                                &page.ctx.reader,
+                            )?;
+                            Some((
+                                c.clone(),
+                                super::indicator::survey_note(&page, &fmts[0], conf, &cell),
+                            ))
+                        })
+                        .collect()
+                });
                 let classes = Classes::new(&nums, &Method::MeanStdDev, 5);
                 let colours = palette::sequential(classes.len().max(1));
                 match geo::layer(&page, level, geo::Detail::Overview).await {
@@ -806,6 +922,7 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
                         view: None,
                         legend: true,
                         legend_title: &page.text(&first_ind.name),
+                        notes: notes.as_ref(),
                     })),
                     None => None,
                 }
@@ -950,7 +1067,8 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
             "area_options": if lvl.items.len() <= 2000 { lvl.items.iter().filter(|(_, it)| !it.unknown_location).map(|(_, it)| json!({"code": it.code, "name": it.name, "current": asked_areas.contains(&it.code)})).collect::<Vec<_>>() } else { Vec::new() },
             "period_options": all_periods.iter().rev().map(|p| json!({"code": p.code(), "name": period_name(*p, &page.lang), "current": periods.contains(p)})).collect::<Vec<_>>(),
             "view": view,
-            "headers": chosen.iter().map(|&i| json!({"name": page.text(&page.ctx.ind(i).name), "unit": page.ctx.ind(i).unit, "href": page.href(&format!("/indicator/{}", seg(&page.ctx.ind(i).code)))})).collect::<Vec<_>>(),
+            "headers": chosen.iter().zip(&confidence).map(|(&i, c)| json!({"name": page.text(&page.ctx.ind(i).name), "unit": page.ctx.ind(i).unit, "href": page.href(&format!("/indicator/{}", seg(&page.ctx.ind(i).code))), "confidence": c})).collect::<Vec<_>>(),
+            "survey": confidence.iter().any(Option::is_some),
             "rows": if view == "table" { table_rows } else { Vec::new() },
             "graphic": graphic,
             "views": views,

@@ -388,6 +388,7 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Confidence interval",
         "Intervalle de confiance",
     ),
+    ("interval_short", "Interval", "Interval", "Intervalle"),
     (
         "vs_benchmark",
         "Significantie",

@@ -269,6 +269,26 @@ pub(crate) fn verdict_text(page: &Page, c: &SurveyCell) -> Option<String> {
     Some(format!("{} {}", page.word(word), bench.name))
 }
 
+/// A survey figure's note in a map's tooltip: `Interval (95 %): 38,1 % – 41,9 %; significant
+/// hoger dan Stad`.
+pub(crate) fn survey_note(
+    page: &Page,
+    format: &NumberFormat,
+    confidence: u8,
+    c: &SurveyCell,
+) -> String {
+    let mut note = format!(
+        "{} ({confidence}\u{a0}%): {}",
+        page.word("interval_short"),
+        interval_text(format, c)
+    );
+    if let Some(v) = verdict_text(page, c) {
+        note.push_str("; ");
+        note.push_str(&v);
+    }
+    note
+}
+
 /// The verdict's short mark for tables and the profile: ▲ higher, ▼ lower, = not significant.
 pub(crate) fn verdict_mark(c: &SurveyCell) -> Option<&'static str> {
     Some(match c.significance? {
@@ -295,6 +315,18 @@ pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Op
     };
     let layer = geo::layer(page, v.level, detail).await?;
     let values: HashMap<String, Value> = v.rows.iter().map(|r| (r.code.clone(), r.value)).collect();
+    // Survey figures: the interval and verdict in each area's tooltip.
+    let notes: Option<HashMap<String, String>> = v.confidence.map(|conf| {
+        v.rows
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    r.code.clone(),
+                    survey_note(page, &v.format, conf, &r.survey?),
+                ))
+            })
+            .collect()
+    });
     let colours = palette::sequential(v.classes.len().max(1));
     let ind = v.ind(page);
     let title = format!(
@@ -336,6 +368,7 @@ pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Op
         view,
         legend,
         legend_title: &legend_title,
+        notes: notes.as_ref(),
     }))
 }
 
