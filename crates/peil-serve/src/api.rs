@@ -673,6 +673,13 @@ pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 // --- responses ---------------------------------------------------------------------------
 
 /// A JSON answer (also used for GeoJSON, JSON-stat and CSVW metadata, by media type).
+/// A JSON answer already written as text.
+pub(crate) fn json_text_response(body: String, media: &'static str) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, media)], body).into_response();
+    vary(&mut r);
+    r
+}
+
 pub(crate) fn json_response(body: &Json, media: &'static str) -> Response {
     let mut r = (
         [(header::CONTENT_TYPE, media)],

@@ -4,8 +4,8 @@
 use super::catalog::{flag, parse_period_level, theme_subtree, visible_themes};
 use super::formats::{Cell, Col, Format, Kind, Table, negotiate};
 use super::{
-    ApiError, ApiResult, BASE, Ctx, Req, jnum, json_response, natural_cmp, period_name, seg, texts,
-    vary,
+    ApiError, ApiResult, BASE, Ctx, Req, jnum, json_response, json_text_response, natural_cmp,
+    period_name, seg, texts, vary,
 };
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -1104,7 +1104,7 @@ async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer) -> ApiResult<Response>
                 .collect()
         })
         .collect();
-    let mut values: Vec<Json> = vec![Json::Null; n];
+    let mut values: Vec<Option<f64>> = vec![None; n];
     let mut status = serde_json::Map::new();
     // Survey cells, by cell index as `status` is: lower, upper, margin, significance, benchmark.
     let mut survey: [serde_json::Map<String, Json>; 5] = Default::default();
@@ -1117,7 +1117,7 @@ async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer) -> ApiResult<Response>
         }
         let (v, s) = value_parts(r.value);
         if let Some(x) = v {
-            values[idx] = jnum(Some(x));
+            values[idx] = Some(x);
         }
         let st = s.or(match r.flag {
             Some("provisional") => Some("p"),
@@ -1180,14 +1180,20 @@ async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer) -> ApiResult<Response>
             },
         }),
     );
+    // The area dimension's index and labels and the values are the bulk of the answer: they
+    // are written straight into the text (item literals from the publication's fragments) in
+    // place of these markers. serde_json writes members in key order, so the first marker
+    // strings after `"class"` are the area's (`dimension` → `area` → `category` → `index`,
+    // `label`), and the values marker is the last string before `"version"` (found from the
+    // end): a text in the data that happens to equal a marker cannot be taken for it.
+    const AREA_INDEX: &str = "\u{0}area-index";
+    const AREA_LABEL: &str = "\u{0}area-label";
+    const VALUES: &str = "\u{0}values";
     dimension.insert(
         "area".into(),
         json!({
             "label": lvl.name,
-            "category": {
-                "index": index(a.items.iter().map(|it| it.code.clone()).collect()),
-                "label": labels(a.items.iter().map(|it| (it.code.clone(), it.name.clone())).collect()),
-            },
+            "category": { "index": AREA_INDEX, "label": AREA_LABEL },
         }),
     );
     dimension.insert(
@@ -1240,7 +1246,7 @@ async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer) -> ApiResult<Response>
         "size": size,
         "role": { "metric": ["indicator"], "geo": ["area"], "time": ["period"] },
         "dimension": dimension,
-        "value": values,
+        "value": VALUES,
         "note": [
             "status: x = hidden (privacy rules or the source), ? = unknown, nvt = not applicable, - = empty, p = provisional, f = forecast",
         ],
@@ -1275,7 +1281,66 @@ async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer) -> ApiResult<Response>
     if let Some(at) = &x.published_at {
         ds["updated"] = json!(at);
     }
-    Ok(json_response(&ds, super::formats::JSON_MEDIA))
+    let text = ds.to_string();
+    let frags = ctx.entry.fragments(&ctx.snap);
+    let lf = &frags.levels[a.level];
+    let literal = |it: &OutItem, code: bool| -> std::borrow::Cow<'_, str> {
+        match it.pos {
+            Some(pos) => {
+                std::borrow::Cow::Borrowed(if code { &*lf.code[pos] } else { &*lf.name[pos] })
+            }
+            None => {
+                let mut b = String::new();
+                crate::fragments::push_json_str(&mut b, if code { &it.code } else { &it.name });
+                std::borrow::Cow::Owned(b)
+            }
+        }
+    };
+    let mut out = String::with_capacity(text.len() + a.items.len() * 64 + n * 12);
+    let mut rest = text.as_str();
+    for marker in [AREA_INDEX, AREA_LABEL, VALUES] {
+        let quoted = serde_json::to_string(marker).unwrap_or_default();
+        let found = if marker == VALUES {
+            rest.rfind(&quoted)
+        } else {
+            rest.find(&quoted)
+        };
+        let Some(at) = found else {
+            continue;
+        };
+        out.push_str(&rest[..at]);
+        rest = &rest[at + quoted.len()..];
+        if marker == VALUES {
+            out.push('[');
+            for (k, v) in values.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                match v {
+                    Some(x) => crate::fragments::push_number(&mut out, *x),
+                    None => out.push_str("null"),
+                }
+            }
+            out.push(']');
+            continue;
+        }
+        out.push('{');
+        for (k, it) in a.items.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str(&literal(it, true));
+            out.push(':');
+            if marker == AREA_INDEX {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{k}"));
+            } else {
+                out.push_str(&literal(it, false));
+            }
+        }
+        out.push('}');
+    }
+    out.push_str(rest);
+    Ok(json_text_response(out, super::formats::JSON_MEDIA))
 }
 
 /// GeoJSON: the areas with their geometry and the value of one indicator for one period.
