@@ -15,6 +15,7 @@ use peil_compute::snapshot::SelectionError;
 use peil_compute::survey::Cell as SurveyCell;
 use peil_core::{DimKey, MissingCode, Period, PeriodLevel, Value};
 use serde_json::{Value as Json, json};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 /// Rows a workbook may hold (a spreadsheet is not the place for more; use CSV).
@@ -232,9 +233,9 @@ fn plan_indicator(
 }
 
 /// An area of the answer: a listed area or the custom selection.
-struct OutItem {
-    code: String,
-    name: String,
+struct OutItem<'a> {
+    code: Cow<'a, str>,
+    name: Cow<'a, str>,
     /// Position on the level (`None` for the selection).
     pos: Option<usize>,
 }
@@ -252,10 +253,10 @@ struct Row {
 }
 
 /// A data answer before it is written in some format.
-struct Answer {
+struct Answer<'a> {
     level: usize,
     inds: Vec<u32>,
-    items: Vec<OutItem>,
+    items: Vec<OutItem<'a>>,
     selection: Option<Vec<String>>,
     periods: Vec<Period>,
     keys: Vec<DimKey>,
@@ -299,7 +300,7 @@ fn selection_error(ctx: &Ctx, code: &str, p: Period, e: SelectionError) -> ApiEr
 }
 
 /// Reads and runs a data query.
-fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
+fn run<'a>(ctx: &'a Ctx, req: &Req, fmt: Format) -> ApiResult<Answer<'a>> {
     // Only blanks and commas: answer as for the unknown code they are.
     if req.list("indicator").is_none()
         && let Some((_, raw)) = req
@@ -332,14 +333,15 @@ fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
     let lvl = &ctx.snap.levels[level];
     let listed = req.list("items");
     let selection = req.list("selection");
-    let mut items: Vec<OutItem> = Vec::new();
+    let mut items: Vec<OutItem<'a>> = Vec::new();
     match (&listed, &selection) {
         (Some(list), _) => {
             for c in list {
                 let pos = ctx.item(level, c)?;
+                let it = &lvl.items[pos].1;
                 items.push(OutItem {
-                    code: c.clone(),
-                    name: lvl.items[pos].1.name.clone(),
+                    code: Cow::Borrowed(&it.code),
+                    name: Cow::Borrowed(&it.name),
                     pos: Some(pos),
                 });
             }
@@ -347,8 +349,8 @@ fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
         (None, None) => {
             for (pos, (_, it)) in lvl.items.iter().enumerate() {
                 items.push(OutItem {
-                    code: it.code.clone(),
-                    name: it.name.clone(),
+                    code: Cow::Borrowed(&it.code),
+                    name: Cow::Borrowed(&it.name),
                     pos: Some(pos),
                 });
             }
@@ -369,8 +371,8 @@ fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
             .map(str::to_string)
             .unwrap_or_else(|| format!("{default_name} ({})", sel.join(", ")));
         items.push(OutItem {
-            code: SELECTION_CODE.into(),
-            name,
+            code: Cow::Borrowed(SELECTION_CODE),
+            name: Cow::Owned(name),
             pos: None,
         });
     }
@@ -451,7 +453,10 @@ fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
         let meta = ctx.ind(plan.i);
         for p in &plan.periods {
             for key in &plan.keys {
-                let series = ctx.snap.series(code, &lvl.level.code, *p, key);
+                let series = ctx
+                    .snap
+                    .dim_id(key)
+                    .and_then(|d| ctx.snap.slots(plan.i, level, *p, d));
                 let surv = if key.is_empty() && survey[n] {
                     ctx.snap.survey_series(code, &lvl.level.code, *p, reader)
                 } else {
@@ -464,8 +469,8 @@ fn run(ctx: &Ctx, req: &Req, fmt: Format) -> ApiResult<Answer> {
                     }
                     let value = match (it.pos, &sel_codes) {
                         (Some(pos), _) => series
-                            .as_ref()
-                            .map_or(Value::Missing(MissingCode::Empty), |s| s[pos].1),
+                            .and_then(|s| s.get(pos))
+                            .map_or(Value::Missing(MissingCode::Empty), |s| s.to_value()),
                         (None, Some(sel)) => ctx
                             .snap
                             .aggregate_selection(code, &lvl.level.code, *p, sel, reader)
@@ -896,8 +901,8 @@ fn data_table(ctx: &Ctx, a: &Answer, with_rows: bool) -> Table {
                 Cell::text(&names[r.ind as usize]),
                 Cell::text(&ind.unit),
                 Cell::text(&lvl.code),
-                Cell::text(&it.code),
-                Cell::text(&it.name),
+                Cell::text(&*it.code),
+                Cell::text(&*it.name),
                 Cell::text(a.periods[r.period as usize].code()),
             ];
             for l in &a.dim_levels {
@@ -1054,7 +1059,7 @@ fn write_csv(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
 /// JSON-stat 2.0: one dataset with dimensions indicator (metric), area (geo), period (time)
 /// and one per cube dimension level; `value` in row-major order; `status` per cell (object
 /// form: cell index → symbol) for missing cells and marked periods.
-async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer) -> ApiResult<Response> {
+async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiResult<Response> {
     let nl = ctx.lang == "nl";
     let lvl = &ctx.snap.levels[a.level].level;
     // Categories of each cube dimension level: "_T" (not split) when some cell lacks it.
@@ -1344,7 +1349,7 @@ async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer) -> ApiResult<Response>
 }
 
 /// GeoJSON: the areas with their geometry and the value of one indicator for one period.
-async fn write_geojson(ctx: &Ctx, req: &Req, a: &Answer, full: bool) -> ApiResult<Response> {
+async fn write_geojson(ctx: &Ctx, req: &Req, a: &Answer<'_>, full: bool) -> ApiResult<Response> {
     let lvl = &ctx.snap.levels[a.level];
     let geo = ctx.geometry().await;
     let shapes = geo.get(&lvl.level.code);
