@@ -46,6 +46,7 @@
 //!   (`{"error": {"code", "message"}}`), so that both kinds of client can show the message.
 
 use crate::AppState;
+use crate::fragments::Fragments;
 use crate::problem::Problem;
 use axum::Router;
 use axum::extract::{Extension, State};
@@ -1290,13 +1291,17 @@ fn preferred_page(headers: &HeaderMap) -> Option<usize> {
 }
 
 fn json_response(body: &J, extra: &[(&'static str, String)]) -> Response {
+    json_text_response(body.to_string(), extra)
+}
+
+fn json_text_response(body: String, extra: &[(&'static str, String)]) -> Response {
     let mut r = (
         StatusCode::OK,
         [(
             header::CONTENT_TYPE,
             "application/json; odata.metadata=minimal; charset=utf-8",
         )],
-        body.to_string(),
+        body,
     )
         .into_response();
     let h = r.headers_mut();
@@ -1316,11 +1321,13 @@ async fn handle(
     headers: HeaderMap,
 ) -> Response {
     let snap = st.snapshot();
-    serve(&snap, &reader, &st.public_url(), &uri, &headers).unwrap_or_else(problem_response)
+    let frags = crate::api::cache::entry(&st, &snap).fragments(&snap);
+    serve(&snap, &frags, &reader, &st.public_url(), &uri, &headers).unwrap_or_else(problem_response)
 }
 
 fn serve(
     snap: &Snapshot,
+    frags: &Fragments,
     reader: &Reader,
     base: &str,
     uri: &Uri,
@@ -1410,6 +1417,23 @@ fn serve(
             let page = preferred.map_or(set.page(), |p| p.min(set.page()));
             let want = o.top.unwrap_or(usize::MAX);
             let take = want.min(page);
+            let extra: Vec<(&'static str, String)> = preferred
+                .map(|_| vec![("preference-applied", format!("odata.maxpagesize={page}"))])
+                .unwrap_or_default();
+            // Values in their natural order with every property: the page alone, written
+            // straight into the answer (the general path below builds every row as a map).
+            if let Set::Values { var, level, period } = &set
+                && o.filter.is_none()
+                && o.orderby.is_empty()
+                && o.select.is_none()
+                && !count_only
+            {
+                let context = format!("{root}$metadata#{}", ctx_path(false));
+                let body = values_page(
+                    snap, frags, reader, var, *level, *period, &context, &o, take, base, uri,
+                );
+                return Ok(json_text_response(body, &extra));
+            }
             // Variables in their natural order are built for the page only (sites have
             // thousands); everything else is built, filtered and sorted whole.
             let lazy = match &set {
@@ -1494,12 +1518,125 @@ fn serve(
                 );
             }
             body.insert("value".into(), J::Array(value));
-            let extra: Vec<(&'static str, String)> = preferred
-                .map(|_| vec![("preference-applied", format!("odata.maxpagesize={page}"))])
-                .unwrap_or_default();
             Ok(json_response(&J::Object(body), &extra))
         }
     }
+}
+
+/// One page of `Values` with every property, in the level's sequence order, written as
+/// serde_json writes the general path's rows (members in key order, numbers as serde_json
+/// writes an f64), so both paths give the same bytes.
+#[allow(clippy::too_many_arguments)]
+fn values_page(
+    snap: &Snapshot,
+    frags: &Fragments,
+    reader: &Reader,
+    var: &str,
+    level: usize,
+    period: Period,
+    context: &str,
+    o: &Options,
+    take: usize,
+    base: &str,
+    uri: &Uri,
+) -> String {
+    use crate::fragments::push_json_str;
+    let lv = &snap.levels[level];
+    let lc = &lv.level.code;
+    let slots = snap
+        .index
+        .get(var)
+        .zip(snap.dim_id(&DimKey::default()))
+        .and_then(|(&i, d)| snap.slots(i, level, period, d));
+    let survey = snap.survey_series(var, lc, period, reader);
+    let confidence = snap.indicator(var).map(|i| i.confidence_level());
+    let total = if slots.is_some() { lv.items.len() } else { 0 };
+    let start = o.skip.min(total);
+    let end = start.saturating_add(take).min(total);
+    let want = o.top.unwrap_or(usize::MAX);
+    let more = end < total && want > take;
+    let lf = &frags.levels[level];
+    let num = |out: &mut String, x: Option<f64>| match x.filter(|x| x.is_finite()) {
+        Some(x) => out.push_str(ryu::Buffer::new().format_finite(x)),
+        None => out.push_str("null"),
+    };
+    let text = |out: &mut String, s: Option<&str>| match s {
+        Some(s) => push_json_str(out, s),
+        None => out.push_str("null"),
+    };
+    let mut lc_lit = String::new();
+    push_json_str(&mut lc_lit, lc);
+    let mut var_lit = String::new();
+    push_json_str(&mut var_lit, var);
+    let period_code = period.code();
+    let mut out = String::with_capacity(256 + (end - start) * 320);
+    out.push_str("{\"@odata.context\":");
+    push_json_str(&mut out, context);
+    if o.count {
+        out.push_str(",\"@odata.count\":");
+        out.push_str(&total.to_string());
+    }
+    if more {
+        out.push_str(",\"@odata.nextLink\":");
+        push_json_str(
+            &mut out,
+            &next_link(base, uri, end, o.top.map(|t| t - (end - start))),
+        );
+    }
+    out.push_str(",\"value\":[");
+    for (n, &pos) in lf.order[start..end].iter().enumerate() {
+        let pos = pos as usize;
+        let v = slots
+            .and_then(|s| s.get(pos))
+            .map_or(Value::Missing(peil_core::MissingCode::Empty), |s| {
+                s.to_value()
+            });
+        let c: Option<SurveyCell> = survey.and_then(|s| s.get(pos).copied().flatten());
+        let bench = c.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b));
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"Benchmark\":");
+        text(&mut out, bench.map(|b| b.1.code.as_str()));
+        out.push_str(",\"BenchmarkGeoLevel\":");
+        text(&mut out, bench.map(|b| b.0));
+        out.push_str(",\"Confidence\":");
+        match c.and(confidence) {
+            Some(k) => out.push_str(&k.to_string()),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"ExternalCode\":");
+        out.push_str(&lf.code[pos]);
+        out.push_str(",\"GeoLevel\":");
+        out.push_str(&lc_lit);
+        out.push_str(",\"Lower\":");
+        num(&mut out, c.map(|c| c.interval.low));
+        out.push_str(",\"Margin\":");
+        num(&mut out, c.map(|c| c.interval.margin));
+        out.push_str(",\"Name\":");
+        out.push_str(&lf.name[pos]);
+        out.push_str(",\"Period\":\"");
+        out.push_str(&period_code);
+        out.push_str("\",\"Significance\":");
+        text(&mut out, c.and_then(|c| c.significance).map(|s| s.code()));
+        out.push_str(",\"Upper\":");
+        num(&mut out, c.map(|c| c.interval.high));
+        out.push_str(",\"Value\":");
+        num(
+            &mut out,
+            match v {
+                Value::Number(x) => Some(x),
+                Value::Missing(_) => None,
+            },
+        );
+        out.push_str(",\"ValueString\":\"");
+        crate::fragments::push_value(&mut out, v);
+        out.push_str("\",\"Variable\":");
+        out.push_str(&var_lit);
+        out.push('}');
+    }
+    out.push_str("]}");
+    out
 }
 
 fn select(r: Row, sel: &Option<Vec<String>>) -> Row {
