@@ -116,11 +116,63 @@ impl Value {
 }
 
 impl fmt::Display for Value {
-    /// Exports write numbers in their shortest round-trip form and missing codes as symbols.
+    /// Exports write numbers as [`push_number`] does and missing codes as symbols.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Number(n) => write!(f, "{n}"),
+            Value::Number(n) => {
+                let mut s = String::with_capacity(24);
+                push_number(&mut s, *n);
+                f.write_str(&s)
+            }
             Value::Missing(code) => f.write_str(code.symbol()),
+        }
+    }
+}
+
+/// How Peil writes a number as text, everywhere (exports, API answers, OData `ValueString`,
+/// selection tables): the shortest decimal that reads back as the same f64, never with an
+/// exponent, `0` for both zeros. The digits are `ryu`'s (fast: formatting numbers is the
+/// largest cost of big answers); where two shortest decimals are equally close, `ryu`'s choice
+/// is kept (both read back as the same f64). A non-finite number (the engine never publishes
+/// one) is written as Rust writes it.
+pub fn push_number(out: &mut String, n: f64) {
+    use std::fmt::Write as _;
+    if n == 0.0 {
+        out.push('0');
+    } else if !n.is_finite() {
+        let _ = write!(out, "{n}");
+    } else if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        // Below 2^53 a whole f64 is exactly that integer, and its shortest digits are all of it.
+        let _ = write!(out, "{}", n as i64);
+    } else {
+        let mut b = ryu::Buffer::new();
+        let t = b.format_finite(n);
+        match t.split_once('e') {
+            None => out.push_str(t.strip_suffix(".0").unwrap_or(t)),
+            Some((mantissa, exp)) => {
+                // d.ddd × 10^exp written out in full.
+                let (sign, mantissa) = match mantissa.strip_prefix('-') {
+                    Some(m) => ("-", m),
+                    None => ("", mantissa),
+                };
+                let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+                let digits: String = format!("{int}{frac}");
+                let exp: i64 = exp.parse().unwrap_or(0);
+                let point = int.len() as i64 + exp;
+                out.push_str(sign);
+                if point <= 0 {
+                    out.push_str("0.");
+                    out.extend(std::iter::repeat_n('0', (-point) as usize));
+                    out.push_str(&digits);
+                } else if point as usize >= digits.len() {
+                    out.push_str(&digits);
+                    out.extend(std::iter::repeat_n('0', point as usize - digits.len()));
+                } else {
+                    out.push_str(&digits[..point as usize]);
+                    out.push('.');
+                    out.push_str(&digits[point as usize..]);
+                }
+            }
         }
     }
 }
@@ -357,6 +409,80 @@ mod tests {
         assert_eq!(detect_decimal(["1", "2"]), Ok(None));
         assert_eq!(detect_decimal(["1.234"]), Ok(None));
         assert_eq!(detect_decimal(["1", "1.5", "2,5"]), Err((1, 2)));
+    }
+
+    #[test]
+    fn numbers_are_the_shortest_decimal_that_reads_back() {
+        // A small deterministic generator: decimals of every size, sums of decimals (with
+        // float noise), integers, tiny and huge numbers, random bit patterns.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let significant = |t: &str| -> usize {
+            let d: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
+            let d = d.trim_start_matches('0');
+            let d = if t.contains('.') {
+                d
+            } else {
+                d.trim_end_matches('0')
+            };
+            d.len().max(1)
+        };
+        let mut checked = 0;
+        for i in 0..300_000u64 {
+            let r = next();
+            let n = match i % 7 {
+                0 => (r % 10_000_000_000) as f64 / 100.0,
+                1 => (r % 1_000_000) as f64 / 1000.0 + (next() % 1000) as f64 / 7.0,
+                2 => -((r % 1_000_000_000_000_000) as f64),
+                3 => f64::from_bits(r),
+                4 => (r % 1000) as f64 * 1e-9,
+                5 => (r % 1000) as f64 * 1e18 + 0.5,
+                _ => (r % 100_000) as f64 / 10.0,
+            };
+            if !n.is_finite() {
+                continue;
+            }
+            let mut t = String::new();
+            push_number(&mut t, n);
+            assert!(!t.contains(['e', 'E']), "{t}");
+            assert_eq!(
+                t.parse::<f64>().unwrap(),
+                if n == 0.0 { 0.0 } else { n },
+                "{t}"
+            );
+            // As short as Rust's own shortest form (which may only differ in a tie's last digit).
+            let std = format!("{n}");
+            assert_eq!(significant(&t), significant(&std), "{t} vs {std}");
+            if n.abs() < 1e15 && n.abs() > 1e-5 && n != 0.0 {
+                // In the usual range the text is Rust's, but for a tie in the last digit.
+                if t != std {
+                    assert_eq!(t.len(), std.len(), "{t} vs {std}");
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked > 250_000);
+        for (n, t) in [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (3.0, "3"),
+            (2.5, "2.5"),
+            (-1234.5, "-1234.5"),
+            (1e-7, "0.0000001"),
+            (1.5e-7, "0.00000015"),
+            (1e21, "1000000000000000000000"),
+            (1.25e20, "125000000000000000000"),
+            (123456789.123, "123456789.123"),
+        ] {
+            let mut s = String::new();
+            push_number(&mut s, n);
+            assert_eq!(s, t);
+        }
     }
 
     #[test]

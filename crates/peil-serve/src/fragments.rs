@@ -128,14 +128,9 @@ pub fn push_value(out: &mut String, v: Value) {
     }
 }
 
-/// A number as Peil writes numbers everywhere: shortest round-trip decimal, never an exponent,
-/// `0` for both zeros ([`crate::api::formats::fmt_number`]).
+/// A number as Peil writes numbers everywhere ([`peil_core::value::push_number`]).
 pub fn push_number(out: &mut String, n: f64) {
-    if n == 0.0 {
-        out.push('0');
-    } else {
-        let _ = write!(out, "{n}");
-    }
+    peil_core::value::push_number(out, n);
 }
 
 #[cfg(test)]
@@ -208,7 +203,7 @@ mod tests {
         .into_iter()
         .chain(peil_core::MissingCode::ALL.into_iter().map(Value::Missing))
         {
-            // The rule written out once more, independently.
+            // The rule written out once more, independently (these numbers have no ties).
             let expected = match v {
                 Value::Number(n) if n == 0.0 => "0".to_string(),
                 Value::Number(n) => format!("{n}"),

@@ -501,14 +501,51 @@ pub fn table(
         headers.push(json!({"name": format!("{name} (significant t.o.v. referentiegebied)"), "type": "String"}));
     }
     let geo_rows: Vec<(usize, u32)> = main_rows.into_iter().chain(compare).collect();
-    // Each value column's series, looked up once per (level, period, cube cell).
     let ids: Vec<u32> = vars.iter().map(|v| snap.index[&v.code]).collect();
     let dim_ids: Vec<Option<u32>> = cells.iter().map(|c| snap.dim_id(c)).collect();
-    let mut series: HashMap<(usize, Period, usize), Vec<Option<&[peil_compute::slot::Slot]>>> =
-        HashMap::new();
-    // The survey columns' cells per (level, period); only the flat cell has intervals.
-    type SurveySeries<'a> = Vec<Option<&'a [Option<peil_compute::survey::Cell>]>>;
-    let mut survey_series: HashMap<(usize, Period), SurveySeries> = HashMap::new();
+    // Each value column's series and each survey column's cells, looked up once per (level,
+    // period, cube cell) before the rows are written: `tab[level slot][period][cell]`.
+    let mut row_levels: Vec<usize> = Vec::new();
+    for (l, _) in &geo_rows {
+        if !row_levels.contains(l) {
+            row_levels.push(*l);
+        }
+    }
+    type Cols<'a> = Vec<Option<&'a [peil_compute::slot::Slot]>>;
+    type SurveyCols<'a> = Vec<Option<&'a [Option<peil_compute::survey::Cell>]>>;
+    let tab: Vec<Vec<Vec<Cols>>> = row_levels
+        .iter()
+        .map(|&l| {
+            periods
+                .iter()
+                .map(|p| {
+                    (0..cells.len())
+                        .map(|ci| {
+                            ids.iter()
+                                .map(|&i| dim_ids[ci].and_then(|d| snap.slots(i, l, *p, d)))
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let survey_tab: Vec<Vec<SurveyCols>> = row_levels
+        .iter()
+        .map(|&l| {
+            let level = &snap.levels[l].level.code;
+            periods
+                .iter()
+                .map(|p| {
+                    survey
+                        .iter()
+                        .map(|v| snap.survey_series(&v.code, level, *p, reader))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let period_codes: Vec<String> = periods.iter().map(|p| p.code()).collect();
     let cell_members: Vec<Vec<&str>> = cells
         .iter()
         .map(|cell| {
@@ -528,12 +565,9 @@ pub fn table(
     out.push_str(&serde_json::to_string(&headers).unwrap_or_default());
     out.push_str(",\"rows\":[");
     let mut first = true;
-    let mut emit = |(l, pos): (usize, u32), p: &Period, ci: usize| {
-        let cols = series.entry((l, *p, ci)).or_insert_with(|| {
-            ids.iter()
-                .map(|&i| dim_ids[ci].and_then(|d| snap.slots(i, l, *p, d)))
-                .collect()
-        });
+    let mut emit = |(l, pos): (usize, u32), pi: usize, ci: usize| {
+        let slot = row_levels.iter().position(|x| *x == l).unwrap_or(0);
+        let cols = &tab[slot][pi][ci];
         if !first {
             out.push(',');
         }
@@ -542,13 +576,13 @@ pub fn table(
         let name = &frags.levels[l].name[pos as usize];
         if flip {
             out.push('"');
-            out.push_str(&p.code());
+            out.push_str(&period_codes[pi]);
             out.push_str("\",");
             out.push_str(name);
         } else {
             out.push_str(name);
             out.push_str(",\"");
-            out.push_str(&p.code());
+            out.push_str(&period_codes[pi]);
             out.push('"');
         }
         for col in cols.iter() {
@@ -562,48 +596,39 @@ pub fn table(
             out.push(',');
             push_json_str(&mut out, m);
         }
-        if !survey.is_empty() {
-            let scols = survey_series.entry((l, *p)).or_insert_with(|| {
-                let level = &snap.levels[l].level.code;
-                survey
-                    .iter()
-                    .map(|v| snap.survey_series(&v.code, level, *p, reader))
-                    .collect()
-            });
-            for col in scols.iter() {
-                let c = cells[ci]
-                    .is_empty()
-                    .then(|| col.and_then(|c| c.get(pos as usize).copied().flatten()))
-                    .flatten();
-                for x in [c.map(|c| c.interval.low), c.map(|c| c.interval.high)] {
-                    out.push_str(",\"");
-                    if let Some(x) = x {
-                        push_value(&mut out, peil_core::Value::Number(x));
-                    }
-                    out.push('"');
-                }
+        for col in survey_tab[slot][pi].iter() {
+            let c = cells[ci]
+                .is_empty()
+                .then(|| col.and_then(|c| c.get(pos as usize).copied().flatten()))
+                .flatten();
+            for x in [c.map(|c| c.interval.low), c.map(|c| c.interval.high)] {
                 out.push_str(",\"");
-                if let Some(sig) = c.and_then(|c| c.significance) {
-                    out.push_str(sig.code());
+                if let Some(x) = x {
+                    push_value(&mut out, peil_core::Value::Number(x));
                 }
                 out.push('"');
             }
+            out.push_str(",\"");
+            if let Some(sig) = c.and_then(|c| c.significance) {
+                out.push_str(sig.code());
+            }
+            out.push('"');
         }
         out.push(']');
     };
     if flip {
-        for p in &periods {
+        for pi in 0..periods.len() {
             for g in &geo_rows {
                 for ci in 0..cells.len() {
-                    emit(*g, p, ci);
+                    emit(*g, pi, ci);
                 }
             }
         }
     } else {
         for g in &geo_rows {
-            for p in &periods {
+            for pi in 0..periods.len() {
                 for ci in 0..cells.len() {
-                    emit(*g, p, ci);
+                    emit(*g, pi, ci);
                 }
             }
         }
