@@ -504,8 +504,8 @@ pub fn table(
     // Each value column's series, looked up once per (level, period, cube cell).
     let ids: Vec<u32> = vars.iter().map(|v| snap.index[&v.code]).collect();
     let dim_ids: Vec<Option<u32>> = cells.iter().map(|c| snap.dim_id(c)).collect();
-    let mut series: HashMap<(usize, Period, usize), Vec<Option<&[peil_compute::slot::Slot]>>> =
-        HashMap::new();
+    type ValueSeries<'a> = Vec<Option<&'a [peil_compute::slot::Slot]>>;
+    let mut series: HashMap<(usize, Period, usize), ValueSeries> = HashMap::new();
     // The survey columns' cells per (level, period); only the flat cell has intervals.
     type SurveySeries<'a> = Vec<Option<&'a [Option<peil_compute::survey::Cell>]>>;
     let mut survey_series: HashMap<(usize, Period), SurveySeries> = HashMap::new();
