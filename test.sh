@@ -52,5 +52,19 @@ else
     echo "no nightly toolchain: skipping fuzz/run.sh (the fuzz corpora still replay on stable)" >&2
 fi
 
+# Formatting and lints are enforced (clippy with every warning an error). rustfmt and clippy
+# are components of the stable toolchain: added through rustup when missing.
+for tool in fmt clippy; do
+    component=$tool; [ "$tool" = fmt ] && component=rustfmt
+    if ! cargo "$tool" --version >/dev/null 2>&1; then
+        if ! command -v rustup >/dev/null 2>&1 || ! rustup component add "$component"; then
+            echo "cargo $tool is missing and could not be installed: run 'rustup component add $component'" >&2
+            exit 1
+        fi
+    fi
+done
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 # Every test of the workspace.
 cargo test --workspace

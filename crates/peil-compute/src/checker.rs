@@ -181,18 +181,21 @@ pub fn attack(cells: &[Option<f64>], rels: &[Vec<u32>]) -> Vec<(u32, f64)> {
             continue;
         };
         rows.swap(r, p);
-        for i in 0..rows.len() {
-            if i != r && rows[i][c] != 0 {
-                let (a, b) = (rows[r][c], rows[i][c]);
-                for k in 0..n {
-                    rows[i][k] = rows[i][k] * a - rows[r][k] * b;
+        // Taken out while the other rows are reduced by it (its own place is skipped).
+        let pivot = std::mem::take(&mut rows[r]);
+        for (i, row) in rows.iter_mut().enumerate() {
+            if i != r && row[c] != 0 {
+                let (a, b) = (pivot[c], row[c]);
+                for (x, &y) in row.iter_mut().zip(&pivot) {
+                    *x = *x * a - y * b;
                 }
-                let g = rows[i].iter().fold(0i64, |g, &x| gcd(g, x.abs()));
+                let g = row.iter().fold(0i64, |g, &x| gcd(g, x.abs()));
                 if g > 1 {
-                    rows[i].iter_mut().for_each(|x| *x /= g);
+                    row.iter_mut().for_each(|x| *x /= g);
                 }
             }
         }
+        rows[r] = pivot;
         pivots.push((r, c));
         r += 1;
         if r == rows.len() {

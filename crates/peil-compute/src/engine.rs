@@ -367,18 +367,16 @@ fn topo_order(deps: &[Vec<u32>]) -> Result<Vec<u32>, Vec<u32>> {
     Ok(order)
 }
 
-fn dim_closure(
-    links: &[((String, String), (String, String))],
-) -> HashMap<(String, String), Vec<(String, String)>> {
-    let direct: HashMap<&(String, String), Vec<&(String, String)>> =
+fn dim_closure(links: &[(MemberRef, MemberRef)]) -> HashMap<MemberRef, Vec<MemberRef>> {
+    let direct: HashMap<&MemberRef, Vec<&MemberRef>> =
         links.iter().fold(HashMap::new(), |mut m, (c, p)| {
             m.entry(c).or_default().push(p);
             m
         });
     let mut out = HashMap::new();
     for start in direct.keys() {
-        let mut seen: Vec<(String, String)> = Vec::new();
-        let mut todo: Vec<&(String, String)> = direct[start].clone();
+        let mut seen: Vec<MemberRef> = Vec::new();
+        let mut todo: Vec<&MemberRef> = direct[start].clone();
         while let Some(p) = todo.pop() {
             if seen.contains(p) {
                 continue;
@@ -446,11 +444,11 @@ fn aggregate(c: &mut Computed, ind: u32) {
         let mut sources: Vec<usize> = Vec::new();
         if rule != GeoRule::None {
             for (ei, e) in c.geo.edges.iter().enumerate() {
-                if e.parent == level {
-                    if let Some(k) = c.keys.get(&(ind, e.child as u16)) {
-                        keys.extend(k.iter().copied());
-                        sources.push(ei);
-                    }
+                if e.parent == level
+                    && let Some(k) = c.keys.get(&(ind, e.child as u16))
+                {
+                    keys.extend(k.iter().copied());
+                    sources.push(ei);
                 }
             }
         }
@@ -714,10 +712,10 @@ pub fn aggregate_periods(
         let per = (fine.per_year() / coarse.per_year()) as usize;
         let mut groups: BTreeMap<(Period, u32), Vec<Period>> = BTreeMap::new();
         for (p, d) in layer.keys() {
-            if p.level == fine {
-                if let Some(cp) = p.within(coarse) {
-                    groups.entry((cp, *d)).or_default().push(*p);
-                }
+            if p.level == fine
+                && let Some(cp) = p.within(coarse)
+            {
+                groups.entry((cp, *d)).or_default().push(*p);
             }
         }
         for ((cp, d), subs) in groups {
@@ -801,10 +799,10 @@ pub(crate) fn combine_periods(pt: PeriodType, cells: &[Slot]) -> Slot {
     }
     let mut poison = None;
     for c in cells {
-        if let Err(code) = c.get() {
-            if code.poisons() {
-                poison = Some(poison.map_or(code, |p| stronger(p, code)));
-            }
+        if let Err(code) = c.get()
+            && code.poisons()
+        {
+            poison = Some(poison.map_or(code, |p| stronger(p, code)));
         }
     }
     if let Some(p) = poison {

@@ -171,10 +171,11 @@ fn inherit(c: &Computed, masks: &mut Masks, wanted: &dyn Fn(u32) -> bool) {
                 let key = (ind, l, p, d);
                 let n = c.values[&key].len();
                 let mut m = masks.get(&key).cloned().unwrap_or_else(|| vec![false; n]);
-                if chk != ind && c.indicators[ind as usize].threshold.is_some() {
-                    if let Some(cm) = masks.get(&(chk, l, p, 0)) {
-                        m.iter_mut().zip(cm).for_each(|(a, b)| *a |= *b);
-                    }
+                if chk != ind
+                    && c.indicators[ind as usize].threshold.is_some()
+                    && let Some(cm) = masks.get(&(chk, l, p, 0))
+                {
+                    m.iter_mut().zip(cm).for_each(|(a, b)| *a |= *b);
                 }
                 if let Some(f) = &c.formulas[ind as usize] {
                     for r in f.references() {
@@ -538,11 +539,11 @@ fn secondary_suppress(
             changed = inherit(&mut hidden);
             for rel in &r.rels {
                 let h = rel.iter().filter(|&&x| hidden[x as usize]).count();
-                if h == 1 {
-                    if let Some(x) = pick_cover(rel, &hidden, &r.values) {
-                        hidden[x as usize] = true;
-                        changed = true;
-                    }
+                if h == 1
+                    && let Some(x) = pick_cover(rel, &hidden, &r.values)
+                {
+                    hidden[x as usize] = true;
+                    changed = true;
                 }
             }
         }
@@ -559,11 +560,11 @@ fn secondary_suppress(
                 .map(|&ri| &r.rels[ri as usize])
                 .filter(|rel| rel.iter().any(|&y| !hidden[y as usize]))
                 .min_by_key(|rel| rel.iter().filter(|&&y| hidden[y as usize]).count());
-            if let Some(rel) = best {
-                if let Some(y) = pick_cover(rel, &hidden, &r.values) {
-                    hidden[y as usize] = true;
-                    progress = true;
-                }
+            if let Some(rel) = best
+                && let Some(y) = pick_cover(rel, &hidden, &r.values)
+            {
+                hidden[y as usize] = true;
+                progress = true;
             }
         }
         if !progress {

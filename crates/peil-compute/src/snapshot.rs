@@ -18,6 +18,9 @@ pub struct PublishStats {
     pub restricted_indicators: usize,
 }
 
+/// A level's geometry by item code: the (web, full) GeoJSON geometry objects.
+pub type LevelGeometry = HashMap<String, (std::sync::Arc<str>, std::sync::Arc<str>)>;
+
 pub struct SnapshotLevel {
     pub level: GeoLevel,
     pub items: Vec<(u32, GeoItem)>,
@@ -37,8 +40,8 @@ pub struct Snapshot {
     masks: privacy::Masks,
     /// The hierarchy: (child level, parent level) → child code → parent code.
     pub links: HashMap<(String, String), HashMap<String, String>>,
-    /// Geometry per level and item code: (web, full) GeoJSON geometry objects.
-    pub geometry: HashMap<String, HashMap<String, (std::sync::Arc<str>, std::sync::Arc<str>)>>,
+    /// Geometry per level.
+    pub geometry: HashMap<String, LevelGeometry>,
     pub stats: PublishStats,
     /// Survey intervals and verdicts, built on first use from the published values and the
     /// hierarchy (`links` must be set before; [`Snapshot::survey`]).

@@ -4,7 +4,7 @@
 //! [`Catalog`] (the codes the store already knows). The store applies a batch in one
 //! transaction. Nothing here touches a file or a database.
 
-use crate::cube::DimKey;
+use crate::cube::{DimKey, MemberRef};
 use crate::geo::{GeoItem, GeoLevel};
 use crate::hierarchy::EdgeKind;
 use crate::indicator::{DataType, Indicator, Theme};
@@ -57,8 +57,8 @@ pub struct MetadataBatch {
     pub dimensions: Vec<Dimension>,
     pub dim_levels: Vec<DimLevel>,
     pub dim_members: Vec<DimMember>,
-    /// Fine member → coarse member links: ((level, member), (level, member)).
-    pub dim_links: Vec<((String, String), (String, String))>,
+    /// Fine member → coarse member links.
+    pub dim_links: Vec<(MemberRef, MemberRef)>,
 }
 
 /// Where a value series lives: indicator × level × period × cube cell.
@@ -172,8 +172,8 @@ pub struct Warehouse {
     pub indicators: Vec<Indicator>,
     pub dim_levels: Vec<DimLevel>,
     pub dim_members: Vec<DimMember>,
-    /// Fine member → coarse member: ((level, member), (level, member)).
-    pub dim_links: Vec<((String, String), (String, String))>,
+    /// Fine member → coarse member.
+    pub dim_links: Vec<(MemberRef, MemberRef)>,
     pub series: Vec<WarehouseSeries>,
 }
 

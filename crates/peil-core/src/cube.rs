@@ -28,6 +28,9 @@ pub struct DimMember {
     pub seq: i64,
 }
 
+/// A member named by its dim level and its code: `("leeftijd5", "0-4")`.
+pub type MemberRef = (String, String);
+
 /// The cube cell coordinates of a value: (dim level, member) pairs sorted by dim level.
 ///
 /// Flat indicators have the empty key. The canonical text form is `lvl=member;lvl2=member2`.

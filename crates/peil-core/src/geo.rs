@@ -102,10 +102,11 @@ pub fn normalize_code(raw: &str) -> Option<String> {
     if t.is_empty() {
         return None;
     }
-    if let Some(int) = t.strip_suffix(".0") {
-        if !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) {
-            return Some(int.to_string());
-        }
+    if let Some(int) = t.strip_suffix(".0")
+        && !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Some(int.to_string());
     }
     Some(t.to_string())
 }

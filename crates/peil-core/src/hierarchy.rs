@@ -104,17 +104,17 @@ pub fn resolve_targets(child: &str, targets: &[String]) -> Resolution {
     if unique.len() == 1 {
         return Resolution::Single(targets[0].clone());
     }
-    if is_unknown_location_code(child) {
-        if let Some(chosen) = unique.iter().find(|t| t.as_str() == child) {
-            return Resolution::UnknownLocation {
-                chosen: chosen.to_string(),
-                others: unique
-                    .iter()
-                    .filter(|t| **t != *chosen)
-                    .map(|t| t.to_string())
-                    .collect(),
-            };
-        }
+    if is_unknown_location_code(child)
+        && let Some(chosen) = unique.iter().find(|t| t.as_str() == child)
+    {
+        return Resolution::UnknownLocation {
+            chosen: chosen.to_string(),
+            others: unique
+                .iter()
+                .filter(|t| **t != *chosen)
+                .map(|t| t.to_string())
+                .collect(),
+        };
     }
     Resolution::Ambiguous(unique.into_iter().cloned().collect())
 }

@@ -225,10 +225,10 @@ fn parse_period(raw: &str) -> Option<Period> {
         return None;
     }
     // "Q3 2019", "K3 2019"
-    if let Some((a, b)) = s.split_once(' ') {
-        if let Some(y) = year_of(b.trim()) {
-            return suffix(a.trim(), y);
-        }
+    if let Some((a, b)) = s.split_once(' ')
+        && let Some(y) = year_of(b.trim())
+    {
+        return suffix(a.trim(), y);
     }
     if s.len() < 5 || !s.is_char_boundary(4) {
         return None;

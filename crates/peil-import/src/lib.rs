@@ -52,12 +52,13 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
         None => match peil_ingest::detect_kind(path, &req.table, &catalog) {
             Ok(k) => k,
             Err(p) => {
-                let mut problems = Problems::default();
-                problems.errors = 1;
-                problems.list.push(p);
                 return Ok(Outcome {
                     kind: None,
-                    problems,
+                    problems: Problems {
+                        list: vec![*p],
+                        errors: 1,
+                        ..Problems::default()
+                    },
                     summary: vec![],
                 });
             }

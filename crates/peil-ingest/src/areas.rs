@@ -47,12 +47,13 @@ impl<T> Default for Read<T> {
 
 impl<T> Read<T> {
     pub(crate) fn fail(p: Problem) -> Read<T> {
-        let mut problems = Problems::default();
-        problems.errors = 1;
-        problems.list.push(p);
         Read {
             batch: None,
-            problems,
+            problems: Problems {
+                list: vec![p],
+                errors: 1,
+                ..Problems::default()
+            },
             rows: 0,
         }
     }
@@ -63,7 +64,7 @@ impl<T> Read<T> {
 pub fn read_areas(path: &Path, topts: &TableOptions, level: &str) -> Read<AreaBatch> {
     let mut t = match Table::open(path, topts, &|_, h| looks_like_areas(h)) {
         Ok(t) => t,
-        Err(p) => return Read::fail(p),
+        Err(p) => return Read::fail(*p),
     };
     let mut out: Read<AreaBatch> = Read::default();
     let place = t.place.clone();
@@ -161,7 +162,7 @@ pub fn read_areas(path: &Path, topts: &TableOptions, level: &str) -> Read<AreaBa
         !problems.saturated()
     });
     if let Err(p) = r {
-        out.problems.list.push(p);
+        out.problems.list.push(*p);
         out.problems.errors += 1;
     }
     out.rows = rows;
@@ -205,7 +206,7 @@ pub fn read_links(
         looks_like_links(h, catalog) || h.len() == 2
     }) {
         Ok(t) => t,
-        Err(p) => return Read::fail(p),
+        Err(p) => return Read::fail(*p),
     };
     let mut out: Read<LinkBatch> = Read::default();
     let place = t.place.clone();
@@ -304,7 +305,7 @@ pub fn read_links(
         !problems.saturated()
     });
     if let Err(p) = r {
-        out.problems.list.push(p);
+        out.problems.list.push(*p);
         out.problems.errors += 1;
     }
     out.rows = rows;

@@ -159,7 +159,7 @@ pub fn read_data(
     let mut table = match Table::open(path, topts, &pick) {
         Ok(t) => t,
         Err(p) => {
-            out.problems.list.push(p);
+            out.problems.list.push(*p);
             out.problems.errors += 1;
             return out;
         }
@@ -400,10 +400,10 @@ pub fn read_data(
             if let Ok(mut t) = Table::open(path, topts, &pick) {
                 let _ = t.for_each_row(|line, cells| {
                     for &i in &value_idx {
-                        if let Some(c) = cells.get(i) {
-                            if c.contains(['.', ',']) {
-                                sample.push((line, i, c.to_string()));
-                            }
+                        if let Some(c) = cells.get(i)
+                            && c.contains(['.', ','])
+                        {
+                            sample.push((line, i, c.to_string()));
                         }
                     }
                     sample.len() < 20_000
@@ -658,7 +658,7 @@ pub fn read_data(
         true
     });
     if let Err(p) = read {
-        out.problems.list.push(p);
+        out.problems.list.push(*p);
         out.problems.errors += 1;
     }
     out.rows = rows;

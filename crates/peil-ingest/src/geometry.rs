@@ -147,9 +147,9 @@ pub fn read_geometry(
 ) -> Read<GeometryBatch> {
     let place = Place::file(file_name(path));
     let mut out: Read<GeometryBatch> = Read::default();
-    let fail = |mut out: Read<GeometryBatch>, p: Problem| {
+    let fail = |mut out: Read<GeometryBatch>, p: Box<Problem>| {
         out.problems.errors += 1;
-        out.problems.list.push(p);
+        out.problems.list.push(*p);
         out
     };
     let Some(items) = catalog.levels.get(level).map(|l| &l.items) else {
@@ -458,7 +458,7 @@ fn to_geojson(g: &Geometry<f64>, decimals: i32) -> String {
     geojson::Geometry::from(&rounded).to_string()
 }
 
-type ReadResult = Result<(Vec<RawFeature>, Option<Result<Crs, String>>), Problem>;
+type ReadResult = Result<(Vec<RawFeature>, Option<Result<Crs, String>>), Box<Problem>>;
 
 fn read_shapefile(path: &Path, place: &Place) -> ReadResult {
     for ext in ["shx", "dbf"] {

@@ -57,7 +57,7 @@ pub fn detect_kind(
     path: &Path,
     topts: &TableOptions,
     catalog: &peil_core::Catalog,
-) -> Result<Kind, peil_core::Problem> {
+) -> Result<Kind, Box<peil_core::Problem>> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

@@ -6,6 +6,7 @@
 
 use crate::areas::Read;
 use crate::table::{Table, TableOptions, file_name, is_workbook, read_workbook};
+use crate::workbook::SheetRows;
 use peil_core::*;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -28,12 +29,11 @@ fn localized(
 ) -> LocalizedText {
     let mut text = LocalizedText::default();
     for (i, f) in fields.iter().enumerate() {
-        if let Some((name, lang)) = f {
-            if *name == field {
-                if let Some(v) = cells.get(i).map(|c| c.trim()).filter(|c| !c.is_empty()) {
-                    text.0.insert(lang.clone(), v.to_string());
-                }
-            }
+        if let Some((name, lang)) = f
+            && *name == field
+            && let Some(v) = cells.get(i).map(|c| c.trim()).filter(|c| !c.is_empty())
+        {
+            text.0.insert(lang.clone(), v.to_string());
         }
     }
     if text.is_empty() {
@@ -180,10 +180,10 @@ fn open(
     path: &Path,
     topts: &TableOptions,
     is_header: &dyn Fn(&[String]) -> bool,
-) -> Result<Table, Problem> {
+) -> Result<Table, Box<Problem>> {
     let place = Place::file(file_name(path));
     let mut csv_detected = None;
-    let sheets: Vec<(Option<String>, Vec<(u64, Vec<String>)>)> = if is_workbook(path) {
+    let sheets: Vec<(Option<String>, SheetRows)> = if is_workbook(path) {
         read_workbook(path)?
             .into_iter()
             .filter(|(n, _)| topts.sheet.as_ref().is_none_or(|s| s == n))
@@ -231,7 +231,7 @@ pub fn read_metadata(
 ) -> Read<MetadataBatch> {
     let mut t = match open(path, topts, &|r| is_metadata_header(r)) {
         Ok(t) => t,
-        Err(p) => return Read::fail(p),
+        Err(p) => return Read::fail(*p),
     };
     let mut out: Read<MetadataBatch> = Read::default();
     let place = t.place.clone();
@@ -446,7 +446,7 @@ pub fn read_metadata(
         !problems.saturated()
     });
     if let Err(p) = r {
-        out.problems.list.push(p);
+        out.problems.list.push(*p);
         out.problems.errors += 1;
     }
     out.rows = rows;
@@ -543,7 +543,7 @@ pub fn looks_like_themes(header: &[String]) -> bool {
 pub fn read_themes(path: &Path, topts: &TableOptions) -> Read<MetadataBatch> {
     let mut t = match open(path, topts, &|r| looks_like_themes(r)) {
         Ok(t) => t,
-        Err(p) => return Read::fail(p),
+        Err(p) => return Read::fail(*p),
     };
     let mut out: Read<MetadataBatch> = Read::default();
     let place = t.place.clone();
@@ -596,21 +596,21 @@ pub fn read_themes(path: &Path, topts: &TableOptions) -> Read<MetadataBatch> {
         true
     });
     if let Err(p) = r {
-        out.problems.list.push(p);
+        out.problems.list.push(*p);
         out.problems.errors += 1;
     }
     let codes: HashSet<&str> = themes.iter().map(|(_, t)| t.code.as_str()).collect();
     for (line, th) in &themes {
-        if let Some(p) = &th.parent {
-            if !codes.contains(p.as_str()) {
-                out.problems.error(
-                    &place,
-                    Some(*line),
-                    Some("parent"),
-                    Some(p),
-                    "unknown parent theme",
-                );
-            }
+        if let Some(p) = &th.parent
+            && !codes.contains(p.as_str())
+        {
+            out.problems.error(
+                &place,
+                Some(*line),
+                Some("parent"),
+                Some(p),
+                "unknown parent theme",
+            );
         }
     }
     let edges: Vec<(&str, &str)> = themes
@@ -671,7 +671,7 @@ pub fn read_dimensions(
 ) -> Read<MetadataBatch> {
     let mut t = match open(path, topts, &|r| looks_like_dimensions(r)) {
         Ok(t) => t,
-        Err(p) => return Read::fail(p),
+        Err(p) => return Read::fail(*p),
     };
     let mut out: Read<MetadataBatch> = Read::default();
     let place = t.place.clone();
@@ -693,7 +693,7 @@ pub fn read_dimensions(
     let mut batch = MetadataBatch::default();
     let mut level_dim: HashMap<String, String> = HashMap::new();
     let mut seen: HashMap<(String, String), u64> = HashMap::new();
-    let mut links: Vec<(u64, (String, String), (String, String))> = Vec::new();
+    let mut links: Vec<(u64, MemberRef, MemberRef)> = Vec::new();
     let problems = &mut out.problems;
     let mut rows = 0;
     let r = t.for_each_row(|line, cells| {
@@ -787,7 +787,7 @@ pub fn read_dimensions(
         true
     });
     if let Err(p) = r {
-        out.problems.list.push(p);
+        out.problems.list.push(*p);
         out.problems.errors += 1;
     }
     for (line, child, parent) in &links {
@@ -831,7 +831,7 @@ pub fn read_dimensions(
         .iter()
         .map(|(_, c, p)| (c.0.as_str(), p.0.as_str()))
         .collect();
-    if let Some(cycle) = find_cycle(edges.into_iter()) {
+    if let Some(cycle) = find_cycle(edges) {
         out.problems.error(
             &place,
             None,

@@ -39,14 +39,23 @@ pub struct TableOptions {
     pub sheet: Option<String>,
 }
 
+/// A reader's refusal. Boxed: it is the error of every reader in this crate, and a `Problem`
+/// (144 bytes) would make each `Result` that large on its `Ok` path too.
 pub(crate) fn problem(
     place: &Place,
     row: Option<u64>,
     column: Option<&str>,
     value: Option<&str>,
     msg: impl Into<String>,
-) -> Problem {
-    Problem::new(Severity::Error, place, row, column, value, msg)
+) -> Box<Problem> {
+    Box::new(Problem::new(
+        Severity::Error,
+        place,
+        row,
+        column,
+        value,
+        msg,
+    ))
 }
 
 /// A table ready to be read: its place, header and rows.
@@ -95,7 +104,7 @@ pub fn file_name(path: &Path) -> String {
 
 /// Opens a workbook and lists its sheets with their non-empty rows (as text), within the
 /// bounds of [`crate::workbook`].
-pub fn read_workbook(path: &Path) -> Result<Vec<crate::workbook::Sheet>, Problem> {
+pub fn read_workbook(path: &Path) -> Result<Vec<crate::workbook::Sheet>, Box<Problem>> {
     let place = Place::file(file_name(path));
     let io = |e: std::io::Error| {
         problem(
@@ -116,7 +125,7 @@ pub fn read_workbook(path: &Path) -> Result<Vec<crate::workbook::Sheet>, Problem
 pub fn read_workbook_bytes(
     name: &str,
     bytes: &[u8],
-) -> Result<Vec<crate::workbook::Sheet>, Problem> {
+) -> Result<Vec<crate::workbook::Sheet>, Box<Problem>> {
     crate::workbook::read_sheets(
         &Place::file(name),
         std::io::Cursor::new(bytes),
@@ -131,7 +140,7 @@ impl Table {
         path: &Path,
         opts: &TableOptions,
         pick: &dyn Fn(&str, &[String]) -> bool,
-    ) -> Result<Table, Problem> {
+    ) -> Result<Table, Box<Problem>> {
         let place = Place::file(file_name(path));
         if !path.exists() {
             return Err(problem(&place, None, None, None, "file not found"));
@@ -183,7 +192,10 @@ impl Table {
     }
 
     /// A table from rows already in memory (a workbook sheet read by the caller).
-    pub fn from_rows(place: Place, mut rows: Vec<(u64, Vec<String>)>) -> Result<Table, Problem> {
+    pub fn from_rows(
+        place: Place,
+        mut rows: crate::workbook::SheetRows,
+    ) -> Result<Table, Box<Problem>> {
         let blank = rows
             .iter()
             .take_while(|(_, r)| r.iter().all(|c| c.trim().is_empty()))
@@ -214,7 +226,10 @@ impl Table {
     /// Calls `f` for each data row with its row number and cells. Blank rows are skipped.
     /// Stops early when `f` returns false. Errors are problems of the file itself (encoding,
     /// broken quoting) that make reading on impossible.
-    pub fn for_each_row(&mut self, mut f: impl FnMut(u64, &[&str]) -> bool) -> Result<(), Problem> {
+    pub fn for_each_row(
+        &mut self,
+        mut f: impl FnMut(u64, &[&str]) -> bool,
+    ) -> Result<(), Box<Problem>> {
         match &mut self.body {
             Body::Rows(rows) => {
                 for (n, row) in rows.by_ref() {
@@ -238,10 +253,10 @@ impl Table {
                 let mut n = 0u64;
                 loop {
                     n += 1;
-                    if n % 16384 == 0 {
-                        if let Some(p) = progress {
-                            (p.0)(reader.position().byte());
-                        }
+                    if n.is_multiple_of(16384)
+                        && let Some(p) = progress
+                    {
+                        (p.0)(reader.position().byte());
                     }
                     match reader.read_byte_record(&mut rec) {
                         Ok(false) => return Ok(()),
@@ -383,7 +398,7 @@ fn looks_like_utf8_text(field: &[u8]) -> bool {
     })
 }
 
-fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Problem> {
+fn open_csv(path: &Path, place: &Place, opts: &TableOptions) -> Result<Table, Box<Problem>> {
     let io = |e: std::io::Error| {
         problem(
             place,

@@ -24,10 +24,6 @@
 //! cells); the caps leave 8× to 18× room above it while keeping the worst case of one import
 //! within a few hundred megabytes.
 
-// `Problem` is every reader's error type in this crate (about 150 bytes); errors are rare and
-// the one per file, so boxing it would buy nothing.
-#![allow(clippy::result_large_err)]
-
 use crate::table::problem;
 use calamine::{Data, DataRef, Reader};
 use peil_core::{Place, Problem};
@@ -53,9 +49,12 @@ pub const MAX_CELLS: u64 = 10_000_000;
 /// parses; real ones are a few megabytes.
 pub const MAX_XLS_BYTES: u64 = 64 << 20;
 
-/// One sheet: its name and its non-empty rows, each with its 1-based row number and cells
-/// from column A (empty text where a cell is missing, no empty cells after the last).
-pub type Sheet = (String, Vec<(u64, Vec<String>)>);
+/// One sheet: its name and its rows.
+pub type Sheet = (String, SheetRows);
+
+/// A sheet's non-empty rows, each with its 1-based row number and cells from column A (empty
+/// text where a cell is missing, no empty cells after the last).
+pub type SheetRows = Vec<(u64, Vec<String>)>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -84,7 +83,7 @@ pub fn read_sheets<RS: Read + Seek>(
     place: &Place,
     mut source: RS,
     size: u64,
-) -> Result<Vec<Sheet>, Problem> {
+) -> Result<Vec<Sheet>, Box<Problem>> {
     let kind = kind_of(&place.file);
     if kind == Kind::Xls {
         if size > MAX_XLS_BYTES {
@@ -147,7 +146,7 @@ pub fn read_sheets<RS: Read + Seek>(
     }
 }
 
-fn unreadable(place: &Place, e: &dyn std::fmt::Display) -> Problem {
+fn unreadable(place: &Place, e: &dyn std::fmt::Display) -> Box<Problem> {
     problem(
         place,
         None,
@@ -161,7 +160,7 @@ fn unreadable(place: &Place, e: &dyn std::fmt::Display) -> Problem {
 
 /// Checks a workbook's ZIP archive against the caps, first from its central directory (no
 /// decompression), then by decompressing every entry into nothing, counting.
-pub fn check_zip<RS: Read + Seek>(place: &Place, source: &mut RS) -> Result<(), Problem> {
+pub fn check_zip<RS: Read + Seek>(place: &Place, source: &mut RS) -> Result<(), Box<Problem>> {
     let mut zip = zip::ZipArchive::new(&mut *source).map_err(|e| unreadable(place, &e))?;
     let refuse = |what: String| {
         Err(problem(
@@ -248,7 +247,7 @@ pub fn cell_name(row: u32, col: u32) -> String {
     format!("{}{}", String::from_utf8_lossy(&letters), row as u64 + 1)
 }
 
-fn too_big(place: &Place, row: u32, col: u32, what: String) -> Problem {
+fn too_big(place: &Place, row: u32, col: u32, what: String) -> Box<Problem> {
     problem(
         place,
         Some(row as u64 + 1),
@@ -274,7 +273,13 @@ impl Rows {
         }
     }
 
-    fn push(&mut self, place: &Place, row: u32, col: u32, text: String) -> Result<(), Problem> {
+    fn push(
+        &mut self,
+        place: &Place,
+        row: u32,
+        col: u32,
+        text: String,
+    ) -> Result<(), Box<Problem>> {
         // An empty cell (a formatted one, say) is not kept, so it costs nothing wherever it is.
         if text.is_empty() {
             return Ok(());
@@ -301,7 +306,7 @@ impl Rows {
     }
 
     /// Dense rows from column A, checked for their total width before a cell is allocated.
-    fn finish(self, place: &Place) -> Result<Vec<(u64, Vec<String>)>, Problem> {
+    fn finish(self, place: &Place) -> Result<SheetRows, Box<Problem>> {
         let mut spanned: u64 = 0;
         for (&row, cells) in &self.rows {
             let width = cells.iter().map(|(c, _)| *c as u64 + 1).max().unwrap_or(0);
@@ -371,7 +376,7 @@ macro_rules! stream_sheets {
 }
 
 /// Refuses a sheet whose declared dimension is beyond the caps, before reading a cell.
-fn check_dimension(place: &Place, dim: calamine::Dimensions) -> Result<(), Problem> {
+fn check_dimension(place: &Place, dim: calamine::Dimensions) -> Result<(), Box<Problem>> {
     let (width, height) = (
         dim.end.1.saturating_sub(dim.start.1) as u64 + 1,
         dim.end.0.saturating_sub(dim.start.0) as u64 + 1,
@@ -391,12 +396,12 @@ fn check_dimension(place: &Place, dim: calamine::Dimensions) -> Result<(), Probl
     Ok(())
 }
 
-fn read_xlsx<RS: Read + Seek>(place: &Place, source: RS) -> Result<Vec<Sheet>, Problem> {
+fn read_xlsx<RS: Read + Seek>(place: &Place, source: RS) -> Result<Vec<Sheet>, Box<Problem>> {
     let wb = calamine::Xlsx::new(source).map_err(|e| unreadable(place, &e))?;
     stream_sheets!(place, wb)
 }
 
-fn read_xlsb<RS: Read + Seek>(place: &Place, source: RS) -> Result<Vec<Sheet>, Problem> {
+fn read_xlsb<RS: Read + Seek>(place: &Place, source: RS) -> Result<Vec<Sheet>, Box<Problem>> {
     let wb = calamine::Xlsb::new(source).map_err(|e| unreadable(place, &e))?;
     stream_sheets!(place, wb)
 }
@@ -406,7 +411,7 @@ fn read_xlsb<RS: Read + Seek>(place: &Place, source: RS) -> Result<Vec<Sheet>, P
 fn read_dense<RS: Read + Seek, R: Reader<RS>>(
     place: &Place,
     mut wb: R,
-) -> Result<Vec<Sheet>, Problem>
+) -> Result<Vec<Sheet>, Box<Problem>>
 where
     R::Error: std::fmt::Display,
 {
@@ -438,7 +443,7 @@ where
 /// Checks an ODS file's sheets for the area calamine would allocate, before it does: rows and
 /// cells may be repeated (`table:number-rows-repeated`), so a few bytes can declare a huge
 /// sheet. Counts the bounding box of every non-empty cell with its repeats, as calamine does.
-fn check_ods<RS: Read + Seek>(place: &Place, source: &mut RS) -> Result<(), Problem> {
+fn check_ods<RS: Read + Seek>(place: &Place, source: &mut RS) -> Result<(), Box<Problem>> {
     use quick_xml::events::Event;
     let mut zip = zip::ZipArchive::new(&mut *source).map_err(|e| unreadable(place, &e))?;
     let Ok(content) = zip.by_name("content.xml") else {

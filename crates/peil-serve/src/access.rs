@@ -101,13 +101,16 @@ fn reader_of(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, R
 
 /// The reader of a request, resolved at the boundary (see the module's documentation), or the
 /// answer that refuses it. Called by the front layer (`lib.rs`), which puts the reader in the
-/// request's extensions.
-pub(crate) fn resolve(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, Response> {
+/// request's extensions. The refusal is boxed: every request passes here.
+pub(crate) fn resolve(
+    st: &AppState,
+    req: &Request<axum::body::Body>,
+) -> Result<Reader, Box<Response>> {
     match reader_of(st, req) {
         Ok(r) => Ok(r),
         // Health and metrics answer everyone; they show no data.
         Err(_) if is_open(req.uri().path()) => Ok(Reader::anonymous()),
-        Err(why) => Err(refuse(why)),
+        Err(why) => Err(Box::new(refuse(why))),
     }
 }
 

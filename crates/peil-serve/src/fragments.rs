@@ -205,7 +205,7 @@ mod tests {
         {
             // The rule written out once more, independently (these numbers have no ties).
             let expected = match v {
-                Value::Number(n) if n == 0.0 => "0".to_string(),
+                Value::Number(0.0) => "0".to_string(),
                 Value::Number(n) => format!("{n}"),
                 Value::Missing(c) => c.symbol().to_string(),
             };

@@ -297,11 +297,11 @@ async fn front(
     next: middleware::Next,
 ) -> axum::response::Response {
     if let Err(r) = limits::guard(&st, &req) {
-        return r;
+        return *r;
     }
     let reader = match access::resolve(&st, &req) {
         Ok(r) => r,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     req.extensions_mut().insert(reader.clone());
     cache::respond(&st, reader, req, next).await

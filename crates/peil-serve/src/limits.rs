@@ -47,7 +47,7 @@ pub fn max_connections() -> usize {
 }
 
 /// Raises the soft limit on open files to the hard limit (as servers do) and returns it.
-fn raise_fd_limit() -> u64 {
+fn raise_fd_limit() -> libc::rlim_t {
     // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
     unsafe {
         let mut r = libc::rlimit {
@@ -66,13 +66,14 @@ fn raise_fd_limit() -> u64 {
                 r.rlim_cur = want.rlim_cur;
             }
         }
-        r.rlim_cur as u64
+        r.rlim_cur
     }
 }
 
 /// The first check of the front layer (`lib.rs`): the request line's length and the rate
-/// limit. `Err` is the answer that refuses the request.
-pub(crate) fn guard(st: &AppState, req: &Request<axum::body::Body>) -> Result<(), Response> {
+/// limit. `Err` is the answer that refuses the request (boxed: every request passes here, and
+/// almost every one passes).
+pub(crate) fn guard(st: &AppState, req: &Request<axum::body::Body>) -> Result<(), Box<Response>> {
     let uri = req.uri();
     let len = uri
         .path_and_query()
@@ -84,7 +85,8 @@ pub(crate) fn guard(st: &AppState, req: &Request<axum::body::Body>) -> Result<()
             "URI too long",
             format!("the request line is over {MAX_URI} characters; ask for fewer codes at once"),
         )
-        .into_response());
+        .into_response()
+        .into());
     }
     if let (Some(rate), Some(addr)) = (
         &st.inner.rate,
@@ -104,7 +106,7 @@ pub(crate) fn guard(st: &AppState, req: &Request<axum::body::Body>) -> Result<()
             header::RETRY_AFTER,
             HeaderValue::from(wait.ceil().max(1.0) as u64),
         );
-        return Err(r);
+        return Err(r.into());
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ use peil_core::*;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value as Json;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +108,17 @@ pub struct ImportEntry {
     pub options: Json,
     pub counts: Json,
     pub warnings: u64,
+}
+
+/// An API key as `peil keys list` shows it (never the key itself: only its hash is stored).
+#[derive(Debug, Clone)]
+pub struct ApiKeyEntry {
+    pub id: i64,
+    pub name: String,
+    pub groups: Vec<String>,
+    pub created: String,
+    /// When it was revoked; `None` while it is valid.
+    pub revoked: Option<String>,
 }
 
 /// The live copy as [`Store::live`] reads it.
@@ -431,10 +443,10 @@ impl Store {
             let values = codec::decode(&data).ok_or_else(|| {
                 StoreError::Corrupt(format!("series {ind}/{level}/{period} does not decode"))
             })?;
-            if !items.contains_key(&level_id) {
-                items.insert(level_id, level_items(&self.conn, level_id).map_err(&e)?);
-            }
-            let names = &items[&level_id];
+            let names = match items.entry(level_id) {
+                Entry::Occupied(o) => o.into_mut(),
+                Entry::Vacant(v) => v.insert(level_items(&self.conn, level_id).map_err(&e)?),
+            };
             let mut sorted: Vec<(&(i64, String), Value)> = Vec::with_capacity(values.len());
             for (id, v) in values {
                 let item = names.get(&id).ok_or_else(|| {
@@ -560,10 +572,10 @@ impl Store {
                     values.len()
                 ));
             }
-            if !level_sets.contains_key(&level_id) {
-                level_sets.insert(level_id, level_items(&self.conn, level_id).map_err(&e)?);
-            }
-            let set = &level_sets[&level_id];
+            let set = match level_sets.entry(level_id) {
+                Entry::Occupied(o) => o.into_mut(),
+                Entry::Vacant(v) => v.insert(level_items(&self.conn, level_id).map_err(&e)?),
+            };
             if values.windows(2).any(|w| w[0].0 >= w[1].0) {
                 report
                     .errors
@@ -1043,24 +1055,24 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// All keys: (id, name, groups, created, revoked).
-    pub fn api_keys(&self) -> Result<Vec<(i64, String, Vec<String>, String, Option<String>)>> {
+    /// All keys, in the order they were made.
+    pub fn api_keys(&self) -> Result<Vec<ApiKeyEntry>> {
         self.rows(
             "SELECT id, name, groups, created, revoked FROM api_key ORDER BY id",
             [],
             |r| {
                 let groups: String = r.get(2)?;
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    groups
+                Ok(ApiKeyEntry {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    groups: groups
                         .split(',')
                         .filter(|g| !g.is_empty())
                         .map(str::to_string)
                         .collect(),
-                    r.get(3)?,
-                    r.get(4)?,
-                ))
+                    created: r.get(3)?,
+                    revoked: r.get(4)?,
+                })
             },
         )
     }

@@ -137,7 +137,7 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
   value; else x or ? gives x (before ?); else nvt gives nvt (an nvt numerator gives nvt);
   never a zero. sum(a, b, …) instead adds what has a number, leaving out empty and nvt
   operands like a total over areas. Division by zero gives no value.")]
-    Import(ImportArgs),
+    Import(Box<ImportArgs>),
     /// What the store holds: levels, items, hierarchy, indicators, periods, values.
     Status {
         #[arg(long)]
@@ -454,7 +454,7 @@ fn run(cli: Cli) -> Result<u8> {
             println!("next: peil --site {} import <files>", dir.display());
             Ok(0)
         }
-        Command::Import(args) => cmd_import(&Site::open(&site_dir(&cli.site))?, args),
+        Command::Import(args) => cmd_import(&Site::open(&site_dir(&cli.site))?, *args),
         Command::Status { json } => {
             let site = Site::open(&site_dir(&cli.site))?;
             let status = site.store()?.status()?;
@@ -746,7 +746,14 @@ fn run(cli: Cli) -> Result<u8> {
                     eprintln!("store it now: Peil keeps only its hash and cannot show it again");
                 }
                 KeysCommand::List => {
-                    for (id, name, groups, created, revoked) in store.api_keys()? {
+                    for peil_store::ApiKeyEntry {
+                        id,
+                        name,
+                        groups,
+                        created,
+                        revoked,
+                    } in store.api_keys()?
+                    {
                         let state = revoked
                             .map(|r| format!("revoked {r}"))
                             .unwrap_or_else(|| "active".into());

@@ -168,12 +168,13 @@ fn fluvius_rolls_up_from_statsec2019_to_every_level() {
                     .or_insert(None);
                 *e = add(*e, v);
             }
-            if code.ends_with("ZZZZ") && ind == "v2506_elek_res_cons" {
-                if let R::Num(x) = v {
-                    *zzzz_total
-                        .entry((code[..5].to_string(), period.to_string()))
-                        .or_default() += x;
-                }
+            if code.ends_with("ZZZZ")
+                && ind == "v2506_elek_res_cons"
+                && let R::Num(x) = v
+            {
+                *zzzz_total
+                    .entry((code[..5].to_string(), period.to_string()))
+                    .or_default() += x;
             }
         }
     }

@@ -122,7 +122,7 @@ fn nl_int(x: f64) -> String {
     }
     let mut out = String::new();
     for (k, ch) in s.chars().enumerate() {
-        if k > 0 && (s.len() - k) % 3 == 0 {
+        if k > 0 && (s.len() - k).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(ch);

@@ -222,15 +222,14 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
         locale: page.locale(),
         width: 520.0,
     };
-    let locator = match geo::layer(&page, li, Detail::Overview).await {
-        Some(layer) => Some(peil_render::map::locator(
+    let locator = geo::layer(&page, li, Detail::Overview).await.map(|layer| {
+        peil_render::map::locator(
             "locator",
             &layer,
             &code,
             &format!("{}: {}", page.word("location"), item.name),
-        )),
-        None => None,
-    };
+        )
+    });
     // Group figures by theme for the tables.
     let mut groups: Vec<(String, Vec<Json>)> = Vec::new();
     for f in &figures {

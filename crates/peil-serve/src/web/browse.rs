@@ -66,7 +66,7 @@ async fn home_page(st: AppState, req: Req) -> PageResult {
         "tiles": tiles,
         "highlights": highlights.iter().map(|h| &h.0).collect::<Vec<_>>(),
         "levels": levels,
-        "areas_level": page.ctx.snap.levels.iter().filter(|l| l.items.len() > 1 && l.items.len() <= 60).last().map(|l| {
+        "areas_level": page.ctx.snap.levels.iter().rfind(|l| l.items.len() > 1 && l.items.len() <= 60).map(|l| {
             json!({"name": l.level.name, "items": l.items.iter().filter(|(_, it)| !it.unknown_location).map(|(_, it)| json!({
                 "name": it.name,
                 "href": page.href(&format!("/area/{}/{}", seg(&l.level.code), seg(&it.code))),
@@ -239,7 +239,7 @@ fn theme_node(page: &Page, themes: &[Theme], t: &Theme, depth: usize) -> Json {
         .public
         .iter()
         .map(|&i| page.ctx.ind(i))
-        .filter(|ind| ind.themes.iter().any(|x| *x == t.code))
+        .filter(|ind| ind.themes.contains(&t.code))
         .map(|ind| json!({"code": ind.code, "name": page.text(&ind.name), "href": page.href(&format!("/indicator/{}", seg(&ind.code)))}))
         .collect();
     json!({

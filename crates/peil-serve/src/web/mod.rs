@@ -164,6 +164,9 @@ pub(crate) struct Page {
 pub(crate) type PageResult = Result<Response, Response>;
 
 impl Page {
+    // The refusal is the page handler's own answer, returned through `?` into `PageResult`:
+    // a box would need unboxing in every handler, for an error path taken once per request.
+    #[allow(clippy::result_large_err)]
     pub fn new(st: &AppState, req: Req) -> Result<Page, Response> {
         let site = st.site();
         let (lang, prefix, path) = split_lang(&req.path, &site);
@@ -507,6 +510,39 @@ fn safe_colour<'a>(c: &'a str, fallback: &'a str) -> &'a str {
     if ok { c } else { fallback }
 }
 
+/// Anything no route knows: a problem document for API paths, a page for people elsewhere.
+pub(crate) async fn fallback(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: Req,
+) -> Response {
+    let machine = [
+        "/api/",
+        "/jiveservices/",
+        "/viewerservices/",
+        "/jive/",
+        "/viewer/",
+    ]
+    .iter()
+    .any(|p| req.path.starts_with(p))
+        || req.path.ends_with(".json")
+        || req.path.ends_with(".csv")
+        // Tools that ask for JSON (and not for HTML) get a problem document anywhere.
+        || req
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("json") && !a.contains("text/html"));
+    if machine {
+        return crate::problem::not_found(req.path.parse().unwrap_or_default())
+            .await
+            .into_response();
+    }
+    match Page::new(&st, req) {
+        Ok(p) => p.not_found(),
+        Err(r) => r,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -547,38 +583,5 @@ mod tests {
     fn colours_are_checked_before_they_reach_css() {
         assert_eq!(safe_colour("#123abc", "#000000"), "#123abc");
         assert_eq!(safe_colour("red;}body{", "#000000"), "#000000");
-    }
-}
-
-/// Anything no route knows: a problem document for API paths, a page for people elsewhere.
-pub(crate) async fn fallback(
-    axum::extract::State(st): axum::extract::State<AppState>,
-    req: Req,
-) -> Response {
-    let machine = [
-        "/api/",
-        "/jiveservices/",
-        "/viewerservices/",
-        "/jive/",
-        "/viewer/",
-    ]
-    .iter()
-    .any(|p| req.path.starts_with(p))
-        || req.path.ends_with(".json")
-        || req.path.ends_with(".csv")
-        // Tools that ask for JSON (and not for HTML) get a problem document anywhere.
-        || req
-            .headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("json") && !a.contains("text/html"));
-    if machine {
-        return crate::problem::not_found(req.path.parse().unwrap_or_default())
-            .await
-            .into_response();
-    }
-    match Page::new(&st, req) {
-        Ok(p) => p.not_found(),
-        Err(r) => r,
     }
 }

@@ -690,7 +690,7 @@ pub(crate) async fn job(State(st): State<AppState>, Path(id): Path<String>, req:
             "zip": page.href(&format!("/jobs/{id}.zip")),
             "status": page.href(&format!("/jobs/{id}.json")),
             "cancel": page.href(&format!("/jobs/{id}/cancel")),
-            "percent": if total > 0 { done * 100 / total } else { 0 },
+            "percent": (done * 100).checked_div(total).unwrap_or(0),
         }),
     ))
 }
