@@ -14,23 +14,25 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 
-# The Swing client tests (crates/peil/tests/odata.rs) run the real `stadincijfers` package.
+# The Swing client tests (crates/peil/tests/it/odata.rs) run the real `stadincijfers` package.
 python3 -m pip install --quiet stadincijfers
-# The API client tests (crates/peil/tests/api_clients.rs) run real JSON-stat, CSVW and OpenAPI clients.
+# The API client tests (crates/peil/tests/it/api_clients.rs) run real JSON-stat, CSVW and OpenAPI clients.
 python3 -m pip install --quiet "pyjstat~=2.4.0" "jsonstat-validator~=0.4.6" "csvw~=4.1.1" "schemathesis~=4.32.5"
-# The survey tests (crates/peil/tests/survey.rs) check intervals and verdicts against scipy.
+# The survey tests (crates/peil/tests/it/survey.rs) check intervals and verdicts against scipy.
 python3 -m pip install --quiet scipy
 
-# The DCAT-AP catalogue tests (crates/peil/tests/dcat.rs, web.rs) read the catalogue with rdflib
+# The DCAT-AP catalogue tests (crates/peil/tests/it/dcat.rs, web.rs) read the catalogue with rdflib
 # and validate it against the official DCAT-AP shapes with pyshacl.
 python3 -m pip install --quiet rdflib pyshacl
+# The hostile-file tests (crates/peil/tests/it/hostile_files.rs) measure each refusal's peak
+# memory through a small python3 process (standard library only).
 
-# The browser tests (crates/peil/tests/browser.rs) drive the website in headless Chromium with
+# The browser tests (crates/peil/tests/it/browser.rs) drive the website in headless Chromium with
 # Playwright, axe-core and Lighthouse (pinned in tests/browser/package-lock.json). Fonts make
 # the screenshots readable.
-# The report tests (crates/peil/tests/stories.rs, crates/peil-report) read PDFs back with
+# The report tests (crates/peil/tests/it/stories.rs, crates/peil-report) read PDFs back with
 # poppler's pdftotext, pdfinfo and pdftoppm.
-# The OData tests (crates/peil/tests/dcat.rs, web.rs) validate $metadata with libxml2's xmllint.
+# The OData tests (crates/peil/tests/it/dcat.rs, web.rs) validate $metadata with libxml2's xmllint.
 if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-dejavu-core >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! command -v xmllint >/dev/null 2>&1; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq

@@ -4,7 +4,7 @@
 //!
 //! What it guarantees: zero violations of the official DCAT-AP 3.0.0 shapes
 //! (`dcat-ap-SHACL.ttl` and `range.ttl`, checked by pyshacl with RDFS inference in
-//! `crates/peil/tests/dcat.rs`) for every site, whatever its configuration holds. Every
+//! `crates/peil/tests/it/dcat.rs`) for every site, whatever its configuration holds. Every
 //! resource an object points to is typed in the graph itself (a harvester validates the
 //! document alone), every controlled value is an IRI of the EU vocabulary it belongs to (media
 //! types from IANA, file types, data themes, frequencies, languages, licences) and carries a

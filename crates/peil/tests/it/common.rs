@@ -1,0 +1,453 @@
+//! Helpers shared by the CLI integration tests: run the real `peil` binary on a real site.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The shared real-data folder, next to the checkout.
+pub fn flanders() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let p = here.join("../../../shared/data/flanders");
+    assert!(p.exists(), "real data not found at {}", p.display());
+    p
+}
+
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+impl Site {
+    pub fn new() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Site { dir };
+        s.ok(&["init", "--name", "Test"]);
+        s
+    }
+
+    /// A new site holding a copy of this one's files (no process may be writing to it).
+    pub fn copy_of(other: &Site) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "peil.toml",
+            "peil.sqlite",
+            "peil.sqlite-wal",
+            "peil.sqlite-shm",
+        ] {
+            let p = other.path().join(f);
+            if p.exists() {
+                std::fs::copy(&p, dir.path().join(f)).unwrap();
+            }
+        }
+        Site { dir }
+    }
+
+    /// The demo city, built and published (not served).
+    pub fn demo() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_peil"))
+            .args(["demo", "--no-serve"])
+            .arg(dir.path())
+            .env_remove("PEIL_SITE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Site { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.path().join("peil.sqlite")
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_peil"))
+            .arg("--site")
+            .arg(self.path())
+            .args(args)
+            .env_remove("PEIL_SITE")
+            .output()
+            .expect("peil runs")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(
+            o.status.success(),
+            "peil {args:?} failed ({:?}):\n{}\n{}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    }
+
+    pub fn import(&self, file: &Path, extra: &[&str]) -> String {
+        let mut args = vec!["import", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
+    pub fn status(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["status", "--json"])).unwrap()
+    }
+
+    /// Everything observable about the stored data: the full export and the status.
+    pub fn state(&self) -> String {
+        let mut status = self.status();
+        status.as_object_mut().unwrap().remove("imports");
+        format!("{}\n{}", self.ok(&["export"]), status)
+    }
+}
+
+/// Items per level from a status document.
+pub fn items(status: &serde_json::Value, level: &str) -> u64 {
+    status["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == level)
+        .map(|l| l["items"].as_u64().unwrap())
+        .unwrap_or(0)
+}
+
+/// A `peil serve` process on a free loopback port, stopped when dropped.
+pub struct Server {
+    pub site: Site,
+    pub base: String,
+    child: std::process::Child,
+    agent: ureq::Agent,
+}
+
+/// An HTTP answer: status, headers (lower-case names) and body.
+pub struct Reply {
+    pub status: u16,
+    pub headers: std::collections::HashMap<String, String>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| {
+            panic!("not JSON ({e}): {}", &self.body[..self.body.len().min(500)])
+        })
+    }
+}
+
+impl Server {
+    /// The demo city, built and published, then served.
+    pub fn demo() -> Server {
+        Server::start(Site::demo())
+    }
+
+    /// Serves a site that has been published.
+    pub fn start(site: Site) -> Server {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_peil"))
+            .arg("--site")
+            .arg(site.path())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("PEIL_QUIET", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+            .to_string();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Server {
+            site,
+            base,
+            child,
+            agent,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.get_with(path, &[])
+    }
+
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self.agent.get(&format!("{}{}", self.base, path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut resp = req.call().unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_lowercase(),
+                    v.to_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(256 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl Server {
+    /// POSTs a body (as `text/csv`) and returns the status and body text.
+    pub fn post(&self, path: &str, body: &str) -> (u16, String) {
+        let mut resp = self
+            .agent
+            .post(&format!("{}{}", self.base, path))
+            .header("Content-Type", "text/csv")
+            .send(body)
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = resp.status().as_u16();
+        (status, resp.body_mut().read_to_string().unwrap_or_default())
+    }
+}
+
+impl Server {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's resident memory now, in MB (Linux).
+    pub fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        kb / 1024.0
+    }
+
+    /// `host:port` of the server.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    /// Sends raw bytes as a request and returns the answer's status and whole text (the
+    /// request should say `Connection: close`). For requests no client library would send.
+    pub fn raw(&self, request: &[u8]) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(self.addr()).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        c.write_all(request).unwrap();
+        let mut out = Vec::new();
+        let _ = c.read_to_end(&mut out);
+        let text = String::from_utf8_lossy(&out).to_string();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, text)
+    }
+
+    /// Creates an API key with these access groups (the server sees it within its poll).
+    pub fn key(&self, name: &str, groups: &[&str]) -> String {
+        let mut args = vec!["keys", "create", "--name", name];
+        for g in groups {
+            args.extend(["--group", g]);
+        }
+        let out = self.site.ok(&args);
+        let key = out
+            .lines()
+            .find(|l| l.trim().starts_with("peil_"))
+            .unwrap_or_else(|| panic!("no key in: {out}"))
+            .trim()
+            .to_string();
+        // The server reads keys with every poll of the store: wait until it knows this one
+        // (a busy machine may take longer than one poll).
+        let t = std::time::Instant::now();
+        while self
+            .get_with("/api/v1/indicators?per_page=1", &[("apikey", &key)])
+            .status
+            == 401
+        {
+            assert!(
+                t.elapsed().as_secs() < 60,
+                "the server never took key {name}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        key
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// The standards' own validation artefacts (DCAT-AP shapes, OData CSDL schemas), next to the
+/// checkout like the real data.
+pub fn standards() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let p = here.join("../../../shared/data/standards");
+    assert!(
+        p.exists(),
+        "standards' artefacts not found at {}",
+        p.display()
+    );
+    p
+}
+
+/// Whether an outside tool a test needs answers `probe`. Locally a missing tool skips the check
+/// with a note; under CI (`CI` set, as every CI service does) it fails, so a broken CI image
+/// cannot pass by skipping.
+pub fn have_tool(what: &str, install: &str, probe: &mut Command) -> bool {
+    let ok = probe.output().map(|o| o.status.success()).unwrap_or(false);
+    if !ok {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        assert!(!ci, "{what} is missing under CI: {install}");
+        eprintln!("skipped: {what} is not installed ({install})");
+    }
+    ok
+}
+
+fn have_pyshacl() -> bool {
+    have_tool(
+        "pyshacl",
+        "python3 -m pip install pyshacl",
+        Command::new("python3").args(["-c", "import pyshacl, rdflib"]),
+    )
+}
+
+/// Validates an RDF document against the official DCAT-AP 3.0.0 shapes (`dcat-ap-SHACL.ttl`
+/// and `range.ttl` together) with pyshacl and RDFS inference, as a harvester that validates
+/// does. Panics with pyshacl's report (the first violations) when it does not conform.
+pub fn assert_dcat_ap(what: &str, body: &str, format: &str) {
+    if !have_pyshacl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("catalog");
+    std::fs::write(&data, body).unwrap();
+    let shapes = standards().join("dcat-ap-3.0.0");
+    let script = r#"
+import sys, rdflib, pyshacl
+data, fmt, shapes = sys.argv[1], sys.argv[2], sys.argv[3:]
+g = rdflib.Graph()
+g.parse(data, format=fmt)
+sh = rdflib.Graph()
+for s in shapes:
+    sh.parse(s, format="turtle")
+conforms, _, text = pyshacl.validate(g, shacl_graph=sh, inference="rdfs", abort_on_first=False)
+print("CONFORMS" if conforms else "VIOLATES")
+print(text[:6000])
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&data)
+        .arg(format)
+        .arg(shapes.join("dcat-ap-SHACL.ttl"))
+        .arg(shapes.join("range.ttl"))
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "pyshacl failed on {what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.starts_with("CONFORMS"),
+        "{what} ({format}) does not conform to DCAT-AP 3.0.0:\n{text}"
+    );
+}
+
+/// The catalogue of a running site, in Turtle and JSON-LD, each validated against DCAT-AP.
+/// Returns both bodies.
+pub fn assert_catalogue_conforms(s: &Server, site: &str) -> (String, String) {
+    let ttl = s.get("/api/v1/catalog.ttl");
+    assert_eq!(ttl.status, 200);
+    assert!(ttl.headers["content-type"].starts_with("text/turtle"));
+    let ld = s.get("/api/v1/catalog.jsonld");
+    assert_eq!(ld.status, 200);
+    assert!(ld.headers["content-type"].starts_with("application/ld+json"));
+    // An empty catalogue would conform trivially.
+    assert!(
+        ttl.body.contains("a dcat:Dataset"),
+        "the catalogue of {site} lists no dataset"
+    );
+    assert_dcat_ap(&format!("the catalogue of {site}"), &ttl.body, "turtle");
+    assert_dcat_ap(&format!("the catalogue of {site}"), &ld.body, "json-ld");
+    (ttl.body, ld.body)
+}
+
+/// `$metadata` of both OData service roots against the OASIS CSDL XML schema (`edmx.xsd`, which
+/// imports `edm.xsd` from the same folder), with xmllint and no network.
+pub fn assert_metadata_valid(s: &Server) {
+    if !have_tool(
+        "xmllint",
+        "apt-get install libxml2-utils",
+        Command::new("xmllint").arg("--version"),
+    ) {
+        return;
+    }
+    // A copy of edmx.xsd whose import of edm.xsd names the local file, whatever address the
+    // published schema gives it (a web address would need the network, which tests do not have).
+    let csdl = standards().join("odata-csdl");
+    let dir = tempfile::tempdir().unwrap();
+    let mut edmx = std::fs::read_to_string(csdl.join("edmx.xsd")).unwrap();
+    let local = format!("schemaLocation=\"{}\"", csdl.join("edm.xsd").display());
+    let mut from = 0;
+    while let Some(a) = edmx[from..].find("schemaLocation=\"").map(|a| a + from) {
+        let b = a + 16 + edmx[a + 16..].find('"').unwrap() + 1;
+        if edmx[a..b].ends_with("edm.xsd\"") {
+            edmx.replace_range(a..b, &local);
+        }
+        from = a + 16;
+    }
+    assert!(edmx.contains(&local), "edmx.xsd no longer imports edm.xsd");
+    let xsd = dir.path().join("edmx.xsd");
+    std::fs::write(&xsd, edmx).unwrap();
+    for root in ["/jiveservices/odata/", "/viewerservices/odata/"] {
+        let r = s.get(&format!("{root}$metadata"));
+        assert_eq!(r.status, 200, "{root}$metadata");
+        let file = dir.path().join("metadata.xml");
+        std::fs::write(&file, &r.body).unwrap();
+        let out = Command::new("xmllint")
+            .args(["--noout", "--nonet", "--schema"])
+            .arg(&xsd)
+            .arg(&file)
+            .output()
+            .expect("xmllint runs");
+        assert!(
+            out.status.success(),
+            "{root}$metadata does not validate against edmx.xsd:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -1,0 +1,32 @@
+//! The integration tests of `peil`: the real binary (`CARGO_BIN_EXE_peil`) on real files, a
+//! real server on a loopback port, real clients. One test binary with a module per subject,
+//! so the stack is linked once rather than once per file; `common` holds the helpers.
+//!
+//! Run one subject with its module path: `cargo test -p peil --test it -- trust::`.
+//! Tests run in parallel threads of this one process: a test keeps its state in its own
+//! temporary site and server process, never in the environment or the working directory.
+
+mod common;
+
+mod api;
+mod api_clients;
+mod bad_input;
+mod browser;
+mod compute_flanders;
+mod crash;
+mod dcat;
+mod demo;
+mod engine_rules;
+mod figures;
+mod flanders;
+mod geometry;
+mod hostile_files;
+mod leak;
+mod odata;
+mod privacy;
+mod selection;
+mod serve;
+mod stories;
+mod survey;
+mod trust;
+mod web;
