@@ -64,6 +64,8 @@ pub struct Computed {
     pub values: HashMap<Key, Vec<Slot>>,
     /// Keys holding loaded values, and for each the loaded vector (for "loaded wins").
     pub loaded: HashMap<Key, Vec<Slot>>,
+    /// The sum relations between indicators, found once per computation ([`Computed::linked`]).
+    linked: std::sync::OnceLock<crate::linked::Linked>,
     /// (indicator, level) → its (period, dims) keys, sorted.
     pub keys: HashMap<(u32, u16), BTreeSet<(Period, u32)>>,
     /// Evaluation order (dependencies first).
@@ -221,6 +223,7 @@ pub fn compute(w: &Warehouse) -> Result<Computed, ComputeError> {
         keys: HashMap::new(),
         order: order.clone(),
         deps,
+        linked: std::sync::OnceLock::new(),
     };
     for s in &w.series {
         let (Some(&ind), Some(&level)) = (
@@ -256,6 +259,13 @@ pub fn compute(w: &Warehouse) -> Result<Computed, ComputeError> {
 }
 
 impl Computed {
+    /// The sum relations between indicators (formulas, `total of`, identities in the values),
+    /// found on first use and kept until the values change: publication reports them and
+    /// privacy protects them without looking twice.
+    pub fn linked(&self) -> &crate::linked::Linked {
+        self.linked.get_or_init(|| crate::linked::linked_sums(self))
+    }
+
     /// The given indicators and everything that reads them, transitively, in evaluation order.
     pub fn dependants(&self, changed: &[u32]) -> Vec<u32> {
         let mut dirty: std::collections::HashSet<u32> = changed.iter().copied().collect();
@@ -286,6 +296,8 @@ impl Computed {
             .collect();
         let dirty = self.dependants(&changed);
         let dirty_set: std::collections::HashSet<u32> = dirty.iter().copied().collect();
+        // New values may make or break identities between indicators.
+        self.linked = std::sync::OnceLock::new();
         self.values.retain(|k, _| !dirty_set.contains(&k.0));
         self.keys.retain(|k, _| !dirty_set.contains(&k.0));
         self.loaded.retain(|k, _| !changed.contains(&k.0));

@@ -91,11 +91,8 @@ pub fn masks_of(
     //    weight being public) could be recovered by differencing.
     //    Indicators linked by sum relations (`crate::linked`) are protected together, as one
     //    system: their own relations plus total = Σ parts in every cell.
-    let linked = if secondary {
-        crate::linked::linked_sums(c)
-    } else {
-        crate::linked::Linked::default()
-    };
+    let no_links = crate::linked::Linked::default();
+    let linked = if secondary { c.linked() } else { &no_links };
     let groups = linked.groups();
     let in_group: std::collections::HashSet<u32> =
         groups.iter().flat_map(|(m, _)| m.iter().copied()).collect();
@@ -418,12 +415,9 @@ fn secondary_suppress(
     sums: &[crate::linked::LinkedSum],
     masks: &mut Masks,
 ) {
-    let mut r = Relations {
-        blocks: Vec::new(),
-        block_of: HashMap::new(),
-        values: Vec::new(),
-        rels: Vec::new(),
-    };
+    // Every member's cells one after another, and all their relations.
+    let mut values: Vec<Slot> = Vec::new();
+    let mut rels: Vec<Vec<u32>> = Vec::new();
     // (indicator, level, period, cube cell, first cell id)
     let mut blocks: Vec<(u32, u16, Period, u32, usize)> = Vec::new();
     let mut block_of: HashMap<Key, usize> = HashMap::new();
@@ -440,19 +434,19 @@ fn secondary_suppress(
                 }
             }
         }
-        let offset = r.values.len();
+        let offset = values.len();
         for &(l, p, d, start) in &one.blocks {
             block_of.insert((ind, l, p, d), offset + start);
             blocks.push((ind, l, p, d, offset + start));
         }
-        r.rels.extend(
+        rels.extend(
             one.rels
                 .into_iter()
                 .map(|rel| rel.into_iter().map(|x| x + offset as u32).collect()),
         );
-        r.values.extend(one.values);
+        values.extend(one.values);
     }
-    if r.values.is_empty() {
+    if values.is_empty() {
         return;
     }
     // total = Σ parts, in every cell where it holds in numbers (an empty part counts as 0).
@@ -465,13 +459,13 @@ fn secondary_suppress(
                 .collect();
             let Some(parts) = parts else { continue };
             for item in 0..c.geo.levels[l as usize].len() {
-                let Some(t) = r.values[ts + item].number() else {
+                let Some(t) = values[ts + item].number() else {
                     continue;
                 };
                 let mut sum = 0.0;
                 let mut ok = true;
                 for &ps in &parts {
-                    let v = r.values[ps + item];
+                    let v = values[ps + item];
                     match v.number() {
                         Some(x) => sum += x,
                         None if v.is_none() => {}
@@ -481,7 +475,7 @@ fn secondary_suppress(
                 if ok && crate::linked::holds(t, sum) {
                     let mut rel = vec![(ts + item) as u32];
                     rel.extend(parts.iter().map(|&ps| (ps + item) as u32));
-                    r.rels.push(rel);
+                    rels.push(rel);
                 }
             }
         }
@@ -519,7 +513,7 @@ fn secondary_suppress(
         }
         any
     };
-    let mut hidden = vec![false; r.values.len()];
+    let mut hidden = vec![false; values.len()];
     for &(ind, l, p, d, start) in &blocks {
         if let Some(m) = masks.get(&(ind, l, p, d)) {
             for (i, h) in m.iter().enumerate() {
@@ -531,16 +525,16 @@ fn secondary_suppress(
     if !hidden.iter().any(|h| *h) {
         return;
     }
-    let by_cell = index_relations(&r.rels, hidden.len());
+    let by_cell = index_relations(&rels, hidden.len());
     loop {
         // Group rule: no relation may have exactly one hidden cell.
         let mut changed = true;
         while changed {
             changed = inherit(&mut hidden);
-            for rel in &r.rels {
+            for rel in &rels {
                 let h = rel.iter().filter(|&&x| hidden[x as usize]).count();
                 if h == 1
-                    && let Some(x) = pick_cover(rel, &hidden, &r.values)
+                    && let Some(x) = pick_cover(rel, &hidden, &values)
                 {
                     hidden[x as usize] = true;
                     changed = true;
@@ -548,7 +542,7 @@ fn secondary_suppress(
             }
         }
         // Exact rule: no hidden cell may be determined by the system of relations.
-        let recoverable = crate::checker::determined(&r.rels, &hidden, &by_cell);
+        let recoverable = crate::checker::determined(&rels, &hidden, &by_cell);
         if recoverable.is_empty() {
             break;
         }
@@ -557,11 +551,11 @@ fn secondary_suppress(
             // Hide one more cell in the relation of x with the fewest hidden cells.
             let best = by_cell[x as usize]
                 .iter()
-                .map(|&ri| &r.rels[ri as usize])
+                .map(|&ri| &rels[ri as usize])
                 .filter(|rel| rel.iter().any(|&y| !hidden[y as usize]))
                 .min_by_key(|rel| rel.iter().filter(|&&y| hidden[y as usize]).count());
             if let Some(rel) = best
-                && let Some(y) = pick_cover(rel, &hidden, &r.values)
+                && let Some(y) = pick_cover(rel, &hidden, &values)
             {
                 hidden[y as usize] = true;
                 progress = true;

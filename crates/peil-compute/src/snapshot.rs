@@ -73,7 +73,7 @@ impl Snapshot {
         // Indicators linked by sum relations are suppressed together: a change in one may
         // hide cells of the others, and of the formulas reading them.
         let dirty = if secondary {
-            c.dependants(&crate::linked::linked_sums(c).closure(dirty))
+            c.dependants(&c.linked().closure(dirty))
         } else {
             dirty.to_vec()
         };

@@ -194,39 +194,10 @@ fn trim_fraction(mut s: String, locale: Locale) -> String {
     s
 }
 
-/// The shortest round-trip decimal digits of a finite `a` ≥ 0 and the exponent of the first:
-/// 1234.5 is ([1, 2, 3, 4, 5], 3), 0.00012 is ([1, 2], -4), 0 is ([0], 0) — what `{:e}` gives,
-/// from `ryu` (pages format thousands of numbers; this was a tenth of the indicator page).
-fn shortest_digits(a: f64) -> (Vec<u8>, i64) {
-    if a == 0.0 {
-        return (vec![0], 0);
-    }
-    let mut b = ryu::Buffer::new();
-    let t = b.format_finite(a);
-    let (mantissa, exp) = t.split_once('e').unwrap_or((t, "0"));
-    let exp: i64 = exp.parse().unwrap_or(0);
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let all: Vec<u8> = int
-        .bytes()
-        .chain(frac.bytes())
-        .map(|c| c.wrapping_sub(b'0'))
-        .collect();
-    let lead = all.iter().take_while(|&&d| d == 0).count();
-    let mut digits = all[lead.min(all.len())..].to_vec();
-    while digits.len() > 1 && digits.last() == Some(&0) {
-        digits.pop();
-    }
-    if digits.is_empty() {
-        return (vec![0], 0);
-    }
-    // The first significant digit sits at 10^(int.len() - 1 - lead) before the exponent.
-    (digits, exp + int.len() as i64 - 1 - lead as i64)
-}
-
 /// Rounds |x| half away from zero to `decimals` digits, working on the shortest decimal
 /// representation of x. Returns the digits and how many of them precede the decimal mark.
 fn round_digits(a: f64, decimals: usize) -> (Vec<u8>, usize) {
-    let (mut digits, exp) = shortest_digits(a);
+    let (mut digits, exp) = peil_core::value::shortest_digits(a);
     // Digits before the decimal mark.
     let mut point = exp + 1;
     if point <= 0 {
@@ -319,53 +290,6 @@ pub fn missing_label(code: MissingCode, locale: Locale) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn shortest_digits_are_those_of_the_e_format() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        for i in 0..200_000u64 {
-            let r = next();
-            let a = match i % 5 {
-                0 => (r % 10_000_000_000) as f64 / 100.0,
-                1 => (r % 1_000_000) as f64 / 1000.0 + (next() % 1000) as f64 / 7.0,
-                2 => f64::from_bits(r & 0x7fff_ffff_ffff_ffff),
-                3 => (r % 1000) as f64 * 1e-9,
-                _ => (r % 100_000) as f64,
-            };
-            if !a.is_finite() {
-                continue;
-            }
-            let sci = format!("{a:e}");
-            let (m, e) = sci.split_once('e').unwrap();
-            let want: Vec<u8> = m
-                .bytes()
-                .filter(u8::is_ascii_digit)
-                .map(|b| b - b'0')
-                .collect();
-            let want_exp: i64 = e.parse().unwrap();
-            let (got, exp) = shortest_digits(a);
-            if (got.clone(), exp) != (want.clone(), want_exp) {
-                // Two shortest decimals equally close: either reads back as the same f64.
-                assert_eq!(got.len(), want.len(), "{a:e}");
-                assert_eq!(exp, want_exp, "{a:e}");
-                let text: String = got.iter().map(|d| (b'0' + d) as char).collect();
-                let back: f64 = format!("0.{text}e{}", exp + 1).parse().unwrap();
-                assert_eq!(back, a, "{a:e}");
-            }
-        }
-        assert_eq!(shortest_digits(0.0), (vec![0], 0));
-        assert_eq!(shortest_digits(1234.5), (vec![1, 2, 3, 4, 5], 3));
-        assert_eq!(shortest_digits(0.00012), (vec![1, 2], -4));
-        assert_eq!(shortest_digits(1e21), (vec![1], 21));
-        assert_eq!(shortest_digits(100.0), (vec![1], 2));
-    }
-
     use super::*;
 
     fn nl(d: u8, unit: &str) -> NumberFormat {

@@ -615,12 +615,9 @@ fn run(cli: Cli) -> Result<u8> {
                         report.errors.push(format!("lost values: {l}"));
                     }
                     report.warnings.extend(periods_not_aggregated(&c));
-                    report.warnings.extend(
-                        peil_compute::linked::linked_sums(&c)
-                            .notes
-                            .into_iter()
-                            .map(|n| format!("linked: {n}")),
-                    );
+                    report
+                        .warnings
+                        .extend(c.linked().notes.iter().map(|n| format!("linked: {n}")));
                     report.warnings.extend(
                         peil_compute::marginal_mismatches(&c)
                             .iter()
@@ -927,7 +924,7 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
     }
     // Sum relations with other indicators (from formulas and `total of`; relations found in the
     // values are reported by `peil publish`): suppression protects them together.
-    let linked = peil_compute::linked::linked_sums(&c);
+    let linked = c.linked();
     let mine: Vec<String> = linked
         .sums
         .iter()
@@ -988,7 +985,7 @@ fn show_indicator(indicators: Vec<peil_core::Indicator>, code: &str) -> Result<S
 /// suppression protects (an identity found in the values is named as such, with the metadata
 /// that declares it), and declared relations it cannot use.
 fn linked_report(c: &peil_compute::Computed) -> Vec<String> {
-    let linked = peil_compute::linked::linked_sums(c);
+    let linked = c.linked();
     let mut out = Vec::new();
     for s in &linked.sums {
         let line = format!("linked: {} — protected together", s.describe(c));

@@ -361,3 +361,29 @@ pub fn check_rows(case: &str, w: &Warehouse, rows: &[Row]) {
     }
     report(case, bad);
 }
+
+/// A small deterministic generator (no dependency, same data on every run); each test file
+/// adds the draws it needs.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+/// Publishes with or without secondary suppression.
+pub fn publish_with(w: &Warehouse, secondary: bool) -> Snapshot {
+    peil_compute::publish(
+        w,
+        1,
+        &peil_compute::PublishOptions {
+            secondary_suppression: secondary,
+        },
+    )
+    .unwrap()
+}

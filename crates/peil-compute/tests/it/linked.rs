@@ -10,21 +10,13 @@
 //! chosen as secondary cells only where nothing else can protect.
 
 use crate::common::*;
+use peil_compute::Snapshot;
 use peil_compute::checker::attack;
 use peil_compute::linked::{Source, linked_sums};
-use peil_compute::{PublishOptions, Snapshot, publish};
 use peil_core::{DimKey, Indicator, MissingCode, Value, Warehouse};
 use std::collections::HashMap;
 
-struct Lcg(u64);
 impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
     /// Many small values: 35 % in 1–4, 10 % zero, the rest 5–30.
     fn small(&mut self) -> i64 {
         match self.next() % 100 {
@@ -87,17 +79,6 @@ fn load(mut b: Wb, codes: &[&str], seed: u64) -> Wb {
         }
     }
     b
-}
-
-fn publish_with(w: &Warehouse, secondary: bool) -> Snapshot {
-    publish(
-        w,
-        1,
-        &PublishOptions {
-            secondary_suppression: secondary,
-        },
-    )
-    .unwrap()
 }
 
 /// What an attacker sees: every published cell of `inds` (indicator, level, period, item id),

@@ -6,23 +6,14 @@
 //! this test can fail).
 
 use crate::common::*;
+use peil_compute::Snapshot;
 use peil_compute::checker::attack;
-use peil_compute::{PublishOptions, Snapshot, publish};
 use peil_core::{DataType, DimKey, Indicator, MissingCode, Value, Warehouse};
 use std::collections::HashMap;
 
 const QUARTERS: [&str; 4] = ["2023Q1", "2023Q2", "2023Q3", "2023Q4"];
 
-/// A small deterministic generator (no dependency, same data on every run).
-struct Lcg(u64);
 impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
     /// A count with many small values: 40 % in 1–4, 10 % zero, the rest 5–40.
     fn small_count(&mut self) -> i64 {
         match self.next() % 100 {
@@ -101,17 +92,6 @@ fn warehouse() -> Warehouse {
         b = b.load("pop", "statsec", q, &pop.join(" "));
     }
     b.build()
-}
-
-fn publish_with(w: &Warehouse, secondary: bool) -> Snapshot {
-    publish(
-        w,
-        1,
-        &PublishOptions {
-            secondary_suppression: secondary,
-        },
-    )
-    .unwrap()
 }
 
 /// What an attacker sees of one indicator: every published cell (level, period, item id) and
