@@ -90,7 +90,7 @@ fn main() {
         title: "Synthetic map",
         description: "2,700 synthetic sectors",
         layer: &layer,
-        values: &values,
+        values: peil_render::MapValues::ByCode(&values),
         format: &format,
         classes: &classes,
         palette: &pal,

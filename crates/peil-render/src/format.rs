@@ -110,12 +110,19 @@ impl NumberFormat {
     /// other unit follows a no-break space: `1 234 inwoners`. Missing values never get a
     /// unit.
     pub fn with_unit(&self, v: Value) -> String {
+        let mut s = String::new();
+        self.push_with_unit(&mut s, v);
+        s
+    }
+
+    /// [`NumberFormat::with_unit`] appended to `out` (no string of its own: maps write
+    /// thousands of tooltips).
+    pub fn push_with_unit(&self, out: &mut String, v: Value) {
         match v {
-            Value::Missing(code) => code.symbol().to_string(),
+            Value::Missing(code) => out.push_str(code.symbol()),
             Value::Number(x) => {
-                let mut s = self.number(x);
-                append_unit(&mut s, &self.unit, self.locale);
-                s
+                push_number(out, x, self.decimals as usize, self.locale, true);
+                append_unit(out, &self.unit, self.locale);
             }
         }
     }
@@ -197,6 +204,33 @@ fn trim_fraction(mut s: String, locale: Locale) -> String {
 /// Rounds |x| half away from zero to `decimals` digits, working on the shortest decimal
 /// representation of x. Returns the digits and how many of them precede the decimal mark.
 fn round_digits(a: f64, decimals: usize) -> (Vec<u8>, usize) {
+    // Fast path: rounding the binary value gives the same digits as rounding its shortest
+    // decimal whenever the scaled value is not within a few ulps of a tie (…,5): then no
+    // decimal search is needed. Ties and huge numbers take the exact path below.
+    if decimals <= 15 {
+        let scaled = a * 10f64.powi(decimals as i32);
+        if scaled < 1e15 {
+            let floor = scaled.floor();
+            let frac = scaled - floor;
+            let margin = 8.0 * f64::EPSILON * scaled.max(1.0);
+            if (frac - 0.5).abs() > margin {
+                let mut n = if frac > 0.5 { floor + 1.0 } else { floor } as u64;
+                let mut digits = Vec::with_capacity(20);
+                while n > 0 || digits.len() <= decimals {
+                    digits.push((n % 10) as u8);
+                    n /= 10;
+                }
+                digits.reverse();
+                let point = digits.len() - decimals;
+                return (digits, point);
+            }
+        }
+    }
+    round_digits_exact(a, decimals)
+}
+
+/// Rounds the shortest decimal that reads back as `a` (half up): the rule itself.
+fn round_digits_exact(a: f64, decimals: usize) -> (Vec<u8>, usize) {
     let (mut digits, exp) = peil_core::value::shortest_digits(a);
     // Digits before the decimal mark.
     let mut point = exp + 1;
@@ -237,18 +271,25 @@ fn round_digits(a: f64, decimals: usize) -> (Vec<u8>, usize) {
 }
 
 pub(crate) fn write_number(x: f64, decimals: usize, locale: Locale, group: bool) -> String {
+    let mut out = String::with_capacity(24);
+    push_number(&mut out, x, decimals, locale, group);
+    out
+}
+
+/// [`write_number`] appended to `out`.
+fn push_number(out: &mut String, x: f64, decimals: usize, locale: Locale, group: bool) {
     if x.is_nan() {
-        return MissingCode::Unknown.symbol().to_string();
+        out.push_str(MissingCode::Unknown.symbol());
+        return;
     }
     if x.is_infinite() {
-        return if x > 0.0 {
-            "∞".into()
-        } else {
-            format!("{MINUS}∞")
-        };
+        if x < 0.0 {
+            out.push(MINUS);
+        }
+        out.push('∞');
+        return;
     }
     let (digits, point) = round_digits(x.abs(), decimals);
-    let mut out = String::with_capacity(digits.len() + 8);
     if x < 0.0 && digits.iter().any(|&d| d != 0) {
         out.push(MINUS);
     }
@@ -266,7 +307,6 @@ pub(crate) fn write_number(x: f64, decimals: usize, locale: Locale, group: bool)
             out.push((b'0' + d) as char);
         }
     }
-    out
 }
 
 /// Human label for a missing code in the locale, for legends, tooltips and tables.
@@ -438,6 +478,49 @@ mod tests {
             v.sort();
             v.dedup();
             assert_eq!(v.len(), 4);
+        }
+    }
+
+    #[test]
+    fn fast_rounding_agrees_with_the_decimal_rule() {
+        // Values near and far from ties, small and large, against the exact path.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut checked = 0;
+        for _ in 0..200_000 {
+            let r = next();
+            let decimals = (r % 5) as usize;
+            let magnitude = 10f64.powi((r >> 8) as i32 % 13 - 3);
+            let base = (next() % 1_000_000) as f64 / 1_000_000.0 * magnitude;
+            // Every fourth value is a written tie at the rounding digit (x.xx5).
+            let x = if r % 4 == 0 {
+                let p = 10f64.powi(decimals as i32 + 1);
+                ((base * p).trunc() + 0.5).trunc() / p + 5.0 / (p * 10.0)
+            } else {
+                base
+            };
+            assert_eq!(
+                round_digits(x, decimals),
+                round_digits_exact(x, decimals),
+                "{x} to {decimals} decimals"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 200_000);
+        for (x, d) in [
+            (0.125, 2),
+            (2.675, 2),
+            (1.005, 2),
+            (0.5, 0),
+            (2.5, 0),
+            (1e14 + 0.5, 0),
+        ] {
+            assert_eq!(round_digits(x, d), round_digits_exact(x, d), "{x}");
         }
     }
 }

@@ -48,7 +48,7 @@ mod svg;
 pub use chart::*;
 pub use classify::{Classes, Method};
 pub use format::{Locale, NumberFormat};
-pub use map::{MapLayer, MapSpec, choropleth};
+pub use map::{MapLayer, MapSpec, MapValues, choropleth};
 
 /// Escapes text for XML and HTML content and attribute values (`&`, `<`, `>`, `"`, `'`).
 pub fn escape(s: &str) -> String {

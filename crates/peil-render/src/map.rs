@@ -21,6 +21,14 @@ pub struct Shape {
     pub code: String,
     /// The area's name (tooltips).
     pub name: String,
+    /// The position of the item this shape was built from in the input of
+    /// [`MapLayer::from_geojson`] (items skipped there count too), so a caller can read
+    /// values by position instead of by code.
+    pub item: usize,
+    /// `code` and `name` escaped for SVG text and attributes, once per layer rather than per
+    /// drawing.
+    code_xml: String,
+    name_xml: String,
     /// SVG path data in layer units (absolute `M` per ring, relative `l`, closed by `z`).
     pub d: String,
     /// Centroid of the largest ring, in layer units (for labels and markers).
@@ -73,17 +81,17 @@ impl MapLayer {
         } else {
             0.0
         };
-        let mut parsed: Vec<(&str, &str, Vec<Vec<Ring>>)> = Vec::new();
+        let mut parsed: Vec<(usize, &str, &str, Vec<Vec<Ring>>)> = Vec::new();
         let mut skipped = Vec::new();
-        for (code, name, geometry) in items {
+        for (item, (code, name, geometry)) in items.into_iter().enumerate() {
             match parse_geometry(geometry) {
-                Some(polys) => parsed.push((code, name, polys)),
+                Some(polys) => parsed.push((item, code, name, polys)),
                 None => skipped.push(code.to_string()),
             }
         }
         // Extent in lon/lat.
         let (mut lon0, mut lon1, mut lat0, mut lat1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for (_, _, polys) in &parsed {
+        for (_, _, _, polys) in &parsed {
             for ring in polys.iter().flatten() {
                 for &(lon, lat) in ring {
                     lon0 = lon0.min(lon);
@@ -118,7 +126,7 @@ impl MapLayer {
         let min_area = tolerance * tolerance;
 
         let mut shapes = Vec::with_capacity(parsed.len());
-        for (code, name, polys) in parsed {
+        for (item, code, name, polys) in parsed {
             let mut kept: Vec<Vec<(i64, i64)>> = Vec::new();
             let mut largest: Option<(f64, Vec<(i64, i64)>)> = None;
             for ring in polys.iter().flatten() {
@@ -160,7 +168,7 @@ impl MapLayer {
                     }
                 }
             }
-            shapes.push(build_shape(code, name, &kept));
+            shapes.push(build_shape(item, code, name, &kept));
         }
         (
             MapLayer {
@@ -381,7 +389,7 @@ fn push_pair(out: &mut String, x: i64, y: i64, after_command: bool) {
     push_tenths(out, y);
 }
 
-fn build_shape(code: &str, name: &str, rings: &[Vec<(i64, i64)>]) -> Shape {
+fn build_shape(item: usize, code: &str, name: &str, rings: &[Vec<(i64, i64)>]) -> Shape {
     let mut d = String::with_capacity(rings.iter().map(|r| r.len() * 7 + 12).sum());
     let (mut x0, mut y0, mut x1, mut y1) = (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
     for ring in rings {
@@ -429,6 +437,9 @@ fn build_shape(code: &str, name: &str, rings: &[Vec<(i64, i64)>]) -> Shape {
     Shape {
         code: code.to_string(),
         name: name.to_string(),
+        item,
+        code_xml: escape(code),
+        name_xml: escape(name),
         d,
         centroid,
         bbox: (
@@ -450,8 +461,8 @@ pub struct MapSpec<'a> {
     pub description: &'a str,
     /// The prepared shapes.
     pub layer: &'a MapLayer,
-    /// Values by shape code; a code that is absent counts as Empty (no data).
-    pub values: &'a HashMap<String, Value>,
+    /// The value of each shape.
+    pub values: MapValues<'a>,
     /// Number format of tooltips and legend.
     pub format: &'a NumberFormat,
     /// Classes of the numbers.
@@ -475,6 +486,26 @@ pub struct MapSpec<'a> {
     /// A note per shape code added to its tooltip after the value, in brackets (a survey
     /// figure's interval and verdict); only for shapes with a number.
     pub notes: Option<&'a HashMap<String, String>>,
+}
+
+/// Where a choropleth reads each shape's value.
+#[derive(Clone, Copy)]
+pub enum MapValues<'a> {
+    /// By shape code; a code that is absent counts as Empty (no data).
+    ByCode(&'a HashMap<String, Value>),
+    /// By the position of the shape's input item ([`Shape::item`]); a position past the end
+    /// counts as Empty. Pages pass a level's series as it is: no map of codes per drawing.
+    ByItem(&'a [Value]),
+}
+
+impl MapValues<'_> {
+    fn of(&self, s: &Shape) -> Value {
+        let v = match self {
+            MapValues::ByCode(m) => m.get(&s.code).copied(),
+            MapValues::ByItem(v) => v.get(s.item).copied(),
+        };
+        v.unwrap_or(Value::Missing(MissingCode::Empty))
+    }
 }
 
 /// What a shape shows: a class or a missing kind.
@@ -550,11 +581,7 @@ pub fn choropleth(spec: &MapSpec) -> String {
     let mut class_counts = vec![0usize; spec.classes.len()];
     let mut missing_counts = [0usize; 4];
     for s in &layer.shapes {
-        let v = spec
-            .values
-            .get(&s.code)
-            .copied()
-            .unwrap_or(Value::Missing(MissingCode::Empty));
+        let v = spec.values.of(s);
         let f = match v {
             Value::Number(x) if x.is_finite() && !spec.classes.is_empty() => {
                 let c = spec.classes.class_of(x);
@@ -588,7 +615,7 @@ pub fn choropleth(spec: &MapSpec) -> String {
     let cap: usize = layer
         .shapes
         .iter()
-        .map(|s| s.d.len() + s.name.len() + 120)
+        .map(|s| s.d.len() + s.name_xml.len() + s.code_xml.len() + 160)
         .sum::<usize>()
         + 2048;
     let mut out = String::with_capacity(cap);
@@ -622,6 +649,8 @@ pub fn choropleth(spec: &MapSpec) -> String {
     out.push_str("\">");
     let href_parts = spec.href.map(|h| h.split("{code}").collect::<Vec<_>>());
     let mut sel_paths: Vec<&str> = Vec::new();
+    // Tooltip values are written as they are unless the unit needs escaping.
+    let unit_plain = !spec.format.unit.contains(['&', '<', '>', '"', '\'']);
     for (s, &(f, v)) in layer.shapes.iter().zip(&fills) {
         if let Some(parts) = &href_parts {
             out.push_str("<a href=\"");
@@ -655,25 +684,30 @@ pub fn choropleth(spec: &MapSpec) -> String {
             out.push_str(palette::NOT_APPLICABLE_STROKE);
         }
         out.push_str("\" data-area=\"");
-        escape_into(&mut out, &s.code);
+        out.push_str(&s.code_xml);
         out.push_str("\" class=\"");
         match f {
             Fill::Class(c) => {
-                let _ = write!(out, "area c{c}");
+                out.push_str("area c");
+                push_index(&mut out, c);
             }
             Fill::Missing(m) => out.push_str(missing_class(m)),
         }
-        if selected.contains(s.code.as_str()) {
+        if !selected.is_empty() && selected.contains(s.code.as_str()) {
             out.push_str(" is-sel");
             sel_paths.push(&s.d);
         }
         out.push_str("\"><title>");
-        escape_into(&mut out, &s.name);
+        out.push_str(&s.name_xml);
         out.push_str(": ");
         match v {
             Value::Missing(m) => out.push_str(missing_label(m, locale)),
             Value::Number(_) => {
-                escape_into(&mut out, &spec.format.with_unit(v));
+                if unit_plain {
+                    spec.format.push_with_unit(&mut out, v);
+                } else {
+                    escape_into(&mut out, &spec.format.with_unit(v));
+                }
                 if let Some(note) = spec.notes.and_then(|n| n.get(&s.code)) {
                     out.push_str(" (");
                     escape_into(&mut out, note);
@@ -716,6 +750,15 @@ pub fn choropleth(spec: &MapSpec) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+/// A class index in decimal (no formatting machinery per area).
+fn push_index(out: &mut String, c: usize) {
+    if c < 10 {
+        out.push((b'0' + c as u8) as char);
+    } else {
+        let _ = write!(out, "{c}");
+    }
 }
 
 /// Like push_num with four decimals (stroke widths and scales at high zoom).
@@ -973,7 +1016,7 @@ mod tests {
     #[test]
     fn path_data_roundtrip_and_compact() {
         let rings = vec![vec![(0, 0), (123, -5), (100, 100), (-7, 50)]];
-        let s = build_shape("a", "A", &rings);
+        let s = build_shape(0, "a", "A", &rings);
         assert_eq!(s.d, "M0 0l12.3-0.5-2.3 10.5-10.7-5z");
         let back = parse_path(&s.d);
         assert_eq!(back.len(), 1);
@@ -1115,7 +1158,7 @@ mod tests {
             title: "Test <map>",
             description: "Drie vierkanten",
             layer: &layer,
-            values: &values,
+            values: MapValues::ByCode(&values),
             format: &fmt,
             classes: &classes,
             palette: &pal,
@@ -1181,7 +1224,7 @@ mod tests {
             title: "T",
             description: "D",
             layer: &layer,
-            values: &values,
+            values: MapValues::ByCode(&values),
             format: &fmt,
             classes: &classes,
             palette: &pal,
@@ -1296,7 +1339,7 @@ mod tests {
             title: "Gemeenten",
             description: "Alle gemeenten",
             layer: &layer,
-            values: &values,
+            values: MapValues::ByCode(&values),
             format: &fmt,
             classes: &classes,
             palette: &pal,

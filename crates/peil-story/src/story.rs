@@ -1066,7 +1066,7 @@ fn map_figure(c: &Ctx, ind: &str) -> Option<(String, String)> {
         title: &caption,
         description: &caption,
         layer: &layer,
-        values: &values,
+        values: peil_render::MapValues::ByCode(&values),
         format: &fmt,
         classes: &classes,
         palette: &colours,

@@ -913,7 +913,7 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
                         ),
                         description: &page.text(&first_ind.description),
                         layer: &layer,
-                        values: &values,
+                        values: peil_render::MapValues::ByCode(&values),
                         format: &fmts[0],
                         classes: &classes,
                         palette: &colours,

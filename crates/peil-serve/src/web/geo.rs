@@ -17,7 +17,8 @@ pub enum Detail {
     Zoomed = 1,
 }
 
-/// The map layer of a level (`None` when the level has no geometry).
+/// The map layer of a level (`None` when the level has no geometry). Each shape's
+/// [`item`](peil_render::map::Shape::item) is its area's position in the level.
 pub async fn layer(page: &Page, level: usize, detail: Detail) -> Option<Arc<MapLayer>> {
     let key = (level, detail as u8);
     if let Some(l) = page.ctx.entry.layers.lock().ok()?.get(&key) {
@@ -33,13 +34,14 @@ pub async fn layer(page: &Page, level: usize, detail: Detail) -> Option<Arc<MapL
     };
     let built = tokio::task::spawn_blocking(move || {
         let lvl = &snap.levels[level];
+        // Every item of the level, in level order (no geometry: skipped by the layer), so a
+        // shape's `item` is its area's position in the level and pages read values by it.
         let items: Vec<(&str, &str, &str)> = lvl
             .items
             .iter()
-            .filter_map(|(_, it)| {
-                shapes
-                    .get(&it.code)
-                    .map(|(web, _)| (it.code.as_str(), it.name.as_str(), &**web))
+            .map(|(_, it)| {
+                let web = shapes.get(&it.code).map_or("", |(web, _)| &**web);
+                (it.code.as_str(), it.name.as_str(), web)
             })
             .collect();
         MapLayer::from_geojson(items, MAP_WIDTH, tolerance).0

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use peil_compute::survey::{Cell as SurveyCell, Significance};
 use peil_core::{DataType, Indicator, MissingCode, Period, Value};
 use peil_render::{
-    BarChart, BarMode, Category, Classes, LineChart, MapSpec, Method, NumberFormat, Series,
-    choropleth, palette,
+    BarChart, BarMode, Category, Classes, LineChart, MapSpec, MapValues, Method, NumberFormat,
+    Series, choropleth, palette,
 };
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
@@ -26,10 +26,14 @@ const TABLE_FIRST: usize = 100;
 /// Up to this many areas each one on the map is a link.
 const LINKED_MAP: usize = 400;
 
-/// One area's row of the triptych.
-pub(crate) struct Row {
-    pub code: String,
-    pub name: String,
+/// One area's row of the triptych (borrowing the area's code and name from the snapshot).
+pub(crate) struct Row<'a> {
+    /// The area's position in its level (its index in the level's series).
+    pub pos: u32,
+    pub code: &'a str,
+    pub name: &'a str,
+    /// A "niet te lokaliseren" item: counted in totals, never ranked or classed.
+    pub unknown_location: bool,
     pub value: Value,
     /// 1 = highest; equal values share a rank.
     pub rank: Option<usize>,
@@ -38,8 +42,25 @@ pub(crate) struct Row {
     pub survey: Option<SurveyCell>,
 }
 
+/// One row of the page's table, as the template reads it.
+#[derive(serde::Serialize)]
+struct TableRow<'a> {
+    code: &'a str,
+    name: &'a str,
+    value: String,
+    num: Option<f64>,
+    rank: Option<usize>,
+    swatch: Option<&'a str>,
+    interval: Option<String>,
+    verdict: Option<String>,
+    mark: Option<&'static str>,
+    selected: bool,
+    href: String,
+    toggle: String,
+}
+
 /// Everything one view of an indicator shows, resolved from the request.
-pub(crate) struct View {
+pub(crate) struct View<'a> {
     pub i: u32,
     pub level: usize,
     pub levels: Vec<usize>,
@@ -54,14 +75,20 @@ pub(crate) struct View {
     pub compare_survey: Vec<Option<SurveyCell>>,
     /// The confidence level (%) when this reader sees the indicator's survey intervals.
     pub confidence: Option<u8>,
-    pub rows: Vec<Row>,
+    pub rows: Vec<Row<'a>>,
+    /// Indices into `rows`: areas with a number by value, highest first (equal values by
+    /// name), then the others by name — the bar chart's order, sorted once per view.
+    pub order: Vec<u32>,
+    /// The level's series as it is (one value per area of the level, in level order): what
+    /// the map reads by position.
+    pub values: Vec<Value>,
     pub classes: Classes,
     pub format: NumberFormat,
     pub zoom: bool,
 }
 
-impl View {
-    pub fn ind<'a>(&self, page: &'a Page) -> &'a Indicator {
+impl View<'_> {
+    pub fn ind<'p>(&self, page: &'p Page) -> &'p Indicator {
         page.ctx.ind(self.i)
     }
 
@@ -106,6 +133,19 @@ impl View {
         period_name(self.period, &page.lang)
     }
 
+    /// The rows in the order of `order`.
+    pub fn ordered(&self) -> impl Iterator<Item = &Row<'_>> + '_ {
+        self.order.iter().map(|&k| &self.rows[k as usize])
+    }
+
+    /// The highest and the lowest ranked row (of equal values, the first by name).
+    fn extremes(&self) -> Option<(&Row<'_>, &Row<'_>)> {
+        let hi = self.ordered().find(|r| r.rank.is_some())?;
+        let lowest = self.ordered().filter_map(|r| r.rank).last()?;
+        let lo = self.ordered().find(|r| r.rank == Some(lowest))?;
+        Some((hi, lo))
+    }
+
     fn level_name(&self, page: &Page) -> String {
         page.ctx.snap.levels[self.level].level.name.clone()
     }
@@ -117,7 +157,7 @@ pub(crate) fn format_of(page: &Page, ind: &Indicator) -> NumberFormat {
 }
 
 /// Resolves the view a request asks for (defaults for what it leaves out).
-pub(crate) async fn view(page: &Page, code: &str) -> Result<View, Response> {
+pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Response> {
     let ctx = &page.ctx;
     let (i, ind) = match ctx.indicator(code) {
         Ok(x) => x,
@@ -198,37 +238,67 @@ pub(crate) async fn view(page: &Page, code: &str) -> Result<View, Response> {
         .series(&ind.code, &lvl.level.code, period, &total)
         .unwrap_or_default();
     let survey = snap.survey_series(&ind.code, &lvl.level.code, period, reader);
+    let values: Vec<Value> = series.iter().map(|(_, v)| *v).collect();
     let mut rows: Vec<Row> = series
         .into_iter()
         .enumerate()
         .filter(|(_, (it, v))| !(it.unknown_location && v.number().is_none()))
         .map(|(k, (it, v))| Row {
-            code: it.code.clone(),
-            name: it.name.clone(),
+            pos: k as u32,
+            code: it.code.as_str(),
+            name: it.name.as_str(),
+            unknown_location: it.unknown_location,
             value: v,
             rank: None,
             class: None,
             survey: survey.and_then(|s| s.get(k).copied().flatten()),
         })
         .collect();
-    let numbers: Vec<f64> = rows
-        .iter()
-        .filter(|r| !is_unknown_location(page, level, &r.code))
-        .filter_map(|r| r.value.number())
-        .collect();
-    let classes = Classes::new(&numbers, &method, k);
-    let mut sorted: Vec<f64> = numbers.clone();
-    sorted.sort_by(|a, b| b.total_cmp(a));
-    for r in &mut rows {
-        if let Some(x) = r.value.number() {
-            if !is_unknown_location(page, level, &r.code) {
-                r.rank = Some(sorted.partition_point(|y| *y > x) + 1);
-            }
-            if !classes.is_empty() {
-                r.class = Some(classes.class_of(x));
-            }
+    // One sort per view: numbers by value (highest first, then name, then level order),
+    // then the areas without a number by name. Ranks, the table's default order, the bar
+    // chart and the description all read this order.
+    let mut numbered: Vec<(f64, u32)> = Vec::with_capacity(rows.len());
+    let mut others: Vec<u32> = Vec::new();
+    for (k, r) in rows.iter().enumerate() {
+        match r.value.number() {
+            Some(x) => numbered.push((x, k as u32)),
+            None => others.push(k as u32),
         }
     }
+    let name = |k: u32| rows[k as usize].name;
+    // By value alone first (cheap keys), then each run of equal values by name.
+    numbered.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for run in numbered.chunk_by_mut(|a, b| a.0.total_cmp(&b.0).is_eq()) {
+        if run.len() > 1 {
+            run.sort_by(|a, b| name(a.1).cmp(name(b.1)));
+        }
+    }
+    others.sort_by(|a, b| name(*a).cmp(name(*b)));
+    let numbers: Vec<f64> = numbered
+        .iter()
+        .filter(|(_, k)| !rows[*k as usize].unknown_location)
+        .map(|(x, _)| *x)
+        .collect();
+    let classes = Classes::new(&numbers, &method, k);
+    // Rank = 1 + the number of ranked areas with a higher value (equal values share it).
+    let mut ranked = 0usize;
+    let mut last: Option<(f64, usize)> = None;
+    for &(x, k) in &numbered {
+        let r = &mut rows[k as usize];
+        if !r.unknown_location {
+            let rank = match last {
+                Some((y, rank)) if y == x => rank,
+                _ => ranked + 1,
+            };
+            r.rank = Some(rank);
+            last = Some((x, rank));
+            ranked += 1;
+        }
+        if !classes.is_empty() {
+            r.class = Some(classes.class_of(x));
+        }
+    }
+    let order: Vec<u32> = numbered.iter().map(|(_, k)| *k).chain(others).collect();
     let format = format_of(page, ind);
     Ok(View {
         i,
@@ -243,6 +313,8 @@ pub(crate) async fn view(page: &Page, code: &str) -> Result<View, Response> {
         compare_survey,
         confidence,
         rows,
+        order,
+        values,
         classes,
         format,
         zoom: page.param("zoom") == Some("selection"),
@@ -298,15 +370,8 @@ pub(crate) fn verdict_mark(c: &SurveyCell) -> Option<&'static str> {
     })
 }
 
-fn is_unknown_location(page: &Page, level: usize, code: &str) -> bool {
-    let l = &page.ctx.snap.levels[level];
-    l.pos
-        .get(code)
-        .is_some_and(|p| l.items[*p as usize].1.unknown_location)
-}
-
 /// The map of a view (`None` when the level has no geometry).
-pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Option<String> {
+pub(crate) async fn map_svg(page: &Page, v: &View<'_>, id: &str, legend: bool) -> Option<String> {
     let zoomed = v.zoom && !v.select.is_empty();
     let detail = if zoomed {
         Detail::Zoomed
@@ -314,14 +379,13 @@ pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Op
         Detail::Overview
     };
     let layer = geo::layer(page, v.level, detail).await?;
-    let values: HashMap<String, Value> = v.rows.iter().map(|r| (r.code.clone(), r.value)).collect();
     // Survey figures: the interval and verdict in each area's tooltip.
     let notes: Option<HashMap<String, String>> = v.confidence.map(|conf| {
         v.rows
             .iter()
             .filter_map(|r| {
                 Some((
-                    r.code.clone(),
+                    r.code.to_string(),
                     survey_note(page, &v.format, conf, &r.survey?),
                 ))
             })
@@ -359,7 +423,9 @@ pub(crate) async fn map_svg(page: &Page, v: &View, id: &str, legend: bool) -> Op
         title: &title,
         description: &description,
         layer: &layer,
-        values: &values,
+        // The layer is built from the level's items in order (geo::layer), so each shape
+        // reads its value by position.
+        values: MapValues::ByItem(&v.values),
         format: &v.format,
         classes: &v.classes,
         palette: &colours,
@@ -383,8 +449,6 @@ fn select_template(page: &Page, v: &View, base: &str) -> String {
 /// A sentence for screen readers: highest, lowest, and what has no value.
 fn describe(page: &Page, v: &View) -> String {
     let ind = v.ind(page);
-    let mut ranked: Vec<&Row> = v.rows.iter().filter(|r| r.rank.is_some()).collect();
-    ranked.sort_by_key(|r| r.rank);
     let mut s = format!(
         "{} {} {} ({}).",
         page.text(&ind.name),
@@ -392,7 +456,7 @@ fn describe(page: &Page, v: &View) -> String {
         v.level_name(page),
         v.period_label(page)
     );
-    if let (Some(hi), Some(lo)) = (ranked.first(), ranked.last()) {
+    if let Some((hi, lo)) = v.extremes() {
         let _ = write!(
             s,
             " ↑ {}: {}; ↓ {}: {}.",
@@ -416,23 +480,14 @@ fn describe(page: &Page, v: &View) -> String {
 /// The bar chart of a view: every area sorted by value, or the extremes for large levels.
 pub(crate) fn bar_chart(page: &Page, v: &View, id: &str) -> BarChart {
     let ind = v.ind(page);
-    let mut rows: Vec<&Row> = v.rows.iter().collect();
-    rows.sort_by(|a, b| {
-        match (a.value.number(), b.value.number()) {
-            (Some(x), Some(y)) => y.total_cmp(&x),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.name.cmp(&b.name),
-        }
-        .then_with(|| a.name.cmp(&b.name))
-    });
+    let mut rows: Vec<&Row> = v.ordered().collect();
     let mut note = String::new();
     if rows.len() > CHART_ALL {
         let numbered: Vec<&Row> = rows.iter().copied().filter(|r| r.rank.is_some()).collect();
         let n = numbered.len();
         let mut keep: Vec<&Row> = Vec::new();
         for (k, r) in numbered.iter().enumerate() {
-            if k < 10 || k + 10 >= n || v.select.contains(&r.code) {
+            if k < 10 || k + 10 >= n || v.select.iter().any(|c| c == r.code) {
                 keep.push(r);
             }
         }
@@ -451,8 +506,8 @@ pub(crate) fn bar_chart(page: &Page, v: &View, id: &str) -> BarChart {
         categories: rows
             .iter()
             .map(|r| Category {
-                code: Some(r.code.clone()),
-                label: r.name.clone(),
+                code: Some(r.code.to_string()),
+                label: r.name.to_string(),
             })
             .collect(),
         series: vec![Series {
@@ -605,17 +660,25 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     let trend = trend_chart(&page, &v, "trend");
     let all_rows = page.param("rows") == Some("all");
     let sort = page.param("sort").unwrap_or("rank");
-    let mut rows: Vec<&Row> = v.rows.iter().collect();
-    match sort {
-        "name" => rows.sort_by(|a, b| a.name.cmp(&b.name)),
-        "code" => rows.sort_by(|a, b| a.code.cmp(&b.code)),
-        // Compared in place: a key that clones each name cost a quarter of the page.
-        _ => rows.sort_by(|a, b| {
-            (a.rank.is_none(), a.rank)
-                .cmp(&(b.rank.is_none(), b.rank))
-                .then_with(|| a.name.cmp(&b.name))
-        }),
-    }
+    let mut rows: Vec<&Row> = match sort {
+        "name" | "code" => {
+            let mut rows: Vec<&Row> = v.rows.iter().collect();
+            match sort {
+                "name" => rows.sort_by(|a, b| a.name.cmp(b.name)),
+                _ => rows.sort_by(|a, b| a.code.cmp(b.code)),
+            }
+            rows
+        }
+        // By rank, equal ranks by name, then the unranked by name: the view's order with the
+        // (few) unranked areas that have a number moved among the others.
+        _ => {
+            let mut rows: Vec<&Row> = v.ordered().filter(|r| r.rank.is_some()).collect();
+            let mut unranked: Vec<&Row> = v.ordered().filter(|r| r.rank.is_none()).collect();
+            unranked.sort_by(|a, b| a.name.cmp(b.name).then(a.pos.cmp(&b.pos)));
+            rows.extend(unranked);
+            rows
+        }
+    };
     let total_rows = rows.len();
     if total_rows > TABLE_ALL && !all_rows {
         rows.truncate(TABLE_FIRST);
@@ -628,36 +691,37 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
             crate::api::seg(code)
         ))
     };
+    // This view's URL with an area added to or taken from the selection: the URL without
+    // `select` and the new list appended (what `View::url` writes), built once.
+    let unselected = v.url(&page, &base, &[("select", None)]);
     let toggle = |code: &str| {
-        let mut sel = v.select.clone();
-        if let Some(p) = sel.iter().position(|c| c == code) {
+        let mut sel: Vec<&str> = v.select.iter().map(String::as_str).collect();
+        if let Some(p) = sel.iter().position(|c| *c == code) {
             sel.remove(p);
         } else {
-            sel.push(code.to_string());
+            sel.push(code);
         }
-        v.url(
-            &page,
-            &base,
-            &[("select", (!sel.is_empty()).then(|| sel.join(",")))],
-        )
+        if sel.is_empty() {
+            unselected.clone()
+        } else {
+            format!("{unselected}&select={}", crate::api::encode(&sel.join(",")))
+        }
     };
-    let table_rows: Vec<Json> = rows
+    let table_rows: Vec<TableRow> = rows
         .iter()
-        .map(|r| {
-            json!({
-                "code": r.code,
-                "name": r.name,
-                "value": v.format.with_unit(r.value),
-                "num": r.value.number(),
-                "rank": r.rank,
-                "swatch": r.class.map(|c| colours[c.min(colours.len() - 1)]),
-                "interval": r.survey.as_ref().map(|c| interval_text(&v.format, c)),
-                "verdict": r.survey.as_ref().and_then(|c| verdict_text(&page, c)),
-                "mark": r.survey.as_ref().and_then(verdict_mark),
-                "selected": v.select.contains(&r.code),
-                "href": area_base(&r.code),
-                "toggle": toggle(&r.code),
-            })
+        .map(|r| TableRow {
+            code: r.code,
+            name: r.name,
+            value: v.format.with_unit(r.value),
+            num: r.value.number(),
+            rank: r.rank,
+            swatch: r.class.map(|c| colours[c.min(colours.len() - 1)]),
+            interval: r.survey.as_ref().map(|c| interval_text(&v.format, c)),
+            verdict: r.survey.as_ref().and_then(|c| verdict_text(&page, c)),
+            mark: r.survey.as_ref().and_then(verdict_mark),
+            selected: v.select.iter().any(|c| c == r.code),
+            href: area_base(r.code),
+            toggle: toggle(r.code),
         })
         .collect();
     let levels: Vec<Json> = v
@@ -757,12 +821,11 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         "period_codes": v.periods.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
         "methods": methods,
         "k": v.k,
-        "map": map,
+        "map": map.as_ref().map(|_| super::FRAGMENT),
         "chart": chart.svg(),
         "chart_table": chart.table_html(),
         "trend": trend.as_ref().map(|t| t.svg()),
         "trend_table": trend.as_ref().map(|t| t.table_html()),
-        "rows": table_rows,
         "total_rows": total_rows,
         "truncated": rows.len() < total_rows,
         "all_rows_href": v.url(&page, &base, &[("rows", Some("all".into()))]),
@@ -797,7 +860,9 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         "embed_table": page.absolute(&v.url(&page, &format!("{embed_base}/table"), &[])),
     });
     let title = format!("{} — {}", page.text(&ind.name), page.site.name);
-    Ok(page.render("indicator.html", &title, data))
+    // The table's rows go to the template as values (no JSON tree per row).
+    let extra = minijinja::context! { rows => minijinja::Value::from(minijinja::value::Serde(&table_rows)) };
+    Ok(page.render_values("indicator.html", &title, data, extra, map))
 }
 
 /// The map's legend as HTML items: each class with its colour and count, then each kind of
@@ -877,7 +942,7 @@ fn view_json(page: &Page, v: &View) -> Json {
                 "value": crate::api::jnum(r.value.number()),
                 "status": missing_symbol(r.value),
                 "rank": r.rank, "class": r.class,
-                "unknown_location": is_unknown_location(page, v.level, &r.code),
+                "unknown_location": r.unknown_location,
             });
             survey_json(page, v, &mut o, r.survey.as_ref());
             o
@@ -960,8 +1025,8 @@ fn table(page: &Page, v: &View) -> Table {
     for r in &v.rows {
         let mut row = vec![
             Cell::text(level.clone()),
-            Cell::text(r.code.clone()),
-            Cell::text(r.name.clone()),
+            Cell::text(r.code.to_string()),
+            Cell::text(r.name.to_string()),
             Cell::text(v.period.code()),
             r.value
                 .number()

@@ -235,7 +235,35 @@ impl Page {
     }
 
     /// Renders a template inside the layout.
-    pub fn render(&self, template: &str, title: &str, mut data: Json) -> Response {
+    pub fn render(&self, template: &str, title: &str, data: Json) -> Response {
+        self.render_with(template, title, data, None)
+    }
+
+    /// [`Page::render`] with one large pre-rendered fragment (a map of thousands of areas)
+    /// spliced in after the template ran: the template receives [`FRAGMENT`] in its place
+    /// (and must write it unescaped, `|safe`), so the fragment is copied once, into the
+    /// answer, instead of through the template engine. Escaped text cannot forge the marker.
+    pub fn render_with(
+        &self,
+        template: &str,
+        title: &str,
+        data: Json,
+        fragment: Option<String>,
+    ) -> Response {
+        self.render_values(template, title, data, minijinja::Value::UNDEFINED, fragment)
+    }
+
+    /// [`Page::render_with`] with more context given as template values (`extra`, a map
+    /// whose keys come before `data`'s): large parts of a page built straight from typed
+    /// rows, without a JSON tree in between.
+    pub fn render_values(
+        &self,
+        template: &str,
+        title: &str,
+        mut data: Json,
+        extra: minijinja::Value,
+        fragment: Option<String>,
+    ) -> Response {
         let site = &self.site;
         let query = self
             .req
@@ -274,7 +302,6 @@ impl Page {
             },
             "lang": self.lang,
             "p": self.prefix,
-            "t": i18n::words(&self.lang),
             "title": title,
             "alternates": alternates,
             "path": self.path,
@@ -284,7 +311,19 @@ impl Page {
                 d.entry(k).or_insert(v);
             }
         }
-        render(template, &data)
+        let mut layers = vec![
+            minijinja::context! { t => words_value(&self.lang) },
+            minijinja::Value::from(minijinja::value::Serde(&data)),
+        ];
+        if !extra.is_undefined() {
+            layers.insert(0, extra);
+        }
+        let ctx = minijinja::value::merge_maps(layers);
+        match (render(template, ctx), fragment) {
+            (Ok(page), Some(f)) => html(splice(page, &f)),
+            (Ok(page), None) => html(page),
+            (Err(r), _) => r,
+        }
     }
 
     /// A page that does not exist, in the page's language.
@@ -335,6 +374,39 @@ fn split_lang(path: &str, site: &SiteConfig) -> (String, String, String) {
 
 // --- templates and responses ---------------------------------------------------------------
 
+/// Writes `s` with `& < > " '` escaped (the rule of `peil_render::escape`), the runs between
+/// them as they are: no string per value.
+fn write_escaped(out: &mut minijinja::Output, s: &str) -> std::fmt::Result {
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&s[from..i])?;
+        out.write_str(rep)?;
+        from = i + 1;
+    }
+    out.write_str(&s[from..])
+}
+
+/// The interface's words of a language as a template value, built once per language.
+fn words_value(lang: &str) -> minijinja::Value {
+    static WORDS: OnceLock<[minijinja::Value; 3]> = OnceLock::new();
+    let all = WORDS.get_or_init(|| {
+        ["nl", "en", "fr"].map(|l| minijinja::Value::from(minijinja::value::Serde(i18n::words(l))))
+    });
+    match lang {
+        "en" => all[1].clone(),
+        "fr" => all[2].clone(),
+        _ => all[0].clone(),
+    }
+}
+
 fn env() -> &'static minijinja::Environment<'static> {
     static ENV: OnceLock<minijinja::Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
@@ -344,7 +416,7 @@ fn env() -> &'static minijinja::Environment<'static> {
         // escapes '/', which makes every URL in a page longer and harder to read.
         e.set_formatter(|out, state, value| match value.as_str() {
             Some(s) if !value.is_safe() && *state.auto_escape() == minijinja::AutoEscape::Html => {
-                out.write_str(&peil_render::escape(s))
+                write_escaped(out, s)
                     .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write"))
             }
             _ => minijinja::escape_formatter(out, state, value),
@@ -387,12 +459,24 @@ fn truncate(s: String, n: usize) -> String {
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }
 
-fn render(template: &str, data: &Json) -> Response {
-    match env()
-        .get_template(template)
-        .and_then(|t| t.render(minijinja::value::Serde(data)))
-    {
-        Ok(s) => html(s),
+/// Where [`Page::render_with`] puts its fragment: a comment no escaped text can contain.
+pub(crate) const FRAGMENT: &str = "<!--peil:fragment-->";
+
+/// The page with its first [`FRAGMENT`] marker replaced by `fragment`, in one allocation.
+fn splice(page: String, fragment: &str) -> String {
+    let Some(at) = page.find(FRAGMENT) else {
+        return page;
+    };
+    let mut out = String::with_capacity(page.len() + fragment.len());
+    out.push_str(&page[..at]);
+    out.push_str(fragment);
+    out.push_str(&page[at + FRAGMENT.len()..]);
+    out
+}
+
+fn render(template: &str, ctx: minijinja::Value) -> Result<String, Response> {
+    match env().get_template(template).and_then(|t| t.render(ctx)) {
+        Ok(s) => Ok(s),
         Err(e) => {
             eprintln!(
                 "{{\"event\":\"template failed\",\"template\":\"{template}\",\"error\":{:?}}}",
@@ -403,7 +487,7 @@ fn render(template: &str, data: &Json) -> Response {
                 peil_render::escape(&e.to_string())
             ));
             *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            r
+            Err(r)
         }
     }
 }
