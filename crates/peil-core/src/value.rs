@@ -3,6 +3,7 @@
 //! A value is either a number or one of four missing codes. The codes are a proper type:
 //! nothing outside input parsing and the storage encoding ever sees `-99999` as a float.
 
+use crate::text::Locale;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -129,8 +130,8 @@ impl fmt::Display for Value {
     }
 }
 
-/// How Peil writes a number as text, everywhere (exports, API answers, OData `ValueString`,
-/// selection tables): the shortest decimal that reads back as the same f64, never with an
+/// How Peil writes a number for machines, everywhere (exports, API answers, CSV, JSON, OData
+/// `ValueString`, selection tables; people get [`human_number`]): the shortest decimal that reads back as the same f64, never with an
 /// exponent, `0` for both zeros. The digits are `ryu`'s (fast: formatting numbers is the
 /// largest cost of big answers); where two shortest decimals are equally close, `ryu`'s choice
 /// is kept (both read back as the same f64). A non-finite number (the engine never publishes
@@ -200,6 +201,95 @@ pub fn shortest_digits(a: f64) -> (Vec<u8>, i64) {
     }
     // The first significant digit sits at 10^(int.len() - 1 - lead) before the exponent.
     (digits, exp + int.len() as i64 - 1 - lead as i64)
+}
+
+/// How Peil writes a number for people, everywhere (pages, charts, maps, stories, PDFs): the
+/// number rounded to `decimals` digits and written in the locale. One rule for all of them:
+///
+/// - `nl` and `fr` write a decimal comma and group thousands with U+202F (narrow no-break
+///   space): `12 345,6`; `en` writes `12,345.6`. Digits are grouped only from 10 000 upward,
+///   in every locale: `1234` but `12 345`, so a four-digit number never gets a lonely separator.
+/// - Rounding is half away from zero on the number as written (its shortest decimal, the
+///   digits [`push_number`] writes), not on the binary float: with two decimals `0.125` is
+///   `0,13` and `2.675` is `2,68`; with none `-2.5` is `−3`.
+/// - Negative numbers use the minus sign U+2212 (`−3,5`), never a hyphen; a number that
+///   rounds to zero has no sign (`-0.0001` with one decimal is `0,0`, `-0` is `0`).
+/// - NaN is written as the unknown symbol `?`, infinities as `∞` and `−∞` (the engine never
+///   publishes either).
+pub fn human_number(x: f64, decimals: usize, locale: Locale) -> String {
+    const MINUS: char = '\u{2212}';
+    if x.is_nan() {
+        return MissingCode::Unknown.symbol().to_string();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 {
+            "∞".into()
+        } else {
+            format!("{MINUS}∞")
+        };
+    }
+    let (digits, point) = round_digits(x.abs(), decimals);
+    let mut out = String::with_capacity(digits.len() + 8);
+    if x < 0.0 && digits.iter().any(|&d| d != 0) {
+        out.push(MINUS);
+    }
+    let int = &digits[..point];
+    let grouped = int.len() >= 5;
+    for (i, d) in int.iter().enumerate() {
+        if grouped && i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(locale.group_mark());
+        }
+        out.push((b'0' + d) as char);
+    }
+    if decimals > 0 {
+        out.push(locale.decimal_mark());
+        for d in &digits[point..] {
+            out.push((b'0' + d) as char);
+        }
+    }
+    out
+}
+
+/// Rounds |x| half away from zero to `decimals` digits, working on the shortest decimal
+/// representation of x. Returns the digits and how many of them precede the decimal mark.
+fn round_digits(a: f64, decimals: usize) -> (Vec<u8>, usize) {
+    let (mut digits, exp) = shortest_digits(a);
+    // Digits before the decimal mark.
+    let mut point = exp + 1;
+    if point <= 0 {
+        let pad = (1 - point) as usize;
+        digits.splice(0..0, std::iter::repeat_n(0, pad));
+        point = 1;
+    }
+    let point = point as usize;
+    let keep = point + decimals;
+    if digits.len() < keep {
+        digits.resize(keep, 0);
+    }
+    let round_up = digits.get(keep).is_some_and(|&d| d >= 5);
+    digits.truncate(keep);
+    let mut point = point;
+    if round_up {
+        let mut i = keep;
+        loop {
+            if i == 0 {
+                digits.insert(0, 1);
+                point += 1;
+                break;
+            }
+            i -= 1;
+            if digits[i] == 9 {
+                digits[i] = 0;
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    // Strip leading zeros of the integer part, keeping one.
+    let lead = digits[..point - 1].iter().take_while(|&&d| d == 0).count();
+    digits.drain(..lead);
+    (digits, point - lead)
 }
 
 /// Which character separates the integer part from the fraction.
@@ -541,6 +631,9 @@ mod tests {
         for (n, t) in [
             (0.0, "0"),
             (-0.0, "0"),
+            (-0.000001, "-0.000001"),
+            (9007199254740993.0, "9007199254740992"),
+            (1e16, "10000000000000000"),
             (3.0, "3"),
             (2.5, "2.5"),
             (-1234.5, "-1234.5"),
@@ -554,6 +647,52 @@ mod tests {
             push_number(&mut s, n);
             assert_eq!(s, t);
         }
+    }
+
+    #[test]
+    fn human_numbers() {
+        use Locale::*;
+        let nnbsp = '\u{202f}';
+        let cases: &[(f64, usize, Locale, &str)] = &[
+            // Ties round half away from zero on the decimal as written.
+            (0.125, 2, Nl, "0,13"),
+            (2.675, 2, Nl, "2,68"),
+            (2.675, 2, En, "2.68"),
+            (1.005, 2, Fr, "1,01"),
+            (0.35, 1, Nl, "0,4"),
+            (2.5, 0, Nl, "3"),
+            (-2.5, 0, Nl, "\u{2212}3"),
+            (-0.125, 2, En, "\u{2212}0.13"),
+            (9.96, 1, Nl, "10,0"),
+            // Minus zero and what rounds to zero have no sign.
+            (-0.0, 0, Nl, "0"),
+            (-0.0, 2, En, "0.00"),
+            (-0.0001, 1, Nl, "0,0"),
+            (-0.0001, 1, En, "0.0"),
+            (-0.04, 1, Fr, "0,0"),
+            // Grouping from five digits up.
+            (1234.0, 0, Nl, "1234"),
+            (1234.0, 0, En, "1234"),
+            (12345.6, 1, En, "12,345.6"),
+            (-1234567.891, 2, En, "\u{2212}1,234,567.89"),
+            (9999.5, 0, Nl, "10\u{202f}000"),
+            (1e21, 0, En, "1,000,000,000,000,000,000,000"),
+            (
+                123456789012.0,
+                0,
+                Fr,
+                "123\u{202f}456\u{202f}789\u{202f}012",
+            ),
+            (1e-7, 3, Nl, "0,000"),
+            (12.0, 2, Nl, "12,00"),
+            (f64::NAN, 1, Nl, "?"),
+            (f64::NEG_INFINITY, 0, En, "\u{2212}∞"),
+        ];
+        for (x, d, l, want) in cases {
+            assert_eq!(human_number(*x, *d, *l), *want, "{x} {d} {l:?}");
+        }
+        assert_eq!(human_number(12345.6, 1, Fr), format!("12{nnbsp}345,6"));
+        assert_eq!(human_number(12345.6, 1, Nl), human_number(12345.6, 1, Fr));
     }
 
     #[test]

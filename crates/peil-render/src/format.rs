@@ -1,73 +1,18 @@
 //! Locale-aware number formatting for labels, tooltips, legends and tables.
 //!
-//! Conventions (the Flemish government's style guide, also used for French):
-//!
-//! - `nl` and `fr` write a decimal comma and group thousands with U+202F (narrow no-break
-//!   space): `12 345,6`; `en` writes `12,345.6`.
-//! - Digits are grouped only from 10 000 upward, in every locale: `1234` but `12 345`, so a
-//!   four-digit number never gets a lonely separator.
-//! - Negative numbers use the real minus sign U+2212 (`−3,5`), never a hyphen; a value that
-//!   rounds to zero is written without a sign.
-//! - Rounding is half away from zero on the number as written in its shortest decimal form,
-//!   so `1.005` with two decimals is `1.01` and `-2.5` with none is `−3` (binary floating
-//!   point would otherwise round some of these down).
+//! The digits, marks, grouping, sign and rounding are the one human rule,
+//! [`peil_core::value::human_number`] (the Flemish government's style guide, also used for
+//! French: `12 345,6` in nl and fr, `12,345.6` in en, `−3,5`, half away from zero on the
+//! number as written); this module adds units, signs for changes and compact axis labels.
 
 use peil_core::{MissingCode, Value};
 
-/// Narrow no-break space, the thousands separator in `nl` and `fr`.
-pub(crate) const NNBSP: char = '\u{202f}';
 /// No-break space, between a number and its unit.
 pub(crate) const NBSP: char = '\u{a0}';
 /// The minus sign.
 pub(crate) const MINUS: char = '\u{2212}';
 
-/// The languages Peil's pages and reports are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Locale {
-    /// Dutch (Flemish): decimal comma, narrow-space grouping.
-    Nl,
-    /// English: decimal point, comma grouping.
-    En,
-    /// French: decimal comma, narrow-space grouping.
-    Fr,
-}
-
-impl Locale {
-    /// Parses a language tag such as `nl`, `nl-BE`, `en_GB`, `FR`: only the primary subtag
-    /// counts. Unknown languages give `None`.
-    pub fn parse(s: &str) -> Option<Locale> {
-        let primary = s.trim().split(['-', '_']).next().unwrap_or("");
-        match primary.to_ascii_lowercase().as_str() {
-            "nl" => Some(Locale::Nl),
-            "en" => Some(Locale::En),
-            "fr" => Some(Locale::Fr),
-            _ => None,
-        }
-    }
-
-    /// The two-letter language code (`nl`, `en`, `fr`), e.g. for `lang` attributes.
-    pub fn code(self) -> &'static str {
-        match self {
-            Locale::Nl => "nl",
-            Locale::En => "en",
-            Locale::Fr => "fr",
-        }
-    }
-
-    fn decimal_mark(self) -> char {
-        match self {
-            Locale::En => '.',
-            Locale::Nl | Locale::Fr => ',',
-        }
-    }
-
-    fn group_mark(self) -> char {
-        match self {
-            Locale::En => ',',
-            Locale::Nl | Locale::Fr => NNBSP,
-        }
-    }
-}
+pub use peil_core::Locale;
 
 /// How the numbers of one indicator are written: decimals, unit and locale.
 #[derive(Debug, Clone)]
@@ -94,7 +39,7 @@ impl NumberFormat {
     /// `nl` `12 345,6`, `en` `12,345.6`, `−3,5`. NaN is written as the unknown symbol `?`,
     /// infinities as `∞` and `−∞`.
     pub fn number(&self, x: f64) -> String {
-        write_number(x, self.decimals as usize, self.locale, true)
+        write_number(x, self.decimals as usize, self.locale)
     }
 
     /// The number, or for a missing value its symbol (`?`, `x`, `nvt`, `-`).
@@ -137,9 +82,9 @@ impl NumberFormat {
         } else if a >= 1e4 {
             (x / 1e3, ["k", "k", "k"])
         } else {
-            return trim_fraction(write_number(x, 6, self.locale, true), self.locale);
+            return trim_fraction(write_number(x, 6, self.locale), self.locale);
         };
-        let mut s = trim_fraction(write_number(scaled, 3, self.locale, true), self.locale);
+        let mut s = trim_fraction(write_number(scaled, 3, self.locale), self.locale);
         let suffix = match self.locale {
             Locale::Nl => suffix[0],
             Locale::En => suffix[1],
@@ -194,79 +139,9 @@ fn trim_fraction(mut s: String, locale: Locale) -> String {
     s
 }
 
-/// Rounds |x| half away from zero to `decimals` digits, working on the shortest decimal
-/// representation of x. Returns the digits and how many of them precede the decimal mark.
-fn round_digits(a: f64, decimals: usize) -> (Vec<u8>, usize) {
-    let (mut digits, exp) = peil_core::value::shortest_digits(a);
-    // Digits before the decimal mark.
-    let mut point = exp + 1;
-    if point <= 0 {
-        let pad = (1 - point) as usize;
-        digits.splice(0..0, std::iter::repeat_n(0, pad));
-        point = 1;
-    }
-    let point = point as usize;
-    let keep = point + decimals;
-    if digits.len() < keep {
-        digits.resize(keep, 0);
-    }
-    let round_up = digits.get(keep).is_some_and(|&d| d >= 5);
-    digits.truncate(keep);
-    let mut point = point;
-    if round_up {
-        let mut i = keep;
-        loop {
-            if i == 0 {
-                digits.insert(0, 1);
-                point += 1;
-                break;
-            }
-            i -= 1;
-            if digits[i] == 9 {
-                digits[i] = 0;
-            } else {
-                digits[i] += 1;
-                break;
-            }
-        }
-    }
-    // Strip leading zeros of the integer part, keeping one.
-    let lead = digits[..point - 1].iter().take_while(|&&d| d == 0).count();
-    digits.drain(..lead);
-    (digits, point - lead)
-}
-
-pub(crate) fn write_number(x: f64, decimals: usize, locale: Locale, group: bool) -> String {
-    if x.is_nan() {
-        return MissingCode::Unknown.symbol().to_string();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 {
-            "∞".into()
-        } else {
-            format!("{MINUS}∞")
-        };
-    }
-    let (digits, point) = round_digits(x.abs(), decimals);
-    let mut out = String::with_capacity(digits.len() + 8);
-    if x < 0.0 && digits.iter().any(|&d| d != 0) {
-        out.push(MINUS);
-    }
-    let int = &digits[..point];
-    let grouped = group && int.len() >= 5;
-    for (i, d) in int.iter().enumerate() {
-        if grouped && i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(locale.group_mark());
-        }
-        out.push((b'0' + d) as char);
-    }
-    if decimals > 0 {
-        out.push(locale.decimal_mark());
-        for d in &digits[point..] {
-            out.push((b'0' + d) as char);
-        }
-    }
-    out
+/// The one human number rule ([`peil_core::value::human_number`]).
+pub(crate) fn write_number(x: f64, decimals: usize, locale: Locale) -> String {
+    peil_core::value::human_number(x, decimals, locale)
 }
 
 /// Human label for a missing code in the locale, for legends, tooltips and tables.
@@ -294,19 +169,6 @@ mod tests {
 
     fn nl(d: u8, unit: &str) -> NumberFormat {
         NumberFormat::new(d, unit, Locale::Nl)
-    }
-
-    #[test]
-    fn locale_parse_and_code() {
-        assert_eq!(Locale::parse("nl"), Some(Locale::Nl));
-        assert_eq!(Locale::parse("nl-BE"), Some(Locale::Nl));
-        assert_eq!(Locale::parse("EN_gb"), Some(Locale::En));
-        assert_eq!(Locale::parse("fr-BE"), Some(Locale::Fr));
-        assert_eq!(Locale::parse("de"), None);
-        assert_eq!(Locale::parse(""), None);
-        for l in [Locale::Nl, Locale::En, Locale::Fr] {
-            assert_eq!(Locale::parse(l.code()), Some(l));
-        }
     }
 
     #[test]

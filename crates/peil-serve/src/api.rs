@@ -602,35 +602,15 @@ pub(crate) fn texts(t: &LocalizedText) -> Json {
     )
 }
 
-/// A period's readable name.
+/// A period's label in the request's language ([`Period::label`]; English for a language
+/// Peil has no words for).
 pub(crate) fn period_name(p: Period, lang: &str) -> String {
-    if lang == "nl" {
-        return p.full_name_nl();
-    }
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    match p.level {
-        PeriodLevel::Year => p.year.to_string(),
-        PeriodLevel::HalfYear => format!("H{} {}", p.index, p.year),
-        PeriodLevel::Quarter => format!("Q{} {}", p.index, p.year),
-        PeriodLevel::Month => format!("{} {}", MONTHS[p.index as usize - 1], p.year),
-    }
+    p.label(peil_core::Locale::parse(lang).unwrap_or(peil_core::Locale::En))
 }
 
+/// A period level's name in the request's language ([`PeriodLevel::name`]).
 pub(crate) fn period_level_name(l: PeriodLevel, lang: &str) -> &'static str {
-    if lang == "nl" { l.name_nl() } else { l.code() }
+    l.name(peil_core::Locale::parse(lang).unwrap_or(peil_core::Locale::En))
 }
 
 /// ISO date of a (year, month, day) triple.

@@ -290,10 +290,7 @@ pub fn value_string(v: Value) -> String {
 
 /// The number of a value, if any (hidden and other missing values have none).
 fn value_number(v: Value) -> J {
-    match v {
-        Value::Number(n) => json!(n),
-        Value::Missing(_) => J::Null,
-    }
+    crate::api::jnum(v.number())
 }
 
 /// An indicator this reader may see; restricted (for this reader) and unknown codes are both
@@ -784,7 +781,7 @@ fn geo_item_row(it: &GeoItem, level: &str) -> Row {
 }
 
 fn period_level_row(pl: PeriodLevel) -> Row {
-    let n = pl.name_nl();
+    let n = pl.name(peil_core::Locale::Nl);
     let name = n[..1].to_uppercase() + &n[1..];
     row(json!({"ExternalCode": pl.code(), "Name": name, "PeriodsPerYear": pl.per_year()}))
 }
@@ -792,7 +789,7 @@ fn period_level_row(pl: PeriodLevel) -> Row {
 fn period_row(p: &Period) -> Row {
     let ((y0, m0, d0), (y1, m1, d1)) = p.bounds();
     row(json!({
-        "ExternalCode": p.code(), "Name": p.code(), "FullName": p.full_name_nl(),
+        "ExternalCode": p.code(), "Name": p.code(), "FullName": p.label(peil_core::Locale::Nl),
         "PeriodLevel": p.level.code(), "Year": p.year,
         "StartDate": format!("{y0:04}-{m0:02}-{d0:02}"), "EndDate": format!("{y1:04}-{m1:02}-{d1:02}"),
     }))
@@ -1557,7 +1554,7 @@ fn values_page(
     let more = end < total && want > take;
     let lf = &frags.levels[level];
     let num = |out: &mut String, x: Option<f64>| match x.filter(|x| x.is_finite()) {
-        Some(x) => out.push_str(ryu::Buffer::new().format_finite(x)),
+        Some(x) => crate::fragments::push_number(out, x),
         None => out.push_str("null"),
     };
     let text = |out: &mut String, s: Option<&str>| match s {
