@@ -15,6 +15,8 @@ use std::fmt;
 /// Why a query string or path segment could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadQuery {
+    /// `parameter` or `path segment`.
+    pub what: &'static str,
     /// The parameter (its name, decoded when that was possible) or path segment at fault.
     pub parameter: String,
     /// What is wrong with it, for the reader.
@@ -23,7 +25,7 @@ pub struct BadQuery {
 
 impl fmt::Display for BadQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "parameter '{}': {}", self.parameter, self.reason)
+        write!(f, "{} '{}': {}", self.what, self.parameter, self.reason)
     }
 }
 
@@ -40,6 +42,7 @@ pub fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, BadQuery> {
                 _ => raw_key.to_string(),
             };
             BadQuery {
+                what: "parameter",
                 parameter: crate::problem::quote(&name),
                 reason,
             }
@@ -61,6 +64,7 @@ pub fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, BadQuery> {
 /// One percent-encoded path segment, decoded (`+` is a plus sign here).
 pub fn segment(raw: &str) -> Result<String, BadQuery> {
     let bad = |reason: String| BadQuery {
+        what: "path segment",
         parameter: crate::problem::quote(raw),
         reason,
     };
@@ -158,7 +162,11 @@ mod tests {
         assert_eq!(segment("Variables('v%2B1')").unwrap(), "Variables('v+1')");
         assert_eq!(segment("a+b").unwrap(), "a+b");
         assert_eq!(segment("caf%C3%A9").unwrap(), "café");
-        assert!(segment("100%").is_err());
+        assert_eq!(
+            segment("100%").unwrap_err().to_string(),
+            "path segment '100%': '%' is not a percent escape (a % must be followed by two hex \
+             digits; write a percent sign as %25)"
+        );
         assert!(segment("%C3").is_err());
     }
 }
