@@ -463,7 +463,7 @@ fn every_api_reads_query_strings_by_one_rule() {
         );
         let j = r.json();
         assert!(
-            j["detail"].as_str().unwrap().contains(&what),
+            j["detail"].as_str().unwrap().contains(what),
             "GET {path}: {j}"
         );
     }
