@@ -15,6 +15,7 @@ pub mod indicator;
 pub mod period;
 pub mod problem;
 pub mod reader;
+pub mod text;
 pub mod value;
 
 pub use batch::*;
@@ -26,4 +27,5 @@ pub use indicator::*;
 pub use period::*;
 pub use problem::*;
 pub use reader::{Reader, Who};
+pub use text::{Locale, fold};
 pub use value::*;

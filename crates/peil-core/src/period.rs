@@ -3,7 +3,10 @@
 //! Canonical codes are `2019`, `2019H1`, `2019Q3` and `2019M03`. The parser also accepts the
 //! spellings that turn up in real files: `2019S1`, `2019-H1`, `2019HJ1`, `2019K3`, `2019-Q3`,
 //! `2019 Q3`, `Q3 2019`, `2019-03`, `2019M3`, `03/2019`, and spreadsheet floats like `2019.0`.
+//! What readers see is [`Period::label`] (or [`Period::short_label`] on chart axes), per
+//! language; codes are for machines.
 
+use crate::text::Locale;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -44,12 +47,21 @@ impl PeriodLevel {
         }
     }
 
-    pub fn name_nl(self) -> &'static str {
-        match self {
-            PeriodLevel::Year => "jaar",
-            PeriodLevel::HalfYear => "halfjaar",
-            PeriodLevel::Quarter => "kwartaal",
-            PeriodLevel::Month => "maand",
+    /// The level's name for readers: `kwartaal`, `quarter`, `trimestre`.
+    pub fn name(self, locale: Locale) -> &'static str {
+        match (self, locale) {
+            (PeriodLevel::Year, Locale::Nl) => "jaar",
+            (PeriodLevel::HalfYear, Locale::Nl) => "halfjaar",
+            (PeriodLevel::Quarter, Locale::Nl) => "kwartaal",
+            (PeriodLevel::Month, Locale::Nl) => "maand",
+            (PeriodLevel::Year, Locale::En) => "year",
+            (PeriodLevel::HalfYear, Locale::En) => "half year",
+            (PeriodLevel::Quarter, Locale::En) => "quarter",
+            (PeriodLevel::Month, Locale::En) => "month",
+            (PeriodLevel::Year, Locale::Fr) => "année",
+            (PeriodLevel::HalfYear, Locale::Fr) => "semestre",
+            (PeriodLevel::Quarter, Locale::Fr) => "trimestre",
+            (PeriodLevel::Month, Locale::Fr) => "mois",
         }
     }
 
@@ -156,28 +168,129 @@ impl Period {
         ((self.year, first, 1), (self.year, last, days))
     }
 
-    /// Readable name in Dutch, e.g. `2019`, `1e halfjaar 2019`, `3e kwartaal 2019`, `maart 2019`.
-    pub fn full_name_nl(&self) -> String {
-        const MONTHS: [&str; 12] = [
-            "januari",
-            "februari",
-            "maart",
-            "april",
-            "mei",
-            "juni",
-            "juli",
-            "augustus",
-            "september",
-            "oktober",
-            "november",
-            "december",
-        ];
-        match self.level {
-            PeriodLevel::Year => self.year.to_string(),
-            PeriodLevel::HalfYear => format!("{}e halfjaar {}", self.index, self.year),
-            PeriodLevel::Quarter => format!("{}e kwartaal {}", self.index, self.year),
-            PeriodLevel::Month => format!("{} {}", MONTHS[self.index as usize - 1], self.year),
+    /// The period as readers see it, in full: `2019`; `1e halfjaar 2019`, `1st half 2019`,
+    /// `1er semestre 2019`; `3e kwartaal 2019`, `3rd quarter 2019`, `3e trimestre 2019`;
+    /// `maart 2019`, `March 2019`, `mars 2019`. The one rule for every page, API label,
+    /// OData `FullName`, story and PDF.
+    pub fn label(&self, locale: Locale) -> String {
+        let (i, y) = (self.index, self.year);
+        match (self.level, locale) {
+            (PeriodLevel::Year, _) => y.to_string(),
+            (PeriodLevel::HalfYear, Locale::Nl) => format!("{i}e halfjaar {y}"),
+            (PeriodLevel::HalfYear, Locale::En) => format!("{} half {y}", ordinal_en(i)),
+            (PeriodLevel::HalfYear, Locale::Fr) => format!("{} semestre {y}", ordinal_fr(i)),
+            (PeriodLevel::Quarter, Locale::Nl) => format!("{i}e kwartaal {y}"),
+            (PeriodLevel::Quarter, Locale::En) => format!("{} quarter {y}", ordinal_en(i)),
+            (PeriodLevel::Quarter, Locale::Fr) => format!("{} trimestre {y}", ordinal_fr(i)),
+            (PeriodLevel::Month, _) => format!("{} {y}", month_name(i, locale)),
         }
+    }
+
+    /// The period in few characters, for chart axes where many periods stand side by side:
+    /// `2019`; `H1 2019` (`S1 2019` in French); `K3 2019`, `Q3 2019`, `T3 2019`; `mrt 2019`,
+    /// `Mar 2019`, `mars 2019`.
+    pub fn short_label(&self, locale: Locale) -> String {
+        let (i, y) = (self.index, self.year);
+        match (self.level, locale) {
+            (PeriodLevel::Year, _) => y.to_string(),
+            (PeriodLevel::HalfYear, Locale::Fr) => format!("S{i} {y}"),
+            (PeriodLevel::HalfYear, _) => format!("H{i} {y}"),
+            (PeriodLevel::Quarter, Locale::Nl) => format!("K{i} {y}"),
+            (PeriodLevel::Quarter, Locale::En) => format!("Q{i} {y}"),
+            (PeriodLevel::Quarter, Locale::Fr) => format!("T{i} {y}"),
+            (PeriodLevel::Month, _) => format!("{} {y}", month_abbreviation(i, locale)),
+        }
+    }
+}
+
+/// The name of month `m` (1–12) as it stands in a date or a period label: `maart`, `March`,
+/// `mars`.
+pub fn month_name(m: u32, locale: Locale) -> &'static str {
+    const NL: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let names = match locale {
+        Locale::Nl => &NL,
+        Locale::En => &EN,
+        Locale::Fr => &FR,
+    };
+    names[(m.clamp(1, 12) - 1) as usize]
+}
+
+/// The usual abbreviation of month `m` (1–12): `mrt`, `Mar`, `mars`.
+fn month_abbreviation(m: u32, locale: Locale) -> &'static str {
+    const NL: [&str; 12] = [
+        "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+    ];
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const FR: [&str; 12] = [
+        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+        "déc.",
+    ];
+    let names = match locale {
+        Locale::Nl => &NL,
+        Locale::En => &EN,
+        Locale::Fr => &FR,
+    };
+    names[(m.clamp(1, 12) - 1) as usize]
+}
+
+fn ordinal_en(i: u32) -> String {
+    let suffix = match i {
+        1 => "st",
+        2 => "nd",
+        3 => "rd",
+        _ => "th",
+    };
+    format!("{i}{suffix}")
+}
+
+fn ordinal_fr(i: u32) -> String {
+    if i == 1 {
+        "1er".into()
+    } else {
+        format!("{i}e")
     }
 }
 
@@ -379,6 +492,75 @@ mod tests {
         assert_eq!(m.within(PeriodLevel::Month).unwrap(), m);
         assert!(Period::year(2019).within(PeriodLevel::Month).is_none());
         assert_eq!(Period::parse("2020M02").unwrap().bounds().1, (2020, 2, 29));
+    }
+
+    #[test]
+    fn labels_in_every_language() {
+        use Locale::*;
+        let cases: &[(&str, Locale, &str, &str)] = &[
+            ("2019", Nl, "2019", "2019"),
+            ("2019", En, "2019", "2019"),
+            ("2019", Fr, "2019", "2019"),
+            ("2019H1", Nl, "1e halfjaar 2019", "H1 2019"),
+            ("2019H2", Nl, "2e halfjaar 2019", "H2 2019"),
+            ("2019H1", En, "1st half 2019", "H1 2019"),
+            ("2019H2", En, "2nd half 2019", "H2 2019"),
+            ("2019H1", Fr, "1er semestre 2019", "S1 2019"),
+            ("2019H2", Fr, "2e semestre 2019", "S2 2019"),
+            ("2019Q1", Nl, "1e kwartaal 2019", "K1 2019"),
+            ("2019Q3", Nl, "3e kwartaal 2019", "K3 2019"),
+            ("2019Q1", En, "1st quarter 2019", "Q1 2019"),
+            ("2019Q2", En, "2nd quarter 2019", "Q2 2019"),
+            ("2019Q3", En, "3rd quarter 2019", "Q3 2019"),
+            ("2019Q4", En, "4th quarter 2019", "Q4 2019"),
+            ("2019Q1", Fr, "1er trimestre 2019", "T1 2019"),
+            ("2019Q4", Fr, "4e trimestre 2019", "T4 2019"),
+            ("2019M03", Nl, "maart 2019", "mrt 2019"),
+            ("2019M03", En, "March 2019", "Mar 2019"),
+            ("2019M03", Fr, "mars 2019", "mars 2019"),
+            ("2019M02", Fr, "février 2019", "févr. 2019"),
+            ("2019M08", Fr, "août 2019", "août 2019"),
+            ("2019M10", Nl, "oktober 2019", "okt 2019"),
+            ("2019M12", En, "December 2019", "Dec 2019"),
+            ("2019M12", Fr, "décembre 2019", "déc. 2019"),
+        ];
+        for (code, locale, full, short) in cases {
+            let p = Period::parse(code).unwrap();
+            assert_eq!(p.label(*locale), *full, "{code} {locale:?}");
+            assert_eq!(p.short_label(*locale), *short, "{code} {locale:?}");
+        }
+        // Every period of every level has a distinct label per language, none a bare code.
+        for locale in Locale::ALL {
+            for level in PeriodLevel::ALL {
+                let labels: std::collections::BTreeSet<String> = (1..=level.per_year())
+                    .map(|i| Period::new(level, 2019, i).unwrap().label(locale))
+                    .collect();
+                assert_eq!(
+                    labels.len(),
+                    level.per_year() as usize,
+                    "{level:?} {locale:?}"
+                );
+                for i in 1..=level.per_year() {
+                    let p = Period::new(level, 2019, i).unwrap();
+                    assert!(p.label(locale).ends_with(" 2019") || level == PeriodLevel::Year);
+                    assert!(
+                        p.short_label(locale).len() <= 11,
+                        "{}",
+                        p.short_label(locale)
+                    );
+                }
+            }
+        }
+        for (level, nl, en, fr) in [
+            (PeriodLevel::Year, "jaar", "year", "année"),
+            (PeriodLevel::HalfYear, "halfjaar", "half year", "semestre"),
+            (PeriodLevel::Quarter, "kwartaal", "quarter", "trimestre"),
+            (PeriodLevel::Month, "maand", "month", "mois"),
+        ] {
+            assert_eq!(level.name(Nl), nl);
+            assert_eq!(level.name(En), en);
+            assert_eq!(level.name(Fr), fr);
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! A value is either a number or one of four missing codes. The codes are a proper type:
 //! nothing outside input parsing and the storage encoding ever sees `-99999` as a float.
 
+use crate::text::Locale;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -129,8 +130,8 @@ impl fmt::Display for Value {
     }
 }
 
-/// How Peil writes a number as text, everywhere (exports, API answers, OData `ValueString`,
-/// selection tables): the shortest decimal that reads back as the same f64, never with an
+/// How Peil writes a number for machines, everywhere (exports, API answers, CSV, JSON, OData
+/// `ValueString`, selection tables; people get [`human_number`]): the shortest decimal that reads back as the same f64, never with an
 /// exponent, `0` for both zeros. The digits are `ryu`'s (fast: formatting numbers is the
 /// largest cost of big answers); where two shortest decimals are equally close, `ryu`'s choice
 /// is kept (both read back as the same f64). A non-finite number (the engine never publishes
@@ -200,6 +201,128 @@ pub fn shortest_digits(a: f64) -> (Vec<u8>, i64) {
     }
     // The first significant digit sits at 10^(int.len() - 1 - lead) before the exponent.
     (digits, exp + int.len() as i64 - 1 - lead as i64)
+}
+
+/// How Peil writes a number for people, everywhere (pages, charts, maps, stories, PDFs): the
+/// number rounded to `decimals` digits and written in the locale. One rule for all of them:
+///
+/// - `nl` and `fr` write a decimal comma and group thousands with U+202F (narrow no-break
+///   space): `12 345,6`; `en` writes `12,345.6`. Digits are grouped only from 10 000 upward,
+///   in every locale: `1234` but `12 345`, so a four-digit number never gets a lonely separator.
+/// - Rounding is half away from zero on the number as written (its shortest decimal, the
+///   digits [`push_number`] writes), not on the binary float: with two decimals `0.125` is
+///   `0,13` and `2.675` is `2,68`; with none `-2.5` is `−3`.
+/// - Negative numbers use the minus sign U+2212 (`−3,5`), never a hyphen; a number that
+///   rounds to zero has no sign (`-0.0001` with one decimal is `0,0`, `-0` is `0`).
+/// - NaN is written as the unknown symbol `?`, infinities as `∞` and `−∞` (the engine never
+///   publishes either).
+pub fn human_number(x: f64, decimals: usize, locale: Locale) -> String {
+    let mut out = String::with_capacity(24);
+    push_human_number(&mut out, x, decimals, locale);
+    out
+}
+
+/// [`human_number`] appended to `out` (no string of its own: maps write thousands).
+pub fn push_human_number(out: &mut String, x: f64, decimals: usize, locale: Locale) {
+    const MINUS: char = '\u{2212}';
+    if x.is_nan() {
+        out.push_str(MissingCode::Unknown.symbol());
+        return;
+    }
+    if x.is_infinite() {
+        if x < 0.0 {
+            out.push(MINUS);
+        }
+        out.push('∞');
+        return;
+    }
+    let (digits, point) = round_digits(x.abs(), decimals);
+    if x < 0.0 && digits.iter().any(|&d| d != 0) {
+        out.push(MINUS);
+    }
+    let int = &digits[..point];
+    let grouped = int.len() >= 5;
+    for (i, d) in int.iter().enumerate() {
+        if grouped && i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(locale.group_mark());
+        }
+        out.push((b'0' + d) as char);
+    }
+    if decimals > 0 {
+        out.push(locale.decimal_mark());
+        for d in &digits[point..] {
+            out.push((b'0' + d) as char);
+        }
+    }
+}
+
+/// Rounds |x| half away from zero to `decimals` digits, working on the shortest decimal
+/// representation of x. Returns the digits and how many of them precede the decimal mark.
+fn round_digits(a: f64, decimals: usize) -> (Vec<u8>, usize) {
+    // Fast path: rounding the binary value gives the same digits as rounding its shortest
+    // decimal whenever the scaled value is not within a few ulps of a tie (…5): then no
+    // decimal search is needed. Ties and huge numbers take the exact path below.
+    if decimals <= 15 {
+        let scaled = a * 10f64.powi(decimals as i32);
+        if scaled < 1e15 {
+            let floor = scaled.floor();
+            let frac = scaled - floor;
+            let margin = 8.0 * f64::EPSILON * scaled.max(1.0);
+            if (frac - 0.5).abs() > margin {
+                let mut n = if frac > 0.5 { floor + 1.0 } else { floor } as u64;
+                let mut digits = Vec::with_capacity(20);
+                while n > 0 || digits.len() <= decimals {
+                    digits.push((n % 10) as u8);
+                    n /= 10;
+                }
+                digits.reverse();
+                let point = digits.len() - decimals;
+                return (digits, point);
+            }
+        }
+    }
+    round_digits_exact(a, decimals)
+}
+
+/// Rounds the shortest decimal that reads back as `a` (half up): the rule itself.
+fn round_digits_exact(a: f64, decimals: usize) -> (Vec<u8>, usize) {
+    let (mut digits, exp) = shortest_digits(a);
+    // Digits before the decimal mark.
+    let mut point = exp + 1;
+    if point <= 0 {
+        let pad = (1 - point) as usize;
+        digits.splice(0..0, std::iter::repeat_n(0, pad));
+        point = 1;
+    }
+    let point = point as usize;
+    let keep = point + decimals;
+    if digits.len() < keep {
+        digits.resize(keep, 0);
+    }
+    let round_up = digits.get(keep).is_some_and(|&d| d >= 5);
+    digits.truncate(keep);
+    let mut point = point;
+    if round_up {
+        let mut i = keep;
+        loop {
+            if i == 0 {
+                digits.insert(0, 1);
+                point += 1;
+                break;
+            }
+            i -= 1;
+            if digits[i] == 9 {
+                digits[i] = 0;
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    // Strip leading zeros of the integer part, keeping one.
+    let lead = digits[..point - 1].iter().take_while(|&&d| d == 0).count();
+    digits.drain(..lead);
+    (digits, point - lead)
 }
 
 /// Which character separates the integer part from the fraction.
@@ -541,6 +664,9 @@ mod tests {
         for (n, t) in [
             (0.0, "0"),
             (-0.0, "0"),
+            (-0.000001, "-0.000001"),
+            (9007199254740993.0, "9007199254740992"),
+            (1e16, "10000000000000000"),
             (3.0, "3"),
             (2.5, "2.5"),
             (-1234.5, "-1234.5"),
@@ -554,6 +680,52 @@ mod tests {
             push_number(&mut s, n);
             assert_eq!(s, t);
         }
+    }
+
+    #[test]
+    fn human_numbers() {
+        use Locale::*;
+        let nnbsp = '\u{202f}';
+        let cases: &[(f64, usize, Locale, &str)] = &[
+            // Ties round half away from zero on the decimal as written.
+            (0.125, 2, Nl, "0,13"),
+            (2.675, 2, Nl, "2,68"),
+            (2.675, 2, En, "2.68"),
+            (1.005, 2, Fr, "1,01"),
+            (0.35, 1, Nl, "0,4"),
+            (2.5, 0, Nl, "3"),
+            (-2.5, 0, Nl, "\u{2212}3"),
+            (-0.125, 2, En, "\u{2212}0.13"),
+            (9.96, 1, Nl, "10,0"),
+            // Minus zero and what rounds to zero have no sign.
+            (-0.0, 0, Nl, "0"),
+            (-0.0, 2, En, "0.00"),
+            (-0.0001, 1, Nl, "0,0"),
+            (-0.0001, 1, En, "0.0"),
+            (-0.04, 1, Fr, "0,0"),
+            // Grouping from five digits up.
+            (1234.0, 0, Nl, "1234"),
+            (1234.0, 0, En, "1234"),
+            (12345.6, 1, En, "12,345.6"),
+            (-1234567.891, 2, En, "\u{2212}1,234,567.89"),
+            (9999.5, 0, Nl, "10\u{202f}000"),
+            (1e21, 0, En, "1,000,000,000,000,000,000,000"),
+            (
+                123456789012.0,
+                0,
+                Fr,
+                "123\u{202f}456\u{202f}789\u{202f}012",
+            ),
+            (1e-7, 3, Nl, "0,000"),
+            (12.0, 2, Nl, "12,00"),
+            (f64::NAN, 1, Nl, "?"),
+            (f64::NEG_INFINITY, 0, En, "\u{2212}∞"),
+        ];
+        for (x, d, l, want) in cases {
+            assert_eq!(human_number(*x, *d, *l), *want, "{x} {d} {l:?}");
+        }
+        assert_eq!(human_number(12345.6, 1, Fr), format!("12{nnbsp}345,6"));
+        assert_eq!(human_number(12345.6, 1, Nl), human_number(12345.6, 1, Fr));
     }
 
     #[test]
@@ -587,6 +759,46 @@ mod tests {
         fn parsing_never_panics(s in "\\PC{0,20}") {
             let _ = parse_cell(&s, Point);
             let _ = parse_cell(&s, Comma);
+        }
+    }
+
+    #[test]
+    fn fast_rounding_agrees_with_the_decimal_rule() {
+        // Values near and far from ties, small and large, against the exact path.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..200_000 {
+            let r = next();
+            let decimals = (r % 5) as usize;
+            let magnitude = 10f64.powi((r >> 8) as i32 % 13 - 3);
+            let base = (next() % 1_000_000) as f64 / 1_000_000.0 * magnitude;
+            // Every fourth value is a written tie at the rounding digit (…5).
+            let x = if r % 4 == 0 {
+                let p = 10f64.powi(decimals as i32);
+                (base * p).trunc() / p + 0.5 / p
+            } else {
+                base
+            };
+            assert_eq!(
+                round_digits(x, decimals),
+                round_digits_exact(x, decimals),
+                "{x} to {decimals} decimals"
+            );
+        }
+        for (x, d) in [
+            (0.125, 2),
+            (2.675, 2),
+            (1.005, 2),
+            (0.5, 0),
+            (2.5, 0),
+            (1e14 + 0.5, 0),
+        ] {
+            assert_eq!(round_digits(x, d), round_digits_exact(x, d), "{x}");
         }
     }
 }

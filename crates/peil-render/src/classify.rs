@@ -71,7 +71,15 @@ impl Method {
             Method::EqualIntervals => "equal".into(),
             Method::NaturalBreaks => "jenks".into(),
             Method::Manual(b) => {
-                let parts: Vec<String> = b.iter().map(|x| format!("{x}")).collect();
+                // Machine text, as every URL and answer writes numbers.
+                let parts: Vec<String> = b
+                    .iter()
+                    .map(|x| {
+                        let mut s = String::new();
+                        peil_core::value::push_number(&mut s, *x);
+                        s
+                    })
+                    .collect();
                 format!("manual:{}", parts.join(","))
             }
         }

@@ -1,73 +1,18 @@
 //! Locale-aware number formatting for labels, tooltips, legends and tables.
 //!
-//! Conventions (the Flemish government's style guide, also used for French):
-//!
-//! - `nl` and `fr` write a decimal comma and group thousands with U+202F (narrow no-break
-//!   space): `12 345,6`; `en` writes `12,345.6`.
-//! - Digits are grouped only from 10 000 upward, in every locale: `1234` but `12 345`, so a
-//!   four-digit number never gets a lonely separator.
-//! - Negative numbers use the real minus sign U+2212 (`−3,5`), never a hyphen; a value that
-//!   rounds to zero is written without a sign.
-//! - Rounding is half away from zero on the number as written in its shortest decimal form,
-//!   so `1.005` with two decimals is `1.01` and `-2.5` with none is `−3` (binary floating
-//!   point would otherwise round some of these down).
+//! The digits, marks, grouping, sign and rounding are the one human rule,
+//! [`peil_core::value::human_number`] (the Flemish government's style guide, also used for
+//! French: `12 345,6` in nl and fr, `12,345.6` in en, `−3,5`, half away from zero on the
+//! number as written); this module adds units, signs for changes and compact axis labels.
 
 use peil_core::{MissingCode, Value};
 
-/// Narrow no-break space, the thousands separator in `nl` and `fr`.
-pub(crate) const NNBSP: char = '\u{202f}';
 /// No-break space, between a number and its unit.
 pub(crate) const NBSP: char = '\u{a0}';
 /// The minus sign.
 pub(crate) const MINUS: char = '\u{2212}';
 
-/// The languages Peil's pages and reports are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Locale {
-    /// Dutch (Flemish): decimal comma, narrow-space grouping.
-    Nl,
-    /// English: decimal point, comma grouping.
-    En,
-    /// French: decimal comma, narrow-space grouping.
-    Fr,
-}
-
-impl Locale {
-    /// Parses a language tag such as `nl`, `nl-BE`, `en_GB`, `FR`: only the primary subtag
-    /// counts. Unknown languages give `None`.
-    pub fn parse(s: &str) -> Option<Locale> {
-        let primary = s.trim().split(['-', '_']).next().unwrap_or("");
-        match primary.to_ascii_lowercase().as_str() {
-            "nl" => Some(Locale::Nl),
-            "en" => Some(Locale::En),
-            "fr" => Some(Locale::Fr),
-            _ => None,
-        }
-    }
-
-    /// The two-letter language code (`nl`, `en`, `fr`), e.g. for `lang` attributes.
-    pub fn code(self) -> &'static str {
-        match self {
-            Locale::Nl => "nl",
-            Locale::En => "en",
-            Locale::Fr => "fr",
-        }
-    }
-
-    fn decimal_mark(self) -> char {
-        match self {
-            Locale::En => '.',
-            Locale::Nl | Locale::Fr => ',',
-        }
-    }
-
-    fn group_mark(self) -> char {
-        match self {
-            Locale::En => ',',
-            Locale::Nl | Locale::Fr => NNBSP,
-        }
-    }
-}
+pub use peil_core::Locale;
 
 /// How the numbers of one indicator are written: decimals, unit and locale.
 #[derive(Debug, Clone)]
@@ -94,7 +39,7 @@ impl NumberFormat {
     /// `nl` `12 345,6`, `en` `12,345.6`, `−3,5`. NaN is written as the unknown symbol `?`,
     /// infinities as `∞` and `−∞`.
     pub fn number(&self, x: f64) -> String {
-        write_number(x, self.decimals as usize, self.locale, true)
+        write_number(x, self.decimals as usize, self.locale)
     }
 
     /// The number, or for a missing value its symbol (`?`, `x`, `nvt`, `-`).
@@ -121,7 +66,7 @@ impl NumberFormat {
         match v {
             Value::Missing(code) => out.push_str(code.symbol()),
             Value::Number(x) => {
-                push_number(out, x, self.decimals as usize, self.locale, true);
+                peil_core::value::push_human_number(out, x, self.decimals as usize, self.locale);
                 append_unit(out, &self.unit, self.locale);
             }
         }
@@ -144,9 +89,9 @@ impl NumberFormat {
         } else if a >= 1e4 {
             (x / 1e3, ["k", "k", "k"])
         } else {
-            return trim_fraction(write_number(x, 6, self.locale, true), self.locale);
+            return trim_fraction(write_number(x, 6, self.locale), self.locale);
         };
-        let mut s = trim_fraction(write_number(scaled, 3, self.locale, true), self.locale);
+        let mut s = trim_fraction(write_number(scaled, 3, self.locale), self.locale);
         let suffix = match self.locale {
             Locale::Nl => suffix[0],
             Locale::En => suffix[1],
@@ -201,112 +146,9 @@ fn trim_fraction(mut s: String, locale: Locale) -> String {
     s
 }
 
-/// Rounds |x| half away from zero to `decimals` digits, working on the shortest decimal
-/// representation of x. Returns the digits and how many of them precede the decimal mark.
-fn round_digits(a: f64, decimals: usize) -> (Vec<u8>, usize) {
-    // Fast path: rounding the binary value gives the same digits as rounding its shortest
-    // decimal whenever the scaled value is not within a few ulps of a tie (…,5): then no
-    // decimal search is needed. Ties and huge numbers take the exact path below.
-    if decimals <= 15 {
-        let scaled = a * 10f64.powi(decimals as i32);
-        if scaled < 1e15 {
-            let floor = scaled.floor();
-            let frac = scaled - floor;
-            let margin = 8.0 * f64::EPSILON * scaled.max(1.0);
-            if (frac - 0.5).abs() > margin {
-                let mut n = if frac > 0.5 { floor + 1.0 } else { floor } as u64;
-                let mut digits = Vec::with_capacity(20);
-                while n > 0 || digits.len() <= decimals {
-                    digits.push((n % 10) as u8);
-                    n /= 10;
-                }
-                digits.reverse();
-                let point = digits.len() - decimals;
-                return (digits, point);
-            }
-        }
-    }
-    round_digits_exact(a, decimals)
-}
-
-/// Rounds the shortest decimal that reads back as `a` (half up): the rule itself.
-fn round_digits_exact(a: f64, decimals: usize) -> (Vec<u8>, usize) {
-    let (mut digits, exp) = peil_core::value::shortest_digits(a);
-    // Digits before the decimal mark.
-    let mut point = exp + 1;
-    if point <= 0 {
-        let pad = (1 - point) as usize;
-        digits.splice(0..0, std::iter::repeat_n(0, pad));
-        point = 1;
-    }
-    let point = point as usize;
-    let keep = point + decimals;
-    if digits.len() < keep {
-        digits.resize(keep, 0);
-    }
-    let round_up = digits.get(keep).is_some_and(|&d| d >= 5);
-    digits.truncate(keep);
-    let mut point = point;
-    if round_up {
-        let mut i = keep;
-        loop {
-            if i == 0 {
-                digits.insert(0, 1);
-                point += 1;
-                break;
-            }
-            i -= 1;
-            if digits[i] == 9 {
-                digits[i] = 0;
-            } else {
-                digits[i] += 1;
-                break;
-            }
-        }
-    }
-    // Strip leading zeros of the integer part, keeping one.
-    let lead = digits[..point - 1].iter().take_while(|&&d| d == 0).count();
-    digits.drain(..lead);
-    (digits, point - lead)
-}
-
-pub(crate) fn write_number(x: f64, decimals: usize, locale: Locale, group: bool) -> String {
-    let mut out = String::with_capacity(24);
-    push_number(&mut out, x, decimals, locale, group);
-    out
-}
-
-/// [`write_number`] appended to `out`.
-fn push_number(out: &mut String, x: f64, decimals: usize, locale: Locale, group: bool) {
-    if x.is_nan() {
-        out.push_str(MissingCode::Unknown.symbol());
-        return;
-    }
-    if x.is_infinite() {
-        if x < 0.0 {
-            out.push(MINUS);
-        }
-        out.push('∞');
-        return;
-    }
-    let (digits, point) = round_digits(x.abs(), decimals);
-    if x < 0.0 && digits.iter().any(|&d| d != 0) {
-        out.push(MINUS);
-    }
-    let int = &digits[..point];
-    let grouped = group && int.len() >= 5;
-    for (i, d) in int.iter().enumerate() {
-        if grouped && i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(locale.group_mark());
-        }
-        out.push((b'0' + d) as char);
-    }
-    if decimals > 0 {
-        out.push(locale.decimal_mark());
-        for d in &digits[point..] {
-            out.push((b'0' + d) as char);
-        }
-    }
+/// The one human number rule ([`peil_core::value::human_number`]).
+pub(crate) fn write_number(x: f64, decimals: usize, locale: Locale) -> String {
+    peil_core::value::human_number(x, decimals, locale)
 }
 
 /// Human label for a missing code in the locale, for legends, tooltips and tables.
@@ -334,19 +176,6 @@ mod tests {
 
     fn nl(d: u8, unit: &str) -> NumberFormat {
         NumberFormat::new(d, unit, Locale::Nl)
-    }
-
-    #[test]
-    fn locale_parse_and_code() {
-        assert_eq!(Locale::parse("nl"), Some(Locale::Nl));
-        assert_eq!(Locale::parse("nl-BE"), Some(Locale::Nl));
-        assert_eq!(Locale::parse("EN_gb"), Some(Locale::En));
-        assert_eq!(Locale::parse("fr-BE"), Some(Locale::Fr));
-        assert_eq!(Locale::parse("de"), None);
-        assert_eq!(Locale::parse(""), None);
-        for l in [Locale::Nl, Locale::En, Locale::Fr] {
-            assert_eq!(Locale::parse(l.code()), Some(l));
-        }
     }
 
     #[test]
@@ -478,49 +307,6 @@ mod tests {
             v.sort();
             v.dedup();
             assert_eq!(v.len(), 4);
-        }
-    }
-
-    #[test]
-    fn fast_rounding_agrees_with_the_decimal_rule() {
-        // Values near and far from ties, small and large, against the exact path.
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        let mut checked = 0;
-        for _ in 0..200_000 {
-            let r = next();
-            let decimals = (r % 5) as usize;
-            let magnitude = 10f64.powi((r >> 8) as i32 % 13 - 3);
-            let base = (next() % 1_000_000) as f64 / 1_000_000.0 * magnitude;
-            // Every fourth value is a written tie at the rounding digit (x.xx5).
-            let x = if r % 4 == 0 {
-                let p = 10f64.powi(decimals as i32 + 1);
-                ((base * p).trunc() + 0.5).trunc() / p + 5.0 / (p * 10.0)
-            } else {
-                base
-            };
-            assert_eq!(
-                round_digits(x, decimals),
-                round_digits_exact(x, decimals),
-                "{x} to {decimals} decimals"
-            );
-            checked += 1;
-        }
-        assert_eq!(checked, 200_000);
-        for (x, d) in [
-            (0.125, 2),
-            (2.675, 2),
-            (1.005, 2),
-            (0.5, 0),
-            (2.5, 0),
-            (1e14 + 0.5, 0),
-        ] {
-            assert_eq!(round_digits(x, d), round_digits_exact(x, d), "{x}");
         }
     }
 }

@@ -74,9 +74,12 @@ fn presented_key(req: &Request<axum::body::Body>) -> Option<String> {
     if !is_upload(req.uri().path()) {
         return None;
     }
-    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+    // An unreadable query string presents no key; the upload answers it with a 400.
+    crate::query::pairs(req.uri().query())
+        .ok()?
+        .into_iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("apikey"))
-        .map(|(_, v)| v.into_owned())
+        .map(|(_, v)| v)
 }
 
 /// Why a request is refused at the boundary.

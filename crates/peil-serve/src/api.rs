@@ -245,8 +245,8 @@ pub(crate) struct Req {
     /// The same parameters as the client spelled them (still percent-encoded), so that links
     /// back to this request name exactly the URL the client used.
     pub raw_pairs: Vec<(String, String)>,
-    /// Why the query string could not be read, if it could not.
-    pub bad_query: Option<String>,
+    /// Why the query string could not be read, if it could not (`query.rs`).
+    pub bad_query: Option<crate::query::BadQuery>,
     /// Who is asking, as the trust boundary resolved it (`access.rs`).
     pub reader: peil_core::Reader,
 }
@@ -255,7 +255,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Req {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Req, Self::Rejection> {
-        let (pairs, bad_query) = match parse_query(parts.uri.query().unwrap_or("")) {
+        let (pairs, bad_query) = match crate::query::pairs(parts.uri.query()) {
             Ok(p) => (p, None),
             Err(e) => (Vec::new(), Some(e)),
         };
@@ -288,7 +288,7 @@ impl Req {
     /// Refuses unreadable query strings and parameters this endpoint does not know.
     pub fn check(&self, allowed: &[&str]) -> ApiResult<()> {
         if let Some(e) = &self.bad_query {
-            return Err(ApiError::bad_request(e.clone()));
+            return Err(ApiError::bad_request(e.to_string()).with("parameter", json!(e.parameter)));
         }
         for (k, _) in &self.pairs {
             if !allowed.contains(&k.as_str()) && !COMMON_PARAMS.contains(&k.as_str()) {
@@ -425,41 +425,6 @@ impl Req {
         let last = full[..path_end].rfind('/').map_or(0, |i| i + 1);
         full[last..].to_string()
     }
-}
-
-/// Decodes `application/x-www-form-urlencoded` pairs.
-fn parse_query(q: &str) -> Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
-    for part in q.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        out.push((decode(k)?, decode(v)?));
-    }
-    Ok(out)
-}
-
-fn decode(s: &str) -> Result<String, String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = b
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| {
-                        format!("the query string has a bad percent escape near '{s}'")
-                    })?;
-                out.push(hex);
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| "the query string is not UTF-8".to_string())
 }
 
 /// Percent-encodes a query component (keeps unreserved characters and `,:;`).
@@ -602,35 +567,15 @@ pub(crate) fn texts(t: &LocalizedText) -> Json {
     )
 }
 
-/// A period's readable name.
+/// A period's label in the request's language ([`Period::label`]; English for a language
+/// Peil has no words for).
 pub(crate) fn period_name(p: Period, lang: &str) -> String {
-    if lang == "nl" {
-        return p.full_name_nl();
-    }
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    match p.level {
-        PeriodLevel::Year => p.year.to_string(),
-        PeriodLevel::HalfYear => format!("H{} {}", p.index, p.year),
-        PeriodLevel::Quarter => format!("Q{} {}", p.index, p.year),
-        PeriodLevel::Month => format!("{} {}", MONTHS[p.index as usize - 1], p.year),
-    }
+    p.label(peil_core::Locale::parse(lang).unwrap_or(peil_core::Locale::En))
 }
 
+/// A period level's name in the request's language ([`PeriodLevel::name`]).
 pub(crate) fn period_level_name(l: PeriodLevel, lang: &str) -> &'static str {
-    if lang == "nl" { l.name_nl() } else { l.code() }
+    l.name(peil_core::Locale::parse(lang).unwrap_or(peil_core::Locale::En))
 }
 
 /// ISO date of a (year, month, day) triple.

@@ -9,8 +9,8 @@ use crate::AppState;
 use crate::limits::MAX_UPLOAD;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Extension, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures_util::StreamExt;
@@ -68,16 +68,22 @@ fn safe_name(asked: Option<&str>) -> String {
 async fn upload(
     State(st): State<AppState>,
     Extension(reader): Extension<Reader>,
-    Query(q): Query<HashMap<String, String>>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    // The query string is read by the rule of every API (`query.rs`).
+    let q: Result<HashMap<String, String>, _> =
+        crate::query::pairs(uri.query()).map(|p| p.into_iter().collect());
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     // Who may upload is settled before the body is read.
-    let refusal = if reader.is_anonymous() {
+    // A broken query string first: it also hides the key (`access.rs` reads none from it).
+    let refusal = if let Err(e) = &q {
+        Some(text(StatusCode::BAD_REQUEST, e.to_string()))
+    } else if reader.is_anonymous() {
         Some(text(
             StatusCode::UNAUTHORIZED,
             "an apikey is required (create one with `peil keys create --group upload`)",
@@ -101,7 +107,12 @@ async fn upload(
     if declared.is_some_and(|n| n > MAX_UPLOAD) {
         return too_large();
     }
-    let name = safe_name(q.get("filename").map(String::as_str));
+    let name = safe_name(
+        q.ok()
+            .as_ref()
+            .and_then(|q| q.get("filename"))
+            .map(String::as_str),
+    );
     let dir = match tempfile::Builder::new().prefix("peil-bulk-").tempdir() {
         Ok(d) => d,
         Err(e) => {

@@ -26,6 +26,7 @@ mod listen;
 pub mod metrics;
 pub mod odata;
 pub mod problem;
+pub mod query;
 pub mod swing;
 pub mod web;
 mod work;

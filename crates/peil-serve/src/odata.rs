@@ -21,7 +21,8 @@
 //! `Prefer: odata.maxpagesize=N`), followed by an absolute `@odata.nextLink`. URLs in answers
 //! are absolute, built from the `Host` (and `X-Forwarded-Proto`/`X-Forwarded-Host`) headers,
 //! and answers say `Vary` on them so that a shared cache never hands one host's links to
-//! another. The query string is form-encoded: `+` is a space, a plus sign is `%2B`.
+//! another. The query string is form-encoded (`query.rs`, the rule of every API): `+` is a
+//! space, a plus sign is `%2B`, a `%` without two hex digits is a 400 naming the parameter.
 //!
 //! Choices where Swing's behaviour is not written down:
 //! - Restricted indicators do not exist here: not listed, not counted, not suggested, and
@@ -290,10 +291,7 @@ pub fn value_string(v: Value) -> String {
 
 /// The number of a value, if any (hidden and other missing values have none).
 fn value_number(v: Value) -> J {
-    match v {
-        Value::Number(n) => json!(n),
-        Value::Missing(_) => J::Null,
-    }
+    crate::api::jnum(v.number())
 }
 
 /// An indicator this reader may see; restricted (for this reader) and unknown codes are both
@@ -475,52 +473,10 @@ pub fn cube_dims(snap: &Snapshot, ind: &Indicator) -> Vec<CubeDim> {
     dims
 }
 
-/// Query string pairs, percent-decoded (`+` is a space), in order.
-pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    raw.unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k, true), decode(v, true))
-        })
-        .collect()
-}
-
-/// Percent-decoding; invalid escapes stay as they are, invalid UTF-8 is replaced.
-pub fn decode(s: &str, plus_is_space: bool) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (
-                    b.get(i + 1).and_then(|c| hex(*c)),
-                    b.get(i + 2).and_then(|c| hex(*c)),
-                ) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Query string pairs, decoded by the one rule for every API (`query.rs`: `+` is a space,
+/// `%2B` a plus sign, a broken escape a 400 naming the parameter), in order.
+pub fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, Problem> {
+    crate::query::pairs(raw).map_err(|e| Problem::bad_request(e.to_string()))
 }
 
 /// Problem details that OData clients can read too (`error.message`).
@@ -784,7 +740,7 @@ fn geo_item_row(it: &GeoItem, level: &str) -> Row {
 }
 
 fn period_level_row(pl: PeriodLevel) -> Row {
-    let n = pl.name_nl();
+    let n = pl.name(peil_core::Locale::Nl);
     let name = n[..1].to_uppercase() + &n[1..];
     row(json!({"ExternalCode": pl.code(), "Name": name, "PeriodsPerYear": pl.per_year()}))
 }
@@ -792,7 +748,7 @@ fn period_level_row(pl: PeriodLevel) -> Row {
 fn period_row(p: &Period) -> Row {
     let ((y0, m0, d0), (y1, m1, d1)) = p.bounds();
     row(json!({
-        "ExternalCode": p.code(), "Name": p.code(), "FullName": p.full_name_nl(),
+        "ExternalCode": p.code(), "Name": p.code(), "FullName": p.label(peil_core::Locale::Nl),
         "PeriodLevel": p.level.code(), "Year": p.year,
         "StartDate": format!("{y0:04}-{m0:02}-{d0:02}"), "EndDate": format!("{y1:04}-{m1:02}-{d1:02}"),
     }))
@@ -917,7 +873,7 @@ struct Seg {
 }
 
 fn parse_segment(raw: &str) -> Result<Seg, Problem> {
-    let s = decode(raw, false);
+    let s = crate::query::segment(raw).map_err(|e| Problem::bad_request(e.to_string()))?;
     let Some(open) = s.find('(') else {
         return Ok(Seg { name: s, key: None });
     };
@@ -1339,7 +1295,7 @@ fn serve(
     parts.next(); // "odata"
     let rest: Vec<&str> = parts.collect();
     let root = format!("{base}/{svc}/odata/");
-    let pairs = query_pairs(uri.query());
+    let pairs = query_pairs(uri.query())?;
 
     if rest.is_empty() {
         let sets: Vec<J> = ENTITY_SETS
@@ -1557,7 +1513,7 @@ fn values_page(
     let more = end < total && want > take;
     let lf = &frags.levels[level];
     let num = |out: &mut String, x: Option<f64>| match x.filter(|x| x.is_finite()) {
-        Some(x) => out.push_str(ryu::Buffer::new().format_finite(x)),
+        Some(x) => crate::fragments::push_number(out, x),
         None => out.push_str("null"),
     };
     let text = |out: &mut String, s: Option<&str>| match s {
@@ -1654,7 +1610,10 @@ fn next_link(base: &str, uri: &Uri, skip: usize, top: Option<usize>) -> String {
         .split('&')
         .filter(|p| !p.is_empty())
         .filter(|p| {
-            let k = decode(p.split('=').next().unwrap_or(""), true).to_ascii_lowercase();
+            let k = form_urlencoded::parse(p.as_bytes())
+                .next()
+                .map(|(k, _)| k.to_ascii_lowercase())
+                .unwrap_or_default();
             k != "$skip" && k != "$top" && k != "$skiptoken"
         })
         .map(str::to_string)
@@ -1708,12 +1667,9 @@ mod tests {
 
     #[test]
     fn decoding() {
-        assert_eq!(decode("a%20b+c", true), "a b c");
-        assert_eq!(decode("a+b", false), "a+b");
-        assert_eq!(decode("100%", true), "100%");
-        assert_eq!(decode("%27x%27", true), "'x'");
+        assert!(query_pairs(Some("$filter=100%")).is_err());
         assert_eq!(
-            query_pairs(Some("$filter=Name%20eq%20%27a%27&$top=5&x")),
+            query_pairs(Some("$filter=Name%20eq%20%27a%27&$top=5&x")).unwrap(),
             vec![
                 ("$filter".to_string(), "Name eq 'a'".to_string()),
                 ("$top".to_string(), "5".to_string()),

@@ -77,13 +77,8 @@ async fn handle(
             store,
             generation: snap.generation,
         };
-        table(
-            &snap,
-            &frags,
-            &reader,
-            &query_pairs(query.as_deref()),
-            &links,
-        )
+        query_pairs(query.as_deref())
+            .and_then(|pairs| table(&snap, &frags, &reader, &pairs, &links))
     })
     .await
     .unwrap_or_else(|e| {

@@ -313,33 +313,19 @@ pub fn text(t: &LocalizedText, lang: &str) -> String {
         .to_string()
 }
 
-/// A period's name in a language.
+/// A period's label in a language ([`Period::label`]).
 pub fn period_name(p: Period, lang: &str) -> String {
-    use peil_core::PeriodLevel;
-    match (lang, p.level) {
-        ("nl", _) => p.full_name_nl(),
-        (_, PeriodLevel::Year) => p.year.to_string(),
-        (_, PeriodLevel::HalfYear) => format!("H{} {}", p.index, p.year),
-        (_, PeriodLevel::Quarter) => format!("Q{} {}", p.index, p.year),
-        (_, PeriodLevel::Month) => format!("{}/{}", p.index, p.year),
-    }
+    p.label(Locale::parse(lang).unwrap_or(Locale::Nl))
 }
 
-/// Lower case without accents, for matching names.
-pub fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'á' | 'â' | 'ä' => 'a',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ò' | 'ó' | 'ô' | 'ö' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            c => c,
-        })
-        .collect()
+/// A period's short label in a language, for chart axes ([`Period::short_label`]).
+pub fn period_short_name(p: Period, lang: &str) -> String {
+    p.short_label(Locale::parse(lang).unwrap_or(Locale::Nl))
 }
+
+/// Lower case without accents, for matching names: the one search rule,
+/// [`peil_core::text::fold`].
+pub use peil_core::text::fold;
 
 /// A missing value's symbol, or `None` for numbers.
 pub fn symbol(v: Value) -> Option<&'static str> {

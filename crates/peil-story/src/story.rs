@@ -30,7 +30,7 @@
 //! `pyramid` (a cube), `map(ind)` (the area's sub-areas, else its level with the area
 //! marked), `table([inds])`. Areas: `geo`, `compare`, `parent`, `region`, `children`.
 
-use crate::data::{Area, Data, format_of, period_name, symbol, text};
+use crate::data::{Area, Data, format_of, period_name, period_short_name, symbol, text};
 use peil_compute::survey::Significance;
 use peil_core::{Period, Value};
 use peil_render::{
@@ -458,6 +458,28 @@ fn tidy(md: &str) -> String {
 }
 
 type V = minijinja::Value;
+
+/// A number a template prints without a format: the human rule
+/// ([`peil_core::value::human_number`]) in the story's language, with the decimals the number
+/// has (at most six, trailing zeros dropped): `12 345,5`, never `12345.5` or `-0.0`.
+fn printed_number(x: f64, locale: Locale) -> String {
+    let decimals = if x.is_finite() {
+        let (digits, exp) = peil_core::value::shortest_digits(x.abs());
+        (digits.len() as i64 - 1 - exp).clamp(0, 6) as usize
+    } else {
+        0
+    };
+    let mut s = peil_core::value::human_number(x, decimals, locale);
+    // Rounded to six decimals, float noise leaves zeros behind (0.1 + 0.2 is 0.3).
+    if decimals > 0 {
+        let kept = s.trim_end_matches('0').len();
+        s.truncate(kept);
+        if s.ends_with(locale.decimal_mark()) {
+            s.pop();
+        }
+    }
+    s
+}
 type R = Result<V, minijinja::Error>;
 
 fn environment(ctx: &Arc<Ctx>) -> minijinja::Environment<'static> {
@@ -466,9 +488,16 @@ fn environment(ctx: &Arc<Ctx>) -> minijinja::Environment<'static> {
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     // What an expression prints is data (names, units, sources, area names) and lands in
     // Markdown: it is escaped so that a name like `[x](javascript:…)` or `**` stays text.
-    // Figures, tables and macros are built here as Markdown and marked safe.
-    env.set_formatter(|out, state, value| match value.as_str() {
+    // Figures, tables and macros are built here as Markdown and marked safe. A number
+    // printed as it is (`{{ value("x") }}`) is written for people, like every other number.
+    let locale = ctx.locale;
+    env.set_formatter(move |out, state, value| match value.as_str() {
         Some(s) if !value.is_safe() => out.write_str(&md_escape(s)).map_err(Into::into),
+        _ if value.kind() == minijinja::value::ValueKind::Number => {
+            let x = f64::try_from(value.clone()).unwrap_or(f64::NAN);
+            out.write_str(&printed_number(x, locale))
+                .map_err(Into::into)
+        }
         _ => minijinja::escape_formatter(out, state, value),
     });
     let c = ctx.clone();
@@ -918,7 +947,7 @@ fn trend_chart(c: &Ctx, ind: &str) -> Option<(String, String)> {
         id: format!("trend-{ind}"),
         title: caption.clone(),
         description: caption.clone(),
-        x_labels: ps.iter().map(|q| period_name(*q, &c.lang)).collect(),
+        x_labels: ps.iter().map(|q| period_short_name(*q, &c.lang)).collect(),
         series: lines,
         format: format_of(i, c.locale),
         width: 640.0,
@@ -1135,4 +1164,23 @@ fn table(c: &Ctx, inds: &[String]) -> String {
         return String::new();
     }
     format!("\n\n{out}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_printed_by_templates_are_written_for_people() {
+        for (x, l, want) in [
+            (12345.5, Locale::Nl, "12\u{202f}345,5"),
+            (12345.5, Locale::En, "12,345.5"),
+            (3.0, Locale::Fr, "3"),
+            (-0.0, Locale::Nl, "0"),
+            (-2.25, Locale::Nl, "\u{2212}2,25"),
+            (0.1 + 0.2, Locale::En, "0.3"),
+        ] {
+            assert_eq!(printed_number(x, l), want, "{x} {l:?}");
+        }
+    }
 }

@@ -266,7 +266,7 @@ pub(crate) fn period_json(p: Period, ind: Option<&Indicator>) -> Json {
     let mut v = json!({
         "code": p.code(),
         "level": p.level.code(),
-        "name": { "nl": p.full_name_nl(), "en": period_name(p, "en") },
+        "name": { "nl": period_name(p, "nl"), "en": period_name(p, "en"), "fr": period_name(p, "fr") },
         "start": iso(start),
         "end": iso(end),
     });
@@ -732,7 +732,7 @@ pub async fn periodlevels(State(st): State<AppState>, req: Req) -> ApiResult<Res
             .map(|(pl, ps)| {
                 json!({
                     "code": pl.code(),
-                    "name": { "nl": pl.name_nl(), "en": pl.code() },
+                    "name": { "nl": period_level_name(*pl, "nl"), "en": period_level_name(*pl, "en"), "fr": period_level_name(*pl, "fr") },
                     "per_year": pl.per_year(),
                     "periods": ps.len(),
                     "first": ps.first().map(|p| p.code()),

@@ -594,7 +594,7 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
             csv.rows.push(row);
             cells.push(json!({
                 "value": fmt.with_unit(v),
-                "num": v.number(),
+                "num": crate::api::jnum(v.number()),
                 "interval": sv.as_ref().map(|c| super::indicator::interval_text(&fmt, c)),
                 "verdict": sv.as_ref().and_then(|c| super::indicator::verdict_text(&page, c)),
                 "mark": sv.as_ref().and_then(super::indicator::verdict_mark),
@@ -840,7 +840,7 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
                     let bench = sv.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b));
                     json!({
                         "value": f.with_unit(*v),
-                        "num": v.number(),
+                        "num": crate::api::jnum(v.number()),
                         "survey": conf.is_some(),
                         "interval": sv.as_ref().map(|c| super::indicator::interval_text(f, c)),
                         "verdict": sv.as_ref().and_then(|c| super::indicator::verdict_text(&page, c)),

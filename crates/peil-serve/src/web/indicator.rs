@@ -48,7 +48,8 @@ struct TableRow<'a> {
     code: &'a str,
     name: &'a str,
     value: String,
-    num: Option<f64>,
+    /// The value in the machine rule (the table's sort key).
+    num: Option<String>,
     rank: Option<usize>,
     swatch: Option<&'a str>,
     interval: Option<String>,
@@ -606,7 +607,10 @@ pub(crate) fn trend_chart(page: &Page, v: &View, id: &str) -> Option<LineChart> 
             period_name(*ps.last().unwrap_or(&ps[0]), &page.lang),
             names.join(", ")
         ),
-        x_labels: ps.iter().map(|p| period_name(*p, &page.lang)).collect(),
+        x_labels: ps
+            .iter()
+            .map(|p| peil_story::data::period_short_name(*p, &page.lang))
+            .collect(),
         series: lines,
         format: v.format.clone(),
         width: 900.0,
@@ -713,7 +717,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
             code: r.code,
             name: r.name,
             value: v.format.with_unit(r.value),
-            num: r.value.number(),
+            num: r.value.number().map(crate::api::formats::fmt_number),
             rank: r.rank,
             swatch: r.class.map(|c| colours[c.min(colours.len() - 1)]),
             interval: r.survey.as_ref().map(|c| interval_text(&v.format, c)),
@@ -773,7 +777,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
                 "level": snap.levels[*l].level.name,
                 "value": v.format.with_unit(*val),
                 "interval": sv.as_ref().map(|c| interval_text(&v.format, c)),
-                "num": val.number(),
+                "num": val.number().map(crate::api::formats::fmt_number),
                 "href": page.href(&format!("/area/{}/{}", crate::api::seg(&snap.levels[*l].level.code), crate::api::seg(c))),
             })
         })

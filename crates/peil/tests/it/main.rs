@@ -23,6 +23,7 @@ mod geometry;
 mod hostile_files;
 mod leak;
 mod odata;
+mod one_rule;
 mod privacy;
 mod selection;
 mod serve;

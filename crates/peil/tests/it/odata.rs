@@ -95,8 +95,11 @@ fn published(s: &Server) -> (BTreeSet<String>, BTreeSet<String>) {
     )
 }
 
+/// A `$filter` as a query component: a percent sign is `%25` (a bare `%` is a 400).
 fn url(path: &str) -> String {
-    path.replace(' ', "%20").replace('\'', "%27")
+    path.replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('\'', "%27")
 }
 
 #[test]
