@@ -1321,8 +1321,9 @@ fn print_review(r: &peil_compute::review::Review, out: &mut dyn Write) {
 
 /// The published data as stories read it.
 fn story_data(site: &Site) -> Result<std::sync::Arc<peil_story::Data>> {
-    let snap = peil_serve::load(&site.store_path())?;
-    let themes = site.store()?.themes()?;
+    let store = site.store()?;
+    let snap = peil_compute::Snapshot::load(&store)?;
+    let themes = store.themes()?;
     Ok(std::sync::Arc::new(peil_story::Data::new(
         std::sync::Arc::new(snap),
         themes,
@@ -1388,6 +1389,7 @@ fn cmd_report(
         }
     };
     let data = story_data(site)?;
+    let pdf_options = web.pdf_options(lang);
     let level = level
         .or_else(|| story.meta.level.clone())
         .context("say which level the areas are on: --level")?;
@@ -1411,13 +1413,12 @@ fn cmd_report(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         let started = std::time::Instant::now();
-        let result = peil_serve::web::stories::bulk_zip(
+        let result = peil_story::pdf::bulk_zip(
             std::io::BufWriter::new(file),
             &data,
             &story,
             &areas,
-            &web,
-            lang,
+            &pdf_options,
             &|done, _| bar.set_position(done as u64),
             &std::sync::atomic::AtomicBool::new(false),
         );
@@ -1447,14 +1448,8 @@ fn cmd_report(
         }
         let r = peil_story::render(&data, &story, &geo, compare.as_ref(), lang, None)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let pdf = peil_serve::web::stories::to_pdf(
-            &r,
-            &web,
-            lang,
-            story.meta.landscape || dashboard,
-            &peil_serve::web::stories::today(lang),
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let pdf = peil_story::pdf::to_pdf(&r, &pdf_options, story.meta.landscape || dashboard)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         std::fs::write(out, &pdf).with_context(|| format!("cannot write {}", out.display()))?;
         println!("{} ({} bytes)", out.display(), pdf.len());
         Ok(0)

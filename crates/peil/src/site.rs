@@ -189,9 +189,9 @@ impl Site {
 
     /// The website's configuration, checked: languages Peil speaks, colours as `#rrggbb`, a
     /// logo file that exists and is an image.
-    pub fn web_config(&self) -> Result<peil_serve::web::SiteConfig> {
+    pub fn web_config(&self) -> Result<peil_serve::site::SiteConfig> {
         let c = &self.config;
-        let mut web = peil_serve::web::SiteConfig::named(&c.name);
+        let mut web = peil_serve::site::SiteConfig::named(&c.name);
         for l in &c.languages {
             if !["nl", "en", "fr"].contains(&l.as_str()) {
                 bail!("{CONFIG}: language '{l}' is not one Peil's website speaks (nl, en, fr)");
