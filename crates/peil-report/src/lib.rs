@@ -18,8 +18,7 @@
 //! The same report gives byte-identical PDF bytes: the PDF's creation date is [`Report::date`]
 //! (a [`time::Date`] value, written on the cover in the report's language by
 //! [`peil_core::date::label`]), Typst's `datetime.today()` answers that same date, and the
-//! document identifier is derived from the
-//! title and publisher.
+//! document identifier is derived from the title and publisher.
 //!
 //! # Fonts
 //! Typst's bundled fonts (Libertinus Serif, New Computer Modern, DejaVu Sans Mono) plus the
