@@ -8,6 +8,15 @@ use crate::slot::Slot;
 use peil_core::*;
 use std::collections::{BTreeSet, HashMap};
 
+/// Why a store's live copy could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Store(#[from] peil_store::StoreError),
+    #[error("the site has not been published yet: run `peil publish` first")]
+    NotPublished,
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct PublishStats {
     pub indicators: usize,
@@ -250,6 +259,24 @@ impl Snapshot {
             .filter(|s| s.same(Slot::HIDDEN))
             .count();
         snap
+    }
+
+    /// Loads the live copy a store holds into a snapshot, with what every reader of a
+    /// publication needs: geometry, the hierarchy's links, and the survey tables.
+    pub fn load(store: &peil_store::Store) -> Result<Snapshot, LoadError> {
+        let live = store.live()?.ok_or(LoadError::NotPublished)?;
+        let mut snap =
+            Snapshot::from_live(live.generation, live.indicators, live.levels, live.series);
+        // Geography is reference data: codes are permanent, so the current tables describe the
+        // published items too. Loaded once per publication, never per request.
+        snap.set_geometry(store.all_geometry()?);
+        for e in store.status()?.edges {
+            let links = store.links(&e.child, &e.parent)?.into_iter().collect();
+            snap.links.insert((e.child, e.parent), links);
+        }
+        // Survey intervals and verdicts need the hierarchy: built here, once per publication.
+        snap.survey();
+        Ok(snap)
     }
 
     /// Adds geometry (level, item code, web, full) for maps and GeoJSON answers.

@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod cube;
+pub mod date;
 pub mod formula;
 pub mod geo;
 pub mod hierarchy;

@@ -173,7 +173,7 @@ fn main() {
         title: "Wijkmonitor",
         subtitle: "Sint-Amandsberg vergeleken met Gent",
         publisher: "Peil",
-        date: "28 november 2026",
+        date: time::Date::from_calendar_date(2026, time::Month::November, 28).expect("a date"),
         lang: "nl",
         landscape: std::env::var_os("PEIL_REPORT_LANDSCAPE").is_some(),
         cover: true,

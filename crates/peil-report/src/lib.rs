@@ -15,11 +15,10 @@
 //! or `logo.png` is also shown on the cover.
 //!
 //! # Determinism
-//! The same report gives byte-identical PDF bytes: the PDF's creation date comes from
-//! [`Report::date`] (parsed from `28 november 2026`, `November 28, 2026`, `28 novembre 2026`,
-//! `2026-11-28` or `28/11/2026`; when it does not parse, the PDF has no date), Typst's
-//! `datetime.today()` answers that same date, and the document identifier is derived from the
-//! title and publisher.
+//! The same report gives byte-identical PDF bytes: the PDF's creation date is [`Report::date`]
+//! (a [`time::Date`] value, written on the cover in the report's language by
+//! [`peil_core::date::label`]), Typst's `datetime.today()` answers that same date, and the
+//! document identifier is derived from the title and publisher.
 //!
 //! # Fonts
 //! Typst's bundled fonts (Libertinus Serif, New Computer Modern, DejaVu Sans Mono) plus the
@@ -65,8 +64,9 @@ pub struct Report<'a> {
     pub subtitle: &'a str,
     /// The site's name, on the cover and in the footer; the PDF's author.
     pub publisher: &'a str,
-    /// Shown on the cover as written, e.g. "28 november 2026"; parsed for the PDF's date.
-    pub date: &'a str,
+    /// The report's date: on the cover in the report's language ("28 november 2026") and the
+    /// PDF's creation date.
+    pub date: time::Date,
     /// `"nl"`, `"en"` or `"fr"`: Typst's `text(lang:)` (hyphenation, quotes) and the report's
     /// own words ("Inhoud", "Pagina N van M", "Bronnen"). Another valid ISO 639 code is passed
     /// to Typst with English words; an invalid one falls back to `"nl"`.
@@ -199,52 +199,6 @@ fn valid_accent(accent: &str) -> &str {
     }
 }
 
-/// Parses the report's date for the PDF metadata: `28 november 2026`, `November 28, 2026`,
-/// `1er décembre 2026`, `2026-11-28`, `28/11/2026`, `28.11.2026`.
-fn parse_date(text: &str) -> Option<(i32, u8, u8)> {
-    const MONTHS: [&[&str]; 12] = [
-        &["januari", "january", "janvier", "jan"],
-        &[
-            "februari", "february", "février", "fevrier", "feb", "févr", "fév",
-        ],
-        &["maart", "march", "mars", "mar", "mrt"],
-        &["april", "avril", "apr", "avr"],
-        &["mei", "may", "mai"],
-        &["juni", "june", "juin", "jun"],
-        &["juli", "july", "juillet", "jul", "juil"],
-        &["augustus", "august", "août", "aout", "aug"],
-        &["september", "septembre", "sep", "sept"],
-        &["oktober", "october", "octobre", "okt", "oct"],
-        &["november", "novembre", "nov"],
-        &["december", "décembre", "decembre", "dec", "déc"],
-    ];
-    let lower = text.trim().to_lowercase();
-    let tokens: Vec<&str> = lower
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '-' | '/' | '.'))
-        .filter(|t| !t.is_empty())
-        .collect();
-    let mut numbers = Vec::new();
-    let mut month = None;
-    for t in &tokens {
-        let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
-        if !digits.is_empty() {
-            numbers.push((digits.parse::<i32>().ok()?, digits.len()));
-        } else if let Some(m) = MONTHS.iter().position(|names| names.contains(t)) {
-            month = Some(m as u8 + 1);
-        }
-    }
-    let (y, m, d) = match (month, numbers.as_slice()) {
-        (Some(m), [(a, _), (b, 4)]) => (*b, m, *a),
-        (Some(m), [(a, 4), (b, _)]) => (*a, m, *b),
-        (None, [(y, 4), (m, _), (d, _)]) => (*y, *m as u8, *d),
-        (None, [(d, _), (m, _), (y, 4)]) => (*y, *m as u8, *d),
-        _ => return None,
-    };
-    let d = u8::try_from(d).ok()?;
-    Datetime::from_ymd(y, m, d)?;
-    Some((y, m, d))
-}
-
 /// Content brackets holding escaped text.
 fn content(text: &str) -> String {
     format!("[{}]", escape_text(text))
@@ -262,7 +216,11 @@ fn build(report: &Report) -> Built {
     let lang = valid_lang(report.lang);
     let w = words(lang);
     let accent = valid_accent(report.accent);
-    let date = parse_date(report.date);
+    let (y, m, d) = (
+        report.date.year(),
+        u8::from(report.date.month()),
+        report.date.day(),
+    );
     let mut fonts: Vec<&str> = ["DejaVu Sans", "Libertinus Serif"]
         .into_iter()
         .filter(|f| world::has_family(f))
@@ -278,11 +236,8 @@ fn build(report: &Report) -> Built {
     let title = content(report.title);
     let subtitle = content(report.subtitle);
     let publisher = content(report.publisher);
-    let date_content = content(report.date);
-    let doc_date = match date {
-        Some((y, m, d)) => format!("datetime(year: {y}, month: {m}, day: {d})"),
-        None => "none".to_string(),
-    };
+    let date_content = content(&peil_core::date::label(report.date, report.lang));
+    let doc_date = format!("datetime(year: {y}, month: {m}, day: {d})");
 
     let mut s = String::with_capacity(4096 + report.markdown.len() * 2);
     let _ = write!(
@@ -396,7 +351,7 @@ fn build(report: &Report) -> Built {
         }
         s.push_str(",\n);\n");
     }
-    let today = date.and_then(|(y, m, d)| Datetime::from_ymd(y, m, d));
+    let today = Datetime::from_ymd(y, m, d);
     Built {
         source: s,
         body_offset,
@@ -548,17 +503,6 @@ fn finish() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_parse_in_three_languages() {
-        assert_eq!(parse_date("28 november 2026"), Some((2026, 11, 28)));
-        assert_eq!(parse_date("November 28, 2026"), Some((2026, 11, 28)));
-        assert_eq!(parse_date("1er décembre 2026"), Some((2026, 12, 1)));
-        assert_eq!(parse_date("2026-11-28"), Some((2026, 11, 28)));
-        assert_eq!(parse_date("28/11/2026"), Some((2026, 11, 28)));
-        assert_eq!(parse_date("31 februari 2026"), None);
-        assert_eq!(parse_date("binnenkort"), None);
-    }
 
     #[test]
     fn accent_and_lang_are_validated() {

@@ -120,7 +120,7 @@ fn report<'a>(files: &'a HashMap<String, Vec<u8>>, sources: &'a [String]) -> Rep
         title: "Wijkmonitor Gent",
         subtitle: "Sint-Amandsberg vergeleken met Gent",
         publisher: "Peil Gent",
-        date: "28 november 2026",
+        date: time::macros::date!(2026 - 11 - 28),
         lang: "nl",
         landscape: false,
         cover: true,
@@ -393,7 +393,7 @@ fn the_same_report_gives_the_same_bytes() {
     assert!(a == b, "two compiles of the same report differ");
     // A different date changes the bytes (the date is in the metadata, not a clock).
     let c = pdf(&Report {
-        date: "29 november 2026",
+        date: time::macros::date!(2026 - 11 - 29),
         ..report(&files, &sources)
     })
     .unwrap();
@@ -498,4 +498,32 @@ fn documents_that_a_standard_refuses_still_compile() {
         Conformance::PdfA2b,
         "PDF/UA-1 refuses skipped heading levels"
     );
+}
+
+#[test]
+fn the_cover_writes_the_date_in_the_reports_language() {
+    let files = files();
+    let sources = sources();
+    for (lang, date, label) in [
+        ("nl", time::macros::date!(2026 - 12 - 1), "1 december 2026"),
+        ("en", time::macros::date!(2026 - 12 - 1), "1 December 2026"),
+        (
+            "fr",
+            time::macros::date!(2026 - 12 - 1),
+            "1er décembre 2026",
+        ),
+        ("fr", time::macros::date!(2027 - 2 - 14), "14 février 2027"),
+    ] {
+        let bytes = pdf(&Report {
+            lang,
+            date,
+            ..report(&files, &sources)
+        })
+        .unwrap();
+        let text = pdf_text(&bytes);
+        assert!(
+            text.contains(label),
+            "{lang}: {label:?} not on the cover:\n{text}"
+        );
+    }
 }

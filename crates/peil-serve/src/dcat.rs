@@ -791,7 +791,7 @@ fn bbox(s: &Snapshot) -> Option<String> {
 struct Input<'a> {
     base: &'a str,
     snap: &'a Snapshot,
-    site: &'a crate::web::SiteConfig,
+    site: &'a crate::site::SiteConfig,
     themes: &'a [Theme],
     published_at: Option<&'a str>,
     /// When the site was first published.

@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod odata;
 pub mod problem;
 pub mod query;
+pub mod site;
 pub mod swing;
 pub mod web;
 mod work;
@@ -60,7 +61,7 @@ struct Inner {
     responses: cache::Responses,
     rate: Option<limits::RateLimiter>,
     /// The website's configuration (name, logo, colours, languages, highlights).
-    site: RwLock<Arc<web::SiteConfig>>,
+    site: RwLock<Arc<site::SiteConfig>>,
     /// Asked at every poll for a changed site configuration.
     site_loader: RwLock<Option<SiteLoader>>,
     /// Counts configuration changes; part of every ETag, so pages follow a changed config.
@@ -74,7 +75,7 @@ struct Inner {
 }
 
 /// Returns a new site configuration when it changed since the last call.
-pub type SiteLoader = Arc<dyn Fn() -> Option<web::SiteConfig> + Send + Sync>;
+pub type SiteLoader = Arc<dyn Fn() -> Option<site::SiteConfig> + Send + Sync>;
 
 /// How a server is set up (what `peil.toml` and the command line say).
 #[derive(Debug, Clone)]
@@ -124,7 +125,7 @@ impl AppState {
     }
 
     /// The website's configuration.
-    pub fn site(&self) -> Arc<web::SiteConfig> {
+    pub fn site(&self) -> Arc<site::SiteConfig> {
         self.inner
             .site
             .read()
@@ -140,7 +141,7 @@ impl AppState {
     }
 
     /// Replaces the website's configuration (at start, or when the config file changes).
-    pub fn set_site(&self, site: web::SiteConfig) {
+    pub fn set_site(&self, site: site::SiteConfig) {
         let s = Arc::new(site);
         match self.inner.site.write() {
             Ok(mut g) => *g = s,
@@ -202,8 +203,8 @@ impl AppState {
 pub enum ServeError {
     #[error(transparent)]
     Store(#[from] peil_store::StoreError),
-    #[error("the site has not been published yet: run `peil publish` first")]
-    NotPublished,
+    #[error(transparent)]
+    Load(#[from] peil_compute::LoadError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -213,21 +214,9 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// Loads the live copy of a store into a snapshot.
-pub fn load(store: &Path) -> Result<Snapshot, ServeError> {
-    let s = peil_store::Store::open(store)?;
-    let live = s.live()?.ok_or(ServeError::NotPublished)?;
-    let mut snap = Snapshot::from_live(live.generation, live.indicators, live.levels, live.series);
-    // Geography is reference data: codes are permanent, so the current tables describe the
-    // published items too. Loaded once per publication, never per request.
-    snap.set_geometry(s.all_geometry()?);
-    for e in s.status()?.edges {
-        let links = s.links(&e.child, &e.parent)?.into_iter().collect();
-        snap.links.insert((e.child, e.parent), links);
-    }
-    // Survey intervals and verdicts need the hierarchy: built here, once per publication.
-    snap.survey();
-    Ok(snap)
+/// Loads the live copy of a store into a snapshot (see [`Snapshot::load`]).
+fn load(store: &Path) -> Result<Snapshot, ServeError> {
+    Ok(Snapshot::load(&peil_store::Store::open(store)?)?)
 }
 
 /// The state for a store whose live copy exists, set up as `options` say.
@@ -245,7 +234,7 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
                 .rate_limit
                 .filter(|r| *r > 0)
                 .map(limits::RateLimiter::new),
-            site: RwLock::new(Arc::new(web::SiteConfig::named(&options.site_name))),
+            site: RwLock::new(Arc::new(site::SiteConfig::named(&options.site_name))),
             site_name: options.site_name,
             site_loader: RwLock::new(None),
             site_revision: std::sync::atomic::AtomicU64::new(0),

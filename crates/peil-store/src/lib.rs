@@ -1343,27 +1343,20 @@ pub fn new_key() -> std::io::Result<String> {
     ))
 }
 
-/// Current UTC time as ISO 8601 (`2026-11-28T15:47:13Z`).
+/// Current UTC time as ISO 8601 to the second (`2026-11-28T15:47:13Z`): how the store writes
+/// every timestamp (imports, publications, keys).
 pub fn utc_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    timestamp(time::OffsetDateTime::now_utc())
+}
+
+/// A moment as the store writes it: ISO 8601 in UTC, to the second.
+pub fn timestamp(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{}T{:02}:{:02}:{:02}Z",
+        peil_core::date::iso(t.date()),
+        t.hour(),
+        t.minute(),
+        t.second()
     )
 }

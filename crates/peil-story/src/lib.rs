@@ -1,6 +1,7 @@
 //! Stories, reports and dashboards (issue 6): content files in the site directory with
 //! template logic and data functions over the published snapshot, rendered for the web
-//! (HTML with inline SVG) and, through `peil-report`, as PDF. The built-in omgevingsanalyse
+//! (HTML with inline SVG) and, through `peil-report`, as PDF (`pdf.rs`, also one PDF per
+//! area into a ZIP). The built-in omgevingsanalyse
 //! pack (`pack/`) is a set of such stories that works on whatever indicators a site has.
 //!
 //! Invariants: stories read public indicators only (a report is a public document); an
@@ -11,6 +12,7 @@ pub mod dashboard;
 pub mod data;
 pub mod html;
 pub mod pack;
+pub mod pdf;
 pub mod story;
 
 pub use dashboard::{Dashboard, Tile, TileKind, WebTile, render_tiles};

@@ -1,6 +1,7 @@
 //! `peil demo`: builds the deterministic demo city into a site directory through the same
-//! store transaction as any import.
+//! store transaction as any import, and publishes it as `peil publish` does.
 
+use crate::publish::{self, Outcome, Publish};
 use crate::site::{CONFIG, STORE, Site};
 use anyhow::{Context, Result, bail};
 use peil_core::{DataBatch, DataOptions, DataRecord};
@@ -109,22 +110,27 @@ pub fn run(dir: &Path) -> Result<u8> {
         }
         std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
     }
-    // Publish, so that the live copy (what readers are served) exists from the start.
-    let warehouse = store.warehouse()?;
-    let snapshot = peil_compute::publish(&warehouse, 1, &peil_compute::PublishOptions::default())?;
-    // The demo is what new users copy: it must pass the review `peil publish` applies.
-    let review = peil_compute::review::review(&snapshot, &Default::default());
-    if let Some(f) = review.errors.first() {
-        bail!("the demo city fails its own privacy review: {f}");
-    }
-    let stats = serde_json::to_value(&snapshot.stats)?;
-    store.publish_live(
-        "peil demo",
-        &stats,
-        &snapshot.indicators,
-        &snapshot.level_ids(),
-        snapshot.all_series(),
-    )?;
+    // Publish, so that the live copy (what readers are served) exists from the start. The
+    // demo is what new users copy: it must pass what `peil publish` checks, review included.
+    let snapshot = match publish::publish(
+        &site,
+        &mut store,
+        Publish {
+            secondary_suppression: true,
+            allow_lost_values: false,
+            who: "peil demo",
+            log: &mut std::io::sink(),
+        },
+    )? {
+        Outcome::Published { snapshot, .. } => snapshot,
+        Outcome::Lost(groups) => {
+            bail!("the demo city has {groups} groups of values that reach no parent")
+        }
+        Outcome::Refused(review) => bail!(
+            "the demo city fails its own privacy review: {}",
+            review.errors[0]
+        ),
+    };
     let status = store.status()?;
     println!(
         "built the demo city '{}' in {} ({:.1} s)",

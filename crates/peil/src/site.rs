@@ -189,9 +189,9 @@ impl Site {
 
     /// The website's configuration, checked: languages Peil speaks, colours as `#rrggbb`, a
     /// logo file that exists and is an image.
-    pub fn web_config(&self) -> Result<peil_serve::web::SiteConfig> {
+    pub fn web_config(&self) -> Result<peil_serve::site::SiteConfig> {
         let c = &self.config;
-        let mut web = peil_serve::web::SiteConfig::named(&c.name);
+        let mut web = peil_serve::site::SiteConfig::named(&c.name);
         for l in &c.languages {
             if !["nl", "en", "fr"].contains(&l.as_str()) {
                 bail!("{CONFIG}: language '{l}' is not one Peil's website speaks (nl, en, fr)");
@@ -332,27 +332,33 @@ impl Site {
 
     /// When the configuration or any content file last changed (for reloading).
     pub fn changed_at(&self) -> Option<std::time::SystemTime> {
-        let mut t = std::fs::metadata(self.dir.join(CONFIG))
-            .and_then(|m| m.modified())
-            .ok();
-        for sub in ["stories", "dashboards"] {
-            let Ok(rd) = std::fs::read_dir(self.dir.join(sub)) else {
-                continue;
-            };
-            for e in rd.flatten() {
-                let m = e.metadata().and_then(|m| m.modified()).ok();
-                t = t.max(m);
-            }
-            t = t.max(
-                std::fs::metadata(self.dir.join(sub))
-                    .and_then(|m| m.modified())
-                    .ok(),
-            );
-        }
-        t
+        changed_at(&self.dir)
     }
 
     pub fn store(&self) -> Result<peil_store::Store> {
         Ok(peil_store::Store::open(&self.store_path())?)
     }
+}
+
+/// When the configuration or any content file of the site directory `dir` last changed,
+/// read without opening the site (`peil serve` asks every few seconds).
+pub fn changed_at(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut t = std::fs::metadata(dir.join(CONFIG))
+        .and_then(|m| m.modified())
+        .ok();
+    for sub in ["stories", "dashboards"] {
+        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let m = e.metadata().and_then(|m| m.modified()).ok();
+            t = t.max(m);
+        }
+        t = t.max(
+            std::fs::metadata(dir.join(sub))
+                .and_then(|m| m.modified())
+                .ok(),
+        );
+    }
+    t
 }

@@ -22,6 +22,7 @@ pub mod stories;
 
 use crate::AppState;
 use crate::api::{Ctx, Req};
+use crate::site::SiteConfig;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,55 +30,7 @@ use axum::routing::get;
 use peil_core::LocalizedText;
 use peil_render::Locale;
 use serde_json::{Value as Json, json};
-use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
-
-/// What a city sets in its site configuration for the website (no rebuild needed).
-#[derive(Debug, Clone)]
-pub struct SiteConfig {
-    pub name: String,
-    /// UI languages, the default first (of `nl`, `en`, `fr`).
-    pub languages: Vec<String>,
-    /// The logo: media type and bytes (read from the site directory at start).
-    pub logo: Option<(String, Vec<u8>)>,
-    /// Brand colour (header, links) and accent, as `#rrggbb`.
-    pub primary: String,
-    pub accent: String,
-    /// Indicator codes shown as key figures on the home page.
-    pub highlights: Vec<String>,
-    /// A short introduction on the home page, per language.
-    pub intro: BTreeMap<String, String>,
-    /// Stories, reports and dashboards (the site's files and the built-in pack).
-    pub content: Arc<peil_story::Content>,
-    /// The site directory (image tiles are served from its `content/` folder).
-    pub dir: Option<std::path::PathBuf>,
-    /// The address readers use (`https://gent.incijfers.be`), for absolute links.
-    pub base_url: Option<String>,
-    /// What the DCAT-AP catalogue says about the site's open data (`[catalog]` in peil.toml).
-    pub catalog: crate::dcat::CatalogConfig,
-}
-
-impl SiteConfig {
-    pub fn named(name: &str) -> SiteConfig {
-        SiteConfig {
-            name: name.to_string(),
-            languages: vec!["nl".into(), "en".into(), "fr".into()],
-            logo: None,
-            primary: "#00536f".into(),
-            accent: "#b34400".into(),
-            highlights: Vec::new(),
-            intro: BTreeMap::new(),
-            content: Arc::new(peil_story::Content::builtin()),
-            dir: None,
-            base_url: None,
-            catalog: Default::default(),
-        }
-    }
-
-    fn default_lang(&self) -> &str {
-        self.languages.first().map(String::as_str).unwrap_or("nl")
-    }
-}
 
 const LANGS: [&str; 3] = ["nl", "en", "fr"];
 

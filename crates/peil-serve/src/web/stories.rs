@@ -7,7 +7,8 @@ use crate::api::{Req, seg};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use peil_story::{Area, Data, Rendered};
+use peil_story::pdf;
+use peil_story::{Area, Data};
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,115 +35,6 @@ fn asked_area(page: &Page) -> Option<Area> {
 
 fn asked_compare(page: &Page) -> Option<Area> {
     page.param("compare").and_then(Area::parse)
-}
-
-/// Typesets a rendered story as PDF with the site's name and colours.
-pub fn to_pdf(
-    r: &Rendered,
-    site: &super::SiteConfig,
-    lang: &str,
-    landscape: bool,
-    date: &str,
-) -> Result<Vec<u8>, String> {
-    let files: HashMap<String, Vec<u8>> = r
-        .figures
-        .iter()
-        .map(|(n, s)| (n.clone(), s.clone().into_bytes()))
-        .collect();
-    let mut markdown = r.markdown.clone();
-    if !r.missing.is_empty() {
-        markdown.push_str(&format!(
-            "\n\n> {}: {}\n",
-            match lang {
-                "en" => "Not in this databank, left out",
-                "fr" => "Absents de cette base, omis",
-                _ => "Niet in deze databank, weggelaten",
-            },
-            r.missing.join(", ")
-        ));
-    }
-    let subtitle = r.subtitle.clone();
-    peil_report::pdf(&peil_report::Report {
-        title: &r.title,
-        subtitle: &subtitle,
-        publisher: &site.name,
-        date,
-        lang,
-        landscape,
-        cover: true,
-        toc: true,
-        markdown: &markdown,
-        files: &files,
-        sources: &r.sources,
-        accent: &site.primary,
-    })
-    .map_err(|e| e.to_string())
-}
-
-/// Today's date for covers, in the page's language.
-pub fn today(lang: &str) -> String {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() / 86_400)
-        .unwrap_or(0) as i64;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    const NL: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const FR: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    let months = match lang {
-        "en" => EN,
-        "fr" => FR,
-        _ => NL,
-    };
-    format!("{d} {} {y}", months[(m - 1) as usize])
 }
 
 fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
@@ -269,7 +161,7 @@ async fn story_page(st: AppState, name: String, req: Req) -> PageResult {
             let lang = page.lang.clone();
             let landscape = story.meta.landscape;
             let bytes = tokio::task::spawn_blocking(move || {
-                to_pdf(&rendered, &site, &lang, landscape, &today(&lang))
+                pdf::to_pdf(&rendered, &site.pdf_options(&lang), landscape)
             })
             .await
             .map_err(|_| failed(&page, "the PDF could not be made"))?
@@ -293,6 +185,8 @@ async fn story_page(st: AppState, name: String, req: Req) -> PageResult {
     let base = page.href(&format!("/stories/{}", seg(&name)));
     let body = peil_story::html::to_html(&rendered);
     let title = format!("{} — {}", rendered.title, page.site.name);
+    // The date the PDF's cover carries, so the page and its PDF say the same.
+    let today = pdf::today();
     let compare_options: Vec<Json> = data
         .ancestors(&geo)
         .iter()
@@ -316,6 +210,8 @@ async fn story_page(st: AppState, name: String, req: Req) -> PageResult {
             "level": geo.level,
             "level_name": data.level_name(&geo.level),
             "area_count": data.areas(&geo.level).len(),
+            "date": peil_core::date::label(today, &page.lang),
+            "date_iso": peil_core::date::iso(today),
         }),
     ))
 }
@@ -354,7 +250,7 @@ async fn dashboard_page(st: AppState, name: String, req: Req) -> PageResult {
         let bytes = tokio::task::spawn_blocking(move || {
             let r = peil_story::render(&d2, &story, &g2, c2.as_ref(), &lang, None)
                 .map_err(|e| e.to_string())?;
-            to_pdf(&r, &site, &lang, true, &today(&lang))
+            pdf::to_pdf(&r, &site.pdf_options(&lang), true)
         })
         .await
         .map_err(|_| failed(&page, "the PDF could not be made"))?
@@ -413,104 +309,6 @@ async fn dashboard_page(st: AppState, name: String, req: Req) -> PageResult {
 }
 
 // --- bulk jobs -----------------------------------------------------------------------------
-
-/// Makes one PDF per area into a ZIP written to `out`, on every core, calling
-/// `progress(done, total)` after each. Any failure stops the run and names the area; so does
-/// `cancel` being set (checked before every report).
-#[allow(clippy::too_many_arguments)]
-pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
-    out: W,
-    data: &Arc<Data>,
-    story: &peil_story::Story,
-    areas: &[Area],
-    site: &super::SiteConfig,
-    lang: &str,
-    progress: &(dyn Fn(usize, usize) + Sync),
-    cancel: &std::sync::atomic::AtomicBool,
-) -> Result<W, String> {
-    use std::io::Write as _;
-    let mut zip = zip::ZipWriter::new(out);
-    let opts =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let date = today(lang);
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(areas.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, Vec<u8>), String>>(workers * 2);
-    std::thread::scope(|scope| -> Result<(), String> {
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let (next, stop, date) = (&next, &stop, &date);
-            let worker = std::thread::Builder::new()
-                .name("peil-job-worker".into())
-                .spawn_scoped(scope, move || {
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        if k >= areas.len()
-                            || stop.load(std::sync::atomic::Ordering::SeqCst)
-                            || cancel.load(std::sync::atomic::Ordering::SeqCst)
-                        {
-                            break;
-                        }
-                        let a = &areas[k];
-                        let r = peil_story::render(data, story, a, None, lang, None)
-                            .map_err(|e| e.to_string())
-                            .and_then(|r| to_pdf(&r, site, lang, story.meta.landscape, date))
-                            .map(|pdf| (k, pdf))
-                            .map_err(|e| format!("{} {}: {e}", a.level, a.code));
-                        if tx.send(r).is_err() {
-                            break;
-                        }
-                    }
-                });
-            worker.map_err(|e| format!("no thread for the reports: {e}"))?;
-        }
-        drop(tx);
-        let mut done = 0;
-        for r in rx {
-            match r {
-                Ok((k, pdf)) => {
-                    let a = &areas[k];
-                    let name = data.area_name(a).unwrap_or_default();
-                    let safe: String = name
-                        .chars()
-                        .map(|c| {
-                            if c.is_alphanumeric() || c == '-' {
-                                c
-                            } else {
-                                '_'
-                            }
-                        })
-                        .collect();
-                    zip.start_file(format!("{}_{}_{safe}.pdf", story.name, a.code), opts)
-                        .map_err(|e| e.to_string())?;
-                    zip.write_all(&pdf).map_err(|e| e.to_string())?;
-                    done += 1;
-                    progress(done, areas.len());
-                    if cancel.load(std::sync::atomic::Ordering::SeqCst) {
-                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-                        return Err(CANCELLED.into());
-                    }
-                }
-                Err(e) => {
-                    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-                    return Err(e);
-                }
-            }
-        }
-        // Workers that saw the flag stopped without a word: the run is not complete.
-        if done < areas.len() && cancel.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(CANCELLED.into());
-        }
-        Ok(())
-    })?;
-    zip.finish().map_err(|e| e.to_string())
-}
-
-/// What a cancelled [`bulk_zip`] answers.
-pub const CANCELLED: &str = "cancelled";
 
 pub(crate) async fn bulk(
     State(st): State<AppState>,
@@ -574,13 +372,12 @@ pub(crate) async fn bulk(
                     .tempfile()
                     .map_err(|e| format!("no temporary file for the ZIP: {e}"))?;
                 let out = std::io::BufWriter::new(file);
-                let out = bulk_zip(
+                let out = pdf::bulk_zip(
                     out,
                     &data,
                     &story,
                     &areas,
-                    &site,
-                    &lang,
+                    &site.pdf_options(&lang),
                     &|done, _| job.set_done(done),
                     job.cancelled(),
                 )?;
@@ -588,7 +385,7 @@ pub(crate) async fn bulk(
             };
             job.finish(match run() {
                 Ok(f) => jobs::Outcome::Finished(Arc::new(f)),
-                Err(e) if e == CANCELLED => jobs::Outcome::Cancelled,
+                Err(e) if e == pdf::CANCELLED => jobs::Outcome::Cancelled,
                 Err(e) => jobs::Outcome::Failed(e),
             });
         });

@@ -230,6 +230,105 @@ fn demo_story_as_page_and_pdf_agrees_with_the_api() {
     keep_pngs(&pdf, "story-wijkprofiel");
 }
 
+/// Today as a reader of `lang` writes it, from the test's own month names (not Peil's).
+fn today_in(lang: &str) -> (String, String) {
+    let d = time::OffsetDateTime::now_utc().date();
+    let months: [&str; 12] = match lang {
+        "en" => [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        "fr" => [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ],
+        _ => [
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+    };
+    let day = match (lang, d.day()) {
+        ("fr", 1) => "1er".to_string(),
+        (_, n) => n.to_string(),
+    };
+    let m = u8::from(d.month());
+    let label = format!("{day} {} {}", months[usize::from(m) - 1], d.year());
+    (label, format!("{}-{m:02}-{:02}", d.year(), d.day()))
+}
+
+#[test]
+fn a_story_is_dated_today_in_the_readers_language_on_its_page_and_pdf() {
+    let s = Server::demo();
+    let query = "regionlevel=wijk&regioncode=4699903";
+    for (prefix, lang) in [("", "nl"), ("/en", "en"), ("/fr", "fr")] {
+        let page = s.get(&format!("{prefix}/stories/wijkprofiel?{query}"));
+        assert_eq!(page.status, 200);
+        let (label, iso) = today_in(lang);
+        let expected = format!("<time datetime=\"{iso}\">{label}</time>");
+        assert!(
+            page.body.contains(&expected),
+            "{lang}: the page does not say {expected}"
+        );
+        let (status, pdf, _) = get_bytes(&s, &format!("{prefix}/stories/wijkprofiel.pdf?{query}"));
+        assert_eq!(status, 200);
+        let text = pdf_text(&pdf);
+        assert!(
+            text.contains(&fold(&label)),
+            "{lang}: the PDF's cover lacks {label}: {text}"
+        );
+    }
+    // `peil report` dates its PDF the same way.
+    let out = s.site.path().join("dated.pdf");
+    s.site.ok(&[
+        "report",
+        "wijkprofiel",
+        "--level",
+        "wijk",
+        "--area",
+        "4699903",
+        "--lang",
+        "fr",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let (label, _) = today_in("fr");
+    let text = pdf_text(&std::fs::read(&out).unwrap());
+    assert!(
+        text.contains(&fold(&label)),
+        "peil report --lang fr lacks {label}: {text}"
+    );
+}
+
 #[test]
 fn omgevingsanalyse_on_the_demo_city_and_the_cli() {
     let s = Server::demo();

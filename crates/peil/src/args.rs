@@ -1,0 +1,408 @@
+//! The command line's arguments (clap): every subcommand, its options and its help text.
+//! A subcommand with more than one option takes an argument struct, handed whole to its
+//! module.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "peil",
+    version,
+    about = "Peil — statistics platform for cities: import → compute → publish",
+    after_help = "Examples:
+  peil demo                                   build the demo city and show what it holds
+  peil init gent --name 'Gent in cijfers'     create a site directory
+  peil --site gent import gebiedsdefinities/statsec2024.xlsx
+  peil --site gent import aggregatietabellen/statsec2024_ggw72024.xlsx
+  peil --site gent import --level ggw72024 ggw72024.shp
+  peil --site gent import fluvius.csv --skip-unknown-areas
+  peil --site gent status
+  peil --site gent export --indicator v1101_t --level gemeente --period 2024"
+)]
+pub struct Cli {
+    /// The site directory (default: $PEIL_SITE, else the current directory).
+    #[arg(long, global = true, env = "PEIL_SITE")]
+    pub site: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a site directory: a configuration file and an empty store.
+    #[command(after_help = "Example:\n  peil init leuven --name 'Leuven in cijfers'")]
+    Init(InitArgs),
+    /// Import files: area definitions, aggregation tables, geometry, data, indicator
+    /// metadata, theme trees, cube dimensions.
+    ///
+    /// Each file is one transaction: it lands whole or not at all. The kind of file is
+    /// detected from its extension and header unless --kind says it.
+    #[command(after_help = "Examples:
+  peil import statsec2024.xlsx                       area definitions; level from the file name
+  peil import statsec2024_ggw72024.xlsx              aggregation table (header: child, parent level)
+  peil import --level gemeente2024 gemeente2024.shp  geometry (CRS from .prj, reprojected to WGS84)
+  peil import data.csv --clear combinations          data, replacing what the file covers
+  peil import income.csv --geoitem-column CD_SECTOR --period-column CD_YEAR \\
+      --geolevel statsec2024 --ignore-column CD_MUNTY_REFNIS \\
+      --empty-as x --status-column sourceStatus --status-map sector-unmatched=?
+                                                     Statbel income: every blank is suppressed (x),
+                                                     also in 'available' rows; unmatched sectors ?
+
+Indicator metadata (a table with a code column and any of these; Dutch names work too;
+`peil show CODE` prints what Peil read and the rules it applies):
+  code                    the indicator's permanent code (onderwerpcode)
+  name, description, unit, source, footnote   text (name ≤ 100 characters; name:en for English)
+  data type               numeric (default), objectcount, mean, percentage, ratio, label, text, other
+  period type             stock (stand: a year takes its last sub-period), flow (lopend: sums),
+                          average_stock (mean of sub-periods), growth_rate (compounds),
+                          independent (never aggregated over periods). Not given: independent —
+                          monthly data then has no year values until you set it.
+  aggregation indicator   the weight of a mean/percentage/ratio (its denominator); required for
+                          those to be aggregated over areas
+  aggregate geoitems      1 (default) or 0: 0 = never aggregated over areas (medians)
+  aggregate periods       1 (default) or 0: 0 = never aggregated over periods
+  threshold               lowest non-zero value shown (e.g. 5), checked on the threshold
+                          indicator: where that value is non-zero and smaller, the cell is x
+                          whatever its own value (0 % from 5 respondents under a sample
+                          threshold of 30 is x); where it is 0 the cell is shown
+  threshold indicator     the indicator the threshold is checked on (default: sample indicator,
+                          then aggregation indicator, then the indicator itself)
+  sample indicator        survey: the indicator holding the unweighted sample size n (the
+                          threshold is checked on it when there is no threshold indicator)
+  population indicator    survey: the indicator holding the population size N (the finite
+                          population correction of the confidence margin; left out without)
+  stddev indicator        survey: the standard deviation sd of a mean (data type mean): its
+                          interval is mean ± z·sd/√n·sqrt(1−n/N); load it on every level
+  confidence level        survey percentages and means: 90, 95 (default) or 99 % intervals
+  benchmark               survey percentages and means: a level code (each area against its own area
+                          there) or level:code (one area); default: the city (the nearest
+                          ancestor on a level with a single area)
+  rounding                publish values rounded to a multiple of this (e.g. 10)
+  decimals                0–10, for display
+  formula                 Swing formula; values are computed, never loaded (see Formulas below)
+  status                  active, retiring (uitdovend), archived
+  visibility              public or restricted:group1,group2
+  theme                   theme-tree folder codes (comma list)
+  dim levels              a cube's dimension levels separated by | (leeftijd5|leeftijd3|geslacht;
+                          not by the file's own delimiter); list a coarser level too to load
+                          marginals on it
+  total of                this indicator is the sum of these in every cell (`app + huis`, totaal
+                          van); secondary suppression protects them together
+  start period, end period, provisional period, forecast period   period codes (2019, 2019Q3, 2019M03)
+  seq no, exclude from search, protected
+
+Cube dimensions (a table: dimension, dimlevel, member[, name, seq, parent level, parent]):
+  dimension,dimlevel,member,name,parent level,parent
+  leeftijd,leeftijd5,0-4,0 tot 4 jaar,leeftijd3,0-19   a member, and the coarser member it rolls up into
+  leeftijd,leeftijd3,0-19,0 tot 19 jaar,,
+  geslacht,geslacht,m,mannen,,
+
+Cube data (long layout with one column per dim level; a blank member totals that dimension):
+  period,geolevel,geoitem,indicator,value,leeftijd5,leeftijd3,geslacht
+  2024,statsec2024,11001A00-,kubus_bev,12,0-4,,m        a finest cell
+  2024,statsec2024,11001A00-,kubus_bev,250,,65+,        a marginal: 65+, both sexes
+  The finest cells (a member of the finest level of each dimension) are summed over areas and
+  periods. Every other cell (a coarser band, a dimension total, the grand total) is the sum of
+  the finest cells beneath it, on every level and period; a loaded marginal wins for its own
+  cell only and feeds no other (`peil check` and `publish` list those that differ from their cells).
+
+Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_from_period(x, \"-1\"),
+  data_from_mrp(x, n), cell(cube, member, level=member…), threshold(x). A formula has values in the
+  periods of its plain terms (an indicator, cell(), threshold()) or of data_from_period.
+  An operand without a number: empty or no record (also 0/0 from another formula) gives no
+  value; else x or ? gives x (before ?); else nvt gives nvt (an nvt numerator gives nvt);
+  never a zero. sum(a, b, …) instead adds what has a number, leaving out empty and nvt
+  operands like a total over areas. Division by zero gives no value.")]
+    Import(Box<ImportArgs>),
+    /// What the store holds: levels, items, hierarchy, indicators, periods, values.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export values as long CSV: indicator,geolevel,geoitem,period,value.
+    #[command(
+        after_help = "Example:\n  peil export --indicator v2506_elek_res_cons --level statsec2019 --period 2020 -o elek.csv"
+    )]
+    Export(ExportArgs),
+    /// Check the store's integrity (SQLite, orphans, cycles, items without parent, values),
+    /// stories and dashboards, and the privacy review of what `publish` would publish.
+    #[command(
+        after_help = "Privacy findings are errors unless peil.toml allows the indicator:
+  [privacy]
+  allow_public_over_restricted = [\"vp_x\"]
+  allow_recomputable_hidden = [\"vp_y\"]"
+    )]
+    Check,
+    /// Compute everything (aggregation, formulas, privacy) and make it the live copy.
+    ///
+    /// The live copy is replaced in one transaction: readers see the old publication or the
+    /// new one, never a mix. Hidden cells are stored as `x`, without their values. The privacy
+    /// review (see `peil check`) runs first; its errors refuse the publication (exit 3).
+    #[command(
+        after_help = "Example:\n  peil publish && peil export --live --indicator v1101_t --level wijk"
+    )]
+    Publish(PublishArgs),
+    /// Show an indicator's metadata as Peil read it, and the rules it applies to it:
+    /// aggregation over areas, over periods, threshold (and on which indicator), rounding.
+    #[command(after_help = "Example:\n  peil show v2506_elek_res_cons")]
+    Show {
+        /// Indicator code.
+        indicator: String,
+    },
+    /// List past imports with their provenance.
+    Imports {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the published data over HTTP: the open-data API, Swing-compatible OData and
+    /// selection tables. A new `peil publish` is picked up within seconds, swapped in whole.
+    #[command(
+        after_help = "Examples:\n  peil serve --bind 0.0.0.0:8080\n  peil serve --demo               build the demo city into ./peil-demo and serve it"
+    )]
+    Serve(ServeArgs),
+    /// Render a story or dashboard as PDF: for one area, or for every area of a level as a
+    /// ZIP of PDFs (on every core, with a progress bar).
+    #[command(
+        after_help = "Examples:\n  peil report omgevingsanalyse --level gemeente2024 --area 11002 -o antwerpen.pdf\n  peil report omgevingsanalyse --level gemeente2024 --all -o alle-gemeenten.zip\n  peil report bevolking --dashboard --area 46999 -o dashboard.pdf"
+    )]
+    Report(ReportArgs),
+    /// Manage API keys: each key is scoped to access groups and unlocks the restricted
+    /// indicators of those groups (HTTP header `apikey`, as Swing). Keys are stored hashed.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Build the demo city (deterministic) into a site directory and open its website.
+    #[command(
+        after_help = "Examples:\n  peil demo                        build ./peil-demo and serve it on http://127.0.0.1:8080\n  peil demo /tmp/city --no-serve   only build it"
+    )]
+    Demo(DemoArgs),
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; it is printed once and cannot be shown again.
+    #[command(
+        after_help = "Example:\n  peil keys create --name 'stadsdiensten dashboard' --group stadsdiensten"
+    )]
+    Create {
+        /// What the key is for.
+        #[arg(long)]
+        name: String,
+        /// Access groups (repeat or comma list).
+        #[arg(long, value_delimiter = ',', required = true)]
+        group: Vec<String>,
+    },
+    /// List keys (without the keys themselves).
+    List,
+    /// Revoke a key by its number.
+    Revoke { id: i64 },
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+pub enum KindArg {
+    Areas,
+    Links,
+    Geometry,
+    Data,
+    Metadata,
+    Themes,
+    Dimensions,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+pub enum ClearArg {
+    None,
+    Indicators,
+    Combinations,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+pub enum EncodingArg {
+    Utf8,
+    Windows1252,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+pub enum DecimalArg {
+    Point,
+    Comma,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Files to import, in order (area definitions before the tables that use them).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// What the files are (default: detected).
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Geo level of area definitions or geometry (default: the file name without extension).
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Sheet of a workbook (default: the first that fits).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// CSV delimiter (default: detected).
+    #[arg(long)]
+    pub delimiter: Option<char>,
+    /// CSV encoding (default: detected; UTF-8 with or without BOM, else Windows-1252).
+    #[arg(long, value_enum)]
+    pub encoding: Option<EncodingArg>,
+    /// Decimal separator (default: detected).
+    #[arg(long, value_enum)]
+    pub decimal: Option<DecimalArg>,
+    #[arg(long)]
+    pub period_column: Option<String>,
+    #[arg(long)]
+    pub geolevel_column: Option<String>,
+    #[arg(long)]
+    pub geoitem_column: Option<String>,
+    #[arg(long)]
+    pub indicator_column: Option<String>,
+    #[arg(long)]
+    pub value_column: Option<String>,
+    /// The period of every row when the file has no period column.
+    #[arg(long)]
+    pub period: Option<String>,
+    /// The geo level of every row when the file has no geolevel column.
+    #[arg(long)]
+    pub geolevel: Option<String>,
+    /// Columns to leave out (repeat or comma list).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore_column: Vec<String>,
+    /// What to clear first: nothing, all data of the file's indicators, or the
+    /// (indicator, level, period) combinations in the file.
+    #[arg(long, value_enum, default_value = "none")]
+    pub clear: ClearArg,
+    /// Set indicator start/end periods to the loaded range (default: only widen them).
+    #[arg(long)]
+    pub adjust_periods: bool,
+    /// Add up duplicate records instead of refusing the file.
+    #[arg(long)]
+    pub totalize_duplicates: bool,
+    /// Leave out records holding a missing code.
+    #[arg(long)]
+    pub drop_special_codes: bool,
+    /// Leave out records with unknown area codes instead of refusing the file.
+    #[arg(long)]
+    pub skip_unknown_areas: bool,
+    /// Refuse unknown indicator codes instead of creating them.
+    #[arg(long)]
+    pub no_new_indicators: bool,
+    /// Load blank cells as this missing symbol (x, ?, nvt, -).
+    #[arg(long)]
+    pub empty_as: Option<String>,
+    /// A column that flags rows (e.g. sourceStatus); used with --status-map, not loaded.
+    #[arg(long)]
+    pub status_column: Option<String>,
+    /// VALUE=SYMBOL: blank cells of rows whose status is VALUE load as SYMBOL
+    /// (e.g. not-published=x). Repeat or comma list.
+    #[arg(long, value_delimiter = ',')]
+    pub status_map: Vec<String>,
+    /// Geometry: the attribute with the item code (default: detected).
+    #[arg(long)]
+    pub code_column: Option<String>,
+    /// Geometry: source CRS, e.g. EPSG:31370 (default: from the file).
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Geometry: web simplification tolerance in metres.
+    #[arg(long, default_value_t = 10.0)]
+    pub simplify_m: f64,
+    /// Validate only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Who imports (for the provenance record; default $USER).
+    #[arg(long, env = "USER", default_value = "unknown")]
+    pub who: String,
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// Directory to create (default: the --site directory or the current one).
+    pub dir: Option<PathBuf>,
+    /// The site's name.
+    #[arg(long, default_value = "Stad in cijfers")]
+    pub name: String,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Indicator codes (comma list; default all).
+    #[arg(long, value_delimiter = ',')]
+    pub indicator: Vec<String>,
+    /// Geo level (default all).
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Period codes (comma list; default all).
+    #[arg(long, value_delimiter = ',')]
+    pub period: Vec<String>,
+    /// Output file (default standard output).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Export the live (published) copy instead of the loaded test copy.
+    #[arg(long)]
+    pub live: bool,
+}
+
+#[derive(Args)]
+pub struct PublishArgs {
+    /// Turn off secondary suppression (thresholds still apply).
+    #[arg(long)]
+    pub no_secondary_suppression: bool,
+    /// Publish even when loaded values reach no parent item on a level their siblings
+    /// reach (they would be missing from every total above; listed either way).
+    #[arg(long)]
+    pub allow_lost_values: bool,
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port; the address is printed first).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Build the demo city (into the --site directory, else ./peil-demo) and serve it.
+    #[arg(long)]
+    pub demo: bool,
+    /// Requests per second per client address (default: `rate_limit` in peil.toml, else none).
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The story's name: a file in stories/ (without .md), or the built-in omgevingsanalyse.
+    pub name: String,
+    /// The level of the areas (default: the story's).
+    #[arg(long)]
+    pub level: Option<String>,
+    /// One area's code (a PDF).
+    #[arg(long, conflicts_with = "all")]
+    pub area: Option<String>,
+    /// Every area of the level (a ZIP of PDFs).
+    #[arg(long)]
+    pub all: bool,
+    /// Comparison area as level:code (default: the story's).
+    #[arg(long)]
+    pub compare: Option<String>,
+    /// Language of the words Peil adds (nl, en, fr).
+    #[arg(long, default_value = "nl")]
+    pub lang: String,
+    /// Render a dashboard (dashboards/NAME.toml) instead of a story.
+    #[arg(long)]
+    pub dashboard: bool,
+    /// Output file (.pdf for one area, .zip for --all).
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Directory for the demo site (default: the --site directory, else ./peil-demo).
+    pub dir: Option<PathBuf>,
+    /// Only build the site; do not start the web server.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+}
