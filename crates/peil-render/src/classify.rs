@@ -256,8 +256,24 @@ impl Classes {
     }
 
     /// Legend labels `a – b` (en dash between spaces), one per class, with
-    /// [`NumberFormat::number`].
+    /// [`NumberFormat::number`]; with up to three more decimals when boundaries that differ
+    /// would read the same ("22,5 – 22,5" for 22.52 and 22.54).
     pub fn labels(&self, fmt: &NumberFormat) -> Vec<String> {
+        let distinct = |f: &NumberFormat| {
+            self.breaks
+                .windows(2)
+                .all(|w| w[0] == w[1] || f.number(w[0]) != f.number(w[1]))
+        };
+        let fmt = (0..=3)
+            .map(|extra| NumberFormat {
+                decimals: fmt.decimals.saturating_add(extra),
+                ..fmt.clone()
+            })
+            .find(|f| distinct(f))
+            .unwrap_or_else(|| NumberFormat {
+                decimals: fmt.decimals.saturating_add(3),
+                ..fmt.clone()
+            });
         self.breaks
             .windows(2)
             .map(|w| format!("{} – {}", fmt.number(w[0]), fmt.number(w[1])))
@@ -582,6 +598,14 @@ mod tests {
         assert_eq!(
             c.labels(&f),
             vec!["0,0 – 12\u{202f}345,0", "12\u{202f}345,0 – 20\u{202f}000,5"]
+        );
+        // Boundaries that differ never read the same: one more decimal here.
+        let close = Classes {
+            breaks: vec![22.525, 22.54, 24.6],
+        };
+        assert_eq!(
+            close.labels(&NumberFormat::new(1, "%", Locale::Nl)),
+            vec!["22,53 – 22,54", "22,54 – 24,60"]
         );
     }
 
