@@ -84,10 +84,13 @@ pub(crate) struct Neighbour {
     pub sectors: Vec<Sector>,
 }
 
+/// A neighbouring municipality's NIS code, name, and how many sectors of each kind it has.
+type Neighbourhood = (&'static str, &'static str, &'static [(Kind, usize)]);
+
 /// The neighbouring municipalities (names that belong to no Belgian municipality, NIS
 /// codes that no real one has) and the kinds of sectors they are made of: a small town
 /// and villages, greener and older than the city.
-const NEIGHBOURS: [(&str, &str, &[(Kind, usize)]); 6] = [
+const NEIGHBOURS: [Neighbourhood; 6] = [
     (
         "46991",
         "Ravelsdonk",
