@@ -72,10 +72,76 @@ pub(crate) struct District {
     pub unknown: bool,
 }
 
+/// A municipality of the region around the city: on the map and with figures at
+/// municipality level only, so the region's figures are not the city's own.
+pub(crate) struct Neighbour {
+    pub code: String,
+    pub name: String,
+    pub polygon: geo_types::Polygon<f64>,
+    pub area_km2: f64,
+    /// Sectors that are simulated like the city's and added up into the municipality's
+    /// figures; they are not areas of the site.
+    pub sectors: Vec<Sector>,
+}
+
+/// A neighbouring municipality's NIS code, name, and how many sectors of each kind it has.
+type Neighbourhood = (&'static str, &'static str, &'static [(Kind, usize)]);
+
+/// The neighbouring municipalities (names that belong to no Belgian municipality, NIS
+/// codes that no real one has) and the kinds of sectors they are made of: a small town
+/// and villages, greener and older than the city.
+const NEIGHBOURS: [Neighbourhood; 6] = [
+    (
+        "46991",
+        "Ravelsdonk",
+        &[
+            (Kind::Centre, 3),
+            (Kind::Urban, 8),
+            (Kind::Suburban, 12),
+            (Kind::Industrial, 2),
+            (Kind::Park, 1),
+        ],
+    ),
+    (
+        "46992",
+        "Heidebeke",
+        &[(Kind::Suburban, 16), (Kind::Urban, 3), (Kind::Park, 2)],
+    ),
+    (
+        "46993",
+        "Wastelhove",
+        &[
+            (Kind::Suburban, 22),
+            (Kind::NewBuild, 2),
+            (Kind::Industrial, 1),
+        ],
+    ),
+    (
+        "46994",
+        "Broekzele",
+        &[(Kind::Suburban, 14), (Kind::Urban, 2), (Kind::Park, 1)],
+    ),
+    (
+        "46995",
+        "Haverdijk",
+        &[
+            (Kind::Urban, 5),
+            (Kind::Suburban, 18),
+            (Kind::Industrial, 3),
+        ],
+    ),
+    (
+        "46996",
+        "Lovendonk",
+        &[(Kind::Suburban, 12), (Kind::Park, 2)],
+    ),
+];
+
 pub(crate) struct Layout {
     pub sectors: Vec<Sector>,
     pub wijken: Vec<Wijk>,
     pub districts: Vec<District>,
+    pub neighbours: Vec<Neighbour>,
     grid: Grid,
 }
 
@@ -114,6 +180,7 @@ impl Layout {
             sectors: Vec::new(),
             wijken: Vec::new(),
             districts: Vec::new(),
+            neighbours: Vec::new(),
             grid,
         };
         for (d, (cells, n_wijken)) in districts.iter().enumerate() {
@@ -166,7 +233,41 @@ impl Layout {
                 s.area_km2 = geometry::area_km2(&layout.grid.polygon(&[cell]));
             }
         }
+        layout.add_neighbours();
         layout
+    }
+
+    /// The municipalities around the city: slices of a ring around its outline, each made
+    /// of virtual sectors of the kinds in [`NEIGHBOURS`].
+    fn add_neighbours(&mut self) {
+        let cells: Vec<Cell> = self.sectors.iter().filter_map(|s| s.cell).collect();
+        let city = self.grid.polygon(&cells);
+        let slices = geometry::ring_around(&city, NEIGHBOURS.len(), 1.9);
+        assert_eq!(slices.len(), NEIGHBOURS.len(), "one slice per neighbour");
+        for ((code, name, kinds), polygon) in NEIGHBOURS.iter().zip(slices) {
+            let mut sectors = Vec::new();
+            for &(kind, count) in kinds.iter() {
+                for _ in 0..count {
+                    let k = sectors.len();
+                    sectors.push(Sector {
+                        code: format!("{code}V{k:02}"),
+                        name: String::new(),
+                        cell: None,
+                        wijk: 0,
+                        kind,
+                        care_home: kind == Kind::Suburban && k % 9 == 4,
+                        area_km2: 0.0,
+                    });
+                }
+            }
+            self.neighbours.push(Neighbour {
+                code: code.to_string(),
+                name: name.to_string(),
+                area_km2: geometry::area_km2(&polygon),
+                polygon,
+                sectors,
+            });
+        }
     }
 
     /// Distance rings make the centre, the urban belt and the suburbs; then a few sectors
@@ -431,7 +532,17 @@ impl Layout {
             },
             AreaBatch {
                 level: level(GEMEENTE, "Gemeente"),
-                items: vec![item(0, NIS, CITY, &format!("Stad {CITY}"), false)],
+                items: std::iter::once(item(0, NIS, CITY, &format!("Stad {CITY}"), false))
+                    .chain(self.neighbours.iter().enumerate().map(|(i, n)| {
+                        item(
+                            i + 1,
+                            &n.code,
+                            &n.name,
+                            &format!("Gemeente {}", n.name),
+                            false,
+                        )
+                    }))
+                    .collect(),
             },
             AreaBatch {
                 level: level(GEWEST, "Gewest"),
@@ -477,7 +588,10 @@ impl Layout {
             batch(
                 GEMEENTE,
                 GEWEST,
-                vec![(NIS.to_string(), GEWEST_CODE.to_string())],
+                std::iter::once(NIS)
+                    .chain(self.neighbours.iter().map(|n| n.code.as_str()))
+                    .map(|code| (code.to_string(), GEWEST_CODE.to_string()))
+                    .collect(),
             ),
             batch(
                 STATSEC,
@@ -540,7 +654,13 @@ impl Layout {
             ),
             batch(
                 GEMEENTE,
-                vec![geometry::feature(NIS, &self.grid.polygon(&all))],
+                std::iter::once(geometry::feature(NIS, &self.grid.polygon(&all)))
+                    .chain(
+                        self.neighbours
+                            .iter()
+                            .map(|n| geometry::feature(&n.code, &n.polygon)),
+                    )
+                    .collect(),
             ),
             batch(
                 GEWEST,

@@ -38,6 +38,8 @@ const KM_PER_DEG_LAT: f64 = 111.195;
 
 /// The box every city polygon lies in: min lon, min lat, max lon, max lat.
 pub const CITY_BOX: [f64; 4] = [3.9, 50.95, 4.1, 51.1];
+/// The box the municipalities around the city lie in.
+pub const REGION_BOX: [f64; 4] = [3.7, 50.85, 4.3, 51.2];
 
 /// Rounds to `d` decimals (coordinates are stored with 6, web geometry with 5).
 fn round_to(x: f64, d: i32) -> f64 {
@@ -194,6 +196,112 @@ pub(crate) fn feature(code: &str, poly: &Polygon<f64>) -> GeometryFeature {
     }
 }
 
+/// √½, the cosine of 45°.
+const R2: f64 = std::f64::consts::FRAC_1_SQRT_2;
+
+/// Unit vectors every 15°, counter-clockwise from east, written out (no trigonometry in
+/// the demo, see the crate's documentation).
+#[rustfmt::skip]
+const DIRECTIONS: [(f64, f64); 24] = [
+    (1.0, 0.0), (0.965926, 0.258819), (0.866025, 0.5), (R2, R2),
+    (0.5, 0.866025), (0.258819, 0.965926), (0.0, 1.0), (-0.258819, 0.965926),
+    (-0.5, 0.866025), (-R2, R2), (-0.866025, 0.5), (-0.965926, 0.258819),
+    (-1.0, 0.0), (-0.965926, -0.258819), (-0.866025, -0.5), (-R2, -R2),
+    (-0.5, -0.866025), (-0.258819, -0.965926), (0.0, -1.0), (0.258819, -0.965926),
+    (0.5, -0.866025), (R2, -R2), (0.866025, -0.5), (0.965926, -0.258819),
+];
+
+/// A pseudo-angle counter-clockwise from east in [0, 4): monotone in the true angle.
+fn ccw_angle((dx, dy): (f64, f64)) -> f64 {
+    let s = dx.abs() + dy.abs();
+    if s == 0.0 {
+        return 0.0;
+    }
+    match (dx >= 0.0, dy >= 0.0) {
+        (true, true) => dy / s,
+        (false, true) => 1.0 - dx / s,
+        (false, false) => 2.0 - dy / s,
+        (true, false) => 3.0 + dx / s,
+    }
+}
+
+/// `parts` polygons that surround `inner` like the slices of a ring: each one follows a
+/// stretch of `inner`'s outline vertex for vertex (so they meet it exactly, as neighbouring
+/// municipalities do), then runs straight out to a circle `scale` times the farthest
+/// outline point from the middle, along it, and back. `inner` must be star-shaped seen
+/// from the middle of its bounding box (the demo city is roundish).
+pub(crate) fn ring_around(inner: &Polygon<f64>, parts: usize, scale: f64) -> Vec<Polygon<f64>> {
+    let ring = &inner.exterior().0;
+    let ring = &ring[..ring.len() - 1];
+    let [x0, y0, x1, y1] = bbox(inner);
+    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let local = |c: &Coord<f64>| ((c.x - cx) * KM_PER_DEG_LON, (c.y - cy) * KM_PER_DEG_LAT);
+    let back = |(x, y): (f64, f64)| Coord {
+        x: round_to(cx + x / KM_PER_DEG_LON, 6),
+        y: round_to(cy + y / KM_PER_DEG_LAT, 6),
+    };
+    let pts: Vec<(f64, f64)> = ring.iter().map(local).collect();
+    let angle: Vec<f64> = pts.iter().map(|&p| ccw_angle(p)).collect();
+    let radius = pts
+        .iter()
+        .map(|(x, y)| (x * x + y * y).sqrt())
+        .fold(0.0, f64::max)
+        * scale;
+    let out = |p: (f64, f64)| {
+        let r = (p.0 * p.0 + p.1 * p.1).sqrt();
+        back((p.0 / r * radius, p.1 / r * radius))
+    };
+    // The outline vertices where one slice ends and the next begins, in ring order.
+    let mut cuts: Vec<usize> = (0..parts)
+        .map(|j| {
+            let target = 4.0 * j as f64 / parts as f64 + 0.25;
+            (0..pts.len())
+                .min_by(|&a, &b| {
+                    let d = |i: usize| {
+                        let d = (angle[i] - target).rem_euclid(4.0);
+                        d.min(4.0 - d)
+                    };
+                    d(a).total_cmp(&d(b))
+                })
+                .expect("an outline")
+        })
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    (0..cuts.len())
+        .map(|k| {
+            let (a, b) = (cuts[k], cuts[(k + 1) % cuts.len()]);
+            let mut coords: Vec<Coord<f64>> = Vec::new();
+            let mut i = a;
+            loop {
+                coords.push(ring[i]);
+                if i == b {
+                    break;
+                }
+                i = (i + 1) % ring.len();
+            }
+            coords.push(out(pts[b]));
+            let span = (angle[b] - angle[a]).rem_euclid(4.0);
+            let mut between: Vec<(f64, (f64, f64))> = DIRECTIONS
+                .iter()
+                .map(|&d| ((ccw_angle(d) - angle[a]).rem_euclid(4.0), d))
+                .filter(|&(rel, _)| rel > 0.0 && rel < span)
+                .collect();
+            between.sort_by(|p, q| q.0.total_cmp(&p.0));
+            coords.extend(between.iter().map(|&(_, d)| out(d)));
+            coords.push(out(pts[a]));
+            coords.push(ring[a]);
+            // The outline was walked counter-clockwise around the city, which is clockwise
+            // around the slice: turn it round (GeoJSON wants exterior rings counter-clockwise).
+            let mut line = LineString::from(coords);
+            if signed_area(&line) < 0.0 {
+                line.0.reverse();
+            }
+            Polygon::new(line, vec![])
+        })
+        .collect()
+}
+
 /// A schematic outline of the Flemish Region with Brussels as a hole: enough for the top
 /// level of the demo to have a shape on the map. It is hand-drawn with a few dozen points
 /// and makes no claim to accuracy.
@@ -299,6 +407,69 @@ mod tests {
     #[should_panic(expected = "corner")]
     fn corner_contact_is_refused() {
         union_rings(&[(0, 0), (1, 1)]);
+    }
+
+    /// Whether two segments cross (touching at shared end points does not count).
+    fn cross(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> bool {
+        let o = |p: Coord<f64>, q: Coord<f64>, r: Coord<f64>| {
+            (q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x)
+        };
+        if a == c || a == d || b == c || b == d {
+            return false;
+        }
+        o(a, b, c) * o(a, b, d) < 0.0 && o(c, d, a) * o(c, d, b) < 0.0
+    }
+
+    #[test]
+    fn slices_around_a_city_are_simple_and_meet_it() {
+        let grid = Grid::jittered(&mut Rng::new(5));
+        let cells: Vec<Cell> = (4..14)
+            .flat_map(|c| (4..14).map(move |r| (c, r)))
+            .filter(|&(c, r)| (c - 9) * (c - 9) + (r - 9) * (r - 9) <= 22)
+            .collect();
+        let city = grid.polygon(&cells);
+        let slices = ring_around(&city, 6, 1.9);
+        assert_eq!(slices.len(), 6);
+        let city_area = area_km2(&city);
+        let mut total = 0.0;
+        for p in &slices {
+            let line = p.exterior();
+            assert!(signed_area(line) > 0.0);
+            let segs: Vec<_> = line.0.windows(2).map(|w| (w[0], w[1])).collect();
+            for (i, s) in segs.iter().enumerate() {
+                for t in &segs[i + 1..] {
+                    assert!(!cross(s.0, s.1, t.0, t.1), "a slice crosses itself");
+                }
+            }
+            total += area_km2(p);
+        }
+        // A ring 1.9 times the city's radius holds about 2.6 times its area.
+        assert!(total > 2.0 * city_area, "{total} around {city_area}");
+        let city_vertices: BTreeSet<(i64, i64)> = city
+            .exterior()
+            .0
+            .iter()
+            .map(|c| ((c.x * 1e6).round() as i64, (c.y * 1e6).round() as i64))
+            .collect();
+        let shared: usize = slices
+            .iter()
+            .map(|p| {
+                p.exterior()
+                    .0
+                    .iter()
+                    .filter(|c| {
+                        city_vertices
+                            .contains(&((c.x * 1e6).round() as i64, (c.y * 1e6).round() as i64))
+                    })
+                    .count()
+            })
+            .sum();
+        // Every city vertex is on one slice, each cut vertex on two (plus closing points).
+        assert!(
+            shared >= city_vertices.len() + 6,
+            "{shared} of {}",
+            city_vertices.len()
+        );
     }
 
     #[test]

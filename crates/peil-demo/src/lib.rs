@@ -11,6 +11,12 @@
 //! bite), a development area that grows fast, an unknown-location sector `46999ZZZZ`, and
 //! the missing codes real sources deliver.
 //!
+//! Its region holds six neighbouring municipalities (`46991`…`46996`, names no Belgian
+//! municipality has) with figures at municipality level only, as a regional source delivers
+//! them, so that comparisons with the region compare the city with something else than
+//! itself. Their figures come from the same simulation, run on sectors that are not areas of
+//! the site and added up, so they hang together like the city's.
+//!
 //! Nothing depends on the clock, the OS or hash-map order, and no transcendental functions
 //! are used: `build()` gives bit-identical output on every run and every platform.
 //!
@@ -25,7 +31,7 @@ mod rng;
 mod values;
 
 pub use geography::{DISTRICT, GEMEENTE, GEWEST, GEWEST_CODE, NIS, STATSEC, WIJK};
-pub use geometry::CITY_BOX;
+pub use geometry::{CITY_BOX, REGION_BOX};
 
 /// The demo city, ready to be written into a store.
 #[derive(Debug, Clone)]

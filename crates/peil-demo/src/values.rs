@@ -449,6 +449,68 @@ struct Year {
 }
 
 impl Year {
+    /// A municipality's year: the sum of its sectors' (all in the same year), with the
+    /// mean and median income of all its returns.
+    fn total(parts: &[&Year]) -> Year {
+        let sum = |f: fn(&Year) -> i64| parts.iter().map(|y| f(y)).sum::<i64>();
+        let fsum = |f: fn(&Year) -> f64| round_to(parts.iter().map(|y| f(y)).sum::<f64>(), 1);
+        let mut cube = [[0; 2]; AGE_BANDS];
+        for y in parts {
+            for (b, band) in y.cube.iter().enumerate() {
+                cube[b][0] += band[0];
+                cube[b][1] += band[1];
+            }
+        }
+        let decl = sum(|y| y.decl);
+        let income_total = sum(|y| y.income_total);
+        let median = parts
+            .iter()
+            .map(|y| (y.income_median * y.decl) as f64)
+            .sum::<f64>()
+            / decl.max(1) as f64
+            * 0.97;
+        Year {
+            year: parts.first().map_or(FIRST_YEAR, |y| y.year),
+            pop: sum(|y| y.pop),
+            cube,
+            births: sum(|y| y.births),
+            deaths: sum(|y| y.deaths),
+            moves_in: sum(|y| y.moves_in),
+            moves_out: sum(|y| y.moves_out),
+            infants: sum(|y| y.infants),
+            hh_pers: sum(|y| y.hh_pers),
+            hh: sum(|y| y.hh),
+            single: sum(|y| y.single),
+            kids: sum(|y| y.kids),
+            lone: sum(|y| y.lone),
+            dwellings: sum(|y| y.dwellings),
+            occupied: sum(|y| y.occupied),
+            owner: sum(|y| y.owner),
+            social: sum(|y| y.social),
+            vacant: sum(|y| y.vacant),
+            flats: sum(|y| y.flats),
+            decl,
+            income_total,
+            income_mean: round(income_total as f64 / decl.max(1) as f64),
+            income_median: round(median),
+            leefloon: sum(|y| y.leefloon),
+            labour_pop: sum(|y| y.labour_pop),
+            working: sum(|y| y.working),
+            seekers: sum(|y| y.seekers),
+            seekers_long: sum(|y| y.seekers_long),
+            jobs: sum(|y| y.jobs),
+            foreign: sum(|y| y.foreign),
+            origin: sum(|y| y.origin),
+            cars: sum(|y| y.cars),
+            elec: fsum(|y| y.elec),
+            gas: fsum(|y| y.gas),
+            pv: sum(|y| y.pv),
+            pv_kw: fsum(|y| y.pv_kw),
+            childcare: sum(|y| y.childcare),
+            benefit: sum(|y| y.benefit),
+        }
+    }
+
     fn age_group(&self, group: usize) -> i64 {
         (0..AGE_BANDS)
             .filter(|&b| AGE3_OF_BAND[b] == group)
@@ -849,6 +911,141 @@ pub(crate) fn generate(layout: &Layout) -> Vec<DemoSeries> {
 
     out.extend(survey(layout, &profiles, &years));
     out.extend(municipal_income(&years));
+    merge(&mut out, neighbours(layout));
+    out
+}
+
+/// Adds series to `out`, joining those whose key is already there.
+fn merge(out: &mut Vec<DemoSeries>, more: Vec<DemoSeries>) {
+    let mut at: std::collections::BTreeMap<SeriesKey, usize> = out
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.key.level == GEMEENTE)
+        .map(|(i, s)| (s.key.clone(), i))
+        .collect();
+    for s in more {
+        match at.get(&s.key) {
+            Some(&i) => out[i].values.extend(s.values),
+            None => {
+                at.insert(s.key.clone(), out.len());
+                out.push(s);
+            }
+        }
+    }
+}
+
+/// The neighbouring municipalities' figures, loaded at municipality level as a regional
+/// source delivers them: every indicator the city has per sector (the sum of their virtual
+/// sectors, run through the same simulation), the population cube, the quarterly
+/// registers and the survey.
+fn neighbours(layout: &Layout) -> Vec<DemoSeries> {
+    let mut out = Vec::new();
+    for n in &layout.neighbours {
+        let profiles: Vec<Profile> = n
+            .sectors
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Profile::new(s, i))
+            .collect();
+        let years: Vec<Vec<Year>> = n
+            .sectors
+            .iter()
+            .zip(&profiles)
+            .map(|(s, p)| simulate(s, p))
+            .collect();
+        let totals: Vec<Year> = (0..YEARS)
+            .map(|t| Year::total(&years.iter().map(|y| &y[t]).collect::<Vec<_>>()))
+            .collect();
+        // The municipality as one place: no source gaps, its real area.
+        let mut whole = Profile::new(&n.sectors[0], 0);
+        whole.labour_gap = false;
+        whole.energy_gap = false;
+        whole.gas_grid = true;
+        whole.area_km2 = n.area_km2;
+        let one = |v: Value| vec![(n.code.clone(), v)];
+        for flat in FLAT {
+            for year in flat.years.0..=flat.years.1 {
+                let t = (year - FIRST_YEAR) as usize;
+                out.push(DemoSeries {
+                    key: key(flat.code, GEMEENTE, Period::year(year), DimKey::default()),
+                    values: one((flat.value)(&whole, &totals[t])),
+                });
+            }
+        }
+        for (t, year) in (FIRST_YEAR..=LAST_YEAR).enumerate() {
+            for band in 0..AGE_BANDS {
+                for (sex, sex_code) in SEX_CODES.iter().enumerate() {
+                    let dims = DimKey::new(vec![
+                        (AGE5.into(), age5_code(band)),
+                        (SEX.into(), sex_code.to_string()),
+                    ]);
+                    out.push(DemoSeries {
+                        key: key(POPULATION_CUBE, GEMEENTE, Period::year(year), dims),
+                        values: one(num(totals[t].cube[band][sex])),
+                    });
+                }
+            }
+        }
+        for q in QUARTERLY {
+            for period in quarters() {
+                let pcode = period.code();
+                let total: f64 = n
+                    .sectors
+                    .iter()
+                    .zip(&profiles)
+                    .filter_map(|(s, p)| {
+                        (q.value)(p, &mut Rng::keyed(&[q.code, &s.code, &pcode]), period).number()
+                    })
+                    .sum();
+                out.push(DemoSeries {
+                    key: key(q.code, GEMEENTE, period, DimKey::default()),
+                    values: one(Value::Number(total)),
+                });
+            }
+        }
+        // The survey asked some 500 residents per municipality.
+        for (e, &year) in SURVEY_YEARS.iter().enumerate() {
+            let t = (year - FIRST_YEAR) as usize;
+            let pop = |i: usize| years[i][t].pop as f64;
+            let total: f64 = (0..n.sectors.len()).map(pop).sum();
+            let share = |k: Kind| {
+                (0..n.sectors.len())
+                    .filter(|&i| profiles[i].kind == k)
+                    .map(pop)
+                    .sum::<f64>()
+                    / total
+            };
+            let mix = WijkMix {
+                pop: total,
+                income: (0..n.sectors.len())
+                    .map(|i| pop(i) * profiles[i].income)
+                    .sum::<f64>()
+                    / total,
+                centre: share(Kind::Centre),
+                suburban: share(Kind::Suburban),
+            };
+            let period = Period::year(year);
+            let ys = year.to_string();
+            out.push(DemoSeries {
+                key: key("vs_pop", GEMEENTE, period, DimKey::default()),
+                values: one(num(round(mix.pop * 0.79))),
+            });
+            let asked = Rng::keyed(&["survey-n", &n.code, &ys]).int(420, 640);
+            for q in QUESTIONS.iter().filter(|q| e < q.editions) {
+                let answered = asked - Rng::keyed(&[q.n_code, &n.code, &ys]).int(0, 12);
+                out.push(DemoSeries {
+                    key: key(q.n_code, GEMEENTE, period, DimKey::default()),
+                    values: one(num(answered)),
+                });
+                let mut r = Rng::keyed(&[q.code, &n.code, &ys]);
+                let p = (q.expected)(&mix, e as f64) + 1.5 * r.normal();
+                out.push(DemoSeries {
+                    key: key(q.code, GEMEENTE, period, DimKey::default()),
+                    values: one(Value::Number(round_to(p.clamp(2.0, 97.0), 1))),
+                });
+            }
+        }
+    }
     out
 }
 

@@ -5,7 +5,7 @@ use peil_core::{
     DataType, EdgeKind, Indicator, Lifecycle, MissingCode, Period, Value, Visibility, find_cycle,
     is_unknown_location_code,
 };
-use peil_demo::{CITY_BOX, DemoCity, DemoSeries, GEWEST, NIS, STATSEC, WIJK, build};
+use peil_demo::{CITY_BOX, DemoCity, DemoSeries, GEWEST, NIS, REGION_BOX, STATSEC, WIJK, build};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -25,10 +25,15 @@ fn indicator(code: &str) -> &'static Indicator {
 
 /// Values of a flat statsec indicator: (year, sector) → value.
 fn flat(code: &str) -> BTreeMap<(i32, String), Value> {
+    flat_at(code, STATSEC)
+}
+
+/// Values of a flat indicator loaded at a level: (year, item) → value.
+fn flat_at(code: &str, level: &str) -> BTreeMap<(i32, String), Value> {
     city()
         .data
         .iter()
-        .filter(|s| s.key.indicator == code && s.key.dims.is_empty() && s.key.level == STATSEC)
+        .filter(|s| s.key.indicator == code && s.key.dims.is_empty() && s.key.level == level)
         .flat_map(|s| {
             s.values
                 .iter()
@@ -71,7 +76,8 @@ fn sizes_are_as_promised() {
     );
     assert!((38..=42).contains(&count(WIJK)), "{} wijken", count(WIJK));
     assert_eq!(count("district"), 8);
-    assert_eq!(items("gemeente").len(), 1);
+    // The city and the municipalities around it in its region.
+    assert_eq!(items("gemeente").len(), 7);
     assert_eq!(items(GEWEST).len(), 1);
     assert!(c.metadata.indicators.len() >= 60);
     let formulas = c
@@ -341,7 +347,8 @@ fn geometry_is_valid_and_complete() {
             );
             assert_eq!(b, f.bbox, "{}: bbox", f.code);
             if batch.level != GEWEST {
-                let [x0, y0, x1, y1] = CITY_BOX;
+                let neighbour = batch.level == "gemeente" && f.code != NIS;
+                let [x0, y0, x1, y1] = if neighbour { REGION_BOX } else { CITY_BOX };
                 assert!(
                     f.bbox[0] >= x0 && f.bbox[1] >= y0 && f.bbox[2] <= x1 && f.bbox[3] <= y1,
                     "{}: {:?}",
@@ -405,7 +412,11 @@ fn larger_areas_are_exact_unions_of_sectors() {
                 *sums.entry(p.clone()).or_default() += a;
             }
         }
-        let parents = area(parent_level);
+        // The neighbouring municipalities have no sectors.
+        let parents: BTreeMap<String, f64> = area(parent_level)
+            .into_iter()
+            .filter(|(code, _)| parent_level != "gemeente" || code == NIS)
+            .collect();
         assert_eq!(sums.len(), parents.len());
         for (code, a) in parents {
             assert!(
@@ -658,7 +669,19 @@ fn every_series_is_loaded_data_of_a_known_indicator_and_level() {
             .collect();
         let given: BTreeSet<&str> = s.values.iter().map(|(c, _)| c.as_str()).collect();
         assert_eq!(given.len(), s.values.len(), "duplicate item in {:?}", s.key);
-        assert_eq!(given, level, "{:?} covers every item of its level", s.key);
+        if s.key.level == "gemeente" {
+            // The neighbouring municipalities have figures of their own; the city only
+            // where a source publishes its total (income), else it is its sectors' sum.
+            let without_city: BTreeSet<&str> =
+                level.iter().copied().filter(|c| *c != NIS).collect();
+            assert!(
+                given == level || given == without_city,
+                "{:?} covers every municipality: {given:?}",
+                s.key
+            );
+        } else {
+            assert_eq!(given, level, "{:?} covers every item of its level", s.key);
+        }
         let dim_levels: Vec<&str> = s.key.dims.0.iter().map(|(l, _)| l.as_str()).collect();
         let mut want: Vec<&str> = i.dim_levels.iter().map(String::as_str).collect();
         want.sort();
@@ -681,7 +704,7 @@ fn population_adds_up() {
     for s in city()
         .data
         .iter()
-        .filter(|s| s.key.indicator == "kubus_bevolking")
+        .filter(|s| s.key.indicator == "kubus_bevolking" && s.key.level == STATSEC)
     {
         let male = s
             .key
@@ -751,6 +774,73 @@ fn population_adds_up() {
         "{city_2013} → {city_2025}"
     );
     assert!(number(&total[&(2025, "46999ZZZZ".to_string())]) <= 20.0);
+}
+
+#[test]
+fn neighbouring_municipalities_add_up_and_differ_from_the_city() {
+    let total = flat_at("v1101_t", "gemeente");
+    let (men, women) = (
+        flat_at("v1101_m", "gemeente"),
+        flat_at("v1101_v", "gemeente"),
+    );
+    let neighbours: BTreeSet<&str> = items("gemeente")
+        .iter()
+        .map(|i| i.code.as_str())
+        .filter(|c| *c != NIS)
+        .collect();
+    assert!(neighbours.len() >= 4, "{neighbours:?}");
+    let loaded: BTreeSet<&str> = total.keys().map(|(_, c)| c.as_str()).collect();
+    assert_eq!(
+        loaded, neighbours,
+        "the city's population comes from its sectors"
+    );
+    let mut cube: BTreeMap<(i32, String), f64> = BTreeMap::new();
+    for s in city()
+        .data
+        .iter()
+        .filter(|s| s.key.indicator == "kubus_bevolking" && s.key.level == "gemeente")
+    {
+        for (item, v) in &s.values {
+            *cube.entry((s.key.period.year, item.clone())).or_default() += number(v);
+        }
+    }
+    let (births, deaths, ins, outs) = (
+        flat_at("v_geboorten", "gemeente"),
+        flat_at("v_sterften", "gemeente"),
+        flat_at("v_verhuis_in", "gemeente"),
+        flat_at("v_verhuis_uit", "gemeente"),
+    );
+    for (k, t) in &total {
+        let t = number(t);
+        assert_eq!(number(&men[k]) + number(&women[k]), t, "{k:?}");
+        assert_eq!(cube[k], t, "cube {k:?}");
+        if let Some(b) = births.get(k) {
+            let next = number(&total[&(k.0 + 1, k.1.clone())]);
+            assert_eq!(
+                t + number(b) - number(&deaths[k]) + number(&ins[k]) - number(&outs[k]),
+                next,
+                "{k:?}"
+            );
+        }
+    }
+    // Towns and villages of 5,000 to 40,000 inhabitants: together a good part of the
+    // region, so its figures are not the city's.
+    let city_pop: f64 = flat("v1101_t")
+        .iter()
+        .filter(|((y, _), _)| *y == 2025)
+        .map(|(_, v)| number(v))
+        .sum();
+    let around: Vec<f64> = total
+        .iter()
+        .filter(|((y, _), _)| *y == 2025)
+        .map(|(_, v)| number(v))
+        .collect();
+    assert!(
+        around.iter().all(|p| (5000.0..=40000.0).contains(p)),
+        "{around:?}"
+    );
+    let sum: f64 = around.iter().sum();
+    assert!(sum > city_pop / 5.0, "{sum} around a city of {city_pop}");
 }
 
 #[test]
@@ -876,7 +966,12 @@ fn survey_lives_on_wijk_level_with_its_sample_sizes() {
         .filter(|s| s.key.indicator.starts_with("vs"))
         .collect();
     assert!(!survey.is_empty());
-    assert!(survey.iter().all(|s| s.key.level == WIJK));
+    // The city's results per wijk; the neighbouring municipalities' as a whole.
+    assert!(
+        survey
+            .iter()
+            .all(|s| s.key.level == WIJK || s.key.level == "gemeente")
+    );
     for s in survey
         .iter()
         .filter(|s| !s.key.indicator.ends_with("_n") && s.key.indicator != "vs_pop")
@@ -885,7 +980,11 @@ fn survey_lives_on_wijk_level_with_its_sample_sizes() {
         let n_code = i.sample_indicator.as_deref().expect("sample indicator");
         let n = survey
             .iter()
-            .find(|t| t.key.indicator == n_code && t.key.period == s.key.period)
+            .find(|t| {
+                t.key.indicator == n_code
+                    && t.key.period == s.key.period
+                    && t.key.level == s.key.level
+            })
             .expect("sample series");
         for ((item, v), (item2, nv)) in s.values.iter().zip(&n.values) {
             assert_eq!(item, item2);

@@ -120,8 +120,12 @@ impl Classes {
     ///
     /// Only finite values count (the caller filters missing values; NaN and infinities
     /// are ignored too). No values give zero classes; all-equal values give one class.
-    /// Methods may give fewer classes than `k`: inner boundaries outside (min, max) and
-    /// duplicates are dropped.
+    /// Every method but `Manual` gives `k` classes when there are at least `k` distinct
+    /// values (else one per distinct value), and every class holds a value: the method's
+    /// boundaries come first (inner boundaries outside (min, max) and duplicates are
+    /// dropped, an empty class is merged into the next), then the fullest class is split
+    /// at the value change nearest its middle until there are enough. `Manual` keeps the
+    /// given boundaries, empty classes included.
     ///
     /// - `MeanStdDev`: classes one (population) standard deviation wide centred on the
     ///   mean; for odd k the middle class is mean ± sd/2 (k = 5: min, m−1.5sd, m−0.5sd,
@@ -182,7 +186,59 @@ impl Classes {
             }
         }
         breaks.push(max);
-        Classes { breaks }
+        let mut classes = Classes { breaks };
+        if !matches!(method, Method::Manual(_)) {
+            classes.drop_empty(&v);
+            let distinct = 1 + v.windows(2).filter(|w| w[0] < w[1]).count();
+            classes.fill_up(&v, k.min(distinct));
+        }
+        classes
+    }
+
+    /// How many of the sorted values fall in each class.
+    fn counts(&self, sorted: &[f64]) -> Vec<usize> {
+        let mut out = vec![0; self.len()];
+        for &x in sorted {
+            out[self.class_of(x)] += 1;
+        }
+        out
+    }
+
+    /// Merges every class without values into the class above it (or, for the last
+    /// class, below it): a legend lists the classes that exist.
+    fn drop_empty(&mut self, sorted: &[f64]) {
+        while let Some(empty) = self.counts(sorted).iter().position(|&c| c == 0) {
+            let last = self.len() - 1;
+            self.breaks
+                .remove(if empty < last { empty + 1 } else { empty });
+        }
+    }
+
+    /// Splits the fullest class that holds two or more distinct values, at the value
+    /// change nearest its middle, until there are `k` classes (every class keeps a value).
+    fn fill_up(&mut self, sorted: &[f64], k: usize) {
+        while self.len() < k {
+            let counts = self.counts(sorted);
+            // Classes hold consecutive runs of the sorted values.
+            let mut start = 0;
+            let mut best: Option<(usize, f64)> = None;
+            for &n in &counts {
+                let run = &sorted[start..start + n];
+                let middle = n / 2;
+                let split = (1..n)
+                    .filter(|&j| run[j - 1] < run[j])
+                    .min_by_key(|&j| j.abs_diff(middle));
+                if let Some(j) = split
+                    && best.is_none_or(|(m, _)| n > m)
+                {
+                    best = Some((n, run[j]));
+                }
+                start += n;
+            }
+            let Some((_, at)) = best else { return };
+            let pos = self.breaks.partition_point(|&b| b <= at);
+            self.breaks.insert(pos, at);
+        }
     }
 
     /// The number of classes.
@@ -208,8 +264,24 @@ impl Classes {
     }
 
     /// Legend labels `a – b` (en dash between spaces), one per class, with
-    /// [`NumberFormat::number`].
+    /// [`NumberFormat::number`]; with up to three more decimals when boundaries that differ
+    /// would read the same ("22,5 – 22,5" for 22.52 and 22.54).
     pub fn labels(&self, fmt: &NumberFormat) -> Vec<String> {
+        let distinct = |f: &NumberFormat| {
+            self.breaks
+                .windows(2)
+                .all(|w| w[0] == w[1] || f.number(w[0]) != f.number(w[1]))
+        };
+        let fmt = (0..=3)
+            .map(|extra| NumberFormat {
+                decimals: fmt.decimals.saturating_add(extra),
+                ..fmt.clone()
+            })
+            .find(|f| distinct(f))
+            .unwrap_or_else(|| NumberFormat {
+                decimals: fmt.decimals.saturating_add(3),
+                ..fmt.clone()
+            });
         self.breaks
             .windows(2)
             .map(|w| format!("{} – {}", fmt.number(w[0]), fmt.number(w[1])))
@@ -355,9 +427,10 @@ mod tests {
         // Mean 5, population sd 2 (the textbook example).
         let v = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
         let c = Classes::new(&v, &Method::MeanStdDev, 5);
-        // m-1.5sd = 2 equals the minimum and is dropped.
+        // m-1.5sd = 2 equals the minimum and is dropped; the data have five distinct
+        // values, so the fullest class [4, 6) is split at 5 to give the five classes asked.
         assert!(
-            close(&c.breaks, &[2.0, 4.0, 6.0, 8.0, 9.0]),
+            close(&c.breaks, &[2.0, 4.0, 5.0, 6.0, 8.0, 9.0]),
             "{:?}",
             c.breaks
         );
@@ -371,21 +444,15 @@ mod tests {
         assert!(close(&c.breaks, &[2.0, 5.0, 9.0]));
         let c = Classes::new(&v, &Method::MeanStdDev, 3);
         assert!(close(&c.breaks, &[2.0, 4.0, 6.0, 9.0]));
-        // Wide data keeps all five classes.
+        // Three distinct values: the two empty classes of mean ± sd (between 0 and 10,
+        // and between 10 and 20) are merged into the next, leaving three.
         let w = [0.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 20.0];
         // mean 10, sd sqrt(20)
         let sd = 20f64.sqrt();
         let c = Classes::new(&w, &Method::MeanStdDev, 5);
         assert!(close(
             &c.breaks,
-            &[
-                0.0,
-                10.0 - 1.5 * sd,
-                10.0 - 0.5 * sd,
-                10.0 + 0.5 * sd,
-                10.0 + 1.5 * sd,
-                20.0
-            ]
+            &[0.0, 10.0 - 1.5 * sd, 10.0 + 0.5 * sd, 20.0]
         ));
     }
 
@@ -396,16 +463,78 @@ mod tests {
         assert_eq!(c.breaks, vec![1.0, 3.0, 5.0, 7.0, 9.0, 10.0]);
         let counts = count(&c, &v);
         assert_eq!(counts, vec![2, 2, 2, 2, 2]);
-        // Ties collapse boundaries.
+        // Ties collapse boundaries; three distinct values allow three of the four classes
+        // asked, the last holding the maximum alone.
         let t = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0];
         let c = Classes::new(&t, &Method::Quantiles, 4);
-        assert_eq!(c.breaks, vec![1.0, 2.0, 3.0]);
+        assert_eq!(c.breaks, vec![1.0, 2.0, 3.0, 3.0]);
+        assert_eq!(count(&c, &t), vec![6, 1, 1]);
     }
 
     #[test]
     fn equal_intervals() {
-        let c = Classes::new(&[0.0, 3.0, 10.0], &Method::EqualIntervals, 4);
+        let c = Classes::new(&[0.0, 3.0, 6.0, 10.0], &Method::EqualIntervals, 4);
         assert_eq!(c.breaks, vec![0.0, 2.5, 5.0, 7.5, 10.0]);
+        // The empty class [5, 7.5) is merged into the next; three values, three classes.
+        let c = Classes::new(&[0.0, 3.0, 10.0], &Method::EqualIntervals, 4);
+        assert_eq!(c.breaks, vec![0.0, 2.5, 5.0, 10.0]);
+    }
+
+    /// Every method but Manual: min(k, distinct values) classes, none empty.
+    #[test]
+    fn the_classes_asked_for_when_the_data_allow_it() {
+        // A few skewed values, as a dashboard map of one wijk's sectors has: mean ± sd
+        // used to leave the lowest class out and an inner class empty.
+        let seven = [14.1, 15.2, 15.3, 15.9, 16.4, 16.8, 20.3];
+        let c = Classes::new(&seven, &Method::MeanStdDev, 5);
+        assert_eq!(c.len(), 5, "{:?}", c.breaks);
+        assert!(count(&c, &seven).iter().all(|&n| n > 0), "{:?}", c.breaks);
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as f64 / (1u64 << 31) as f64
+        };
+        for round in 0..200 {
+            let n = 1 + round % 40;
+            // Clustered, skewed and tied values.
+            let v: Vec<f64> = (0..n)
+                .map(|_| {
+                    let x = next();
+                    if x < 0.3 {
+                        1.0
+                    } else {
+                        (x * x * x * 100.0).round() / 4.0
+                    }
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            sorted.dedup();
+            for method in [
+                Method::MeanStdDev,
+                Method::Quantiles,
+                Method::EqualIntervals,
+                Method::NaturalBreaks,
+            ] {
+                for k in 1..=MAX_CLASSES {
+                    let c = Classes::new(&v, &method, k);
+                    assert_eq!(
+                        c.len(),
+                        k.min(sorted.len()),
+                        "{method:?} k={k} {v:?}: {:?}",
+                        c.breaks
+                    );
+                    assert!(
+                        count(&c, &v).iter().all(|&n| n > 0),
+                        "{method:?} k={k} {v:?}: {:?}",
+                        c.breaks
+                    );
+                    assert!(c.breaks.windows(2).all(|w| w[0] <= w[1]));
+                }
+            }
+        }
     }
 
     #[test]
@@ -477,6 +606,14 @@ mod tests {
         assert_eq!(
             c.labels(&f),
             vec!["0,0 – 12\u{202f}345,0", "12\u{202f}345,0 – 20\u{202f}000,5"]
+        );
+        // Boundaries that differ never read the same: one more decimal here.
+        let close = Classes {
+            breaks: vec![22.525, 22.54, 24.6],
+        };
+        assert_eq!(
+            close.labels(&NumberFormat::new(1, "%", Locale::Nl)),
+            vec!["22,53 – 22,54", "22,54 – 24,60"]
         );
     }
 

@@ -798,8 +798,13 @@ fn legend_markup(
         );
         top += 20.0;
     }
+    // The classes that exist on this map: a class none of its areas falls in (a manual
+    // boundary beyond the data, values of areas not drawn) is left out.
     let mut col0: Vec<(String, String, Option<&str>)> = Vec::new();
     for (i, label) in spec.classes.labels(spec.format).into_iter().enumerate() {
+        if class_counts[i] == 0 {
+            continue;
+        }
         let col = spec
             .palette
             .get(i)
@@ -1253,6 +1258,70 @@ mod tests {
         assert!(!out.contains("sel-outline"));
         let (x, ..) = view.unwrap();
         assert!(out.contains(&format!("viewBox=\"{}", svg::n(x))));
+    }
+
+    #[test]
+    fn the_legend_lists_the_classes_that_exist() {
+        let layer = three_squares();
+        let values: HashMap<String, Value> = [
+            ("a".to_string(), Value::Number(1.0)),
+            ("b".to_string(), Value::Number(2.0)),
+            ("c".to_string(), Value::Number(9.0)),
+        ]
+        .into();
+        let fmt = NumberFormat::new(0, "", Locale::Nl);
+        // Manual boundaries keep a class without areas (5 – 8): the legend leaves it out,
+        // and the colours of the others stay those of their class.
+        let classes = Classes::new(&[1.0, 2.0, 9.0], &Method::Manual(vec![2.0, 5.0, 8.0]), 4);
+        assert_eq!(classes.len(), 4);
+        let pal = palette::sequential(4);
+        let spec = MapSpec {
+            id: "m3",
+            title: "T",
+            description: "D",
+            layer: &layer,
+            values: &values,
+            format: &fmt,
+            classes: &classes,
+            palette: &pal,
+            selected: &[],
+            href: None,
+            view: None,
+            legend: true,
+            legend_title: "",
+            notes: None,
+        };
+        let out = choropleth(&spec);
+        assert!(out.contains(">1 – 2 (1)</text>"), "{out}");
+        assert!(out.contains(">2 – 5 (1)</text>"));
+        assert!(!out.contains(">5 – 8 (0)</text>"), "{out}");
+        assert!(out.contains(">8 – 9 (1)</text>"));
+        assert_eq!(out.matches(" (0)</text>").count(), 0);
+        // The last class keeps its own colour.
+        assert!(
+            out.contains(&format!(
+                "fill=\"{}\"/><text x=\"30\" y=\"56.5\">8 – 9",
+                pal[3]
+            )),
+            "{out}"
+        );
+        // A data-driven method gives the five classes asked of five distinct values.
+        let five: HashMap<String, Value> = [("a", 1.0), ("b", 2.0), ("c", 9.0)]
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::Number(*v)))
+            .collect();
+        let all = [1.0, 2.0, 3.0, 4.0, 9.0];
+        let classes = Classes::new(&all, &Method::MeanStdDev, 5);
+        assert_eq!(classes.len(), 5, "{:?}", classes.breaks);
+        let pal = palette::sequential(5);
+        let out = choropleth(&MapSpec {
+            values: &five,
+            classes: &classes,
+            palette: &pal,
+            ..spec
+        });
+        // Three areas on the map: three classes in its legend.
+        assert_eq!(out.matches("<rect x=\"8\"").count(), 3, "{out}");
     }
 
     /// Reads a GeoJSON FeatureCollection of the shared real data as (code, name, geometry).

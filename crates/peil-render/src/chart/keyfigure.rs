@@ -11,6 +11,37 @@ use std::fmt::Write as _;
 /// Size of a tile.
 const W: f64 = 320.0;
 const H: f64 = 160.0;
+/// Left edge of the sparkline (it ends 16 px from the tile's right edge).
+const SPARK_X: f64 = 184.0;
+
+/// The comparison or change line: a label that may be shortened and the part that holds
+/// the number, which never is.
+struct Line {
+    label: String,
+    number: String,
+    /// "Vlaanderen: 12 %" (label first) or "▲ +3 % sinds 2015" (number first).
+    label_first: bool,
+    class: &'static str,
+}
+
+impl Line {
+    fn whole(&self) -> String {
+        if self.label_first {
+            format!("{}{}", self.label, self.number)
+        } else {
+            format!("{}{}", self.number, self.label)
+        }
+    }
+}
+
+/// A line where it is drawn: baseline, font size, and whether its label was shortened.
+struct Placed {
+    text: String,
+    cut: bool,
+    y: f64,
+    size: f64,
+    class: &'static str,
+}
 
 /// A key-figure tile (about 320 × 160): the title, the value large with its unit, the
 /// period, a comparison line (e.g. "Vlaanderen: 12,3 %"), the change with ▲/▼ and an
@@ -80,9 +111,103 @@ impl KeyFigure {
         Some(format!("{arrow}{amount} {label}").trim_end().to_string())
     }
 
+    /// The change line as the part that holds the number and the label after it.
+    fn change_parts(&self) -> Option<Line> {
+        let whole = self.change_text()?;
+        let label = &self.change.as_ref()?.0;
+        let number = whole
+            .strip_suffix(label.as_str())
+            .unwrap_or(&whole)
+            .to_string();
+        Some(Line {
+            label: label.clone(),
+            number,
+            label_first: false,
+            class: "kf-change",
+        })
+    }
+
     fn comparison_text(&self) -> Option<String> {
         let (label, v) = self.comparison.as_ref()?;
         Some(format!("{label}: {}", self.value_text(*v)))
+    }
+
+    /// The comparison line as its label and the part that holds the number.
+    fn comparison_parts(&self) -> Option<Line> {
+        let (label, v) = self.comparison.as_ref()?;
+        Some(Line {
+            label: label.clone(),
+            number: format!(": {}", self.value_text(*v)),
+            label_first: true,
+            class: "kf-compare",
+        })
+    }
+
+    /// Where the comparison and change lines go: beside the sparkline if they fit there
+    /// (at 12 px, else 10.5 px), else below it across the tile's width (in order: the lines
+    /// after one that went below follow it), where a line that is still too long has its
+    /// label shortened. A number is never cut.
+    fn layout_lines(&self) -> Vec<Placed> {
+        let beside = if self.has_trend() {
+            SPARK_X - 16.0 - 6.0
+        } else {
+            288.0
+        };
+        let lines: Vec<Line> = [self.comparison_parts(), self.change_parts()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut placed = Vec::new();
+        let (mut next_beside, mut next_below) = (116.0, H - 4.0);
+        for line in lines {
+            let whole = line.whole();
+            let fits = |room: f64| {
+                [12.0, 10.5]
+                    .into_iter()
+                    .find(|&size| svg::measure(&whole, size, false) <= room)
+            };
+            // Lines keep their order: once one goes below, the next ones follow it.
+            let beside_free =
+                next_beside < 140.0 && !placed.iter().any(|p: &Placed| p.y >= H - 4.0);
+            if let Some(size) = fits(beside).filter(|_| beside_free) {
+                placed.push(Placed {
+                    text: whole,
+                    cut: false,
+                    y: next_beside,
+                    size,
+                    class: line.class,
+                });
+                next_beside += 20.0;
+                continue;
+            }
+            let (text, cut, size) = match fits(288.0) {
+                Some(size) => (whole, false, size),
+                None => {
+                    // The label gets the room the number leaves.
+                    let room = 288.0 - svg::measure(&line.number, 10.5, false);
+                    let (label, cut) = svg::fit(&line.label, room, 10.5, false);
+                    let text = if line.label_first {
+                        format!("{label}{}", line.number)
+                    } else {
+                        format!("{}{label}", line.number)
+                    };
+                    (text, cut, 10.5)
+                }
+            };
+            placed.push(Placed {
+                text,
+                cut,
+                y: next_below,
+                size,
+                class: line.class,
+            });
+            next_below += 20.0;
+        }
+        placed
+    }
+
+    fn has_trend(&self) -> bool {
+        self.trend.iter().filter(|v| finite(**v).is_some()).count() >= 2
     }
 
     /// A sentence with everything on the tile, for `<desc>`.
@@ -118,15 +243,18 @@ impl KeyFigure {
             .collect()
     }
 
-    /// The tile's height: 160, and 20 more per survey line.
-    fn height(&self) -> f64 {
-        H + 20.0 * self.survey_lines().len() as f64
+    /// The tile's height: 160, and 20 more per line below the sparkline (a comparison or
+    /// change too long to stand beside it, a survey line).
+    fn height(&self, lines: &[Placed]) -> f64 {
+        let below = lines.iter().filter(|l| l.y >= H - 4.0).count();
+        H + 20.0 * (below + self.survey_lines().len()) as f64
     }
 
     /// The SVG tile.
     pub fn svg(&self) -> String {
         let mut out = String::with_capacity(2048);
-        let h = self.height();
+        let lines = self.layout_lines();
+        let h = self.height(&lines);
         svg::open(
             &mut out,
             &self.id,
@@ -141,7 +269,7 @@ impl KeyFigure {
             "<rect x=\"0.5\" y=\"0.5\" width=\"319\" height=\"{}\" rx=\"6\" fill=\"#ffffff\" stroke=\"#c4c4c4\"/>",
             svg::n(h - 1.0)
         );
-        let (title, cut) = svg::truncate(&self.title, 40);
+        let (title, cut) = svg::fit(&self.title, 288.0, 14.0, true);
         out.push_str(
             "<text x=\"16\" y=\"28\" font-size=\"14\" font-weight=\"bold\" class=\"kf-title\">",
         );
@@ -162,9 +290,9 @@ impl KeyFigure {
         };
         let unit_size = 15.0;
         let room = 288.0
-            - svg::text_width(&format!(" {unit}"), unit_size)
+            - svg::measure(&format!(" {unit}"), unit_size, false)
                 * f64::from(u8::from(!unit.is_empty()));
-        let size = (room / (number.chars().count().max(1) as f64 * 0.62)).clamp(16.0, 32.0);
+        let size = (room / svg::measure(&number, 1.0, true).max(1.0)).clamp(16.0, 32.0);
         let _ = write!(
             out,
             "<text x=\"16\" y=\"70\" font-size=\"{}\" font-weight=\"bold\" class=\"kf-value\">",
@@ -185,24 +313,33 @@ impl KeyFigure {
         if !self.period.is_empty() {
             svg::text(&mut out, 16.0, 92.0, Anchor::Start, &muted(), &self.period);
         }
-        let mut y = 116.0;
-        if let Some(c) = self.comparison_text() {
-            let (c, _) = svg::truncate(&c, 26);
-            svg::text(&mut out, 16.0, y, Anchor::Start, "class=\"kf-compare\"", &c);
-            y += 20.0;
+        for l in &lines {
+            let _ = write!(out, "<text x=\"16\" y=\"{}\"", svg::n(l.y));
+            if l.size != 12.0 {
+                let _ = write!(out, " font-size=\"{}\"", svg::n(l.size));
+            }
+            let _ = write!(out, " class=\"{}\">", l.class);
+            escape_into(&mut out, &l.text);
+            if l.cut {
+                let whole = match l.class {
+                    "kf-compare" => self.comparison_text(),
+                    _ => self.change_text(),
+                };
+                out.push_str("<title>");
+                escape_into(&mut out, &whole.unwrap_or_default());
+                out.push_str("</title>");
+            }
+            out.push_str("</text>");
         }
-        if let Some(c) = self.change_text() {
-            let (c, _) = svg::truncate(&c, 26);
-            svg::text(&mut out, 16.0, y, Anchor::Start, "class=\"kf-change\"", &c);
-        }
-        // Survey lines below the sparkline, the tile's full width; a cut line keeps its
-        // whole text in a tooltip.
+        // Survey lines below the sparkline (and the lines moved there), the tile's full
+        // width; a cut line keeps its whole text in a tooltip.
+        let first = H - 4.0 + 20.0 * lines.iter().filter(|l| l.y >= H - 4.0).count() as f64;
         for (k, (line, class)) in self.survey_lines().into_iter().enumerate() {
-            let (shown, cut) = svg::truncate(&line, 44);
+            let (shown, cut) = svg::fit(&line, 288.0, 12.0, false);
             let _ = write!(
                 out,
                 "<text x=\"16\" y=\"{}\" class=\"{class}\">",
-                svg::n(H - 4.0 + 20.0 * k as f64)
+                svg::n(first + 20.0 * k as f64)
             );
             escape_into(&mut out, &shown);
             if cut {
@@ -212,12 +349,12 @@ impl KeyFigure {
             }
             out.push_str("</text>");
         }
-        if self.trend.iter().filter(|v| finite(**v).is_some()).count() >= 2 {
+        if self.has_trend() {
             out.push_str("<g class=\"kf-trend\">");
             spark_body(
                 &mut out,
                 &self.trend,
-                184.0,
+                SPARK_X,
                 104.0,
                 120.0,
                 40.0,
@@ -366,6 +503,88 @@ mod tests {
         ));
         // Without survey lines the tile is as before.
         assert!(tile().svg().contains("viewBox=\"0 0 320 160\""));
+    }
+
+    /// The texts of an SVG: (attributes, content without tooltips).
+    fn texts(s: &str) -> Vec<(String, String)> {
+        s.split("<text")
+            .skip(1)
+            .map(|t| {
+                let (attrs, rest) = t.split_once('>').unwrap();
+                let body = rest.split("</text>").next().unwrap();
+                let body = body.split("<title>").next().unwrap();
+                let plain: String = body
+                    .split('<')
+                    .map(|p| p.split_once('>').map_or(p, |(_, b)| b))
+                    .collect();
+                (attrs.to_string(), plain)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn numbers_are_never_cut() {
+        let mut t = tile();
+        t.title = "Inwoners met een niet-Belgische nationaliteit".into();
+        t.format = NumberFormat::new(0, "inwoners", Locale::Nl);
+        t.value = Value::Number(17832.0);
+        t.comparison = Some(("Stad Scheldemonde".into(), Value::Number(268568.0)));
+        t.change = Some(("t.o.v. 2015".into(), Value::Number(6590.0)));
+        let s = t.svg();
+        check_svg(&s, "kf");
+        let all = texts(&s);
+        let line = |class: &str| {
+            all.iter()
+                .find(|(a, _)| a.contains(class))
+                .map(|(_, t)| t.clone())
+                .unwrap()
+        };
+        // The comparison and change lines are whole: beside the sparkline, or below it
+        // (the tile then grows).
+        assert_eq!(
+            line("kf-compare"),
+            "Stad Scheldemonde: 268\u{202f}568\u{a0}inwoners"
+        );
+        assert_eq!(line("kf-change"), "▲ +6590\u{a0}inwoners t.o.v. 2015");
+        // The title is shortened to the tile's width, whole in its tooltip.
+        assert!(s.contains("<title>Inwoners met een niet-Belgische nationaliteit</title>"));
+        for (attrs, text) in &all {
+            let size: f64 = attrs
+                .split("font-size=\"")
+                .nth(1)
+                .and_then(|x| x.split('"').next())
+                .map_or(12.0, |x| x.parse().unwrap());
+            let bold = attrs.contains("bold");
+            if !attrs.contains("kf-value") {
+                assert!(
+                    16.0 + svg::measure(text, size, bold) <= 320.0 - 8.0,
+                    "{text} is wider than the tile"
+                );
+            }
+            assert!(
+                !text.contains(|c: char| c.is_ascii_digit()) || !text.contains('…'),
+                "{text}"
+            );
+        }
+        // A label too long for the tile's width is shortened; its number stays whole and
+        // the whole line is the tooltip.
+        t.comparison = Some((
+            "Het gemiddelde van alle dertien centrumsteden van het Vlaams Gewest samen".into(),
+            Value::Number(268568.0),
+        ));
+        let s = t.svg();
+        check_svg(&s, "kf");
+        let compare = texts(&s)
+            .into_iter()
+            .find(|(a, _)| a.contains("kf-compare"))
+            .unwrap()
+            .1;
+        assert!(
+            compare.starts_with("Het gemiddelde")
+                && compare.ends_with("…: 268\u{202f}568\u{a0}inwoners"),
+            "{compare}"
+        );
+        assert!(s.contains("<title>Het gemiddelde van alle dertien centrumsteden van het Vlaams Gewest samen: 268\u{202f}568\u{a0}inwoners</title>"));
     }
 
     #[test]

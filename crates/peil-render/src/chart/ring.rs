@@ -87,6 +87,209 @@ pub fn z_class_label(class: usize, locale: Locale) -> &'static str {
     }
 }
 
+/// Theme labels: 11 px bold, 13 px between lines.
+const LABEL_SIZE: f64 = 11.0;
+const LINE: f64 = 13.0;
+/// At most this many lines per theme label.
+const MAX_LINES: usize = 3;
+/// Space between two stacked labels, and between the ring and the labels.
+const GAP: f64 = 3.0;
+/// Outer radius of the ring as a share of the drawing's size, largest first: the ring
+/// shrinks until every theme's name fits beside it.
+const RING_SCALES: [f64; 6] = [0.30, 0.28, 0.26, 0.24, 0.22, 0.20];
+
+/// Where the ring and its theme labels go, computed before anything is drawn.
+#[derive(Debug, Clone)]
+pub(crate) struct RingLayout {
+    pub cx: f64,
+    pub cy: f64,
+    pub r_out: f64,
+    pub r_in: f64,
+    /// The theme arcs lie between these radii.
+    pub arc: (f64, f64),
+    /// The bottom of the ring and its labels; the legend starts here.
+    pub bottom: f64,
+    /// One label per theme, in theme order.
+    pub labels: Vec<ThemeLabel>,
+    /// The ring was too crowded for names: labels are numbers, named in a legend.
+    pub numbered: bool,
+}
+
+/// A theme's label beside the ring, with a leader line from its arc.
+#[derive(Debug, Clone)]
+pub(crate) struct ThemeLabel {
+    /// The lines shown (the theme's name wrapped, or its number).
+    pub lines: Vec<String>,
+    /// Right of the ring (text starts at `x`), else left of it (text ends at `x`).
+    pub right: bool,
+    pub x: f64,
+    /// Baseline of the first line.
+    pub y: f64,
+    /// The text's box: left, top, right, bottom (what the tests check).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub bbox: (f64, f64, f64, f64),
+    /// Leader line: from the theme's arc, out, to the label.
+    pub leader: [(f64, f64); 3],
+}
+
+/// Ascent and descent of DejaVu Sans, as shares of the font size: a text's box spans from
+/// `baseline − 0.93 size` to `baseline + 0.24 size`.
+const ASCENT: f64 = 0.93;
+const DESCENT: f64 = 0.24;
+
+/// Wraps a name into lines at most `room` px wide (bold, at [`LABEL_SIZE`]), at spaces;
+/// `None` when it needs more than [`MAX_LINES`] lines or a word is wider than the room.
+fn wrap(name: &str, room: f64) -> Option<Vec<String>> {
+    let w = |s: &str| svg::measure(s, LABEL_SIZE, true);
+    let mut lines: Vec<String> = Vec::new();
+    for word in name.split_whitespace() {
+        if w(word) > room {
+            return None;
+        }
+        match lines.last_mut() {
+            Some(line) if w(&format!("{line} {word}")) <= room => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    (lines.len() <= MAX_LINES).then_some(lines)
+}
+
+impl RingLayout {
+    /// Lays out a ring `width` px wide whose themes have these names and mid angles
+    /// (clockwise from 12 o'clock). Tries ever smaller rings until every name fits beside
+    /// it without overlapping another; when none does, numbers the themes instead.
+    pub(crate) fn new(width: f64, themes: &[(&str, f64)]) -> RingLayout {
+        let size = width.min(560.0);
+        for scale in RING_SCALES {
+            if let Some(l) = Self::try_names(width, size * scale, themes) {
+                return l;
+            }
+        }
+        let numbers: Vec<Vec<String>> = (1..=themes.len()).map(|k| vec![k.to_string()]).collect();
+        let mut l = Self::place(width, size * RING_SCALES[0], themes, numbers, true)
+            .expect("numbers always fit");
+        l.numbered = true;
+        l
+    }
+
+    fn try_names(width: f64, r_out: f64, themes: &[(&str, f64)]) -> Option<RingLayout> {
+        let room = width / 2.0 - (r_out + 8.0 + GAP + 6.0) - 4.0;
+        let lines = themes
+            .iter()
+            .map(|(name, _)| wrap(name, room))
+            .collect::<Option<Vec<_>>>()?;
+        Self::place(width, r_out, themes, lines, false)
+    }
+
+    /// Stacks the labels on each side of the ring (in angle order, each as near its arc as
+    /// the ones before allow) and moves them out of the ring. `None` when a side's stack
+    /// does not fit the ring's height, unless `grow`: then the drawing grows downwards.
+    fn place(
+        width: f64,
+        r_out: f64,
+        themes: &[(&str, f64)],
+        lines: Vec<Vec<String>>,
+        grow: bool,
+    ) -> Option<RingLayout> {
+        let arc = (r_out + 4.0, r_out + 8.0);
+        let clear = arc.1 + GAP; // labels stay outside this circle
+        let cx = width / 2.0;
+        let cy = clear + 2.0 * LINE;
+        let mut bottom = cy + clear + 2.0 * LINE;
+        let height = |k: usize| (k as f64 - 1.0) * LINE + (ASCENT + DESCENT) * LABEL_SIZE;
+        // (theme index, wanted top) per side, top to bottom.
+        let mut sides: [Vec<(usize, f64)>; 2] = [Vec::new(), Vec::new()];
+        for (i, (_, mid)) in themes.iter().enumerate() {
+            let wanted_centre = cy - (clear + LINE / 2.0) * mid.cos();
+            let top = wanted_centre - height(lines[i].len()) / 2.0;
+            sides[usize::from(mid.sin() < -1e-9)].push((i, top));
+        }
+        let mut tops = vec![0.0; themes.len()];
+        for side in &mut sides {
+            side.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            // Down: each label at its wanted place or just below the previous one.
+            let mut next = 2.0;
+            for &(i, top) in side.iter() {
+                tops[i] = top.max(next);
+                next = tops[i] + height(lines[i].len()) + GAP;
+            }
+            // Up from the bottom when the stack runs past it.
+            let mut limit = bottom - 2.0;
+            for &(i, _) in side.iter().rev() {
+                let h = height(lines[i].len());
+                if tops[i] + h > limit {
+                    tops[i] = limit - h;
+                }
+                limit = tops[i] - GAP;
+            }
+            if side.first().is_some_and(|&(i, _)| tops[i] < 2.0) {
+                if !grow {
+                    return None;
+                }
+                // Stack down from the top and let the drawing grow.
+                let mut next = 2.0;
+                for &(i, top) in side.iter() {
+                    tops[i] = top.max(next);
+                    next = tops[i] + height(lines[i].len()) + GAP;
+                }
+                bottom = bottom.max(next + 2.0);
+            }
+        }
+        let labels = themes
+            .iter()
+            .zip(lines)
+            .enumerate()
+            .map(|(i, ((_, mid), lines))| {
+                let right = mid.sin() >= -1e-9;
+                let top = tops[i];
+                let bot = top + height(lines.len());
+                // The label's nearest height to the centre decides how far out it must go.
+                let dy = if top <= cy && cy <= bot {
+                    0.0
+                } else {
+                    (top - cy).abs().min((bot - cy).abs())
+                };
+                let out = (clear * clear - dy * dy).max(0.0).sqrt() + 6.0;
+                let w = lines
+                    .iter()
+                    .map(|l| svg::measure(l, LABEL_SIZE, true))
+                    .fold(0.0, f64::max);
+                let (x, bbox) = if right {
+                    (cx + out, (cx + out, top, cx + out + w, bot))
+                } else {
+                    (cx - out, (cx - out - w, top, cx - out, bot))
+                };
+                let (sx, sy) = (mid.sin(), -mid.cos());
+                let from = (cx + (arc.1 + 1.0) * sx, cy + (arc.1 + 1.0) * sy);
+                let elbow = (cx + (arc.1 + 5.0) * sx, cy + (arc.1 + 5.0) * sy);
+                let to_y = top + (ASCENT * LABEL_SIZE).min((bot - top) / 2.0);
+                let to = (if right { x - 2.0 } else { x + 2.0 }, to_y);
+                ThemeLabel {
+                    lines,
+                    right,
+                    x,
+                    y: top + ASCENT * LABEL_SIZE,
+                    bbox,
+                    leader: [from, elbow, to],
+                }
+            })
+            .collect();
+        Some(RingLayout {
+            cx,
+            cy,
+            r_out,
+            r_in: r_out * 0.57,
+            arc,
+            bottom,
+            labels,
+            numbered: false,
+        })
+    }
+}
+
 impl ProfileRing {
     fn z_text(&self, z: f64) -> String {
         crate::NumberFormat::new(1, "", self.locale).signed_with_unit(Value::Number(z))
@@ -119,55 +322,9 @@ impl ProfileRing {
         t
     }
 
-    /// The SVG.
-    pub fn svg(&self) -> String {
-        let width = if self.width.is_finite() && self.width >= 240.0 {
-            self.width
-        } else {
-            520.0
-        };
-        let locale = self.locale;
-        let size = width.min(560.0);
-        let r_out = size * 0.30;
-        let r_in = size * 0.17;
-        let (arc0, arc1) = (r_out + 4.0, r_out + 8.0);
-        let label_r = r_out + 16.0;
-        let cx = width / 2.0;
-        let cy = label_r + 22.0;
-        let ring_bottom = cy + label_r + 22.0;
-        let colours = palette::diverging(5);
-
-        // Legend (laid out first to know the height).
-        let mut items: Vec<(Swatch, String)> = (0..5)
-            .map(|c| {
-                // The neutral middle is nearly white: outline its swatch.
-                let stroke = (c == 2).then_some(palette::NOT_APPLICABLE_STROKE);
-                (
-                    Swatch::Rect(colours[c], stroke),
-                    z_class_label(c, locale).to_string(),
-                )
-            })
-            .collect();
-        items.push((
-            Swatch::Rect(palette::NO_DATA, None),
-            missing_label(MissingCode::Empty, locale).to_string(),
-        ));
-        let mut legend = String::new();
-        let legend_h = flow_legend(&mut legend, 12.0, ring_bottom + 4.0, width - 24.0, &items);
-        let height = ring_bottom + legend_h + 12.0;
-
-        let mut out = String::with_capacity(2048 + self.slices.len() * 400);
-        svg::open(
-            &mut out,
-            &self.id,
-            width,
-            height,
-            "chart profile-ring",
-            &self.title,
-            &self.description,
-        );
-
-        // Themes: runs of equal theme names.
+    /// Themes as runs of equal theme names: (name, first slice, end), and the angles of the
+    /// ring: the gap between themes and the angle per slice.
+    fn themes(&self) -> (Vec<(&str, usize, usize)>, f64, f64) {
         let mut themes: Vec<(&str, usize, usize)> = Vec::new();
         for (i, s) in self.slices.iter().enumerate() {
             match themes.last_mut() {
@@ -186,6 +343,85 @@ impl ProfileRing {
         } else {
             0.0
         };
+        (themes, gap, per)
+    }
+
+    fn width(&self) -> f64 {
+        if self.width.is_finite() && self.width >= 240.0 {
+            self.width
+        } else {
+            520.0
+        }
+    }
+
+    /// Where ring and labels go (see [`RingLayout::new`]).
+    pub(crate) fn layout(&self) -> RingLayout {
+        let (themes, gap, per) = self.themes();
+        let angle_of = |i: usize| -> f64 {
+            let t = themes
+                .iter()
+                .take_while(|(_, start, _)| *start <= i)
+                .count();
+            gap / 2.0 + (t.saturating_sub(1)) as f64 * gap + i as f64 * per
+        };
+        let mids: Vec<(&str, f64)> = themes
+            .iter()
+            .map(|(name, start, end)| (*name, (angle_of(*start) + angle_of(end - 1) + per) / 2.0))
+            .collect();
+        RingLayout::new(self.width(), &mids)
+    }
+
+    /// The SVG.
+    pub fn svg(&self) -> String {
+        let width = self.width();
+        let locale = self.locale;
+        let layout = self.layout();
+        let (cx, cy, r_out, r_in) = (layout.cx, layout.cy, layout.r_out, layout.r_in);
+        let (arc0, arc1) = layout.arc;
+        let colours = palette::diverging(5);
+
+        // Legends (laid out first to know the height): the score classes, then, when the
+        // ring is too crowded for names, the themes by number.
+        let mut items: Vec<(Swatch, String)> = (0..5)
+            .map(|c| {
+                // The neutral middle is nearly white: outline its swatch.
+                let stroke = (c == 2).then_some(palette::NOT_APPLICABLE_STROKE);
+                (
+                    Swatch::Rect(colours[c], stroke),
+                    z_class_label(c, locale).to_string(),
+                )
+            })
+            .collect();
+        items.push((
+            Swatch::Rect(palette::NO_DATA, None),
+            missing_label(MissingCode::Empty, locale).to_string(),
+        ));
+        let mut legend = String::new();
+        let mut legend_h =
+            flow_legend(&mut legend, 12.0, layout.bottom + 4.0, width - 24.0, &items);
+        let (themes, gap, per) = self.themes();
+        if layout.numbered {
+            legend_h += self.theme_legend(
+                &mut legend,
+                layout.bottom + 4.0 + legend_h + 6.0,
+                width,
+                &themes,
+            ) + 6.0;
+        }
+        let height = layout.bottom + legend_h + 12.0;
+
+        let mut out = String::with_capacity(2048 + self.slices.len() * 400);
+        svg::open(
+            &mut out,
+            &self.id,
+            width,
+            height,
+            "chart profile-ring",
+            &self.title,
+            &self.description,
+        );
+
+        let n = self.slices.len();
         let angle_of = |i: usize| -> f64 {
             // Themes before slice i each add one gap; the ring starts half a gap in.
             let t = themes
@@ -229,9 +465,9 @@ impl ProfileRing {
             }
         }
         out.push_str("</g>");
-        // Theme arcs and names.
+        // Theme arcs, leader lines and labels.
         out.push_str("<g class=\"themes\">");
-        for (name, start, end) in &themes {
+        for ((name, start, end), label) in themes.iter().zip(&layout.labels) {
             let a0 = angle_of(*start);
             let a1 = angle_of(end - 1) + per;
             // Outline the theme's block so near-white (average) slices keep their shape.
@@ -249,37 +485,43 @@ impl ProfileRing {
             );
             escape_into(&mut out, name);
             out.push_str("</title></path>");
-            let mid = (a0 + a1) / 2.0;
-            let (sx, sy) = (mid.sin(), -mid.cos());
-            let (x, y) = (cx + label_r * sx, cy + label_r * sy);
-            let anchor = if sx > 0.25 {
-                Anchor::Start
-            } else if sx < -0.25 {
-                Anchor::End
-            } else {
-                Anchor::Middle
-            };
-            let room = match anchor {
-                Anchor::Start => width - x - 4.0,
-                Anchor::End => x - 4.0,
-                Anchor::Middle => width - 8.0,
-            };
-            let max_chars = ((room / (11.0 * 0.58)).floor() as usize).max(4);
-            let (short, cut) = svg::truncate(name, max_chars);
-            let ty = y + 4.0 + sy * 6.0;
+            let [p0, p1, p2] = label.leader;
+            let _ = write!(
+                out,
+                "<path class=\"leader\" d=\"M{} {}L{} {}L{} {}\" fill=\"none\" stroke=\"{}\" stroke-width=\"0.75\"/>",
+                svg::n(p0.0),
+                svg::n(p0.1),
+                svg::n(p1.0),
+                svg::n(p1.1),
+                svg::n(p2.0),
+                svg::n(p2.1),
+                palette::AXIS
+            );
             out.push_str("<text x=\"");
-            svg::push_num(&mut out, x);
+            svg::push_num(&mut out, label.x);
             out.push_str("\" y=\"");
-            svg::push_num(&mut out, ty);
+            svg::push_num(&mut out, label.y);
             out.push('"');
-            match anchor {
-                Anchor::Start => {}
-                Anchor::End => out.push_str(" text-anchor=\"end\""),
-                Anchor::Middle => out.push_str(" text-anchor=\"middle\""),
+            if !label.right {
+                out.push_str(" text-anchor=\"end\"");
             }
-            out.push_str(" font-size=\"11\" font-weight=\"bold\">");
-            escape_into(&mut out, &short);
-            if cut {
+            let _ = write!(
+                out,
+                " font-size=\"{}\" font-weight=\"bold\" class=\"theme-label\">",
+                svg::n(LABEL_SIZE)
+            );
+            for (k, line) in label.lines.iter().enumerate() {
+                if k == 0 {
+                    escape_into(&mut out, line);
+                } else {
+                    out.push_str("<tspan x=\"");
+                    svg::push_num(&mut out, label.x);
+                    let _ = write!(out, "\" dy=\"{}\">", svg::n(LINE));
+                    escape_into(&mut out, line);
+                    out.push_str("</tspan>");
+                }
+            }
+            if layout.numbered {
                 out.push_str("<title>");
                 escape_into(&mut out, name);
                 out.push_str("</title>");
@@ -313,6 +555,45 @@ impl ProfileRing {
         } else {
             out
         }
+    }
+
+    /// The themes by number ("1 Kerncijfers"), in columns from `y0` down; returns the height.
+    fn theme_legend(
+        &self,
+        out: &mut String,
+        y0: f64,
+        width: f64,
+        themes: &[(&str, usize, usize)],
+    ) -> f64 {
+        const ROW: f64 = 16.0;
+        let entries: Vec<String> = themes
+            .iter()
+            .enumerate()
+            .map(|(k, (name, _, _))| format!("{} {name}", k + 1))
+            .collect();
+        let room = width - 24.0;
+        let col_w = entries
+            .iter()
+            .map(|e| svg::measure(e, 11.0, false) + 16.0)
+            .fold(0.0, f64::max)
+            .min(room);
+        let cols = ((room / col_w).floor() as usize).max(1);
+        let rows = entries.len().div_ceil(cols);
+        out.push_str("<g class=\"theme-legend\" font-size=\"11\">");
+        for (k, e) in entries.iter().enumerate() {
+            let (col, row) = (k / rows, k % rows);
+            let (shown, _) = svg::fit(e, col_w - 16.0, 11.0, false);
+            svg::text(
+                out,
+                12.0 + col as f64 * col_w,
+                y0 + 11.0 + row as f64 * ROW,
+                Anchor::Start,
+                "",
+                &shown,
+            );
+        }
+        out.push_str("</g>");
+        rows as f64 * ROW
     }
 
     /// The data as an accessible HTML table: indicator, theme, value, z score and class.
@@ -444,6 +725,132 @@ mod tests {
         let mut empty = ring();
         empty.slices.clear();
         check_svg(&empty.svg(), "pr");
+    }
+
+    /// Theme names of Flemish city monitors, long ones included.
+    const THEMES: [&str; 17] = [
+        "Kerncijfers",
+        "Geboorte, sterfte en verhuizingen",
+        "Nationaliteit en herkomst",
+        "Samenleven en buurt",
+        "Kinderen en gezin",
+        "Ondernemingen en jobs",
+        "Ruimte",
+        "Woningpatrimonium",
+        "Inkomen en armoede",
+        "Onderwijs en vorming",
+        "Gezondheid en welzijn",
+        "Cultuur, sport en vrije tijd",
+        "Verkeersveiligheid en mobiliteit",
+        "Bestuur en dienstverlening",
+        "Energie en klimaat",
+        "Veiligheid",
+        "Leeftijd en geslacht",
+    ];
+
+    /// A ring of `themes` themes with 1 to 4 indicators each (a theme of one indicator is
+    /// a narrow wedge: its neighbours' labels crowd it).
+    fn ring_of(themes: usize, width: f64) -> ProfileRing {
+        let mut slices = Vec::new();
+        for (t, name) in THEMES.iter().cycle().take(themes).enumerate() {
+            for k in 0..1 + (t * 7 + 3) % 4 {
+                slices.push(RingSlice {
+                    theme: format!("{name}{}", if t >= THEMES.len() { " (2)" } else { "" }),
+                    label: format!("Indicator {t}.{k}"),
+                    code: format!("i{t}_{k}"),
+                    value: Value::Number(1.0),
+                    score: Some(t as f64 / 5.0 - 1.0),
+                    href: None,
+                });
+            }
+        }
+        ProfileRing {
+            id: "pr".into(),
+            title: "Profiel".into(),
+            description: "Profieltaart".into(),
+            slices,
+            locale: Locale::Nl,
+            width,
+        }
+    }
+
+    /// No two labels overlap, each lies inside the drawing and outside the ring.
+    fn check_labels(r: &ProfileRing) -> RingLayout {
+        let l = r.layout();
+        let s = r.svg();
+        let height: f64 = s
+            .split("viewBox=\"0 0 ")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.split(' ').nth(1))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let what = format!("{} themes at {} px", l.labels.len(), r.width);
+        for (i, a) in l.labels.iter().enumerate() {
+            let (x0, y0, x1, y1) = a.bbox;
+            assert!(
+                x0 >= 0.0 && y0 >= 0.0 && x1 <= r.width && y1 <= l.bottom && l.bottom < height,
+                "{what}: {:?} at {:?} leaves the drawing ({} × {height})",
+                a.lines,
+                a.bbox,
+                r.width
+            );
+            // The nearest point of the box to the centre lies outside the theme arcs.
+            let nx = l.cx.clamp(x0, x1) - l.cx;
+            let ny = l.cy.clamp(y0, y1) - l.cy;
+            assert!(
+                (nx * nx + ny * ny).sqrt() >= l.arc.1,
+                "{what}: {:?} at {:?} lies on the ring",
+                a.lines,
+                a.bbox
+            );
+            for b in &l.labels[i + 1..] {
+                let apart = a.bbox.2 <= b.bbox.0
+                    || b.bbox.2 <= a.bbox.0
+                    || a.bbox.3 <= b.bbox.1
+                    || b.bbox.3 <= a.bbox.1;
+                assert!(
+                    apart,
+                    "{what}: {:?} {:?} overlaps {:?} {:?}",
+                    a.lines, a.bbox, b.lines, b.bbox
+                );
+            }
+            // The box is as wide as the widest line, and every line is drawn whole.
+            for line in &a.lines {
+                assert!(svg::measure(line, LABEL_SIZE, true) <= x1 - x0 + 1e-9);
+                assert!(s.contains(&format!(">{}<", escape(line))), "{what}: {line}");
+            }
+        }
+        l
+    }
+
+    #[test]
+    fn theme_labels_never_overlap_nor_leave_the_drawing() {
+        for width in [520.0, 360.0, 760.0] {
+            for themes in 4..=14 {
+                let l = check_labels(&ring_of(themes, width));
+                if width >= 520.0 && themes <= 12 {
+                    assert!(!l.numbered, "{themes} themes at {width} px are numbered");
+                    // Names are shown whole: no ellipsis.
+                    assert!(l.labels.iter().all(|x| !x.lines.concat().contains('…')));
+                }
+            }
+        }
+        // The demo city's ring: 17 themes.
+        check_labels(&ring_of(17, 520.0));
+    }
+
+    #[test]
+    fn a_crowded_ring_numbers_its_themes() {
+        let r = ring_of(60, 520.0);
+        let l = check_labels(&r);
+        assert!(l.numbered);
+        let s = r.svg();
+        assert!(s.contains("class=\"theme-legend\""));
+        assert!(s.contains(">1 Kerncijfers</text>"), "{s}");
+        assert!(s.contains(">60 Leeftijd en geslacht (2)</text>") || s.contains(">60 "));
+        assert!(s.contains(">1<title>Kerncijfers</title></text>"));
     }
 
     #[test]

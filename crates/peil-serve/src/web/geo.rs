@@ -2,9 +2,9 @@
 //! the levels an indicator has data on, and an area's place in the hierarchy.
 
 use super::Page;
-use peil_core::{DimKey, Period};
+use peil_core::{DimKey, EdgeKind, Period};
 use peil_render::MapLayer;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Map width in SVG units; tolerances below are in these units.
@@ -147,12 +147,33 @@ pub fn area_name(page: &Page, level: usize, code: &str) -> Option<String> {
     l.pos.get(code).map(|p| l.items[*p as usize].1.name.clone())
 }
 
-/// Levels holding a single area (the city, the region): default comparison areas.
+/// The default comparison areas, finer levels first: per level its only area (the
+/// region), or its only area that has areas below it (the city, among municipalities of
+/// its region that only have figures of their own).
 pub fn single_area_levels(page: &Page, i: u32) -> Vec<(usize, String)> {
     let snap = &page.ctx.snap;
+    // Per level, the items that are the parent of some item (aggregation edges only).
+    let mut parents: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for ((child, parent), links) in &snap.links {
+        if EdgeKind::between(child, parent) == EdgeKind::Aggregation {
+            parents
+                .entry(parent.as_str())
+                .or_default()
+                .extend(links.values().map(String::as_str));
+        }
+    }
     let mut v: Vec<(usize, String)> = (0..snap.levels.len())
-        .filter(|l| snap.levels[*l].items.len() == 1 && !periods(page, i, *l).is_empty())
-        .map(|l| (l, snap.levels[l].items[0].1.code.clone()))
+        .filter(|l| !periods(page, i, *l).is_empty())
+        .filter_map(|l| {
+            let level = &snap.levels[l];
+            if level.items.len() == 1 {
+                return Some((l, level.items[0].1.code.clone()));
+            }
+            let with_children = parents.get(level.level.code.as_str())?;
+            (with_children.len() == 1)
+                .then(|| with_children.first().map(|c| (l, c.to_string())))
+                .flatten()
+        })
         .collect();
     // Finer levels come first in the snapshot (the city before the region).
     v.sort_by_key(|(l, _)| *l);

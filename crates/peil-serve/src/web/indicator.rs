@@ -881,9 +881,12 @@ fn legend(page: &Page, v: &View) -> Vec<Json> {
             counts[c.min(last)] += 1;
         }
     }
+    // Only the classes some area falls in (manual boundaries can leave one empty), as the
+    // map's own legend.
     let mut out: Vec<Json> = labels
         .iter()
         .enumerate()
+        .filter(|(k, _)| counts.get(*k).is_some_and(|n| *n > 0))
         .map(|(k, l)| json!({"swatch": colours[k.min(colours.len() - 1)], "label": l, "count": counts.get(k), "kind": "class"}))
         .collect();
     for code in [

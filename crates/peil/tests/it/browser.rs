@@ -1,5 +1,6 @@
 //! The website in real headless Chromium, on the demo city: the end-to-end checks
-//! (`tests/browser/e2e.mjs`, Playwright), the accessibility checks (`a11y.mjs`, axe-core) and
+//! (`tests/browser/e2e.mjs`, Playwright), the layout checks (`layout.mjs`: nothing overlaps
+//! or is cut at phone and desktop widths), the accessibility checks (`a11y.mjs`, axe-core) and
 //! Lighthouse (`lighthouse.mjs`), all run against one `peil serve`.
 //!
 //! Needs Chromium at /usr/bin/chromium (or `$PEIL_CHROMIUM`), Node.js, and the pinned npm
@@ -147,13 +148,18 @@ fn website_in_headless_chromium() {
         server.base,
         artifacts_dir().display()
     ));
-    // Run all three so that one failure does not hide the others; each is bounded in time.
-    let failures: Vec<String> = [("e2e.mjs", 150), ("a11y.mjs", 90), ("lighthouse.mjs", 150)]
-        .into_iter()
-        .filter_map(|(script, secs)| {
-            node(script, &server.base, &chromium, Duration::from_secs(secs)).err()
-        })
-        .collect();
+    // Run them all so that one failure does not hide the others; each is bounded in time.
+    let failures: Vec<String> = [
+        ("e2e.mjs", 150),
+        ("layout.mjs", 60),
+        ("a11y.mjs", 90),
+        ("lighthouse.mjs", 150),
+    ]
+    .into_iter()
+    .filter_map(|(script, secs)| {
+        node(script, &server.base, &chromium, Duration::from_secs(secs)).err()
+    })
+    .collect();
     assert!(
         failures.is_empty(),
         "browser tests failed:\n  - {}\n(screenshots and reports: {})",

@@ -1018,10 +1018,14 @@ fn selection_table_has_swing_shape_and_odata_values() {
         assert_eq!((&r2[2 * i][1], &r2[2 * i][3]), (&a.1, &a.2));
         assert_eq!((&r2[2 * i + 1][1], &r2[2 * i + 1][3]), (&b.1, &b.2));
     }
-    // Quarters, all of them.
+    // Quarters, all of them: of the city, and of each municipality of its region.
     let q = rows(&st(
+        "var=v_bouwverg_won&geolevel=gemeente&geoitem=46999&periodlevel=quarter&period=all",
+    ));
+    let region = rows(&st(
         "var=v_bouwverg_won&geolevel=gemeente&periodlevel=quarter&period=all",
     ));
+    assert_eq!(region.len(), 7 * q.len());
     let quarters = codes(&ok(
         &s,
         &url(&format!(
@@ -1107,12 +1111,13 @@ fn selection_table_has_swing_shape_and_odata_values() {
         wijk19
     );
 
-    // Cubes split by dim levels (columns after the value), or by chosen members.
+    // Cubes split by dim levels (columns after the value), or by chosen members (the
+    // city: the first municipality).
     let total = odata("kubus_bevolking", "gemeente", "year", "mrp")[0]
         .2
         .parse::<f64>()
         .unwrap();
-    let by_sex = st("var=kubus_bevolking&geolevel=gemeente&dimlevel=geslacht");
+    let by_sex = st("var=kubus_bevolking&geolevel=gemeente&geoitem=46999&dimlevel=geslacht");
     assert_eq!(by_sex["headers"][2]["type"], "Numeric");
     assert_eq!(by_sex["headers"][3]["name"], "geslacht");
     let r = rows(&by_sex);
@@ -1125,7 +1130,7 @@ fn selection_table_has_swing_shape_and_odata_values() {
         total
     );
     let cells = rows(&st(
-        "var=kubus_bevolking&geolevel=gemeente&dimlevel=geslacht,leeftijd3",
+        "var=kubus_bevolking&geolevel=gemeente&geoitem=46999&dimlevel=geslacht,leeftijd3",
     ));
     assert_eq!(cells.len(), 6);
     assert_eq!(
@@ -1136,7 +1141,9 @@ fn selection_table_has_swing_shape_and_odata_values() {
         total
     );
     assert_eq!(cells[0][3..], ["m".to_string(), "0-19".to_string()]);
-    let men = rows(&st("var=kubus_bevolking&geolevel=gemeente&dimlevel=m"));
+    let men = rows(&st(
+        "var=kubus_bevolking&geolevel=gemeente&geoitem=46999&dimlevel=m",
+    ));
     assert_eq!(men, r[..1]);
 
     // Errors name the problem.
