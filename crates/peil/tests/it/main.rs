@@ -26,6 +26,7 @@ mod odata;
 mod privacy;
 mod selection;
 mod serve;
+mod state;
 mod stories;
 mod survey;
 mod trust;
