@@ -20,6 +20,7 @@ mod engine_rules;
 mod figures;
 mod flanders;
 mod geometry;
+mod hierarchy;
 mod hostile_files;
 mod leak;
 mod odata;
