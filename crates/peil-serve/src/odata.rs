@@ -523,26 +523,6 @@ pub fn decode(s: &str, plus_is_space: bool) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Problem details that OData clients can read too (`error.message`).
-pub fn problem_response(p: Problem) -> Response {
-    let body = json!({
-        "type": "about:blank",
-        "title": p.title,
-        "status": p.status.as_u16(),
-        "detail": p.detail,
-        "error": { "code": p.status.as_u16().to_string(), "message": p.detail },
-    });
-    (
-        p.status,
-        [
-            (header::CONTENT_TYPE, "application/problem+json"),
-            (header::HeaderName::from_static("odata-version"), "4.0"),
-        ],
-        body.to_string(),
-    )
-        .into_response()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Request handling
 // ---------------------------------------------------------------------------------------------
@@ -1322,7 +1302,8 @@ async fn handle(
 ) -> Response {
     let snap = st.snapshot();
     let frags = crate::api::cache::entry(&st, &snap).fragments(&snap);
-    serve(&snap, &frags, &reader, &st.public_url(), &uri, &headers).unwrap_or_else(problem_response)
+    serve(&snap, &frags, &reader, &st.public_url(), &uri, &headers)
+        .unwrap_or_else(|p| p.odata().into_response())
 }
 
 fn serve(

@@ -42,8 +42,8 @@
 use crate::AppState;
 use crate::fragments::{Fragments, push_json_str, push_value};
 use crate::odata::{
-    self, cube_dims, levels_by_size, natural_cmp, period_key, problem_response, public_indicator,
-    public_indicators, query_pairs,
+    self, cube_dims, levels_by_size, natural_cmp, period_key, public_indicator, public_indicators,
+    query_pairs,
 };
 use crate::problem::Problem;
 use axum::Router;
@@ -87,7 +87,7 @@ async fn handle(
             body,
         )
             .into_response(),
-        Err(p) => problem_response(p),
+        Err(p) => p.odata().into_response(),
     }
 }
 
