@@ -17,6 +17,7 @@ mod crash;
 mod dcat;
 mod demo;
 mod engine_rules;
+mod errors;
 mod figures;
 mod flanders;
 mod geometry;
