@@ -503,7 +503,7 @@ impl Ctx {
     }
 
     pub async fn geometry(&self) -> Arc<cache::Geometry> {
-        self.entry.geometry(&self.st, &self.snap).await
+        self.entry.geometry(&self.snap).await
     }
 }
 

@@ -157,36 +157,11 @@ impl Entry {
             .clone()
     }
 
-    /// Geometry: the snapshot's when it carries any, else the store's.
-    pub async fn geometry(&self, st: &AppState, snap: &Arc<Snapshot>) -> Arc<Geometry> {
-        if let Some(g) = self.geometry.get() {
-            return g.clone();
-        }
-        let path = st.inner.store.clone();
-        let own = (!snap.geometry.is_empty()).then(|| snap.geometry.clone());
+    /// The publication's geometry (loaded with the snapshot, the same that map layers are
+    /// built from: `peil_story::Data::layer_at`).
+    pub async fn geometry(&self, snap: &Arc<Snapshot>) -> Arc<Geometry> {
         self.geometry
-            .get_or_init(|| async move {
-                if let Some(g) = own {
-                    return Arc::new(g);
-                }
-                let r = tokio::task::spawn_blocking(
-                    move || -> Result<Geometry, peil_store::StoreError> {
-                        let s = peil_store::Store::open(&path)?;
-                        let mut g: Geometry = HashMap::new();
-                        for (level, code, web, full) in s.all_geometry()? {
-                            g.entry(level)
-                                .or_default()
-                                .insert(code, (web.into(), full.into()));
-                        }
-                        Ok(g)
-                    },
-                )
-                .await;
-                Arc::new(match r {
-                    Ok(Ok(g)) => g,
-                    _ => HashMap::new(),
-                })
-            })
+            .get_or_init(|| async { Arc::new(snap.geometry.clone()) })
             .await
             .clone()
     }
