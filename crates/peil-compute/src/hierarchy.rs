@@ -26,6 +26,9 @@ pub struct Ancestor {
 /// Per child item position: the position of the item containing it on the other level.
 pub type Path = Vec<Option<u32>>;
 
+/// Composed paths: (from, to) → path (`None`: the levels are not connected).
+type Paths = HashMap<(u16, u16), Option<Arc<Path>>>;
+
 pub struct Hierarchy {
     /// Per level, per item: direct parents (level, position), in the order of the sorted
     /// aggregation tables.
@@ -41,8 +44,8 @@ pub struct Hierarchy {
     level_edges: Vec<(u16, u16)>,
     /// Every table (aggregation and conversion): (child level, parent level) → path.
     tables: HashMap<(u16, u16), Path>,
-    /// Composed paths, computed on first use: (from, to) → path (`None`: not connected).
-    paths: Mutex<HashMap<(u16, u16), Option<Arc<Path>>>>,
+    /// Composed paths, computed on first use.
+    paths: Mutex<Paths>,
 }
 
 impl Hierarchy {

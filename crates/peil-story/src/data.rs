@@ -52,13 +52,16 @@ impl Detail {
     }
 }
 
+/// Map layers by level position and detail (`None`: the level has no geometry).
+type Layers = HashMap<(usize, Detail), Option<Arc<MapLayer>>>;
+
 /// One publication as stories see it.
 pub struct Data {
     pub snap: Arc<Snapshot>,
     pub themes: Vec<Theme>,
-    /// Map layers by level position and detail (`None`: the level has no geometry), built on
-    /// first use: the one home of map layers, for web pages, stories, dashboards and PDFs.
-    layers: Mutex<HashMap<(usize, Detail), Option<Arc<MapLayer>>>>,
+    /// Built on first use: the one home of map layers, for web pages, stories, dashboards and
+    /// PDFs.
+    layers: Mutex<Layers>,
 }
 
 impl Data {

@@ -179,7 +179,7 @@ fn every_reader_sees_the_hierarchy_the_tables_state() {
     let mut splits = 0;
     for (child, codes) in &t.items {
         let above = t.ancestors(&(child.clone(), codes[0].clone()));
-        for (parent, _) in &above {
+        for parent in above.keys() {
             for p in t.items[parent].iter().take(3) {
                 let want: BTreeSet<&str> = codes
                     .iter()
