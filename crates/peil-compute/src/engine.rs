@@ -34,8 +34,8 @@ pub enum ComputeError {
     Cycle(Vec<String>),
     #[error("formula of {indicator}: {message}")]
     Formula { indicator: String, message: String },
-    #[error("{0}")]
-    Hierarchy(String),
+    #[error(transparent)]
+    Hierarchy(#[from] crate::geo::GeoError),
 }
 
 /// How an indicator's values combine over areas.
@@ -149,7 +149,7 @@ pub fn geo_rule(ind: &Indicator, index: &HashMap<String, u32>) -> GeoRule {
 
 /// Computes all values of a warehouse.
 pub fn compute(w: &Warehouse) -> Result<Computed, ComputeError> {
-    let geo = Geo::new(w).map_err(ComputeError::Hierarchy)?;
+    let geo = Geo::new(w)?;
     let index: HashMap<String, u32> = w
         .indicators
         .iter()

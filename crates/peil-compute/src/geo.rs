@@ -40,8 +40,15 @@ pub struct Geo {
     pub topo: Vec<usize>,
 }
 
+/// The level hierarchy cannot be computed over.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GeoError {
+    #[error("cycle in the level hierarchy: {}", .0.join(" → "))]
+    Cycle(Vec<String>),
+}
+
 impl Geo {
-    pub fn new(w: &Warehouse) -> Result<Geo, String> {
+    pub fn new(w: &Warehouse) -> Result<Geo, GeoError> {
         let levels: Vec<Level> = w
             .levels
             .iter()
@@ -84,10 +91,7 @@ impl Geo {
                 .iter()
                 .map(|e| (e.child.as_str(), e.parent.as_str())),
         ) {
-            return Err(format!(
-                "cycle in the level hierarchy: {}",
-                cycle.join(" → ")
-            ));
+            return Err(GeoError::Cycle(cycle));
         }
         // Kahn's algorithm over level edges.
         let n = levels.len();

@@ -10,6 +10,7 @@ pub mod checker;
 pub mod engine;
 mod eval;
 pub mod geo;
+pub mod hierarchy;
 pub mod linked;
 pub mod lost;
 pub mod privacy;

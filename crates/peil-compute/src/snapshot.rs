@@ -55,6 +55,9 @@ pub struct Snapshot {
     /// Survey intervals and verdicts, built on first use from the published values and the
     /// hierarchy (`links` must be set before; [`Snapshot::survey`]).
     survey: std::sync::OnceLock<crate::survey::Tables>,
+    /// The area hierarchy by position, built on first use from `links` (which must be set
+    /// before; [`Snapshot::hierarchy`]).
+    hierarchy: std::sync::OnceLock<crate::hierarchy::Hierarchy>,
 }
 
 impl Snapshot {
@@ -134,6 +137,7 @@ impl Snapshot {
             geometry: HashMap::new(),
             stats: PublishStats::default(),
             survey: std::sync::OnceLock::new(),
+            hierarchy: std::sync::OnceLock::new(),
         }
     }
 
@@ -225,6 +229,7 @@ impl Snapshot {
             geometry: HashMap::new(),
             stats: PublishStats::default(),
             survey: std::sync::OnceLock::new(),
+            hierarchy: std::sync::OnceLock::new(),
         };
         let mut dim_index: HashMap<DimKey, u32> = HashMap::from([(DimKey::default(), 0)]);
         for (key, values) in series {
@@ -291,6 +296,13 @@ impl Snapshot {
 
     /// Every survey indicator's intervals and verdicts (built once, on first use). Readers go
     /// through [`Snapshot::survey_series`] and [`Snapshot::survey_cell`], which check access.
+    /// The area hierarchy of this publication (parents, ancestors, children, siblings, paths
+    /// between levels), built once; every hierarchy walk asks it.
+    pub fn hierarchy(&self) -> &crate::hierarchy::Hierarchy {
+        self.hierarchy
+            .get_or_init(|| crate::hierarchy::Hierarchy::build(self))
+    }
+
     pub fn survey(&self) -> &crate::survey::Tables {
         self.survey
             .get_or_init(|| crate::survey::Tables::build(self))

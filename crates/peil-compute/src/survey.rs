@@ -242,66 +242,6 @@ fn rule(snap: &Snapshot, ind: &peil_core::Indicator) -> Rule {
     }
 }
 
-/// An area's ancestors: (distance, level position, item position), one per level.
-type Ancestors = Vec<(u32, u16, u32)>;
-
-/// The area hierarchy as positions: per level, per item, its direct parents along
-/// aggregation edges (conversion tables between versions of a division are no hierarchy).
-struct Parents(Vec<Vec<Vec<(u16, u32)>>>);
-
-impl Parents {
-    fn new(snap: &Snapshot) -> Parents {
-        let mut out: Vec<Vec<Vec<(u16, u32)>>> = snap
-            .levels
-            .iter()
-            .map(|l| vec![Vec::new(); l.items.len()])
-            .collect();
-        let mut edges: Vec<&(String, String)> = snap
-            .links
-            .keys()
-            .filter(|(c, p)| peil_core::EdgeKind::between(c, p) == peil_core::EdgeKind::Aggregation)
-            .collect();
-        edges.sort();
-        for e in edges {
-            let (Some(&cl), Some(&pl)) = (snap.level_index.get(&e.0), snap.level_index.get(&e.1))
-            else {
-                continue;
-            };
-            for (c, p) in &snap.links[e] {
-                let (Some(&cp), Some(&pp)) =
-                    (snap.levels[cl].pos.get(c), snap.levels[pl].pos.get(p))
-                else {
-                    continue;
-                };
-                out[cl][cp as usize].push((pl as u16, pp));
-            }
-        }
-        Parents(out)
-    }
-
-    /// Every ancestor of an area with its distance, one per level, nearest first (a level
-    /// reached at the same distance by two paths keeps the first).
-    fn ancestors(&self, l: u16, pos: u32) -> Ancestors {
-        let mut out: Vec<(u32, u16, u32)> = Vec::new();
-        let mut frontier = vec![(l, pos)];
-        let mut depth = 0;
-        while !frontier.is_empty() && depth < 32 {
-            depth += 1;
-            let mut next = Vec::new();
-            for (fl, fp) in frontier {
-                for &(pl, pp) in &self.0[fl as usize][fp as usize] {
-                    if pl != l && !out.iter().any(|a| a.1 == pl) {
-                        out.push((depth, pl, pp));
-                        next.push((pl, pp));
-                    }
-                }
-            }
-            frontier = next;
-        }
-        out
-    }
-}
-
 /// Every survey indicator's intervals and verdicts, computed once per publication from the
 /// published (privacy-applied) values: an area whose percentage or mean, sample size,
 /// population or standard deviation is hidden (`x`) has none, and a verdict needs the
@@ -319,8 +259,7 @@ impl Tables {
             return out;
         };
         let total = total as u32;
-        let parents = Parents::new(snap);
-        let mut ancestors: HashMap<u16, Vec<Ancestors>> = HashMap::new();
+        let hierarchy = snap.hierarchy();
         for (i, ind) in snap.indicators.iter().enumerate() {
             if !ind.is_survey() {
                 continue;
@@ -336,18 +275,13 @@ impl Tables {
                 }
             }
             for (&(l, p), vals) in &inputs {
-                let anc = ancestors.entry(l).or_insert_with(|| {
-                    (0..snap.levels[l as usize].items.len() as u32)
-                        .map(|pos| parents.ancestors(l, pos))
-                        .collect()
-                });
                 let cells = vals
                     .iter()
                     .enumerate()
                     .map(|(pos, x)| {
                         let x = (*x)?;
                         let interval = x.interval(c);
-                        let benchmark = benchmark_of(snap, rule, anc, l, pos as u32);
+                        let benchmark = benchmark_of(snap, rule, hierarchy, l, pos as u32);
                         let significance = benchmark.and_then(|(bl, bp)| {
                             let b = (*inputs.get(&(bl, p))?.get(bp as usize)?)?;
                             Some(x.against(b, c))
@@ -375,21 +309,18 @@ impl Tables {
 fn benchmark_of(
     snap: &Snapshot,
     rule: Rule,
-    ancestors: &[Ancestors],
+    hierarchy: &crate::hierarchy::Hierarchy,
     l: u16,
     pos: u32,
 ) -> Option<(u16, u32)> {
-    let anc = &ancestors[pos as usize];
+    let anc = hierarchy.ancestors(l, pos);
     match rule {
         Rule::SingleAreaAncestor => anc
             .iter()
-            .filter(|(_, al, _)| snap.levels[*al as usize].items.len() == 1)
-            .min_by_key(|(d, al, _)| (*d, *al))
-            .map(|(_, al, ap)| (*al, *ap)),
-        Rule::Level(bl) => anc
-            .iter()
-            .find(|(_, al, _)| *al == bl)
-            .map(|(_, al, ap)| (*al, *ap)),
+            .filter(|a| snap.levels[a.level as usize].items.len() == 1)
+            .min_by_key(|a| (a.depth, a.level))
+            .map(|a| (a.level, a.pos)),
+        Rule::Level(bl) => hierarchy.ancestor_on(l, pos, bl).map(|p| (bl, p)),
         Rule::Area(bl, bp) => ((bl, bp) != (l, pos)).then_some((bl, bp)),
         Rule::Unknown => None,
     }

@@ -2,12 +2,25 @@
 //! transaction, records its provenance, and reports. Used by `peil import` and by the server's
 //! scripted uploads (`BulkAPI.ashx`).
 
-use anyhow::Result;
 use peil_core::*;
 use peil_ingest::{DataSpec, GeometryOptions, Kind, TableOptions};
 use peil_store::Store;
 use serde_json::json;
 use std::path::Path;
+
+/// A failure of the import itself (problems in the file are an [`Outcome`]'s, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Store(#[from] peil_store::StoreError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = ImportError> = std::result::Result<T, E>;
 
 /// Everything a user can choose for one import.
 #[derive(Debug, Clone, Default)]
@@ -86,7 +99,10 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
                 return Ok(Outcome { kind: Some(kind), problems, summary });
             }
             // Hashed only once the file is known to be good: a huge bad file is refused fast.
-            let hash = peil_ingest::file_hash(path)?;
+            let hash = peil_ingest::file_hash(path).map_err(|source| ImportError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
             if let Some(prev) = store.previous_import(&hash, kind.code())? {
                 summary.push(format!("the same file was imported before as #{} on {}; importing again changes nothing it set", prev.id, prev.at));
             }

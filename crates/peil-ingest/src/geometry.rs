@@ -106,19 +106,28 @@ struct RawFeature {
     geometry: Option<Geometry<f64>>,
 }
 
+/// A reprojection that cannot be set up (proj4rs refused a projection string).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ReprojectError(#[from] proj4rs::errors::Error);
+
+/// A CRS a file states that Peil does not recognise: its text as the file has it (WKT cut to
+/// 80 characters), to be shown in the problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownCrs(pub String);
+
 /// Transforms coordinates from a source CRS to WGS84 degrees.
 pub struct Reprojector {
     from: Option<(proj4rs::Proj, proj4rs::Proj)>,
 }
 
 impl Reprojector {
-    pub fn new(crs: Crs) -> Result<Reprojector, String> {
+    pub fn new(crs: Crs) -> Result<Reprojector, ReprojectError> {
         if crs == Crs::Epsg4326 {
             return Ok(Reprojector { from: None });
         }
-        let from = proj4rs::Proj::from_proj_string(crs.proj_string()).map_err(|e| e.to_string())?;
-        let to = proj4rs::Proj::from_proj_string(Crs::Epsg4326.proj_string())
-            .map_err(|e| e.to_string())?;
+        let from = proj4rs::Proj::from_proj_string(crs.proj_string())?;
+        let to = proj4rs::Proj::from_proj_string(Crs::Epsg4326.proj_string())?;
         Ok(Reprojector {
             from: Some((from, to)),
         })
@@ -203,7 +212,7 @@ pub fn read_geometry(
         },
         None => match file_crs {
             Some(Ok(c)) => c,
-            Some(Err(what)) => {
+            Some(Err(UnknownCrs(what))) => {
                 return fail(
                     out,
                     problem(
@@ -458,7 +467,7 @@ fn to_geojson(g: &Geometry<f64>, decimals: i32) -> String {
     geojson::Geometry::from(&rounded).to_string()
 }
 
-type ReadResult = Result<(Vec<RawFeature>, Option<Result<Crs, String>>), Box<Problem>>;
+type ReadResult = Result<(Vec<RawFeature>, Option<Result<Crs, UnknownCrs>>), Box<Problem>>;
 
 fn read_shapefile(path: &Path, place: &Place) -> ReadResult {
     for ext in ["shx", "dbf"] {
@@ -479,7 +488,7 @@ fn read_shapefile(path: &Path, place: &Place) -> ReadResult {
     let prj = path.with_extension("prj");
     let crs = std::fs::read_to_string(&prj)
         .ok()
-        .map(|w| Crs::from_wkt(&w).ok_or_else(|| w.chars().take(80).collect::<String>()));
+        .map(|w| Crs::from_wkt(&w).ok_or_else(|| UnknownCrs(w.chars().take(80).collect())));
     let mut reader = shapefile::Reader::from_path(path).map_err(|e| {
         problem(
             place,
@@ -565,7 +574,7 @@ fn read_geojson(path: &Path, place: &Place) -> ReadResult {
         .and_then(|c| c.get("properties"))
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str())
-        .map(|n| Crs::parse(n).ok_or_else(|| n.to_string()));
+        .map(|n| Crs::parse(n).ok_or_else(|| UnknownCrs(n.to_string())));
     let gj: geojson::GeoJson = geojson::GeoJson::from_reader(text.as_bytes())
         .map_err(|e| problem(place, None, None, None, format!("not valid GeoJSON: {e}")))?;
     let features = match gj {
@@ -645,7 +654,7 @@ fn read_gpkg(path: &Path, place: &Place) -> ReadResult {
             Ok(format!("{}:{}", r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })
         .ok()
-        .map(|s| Crs::parse(&s).ok_or(s));
+        .map(|s| Crs::parse(&s).ok_or(UnknownCrs(s)));
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut st = conn
         .prepare(&format!("SELECT * FROM {}", quote(&table)))

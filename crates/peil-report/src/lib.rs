@@ -411,12 +411,6 @@ pub fn compile(source: &str, files: &HashMap<String, Vec<u8>>) -> Result<Vec<u8>
     result
 }
 
-/// Loads the fonts and the standard library now instead of at the first compile (a server can
-/// call this at start-up so the first report is as fast as the others).
-pub fn warm_up() {
-    world::warm();
-}
-
 fn source_line(world: &world::MemoryWorld, diag: &SourceDiagnostic) -> Option<usize> {
     if diag.span.id() != Some(world.main()) {
         return None;

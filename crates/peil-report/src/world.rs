@@ -86,12 +86,6 @@ fn library() -> &'static LazyHash<Library> {
     LIBRARY.get_or_init(|| LazyHash::new(Library::default()))
 }
 
-/// Warms the process-wide fonts and library (they are otherwise built by the first compile).
-pub(crate) fn warm() {
-    fonts();
-    library();
-}
-
 /// The path of the main source in the virtual project.
 const MAIN: &str = "/__peil_report_main.typ";
 

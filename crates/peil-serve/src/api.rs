@@ -31,7 +31,7 @@ use crate::AppState;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use peil_compute::Snapshot;
@@ -100,17 +100,9 @@ pub fn routes() -> Router<AppState> {
 
 // --- errors ------------------------------------------------------------------------------
 
-/// An RFC 9457 problem with a `type` that points at its explanation in `/api/v1/docs`.
-#[derive(Debug, Clone)]
-pub(crate) struct ApiError {
-    pub status: StatusCode,
-    /// The anchor of the problem type on the docs page (`problem-<slug>`).
-    pub slug: &'static str,
-    pub title: &'static str,
-    pub detail: String,
-    /// Extension members.
-    pub ext: Vec<(&'static str, Json)>,
-}
+/// The native API's errors are the server's one problem type; its `type` points at the
+/// explanation in `/api/v1/docs` ([`PROBLEMS`]).
+pub(crate) type ApiError = crate::problem::Problem;
 
 /// The problem types this API answers with: (slug, status, title, when).
 pub(crate) const PROBLEMS: &[(&str, u16, &str, &str)] = &[
@@ -163,75 +155,6 @@ pub(crate) const PROBLEMS: &[(&str, u16, &str, &str)] = &[
         "None of the media types in the `Accept` header is offered by this endpoint (`available` lists the ones that are).",
     ),
 ];
-
-impl ApiError {
-    fn of(slug: &'static str, detail: impl Into<String>) -> ApiError {
-        let (_, status, title, _) = PROBLEMS.iter().find(|p| p.0 == slug).copied().unwrap_or((
-            "bad-request",
-            400,
-            "Bad request",
-            "",
-        ));
-        ApiError {
-            status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-            slug,
-            title,
-            detail: detail.into(),
-            ext: Vec::new(),
-        }
-    }
-
-    pub fn bad_request(detail: impl Into<String>) -> ApiError {
-        ApiError::of("bad-request", detail)
-    }
-
-    pub fn with(mut self, key: &'static str, value: Json) -> ApiError {
-        self.ext.push((key, value));
-        self
-    }
-
-    /// An unknown code with the closest known codes suggested. Callers pass only codes a
-    /// reader may see, so a restricted code can never be suggested.
-    pub fn unknown<S: AsRef<str>>(
-        what: &'static str,
-        code: &str,
-        known: impl Iterator<Item = S>,
-    ) -> ApiError {
-        let close = crate::problem::suggestions(code, known);
-        let hint = if close.is_empty() {
-            String::new()
-        } else {
-            format!("; did you mean {}?", close.join(", "))
-        };
-        let code = crate::problem::quote(code);
-        ApiError::of("unknown-code", format!("no {what} '{code}'{hint}"))
-            .with("what", json!(what))
-            .with("code", json!(code))
-            .with("suggestions", json!(close))
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut body = serde_json::Map::new();
-        body.insert(
-            "type".into(),
-            json!(format!("{BASE}/docs#problem-{}", self.slug)),
-        );
-        body.insert("title".into(), json!(self.title));
-        body.insert("status".into(), json!(self.status.as_u16()));
-        body.insert("detail".into(), json!(self.detail));
-        for (k, v) in self.ext {
-            body.insert(k.into(), v);
-        }
-        (
-            self.status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            Json::Object(body).to_string(),
-        )
-            .into_response()
-    }
-}
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
@@ -545,7 +468,7 @@ impl Ctx {
     }
 
     pub async fn geometry(&self) -> Arc<cache::Geometry> {
-        self.entry.geometry(&self.st, &self.snap).await
+        self.entry.geometry(&self.snap).await
     }
 }
 

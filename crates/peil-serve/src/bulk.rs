@@ -142,18 +142,19 @@ async fn upload(
     }
     let store = st.store_path().to_path_buf();
     let who = format!("BulkAPI ({reader})");
-    let result = tokio::task::spawn_blocking(move || -> Result<peil_import::Outcome, String> {
-        let mut store = peil_store::Store::open(&store).map_err(|e| e.to_string())?;
-        let req = peil_import::ImportRequest {
-            kind: Some(peil_ingest::Kind::Data),
-            who,
-            ..Default::default()
-        };
-        let out = peil_import::import(&mut store, &path, &req).map_err(|e| format!("{e:#}"));
-        drop(dir);
-        out
-    })
-    .await;
+    let result =
+        tokio::task::spawn_blocking(move || -> peil_import::Result<peil_import::Outcome> {
+            let mut store = peil_store::Store::open(&store)?;
+            let req = peil_import::ImportRequest {
+                kind: Some(peil_ingest::Kind::Data),
+                who,
+                ..Default::default()
+            };
+            let out = peil_import::import(&mut store, &path, &req);
+            drop(dir);
+            out
+        })
+        .await;
     match result {
         Ok(Ok(o)) if !o.problems.has_errors() => text(StatusCode::OK, "OK"),
         Ok(Ok(o)) => text(

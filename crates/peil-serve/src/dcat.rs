@@ -121,8 +121,15 @@ const LICENCES: &[(&[&str], &str, &str)] = &[
     ),
 ];
 
+/// A licence in `peil.toml` that is neither a short name of [`LICENCES`] nor an `http(s)` IRI.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("licence '{name}' is not one Peil knows ({}) nor an http(s) IRI", LICENCES.iter().map(|l| l.0[0]).collect::<Vec<_>>().join(", "))]
+pub struct UnknownLicence {
+    pub name: String,
+}
+
 /// A licence from `peil.toml`: a short name from [`LICENCES`] or an `http(s)` IRI.
-pub fn licence(name: &str) -> Result<Licence, String> {
+pub fn licence(name: &str) -> Result<Licence, UnknownLicence> {
     let n = name.trim();
     if let Some((_, path, label)) = LICENCES
         .iter()
@@ -151,11 +158,9 @@ pub fn licence(name: &str) -> Result<Licence, String> {
             label: label.to_string(),
         });
     }
-    let names: Vec<&str> = LICENCES.iter().map(|l| l.0[0]).collect();
-    Err(format!(
-        "licence '{n}' is not one Peil knows ({}) nor an http(s) IRI",
-        names.join(", ")
-    ))
+    Err(UnknownLicence {
+        name: n.to_string(),
+    })
 }
 
 /// Whether a configured value can stand as an IRI: `http(s)://` and nothing an IRI may not hold.
@@ -1260,8 +1265,8 @@ mod tests {
             licence("http://publications.europa.eu/resource/authority/licence/CC0").unwrap();
         assert_eq!(by_iri.label, "Creative Commons CC0 1.0 Universal");
         assert!(licence("https://example.org/licence").is_ok());
-        let e = licence("free").unwrap_err();
-        assert!(e.contains("cc-by-4.0"), "{e}");
+        let e = licence("free").unwrap_err().to_string();
+        assert!(e.contains("cc-by-4.0") && e.contains("'free'"), "{e}");
         assert!(licence("https://example.org/a licence").is_err());
     }
 

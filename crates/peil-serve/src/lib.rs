@@ -51,6 +51,9 @@ pub struct AppState {
 
 struct Inner {
     snapshot: RwLock<Arc<Snapshot>>,
+    /// What this server derived from the publication it serves (indexes, fragments, map
+    /// layers, stories' data): per server, never per process.
+    publication: api::cache::Current,
     store: PathBuf,
     pub metrics: metrics::Metrics,
     site_name: String,
@@ -194,8 +197,10 @@ impl AppState {
             Ok(mut g) => *g = s,
             Err(p) => *p.into_inner() = s,
         }
-        // Answers of the previous publication are never served again.
+        // Answers of the previous publication are never served again, nor is what was
+        // derived from it kept.
         self.inner.responses.clear();
+        self.inner.publication.clear();
     }
 }
 
@@ -225,6 +230,7 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
     let st = AppState {
         inner: Arc::new(Inner {
             snapshot: RwLock::new(Arc::new(snap)),
+            publication: Default::default(),
             store: store.to_path_buf(),
             metrics: metrics::Metrics::default(),
             keys: access::Keys::default(),

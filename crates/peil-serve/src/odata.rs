@@ -479,26 +479,6 @@ pub fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, Problem> 
     crate::query::pairs(raw).map_err(|e| Problem::bad_request(e.to_string()))
 }
 
-/// Problem details that OData clients can read too (`error.message`).
-pub fn problem_response(p: Problem) -> Response {
-    let body = json!({
-        "type": "about:blank",
-        "title": p.title,
-        "status": p.status.as_u16(),
-        "detail": p.detail,
-        "error": { "code": p.status.as_u16().to_string(), "message": p.detail },
-    });
-    (
-        p.status,
-        [
-            (header::CONTENT_TYPE, "application/problem+json"),
-            (header::HeaderName::from_static("odata-version"), "4.0"),
-        ],
-        body.to_string(),
-    )
-        .into_response()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Request handling
 // ---------------------------------------------------------------------------------------------
@@ -1278,7 +1258,8 @@ async fn handle(
 ) -> Response {
     let snap = st.snapshot();
     let frags = crate::api::cache::entry(&st, &snap).fragments(&snap);
-    serve(&snap, &frags, &reader, &st.public_url(), &uri, &headers).unwrap_or_else(problem_response)
+    serve(&snap, &frags, &reader, &st.public_url(), &uri, &headers)
+        .unwrap_or_else(|p| p.odata().into_response())
 }
 
 fn serve(

@@ -1,7 +1,15 @@
-//! Errors as RFC 9457 problem details, with a message a user understands.
+//! The server's one HTTP error: an RFC 9457 problem (`application/problem+json`) with a
+//! message a user understands, returned by every handler (native API, OData, selection
+//! tables, uploads, the front layers) and written by its [`IntoResponse`].
+//!
+//! The problem types the native API documents (`/api/v1/docs#problem-<slug>`) are listed in
+//! [`crate::api::PROBLEMS`]; [`Problem::of`] makes one. Answers to OData and selection-table
+//! clients ([`Problem::odata`]) carry OData's JSON error object too (`{"error": {"code",
+//! "message"}}` and `OData-Version: 4.0`), which Swing's clients read.
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde_json::{Value as Json, json};
 
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -10,6 +18,10 @@ pub struct Problem {
     pub detail: String,
     /// A URI that documents this kind of problem (`about:blank` when absent).
     pub kind: Option<String>,
+    /// Extension members (`suggestions`, `parameter`, `available`, …).
+    pub ext: Vec<(&'static str, Json)>,
+    /// Also written as OData's error object, for OData and selection-table clients.
+    pub odata: bool,
 }
 
 impl Problem {
@@ -19,7 +31,24 @@ impl Problem {
             title: title.into(),
             detail: detail.into(),
             kind: None,
+            ext: Vec::new(),
+            odata: false,
         }
+    }
+
+    /// A problem of a type documented on the API's docs page ([`crate::api::PROBLEMS`]).
+    pub fn of(slug: &'static str, detail: impl Into<String>) -> Problem {
+        let (slug, status, title, _) = crate::api::PROBLEMS
+            .iter()
+            .find(|p| p.0 == slug)
+            .copied()
+            .unwrap_or(("bad-request", 400, "Bad request", ""));
+        Problem::new(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            title,
+            detail,
+        )
+        .documented(&format!("{}/docs#problem-{slug}", crate::api::BASE))
     }
 
     /// Points the problem at its documentation.
@@ -28,19 +57,32 @@ impl Problem {
         self
     }
 
+    /// Adds an extension member.
+    pub fn with(mut self, key: &'static str, value: Json) -> Problem {
+        self.ext.push((key, value));
+        self
+    }
+
+    /// Written for OData clients too (OData's error object and header).
+    pub fn odata(mut self) -> Problem {
+        self.odata = true;
+        self
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::BAD_REQUEST, "Bad request", detail)
+        Problem::of("bad-request", detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "Not found", detail)
     }
 
-    /// An unknown code, with the closest known codes suggested.
-    pub fn unknown(
+    /// An unknown code with the closest known codes suggested. Callers pass only codes a
+    /// reader may see, so a restricted code can never be suggested.
+    pub fn unknown<S: AsRef<str>>(
         what: &str,
         code: &str,
-        known: impl Iterator<Item = impl AsRef<str>>,
+        known: impl Iterator<Item = S>,
     ) -> Problem {
         let close = suggestions(code, known);
         let hint = if close.is_empty() {
@@ -48,22 +90,46 @@ impl Problem {
         } else {
             format!("; did you mean {}?", close.join(", "))
         };
-        Problem::not_found(format!("no {what} '{}'{hint}", quote(code)))
+        let code = quote(code);
+        Problem::of("unknown-code", format!("no {what} '{code}'{hint}"))
+            .with("what", json!(what))
+            .with("code", json!(code))
+            .with("suggestions", json!(close))
     }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
-            "type": self.kind.as_deref().unwrap_or("about:blank"),
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
+        let mut body = serde_json::Map::new();
+        body.insert(
+            "type".into(),
+            json!(self.kind.as_deref().unwrap_or("about:blank")),
+        );
+        body.insert("title".into(), json!(self.title));
+        body.insert("status".into(), json!(self.status.as_u16()));
+        body.insert("detail".into(), json!(self.detail));
+        for (k, v) in self.ext {
+            body.insert(k.into(), v);
+        }
+        if self.odata {
+            body.insert(
+                "error".into(),
+                json!({ "code": self.status.as_u16().to_string(), "message": self.detail }),
+            );
+            return (
+                self.status,
+                [
+                    (header::CONTENT_TYPE, "application/problem+json"),
+                    (header::HeaderName::from_static("odata-version"), "4.0"),
+                ],
+                Json::Object(body).to_string(),
+            )
+                .into_response();
+        }
         (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
-            body.to_string(),
+            Json::Object(body).to_string(),
         )
             .into_response()
     }

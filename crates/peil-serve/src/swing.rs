@@ -42,8 +42,8 @@
 use crate::AppState;
 use crate::fragments::{Fragments, push_json_str, push_value};
 use crate::odata::{
-    self, cube_dims, levels_by_size, natural_cmp, period_key, problem_response, public_indicator,
-    public_indicators, query_pairs,
+    self, cube_dims, levels_by_size, natural_cmp, period_key, public_indicator, public_indicators,
+    query_pairs,
 };
 use crate::problem::Problem;
 use axum::Router;
@@ -55,7 +55,6 @@ use peil_compute::Snapshot;
 use peil_core::{DimKey, Indicator, Period, PeriodLevel, Reader};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -70,15 +69,9 @@ async fn handle(
 ) -> Response {
     let snap = st.snapshot();
     let frags = crate::api::cache::entry(&st, &snap).fragments(&snap);
-    let store = st.inner.store.clone();
     let query = uri.query().map(str::to_string);
     let answer = tokio::task::spawn_blocking(move || {
-        let links = StoreLinks {
-            store,
-            generation: snap.generation,
-        };
-        query_pairs(query.as_deref())
-            .and_then(|pairs| table(&snap, &frags, &reader, &pairs, &links))
+        query_pairs(query.as_deref()).and_then(|pairs| table(&snap, &frags, &reader, &pairs))
     })
     .await
     .unwrap_or_else(|e| {
@@ -94,99 +87,7 @@ async fn handle(
             body,
         )
             .into_response(),
-        Err(p) => problem_response(p),
-    }
-}
-
-/// Child item code → code of the item containing it on another level.
-pub type Ancestors = HashMap<String, String>;
-
-/// Where the selection table finds the hierarchy (the snapshot does not carry it).
-pub trait Hierarchy {
-    /// For every item of `child` that lies in an item of `parent`, that item; `None` when the
-    /// aggregation tables do not connect the two levels.
-    fn ancestors(&self, snap: &Snapshot, child: &str, parent: &str) -> Option<Arc<Ancestors>>;
-}
-
-/// The aggregation tables held by the snapshot (loaded with the publication), composed along
-/// the shortest chain of tables, cached per store and publication.
-struct StoreLinks {
-    store: std::path::PathBuf,
-    generation: u64,
-}
-
-/// (store, generation, child level, parent level) → ancestors.
-type Cache = HashMap<(std::path::PathBuf, u64, String, String), Option<Arc<Ancestors>>>;
-
-fn cache() -> &'static Mutex<Cache> {
-    static C: OnceLock<Mutex<Cache>> = OnceLock::new();
-    C.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-impl Hierarchy for StoreLinks {
-    fn ancestors(&self, snap: &Snapshot, child: &str, parent: &str) -> Option<Arc<Ancestors>> {
-        let key = (
-            self.store.clone(),
-            self.generation,
-            child.to_string(),
-            parent.to_string(),
-        );
-        if let Some(hit) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
-            return hit;
-        }
-        // A store that cannot be read now is not remembered as "no path".
-        let found = self.compute(snap, child, parent).ok()?.map(Arc::new);
-        if let Ok(mut c) = cache().lock() {
-            c.retain(|k, _| k.0 != self.store || k.1 == self.generation);
-            c.insert(key, found.clone());
-        }
-        found
-    }
-}
-
-impl StoreLinks {
-    fn compute(
-        &self,
-        snap: &Snapshot,
-        child: &str,
-        parent: &str,
-    ) -> Result<Option<Ancestors>, peil_store::StoreError> {
-        let Some(&child_level) = snap.level_index.get(child) else {
-            return Ok(None);
-        };
-        // Breadth-first over levels: each step follows one aggregation table.
-        let start: Ancestors = snap.levels[child_level]
-            .items
-            .iter()
-            .map(|(_, it)| (it.code.clone(), it.code.clone()))
-            .collect();
-        let mut frontier = vec![(child.to_string(), start)];
-        let mut seen: BTreeSet<String> = BTreeSet::from([child.to_string()]);
-        while !frontier.is_empty() {
-            let mut next = Vec::new();
-            for (level, map) in frontier {
-                for l in &snap.levels {
-                    let to = &l.level.code;
-                    if seen.contains(to) {
-                        continue;
-                    }
-                    let Some(up) = snap.links.get(&(level.clone(), to.clone())) else {
-                        continue;
-                    };
-                    let composed: Ancestors = map
-                        .iter()
-                        .filter_map(|(c, via)| up.get(via).map(|p| (c.clone(), p.clone())))
-                        .collect();
-                    if to == parent {
-                        return Ok(Some(composed));
-                    }
-                    seen.insert(to.clone());
-                    next.push((to.clone(), composed));
-                }
-            }
-            frontier = next;
-        }
-        Ok(None)
+        Err(p) => p.odata().into_response(),
     }
 }
 
@@ -244,7 +145,6 @@ pub fn table(
     frags: &Fragments,
     reader: &Reader,
     pairs: &[(String, String)],
-    hierarchy: &dyn Hierarchy,
 ) -> Result<String, Problem> {
     let mut q: HashMap<String, String> = HashMap::new();
     for (k, v) in pairs {
@@ -303,7 +203,7 @@ pub fn table(
     let mut chosen = list(q.get("geoitem"));
     chosen.extend(list(q.get("geoitem_codes")));
     let selected = items_by_code(snap, geolevel, &chosen)?;
-    let code_of = |l: usize, pos: u32| snap.levels[l].items[pos as usize].1.code.as_str();
+    let hierarchy = snap.hierarchy();
     let (row_level, mut rows): (usize, Vec<u32>) = match q
         .get("geosplit")
         .map(|s| s.trim())
@@ -312,19 +212,18 @@ pub fn table(
         Some(split) => {
             let sl = level_of(snap, split)?;
             let from = &snap.levels[geolevel].level.code;
-            let anc = hierarchy.ancestors(snap, split, from).ok_or_else(|| {
+            let anc = hierarchy.path(sl as u16, geolevel as u16).ok_or_else(|| {
                 Problem::bad_request(format!(
                     "geosplit: the aggregation tables do not lead from {split} to {from}"
                 ))
             })?;
-            let inside: BTreeSet<&str> = selected.iter().map(|&p| code_of(geolevel, p)).collect();
+            let inside: BTreeSet<u32> = selected.iter().copied().collect();
             let rows = frags.levels[sl]
                 .order
                 .iter()
                 .copied()
                 .filter(|&pos| {
-                    anc.get(code_of(sl, pos))
-                        .is_some_and(|p| inside.is_empty() || inside.contains(p.as_str()))
+                    anc[pos as usize].is_some_and(|p| inside.is_empty() || inside.contains(&p))
                 })
                 .collect();
             (sl, rows)
@@ -359,22 +258,18 @@ pub fn table(
                 .map(|it| (cl, it))
                 .collect();
         } else {
-            let rl = &snap.levels[row_level].level.code;
-            let cc = &snap.levels[cl].level.code;
-            let wanted: Option<BTreeSet<String>> = if cl == row_level {
+            let wanted: Option<BTreeSet<u32>> = if cl == row_level {
                 None
             } else {
-                hierarchy.ancestors(snap, rl, cc).map(|a| {
-                    rows.iter()
-                        .filter_map(|&r| a.get(code_of(row_level, r)).cloned())
-                        .collect()
-                })
+                hierarchy
+                    .path(row_level as u16, cl as u16)
+                    .map(|a| rows.iter().filter_map(|&r| a[r as usize]).collect())
             };
             compare = frags.levels[cl]
                 .order
                 .iter()
                 .copied()
-                .filter(|&it| wanted.as_ref().is_none_or(|w| w.contains(code_of(cl, it))))
+                .filter(|&it| wanted.as_ref().is_none_or(|w| w.contains(&it)))
                 .map(|it| (cl, it))
                 .collect();
         }

@@ -1077,25 +1077,6 @@ impl Store {
         )
     }
 
-    /// The access groups of a valid (not revoked) key, by its SHA-256.
-    pub fn api_key_groups(&self, sha256: &str) -> Result<Option<Vec<String>>> {
-        let groups: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT groups FROM api_key WHERE sha256 = ?1 AND revoked IS NULL",
-                [sha256],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.e())?;
-        Ok(groups.map(|g| {
-            g.split(',')
-                .filter(|g| !g.is_empty())
-                .map(str::to_string)
-                .collect()
-        }))
-    }
-
     /// The active keys: SHA-256 of the key → the reader it makes (its name and access groups).
     pub fn api_key_readers(&self) -> Result<HashMap<String, peil_core::Reader>> {
         Ok(self
@@ -1140,26 +1121,6 @@ impl Store {
             .collect::<rusqlite::Result<_>>()
             .map_err(&e)?;
         Ok(lines.join("; "))
-    }
-
-    pub fn site_meta(&self, key: &str) -> Result<Option<String>> {
-        self.conn
-            .query_row("SELECT value FROM site_meta WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(self.e())
-    }
-
-    pub fn set_site_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO site_meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )
-            .map(|_| ())
-            .map_err(self.e())
     }
 }
 

@@ -2,7 +2,7 @@
 //! is a public document), the hierarchy, the theme tree and map layers.
 
 use peil_compute::Snapshot;
-use peil_core::{DimKey, EdgeKind, Indicator, LocalizedText, MissingCode, Period, Theme, Value};
+use peil_core::{DimKey, Indicator, LocalizedText, MissingCode, Period, Theme, Value};
 use peil_render::{Locale, MapLayer, NumberFormat};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -33,38 +33,42 @@ impl Area {
     }
 }
 
+/// Map width in SVG units; simplification tolerances are in these units.
+pub const MAP_WIDTH: f64 = 800.0;
+
+/// How finely a map layer is drawn: the whole level, or a zoomed view (4× finer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Detail {
+    Overview,
+    Zoomed,
+}
+
+impl Detail {
+    fn tolerance(self) -> f64 {
+        match self {
+            Detail::Overview => 0.6,
+            Detail::Zoomed => 0.15,
+        }
+    }
+}
+
+/// Map layers by level position and detail (`None`: the level has no geometry).
+type Layers = HashMap<(usize, Detail), Option<Arc<MapLayer>>>;
+
 /// One publication as stories see it.
 pub struct Data {
     pub snap: Arc<Snapshot>,
     pub themes: Vec<Theme>,
-    /// Level → item → its direct parents (level, item), from aggregation edges only.
-    pub parents: HashMap<String, HashMap<String, Vec<(String, String)>>>,
-    layers: Mutex<HashMap<usize, Arc<MapLayer>>>,
+    /// Built on first use: the one home of map layers, for web pages, stories, dashboards and
+    /// PDFs.
+    layers: Mutex<Layers>,
 }
 
 impl Data {
     pub fn new(snap: Arc<Snapshot>, themes: Vec<Theme>) -> Data {
-        let mut parents: HashMap<String, HashMap<String, Vec<(String, String)>>> = HashMap::new();
-        let mut edges: Vec<&(String, String)> = snap
-            .links
-            .keys()
-            .filter(|(c, p)| EdgeKind::between(c, p) == EdgeKind::Aggregation)
-            .collect();
-        edges.sort();
-        for e in edges {
-            for (c, p) in &snap.links[e] {
-                parents
-                    .entry(e.0.clone())
-                    .or_default()
-                    .entry(c.clone())
-                    .or_default()
-                    .push((e.1.clone(), p.clone()));
-            }
-        }
         Data {
             snap,
             themes,
-            parents,
             layers: Mutex::new(HashMap::new()),
         }
     }
@@ -142,94 +146,64 @@ impl Data {
         Some((p, self.value(ind, a, p)?))
     }
 
-    /// An area's ancestors, nearest first.
+    /// An area's level and item positions (`None` when it does not exist).
+    fn position(&self, a: &Area) -> Option<(u16, u32)> {
+        let l = self.level_index(&a.level)?;
+        Some((l as u16, *self.snap.levels[l].pos.get(&a.code)?))
+    }
+
+    fn area_at(&self, level: u16, pos: u32) -> Area {
+        let l = &self.snap.levels[level as usize];
+        Area::new(&l.level.code, &l.items[pos as usize].1.code)
+    }
+
+    /// An area's ancestors, nearest first ([`peil_compute::hierarchy::Hierarchy::ancestors`]).
     pub fn ancestors(&self, a: &Area) -> Vec<Area> {
-        let mut out: Vec<(Area, usize)> = Vec::new();
-        let mut seen: BTreeSet<String> = [a.level.clone()].into();
-        let mut frontier = vec![a.clone()];
-        let mut depth = 0;
-        while !frontier.is_empty() && depth < 32 {
-            depth += 1;
-            let mut next = Vec::new();
-            for f in &frontier {
-                for (pl, pc) in self
-                    .parents
-                    .get(&f.level)
-                    .and_then(|m| m.get(&f.code))
-                    .into_iter()
-                    .flatten()
-                {
-                    if self.level_index(pl).is_some() && seen.insert(pl.clone()) {
-                        let p = Area::new(pl, pc);
-                        out.push((p.clone(), depth));
-                        next.push(p);
-                    }
-                }
-            }
-            frontier = next;
-        }
-        let size = |a: &Area| {
-            self.level_index(&a.level)
-                .map(|l| self.snap.levels[l].items.len())
-                .unwrap_or(0)
+        let Some((l, p)) = self.position(a) else {
+            return Vec::new();
         };
-        out.sort_by_key(|(a, d)| (*d, std::cmp::Reverse(size(a))));
-        out.into_iter().map(|(a, _)| a).collect()
+        self.snap
+            .hierarchy()
+            .ancestors(l, p)
+            .iter()
+            .map(|x| self.area_at(x.level, x.pos))
+            .collect()
     }
 
     /// The ancestor of an area on a level.
     pub fn ancestor_on(&self, a: &Area, level: &str) -> Option<Area> {
-        self.ancestors(a).into_iter().find(|x| x.level == level)
+        let (l, p) = self.position(a)?;
+        let on = self.level_index(level)? as u16;
+        let pos = self.snap.hierarchy().ancestor_on(l, p, on)?;
+        Some(self.area_at(on, pos))
     }
 
     /// Areas of a level sharing the nearest parent (itself included; the whole level when
     /// it has no parent). Unknown-location items are left out.
     pub fn siblings(&self, a: &Area) -> Vec<Area> {
-        let Some(li) = self.level_index(&a.level) else {
+        let Some((l, p)) = self.position(a) else {
             return Vec::new();
         };
-        let parent = self.ancestors(a).into_iter().next();
-        let parents = self.parents.get(&a.level);
-        self.snap.levels[li]
-            .items
-            .iter()
-            .filter(|(_, it)| !it.unknown_location)
-            .filter(|(_, it)| match &parent {
-                None => true,
-                Some(p) => parents
-                    .and_then(|m| m.get(&it.code))
-                    .is_some_and(|v| v.iter().any(|(pl, pc)| *pl == p.level && *pc == p.code)),
-            })
-            .map(|(_, it)| Area::new(&a.level, &it.code))
+        self.snap
+            .hierarchy()
+            .siblings(l, p)
+            .into_iter()
+            .map(|s| self.area_at(l, s))
             .collect()
     }
 
-    /// The areas directly below one (on the coarsest level that names it as a parent).
+    /// The areas directly below one (on the coarsest level that names it as a parent), by
+    /// name.
     pub fn children(&self, a: &Area) -> Vec<Area> {
-        let mut best: Option<Vec<Area>> = None;
-        for (child_level, m) in &self.parents {
-            let kids: Vec<Area> = m
-                .iter()
-                .filter(|(_, ps)| ps.iter().any(|(pl, pc)| *pl == a.level && *pc == a.code))
-                .map(|(c, _)| Area::new(child_level, c))
-                .filter(|k| !self.is_unknown_location(k))
-                .collect();
-            if !kids.is_empty() && best.as_ref().is_none_or(|b| kids.len() < b.len()) {
-                best = Some(kids);
-            }
-        }
-        let mut kids = best.unwrap_or_default();
+        let Some((l, p)) = self.position(a) else {
+            return Vec::new();
+        };
+        let Some((cl, kids)) = self.snap.hierarchy().children(l, p) else {
+            return Vec::new();
+        };
+        let mut kids: Vec<Area> = kids.into_iter().map(|k| self.area_at(cl, k)).collect();
         kids.sort_by_key(|k| self.area_name(k).unwrap_or_default());
         kids
-    }
-
-    fn is_unknown_location(&self, a: &Area) -> bool {
-        self.level_index(&a.level).is_some_and(|l| {
-            let lv = &self.snap.levels[l];
-            lv.pos
-                .get(&a.code)
-                .is_some_and(|p| lv.items[*p as usize].1.unknown_location)
-        })
     }
 
     /// Every area of a level (without unknown-location items), in the level's order.
@@ -245,31 +219,44 @@ impl Data {
             .collect()
     }
 
-    /// The map layer of a level (projected and simplified once).
+    /// The map layer of a level as stories draw it (the overview).
     pub fn layer(&self, level: &str) -> Option<Arc<MapLayer>> {
-        let li = self.level_index(level)?;
-        if let Some(l) = self.layers.lock().ok()?.get(&li) {
-            return Some(l.clone());
+        self.layer_at(self.level_index(level)?, Detail::Overview)
+    }
+
+    /// The map layer of a level position: the publication's geometry projected to
+    /// [`MAP_WIDTH`] and simplified for `detail`, once per publication (`None` when the level
+    /// has no geometry).
+    pub fn layer_at(&self, li: usize, detail: Detail) -> Option<Arc<MapLayer>> {
+        if let Some(l) = self
+            .layers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(li, detail))
+        {
+            return l.clone();
         }
-        let shapes = self.snap.geometry.get(level)?;
-        let items: Vec<(&str, &str, &str)> = self.snap.levels[li]
-            .items
-            .iter()
-            .filter_map(|(_, it)| {
-                shapes
-                    .get(&it.code)
-                    .map(|(web, _)| (it.code.as_str(), it.name.as_str(), &**web))
-            })
-            .collect();
-        let (layer, _) = MapLayer::from_geojson(items, 800.0, 0.6);
-        if layer.shapes.is_empty() {
-            return None;
-        }
-        let layer = Arc::new(layer);
-        if let Ok(mut m) = self.layers.lock() {
-            m.insert(li, layer.clone());
-        }
-        Some(layer)
+        let lvl = self.snap.levels.get(li)?;
+        let built = self.snap.geometry.get(&lvl.level.code).and_then(|shapes| {
+            // Every item of the level, in level order (no geometry: skipped by the layer), so
+            // a shape's `item` is its area's position in the level and pages read values by
+            // it.
+            let items: Vec<(&str, &str, &str)> = lvl
+                .items
+                .iter()
+                .map(|(_, it)| {
+                    let web = shapes.get(&it.code).map_or("", |(web, _)| &**web);
+                    (it.code.as_str(), it.name.as_str(), web)
+                })
+                .collect();
+            let (layer, _) = MapLayer::from_geojson(items, MAP_WIDTH, detail.tolerance());
+            (!layer.shapes.is_empty()).then(|| Arc::new(layer))
+        });
+        self.layers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((li, detail), built.clone());
+        built
     }
 
     /// Public indicators whose name (in any language) contains one of the words (folded),

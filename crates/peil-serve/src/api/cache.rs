@@ -1,13 +1,14 @@
 //! What the API derives once per publication: the list of public indicators with their search
-//! words, and the metadata the snapshot does not carry (theme tree, area hierarchy, geometry),
-//! read from the store on first use.
+//! words, and the metadata the snapshot does not carry (theme tree, geometry counts), read from
+//! the store on first use. The entry belongs to the server that serves the publication
+//! ([`Current`], a field of its state), never to the process: two servers in one process
+//! share nothing.
 
 use crate::AppState;
 use peil_compute::Snapshot;
 use peil_core::{Period, Theme};
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 /// Derived from the snapshot alone, for one set of access groups.
 pub(crate) struct Index {
@@ -25,10 +26,9 @@ pub(crate) struct Index {
 #[derive(Default)]
 pub(crate) struct Extras {
     pub themes: Vec<Theme>,
-    /// Aggregation edges between levels: (child level, parent level).
+    /// Aggregation edges between levels: (child level, parent level), from the publication's
+    /// hierarchy.
     pub edges: Vec<(String, String)>,
-    /// Level → item → its direct parents (level, item).
-    pub parents: HashMap<String, HashMap<String, Vec<(String, String)>>>,
     /// Level → number of items with geometry.
     pub with_geometry: HashMap<String, u64>,
     /// When the publication was made (ISO 8601), if the store says.
@@ -39,50 +39,59 @@ pub(crate) struct Extras {
 pub(crate) type Geometry = HashMap<String, HashMap<String, (Arc<str>, Arc<str>)>>;
 
 pub(crate) struct Entry {
-    key: (PathBuf, u64, usize),
+    /// The publication this entry was built for.
+    snap: Weak<Snapshot>,
     /// Per set of access groups (anonymous: none).
     indexes: Mutex<HashMap<Vec<String>, Arc<Index>>>,
     extras: tokio::sync::OnceCell<Arc<Extras>>,
     geometry: tokio::sync::OnceCell<Arc<Geometry>>,
-    /// Projected map layers of the website: (level index, detail) → layer.
-    pub layers: Mutex<HashMap<(usize, u8), Arc<peil_render::MapLayer>>>,
     /// What stories and dashboards read (built on first use).
     pub story_data: tokio::sync::OnceCell<Arc<peil_story::Data>>,
     /// Escaped item names and sequence order per level (built on first use).
     fragments: std::sync::OnceLock<Arc<crate::fragments::Fragments>>,
 }
 
-static CACHE: Mutex<Vec<Arc<Entry>>> = Mutex::new(Vec::new());
+/// A server's entry for the publication it serves (replaced when a new one is served).
+#[derive(Default)]
+pub(crate) struct Current(Mutex<Option<Arc<Entry>>>);
 
-/// The cache entry of this publication (built on first use).
+impl Current {
+    /// Forgets the entry (a new publication is served).
+    pub fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+/// The cache entry of this publication (built on first use), kept by this server.
 pub(crate) fn entry(st: &AppState, snap: &Arc<Snapshot>) -> Arc<Entry> {
-    let key = (
-        st.inner.store.clone(),
-        snap.generation,
-        Arc::as_ptr(snap) as usize,
-    );
-    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(e) = cache.iter().find(|e| e.key == key) {
+    let mut current = st
+        .inner
+        .publication
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(e) = current.as_ref()
+        && std::ptr::eq(e.snap.as_ptr(), Arc::as_ptr(snap))
+        && e.snap.strong_count() > 0
+    {
         return e.clone();
     }
     let e = Arc::new(Entry {
-        key,
+        snap: Arc::downgrade(snap),
         indexes: Mutex::new(HashMap::from([(
             Vec::new(),
             Arc::new(build_index(snap, &peil_core::Reader::anonymous())),
         )])),
         extras: tokio::sync::OnceCell::new(),
         geometry: tokio::sync::OnceCell::new(),
-        layers: Mutex::new(HashMap::new()),
         story_data: tokio::sync::OnceCell::new(),
         fragments: std::sync::OnceLock::new(),
     });
-    // Older publications of the same store are of no use any more.
-    cache.retain(|o| o.key.0 != e.key.0);
-    if cache.len() >= 4 {
-        cache.remove(0);
+    // A request that began before a new publication was swapped in gets an entry of its
+    // own; the server keeps the entry of the publication it serves now.
+    if Arc::ptr_eq(snap, &st.snapshot()) {
+        *current = Some(e.clone());
     }
-    cache.push(e.clone());
     e
 }
 
@@ -114,16 +123,21 @@ impl Entry {
             return x.clone();
         }
         let path = st.inner.store.clone();
-        let generation = self.key.1;
+        let generation = snap.generation;
         let snap = snap.clone();
         self.extras
             .get_or_init(|| async move {
                 let r = tokio::task::spawn_blocking(move || {
                     let mut x = load_extras(&path, generation)?;
-                    // The hierarchy the publication carries wins over the store's tables.
-                    if !snap.links.is_empty() {
-                        hierarchy_of(&snap, &mut x);
-                    }
+                    x.edges = snap
+                        .hierarchy()
+                        .level_edges()
+                        .iter()
+                        .map(|&(c, p)| {
+                            let code = |l: u16| snap.levels[l as usize].level.code.clone();
+                            (code(c), code(p))
+                        })
+                        .collect();
                     Ok::<Extras, peil_store::StoreError>(x)
                 })
                 .await;
@@ -143,36 +157,11 @@ impl Entry {
             .clone()
     }
 
-    /// Geometry: the snapshot's when it carries any, else the store's.
-    pub async fn geometry(&self, st: &AppState, snap: &Arc<Snapshot>) -> Arc<Geometry> {
-        if let Some(g) = self.geometry.get() {
-            return g.clone();
-        }
-        let path = st.inner.store.clone();
-        let own = (!snap.geometry.is_empty()).then(|| snap.geometry.clone());
+    /// The publication's geometry (loaded with the snapshot, the same that map layers are
+    /// built from: `peil_story::Data::layer_at`).
+    pub async fn geometry(&self, snap: &Arc<Snapshot>) -> Arc<Geometry> {
         self.geometry
-            .get_or_init(|| async move {
-                if let Some(g) = own {
-                    return Arc::new(g);
-                }
-                let r = tokio::task::spawn_blocking(
-                    move || -> Result<Geometry, peil_store::StoreError> {
-                        let s = peil_store::Store::open(&path)?;
-                        let mut g: Geometry = HashMap::new();
-                        for (level, code, web, full) in s.all_geometry()? {
-                            g.entry(level)
-                                .or_default()
-                                .insert(code, (web.into(), full.into()));
-                        }
-                        Ok(g)
-                    },
-                )
-                .await;
-                Arc::new(match r {
-                    Ok(Ok(g)) => g,
-                    _ => HashMap::new(),
-                })
-            })
+            .get_or_init(|| async { Arc::new(snap.geometry.clone()) })
             .await
             .clone()
     }
@@ -188,50 +177,12 @@ fn load_extras(path: &std::path::Path, generation: u64) -> Result<Extras, peil_s
     for l in &status.levels {
         x.with_geometry.insert(l.code.clone(), l.with_geometry);
     }
-    for e in status.edges.iter().filter(|e| e.kind == "aggregation") {
-        for (child, parent) in s.links(&e.child, &e.parent)? {
-            x.parents
-                .entry(e.child.clone())
-                .or_default()
-                .entry(child)
-                .or_default()
-                .push((e.parent.clone(), parent));
-        }
-        x.edges.push((e.child.clone(), e.parent.clone()));
-    }
     if let Some((g, at, _)) = s.live_publication()?
         && g == generation
     {
         x.published_at = Some(at);
     }
     Ok(x)
-}
-
-/// Aggregation edges and direct parents from the snapshot's hierarchy (conversion edges between
-/// versions of one division are not parents).
-fn hierarchy_of(snap: &Snapshot, x: &mut Extras) {
-    x.edges.clear();
-    x.parents.clear();
-    let mut edges: Vec<&(String, String)> = snap
-        .links
-        .keys()
-        .filter(|(c, p)| peil_core::EdgeKind::between(c, p) == peil_core::EdgeKind::Aggregation)
-        .collect();
-    edges.sort();
-    for e in edges {
-        let (child, parent) = e;
-        let mut links: Vec<(&String, &String)> = snap.links[e].iter().collect();
-        links.sort();
-        for (c, p) in links {
-            x.parents
-                .entry(child.clone())
-                .or_default()
-                .entry(c.clone())
-                .or_default()
-                .push((parent.clone(), p.clone()));
-        }
-        x.edges.push((child.clone(), parent.clone()));
-    }
 }
 
 fn build_index(snap: &Snapshot, reader: &peil_core::Reader) -> Index {

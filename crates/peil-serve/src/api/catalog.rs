@@ -591,12 +591,19 @@ pub async fn items(
     let l = ctx.level(&level)?;
     let x = ctx.extras().await;
     let lvl = &ctx.snap.levels[l];
+    let hierarchy = ctx.snap.hierarchy();
     let parents_of = |code: &str| -> Vec<(String, String)> {
-        x.parents
-            .get(&lvl.level.code)
-            .and_then(|m| m.get(code))
-            .cloned()
-            .unwrap_or_default()
+        let Some(&pos) = lvl.pos.get(code) else {
+            return Vec::new();
+        };
+        hierarchy
+            .parents(l as u16, pos)
+            .iter()
+            .map(|&(pl, pp)| {
+                let p = &ctx.snap.levels[pl as usize];
+                (p.level.code.clone(), p.items[pp as usize].1.code.clone())
+            })
+            .collect()
     };
     let props = |it: &peil_core::GeoItem| -> Json {
         let parents: BTreeMap<String, String> = parents_of(&it.code).into_iter().collect();

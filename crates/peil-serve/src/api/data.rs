@@ -1475,35 +1475,26 @@ pub async fn profile(
     let lvl = &ctx.snap.levels[level];
     let item = &lvl.items[pos].1;
     // Ancestors, nearest first: (level, item, depth).
-    let mut ancestors: Vec<(String, String, usize)> = Vec::new();
-    let mut seen: BTreeSet<String> = [lvl.level.code.clone()].into();
-    let mut frontier: Vec<(String, String)> = vec![(lvl.level.code.clone(), item.code.clone())];
-    let mut depth = 0;
-    while !frontier.is_empty() && depth < 32 {
-        depth += 1;
-        let mut next = Vec::new();
-        for (l, c) in &frontier {
-            for (pl, pc) in x
-                .parents
-                .get(l)
-                .and_then(|m| m.get(c))
-                .into_iter()
-                .flatten()
-            {
-                if ctx.snap.level_index.contains_key(pl) && seen.insert(pl.clone()) {
-                    ancestors.push((pl.clone(), pc.clone(), depth));
-                    next.push((pl.clone(), pc.clone()));
-                }
-            }
-        }
-        frontier = next;
-    }
-    ancestors.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
+    let hierarchy = ctx.snap.hierarchy();
+    let ancestors: Vec<(String, String, usize)> = hierarchy
+        .ancestors(level as u16, pos as u32)
+        .iter()
+        .map(|a| {
+            let l = &ctx.snap.levels[a.level as usize];
+            (
+                l.level.code.clone(),
+                l.items[a.pos as usize].1.code.clone(),
+                a.depth as usize,
+            )
+        })
+        .collect();
     let is_top = |l: &str, c: &str| {
-        x.parents
-            .get(l)
-            .and_then(|m| m.get(c))
-            .is_none_or(|v| v.is_empty())
+        let lv = &ctx.snap.levels[ctx.snap.level_index[l]];
+        lv.pos.get(c).is_none_or(|&p| {
+            hierarchy
+                .parents(ctx.snap.level_index[l] as u16, p)
+                .is_empty()
+        })
     };
     let comparisons: Vec<Json> = ancestors
         .iter()

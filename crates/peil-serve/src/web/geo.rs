@@ -7,55 +7,16 @@ use peil_render::MapLayer;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-/// Map width in SVG units; tolerances below are in these units.
-pub const MAP_WIDTH: f64 = 800.0;
+pub use peil_story::data::Detail;
 
-/// How finely a layer is drawn: the whole level, or a zoomed view (4× finer).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
-    Overview = 0,
-    Zoomed = 1,
-}
-
-/// The map layer of a level (`None` when the level has no geometry). Each shape's
-/// [`item`](peil_render::map::Shape::item) is its area's position in the level.
+/// The map layer of a level (`None` when the level has no geometry): built once per
+/// publication by `peil_story::Data::layer_at`, the home stories and PDFs draw from too.
+/// Each shape's [`item`](peil_render::map::Shape::item) is its area's position in the level.
 pub async fn layer(page: &Page, level: usize, detail: Detail) -> Option<Arc<MapLayer>> {
-    let key = (level, detail as u8);
-    if let Some(l) = page.ctx.entry.layers.lock().ok()?.get(&key) {
-        return Some(l.clone());
-    }
-    let geometry = page.ctx.geometry().await;
-    let snap = page.ctx.snap.clone();
-    let code = snap.levels[level].level.code.clone();
-    let shapes = geometry.get(&code)?.clone();
-    let tolerance = match detail {
-        Detail::Overview => 0.6,
-        Detail::Zoomed => 0.15,
-    };
-    let built = tokio::task::spawn_blocking(move || {
-        let lvl = &snap.levels[level];
-        // Every item of the level, in level order (no geometry: skipped by the layer), so a
-        // shape's `item` is its area's position in the level and pages read values by it.
-        let items: Vec<(&str, &str, &str)> = lvl
-            .items
-            .iter()
-            .map(|(_, it)| {
-                let web = shapes.get(&it.code).map_or("", |(web, _)| &**web);
-                (it.code.as_str(), it.name.as_str(), web)
-            })
-            .collect();
-        MapLayer::from_geojson(items, MAP_WIDTH, tolerance).0
-    })
-    .await
-    .ok()?;
-    if built.shapes.is_empty() {
-        return None;
-    }
-    let built = Arc::new(built);
-    if let Ok(mut m) = page.ctx.entry.layers.lock() {
-        m.insert(key, built.clone());
-    }
-    Some(built)
+    let data = super::stories::data(page).await;
+    tokio::task::spawn_blocking(move || data.layer_at(level, detail))
+        .await
+        .ok()?
 }
 
 /// Whether a level has geometry at all (without building a layer).
