@@ -1280,7 +1280,7 @@ mod tests {
             title: "T",
             description: "D",
             layer: &layer,
-            values: &values,
+            values: MapValues::ByCode(&values),
             format: &fmt,
             classes: &classes,
             palette: &pal,
@@ -1315,7 +1315,7 @@ mod tests {
         assert_eq!(classes.len(), 5, "{:?}", classes.breaks);
         let pal = palette::sequential(5);
         let out = choropleth(&MapSpec {
-            values: &five,
+            values: MapValues::ByCode(&five),
             classes: &classes,
             palette: &pal,
             ..spec

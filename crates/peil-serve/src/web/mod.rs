@@ -275,7 +275,7 @@ impl Page {
         match (render(template, ctx), fragment) {
             (Ok(page), Some(f)) => html(splice(page, &f)),
             (Ok(page), None) => html(page),
-            (Err(r), _) => r,
+            (Err(e), _) => template_failed(template, &e),
         }
     }
 
@@ -427,22 +427,22 @@ fn splice(page: String, fragment: &str) -> String {
     out
 }
 
-fn render(template: &str, ctx: minijinja::Value) -> Result<String, Response> {
-    match env().get_template(template).and_then(|t| t.render(ctx)) {
-        Ok(s) => Ok(s),
-        Err(e) => {
-            eprintln!(
-                "{{\"event\":\"template failed\",\"template\":\"{template}\",\"error\":{:?}}}",
-                format!("{e:#}")
-            );
-            let mut r = html(format!(
-                "<!doctype html><html lang=\"en\"><title>Error</title><main id=\"main\"><h1>Template error</h1><p>{}</p></main></html>",
-                peil_render::escape(&e.to_string())
-            ));
-            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            Err(r)
-        }
-    }
+fn render(template: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
+    env().get_template(template).and_then(|t| t.render(ctx))
+}
+
+/// The answer when a template fails: logged, and a plain error page.
+fn template_failed(template: &str, e: &minijinja::Error) -> Response {
+    eprintln!(
+        "{{\"event\":\"template failed\",\"template\":\"{template}\",\"error\":{:?}}}",
+        format!("{e:#}")
+    );
+    let mut r = html(format!(
+        "<!doctype html><html lang=\"en\"><title>Error</title><main id=\"main\"><h1>Template error</h1><p>{}</p></main></html>",
+        peil_render::escape(&e.to_string())
+    ));
+    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    r
 }
 
 /// Pages may use only what the binary serves: no outside scripts, styles, fonts or images.
