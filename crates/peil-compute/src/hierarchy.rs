@@ -150,6 +150,15 @@ impl Hierarchy {
             .map(|a| a.pos)
     }
 
+    /// Whether any item names this one as its parent in an aggregation table (unknown-location
+    /// items included).
+    pub fn has_children(&self, level: u16, pos: u32) -> bool {
+        self.children
+            .get(level as usize)
+            .and_then(|l| l.get(pos as usize))
+            .is_some_and(|c| !c.is_empty())
+    }
+
     /// The areas directly below an item: of the levels that name it as a parent, the one with
     /// the fewest such items (the coarsest; the lower level position on a tie), without
     /// unknown-location items, in that level's item order. `None` when nothing lies below.

@@ -2,9 +2,9 @@
 //! the levels an indicator has data on, and an area's place in the hierarchy.
 
 use super::Page;
-use peil_core::{DimKey, EdgeKind, Period};
+use peil_core::{DimKey, Period};
 use peil_render::MapLayer;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub use peil_story::data::Detail;
@@ -113,16 +113,7 @@ pub fn area_name(page: &Page, level: usize, code: &str) -> Option<String> {
 /// its region that only have figures of their own).
 pub fn single_area_levels(page: &Page, i: u32) -> Vec<(usize, String)> {
     let snap = &page.ctx.snap;
-    // Per level, the items that are the parent of some item (aggregation edges only).
-    let mut parents: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for ((child, parent), links) in &snap.links {
-        if EdgeKind::between(child, parent) == EdgeKind::Aggregation {
-            parents
-                .entry(parent.as_str())
-                .or_default()
-                .extend(links.values().map(String::as_str));
-        }
-    }
+    let h = snap.hierarchy();
     let mut v: Vec<(usize, String)> = (0..snap.levels.len())
         .filter(|l| !periods(page, i, *l).is_empty())
         .filter_map(|l| {
@@ -130,10 +121,14 @@ pub fn single_area_levels(page: &Page, i: u32) -> Vec<(usize, String)> {
             if level.items.len() == 1 {
                 return Some((l, level.items[0].1.code.clone()));
             }
-            let with_children = parents.get(level.level.code.as_str())?;
-            (with_children.len() == 1)
-                .then(|| with_children.first().map(|c| (l, c.to_string())))
-                .flatten()
+            // The level's only item with areas below it (none, or a second: no default).
+            let mut with_children =
+                (0..level.items.len() as u32).filter(|p| h.has_children(l as u16, *p));
+            let only = with_children.next()?;
+            with_children
+                .next()
+                .is_none()
+                .then(|| (l, level.items[only as usize].1.code.clone()))
         })
         .collect();
     // Finer levels come first in the snapshot (the city before the region).
