@@ -117,17 +117,18 @@ pub(crate) async fn boundary(
             req.extensions_mut().insert(reader);
             next.run(req).await
         }
-        Err(refused) => refused,
+        Err(refused) => *refused,
     }
 }
 
-/// The reader of a request, or the answer that refuses it.
-fn resolve(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, Response> {
+/// The reader of a request, or the answer that refuses it (boxed: every request passes here,
+/// and almost every one passes).
+fn resolve(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, Box<Response>> {
     match reader_of(st, req) {
         Ok(r) => Ok(r),
         // Health and metrics answer everyone; they show no data.
         Err(_) if is_open(req.uri().path()) => Ok(Reader::anonymous()),
-        Err(why) => Err(refuse(why)),
+        Err(why) => Err(Box::new(refuse(why))),
     }
 }
 
