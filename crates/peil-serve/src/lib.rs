@@ -322,10 +322,7 @@ async fn watch(state: AppState) {
         .ok()
         .flatten();
         if let Some(s) = newer {
-            eprintln!(
-                "{{\"event\":\"publication loaded\",\"generation\":{}}}",
-                s.generation
-            );
+            tracing::info!(target: log::SERVER, event = "publication loaded", generation = s.generation);
             state.swap(s);
         }
     }
@@ -338,6 +335,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
+    log::install();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind {
@@ -347,10 +345,11 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     let _ = state.inner.listening.set(addr);
     if state.site().base_url.is_none() && addr.ip().is_unspecified() {
-        eprintln!(
-            "{{\"event\":\"no base_url\",\"detail\":\"absolute links will say {}; set base_url in peil.toml to the address readers use\"}}",
+        let detail = format!(
+            "absolute links will say {}; set base_url in peil.toml to the address readers use",
             state.public_url()
         );
+        tracing::warn!(target: log::SERVER, event = "no base_url", detail = detail.as_str());
     }
     on_ready(addr);
     let watcher = tokio::spawn(watch(state.clone()));

@@ -4,7 +4,8 @@
 //! event of target [`ACCESS`] with the fields `method`, `route`, `path`, `status`, `ms` and
 //! `generation`. [`install`] sets [`JsonLines`], a small subscriber that writes Peil's events
 //! as JSON lines (one object per event, its fields in order), unless the program has set a
-//! subscriber of its own, which then receives them. `PEIL_QUIET` turns the access log off.
+//! subscriber of its own, which then receives them. `PEIL_QUIET` turns the access log off;
+//! the server's other events ([`SERVER`]: a publication loaded, no `base_url`) stay.
 
 use crate::AppState;
 use axum::extract::{MatchedPath, State};
@@ -19,6 +20,9 @@ use tracing::{Event, Metadata, Subscriber};
 
 /// The target of access-log events.
 pub const ACCESS: &str = "peil::access";
+/// The target of the server's other events (a publication loaded, no `base_url`, a failed
+/// accept), written the same way; `PEIL_QUIET` leaves them on.
+pub const SERVER: &str = "peil::server";
 
 /// The route label of requests no route matched (also in the metrics).
 pub(crate) const UNMATCHED: &str = "unmatched";
@@ -194,6 +198,14 @@ mod tests {
         );
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["status"], 200);
+    }
+
+    #[test]
+    fn server_events_keep_their_old_lines() {
+        let line = line_of(
+            || tracing::info!(target: SERVER, event = "publication loaded", generation = 3u64),
+        );
+        assert_eq!(line, r#"{"event":"publication loaded","generation":3}"#);
     }
 
     #[test]
