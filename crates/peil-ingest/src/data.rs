@@ -180,7 +180,7 @@ pub fn read_data(
         return out;
     };
     let strict_width = !is_workbook(path);
-    let rows = RowRules {
+    let rules = RowRules {
         spec,
         opts,
         catalog,
@@ -189,7 +189,7 @@ pub fn read_data(
         decimal,
         strict_width,
     };
-    let (recs, series_keys) = read_rows(&mut table, &rows, &mut indicators, &mut out);
+    let (recs, series_keys) = read_rows(&mut table, &rules, &mut indicators, &mut out);
     out.batch.new_indicators = indicators.created;
     if out.problems.has_errors() {
         return out;
