@@ -145,7 +145,9 @@ pub fn looks_like_data(header: &[String]) -> bool {
             || header.iter().any(|h| alias(h) == Some(Role::GeoLevel)))
 }
 
-/// Reads and validates a data file against the catalog.
+/// Reads and validates a data file against the catalog, in five steps: the columns' roles, the
+/// indicators the file names, the decimal separator, the rows, then sorting and duplicates.
+/// Each step stops the read when it finds errors the next one could only repeat.
 pub fn read_data(
     path: &Path,
     topts: &TableOptions,
@@ -166,9 +168,61 @@ pub fn read_data(
     };
     out.detected = table.detected.clone();
     let place = table.place.clone();
+    let Some(columns) = column_roles(&table, spec, &def, catalog, &mut out) else {
+        return out;
+    };
+    let mut indicators = Indicators::new(catalog, opts, &place);
+    let Some(resolved) = file_indicators(&table, spec, &columns, &mut indicators, &mut out) else {
+        return out;
+    };
+    let Some(decimal) = decimal_separator(path, topts, &pick, &table, spec, &columns, &mut out)
+    else {
+        return out;
+    };
     let strict_width = !is_workbook(path);
+    let rules = RowRules {
+        spec,
+        opts,
+        catalog,
+        columns: &columns,
+        resolved: &resolved,
+        decimal,
+        strict_width,
+    };
+    let (recs, series_keys) = read_rows(&mut table, &rules, &mut indicators, &mut out);
+    out.batch.new_indicators = indicators.created;
+    if out.problems.has_errors() {
+        return out;
+    }
+    sort_and_deduplicate(recs, series_keys, catalog, opts, &place, &mut out);
+    out
+}
 
-    // 1. Column roles.
+/// What the header says (step 1): each column's role and the file's layout.
+struct Columns {
+    roles: Vec<Role>,
+    period: Option<usize>,
+    level: Option<usize>,
+    item: Option<usize>,
+    indicator: Option<usize>,
+    value: Option<usize>,
+    layout: Layout,
+    /// Wide layout: (column, indicator code) of every value column.
+    values: Vec<(usize, String)>,
+    /// Long layout: (column, dimension level) of every dimension column.
+    dims: Vec<(usize, String)>,
+}
+
+/// Step 1, column roles: from the options, the `_def` sheet, the usual names, else values
+/// of the indicator the header names. `None` when the header cannot be read as a data file.
+fn column_roles(
+    table: &Table,
+    spec: &DataSpec,
+    def: &Option<HashMap<String, Role>>,
+    catalog: &Catalog,
+    out: &mut DataRead,
+) -> Option<Columns> {
+    let place = &table.place;
     let explicit: Vec<(&Option<String>, Role)> = vec![
         (&spec.period_column, Role::Period),
         (&spec.geolevel_column, Role::GeoLevel),
@@ -177,7 +231,7 @@ pub fn read_data(
         (&spec.value_column, Role::Value),
     ];
     let mut roles: Vec<Role> = Vec::with_capacity(table.header.len());
-    for (i, h) in table.header.iter().enumerate() {
+    for h in &table.header {
         let lower = h.to_lowercase();
         let role = if spec
             .ignore_columns
@@ -205,7 +259,7 @@ pub fn read_data(
             Role::Ignore
         } else if lower.starts_with("te verwijderen") {
             out.problems.warning(
-                &place,
+                place,
                 Some(table.header_row),
                 Some(h),
                 None,
@@ -215,7 +269,6 @@ pub fn read_data(
         } else {
             Role::Values(h.clone())
         };
-        let _ = i;
         roles.push(role);
     }
     let find = |r: &Role| roles.iter().position(|x| x == r);
@@ -236,7 +289,7 @@ pub fn read_data(
     ] {
         if roles.iter().filter(|x| *x == r).count() > 1 {
             out.problems.error(
-                &place,
+                place,
                 hr,
                 Some(name),
                 None,
@@ -246,7 +299,7 @@ pub fn read_data(
     }
     if item_col.is_none() {
         out.problems.error(
-            &place,
+            place,
             hr,
             None,
             None,
@@ -255,7 +308,7 @@ pub fn read_data(
     }
     if period_col.is_none() && spec.period.is_none() {
         out.problems.error(
-            &place,
+            place,
             hr,
             None,
             None,
@@ -265,14 +318,14 @@ pub fn read_data(
         );
     }
     if level_col.is_none() && spec.geolevel.is_none() {
-        out.problems.error(&place, hr, None, None, format!("no 'geolevel' column; found: {found}; name it with --geolevel-column or give --geolevel"));
+        out.problems.error(place, hr, None, None, format!("no 'geolevel' column; found: {found}; name it with --geolevel-column or give --geolevel"));
     }
     let layout = match (ind_col, value_col) {
         (Some(_), Some(_)) => Layout::Long,
         (None, None) => Layout::Wide,
         (Some(_), None) => {
             out.problems.error(
-                &place,
+                place,
                 hr,
                 None,
                 None,
@@ -282,7 +335,7 @@ pub fn read_data(
         }
         (None, Some(_)) => {
             out.problems.error(
-                &place,
+                place,
                 hr,
                 None,
                 None,
@@ -299,7 +352,7 @@ pub fn read_data(
                 if catalog.dim_members.contains_key(&h) {
                     *r = Role::Dim(h);
                 } else {
-                    out.problems.error(&place, hr, Some(&h), None, "in a long file every other column must be a dimension level; this is none (leave it out with --ignore-column)");
+                    out.problems.error(place, hr, Some(&h), None, "in a long file every other column must be a dimension level; this is none (leave it out with --ignore-column)");
                     *r = Role::Ignore;
                 }
             }
@@ -329,7 +382,7 @@ pub fn read_data(
         .collect();
     if layout == Layout::Wide && value_cols.is_empty() && !out.problems.has_errors() {
         out.problems.error(
-            &place,
+            place,
             hr,
             None,
             None,
@@ -342,18 +395,51 @@ pub fn read_data(
         }
     }
     if out.problems.has_errors() {
-        return out;
+        return None;
     }
+    Some(Columns {
+        roles,
+        period: period_col,
+        level: level_col,
+        item: item_col,
+        indicator: ind_col,
+        value: value_col,
+        layout,
+        values: value_cols,
+        dims: dim_cols,
+    })
+}
 
-    // 2. Indicators of the file.
-    let mut indicators = Indicators::new(catalog, opts, &place);
+/// What step 2 settles once per file.
+struct Resolved {
+    /// The period of every row (`--period`).
+    constant_period: Option<Period>,
+    /// The indicator of each wide value column, `None` where it is refused.
+    wide_inds: Vec<Option<u32>>,
+    /// Columns without a header, which must stay empty.
+    unnamed: Vec<usize>,
+    status_col: Option<usize>,
+}
+
+/// Step 2, the indicators of the file (wide layout: one per value column), the constant
+/// period and the status column.
+fn file_indicators(
+    table: &Table,
+    spec: &DataSpec,
+    columns: &Columns,
+    indicators: &mut Indicators<'_>,
+    out: &mut DataRead,
+) -> Option<Resolved> {
+    let place = &table.place;
+    let found = table.header.join(", ");
+    let (roles, value_cols) = (&columns.roles, &columns.values);
     let constant_period = match &spec.period {
         Some(p) => match Period::parse(p) {
             Ok(p) => Some(p),
             Err(e) => {
                 out.problems
-                    .error(&place, None, Some("--period"), Some(p), e.to_string());
-                return out;
+                    .error(place, None, Some("--period"), Some(p), e.to_string());
+                return None;
             }
         },
         None => None,
@@ -372,21 +458,39 @@ pub fn read_data(
             Some(i) => Some(i),
             None => {
                 out.problems.error(
-                    &place,
+                    place,
                     Some(table.header_row),
                     Some(c),
                     None,
                     format!("no such column for --status-column; found: {found}"),
                 );
-                return out;
+                return None;
             }
         },
         None => None,
     };
+    Some(Resolved {
+        constant_period,
+        wide_inds,
+        unnamed,
+        status_col,
+    })
+}
 
-    // 3. Decimal separator: from the option, else from a sample of value cells. A file whose
-    // values show no separator at all has none to report (it used to be called "decimal comma"
-    // for being `;`-separated); the guess only decides how a later cell would be read.
+/// Step 3, the decimal separator: from the option, else from a sample of value cells. A file
+/// whose values show no separator at all has none to report (it used to be called "decimal
+/// comma" for being `;`-separated); the guess only decides how a later cell would be read.
+fn decimal_separator(
+    path: &Path,
+    topts: &TableOptions,
+    pick: &dyn Fn(&str, &[String]) -> bool,
+    table: &Table,
+    spec: &DataSpec,
+    columns: &Columns,
+    out: &mut DataRead,
+) -> Option<DecimalSeparator> {
+    let place = &table.place;
+    let (layout, value_cols, value_col) = (columns.layout, &columns.values, columns.value);
     let mut seen_separator = spec.decimal.is_some();
     let decimal = match spec.decimal {
         Some(d) => d,
@@ -425,7 +529,7 @@ pub fn read_data(
                     let (ra, ca, va) = &sample[a];
                     let (rb, cb, vb) = &sample[b];
                     out.problems.error(
-                        &place,
+                        place,
                         Some(*rb),
                         Some(&table.header[*cb]),
                         Some(vb),
@@ -435,14 +539,63 @@ pub fn read_data(
                             peil_core::shown(va)
                         ),
                     );
-                    return out;
+                    return None;
                 }
             }
         }
     };
     out.decimal = seen_separator.then_some(decimal);
+    Some(decimal)
+}
 
-    // 4. Rows.
+/// What every row is read with (step 4).
+struct RowRules<'a> {
+    spec: &'a DataSpec,
+    opts: &'a DataOptions,
+    catalog: &'a Catalog,
+    columns: &'a Columns,
+    resolved: &'a Resolved,
+    decimal: DecimalSeparator,
+    /// CSV rows must be as wide as the header; workbook rows may be shorter.
+    strict_width: bool,
+}
+
+/// Step 4, the rows: every cell validated and turned into records, with the problems of
+/// unknown areas and blank cells of unmapped statuses reported once each. Returns the records
+/// and the series they belong to.
+fn read_rows(
+    table: &mut Table,
+    rules: &RowRules<'_>,
+    indicators: &mut Indicators<'_>,
+    out: &mut DataRead,
+) -> (Vec<Rec>, Vec<SeriesKey>) {
+    let RowRules {
+        spec,
+        opts,
+        catalog,
+        columns,
+        resolved,
+        decimal,
+        strict_width,
+    } = *rules;
+    let Columns {
+        period: period_col,
+        level: level_col,
+        item: item_col,
+        indicator: ind_col,
+        value: value_col,
+        layout,
+        values: ref value_cols,
+        dims: ref dim_cols,
+        ..
+    } = *columns;
+    let Resolved {
+        constant_period,
+        ref wide_inds,
+        ref unnamed,
+        status_col,
+    } = *resolved;
+    let place = table.place.clone();
     let mut series: HashMap<(u32, u32, Period, u32), u32> = HashMap::new();
     let mut series_keys: Vec<SeriesKey> = Vec::new();
     let mut level_names: Vec<String> = Vec::new();
@@ -479,7 +632,7 @@ pub fn read_data(
             problems.error(&place, Some(line), None, Some(cells[width]), format!("a value beyond the last named column ({width} columns in the header)"));
             return true;
         }
-        for &u in &unnamed {
+        for &u in unnamed {
             if let Some(c) = cells.get(u).filter(|c| !c.trim().is_empty()) {
                 problems.error(&place, Some(line), Some(&format!("#{}", u + 1)), Some(c), "a value in a column without a header; name the column or remove it");
                 return true;
@@ -566,7 +719,7 @@ pub fn read_data(
         };
         match layout {
             Layout::Wide => {
-                for ((i, _), ind) in value_cols.iter().zip(&wide_inds) {
+                for ((i, _), ind) in value_cols.iter().zip(wide_inds) {
                     if let Some(ind) = ind {
                         pending.push((*ind, 0, *i));
                     }
@@ -580,7 +733,7 @@ pub fn read_data(
                 let mut dims = 0;
                 if !dim_cols.is_empty() {
                     let mut key: Vec<String> = Vec::new();
-                    for (i, lvl) in &dim_cols {
+                    for (i, lvl) in dim_cols {
                         let m = cell(*i).trim();
                         if m.is_empty() {
                             continue;
@@ -707,12 +860,18 @@ pub fn read_data(
         );
     }
     out.dropped_values = dropped;
-    out.batch.new_indicators = indicators.created;
-    if out.problems.has_errors() {
-        return out;
-    }
+    (recs, series_keys)
+}
 
-    // 5. Sort, find duplicates.
+/// Step 5, sort and find duplicates: refused, or added up with `totalize_duplicates`.
+fn sort_and_deduplicate(
+    mut recs: Vec<Rec>,
+    series_keys: Vec<SeriesKey>,
+    catalog: &Catalog,
+    opts: &DataOptions,
+    place: &Place,
+    out: &mut DataRead,
+) {
     recs.sort_unstable_by_key(|r| (r.key, r.row));
     let mut records: Vec<DataRecord> = Vec::with_capacity(recs.len());
     let mut i = 0;
@@ -737,7 +896,7 @@ pub fn read_data(
                     .map(|(c, _)| c.as_str())
                     .unwrap_or("?");
                 out.problems.error(
-                    &place,
+                    place,
                     Some(u64::from(recs[i + 1].row)),
                     None,
                     None,
@@ -762,11 +921,10 @@ pub fn read_data(
     }
     drop(recs);
     if out.problems.has_errors() {
-        return out;
+        return;
     }
     out.batch.series = series_keys;
     out.batch.records = records;
-    out
 }
 
 struct Rec {

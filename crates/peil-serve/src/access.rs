@@ -1,16 +1,18 @@
 //! The trust boundary: every request is resolved here, once, to a [`Reader`].
 //!
-//! `resolve` (called by the front layer in `lib.rs`) reads the credentials (the `apikey` header; for Swing's scripted
-//! uploads also `?apikey=`), refuses what must be refused (a wrong key on the native API, any
-//! request without a valid key on a site that is not public) and puts the resolved
-//! [`Reader`] in the request's extensions. Handlers take it from there ([`crate::api::Req`]
+//! The [`boundary`] layer (see `lib.rs` for the order of layers) reads the credentials (the
+//! `apikey` header; for Swing's scripted uploads also `?apikey=`), refuses what must be
+//! refused (a wrong key on the native API, any request without a valid key on a site that is
+//! not public) and puts the resolved [`Reader`] in the request's extensions. Handlers take it from there ([`crate::api::Req`]
 //! carries it, OData and selection tables extract it) and pass it explicitly to everything that
 //! answers; nothing after this layer looks at credentials again. The response cache keys on
 //! the reader's access ([`Reader::access`]), so answers never cross readers with other rights.
 
 use crate::AppState;
 use crate::problem::Problem;
+use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use peil_core::Reader;
 use std::collections::HashMap;
@@ -102,13 +104,26 @@ fn reader_of(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, R
     }
 }
 
-/// The reader of a request, resolved at the boundary (see the module's documentation), or the
-/// answer that refuses it. Called by the front layer (`lib.rs`), which puts the reader in the
-/// request's extensions. The refusal is boxed: every request passes here.
-pub(crate) fn resolve(
-    st: &AppState,
-    req: &Request<axum::body::Body>,
-) -> Result<Reader, Box<Response>> {
+/// The boundary layer, after the URI cap and the rate limit: resolves the request's reader
+/// (see the module's documentation) and puts it in the request's extensions, or refuses the
+/// request before the cache is asked.
+pub(crate) async fn boundary(
+    State(st): State<AppState>,
+    mut req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    match resolve(&st, &req) {
+        Ok(reader) => {
+            req.extensions_mut().insert(reader);
+            next.run(req).await
+        }
+        Err(refused) => *refused,
+    }
+}
+
+/// The reader of a request, or the answer that refuses it (boxed: every request passes here,
+/// and almost every one passes).
+fn resolve(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, Box<Response>> {
     match reader_of(st, req) {
         Ok(r) => Ok(r),
         // Health and metrics answer everyone; they show no data.
@@ -135,6 +150,15 @@ fn refuse(why: Refusal) -> Response {
     r.headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("apikey"));
     r
+}
+
+/// The reader the boundary resolved, read by the layers inside it (ETag, cache); anonymous
+/// when the request did not pass the boundary.
+pub(crate) fn reader_of_request(req: &Request<axum::body::Body>) -> Reader {
+    req.extensions()
+        .get::<Reader>()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The reader resolved for a request. Handlers use this (or [`crate::api::Req::reader`]);

@@ -10,6 +10,7 @@
 
 use crate::AppState;
 use axum::body::{Body, Bytes};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -219,43 +220,90 @@ fn if_none_match(h: &HeaderMap, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
-/// The caching step of the front layer (`lib.rs`): `304 Not Modified` for a client that has
-/// this publication, a kept answer when there is one, else the handler's answer, kept for the
-/// next reader with the same key. Runs after the reader is resolved.
-pub(crate) async fn respond(
-    st: &AppState,
-    reader: Reader,
-    req: Request<Body>,
+/// The publication and configuration a request is answered from, read once by [`validate`]
+/// so that the ETag and the cache key of one request always agree.
+#[derive(Clone, Copy)]
+struct Version {
+    generation: u64,
+    revision: u64,
+}
+
+/// Whether answers to this request may be validated and kept: GETs, except health and
+/// metrics, which change all the time.
+fn cacheable(req: &Request<Body>) -> bool {
+    let path = req.uri().path();
+    req.method() == Method::GET && path != "/health" && path != "/metrics"
+}
+
+/// Whether an answer may be kept and validated: a success that does not say `no-store`
+/// (answers that change while a publication lasts, such as a job's progress, say so).
+fn keepable(resp: &Response) -> bool {
+    resp.status().is_success()
+        && !resp
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .is_some_and(|v| v.as_bytes().starts_with(b"no-store"))
+}
+
+/// The ETag layer, after the boundary: `304 Not Modified` for a client that has this
+/// publication, and ETag, Cache-Control and Vary on every answer that may be kept (chosen by
+/// the reader of this request, also for an answer the cache kept for another).
+pub(crate) async fn validate(
+    State(st): State<AppState>,
+    mut req: Request<Body>,
     next: Next,
 ) -> Response {
-    let path = req.uri().path();
-    let cacheable = req.method() == Method::GET && path != "/health" && path != "/metrics";
-    if !cacheable {
+    if !cacheable(&req) {
         return next.run(req).await;
     }
-    let (generation, revision) = (st.snapshot().generation, st.revision());
-    let tag = etag(generation, revision);
+    let reader = crate::access::reader_of_request(&req);
+    let version = Version {
+        generation: st.snapshot().generation,
+        revision: st.revision(),
+    };
+    let tag = etag(version.generation, version.revision);
     if if_none_match(req.headers(), &tag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         set_validators(r.headers_mut(), &tag, &reader);
         return r;
     }
-    let key = key_of(generation, revision, &req, &reader);
+    req.extensions_mut().insert(version);
+    let mut resp = next.run(req).await;
+    if keepable(&resp) {
+        set_validators(resp.headers_mut(), &tag, &reader);
+    }
+    resp
+}
+
+/// The cache layer, innermost before the compute runtime: a kept answer when there is one,
+/// else the handler's answer, kept for the next reader with the same key.
+pub(crate) async fn respond(
+    State(st): State<AppState>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
+    if !cacheable(&req) {
+        return next.run(req).await;
+    }
+    let reader = crate::access::reader_of_request(&req);
+    let version = req
+        .extensions()
+        .get::<Version>()
+        .copied()
+        .unwrap_or(Version {
+            generation: st.snapshot().generation,
+            revision: st.revision(),
+        });
+    let key = key_of(version.generation, version.revision, &req, &reader);
     if let Some(hit) = key.as_ref().and_then(|k| st.inner.responses.get(k)) {
         return hit;
     }
     let key = key.map(|k| k.owned());
     let resp = next.run(req).await;
-    // Answers that change while a publication lasts (a job's progress) say no-store.
-    let no_store = resp
-        .headers()
-        .get(header::CACHE_CONTROL)
-        .is_some_and(|v| v.as_bytes().starts_with(b"no-store"));
-    if !resp.status().is_success() || no_store {
+    if !keepable(&resp) {
         return resp;
     }
-    let (mut parts, body) = resp.into_parts();
-    set_validators(&mut parts.headers, &tag, &reader);
+    let (parts, body) = resp.into_parts();
     // Every answer of this server is built in memory: buffering it costs nothing more.
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(b) => b,

@@ -9,11 +9,15 @@
 //! Routes: `/health`, `/metrics` (Prometheus text), the native API under `/api/v1/`
 //! (`api.rs`), Swing's OData services and selection tables (`odata.rs`, `swing.rs`).
 //!
-//! Every request passes the same layers, outermost first: the log, metrics and security
-//! headers (`metrics::observe`); the front layer ([`front`]: the request line and rate limit
-//! `limits::guard`, the reader `access::resolve` — the trust boundary — and the response cache
-//! `cache::respond`); and the move to the compute runtime (`work::offload`). Connections
-//! themselves are bounded in `listen.rs`. See `limits.rs` for every bound.
+//! Every request passes the same layers, each with one job, outermost first (see [`router`]):
+//! the access log (`log::access`), metrics and security headers (`metrics::observe`), the
+//! request line's length (`limits::uri_cap`), the rate limit (`limits::rate_limit`), the
+//! reader (`access::boundary` — the trust boundary), ETag and 304 (`cache::validate`), the
+//! response cache (`cache::respond`), and the move to the compute runtime (`work::offload`).
+//! So a refused request is still logged and counted, an over-long URI is refused before
+//! anything else looks at it, a rate-limited request before its key is checked, and only a
+//! request with a resolved reader reaches the cache. Connections themselves are bounded in
+//! `listen.rs`. See `limits.rs` for every bound.
 
 pub mod access;
 pub mod api;
@@ -23,6 +27,7 @@ pub mod dcat;
 pub mod fragments;
 pub mod limits;
 mod listen;
+pub mod log;
 pub mod metrics;
 pub mod odata;
 pub mod problem;
@@ -34,7 +39,7 @@ mod work;
 
 use axum::Router;
 use axum::extract::State;
-use axum::middleware;
+use axum::middleware::{self, from_fn_with_state};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use peil_compute::Snapshot;
@@ -253,8 +258,10 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
     Ok(st)
 }
 
-/// All routes.
+/// All routes, behind the layers every request passes. Installs the access log's subscriber
+/// ([`log::install`]) unless the program has its own.
 pub fn router(state: AppState) -> Router {
+    log::install();
     Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics::handler))
@@ -265,13 +272,16 @@ pub fn router(state: AppState) -> Router {
         .merge(dcat::routes())
         .merge(web::routes())
         .fallback(web::fallback)
-        // Innermost last: see the module's documentation for the order.
-        .layer(middleware::from_fn_with_state(state.clone(), work::offload))
-        .layer(middleware::from_fn_with_state(state.clone(), front))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            metrics::observe,
-        ))
+        // Innermost first: the last layer added is the first a request passes (see the
+        // module's documentation for why this order).
+        .layer(from_fn_with_state(state.clone(), work::offload))
+        .layer(from_fn_with_state(state.clone(), cache::respond))
+        .layer(from_fn_with_state(state.clone(), cache::validate))
+        .layer(from_fn_with_state(state.clone(), access::boundary))
+        .layer(from_fn_with_state(state.clone(), limits::rate_limit))
+        .layer(middleware::from_fn(limits::uri_cap))
+        .layer(from_fn_with_state(state.clone(), metrics::observe))
+        .layer(from_fn_with_state(state.clone(), log::access))
         .layer(axum::extract::DefaultBodyLimit::max(limits::MAX_FORM))
         // The fastest levels: a map page of thousands of areas compresses in a few
         // milliseconds instead of fifteen, for a transfer a tenth larger.
@@ -281,26 +291,6 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(tower_http::cors::CorsLayer::permissive())
         .with_state(state)
-}
-
-/// The front layer, in this order: the request line and rate limit (`limits::guard`), the
-/// reader (`access::resolve`, the trust boundary: the resolved reader goes into the request's
-/// extensions), then the response cache (`cache::respond`). One layer rather than three: each
-/// layer costs a boxed future per request, and a cached answer should cost almost nothing.
-async fn front(
-    State(st): State<AppState>,
-    mut req: axum::http::Request<axum::body::Body>,
-    next: middleware::Next,
-) -> axum::response::Response {
-    if let Err(r) = limits::guard(&st, &req) {
-        return *r;
-    }
-    let reader = match access::resolve(&st, &req) {
-        Ok(r) => r,
-        Err(refused) => return *refused,
-    };
-    req.extensions_mut().insert(reader.clone());
-    cache::respond(&st, reader, req, next).await
 }
 
 async fn health(State(st): State<AppState>) -> impl IntoResponse {
@@ -338,10 +328,7 @@ async fn watch(state: AppState) {
         .ok()
         .flatten();
         if let Some(s) = newer {
-            eprintln!(
-                "{{\"event\":\"publication loaded\",\"generation\":{}}}",
-                s.generation
-            );
+            tracing::info!(target: log::SERVER, event = "publication loaded", generation = s.generation);
             state.swap(s);
         }
     }
@@ -354,6 +341,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
+    log::install();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind {
@@ -363,10 +351,11 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     let _ = state.inner.listening.set(addr);
     if state.site().base_url.is_none() && addr.ip().is_unspecified() {
-        eprintln!(
-            "{{\"event\":\"no base_url\",\"detail\":\"absolute links will say {}; set base_url in peil.toml to the address readers use\"}}",
+        let detail = format!(
+            "absolute links will say {}; set base_url in peil.toml to the address readers use",
             state.public_url()
         );
+        tracing::warn!(target: log::SERVER, event = "no base_url", detail = detail.as_str());
     }
     on_ready(addr);
     let watcher = tokio::spawn(watch(state.clone()));

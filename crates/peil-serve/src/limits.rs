@@ -2,21 +2,23 @@
 //!
 //! | what | bound | where |
 //! |---|---|---|
-//! | request line | [`MAX_URI`] (414 beyond) | [`guard`] |
+//! | request line | [`MAX_URI`] (414 beyond) | [`uri_cap`] |
 //! | all request headers | [`MAX_HEAD`] (431 beyond) | the connection (`listen.rs`) |
 //! | headers' arrival, and an idle keep-alive connection | [`HEADER_TIMEOUT`] | the connection |
 //! | open connections | [`max_connections`], from the file-descriptor limit | the connection |
 //! | request body | [`MAX_FORM`]; uploads [`MAX_UPLOAD`], streamed to disk after the key is checked | routes |
 //! | time to answer | [`ANSWER_TIMEOUT`] (503 beyond) | `work.rs` |
 //! | CPU | answers run on the compute runtime, never on the one that accepts and answers `/health` | `work.rs` |
-//! | requests per address | `rate_limit` in peil.toml (429) | [`guard`] |
+//! | requests per address | `rate_limit` in peil.toml (429) | [`rate_limit`] |
 //! | a code's suggestions | codes up to 64 characters, bounded edit distance | `problem.rs` |
 //! | kept answers | `cache_mb` in peil.toml, keys and headers included | `cache.rs` |
 //! | metric series | one per route template and status | `metrics.rs` |
 //! | bulk report jobs | keys of group `reports`/`admin`, [`MAX_JOBS`] at once | `web/jobs.rs` |
 
 use crate::AppState;
+use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -70,24 +72,32 @@ fn raise_fd_limit() -> libc::rlim_t {
     }
 }
 
-/// The first check of the front layer (`lib.rs`): the request line's length and the rate
-/// limit. `Err` is the answer that refuses the request (boxed: every request passes here, and
-/// almost every one passes).
-pub(crate) fn guard(st: &AppState, req: &Request<axum::body::Body>) -> Result<(), Box<Response>> {
+/// The first layer after the log and metrics: a request line over [`MAX_URI`] is refused
+/// (414) before anything else looks at the request.
+pub(crate) async fn uri_cap(req: Request<axum::body::Body>, next: Next) -> Response {
     let uri = req.uri();
     let len = uri
         .path_and_query()
         .map_or(uri.path().len(), |p| p.as_str().len())
         + uri.authority().map_or(0, |a| a.as_str().len() + 8);
     if len > MAX_URI {
-        return Err(crate::problem::Problem::new(
+        return crate::problem::Problem::new(
             StatusCode::URI_TOO_LONG,
             "URI too long",
             format!("the request line is over {MAX_URI} characters; ask for fewer codes at once"),
         )
-        .into_response()
-        .into());
+        .into_response();
     }
+    next.run(req).await
+}
+
+/// The rate limit per client address (`rate_limit` in peil.toml): over it, 429 with
+/// `Retry-After`, before the key is checked or the cache is asked.
+pub(crate) async fn rate_limit(
+    State(st): State<AppState>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
     if let (Some(rate), Some(addr)) = (
         &st.inner.rate,
         req.extensions()
@@ -106,9 +116,9 @@ pub(crate) fn guard(st: &AppState, req: &Request<axum::body::Body>) -> Result<()
             header::RETRY_AFTER,
             HeaderValue::from(wait.ceil().max(1.0) as u64),
         );
-        return Err(r.into());
+        return r;
     }
-    Ok(())
+    next.run(req).await
 }
 
 pub struct RateLimiter {

@@ -40,7 +40,8 @@ pub async fn run(
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("{{\"event\":\"accept failed\",\"error\":{:?}}}", e.to_string());
+                    let error = e.to_string();
+                    tracing::warn!(target: crate::log::SERVER, event = "accept failed", error = error.as_str());
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }

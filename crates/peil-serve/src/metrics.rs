@@ -1,12 +1,12 @@
-//! Prometheus-format metrics (requests by route template and status, latency buckets) and
-//! the request log.
+//! Prometheus-format metrics (requests by route template and status, latency buckets); the
+//! request log is `log.rs`.
 //!
 //! The route label is the template the router matched (`/api/v1/geolevels/{level}/items`),
 //! never the raw path: the number of series is fixed by the routes, whatever paths strangers
 //! send (unknown paths all count as `unmatched`).
 
 use crate::AppState;
-use axum::extract::{MatchedPath, State};
+use axum::extract::State;
 use axum::http::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -51,44 +51,21 @@ impl Metrics {
     }
 }
 
-/// The outermost layer: counts and logs every answer, also those refused by inner layers.
+/// The layer inside the log: counts every answer by route template and status, also those
+/// refused by inner layers, and gives it the security headers.
 pub(crate) async fn observe(
     State(st): State<AppState>,
     req: Request<axum::body::Body>,
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let quiet = std::env::var_os("PEIL_QUIET").is_some();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| UNMATCHED.into(), |m| m.as_str().to_string());
-    // What the log line names: the method and the path as sent, cut short (a log line is
-    // bounded like everything else).
-    let asked = (!quiet).then(|| {
-        (
-            req.method().clone(),
-            req.uri().path().chars().take(200).collect::<String>(),
-        )
-    });
+    let route = crate::log::route(&req);
     let mut resp = next.run(req).await;
     crate::web::security_headers(resp.headers_mut());
-    let status = resp.status().as_u16();
-    st.metrics().observe(&route, status, started.elapsed());
-    if let Some((method, path)) = asked {
-        eprintln!(
-            "{{\"method\":\"{method}\",\"route\":{},\"path\":{},\"status\":{status},\"ms\":{:.2},\"generation\":{}}}",
-            serde_json::Value::String(route),
-            serde_json::Value::String(path),
-            started.elapsed().as_secs_f64() * 1000.0,
-            st.snapshot().generation
-        );
-    }
+    st.metrics()
+        .observe(&route, resp.status().as_u16(), started.elapsed());
     resp
 }
-
-/// The route label of requests no route matched.
-const UNMATCHED: &str = "unmatched";
 
 pub async fn handler(State(st): State<AppState>) -> impl IntoResponse {
     let snap = st.snapshot();

@@ -115,7 +115,7 @@ impl<'a> ImportTx<'a> {
 
     /// The catalog as this transaction sees it (including its own uncommitted writes).
     pub fn catalog(&self) -> Result<Catalog> {
-        crate::catalog(&self.tx).map_err(self.e())
+        crate::read::catalog(&self.tx).map_err(self.e())
     }
 
     pub fn indicator(&self, code: &str) -> Result<Option<Indicator>> {

@@ -529,3 +529,138 @@ fn a_sparse_workbook_through_bulk_api_leaves_the_server_up() {
     assert_eq!(s.get("/health").status, 200);
     assert_eq!(s.get("/api/v1/indicators").status, 200);
 }
+
+/// The layers every request passes each do one job, in the documented order (`peil-serve`'s
+/// `lib.rs`): the URI cap before everything, the rate limit before the key check, the key
+/// check before the ETag and the cache, and the log and metrics around all of them.
+#[test]
+fn each_layer_does_its_one_job_in_order() {
+    let site = Site::demo();
+    let toml = site.path().join("peil.toml");
+    // One request per second per address, bursts of two.
+    let text = format!(
+        "rate_limit = 1\n{}",
+        std::fs::read_to_string(&toml).unwrap()
+    );
+    std::fs::write(&toml, text).unwrap();
+    // A key whose groups are all blank reads with no access group, as anonymous readers do
+    // (made before the server starts, which reads the keys at once: no request spent on it).
+    let out = site.ok(&["keys", "create", "--name", "no groups", "--group", " "]);
+    let key = out
+        .lines()
+        .find(|l| l.trim().starts_with("peil_"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let s = Server::start(site);
+    let path = "/api/v1/geolevels";
+
+    // The two requests of the burst. The key holder's answer comes from the cache the
+    // anonymous one filled (same access), yet it is marked private: the ETag layer sets the
+    // validators for the reader of each request.
+    let anonymous = s.get(path);
+    assert_eq!(anonymous.status, 200);
+    assert_eq!(anonymous.headers["cache-control"], "public, max-age=60");
+    let holder = s.get_with(path, &[("apikey", &key)]);
+    assert_eq!(holder.status, 200);
+    assert_eq!(holder.body, anonymous.body);
+    assert_eq!(holder.headers["cache-control"], "private, max-age=60");
+    let etag = anonymous.headers["etag"].clone();
+
+    // Over the limit: refused before the ETag, the cache and the key check are reached.
+    let refused = s.get_with(path, &[("if-none-match", &etag)]);
+    assert_eq!(refused.status, 429, "not 304: {}", refused.body);
+    let refused = s.get_with(path, &[("apikey", "peil_wrong")]);
+    assert_eq!(refused.status, 429, "not 401: {}", refused.body);
+    // An over-long URI is refused before anything else, also the rate limit.
+    let long = format!("/api/v1/indicators?q={}", "a".repeat(9000));
+    let refused = s.get_with(&long, &[("apikey", "peil_wrong")]);
+    assert_eq!(refused.status, 414, "{}", refused.body);
+
+    // With tokens again: a wrong key is refused before the ETag is compared.
+    std::thread::sleep(Duration::from_millis(2200));
+    let refused = s.get_with(path, &[("apikey", "peil_wrong"), ("if-none-match", &etag)]);
+    assert_eq!(refused.status, 401, "not 304: {}", refused.body);
+    // Refused answers were counted, with the security headers every answer has.
+    assert_eq!(refused.headers["x-content-type-options"], "nosniff");
+    let metrics = s.get("/metrics").body;
+    for status in ["429", "414", "401"] {
+        assert!(
+            metrics.contains(&format!("status=\"{status}\"")),
+            "{status} not counted:\n{metrics}"
+        );
+    }
+}
+
+/// The access log: one JSON line per answer on standard error (written through `tracing`),
+/// also for answers refused by the layers inside it; `PEIL_QUIET` silences it.
+#[test]
+fn the_access_log_is_one_json_line_per_answer() {
+    use std::io::{BufRead, Read};
+    let site = Site::demo();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+        .arg("--site")
+        .arg(site.path())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env_remove("PEIL_QUIET")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let ok = agent
+        .get(&format!("{base}/api/v1/geolevels"))
+        .call()
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    let long = format!("{base}/api/v1/indicators?q={}", "a".repeat(9000));
+    assert_eq!(agent.get(&long).call().unwrap().status().as_u16(), 414);
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let _ = child.wait();
+    let lines: Vec<serde_json::Value> = err
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v.get("route").is_some())
+        .collect();
+    let served = lines
+        .iter()
+        .find(|v| v["path"] == "/api/v1/geolevels")
+        .unwrap_or_else(|| panic!("no access line in:\n{err}"));
+    assert_eq!(served["method"], "GET");
+    assert_eq!(served["route"], "/api/v1/geolevels");
+    assert_eq!(served["status"], 200);
+    assert!(served["ms"].is_f64(), "{served}");
+    assert!(served["generation"].is_u64(), "{served}");
+    let keys: Vec<&str> = served
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 6, "{served}");
+    assert!(
+        lines.iter().any(|v| v["status"] == 414),
+        "the refused request is logged too:\n{err}"
+    );
+}

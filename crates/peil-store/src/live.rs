@@ -1,0 +1,230 @@
+//! The live copy: what `peil publish` writes from a snapshot, replaced whole in one
+//! transaction, and what the server and the CLI read back.
+
+use crate::{Result, Store, StoreError, codec, sqlite_err, utc_now};
+use peil_core::*;
+use rusqlite::{OptionalExtension, params};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+/// The live copy as [`Store::live`] reads it.
+pub struct Live {
+    pub generation: u64,
+    pub at: String,
+    pub stats: serde_json::Value,
+    pub indicators: Vec<Indicator>,
+    pub levels: Vec<WarehouseLevel>,
+    /// Dense values in the order of their level's items.
+    pub series: Vec<(SeriesKey, Vec<Value>)>,
+}
+
+impl Store {
+    /// Replaces the live copy with a new publication, atomically: readers of the file see the
+    /// old live copy or the new one, never a mix. `levels` gives each level's item ids in the
+    /// order of the dense values of its series. Returns the new generation number.
+    pub fn publish_live(
+        &mut self,
+        who: &str,
+        stats: &serde_json::Value,
+        indicators: &[Indicator],
+        levels: &[(String, Vec<u32>)],
+        series: impl Iterator<Item = (SeriesKey, Vec<Value>)>,
+    ) -> Result<u64> {
+        let path = self.path.clone();
+        let e = sqlite_err(&path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&e)?;
+        tx.execute("DELETE FROM live_series", []).map_err(&e)?;
+        tx.execute("DELETE FROM live_level", []).map_err(&e)?;
+        {
+            let mut st = tx
+                .prepare("INSERT INTO live_level (level, ids) VALUES (?1, ?2)")
+                .map_err(&e)?;
+            for (level, ids) in levels {
+                let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
+                st.execute(params![level, bytes]).map_err(&e)?;
+            }
+            let mut st = tx
+                .prepare("INSERT INTO live_series (indicator, level, period, dims, data) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(&e)?;
+            for (key, values) in series {
+                st.execute(params![
+                    key.indicator,
+                    key.level,
+                    key.period.code(),
+                    key.dims.to_text(),
+                    codec::encode_dense(&values)
+                ])
+                .map_err(&e)?;
+            }
+        }
+        let meta = serde_json::to_string(indicators)
+            .map_err(|j| StoreError::Invalid(format!("indicator metadata: {j}")))?;
+        tx.execute(
+            "INSERT INTO publication (at, who, stats, indicators) VALUES (?1, ?2, ?3, ?4)",
+            params![utc_now(), who, stats.to_string(), meta],
+        )
+        .map_err(&e)?;
+        let generation = tx.last_insert_rowid() as u64;
+        tx.commit().map_err(&e)?;
+        Ok(generation)
+    }
+
+    /// The latest publication: generation, time and statistics.
+    pub fn live_publication(&self) -> Result<Option<(u64, String, serde_json::Value)>> {
+        self.conn
+            .query_row(
+                "SELECT generation, at, stats FROM publication ORDER BY generation DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)? as u64,
+                        r.get(1)?,
+                        serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or(Json::Null),
+                    ))
+                },
+            )
+            .optional()
+            .map_err(self.e())
+    }
+
+    /// When the site was first published (ISO 8601, UTC), if it has been: the catalogue's
+    /// `dct:issued`.
+    pub fn first_publication_at(&self) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT at FROM publication ORDER BY generation LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.e())
+    }
+
+    /// The live copy as published: generation, indicator metadata, each level with its items in
+    /// the order of the dense values, and every series. `None` before the first publication.
+    pub fn live(&self) -> Result<Option<Live>> {
+        let e = self.e();
+        let Some((generation, at, stats)) = self.live_publication()? else {
+            return Ok(None);
+        };
+        let meta: String = self
+            .conn
+            .query_row(
+                "SELECT indicators FROM publication WHERE generation = ?1",
+                [generation as i64],
+                |r| r.get(0),
+            )
+            .map_err(&e)?;
+        let indicators: Vec<Indicator> = serde_json::from_str(&meta)
+            .map_err(|j| StoreError::Corrupt(format!("published indicator metadata: {j}")))?;
+        let mut levels = Vec::new();
+        {
+            let mut st = self
+                .conn
+                .prepare("SELECT level, ids FROM live_level ORDER BY level")
+                .map_err(&e)?;
+            let rows = st
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .map_err(&e)?;
+            for row in rows {
+                let (code, ids) = row.map_err(&e)?;
+                let (id, name, kind): (i64, String, String) = self
+                    .conn
+                    .query_row(
+                        "SELECT id, name, kind FROM geo_level WHERE code = ?1",
+                        [&code],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .map_err(&e)?;
+                let mut st2 = self
+                    .conn
+                    .prepare_cached("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1")
+                    .map_err(&e)?;
+                let all: HashMap<u32, GeoItem> = st2
+                    .query_map([id], |r| {
+                        Ok((
+                            r.get::<_, u32>(0)?,
+                            GeoItem {
+                                code: r.get(1)?,
+                                short_name: r.get(2)?,
+                                name: r.get(3)?,
+                                seq: r.get(4)?,
+                                unknown_location: r.get(5)?,
+                            },
+                        ))
+                    })
+                    .map_err(&e)?
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(&e)?;
+                let items = ids
+                    .chunks_exact(4)
+                    .map(|c| {
+                        let id = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                        all.get(&id).cloned().map(|it| (id, it)).ok_or_else(|| {
+                            StoreError::Corrupt(format!("live item {id} of {code} is gone"))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                levels.push(WarehouseLevel {
+                    level: GeoLevel {
+                        code,
+                        name,
+                        kind: GeoLevelKind::parse(&kind).unwrap_or_default(),
+                    },
+                    items,
+                });
+            }
+        }
+        let mut series = Vec::new();
+        let mut st = self
+            .conn
+            .prepare("SELECT indicator, level, period, dims, data FROM live_series")
+            .map_err(&e)?;
+        let mut rows = st.query([]).map_err(&e)?;
+        while let Some(r) = rows.next().map_err(&e)? {
+            let indicator: String = r.get(0).map_err(&e)?;
+            let level: String = r.get(1).map_err(&e)?;
+            let period: String = r.get(2).map_err(&e)?;
+            let dims: String = r.get(3).map_err(&e)?;
+            let data: Vec<u8> = r.get(4).map_err(&e)?;
+            let period = Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
+            let dims = DimKey::parse(&dims)
+                .ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
+            let values = codec::decode_dense(&data).ok_or_else(|| {
+                StoreError::Corrupt(format!("live series {indicator} {period} does not decode"))
+            })?;
+            series.push((
+                SeriesKey {
+                    indicator,
+                    level,
+                    period,
+                    dims,
+                },
+                values,
+            ));
+        }
+        Ok(Some(Live {
+            generation,
+            at,
+            stats,
+            indicators,
+            levels,
+            series,
+        }))
+    }
+
+    /// The generation of the latest publication, cheaply (for servers watching for a new one).
+    pub fn live_generation(&self) -> Result<Option<u64>> {
+        self.conn
+            .query_row("SELECT max(generation) FROM publication", [], |r| {
+                r.get::<_, Option<i64>>(0)
+            })
+            .map(|g| g.map(|g| g as u64))
+            .map_err(self.e())
+    }
+}
