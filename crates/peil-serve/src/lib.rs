@@ -7,7 +7,7 @@
 //! one. Nothing here reads the test copy.
 //!
 //! Routes: `/health`, `/metrics` (Prometheus text), the native API under `/api/v1/`
-//! (`api.rs`), Swing's OData services and selection tables (`odata.rs`, `swing.rs`).
+//! (`api.rs`), Swing's OData services and selection tables (`odata/`, `swing.rs`).
 //!
 //! Every request passes the same layers, each with one job, outermost first (see [`router`]):
 //! the access log (`log::access`), metrics and security headers (`metrics::observe`), the
