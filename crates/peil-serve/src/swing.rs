@@ -146,6 +146,31 @@ pub fn table(
     reader: &Reader,
     pairs: &[(String, String)],
 ) -> Result<String, Problem> {
+    let plan = plan(snap, frags, reader, pairs)?;
+    Ok(write(snap, frags, reader, &plan))
+}
+
+/// What a selection-table request asks for, resolved against the publication and the reader.
+struct Plan<'a> {
+    vars: Vec<&'a Indicator>,
+    /// The rows' areas (level, item position): the chosen areas, then the comparison areas.
+    geo_rows: Vec<(usize, u32)>,
+    periods: Vec<Period>,
+    /// The dim levels split by, in the order asked, and the cube cells of each row.
+    split_levels: Vec<String>,
+    cells: Vec<DimKey>,
+    /// Periods as the outer loop (`flip_table`).
+    flip: bool,
+}
+
+/// Reads the request: indicators, the rows' geography and comparison areas, periods and cube
+/// cells (every check and every refusal happens here, before anything is written).
+fn plan<'a>(
+    snap: &'a Snapshot,
+    frags: &Fragments,
+    reader: &Reader,
+    pairs: &[(String, String)],
+) -> Result<Plan<'a>, Problem> {
     let mut q: HashMap<String, String> = HashMap::new();
     for (k, v) in pairs {
         q.insert(k.to_ascii_lowercase(), v.clone());
@@ -353,10 +378,25 @@ pub fn table(
         v
     };
 
-    // Headers and rows.
     let flip = q
         .get("flip_table")
         .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+    let geo_rows: Vec<(usize, u32)> = main_rows.into_iter().chain(compare).collect();
+    Ok(Plan {
+        vars,
+        geo_rows,
+        periods,
+        split_levels,
+        cells,
+        flip,
+    })
+}
+
+/// Writes the table of a plan: headers, then one row per area, period and cube cell, each
+/// column's series looked up once per (level, period, cell).
+fn write(snap: &Snapshot, frags: &Fragments, reader: &Reader, plan: &Plan) -> String {
+    let (vars, geo_rows, periods) = (&plan.vars, &plan.geo_rows, &plan.periods);
+    let (split_levels, cells, flip) = (&plan.split_levels, &plan.cells, plan.flip);
     let mut headers = vec![
         json!({"name": "Gebied", "type": "String"}),
         json!({"name": "Periode", "type": "String"}),
@@ -364,13 +404,13 @@ pub fn table(
     if flip {
         headers.swap(0, 1);
     }
-    for v in &vars {
+    for v in vars {
         headers.push(json!({
             "name": v.name.get("nl").filter(|s| !s.is_empty()).unwrap_or(&v.code),
             "type": if v.data_type.is_numeric() { "Numeric" } else { "String" },
         }));
     }
-    for l in &split_levels {
+    for l in split_levels {
         headers.push(json!({"name": l, "type": "String"}));
     }
     // Survey indicators the reader may see the intervals of: three columns each, last.
@@ -390,13 +430,12 @@ pub fn table(
         headers.push(json!({"name": format!("{name} (bovengrens {c}%)"), "type": "Numeric"}));
         headers.push(json!({"name": format!("{name} (significant t.o.v. referentiegebied)"), "type": "String"}));
     }
-    let geo_rows: Vec<(usize, u32)> = main_rows.into_iter().chain(compare).collect();
     let ids: Vec<u32> = vars.iter().map(|v| snap.index[&v.code]).collect();
     let dim_ids: Vec<Option<u32>> = cells.iter().map(|c| snap.dim_id(c)).collect();
     // Each value column's series and each survey column's cells, looked up once per (level,
     // period, cube cell) before the rows are written: `tab[level slot][period][cell]`.
     let mut row_levels: Vec<usize> = Vec::new();
-    for (l, _) in &geo_rows {
+    for (l, _) in geo_rows {
         if !row_levels.contains(l) {
             row_levels.push(*l);
         }
@@ -508,14 +547,14 @@ pub fn table(
     };
     if flip {
         for pi in 0..periods.len() {
-            for g in &geo_rows {
+            for g in geo_rows {
                 for ci in 0..cells.len() {
                     emit(*g, pi, ci);
                 }
             }
         }
     } else {
-        for g in &geo_rows {
+        for g in geo_rows {
             for pi in 0..periods.len() {
                 for ci in 0..cells.len() {
                     emit(*g, pi, ci);
@@ -524,7 +563,7 @@ pub fn table(
         }
     }
     out.push_str("]}");
-    Ok(out)
+    out
 }
 
 /// Per dim level, the members to keep.
