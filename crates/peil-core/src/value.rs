@@ -236,10 +236,33 @@ pub fn push_human_number(out: &mut String, x: f64, decimals: usize, locale: Loca
         out.push('∞');
         return;
     }
+    // Most numbers: the rounded scaled value as one integer, its digits on the stack.
+    if let Some(n) = fast_round(x.abs(), decimals) {
+        let mut buf = [0u8; 24];
+        let mut len = 0;
+        let mut m = n;
+        while m > 0 || len <= decimals {
+            buf[len] = (m % 10) as u8;
+            m /= 10;
+            len += 1;
+        }
+        buf[..len].reverse();
+        if x < 0.0 && n != 0 {
+            out.push(MINUS);
+        }
+        push_digits(out, &buf[..len], len - decimals, decimals, locale);
+        return;
+    }
     let (digits, point) = round_digits(x.abs(), decimals);
     if x < 0.0 && digits.iter().any(|&d| d != 0) {
         out.push(MINUS);
     }
+    push_digits(out, &digits, point, decimals, locale);
+}
+
+/// Writes rounded digits (`point` of them before the decimal mark) with the locale's marks,
+/// grouped by three from five integer digits on.
+fn push_digits(out: &mut String, digits: &[u8], point: usize, decimals: usize, locale: Locale) {
     let int = &digits[..point];
     let grouped = int.len() >= 5;
     for (i, d) in int.iter().enumerate() {
@@ -259,29 +282,35 @@ pub fn push_human_number(out: &mut String, x: f64, decimals: usize, locale: Loca
 /// Rounds |x| half away from zero to `decimals` digits, working on the shortest decimal
 /// representation of x. Returns the digits and how many of them precede the decimal mark.
 fn round_digits(a: f64, decimals: usize) -> (Vec<u8>, usize) {
-    // Fast path: rounding the binary value gives the same digits as rounding its shortest
-    // decimal whenever the scaled value is not within a few ulps of a tie (…5): then no
-    // decimal search is needed. Ties and huge numbers take the exact path below.
-    if decimals <= 15 {
-        let scaled = a * 10f64.powi(decimals as i32);
-        if scaled < 1e15 {
-            let floor = scaled.floor();
-            let frac = scaled - floor;
-            let margin = 8.0 * f64::EPSILON * scaled.max(1.0);
-            if (frac - 0.5).abs() > margin {
-                let mut n = if frac > 0.5 { floor + 1.0 } else { floor } as u64;
-                let mut digits = Vec::with_capacity(20);
-                while n > 0 || digits.len() <= decimals {
-                    digits.push((n % 10) as u8);
-                    n /= 10;
-                }
-                digits.reverse();
-                let point = digits.len() - decimals;
-                return (digits, point);
-            }
+    if let Some(mut n) = fast_round(a, decimals) {
+        let mut digits = Vec::with_capacity(20);
+        while n > 0 || digits.len() <= decimals {
+            digits.push((n % 10) as u8);
+            n /= 10;
         }
+        digits.reverse();
+        let point = digits.len() - decimals;
+        return (digits, point);
     }
     round_digits_exact(a, decimals)
+}
+
+/// `a` × 10^`decimals` rounded to an integer, when rounding the binary value gives the same
+/// digits as rounding its shortest decimal: whenever the scaled value is not within a few
+/// ulps of a tie (…5), so no decimal search is needed. `None` for ties and huge numbers,
+/// which take the exact path.
+fn fast_round(a: f64, decimals: usize) -> Option<u64> {
+    if decimals > 15 {
+        return None;
+    }
+    let scaled = a * 10f64.powi(decimals as i32);
+    if !(scaled < 1e15) {
+        return None;
+    }
+    let floor = scaled.floor();
+    let frac = scaled - floor;
+    let margin = 8.0 * f64::EPSILON * scaled.max(1.0);
+    ((frac - 0.5).abs() > margin).then(|| if frac > 0.5 { floor + 1.0 } else { floor } as u64)
 }
 
 /// Rounds the shortest decimal that reads back as `a` (half up): the rule itself.
@@ -789,6 +818,15 @@ mod tests {
                 round_digits_exact(x, decimals),
                 "{x} to {decimals} decimals"
             );
+            // The text, with its sign and marks, is the exact rule's too.
+            let (digits, point) = round_digits_exact(x, decimals);
+            let mut want = String::new();
+            if r % 3 == 0 && digits.iter().any(|&d| d != 0) {
+                want.push('\u{2212}');
+            }
+            push_digits(&mut want, &digits, point, decimals, Locale::Nl);
+            let signed = if r % 3 == 0 { -x } else { x };
+            assert_eq!(human_number(signed, decimals, Locale::Nl), want, "{signed}");
         }
         for (x, d) in [
             (0.125, 2),
