@@ -26,8 +26,35 @@ pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
+/// Why a PDF or a ZIP of PDFs could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    /// The story could not be rendered for an area.
+    #[error(transparent)]
+    Story(#[from] crate::StoryError),
+    /// Typst could not typeset the rendered story.
+    #[error(transparent)]
+    Typeset(#[from] peil_report::ReportError),
+    /// One area's report failed (the run stops at the first).
+    #[error("{level} {code}: {source}")]
+    Area {
+        level: String,
+        code: String,
+        source: Box<PdfError>,
+    },
+    #[error("no thread for the reports: {0}")]
+    Thread(std::io::Error),
+    #[error(transparent)]
+    Zip(#[from] zip::result::ZipError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The run was cancelled (the flag given to [`bulk_zip`]).
+    #[error("cancelled")]
+    Cancelled,
+}
+
 /// Typesets a rendered story as PDF.
-pub fn to_pdf(r: &Rendered, o: &PdfOptions, landscape: bool) -> Result<Vec<u8>, String> {
+pub fn to_pdf(r: &Rendered, o: &PdfOptions, landscape: bool) -> Result<Vec<u8>, PdfError> {
     let files: HashMap<String, Vec<u8>> = r
         .figures
         .iter()
@@ -59,11 +86,8 @@ pub fn to_pdf(r: &Rendered, o: &PdfOptions, landscape: bool) -> Result<Vec<u8>, 
         sources: &r.sources,
         accent: o.accent,
     })
-    .map_err(|e| e.to_string())
+    .map_err(PdfError::from)
 }
-
-/// What a cancelled [`bulk_zip`] answers.
-pub const CANCELLED: &str = "cancelled";
 
 /// Makes one PDF per area into a ZIP written to `out`, on every core, calling
 /// `progress(done, total)` after each. Any failure stops the run and names the area; so does
@@ -76,7 +100,7 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
     o: &PdfOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
     cancel: &AtomicBool,
-) -> Result<W, String> {
+) -> Result<W, PdfError> {
     use std::io::Write as _;
     let mut zip = zip::ZipWriter::new(out);
     let opts =
@@ -86,8 +110,8 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
         .min(areas.len().max(1));
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, Vec<u8>), String>>(workers * 2);
-    std::thread::scope(|scope| -> Result<(), String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, Vec<u8>), PdfError>>(workers * 2);
+    std::thread::scope(|scope| -> Result<(), PdfError> {
         for _ in 0..workers {
             let tx = tx.clone();
             let (next, stop) = (&next, &stop);
@@ -104,16 +128,20 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
                         }
                         let a = &areas[k];
                         let r = crate::render(data, story, a, None, o.lang, None)
-                            .map_err(|e| e.to_string())
+                            .map_err(PdfError::from)
                             .and_then(|r| to_pdf(&r, o, story.meta.landscape))
                             .map(|pdf| (k, pdf))
-                            .map_err(|e| format!("{} {}: {e}", a.level, a.code));
+                            .map_err(|e| PdfError::Area {
+                                level: a.level.clone(),
+                                code: a.code.clone(),
+                                source: Box::new(e),
+                            });
                         if tx.send(r).is_err() {
                             break;
                         }
                     }
                 });
-            worker.map_err(|e| format!("no thread for the reports: {e}"))?;
+            worker.map_err(PdfError::Thread)?;
         }
         drop(tx);
         let mut done = 0;
@@ -132,14 +160,13 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
                             }
                         })
                         .collect();
-                    zip.start_file(format!("{}_{}_{safe}.pdf", story.name, a.code), opts)
-                        .map_err(|e| e.to_string())?;
-                    zip.write_all(&pdf).map_err(|e| e.to_string())?;
+                    zip.start_file(format!("{}_{}_{safe}.pdf", story.name, a.code), opts)?;
+                    zip.write_all(&pdf)?;
                     done += 1;
                     progress(done, areas.len());
                     if cancel.load(Ordering::SeqCst) {
                         stop.store(true, Ordering::SeqCst);
-                        return Err(CANCELLED.into());
+                        return Err(PdfError::Cancelled);
                     }
                 }
                 Err(e) => {
@@ -150,9 +177,9 @@ pub fn bulk_zip<W: std::io::Write + std::io::Seek>(
         }
         // Workers that saw the flag stopped without a word: the run is not complete.
         if done < areas.len() && cancel.load(Ordering::SeqCst) {
-            return Err(CANCELLED.into());
+            return Err(PdfError::Cancelled);
         }
         Ok(())
     })?;
-    zip.finish().map_err(|e| e.to_string())
+    Ok(zip.finish()?)
 }

@@ -165,7 +165,7 @@ async fn story_page(st: AppState, name: String, req: Req) -> PageResult {
             })
             .await
             .map_err(|_| failed(&page, "the PDF could not be made"))?
-            .map_err(|e| failed(&page, &e))?;
+            .map_err(|e| failed(&page, &e.to_string()))?;
             return Ok(pdf_response(
                 bytes,
                 &format!("{name}_{}_{}.pdf", geo.level, geo.code),
@@ -248,13 +248,12 @@ async fn dashboard_page(st: AppState, name: String, req: Req) -> PageResult {
         let lang = page.lang.clone();
         let (d2, g2, c2) = (data.clone(), geo.clone(), compare.clone());
         let bytes = tokio::task::spawn_blocking(move || {
-            let r = peil_story::render(&d2, &story, &g2, c2.as_ref(), &lang, None)
-                .map_err(|e| e.to_string())?;
+            let r = peil_story::render(&d2, &story, &g2, c2.as_ref(), &lang, None)?;
             pdf::to_pdf(&r, &site.pdf_options(&lang), true)
         })
         .await
         .map_err(|_| failed(&page, "the PDF could not be made"))?
-        .map_err(|e| failed(&page, &e))?;
+        .map_err(|e| failed(&page, &e.to_string()))?;
         return Ok(pdf_response(
             bytes,
             &format!("{name}_{}_{}.pdf", geo.level, geo.code),
@@ -365,12 +364,11 @@ pub(crate) async fn bulk(
     let spawned = std::thread::Builder::new()
         .name("peil-job".into())
         .spawn(move || {
-            let run = || -> Result<tempfile::NamedTempFile, String> {
+            let run = || -> Result<tempfile::NamedTempFile, pdf::PdfError> {
                 let file = tempfile::Builder::new()
                     .prefix("peil-reports-")
                     .suffix(".zip")
-                    .tempfile()
-                    .map_err(|e| format!("no temporary file for the ZIP: {e}"))?;
+                    .tempfile()?;
                 let out = std::io::BufWriter::new(file);
                 let out = pdf::bulk_zip(
                     out,
@@ -381,12 +379,13 @@ pub(crate) async fn bulk(
                     &|done, _| job.set_done(done),
                     job.cancelled(),
                 )?;
-                out.into_inner().map_err(|e| e.to_string())
+                out.into_inner()
+                    .map_err(|e| pdf::PdfError::Io(e.into_error()))
             };
             job.finish(match run() {
                 Ok(f) => jobs::Outcome::Finished(Arc::new(f)),
-                Err(e) if e == pdf::CANCELLED => jobs::Outcome::Cancelled,
-                Err(e) => jobs::Outcome::Failed(e),
+                Err(pdf::PdfError::Cancelled) => jobs::Outcome::Cancelled,
+                Err(e) => jobs::Outcome::Failed(e.to_string()),
             });
         });
     if let Err(e) = spawned {
