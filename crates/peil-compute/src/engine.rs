@@ -1,7 +1,7 @@
 //! Computing every value: loaded values, period aggregation, aggregation up the hierarchy DAG
 //! and formula indicators, in dependency order. Privacy comes after, in `privacy.rs`.
 //!
-//! Rules (sections 3–7 of the domain brief):
+//! Rules:
 //! - loaded values always win over computed ones, per cell;
 //! - counts sum; means, percentages and ratios are recomputed weighted by their aggregation
 //!   indicator, never averaged; medians and other non-aggregable indicators are not aggregated;

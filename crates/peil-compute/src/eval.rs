@@ -1,7 +1,7 @@
 //! Vectorised evaluation of formula indicators: one pass over the expression per level and
 //! period, each node producing a whole vector of items (never one interpretation per cell).
 //!
-//! Operands without a number, in formulas (sections 5 and 6 of the domain brief). "Skipped"
+//! Operands without a number, in formulas. "Skipped" (empty and `nvt` left out of a sum)
 //! is a rule for totals over areas and periods; inside a formula nothing is skipped and nothing
 //! is taken as zero. For `+`, `-`, `*`, `/`, unary minus and every function but `sum`:
 //! 1. an operand with no value — empty (`-`), no record, a term outside its series

@@ -2,9 +2,10 @@
 //!
 //! [`compute`] rolls loaded values up the hierarchy DAG and over periods and evaluates formula
 //! indicators, vectorised per level; [`publish`] applies the privacy rules and returns an
-//! immutable [`Snapshot`]. Missing codes follow section 5 of the domain brief everywhere, in one
-//! place ([`slot`]). The [`checker`] module holds the independent recovery attack used to prove
-//! that secondary suppression leaves no hidden cell recoverable.
+//! immutable [`Snapshot`]. Missing codes in totals follow one rule everywhere, written in one
+//! place ([`slot`]): `x` hides the total, `?` makes it unknown, empty and `nvt` are skipped.
+//! The [`checker`] module holds the independent recovery attack used to prove that secondary
+//! suppression leaves no hidden cell recoverable.
 
 pub mod checker;
 pub mod engine;

@@ -1,4 +1,4 @@
-//! Privacy (section 8): thresholds with the threshold-indicator precedence, censoring that
+//! Privacy: thresholds with the threshold-indicator precedence, censoring that
 //! propagates into formulas, rounding, and secondary suppression so that no hidden cell can
 //! be recovered by differencing along any parent = sum of children relation of the hierarchy
 //! (or year = sum of its sub-periods for flows).

@@ -2,8 +2,8 @@
 //!
 //! The engine works on long vectors (items × periods), so a value is an `f64` where the four
 //! missing codes live in NaN payloads that arithmetic never produces. The encoding stays inside
-//! this crate: everything that leaves it is a [`Value`]. The rules of section 5 — which codes
-//! poison a sum and which are skipped — are written once, here.
+//! this crate: everything that leaves it is a [`Value`]. The rules for missing codes in
+//! sums — `x` and `?` poison (`x` first), `nvt` and empty are skipped — are written once, here.
 
 use peil_core::{MissingCode, Value};
 
@@ -106,8 +106,9 @@ pub fn stronger(a: MissingCode, b: MissingCode) -> MissingCode {
     if rank(a) <= rank(b) { a } else { b }
 }
 
-/// A running sum with the rules of section 5: poisoning codes poison, skipped codes are skipped,
-/// and a sum of nothing is no value (or the skipped code, e.g. all children not applicable).
+/// A running sum with missing codes: `x` and `?` poison (`x` first), `nvt` and empty are
+/// skipped, and a sum of nothing is no value (or the skipped code, e.g. all children not
+/// applicable).
 #[derive(Clone, Copy, Default)]
 pub struct Sum {
     pub total: f64,
@@ -156,7 +157,7 @@ impl Sum {
 }
 
 /// A running weighted mean: Σ(value·weight) and Σ(weight) over the base areas that have both a
-/// value and a weight (section 5). Aggregation carries these two sums up the hierarchy and never
+/// value and a weight. Aggregation carries these two sums up the hierarchy and never
 /// a mean, so a mean on any level is the same whatever path the areas took to get there, and
 /// the same as a custom selection of the same base areas (which uses this type too).
 ///

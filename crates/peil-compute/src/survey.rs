@@ -1,4 +1,4 @@
-//! Survey indicators (section 9): a percentage p with its unweighted sample size n and the
+//! Survey indicators: a percentage p with its unweighted sample size n and the
 //! population size N. The margin of error is `z · sqrt(p·(100−p)/n) · sqrt(1 − n/N)` (the
 //! finite population correction is left out when N is unknown); two areas differ
 //! significantly when their difference exceeds `z · sqrt(se₁² + se₂²)`. A survey *mean* has a

@@ -87,7 +87,7 @@ pub struct DataBatch {
     pub new_indicators: Vec<String>,
 }
 
-/// What to clear before loading (section 10).
+/// What to clear before loading (`--clear`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum ClearMode {
     /// Load over existing data: values in the file replace the same keys, others stay.

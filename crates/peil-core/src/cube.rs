@@ -1,4 +1,4 @@
-//! Cubes (kubussen): dimensions, dimension levels and members (section 7 of the domain brief).
+//! Cubes (kubussen): dimensions (age, sex), their levels (5-year bands, 3 bands) and members.
 
 use crate::indicator::LocalizedText;
 use serde::{Deserialize, Serialize};

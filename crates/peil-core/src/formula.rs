@@ -1,5 +1,4 @@
-//! Formula indicators (formule-onderwerpen): parsing Swing formulas and checking them
-//! (section 6 of the domain brief).
+//! Formula indicators (formule-onderwerpen): parsing Swing formulas and checking them.
 //!
 //! A formula indicator stores only its formula; values are derived by the compute crate, which
 //! evaluates the [`Expr`] tree vectorised. This module turns the text into that tree and
@@ -332,7 +331,7 @@ impl Formula {
         out.into_iter().collect()
     }
 
-    /// Plain references that define the period frame (section 6): Ref, Cell cube, Threshold var.
+    /// Plain references that define the period frame: Ref, Cell cube, Threshold var.
     ///
     /// A formula has values for the periods of these terms; shifted and most-recent terms only
     /// look elsewhere in time, which is how `data_from_period(x,"+1") + x - x` shifts a series.

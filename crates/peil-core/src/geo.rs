@@ -1,4 +1,5 @@
-//! Geography: levels (gebiedsniveaus) and items (gebieden), section 2 of the domain brief.
+//! Geography: levels (gebiedsniveaus) and items (gebieden). Codes are permanent strings, even
+//! when they look like numbers (`11002`, never `11002.0`).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,5 @@
-//! Indicators (onderwerpen) with the metadata of section 4 of the domain brief.
+//! Indicators (onderwerpen) with the metadata Swing sites use: data and period type, aggregation,
+//! threshold and survey indicators, rounding, formula, themes, lifecycle and visibility.
 
 use crate::period::{Period, PeriodType};
 use serde::{Deserialize, Serialize};
@@ -250,8 +251,9 @@ pub const EXTRA_CONFIDENCE: &str = "confidence level";
 pub const EXTRA_BENCHMARK: &str = "benchmark";
 
 impl Indicator {
-    /// A survey indicator (section 9): a percentage with its sample size n declared, or a
-    /// mean with its sample size n and its standard-deviation indicator declared.
+    /// A survey indicator, shown with its confidence interval: a percentage with its sample size
+    /// n declared, or a mean with its sample size n and its standard-deviation indicator
+    /// declared.
     pub fn is_survey(&self) -> bool {
         self.sample_indicator.is_some()
             && match self.data_type {

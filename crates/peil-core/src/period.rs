@@ -1,4 +1,5 @@
-//! Time: period levels and period codes (section 3 of the domain brief).
+//! Time: period levels, period codes, and period types (how finer periods make a coarser one:
+//! flows sum, stocks take the last period, average stocks average, growth rates compound).
 //!
 //! Canonical codes are `2019`, `2019H1`, `2019Q3` and `2019M03`. The parser also accepts the
 //! spellings that turn up in real files: `2019S1`, `2019-H1`, `2019HJ1`, `2019K3`, `2019-Q3`,

@@ -1,4 +1,5 @@
-//! Values and missing codes (section 5 of the domain brief).
+//! Values and missing codes: in a total, `x` (hidden) and `?` (unknown) poison, `nvt` (not
+//! applicable) and `-` (empty, the same as no record) are skipped.
 //!
 //! A value is either a number or one of four missing codes. The codes are a proper type:
 //! nothing outside input parsing and the storage encoding ever sees `-99999` as a float.

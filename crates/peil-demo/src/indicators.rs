@@ -28,7 +28,7 @@ use crate::DemoSeries;
 pub const POPULATION_CUBE: &str = "kubus_bevolking";
 /// Fine age level: 5-year bands `0-4` … `90-94`, `95+`.
 pub const AGE5: &str = "leeftijd5";
-/// Coarse age level `0-19`, `20-64`, `65+`. The brief's 0-17/18-64 split cannot be built from
+/// Coarse age level `0-19`, `20-64`, `65+`. A 0-17/18-64 split cannot be built from
 /// 5-year bands (18 falls inside `15-19`), so the coarse level splits at 20, which is also
 /// the age the Flemish employment rate uses.
 pub const AGE3: &str = "leeftijd3";

@@ -1,4 +1,4 @@
-//! Data files in both Swing layouts (section 10 of the domain brief):
+//! Data files in both Swing layouts, each with the columns `period`, `geolevel`, `geoitem`:
 //! - wide, one indicator per column: `period;geolevel;geoitem;v1101_t;v1102_m…`
 //! - long, one value per record: `period;geolevel;geoitem;indicator;value` (+ dim level columns).
 //!
@@ -933,7 +933,9 @@ struct Rec {
     value: Value,
 }
 
-/// Adds up duplicate records with the missing-code rules of section 5.
+/// Adds up duplicate records (`--totalize-duplicates`): numbers add up, `x` and `?` poison (the
+/// first one met wins), `nvt` and empty are skipped; only skipped codes give `nvt` if there is
+/// one, else empty.
 fn total(values: impl Iterator<Item = Value>) -> Value {
     let mut sum: Option<f64> = None;
     let mut skipped: Option<MissingCode> = None;

@@ -1,4 +1,5 @@
-//! Reading import files into validated domain batches (section 10 of the domain brief).
+//! Reading import files into validated domain batches: data (wide or long layout), area
+//! definitions, aggregation and conversion tables, geometry, and indicator metadata.
 //!
 //! Each reader takes a file and the store's [`peil_core::Catalog`], checks every row, and
 //! returns either a batch ready for the store or the list of all problems found (up to a

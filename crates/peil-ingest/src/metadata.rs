@@ -300,7 +300,7 @@ pub fn read_metadata(
         seen.insert(code.to_string(), line);
         let is_new = existing(code).is_none();
         // A new indicator whose row gives no period type is not aggregated over periods
-        // (section 3), never guessed a stock.
+        // (period type independent), never guessed a stock.
         let mut ind = existing(code).unwrap_or_else(|| Indicator {
             period_type: PeriodType::Independent,
             ..Indicator::new(code)

@@ -1,4 +1,4 @@
-//! Peil's chart and map renderer, shared by the website and (later) PDF reports.
+//! Peil's chart and map renderer, shared by the website, PNG downloads and PDF reports.
 //!
 //! Everything here turns already-computed values into SVG text (and PNG through
 //! [`png::to_png`]); nothing reads the store or knows about requests.

@@ -1,5 +1,5 @@
 //! Swing's "selection table": `/jive/selectiontableasjson.ashx` and
-//! `/viewer/selectiontableasjson.ashx` (domain brief section 14), as called by the
+//! `/viewer/selectiontableasjson.ashx`, the endpoint Swing sites publish, as called by the
 //! `stadincijfers` Python package and R scripts.
 //!
 //! The answer is `{"headers": [{"name", "type"}, …], "rows": [[geo, period, value…], …]}`.

@@ -640,7 +640,7 @@ impl<'a> ImportTx<'a> {
         for code in &batch.new_indicators {
             if self.indicator(code)?.is_none() {
                 // Nothing says whether it is a stock or a flow: it is not aggregated over
-                // periods until its metadata says how (section 3), rather than guessed a stock
+                // periods until its metadata gives a period type, rather than guessed a stock
                 // (which published a year of monthly flows as its December).
                 self.write_indicator(&Indicator {
                     period_type: PeriodType::Independent,

@@ -1,7 +1,7 @@
-//! Aggregation over areas (sections 2, 4 and 5 of the domain brief): counts sum up the level
-//! DAG, unknown-location items count, loaded values win per cell, means and percentages are
-//! recomputed through their aggregation indicator, non-aggregable indicators stay put,
-//! conversions carry data from old divisions, and missing codes follow section 5.
+//! Aggregation over areas: counts sum up the level DAG, unknown-location items count, loaded
+//! values win per cell, means and percentages are recomputed through their aggregation
+//! indicator, non-aggregable indicators stay put, conversions carry data from old divisions,
+//! and in totals `x` and `?` poison (`x` first) while empty and `nvt` are skipped.
 
 use crate::common::*;
 use peil_core::{DataType, Indicator};
@@ -129,7 +129,7 @@ fn values_of_items_without_parent_are_reported_lost() {
     assert_eq!(l.examples[0].0, "S3");
 }
 
-/// Section 5 on one parent: (children, parent). `_` = no record for that child.
+/// Missing codes in the total of one parent: (children, parent). `_` = no record for that child.
 #[test]
 fn missing_codes_in_sums() {
     #[rustfmt::skip]

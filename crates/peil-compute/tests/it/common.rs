@@ -4,7 +4,7 @@
 //!
 //! Conventions used by every test table:
 //! - a cell list is written `"A=1 B=x C=nvt D=-"`; `-` means "no value" (no record, or the
-//!   empty code, which section 5 treats as the same thing);
+//!   empty code, which is the same thing as no record);
 //! - in a *load* spec `_` leaves the item out (no record at all);
 //! - in an *expectation* every listed item is checked, unlisted items are not.
 

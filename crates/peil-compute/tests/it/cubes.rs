@@ -51,7 +51,7 @@ fn text(v: Option<V>) -> String {
     }
 }
 
-/// A total over cells (section 5): `x` before `?` poison, empty and `nvt` are skipped, and a
+/// A total over cells: `x` before `?` poison, empty and `nvt` are skipped, and a
 /// total of nothing but `nvt` is `nvt`.
 fn total(cells: impl IntoIterator<Item = Option<V>>) -> Option<V> {
     let (mut sum, mut nums, mut hidden, mut unknown, mut nvt) = (0.0, 0, false, false, false);

@@ -1,4 +1,4 @@
-//! Formula indicators (section 6): operators and precedence, functions, division by zero,
+//! Formula indicators: operators and precedence, functions, division by zero,
 //! period functions at the edges of a series, the frame rule, data_from_mrp, cell() on a cube,
 //! threshold(), missing codes, ratios on parent levels, formulas on formulas, cycles and
 //! unknown references.

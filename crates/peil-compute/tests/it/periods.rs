@@ -1,4 +1,4 @@
-//! Aggregation over time (section 3): coarser periods from finer ones by period type — flows
+//! Aggregation over time: coarser periods from finer ones by period type — flows
 //! sum, stocks take the last period, average stocks average, growth rates compound — an
 //! incomplete period has no value, and a loaded coarser period wins per cell.
 
@@ -339,7 +339,7 @@ fn every_year_is_the_period_rule_over_the_areas_own_quarters() {
         V::Nvt => "nvt".into(),
         V::E => "-".into(),
     };
-    // Section 5 over areas: x before ?, empty and nvt skipped, only nvt stays nvt.
+    // A total over areas: x before ?, empty and nvt skipped, only nvt stays nvt.
     let total = |vs: &[V]| -> V {
         if vs.contains(&V::X) {
             return V::X;

@@ -1,4 +1,4 @@
-//! Privacy rules on the published snapshot (section 8): thresholds (0 always shown), the
+//! Privacy rules on the published snapshot: thresholds (0 always shown), the
 //! threshold-indicator precedence, rounding, and censoring that carries into formulas.
 
 use crate::common::*;

@@ -1,7 +1,8 @@
 //! Property test: random hierarchies (2–4 levels, random fan-out, random integer values and
 //! missing codes including 0, optionally loaded values on parents, optionally extra edges that
-//! skip levels) against a small reference implementation of section 5 written here. Totals on
-//! every level must equal the reference exactly (integers, so no float rounding).
+//! skip levels) against a small reference implementation, written here, of how totals treat
+//! missing codes. Totals on every level must equal the reference exactly (integers, so no
+//! float rounding).
 
 use crate::common::*;
 use peil_core::{MissingCode, Value};
@@ -45,7 +46,7 @@ impl Ref {
     }
 }
 
-/// Section 5, written as plainly as possible: `x` beats `?`, both poison; numbers add up;
+/// The sum rule, written as plainly as possible: `x` beats `?`, both poison; numbers add up;
 /// `nvt` and `-` are skipped; only `nvt`s (and nothing else) give `nvt`; nothing gives nothing.
 fn reference_sum(children: &[Ref]) -> Ref {
     if children.contains(&Ref::Code(MissingCode::Hidden)) {
@@ -274,7 +275,7 @@ proptest! {
     }
 }
 
-/// The reference itself, on the cases of section 5 (so a wrong reference cannot hide a bug).
+/// The reference itself, on every case of the rule (so a wrong reference cannot hide a bug).
 #[test]
 fn the_reference_follows_section_5() {
     use MissingCode::*;

@@ -1,4 +1,4 @@
-//! Secondary suppression (section 8), checked from the outside: a synthetic city with many
+//! Secondary suppression, checked from the outside: a synthetic city with many
 //! small cells is published, and the independent checker `peil_compute::checker::attack` is run
 //! on the PUBLISHED values only, with relations built here from the warehouse's own links
 //! (parent = Σ children along every edge, year = Σ halves = Σ quarters for the flow). With

@@ -3,10 +3,11 @@
 //! Random DAGs of 3–5 levels (a chain, plus edges that skip levels), a count `w` and a mean `m`
 //! weighted by it, every missing code and "no record" in values and in weights, and loaded
 //! values (of both) on intermediate levels. A reference written here, without the engine,
-//! computes every cell: counts by section 5; a mean as Σ(value·weight)/Σ(weight) over the base
-//! areas beneath it, where a loaded mean on an intermediate level stands for its item with that
-//! item's published weight. Every published cell must equal the reference, and where no loaded
-//! value lies beneath a cell, a custom selection of its base areas must give the same number.
+//! computes every cell: counts as totals (`x` before `?`, both poison; empty and `nvt` skipped);
+//! a mean as Σ(value·weight)/Σ(weight) over the base areas beneath it, where a loaded mean on
+//! an intermediate level stands for its item with that item's published weight. Every
+//! published cell must equal the reference, and where no loaded value lies beneath a cell, a
+//! custom selection of its base areas must give the same number.
 
 use crate::common::*;
 use peil_compute::Snapshot;
@@ -63,7 +64,7 @@ fn r_value(r: R) -> Value {
     }
 }
 
-/// Section 5 for a sum, written plainly.
+/// The missing-code rule for a sum, written plainly.
 fn ref_sum(xs: &[R]) -> R {
     if xs.contains(&R::Hidden) {
         return R::Hidden;

@@ -1,6 +1,6 @@
 //! Swing-compatible OData v4 service at `/jiveservices/odata/` and `/viewerservices/odata/`
 //! (the same service under both names), read by the `stadincijfers` Python package, R and C#
-//! scripts, Power BI and Excel (domain brief section 14).
+//! scripts, Power BI and Excel: the API Swing sites publish, which these clients call today.
 //!
 //! Entity sets and navigation (keys are codes, written `('code')`; the key of every entity
 //! type is `ExternalCode` and every entity has a `Name`):

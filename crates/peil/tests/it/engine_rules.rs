@@ -249,7 +249,7 @@ const BAND3: [&str; 8] = [
 ];
 const SEXES: [&str; 2] = ["m", "v"];
 
-/// A total over cells (section 5 of the domain brief): `x` before `?`, empty and `nvt`
+/// A total over cells with missing codes: `x` before `?`, both poison; empty and `nvt`
 /// skipped, nothing but `nvt` stays `nvt`, nothing at all is no value (`-`).
 fn total<'a>(cells: impl IntoIterator<Item = &'a str>) -> String {
     let (mut sum, mut nums, mut x, mut q, mut nvt) = (0.0, 0, false, false, false);

@@ -186,7 +186,7 @@ fn odata_serves_every_swing_path_under_both_names_and_metadata() {
         );
     }
 
-    // Every path of section 14: (path, entity type, codes that must be there, exact count).
+    // Every path Swing's clients call: (path, entity type, codes that must be there, exact count).
     let v = "Variables('v1101_t')";
     let cases: Vec<(String, &str, Vec<&str>, Option<usize>)> = vec![
         ("GeoLevels".into(), "GeoLevel", vec!["statsec", "wijk", "district", "gemeente", "gewest"], Some(5)),

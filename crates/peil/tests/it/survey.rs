@@ -148,9 +148,9 @@ fn z(confidence: u64) -> f64 {
 /// An area's figure as the test computes it: (estimate, standard error, a percentage?).
 type Est = (f64, f64, bool);
 
-/// The standard error of a percentage p from n respondents out of N (section 9 of the domain
-/// brief), or of a mean with standard deviation sd (`sd/√n`), both with the finite population
-/// correction when N is known.
+/// The standard error of a percentage p from n respondents out of N (`sqrt(p·(100−p)/n)`), or
+/// of a mean with standard deviation sd (`sd/√n`), both with the finite population correction
+/// `sqrt(1 − n/N)` when N is known.
 fn se(p: f64, n: f64, big_n: Option<f64>) -> f64 {
     let fpc = big_n.map_or(1.0, |big| 1.0 - n / big);
     (p * (100.0 - p) / n).sqrt() * fpc.sqrt()
