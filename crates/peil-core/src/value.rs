@@ -267,7 +267,7 @@ fn push_digits(out: &mut String, digits: &[u8], point: usize, decimals: usize, l
     let int = &digits[..point];
     let grouped = int.len() >= 5;
     for (i, d) in int.iter().enumerate() {
-        if grouped && i > 0 && (int.len() - i) % 3 == 0 {
+        if grouped && i > 0 && (int.len() - i).is_multiple_of(3) {
             out.push(locale.group_mark());
         }
         out.push((b'0' + d) as char);
@@ -305,7 +305,7 @@ fn fast_round(a: f64, decimals: usize) -> Option<u64> {
         return None;
     }
     let scaled = a * 10f64.powi(decimals as i32);
-    if !(scaled < 1e15) {
+    if scaled.is_nan() || scaled >= 1e15 {
         return None;
     }
     let floor = scaled.floor();
