@@ -311,7 +311,7 @@ fn fast_round(a: f64, decimals: usize) -> Option<u64> {
     let floor = scaled.floor();
     let frac = scaled - floor;
     let margin = 8.0 * f64::EPSILON * scaled.max(1.0);
-    ((frac - 0.5).abs() > margin).then(|| if frac > 0.5 { floor + 1.0 } else { floor } as u64)
+    ((frac - 0.5).abs() > margin).then_some(if frac > 0.5 { floor + 1.0 } else { floor } as u64)
 }
 
 /// Rounds the shortest decimal that reads back as `a` (half up): the rule itself.
