@@ -94,16 +94,9 @@ impl std::fmt::Debug for Slot {
     }
 }
 
-/// Which missing code wins when two meet: hidden before unknown (a censored input censors the
-/// result), then not-applicable, then empty.
+/// Which missing code wins when two meet ([`MissingCode::stronger`]).
 pub fn stronger(a: MissingCode, b: MissingCode) -> MissingCode {
-    let rank = |c| match c {
-        MissingCode::Hidden => 0,
-        MissingCode::Unknown => 1,
-        MissingCode::NotApplicable => 2,
-        MissingCode::Empty => 3,
-    };
-    if rank(a) <= rank(b) { a } else { b }
+    a.stronger(b)
 }
 
 /// A running sum with missing codes: `x` and `?` poison (`x` first), `nvt` and empty are

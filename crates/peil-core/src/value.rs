@@ -64,6 +64,22 @@ impl MissingCode {
             .into_iter()
             .find(|c| c.symbol().eq_ignore_ascii_case(s))
     }
+    /// Which code wins when two meet in a total: hidden before unknown (a censored input
+    /// censors the result), then not-applicable, then empty. The one precedence of the
+    /// engine's sums and of duplicate records added up at import.
+    pub fn stronger(self, other: MissingCode) -> MissingCode {
+        let rank = |c| match c {
+            MissingCode::Hidden => 0,
+            MissingCode::Unknown => 1,
+            MissingCode::NotApplicable => 2,
+            MissingCode::Empty => 3,
+        };
+        if rank(self) <= rank(other) {
+            self
+        } else {
+            other
+        }
+    }
 
     /// Whether a sum or formula using this code becomes missing itself.
     pub fn poisons(self) -> bool {

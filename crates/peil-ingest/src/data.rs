@@ -933,23 +933,25 @@ struct Rec {
     value: Value,
 }
 
-/// Adds up duplicate records (`--totalize-duplicates`): numbers add up, `x` and `?` poison (the
-/// first one met wins), `nvt` and empty are skipped; only skipped codes give `nvt` if there is
-/// one, else empty.
+/// Adds up duplicate records (`--totalize-duplicates`) with the engine's rule for totals:
+/// numbers add up, `x` and `?` poison (`x` before `?`, whatever the order of the records),
+/// `nvt` and empty are skipped; only skipped codes give `nvt` if there is one, else empty.
 fn total(values: impl Iterator<Item = Value>) -> Value {
     let mut sum: Option<f64> = None;
+    let mut poison: Option<MissingCode> = None;
     let mut skipped: Option<MissingCode> = None;
     for v in values {
         match v {
             Value::Number(n) => sum = Some(sum.unwrap_or(0.0) + n),
-            Value::Missing(c) if c.poisons() => return Value::Missing(c),
-            Value::Missing(c) => skipped = Some(skipped.map_or(c, |s| s.min(c))),
+            Value::Missing(c) if c.poisons() => poison = Some(poison.map_or(c, |p| p.stronger(c))),
+            Value::Missing(c) => skipped = Some(skipped.map_or(c, |s| s.stronger(c))),
         }
     }
-    match (sum, skipped) {
-        (Some(s), _) => Value::Number(s),
-        (None, Some(c)) => Value::Missing(c),
-        (None, None) => Value::Missing(MissingCode::Empty),
+    match (poison, sum, skipped) {
+        (Some(p), _, _) => Value::Missing(p),
+        (None, Some(s), _) => Value::Number(s),
+        (None, None, Some(c)) => Value::Missing(c),
+        (None, None, None) => Value::Missing(MissingCode::Empty),
     }
 }
 
@@ -1071,6 +1073,12 @@ mod tests {
         assert_eq!(total([n(1.0), n(2.0)].into_iter()), n(3.0));
         assert_eq!(total([n(1.0), m(NotApplicable)].into_iter()), n(1.0));
         assert_eq!(total([n(1.0), m(Hidden)].into_iter()), m(Hidden));
+        // `x` before `?` in either order of the records.
+        assert_eq!(total([m(Unknown), m(Hidden)].into_iter()), m(Hidden));
+        assert_eq!(
+            total([m(Hidden), n(2.0), m(Unknown)].into_iter()),
+            m(Hidden)
+        );
         assert_eq!(total([m(Empty), m(Unknown)].into_iter()), m(Unknown));
         assert_eq!(
             total([m(Empty), m(NotApplicable)].into_iter()),
