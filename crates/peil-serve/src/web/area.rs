@@ -4,7 +4,7 @@
 
 use super::geo::{self, Detail};
 use super::indicator::format_of;
-use super::{Page, PageResult, json_twin};
+use super::{AreaRef, Num, Page, PageResult, json_twin};
 use crate::AppState;
 use crate::api::{Req, period_name, seg};
 use axum::extract::{Path, State};
@@ -12,6 +12,7 @@ use axum::response::Response;
 use peil_compute::survey::Cell as SurveyCell;
 use peil_core::{DataType, MissingCode, Period, Value};
 use peil_render::{ProfileRing, RingSlice, escape, sparkline};
+use serde::Serialize;
 use serde_json::{Value as Json, json};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -22,6 +23,42 @@ pub(crate) async fn page(
     req: Req,
 ) -> Response {
     run(st, level, code, req).await.unwrap_or_else(|e| e)
+}
+
+/// The area profile's twin (`/area/{level}/{code}.json`; schema `TwinArea`).
+#[derive(Serialize)]
+struct AreaTwin<'a> {
+    /// Nearest first.
+    ancestors: Vec<AncestorTwin<'a>>,
+    code: &'a str,
+    figures: Vec<FigureTwin<'a>>,
+    level: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct AncestorTwin<'a> {
+    code: &'a str,
+    level: &'a str,
+}
+
+/// One key figure: the area's value, its parent's and the top area's, its rank among its
+/// siblings (`rank` of `of`), its standardised score, and a survey indicator's interval.
+#[derive(Serialize)]
+struct FigureTwin<'a> {
+    benchmark: Option<AreaRef<'a>>,
+    indicator: &'a str,
+    lower: Option<f64>,
+    of: Option<usize>,
+    parent: Option<Num>,
+    period: String,
+    rank: Option<usize>,
+    region: Option<Num>,
+    score: Option<f64>,
+    significance: Option<&'static str>,
+    status: Option<&'static str>,
+    upper: Option<f64>,
+    value: Num,
 }
 
 /// One key figure of the profile.
@@ -158,26 +195,48 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
         .first()
         .and_then(|(l, c)| geo::area_name(&page, *l, c));
     if twin {
-        return Ok(json_twin(&json!({
-            "level": level, "code": code, "name": item.name,
-            "ancestors": ancestors.iter().map(|(l, c)| json!({"level": snap.levels[*l].level.code, "code": c})).collect::<Vec<_>>(),
-            "figures": figures.iter().map(|f| {
-                let ind = page.ctx.ind(f.i);
-                json!({
-                    "indicator": ind.code, "period": f.period.code(),
-                    "value": crate::api::jnum(f.value.number()),
-                    "status": match f.value { Value::Missing(c) => Some(c.symbol()), _ => None },
-                    "parent": f.parent.as_ref().map(|p| crate::api::jnum(p.1.number())),
-                    "region": f.region.as_ref().map(|p| crate::api::jnum(p.1.number())),
-                    "rank": f.rank.map(|r| r.0), "of": f.rank.map(|r| r.1),
-                    "score": f.score,
-                    "lower": f.survey.map(|c| c.interval.low),
-                    "upper": f.survey.map(|c| c.interval.high),
-                    "significance": f.survey.and_then(|c| c.significance).map(|s| s.code()),
-                    "benchmark": f.survey.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b)).map(|(l, it)| json!({"level": l, "item": it.code})),
+        return Ok(json_twin(&AreaTwin {
+            ancestors: ancestors
+                .iter()
+                .map(|(l, c)| AncestorTwin {
+                    code: c,
+                    level: &snap.levels[*l].level.code,
                 })
-            }).collect::<Vec<_>>(),
-        })));
+                .collect(),
+            code: &code,
+            figures: figures
+                .iter()
+                .map(|f| {
+                    let survey = f.survey.as_ref();
+                    FigureTwin {
+                        benchmark: survey
+                            .and_then(|c| c.benchmark)
+                            .and_then(|b| snap.area_at(b))
+                            .map(|(l, it)| AreaRef {
+                                item: &it.code,
+                                level: l,
+                            }),
+                        indicator: &page.ctx.ind(f.i).code,
+                        lower: survey.map(|c| c.interval.low),
+                        of: f.rank.map(|r| r.1),
+                        parent: f.parent.as_ref().map(|p| Num(p.1.number())),
+                        period: f.period.code(),
+                        rank: f.rank.map(|r| r.0),
+                        region: f.region.as_ref().map(|p| Num(p.1.number())),
+                        score: f.score,
+                        significance: survey.and_then(|c| c.significance).map(|s| s.code()),
+                        status: match f.value {
+                            Value::Missing(c) => Some(c.symbol()),
+                            Value::Number(_) => None,
+                        },
+                        upper: survey.map(|c| c.interval.high),
+                        value: Num(f.value.number()),
+                    }
+                })
+                .collect(),
+            level: &level,
+            name: &item.name,
+        }));
     }
     // The ring.
     let ring = ProfileRing {

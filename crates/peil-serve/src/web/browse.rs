@@ -2,7 +2,7 @@
 
 use super::geo;
 use super::indicator::format_of;
-use super::{Page, PageResult, json_twin};
+use super::{AreaRef, Num, Page, PageResult, json_twin};
 use crate::AppState;
 use crate::api::cache::{Query, fold, words};
 use crate::api::catalog::{theme_subtree, visible_themes};
@@ -16,6 +16,7 @@ use peil_render::{
     BarChart, BarMode, Category, Classes, KeyFigure, LineChart, MapSpec, Method, Series,
     choropleth, palette,
 };
+use serde::Serialize;
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 
@@ -449,6 +450,40 @@ fn level_param(page: &Page) -> Option<usize> {
         })
 }
 
+/// The compare page's twin (`/compare.json`; schema `TwinCompare`).
+#[derive(Serialize)]
+struct CompareTwin<'a> {
+    areas: &'a [String],
+    level: &'a str,
+    rows: &'a [CompareRow],
+}
+
+/// One indicator's row of the compare table: a cell per area, then per reference area.
+#[derive(Serialize)]
+struct CompareRow {
+    cells: Vec<CompareCell>,
+    href: String,
+    name: String,
+    /// The period's label.
+    period: String,
+}
+
+/// One cell of the compare table, as the page shows it and as a number.
+#[derive(Serialize)]
+struct CompareCell {
+    /// The bar's length in % of the row's largest absolute value.
+    bar: Option<f64>,
+    interval: Option<String>,
+    lower: Option<f64>,
+    mark: Option<&'static str>,
+    num: Num,
+    significance: Option<&'static str>,
+    upper: Option<f64>,
+    /// The value with its unit.
+    value: String,
+    verdict: Option<String>,
+}
+
 async fn compare_page(st: AppState, req: Req) -> PageResult {
     let page = Page::new(&st, req)?;
     let snap = page.ctx.snap.clone();
@@ -506,7 +541,7 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
             geo::area_name(&page, *l, c).unwrap_or_default(),
         ));
     }
-    let mut rows: Vec<Json> = Vec::new();
+    let mut rows: Vec<CompareRow> = Vec::new();
     let mut csv = Table::new(
         page.word("compare"),
         "compare",
@@ -592,41 +627,53 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
                 ]);
             }
             csv.rows.push(row);
-            cells.push(json!({
-                "value": fmt.with_unit(v),
-                "num": crate::api::jnum(v.number()),
-                "interval": sv.as_ref().map(|c| super::indicator::interval_text(&fmt, c)),
-                "verdict": sv.as_ref().and_then(|c| super::indicator::verdict_text(&page, c)),
-                "mark": sv.as_ref().and_then(super::indicator::verdict_mark),
-                "lower": sv.map(|c| c.interval.low),
-                "upper": sv.map(|c| c.interval.high),
-                "significance": sv.and_then(|c| c.significance).map(|s| s.code()),
-            }));
+            cells.push(CompareCell {
+                bar: None,
+                interval: sv
+                    .as_ref()
+                    .map(|c| super::indicator::interval_text(&fmt, c)),
+                lower: sv.map(|c| c.interval.low),
+                mark: sv.as_ref().and_then(super::indicator::verdict_mark),
+                num: Num(v.number()),
+                significance: sv.and_then(|c| c.significance).map(|s| s.code()),
+                upper: sv.map(|c| c.interval.high),
+                value: fmt.with_unit(v),
+                verdict: sv
+                    .as_ref()
+                    .and_then(|c| super::indicator::verdict_text(&page, c)),
+            });
         }
         // A bar per area in the row, scaled to the row's largest value, for the eye.
         let max = cells
             .iter()
-            .filter_map(|c| c["num"].as_f64())
+            .filter_map(|c| c.num.0)
             .fold(0.0_f64, |m, x| m.max(x.abs()));
         for c in &mut cells {
-            let w = c["num"]
-                .as_f64()
+            c.bar = c
+                .num
+                .0
                 .filter(|_| max > 0.0)
                 .map(|x| (x.abs() / max * 100.0).round());
-            c["bar"] = json!(w);
         }
-        rows.push(json!({
-            "name": page.text(&ind.name),
-            "href": page.href(&format!("/indicator/{}?level={}&select={}", seg(&ind.code), encode(&lvl.level.code), encode(&areas.join(",")))),
-            "period": period_name(p, &page.lang),
-            "cells": cells,
-        }));
+        rows.push(CompareRow {
+            cells,
+            href: page.href(&format!(
+                "/indicator/{}?level={}&select={}",
+                seg(&ind.code),
+                encode(&lvl.level.code),
+                encode(&areas.join(","))
+            )),
+            name: page.text(&ind.name),
+            period: period_name(p, &page.lang),
+        });
     }
     match page.twin() {
         Some("json") => {
-            return Ok(json_twin(
-                &json!({"level": lvl.level.code, "areas": areas, "rows": rows}),
-            ));
+            return Ok(json_twin(&CompareTwin {
+                areas: &areas,
+                level: &lvl.level.code,
+                rows: &rows,
+            }));
         }
         Some("csv") => return Ok(csv.respond(Format::Csv, &page.req, &page.site.name)),
         _ => {}
@@ -664,6 +711,43 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
 
 pub(crate) async fn explorer(State(st): State<AppState>, req: Req) -> Response {
     done(explorer_page(st, req).await)
+}
+
+/// The explorer's twin (`/explorer.json`; schema `TwinExplorer`).
+#[derive(Serialize)]
+struct ExplorerTwin<'a> {
+    indicators: Vec<&'a str>,
+    level: &'a str,
+    periods: Vec<String>,
+    rows: &'a [ExplorerRow<'a>],
+}
+
+/// One row of the explorer's table: an area in a period, a cell per indicator.
+#[derive(Serialize)]
+struct ExplorerRow<'a> {
+    cells: Vec<ExplorerCell<'a>>,
+    code: &'a str,
+    name: String,
+    /// The period's label.
+    period: String,
+}
+
+/// One indicator's cell, as the page shows it and as a number, with a survey indicator's
+/// interval and verdict.
+#[derive(Serialize)]
+struct ExplorerCell<'a> {
+    benchmark: Option<AreaRef<'a>>,
+    interval: Option<String>,
+    lower: Option<f64>,
+    mark: Option<&'static str>,
+    num: Num,
+    significance: Option<&'static str>,
+    /// Whether the indicator is a survey indicator whose intervals the reader may see.
+    survey: bool,
+    upper: Option<f64>,
+    /// The value with its unit.
+    value: String,
+    verdict: Option<String>,
 }
 
 async fn explorer_page(st: AppState, req: Req) -> PageResult {
@@ -732,7 +816,7 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
             .unwrap_or(Value::Missing(MissingCode::Empty))
     };
     // Table: one row per area and period, one column per indicator.
-    let mut table_rows: Vec<Json> = Vec::new();
+    let mut table_rows: Vec<ExplorerRow> = Vec::new();
     let mut csv = Table::new(
         page.word("explorer"),
         "explorer",
@@ -832,37 +916,47 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
                 ]);
             }
             csv.rows.push(row);
-            let cells: Vec<Json> = vals
+            let cells: Vec<ExplorerCell> = vals
                 .iter()
                 .zip(&fmts)
                 .zip(svs.iter().zip(&confidence))
-                .map(|((v, f), (sv, conf))| {
-                    let bench = sv.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b));
-                    json!({
-                        "value": f.with_unit(*v),
-                        "num": crate::api::jnum(v.number()),
-                        "survey": conf.is_some(),
-                        "interval": sv.as_ref().map(|c| super::indicator::interval_text(f, c)),
-                        "verdict": sv.as_ref().and_then(|c| super::indicator::verdict_text(&page, c)),
-                        "mark": sv.as_ref().and_then(super::indicator::verdict_mark),
-                        "lower": sv.map(|c| c.interval.low),
-                        "upper": sv.map(|c| c.interval.high),
-                        "significance": sv.and_then(|c| c.significance).map(|s| s.code()),
-                        "benchmark": bench.map(|(l, it)| json!({"level": l, "item": it.code})),
-                    })
+                .map(|((v, f), (sv, conf))| ExplorerCell {
+                    benchmark: sv
+                        .and_then(|c| c.benchmark)
+                        .and_then(|b| snap.area_at(b))
+                        .map(|(l, it)| AreaRef {
+                            item: &it.code,
+                            level: l,
+                        }),
+                    interval: sv.as_ref().map(|c| super::indicator::interval_text(f, c)),
+                    lower: sv.map(|c| c.interval.low),
+                    mark: sv.as_ref().and_then(super::indicator::verdict_mark),
+                    num: Num(v.number()),
+                    significance: sv.and_then(|c| c.significance).map(|s| s.code()),
+                    survey: conf.is_some(),
+                    upper: sv.map(|c| c.interval.high),
+                    value: f.with_unit(*v),
+                    verdict: sv
+                        .as_ref()
+                        .and_then(|c| super::indicator::verdict_text(&page, c)),
                 })
                 .collect();
-            table_rows.push(json!({
-                "code": c, "name": name, "period": period_name(*p, &page.lang),
-                "cells": cells,
-            }));
+            table_rows.push(ExplorerRow {
+                cells,
+                code: c,
+                name: name.clone(),
+                period: period_name(*p, &page.lang),
+            });
         }
     }
     match page.twin() {
         Some("json") => {
-            return Ok(json_twin(
-                &json!({"level": lvl.level.code, "indicators": chosen.iter().map(|i| &page.ctx.ind(*i).code).collect::<Vec<_>>(), "periods": periods.iter().map(|p| p.code()).collect::<Vec<_>>(), "rows": table_rows}),
-            ));
+            return Ok(json_twin(&ExplorerTwin {
+                indicators: chosen.iter().map(|i| &*page.ctx.ind(*i).code).collect(),
+                level: &lvl.level.code,
+                periods: periods.iter().map(|p| p.code()).collect(),
+                rows: &table_rows,
+            }));
         }
         Some("csv") => return Ok(csv.respond(Format::Csv, &page.req, &page.site.name)),
         _ => {}
@@ -1069,7 +1163,7 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
             "view": view,
             "headers": chosen.iter().zip(&confidence).map(|(&i, c)| json!({"name": page.text(&page.ctx.ind(i).name), "unit": page.ctx.ind(i).unit, "href": page.href(&format!("/indicator/{}", seg(&page.ctx.ind(i).code))), "confidence": c})).collect::<Vec<_>>(),
             "survey": confidence.iter().any(Option::is_some),
-            "rows": if view == "table" { table_rows } else { Vec::new() },
+            "rows": if view == "table" { &table_rows[..] } else { &[] },
             "graphic": graphic,
             "views": views,
             "csv": page.href(&format!("/explorer.csv?{query}")),
