@@ -964,7 +964,7 @@ fn twins(
     );
     schemas.insert("TwinDashboard".into(), closed(json!({
         "geo": string(),
-        "tiles": array(closed(json!({ "indicator": text_or_null, "kind": string(), "target": { "type": ["string", "null"], "description": "The target and whether it is reached, as the tile says it." }, "title": text_or_null }))),
+        "tiles": array(closed(json!({ "indicator": text_or_null, "kind": string(), "target": { "type": ["string", "null"], "description": "The target and whether it is reached, as the tile says it." }, "title": string() }))),
         "title": string(),
     })));
 }

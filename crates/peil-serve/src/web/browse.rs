@@ -26,6 +26,39 @@ fn done(r: PageResult) -> Response {
 
 // --- home --------------------------------------------------------------------------------------
 
+/// The home page's twin (`/index.json`; schema `TwinHome`).
+#[derive(Serialize)]
+struct HomeTwin<'a> {
+    highlights: Vec<&'a Highlight<'a>>,
+    site: &'a str,
+    themes: &'a [ThemeTile],
+}
+
+/// A top theme with its number of indicators.
+#[derive(Serialize)]
+struct ThemeTile {
+    count: usize,
+    href: String,
+    name: String,
+}
+
+/// A highlighted key figure, as the twin has it.
+#[derive(Serialize)]
+struct Highlight<'a> {
+    area: String,
+    indicator: &'a str,
+    period: String,
+    value: Num,
+}
+
+/// A highlighted key figure's tile, as the page shows it.
+#[derive(Serialize)]
+struct HighlightTile {
+    href: String,
+    name: String,
+    svg: String,
+}
+
 pub(crate) async fn home(State(st): State<AppState>, req: Req) -> Response {
     done(home_page(st, req).await)
 }
@@ -35,24 +68,22 @@ async fn home_page(st: AppState, req: Req) -> PageResult {
     let x = page.ctx.extras().await;
     let themes = visible_themes(&page.ctx, &x.themes);
     let counts = indicator_counts(&page, &themes);
-    let tiles: Vec<Json> = themes
+    let tiles: Vec<ThemeTile> = themes
         .iter()
         .filter(|t| t.parent.is_none())
-        .map(|t| {
-            json!({
-                "name": page.text(&t.name),
-                "href": page.href(&format!("/themes/{}", seg(&t.code))),
-                "count": counts.get(t.code.as_str()).copied().unwrap_or(0),
-            })
+        .map(|t| ThemeTile {
+            count: counts.get(t.code.as_str()).copied().unwrap_or(0),
+            href: page.href(&format!("/themes/{}", seg(&t.code))),
+            name: page.text(&t.name),
         })
         .collect();
     let highlights = highlights(&page);
     if page.twin() == Some("json") {
-        return Ok(json_twin(&json!({
-            "site": page.site.name,
-            "themes": tiles,
-            "highlights": highlights.iter().map(|h| &h.1).collect::<Vec<_>>(),
-        })));
+        return Ok(json_twin(&HomeTwin {
+            highlights: highlights.iter().map(|h| &h.1).collect(),
+            site: &page.site.name,
+            themes: &tiles,
+        }));
     }
     let levels: Vec<Json> = page
         .ctx
@@ -105,7 +136,7 @@ fn indicator_counts<'a>(page: &Page, themes: &'a [Theme]) -> HashMap<&'a str, us
 
 /// Key-figure tiles for the home page: the configured indicators, else the first few with a
 /// value for the whole city. (rendered tile, JSON twin)
-fn highlights(page: &Page) -> Vec<(Json, Json)> {
+fn highlights<'a>(page: &'a Page) -> Vec<(HighlightTile, Highlight<'a>)> {
     let snap = &page.ctx.snap;
     let total = geo::total();
     let chosen: Vec<u32> = if page.site.highlights.is_empty() {
@@ -215,8 +246,17 @@ fn highlights(page: &Page) -> Vec<(Json, Json)> {
         let href = page.href(&format!("/indicator/{}", seg(&ind.code)));
         themes_used.push(theme);
         out.push((
-            json!({"svg": fig.svg(), "href": href, "name": page.text(&ind.name)}),
-            json!({"indicator": ind.code, "area": code, "period": p.code(), "value": crate::api::jnum(value.number())}),
+            HighlightTile {
+                href,
+                name: page.text(&ind.name),
+                svg: fig.svg(),
+            },
+            Highlight {
+                area: code.clone(),
+                indicator: &ind.code,
+                period: p.code(),
+                value: Num(value.number()),
+            },
         ));
     }
     out
@@ -228,36 +268,85 @@ pub(crate) async fn themes(State(st): State<AppState>, req: Req) -> Response {
     done(themes_page(st, req).await)
 }
 
-fn theme_node(page: &Page, themes: &[Theme], t: &Theme, depth: usize) -> Json {
-    let children: Vec<Json> = themes
-        .iter()
-        .filter(|c| c.parent.as_deref() == Some(t.code.as_str()))
-        .map(|c| theme_node(page, themes, c, depth + 1))
-        .collect();
-    let indicators: Vec<Json> = page
-        .ctx
-        .idx()
-        .public
-        .iter()
-        .map(|&i| page.ctx.ind(i))
-        .filter(|ind| ind.themes.contains(&t.code))
-        .map(|ind| json!({"code": ind.code, "name": page.text(&ind.name), "href": page.href(&format!("/indicator/{}", seg(&ind.code)))}))
-        .collect();
-    json!({
-        "code": t.code,
-        "name": page.text(&t.name),
-        "href": page.href(&format!("/themes/{}", seg(&t.code))),
-        "children": children,
-        "indicators": indicators,
-        "depth": depth,
-    })
+/// A theme with its public indicators and subthemes (the theme pages and their twins; schema
+/// `TwinThemeNode`).
+#[derive(Serialize)]
+struct ThemeNode<'a> {
+    children: Vec<ThemeNode<'a>>,
+    code: &'a str,
+    depth: usize,
+    href: String,
+    indicators: Vec<IndicatorLink<'a>>,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct IndicatorLink<'a> {
+    code: &'a str,
+    href: String,
+    name: String,
+}
+
+fn theme_node<'a>(
+    page: &'a Page,
+    themes: &'a [Theme],
+    t: &'a Theme,
+    depth: usize,
+) -> ThemeNode<'a> {
+    ThemeNode {
+        children: themes
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(t.code.as_str()))
+            .map(|c| theme_node(page, themes, c, depth + 1))
+            .collect(),
+        code: &t.code,
+        depth,
+        href: page.href(&format!("/themes/{}", seg(&t.code))),
+        indicators: page
+            .ctx
+            .idx()
+            .public
+            .iter()
+            .map(|&i| page.ctx.ind(i))
+            .filter(|ind| ind.themes.contains(&t.code))
+            .map(|ind| IndicatorLink {
+                code: &ind.code,
+                href: page.href(&format!("/indicator/{}", seg(&ind.code))),
+                name: page.text(&ind.name),
+            })
+            .collect(),
+        name: page.text(&t.name),
+    }
+}
+
+/// The theme tree's twin (`/themes.json`; schema `TwinThemes`).
+#[derive(Serialize)]
+struct ThemesTwin<'a> {
+    themes: &'a [ThemeNode<'a>],
+}
+
+/// One theme's twin (`/themes/{code}.json`; schema `TwinTheme`).
+#[derive(Serialize)]
+struct ThemeTwin<'a> {
+    indicators: &'a [ThemeIndicator<'a>],
+    theme: &'a ThemeNode<'a>,
+}
+
+/// An indicator of a theme, with its description.
+#[derive(Serialize)]
+struct ThemeIndicator<'a> {
+    code: &'a str,
+    description: String,
+    href: String,
+    name: String,
+    unit: &'a str,
 }
 
 async fn themes_page(st: AppState, req: Req) -> PageResult {
     let page = Page::new(&st, req)?;
     let x = page.ctx.extras().await;
     let themes = visible_themes(&page.ctx, &x.themes);
-    let tree: Vec<Json> = themes
+    let tree: Vec<ThemeNode> = themes
         .iter()
         .filter(|t| {
             t.parent
@@ -267,7 +356,7 @@ async fn themes_page(st: AppState, req: Req) -> PageResult {
         .map(|t| theme_node(&page, &themes, t, 0))
         .collect();
     if page.twin() == Some("json") {
-        return Ok(json_twin(&json!({"themes": tree})));
+        return Ok(json_twin(&ThemesTwin { themes: &tree }));
     }
     let title = format!("{} — {}", page.word("themes"), page.site.name);
     Ok(page.render("themes.html", &title, json!({"tree": tree})))
@@ -308,31 +397,32 @@ async fn theme_page(st: AppState, code: String, req: Req) -> PageResult {
     }
     trail.reverse();
     // Indicators with their descriptions.
-    let indicators: Vec<Json> = page
+    let indicators: Vec<ThemeIndicator> = page
         .ctx
         .idx()
         .public
         .iter()
         .map(|&i| page.ctx.ind(i))
         .filter(|ind| ind.themes.contains(&t.code))
-        .map(|ind| {
-            json!({
-                "code": ind.code,
-                "name": page.text(&ind.name),
-                "description": page.text(&ind.description),
-                "unit": ind.unit,
-                "href": page.href(&format!("/indicator/{}", seg(&ind.code))),
-            })
+        .map(|ind| ThemeIndicator {
+            code: &ind.code,
+            description: page.text(&ind.description),
+            href: page.href(&format!("/indicator/{}", seg(&ind.code))),
+            name: page.text(&ind.name),
+            unit: &ind.unit,
         })
         .collect();
     if twin {
-        return Ok(json_twin(&json!({"theme": node, "indicators": indicators})));
+        return Ok(json_twin(&ThemeTwin {
+            indicators: &indicators,
+            theme: &node,
+        }));
     }
     let title = format!("{} — {}", page.text(&t.name), page.site.name);
     Ok(page.render(
         "theme.html",
         &title,
-        json!({"theme": node, "trail": trail, "indicators": indicators, "explorer": page.href(&format!("/explorer?indicators={}", encode(&indicators.iter().filter_map(|i| i["code"].as_str()).take(6).collect::<Vec<_>>().join(","))))}),
+        json!({"theme": node, "trail": trail, "indicators": indicators, "explorer": page.href(&format!("/explorer?indicators={}", encode(&indicators.iter().map(|i| i.code).take(6).collect::<Vec<_>>().join(","))))}),
     ))
 }
 
@@ -340,6 +430,41 @@ async fn theme_page(st: AppState, code: String, req: Req) -> PageResult {
 
 pub(crate) async fn search(State(st): State<AppState>, req: Req) -> Response {
     done(search_page(st, req).await)
+}
+
+/// The search page's context and twin (`/search.json`; schema `TwinSearch`).
+#[derive(Serialize)]
+struct SearchTwin<'a> {
+    /// At most 30.
+    areas: Vec<SearchArea<'a>>,
+    /// The first 50 of `total`.
+    indicators: Vec<SearchIndicator<'a>>,
+    q: &'a str,
+    themes: Vec<Link>,
+    total: usize,
+}
+
+#[derive(Serialize)]
+struct SearchIndicator<'a> {
+    code: &'a str,
+    description: String,
+    href: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct SearchArea<'a> {
+    href: String,
+    /// The level's name.
+    level: &'a str,
+    name: &'a str,
+}
+
+/// A link with its text.
+#[derive(Serialize)]
+struct Link {
+    href: String,
+    name: String,
 }
 
 async fn search_page(st: AppState, req: Req) -> PageResult {
@@ -361,16 +486,21 @@ async fn search_page(st: AppState, req: Req) -> PageResult {
     hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let total_hits = hits.len();
     hits.truncate(50);
-    let indicators: Vec<Json> = hits
+    let indicators: Vec<SearchIndicator> = hits
         .iter()
         .map(|(_, i)| {
             let ind = page.ctx.ind(*i);
-            json!({"code": ind.code, "name": page.text(&ind.name), "description": page.text(&ind.description), "href": page.href(&format!("/indicator/{}", seg(&ind.code)))})
+            SearchIndicator {
+                code: &ind.code,
+                description: page.text(&ind.description),
+                href: page.href(&format!("/indicator/{}", seg(&ind.code))),
+                name: page.text(&ind.name),
+            }
         })
         .collect();
     // Areas: every query word is the start of a word of the name (or the code).
     let qwords = words(&q);
-    let mut areas: Vec<Json> = Vec::new();
+    let mut areas: Vec<SearchArea> = Vec::new();
     if !qwords.is_empty() {
         'levels: for l in &page.ctx.snap.levels {
             for (_, it) in &l.items {
@@ -384,7 +514,11 @@ async fn search_page(st: AppState, req: Req) -> PageResult {
                         || name_words.iter().any(|n| n.starts_with(w.as_str()))
                 });
                 if ok {
-                    areas.push(json!({"name": it.name, "level": l.level.name, "href": page.href(&format!("/area/{}/{}", seg(&l.level.code), seg(&it.code)))}));
+                    areas.push(SearchArea {
+                        href: page.href(&format!("/area/{}/{}", seg(&l.level.code), seg(&it.code))),
+                        level: &l.level.name,
+                        name: &it.name,
+                    });
                     if areas.len() >= 30 {
                         break 'levels;
                     }
@@ -393,29 +527,35 @@ async fn search_page(st: AppState, req: Req) -> PageResult {
         }
     }
     let x = page.ctx.extras().await;
-    let themes: Vec<Json> = if qwords.is_empty() {
+    let themes: Vec<Link> = if qwords.is_empty() {
         Vec::new()
     } else {
         visible_themes(&page.ctx, &x.themes)
             .iter()
             .filter(|t| {
                 let n = words(&page.text(&t.name));
-                qwords.iter().all(|w| n.iter().any(|x| x.starts_with(w.as_str())))
+                qwords
+                    .iter()
+                    .all(|w| n.iter().any(|x| x.starts_with(w.as_str())))
             })
-            .map(|t| json!({"name": page.text(&t.name), "href": page.href(&format!("/themes/{}", seg(&t.code)))}))
+            .map(|t| Link {
+                href: page.href(&format!("/themes/{}", seg(&t.code))),
+                name: page.text(&t.name),
+            })
             .collect()
     };
+    let found = SearchTwin {
+        areas,
+        indicators,
+        q: &q,
+        themes,
+        total: total_hits,
+    };
     if page.twin() == Some("json") {
-        return Ok(json_twin(
-            &json!({"q": q, "total": total_hits, "indicators": indicators, "areas": areas, "themes": themes}),
-        ));
+        return Ok(json_twin(&found));
     }
     let title = format!("{} {} — {}", page.word("results_for"), q, page.site.name);
-    Ok(page.render(
-        "search.html",
-        &title,
-        json!({"q": q, "total": total_hits, "indicators": indicators, "areas": areas, "themes": themes}),
-    ))
+    Ok(page.render("search.html", &title, json!(found)))
 }
 
 // --- compare -----------------------------------------------------------------------------------
