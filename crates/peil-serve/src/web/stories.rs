@@ -62,6 +62,17 @@ struct TileTwin<'a> {
     title: &'a str,
 }
 
+/// A report job's progress (`/jobs/{id}.json`, for the key that started it; not cached).
+#[derive(serde::Serialize)]
+struct JobTwin<'a> {
+    cancelled: bool,
+    done: usize,
+    error: Option<&'a str>,
+    finished: bool,
+    id: u64,
+    total: usize,
+}
+
 /// What stories read, for this publication (built once).
 pub(crate) async fn data(page: &Page) -> Arc<Data> {
     let x = page.ctx.extras().await;
@@ -546,10 +557,14 @@ pub(crate) async fn job(State(st): State<AppState>, Path(id): Path<String>, req:
             };
         }
         Some("json") => {
-            return no_store(json_twin(&json!({
-                "id": id, "done": done, "total": total, "finished": zip.is_some(),
-                "cancelled": cancelled, "error": error,
-            })));
+            return no_store(json_twin(&JobTwin {
+                cancelled,
+                done,
+                error: error.as_deref(),
+                finished: zip.is_some(),
+                id,
+                total,
+            }));
         }
         _ => {}
     }
