@@ -818,33 +818,109 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
         Some("csv") => return Ok(csv.respond(Format::Csv, &page.req, &page.site.name)),
         _ => {}
     }
-    let options: Vec<Json> = if lvl.items.len() <= 2000 {
-        lvl.items.iter().filter(|(_, it)| !it.unknown_location).map(|(_, it)| json!({"code": it.code, "name": it.name, "current": areas.contains(&it.code)})).collect()
+    let options: Vec<Choice> = if lvl.items.len() <= 2000 {
+        lvl.items
+            .iter()
+            .filter(|(_, it)| !it.unknown_location)
+            .map(|(_, it)| Choice {
+                code: &it.code,
+                name: it.name.clone(),
+                current: areas.contains(&it.code),
+            })
+            .collect()
     } else {
         Vec::new()
     };
-    let ind_options: Vec<Json> = indicators_on(&page, level, usize::MAX)
+    let ind_options: Vec<Choice> = indicators_on(&page, level, usize::MAX)
         .iter()
         .map(|&i| {
             let ind = page.ctx.ind(i);
-            json!({"code": ind.code, "name": page.text(&ind.name), "current": chosen.contains(&i)})
+            Choice {
+                code: &ind.code,
+                name: page.text(&ind.name),
+                current: chosen.contains(&i),
+            }
         })
         .collect();
-    let levels: Vec<Json> = snap.levels.iter().filter(|l| l.items.len() > 1).map(|l| json!({"code": l.level.code, "name": l.level.name, "current": l.level.code == lvl.level.code})).collect();
     let title = format!("{} — {}", page.word("compare"), page.site.name);
-    Ok(page.render(
-        "compare.html",
-        &title,
-        json!({
-            "columns": columns.iter().map(|(l, c, n)| json!({"name": n, "reference": *l != level, "href": page.href(&format!("/area/{}/{}", seg(&snap.levels[*l].level.code), seg(c)))})).collect::<Vec<_>>(),
-            "rows": rows,
-            "options": options,
-            "area_codes": areas.join(","),
-            "ind_options": ind_options,
-            "levels": levels,
-            "csv": page.href(&format!("/compare.csv?level={}&areas={}&indicators={}", encode(&lvl.level.code), encode(&areas.join(",")), encode(&chosen.iter().map(|i| page.ctx.ind(*i).code.clone()).collect::<Vec<_>>().join(",")))),
-        }),
-    ))
+    let context = ComparePage {
+        columns: columns
+            .iter()
+            .map(|(l, c, n)| Column {
+                name: n,
+                reference: *l != level,
+                href: page.href(&format!(
+                    "/area/{}/{}",
+                    seg(&snap.levels[*l].level.code),
+                    seg(c)
+                )),
+            })
+            .collect(),
+        rows: &rows,
+        options,
+        area_codes: areas.join(","),
+        ind_options,
+        levels: level_choices(&snap, lvl),
+        csv: page.href(&format!(
+            "/compare.csv?level={}&areas={}&indicators={}",
+            encode(&lvl.level.code),
+            encode(&areas.join(",")),
+            encode(
+                &chosen
+                    .iter()
+                    .map(|i| page.ctx.ind(*i).code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        )),
+    };
+    Ok(page.render_typed("compare.html", &title, &context))
+}
+
+/// What `compare.html` shows.
+#[derive(Serialize)]
+struct ComparePage<'a> {
+    /// The chosen areas, then the first area's parents as reference columns.
+    columns: Vec<Column<'a>>,
+    rows: &'a [CompareRow],
+    /// The level's areas to choose from (none on a level of more than 2000).
+    options: Vec<Choice<'a>>,
+    area_codes: String,
+    ind_options: Vec<Choice<'a>>,
+    levels: Vec<Choice<'a>>,
+    csv: String,
+}
+
+#[derive(Serialize)]
+struct Column<'a> {
+    name: &'a str,
+    /// A parent area rather than a chosen one.
+    reference: bool,
+    href: String,
+}
+
+/// One option of a choice (an area, indicator or level), `current` when chosen.
+#[derive(Serialize)]
+struct Choice<'a> {
+    code: &'a str,
+    name: String,
+    current: bool,
+}
+
+/// The levels with more than one area, to choose from.
+fn level_choices<'a>(
+    snap: &'a peil_compute::Snapshot,
+    current: &peil_compute::snapshot::SnapshotLevel,
+) -> Vec<Choice<'a>> {
+    snap.levels
+        .iter()
+        .filter(|l| l.items.len() > 1)
+        .map(|l| Choice {
+            code: &l.level.code,
+            name: l.level.name.clone(),
+            current: l.level.code == current.level.code,
+        })
+        .collect()
 }
 
 // --- explorer ----------------------------------------------------------------------------------
@@ -1297,7 +1373,7 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
         &title,
         json!({
             "groups": groups,
-            "levels": snap.levels.iter().filter(|l| l.items.len() > 1).map(|l| json!({"code": l.level.code, "name": l.level.name, "current": l.level.code == lvl.level.code})).collect::<Vec<_>>(),
+            "levels": level_choices(&snap, lvl),
             "area_options": if lvl.items.len() <= 2000 { lvl.items.iter().filter(|(_, it)| !it.unknown_location).map(|(_, it)| json!({"code": it.code, "name": it.name, "current": asked_areas.contains(&it.code)})).collect::<Vec<_>>() } else { Vec::new() },
             "period_options": all_periods.iter().rev().map(|p| json!({"code": p.code(), "name": period_name(*p, &page.lang), "current": periods.contains(p)})).collect::<Vec<_>>(),
             "view": view,

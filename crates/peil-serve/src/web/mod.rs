@@ -192,6 +192,17 @@ impl Page {
         self.render_with(template, title, data, None)
     }
 
+    /// [`Page::render`] from a typed context: the template reads the struct's fields.
+    pub fn render_typed<T: serde::Serialize>(
+        &self,
+        template: &str,
+        title: &str,
+        context: &T,
+    ) -> Response {
+        let context = minijinja::Value::from(minijinja::value::Serde(context));
+        self.render_values(template, title, json!({}), context, None)
+    }
+
     /// [`Page::render`] with one large pre-rendered fragment (a map of thousands of areas)
     /// spliced in after the template ran: the template receives [`FRAGMENT`] in its place
     /// (and must write it unescaped, `|safe`), so the fragment is copied once, into the
