@@ -640,6 +640,7 @@ pub(crate) fn document(ctx: &Ctx) -> Json {
                 })),
             },
         }));
+    twins(&mut paths, &mut schemas, &status, &value);
     // Real codes as examples, so that generated requests reach real resources.
     let ex_ind = ctx
         .public_idx()
@@ -690,6 +691,7 @@ pub(crate) fn document(ctx: &Ctx) -> Json {
         "servers": [{ "url": "/" }],
         "tags": [
             { "name": "about" }, { "name": "indicators" }, { "name": "geography" }, { "name": "time" }, { "name": "data" },
+            { "name": "pages", "description": "The website's pages as JSON (their `.json` twins): what each page shows, with the same texts. Paths in the site's first language; the others are under `/en/`, `/fr/`, `/nl/`." },
         ],
         "paths": paths,
         "components": {
@@ -705,4 +707,264 @@ pub(crate) fn document(ctx: &Ctx) -> Json {
         },
         "security": [{}, { "apikey": [] }],
     })
+}
+
+/// An object whose every property is always written and nothing else: a twin's contract.
+fn closed(props: Json) -> Json {
+    let required: Vec<&String> = props
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    json!({ "type": "object", "required": required, "properties": props, "additionalProperties": false })
+}
+
+/// A twin's operation: 200 with its schema, 404 when the page does not exist.
+fn twin_op(id: &str, summary: &str, description: &str, params: Vec<Json>, schema: &str) -> Json {
+    json!({ "get": {
+        "operationId": id,
+        "tags": ["pages"],
+        "summary": summary,
+        "description": description,
+        "parameters": params,
+        "responses": {
+            "200": { "description": summary, "content": { JSON_MEDIA: { "schema": r(schema) } } },
+            "404": { "description": "No such page (an HTML page)." },
+        },
+    } })
+}
+
+/// The pages' `.json` twins (`web::json_twin`) and their schemas, `Twin…`, written from the
+/// structs that make them (`web/area.rs`, `web/browse.rs`, `web/indicator.rs`,
+/// `web/stories.rs`); `tests/clients/api_clients_check.py` validates real answers against them.
+fn twins(
+    paths: &mut serde_json::Map<String, Json>,
+    schemas: &mut serde_json::Map<String, Json>,
+    status: &Json,
+    value: &Json,
+) {
+    let list = |name: &str, what: &str| {
+        q(
+            name,
+            &format!("{what}, separated by commas (or the parameter repeated)."),
+            string(),
+            false,
+        )
+    };
+    let level = q(
+        "level",
+        "Code of the geo level (default: the finest with at most 400 areas).",
+        string(),
+        false,
+    );
+    let link = || closed(json!({ "href": string(), "name": string() }));
+    let benchmark = json!({ "anyOf": [closed(json!({ "item": string(), "level": string() })), { "type": "null" }], "description": "Survey indicators: the benchmark area." });
+    let num_or_null = json!({ "type": ["number", "null"] });
+    let text_or_null = nullable("string");
+    let significance =
+        json!({ "type": ["string", "null"], "enum": ["higher", "lower", "not-significant", null] });
+    let mark = json!({ "type": ["string", "null"], "description": "▲ or ▼ when the value differs significantly from the benchmark." });
+
+    paths.insert("/index.json".into(), twin_op("twinHome", "The home page", "The site's name, its top themes with their number of indicators, and the highlighted key figures.", vec![], "TwinHome"));
+    schemas.insert("TwinHome".into(), closed(json!({
+        "highlights": array(closed(json!({ "area": string(), "indicator": string(), "period": string(), "value": value }))),
+        "site": string(),
+        "themes": array(closed(json!({ "count": integer(), "href": string(), "name": string() }))),
+    })));
+    schemas.insert("TwinThemeNode".into(), closed(json!({
+        "children": array(r("TwinThemeNode")), "code": string(), "depth": integer(), "href": string(),
+        "indicators": array(closed(json!({ "code": string(), "href": string(), "name": string() }))),
+        "name": string(),
+    })));
+    paths.insert(
+        "/themes.json".into(),
+        twin_op(
+            "twinThemes",
+            "The theme tree",
+            "Every theme with its public indicators and subthemes.",
+            vec![],
+            "TwinThemes",
+        ),
+    );
+    schemas.insert(
+        "TwinThemes".into(),
+        closed(json!({ "themes": array(r("TwinThemeNode")) })),
+    );
+    paths.insert(
+        "/themes/{theme}.json".into(),
+        twin_op(
+            "twinTheme",
+            "One theme",
+            "The theme's tree and its own indicators with their descriptions.",
+            vec![p("theme", "Code of the theme.")],
+            "TwinTheme",
+        ),
+    );
+    schemas.insert("TwinTheme".into(), closed(json!({
+        "indicators": array(closed(json!({ "code": string(), "description": string(), "href": string(), "name": string(), "unit": string() }))),
+        "theme": r("TwinThemeNode"),
+    })));
+    paths.insert("/search.json".into(), twin_op("twinSearch", "Search", "Indicators (the first 50 of `total`), areas (at most 30) and themes matching every word.",
+        vec![q("q", "Search words.", string(), false)], "TwinSearch"));
+    schemas.insert("TwinSearch".into(), closed(json!({
+        "areas": array(closed(json!({ "href": string(), "level": string(), "name": string() }))),
+        "indicators": array(closed(json!({ "code": string(), "description": string(), "href": string(), "name": string() }))),
+        "q": string(),
+        "themes": array(link()),
+        "total": integer(),
+    })));
+    paths.insert("/compare.json".into(), twin_op("twinCompare", "Compare areas",
+        "Areas side by side (at most 12, then the first area's parents as reference columns): a row per indicator in its most recent period, a cell per column.",
+        vec![level.clone(), list("areas", "Area codes of the level (default: the first three)"), list("indicators", "Indicator codes (default: the first 15 with data on the level)")], "TwinCompare"));
+    schemas.insert("TwinCompare".into(), closed(json!({
+        "areas": array(string()),
+        "level": string(),
+        "rows": array(closed(json!({
+            "cells": array(closed(json!({
+                "bar": { "type": ["number", "null"], "description": "The bar's length in % of the row's largest absolute value." },
+                "interval": text_or_null, "lower": num_or_null, "mark": mark, "num": value,
+                "significance": significance, "upper": num_or_null,
+                "value": { "type": "string", "description": "The value with its unit, as the page shows it." },
+                "verdict": text_or_null,
+            }))),
+            "href": string(), "name": string(),
+            "period": { "type": "string", "description": "The period's label." },
+        }))),
+    })));
+    paths.insert(
+        "/explorer.json".into(),
+        twin_op(
+            "twinExplorer",
+            "The data explorer",
+            "A row per area and period, a cell per indicator (at most 10).",
+            vec![
+                level.clone(),
+                list("indicators", "Indicator codes"),
+                list("areas", "Area codes of the level (default: all)"),
+                list("periods", "Period codes (default: the most recent)"),
+            ],
+            "TwinExplorer",
+        ),
+    );
+    schemas.insert("TwinExplorer".into(), closed(json!({
+        "indicators": array(string()),
+        "level": string(),
+        "periods": array(string()),
+        "rows": array(closed(json!({
+            "cells": array(closed(json!({
+                "benchmark": benchmark, "interval": text_or_null, "lower": num_or_null, "mark": mark, "num": value,
+                "significance": significance,
+                "survey": { "type": "boolean", "description": "A survey indicator whose intervals the reader may see." },
+                "upper": num_or_null,
+                "value": { "type": "string", "description": "The value with its unit, as the page shows it." },
+                "verdict": text_or_null,
+            }))),
+            "code": string(), "name": string(),
+            "period": { "type": "string", "description": "The period's label." },
+        }))),
+    })));
+    paths.insert("/area/{level}/{item}.json".into(), twin_op("twinArea", "An area profile",
+        "Every numeric public indicator's most recent value in the area, with its nearest parent's and the top area's, its rank among its siblings (`rank` of `of`, 1 = highest) and its standardised score.",
+        vec![p("level", "Code of the geo level."), p("item", "Code of the area.")], "TwinArea"));
+    schemas.insert("TwinArea".into(), closed(json!({
+        "ancestors": array(closed(json!({ "code": string(), "level": string() }))),
+        "code": string(),
+        "figures": array(closed(json!({
+            "benchmark": benchmark, "indicator": string(), "lower": num_or_null,
+            "of": nullable("integer"), "parent": value, "period": string(), "rank": nullable("integer"),
+            "region": value, "score": num_or_null, "significance": significance, "status": status,
+            "upper": num_or_null, "value": value,
+        }))),
+        "level": string(),
+        "name": string(),
+    })));
+    // Survey fields are written only when `confidence` is not null.
+    let survey_props = |mut props: Json| {
+        let required: Vec<String> = props
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        for (k, v) in [
+            ("benchmark", benchmark.clone()),
+            ("lower", num_or_null.clone()),
+            ("margin", num_or_null.clone()),
+            ("significance", significance.clone()),
+            ("upper", num_or_null.clone()),
+        ] {
+            props[k] = v;
+        }
+        json!({ "type": "object", "required": required, "properties": props, "additionalProperties": false })
+    };
+    paths.insert("/indicator/{code}.json".into(), twin_op("twinIndicator", "An indicator on a level",
+        "Every area of the level with value, rank (1 = highest) and map class, and the comparison areas; survey fields for survey indicators whose intervals the reader may see.",
+        vec![
+            p("code", "Code of the indicator."), level,
+            q("period", "A period code (default: the most recent).", string(), false),
+            q("class", "The map's classification: `stddev`, `quantiles`, `equal`, `jenks` or `manual:b1,b2,…`.", string(), false),
+            q("k", "The number of classes.", string(), false),
+            list("select", "Selected area codes"),
+        ], "TwinIndicator"));
+    schemas.insert("TwinIndicator".into(), closed(json!({
+        "classification": closed(json!({ "breaks": array(json!({ "type": "number" })), "method": string() })),
+        "compare": array(survey_props(json!({ "code": string(), "level": string(), "name": string(), "status": status, "value": value }))),
+        "confidence": { "type": ["integer", "null"], "description": "The confidence level (%) of a survey indicator whose intervals the reader may see." },
+        "indicator": closed(json!({ "code": string(), "formula": text_or_null, "name": string(), "source": string(), "unit": string() })),
+        "level": string(),
+        "period": string(),
+        "rows": array(survey_props(json!({
+            "class": nullable("integer"), "code": string(), "name": string(), "rank": nullable("integer"),
+            "status": status, "unknown_location": { "type": "boolean" }, "value": value,
+        }))),
+    })));
+    paths.insert(
+        "/stories.json".into(),
+        twin_op(
+            "twinStories",
+            "Stories and dashboards",
+            "The site's stories and dashboards.",
+            vec![],
+            "TwinStories",
+        ),
+    );
+    let report = closed(
+        json!({ "description": string(), "href": string(), "name": string(), "title": string() }),
+    );
+    schemas.insert(
+        "TwinStories".into(),
+        closed(json!({ "dashboards": array(report.clone()), "stories": array(report) })),
+    );
+    let area_params = || {
+        vec![
+            q("geo", "The area as `level:code`.", string(), false),
+            q(
+                "compare",
+                "The comparison area as `level:code`.",
+                string(),
+                false,
+            ),
+        ]
+    };
+    let mut story_params = vec![p("story", "Name of the story.")];
+    story_params.extend(area_params());
+    paths.insert("/stories/{story}.json".into(), twin_op("twinStory", "A story", "The story rendered for an area, as Markdown with its figures' names, sources and the indicators the site lacks.", story_params, "TwinStory"));
+    schemas.insert("TwinStory".into(), closed(json!({
+        "compare": text_or_null, "figures": array(string()), "geo": string(), "markdown": string(),
+        "missing": array(string()), "sources": array(string()), "title": string(),
+    })));
+    let mut dash_params = vec![p("dashboard", "Name of the dashboard.")];
+    dash_params.extend(area_params());
+    paths.insert(
+        "/dashboards/{dashboard}.json".into(),
+        twin_op(
+            "twinDashboard",
+            "A dashboard",
+            "The dashboard's tiles for an area.",
+            dash_params,
+            "TwinDashboard",
+        ),
+    );
+    schemas.insert("TwinDashboard".into(), closed(json!({
+        "geo": string(),
+        "tiles": array(closed(json!({ "indicator": text_or_null, "kind": string(), "target": { "type": ["string", "null"], "description": "The target and whether it is reached, as the tile says it." }, "title": string() }))),
+        "title": string(),
+    })));
 }

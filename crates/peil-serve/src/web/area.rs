@@ -4,7 +4,7 @@
 
 use super::geo::{self, Detail};
 use super::indicator::format_of;
-use super::{Page, PageResult, json_twin};
+use super::{AreaRef, Num, Page, PageResult, json_twin};
 use crate::AppState;
 use crate::api::{Req, period_name, seg};
 use axum::extract::{Path, State};
@@ -12,7 +12,7 @@ use axum::response::Response;
 use peil_compute::survey::Cell as SurveyCell;
 use peil_core::{DataType, MissingCode, Period, Value};
 use peil_render::{ProfileRing, RingSlice, escape, sparkline};
-use serde_json::{Value as Json, json};
+use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -22,6 +22,42 @@ pub(crate) async fn page(
     req: Req,
 ) -> Response {
     run(st, level, code, req).await.unwrap_or_else(|e| e)
+}
+
+/// The area profile's twin (`/area/{level}/{code}.json`; schema `TwinArea`).
+#[derive(Serialize)]
+struct AreaTwin<'a> {
+    /// Nearest first.
+    ancestors: Vec<AncestorTwin<'a>>,
+    code: &'a str,
+    figures: Vec<FigureTwin<'a>>,
+    level: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct AncestorTwin<'a> {
+    code: &'a str,
+    level: &'a str,
+}
+
+/// One key figure: the area's value, its parent's and the top area's, its rank among its
+/// siblings (`rank` of `of`), its standardised score, and a survey indicator's interval.
+#[derive(Serialize)]
+struct FigureTwin<'a> {
+    benchmark: Option<AreaRef<'a>>,
+    indicator: &'a str,
+    lower: Option<f64>,
+    of: Option<usize>,
+    parent: Option<Num>,
+    period: String,
+    rank: Option<usize>,
+    region: Option<Num>,
+    score: Option<f64>,
+    significance: Option<&'static str>,
+    status: Option<&'static str>,
+    upper: Option<f64>,
+    value: Num,
 }
 
 /// One key figure of the profile.
@@ -158,26 +194,48 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
         .first()
         .and_then(|(l, c)| geo::area_name(&page, *l, c));
     if twin {
-        return Ok(json_twin(&json!({
-            "level": level, "code": code, "name": item.name,
-            "ancestors": ancestors.iter().map(|(l, c)| json!({"level": snap.levels[*l].level.code, "code": c})).collect::<Vec<_>>(),
-            "figures": figures.iter().map(|f| {
-                let ind = page.ctx.ind(f.i);
-                json!({
-                    "indicator": ind.code, "period": f.period.code(),
-                    "value": crate::api::jnum(f.value.number()),
-                    "status": match f.value { Value::Missing(c) => Some(c.symbol()), _ => None },
-                    "parent": f.parent.as_ref().map(|p| crate::api::jnum(p.1.number())),
-                    "region": f.region.as_ref().map(|p| crate::api::jnum(p.1.number())),
-                    "rank": f.rank.map(|r| r.0), "of": f.rank.map(|r| r.1),
-                    "score": f.score,
-                    "lower": f.survey.map(|c| c.interval.low),
-                    "upper": f.survey.map(|c| c.interval.high),
-                    "significance": f.survey.and_then(|c| c.significance).map(|s| s.code()),
-                    "benchmark": f.survey.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b)).map(|(l, it)| json!({"level": l, "item": it.code})),
+        return Ok(json_twin(&AreaTwin {
+            ancestors: ancestors
+                .iter()
+                .map(|(l, c)| AncestorTwin {
+                    code: c,
+                    level: &snap.levels[*l].level.code,
                 })
-            }).collect::<Vec<_>>(),
-        })));
+                .collect(),
+            code: &code,
+            figures: figures
+                .iter()
+                .map(|f| {
+                    let survey = f.survey.as_ref();
+                    FigureTwin {
+                        benchmark: survey
+                            .and_then(|c| c.benchmark)
+                            .and_then(|b| snap.area_at(b))
+                            .map(|(l, it)| AreaRef {
+                                item: &it.code,
+                                level: l,
+                            }),
+                        indicator: &page.ctx.ind(f.i).code,
+                        lower: survey.map(|c| c.interval.low),
+                        of: f.rank.map(|r| r.1),
+                        parent: f.parent.as_ref().map(|p| Num(p.1.number())),
+                        period: f.period.code(),
+                        rank: f.rank.map(|r| r.0),
+                        region: f.region.as_ref().map(|p| Num(p.1.number())),
+                        score: f.score,
+                        significance: survey.and_then(|c| c.significance).map(|s| s.code()),
+                        status: match f.value {
+                            Value::Missing(c) => Some(c.symbol()),
+                            Value::Number(_) => None,
+                        },
+                        upper: survey.map(|c| c.interval.high),
+                        value: Num(f.value.number()),
+                    }
+                })
+                .collect(),
+            level: &level,
+            name: &item.name,
+        }));
     }
     // The ring.
     let ring = ProfileRing {
@@ -231,7 +289,7 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
         )
     });
     // Group figures by theme for the tables.
-    let mut groups: Vec<(String, Vec<Json>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     for f in &figures {
         let ind = page.ctx.ind(f.i);
         let fmt = format_of(&page, ind);
@@ -239,24 +297,52 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
             .get(f.theme.as_str())
             .cloned()
             .unwrap_or_default();
-        let row = json!({
-            "name": page.text(&ind.name),
-            "href": page.href(&format!("/indicator/{}?level={}&select={}", seg(&ind.code), crate::api::encode(&level), crate::api::encode(&code))),
-            "period": period_name(f.period, &page.lang),
-            "value": fmt.with_unit(f.value),
-            "interval": f.survey.as_ref().map(|c| super::indicator::interval_text(&fmt, c)),
-            "verdict": f.survey.as_ref().and_then(|c| super::indicator::verdict_text(&page, c)),
-            "mark": f.survey.as_ref().and_then(super::indicator::verdict_mark),
-            "significance": f.survey.and_then(|c| c.significance).map(|s| s.code()),
-            "parent": f.parent.as_ref().map(|p| fmt.with_unit(p.1)),
-            "region": f.region.as_ref().map(|p| fmt.with_unit(p.1)),
-            "spark": (f.trend.len() > 1).then(|| sparkline(&f.trend, 96.0, 24.0, &format!("{}: {}", page.word("trend"), page.text(&ind.name)))),
-            "rank": f.rank.map(|r| format!("{} {} {}", r.0, page.word("among"), r.1)),
-            "strip": strip(&f.siblings, f.value.number(), &format!("{}: {}", page.word("distribution"), page.text(&ind.name))),
-        });
+        let name = page.text(&ind.name);
+        let row = FigureRow {
+            href: page.href(&format!(
+                "/indicator/{}?level={}&select={}",
+                seg(&ind.code),
+                crate::api::encode(&level),
+                crate::api::encode(&code)
+            )),
+            period: period_name(f.period, &page.lang),
+            value: fmt.with_unit(f.value),
+            interval: f
+                .survey
+                .as_ref()
+                .map(|c| super::indicator::interval_text(&fmt, c)),
+            verdict: f
+                .survey
+                .as_ref()
+                .and_then(|c| super::indicator::verdict_text(&page, c)),
+            mark: f.survey.as_ref().and_then(super::indicator::verdict_mark),
+            significance: f.survey.and_then(|c| c.significance).map(|s| s.code()),
+            parent: f.parent.as_ref().map(|p| fmt.with_unit(p.1)),
+            region: f.region.as_ref().map(|p| fmt.with_unit(p.1)),
+            spark: (f.trend.len() > 1).then(|| {
+                sparkline(
+                    &f.trend,
+                    96.0,
+                    24.0,
+                    &format!("{}: {}", page.word("trend"), name),
+                )
+            }),
+            rank: f
+                .rank
+                .map(|r| format!("{} {} {}", r.0, page.word("among"), r.1)),
+            strip: strip(
+                &f.siblings,
+                f.value.number(),
+                &format!("{}: {}", page.word("distribution"), name),
+            ),
+            name,
+        };
         match groups.last_mut() {
-            Some((t, rows)) if *t == theme => rows.push(row),
-            _ => groups.push((theme, vec![row])),
+            Some(g) if g.theme == theme => g.rows.push(row),
+            _ => groups.push(Group {
+                theme,
+                rows: vec![row],
+            }),
         }
     }
     let parent_col = ancestors
@@ -266,42 +352,123 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
         .last()
         .and_then(|(l, c)| geo::area_name(&page, *l, c))
         .filter(|n| Some(n) != parent_col.as_ref());
-    let children: Vec<Json> = children_of(&page, li, &code).await;
-    let data = json!({
-        "name": item.name,
-        "level_name": lvl.level.name,
-        "code": code,
-        "ancestors": ancestors.iter().map(|(l, c)| json!({
-            "name": geo::area_name(&page, *l, c),
-            "level": snap.levels[*l].level.name,
-            "href": page.href(&format!("/area/{}/{}", seg(&snap.levels[*l].level.code), seg(c))),
-        })).collect::<Vec<_>>(),
-        "children": children,
-        "ring": (!ring.slices.is_empty()).then(|| ring.svg()),
-        "ring_table": (!ring.slices.is_empty()).then(|| ring.table_html()),
-        "ring_help": format!("{} {}.", page.word("profile_ring_help"), parent_name.unwrap_or_else(|| page.word("reference").to_string())),
-        "locator": locator,
-        "groups": groups.iter().map(|(t, rows)| json!({"theme": t, "rows": rows})).collect::<Vec<_>>(),
-        "parent_col": parent_col,
-        "region_col": region_col,
-        "json": page.href(&format!("/area/{}/{}.json", seg(&level), seg(&code))),
-        "compare_href": page.href(&format!("/compare?level={}&areas={}", crate::api::encode(&level), crate::api::encode(&code))),
-    });
+    let has_ring = !ring.slices.is_empty();
+    let context = AreaPage {
+        name: &item.name,
+        level_name: &lvl.level.name,
+        code: &code,
+        ancestors: ancestors
+            .iter()
+            .map(|(l, c)| AncestorLink {
+                name: geo::area_name(&page, *l, c),
+                level: &snap.levels[*l].level.name,
+                href: page.href(&format!(
+                    "/area/{}/{}",
+                    seg(&snap.levels[*l].level.code),
+                    seg(c)
+                )),
+            })
+            .collect(),
+        children: children_of(&page, li, &code).await,
+        ring: has_ring.then(|| ring.svg()),
+        ring_table: has_ring.then(|| ring.table_html()),
+        ring_help: format!(
+            "{} {}.",
+            page.word("profile_ring_help"),
+            parent_name.unwrap_or_else(|| page.word("reference").to_string())
+        ),
+        locator,
+        groups,
+        parent_col,
+        region_col,
+        json: page.href(&format!("/area/{}/{}.json", seg(&level), seg(&code))),
+        compare_href: page.href(&format!(
+            "/compare?level={}&areas={}",
+            crate::api::encode(&level),
+            crate::api::encode(&code)
+        )),
+    };
     let title = format!("{} — {}", item.name, page.site.name);
-    Ok(page.render("area.html", &title, data))
+    Ok(page.render_typed("area.html", &title, &context))
+}
+
+/// What `area.html` shows.
+#[derive(Serialize)]
+struct AreaPage<'a> {
+    name: &'a str,
+    level_name: &'a str,
+    code: &'a str,
+    /// Nearest first.
+    ancestors: Vec<AncestorLink<'a>>,
+    children: Vec<AreaLink>,
+    /// The profile ring (SVG) and its table, when any figure has a score.
+    ring: Option<String>,
+    ring_table: Option<String>,
+    ring_help: String,
+    /// The locator map (SVG).
+    locator: Option<String>,
+    /// The figures by theme, in the themes' order.
+    groups: Vec<Group>,
+    /// The names of the nearest parent and the top area, the tables' reference columns.
+    parent_col: Option<String>,
+    region_col: Option<String>,
+    json: String,
+    compare_href: String,
+}
+
+#[derive(Serialize)]
+struct AncestorLink<'a> {
+    name: Option<String>,
+    /// The level's name.
+    level: &'a str,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct AreaLink {
+    name: Option<String>,
+    href: String,
+}
+
+/// One theme's table of key figures.
+#[derive(Serialize)]
+struct Group {
+    theme: String,
+    rows: Vec<FigureRow>,
+}
+
+/// One key figure as the page shows it.
+#[derive(Serialize)]
+struct FigureRow {
+    name: String,
+    href: String,
+    /// The period's label.
+    period: String,
+    value: String,
+    interval: Option<String>,
+    verdict: Option<String>,
+    mark: Option<&'static str>,
+    significance: Option<&'static str>,
+    /// The nearest parent's and the top area's value.
+    parent: Option<String>,
+    region: Option<String>,
+    /// The trend (SVG sparkline).
+    spark: Option<String>,
+    /// "3 of 12".
+    rank: Option<String>,
+    /// The siblings' distribution (SVG).
+    strip: Option<String>,
 }
 
 /// The areas directly below this one (`peil_story::Data::children`), as links.
-async fn children_of(page: &Page, level: usize, code: &str) -> Vec<Json> {
+async fn children_of(page: &Page, level: usize, code: &str) -> Vec<AreaLink> {
     let data = super::stories::data(page).await;
     let lcode = &page.ctx.snap.levels[level].level.code;
     data.children(&peil_story::Area::new(lcode, code))
         .into_iter()
-        .map(|c| {
-            json!({
-                "name": data.area_name(&c),
-                "href": page.href(&format!("/area/{}/{}", seg(&c.level), seg(&c.code))),
-            })
+        .map(|c| AreaLink {
+            name: data.area_name(&c),
+            href: page.href(&format!("/area/{}/{}", seg(&c.level), seg(&c.code))),
         })
         .collect()
 }

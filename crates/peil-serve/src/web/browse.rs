@@ -2,7 +2,7 @@
 
 use super::geo;
 use super::indicator::format_of;
-use super::{Page, PageResult, json_twin};
+use super::{AreaRef, Num, Page, PageResult, json_twin};
 use crate::AppState;
 use crate::api::cache::{Query, fold, words};
 use crate::api::catalog::{theme_subtree, visible_themes};
@@ -16,6 +16,7 @@ use peil_render::{
     BarChart, BarMode, Category, Classes, KeyFigure, LineChart, MapSpec, Method, Series,
     choropleth, palette,
 };
+use serde::Serialize;
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 
@@ -24,6 +25,39 @@ fn done(r: PageResult) -> Response {
 }
 
 // --- home --------------------------------------------------------------------------------------
+
+/// The home page's twin (`/index.json`; schema `TwinHome`).
+#[derive(Serialize)]
+struct HomeTwin<'a> {
+    highlights: Vec<&'a Highlight<'a>>,
+    site: &'a str,
+    themes: &'a [ThemeTile],
+}
+
+/// A top theme with its number of indicators.
+#[derive(Serialize)]
+struct ThemeTile {
+    count: usize,
+    href: String,
+    name: String,
+}
+
+/// A highlighted key figure, as the twin has it.
+#[derive(Serialize)]
+struct Highlight<'a> {
+    area: String,
+    indicator: &'a str,
+    period: String,
+    value: Num,
+}
+
+/// A highlighted key figure's tile, as the page shows it.
+#[derive(Serialize)]
+struct HighlightTile {
+    href: String,
+    name: String,
+    svg: String,
+}
 
 pub(crate) async fn home(State(st): State<AppState>, req: Req) -> Response {
     done(home_page(st, req).await)
@@ -34,24 +68,22 @@ async fn home_page(st: AppState, req: Req) -> PageResult {
     let x = page.ctx.extras().await;
     let themes = visible_themes(&page.ctx, &x.themes);
     let counts = indicator_counts(&page, &themes);
-    let tiles: Vec<Json> = themes
+    let tiles: Vec<ThemeTile> = themes
         .iter()
         .filter(|t| t.parent.is_none())
-        .map(|t| {
-            json!({
-                "name": page.text(&t.name),
-                "href": page.href(&format!("/themes/{}", seg(&t.code))),
-                "count": counts.get(t.code.as_str()).copied().unwrap_or(0),
-            })
+        .map(|t| ThemeTile {
+            count: counts.get(t.code.as_str()).copied().unwrap_or(0),
+            href: page.href(&format!("/themes/{}", seg(&t.code))),
+            name: page.text(&t.name),
         })
         .collect();
     let highlights = highlights(&page);
     if page.twin() == Some("json") {
-        return Ok(json_twin(&json!({
-            "site": page.site.name,
-            "themes": tiles,
-            "highlights": highlights.iter().map(|h| &h.1).collect::<Vec<_>>(),
-        })));
+        return Ok(json_twin(&HomeTwin {
+            highlights: highlights.iter().map(|h| &h.1).collect(),
+            site: &page.site.name,
+            themes: &tiles,
+        }));
     }
     let levels: Vec<Json> = page
         .ctx
@@ -104,7 +136,7 @@ fn indicator_counts<'a>(page: &Page, themes: &'a [Theme]) -> HashMap<&'a str, us
 
 /// Key-figure tiles for the home page: the configured indicators, else the first few with a
 /// value for the whole city. (rendered tile, JSON twin)
-fn highlights(page: &Page) -> Vec<(Json, Json)> {
+fn highlights<'a>(page: &'a Page) -> Vec<(HighlightTile, Highlight<'a>)> {
     let snap = &page.ctx.snap;
     let total = geo::total();
     let chosen: Vec<u32> = if page.site.highlights.is_empty() {
@@ -214,8 +246,17 @@ fn highlights(page: &Page) -> Vec<(Json, Json)> {
         let href = page.href(&format!("/indicator/{}", seg(&ind.code)));
         themes_used.push(theme);
         out.push((
-            json!({"svg": fig.svg(), "href": href, "name": page.text(&ind.name)}),
-            json!({"indicator": ind.code, "area": code, "period": p.code(), "value": crate::api::jnum(value.number())}),
+            HighlightTile {
+                href,
+                name: page.text(&ind.name),
+                svg: fig.svg(),
+            },
+            Highlight {
+                area: code.clone(),
+                indicator: &ind.code,
+                period: p.code(),
+                value: Num(value.number()),
+            },
         ));
     }
     out
@@ -227,36 +268,85 @@ pub(crate) async fn themes(State(st): State<AppState>, req: Req) -> Response {
     done(themes_page(st, req).await)
 }
 
-fn theme_node(page: &Page, themes: &[Theme], t: &Theme, depth: usize) -> Json {
-    let children: Vec<Json> = themes
-        .iter()
-        .filter(|c| c.parent.as_deref() == Some(t.code.as_str()))
-        .map(|c| theme_node(page, themes, c, depth + 1))
-        .collect();
-    let indicators: Vec<Json> = page
-        .ctx
-        .idx()
-        .public
-        .iter()
-        .map(|&i| page.ctx.ind(i))
-        .filter(|ind| ind.themes.contains(&t.code))
-        .map(|ind| json!({"code": ind.code, "name": page.text(&ind.name), "href": page.href(&format!("/indicator/{}", seg(&ind.code)))}))
-        .collect();
-    json!({
-        "code": t.code,
-        "name": page.text(&t.name),
-        "href": page.href(&format!("/themes/{}", seg(&t.code))),
-        "children": children,
-        "indicators": indicators,
-        "depth": depth,
-    })
+/// A theme with its public indicators and subthemes (the theme pages and their twins; schema
+/// `TwinThemeNode`).
+#[derive(Serialize)]
+struct ThemeNode<'a> {
+    children: Vec<ThemeNode<'a>>,
+    code: &'a str,
+    depth: usize,
+    href: String,
+    indicators: Vec<IndicatorLink<'a>>,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct IndicatorLink<'a> {
+    code: &'a str,
+    href: String,
+    name: String,
+}
+
+fn theme_node<'a>(
+    page: &'a Page,
+    themes: &'a [Theme],
+    t: &'a Theme,
+    depth: usize,
+) -> ThemeNode<'a> {
+    ThemeNode {
+        children: themes
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(t.code.as_str()))
+            .map(|c| theme_node(page, themes, c, depth + 1))
+            .collect(),
+        code: &t.code,
+        depth,
+        href: page.href(&format!("/themes/{}", seg(&t.code))),
+        indicators: page
+            .ctx
+            .idx()
+            .public
+            .iter()
+            .map(|&i| page.ctx.ind(i))
+            .filter(|ind| ind.themes.contains(&t.code))
+            .map(|ind| IndicatorLink {
+                code: &ind.code,
+                href: page.href(&format!("/indicator/{}", seg(&ind.code))),
+                name: page.text(&ind.name),
+            })
+            .collect(),
+        name: page.text(&t.name),
+    }
+}
+
+/// The theme tree's twin (`/themes.json`; schema `TwinThemes`).
+#[derive(Serialize)]
+struct ThemesTwin<'a> {
+    themes: &'a [ThemeNode<'a>],
+}
+
+/// One theme's twin (`/themes/{code}.json`; schema `TwinTheme`).
+#[derive(Serialize)]
+struct ThemeTwin<'a> {
+    indicators: &'a [ThemeIndicator<'a>],
+    theme: &'a ThemeNode<'a>,
+}
+
+/// An indicator of a theme, with its description.
+#[derive(Serialize)]
+struct ThemeIndicator<'a> {
+    code: &'a str,
+    description: String,
+    href: String,
+    name: String,
+    unit: &'a str,
 }
 
 async fn themes_page(st: AppState, req: Req) -> PageResult {
     let page = Page::new(&st, req)?;
     let x = page.ctx.extras().await;
     let themes = visible_themes(&page.ctx, &x.themes);
-    let tree: Vec<Json> = themes
+    let tree: Vec<ThemeNode> = themes
         .iter()
         .filter(|t| {
             t.parent
@@ -266,7 +356,7 @@ async fn themes_page(st: AppState, req: Req) -> PageResult {
         .map(|t| theme_node(&page, &themes, t, 0))
         .collect();
     if page.twin() == Some("json") {
-        return Ok(json_twin(&json!({"themes": tree})));
+        return Ok(json_twin(&ThemesTwin { themes: &tree }));
     }
     let title = format!("{} — {}", page.word("themes"), page.site.name);
     Ok(page.render("themes.html", &title, json!({"tree": tree})))
@@ -307,31 +397,32 @@ async fn theme_page(st: AppState, code: String, req: Req) -> PageResult {
     }
     trail.reverse();
     // Indicators with their descriptions.
-    let indicators: Vec<Json> = page
+    let indicators: Vec<ThemeIndicator> = page
         .ctx
         .idx()
         .public
         .iter()
         .map(|&i| page.ctx.ind(i))
         .filter(|ind| ind.themes.contains(&t.code))
-        .map(|ind| {
-            json!({
-                "code": ind.code,
-                "name": page.text(&ind.name),
-                "description": page.text(&ind.description),
-                "unit": ind.unit,
-                "href": page.href(&format!("/indicator/{}", seg(&ind.code))),
-            })
+        .map(|ind| ThemeIndicator {
+            code: &ind.code,
+            description: page.text(&ind.description),
+            href: page.href(&format!("/indicator/{}", seg(&ind.code))),
+            name: page.text(&ind.name),
+            unit: &ind.unit,
         })
         .collect();
     if twin {
-        return Ok(json_twin(&json!({"theme": node, "indicators": indicators})));
+        return Ok(json_twin(&ThemeTwin {
+            indicators: &indicators,
+            theme: &node,
+        }));
     }
     let title = format!("{} — {}", page.text(&t.name), page.site.name);
     Ok(page.render(
         "theme.html",
         &title,
-        json!({"theme": node, "trail": trail, "indicators": indicators, "explorer": page.href(&format!("/explorer?indicators={}", encode(&indicators.iter().filter_map(|i| i["code"].as_str()).take(6).collect::<Vec<_>>().join(","))))}),
+        json!({"theme": node, "trail": trail, "indicators": indicators, "explorer": page.href(&format!("/explorer?indicators={}", encode(&indicators.iter().map(|i| i.code).take(6).collect::<Vec<_>>().join(","))))}),
     ))
 }
 
@@ -339,6 +430,41 @@ async fn theme_page(st: AppState, code: String, req: Req) -> PageResult {
 
 pub(crate) async fn search(State(st): State<AppState>, req: Req) -> Response {
     done(search_page(st, req).await)
+}
+
+/// The search page's context and twin (`/search.json`; schema `TwinSearch`).
+#[derive(Serialize)]
+struct SearchTwin<'a> {
+    /// At most 30.
+    areas: Vec<SearchArea<'a>>,
+    /// The first 50 of `total`.
+    indicators: Vec<SearchIndicator<'a>>,
+    q: &'a str,
+    themes: Vec<Link>,
+    total: usize,
+}
+
+#[derive(Serialize)]
+struct SearchIndicator<'a> {
+    code: &'a str,
+    description: String,
+    href: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct SearchArea<'a> {
+    href: String,
+    /// The level's name.
+    level: &'a str,
+    name: &'a str,
+}
+
+/// A link with its text.
+#[derive(Serialize)]
+struct Link {
+    href: String,
+    name: String,
 }
 
 async fn search_page(st: AppState, req: Req) -> PageResult {
@@ -360,16 +486,21 @@ async fn search_page(st: AppState, req: Req) -> PageResult {
     hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let total_hits = hits.len();
     hits.truncate(50);
-    let indicators: Vec<Json> = hits
+    let indicators: Vec<SearchIndicator> = hits
         .iter()
         .map(|(_, i)| {
             let ind = page.ctx.ind(*i);
-            json!({"code": ind.code, "name": page.text(&ind.name), "description": page.text(&ind.description), "href": page.href(&format!("/indicator/{}", seg(&ind.code)))})
+            SearchIndicator {
+                code: &ind.code,
+                description: page.text(&ind.description),
+                href: page.href(&format!("/indicator/{}", seg(&ind.code))),
+                name: page.text(&ind.name),
+            }
         })
         .collect();
     // Areas: every query word is the start of a word of the name (or the code).
     let qwords = words(&q);
-    let mut areas: Vec<Json> = Vec::new();
+    let mut areas: Vec<SearchArea> = Vec::new();
     if !qwords.is_empty() {
         'levels: for l in &page.ctx.snap.levels {
             for (_, it) in &l.items {
@@ -383,7 +514,11 @@ async fn search_page(st: AppState, req: Req) -> PageResult {
                         || name_words.iter().any(|n| n.starts_with(w.as_str()))
                 });
                 if ok {
-                    areas.push(json!({"name": it.name, "level": l.level.name, "href": page.href(&format!("/area/{}/{}", seg(&l.level.code), seg(&it.code)))}));
+                    areas.push(SearchArea {
+                        href: page.href(&format!("/area/{}/{}", seg(&l.level.code), seg(&it.code))),
+                        level: &l.level.name,
+                        name: &it.name,
+                    });
                     if areas.len() >= 30 {
                         break 'levels;
                     }
@@ -392,29 +527,35 @@ async fn search_page(st: AppState, req: Req) -> PageResult {
         }
     }
     let x = page.ctx.extras().await;
-    let themes: Vec<Json> = if qwords.is_empty() {
+    let themes: Vec<Link> = if qwords.is_empty() {
         Vec::new()
     } else {
         visible_themes(&page.ctx, &x.themes)
             .iter()
             .filter(|t| {
                 let n = words(&page.text(&t.name));
-                qwords.iter().all(|w| n.iter().any(|x| x.starts_with(w.as_str())))
+                qwords
+                    .iter()
+                    .all(|w| n.iter().any(|x| x.starts_with(w.as_str())))
             })
-            .map(|t| json!({"name": page.text(&t.name), "href": page.href(&format!("/themes/{}", seg(&t.code)))}))
+            .map(|t| Link {
+                href: page.href(&format!("/themes/{}", seg(&t.code))),
+                name: page.text(&t.name),
+            })
             .collect()
     };
+    let found = SearchTwin {
+        areas,
+        indicators,
+        q: &q,
+        themes,
+        total: total_hits,
+    };
     if page.twin() == Some("json") {
-        return Ok(json_twin(
-            &json!({"q": q, "total": total_hits, "indicators": indicators, "areas": areas, "themes": themes}),
-        ));
+        return Ok(json_twin(&found));
     }
     let title = format!("{} {} — {}", page.word("results_for"), q, page.site.name);
-    Ok(page.render(
-        "search.html",
-        &title,
-        json!({"q": q, "total": total_hits, "indicators": indicators, "areas": areas, "themes": themes}),
-    ))
+    Ok(page.render("search.html", &title, json!(found)))
 }
 
 // --- compare -----------------------------------------------------------------------------------
@@ -447,6 +588,40 @@ fn level_param(page: &Page) -> Option<usize> {
                 .filter(|l| snap.levels[*l].items.len() > 1 && snap.levels[*l].items.len() <= 400)
                 .max_by_key(|l| snap.levels[*l].items.len())
         })
+}
+
+/// The compare page's twin (`/compare.json`; schema `TwinCompare`).
+#[derive(Serialize)]
+struct CompareTwin<'a> {
+    areas: &'a [String],
+    level: &'a str,
+    rows: &'a [CompareRow],
+}
+
+/// One indicator's row of the compare table: a cell per area, then per reference area.
+#[derive(Serialize)]
+struct CompareRow {
+    cells: Vec<CompareCell>,
+    href: String,
+    name: String,
+    /// The period's label.
+    period: String,
+}
+
+/// One cell of the compare table, as the page shows it and as a number.
+#[derive(Serialize)]
+struct CompareCell {
+    /// The bar's length in % of the row's largest absolute value.
+    bar: Option<f64>,
+    interval: Option<String>,
+    lower: Option<f64>,
+    mark: Option<&'static str>,
+    num: Num,
+    significance: Option<&'static str>,
+    upper: Option<f64>,
+    /// The value with its unit.
+    value: String,
+    verdict: Option<String>,
 }
 
 async fn compare_page(st: AppState, req: Req) -> PageResult {
@@ -506,7 +681,7 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
             geo::area_name(&page, *l, c).unwrap_or_default(),
         ));
     }
-    let mut rows: Vec<Json> = Vec::new();
+    let mut rows: Vec<CompareRow> = Vec::new();
     let mut csv = Table::new(
         page.word("compare"),
         "compare",
@@ -592,78 +767,203 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
                 ]);
             }
             csv.rows.push(row);
-            cells.push(json!({
-                "value": fmt.with_unit(v),
-                "num": crate::api::jnum(v.number()),
-                "interval": sv.as_ref().map(|c| super::indicator::interval_text(&fmt, c)),
-                "verdict": sv.as_ref().and_then(|c| super::indicator::verdict_text(&page, c)),
-                "mark": sv.as_ref().and_then(super::indicator::verdict_mark),
-                "lower": sv.map(|c| c.interval.low),
-                "upper": sv.map(|c| c.interval.high),
-                "significance": sv.and_then(|c| c.significance).map(|s| s.code()),
-            }));
+            cells.push(CompareCell {
+                bar: None,
+                interval: sv
+                    .as_ref()
+                    .map(|c| super::indicator::interval_text(&fmt, c)),
+                lower: sv.map(|c| c.interval.low),
+                mark: sv.as_ref().and_then(super::indicator::verdict_mark),
+                num: Num(v.number()),
+                significance: sv.and_then(|c| c.significance).map(|s| s.code()),
+                upper: sv.map(|c| c.interval.high),
+                value: fmt.with_unit(v),
+                verdict: sv
+                    .as_ref()
+                    .and_then(|c| super::indicator::verdict_text(&page, c)),
+            });
         }
         // A bar per area in the row, scaled to the row's largest value, for the eye.
         let max = cells
             .iter()
-            .filter_map(|c| c["num"].as_f64())
+            .filter_map(|c| c.num.0)
             .fold(0.0_f64, |m, x| m.max(x.abs()));
         for c in &mut cells {
-            let w = c["num"]
-                .as_f64()
+            c.bar = c
+                .num
+                .0
                 .filter(|_| max > 0.0)
                 .map(|x| (x.abs() / max * 100.0).round());
-            c["bar"] = json!(w);
         }
-        rows.push(json!({
-            "name": page.text(&ind.name),
-            "href": page.href(&format!("/indicator/{}?level={}&select={}", seg(&ind.code), encode(&lvl.level.code), encode(&areas.join(",")))),
-            "period": period_name(p, &page.lang),
-            "cells": cells,
-        }));
+        rows.push(CompareRow {
+            cells,
+            href: page.href(&format!(
+                "/indicator/{}?level={}&select={}",
+                seg(&ind.code),
+                encode(&lvl.level.code),
+                encode(&areas.join(","))
+            )),
+            name: page.text(&ind.name),
+            period: period_name(p, &page.lang),
+        });
     }
     match page.twin() {
         Some("json") => {
-            return Ok(json_twin(
-                &json!({"level": lvl.level.code, "areas": areas, "rows": rows}),
-            ));
+            return Ok(json_twin(&CompareTwin {
+                areas: &areas,
+                level: &lvl.level.code,
+                rows: &rows,
+            }));
         }
         Some("csv") => return Ok(csv.respond(Format::Csv, &page.req, &page.site.name)),
         _ => {}
     }
-    let options: Vec<Json> = if lvl.items.len() <= 2000 {
-        lvl.items.iter().filter(|(_, it)| !it.unknown_location).map(|(_, it)| json!({"code": it.code, "name": it.name, "current": areas.contains(&it.code)})).collect()
+    let options: Vec<Choice> = if lvl.items.len() <= 2000 {
+        lvl.items
+            .iter()
+            .filter(|(_, it)| !it.unknown_location)
+            .map(|(_, it)| Choice {
+                code: &it.code,
+                name: it.name.clone(),
+                current: areas.contains(&it.code),
+            })
+            .collect()
     } else {
         Vec::new()
     };
-    let ind_options: Vec<Json> = indicators_on(&page, level, usize::MAX)
+    let ind_options: Vec<Choice> = indicators_on(&page, level, usize::MAX)
         .iter()
         .map(|&i| {
             let ind = page.ctx.ind(i);
-            json!({"code": ind.code, "name": page.text(&ind.name), "current": chosen.contains(&i)})
+            Choice {
+                code: &ind.code,
+                name: page.text(&ind.name),
+                current: chosen.contains(&i),
+            }
         })
         .collect();
-    let levels: Vec<Json> = snap.levels.iter().filter(|l| l.items.len() > 1).map(|l| json!({"code": l.level.code, "name": l.level.name, "current": l.level.code == lvl.level.code})).collect();
     let title = format!("{} — {}", page.word("compare"), page.site.name);
-    Ok(page.render(
-        "compare.html",
-        &title,
-        json!({
-            "columns": columns.iter().map(|(l, c, n)| json!({"name": n, "reference": *l != level, "href": page.href(&format!("/area/{}/{}", seg(&snap.levels[*l].level.code), seg(c)))})).collect::<Vec<_>>(),
-            "rows": rows,
-            "options": options,
-            "area_codes": areas.join(","),
-            "ind_options": ind_options,
-            "levels": levels,
-            "csv": page.href(&format!("/compare.csv?level={}&areas={}&indicators={}", encode(&lvl.level.code), encode(&areas.join(",")), encode(&chosen.iter().map(|i| page.ctx.ind(*i).code.clone()).collect::<Vec<_>>().join(",")))),
-        }),
-    ))
+    let context = ComparePage {
+        columns: columns
+            .iter()
+            .map(|(l, c, n)| Column {
+                name: n,
+                reference: *l != level,
+                href: page.href(&format!(
+                    "/area/{}/{}",
+                    seg(&snap.levels[*l].level.code),
+                    seg(c)
+                )),
+            })
+            .collect(),
+        rows: &rows,
+        options,
+        area_codes: areas.join(","),
+        ind_options,
+        levels: level_choices(&snap, lvl),
+        csv: page.href(&format!(
+            "/compare.csv?level={}&areas={}&indicators={}",
+            encode(&lvl.level.code),
+            encode(&areas.join(",")),
+            encode(
+                &chosen
+                    .iter()
+                    .map(|i| page.ctx.ind(*i).code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        )),
+    };
+    Ok(page.render_typed("compare.html", &title, &context))
+}
+
+/// What `compare.html` shows.
+#[derive(Serialize)]
+struct ComparePage<'a> {
+    /// The chosen areas, then the first area's parents as reference columns.
+    columns: Vec<Column<'a>>,
+    rows: &'a [CompareRow],
+    /// The level's areas to choose from (none on a level of more than 2000).
+    options: Vec<Choice<'a>>,
+    area_codes: String,
+    ind_options: Vec<Choice<'a>>,
+    levels: Vec<Choice<'a>>,
+    csv: String,
+}
+
+#[derive(Serialize)]
+struct Column<'a> {
+    name: &'a str,
+    /// A parent area rather than a chosen one.
+    reference: bool,
+    href: String,
+}
+
+/// One option of a choice (an area, indicator or level), `current` when chosen.
+#[derive(Serialize)]
+struct Choice<'a> {
+    code: &'a str,
+    name: String,
+    current: bool,
+}
+
+/// The levels with more than one area, to choose from.
+fn level_choices<'a>(
+    snap: &'a peil_compute::Snapshot,
+    current: &peil_compute::snapshot::SnapshotLevel,
+) -> Vec<Choice<'a>> {
+    snap.levels
+        .iter()
+        .filter(|l| l.items.len() > 1)
+        .map(|l| Choice {
+            code: &l.level.code,
+            name: l.level.name.clone(),
+            current: l.level.code == current.level.code,
+        })
+        .collect()
 }
 
 // --- explorer ----------------------------------------------------------------------------------
 
 pub(crate) async fn explorer(State(st): State<AppState>, req: Req) -> Response {
     done(explorer_page(st, req).await)
+}
+
+/// The explorer's twin (`/explorer.json`; schema `TwinExplorer`).
+#[derive(Serialize)]
+struct ExplorerTwin<'a> {
+    indicators: Vec<&'a str>,
+    level: &'a str,
+    periods: Vec<String>,
+    rows: &'a [ExplorerRow<'a>],
+}
+
+/// One row of the explorer's table: an area in a period, a cell per indicator.
+#[derive(Serialize)]
+struct ExplorerRow<'a> {
+    cells: Vec<ExplorerCell<'a>>,
+    code: &'a str,
+    name: String,
+    /// The period's label.
+    period: String,
+}
+
+/// One indicator's cell, as the page shows it and as a number, with a survey indicator's
+/// interval and verdict.
+#[derive(Serialize)]
+struct ExplorerCell<'a> {
+    benchmark: Option<AreaRef<'a>>,
+    interval: Option<String>,
+    lower: Option<f64>,
+    mark: Option<&'static str>,
+    num: Num,
+    significance: Option<&'static str>,
+    /// Whether the indicator is a survey indicator whose intervals the reader may see.
+    survey: bool,
+    upper: Option<f64>,
+    /// The value with its unit.
+    value: String,
+    verdict: Option<String>,
 }
 
 async fn explorer_page(st: AppState, req: Req) -> PageResult {
@@ -732,7 +1032,7 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
             .unwrap_or(Value::Missing(MissingCode::Empty))
     };
     // Table: one row per area and period, one column per indicator.
-    let mut table_rows: Vec<Json> = Vec::new();
+    let mut table_rows: Vec<ExplorerRow> = Vec::new();
     let mut csv = Table::new(
         page.word("explorer"),
         "explorer",
@@ -832,37 +1132,47 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
                 ]);
             }
             csv.rows.push(row);
-            let cells: Vec<Json> = vals
+            let cells: Vec<ExplorerCell> = vals
                 .iter()
                 .zip(&fmts)
                 .zip(svs.iter().zip(&confidence))
-                .map(|((v, f), (sv, conf))| {
-                    let bench = sv.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b));
-                    json!({
-                        "value": f.with_unit(*v),
-                        "num": crate::api::jnum(v.number()),
-                        "survey": conf.is_some(),
-                        "interval": sv.as_ref().map(|c| super::indicator::interval_text(f, c)),
-                        "verdict": sv.as_ref().and_then(|c| super::indicator::verdict_text(&page, c)),
-                        "mark": sv.as_ref().and_then(super::indicator::verdict_mark),
-                        "lower": sv.map(|c| c.interval.low),
-                        "upper": sv.map(|c| c.interval.high),
-                        "significance": sv.and_then(|c| c.significance).map(|s| s.code()),
-                        "benchmark": bench.map(|(l, it)| json!({"level": l, "item": it.code})),
-                    })
+                .map(|((v, f), (sv, conf))| ExplorerCell {
+                    benchmark: sv
+                        .and_then(|c| c.benchmark)
+                        .and_then(|b| snap.area_at(b))
+                        .map(|(l, it)| AreaRef {
+                            item: &it.code,
+                            level: l,
+                        }),
+                    interval: sv.as_ref().map(|c| super::indicator::interval_text(f, c)),
+                    lower: sv.map(|c| c.interval.low),
+                    mark: sv.as_ref().and_then(super::indicator::verdict_mark),
+                    num: Num(v.number()),
+                    significance: sv.and_then(|c| c.significance).map(|s| s.code()),
+                    survey: conf.is_some(),
+                    upper: sv.map(|c| c.interval.high),
+                    value: f.with_unit(*v),
+                    verdict: sv
+                        .as_ref()
+                        .and_then(|c| super::indicator::verdict_text(&page, c)),
                 })
                 .collect();
-            table_rows.push(json!({
-                "code": c, "name": name, "period": period_name(*p, &page.lang),
-                "cells": cells,
-            }));
+            table_rows.push(ExplorerRow {
+                cells,
+                code: c,
+                name: name.clone(),
+                period: period_name(*p, &page.lang),
+            });
         }
     }
     match page.twin() {
         Some("json") => {
-            return Ok(json_twin(
-                &json!({"level": lvl.level.code, "indicators": chosen.iter().map(|i| &page.ctx.ind(*i).code).collect::<Vec<_>>(), "periods": periods.iter().map(|p| p.code()).collect::<Vec<_>>(), "rows": table_rows}),
-            ));
+            return Ok(json_twin(&ExplorerTwin {
+                indicators: chosen.iter().map(|i| &*page.ctx.ind(*i).code).collect(),
+                level: &lvl.level.code,
+                periods: periods.iter().map(|p| p.code()).collect(),
+                rows: &table_rows,
+            }));
         }
         Some("csv") => return Ok(csv.respond(Format::Csv, &page.req, &page.site.name)),
         _ => {}
@@ -1063,13 +1373,13 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
         &title,
         json!({
             "groups": groups,
-            "levels": snap.levels.iter().filter(|l| l.items.len() > 1).map(|l| json!({"code": l.level.code, "name": l.level.name, "current": l.level.code == lvl.level.code})).collect::<Vec<_>>(),
+            "levels": level_choices(&snap, lvl),
             "area_options": if lvl.items.len() <= 2000 { lvl.items.iter().filter(|(_, it)| !it.unknown_location).map(|(_, it)| json!({"code": it.code, "name": it.name, "current": asked_areas.contains(&it.code)})).collect::<Vec<_>>() } else { Vec::new() },
             "period_options": all_periods.iter().rev().map(|p| json!({"code": p.code(), "name": period_name(*p, &page.lang), "current": periods.contains(p)})).collect::<Vec<_>>(),
             "view": view,
             "headers": chosen.iter().zip(&confidence).map(|(&i, c)| json!({"name": page.text(&page.ctx.ind(i).name), "unit": page.ctx.ind(i).unit, "href": page.href(&format!("/indicator/{}", seg(&page.ctx.ind(i).code))), "confidence": c})).collect::<Vec<_>>(),
             "survey": confidence.iter().any(Option::is_some),
-            "rows": if view == "table" { table_rows } else { Vec::new() },
+            "rows": if view == "table" { &table_rows[..] } else { &[] },
             "graphic": graphic,
             "views": views,
             "csv": page.href(&format!("/explorer.csv?{query}")),

@@ -2,7 +2,7 @@
 //! code, with the trend of the selected areas, metadata, downloads, a share link and embeds.
 
 use super::geo::{self, Detail};
-use super::{Page, PageResult, json_twin, png_response, svg_response};
+use super::{AreaRef, Num, Page, PageResult, json_twin, png_response, svg_response};
 use crate::AppState;
 use crate::api::formats::{Cell, Col, Format, Kind, Table};
 use crate::api::{Req, period_name};
@@ -646,7 +646,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     };
     let v = view(&page, code).await?;
     match twin {
-        Some("json") => return Ok(json_twin(&view_json(&page, &v))),
+        Some("json") => return Ok(view_json(&page, &v)),
         Some("csv") => {
             return Ok(table(&page, &v).respond(Format::Csv, &page.req, &page.site.name));
         }
@@ -925,45 +925,171 @@ fn formula<'a>(page: &Page, ind: &'a peil_core::Indicator) -> Option<&'a str> {
 }
 
 /// The view as JSON (the page's machine-readable twin).
-fn view_json(page: &Page, v: &View) -> Json {
-    let ind = v.ind(page);
-    let snap = &page.ctx.snap;
-    json!({
-        "indicator": {"code": ind.code, "name": page.text(&ind.name), "unit": ind.unit, "source": ind.source, "formula": formula(page, ind)},
-        "level": snap.levels[v.level].level.code,
-        "period": v.period.code(),
-        "classification": {"method": v.method.code(), "breaks": v.classes.breaks},
-        "compare": v.compare.iter().zip(&v.compare_survey).map(|((l, c, name, val), sv)| {
-            let mut o = json!({
-                "level": snap.levels[*l].level.code, "code": c, "name": name,
-                "value": crate::api::jnum(val.number()),
-                "status": missing_symbol(*val),
-            });
-            survey_json(page, v, &mut o, sv.as_ref());
-            o
-        }).collect::<Vec<_>>(),
-        "confidence": v.confidence,
-        "rows": v.rows.iter().map(|r| {
-            let mut o = json!({
-                "code": r.code, "name": r.name,
-                "value": crate::api::jnum(r.value.number()),
-                "status": missing_symbol(r.value),
-                "rank": r.rank, "class": r.class,
-                "unknown_location": r.unknown_location,
-            });
-            survey_json(page, v, &mut o, r.survey.as_ref());
-            o
-        }).collect::<Vec<_>>(),
-    })
+/// The indicator page's twin (`/indicator/{code}.json`; schema `TwinIndicator`): the view's
+/// comparison areas and every area of the level with value, rank and class.
+#[derive(serde::Serialize)]
+struct IndicatorTwin<'a> {
+    classification: ClassificationTwin<'a>,
+    compare: Vec<CompareTwin<'a>>,
+    /// The confidence level (%) of a survey indicator whose intervals the reader may see.
+    confidence: Option<u8>,
+    indicator: IndicatorRef<'a>,
+    level: &'a str,
+    period: String,
+    rows: Vec<RowTwin<'a>>,
 }
 
-/// Adds a survey cell's fields (as the API names them) to a row, for survey indicators only.
-fn survey_json(page: &Page, v: &View, o: &mut Json, c: Option<&SurveyCell>) {
-    if v.confidence.is_some() {
-        for (k, x) in crate::api::data::survey_fields(&page.ctx, c) {
-            o[k] = x;
+#[derive(serde::Serialize)]
+struct ClassificationTwin<'a> {
+    breaks: &'a [f64],
+    method: String,
+}
+
+#[derive(serde::Serialize)]
+struct IndicatorRef<'a> {
+    code: &'a str,
+    /// Only for readers who may see every indicator it names.
+    formula: Option<&'a str>,
+    name: String,
+    source: &'a str,
+    unit: &'a str,
+}
+
+/// A comparison area (a parent or the top of the hierarchy).
+#[derive(serde::Serialize)]
+struct CompareTwin<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    benchmark: Option<Option<AreaRef<'a>>>,
+    code: &'a str,
+    level: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lower: Option<Num>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    margin: Option<Num>,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    significance: Option<Option<&'static str>>,
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upper: Option<Num>,
+    value: Num,
+}
+
+/// One area of the level. The survey fields (named as in the API's data rows) are there only
+/// for survey indicators whose intervals the reader may see (`confidence` is not null).
+#[derive(serde::Serialize)]
+struct RowTwin<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    benchmark: Option<Option<AreaRef<'a>>>,
+    class: Option<usize>,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lower: Option<Num>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    margin: Option<Num>,
+    name: &'a str,
+    rank: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    significance: Option<Option<&'static str>>,
+    status: Option<&'static str>,
+    unknown_location: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upper: Option<Num>,
+    value: Num,
+}
+
+/// A survey cell's fields for a twin, as the API's data rows name and write them
+/// (`api::data::survey_fields`); all `None` (left out) unless the view shows intervals.
+struct SurveyTwin<'a> {
+    benchmark: Option<Option<AreaRef<'a>>>,
+    lower: Option<Num>,
+    margin: Option<Num>,
+    significance: Option<Option<&'static str>>,
+    upper: Option<Num>,
+}
+
+impl<'a> SurveyTwin<'a> {
+    fn new(page: &'a Page, v: &View, c: Option<&SurveyCell>) -> Self {
+        let shown = v.confidence.is_some();
+        let num = |f: fn(&SurveyCell) -> f64| shown.then(|| Num(c.map(f)));
+        SurveyTwin {
+            benchmark: shown.then(|| {
+                c.and_then(|c| c.benchmark)
+                    .and_then(|b| page.ctx.snap.area_at(b))
+                    .map(|(l, it)| AreaRef {
+                        item: &it.code,
+                        level: l,
+                    })
+            }),
+            lower: num(|c| c.interval.low),
+            margin: num(|c| c.interval.margin),
+            significance: shown.then(|| c.and_then(|c| c.significance).map(|s| s.code())),
+            upper: num(|c| c.interval.high),
         }
     }
+}
+
+fn view_json(page: &Page, v: &View) -> Response {
+    let ind = v.ind(page);
+    let snap = &page.ctx.snap;
+    let twin = IndicatorTwin {
+        classification: ClassificationTwin {
+            breaks: &v.classes.breaks,
+            method: v.method.code(),
+        },
+        compare: v
+            .compare
+            .iter()
+            .zip(&v.compare_survey)
+            .map(|((l, c, name, val), sv)| {
+                let s = SurveyTwin::new(page, v, sv.as_ref());
+                CompareTwin {
+                    benchmark: s.benchmark,
+                    code: c,
+                    level: &snap.levels[*l].level.code,
+                    lower: s.lower,
+                    margin: s.margin,
+                    name,
+                    significance: s.significance,
+                    status: missing_symbol(*val),
+                    upper: s.upper,
+                    value: Num(val.number()),
+                }
+            })
+            .collect(),
+        confidence: v.confidence,
+        indicator: IndicatorRef {
+            code: &ind.code,
+            formula: formula(page, ind),
+            name: page.text(&ind.name),
+            source: &ind.source,
+            unit: &ind.unit,
+        },
+        level: &snap.levels[v.level].level.code,
+        period: v.period.code(),
+        rows: v
+            .rows
+            .iter()
+            .map(|r| {
+                let s = SurveyTwin::new(page, v, r.survey.as_ref());
+                RowTwin {
+                    benchmark: s.benchmark,
+                    class: r.class,
+                    code: r.code,
+                    lower: s.lower,
+                    margin: s.margin,
+                    name: r.name,
+                    rank: r.rank,
+                    significance: s.significance,
+                    status: missing_symbol(r.value),
+                    unknown_location: r.unknown_location,
+                    upper: s.upper,
+                    value: Num(r.value.number()),
+                }
+            })
+            .collect(),
+    };
+    json_twin(&twin)
 }
 
 fn missing_symbol(v: Value) -> Option<&'static str> {

@@ -192,6 +192,17 @@ impl Page {
         self.render_with(template, title, data, None)
     }
 
+    /// [`Page::render`] from a typed context: the template reads the struct's fields.
+    pub fn render_typed<T: serde::Serialize>(
+        &self,
+        template: &str,
+        title: &str,
+        context: &T,
+    ) -> Response {
+        let context = minijinja::Value::from(minijinja::value::Serde(context));
+        self.render_values(template, title, json!({}), context, None)
+    }
+
     /// [`Page::render`] with one large pre-rendered fragment (a map of thousands of areas)
     /// spliced in after the template ran: the template receives [`FRAGMENT`] in its place
     /// (and must write it unescaped, `|safe`), so the fragment is copied once, into the
@@ -475,12 +486,38 @@ pub(crate) fn html(body: String) -> Response {
     r
 }
 
-pub(crate) fn json_twin(v: &Json) -> Response {
+/// A page's machine-readable twin (`.json`): a typed value whose shape the OpenAPI document
+/// describes (`api::openapi`, the `Twin…` schemas), so its fields are a contract.
+/// Objects are written with their keys in alphabetical order, as the twins always were: the
+/// structs declare their fields in that order.
+pub(crate) fn json_twin<T: serde::Serialize + ?Sized>(v: &T) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
         serde_json::to_vec_pretty(v).unwrap_or_default(),
     )
         .into_response()
+}
+
+/// A number as the API writes it (`api::jnum`): whole numbers without a fraction, `null` for
+/// no number.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Num(pub Option<f64>);
+
+impl serde::Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => s.serialize_i64(x as i64),
+            Some(x) => s.serialize_f64(x),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// An area as the API names it (`{"item": …, "level": …}`), e.g. a survey's benchmark.
+#[derive(serde::Serialize)]
+pub(crate) struct AreaRef<'a> {
+    pub item: &'a str,
+    pub level: &'a str,
 }
 
 pub(crate) fn svg_response(svg: String) -> Response {

@@ -13,6 +13,66 @@ use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The list of stories and dashboards: the page's context and its twin (`/stories.json`;
+/// schema `TwinStories`).
+#[derive(serde::Serialize)]
+struct ReportList<'a> {
+    dashboards: Vec<ReportLink<'a>>,
+    stories: Vec<ReportLink<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct ReportLink<'a> {
+    description: &'a str,
+    href: String,
+    name: &'a str,
+    title: String,
+}
+
+/// A story's twin (`/stories/{name}.json`; schema `TwinStory`): the rendered Markdown with
+/// its figures' file names.
+#[derive(serde::Serialize)]
+struct StoryTwin<'a> {
+    /// `level:code` of the comparison area.
+    compare: Option<String>,
+    figures: Vec<&'a str>,
+    /// `level:code` of the area.
+    geo: String,
+    markdown: &'a str,
+    /// Indicators the story asks for that the site lacks.
+    missing: &'a [String],
+    sources: &'a [String],
+    title: &'a str,
+}
+
+/// A dashboard's twin (`/dashboards/{name}.json`; schema `TwinDashboard`).
+#[derive(serde::Serialize)]
+struct DashboardTwin<'a> {
+    geo: String,
+    tiles: Vec<TileTwin<'a>>,
+    title: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct TileTwin<'a> {
+    indicator: Option<&'a str>,
+    kind: &'static str,
+    /// For key figures with a target: the target and whether it is reached.
+    target: Option<&'a str>,
+    title: &'a str,
+}
+
+/// A report job's progress (`/jobs/{id}.json`, for the key that started it; not cached).
+#[derive(serde::Serialize)]
+struct JobTwin<'a> {
+    cancelled: bool,
+    done: usize,
+    error: Option<&'a str>,
+    finished: bool,
+    id: u64,
+    total: usize,
+}
+
 /// What stories read, for this publication (built once).
 pub(crate) async fn data(page: &Page) -> Arc<Data> {
     let x = page.ctx.extras().await;
@@ -59,25 +119,38 @@ pub(crate) async fn list(State(st): State<AppState>, req: Req) -> Response {
         Err(r) => return r,
     };
     let content = page.site.content.clone();
-    let stories: Vec<Json> = content
-        .stories
-        .iter()
-        .map(|s| json!({"name": s.name, "title": s.meta.title.replace("{{ geo.name }}", "").trim(), "description": s.meta.description, "href": page.href(&format!("/stories/{}", seg(&s.name)))}))
-        .collect();
-    let dashboards: Vec<Json> = content
-        .dashboards
-        .iter()
-        .map(|d| json!({"name": d.name, "title": d.title, "description": d.description, "href": page.href(&format!("/dashboards/{}", seg(&d.name)))}))
-        .collect();
+    let list = ReportList {
+        dashboards: content
+            .dashboards
+            .iter()
+            .map(|d| ReportLink {
+                description: &d.description,
+                href: page.href(&format!("/dashboards/{}", seg(&d.name))),
+                name: &d.name,
+                title: d.title.clone(),
+            })
+            .collect(),
+        stories: content
+            .stories
+            .iter()
+            .map(|s| ReportLink {
+                description: &s.meta.description,
+                href: page.href(&format!("/stories/{}", seg(&s.name))),
+                name: &s.name,
+                title: s
+                    .meta
+                    .title
+                    .replace("{{ geo.name }}", "")
+                    .trim()
+                    .to_string(),
+            })
+            .collect(),
+    };
     if page.twin() == Some("json") {
-        return json_twin(&json!({"stories": stories, "dashboards": dashboards}));
+        return json_twin(&list);
     }
     let title = format!("{} — {}", page.word("reports"), page.site.name);
-    page.render(
-        "stories.html",
-        &title,
-        json!({"stories": stories, "dashboards": dashboards}),
-    )
+    page.render("stories.html", &title, json!(list))
 }
 
 // --- one story -----------------------------------------------------------------------------
@@ -150,11 +223,15 @@ async fn story_page(st: AppState, name: String, req: Req) -> PageResult {
                 .into_response());
         }
         Some("json") => {
-            return Ok(json_twin(&json!({
-                "title": rendered.title, "geo": geo.key(), "compare": rendered.compare.as_ref().map(|c| c.key()),
-                "markdown": rendered.markdown, "sources": rendered.sources, "missing": rendered.missing,
-                "figures": rendered.figures.iter().map(|(n, _)| n).collect::<Vec<_>>(),
-            })));
+            return Ok(json_twin(&StoryTwin {
+                compare: rendered.compare.as_ref().map(|c| c.key()),
+                figures: rendered.figures.iter().map(|(n, _)| n.as_str()).collect(),
+                geo: geo.key(),
+                markdown: &rendered.markdown,
+                missing: &rendered.missing,
+                sources: &rendered.sources,
+                title: &rendered.title,
+            }));
         }
         Some("pdf") => {
             let site = page.site.clone();
@@ -269,9 +346,19 @@ async fn dashboard_page(st: AppState, name: String, req: Req) -> PageResult {
     .map_err(|_| failed(&page, "the dashboard could not be rendered"))?
     .map_err(|e| failed(&page, &e.to_string()))?;
     if ext.as_deref() == Some("json") {
-        return Ok(json_twin(
-            &json!({"title": dash.title, "geo": geo.key(), "tiles": tiles.iter().map(|t| json!({"kind": t.kind, "title": t.title, "indicator": t.indicator, "target": t.target})).collect::<Vec<_>>()}),
-        ));
+        return Ok(json_twin(&DashboardTwin {
+            geo: geo.key(),
+            tiles: tiles
+                .iter()
+                .map(|t| TileTwin {
+                    indicator: t.indicator.as_deref(),
+                    kind: t.kind,
+                    target: t.target.as_deref(),
+                    title: &t.title,
+                })
+                .collect(),
+            title: &dash.title,
+        }));
     }
     let tiles: Vec<Json> = tiles
         .iter()
@@ -469,10 +556,14 @@ pub(crate) async fn job(State(st): State<AppState>, Path(id): Path<String>, req:
             };
         }
         Some("json") => {
-            return no_store(json_twin(&json!({
-                "id": id, "done": done, "total": total, "finished": zip.is_some(),
-                "cancelled": cancelled, "error": error,
-            })));
+            return no_store(json_twin(&JobTwin {
+                cancelled,
+                done,
+                error: error.as_deref(),
+                finished: zip.is_some(),
+                id,
+                total,
+            }));
         }
         _ => {}
     }

@@ -12,7 +12,10 @@ city, and checks that they accept everything the native API (/api/v1/) answers:
   their metadata documents (`-metadata.json` paths);
 - schemathesis tests every operation of /api/v1/openapi.json (bounded: a fixed number of
   examples per operation, fixed seed) with every check: no 5xx, every status code, content
-  type, header and body as the document says.
+  type, header and body as the document says;
+- jsonschema validates the pages' `.json` twins (the operations tagged `pages` in the same
+  document, which schemathesis leaves out) against their documented schemas, for every
+  twin in several views and languages.
 
 Usage: python3 api_clients_check.py http://127.0.0.1:PORT
 
@@ -43,6 +46,7 @@ try:
     from jsonstat_validator import validate_jsonstat
     import csvw
     import schemathesis  # noqa: F401  (run through its CLI below; imported to fail early)
+    import jsonschema  # a dependency of schemathesis
 except ImportError as e:  # a missing package fails the test, it never skips it
     sys.exit(
         f"FAIL: a Python package is missing ({e}). Install them with the line in .ci/run:\n"
@@ -407,6 +411,8 @@ def schemathesis_check():
             "--workers", "2",
             "--request-timeout", "20",
             "--generation-database", "none",
+            # The pages' twins answer HTML for pages that do not exist: checked below.
+            "--exclude-tag", "pages",
         ]
         try:
             p = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=240)
@@ -421,6 +427,61 @@ def schemathesis_check():
     ensure(ops and int(ops.group(1)) >= 15, f"too few operations tested:\n{out[-3000:]}")
     ensure("No issues found" in out, f"no verdict in the output:\n{out[-3000:]}")
     return f"--checks all, {ST_EXAMPLES} examples per operation, seed {ST_SEED}: {summary}, no issues"
+
+
+# --- the pages' .json twins: jsonschema -------------------------------------------------------
+
+# Every twin the OpenAPI document describes (tag `pages`), in views that reach every kind of
+# field: survey indicators (intervals, verdicts, benchmarks), hidden values, reference areas,
+# empty results, another language.
+TWIN_URLS = [
+    ("/index.json", "/index.json"),
+    ("/themes.json", "/themes.json"),
+    ("/themes/{theme}.json", "/themes/bevolking.json"),
+    ("/search.json", "/search.json?q=inwoners"),
+    ("/search.json", "/search.json?q=wijk"),
+    ("/search.json", "/search.json?q=zzzzqqq"),
+    ("/compare.json", "/compare.json"),
+    ("/compare.json", "/compare.json?level=wijk&areas=4699901,4699902&indicators=vs_onveilig,v1101_t,vp_65p"),
+    ("/explorer.json", "/explorer.json"),
+    ("/explorer.json", "/explorer.json?level=wijk&indicators=vs_onveilig,v1101_t&periods=2024,2025"),
+    ("/area/{level}/{item}.json", "/area/wijk/4699901.json"),
+    ("/area/{level}/{item}.json", "/area/statsec/46999A01-.json"),
+    ("/area/{level}/{item}.json", "/area/gemeente/46999.json"),
+    ("/indicator/{code}.json", "/indicator/v1101_t.json"),
+    ("/indicator/{code}.json", "/indicator/vs_onveilig.json"),
+    ("/indicator/{code}.json", "/indicator/vs_onveilig.json?level=district"),
+    ("/indicator/{code}.json", "/indicator/vp_65p.json?level=wijk&select=4699901,4699902&class=quantiles"),
+    ("/stories.json", "/stories.json"),
+    ("/stories/{story}.json", "/stories/wijkprofiel.json"),
+    ("/dashboards/{dashboard}.json", "/dashboards/bevolking.json"),
+    ("/area/{level}/{item}.json", "/en/area/wijk/4699902.json"),
+    ("/compare.json", "/en/compare.json"),
+    ("/indicator/{code}.json", "/fr/indicator/vs_onveilig.json"),
+]
+
+
+def twins_check():
+    doc = get(API + "/openapi.json").json()
+    documented = {
+        path: op["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        for path, op in doc["paths"].items()
+        if "pages" in op["get"].get("tags", [])
+    }
+    tried = {path for path, _ in TWIN_URLS}
+    ensure(tried == set(documented), f"twins documented {sorted(documented)} but tried {sorted(tried)}")
+    checked = 0
+    for path, url in TWIN_URLS:
+        r = get(BASE + url)
+        ensure(r.headers["content-type"].startswith("application/json"), f"{url}: {r.headers['content-type']}")
+        # The document's own components resolve the schema's $refs.
+        schema = dict(documented[path], components=doc["components"])
+        validator = jsonschema.Draft202012Validator(schema)
+        errors = sorted(validator.iter_errors(r.json()), key=lambda e: list(e.path))
+        ensure(not errors, f"{url} does not match {documented[path]}: " + "; ".join(
+            f"at {'/'.join(map(str, e.path))}: {e.message[:300]}" for e in errors[:5]))
+        checked += 1
+    return f"{checked} answers of {len(documented)} twins match their schemas"
 
 
 def main():
@@ -444,6 +505,7 @@ def main():
     )
     for name, path in CSVW_METADATA_URLS:
         run_check(f"csvw metadata of {name}", csvw_metadata_check(name, path))
+    run_check("jsonschema pages' .json twins", twins_check)
     run_check("schemathesis openapi.json", schemathesis_check)
 
     took = time.monotonic() - t

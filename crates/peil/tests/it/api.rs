@@ -298,6 +298,13 @@ fn openapi_documents_every_endpoint_and_they_answer() {
         "/api/v1/themes",
         "/api/v1/data",
         "/api/v1/areas/{level}/{item}/profile",
+        // The pages' twins (their answers are validated against these schemas by
+        // `api_clients_check.py`).
+        "/index.json",
+        "/indicator/{code}.json",
+        "/area/{level}/{item}.json",
+        "/compare.json",
+        "/explorer.json",
     ] {
         assert!(paths.contains_key(p), "{p} is not documented");
     }
@@ -313,6 +320,9 @@ fn openapi_documents_every_endpoint_and_they_answer() {
         p.replace("{code}", "v1101_t")
             .replace("{level}", "wijk")
             .replace("{item}", "4699901")
+            .replace("{theme}", "bevolking")
+            .replace("{story}", "wijkprofiel")
+            .replace("{dashboard}", "bevolking")
     };
     for (path, item) in paths {
         let op = &item["get"];
@@ -341,7 +351,10 @@ fn openapi_documents_every_endpoint_and_they_answer() {
                 assert!(j.get(k).is_some(), "{url}: required field {k} missing");
             }
         }
-        // Every operation documents its problems.
+        // Every operation of the API documents its problems (a page's twin answers a page).
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
         for code in ["400", "406"] {
             assert!(
                 op["responses"].get(code).is_some() || path == "/api/v1/docs",
