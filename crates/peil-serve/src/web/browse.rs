@@ -1182,148 +1182,15 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
     let graphic = if chosen.is_empty() || periods.is_empty() {
         None
     } else {
-        let first = chosen[0];
-        let first_ind = page.ctx.ind(first);
-        match view {
-            "map" => {
-                let p = periods[0];
-                let values: HashMap<String, Value> = areas
-                    .iter()
-                    .map(|c| (c.clone(), value(first, p, c)))
-                    .collect();
-                let nums: Vec<f64> = values.values().filter_map(|v| v.number()).collect();
-                // A survey indicator's interval and verdict in each area's tooltip.
-                let notes: Option<HashMap<String, String>> = confidence[0].map(|conf| {
-                    areas
-                        .iter()
-                        .filter_map(|c| {
-                            let cell = snap.survey_cell(
-                                &first_ind.code,
-                                &lvl.level.code,
-                                p,
-                                c,
-                                &page.ctx.reader,
-                            )?;
-                            Some((
-                                c.clone(),
-                                super::indicator::survey_note(&page, &fmts[0], conf, &cell),
-                            ))
-                        })
-                        .collect()
-                });
-                let classes = Classes::new(&nums, &Method::MeanStdDev, 5);
-                let colours = palette::sequential(classes.len().max(1));
-                match geo::layer(&page, level, geo::Detail::Overview).await {
-                    Some(layer) => Some(choropleth(&MapSpec {
-                        id: "xmap",
-                        title: &format!(
-                            "{} — {}",
-                            page.text(&first_ind.name),
-                            period_name(p, &page.lang)
-                        ),
-                        description: &page.text(&first_ind.description),
-                        layer: &layer,
-                        values: peil_render::MapValues::ByCode(&values),
-                        format: &fmts[0],
-                        classes: &classes,
-                        palette: &colours,
-                        selected: &[],
-                        href: None,
-                        view: None,
-                        legend: true,
-                        legend_title: &page.text(&first_ind.name),
-                        notes: notes.as_ref(),
-                    })),
-                    None => None,
-                }
-            }
-            "chart" if periods.len() > 1 => {
-                let shown: Vec<&String> = areas.iter().take(10).collect();
-                Some(
-                    LineChart {
-                        id: "xchart".into(),
-                        title: page.text(&first_ind.name),
-                        description: page.text(&first_ind.description),
-                        x_labels: periods
-                            .iter()
-                            .map(|p| period_name(*p, &page.lang))
-                            .collect(),
-                        series: shown
-                            .iter()
-                            .map(|c| {
-                                (
-                                    Some((*c).clone()),
-                                    Series {
-                                        name: geo::area_name(&page, level, c).unwrap_or_default(),
-                                        values: periods
-                                            .iter()
-                                            .map(|p| value(first, *p, c))
-                                            .collect(),
-                                    },
-                                )
-                            })
-                            .collect(),
-                        format: fmts[0].clone(),
-                        width: 720.0,
-                        height: 320.0,
-                    }
-                    .svg(),
-                )
-            }
-            "chart" => {
-                let p = periods[0];
-                let shown: Vec<&String> = areas.iter().take(60).collect();
-                Some(
-                    BarChart {
-                        id: "xchart".into(),
-                        title: format!(
-                            "{} — {}",
-                            page.text(&first_ind.name),
-                            period_name(p, &page.lang)
-                        ),
-                        description: page.text(&first_ind.description),
-                        categories: shown
-                            .iter()
-                            .map(|c| Category {
-                                code: Some((*c).clone()),
-                                label: geo::area_name(&page, level, c).unwrap_or_default(),
-                            })
-                            .collect(),
-                        series: chosen
-                            .iter()
-                            .filter(|i| page.ctx.ind(**i).unit == first_ind.unit)
-                            .take(4)
-                            .map(|&i| Series {
-                                name: page.text(&page.ctx.ind(i).name),
-                                values: shown.iter().map(|c| value(i, p, c)).collect(),
-                            })
-                            .collect(),
-                        mode: BarMode::Grouped,
-                        horizontal: true,
-                        format: fmts[0].clone(),
-                        highlight: Vec::new(),
-                        reference: Vec::new(),
-                        width: 720.0,
-                        // Whiskers of the first indicator (drawn when it is the only series).
-                        intervals: shown
-                            .iter()
-                            .map(|c| {
-                                snap.survey_cell(
-                                    &first_ind.code,
-                                    &snap.levels[level].level.code,
-                                    p,
-                                    c,
-                                    &page.ctx.reader,
-                                )
-                                .map(|c| (c.interval.low, c.interval.high))
-                            })
-                            .collect(),
-                    }
-                    .svg(),
-                )
-            }
-            _ => None,
-        }
+        let sel = Selection {
+            level,
+            chosen: &chosen,
+            periods: &periods,
+            areas: &areas,
+            confidence: &confidence,
+            fmts: &fmts,
+        };
+        explorer_graphic(&page, &sel, view).await
     };
     let x = page.ctx.extras().await;
     let themes = visible_themes(&page.ctx, &x.themes);
@@ -1386,4 +1253,167 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
             "json": page.href(&format!("/explorer.json?{query}")),
         }),
     ))
+}
+
+/// What the explorer shows: a level, the chosen indicators (each with its number format and,
+/// for readers who may see them, its survey confidence level), areas and periods.
+struct Selection<'a> {
+    level: usize,
+    chosen: &'a [u32],
+    periods: &'a [Period],
+    areas: &'a [String],
+    confidence: &'a [Option<u8>],
+    fmts: &'a [peil_render::NumberFormat],
+}
+
+/// The explorer's graphic of a selection with at least one indicator and period: the first
+/// indicator's map in the first period, its trend over the periods for up to 10 areas, or a
+/// bar chart of up to 4 indicators with the same unit for up to 60 areas.
+async fn explorer_graphic(page: &Page, sel: &Selection<'_>, view: &str) -> Option<String> {
+    let snap = &page.ctx.snap;
+    let (level, chosen, periods, areas) = (sel.level, sel.chosen, sel.periods, sel.areas);
+    let (confidence, fmts) = (sel.confidence, sel.fmts);
+    let lvl = &snap.levels[level];
+    let total = geo::total();
+    let value = |i: u32, p: Period, c: &str| {
+        snap.value(&page.ctx.ind(i).code, &lvl.level.code, p, &total, c)
+            .unwrap_or(Value::Missing(MissingCode::Empty))
+    };
+    let first = chosen[0];
+    let first_ind = page.ctx.ind(first);
+    match view {
+        "map" => {
+            let p = periods[0];
+            let values: HashMap<String, Value> = areas
+                .iter()
+                .map(|c| (c.clone(), value(first, p, c)))
+                .collect();
+            let nums: Vec<f64> = values.values().filter_map(|v| v.number()).collect();
+            // A survey indicator's interval and verdict in each area's tooltip.
+            let notes: Option<HashMap<String, String>> = confidence[0].map(|conf| {
+                areas
+                    .iter()
+                    .filter_map(|c| {
+                        let cell = snap.survey_cell(
+                            &first_ind.code,
+                            &lvl.level.code,
+                            p,
+                            c,
+                            &page.ctx.reader,
+                        )?;
+                        Some((
+                            c.clone(),
+                            super::indicator::survey_note(page, &fmts[0], conf, &cell),
+                        ))
+                    })
+                    .collect()
+            });
+            let classes = Classes::new(&nums, &Method::MeanStdDev, 5);
+            let colours = palette::sequential(classes.len().max(1));
+            let layer = geo::layer(page, level, geo::Detail::Overview).await?;
+            Some(choropleth(&MapSpec {
+                id: "xmap",
+                title: &format!(
+                    "{} — {}",
+                    page.text(&first_ind.name),
+                    period_name(p, &page.lang)
+                ),
+                description: &page.text(&first_ind.description),
+                layer: &layer,
+                values: peil_render::MapValues::ByCode(&values),
+                format: &fmts[0],
+                classes: &classes,
+                palette: &colours,
+                selected: &[],
+                href: None,
+                view: None,
+                legend: true,
+                legend_title: &page.text(&first_ind.name),
+                notes: notes.as_ref(),
+            }))
+        }
+        "chart" if periods.len() > 1 => {
+            let shown: Vec<&String> = areas.iter().take(10).collect();
+            Some(
+                LineChart {
+                    id: "xchart".into(),
+                    title: page.text(&first_ind.name),
+                    description: page.text(&first_ind.description),
+                    x_labels: periods
+                        .iter()
+                        .map(|p| period_name(*p, &page.lang))
+                        .collect(),
+                    series: shown
+                        .iter()
+                        .map(|c| {
+                            (
+                                Some((*c).clone()),
+                                Series {
+                                    name: geo::area_name(page, level, c).unwrap_or_default(),
+                                    values: periods.iter().map(|p| value(first, *p, c)).collect(),
+                                },
+                            )
+                        })
+                        .collect(),
+                    format: fmts[0].clone(),
+                    width: 720.0,
+                    height: 320.0,
+                }
+                .svg(),
+            )
+        }
+        "chart" => {
+            let p = periods[0];
+            let shown: Vec<&String> = areas.iter().take(60).collect();
+            Some(
+                BarChart {
+                    id: "xchart".into(),
+                    title: format!(
+                        "{} — {}",
+                        page.text(&first_ind.name),
+                        period_name(p, &page.lang)
+                    ),
+                    description: page.text(&first_ind.description),
+                    categories: shown
+                        .iter()
+                        .map(|c| Category {
+                            code: Some((*c).clone()),
+                            label: geo::area_name(page, level, c).unwrap_or_default(),
+                        })
+                        .collect(),
+                    series: chosen
+                        .iter()
+                        .filter(|i| page.ctx.ind(**i).unit == first_ind.unit)
+                        .take(4)
+                        .map(|&i| Series {
+                            name: page.text(&page.ctx.ind(i).name),
+                            values: shown.iter().map(|c| value(i, p, c)).collect(),
+                        })
+                        .collect(),
+                    mode: BarMode::Grouped,
+                    horizontal: true,
+                    format: fmts[0].clone(),
+                    highlight: Vec::new(),
+                    reference: Vec::new(),
+                    width: 720.0,
+                    // Whiskers of the first indicator (drawn when it is the only series).
+                    intervals: shown
+                        .iter()
+                        .map(|c| {
+                            snap.survey_cell(
+                                &first_ind.code,
+                                &snap.levels[level].level.code,
+                                p,
+                                c,
+                                &page.ctx.reader,
+                            )
+                            .map(|c| (c.interval.low, c.interval.high))
+                        })
+                        .collect(),
+                }
+                .svg(),
+            )
+        }
+        _ => None,
+    }
 }
