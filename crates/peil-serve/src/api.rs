@@ -37,7 +37,7 @@ use axum::routing::get;
 use peil_compute::Snapshot;
 use peil_core::{Indicator, LocalizedText, Period, PeriodLevel};
 use serde_json::{Value as Json, json};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 pub use formats::Format;
 
@@ -50,17 +50,19 @@ pub const MAX_PER_PAGE: usize = 1000;
 /// The API's base path.
 pub const BASE: &str = "/api/v1";
 
-/// The cap on cells per data request: `PEIL_API_MAX_CELLS` when set to a positive number,
-/// else [`DEFAULT_MAX_CELLS`].
-pub fn max_cells() -> usize {
-    static CAP: OnceLock<usize> = OnceLock::new();
-    *CAP.get_or_init(|| {
-        std::env::var("PEIL_API_MAX_CELLS")
-            .ok()
-            .and_then(|v| v.trim().replace('_', "").parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .unwrap_or(DEFAULT_MAX_CELLS)
-    })
+/// The default cap on cells per data request ([`crate::Options::max_cells`]):
+/// `PEIL_API_MAX_CELLS` when set to a positive number, else [`DEFAULT_MAX_CELLS`].
+pub fn max_cells_from_env() -> usize {
+    std::env::var("PEIL_API_MAX_CELLS")
+        .ok()
+        .and_then(|v| v.trim().replace('_', "").parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_MAX_CELLS)
+}
+
+/// The cap on cells per data request of this server.
+pub(crate) fn max_cells(st: &AppState) -> usize {
+    st.inner.max_cells
 }
 
 pub fn routes() -> Router<AppState> {

@@ -62,6 +62,8 @@ struct Inner {
     store: PathBuf,
     pub metrics: metrics::Metrics,
     site_name: String,
+    /// Cells one data request may ask for ([`Options::max_cells`]).
+    max_cells: usize,
     /// Active API keys, refreshed with every store poll.
     keys: access::Keys,
     /// Anonymous readers allowed.
@@ -96,6 +98,8 @@ pub struct Options {
     pub rate_limit: Option<u32>,
     /// Bytes of rendered answers kept in memory (keys and headers included).
     pub cache_bytes: u64,
+    /// Cells one data request may ask for.
+    pub max_cells: usize,
 }
 
 impl Options {
@@ -105,6 +109,7 @@ impl Options {
             public: true,
             rate_limit: None,
             cache_bytes: 64 << 20,
+            max_cells: api::max_cells_from_env(),
         }
     }
 }
@@ -240,6 +245,7 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
             metrics: metrics::Metrics::default(),
             keys: access::Keys::default(),
             public: options.public,
+            max_cells: options.max_cells,
             responses: cache::Responses::new(options.cache_bytes),
             rate: options
                 .rate_limit

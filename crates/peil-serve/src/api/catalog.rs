@@ -42,7 +42,7 @@ pub async fn index(State(st): State<AppState>, req: Req) -> ApiResult<Response> 
             "version": "1",
             "generation": ctx.snap.generation,
             "indicators": ctx.idx().public.len(),
-            "max_cells": super::max_cells(),
+            "max_cells": super::max_cells(&ctx.st),
             "formats": Format::ALL.iter().map(|f| f.code()).collect::<Vec<_>>(),
             "links": {
                 "self": format!("{BASE}/"),

@@ -180,7 +180,7 @@ fn metadata_op(id: &str, tag: &str, of: &str, params: Vec<Json>, errors: &[u16])
 }
 
 pub(crate) fn document(ctx: &Ctx) -> Json {
-    let cap = super::max_cells();
+    let cap = super::max_cells(&ctx.st);
     let indicator_list_params = vec![
         q(
             "q",

@@ -46,7 +46,11 @@ fn site(links: &str) -> Site {
 
 /// Serves a store in this process; returns the base URL (the server stops with the process).
 fn serve_here(store: std::path::PathBuf, name: &str) -> String {
-    let state = peil_serve::state_with_options(&store, peil_serve::Options::new(name)).unwrap();
+    serve_with(store, peil_serve::Options::new(name))
+}
+
+fn serve_with(store: std::path::PathBuf, options: peil_serve::Options) -> String {
+    let state = peil_serve::state_with_options(&store, options).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -122,4 +126,25 @@ fn two_servers_in_one_process_do_not_share_what_they_derived() {
     assert_eq!(s3["parents"]["wijk"], "W1", "{s3}");
     // And A still answers from its own publication.
     assert_eq!(sectors_of_w1(&first).0, ["s1", "s2"]);
+}
+
+/// The cap on cells per data request is the server's setting, not the process's: two servers
+/// in one process with different caps answer by their own.
+#[test]
+fn each_server_has_its_own_cell_cap() {
+    let s = site("statsec,wijk\nS1,W1\nS2,W1\nS3,W2\nS4,W2\n");
+    let mut small = peil_serve::Options::new("small");
+    small.max_cells = 2;
+    let mut large = peil_serve::Options::new("large");
+    large.max_cells = 1000;
+    let (a, b) = (serve_with(s.store(), small), serve_with(s.store(), large));
+    assert_eq!(get(&a, "/api/v1/")["max_cells"], 2);
+    assert_eq!(get(&b, "/api/v1/")["max_cells"], 1000);
+    let q = "/api/v1/data?indicator=n&level=statsec&period=2023";
+    let refused = ureq::get(&format!("{a}{q}")).call();
+    assert!(
+        matches!(refused, Err(ureq::Error::StatusCode(400 | 413 | 422))),
+        "4 cells over a cap of 2: {refused:?}"
+    );
+    assert_eq!(get(&b, q)["data"].as_array().map(Vec::len), Some(4));
 }

@@ -28,7 +28,7 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
     let mut size: Vec<usize> = vec![a.inds.len(), a.items.len(), a.periods.len()];
     size.extend(dim_cats.iter().map(Vec::len));
     let n: usize = size.iter().fold(1usize, |acc, s| acc.saturating_mul(*s));
-    let cap = crate::api::max_cells();
+    let cap = crate::api::max_cells(&ctx.st);
     if n > cap {
         return Err(ApiError::of(
             "too-many-cells",

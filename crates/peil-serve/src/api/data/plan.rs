@@ -323,7 +323,7 @@ pub(super) fn run<'a>(ctx: &'a Ctx, req: &Req, fmt: Format) -> ApiResult<Answer<
                 .saturating_mul(items.len())
         })
         .fold(0usize, usize::saturating_add);
-    let cap = crate::api::max_cells();
+    let cap = crate::api::max_cells(&ctx.st);
     if cells > cap {
         return Err(ApiError::of(
             "too-many-cells",
