@@ -20,7 +20,7 @@
 //!   year). [`marginal_mismatches`] lists loaded marginals that differ from their cells.
 
 use crate::geo::{Geo, NO_PARENT};
-use crate::slot::{Slot, Sum, WeightedSum, stronger};
+use crate::slot::{Slot, Sum, WeightedSum};
 use peil_core::formula::Formula;
 use peil_core::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -814,7 +814,7 @@ pub(crate) fn combine_periods(pt: PeriodType, cells: &[Slot]) -> Slot {
         if let Err(code) = c.get()
             && code.poisons()
         {
-            poison = Some(poison.map_or(code, |p| stronger(p, code)));
+            poison = Some(poison.map_or(code, |p: MissingCode| p.stronger(code)));
         }
     }
     if let Some(p) = poison {

@@ -24,7 +24,7 @@
 
 use crate::engine::{ComputeError, Computed};
 use crate::privacy::threshold_hides;
-use crate::slot::{Slot, Sum, stronger};
+use crate::slot::{Slot, Sum};
 use peil_core::formula::{BinOp, Expr, Func, MemberSpec};
 use peil_core::{MissingCode, Period};
 use std::collections::BTreeSet;
@@ -260,7 +260,7 @@ fn not_a_number(args: &[Slot]) -> Option<Slot> {
             return Some(Slot::VOID);
         }
         if let Err(c) = a.get() {
-            code = Some(code.map_or(c, |p| stronger(p, c)));
+            code = Some(code.map_or(c, |p| p.stronger(c)));
         }
     }
     code.map(Slot::missing)

@@ -94,11 +94,6 @@ impl std::fmt::Debug for Slot {
     }
 }
 
-/// Which missing code wins when two meet ([`MissingCode::stronger`]).
-pub fn stronger(a: MissingCode, b: MissingCode) -> MissingCode {
-    a.stronger(b)
-}
-
 /// A running sum with missing codes: `x` and `?` poison (`x` first), `nvt` and empty are
 /// skipped, and a sum of nothing is no value (or the skipped code, e.g. all children not
 /// applicable).
@@ -118,9 +113,9 @@ impl Sum {
                 self.total += n;
                 self.numbers += 1;
             }
-            Err(c) if c.poisons() => self.poison = Some(self.poison.map_or(c, |p| stronger(p, c))),
+            Err(c) if c.poisons() => self.poison = Some(self.poison.map_or(c, |p| p.stronger(c))),
             Err(MissingCode::Empty) => {}
-            Err(c) => self.skipped = Some(self.skipped.map_or(c, |p| stronger(p, c))),
+            Err(c) => self.skipped = Some(self.skipped.map_or(c, |p| p.stronger(c))),
         }
     }
 
@@ -141,7 +136,7 @@ impl Sum {
         self.total += o.total;
         self.numbers += o.numbers;
         let pick = |a: Option<MissingCode>, b: Option<MissingCode>| match (a, b) {
-            (Some(a), Some(b)) => Some(stronger(a, b)),
+            (Some(a), Some(b)) => Some(a.stronger(b)),
             (a, b) => a.or(b),
         };
         self.poison = pick(self.poison, o.poison);

@@ -30,7 +30,7 @@ pub fn iso(date: Date) -> String {
 /// A month's name in `lang` (lower case except in English, as each language writes it): the
 /// one month table, [`crate::period::month_name`]. A language Peil has no words for gets
 /// Dutch.
-pub fn month_name(month: Month, lang: &str) -> &'static str {
+fn month_name(month: Month, lang: &str) -> &'static str {
     let locale = crate::Locale::parse(lang).unwrap_or(crate::Locale::Nl);
     crate::period::month_name(u8::from(month) as u32, locale)
 }

@@ -146,18 +146,7 @@ impl Store {
                     .prepare_cached("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1")
                     .map_err(&e)?;
                 let all: HashMap<u32, GeoItem> = st2
-                    .query_map([id], |r| {
-                        Ok((
-                            r.get::<_, u32>(0)?,
-                            GeoItem {
-                                code: r.get(1)?,
-                                short_name: r.get(2)?,
-                                name: r.get(3)?,
-                                seq: r.get(4)?,
-                                unknown_location: r.get(5)?,
-                            },
-                        ))
-                    })
+                    .query_map([id], |r| Ok((r.get::<_, u32>(0)?, crate::geo_item(r, 1)?)))
                     .map_err(&e)?
                     .collect::<rusqlite::Result<_>>()
                     .map_err(&e)?;

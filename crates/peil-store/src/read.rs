@@ -104,15 +104,7 @@ impl Store {
             "SELECT i.code, i.short_name, i.name, i.seq, i.unknown_location FROM geo_item i
                  JOIN geo_level l ON l.id = i.level_id WHERE l.code = ?1 ORDER BY i.seq, i.code",
             [level],
-            |r| {
-                Ok(GeoItem {
-                    code: r.get(0)?,
-                    short_name: r.get(1)?,
-                    name: r.get(2)?,
-                    seq: r.get(3)?,
-                    unknown_location: r.get(4)?,
-                })
-            },
+            |r| crate::geo_item(r, 0),
         )
     }
 
@@ -216,18 +208,7 @@ impl Store {
             for (id, code, name, kind) in levels {
                 level_codes.insert(id, code.clone());
                 let list = items
-                    .query_map([id], |r| {
-                        Ok((
-                            r.get::<_, u32>(0)?,
-                            GeoItem {
-                                code: r.get(1)?,
-                                short_name: r.get(2)?,
-                                name: r.get(3)?,
-                                seq: r.get(4)?,
-                                unknown_location: r.get(5)?,
-                            },
-                        ))
-                    })
+                    .query_map([id], |r| Ok((r.get::<_, u32>(0)?, crate::geo_item(r, 1)?)))
                     .map_err(&e)?
                     .collect::<rusqlite::Result<Vec<_>>>()
                     .map_err(&e)?;

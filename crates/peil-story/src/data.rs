@@ -223,18 +223,22 @@ impl Data {
     pub fn layer(&self, level: &str) -> Option<Arc<MapLayer>> {
         self.layer_at(self.level_index(level)?, Detail::Overview)
     }
+    /// The layer of a level when it has been built already (`Some(None)`: the level has no
+    /// geometry); `None` when [`Data::layer_at`] still has to build it.
+    pub fn built_layer(&self, li: usize, detail: Detail) -> Option<Option<Arc<MapLayer>>> {
+        self.layers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(li, detail))
+            .cloned()
+    }
 
     /// The map layer of a level position: the publication's geometry projected to
     /// [`MAP_WIDTH`] and simplified for `detail`, once per publication (`None` when the level
     /// has no geometry).
     pub fn layer_at(&self, li: usize, detail: Detail) -> Option<Arc<MapLayer>> {
-        if let Some(l) = self
-            .layers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&(li, detail))
-        {
-            return l.clone();
+        if let Some(l) = self.built_layer(li, detail) {
+            return l;
         }
         let lvl = self.snap.levels.get(li)?;
         let built = self.snap.geometry.get(&lvl.level.code).and_then(|shapes| {

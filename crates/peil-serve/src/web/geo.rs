@@ -14,6 +14,10 @@ pub use peil_story::data::Detail;
 /// Each shape's [`item`](peil_render::map::Shape::item) is its area's position in the level.
 pub async fn layer(page: &Page, level: usize, detail: Detail) -> Option<Arc<MapLayer>> {
     let data = super::stories::data(page).await;
+    // Built once per publication: only the first request of a level leaves the executor.
+    if let Some(built) = data.built_layer(level, detail) {
+        return built;
+    }
     tokio::task::spawn_blocking(move || data.layer_at(level, detail))
         .await
         .ok()?

@@ -189,7 +189,7 @@ impl Page {
 
     /// Renders a template inside the layout.
     pub fn render(&self, template: &str, title: &str, data: Json) -> Response {
-        self.render_with(template, title, data, None)
+        self.render_values(template, title, data, minijinja::Value::UNDEFINED, None)
     }
 
     /// [`Page::render`] from a typed context: the template reads the struct's fields.
@@ -203,23 +203,12 @@ impl Page {
         self.render_values(template, title, json!({}), context, None)
     }
 
-    /// [`Page::render`] with one large pre-rendered fragment (a map of thousands of areas)
-    /// spliced in after the template ran: the template receives [`FRAGMENT`] in its place
-    /// (and must write it unescaped, `|safe`), so the fragment is copied once, into the
+    /// [`Page::render`] with more context given as template values (`extra`, a map whose keys
+    /// come before `data`'s: large parts of a page built straight from typed rows, without a
+    /// JSON tree in between) and one large pre-rendered fragment (a map of thousands of
+    /// areas) spliced in after the template ran: the template receives [`FRAGMENT`] in its
+    /// place (and must write it unescaped, `|safe`), so the fragment is copied once, into the
     /// answer, instead of through the template engine. Escaped text cannot forge the marker.
-    pub fn render_with(
-        &self,
-        template: &str,
-        title: &str,
-        data: Json,
-        fragment: Option<String>,
-    ) -> Response {
-        self.render_values(template, title, data, minijinja::Value::UNDEFINED, fragment)
-    }
-
-    /// [`Page::render_with`] with more context given as template values (`extra`, a map
-    /// whose keys come before `data`'s): large parts of a page built straight from typed
-    /// rows, without a JSON tree in between.
     pub fn render_values(
         &self,
         template: &str,
@@ -423,7 +412,7 @@ fn truncate(s: String, n: usize) -> String {
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }
 
-/// Where [`Page::render_with`] puts its fragment: a comment no escaped text can contain.
+/// Where [`Page::render_values`] puts its fragment: a comment no escaped text can contain.
 pub(crate) const FRAGMENT: &str = "<!--peil:fragment-->";
 
 /// The page with its first [`FRAGMENT`] marker replaced by `fragment`, in one allocation.
