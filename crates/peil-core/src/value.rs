@@ -253,53 +253,88 @@ pub fn push_human_number(out: &mut String, x: f64, decimals: usize, locale: Loca
         out.push('∞');
         return;
     }
-    // Most numbers: the rounded scaled value as one integer, its digits on the stack.
+    // Most numbers: the rounded scaled value as one integer, its digits written by itoa.
     if let Some(n) = fast_round(x.abs(), decimals) {
-        let mut buf = [0u8; 24];
-        let len = scaled_digits(n, decimals, &mut buf);
         if x < 0.0 && n != 0 {
             out.push(MINUS);
         }
-        push_digits(out, &buf[..len], len - decimals, decimals, locale);
+        let mut buf = itoa::Buffer::new();
+        Digits::scaled(&mut buf, n, decimals).push(out, locale);
         return;
     }
     let (digits, point) = round_digits(x.abs(), decimals);
     if x < 0.0 && digits.iter().any(|&d| d != 0) {
         out.push(MINUS);
     }
-    push_digits(out, &digits, point, decimals, locale);
+    let text: String = digits.iter().map(|&d| char::from(b'0' + d)).collect();
+    let (int, frac) = text.split_at(point);
+    Digits {
+        int,
+        zeros: 0,
+        frac,
+    }
+    .push(out, locale);
 }
 
-/// Writes rounded digits (`point` of them before the decimal mark) with the locale's marks,
-/// grouped by three from five integer digits on.
-fn push_digits(out: &mut String, digits: &[u8], point: usize, decimals: usize, locale: Locale) {
-    let int = &digits[..point];
-    let grouped = int.len() >= 5;
-    for (i, d) in int.iter().enumerate() {
-        if grouped && i > 0 && (int.len() - i).is_multiple_of(3) {
-            out.push(locale.group_mark());
-        }
-        out.push((b'0' + d) as char);
-    }
-    if decimals > 0 {
-        out.push(locale.decimal_mark());
-        for d in &digits[point..] {
-            out.push((b'0' + d) as char);
-        }
-    }
+/// A rounded number as ASCII digits: `int` before the decimal mark (empty for 0), then
+/// `zeros` zeros and `frac` after it.
+struct Digits<'a> {
+    int: &'a str,
+    zeros: usize,
+    frac: &'a str,
 }
 
-/// The decimal digits of a rounded scaled value `n` (at least `decimals` + 1 of them, so one
-/// precedes the decimal mark) into `buf`; returns how many.
-fn scaled_digits(n: u64, decimals: usize, buf: &mut [u8; 24]) -> usize {
-    let (mut m, mut len) = (n, 0);
-    while m > 0 || len <= decimals {
-        buf[len] = (m % 10) as u8;
-        m /= 10;
-        len += 1;
+impl<'a> Digits<'a> {
+    /// The digits of a value rounded and scaled by 10^`decimals` to the integer `n`.
+    fn scaled(buf: &'a mut itoa::Buffer, n: u64, decimals: usize) -> Digits<'a> {
+        let text = buf.format(n);
+        match text.len().checked_sub(decimals) {
+            Some(point) if point > 0 => {
+                let (int, frac) = text.split_at(point);
+                Digits {
+                    int,
+                    zeros: 0,
+                    frac,
+                }
+            }
+            _ => Digits {
+                int: "",
+                zeros: decimals - text.len(),
+                frac: text,
+            },
+        }
     }
-    buf[..len].reverse();
-    len
+
+    /// Writes the digits with the locale's marks, grouped by three from five integer digits
+    /// on, in a few slices (maps and tables write thousands of numbers per page).
+    fn push(&self, out: &mut String, locale: Locale) {
+        let int = self.int;
+        if int.is_empty() {
+            out.push('0');
+        } else if int.len() >= 5 {
+            let mark = locale.group_mark();
+            let head = match int.len() % 3 {
+                0 => 3,
+                h => h,
+            };
+            out.push_str(&int[..head]);
+            let mut at = head;
+            while at < int.len() {
+                out.push(mark);
+                out.push_str(&int[at..at + 3]);
+                at += 3;
+            }
+        } else {
+            out.push_str(int);
+        }
+        if self.zeros + self.frac.len() > 0 {
+            out.push(locale.decimal_mark());
+            for _ in 0..self.zeros {
+                out.push('0');
+            }
+            out.push_str(self.frac);
+        }
+    }
 }
 
 /// `a` × 10^`decimals` rounded to an integer, when rounding the binary value gives the same
@@ -803,9 +838,16 @@ mod tests {
     /// The digits the fast path writes, when it applies.
     fn fast_digits(x: f64, decimals: usize) -> Option<(Vec<u8>, usize)> {
         let n = fast_round(x, decimals)?;
-        let mut buf = [0u8; 24];
-        let len = scaled_digits(n, decimals, &mut buf);
-        Some((buf[..len].to_vec(), len - decimals))
+        let mut buf = itoa::Buffer::new();
+        let d = Digits::scaled(&mut buf, n, decimals);
+        let mut digits: Vec<u8> = d.int.bytes().map(|b| b - b'0').collect();
+        if digits.is_empty() {
+            digits.push(0);
+        }
+        let point = digits.len();
+        digits.extend(std::iter::repeat_n(0, d.zeros));
+        digits.extend(d.frac.bytes().map(|b| b - b'0'));
+        Some((digits, point))
     }
 
     #[test]
@@ -843,7 +885,15 @@ mod tests {
             if r % 3 == 0 && digits.iter().any(|&d| d != 0) {
                 want.push('\u{2212}');
             }
-            push_digits(&mut want, &digits, point, decimals, Locale::Nl);
+            let text: String = digits.iter().map(|&d| char::from(b'0' + d)).collect();
+            let (int, frac) = text.split_at(point);
+            let int = int.trim_start_matches('0');
+            Digits {
+                int,
+                zeros: 0,
+                frac,
+            }
+            .push(&mut want, Locale::Nl);
             let signed = if r % 3 == 0 { -x } else { x };
             assert_eq!(human_number(signed, decimals, Locale::Nl), want, "{signed}");
         }

@@ -58,7 +58,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// Appends `s` escaped to `out` (see [`escape`]).
-pub(crate) fn escape_into(out: &mut String, s: &str) {
+pub fn escape_into(out: &mut String, s: &str) {
     let mut last = 0;
     for (i, b) in s.bytes().enumerate() {
         let rep = match b {

@@ -647,6 +647,18 @@ pub fn choropleth(spec: &MapSpec) -> String {
     );
     push_num_fine(&mut out, 0.5 * k);
     out.push_str("\">");
+    // Each class's fill, escaped once per map rather than once per area.
+    let class_fills: Vec<String> = (0..spec.classes.len())
+        .map(|c| {
+            escape(
+                spec.palette
+                    .get(c)
+                    .or(spec.palette.last())
+                    .copied()
+                    .unwrap_or(palette::NO_DATA),
+            )
+        })
+        .collect();
     let href_parts = spec.href.map(|h| h.split("{code}").collect::<Vec<_>>());
     let mut sel_paths: Vec<&str> = Vec::new();
     // Tooltip values are written as they are unless the unit needs escaping.
@@ -668,15 +680,7 @@ pub fn choropleth(spec: &MapSpec) -> String {
         out.push_str(&s.d);
         out.push_str("\" fill=\"");
         match f {
-            Fill::Class(c) => {
-                let col = spec
-                    .palette
-                    .get(c)
-                    .or(spec.palette.last())
-                    .copied()
-                    .unwrap_or(palette::NO_DATA);
-                escape_into(&mut out, col);
-            }
+            Fill::Class(c) => out.push_str(&class_fills[c]),
             Fill::Missing(m) => out.push_str(missing_fill(m, &hatch)),
         }
         if f == Fill::Missing(MissingCode::NotApplicable) {

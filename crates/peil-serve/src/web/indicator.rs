@@ -42,24 +42,6 @@ pub(crate) struct Row<'a> {
     pub survey: Option<SurveyCell>,
 }
 
-/// One row of the page's table, as the template reads it.
-#[derive(serde::Serialize)]
-struct TableRow<'a> {
-    code: &'a str,
-    name: &'a str,
-    value: String,
-    /// The value in the machine rule (the table's sort key).
-    num: Option<String>,
-    rank: Option<usize>,
-    swatch: Option<&'a str>,
-    interval: Option<String>,
-    verdict: Option<String>,
-    mark: Option<&'static str>,
-    selected: bool,
-    href: String,
-    toggle: String,
-}
-
 /// Everything one view of an indicator shows, resolved from the request.
 pub(crate) struct View<'a> {
     pub i: u32,
@@ -155,6 +137,16 @@ impl View<'_> {
 /// Decimals and unit to show (the same rule as stories and reports).
 pub(crate) fn format_of(page: &Page, ind: &Indicator) -> NumberFormat {
     peil_story::data::format_of(ind, page.locale())
+}
+
+/// A key whose integer order is [`f64::total_cmp`]'s order of the numbers.
+fn total_order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
 }
 
 /// Resolves the view a request asks for (defaults for what it leaves out).
@@ -267,16 +259,19 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
         }
     }
     let name = |k: u32| rows[k as usize].name;
-    // By value alone first (cheap keys), then each run of equal values by name.
-    numbered.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    // By value alone first (integer keys in `total_cmp` order, highest first), then each
+    // run of equal values by name.
+    numbered.sort_unstable_by_key(|&(x, k)| (std::cmp::Reverse(total_order_key(x)), k));
     for run in numbered.chunk_by_mut(|a, b| a.0.total_cmp(&b.0).is_eq()) {
         if run.len() > 1 {
             run.sort_by(|a, b| name(a.1).cmp(name(b.1)));
         }
     }
     others.sort_by(|a, b| name(*a).cmp(name(*b)));
+    // Ascending, so that the classification's own sort finds them in order.
     let numbers: Vec<f64> = numbered
         .iter()
+        .rev()
         .filter(|(_, k)| !rows[*k as usize].unknown_location)
         .map(|(x, _)| *x)
         .collect();
@@ -638,6 +633,88 @@ pub(crate) async fn page(
     run(st, code, req).await.unwrap_or_else(|e| e)
 }
 
+/// One row of the page's table, written straight into the page (a hundred rows through the
+/// template engine cost more than the rest of the page).
+struct TableRow<'a> {
+    code: &'a str,
+    name: &'a str,
+    value: Value,
+    rank: Option<usize>,
+    swatch: Option<&'a str>,
+    /// A survey figure's interval text and its verdict (mark, words) against the benchmark.
+    survey: Option<(String, Option<(&'static str, String)>)>,
+    selected: bool,
+    href: &'a str,
+    toggle: &'a str,
+    pick_label: &'a str,
+}
+
+impl TableRow<'_> {
+    /// The row as HTML; `survey_columns` when the table has the interval and verdict columns.
+    fn write(&self, out: &mut String, format: &NumberFormat, survey_columns: bool) {
+        let esc = peil_render::escape_into;
+        out.push_str("<tr data-area=\"");
+        esc(out, self.code);
+        out.push('"');
+        if self.selected {
+            out.push_str(" class=\"is-sel\"");
+        }
+        out.push_str("><td data-v=\"");
+        if let Some(rank) = self.rank {
+            let _ = write!(out, "{rank}\">{rank}");
+        } else {
+            out.push('"');
+            out.push('>');
+        }
+        out.push_str("</td><th scope=\"row\" data-v=\"");
+        esc(out, self.name);
+        out.push_str("\"><a href=\"");
+        esc(out, self.href);
+        out.push_str("\">");
+        esc(out, self.name);
+        out.push_str("</a> <a class=\"pick\" href=\"");
+        esc(out, self.toggle);
+        out.push_str("\" aria-label=\"");
+        esc(out, self.pick_label);
+        out.push_str(": ");
+        esc(out, self.name);
+        out.push_str(if self.selected {
+            "\">✓</a>"
+        } else {
+            "\">+</a>"
+        });
+        out.push_str("</th><td class=\"num\" data-v=\"");
+        if let Some(x) = self.value.number() {
+            crate::fragments::push_number(out, x);
+        }
+        out.push_str("\">");
+        if let Some(sw) = self.swatch {
+            out.push_str("<span class=\"sw\" style=\"background:");
+            esc(out, sw);
+            out.push_str("\"></span>");
+        }
+        let mut value = String::new();
+        format.push_with_unit(&mut value, self.value);
+        esc(out, &value);
+        out.push_str("</td>");
+        if survey_columns {
+            out.push_str("<td class=\"num interval\">");
+            if let Some((interval, _)) = &self.survey {
+                esc(out, interval);
+            }
+            out.push_str("</td><td class=\"verdict\">");
+            if let Some((_, Some((mark, words)))) = &self.survey {
+                out.push_str("<span class=\"sig\" aria-hidden=\"true\">");
+                esc(out, mark);
+                out.push_str("</span> ");
+                esc(out, words);
+            }
+            out.push_str("</td>");
+        }
+        out.push_str("</tr>\n      ");
+    }
+}
+
 async fn run(st: AppState, code: String, req: Req) -> PageResult {
     let page = Page::new(&st, req)?;
     let (code, twin) = match page.ctx.indicator(&code) {
@@ -711,23 +788,29 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
             format!("{unselected}&select={}", crate::api::encode(&sel.join(",")))
         }
     };
-    let table_rows: Vec<TableRow> = rows
-        .iter()
-        .map(|r| TableRow {
+    let mut rows_html = String::with_capacity(rows.len() * 480);
+    let select_word = [page.word("select"), page.word("unselect")];
+    for r in &rows {
+        let selected = v.select.iter().any(|c| c == r.code);
+        let row = TableRow {
             code: r.code,
             name: r.name,
-            value: v.format.with_unit(r.value),
-            num: r.value.number().map(crate::api::formats::fmt_number),
+            value: r.value,
             rank: r.rank,
             swatch: r.class.map(|c| colours[c.min(colours.len() - 1)]),
-            interval: r.survey.as_ref().map(|c| interval_text(&v.format, c)),
-            verdict: r.survey.as_ref().and_then(|c| verdict_text(&page, c)),
-            mark: r.survey.as_ref().and_then(verdict_mark),
-            selected: v.select.iter().any(|c| c == r.code),
-            href: area_base(r.code),
-            toggle: toggle(r.code),
-        })
-        .collect();
+            survey: r.survey.as_ref().map(|c| {
+                (
+                    interval_text(&v.format, c),
+                    verdict_text(&page, c).map(|t| (verdict_mark(c).unwrap_or(""), t)),
+                )
+            }),
+            selected,
+            href: &area_base(r.code),
+            toggle: &toggle(r.code),
+            pick_label: select_word[usize::from(selected)],
+        };
+        row.write(&mut rows_html, &v.format, v.confidence.is_some());
+    }
     let levels: Vec<Json> = v
         .levels
         .iter()
@@ -830,6 +913,8 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         "chart_table": chart.table_html(),
         "trend": trend.as_ref().map(|t| t.svg()),
         "trend_table": trend.as_ref().map(|t| t.table_html()),
+        "rows_html": rows_html,
+        "rows_shown": rows.len(),
         "total_rows": total_rows,
         "truncated": rows.len() < total_rows,
         "all_rows_href": v.url(&page, &base, &[("rows", Some("all".into()))]),
@@ -865,8 +950,13 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     });
     let title = format!("{} — {}", page.text(&ind.name), page.site.name);
     // The table's rows go to the template as values (no JSON tree per row).
-    let extra = minijinja::context! { rows => minijinja::Value::from(minijinja::value::Serde(&table_rows)) };
-    Ok(page.render_values("indicator.html", &title, data, extra, map))
+    Ok(page.render_values(
+        "indicator.html",
+        &title,
+        data,
+        minijinja::Value::UNDEFINED,
+        map,
+    ))
 }
 
 /// The map's legend as HTML items: each class with its colour and count, then each kind of
@@ -1271,4 +1361,37 @@ pub(crate) async fn embed(
         }),
     )
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::total_order_key;
+
+    #[test]
+    fn sort_keys_order_numbers_as_total_cmp_does() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -1.0,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            1e-300,
+            1.0,
+            2.5,
+            1e300,
+            f64::INFINITY,
+        ];
+        for a in xs {
+            for b in xs {
+                assert_eq!(
+                    total_order_key(a).cmp(&total_order_key(b)),
+                    a.total_cmp(&b),
+                    "{a} vs {b}"
+                );
+            }
+        }
+    }
 }
