@@ -226,7 +226,9 @@ impl AppState {
             }
             match guard.as_ref() {
                 Some(s) => f(s),
-                None => Err(peil_store::StoreError::Invalid("the store is not open".into())),
+                None => Err(peil_store::StoreError::Invalid(
+                    "the store is not open".into(),
+                )),
             }
         })
         .await;

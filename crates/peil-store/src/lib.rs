@@ -30,8 +30,8 @@ pub use password::{
     MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, check_password, hash_password, new_password,
     verify_password,
 };
-pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
+pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use write::ImportTx;
 
 use rusqlite::Connection;

@@ -499,14 +499,16 @@ mod tests {
         let (_d, s) = store();
         s.audit("ann", "127.0.0.1", "login", &serde_json::json!({}))
             .unwrap();
-        for sql in [
-            "UPDATE audit_log SET who = 'eve'",
-            "DELETE FROM audit_log",
-        ] {
+        for sql in ["UPDATE audit_log SET who = 'eve'", "DELETE FROM audit_log"] {
             let e = s.conn.execute(sql, []).unwrap_err().to_string();
             assert!(e.contains("append-only"), "{sql}: {e}");
         }
-        let (rows, n) = s.audit_log(&AuditFilter { limit: 10, ..Default::default() }).unwrap();
+        let (rows, n) = s
+            .audit_log(&AuditFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
         assert_eq!((rows[0].who.as_str(), n), ("ann", 1));
     }
 
@@ -514,7 +516,17 @@ mod tests {
     fn users_lock_after_failures_and_a_reset_unlocks() {
         let (_d, s) = store();
         add(&s, "ann");
-        assert!(s.add_user(&NewUser { login: "ANN", display_name: "", role: Role::Viewer, groups: &[], password_hash: None, source: "password" }).is_err());
+        assert!(
+            s.add_user(&NewUser {
+                login: "ANN",
+                display_name: "",
+                role: Role::Viewer,
+                groups: &[],
+                password_hash: None,
+                source: "password"
+            })
+            .is_err()
+        );
         assert_eq!(s.user("ann").unwrap().unwrap().groups, ["a", "b"]);
         let base = Duration::from_secs(60);
         for _ in 1..LOCK_AFTER {
@@ -535,7 +547,10 @@ mod tests {
         let id = add(&s, "ann");
         s.create_session("h1", id, "c", "1.2.3.4", "ua").unwrap();
         let day = Duration::from_secs(86400);
-        assert_eq!(s.session("h1", day, day).unwrap().unwrap().user.login, "ann");
+        assert_eq!(
+            s.session("h1", day, day).unwrap().unwrap().user.login,
+            "ann"
+        );
         s.set_user_disabled("ann", true).unwrap();
         assert!(s.session("h1", day, day).unwrap().is_none());
     }

@@ -38,7 +38,10 @@ pub fn run(site: &Site, u: UsersCommand) -> Result<u8> {
                 password_hash: Some(peil_store::hash_password(&password)?),
                 source: "password",
             })?;
-            audit("user created", json!({"user": name, "role": role, "groups": groups}))?;
+            audit(
+                "user created",
+                json!({"user": name, "role": role, "groups": groups}),
+            )?;
             println!("user #{id} '{name}' ({role}, groups: {})", groups.join(","));
             show(shown);
         }

@@ -47,7 +47,11 @@ fn landing(next: &str, role: Role, prefix: &str) -> String {
 /// The login form. Sets the `peil_login` token the form must send back (login CSRF).
 pub(super) async fn form(State(st): State<AppState>, a: Admin) -> Response {
     if let Some(s) = &a.session {
-        let to = landing(a.page.param("next").unwrap_or(""), s.user.role, &a.page.prefix);
+        let to = landing(
+            a.page.param("next").unwrap_or(""),
+            s.user.role,
+            &a.page.prefix,
+        );
         return no_store(Redirect::to(&to).into_response());
     }
     login_page(&st, &a, StatusCode::OK, None, "")
@@ -77,7 +81,13 @@ fn login_page(
     *r.status_mut() = status;
     r.headers_mut().append(
         header::SET_COOKIE,
-        session::set_cookie(st.admin_options(), LOGIN_COOKIE, &token, "/", Duration::from_secs(3600)),
+        session::set_cookie(
+            st.admin_options(),
+            LOGIN_COOKIE,
+            &token,
+            "/",
+            Duration::from_secs(3600),
+        ),
     );
     r
 }
@@ -85,14 +95,19 @@ fn login_page(
 /// What a password check found.
 enum Outcome {
     Ok(peil_store::User),
-    Failed { known: bool, locked_now: Option<String> },
+    Failed {
+        known: bool,
+        locked_now: Option<String>,
+    },
 }
 
 /// Checks a password on the blocking pool and records the result in the store.
 async fn check(st: &AppState, login: String, password: String) -> Result<Outcome, String> {
     let lockout = st.admin_options().lockout;
     st.with_store(move |s| {
-        let user = s.user(&login)?.filter(|u| !u.disabled && u.source == "password");
+        let user = s
+            .user(&login)?
+            .filter(|u| !u.disabled && u.source == "password");
         let locked = s.is_locked(&login)?;
         let hash = match (&user, locked) {
             (Some(_), false) => s.password_hash(&login)?,
@@ -124,12 +139,26 @@ pub(super) async fn submit(State(st): State<AppState>, a: Admin, body: Bytes) ->
     let ip = a.client.parse().ok();
     let limits = st.admin_options().failures_per_address;
     if ip.is_some_and(|ip| !st.login_limiter().allows(ip, limits)) {
-        a.audit(&st, "login refused (address)", json!({"user": login})).await;
-        return login_page(&st, &a, StatusCode::TOO_MANY_REQUESTS, Some("admin_too_many"), &login);
+        a.audit(&st, "login refused (address)", json!({"user": login}))
+            .await;
+        return login_page(
+            &st,
+            &a,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("admin_too_many"),
+            &login,
+        );
     }
     match check(&st, login.clone(), password.to_string()).await {
         Ok(Outcome::Ok(user)) => {
-            let ua = a.page.req.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            let ua = a
+                .page
+                .req
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
             let to = landing(field(&f, "next"), user.role, &a.page.prefix);
             start_session(&st, &a, user, &ua, &to).await
         }
@@ -137,9 +166,15 @@ pub(super) async fn submit(State(st): State<AppState>, a: Admin, body: Bytes) ->
             if let Some(ip) = ip {
                 st.login_limiter().failed(ip);
             }
-            a.audit(&st, "login failed", json!({"user": login, "known": known})).await;
+            a.audit(&st, "login failed", json!({"user": login, "known": known}))
+                .await;
             if let Some(until) = locked_now {
-                a.audit(&st, "account locked", json!({"user": login, "until": until})).await;
+                a.audit(
+                    &st,
+                    "account locked",
+                    json!({"user": login, "until": until}),
+                )
+                .await;
             }
             login_page(&st, &a, StatusCode::OK, Some("admin_login_failed"), &login)
         }
@@ -149,7 +184,10 @@ pub(super) async fn submit(State(st): State<AppState>, a: Admin, body: Bytes) ->
 
 fn server_error(a: &Admin, e: &str) -> Response {
     tracing::error!(target: crate::log::SERVER, event = "back office store error", error = e);
-    no_store(a.page.refused(StatusCode::INTERNAL_SERVER_ERROR, "admin_store_error"))
+    no_store(
+        a.page
+            .refused(StatusCode::INTERNAL_SERVER_ERROR, "admin_store_error"),
+    )
 }
 
 /// Opens a session for a user who has proven who they are (by password here; by a provider
@@ -165,7 +203,12 @@ pub(super) async fn start_session(
     let id = peil_store::random_hex(32);
     let csrf = peil_store::random_hex(32);
     let old = session::cookie(&a.page.req.headers, COOKIE).map(peil_store::hash_key);
-    let (id_sha256, client, ua, uid) = (peil_store::hash_key(&id), a.client.clone(), user_agent.to_string(), user.id);
+    let (id_sha256, client, ua, uid) = (
+        peil_store::hash_key(&id),
+        a.client.clone(),
+        user_agent.to_string(),
+        user.id,
+    );
     let stored = st
         .with_store(move |s| {
             if let Some(old) = old {
@@ -180,12 +223,20 @@ pub(super) async fn start_session(
     let who = json!({"user": user.login, "role": user.role, "source": user.source});
     let from = a.client.clone();
     let login = user.login.clone();
-    let _ = st.with_store(move |s| s.audit(&login, &from, "login", &who)).await;
+    let _ = st
+        .with_store(move |s| s.audit(&login, &from, "login", &who))
+        .await;
     let opts = st.admin_options();
     let mut r = no_store(Redirect::to(to).into_response());
     let h = r.headers_mut();
-    h.append(header::SET_COOKIE, session::set_cookie(opts, COOKIE, &id, "/", opts.absolute));
-    h.append(header::SET_COOKIE, session::set_cookie(opts, LOGIN_COOKIE, "", "/", Duration::ZERO));
+    h.append(
+        header::SET_COOKIE,
+        session::set_cookie(opts, COOKIE, &id, "/", opts.absolute),
+    );
+    h.append(
+        header::SET_COOKIE,
+        session::set_cookie(opts, LOGIN_COOKIE, "", "/", Duration::ZERO),
+    );
     r
 }
 
@@ -203,8 +254,12 @@ pub(super) async fn logout(State(st): State<AppState>, a: Admin) -> Response {
 pub(super) async fn logout_everywhere(State(st): State<AppState>, a: Admin) -> Response {
     if let Some(s) = a.session.clone() {
         let login = s.user.login.clone();
-        let ended = st.with_store(move |store| store.end_sessions_of(&login)).await.unwrap_or(0);
-        a.audit(&st, "logout everywhere", json!({"sessions": ended})).await;
+        let ended = st
+            .with_store(move |store| store.end_sessions_of(&login))
+            .await
+            .unwrap_or(0);
+        a.audit(&st, "logout everywhere", json!({"sessions": ended}))
+            .await;
     }
     leave(&st, &format!("{}/admin/login", a.page.prefix))
 }

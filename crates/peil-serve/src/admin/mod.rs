@@ -15,6 +15,7 @@ mod login;
 mod pages;
 pub mod session;
 
+pub use axum::http::Method;
 pub use session::{AdminOptions, Session};
 
 use crate::AppState;
@@ -22,7 +23,7 @@ use crate::api::Req;
 use crate::web::Page;
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
-use axum::http::{HeaderValue, Method, Request, StatusCode, header, request::Parts};
+use axum::http::{HeaderValue, Request, StatusCode, header, request::Parts};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -67,20 +68,98 @@ fn table() -> Vec<Row> {
     use Method as M;
     vec![
         (M::GET, "/admin/login", Need::Anyone, None, get(login::form)),
-        (M::POST, "/admin/login", Need::Anyone, None, post(login::submit)),
+        (
+            M::POST,
+            "/admin/login",
+            Need::Anyone,
+            None,
+            post(login::submit),
+        ),
         (M::POST, "/admin/logout", VIEWER, None, post(login::logout)),
-        (M::GET, "/admin", EXPERT, Some("admin_home"), get(pages::home)),
-        (M::GET, "/admin/account", VIEWER, Some("admin_account"), get(pages::account)),
-        (M::POST, "/admin/account/password", VIEWER, None, post(pages::change_password)),
-        (M::POST, "/admin/account/logout-everywhere", VIEWER, None, post(login::logout_everywhere)),
-        (M::GET, "/admin/users", BEHEERDER, Some("admin_users"), get(pages::users)),
-        (M::POST, "/admin/users", BEHEERDER, None, post(pages::add_user)),
-        (M::POST, "/admin/users/{login}", BEHEERDER, None, post(pages::change_user)),
-        (M::GET, "/admin/keys", BEHEERDER, Some("admin_keys"), get(pages::keys)),
-        (M::POST, "/admin/keys", BEHEERDER, None, post(pages::create_key)),
-        (M::POST, "/admin/keys/{id}/revoke", BEHEERDER, None, post(pages::revoke_key)),
-        (M::GET, "/admin/audit", BEHEERDER, Some("admin_audit"), get(pages::audit)),
-        (M::GET, "/admin/audit.csv", BEHEERDER, None, get(pages::audit_csv)),
+        (
+            M::GET,
+            "/admin",
+            EXPERT,
+            Some("admin_home"),
+            get(pages::home),
+        ),
+        (
+            M::GET,
+            "/admin/account",
+            VIEWER,
+            Some("admin_account"),
+            get(pages::account),
+        ),
+        (
+            M::POST,
+            "/admin/account/password",
+            VIEWER,
+            None,
+            post(pages::change_password),
+        ),
+        (
+            M::POST,
+            "/admin/account/logout-everywhere",
+            VIEWER,
+            None,
+            post(login::logout_everywhere),
+        ),
+        (
+            M::GET,
+            "/admin/users",
+            BEHEERDER,
+            Some("admin_users"),
+            get(pages::users),
+        ),
+        (
+            M::POST,
+            "/admin/users",
+            BEHEERDER,
+            None,
+            post(pages::add_user),
+        ),
+        (
+            M::POST,
+            "/admin/users/{login}",
+            BEHEERDER,
+            None,
+            post(pages::change_user),
+        ),
+        (
+            M::GET,
+            "/admin/keys",
+            BEHEERDER,
+            Some("admin_keys"),
+            get(pages::keys),
+        ),
+        (
+            M::POST,
+            "/admin/keys",
+            BEHEERDER,
+            None,
+            post(pages::create_key),
+        ),
+        (
+            M::POST,
+            "/admin/keys/{id}/revoke",
+            BEHEERDER,
+            None,
+            post(pages::revoke_key),
+        ),
+        (
+            M::GET,
+            "/admin/audit",
+            BEHEERDER,
+            Some("admin_audit"),
+            get(pages::audit),
+        ),
+        (
+            M::GET,
+            "/admin/audit.csv",
+            BEHEERDER,
+            None,
+            get(pages::audit_csv),
+        ),
     ]
 }
 
@@ -121,9 +200,7 @@ fn nav(role: Role) -> Vec<(&'static str, &'static str)> {
     table()
         .into_iter()
         .filter(|(m, _, need, nav, _)| {
-            *m == Method::GET
-                && nav.is_some()
-                && matches!(need, Need::Role(r) if role.allows(*r))
+            *m == Method::GET && nav.is_some() && matches!(need, Need::Role(r) if role.allows(*r))
         })
         .filter_map(|(_, path, _, nav, _)| nav.map(|n| (n, path)))
         .collect()
@@ -301,7 +378,12 @@ impl Admin {
 
     /// Renders an admin page (never kept by any cache) with the navigation and the session's
     /// CSRF token in the context.
-    pub fn render(&self, template: &str, title_word: &str, mut data: serde_json::Value) -> Response {
+    pub fn render(
+        &self,
+        template: &str,
+        title_word: &str,
+        mut data: serde_json::Value,
+    ) -> Response {
         let p = &self.page;
         if let (serde_json::Value::Object(d), Some(s)) = (&mut data, &self.session) {
             let nav: Vec<_> = nav(s.user.role)

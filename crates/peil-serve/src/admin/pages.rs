@@ -61,7 +61,9 @@ pub(super) async fn home(State(st): State<AppState>, a: Admin) -> Response {
         .take(10)
         .map(|i| json!({"at": i.at, "who": i.who, "kind": i.kind, "file": i.file, "warnings": i.warnings}))
         .collect();
-    let user = a.user().map(|u| json!({"login": u.login, "name": u.display_name, "role": u.role, "groups": u.groups}));
+    let user = a.user().map(
+        |u| json!({"login": u.login, "name": u.display_name, "role": u.role, "groups": u.groups}),
+    );
     a.render(
         "admin_home.html",
         "admin_home",
@@ -82,7 +84,9 @@ pub(super) async fn account(State(_st): State<AppState>, a: Admin) -> Response {
 }
 
 fn account_page(a: &Admin, status: StatusCode, message: Option<(&str, bool)>) -> Response {
-    let user = a.user().map(|u| json!({"login": u.login, "name": u.display_name, "role": u.role, "groups": u.groups}));
+    let user = a.user().map(
+        |u| json!({"login": u.login, "name": u.display_name, "role": u.role, "groups": u.groups}),
+    );
     let mut r = a.render(
         "admin_account.html",
         "admin_account",
@@ -105,10 +109,18 @@ pub(super) async fn change_password(State(st): State<AppState>, a: Admin, body: 
         field(&f, "repeat"),
     );
     if new != repeat {
-        return account_page(&a, StatusCode::BAD_REQUEST, Some(("admin_password_mismatch", false)));
+        return account_page(
+            &a,
+            StatusCode::BAD_REQUEST,
+            Some(("admin_password_mismatch", false)),
+        );
     }
     if peil_store::check_password(&new).is_err() {
-        return account_page(&a, StatusCode::BAD_REQUEST, Some(("admin_password_rules", false)));
+        return account_page(
+            &a,
+            StatusCode::BAD_REQUEST,
+            Some(("admin_password_rules", false)),
+        );
     }
     let Some(login) = a.user().map(|u| u.login.clone()) else {
         return account_page(&a, StatusCode::FORBIDDEN, None);
@@ -127,8 +139,17 @@ pub(super) async fn change_password(State(st): State<AppState>, a: Admin, body: 
             account_page(&a, StatusCode::OK, Some(("admin_password_changed", true)))
         }
         Ok(false) => {
-            a.audit(&st, "password change refused", json!({"reason": "wrong current password"})).await;
-            account_page(&a, StatusCode::BAD_REQUEST, Some(("admin_password_wrong", false)))
+            a.audit(
+                &st,
+                "password change refused",
+                json!({"reason": "wrong current password"}),
+            )
+            .await;
+            account_page(
+                &a,
+                StatusCode::BAD_REQUEST,
+                Some(("admin_password_wrong", false)),
+            )
         }
         Err(r) => r,
     }
@@ -175,7 +196,13 @@ pub(super) async fn add_user(State(st): State<AppState>, a: Admin, body: Bytes) 
     let name = field(&f, "name").trim().to_string();
     let groups = groups_of(field(&f, "groups"));
     let Ok(role) = Role::parse(field(&f, "role")) else {
-        return users_page(&st, &a, StatusCode::BAD_REQUEST, message(&a, "admin_bad_role", false, None)).await;
+        return users_page(
+            &st,
+            &a,
+            StatusCode::BAD_REQUEST,
+            message(&a, "admin_bad_role", false, None),
+        )
+        .await;
     };
     let given = field(&f, "password").to_string();
     let (password, shown) = if given.is_empty() {
@@ -199,8 +226,19 @@ pub(super) async fn add_user(State(st): State<AppState>, a: Admin, body: Bytes) 
         .await;
     match added {
         Ok(_) => {
-            a.audit(&st, "user created", json!({"user": login, "role": role, "groups": groups})).await;
-            users_page(&st, &a, StatusCode::OK, message(&a, "admin_user_added", true, shown)).await
+            a.audit(
+                &st,
+                "user created",
+                json!({"user": login, "role": role, "groups": groups}),
+            )
+            .await;
+            users_page(
+                &st,
+                &a,
+                StatusCode::OK,
+                message(&a, "admin_user_added", true, shown),
+            )
+            .await
         }
         Err(e) => {
             let m = json!({"text": e.to_string(), "ok": false});
@@ -221,11 +259,26 @@ pub(super) async fn change_user(
     let action = field(&f, "action").to_string();
     let me = a.user().map(|u| u.login.clone()).unwrap_or_default();
     if login.eq_ignore_ascii_case(&me) && action == "disable" {
-        return users_page(&st, &a, StatusCode::BAD_REQUEST, message(&a, "admin_not_yourself", false, None)).await;
+        return users_page(
+            &st,
+            &a,
+            StatusCode::BAD_REQUEST,
+            message(&a, "admin_not_yourself", false, None),
+        )
+        .await;
     }
-    let (role, groups, name) = (Role::parse(field(&f, "role")), groups_of(field(&f, "groups")), field(&f, "name").trim().to_string());
+    let (role, groups, name) = (
+        Role::parse(field(&f, "role")),
+        groups_of(field(&f, "groups")),
+        field(&f, "name").trim().to_string(),
+    );
     let password = peil_store::new_password();
-    let (l, p, g, n) = (login.clone(), password.clone(), groups.clone(), name.clone());
+    let (l, p, g, n) = (
+        login.clone(),
+        password.clone(),
+        groups.clone(),
+        name.clone(),
+    );
     let (act, r) = (action.clone(), role.clone());
     let done = st
         .with_store(move |s| match act.as_str() {
@@ -260,8 +313,24 @@ pub(super) async fn change_user(
             a.audit(&st, audit, detail).await;
             users_page(&st, &a, StatusCode::OK, message(&a, word, true, secret)).await
         }
-        Ok(false) => users_page(&st, &a, StatusCode::NOT_FOUND, message(&a, "admin_no_user", false, None)).await,
-        Err(e) => users_page(&st, &a, StatusCode::BAD_REQUEST, json!({"text": e.to_string(), "ok": false})).await,
+        Ok(false) => {
+            users_page(
+                &st,
+                &a,
+                StatusCode::NOT_FOUND,
+                message(&a, "admin_no_user", false, None),
+            )
+            .await
+        }
+        Err(e) => {
+            users_page(
+                &st,
+                &a,
+                StatusCode::BAD_REQUEST,
+                json!({"text": e.to_string(), "ok": false}),
+            )
+            .await
+        }
     }
 }
 
@@ -281,7 +350,11 @@ async fn keys_page(st: &AppState, a: &Admin, status: StatusCode, message: Json) 
         .rev()
         .map(|k| json!({"id": k.id, "name": k.name, "groups": k.groups.join(", "), "created": k.created, "revoked": k.revoked}))
         .collect();
-    let mut r = a.render("admin_keys.html", "admin_keys", json!({"keys": rows, "message": message}));
+    let mut r = a.render(
+        "admin_keys.html",
+        "admin_keys",
+        json!({"keys": rows, "message": message}),
+    );
     *r.status_mut() = status;
     r
 }
@@ -292,33 +365,82 @@ pub(super) async fn create_key(State(st): State<AppState>, a: Admin, body: Bytes
     let name = field(&f, "name").trim().to_string();
     let groups = groups_of(field(&f, "groups"));
     if name.is_empty() || name.chars().count() > 200 || groups.is_empty() {
-        return keys_page(&st, &a, StatusCode::BAD_REQUEST, message(&a, "admin_key_fields", false, None)).await;
+        return keys_page(
+            &st,
+            &a,
+            StatusCode::BAD_REQUEST,
+            message(&a, "admin_key_fields", false, None),
+        )
+        .await;
     }
     let key = match peil_store::new_key() {
         Ok(k) => k,
-        Err(e) => return keys_page(&st, &a, StatusCode::INTERNAL_SERVER_ERROR, json!({"text": e.to_string(), "ok": false})).await,
+        Err(e) => {
+            return keys_page(
+                &st,
+                &a,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"text": e.to_string(), "ok": false}),
+            )
+            .await;
+        }
     };
     let (n, g, hash) = (name.clone(), groups.clone(), peil_store::hash_key(&key));
     match on_store(&st, &a, move |s| s.add_api_key(&n, &hash, &g)).await {
         Ok(id) => {
-            a.audit(&st, "key created", json!({"key": id, "name": name, "groups": groups})).await;
-            keys_page(&st, &a, StatusCode::OK, message(&a, "admin_key_created", true, Some(key))).await
+            a.audit(
+                &st,
+                "key created",
+                json!({"key": id, "name": name, "groups": groups}),
+            )
+            .await;
+            keys_page(
+                &st,
+                &a,
+                StatusCode::OK,
+                message(&a, "admin_key_created", true, Some(key)),
+            )
+            .await
         }
         Err(r) => r,
     }
 }
 
 /// Revokes an API key (the server stops taking it within its next poll).
-pub(super) async fn revoke_key(State(st): State<AppState>, Path(id): Path<String>, a: Admin) -> Response {
+pub(super) async fn revoke_key(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    a: Admin,
+) -> Response {
     let Ok(id) = id.parse::<i64>() else {
-        return keys_page(&st, &a, StatusCode::NOT_FOUND, message(&a, "admin_no_key", false, None)).await;
+        return keys_page(
+            &st,
+            &a,
+            StatusCode::NOT_FOUND,
+            message(&a, "admin_no_key", false, None),
+        )
+        .await;
     };
     match on_store(&st, &a, move |s| s.revoke_api_key(id)).await {
         Ok(true) => {
             a.audit(&st, "key revoked", json!({"key": id})).await;
-            keys_page(&st, &a, StatusCode::OK, message(&a, "admin_key_revoked", true, None)).await
+            keys_page(
+                &st,
+                &a,
+                StatusCode::OK,
+                message(&a, "admin_key_revoked", true, None),
+            )
+            .await
         }
-        Ok(false) => keys_page(&st, &a, StatusCode::NOT_FOUND, message(&a, "admin_no_key", false, None)).await,
+        Ok(false) => {
+            keys_page(
+                &st,
+                &a,
+                StatusCode::NOT_FOUND,
+                message(&a, "admin_no_key", false, None),
+            )
+            .await
+        }
         Err(r) => r,
     }
 }
@@ -333,7 +455,12 @@ fn audit_filter(a: &Admin) -> peil_store::AuditFilter {
             .filter(|d| d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
             .map(str::to_string)
     };
-    let page: u64 = a.page.param("page").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, 1_000_000);
+    let page: u64 = a
+        .page
+        .param("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
     peil_store::AuditFilter {
         who: a.page.param("who").map(str::to_string),
         action: a.page.param("action").map(str::to_string),
@@ -360,9 +487,14 @@ pub(super) async fn audit(State(st): State<AppState>, a: Admin) -> Response {
     let pages = total.div_ceil(AUDIT_PAGE).max(1);
     let query: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(
-            [("who", &filter.who), ("action", &filter.action), ("from", &filter.from), ("to", &filter.to)]
-                .into_iter()
-                .filter_map(|(k, v)| v.as_ref().map(|v| (k, v))),
+            [
+                ("who", &filter.who),
+                ("action", &filter.action),
+                ("from", &filter.from),
+                ("to", &filter.to),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v))),
         )
         .finish();
     a.render(
@@ -387,9 +519,16 @@ pub(super) async fn audit_csv(State(st): State<AppState>, a: Admin) -> Response 
     };
     let mut out = String::from("id,at,who,client,action,detail\r\n");
     for r in &rows {
-        for (i, v) in [r.id.to_string(), r.at.clone(), r.who.clone(), r.client.clone(), r.action.clone(), r.detail.clone()]
-            .iter()
-            .enumerate()
+        for (i, v) in [
+            r.id.to_string(),
+            r.at.clone(),
+            r.who.clone(),
+            r.client.clone(),
+            r.action.clone(),
+            r.detail.clone(),
+        ]
+        .iter()
+        .enumerate()
         {
             if i > 0 {
                 out.push(',');
@@ -402,7 +541,10 @@ pub(super) async fn audit_csv(State(st): State<AppState>, a: Admin) -> Response 
         (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"audit.csv\""),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"audit.csv\"",
+                ),
             ],
             out,
         )

@@ -80,7 +80,10 @@ pub(crate) async fn resolve(st: &AppState, headers: &HeaderMap) -> Option<Arc<Se
     let id_sha256 = peil_store::hash_key(id);
     let opts = st.admin_options().clone();
     let found = st
-        .with_store(move |s| s.session(&id_sha256, opts.idle, opts.absolute).map(|u| (u, id_sha256)))
+        .with_store(move |s| {
+            s.session(&id_sha256, opts.idle, opts.absolute)
+                .map(|u| (u, id_sha256))
+        })
         .await
         .ok()?;
     let (Some(u), id_sha256) = found else {
@@ -157,7 +160,10 @@ mod tests {
     #[test]
     fn cookies_are_read_by_name_and_bounded() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; peil_session=abc; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; peil_session=abc; b=2"),
+        );
         assert_eq!(cookie(&h, COOKIE), Some("abc"));
         assert_eq!(cookie(&h, "peil"), None);
         let long = format!("peil_session={}", "x".repeat(200));

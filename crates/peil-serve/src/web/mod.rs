@@ -312,7 +312,10 @@ impl Page {
 pub(crate) fn split_admin(path: &str) -> bool {
     let rest = LANGS
         .iter()
-        .find_map(|l| path.strip_prefix(&format!("/{l}")).filter(|r| r.starts_with('/')))
+        .find_map(|l| {
+            path.strip_prefix(&format!("/{l}"))
+                .filter(|r| r.starts_with('/'))
+        })
         .unwrap_or(path);
     rest == "/admin" || rest.starts_with("/admin/")
 }
@@ -407,12 +410,24 @@ fn env() -> &'static minijinja::Environment<'static> {
             ("dashboard.html", include_str!("templates/dashboard.html")),
             ("job.html", include_str!("templates/job.html")),
             ("admin.html", include_str!("templates/admin.html")),
-            ("admin_login.html", include_str!("templates/admin_login.html")),
+            (
+                "admin_login.html",
+                include_str!("templates/admin_login.html"),
+            ),
             ("admin_home.html", include_str!("templates/admin_home.html")),
-            ("admin_account.html", include_str!("templates/admin_account.html")),
-            ("admin_users.html", include_str!("templates/admin_users.html")),
+            (
+                "admin_account.html",
+                include_str!("templates/admin_account.html"),
+            ),
+            (
+                "admin_users.html",
+                include_str!("templates/admin_users.html"),
+            ),
             ("admin_keys.html", include_str!("templates/admin_keys.html")),
-            ("admin_audit.html", include_str!("templates/admin_audit.html")),
+            (
+                "admin_audit.html",
+                include_str!("templates/admin_audit.html"),
+            ),
         ] {
             e.add_template(name, text)
                 .unwrap_or_else(|err| panic!("template {name}: {err:#}"));
