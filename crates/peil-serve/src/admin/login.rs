@@ -203,6 +203,7 @@ pub(super) async fn start_session(
     let id = peil_store::random_hex(32);
     let csrf = peil_store::random_hex(32);
     let old = session::cookie(&a.page.req.headers, COOKIE).map(peil_store::hash_key);
+    let (idle, absolute) = (st.admin_options().idle, st.admin_options().absolute);
     let (id_sha256, client, ua, uid) = (
         peil_store::hash_key(&id),
         a.client.clone(),
@@ -214,6 +215,8 @@ pub(super) async fn start_session(
             if let Some(old) = old {
                 s.end_session(&old)?;
             }
+            // Sessions that can no longer be used are forgotten here, at the rare write.
+            s.end_expired_sessions(idle, absolute)?;
             s.create_session(&id_sha256, uid, &csrf, &client, &ua)
         })
         .await;
@@ -272,4 +275,29 @@ fn leave(st: &AppState, to: &str) -> Response {
         session::set_cookie(st.admin_options(), COOKIE, "", "/", Duration::ZERO),
     );
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_login_only_paths_of_this_site_are_followed() {
+        assert_eq!(landing("/admin/users", Role::Beheerder, ""), "/admin/users");
+        assert_eq!(landing("/indicator/x", Role::Viewer, ""), "/indicator/x");
+        for hostile in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "",
+        ] {
+            assert_eq!(
+                landing(hostile, Role::Expert, "/en"),
+                "/en/admin",
+                "{hostile}"
+            );
+        }
+        // A viewer has no admin home: their account instead.
+        assert_eq!(landing("/admin", Role::Viewer, ""), "/admin/account");
+    }
 }

@@ -656,6 +656,13 @@ mod tests {
             "indicator.html",
             "area.html",
             "error.html",
+            "admin.html",
+            "admin_login.html",
+            "admin_home.html",
+            "admin_account.html",
+            "admin_users.html",
+            "admin_keys.html",
+            "admin_audit.html",
         ] {
             assert!(e.get_template(name).is_ok(), "{name}");
         }

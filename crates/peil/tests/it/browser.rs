@@ -152,8 +152,21 @@ fn website_in_headless_chromium() {
     std::fs::create_dir_all(artifacts_dir()).unwrap();
     let server = Server::demo();
     // An administrator for the back office's pages (a11y.mjs logs in as them).
-    let out = server.site.ok(&["users", "add", "axe", "--role", "beheerder", "--groups", "stadsdiensten"]);
-    let password = out.lines().nth(1).expect("a generated password").trim().to_string();
+    let out = server.site.ok(&[
+        "users",
+        "add",
+        "axe",
+        "--role",
+        "beheerder",
+        "--groups",
+        "stadsdiensten",
+    ]);
+    let password = out
+        .lines()
+        .nth(1)
+        .expect("a generated password")
+        .trim()
+        .to_string();
     say(&format!(
         "serving the demo city on {}; artifacts in {}",
         server.base,
@@ -168,7 +181,14 @@ fn website_in_headless_chromium() {
     ]
     .into_iter()
     .filter_map(|(script, secs)| {
-        node(script, &server.base, &chromium, ("axe", &password), Duration::from_secs(secs)).err()
+        node(
+            script,
+            &server.base,
+            &chromium,
+            ("axe", &password),
+            Duration::from_secs(secs),
+        )
+        .err()
     })
     .collect();
     assert!(
