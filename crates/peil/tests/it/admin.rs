@@ -12,9 +12,18 @@ const GROUP: &str = "stadsdiensten";
 
 /// The demo site with `[admin]` settings, served.
 fn serve(admin: &str) -> Server {
+    serve_with(admin, false)
+}
+
+/// The same, for a site that is not public when `private`.
+fn serve_with(admin: &str, private: bool) -> Server {
     let site = Site::demo();
     let toml = site.path().join("peil.toml");
     let mut config = std::fs::read_to_string(&toml).unwrap();
+    if private {
+        config = config.replace("public = true", "public = false");
+        assert!(config.contains("public = false"));
+    }
     config.push_str(&format!("\n[admin]\ninsecure_cookie = true\n{admin}\n"));
     std::fs::write(&toml, config).unwrap();
     Server::start(site)
@@ -545,4 +554,25 @@ fn users_cli_round_trip() {
     ] {
         assert!(actions.iter().any(|a| a == want), "{want} in {actions:?}");
     }
+}
+
+#[test]
+fn on_a_site_that_is_not_public_a_logged_in_user_reads_without_a_key() {
+    let s = serve_with("", true);
+    let pw = add_user(&s, "vic", "viewer", GROUP);
+    let mut anonymous = Browser::new(&s);
+    assert_eq!(anonymous.get("/").status, 401);
+    assert_eq!(
+        anonymous.get(&format!("/indicator/{RESTRICTED}")).status,
+        401
+    );
+    // The login form (and its style sheet) opens without a key; nothing else does.
+    assert_eq!(anonymous.get("/admin/login").status, 200);
+    assert_eq!(anonymous.get("/static/peil.css").status, 200);
+    let mut v = Browser::new(&s);
+    assert_eq!(v.login("vic", &pw).status, 303);
+    assert_eq!(v.get("/").status, 200);
+    let a = v.get(&format!("/indicator/{RESTRICTED}"));
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("cache-control"), Some("private, no-store"));
 }
