@@ -37,6 +37,30 @@ const PAGES = [
   ['omgevingsanalyse', '/stories/omgevingsanalyse?regionlevel=gemeente&regioncode=46999'],
 ];
 
+// The back office, logged in as the administrator browser.rs makes (PEIL_ADMIN_USER and
+// PEIL_ADMIN_PASSWORD); the login form itself is checked logged out.
+const ADMIN = process.env.PEIL_ADMIN_USER
+  ? [
+      ['admin-login', '/admin/login', false],
+      ['admin-home', '/admin', true],
+      ['admin-account', '/admin/account', true],
+      ['admin-users', '/admin/users', true],
+      ['admin-keys', '/admin/keys', true],
+      ['admin-audit', '/admin/audit', true],
+      ['admin-users-en', '/en/admin/users', true],
+      // A restricted indicator with its "intern" mark (the administrator is in its group).
+      ['indicator-intern', '/indicator/v_leefloon?level=wijk', true],
+    ]
+  : [];
+
+async function login(page) {
+  await page.goto(url('/admin/login'), { waitUntil: 'load' });
+  await page.fill('#login', process.env.PEIL_ADMIN_USER);
+  await page.fill('#password', process.env.PEIL_ADMIN_PASSWORD);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form.admin-form button[type=submit]')]);
+  if (new URL(page.url()).pathname.endsWith('/admin/login')) throw new Error('the administrator could not log in');
+}
+
 async function axe(page) {
   // Evaluated as a script so that a Content-Security-Policy cannot keep axe out
   // (the context also bypasses CSP).
@@ -60,7 +84,7 @@ function describe(v) {
   return `[${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n${nodes}${more}`;
 }
 
-for (const [name, path] of PAGES) {
+for (const [name, path, loggedIn] of [...PAGES, ...ADMIN]) {
   for (const [vp, viewport] of [
     ['desktop', DESKTOP],
     ['phone', PHONE],
@@ -71,6 +95,7 @@ for (const [name, path] of PAGES) {
       const ctx = await guardedContext(browser, { viewport, bypassCSP: true });
       try {
         const page = await ctx.newPage();
+        if (loggedIn) await login(page);
         const resp = await page.goto(url(path), { waitUntil: 'load' });
         if (resp.status() !== 200) throw new Error(`${path} answered ${resp.status()}`);
         const result = await axe(page);

@@ -16,6 +16,7 @@ pub mod indicator;
 pub mod period;
 pub mod problem;
 pub mod reader;
+pub mod role;
 pub mod text;
 pub mod value;
 
@@ -28,5 +29,6 @@ pub use indicator::*;
 pub use period::*;
 pub use problem::*;
 pub use reader::{Reader, Who};
+pub use role::Role;
 pub use text::{Locale, fold};
 pub use value::*;

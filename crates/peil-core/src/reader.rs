@@ -1,7 +1,7 @@
 //! Who is reading (lezer): the one access context of a request.
 //!
 //! A server resolves every request exactly once to a [`Reader`] — anonymous, an API key's
-//! access groups, or a logged-in user's (no route makes one yet) — and passes that value
+//! access groups, or a logged-in user's (a back-office session) — and passes that value
 //! explicitly to everything that answers: lists, values, selections, pages, stories, exports.
 //! Nothing reads access from a header, a task-local or a global after that point, so a cached
 //! answer keyed on [`Reader::access`] can never be served to someone with other rights.

@@ -1,7 +1,9 @@
 //! The trust boundary: every request is resolved here, once, to a [`Reader`].
 //!
 //! The [`boundary`] layer (see `lib.rs` for the order of layers) reads the credentials (the
-//! `apikey` header; for Swing's scripted uploads also `?apikey=`), refuses what must be
+//! `apikey` header; for Swing's scripted uploads also `?apikey=`; else the back office's
+//! `peil_session` cookie, which makes `Reader::user(login, groups)` and puts the
+//! [`Session`](crate::admin::Session) beside it for the whole site), refuses what must be
 //! refused (a wrong key on the native API, any request without a valid key on a site that is
 //! not public) and puts the resolved [`Reader`] in the request's extensions. Handlers take it from there ([`crate::api::Req`]
 //! carries it, OData and selection tables extract it) and pass it explicitly to everything that
@@ -62,9 +64,14 @@ pub(crate) fn is_upload(path: &str) -> bool {
         || path.eq_ignore_ascii_case("/viewer/BulkAPI.ashx")
 }
 
-/// Paths every client may reach, also on a site that is not public.
+/// Paths every client may reach, also on a site that is not public: health, metrics, and
+/// the back office (its login form, and its style sheet), which guards itself.
 fn is_open(path: &str) -> bool {
-    path == "/health" || path == "/metrics"
+    path == "/health"
+        || path == "/metrics"
+        || path == "/static/peil.css"
+        || path == "/static/peil.js"
+        || crate::web::split_admin(path)
 }
 
 /// The key a request presents: the `apikey` header, or for uploads the `apikey` parameter.
@@ -112,6 +119,15 @@ pub(crate) async fn boundary(
     mut req: Request<axum::body::Body>,
     next: Next,
 ) -> Response {
+    // A key, when one is presented, decides; else a valid session cookie does.
+    if !req.headers().contains_key("apikey")
+        && let Some(s) = crate::admin::session::resolve(&st, req.headers()).await
+    {
+        let reader = Reader::user(s.user.login.clone(), s.user.groups.iter().cloned());
+        req.extensions_mut().insert(reader);
+        req.extensions_mut().insert(s);
+        return next.run(req).await;
+    }
     match resolve(&st, &req) {
         Ok(reader) => {
             req.extensions_mut().insert(reader);

@@ -174,6 +174,8 @@ pub(crate) struct Req {
     pub bad_query: Option<crate::query::BadQuery>,
     /// Who is asking, as the trust boundary resolved it (`access.rs`).
     pub reader: peil_core::Reader,
+    /// The back-office session of a logged-in user (pages name them and offer logout).
+    pub session: Option<std::sync::Arc<crate::admin::Session>>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Req {
@@ -202,6 +204,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Req {
             raw_pairs,
             bad_query,
             reader: crate::access::reader(parts),
+            session: parts.extensions.get().cloned(),
         })
     }
 }

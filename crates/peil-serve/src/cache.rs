@@ -229,10 +229,23 @@ struct Version {
 }
 
 /// Whether answers to this request may be validated and kept: GETs, except health and
-/// metrics, which change all the time.
-fn cacheable(req: &Request<Body>) -> bool {
+/// metrics, which change all the time, and answers to a logged-in user (their pages name
+/// them and carry their session's token).
+fn cacheable(req: &Request<Body>, reader: &Reader) -> bool {
     let path = req.uri().path();
-    req.method() == Method::GET && path != "/health" && path != "/metrics"
+    req.method() == Method::GET
+        && path != "/health"
+        && path != "/metrics"
+        && !matches!(reader.who(), peil_core::Who::User(_))
+}
+
+/// What every answer to a logged-in user says: no cache, shared or private, keeps it.
+fn set_user_headers(h: &mut HeaderMap) {
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("cookie"));
 }
 
 /// Whether an answer may be kept and validated: a success that does not say `no-store`
@@ -242,7 +255,8 @@ fn keepable(resp: &Response) -> bool {
         && !resp
             .headers()
             .get(header::CACHE_CONTROL)
-            .is_some_and(|v| v.as_bytes().starts_with(b"no-store"))
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|d| d.trim() == "no-store"))
 }
 
 /// The ETag layer, after the boundary: `304 Not Modified` for a client that has this
@@ -253,10 +267,15 @@ pub(crate) async fn validate(
     mut req: Request<Body>,
     next: Next,
 ) -> Response {
-    if !cacheable(&req) {
+    let reader = crate::access::reader_of_request(&req);
+    if matches!(reader.who(), peil_core::Who::User(_)) {
+        let mut resp = next.run(req).await;
+        set_user_headers(resp.headers_mut());
+        return resp;
+    }
+    if !cacheable(&req, &reader) {
         return next.run(req).await;
     }
-    let reader = crate::access::reader_of_request(&req);
     let version = Version {
         generation: st.snapshot().generation,
         revision: st.revision(),
@@ -282,10 +301,10 @@ pub(crate) async fn respond(
     req: Request<Body>,
     next: Next,
 ) -> Response {
-    if !cacheable(&req) {
+    let reader = crate::access::reader_of_request(&req);
+    if !cacheable(&req, &reader) {
         return next.run(req).await;
     }
-    let reader = crate::access::reader_of_request(&req);
     let version = req
         .extensions()
         .get::<Version>()

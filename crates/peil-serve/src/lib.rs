@@ -20,6 +20,7 @@
 //! `listen.rs`. See `limits.rs` for every bound.
 
 pub mod access;
+pub mod admin;
 pub mod api;
 pub mod bulk;
 mod cache;
@@ -82,6 +83,13 @@ struct Inner {
     compute: work::Compute,
     /// Bulk report jobs of this server.
     jobs: web::jobs::Jobs,
+    /// How the back office's sessions and logins are bounded.
+    admin: admin::AdminOptions,
+    /// The back office's connection to the store (users, sessions, audit log), opened at
+    /// first use and used on the blocking pool only.
+    admin_store: std::sync::Mutex<Option<peil_store::Store>>,
+    /// Failed logins per client address.
+    logins: admin::session::LoginLimiter,
 }
 
 /// Returns a new site configuration when it changed since the last call.
@@ -100,6 +108,8 @@ pub struct Options {
     pub cache_bytes: u64,
     /// Cells one data request may ask for.
     pub max_cells: usize,
+    /// The back office's sessions and logins (`[admin]` in peil.toml).
+    pub admin: admin::AdminOptions,
 }
 
 impl Options {
@@ -110,6 +120,7 @@ impl Options {
             rate_limit: None,
             cache_bytes: 64 << 20,
             max_cells: api::max_cells_from_env(),
+            admin: admin::AdminOptions::default(),
         }
     }
 }
@@ -188,6 +199,46 @@ impl AppState {
         }
     }
 
+    /// How the back office's sessions and logins are bounded.
+    pub fn admin_options(&self) -> &admin::AdminOptions {
+        &self.inner.admin
+    }
+
+    pub(crate) fn login_limiter(&self) -> &admin::session::LoginLimiter {
+        &self.inner.logins
+    }
+
+    /// Runs `f` on the back office's store connection, on the blocking pool (one at a time:
+    /// the back office's writes are few and small).
+    pub async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&peil_store::Store) -> peil_store::Result<T> + Send + 'static,
+    ) -> peil_store::Result<T> {
+        let st = self.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut guard = st
+                .inner
+                .admin_store
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if guard.is_none() {
+                *guard = Some(peil_store::Store::open(&st.inner.store)?);
+            }
+            match guard.as_ref() {
+                Some(s) => f(s),
+                None => Err(peil_store::StoreError::Invalid(
+                    "the store is not open".into(),
+                )),
+            }
+        })
+        .await;
+        joined.unwrap_or_else(|e| {
+            Err(peil_store::StoreError::Invalid(format!(
+                "the store task failed: {e}"
+            )))
+        })
+    }
+
     /// The bulk report jobs of this server.
     pub(crate) fn jobs(&self) -> &web::jobs::Jobs {
         &self.inner.jobs
@@ -258,6 +309,9 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
             listening: OnceLock::new(),
             compute: work::Compute::new()?,
             jobs: web::jobs::Jobs::default(),
+            admin: options.admin,
+            admin_store: std::sync::Mutex::new(None),
+            logins: Default::default(),
         }),
     };
     st.refresh_keys(store);
@@ -277,6 +331,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bulk::routes())
         .merge(dcat::routes())
         .merge(web::routes())
+        .merge(admin::routes(&state))
         .fallback(web::fallback)
         // Innermost first: the last layer added is the first a request passes (see the
         // module's documentation for why this order).

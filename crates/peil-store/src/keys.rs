@@ -97,11 +97,5 @@ pub fn hash_key(key: &str) -> String {
 
 /// A new random API key (`peil_` + 64 hex characters) from the operating system's generator.
 pub fn new_key() -> std::io::Result<String> {
-    use std::io::Read;
-    let mut bytes = [0u8; 32];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-    Ok(format!(
-        "peil_{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
+    Ok(format!("peil_{}", crate::random_hex(32)))
 }

@@ -16,15 +16,22 @@ pub mod codec;
 mod export;
 mod keys;
 mod live;
+mod password;
 mod read;
 mod schema;
+mod users;
 mod write;
 
 pub use check::CheckReport;
 pub use export::{ExportRow, Selection};
 pub use keys::{ApiKeyEntry, hash_key, new_key};
 pub use live::Live;
+pub use password::{
+    MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, check_password, hash_password, new_password,
+    verify_password,
+};
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
+pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use write::ImportTx;
 
 use rusqlite::Connection;
@@ -187,6 +194,26 @@ fn level_items(conn: &Connection, level_id: i64) -> rusqlite::Result<HashMap<u32
         Ok((r.get::<_, u32>(0)?, (r.get(1)?, r.get(2)?)))
     })?;
     rows.collect()
+}
+
+/// `N` bytes from the operating system's random generator.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    // Linux's getrandom(2) does not fail once the system has booted.
+    getrandom::fill(&mut b).expect("the operating system's random generator answers");
+    b
+}
+
+/// `n` random bytes as lower-case hex (keys, session ids, CSRF tokens).
+pub fn random_hex(n: usize) -> String {
+    let mut out = String::with_capacity(2 * n);
+    for _ in 0..n.div_ceil(32) {
+        for b in random_bytes::<32>() {
+            out.push_str(&format!("{b:02x}"));
+        }
+    }
+    out.truncate(2 * n);
+    out
 }
 
 /// Current UTC time as ISO 8601 to the second (`2026-11-28T15:47:13Z`): how the store writes

@@ -185,4 +185,48 @@ CREATE TABLE api_key (
     r#"
 ALTER TABLE indicator ADD COLUMN total_of TEXT NOT NULL DEFAULT '[]';
 "#,
+    // 5: the back office: users (Argon2id hashes), sessions (ids stored hashed) and the
+    // audit log, which triggers keep append-only.
+    r#"
+CREATE TABLE app_user (
+    id INTEGER PRIMARY KEY,
+    login TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'expert', 'beheerder')),
+    groups TEXT NOT NULL,
+    -- NULL for users who log in elsewhere only (a provider, later).
+    password_hash TEXT,
+    -- Where the user comes from: 'password' (this store), or a provider's name.
+    source TEXT NOT NULL DEFAULT 'password',
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT
+);
+
+CREATE TABLE app_session (
+    id_sha256 TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES app_user(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    client TEXT NOT NULL,
+    user_agent TEXT NOT NULL
+);
+CREATE INDEX app_session_user ON app_session (user_id);
+
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    client TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#,
 ];

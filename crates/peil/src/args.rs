@@ -171,6 +171,10 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
     /// indicators of those groups (HTTP header `apikey`, as Swing). Keys are stored hashed.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage back-office users (`/admin`): role (viewer, expert, beheerder), access groups,
+    /// password. For the first administrator and for scripts; each change is in the audit log.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Build the demo city (deterministic) into a site directory and open its website.
     #[command(
         after_help = "Examples:\n  peil demo                        build ./peil-demo and serve it on http://127.0.0.1:8080\n  peil demo /tmp/city --no-serve   only build it"
@@ -196,6 +200,42 @@ pub enum KeysCommand {
     List,
     /// Revoke a key by its number.
     Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Add a user; without --password-stdin a password is generated and printed once.
+    #[command(
+        after_help = "Examples:\n  peil users add an.peeters --role beheerder\n  peil users add stadsdienst --role viewer --groups stadsdiensten,welzijn\n  printf '%s' \"$PW\" | peil users add bert --role expert --password-stdin"
+    )]
+    Add {
+        /// The login name (letters, digits, . _ @ -).
+        name: String,
+        /// viewer (reads restricted data), expert (loads and publishes), beheerder (everything).
+        #[arg(long)]
+        role: String,
+        /// Access groups (comma list or repeated): the restricted indicators the user reads.
+        #[arg(long, value_delimiter = ',')]
+        groups: Vec<String>,
+        /// The name shown in the back office (default: the login name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (first line) instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users (never their passwords).
+    List,
+    /// Disable a user: their sessions end and they cannot log in.
+    Disable { name: String },
+    /// Enable a disabled user again.
+    Enable { name: String },
+    /// Set a new password (generated and printed once, or from --password-stdin); unlocks.
+    Reset {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Copy, Clone, ValueEnum)]

@@ -18,6 +18,7 @@ mod serve;
 mod show;
 mod site;
 mod status;
+mod users;
 
 use anyhow::Result;
 use args::{Cli, Command};
@@ -105,5 +106,6 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Imports { json } => imports::run(&site()?, json),
         Command::Report(a) => report::run(&site()?, &a),
         Command::Keys(k) => keys::run(&site()?, k),
+        Command::Users(u) => users::run(&site()?, u),
     }
 }

@@ -57,6 +57,64 @@ pub struct Config {
     /// Privacy decisions `peil check` and `peil publish` accept: `[privacy]`.
     #[serde(default, skip_serializing_if = "Privacy::is_empty")]
     pub privacy: Privacy,
+    /// The back office's sessions and logins: `[admin]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<AdminToml>,
+}
+
+/// `[admin]` in peil.toml: how long back-office sessions last and how logins are bounded.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminToml {
+    /// Minutes without a request after which a session ends (default 60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_idle_minutes: Option<f64>,
+    /// Hours after login after which a session ends, used or not (default 12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_max_hours: Option<f64>,
+    /// Seconds of the first lock after 5 failed logins in a row; each further failure
+    /// doubles it, up to an hour (default 60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lockout_seconds: Option<f64>,
+    /// Failed logins per client address per quarter hour before its logins are refused
+    /// (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures_per_address: Option<u32>,
+    /// Leave `Secure` off the session cookie: only for a site served over plain http on
+    /// another host than localhost (default false).
+    #[serde(default)]
+    pub insecure_cookie: bool,
+}
+
+impl AdminToml {
+    /// The server's options from these settings; a duration that is not a positive number
+    /// is refused with its name.
+    pub fn options(&self) -> Result<peil_serve::admin::AdminOptions> {
+        let mut o = peil_serve::admin::AdminOptions::default();
+        let secs = |name: &str, v: Option<f64>, unit: f64| -> Result<Option<std::time::Duration>> {
+            match v {
+                None => Ok(None),
+                Some(x) if x.is_finite() && x > 0.0 && x * unit < 1e9 => {
+                    Ok(Some(std::time::Duration::from_secs_f64(x * unit)))
+                }
+                Some(x) => bail!("[admin] {name} = {x} in {CONFIG}: expected a positive number"),
+            }
+        };
+        if let Some(d) = secs("session_idle_minutes", self.session_idle_minutes, 60.0)? {
+            o.idle = d;
+        }
+        if let Some(d) = secs("session_max_hours", self.session_max_hours, 3600.0)? {
+            o.absolute = d;
+        }
+        if let Some(d) = secs("lockout_seconds", self.lockout_seconds, 1.0)? {
+            o.lockout = d;
+        }
+        if let Some(n) = self.failures_per_address {
+            o.failures_per_address = n.max(1);
+        }
+        o.insecure_cookie = self.insecure_cookie;
+        Ok(o)
+    }
 }
 
 /// `[catalog]` in peil.toml: what open-data portals show with the site's datasets.
@@ -154,6 +212,7 @@ impl Site {
             intro: Default::default(),
             catalog: None,
             privacy: Privacy::default(),
+            admin: None,
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",

@@ -891,6 +891,8 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     let data = json!({
         "code": ind.code,
         "name": page.text(&ind.name),
+        // Restricted data a logged-in reader sees is marked, so it is not passed on as public.
+        "intern": !matches!(ind.visibility, peil_core::Visibility::Public),
         "description": page.text(&ind.description),
         "more_info": page.text(&ind.more_info),
         "footnote": page.text(&ind.footnote),

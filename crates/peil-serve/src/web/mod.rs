@@ -258,6 +258,12 @@ impl Page {
             "title": title,
             "alternates": alternates,
             "path": self.path,
+            "me": self.req.session.as_ref().map(|s| json!({
+                "login": s.user.login,
+                "name": s.user.display_name,
+                "csrf": s.csrf,
+                "admin": s.user.role.allows(peil_core::Role::Expert),
+            })),
         });
         if let (Json::Object(d), Json::Object(b)) = (&mut data, base) {
             for (k, v) in b {
@@ -300,6 +306,18 @@ impl Page {
         *r.status_mut() = status;
         r
     }
+}
+
+/// Whether a path is the back office's (`/admin…`, also under a language prefix).
+pub(crate) fn split_admin(path: &str) -> bool {
+    let rest = LANGS
+        .iter()
+        .find_map(|l| {
+            path.strip_prefix(&format!("/{l}"))
+                .filter(|r| r.starts_with('/'))
+        })
+        .unwrap_or(path);
+    rest == "/admin" || rest.starts_with("/admin/")
 }
 
 /// (language, link prefix, path without the prefix) of a request path.
@@ -391,6 +409,25 @@ fn env() -> &'static minijinja::Environment<'static> {
             ("story.html", include_str!("templates/story.html")),
             ("dashboard.html", include_str!("templates/dashboard.html")),
             ("job.html", include_str!("templates/job.html")),
+            ("admin.html", include_str!("templates/admin.html")),
+            (
+                "admin_login.html",
+                include_str!("templates/admin_login.html"),
+            ),
+            ("admin_home.html", include_str!("templates/admin_home.html")),
+            (
+                "admin_account.html",
+                include_str!("templates/admin_account.html"),
+            ),
+            (
+                "admin_users.html",
+                include_str!("templates/admin_users.html"),
+            ),
+            ("admin_keys.html", include_str!("templates/admin_keys.html")),
+            (
+                "admin_audit.html",
+                include_str!("templates/admin_audit.html"),
+            ),
         ] {
             e.add_template(name, text)
                 .unwrap_or_else(|err| panic!("template {name}: {err:#}"));
@@ -619,6 +656,13 @@ mod tests {
             "indicator.html",
             "area.html",
             "error.html",
+            "admin.html",
+            "admin_login.html",
+            "admin_home.html",
+            "admin_account.html",
+            "admin_users.html",
+            "admin_keys.html",
+            "admin_audit.html",
         ] {
             assert!(e.get_template(name).is_ok(), "{name}");
         }

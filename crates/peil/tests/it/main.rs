@@ -8,6 +8,7 @@
 
 mod common;
 
+mod admin;
 mod api;
 mod api_clients;
 mod bad_input;

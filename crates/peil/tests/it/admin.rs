@@ -1,0 +1,578 @@
+//! The back office (issue 14) over real HTTP against the real binary: login and logout,
+//! lockout, CSRF on every state-changing route, session fixation and expiry, roles, what a
+//! logged-in reader sees (and that no cache passes it on), the audit log, `peil users`.
+
+use crate::common::*;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// A restricted indicator of the demo (group `stadsdiensten`).
+const RESTRICTED: &str = "v_leefloon";
+const GROUP: &str = "stadsdiensten";
+
+/// The demo site with `[admin]` settings, served.
+fn serve(admin: &str) -> Server {
+    serve_with(admin, false)
+}
+
+/// The same, for a site that is not public when `private`.
+fn serve_with(admin: &str, private: bool) -> Server {
+    let site = Site::demo();
+    let toml = site.path().join("peil.toml");
+    let mut config = std::fs::read_to_string(&toml).unwrap();
+    if private {
+        config = config.replace("public = true", "public = false");
+        assert!(config.contains("public = false"));
+    }
+    config.push_str(&format!("\n[admin]\ninsecure_cookie = true\n{admin}\n"));
+    std::fs::write(&toml, config).unwrap();
+    Server::start(site)
+}
+
+/// Adds a user with the CLI; returns the generated password it printed once.
+fn add_user(s: &Server, name: &str, role: &str, groups: &str) -> String {
+    let mut args = vec!["users", "add", name, "--role", role];
+    if !groups.is_empty() {
+        args.extend(["--groups", groups]);
+    }
+    let out = s.site.ok(&args);
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().contains(name), "{out}");
+    let pw = lines
+        .next()
+        .unwrap_or_else(|| panic!("no password in: {out}"))
+        .trim();
+    assert_eq!(pw.len(), 20, "{out}");
+    pw.to_string()
+}
+
+/// An answer read off the wire.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of the first hidden `csrf` field of the page.
+    fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("no csrf field in: {}", self.body));
+        self.body[at + 19..].split('"').next().unwrap().to_string()
+    }
+}
+
+/// A browser without JavaScript: keeps cookies, follows nothing by itself.
+struct Browser<'a> {
+    s: &'a Server,
+    cookies: HashMap<String, String>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(s: &'a Server) -> Browser<'a> {
+        Browser {
+            s,
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn send(&mut self, method: &str, path: &str, form: &str, extra: &[(&str, &str)]) -> Answer {
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.s.addr()
+        );
+        if !cookie.is_empty() {
+            req.push_str(&format!("Cookie: {}\r\n", cookie.join("; ")));
+        }
+        for (k, v) in extra {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if method == "POST" {
+            req.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                form.len()
+            ));
+        }
+        req.push_str("\r\n");
+        req.push_str(form);
+        let (status, text) = self.s.raw(req.as_bytes());
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let headers: Vec<(String, String)> = head
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+            .collect();
+        for (k, v) in &headers {
+            if k == "set-cookie" {
+                let pair = v.split(';').next().unwrap();
+                let (name, value) = pair.split_once('=').unwrap();
+                if value.is_empty() || v.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.into(), value.into());
+                }
+            }
+        }
+        Answer {
+            status,
+            headers,
+            body: body.to_string(),
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Answer {
+        self.send("GET", path, "", &[])
+    }
+
+    fn post(&mut self, path: &str, form: &str) -> Answer {
+        self.send("POST", path, form, &[])
+    }
+
+    /// Logs in through the form; returns the answer to the posted form.
+    fn login(&mut self, name: &str, password: &str) -> Answer {
+        let form = self.get("/admin/login");
+        assert_eq!(form.status, 200, "{}", form.body);
+        let token = form.csrf();
+        self.post(
+            "/admin/login",
+            &format!("csrf={token}&login={name}&password={}", enc(password)),
+        )
+    }
+
+    /// The session's CSRF token, from a page that carries it.
+    fn token(&mut self) -> String {
+        self.get("/admin/account").csrf()
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The audit log's actions, oldest first, read from the store itself.
+fn audit_actions(s: &Server) -> Vec<(String, String)> {
+    let db = rusqlite::Connection::open(s.site.store()).unwrap();
+    let mut st = db
+        .prepare("SELECT who, action FROM audit_log ORDER BY id")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn count(s: &Server, action: &str) -> usize {
+    audit_actions(s).iter().filter(|(_, a)| a == action).count()
+}
+
+#[test]
+fn login_logout_and_failures_look_alike() {
+    let s = serve("");
+    let pw = add_user(&s, "ann", "beheerder", "");
+    let mut b = Browser::new(&s);
+    let home = b.get("/admin");
+    assert_eq!(home.status, 303);
+    assert_eq!(home.header("location"), Some("/admin/login?next=%2Fadmin"));
+    // Wrong password and unknown user: the same page.
+    let wrong = b.login("ann", "not the password at all");
+    let unknown = b.login("nobody", "not the password at all");
+    assert_eq!(wrong.status, 200);
+    assert_eq!(wrong.status, unknown.status);
+    assert!(wrong.body.contains("Aanmelden mislukt"), "{}", wrong.body);
+    assert_eq!(
+        wrong.body.replace("ann", "X"),
+        unknown.body.replace("nobody", "X")
+    );
+    assert!(!b.cookies.contains_key("peil_session"));
+    let ok = b.login("ann", &pw);
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert_eq!(ok.header("location"), Some("/admin"));
+    let cookie = ok
+        .headers
+        .iter()
+        .find(|(k, v)| k == "set-cookie" && v.starts_with("peil_session="))
+        .unwrap();
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.1.contains(attr), "{}", cookie.1);
+    }
+    let home = b.get("/admin");
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("ann"));
+    assert_eq!(home.header("cache-control"), Some("private, no-store"));
+    let session = b.cookies["peil_session"].clone();
+    let token = b.token();
+    let out = b.post("/admin/logout", &format!("csrf={token}"));
+    assert_eq!(out.status, 303);
+    assert!(!b.cookies.contains_key("peil_session"));
+    // The old cookie opens nothing any more.
+    b.cookies.insert("peil_session".into(), session);
+    assert_eq!(b.get("/admin").status, 303);
+    let actions = audit_actions(&s);
+    for want in [("-", "login failed"), ("ann", "login"), ("ann", "logout")] {
+        assert!(
+            actions
+                .iter()
+                .any(|(w, a)| (w.as_str(), a.as_str()) == want),
+            "{want:?} in {actions:?}"
+        );
+    }
+    assert_eq!(count(&s, "login failed"), 2);
+}
+
+#[test]
+fn failures_lock_an_account_with_back_off_and_a_reset_unlocks() {
+    let s = serve("lockout_seconds = 2\nfailures_per_address = 1000");
+    let admin_pw = add_user(&s, "ann", "beheerder", "");
+    let pw = add_user(&s, "bob", "expert", "");
+    let mut b = Browser::new(&s);
+    for _ in 0..5 {
+        assert_eq!(b.login("bob", "wrong password!!").status, 200);
+    }
+    assert_eq!(count(&s, "account locked"), 1);
+    // Locked: even the right password fails, with the same page.
+    let locked = b.login("bob", &pw);
+    assert_eq!(locked.status, 200);
+    assert!(locked.body.contains("Aanmelden mislukt"));
+    std::thread::sleep(Duration::from_millis(2300));
+    assert_eq!(b.login("bob", &pw).status, 303, "the lock has passed");
+    // Back-off: five failures lock for 2 s, the sixth for 4 s.
+    let mut b = Browser::new(&s);
+    for _ in 0..5 {
+        b.login("bob", "wrong password!!");
+    }
+    std::thread::sleep(Duration::from_millis(2300));
+    b.login("bob", "wrong password!!");
+    std::thread::sleep(Duration::from_millis(2300));
+    assert_eq!(
+        b.login("bob", &pw).status,
+        200,
+        "still locked: the lock doubled"
+    );
+    // An administrator's reset unlocks at once, with a password shown once.
+    let mut admin = Browser::new(&s);
+    assert_eq!(admin.login("ann", &admin_pw).status, 303);
+    let token = admin.get("/admin/users").csrf();
+    let reset = admin.post("/admin/users/bob", &format!("csrf={token}&action=reset"));
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    let at = reset.body.find("<code class=\"secret\">").unwrap();
+    let new_pw = reset.body[at + 21..].split('<').next().unwrap().to_string();
+    assert_eq!(b.login("bob", &pw).status, 200, "the old password is gone");
+    assert_eq!(b.login("bob", &new_pw).status, 303);
+    assert_eq!(count(&s, "password reset"), 1);
+}
+
+#[test]
+fn too_many_failures_from_one_address_are_refused_before_hashing() {
+    let s = serve("failures_per_address = 3");
+    add_user(&s, "ann", "beheerder", "");
+    let mut b = Browser::new(&s);
+    for _ in 0..3 {
+        assert_eq!(b.login("ann", "wrong password!!").status, 200);
+    }
+    assert_eq!(b.login("ann", "wrong password!!").status, 429);
+    assert_eq!(count(&s, "login refused (address)"), 1);
+}
+
+#[test]
+fn every_state_changing_route_refuses_a_missing_or_wrong_token() {
+    let s = serve("");
+    let pw = add_user(&s, "ann", "beheerder", "");
+    let mut b = Browser::new(&s);
+    assert_eq!(b.login("ann", &pw).status, 303);
+    let good = b.token();
+    let routes: Vec<_> = peil_serve::admin::route_specs()
+        .into_iter()
+        .filter(|r| r.method != peil_serve::admin::Method::GET)
+        .collect();
+    assert!(
+        routes.iter().any(|r| r.path == "/admin/users"),
+        "{routes:?}"
+    );
+    assert!(
+        routes
+            .iter()
+            .any(|r| r.path == "/en/admin/keys/{id}/revoke")
+    );
+    let mut refused = 0;
+    for r in &routes {
+        let path = r.path.replace("{login}", "ann").replace("{id}", "1");
+        for (form, headers) in [
+            ("action=disable".to_string(), vec![]),
+            (format!("csrf={}&action=disable", "0".repeat(64)), vec![]),
+            (format!("csrf={good}x&action=disable"), vec![]),
+            // The right token from another site.
+            (
+                format!("csrf={good}&action=disable"),
+                vec![("Origin", "http://evil.example")],
+            ),
+            (
+                format!("csrf={good}&action=disable"),
+                vec![("Referer", "http://evil.example/page")],
+            ),
+        ] {
+            let a = b.send(r.method.as_str(), &path, &form, &headers);
+            assert_eq!(
+                a.status, 403,
+                "{} {path} with {form} {headers:?}: {}",
+                r.method, a.body
+            );
+            refused += 1;
+        }
+    }
+    // Every refusal is in the audit log, and nothing was done.
+    assert_eq!(count(&s, "request refused (csrf)"), refused);
+    assert_eq!(count(&s, "user disabled"), 0);
+    assert_eq!(b.get("/admin").status, 200, "still logged in");
+    // The right token from this site passes.
+    let origin = format!("http://{}", s.addr());
+    let ok = b.send(
+        "POST",
+        "/admin/keys",
+        &format!("csrf={good}&name=dash&groups={GROUP}"),
+        &[("Origin", &origin)],
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(ok.body.contains("peil_"), "the key is shown once");
+    // Login CSRF: a login form posted without the form's own cookie is refused.
+    let mut stranger = Browser::new(&s);
+    let a = stranger.post(
+        "/admin/login",
+        &format!("csrf={}&login=ann&password={}", "a".repeat(64), enc(&pw)),
+    );
+    assert_eq!(a.status, 403);
+    assert!(!stranger.cookies.contains_key("peil_session"));
+}
+
+#[test]
+fn a_session_id_is_new_at_login_and_expires() {
+    let s = serve("session_idle_minutes = 0.05");
+    let pw = add_user(&s, "ann", "beheerder", "");
+    let mut b = Browser::new(&s);
+    let planted = "ab".repeat(32);
+    b.cookies.insert("peil_session".into(), planted.clone());
+    assert_eq!(b.login("ann", &pw).status, 303);
+    let now = b.cookies["peil_session"].clone();
+    assert_ne!(now, planted, "the session id is made at login");
+    let mut attacker = Browser::new(&s);
+    attacker.cookies.insert("peil_session".into(), planted);
+    assert_eq!(attacker.get("/admin").status, 303);
+    assert_eq!(b.get("/admin").status, 200);
+    // Idle for longer than 3 s: the session is gone.
+    std::thread::sleep(Duration::from_millis(4200));
+    assert_eq!(b.get("/admin").status, 303);
+
+    // Absolute expiry: used every second, it still ends 3.6 s after login.
+    let s = serve("session_max_hours = 0.001");
+    let pw = add_user(&s, "ann", "beheerder", "");
+    let mut b = Browser::new(&s);
+    assert_eq!(b.login("ann", &pw).status, 303);
+    let t = std::time::Instant::now();
+    while b.get("/admin").status == 200 {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the session never ended"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(
+        t.elapsed() > Duration::from_secs(2),
+        "ended after {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn roles_decide_which_pages_open() {
+    let s = serve("");
+    let expert = add_user(&s, "eva", "expert", "");
+    let viewer = add_user(&s, "vic", "viewer", GROUP);
+    let mut e = Browser::new(&s);
+    assert_eq!(e.login("eva", &expert).status, 303);
+    assert_eq!(e.get("/admin").status, 200);
+    for path in [
+        "/admin/users",
+        "/admin/keys",
+        "/admin/audit",
+        "/en/admin/users",
+    ] {
+        assert_eq!(e.get(path).status, 403, "{path}");
+    }
+    let mut v = Browser::new(&s);
+    let landed = v.login("vic", &viewer);
+    assert_eq!(landed.header("location"), Some("/admin/account"));
+    assert_eq!(v.get("/admin/account").status, 200);
+    assert_eq!(v.get("/admin").status, 403);
+    let mut anonymous = Browser::new(&s);
+    let a = anonymous.get("/admin/users");
+    assert_eq!(a.status, 303);
+    assert!(a.header("location").unwrap().starts_with("/admin/login"));
+    // A POST from a role too low is refused by the guard (with a valid token).
+    let token = e.token();
+    let r = e.post(
+        "/admin/users",
+        &format!("csrf={token}&login=x&role=beheerder"),
+    );
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn a_viewer_reads_their_groups_data_and_no_cache_passes_it_on() {
+    let s = serve("");
+    let pw = add_user(&s, "vic", "viewer", GROUP);
+    let page = format!("/indicator/{RESTRICTED}");
+    let api = format!("/api/v1/data?indicator={RESTRICTED}&level=wijk&period=2021&format=csv");
+    let mut anonymous = Browser::new(&s);
+    // Anonymous first, so that the cache holds the anonymous answers.
+    for p in [&page, &api] {
+        assert_eq!(anonymous.get(p).status, 404, "{p}");
+    }
+    let mut v = Browser::new(&s);
+    assert_eq!(v.login("vic", &pw).status, 303);
+    for p in [&page, &api] {
+        let a = v.get(p);
+        assert_eq!(a.status, 200, "{p}: {}", a.body);
+        assert_eq!(a.header("cache-control"), Some("private, no-store"), "{p}");
+        assert!(a.header("etag").is_none(), "{p}");
+    }
+    let html = v.get(&page);
+    assert!(html.body.contains("class=\"intern\""), "the intern mark");
+    assert!(html.body.contains("Aangemeld als"), "logged in as");
+    // The viewer's answers are never served to anyone else.
+    for p in [&page, &api] {
+        assert_eq!(anonymous.get(p).status, 404, "{p}");
+    }
+    let token = v.get(&page).csrf();
+    assert_eq!(
+        v.post("/admin/logout", &format!("csrf={token}")).status,
+        303
+    );
+    for p in [&page, &api] {
+        assert_eq!(v.get(p).status, 404, "{p} after logout");
+    }
+}
+
+#[test]
+fn the_audit_log_is_append_only() {
+    let s = serve("");
+    add_user(&s, "ann", "beheerder", "");
+    let db = rusqlite::Connection::open(s.site.store()).unwrap();
+    for sql in ["UPDATE audit_log SET who = 'eve'", "DELETE FROM audit_log"] {
+        let e = db.execute(sql, []).unwrap_err().to_string();
+        assert!(e.contains("append-only"), "{sql}: {e}");
+    }
+    assert_eq!(count(&s, "user created"), 1);
+}
+
+#[test]
+fn users_cli_round_trip() {
+    let s = serve("");
+    let pw = add_user(&s, "ann", "beheerder", "a,b");
+    let list = s.site.ok(&["users", "list"]);
+    assert!(
+        list.contains("ann")
+            && list.contains("beheerder")
+            && list.contains("a,b")
+            && list.contains("active"),
+        "{list}"
+    );
+    s.site.ok(&["users", "disable", "ann"]);
+    assert!(s.site.ok(&["users", "list"]).contains("disabled"));
+    let mut b = Browser::new(&s);
+    assert_eq!(
+        b.login("ann", &pw).status,
+        200,
+        "a disabled user cannot log in"
+    );
+    s.site.ok(&["users", "enable", "ann"]);
+    assert_eq!(b.login("ann", &pw).status, 303);
+    let out = s.site.ok(&["users", "reset", "ann"]);
+    let new_pw = out.lines().nth(1).unwrap().trim().to_string();
+    assert_eq!(b.get("/admin").status, 303, "a reset ends the sessions");
+    assert_eq!(b.login("ann", &new_pw).status, 303);
+    // --password-stdin, and the refusals say what was expected.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+        .arg("--site")
+        .arg(s.site.path())
+        .args([
+            "users",
+            "add",
+            "bert",
+            "--role",
+            "expert",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        Browser::new(&s)
+            .login("bert", "a long enough password")
+            .status,
+        303
+    );
+    let e = s.site.run(&["users", "add", "x", "--role", "root"]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("expected viewer, expert or beheerder"));
+    let e = s.site.run(&["users", "add", "ANN", "--role", "viewer"]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("exists already"));
+    let e = s.site.run(&["users", "disable", "nobody"]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("no user 'nobody'"));
+    let actions: Vec<String> = audit_actions(&s).into_iter().map(|(_, a)| a).collect();
+    for want in [
+        "user created",
+        "user disabled",
+        "user enabled",
+        "password reset",
+    ] {
+        assert!(actions.iter().any(|a| a == want), "{want} in {actions:?}");
+    }
+}
+
+#[test]
+fn on_a_site_that_is_not_public_a_logged_in_user_reads_without_a_key() {
+    let s = serve_with("", true);
+    let pw = add_user(&s, "vic", "viewer", GROUP);
+    let mut anonymous = Browser::new(&s);
+    assert_eq!(anonymous.get("/").status, 401);
+    assert_eq!(
+        anonymous.get(&format!("/indicator/{RESTRICTED}")).status,
+        401
+    );
+    // The login form (and its style sheet) opens without a key; nothing else does.
+    assert_eq!(anonymous.get("/admin/login").status, 200);
+    assert_eq!(anonymous.get("/static/peil.css").status, 200);
+    let mut v = Browser::new(&s);
+    assert_eq!(v.login("vic", &pw).status, 303);
+    assert_eq!(v.get("/").status, 200);
+    let a = v.get(&format!("/indicator/{RESTRICTED}"));
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("cache-control"), Some("private, no-store"));
+}
