@@ -8,6 +8,7 @@ pub fn run(site: &Site, k: KeysCommand) -> Result<u8> {
     let store = site.store()?;
     match k {
         KeysCommand::Create { name, group } => {
+            crate::groups::check_key_groups(&store, &group)?;
             let key = peil_store::new_key()?;
             let id = store.add_api_key(&name, &peil_store::hash_key(&key), &group)?;
             println!("key #{id} for '{name}' (groups: {}):", group.join(", "));

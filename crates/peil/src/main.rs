@@ -8,6 +8,7 @@ mod args;
 mod check;
 mod demo;
 mod export;
+mod groups;
 mod import;
 mod imports;
 mod init;
@@ -105,5 +106,6 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Imports { json } => imports::run(&site()?, json),
         Command::Report(a) => report::run(&site()?, &a),
         Command::Keys(k) => keys::run(&site()?, k),
+        Command::Groups(g) => groups::run(&site()?, g),
     }
 }
