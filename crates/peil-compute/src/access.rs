@@ -43,7 +43,8 @@ impl Cells {
     };
 
     fn holds(&self, l: usize, p: Period, d: u32) -> bool {
-        let flag = |v: &Option<Vec<bool>>, k: usize| v.as_ref().is_none_or(|v| v.get(k) == Some(&true));
+        let flag =
+            |v: &Option<Vec<bool>>, k: usize| v.as_ref().is_none_or(|v| v.get(k) == Some(&true));
         flag(&self.levels, l)
             && flag(&self.dims, d as usize)
             && self.periods.is_none_or(|(a, b)| {
@@ -81,7 +82,8 @@ impl Access {
     /// Whether one of the reader's groups (or the guest group) grants this cell of a
     /// restricted indicator.
     fn grants(&self, reader: &Reader, i: u32, l: usize, p: Period, d: u32) -> bool {
-        self.of(reader).any(|g| g.get(&i).is_some_and(|c| c.holds(l, p, d)))
+        self.of(reader)
+            .any(|g| g.get(&i).is_some_and(|c| c.holds(l, p, d)))
     }
 
     fn grants_any(&self, reader: &Reader, i: u32) -> bool {
@@ -108,7 +110,10 @@ impl Access {
         for (i, ind) in snap.indicators.iter().enumerate() {
             if let Visibility::Restricted(names) = &ind.visibility {
                 for g in names {
-                    groups.entry(g.clone()).or_default().insert(i as u32, cells_of(g));
+                    groups
+                        .entry(g.clone())
+                        .or_default()
+                        .insert(i as u32, cells_of(g));
                 }
             }
         }
@@ -242,7 +247,8 @@ fn through_inputs(
         };
         let mut input = effective(snap, granted, j, memo, depth + 1)?;
         let other_period = matches!(r.kind, RefKind::Shift | RefKind::Mrp);
-        if other_period && input.periods.is_some() || r.kind == RefKind::Cell && input.dims.is_some()
+        if other_period && input.periods.is_some()
+            || r.kind == RefKind::Cell && input.dims.is_some()
         {
             return None;
         }
@@ -286,7 +292,8 @@ impl Snapshot {
     pub fn grants_all(&self, reader: &Reader, i: u32) -> bool {
         let public = |i: u32| self.indicators[i as usize].visibility == Visibility::Public;
         self.indicators.get(i as usize).is_some() && public(i)
-            || self.tables_of(i)
-            .all(|((l, p, d), _)| self.grants(reader, i, l as usize, p, d))
+            || self
+                .tables_of(i)
+                .all(|((l, p, d), _)| self.grants(reader, i, l as usize, p, d))
     }
 }

@@ -327,7 +327,9 @@ impl Snapshot {
     /// Whether this reader may see an indicator, some cell of it (public ones: everyone;
     /// unknown: no one).
     pub fn visible_to(&self, code: &str, reader: &peil_core::Reader) -> bool {
-        self.index.get(code).is_some_and(|&i| self.may_see(i, reader))
+        self.index
+            .get(code)
+            .is_some_and(|&i| self.may_see(i, reader))
     }
 
     /// Whether readers without an access group may see an indicator.

@@ -395,7 +395,11 @@ impl Snapshot {
     ) -> bool {
         // An interval's verdict compares areas on other levels and periods: a restricted
         // indicator or input shows intervals only to readers granted all of its cells.
-        let whole = |c: &str| self.index.get(c).is_some_and(|&i| self.grants_all(reader, i));
+        let whole = |c: &str| {
+            self.index
+                .get(c)
+                .is_some_and(|&i| self.grants_all(reader, i))
+        };
         ind.is_survey()
             && whole(&ind.code)
             && [

@@ -339,7 +339,8 @@ fn plan<'a>(
     periods.sort_by_key(period_key);
 
     // Cube cells.
-    let (split_levels, member_filter) = dim_selection(snap, reader, &vars, &list(q.get("dimlevel")))?;
+    let (split_levels, member_filter) =
+        dim_selection(snap, reader, &vars, &list(q.get("dimlevel")))?;
     let cells: Vec<DimKey> = if split_levels.is_empty() {
         vec![DimKey::default()]
     } else {

@@ -129,15 +129,14 @@ impl Data {
     /// A published value (`None` when there is no such series or area).
     pub fn value(&self, ind: &str, a: &Area, p: Period) -> Option<Value> {
         self.indicator(ind)?;
-        self.snap
-            .value(
-                ind,
-                &a.level,
-                p,
-                &DimKey::default(),
-                &a.code,
-                &peil_core::Reader::anonymous(),
-            )
+        self.snap.value(
+            ind,
+            &a.level,
+            p,
+            &DimKey::default(),
+            &a.code,
+            &peil_core::Reader::anonymous(),
+        )
     }
 
     /// A public survey indicator's interval and verdict (none for a missing or hidden value,

@@ -231,8 +231,9 @@ pub struct GroupAddArgs {
     /// Restricted indicators granted by theme: the theme and every theme beneath it.
     #[arg(long, value_delimiter = ',')]
     pub themes: Vec<String>,
-    /// Restricted indicators granted by their source (the metadata's exact text).
-    #[arg(long, value_delimiter = ',')]
+    /// Restricted indicators granted by their source (the metadata's exact text; repeat the
+    /// option for several, since sources contain commas).
+    #[arg(long = "source", alias = "sources")]
     pub sources: Vec<String>,
     /// Geo levels the group's grants hold on (none: all).
     #[arg(long, value_delimiter = ',')]

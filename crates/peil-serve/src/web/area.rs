@@ -130,7 +130,14 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
             .number()
             .map(|v| (sib.iter().filter(|y| **y > v).count() + 1, sib.len()));
         let value_of = |l: usize, c: &str| {
-            snap.value(&ind.code, &snap.levels[l].level.code, period, &total, c, &page.ctx.reader)
+            snap.value(
+                &ind.code,
+                &snap.levels[l].level.code,
+                period,
+                &total,
+                c,
+                &page.ctx.reader,
+            )
         };
         let named = |l: usize, c: &str| -> Option<(String, Value)> {
             Some((geo::area_name(&page, l, c)?, value_of(l, c)?))

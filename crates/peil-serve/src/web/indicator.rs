@@ -224,7 +224,14 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
         .map(|(l, c)| {
             let name = geo::area_name(page, l, &c).unwrap_or_default();
             let v = snap
-                .value(&ind.code, &snap.levels[l].level.code, period, &total, &c, &page.ctx.reader)
+                .value(
+                    &ind.code,
+                    &snap.levels[l].level.code,
+                    period,
+                    &total,
+                    &c,
+                    &page.ctx.reader,
+                )
                 .unwrap_or(Value::Missing(MissingCode::Empty));
             (l, c, name, v)
         })

@@ -21,6 +21,7 @@ mod errors;
 mod figures;
 mod flanders;
 mod geometry;
+mod groups;
 mod hierarchy;
 mod hostile_files;
 mod leak;

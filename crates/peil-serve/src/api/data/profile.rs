@@ -123,10 +123,14 @@ pub async fn profile(
                 }
             }
         };
-        let Some(v) = ctx
-            .snap
-            .value(&ind.code, &lvl.level.code, p, &total_key, &item.code, &ctx.reader)
-        else {
+        let Some(v) = ctx.snap.value(
+            &ind.code,
+            &lvl.level.code,
+            p,
+            &total_key,
+            &item.code,
+            &ctx.reader,
+        ) else {
             continue;
         };
         if matches!(v, Value::Missing(MissingCode::Empty)) {
