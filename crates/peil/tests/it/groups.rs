@@ -63,7 +63,7 @@ fn data_rows(r: &Reply) -> BTreeSet<(String, String, String)> {
             (
                 row["item"].as_str().unwrap().to_string(),
                 row["period"].as_str().unwrap().to_string(),
-                row["value"].to_string(),
+                format!("{}", row["value"].as_f64().unwrap()),
             )
         })
         .collect()
@@ -95,14 +95,8 @@ fn a_grant_narrowed_to_a_level_and_periods_shows_those_cells_only() {
     assert!(levels.len() > 1 && levels.contains("wijk"), "{levels:?}");
     let want: BTreeSet<(String, String, String)> = cells
         .iter()
-        .filter(|(l, _, p, _)| l == "wijk" && in_range(p))
-        .map(|(_, i, p, v)| {
-            (
-                i.clone(),
-                p.clone(),
-                serde_json::json!(v.number()).to_string(),
-            )
-        })
+        .filter(|(l, _, p, v)| l == "wijk" && in_range(p) && v.number().is_some())
+        .map(|(_, i, p, v)| (i.clone(), p.clone(), format!("{}", v.number().unwrap())))
         .collect();
     assert!(!want.is_empty());
 
