@@ -169,7 +169,7 @@ fn granted_indicators(snap: &Snapshot, g: &AccessGroup, themes: &[Theme]) -> Vec
         .enumerate()
         .filter(|(_, ind)| {
             g.indicators.contains(&ind.code)
-                || g.sources.iter().any(|s| *s == ind.source)
+                || g.sources.contains(&ind.source)
                 || ind.themes.iter().any(|t| subtree.contains(t.as_str()))
         })
         .map(|(i, _)| i as u32)
@@ -295,5 +295,54 @@ impl Snapshot {
             || self
                 .tables_of(i)
                 .all(|((l, p, d), _)| self.grants(reader, i, l as usize, p, d))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn theme(code: &str, parent: Option<&str>) -> Theme {
+        Theme {
+            code: code.into(),
+            parent: parent.map(str::to_string),
+            name: Default::default(),
+            seq: 0,
+        }
+    }
+
+    #[test]
+    fn a_theme_grant_is_its_subtree() {
+        let tree = [
+            theme("zorg", None),
+            theme("armoede", Some("zorg")),
+            theme("leefloon", Some("armoede")),
+            theme("wonen", None),
+        ];
+        let roots = ["armoede".to_string()];
+        let got: std::collections::BTreeSet<&str> =
+            theme_subtree(&roots, &tree).into_iter().collect();
+        assert_eq!(got, ["armoede", "leefloon"].into());
+    }
+
+    #[test]
+    fn cells_meet_and_hold() {
+        let y = |n| Period::year(n).bounds();
+        let a = Cells {
+            levels: Some(vec![true, true, false]),
+            dims: None,
+            periods: Some((y(2015).0, y(2022).1)),
+        };
+        let b = Cells {
+            levels: Some(vec![false, true, true]),
+            dims: Some(vec![true, false]),
+            periods: Some((y(2020).0, y(2024).1)),
+        };
+        let m = a.meet(&b);
+        assert!(m.holds(1, Period::year(2021), 0));
+        assert!(!m.holds(0, Period::year(2021), 0));
+        assert!(!m.holds(1, Period::year(2023), 0));
+        assert!(!m.holds(1, Period::year(2021), 1));
+        assert!(Cells::ALL.holds(7, Period::year(1900), 9));
     }
 }
