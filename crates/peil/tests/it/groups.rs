@@ -236,6 +236,20 @@ fn a_grant_narrowed_to_a_level_and_periods_shows_those_cells_only() {
             .body
             .contains(CODE)
     );
+    let profile = |level: &str, code: &str| {
+        s.get_with(&format!("/api/v1/areas/{level}/{code}/profile"), &k)
+            .body
+    };
+    let own = profile("wijk", "4699901");
+    assert!(own.contains(CODE) && own.contains("\"2022\""), "{own}");
+    let city = profile("gemeente", "46999");
+    assert!(city.contains("v1101_t") && !city.contains(CODE), "{city}");
+    let compare = |level: &str, areas: &str| {
+        s.get_with(&format!("/compare?level={level}&areas={areas}"), &k)
+            .body
+    };
+    assert!(compare("wijk", "4699901,4699902").contains(NAME));
+    assert!(!compare("gemeente", "46999").contains(NAME));
     assert!(!s.get_with("/api/v1/catalog.ttl", &k).body.contains(CODE));
     // Anonymous readers see none of it.
     assert_eq!(s.get(&format!("/api/v1/indicators/{CODE}")).status, 404);
