@@ -16,6 +16,7 @@ pub fn run(site: &Site, g: GroupsCommand) -> Result<u8> {
     match g {
         GroupsCommand::Add(a) => {
             let group = group_of(a)?;
+            check_codes(&store, &group)?;
             let new = store.put_access_group(&group)?;
             println!(
                 "group '{}' {}",
@@ -79,6 +80,39 @@ fn group_of(a: GroupAddArgs) -> Result<AccessGroup> {
         dim_levels: clean(a.dim_levels),
         periods,
     })
+}
+
+/// Refuses geo levels, dimension levels, themes and indicators the store does not know: a
+/// misspelt level would otherwise grant nothing, silently.
+fn check_codes(store: &peil_store::Store, g: &AccessGroup) -> Result<()> {
+    let catalog = store.catalog()?;
+    let themes: Vec<String> = store.themes()?.into_iter().map(|t| t.code).collect();
+    let unknown = |what: &str, asked: &[String], known: Vec<&String>| -> Result<()> {
+        if let Some(bad) = asked.iter().find(|c| !known.contains(c)) {
+            let mut known: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
+            known.sort_unstable();
+            let shown: Vec<&str> = known.iter().take(20).copied().collect();
+            bail!(
+                "unknown {what} '{}': expected one of {}{}",
+                peil_core::shown(bad),
+                shown.join(", "),
+                if known.len() > 20 { ", …" } else { "" }
+            );
+        }
+        Ok(())
+    };
+    unknown("geo level", &g.levels, catalog.levels.keys().collect())?;
+    unknown(
+        "dimension level",
+        &g.dim_levels,
+        catalog.dim_members.keys().collect(),
+    )?;
+    unknown("theme", &g.themes, themes.iter().collect())?;
+    unknown(
+        "indicator",
+        &g.indicators,
+        catalog.indicators.keys().collect(),
+    )
 }
 
 /// A group's definition as `peil groups show` prints it.

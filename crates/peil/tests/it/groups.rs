@@ -415,6 +415,14 @@ fn groups_cli_round_trip() {
     let bad = site.run(&["groups", "add", "x", "--periods", "2024:2015"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("FROM:TO"));
+    let typo = site.run(&["groups", "add", "x", "--levels", "wjik"]);
+    assert!(!typo.status.success());
+    let err = String::from_utf8_lossy(&typo.stderr);
+    assert!(
+        err.contains("unknown geo level 'wjik'") && err.contains("wijk"),
+        "{err}"
+    );
+    assert!(!site.ok(&["groups", "list"]).contains("x "));
     // Keys: unknown groups are refused once groups exist; roles and metadata groups are not.
     let unknown = site.run(&["keys", "create", "--name", "k", "--groups", "nobody"]);
     assert!(!unknown.status.success());
