@@ -7,6 +7,7 @@
 //! The [`checker`] module holds the independent recovery attack used to prove that secondary
 //! suppression leaves no hidden cell recoverable.
 
+pub mod access;
 pub mod checker;
 pub mod engine;
 mod eval;

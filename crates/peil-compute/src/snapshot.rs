@@ -43,7 +43,9 @@ pub struct Snapshot {
     pub indicators: Vec<Indicator>,
     pub index: HashMap<String, u32>,
     pub dims: Vec<DimKey>,
-    pub keys: HashMap<(u32, u16), BTreeSet<(Period, u32)>>,
+    /// The (period, cube cell) keys per (indicator, level): readers go through
+    /// [`Snapshot::keys_of`], which leaves out what they are not granted.
+    pub(crate) keys: HashMap<(u32, u16), BTreeSet<(Period, u32)>>,
     tables: HashMap<Key, Vec<Slot>>,
     /// Privacy masks of the publication (kept for incremental refreshes).
     masks: privacy::Masks,
@@ -58,6 +60,11 @@ pub struct Snapshot {
     /// The area hierarchy by position, built on first use from `links` (which must be set
     /// before; [`Snapshot::hierarchy`]).
     hierarchy: std::sync::OnceLock<crate::hierarchy::Hierarchy>,
+    /// The access groups, compiled for this publication ([`Snapshot::grants`]).
+    pub(crate) access: crate::access::Access,
+    /// The store's access-group revision the groups were compiled at (see
+    /// `Store::access_revision`); a server reloads when the store's differs.
+    pub access_revision: u64,
 }
 
 impl Snapshot {
@@ -76,6 +83,7 @@ impl Snapshot {
         }
         snap.masks = masks;
         snap.finish_stats();
+        snap.set_access_groups(&[], &[]);
         snap
     }
 
@@ -138,6 +146,8 @@ impl Snapshot {
             stats: PublishStats::default(),
             survey: std::sync::OnceLock::new(),
             hierarchy: std::sync::OnceLock::new(),
+            access: Default::default(),
+            access_revision: 0,
         }
     }
 
@@ -230,6 +240,8 @@ impl Snapshot {
             stats: PublishStats::default(),
             survey: std::sync::OnceLock::new(),
             hierarchy: std::sync::OnceLock::new(),
+            access: Default::default(),
+            access_revision: 0,
         };
         let mut dim_index: HashMap<DimKey, u32> = HashMap::from([(DimKey::default(), 0)]);
         for (key, values) in series {
@@ -263,6 +275,7 @@ impl Snapshot {
             .flat_map(|v| v.iter())
             .filter(|s| s.same(Slot::HIDDEN))
             .count();
+        snap.set_access_groups(&[], &[]);
         snap
     }
 
@@ -279,6 +292,9 @@ impl Snapshot {
             let links = store.links(&e.child, &e.parent)?.into_iter().collect();
             snap.links.insert((e.child, e.parent), links);
         }
+        // Read the revision first: a change made while compiling is picked up at the next poll.
+        snap.access_revision = store.access_revision()?;
+        snap.set_access_groups(&store.access_groups()?, &store.themes()?);
         // Survey intervals and verdicts need the hierarchy: built here, once per publication.
         snap.survey();
         Ok(snap)
@@ -308,10 +324,12 @@ impl Snapshot {
             .get_or_init(|| crate::survey::Tables::build(self))
     }
 
-    /// Whether this reader may see an indicator (public ones: everyone; unknown: no one).
+    /// Whether this reader may see an indicator, some cell of it (public ones: everyone;
+    /// unknown: no one).
     pub fn visible_to(&self, code: &str, reader: &peil_core::Reader) -> bool {
-        self.indicator(code)
-            .is_some_and(|i| reader.may_see(&i.visibility))
+        self.index
+            .get(code)
+            .is_some_and(|&i| self.may_see(i, reader))
     }
 
     /// Whether readers without an access group may see an indicator.
@@ -323,18 +341,53 @@ impl Snapshot {
         self.index.get(code).map(|&i| &self.indicators[i as usize])
     }
 
-    fn key(&self, ind: &str, level: &str, period: Period, dims: &DimKey) -> Option<Key> {
+    fn granted_key(
+        &self,
+        ind: &str,
+        level: &str,
+        period: Period,
+        dims: &DimKey,
+        reader: &peil_core::Reader,
+    ) -> Option<Key> {
         let i = *self.index.get(ind)?;
-        let l = *self.level_index.get(level)? as u16;
+        let l = *self.level_index.get(level)?;
         let d = self.dims.iter().position(|k| k == dims)? as u32;
-        Some((i, l, period, d))
+        self.grants(reader, i, l, period, d)
+            .then_some((i, l as u16, period, d))
     }
 
-    /// One published series by indicator, level position, period and cube cell id.
-    pub fn slots(&self, ind: u32, level: usize, period: Period, dims: u32) -> Option<&[Slot]> {
+    /// One published series by indicator, level position, period and cube cell id, when
+    /// this reader is granted it.
+    pub fn slots(
+        &self,
+        ind: u32,
+        level: usize,
+        period: Period,
+        dims: u32,
+        reader: &peil_core::Reader,
+    ) -> Option<&[Slot]> {
+        if !self.grants(reader, ind, level, period, dims) {
+            return None;
+        }
         self.tables
             .get(&(ind, level as u16, period, dims))
             .map(Vec::as_slice)
+    }
+
+    /// The (period, cube cell id) keys of an indicator on a level (by position) that this
+    /// reader is granted, in order.
+    pub fn keys_of<'a>(
+        &'a self,
+        i: u32,
+        l: usize,
+        reader: &'a peil_core::Reader,
+    ) -> impl Iterator<Item = (Period, u32)> + 'a {
+        self.keys
+            .get(&(i, l as u16))
+            .into_iter()
+            .flatten()
+            .filter(move |(p, d)| self.grants(reader, i, l, *p, *d))
+            .copied()
     }
 
     /// The id of a cube cell (the flat cell is found at once).
@@ -364,7 +417,8 @@ impl Snapshot {
             })
     }
 
-    /// One published value (`None` when the snapshot has no such series or item).
+    /// One published value (`None` when the snapshot has no such series or item, or the
+    /// reader is not granted it).
     pub fn value(
         &self,
         ind: &str,
@@ -372,21 +426,24 @@ impl Snapshot {
         period: Period,
         dims: &DimKey,
         item: &str,
+        reader: &peil_core::Reader,
     ) -> Option<Value> {
-        let key = self.key(ind, level, period, dims)?;
+        let key = self.granted_key(ind, level, period, dims, reader)?;
         let pos = *self.levels[key.1 as usize].pos.get(item)?;
         self.tables.get(&key).map(|v| v[pos as usize].to_value())
     }
 
-    /// A whole published series: items of the level in order with their values.
+    /// A whole published series this reader is granted: items of the level in order with
+    /// their values.
     pub fn series(
         &self,
         ind: &str,
         level: &str,
         period: Period,
         dims: &DimKey,
+        reader: &peil_core::Reader,
     ) -> Option<Vec<(&GeoItem, Value)>> {
-        let key = self.key(ind, level, period, dims)?;
+        let key = self.granted_key(ind, level, period, dims, reader)?;
         let v = self.tables.get(&key)?;
         Some(
             self.levels[key.1 as usize]
@@ -398,19 +455,19 @@ impl Snapshot {
         )
     }
 
-    /// The (period, cube cell) keys of an indicator on a level.
-    pub fn periods(&self, ind: &str, level: &str) -> Vec<(Period, &DimKey)> {
+    /// The (period, cube cell) keys of an indicator on a level that this reader is granted.
+    pub fn periods(
+        &self,
+        ind: &str,
+        level: &str,
+        reader: &peil_core::Reader,
+    ) -> Vec<(Period, &DimKey)> {
         let (Some(&i), Some(&l)) = (self.index.get(ind), self.level_index.get(level)) else {
             return Vec::new();
         };
-        self.keys
-            .get(&(i, l as u16))
-            .map(|k| {
-                k.iter()
-                    .map(|(p, d)| (*p, &self.dims[*d as usize]))
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.keys_of(i, l, reader)
+            .map(|(p, d)| (p, &self.dims[d as usize]))
+            .collect()
     }
 
     /// Each level's store item ids in the order of [`Snapshot::all_series`] values.
@@ -483,7 +540,7 @@ impl Snapshot {
     /// formula over a restricted indicator tells a reader how to turn published values back
     /// into restricted ones; the API and the website both ask here.
     pub fn formula_visible_to(&self, ind: &Indicator, reader: &peil_core::Reader) -> bool {
-        if !reader.may_see(&ind.visibility) {
+        if !self.visible_to(&ind.code, reader) {
             return false;
         }
         let Some(text) = ind.formula.as_deref() else {
@@ -526,7 +583,7 @@ impl Snapshot {
         let &i = self
             .index
             .get(ind)
-            .filter(|&&i| reader.may_see(&self.indicators[i as usize].visibility))
+            .filter(|&&i| self.may_see(i, reader))
             .ok_or_else(|| unknown("indicator", ind))?;
         let &l = self
             .level_index
@@ -582,7 +639,7 @@ impl Snapshot {
     ) -> Result<Slot, SelectionError> {
         let ind = &self.indicators[i as usize];
         // Formulas are acyclic in a published snapshot; the bound only guards a damaged one.
-        if !walk.reader.may_see(&ind.visibility) || walk.depth > 64 {
+        if !self.grants(walk.reader, i, l, period, 0) || walk.depth > 64 {
             return Err(walk.not_aggregable());
         }
         walk.read(i, period);
@@ -624,7 +681,7 @@ impl Snapshot {
                 Ok(s.result())
             }
             crate::engine::GeoRule::Weighted(w) => {
-                if !walk.reader.may_see(&self.indicators[w as usize].visibility) {
+                if !self.grants(walk.reader, w, l, period, 0) {
                     return Err(walk.not_aggregable());
                 }
                 walk.read(w, period);
@@ -664,10 +721,15 @@ impl Snapshot {
             Expr::Shift { var, offset } => {
                 let j = index(var, walk)?;
                 // Whether the shifted series exists is only looked at for a visible input.
-                if !walk.reader.may_see(&self.indicators[j as usize].visibility) {
+                if !self.may_see(j, walk.reader) {
                     return Err(walk.not_aggregable());
                 }
-                match p.offset(*offset) {
+                let q = p.offset(*offset);
+                // Nor whether it exists in a period the reader is not granted.
+                if q.is_some_and(|q| !self.grants(walk.reader, j, l, q, 0)) {
+                    return Err(walk.not_aggregable());
+                }
+                match q {
                     Some(q) if self.tables.contains_key(&(j, l as u16, q, 0)) => {
                         self.selection_value(j, l, q, pos, walk)?
                     }

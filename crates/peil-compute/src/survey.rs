@@ -393,8 +393,15 @@ impl Snapshot {
         ind: &peil_core::Indicator,
         reader: &peil_core::Reader,
     ) -> bool {
+        // An interval's verdict compares areas on other levels and periods: a restricted
+        // indicator or input shows intervals only to readers granted all of its cells.
+        let whole = |c: &str| {
+            self.index
+                .get(c)
+                .is_some_and(|&i| self.grants_all(reader, i))
+        };
         ind.is_survey()
-            && reader.may_see(&ind.visibility)
+            && whole(&ind.code)
             && [
                 &ind.sample_indicator,
                 &ind.population_indicator,
@@ -402,7 +409,7 @@ impl Snapshot {
             ]
             .into_iter()
             .flatten()
-            .all(|c| self.visible_to(c, reader))
+            .all(|c| whole(c))
     }
 
     /// A survey indicator's cells on a level in a period, in item order, for a reader who

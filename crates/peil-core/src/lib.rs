@@ -6,6 +6,7 @@
 //! Parsers for the small textual formats users type (period codes, numbers, missing-value
 //! symbols) live here too, because every boundary needs the same answer.
 
+pub mod access;
 pub mod batch;
 pub mod cube;
 pub mod date;
@@ -20,6 +21,7 @@ pub mod role;
 pub mod text;
 pub mod value;
 
+pub use access::{AccessGroup, GUEST};
 pub use batch::*;
 pub use cube::*;
 pub use formula::*;

@@ -6,7 +6,6 @@
 //! Nothing reads access from a header, a task-local or a global after that point, so a cached
 //! answer keyed on [`Reader::access`] can never be served to someone with other rights.
 
-use crate::Visibility;
 use std::fmt;
 use std::sync::Arc;
 
@@ -72,17 +71,11 @@ impl Reader {
             .is_ok()
     }
 
-    /// Whether the reader may see something with this visibility.
-    pub fn may_see(&self, v: &Visibility) -> bool {
-        match v {
-            Visibility::Public => true,
-            Visibility::Restricted(allowed) => allowed.iter().any(|g| self.in_group(g)),
-        }
-    }
-
     /// What decides which answers this reader gets: equal for two readers exactly when they
     /// see the same data. Two keys with the same groups share cached answers; an anonymous
-    /// reader and a key without groups do too.
+    /// reader and a key without groups do too. (The [`crate::GUEST`] group applies to every
+    /// reader alike, so it is not part of the key.) What the groups grant is decided by the
+    /// published snapshot, never here: `peil_compute::Snapshot::grants`.
     pub fn access(&self) -> &[String] {
         &self.groups
     }
@@ -114,19 +107,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn groups_decide_visibility() {
+    fn groups_are_normalised() {
         let r = Reader::key("dash", ["staff".to_string(), " staff".into(), "".into()]);
         assert_eq!(r.groups(), ["staff"]);
-        assert!(r.may_see(&Visibility::Public));
-        assert!(r.may_see(&Visibility::Restricted(vec![
-            "council".into(),
-            "staff".into()
-        ])));
-        assert!(!r.may_see(&Visibility::Restricted(vec!["council".into()])));
-        let a = Reader::anonymous();
-        assert!(a.may_see(&Visibility::Public));
-        assert!(!a.may_see(&Visibility::Restricted(vec!["staff".into()])));
-        assert!(!a.may_see(&Visibility::Restricted(vec![])));
+        assert!(r.in_group("staff") && !r.in_group("council"));
+        assert!(Reader::anonymous().groups().is_empty());
     }
 
     #[test]

@@ -718,6 +718,8 @@ struct Dataset<'a> {
 }
 
 fn datasets(s: &Snapshot) -> Vec<Dataset<'_>> {
+    // The catalogue is public: what an anonymous reader is granted.
+    let anyone = peil_core::Reader::anonymous();
     let mut inds: Vec<_> = s
         .indicators
         .iter()
@@ -729,12 +731,17 @@ fn datasets(s: &Snapshot) -> Vec<Dataset<'_>> {
             let level = s
                 .levels
                 .iter()
-                .filter(|l| !s.periods(&ind.code, &l.level.code).is_empty())
+                .filter(|l| !s.periods(&ind.code, &l.level.code, &anyone).is_empty())
                 .max_by_key(|l| l.items.len())
                 .map(|l| l.level.code.clone());
             let periods: BTreeSet<Period> = level
                 .as_ref()
-                .map(|l| s.periods(&ind.code, l).iter().map(|(p, _)| *p).collect())
+                .map(|l| {
+                    s.periods(&ind.code, l, &anyone)
+                        .iter()
+                        .map(|(p, _)| *p)
+                        .collect()
+                })
                 .unwrap_or_default();
             Dataset {
                 ind,

@@ -377,20 +377,34 @@ async fn watch(state: AppState) {
         {
             state.set_site(cfg);
         }
-        let current = state.snapshot().generation;
+        let (current, access) = {
+            let s = state.snapshot();
+            (s.generation, s.access_revision)
+        };
+        // A new publication, or changed access groups (which need no publication): either
+        // loads the live copy again, and the swap forgets every cached answer.
         let newer = tokio::task::spawn_blocking(move || -> Option<Snapshot> {
-            let g = peil_store::Store::open(&store)
-                .ok()?
-                .live_generation()
-                .ok()??;
-            (g != current).then(|| load(&store).ok()).flatten()
+            let s = peil_store::Store::open(&store).ok()?;
+            let g = s.live_generation().ok()??;
+            let a = s.access_revision().ok()?;
+            (g != current || a != access)
+                .then(|| load(&store).ok())
+                .flatten()
         })
         .await
         .ok()
         .flatten();
         if let Some(s) = newer {
             tracing::info!(target: log::SERVER, event = "publication loaded", generation = s.generation);
+            let regrouped = s.access_revision != access;
             state.swap(s);
+            if regrouped {
+                // A client's copy made under the old grants is not confirmed by a 304.
+                state
+                    .inner
+                    .site_revision
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
         }
     }
 }

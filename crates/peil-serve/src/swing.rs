@@ -219,7 +219,7 @@ fn plan<'a>(
             .into_iter()
             .find(|&l| {
                 !snap
-                    .periods(&vars[0].code, &snap.levels[l].level.code)
+                    .periods(&vars[0].code, &snap.levels[l].level.code, reader)
                     .is_empty()
             })
             .or_else(|| levels_by_size(snap).into_iter().next())
@@ -311,7 +311,7 @@ fn plan<'a>(
     let mut periods: BTreeSet<Period> = BTreeSet::new();
     for v in &vars {
         let have: BTreeSet<Period> = snap
-            .periods(&v.code, &snap.levels[row_level].level.code)
+            .periods(&v.code, &snap.levels[row_level].level.code, reader)
             .into_iter()
             .map(|(p, _)| p)
             .filter(|p| p.level == pl)
@@ -339,13 +339,14 @@ fn plan<'a>(
     periods.sort_by_key(period_key);
 
     // Cube cells.
-    let (split_levels, member_filter) = dim_selection(snap, &vars, &list(q.get("dimlevel")))?;
+    let (split_levels, member_filter) =
+        dim_selection(snap, reader, &vars, &list(q.get("dimlevel")))?;
     let cells: Vec<DimKey> = if split_levels.is_empty() {
         vec![DimKey::default()]
     } else {
         let mut set: BTreeSet<DimKey> = BTreeSet::new();
         for v in &vars {
-            for (_, d) in snap.periods(&v.code, &snap.levels[row_level].level.code) {
+            for (_, d) in snap.periods(&v.code, &snap.levels[row_level].level.code, reader) {
                 let lv: BTreeSet<&str> = d.0.iter().map(|(l, _)| l.as_str()).collect();
                 let want: BTreeSet<&str> = split_levels.iter().map(String::as_str).collect();
                 if lv == want
@@ -451,7 +452,7 @@ fn write(snap: &Snapshot, frags: &Fragments, reader: &Reader, plan: &Plan) -> St
                     (0..cells.len())
                         .map(|ci| {
                             ids.iter()
-                                .map(|&i| dim_ids[ci].and_then(|d| snap.slots(i, l, *p, d)))
+                                .map(|&i| dim_ids[ci].and_then(|d| snap.slots(i, l, *p, d, reader)))
                                 .collect()
                         })
                         .collect()
@@ -573,6 +574,7 @@ type MemberFilter = HashMap<String, Vec<String>>;
 /// to keep when member codes were given.
 fn dim_selection(
     snap: &Snapshot,
+    reader: &Reader,
     vars: &[&Indicator],
     tokens: &[String],
 ) -> Result<(Vec<String>, MemberFilter), Problem> {
@@ -584,7 +586,7 @@ fn dim_selection(
     let dims: Vec<odata::CubeDim> = vars
         .iter()
         .filter(|v| !v.dim_levels.is_empty())
-        .flat_map(|v| cube_dims(snap, v))
+        .flat_map(|v| cube_dims(snap, reader, v))
         .collect();
     let levels: Vec<(&str, &Vec<String>)> = dims
         .iter()

@@ -14,6 +14,7 @@
 mod check;
 pub mod codec;
 mod export;
+mod groups;
 mod keys;
 mod live;
 mod password;

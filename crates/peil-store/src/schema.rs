@@ -229,4 +229,22 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#,
+    // Access groups (issue 14): what each group is granted beyond public data. Lists are JSON
+    // arrays of codes; periods are period codes, NULL for no bound. Every change bumps
+    // `site_meta.access_revision`, which a running server polls.
+    r#"
+CREATE TABLE access_group (
+    name TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    indicators TEXT NOT NULL DEFAULT '[]',
+    themes TEXT NOT NULL DEFAULT '[]',
+    sources TEXT NOT NULL DEFAULT '[]',
+    levels TEXT NOT NULL DEFAULT '[]',
+    dim_levels TEXT NOT NULL DEFAULT '[]',
+    period_from TEXT,
+    period_to TEXT,
+    changed TEXT NOT NULL
+);
+INSERT OR IGNORE INTO site_meta (key, value) VALUES ('access_revision', '0');
+"#,
 ];

@@ -106,7 +106,7 @@ impl Data {
     pub fn periods(&self, ind: &str, level: &str) -> Vec<Period> {
         let mut v: Vec<Period> = self
             .snap
-            .periods(ind, level)
+            .periods(ind, level, &peil_core::Reader::anonymous())
             .into_iter()
             .filter(|(_, d)| d.is_empty())
             .map(|(p, _)| p)
@@ -129,8 +129,14 @@ impl Data {
     /// A published value (`None` when there is no such series or area).
     pub fn value(&self, ind: &str, a: &Area, p: Period) -> Option<Value> {
         self.indicator(ind)?;
-        self.snap
-            .value(ind, &a.level, p, &DimKey::default(), &a.code)
+        self.snap.value(
+            ind,
+            &a.level,
+            p,
+            &DimKey::default(),
+            &a.code,
+            &peil_core::Reader::anonymous(),
+        )
     }
 
     /// A public survey indicator's interval and verdict (none for a missing or hidden value,

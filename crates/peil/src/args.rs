@@ -175,6 +175,10 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
     /// password. For the first administrator and for scripts; each change is in the audit log.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Access groups: which restricted indicators, geo levels, dimension levels and periods
+    /// each group may see. A change reaches a running server within seconds, without a publish.
+    #[command(subcommand)]
+    Groups(GroupsCommand),
     /// Build the demo city (deterministic) into a site directory and open its website.
     #[command(
         after_help = "Examples:\n  peil demo                        build ./peil-demo and serve it on http://127.0.0.1:8080\n  peil demo /tmp/city --no-serve   only build it"
@@ -192,8 +196,10 @@ pub enum KeysCommand {
         /// What the key is for.
         #[arg(long)]
         name: String,
-        /// Access groups (repeat or comma list).
-        #[arg(long, value_delimiter = ',', required = true)]
+        /// Access groups (repeat or comma list). Once groups are defined (`peil groups add`),
+        /// a name that is neither defined, nor named by an indicator's visibility, nor a role
+        /// (`admin`, `reports`, `upload`) is refused.
+        #[arg(long, alias = "groups", value_delimiter = ',', required = true)]
         group: Vec<String>,
     },
     /// List keys (without the keys themselves).
@@ -236,6 +242,48 @@ pub enum UsersCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum GroupsCommand {
+    /// Define a group, or replace the definition of one.
+    #[command(
+        after_help = "Example:\n  peil groups add wijkteam --description 'Wijkwerkers' --themes zorg --levels wijk --periods 2020:2022"
+    )]
+    Add(GroupAddArgs),
+    /// List the defined groups.
+    List,
+    /// Show one group's grants.
+    Show { name: String },
+    /// Remove a group; refused while an active API key is in it.
+    Remove { name: String },
+}
+
+#[derive(Args)]
+pub struct GroupAddArgs {
+    /// The group's name (letters, digits, '-', '_', '.'); `guest` applies to every reader.
+    pub name: String,
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// Restricted indicators granted by code (comma list).
+    #[arg(long, value_delimiter = ',')]
+    pub indicators: Vec<String>,
+    /// Restricted indicators granted by theme: the theme and every theme beneath it.
+    #[arg(long, value_delimiter = ',')]
+    pub themes: Vec<String>,
+    /// Restricted indicators granted by their source (the metadata's exact text; repeat the
+    /// option for several, since sources contain commas).
+    #[arg(long = "source", alias = "sources")]
+    pub sources: Vec<String>,
+    /// Geo levels the group's grants hold on (none: all).
+    #[arg(long, value_delimiter = ',')]
+    pub levels: Vec<String>,
+    /// Dimension levels a cube's cells may use (none: all).
+    #[arg(long, value_delimiter = ',')]
+    pub dim_levels: Vec<String>,
+    /// Period range FROM:TO, inclusive (e.g. 2015:2024; none: all).
+    #[arg(long)]
+    pub periods: Option<String>,
 }
 
 #[derive(Copy, Clone, ValueEnum)]

@@ -8,6 +8,7 @@ mod args;
 mod check;
 mod demo;
 mod export;
+mod groups;
 mod import;
 mod imports;
 mod init;
@@ -107,5 +108,6 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Report(a) => report::run(&site()?, &a),
         Command::Keys(k) => keys::run(&site()?, k),
         Command::Users(u) => users::run(&site()?, u),
+        Command::Groups(g) => groups::run(&site()?, g),
     }
 }

@@ -306,7 +306,7 @@ pub fn periods(c: &Computed, ind: &str, level: &str) -> Vec<String> {
 
 /// A published value; `-` when the snapshot has no such series.
 pub fn published(s: &Snapshot, ind: &str, level: &str, period: &str, item: &str) -> Value {
-    s.value(ind, level, per(period), &DimKey::default(), item)
+    s.value(ind, level, per(period), &DimKey::default(), item, &anyone())
         .unwrap_or(NONE)
 }
 
@@ -386,4 +386,9 @@ pub fn publish_with(w: &Warehouse, secondary: bool) -> Snapshot {
         },
     )
     .unwrap()
+}
+
+/// A reader for engine tests: anonymous (every indicator these tests publish is public).
+pub fn anyone() -> peil_core::Reader {
+    peil_core::Reader::anonymous()
 }

@@ -94,9 +94,11 @@ fn view(w: &Warehouse, s: &Snapshot, inds: &[&str], identities: &[(&str, &[&str]
     let mut at = HashMap::new();
     for ind in inds {
         for l in &w.levels {
-            for (p, d) in s.periods(ind, &l.level.code) {
+            for (p, d) in s.periods(ind, &l.level.code, &anyone()) {
                 assert!(d.is_empty());
-                let series = s.series(ind, &l.level.code, p, &DimKey::default()).unwrap();
+                let series = s
+                    .series(ind, &l.level.code, p, &DimKey::default(), &anyone())
+                    .unwrap();
                 for ((id, _), (_, v)) in l.items.iter().zip(series) {
                     let cell = match v {
                         Value::Number(x) => Some(x),

@@ -224,7 +224,7 @@ fn a_cell_formula_on_a_hidden_cube_cell_is_hidden() {
     expect_published(&s, "men", "L", "2020", "A=x B=10");
     expect_published(&s, "all", "L", "2020", "A=x B=40");
     assert_eq!(
-        s.value("kub", "L", per("2020"), &dims("sex=m"), "A"),
+        s.value("kub", "L", per("2020"), &dims("sex=m"), "A", &anyone()),
         Some(HIDDEN)
     );
 }
@@ -246,7 +246,9 @@ fn the_published_snapshot_holds_no_raw_value_for_hidden_cells() {
             HIDDEN,
             "{ind} {item}"
         );
-        let series = s.series(ind, "L", per("2020"), &DimKey::default()).unwrap();
+        let series = s
+            .series(ind, "L", per("2020"), &DimKey::default(), &anyone())
+            .unwrap();
         let (_, v) = series.iter().find(|(it, _)| it.code == item).unwrap();
         assert_eq!(*v, HIDDEN, "series() of {ind} {item}");
     }

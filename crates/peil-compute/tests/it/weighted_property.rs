@@ -417,7 +417,7 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
                 .enumerate()
             {
                 let got = snap
-                    .value(ind, &level(l), period, &dk, &item(l, i))
+                    .value(ind, &level(l), period, &dk, &item(l, i), &anyone())
                     .unwrap_or(NONE);
                 prop_assert!(
                     same_r(got, want[l][i]),

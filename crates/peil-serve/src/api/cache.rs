@@ -208,13 +208,11 @@ fn build_index(snap: &Snapshot, reader: &peil_core::Reader) -> Index {
         .collect();
     let mut periods_by_level = vec![BTreeSet::new(); snap.levels.len()];
     let mut dim_levels = BTreeSet::new();
-    for ((i, l), keys) in &snap.keys {
-        if !is_public[*i as usize] {
-            continue;
-        }
-        for (p, d) in keys {
-            periods_by_level[*l as usize].insert(*p);
-            for (lvl, _) in &snap.dims[*d as usize].0 {
+    let visible = (0..snap.indicators.len() as u32).filter(|&i| is_public[i as usize]);
+    for (i, l) in visible.flat_map(|i| (0..snap.levels.len()).map(move |l| (i, l))) {
+        for (p, d) in snap.keys_of(i, l, reader) {
+            periods_by_level[l].insert(p);
+            for (lvl, _) in &snap.dims[d as usize].0 {
                 if !dim_levels.contains(lvl) {
                     dim_levels.insert(lvl.clone());
                 }

@@ -239,19 +239,18 @@ type Coverage = Vec<(usize, BTreeSet<Period>, BTreeMap<String, BTreeSet<String>>
 fn coverage(ctx: &Ctx, i: u32) -> Coverage {
     let mut out = Vec::new();
     for (l, level) in ctx.snap.levels.iter().enumerate() {
-        let Some(keys) = ctx.snap.keys.get(&(i, l as u16)) else {
-            continue;
-        };
         let _ = level;
         let mut periods = BTreeSet::new();
         let mut dims: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (p, d) in keys {
-            periods.insert(*p);
-            for (lvl, m) in &ctx.snap.dims[*d as usize].0 {
+        for (p, d) in ctx.snap.keys_of(i, l, &ctx.reader) {
+            periods.insert(p);
+            for (lvl, m) in &ctx.snap.dims[d as usize].0 {
                 dims.entry(lvl.clone()).or_default().insert(m.clone());
             }
         }
-        out.push((l, periods, dims));
+        if !periods.is_empty() {
+            out.push((l, periods, dims));
+        }
     }
     out
 }
@@ -810,9 +809,7 @@ pub async fn periods(State(st): State<AppState>, req: Req) -> ApiResult<Response
                 if level.is_some_and(|x| x != l) {
                     continue;
                 }
-                if let Some(keys) = ctx.snap.keys.get(&(i, l as u16)) {
-                    set.extend(keys.iter().map(|(p, _)| *p));
-                }
+                set.extend(ctx.snap.keys_of(i, l, &ctx.reader).map(|(p, _)| p));
             }
         }
         None => {

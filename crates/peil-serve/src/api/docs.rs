@@ -69,10 +69,9 @@ pub async fn handler(State(st): State<AppState>, req: Req) -> ApiResult<Response
         .filter(|l| !l.items.is_empty())
         .max_by_key(|l| {
             (
-                ctx.snap.keys.contains_key(&(
-                    ctx.snap.index.get(&ind).copied().unwrap_or(0),
-                    ctx.snap.level_index[&l.level.code] as u16,
-                )),
+                !ctx.snap
+                    .periods(&ind, &l.level.code, &ctx.reader)
+                    .is_empty(),
                 l.items.len().min(60),
             )
         })

@@ -265,7 +265,7 @@ fn serve(
                     let end = start.saturating_add(take).min(vars.len());
                     vars[start..end]
                         .iter()
-                        .map(|i| variable_row(snap, i))
+                        .map(|i| variable_row(snap, reader, i))
                         .collect()
                 }
                 None => set.rows(snap, reader),
@@ -364,7 +364,7 @@ fn values_page(
         .index
         .get(var)
         .zip(snap.dim_id(&DimKey::default()))
-        .and_then(|(&i, d)| snap.slots(i, level, period, d));
+        .and_then(|(&i, d)| snap.slots(i, level, period, d, reader));
     let survey = snap.survey_series(var, lc, period, reader);
     let confidence = snap.indicator(var).map(|i| i.confidence_level());
     let total = if slots.is_some() { lv.items.len() } else { 0 };

@@ -96,7 +96,7 @@ impl Set {
                 .into_iter()
                 .filter(|&l| {
                     var.as_deref().is_none_or(|v| {
-                        !snap.periods(v, &snap.levels[l].level.code).is_empty()
+                        !snap.periods(v, &snap.levels[l].level.code, reader).is_empty()
                     })
                 })
                 .map(|l| geo_level_row(snap, l))
@@ -110,7 +110,7 @@ impl Set {
                     None
                 } else {
                     Some(
-                        periods_of(snap, &scope_vars(snap, reader, var), &scope_levels(snap, *level))
+                        periods_of(snap, reader, &scope_vars(snap, reader, var), &scope_levels(snap, *level))
                             .into_iter()
                             .map(|p| p.level)
                             .collect(),
@@ -123,7 +123,7 @@ impl Set {
                     .collect()
             }
             Set::Periods { var, level, pl } => {
-                periods_of(snap, &scope_vars(snap, reader, var), &scope_levels(snap, *level))
+                periods_of(snap, reader, &scope_vars(snap, reader, var), &scope_levels(snap, *level))
                     .into_iter()
                     .filter(|p| pl.is_none_or(|l| p.level == l))
                     .map(|p| period_row(&p))
@@ -135,7 +135,7 @@ impl Set {
                 let survey = snap.survey_series(var, lc, *period, reader);
                 let confidence = snap.indicator(var).map(|i| i.confidence_level());
                 let mut vals: Vec<(&GeoItem, Value, Option<SurveyCell>)> = snap
-                    .series(var, lc, *period, &DimKey::default())
+                    .series(var, lc, *period, &DimKey::default(), reader)
                     .unwrap_or_default()
                     .into_iter()
                     .enumerate()
@@ -173,7 +173,7 @@ impl Set {
             }
             Set::Variables { cube, source } => variables_of(snap, reader, *cube, source)
                 .into_iter()
-                .map(|i| variable_row(snap, i))
+                .map(|i| variable_row(snap, reader, i))
                 .collect(),
             Set::Dimensions { var } => all_dims(snap, reader, var)
                 .into_iter()
@@ -256,14 +256,18 @@ pub(super) fn period_row(p: &Period) -> Row {
 
 /// First and last period of an indicator: from its metadata, else from its published data
 /// (formula indicators have none in their metadata).
-pub(super) fn period_range(snap: &Snapshot, i: &Indicator) -> (Option<Period>, Option<Period>) {
+pub(super) fn period_range(
+    snap: &Snapshot,
+    reader: &Reader,
+    i: &Indicator,
+) -> (Option<Period>, Option<Period>) {
     if i.start_period.is_some() && i.end_period.is_some() {
         return (i.start_period, i.end_period);
     }
     let all: Vec<Period> = snap
         .levels
         .iter()
-        .flat_map(|l| snap.periods(&i.code, &l.level.code))
+        .flat_map(|l| snap.periods(&i.code, &l.level.code, reader))
         .map(|(p, _)| p)
         .collect();
     // Earliest start and latest end; the coarser period wins a tie (2019 before 2019Q1).
@@ -279,10 +283,10 @@ pub(super) fn period_range(snap: &Snapshot, i: &Indicator) -> (Option<Period>, O
     (i.start_period.or(first), i.end_period.or(last))
 }
 
-pub(super) fn variable_row(snap: &Snapshot, i: &Indicator) -> Row {
+pub(super) fn variable_row(snap: &Snapshot, reader: &Reader, i: &Indicator) -> Row {
     let text =
         |t: &peil_core::LocalizedText| t.get("nl").filter(|s| !s.is_empty()).map(str::to_string);
-    let (start, end) = period_range(snap, i);
+    let (start, end) = period_range(snap, reader, i);
     row(json!({
         "ExternalCode": i.code,
         "Name": text(&i.name).unwrap_or_else(|| i.code.clone()),
@@ -345,7 +349,7 @@ pub(super) fn all_dims(snap: &Snapshot, reader: &Reader, var: &Option<String>) -
     };
     let mut out: Vec<CubeDim> = Vec::new();
     for c in cubes {
-        for d in cube_dims(snap, c) {
+        for d in cube_dims(snap, reader, c) {
             match out.iter_mut().find(|o| o.code == d.code) {
                 None => out.push(d),
                 Some(o) => {
@@ -427,7 +431,7 @@ pub(super) fn find(snap: &Snapshot, reader: &Reader, set: &Set, key: &str) -> Re
         Set::Variables { cube, source } => {
             let vars = variables_of(snap, reader, *cube, source);
             return match vars.iter().find(|i| i.code == key) {
-                Some(i) => Ok(variable_row(snap, i)),
+                Some(i) => Ok(variable_row(snap, reader, i)),
                 None => Err(Problem::unknown(
                     set.what(),
                     key,

@@ -68,11 +68,16 @@ pub fn period_key(p: &Period) -> (usize, i32, u32) {
 }
 
 /// The periods (of any cube cell) of the given indicators on the given levels.
-pub fn periods_of(snap: &Snapshot, inds: &[&str], levels: &[usize]) -> Vec<Period> {
+pub fn periods_of(
+    snap: &Snapshot,
+    reader: &Reader,
+    inds: &[&str],
+    levels: &[usize],
+) -> Vec<Period> {
     let mut set = BTreeSet::new();
     for i in inds {
         for &l in levels {
-            for (p, _) in snap.periods(i, &snap.levels[l].level.code) {
+            for (p, _) in snap.periods(i, &snap.levels[l].level.code, reader) {
                 set.insert(p);
             }
         }
@@ -125,10 +130,10 @@ pub struct CubeDim {
 
 /// The dimensions of a cube indicator, inferred from its published cells (see the module
 /// documentation).
-pub fn cube_dims(snap: &Snapshot, ind: &Indicator) -> Vec<CubeDim> {
+pub fn cube_dims(snap: &Snapshot, reader: &Reader, ind: &Indicator) -> Vec<CubeDim> {
     let mut keys: HashSet<&DimKey> = HashSet::new();
     for l in &snap.levels {
-        for (_, d) in snap.periods(&ind.code, &l.level.code) {
+        for (_, d) in snap.periods(&ind.code, &l.level.code, reader) {
             keys.insert(d);
         }
     }

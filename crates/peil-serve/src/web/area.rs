@@ -117,7 +117,7 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
         let Some(period) = geo::default_period(&periods) else {
             continue;
         };
-        let Some(series) = snap.series(&ind.code, &level, period, &total) else {
+        let Some(series) = snap.series(&ind.code, &level, period, &total, &page.ctx.reader) else {
             continue;
         };
         let value = series[pos as usize].1;
@@ -130,7 +130,14 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
             .number()
             .map(|v| (sib.iter().filter(|y| **y > v).count() + 1, sib.len()));
         let value_of = |l: usize, c: &str| {
-            snap.value(&ind.code, &snap.levels[l].level.code, period, &total, c)
+            snap.value(
+                &ind.code,
+                &snap.levels[l].level.code,
+                period,
+                &total,
+                c,
+                &page.ctx.reader,
+            )
         };
         let named = |l: usize, c: &str| -> Option<(String, Value)> {
             Some((geo::area_name(&page, l, c)?, value_of(l, c)?))
@@ -145,7 +152,7 @@ async fn run(st: AppState, level: String, code: String, req: Req) -> PageResult 
             .iter()
             .filter(|p| p.level == period.level)
             .map(|p| {
-                snap.value(&ind.code, &level, *p, &total, &code)
+                snap.value(&ind.code, &level, *p, &total, &code, &page.ctx.reader)
                     .unwrap_or(Value::Missing(MissingCode::Empty))
             })
             .collect();

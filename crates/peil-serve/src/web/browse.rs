@@ -174,7 +174,7 @@ fn highlights<'a>(page: &'a Page) -> Vec<(HighlightTile, Highlight<'a>)> {
         };
         let lc = &snap.levels[*l].level.code;
         let value = snap
-            .value(&ind.code, lc, p, &total, code)
+            .value(&ind.code, lc, p, &total, code, &page.ctx.reader)
             .unwrap_or(Value::Missing(MissingCode::Empty));
         if value.number().is_none() {
             continue;
@@ -187,7 +187,7 @@ fn highlights<'a>(page: &'a Page) -> Vec<(HighlightTile, Highlight<'a>)> {
         let trend: Vec<Value> = same
             .iter()
             .map(|q| {
-                snap.value(&ind.code, lc, *q, &total, code)
+                snap.value(&ind.code, lc, *q, &total, code, &page.ctx.reader)
                     .unwrap_or(Value::Missing(MissingCode::Empty))
             })
             .collect();
@@ -200,7 +200,9 @@ fn highlights<'a>(page: &'a Page) -> Vec<(HighlightTile, Highlight<'a>)> {
             .copied()
             .filter(|q| *q != p);
         let change = earlier.and_then(|q| {
-            let a = snap.value(&ind.code, lc, q, &total, code)?.number()?;
+            let a = snap
+                .value(&ind.code, lc, q, &total, code, &page.ctx.reader)?
+                .number()?;
             Some((
                 format!(
                     "{} {}",
@@ -211,7 +213,14 @@ fn highlights<'a>(page: &'a Page) -> Vec<(HighlightTile, Highlight<'a>)> {
             ))
         });
         let comparison = singles.get(1).and_then(|(l2, c2)| {
-            let v = snap.value(&ind.code, &snap.levels[*l2].level.code, p, &total, c2)?;
+            let v = snap.value(
+                &ind.code,
+                &snap.levels[*l2].level.code,
+                p,
+                &total,
+                c2,
+                &page.ctx.reader,
+            )?;
             Some((geo::area_name(page, *l2, c2)?, v))
         });
         let area = geo::area_name(page, *l, code).unwrap_or_default();
@@ -738,7 +747,7 @@ async fn compare_page(st: AppState, req: Req) -> PageResult {
         for (l, c, _) in &columns {
             let lc = &snap.levels[*l].level.code;
             let v = snap
-                .value(&ind.code, lc, p, &total, c)
+                .value(&ind.code, lc, p, &total, c, &page.ctx.reader)
                 .unwrap_or(Value::Missing(MissingCode::Empty));
             let sv = snap.survey_cell(&ind.code, lc, p, c, reader);
             let mut row = vec![
@@ -1028,8 +1037,15 @@ async fn explorer_page(st: AppState, req: Req) -> PageResult {
     };
     let total = geo::total();
     let value = |i: u32, p: Period, c: &str| {
-        snap.value(&page.ctx.ind(i).code, &lvl.level.code, p, &total, c)
-            .unwrap_or(Value::Missing(MissingCode::Empty))
+        snap.value(
+            &page.ctx.ind(i).code,
+            &lvl.level.code,
+            p,
+            &total,
+            c,
+            &page.ctx.reader,
+        )
+        .unwrap_or(Value::Missing(MissingCode::Empty))
     };
     // Table: one row per area and period, one column per indicator.
     let mut table_rows: Vec<ExplorerRow> = Vec::new();
@@ -1276,8 +1292,15 @@ async fn explorer_graphic(page: &Page, sel: &Selection<'_>, view: &str) -> Optio
     let lvl = &snap.levels[level];
     let total = geo::total();
     let value = |i: u32, p: Period, c: &str| {
-        snap.value(&page.ctx.ind(i).code, &lvl.level.code, p, &total, c)
-            .unwrap_or(Value::Missing(MissingCode::Empty))
+        snap.value(
+            &page.ctx.ind(i).code,
+            &lvl.level.code,
+            p,
+            &total,
+            c,
+            &page.ctx.reader,
+        )
+        .unwrap_or(Value::Missing(MissingCode::Empty))
     };
     let first = chosen[0];
     let first_ind = page.ctx.ind(first);

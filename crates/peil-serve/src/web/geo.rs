@@ -34,11 +34,9 @@ pub async fn has_geometry(page: &Page, level: usize) -> bool {
 pub fn periods(page: &Page, i: u32, level: usize) -> Vec<Period> {
     let snap = &page.ctx.snap;
     let mut out: BTreeSet<Period> = BTreeSet::new();
-    if let Some(keys) = snap.keys.get(&(i, level as u16)) {
-        for (p, d) in keys {
-            if snap.dims[*d as usize].is_empty() {
-                out.insert(*p);
-            }
+    for (p, d) in snap.keys_of(i, level, &page.ctx.reader) {
+        if snap.dims[d as usize].is_empty() {
+            out.insert(p);
         }
     }
     let mut v: Vec<Period> = out.into_iter().collect();

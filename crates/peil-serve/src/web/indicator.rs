@@ -216,7 +216,14 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
         .map(|(l, c)| {
             let name = geo::area_name(page, l, &c).unwrap_or_default();
             let v = snap
-                .value(&ind.code, &snap.levels[l].level.code, period, &total, &c)
+                .value(
+                    &ind.code,
+                    &snap.levels[l].level.code,
+                    period,
+                    &total,
+                    &c,
+                    &page.ctx.reader,
+                )
                 .unwrap_or(Value::Missing(MissingCode::Empty));
             (l, c, name, v)
         })
@@ -228,7 +235,7 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
         })
         .collect();
     let series = snap
-        .series(&ind.code, &lvl.level.code, period, &total)
+        .series(&ind.code, &lvl.level.code, period, &total, &page.ctx.reader)
         .unwrap_or_default();
     let survey = snap.survey_series(&ind.code, &lvl.level.code, period, reader);
     let values: Vec<Value> = series.iter().map(|(_, v)| *v).collect();
@@ -561,7 +568,7 @@ pub(crate) fn trend_chart(page: &Page, v: &View, id: &str) -> Option<LineChart> 
         let values = ps
             .iter()
             .map(|p| {
-                snap.value(&ind.code, lcode, *p, &total, code)
+                snap.value(&ind.code, lcode, *p, &total, code, &page.ctx.reader)
                     .unwrap_or(Value::Missing(MissingCode::Empty))
             })
             .collect();
@@ -576,7 +583,7 @@ pub(crate) fn trend_chart(page: &Page, v: &View, id: &str) -> Option<LineChart> 
         let values = ps
             .iter()
             .map(|p| {
-                snap.value(&ind.code, lc, *p, &total, code)
+                snap.value(&ind.code, lc, *p, &total, code, &page.ctx.reader)
                     .unwrap_or(Value::Missing(MissingCode::Empty))
             })
             .collect();

@@ -22,6 +22,7 @@ mod errors;
 mod figures;
 mod flanders;
 mod geometry;
+mod groups;
 mod hierarchy;
 mod hostile_files;
 mod leak;

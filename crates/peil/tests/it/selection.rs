@@ -31,7 +31,7 @@ fn selections_aggregate_like_the_hierarchy_and_never_reveal_hidden_cells() {
     // Counts sum.
     let total: f64 = wijken
         .iter()
-        .map(|w| num(s.value("v1101_t", "wijk", y, &none, w).unwrap()))
+        .map(|w| num(s.value("v1101_t", "wijk", y, &none, w, &anon).unwrap()))
         .sum();
     assert_eq!(
         num(s
@@ -48,7 +48,8 @@ fn selections_aggregate_like_the_hierarchy_and_never_reveal_hidden_cells() {
     assert_eq!(
         s.aggregate_selection("v1101_t", "wijk", y, &all, &anon)
             .unwrap(),
-        s.value("v1101_t", "gemeente", y, &none, "46999").unwrap()
+        s.value("v1101_t", "gemeente", y, &none, "46999", &anon)
+            .unwrap()
     );
     // A formula ratio over a selection is sum(numerator)/sum(denominator), not a mean of ratios.
     let ratio = s.indicators.iter().find(|i| {
@@ -63,7 +64,7 @@ fn selections_aggregate_like_the_hierarchy_and_never_reveal_hidden_cells() {
         .iter()
         .filter(|i| i.threshold.is_some() && i.formula.is_none())
         .find_map(|i| {
-            let series = s.series(&i.code, "statsec", y, &none)?;
+            let series = s.series(&i.code, "statsec", y, &none, &anon)?;
             let (item, _) = series
                 .iter()
                 .find(|(_, v)| *v == Value::Missing(MissingCode::Hidden))?;
@@ -94,10 +95,16 @@ fn survey_percentages_have_intervals() {
         .expect("a survey indicator in the demo")
         .code
         .clone();
-    let periods = s.periods(&survey, "wijk");
+    let periods = s.periods(&survey, "wijk", &peil_core::Reader::anonymous());
     let (p, _) = periods.last().unwrap();
     let wijk = s
-        .series(&survey, "wijk", *p, &DimKey::default())
+        .series(
+            &survey,
+            "wijk",
+            *p,
+            &DimKey::default(),
+            &peil_core::Reader::anonymous(),
+        )
         .unwrap()
         .into_iter()
         .find(|(_, v)| v.number().is_some())

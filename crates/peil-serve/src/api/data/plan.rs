@@ -139,7 +139,7 @@ pub(super) fn plan_indicator(
 ) -> IndPlan {
     let code = ctx.code(i);
     let level_code = &ctx.snap.levels[level].level.code;
-    let avail = ctx.snap.periods(code, level_code);
+    let avail = ctx.snap.periods(code, level_code, &ctx.reader);
     let ind_levels: BTreeSet<&str> = avail
         .iter()
         .flat_map(|(_, k)| k.0.iter().map(|(l, _)| l.as_str()))
@@ -387,7 +387,7 @@ pub(super) fn run<'a>(ctx: &'a Ctx, req: &Req, fmt: Format) -> ApiResult<Answer<
                 let series = ctx
                     .snap
                     .dim_id(key)
-                    .and_then(|d| ctx.snap.slots(plan.i, level, *p, d));
+                    .and_then(|d| ctx.snap.slots(plan.i, level, *p, d, reader));
                 let surv = if key.is_empty() && survey[n] {
                     ctx.snap.survey_series(code, &lvl.level.code, *p, reader)
                 } else {

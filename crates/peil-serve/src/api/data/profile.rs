@@ -106,13 +106,11 @@ pub async fn profile(
         {
             continue;
         }
-        let Some(keys) = ctx.snap.keys.get(&(i, level as u16)) else {
-            continue;
-        };
-        let periods: BTreeSet<Period> = keys
-            .iter()
+        let periods: BTreeSet<Period> = ctx
+            .snap
+            .keys_of(i, level, &ctx.reader)
             .filter(|(_, d)| ctx.snap.dims[*d as usize].is_empty())
-            .map(|(p, _)| *p)
+            .map(|(p, _)| p)
             .collect();
         let p = match &spec {
             PeriodSpec::Fixed(p) if periods.contains(p) => *p,
@@ -125,10 +123,14 @@ pub async fn profile(
                 }
             }
         };
-        let Some(v) = ctx
-            .snap
-            .value(&ind.code, &lvl.level.code, p, &total_key, &item.code)
-        else {
+        let Some(v) = ctx.snap.value(
+            &ind.code,
+            &lvl.level.code,
+            p,
+            &total_key,
+            &item.code,
+            &ctx.reader,
+        ) else {
             continue;
         };
         if matches!(v, Value::Missing(MissingCode::Empty)) {
@@ -136,7 +138,7 @@ pub async fn profile(
         }
         let cmp = ancestors
             .iter()
-            .map(|(l, c, _)| ctx.snap.value(&ind.code, l, p, &total_key, c))
+            .map(|(l, c, _)| ctx.snap.value(&ind.code, l, p, &total_key, c, &ctx.reader))
             .collect();
         let survey = ctx.snap.survey_visible_to(ind, &ctx.reader).then(|| {
             ctx.snap
