@@ -255,7 +255,7 @@ pub enum GroupsCommand {
     List,
     /// Show one group's grants.
     Show { name: String },
-    /// Remove a group; refused while an active API key is in it.
+    /// Remove a group; refused while an active API key or user is in it.
     Remove { name: String },
 }
 

@@ -36,15 +36,27 @@ pub fn run(site: &Site, g: GroupsCommand) -> Result<u8> {
             print!("{}", describe(&g));
         }
         GroupsCommand::Remove { name } => {
-            let users: Vec<String> = store
+            let keys: Vec<String> = store
                 .api_keys()?
                 .into_iter()
                 .filter(|k| k.revoked.is_none() && k.groups.contains(&name))
                 .map(|k| format!("#{} {}", k.id, k.name))
                 .collect();
-            if !users.is_empty() {
+            if !keys.is_empty() {
                 bail!(
                     "group '{name}' is still used by API key(s) {}: revoke them first (`peil keys revoke ID`)",
+                    keys.join(", ")
+                );
+            }
+            let users: Vec<String> = store
+                .users()?
+                .into_iter()
+                .filter(|u| !u.disabled && u.groups.contains(&name))
+                .map(|u| u.login)
+                .collect();
+            if !users.is_empty() {
+                bail!(
+                    "group '{name}' is still used by user(s) {}: take it from them first (in /admin/users) or disable them (`peil users disable NAME`)",
                     users.join(", ")
                 );
             }

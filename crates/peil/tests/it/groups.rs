@@ -440,6 +440,19 @@ fn groups_cli_round_trip() {
     assert!(!busy.status.success());
     assert!(String::from_utf8_lossy(&busy.stderr).contains("revoke"));
     site.ok(&["keys", "revoke", "1"]);
+    // Users: the same check of group names, and a user in a group keeps it too.
+    let unknown = site.run(&[
+        "users", "add", "an", "--role", "viewer", "--groups", "nobody",
+    ]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown access group 'nobody'"));
+    site.ok(&[
+        "users", "add", "an", "--role", "viewer", "--groups", "wijkteam",
+    ]);
+    let busy = site.run(&["groups", "remove", "wijkteam"]);
+    assert!(!busy.status.success());
+    assert!(String::from_utf8_lossy(&busy.stderr).contains("user(s) an"));
+    site.ok(&["users", "disable", "an"]);
     assert!(
         site.ok(&["groups", "remove", "wijkteam"])
             .contains("removed")
