@@ -8,6 +8,7 @@
 //! suppression leaves no hidden cell recoverable.
 
 pub mod checker;
+pub mod diff;
 pub mod engine;
 mod eval;
 pub mod geo;

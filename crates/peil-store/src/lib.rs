@@ -14,6 +14,7 @@
 mod check;
 pub mod codec;
 mod export;
+mod history;
 mod keys;
 mod live;
 mod read;
@@ -23,7 +24,8 @@ mod write;
 pub use check::CheckReport;
 pub use export::{ExportRow, Selection};
 pub use keys::{ApiKeyEntry, hash_key, new_key};
-pub use live::Live;
+pub use history::UndoCounts;
+pub use live::{Live, PublicationEntry};
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
 pub use write::ImportTx;
 

@@ -57,6 +57,20 @@ pub struct Config {
     /// Privacy decisions `peil check` and `peil publish` accept: `[privacy]`.
     #[serde(default, skip_serializing_if = "Privacy::is_empty")]
     pub privacy: Privacy,
+    /// Thresholds of the plausibility checks of data imports: `[plausibility]` with
+    /// `jump_factor` (2), `jump_min` (20), `total_tolerance` (0.005), `max_warnings` (200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plausibility: Option<peil_import::plausibility::Thresholds>,
+    /// How many publications `peil publish` keeps for `peil rollback` (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_publications: Option<usize>,
+}
+
+impl Config {
+    /// Publications kept for rollback (`keep_publications`, default 5, at least 1).
+    pub fn keep_publications(&self) -> usize {
+        self.keep_publications.unwrap_or(5).max(1)
+    }
 }
 
 /// `[catalog]` in peil.toml: what open-data portals show with the site's datasets.
@@ -154,6 +168,8 @@ impl Site {
             intro: Default::default(),
             catalog: None,
             privacy: Privacy::default(),
+            plausibility: None,
+            keep_publications: None,
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",

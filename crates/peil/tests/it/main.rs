@@ -34,3 +34,4 @@ mod stories;
 mod survey;
 mod trust;
 mod web;
+mod workflow;
