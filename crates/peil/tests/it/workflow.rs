@@ -76,6 +76,7 @@ fn read_table(path: &Path) -> Table {
 /// Jumps and drop-outs by the documented rule (factor 2, previous at least 20), counted here.
 fn expected_warnings(t: &Table) -> (u64, u64) {
     let (mut jumps, mut dropped) = (0, 0);
+    let years: BTreeSet<i32> = t.cells.keys().map(|k| k.2).collect();
     for ((ind, sector, year), v) in &t.cells {
         let prev = t.cells.get(&(ind.clone(), sector.clone(), year - 1));
         if let (Ok(v), Some(Ok(p))) = (v.parse::<f64>(), prev.map(|p| p.parse::<f64>()))
@@ -85,7 +86,6 @@ fn expected_warnings(t: &Table) -> (u64, u64) {
             jumps += 1;
         }
         // Present this year, absent next year (when the file has that year).
-        let years: BTreeSet<i32> = t.cells.keys().map(|k| k.2).collect();
         if years.contains(&(year + 1))
             && !t.cells.contains_key(&(ind.clone(), sector.clone(), year + 1))
         {
