@@ -92,7 +92,9 @@ impl<'a> Side<'a> {
         let mut out: BTreeMap<&str, BTreeSet<Period>> = BTreeMap::new();
         for (k, v) in &self.series {
             if v.iter().any(|v| present(Some(v)).is_some()) {
-                out.entry(k.indicator.as_str()).or_default().insert(k.period);
+                out.entry(k.indicator.as_str())
+                    .or_default()
+                    .insert(k.period);
             }
         }
         out
@@ -104,14 +106,23 @@ pub fn publish_diff(live: Option<&Live>, next: &Snapshot) -> PublishDiff {
     let next_series: Vec<(SeriesKey, Vec<Value>)> = next.all_series().collect();
     let new = Side {
         series: next_series.iter().map(|(k, v)| (k, v.as_slice())).collect(),
-        ids: next.levels.iter().map(|l| (l.level.code.as_str(), l.items.as_slice())).collect(),
+        ids: next
+            .levels
+            .iter()
+            .map(|l| (l.level.code.as_str(), l.items.as_slice()))
+            .collect(),
     };
     let old = Side {
         series: live
             .map(|l| l.series.iter().map(|(k, v)| (k, v.as_slice())).collect())
             .unwrap_or_default(),
         ids: live
-            .map(|l| l.levels.iter().map(|l| (l.level.code.as_str(), l.items.as_slice())).collect())
+            .map(|l| {
+                l.levels
+                    .iter()
+                    .map(|l| (l.level.code.as_str(), l.items.as_slice()))
+                    .collect()
+            })
             .unwrap_or_default(),
     };
     let mut d = PublishDiff {
@@ -196,7 +207,10 @@ fn compare_series<'a>(
     if let Some(v) = nv {
         for (i, (id, item)) in new_items.iter().enumerate() {
             if let Some(x) = present(v.get(i)) {
-                cells.entry(*id).or_insert((None, None, item.code.as_str())).1 = Some(x);
+                cells
+                    .entry(*id)
+                    .or_insert((None, None, item.code.as_str()))
+                    .1 = Some(x);
             }
         }
     }

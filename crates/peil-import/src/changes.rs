@@ -62,7 +62,11 @@ pub fn data_changes(tx: &ImportTx, batch: &DataBatch) -> peil_store::Result<Data
     let mut start = 0;
     while start < batch.records.len() {
         let s = batch.records[start].series;
-        let end = start + batch.records[start..].iter().take_while(|r| r.series == s).count();
+        let end = start
+            + batch.records[start..]
+                .iter()
+                .take_while(|r| r.series == s)
+                .count();
         let key = &batch.series[s as usize];
         let records = &batch.records[start..end];
         start = end;
@@ -77,7 +81,11 @@ pub fn data_changes(tx: &ImportTx, batch: &DataBatch) -> peil_store::Result<Data
                 list.push(code);
             }
         }
-        let old: HashMap<u32, Value> = tx.stored_series(key)?.unwrap_or_default().into_iter().collect();
+        let old: HashMap<u32, Value> = tx
+            .stored_series(key)?
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let counts = per.entry(key.indicator.clone()).or_default();
         for r in records {
             let change = |old: Option<Value>| Change {

@@ -129,68 +129,127 @@ pub fn check(tx: &ImportTx, batch: &DataBatch, t: &Thresholds) -> peil_store::Re
         .collect();
     let in_batch: HashSet<&SeriesKey> = batch.series.iter().collect();
     let mut f = Findings::default();
-    let mut links_cache: HashMap<String, Vec<(String, String, HashMap<u32, u32>)>> = HashMap::new();
+    let mut links_cache: HashMap<String, Vec<peil_store::AggregationEdge>> = HashMap::new();
     let mut start = 0;
     while start < batch.records.len() {
         let s = batch.records[start].series;
-        let end = start + batch.records[start..].iter().take_while(|r| r.series == s).count();
+        let end = start
+            + batch.records[start..]
+                .iter()
+                .take_while(|r| r.series == s)
+                .count();
         let key = &batch.series[s as usize];
         let records = &batch.records[start..end];
         start = end;
         let Some(ind) = indicators.get(&key.indicator) else {
             continue;
         };
-        let at = |item: u32| codes.get(&item).cloned().unwrap_or_else(|| item.to_string());
-        let warn = |rule, item: u32, value: Option<f64>, compared: Option<f64>, message: String| Warning {
-            rule,
-            indicator: key.indicator.clone(),
-            level: key.level.clone(),
-            area: at(item),
-            period: key.period.code(),
-            dims: key.dims.to_text(),
-            value,
-            compared,
-            message,
+        let at = |item: u32| {
+            codes
+                .get(&item)
+                .cloned()
+                .unwrap_or_else(|| item.to_string())
         };
+        let warn =
+            |rule, item: u32, value: Option<f64>, compared: Option<f64>, message: String| Warning {
+                rule,
+                indicator: key.indicator.clone(),
+                level: key.level.clone(),
+                area: at(item),
+                period: key.period.code(),
+                dims: key.dims.to_text(),
+                value,
+                compared,
+                message,
+            };
         for r in records {
             let Some(v) = r.value.number() else { continue };
             if ind.data_type == DataType::Percentage && !(0.0..=100.0).contains(&v) {
-                f.push(t.max_warnings, warn(Rule::Percentage, r.item, Some(v), None, format!("a percentage of {v}; expected 0 to 100")));
+                f.push(
+                    t.max_warnings,
+                    warn(
+                        Rule::Percentage,
+                        r.item,
+                        Some(v),
+                        None,
+                        format!("a percentage of {v}; expected 0 to 100"),
+                    ),
+                );
             }
             if ind.data_type == DataType::ObjectCount && v < 0.0 {
-                f.push(t.max_warnings, warn(Rule::NegativeCount, r.item, Some(v), None, format!("a count of {v}; expected 0 or more")));
+                f.push(
+                    t.max_warnings,
+                    warn(
+                        Rule::NegativeCount,
+                        r.item,
+                        Some(v),
+                        None,
+                        format!("a count of {v}; expected 0 or more"),
+                    ),
+                );
             }
         }
         if let Some(prev) = key.period.offset(-1) {
-            let prev_key = SeriesKey { period: prev, ..key.clone() };
+            let prev_key = SeriesKey {
+                period: prev,
+                ..key.clone()
+            };
             if let Some(old) = tx.stored_series(&prev_key)? {
                 let old: HashMap<u32, Value> = old.into_iter().collect();
                 for r in records {
-                    if let (Some(v), Some(p)) = (r.value.number(), old.get(&r.item).and_then(|p| p.number()))
+                    if let (Some(v), Some(p)) =
+                        (r.value.number(), old.get(&r.item).and_then(|p| p.number()))
                         && p.abs() >= t.jump_min
                         && (v / p > t.jump_factor || v / p < 1.0 / t.jump_factor)
                     {
-                        f.push(t.max_warnings, warn(Rule::Jump, r.item, Some(v), Some(p), format!(
-                            "{v} in {}, {p} in {prev}: more than ×{} or ÷{} (jump_factor)", key.period, t.jump_factor, t.jump_factor)));
+                        f.push(
+                            t.max_warnings,
+                            warn(
+                                Rule::Jump,
+                                r.item,
+                                Some(v),
+                                Some(p),
+                                format!(
+                                    "{v} in {}, {p} in {prev}: more than ×{} or ÷{} (jump_factor)",
+                                    key.period, t.jump_factor, t.jump_factor
+                                ),
+                            ),
+                        );
                     }
                 }
                 let now = tx.stored_series(key)?.unwrap_or_default();
                 let now: HashSet<u32> = now.iter().map(|(i, _)| *i).collect();
-                let mut gone: Vec<(&u32, &Value)> = old.iter().filter(|(i, _)| !now.contains(i)).collect();
+                let mut gone: Vec<(&u32, &Value)> =
+                    old.iter().filter(|(i, _)| !now.contains(i)).collect();
                 gone.sort_by_key(|(i, _)| **i);
                 for (item, p) in gone {
-                    f.push(t.max_warnings, warn(Rule::DroppedOut, *item, None, p.number(), format!(
-                        "had a value ({p}) in {prev} and has none in {}", key.period)));
+                    f.push(
+                        t.max_warnings,
+                        warn(
+                            Rule::DroppedOut,
+                            *item,
+                            None,
+                            p.number(),
+                            format!("had a value ({p}) in {prev} and has none in {}", key.period),
+                        ),
+                    );
                 }
             }
         }
         if geo_rule(ind, &index) == GeoRule::Sum {
             let links = match links_cache.get(&key.level) {
                 Some(l) => l,
-                None => links_cache.entry(key.level.clone()).or_insert(tx.aggregation_links(&key.level)?),
+                None => links_cache
+                    .entry(key.level.clone())
+                    .or_insert(tx.aggregation_links(&key.level)?),
             };
             for (child, parent, map) in links {
-                let pair = Pair { child, parent, map, in_batch: &in_batch };
+                let pair = Pair {
+                    child,
+                    parent,
+                    map,
+                    in_batch: &in_batch,
+                };
                 totals(tx, key, &pair, t, &codes, &mut f)?;
             }
         }
@@ -209,13 +268,24 @@ fn totals(
     codes: &HashMap<u32, String>,
     f: &mut Findings,
 ) -> peil_store::Result<()> {
-    let Pair { child, parent, map, in_batch } = *pair;
-    let with = |level: &str| SeriesKey { level: level.to_string(), ..key.clone() };
+    let Pair {
+        child,
+        parent,
+        map,
+        in_batch,
+    } = *pair;
+    let with = |level: &str| SeriesKey {
+        level: level.to_string(),
+        ..key.clone()
+    };
     // A batch loading both levels checks the pair once, from the child level's series.
     if key.level == parent && in_batch.contains(&with(child)) {
         return Ok(());
     }
-    let (Some(children), Some(parents)) = (tx.stored_series(&with(child))?, tx.stored_series(&with(parent))?) else {
+    let (Some(children), Some(parents)) = (
+        tx.stored_series(&with(child))?,
+        tx.stored_series(&with(parent))?,
+    ) else {
         return Ok(());
     };
     // Per parent: the sum of its children, or None when a child has no number.
@@ -230,7 +300,9 @@ fn totals(
         };
     }
     for (item, value) in parents {
-        let (Some(v), Some(Some(sum))) = (value.number(), sums.get(&item)) else { continue };
+        let (Some(v), Some(Some(sum))) = (value.number(), sums.get(&item)) else {
+            continue;
+        };
         let diff = (v - sum).abs();
         if diff > 0.5 && diff > t.total_tolerance * v.abs().max(sum.abs()) {
             f.push(t.max_warnings, Warning {

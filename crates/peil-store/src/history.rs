@@ -12,6 +12,20 @@ use peil_core::*;
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
+/// An aggregation edge: child level, parent level, child item id → parent item id.
+pub type AggregationEdge = (String, String, HashMap<u32, u32>);
+
+/// A recorded series: its key, period level, value count and blob (none: it did not exist).
+type Recorded = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<Vec<u8>>,
+);
+
 /// What [`Store::undo_import`] restored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct UndoCounts {
@@ -81,7 +95,12 @@ impl<'a> ImportTx<'a> {
                 "SELECT s.data FROM series s JOIN indicator i ON i.id = s.indicator_id
                  JOIN geo_level l ON l.id = s.level_id
                  WHERE i.code = ?1 AND l.code = ?2 AND s.period = ?3 AND s.dims = ?4",
-                params![key.indicator, key.level, key.period.code(), key.dims.to_text()],
+                params![
+                    key.indicator,
+                    key.level,
+                    key.period.code(),
+                    key.dims.to_text()
+                ],
                 |r| r.get(0),
             )
             .optional()
@@ -99,7 +118,7 @@ impl<'a> ImportTx<'a> {
 
     /// The aggregation edges into and out of `level`: (child level, parent level, child item
     /// id → parent item id). Conversion tables are left out: they are not totals.
-    pub fn aggregation_links(&self, level: &str) -> Result<Vec<(String, String, HashMap<u32, u32>)>> {
+    pub fn aggregation_links(&self, level: &str) -> Result<Vec<AggregationEdge>> {
         let e = self.e();
         let edges: Vec<(i64, String, i64, String)> = {
             let mut st = self
@@ -110,10 +129,12 @@ impl<'a> ImportTx<'a> {
                      WHERE k.kind = 'aggregation' AND (c.code = ?1 OR p.code = ?1) ORDER BY c.code, p.code",
                 )
                 .map_err(&e)?;
-            st.query_map([level], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?
+            st.query_map([level], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(&e)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(&e)?
         };
         let mut out = Vec::new();
         for (child, child_code, parent, parent_code) in edges {
@@ -148,7 +169,11 @@ impl<'a> ImportTx<'a> {
             )
             .optional()
             .map_err(&e)?;
-        let refuse = |why: String| Err(StoreError::Invalid(format!("import #{id} cannot be undone: {why}")));
+        let refuse = |why: String| {
+            Err(StoreError::Invalid(format!(
+                "import #{id} cannot be undone: {why}"
+            )))
+        };
         let Some((kind, undoable, undone)) = row else {
             return Err(StoreError::Invalid(format!(
                 "there is no import #{id}; `peil imports` lists them"
@@ -212,13 +237,21 @@ impl<'a> ImportTx<'a> {
     fn restore(&mut self, id: i64) -> Result<UndoCounts> {
         let e = crate::sqlite_err(&self.path);
         let mut counts = UndoCounts::default();
-        let series: Vec<(i64, i64, String, String, String, Option<i64>, Option<Vec<u8>>)> = {
+        let series: Vec<Recorded> = {
             let mut st = self
                 .tx
                 .prepare("SELECT indicator_id, level_id, period, dims, period_level, n, data FROM import_undo_series WHERE import_id = ?1")
                 .map_err(&e)?;
             st.query_map([id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
             })
             .map_err(&e)?
             .collect::<rusqlite::Result<_>>()

@@ -23,8 +23,8 @@ mod write;
 
 pub use check::CheckReport;
 pub use export::{ExportRow, Selection};
+pub use history::{AggregationEdge, UndoCounts};
 pub use keys::{ApiKeyEntry, hash_key, new_key};
-pub use history::UndoCounts;
 pub use live::{Live, PublicationEntry};
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
 pub use write::ImportTx;

@@ -26,11 +26,14 @@ pub struct ImportTx<'a> {
 /// A series key as the store holds it: indicator id, level id, period code, dims text.
 pub(crate) type StoredKey = (i64, i64, String, String);
 
+/// A series before an import: its period level and, if it existed, its value count and blob.
+pub(crate) type Before = (String, Option<(i64, Vec<u8>)>);
+
 /// The previous contents of everything an import touched: per series its period level and,
 /// if it existed, its value count and blob; per indicator its metadata, if it existed.
 #[derive(Default)]
 pub(crate) struct Undo {
-    pub series: BTreeMap<StoredKey, (String, Option<(i64, Vec<u8>)>)>,
+    pub series: BTreeMap<StoredKey, Before>,
     pub indicators: BTreeMap<String, Option<Indicator>>,
 }
 
@@ -148,7 +151,11 @@ impl<'a> ImportTx<'a> {
                 r.get(3).map_err(&e)?,
             );
             let level: String = r.get(4).map_err(&e)?;
-            self.remember_series(key, &level, Some((r.get(5).map_err(&e)?, r.get(6).map_err(&e)?)));
+            self.remember_series(
+                key,
+                &level,
+                Some((r.get(5).map_err(&e)?, r.get(6).map_err(&e)?)),
+            );
         }
         Ok(())
     }

@@ -185,7 +185,10 @@ pub fn diff_summary(d: &PublishDiff) -> String {
         c.added, c.removed, c.changed, c.newly_hidden, c.newly_shown, c.unchanged
     )];
     if !d.indicators_added.is_empty() {
-        parts.push(format!("indicators added: {}", d.indicators_added.join(", ")));
+        parts.push(format!(
+            "indicators added: {}",
+            d.indicators_added.join(", ")
+        ));
     }
     if !d.indicators_removed.is_empty() {
         parts.push(format!(

@@ -87,7 +87,9 @@ fn expected_warnings(t: &Table) -> (u64, u64) {
         }
         // Present this year, absent next year (when the file has that year).
         if years.contains(&(year + 1))
-            && !t.cells.contains_key(&(ind.clone(), sector.clone(), year + 1))
+            && !t
+                .cells
+                .contains_key(&(ind.clone(), sector.clone(), year + 1))
         {
             dropped += 1;
         }
@@ -157,7 +159,8 @@ fn dry_runs_of_the_flanders_files_count_right_and_write_nothing() {
     for ind in &t.indicators {
         let per = t.cells.keys().filter(|k| &k.0 == ind).count() as u64;
         assert_eq!(d["per_indicator"][ind]["added"], per, "{ind}");
-        let mut periods: Vec<String> = serde_json::from_value(d["new_periods"][ind].clone()).unwrap();
+        let mut periods: Vec<String> =
+            serde_json::from_value(d["new_periods"][ind].clone()).unwrap();
         periods.sort();
         assert_eq!(periods, years, "{ind}");
     }
@@ -181,7 +184,13 @@ fn dry_runs_of_the_flanders_files_count_right_and_write_nothing() {
     assert_eq!(d["values"]["unchanged"], t.cells.len() as u64 - 1);
     let s = &d["sample"][0];
     assert_eq!(
-        (&s["indicator"], &s["area"], &s["period"], &s["old"], &s["new"]),
+        (
+            &s["indicator"],
+            &s["area"],
+            &s["period"],
+            &s["old"],
+            &s["new"]
+        ),
         (
             &Json::from("v2506_elek_res_cons"),
             &Json::from("11001A00-"),
@@ -193,7 +202,10 @@ fn dry_runs_of_the_flanders_files_count_right_and_write_nothing() {
     assert_eq!(before, site.state());
     // The text report says the same.
     let out = site.ok(&["import", "--dry-run", copy.to_str().unwrap()]);
-    assert!(out.contains("1 changed") && out.contains("3462751.2 → 3462799.5"), "{out}");
+    assert!(
+        out.contains("1 changed") && out.contains("3462751.2 → 3462799.5"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -208,7 +220,11 @@ fn jumps_on_the_real_fluvius_file_follow_the_rule_and_a_doctored_value_adds_one(
     assert_eq!(count(&r, "jump"), jumps);
     assert_eq!(count(&r, "dropped_out"), dropped);
     for rule in ["total", "percentage", "negative_count"] {
-        assert_eq!(count(&r, rule), 0, "{rule}: numeric indicators on a level without totals");
+        assert_eq!(
+            count(&r, rule),
+            0,
+            "{rule}: numeric indicators on a level without totals"
+        );
     }
     // Kept with the import record.
     let id = r["import_id"].as_i64().unwrap().to_string();
@@ -246,9 +262,16 @@ fn jumps_on_the_real_fluvius_file_follow_the_rule_and_a_doctored_value_adds_one(
     fields[column] = &big;
     let doctored_line = fields.join(",");
     let dir = tempfile::tempdir().unwrap();
-    let copy = write(dir.path(), "fluvius.csv", &text.replacen(line, &doctored_line, 1));
+    let copy = write(
+        dir.path(),
+        "fluvius.csv",
+        &text.replacen(line, &doctored_line, 1),
+    );
     let mut doctored = read_table(&copy);
-    assert_eq!(doctored.cells.insert(key.clone(), big.clone()), Some(big.clone()));
+    assert_eq!(
+        doctored.cells.insert(key.clone(), big.clone()),
+        Some(big.clone())
+    );
     let (want, _) = expected_warnings(&doctored);
     let r = dry_run(&site, &copy, &[]);
     assert_eq!(count(&r, "jump"), want);
@@ -263,7 +286,11 @@ fn small_site(threshold: &str) -> Site {
     let site = Site::new();
     let d = site.path().to_path_buf();
     site.import(
-        &write(&d, "statsec.csv", "code,name\nS1,s1\nS2,s2\nS3,s3\nS4,s4\nS5,s5\nS6,s6\n"),
+        &write(
+            &d,
+            "statsec.csv",
+            "code,name\nS1,s1\nS2,s2\nS3,s3\nS4,s4\nS5,s5\nS6,s6\n",
+        ),
         &[],
     );
     site.import(&write(&d, "wijk.csv", "code,name\nW1,w1\nW2,w2\n"), &[]);
@@ -320,15 +347,45 @@ fn each_plausibility_rule_fires_on_a_doctored_file_and_the_import_still_lands() 
     let sectors = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0];
     let mut rows: Vec<(String, String, String, String, String)> = Vec::new();
     for (i, v) in sectors.iter().enumerate() {
-        rows.push(("2022".into(), "statsec".into(), format!("S{}", i + 1), "inw".into(), v.to_string()));
+        rows.push((
+            "2022".into(),
+            "statsec".into(),
+            format!("S{}", i + 1),
+            "inw".into(),
+            v.to_string(),
+        ));
     }
     // W1 is right (10+20+30), W2 is not (40+50+60 = 150).
     let w2: f64 = sectors[3..].iter().sum();
     let w1: f64 = sectors[..3].iter().sum();
-    rows.push(("2022".into(), "wijk".into(), "W1".into(), "inw".into(), w1.to_string()));
-    rows.push(("2022".into(), "wijk".into(), "W2".into(), "inw".into(), "200".into()));
-    rows.push(("2022".into(), "statsec".into(), "S1".into(), "pct".into(), "50".into()));
-    rows.push(("2022".into(), "statsec".into(), "S2".into(), "pct".into(), "120".into()));
+    rows.push((
+        "2022".into(),
+        "wijk".into(),
+        "W1".into(),
+        "inw".into(),
+        w1.to_string(),
+    ));
+    rows.push((
+        "2022".into(),
+        "wijk".into(),
+        "W2".into(),
+        "inw".into(),
+        "200".into(),
+    ));
+    rows.push((
+        "2022".into(),
+        "statsec".into(),
+        "S1".into(),
+        "pct".into(),
+        "50".into(),
+    ));
+    rows.push((
+        "2022".into(),
+        "statsec".into(),
+        "S2".into(),
+        "pct".into(),
+        "120".into(),
+    ));
     let r: Vec<(&str, &str, &str, &str, &str)> = rows
         .iter()
         .map(|(a, b, c, d, e)| (a.as_str(), b.as_str(), c.as_str(), d.as_str(), e.as_str()))
@@ -337,11 +394,23 @@ fn each_plausibility_rule_fires_on_a_doctored_file_and_the_import_still_lands() 
     assert!(out["import_id"].is_i64(), "the import lands: {out}");
     assert_eq!(
         warnings(&out, "total"),
-        vec![("inw".into(), "W2".into(), "2022".into(), Json::from(200.0), Json::from(w2))]
+        vec![(
+            "inw".into(),
+            "W2".into(),
+            "2022".into(),
+            Json::from(200.0),
+            Json::from(w2)
+        )]
     );
     assert_eq!(
         warnings(&out, "percentage"),
-        vec![("pct".into(), "S2".into(), "2022".into(), Json::from(120.0), Json::Null)]
+        vec![(
+            "pct".into(),
+            "S2".into(),
+            "2022".into(),
+            Json::from(120.0),
+            Json::Null
+        )]
     );
     assert_eq!(count(&out, "jump"), 0, "first period: nothing to jump from");
 
@@ -363,19 +432,40 @@ fn each_plausibility_rule_fires_on_a_doctored_file_and_the_import_still_lands() 
     );
     assert_eq!(
         warnings(&out, "negative_count"),
-        vec![("inw".into(), "S1".into(), "2023".into(), Json::from(-5.0), Json::Null)]
+        vec![(
+            "inw".into(),
+            "S1".into(),
+            "2023".into(),
+            Json::from(-5.0),
+            Json::Null
+        )]
     );
     assert_eq!(
         warnings(&out, "dropped_out"),
-        vec![("inw".into(), "S6".into(), "2023".into(), Json::Null, Json::from(60.0))]
+        vec![(
+            "inw".into(),
+            "S6".into(),
+            "2023".into(),
+            Json::Null,
+            Json::from(60.0)
+        )]
     );
     // S1 went from 10 to -5 but 10 is under the jump minimum; S2 jumped.
     assert_eq!(
         warnings(&out, "jump"),
-        vec![("inw".into(), "S2".into(), "2023".into(), Json::from(45.0), Json::from(20.0))]
+        vec![(
+            "inw".into(),
+            "S2".into(),
+            "2023".into(),
+            Json::from(45.0),
+            Json::from(20.0)
+        )]
     );
     let live = site.ok(&["export", "--indicator", "inw", "--period", "2023"]);
-    assert!(live.contains("inw,statsec,S1,2023,-5"), "warnings do not stop the import: {live}");
+    assert!(
+        live.contains("inw,statsec,S1,2023,-5"),
+        "warnings do not stop the import: {live}"
+    );
     // peil.toml's [plausibility] raises the jump minimum above 20: no jump.
     let cfg = site.path().join("peil.toml");
     let mut text = std::fs::read_to_string(&cfg).unwrap();
@@ -392,19 +482,35 @@ fn undo_restores_the_test_copy_and_refuses_when_it_must() {
     let s0 = site.state();
     let a = import_json(
         &site,
-        &data(&site, "a.csv", &[("2022", "statsec", "S1", "inw", "10"), ("2022", "statsec", "S2", "inw", "20")]),
+        &data(
+            &site,
+            "a.csv",
+            &[
+                ("2022", "statsec", "S1", "inw", "10"),
+                ("2022", "statsec", "S2", "inw", "20"),
+            ],
+        ),
     );
     let a = a["import_id"].as_i64().unwrap().to_string();
     let s1 = site.state();
     assert_ne!(s0, s1);
     // B changes a value A set.
-    let b = import_json(&site, &data(&site, "b.csv", &[("2022", "statsec", "S1", "inw", "11")]));
+    let b = import_json(
+        &site,
+        &data(&site, "b.csv", &[("2022", "statsec", "S1", "inw", "11")]),
+    );
     let b = b["import_id"].as_i64().unwrap().to_string();
     let refused = site.run(&["imports", "undo", &a]);
     assert_eq!(refused.status.code(), Some(2));
     let why = String::from_utf8_lossy(&refused.stderr);
-    assert!(why.contains(&format!("import #{b} changed the same values")), "{why}");
-    assert!(site.state().contains("inw,statsec,S1,2022,11"), "a refused undo writes nothing");
+    assert!(
+        why.contains(&format!("import #{b} changed the same values")),
+        "{why}"
+    );
+    assert!(
+        site.state().contains("inw,statsec,S1,2022,11"),
+        "a refused undo writes nothing"
+    );
     // Later ones first: back to s1, then to s0 exactly.
     site.ok(&["imports", "undo", &b]);
     assert_eq!(site.state(), s1);
@@ -413,12 +519,18 @@ fn undo_restores_the_test_copy_and_refuses_when_it_must() {
     let again = site.run(&["imports", "undo", &a]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("undone already"));
     // A new indicator created by the undone import is gone again.
-    let c = import_json(&site, &data(&site, "c.csv", &[("2022", "statsec", "S1", "nieuw", "3")]));
+    let c = import_json(
+        &site,
+        &data(&site, "c.csv", &[("2022", "statsec", "S1", "nieuw", "3")]),
+    );
     let c = c["import_id"].as_i64().unwrap().to_string();
     site.ok(&["imports", "undo", &c]);
     assert_eq!(site.state(), s0);
     // Published: refused.
-    let d = import_json(&site, &data(&site, "d.csv", &[("2022", "statsec", "S3", "inw", "30")]));
+    let d = import_json(
+        &site,
+        &data(&site, "d.csv", &[("2022", "statsec", "S3", "inw", "30")]),
+    );
     let d = d["import_id"].as_i64().unwrap().to_string();
     site.ok(&["publish"]);
     let refused = site.run(&["imports", "undo", &d]);
@@ -434,7 +546,10 @@ fn undo_restores_the_test_copy_and_refuses_when_it_must() {
 /// `peil publish --diff --json` with primary suppression only (the changes are then exactly
 /// the cells the test names).
 fn diff(site: &Site) -> Json {
-    json(site, &["publish", "--diff", "--json", "--no-secondary-suppression"])
+    json(
+        site,
+        &["publish", "--diff", "--json", "--no-secondary-suppression"],
+    )
 }
 
 /// `peil publish --diff --json` as `peil publish` computes it (secondary suppression on).
@@ -445,9 +560,13 @@ fn full_diff(site: &Site) -> Json {
 #[test]
 fn the_publish_diff_lists_exactly_what_changed() {
     let site = small_site("5");
-    let all: Vec<(String, String)> = (1..=6).map(|i| (format!("S{i}"), (i * 10).to_string())).collect();
-    let rows: Vec<(&str, &str, &str, &str, &str)> =
-        all.iter().map(|(s, v)| ("2022", "statsec", s.as_str(), "inw", v.as_str())).collect();
+    let all: Vec<(String, String)> = (1..=6)
+        .map(|i| (format!("S{i}"), (i * 10).to_string()))
+        .collect();
+    let rows: Vec<(&str, &str, &str, &str, &str)> = all
+        .iter()
+        .map(|(s, v)| ("2022", "statsec", s.as_str(), "inw", v.as_str()))
+        .collect();
     site.import(&data(&site, "base.csv", &rows), &[]);
     let first = diff(&site);
     assert!(first["live_generation"].is_null());
@@ -472,7 +591,11 @@ fn the_publish_diff_lists_exactly_what_changed() {
     );
     let before = site.ok(&["export", "--live"]);
     let d = diff(&site);
-    assert_eq!(before, site.ok(&["export", "--live"]), "--diff publishes nothing");
+    assert_eq!(
+        before,
+        site.ok(&["export", "--live"]),
+        "--diff publishes nothing"
+    );
     let c = &d["cells"];
     // S2 20→25, W1 60→65, W2 150→113 (3+50+60).
     assert_eq!(c["changed"], 3, "{d}");
@@ -483,7 +606,10 @@ fn the_publish_diff_lists_exactly_what_changed() {
     assert_eq!(c["removed"], 0);
     assert_eq!(d["periods_added"], serde_json::json!({"inw": ["2023"]}));
     assert_eq!(d["hidden"][0]["area"], "S4");
-    assert_eq!((&d["hidden"][0]["old"], &d["hidden"][0]["new"]), (&Json::from("40"), &Json::from("x")));
+    assert_eq!(
+        (&d["hidden"][0]["old"], &d["hidden"][0]["new"]),
+        (&Json::from("40"), &Json::from("x"))
+    );
     let largest: Vec<(String, String, String)> = d["largest"]
         .as_array()
         .unwrap()
@@ -516,7 +642,14 @@ fn the_publish_diff_lists_exactly_what_changed() {
 }
 
 fn publish_value(site: &Site, v: &str) -> String {
-    site.import(&data(site, &format!("v{v}.csv"), &[("2022", "statsec", "S1", "inw", v)]), &[]);
+    site.import(
+        &data(
+            site,
+            &format!("v{v}.csv"),
+            &[("2022", "statsec", "S1", "inw", v)],
+        ),
+        &[],
+    );
     site.ok(&["publish"]);
     site.ok(&["export", "--live"])
 }
@@ -533,8 +666,8 @@ fn rollback_makes_a_kept_publication_live_again_and_old_ones_are_pruned() {
 
     let server = Server::start(site);
     let value = |s: &Server| {
-        s.get("/api/v1/data?indicator=inw&level=statsec&items=S1&period=2022").json()["data"][0]
-            ["value"]
+        s.get("/api/v1/data?indicator=inw&level=statsec&items=S1&period=2022")
+            .json()["data"][0]["value"]
             .as_f64()
     };
     assert_eq!(value(&server), Some(13.0));
@@ -544,7 +677,10 @@ fn rollback_makes_a_kept_publication_live_again_and_old_ones_are_pruned() {
     // The running server answers the rolled-back value within its poll (2 s; allow a busy machine).
     let t = std::time::Instant::now();
     while value(&server) != Some(11.0) {
-        assert!(t.elapsed().as_secs() < 15, "the server never took the rollback");
+        assert!(
+            t.elapsed().as_secs() < 15,
+            "the server never took the rollback"
+        );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     let list = json(&server.site, &["publications", "--json"]);
@@ -570,5 +706,13 @@ fn rollback_makes_a_kept_publication_live_again_and_old_ones_are_pruned() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no longer kept"));
     // The store keeps two copies besides the live one, not five.
     let store = peil_store::Store::open(&server.site.store()).unwrap();
-    assert_eq!(store.publications().unwrap().iter().filter(|p| p.kept).count(), 2);
+    assert_eq!(
+        store
+            .publications()
+            .unwrap()
+            .iter()
+            .filter(|p| p.kept)
+            .count(),
+        2
+    );
 }
