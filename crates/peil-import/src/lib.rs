@@ -166,7 +166,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             out.counts = counts.clone();
             if req.dry_run {
                 drop(tx);
-                out.summary.push(format!("dry run, nothing written; the import would do {}", describe(&counts)));
+                out.summary.push(format!("dry run: nothing written; the import would do {}", describe(&counts)));
                 return Ok(out);
             }
             let warnings = out.problems.warnings().count() as u64 + out.problems.more_warnings;
