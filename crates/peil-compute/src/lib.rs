@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod checker;
+pub mod diff;
 pub mod engine;
 mod eval;
 pub mod geo;

@@ -1,6 +1,16 @@
 //! One import, end to end: reads a file with `peil-ingest`, applies it with `peil-store` in one
 //! transaction, records its provenance, and reports. Used by `peil import` and by the server's
 //! scripted uploads (`BulkAPI.ashx`).
+//!
+//! A dry run ([`dry_run`]) is the same import in the same transaction, rolled back instead of
+//! committed: its counts are the import's own by construction, it sees exactly what the import
+//! would see, and it writes nothing (it holds the store's write lock while it runs, so a
+//! concurrent import waits rather than changing the data under it). Data imports also compare
+//! the file with the test copy value by value ([`changes`]) and run the plausibility checks
+//! ([`plausibility`]), which are kept with the import record.
+
+pub mod changes;
+pub mod plausibility;
 
 use peil_core::*;
 use peil_ingest::{DataSpec, GeometryOptions, Kind, TableOptions};
@@ -34,15 +44,51 @@ pub struct ImportRequest {
     pub geometry: GeometryOptions,
     pub dry_run: bool,
     pub who: String,
+    /// Thresholds of the plausibility checks of data files.
+    pub plausibility: plausibility::Thresholds,
 }
 
-/// What an import did.
+/// What an import did, or (a dry run) would do; serialisable as the dry run's report.
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Outcome {
     /// `None` when the kind could not be told.
+    #[serde(serialize_with = "kind_code")]
     pub kind: Option<Kind>,
-    pub problems: Problems,
+    pub file: String,
+    /// The sheet read (workbooks).
+    pub sheet: Option<String>,
+    pub rows: u64,
+    pub dry_run: bool,
+    /// The import's number in the import log (none for a dry run or a refused file).
+    pub import_id: Option<i64>,
     /// Human-readable lines of the summary.
     pub summary: Vec<String>,
+    /// What applying the file does per table, as the import log records it
+    /// (`{"values": {"inserted": …, "updated": …, "unchanged": …, "cleared": …}}`).
+    pub counts: serde_json::Value,
+    /// Geo levels the file creates (area definitions of a new level).
+    pub new_levels: Vec<String>,
+    /// Value by value, what a data file changes (dry runs).
+    pub data: Option<changes::DataChanges>,
+    /// Plausibility warnings of a data file (kept with the import record).
+    pub plausibility: plausibility::Findings,
+    pub problems: Problems,
+}
+
+fn kind_code<S: serde::Serializer>(k: &Option<Kind>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_some(&k.map(|k| k.code()))
+}
+
+/// What importing a file would do, without writing anything (see the crate's documentation).
+pub fn dry_run(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Outcome> {
+    import(
+        store,
+        path,
+        &ImportRequest {
+            dry_run: true,
+            ..req.clone()
+        },
+    )
 }
 
 fn level_from_file(path: &Path) -> String {
@@ -66,19 +112,26 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             Ok(k) => k,
             Err(p) => {
                 return Ok(Outcome {
-                    kind: None,
+                    file: path.display().to_string(),
+                    dry_run: req.dry_run,
                     problems: Problems {
                         list: vec![*p],
                         errors: 1,
                         ..Problems::default()
                     },
-                    summary: vec![],
+                    ..Outcome::default()
                 });
             }
         },
     };
     let level = req.level.clone().unwrap_or_else(|| level_from_file(path));
-    let mut summary = Vec::new();
+    let mut out = Outcome {
+        kind: Some(kind),
+        file: path.display().to_string(),
+        sheet: req.table.sheet.clone(),
+        dry_run: req.dry_run,
+        ..Outcome::default()
+    };
     let options = json!({
         "level": level,
         "sheet": req.table.sheet,
@@ -87,43 +140,58 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
         "geometry": req.geometry,
     });
     let file = path.display().to_string();
+    // Reads are done; apply in one transaction, then commit it, or (a dry run) drop it.
     macro_rules! finish {
         ($read_problems:expr, $rows:expr, $apply:expr) => {{
-            let problems: Problems = $read_problems;
-            if problems.has_errors() {
-                return Ok(Outcome { kind: Some(kind), problems, summary });
+            out.problems = $read_problems;
+            if out.problems.has_errors() {
+                return Ok(out);
             }
-            summary.push(format!("{} rows read", $rows));
-            if req.dry_run {
-                summary.push("dry run: nothing written".into());
-                return Ok(Outcome { kind: Some(kind), problems, summary });
-            }
+            out.rows = $rows as u64;
+            out.summary.push(format!("{} rows read", $rows));
             // Hashed only once the file is known to be good: a huge bad file is refused fast.
-            let hash = peil_ingest::file_hash(path).map_err(|source| ImportError::Read {
-                path: path.display().to_string(),
-                source,
-            })?;
-            if let Some(prev) = store.previous_import(&hash, kind.code())? {
-                summary.push(format!("the same file was imported before as #{} on {}; importing again changes nothing it set", prev.id, prev.at));
+            let hash = if req.dry_run {
+                String::new()
+            } else {
+                peil_ingest::file_hash(path).map_err(|source| ImportError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?
+            };
+            if !req.dry_run && let Some(prev) = store.previous_import(&hash, kind.code())? {
+                out.summary.push(format!("the same file was imported before as #{} on {}; importing again changes nothing it set", prev.id, prev.at));
             }
             let mut tx = store.begin()?;
-            let counts: serde_json::Value = $apply(&mut tx)?;
-            let warnings = problems.warnings().count() as u64 + problems.more_warnings;
+            let counts: serde_json::Value = $apply(&mut tx, &mut out)?;
+            out.counts = counts.clone();
+            if req.dry_run {
+                drop(tx);
+                out.summary.push(format!("dry run: nothing written; the import would do {}", describe(&counts)));
+                return Ok(out);
+            }
+            let warnings = out.problems.warnings().count() as u64 + out.problems.more_warnings;
             let id = tx.record_import(&req.who, kind.code(), &file, &hash, &options, &counts, warnings)?;
+            let found = serde_json::to_value(&out.plausibility).unwrap_or_default();
+            tx.record_plausibility(id, &found)?;
             tx.commit()?;
-            summary.push(format!("import #{id}: {}", describe(&counts)));
-            Ok(Outcome { kind: Some(kind), problems, summary })
+            out.import_id = Some(id);
+            out.summary.push(format!("import #{id}: {}", describe(&counts)));
+            Ok(out)
         }};
     }
     match kind {
         Kind::Areas => {
             let r = peil_ingest::read_areas(path, &req.table, &level);
-            summary.push(format!("area definitions for level {level}"));
+            out.summary
+                .push(format!("area definitions for level {level}"));
+            if !catalog.levels.contains_key(&level) {
+                out.new_levels.push(level.clone());
+            }
             let batch = r.batch;
             finish!(
                 r.problems,
                 r.rows,
-                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                |tx: &mut peil_store::ImportTx, _: &mut Outcome| -> Result<serde_json::Value> {
                     let c = tx.apply_areas(batch.as_ref().expect("valid batch"))?;
                     Ok(json!({"items": c}))
                 }
@@ -133,7 +201,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             let r =
                 peil_ingest::read_links(path, &req.table, &catalog, req.data.skip_unknown_areas);
             if let Some(b) = &r.batch {
-                summary.push(format!(
+                out.summary.push(format!(
                     "{} table {} → {}: {} links",
                     b.kind.code(),
                     b.child_level,
@@ -147,7 +215,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             let out: Result<Outcome> = finish!(
                 r.problems.clone(),
                 r.rows,
-                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                |tx: &mut peil_store::ImportTx, _: &mut Outcome| -> Result<serde_json::Value> {
                     let b = batch.as_ref().expect("valid batch");
                     let c = tx.apply_links(b)?;
                     // Whichever table comes last completes the rule for unknown-location items
@@ -171,7 +239,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
         Kind::Geometry => {
             let r = peil_ingest::read_geometry(path, &level, &req.geometry, &catalog);
             if let Some(b) = &r.batch {
-                summary.push(format!(
+                out.summary.push(format!(
                     "geometry for level {level} from {}, reprojected to WGS84: {} features",
                     b.source_crs,
                     b.features.len()
@@ -181,7 +249,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             finish!(
                 r.problems,
                 r.rows,
-                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                |tx: &mut peil_store::ImportTx, _: &mut Outcome| -> Result<serde_json::Value> {
                     let c = tx.apply_geometry(batch.as_ref().expect("valid batch"))?;
                     Ok(json!({"geometries": c}))
                 }
@@ -194,7 +262,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             finish!(
                 r.problems,
                 r.rows,
-                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                |tx: &mut peil_store::ImportTx, _: &mut Outcome| -> Result<serde_json::Value> {
                     let c = tx.apply_metadata(batch.as_ref().expect("valid batch"))?;
                     Ok(json!({"indicators": c}))
                 }
@@ -206,7 +274,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             finish!(
                 r.problems,
                 r.rows,
-                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                |tx: &mut peil_store::ImportTx, _: &mut Outcome| -> Result<serde_json::Value> {
                     let b = batch.as_ref().expect("valid batch");
                     tx.apply_metadata(b)?;
                     Ok(json!({"themes": b.themes.len()}))
@@ -219,7 +287,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             finish!(
                 r.problems,
                 r.rows,
-                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                |tx: &mut peil_store::ImportTx, _: &mut Outcome| -> Result<serde_json::Value> {
                     let b = batch.as_ref().expect("valid batch");
                     tx.apply_metadata(b)?;
                     Ok(
@@ -262,24 +330,28 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
                 None if r.layout.is_some() => detected.push("whole numbers (no decimals)".into()),
                 None => {}
             }
-            summary.push(format!("data: {}", detected.join(", ")));
+            out.summary.push(format!("data: {}", detected.join(", ")));
+            if r.detected.sheet.is_some() {
+                out.sheet = r.detected.sheet.clone();
+            }
             if r.skipped_rows > 0 {
-                summary.push(format!(
+                out.summary.push(format!(
                     "{} rows with unknown area codes left out (--skip-unknown-areas)",
                     r.skipped_rows
                 ));
             }
             if r.dropped_values > 0 {
-                summary.push(format!(
+                out.summary.push(format!(
                     "{} values with missing codes left out (--drop-special-codes)",
                     r.dropped_values
                 ));
             }
             if r.totalized > 0 {
-                summary.push(format!("{} duplicate records added up", r.totalized));
+                out.summary
+                    .push(format!("{} duplicate records added up", r.totalized));
             }
             let (batch, opts) = (r.batch, &req.data);
-            summary.push(format!(
+            out.summary.push(format!(
                 "{} values in {} series",
                 batch.records.len(),
                 batch.series.len()
@@ -287,8 +359,24 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             finish!(
                 r.problems,
                 r.rows,
-                |tx: &mut peil_store::ImportTx| -> Result<serde_json::Value> {
+                |tx: &mut peil_store::ImportTx, out: &mut Outcome| -> Result<serde_json::Value> {
+                    let mut changes = if req.dry_run {
+                        Some(changes::data_changes(tx, &batch)?)
+                    } else {
+                        None
+                    };
                     let c = tx.apply_data(&batch, opts)?;
+                    if let Some(ch) = &mut changes {
+                        ch.cleared = c.cleared;
+                    }
+                    out.data = changes;
+                    out.plausibility = plausibility::check(tx, &batch, &req.plausibility)?;
+                    if out.plausibility.total() > 0 {
+                        out.summary.push(format!(
+                            "{} plausibility warnings",
+                            out.plausibility.total()
+                        ));
+                    }
                     Ok(json!({"values": c, "new_indicators": batch.new_indicators.len()}))
                 }
             )

@@ -15,6 +15,7 @@ mod check;
 pub mod codec;
 mod export;
 mod groups;
+mod history;
 mod keys;
 mod live;
 mod password;
@@ -25,8 +26,9 @@ mod write;
 
 pub use check::CheckReport;
 pub use export::{ExportRow, Selection};
+pub use history::{AggregationEdge, UndoCounts};
 pub use keys::{ApiKeyEntry, hash_key, new_key};
-pub use live::Live;
+pub use live::{Live, PublicationEntry};
 pub use password::{
     MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, check_password, hash_password, new_password,
     verify_password,

@@ -7,6 +7,70 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
+/// One publication as [`Store::publications`] lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublicationEntry {
+    pub generation: u64,
+    pub at: String,
+    pub who: String,
+    pub stats: serde_json::Value,
+    /// The generation a rollback made live again as this one.
+    pub restored_from: Option<u64>,
+    /// Whether its contents are kept, so that `peil rollback` can make it live again.
+    pub kept: bool,
+}
+
+/// Copies the live copy just written as publication `generation`'s kept contents.
+fn keep_live(
+    tx: &rusqlite::Transaction,
+    generation: u64,
+    last_import: i64,
+    restored_from: Option<i64>,
+) -> rusqlite::Result<()> {
+    let g = generation as i64;
+    tx.execute(
+        "INSERT INTO publication_level (generation, level, ids) SELECT ?1, level, ids FROM live_level",
+        [g],
+    )?;
+    tx.execute(
+        "INSERT INTO publication_series (generation, indicator, level, period, dims, data)
+         SELECT ?1, indicator, level, period, dims, data FROM live_series",
+        [g],
+    )?;
+    tx.execute(
+        "INSERT INTO publication_note (generation, last_import, restored_from, kept) VALUES (?1, ?2, ?3, 1)",
+        params![g, last_import, restored_from],
+    )?;
+    Ok(())
+}
+
+/// Drops the contents of all but the newest `keep` (at least 1) kept publications. Their rows
+/// in `publication` stay (small; the catalogue's first issue date reads them) without their
+/// metadata. SQLite reuses the freed pages for later publications, so the file stops growing
+/// at about `keep` + 1 live copies; it shrinks only with `VACUUM`.
+fn prune(tx: &rusqlite::Transaction, keep: usize) -> rusqlite::Result<()> {
+    let old: Vec<i64> = {
+        let mut st = tx.prepare(
+            "SELECT generation FROM publication_note WHERE kept ORDER BY generation DESC LIMIT -1 OFFSET ?1",
+        )?;
+        st.query_map([keep.max(1) as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for g in old {
+        tx.execute("DELETE FROM publication_series WHERE generation = ?1", [g])?;
+        tx.execute("DELETE FROM publication_level WHERE generation = ?1", [g])?;
+        tx.execute(
+            "UPDATE publication_note SET kept = 0 WHERE generation = ?1",
+            [g],
+        )?;
+        tx.execute(
+            "UPDATE publication SET indicators = '[]' WHERE generation = ?1",
+            [g],
+        )?;
+    }
+    Ok(())
+}
+
 /// The live copy as [`Store::live`] reads it.
 pub struct Live {
     pub generation: u64,
@@ -21,9 +85,12 @@ pub struct Live {
 impl Store {
     /// Replaces the live copy with a new publication, atomically: readers of the file see the
     /// old live copy or the new one, never a mix. `levels` gives each level's item ids in the
-    /// order of the dense values of its series. Returns the new generation number.
+    /// order of the dense values of its series. The publication is kept for rollback with the
+    /// last `keep` ones; older ones lose their contents. Returns the new generation number.
+    #[allow(clippy::too_many_arguments)]
     pub fn publish_live(
         &mut self,
+        keep: usize,
         who: &str,
         stats: &serde_json::Value,
         indicators: &[Indicator],
@@ -68,8 +135,94 @@ impl Store {
         )
         .map_err(&e)?;
         let generation = tx.last_insert_rowid() as u64;
+        let last_import: i64 = tx
+            .query_row("SELECT coalesce(max(id), 0) FROM import_log", [], |r| {
+                r.get(0)
+            })
+            .map_err(&e)?;
+        keep_live(&tx, generation, last_import, None).map_err(&e)?;
+        prune(&tx, keep).map_err(&e)?;
         tx.commit().map_err(&e)?;
         Ok(generation)
+    }
+
+    /// Makes kept publication `generation` live again as a new publication (a new generation
+    /// number whose content is the old one's, so every server takes it like a publish), in one
+    /// transaction. Returns the new generation.
+    pub fn rollback(&mut self, generation: u64, who: &str, keep: usize) -> Result<u64> {
+        let path = self.path.clone();
+        let e = sqlite_err(&path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&e)?;
+        let g = generation as i64;
+        let note: Option<(i64, bool)> = tx
+            .query_row(
+                "SELECT last_import, kept FROM publication_note WHERE generation = ?1",
+                [g],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(&e)?;
+        let last_import = match note {
+            Some((last, true)) => last,
+            Some((_, false)) => {
+                return Err(StoreError::Invalid(format!(
+                    "publication {generation} is no longer kept (only the last keep_publications are); `peil publications` lists those that are"
+                )));
+            }
+            None => {
+                return Err(StoreError::Invalid(format!(
+                    "there is no kept publication {generation}; `peil publications` lists those that are"
+                )));
+            }
+        };
+        tx.execute_batch("DELETE FROM live_series; DELETE FROM live_level;")
+            .map_err(&e)?;
+        tx.execute(
+            "INSERT INTO live_level (level, ids) SELECT level, ids FROM publication_level WHERE generation = ?1",
+            [g],
+        )
+        .map_err(&e)?;
+        tx.execute(
+            "INSERT INTO live_series (indicator, level, period, dims, data)
+             SELECT indicator, level, period, dims, data FROM publication_series WHERE generation = ?1",
+            [g],
+        )
+        .map_err(&e)?;
+        tx.execute(
+            "INSERT INTO publication (at, who, stats, indicators)
+             SELECT ?2, ?3, stats, indicators FROM publication WHERE generation = ?1",
+            params![g, utc_now(), who],
+        )
+        .map_err(&e)?;
+        let new = tx.last_insert_rowid() as u64;
+        keep_live(&tx, new, last_import, Some(g)).map_err(&e)?;
+        prune(&tx, keep).map_err(&e)?;
+        tx.commit().map_err(&e)?;
+        Ok(new)
+    }
+
+    /// Every publication, newest first: generation, when, who, statistics, and whether its
+    /// contents are kept for rollback.
+    pub fn publications(&self) -> Result<Vec<PublicationEntry>> {
+        self.rows(
+            "SELECT p.generation, p.at, p.who, p.stats, n.restored_from, coalesce(n.kept, 0)
+             FROM publication p LEFT JOIN publication_note n ON n.generation = p.generation
+             ORDER BY p.generation DESC",
+            [],
+            |r| {
+                Ok(PublicationEntry {
+                    generation: r.get::<_, i64>(0)? as u64,
+                    at: r.get(1)?,
+                    who: r.get(2)?,
+                    stats: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or(Json::Null),
+                    restored_from: r.get::<_, Option<i64>>(4)?.map(|g| g as u64),
+                    kept: r.get(5)?,
+                })
+            },
+        )
     }
 
     /// The latest publication: generation, time and statistics.

@@ -61,6 +61,12 @@ pub struct ImportEntry {
     pub options: Json,
     pub counts: Json,
     pub warnings: u64,
+    /// Plausibility warnings kept with the import (`peil imports show ID` lists them).
+    pub plausibility: u64,
+    /// Whether `peil imports undo` can be asked to undo it (it recorded what it replaced).
+    pub undoable: bool,
+    /// When it was undone, if it was.
+    pub undone_at: Option<String>,
 }
 
 impl Store {
@@ -163,7 +169,9 @@ impl Store {
 
     pub fn imports(&self) -> Result<Vec<ImportEntry>> {
         self.rows(
-            "SELECT id, at, who, kind, file, sha256, options, counts, warnings FROM import_log ORDER BY id",
+            "SELECT l.id, l.at, l.who, l.kind, l.file, l.sha256, l.options, l.counts, l.warnings,
+                    coalesce(json_array_length(r.plausibility), 0), coalesce(r.undoable, 0), r.undone_at
+             FROM import_log l LEFT JOIN import_review r ON r.import_id = l.id ORDER BY l.id",
             [],
             |r| {
                 Ok(ImportEntry {
@@ -176,6 +184,9 @@ impl Store {
                     options: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or(Json::Null),
                     counts: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or(Json::Null),
                     warnings: r.get::<_, i64>(8)? as u64,
+                    plausibility: r.get::<_, i64>(9)? as u64,
+                    undoable: r.get(10)?,
+                    undone_at: r.get(11)?,
                 })
             },
         )
@@ -187,7 +198,7 @@ impl Store {
             .imports()?
             .into_iter()
             .rev()
-            .find(|e| e.sha256 == sha256 && e.kind == kind))
+            .find(|e| e.sha256 == sha256 && e.kind == kind && e.undone_at.is_none()))
     }
 
     /// Loads everything the compute engine needs, decoded.

@@ -229,7 +229,7 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#,
-    // Access groups (issue 14): what each group is granted beyond public data. Lists are JSON
+    // 6: access groups (issue 14): what each group is granted beyond public data. Lists are JSON
     // arrays of codes; periods are period codes, NULL for no bound. Every change bumps
     // `site_meta.access_revision`, which a running server polls.
     r#"
@@ -246,5 +246,64 @@ CREATE TABLE access_group (
     changed TEXT NOT NULL
 );
 INSERT OR IGNORE INTO site_meta (key, value) VALUES ('access_revision', '0');
+"#,
+    // 7: the back office (issue 14): what each import replaced, so that an unpublished import
+    // can be undone; its plausibility warnings; the last publications, kept for rollback.
+    r#"
+CREATE TABLE import_review (
+    import_id INTEGER PRIMARY KEY REFERENCES import_log(id),
+    -- 1 when the import's previous contents were recorded (data and metadata imports).
+    undoable INTEGER NOT NULL,
+    -- The plausibility warnings of the import (JSON list).
+    plausibility TEXT NOT NULL,
+    undone_at TEXT
+);
+
+-- A series as it was before an import first touched it; data NULL: it did not exist.
+CREATE TABLE import_undo_series (
+    import_id INTEGER NOT NULL REFERENCES import_log(id),
+    indicator_id INTEGER NOT NULL,
+    level_id INTEGER NOT NULL,
+    period TEXT NOT NULL,
+    dims TEXT NOT NULL,
+    period_level TEXT NOT NULL,
+    n INTEGER,
+    data BLOB,
+    PRIMARY KEY (import_id, indicator_id, level_id, period, dims)
+) WITHOUT ROWID;
+CREATE INDEX import_undo_series_key ON import_undo_series (indicator_id, level_id, period, dims);
+
+-- An indicator's metadata (JSON) before an import first changed it; NULL: the import created it.
+CREATE TABLE import_undo_indicator (
+    import_id INTEGER NOT NULL REFERENCES import_log(id),
+    code TEXT NOT NULL,
+    before TEXT,
+    PRIMARY KEY (import_id, code)
+) WITHOUT ROWID;
+CREATE INDEX import_undo_indicator_code ON import_undo_indicator (code);
+
+-- Per publication: the last import it contains, what it restored (rollback), whether its
+-- contents are still kept (the last `keep_publications`).
+CREATE TABLE publication_note (
+    generation INTEGER PRIMARY KEY,
+    last_import INTEGER NOT NULL,
+    restored_from INTEGER,
+    kept INTEGER NOT NULL
+);
+CREATE TABLE publication_level (
+    generation INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    ids BLOB NOT NULL,
+    PRIMARY KEY (generation, level)
+) WITHOUT ROWID;
+CREATE TABLE publication_series (
+    generation INTEGER NOT NULL,
+    indicator TEXT NOT NULL,
+    level TEXT NOT NULL,
+    period TEXT NOT NULL,
+    dims TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (generation, indicator, level, period, dims)
+);
 "#,
 ];

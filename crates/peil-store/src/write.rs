@@ -3,6 +3,7 @@
 use crate::{Result, StoreError, codec, sqlite_err};
 use peil_core::*;
 use rusqlite::{OptionalExtension, Transaction, params};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
@@ -16,8 +17,24 @@ pub struct RowCounts {
 
 /// An open import. Dropping it without [`ImportTx::commit`] rolls everything back.
 pub struct ImportTx<'a> {
-    tx: Transaction<'a>,
-    path: PathBuf,
+    pub(crate) tx: Transaction<'a>,
+    pub(crate) path: PathBuf,
+    /// What this import replaced, as it first touched it (written by `record_import`).
+    pub(crate) undo: RefCell<Undo>,
+}
+
+/// A series key as the store holds it: indicator id, level id, period code, dims text.
+pub(crate) type StoredKey = (i64, i64, String, String);
+
+/// A series before an import: its period level and, if it existed, its value count and blob.
+pub(crate) type Before = (String, Option<(i64, Vec<u8>)>);
+
+/// The previous contents of everything an import touched: per series its period level and,
+/// if it existed, its value count and blob; per indicator its metadata, if it existed.
+#[derive(Default)]
+pub(crate) struct Undo {
+    pub series: BTreeMap<StoredKey, Before>,
+    pub indicators: BTreeMap<String, Option<Indicator>>,
 }
 
 pub(crate) fn text_to_json(t: &LocalizedText) -> String {
@@ -100,10 +117,50 @@ pub(crate) fn read_indicator(
 
 impl<'a> ImportTx<'a> {
     pub(crate) fn new(tx: Transaction<'a>, path: PathBuf) -> ImportTx<'a> {
-        ImportTx { tx, path }
+        ImportTx {
+            tx,
+            path,
+            undo: RefCell::default(),
+        }
     }
 
-    fn e(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    /// Remembers a series as it was before this import first touched it.
+    fn remember_series(&self, key: StoredKey, period_level: &str, old: Option<(i64, Vec<u8>)>) {
+        self.undo
+            .borrow_mut()
+            .series
+            .entry(key)
+            .or_insert_with(|| (period_level.to_string(), old));
+    }
+
+    /// Remembers every series a `WHERE` clause selects, before it is deleted.
+    fn remember_series_where(&self, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<()> {
+        let e = self.e();
+        let mut st = self
+            .tx
+            .prepare(&format!(
+                "SELECT indicator_id, level_id, period, dims, period_level, n, data FROM series WHERE {sql}"
+            ))
+            .map_err(&e)?;
+        let mut rows = st.query(p).map_err(&e)?;
+        while let Some(r) = rows.next().map_err(&e)? {
+            let key = (
+                r.get(0).map_err(&e)?,
+                r.get(1).map_err(&e)?,
+                r.get(2).map_err(&e)?,
+                r.get(3).map_err(&e)?,
+            );
+            let level: String = r.get(4).map_err(&e)?;
+            self.remember_series(
+                key,
+                &level,
+                Some((r.get(5).map_err(&e)?, r.get(6).map_err(&e)?)),
+            );
+        }
+        Ok(())
+    }
+
+    pub(crate) fn e(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         sqlite_err(&self.path)
     }
 
@@ -547,8 +604,15 @@ impl<'a> ImportTx<'a> {
         Ok(counts)
     }
 
-    fn write_indicator(&self, ind: &Indicator) -> Result<i64> {
+    pub(crate) fn write_indicator(&self, ind: &Indicator) -> Result<i64> {
         let e = sqlite_err(&self.path);
+        if !self.undo.borrow().indicators.contains_key(&ind.code) {
+            let before = read_indicator(&self.tx, &ind.code).map_err(&e)?;
+            self.undo
+                .borrow_mut()
+                .indicators
+                .insert(ind.code.clone(), before);
+        }
         self.tx
             .execute(
                 "INSERT INTO indicator (code, name, description, more_info, unit, source, data_type, period_type,
@@ -675,21 +739,24 @@ impl<'a> ImportTx<'a> {
         }
         let mut counts = ApplyCounts::default();
         let cleared_sum =
-            |tx: &Transaction, sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<u64> {
-                let n: i64 = tx.query_row(
-                    &format!("SELECT coalesce(sum(n), 0) FROM series WHERE {sql}"),
-                    p,
-                    |r| r.get(0),
-                )?;
-                tx.execute(&format!("DELETE FROM series WHERE {sql}"), p)?;
+            |tx: &Transaction, sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64> {
+                self.remember_series_where(sql, p)?;
+                let n: i64 = tx
+                    .query_row(
+                        &format!("SELECT coalesce(sum(n), 0) FROM series WHERE {sql}"),
+                        p,
+                        |r| r.get(0),
+                    )
+                    .map_err(&e)?;
+                tx.execute(&format!("DELETE FROM series WHERE {sql}"), p)
+                    .map_err(&e)?;
                 Ok(n as u64)
             };
         match opts.clear {
             ClearMode::None => {}
             ClearMode::Indicators => {
                 for id in indicator_ids.values() {
-                    counts.cleared +=
-                        cleared_sum(&self.tx, "indicator_id = ?1", &[id]).map_err(&e)?;
+                    counts.cleared += cleared_sum(&self.tx, "indicator_id = ?1", &[id])?;
                 }
             }
             ClearMode::Combinations => {
@@ -705,8 +772,7 @@ impl<'a> ImportTx<'a> {
                             &self.tx,
                             "indicator_id = ?1 AND level_id = ?2 AND period = ?3",
                             &[&i, &l, &p],
-                        )
-                        .map_err(&e)?;
+                        )?;
                     }
                 }
             }
@@ -754,6 +820,11 @@ impl<'a> ImportTx<'a> {
             let (merged, c) = merge(&old_values, &batch.records[start..end]);
             counts.add(c);
             if c.inserted + c.updated > 0 {
+                self.remember_series(
+                    (i, l, period.clone(), dims.clone()),
+                    key.period.level.code(),
+                    old.map(|(_, data)| (old_values.len() as i64, data)),
+                );
                 put.execute(params![
                     i,
                     l,
@@ -835,7 +906,9 @@ impl<'a> ImportTx<'a> {
                 ],
             )
             .map_err(self.e())?;
-        Ok(self.tx.last_insert_rowid())
+        let id = self.tx.last_insert_rowid();
+        self.record_undo(id, matches!(kind, "data" | "metadata"))?;
+        Ok(id)
     }
 }
 

@@ -150,10 +150,25 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
         /// Indicator code.
         indicator: String,
     },
-    /// List past imports with their provenance.
-    Imports {
+    /// List past imports with their provenance; show one with its plausibility warnings;
+    /// undo one that is not published yet.
+    #[command(after_help = "Examples:
+  peil imports                 every import: number, time, who, file, what it did
+  peil imports show 12         import #12 with its plausibility warnings
+  peil imports undo 12         put the test copy back as it was before import #12")]
+    Imports(ImportsArgs),
+    /// List the publications, newest first: generation, when, who, statistics, and whether
+    /// `peil rollback` can make it live again (the last `keep_publications`, default 5).
+    Publications {
         #[arg(long)]
         json: bool,
+    },
+    /// Make a kept publication live again, in one step: it becomes a new generation with the
+    /// old one's contents, which a running `peil serve` picks up like a publish.
+    #[command(after_help = "Example:\n  peil publications && peil rollback 3")]
+    Rollback {
+        /// The generation to make live again (see `peil publications`).
+        generation: u64,
     },
     /// Serve the published data over HTTP: the open-data API, Swing-compatible OData and
     /// selection tables. A new `peil publish` is picked up within seconds, swapped in whole.
@@ -396,9 +411,25 @@ pub struct ImportArgs {
     /// Geometry: web simplification tolerance in metres.
     #[arg(long, default_value_t = 10.0)]
     pub simplify_m: f64,
-    /// Validate only; write nothing.
+    /// Write nothing: report what the import would do (rows read, values added, changed,
+    /// unchanged and cleared, new indicators and periods, a sample of changes, plausibility
+    /// warnings, every problem).
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the report as JSON (with --dry-run, or after an import).
+    #[arg(long)]
+    pub json: bool,
+    /// Plausibility: warn when a value changes by more than this factor against the same
+    /// area's previous period (default: peil.toml's [plausibility] jump_factor, else 2).
+    #[arg(long)]
+    pub jump_factor: Option<f64>,
+    /// Plausibility: check jumps only from previous values at least this large (default 20).
+    #[arg(long)]
+    pub jump_min: Option<f64>,
+    /// Plausibility: how far (a fraction) a loaded total may differ from the sum of its
+    /// loaded areas (default 0.005).
+    #[arg(long)]
+    pub total_tolerance: Option<f64>,
     /// Who imports (for the provenance record; default $USER).
     #[arg(long, env = "USER", default_value = "unknown")]
     pub who: String,
@@ -441,6 +472,30 @@ pub struct PublishArgs {
     /// reach (they would be missing from every total above; listed either way).
     #[arg(long)]
     pub allow_lost_values: bool,
+    /// Show what publishing would change in the live copy, and publish nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// With --diff: print the difference as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ImportsArgs {
+    #[command(subcommand)]
+    pub action: Option<ImportsAction>,
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum ImportsAction {
+    /// One import with its provenance and plausibility warnings.
+    Show { id: i64 },
+    /// Put the test copy back exactly as it was before an import that is not published yet,
+    /// in one transaction. Refused when it was published, or a later import (not undone)
+    /// changed the same values: undo that one first.
+    Undo { id: i64 },
 }
 
 #[derive(Args)]

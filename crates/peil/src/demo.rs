@@ -120,6 +120,7 @@ pub fn run(dir: &Path) -> Result<u8> {
             allow_lost_values: false,
             who: "peil demo",
             log: &mut std::io::sink(),
+            diff_only: false,
         },
     )? {
         Outcome::Published { snapshot, .. } => snapshot,
@@ -130,6 +131,7 @@ pub fn run(dir: &Path) -> Result<u8> {
             "the demo city fails its own privacy review: {}",
             review.errors[0]
         ),
+        Outcome::Diff(..) => bail!("the demo publishes; it does not ask for a diff"),
     };
     let status = store.status()?;
     println!(

@@ -89,6 +89,7 @@ pub fn run(site: &Site, a: &ImportArgs) -> Result<u8> {
         },
         dry_run: a.dry_run,
         who: a.who.clone(),
+        plausibility: thresholds(site, a),
     };
     let mut store = site.store()?;
     for file in &a.files {
@@ -104,13 +105,32 @@ pub fn run(site: &Site, a: &ImportArgs) -> Result<u8> {
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        print_outcome(file, &outcome);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&outcome)?);
+        } else {
+            print_outcome(file, &outcome);
+        }
         if outcome.problems.has_errors() {
             eprintln!("refused: {} — nothing was written", file.display());
             return Ok(crate::EXIT_REFUSED);
         }
     }
     Ok(0)
+}
+
+/// The plausibility thresholds: the flags, else peil.toml's `[plausibility]`, else defaults.
+fn thresholds(site: &Site, a: &ImportArgs) -> import::plausibility::Thresholds {
+    let mut t = site.config.plausibility.unwrap_or_default();
+    if let Some(f) = a.jump_factor {
+        t.jump_factor = f;
+    }
+    if let Some(m) = a.jump_min {
+        t.jump_min = m;
+    }
+    if let Some(x) = a.total_tolerance {
+        t.total_tolerance = x;
+    }
+    t
 }
 
 fn progress_bar(file: &Path) -> Option<indicatif::ProgressBar> {
@@ -138,6 +158,16 @@ fn print_outcome(file: &Path, o: &import::Outcome) {
         for line in &o.summary {
             println!("  {line}");
         }
+        if let Some(d) = &o.data {
+            print_changes(d);
+        }
+        for w in o.plausibility.warnings.iter().take(20) {
+            println!("  plausibility: {}", crate::imports::describe_warning(w));
+        }
+        let rest = o.plausibility.total().saturating_sub(20);
+        if rest > 0 {
+            println!("  plausibility: … and {rest} more (`peil imports show` lists them)");
+        }
     }
     let p = &o.problems;
     for e in p.errors() {
@@ -153,5 +183,42 @@ fn print_outcome(file: &Path, o: &import::Outcome) {
     let rest = warnings.len().saturating_sub(20) as u64 + p.more_warnings;
     if rest > 0 {
         eprintln!("warning: … and {rest} more warnings");
+    }
+}
+
+/// What a dry run found in a data file, for people.
+fn print_changes(d: &import::changes::DataChanges) {
+    let v = &d.values;
+    println!(
+        "  values: {} added, {} changed, {} unchanged, {} cleared",
+        v.added, v.changed, v.unchanged, d.cleared
+    );
+    for (code, c) in &d.per_indicator {
+        println!(
+            "    {code}: {} added, {} changed, {} unchanged",
+            c.added, c.changed, c.unchanged
+        );
+    }
+    if !d.new_indicators.is_empty() {
+        println!("  new indicators: {}", d.new_indicators.join(", "));
+    }
+    for (code, periods) in &d.new_periods {
+        println!("  new periods of {code}: {}", periods.join(" "));
+    }
+    for c in &d.sample {
+        let dims = if c.dims.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", c.dims)
+        };
+        println!(
+            "  {} {} {} {}{dims}: {} → {}",
+            c.indicator,
+            c.level,
+            c.area,
+            c.period,
+            c.old.as_deref().unwrap_or("(none)"),
+            c.new
+        );
     }
 }

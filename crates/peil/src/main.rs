@@ -13,6 +13,7 @@ mod import;
 mod imports;
 mod init;
 mod keys;
+mod publications;
 mod publish;
 mod report;
 mod serve;
@@ -104,7 +105,9 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Check => check::run(&site()?),
         Command::Publish(a) => publish::run(&site()?, &a),
         Command::Show { indicator } => show::run(&site()?, &indicator),
-        Command::Imports { json } => imports::run(&site()?, json),
+        Command::Imports(a) => imports::run(&site()?, &a),
+        Command::Publications { json } => publications::list(&site()?, json),
+        Command::Rollback { generation } => publications::rollback(&site()?, generation),
         Command::Report(a) => report::run(&site()?, &a),
         Command::Keys(k) => keys::run(&site()?, k),
         Command::Users(u) => users::run(&site()?, u),

@@ -5,6 +5,7 @@
 use crate::site::Site;
 use anyhow::Result;
 use peil_compute::Snapshot;
+use peil_compute::diff::PublishDiff;
 use peil_compute::review::Review;
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -19,6 +20,8 @@ pub struct Publish<'a> {
     pub who: &'a str,
     /// Where lost values, notes, sum relations and review findings are written.
     pub log: &'a mut dyn Write,
+    /// Compute and compare with the live copy only: publish nothing.
+    pub diff_only: bool,
 }
 
 /// What [`publish`] did.
@@ -26,6 +29,8 @@ pub enum Outcome {
     Published {
         generation: u64,
         snapshot: Box<Snapshot>,
+        /// What changed for readers against the previous live copy.
+        diff: Box<PublishDiff>,
         /// Time spent reading the store, computing, and writing the live copy.
         read: Duration,
         computed: Duration,
@@ -35,6 +40,9 @@ pub enum Outcome {
     Lost(usize),
     /// The privacy review found errors (listed in the log); nothing was published.
     Refused(Review),
+    /// `diff_only`: what publishing would change (and the review's errors, which would refuse
+    /// it); nothing was published.
+    Diff(Box<PublishDiff>, Review),
 }
 
 /// Computes the site's test copy, reviews it with the site's allowances, and writes it as the
@@ -51,7 +59,7 @@ pub fn publish(site: &Site, store: &mut peil_store::Store, p: Publish) -> Result
     for l in &lost {
         let _ = writeln!(log, "lost: {l}");
     }
-    if !lost.is_empty() && !p.allow_lost_values {
+    if !lost.is_empty() && !p.allow_lost_values && !p.diff_only {
         return Ok(Outcome::Lost(lost.len()));
     }
     for note in periods_not_aggregated(&computed) {
@@ -70,11 +78,19 @@ pub fn publish(site: &Site, store: &mut peil_store::Store, p: Publish) -> Result
     // What readers would get is reviewed before anything is written.
     let review = peil_compute::review::review(&snapshot, &site.config.privacy.allow());
     print_review(&review, log);
+    let diff = Box::new(peil_compute::diff::publish_diff(
+        store.live()?.as_ref(),
+        &snapshot,
+    ));
+    if p.diff_only {
+        return Ok(Outcome::Diff(diff, review));
+    }
     if !review.errors.is_empty() {
         return Ok(Outcome::Refused(review));
     }
     let stats = serde_json::to_value(&snapshot.stats)?;
     let generation = store.publish_live(
+        site.config.keep_publications(),
         p.who,
         &stats,
         &snapshot.indicators,
@@ -84,6 +100,7 @@ pub fn publish(site: &Site, store: &mut peil_store::Store, p: Publish) -> Result
     Ok(Outcome::Published {
         generation,
         snapshot: Box::new(snapshot),
+        diff,
         read,
         computed: computed - read,
         written: t0.elapsed() - computed,
@@ -102,6 +119,7 @@ pub fn run(site: &Site, a: &crate::args::PublishArgs) -> Result<u8> {
             allow_lost_values: a.allow_lost_values,
             who: &who,
             log: &mut std::io::stderr(),
+            diff_only: a.diff,
         },
     )?;
     match outcome {
@@ -120,13 +138,29 @@ pub fn run(site: &Site, a: &crate::args::PublishArgs) -> Result<u8> {
             );
             Ok(crate::EXIT_CHECK)
         }
+        Outcome::Diff(diff, review) => {
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&diff)?);
+            } else {
+                print_diff(&diff);
+            }
+            if !review.errors.is_empty() {
+                eprintln!(
+                    "note: publishing would be refused now: {} privacy errors (see above)",
+                    review.errors.len()
+                );
+            }
+            Ok(0)
+        }
         Outcome::Published {
             generation,
             snapshot,
+            diff,
             read,
             computed,
             written,
         } => {
+            println!("changes: {}", diff_summary(&diff));
             let s = &snapshot.stats;
             println!(
                 "published generation {generation}: {} indicators, {} series, {} values ({} hidden by privacy rules, {} restricted indicators)",
@@ -139,6 +173,78 @@ pub fn run(site: &Site, a: &crate::args::PublishArgs) -> Result<u8> {
                 written.as_secs_f64()
             );
             Ok(0)
+        }
+    }
+}
+
+/// One line for a diff: what readers would see change.
+pub fn diff_summary(d: &PublishDiff) -> String {
+    let c = &d.cells;
+    let mut parts = vec![format!(
+        "{} values added, {} removed, {} changed, {} newly hidden, {} newly shown ({} unchanged)",
+        c.added, c.removed, c.changed, c.newly_hidden, c.newly_shown, c.unchanged
+    )];
+    if !d.indicators_added.is_empty() {
+        parts.push(format!(
+            "indicators added: {}",
+            d.indicators_added.join(", ")
+        ));
+    }
+    if !d.indicators_removed.is_empty() {
+        parts.push(format!(
+            "indicators removed: {}",
+            d.indicators_removed.join(", ")
+        ));
+    }
+    let periods = |m: &std::collections::BTreeMap<String, Vec<String>>| -> String {
+        m.iter()
+            .map(|(i, p)| format!("{i} {}", p.join(" ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if !d.periods_added.is_empty() {
+        parts.push(format!("periods added: {}", periods(&d.periods_added)));
+    }
+    if !d.periods_removed.is_empty() {
+        parts.push(format!("periods removed: {}", periods(&d.periods_removed)));
+    }
+    parts.join("; ")
+}
+
+/// `peil publish --diff`: the summary, then the largest changes and the hidden and shown cells.
+fn print_diff(d: &PublishDiff) {
+    match d.live_generation {
+        Some(g) => println!("against live generation {g}"),
+        None => println!("nothing is published yet: everything would be new"),
+    }
+    println!("{}", diff_summary(d));
+    let cell = |c: &peil_compute::diff::CellChange| {
+        let dims = if c.dims.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", c.dims)
+        };
+        let v = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+        format!(
+            "{} {} {} {}{dims}: {} → {}",
+            c.indicator,
+            c.level,
+            c.area,
+            c.period,
+            v(&c.old),
+            v(&c.new)
+        )
+    };
+    for (title, list) in [
+        ("largest changes", &d.largest),
+        ("newly hidden", &d.hidden),
+        ("newly shown", &d.shown),
+    ] {
+        if !list.is_empty() {
+            println!("{title}:");
+            for c in list {
+                println!("  {}", cell(c));
+            }
         }
     }
 }

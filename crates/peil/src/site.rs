@@ -60,6 +60,20 @@ pub struct Config {
     /// The back office's sessions and logins: `[admin]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin: Option<AdminToml>,
+    /// Thresholds of the plausibility checks of data imports: `[plausibility]` with
+    /// `jump_factor` (2), `jump_min` (20), `total_tolerance` (0.005), `max_warnings` (200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plausibility: Option<peil_import::plausibility::Thresholds>,
+    /// How many publications `peil publish` keeps for `peil rollback` (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_publications: Option<usize>,
+}
+
+impl Config {
+    /// Publications kept for rollback (`keep_publications`, default 5, at least 1).
+    pub fn keep_publications(&self) -> usize {
+        self.keep_publications.unwrap_or(5).max(1)
+    }
 }
 
 /// `[admin]` in peil.toml: how long back-office sessions last and how logins are bounded.
@@ -213,6 +227,8 @@ impl Site {
             catalog: None,
             privacy: Privacy::default(),
             admin: None,
+            plausibility: None,
+            keep_publications: None,
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",

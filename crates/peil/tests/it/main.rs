@@ -36,3 +36,4 @@ mod stories;
 mod survey;
 mod trust;
 mod web;
+mod workflow;

@@ -1,0 +1,373 @@
+//! The back office's history (issue 14): what each import replaced, so that an import not yet
+//! published can be undone exactly; its plausibility warnings; the reads a dry run and the
+//! plausibility checks make inside an open import.
+//!
+//! Guarantees: an undo is one transaction; it is refused (nothing written) when the import was
+//! published, when a later import that is not undone touched the same series or indicator, or
+//! when the import recorded nothing to restore.
+
+use crate::write::{ImportTx, read_indicator};
+use crate::{Result, Store, StoreError, codec, utc_now};
+use peil_core::*;
+use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
+
+/// An aggregation edge: child level, parent level, child item id → parent item id.
+pub type AggregationEdge = (String, String, HashMap<u32, u32>);
+
+/// A recorded series: its key, period level, value count and blob (none: it did not exist).
+type Recorded = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<Vec<u8>>,
+);
+
+/// What [`Store::undo_import`] restored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct UndoCounts {
+    /// Series put back as they were (or removed, when the import created them).
+    pub series: u64,
+    /// Indicators whose metadata was put back (or removed, when the import created them).
+    pub indicators: u64,
+}
+
+impl<'a> ImportTx<'a> {
+    /// Writes what this import replaced under its id, and its review row.
+    pub(crate) fn record_undo(&mut self, id: i64, undoable: bool) -> Result<()> {
+        let e = crate::sqlite_err(&self.path);
+        let undo = std::mem::take(&mut *self.undo.borrow_mut());
+        if undoable {
+            let mut st = self
+                .tx
+                .prepare(
+                    "INSERT INTO import_undo_series (import_id, indicator_id, level_id, period, dims, period_level, n, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(&e)?;
+            for ((i, l, p, d), (level, old)) in &undo.series {
+                let (n, data) = old.clone().unzip();
+                st.execute(params![id, i, l, p, d, level, n, data])
+                    .map_err(&e)?;
+            }
+            let mut st = self
+                .tx
+                .prepare("INSERT INTO import_undo_indicator (import_id, code, before) VALUES (?1, ?2, ?3)")
+                .map_err(&e)?;
+            for (code, before) in &undo.indicators {
+                let json = before
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(|j| StoreError::Invalid(format!("indicator {code}: {j}")))?;
+                st.execute(params![id, code, json]).map_err(&e)?;
+            }
+        }
+        self.tx
+            .execute(
+                "INSERT INTO import_review (import_id, undoable, plausibility) VALUES (?1, ?2, '[]')",
+                params![id, undoable],
+            )
+            .map_err(&e)?;
+        Ok(())
+    }
+
+    /// Keeps the plausibility warnings of import `id` with its record.
+    pub fn record_plausibility(&mut self, id: i64, warnings: &serde_json::Value) -> Result<()> {
+        self.tx
+            .execute(
+                "UPDATE import_review SET plausibility = ?2 WHERE import_id = ?1",
+                params![id, warnings.to_string()],
+            )
+            .map(|_| ())
+            .map_err(self.e())
+    }
+
+    /// A stored series of the test copy as this transaction sees it, sorted by item id;
+    /// `None` when there is none.
+    pub fn stored_series(&self, key: &SeriesKey) -> Result<Option<Vec<(u32, Value)>>> {
+        let data: Option<Vec<u8>> = self
+            .tx
+            .query_row(
+                "SELECT s.data FROM series s JOIN indicator i ON i.id = s.indicator_id
+                 JOIN geo_level l ON l.id = s.level_id
+                 WHERE i.code = ?1 AND l.code = ?2 AND s.period = ?3 AND s.dims = ?4",
+                params![
+                    key.indicator,
+                    key.level,
+                    key.period.code(),
+                    key.dims.to_text()
+                ],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.e())?;
+        data.map(|d| {
+            codec::decode(&d).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "stored values of {} {} do not decode",
+                    key.indicator, key.period
+                ))
+            })
+        })
+        .transpose()
+    }
+
+    /// The aggregation edges into and out of `level`: (child level, parent level, child item
+    /// id → parent item id). Conversion tables are left out: they are not totals.
+    pub fn aggregation_links(&self, level: &str) -> Result<Vec<AggregationEdge>> {
+        let e = self.e();
+        let edges: Vec<(i64, String, i64, String)> = {
+            let mut st = self
+                .tx
+                .prepare_cached(
+                    "SELECT c.id, c.code, p.id, p.code FROM level_edge k
+                     JOIN geo_level c ON c.id = k.child_level_id JOIN geo_level p ON p.id = k.parent_level_id
+                     WHERE k.kind = 'aggregation' AND (c.code = ?1 OR p.code = ?1) ORDER BY c.code, p.code",
+                )
+                .map_err(&e)?;
+            st.query_map([level], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(&e)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(&e)?
+        };
+        let mut out = Vec::new();
+        for (child, child_code, parent, parent_code) in edges {
+            let mut st = self
+                .tx
+                .prepare_cached(
+                    "SELECT k.child_item_id, k.parent_item_id FROM item_link k JOIN geo_item g ON g.id = k.child_item_id
+                     WHERE g.level_id = ?1 AND k.parent_level_id = ?2",
+                )
+                .map_err(&e)?;
+            let links = st
+                .query_map(params![child, parent], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?;
+            out.push((child_code, parent_code, links));
+        }
+        Ok(out)
+    }
+
+    /// Puts the test copy back as it was before import `id`, or refuses with the reason.
+    pub fn undo_import(&mut self, id: i64) -> Result<UndoCounts> {
+        let path = self.path.clone();
+        let e = crate::sqlite_err(&path);
+        let row: Option<(String, Option<bool>, Option<String>)> = self
+            .tx
+            .query_row(
+                "SELECT l.kind, r.undoable, r.undone_at FROM import_log l
+                 LEFT JOIN import_review r ON r.import_id = l.id WHERE l.id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(&e)?;
+        let refuse = |why: String| {
+            Err(StoreError::Invalid(format!(
+                "import #{id} cannot be undone: {why}"
+            )))
+        };
+        let Some((kind, undoable, undone)) = row else {
+            return Err(StoreError::Invalid(format!(
+                "there is no import #{id}; `peil imports` lists them"
+            )));
+        };
+        if let Some(at) = undone {
+            return refuse(format!("it was undone already at {at}"));
+        }
+        if undoable != Some(true) {
+            return refuse(format!(
+                "it imported {kind}; only data and metadata imports made by this version of Peil record what they replaced"
+            ));
+        }
+        let published: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT min(generation) FROM publication_note WHERE last_import >= ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(&e)?;
+        if let Some(g) = published {
+            return refuse(format!(
+                "it was published in generation {g}; correct it with a new import (or `peil rollback` a publication)"
+            ));
+        }
+        if let Some(later) = self.later_overlap(id)? {
+            return refuse(format!(
+                "import #{later} changed the same values after it; undo #{later} first"
+            ));
+        }
+        let counts = self.restore(id)?;
+        self.tx
+            .execute(
+                "UPDATE import_review SET undone_at = ?2 WHERE import_id = ?1",
+                params![id, utc_now()],
+            )
+            .map_err(&e)?;
+        Ok(counts)
+    }
+
+    /// The first later import, not undone, that touched a series or indicator import `id` touched.
+    fn later_overlap(&self, id: i64) -> Result<Option<i64>> {
+        self.tx
+            .query_row(
+                "SELECT min(x) FROM (
+                   SELECT u.import_id AS x FROM import_undo_series m JOIN import_undo_series u
+                     ON u.indicator_id = m.indicator_id AND u.level_id = m.level_id AND u.period = m.period AND u.dims = m.dims
+                   JOIN import_review r ON r.import_id = u.import_id
+                   WHERE m.import_id = ?1 AND u.import_id > ?1 AND r.undone_at IS NULL
+                   UNION ALL
+                   SELECT u.import_id FROM import_undo_indicator m JOIN import_undo_indicator u ON u.code = m.code
+                   JOIN import_review r ON r.import_id = u.import_id
+                   WHERE m.import_id = ?1 AND u.import_id > ?1 AND r.undone_at IS NULL)",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(self.e())
+    }
+
+    fn restore(&mut self, id: i64) -> Result<UndoCounts> {
+        let e = crate::sqlite_err(&self.path);
+        let mut counts = UndoCounts::default();
+        let series: Vec<Recorded> = {
+            let mut st = self
+                .tx
+                .prepare("SELECT indicator_id, level_id, period, dims, period_level, n, data FROM import_undo_series WHERE import_id = ?1")
+                .map_err(&e)?;
+            st.query_map([id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })
+            .map_err(&e)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(&e)?
+        };
+        for (i, l, p, d, level, n, data) in series {
+            match (n, data) {
+                (Some(n), Some(data)) => self.tx.execute(
+                    "INSERT INTO series (indicator_id, level_id, period, period_level, dims, n, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (indicator_id, level_id, period, dims) DO UPDATE SET period_level = excluded.period_level, n = excluded.n, data = excluded.data",
+                    params![i, l, p, level, d, n, data],
+                ),
+                _ => self.tx.execute(
+                    "DELETE FROM series WHERE indicator_id = ?1 AND level_id = ?2 AND period = ?3 AND dims = ?4",
+                    params![i, l, p, d],
+                ),
+            }
+            .map_err(&e)?;
+            counts.series += 1;
+        }
+        let indicators: Vec<(String, Option<String>)> = {
+            let mut st = self
+                .tx
+                .prepare("SELECT code, before FROM import_undo_indicator WHERE import_id = ?1")
+                .map_err(&e)?;
+            st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?
+        };
+        for (code, before) in indicators {
+            match before {
+                Some(json) => {
+                    let ind: Indicator = serde_json::from_str(&json).map_err(|j| {
+                        StoreError::Corrupt(format!("recorded metadata of {code}: {j}"))
+                    })?;
+                    self.write_indicator(&ind)?;
+                }
+                None => self.delete_indicator(&code)?,
+            }
+            counts.indicators += 1;
+        }
+        Ok(counts)
+    }
+
+    /// Removes an indicator the undone import created; refused while values of it remain.
+    fn delete_indicator(&self, code: &str) -> Result<()> {
+        let e = self.e();
+        let Some(ind) = read_indicator(&self.tx, code).map_err(&e)? else {
+            return Ok(());
+        };
+        let values: i64 = self
+            .tx
+            .query_row(
+                "SELECT count(*) FROM series s JOIN indicator i ON i.id = s.indicator_id WHERE i.code = ?1",
+                [&ind.code],
+                |r| r.get(0),
+            )
+            .map_err(&e)?;
+        if values > 0 {
+            return Err(StoreError::Invalid(format!(
+                "the import created indicator {code}, and a later import loaded other values of it; undo that import first"
+            )));
+        }
+        self.tx
+            .execute(
+                "DELETE FROM indicator_theme WHERE indicator_id = (SELECT id FROM indicator WHERE code = ?1)",
+                [code],
+            )
+            .map_err(&e)?;
+        self.tx
+            .execute("DELETE FROM indicator WHERE code = ?1", [code])
+            .map_err(&e)?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Undoes import `id` in one transaction (see [`ImportTx::undo_import`]).
+    pub fn undo_import(&mut self, id: i64) -> Result<UndoCounts> {
+        let mut tx = self.begin()?;
+        let counts = tx.undo_import(id)?;
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    /// The plausibility warnings kept with import `id` (an empty list when it has none).
+    pub fn import_plausibility(&self, id: i64) -> Result<serde_json::Value> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT plausibility FROM import_review WHERE import_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.e())?;
+        Ok(text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_else(|| serde_json::json!([])))
+    }
+}
+
+impl<'a> ImportTx<'a> {
+    /// The period codes stored for an indicator on any level, as this transaction sees them.
+    pub fn stored_periods(&self, indicator: &str) -> Result<std::collections::BTreeSet<String>> {
+        let e = self.e();
+        let mut st = self
+            .tx
+            .prepare_cached(
+                "SELECT DISTINCT s.period FROM series s JOIN indicator i ON i.id = s.indicator_id WHERE i.code = ?1",
+            )
+            .map_err(&e)?;
+        st.query_map([indicator], |r| r.get(0))
+            .map_err(&e)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(&e)
+    }
+}
