@@ -63,15 +63,13 @@ impl Choices {
 
     /// The import these options ask for, or what is wrong with them.
     fn request(&self, who: &str, st: &AppState) -> Result<peil_import::ImportRequest, String> {
-        let kind = match self.kind.as_str() {
-            "" => None,
-            k => Some(
-                KINDS
-                    .into_iter()
-                    .find(|c| c.code() == k)
-                    .ok_or_else(|| format!("unknown kind '{k}': expected one of {}", kind_list()))?,
-            ),
-        };
+        let kind =
+            match self.kind.as_str() {
+                "" => None,
+                k => Some(KINDS.into_iter().find(|c| c.code() == k).ok_or_else(|| {
+                    format!("unknown kind '{k}': expected one of {}", kind_list())
+                })?),
+            };
         let clear = match self.clear.as_str() {
             "" | "none" => ClearMode::None,
             "indicators" => ClearMode::Indicators,
@@ -281,8 +279,10 @@ fn audit_files(outcomes: &[peil_import::Outcome]) -> Json {
     json!(
         outcomes
             .iter()
-            .map(|o| json!({"file": o.file, "kind": o.kind.map(|k| k.code()), "rows": o.rows,
-                            "counts": o.counts, "errors": o.problems.errors, "import": o.import_id}))
+            .map(
+                |o| json!({"file": o.file, "kind": o.kind.map(|k| k.code()), "rows": o.rows,
+                            "counts": o.counts, "errors": o.problems.errors, "import": o.import_id})
+            )
             .collect::<Vec<_>>()
     )
 }
@@ -293,13 +293,7 @@ pub(super) async fn dry_run(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_UPLOAD) {
-        return too_large(&a);
-    }
+    // A declared length over the limit was refused before the body was read (`csrf`).
     let root = uploads(&st);
     clean_old(&root);
     let (token, dir) = match new_folder(&root) {
@@ -344,8 +338,12 @@ pub(super) async fn dry_run(
             return failed(&a, StatusCode::INTERNAL_SERVER_ERROR, e);
         }
     };
-    a.audit(&st, "import.dry_run", json!({"files": audit_files(&outcomes)}))
-        .await;
+    a.audit(
+        &st,
+        "import.dry_run",
+        json!({"files": audit_files(&outcomes)}),
+    )
+    .await;
     let ok = outcomes.iter().all(|o| !o.problems.has_errors());
     if !ok {
         let _ = std::fs::remove_dir_all(&dir);
@@ -447,9 +445,11 @@ async fn imports_page(st: &AppState, a: &Admin, status: StatusCode, message: Jso
     let rows: Vec<Json> = list
         .iter()
         .rev()
-        .map(|i| json!({"id": i.id, "at": i.at, "who": i.who, "kind": i.kind, "file": i.file,
+        .map(|i| {
+            json!({"id": i.id, "at": i.at, "who": i.who, "kind": i.kind, "file": i.file,
                         "counts": peil_import::describe(&i.counts), "plausibility": i.plausibility,
-                        "undoable": i.undoable && i.undone_at.is_none(), "undone": i.undone_at}))
+                        "undoable": i.undoable && i.undone_at.is_none(), "undone": i.undone_at})
+        })
         .collect();
     let mut r = a.render(
         "admin_imports.html",
@@ -495,8 +495,12 @@ pub(super) async fn undo(State(st): State<AppState>, Path(id): Path<i64>, a: Adm
     .await;
     let (status, text, ok) = match done {
         Ok(Ok(c)) => {
-            a.audit(&st, "import.undo", json!({"import": id, "series": c.series, "indicators": c.indicators}))
-                .await;
+            a.audit(
+                &st,
+                "import.undo",
+                json!({"import": id, "series": c.series, "indicators": c.indicators}),
+            )
+            .await;
             (
                 StatusCode::OK,
                 format!(
@@ -509,8 +513,12 @@ pub(super) async fn undo(State(st): State<AppState>, Path(id): Path<i64>, a: Adm
             )
         }
         Ok(Err(peil_store::StoreError::Invalid(why))) => {
-            a.audit(&st, "import.undo refused", json!({"import": id, "reason": why}))
-                .await;
+            a.audit(
+                &st,
+                "import.undo refused",
+                json!({"import": id, "reason": why}),
+            )
+            .await;
             (StatusCode::CONFLICT, why, false)
         }
         Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), false),
@@ -605,8 +613,12 @@ pub(super) async fn publish(State(st): State<AppState>, a: Admin) -> Response {
             back_to_publish(&a, "published")
         }
         Ok(Outcome::Refused(review)) => {
-            a.audit(&st, "publish refused", json!({"privacy errors": review.errors.len()}))
-                .await;
+            a.audit(
+                &st,
+                "publish refused",
+                json!({"privacy errors": review.errors.len()}),
+            )
+            .await;
             refused_publish(
                 &a,
                 StatusCode::CONFLICT,
@@ -629,7 +641,9 @@ pub(super) async fn publish(State(st): State<AppState>, a: Admin) -> Response {
 }
 
 fn back_to_publish(a: &Admin, done: &str) -> Response {
-    no_store(Redirect::to(&format!("{}?done={done}", a.page.href("/admin/publish"))).into_response())
+    no_store(
+        Redirect::to(&format!("{}?done={done}", a.page.href("/admin/publish"))).into_response(),
+    )
 }
 
 pub(super) async fn rollback(
@@ -646,8 +660,12 @@ pub(super) async fn rollback(
     .map_err(|e| e.to_string());
     match done {
         Ok(Ok(new)) => {
-            a.audit(&st, "rollback", json!({"to": generation, "generation": new}))
-                .await;
+            a.audit(
+                &st,
+                "rollback",
+                json!({"to": generation, "generation": new}),
+            )
+            .await;
             back_to_publish(&a, "rolled_back")
         }
         Ok(Err(peil_store::StoreError::Invalid(why))) => {

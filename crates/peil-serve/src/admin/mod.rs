@@ -154,16 +154,10 @@ fn table() -> Vec<Row> {
             Some("admin_publish"),
             get(data::publish_page),
         ),
+        (M::POST, "/admin/publish", EXPERT, None, post(data::publish)),
         (
             M::POST,
-            "/admin/publish",
-            EXPERT,
-            None,
-            post(data::publish),
-        ),
-        (
-            M::POST,
-            "/admin/publications/{gen}/rollback",
+            "/admin/publications/{id}/rollback",
             EXPERT,
             None,
             post(data::rollback),
@@ -341,8 +335,18 @@ async fn csrf(State(st): State<AppState>, req: Request<axum::body::Body>, next: 
     }
     let (parts, body) = req.into_parts();
     if let Some(boundary) = multipart_boundary(&parts) {
-        // An upload: the token is the form's first field, read from the body's beginning; the
-        // rest streams on to the handler, which bounds it.
+        // An upload: one declared over the limit is refused before anything is read; else the
+        // token is the form's first field, read from the body's beginning, and the rest
+        // streams on to the handler, which bounds it.
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > crate::limits::MAX_UPLOAD) {
+            let req = Request::from_parts(parts, axum::body::Body::empty());
+            return refused_page(&st, req, StatusCode::PAYLOAD_TOO_LARGE, "admin_too_large").await;
+        }
         let (head, rest) = body_head(body).await;
         let token = first_field(&head, boundary).await;
         if let Err(why) = check_csrf(&parts, token) {
@@ -373,12 +377,7 @@ fn multipart_boundary(parts: &Parts) -> Option<String> {
 }
 
 /// The first [`MAX_FORM`] bytes of a body (or all of a shorter one), and the rest as a stream.
-async fn body_head(
-    body: axum::body::Body,
-) -> (
-    axum::body::Bytes,
-    axum::body::BodyDataStream,
-) {
+async fn body_head(body: axum::body::Body) -> (axum::body::Bytes, axum::body::BodyDataStream) {
     use futures_util::StreamExt;
     let mut rest = body.into_data_stream();
     let mut head = Vec::new();
