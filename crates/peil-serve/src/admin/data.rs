@@ -585,13 +585,7 @@ pub(super) async fn publish_page(State(st): State<AppState>, a: Admin) -> Respon
 }
 
 fn failed_publish(a: &Admin, text: String) -> Response {
-    let mut r = a.render(
-        "admin_publish.html",
-        "admin_publish",
-        json!({"message": {"text": text, "ok": false}}),
-    );
-    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-    r
+    refused_publish(a, StatusCode::INTERNAL_SERVER_ERROR, text)
 }
 
 fn refused_publish(a: &Admin, status: StatusCode, text: String) -> Response {

@@ -695,6 +695,7 @@ fn an_expert_uploads_dry_runs_imports_publishes_and_rolls_back() {
     let pw = add_user(&s, "eva", "expert", "");
     let mut b = Browser::new(&s);
     assert_eq!(b.login("eva", &pw).status, 303);
+    let csrf = b.token();
     let (area, old) = some_sector(&s);
     let new = "98765";
     let file =
@@ -709,7 +710,7 @@ fn an_expert_uploads_dry_runs_imports_publishes_and_rolls_back() {
     );
     // The dry run reports and writes nothing.
     let (ct, body) = multipart(
-        &b.token(),
+        &csrf,
         &[("kind", ""), ("clear", "none")],
         &[("bevolking.csv", &file)],
     );
@@ -725,17 +726,11 @@ fn an_expert_uploads_dry_runs_imports_publishes_and_rolls_back() {
     assert_eq!(count(&s, "import.dry_run"), 1);
     // The import of exactly those files.
     let token = hidden(&dry, "token");
-    let done = b.post(
-        "/admin/import/run",
-        &format!("csrf={}&token={token}", b.token()),
-    );
+    let done = b.post("/admin/import/run", &format!("csrf={}&token={token}", csrf));
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(import_count(&s), before + 1);
     assert_eq!(uploads_left(&s), 0, "the saved files are removed");
-    let again = b.post(
-        "/admin/import/run",
-        &format!("csrf={}&token={token}", b.token()),
-    );
+    let again = b.post("/admin/import/run", &format!("csrf={}&token={token}", csrf));
     assert_eq!(again.status, 410, "a token imports once: {}", again.body);
     let history = b.get("/admin/imports");
     assert!(history.body.contains("bevolking.csv"), "{}", history.body);
@@ -749,7 +744,7 @@ fn an_expert_uploads_dry_runs_imports_publishes_and_rolls_back() {
         page.body
     );
     assert_eq!(population(&s, &area).as_deref(), Some(old.as_str()));
-    let published = b.post("/admin/publish", &format!("csrf={}", b.token()));
+    let published = b.post("/admin/publish", &format!("csrf={}", csrf));
     assert_eq!(published.status, 303, "{}", published.body);
     wait_for(&s, &area, new);
     assert_eq!(count(&s, "publish"), 1);
@@ -765,7 +760,7 @@ fn an_expert_uploads_dry_runs_imports_publishes_and_rolls_back() {
         .collect();
     let back = b.post(
         &format!("/admin/publications/{generation}/rollback"),
-        &format!("csrf={}", b.token()),
+        &format!("csrf={}", csrf),
     );
     assert_eq!(back.status, 303, "{}", back.body);
     wait_for(&s, &area, &old);
@@ -778,7 +773,7 @@ fn an_expert_uploads_dry_runs_imports_publishes_and_rolls_back() {
         .unwrap();
     let undo = b.post(
         &format!("/admin/imports/{id}/undo"),
-        &format!("csrf={}", b.token()),
+        &format!("csrf={}", csrf),
     );
     assert_eq!(undo.status, 409, "{}", undo.body);
     assert!(
