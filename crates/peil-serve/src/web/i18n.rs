@@ -868,12 +868,6 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ("admin_undo", "Ongedaan maken", "Undo", "Annuler"),
     ("admin_undone", "Ongedaan gemaakt", "Undone", "Annulé"),
     (
-        "admin_no_imports",
-        "Nog geen imports.",
-        "No imports yet.",
-        "Aucun import pour l'instant.",
-    ),
-    (
         "admin_diff",
         "Wijzigingen tegenover de live-versie",
         "Changes against the live copy",
@@ -964,7 +958,7 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "restored from",
         "rétablie de",
     ),
-    ("admin_live", "live", "live", "en ligne"),
+    ("admin_is_live", "live", "live", "en ligne"),
     ("admin_rollback", "Terugzetten", "Roll back", "Rétablir"),
     (
         "admin_no_publications",
