@@ -11,6 +11,7 @@
 
 pub mod changes;
 pub mod plausibility;
+pub mod publish;
 
 use peil_core::*;
 use peil_ingest::{DataSpec, GeometryOptions, Kind, TableOptions};

@@ -39,7 +39,7 @@ fn text(status: StatusCode, body: impl Into<String>) -> Response {
 
 /// The name an upload is imported (and recorded) under: the client's `filename` reduced to
 /// letters, digits, `-`, `_` and inner dots, so it can never leave the temporary folder.
-fn safe_name(asked: Option<&str>) -> String {
+pub(crate) fn safe_name(asked: Option<&str>) -> String {
     let cleaned: String = asked
         .unwrap_or("")
         .chars()

@@ -30,6 +30,20 @@ pub struct SiteConfig {
     pub base_url: Option<String>,
     /// What the DCAT-AP catalogue says about the site's open data (`[catalog]` in peil.toml).
     pub catalog: crate::dcat::CatalogConfig,
+    /// What the back office's data pages follow when they import and publish.
+    pub data: DataRules,
+}
+
+/// The rules of peil.toml the back office imports and publishes by, as `peil import` and
+/// `peil publish` do.
+#[derive(Debug, Clone, Default)]
+pub struct DataRules {
+    /// The privacy decisions (`[privacy]`).
+    pub allow: peil_compute::review::Allow,
+    /// Publications kept for rollback (`keep_publications`, at least 1).
+    pub keep: usize,
+    /// The plausibility thresholds of data imports (`[plausibility]`).
+    pub plausibility: peil_import::plausibility::Thresholds,
 }
 
 impl SiteConfig {
@@ -46,6 +60,10 @@ impl SiteConfig {
             dir: None,
             base_url: None,
             catalog: Default::default(),
+            data: DataRules {
+                keep: 5,
+                ..Default::default()
+            },
         }
     }
 

@@ -112,10 +112,12 @@ pub fn run(dir: &Path) -> Result<u8> {
     }
     // Publish, so that the live copy (what readers are served) exists from the start. The
     // demo is what new users copy: it must pass what `peil publish` checks, review included.
+    let (allow, keep) = site.publish_rules();
     let snapshot = match publish::publish(
-        &site,
         &mut store,
         Publish {
+            allow,
+            keep,
             secondary_suppression: true,
             allow_lost_values: false,
             who: "peil demo",

@@ -262,6 +262,12 @@ impl Site {
         })
     }
 
+    /// What publishing follows: the privacy decisions (`[privacy]`) and the publications kept
+    /// for rollback (`keep_publications`).
+    pub fn publish_rules(&self) -> (peil_compute::review::Allow, usize) {
+        (self.config.privacy.allow(), self.config.keep_publications())
+    }
+
     /// The website's configuration, checked: languages Peil speaks, colours as `#rrggbb`, a
     /// logo file that exists and is an image.
     pub fn web_config(&self) -> Result<peil_serve::site::SiteConfig> {
@@ -276,6 +282,12 @@ impl Site {
             bail!("{CONFIG}: `languages` needs at least one of nl, en, fr");
         }
         web.languages = c.languages.clone();
+        let (allow, keep) = self.publish_rules();
+        web.data = peil_serve::site::DataRules {
+            allow,
+            keep,
+            plausibility: c.plausibility.unwrap_or_default(),
+        };
         if let Some(b) = &c.base_url {
             let ok = (b.starts_with("https://") || b.starts_with("http://"))
                 && b.len() > "https://".len()

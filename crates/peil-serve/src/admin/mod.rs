@@ -11,6 +11,7 @@
 //! role: no session → the login page, too low a role → 403). A second way to log in
 //! (OpenID Connect) adds a route that ends in [`login::start_session`], as password login does.
 
+mod data;
 mod login;
 mod pages;
 pub mod session;
@@ -103,6 +104,63 @@ fn table() -> Vec<Row> {
             VIEWER,
             None,
             post(login::logout_everywhere),
+        ),
+        (
+            M::GET,
+            "/admin/import",
+            EXPERT,
+            Some("admin_import"),
+            get(data::import_form),
+        ),
+        (
+            M::POST,
+            "/admin/import/dry-run",
+            EXPERT,
+            None,
+            post(data::dry_run),
+        ),
+        (
+            M::POST,
+            "/admin/import/run",
+            EXPERT,
+            None,
+            post(data::run_import),
+        ),
+        (
+            M::GET,
+            "/admin/imports",
+            EXPERT,
+            Some("admin_imports"),
+            get(data::imports),
+        ),
+        (
+            M::GET,
+            "/admin/imports/{id}",
+            EXPERT,
+            None,
+            get(data::import_detail),
+        ),
+        (
+            M::POST,
+            "/admin/imports/{id}/undo",
+            EXPERT,
+            None,
+            post(data::undo),
+        ),
+        (
+            M::GET,
+            "/admin/publish",
+            EXPERT,
+            Some("admin_publish"),
+            get(data::publish_page),
+        ),
+        (M::POST, "/admin/publish", EXPERT, None, post(data::publish)),
+        (
+            M::POST,
+            "/admin/publications/{id}/rollback",
+            EXPERT,
+            None,
+            post(data::rollback),
         ),
         (
             M::GET,
@@ -276,19 +334,76 @@ async fn csrf(State(st): State<AppState>, req: Request<axum::body::Body>, next: 
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
+    if let Some(boundary) = multipart_boundary(&parts) {
+        // An upload: one declared over the limit is refused before anything is read; else the
+        // token is the form's first field, read from the body's beginning, and the rest
+        // streams on to the handler, which bounds it.
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > crate::limits::MAX_UPLOAD) {
+            let req = Request::from_parts(parts, axum::body::Body::empty());
+            return refused_page(&st, req, StatusCode::PAYLOAD_TOO_LARGE, "admin_too_large").await;
+        }
+        let (head, rest) = body_head(body).await;
+        let token = first_field(&head, boundary).await;
+        if let Err(why) = check_csrf(&parts, token) {
+            return csrf_refused(&st, parts, why).await;
+        }
+        let head = futures_util::stream::once(async move { Ok(head) });
+        let body = axum::body::Body::from_stream(futures_util::StreamExt::chain(head, rest));
+        return next.run(Request::from_parts(parts, body)).await;
+    }
     let bytes = match axum::body::to_bytes(body, MAX_FORM).await {
         Ok(b) => b,
         Err(_) => return csrf_refused(&st, parts, "form too large").await,
     };
-    if let Err(why) = check_csrf(&parts, &bytes) {
+    let token = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned());
+    if let Err(why) = check_csrf(&parts, token) {
         return csrf_refused(&st, parts, why).await;
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
 }
 
-/// Why a state-changing request is refused, if it is.
-fn check_csrf(parts: &Parts, body: &[u8]) -> Result<(), &'static str> {
+/// The boundary of a `multipart/form-data` request.
+fn multipart_boundary(parts: &Parts) -> Option<String> {
+    let ct = parts.headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    multer::parse_boundary(ct).ok()
+}
+
+/// The first [`MAX_FORM`] bytes of a body (or all of a shorter one), and the rest as a stream.
+async fn body_head(body: axum::body::Body) -> (axum::body::Bytes, axum::body::BodyDataStream) {
+    use futures_util::StreamExt;
+    let mut rest = body.into_data_stream();
+    let mut head = Vec::new();
+    while head.len() < MAX_FORM {
+        match rest.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    (head.into(), rest)
+}
+
+/// The value of a multipart body's first field when it is `csrf` and complete in `head`.
+async fn first_field(head: &axum::body::Bytes, boundary: String) -> Option<String> {
+    let h = head.clone();
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(h) });
+    let mut mp = multer::Multipart::new(stream, boundary);
+    let field = mp.next_field().await.ok()??;
+    if field.name() != Some("csrf") {
+        return None;
+    }
+    field.text().await.ok()
+}
+
+/// Why a state-changing request is refused, if it is: `sent` is the form's `csrf` field.
+fn check_csrf(parts: &Parts, sent: Option<String>) -> Result<(), &'static str> {
     let host = parts
         .headers
         .get(header::HOST)
@@ -304,10 +419,7 @@ fn check_csrf(parts: &Parts, body: &[u8]) -> Result<(), &'static str> {
             break;
         }
     }
-    let sent = form_urlencoded::parse(body)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned())
-        .ok_or("no token")?;
+    let sent = sent.ok_or("no token")?;
     let expected = if parts.uri.path().ends_with("/admin/login") {
         session::cookie(&parts.headers, session::LOGIN_COOKIE).map(str::to_string)
     } else {

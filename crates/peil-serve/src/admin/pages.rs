@@ -24,7 +24,7 @@ fn groups_of(s: &str) -> Vec<String> {
 }
 
 /// Runs `f` on the store and renders its result, or the error page.
-async fn on_store<T: Send + 'static>(
+pub(super) async fn on_store<T: Send + 'static>(
     st: &AppState,
     a: &Admin,
     f: impl FnOnce(&peil_store::Store) -> peil_store::Result<T> + Send + 'static,

@@ -425,6 +425,18 @@ fn env() -> &'static minijinja::Environment<'static> {
             ),
             ("admin_keys.html", include_str!("templates/admin_keys.html")),
             (
+                "admin_import.html",
+                include_str!("templates/admin_import.html"),
+            ),
+            (
+                "admin_imports.html",
+                include_str!("templates/admin_imports.html"),
+            ),
+            (
+                "admin_publish.html",
+                include_str!("templates/admin_publish.html"),
+            ),
+            (
                 "admin_audit.html",
                 include_str!("templates/admin_audit.html"),
             ),
@@ -663,6 +675,9 @@ mod tests {
             "admin_users.html",
             "admin_keys.html",
             "admin_audit.html",
+            "admin_import.html",
+            "admin_imports.html",
+            "admin_publish.html",
         ] {
             assert!(e.get_template(name).is_ok(), "{name}");
         }

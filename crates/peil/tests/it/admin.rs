@@ -86,6 +86,19 @@ impl<'a> Browser<'a> {
     }
 
     fn send(&mut self, method: &str, path: &str, form: &str, extra: &[(&str, &str)]) -> Answer {
+        let ct = (method == "POST").then_some("application/x-www-form-urlencoded");
+        self.send_body(method, path, ct, form.as_bytes(), extra)
+    }
+
+    /// Sends a request with this body (and content type, if any).
+    fn send_body(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+        extra: &[(&str, &str)],
+    ) -> Answer {
         let cookie: Vec<String> = self
             .cookies
             .iter()
@@ -101,15 +114,20 @@ impl<'a> Browser<'a> {
         for (k, v) in extra {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
-        if method == "POST" {
-            req.push_str(&format!(
-                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-                form.len()
-            ));
+        if let Some(ct) = content_type {
+            req.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        if !extra
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            && method == "POST"
+        {
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
         req.push_str("\r\n");
-        req.push_str(form);
-        let (status, text) = self.s.raw(req.as_bytes());
+        let mut bytes = req.into_bytes();
+        bytes.extend_from_slice(body);
+        let (status, text) = self.s.raw(&bytes);
         let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
         let headers: Vec<(String, String)> = head
             .lines()
@@ -575,4 +593,239 @@ fn on_a_site_that_is_not_public_a_logged_in_user_reads_without_a_key() {
     let a = v.get(&format!("/indicator/{RESTRICTED}"));
     assert_eq!(a.status, 200);
     assert_eq!(a.header("cache-control"), Some("private, no-store"));
+}
+
+// --- the data pages: upload, dry run, import, publish, roll back ----------------------------
+
+/// A multipart form as a browser sends it: the CSRF token first, then options, then files.
+fn multipart(csrf: &str, fields: &[(&str, &str)], files: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "----peiltestboundary7MA4YWxkTrZu0gW";
+    let mut body = String::new();
+    for (name, value) in std::iter::once(&("csrf", csrf)).chain(fields) {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    for (file, text) in files {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{file}\"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
+/// The statsec population of 2021 the API serves for `area` (`None`: no value).
+fn population(s: &Server, area: &str) -> Option<String> {
+    let csv = s.get("/api/v1/data?indicator=v1101_t&level=statsec&period=2021&format=csv");
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let mut rd = csv::ReaderBuilder::new().from_reader(csv.body.as_bytes());
+    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    rd.records()
+        .map(Result::unwrap)
+        .find(|r| &r[col("item")] == area)
+        .map(|r| r[col("value")].to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The first statsec with a population in 2021, and that population.
+fn some_sector(s: &Server) -> (String, String) {
+    let csv = s.get("/api/v1/data?indicator=v1101_t&level=statsec&period=2021&format=csv");
+    let mut rd = csv::ReaderBuilder::new().from_reader(csv.body.as_bytes());
+    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    rd.records()
+        .map(Result::unwrap)
+        .find(|r| !r[col("value")].is_empty())
+        .map(|r| (r[col("item")].to_string(), r[col("value")].to_string()))
+        .unwrap_or_else(|| panic!("no statsec population in: {}", csv.body))
+}
+
+fn import_count(s: &Server) -> usize {
+    let out = s.site.ok(&["imports", "--json"]);
+    serde_json::from_str::<serde_json::Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+/// Files left in the back office's upload folders.
+fn uploads_left(s: &Server) -> usize {
+    let root = s.site.store().parent().unwrap().join(".uploads");
+    std::fs::read_dir(root)
+        .map(|d| d.flatten().count())
+        .unwrap_or(0)
+}
+
+/// The value of a hidden field of a page.
+fn hidden(a: &Answer, name: &str) -> String {
+    let pat = format!("name=\"{name}\" value=\"");
+    let at = a
+        .body
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {name} field in: {}", a.body));
+    a.body[at + pat.len()..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Waits until the API serves `want` for `area` (the server polls the store).
+fn wait_for(s: &Server, area: &str, want: &str) {
+    let t0 = std::time::Instant::now();
+    while population(s, area).as_deref() != Some(want) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "the API still serves {:?} for {area}, expected {want}",
+            population(s, area)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn an_expert_uploads_dry_runs_imports_publishes_and_rolls_back() {
+    let s = serve("");
+    let pw = add_user(&s, "eva", "expert", "");
+    let mut b = Browser::new(&s);
+    assert_eq!(b.login("eva", &pw).status, 303);
+    let csrf = b.token();
+    let (area, old) = some_sector(&s);
+    let new = "98765";
+    let file =
+        format!("period,geolevel,geoitem,indicator,value\n2021,statsec,{area},v1101_t,{new}\n");
+    let before = import_count(&s);
+    let form = b.get("/admin/import");
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(
+        form.body.contains("type=\"file\" multiple"),
+        "{}",
+        form.body
+    );
+    // The dry run reports and writes nothing.
+    let (ct, body) = multipart(
+        &csrf,
+        &[("kind", ""), ("clear", "none")],
+        &[("bevolking.csv", &file)],
+    );
+    let dry = b.send_body("POST", "/admin/import/dry-run", Some(&ct), &body, &[]);
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert!(dry.body.contains("bevolking.csv (data)"), "{}", dry.body);
+    assert!(
+        dry.body.contains(&format!("<td>{old}</td><td>{new}</td>")),
+        "old → new: {}",
+        dry.body
+    );
+    assert_eq!(import_count(&s), before, "a dry run writes nothing");
+    assert_eq!(count(&s, "import.dry_run"), 1);
+    // The import of exactly those files.
+    let token = hidden(&dry, "token");
+    let done = b.post("/admin/import/run", &format!("csrf={}&token={token}", csrf));
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(import_count(&s), before + 1);
+    assert_eq!(uploads_left(&s), 0, "the saved files are removed");
+    let again = b.post("/admin/import/run", &format!("csrf={}&token={token}", csrf));
+    assert_eq!(again.status, 410, "a token imports once: {}", again.body);
+    let history = b.get("/admin/imports");
+    assert!(history.body.contains("bevolking.csv"), "{}", history.body);
+    assert_eq!(count(&s, "import"), 1);
+    // The publish page shows the change; publishing makes the API answer it.
+    let page = b.get("/admin/publish");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(&format!("<td>{old}</td><td>{new}</td>")),
+        "{}",
+        page.body
+    );
+    assert_eq!(population(&s, &area).as_deref(), Some(old.as_str()));
+    let published = b.post("/admin/publish", &format!("csrf={}", csrf));
+    assert_eq!(published.status, 303, "{}", published.body);
+    wait_for(&s, &area, new);
+    assert_eq!(count(&s, "publish"), 1);
+    // Roll back to the previous generation: the old value again.
+    let page = b.get("/admin/publish");
+    let at = page
+        .body
+        .find("/admin/publications/")
+        .expect("a rollback button");
+    let generation: String = page.body[at + 20..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let back = b.post(
+        &format!("/admin/publications/{generation}/rollback"),
+        &format!("csrf={}", csrf),
+    );
+    assert_eq!(back.status, 303, "{}", back.body);
+    wait_for(&s, &area, &old);
+    assert_eq!(count(&s, "rollback"), 1);
+    // A published import cannot be undone; the page says why.
+    let out = s.site.ok(&["imports", "--json"]);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let id = list.as_array().unwrap().last().unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let undo = b.post(
+        &format!("/admin/imports/{id}/undo"),
+        &format!("csrf={}", csrf),
+    );
+    assert_eq!(undo.status, 409, "{}", undo.body);
+    assert!(
+        undo.body
+            .contains(&format!("import #{id} cannot be undone")),
+        "{}",
+        undo.body
+    );
+    assert_eq!(count(&s, "import.undo refused"), 1);
+}
+
+#[test]
+fn data_pages_refuse_viewers_and_oversize_uploads() {
+    let s = serve("");
+    let vpw = add_user(&s, "vic", "viewer", "");
+    let epw = add_user(&s, "eva", "expert", "");
+    let mut v = Browser::new(&s);
+    assert_eq!(v.login("vic", &vpw).status, 303);
+    let token = v.token();
+    for (method, path) in [
+        ("GET", "/admin/import"),
+        ("POST", "/admin/import/dry-run"),
+        ("POST", "/admin/import/run"),
+        ("GET", "/admin/imports"),
+        ("GET", "/admin/imports/1"),
+        ("POST", "/admin/imports/1/undo"),
+        ("GET", "/admin/publish"),
+        ("POST", "/admin/publish"),
+        ("POST", "/admin/publications/1/rollback"),
+    ] {
+        let a = v.send(method, path, &format!("csrf={token}"), &[]);
+        assert_eq!(a.status, 403, "{method} {path}: {}", a.body);
+    }
+    // A viewer's navigation has none of them.
+    assert!(!v.get("/admin/account").body.contains("/admin/publish"));
+    // An upload declared over the limit is refused before it is read; nothing is saved.
+    let mut e = Browser::new(&s);
+    assert_eq!(e.login("eva", &epw).status, 303);
+    let (ct, body) = multipart(&e.token(), &[], &[("big.csv", "period,geolevel\n")]);
+    let big = (peil_serve::limits::MAX_UPLOAD + 1).to_string();
+    let a = e.send_body(
+        "POST",
+        "/admin/import/dry-run",
+        Some(&ct),
+        &body,
+        &[("Content-Length", &big)],
+    );
+    assert_eq!(a.status, 413, "{}", a.body);
+    assert_eq!(uploads_left(&s), 0);
+    // Without the token first in the form, an upload is refused as any post is.
+    let (ct, body) = multipart("", &[], &[("a.csv", "x\n")]);
+    let a = e.send_body("POST", "/admin/import/dry-run", Some(&ct), &body, &[]);
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert_eq!(uploads_left(&s), 0);
 }
