@@ -35,3 +35,35 @@ time_runs() {
 
 time_runs "import --dry-run (Fluvius)" "$peil" --site "$site" import --dry-run "$fluvius"
 time_runs "publish --diff (Flanders)" "$peil" --site "$site" publish --diff
+
+# Admin pages' server time: a beheerder logged in with curl, every page of the back office
+# requested $N times; the server's own request log gives the handler time per request.
+N="${N:-30}"
+port=18096
+if ! "$peil" --site "$site" users list 2>/dev/null | grep -q '^bench '; then
+    printf 'bench-password-1234\n' | "$peil" --site "$site" users add bench --role beheerder --password-stdin > /dev/null
+else
+    printf 'bench-password-1234\n' | "$peil" --site "$site" users reset bench --password-stdin > /dev/null
+fi
+"$peil" --site "$site" serve --bind 127.0.0.1:$port > "$work/admin-serve.out" 2> "$work/admin-serve.log" &
+pid=$!
+trap 'kill $pid 2>/dev/null' EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -sf -o /dev/null "$base/health" && break; sleep 0.2; done
+jar="$work/cookies.txt"; rm -f "$jar"
+token=$(curl -s -c "$jar" -b "$jar" "$base/admin/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//')
+curl -s -c "$jar" -b "$jar" -o /dev/null -H "Origin: $base" \
+    --data "csrf=$token&login=bench&password=bench-password-1234" "$base/admin/login"
+echo
+echo "admin pages, server time over $N requests each (budget < 50 ms):"
+for path in /admin /admin/account /admin/users /admin/keys /admin/audit /admin/audit.csv \
+    /admin/import /admin/imports /admin/publish; do
+    code=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' "$base$path")
+    [ "$code" = 200 ] || { echo "  $path: HTTP $code (skipped)"; continue; }
+    for i in $(seq "$N"); do curl -s -b "$jar" -o /dev/null "$base$path?n=$i"; done
+    grep "\"path\":\"$path\"" "$work/admin-serve.log" | tail -n "$N" \
+        | sed 's/.*"ms":\([0-9.]*\).*/\1/' | sort -g > "$work/admin-ms.txt"
+    median=$(awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' "$work/admin-ms.txt")
+    p95=$(awk '{a[NR]=$1} END {print a[int(NR*0.95)]}' "$work/admin-ms.txt")
+    echo "  $path: median ${median} ms, p95 ${p95} ms"
+done
