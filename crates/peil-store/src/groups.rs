@@ -139,6 +139,59 @@ fn bump_revision(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<usize> {
     )
 }
 
+/// Groups the server itself gives a meaning (report jobs, uploads): always valid on a key or
+/// a user.
+pub const SERVER_GROUPS: [&str; 3] = ["admin", "reports", "upload"];
+
+impl Store {
+    /// Why these group names would be refused on a key or a user, once groups are defined: a
+    /// name must be defined, named by an indicator's visibility (`restricted:…`), the guest
+    /// group or one of [`SERVER_GROUPS`]. `None` when all are known; without any definition
+    /// every name is taken, as before groups existed. The one check the CLI and the back
+    /// office make.
+    pub fn unknown_group(&self, groups: &[String]) -> Result<Option<String>> {
+        let defined = self.access_groups()?;
+        if defined.is_empty() {
+            return Ok(None);
+        }
+        let indicators = self.indicators()?;
+        let named = |g: &str| {
+            indicators.iter().any(|i| match &i.visibility {
+                peil_core::Visibility::Restricted(v) => v.iter().any(|x| x == g),
+                peil_core::Visibility::Public => false,
+            })
+        };
+        for g in groups.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+            let known = defined.iter().any(|d| d.name == g)
+                || SERVER_GROUPS.contains(&g)
+                || g == peil_core::GUEST
+                || named(g);
+            if !known {
+                let names: Vec<&str> = defined.iter().map(|d| d.name.as_str()).collect();
+                return Ok(Some(format!(
+                    "unknown access group '{}': expected one of the defined groups ({}), a group an indicator's visibility names, or a server group ({}); define it with `peil groups add`",
+                    peil_core::shown(g),
+                    names.join(", "),
+                    SERVER_GROUPS.join(", ")
+                )));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Store {
+    /// [`Store::unknown_group`] as a refusal: what `add_user`, `update_user` and
+    /// `add_api_key` check before they write, so no route gives a reader a group that means
+    /// nothing.
+    pub(crate) fn known_groups(&self, groups: &[String]) -> Result<()> {
+        match self.unknown_group(groups)? {
+            Some(why) => Err(crate::StoreError::Invalid(why)),
+            None => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

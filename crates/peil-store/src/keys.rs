@@ -19,6 +19,7 @@ pub struct ApiKeyEntry {
 impl Store {
     /// Stores a new API key (its SHA-256 only: the key itself is shown once, never stored).
     pub fn add_api_key(&self, name: &str, sha256: &str, groups: &[String]) -> Result<i64> {
+        self.known_groups(groups)?;
         self.conn
             .execute(
                 "INSERT INTO api_key (name, sha256, groups, created) VALUES (?1, ?2, ?3, ?4)",

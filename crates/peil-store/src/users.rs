@@ -167,6 +167,7 @@ impl Store {
         check_login(u.login)?;
         check_display(u.display_name)?;
         let groups = check_groups(u.groups)?;
+        self.known_groups(u.groups)?;
         if self.user(u.login)?.is_some() {
             return Err(StoreError::Invalid(format!(
                 "a user '{}' exists already (see `peil users list`)",
@@ -217,6 +218,7 @@ impl Store {
         display_name: &str,
     ) -> Result<bool> {
         check_display(display_name)?;
+        self.known_groups(groups)?;
         let groups = check_groups(groups)?;
         let n = self
             .conn

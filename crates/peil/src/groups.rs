@@ -8,9 +8,6 @@ use anyhow::{Result, anyhow, bail};
 use peil_core::AccessGroup;
 use peil_core::access::{check_group_name, parse_period_range};
 
-/// Groups the server itself gives a meaning (report jobs, uploads): always valid on a key.
-pub const ROLES: [&str; 3] = ["admin", "reports", "upload"];
-
 pub fn run(site: &Site, g: GroupsCommand) -> Result<u8> {
     let store = site.store()?;
     match g {
@@ -151,37 +148,4 @@ fn describe(g: &AccessGroup) -> String {
         list(&g.dim_levels, "all"),
         periods
     )
-}
-
-/// Refuses a key's group that means nothing, once groups are defined: it must be defined,
-/// named by an indicator's visibility (`restricted:…`), the guest group or a role. Without
-/// any definition every name is taken, as before groups existed.
-pub fn check_key_groups(store: &peil_store::Store, groups: &[String]) -> Result<()> {
-    let defined = store.access_groups()?;
-    if defined.is_empty() {
-        return Ok(());
-    }
-    let indicators = store.indicators()?;
-    let named = |g: &str| {
-        indicators.iter().any(|i| match &i.visibility {
-            peil_core::Visibility::Restricted(v) => v.iter().any(|x| x == g),
-            peil_core::Visibility::Public => false,
-        })
-    };
-    for g in groups.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
-        let known = defined.iter().any(|d| d.name == g)
-            || ROLES.contains(&g)
-            || g == peil_core::GUEST
-            || named(g);
-        if !known {
-            let names: Vec<&str> = defined.iter().map(|d| d.name.as_str()).collect();
-            bail!(
-                "unknown access group '{}': expected one of the defined groups ({}), a group an indicator's visibility names, or a role ({}); define it with `peil groups add`",
-                peil_core::shown(g),
-                names.join(", "),
-                ROLES.join(", ")
-            );
-        }
-    }
-    Ok(())
 }

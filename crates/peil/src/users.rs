@@ -29,7 +29,6 @@ pub fn run(site: &Site, u: UsersCommand) -> Result<u8> {
             password_stdin,
         } => {
             let role = Role::parse(&role).map_err(anyhow::Error::msg)?;
-            crate::groups::check_key_groups(&store, &groups)?;
             let (password, shown) = password(password_stdin)?;
             let id = store.add_user(&peil_store::NewUser {
                 login: &name,

@@ -29,10 +29,16 @@ pub(super) async fn on_store<T: Send + 'static>(
     a: &Admin,
     f: impl FnOnce(&peil_store::Store) -> peil_store::Result<T> + Send + 'static,
 ) -> Result<T, Response> {
-    st.with_store(f).await.map_err(|e| {
-        tracing::error!(target: crate::log::SERVER, event = "back office store error", error = e.to_string().as_str());
-        no_store(a.page.refused(StatusCode::INTERNAL_SERVER_ERROR, "admin_store_error"))
-    })
+    st.with_store(f).await.map_err(|e| store_failed(a, &e))
+}
+
+/// The answer when the store fails under a back-office page: logged, and a 500 page.
+fn store_failed(a: &Admin, e: &peil_store::StoreError) -> Response {
+    tracing::error!(target: crate::log::SERVER, event = "back office store error", error = e.to_string().as_str());
+    no_store(
+        a.page
+            .refused(StatusCode::INTERNAL_SERVER_ERROR, "admin_store_error"),
+    )
 }
 
 // --- home ------------------------------------------------------------------------------------
@@ -386,7 +392,18 @@ pub(super) async fn create_key(State(st): State<AppState>, a: Admin, body: Bytes
         }
     };
     let (n, g, hash) = (name.clone(), groups.clone(), peil_store::hash_key(&key));
-    match on_store(&st, &a, move |s| s.add_api_key(&n, &hash, &g)).await {
+    match st.with_store(move |s| s.add_api_key(&n, &hash, &g)).await {
+        // A group that means nothing (see `Store::unknown_group`) is the user's to correct.
+        Err(peil_store::StoreError::Invalid(why)) => {
+            keys_page(
+                &st,
+                &a,
+                StatusCode::BAD_REQUEST,
+                json!({"text": why, "ok": false}),
+            )
+            .await
+        }
+        Err(e) => store_failed(&a, &e),
         Ok(id) => {
             a.audit(
                 &st,
@@ -402,7 +419,6 @@ pub(super) async fn create_key(State(st): State<AppState>, a: Admin, body: Bytes
             )
             .await
         }
-        Err(r) => r,
     }
 }
 

@@ -829,3 +829,43 @@ fn data_pages_refuse_viewers_and_oversize_uploads() {
     assert_eq!(a.status, 403, "{}", a.body);
     assert_eq!(uploads_left(&s), 0);
 }
+
+#[test]
+fn the_back_office_refuses_groups_that_mean_nothing_as_the_cli_does() {
+    let s = serve("");
+    let pw = add_user(&s, "ann", "beheerder", "");
+    s.site
+        .ok(&["groups", "add", "wijkteam", "--levels", "wijk"]);
+    let mut b = Browser::new(&s);
+    assert_eq!(b.login("ann", &pw).status, 303);
+    // A user with a misspelt group: refused, saying which names are expected; nobody added.
+    let token = b.get("/admin/users").csrf();
+    let typo = b.post(
+        "/admin/users",
+        &format!("csrf={token}&login=bert&role=viewer&groups=wijktem"),
+    );
+    assert_eq!(typo.status, 400, "{}", typo.body);
+    assert!(typo.body.contains("unknown access group"), "{}", typo.body);
+    assert!(typo.body.contains("wijkteam"), "{}", typo.body);
+    assert!(!s.site.ok(&["users", "list"]).contains("bert"));
+    // The same name defined: taken.
+    let ok = b.post(
+        "/admin/users",
+        &format!("csrf={token}&login=bert&role=viewer&groups=wijkteam"),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // Changing a user's groups and creating a key check the same rule.
+    let save = b.post(
+        "/admin/users/bert",
+        &format!("csrf={token}&action=save&role=viewer&groups=nobody&name=Bert"),
+    );
+    assert_eq!(save.status, 400, "{}", save.body);
+    assert!(save.body.contains("unknown access group"), "{}", save.body);
+    let key = b.post(
+        "/admin/keys",
+        &format!("csrf={token}&name=dash&groups=nobody"),
+    );
+    assert_eq!(key.status, 400, "{}", key.body);
+    assert!(key.body.contains("unknown access group"), "{}", key.body);
+    assert!(!s.site.ok(&["keys", "list"]).contains("dash"));
+}
