@@ -87,6 +87,16 @@ pub struct DataBatch {
     pub new_indicators: Vec<String>,
 }
 
+impl DataBatch {
+    /// Each series of the batch with its records (a run of `records`, which are sorted by
+    /// series), in series order.
+    pub fn runs(&self) -> impl Iterator<Item = (&SeriesKey, &[DataRecord])> {
+        self.records
+            .chunk_by(|a, b| a.series == b.series)
+            .map(|run| (&self.series[run[0].series as usize], run))
+    }
+}
+
 /// What to clear before loading (`--clear`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum ClearMode {

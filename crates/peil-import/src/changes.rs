@@ -59,17 +59,7 @@ pub fn data_changes(tx: &ImportTx, batch: &DataBatch) -> peil_store::Result<Data
     let mut per: BTreeMap<String, ValueCounts> = BTreeMap::new();
     let mut periods: HashMap<&str, std::collections::BTreeSet<String>> = HashMap::new();
     let (mut changed, mut added) = (Vec::new(), Vec::new());
-    let mut start = 0;
-    while start < batch.records.len() {
-        let s = batch.records[start].series;
-        let end = start
-            + batch.records[start..]
-                .iter()
-                .take_while(|r| r.series == s)
-                .count();
-        let key = &batch.series[s as usize];
-        let records = &batch.records[start..end];
-        start = end;
+    for (key, records) in batch.runs() {
         if !periods.contains_key(key.indicator.as_str()) {
             periods.insert(&key.indicator, tx.stored_periods(&key.indicator)?);
         }

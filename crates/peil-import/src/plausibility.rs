@@ -130,17 +130,7 @@ pub fn check(tx: &ImportTx, batch: &DataBatch, t: &Thresholds) -> peil_store::Re
     let in_batch: HashSet<&SeriesKey> = batch.series.iter().collect();
     let mut f = Findings::default();
     let mut links_cache: HashMap<String, Vec<peil_store::AggregationEdge>> = HashMap::new();
-    let mut start = 0;
-    while start < batch.records.len() {
-        let s = batch.records[start].series;
-        let end = start
-            + batch.records[start..]
-                .iter()
-                .take_while(|r| r.series == s)
-                .count();
-        let key = &batch.series[s as usize];
-        let records = &batch.records[start..end];
-        start = end;
+    for (key, records) in batch.runs() {
         let Some(ind) = indicators.get(&key.indicator) else {
             continue;
         };

@@ -789,15 +789,7 @@ impl<'a> ImportTx<'a> {
             )
             .map_err(&e)?;
         let mut ranges: BTreeMap<&str, (Period, Period)> = BTreeMap::new();
-        let mut start = 0;
-        while start < batch.records.len() {
-            let s = batch.records[start].series;
-            let end = start
-                + batch.records[start..]
-                    .iter()
-                    .take_while(|r| r.series == s)
-                    .count();
-            let key = &batch.series[s as usize];
+        for (key, records) in batch.runs() {
             let (i, l) = (
                 indicator_ids[key.indicator.as_str()],
                 level_ids[key.level.as_str()],
@@ -817,7 +809,7 @@ impl<'a> ImportTx<'a> {
                 })?,
                 None => Vec::new(),
             };
-            let (merged, c) = merge(&old_values, &batch.records[start..end]);
+            let (merged, c) = merge(&old_values, records);
             counts.add(c);
             if c.inserted + c.updated > 0 {
                 self.remember_series(
@@ -845,7 +837,6 @@ impl<'a> ImportTx<'a> {
             if key.period.bounds().1 > r.1.bounds().1 {
                 r.1 = key.period;
             }
-            start = end;
         }
         drop(get);
         drop(put);
