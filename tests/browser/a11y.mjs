@@ -47,6 +47,10 @@ const ADMIN = process.env.PEIL_ADMIN_USER
       ['admin-users', '/admin/users', true],
       ['admin-keys', '/admin/keys', true],
       ['admin-audit', '/admin/audit', true],
+      ['admin-groups', '/admin/groups', true],
+      ['admin-import', '/admin/import', true],
+      ['admin-imports', '/admin/imports', true],
+      ['admin-publish', '/admin/publish', true],
       ['admin-users-en', '/en/admin/users', true],
       // A restricted indicator with its "intern" mark (the administrator is in its group).
       ['indicator-intern', '/indicator/v_leefloon?level=wijk', true],

@@ -35,6 +35,48 @@ pub struct AccessGroup {
 }
 
 impl AccessGroup {
+    /// A group from what an administrator typed (the CLI's arguments, the back office's
+    /// form): the name checked, list entries trimmed and empty ones dropped, the period
+    /// range parsed. The one way both build a group.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_input(
+        name: &str,
+        description: &str,
+        indicators: Vec<String>,
+        themes: Vec<String>,
+        sources: Vec<String>,
+        levels: Vec<String>,
+        dim_levels: Vec<String>,
+        periods: Option<&str>,
+    ) -> Result<AccessGroup, String> {
+        let name = name.trim();
+        check_group_name(name)?;
+        let periods = periods
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| parse_period_range(p).map_err(|e| format!("periods: {e}")))
+            .transpose()?;
+        let clean = |v: Vec<String>| -> Vec<String> {
+            let mut out: Vec<String> = Vec::with_capacity(v.len());
+            for s in v.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                if !out.iter().any(|o| o == s) {
+                    out.push(s.to_string());
+                }
+            }
+            out
+        };
+        Ok(AccessGroup {
+            name: name.to_string(),
+            description: description.trim().to_string(),
+            indicators: clean(indicators),
+            themes: clean(themes),
+            sources: clean(sources),
+            levels: clean(levels),
+            dim_levels: clean(dim_levels),
+            periods,
+        })
+    }
+
     /// Whether a period lies within the group's range: its first and last day both do, so
     /// `2020:2022` holds 2020, 2021Q3 and 2022M12, and not 2023.
     pub fn holds_period(&self, p: Period) -> bool {

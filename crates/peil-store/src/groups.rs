@@ -181,6 +181,74 @@ impl Store {
 }
 
 impl Store {
+    /// Refuses a group naming geo levels, dimension levels, themes or indicators the store
+    /// does not know: a misspelt level would otherwise grant nothing, silently. The one check
+    /// `peil groups add` and the back office's group form make before [`Store::put_access_group`].
+    pub fn check_group_codes(&self, g: &AccessGroup) -> Result<()> {
+        let catalog = self.catalog()?;
+        let themes: Vec<String> = self.themes()?.into_iter().map(|t| t.code).collect();
+        let unknown = |what: &str, asked: &[String], known: Vec<&String>| -> Result<()> {
+            if let Some(bad) = asked.iter().find(|c| !known.contains(c)) {
+                let mut known: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
+                known.sort_unstable();
+                let shown: Vec<&str> = known.iter().take(20).copied().collect();
+                return Err(crate::StoreError::Invalid(format!(
+                    "unknown {what} '{}': expected one of {}{}",
+                    peil_core::shown(bad),
+                    shown.join(", "),
+                    if known.len() > 20 { ", …" } else { "" }
+                )));
+            }
+            Ok(())
+        };
+        unknown("geo level", &g.levels, catalog.levels.keys().collect())?;
+        unknown(
+            "dimension level",
+            &g.dim_levels,
+            catalog.dim_members.keys().collect(),
+        )?;
+        unknown("theme", &g.themes, themes.iter().collect())?;
+        unknown(
+            "indicator",
+            &g.indicators,
+            catalog.indicators.keys().collect(),
+        )
+    }
+
+    /// Removes a group that no active user and no unrevoked API key still names; otherwise
+    /// refuses, naming them. `false` when there was no group of that name.
+    pub fn remove_unused_access_group(&self, name: &str) -> Result<bool> {
+        let keys: Vec<String> = self
+            .api_keys()?
+            .into_iter()
+            .filter(|k| k.revoked.is_none() && k.groups.iter().any(|g| g == name))
+            .map(|k| format!("#{} {}", k.id, k.name))
+            .collect();
+        if !keys.is_empty() {
+            return Err(crate::StoreError::Invalid(format!(
+                "group '{}' is still used by API key(s) {}: revoke them first",
+                peil_core::shown(name),
+                keys.join(", ")
+            )));
+        }
+        let users: Vec<String> = self
+            .users()?
+            .into_iter()
+            .filter(|u| !u.disabled && u.groups.iter().any(|g| g == name))
+            .map(|u| u.login)
+            .collect();
+        if !users.is_empty() {
+            return Err(crate::StoreError::Invalid(format!(
+                "group '{}' is still used by user(s) {}: take it from them first or disable them",
+                peil_core::shown(name),
+                users.join(", ")
+            )));
+        }
+        self.remove_access_group(name)
+    }
+}
+
+impl Store {
     /// [`Store::unknown_group`] as a refusal: what `add_user`, `update_user` and
     /// `add_api_key` check before they write, so no route gives a reader a group that means
     /// nothing.

@@ -12,6 +12,7 @@
 //! (OpenID Connect) adds a route that ends in [`login::start_session`], as password login does.
 
 mod data;
+mod groups;
 mod login;
 mod pages;
 pub mod session;
@@ -203,6 +204,27 @@ fn table() -> Vec<Row> {
             BEHEERDER,
             None,
             post(pages::revoke_key),
+        ),
+        (
+            M::GET,
+            "/admin/groups",
+            BEHEERDER,
+            Some("admin_groups"),
+            get(groups::groups),
+        ),
+        (
+            M::POST,
+            "/admin/groups",
+            BEHEERDER,
+            None,
+            post(groups::save),
+        ),
+        (
+            M::POST,
+            "/admin/groups/{name}/remove",
+            BEHEERDER,
+            None,
+            post(groups::remove),
         ),
         (
             M::GET,

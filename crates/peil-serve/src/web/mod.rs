@@ -425,6 +425,10 @@ fn env() -> &'static minijinja::Environment<'static> {
             ),
             ("admin_keys.html", include_str!("templates/admin_keys.html")),
             (
+                "admin_groups.html",
+                include_str!("templates/admin_groups.html"),
+            ),
+            (
                 "admin_import.html",
                 include_str!("templates/admin_import.html"),
             ),
@@ -674,6 +678,7 @@ mod tests {
             "admin_account.html",
             "admin_users.html",
             "admin_keys.html",
+            "admin_groups.html",
             "admin_audit.html",
             "admin_import.html",
             "admin_imports.html",

@@ -869,3 +869,156 @@ fn the_back_office_refuses_groups_that_mean_nothing_as_the_cli_does() {
     assert!(key.body.contains("unknown access group"), "{}", key.body);
     assert!(!s.site.ok(&["keys", "list"]).contains("dash"));
 }
+
+/// The rows with a value a CSV answer carries for this browser (none when refused; a cell
+/// outside the reader's grants is a row without value, as a level without data).
+fn csv_rows(b: &mut Browser, path: &str) -> usize {
+    let a = b.get(path);
+    match a.status {
+        // The last columns are value, status, flag.
+        200 => a
+            .body
+            .lines()
+            .skip(1)
+            .filter(|l| l.rsplit(',').nth(2).is_some_and(|v| !v.is_empty()))
+            .count(),
+        404 => 0,
+        other => panic!("{path}: {other} {}", a.body),
+    }
+}
+
+/// Polls until `path` holds data rows for this browser or not (a group change applies
+/// within one poll of the access revision, not at once).
+fn wait_rows(b: &mut Browser, path: &str, some: bool) {
+    let t0 = std::time::Instant::now();
+    loop {
+        let n = csv_rows(b, path);
+        if (n > 0) == some {
+            return;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "{path}: still {n} rows, expected {}",
+            if some { "some" } else { "none" }
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn an_administrator_defines_access_groups_in_the_browser() {
+    let s = serve("");
+    let pw = add_user(&s, "ann", "beheerder", "");
+    let expert = add_user(&s, "eva", "expert", "");
+    let mut b = Browser::new(&s);
+    assert_eq!(b.login("ann", &pw).status, 303);
+    let page = b.get("/admin/groups");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let token = page.csrf();
+    let form = |name: &str, original: &str, rest: &str| {
+        format!("csrf={token}&original={original}&name={name}&description=Wijkwerkers{rest}")
+    };
+
+    // Refused: a bad name, an unknown level, a backwards period range — nothing stored, the
+    // typed text kept in the form.
+    for (f, why) in [
+        (form("wijk%20team", "", ""), "not a group name"),
+        (
+            form("wijkteam", "", "&indicators=v_leefloon&levels=wjik"),
+            "unknown geo level &#39;wjik&#39;",
+        ),
+        (
+            form("wijkteam", "", "&indicators=v_leefloon&periods=2022%3A2019"),
+            "ends before it starts",
+        ),
+        (
+            form("wijkteam", "", "&indicators=v_leefloonx"),
+            "unknown indicator &#39;v_leefloonx&#39;",
+        ),
+    ] {
+        let r = b.post("/admin/groups", &f);
+        assert_eq!(r.status, 400, "{f}: {}", r.body);
+        assert!(r.body.contains(why), "{why}: {}", r.body);
+    }
+    assert!(s.site.ok(&["groups", "list"]).trim().is_empty());
+    let kept = b.post(
+        "/admin/groups",
+        &form("wijkteam", "", "&indicators=v_leefloon&levels=wjik"),
+    );
+    assert!(kept.body.contains("value=\"wjik\""), "{}", kept.body);
+
+    // Added: the CLI shows what the form defined.
+    let r = b.post(
+        "/admin/groups",
+        &form(
+            "wijkteam",
+            "",
+            "&indicators=v_leefloon&levels=wijk&periods=2019%3A2022",
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let shown = s.site.ok(&["groups", "show", "wijkteam"]);
+    assert!(shown.contains("indicators:  v_leefloon"), "{shown}");
+    assert!(shown.contains("levels:      wijk"), "{shown}");
+    assert!(shown.contains("periods:     2019:2022"), "{shown}");
+    // Adding it again is refused (its own form changes it); renaming is refused.
+    let again = b.post(
+        "/admin/groups",
+        &form("wijkteam", "", "&indicators=v_leefloon"),
+    );
+    assert_eq!(again.status, 400, "{}", again.body);
+    let renamed = b.post("/admin/groups", &form("buurtteam", "wijkteam", ""));
+    assert_eq!(renamed.status, 400, "{}", renamed.body);
+
+    // A viewer in the group reads the restricted indicator at the granted level, once the
+    // server has seen the change; anonymous does not.
+    let vpw = add_user(&s, "vic", "viewer", "wijkteam");
+    let mut v = Browser::new(&s);
+    assert_eq!(v.login("vic", &vpw).status, 303);
+    let wijk = format!("/api/v1/data?indicator={RESTRICTED}&level=wijk&period=2021&format=csv");
+    wait_rows(&mut v, &wijk, true);
+    assert_eq!(Browser::new(&s).get(&wijk).status, 404);
+
+    // Changed in its own form: the period range no longer holds 2021.
+    let r = b.post(
+        "/admin/groups",
+        &form(
+            "wijkteam",
+            "wijkteam",
+            "&indicators=v_leefloon&levels=wijk&periods=2022%3A2022",
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    wait_rows(&mut v, &wijk, false);
+
+    // Removing a group a user still has is refused, naming the user; after the user is
+    // disabled it goes.
+    let refused = b.post("/admin/groups/wijkteam/remove", &format!("csrf={token}"));
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("vic"), "{}", refused.body);
+    s.site.ok(&["users", "disable", "vic"]);
+    let gone = b.post("/admin/groups/wijkteam/remove", &format!("csrf={token}"));
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    assert!(s.site.ok(&["groups", "list"]).trim().is_empty());
+    let none = b.post("/admin/groups/wijkteam/remove", &format!("csrf={token}"));
+    assert_eq!(none.status, 404);
+
+    // Audited: created, changed, removed — by ann.
+    let log = audit_actions(&s);
+    for action in ["group created", "group changed", "group removed"] {
+        assert!(
+            log.iter().any(|(w, a)| w == "ann" && a == action),
+            "{action}: {log:?}"
+        );
+    }
+    // An expert cannot manage groups.
+    let mut e = Browser::new(&s);
+    assert_eq!(e.login("eva", &expert).status, 303);
+    assert_eq!(e.get("/admin/groups").status, 403);
+    let t = e.token();
+    let r = e.post(
+        "/admin/groups",
+        &format!("csrf={t}&original=&name=x&description=x"),
+    );
+    assert_eq!(r.status, 403);
+}

@@ -102,6 +102,58 @@
     }, 1000);
   });
 
+  // The back office's upload: files dropped anywhere on the drop zone go into the file
+  // field (several at once), and the form is sent with a progress bar. Without JavaScript the
+  // field and the submit button do the same.
+  doc.querySelectorAll("form[data-upload]").forEach(function (form) {
+    var input = form.querySelector("input[type=file]");
+    var zone = form.querySelector(".drop-zone") || form;
+    var list = form.querySelector(".drop-list");
+    var bar = form.querySelector("progress");
+    function show() {
+      if (!list) return;
+      list.textContent = "";
+      Array.prototype.forEach.call(input.files, function (f) {
+        var li = doc.createElement("li");
+        li.textContent = f.name + " (" + Math.ceil(f.size / 1024) + " KB)";
+        list.appendChild(li);
+      });
+    }
+    input.addEventListener("change", show);
+    ["dragenter", "dragover"].forEach(function (t) {
+      zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.add("is-over"); });
+    });
+    ["dragleave", "drop"].forEach(function (t) {
+      zone.addEventListener(t, function () { zone.classList.remove("is-over"); });
+    });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+      input.files = e.dataTransfer.files;
+      show();
+    });
+    form.addEventListener("submit", function (e) {
+      if (!window.FormData || !bar || !input.files.length) return;
+      e.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      bar.hidden = false;
+      bar.removeAttribute("value");
+      xhr.upload.addEventListener("progress", function (p) {
+        if (p.lengthComputable) { bar.max = p.total; bar.value = p.loaded; }
+      });
+      xhr.upload.addEventListener("load", function () { bar.removeAttribute("value"); });
+      xhr.addEventListener("load", function () {
+        doc.open();
+        doc.write(xhr.responseText);
+        doc.close();
+      });
+      xhr.addEventListener("error", function () { bar.hidden = true; form.submit(); });
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      xhr.send(new FormData(form));
+    });
+  });
+
   // The share box selects itself; a click copies the link where the browser allows.
   doc.querySelectorAll("input.share-url, .embed-code textarea").forEach(function (box) {
     box.addEventListener("focus", function () { box.select(); });
