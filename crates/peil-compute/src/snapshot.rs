@@ -279,6 +279,12 @@ impl Snapshot {
         snap
     }
 
+    /// What a server answers from before a site's first publication (generation 0): no
+    /// indicators, no areas — so that the back office can set a new site up in the browser.
+    pub fn unpublished() -> Snapshot {
+        Snapshot::from_live(0, Vec::new(), Vec::new(), Vec::new())
+    }
+
     /// Loads the live copy a store holds into a snapshot, with what every reader of a
     /// publication needs: geometry, the hierarchy's links, and the survey tables.
     pub fn load(store: &peil_store::Store) -> Result<Snapshot, LoadError> {

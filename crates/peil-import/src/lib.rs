@@ -47,6 +47,9 @@ pub struct ImportRequest {
     pub who: String,
     /// Thresholds of the plausibility checks of data files.
     pub plausibility: plausibility::Thresholds,
+    /// What reports and the import history call the file (an upload's own name, not the
+    /// server's folder it was kept in); `None`: its path.
+    pub source_name: Option<String>,
 }
 
 /// What an import did, or (a dry run) would do; serialisable as the dry run's report.
@@ -102,6 +105,10 @@ fn level_from_file(path: &Path) -> String {
 /// `Err` is for failures of the store itself.
 pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Outcome> {
     let catalog = store.catalog()?;
+    let file = req
+        .source_name
+        .clone()
+        .unwrap_or_else(|| path.display().to_string());
     // Column options only make sense for data files.
     let data_hint = (req.spec.geoitem_column.is_some()
         || req.spec.period_column.is_some()
@@ -113,7 +120,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
             Ok(k) => k,
             Err(p) => {
                 return Ok(Outcome {
-                    file: path.display().to_string(),
+                    file,
                     dry_run: req.dry_run,
                     problems: Problems {
                         list: vec![*p],
@@ -128,7 +135,7 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
     let level = req.level.clone().unwrap_or_else(|| level_from_file(path));
     let mut out = Outcome {
         kind: Some(kind),
-        file: path.display().to_string(),
+        file: file.clone(),
         sheet: req.table.sheet.clone(),
         dry_run: req.dry_run,
         ..Outcome::default()
@@ -140,7 +147,6 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
         "columns": req.spec,
         "geometry": req.geometry,
     });
-    let file = path.display().to_string();
     // Reads are done; apply in one transaction, then commit it, or (a dry run) drop it.
     macro_rules! finish {
         ($read_problems:expr, $rows:expr, $apply:expr) => {{

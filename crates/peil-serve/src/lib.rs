@@ -280,12 +280,17 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// Loads the live copy of a store into a snapshot (see [`Snapshot::load`]).
+/// Loads the live copy of a store into a snapshot (see [`Snapshot::load`]); a site never
+/// published is served empty (generation 0) until its first publication, which the store
+/// poll then picks up.
 fn load(store: &Path) -> Result<Snapshot, ServeError> {
-    Ok(Snapshot::load(&peil_store::Store::open(store)?)?)
+    match Snapshot::load(&peil_store::Store::open(store)?) {
+        Err(peil_compute::LoadError::NotPublished) => Ok(Snapshot::unpublished()),
+        r => Ok(r?),
+    }
 }
 
-/// The state for a store whose live copy exists, set up as `options` say.
+/// The state for a store (published or not yet), set up as `options` say.
 pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, ServeError> {
     let snap = load(store)?;
     let st = AppState {

@@ -90,6 +90,7 @@ pub fn run(site: &Site, a: &ImportArgs) -> Result<u8> {
         dry_run: a.dry_run,
         who: a.who.clone(),
         plausibility: thresholds(site, a),
+        source_name: None,
     };
     let mut store = site.store()?;
     for file in &a.files {

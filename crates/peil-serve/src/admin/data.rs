@@ -256,6 +256,10 @@ async fn run_files(
         let mut out = Vec::new();
         for f in &files {
             let path = dir.join(f);
+            let req = peil_import::ImportRequest {
+                source_name: Some(f.clone()),
+                ..req.clone()
+            };
             let o = if dry {
                 peil_import::dry_run(&mut store, &path, &req)?
             } else {

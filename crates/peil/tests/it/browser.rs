@@ -1,7 +1,8 @@
 //! The website in real headless Chromium, on the demo city: the end-to-end checks
 //! (`tests/browser/e2e.mjs`, Playwright), the layout checks (`layout.mjs`: nothing overlaps
 //! or is cut at phone and desktop widths), the accessibility checks (`a11y.mjs`, axe-core) and
-//! Lighthouse (`lighthouse.mjs`), all run against one `peil serve`.
+//! Lighthouse (`lighthouse.mjs`), all run against one `peil serve`; and the back office's
+//! end-to-end journey (`journey.mjs`) on an empty site of its own.
 //!
 //! Needs Chromium at /usr/bin/chromium (or `$PEIL_CHROMIUM`), Node.js, and the pinned npm
 //! packages in `tests/browser/node_modules`; `test.sh` installs them. Anything missing fails
@@ -100,6 +101,7 @@ fn node(
     chromium: &Path,
     admin: (&str, &str),
     limit: Duration,
+    env: &[(&str, &Path)],
 ) -> Result<(), String> {
     say(&format!("\n---- node {script} ----"));
     let started = Instant::now();
@@ -111,6 +113,7 @@ fn node(
         .env("PEIL_CHROMIUM", chromium)
         .env("PEIL_ADMIN_USER", admin.0)
         .env("PEIL_ADMIN_PASSWORD", admin.1)
+        .envs(env.iter().copied())
         .spawn()
         .map_err(|e| format!("node {script} did not start: {e}"))?;
     loop {
@@ -137,8 +140,8 @@ fn node(
     }
 }
 
-#[test]
-fn website_in_headless_chromium() {
+/// Whether the browser tests are skipped on purpose (`PEIL_SKIP_BROWSER`), said loudly.
+fn skipped() -> bool {
     if std::env::var("PEIL_SKIP_BROWSER").is_ok_and(|v| !v.is_empty() && v != "0") {
         say(
             "\n**********************************************************************\n\
@@ -146,6 +149,14 @@ fn website_in_headless_chromium() {
              *  were SKIPPED and checked nothing. CI never sets it.                *\n\
              **********************************************************************\n",
         );
+        return true;
+    }
+    false
+}
+
+#[test]
+fn website_in_headless_chromium() {
+    if skipped() {
         return;
     }
     let chromium = require_tools();
@@ -187,6 +198,7 @@ fn website_in_headless_chromium() {
             &chromium,
             ("axe", &password),
             Duration::from_secs(secs),
+            &[],
         )
         .err()
     })
@@ -197,4 +209,42 @@ fn website_in_headless_chromium() {
         failures.join("\n  - "),
         artifacts_dir().display()
     );
+}
+
+/// The back office end to end (`tests/browser/journey.mjs`): a statistician sets up an empty
+/// site from the shared Flanders files, publishes, checks a doctored file, rolls back and
+/// gives a colleague access — all in the browser. The first administrator is made with the
+/// CLI, as on a real server.
+#[test]
+fn back_office_journey_in_headless_chromium() {
+    if skipped() {
+        return;
+    }
+    let chromium = require_tools();
+    std::fs::create_dir_all(artifacts_dir()).unwrap();
+    let site = Site::new();
+    let toml = site.path().join("peil.toml");
+    let mut config = std::fs::read_to_string(&toml).unwrap();
+    config.push_str("\n[admin]\ninsecure_cookie = true\n");
+    std::fs::write(&toml, config).unwrap();
+    let out = site.ok(&["users", "add", "statisticus", "--role", "beheerder"]);
+    let password = out
+        .lines()
+        .nth(1)
+        .expect("a generated password")
+        .trim()
+        .to_string();
+    let server = Server::start(site);
+    let flanders = flanders();
+    let result = node(
+        "journey.mjs",
+        &server.base,
+        &chromium,
+        ("statisticus", &password),
+        Duration::from_secs(240),
+        &[("PEIL_FLANDERS", flanders.as_path())],
+    );
+    if let Err(e) = result {
+        panic!("{e}\n(screenshots: {})", artifacts_dir().display());
+    }
 }
