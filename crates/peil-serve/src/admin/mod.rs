@@ -315,7 +315,18 @@ async fn guard(
     let session = req.extensions().get::<Arc<Session>>().cloned();
     match session {
         Some(s) if s.user.role.allows(role) => next.run(req).await,
-        Some(_) => refused_page(&st, req, StatusCode::FORBIDDEN, "admin_forbidden").await,
+        Some(s) => {
+            // Every attempt beyond one's role is on record (who, where from, what).
+            let detail = json!({"path": req.uri().path(), "method": req.method().as_str(),
+                                "role": s.user.role, "needs": role});
+            let (who, from) = (s.user.login.clone(), client(req.extensions()));
+            let _ = st
+                .with_store(move |store| {
+                    store.audit(&who, &from, "request refused (role)", &detail)
+                })
+                .await;
+            refused_page(&st, req, StatusCode::FORBIDDEN, "admin_forbidden").await
+        }
         None if req.method() == Method::GET => {
             let path = req.uri().path();
             let target = format!(

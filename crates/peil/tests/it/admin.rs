@@ -451,6 +451,31 @@ fn roles_decide_which_pages_open() {
         &format!("csrf={token}&login=x&role=beheerder"),
     );
     assert_eq!(r.status, 403);
+    // Each attempt beyond a role is in the audit log: by whom, on what.
+    let db = rusqlite::Connection::open(s.site.store()).unwrap();
+    let refused: Vec<(String, String)> = db
+        .prepare(
+            "SELECT who, detail FROM audit_log WHERE action = 'request refused (role)' ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let of = |who: &str, path: &str, method: &str| {
+        refused.iter().any(|(w, d)| {
+            w == who && d.contains(&format!("\"path\":\"{path}\"")) && d.contains(method)
+        })
+    };
+    assert!(of("eva", "/admin/users", "GET"), "{refused:?}");
+    assert!(of("eva", "/en/admin/users", "GET"), "{refused:?}");
+    assert!(of("eva", "/admin/users", "POST"), "{refused:?}");
+    assert!(of("vic", "/admin", "GET"), "{refused:?}");
+    assert_eq!(
+        refused.len(),
+        6,
+        "one line per refused request: {refused:?}"
+    );
 }
 
 #[test]
