@@ -10,7 +10,8 @@
 //! (`api.rs`), Swing's OData services and selection tables (`odata/`, `swing.rs`).
 //!
 //! Every request passes the same layers, each with one job, outermost first (see [`router`]):
-//! the access log (`log::access`), metrics and security headers (`metrics::observe`), the
+//! the client's address (`limits::client_addr`: the peer, or a trusted proxy's
+//! `X-Forwarded-For`), the access log (`log::access`), metrics and security headers (`metrics::observe`), the
 //! request line's length (`limits::uri_cap`), the rate limit (`limits::rate_limit`), the
 //! reader (`access::boundary` — the trust boundary), ETag and 304 (`cache::validate`), the
 //! response cache (`cache::respond`), and the move to the compute runtime (`work::offload`).
@@ -71,6 +72,7 @@ struct Inner {
     public: bool,
     responses: cache::Responses,
     rate: Option<limits::RateLimiter>,
+    trusted_proxies: Vec<limits::Proxy>,
     /// The website's configuration (name, logo, colours, languages, highlights).
     site: RwLock<Arc<site::SiteConfig>>,
     /// Asked at every poll for a changed site configuration.
@@ -110,6 +112,8 @@ pub struct Options {
     pub max_cells: usize,
     /// The back office's sessions and logins (`[admin]` in peil.toml).
     pub admin: admin::AdminOptions,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`trusted_proxies`).
+    pub trusted_proxies: Vec<limits::Proxy>,
 }
 
 impl Options {
@@ -121,6 +125,7 @@ impl Options {
             cache_bytes: 64 << 20,
             max_cells: api::max_cells_from_env(),
             admin: admin::AdminOptions::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -307,6 +312,7 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
                 .rate_limit
                 .filter(|r| *r > 0)
                 .map(limits::RateLimiter::new),
+            trusted_proxies: options.trusted_proxies,
             site: RwLock::new(Arc::new(site::SiteConfig::named(&options.site_name))),
             site_name: options.site_name,
             site_loader: RwLock::new(None),
@@ -348,6 +354,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(limits::uri_cap))
         .layer(from_fn_with_state(state.clone(), metrics::observe))
         .layer(from_fn_with_state(state.clone(), log::access))
+        .layer(from_fn_with_state(state.clone(), limits::client_addr))
         .layer(axum::extract::DefaultBodyLimit::max(limits::MAX_FORM))
         // The fastest levels: a map page of thousands of areas compresses in a few
         // milliseconds instead of fifteen, for a transfer a tenth larger.

@@ -9,7 +9,8 @@
 //! | request body | [`MAX_FORM`]; uploads [`MAX_UPLOAD`], streamed to disk after the key is checked | routes |
 //! | time to answer | [`ANSWER_TIMEOUT`] (503 beyond) | `work.rs` |
 //! | CPU | answers run on the compute runtime, never on the one that accepts and answers `/health` | `work.rs` |
-//! | requests per address | `rate_limit` in peil.toml (429) | [`rate_limit`] |
+//! | requests per address | `rate_limit` in peil.toml (429), the address by [`client_addr`] | [`rate_limit`] |
+//! | `X-Forwarded-For` | read only from `trusted_proxies`, at most [`MAX_FORWARDED_HOPS`] entries | [`client_addr`] |
 //! | a code's suggestions | codes up to 64 characters, bounded edit distance | `problem.rs` |
 //! | kept answers | `cache_mb` in peil.toml, keys and headers included | `cache.rs` |
 //! | metric series | one per route template and status | `metrics.rs` |
@@ -98,11 +99,8 @@ pub(crate) async fn rate_limit(
     req: Request<axum::body::Body>,
     next: Next,
 ) -> Response {
-    if let (Some(rate), Some(addr)) = (
-        &st.inner.rate,
-        req.extensions()
-            .get::<axum::extract::ConnectInfo<SocketAddr>>(),
-    ) && let Err(wait) = rate.take(addr.0.ip())
+    if let (Some(rate), Some(addr)) = (&st.inner.rate, req.extensions().get::<ClientAddr>())
+        && let Err(wait) = rate.take(addr.0)
     {
         let mut r = crate::problem::Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -175,5 +173,185 @@ mod tests {
         }
         assert!(r.take(a).is_err());
         assert!(r.take(b).is_ok(), "another address has its own bucket");
+    }
+}
+
+// --- the client's address ---------------------------------------------------------------
+
+/// Where a request came from, resolved once per request by [`client_addr`]: the connection's
+/// peer, or — when that peer is one of the site's `trusted_proxies` — the nearest address in
+/// `X-Forwarded-For` that is not itself a trusted proxy. The rate limit, the login limit per
+/// address and the audit log's "from where" all read this one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+/// A trusted reverse proxy: one address or a network (`10.0.0.0/8`, `fd00::/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Proxy {
+    net: IpAddr,
+    bits: u8,
+}
+
+impl Proxy {
+    /// Parses `192.0.2.1`, `::1` or `10.0.0.0/8`.
+    pub fn parse(s: &str) -> Result<Proxy, String> {
+        let bad = || {
+            format!(
+                "trusted_proxies: '{}' is not an address or network (expected e.g. 127.0.0.1, ::1 or 10.0.0.0/8)",
+                peil_core::shown(s)
+            )
+        };
+        let (addr, bits) = match s.trim().split_once('/') {
+            Some((a, b)) => (a, Some(b.parse::<u8>().map_err(|_| bad())?)),
+            None => (s.trim(), None),
+        };
+        let net: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let bits = bits.unwrap_or(max);
+        if bits > max {
+            return Err(bad());
+        }
+        Ok(Proxy { net, bits })
+    }
+
+    fn holds(&self, ip: IpAddr) -> bool {
+        // An IPv4 peer may arrive as an IPv4-mapped IPv6 address on a dual-stack socket.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        let prefix = |a: u128, b: u128, width: u32| {
+            let shift = width - u32::from(self.bits);
+            shift >= width || (a >> shift) == (b >> shift)
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => prefix(u32::from(n).into(), u32::from(a).into(), 32),
+            (IpAddr::V6(n), IpAddr::V6(a)) => prefix(u128::from(n), u128::from(a), 128),
+            _ => false,
+        }
+    }
+}
+
+/// At most this many `X-Forwarded-For` entries are read (from the right).
+const MAX_FORWARDED_HOPS: usize = 16;
+
+/// The client of a request whose connection came from `peer`, given the trusted proxies.
+pub fn client_of(peer: IpAddr, forwarded: &[&str], trusted: &[Proxy]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|p| p.holds(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut client = peer;
+    // Each proxy appends the address it received from; read right to left, stop at the first
+    // address no trusted proxy wrote (everything left of it is the client's own claim).
+    let hops = forwarded
+        .iter()
+        .rev()
+        .flat_map(|h| h.rsplit(','))
+        .take(MAX_FORWARDED_HOPS);
+    for hop in hops {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(ip) {
+                    break;
+                }
+            }
+            // Garbage where a proxy should have written an address: trust nothing further.
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// Resolves the request's [`ClientAddr`] once, before anything that counts or logs by address.
+pub(crate) async fn client_addr(
+    State(st): State<AppState>,
+    mut req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    if let Some(peer) = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+    {
+        let trusted = &st.inner.trusted_proxies;
+        let ip = if trusted.is_empty() {
+            peer
+        } else {
+            let forwarded: Vec<&str> = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            client_of(peer, &forwarded, trusted)
+        };
+        req.extensions_mut().insert(ClientAddr(ip));
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod client_tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn only_a_trusted_peer_may_name_the_client() {
+        let trusted = [
+            Proxy::parse("10.0.0.0/8").unwrap(),
+            Proxy::parse("::1").unwrap(),
+        ];
+        // An untrusted peer: its header is ignored.
+        assert_eq!(
+            client_of(ip("203.0.113.9"), &["1.2.3.4"], &trusted),
+            ip("203.0.113.9")
+        );
+        // Through one trusted proxy.
+        assert_eq!(
+            client_of(ip("10.1.2.3"), &["198.51.100.7"], &trusted),
+            ip("198.51.100.7")
+        );
+        // A client that forges the header: the proxy appended the real address, which wins.
+        assert_eq!(
+            client_of(ip("10.1.2.3"), &["6.6.6.6, 198.51.100.7"], &trusted),
+            ip("198.51.100.7")
+        );
+        // Two trusted proxies in a row, over two header lines.
+        assert_eq!(
+            client_of(ip("::1"), &["198.51.100.7", "10.9.9.9"], &trusted),
+            ip("198.51.100.7")
+        );
+        // No header, or garbage: the peer.
+        assert_eq!(client_of(ip("10.1.2.3"), &[], &trusted), ip("10.1.2.3"));
+        assert_eq!(
+            client_of(ip("10.1.2.3"), &["nonsense"], &trusted),
+            ip("10.1.2.3")
+        );
+        // An IPv4-mapped peer counts as its IPv4 address.
+        assert_eq!(
+            client_of(ip("::ffff:10.0.0.1"), &["198.51.100.7"], &trusted),
+            ip("198.51.100.7")
+        );
+        // Nothing trusted: always the peer.
+        assert_eq!(client_of(ip("10.1.2.3"), &["1.2.3.4"], &[]), ip("10.1.2.3"));
+    }
+
+    #[test]
+    fn proxies_parse_or_say_why() {
+        assert!(Proxy::parse("127.0.0.1").unwrap().holds(ip("127.0.0.1")));
+        assert!(!Proxy::parse("127.0.0.1").unwrap().holds(ip("127.0.0.2")));
+        assert!(Proxy::parse("0.0.0.0/0").unwrap().holds(ip("8.8.8.8")));
+        assert!(Proxy::parse("fd00::/8").unwrap().holds(ip("fd12::1")));
+        for bad in ["10.0.0.0/33", "localhost", "::1/129", "1.2.3.4/x"] {
+            assert!(
+                Proxy::parse(bad).unwrap_err().contains("trusted_proxies"),
+                "{bad}"
+            );
+        }
     }
 }

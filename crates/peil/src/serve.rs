@@ -12,6 +12,12 @@ pub fn run(site: &Site, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
     options.public = site.config.public;
     options.rate_limit = rate_limit.or(site.config.rate_limit);
     options.admin = site.config.admin.clone().unwrap_or_default().options()?;
+    options.trusted_proxies = site
+        .config
+        .trusted_proxies
+        .iter()
+        .map(|p| peil_serve::limits::Proxy::parse(p).map_err(anyhow::Error::msg))
+        .collect::<Result<_>>()?;
     if let Some(mb) = site.config.cache_mb {
         options.cache_bytes = mb << 20;
     }

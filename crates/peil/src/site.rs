@@ -27,6 +27,11 @@ pub struct Config {
     /// that); absent: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<u32>,
+    /// Reverse proxies in front of `peil serve` (addresses or networks, e.g. `["127.0.0.1",
+    /// "10.0.0.0/8"]`): only from them is `X-Forwarded-For` believed, for the rate limit, the
+    /// login limit per address and the audit log. Absent: the connection's address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<String>,
     /// The address readers use, e.g. "https://gent.incijfers.be": every absolute link
     /// (share links, OData context and paging links, the catalogue) starts with it. Absent:
     /// the address `peil serve` listens on.
@@ -217,6 +222,7 @@ impl Site {
             demo,
             public: true,
             rate_limit: None,
+            trusted_proxies: Vec::new(),
             base_url: None,
             cache_mb: None,
             logo: None,

@@ -295,11 +295,12 @@ fn prefix_of(path: &str) -> &'static str {
         .unwrap_or("")
 }
 
-/// The client's address (the connection's; `-` when unknown).
+/// The client's address (`limits::ClientAddr`: the connection's, or a trusted proxy's
+/// `X-Forwarded-For`; `-` when unknown).
 pub(crate) fn client(parts_ext: &axum::http::Extensions) -> String {
     parts_ext
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<crate::limits::ClientAddr>()
+        .map(|c| c.0.to_string())
         .unwrap_or_else(|| "-".into())
 }
 

@@ -1047,3 +1047,92 @@ fn an_administrator_defines_access_groups_in_the_browser() {
     );
     assert_eq!(r.status, 403);
 }
+
+/// The audit log's "from where" of each line, oldest first.
+fn audit_clients(s: &Server) -> Vec<(String, String)> {
+    let db = rusqlite::Connection::open(s.site.store()).unwrap();
+    let mut st = db
+        .prepare("SELECT action, client FROM audit_log ORDER BY id")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn behind_a_trusted_proxy_the_forwarded_address_counts_and_a_forged_one_does_not() {
+    // Without trusted proxies a client's own X-Forwarded-For is ignored.
+    let s = serve("");
+    add_user(&s, "ann", "beheerder", "");
+    let mut b = Browser::new(&s);
+    let token = b.get("/admin/login").csrf();
+    let forged = [("X-Forwarded-For", "198.51.100.7")];
+    b.send(
+        "POST",
+        "/admin/login",
+        &format!("csrf={token}&login=ann&password=wrong"),
+        &forged,
+    );
+    let last = audit_clients(&s).pop().unwrap();
+    assert_eq!(last, ("login failed".to_string(), "127.0.0.1".to_string()));
+
+    // Behind a trusted proxy (here: loopback) the address the proxy appended is the client,
+    // whatever the client itself put in front of it.
+    let site = Site::demo();
+    let toml = site.path().join("peil.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    let config = format!(
+        "trusted_proxies = [\"127.0.0.1\", \"::1\"]\n{config}\n[admin]\ninsecure_cookie = true\nfailures_per_address = 3\n"
+    );
+    std::fs::write(&toml, config).unwrap();
+    let s = Server::start(site);
+    let pw = add_user(&s, "ann", "beheerder", "");
+    let mut b = Browser::new(&s);
+    let token = b.get("/admin/login").csrf();
+    let via = |client: &str| format!("6.6.6.6, {client}");
+    for _ in 0..3 {
+        let h = via("198.51.100.7");
+        b.send(
+            "POST",
+            "/admin/login",
+            &format!("csrf={token}&login=ann&password=wrong"),
+            &[("X-Forwarded-For", h.as_str())],
+        );
+    }
+    let clients = audit_clients(&s);
+    assert!(
+        clients
+            .iter()
+            .filter(|(a, _)| a == "login failed")
+            .all(|(_, c)| c == "198.51.100.7"),
+        "{clients:?}"
+    );
+    // That address is now over its limit; another one behind the same proxy is not.
+    let h = via("198.51.100.7");
+    b.send(
+        "POST",
+        "/admin/login",
+        &format!("csrf={token}&login=ann&password={}", enc(&pw)),
+        &[("X-Forwarded-For", h.as_str())],
+    );
+    assert_eq!(
+        audit_clients(&s).pop().unwrap(),
+        (
+            "login refused (address)".to_string(),
+            "198.51.100.7".to_string()
+        )
+    );
+    let h = via("203.0.113.5");
+    let ok = b.send(
+        "POST",
+        "/admin/login",
+        &format!("csrf={token}&login=ann&password={}", enc(&pw)),
+        &[("X-Forwarded-For", h.as_str())],
+    );
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert_eq!(
+        audit_clients(&s).pop().unwrap(),
+        ("login".to_string(), "203.0.113.5".to_string())
+    );
+}
