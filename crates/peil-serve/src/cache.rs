@@ -18,10 +18,12 @@ use peil_core::Reader;
 use std::sync::Arc;
 
 /// The request headers that may change an answer: format negotiation and OData's page size.
-/// Sent back as `Vary` (with `apikey`, which is folded into the reader).
+/// Sent back as `Vary` (with `apikey` and `cookie`, which are folded into the reader: a shared
+/// cache must not give the anonymous answer to a request carrying a session cookie, whose
+/// reader may see more).
 pub const VARYING: [header::HeaderName; 2] =
     [header::ACCEPT, header::HeaderName::from_static("prefer")];
-const VARY: &str = "accept, prefer, apikey";
+const VARY: &str = "accept, prefer, apikey, cookie";
 
 /// A request whose varying headers are longer than this is answered but not kept.
 const MAX_VARYING: usize = 512;

@@ -489,6 +489,11 @@ fn a_viewer_reads_their_groups_data_and_no_cache_passes_it_on() {
     for p in [&page, &api] {
         assert_eq!(anonymous.get(p).status, 404, "{p}");
     }
+    // A public answer tells shared caches that a cookie (a session) may change it.
+    let public = anonymous.get("/indicator/v1101_t");
+    assert_eq!(public.status, 200);
+    let vary = public.header("vary").unwrap_or_default().to_string();
+    assert!(vary.split(',').any(|v| v.trim() == "cookie"), "{vary}");
     let mut v = Browser::new(&s);
     assert_eq!(v.login("vic", &pw).status, 303);
     for p in [&page, &api] {
