@@ -44,6 +44,36 @@ struct Choices {
     clear: String,
     create_indicators: bool,
     skip_unknown_areas: bool,
+    #[serde(default)]
+    adjust_periods: bool,
+    #[serde(default)]
+    totalize_duplicates: bool,
+    #[serde(default)]
+    drop_special_codes: bool,
+    /// `x`, `?`, `nvt` or `-`; empty: blank cells stay blank.
+    #[serde(default)]
+    empty_as: String,
+    /// `;`, `,`, `tab`, `|`; empty: detected.
+    #[serde(default)]
+    delimiter: String,
+    /// `utf-8`, `windows-1252`; empty: detected.
+    #[serde(default)]
+    encoding: String,
+    /// `point`, `comma`; empty: detected.
+    #[serde(default)]
+    decimal: String,
+    #[serde(default)]
+    geolevel: String,
+    #[serde(default)]
+    period_column: String,
+    #[serde(default)]
+    geolevel_column: String,
+    #[serde(default)]
+    geoitem_column: String,
+    #[serde(default)]
+    indicator_column: String,
+    #[serde(default)]
+    value_column: String,
 }
 
 impl Choices {
@@ -56,6 +86,19 @@ impl Choices {
             "period" => self.period = v,
             "clear" => self.clear = v,
             "create_indicators" => self.create_indicators = !v.is_empty(),
+            "adjust_periods" => self.adjust_periods = !v.is_empty(),
+            "totalize_duplicates" => self.totalize_duplicates = !v.is_empty(),
+            "drop_special_codes" => self.drop_special_codes = !v.is_empty(),
+            "empty_as" => self.empty_as = v,
+            "delimiter" => self.delimiter = v,
+            "encoding" => self.encoding = v,
+            "decimal" => self.decimal = v,
+            "geolevel" => self.geolevel = v,
+            "period_column" => self.period_column = v,
+            "geolevel_column" => self.geolevel_column = v,
+            "geoitem_column" => self.geoitem_column = v,
+            "indicator_column" => self.indicator_column = v,
+            "value_column" => self.value_column = v,
             "skip_unknown_areas" => self.skip_unknown_areas = !v.is_empty(),
             _ => {}
         }
@@ -81,6 +124,30 @@ impl Choices {
             }
         };
         let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let empty_as = match self.empty_as.as_str() {
+            "" => None,
+            s => Some(peil_core::MissingCode::from_symbol(s).ok_or_else(|| {
+                format!("blank cells: '{s}' is not a missing symbol (x, ?, nvt or -)")
+            })?),
+        };
+        let delimiter = match self.delimiter.as_str() {
+            "" => None,
+            "tab" => Some(b'\t'),
+            d if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
+            d => return Err(format!("delimiter: '{d}' is not one character (or tab)")),
+        };
+        let encoding = match self.encoding.as_str() {
+            "" => None,
+            "utf-8" => Some(peil_ingest::Encoding::Utf8),
+            "windows-1252" => Some(peil_ingest::Encoding::Windows1252),
+            e => return Err(format!("encoding: '{e}': expected utf-8 or windows-1252")),
+        };
+        let decimal = match self.decimal.as_str() {
+            "" => None,
+            "point" => Some(peil_core::DecimalSeparator::Point),
+            "comma" => Some(peil_core::DecimalSeparator::Comma),
+            d => return Err(format!("decimal separator: '{d}': expected point or comma")),
+        };
         let mut req = peil_import::ImportRequest {
             kind,
             level: some(&self.level),
@@ -88,14 +155,26 @@ impl Choices {
             plausibility: st.site().data.plausibility,
             data: DataOptions {
                 clear,
+                adjust_periods: self.adjust_periods,
+                totalize_duplicates: self.totalize_duplicates,
+                drop_special_codes: self.drop_special_codes,
                 skip_unknown_areas: self.skip_unknown_areas,
                 no_new_indicators: !self.create_indicators,
-                ..Default::default()
+                empty_as,
             },
             ..Default::default()
         };
         req.table.sheet = some(&self.sheet);
+        req.table.delimiter = delimiter;
+        req.table.encoding = encoding;
+        req.spec.decimal = decimal;
         req.spec.period = some(&self.period);
+        req.spec.geolevel = some(&self.geolevel);
+        req.spec.period_column = some(&self.period_column);
+        req.spec.geolevel_column = some(&self.geolevel_column);
+        req.spec.geoitem_column = some(&self.geoitem_column);
+        req.spec.indicator_column = some(&self.indicator_column);
+        req.spec.value_column = some(&self.value_column);
         req.geometry.skip_unknown_areas = self.skip_unknown_areas;
         Ok(req)
     }

@@ -1141,3 +1141,92 @@ fn behind_a_trusted_proxy_the_forwarded_address_counts_and_a_forged_one_does_not
         ("login".to_string(), "203.0.113.5".to_string())
     );
 }
+
+/// The statsec population of 2021 for `area` as the API's CSV has it: (value, status).
+fn population_cell(s: &Server, area: &str) -> (String, String) {
+    let csv = s.get("/api/v1/data?indicator=v1101_t&level=statsec&period=2021&format=csv");
+    let mut rd = csv::ReaderBuilder::new().from_reader(csv.body.as_bytes());
+    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    rd.records()
+        .map(Result::unwrap)
+        .find(|r| r[col("item")] == *area)
+        .map(|r| (r[col("value")].to_string(), r[col("status")].to_string()))
+        .unwrap_or_else(|| panic!("no row for {area}"))
+}
+
+#[test]
+fn the_upload_form_offers_the_import_options_of_the_command_line() {
+    let s = serve("");
+    let pw = add_user(&s, "eva", "expert", "");
+    let mut b = Browser::new(&s);
+    assert_eq!(b.login("eva", &pw).status, 303);
+    let csrf = b.token();
+    let csv = s.get("/api/v1/data?indicator=v1101_t&level=statsec&period=2021&format=csv");
+    let areas: Vec<String> = csv
+        .body
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(4).map(str::to_string))
+        .take(2)
+        .collect();
+    let (a, z) = (&areas[0], &areas[1]);
+    // A Belgian Excel export: semicolons, decimal commas, its own column names, a record in
+    // two parts to add up, a blank cell that means "hidden".
+    let file = format!(
+        "jaar;code;indicator;waarde\n2021;{a};v1101_t;100,5\n2021;{a};v1101_t;200,25\n2021;{z};v1101_t;\n"
+    );
+    let options: &[(&str, &str)] = &[
+        ("kind", "data"),
+        ("clear", "none"),
+        ("delimiter", ";"),
+        ("decimal", "comma"),
+        ("geolevel", "statsec"),
+        ("period_column", "jaar"),
+        ("geoitem_column", "code"),
+        ("value_column", "waarde"),
+        ("totalize_duplicates", "1"),
+        ("empty_as", "x"),
+    ];
+    // Without adding up, the duplicate is an error (the option is what makes it pass).
+    let without: Vec<(&str, &str)> = options
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "totalize_duplicates")
+        .collect();
+    let (ct, body) = multipart(&csrf, &without, &[("export.csv", &file)]);
+    let refused = b.send_body("POST", "/admin/import/dry-run", Some(&ct), &body, &[]);
+    assert!(refused.body.contains("notice error"), "{}", refused.body);
+    // With every option: the values as meant.
+    let (ct, body) = multipart(&csrf, options, &[("export.csv", &file)]);
+    let dry = b.send_body("POST", "/admin/import/dry-run", Some(&ct), &body, &[]);
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert!(!dry.body.contains("notice error"), "{}", dry.body);
+    // The form shows back what was chosen.
+    assert!(
+        dry.body.contains("<option value=\";\" selected>"),
+        "{}",
+        dry.body
+    );
+    assert!(
+        dry.body
+            .contains("name=\"totalize_duplicates\" type=\"checkbox\" value=\"1\" checked"),
+        "{}",
+        dry.body
+    );
+    let token = hidden(&dry, "token");
+    let done = b.post("/admin/import/run", &format!("csrf={csrf}&token={token}"));
+    assert_eq!(done.status, 200, "{}", done.body);
+    let published = b.post("/admin/publish", &format!("csrf={csrf}"));
+    assert_eq!(published.status, 303, "{}", published.body);
+    wait_for(&s, a, "300.75");
+    assert_eq!(population_cell(&s, z), (String::new(), "x".to_string()));
+    // A bad option is refused with what is expected, before any file is read.
+    let (ct, body) = multipart(
+        &csrf,
+        &[("kind", "data"), ("empty_as", "zero")],
+        &[("export.csv", &file)],
+    );
+    let bad = b.send_body("POST", "/admin/import/dry-run", Some(&ct), &body, &[]);
+    assert!(bad.body.contains("not a missing symbol"), "{}", bad.body);
+}
