@@ -47,6 +47,7 @@ const ADMIN = process.env.PEIL_ADMIN_USER
       ['admin-users', '/admin/users', true],
       ['admin-keys', '/admin/keys', true],
       ['admin-audit', '/admin/audit', true],
+      ['admin-themes', '/admin/themes', true],
       ['admin-users-en', '/en/admin/users', true],
       // A restricted indicator with its "intern" mark (the administrator is in its group).
       ['indicator-intern', '/indicator/v_leefloon?level=wijk', true],

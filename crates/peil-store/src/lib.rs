@@ -21,6 +21,7 @@ mod live;
 mod password;
 mod read;
 mod schema;
+mod themes;
 mod users;
 mod write;
 
@@ -33,6 +34,7 @@ pub use password::{
     MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, check_password, hash_password, new_password,
     verify_password,
 };
+pub use themes::Placement;
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
 pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use write::ImportTx;
