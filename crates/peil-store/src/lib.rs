@@ -34,8 +34,8 @@ pub use password::{
     MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, check_password, hash_password, new_password,
     verify_password,
 };
-pub use themes::Placement;
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
+pub use themes::Placement;
 pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use write::ImportTx;
 

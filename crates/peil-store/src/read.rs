@@ -469,7 +469,8 @@ fn status(conn: &Connection) -> rusqlite::Result<Status> {
 
 /// The theme tree of the test copy, by sequence, on a connection or in a transaction.
 pub(crate) fn themes_of(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Theme>> {
-    let mut st = conn.prepare_cached("SELECT code, parent, name, seq FROM theme ORDER BY seq, code")?;
+    let mut st =
+        conn.prepare_cached("SELECT code, parent, name, seq FROM theme ORDER BY seq, code")?;
     st.query_map([], |r| {
         Ok(Theme {
             code: r.get(0)?,

@@ -77,8 +77,7 @@ impl Store {
         let e = crate::sqlite_err(&path);
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            ?;
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx).map_err(|x| match x {
             Edit::Sql(s) => e(s),
             Edit::Refused(why) => StoreError::Invalid(why),
@@ -121,8 +120,7 @@ impl Store {
         name: &str,
     ) -> Result<()> {
         let (code, name) = (code.trim(), name.trim());
-        if code.is_empty() || code.len() > 100 || code.chars().any(|c| c.is_control() || c == '/')
-        {
+        if code.is_empty() || code.len() > 100 || code.chars().any(|c| c.is_control() || c == '/') {
             return Err(StoreError::Invalid(
                 "a theme's code is 1 to 100 characters, without '/' or control characters".into(),
             ));
@@ -142,8 +140,7 @@ impl Store {
             tx.execute(
                 "INSERT INTO theme (code, parent, name, seq) VALUES (?1, ?2, ?3, ?4)",
                 params![code, parent, text, seq],
-            )
-            ?;
+            )?;
             Ok(())
         })
     }
@@ -156,17 +153,15 @@ impl Store {
         }
         self.edit_tree(|tx| {
             known(tx, code)?;
-            let old: String = tx
-                .query_row("SELECT name FROM theme WHERE code = ?1", [code], |r| {
+            let old: String =
+                tx.query_row("SELECT name FROM theme WHERE code = ?1", [code], |r| {
                     r.get(0)
-                })
-                ?;
+                })?;
             let text = write::text_from_json(&old).with(lang, name);
             tx.execute(
                 "UPDATE theme SET name = ?2 WHERE code = ?1",
                 params![code, write::text_to_json(&text)],
-            )
-            ?;
+            )?;
             Ok(())
         })
     }
@@ -233,13 +228,10 @@ impl Store {
         self.edit_tree(|tx| {
             let parent = known(tx, code)?;
             let mut siblings: Vec<String> = {
-                let mut st = tx
-                    .prepare("SELECT code FROM theme WHERE parent IS ?1 ORDER BY seq, code")
-                    ?;
-                st.query_map([&parent], |r| r.get(0))
-                    ?
-                    .collect::<rusqlite::Result<_>>()
-                    ?
+                let mut st =
+                    tx.prepare("SELECT code FROM theme WHERE parent IS ?1 ORDER BY seq, code")?;
+                st.query_map([&parent], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?
             };
             let Some(i) = siblings.iter().position(|s| s == code) else {
                 return Ok(());
@@ -254,8 +246,7 @@ impl Store {
                 tx.execute(
                     "UPDATE theme SET seq = ?2 WHERE code = ?1",
                     params![s, seq as i64],
-                )
-                ?;
+                )?;
             }
             Ok(())
         })
@@ -268,12 +259,10 @@ impl Store {
             let id = indicator_id(tx, indicator)?;
             known(tx, to)?;
             if let Some(f) = from {
-                let n = tx
-                    .execute(
-                        "DELETE FROM indicator_theme WHERE indicator_id = ?1 AND theme_code = ?2",
-                        params![id, f],
-                    )
-                    ?;
+                let n = tx.execute(
+                    "DELETE FROM indicator_theme WHERE indicator_id = ?1 AND theme_code = ?2",
+                    params![id, f],
+                )?;
                 if n == 0 {
                     return Err(refused(format!(
                         "indicator '{indicator}' is not in theme '{f}'"
@@ -283,8 +272,7 @@ impl Store {
             tx.execute(
                 "INSERT OR IGNORE INTO indicator_theme (indicator_id, theme_code) VALUES (?1, ?2)",
                 params![id, to],
-            )
-            ?;
+            )?;
             Ok(())
         })
     }
@@ -295,13 +283,10 @@ impl Store {
         self.edit_tree(|tx| {
             let id = indicator_id(tx, indicator)?;
             let places: Vec<String> = {
-                let mut st = tx
-                    .prepare("SELECT theme_code FROM indicator_theme WHERE indicator_id = ?1")
-                    ?;
-                st.query_map([id], |r| r.get(0))
-                    ?
-                    .collect::<rusqlite::Result<_>>()
-                    ?
+                let mut st =
+                    tx.prepare("SELECT theme_code FROM indicator_theme WHERE indicator_id = ?1")?;
+                st.query_map([id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?
             };
             if !places.iter().any(|p| p == theme) {
                 return Err(refused(format!(
@@ -316,8 +301,7 @@ impl Store {
             tx.execute(
                 "DELETE FROM indicator_theme WHERE indicator_id = ?1 AND theme_code = ?2",
                 params![id, theme],
-            )
-            ?;
+            )?;
             Ok(())
         })
     }
@@ -354,10 +338,18 @@ mod tests {
             let e = s.move_theme("a", Some(target)).unwrap_err().to_string();
             assert!(e.contains("beneath"), "{e}");
         }
-        assert_eq!(s.test_revision().unwrap(), before, "a refusal writes nothing");
+        assert_eq!(
+            s.test_revision().unwrap(),
+            before,
+            "a refusal writes nothing"
+        );
         s.move_theme("b", Some("d")).unwrap();
         assert_eq!(parent(&s, "b").as_deref(), Some("d"));
-        assert_eq!(parent(&s, "c").as_deref(), Some("b"), "the subtree moves along");
+        assert_eq!(
+            parent(&s, "c").as_deref(),
+            Some("b"),
+            "the subtree moves along"
+        );
         s.move_theme("b", None).unwrap();
         assert_eq!(parent(&s, "b"), None);
         assert!(s.test_revision().unwrap() > before);
@@ -380,8 +372,16 @@ mod tests {
         s.order_theme("d", true).unwrap();
         assert_eq!(top(&s), ["d", "a"], "the first stays first");
         s.rename_theme("d", "en", "Dee").unwrap();
-        let d = s.themes().unwrap().into_iter().find(|t| t.code == "d").unwrap();
-        assert_eq!((d.name.get("nl"), d.name.get("en")), (Some("D"), Some("Dee")));
+        let d = s
+            .themes()
+            .unwrap()
+            .into_iter()
+            .find(|t| t.code == "d")
+            .unwrap();
+        assert_eq!(
+            (d.name.get("nl"), d.name.get("en")),
+            (Some("D"), Some("Dee"))
+        );
         assert!(s.delete_theme("a").is_err());
         s.delete_theme("c").unwrap();
         assert!(s.themes().unwrap().iter().all(|t| t.code != "c"));

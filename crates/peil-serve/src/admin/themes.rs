@@ -90,14 +90,15 @@ impl<'a> Tree<'a> {
     }
 
     /// The themes under `parent` with everything beneath them.
-    fn nodes(&self, parent: Option<&str>, depth: usize) -> Vec<Json> {
+    fn nodes(&self, parent: Option<&'a str>, depth: usize) -> Vec<Json> {
         let Some(list) = self.children.get(&parent) else {
             return Vec::new();
         };
         let n = list.len();
         list.iter()
+            .copied()
             .enumerate()
-            .map(|(k, t)| {
+            .map(|(k, t): (usize, &'a Theme)| {
                 let indicators: Vec<Json> = self
                     .listed
                     .get(t.code.as_str())
@@ -110,7 +111,7 @@ impl<'a> Tree<'a> {
                     })
                     .unwrap_or_default();
                 let children = if depth < 64 {
-                    self.nodes(Some(&t.code), depth + 1)
+                    self.nodes(Some(t.code.as_str()), depth + 1)
                 } else {
                     Vec::new()
                 };
@@ -133,14 +134,14 @@ impl<'a> Tree<'a> {
 
     /// Every theme as a choice of the forms' lists: code and its path of names.
     fn choices(&self) -> Vec<Json> {
-        let by_code: HashMap<&str, &Theme> =
+        let by_code: HashMap<&str, &'a Theme> =
             self.themes.iter().map(|t| (t.code.as_str(), t)).collect();
         self.themes
             .iter()
             .map(|t| {
                 let mut path = vec![self.name(t)];
                 let mut at = t.parent.as_deref();
-                while let Some(p) = at.and_then(|p| by_code.get(p)) {
+                while let Some(&p) = at.and_then(|p| by_code.get(p)) {
                     if path.len() > 64 {
                         break;
                     }
@@ -167,10 +168,7 @@ async fn answer(
     match done {
         Ok(()) => {
             a.audit(st, action, detail).await;
-            let fragment = percent_encoding::utf8_percent_encode(
-                anchor,
-                percent_encoding::NON_ALPHANUMERIC,
-            );
+            let fragment = percent_encoding::utf8_percent_encode(anchor, FRAGMENT);
             let to = format!("{}?done=1#{fragment}", a.page.href("/admin/themes"));
             no_store(Redirect::to(&to).into_response())
         }
@@ -180,7 +178,13 @@ async fn answer(
                 d.insert("refused".into(), json!(why));
             }
             a.audit(st, action, detail).await;
-            page(st, a, StatusCode::CONFLICT, json!({"text": why, "ok": false})).await
+            page(
+                st,
+                a,
+                StatusCode::CONFLICT,
+                json!({"text": why, "ok": false}),
+            )
+            .await
         }
         Err(e) => {
             tracing::error!(target: crate::log::SERVER, event = "theme edit failed", error = e.to_string().as_str());
@@ -195,6 +199,16 @@ async fn answer(
     }
 }
 
+/// What a URL's fragment escapes (as the URL standard's fragment set, and `%` and `#`).
+const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'#')
+    .add(b'%');
+
 /// The anchor of a theme's node.
 fn node(code: &str) -> String {
     format!("t-{code}")
@@ -207,7 +221,10 @@ fn theme_field(f: &[(String, String)], name: &str) -> Option<String> {
 
 pub(super) async fn add(State(st): State<AppState>, a: Admin, body: Bytes) -> Response {
     let f = fields(&body);
-    let (code, name) = (field(&f, "code").trim().to_string(), field(&f, "name").to_string());
+    let (code, name) = (
+        field(&f, "code").trim().to_string(),
+        field(&f, "name").to_string(),
+    );
     let parent = theme_field(&f, "parent");
     let lang = a.page.lang.clone();
     let (c, p, n) = (code.clone(), parent.clone(), name.clone());
@@ -290,7 +307,15 @@ pub(super) async fn delete(
     let done = st.with_store_mut(move |s| s.delete_theme(&c)).await;
     // Back to where the theme was: its parent, or the top.
     let anchor = parent.as_deref().map(node).unwrap_or_else(|| "tree".into());
-    answer(&st, &a, done, "theme.delete", json!({"theme": code}), &anchor).await
+    answer(
+        &st,
+        &a,
+        done,
+        "theme.delete",
+        json!({"theme": code}),
+        &anchor,
+    )
+    .await
 }
 
 /// Moves an indicator (`from` a theme `to` another) or lists it in one more (`to` alone).
