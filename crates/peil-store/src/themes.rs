@@ -77,12 +77,13 @@ impl Store {
         let e = crate::sqlite_err(&path);
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&e)?;
         let out = f(&tx).map_err(|x| match x {
             Edit::Sql(s) => e(s),
             Edit::Refused(why) => StoreError::Invalid(why),
         })?;
-        tx.commit()?;
+        tx.commit().map_err(&e)?;
         Ok(out)
     }
 

@@ -10,6 +10,7 @@
 use super::login::{field, fields};
 use super::{Admin, no_store};
 use crate::AppState;
+use crate::api::seg;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -105,7 +106,7 @@ impl<'a> Tree<'a> {
                     .map(|l| {
                         l.iter()
                             .map(|(code, name, places)| {
-                                json!({"code": code, "name": name, "aliased": *places > 1})
+                                json!({"code": code, "seg": seg(code), "name": name, "aliased": *places > 1})
                             })
                             .collect()
                     })
@@ -115,7 +116,7 @@ impl<'a> Tree<'a> {
                 } else {
                     Vec::new()
                 };
-                json!({"code": t.code, "name": self.name(t), "parent": t.parent,
+                json!({"code": t.code, "seg": seg(&t.code), "name": self.name(t), "parent": t.parent,
                        "first": k == 0, "last": k + 1 == n,
                        "empty": children.is_empty() && indicators.is_empty(),
                        "children": children, "indicators": indicators})
@@ -128,7 +129,7 @@ impl<'a> Tree<'a> {
         self.placements
             .iter()
             .filter(|p| p.themes.is_empty())
-            .map(|p| json!({"code": p.code, "name": p.name.get(self.lang).unwrap_or(&p.code)}))
+            .map(|p| json!({"code": p.code, "seg": seg(&p.code), "name": p.name.get(self.lang).unwrap_or(&p.code)}))
             .collect()
     }
 

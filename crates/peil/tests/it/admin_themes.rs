@@ -139,21 +139,21 @@ fn an_expert_edits_the_tree_in_the_test_copy_and_publishing_makes_it_public() {
     edit(
         &mut b,
         "/admin/themes",
-        &format!("csrf={csrf}&code=wonen&name=Wonen&parent="),
-        "t-wonen",
+        &format!("csrf={csrf}&code=leefomgeving&name=Leefomgeving&parent="),
+        "t-leefomgeving",
     );
     edit(
         &mut b,
         "/admin/themes",
         &format!(
-            "csrf={csrf}&code=wonen_prijzen&name={}&parent=wonen",
+            "csrf={csrf}&code=leefomgeving_prijzen&name={}&parent=leefomgeving",
             enc("Prijzen")
         ),
-        "t-wonen_prijzen",
+        "t-leefomgeving_prijzen",
     );
     assert_eq!(
-        stored(&s, "wonen_prijzen").unwrap().0.as_deref(),
-        Some("wonen")
+        stored(&s, "leefomgeving_prijzen").unwrap().0.as_deref(),
+        Some("leefomgeving")
     );
     edit(
         &mut b,
@@ -207,15 +207,15 @@ fn an_expert_edits_the_tree_in_the_test_copy_and_publishing_makes_it_public() {
     edit(
         &mut b,
         "/admin/indicators/v1101_t/place",
-        &format!("csrf={csrf}&from=kerncijfers&to=wonen"),
-        "i-wonen-v1101_t",
+        &format!("csrf={csrf}&from=kerncijfers&to=leefomgeving"),
+        "i-leefomgeving-v1101_t",
     );
     let moved: Vec<String> = {
         let mut v: Vec<String> = before
             .iter()
             .map(|t| {
                 if t == "kerncijfers" {
-                    "wonen".into()
+                    "leefomgeving".into()
                 } else {
                     t.clone()
                 }
@@ -257,16 +257,16 @@ fn an_expert_edits_the_tree_in_the_test_copy_and_publishing_makes_it_public() {
     assert_eq!(places(&s, &only.0), [only.1.clone()]);
 
     // Delete: refused while a theme holds something, done when it is empty.
-    let a = b.post("/admin/themes/wonen/delete", &format!("csrf={csrf}"));
+    let a = b.post("/admin/themes/leefomgeving/delete", &format!("csrf={csrf}"));
     assert_eq!(a.status, 409, "{}", a.body);
-    assert!(stored(&s, "wonen").is_some());
+    assert!(stored(&s, "leefomgeving").is_some());
     edit(
         &mut b,
-        "/admin/themes/wonen_prijzen/delete",
+        "/admin/themes/leefomgeving_prijzen/delete",
         &format!("csrf={csrf}"),
-        "t-wonen",
+        "t-leefomgeving",
     );
-    assert!(stored(&s, "wonen_prijzen").is_none());
+    assert!(stored(&s, "leefomgeving_prijzen").is_none());
 
     // Every edit and every refusal is in the audit log, by the expert.
     for (action, n) in [
@@ -294,7 +294,7 @@ fn an_expert_edits_the_tree_in_the_test_copy_and_publishing_makes_it_public() {
     let (name, _, _) = public_theme(&tree, "energie").unwrap();
     assert_eq!(name, energy_name);
     assert_eq!(public_theme(&tree, "jeugd").unwrap().1, None);
-    assert!(public_theme(&tree, "wonen").is_none());
+    assert!(public_theme(&tree, "leefomgeving").is_none());
     assert!(
         public_theme(&tree, "kerncijfers")
             .unwrap()
@@ -320,8 +320,8 @@ fn an_expert_edits_the_tree_in_the_test_copy_and_publishing_makes_it_public() {
                 public_theme(&tree, "jeugd").unwrap().1.as_deref(),
                 Some("buurt")
             );
-            let wonen = public_theme(&tree, "wonen").expect("wonen is public now");
-            assert!(wonen.2.contains(&"v1101_t".to_string()), "{wonen:?}");
+            let new = public_theme(&tree, "leefomgeving").expect("the new theme is public now");
+            assert!(new.2.contains(&"v1101_t".to_string()), "{new:?}");
             break;
         }
         assert!(
