@@ -27,9 +27,9 @@ pub(crate) struct Preview(pub Arc<Snapshot>);
 
 /// The server's preview, when one was built.
 #[derive(Default)]
-pub(crate) struct Copies(tokio::sync::Mutex<Option<Copy>>);
+pub(crate) struct Copies(tokio::sync::Mutex<Option<Built>>);
 
-struct Copy {
+struct Built {
     /// (test-copy revision, access revision) it was built at.
     revision: (u64, u64),
     snap: Arc<Snapshot>,
@@ -69,7 +69,7 @@ pub(crate) async fn snapshot(st: &AppState) -> Option<Arc<Snapshot>> {
     match built {
         Ok(Ok(snap)) => {
             let snap = Arc::new(snap);
-            *copy = Some(Copy {
+            *copy = Some(Built {
                 revision,
                 entry: crate::api::cache::new_entry(&snap),
                 snap: snap.clone(),
