@@ -51,6 +51,7 @@ const ADMIN = process.env.PEIL_ADMIN_USER
       ['admin-import', '/admin/import', true],
       ['admin-imports', '/admin/imports', true],
       ['admin-publish', '/admin/publish', true],
+      ['admin-themes', '/admin/themes', true],
       ['admin-users-en', '/en/admin/users', true],
       // A restricted indicator with its "intern" mark (the administrator is in its group).
       ['indicator-intern', '/indicator/v_leefloon?level=wijk', true],

@@ -59,6 +59,9 @@ pub struct PublishDiff {
     /// Up to [`LISTED`] newly hidden cells, and newly shown ones.
     pub hidden: Vec<CellChange>,
     pub shown: Vec<CellChange>,
+    /// Whether the theme tree readers see would change: a theme added, removed, renamed,
+    /// moved or reordered, or an indicator listed in other themes ([`themes_changed`]).
+    pub themes_changed: bool,
 }
 
 impl PublishDiff {
@@ -68,6 +71,7 @@ impl PublishDiff {
         self.indicators_added.is_empty()
             && self.indicators_removed.is_empty()
             && c.added + c.removed + c.changed + c.newly_hidden + c.newly_shown == 0
+            && !self.themes_changed
     }
 }
 
@@ -242,4 +246,22 @@ fn compare_series<'a>(
             }
         }
     }
+}
+
+/// Whether the theme tree of the test copy (`themes`, and the indicators' places in `next`)
+/// differs from the live copy's. Before the first publication every tree is new.
+pub fn themes_changed(live: Option<&Live>, themes: &[peil_core::Theme], next: &Snapshot) -> bool {
+    let Some(live) = live else {
+        return !themes.is_empty();
+    };
+    let placed = |inds: &[peil_core::Indicator]| -> BTreeMap<String, Vec<String>> {
+        inds.iter()
+            .map(|i| {
+                let mut t = i.themes.clone();
+                t.sort();
+                (i.code.clone(), t)
+            })
+            .collect()
+    };
+    live.themes != themes || placed(&live.indicators) != placed(&next.indicators)
 }

@@ -291,6 +291,20 @@ impl Snapshot {
         let live = store.live()?.ok_or(LoadError::NotPublished)?;
         let mut snap =
             Snapshot::from_live(live.generation, live.indicators, live.levels, live.series);
+        snap.prepare_for_readers(store, &live.themes)?;
+        Ok(snap)
+    }
+
+    /// Adds what every reader of a snapshot needs from the store: geometry, the hierarchy's
+    /// links, the access groups (compiled against `themes`, the tree the snapshot shows) and
+    /// the survey tables. [`Snapshot::load`] does it for the live copy, the server's preview
+    /// of the test copy for a snapshot computed from it.
+    pub fn prepare_for_readers(
+        &mut self,
+        store: &peil_store::Store,
+        themes: &[peil_core::Theme],
+    ) -> Result<(), LoadError> {
+        let snap = self;
         // Geography is reference data: codes are permanent, so the current tables describe the
         // published items too. Loaded once per publication, never per request.
         snap.set_geometry(store.all_geometry()?);
@@ -300,10 +314,10 @@ impl Snapshot {
         }
         // Read the revision first: a change made while compiling is picked up at the next poll.
         snap.access_revision = store.access_revision()?;
-        snap.set_access_groups(&store.access_groups()?, &store.themes()?);
+        snap.set_access_groups(&store.access_groups()?, themes);
         // Survey intervals and verdicts need the hierarchy: built here, once per publication.
         snap.survey();
-        Ok(snap)
+        Ok(())
     }
 
     /// Adds geometry (level, item code, web, full) for maps and GeoJSON answers.

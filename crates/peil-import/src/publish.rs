@@ -17,6 +17,20 @@ pub enum PublishError {
     Compute(#[from] peil_compute::ComputeError),
     #[error("cannot record the publication's statistics: {0}")]
     Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Load(#[from] peil_compute::LoadError),
+}
+
+/// The snapshot the test copy would publish (the same computation and privacy rules as
+/// [`publish`], whatever its review says), with everything readers need, as the next
+/// generation: the server's preview for experts. Nothing is written.
+pub fn preview(store: &peil_store::Store) -> Result<Snapshot, PublishError> {
+    let warehouse = store.warehouse()?;
+    let next = store.live_publication()?.map_or(1, |(g, _, _)| g + 1);
+    let computed = peil_compute::compute(&warehouse)?;
+    let mut snapshot = Snapshot::from_computed(computed, &warehouse, next, true);
+    snapshot.prepare_for_readers(store, &store.themes()?)?;
+    Ok(snapshot)
 }
 
 /// The site configuration file, named in review messages.
@@ -94,10 +108,11 @@ pub fn publish(store: &mut peil_store::Store, p: Publish) -> Result<Outcome, Pub
     // What readers would get is reviewed before anything is written.
     let review = peil_compute::review::review(&snapshot, &p.allow);
     print_review(&review, log);
-    let diff = Box::new(peil_compute::diff::publish_diff(
-        store.live()?.as_ref(),
-        &snapshot,
-    ));
+    let live = store.live()?;
+    let mut diff = Box::new(peil_compute::diff::publish_diff(live.as_ref(), &snapshot));
+    diff.themes_changed =
+        peil_compute::diff::themes_changed(live.as_ref(), &store.themes()?, &snapshot);
+    drop(live);
     if p.diff_only {
         return Ok(Outcome::Diff(diff, review));
     }

@@ -97,6 +97,15 @@ enum Refusal {
     NotPublic,
 }
 
+/// Whether a path is the back office's (`/admin`, `/en/admin/…`), which never previews.
+fn is_back_office(path: &str) -> bool {
+    let rest = ["/nl", "/en", "/fr"]
+        .into_iter()
+        .find_map(|p| path.strip_prefix(p).filter(|r| r.starts_with('/')))
+        .unwrap_or(path);
+    rest == "/admin" || rest.starts_with("/admin/")
+}
+
 /// The reader of a request, or why it is refused.
 fn reader_of(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, Refusal> {
     let path = req.uri().path();
@@ -124,9 +133,27 @@ pub(crate) async fn boundary(
         && let Some(s) = crate::admin::session::resolve(&st, req.headers()).await
     {
         let reader = Reader::user(s.user.login.clone(), s.user.groups.iter().cloned());
+        // The preview of the test copy: asked for in the session, by an expert or an
+        // administrator (checked at every request), for the public site and the API.
+        if s.preview
+            && s.user.role.allows(peil_core::Role::Expert)
+            && !is_back_office(req.uri().path())
+            && let Some(snap) = crate::preview::snapshot(&st).await
+        {
+            req.extensions_mut().insert(crate::preview::Preview(snap));
+        }
+        let preview = req.extensions().get::<crate::preview::Preview>().is_some();
         req.extensions_mut().insert(reader);
         req.extensions_mut().insert(s);
-        return next.run(req).await;
+        let mut resp = next.run(req).await;
+        if preview {
+            // For API clients, which see no banner.
+            resp.headers_mut().insert(
+                "peil-preview",
+                axum::http::HeaderValue::from_static("test copy, not published"),
+            );
+        }
+        return resp;
     }
     match resolve(&st, &req) {
         Ok(reader) => {

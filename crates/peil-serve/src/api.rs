@@ -176,6 +176,9 @@ pub(crate) struct Req {
     pub reader: peil_core::Reader,
     /// The back-office session of a logged-in user (pages name them and offer logout).
     pub session: Option<std::sync::Arc<crate::admin::Session>>,
+    /// The test copy's snapshot, when this is an expert's preview (`preview.rs`; set by the
+    /// boundary only).
+    pub preview: Option<Arc<Snapshot>>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Req {
@@ -205,6 +208,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Req {
             bad_query,
             reader: crate::access::reader(parts),
             session: parts.extensions.get().cloned(),
+            preview: parts
+                .extensions
+                .get::<crate::preview::Preview>()
+                .map(|p| p.0.clone()),
         })
     }
 }
@@ -389,7 +396,8 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub fn new(st: &AppState, req: &Req) -> ApiResult<Ctx> {
-        let snap = st.snapshot();
+        // An expert's preview reads the test copy; everyone else the live copy.
+        let snap = req.preview.clone().unwrap_or_else(|| st.snapshot());
         let entry = cache::entry(st, &snap);
         let index = entry.index(&snap, &req.reader);
         Ok(Ctx {

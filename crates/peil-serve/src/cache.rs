@@ -232,13 +232,14 @@ struct Version {
 
 /// Whether answers to this request may be validated and kept: GETs, except health and
 /// metrics, which change all the time, and answers to a logged-in user (their pages name
-/// them and carry their session's token).
+/// them and carry their session's token) — a preview of the test copy above all.
 fn cacheable(req: &Request<Body>, reader: &Reader) -> bool {
     let path = req.uri().path();
     req.method() == Method::GET
         && path != "/health"
         && path != "/metrics"
         && !matches!(reader.who(), peil_core::Who::User(_))
+        && req.extensions().get::<crate::preview::Preview>().is_none()
 }
 
 /// What every answer to a logged-in user says: no cache, shared or private, keeps it.
@@ -270,7 +271,8 @@ pub(crate) async fn validate(
     next: Next,
 ) -> Response {
     let reader = crate::access::reader_of_request(&req);
-    if matches!(reader.who(), peil_core::Who::User(_)) {
+    let preview = req.extensions().get::<crate::preview::Preview>().is_some();
+    if preview || matches!(reader.who(), peil_core::Who::User(_)) {
         let mut resp = next.run(req).await;
         set_user_headers(resp.headers_mut());
         return resp;

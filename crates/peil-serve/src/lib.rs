@@ -32,6 +32,7 @@ mod listen;
 pub mod log;
 pub mod metrics;
 pub mod odata;
+mod preview;
 pub mod problem;
 pub mod query;
 pub mod site;
@@ -92,6 +93,8 @@ struct Inner {
     admin_store: std::sync::Mutex<Option<peil_store::Store>>,
     /// Failed logins per client address.
     logins: admin::session::LoginLimiter,
+    /// The test copy's snapshot that experts preview, when one was built.
+    preview: preview::Copies,
 }
 
 /// Returns a new site configuration when it changed since the last call.
@@ -219,6 +222,14 @@ impl AppState {
         &self,
         f: impl FnOnce(&peil_store::Store) -> peil_store::Result<T> + Send + 'static,
     ) -> peil_store::Result<T> {
+        self.with_store_mut(move |s| f(s)).await
+    }
+
+    /// [`AppState::with_store`] for the back office's edits that need a transaction.
+    pub async fn with_store_mut<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut peil_store::Store) -> peil_store::Result<T> + Send + 'static,
+    ) -> peil_store::Result<T> {
         let st = self.clone();
         let joined = tokio::task::spawn_blocking(move || {
             let mut guard = st
@@ -229,7 +240,7 @@ impl AppState {
             if guard.is_none() {
                 *guard = Some(peil_store::Store::open(&st.inner.store)?);
             }
-            match guard.as_ref() {
+            match guard.as_mut() {
                 Some(s) => f(s),
                 None => Err(peil_store::StoreError::Invalid(
                     "the store is not open".into(),
@@ -323,6 +334,7 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
             admin: options.admin,
             admin_store: std::sync::Mutex::new(None),
             logins: Default::default(),
+            preview: Default::default(),
         }),
     };
     st.refresh_keys(store);

@@ -65,9 +65,10 @@ pub fn routes() -> Router<AppState> {
 async fn handle(
     State(st): State<AppState>,
     axum::extract::Extension(reader): axum::extract::Extension<Reader>,
+    preview: Option<axum::extract::Extension<crate::preview::Preview>>,
     uri: Uri,
 ) -> Response {
-    let snap = st.snapshot();
+    let snap = preview.map_or_else(|| st.snapshot(), |p| p.0.0);
     let frags = crate::api::cache::entry(&st, &snap).fragments(&snap);
     let query = uri.query().map(str::to_string);
     let answer = tokio::task::spawn_blocking(move || {

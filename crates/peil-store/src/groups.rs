@@ -3,7 +3,7 @@
 
 use crate::{Result, Store, utc_now};
 use peil_core::{AccessGroup, Period};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 const COLUMNS: &str =
     "name, description, indicators, themes, sources, levels, dim_levels, period_from, period_to";
@@ -126,6 +126,23 @@ impl Store {
                 rusqlite::Error::QueryReturnedNoRows => Ok(None),
                 e => Err(e),
             })
+            .map_err(self.e())?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+}
+
+impl Store {
+    /// Counts changes to the test copy (imports, undos, theme-tree edits; kept by triggers):
+    /// a preview of the test copy built at another revision is built again.
+    pub fn test_revision(&self) -> Result<u64> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM site_meta WHERE key = 'test_revision'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
             .map_err(self.e())?;
         Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
     }

@@ -21,6 +21,7 @@ mod live;
 mod password;
 mod read;
 mod schema;
+mod themes;
 mod users;
 mod write;
 
@@ -34,6 +35,7 @@ pub use password::{
     verify_password,
 };
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
+pub use themes::Placement;
 pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use write::ImportTx;
 

@@ -80,6 +80,8 @@ pub struct Live {
     pub levels: Vec<WarehouseLevel>,
     /// Dense values in the order of their level's items.
     pub series: Vec<(SeriesKey, Vec<Value>)>,
+    /// The theme tree as published ([`Store::published_themes`]).
+    pub themes: Vec<Theme>,
 }
 
 impl Store {
@@ -129,9 +131,13 @@ impl Store {
         }
         let meta = serde_json::to_string(indicators)
             .map_err(|j| StoreError::Invalid(format!("indicator metadata: {j}")))?;
+        // The theme tree as it is now is the one this publication shows (read in the
+        // transaction, so an edit cannot slip between the tree and the indicators).
+        let themes = serde_json::to_string(&crate::read::themes_of(&tx).map_err(&e)?)
+            .map_err(|j| StoreError::Invalid(format!("theme tree: {j}")))?;
         tx.execute(
-            "INSERT INTO publication (at, who, stats, indicators) VALUES (?1, ?2, ?3, ?4)",
-            params![utc_now(), who, stats.to_string(), meta],
+            "INSERT INTO publication (at, who, stats, indicators, themes) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![utc_now(), who, stats.to_string(), meta, themes],
         )
         .map_err(&e)?;
         let generation = tx.last_insert_rowid() as u64;
@@ -192,8 +198,8 @@ impl Store {
         )
         .map_err(&e)?;
         tx.execute(
-            "INSERT INTO publication (at, who, stats, indicators)
-             SELECT ?2, ?3, stats, indicators FROM publication WHERE generation = ?1",
+            "INSERT INTO publication (at, who, stats, indicators, themes)
+             SELECT ?2, ?3, stats, indicators, themes FROM publication WHERE generation = ?1",
             params![g, utc_now(), who],
         )
         .map_err(&e)?;
@@ -357,7 +363,28 @@ impl Store {
             indicators,
             levels,
             series,
+            themes: self.published_themes(generation)?,
         }))
+    }
+
+    /// The theme tree publication `generation` shows readers. A publication made before trees
+    /// were kept with it, and a generation that is no publication (a preview of the test copy),
+    /// show the current tables.
+    pub fn published_themes(&self, generation: u64) -> Result<Vec<Theme>> {
+        let kept: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT themes FROM publication WHERE generation = ?1",
+                [generation as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.e())?;
+        match kept.flatten() {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|j| StoreError::Corrupt(format!("published theme tree: {j}"))),
+            None => self.themes(),
+        }
     }
 
     /// The generation of the latest publication, cheaply (for servers watching for a new one).

@@ -89,19 +89,9 @@ impl Store {
         Ok(out)
     }
 
+    /// The theme tree of the test copy (what the back office edits), by sequence.
     pub fn themes(&self) -> Result<Vec<Theme>> {
-        self.rows(
-            "SELECT code, parent, name, seq FROM theme ORDER BY seq, code",
-            [],
-            |r| {
-                Ok(Theme {
-                    code: r.get(0)?,
-                    parent: r.get(1)?,
-                    name: write::text_from_json(&r.get::<_, String>(2)?),
-                    seq: r.get(3)?,
-                })
-            },
-        )
+        themes_of(&self.conn).map_err(self.e())
     }
 
     /// Items of a level in sequence order.
@@ -475,4 +465,19 @@ fn status(conn: &Connection) -> rusqlite::Result<Status> {
         values: count("SELECT coalesce(sum(n), 0) FROM series")?,
         imports: count("SELECT count(*) FROM import_log")?,
     })
+}
+
+/// The theme tree of the test copy, by sequence, on a connection or in a transaction.
+pub(crate) fn themes_of(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Theme>> {
+    let mut st =
+        conn.prepare_cached("SELECT code, parent, name, seq FROM theme ORDER BY seq, code")?;
+    st.query_map([], |r| {
+        Ok(Theme {
+            code: r.get(0)?,
+            parent: r.get(1)?,
+            name: write::text_from_json(&r.get::<_, String>(2)?),
+            seq: r.get(3)?,
+        })
+    })?
+    .collect()
 }

@@ -306,4 +306,28 @@ CREATE TABLE publication_series (
     PRIMARY KEY (generation, indicator, level, period, dims)
 );
 "#,
+    // 8: the theme tree edited in the back office and the preview of the test copy (issue 14,
+    // themes/preview): each publication keeps the theme tree it published (JSON; NULL for
+    // publications made before, whose readers fall back to the current tables); a session
+    // remembers whether its expert previews the test copy; `site_meta.test_revision` counts
+    // changes to the test copy (imports, undos, theme edits), so that a preview is rebuilt.
+    r#"
+ALTER TABLE publication ADD COLUMN themes TEXT;
+ALTER TABLE app_session ADD COLUMN preview INTEGER NOT NULL DEFAULT 0;
+INSERT OR IGNORE INTO site_meta (key, value) VALUES ('test_revision', '0');
+CREATE TRIGGER test_revision_import AFTER INSERT ON import_log
+BEGIN UPDATE site_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'test_revision'; END;
+CREATE TRIGGER test_revision_undo AFTER UPDATE ON import_review
+BEGIN UPDATE site_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'test_revision'; END;
+CREATE TRIGGER test_revision_theme_insert AFTER INSERT ON theme
+BEGIN UPDATE site_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'test_revision'; END;
+CREATE TRIGGER test_revision_theme_update AFTER UPDATE ON theme
+BEGIN UPDATE site_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'test_revision'; END;
+CREATE TRIGGER test_revision_theme_delete AFTER DELETE ON theme
+BEGIN UPDATE site_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'test_revision'; END;
+CREATE TRIGGER test_revision_placement_insert AFTER INSERT ON indicator_theme
+BEGIN UPDATE site_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'test_revision'; END;
+CREATE TRIGGER test_revision_placement_delete AFTER DELETE ON indicator_theme
+BEGIN UPDATE site_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'test_revision'; END;
+"#,
 ];

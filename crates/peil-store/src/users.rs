@@ -53,6 +53,9 @@ pub struct SessionUser {
     pub csrf: String,
     pub created: String,
     pub last_seen: String,
+    /// Whether the session asked to see the test copy instead of the live one (its role
+    /// decides whether it gets it).
+    pub preview: bool,
 }
 
 /// One line of the audit log.
@@ -332,6 +335,17 @@ impl Store {
         Ok(())
     }
 
+    /// Turns a session's preview of the test copy on or off.
+    pub fn set_session_preview(&self, id_sha256: &str, on: bool) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE app_session SET preview = ?2 WHERE id_sha256 = ?1",
+                params![id_sha256, on],
+            )
+            .map_err(self.e())?;
+        Ok(())
+    }
+
     /// The user of a session that is still valid: seen within `idle`, opened within
     /// `absolute`, its user enabled. Marks the session seen now (at most once per second).
     pub fn session(
@@ -341,7 +355,7 @@ impl Store {
         absolute: Duration,
     ) -> Result<Option<SessionUser>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, s.csrf, s.created, s.last_seen FROM app_session s
+            "SELECT {USER_COLUMNS}, s.csrf, s.created, s.last_seen, s.preview FROM app_session s
              JOIN app_user u ON u.id = s.user_id
              WHERE s.id_sha256 = ?1 AND s.last_seen >= ?2 AND s.created >= ?3 AND u.disabled = 0"
         );
@@ -352,6 +366,7 @@ impl Store {
                     csrf: r.get(10)?,
                     created: r.get(11)?,
                     last_seen: r.get(12)?,
+                    preview: r.get(13)?,
                 })
             })?
             .into_iter()

@@ -90,6 +90,9 @@ pub fn diff_summary(d: &PublishDiff) -> String {
         "{} values added, {} removed, {} changed, {} newly hidden, {} newly shown ({} unchanged)",
         c.added, c.removed, c.changed, c.newly_hidden, c.newly_shown, c.unchanged
     )];
+    if d.themes_changed {
+        parts.push("themes changed".into());
+    }
     if !d.indicators_added.is_empty() {
         parts.push(format!(
             "indicators added: {}",

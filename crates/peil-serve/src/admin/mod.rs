@@ -16,6 +16,7 @@ mod groups;
 mod login;
 mod pages;
 pub mod session;
+mod themes;
 
 pub use axum::http::Method;
 pub use session::{AdminOptions, Session};
@@ -162,6 +163,63 @@ fn table() -> Vec<Row> {
             EXPERT,
             None,
             post(data::rollback),
+        ),
+        (
+            M::GET,
+            "/admin/themes",
+            EXPERT,
+            Some("admin_themes"),
+            get(themes::tree),
+        ),
+        (M::POST, "/admin/themes", EXPERT, None, post(themes::add)),
+        (
+            M::POST,
+            "/admin/themes/{code}/rename",
+            EXPERT,
+            None,
+            post(themes::rename),
+        ),
+        (
+            M::POST,
+            "/admin/themes/{code}/move",
+            EXPERT,
+            None,
+            post(themes::move_theme),
+        ),
+        (
+            M::POST,
+            "/admin/themes/{code}/order",
+            EXPERT,
+            None,
+            post(themes::order),
+        ),
+        (
+            M::POST,
+            "/admin/themes/{code}/delete",
+            EXPERT,
+            None,
+            post(themes::delete),
+        ),
+        (
+            M::POST,
+            "/admin/indicators/{code}/place",
+            EXPERT,
+            None,
+            post(themes::place),
+        ),
+        (
+            M::POST,
+            "/admin/indicators/{code}/unlist",
+            EXPERT,
+            None,
+            post(themes::unplace),
+        ),
+        (
+            M::POST,
+            "/admin/preview",
+            EXPERT,
+            None,
+            post(pages::preview),
         ),
         (
             M::GET,

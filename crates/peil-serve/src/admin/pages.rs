@@ -567,3 +567,28 @@ pub(super) async fn audit_csv(State(st): State<AppState>, a: Admin) -> Response 
             .into_response(),
     )
 }
+
+// --- preview of the test copy ----------------------------------------------------------------
+
+/// Turns the session's preview of the test copy on (`on=1`) or off, then goes back to `next`
+/// (a path of this site) or the back office's home.
+pub(super) async fn preview(State(st): State<AppState>, a: Admin, body: Bytes) -> Response {
+    let f = fields(&body);
+    let on = field(&f, "on") == "1";
+    let Some(session) = a.session.clone() else {
+        return no_store(a.page.refused(StatusCode::FORBIDDEN, "admin_login_needed"));
+    };
+    let id = session.id_sha256.clone();
+    if let Err(r) = on_store(&st, &a, move |s| s.set_session_preview(&id, on)).await {
+        return r;
+    }
+    a.audit(&st, "preview", json!({"on": on})).await;
+    let next = field(&f, "next");
+    let own = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    let to = if own {
+        next.to_string()
+    } else {
+        a.page.href("/admin")
+    };
+    no_store(axum::response::Redirect::to(&to).into_response())
+}

@@ -58,6 +58,8 @@ pub struct Session {
     pub csrf: String,
     /// SHA-256 of the session id (what the store knows it by).
     pub id_sha256: String,
+    /// Whether the user asked to see the test copy (`preview.rs`; honoured for experts only).
+    pub preview: bool,
 }
 
 /// A cookie's value from a request's `Cookie` headers.
@@ -93,6 +95,7 @@ pub(crate) async fn resolve(st: &AppState, headers: &HeaderMap) -> Option<Arc<Se
         user: u.user,
         csrf: u.csrf,
         id_sha256,
+        preview: u.preview,
     }))
 }
 

@@ -76,7 +76,21 @@ pub(crate) fn entry(st: &AppState, snap: &Arc<Snapshot>) -> Arc<Entry> {
     {
         return e.clone();
     }
-    let e = Arc::new(Entry {
+    if let Some(e) = st.inner.preview.entry_of(snap) {
+        return e;
+    }
+    let e = new_entry(snap);
+    // A request that began before a new publication was swapped in gets an entry of its
+    // own; the server keeps the entry of the publication it serves now.
+    if Arc::ptr_eq(snap, &st.snapshot()) {
+        *current = Some(e.clone());
+    }
+    e
+}
+
+/// A new entry for `snap`, which its holder keeps.
+pub(crate) fn new_entry(snap: &Arc<Snapshot>) -> Arc<Entry> {
+    Arc::new(Entry {
         snap: Arc::downgrade(snap),
         indexes: Mutex::new(HashMap::from([(
             Vec::new(),
@@ -86,13 +100,7 @@ pub(crate) fn entry(st: &AppState, snap: &Arc<Snapshot>) -> Arc<Entry> {
         geometry: tokio::sync::OnceCell::new(),
         story_data: tokio::sync::OnceCell::new(),
         fragments: std::sync::OnceLock::new(),
-    });
-    // A request that began before a new publication was swapped in gets an entry of its
-    // own; the server keeps the entry of the publication it serves now.
-    if Arc::ptr_eq(snap, &st.snapshot()) {
-        *current = Some(e.clone());
-    }
-    e
+    })
 }
 
 impl Entry {
@@ -170,7 +178,8 @@ impl Entry {
 fn load_extras(path: &std::path::Path, generation: u64) -> Result<Extras, peil_store::StoreError> {
     let s = peil_store::Store::open(path)?;
     let mut x = Extras {
-        themes: s.themes()?,
+        // The tree this publication shows (a preview's generation is none yet: the test copy's).
+        themes: s.published_themes(generation)?,
         ..Default::default()
     };
     let status = s.status()?;

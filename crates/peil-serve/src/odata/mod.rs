@@ -133,10 +133,11 @@ fn json_text_response(body: String, extra: &[(&'static str, String)]) -> Respons
 async fn handle(
     State(st): State<AppState>,
     Extension(reader): Extension<Reader>,
+    preview: Option<Extension<crate::preview::Preview>>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let snap = st.snapshot();
+    let snap = preview.map_or_else(|| st.snapshot(), |p| p.0.0);
     let frags = crate::api::cache::entry(&st, &snap).fragments(&snap);
     serve(&snap, &frags, &reader, &st.public_url(), &uri, &headers)
         .unwrap_or_else(|p| p.odata().into_response())

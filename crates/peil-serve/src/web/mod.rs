@@ -263,7 +263,11 @@ impl Page {
                 "name": s.user.display_name,
                 "csrf": s.csrf,
                 "admin": s.user.role.allows(peil_core::Role::Expert),
+                "preview": s.preview,
             })),
+            // This answer reads the test copy (an expert's preview): every page says so.
+            "preview": self.req.preview.is_some(),
+            "here": self.req.path,
         });
         if let (Json::Object(d), Json::Object(b)) = (&mut data, base) {
             for (k, v) in b {
@@ -443,6 +447,10 @@ fn env() -> &'static minijinja::Environment<'static> {
             (
                 "admin_audit.html",
                 include_str!("templates/admin_audit.html"),
+            ),
+            (
+                "admin_themes.html",
+                include_str!("templates/admin_themes.html"),
             ),
         ] {
             e.add_template(name, text)
@@ -683,6 +691,7 @@ mod tests {
             "admin_import.html",
             "admin_imports.html",
             "admin_publish.html",
+            "admin_themes.html",
         ] {
             assert!(e.get_template(name).is_ok(), "{name}");
         }

@@ -11,7 +11,7 @@ const RESTRICTED: &str = "v_leefloon";
 const GROUP: &str = "stadsdiensten";
 
 /// The demo site with `[admin]` settings, served.
-fn serve(admin: &str) -> Server {
+pub(crate) fn serve(admin: &str) -> Server {
     serve_with(admin, false)
 }
 
@@ -30,7 +30,7 @@ fn serve_with(admin: &str, private: bool) -> Server {
 }
 
 /// Adds a user with the CLI; returns the generated password it printed once.
-fn add_user(s: &Server, name: &str, role: &str, groups: &str) -> String {
+pub(crate) fn add_user(s: &Server, name: &str, role: &str, groups: &str) -> String {
     let mut args = vec!["users", "add", name, "--role", role];
     if !groups.is_empty() {
         args.extend(["--groups", groups]);
@@ -47,14 +47,14 @@ fn add_user(s: &Server, name: &str, role: &str, groups: &str) -> String {
 }
 
 /// An answer read off the wire.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k == name)
@@ -62,7 +62,7 @@ impl Answer {
     }
 
     /// The value of the first hidden `csrf` field of the page.
-    fn csrf(&self) -> String {
+    pub fn csrf(&self) -> String {
         let at = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -72,20 +72,20 @@ impl Answer {
 }
 
 /// A browser without JavaScript: keeps cookies, follows nothing by itself.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     s: &'a Server,
-    cookies: HashMap<String, String>,
+    pub cookies: HashMap<String, String>,
 }
 
 impl<'a> Browser<'a> {
-    fn new(s: &'a Server) -> Browser<'a> {
+    pub fn new(s: &'a Server) -> Browser<'a> {
         Browser {
             s,
             cookies: HashMap::new(),
         }
     }
 
-    fn send(&mut self, method: &str, path: &str, form: &str, extra: &[(&str, &str)]) -> Answer {
+    pub fn send(&mut self, method: &str, path: &str, form: &str, extra: &[(&str, &str)]) -> Answer {
         let ct = (method == "POST").then_some("application/x-www-form-urlencoded");
         self.send_body(method, path, ct, form.as_bytes(), extra)
     }
@@ -153,16 +153,16 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn get(&mut self, path: &str) -> Answer {
+    pub fn get(&mut self, path: &str) -> Answer {
         self.send("GET", path, "", &[])
     }
 
-    fn post(&mut self, path: &str, form: &str) -> Answer {
+    pub fn post(&mut self, path: &str, form: &str) -> Answer {
         self.send("POST", path, form, &[])
     }
 
     /// Logs in through the form; returns the answer to the posted form.
-    fn login(&mut self, name: &str, password: &str) -> Answer {
+    pub fn login(&mut self, name: &str, password: &str) -> Answer {
         let form = self.get("/admin/login");
         assert_eq!(form.status, 200, "{}", form.body);
         let token = form.csrf();
@@ -173,12 +173,12 @@ impl<'a> Browser<'a> {
     }
 
     /// The session's CSRF token, from a page that carries it.
-    fn token(&mut self) -> String {
+    pub fn token(&mut self) -> String {
         self.get("/admin/account").csrf()
     }
 }
 
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
@@ -188,7 +188,7 @@ fn enc(s: &str) -> String {
 }
 
 /// The audit log's actions, oldest first, read from the store itself.
-fn audit_actions(s: &Server) -> Vec<(String, String)> {
+pub(crate) fn audit_actions(s: &Server) -> Vec<(String, String)> {
     let db = rusqlite::Connection::open(s.site.store()).unwrap();
     let mut st = db
         .prepare("SELECT who, action FROM audit_log ORDER BY id")
@@ -199,7 +199,7 @@ fn audit_actions(s: &Server) -> Vec<(String, String)> {
         .collect()
 }
 
-fn count(s: &Server, action: &str) -> usize {
+pub(crate) fn count(s: &Server, action: &str) -> usize {
     audit_actions(s).iter().filter(|(_, a)| a == action).count()
 }
 
@@ -333,7 +333,11 @@ fn every_state_changing_route_refuses_a_missing_or_wrong_token() {
     );
     let mut refused = 0;
     for r in &routes {
-        let path = r.path.replace("{login}", "ann").replace("{id}", "1");
+        let path = r
+            .path
+            .replace("{login}", "ann")
+            .replace("{id}", "1")
+            .replace("{code}", "energie");
         for (form, headers) in [
             ("action=disable".to_string(), vec![]),
             (format!("csrf={}&action=disable", "0".repeat(64)), vec![]),
@@ -649,7 +653,7 @@ fn multipart(csrf: &str, fields: &[(&str, &str)], files: &[(&str, &str)]) -> (St
 }
 
 /// The statsec population of 2021 the API serves for `area` (`None`: no value).
-fn population(s: &Server, area: &str) -> Option<String> {
+pub(crate) fn population(s: &Server, area: &str) -> Option<String> {
     let csv = s.get("/api/v1/data?indicator=v1101_t&level=statsec&period=2021&format=csv");
     assert_eq!(csv.status, 200, "{}", csv.body);
     let mut rd = csv::ReaderBuilder::new().from_reader(csv.body.as_bytes());
@@ -663,7 +667,7 @@ fn population(s: &Server, area: &str) -> Option<String> {
 }
 
 /// The first statsec with a population in 2021, and that population.
-fn some_sector(s: &Server) -> (String, String) {
+pub(crate) fn some_sector(s: &Server) -> (String, String) {
     let csv = s.get("/api/v1/data?indicator=v1101_t&level=statsec&period=2021&format=csv");
     let mut rd = csv::ReaderBuilder::new().from_reader(csv.body.as_bytes());
     let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
@@ -707,7 +711,7 @@ fn hidden(a: &Answer, name: &str) -> String {
 }
 
 /// Waits until the API serves `want` for `area` (the server polls the store).
-fn wait_for(s: &Server, area: &str, want: &str) {
+pub(crate) fn wait_for(s: &Server, area: &str, want: &str) {
     let t0 = std::time::Instant::now();
     while population(s, area).as_deref() != Some(want) {
         assert!(

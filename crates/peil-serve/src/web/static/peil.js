@@ -162,4 +162,58 @@
       if (navigator.clipboard) navigator.clipboard.writeText(box.value).catch(function () {});
     });
   });
+  // The theme tree's editor (back office): drag a theme or an indicator onto another theme
+  // (or a theme onto the tree's heading: the top level). The drop fills in the item's own
+  // move form and submits it, so the server does what the form does without JavaScript; the
+  // forms stay the keyboard's way. After an edit the page comes back at the node's anchor,
+  // which gets the focus.
+  var editor = doc.querySelector(".theme-editor");
+  if (editor) {
+    var target = window.location.hash && doc.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+    if (target && editor.contains(target)) target.focus();
+    var dragged = null;
+    editor.addEventListener("dragstart", function (e) {
+      var item = e.target.closest && e.target.closest("[draggable=true]");
+      if (!item) return;
+      dragged = item;
+      item.classList.add("dragging");
+      e.dataTransfer.effectAllowed = "move";
+      e.dataTransfer.setData("text/plain", item.getAttribute("data-code"));
+    });
+    editor.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("dragging");
+      dragged = null;
+      editor.querySelectorAll(".drop-here").forEach(function (z) { z.classList.remove("drop-here"); });
+    });
+    function zoneOf(e) {
+      var z = e.target.closest && e.target.closest("[data-drop]");
+      if (!z || !dragged) return null;
+      var code = z.getAttribute("data-drop");
+      if (dragged.getAttribute("data-kind") === "indicator" && code === "") return null;
+      // A theme never goes under itself or its own descendants.
+      if (dragged.getAttribute("data-kind") === "theme" && dragged.contains(z)) return null;
+      return z;
+    }
+    editor.addEventListener("dragover", function (e) {
+      var z = zoneOf(e);
+      if (!z) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "move";
+      editor.querySelectorAll(".drop-here").forEach(function (o) { if (o !== z) o.classList.remove("drop-here"); });
+      z.classList.add("drop-here");
+    });
+    editor.addEventListener("drop", function (e) {
+      var z = zoneOf(e);
+      if (!z) return;
+      e.preventDefault();
+      var code = z.getAttribute("data-drop");
+      var kind = dragged.getAttribute("data-kind");
+      var form = kind === "theme"
+        ? dragged.querySelector("form.move-theme")
+        : dragged.querySelector("form.move-indicator");
+      if (!form) return;
+      form.querySelector(kind === "theme" ? "input[name=parent]" : "input[name=to]").value = code;
+      form.submit();
+    });
+  }
 })();
