@@ -59,6 +59,11 @@ pub struct PublishDiff {
     /// Up to [`LISTED`] newly hidden cells, and newly shown ones.
     pub hidden: Vec<CellChange>,
     pub shown: Vec<CellChange>,
+    /// Indicators published before whose metadata (texts, unit, source, thresholds…) would
+    /// change, such as the back office's edits.
+    pub metadata_changed: Vec<String>,
+    /// Areas published before whose name or short name would change.
+    pub areas_renamed: u64,
 }
 
 impl PublishDiff {
@@ -68,6 +73,8 @@ impl PublishDiff {
         self.indicators_added.is_empty()
             && self.indicators_removed.is_empty()
             && c.added + c.removed + c.changed + c.newly_hidden + c.newly_shown == 0
+            && self.metadata_changed.is_empty()
+            && self.areas_renamed == 0
     }
 }
 
@@ -136,6 +143,9 @@ pub fn publish_diff(live: Option<&Live>, next: &Snapshot) -> PublishDiff {
     for key in keys {
         compare_series(key, &old, &new, &mut d, &mut numeric);
     }
+    if let Some(live) = live {
+        metadata(live, next, &mut d);
+    }
     numeric.sort_by(|a, b| b.0.total_cmp(&a.0));
     d.largest = numeric
         .into_iter()
@@ -143,6 +153,34 @@ pub fn publish_diff(live: Option<&Live>, next: &Snapshot) -> PublishDiff {
         .map(|(_, key, area, a, b)| cell_change(key, area, Some(a), Some(b)))
         .collect();
     d
+}
+
+/// Indicators and areas in both copies whose descriptions differ.
+fn metadata(live: &Live, next: &Snapshot, d: &mut PublishDiff) {
+    let before: HashMap<&str, &peil_core::Indicator> =
+        live.indicators.iter().map(|i| (i.code.as_str(), i)).collect();
+    d.metadata_changed = next
+        .indicators
+        .iter()
+        .filter(|i| before.get(i.code.as_str()).is_some_and(|b| *b != *i))
+        .map(|i| i.code.clone())
+        .collect();
+    d.metadata_changed.sort();
+    let names: HashMap<(&str, &str), &GeoItem> = live
+        .levels
+        .iter()
+        .flat_map(|l| l.items.iter().map(|(_, it)| ((l.level.code.as_str(), it.code.as_str()), it)))
+        .collect();
+    d.areas_renamed = next
+        .levels
+        .iter()
+        .flat_map(|l| l.items.iter().map(move |(_, it)| (l.level.code.as_str(), it)))
+        .filter(|(l, it)| {
+            names
+                .get(&(*l, it.code.as_str()))
+                .is_some_and(|b| b.name != it.name || b.short_name != it.short_name)
+        })
+        .count() as u64;
 }
 
 /// A change of a number to another: its size, where, old and new (made into a

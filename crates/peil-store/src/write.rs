@@ -898,7 +898,8 @@ impl<'a> ImportTx<'a> {
             )
             .map_err(self.e())?;
         let id = self.tx.last_insert_rowid();
-        self.record_undo(id, matches!(kind, "data" | "metadata"))?;
+        // A back-office edit ("metadata edit", `peil_import::edit`) is a metadata import without a file.
+        self.record_undo(id, matches!(kind, "data" | "metadata" | "metadata edit"))?;
         Ok(id)
     }
 }
