@@ -122,10 +122,7 @@ pub fn save_indicators(
 pub fn rename(store: &mut Store, who: &str, source: bool, from: &str, to: &str) -> Result<Edited> {
     let to = to.trim();
     let mut inds = Vec::new();
-    for code in store.catalog()?.indicators.keys() {
-        let Some(mut ind) = store.indicator(code)? else {
-            continue;
-        };
+    for mut ind in store.indicators()? {
         let field = if source { &mut ind.source } else { &mut ind.unit };
         if field == from {
             *field = to.to_string();
@@ -134,4 +131,43 @@ pub fn rename(store: &mut Store, who: &str, source: bool, from: &str, to: &str) 
     }
     let what = if source { "source" } else { "unit" };
     save_indicators(store, who, &format!("back office: {what} '{from}' → '{to}'"), inds)
+}
+
+/// Renames a geo level (`item` none) or one of its items, as one recorded edit (kind
+/// `areas edit`; like an area-definition import it cannot be undone, a new edit corrects it).
+/// Returns the (short name, name) before — for a level both its name —, or `None` when the
+/// level or item is unknown (nothing is written).
+pub fn rename_area(
+    store: &mut Store,
+    who: &str,
+    level: &str,
+    item: Option<&str>,
+    short_name: &str,
+    name: &str,
+) -> Result<Option<(String, String)>> {
+    let mut tx = store.begin()?;
+    let before = match item {
+        Some(code) => tx.rename_item(level, code, short_name.trim(), name.trim())?,
+        None => tx
+            .rename_level(level, name.trim())?
+            .map(|n| (n.clone(), n)),
+    };
+    if before.is_none() {
+        return Ok(None);
+    }
+    let label = match item {
+        Some(code) => format!("back office: area {level} {code}"),
+        None => format!("back office: level {level}"),
+    };
+    tx.record_import(
+        who,
+        "areas edit",
+        &label,
+        "",
+        &json!({}),
+        &json!({"items": {"updated": 1}}),
+        0,
+    )?;
+    tx.commit()?;
+    Ok(before)
 }
