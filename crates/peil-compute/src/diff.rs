@@ -62,8 +62,6 @@ pub struct PublishDiff {
     /// Indicators published before whose metadata (texts, unit, source, thresholds…) would
     /// change, such as the back office's edits.
     pub metadata_changed: Vec<String>,
-    /// Areas published before whose name or short name would change.
-    pub areas_renamed: u64,
 }
 
 impl PublishDiff {
@@ -74,7 +72,6 @@ impl PublishDiff {
             && self.indicators_removed.is_empty()
             && c.added + c.removed + c.changed + c.newly_hidden + c.newly_shown == 0
             && self.metadata_changed.is_empty()
-            && self.areas_renamed == 0
     }
 }
 
@@ -155,10 +152,14 @@ pub fn publish_diff(live: Option<&Live>, next: &Snapshot) -> PublishDiff {
     d
 }
 
-/// Indicators and areas in both copies whose descriptions differ.
+/// Indicators in both copies whose metadata differ. (Area names are not compared: the live
+/// copy keeps its items by id and reads their names from the one `geo_item` table.)
 fn metadata(live: &Live, next: &Snapshot, d: &mut PublishDiff) {
-    let before: HashMap<&str, &peil_core::Indicator> =
-        live.indicators.iter().map(|i| (i.code.as_str(), i)).collect();
+    let before: HashMap<&str, &peil_core::Indicator> = live
+        .indicators
+        .iter()
+        .map(|i| (i.code.as_str(), i))
+        .collect();
     d.metadata_changed = next
         .indicators
         .iter()
@@ -166,21 +167,6 @@ fn metadata(live: &Live, next: &Snapshot, d: &mut PublishDiff) {
         .map(|i| i.code.clone())
         .collect();
     d.metadata_changed.sort();
-    let names: HashMap<(&str, &str), &GeoItem> = live
-        .levels
-        .iter()
-        .flat_map(|l| l.items.iter().map(|(_, it)| ((l.level.code.as_str(), it.code.as_str()), it)))
-        .collect();
-    d.areas_renamed = next
-        .levels
-        .iter()
-        .flat_map(|l| l.items.iter().map(move |(_, it)| (l.level.code.as_str(), it)))
-        .filter(|(l, it)| {
-            names
-                .get(&(*l, it.code.as_str()))
-                .is_some_and(|b| b.name != it.name || b.short_name != it.short_name)
-        })
-        .count() as u64;
 }
 
 /// A change of a number to another: its size, where, old and new (made into a

@@ -61,14 +61,20 @@ pub fn edit_indicator(
     let row: Vec<String> = std::iter::once(code.to_string())
         .chain(cells.iter().map(|(_, v)| v.clone()))
         .collect();
-    let r = peil_ingest::read_metadata_rows("form", vec![(1, header), (2, row)], &catalog, &existing);
+    let r =
+        peil_ingest::read_metadata_rows("form", vec![(1, header), (2, row)], &catalog, &existing);
     let Some(batch) = r.batch else {
         return Ok(Edited {
             problems: r.problems,
             ..Edited::default()
         });
     };
-    let mut out = save_indicators(store, who, &format!("back office: {code}"), batch.indicators)?;
+    let mut out = save_indicators(
+        store,
+        who,
+        &format!("back office: {code}"),
+        batch.indicators,
+    )?;
     out.problems = r.problems;
     Ok(out)
 }
@@ -123,14 +129,23 @@ pub fn rename(store: &mut Store, who: &str, source: bool, from: &str, to: &str) 
     let to = to.trim();
     let mut inds = Vec::new();
     for mut ind in store.indicators()? {
-        let field = if source { &mut ind.source } else { &mut ind.unit };
+        let field = if source {
+            &mut ind.source
+        } else {
+            &mut ind.unit
+        };
         if field == from {
             *field = to.to_string();
             inds.push(ind);
         }
     }
     let what = if source { "source" } else { "unit" };
-    save_indicators(store, who, &format!("back office: {what} '{from}' → '{to}'"), inds)
+    save_indicators(
+        store,
+        who,
+        &format!("back office: {what} '{from}' → '{to}'"),
+        inds,
+    )
 }
 
 /// Renames a geo level (`item` none) or one of its items, as one recorded edit (kind
@@ -148,9 +163,7 @@ pub fn rename_area(
     let mut tx = store.begin()?;
     let before = match item {
         Some(code) => tx.rename_item(level, code, short_name.trim(), name.trim())?,
-        None => tx
-            .rename_level(level, name.trim())?
-            .map(|n| (n.clone(), n)),
+        None => tx.rename_level(level, name.trim())?.map(|n| (n.clone(), n)),
     };
     if before.is_none() {
         return Ok(None);

@@ -114,9 +114,6 @@ pub fn diff_summary(d: &PublishDiff) -> String {
             d.metadata_changed.len()
         ));
     }
-    if d.areas_renamed > 0 {
-        parts.push(format!("{} areas renamed", d.areas_renamed));
-    }
     if !d.periods_added.is_empty() {
         parts.push(format!("periods added: {}", periods(&d.periods_added)));
     }

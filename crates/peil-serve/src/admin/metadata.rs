@@ -32,6 +32,11 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A code as one segment of a path (or a query value).
+fn seg(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 fn value<'a>(f: &'a [(String, String)], name: &str) -> &'a str {
     f.iter()
         .find(|(k, _)| k == name)
@@ -87,7 +92,7 @@ pub(super) async fn indicators(State(st): State<AppState>, a: Admin) -> Response
     let rows: Vec<Json> = inds[range]
         .iter()
         .map(|i| {
-            json!({"code": i.code, "name": a.page.text(&i.name), "unit": i.unit, "source": i.source,
+            json!({"code": i.code, "seg": seg(&i.code), "name": a.page.text(&i.name), "unit": i.unit, "source": i.source,
                    "status": i.status.code(), "formula": i.formula.is_some()})
         })
         .collect();
@@ -121,12 +126,8 @@ pub(super) async fn workbook(State(st): State<AppState>, a: Admin) -> Response {
     inds.sort_by(|x, y| x.code.cmp(&y.code));
     match write_workbook(&inds) {
         Ok(bytes) => {
-            a.audit(
-                &st,
-                "metadata.download",
-                json!({"indicators": inds.len()}),
-            )
-            .await;
+            a.audit(&st, "metadata.download", json!({"indicators": inds.len()}))
+                .await;
             no_store(
                 (
                     [
@@ -268,7 +269,7 @@ fn form_page(
     let mut r = a.render(
         "admin_indicator.html",
         "admin_indicator",
-        json!({"code": code, "fields": fields, "general": general, "message": message,
+        json!({"code": code, "seg": seg(code), "fields": fields, "general": general, "message": message,
                "has_errors": !errors.is_empty() || !general.is_empty()}),
     );
     *r.status_mut() = status;
@@ -322,17 +323,17 @@ async fn on_store_mut<T: Send + 'static>(
         Ok(Ok(t)) => Ok(t),
         Ok(Err(e)) => {
             tracing::error!(target: crate::log::SERVER, event = "metadata edit failed", error = e.to_string().as_str());
-            Err(no_store(
-                a.page
-                    .refused(StatusCode::INTERNAL_SERVER_ERROR, "admin_store_error"),
-            ))
+            Err(no_store(a.page.refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "admin_store_error",
+            )))
         }
         Err(e) => {
             tracing::error!(target: crate::log::SERVER, event = "metadata edit failed", error = e.to_string().as_str());
-            Err(no_store(
-                a.page
-                    .refused(StatusCode::INTERNAL_SERVER_ERROR, "admin_store_error"),
-            ))
+            Err(no_store(a.page.refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "admin_store_error",
+            )))
         }
     }
 }
@@ -388,7 +389,10 @@ pub(super) async fn save_indicator(
         let mut general = Vec::new();
         for p in edited.problems.errors() {
             match p.column.as_deref().filter(|c| values.contains_key(*c)) {
-                Some(c) => errors.entry(c.to_string()).or_default().push(p.message.clone()),
+                Some(c) => errors
+                    .entry(c.to_string())
+                    .or_default()
+                    .push(p.message.clone()),
                 None => general.push(p.message.clone()),
             }
         }
@@ -496,7 +500,10 @@ pub(super) async fn rename_vocabulary(
     body: Bytes,
 ) -> Response {
     let f = form(&body);
-    let (from, to) = (value(&f, "from").to_string(), value(&f, "to").trim().to_string());
+    let (from, to) = (
+        value(&f, "from").to_string(),
+        value(&f, "to").trim().to_string(),
+    );
     let sources = is_sources(&a);
     if from.is_empty() || to.is_empty() {
         let m = json!({"text": a.page.word("admin_rename_empty"), "ok": false});
@@ -511,14 +518,23 @@ pub(super) async fn rename_vocabulary(
         Ok(e) => e,
         Err(r) => return r,
     };
-    let codes: Vec<&str> = edited.changed.iter().map(|(b, _)| b.code.as_str()).collect();
+    let codes: Vec<&str> = edited
+        .changed
+        .iter()
+        .map(|(b, _)| b.code.as_str())
+        .collect();
     a.audit(
         &st,
-        if sources { "metadata.rename source" } else { "metadata.rename unit" },
+        if sources {
+            "metadata.rename source"
+        } else {
+            "metadata.rename unit"
+        },
         json!({"before": from, "after": to, "indicators": codes, "import": edited.import_id}),
     )
     .await;
-    let m = json!({"text": format!("{} {}", a.page.word("admin_renamed_in"), codes.len()), "ok": true});
+    let m =
+        json!({"text": format!("{} {}", a.page.word("admin_renamed_in"), codes.len()), "ok": true});
     vocabulary_page(&st, &a, m, StatusCode::OK).await
 }
 
@@ -547,23 +563,25 @@ async fn areas_page(st: &AppState, a: &Admin, message: Json, status: StatusCode)
     let q = a.page.param("q").map(str::to_string);
     if let Some(n) = q.as_deref().map(fold) {
         items.retain(|i| {
-            fold(&i.code).contains(&n) || fold(&i.name).contains(&n) || fold(&i.short_name).contains(&n)
+            fold(&i.code).contains(&n)
+                || fold(&i.name).contains(&n)
+                || fold(&i.short_name).contains(&n)
         });
     }
     let (page, pages, range) = paging(a, items.len());
     let rows: Vec<Json> = items[range]
         .iter()
-        .map(|i| json!({"code": i.code, "short_name": i.short_name, "name": i.name}))
+        .map(|i| json!({"code": i.code, "seg": seg(&i.code), "short_name": i.short_name, "name": i.name}))
         .collect();
     let levels: Vec<Json> = levels
         .iter()
-        .map(|(l, n)| json!({"code": l.code, "name": l.name, "items": n}))
+        .map(|(l, n)| json!({"code": l.code, "seg": seg(&l.code), "name": l.name, "items": n}))
         .collect();
     let query = query_of(&[("level", level.as_deref()), ("q", q.as_deref())]);
     let mut r = a.render(
         "admin_areas.html",
         "admin_areas",
-        json!({"levels": levels, "level": level, "rows": rows, "total": items.len(), "page": page,
+        json!({"levels": levels, "level": level, "level_seg": level.as_deref().map(seg), "rows": rows, "total": items.len(), "page": page,
                "pages": pages, "query": query, "q": q, "message": message}),
     );
     *r.status_mut() = status;
@@ -590,7 +608,15 @@ pub(super) async fn rename_item(
 ) -> Response {
     let f = form(&body);
     let short = value(&f, "short_name").to_string();
-    rename_area(&st, a, level, Some(code), &short, value(&f, "name").to_string()).await
+    rename_area(
+        &st,
+        a,
+        level,
+        Some(code),
+        &short,
+        value(&f, "name").to_string(),
+    )
+    .await
 }
 
 async fn rename_area(
@@ -605,7 +631,13 @@ async fn rename_area(
         let m = json!({"text": a.page.word("admin_rename_empty"), "ok": false});
         return areas_page(st, &a, m, StatusCode::BAD_REQUEST).await;
     }
-    let (login, l, i, s, n) = (who(&a), level.clone(), item.clone(), short.to_string(), name.clone());
+    let (login, l, i, s, n) = (
+        who(&a),
+        level.clone(),
+        item.clone(),
+        short.to_string(),
+        name.clone(),
+    );
     let before = match on_store_mut(st, &a, move |store| {
         peil_import::edit::rename_area(store, &login, &l, i.as_deref(), &s, &n)
     })
@@ -624,7 +656,11 @@ async fn rename_area(
     };
     a.audit(
         st,
-        if item.is_some() { "area.rename" } else { "level.rename" },
+        if item.is_some() {
+            "area.rename"
+        } else {
+            "level.rename"
+        },
         detail,
     )
     .await;

@@ -410,10 +410,22 @@ fn env() -> &'static minijinja::Environment<'static> {
             ("dashboard.html", include_str!("templates/dashboard.html")),
             ("job.html", include_str!("templates/job.html")),
             ("admin.html", include_str!("templates/admin.html")),
-            ("admin_indicators.html", include_str!("templates/admin_indicators.html")),
-            ("admin_indicator.html", include_str!("templates/admin_indicator.html")),
-            ("admin_vocabulary.html", include_str!("templates/admin_vocabulary.html")),
-            ("admin_areas.html", include_str!("templates/admin_areas.html")),
+            (
+                "admin_indicators.html",
+                include_str!("templates/admin_indicators.html"),
+            ),
+            (
+                "admin_indicator.html",
+                include_str!("templates/admin_indicator.html"),
+            ),
+            (
+                "admin_vocabulary.html",
+                include_str!("templates/admin_vocabulary.html"),
+            ),
+            (
+                "admin_areas.html",
+                include_str!("templates/admin_areas.html"),
+            ),
             (
                 "admin_login.html",
                 include_str!("templates/admin_login.html"),
