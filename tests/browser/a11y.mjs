@@ -52,6 +52,12 @@ const ADMIN = process.env.PEIL_ADMIN_USER
       ['admin-imports', '/admin/imports', true],
       ['admin-publish', '/admin/publish', true],
       ['admin-themes', '/admin/themes', true],
+      ['admin-indicators', '/admin/indicators', true],
+      ['admin-indicator', '/admin/indicators/v1101_t', true],
+      ['admin-indicator-fr', '/fr/admin/indicators/v_dichtheid', true],
+      ['admin-units', '/admin/units', true],
+      ['admin-sources', '/admin/sources', true],
+      ['admin-areas', '/admin/areas?level=gemeente', true],
       ['admin-users-en', '/en/admin/users', true],
       // A restricted indicator with its "intern" mark (the administrator is in its group).
       ['indicator-intern', '/indicator/v_leefloon?level=wijk', true],

@@ -62,6 +62,9 @@ pub struct PublishDiff {
     /// Whether the theme tree readers see would change: a theme added, removed, renamed,
     /// moved or reordered, or an indicator listed in other themes ([`themes_changed`]).
     pub themes_changed: bool,
+    /// Indicators published before whose metadata (texts, unit, source, thresholds…) would
+    /// change, such as the back office's edits.
+    pub metadata_changed: Vec<String>,
 }
 
 impl PublishDiff {
@@ -72,6 +75,7 @@ impl PublishDiff {
             && self.indicators_removed.is_empty()
             && c.added + c.removed + c.changed + c.newly_hidden + c.newly_shown == 0
             && !self.themes_changed
+            && self.metadata_changed.is_empty()
     }
 }
 
@@ -140,6 +144,9 @@ pub fn publish_diff(live: Option<&Live>, next: &Snapshot) -> PublishDiff {
     for key in keys {
         compare_series(key, &old, &new, &mut d, &mut numeric);
     }
+    if let Some(live) = live {
+        metadata(live, next, &mut d);
+    }
     numeric.sort_by(|a, b| b.0.total_cmp(&a.0));
     d.largest = numeric
         .into_iter()
@@ -147,6 +154,23 @@ pub fn publish_diff(live: Option<&Live>, next: &Snapshot) -> PublishDiff {
         .map(|(_, key, area, a, b)| cell_change(key, area, Some(a), Some(b)))
         .collect();
     d
+}
+
+/// Indicators in both copies whose metadata differ. (Area names are not compared: the live
+/// copy keeps its items by id and reads their names from the one `geo_item` table.)
+fn metadata(live: &Live, next: &Snapshot, d: &mut PublishDiff) {
+    let before: HashMap<&str, &peil_core::Indicator> = live
+        .indicators
+        .iter()
+        .map(|i| (i.code.as_str(), i))
+        .collect();
+    d.metadata_changed = next
+        .indicators
+        .iter()
+        .filter(|i| before.get(i.code.as_str()).is_some_and(|b| *b != *i))
+        .map(|i| i.code.clone())
+        .collect();
+    d.metadata_changed.sort();
 }
 
 /// A change of a number to another: its size, where, old and new (made into a

@@ -10,6 +10,7 @@
 //! ([`plausibility`]), which are kept with the import record.
 
 pub mod changes;
+pub mod edit;
 pub mod plausibility;
 pub mod publish;
 

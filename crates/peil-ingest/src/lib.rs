@@ -19,7 +19,10 @@ pub use areas::{Read, read_areas, read_links};
 pub use data::{DataRead, DataSpec, Layout, read_data};
 #[cfg(feature = "geometry")]
 pub use geometry::{Crs, GeometryOptions, read_geometry};
-pub use metadata::{read_dimensions, read_metadata, read_themes};
+pub use metadata::{
+    METADATA_COLUMNS, metadata_cells, metadata_header, read_dimensions, read_metadata,
+    read_metadata_rows, read_themes,
+};
 pub use table::{Encoding, Progress, TableOptions};
 
 use sha2::{Digest, Sha256};

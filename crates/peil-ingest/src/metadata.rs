@@ -229,10 +229,33 @@ pub fn read_metadata(
     catalog: &Catalog,
     existing: &dyn Fn(&str) -> Option<Indicator>,
 ) -> Read<MetadataBatch> {
-    let mut t = match open(path, topts, &|r| is_metadata_header(r)) {
-        Ok(t) => t,
-        Err(p) => return Read::fail(*p),
-    };
+    match open(path, topts, &|r| is_metadata_header(r)) {
+        Ok(t) => read_metadata_table(t, catalog, existing),
+        Err(p) => Read::fail(*p),
+    }
+}
+
+/// Reads indicator metadata given as rows (the first is the header) rather than as a file:
+/// the back office's indicator form sends its fields as one row under the workbook's column
+/// names ([`metadata_columns`]), so a form and a file are checked by the same rules, with
+/// problems naming the same columns. `source` names the rows in problems.
+pub fn read_metadata_rows(
+    source: &str,
+    rows: SheetRows,
+    catalog: &Catalog,
+    existing: &dyn Fn(&str) -> Option<Indicator>,
+) -> Read<MetadataBatch> {
+    match Table::from_rows(Place::file(source), rows) {
+        Ok(t) => read_metadata_table(t, catalog, existing),
+        Err(p) => Read::fail(*p),
+    }
+}
+
+fn read_metadata_table(
+    mut t: Table,
+    catalog: &Catalog,
+    existing: &dyn Fn(&str) -> Option<Indicator>,
+) -> Read<MetadataBatch> {
     let mut out: Read<MetadataBatch> = Read::default();
     let place = t.place.clone();
     let header = t.header.clone();
@@ -500,6 +523,125 @@ pub fn read_metadata(
         });
     }
     out
+}
+
+/// The columns Peil writes an indicator's metadata under (the metadata workbook that
+/// `/admin/indicators.xlsx` downloads, and the back office's indicator form), in order. Each
+/// is a header [`read_metadata`] reads back as the same field, so a written workbook imports
+/// as the indicators it was written from.
+pub const METADATA_COLUMNS: &[&str] = &[
+    "code",
+    "name",
+    "name en",
+    "name fr",
+    "description",
+    "description en",
+    "description fr",
+    "more information",
+    "more information en",
+    "more information fr",
+    "unit",
+    "source",
+    "data type",
+    "period type",
+    "aggregation indicator",
+    "sample indicator",
+    "stddev indicator",
+    "population indicator",
+    "threshold",
+    "threshold indicator",
+    "rounding",
+    "decimals",
+    "formula",
+    "non aggregable",
+    "aggregate periods",
+    "status",
+    "visibility",
+    "protected",
+    "themes",
+    "dim levels",
+    "total of",
+    "seq no",
+    "start period",
+    "end period",
+    "provisional period",
+    "forecast period",
+    "footnote",
+    "footnote en",
+    "footnote fr",
+    "exclude from search",
+    "confidence level",
+    "benchmark",
+];
+
+/// The header of a metadata workbook for these indicators: [`METADATA_COLUMNS`], then the
+/// Swing columns without a field of their own that any of them keeps in `extra`.
+pub fn metadata_header(inds: &[Indicator]) -> Vec<String> {
+    let mut extra: Vec<&String> = inds
+        .iter()
+        .flat_map(|i| i.extra.keys())
+        .filter(|k| field(k) == Some(Field::Unused))
+        .collect();
+    extra.sort();
+    extra.dedup();
+    METADATA_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(extra.into_iter().cloned())
+        .collect()
+}
+
+/// An indicator's cells under `header` (from [`metadata_header`]): what [`read_metadata`]
+/// reads back as this indicator. A field without a value is an empty cell.
+pub fn metadata_cells(ind: &Indicator, header: &[String]) -> Vec<String> {
+    // Only the language itself: `LocalizedText::get` would fall back to Dutch.
+    let text = |t: &LocalizedText, l: &str| t.0.get(l).cloned().unwrap_or_default();
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let num = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let period = |p: &Option<Period>| p.as_ref().map(|p| p.code()).unwrap_or_default();
+    let flag = |b: bool| if b { "1" } else { "0" }.to_string();
+    header
+        .iter()
+        .map(|h| match field(h) {
+            Some(Field::Code) => ind.code.clone(),
+            Some(Field::Name(l)) => text(&ind.name, &l),
+            Some(Field::Description(l)) => text(&ind.description, &l),
+            Some(Field::MoreInfo(l)) => text(&ind.more_info, &l),
+            Some(Field::Footnote(l)) => text(&ind.footnote, &l),
+            Some(Field::Unit) => ind.unit.clone(),
+            Some(Field::Source) => ind.source.clone(),
+            Some(Field::DataType) => ind.data_type.code().into(),
+            Some(Field::PeriodType) => ind.period_type.code().into(),
+            Some(Field::Aggregation) => opt(&ind.aggregation_indicator),
+            Some(Field::Sample) => opt(&ind.sample_indicator),
+            Some(Field::Stddev) => opt(&ind.stddev_indicator),
+            Some(Field::Population) => opt(&ind.population_indicator),
+            Some(Field::Threshold) => num(ind.threshold),
+            Some(Field::ThresholdIndicator) => opt(&ind.threshold_indicator),
+            Some(Field::Rounding) => num(ind.rounding),
+            Some(Field::Decimals) => ind.decimals.map(|d| d.to_string()).unwrap_or_default(),
+            Some(Field::Formula) => opt(&ind.formula),
+            Some(Field::NonAggregable) => flag(ind.non_aggregable),
+            Some(Field::AggregateGeo) => flag(!ind.non_aggregable),
+            Some(Field::AggregatePeriods) => flag(!ind.non_aggregable_periods),
+            Some(Field::Status) => ind.status.code().into(),
+            Some(Field::Visibility) => ind.visibility.code(),
+            Some(Field::Protected) => flag(ind.protected),
+            Some(Field::Themes) => ind.themes.join("|"),
+            Some(Field::DimLevels) => ind.dim_levels.join("|"),
+            Some(Field::TotalOf) => ind.total_of.join(" + "),
+            Some(Field::Seq) => ind.seq.map(|s| s.to_string()).unwrap_or_default(),
+            Some(Field::StartPeriod) => period(&ind.start_period),
+            Some(Field::EndPeriod) => period(&ind.end_period),
+            Some(Field::ProvisionalPeriod) => period(&ind.provisional_period),
+            Some(Field::ForecastPeriod) => period(&ind.forecast_period),
+            Some(Field::ExcludeFromSearch) => flag(ind.exclude_from_search),
+            Some(Field::Confidence) => ind.extra.get(EXTRA_CONFIDENCE).cloned().unwrap_or_default(),
+            Some(Field::Benchmark) => ind.extra.get(EXTRA_BENCHMARK).cloned().unwrap_or_default(),
+            Some(Field::Unused) => ind.extra.get(h).cloned().unwrap_or_default(),
+            None => String::new(),
+        })
+        .collect()
 }
 
 fn parse_bool(s: &str) -> Option<bool> {

@@ -94,6 +94,25 @@ impl Store {
         themes_of(&self.conn).map_err(self.e())
     }
 
+    /// The geo levels of the test copy, by code, with how many items each has.
+    pub fn levels(&self) -> Result<Vec<(GeoLevel, i64)>> {
+        self.rows(
+            "SELECT l.code, l.name, l.kind, (SELECT count(*) FROM geo_item i WHERE i.level_id = l.id)
+             FROM geo_level l ORDER BY l.code",
+            [],
+            |r| {
+                Ok((
+                    GeoLevel {
+                        code: r.get(0)?,
+                        name: r.get(1)?,
+                        kind: GeoLevelKind::parse(&r.get::<_, String>(2)?).unwrap_or_default(),
+                    },
+                    r.get(3)?,
+                ))
+            },
+        )
+    }
+
     /// Items of a level in sequence order.
     pub fn items(&self, level: &str) -> Result<Vec<GeoItem>> {
         self.rows(

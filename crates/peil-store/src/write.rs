@@ -201,6 +201,60 @@ impl<'a> ImportTx<'a> {
         Ok(self.tx.last_insert_rowid())
     }
 
+    /// Renames a geo level (its code stays). Returns the name it had, `None` for an unknown
+    /// level.
+    pub fn rename_level(&mut self, code: &str, name: &str) -> Result<Option<String>> {
+        let e = self.e();
+        let before: Option<String> = self
+            .tx
+            .query_row("SELECT name FROM geo_level WHERE code = ?1", [code], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(&e)?;
+        if before.is_some() {
+            self.tx
+                .execute(
+                    "UPDATE geo_level SET name = ?2 WHERE code = ?1",
+                    params![code, name],
+                )
+                .map_err(&e)?;
+        }
+        Ok(before)
+    }
+
+    /// Renames one geo item (its code stays): the short name and the name. Returns the
+    /// (short name, name) it had, `None` for an unknown item.
+    pub fn rename_item(
+        &mut self,
+        level: &str,
+        code: &str,
+        short_name: &str,
+        name: &str,
+    ) -> Result<Option<(String, String)>> {
+        let e = self.e();
+        let found: Option<(i64, String, String)> = self
+            .tx
+            .query_row(
+                "SELECT i.id, i.short_name, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id
+                 WHERE l.code = ?1 AND i.code = ?2",
+                [level, code],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(&e)?;
+        let Some((id, s, n)) = found else {
+            return Ok(None);
+        };
+        self.tx
+            .execute(
+                "UPDATE geo_item SET short_name = ?2, name = ?3 WHERE id = ?1",
+                params![id, short_name, name],
+            )
+            .map_err(&e)?;
+        Ok(Some((s, n)))
+    }
+
     /// Adds or updates the items of a level. Items not in the batch stay: codes are permanent.
     pub fn apply_areas(&mut self, batch: &AreaBatch) -> Result<RowCounts> {
         let level_id = self.ensure_level(&batch.level)?;
@@ -898,7 +952,8 @@ impl<'a> ImportTx<'a> {
             )
             .map_err(self.e())?;
         let id = self.tx.last_insert_rowid();
-        self.record_undo(id, matches!(kind, "data" | "metadata"))?;
+        // A back-office edit ("metadata edit", `peil_import::edit`) is a metadata import without a file.
+        self.record_undo(id, matches!(kind, "data" | "metadata" | "metadata edit"))?;
         Ok(id)
     }
 }

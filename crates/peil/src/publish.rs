@@ -111,6 +111,12 @@ pub fn diff_summary(d: &PublishDiff) -> String {
             .collect::<Vec<_>>()
             .join("; ")
     };
+    if !d.metadata_changed.is_empty() {
+        parts.push(format!(
+            "metadata changed of {} indicators",
+            d.metadata_changed.len()
+        ));
+    }
     if !d.periods_added.is_empty() {
         parts.push(format!("periods added: {}", periods(&d.periods_added)));
     }

@@ -14,6 +14,7 @@
 mod data;
 mod groups;
 mod login;
+mod metadata;
 mod pages;
 pub mod session;
 mod themes;
@@ -220,6 +221,83 @@ fn table() -> Vec<Row> {
             EXPERT,
             None,
             post(pages::preview),
+        ),
+        (
+            M::GET,
+            "/admin/indicators",
+            EXPERT,
+            Some("admin_indicators"),
+            get(metadata::indicators),
+        ),
+        (
+            M::GET,
+            "/admin/indicators.xlsx",
+            EXPERT,
+            None,
+            get(metadata::workbook),
+        ),
+        (
+            M::GET,
+            "/admin/indicators/{code}",
+            EXPERT,
+            None,
+            get(metadata::indicator),
+        ),
+        (
+            M::POST,
+            "/admin/indicators/{code}",
+            EXPERT,
+            None,
+            post(metadata::save_indicator),
+        ),
+        (
+            M::GET,
+            "/admin/units",
+            EXPERT,
+            Some("admin_units"),
+            get(metadata::vocabulary),
+        ),
+        (
+            M::POST,
+            "/admin/units",
+            EXPERT,
+            None,
+            post(metadata::rename_vocabulary),
+        ),
+        (
+            M::GET,
+            "/admin/sources",
+            EXPERT,
+            Some("admin_sources"),
+            get(metadata::vocabulary),
+        ),
+        (
+            M::POST,
+            "/admin/sources",
+            EXPERT,
+            None,
+            post(metadata::rename_vocabulary),
+        ),
+        (
+            M::GET,
+            "/admin/areas",
+            EXPERT,
+            Some("admin_areas"),
+            get(metadata::areas),
+        ),
+        (
+            M::POST,
+            "/admin/areas/{level}",
+            EXPERT,
+            None,
+            post(metadata::rename_level),
+        ),
+        (
+            M::POST,
+            "/admin/areas/{level}/{code}",
+            EXPERT,
+            None,
+            post(metadata::rename_item),
         ),
         (
             M::GET,

@@ -415,6 +415,22 @@ fn env() -> &'static minijinja::Environment<'static> {
             ("job.html", include_str!("templates/job.html")),
             ("admin.html", include_str!("templates/admin.html")),
             (
+                "admin_indicators.html",
+                include_str!("templates/admin_indicators.html"),
+            ),
+            (
+                "admin_indicator.html",
+                include_str!("templates/admin_indicator.html"),
+            ),
+            (
+                "admin_vocabulary.html",
+                include_str!("templates/admin_vocabulary.html"),
+            ),
+            (
+                "admin_areas.html",
+                include_str!("templates/admin_areas.html"),
+            ),
+            (
                 "admin_login.html",
                 include_str!("templates/admin_login.html"),
             ),

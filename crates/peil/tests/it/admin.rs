@@ -48,13 +48,13 @@ pub(crate) fn add_user(s: &Server, name: &str, role: &str, groups: &str) -> Stri
 
 /// An answer read off the wire.
 pub(crate) struct Answer {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Answer {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k == name)
@@ -62,7 +62,7 @@ impl Answer {
     }
 
     /// The value of the first hidden `csrf` field of the page.
-    pub fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let at = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -74,24 +74,30 @@ impl Answer {
 /// A browser without JavaScript: keeps cookies, follows nothing by itself.
 pub(crate) struct Browser<'a> {
     s: &'a Server,
-    pub cookies: HashMap<String, String>,
+    pub(crate) cookies: HashMap<String, String>,
 }
 
 impl<'a> Browser<'a> {
-    pub fn new(s: &'a Server) -> Browser<'a> {
+    pub(crate) fn new(s: &'a Server) -> Browser<'a> {
         Browser {
             s,
             cookies: HashMap::new(),
         }
     }
 
-    pub fn send(&mut self, method: &str, path: &str, form: &str, extra: &[(&str, &str)]) -> Answer {
+    pub(crate) fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        form: &str,
+        extra: &[(&str, &str)],
+    ) -> Answer {
         let ct = (method == "POST").then_some("application/x-www-form-urlencoded");
         self.send_body(method, path, ct, form.as_bytes(), extra)
     }
 
     /// Sends a request with this body (and content type, if any).
-    fn send_body(
+    pub(crate) fn send_body(
         &mut self,
         method: &str,
         path: &str,
@@ -153,16 +159,16 @@ impl<'a> Browser<'a> {
         }
     }
 
-    pub fn get(&mut self, path: &str) -> Answer {
+    pub(crate) fn get(&mut self, path: &str) -> Answer {
         self.send("GET", path, "", &[])
     }
 
-    pub fn post(&mut self, path: &str, form: &str) -> Answer {
+    pub(crate) fn post(&mut self, path: &str, form: &str) -> Answer {
         self.send("POST", path, form, &[])
     }
 
     /// Logs in through the form; returns the answer to the posted form.
-    pub fn login(&mut self, name: &str, password: &str) -> Answer {
+    pub(crate) fn login(&mut self, name: &str, password: &str) -> Answer {
         let form = self.get("/admin/login");
         assert_eq!(form.status, 200, "{}", form.body);
         let token = form.csrf();
@@ -173,7 +179,7 @@ impl<'a> Browser<'a> {
     }
 
     /// The session's CSRF token, from a page that carries it.
-    pub fn token(&mut self) -> String {
+    pub(crate) fn token(&mut self) -> String {
         self.get("/admin/account").csrf()
     }
 }
@@ -697,7 +703,7 @@ fn uploads_left(s: &Server) -> usize {
 }
 
 /// The value of a hidden field of a page.
-fn hidden(a: &Answer, name: &str) -> String {
+pub(crate) fn hidden(a: &Answer, name: &str) -> String {
     let pat = format!("name=\"{name}\" value=\"");
     let at = a
         .body

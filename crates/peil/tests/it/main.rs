@@ -10,6 +10,7 @@ mod common;
 
 mod admin;
 mod admin_themes;
+mod admin_metadata;
 mod api;
 mod api_clients;
 mod bad_input;
