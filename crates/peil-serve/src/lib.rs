@@ -90,6 +90,8 @@ struct Inner {
     admin_store: std::sync::Mutex<Option<peil_store::Store>>,
     /// Failed logins per client address.
     logins: admin::session::LoginLimiter,
+    /// OpenID Connect logins under way and the provider's metadata.
+    oidc: admin::OidcFlows,
 }
 
 /// Returns a new site configuration when it changed since the last call.
@@ -208,6 +210,10 @@ impl AppState {
         &self.inner.logins
     }
 
+    pub(crate) fn oidc_flows(&self) -> &admin::OidcFlows {
+        &self.inner.oidc
+    }
+
     /// Runs `f` on the back office's store connection, on the blocking pool (one at a time:
     /// the back office's writes are few and small).
     pub async fn with_store<T: Send + 'static>(
@@ -312,6 +318,7 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
             admin: options.admin,
             admin_store: std::sync::Mutex::new(None),
             logins: Default::default(),
+            oidc: Default::default(),
         }),
     };
     st.refresh_keys(store);
