@@ -164,13 +164,19 @@ impl OidcToml {
         };
         let client_secret = match (&self.client_secret, &self.client_secret_file) {
             (Some(_), Some(_)) => {
-                bail!("[admin.oidc] in {CONFIG}: give client_secret or client_secret_file, not both")
+                bail!(
+                    "[admin.oidc] in {CONFIG}: give client_secret or client_secret_file, not both"
+                )
             }
             (Some(s), None) => Some(s.clone()),
             (None, Some(f)) => {
                 let path = site.join(f);
-                let s = std::fs::read_to_string(&path)
-                    .with_context(|| format!("[admin.oidc] client_secret_file: cannot read {}", path.display()))?;
+                let s = std::fs::read_to_string(&path).with_context(|| {
+                    format!(
+                        "[admin.oidc] client_secret_file: cannot read {}",
+                        path.display()
+                    )
+                })?;
                 Some(s.trim().to_string())
             }
             (None, None) => std::env::var("PEIL_OIDC_CLIENT_SECRET").ok(),
@@ -194,7 +200,10 @@ impl OidcToml {
             self.login_claim.clone(),
             self.groups_claim.clone(),
             self.role_claim.clone(),
-            self.default_role.as_deref().map(|r| role(r, "default_role")).transpose()?,
+            self.default_role
+                .as_deref()
+                .map(|r| role(r, "default_role"))
+                .transpose()?,
             map,
         )
         .map_err(|e| anyhow::anyhow!("[admin.oidc] in {CONFIG}: {e}"))

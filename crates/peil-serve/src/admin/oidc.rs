@@ -25,11 +25,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType,
-    CoreClientAuthMethod, CoreErrorResponseType, CoreGenderClaim, CoreGrantType,
-    CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
-    CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType, CoreRevocableToken,
-    CoreRevocationErrorResponse, CoreSubjectIdentifierType, CoreTokenIntrospectionResponse,
-    CoreTokenType,
+    CoreClientAuthMethod, CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
     AdditionalClaims, AdditionalProviderMetadata, AuthorizationCode, ClientId, ClientSecret,
@@ -477,9 +476,7 @@ async fn finish(
         .request_async(&Http)
         .await
         .map_err(|e| refuse("code exchange refused", error_chain(&e)))?;
-    let id_token = tokens
-        .id_token()
-        .ok_or_else(|| refuse("no ID token", ""))?;
+    let id_token = tokens.id_token().ok_or_else(|| refuse("no ID token", ""))?;
     let verified = id_token
         .claims(&c.id_token_verifier(), &Nonce::new(flow.nonce))
         .map_err(|e| refuse("ID token refused", error_chain(&e)))?;
@@ -492,12 +489,11 @@ async fn finish(
     }
     // Providers that keep groups out of the ID token give them at userinfo (for the same
     // subject: the crate checks it).
-    if let Ok(req) = c.user_info(tokens.access_token().clone(), Some(verified.subject().clone()))
-    {
-        match req
-            .request_async::<Extra, _, CoreGenderClaim>(&Http)
-            .await
-        {
+    if let Ok(req) = c.user_info(
+        tokens.access_token().clone(),
+        Some(verified.subject().clone()),
+    ) {
+        match req.request_async::<Extra, _, CoreGenderClaim>(&Http).await {
             Ok(info) => {
                 if let Value::Object(m) = serde_json::to_value(&info).unwrap_or(Value::Null) {
                     for (k, v) in m {
@@ -572,14 +568,21 @@ fn map_claims(
     }
     let mut role: Option<Role> = None;
     let mut groups: Vec<String> = Vec::new();
-    for m in o.map.iter().filter(|m| found.contains(&m.claim_value.as_str())) {
+    for m in o
+        .map
+        .iter()
+        .filter(|m| found.contains(&m.claim_value.as_str()))
+    {
         role = match (role, m.role) {
             (Some(a), Some(b)) => Some(if a.allows(b) { a } else { b }),
             (a, b) => a.or(b),
         };
         groups.extend(m.groups.iter().cloned());
     }
-    let matched = o.map.iter().any(|m| found.contains(&m.claim_value.as_str()));
+    let matched = o
+        .map
+        .iter()
+        .any(|m| found.contains(&m.claim_value.as_str()));
     let role = match (role, matched) {
         (Some(r), _) => r,
         (None, true) => o.default_role.unwrap_or(Role::Viewer),
@@ -689,9 +692,7 @@ fn fetch(request: openidconnect::HttpRequest) -> Result<openidconnect::HttpRespo
         .http_status_as_error(false)
         .build()
         .into();
-    let mut resp = agent
-        .run(request)
-        .map_err(|e| HttpError(e.to_string()))?;
+    let mut resp = agent.run(request).map_err(|e| HttpError(e.to_string()))?;
     let body = resp
         .body_mut()
         .with_config()

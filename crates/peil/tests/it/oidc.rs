@@ -177,7 +177,13 @@ impl Browser {
             .headers()
             .get("location")
             .map(|l| l.to_str().unwrap().to_string())
-            .map(|l| if l.starts_with('/') { format!("{origin}{l}") } else { l });
+            .map(|l| {
+                if l.starts_with('/') {
+                    format!("{origin}{l}")
+                } else {
+                    l
+                }
+            });
         Answer {
             status: resp.status().as_u16(),
             location,
@@ -280,7 +286,11 @@ fn single_sign_on_through_a_real_provider() {
     // button says what is wrong.
     let mut b = Browser::new();
     let login = b.get(&format!("{peil}/admin/login"));
-    assert!(login.body.contains("Aanmelden met Testprovider"), "{}", login.body);
+    assert!(
+        login.body.contains("Aanmelden met Testprovider"),
+        "{}",
+        login.body
+    );
     let down = b.get(&format!("{peil}/admin/oidc/login"));
     assert_eq!(down.status, 503);
     assert!(down.body.contains("niet bereikbaar"), "{}", down.body);
@@ -294,13 +304,23 @@ fn single_sign_on_through_a_real_provider() {
     let cb = an.to_callback(&peil, "an.expert", str::to_string);
     let done = an.get(&cb);
     assert_eq!(done.status, 303, "{}", done.body);
-    assert_eq!(done.location.as_deref(), Some(&*format!("{peil}/admin/account")));
+    assert_eq!(
+        done.location.as_deref(),
+        Some(&*format!("{peil}/admin/account"))
+    );
     assert!(an.cookies.contains_key("peil_session"));
-    assert!(!an.cookies.contains_key("peil_oidc"), "the flow's cookie is gone");
+    assert!(
+        !an.cookies.contains_key("peil_oidc"),
+        "the flow's cookie is gone"
+    );
     let account = an.get(&format!("{peil}/admin/account"));
     assert_eq!(account.status, 200);
     assert!(account.body.contains("an.expert"), "{}", account.body);
-    assert_eq!(an.get(&format!("{peil}/admin")).status, 200, "an expert's home");
+    assert_eq!(
+        an.get(&format!("{peil}/admin")).status,
+        200,
+        "an expert's home"
+    );
     let restricted = an.get(&format!("{peil}/indicator/{RESTRICTED}"));
     assert_eq!(restricted.status, 200, "the mapped group grants it");
     assert!(restricted.body.contains("class=\"intern\""));
@@ -328,7 +348,10 @@ fn single_sign_on_through_a_real_provider() {
 
     // Logout ends the session and sends the browser to the provider's end of session.
     let token = an.csrf(&format!("{peil}/admin/account"));
-    let out = an.send(&format!("{peil}/admin/logout"), Some(&format!("csrf={token}")));
+    let out = an.send(
+        &format!("{peil}/admin/logout"),
+        Some(&format!("csrf={token}")),
+    );
     assert_eq!(out.status, 303);
     let to = out.location.unwrap();
     assert!(
@@ -360,10 +383,18 @@ fn single_sign_on_through_a_real_provider() {
     let mut n = Browser::new();
     let nomad = n.login(&peil, "nomad");
     assert_eq!(nomad.status, 403);
-    assert!(nomad.body.contains("geen toegang tot Peil"), "{}", nomad.body);
+    assert!(
+        nomad.body.contains("geen toegang tot Peil"),
+        "{}",
+        nomad.body
+    );
     assert!(!n.cookies.contains_key("peil_session"));
     let users: i64 = db
-        .query_row("SELECT count(*) FROM app_user WHERE login = 'nomad'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM app_user WHERE login = 'nomad'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(users, 0);
 
@@ -372,14 +403,19 @@ fn single_sign_on_through_a_real_provider() {
     assert_eq!(x.login(&peil, "admin").status, 403);
     assert!(failures(&s).last().unwrap().contains("local account"));
     let source: String = db
-        .query_row("SELECT source FROM app_user WHERE login = 'admin'", [], |r| r.get(0))
+        .query_row(
+            "SELECT source FROM app_user WHERE login = 'admin'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(source, "password");
 
     // A forged state: unknown to the server, or not this browser's.
     let mut f = Browser::new();
     assert_eq!(
-        f.get(&format!("{peil}/admin/oidc/callback?state=forged&code=x")).status,
+        f.get(&format!("{peil}/admin/oidc/callback?state=forged&code=x"))
+            .status,
         403
     );
     let mut g = Browser::new();
@@ -396,7 +432,13 @@ fn single_sign_on_through_a_real_provider() {
     let mut r = Browser::new();
     let first = r.to_callback(&peil, "an.expert", str::to_string);
     assert_eq!(r.get(&first).status, 303);
-    let code = first.split("code=").nth(1).unwrap().split('&').next().unwrap();
+    let code = first
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
     let start = r.get(&format!("{peil}/admin/oidc/login"));
     let state = start
         .location
@@ -414,7 +456,12 @@ fn single_sign_on_through_a_real_provider() {
     ));
     assert_eq!(replayed.status, 403);
     assert!(!r.cookies.contains_key("peil_session"));
-    assert!(failures(&s).last().unwrap().contains("code exchange refused"));
+    assert!(
+        failures(&s)
+            .last()
+            .unwrap()
+            .contains("code exchange refused")
+    );
 
     // A nonce changed on the way to the provider: its ID token carries that nonce, which is
     // not the one Peil kept for the flow.
@@ -427,12 +474,19 @@ fn single_sign_on_through_a_real_provider() {
     assert_eq!(m.get(&cb).status, 403);
     assert!(!m.cookies.contains_key("peil_session"));
     let last = failures(&s).pop().unwrap();
-    assert!(last.contains("ID token refused") && last.contains("nonce"), "{last}");
+    assert!(
+        last.contains("ID token refused") && last.contains("nonce"),
+        "{last}"
+    );
 
     // A provider whose issuer is not the one configured (localhost is not 127.0.0.1).
     let wrong = serve(port, "localhost");
     let mut w = Browser::new();
     let r = w.get(&format!("{}/admin/oidc/login", wrong.base));
     assert_eq!(r.status, 503);
-    assert!(failures(&wrong)[0].contains("issuer"), "{:?}", failures(&wrong));
+    assert!(
+        failures(&wrong)[0].contains("issuer"),
+        "{:?}",
+        failures(&wrong)
+    );
 }
