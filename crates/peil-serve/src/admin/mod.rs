@@ -18,6 +18,7 @@ mod pages;
 pub mod session;
 
 pub use axum::http::Method;
+pub use data::DiffCache;
 pub use oidc::{ClaimMap, Flows as OidcFlows, OidcOptions};
 pub use session::{AdminOptions, Session};
 

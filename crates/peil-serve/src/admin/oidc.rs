@@ -206,8 +206,11 @@ struct Flow {
 #[derive(Default)]
 pub struct Flows {
     flows: Mutex<HashMap<String, Flow>>,
-    metadata: Mutex<Option<(Instant, Result<Arc<Metadata>, String>)>>,
+    metadata: Mutex<Option<Discovery>>,
 }
+
+/// When the provider was last asked, and what it answered.
+type Discovery = (Instant, Result<Arc<Metadata>, String>);
 
 impl Flows {
     fn start(&self, state: String, flow: Flow) -> bool {
