@@ -12,7 +12,6 @@
 use super::login::{field, fields};
 use super::{Admin, no_store};
 use crate::AppState;
-use std::sync::Arc;
 use crate::bulk::safe_name;
 use crate::limits::MAX_UPLOAD;
 use axum::body::{Body, Bytes};
@@ -24,6 +23,7 @@ use peil_ingest::Kind;
 use serde_json::{Value as Json, json};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a dry run's files wait for their import.

@@ -198,7 +198,12 @@ impl Browser {
     /// Starts a login at Peil and goes through the provider's login and consent as `who`;
     /// `tamper` may change the authorization request on its way. Returns the callback URL
     /// the provider sends the browser to (not visited yet).
-    fn to_callback(&mut self, peil: &str, who: &str, tamper: impl Fn(&str) -> String) -> String {
+    fn through_provider(
+        &mut self,
+        peil: &str,
+        who: &str,
+        tamper: impl Fn(&str) -> String,
+    ) -> String {
         let start = self.get(&format!("{peil}/admin/oidc/login?next=/admin/account"));
         assert_eq!(start.status, 303, "{}", start.body);
         let mut url = tamper(&start.location.unwrap());
@@ -239,7 +244,7 @@ impl Browser {
 
     /// A full login as `who`: the callback's answer.
     fn login(&mut self, peil: &str, who: &str) -> Answer {
-        let cb = self.to_callback(peil, who, str::to_string);
+        let cb = self.through_provider(peil, who, str::to_string);
         self.get(&cb)
     }
 
@@ -301,7 +306,7 @@ fn single_sign_on_through_a_real_provider() {
 
     // An expert of the social services: role and group from the groups claim.
     let mut an = Browser::new();
-    let cb = an.to_callback(&peil, "an.expert", str::to_string);
+    let cb = an.through_provider(&peil, "an.expert", str::to_string);
     let done = an.get(&cb);
     assert_eq!(done.status, 303, "{}", done.body);
     assert_eq!(
@@ -419,7 +424,7 @@ fn single_sign_on_through_a_real_provider() {
         403
     );
     let mut g = Browser::new();
-    let other = g.to_callback(&peil, "an.expert", str::to_string);
+    let other = g.through_provider(&peil, "an.expert", str::to_string);
     let mut h = Browser::new();
     h.get(&format!("{peil}/admin/oidc/login")); // h's own flow, own cookie
     let stolen = h.get(&other);
@@ -430,7 +435,7 @@ fn single_sign_on_through_a_real_provider() {
     // A replayed code in a new flow of the same browser: the provider refuses it (used once,
     // and bound to the first flow's PKCE challenge).
     let mut r = Browser::new();
-    let first = r.to_callback(&peil, "an.expert", str::to_string);
+    let first = r.through_provider(&peil, "an.expert", str::to_string);
     assert_eq!(r.get(&first).status, 303);
     let code = first
         .split("code=")
@@ -466,7 +471,7 @@ fn single_sign_on_through_a_real_provider() {
     // A nonce changed on the way to the provider: its ID token carries that nonce, which is
     // not the one Peil kept for the flow.
     let mut m = Browser::new();
-    let cb = m.to_callback(&peil, "an.expert", |url| {
+    let cb = m.through_provider(&peil, "an.expert", |url| {
         let (head, rest) = url.split_once("nonce=").unwrap();
         let tail = rest.split_once('&').map(|(_, t)| t).unwrap_or("");
         format!("{head}nonce=00000000000000000000000000000000&{tail}")
