@@ -95,6 +95,10 @@ struct Inner {
     logins: admin::session::LoginLimiter,
     /// The test copy's snapshot that experts preview, when one was built.
     preview: preview::Copies,
+    /// OpenID Connect logins under way and the provider's metadata.
+    oidc: admin::OidcFlows,
+    /// The back office's last publish diff and what it was computed from.
+    diff_cache: admin::DiffCache,
 }
 
 /// Returns a new site configuration when it changed since the last call.
@@ -216,6 +220,14 @@ impl AppState {
         &self.inner.logins
     }
 
+    pub(crate) fn oidc_flows(&self) -> &admin::OidcFlows {
+        &self.inner.oidc
+    }
+
+    pub(crate) fn admin_diff_cache(&self) -> &admin::DiffCache {
+        &self.inner.diff_cache
+    }
+
     /// Runs `f` on the back office's store connection, on the blocking pool (one at a time:
     /// the back office's writes are few and small).
     pub async fn with_store<T: Send + 'static>(
@@ -335,6 +347,8 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
             admin_store: std::sync::Mutex::new(None),
             logins: Default::default(),
             preview: Default::default(),
+            oidc: Default::default(),
+            diff_cache: Default::default(),
         }),
     };
     st.refresh_keys(store);

@@ -11,7 +11,7 @@ pub fn run(site: &Site, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
     let mut options = peil_serve::Options::new(&site.config.name);
     options.public = site.config.public;
     options.rate_limit = rate_limit.or(site.config.rate_limit);
-    options.admin = site.config.admin.clone().unwrap_or_default().options()?;
+    options.admin = site.config.admin.clone().unwrap_or_default().options(dir)?;
     options.trusted_proxies = site
         .config
         .trusted_proxies

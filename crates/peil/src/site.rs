@@ -103,12 +103,122 @@ pub struct AdminToml {
     /// another host than localhost (default false).
     #[serde(default)]
     pub insecure_cookie: bool,
+    /// Single sign-on through the city's own identity provider: `[admin.oidc]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<OidcToml>,
+}
+
+/// `[admin.oidc]`: log in to the back office through an OpenID Connect provider (Microsoft
+/// Entra ID, Keycloak, ACM/IDM). Register `<base_url>/admin/oidc/callback` as its redirect
+/// URI and `<base_url>/` as its post-logout redirect URI.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcToml {
+    /// What the login page's button says: "Log in with <name>" (default "OpenID Connect").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The provider's issuer URL; its `/.well-known/openid-configuration` is read at the first
+    /// login (and again every hour).
+    pub issuer: String,
+    pub client_id: String,
+    /// The client secret; better kept out of peil.toml with `client_secret_file` (a file
+    /// relative to the site directory) or the `PEIL_OIDC_CLIENT_SECRET` environment variable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret_file: Option<String>,
+    /// Scopes asked for besides `openid` (default: profile, email).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// The claim that becomes the login name (default `preferred_username`, then `email`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_claim: Option<String>,
+    /// The claim with the user's groups (e.g. `groups`) and the one with their roles (e.g.
+    /// `roles`): their values are looked up in `map`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups_claim: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_claim: Option<String>,
+    /// The role of a user whose claims match no `map` entry; absent: such a user is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_role: Option<String>,
+    /// `[[admin.oidc.map]] claim_value = "...", role = "expert", groups = ["..."]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub map: Vec<OidcMapToml>,
+}
+
+/// One claim value of the provider and what it gives a Peil user.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcMapToml {
+    pub claim_value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+impl OidcToml {
+    /// The server's options; `site` is the site directory (for `client_secret_file`).
+    fn options(&self, site: &Path) -> Result<peil_serve::admin::OidcOptions> {
+        use peil_serve::admin::{ClaimMap, OidcOptions};
+        let role = |v: &str, what: &str| -> Result<peil_core::Role> {
+            peil_core::Role::parse(v).map_err(|_| {
+                anyhow::anyhow!("[admin.oidc] {what} = \"{v}\" in {CONFIG}: expected viewer, expert or beheerder")
+            })
+        };
+        let client_secret = match (&self.client_secret, &self.client_secret_file) {
+            (Some(_), Some(_)) => {
+                bail!(
+                    "[admin.oidc] in {CONFIG}: give client_secret or client_secret_file, not both"
+                )
+            }
+            (Some(s), None) => Some(s.clone()),
+            (None, Some(f)) => {
+                let path = site.join(f);
+                let s = std::fs::read_to_string(&path).with_context(|| {
+                    format!(
+                        "[admin.oidc] client_secret_file: cannot read {}",
+                        path.display()
+                    )
+                })?;
+                Some(s.trim().to_string())
+            }
+            (None, None) => std::env::var("PEIL_OIDC_CLIENT_SECRET").ok(),
+        };
+        let mut map = Vec::new();
+        for m in &self.map {
+            map.push(ClaimMap {
+                claim_value: m.claim_value.clone(),
+                role: m.role.as_deref().map(|r| role(r, "map.role")).transpose()?,
+                groups: m.groups.clone(),
+            });
+        }
+        OidcOptions::new(
+            self.name.clone().unwrap_or_else(|| "OpenID Connect".into()),
+            &self.issuer,
+            &self.client_id,
+            client_secret,
+            self.scopes
+                .clone()
+                .unwrap_or_else(|| vec!["profile".into(), "email".into()]),
+            self.login_claim.clone(),
+            self.groups_claim.clone(),
+            self.role_claim.clone(),
+            self.default_role
+                .as_deref()
+                .map(|r| role(r, "default_role"))
+                .transpose()?,
+            map,
+        )
+        .map_err(|e| anyhow::anyhow!("[admin.oidc] in {CONFIG}: {e}"))
+    }
 }
 
 impl AdminToml {
     /// The server's options from these settings; a duration that is not a positive number
     /// is refused with its name.
-    pub fn options(&self) -> Result<peil_serve::admin::AdminOptions> {
+    pub fn options(&self, site: &Path) -> Result<peil_serve::admin::AdminOptions> {
         let mut o = peil_serve::admin::AdminOptions::default();
         let secs = |name: &str, v: Option<f64>, unit: f64| -> Result<Option<std::time::Duration>> {
             match v {
@@ -132,6 +242,9 @@ impl AdminToml {
             o.failures_per_address = n.max(1);
         }
         o.insecure_cookie = self.insecure_cookie;
+        if let Some(oidc) = &self.oidc {
+            o.oidc = Some(std::sync::Arc::new(oidc.options(site)?));
+        }
         Ok(o)
     }
 }

@@ -23,6 +23,7 @@ use peil_ingest::Kind;
 use serde_json::{Value as Json, json};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a dry run's files wait for their import.
@@ -640,17 +641,75 @@ async fn publish_with(
     .map_err(|e| e.to_string())?
 }
 
-pub(super) async fn publish_page(State(st): State<AppState>, a: Admin) -> Response {
+/// What the publish diff depends on: the test copy (the last import and how many imports are
+/// undone: every write of the test copy is an import, `ImportTx`), the live generation, the
+/// access groups' revision and the site configuration's (its privacy rules).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffKey {
+    last_import: Option<i64>,
+    undone: usize,
+    /// Bumped by every change to the test copy, the theme tree's edits included.
+    test: u64,
+    live: Option<u64>,
+    access: u64,
+    site: u64,
+}
+
+/// The last publish diff the back office computed, with what it was computed from: viewing
+/// `/admin/publish` again computes nothing until one of those changes.
+#[derive(Default)]
+pub struct DiffCache(std::sync::Mutex<Option<KeptDiff>>);
+
+type KeptDiff = (DiffKey, Arc<serde_json::Value>);
+
+async fn diff_key(st: &AppState) -> Result<DiffKey, String> {
+    let site = st.revision();
+    st.with_store(move |s| {
+        let imports = s.imports()?;
+        Ok(DiffKey {
+            last_import: imports.last().map(|e| e.id),
+            undone: imports.iter().filter(|e| e.undone_at.is_some()).count(),
+            test: s.test_revision()?,
+            live: s.live_generation()?,
+            access: s.access_revision()?,
+            site,
+        })
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// The publish diff (`diff`, privacy `errors`, `lost` values) for the page: from the cache
+/// when nothing it depends on changed. The key is read before the diff is computed, so a
+/// change during the computation is never hidden under the older key.
+async fn publish_diff(st: &AppState, who: String) -> Result<Arc<serde_json::Value>, String> {
     use peil_import::publish::Outcome;
-    let (diff, errors, lost) = match publish_with(&st, who(&a), true).await {
-        Ok(Outcome::Diff(d, review)) => {
+    let key = diff_key(st).await?;
+    let cache = &st.admin_diff_cache().0;
+    if let Some((k, v)) = cache.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+        && *k == key
+    {
+        return Ok(v.clone());
+    }
+    let v = match publish_with(st, who, true).await? {
+        Outcome::Diff(d, review) => {
             let errors: Vec<String> = review.errors.iter().map(|f| f.to_string()).collect();
-            (Some(d), errors, None)
+            json!({"diff": d, "errors": errors, "lost": null})
         }
-        Ok(Outcome::Lost(n)) => (None, Vec::new(), Some(n)),
-        Ok(_) => (None, Vec::new(), None),
+        Outcome::Lost(n) => json!({"diff": null, "errors": [], "lost": n}),
+        _ => json!({"diff": null, "errors": [], "lost": null}),
+    };
+    let v = Arc::new(v);
+    *cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, v.clone()));
+    Ok(v)
+}
+
+pub(super) async fn publish_page(State(st): State<AppState>, a: Admin) -> Response {
+    let computed = match publish_diff(&st, who(&a)).await {
+        Ok(v) => v,
         Err(e) => return failed_publish(&a, e),
     };
+    let (diff, errors, lost) = (&computed["diff"], &computed["errors"], &computed["lost"]);
     let pubs = match super::pages::on_store(&st, &a, |s| s.publications()).await {
         Ok(p) => p,
         Err(r) => return r,

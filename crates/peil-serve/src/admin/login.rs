@@ -32,7 +32,7 @@ pub(super) fn field<'a>(f: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// Where to go after login: `next` when it is a path of this site, else the user's first page.
-fn landing(next: &str, role: Role, prefix: &str) -> String {
+pub(super) fn landing(next: &str, role: Role, prefix: &str) -> String {
     let own = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
     if own && (role.allows(Role::Expert) || !next.ends_with("/admin")) {
         return next.to_string();
@@ -57,7 +57,7 @@ pub(super) async fn form(State(st): State<AppState>, a: Admin) -> Response {
     login_page(&st, &a, StatusCode::OK, None, "")
 }
 
-fn login_page(
+pub(super) fn login_page(
     st: &AppState,
     a: &Admin,
     status: StatusCode,
@@ -76,6 +76,15 @@ fn login_page(
             "next": a.page.param("next").unwrap_or(""),
             "error": error.map(|e| a.page.word(e)),
             "login": login,
+            "oidc": st.admin_options().oidc.as_ref().map(|o| o.name.clone()),
+            "oidc_href": format!(
+                "{}/admin/oidc/login?next={}",
+                a.page.prefix,
+                percent_encoding::utf8_percent_encode(
+                    a.page.param("next").unwrap_or(""),
+                    percent_encoding::NON_ALPHANUMERIC
+                )
+            ),
         }),
     );
     *r.status_mut() = status;
@@ -182,7 +191,7 @@ pub(super) async fn submit(State(st): State<AppState>, a: Admin, body: Bytes) ->
     }
 }
 
-fn server_error(a: &Admin, e: &str) -> Response {
+pub(super) fn server_error(a: &Admin, e: &str) -> Response {
     tracing::error!(target: crate::log::SERVER, event = "back office store error", error = e);
     no_store(
         a.page
@@ -245,12 +254,19 @@ pub(super) async fn start_session(
 
 /// Logs this session out.
 pub(super) async fn logout(State(st): State<AppState>, a: Admin) -> Response {
+    let mut to = format!("{}/", a.page.prefix);
     if let Some(s) = a.session.clone() {
         let id = s.id_sha256.clone();
         let _ = st.with_store(move |store| store.end_session(&id)).await;
-        a.audit(&st, "logout", json!({})).await;
+        // A user of the provider is logged out there too, when it offers that.
+        let provider = super::oidc::logout_url(&st, &s.user);
+        a.audit(&st, "logout", json!({"provider": provider.is_some()}))
+            .await;
+        if let Some(url) = provider {
+            to = url;
+        }
     }
-    leave(&st, &format!("{}/", a.page.prefix))
+    leave(&st, &to)
 }
 
 /// Ends every session of this user, on every device.

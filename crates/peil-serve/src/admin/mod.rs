@@ -15,11 +15,14 @@ mod data;
 mod groups;
 mod login;
 mod metadata;
+mod oidc;
 mod pages;
 pub mod session;
 mod themes;
 
 pub use axum::http::Method;
+pub use data::DiffCache;
+pub use oidc::{ClaimMap, Flows as OidcFlows, OidcOptions};
 pub use session::{AdminOptions, Session};
 
 use crate::AppState;
@@ -78,6 +81,22 @@ fn table() -> Vec<Row> {
             Need::Anyone,
             None,
             post(login::submit),
+        ),
+        // OpenID Connect: the start redirects to the provider; the callback is a GET from the
+        // provider, protected by its state (bound to the browser's `peil_oidc` cookie).
+        (
+            M::GET,
+            "/admin/oidc/login",
+            Need::Anyone,
+            None,
+            get(oidc::start),
+        ),
+        (
+            M::GET,
+            "/admin/oidc/callback",
+            Need::Anyone,
+            None,
+            get(oidc::callback),
         ),
         (M::POST, "/admin/logout", VIEWER, None, post(login::logout)),
         (

@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 pub const COOKIE: &str = "peil_session";
 /// The login form's own token (login CSRF), set before there is a session.
 pub const LOGIN_COOKIE: &str = "peil_login";
+/// The state of an OpenID Connect login under way (sent back by the provider's redirect, so
+/// `SameSite=Lax`).
+pub const OIDC_COOKIE: &str = "peil_oidc";
 /// Longest cookie value looked at: a session id is 64 hex characters.
 const MAX_COOKIE: usize = 128;
 
@@ -36,6 +39,8 @@ pub struct AdminOptions {
     /// Leaves `Secure` off the cookies, for a site served over plain http other than
     /// localhost (never on a public site).
     pub insecure_cookie: bool,
+    /// Login through an OpenID Connect provider (`[admin.oidc]`).
+    pub oidc: Option<Arc<super::oidc::OidcOptions>>,
 }
 
 impl Default for AdminOptions {
@@ -46,6 +51,7 @@ impl Default for AdminOptions {
             lockout: Duration::from_secs(60),
             failures_per_address: 20,
             insecure_cookie: false,
+            oidc: None,
         }
     }
 }
@@ -109,7 +115,11 @@ pub fn set_cookie(
     max_age: Duration,
 ) -> HeaderValue {
     let secure = if opts.insecure_cookie { "" } else { "; Secure" };
-    let same_site = if name == COOKIE { "Lax" } else { "Strict" };
+    let same_site = if name == COOKIE || name == OIDC_COOKIE {
+        "Lax"
+    } else {
+        "Strict"
+    };
     let v = format!(
         "{name}={value}; Path={path}; Max-Age={}; HttpOnly; SameSite={same_site}{secure}",
         max_age.as_secs()

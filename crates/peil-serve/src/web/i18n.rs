@@ -578,6 +578,31 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Nom d'utilisateur",
     ),
     ("admin_password", "Wachtwoord", "Password", "Mot de passe"),
+    ("admin_or", "of", "or", "ou"),
+    (
+        "admin_oidc_login",
+        "Aanmelden met",
+        "Log in with",
+        "Se connecter avec",
+    ),
+    (
+        "admin_oidc_unavailable",
+        "De aanmeldpagina van uw organisatie is nu niet bereikbaar. Probeer het over enkele minuten opnieuw, of meld u aan met een wachtwoord.",
+        "Your organisation's login page cannot be reached now. Try again in a few minutes, or log in with a password.",
+        "La page de connexion de votre organisation est injoignable pour l'instant. Réessayez dans quelques minutes ou connectez-vous avec un mot de passe.",
+    ),
+    (
+        "admin_oidc_failed",
+        "Aanmelden via uw organisatie is mislukt of verlopen. Probeer het opnieuw vanaf deze pagina.",
+        "Logging in through your organisation failed or expired. Try again from this page.",
+        "La connexion par votre organisation a échoué ou expiré. Réessayez depuis cette page.",
+    ),
+    (
+        "admin_oidc_no_role",
+        "U bent aangemeld bij uw organisatie, maar uw groepen geven geen toegang tot Peil. Vraag een beheerder om u toegang te geven.",
+        "You are logged in at your organisation, but your groups give no access to Peil. Ask an administrator for access.",
+        "Vous êtes connecté auprès de votre organisation, mais vos groupes ne donnent pas accès à Peil. Demandez l'accès à un administrateur.",
+    ),
     (
         "admin_login_failed",
         "Aanmelden mislukt: de naam of het wachtwoord klopt niet, of het account is tijdelijk geblokkeerd. Probeer het later opnieuw of vraag een beheerder om hulp.",

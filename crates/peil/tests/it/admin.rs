@@ -738,6 +738,10 @@ fn an_expert_uploads_dry_runs_imports_publishes_and_rolls_back() {
     let csrf = b.token();
     let (area, old) = some_sector(&s);
     let new = "98765";
+    // The publish page before the import: its diff is computed and kept.
+    let before_import = b.get("/admin/publish");
+    assert_eq!(before_import.status, 200, "{}", before_import.body);
+    assert!(!before_import.body.contains("<td>98765</td>"));
     let file =
         format!("period,geolevel,geoitem,indicator,value\n2021,statsec,{area},v1101_t,{new}\n");
     let before = import_count(&s);
@@ -775,7 +779,8 @@ fn an_expert_uploads_dry_runs_imports_publishes_and_rolls_back() {
     let history = b.get("/admin/imports");
     assert!(history.body.contains("bevolking.csv"), "{}", history.body);
     assert_eq!(count(&s, "import"), 1);
-    // The publish page shows the change; publishing makes the API answer it.
+    // The publish page shows the change (the import invalidated the kept diff); publishing
+    // makes the API answer it.
     let page = b.get("/admin/publish");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(

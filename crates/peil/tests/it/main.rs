@@ -29,6 +29,7 @@ mod hierarchy;
 mod hostile_files;
 mod leak;
 mod odata;
+mod oidc;
 mod one_rule;
 mod privacy;
 mod selection;

@@ -1,0 +1,804 @@
+//! Logging in through the city's own OpenID Connect provider (`[admin.oidc]` in peil.toml):
+//! the authorization code flow with PKCE, state and nonce, the ID token checked by the
+//! `openidconnect` crate (signature, issuer, audience, expiry, nonce), the user's role and
+//! access groups mapped from the provider's claims, then [`login::start_session`] as for a
+//! password.
+//!
+//! - The provider is discovered at the first login and again after an hour; the server starts
+//!   and serves while it is down (the login page then says so). Its answers are bounded in
+//!   size ([`MAX_RESPONSE`]) and time ([`TIMEOUT`]), fetched on the blocking pool without
+//!   following redirects.
+//! - A flow's state, nonce and PKCE verifier are kept here, in memory, for
+//!   [`FLOW_LIFETIME`] and at most [`MAX_FLOWS`] at a time; the state is also set as the
+//!   `peil_oidc` cookie, so a callback is accepted only in the browser that started it (no
+//!   login CSRF) and only once (a replayed callback finds no flow).
+//! - A user of the provider is an account with `source = "oidc"` and no password, made or
+//!   updated (role, groups, name) at every login; a local (password) account of the same name
+//!   is never taken over, and a disabled account stays out.
+
+use super::login::{self, landing};
+use super::session::{self, OIDC_COOKIE};
+use super::{Admin, no_store};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType,
+    CoreClientAuthMethod, CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
+};
+use openidconnect::{
+    AdditionalClaims, AdditionalProviderMetadata, AuthorizationCode, ClientId, ClientSecret,
+    CsrfToken, EndSessionUrl, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields,
+    IssuerUrl, LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    PostLogoutRedirectUrl, ProviderMetadata, RedirectUrl, Scope, StandardErrorResponse,
+    StandardTokenResponse, TokenResponse,
+};
+use peil_core::Role;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Longest answer of the provider that is read.
+pub const MAX_RESPONSE: u64 = 1 << 20;
+/// Longest wait for one answer of the provider.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a started login may take at the provider.
+pub const FLOW_LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// Logins under way at once; more are refused until some finish or expire.
+pub const MAX_FLOWS: usize = 10_000;
+/// Discovered metadata is used this long, then read again.
+const METADATA_LIFETIME: Duration = Duration::from_secs(60 * 60);
+/// After a failed discovery, logins answer with that failure this long before trying again.
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Values of one claim looked at, and their longest length.
+const MAX_VALUES: usize = 500;
+const MAX_VALUE: usize = 256;
+/// Query parameters of a callback: longer ones are refused.
+const MAX_PARAM: usize = 4096;
+
+/// A claim value of the provider and what it gives (`[[admin.oidc.map]]`).
+#[derive(Debug, Clone)]
+pub struct ClaimMap {
+    pub claim_value: String,
+    pub role: Option<Role>,
+    pub groups: Vec<String>,
+}
+
+/// `[admin.oidc]` as the server uses it.
+#[derive(Clone)]
+pub struct OidcOptions {
+    /// The provider's name on the login button.
+    pub name: String,
+    issuer: IssuerUrl,
+    client_id: ClientId,
+    client_secret: Option<ClientSecret>,
+    scopes: Vec<String>,
+    /// The claim that names the user (`None`: `preferred_username`, else `email`).
+    login_claim: Option<String>,
+    groups_claim: Option<String>,
+    role_claim: Option<String>,
+    default_role: Option<Role>,
+    map: Vec<ClaimMap>,
+}
+
+impl std::fmt::Debug for OidcOptions {
+    // The client secret never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcOptions")
+            .field("name", &self.name)
+            .field("issuer", &self.issuer.as_str())
+            .field("client_id", &self.client_id.as_str())
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OidcOptions {
+    /// Checks the settings: the issuer must be a URL.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: String,
+        issuer: &str,
+        client_id: &str,
+        client_secret: Option<String>,
+        scopes: Vec<String>,
+        login_claim: Option<String>,
+        groups_claim: Option<String>,
+        role_claim: Option<String>,
+        default_role: Option<Role>,
+        map: Vec<ClaimMap>,
+    ) -> Result<OidcOptions, String> {
+        let issuer = IssuerUrl::new(issuer.trim_end_matches('/').to_string())
+            .map_err(|e| format!("issuer '{issuer}' is not a URL: {e}"))?;
+        if client_id.is_empty() {
+            return Err("client_id is empty".into());
+        }
+        Ok(OidcOptions {
+            name,
+            issuer,
+            client_id: ClientId::new(client_id.to_string()),
+            client_secret: client_secret.map(ClientSecret::new),
+            scopes,
+            login_claim,
+            groups_claim,
+            role_claim,
+            default_role,
+            map,
+        })
+    }
+}
+
+/// Claims besides the standard ones, kept whole: the configured groups, role and login
+/// claims are looked up by name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Extra {
+    #[serde(flatten)]
+    claims: serde_json::Map<String, Value>,
+}
+impl AdditionalClaims for Extra {}
+
+/// Discovery's `end_session_endpoint` (RP-initiated logout), which the core metadata lacks.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Logout {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    end_session_endpoint: Option<EndSessionUrl>,
+}
+impl AdditionalProviderMetadata for Logout {}
+
+type Metadata = ProviderMetadata<
+    Logout,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+type IdFields = IdTokenFields<
+    Extra,
+    openidconnect::EmptyExtraTokenFields,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
+type Tokens = StandardTokenResponse<IdFields, CoreTokenType>;
+type Client = openidconnect::Client<
+    Extra,
+    CoreAuthDisplay,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJsonWebKey,
+    CoreAuthPrompt,
+    StandardErrorResponse<CoreErrorResponseType>,
+    Tokens,
+    CoreTokenIntrospectionResponse,
+    CoreRevocableToken,
+    CoreRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// A login under way at the provider.
+struct Flow {
+    nonce: String,
+    pkce_verifier: String,
+    next: String,
+    started: Instant,
+}
+
+/// What the server keeps of OpenID Connect: the provider's metadata and the logins under way.
+#[derive(Default)]
+pub struct Flows {
+    flows: Mutex<HashMap<String, Flow>>,
+    metadata: Mutex<Option<Discovery>>,
+}
+
+/// When the provider was last asked, and what it answered.
+type Discovery = (Instant, Result<Arc<Metadata>, String>);
+
+impl Flows {
+    fn start(&self, state: String, flow: Flow) -> bool {
+        let mut m = self.flows.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() >= MAX_FLOWS {
+            m.retain(|_, f| f.started.elapsed() < FLOW_LIFETIME);
+        }
+        if m.len() >= MAX_FLOWS {
+            return false;
+        }
+        m.insert(state, flow);
+        true
+    }
+
+    /// The flow of this state, taken out (a state is good once), when it has not expired.
+    fn take(&self, state: &str) -> Option<Flow> {
+        let mut m = self.flows.lock().unwrap_or_else(|p| p.into_inner());
+        m.remove(state)
+            .filter(|f| f.started.elapsed() < FLOW_LIFETIME)
+    }
+
+    fn cached(&self) -> Option<Result<Arc<Metadata>, String>> {
+        let m = self.metadata.lock().unwrap_or_else(|p| p.into_inner());
+        match m.as_ref() {
+            Some((at, Ok(md))) if at.elapsed() < METADATA_LIFETIME => Some(Ok(md.clone())),
+            Some((at, Err(e))) if at.elapsed() < RETRY_AFTER => Some(Err(e.clone())),
+            _ => None,
+        }
+    }
+
+    /// The discovered metadata when a login has read it (for logout: no request is made).
+    fn known(&self) -> Option<Arc<Metadata>> {
+        let m = self.metadata.lock().unwrap_or_else(|p| p.into_inner());
+        match m.as_ref() {
+            Some((_, Ok(md))) => Some(md.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// The provider's metadata: cached, or discovered now (bounded by [`TIMEOUT`]).
+async fn metadata(st: &AppState, o: &OidcOptions) -> Result<Arc<Metadata>, String> {
+    if let Some(m) = st.oidc_flows().cached() {
+        return m;
+    }
+    let found = Metadata::discover_async(o.issuer.clone(), &Http)
+        .await
+        .map(Arc::new)
+        .map_err(|e| error_chain(&e));
+    let mut m = st
+        .oidc_flows()
+        .metadata
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    *m = Some((Instant::now(), found.clone()));
+    found
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s.chars().take(500).collect()
+}
+
+fn client(st: &AppState, o: &OidcOptions, md: &Metadata) -> Result<Client, String> {
+    let redirect = RedirectUrl::new(format!("{}/admin/oidc/callback", st.public_url()))
+        .map_err(|e| e.to_string())?;
+    let c = openidconnect::Client::from_provider_metadata(
+        md.clone(),
+        o.client_id.clone(),
+        o.client_secret.clone(),
+    )
+    .set_redirect_uri(redirect);
+    // The crate's client has the authorization endpoint set; the token endpoint may be absent
+    // from the metadata (then no login can finish, and says so).
+    Ok(c)
+}
+
+/// `GET /admin/oidc/login`: starts a login at the provider.
+pub(super) async fn start(State(st): State<AppState>, a: Admin) -> Response {
+    let Some(o) = st.admin_options().oidc.clone() else {
+        return no_store(a.page.refused(StatusCode::NOT_FOUND, "not_found"));
+    };
+    let md = match metadata(&st, &o).await {
+        Ok(md) => md,
+        Err(e) => {
+            tracing::warn!(target: crate::log::SERVER, event = "oidc provider unavailable", error = e.as_str());
+            a.audit(
+                &st,
+                "oidc login failed",
+                json!({"reason": "provider unavailable", "error": e}),
+            )
+            .await;
+            return login::login_page(
+                &st,
+                &a,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some("admin_oidc_unavailable"),
+                "",
+            );
+        }
+    };
+    let c = match client(&st, &o, &md) {
+        Ok(c) => c,
+        Err(e) => return login::server_error(&a, &e),
+    };
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut req = c.authorize_url(
+        CoreAuthenticationFlow::AuthorizationCode,
+        || CsrfToken::new(peil_store::random_hex(32)),
+        || Nonce::new(peil_store::random_hex(32)),
+    );
+    for s in &o.scopes {
+        req = req.add_scope(Scope::new(s.clone()));
+    }
+    let (url, state, nonce) = req.set_pkce_challenge(challenge).url();
+    let flow = Flow {
+        nonce: nonce.secret().clone(),
+        pkce_verifier: verifier.secret().clone(),
+        next: a
+            .page
+            .param("next")
+            .unwrap_or("")
+            .chars()
+            .take(MAX_PARAM)
+            .collect(),
+        started: Instant::now(),
+    };
+    if !st.oidc_flows().start(state.secret().clone(), flow) {
+        return login::login_page(
+            &st,
+            &a,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("admin_too_many"),
+            "",
+        );
+    }
+    let mut r = no_store(Redirect::to(url.as_str()).into_response());
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(
+            st.admin_options(),
+            OIDC_COOKIE,
+            state.secret(),
+            "/",
+            FLOW_LIFETIME,
+        ),
+    );
+    r
+}
+
+/// Why a callback is refused (the audit log's `reason`).
+#[derive(Debug)]
+struct Refusal {
+    reason: &'static str,
+    detail: String,
+    /// The word the login page shows.
+    word: &'static str,
+}
+
+fn refuse(reason: &'static str, detail: impl Into<String>) -> Refusal {
+    Refusal {
+        reason,
+        detail: detail.into(),
+        word: "admin_oidc_failed",
+    }
+}
+
+/// `GET /admin/oidc/callback`: the provider sends the browser back with a code (or an
+/// error) and the state. Protected by the state (matched against the `peil_oidc` cookie and
+/// the flows under way), not by the CSRF token: this request comes from the provider.
+pub(super) async fn callback(State(st): State<AppState>, a: Admin) -> Response {
+    let Some(o) = st.admin_options().oidc.clone() else {
+        return no_store(a.page.refused(StatusCode::NOT_FOUND, "not_found"));
+    };
+    let ip = a.client.parse().ok();
+    let limits = st.admin_options().failures_per_address;
+    let outcome = if ip.is_some_and(|ip| !st.login_limiter().allows(ip, limits)) {
+        Err(Refusal {
+            reason: "too many failures from this address",
+            detail: String::new(),
+            word: "admin_too_many",
+        })
+    } else {
+        finish(&st, &a, &o).await
+    };
+    let mut r = match outcome {
+        Ok((user, to)) => {
+            let ua = a
+                .page
+                .req
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            login::start_session(&st, &a, user, &ua, &to).await
+        }
+        Err(f) => {
+            if let Some(ip) = ip {
+                st.login_limiter().failed(ip);
+            }
+            a.audit(
+                &st,
+                "oidc login failed",
+                json!({"reason": f.reason, "detail": f.detail}),
+            )
+            .await;
+            login::login_page(&st, &a, StatusCode::FORBIDDEN, Some(f.word), "")
+        }
+    };
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(st.admin_options(), OIDC_COOKIE, "", "/", Duration::ZERO),
+    );
+    r
+}
+
+/// The callback's work: the flow of its state, the code exchanged, the ID token checked,
+/// the claims mapped and the account made or updated.
+async fn finish(
+    st: &AppState,
+    a: &Admin,
+    o: &OidcOptions,
+) -> Result<(peil_store::User, String), Refusal> {
+    let param = |name: &str| {
+        a.page
+            .param(name)
+            .filter(|v| v.len() <= MAX_PARAM)
+            .map(str::to_string)
+    };
+    let state = param("state").ok_or_else(|| refuse("no state", ""))?;
+    let cookie = session::cookie(&a.page.req.headers, OIDC_COOKIE).unwrap_or("");
+    if !session::same_secret(cookie, &state) {
+        return Err(refuse("state does not match this browser's", ""));
+    }
+    let flow = st
+        .oidc_flows()
+        .take(&state)
+        .ok_or_else(|| refuse("unknown, used or expired state", ""))?;
+    // RFC 9207: a provider that names itself in the answer must be ours (no mix-up).
+    if let Some(iss) = param("iss")
+        && iss.trim_end_matches('/') != o.issuer.as_str().trim_end_matches('/')
+    {
+        return Err(refuse("answer of another issuer", iss));
+    }
+    if let Some(e) = param("error") {
+        let d = param("error_description").unwrap_or_default();
+        let d: String = format!("{e}: {d}").chars().take(300).collect();
+        return Err(refuse("the provider refused", d));
+    }
+    let code = param("code").ok_or_else(|| refuse("no code", ""))?;
+    let md = metadata(st, o)
+        .await
+        .map_err(|e| refuse("provider unavailable", e))?;
+    let c = client(st, o, &md).map_err(|e| refuse("configuration", e))?;
+    let tokens = c
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|e| refuse("the provider has no token endpoint", e.to_string()))?
+        .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier))
+        .request_async(&Http)
+        .await
+        .map_err(|e| refuse("code exchange refused", error_chain(&e)))?;
+    let id_token = tokens.id_token().ok_or_else(|| refuse("no ID token", ""))?;
+    let verified = id_token
+        .claims(&c.id_token_verifier(), &Nonce::new(flow.nonce))
+        .map_err(|e| refuse("ID token refused", error_chain(&e)))?;
+    let mut claims = verified.additional_claims().claims.clone();
+    let standard = serde_json::to_value(verified).unwrap_or(Value::Null);
+    if let Value::Object(std_claims) = standard {
+        for (k, v) in std_claims {
+            claims.entry(k).or_insert(v);
+        }
+    }
+    // Providers that keep groups out of the ID token give them at userinfo (for the same
+    // subject: the crate checks it).
+    if let Ok(req) = c.user_info(
+        tokens.access_token().clone(),
+        Some(verified.subject().clone()),
+    ) {
+        match req.request_async::<Extra, _, CoreGenderClaim>(&Http).await {
+            Ok(info) => {
+                if let Value::Object(m) = serde_json::to_value(&info).unwrap_or(Value::Null) {
+                    for (k, v) in m {
+                        claims.entry(k).or_insert(v);
+                    }
+                }
+            }
+            Err(e) => return Err(refuse("userinfo refused", error_chain(&e))),
+        }
+    }
+    let mapped = map_claims(o, &claims).map_err(|(reason, d)| Refusal {
+        reason,
+        detail: d,
+        word: if reason == "no role for these claims" {
+            "admin_oidc_no_role"
+        } else {
+            "admin_oidc_failed"
+        },
+    })?;
+    let to = landing(&flow.next, mapped.role, &a.page.prefix);
+    let from = a.client.clone();
+    let user = st
+        .with_store(move |s| provision(s, &mapped, &from))
+        .await
+        .map_err(|e| refuse("account", e.to_string()))?
+        .map_err(|why| refuse(why, ""))?;
+    Ok((user, to))
+}
+
+/// Who the claims say the user is in Peil.
+#[derive(Debug, Clone, PartialEq)]
+struct Mapped {
+    login: String,
+    display_name: String,
+    role: Role,
+    groups: Vec<String>,
+}
+
+/// The strings of a claim: a string, or the strings of an array (bounded).
+fn values<'a>(claims: &'a serde_json::Map<String, Value>, name: &str) -> Vec<&'a str> {
+    match claims.get(name) {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .take(MAX_VALUES)
+            .filter_map(Value::as_str)
+            .collect(),
+        _ => vec![],
+    }
+    .into_iter()
+    .filter(|v| v.len() <= MAX_VALUE)
+    .collect()
+}
+
+/// The login name, role and access groups the configuration gives these claims: the highest
+/// role and every group of the `map` entries whose value is among the groups or role claim's
+/// values; no entry matching gives `default_role` without groups, or a refusal.
+fn map_claims(
+    o: &OidcOptions,
+    claims: &serde_json::Map<String, Value>,
+) -> Result<Mapped, (&'static str, String)> {
+    let login = match &o.login_claim {
+        Some(c) => values(claims, c).first().map(|s| s.to_string()),
+        None => ["preferred_username", "email"]
+            .iter()
+            .find_map(|c| values(claims, c).first().map(|s| s.to_string())),
+    }
+    .ok_or(("no login name claim", String::new()))?;
+    let mut found: Vec<&str> = Vec::new();
+    for c in [&o.groups_claim, &o.role_claim].into_iter().flatten() {
+        found.extend(values(claims, c));
+    }
+    let mut role: Option<Role> = None;
+    let mut groups: Vec<String> = Vec::new();
+    for m in o
+        .map
+        .iter()
+        .filter(|m| found.contains(&m.claim_value.as_str()))
+    {
+        role = match (role, m.role) {
+            (Some(a), Some(b)) => Some(if a.allows(b) { a } else { b }),
+            (a, b) => a.or(b),
+        };
+        groups.extend(m.groups.iter().cloned());
+    }
+    let matched = o
+        .map
+        .iter()
+        .any(|m| found.contains(&m.claim_value.as_str()));
+    let role = match (role, matched) {
+        (Some(r), _) => r,
+        (None, true) => o.default_role.unwrap_or(Role::Viewer),
+        (None, false) => o.default_role.ok_or((
+            "no role for these claims",
+            format!("user {login}, values {:?}", &found[..found.len().min(20)]),
+        ))?,
+    };
+    groups.sort();
+    groups.dedup();
+    let display_name: String = values(claims, "name")
+        .first()
+        .unwrap_or(&login.as_str())
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    Ok(Mapped {
+        login,
+        display_name,
+        role,
+        groups,
+    })
+}
+
+/// Makes or updates the provider's user; `Err` (inside) when a local or disabled account
+/// has this name.
+fn provision(
+    s: &peil_store::Store,
+    m: &Mapped,
+    from: &str,
+) -> peil_store::Result<Result<peil_store::User, &'static str>> {
+    let detail = json!({"user": m.login, "role": m.role, "groups": m.groups});
+    match s.user(&m.login)? {
+        Some(u) if u.source != "oidc" => return Ok(Err("a local account has this name")),
+        Some(u) if u.disabled => return Ok(Err("account disabled")),
+        Some(u) => {
+            if u.role != m.role || u.groups != m.groups || u.display_name != m.display_name {
+                s.update_user(&u.login, m.role, &m.groups, &m.display_name)?;
+                s.audit(&u.login, from, "oidc user updated", &detail)?;
+            }
+        }
+        None => {
+            s.add_user(&peil_store::NewUser {
+                login: &m.login,
+                display_name: &m.display_name,
+                role: m.role,
+                groups: &m.groups,
+                password_hash: None,
+                source: "oidc",
+            })?;
+            s.audit(&m.login, from, "oidc user created", &detail)?;
+        }
+    }
+    Ok(s.user(&m.login)?.ok_or("account"))
+}
+
+/// Where logging out of Peil sends a user of the provider: its `end_session_endpoint`
+/// (RP-initiated logout) when it has one, back to the site's home page after.
+pub(super) fn logout_url(st: &AppState, user: &peil_store::User) -> Option<String> {
+    let o = st.admin_options().oidc.as_ref()?;
+    if user.source != "oidc" {
+        return None;
+    }
+    let md = st.oidc_flows().known()?;
+    let end = md.additional_metadata().end_session_endpoint.clone()?;
+    let back = PostLogoutRedirectUrl::new(format!("{}/", st.public_url())).ok()?;
+    Some(
+        LogoutRequest::from(end)
+            .set_client_id(o.client_id.clone())
+            .set_post_logout_redirect_uri(back)
+            .http_get_url()
+            .to_string(),
+    )
+}
+
+/// The HTTP client of the `openidconnect` crate: ureq (rustls) on the blocking pool, no
+/// redirects followed, each answer bounded by [`MAX_RESPONSE`] and [`TIMEOUT`].
+struct Http;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HttpError(String);
+
+impl<'c> openidconnect::AsyncHttpClient<'c> for Http {
+    type Error = HttpError;
+    type Future =
+        Pin<Box<dyn Future<Output = Result<openidconnect::HttpResponse, HttpError>> + Send + 'c>>;
+
+    fn call(&'c self, request: openidconnect::HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let fetched = tokio::time::timeout(
+                TIMEOUT + Duration::from_secs(1),
+                tokio::task::spawn_blocking(move || fetch(request)),
+            )
+            .await
+            .map_err(|_| HttpError(format!("no answer within {} s", TIMEOUT.as_secs())))?;
+            fetched.map_err(|e| HttpError(e.to_string()))?
+        })
+    }
+}
+
+fn fetch(request: openidconnect::HttpRequest) -> Result<openidconnect::HttpResponse, HttpError> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(TIMEOUT))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut resp = agent.run(request).map_err(|e| HttpError(e.to_string()))?;
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(MAX_RESPONSE)
+        .read_to_vec()
+        .map_err(|e| HttpError(e.to_string()))?;
+    let mut out = openidconnect::http::Response::builder().status(resp.status().as_u16());
+    for (k, v) in resp.headers() {
+        out = out.header(k.as_str(), v.as_bytes());
+    }
+    out.body(body).map_err(|e| HttpError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(default_role: Option<Role>) -> OidcOptions {
+        let m = |v: &str, role: Option<Role>, groups: &[&str]| ClaimMap {
+            claim_value: v.into(),
+            role,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        };
+        OidcOptions::new(
+            "Stad".into(),
+            "https://login.example/realm/",
+            "peil",
+            Some("secret".into()),
+            vec![],
+            None,
+            Some("groups".into()),
+            Some("roles".into()),
+            default_role,
+            vec![
+                m("peil-experts", Some(Role::Expert), &["welzijn"]),
+                m("peil-admins", Some(Role::Beheerder), &[]),
+                m("team-wonen", None, &["wonen", "welzijn"]),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn claims(v: Value) -> serde_json::Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn claims_map_to_the_highest_role_and_every_group() {
+        let o = options(None);
+        let m = map_claims(
+            &o,
+            &claims(json!({"preferred_username": "an@gent.be", "name": "An",
+                "groups": ["team-wonen", "peil-experts", "other"], "roles": "peil-admins"})),
+        )
+        .unwrap();
+        assert_eq!(m.login, "an@gent.be");
+        assert_eq!(m.display_name, "An");
+        assert_eq!(m.role, Role::Beheerder);
+        assert_eq!(m.groups, vec!["welzijn", "wonen"]);
+        // A group without a role gives the default role (viewer when none is set).
+        let m = map_claims(
+            &o,
+            &claims(json!({"email": "jo@gent.be", "groups": "team-wonen"})),
+        )
+        .unwrap();
+        assert_eq!((m.login.as_str(), m.role), ("jo@gent.be", Role::Viewer));
+    }
+
+    #[test]
+    fn nothing_mapped_is_refused_unless_a_default_role_is_set() {
+        let c = claims(json!({"preferred_username": "x", "groups": ["other"]}));
+        assert_eq!(
+            map_claims(&options(None), &c).unwrap_err().0,
+            "no role for these claims"
+        );
+        let m = map_claims(&options(Some(Role::Viewer)), &c).unwrap();
+        assert_eq!((m.role, m.groups.len()), (Role::Viewer, 0));
+        // No name is refused too (a name Peil cannot use is refused by the store's
+        // `add_user`, as for every account).
+        assert!(map_claims(&options(Some(Role::Viewer)), &claims(json!({"sub": "1"}))).is_err());
+    }
+
+    #[test]
+    fn the_secret_stays_out_of_debug_output() {
+        let o = options(None);
+        assert!(!format!("{o:?}").contains("secret"));
+    }
+
+    #[test]
+    fn flows_are_bounded_single_use_and_expire() {
+        let f = Flows::default();
+        let flow = |started| Flow {
+            nonce: "n".into(),
+            pkce_verifier: "v".into(),
+            next: String::new(),
+            started,
+        };
+        assert!(f.start("a".into(), flow(Instant::now())));
+        assert!(f.take("a").is_some());
+        assert!(f.take("a").is_none(), "a state is good once");
+        if let Some(old) = Instant::now().checked_sub(FLOW_LIFETIME + Duration::from_secs(1)) {
+            assert!(f.start("b".into(), flow(old)));
+            assert!(f.take("b").is_none(), "an expired flow is refused");
+        }
+    }
+}
