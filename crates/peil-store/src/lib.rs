@@ -12,6 +12,7 @@
 //! - the schema is versioned; opening an older file migrates it, a newer one is refused.
 
 mod check;
+mod content;
 pub mod codec;
 mod export;
 mod groups;
@@ -25,6 +26,7 @@ mod users;
 mod write;
 
 pub use check::CheckReport;
+pub use content::ContentVersion;
 pub use export::{ExportRow, Selection};
 pub use history::{AggregationEdge, UndoCounts};
 pub use keys::{ApiKeyEntry, hash_key, new_key};

@@ -11,9 +11,12 @@
 //! role: no session → the login page, too low a role → 403). A second way to log in
 //! (OpenID Connect) adds a route that ends in [`login::start_session`], as password login does.
 
+mod content;
 mod data;
+mod images;
 mod login;
 mod pages;
+mod settings;
 pub mod session;
 
 pub use axum::http::Method;
@@ -161,6 +164,126 @@ fn table() -> Vec<Row> {
             EXPERT,
             None,
             post(data::rollback),
+        ),
+        (
+            M::GET,
+            "/admin/stories",
+            EXPERT,
+            Some("admin_stories"),
+            get(content::stories),
+        ),
+        (
+            M::GET,
+            "/admin/stories/{name}",
+            EXPERT,
+            None,
+            get(content::story_form),
+        ),
+        (
+            M::POST,
+            "/admin/stories/{name}",
+            EXPERT,
+            None,
+            post(content::story_submit).layer(long_form()),
+        ),
+        (
+            M::POST,
+            "/admin/stories/{name}/preview",
+            EXPERT,
+            None,
+            post(content::story_preview).layer(long_form()),
+        ),
+        (
+            M::GET,
+            "/admin/stories/{name}/history",
+            EXPERT,
+            None,
+            get(content::story_history),
+        ),
+        (
+            M::GET,
+            "/admin/dashboards",
+            EXPERT,
+            Some("admin_dashboards"),
+            get(content::dashboards),
+        ),
+        (
+            M::GET,
+            "/admin/dashboards/{name}",
+            EXPERT,
+            None,
+            get(content::dashboard_form),
+        ),
+        (
+            M::POST,
+            "/admin/dashboards/{name}",
+            EXPERT,
+            None,
+            post(content::dashboard_submit).layer(long_form()),
+        ),
+        (
+            M::GET,
+            "/admin/dashboards/{name}/history",
+            EXPERT,
+            None,
+            get(content::dashboard_history),
+        ),
+        (
+            M::GET,
+            "/admin/versions/{id}",
+            EXPERT,
+            None,
+            get(content::version),
+        ),
+        (
+            M::POST,
+            "/admin/versions/{id}/restore",
+            EXPERT,
+            None,
+            post(content::restore),
+        ),
+        (
+            M::GET,
+            "/admin/images",
+            EXPERT,
+            Some("admin_images"),
+            get(images::list),
+        ),
+        (M::POST, "/admin/images", EXPERT, None, post(images::upload)),
+        (
+            M::POST,
+            "/admin/images/{file}/delete",
+            EXPERT,
+            None,
+            post(images::delete),
+        ),
+        (
+            M::GET,
+            "/admin/settings",
+            BEHEERDER,
+            Some("admin_settings"),
+            get(settings::form_page),
+        ),
+        (
+            M::POST,
+            "/admin/settings",
+            BEHEERDER,
+            None,
+            post(settings::submit).layer(long_form()),
+        ),
+        (
+            M::GET,
+            "/admin/settings/history",
+            BEHEERDER,
+            None,
+            get(settings::settings_history),
+        ),
+        (
+            M::POST,
+            "/admin/settings/versions/{id}/restore",
+            BEHEERDER,
+            None,
+            post(settings::restore),
         ),
         (
             M::GET,
@@ -322,8 +445,14 @@ async fn refused_page(
     }
 }
 
-/// Longest form the back office reads.
-const MAX_FORM: usize = 64 * 1024;
+/// Longest form the back office reads (a story's text, URL-encoded, is the longest).
+const MAX_FORM: usize = 3 * content::MAX_SOURCE;
+
+/// The body limit of the forms that carry a story, a dashboard or the settings (the CSRF layer
+/// has already bounded them by [`MAX_FORM`]); other forms keep the server's 16 KB.
+fn long_form() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(MAX_FORM)
+}
 
 /// The CSRF check of every state-changing request of the back office, before any handler:
 /// an `Origin` (or else `Referer`) naming another host is refused, and the form's `csrf`

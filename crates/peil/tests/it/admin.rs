@@ -11,7 +11,7 @@ const RESTRICTED: &str = "v_leefloon";
 const GROUP: &str = "stadsdiensten";
 
 /// The demo site with `[admin]` settings, served.
-fn serve(admin: &str) -> Server {
+pub(crate) fn serve(admin: &str) -> Server {
     serve_with(admin, false)
 }
 
@@ -30,7 +30,7 @@ fn serve_with(admin: &str, private: bool) -> Server {
 }
 
 /// Adds a user with the CLI; returns the generated password it printed once.
-fn add_user(s: &Server, name: &str, role: &str, groups: &str) -> String {
+pub(crate) fn add_user(s: &Server, name: &str, role: &str, groups: &str) -> String {
     let mut args = vec!["users", "add", name, "--role", role];
     if !groups.is_empty() {
         args.extend(["--groups", groups]);
@@ -47,14 +47,14 @@ fn add_user(s: &Server, name: &str, role: &str, groups: &str) -> String {
 }
 
 /// An answer read off the wire.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k == name)
@@ -62,7 +62,7 @@ impl Answer {
     }
 
     /// The value of the first hidden `csrf` field of the page.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let at = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -72,26 +72,26 @@ impl Answer {
 }
 
 /// A browser without JavaScript: keeps cookies, follows nothing by itself.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     s: &'a Server,
-    cookies: HashMap<String, String>,
+    pub(crate) cookies: HashMap<String, String>,
 }
 
 impl<'a> Browser<'a> {
-    fn new(s: &'a Server) -> Browser<'a> {
+    pub(crate) fn new(s: &'a Server) -> Browser<'a> {
         Browser {
             s,
             cookies: HashMap::new(),
         }
     }
 
-    fn send(&mut self, method: &str, path: &str, form: &str, extra: &[(&str, &str)]) -> Answer {
+    pub(crate) fn send(&mut self, method: &str, path: &str, form: &str, extra: &[(&str, &str)]) -> Answer {
         let ct = (method == "POST").then_some("application/x-www-form-urlencoded");
         self.send_body(method, path, ct, form.as_bytes(), extra)
     }
 
     /// Sends a request with this body (and content type, if any).
-    fn send_body(
+    pub(crate) fn send_body(
         &mut self,
         method: &str,
         path: &str,
@@ -153,16 +153,16 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn get(&mut self, path: &str) -> Answer {
+    pub(crate) fn get(&mut self, path: &str) -> Answer {
         self.send("GET", path, "", &[])
     }
 
-    fn post(&mut self, path: &str, form: &str) -> Answer {
+    pub(crate) fn post(&mut self, path: &str, form: &str) -> Answer {
         self.send("POST", path, form, &[])
     }
 
     /// Logs in through the form; returns the answer to the posted form.
-    fn login(&mut self, name: &str, password: &str) -> Answer {
+    pub(crate) fn login(&mut self, name: &str, password: &str) -> Answer {
         let form = self.get("/admin/login");
         assert_eq!(form.status, 200, "{}", form.body);
         let token = form.csrf();
@@ -173,12 +173,12 @@ impl<'a> Browser<'a> {
     }
 
     /// The session's CSRF token, from a page that carries it.
-    fn token(&mut self) -> String {
+    pub(crate) fn token(&mut self) -> String {
         self.get("/admin/account").csrf()
     }
 }
 
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
@@ -199,7 +199,7 @@ fn audit_actions(s: &Server) -> Vec<(String, String)> {
         .collect()
 }
 
-fn count(s: &Server, action: &str) -> usize {
+pub(crate) fn count(s: &Server, action: &str) -> usize {
     audit_actions(s).iter().filter(|(_, a)| a == action).count()
 }
 
@@ -333,7 +333,12 @@ fn every_state_changing_route_refuses_a_missing_or_wrong_token() {
     );
     let mut refused = 0;
     for r in &routes {
-        let path = r.path.replace("{login}", "ann").replace("{id}", "1");
+        let path = r
+            .path
+            .replace("{login}", "ann")
+            .replace("{id}", "1")
+            .replace("{name}", "buurt")
+            .replace("{file}", "a.png");
         for (form, headers) in [
             ("action=disable".to_string(), vec![]),
             (format!("csrf={}&action=disable", "0".repeat(64)), vec![]),

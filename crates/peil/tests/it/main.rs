@@ -9,6 +9,7 @@
 mod common;
 
 mod admin;
+mod admin_content;
 mod api;
 mod api_clients;
 mod bad_input;
