@@ -336,7 +336,10 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("admin_fn_data", "value(ind, area?, period?)"),
     ("admin_fn_data", "fmt(ind, area?, period?)"),
     ("admin_fn_data", "period(ind, area?)"),
-    ("admin_fn_data", "change(ind, offset?)"),
+    ("admin_fn_data", "change(ind, offset?, area?)"),
+    ("admin_fn_data", "change_value(ind, offset?, area?)"),
+    ("admin_fn_data", "since(ind, offset?, area?)"),
+    ("admin_fn_data", "number(x, decimals?, unit?)"),
     ("admin_fn_data", "rank(ind, area?)"),
     ("admin_fn_data", "compared(ind)"),
     ("admin_fn_data", "find([words])"),
@@ -354,9 +357,9 @@ const FUNCTIONS: &[(&str, &str)] = &[
 
 fn functions(page: &Page) -> Json {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (g, syntax) in FUNCTIONS {
+    for &(g, syntax) in FUNCTIONS {
         match groups.last_mut() {
-            Some((last, list)) if last == g => list.push(syntax),
+            Some((last, list)) if *last == g => list.push(syntax),
             _ => groups.push((g, vec![syntax])),
         }
     }

@@ -464,7 +464,7 @@ async fn csrf(State(st): State<AppState>, req: Request<axum::body::Body>, next: 
     }
     let (parts, body) = req.into_parts();
     if let Some(boundary) = multipart_boundary(&parts) {
-        // An upload: one declared over the limit is refused before anything is read; else the
+        // An upload: one declared over its limit is refused before anything is read; else the
         // token is the form's first field, read from the body's beginning, and the rest
         // streams on to the handler, which bounds it.
         let declared = parts
@@ -472,7 +472,7 @@ async fn csrf(State(st): State<AppState>, req: Request<axum::body::Body>, next: 
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > crate::limits::MAX_UPLOAD) {
+        if declared.is_some_and(|n| n > upload_bound(parts.uri.path())) {
             let req = Request::from_parts(parts, axum::body::Body::empty());
             return refused_page(&st, req, StatusCode::PAYLOAD_TOO_LARGE, "admin_too_large").await;
         }
@@ -497,6 +497,15 @@ async fn csrf(State(st): State<AppState>, req: Request<axum::body::Body>, next: 
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
+}
+
+/// The most an upload to `path` may declare: an image of the library, or data files.
+fn upload_bound(path: &str) -> u64 {
+    if path.ends_with("/admin/images") {
+        images::MAX_IMAGE as u64 + 64 * 1024
+    } else {
+        crate::limits::MAX_UPLOAD
+    }
 }
 
 /// The boundary of a `multipart/form-data` request.

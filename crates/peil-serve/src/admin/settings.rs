@@ -17,6 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Value as Json, json};
+use toml_edit::TableLike;
 
 /// The site's configuration file, relative to the site directory.
 pub(super) const CONFIG: &str = "peil.toml";
@@ -217,7 +218,7 @@ impl Settings {
 }
 
 /// Sets `key` to `v`, keeping the spaces and comment around the old value.
-fn set(t: &mut dyn toml_edit::TableLike, key: &str, v: toml_edit::Value) {
+fn set<T: TableLike + ?Sized>(t: &mut T, key: &str, v: toml_edit::Value) {
     match t.get_mut(key).and_then(|i| i.as_value_mut()) {
         Some(old) => {
             let decor = old.decor().clone();
