@@ -12,8 +12,8 @@
 //! - the schema is versioned; opening an older file migrates it, a newer one is refused.
 
 mod check;
-mod content;
 pub mod codec;
+mod content;
 mod export;
 mod groups;
 mod history;

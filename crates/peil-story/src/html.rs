@@ -70,7 +70,10 @@ fn content_image(url: &str) -> Option<&str> {
 mod tests {
     #[test]
     fn only_plain_library_images_are_shown() {
-        assert_eq!(super::content_image("content/kaart-1.png"), Some("kaart-1.png"));
+        assert_eq!(
+            super::content_image("content/kaart-1.png"),
+            Some("kaart-1.png")
+        );
         assert_eq!(super::content_image("content/../peil.toml"), None);
         assert_eq!(super::content_image("https://evil.example/x.png"), None);
         assert_eq!(super::content_image("content/x.svg"), None);

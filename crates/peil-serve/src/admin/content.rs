@@ -279,7 +279,10 @@ fn files_page(st: &AppState, a: &Admin, kind: Kind) -> Response {
         let mut names: Vec<String> = rd
             .flatten()
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter_map(|f| f.strip_suffix(&format!(".{}", kind.ext())).map(String::from))
+            .filter_map(|f| {
+                f.strip_suffix(&format!(".{}", kind.ext()))
+                    .map(String::from)
+            })
             .filter(|n| valid_name(n))
             .collect();
         names.sort();
@@ -348,11 +351,20 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("admin_fn_survey", "significance(ind, area?, period?)"),
     ("admin_fn_survey", "survey(ind, area?, period?)"),
     ("admin_fn_figures", "keyfigure(ind)"),
-    ("admin_fn_figures", "chart(ind, \"trend\" | \"bar\" | \"pyramid\")"),
+    (
+        "admin_fn_figures",
+        "chart(ind, \"trend\" | \"bar\" | \"pyramid\")",
+    ),
     ("admin_fn_figures", "map(ind)"),
     ("admin_fn_figures", "table([ind, …])"),
-    ("admin_fn_areas", "geo · compare · parent · region · children"),
-    ("admin_fn_areas", "{% if … %} … {% endif %} · {% for … %} … {% endfor %}"),
+    (
+        "admin_fn_areas",
+        "geo · compare · parent · region · children",
+    ),
+    (
+        "admin_fn_areas",
+        "{% if … %} … {% endif %} · {% for … %} … {% endfor %}",
+    ),
 ];
 
 fn functions(page: &Page) -> Json {
@@ -419,7 +431,7 @@ fn preview(
         Ok(r) => (
             Some(format!(
                 "<h2 class=\"preview-title\">{}</h2>{}",
-                peil_render::escape(&r.title),
+                peil_render::escape(&unescape_md(&r.title)),
                 peil_story::html::to_html(&r)
             )),
             Vec::new(),
@@ -427,6 +439,19 @@ fn preview(
         ),
         Err(e) => (None, vec![e], Some(geo)),
     }
+}
+
+/// A title as text: the backslashes that made data safe in Markdown taken out.
+fn unescape_md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(n) if c == '\\' && n.is_ascii_punctuation() => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// What the editor shows for a text: the preview and the problems.
@@ -523,7 +548,9 @@ pub(super) async fn story_form(
 /// "Saved as version N", after a save's redirect.
 fn saved_message(a: &Admin) -> Option<Json> {
     let id = a.page.param("saved")?.parse::<i64>().ok()?;
-    Some(json!({"text": format!("{} ({} {id})", a.page.word("admin_saved"), a.page.word("admin_version")), "ok": true}))
+    Some(
+        json!({"text": format!("{} ({} {id})", a.page.word("admin_saved"), a.page.word("admin_version")), "ok": true}),
+    )
 }
 
 /// The story form: preview (re-rendered page) or save (checked first).
@@ -546,7 +573,13 @@ pub(super) async fn story_submit(
         let shown = show_story(&a, &name, &text, area).await;
         return story_page(&a, &name, &text, shown, None);
     }
-    let errors = check_blocking(story_data(&a).await, Kind::Story, name.clone(), text.clone()).await;
+    let errors = check_blocking(
+        story_data(&a).await,
+        Kind::Story,
+        name.clone(),
+        text.clone(),
+    )
+    .await;
     if !errors.is_empty() {
         let mut shown = show_story(&a, &name, &text, area).await;
         shown.errors = errors;
@@ -776,11 +809,7 @@ impl DashForm {
                     .ok()
                     .filter(|x: &f64| x.is_finite())
                     .ok_or_else(|| {
-                        format!(
-                            "tile {}: target '{}' is not a number",
-                            i + 1,
-                            t.target_text
-                        )
+                        format!("tile {}: target '{}' is not a number", i + 1, t.target_text)
                     })?;
                 out.push_str(&format!("target = {}\n", toml::Value::Float(g)));
             }
@@ -1043,11 +1072,7 @@ fn may_touch(a: &Admin, path: &str) -> bool {
 }
 
 /// One old version: its text and what changed from it to the file as it is now.
-pub(super) async fn version(
-    State(st): State<AppState>,
-    Path(id): Path<i64>,
-    a: Admin,
-) -> Response {
+pub(super) async fn version(State(st): State<AppState>, Path(id): Path<i64>, a: Admin) -> Response {
     let v = match st.with_store(move |s| s.content_version(id)).await {
         Ok(Some(v)) => v,
         Ok(None) => return no_store(a.page.not_found()),
@@ -1085,11 +1110,7 @@ fn history_url(a: &Admin, path: &str) -> String {
 
 /// Restores a story's or dashboard's version: checked as a save is, then saved as a new
 /// version. The settings have their own route (administrators only).
-pub(super) async fn restore(
-    State(st): State<AppState>,
-    Path(id): Path<i64>,
-    a: Admin,
-) -> Response {
+pub(super) async fn restore(State(st): State<AppState>, Path(id): Path<i64>, a: Admin) -> Response {
     let v = match st.with_store(move |s| s.content_version(id)).await {
         Ok(Some(v)) => v,
         Ok(None) => return no_store(a.page.not_found()),

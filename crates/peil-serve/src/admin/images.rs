@@ -143,14 +143,18 @@ fn users_of(st: &AppState, image: &str) -> Vec<String> {
             }
         }
     }
-    if std::fs::read_to_string(dir.join(super::settings::CONFIG)).is_ok_and(|t| t.contains(image))
-    {
+    if std::fs::read_to_string(dir.join(super::settings::CONFIG)).is_ok_and(|t| t.contains(image)) {
         out.push(super::settings::CONFIG.to_string());
     }
     out
 }
 
-fn page(st: &AppState, a: &Admin, status: StatusCode, message: Option<serde_json::Value>) -> Response {
+fn page(
+    st: &AppState,
+    a: &Admin,
+    status: StatusCode,
+    message: Option<serde_json::Value>,
+) -> Response {
     let images: Vec<_> = library(st)
         .into_iter()
         .map(|i| {
@@ -175,9 +179,10 @@ fn page(st: &AppState, a: &Admin, status: StatusCode, message: Option<serde_json
 }
 
 pub(super) async fn list(State(st): State<AppState>, a: Admin) -> Response {
-    let message = a.page.param("added").map(|n| {
-        json!({"text": format!("{}: {n}", a.page.word("admin_image_added")), "ok": true})
-    });
+    let message = a
+        .page
+        .param("added")
+        .map(|n| json!({"text": format!("{}: {n}", a.page.word("admin_image_added")), "ok": true}));
     page(&st, &a, StatusCode::OK, message)
 }
 
@@ -187,7 +192,10 @@ fn refuse(st: &AppState, a: &Admin, status: StatusCode, text: String) -> Respons
 }
 
 /// The uploaded image: (asked name, bytes), at most [`MAX_IMAGE`] bytes.
-async fn read_upload(headers: &HeaderMap, body: Body) -> Result<(String, Vec<u8>), (StatusCode, String)> {
+async fn read_upload(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(String, Vec<u8>), (StatusCode, String)> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -247,9 +255,18 @@ pub(super) async fn upload(
         } else {
             a.page.word("admin_image_type")
         };
-        a.audit(&st, "image refused", json!({"asked": asked, "bytes": bytes.len()}))
-            .await;
-        return refuse(&st, &a, StatusCode::UNSUPPORTED_MEDIA_TYPE, text.to_string());
+        a.audit(
+            &st,
+            "image refused",
+            json!({"asked": asked, "bytes": bytes.len()}),
+        )
+        .await;
+        return refuse(
+            &st,
+            &a,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            text.to_string(),
+        );
     };
     let Some(dir) = content_dir(&st) else {
         return refuse(
@@ -324,13 +341,19 @@ pub(super) async fn delete(
     .await;
     match removed {
         Ok(Ok(())) => {
-            a.audit(&st, "image deleted", json!({"file": format!("content/{file}")}))
-                .await;
+            a.audit(
+                &st,
+                "image deleted",
+                json!({"file": format!("content/{file}")}),
+            )
+            .await;
             page(
                 &st,
                 &a,
                 StatusCode::OK,
-                Some(json!({"text": format!("{}: {file}", a.page.word("admin_image_deleted")), "ok": true})),
+                Some(
+                    json!({"text": format!("{}: {file}", a.page.word("admin_image_deleted")), "ok": true}),
+                ),
             )
         }
         Ok(Err(e)) => refuse(&st, &a, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),

@@ -16,8 +16,8 @@ mod data;
 mod images;
 mod login;
 mod pages;
-mod settings;
 pub mod session;
+mod settings;
 
 pub use axum::http::Method;
 pub use session::{AdminOptions, Session};

@@ -53,7 +53,11 @@ impl Settings {
         let list = |k: &str| -> Vec<String> {
             doc.get(k)
                 .and_then(|v| v.as_array())
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let intro = doc.get("intro").and_then(|v| v.as_table_like());
@@ -127,7 +131,10 @@ impl Settings {
         if self.name.is_empty() || self.name.chars().count() > MAX_NAME {
             out.push(w("admin_settings_bad_name"));
         }
-        for (label, c) in [("primary_color", &self.primary), ("accent_color", &self.accent)] {
+        for (label, c) in [
+            ("primary_color", &self.primary),
+            ("accent_color", &self.accent),
+        ] {
             if c.is_empty() {
                 continue;
             }
@@ -150,7 +157,10 @@ impl Settings {
         let codes = self.highlight_codes();
         let snap = st.snapshot();
         if codes.len() > MAX_HIGHLIGHTS {
-            out.push(format!("{} (> {MAX_HIGHLIGHTS})", w("admin_settings_highlights")));
+            out.push(format!(
+                "{} (> {MAX_HIGHLIGHTS})",
+                w("admin_settings_highlights")
+            ));
         }
         for c in &codes {
             if !snap.is_public(c) {
@@ -387,8 +397,12 @@ async fn apply_config(
             } else {
                 "settings saved"
             };
-            a.audit(st, what, json!({"file": CONFIG, "version": id, "restored_from": restored_from}))
-                .await;
+            a.audit(
+                st,
+                what,
+                json!({"file": CONFIG, "version": id, "restored_from": restored_from}),
+            )
+            .await;
             let to = a.page.href(&format!("/admin/settings?saved={id}"));
             no_store(Redirect::to(&to).into_response())
         }
@@ -401,11 +415,7 @@ pub(super) async fn settings_history(State(st): State<AppState>, a: Admin) -> Re
 }
 
 /// Restores a version of peil.toml (checked as a save is).
-pub(super) async fn restore(
-    State(st): State<AppState>,
-    Path(id): Path<i64>,
-    a: Admin,
-) -> Response {
+pub(super) async fn restore(State(st): State<AppState>, Path(id): Path<i64>, a: Admin) -> Response {
     let v = match st.with_store(move |s| s.content_version(id)).await {
         Ok(Some(v)) if v.path == CONFIG => v,
         Ok(_) => return no_store(a.page.not_found()),
@@ -450,7 +460,10 @@ mod tests {
         s.intro = vec![("nl".into(), "Welkom".into())];
         s.apply(&mut doc);
         let out = doc.to_string();
-        assert!(out.starts_with("# Our site\nname = \"Nieuw\" # the name\n"), "{out}");
+        assert!(
+            out.starts_with("# Our site\nname = \"Nieuw\" # the name\n"),
+            "{out}"
+        );
         assert!(out.contains("# who\npublisher = \"Stad\""), "{out}");
         assert!(out.contains("public = true"), "{out}");
         let back: toml_edit::DocumentMut = out.parse().unwrap();

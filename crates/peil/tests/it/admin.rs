@@ -85,7 +85,13 @@ impl<'a> Browser<'a> {
         }
     }
 
-    pub(crate) fn send(&mut self, method: &str, path: &str, form: &str, extra: &[(&str, &str)]) -> Answer {
+    pub(crate) fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        form: &str,
+        extra: &[(&str, &str)],
+    ) -> Answer {
         let ct = (method == "POST").then_some("application/x-www-form-urlencoded");
         self.send_body(method, path, ct, form.as_bytes(), extra)
     }
