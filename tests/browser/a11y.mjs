@@ -59,6 +59,16 @@ const ADMIN = process.env.PEIL_ADMIN_USER
       ['admin-sources', '/admin/sources', true],
       ['admin-areas', '/admin/areas?level=gemeente', true],
       ['admin-users-en', '/en/admin/users', true],
+      // The content pages (issue 14 §4): lists, the editors, history, images, settings.
+      ['admin-stories', '/admin/stories', true],
+      ['admin-story', '/admin/stories/wijkprofiel', true],
+      ['admin-story-history', '/admin/stories/wijkprofiel/history', true],
+      ['admin-dashboards', '/admin/dashboards', true],
+      ['admin-dashboard', '/admin/dashboards/bevolking', true],
+      ['admin-images', '/admin/images', true],
+      ['admin-settings', '/admin/settings', true],
+      ['admin-settings-history', '/admin/settings/history', true],
+      ['admin-story-fr', '/fr/admin/stories/wijkprofiel', true],
       // A restricted indicator with its "intern" mark (the administrator is in its group).
       ['indicator-intern', '/indicator/v_leefloon?level=wijk', true],
     ]

@@ -78,6 +78,12 @@ struct Inner {
     site: RwLock<Arc<site::SiteConfig>>,
     /// Asked at every poll for a changed site configuration.
     site_loader: RwLock<Option<SiteLoader>>,
+    /// Builds the site configuration from a `peil.toml` text, checked as the CLI checks it
+    /// (the back office's settings form saves only what it accepts).
+    config_builder: RwLock<Option<ConfigBuilder>>,
+    /// Held while the site's files are written and the configuration swapped, by the back
+    /// office's saves and the poll alike, so an older read never replaces a newer one.
+    site_files: std::sync::Mutex<()>,
     /// Counts configuration changes; part of every ETag, so pages follow a changed config.
     site_revision: std::sync::atomic::AtomicU64,
     /// The address the server listens on (for absolute links when no `base_url` is set).
@@ -103,6 +109,10 @@ struct Inner {
 
 /// Returns a new site configuration when it changed since the last call.
 pub type SiteLoader = Arc<dyn Fn() -> Option<site::SiteConfig> + Send + Sync>;
+
+/// Builds the site configuration from the text of a `peil.toml` in the site directory, or says
+/// what is wrong with it (the CLI's own checks: `peil serve` sets it).
+pub type ConfigBuilder = Arc<dyn Fn(&str) -> Result<site::SiteConfig, String> + Send + Sync>;
 
 /// How a server is set up (what `peil.toml` and the command line say).
 #[derive(Debug, Clone)]
@@ -174,6 +184,46 @@ impl AppState {
         if let Ok(mut l) = self.inner.site_loader.write() {
             *l = Some(loader);
         }
+    }
+
+    /// Sets how a `peil.toml` text becomes the site's configuration (for the settings form).
+    pub fn set_config_builder(&self, builder: ConfigBuilder) {
+        if let Ok(mut b) = self.inner.config_builder.write() {
+            *b = Some(builder);
+        }
+    }
+
+    /// The configuration a `peil.toml` text makes, checked; `None` when this server was given
+    /// no way to check one.
+    pub(crate) fn build_config(&self, text: &str) -> Option<Result<site::SiteConfig, String>> {
+        let b = self.inner.config_builder.read().ok()?.clone()?;
+        Some(b(text))
+    }
+
+    /// Runs `f` (a write of the site's files and the swap of the configuration it makes) while
+    /// no other write or reload of the site's files runs. Blocking: call it on the blocking
+    /// pool.
+    pub(crate) fn with_site_files<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _held = self
+            .inner
+            .site_files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        f()
+    }
+
+    /// Reads the site's stories and dashboards again and serves them from now on (the rest of
+    /// the configuration is kept); every cached answer is forgotten. Call it inside
+    /// [`AppState::with_site_files`].
+    pub(crate) fn reload_content(&self) -> Vec<peil_story::StoryError> {
+        let mut site = (*self.site()).clone();
+        let Some(dir) = site.dir.clone() else {
+            return Vec::new();
+        };
+        let (content, problems) = peil_story::Content::load(&dir);
+        site.content = Arc::new(content);
+        self.set_site(site);
+        problems
     }
 
     /// Replaces the website's configuration (at start, or when the config file changes).
@@ -339,6 +389,8 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
             site: RwLock::new(Arc::new(site::SiteConfig::named(&options.site_name))),
             site_name: options.site_name,
             site_loader: RwLock::new(None),
+            config_builder: RwLock::new(None),
+            site_files: std::sync::Mutex::new(()),
             site_revision: std::sync::atomic::AtomicU64::new(0),
             listening: OnceLock::new(),
             compute: work::Compute::new()?,
@@ -410,10 +462,16 @@ async fn watch(state: AppState) {
             let _ = tokio::task::spawn_blocking(move || st.refresh_keys(&path)).await;
         }
         let loader = state.inner.site_loader.read().ok().and_then(|l| l.clone());
-        if let Some(load) = loader
-            && let Ok(Some(cfg)) = tokio::task::spawn_blocking(move || load()).await
-        {
-            state.set_site(cfg);
+        if let Some(load) = loader {
+            let st = state.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                st.with_site_files(|| {
+                    if let Some(cfg) = load() {
+                        st.set_site(cfg);
+                    }
+                })
+            })
+            .await;
         }
         let (current, access) = {
             let s = state.snapshot();

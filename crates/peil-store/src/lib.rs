@@ -13,6 +13,7 @@
 
 mod check;
 pub mod codec;
+mod content;
 mod export;
 mod groups;
 mod history;
@@ -26,6 +27,7 @@ mod users;
 mod write;
 
 pub use check::CheckReport;
+pub use content::ContentVersion;
 pub use export::{ExportRow, Selection};
 pub use history::{AggregationEdge, UndoCounts};
 pub use keys::{ApiKeyEntry, hash_key, new_key};

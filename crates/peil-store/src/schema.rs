@@ -330,4 +330,21 @@ BEGIN UPDATE site_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'test_
 CREATE TRIGGER test_revision_placement_delete AFTER DELETE ON indicator_theme
 BEGIN UPDATE site_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'test_revision'; END;
 "#,
+    // 9: every version of a site file the back office saved (issue 14, content versions):
+    // stories, dashboards and peil.toml, with who saved it and when; a restore is a new
+    // version that names the one it restored.
+    r#"
+CREATE TABLE content_version (
+    id INTEGER PRIMARY KEY,
+    -- The file, relative to the site directory: stories/x.md, dashboards/x.toml, peil.toml.
+    path TEXT NOT NULL,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    -- save, restore, or found (the file as it was on disk before its first save here).
+    action TEXT NOT NULL,
+    restored_from INTEGER,
+    text TEXT NOT NULL
+);
+CREATE INDEX content_version_path ON content_version (path, id);
+"#,
 ];

@@ -27,7 +27,14 @@ pub fn to_html(r: &Rendered) -> String {
                         "<figure class=\"story-figure\">{svg}<figcaption>{}</figcaption></figure>",
                         peil_render::escape(&caption)
                     ),
-                    None => String::new(),
+                    // An image of the site's library: `![alt](content/name.png)`.
+                    None => match content_image(&name) {
+                        Some(file) => format!(
+                            "<img class=\"content-image\" src=\"/content/{file}\" alt=\"{}\">",
+                            peil_render::escape(&caption)
+                        ),
+                        None => String::new(),
+                    },
                 };
                 events.push(Event::InlineHtml(html.into()));
             }
@@ -43,4 +50,32 @@ pub fn to_html(r: &Rendered) -> String {
     // A figure alone in a paragraph should not sit inside <p>.
     out.replace("<p><figure", "<figure")
         .replace("</figure></p>", "</figure>")
+}
+
+/// The file of an image of the site's `content/` folder a story names (`content/kaart.png`):
+/// a plain name of letters, digits, `-`, `_` and one extension of an image type; anything else
+/// (another host, a path) is no image.
+fn content_image(url: &str) -> Option<&str> {
+    let file = url.strip_prefix("content/")?;
+    let (stem, ext) = file.rsplit_once('.')?;
+    let plain = !stem.is_empty()
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let image = ["png", "jpg", "jpeg", "webp", "gif"].contains(&ext);
+    (plain && image).then_some(file)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_plain_library_images_are_shown() {
+        assert_eq!(
+            super::content_image("content/kaart-1.png"),
+            Some("kaart-1.png")
+        );
+        assert_eq!(super::content_image("content/../peil.toml"), None);
+        assert_eq!(super::content_image("https://evil.example/x.png"), None);
+        assert_eq!(super::content_image("content/x.svg"), None);
+    }
 }

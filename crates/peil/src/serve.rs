@@ -48,6 +48,17 @@ pub fn run(site: &Site, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
             }
         }
     }));
+    // The back office's settings form saves a peil.toml only when it passes the same checks.
+    let dir_owned = dir.to_path_buf();
+    state.set_config_builder(std::sync::Arc::new(move |text: &str| {
+        let config: crate::site::Config = toml::from_str(text)
+            .map_err(|e| format!("{} is not a valid configuration: {e}", crate::site::CONFIG))?;
+        let site = Site {
+            dir: dir_owned.clone(),
+            config,
+        };
+        site.web_config().map_err(|e| format!("{e:#}"))
+    }));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -40,7 +40,7 @@ pub struct Config {
     /// Megabytes of rendered answers `peil serve` keeps in memory (default 64).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_mb: Option<u64>,
-    /// The website's logo: an SVG, PNG or JPEG file, relative to the site directory.
+    /// The website's logo: an SVG, PNG, JPEG, WebP or GIF file, relative to the site directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
     /// Brand colour of the website (header, links), `#rrggbb`.
@@ -447,8 +447,10 @@ impl Site {
                 Some("svg") => "image/svg+xml",
                 Some("png") => "image/png",
                 Some("jpg" | "jpeg") => "image/jpeg",
+                Some("webp") => "image/webp",
+                Some("gif") => "image/gif",
                 _ => bail!(
-                    "{CONFIG}: logo {} is not an .svg, .png or .jpg file",
+                    "{CONFIG}: logo {} is not an .svg, .png, .jpg, .webp or .gif file",
                     path.display()
                 ),
             };

@@ -11,14 +11,17 @@
 //! role: no session → the login page, too low a role → 403). A second way to log in
 //! (OpenID Connect) adds a route that ends in [`login::start_session`], as password login does.
 
+mod content;
 mod data;
 mod groups;
+mod images;
 mod login;
 mod metadata;
 mod oidc;
 mod pages;
 pub mod session;
 mod themes;
+mod settings;
 
 pub use axum::http::Method;
 pub use data::DiffCache;
@@ -320,6 +323,126 @@ fn table() -> Vec<Row> {
         ),
         (
             M::GET,
+            "/admin/stories",
+            EXPERT,
+            Some("admin_stories"),
+            get(content::stories),
+        ),
+        (
+            M::GET,
+            "/admin/stories/{name}",
+            EXPERT,
+            None,
+            get(content::story_form),
+        ),
+        (
+            M::POST,
+            "/admin/stories/{name}",
+            EXPERT,
+            None,
+            post(content::story_submit).layer(long_form()),
+        ),
+        (
+            M::POST,
+            "/admin/stories/{name}/preview",
+            EXPERT,
+            None,
+            post(content::story_preview).layer(long_form()),
+        ),
+        (
+            M::GET,
+            "/admin/stories/{name}/history",
+            EXPERT,
+            None,
+            get(content::story_history),
+        ),
+        (
+            M::GET,
+            "/admin/dashboards",
+            EXPERT,
+            Some("admin_dashboards"),
+            get(content::dashboards),
+        ),
+        (
+            M::GET,
+            "/admin/dashboards/{name}",
+            EXPERT,
+            None,
+            get(content::dashboard_form),
+        ),
+        (
+            M::POST,
+            "/admin/dashboards/{name}",
+            EXPERT,
+            None,
+            post(content::dashboard_submit).layer(long_form()),
+        ),
+        (
+            M::GET,
+            "/admin/dashboards/{name}/history",
+            EXPERT,
+            None,
+            get(content::dashboard_history),
+        ),
+        (
+            M::GET,
+            "/admin/versions/{id}",
+            EXPERT,
+            None,
+            get(content::version),
+        ),
+        (
+            M::POST,
+            "/admin/versions/{id}/restore",
+            EXPERT,
+            None,
+            post(content::restore),
+        ),
+        (
+            M::GET,
+            "/admin/images",
+            EXPERT,
+            Some("admin_images"),
+            get(images::list),
+        ),
+        (M::POST, "/admin/images", EXPERT, None, post(images::upload)),
+        (
+            M::POST,
+            "/admin/images/{file}/delete",
+            EXPERT,
+            None,
+            post(images::delete),
+        ),
+        (
+            M::GET,
+            "/admin/settings",
+            BEHEERDER,
+            Some("admin_settings"),
+            get(settings::form_page),
+        ),
+        (
+            M::POST,
+            "/admin/settings",
+            BEHEERDER,
+            None,
+            post(settings::submit).layer(long_form()),
+        ),
+        (
+            M::GET,
+            "/admin/settings/history",
+            BEHEERDER,
+            None,
+            get(settings::settings_history),
+        ),
+        (
+            M::POST,
+            "/admin/settings/versions/{id}/restore",
+            BEHEERDER,
+            None,
+            post(settings::restore),
+        ),
+        (
+            M::GET,
             "/admin/users",
             BEHEERDER,
             Some("admin_users"),
@@ -511,8 +634,14 @@ async fn refused_page(
     }
 }
 
-/// Longest form the back office reads.
-const MAX_FORM: usize = 64 * 1024;
+/// Longest form the back office reads (a story's text, URL-encoded, is the longest).
+const MAX_FORM: usize = 3 * content::MAX_SOURCE;
+
+/// The body limit of the forms that carry a story, a dashboard or the settings (the CSRF layer
+/// has already bounded them by [`MAX_FORM`]); other forms keep the server's 16 KB.
+fn long_form() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(MAX_FORM)
+}
 
 /// The CSRF check of every state-changing request of the back office, before any handler:
 /// an `Origin` (or else `Referer`) naming another host is refused, and the form's `csrf`
@@ -524,7 +653,7 @@ async fn csrf(State(st): State<AppState>, req: Request<axum::body::Body>, next: 
     }
     let (parts, body) = req.into_parts();
     if let Some(boundary) = multipart_boundary(&parts) {
-        // An upload: one declared over the limit is refused before anything is read; else the
+        // An upload: one declared over its limit is refused before anything is read; else the
         // token is the form's first field, read from the body's beginning, and the rest
         // streams on to the handler, which bounds it.
         let declared = parts
@@ -532,7 +661,7 @@ async fn csrf(State(st): State<AppState>, req: Request<axum::body::Body>, next: 
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > crate::limits::MAX_UPLOAD) {
+        if declared.is_some_and(|n| n > upload_bound(parts.uri.path())) {
             let req = Request::from_parts(parts, axum::body::Body::empty());
             return refused_page(&st, req, StatusCode::PAYLOAD_TOO_LARGE, "admin_too_large").await;
         }
@@ -557,6 +686,15 @@ async fn csrf(State(st): State<AppState>, req: Request<axum::body::Body>, next: 
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
+}
+
+/// The most an upload to `path` may declare: an image of the library, or data files.
+fn upload_bound(path: &str) -> u64 {
+    if path.ends_with("/admin/images") {
+        images::MAX_IMAGE as u64 + 64 * 1024
+    } else {
+        crate::limits::MAX_UPLOAD
+    }
 }
 
 /// The boundary of a `multipart/form-data` request.

@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
     let mut r = Router::new()
         .route("/static/peil.css", get(css))
         .route("/static/peil.js", get(js))
+        .route("/static/admin.js", get(admin_js))
         .route("/static/logo", get(logo))
         .route("/content/{file}", get(stories::content_file))
         .route("/favicon.ico", get(favicon));
@@ -468,6 +469,38 @@ fn env() -> &'static minijinja::Environment<'static> {
                 "admin_themes.html",
                 include_str!("templates/admin_themes.html"),
             ),
+            (
+                "admin_files.html",
+                include_str!("templates/admin_files.html"),
+            ),
+            (
+                "admin_preview.html",
+                include_str!("templates/admin_preview.html"),
+            ),
+            (
+                "admin_story.html",
+                include_str!("templates/admin_story.html"),
+            ),
+            (
+                "admin_dashboard.html",
+                include_str!("templates/admin_dashboard.html"),
+            ),
+            (
+                "admin_history.html",
+                include_str!("templates/admin_history.html"),
+            ),
+            (
+                "admin_version.html",
+                include_str!("templates/admin_version.html"),
+            ),
+            (
+                "admin_images.html",
+                include_str!("templates/admin_images.html"),
+            ),
+            (
+                "admin_settings.html",
+                include_str!("templates/admin_settings.html"),
+            ),
         ] {
             e.add_template(name, text)
                 .unwrap_or_else(|err| panic!("template {name}: {err:#}"));
@@ -605,6 +638,8 @@ pub(crate) fn png_response(svg: &str) -> Response {
 
 const CSS: &str = include_str!("static/peil.css");
 const JS: &str = include_str!("static/peil.js");
+/// The back office's editors' script (the story editor's live preview).
+const ADMIN_JS: &str = include_str!("static/admin.js");
 
 async fn css(axum::extract::State(st): axum::extract::State<AppState>) -> Response {
     let site = st.site();
@@ -619,6 +654,13 @@ async fn css(axum::extract::State(st): axum::extract::State<AppState>) -> Respon
 
 async fn js() -> Response {
     static_response("text/javascript; charset=utf-8", JS.as_bytes().to_vec())
+}
+
+async fn admin_js() -> Response {
+    static_response(
+        "text/javascript; charset=utf-8",
+        ADMIN_JS.as_bytes().to_vec(),
+    )
 }
 
 async fn logo(axum::extract::State(st): axum::extract::State<AppState>) -> Response {

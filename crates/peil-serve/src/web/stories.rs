@@ -635,6 +635,8 @@ pub(crate) async fn content_file(State(st): State<AppState>, Path(file): Path<St
         Some("png") => "image/png",
         Some("jpg" | "jpeg") => "image/jpeg",
         Some("svg") => "image/svg+xml",
+        Some("webp") => "image/webp",
+        Some("gif") => "image/gif",
         _ => "",
     };
     match (&site.dir, ok_name && !mime.is_empty()) {

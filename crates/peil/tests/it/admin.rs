@@ -343,7 +343,9 @@ fn every_state_changing_route_refuses_a_missing_or_wrong_token() {
             .path
             .replace("{login}", "ann")
             .replace("{id}", "1")
-            .replace("{code}", "energie");
+            .replace("{code}", "energie")
+            .replace("{name}", "buurt")
+            .replace("{file}", "a.png");
         for (form, headers) in [
             ("action=disable".to_string(), vec![]),
             (format!("csrf={}&action=disable", "0".repeat(64)), vec![]),

@@ -11,6 +11,7 @@ mod common;
 mod admin;
 mod admin_themes;
 mod admin_metadata;
+mod admin_content;
 mod api;
 mod api_clients;
 mod bad_input;
