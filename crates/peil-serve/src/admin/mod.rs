@@ -20,8 +20,8 @@ mod metadata;
 mod oidc;
 mod pages;
 pub mod session;
-mod themes;
 mod settings;
+mod themes;
 
 pub use axum::http::Method;
 pub use data::DiffCache;

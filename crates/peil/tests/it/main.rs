@@ -9,9 +9,9 @@
 mod common;
 
 mod admin;
-mod admin_themes;
-mod admin_metadata;
 mod admin_content;
+mod admin_metadata;
+mod admin_themes;
 mod api;
 mod api_clients;
 mod bad_input;
