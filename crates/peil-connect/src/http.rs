@@ -1,0 +1,163 @@
+//! The HTTP side of a pull: one host (the source's), no redirects, timeouts, retries with
+//! back-off, and bounded response sizes. Everything a source sends is a stranger's input.
+
+use crate::PullError;
+use std::cell::Cell;
+use std::time::Duration;
+
+/// Bounds of one source's requests.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Whole request, connect to last byte.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Further attempts after a failed one (network errors, 5xx, 429, broken bodies).
+    pub retries: u32,
+    /// The first back-off; doubled per further attempt.
+    pub backoff: Duration,
+    /// Largest body of a metadata answer.
+    pub max_metadata_bytes: u64,
+    /// Largest body of a data answer.
+    pub max_data_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(10),
+            retries: 3,
+            backoff: Duration::from_millis(250),
+            max_metadata_bytes: 16 << 20,
+            max_data_bytes: 512 << 20,
+        }
+    }
+}
+
+pub(crate) struct Client {
+    agent: ureq::Agent,
+    base: String,
+    key: Option<String>,
+    limits: Limits,
+    pub bytes: Cell<u64>,
+    pub requests: Cell<u64>,
+}
+
+enum Attempt {
+    /// Worth trying again.
+    Transient(String),
+    /// Trying again gives the same answer.
+    Final(PullError),
+}
+
+impl Client {
+    pub fn new(base: &str, key: Option<String>, limits: Limits) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(limits.timeout))
+            .timeout_connect(Some(limits.connect_timeout))
+            // Only the declared host: a redirect elsewhere is an error, not followed.
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .user_agent(concat!("peil-pull/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Client {
+            agent,
+            base: base.trim_end_matches('/').to_string(),
+            key,
+            limits,
+            bytes: Cell::new(0),
+            requests: Cell::new(0),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GETs a JSON answer at `path` (below the source's base URL), retrying transient failures.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, path: &str, data: bool) -> Result<T, PullError> {
+        let limit = if data {
+            self.limits.max_data_bytes
+        } else {
+            self.limits.max_metadata_bytes
+        };
+        let url = self.url(path);
+        let mut wait = self.limits.backoff;
+        let mut attempt = 0;
+        loop {
+            match self.once(&url, limit) {
+                Ok(body) => match serde_json::from_slice(&body) {
+                    Ok(v) => return Ok(v),
+                    Err(e) if attempt < self.limits.retries => {
+                        // A body cut short parses as broken JSON: try again.
+                        let _ = e;
+                    }
+                    Err(e) => {
+                        return Err(PullError::Invalid {
+                            url,
+                            why: format!("not the JSON expected: {e}"),
+                        });
+                    }
+                },
+                Err(Attempt::Final(e)) => return Err(e),
+                Err(Attempt::Transient(why)) if attempt >= self.limits.retries => {
+                    return Err(PullError::Network {
+                        url,
+                        why,
+                        attempts: attempt + 1,
+                    });
+                }
+                Err(Attempt::Transient(_)) => {}
+            }
+            attempt += 1;
+            std::thread::sleep(wait);
+            wait *= 2;
+        }
+    }
+
+    fn once(&self, url: &str, limit: u64) -> Result<Vec<u8>, Attempt> {
+        self.requests.set(self.requests.get() + 1);
+        let mut req = self.agent.get(url).header("accept", "application/json");
+        if let Some(k) = &self.key {
+            req = req.header("apikey", k);
+        }
+        let mut resp = req.call().map_err(|e| Attempt::Transient(e.to_string()))?;
+        let status = resp.status().as_u16();
+        if status == 429 || status >= 500 {
+            return Err(Attempt::Transient(format!("the source answered {status}")));
+        }
+        if (300..400).contains(&status) {
+            return Err(Attempt::Final(PullError::Invalid {
+                url: url.to_string(),
+                why: format!("the source redirects ({status}); only the declared address is used"),
+            }));
+        }
+        if status == 401 || status == 403 {
+            return Err(Attempt::Final(PullError::Refused {
+                url: url.to_string(),
+                why: format!("the source refused the key ({status}); check key_env or key_file"),
+            }));
+        }
+        if status != 200 {
+            return Err(Attempt::Final(PullError::Invalid {
+                url: url.to_string(),
+                why: format!("the source answered {status}"),
+            }));
+        }
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => Attempt::Final(PullError::Invalid {
+                    url: url.to_string(),
+                    why: format!("the answer is larger than {limit} bytes"),
+                }),
+                e => Attempt::Transient(e.to_string()),
+            })?;
+        self.bytes.set(self.bytes.get() + body.len() as u64);
+        Ok(body)
+    }
+}
