@@ -58,7 +58,6 @@ impl Client {
             // Only the declared host: a redirect elsewhere is an error, not followed.
             .max_redirects(0)
             .http_status_as_error(false)
-            .user_agent(concat!("peil-pull/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
         Client {
@@ -89,10 +88,8 @@ impl Client {
             match self.once(&url, limit) {
                 Ok(body) => match serde_json::from_slice(&body) {
                     Ok(v) => return Ok(v),
-                    Err(e) if attempt < self.limits.retries => {
-                        // A body cut short parses as broken JSON: try again.
-                        let _ = e;
-                    }
+                    // A body cut short parses as broken JSON: try again.
+                    Err(_) if attempt < self.limits.retries => {}
                     Err(e) => {
                         return Err(PullError::Invalid {
                             url,

@@ -240,6 +240,7 @@ impl Site {
             admin: None,
             plausibility: None,
             keep_publications: None,
+            sources: Vec::new(),
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",
