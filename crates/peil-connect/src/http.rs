@@ -75,7 +75,24 @@ impl Client {
     }
 
     /// GETs a JSON answer at `path` (below the source's base URL), retrying transient failures.
-    pub fn json<T: serde::de::DeserializeOwned>(&self, path: &str, data: bool) -> Result<T, PullError> {
+    pub fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        data: bool,
+    ) -> Result<T, PullError> {
+        self.fetch(path, data, |b| {
+            serde_json::from_slice(b).map_err(|e| format!("not the JSON expected: {e}"))
+        })
+    }
+
+    /// GETs an answer at `path` and reads it with `parse`; a body that does not parse is
+    /// fetched again (a body cut short is the usual cause), up to the retries.
+    pub fn fetch<T>(
+        &self,
+        path: &str,
+        data: bool,
+        parse: impl Fn(&[u8]) -> Result<T, String>,
+    ) -> Result<T, PullError> {
         let limit = if data {
             self.limits.max_data_bytes
         } else {
@@ -86,16 +103,10 @@ impl Client {
         let mut attempt = 0;
         loop {
             match self.once(&url, limit) {
-                Ok(body) => match serde_json::from_slice(&body) {
+                Ok(body) => match parse(&body) {
                     Ok(v) => return Ok(v),
-                    // A body cut short parses as broken JSON: try again.
                     Err(_) if attempt < self.limits.retries => {}
-                    Err(e) => {
-                        return Err(PullError::Invalid {
-                            url,
-                            why: format!("not the JSON expected: {e}"),
-                        });
-                    }
+                    Err(why) => return Err(PullError::Invalid { url, why }),
                 },
                 Err(Attempt::Final(e)) => return Err(e),
                 Err(Attempt::Transient(why)) if attempt >= self.limits.retries => {

@@ -79,13 +79,19 @@ impl Source {
             ));
         }
         if !self.prefix.is_empty() && !map::good_code(&self.prefix) {
-            return Err(format!("source {}: prefix '{}' is not valid", self.name, self.prefix));
+            return Err(format!(
+                "source {}: prefix '{}' is not valid",
+                self.name, self.prefix
+            ));
         }
         if let Some(p) = &self.periods_from {
             Period::parse(p).map_err(|e| format!("source {}: periods_from: {e}", self.name))?;
         }
         if self.key_env.is_some() && self.key_file.is_some() {
-            return Err(format!("source {}: give key_env or key_file, not both", self.name));
+            return Err(format!(
+                "source {}: give key_env or key_file, not both",
+                self.name
+            ));
         }
         Ok(())
     }
@@ -93,12 +99,14 @@ impl Source {
     /// The key for the source, if one is declared.
     pub fn key(&self, site_dir: &std::path::Path) -> Result<Option<String>, PullError> {
         if let Some(var) = &self.key_env {
-            return std::env::var(var).map(|k| Some(k.trim().to_string())).map_err(|_| {
-                PullError::Config(format!(
-                    "source {}: the environment variable {var} (key_env) is not set",
-                    self.name
-                ))
-            });
+            return std::env::var(var)
+                .map(|k| Some(k.trim().to_string()))
+                .map_err(|_| {
+                    PullError::Config(format!(
+                        "source {}: the environment variable {var} (key_env) is not set",
+                        self.name
+                    ))
+                });
         }
         if let Some(f) = &self.key_file {
             let path: PathBuf = site_dir.join(f);
@@ -246,20 +254,57 @@ struct ItemEntry {
     parents: BTreeMap<String, String>,
 }
 
-#[derive(Deserialize)]
-struct DataAnswer {
-    data: Vec<DataRow>,
-}
-
-#[derive(Deserialize)]
+/// One row of the source's CSV data answer (numbers as the source wrote them, read exactly).
 struct DataRow {
     indicator: String,
     item: String,
     period: String,
-    #[serde(default)]
-    dims: serde_json::Value,
-    value: Option<f64>,
-    status: Option<String>,
+    value: String,
+    status: String,
+}
+
+/// Reads the source's CSV data answer: the columns by name, no cube columns.
+fn data_rows(body: &[u8]) -> Result<Vec<DataRow>, String> {
+    let mut r = csv::ReaderBuilder::new().from_reader(body);
+    let head = r
+        .headers()
+        .map_err(|e| format!("not the CSV expected: {e}"))?
+        .clone();
+    let col = |n: &str| {
+        head.iter()
+            .position(|h| h == n)
+            .ok_or(format!("the CSV has no column {n}"))
+    };
+    let (ind, item, period, value, status) = (
+        col("indicator")?,
+        col("item")?,
+        col("period")?,
+        col("value")?,
+        col("status")?,
+    );
+    if value != period + 1 {
+        return Err("the CSV has cube columns (cube indicators are not pulled)".into());
+    }
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| format!("not the CSV expected: {e}"))?;
+        let get = |i: usize| -> Result<String, String> {
+            let f = rec.get(i).ok_or("a short CSV row")?;
+            // Text cells a spreadsheet would run are written with a leading quote.
+            Ok(match f.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
+                _ => f.to_string(),
+            })
+        };
+        out.push(DataRow {
+            indicator: get(ind)?,
+            item: get(item)?,
+            period: get(period)?,
+            value: get(value)?,
+            status: get(status)?,
+        });
+    }
+    Ok(out)
 }
 
 /// Indicators per data request (one level each).
@@ -453,7 +498,11 @@ pub fn pull(
                 {
                     return Err(PullError::Invalid {
                         url,
-                        why: format!("area '{}' of level {} is not valid or twice", shown(&it.code), l.code),
+                        why: format!(
+                            "area '{}' of level {} is not valid or twice",
+                            shown(&it.code),
+                            l.code
+                        ),
                     });
                 }
                 for (pl, pc) in &it.parents {
@@ -526,18 +575,18 @@ pub fn pull(
             for chunk in codes.chunks(DATA_CHUNK) {
                 let list: Vec<String> = chunk.iter().map(|c| map::encode(c)).collect();
                 let path = format!(
-                    "/api/v1/data?indicator={}&level={}&period=all&format=json",
+                    "/api/v1/data?indicator={}&level={}&period=all&format=csv",
                     list.join(","),
                     map::encode(&l.code)
                 );
                 let url = client.url(&path);
-                let answer: DataAnswer = match client.json(&path, true) {
+                let answer: Vec<DataRow> = match client.fetch(&path, true, data_rows) {
                     Ok(a) => a,
                     // An indicator without values on this level answers 404.
                     Err(PullError::Invalid { why, .. }) if why.contains("404") => continue,
                     Err(e) => return Err(e),
                 };
-                for r in answer.data {
+                for r in answer {
                     let bad = |why: &str| PullError::Invalid {
                         url: url.clone(),
                         why: format!(
@@ -553,19 +602,23 @@ pub fn pull(
                     if !map::good_code(&r.item) {
                         return Err(bad("an area code that is not valid"));
                     }
-                    if !(r.dims.is_null() || r.dims.as_object().is_some_and(|m| m.is_empty())) {
-                        return Err(bad("a cube cell (cube indicators are not pulled)"));
-                    }
-                    let period = Period::parse(&r.period).map_err(|_| bad("a period that is not valid"))?;
+                    let period =
+                        Period::parse(&r.period).map_err(|_| bad("a period that is not valid"))?;
                     if periods_from.is_some_and(|f| period.bounds().0 < f.bounds().0) {
                         continue;
                     }
-                    let value = match (r.value, r.status.as_deref()) {
-                        (Some(v), None) if v.is_finite() => Value::Number(v),
-                        (None, Some(s)) => Value::Missing(
-                            MissingCode::from_symbol(s).ok_or_else(|| bad("an unknown status"))?,
-                        ),
-                        (None, None) => continue,
+                    let value = match (r.value.as_str(), r.status.as_str()) {
+                        (v, "") if !v.is_empty() => match v.parse::<f64>() {
+                            Ok(n) if n.is_finite() => Value::Number(n),
+                            _ => return Err(bad("a value that is not a number")),
+                        },
+                        ("", s) if !s.is_empty() => match MissingCode::from_symbol(s) {
+                            // Empty is no record: nothing to load.
+                            Some(MissingCode::Empty) => continue,
+                            Some(c) => Value::Missing(c),
+                            None => return Err(bad("an unknown status")),
+                        },
+                        ("", "") => continue,
                         _ => return Err(bad("a value that is not a number or a missing code")),
                     };
                     rows.push((code.to_string(), l.code.clone(), period, r.item, value));
@@ -639,7 +692,10 @@ pub fn pull(
     let with_values: HashSet<&str> = data.series.iter().map(|s| s.indicator.as_str()).collect();
     for (_, ind, _) in &indicators {
         if !with_values.contains(ind.code.as_str()) && report.changed.contains(&ind.code) {
-            report.notes.push(format!("{}: the source publishes no values of it now", ind.code));
+            report.notes.push(format!(
+                "{}: the source publishes no values of it now",
+                ind.code
+            ));
         }
     }
     report.requests = client.requests.get();
@@ -714,7 +770,10 @@ fn data_batch(
         let Some(id) = catalog.levels.get(level).and_then(|l| l.items.get(item)) else {
             return Err(PullError::Invalid {
                 url: String::new(),
-                why: format!("a value for area '{}' of level {level}, which the source does not list", shown(item)),
+                why: format!(
+                    "a value for area '{}' of level {level}, which the source does not list",
+                    shown(item)
+                ),
             });
         };
         let key = SeriesKey {
@@ -723,10 +782,19 @@ fn data_batch(
             period: *period,
             dims: DimKey::default(),
         };
-        if by_series.entry(key).or_default().insert(*id, *value).is_some() {
+        if by_series
+            .entry(key)
+            .or_default()
+            .insert(*id, *value)
+            .is_some()
+        {
             return Err(PullError::Invalid {
                 url: String::new(),
-                why: format!("two values for {ind}, area {}, {}", shown(item), period.code()),
+                why: format!(
+                    "two values for {ind}, area {}, {}",
+                    shown(item),
+                    period.code()
+                ),
             });
         }
     }

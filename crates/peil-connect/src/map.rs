@@ -117,7 +117,12 @@ pub(crate) fn indicator(
     let threshold = v.get("threshold").cloned().unwrap_or(Json::Null);
     let survey = v.get("survey").cloned().unwrap_or(Json::Null);
     let mut themes = Vec::new();
-    for t in v.get("themes").and_then(Json::as_array).into_iter().flatten() {
+    for t in v
+        .get("themes")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
         let c = t
             .get("code")
             .and_then(Json::as_str)
@@ -131,7 +136,12 @@ pub(crate) fn indicator(
         themes.push(lc);
     }
     let mut total_of = Vec::new();
-    for r in v.get("total_of").and_then(Json::as_array).into_iter().flatten() {
+    for r in v
+        .get("total_of")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
         total_of.push(reference(Some(r), prefix, "total_of")?.ok_or("total_of is empty")?);
     }
     let mut extra = BTreeMap::new();

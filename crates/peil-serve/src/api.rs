@@ -24,8 +24,8 @@ pub(crate) mod cache;
 pub(crate) mod catalog;
 pub(crate) mod data;
 mod docs;
-mod hashes;
 pub(crate) mod formats;
+mod hashes;
 mod openapi;
 
 use crate::AppState;

@@ -73,7 +73,9 @@ fn print(r: &Report) {
         "{what} {} ({}){}: {} added, {} changed, {} unchanged, {} flagged, {} refused",
         r.source,
         r.url,
-        r.import_id.map(|i| format!(" as import #{i}")).unwrap_or_default(),
+        r.import_id
+            .map(|i| format!(" as import #{i}"))
+            .unwrap_or_default(),
         r.added.len(),
         r.changed.len(),
         r.unchanged,
