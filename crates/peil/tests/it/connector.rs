@@ -333,8 +333,27 @@ fn a_city_pulls_from_a_province_with_the_connectors_semantics() {
     );
     net.broken.store(false, Ordering::SeqCst);
 
+    // A dry run says what the pull would do, and writes nothing.
+    let dry: serde_json::Value =
+        serde_json::from_str(&city.ok(&["pull", "--dry-run", "--json"])).unwrap();
+    assert_eq!(dry[0]["dry_run"], true);
+    assert_eq!(
+        codes(&dry[0]["changed"]),
+        BTreeSet::from(["dna_v2506_elek_res_cons".to_string()]),
+        "{dry}"
+    );
+    assert!(dry[0]["import_id"].is_null());
+    assert_eq!(city.state(), before);
+
     // The next run completes, and takes only the changed indicator.
+    let t = Instant::now();
     let r = pull(&city);
+    eprintln!(
+        "one changed indicator: {:.2} s, {} requests, {} bytes",
+        t.elapsed().as_secs_f64(),
+        r["requests"],
+        r["bytes"]
+    );
     assert_eq!(
         codes(&r["changed"]),
         BTreeSet::from(["dna_v2506_elek_res_cons".to_string()]),
