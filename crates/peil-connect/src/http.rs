@@ -169,3 +169,79 @@ impl Client {
         Ok(body)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A one-answer-per-connection server that sends `answer` to every request.
+    fn serve(answer: Vec<u8>) -> String {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for c in l.incoming() {
+                let Ok(mut c) = c else { continue };
+                let mut buf = [0u8; 4096];
+                let _ = c.read(&mut buf);
+                let _ = c.write_all(&answer);
+            }
+        });
+        url
+    }
+
+    fn client(url: &str) -> Client {
+        Client::new(
+            url,
+            None,
+            Limits {
+                retries: 1,
+                backoff: Duration::from_millis(1),
+                max_metadata_bytes: 1000,
+                ..Limits::default()
+            },
+        )
+    }
+
+    #[test]
+    fn redirects_are_not_followed() {
+        let url = serve(
+            b"HTTP/1.1 302 Found\r\nlocation: http://example.org/\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                .to_vec(),
+        );
+        let c = client(&url);
+        let e = c
+            .json::<serde_json::Value>("/api/v1/hashes", false)
+            .unwrap_err();
+        assert!(e.to_string().contains("redirects"), "{e}");
+        assert_eq!(c.requests.get(), 1, "a redirect is final, not retried");
+    }
+
+    #[test]
+    fn answers_are_bounded() {
+        let body = format!("[{}0]", "0,".repeat(2000));
+        let url = serve(
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        );
+        let e = client(&url)
+            .json::<serde_json::Value>("/x", false)
+            .unwrap_err();
+        assert!(e.to_string().contains("larger than 1000 bytes"), "{e}");
+    }
+
+    #[test]
+    fn a_body_cut_short_is_retried_then_fails() {
+        let url = serve(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\nconnection: close\r\n\r\n{\"indicators\":["
+                .to_vec(),
+        );
+        let c = client(&url);
+        let e = c.json::<serde_json::Value>("/x", false).unwrap_err();
+        assert!(matches!(e, PullError::Network { attempts: 2, .. }), "{e}");
+        assert_eq!(c.requests.get(), 2);
+    }
+}
