@@ -25,6 +25,7 @@ pub(crate) mod catalog;
 pub(crate) mod data;
 mod docs;
 pub(crate) mod formats;
+mod hashes;
 mod openapi;
 
 use crate::AppState;
@@ -91,6 +92,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/periods-metadata.json", get(catalog::periods))
         .route("/api/v1/themes", get(catalog::themes))
         .route("/api/v1/themes-metadata.json", get(catalog::themes))
+        .route("/api/v1/hashes", get(hashes::handler))
         .route("/api/v1/data", get(data::data))
         .route("/api/v1/data-metadata.json", get(data::data))
         .route("/api/v1/areas/{level}/{item}/profile", get(data::profile))

@@ -20,6 +20,7 @@ mod history;
 mod keys;
 mod live;
 mod password;
+mod pull;
 mod read;
 mod schema;
 mod themes;
@@ -36,6 +37,7 @@ pub use password::{
     MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, check_password, hash_password, new_password,
     verify_password,
 };
+pub use pull::Provenance;
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
 pub use themes::Placement;
 pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
@@ -64,6 +66,10 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Invalid(String),
+    #[error(
+        "indicator {0} is protected: it is pulled from a source site (peil pull), so its metadata changes only there"
+    )]
+    Protected(String),
     #[error("stored data is damaged: {0}; run `peil check`")]
     Corrupt(String),
 }

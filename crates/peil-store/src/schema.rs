@@ -347,4 +347,21 @@ CREATE TABLE content_version (
 );
 CREATE INDEX content_version_path ON content_version (path, id);
 "#,
+    // 10: pull provenance (issue 15, pull provenance): per source and pulled indicator, where it
+    // came from (the source's URL and code), when, the content hash of its metadata and values as
+    // the source published them (what makes the next pull incremental), the pull that wrote it,
+    // and when the source stopped offering it (flagged, never deleted).
+    r#"
+CREATE TABLE pull_provenance (
+    source TEXT NOT NULL,
+    code TEXT NOT NULL,
+    remote_code TEXT NOT NULL,
+    url TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    import_id INTEGER NOT NULL REFERENCES import_log(id),
+    gone_at TEXT,
+    PRIMARY KEY (source, code)
+) WITHOUT ROWID;
+"#,
 ];

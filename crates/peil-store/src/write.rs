@@ -21,6 +21,9 @@ pub struct ImportTx<'a> {
     pub(crate) path: PathBuf,
     /// What this import replaced, as it first touched it (written by `record_import`).
     pub(crate) undo: RefCell<Undo>,
+    /// Whether this is a pull from a source site, the one writer that may change the metadata
+    /// of protected indicators ([`ImportTx::as_pull`]).
+    pub(crate) pull: bool,
 }
 
 /// A series key as the store holds it: indicator id, level id, period code, dims text.
@@ -121,7 +124,14 @@ impl<'a> ImportTx<'a> {
             tx,
             path,
             undo: RefCell::default(),
+            pull: false,
         }
+    }
+
+    /// Marks this import as a pull from a source site (`peil pull`): it may write the metadata
+    /// of protected indicators, which every other import is refused.
+    pub fn as_pull(&mut self) {
+        self.pull = true;
     }
 
     /// Remembers a series as it was before this import first touched it.
@@ -645,6 +655,11 @@ impl<'a> ImportTx<'a> {
         for ind in &batch.indicators {
             match self.indicator(&ind.code)? {
                 Some(old) if old == *ind => counts.unchanged += 1,
+                // The one home of the rule: a protected indicator (pulled from a source site)
+                // changes only through a pull; the whole import is refused.
+                Some(old) if old.protected && !self.pull => {
+                    return Err(StoreError::Protected(ind.code.clone()));
+                }
                 Some(_) => {
                     self.write_indicator(ind)?;
                     counts.updated += 1;

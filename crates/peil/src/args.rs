@@ -150,6 +150,14 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
         /// Indicator code.
         indicator: String,
     },
+    /// Pull indicators from the sources declared in peil.toml (`[[sources]]`: other Peil
+    /// sites) into the test copy: one import per source, only what changed since the last
+    /// pull, codes with the source's prefix, pulled indicators protected, nothing deleted.
+    #[command(after_help = "Examples:
+  peil pull                    every source in peil.toml
+  peil pull provincie          one source
+  peil pull provincie --dry-run --json   what it would do, as JSON")]
+    Pull(PullArgs),
     /// List past imports with their provenance; show one with its plausibility warnings;
     /// undo one that is not published yet.
     #[command(after_help = "Examples:
@@ -478,6 +486,27 @@ pub struct PublishArgs {
     /// With --diff: print the difference as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args)]
+pub struct PullArgs {
+    /// The source's name in peil.toml (default: every source).
+    pub source: Option<String>,
+    /// Fetch and check everything, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Who pulls (for the provenance record; default $USER).
+    #[arg(long, env = "USER", default_value = "unknown")]
+    pub who: String,
+    /// Seconds a request to the source may take.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    /// Further attempts after a failed request, with doubling back-off.
+    #[arg(long, default_value_t = 3)]
+    pub retries: u32,
 }
 
 #[derive(Args)]

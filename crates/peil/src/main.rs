@@ -15,6 +15,7 @@ mod init;
 mod keys;
 mod publications;
 mod publish;
+mod pull;
 mod report;
 mod serve;
 mod show;
@@ -106,6 +107,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Publish(a) => publish::run(&site()?, &a),
         Command::Show { indicator } => show::run(&site()?, &indicator),
         Command::Imports(a) => imports::run(&site()?, &a),
+        Command::Pull(a) => pull::run(&site()?, &a),
         Command::Publications { json } => publications::list(&site()?, json),
         Command::Rollback { generation } => publications::rollback(&site()?, generation),
         Command::Report(a) => report::run(&site()?, &a),

@@ -72,6 +72,11 @@ pub struct Config {
     /// How many publications `peil publish` keeps for `peil rollback` (default 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_publications: Option<usize>,
+    /// Other Peil sites this site pulls indicators from (`peil pull`): `[[sources]]` with
+    /// `name`, `url`, `key_env` or `key_file`, `indicators`, `themes`, `source_names`,
+    /// `levels`, `periods_from`, `prefix`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<peil_connect::Source>,
 }
 
 impl Config {
@@ -348,6 +353,7 @@ impl Site {
             admin: None,
             plausibility: None,
             keep_publications: None,
+            sources: Vec::new(),
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",

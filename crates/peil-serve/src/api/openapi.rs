@@ -378,6 +378,9 @@ pub(crate) fn document(ctx: &Ctx) -> Json {
     paths.insert("/api/v1/periods".into(), json!({ "get": op("listPeriods", "time", "Periods", "Periods with public data: coarse levels first, then in time order.",
             periods_params.clone(), responses("The periods", &tabular(r("PeriodList")), &[404])) }));
     paths.insert("/api/v1/periods-metadata.json".into(), json!({ "get": metadata_op("listPeriodsCsvw", "time", "the periods", csvw_params(periods_params), &[404]) }));
+    paths.insert("/api/v1/hashes".into(), json!({ "get": op("listContentHashes", "indicators", "Content hashes per indicator", "For each indicator the caller may see: its code, source, themes and a SHA-256 over the metadata and every value the caller is granted (all levels, periods and cube cells). Another Peil site pulling from this one (`peil pull`) fetches only the indicators whose hash changed. `themes` is the visible theme tree (code, parent).",
+            vec![json!({ "name": "indicator", "in": "query", "required": false, "description": "Only these indicator codes (comma-separated).", "schema": { "type": "string" } })],
+            responses("The hashes", &[(Format::Json, json!({ "type": "object" }))], &[])) }));
     paths.insert("/api/v1/themes".into(), json!({ "get": op("listThemes", "indicators", "The theme tree", "Folders with their public indicators and subfolders (a flat list in CSV and XLSX).",
             vec![format_param(&TABULAR), lang_param()], responses("The theme tree", &tabular(r("ThemeList")), &[])) }));
     paths.insert("/api/v1/themes-metadata.json".into(), json!({ "get": metadata_op("listThemesCsvw", "indicators", "the themes", vec![lang_param()], &[]) }));

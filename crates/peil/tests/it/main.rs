@@ -17,6 +17,7 @@ mod api_clients;
 mod bad_input;
 mod browser;
 mod compute_flanders;
+mod connector;
 mod crash;
 mod dcat;
 mod demo;

@@ -1,0 +1,837 @@
+//! The Connector: pulls indicators from another Peil site (a province's, say) into this site's
+//! test copy, with PinC's Connector semantics:
+//!
+//! - codes get the source's **prefix** (`dna_`), references inside metadata too;
+//! - pulled indicators are **protected**: only a pull changes their metadata (the store refuses
+//!   every other metadata import of them, `ImportTx::apply_metadata`);
+//! - a pull **never deletes**: an indicator the source no longer offers is flagged in its
+//!   provenance (`gone_at`), its metadata and values stay;
+//! - **incremental**: the source's `/api/v1/hashes` gives a content hash per indicator (metadata
+//!   and every value the key may see); only indicators whose hash differs from the one kept in
+//!   the store's provenance are fetched;
+//! - **suppression kept**: published values are taken as published, `x` stays `x`, thresholds
+//!   travel with the metadata; the source's access groups do not travel (a restricted indicator
+//!   arrives restricted to no group of this site), and the source answers only what the key may
+//!   see.
+//!
+//! Everything is fetched and validated first (codes, periods, numbers, sizes); only then is one
+//! `ImportTx` opened, applied and committed, so a failed pull leaves the store exactly as it
+//! was and the next run simply runs again.
+
+mod http;
+mod map;
+
+pub use http::Limits;
+
+use peil_core::*;
+use peil_store::{ImportTx, Provenance, Store};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+
+/// A source declared in `peil.toml` (`[[sources]]`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The name `peil pull NAME` uses, and the key of its provenance.
+    pub name: String,
+    /// The source site's base URL, e.g. `https://provincies.incijfers.be`. Only this host is
+    /// contacted; redirects are not followed.
+    pub url: String,
+    /// An environment variable holding the API key for the source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_env: Option<String>,
+    /// A file holding the API key (relative to the site directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<String>,
+    /// Indicator codes at the source to take.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indicators: Vec<String>,
+    /// Theme codes at the source: every indicator in these subtrees.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub themes: Vec<String>,
+    /// Metadata sources (the indicator's `source` field): all their indicators.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_names: Vec<String>,
+    /// Geo levels to take (default: all the source publishes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<String>,
+    /// Leave out periods that start before this one (e.g. `"2015"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub periods_from: Option<String>,
+    /// Put before every code taken from the source (e.g. `"dna_"`).
+    #[serde(default)]
+    pub prefix: String,
+}
+
+impl Source {
+    /// Checks what `peil.toml` says before anything is contacted.
+    pub fn check(&self) -> Result<(), String> {
+        if !map::good_code(&self.name) {
+            return Err(format!("source name '{}' is not a valid name", self.name));
+        }
+        let u = self.url.as_str();
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            return Err(format!(
+                "source {}: url '{}' must start with http:// or https://",
+                self.name, self.url
+            ));
+        }
+        if !self.prefix.is_empty() && !map::good_code(&self.prefix) {
+            return Err(format!(
+                "source {}: prefix '{}' is not valid",
+                self.name, self.prefix
+            ));
+        }
+        if let Some(p) = &self.periods_from {
+            Period::parse(p).map_err(|e| format!("source {}: periods_from: {e}", self.name))?;
+        }
+        if self.key_env.is_some() && self.key_file.is_some() {
+            return Err(format!(
+                "source {}: give key_env or key_file, not both",
+                self.name
+            ));
+        }
+        Ok(())
+    }
+
+    /// The key for the source, if one is declared.
+    pub fn key(&self, site_dir: &std::path::Path) -> Result<Option<String>, PullError> {
+        if let Some(var) = &self.key_env {
+            return std::env::var(var)
+                .map(|k| Some(k.trim().to_string()))
+                .map_err(|_| {
+                    PullError::Config(format!(
+                        "source {}: the environment variable {var} (key_env) is not set",
+                        self.name
+                    ))
+                });
+        }
+        if let Some(f) = &self.key_file {
+            let path: PathBuf = site_dir.join(f);
+            return std::fs::read_to_string(&path)
+                .map(|k| Some(k.trim().to_string()))
+                .map_err(|e| {
+                    PullError::Config(format!(
+                        "source {}: cannot read key_file {}: {e}",
+                        self.name,
+                        path.display()
+                    ))
+                });
+        }
+        Ok(None)
+    }
+}
+
+/// A failure of the pull as a whole; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    #[error(transparent)]
+    Store(#[from] peil_store::StoreError),
+    #[error("{0}")]
+    Config(String),
+    #[error("{url}: {why} (after {attempts} attempts); nothing was written, run the pull again")]
+    Network {
+        url: String,
+        why: String,
+        attempts: u32,
+    },
+    #[error("{url}: {why}; nothing was written")]
+    Refused { url: String, why: String },
+    #[error("{url}: the source sent something invalid: {why}; nothing was written")]
+    Invalid { url: String, why: String },
+}
+
+/// What the user chose for one pull.
+#[derive(Debug, Clone, Default)]
+pub struct PullOptions {
+    pub dry_run: bool,
+    pub who: String,
+    pub limits: Limits,
+}
+
+/// An indicator not taken, and why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Refusal {
+    pub code: String,
+    pub why: String,
+}
+
+/// What a pull did (or, dry, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub source: String,
+    pub url: String,
+    pub dry_run: bool,
+    pub import_id: Option<i64>,
+    /// Local codes of indicators new to this site.
+    pub added: Vec<String>,
+    /// Local codes of indicators whose metadata or values changed at the source.
+    pub changed: Vec<String>,
+    /// How many indicators were unchanged (not transferred).
+    pub unchanged: u64,
+    /// Local codes of indicators the source no longer offers (kept, flagged).
+    pub flagged: Vec<String>,
+    pub refused: Vec<Refusal>,
+    /// Indicators whose metadata and values were transferred.
+    pub transferred: u64,
+    /// Values written, by the store's counts.
+    pub values: ApplyCounts,
+    pub levels_added: Vec<String>,
+    pub items_added: u64,
+    pub links_added: u64,
+    /// Notes for people (formulas taken as values, references not pulled…).
+    pub notes: Vec<String>,
+    pub requests: u64,
+    /// Bytes of answer bodies received.
+    pub bytes: u64,
+}
+
+// --- what the source sends -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct Hashes {
+    version: String,
+    indicators: Vec<HashEntry>,
+    #[serde(default)]
+    themes: Vec<ThemeEntry>,
+}
+
+#[derive(Deserialize, Clone)]
+struct HashEntry {
+    code: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    themes: Vec<String>,
+    hash: String,
+    #[serde(default = "yes")]
+    public: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize, Clone)]
+struct ThemeEntry {
+    code: String,
+    parent: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Levels {
+    geolevels: Vec<LevelEntry>,
+}
+
+#[derive(Deserialize)]
+struct LevelEntry {
+    code: String,
+    name: String,
+    kind: String,
+    #[serde(default)]
+    parents: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Items {
+    items: Vec<ItemEntry>,
+}
+
+#[derive(Deserialize)]
+struct ItemEntry {
+    code: String,
+    #[serde(default)]
+    short_name: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    seq: i64,
+    #[serde(default)]
+    unknown_location: bool,
+    #[serde(default)]
+    parents: BTreeMap<String, String>,
+}
+
+/// One row of the source's CSV data answer (numbers as the source wrote them, read exactly).
+struct DataRow {
+    indicator: String,
+    item: String,
+    period: String,
+    value: String,
+    status: String,
+}
+
+/// Reads the source's CSV data answer: the columns by name, no cube columns.
+fn data_rows(body: &[u8]) -> Result<Vec<DataRow>, String> {
+    let mut r = csv::ReaderBuilder::new().from_reader(body);
+    let head = r
+        .headers()
+        .map_err(|e| format!("not the CSV expected: {e}"))?
+        .clone();
+    let col = |n: &str| {
+        head.iter()
+            .position(|h| h == n)
+            .ok_or(format!("the CSV has no column {n}"))
+    };
+    let (ind, item, period, value, status) = (
+        col("indicator")?,
+        col("item")?,
+        col("period")?,
+        col("value")?,
+        col("status")?,
+    );
+    if value != period + 1 {
+        return Err("the CSV has cube columns (cube indicators are not pulled)".into());
+    }
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| format!("not the CSV expected: {e}"))?;
+        let get = |i: usize| -> Result<String, String> {
+            let f = rec.get(i).ok_or("a short CSV row")?;
+            // Text cells a spreadsheet would run are written with a leading quote.
+            Ok(match f.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
+                _ => f.to_string(),
+            })
+        };
+        out.push(DataRow {
+            indicator: get(ind)?,
+            item: get(item)?,
+            period: get(period)?,
+            value: get(value)?,
+            status: get(status)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Indicators per data request (one level each).
+const DATA_CHUNK: usize = 25;
+
+/// Pulls one source into the store's test copy (see the crate's documentation).
+pub fn pull(
+    store: &mut Store,
+    source: &Source,
+    key: Option<String>,
+    opts: &PullOptions,
+) -> Result<Report, PullError> {
+    source.check().map_err(PullError::Config)?;
+    let client = http::Client::new(&source.url, key, opts.limits.clone());
+    let fetched_at = peil_store::utc_now();
+    let mut report = Report {
+        source: source.name.clone(),
+        url: source.url.clone(),
+        dry_run: opts.dry_run,
+        ..Report::default()
+    };
+    let prefix = source.prefix.as_str();
+    let local = |code: &str| format!("{prefix}{code}");
+
+    // 1. What the source offers this key, with a content hash per indicator.
+    let hashes: Hashes = client.json("/api/v1/hashes", false)?;
+    let hashes_url = client.url("/api/v1/hashes");
+    if hashes.indicators.len() > 200_000 {
+        return Err(PullError::Invalid {
+            url: hashes_url,
+            why: "more than 200,000 indicators".into(),
+        });
+    }
+    let mut offered: BTreeMap<String, HashEntry> = BTreeMap::new();
+    for h in &hashes.indicators {
+        if !map::good_code(&h.code) || !map::good_code(&local(&h.code)) || h.hash.len() > 128 {
+            return Err(PullError::Invalid {
+                url: hashes_url,
+                why: format!("indicator code '{}' is not valid", shown(&h.code)),
+            });
+        }
+        offered.insert(h.code.clone(), h.clone());
+    }
+
+    // 2. What this site takes.
+    let wanted_themes = theme_subtrees(&hashes.themes, &source.themes);
+    let take_all =
+        source.indicators.is_empty() && source.themes.is_empty() && source.source_names.is_empty();
+    let selected: Vec<&HashEntry> = offered
+        .values()
+        .filter(|h| {
+            take_all
+                || source.indicators.contains(&h.code)
+                || source.source_names.contains(&h.source)
+                || h.themes.iter().any(|t| wanted_themes.contains(t))
+        })
+        .collect();
+    for code in &source.indicators {
+        if !offered.contains_key(code) {
+            report.refused.push(Refusal {
+                code: code.clone(),
+                why: "the source does not offer it (unknown, or not visible to this key)".into(),
+            });
+        }
+    }
+    for t in &source.themes {
+        if !hashes.themes.iter().any(|x| &x.code == t) {
+            report.refused.push(Refusal {
+                code: format!("theme {t}"),
+                why: "the source has no such theme visible to this key".into(),
+            });
+        }
+    }
+
+    // 3. Against what earlier pulls brought.
+    let known: HashMap<String, Provenance> = store
+        .pull_provenance(&source.name)?
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
+        .collect();
+    let mut fetch: Vec<&HashEntry> = Vec::new();
+    for h in &selected {
+        let code = local(&h.code);
+        match known.get(&code) {
+            Some(p) if p.hash == h.hash && p.gone_at.is_none() => report.unchanged += 1,
+            Some(_) => {
+                report.changed.push(code);
+                fetch.push(h);
+            }
+            None => match store.indicator(&code)? {
+                Some(ind) if !ind.protected => report.refused.push(Refusal {
+                    code,
+                    why: "this site has an indicator of its own with that code; choose another prefix".into(),
+                }),
+                Some(_) => report.refused.push(Refusal {
+                    code,
+                    why: "a protected indicator of that code comes from another source".into(),
+                }),
+                None => {
+                    report.added.push(code);
+                    fetch.push(h);
+                }
+            },
+        }
+    }
+    let mut gone: Vec<String> = Vec::new();
+    for (code, p) in &known {
+        if !offered.contains_key(&p.remote_code) && p.gone_at.is_none() {
+            gone.push(code.clone());
+        }
+    }
+    gone.sort();
+
+    // 4. Metadata of what changed, validated and mapped.
+    let mut indicators: Vec<(String, Indicator, String)> = Vec::new();
+    let mut theme_names: BTreeMap<String, LocalizedText> = BTreeMap::new();
+    for h in &fetch {
+        let path = format!("/api/v1/indicators/{}", map::encode(&h.code));
+        let url = client.url(&path);
+        let meta: serde_json::Value = client.json(&path, false)?;
+        match map::indicator(&meta, prefix, &mut theme_names) {
+            Ok((mut ind, notes)) if ind.code == local(&h.code) => {
+                // The source's access groups do not travel: restricted there is restricted
+                // here, to no group until this site grants it.
+                if !h.public {
+                    ind.visibility = Visibility::Restricted(Vec::new());
+                }
+                report.notes.extend(notes);
+                indicators.push((h.code.clone(), ind, url));
+            }
+            Ok(_) => {
+                return Err(PullError::Invalid {
+                    url,
+                    why: "the answer is about another indicator".into(),
+                });
+            }
+            Err(why) => {
+                let code = local(&h.code);
+                report.added.retain(|c| c != &code);
+                report.changed.retain(|c| c != &code);
+                report.refused.push(Refusal { code, why });
+            }
+        }
+    }
+
+    // 5. Areas, hierarchy and values, only when something is transferred.
+    let periods_from = source
+        .periods_from
+        .as_deref()
+        .and_then(|p| Period::parse(p).ok());
+    let mut areas: Vec<AreaBatch> = Vec::new();
+    let mut links: Vec<LinkBatch> = Vec::new();
+    let mut rows: Vec<(String, String, Period, String, Value)> = Vec::new(); // (ind, level, period, item, value)
+    if !indicators.is_empty() {
+        let catalog = store.catalog()?;
+        let levels: Levels = client.json("/api/v1/geolevels", false)?;
+        let levels_url = client.url("/api/v1/geolevels");
+        let chosen: Vec<&LevelEntry> = levels
+            .geolevels
+            .iter()
+            .filter(|l| source.levels.is_empty() || source.levels.contains(&l.code))
+            .collect();
+        for l in &source.levels {
+            if !levels.geolevels.iter().any(|x| &x.code == l) {
+                return Err(PullError::Config(format!(
+                    "source {}: the source has no geo level '{l}' (levels in peil.toml)",
+                    source.name
+                )));
+            }
+        }
+        let chosen_codes: HashSet<&str> = chosen.iter().map(|l| l.code.as_str()).collect();
+        let mut parents_of: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+        for l in &chosen {
+            if !map::good_code(&l.code) || l.name.chars().count() > 500 {
+                return Err(PullError::Invalid {
+                    url: levels_url,
+                    why: format!("geo level '{}' is not valid", shown(&l.code)),
+                });
+            }
+            let path = format!("/api/v1/geolevels/{}/items", map::encode(&l.code));
+            let url = client.url(&path);
+            let items: Items = client.json(&path, true)?;
+            let have = catalog.levels.get(&l.code);
+            let mut new_items = Vec::new();
+            let mut seen = HashSet::new();
+            for it in &items.items {
+                if !map::good_code(&it.code)
+                    || it.name.chars().count() > 500
+                    || it.short_name.chars().count() > 500
+                    || !seen.insert(it.code.clone())
+                {
+                    return Err(PullError::Invalid {
+                        url,
+                        why: format!(
+                            "area '{}' of level {} is not valid or twice",
+                            shown(&it.code),
+                            l.code
+                        ),
+                    });
+                }
+                for (pl, pc) in &it.parents {
+                    if chosen_codes.contains(pl.as_str()) && map::good_code(pc) {
+                        parents_of.entry(l.code.clone()).or_default().push((
+                            it.code.clone(),
+                            pl.clone(),
+                            pc.clone(),
+                        ));
+                    }
+                }
+                if have.is_none_or(|h| !h.items.contains_key(&it.code)) {
+                    new_items.push(GeoItem {
+                        code: it.code.clone(),
+                        short_name: it.short_name.clone(),
+                        name: it.name.clone(),
+                        seq: it.seq,
+                        unknown_location: it.unknown_location,
+                    });
+                }
+            }
+            if have.is_none() {
+                report.levels_added.push(l.code.clone());
+            }
+            if !new_items.is_empty() {
+                report.items_added += new_items.len() as u64;
+                areas.push(AreaBatch {
+                    level: GeoLevel {
+                        code: l.code.clone(),
+                        name: l.name.clone(),
+                        kind: GeoLevelKind::parse(&l.kind).unwrap_or_default(),
+                    },
+                    items: new_items,
+                });
+            }
+        }
+        // The hierarchy between chosen levels where this site has none of its own.
+        for l in &chosen {
+            for p in &l.parents {
+                if !chosen_codes.contains(p.as_str())
+                    || catalog.edges.iter().any(|(c, q)| c == &l.code && q == p)
+                {
+                    continue;
+                }
+                let pairs: Vec<(String, String)> = parents_of
+                    .get(&l.code)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, pl, _)| pl == p)
+                    .map(|(c, _, pc)| (c.clone(), pc.clone()))
+                    .collect();
+                if !pairs.is_empty() {
+                    report.links_added += pairs.len() as u64;
+                    links.push(LinkBatch {
+                        child_level: l.code.clone(),
+                        parent_level: p.clone(),
+                        kind: EdgeKind::Aggregation,
+                        links: pairs,
+                    });
+                }
+            }
+        }
+        // Values, per level, in chunks of indicators.
+        let codes: Vec<&str> = indicators.iter().map(|(r, _, _)| r.as_str()).collect();
+        let remote_to_local: HashMap<&str, &str> = indicators
+            .iter()
+            .map(|(r, i, _)| (r.as_str(), i.code.as_str()))
+            .collect();
+        for l in &chosen {
+            for chunk in codes.chunks(DATA_CHUNK) {
+                let list: Vec<String> = chunk.iter().map(|c| map::encode(c)).collect();
+                let path = format!(
+                    "/api/v1/data?indicator={}&level={}&period=all&format=csv",
+                    list.join(","),
+                    map::encode(&l.code)
+                );
+                let url = client.url(&path);
+                let answer: Vec<DataRow> = match client.fetch(&path, true, data_rows) {
+                    Ok(a) => a,
+                    // An indicator without values on this level answers 404.
+                    Err(PullError::Invalid { why, .. }) if why.contains("404") => continue,
+                    Err(e) => return Err(e),
+                };
+                for r in answer {
+                    let bad = |why: &str| PullError::Invalid {
+                        url: url.clone(),
+                        why: format!(
+                            "{why}: indicator '{}', area '{}', period '{}'",
+                            shown(&r.indicator),
+                            shown(&r.item),
+                            shown(&r.period)
+                        ),
+                    };
+                    let Some(&code) = remote_to_local.get(r.indicator.as_str()) else {
+                        return Err(bad("an indicator not asked for"));
+                    };
+                    if !map::good_code(&r.item) {
+                        return Err(bad("an area code that is not valid"));
+                    }
+                    let period =
+                        Period::parse(&r.period).map_err(|_| bad("a period that is not valid"))?;
+                    if periods_from.is_some_and(|f| period.bounds().0 < f.bounds().0) {
+                        continue;
+                    }
+                    let value = match (r.value.as_str(), r.status.as_str()) {
+                        (v, "") if !v.is_empty() => match v.parse::<f64>() {
+                            Ok(n) if n.is_finite() => Value::Number(n),
+                            _ => return Err(bad("a value that is not a number")),
+                        },
+                        ("", s) if !s.is_empty() => match MissingCode::from_symbol(s) {
+                            // Empty is no record: nothing to load.
+                            Some(MissingCode::Empty) => continue,
+                            Some(c) => Value::Missing(c),
+                            None => return Err(bad("an unknown status")),
+                        },
+                        ("", "") => continue,
+                        _ => return Err(bad("a value that is not a number or a missing code")),
+                    };
+                    rows.push((code.to_string(), l.code.clone(), period, r.item, value));
+                }
+            }
+        }
+    }
+    report.transferred = indicators.len() as u64;
+    report.flagged = gone.clone();
+    report.added.sort();
+    report.changed.sort();
+
+    // 6. One transaction: areas, hierarchy, metadata, values, provenance, the import record.
+    let mut tx = store.begin()?;
+    tx.as_pull();
+    for a in &areas {
+        tx.apply_areas(a)?;
+    }
+    for l in &links {
+        tx.apply_links(l)?;
+    }
+    if !links.is_empty() {
+        tx.infer_all_unknown_location_links()?;
+    }
+    let mut batch = MetadataBatch::default();
+    let mut theme_codes: BTreeSet<String> = BTreeSet::new();
+    for (_, ind, _) in &indicators {
+        for t in &ind.themes {
+            theme_codes.insert(t.clone());
+        }
+    }
+    // Their ancestors too, so the tree keeps its shape.
+    let parent: HashMap<String, Option<String>> = hashes
+        .themes
+        .iter()
+        .map(|t| (local(&t.code), t.parent.as_deref().map(local)))
+        .collect();
+    let mut todo: Vec<String> = theme_codes.iter().cloned().collect();
+    while let Some(t) = todo.pop() {
+        if let Some(Some(p)) = parent.get(&t)
+            && theme_codes.insert(p.clone())
+        {
+            todo.push(p.clone());
+        }
+    }
+    for (seq, t) in theme_codes.iter().enumerate() {
+        batch.themes.push(Theme {
+            code: t.clone(),
+            parent: parent.get(t).cloned().flatten(),
+            name: theme_names
+                .get(t)
+                .cloned()
+                .unwrap_or_else(|| LocalizedText::nl(t.strip_prefix(prefix).unwrap_or(t))),
+            seq: seq as i64,
+        });
+    }
+    batch.indicators = indicators.iter().map(|(_, i, _)| i.clone()).collect();
+    tx.apply_metadata(&batch)?;
+    let data = data_batch(&tx, &rows)?;
+    if !data.series.is_empty() {
+        report.values = tx.apply_data(
+            &data,
+            &DataOptions {
+                clear: ClearMode::Indicators,
+                adjust_periods: true,
+                ..DataOptions::default()
+            },
+        )?;
+    }
+    // Indicators transferred without values keep none: clear what they had.
+    let with_values: HashSet<&str> = data.series.iter().map(|s| s.indicator.as_str()).collect();
+    for (_, ind, _) in &indicators {
+        if !with_values.contains(ind.code.as_str()) && report.changed.contains(&ind.code) {
+            report.notes.push(format!(
+                "{}: the source publishes no values of it now",
+                ind.code
+            ));
+        }
+    }
+    report.requests = client.requests.get();
+    report.bytes = client.bytes.get();
+    let mut all = sha2_hex(
+        selected
+            .iter()
+            .map(|h| format!("{}={}", h.code, h.hash))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    );
+    all.truncate(64);
+    let options = json!({
+        "source": source.name,
+        "url": source.url,
+        "indicators": source.indicators,
+        "themes": source.themes,
+        "source_names": source.source_names,
+        "levels": source.levels,
+        "periods_from": source.periods_from,
+        "prefix": source.prefix,
+        "hash_version": hashes.version,
+    });
+    let counts = json!({
+        "added": report.added.len(),
+        "changed": report.changed.len(),
+        "unchanged": report.unchanged,
+        "flagged": report.flagged.len(),
+        "refused": report.refused.len(),
+        "transferred": report.transferred,
+        "values": report.values,
+        "areas": report.items_added,
+        "links": report.links_added,
+        "bytes": report.bytes,
+    });
+    let id = tx.record_import(&opts.who, "pull", &source.url, &all, &options, &counts, 0)?;
+    for (remote, ind, url) in &indicators {
+        tx.record_pulled(
+            &source.name,
+            &Provenance {
+                code: ind.code.clone(),
+                remote_code: remote.clone(),
+                url: url.clone(),
+                fetched_at: fetched_at.clone(),
+                hash: offered[remote].hash.clone(),
+                import_id: id,
+                gone_at: None,
+            },
+        )?;
+    }
+    for code in &gone {
+        tx.flag_gone(&source.name, code, &fetched_at)?;
+    }
+    if opts.dry_run {
+        drop(tx);
+    } else {
+        tx.commit()?;
+        report.import_id = Some(id);
+    }
+    Ok(report)
+}
+
+/// The values as a batch sorted by (series, item), with this transaction's item ids.
+fn data_batch(
+    tx: &ImportTx,
+    rows: &[(String, String, Period, String, Value)],
+) -> Result<DataBatch, PullError> {
+    let catalog = tx.catalog()?;
+    let mut by_series: BTreeMap<SeriesKey, BTreeMap<u32, Value>> = BTreeMap::new();
+    for (ind, level, period, item, value) in rows {
+        let Some(id) = catalog.levels.get(level).and_then(|l| l.items.get(item)) else {
+            return Err(PullError::Invalid {
+                url: String::new(),
+                why: format!(
+                    "a value for area '{}' of level {level}, which the source does not list",
+                    shown(item)
+                ),
+            });
+        };
+        let key = SeriesKey {
+            indicator: ind.clone(),
+            level: level.clone(),
+            period: *period,
+            dims: DimKey::default(),
+        };
+        if by_series
+            .entry(key)
+            .or_default()
+            .insert(*id, *value)
+            .is_some()
+        {
+            return Err(PullError::Invalid {
+                url: String::new(),
+                why: format!(
+                    "two values for {ind}, area {}, {}",
+                    shown(item),
+                    period.code()
+                ),
+            });
+        }
+    }
+    let mut batch = DataBatch::default();
+    for (n, (key, values)) in by_series.into_iter().enumerate() {
+        batch.series.push(key);
+        for (item, value) in values {
+            batch.records.push(DataRecord {
+                series: n as u32,
+                item,
+                value,
+            });
+        }
+    }
+    Ok(batch)
+}
+
+/// Theme codes in the subtrees of `roots`.
+fn theme_subtrees(themes: &[ThemeEntry], roots: &[String]) -> HashSet<String> {
+    let mut out: HashSet<String> = roots.iter().cloned().collect();
+    loop {
+        let before = out.len();
+        for t in themes {
+            if t.parent.as_ref().is_some_and(|p| out.contains(p)) {
+                out.insert(t.code.clone());
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
+fn sha2_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

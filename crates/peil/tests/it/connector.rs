@@ -1,0 +1,421 @@
+//! The Connector (issue 15): a "city" site pulls from a "province" site served by `peil serve`
+//! with the real Flanders data — Fluvius energy on statsec2019 and Zennevallei income on
+//! statsec2024 with Statbel's unpublished (`x`) cells.
+
+use crate::common::*;
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const FLUVIUS: [&str; 9] = [
+    "v2506_elek_nietres_cons",
+    "v2506_elek_res_cons",
+    "v2506_elek_nietres_n",
+    "v2506_elek_res_n",
+    "v2506_elek_res_injectie",
+    "v2506_gas_res_cons",
+    "v2506_gas_nietres_cons",
+    "v2506_gas_res_n",
+    "v2506_gas_nietres_n",
+];
+
+/// The province: statsec2019 → statsec2024 → gemeente2024, Fluvius and Zennevallei income,
+/// with metadata (themes, a threshold, a weighted mean), published.
+fn province() -> Site {
+    let site = Site::new();
+    let f = flanders();
+    for l in ["statsec2019", "statsec2024", "gemeente2024"] {
+        site.import(&f.join(format!("swing/gebiedsdefinities/{l}.xlsx")), &[]);
+    }
+    for t in ["statsec2019_statsec2024", "statsec2024_gemeente2024"] {
+        site.import(&f.join(format!("swing/aggregatietabellen/{t}.xlsx")), &[]);
+    }
+    site.import(
+        &f.join("stats/fluvius_energy_statsec2019_2018_2021.csv"),
+        &[],
+    );
+    site.import(
+        &f.join("stats/zennevallei_income_sector_2019_2023.csv"),
+        &[
+            "--geoitem-column",
+            "CD_SECTOR",
+            "--period-column",
+            "CD_YEAR",
+            "--geolevel",
+            "statsec2024",
+            "--ignore-column",
+            "CD_MUNTY_REFNIS",
+            "--status-column",
+            "sourceStatus",
+            "--status-map",
+            "not-published=x,sector-unmatched=?",
+        ],
+    );
+    let mut meta =
+        String::from("code;name;unit;source;data type;aggregation indicator;threshold;theme\n");
+    for c in FLUVIUS {
+        let threshold = if c == "v2506_gas_nietres_n" { "3" } else { "" };
+        meta.push_str(&format!(
+            "{c};Fluvius {c};kWh;Fluvius;numeric;;{threshold};energie\n"
+        ));
+    }
+    meta.push_str(
+        "numberOfDeclarations;Aangiften;aantal;Statbel;numeric;;;inkomen\n\
+         totalNetTaxableIncome;Totaal netto belastbaar inkomen;euro;Statbel;numeric;;;inkomen\n\
+         averageNetTaxableIncome;Gemiddeld netto belastbaar inkomen;euro;Statbel;mean;numberOfDeclarations;;inkomen\n",
+    );
+    let path = site.path().join("province_meta.csv");
+    std::fs::write(&path, meta).unwrap();
+    site.import(&path, &[]);
+    site.ok(&["publish", "--allow-lost-values"]);
+    site
+}
+
+/// Appends a `[[sources]]` table to a site's peil.toml.
+fn declare_source(city: &Site, url: &str) {
+    let toml = city.path().join("peil.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str(&format!(
+        "\n[[sources]]\nname = \"provincie\"\nurl = \"{url}\"\nthemes = [\"energie\"]\n\
+         indicators = [\"numberOfDeclarations\", \"totalNetTaxableIncome\", \"averageNetTaxableIncome\"]\n\
+         prefix = \"dna_\"\n"
+    ));
+    std::fs::write(&toml, text).unwrap();
+}
+
+fn pull(city: &Site) -> serde_json::Value {
+    let out = city.ok(&["pull", "provincie", "--json", "--retries", "1"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v[0].clone()
+}
+
+fn codes(v: &serde_json::Value) -> BTreeSet<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Rows `indicator,level,item,period,value` of an export, the indicator prefixed.
+fn rows(export: &str, prefix: &str, only: &BTreeSet<String>) -> BTreeSet<String> {
+    export
+        .lines()
+        .skip(1)
+        .filter(|l| only.contains(l.split(',').next().unwrap()))
+        .map(|l| format!("{prefix}{l}"))
+        .collect()
+}
+
+/// Waits until the server has loaded a publication newer than `generation`.
+fn wait_for_generation(s: &Server, generation: u64) {
+    let start = Instant::now();
+    loop {
+        let g = s.get("/api/v1/hashes").json()["generation"]
+            .as_u64()
+            .unwrap();
+        if g > generation {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the server did not pick up the publication"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A stand-in for the network between the sites: forwards every request to the province, but
+/// while `broken` is set sends only half of each data answer before closing the connection.
+struct Proxy {
+    url: String,
+    broken: Arc<AtomicBool>,
+    cut: Arc<AtomicU64>,
+}
+
+fn proxy(target: String) -> Proxy {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let broken = Arc::new(AtomicBool::new(false));
+    let cut = Arc::new(AtomicU64::new(0));
+    let (b, c) = (broken.clone(), cut.clone());
+    std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                match conn.read(&mut byte) {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let head = String::from_utf8_lossy(&head).to_string();
+            let Some(path) = head.split_whitespace().nth(1) else {
+                continue;
+            };
+            let Ok(mut resp) = agent.get(&format!("{target}{path}")).call() else {
+                continue;
+            };
+            let status = resp.status().as_u16();
+            let Ok(body) = resp.body_mut().with_config().limit(1 << 30).read_to_vec() else {
+                continue;
+            };
+            let half = b.load(Ordering::SeqCst) && path.starts_with("/api/v1/data");
+            let _ = conn.write_all(
+                format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+            if half {
+                c.fetch_add(1, Ordering::SeqCst);
+                let _ = conn.write_all(&body[..body.len() / 2]);
+            } else {
+                let _ = conn.write_all(&body);
+            }
+        }
+    });
+    Proxy { url, broken, cut }
+}
+
+#[test]
+fn a_city_pulls_from_a_province_with_the_connectors_semantics() {
+    let server = Server::start(province());
+    let prov = &server.site;
+    let net = proxy(server.base.clone());
+    let city = Site::new();
+    declare_source(&city, &net.url);
+
+    // The first pull: the energy theme and three income indicators, with areas and hierarchy.
+    let t = Instant::now();
+    let r = pull(&city);
+    let first_secs = t.elapsed().as_secs_f64();
+    let mut pulled: BTreeSet<String> = FLUVIUS.iter().map(|c| c.to_string()).collect();
+    pulled.extend(
+        [
+            "numberOfDeclarations",
+            "totalNetTaxableIncome",
+            "averageNetTaxableIncome",
+        ]
+        .map(String::from),
+    );
+    let local: BTreeSet<String> = pulled.iter().map(|c| format!("dna_{c}")).collect();
+    assert_eq!(codes(&r["added"]), local, "{r}");
+    assert_eq!(r["transferred"], 12);
+    assert!(r["refused"].as_array().unwrap().is_empty(), "{r}");
+    eprintln!(
+        "first pull: {first_secs:.2} s, {} requests, {} bytes",
+        r["requests"], r["bytes"]
+    );
+
+    // Every pulled value equals the source's published value; x stays x.
+    let published = rows(&prov.ok(&["export", "--live"]), "dna_", &pulled);
+    let city_rows = rows(&city.ok(&["export"]), "", &local);
+    assert!(published.len() > 40_932 * 9, "{}", published.len());
+    assert!(
+        published
+            .iter()
+            .any(|r| r.starts_with("dna_totalNetTaxableIncome,") && r.ends_with(",x"))
+    );
+    let extra: Vec<&String> = city_rows.difference(&published).take(5).collect();
+    let missing: Vec<&String> = published.difference(&city_rows).take(5).collect();
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "the city's values differ from the province's published ones: more {extra:?}, fewer {missing:?} ({} vs {})",
+        city_rows.len(),
+        published.len()
+    );
+
+    // Metadata travels, references prefixed; pulled indicators are protected.
+    let db = rusqlite::Connection::open(city.store()).unwrap();
+    let meta = |code: &str| -> (String, String, Option<f64>, Option<String>, bool) {
+        db.query_row(
+            "SELECT name, unit, threshold, aggregation_indicator, protected FROM indicator WHERE code = ?1",
+            [code],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap()
+    };
+    let m = meta("dna_averageNetTaxableIncome");
+    assert!(m.0.contains("Gemiddeld netto belastbaar inkomen"), "{m:?}");
+    assert_eq!(m.1, "euro");
+    assert_eq!(m.3.as_deref(), Some("dna_numberOfDeclarations"));
+    assert!(m.4, "pulled indicators are protected");
+    assert_eq!(
+        meta("dna_v2506_gas_nietres_n").2,
+        Some(3.0),
+        "thresholds travel"
+    );
+    let themes: i64 = db
+        .query_row(
+            "SELECT count(*) FROM indicator_theme t JOIN indicator i ON i.id = t.indicator_id
+             WHERE t.theme_code = 'dna_energie' AND i.code LIKE 'dna_v2506%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(themes, 9);
+    drop(db);
+    let imports = city.ok(&["imports"]);
+    assert!(
+        imports.contains("pull") && imports.contains(&net.url),
+        "{imports}"
+    );
+
+    // A second pull with nothing changed transfers no series.
+    let before = city.state();
+    let t = Instant::now();
+    let r = pull(&city);
+    let second_secs = t.elapsed().as_secs_f64();
+    assert_eq!(r["transferred"], 0, "{r}");
+    assert_eq!(r["unchanged"], 12);
+    assert!(
+        r["added"].as_array().unwrap().is_empty() && r["changed"].as_array().unwrap().is_empty()
+    );
+    assert_eq!(r["requests"], 1, "only the hashes are asked for");
+    assert_eq!(city.state(), before);
+    eprintln!("unchanged pull: {second_secs:.2} s, {} bytes", r["bytes"]);
+
+    // A local metadata edit of a protected indicator is refused, and changes nothing.
+    let edit = city.path().join("edit_meta.csv");
+    std::fs::write(
+        &edit,
+        "code;name;unit\ndna_v2506_elek_res_cons;Mijn eigen naam;kWh\n",
+    )
+    .unwrap();
+    let o = city.run(&["import", "--kind", "metadata", edit.to_str().unwrap()]);
+    assert!(
+        !o.status.success(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("protected"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(city.state(), before);
+
+    // A series changed at the source (a doctored Fluvius file) is the only one pulled next.
+    let gen0 = server.get("/api/v1/hashes").json()["generation"]
+        .as_u64()
+        .unwrap();
+    let doctored = prov.path().join("fluvius_fix.csv");
+    std::fs::write(
+        &doctored,
+        "geoitem,period,v2506_elek_res_cons,geolevel\n11001A00-,2018,3462999.5,statsec2019\n",
+    )
+    .unwrap();
+    prov.import(&doctored, &[]);
+    prov.ok(&["publish", "--allow-lost-values"]);
+    wait_for_generation(&server, gen0);
+
+    // … but first the network fails halfway through the data: nothing is written.
+    net.broken.store(true, Ordering::SeqCst);
+    let o = city.run(&["pull", "provincie", "--retries", "1"]);
+    assert!(!o.status.success(), "a broken transfer fails the pull");
+    assert!(
+        net.cut.load(Ordering::SeqCst) >= 2,
+        "the data answers were cut (with a retry)"
+    );
+    assert_eq!(
+        city.state(),
+        before,
+        "a failed pull leaves the store exactly as before"
+    );
+    net.broken.store(false, Ordering::SeqCst);
+
+    // A dry run says what the pull would do, and writes nothing.
+    let dry: serde_json::Value =
+        serde_json::from_str(&city.ok(&["pull", "--dry-run", "--json"])).unwrap();
+    assert_eq!(dry[0]["dry_run"], true);
+    assert_eq!(
+        codes(&dry[0]["changed"]),
+        BTreeSet::from(["dna_v2506_elek_res_cons".to_string()]),
+        "{dry}"
+    );
+    assert!(dry[0]["import_id"].is_null());
+    assert_eq!(city.state(), before);
+
+    // The next run completes, and takes only the changed indicator.
+    let t = Instant::now();
+    let r = pull(&city);
+    eprintln!(
+        "one changed indicator: {:.2} s, {} requests, {} bytes",
+        t.elapsed().as_secs_f64(),
+        r["requests"],
+        r["bytes"]
+    );
+    assert_eq!(
+        codes(&r["changed"]),
+        BTreeSet::from(["dna_v2506_elek_res_cons".to_string()]),
+        "{r}"
+    );
+    assert_eq!(r["transferred"], 1);
+    assert_eq!(r["unchanged"], 11);
+    let export = city.ok(&[
+        "export",
+        "--indicator",
+        "dna_v2506_elek_res_cons",
+        "--level",
+        "statsec2019",
+    ]);
+    assert!(
+        export.contains("dna_v2506_elek_res_cons,statsec2019,11001A00-,2018,3462999.5"),
+        "{export}"
+    );
+    let published = rows(&prov.ok(&["export", "--live"]), "dna_", &pulled);
+    assert!(rows(&city.ok(&["export"]), "", &local) == published);
+
+    // An indicator the source stops offering is flagged, not removed.
+    let gen1 = server.get("/api/v1/hashes").json()["generation"]
+        .as_u64()
+        .unwrap();
+    let hide = prov.path().join("hide_meta.csv");
+    std::fs::write(&hide, "code;name;visibility\ntotalNetTaxableIncome;Totaal netto belastbaar inkomen;restricted:intern\n").unwrap();
+    prov.import(&hide, &[]);
+    prov.ok(&["publish", "--allow-lost-values"]);
+    wait_for_generation(&server, gen1);
+    let kept = rows(
+        &city.ok(&["export"]),
+        "",
+        &BTreeSet::from(["dna_totalNetTaxableIncome".to_string()]),
+    );
+    let r = pull(&city);
+    assert_eq!(
+        codes(&r["flagged"]),
+        BTreeSet::from(["dna_totalNetTaxableIncome".to_string()]),
+        "{r}"
+    );
+    assert_eq!(r["transferred"], 0);
+    assert!(!kept.is_empty());
+    assert_eq!(
+        rows(
+            &city.ok(&["export"]),
+            "",
+            &BTreeSet::from(["dna_totalNetTaxableIncome".to_string()])
+        ),
+        kept,
+        "its values stay"
+    );
+    let db = rusqlite::Connection::open(city.store()).unwrap();
+    let gone: Option<String> = db
+        .query_row(
+            "SELECT gone_at FROM pull_provenance WHERE code = 'dna_totalNetTaxableIncome'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(gone.is_some());
+    // Flagged once: the next pull has nothing to say about it.
+    let r = pull(&city);
+    assert!(r["flagged"].as_array().unwrap().is_empty(), "{r}");
+}
