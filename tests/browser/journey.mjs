@@ -3,8 +3,10 @@
 // Fluvius file through the browser (chosen in the file field and dropped on the form), read
 // each dry run, import, publish with the diff shown, see the value on the public page; upload a
 // doctored Fluvius file and see its plausibility warning, publish it, see the new value, roll
-// back and see the old one again; give a colleague access (a group and a viewer account); log
-// out. Every step goes through the pages a user clicks, never through the API or the CLI;
+// back and see the old one again; edit an indicator's name, build and move themes, preview the
+// test copy, publish and see the new name; write a story and see its preview follow the text;
+// give a colleague access (a group, a viewer account, an indicator restricted to the group);
+// log out, and the viewer sees the restricted indicator that anonymous readers do not. Every step goes through the pages a user clicks, never through the API or the CLI;
 // the checks read what the pages show (and the public page's `.json` twin for exact numbers).
 //
 // Needs PEIL_URL (an empty site served), PEIL_ADMIN_USER/PEIL_ADMIN_PASSWORD (a beheerder)
@@ -237,6 +239,71 @@ check('roll back: the old value again', async (browser) => {
   });
 });
 
+check("edit an indicator's name and build the theme tree; preview; publish", async (browser) => {
+  const page = S.page;
+  S.newName = 'Elektriciteitsverbruik van huishoudens';
+  await page.goto(url(`/admin/indicators/${CODE}`), { waitUntil: 'load' });
+  await page.fill('#f-name', S.newName);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form.metadata-form button[type=submit]')]);
+  assert(!(await page.locator('.field-error').count()), 'the name is accepted');
+  // Two themes, one moved under the other, the indicator placed in it.
+  for (const [code, name] of [['energie', 'Energie'], ['elektriciteit', 'Elektriciteit']]) {
+    await page.goto(url('/admin/themes'), { waitUntil: 'load' });
+    await page.fill('#new-code', code);
+    await page.fill('#new-name', name);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action$="/admin/themes"] button[type=submit]')]);
+  }
+  await page.fill('#mv-elektriciteit', 'energie');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action$="/admin/themes/elektriciteit/move"] button[type=submit]')]);
+  await page.fill(`#iu-${CODE}`, 'elektriciteit');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(`form:has(#iu-${CODE}) button[type=submit]`)]);
+  const tree = await page.locator('main').innerText();
+  assert(/Energie[\s\S]*Elektriciteit[\s\S]*v2506_elek_res_cons/.test(tree), `the tree holds Energie > Elektriciteit > ${CODE}:\n${tree.slice(0, 1500)}`);
+  // Nothing public yet: the public page has the old name; the expert's preview has the new one.
+  const anon = await guardedContext(browser);
+  const ap = await anon.newPage();
+  await ap.goto(url(`/indicator/${CODE}`), { waitUntil: 'load' });
+  assert(!(await ap.locator('h1').innerText()).includes(S.newName), 'the public page keeps the old name before publishing');
+  await anon.close();
+  await page.goto(url(`/indicator/${CODE}`), { waitUntil: 'load' });
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action$="/admin/preview"] button')]);
+  await page.goto(url(`/indicator/${CODE}`), { waitUntil: 'load' });
+  assert(await page.locator('.preview-banner').count(), 'the preview banner');
+  assert((await page.locator('h1').innerText()).includes(S.newName), 'the preview shows the new name');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('.preview-banner form button')]);
+  await shot(page, 'preview-off');
+  await publish(page, [/Energie|themes|thema/i]);
+  await eventually('the new name is public', async () => {
+    const ctx = await guardedContext(browser);
+    try {
+      const p = await ctx.newPage();
+      await p.goto(url(`/indicator/${CODE}`), { waitUntil: 'load' });
+      const h = await p.locator('h1').innerText();
+      return h.includes(S.newName) || h;
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+check('write a story: the preview follows the text', async () => {
+  const page = S.page;
+  await page.goto(url('/admin/stories'), { waitUntil: 'load' });
+  await page.fill('#new-name', 'energie');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[method=get] button[type=submit]')]);
+  const story = (mark) =>
+    `+++\ntitle = "Energie in {{ geo.name }}"\nlevel = "gemeente2024"\n+++\n# Energie\n\n${mark}: {{ value("${CODE}", geo, "2021") | int }} kWh.\n`;
+  await page.fill('#source', story('EERSTE'));
+  await page.waitForFunction(() => document.querySelector('#preview').innerText.includes('EERSTE'), null, { timeout: 20000 });
+  const first = await page.locator('#preview').innerText();
+  assert(/EERSTE: \d+ kWh/.test(first), `the preview shows the value for the chosen area:\n${first.slice(0, 500)}`);
+  await page.fill('#source', story('TWEEDE'));
+  await page.waitForFunction(() => document.querySelector('#preview').innerText.includes('TWEEDE'), null, { timeout: 20000 });
+  await shot(page, 'story');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('button[name=op][value=save]')]);
+  assert(!(await page.locator('.notice.error').count()), `the story is saved:\n${(await page.locator('main').innerText()).slice(0, 800)}`);
+});
+
 check('give a colleague access: a group and a viewer account', async () => {
   const page = S.page;
   await page.goto(url('/admin/groups'), { waitUntil: 'load' });
@@ -254,7 +321,28 @@ check('give a colleague access: a group and a viewer account', async () => {
   assert(S.viewerPassword.length >= 12, 'a one-time password is shown');
 });
 
-check('log out; the viewer logs in and out', async (browser) => {
+check('restrict an indicator to the group and publish', async (browser) => {
+  const page = S.page;
+  S.restricted = 'v2506_gas_res_n';
+  await page.goto(url(`/admin/indicators/${S.restricted}`), { waitUntil: 'load' });
+  await page.fill('#f-visibility', 'restricted:energie');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form.metadata-form button[type=submit]')]);
+  assert(!(await page.locator('.field-error').count()), 'the visibility is accepted');
+  await publish(page, []);
+  await eventually('the indicator is hidden from anonymous readers', async () => {
+    const ctx = await guardedContext(browser);
+    try {
+      const p = await ctx.newPage();
+      ctx.expectError(url(`/indicator/${S.restricted}`));
+      const r = await p.goto(url(`/indicator/${S.restricted}`), { waitUntil: 'load' });
+      return r.status() === 404 || `status ${r.status()}`;
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+check('log out; the viewer logs in, sees the restricted indicator, logs out', async (browser) => {
   await logout(S.page);
   const r = await S.page.goto(url('/admin'), { waitUntil: 'load' });
   assert(new URL(S.page.url()).pathname.endsWith('/admin/login'), `after logout /admin leads to the login form (${r.status()})`);
@@ -265,6 +353,10 @@ check('log out; the viewer logs in and out', async (browser) => {
     const page = await ctx.newPage();
     await login(page, 'collega', S.viewerPassword);
     assert(new URL(page.url()).pathname.endsWith('/admin/account'), 'a viewer lands on their account');
+    const r = await page.goto(url(`/indicator/${S.restricted}`), { waitUntil: 'load' });
+    assert(r.status() === 200, `the viewer reads ${S.restricted} (${r.status()})`);
+    assert(await page.locator('.intern').count(), 'with its "intern" mark');
+    await shot(page, 'viewer');
     await logout(page);
     ctx.assertClean();
   } finally {

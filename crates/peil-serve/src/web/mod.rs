@@ -729,6 +729,49 @@ pub(crate) async fn fallback(
 mod tests {
     use super::*;
 
+    /// Every word a template asks for (`t.word`) exists in nl, en and fr: a missing one would
+    /// render as nothing (an empty label or summary).
+    #[test]
+    fn every_word_a_template_uses_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/templates");
+        let words = i18n::words("en");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let bytes = text.as_bytes();
+            let mut at = 0;
+            while let Some(i) = text[at..].find("t.") {
+                let start = at + i;
+                at = start + 2;
+                let boundary = start == 0
+                    || !(bytes[start - 1].is_ascii_alphanumeric()
+                        || bytes[start - 1] == b'_'
+                        || bytes[start - 1] == b'.');
+                if !boundary {
+                    continue;
+                }
+                let word: String = text[start + 2..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !word.is_empty()
+                    && word.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && !words.contains_key(&word)
+                {
+                    missing.push(format!(
+                        "{}: {word}",
+                        path.file_name().unwrap().to_string_lossy()
+                    ));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "words templates use but i18n.rs lacks: {missing:?}"
+        );
+    }
+
     #[test]
     fn every_template_parses() {
         let e = env();
