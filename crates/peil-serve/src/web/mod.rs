@@ -18,6 +18,7 @@ mod browse;
 mod geo;
 mod indicator;
 pub mod jobs;
+mod manual;
 pub mod stories;
 
 use crate::AppState;
@@ -86,6 +87,15 @@ pub fn routes() -> Router<AppState> {
                 &format!("{prefix}/dashboards/{{name}}"),
                 get(stories::dashboard),
             )
+            .route(&format!("{prefix}/handleiding"), get(manual::index))
+            .route(&format!("{prefix}/handleiding.pdf"), get(manual::index))
+            .route(
+                &format!("{prefix}/handleiding/{{chapter}}"),
+                get(manual::chapter),
+            )
+            .route(&format!("{prefix}/manual"), get(manual::index))
+            .route(&format!("{prefix}/manual.pdf"), get(manual::index))
+            .route(&format!("{prefix}/manual/{{chapter}}"), get(manual::chapter))
             .route(&format!("{prefix}/jobs/{{id}}"), get(stories::job))
             .route(
                 &format!("{prefix}/jobs/{{id}}/cancel"),
