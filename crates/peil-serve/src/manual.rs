@@ -34,6 +34,7 @@ pub const CHAPTERS: &[Chapter] = &[
     chapter!("aan-de-slag", "getting-started"),
     chapter!("begrippen", "concepts"),
     chapter!("bestandsformaten", "file-formats"),
+    chapter!("formules", "formulas"),
     chapter!("beheeromgeving", "back-office"),
     chapter!("gegevens-gebruiken", "using-the-data"),
 ];
