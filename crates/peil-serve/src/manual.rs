@@ -37,6 +37,7 @@ pub const CHAPTERS: &[Chapter] = &[
     chapter!("formules", "formulas"),
     chapter!("beheeromgeving", "back-office"),
     chapter!("gegevens-gebruiken", "using-the-data"),
+    chapter!("van-swing-naar-peil", "coming-from-swing"),
 ];
 
 /// The handbook's language for a page language: Dutch for `nl`, English for every other.
@@ -476,7 +477,7 @@ mod tests {
         let t = to_text("# T\n\nA [link](https://x.be).\n\n```sh\npeil status\n```\n\n| a | bb |\n|---|---|\n| 1 | 2 |\n");
         assert_eq!(
             t,
-            "T\n=\n\nA link (https://x.be).\n\n    peil status\n\na  bb\n-  --\n1  2"
+            "T\n=\n\nA link (https://x.be).\n\n    peil status\n\na  bb\n-  --\n1  2\n"
         );
     }
 }

@@ -164,6 +164,10 @@ fn run_chapter(file: &str, md: &str) {
                 std::fs::write(&p, text.replace(DOC_BASE, &base)).unwrap();
             }
             Step::Output { text, line } => {
+                assert!(
+                    text.lines().any(|l| l.trim() != "…"),
+                    "{file}:{line}: an output block of placeholders only shows nothing"
+                );
                 let (actual, at) = last
                     .take()
                     .unwrap_or_else(|| panic!("{file}:{line}: an output block without a command before it"));
@@ -263,7 +267,7 @@ fn every_example_runs() {
 }
 
 #[test]
-fn every_chapter_file_is_listed_and_every_chapter_has_examples_or_is_reference() {
+fn chapters_are_listed_and_both_languages_run_the_same_examples() {
     // The embedded list and the folders agree: a chapter file left out would not be served.
     for (dir, listed) in [
         ("handleiding", CHAPTERS.iter().map(|c| c.nl).collect::<Vec<_>>()),
