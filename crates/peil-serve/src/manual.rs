@@ -474,7 +474,9 @@ mod tests {
 
     #[test]
     fn text_keeps_code_and_tables() {
-        let t = to_text("# T\n\nA [link](https://x.be).\n\n```sh\npeil status\n```\n\n| a | bb |\n|---|---|\n| 1 | 2 |\n");
+        let t = to_text(
+            "# T\n\nA [link](https://x.be).\n\n```sh\npeil status\n```\n\n| a | bb |\n|---|---|\n| 1 | 2 |\n",
+        );
         assert_eq!(
             t,
             "T\n=\n\nA link (https://x.be).\n\n    peil status\n\na  bb\n-  --\n1  2\n"

@@ -12,9 +12,7 @@ pub fn run(topic: Option<&str>) -> Result<u8> {
             println!("  {:<22}{}", c.nl, c.title("nl"));
             println!("  {:<22}{}", c.en, c.title("en"));
         }
-        println!(
-            "\nThe manual is also on every site: /handleiding (Dutch), /en/manual (English)."
-        );
+        println!("\nThe manual is also on every site: /handleiding (Dutch), /en/manual (English).");
         println!("Commands: peil help COMMAND, e.g. peil help import.");
         return Ok(0);
     };

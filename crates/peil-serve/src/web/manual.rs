@@ -103,7 +103,12 @@ async fn chapter_page(st: AppState, slug: String, req: Req) -> PageResult {
         )
         .into_response());
     }
-    let title = format!("{} — {} — {}", c.title(lang), manual::title(lang), page.site.name);
+    let title = format!(
+        "{} — {} — {}",
+        c.title(lang),
+        manual::title(lang),
+        page.site.name
+    );
     Ok(page.render(
         "manual.html",
         &title,

@@ -95,7 +95,10 @@ pub fn routes() -> Router<AppState> {
             )
             .route(&format!("{prefix}/manual"), get(manual::index))
             .route(&format!("{prefix}/manual.pdf"), get(manual::index))
-            .route(&format!("{prefix}/manual/{{chapter}}"), get(manual::chapter))
+            .route(
+                &format!("{prefix}/manual/{{chapter}}"),
+                get(manual::chapter),
+            )
             .route(&format!("{prefix}/jobs/{{id}}"), get(stories::job))
             .route(
                 &format!("{prefix}/jobs/{{id}}/cancel"),
@@ -417,6 +420,7 @@ fn env() -> &'static minijinja::Environment<'static> {
             ("error.html", include_str!("templates/error.html")),
             ("stories.html", include_str!("templates/stories.html")),
             ("story.html", include_str!("templates/story.html")),
+            ("manual.html", include_str!("templates/manual.html")),
             ("dashboard.html", include_str!("templates/dashboard.html")),
             ("job.html", include_str!("templates/job.html")),
             ("admin.html", include_str!("templates/admin.html")),

@@ -33,9 +33,19 @@ const DOC_BASE: &str = "http://127.0.0.1:8080";
 /// One step of a chapter.
 #[derive(Debug)]
 enum Step {
-    File { name: String, text: String },
-    Commands { lines: Vec<String>, exit: i32, line: usize },
-    Output { text: String, line: usize },
+    File {
+        name: String,
+        text: String,
+    },
+    Commands {
+        lines: Vec<String>,
+        exit: i32,
+        line: usize,
+    },
+    Output {
+        text: String,
+        line: usize,
+    },
 }
 
 /// The steps of a chapter, in order.
@@ -71,8 +81,7 @@ fn steps(md: &str) -> Vec<Step> {
             let mut pending = String::new();
             for c in body.lines() {
                 let c = c.trim_end();
-                if pending.is_empty() && (c.trim().is_empty() || c.trim_start().starts_with('#'))
-                {
+                if pending.is_empty() && (c.trim().is_empty() || c.trim_start().starts_with('#')) {
                     continue;
                 }
                 if let Some(head) = c.strip_suffix('\\') {
@@ -105,9 +114,7 @@ fn matches(expected: &str, actual: &str) -> bool {
         match exp.split_first() {
             None => act.is_empty(),
             Some((&"…", rest)) => (0..=act.len()).any(|k| go(rest, &act[k..])),
-            Some((e, rest)) => {
-                !act.is_empty() && line_matches(e, act[0]) && go(rest, &act[1..])
-            }
+            Some((e, rest)) => !act.is_empty() && line_matches(e, act[0]) && go(rest, &act[1..]),
         }
     }
     go(&exp, &act)
@@ -168,9 +175,9 @@ fn run_chapter(file: &str, md: &str) {
                     text.lines().any(|l| l.trim() != "…"),
                     "{file}:{line}: an output block of placeholders only shows nothing"
                 );
-                let (actual, at) = last
-                    .take()
-                    .unwrap_or_else(|| panic!("{file}:{line}: an output block without a command before it"));
+                let (actual, at) = last.take().unwrap_or_else(|| {
+                    panic!("{file}:{line}: an output block without a command before it")
+                });
                 assert!(
                     matches(&text, &actual),
                     "{file}:{line}: the output of the command at line {at} differs.\n--- shown ---\n{text}--- printed ---\n{actual}"
@@ -270,13 +277,21 @@ fn every_example_runs() {
 fn chapters_are_listed_and_both_languages_run_the_same_examples() {
     // The embedded list and the folders agree: a chapter file left out would not be served.
     for (dir, listed) in [
-        ("handleiding", CHAPTERS.iter().map(|c| c.nl).collect::<Vec<_>>()),
+        (
+            "handleiding",
+            CHAPTERS.iter().map(|c| c.nl).collect::<Vec<_>>(),
+        ),
         ("manual", CHAPTERS.iter().map(|c| c.en).collect::<Vec<_>>()),
     ] {
         let mut files: Vec<String> = std::fs::read_dir(docs().join(dir))
             .unwrap()
             .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().to_str()?.strip_suffix(".md").map(String::from))
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()?
+                    .strip_suffix(".md")
+                    .map(String::from)
+            })
             .collect();
         files.sort();
         let mut listed: Vec<String> = listed.into_iter().map(String::from).collect();
@@ -318,9 +333,16 @@ fn placeholders_are_strict() {
 #[test]
 fn every_internal_link_resolves() {
     for (file, md) in all_chapters() {
-        let lang = if file.contains("handleiding") { "nl" } else { "en" };
+        let lang = if file.contains("handleiding") {
+            "nl"
+        } else {
+            "en"
+        };
         for link in manual::links(md) {
-            if link.starts_with("http://") || link.starts_with("https://") || link.starts_with("mailto:") {
+            if link.starts_with("http://")
+                || link.starts_with("https://")
+                || link.starts_with("mailto:")
+            {
                 continue;
             }
             let (slug, anchor) = link.split_once('#').unwrap_or((&link, ""));
@@ -330,7 +352,9 @@ fn every_internal_link_resolves() {
                 let c = CHAPTERS
                     .iter()
                     .find(|c| c.slug(lang) == slug)
-                    .unwrap_or_else(|| panic!("{file}: link to '{link}': no chapter '{slug}' in this language"));
+                    .unwrap_or_else(|| {
+                        panic!("{file}: link to '{link}': no chapter '{slug}' in this language")
+                    });
                 c.text(lang)
             };
             if !anchor.is_empty() {
@@ -347,7 +371,10 @@ fn every_internal_link_resolves() {
 fn served_in_dutch_and_english_searchable_and_as_pdf() {
     let s = crate::common::Server::start(crate::common::Site::new());
     let home = s.get("/");
-    assert!(home.body.contains("href=\"/handleiding\""), "no link to the manual in the footer");
+    assert!(
+        home.body.contains("href=\"/handleiding\""),
+        "no link to the manual in the footer"
+    );
     let index = s.get("/handleiding");
     assert_eq!(index.status, 200);
     let en_index = s.get("/en/manual");
@@ -367,7 +394,10 @@ fn served_in_dutch_and_english_searchable_and_as_pdf() {
             assert!(en_index.body.contains(&format!("/en/manual/{}", c.en)) || lang == "nl");
             // Every heading has its anchor on the page, so links to sections land.
             for a in manual::anchors(c.text(lang)).iter().skip(1) {
-                assert!(r.body.contains(&format!("id=\"{a}\"")), "{path}: no anchor {a}");
+                assert!(
+                    r.body.contains(&format!("id=\"{a}\"")),
+                    "{path}: no anchor {a}"
+                );
             }
         }
     }
@@ -379,16 +409,18 @@ fn served_in_dutch_and_english_searchable_and_as_pdf() {
     let found = s.get("/search.json?q=drempel").json();
     let hits = found["manual"].as_array().unwrap();
     assert!(
-        hits.iter().any(|h| h["href"].as_str().unwrap().starts_with("/handleiding/begrippen#")),
+        hits.iter().any(|h| h["href"]
+            .as_str()
+            .unwrap()
+            .starts_with("/handleiding/begrippen#")),
         "{found}"
     );
     let found = s.get("/en/search.json?q=secondary+suppression").json();
     assert!(
-        found["manual"]
-            .as_array()
+        found["manual"].as_array().unwrap().iter().any(|h| h["href"]
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|h| h["href"].as_str().unwrap().starts_with("/en/manual/concepts#")),
+            .starts_with("/en/manual/concepts#")),
         "{found}"
     );
     // The whole handbook as one PDF.
@@ -416,7 +448,10 @@ fn peil_help_prints_chapters_as_text() {
             nl.starts_with(&format!("{title}\n{}\n", "=".repeat(title.chars().count()))),
             "{nl}"
         );
-        assert!(!nl.contains("```") && !nl.contains("](") , "Markdown left in: {nl}");
+        assert!(
+            !nl.contains("```") && !nl.contains("]("),
+            "Markdown left in: {nl}"
+        );
         assert!(run(&["help", c.en]).starts_with(c.title("en")));
     }
     assert!(run(&["help", "import"]).contains("--skip-unknown-areas"));
