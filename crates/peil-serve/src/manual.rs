@@ -277,7 +277,8 @@ fn block_label(info: &str, lang: &str) -> (Option<String>, &'static str) {
 }
 
 /// A chapter as plain text for the terminal (`peil help TOPIC`): headings underlined, code
-/// indented, tables in columns, a link's address after its text unless it is a chapter.
+/// indented, tables in columns, after a link's text its address, or for another chapter the
+/// `peil help` topic.
 pub fn to_text(md: &str) -> String {
     let mut out = String::new();
     let mut line = String::new();
@@ -392,10 +393,13 @@ pub fn to_text(md: &str) -> String {
             }
             Event::Start(Tag::Link { dest_url, .. }) => link = Some(dest_url.to_string()),
             Event::End(TagEnd::Link) => {
-                if let Some(url) = link.take()
-                    && (url.starts_with("http") || url.starts_with('/'))
-                {
-                    line.push_str(&format!(" ({url})"));
+                if let Some(url) = link.take() {
+                    let chapter = url.split('#').next().unwrap_or("");
+                    if url.starts_with("http") || url.starts_with('/') {
+                        line.push_str(&format!(" ({url})"));
+                    } else if find(chapter).is_some() {
+                        line.push_str(&format!(" (peil help {chapter})"));
+                    }
                 }
             }
             Event::Text(t) | Event::Code(t) => {
