@@ -340,12 +340,10 @@ pub fn to_text(md: &str) -> String {
                     _ => line.push_str(&format!("{ind}- ")),
                 }
             }
-            Event::End(TagEnd::Item) => {
-                if !line.is_empty() {
-                    out.push_str(&line);
-                    out.push('\n');
-                    line.clear();
-                }
+            Event::End(TagEnd::Item) if !line.is_empty() => {
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
             }
             Event::Start(Tag::CodeBlock(_)) => in_code = true,
             Event::End(TagEnd::CodeBlock) => {
