@@ -35,6 +35,9 @@ const PAGES = [
   ['dashboard', '/dashboards/bevolking'],
   ['story', '/stories/wijkprofiel'],
   ['omgevingsanalyse', '/stories/omgevingsanalyse?regionlevel=gemeente&regioncode=46999'],
+  ['manual', '/handleiding'],
+  ['manual-chapter', '/handleiding/bestandsformaten'],
+  ['manual-en', '/en/manual/concepts'],
 ];
 
 // The back office, logged in as the administrator browser.rs makes (PEIL_ADMIN_USER and

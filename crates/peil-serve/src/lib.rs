@@ -30,6 +30,7 @@ pub mod fragments;
 pub mod limits;
 mod listen;
 pub mod log;
+pub mod manual;
 pub mod metrics;
 pub mod odata;
 mod preview;

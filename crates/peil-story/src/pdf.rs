@@ -89,6 +89,31 @@ pub fn to_pdf(r: &Rendered, o: &PdfOptions, landscape: bool) -> Result<Vec<u8>, 
     .map_err(PdfError::from)
 }
 
+/// Typesets a document that is Markdown only (the handbook): cover, contents and page
+/// numbers as a story's PDF has, no figures and no sources.
+pub fn document_pdf(
+    title: &str,
+    subtitle: &str,
+    markdown: &str,
+    o: &PdfOptions,
+) -> Result<Vec<u8>, PdfError> {
+    peil_report::pdf(&peil_report::Report {
+        title,
+        subtitle,
+        publisher: o.publisher,
+        date: o.date,
+        lang: o.lang,
+        landscape: false,
+        cover: true,
+        toc: true,
+        markdown,
+        files: &HashMap::new(),
+        sources: &[],
+        accent: o.accent,
+    })
+    .map_err(PdfError::from)
+}
+
 /// Makes one PDF per area into a ZIP written to `out`, on every core, calling
 /// `progress(done, total)` after each. Any failure stops the run and names the area; so does
 /// `cancel` being set (checked before every report).

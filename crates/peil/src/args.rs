@@ -9,6 +9,7 @@ use std::path::PathBuf;
 #[command(
     name = "peil",
     version,
+    disable_help_subcommand = true,
     about = "Peil — statistics platform for cities: import → compute → publish",
     after_help = "Examples:
   peil demo                                   build the demo city and show what it holds
@@ -207,6 +208,14 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
         after_help = "Examples:\n  peil demo                        build ./peil-demo and serve it on http://127.0.0.1:8080\n  peil demo /tmp/city --no-serve   only build it"
     )]
     Demo(DemoArgs),
+    /// The handbook in the terminal: `peil help` lists its chapters, `peil help TOPIC`
+    /// prints one (Dutch or English by the name used); a command's name prints its options.
+    #[command(after_help = "Examples:
+  peil help                      the chapters (handleiding / manual)
+  peil help begrippen            the chapter on concepts, in Dutch
+  peil help file-formats         the chapter on file formats, in English
+  peil help import               the options of peil import")]
+    Help { topic: Option<String> },
 }
 
 #[derive(Subcommand)]

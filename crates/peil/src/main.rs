@@ -9,6 +9,7 @@ mod check;
 mod demo;
 mod export;
 mod groups;
+mod help;
 mod import;
 mod imports;
 mod init;
@@ -114,5 +115,6 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Keys(k) => keys::run(&site()?, k),
         Command::Users(u) => users::run(&site()?, u),
         Command::Groups(g) => groups::run(&site()?, g),
+        Command::Help { topic } => help::run(topic.as_deref()),
     }
 }

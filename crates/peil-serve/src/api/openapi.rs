@@ -806,11 +806,12 @@ fn twins(
         "indicators": array(closed(json!({ "code": string(), "description": string(), "href": string(), "name": string(), "unit": string() }))),
         "theme": r("TwinThemeNode"),
     })));
-    paths.insert("/search.json".into(), twin_op("twinSearch", "Search", "Indicators (the first 50 of `total`), areas (at most 30) and themes matching every word.",
+    paths.insert("/search.json".into(), twin_op("twinSearch", "Search", "Indicators (the first 50 of `total`), areas (at most 30), themes and sections of the manual (at most 10) matching every word.",
         vec![q("q", "Search words.", string(), false)], "TwinSearch"));
     schemas.insert("TwinSearch".into(), closed(json!({
         "areas": array(closed(json!({ "href": string(), "level": string(), "name": string() }))),
         "indicators": array(closed(json!({ "code": string(), "description": string(), "href": string(), "name": string() }))),
+        "manual": array(closed(json!({ "chapter": string(), "href": string(), "name": string() }))),
         "q": string(),
         "themes": array(link()),
         "total": integer(),

@@ -448,9 +448,59 @@ struct SearchTwin<'a> {
     areas: Vec<SearchArea<'a>>,
     /// The first 50 of `total`.
     indicators: Vec<SearchIndicator<'a>>,
+    /// Sections of the handbook (at most 10).
+    manual: Vec<ManualHit>,
     q: &'a str,
     themes: Vec<Link>,
     total: usize,
+}
+
+/// A section of the handbook that has every search word.
+#[derive(Serialize)]
+struct ManualHit {
+    /// The chapter's title.
+    chapter: &'static str,
+    href: String,
+    /// The section's heading.
+    name: String,
+}
+
+/// The handbook's sections (in the page's handbook language) whose heading or text has every
+/// query word as the start of one of its words; sections whose heading matches come first.
+fn manual_hits(page: &Page, qwords: &[String]) -> Vec<ManualHit> {
+    use crate::manual;
+    if qwords.is_empty() {
+        return Vec::new();
+    }
+    let root = manual::root(&page.lang);
+    let mut hits: Vec<(bool, ManualHit)> = Vec::new();
+    for c in manual::CHAPTERS {
+        let slug = c.slug(&page.lang);
+        for s in manual::sections(c.text(&page.lang)) {
+            let head = words(&s.heading);
+            let body = words(&s.text);
+            let has = |w: &String, ws: &[String]| ws.iter().any(|x| x.starts_with(w.as_str()));
+            if !qwords.iter().all(|w| has(w, &head) || has(w, &body)) {
+                continue;
+            }
+            let in_heading = qwords.iter().all(|w| has(w, &head));
+            let href = if s.anchor.is_empty() {
+                page.href(&format!("/{root}/{slug}"))
+            } else {
+                page.href(&format!("/{root}/{slug}#{}", s.anchor))
+            };
+            hits.push((
+                in_heading,
+                ManualHit {
+                    chapter: c.title(&page.lang),
+                    href,
+                    name: s.heading,
+                },
+            ));
+        }
+    }
+    hits.sort_by_key(|(h, _)| !*h);
+    hits.into_iter().take(10).map(|(_, h)| h).collect()
 }
 
 #[derive(Serialize)]
@@ -553,9 +603,11 @@ async fn search_page(st: AppState, req: Req) -> PageResult {
             })
             .collect()
     };
+    let manual = manual_hits(&page, &qwords);
     let found = SearchTwin {
         areas,
         indicators,
+        manual,
         q: &q,
         themes,
         total: total_hits,

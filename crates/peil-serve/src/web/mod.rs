@@ -18,6 +18,7 @@ mod browse;
 mod geo;
 mod indicator;
 pub mod jobs;
+mod manual;
 pub mod stories;
 
 use crate::AppState;
@@ -86,6 +87,18 @@ pub fn routes() -> Router<AppState> {
             .route(
                 &format!("{prefix}/dashboards/{{name}}"),
                 get(stories::dashboard),
+            )
+            .route(&format!("{prefix}/handleiding"), get(manual::index))
+            .route(&format!("{prefix}/handleiding.pdf"), get(manual::index))
+            .route(
+                &format!("{prefix}/handleiding/{{chapter}}"),
+                get(manual::chapter),
+            )
+            .route(&format!("{prefix}/manual"), get(manual::index))
+            .route(&format!("{prefix}/manual.pdf"), get(manual::index))
+            .route(
+                &format!("{prefix}/manual/{{chapter}}"),
+                get(manual::chapter),
             )
             .route(&format!("{prefix}/jobs/{{id}}"), get(stories::job))
             .route(
@@ -412,6 +425,7 @@ fn env() -> &'static minijinja::Environment<'static> {
             ("error.html", include_str!("templates/error.html")),
             ("stories.html", include_str!("templates/stories.html")),
             ("story.html", include_str!("templates/story.html")),
+            ("manual.html", include_str!("templates/manual.html")),
             ("dashboard.html", include_str!("templates/dashboard.html")),
             ("job.html", include_str!("templates/job.html")),
             ("admin.html", include_str!("templates/admin.html")),

@@ -97,7 +97,7 @@ fn asked_compare(page: &Page) -> Option<Area> {
     page.param("compare").and_then(Area::parse)
 }
 
-fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
+pub(crate) fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
     let mut r = ([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{file}\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
@@ -105,7 +105,7 @@ fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
     r
 }
 
-fn failed(page: &Page, reason: &str) -> Response {
+pub(crate) fn failed(page: &Page, reason: &str) -> Response {
     let mut r = page.render("error.html", "Error", json!({"message": reason}));
     *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     r

@@ -27,6 +27,7 @@ mod figures;
 mod flanders;
 mod geometry;
 mod groups;
+mod handbook;
 mod hierarchy;
 mod hostile_files;
 mod leak;

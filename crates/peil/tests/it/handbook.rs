@@ -1,0 +1,463 @@
+//! The handbook (`docs/handleiding/`, `docs/manual/`; issue 21): every example in it runs, every
+//! internal link resolves, and every chapter is served in Dutch and English.
+//!
+//! How a chapter's examples run. Each chapter runs on its own, in a fresh temporary directory,
+//! from top to bottom; only fenced blocks with one of these info strings take part:
+//!
+//! - ```` ```LANG file=NAME ```` — the block is written to the file `NAME` (relative to the
+//!   current directory) at that point, before the commands that follow it (with the address
+//!   `http://127.0.0.1:8080` meaning the running server, as in commands).
+//! - ```` ```sh peil-example ```` — each line is a command (a line ending in `\` continues on
+//!   the next; lines starting with `#` are comments), run with `sh -c` in the current
+//!   directory with this build's `peil` first on `PATH`. It must exit with 0, or with `N` when
+//!   the info string says `exit=N` (then only its last command may fail). `cd DIR` changes the
+//!   current directory for the commands that follow. `peil serve …` starts the server in the
+//!   background (on a free port, stopped at the end of the chapter), and the address
+//!   `http://127.0.0.1:8080` in every later command means that server.
+//! - ```` ```text output ```` — what the last command before it printed (standard output and
+//!   standard error together, the server's address written as `http://127.0.0.1:8080`) must
+//!   match the block, line by line, trailing spaces ignored. **Placeholders**, for what varies
+//!   from run to run (passwords, keys, dates, durations, hashes): `…` in a line matches any
+//!   text within that line, and a line that is only `…` matches any number of lines (none
+//!   too). Nothing else is a placeholder.
+//!
+//! Any other block (```` ```toml ````, ```` ```python ````) is shown only.
+
+use peil_serve::manual::{self, CHAPTERS};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const DOC_BASE: &str = "http://127.0.0.1:8080";
+
+/// One step of a chapter.
+#[derive(Debug)]
+enum Step {
+    File {
+        name: String,
+        text: String,
+    },
+    Commands {
+        lines: Vec<String>,
+        exit: i32,
+        line: usize,
+    },
+    Output {
+        text: String,
+        line: usize,
+    },
+}
+
+/// The steps of a chapter, in order.
+fn steps(md: &str) -> Vec<Step> {
+    let mut out = Vec::new();
+    let mut lines = md.lines().enumerate();
+    while let Some((n, l)) = lines.next() {
+        let Some(info) = l.trim_start().strip_prefix("```") else {
+            continue;
+        };
+        let fence_indent = l.len() - l.trim_start().len();
+        let mut body = String::new();
+        for (_, b) in lines.by_ref() {
+            if b.trim_start().starts_with("```") {
+                break;
+            }
+            body.push_str(b.get(fence_indent..).unwrap_or(b.trim_start()));
+            body.push('\n');
+        }
+        let words: Vec<&str> = info.split_whitespace().collect();
+        if let Some(name) = words.iter().find_map(|w| w.strip_prefix("file=")) {
+            out.push(Step::File {
+                name: name.to_string(),
+                text: body,
+            });
+        } else if words.contains(&"peil-example") {
+            let exit = words
+                .iter()
+                .find_map(|w| w.strip_prefix("exit="))
+                .map(|e| e.parse().expect("exit=N"))
+                .unwrap_or(0);
+            let mut cmds: Vec<String> = Vec::new();
+            let mut pending = String::new();
+            for c in body.lines() {
+                let c = c.trim_end();
+                if pending.is_empty() && (c.trim().is_empty() || c.trim_start().starts_with('#')) {
+                    continue;
+                }
+                if let Some(head) = c.strip_suffix('\\') {
+                    pending.push_str(head);
+                    continue;
+                }
+                pending.push_str(c);
+                cmds.push(std::mem::take(&mut pending));
+            }
+            out.push(Step::Commands {
+                lines: cmds,
+                exit,
+                line: n + 1,
+            });
+        } else if words.contains(&"output") {
+            out.push(Step::Output {
+                text: body,
+                line: n + 1,
+            });
+        }
+    }
+    out
+}
+
+/// Whether `actual` matches `expected` with the placeholders of the module's documentation.
+fn matches(expected: &str, actual: &str) -> bool {
+    let exp: Vec<&str> = expected.lines().map(str::trim_end).collect();
+    let act: Vec<&str> = actual.lines().map(str::trim_end).collect();
+    fn go(exp: &[&str], act: &[&str]) -> bool {
+        match exp.split_first() {
+            None => act.is_empty(),
+            Some((&"…", rest)) => (0..=act.len()).any(|k| go(rest, &act[k..])),
+            Some((e, rest)) => !act.is_empty() && line_matches(e, act[0]) && go(rest, &act[1..]),
+        }
+    }
+    go(&exp, &act)
+}
+
+fn line_matches(expected: &str, actual: &str) -> bool {
+    let parts: Vec<&str> = expected.split('…').collect();
+    if parts.len() == 1 {
+        return expected == actual;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !actual.starts_with(first) || actual.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &actual[first.len()..];
+    for p in &parts[1..parts.len() - 1] {
+        match rest.find(p) {
+            Some(i) => rest = &rest[i + p.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
+}
+
+struct Serving(Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs one chapter's steps; panics naming the chapter's file and line on the first failure.
+fn run_chapter(file: &str, md: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_peil"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cwd: PathBuf = tmp.path().to_path_buf();
+    let mut base = DOC_BASE.to_string();
+    let mut server: Option<Serving> = None;
+    let mut last: Option<(String, usize)> = None;
+    for step in steps(md) {
+        match step {
+            Step::File { name, text } => {
+                let p = cwd.join(&name);
+                if let Some(d) = p.parent() {
+                    std::fs::create_dir_all(d).unwrap();
+                }
+                std::fs::write(&p, text.replace(DOC_BASE, &base)).unwrap();
+            }
+            Step::Output { text, line } => {
+                assert!(
+                    text.lines().any(|l| l.trim() != "…"),
+                    "{file}:{line}: an output block of placeholders only shows nothing"
+                );
+                let (actual, at) = last.take().unwrap_or_else(|| {
+                    panic!("{file}:{line}: an output block without a command before it")
+                });
+                assert!(
+                    matches(&text, &actual),
+                    "{file}:{line}: the output of the command at line {at} differs.\n--- shown ---\n{text}--- printed ---\n{actual}"
+                );
+            }
+            Step::Commands { lines, exit, line } => {
+                let count = lines.len();
+                for (k, cmd) in lines.into_iter().enumerate() {
+                    if let Some(dir) = cmd.strip_prefix("cd ") {
+                        cwd = cwd.join(dir.trim());
+                        last = Some((String::new(), line));
+                        continue;
+                    }
+                    let cmd = cmd.replace(DOC_BASE, &base);
+                    if cmd.starts_with("peil serve") {
+                        let mut child = Command::new(&bin)
+                            .args(["serve", "--bind", "127.0.0.1:0"])
+                            .current_dir(&cwd)
+                            .env_remove("PEIL_SITE")
+                            .env("PEIL_QUIET", "1")
+                            .stdout(Stdio::piped())
+                            .stderr(Stdio::inherit())
+                            .spawn()
+                            .unwrap();
+                        let mut first = String::new();
+                        std::io::BufReader::new(child.stdout.take().unwrap())
+                            .read_line(&mut first)
+                            .unwrap();
+                        base = first
+                            .trim()
+                            .strip_prefix("listening on ")
+                            .unwrap_or_else(|| panic!("{file}:{line}: peil serve printed {first}"))
+                            .to_string();
+                        server = Some(Serving(child));
+                        last = Some((first.replace(&base, DOC_BASE), line));
+                        continue;
+                    }
+                    let out = Command::new("sh")
+                        .arg("-c")
+                        .arg(format!("exec 2>&1\n{cmd}"))
+                        .current_dir(&cwd)
+                        .env("PATH", &path)
+                        .env_remove("PEIL_SITE")
+                        .env("USER", "handleiding")
+                        .output()
+                        .unwrap();
+                    let text = String::from_utf8_lossy(&out.stdout).replace(&base, DOC_BASE);
+                    let want = if k + 1 == count { exit } else { 0 };
+                    assert_eq!(
+                        out.status.code(),
+                        Some(want),
+                        "{file}:{line}: `{cmd}` exited with {:?}, the handbook expects {want}; it printed:\n{text}",
+                        out.status.code()
+                    );
+                    last = Some((text, line));
+                }
+            }
+        }
+    }
+    drop(server);
+}
+
+fn docs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")
+}
+
+/// Every chapter of both languages: (file name for messages, Markdown).
+fn all_chapters() -> Vec<(String, &'static str)> {
+    let mut v = Vec::new();
+    for c in CHAPTERS {
+        v.push((format!("docs/handleiding/{}.md", c.nl), c.nl_text));
+        v.push((format!("docs/manual/{}.md", c.en), c.en_text));
+    }
+    v
+}
+
+#[test]
+fn every_example_runs() {
+    // Chapters are independent: run them on both cores.
+    let chapters = all_chapters();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chapters
+            .iter()
+            .map(|(file, md)| s.spawn(move || run_chapter(file, md)))
+            .collect();
+        let mut failed = Vec::new();
+        for (h, (file, _)) in handles.into_iter().zip(&chapters) {
+            if h.join().is_err() {
+                failed.push(file.clone());
+            }
+        }
+        assert!(failed.is_empty(), "examples failed in: {failed:?}");
+    });
+}
+
+#[test]
+fn chapters_are_listed_and_both_languages_run_the_same_examples() {
+    // The embedded list and the folders agree: a chapter file left out would not be served.
+    for (dir, listed) in [
+        (
+            "handleiding",
+            CHAPTERS.iter().map(|c| c.nl).collect::<Vec<_>>(),
+        ),
+        ("manual", CHAPTERS.iter().map(|c| c.en).collect::<Vec<_>>()),
+    ] {
+        let mut files: Vec<String> = std::fs::read_dir(docs().join(dir))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()?
+                    .strip_suffix(".md")
+                    .map(String::from)
+            })
+            .collect();
+        files.sort();
+        let mut listed: Vec<String> = listed.into_iter().map(String::from).collect();
+        listed.sort();
+        assert_eq!(files, listed, "docs/{dir}/ and manual::CHAPTERS differ");
+    }
+    // The Dutch and English chapters have the same examples: the same files and commands.
+    for c in CHAPTERS {
+        let shape = |md: &str| {
+            steps(md)
+                .into_iter()
+                .filter_map(|s| match s {
+                    Step::File { name, .. } => Some(name),
+                    Step::Commands { lines, .. } => Some(lines.join("\n")),
+                    Step::Output { .. } => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            shape(c.nl_text),
+            shape(c.en_text),
+            "{} and {}: the examples differ",
+            c.nl,
+            c.en
+        );
+    }
+}
+
+#[test]
+fn placeholders_are_strict() {
+    assert!(matches("a…c\n", "abbbc\n"));
+    assert!(!matches("a…c\n", "abbbd\n"));
+    assert!(matches("x\n…\nz\n", "x\n1\n2\nz\n"));
+    assert!(matches("x\n…\nz\n", "x\nz\n"));
+    assert!(!matches("x\nz\n", "x\ny\nz\n"));
+    assert!(!matches("x\n", "x\ny\n"));
+}
+
+#[test]
+fn every_internal_link_resolves() {
+    for (file, md) in all_chapters() {
+        let lang = if file.contains("handleiding") {
+            "nl"
+        } else {
+            "en"
+        };
+        for link in manual::links(md) {
+            if link.starts_with("http://")
+                || link.starts_with("https://")
+                || link.starts_with("mailto:")
+            {
+                continue;
+            }
+            let (slug, anchor) = link.split_once('#').unwrap_or((&link, ""));
+            let target = if slug.is_empty() {
+                md
+            } else {
+                let c = CHAPTERS
+                    .iter()
+                    .find(|c| c.slug(lang) == slug)
+                    .unwrap_or_else(|| {
+                        panic!("{file}: link to '{link}': no chapter '{slug}' in this language")
+                    });
+                c.text(lang)
+            };
+            if !anchor.is_empty() {
+                assert!(
+                    manual::anchors(target).iter().any(|a| a == anchor),
+                    "{file}: link to '{link}': no heading with anchor '{anchor}'"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn served_in_dutch_and_english_searchable_and_as_pdf() {
+    let s = crate::common::Server::start(crate::common::Site::new());
+    let home = s.get("/");
+    assert!(
+        home.body.contains("href=\"/handleiding\""),
+        "no link to the manual in the footer"
+    );
+    let index = s.get("/handleiding");
+    assert_eq!(index.status, 200);
+    let en_index = s.get("/en/manual");
+    assert!(en_index.body.contains("href=\"/en/manual\""));
+    for c in CHAPTERS {
+        for (path, lang) in [
+            (format!("/handleiding/{}", c.nl), "nl"),
+            (format!("/en/manual/{}", c.en), "en"),
+        ] {
+            let r = s.get(&path);
+            assert_eq!(r.status, 200, "{path}");
+            assert!(
+                r.body.contains(&format!("<h1>{}</h1>", c.title(lang))),
+                "{path}: no title"
+            );
+            assert!(index.body.contains(&format!("/handleiding/{}", c.nl)) || lang == "en");
+            assert!(en_index.body.contains(&format!("/en/manual/{}", c.en)) || lang == "nl");
+            // Every heading has its anchor on the page, so links to sections land.
+            for a in manual::anchors(c.text(lang)).iter().skip(1) {
+                assert!(
+                    r.body.contains(&format!("id=\"{a}\"")),
+                    "{path}: no anchor {a}"
+                );
+            }
+        }
+    }
+    // The other language's address leads to the chapter in this language.
+    let r = s.get("/en/manual/begrippen");
+    assert!(r.body.contains("Concepts") || r.status == 308);
+    assert_eq!(s.get("/handleiding/bestaat-niet").status, 404);
+    // The site search finds the handbook's sections, in the page's language.
+    let found = s.get("/search.json?q=drempel").json();
+    let hits = found["manual"].as_array().unwrap();
+    assert!(
+        hits.iter().any(|h| h["href"]
+            .as_str()
+            .unwrap()
+            .starts_with("/handleiding/begrippen#")),
+        "{found}"
+    );
+    let found = s.get("/en/search.json?q=secondary+suppression").json();
+    assert!(
+        found["manual"].as_array().unwrap().iter().any(|h| h["href"]
+            .as_str()
+            .unwrap()
+            .starts_with("/en/manual/concepts#")),
+        "{found}"
+    );
+    // The whole handbook as one PDF.
+    let pdf = s.get("/handleiding.pdf");
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+}
+
+#[test]
+fn peil_help_prints_chapters_as_text() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_peil"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "peil {args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let list = run(&["help"]);
+    for c in CHAPTERS {
+        assert!(list.contains(c.nl) && list.contains(c.en), "{list}");
+        let nl = run(&["help", c.nl]);
+        let title = c.title("nl");
+        assert!(
+            nl.starts_with(&format!("{title}\n{}\n", "=".repeat(title.chars().count()))),
+            "{nl}"
+        );
+        assert!(
+            !nl.contains("```") && !nl.contains("]("),
+            "Markdown left in: {nl}"
+        );
+        assert!(run(&["help", c.en]).starts_with(c.title("en")));
+    }
+    assert!(run(&["help", "import"]).contains("--skip-unknown-areas"));
+    let bad = Command::new(env!("CARGO_BIN_EXE_peil"))
+        .args(["help", "bestaat-niet"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+}
