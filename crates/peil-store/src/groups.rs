@@ -232,15 +232,28 @@ impl Store {
         )
     }
 
-    /// Removes a group that no active user and no unrevoked API key still names; otherwise
-    /// refuses, naming them. `false` when there was no group of that name.
-    pub fn remove_unused_access_group(&self, name: &str) -> Result<bool> {
-        let keys: Vec<String> = self
+    /// Who uses a group: the active users (logins) and unrevoked API keys (`#id name`) that
+    /// name it. The one rule the back office's group page and the removal check read.
+    pub fn group_members(&self, name: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let users = self
+            .users()?
+            .into_iter()
+            .filter(|u| !u.disabled && u.groups.iter().any(|g| g == name))
+            .map(|u| u.login)
+            .collect();
+        let keys = self
             .api_keys()?
             .into_iter()
             .filter(|k| k.revoked.is_none() && k.groups.iter().any(|g| g == name))
             .map(|k| format!("#{} {}", k.id, k.name))
             .collect();
+        Ok((users, keys))
+    }
+
+    /// Removes a group that no active user and no unrevoked API key still names; otherwise
+    /// refuses, naming them. `false` when there was no group of that name.
+    pub fn remove_unused_access_group(&self, name: &str) -> Result<bool> {
+        let (users, keys) = self.group_members(name)?;
         if !keys.is_empty() {
             return Err(crate::StoreError::Invalid(format!(
                 "group '{}' is still used by API key(s) {}: revoke them first",
@@ -248,12 +261,6 @@ impl Store {
                 keys.join(", ")
             )));
         }
-        let users: Vec<String> = self
-            .users()?
-            .into_iter()
-            .filter(|u| !u.disabled && u.groups.iter().any(|g| g == name))
-            .map(|u| u.login)
-            .collect();
         if !users.is_empty() {
             return Err(crate::StoreError::Invalid(format!(
                 "group '{}' is still used by user(s) {}: take it from them first or disable them",

@@ -37,15 +37,20 @@ async fn page(
     form: Option<(String, Json)>,
 ) -> Response {
     let data = on_store(st, a, |s| {
-        let groups = s.access_groups()?;
-        let users = s.users()?;
-        let keys = s.api_keys()?;
+        let groups = s
+            .access_groups()?
+            .into_iter()
+            .map(|g| {
+                let members = s.group_members(&g.name)?;
+                Ok((g, members))
+            })
+            .collect::<peil_store::Result<Vec<_>>>()?;
         let catalog = s.catalog()?;
         let themes = s.themes()?;
-        Ok((groups, users, keys, catalog, themes))
+        Ok((groups, catalog, themes))
     })
     .await;
-    let (groups, users, keys, catalog, themes) = match data {
+    let (groups, catalog, themes) = match data {
         Ok(d) => d,
         Err(r) => return r,
     };
@@ -56,17 +61,7 @@ async fn page(
     };
     let rows: Vec<Json> = groups
         .iter()
-        .map(|g| {
-            let members: Vec<&str> = users
-                .iter()
-                .filter(|u| !u.disabled && u.groups.contains(&g.name))
-                .map(|u| u.login.as_str())
-                .collect();
-            let key_names: Vec<String> = keys
-                .iter()
-                .filter(|k| k.revoked.is_none() && k.groups.contains(&g.name))
-                .map(|k| format!("#{} {}", k.id, k.name))
-                .collect();
+        .map(|(g, (members, key_names))| {
             let refused = typed(&g.name);
             let open = refused.is_some();
             let fields = refused.unwrap_or_else(|| form_of(g));

@@ -662,6 +662,13 @@ fn multipart(csrf: &str, fields: &[(&str, &str)], files: &[(&str, &str)]) -> (St
 
 /// The statsec population of 2021 the API serves for `area` (`None`: no value).
 pub(crate) fn population(s: &Server, area: &str) -> Option<String> {
+    population_row(s, area)
+        .map(|(value, _)| value)
+        .filter(|v| !v.is_empty())
+}
+
+/// The statsec population of 2021 the API's CSV has for `area`: (value, status).
+fn population_row(s: &Server, area: &str) -> Option<(String, String)> {
     let csv = s.get("/api/v1/data?indicator=v1101_t&level=statsec&period=2021&format=csv");
     assert_eq!(csv.status, 200, "{}", csv.body);
     let mut rd = csv::ReaderBuilder::new().from_reader(csv.body.as_bytes());
@@ -670,8 +677,7 @@ pub(crate) fn population(s: &Server, area: &str) -> Option<String> {
     rd.records()
         .map(Result::unwrap)
         .find(|r| &r[col("item")] == area)
-        .map(|r| r[col("value")].to_string())
-        .filter(|v| !v.is_empty())
+        .map(|r| (r[col("value")].to_string(), r[col("status")].to_string()))
 }
 
 /// The first statsec with a population in 2021, and that population.
@@ -1161,15 +1167,7 @@ fn behind_a_trusted_proxy_the_forwarded_address_counts_and_a_forged_one_does_not
 
 /// The statsec population of 2021 for `area` as the API's CSV has it: (value, status).
 fn population_cell(s: &Server, area: &str) -> (String, String) {
-    let csv = s.get("/api/v1/data?indicator=v1101_t&level=statsec&period=2021&format=csv");
-    let mut rd = csv::ReaderBuilder::new().from_reader(csv.body.as_bytes());
-    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
-    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
-    rd.records()
-        .map(Result::unwrap)
-        .find(|r| r[col("item")] == *area)
-        .map(|r| (r[col("value")].to_string(), r[col("status")].to_string()))
-        .unwrap_or_else(|| panic!("no row for {area}"))
+    population_row(s, area).unwrap_or_else(|| panic!("no row for {area}"))
 }
 
 #[test]
