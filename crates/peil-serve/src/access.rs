@@ -67,8 +67,7 @@ pub(crate) fn is_upload(path: &str) -> bool {
 /// Paths every client may reach, also on a site that is not public: health, metrics, and
 /// the back office (its login form, and its style sheet), which guards itself.
 fn is_open(path: &str) -> bool {
-    path == "/health"
-        || path == "/metrics"
+    crate::is_probe(path)
         || path == "/static/peil.css"
         || path == "/static/peil.js"
         || crate::web::split_admin(path)

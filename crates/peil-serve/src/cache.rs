@@ -236,8 +236,7 @@ struct Version {
 fn cacheable(req: &Request<Body>, reader: &Reader) -> bool {
     let path = req.uri().path();
     req.method() == Method::GET
-        && path != "/health"
-        && path != "/metrics"
+        && !crate::is_probe(path)
         && !matches!(reader.who(), peil_core::Who::User(_))
         && req.extensions().get::<crate::preview::Preview>().is_none()
 }

@@ -6,7 +6,7 @@
 //! store's generation) is loaded aside and swapped in at once, so readers never see half of
 //! one. Nothing here reads the test copy.
 //!
-//! Routes: `/health`, `/metrics` (Prometheus text), the native API under `/api/v1/`
+//! Routes: `/health` (liveness), `/health/ready` (readiness: a publication is loaded), `/metrics` (Prometheus text), the native API under `/api/v1/`
 //! (`api.rs`), Swing's OData services and selection tables (`odata/`, `swing.rs`).
 //!
 //! Every request passes the same layers, each with one job, outermost first (see [`router`]):
@@ -43,8 +43,9 @@ mod work;
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::middleware::{self, from_fn_with_state};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use peil_compute::Snapshot;
 use std::net::SocketAddr;
@@ -414,6 +415,7 @@ pub fn router(state: AppState) -> Router {
     log::install();
     Router::new()
         .route("/health", get(health))
+        .route("/health/ready", get(ready))
         .route("/metrics", get(metrics::handler))
         .merge(api::routes())
         .merge(odata::routes())
@@ -450,6 +452,30 @@ async fn health(State(st): State<AppState>) -> impl IntoResponse {
     axum::Json(
         serde_json::json!({ "status": "ok", "generation": s.generation, "values": s.stats.values }),
     )
+}
+
+/// The paths of probes and monitoring (liveness, readiness, metrics): open on every site,
+/// answered on the runtime that accepts connections, never cached.
+pub(crate) fn is_probe(path: &str) -> bool {
+    matches!(path, "/health" | "/health/ready" | "/metrics")
+}
+
+/// Readiness, distinct from liveness (`/health`): 200 once a publication is loaded and
+/// answered from, 503 while the server answers from no publication (a new site before its
+/// first `peil publish`), so a load balancer sends readers only to a server with data.
+async fn ready(State(st): State<AppState>) -> Response {
+    let s = st.snapshot();
+    let ready = s.generation > 0;
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "not ready: nothing published yet" },
+        "generation": s.generation,
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
 }
 
 /// Polls the store for a new publication and swaps it in.

@@ -55,7 +55,7 @@ pub(crate) async fn offload(
     next: Next,
 ) -> Response {
     let path = req.uri().path();
-    if path == "/health" || path == "/metrics" {
+    if crate::is_probe(path) {
         return next.run(req).await;
     }
     let task = st.inner.compute.handle().spawn(next.run(req));

@@ -11,6 +11,7 @@
 //!   of [`codec`], sorted by item id, one row per series;
 //! - the schema is versioned; opening an older file migrates it, a newer one is refused.
 
+mod backup;
 mod check;
 pub mod codec;
 mod content;
@@ -27,6 +28,7 @@ mod themes;
 mod users;
 mod write;
 
+pub use backup::{StoreCopy, check_file};
 pub use check::CheckReport;
 pub use content::ContentVersion;
 pub use export::{ExportRow, Selection};

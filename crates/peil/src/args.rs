@@ -179,6 +179,26 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
         /// The generation to make live again (see `peil publications`).
         generation: u64,
     },
+    /// Back the whole site up into a new directory: a consistent copy of the store (taken while
+    /// the site runs: imports and `peil serve` go on) and every file of the site directory
+    /// (configuration, stories, dashboards, images), with a manifest of each file's SHA-256.
+    #[command(after_help = "Example:\n  peil --site stad backup /backups/stad-2026-12-06")]
+    Backup {
+        /// The backup directory to create (new or empty, outside the site directory).
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup into a new site directory: every file is checked against the
+    /// backup's manifest first, the store is brought up to this Peil's schema and checked, and
+    /// the site appears in one move. An existing, non-empty directory is never overwritten.
+    #[command(after_help = "Example:\n  peil restore /backups/stad-2026-12-06 stad-hersteld")]
+    Restore {
+        /// The backup directory (made by `peil backup`).
+        backup: PathBuf,
+        /// The site directory to create.
+        site_dir: PathBuf,
+    },
     /// Serve the published data over HTTP: the open-data API, Swing-compatible OData and
     /// selection tables. A new `peil publish` is picked up within seconds, swapped in whole.
     #[command(

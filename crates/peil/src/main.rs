@@ -5,6 +5,7 @@
 //! directory, opened once per run here.
 
 mod args;
+mod backup;
 mod check;
 mod demo;
 mod export;
@@ -115,6 +116,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Keys(k) => keys::run(&site()?, k),
         Command::Users(u) => users::run(&site()?, u),
         Command::Groups(g) => groups::run(&site()?, g),
+        Command::Backup { dir, json } => backup::backup(&site()?, &dir, json),
+        Command::Restore { backup, site_dir } => backup::restore(&backup, &site_dir),
         Command::Help { topic } => help::run(topic.as_deref()),
     }
 }

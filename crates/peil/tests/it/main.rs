@@ -14,6 +14,7 @@ mod admin_metadata;
 mod admin_themes;
 mod api;
 mod api_clients;
+mod backup;
 mod bad_input;
 mod browser;
 mod compute_flanders;
