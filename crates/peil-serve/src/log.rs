@@ -1,8 +1,11 @@
 //! The access log: one JSON line per answer on standard error, written through `tracing`.
 //!
 //! The outermost layer ([`access`]) makes every answer, also those refused by inner layers, an
-//! event of target [`ACCESS`] with the fields `method`, `route`, `path`, `status`, `ms` and
-//! `generation`. [`install`] sets [`JsonLines`], a small subscriber that writes Peil's events
+//! event of target [`ACCESS`] with the fields `request_id`, `method`, `route`, `path`,
+//! `status`, `ms` and `generation`. The request ID is the one a proxy in front sent
+//! (`X-Request-ID`, e.g. nginx's `$request_id`, when it is a short token), else one made here
+//! (unique across replicas: a random prefix per process and a counter); every answer carries
+//! it back in `X-Request-ID`, so one request can be followed from the proxy through a replica. [`install`] sets [`JsonLines`], a small subscriber that writes Peil's events
 //! as JSON lines (one object per event, its fields in order), unless the program has set a
 //! subscriber of its own, which then receives them. `PEIL_QUIET` turns the access log off;
 //! the server's other events ([`SERVER`]: a publication loaded, no `base_url`) stay.
@@ -38,8 +41,11 @@ pub(crate) async fn access(
     req: Request<axum::body::Body>,
     next: Next,
 ) -> Response {
+    let id = request_id(&req);
     if std::env::var_os("PEIL_QUIET").is_some() {
-        return next.run(req).await;
+        let mut resp = next.run(req).await;
+        set_request_id(&mut resp, &id);
+        return resp;
     }
     let started = Instant::now();
     let route = route(&req);
@@ -47,9 +53,11 @@ pub(crate) async fn access(
     // bounded like everything else).
     let method = req.method().clone();
     let path: String = req.uri().path().chars().take(200).collect();
-    let resp = next.run(req).await;
+    let mut resp = next.run(req).await;
+    set_request_id(&mut resp, &id);
     tracing::info!(
         target: ACCESS,
+        request_id = id.as_str(),
         method = method.as_str(),
         route = route.as_str(),
         path = path.as_str(),
@@ -58,6 +66,34 @@ pub(crate) async fn access(
         generation = st.snapshot().generation,
     );
     resp
+}
+
+/// The request's ID: the proxy's `X-Request-ID` when it is a token of 1–64 letters, digits,
+/// `-`, `_` or `.`; else this process's random prefix and the next number.
+fn request_id(req: &Request<axum::body::Body>) -> String {
+    let sent = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        });
+    if let Some(v) = sent {
+        return v.to_string();
+    }
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let prefix = PREFIX.get_or_init(|| peil_store::random_hex(6));
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}-{n}")
+}
+
+fn set_request_id(resp: &mut Response, id: &str) {
+    if let Ok(v) = axum::http::HeaderValue::from_str(id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
 }
 
 /// The route template the router matched, never the raw path.

@@ -593,7 +593,9 @@ fn each_layer_does_its_one_job_in_order() {
 }
 
 /// The access log: one JSON line per answer on standard error (written through `tracing`),
-/// also for answers refused by the layers inside it; `PEIL_QUIET` silences it.
+/// also for answers refused by the layers inside it; `PEIL_QUIET` silences it. Each line and
+/// each answer carry the request's ID: the proxy's `X-Request-ID` when it is a short token,
+/// else one made by the server, different per request.
 #[test]
 fn the_access_log_is_one_json_line_per_answer() {
     use std::io::{BufRead, Read};
@@ -622,9 +624,27 @@ fn the_access_log_is_one_json_line_per_answer() {
         .into();
     let ok = agent
         .get(&format!("{base}/api/v1/geolevels"))
+        .header("X-Request-ID", "nginx-4f2a.9")
         .call()
         .unwrap();
     assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(ok.headers()["x-request-id"], "nginx-4f2a.9");
+    // A header that is not a short token is not taken: the server makes its own IDs.
+    let made: Vec<String> = (0..2)
+        .map(|_| {
+            let r = agent
+                .get(&format!("{base}/health"))
+                .header("X-Request-ID", "a b\"c")
+                .call()
+                .unwrap();
+            r.headers()["x-request-id"].to_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(
+        made.iter().all(|m| !m.contains(' ') && m.len() <= 64),
+        "{made:?}"
+    );
+    assert_ne!(made[0], made[1]);
     let long = format!("{base}/api/v1/indicators?q={}", "a".repeat(9000));
     assert_eq!(agent.get(&long).call().unwrap().status().as_u16(), 414);
     let _ = std::process::Command::new("kill")
@@ -652,13 +672,14 @@ fn the_access_log_is_one_json_line_per_answer() {
     assert_eq!(served["status"], 200);
     assert!(served["ms"].is_f64(), "{served}");
     assert!(served["generation"].is_u64(), "{served}");
+    assert_eq!(served["request_id"], "nginx-4f2a.9");
     let keys: Vec<&str> = served
         .as_object()
         .unwrap()
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys.len(), 6, "{served}");
+    assert_eq!(keys.len(), 7, "{served}");
     assert!(
         lines.iter().any(|v| v["status"] == 414),
         "the refused request is logged too:\n{err}"
