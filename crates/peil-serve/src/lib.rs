@@ -37,6 +37,7 @@ mod preview;
 pub mod problem;
 pub mod query;
 pub mod site;
+pub mod sites;
 pub mod swing;
 pub mod web;
 mod work;
@@ -90,8 +91,8 @@ struct Inner {
     site_revision: std::sync::atomic::AtomicU64,
     /// The address the server listens on (for absolute links when no `base_url` is set).
     listening: OnceLock<SocketAddr>,
-    /// Where answers are computed (see `work.rs`).
-    compute: work::Compute,
+    /// Where answers are computed (see `work.rs`); shared by the sites of one process.
+    compute: Arc<work::Compute>,
     /// Bulk report jobs of this server.
     jobs: web::jobs::Jobs,
     /// How the back office's sessions and logins are bounded.
@@ -133,6 +134,25 @@ pub struct Options {
     pub admin: admin::AdminOptions,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`trusted_proxies`).
     pub trusted_proxies: Vec<limits::Proxy>,
+    /// The compute runtime to use (several sites of one process share one); `None` makes the
+    /// server its own.
+    pub compute: Option<SharedCompute>,
+}
+
+/// A compute runtime (see `work.rs`) that several servers of one process share.
+#[derive(Clone)]
+pub struct SharedCompute(Arc<work::Compute>);
+
+impl SharedCompute {
+    pub fn new() -> std::io::Result<SharedCompute> {
+        Ok(SharedCompute(Arc::new(work::Compute::new()?)))
+    }
+}
+
+impl std::fmt::Debug for SharedCompute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedCompute")
+    }
 }
 
 impl Options {
@@ -145,6 +165,7 @@ impl Options {
             max_cells: api::max_cells_from_env(),
             admin: admin::AdminOptions::default(),
             trusted_proxies: Vec::new(),
+            compute: None,
         }
     }
 }
@@ -395,7 +416,10 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
             site_files: std::sync::Mutex::new(()),
             site_revision: std::sync::atomic::AtomicU64::new(0),
             listening: OnceLock::new(),
-            compute: work::Compute::new()?,
+            compute: match options.compute {
+                Some(c) => c.0,
+                None => Arc::new(work::Compute::new()?),
+            },
             jobs: web::jobs::Jobs::default(),
             admin: options.admin,
             admin_store: std::sync::Mutex::new(None),

@@ -567,6 +567,12 @@ pub struct ServeArgs {
     /// Requests per second per client address (default: `rate_limit` in peil.toml, else none).
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// Serve every site in this directory from one process: each subdirectory with a
+    /// peil.toml is a site, answered for the host name that is its directory's name
+    /// (DIR/gent.example.be/ for `Host: gent.example.be`); sites added or removed are picked
+    /// up within seconds, a site that cannot be opened answers 503 and affects no other.
+    #[arg(long, conflicts_with = "demo")]
+    pub sites: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -101,6 +101,9 @@ fn run(cli: Cli) -> Result<u8> {
             demo::run(&dir)?;
             serve::run(&Site::open(&dir)?, &a.bind, a.rate_limit)
         }
+        Command::Serve(a) if a.sites.is_some() => {
+            serve::run_sites(a.sites.as_deref().unwrap_or(&dir), &a.bind, a.rate_limit)
+        }
         Command::Serve(a) => serve::run(&site()?, &a.bind, a.rate_limit),
         Command::Import(a) => import::run(&site()?, &a),
         Command::Status { json } => status::run(&site()?, json),

@@ -38,6 +38,7 @@ mod one_rule;
 mod privacy;
 mod selection;
 mod serve;
+mod sites;
 mod state;
 mod stories;
 mod survey;
