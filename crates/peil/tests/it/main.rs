@@ -22,6 +22,7 @@ mod connector;
 mod crash;
 mod dcat;
 mod demo;
+mod deploy;
 mod engine_rules;
 mod errors;
 mod figures;

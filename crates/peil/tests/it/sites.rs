@@ -68,12 +68,15 @@ fn make_site(dir: &Path, code: &str, public: bool) {
 }
 
 fn key(dir: &Path, name: &str) -> String {
-    peil(dir, &["keys", "create", "--name", name, "--group", "lezers"])
-        .lines()
-        .find(|l| l.trim().starts_with("peil_"))
-        .expect("a key")
-        .trim()
-        .to_string()
+    peil(
+        dir,
+        &["keys", "create", "--name", name, "--group", "lezers"],
+    )
+    .lines()
+    .find(|l| l.trim().starts_with("peil_"))
+    .expect("a key")
+    .trim()
+    .to_string()
 }
 
 /// GET `path` from `addr` as host `host`: (status, body).
