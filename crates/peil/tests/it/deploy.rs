@@ -124,10 +124,10 @@ fn the_dockerfile_builds_this_workspace_and_runs_peil_as_a_user() {
             .map(String::as_str)
             .take_while(|w| *w != "#")
             .collect();
-        if let Some(p) = words.iter().position(|w| *w == "peil") {
-            if words.get(p + 1).is_some_and(|w| *w == "peil") {
-                parses(&words[p + 1..], "the Dockerfile's example");
-            }
+        if let Some(p) = words.iter().position(|w| *w == "peil")
+            && words.get(p + 1).is_some_and(|w| *w == "peil")
+        {
+            parses(&words[p + 1..], "the Dockerfile's example");
         }
     }
     let hadolint = Command::new("hadolint")
