@@ -20,6 +20,9 @@
 
 mod http;
 mod map;
+pub mod migrate;
+mod swing;
+mod swing_pull;
 
 pub use http::Limits;
 
@@ -63,6 +66,28 @@ pub struct Source {
     /// Put before every code taken from the source (e.g. `"dna_"`).
     #[serde(default)]
     pub prefix: String,
+    /// What the source is: `peil` (the default; read through Peil's native API) or `swing`
+    /// (any Swing site, read through its OData service and selection table only).
+    #[serde(default, skip_serializing_if = "SourceKind::is_peil")]
+    pub kind: SourceKind,
+}
+
+/// How a source is read.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Another Peil site: content hashes per indicator, the native API.
+    #[default]
+    Peil,
+    /// A Swing site (or anything serving Swing's public API): OData and the selection table;
+    /// hashes are computed here from what was fetched.
+    Swing,
+}
+
+impl SourceKind {
+    fn is_peil(&self) -> bool {
+        *self == SourceKind::Peil
+    }
 }
 
 impl Source {
@@ -319,6 +344,20 @@ pub fn pull(
 ) -> Result<Report, PullError> {
     source.check().map_err(PullError::Config)?;
     let client = http::Client::new(&source.url, key, opts.limits.clone());
+    match source.kind {
+        SourceKind::Peil => pull_peil(store, source, &client, opts),
+        SourceKind::Swing => swing_pull::pull(store, source, &client, opts),
+    }
+}
+
+/// A pull from a Peil site through its native API (`/api/v1/hashes`, indicators, levels,
+/// data).
+fn pull_peil(
+    store: &mut Store,
+    source: &Source,
+    client: &http::Client,
+    opts: &PullOptions,
+) -> Result<Report, PullError> {
     let fetched_at = peil_store::utc_now();
     let mut report = Report {
         source: source.name.clone(),
@@ -626,31 +665,14 @@ pub fn pull(
             }
         }
     }
-    report.transferred = indicators.len() as u64;
-    report.flagged = gone.clone();
-    report.added.sort();
-    report.changed.sort();
-
-    // 6. One transaction: areas, hierarchy, metadata, values, provenance, the import record.
-    let mut tx = store.begin()?;
-    tx.as_pull();
-    for a in &areas {
-        tx.apply_areas(a)?;
-    }
-    for l in &links {
-        tx.apply_links(l)?;
-    }
-    if !links.is_empty() {
-        tx.infer_all_unknown_location_links()?;
-    }
-    let mut batch = MetadataBatch::default();
+    // The theme tree of what is transferred, with the ancestors of its themes so the tree
+    // keeps its shape.
     let mut theme_codes: BTreeSet<String> = BTreeSet::new();
     for (_, ind, _) in &indicators {
         for t in &ind.themes {
             theme_codes.insert(t.clone());
         }
     }
-    // Their ancestors too, so the tree keeps its shape.
     let parent: HashMap<String, Option<String>> = hashes
         .themes
         .iter()
@@ -664,8 +686,10 @@ pub fn pull(
             todo.push(p.clone());
         }
     }
-    for (seq, t) in theme_codes.iter().enumerate() {
-        batch.themes.push(Theme {
+    let themes: Vec<Theme> = theme_codes
+        .iter()
+        .enumerate()
+        .map(|(seq, t)| Theme {
             code: t.clone(),
             parent: parent.get(t).cloned().flatten(),
             name: theme_names
@@ -673,11 +697,94 @@ pub fn pull(
                 .cloned()
                 .unwrap_or_else(|| LocalizedText::nl(t.strip_prefix(prefix).unwrap_or(t))),
             seq: seq as i64,
-        });
+        })
+        .collect();
+    let selection = selected
+        .iter()
+        .map(|h| format!("{}={}", h.code, h.hash))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let transfer = Transfer {
+        areas,
+        links,
+        themes,
+        indicators: indicators
+            .into_iter()
+            .map(|(remote, ind, url)| {
+                let hash = offered[&remote].hash.clone();
+                (remote, ind, url, hash)
+            })
+            .collect(),
+        rows,
+        gone,
+        selection,
+        hash_version: hashes.version,
+    };
+    report.requests = client.requests.get();
+    report.bytes = client.bytes.get();
+    apply(
+        store,
+        source,
+        &transfer,
+        &mut report,
+        opts,
+        &fetched_at,
+        "pull",
+    )?;
+    Ok(report)
+}
+
+/// What a pull writes, fetched and validated before the transaction opens.
+pub(crate) struct Transfer {
+    pub areas: Vec<AreaBatch>,
+    pub links: Vec<LinkBatch>,
+    pub themes: Vec<Theme>,
+    /// (code at the source, the indicator under its local code, its address, content hash).
+    pub indicators: Vec<(String, Indicator, String, String)>,
+    /// (local indicator code, level, period, item, value).
+    pub rows: Vec<(String, String, Period, String, Value)>,
+    /// Local codes of indicators the source no longer offers.
+    pub gone: Vec<String>,
+    /// `code=hash` of everything selected, one a line (the import's fingerprint).
+    pub selection: String,
+    pub hash_version: String,
+}
+
+/// One transaction: areas, hierarchy, metadata, values, provenance, the import record
+/// (`kind`: `pull`, or `migration` for `peil migrate`); committed unless this is a dry run.
+pub(crate) fn apply(
+    store: &mut Store,
+    source: &Source,
+    t: &Transfer,
+    report: &mut Report,
+    opts: &PullOptions,
+    fetched_at: &str,
+    kind: &str,
+) -> Result<(), PullError> {
+    report.transferred = t.indicators.len() as u64;
+    report.flagged = t.gone.clone();
+    report.added.sort();
+    report.changed.sort();
+    let mut tx = store.begin()?;
+    tx.as_pull();
+    for a in &t.areas {
+        tx.apply_areas(a)?;
     }
-    batch.indicators = indicators.iter().map(|(_, i, _)| i.clone()).collect();
-    tx.apply_metadata(&batch)?;
-    let data = data_batch(&tx, &rows)?;
+    for l in &t.links {
+        tx.apply_links(l)?;
+    }
+    if !t.links.is_empty() {
+        tx.infer_all_unknown_location_links()?;
+    }
+    let batch = MetadataBatch {
+        themes: t.themes.clone(),
+        indicators: t.indicators.iter().map(|(_, i, _, _)| i.clone()).collect(),
+        ..MetadataBatch::default()
+    };
+    if !batch.indicators.is_empty() || !batch.themes.is_empty() {
+        tx.apply_metadata(&batch)?;
+    }
+    let data = data_batch(&tx, &t.rows)?;
     if !data.series.is_empty() {
         report.values = tx.apply_data(
             &data,
@@ -690,7 +797,7 @@ pub fn pull(
     }
     // Indicators transferred without values keep none: clear what they had.
     let with_values: HashSet<&str> = data.series.iter().map(|s| s.indicator.as_str()).collect();
-    for (_, ind, _) in &indicators {
+    for (_, ind, _, _) in &t.indicators {
         if !with_values.contains(ind.code.as_str()) && report.changed.contains(&ind.code) {
             report.notes.push(format!(
                 "{}: the source publishes no values of it now",
@@ -698,19 +805,11 @@ pub fn pull(
             ));
         }
     }
-    report.requests = client.requests.get();
-    report.bytes = client.bytes.get();
-    let mut all = sha2_hex(
-        selected
-            .iter()
-            .map(|h| format!("{}={}", h.code, h.hash))
-            .collect::<Vec<_>>()
-            .join("\n")
-            .as_bytes(),
-    );
+    let mut all = sha2_hex(t.selection.as_bytes());
     all.truncate(64);
     let options = json!({
         "source": source.name,
+        "kind": source.kind,
         "url": source.url,
         "indicators": source.indicators,
         "themes": source.themes,
@@ -718,7 +817,7 @@ pub fn pull(
         "levels": source.levels,
         "periods_from": source.periods_from,
         "prefix": source.prefix,
-        "hash_version": hashes.version,
+        "hash_version": t.hash_version,
     });
     let counts = json!({
         "added": report.added.len(),
@@ -732,23 +831,23 @@ pub fn pull(
         "links": report.links_added,
         "bytes": report.bytes,
     });
-    let id = tx.record_import(&opts.who, "pull", &source.url, &all, &options, &counts, 0)?;
-    for (remote, ind, url) in &indicators {
+    let id = tx.record_import(&opts.who, kind, &source.url, &all, &options, &counts, 0)?;
+    for (remote, ind, url, hash) in &t.indicators {
         tx.record_pulled(
             &source.name,
             &Provenance {
                 code: ind.code.clone(),
                 remote_code: remote.clone(),
                 url: url.clone(),
-                fetched_at: fetched_at.clone(),
-                hash: offered[remote].hash.clone(),
+                fetched_at: fetched_at.to_string(),
+                hash: hash.clone(),
                 import_id: id,
                 gone_at: None,
             },
         )?;
     }
-    for code in &gone {
-        tx.flag_gone(&source.name, code, &fetched_at)?;
+    for code in &t.gone {
+        tx.flag_gone(&source.name, code, fetched_at)?;
     }
     if opts.dry_run {
         drop(tx);
@@ -756,7 +855,7 @@ pub fn pull(
         tx.commit()?;
         report.import_id = Some(id);
     }
-    Ok(report)
+    Ok(())
 }
 
 /// The values as a batch sorted by (series, item), with this transaction's item ids.
@@ -828,7 +927,7 @@ fn theme_subtrees(themes: &[ThemeEntry], roots: &[String]) -> HashSet<String> {
     }
 }
 
-fn sha2_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha2_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
         .iter()

@@ -152,13 +152,23 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
         indicator: String,
     },
     /// Pull indicators from the sources declared in peil.toml (`[[sources]]`: other Peil
-    /// sites) into the test copy: one import per source, only what changed since the last
+    /// sites, or Swing sites with `kind = "swing"`) into the test copy: one import per source, only what changed since the last
     /// pull, codes with the source's prefix, pulled indicators protected, nothing deleted.
     #[command(after_help = "Examples:
   peil pull                    every source in peil.toml
   peil pull provincie          one source
   peil pull provincie --dry-run --json   what it would do, as JSON")]
     Pull(PullArgs),
+    /// Create a new Peil site from a Swing site through its public API (OData and the
+    /// selection table): geo levels and areas, the hierarchy the selection table shows, the
+    /// indicators' metadata and all their published values. Resumable: run it again after an
+    /// interruption and it continues. What the API does not expose (formulas, thresholds,
+    /// theme tree, geometry, reports, dashboards) is listed in SITE_DIR/migration-report.md.
+    #[command(after_help = "Examples:
+  peil migrate https://stad.incijfers.be ./stad     a new site in ./stad
+  peil migrate https://stad.incijfers.be ./stad     again: continues where it stopped
+  peil --site ./stad publish                          then check and publish it")]
+    Migrate(MigrateArgs),
     /// List past imports with their provenance; show one with its plausibility warnings;
     /// undo one that is not published yet.
     #[command(after_help = "Examples:
@@ -528,6 +538,35 @@ pub struct PullArgs {
     #[arg(long)]
     pub json: bool,
     /// Who pulls (for the provenance record; default $USER).
+    #[arg(long, env = "USER", default_value = "unknown")]
+    pub who: String,
+    /// Seconds a request to the source may take.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    /// Further attempts after a failed request, with doubling back-off.
+    #[arg(long, default_value_t = 3)]
+    pub retries: u32,
+}
+
+#[derive(Args)]
+pub struct MigrateArgs {
+    /// The Swing site's base URL (its OData service is URL/jiveservices/odata/).
+    pub url: String,
+    /// The new site's directory (created; an existing migration there is continued).
+    pub dir: PathBuf,
+    /// The new site's name (default: "Stad in cijfers").
+    #[arg(long, default_value = "Stad in cijfers")]
+    pub name: String,
+    /// An environment variable holding an API key for the Swing site.
+    #[arg(long)]
+    pub key_env: Option<String>,
+    /// Indicators per transaction (an interruption loses at most one such step).
+    #[arg(long, default_value_t = 25)]
+    pub chunk: usize,
+    /// The report as JSON on standard output (no progress bar).
+    #[arg(long)]
+    pub json: bool,
+    /// Who migrates (for the provenance record; default $USER).
     #[arg(long, env = "USER", default_value = "unknown")]
     pub who: String,
     /// Seconds a request to the source may take.

@@ -15,6 +15,7 @@ mod import;
 mod imports;
 mod init;
 mod keys;
+mod migrate;
 mod publications;
 mod publish;
 mod pull;
@@ -113,6 +114,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Show { indicator } => show::run(&site()?, &indicator),
         Command::Imports(a) => imports::run(&site()?, &a),
         Command::Pull(a) => pull::run(&site()?, &a),
+        Command::Migrate(a) => migrate::run(&a),
         Command::Publications { json } => publications::list(&site()?, json),
         Command::Rollback { generation } => publications::rollback(&site()?, generation),
         Command::Report(a) => report::run(&site()?, &a),

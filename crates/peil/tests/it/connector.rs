@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const FLUVIUS: [&str; 9] = [
+pub(crate) const FLUVIUS: [&str; 9] = [
     "v2506_elek_nietres_cons",
     "v2506_elek_res_cons",
     "v2506_elek_nietres_n",
@@ -23,7 +23,7 @@ const FLUVIUS: [&str; 9] = [
 
 /// The province: statsec2019 → statsec2024 → gemeente2024, Fluvius and Zennevallei income,
 /// with metadata (themes, a threshold, a weighted mean), published.
-fn province() -> Site {
+pub(crate) fn province() -> Site {
     let site = Site::new();
     let f = flanders();
     for l in ["statsec2019", "statsec2024", "gemeente2024"] {
@@ -91,7 +91,7 @@ fn pull(city: &Site) -> serde_json::Value {
     v[0].clone()
 }
 
-fn codes(v: &serde_json::Value) -> BTreeSet<String> {
+pub(crate) fn codes(v: &serde_json::Value) -> BTreeSet<String> {
     v.as_array()
         .unwrap()
         .iter()
@@ -100,7 +100,7 @@ fn codes(v: &serde_json::Value) -> BTreeSet<String> {
 }
 
 /// Rows `indicator,level,item,period,value` of an export, the indicator prefixed.
-fn rows(export: &str, prefix: &str, only: &BTreeSet<String>) -> BTreeSet<String> {
+pub(crate) fn rows(export: &str, prefix: &str, only: &BTreeSet<String>) -> BTreeSet<String> {
     export
         .lines()
         .skip(1)
@@ -110,7 +110,7 @@ fn rows(export: &str, prefix: &str, only: &BTreeSet<String>) -> BTreeSet<String>
 }
 
 /// Waits until the server has loaded a publication newer than `generation`.
-fn wait_for_generation(s: &Server, generation: u64) {
+pub(crate) fn wait_for_generation(s: &Server, generation: u64) {
     let start = Instant::now();
     loop {
         let g = s.get("/api/v1/hashes").json()["generation"]

@@ -33,6 +33,7 @@ mod handbook;
 mod hierarchy;
 mod hostile_files;
 mod leak;
+mod migrate;
 mod odata;
 mod oidc;
 mod one_rule;
