@@ -42,6 +42,19 @@ pub struct CellChange {
     pub new: Option<String>,
 }
 
+/// A name readers would see change: a geo level's, an area's, or a period level's in one
+/// language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NameChange {
+    /// `level`, `area` or `period level`.
+    pub what: &'static str,
+    /// The level's code; the level's and the area's code; the period level's code and the
+    /// language.
+    pub code: String,
+    pub old: String,
+    pub new: String,
+}
+
 /// The difference between the live copy and what would be published.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PublishDiff {
@@ -65,6 +78,10 @@ pub struct PublishDiff {
     /// Indicators published before whose metadata (texts, unit, source, thresholds…) would
     /// change, such as the back office's edits.
     pub metadata_changed: Vec<String>,
+    /// How many names of levels, areas and period levels would change (renames held in the
+    /// test copy until published), and the first [`LISTED`] of them.
+    pub names_changed: u64,
+    pub names: Vec<NameChange>,
 }
 
 impl PublishDiff {
@@ -76,6 +93,7 @@ impl PublishDiff {
             && c.added + c.removed + c.changed + c.newly_hidden + c.newly_shown == 0
             && !self.themes_changed
             && self.metadata_changed.is_empty()
+            && self.names_changed == 0
     }
 }
 
@@ -156,9 +174,68 @@ pub fn publish_diff(live: Option<&Live>, next: &Snapshot) -> PublishDiff {
     d
 }
 
-/// Indicators in both copies whose metadata differ. (Area names are not compared: the live
-/// copy keeps its items by id and reads their names from the one `geo_item` table.)
+/// The names of levels and areas in both copies, and of period levels, that differ.
+fn names(live: &Live, next: &Snapshot, d: &mut PublishDiff) {
+    let mut all = Vec::new();
+    let shown = |it: &GeoItem| {
+        if it.short_name == it.name {
+            it.name.clone()
+        } else {
+            format!("{} ({})", it.name, it.short_name)
+        }
+    };
+    for old in &live.levels {
+        let Some(&i) = next.level_index.get(&old.level.code) else {
+            continue;
+        };
+        let new = &next.levels[i];
+        if old.level.name != new.level.name {
+            all.push(NameChange {
+                what: "level",
+                code: old.level.code.clone(),
+                old: old.level.name.clone(),
+                new: new.level.name.clone(),
+            });
+        }
+        for (_, it) in &old.items {
+            let Some(&p) = new.pos.get(&it.code) else {
+                continue;
+            };
+            let now = &new.items[p as usize].1;
+            if (&now.short_name, &now.name) != (&it.short_name, &it.name) {
+                all.push(NameChange {
+                    what: "area",
+                    code: format!("{} {}", old.level.code, it.code),
+                    old: shown(it),
+                    new: shown(now),
+                });
+            }
+        }
+    }
+    for level in PeriodLevel::ALL {
+        for locale in Locale::ALL {
+            let (old, new) = (
+                live.period_level_names.name(level, locale),
+                next.period_level_names.name(level, locale),
+            );
+            if old != new {
+                all.push(NameChange {
+                    what: "period level",
+                    code: format!("{} {}", level.code(), locale.code()),
+                    old: old.to_string(),
+                    new: new.to_string(),
+                });
+            }
+        }
+    }
+    d.names_changed = all.len() as u64;
+    all.truncate(LISTED);
+    d.names = all;
+}
+
+/// Indicators in both copies whose metadata differ, and the names that do ([`names`]).
 fn metadata(live: &Live, next: &Snapshot, d: &mut PublishDiff) {
+    names(live, next, d);
     let before: HashMap<&str, &peil_core::Indicator> = live
         .indicators
         .iter()

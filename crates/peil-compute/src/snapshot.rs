@@ -65,6 +65,9 @@ pub struct Snapshot {
     /// The store's access-group revision the groups were compiled at (see
     /// `Store::access_revision`); a server reloads when the store's differs.
     pub access_revision: u64,
+    /// The period level names readers see (the site's, else Peil's own): as published for
+    /// the live copy, as the test copy has them for a computed snapshot.
+    pub period_level_names: PeriodLevelNames,
 }
 
 impl Snapshot {
@@ -148,6 +151,7 @@ impl Snapshot {
             hierarchy: std::sync::OnceLock::new(),
             access: Default::default(),
             access_revision: 0,
+            period_level_names: PeriodLevelNames::default(),
         }
     }
 
@@ -242,6 +246,7 @@ impl Snapshot {
             hierarchy: std::sync::OnceLock::new(),
             access: Default::default(),
             access_revision: 0,
+            period_level_names: PeriodLevelNames::default(),
         };
         let mut dim_index: HashMap<DimKey, u32> = HashMap::from([(DimKey::default(), 0)]);
         for (key, values) in series {
@@ -291,6 +296,7 @@ impl Snapshot {
         let live = store.live()?.ok_or(LoadError::NotPublished)?;
         let mut snap =
             Snapshot::from_live(live.generation, live.indicators, live.levels, live.series);
+        snap.period_level_names = live.period_level_names;
         snap.prepare_for_readers(store, &live.themes)?;
         Ok(snap)
     }

@@ -88,6 +88,46 @@ impl PeriodLevel {
     }
 }
 
+/// The names readers see for period levels, per language: the name a site gave a level in
+/// the back office where it gave one, else Peil's own ([`PeriodLevel::name`]). Codes never
+/// change (they are the API's). Kept as level code → language code → name, the form the store
+/// keeps and publishes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodLevelNames(
+    pub std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+);
+
+impl PeriodLevelNames {
+    /// The level's name for readers in `locale`.
+    pub fn name(&self, level: PeriodLevel, locale: Locale) -> &str {
+        self.own(level, locale)
+            .unwrap_or_else(|| level.name(locale))
+    }
+
+    /// The name the site gave the level in `locale`, if it gave one.
+    pub fn own(&self, level: PeriodLevel, locale: Locale) -> Option<&str> {
+        self.0
+            .get(level.code())
+            .and_then(|m| m.get(locale.code()))
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+    }
+
+    /// Gives the level a name in `locale`; an empty name or Peil's own takes the site's away.
+    pub fn set(&mut self, level: PeriodLevel, locale: Locale, name: &str) {
+        let name = name.trim();
+        let names = self.0.entry(level.code().to_string()).or_default();
+        if name.is_empty() || name == level.name(locale) {
+            names.remove(locale.code());
+        } else {
+            names.insert(locale.code().to_string(), name.to_string());
+        }
+        if names.is_empty() {
+            self.0.remove(level.code());
+        }
+    }
+}
+
 /// One period: a level, a year and the 1-based index within the year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Period {
@@ -442,6 +482,22 @@ impl PeriodType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_site_names_period_levels_and_falls_back_to_peils_names() {
+        let mut n = PeriodLevelNames::default();
+        assert_eq!(n.name(PeriodLevel::Quarter, Locale::Nl), "kwartaal");
+        n.set(PeriodLevel::Quarter, Locale::Nl, " trimester ");
+        assert_eq!(n.name(PeriodLevel::Quarter, Locale::Nl), "trimester");
+        assert_eq!(n.name(PeriodLevel::Quarter, Locale::En), "quarter");
+        assert_eq!(n.own(PeriodLevel::Quarter, Locale::Fr), None);
+        // Peil's own name, or none, takes the site's away.
+        n.set(PeriodLevel::Quarter, Locale::Nl, "kwartaal");
+        assert_eq!(n, PeriodLevelNames::default());
+        n.set(PeriodLevel::Month, Locale::Fr, "mois civil");
+        n.set(PeriodLevel::Month, Locale::Fr, "");
+        assert_eq!(n, PeriodLevelNames::default());
+    }
 
     #[test]
     fn spellings() {

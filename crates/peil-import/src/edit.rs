@@ -149,9 +149,10 @@ pub fn rename(store: &mut Store, who: &str, source: bool, from: &str, to: &str) 
 }
 
 /// Renames a geo level (`item` none) or one of its items, as one recorded edit (kind
-/// `areas edit`; like an area-definition import it cannot be undone, a new edit corrects it).
-/// Returns the (short name, name) before — for a level both its name —, or `None` when the
-/// level or item is unknown (nothing is written).
+/// `areas edit`) of the test copy: readers see the new names from the next publication on,
+/// and until then the edit is undone like a metadata edit. Returns the (short name, name)
+/// before — for a level both its name —, or `None` when the level or item is unknown
+/// (nothing is written).
 pub fn rename_area(
     store: &mut Store,
     who: &str,
@@ -184,3 +185,34 @@ pub fn rename_area(
     tx.commit()?;
     Ok(before)
 }
+
+/// Gives a period level its names for readers in nl, en and fr (an empty name, or Peil's own,
+/// keeps Peil's), as one recorded edit (kind `period levels edit`) of the test copy, published
+/// and undone like a metadata edit. The level's code never changes. Returns the names before
+/// and after (language → name, the site's own only), or `None` when nothing changed.
+pub fn rename_period_level(
+    store: &mut Store,
+    who: &str,
+    level: PeriodLevel,
+    names: &[(Locale, String)],
+) -> Result<Option<(NamesByLanguage, NamesByLanguage)>> {
+    let mut tx = store.begin()?;
+    let (before, after) = tx.set_period_level_names(level, names)?;
+    if after == before {
+        return Ok(None);
+    }
+    tx.record_import(
+        who,
+        "period levels edit",
+        &format!("back office: period level {}", level.code()),
+        "",
+        &json!({}),
+        &json!({"period levels": {"updated": 1}}),
+        0,
+    )?;
+    tx.commit()?;
+    Ok(Some((before, after)))
+}
+
+/// A period level's own names: language code → name.
+pub type NamesByLanguage = std::collections::BTreeMap<String, String>;

@@ -29,6 +29,7 @@ pub fn preview(store: &peil_store::Store) -> Result<Snapshot, PublishError> {
     let next = store.live_publication()?.map_or(1, |(g, _, _)| g + 1);
     let computed = peil_compute::compute(&warehouse)?;
     let mut snapshot = Snapshot::from_computed(computed, &warehouse, next, true);
+    snapshot.period_level_names = store.period_level_names()?;
     snapshot.prepare_for_readers(store, &store.themes()?)?;
     Ok(snapshot)
 }
@@ -103,7 +104,8 @@ pub fn publish(store: &mut peil_store::Store, p: Publish) -> Result<Outcome, Pub
             let _ = writeln!(log, "{line}");
         }
     }
-    let snapshot = Snapshot::from_computed(computed, &warehouse, next, p.secondary_suppression);
+    let mut snapshot = Snapshot::from_computed(computed, &warehouse, next, p.secondary_suppression);
+    snapshot.period_level_names = store.period_level_names()?;
     let computed = t0.elapsed();
     // What readers would get is reviewed before anything is written.
     let review = peil_compute::review::review(&snapshot, &p.allow);

@@ -511,9 +511,13 @@ pub(crate) fn period_name(p: Period, lang: &str) -> String {
     p.label(peil_core::Locale::parse(lang).unwrap_or(peil_core::Locale::En))
 }
 
-/// A period level's name in the request's language ([`PeriodLevel::name`]).
-pub(crate) fn period_level_name(l: PeriodLevel, lang: &str) -> &'static str {
-    l.name(peil_core::Locale::parse(lang).unwrap_or(peil_core::Locale::En))
+/// A period level's name in the request's language, as the publication names it
+/// ([`peil_core::PeriodLevelNames::name`]: the site's name, else Peil's own).
+pub(crate) fn period_level_name<'a>(snap: &'a Snapshot, l: PeriodLevel, lang: &str) -> &'a str {
+    snap.period_level_names.name(
+        l,
+        peil_core::Locale::parse(lang).unwrap_or(peil_core::Locale::En),
+    )
 }
 
 /// ISO date of a (year, month, day) triple.

@@ -79,6 +79,7 @@ impl SiteConfig {
             accent: &self.primary,
             lang,
             date: peil_story::pdf::today(),
+            site_dir: self.dir.as_deref(),
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct UndoCounts {
     pub series: u64,
     /// Indicators whose metadata was put back (or removed, when the import created them).
     pub indicators: u64,
+    /// Levels, areas and period levels whose names were put back.
+    pub names: u64,
 }
 
 impl<'a> ImportTx<'a> {
@@ -64,6 +66,13 @@ impl<'a> ImportTx<'a> {
                     .transpose()
                     .map_err(|j| StoreError::Invalid(format!("indicator {code}: {j}")))?;
                 st.execute(params![id, code, json]).map_err(&e)?;
+            }
+            let mut st = self
+                .tx
+                .prepare("INSERT INTO import_undo_name (import_id, what, code, before) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(&e)?;
+            for ((what, code), before) in &undo.names {
+                st.execute(params![id, what, code, before]).map_err(&e)?;
             }
         }
         self.tx
@@ -200,6 +209,11 @@ impl<'a> ImportTx<'a> {
                 "it was published in generation {g}; correct it with a new import (or `peil rollback` a publication)"
             ));
         }
+        if let Some(later) = self.later_rename(id)? {
+            return refuse(format!(
+                "import #{later} may have renamed the same areas after it; correct the names with a new edit"
+            ));
+        }
         if let Some(later) = self.later_overlap(id)? {
             return refuse(format!(
                 "import #{later} changed the same values after it; undo #{later} first"
@@ -227,11 +241,79 @@ impl<'a> ImportTx<'a> {
                    UNION ALL
                    SELECT u.import_id FROM import_undo_indicator m JOIN import_undo_indicator u ON u.code = m.code
                    JOIN import_review r ON r.import_id = u.import_id
+                   WHERE m.import_id = ?1 AND u.import_id > ?1 AND r.undone_at IS NULL
+                   UNION ALL
+                   SELECT u.import_id FROM import_undo_name m JOIN import_undo_name u ON u.what = m.what AND u.code = m.code
+                   JOIN import_review r ON r.import_id = u.import_id
                    WHERE m.import_id = ?1 AND u.import_id > ?1 AND r.undone_at IS NULL)",
                 [id],
                 |r| r.get(0),
             )
             .map_err(self.e())
+    }
+
+    /// The first later import that may rename areas without recording it (an area definition
+    /// file, a pull), when import `id` renamed a level or an area.
+    fn later_rename(&self, id: i64) -> Result<Option<i64>> {
+        self.tx
+            .query_row(
+                "SELECT min(l.id) FROM import_log l WHERE l.id > ?1 AND l.kind IN ('areas', 'pull')
+                 AND EXISTS (SELECT 1 FROM import_undo_name m WHERE m.import_id = ?1 AND m.what IN ('level', 'item'))",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(self.e())
+    }
+
+    /// Puts back the names import `id` replaced.
+    fn restore_names(&self, id: i64) -> Result<u64> {
+        let e = crate::sqlite_err(&self.path);
+        let names: Vec<(String, String, Option<String>)> = {
+            let mut st = self
+                .tx
+                .prepare("SELECT what, code, before FROM import_undo_name WHERE import_id = ?1")
+                .map_err(&e)?;
+            st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(&e)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(&e)?
+        };
+        let corrupt = |code: &str, j: serde_json::Error| {
+            StoreError::Corrupt(format!("recorded names of {code}: {j}"))
+        };
+        for (what, code, before) in &names {
+            let before = before.as_deref().unwrap_or("null");
+            match what.as_str() {
+                "level" => {
+                    let name: String =
+                        serde_json::from_str(before).map_err(|j| corrupt(code, j))?;
+                    self.tx
+                        .execute(
+                            "UPDATE geo_level SET name = ?2 WHERE code = ?1",
+                            params![code, name],
+                        )
+                        .map_err(&e)?;
+                }
+                "item" => {
+                    let (short, name): (String, String) =
+                        serde_json::from_str(before).map_err(|j| corrupt(code, j))?;
+                    let (level, item) = code.split_once('\t').unwrap_or((code, ""));
+                    self.tx
+                        .execute(
+                            "UPDATE geo_item SET short_name = ?3, name = ?4
+                             WHERE code = ?2 AND level_id = (SELECT id FROM geo_level WHERE code = ?1)",
+                            params![level, item, short, name],
+                        )
+                        .map_err(&e)?;
+                }
+                _ => {
+                    let own: Option<std::collections::BTreeMap<String, String>> =
+                        serde_json::from_str(before).map_err(|j| corrupt(code, j))?;
+                    self.write_period_level_names(code, &own.unwrap_or_default())?;
+                }
+            }
+        }
+        Ok(names.len() as u64)
     }
 
     fn restore(&mut self, id: i64) -> Result<UndoCounts> {
@@ -294,6 +376,7 @@ impl<'a> ImportTx<'a> {
             }
             counts.indicators += 1;
         }
+        counts.names = self.restore_names(id)?;
         Ok(counts)
     }
 

@@ -29,7 +29,8 @@ fn keep_live(
 ) -> rusqlite::Result<()> {
     let g = generation as i64;
     tx.execute(
-        "INSERT INTO publication_level (generation, level, ids) SELECT ?1, level, ids FROM live_level",
+        "INSERT INTO publication_level (generation, level, ids, level_name, item_names)
+         SELECT ?1, level, ids, level_name, item_names FROM live_level",
         [g],
     )?;
     tx.execute(
@@ -71,6 +72,38 @@ fn prune(tx: &rusqlite::Transaction, keep: usize) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// A level's name and its items' names (a JSON list of [short name, name] in the order of
+/// `ids`) as the test copy has them now: the names a publication keeps for its readers, so
+/// that a rename in the test copy reaches them only with the next publication.
+fn names_now(
+    tx: &rusqlite::Transaction,
+    level: &str,
+    ids: &[u32],
+) -> rusqlite::Result<(Option<String>, String)> {
+    let name: Option<String> = tx
+        .query_row("SELECT name FROM geo_level WHERE code = ?1", [level], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let mut st = tx.prepare_cached(
+        "SELECT i.id, i.short_name, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id WHERE l.code = ?1",
+    )?;
+    let all: HashMap<u32, (String, String)> = st
+        .query_map([level], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+        .collect::<rusqlite::Result<_>>()?;
+    let list: Vec<(&str, &str)> = ids
+        .iter()
+        .map(|id| {
+            all.get(id)
+                .map_or(("", ""), |(s, n)| (s.as_str(), n.as_str()))
+        })
+        .collect();
+    Ok((
+        name,
+        serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()),
+    ))
+}
+
 /// The live copy as [`Store::live`] reads it.
 pub struct Live {
     pub generation: u64,
@@ -82,6 +115,8 @@ pub struct Live {
     pub series: Vec<(SeriesKey, Vec<Value>)>,
     /// The theme tree as published ([`Store::published_themes`]).
     pub themes: Vec<Theme>,
+    /// The period level names as published.
+    pub period_level_names: PeriodLevelNames,
 }
 
 impl Store {
@@ -109,11 +144,12 @@ impl Store {
         tx.execute("DELETE FROM live_level", []).map_err(&e)?;
         {
             let mut st = tx
-                .prepare("INSERT INTO live_level (level, ids) VALUES (?1, ?2)")
+                .prepare("INSERT INTO live_level (level, ids, level_name, item_names) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(&e)?;
             for (level, ids) in levels {
                 let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
-                st.execute(params![level, bytes]).map_err(&e)?;
+                let (name, items) = names_now(&tx, level, ids).map_err(&e)?;
+                st.execute(params![level, bytes, name, items]).map_err(&e)?;
             }
             let mut st = tx
                 .prepare("INSERT INTO live_series (indicator, level, period, dims, data) VALUES (?1, ?2, ?3, ?4, ?5)")
@@ -135,9 +171,21 @@ impl Store {
         // transaction, so an edit cannot slip between the tree and the indicators).
         let themes = serde_json::to_string(&crate::read::themes_of(&tx).map_err(&e)?)
             .map_err(|j| StoreError::Invalid(format!("theme tree: {j}")))?;
+        // So are the period level names (geo names are kept per level above).
+        let period_names =
+            serde_json::to_string(&crate::read::period_level_names_of(&tx).map_err(&e)?)
+                .map_err(|j| StoreError::Invalid(format!("period level names: {j}")))?;
         tx.execute(
-            "INSERT INTO publication (at, who, stats, indicators, themes) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![utc_now(), who, stats.to_string(), meta, themes],
+            "INSERT INTO publication (at, who, stats, indicators, themes, period_level_names)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                utc_now(),
+                who,
+                stats.to_string(),
+                meta,
+                themes,
+                period_names
+            ],
         )
         .map_err(&e)?;
         let generation = tx.last_insert_rowid() as u64;
@@ -187,7 +235,8 @@ impl Store {
         tx.execute_batch("DELETE FROM live_series; DELETE FROM live_level;")
             .map_err(&e)?;
         tx.execute(
-            "INSERT INTO live_level (level, ids) SELECT level, ids FROM publication_level WHERE generation = ?1",
+            "INSERT INTO live_level (level, ids, level_name, item_names)
+             SELECT level, ids, level_name, item_names FROM publication_level WHERE generation = ?1",
             [g],
         )
         .map_err(&e)?;
@@ -198,8 +247,8 @@ impl Store {
         )
         .map_err(&e)?;
         tx.execute(
-            "INSERT INTO publication (at, who, stats, indicators, themes)
-             SELECT ?2, ?3, stats, indicators, themes FROM publication WHERE generation = ?1",
+            "INSERT INTO publication (at, who, stats, indicators, themes, period_level_names)
+             SELECT ?2, ?3, stats, indicators, themes, period_level_names FROM publication WHERE generation = ?1",
             params![g, utc_now(), who],
         )
         .map_err(&e)?;
@@ -269,29 +318,40 @@ impl Store {
         let Some((generation, at, stats)) = self.live_publication()? else {
             return Ok(None);
         };
-        let meta: String = self
+        let (meta, period_names): (String, Option<String>) = self
             .conn
             .query_row(
-                "SELECT indicators FROM publication WHERE generation = ?1",
+                "SELECT indicators, period_level_names FROM publication WHERE generation = ?1",
                 [generation as i64],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(&e)?;
         let indicators: Vec<Indicator> = serde_json::from_str(&meta)
             .map_err(|j| StoreError::Corrupt(format!("published indicator metadata: {j}")))?;
+        // Publications made before names were kept show Peil's own period level names.
+        let period_level_names: PeriodLevelNames = match period_names {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|j| StoreError::Corrupt(format!("published period level names: {j}")))?,
+            None => PeriodLevelNames::default(),
+        };
         let mut levels = Vec::new();
         {
             let mut st = self
                 .conn
-                .prepare("SELECT level, ids FROM live_level ORDER BY level")
+                .prepare("SELECT level, ids, level_name, item_names FROM live_level ORDER BY level")
                 .map_err(&e)?;
             let rows = st
                 .query_map([], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
                 })
                 .map_err(&e)?;
             for row in rows {
-                let (code, ids) = row.map_err(&e)?;
+                let (code, ids, kept_name, kept_items) = row.map_err(&e)?;
                 let (id, name, kind): (i64, String, String) = self
                     .conn
                     .query_row(
@@ -309,7 +369,7 @@ impl Store {
                     .map_err(&e)?
                     .collect::<rusqlite::Result<_>>()
                     .map_err(&e)?;
-                let items = ids
+                let mut items = ids
                     .chunks_exact(4)
                     .map(|c| {
                         let id = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
@@ -318,10 +378,29 @@ impl Store {
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
+                // The names as published (codes and the rest are permanent); publications made
+                // before names were kept show the current tables.
+                if let Some(json) = kept_items {
+                    let names: Vec<(String, String)> =
+                        serde_json::from_str(&json).map_err(|j| {
+                            StoreError::Corrupt(format!("published names of {code}: {j}"))
+                        })?;
+                    if names.len() != items.len() {
+                        return Err(StoreError::Corrupt(format!(
+                            "published names of {code}: {} for {} items",
+                            names.len(),
+                            items.len()
+                        )));
+                    }
+                    for ((_, it), (short, long)) in items.iter_mut().zip(names) {
+                        it.short_name = short;
+                        it.name = long;
+                    }
+                }
                 levels.push(WarehouseLevel {
                     level: GeoLevel {
                         code,
-                        name,
+                        name: kept_name.unwrap_or(name),
                         kind: GeoLevelKind::parse(&kind).unwrap_or_default(),
                     },
                     items,
@@ -364,6 +443,7 @@ impl Store {
             levels,
             series,
             themes: self.published_themes(generation)?,
+            period_level_names,
         }))
     }
 

@@ -94,6 +94,12 @@ impl Store {
         themes_of(&self.conn).map_err(self.e())
     }
 
+    /// The names the test copy gives period levels (the back office's; Peil's own where it
+    /// gave none).
+    pub fn period_level_names(&self) -> Result<PeriodLevelNames> {
+        period_level_names_of(&self.conn).map_err(self.e())
+    }
+
     /// The geo levels of the test copy, by code, with how many items each has.
     pub fn levels(&self) -> Result<Vec<(GeoLevel, i64)>> {
         self.rows(
@@ -499,4 +505,18 @@ pub(crate) fn themes_of(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<The
         })
     })?
     .collect()
+}
+
+pub(crate) fn period_level_names_of(
+    conn: &rusqlite::Connection,
+) -> rusqlite::Result<PeriodLevelNames> {
+    let mut st = conn.prepare_cached("SELECT level, locale, name FROM period_level_name")?;
+    let mut names = PeriodLevelNames::default();
+    for row in st.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+    })? {
+        let (level, locale, name) = row?;
+        names.0.entry(level).or_default().insert(locale, name);
+    }
+    Ok(names)
 }

@@ -364,4 +364,39 @@ CREATE TABLE pull_provenance (
     PRIMARY KEY (source, code)
 ) WITHOUT ROWID;
 "#,
+    // 11: names held back until publish, and users of a provider by its subject (issue 14).
+    // Each publication keeps the names its readers see: every level's name and its items'
+    // names (a JSON list of [short name, name] in the order of `ids`) in live_level and
+    // publication_level, and the period level names in publication (JSON, `PeriodLevelNames`);
+    // NULL for publications made before, which show the current tables and Peil's own period
+    // level names. `period_level_name` holds the names the site gave period levels (the test
+    // copy). `import_undo_name` holds a level's, an area's or a period level's names before
+    // an edit first changed them (JSON; NULL: it had none of its own), so that an unpublished
+    // rename is undone like a metadata edit. An OpenID Connect user is found again by the
+    // provider's issuer and subject (`sub`), never by a name the provider may change.
+    r#"
+ALTER TABLE live_level ADD COLUMN level_name TEXT;
+ALTER TABLE live_level ADD COLUMN item_names TEXT;
+ALTER TABLE publication_level ADD COLUMN level_name TEXT;
+ALTER TABLE publication_level ADD COLUMN item_names TEXT;
+ALTER TABLE publication ADD COLUMN period_level_names TEXT;
+CREATE TABLE period_level_name (
+    level TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (level, locale)
+) WITHOUT ROWID;
+CREATE TABLE import_undo_name (
+    import_id INTEGER NOT NULL REFERENCES import_log(id),
+    -- 'level' (code: the level), 'item' (code: level TAB item), 'period' (code: the period level).
+    what TEXT NOT NULL,
+    code TEXT NOT NULL,
+    before TEXT,
+    PRIMARY KEY (import_id, what, code)
+) WITHOUT ROWID;
+CREATE INDEX import_undo_name_code ON import_undo_name (what, code);
+ALTER TABLE app_user ADD COLUMN oidc_issuer TEXT;
+ALTER TABLE app_user ADD COLUMN oidc_subject TEXT;
+CREATE UNIQUE INDEX app_user_oidc ON app_user (oidc_issuer, oidc_subject) WHERE oidc_subject IS NOT NULL;
+"#,
 ];

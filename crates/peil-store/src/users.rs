@@ -44,6 +44,9 @@ pub struct User {
     pub failed_logins: i64,
     /// Until when the account is locked after failed logins (it may lie in the past).
     pub locked_until: Option<String>,
+    /// For a user of an OpenID Connect provider: the provider's issuer and the user's subject
+    /// (`sub`) there, by which the user is found again ([`Store::user_by_subject`]).
+    pub oidc: Option<(String, String)>,
 }
 
 /// The user of a valid session, with the session's CSRF token.
@@ -82,9 +85,12 @@ pub struct AuditFilter {
     pub limit: u64,
 }
 
-const USER_COLUMNS: &str = "u.id, u.login, u.display_name, u.role, u.groups, u.source, u.disabled, u.created, u.failed_logins, u.locked_until";
+const USER_COLUMNS: &str = "u.id, u.login, u.display_name, u.role, u.groups, u.source, u.disabled, u.created, u.failed_logins, u.locked_until, u.oidc_issuer, u.oidc_subject";
+/// How many columns `USER_COLUMNS` names (a query's own columns come after them).
+const USER_COLUMN_COUNT: usize = 12;
 
 fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+    debug_assert_eq!(USER_COLUMNS.split(',').count(), USER_COLUMN_COUNT);
     let role: String = r.get(3)?;
     let groups: String = r.get(4)?;
     Ok(User {
@@ -99,6 +105,10 @@ fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
         created: r.get(7)?,
         failed_logins: r.get(8)?,
         locked_until: r.get(9)?,
+        oidc: match (r.get(10)?, r.get(11)?) {
+            (Some(issuer), Some(subject)) => Some((issuer, subject)),
+            _ => None,
+        },
     })
 }
 
@@ -191,6 +201,55 @@ impl Store {
     pub fn user(&self, login: &str) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM app_user u WHERE u.login = ?1");
         Ok(self.rows(&sql, [login], user_row)?.into_iter().next())
+    }
+
+    /// The user an OpenID Connect provider (`issuer`) knows as `subject`, if any.
+    pub fn user_by_subject(&self, issuer: &str, subject: &str) -> Result<Option<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM app_user u WHERE u.oidc_issuer = ?1 AND u.oidc_subject = ?2"
+        );
+        Ok(self
+            .rows(&sql, [issuer, subject], user_row)?
+            .into_iter()
+            .next())
+    }
+
+    /// Binds the account `id` of a provider's user to the provider's issuer and subject (its
+    /// first login; accounts made before subjects were kept at their next one). Refused for a
+    /// local account and for one bound already.
+    pub fn bind_subject(&self, id: i64, issuer: &str, subject: &str) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE app_user SET oidc_issuer = ?2, oidc_subject = ?3
+                 WHERE id = ?1 AND source <> 'password' AND oidc_subject IS NULL",
+                params![id, issuer, subject],
+            )
+            .map_err(self.e())?;
+        if n != 1 {
+            return Err(StoreError::Invalid(format!(
+                "user #{id} is not an unbound account of a provider"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Gives the account `id` another login name; refused when the name is not valid or
+    /// another account has it (in any case). Sessions and everything else stay.
+    pub fn rename_user(&self, id: i64, login: &str) -> Result<()> {
+        check_login(login)?;
+        if self.user(login)?.is_some_and(|u| u.id != id) {
+            return Err(StoreError::Invalid(format!(
+                "a user '{login}' exists already (see `peil users list`)"
+            )));
+        }
+        self.conn
+            .execute(
+                "UPDATE app_user SET login = ?2 WHERE id = ?1",
+                params![id, login],
+            )
+            .map_err(self.e())?;
+        Ok(())
     }
 
     /// Every user, by login name.
@@ -363,10 +422,10 @@ impl Store {
             .rows(&sql, params![id_sha256, ago(idle), ago(absolute)], |r| {
                 Ok(SessionUser {
                     user: user_row(r)?,
-                    csrf: r.get(10)?,
-                    created: r.get(11)?,
-                    last_seen: r.get(12)?,
-                    preview: r.get(13)?,
+                    csrf: r.get(USER_COLUMN_COUNT)?,
+                    created: r.get(USER_COLUMN_COUNT + 1)?,
+                    last_seen: r.get(USER_COLUMN_COUNT + 2)?,
+                    preview: r.get(USER_COLUMN_COUNT + 3)?,
                 })
             })?
             .into_iter()

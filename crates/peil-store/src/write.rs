@@ -38,6 +38,9 @@ pub(crate) type Before = (String, Option<(i64, Vec<u8>)>);
 pub(crate) struct Undo {
     pub series: BTreeMap<StoredKey, Before>,
     pub indicators: BTreeMap<String, Option<Indicator>>,
+    /// Per renamed level (`level`, its code), area (`item`, level TAB code) or period level
+    /// (`period`, its code): its names before (JSON; none: it had none of its own).
+    pub names: BTreeMap<(&'static str, String), Option<String>>,
 }
 
 pub(crate) fn text_to_json(t: &LocalizedText) -> String {
@@ -143,6 +146,16 @@ impl<'a> ImportTx<'a> {
             .or_insert_with(|| (period_level.to_string(), old));
     }
 
+    /// Remembers a level's, an area's or a period level's names before this import first
+    /// renames it.
+    fn remember_names(&self, what: &'static str, code: String, before: Option<String>) {
+        self.undo
+            .borrow_mut()
+            .names
+            .entry((what, code))
+            .or_insert(before);
+    }
+
     /// Remembers every series a `WHERE` clause selects, before it is deleted.
     fn remember_series_where(&self, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<()> {
         let e = self.e();
@@ -222,7 +235,8 @@ impl<'a> ImportTx<'a> {
             })
             .optional()
             .map_err(&e)?;
-        if before.is_some() {
+        if let Some(b) = &before {
+            self.remember_names("level", code.to_string(), serde_json::to_string(b).ok());
             self.tx
                 .execute(
                     "UPDATE geo_level SET name = ?2 WHERE code = ?1",
@@ -256,6 +270,11 @@ impl<'a> ImportTx<'a> {
         let Some((id, s, n)) = found else {
             return Ok(None);
         };
+        self.remember_names(
+            "item",
+            format!("{level}\t{code}"),
+            serde_json::to_string(&(&s, &n)).ok(),
+        );
         self.tx
             .execute(
                 "UPDATE geo_item SET short_name = ?2, name = ?3 WHERE id = ?1",
@@ -263,6 +282,57 @@ impl<'a> ImportTx<'a> {
             )
             .map_err(&e)?;
         Ok(Some((s, n)))
+    }
+
+    /// Gives a period level its names for readers, per language code (an empty name, or Peil's
+    /// own, leaves Peil's). Returns the names it had of its own, and has.
+    #[allow(clippy::type_complexity)]
+    pub fn set_period_level_names(
+        &mut self,
+        level: PeriodLevel,
+        names: &[(Locale, String)],
+    ) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>)> {
+        let e = self.e();
+        let all = crate::read::period_level_names_of(&self.tx).map_err(&e)?;
+        let before = all.0.get(level.code()).cloned().unwrap_or_default();
+        let mut next = all;
+        for (locale, name) in names {
+            next.set(level, *locale, name);
+        }
+        let after = next.0.get(level.code()).cloned().unwrap_or_default();
+        if after == before {
+            return Ok((before, after));
+        }
+        self.remember_names(
+            "period",
+            level.code().to_string(),
+            (!before.is_empty())
+                .then(|| serde_json::to_string(&before).ok())
+                .flatten(),
+        );
+        self.write_period_level_names(level.code(), &after)?;
+        Ok((before, after))
+    }
+
+    /// Replaces a period level's own names (level code; language code → name).
+    pub(crate) fn write_period_level_names(
+        &self,
+        level: &str,
+        names: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        let e = self.e();
+        self.tx
+            .execute("DELETE FROM period_level_name WHERE level = ?1", [level])
+            .map_err(&e)?;
+        for (locale, name) in names {
+            self.tx
+                .execute(
+                    "INSERT INTO period_level_name (level, locale, name) VALUES (?1, ?2, ?3)",
+                    params![level, locale, name],
+                )
+                .map_err(&e)?;
+        }
+        Ok(())
     }
 
     /// Adds or updates the items of a level. Items not in the batch stay: codes are permanent.
@@ -967,8 +1037,15 @@ impl<'a> ImportTx<'a> {
             )
             .map_err(self.e())?;
         let id = self.tx.last_insert_rowid();
-        // A back-office edit ("metadata edit", `peil_import::edit`) is a metadata import without a file.
-        self.record_undo(id, matches!(kind, "data" | "metadata" | "metadata edit"))?;
+        // A back-office edit (`peil_import::edit`: "metadata edit", and the renames "areas edit"
+        // and "period levels edit") is a metadata import without a file.
+        self.record_undo(
+            id,
+            matches!(
+                kind,
+                "data" | "metadata" | "metadata edit" | "areas edit" | "period levels edit"
+            ),
+        )?;
         Ok(id)
     }
 }

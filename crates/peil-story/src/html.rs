@@ -52,6 +52,22 @@ pub fn to_html(r: &Rendered) -> String {
         .replace("</figure></p>", "</figure>")
 }
 
+/// The files of the site's `content/` folder a rendered story shows as images
+/// (`![alt](content/kaart.png)`, by [`content_image`]'s rule), once each, in order: what its
+/// PDF needs besides its figures.
+pub fn content_images(markdown: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for ev in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        if let Event::Start(Tag::Image { dest_url, .. }) = ev
+            && let Some(file) = content_image(&dest_url)
+            && !out.iter().any(|f| f == file)
+        {
+            out.push(file.to_string());
+        }
+    }
+    out
+}
+
 /// The file of an image of the site's `content/` folder a story names (`content/kaart.png`):
 /// a plain name of letters, digits, `-`, `_` and one extension of an image type; anything else
 /// (another host, a path) is no image.

@@ -19,7 +19,13 @@ pub struct PdfOptions<'a> {
     pub lang: &'a str,
     /// The date on the cover and in the PDF's metadata (usually [`today`]).
     pub date: time::Date,
+    /// The site's directory, whose `content/` folder holds the images of the library that
+    /// stories show (`![alt](content/kaart.png)`); none: there is no such folder.
+    pub site_dir: Option<&'a std::path::Path>,
 }
+
+/// The largest library image a PDF takes (the back office's uploads are smaller).
+const MAX_IMAGE: u64 = 32 << 20;
 
 /// Today's date (UTC), for covers and story pages.
 pub fn today() -> time::Date {
@@ -55,11 +61,33 @@ pub enum PdfError {
 
 /// Typesets a rendered story as PDF.
 pub fn to_pdf(r: &Rendered, o: &PdfOptions, landscape: bool) -> Result<Vec<u8>, PdfError> {
-    let files: HashMap<String, Vec<u8>> = r
+    let mut files: HashMap<String, Vec<u8>> = r
         .figures
         .iter()
         .map(|(n, s)| (n.clone(), s.clone().into_bytes()))
         .collect();
+    // The library images it shows, under the names the Markdown gives them.
+    if let Some(dir) = o.site_dir {
+        for file in crate::html::content_images(&r.markdown) {
+            let path = dir.join("content").join(&file);
+            let read = || -> std::io::Result<Vec<u8>> {
+                let size = std::fs::metadata(&path)?.len();
+                if size > MAX_IMAGE {
+                    return Err(std::io::Error::other(format!(
+                        "{size} bytes, more than a PDF takes ({MAX_IMAGE})"
+                    )));
+                }
+                std::fs::read(&path)
+            };
+            let bytes = read().map_err(|e| {
+                PdfError::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("content/{file}: {e}"),
+                ))
+            })?;
+            files.insert(format!("content/{file}"), bytes);
+        }
+    }
     let mut markdown = r.markdown.clone();
     if !r.missing.is_empty() {
         markdown.push_str(&format!(

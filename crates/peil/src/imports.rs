@@ -106,8 +106,8 @@ fn undo(site: &Site, id: i64, json: bool) -> Result<u8> {
     match store.undo_import(id) {
         Ok(c) if json => println!("{}", serde_json::to_string_pretty(&c)?),
         Ok(c) => println!(
-            "undone import #{id}: {} series and {} indicators put back as they were",
-            c.series, c.indicators
+            "undone import #{id}: {} series, {} indicators and {} names put back as they were",
+            c.series, c.indicators, c.names
         ),
         Err(peil_store::StoreError::Invalid(why)) => {
             eprintln!("refused: {why}");

@@ -117,6 +117,9 @@ pub fn diff_summary(d: &PublishDiff) -> String {
             d.metadata_changed.len()
         ));
     }
+    if d.names_changed > 0 {
+        parts.push(format!("names changed: {}", d.names_changed));
+    }
     if !d.periods_added.is_empty() {
         parts.push(format!("periods added: {}", periods(&d.periods_added)));
     }

@@ -695,6 +695,10 @@ struct TileForm {
     change_text: String,
     #[serde(skip)]
     target_text: String,
+    /// Which `[[tile]]` of the file this tile was (none: added in the form), so that saving
+    /// keeps that table's comments and formatting wherever the tile moved.
+    #[serde(skip)]
+    orig: Option<usize>,
 }
 
 const TILE_KINDS: [&str; 6] = ["keyfigure", "chart", "map", "table", "text", "image"];
@@ -715,9 +719,10 @@ impl DashForm {
     /// The form read from a dashboard file (`None`: it is not TOML of a dashboard's shape).
     fn from_text(text: &str) -> Result<DashForm, String> {
         let mut d: DashForm = toml::from_str(text).map_err(|e| e.message().to_string())?;
-        for t in &mut d.tiles {
+        for (i, t) in d.tiles.iter_mut().enumerate() {
             t.change_text = t.change.map(|c| c.to_string()).unwrap_or_default();
             t.target_text = t.target.map(|c| c.to_string()).unwrap_or_default();
+            t.orig = Some(i);
         }
         Ok(d)
     }
@@ -746,6 +751,7 @@ impl DashForm {
                     alt: v("alt"),
                     change_text: v("change"),
                     target_text: v("target"),
+                    orig: v("orig").parse().ok(),
                 }
             })
             .collect();
@@ -759,23 +765,44 @@ impl DashForm {
         }
     }
 
-    /// The dashboard file this form makes, or what is wrong with a number.
-    fn to_text(&self) -> Result<String, String> {
-        let q = |s: &str| toml::Value::String(s.to_string()).to_string();
-        let mut out = format!("title = {}\n", q(&self.title));
+    /// The dashboard file this form makes, or what is wrong with a number. `base` is the file
+    /// as it is: the form's fields are written into it, so its comments, key order and
+    /// formatting stay; each tile is the `[[tile]]` table it came from (`orig`), in the
+    /// form's order; a field the form leaves empty is taken out.
+    fn to_text(&self, base: Option<&str>) -> Result<String, String> {
+        use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
+        let mut doc: DocumentMut = base.and_then(|b| b.parse().ok()).unwrap_or_default();
+        let root = doc.as_table_mut();
+        let text = |t: &mut Table, k: &str, v: &str, keep_empty: bool| {
+            if v.is_empty() && !keep_empty {
+                t.remove(k);
+            } else {
+                super::settings::set(t, k, v.into());
+            }
+        };
+        text(root, "title", &self.title, true);
         for (k, v) in [
             ("description", &self.description),
             ("level", &self.level),
             ("area", &self.area),
             ("compare", &self.compare),
         ] {
-            if !v.is_empty() || k == "level" {
-                out.push_str(&format!("{k} = {}\n", q(v)));
-            }
+            text(root, k, v, k == "level");
         }
+        let old: Vec<Table> = root
+            .remove("tile")
+            .and_then(|i| i.into_array_of_tables().ok())
+            .map(|a| a.into_iter().collect())
+            .unwrap_or_default();
+        // Tables are written in the order of their positions: the tiles take the positions
+        // after the file's last table, in the form's order.
+        let mut position = old.iter().filter_map(Table::position).max().unwrap_or(0) + 1;
+        let mut tiles = ArrayOfTables::new();
         for (i, t) in self.tiles.iter().enumerate() {
-            out.push_str("\n[[tile]]\n");
-            out.push_str(&format!("kind = {}\n", q(&t.kind)));
+            let mut tab = t.orig.and_then(|o| old.get(o).cloned()).unwrap_or_default();
+            tab.set_position(Some(position));
+            position += 1;
+            text(&mut tab, "kind", &t.kind, true);
             for (k, v) in [
                 ("title", &t.title),
                 ("indicator", &t.indicator),
@@ -783,15 +810,27 @@ impl DashForm {
                 ("image", &t.image),
                 ("alt", &t.alt),
             ] {
-                if !v.is_empty() {
-                    out.push_str(&format!("{k} = {}\n", q(v)));
+                text(&mut tab, k, v, false);
+            }
+            if t.indicators.is_empty() {
+                tab.remove("indicators");
+            } else {
+                let list: toml_edit::Array = t.indicators.iter().map(String::as_str).collect();
+                let same = tab
+                    .get("indicators")
+                    .and_then(Item::as_array)
+                    .is_some_and(|a| {
+                        a.iter()
+                            .map(Value::as_str)
+                            .eq(list.iter().map(Value::as_str))
+                    });
+                if !same {
+                    super::settings::set(&mut tab, "indicators", Value::Array(list));
                 }
             }
-            if !t.indicators.is_empty() {
-                let list: Vec<String> = t.indicators.iter().map(|s| q(s)).collect();
-                out.push_str(&format!("indicators = [{}]\n", list.join(", ")));
-            }
-            if !t.change_text.is_empty() {
+            if t.change_text.is_empty() {
+                tab.remove("change");
+            } else {
                 let c: i64 = t.change_text.parse().map_err(|_| {
                     format!(
                         "tile {}: change '{}' is not a whole number",
@@ -799,9 +838,13 @@ impl DashForm {
                         t.change_text
                     )
                 })?;
-                out.push_str(&format!("change = {c}\n"));
+                if tab.get("change").and_then(Item::as_integer) != Some(c) {
+                    super::settings::set(&mut tab, "change", c.into());
+                }
             }
-            if !t.target_text.is_empty() {
+            if t.target_text.is_empty() {
+                tab.remove("target");
+            } else {
                 let g: f64 = t
                     .target_text
                     .replace(',', ".")
@@ -811,13 +854,20 @@ impl DashForm {
                     .ok_or_else(|| {
                         format!("tile {}: target '{}' is not a number", i + 1, t.target_text)
                     })?;
-                out.push_str(&format!("target = {}\n", toml::Value::Float(g)));
+                let now = tab
+                    .get("target")
+                    .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|n| n as f64)));
+                if now != Some(g) {
+                    super::settings::set(&mut tab, "target", g.into());
+                }
             }
-            if !t.text.is_empty() {
-                out.push_str(&format!("text = {}\n", q(&t.text)));
-            }
+            text(&mut tab, "text", &t.text, false);
+            tiles.push(tab);
         }
-        Ok(out)
+        if !tiles.is_empty() {
+            doc.insert("tile", Item::ArrayOfTables(tiles));
+        }
+        Ok(doc.to_string())
     }
 
     /// Applies a button of the form: add a tile, move one up or down, remove one.
@@ -871,7 +921,7 @@ fn dashboard_page(
                 "i": i, "n": i + 1, "kind": t.kind, "title": t.title, "indicator": t.indicator,
                 "indicators": t.indicators.join(", "), "chart": t.chart,
                 "change": t.change_text, "target": t.target_text, "text": t.text,
-                "image": t.image, "alt": t.alt, "last": i + 1 == d.tiles.len(),
+                "image": t.image, "alt": t.alt, "last": i + 1 == d.tiles.len(), "orig": t.orig,
             })
         })
         .collect();
@@ -969,7 +1019,9 @@ pub(super) async fn dashboard_submit(
         d.apply(op);
         return dashboard_page(&st, &a, &name, &d, &[], "", None);
     }
-    let text = match d.to_text() {
+    // The file as it is now: saving writes the form into it, so its comments stay.
+    let base = read_site_file(&st, &Kind::Dashboard.path(&name));
+    let text = match d.to_text(base.as_deref()) {
         Ok(t) => t,
         Err(e) => {
             let err = StoryError {
@@ -1207,8 +1259,10 @@ mod tests {
     fn a_dashboard_form_round_trips_and_reorders() {
         let text = "title = \"Bevolking\"\nlevel = \"gemeente\"\n\n[[tile]]\nkind = \"keyfigure\"\nindicator = \"v1\"\ntarget = 300000.0\n\n[[tile]]\nkind = \"text\"\ntext = \"Hallo\\nwereld\"\n";
         let mut d = DashForm::from_text(text).unwrap();
-        let again = DashForm::from_text(&d.to_text().unwrap()).unwrap();
-        assert_eq!(again.to_text().unwrap(), d.to_text().unwrap());
+        let again = DashForm::from_text(&d.to_text(None).unwrap()).unwrap();
+        assert_eq!(again.to_text(None).unwrap(), d.to_text(None).unwrap());
+        // Written into the file as it is, an unchanged form gives back the file.
+        assert_eq!(d.to_text(Some(text)).unwrap(), text);
         assert_eq!(again.tiles[1].text, "Hallo\nwereld");
         assert_eq!(again.tiles[0].target, Some(300000.0));
         d.apply("down:0");
@@ -1217,7 +1271,18 @@ mod tests {
         d.apply("add");
         assert_eq!(d.tiles.len(), 2);
         d.tiles[1].change_text = "drie".into();
-        assert!(d.to_text().unwrap_err().contains("tile 2"));
+        assert!(d.to_text(None).unwrap_err().contains("tile 2"));
+        // Comments stay with their tile when it moves; a removed field goes with its line.
+        let commented = "# Bevolking van de stad\ntitle = \"Bevolking\" # de titel\nlevel = \"gemeente\"\n\n# eerst het kerncijfer\n[[tile]]\nkind = \"keyfigure\"\nindicator = \"v1\" # inwoners\ntarget = 300000.0\n\n# dan een tekst\n[[tile]]\nkind = \"text\"\ntext = \"Hallo\"\n";
+        let mut d = DashForm::from_text(commented).unwrap();
+        d.apply("down:0");
+        d.tiles[1].indicator = "v2".into();
+        d.tiles[1].target_text.clear();
+        let out = d.to_text(Some(commented)).unwrap();
+        assert_eq!(
+            out,
+            "# Bevolking van de stad\ntitle = \"Bevolking\" # de titel\nlevel = \"gemeente\"\n\n# dan een tekst\n[[tile]]\nkind = \"text\"\ntext = \"Hallo\"\n\n# eerst het kerncijfer\n[[tile]]\nkind = \"keyfigure\"\nindicator = \"v2\" # inwoners\n"
+        );
         assert_eq!(
             Kind::of_path("dashboards/a_b.toml"),
             Some((Kind::Dashboard, "a_b".into()))

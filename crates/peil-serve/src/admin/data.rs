@@ -582,16 +582,17 @@ pub(super) async fn undo(State(st): State<AppState>, Path(id): Path<i64>, a: Adm
             a.audit(
                 &st,
                 "import.undo",
-                json!({"import": id, "series": c.series, "indicators": c.indicators}),
+                json!({"import": id, "series": c.series, "indicators": c.indicators, "names": c.names}),
             )
             .await;
             (
                 StatusCode::OK,
                 format!(
-                    "{} #{id}: {} series, {} indicators",
+                    "{} #{id}: {} series, {} indicators, {} names",
                     a.page.word("admin_undone"),
                     c.series,
-                    c.indicators
+                    c.indicators,
+                    c.names
                 ),
                 true,
             )

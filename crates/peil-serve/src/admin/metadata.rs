@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use peil_core::{DataType, Indicator, Lifecycle, PeriodType, fold};
+use peil_core::{DataType, Indicator, Lifecycle, Locale, PeriodLevel, PeriodType, fold};
 use peil_ingest::{METADATA_COLUMNS, metadata_cells, metadata_header};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
@@ -553,10 +553,10 @@ async fn areas_page(st: &AppState, a: &Admin, message: Json, status: StatusCode)
             Some(l) => s.items(l)?,
             None => Vec::new(),
         };
-        Ok((levels, items))
+        Ok((levels, items, s.period_level_names()?))
     })
     .await;
-    let (levels, mut items) = match data {
+    let (levels, mut items, period_names) = match data {
         Ok(d) => d,
         Err(r) => return r,
     };
@@ -577,11 +577,22 @@ async fn areas_page(st: &AppState, a: &Admin, message: Json, status: StatusCode)
         .iter()
         .map(|(l, n)| json!({"code": l.code, "seg": seg(&l.code), "name": l.name, "items": n}))
         .collect();
+    // The period levels' names in the test copy, each language with Peil's own as a hint.
+    let period_levels: Vec<Json> = PeriodLevel::ALL
+        .iter()
+        .map(|&pl| {
+            let names: Vec<Json> = Locale::ALL
+                .iter()
+                .map(|&l| json!({"lang": l.code(), "name": period_names.name(pl, l), "default": pl.name(l)}))
+                .collect();
+            json!({"code": pl.code(), "names": names})
+        })
+        .collect();
     let query = query_of(&[("level", level.as_deref()), ("q", q.as_deref())]);
     let mut r = a.render(
         "admin_areas.html",
         "admin_areas",
-        json!({"levels": levels, "level": level, "level_seg": level.as_deref().map(seg), "rows": rows, "total": items.len(), "page": page,
+        json!({"levels": levels, "period_levels": period_levels, "level": level, "level_seg": level.as_deref().map(seg), "rows": rows, "total": items.len(), "page": page,
                "pages": pages, "query": query, "q": q, "message": message}),
     );
     *r.status_mut() = status;
@@ -666,4 +677,46 @@ async fn rename_area(
     .await;
     let m = json!({"text": a.page.word("admin_saved_test_copy"), "ok": true});
     areas_page(st, &a, m, StatusCode::OK).await
+}
+
+/// Names a period level for readers in nl, en and fr (the test copy; its code stays).
+pub(super) async fn rename_period_level(
+    State(st): State<AppState>,
+    Path(level): Path<String>,
+    a: Admin,
+    body: Bytes,
+) -> Response {
+    let Some(pl) = PeriodLevel::ALL.into_iter().find(|l| l.code() == level) else {
+        return no_store(a.page.refused(StatusCode::NOT_FOUND, "admin_not_found"));
+    };
+    let f = form(&body);
+    let names: Vec<(Locale, String)> = Locale::ALL
+        .iter()
+        .map(|&l| (l, value(&f, &format!("name_{}", l.code())).to_string()))
+        .collect();
+    if names.iter().any(|(_, n)| n.chars().count() > 200) {
+        let m = json!({"text": a.page.word("admin_rename_empty"), "ok": false});
+        return areas_page(&st, &a, m, StatusCode::BAD_REQUEST).await;
+    }
+    let login = who(&a);
+    let done = match on_store_mut(&st, &a, move |s| {
+        peil_import::edit::rename_period_level(s, &login, pl, &names)
+    })
+    .await
+    {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let Some((before, after)) = done else {
+        let m = json!({"text": a.page.word("admin_no_change"), "ok": true});
+        return areas_page(&st, &a, m, StatusCode::OK).await;
+    };
+    a.audit(
+        &st,
+        "period_level.rename",
+        json!({"level": pl.code(), "before": before, "after": after}),
+    )
+    .await;
+    let m = json!({"text": a.page.word("admin_saved_test_copy"), "ok": true});
+    areas_page(&st, &a, m, StatusCode::OK).await
 }

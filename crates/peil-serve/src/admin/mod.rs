@@ -322,6 +322,13 @@ fn table() -> Vec<Row> {
             post(metadata::rename_item),
         ),
         (
+            M::POST,
+            "/admin/periodlevels/{level}",
+            EXPERT,
+            None,
+            post(metadata::rename_period_level),
+        ),
+        (
             M::GET,
             "/admin/stories",
             EXPERT,

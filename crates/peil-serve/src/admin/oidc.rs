@@ -518,12 +518,25 @@ async fn finish(
     })?;
     let to = landing(&flow.next, mapped.role, &a.page.prefix);
     let from = a.client.clone();
+    // Who the user is: the provider's subject, unique and never reassigned within the issuer
+    // (OpenID Connect Core §5.7); names are only what the account is called.
+    let who = Subject {
+        issuer: o.issuer.as_str().trim_end_matches('/').to_string(),
+        subject: verified.subject().as_str().to_string(),
+    };
     let user = st
-        .with_store(move |s| provision(s, &mapped, &from))
+        .with_store(move |s| provision(s, &who, &mapped, &from))
         .await
         .map_err(|e| refuse("account", e.to_string()))?
         .map_err(|why| refuse(why, ""))?;
     Ok((user, to))
+}
+
+/// Who the provider says the user is: its issuer and the user's subject (`sub`) there.
+#[derive(Debug, Clone, PartialEq)]
+struct Subject {
+    issuer: String,
+    subject: String,
 }
 
 /// Who the claims say the user is in Peil.
@@ -611,36 +624,67 @@ fn map_claims(
     })
 }
 
-/// Makes or updates the provider's user; `Err` (inside) when a local or disabled account
-/// has this name.
+/// Makes or updates the provider's user, found by its subject (`who`): the login name of
+/// the claims names a new account, and an account follows a changed name when no other
+/// account has it (else it keeps its own). `Err` (inside) for a disabled account, and when a
+/// new subject's name is a local (password) account's — never taken over — or another
+/// subject's of a provider: the login is refused, nothing is made (an administrator can
+/// rename or remove the other account).
 fn provision(
     s: &peil_store::Store,
+    who: &Subject,
     m: &Mapped,
     from: &str,
 ) -> peil_store::Result<Result<peil_store::User, &'static str>> {
-    let detail = json!({"user": m.login, "role": m.role, "groups": m.groups});
-    match s.user(&m.login)? {
-        Some(u) if u.source != "oidc" => return Ok(Err("a local account has this name")),
-        Some(u) if u.disabled => return Ok(Err("account disabled")),
-        Some(u) => {
-            if u.role != m.role || u.groups != m.groups || u.display_name != m.display_name {
-                s.update_user(&u.login, m.role, &m.groups, &m.display_name)?;
-                s.audit(&u.login, from, "oidc user updated", &detail)?;
+    let detail = json!({"user": m.login, "issuer": who.issuer, "subject": who.subject,
+        "role": m.role, "groups": m.groups});
+    let user = match s.user_by_subject(&who.issuer, &who.subject)? {
+        Some(u) => u,
+        None => match s.user(&m.login)? {
+            Some(u) if u.source != "oidc" => return Ok(Err("a local account has this name")),
+            Some(u) if u.oidc.is_some() => {
+                return Ok(Err("another user of the provider has this name"));
             }
-        }
-        None => {
-            s.add_user(&peil_store::NewUser {
-                login: &m.login,
-                display_name: &m.display_name,
-                role: m.role,
-                groups: &m.groups,
-                password_hash: None,
-                source: "oidc",
-            })?;
-            s.audit(&m.login, from, "oidc user created", &detail)?;
-        }
+            // An account of the provider made before subjects were kept: bound now.
+            Some(u) => {
+                s.bind_subject(u.id, &who.issuer, &who.subject)?;
+                s.audit(&u.login, from, "oidc user bound", &detail)?;
+                u
+            }
+            None => {
+                let id = s.add_user(&peil_store::NewUser {
+                    login: &m.login,
+                    display_name: &m.display_name,
+                    role: m.role,
+                    groups: &m.groups,
+                    password_hash: None,
+                    source: "oidc",
+                })?;
+                s.bind_subject(id, &who.issuer, &who.subject)?;
+                s.audit(&m.login, from, "oidc user created", &detail)?;
+                return Ok(s.user(&m.login)?.ok_or("account"));
+            }
+        },
+    };
+    if user.disabled {
+        return Ok(Err("account disabled"));
     }
-    Ok(s.user(&m.login)?.ok_or("account"))
+    let mut login = user.login.clone();
+    if login != m.login && s.user(&m.login)?.is_none_or(|o| o.id == user.id) {
+        s.rename_user(user.id, &m.login)?;
+        s.audit(
+            &m.login,
+            from,
+            "oidc user renamed",
+            &json!({"before": login, "after": m.login, "subject": who.subject}),
+        )?;
+        login = m.login.clone();
+    }
+    if user.role != m.role || user.groups != m.groups || user.display_name != m.display_name {
+        s.update_user(&login, m.role, &m.groups, &m.display_name)?;
+        s.audit(&login, from, "oidc user updated", &detail)?;
+    }
+    Ok(s.user(&login)?.ok_or("account"))
 }
 
 /// Where logging out of Peil sends a user of the provider: its `end_session_endpoint`
@@ -776,6 +820,139 @@ mod tests {
         // No name is refused too (a name Peil cannot use is refused by the store's
         // `add_user`, as for every account).
         assert!(map_claims(&options(Some(Role::Viewer)), &claims(json!({"sub": "1"}))).is_err());
+    }
+
+    /// A store of its own in the temporary directory, removed when dropped.
+    struct TempStore(std::path::PathBuf, peil_store::Store);
+
+    impl TempStore {
+        fn new(name: &str) -> TempStore {
+            let dir = std::env::temp_dir().join(format!(
+                "peil-oidc-{name}-{}-{}",
+                std::process::id(),
+                peil_store::random_hex(4)
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            let store = peil_store::Store::create(&dir.join("peil.sqlite")).unwrap();
+            TempStore(dir, store)
+        }
+    }
+
+    impl Drop for TempStore {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn mapped(login: &str, name: &str) -> Mapped {
+        Mapped {
+            login: login.into(),
+            display_name: name.into(),
+            role: Role::Expert,
+            groups: vec![],
+        }
+    }
+
+    fn subject(sub: &str) -> Subject {
+        Subject {
+            issuer: "https://login.example/realm".into(),
+            subject: sub.into(),
+        }
+    }
+
+    #[test]
+    fn a_returning_user_is_found_by_subject_whatever_the_provider_calls_them() {
+        let t = TempStore::new("subject");
+        let s = &t.1;
+        let first = provision(s, &subject("s-1"), &mapped("jan", "Jan"), "test")
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.source, "oidc");
+        assert_eq!(
+            first.oidc,
+            Some(("https://login.example/realm".into(), "s-1".into()))
+        );
+        // The provider renames the user: the same account, under the new name.
+        let again = provision(s, &subject("s-1"), &mapped("jan.peeters", "Jan P."), "test")
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.id, first.id);
+        assert_eq!(
+            (again.login.as_str(), again.display_name.as_str()),
+            ("jan.peeters", "Jan P.")
+        );
+        assert_eq!(s.users().unwrap().len(), 1);
+        // Another subject that now calls itself "jan" gets an account of its own.
+        let other = provision(s, &subject("s-2"), &mapped("jan", "Jan Janssens"), "test")
+            .unwrap()
+            .unwrap();
+        assert_ne!(other.id, first.id);
+        // ...but never the first one's, whose name it takes: refused.
+        assert_eq!(
+            provision(s, &subject("s-3"), &mapped("jan.peeters", "X"), "test").unwrap(),
+            Err("another user of the provider has this name")
+        );
+        // The same subject at another issuer is another person.
+        let elsewhere = peil_store::Store::user_by_subject(s, "https://other.example", "s-1");
+        assert!(elsewhere.unwrap().is_none());
+        // A name taken by another account stays with it: the account keeps its own name.
+        let kept = provision(s, &subject("s-1"), &mapped("jan", "Jan P."), "test")
+            .unwrap()
+            .unwrap();
+        assert_eq!((kept.id, kept.login.as_str()), (first.id, "jan.peeters"));
+    }
+
+    #[test]
+    fn a_local_account_is_never_taken_over_by_a_provider_login() {
+        let t = TempStore::new("local");
+        let s = &t.1;
+        s.add_user(&peil_store::NewUser {
+            login: "admin",
+            display_name: "Beheerder",
+            role: Role::Beheerder,
+            groups: &[],
+            password_hash: Some("x".into()),
+            source: "password",
+        })
+        .unwrap();
+        assert_eq!(
+            provision(s, &subject("s-9"), &mapped("admin", "Mallory"), "test").unwrap(),
+            Err("a local account has this name")
+        );
+        let local = s.user("admin").unwrap().unwrap();
+        assert_eq!(
+            (local.source.as_str(), local.oidc.clone(), local.role),
+            ("password", None, Role::Beheerder)
+        );
+        // A provider user renamed to a local account's name keeps its own.
+        let u = provision(s, &subject("s-1"), &mapped("an", "An"), "test")
+            .unwrap()
+            .unwrap();
+        let after = provision(s, &subject("s-1"), &mapped("admin", "An"), "test")
+            .unwrap()
+            .unwrap();
+        assert_eq!((after.id, after.login.as_str()), (u.id, "an"));
+        assert_eq!(s.user("admin").unwrap().unwrap().source, "password");
+        // An account of the provider made before subjects were kept is bound at its next login.
+        s.add_user(&peil_store::NewUser {
+            login: "oud",
+            display_name: "Oud",
+            role: Role::Viewer,
+            groups: &[],
+            password_hash: None,
+            source: "oidc",
+        })
+        .unwrap();
+        let bound = provision(s, &subject("s-5"), &mapped("oud", "Oud"), "test")
+            .unwrap()
+            .unwrap();
+        assert_eq!(bound.oidc.map(|(_, sub)| sub), Some("s-5".into()));
+        // A disabled account stays out.
+        s.set_user_disabled("oud", true).unwrap();
+        assert_eq!(
+            provision(s, &subject("s-5"), &mapped("oud", "Oud"), "test").unwrap(),
+            Err("account disabled")
+        );
     }
 
     #[test]

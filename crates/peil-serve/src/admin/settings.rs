@@ -227,9 +227,11 @@ impl Settings {
     }
 }
 
-/// Sets `key` to `v`, keeping the spaces and comment around the old value.
-fn set<T: TableLike + ?Sized>(t: &mut T, key: &str, v: toml_edit::Value) {
+/// Sets `key` to `v`, keeping the spaces and comment around the old value (and the old value
+/// as written when it is the same text).
+pub(super) fn set<T: TableLike + ?Sized>(t: &mut T, key: &str, v: toml_edit::Value) {
     match t.get_mut(key).and_then(|i| i.as_value_mut()) {
+        Some(old) if old.as_str().is_some() && old.as_str() == v.as_str() => {}
         Some(old) => {
             let decor = old.decor().clone();
             *old = v;

@@ -738,7 +738,7 @@ pub async fn periodlevels(State(st): State<AppState>, req: Req) -> ApiResult<Res
             .map(|(pl, ps)| {
                 json!({
                     "code": pl.code(),
-                    "name": { "nl": period_level_name(*pl, "nl"), "en": period_level_name(*pl, "en"), "fr": period_level_name(*pl, "fr") },
+                    "name": { "nl": period_level_name(&ctx.snap, *pl, "nl"), "en": period_level_name(&ctx.snap, *pl, "en"), "fr": period_level_name(&ctx.snap, *pl, "fr") },
                     "per_year": pl.per_year(),
                     "periods": ps.len(),
                     "first": ps.first().map(|p| p.code()),
@@ -768,7 +768,7 @@ pub async fn periodlevels(State(st): State<AppState>, req: Req) -> ApiResult<Res
     for (pl, ps) in rows {
         t.rows.push(vec![
             Cell::text(pl.code()),
-            Cell::text(period_level_name(pl, &ctx.lang)),
+            Cell::text(period_level_name(&ctx.snap, pl, &ctx.lang)),
             Cell::Integer(pl.per_year() as i64),
             Cell::Integer(ps.len() as i64),
             Cell::opt(ps.first().map(|p| p.code())),

@@ -119,7 +119,7 @@ impl Set {
                 PeriodLevel::ALL
                     .into_iter()
                     .filter(|pl| present.as_ref().is_none_or(|s| s.contains(pl)))
-                    .map(period_level_row)
+                    .map(|pl| period_level_row(snap, pl))
                     .collect()
             }
             Set::Periods { var, level, pl } => {
@@ -239,9 +239,12 @@ pub(super) fn geo_item_row(it: &GeoItem, level: &str) -> Row {
     }))
 }
 
-pub(super) fn period_level_row(pl: PeriodLevel) -> Row {
-    let n = pl.name(peil_core::Locale::Nl);
-    let name = n[..1].to_uppercase() + &n[1..];
+pub(super) fn period_level_row(snap: &Snapshot, pl: PeriodLevel) -> Row {
+    let n = snap.period_level_names.name(pl, peil_core::Locale::Nl);
+    let mut c = n.chars();
+    let name = c
+        .next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect());
     row(json!({"ExternalCode": pl.code(), "Name": name, "PeriodsPerYear": pl.per_year()}))
 }
 

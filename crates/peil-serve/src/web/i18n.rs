@@ -1380,6 +1380,37 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Indicateurs dont les métadonnées ont changé",
     ),
     (
+        "admin_names_changed",
+        "Gewijzigde namen",
+        "Names changed",
+        "Noms modifiés",
+    ),
+    (
+        "admin_geo_level",
+        "Geografisch niveau",
+        "Geographic level",
+        "Niveau géographique",
+    ),
+    ("admin_area", "Gebied", "Area", "Zone"),
+    (
+        "admin_period_level",
+        "Periodeniveau",
+        "Period level",
+        "Niveau de période",
+    ),
+    (
+        "admin_period_levels",
+        "Periodeniveaus",
+        "Period levels",
+        "Niveaux de période",
+    ),
+    (
+        "admin_period_levels_help",
+        "De namen die lezers zien, per taal; de codes blijven. Een leeg veld geeft de standaardnaam. Zichtbaar na publiceren.",
+        "The names readers see, per language; the codes stay. An empty field gives the default name. Visible after publishing.",
+        "Les noms que voient les lecteurs, par langue ; les codes restent. Un champ vide donne le nom par défaut. Visible après publication.",
+    ),
+    (
         "admin_search",
         "Zoeken op code of naam",
         "Search by code or name",

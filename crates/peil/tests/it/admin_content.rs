@@ -259,6 +259,95 @@ fn the_dashboard_form_adds_moves_and_saves_tiles() {
     assert_eq!(count(&s, "content saved"), 1);
 }
 
+#[test]
+fn the_dashboard_form_keeps_the_files_comments() {
+    let s = serve("");
+    let mut b = expert(&s);
+    let file = s.site.path().join("dashboards/commentaar.toml");
+    let text = "# Kerncijfers van de wijk, met uitleg voor wie dit bestand later leest.\n\
+title = \"Met commentaar\" # zoals de lezer het ziet\n\
+level = \"wijk\"\n\
+\n\
+# Eerst het aantal inwoners\n\
+[[tile]]\n\
+kind = \"keyfigure\"\n\
+indicator = \"v1101_t\" # inwoners op 1 januari\n\
+change = -10\n\
+\n\
+# Dan de 65-plussers, met een doel\n\
+[[tile]]\n\
+kind = \"keyfigure\"\n\
+indicator = \"vp_65p\"\n\
+target = 20.0\n";
+    std::fs::write(&file, text).unwrap();
+    let form = b.get("/admin/dashboards/commentaar");
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(
+        form.body
+            .contains("<input type=\"hidden\" name=\"t1_orig\" value=\"1\">"),
+        "{}",
+        form.body
+    );
+    let csrf = form.csrf();
+    let fields = |first: (usize, &str, &str), second: (usize, &str, &str)| {
+        let tile = |i: usize, (orig, ind, extra): (usize, &str, &str)| {
+            format!("&t{i}_kind=keyfigure&t{i}_orig={orig}&t{i}_indicator={ind}{extra}")
+        };
+        format!(
+            "csrf={csrf}&title={}&level=wijk&tiles=2{}{}",
+            enc("Met commentaar"),
+            tile(0, first),
+            tile(1, second)
+        )
+    };
+    // One tile edited: its target, and nothing else of the file.
+    let edited = fields(
+        (0, "v1101_t", "&t0_change=-10"),
+        (1, "vp_65p", "&t1_target=25"),
+    );
+    let saved = b.post("/admin/dashboards/commentaar", &format!("{edited}&op=save"));
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let now = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(now, text.replace("target = 20.0", "target = 25.0"));
+    let page = s.get(&format!(
+        "/dashboards/commentaar?regionlevel=wijk&regioncode={WIJK}"
+    ));
+    assert_eq!(page.status, 200, "{}", page.body);
+    // Moved through the form, each tile keeps its comments; a field emptied goes with its line.
+    let moved = b.post("/admin/dashboards/commentaar", &format!("{edited}&op=up:1"));
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert!(
+        moved
+            .body
+            .contains("<input type=\"hidden\" name=\"t0_orig\" value=\"1\">"),
+        "{}",
+        moved.body
+    );
+    let swapped = fields((1, "vp_65p", "&t0_target=25"), (0, "v1101_t", ""));
+    let saved = b.post(
+        "/admin/dashboards/commentaar",
+        &format!("{swapped}&op=save"),
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let now = std::fs::read_to_string(&file).unwrap();
+    let (second, first) = (
+        now.find("# Dan de 65-plussers").expect(&now),
+        now.find("# Eerst het aantal inwoners").expect(&now),
+    );
+    assert!(second < first, "{now}");
+    assert!(now.starts_with("# Kerncijfers van de wijk"), "{now}");
+    assert!(
+        now.contains("title = \"Met commentaar\" # zoals de lezer het ziet"),
+        "{now}"
+    );
+    assert!(
+        now.contains("indicator = \"v1101_t\" # inwoners op 1 januari"),
+        "{now}"
+    );
+    assert!(!now.contains("change"), "{now}");
+    assert_eq!(count(&s, "content saved"), 2);
+}
+
 /// A multipart upload of one image field (the CSRF token first).
 fn image_upload(csrf: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "----peilimageboundaryQ1w2E3r4";

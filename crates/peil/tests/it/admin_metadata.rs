@@ -617,3 +617,211 @@ fn the_metadata_workbook_imports_back_as_no_change_and_one_edit_as_one_change() 
             .any(|(w, a)| w == "eva" && a == "import")
     );
 }
+
+/// The name the public API gives a period level in a language.
+fn period_level_name(a: &str, level: &str, lang: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(a).unwrap();
+    v["periodlevels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == level)
+        .unwrap_or_else(|| panic!("no period level {level}: {v}"))["name"][lang]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The name of an area and of its level as a reader gets them: the area page's JSON twin and
+/// the API's level list.
+fn names_read(s: &Server, b: Option<&mut Browser>, code: &str) -> (String, String, String) {
+    let (area, levels, periods) = match b {
+        Some(b) => (
+            b.get(&format!("/area/wijk/{code}.json")).body,
+            b.get("/api/v1/geolevels/wijk").body,
+            b.get("/api/v1/periodlevels").body,
+        ),
+        None => (
+            s.get(&format!("/area/wijk/{code}.json")).body,
+            s.get("/api/v1/geolevels/wijk").body,
+            s.get("/api/v1/periodlevels").body,
+        ),
+    };
+    let area: serde_json::Value = serde_json::from_str(&area).unwrap();
+    let level: serde_json::Value = serde_json::from_str(&levels).unwrap();
+    (
+        area["name"].as_str().unwrap().to_string(),
+        level["name"].as_str().unwrap_or_default().to_string(),
+        period_level_name(&periods, "quarter", "nl"),
+    )
+}
+
+/// Waits until anonymous readers get these names (the server polls the store's generation).
+fn wait_for_names(s: &Server, code: &str, want: &(String, String, String)) {
+    let t0 = std::time::Instant::now();
+    loop {
+        let now = names_read(s, None, code);
+        if &now == want {
+            return;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "readers still get {now:?}, not {want:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn renames_of_levels_areas_and_period_levels_wait_for_publishing() {
+    let s = serve("");
+    let mut b = logged_in(&s, "eva", "expert");
+    let token = b.token();
+    let store = peil_store::Store::open(&s.site.store()).unwrap();
+    let mut items = store.items("wijk").unwrap().into_iter();
+    let (item, other) = (items.next().unwrap(), items.next().unwrap());
+    let level_name = store
+        .levels()
+        .unwrap()
+        .into_iter()
+        .find(|(l, _)| l.code == "wijk")
+        .unwrap()
+        .0
+        .name;
+    let before = names_read(&s, None, &item.code);
+    assert_eq!(
+        before,
+        (item.name.clone(), level_name.clone(), "kwartaal".into())
+    );
+    // An area, its level and a period level renamed in the back office.
+    let path = format!("/admin/areas/wijk/{}", item.code);
+    let renamed = b.post(
+        &path,
+        &format!("csrf={token}&short_name=Oost&name={}", enc("Wijk Oost")),
+    );
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    let level = b.post("/admin/areas/wijk", &format!("csrf={token}&name=Buurten"));
+    assert_eq!(level.status, 200, "{}", level.body);
+    let page = b.get("/admin/areas");
+    assert!(
+        page.body
+            .contains("name=\"name_nl\" lang=\"nl\" value=\"kwartaal\""),
+        "{}",
+        page.body
+    );
+    let quarter = b.post(
+        "/admin/periodlevels/quarter",
+        &format!("csrf={token}&name_nl=trimester&name_en=quarter&name_fr="),
+    );
+    assert_eq!(quarter.status, 200, "{}", quarter.body);
+    assert!(
+        quarter
+            .body
+            .contains("name=\"name_nl\" lang=\"nl\" value=\"trimester\""),
+        "{}",
+        quarter.body
+    );
+    assert_eq!(count(&s, "period_level.rename"), 1);
+    let d = last_detail(&s, "period_level.rename");
+    assert_eq!(d["after"], serde_json::json!({"nl": "trimester"}));
+    // Codes are the API's: an unknown period level is not found, and nothing changed twice.
+    assert_eq!(
+        b.post(
+            "/admin/periodlevels/week",
+            &format!("csrf={token}&name_nl=x")
+        )
+        .status,
+        404
+    );
+    let again = b.post(
+        "/admin/periodlevels/quarter",
+        &format!("csrf={token}&name_nl=trimester&name_en=&name_fr="),
+    );
+    assert!(again.body.contains("Niets gewijzigd"), "{}", again.body);
+    assert_eq!(count(&s, "period_level.rename"), 1);
+    // A second area renamed, then undone before publishing: its old names are back.
+    let other_path = format!("/admin/areas/wijk/{}", other.code);
+    let o = b.post(
+        &other_path,
+        &format!("csrf={token}&short_name=Weg&name=Weg"),
+    );
+    assert_eq!(o.status, 200, "{}", o.body);
+    // Undoes the last edit of a kind, as the import history's button does.
+    let undo_last = |b: &mut Browser, kind: &str| {
+        let db = rusqlite::Connection::open(s.site.store()).unwrap();
+        let id: i64 = db
+            .query_row(
+                "SELECT max(id) FROM import_log WHERE kind = ?1",
+                [kind],
+                |r| r.get(0),
+            )
+            .unwrap();
+        b.post(
+            &format!("/admin/imports/{id}/undo"),
+            &format!("csrf={token}"),
+        )
+    };
+    let undo = undo_last(&mut b, "areas edit");
+    assert_eq!(undo.status, 200, "{}", undo.body);
+    let back = store
+        .items("wijk")
+        .unwrap()
+        .into_iter()
+        .find(|i| i.code == other.code)
+        .unwrap();
+    assert_eq!(
+        (back.short_name, back.name),
+        (other.short_name.clone(), other.name.clone())
+    );
+    // Readers still get the live names, on pages and in the API.
+    assert_eq!(names_read(&s, None, &item.code), before);
+    let odata = s.get("/jiveservices/odata/PeriodLevels");
+    assert!(odata.body.contains("\"Kwartaal\""), "{}", odata.body);
+    // The expert's preview of the test copy shows the new ones.
+    let on = b.post("/admin/preview", &format!("csrf={token}&on=1&next=/"));
+    assert_eq!(on.status, 303, "{}", on.body);
+    let after = (
+        "Wijk Oost".to_string(),
+        "Buurten".to_string(),
+        "trimester".to_string(),
+    );
+    assert_eq!(names_read(&s, Some(&mut b), &item.code), after);
+    let off = b.post("/admin/preview", &format!("csrf={token}&next=/"));
+    assert_eq!(off.status, 303, "{}", off.body);
+    // The publish page lists what readers would see renamed (not the undone rename).
+    let page = b.get("/admin/publish");
+    assert!(page.body.contains("Gewijzigde namen: 3"), "{}", page.body);
+    let old_area = if item.short_name == item.name {
+        html(&item.name)
+    } else {
+        format!("{} ({})", html(&item.name), html(&item.short_name))
+    };
+    for (old, new) in [
+        (old_area.as_str(), "Wijk Oost (Oost)"),
+        (&html(&level_name), "Buurten"),
+        ("kwartaal", "trimester"),
+    ] {
+        assert!(
+            page.body.contains(&format!("<td>{old}</td><td>{new}</td>")),
+            "{old} → {new}: {}",
+            page.body
+        );
+    }
+    assert!(!page.body.contains("Weg"), "{}", page.body);
+    // Publishing shows them to everyone.
+    let live = store.live_generation().unwrap().unwrap();
+    let published = b.post("/admin/publish", &format!("csrf={token}"));
+    assert_eq!(published.status, 303, "{}", published.body);
+    wait_for_names(&s, &item.code, &after);
+    let odata = s.get("/jiveservices/odata/PeriodLevels");
+    assert!(odata.body.contains("\"Trimester\""), "{}", odata.body);
+    // A published rename is no longer undone; rolling back brings the old names back.
+    let refused = undo_last(&mut b, "period levels edit");
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    let back = b.post(
+        &format!("/admin/publications/{live}/rollback"),
+        &format!("csrf={token}"),
+    );
+    assert_eq!(back.status, 303, "{}", back.body);
+    wait_for_names(&s, &item.code, &before);
+}

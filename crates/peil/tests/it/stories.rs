@@ -535,3 +535,141 @@ fn omgevingsanalyse_for_flanders_municipalities() {
         }
     }
 }
+
+/// A real PNG of `w`×`h` RGB pixels (a colour gradient), written here so that its size is
+/// known: zlib with stored blocks, CRC-32 and Adler-32 as the PNG and zlib formats define.
+fn gradient_png(w: u32, h: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &b in bytes {
+            c ^= b as u32;
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    let mut raw = Vec::new();
+    for y in 0..h {
+        raw.push(0u8); // no filter
+        for x in 0..w {
+            raw.extend([(x * 255 / w) as u8, (y * 255 / h) as u8, 128]);
+        }
+    }
+    let mut z = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, b) in blocks.iter().enumerate() {
+        z.push((i + 1 == blocks.len()) as u8);
+        z.extend((b.len() as u16).to_le_bytes());
+        z.extend((!(b.len() as u16)).to_le_bytes());
+        z.extend_from_slice(b);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in &raw {
+        a = (a + x as u32) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    z.extend(((b << 16) | a).to_be_bytes());
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        png.extend((data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        png.extend_from_slice(&body);
+        png.extend(crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend(w.to_be_bytes());
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]); // 8 bits, RGB
+    chunk(b"IHDR", &ihdr);
+    chunk(b"IDAT", &z);
+    chunk(b"IEND", &[]);
+    png
+}
+
+/// The images a PDF holds as `pdfimages -list` lists them: (width, height, type).
+fn pdf_images(pdf: &[u8]) -> Vec<(u32, u32, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.pdf");
+    std::fs::write(&p, pdf).unwrap();
+    let out = Command::new("pdfimages")
+        .args(["-list", p.to_str().unwrap()])
+        .output()
+        .expect("pdfimages (poppler-utils)");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            Some((
+                f.get(3)?.parse().ok()?,
+                f.get(4)?.parse().ok()?,
+                f.get(2)?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn a_story_shows_a_library_image_in_its_page_and_pdf() {
+    let site = Site::demo();
+    // A picture in the image library, of a size nothing else in the PDF has.
+    let (w, h) = (137, 61);
+    let content = site.path().join("content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(content.join("kaart-wijken.png"), gradient_png(w, h)).unwrap();
+    std::fs::write(
+        site.path().join("stories/met-beeld.md"),
+        "+++\ntitle = \"Met een beeld\"\nlevel = \"wijk\"\n+++\n# Inwoners per wijk\n\n![De wijken op een kaart](content/kaart-wijken.png)\n\nDe kaart hierboven komt uit de beeldbank.\n",
+    )
+    .unwrap();
+    let s = Server::start(site);
+    let query = "regionlevel=wijk&regioncode=4699903";
+    let page = s.get(&format!("/stories/met-beeld?{query}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("src=\"/content/kaart-wijken.png\""),
+        "{}",
+        page.body
+    );
+    // The PDF from the website and from `peil report` both embed the picture itself.
+    let (status, pdf, _) = get_bytes(&s, &format!("/stories/met-beeld.pdf?{query}"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
+    assert!(pdf_text(&pdf).contains("De kaart hierboven komt uit de beeldbank"));
+    let images = pdf_images(&pdf);
+    assert!(
+        images
+            .iter()
+            .any(|(iw, ih, kind)| (*iw, *ih) == (w, h) && kind == "image"),
+        "the PDF lacks the {w}×{h} image: {images:?}"
+    );
+    let out = s.site.path().join("met-beeld.pdf");
+    let report = [
+        "report",
+        "met-beeld",
+        "--level",
+        "wijk",
+        "--area",
+        "4699903",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    s.site.ok(&report);
+    let images = pdf_images(&std::fs::read(&out).unwrap());
+    assert!(
+        images.iter().any(|(iw, ih, _)| (*iw, *ih) == (w, h)),
+        "peil report's PDF lacks the {w}×{h} image: {images:?}"
+    );
+    // A library image that is gone is an error naming it, not a PDF without it.
+    std::fs::remove_file(content.join("kaart-wijken.png")).unwrap();
+    let failed = s.site.run(&report);
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success());
+    assert!(err.contains("content/kaart-wijken.png"), "{err}");
+}
