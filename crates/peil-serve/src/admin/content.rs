@@ -796,12 +796,11 @@ impl DashForm {
             .unwrap_or_default();
         // Tables are written in the order of their positions: the tiles take the positions
         // after the file's last table, in the form's order.
-        let mut position = old.iter().filter_map(Table::position).max().unwrap_or(0) + 1;
+        let first = old.iter().filter_map(Table::position).max().unwrap_or(0) + 1;
         let mut tiles = ArrayOfTables::new();
         for (i, t) in self.tiles.iter().enumerate() {
             let mut tab = t.orig.and_then(|o| old.get(o).cloned()).unwrap_or_default();
-            tab.set_position(Some(position));
-            position += 1;
+            tab.set_position(Some(first + i as isize));
             text(&mut tab, "kind", &t.kind, true);
             for (k, v) in [
                 ("title", &t.title),
