@@ -419,7 +419,7 @@ impl Swing<'_> {
                 let part: Vec<&str> = group
                     .iter()
                     .enumerate()
-                    .filter(|(i, _)| i >> b & 1 == 1)
+                    .filter(|(i, _)| (i >> b) & 1 == 1)
                     .map(|(_, c)| *c)
                     .collect();
                 for name in names_under(&part)? {
