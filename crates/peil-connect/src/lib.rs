@@ -18,9 +18,13 @@
 //! `ImportTx` opened, applied and committed, so a failed pull leaves the store exactly as it
 //! was and the next run simply runs again.
 
+pub mod cron;
+pub mod file;
 mod http;
 mod map;
+pub mod scheduler;
 
+pub use file::{FileReport, pull_file};
 pub use http::Limits;
 
 use peil_core::*;
@@ -63,6 +67,45 @@ pub struct Source {
     /// Put before every code taken from the source (e.g. `"dna_"`).
     #[serde(default)]
     pub prefix: String,
+    /// `peil` (another Peil site, the default) or `file` (a CSV, workbook or ZIP at `url`).
+    #[serde(default, skip_serializing_if = "SourceKind::is_peil")]
+    pub kind: SourceKind,
+    /// When `peil serve` runs it: a cron expression in the site's time zone (`"0 6 * * mon"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// Publish the test copy after a scheduled run that changed it.
+    #[serde(default)]
+    pub publish: bool,
+    /// A file source's part of a ZIP archive to import (default: its only data file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// A file source's import options and column mapping, as `peil import` takes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<peil_import::options::ImportOptions>,
+}
+
+/// What a source is.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Another Peil site's API (`peil pull`'s Connector).
+    #[default]
+    Peil,
+    /// A file at an address, imported as `peil import` does.
+    File,
+}
+
+impl SourceKind {
+    fn is_peil(&self) -> bool {
+        *self == SourceKind::Peil
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SourceKind::Peil => "peil",
+            SourceKind::File => "file",
+        }
+    }
 }
 
 impl Source {
@@ -86,6 +129,38 @@ impl Source {
         }
         if let Some(p) = &self.periods_from {
             Period::parse(p).map_err(|e| format!("source {}: periods_from: {e}", self.name))?;
+        }
+        if let Some(s) = &self.schedule {
+            cron::Cron::parse(s).map_err(|e| format!("source {}: schedule: {e}", self.name))?;
+        }
+        match self.kind {
+            SourceKind::Peil => {
+                if self.member.is_some() || self.import.is_some() {
+                    return Err(format!(
+                        "source {}: member and import are for kind = \"file\"",
+                        self.name
+                    ));
+                }
+            }
+            SourceKind::File => {
+                if !(self.indicators.is_empty()
+                    && self.themes.is_empty()
+                    && self.source_names.is_empty()
+                    && self.levels.is_empty()
+                    && self.periods_from.is_none()
+                    && self.prefix.is_empty())
+                {
+                    return Err(format!(
+                        "source {}: indicators, themes, source_names, levels, periods_from and prefix \
+                         are for a Peil site; a file source takes its columns from [sources.import]",
+                        self.name
+                    ));
+                }
+                if let Some(o) = &self.import {
+                    o.request("")
+                        .map_err(|e| format!("source {}: import: {e}", self.name))?;
+                }
+            }
         }
         if self.key_env.is_some() && self.key_file.is_some() {
             return Err(format!(
@@ -141,6 +216,10 @@ pub enum PullError {
     Refused { url: String, why: String },
     #[error("{url}: the source sent something invalid: {why}; nothing was written")]
     Invalid { url: String, why: String },
+    #[error("{url}: the file was refused; nothing was written:\n{problems}")]
+    FileRefused { url: String, problems: String },
+    #[error(transparent)]
+    Import(#[from] peil_import::ImportError),
 }
 
 /// What the user chose for one pull.
@@ -149,6 +228,8 @@ pub struct PullOptions {
     pub dry_run: bool,
     pub who: String,
     pub limits: Limits,
+    /// Thresholds of the plausibility checks of a file source's data.
+    pub plausibility: peil_import::plausibility::Thresholds,
 }
 
 /// An indicator not taken, and why.
@@ -828,7 +909,7 @@ fn theme_subtrees(themes: &[ThemeEntry], roots: &[String]) -> HashSet<String> {
     }
 }
 
-fn sha2_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha2_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
         .iter()

@@ -21,6 +21,7 @@ mod report;
 mod serve;
 mod show;
 mod site;
+mod sources;
 mod status;
 mod users;
 
@@ -109,6 +110,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Show { indicator } => show::run(&site()?, &indicator),
         Command::Imports(a) => imports::run(&site()?, &a),
         Command::Pull(a) => pull::run(&site()?, &a),
+        Command::Sources(a) => sources::run(&site()?, &a),
         Command::Publications { json } => publications::list(&site()?, json),
         Command::Rollback { generation } => publications::rollback(&site()?, generation),
         Command::Report(a) => report::run(&site()?, &a),

@@ -59,6 +59,32 @@ pub fn run(site: &Site, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
         };
         site.web_config().map_err(|e| format!("{e:#}"))
     }));
+    // The scheduler (sources with a schedule, `[schedule] publish`): its own thread, one job
+    // at a time; peil.toml is read again at each check, so a new schedule needs no restart.
+    site.plan()?;
+    let dir_owned = dir.to_path_buf();
+    let store_path = site.store_path();
+    std::thread::Builder::new()
+        .name("peil-scheduler".into())
+        .spawn(move || {
+            peil_connect::scheduler::run_forever(
+                &store_path,
+                std::time::Duration::from_secs(20),
+                || {
+                    let site = Site::open(&dir_owned).ok()?;
+                    match site.plan() {
+                        Ok(plan) => Some((plan, site.run_context(peil_connect::Limits::default()))),
+                        Err(e) => {
+                            eprintln!(
+                                "{{\"event\":\"schedule not read\",\"error\":{:?}}}",
+                                format!("{e:#}")
+                            );
+                            None
+                        }
+                    }
+                },
+            )
+        })?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -37,6 +37,7 @@ mod one_rule;
 mod privacy;
 mod selection;
 mod serve;
+mod sources;
 mod state;
 mod stories;
 mod survey;
