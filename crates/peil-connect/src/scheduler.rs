@@ -228,8 +228,8 @@ fn ended(start: Timestamp, clock: std::time::Instant) -> String {
 /// What a source's run reported, by its kind.
 #[derive(Debug, Clone)]
 pub enum SourceReport {
-    Peil(crate::Report),
-    File(crate::FileReport),
+    Peil(Box<crate::Report>),
+    File(Box<crate::FileReport>),
 }
 
 /// Runs one source now (for `peil pull` as well as the scheduler: `trigger` is `command` or
@@ -275,7 +275,7 @@ pub fn run_source(
                 "flagged": r.flagged.len(), "refused": r.refused.len(),
                 "transferred": r.transferred, "values": r.values, "bytes": r.bytes,
             });
-            SourceReport::Peil(r)
+            SourceReport::Peil(Box::new(r))
         }),
         SourceKind::File => {
             let last = store.last_good_hash(&source.name)?;
@@ -292,7 +292,7 @@ pub fn run_source(
                     counts["member"] = json!(m);
                 }
                 run.counts = counts;
-                SourceReport::File(r)
+                SourceReport::File(Box::new(r))
             })
         }
     });

@@ -92,10 +92,13 @@ fn dry_run(
 ) -> Result<SourceReport, String> {
     let key = s.key(&site.dir).map_err(|e| e.to_string())?;
     match s.kind {
-        SourceKind::Peil => peil_connect::pull(store, s, key, opts).map(SourceReport::Peil),
+        SourceKind::Peil => {
+            peil_connect::pull(store, s, key, opts).map(|r| SourceReport::Peil(Box::new(r)))
+        }
         SourceKind::File => {
             let last = store.last_good_hash(&s.name).map_err(|e| e.to_string())?;
-            peil_connect::pull_file(store, s, key, opts, last.as_deref()).map(SourceReport::File)
+            peil_connect::pull_file(store, s, key, opts, last.as_deref())
+                .map(|r| SourceReport::File(Box::new(r)))
         }
     }
     .map_err(|e| e.to_string())
