@@ -39,6 +39,7 @@ pub(crate) struct Client {
     base: String,
     key: Option<String>,
     limits: Limits,
+    accept: &'static str,
     pub bytes: Cell<u64>,
     pub requests: Cell<u64>,
 }
@@ -65,9 +66,16 @@ impl Client {
             base: base.trim_end_matches('/').to_string(),
             key,
             limits,
+            accept: "application/json",
             bytes: Cell::new(0),
             requests: Cell::new(0),
         }
+    }
+
+    /// The `Accept` header of every request (default `application/json`).
+    pub fn accept(mut self, accept: &'static str) -> Client {
+        self.accept = accept;
+        self
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -126,7 +134,7 @@ impl Client {
 
     fn once(&self, url: &str, limit: u64) -> Result<Vec<u8>, Attempt> {
         self.requests.set(self.requests.get() + 1);
-        let mut req = self.agent.get(url).header("accept", "application/json");
+        let mut req = self.agent.get(url).header("accept", self.accept);
         if let Some(k) = &self.key {
             req = req.header("apikey", k);
         }

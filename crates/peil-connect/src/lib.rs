@@ -18,12 +18,16 @@
 //! `ImportTx` opened, applied and committed, so a failed pull leaves the store exactly as it
 //! was and the next run simply runs again.
 
+pub mod cron;
+pub mod file;
 mod http;
 mod map;
 pub mod migrate;
+pub mod scheduler;
 mod swing;
 mod swing_pull;
 
+pub use file::{FileReport, pull_file};
 pub use http::Limits;
 
 use peil_core::*;
@@ -66,13 +70,26 @@ pub struct Source {
     /// Put before every code taken from the source (e.g. `"dna_"`).
     #[serde(default)]
     pub prefix: String,
-    /// What the source is: `peil` (the default; read through Peil's native API) or `swing`
-    /// (any Swing site, read through its OData service and selection table only).
+    /// What the source is: `peil` (the default; another Peil site, read through its native
+    /// API), `swing` (any Swing site, read through its OData service and selection table only)
+    /// or `file` (a CSV, workbook or ZIP at `url`).
     #[serde(default, skip_serializing_if = "SourceKind::is_peil")]
     pub kind: SourceKind,
+    /// When `peil serve` runs it: a cron expression in the site's time zone (`"0 6 * * mon"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// Publish the test copy after a scheduled run that changed it.
+    #[serde(default)]
+    pub publish: bool,
+    /// A file source's part of a ZIP archive to import (default: its only data file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// A file source's import options and column mapping, as `peil import` takes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<peil_import::options::ImportOptions>,
 }
 
-/// How a source is read.
+/// What a source is, and so how it is read.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
@@ -82,11 +99,21 @@ pub enum SourceKind {
     /// A Swing site (or anything serving Swing's public API): OData and the selection table;
     /// hashes are computed here from what was fetched.
     Swing,
+    /// A file at an address, imported as `peil import` does.
+    File,
 }
 
 impl SourceKind {
     fn is_peil(&self) -> bool {
         *self == SourceKind::Peil
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SourceKind::Peil => "peil",
+            SourceKind::Swing => "swing",
+            SourceKind::File => "file",
+        }
     }
 }
 
@@ -111,6 +138,38 @@ impl Source {
         }
         if let Some(p) = &self.periods_from {
             Period::parse(p).map_err(|e| format!("source {}: periods_from: {e}", self.name))?;
+        }
+        if let Some(s) = &self.schedule {
+            cron::Cron::parse(s).map_err(|e| format!("source {}: schedule: {e}", self.name))?;
+        }
+        match self.kind {
+            SourceKind::Peil | SourceKind::Swing => {
+                if self.member.is_some() || self.import.is_some() {
+                    return Err(format!(
+                        "source {}: member and import are for kind = \"file\"",
+                        self.name
+                    ));
+                }
+            }
+            SourceKind::File => {
+                if !(self.indicators.is_empty()
+                    && self.themes.is_empty()
+                    && self.source_names.is_empty()
+                    && self.levels.is_empty()
+                    && self.periods_from.is_none()
+                    && self.prefix.is_empty())
+                {
+                    return Err(format!(
+                        "source {}: indicators, themes, source_names, levels, periods_from and prefix \
+                         are for a Peil site; a file source takes its columns from [sources.import]",
+                        self.name
+                    ));
+                }
+                if let Some(o) = &self.import {
+                    o.request("")
+                        .map_err(|e| format!("source {}: import: {e}", self.name))?;
+                }
+            }
         }
         if self.key_env.is_some() && self.key_file.is_some() {
             return Err(format!(
@@ -166,6 +225,10 @@ pub enum PullError {
     Refused { url: String, why: String },
     #[error("{url}: the source sent something invalid: {why}; nothing was written")]
     Invalid { url: String, why: String },
+    #[error("{url}: the file was refused; nothing was written:\n{problems}")]
+    FileRefused { url: String, problems: String },
+    #[error(transparent)]
+    Import(#[from] peil_import::ImportError),
 }
 
 /// What the user chose for one pull.
@@ -174,6 +237,8 @@ pub struct PullOptions {
     pub dry_run: bool,
     pub who: String,
     pub limits: Limits,
+    /// Thresholds of the plausibility checks of a file source's data.
+    pub plausibility: peil_import::plausibility::Thresholds,
 }
 
 /// An indicator not taken, and why.
@@ -347,6 +412,10 @@ pub fn pull(
     match source.kind {
         SourceKind::Peil => pull_peil(store, source, &client, opts),
         SourceKind::Swing => swing_pull::pull(store, source, &client, opts),
+        SourceKind::File => Err(PullError::Config(format!(
+            "source {} is a file: it is fetched by pull_file",
+            source.name
+        ))),
     }
 }
 

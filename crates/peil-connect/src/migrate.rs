@@ -88,6 +88,7 @@ pub fn migrate(
         dry_run: false,
         who: opts.who.clone(),
         limits: opts.limits.clone(),
+        plausibility: Default::default(),
     };
     let mut m = Migration {
         url: source.url.clone(),

@@ -11,6 +11,7 @@
 
 pub mod changes;
 pub mod edit;
+pub mod options;
 pub mod plausibility;
 pub mod publish;
 

@@ -53,6 +53,9 @@ pub struct Publish<'a> {
     pub log: &'a mut dyn Write,
     /// Compute and compare with the live copy only: publish nothing.
     pub diff_only: bool,
+    /// Publish only when readers would see a difference (the scheduled publish): when the
+    /// diff is empty, answer [`Outcome::Diff`] and publish nothing.
+    pub unless_unchanged: bool,
 }
 
 /// What [`publish`] did.
@@ -71,8 +74,8 @@ pub enum Outcome {
     Lost(usize),
     /// The privacy review found errors (listed in the log); nothing was published.
     Refused(Review),
-    /// `diff_only`: what publishing would change (and the review's errors, which would refuse
-    /// it); nothing was published.
+    /// `diff_only`, or `unless_unchanged` with nothing to change: what publishing would change
+    /// (and the review's errors, which would refuse it); nothing was published.
     Diff(Box<PublishDiff>, Review),
 }
 
@@ -115,7 +118,7 @@ pub fn publish(store: &mut peil_store::Store, p: Publish) -> Result<Outcome, Pub
     diff.themes_changed =
         peil_compute::diff::themes_changed(live.as_ref(), &store.themes()?, &snapshot);
     drop(live);
-    if p.diff_only {
+    if p.diff_only || (p.unless_unchanged && diff.is_empty()) {
         return Ok(Outcome::Diff(diff, review));
     }
     if !review.errors.is_empty() {

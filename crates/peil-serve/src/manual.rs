@@ -36,6 +36,7 @@ pub const CHAPTERS: &[Chapter] = &[
     chapter!("bestandsformaten", "file-formats"),
     chapter!("formules", "formulas"),
     chapter!("beheeromgeving", "back-office"),
+    chapter!("bronnen-en-planning", "sources-and-schedules"),
     chapter!("gegevens-gebruiken", "using-the-data"),
     chapter!("van-swing-naar-peil", "coming-from-swing"),
 ];

@@ -32,6 +32,9 @@ pub struct SiteConfig {
     pub catalog: crate::dcat::CatalogConfig,
     /// What the back office's data pages follow when they import and publish.
     pub data: DataRules,
+    /// The sources and the scheduled publish (`[[sources]]`, `[schedule]`), checked; shown
+    /// by the back office's sources page (the scheduler itself is `peil serve`'s).
+    pub schedule: Option<Arc<peil_connect::scheduler::Plan>>,
 }
 
 /// The rules of peil.toml the back office imports and publishes by, as `peil import` and
@@ -64,6 +67,7 @@ impl SiteConfig {
                 keep: 5,
                 ..Default::default()
             },
+            schedule: None,
         }
     }
 

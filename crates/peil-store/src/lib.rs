@@ -23,6 +23,7 @@ mod live;
 mod password;
 mod pull;
 mod read;
+mod runs;
 mod schema;
 mod themes;
 mod users;
@@ -41,6 +42,7 @@ pub use password::{
 };
 pub use pull::Provenance;
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
+pub use runs::{Run, RunTask};
 pub use themes::Placement;
 pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use write::ImportTx;

@@ -399,4 +399,32 @@ ALTER TABLE app_user ADD COLUMN oidc_issuer TEXT;
 ALTER TABLE app_user ADD COLUMN oidc_subject TEXT;
 CREATE UNIQUE INDEX app_user_oidc ON app_user (oidc_issuer, oidc_subject) WHERE oidc_subject IS NOT NULL;
 "#,
+    // 12: scheduled runs (issue 15, source runs): every run of a source (`peil pull`, or the
+    // scheduler of `peil serve`) and of the scheduled publish (issue 14), with its start, end,
+    // outcome, counts and error; a file source's URL and content hash, which make the next run
+    // skip an unchanged file. Append-only: kept as the history `peil sources` shows.
+    r#"
+CREATE TABLE source_run (
+    id INTEGER PRIMARY KEY,
+    -- 'source' (a [[sources]] entry) or 'publish' (the scheduled publish).
+    task TEXT NOT NULL,
+    -- The source's name; '' for the scheduled publish.
+    name TEXT NOT NULL,
+    -- 'schedule', 'command', or 'after NAME' (a publish after a source's run).
+    trigger TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT NOT NULL,
+    -- 'imported', 'unchanged', 'published' or 'failed'.
+    outcome TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    error TEXT,
+    import_id INTEGER,
+    generation INTEGER,
+    url TEXT,
+    content_hash TEXT
+);
+CREATE INDEX source_run_name ON source_run (task, name, id);
+CREATE TRIGGER source_run_no_update BEFORE UPDATE ON source_run
+BEGIN SELECT RAISE(ABORT, 'source runs are append-only'); END;
+"#,
 ];

@@ -169,6 +169,13 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
   peil migrate https://stad.incijfers.be ./stad     again: continues where it stopped
   peil --site ./stad publish                          then check and publish it")]
     Migrate(MigrateArgs),
+    /// The sources of peil.toml and the scheduled publish: each one's schedule, last run,
+    /// outcome and next run (`peil serve` runs them); `history NAME` lists a source's runs.
+    #[command(after_help = "Examples:
+  peil sources                    every source and the scheduled publish
+  peil sources history statbel    the runs of one source, newest first
+  peil sources history publish    the runs of the scheduled publish")]
+    Sources(SourcesArgs),
     /// List past imports with their provenance; show one with its plausibility warnings;
     /// undo one that is not published yet.
     #[command(after_help = "Examples:
@@ -575,6 +582,25 @@ pub struct MigrateArgs {
     /// Further attempts after a failed request, with doubling back-off.
     #[arg(long, default_value_t = 3)]
     pub retries: u32,
+}
+
+#[derive(Args)]
+pub struct SourcesArgs {
+    #[command(subcommand)]
+    pub action: Option<SourcesAction>,
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum SourcesAction {
+    /// The runs of one source (or of `publish`, the scheduled publish), newest first.
+    History {
+        name: String,
+        /// How many runs to list.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
 }
 
 #[derive(Args)]

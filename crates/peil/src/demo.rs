@@ -123,6 +123,7 @@ pub fn run(dir: &Path) -> Result<u8> {
             who: "peil demo",
             log: &mut std::io::sink(),
             diff_only: false,
+            unless_unchanged: false,
         },
     )? {
         Outcome::Published { snapshot, .. } => snapshot,

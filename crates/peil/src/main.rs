@@ -23,6 +23,7 @@ mod report;
 mod serve;
 mod show;
 mod site;
+mod sources;
 mod status;
 mod users;
 
@@ -115,6 +116,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Imports(a) => imports::run(&site()?, &a),
         Command::Pull(a) => pull::run(&site()?, &a),
         Command::Migrate(a) => migrate::run(&a),
+        Command::Sources(a) => sources::run(&site()?, &a),
         Command::Publications { json } => publications::list(&site()?, json),
         Command::Rollback { generation } => publications::rollback(&site()?, generation),
         Command::Report(a) => report::run(&site()?, &a),

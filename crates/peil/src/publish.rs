@@ -26,6 +26,7 @@ pub fn run(site: &Site, a: &crate::args::PublishArgs) -> Result<u8> {
             who: &who,
             log: &mut std::io::stderr(),
             diff_only: a.diff,
+            unless_unchanged: false,
         },
     )?;
     match outcome {

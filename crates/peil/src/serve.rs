@@ -8,6 +8,7 @@ use std::io::Write;
 /// Serves a site until Ctrl-C or SIGTERM; the site configuration is re-read when it changes.
 pub fn run(site: &Site, bind: &str, rate_limit: Option<u32>) -> Result<u8> {
     let state = state_for(site, rate_limit, None)?;
+    start_scheduler(site)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -107,6 +108,9 @@ pub fn run_sites(dir: &std::path::Path, bind: &str, rate_limit: Option<u32>) -> 
     // Per host: whether it is up, and when its files last changed as of the last attempt.
     type Seen = HashMap<String, (bool, Option<std::time::SystemTime>)>;
     let seen: Mutex<Seen> = Mutex::new(HashMap::new());
+    // Hosts whose scheduler runs (once per host for the process's life: it idles while the
+    // directory is gone, and takes the site up again when it returns).
+    let scheduled: Mutex<std::collections::HashSet<String>> = Mutex::new(Default::default());
     let dir = dir.to_path_buf();
     let scan = move |sites: &std::sync::Arc<peil_serve::sites::Sites>| {
         let mut seen = match seen.lock() {
@@ -133,8 +137,15 @@ pub fn run_sites(dir: &std::path::Path, bind: &str, rate_limit: Option<u32>) -> 
                 Some((false, at)) if *at == changed => continue,
                 _ => {}
             }
-            let opened =
-                Site::open(&path).and_then(|s| state_for(&s, rate_limit, Some(compute.clone())));
+            let opened = Site::open(&path).and_then(|s| {
+                let state = state_for(&s, rate_limit, Some(compute.clone()))?;
+                let mut scheduled = scheduled.lock().unwrap_or_else(|p| p.into_inner());
+                if !scheduled.contains(&host) {
+                    start_scheduler(&s)?;
+                    scheduled.insert(host.clone());
+                }
+                Ok(state)
+            });
             match opened {
                 Ok(state) => {
                     sites.put(&host, state);
@@ -182,6 +193,37 @@ pub fn run_sites(dir: &std::path::Path, bind: &str, rate_limit: Option<u32>) -> 
         anyhow::Ok(())
     })?;
     Ok(0)
+}
+
+/// Starts the site's scheduler (sources with a schedule, `[schedule] publish`) on its own
+/// thread, one job at a time; `peil.toml` is read again at each check, so a new schedule
+/// needs no restart, and a site directory that can no longer be opened is simply not run.
+fn start_scheduler(site: &Site) -> Result<()> {
+    site.plan()?;
+    let dir_owned = site.dir.clone();
+    let store_path = site.store_path();
+    std::thread::Builder::new()
+        .name("peil-scheduler".into())
+        .spawn(move || {
+            peil_connect::scheduler::run_forever(
+                &store_path,
+                std::time::Duration::from_secs(20),
+                || {
+                    let site = Site::open(&dir_owned).ok()?;
+                    match site.plan() {
+                        Ok(plan) => Some((plan, site.run_context(peil_connect::Limits::default()))),
+                        Err(e) => {
+                            eprintln!(
+                                "{{\"event\":\"schedule not read\",\"error\":{:?}}}",
+                                format!("{e:#}")
+                            );
+                            None
+                        }
+                    }
+                },
+            )
+        })?;
+    Ok(())
 }
 
 /// A directory name that can be a host name.

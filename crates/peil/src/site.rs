@@ -77,6 +77,10 @@ pub struct Config {
     /// `levels`, `periods_from`, `prefix`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<peil_connect::Source>,
+    /// What `peil serve` runs on a schedule: `[schedule]` with `time_zone` (default
+    /// Europe/Brussels) and `publish` (a cron expression); sources have their own `schedule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<peil_connect::scheduler::ScheduleToml>,
 }
 
 impl Config {
@@ -354,6 +358,7 @@ impl Site {
             plausibility: None,
             keep_publications: None,
             sources: Vec::new(),
+            schedule: None,
         };
         let text = format!(
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",
@@ -391,6 +396,27 @@ impl Site {
     /// for rollback (`keep_publications`).
     pub fn publish_rules(&self) -> (peil_compute::review::Allow, usize) {
         (self.config.privacy.allow(), self.config.keep_publications())
+    }
+
+    /// What is scheduled (`[schedule]` and the sources' `schedule`), checked.
+    pub fn plan(&self) -> Result<peil_connect::scheduler::Plan> {
+        peil_connect::scheduler::Plan::new(
+            &self.config.schedule.clone().unwrap_or_default(),
+            &self.config.sources,
+        )
+        .map_err(|e| anyhow::anyhow!("{CONFIG}: {e}"))
+    }
+
+    /// What runs of sources and the scheduled publish need from the site.
+    pub fn run_context(&self, limits: peil_connect::Limits) -> peil_connect::scheduler::Context {
+        let (allow, keep) = self.publish_rules();
+        peil_connect::scheduler::Context {
+            site_dir: self.dir.clone(),
+            limits,
+            plausibility: self.config.plausibility.unwrap_or_default(),
+            allow,
+            keep,
+        }
     }
 
     /// The website's configuration, checked: languages Peil speaks, colours as `#rrggbb`, a
@@ -462,6 +488,7 @@ impl Site {
             };
             web.logo = Some((mime.to_string(), bytes));
         }
+        web.schedule = Some(std::sync::Arc::new(self.plan()?));
         web.highlights = c.highlights.clone();
         web.intro = c.intro.clone();
         web.catalog = self.catalog_config()?;

@@ -18,8 +18,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use peil_core::{ClearMode, DataOptions};
-use peil_ingest::Kind;
+use peil_import::options::KINDS;
 use serde_json::{Value as Json, json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -105,94 +104,36 @@ impl Choices {
         }
     }
 
-    /// The import these options ask for, or what is wrong with them.
+    /// The import these options ask for, or what is wrong with them (read by
+    /// `peil_import::options`, as a file source's options are).
     fn request(&self, who: &str, st: &AppState) -> Result<peil_import::ImportRequest, String> {
-        let kind =
-            match self.kind.as_str() {
-                "" => None,
-                k => Some(KINDS.into_iter().find(|c| c.code() == k).ok_or_else(|| {
-                    format!("unknown kind '{k}': expected one of {}", kind_list())
-                })?),
-            };
-        let clear = match self.clear.as_str() {
-            "" | "none" => ClearMode::None,
-            "indicators" => ClearMode::Indicators,
-            "combinations" => ClearMode::Combinations,
-            c => {
-                return Err(format!(
-                    "unknown clear mode '{c}': expected none, indicators or combinations"
-                ));
-            }
-        };
-        let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        let empty_as = match self.empty_as.as_str() {
-            "" => None,
-            s => Some(peil_core::MissingCode::from_symbol(s).ok_or_else(|| {
-                format!("blank cells: '{s}' is not a missing symbol (x, ?, nvt or -)")
-            })?),
-        };
-        let delimiter = match self.delimiter.as_str() {
-            "" => None,
-            "tab" => Some(b'\t'),
-            d if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
-            d => return Err(format!("delimiter: '{d}' is not one character (or tab)")),
-        };
-        let encoding = match self.encoding.as_str() {
-            "" => None,
-            "utf-8" => Some(peil_ingest::Encoding::Utf8),
-            "windows-1252" => Some(peil_ingest::Encoding::Windows1252),
-            e => return Err(format!("encoding: '{e}': expected utf-8 or windows-1252")),
-        };
-        let decimal = match self.decimal.as_str() {
-            "" => None,
-            "point" => Some(peil_core::DecimalSeparator::Point),
-            "comma" => Some(peil_core::DecimalSeparator::Comma),
-            d => return Err(format!("decimal separator: '{d}': expected point or comma")),
-        };
-        let mut req = peil_import::ImportRequest {
-            kind,
-            level: some(&self.level),
-            who: who.to_string(),
-            plausibility: st.site().data.plausibility,
-            data: DataOptions {
-                clear,
-                adjust_periods: self.adjust_periods,
-                totalize_duplicates: self.totalize_duplicates,
-                drop_special_codes: self.drop_special_codes,
-                skip_unknown_areas: self.skip_unknown_areas,
-                no_new_indicators: !self.create_indicators,
-                empty_as,
-            },
+        let options = peil_import::options::ImportOptions {
+            kind: self.kind.clone(),
+            level: self.level.clone(),
+            sheet: self.sheet.clone(),
+            period: self.period.clone(),
+            clear: self.clear.clone(),
+            no_new_indicators: !self.create_indicators,
+            skip_unknown_areas: self.skip_unknown_areas,
+            adjust_periods: self.adjust_periods,
+            totalize_duplicates: self.totalize_duplicates,
+            drop_special_codes: self.drop_special_codes,
+            empty_as: self.empty_as.clone(),
+            delimiter: self.delimiter.clone(),
+            encoding: self.encoding.clone(),
+            decimal: self.decimal.clone(),
+            geolevel: self.geolevel.clone(),
+            period_column: self.period_column.clone(),
+            geolevel_column: self.geolevel_column.clone(),
+            geoitem_column: self.geoitem_column.clone(),
+            indicator_column: self.indicator_column.clone(),
+            value_column: self.value_column.clone(),
             ..Default::default()
         };
-        req.table.sheet = some(&self.sheet);
-        req.table.delimiter = delimiter;
-        req.table.encoding = encoding;
-        req.spec.decimal = decimal;
-        req.spec.period = some(&self.period);
-        req.spec.geolevel = some(&self.geolevel);
-        req.spec.period_column = some(&self.period_column);
-        req.spec.geolevel_column = some(&self.geolevel_column);
-        req.spec.geoitem_column = some(&self.geoitem_column);
-        req.spec.indicator_column = some(&self.indicator_column);
-        req.spec.value_column = some(&self.value_column);
-        req.geometry.skip_unknown_areas = self.skip_unknown_areas;
+        let mut req = options.request(who)?;
+        req.plausibility = st.site().data.plausibility;
         Ok(req)
     }
-}
-
-const KINDS: [Kind; 7] = [
-    Kind::Data,
-    Kind::Areas,
-    Kind::Links,
-    Kind::Geometry,
-    Kind::Metadata,
-    Kind::Themes,
-    Kind::Dimensions,
-];
-
-fn kind_list() -> String {
-    KINDS.map(|k| k.code()).join(", ")
 }
 
 fn uploads(st: &AppState) -> PathBuf {
@@ -634,6 +575,7 @@ async fn publish_with(
                 who: &who,
                 log: &mut std::io::sink(),
                 diff_only,
+                unless_unchanged: false,
             },
         )
         .map_err(|e| e.to_string())
@@ -719,11 +661,18 @@ pub(super) async fn publish_page(State(st): State<AppState>, a: Admin) -> Respon
         "published" => json!({"text": a.page.word("admin_published"), "ok": true}),
         _ => json!({"text": a.page.word("admin_rolled_back"), "ok": true}),
     });
+    // The scheduled publish (`[schedule] publish` in peil.toml), when there is one.
+    let scheduled = st.site().schedule.as_ref().and_then(|plan| {
+        let cron = plan.publish.as_ref()?;
+        let next = cron.next_after(&plan.zone, jiff::Timestamp::now());
+        Some(json!({"schedule": cron.text(), "zone": plan.zone_name,
+                    "next": next.map(|t| peil_connect::scheduler::local(&plan.zone, t))}))
+    });
     a.render(
         "admin_publish.html",
         "admin_publish",
         json!({"diff": diff, "errors": errors, "lost": lost, "publications": pubs,
-               "message": message}),
+               "message": message, "scheduled": scheduled}),
     )
 }
 

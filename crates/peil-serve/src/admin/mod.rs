@@ -21,6 +21,7 @@ mod oidc;
 mod pages;
 pub mod session;
 mod settings;
+mod sources;
 mod themes;
 
 pub use axum::http::Method;
@@ -157,6 +158,13 @@ fn table() -> Vec<Row> {
             EXPERT,
             Some("admin_imports"),
             get(data::imports),
+        ),
+        (
+            M::GET,
+            "/admin/schedule",
+            EXPERT,
+            Some("admin_schedule_page"),
+            get(sources::page),
         ),
         (
             M::GET,

@@ -472,6 +472,10 @@ fn env() -> &'static minijinja::Environment<'static> {
                 include_str!("templates/admin_imports.html"),
             ),
             (
+                "admin_schedule.html",
+                include_str!("templates/admin_schedule.html"),
+            ),
+            (
                 "admin_publish.html",
                 include_str!("templates/admin_publish.html"),
             ),
@@ -805,6 +809,7 @@ mod tests {
             "admin_audit.html",
             "admin_import.html",
             "admin_imports.html",
+            "admin_schedule.html",
             "admin_publish.html",
             "admin_themes.html",
         ] {

@@ -41,6 +41,7 @@ mod privacy;
 mod selection;
 mod serve;
 mod sites;
+mod sources;
 mod state;
 mod stories;
 mod survey;
