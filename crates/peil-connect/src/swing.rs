@@ -559,3 +559,45 @@ pub(crate) fn indicator(var: &Variable, code: String) -> Result<Indicator, Strin
         ..Indicator::default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_variable_becomes_an_indicator_that_is_not_aggregated() {
+        let var = Variable {
+            code: "v1101_t".into(),
+            row: json!({"ExternalCode": "v1101_t", "Name": "Inwoners", "Unit": "inwoners",
+                "DataSource": "Rijksregister", "DataType": "percentage", "PeriodType": "stock",
+                "Decimals": 1, "Status": "active", "IsCube": false}),
+        };
+        let ind = indicator(&var, "dna_v1101_t".into()).unwrap();
+        assert_eq!(ind.code, "dna_v1101_t");
+        assert_eq!(ind.name.get("nl"), Some("Inwoners"));
+        assert_eq!(
+            (ind.unit.as_str(), ind.source.as_str()),
+            ("inwoners", "Rijksregister")
+        );
+        assert_eq!(ind.decimals, Some(1));
+        assert!(ind.non_aggregable && ind.non_aggregable_periods && ind.formula.is_none());
+        for bad in [
+            json!({"DataType": "many"}),
+            json!({"Decimals": 99}),
+            json!({"Name": 7}),
+        ] {
+            let v = Variable {
+                code: "a".into(),
+                row: bad.clone(),
+            };
+            assert!(indicator(&v, "a".into()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_are_quoted_and_encoded() {
+        assert_eq!(key("v1101_t"), "v1101_t");
+        assert_eq!(key("o'neil wijk"), "o%27%27neil%20wijk");
+    }
+}
