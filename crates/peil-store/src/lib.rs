@@ -161,6 +161,22 @@ impl Store {
         &self.path
     }
 
+    /// Writes a copy of the whole store to a new file `target` (SQLite's `VACUUM INTO`): one
+    /// committed state, consistent while a server reads and an import writes, with nothing of
+    /// the write-ahead log left to copy. Refused when `target` exists and is not empty.
+    pub fn backup_to(&self, target: &Path) -> Result<()> {
+        let to = target.to_str().ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "{}: write the backup's path in UTF-8",
+                target.display()
+            ))
+        })?;
+        self.conn
+            .execute("VACUUM INTO ?1", [to])
+            .map_err(sqlite_err(target))?;
+        Ok(())
+    }
+
     fn e(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         sqlite_err(&self.path)
     }

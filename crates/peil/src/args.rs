@@ -179,6 +179,14 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
         /// The generation to make live again (see `peil publications`).
         generation: u64,
     },
+    /// Write a copy of the site's database to a new file: one consistent state, safe while
+    /// `peil serve` runs and an import writes. Keep peil.toml and the folders stories/,
+    /// dashboards/ and content/ with it; restore by putting the copy back as peil.sqlite.
+    #[command(after_help = "Example:\n  peil backup /backup/peil-2026-12-06.sqlite")]
+    Backup {
+        /// The new file (refused when it exists).
+        file: PathBuf,
+    },
     /// Serve the published data over HTTP: the open-data API, Swing-compatible OData and
     /// selection tables. A new `peil publish` is picked up within seconds, swapped in whole.
     #[command(
@@ -571,7 +579,8 @@ pub struct ReportArgs {
     /// Render a dashboard (dashboards/NAME.toml) instead of a story.
     #[arg(long)]
     pub dashboard: bool,
-    /// Output file (.pdf for one area, .zip for --all).
+    /// Output file: .pdf for one area (or .md: its Markdown, figures as SVG files beside it),
+    /// .zip for --all.
     #[arg(long, short)]
     pub out: PathBuf,
 }

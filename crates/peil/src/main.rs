@@ -5,6 +5,7 @@
 //! directory, opened once per run here.
 
 mod args;
+mod backup;
 mod check;
 mod demo;
 mod export;
@@ -111,6 +112,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Pull(a) => pull::run(&site()?, &a),
         Command::Publications { json } => publications::list(&site()?, json),
         Command::Rollback { generation } => publications::rollback(&site()?, generation),
+        Command::Backup { file } => backup::run(&site()?, &file),
         Command::Report(a) => report::run(&site()?, &a),
         Command::Keys(k) => keys::run(&site()?, k),
         Command::Users(u) => users::run(&site()?, u),
