@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { ARTIFACTS, DESKTOP, PHONE, check, facts, guardedContext, launch, run, url } from './lib.mjs';
+import { ARTIFACTS, DESKTOP, PHONE, check, facts, get, guardedContext, launch, run, url } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -36,9 +36,15 @@ const PAGES = [
   ['story', '/stories/wijkprofiel'],
   ['omgevingsanalyse', '/stories/omgevingsanalyse?regionlevel=gemeente&regioncode=46999'],
   ['manual', '/handleiding'],
-  ['manual-chapter', '/handleiding/bestandsformaten'],
-  ['manual-en', '/en/manual/concepts'],
+  ['manual-en-index', '/en/manual'],
 ];
+// Every chapter of the handbook in both languages, as the indexes link them.
+for (const index of ['/handleiding', '/en/manual']) {
+  const html = (await get(index)).text;
+  const chapters = new Set([...html.matchAll(/href="(\/(?:en\/manual|handleiding)\/[a-z0-9-]+)"/g)].map((m) => m[1]));
+  if (chapters.size < 2) throw new Error(`${index} links no chapters`);
+  for (const path of chapters) PAGES.push([`manual${path.replace(/\//g, '-')}`, path]);
+}
 
 // The back office, logged in as the administrator browser.rs makes (PEIL_ADMIN_USER and
 // PEIL_ADMIN_PASSWORD); the login form itself is checked logged out.

@@ -35,10 +35,13 @@ pub const CHAPTERS: &[Chapter] = &[
     chapter!("begrippen", "concepts"),
     chapter!("bestandsformaten", "file-formats"),
     chapter!("formules", "formulas"),
+    chapter!("verhalen-en-dashboards", "stories-and-dashboards"),
     chapter!("beheeromgeving", "back-office"),
     chapter!("bronnen-en-planning", "sources-and-schedules"),
+    chapter!("een-site-beheren", "running-a-site"),
     chapter!("gegevens-gebruiken", "using-the-data"),
     chapter!("van-swing-naar-peil", "coming-from-swing"),
+    chapter!("oefenpad", "training-path"),
 ];
 
 /// The handbook's language for a page language: Dutch for `nl`, English for every other.

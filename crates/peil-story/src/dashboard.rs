@@ -10,7 +10,7 @@
 //! [[tile]]
 //! kind = "keyfigure"        # keyfigure | chart | map | table | text | image
 //! indicator = "v1101_t"
-//! change = -10              # change against this period offset
+//! change = -5               # the change since this many periods back (default -10)
 //! target = 300000           # optional target; the tile says whether it is reached
 //!
 //! [[tile]]
@@ -80,6 +80,30 @@ pub enum TileKind {
     Image,
 }
 
+impl TileKind {
+    /// Every kind, in the order the handbook lists them.
+    pub const ALL: [TileKind; 6] = [
+        TileKind::Keyfigure,
+        TileKind::Chart,
+        TileKind::Map,
+        TileKind::Table,
+        TileKind::Text,
+        TileKind::Image,
+    ];
+
+    /// The name a dashboard file writes (`kind = "keyfigure"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TileKind::Keyfigure => "keyfigure",
+            TileKind::Chart => "chart",
+            TileKind::Map => "map",
+            TileKind::Table => "table",
+            TileKind::Text => "text",
+            TileKind::Image => "image",
+        }
+    }
+}
+
 impl Dashboard {
     pub fn parse(name: &str, file: &str, src: &str) -> Result<Dashboard, StoryError> {
         let mut d: Dashboard = toml::from_str(src).map_err(|e| StoryError {
@@ -129,7 +153,7 @@ impl Dashboard {
             let ind = t.indicator.clone().unwrap_or_default();
             let q = |s: &str| format!("{s:?}");
             match t.kind {
-                TileKind::Keyfigure => grid.push(format!("{{{{ keyfigure({}) }}}}", q(&ind))),
+                TileKind::Keyfigure => grid.push(format!("{{{{ {} }}}}", keyfigure_call(t))),
                 TileKind::Chart => grid.push(format!(
                     "{{{{ chart({}, {}) }}}}",
                     q(&ind),
@@ -184,6 +208,15 @@ impl Dashboard {
     }
 }
 
+/// A key-figure tile as a template call: its indicator, and its `change` offset when given.
+fn keyfigure_call(t: &Tile) -> String {
+    let ind = t.indicator.as_deref().unwrap_or("");
+    match t.change {
+        Some(offset) => format!("keyfigure({ind:?}, {offset})"),
+        None => format!("keyfigure({ind:?})"),
+    }
+}
+
 fn tile_line(src: &str, k: usize) -> Option<usize> {
     src.lines()
         .enumerate()
@@ -219,10 +252,7 @@ pub fn render_tiles(
     for t in &d.tiles {
         // Each tile is a one-tile story, so tiles and stories share every function.
         let body = match t.kind {
-            TileKind::Keyfigure => format!(
-                "{{{{ keyfigure({:?}) }}}}",
-                t.indicator.as_deref().unwrap_or("")
-            ),
+            TileKind::Keyfigure => format!("{{{{ {} }}}}", keyfigure_call(t)),
             TileKind::Chart => format!(
                 "{{{{ chart({:?}, {:?}) }}}}",
                 t.indicator.as_deref().unwrap_or(""),
@@ -307,14 +337,7 @@ pub fn render_tiles(
             _ => None,
         };
         out.push(WebTile {
-            kind: match t.kind {
-                TileKind::Keyfigure => "keyfigure",
-                TileKind::Chart => "chart",
-                TileKind::Map => "map",
-                TileKind::Table => "table",
-                TileKind::Text => "text",
-                TileKind::Image => "image",
-            },
+            kind: t.kind.name(),
             title,
             html,
             indicator: ind.map(|i| i.code.clone()),
@@ -322,4 +345,27 @@ pub fn render_tiles(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tile_kind_is_listed_by_its_name() {
+        // serde's own list of the kinds, from the message for an unknown one.
+        let err = Dashboard::parse(
+            "d",
+            "d.toml",
+            "title = \"t\"\nlevel = \"wijk\"\n[[tile]]\nkind = \"?\"\n",
+        )
+        .unwrap_err();
+        let expected: Vec<&str> = err
+            .reason
+            .split_once("expected one of")
+            .map(|(_, l)| l.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        let names: Vec<&str> = TileKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(expected, names, "{}", err.reason);
+    }
 }

@@ -19,15 +19,16 @@
 //!
 //! Data functions (all read public indicators only): `has(ind)`, `name(ind)`, `unit(ind)`,
 //! `source(ind)`, `value(ind, area?, period?)`, `fmt(ind, area?, period?)`, `period(ind)`,
-//! `change(ind, offset?)`, `rank(ind)`, `compared(ind)` (higher / lower / equal against the
+//! `number(x, decimals?, unit?)`, `change(ind, offset?, area?)`, `change_value(…)`,
+//! `since(…)`, `rank(ind)`, `compared(ind)` (higher / lower / equal against the
 //! comparison area), `find([words])` (indicators whose name contains a word), `area(key)`.
 //! Survey indicators: `interval(ind, area?, period?)` (`35,8 % – 44,2 %`), `significance(ind,
 //! area?, period?)` (`significant hoger dan Stad`, against the indicator's benchmark area) and
 //! `survey(ind, area?, period?)` (an object with `lower`, `upper`, `margin`, `confidence`,
 //! `significance` = `higher`/`lower`/`not-significant` and `benchmark`, for `{% if %}`); all
 //! empty where the value is missing or hidden. Bar charts draw the intervals as whiskers.
-//! Figures: `keyfigure(ind)`, `chart(ind, kind)` with kind `trend`, `bar` (the siblings) or
-//! `pyramid` (a cube), `map(ind)` (the area's sub-areas, else its level with the area
+//! Figures: `keyfigure(ind, offset?)` (with the change over `offset` periods, default -10),
+//! `chart(ind, kind)` with kind `trend` or `bar` (the siblings), `map(ind)` (the area's sub-areas, else its level with the area
 //! marked), `table([inds])`. Areas: `geo`, `compare`, `parent`, `region`, `children`.
 
 use crate::data::{Area, Data, format_of, period_name, period_short_name, symbol, text};
@@ -482,6 +483,40 @@ fn printed_number(x: f64, locale: Locale) -> String {
 }
 type R = Result<V, minijinja::Error>;
 
+/// The names of the functions a template may call, read from the environment `render` builds
+/// (less minijinja's own, such as `range`), sorted: the one list of them, which the
+/// handbook's reference is checked against.
+pub fn functions() -> Vec<String> {
+    // The functions need a publication to read: an empty one will do.
+    let w = peil_core::Warehouse::default();
+    let Ok(computed) = peil_compute::engine::compute(&w) else {
+        return Vec::new();
+    };
+    let snap = peil_compute::Snapshot::from_computed(computed, &w, 0, false);
+    let ctx = Arc::new(Ctx {
+        data: Arc::new(Data::new(Arc::new(snap), Vec::new())),
+        lang: "nl".into(),
+        locale: Locale::Nl,
+        geo: Area::new("", ""),
+        compare: None,
+        figures: Mutex::new(Vec::new()),
+        used: Mutex::new(BTreeSet::new()),
+        missing: Mutex::new(BTreeSet::new()),
+        link_base: None,
+    });
+    let builtin: BTreeSet<String> = minijinja::Environment::new()
+        .globals()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let mut names: Vec<String> = environment(&ctx)
+        .globals()
+        .map(|(n, _)| n.to_string())
+        .filter(|n| !builtin.contains(n))
+        .collect();
+    names.sort();
+    names
+}
+
 fn environment(ctx: &Arc<Ctx>) -> minijinja::Environment<'static> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
@@ -692,7 +727,7 @@ fn environment(ctx: &Arc<Ctx>) -> minijinja::Environment<'static> {
         }
     });
     let c = ctx.clone();
-    env.add_function("keyfigure", move |ind: &str| -> V {
+    env.add_function("keyfigure", move |ind: &str, offset: Option<i64>| -> V {
         let Some(i) = c.ind(ind) else {
             return V::from("");
         };
@@ -717,7 +752,7 @@ fn environment(ctx: &Arc<Ctx>) -> minijinja::Environment<'static> {
             .compare
             .as_ref()
             .and_then(|cmp| Some((c.data.area_name(cmp)?, c.data.value(ind, cmp, p)?)));
-        let ch = change(&c, ind, &c.geo, -10).map(|(_, d, since)| {
+        let ch = change(&c, ind, &c.geo, offset.unwrap_or(-10)).map(|(_, d, since)| {
             (
                 format!("{} {since}", word(&c.lang, "since")),
                 Value::Number(d),
@@ -1169,6 +1204,15 @@ fn table(c: &Ctx, inds: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_functions_are_the_ones_registered() {
+        let f = functions();
+        for name in ["has", "fmt", "keyfigure", "table", "survey"] {
+            assert!(f.iter().any(|x| x == name), "{f:?}");
+        }
+        assert!(!f.iter().any(|x| x == "range"), "minijinja's own: {f:?}");
+    }
 
     #[test]
     fn numbers_printed_by_templates_are_written_for_people() {

@@ -662,7 +662,8 @@ pub struct ReportArgs {
     /// Render a dashboard (dashboards/NAME.toml) instead of a story.
     #[arg(long)]
     pub dashboard: bool,
-    /// Output file (.pdf for one area, .zip for --all).
+    /// Output file: .pdf for one area (or .md: its Markdown, figures as SVG files beside it),
+    /// .zip for --all.
     #[arg(long, short)]
     pub out: PathBuf,
 }

@@ -101,12 +101,41 @@ pub fn run(site: &Site, a: &ReportArgs) -> Result<u8> {
         }
         let r = peil_story::render(&data, &story, &geo, compare.as_ref(), lang, None)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if out.extension().and_then(|e| e.to_str()) == Some("md") {
+            return write_markdown(&r, out);
+        }
         let pdf = peil_story::pdf::to_pdf(&r, &pdf_options, story.meta.landscape || dashboard)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         std::fs::write(out, &pdf).with_context(|| format!("cannot write {}", out.display()))?;
         println!("{} ({} bytes)", out.display(), pdf.len());
         Ok(0)
     }
+}
+
+/// A rendered story as Markdown (what the website's `.md` address serves), its figures written
+/// beside it as SVG files named after it (`wijk.md` → `wijk-fig-1.svg`), the references
+/// following them.
+fn write_markdown(r: &peil_story::Rendered, out: &std::path::Path) -> Result<u8> {
+    let stem = out
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .context("--out: name the Markdown file")?;
+    let dir = out.parent().unwrap_or(std::path::Path::new(""));
+    let mut md = r.markdown.clone();
+    for (name, svg) in &r.figures {
+        let file = format!("{stem}-{name}");
+        md = md.replace(&format!("]({name})"), &format!("]({file})"));
+        let path = dir.join(&file);
+        std::fs::write(&path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    std::fs::write(out, &md).with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "{} ({} bytes, {} figures)",
+        out.display(),
+        md.len(),
+        r.figures.len()
+    );
+    Ok(0)
 }
 
 /// The published data as stories read it.

@@ -350,11 +350,8 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("admin_fn_survey", "interval(ind, area?, period?)"),
     ("admin_fn_survey", "significance(ind, area?, period?)"),
     ("admin_fn_survey", "survey(ind, area?, period?)"),
-    ("admin_fn_figures", "keyfigure(ind)"),
-    (
-        "admin_fn_figures",
-        "chart(ind, \"trend\" | \"bar\" | \"pyramid\")",
-    ),
+    ("admin_fn_figures", "keyfigure(ind, offset?)"),
+    ("admin_fn_figures", "chart(ind, \"trend\" | \"bar\")"),
     ("admin_fn_figures", "map(ind)"),
     ("admin_fn_figures", "table([ind, …])"),
     (
@@ -1235,6 +1232,22 @@ pub(super) fn diff_lines<'a>(old: &'a str, new: &'a str) -> Vec<(char, &'a str)>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_editor_lists_every_story_function_and_no_other() {
+        let known = peil_story::story::functions();
+        let listed: Vec<&str> = FUNCTIONS
+            .iter()
+            .filter_map(|(_, syntax)| syntax.split_once('('))
+            .map(|(name, _)| name)
+            .collect();
+        for name in &listed {
+            assert!(known.iter().any(|k| k == name), "{name} is not a function");
+        }
+        for name in &known {
+            assert!(listed.contains(&name.as_str()), "{name} is not listed");
+        }
+    }
 
     #[test]
     fn a_diff_keeps_common_lines_and_marks_the_rest() {

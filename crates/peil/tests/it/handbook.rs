@@ -320,6 +320,114 @@ fn chapters_are_listed_and_both_languages_run_the_same_examples() {
     }
 }
 
+/// Whether `text` calls the function `name` (`name(` not preceded by a letter, digit or `_`).
+fn calls(text: &str, name: &str) -> bool {
+    let call = format!("{name}(");
+    text.match_indices(&call).any(|(i, _)| {
+        !text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+/// The names serde lists after "expected one of" in an error's reason: the fields of a
+/// structure or the variants of an enum, from the code itself.
+fn expected_names(reason: &str) -> Vec<String> {
+    let (_, list) = reason
+        .split_once("expected one of")
+        .unwrap_or_else(|| panic!("no list of names in: {reason}"));
+    list.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_story_reference_covers_every_function_tile_kind_and_field() {
+    let chapter = CHAPTERS
+        .iter()
+        .find(|c| c.nl == "verhalen-en-dashboards")
+        .expect("the story and dashboard reference is a chapter");
+    let functions = peil_story::story::functions();
+    assert!(functions.len() > 20, "{functions:?}");
+    let story_fields = expected_names(
+        &peil_story::Story::parse("s", "s.md", "+++\nzzz = 1\n+++\n")
+            .unwrap_err()
+            .reason,
+    );
+    let dashboard_fields = expected_names(
+        &peil_story::Dashboard::parse("d", "d.toml", "zzz = 1\n")
+            .unwrap_err()
+            .reason,
+    );
+    let tile_fields = expected_names(
+        &peil_story::Dashboard::parse(
+            "d",
+            "d.toml",
+            "title = \"t\"\nlevel = \"w\"\n[[tile]]\nkind = \"text\"\nzzz = 1\n",
+        )
+        .unwrap_err()
+        .reason,
+    );
+    let kinds: Vec<&str> = peil_story::TileKind::ALL.iter().map(|k| k.name()).collect();
+    for (file, md) in [
+        (
+            format!("docs/handleiding/{}.md", chapter.nl),
+            chapter.nl_text,
+        ),
+        (format!("docs/manual/{}.md", chapter.en), chapter.en_text),
+    ] {
+        // What the chapter's examples write, and so `peil check` and `peil report` run.
+        let (mut stories, mut dashboards) = (String::new(), String::new());
+        for s in steps(md) {
+            if let Step::File { name, text } = s {
+                if name.starts_with("stories/") {
+                    stories.push('\n');
+                    stories.push_str(&text);
+                } else if name.starts_with("dashboards/") {
+                    dashboards.push('\n');
+                    dashboards.push_str(&text);
+                }
+            }
+        }
+        for f in &functions {
+            assert!(
+                md.contains(&format!("`{f}(")),
+                "{file}: the story function {f} is not described"
+            );
+            assert!(calls(&stories, f), "{file}: no example story calls {f}");
+        }
+        for f in &story_fields {
+            assert!(md.contains(&format!("`{f}`")), "{file}: header field {f}");
+            assert!(
+                stories.contains(&format!("\n{f} = ")),
+                "{file}: no example story sets {f}"
+            );
+        }
+        for f in dashboard_fields.iter().chain(&tile_fields) {
+            assert!(
+                md.contains(&format!("`{f}`")) || md.contains(&format!("`[[{f}]]`")),
+                "{file}: dashboard field {f}"
+            );
+            assert!(
+                dashboards.contains(&format!("\n{f} = "))
+                    || dashboards.contains(&format!("[[{f}]]")),
+                "{file}: no example dashboard sets {f}"
+            );
+        }
+        for k in &kinds {
+            assert!(md.contains(&format!("`{k}`")), "{file}: tile kind {k}");
+            assert!(
+                dashboards.contains(&format!("kind = \"{k}\"")),
+                "{file}: no example tile of kind {k}"
+            );
+        }
+    }
+    assert!(calls("{{ fmt(\"x\") }}", "fmt") && !calls("change_value(x)", "value"));
+}
+
 #[test]
 fn placeholders_are_strict() {
     assert!(matches("a…c\n", "abbbc\n"));
