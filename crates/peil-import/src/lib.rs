@@ -13,6 +13,7 @@ pub mod changes;
 pub mod edit;
 pub mod plausibility;
 pub mod publish;
+pub mod records;
 
 use peil_core::*;
 use peil_ingest::{DataSpec, GeometryOptions, Kind, TableOptions};

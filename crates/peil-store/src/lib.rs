@@ -22,6 +22,7 @@ mod live;
 mod password;
 mod pull;
 mod read;
+mod records;
 mod schema;
 mod themes;
 mod users;
@@ -39,6 +40,7 @@ pub use password::{
 };
 pub use pull::Provenance;
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
+pub use records::{RecordCounts, RecordSetInfo};
 pub use themes::Placement;
 pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use write::ImportTx;

@@ -17,6 +17,7 @@ mod keys;
 mod publications;
 mod publish;
 mod pull;
+mod records;
 mod report;
 mod serve;
 mod show;
@@ -115,6 +116,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Keys(k) => keys::run(&site()?, k),
         Command::Users(u) => users::run(&site()?, u),
         Command::Groups(g) => groups::run(&site()?, g),
+        Command::Records(r) => records::run(&site()?, r),
         Command::Help { topic } => help::run(topic.as_deref()),
     }
 }
