@@ -35,6 +35,7 @@ mod odata;
 mod oidc;
 mod one_rule;
 mod privacy;
+mod records;
 mod selection;
 mod serve;
 mod state;
