@@ -35,6 +35,7 @@ pub const CHAPTERS: &[Chapter] = &[
     chapter!("begrippen", "concepts"),
     chapter!("bestandsformaten", "file-formats"),
     chapter!("formules", "formulas"),
+    chapter!("registers-en-metingen", "records-and-measures"),
     chapter!("beheeromgeving", "back-office"),
     chapter!("gegevens-gebruiken", "using-the-data"),
     chapter!("van-swing-naar-peil", "coming-from-swing"),
