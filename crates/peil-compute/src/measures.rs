@@ -148,8 +148,8 @@ fn measure(
     let mut sum = vec![0f64; cells];
     let quantile = matches!(m.kind, MeasureKind::Median | MeasureKind::Percentile);
     let mut pairs: Vec<(u32, f64)> = Vec::new();
-    for i in 0..rec.len() {
-        let Some(mo) = months[i] else { continue };
+    for (i, mo) in months.iter().enumerate() {
+        let Some(mo) = *mo else { continue };
         if !filter.holds(rec, i) {
             continue;
         }

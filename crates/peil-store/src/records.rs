@@ -201,11 +201,9 @@ impl ImportTx<'_> {
                 )
                 .map_err(&e)?;
             let mut buf = Vec::new();
-            for i in 0..rec.len() {
+            for (i, (id, item)) in rec.ids.iter().zip(&rec.items).enumerate() {
                 encode(rec, i, &mut buf);
-                changed += put
-                    .execute(params![def.name, rec.ids[i], rec.items[i], buf])
-                    .map_err(&e)? as u64;
+                changed += put.execute(params![def.name, id, item, buf]).map_err(&e)? as u64;
             }
         }
         let after = self.records_count(&def.name)?;
