@@ -21,6 +21,9 @@ python3 -m pip install --quiet "pyjstat~=2.4.0" "jsonstat-validator~=0.4.6" "csv
 # The survey tests (crates/peil/tests/it/survey.rs) check intervals and verdicts against scipy.
 python3 -m pip install --quiet scipy
 
+# The records tests (crates/peil/tests/it/records.rs) compute every measure again with pandas.
+python3 -m pip install --quiet pandas
+
 # The DCAT-AP catalogue tests (crates/peil/tests/it/dcat.rs, web.rs) read the catalogue with rdflib
 # and validate it against the official DCAT-AP shapes with pyshacl.
 python3 -m pip install --quiet rdflib pyshacl

@@ -16,6 +16,7 @@ pub mod geo;
 pub mod hierarchy;
 pub mod linked;
 pub mod lost;
+pub mod measures;
 pub mod privacy;
 pub mod review;
 pub mod slot;

@@ -17,6 +17,7 @@ pub mod indicator;
 pub mod period;
 pub mod problem;
 pub mod reader;
+pub mod records;
 pub mod role;
 pub mod text;
 pub mod value;

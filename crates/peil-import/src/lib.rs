@@ -14,6 +14,7 @@ pub mod edit;
 pub mod options;
 pub mod plausibility;
 pub mod publish;
+pub mod records;
 
 use peil_core::*;
 use peil_ingest::{DataSpec, GeometryOptions, Kind, TableOptions};

@@ -11,6 +11,7 @@ pub mod data;
 #[cfg(feature = "geometry")]
 pub mod geometry;
 pub mod metadata;
+pub mod records;
 pub mod table;
 pub mod workbook;
 mod xls;
@@ -23,6 +24,7 @@ pub use metadata::{
     METADATA_COLUMNS, metadata_cells, metadata_header, read_dimensions, read_metadata,
     read_metadata_rows, read_themes,
 };
+pub use records::read_records;
 pub use table::{Encoding, Progress, TableOptions};
 
 use sha2::{Digest, Sha256};

@@ -36,6 +36,7 @@ pub const CHAPTERS: &[Chapter] = &[
     chapter!("bestandsformaten", "file-formats"),
     chapter!("formules", "formulas"),
     chapter!("verhalen-en-dashboards", "stories-and-dashboards"),
+    chapter!("registers-en-metingen", "records-and-measures"),
     chapter!("beheeromgeving", "back-office"),
     chapter!("bronnen-en-planning", "sources-and-schedules"),
     chapter!("een-site-beheren", "running-a-site"),

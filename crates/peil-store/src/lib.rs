@@ -24,6 +24,7 @@ mod password;
 mod pull;
 mod read;
 mod runs;
+mod records;
 mod schema;
 mod themes;
 mod users;
@@ -43,6 +44,7 @@ pub use password::{
 pub use pull::Provenance;
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
 pub use runs::{Run, RunTask};
+pub use records::{RecordCounts, RecordSetInfo};
 pub use themes::Placement;
 pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use write::ImportTx;

@@ -427,4 +427,23 @@ CREATE INDEX source_run_name ON source_run (task, name, id);
 CREATE TRIGGER source_run_no_update BEFORE UPDATE ON source_run
 BEGIN SELECT RAISE(ABORT, 'source runs are append-only'); END;
 "#,
+    // 13: record data (issue 17, records and measures): per record set its definition (JSON of
+    // `peil_core::records::RecordSetDef`: columns and measures) and, per record, its id, area
+    // item and the rest of its row encoded by `records::encode` (dates, categories, numbers in
+    // the definition's order). Records are never published: no reader-facing code reads them;
+    // only the measures computed from them are written as ordinary series.
+    r#"
+CREATE TABLE record_set (
+    name TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE record (
+    set_name TEXT NOT NULL REFERENCES record_set(name),
+    id TEXT NOT NULL,
+    item_id INTEGER NOT NULL REFERENCES geo_item(id),
+    data BLOB NOT NULL,
+    PRIMARY KEY (set_name, id)
+) WITHOUT ROWID;
+"#,
 ];

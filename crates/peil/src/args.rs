@@ -240,6 +240,11 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
     /// each group may see. A change reaches a running server within seconds, without a publish.
     #[command(subcommand)]
     Groups(GroupsCommand),
+    /// Record data (permit dossiers, complaints, inspections: one row per case), kept in the
+    /// store but never published as rows; their measures (counts, medians, shares within a
+    /// term, …) become indicators of the test copy, published like every indicator.
+    #[command(subcommand)]
+    Records(RecordsCommand),
     /// Build the demo city (deterministic) into a site directory and open its website.
     #[command(
         after_help = "Examples:\n  peil demo                        build ./peil-demo and serve it on http://127.0.0.1:8080\n  peil demo /tmp/city --no-serve   only build it"
@@ -310,6 +315,48 @@ pub enum UsersCommand {
         name: String,
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RecordsCommand {
+    /// Import a record file (CSV or XLSX) of the set its definition declares: the file's
+    /// records replace the stored ones with the same id, then the set's measures are computed
+    /// again from all its records; one transaction.
+    #[command(
+        after_help = "Examples:\n  peil records import vergunningen.toml dossiers.csv\n  peil records import vergunningen.toml export-2025.xlsx --replace"
+    )]
+    Import {
+        /// The record set's definition (TOML): columns and measures.
+        definition: PathBuf,
+        /// The record file.
+        file: PathBuf,
+        /// Replace the whole set: also remove its records that the file does not hold.
+        #[arg(long)]
+        replace: bool,
+        /// Check and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The sheet of a workbook (default: the first whose header has the id column).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Who imports (for the provenance record; default $USER).
+        #[arg(long, env = "USER", default_value = "unknown")]
+        who: String,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the record sets: their number of records, level and measures (never a record).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compute the measures of a set (or of every set) again from its stored records.
+    Measures {
+        set: Option<String>,
+        #[arg(long, env = "USER", default_value = "unknown")]
+        who: String,
     },
 }
 

@@ -19,6 +19,7 @@ mod migrate;
 mod publications;
 mod publish;
 mod pull;
+mod records;
 mod report;
 mod serve;
 mod show;
@@ -125,6 +126,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Groups(g) => groups::run(&site()?, g),
         Command::Backup { dir, json } => backup::backup(&site()?, &dir, json),
         Command::Restore { backup, site_dir } => backup::restore(&backup, &site_dir),
+        Command::Records(r) => records::run(&site()?, r),
         Command::Help { topic } => help::run(topic.as_deref()),
     }
 }

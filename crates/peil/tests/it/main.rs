@@ -38,6 +38,7 @@ mod odata;
 mod oidc;
 mod one_rule;
 mod privacy;
+mod records;
 mod selection;
 mod serve;
 mod sites;

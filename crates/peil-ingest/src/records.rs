@@ -1,0 +1,208 @@
+//! Record files (issue 17): one row per case, read against a record set's definition
+//! ([`peil_core::records::RecordSetDef`]). Every row is checked — a non-empty id seen once, an
+//! area code of the set's level, dates that are dates, durations that do not run backwards,
+//! numbers that are numbers — and every problem names file, row, column and what was expected.
+
+use crate::areas::Read;
+use crate::table::{Table, TableOptions, is_workbook};
+use peil_core::records::{NO_DATE, RecordSetDef, Records, parse_day};
+use peil_core::*;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Reads a record file. `catalog` gives the area codes of the set's level.
+pub fn read_records(
+    path: &Path,
+    topts: &TableOptions,
+    def: &RecordSetDef,
+    catalog: &Catalog,
+) -> Read<Records> {
+    let mut t = match Table::open(path, topts, &|_, h| h.iter().any(|c| c.trim() == def.id)) {
+        Ok(t) => t,
+        Err(p) => return Read::fail(*p),
+    };
+    let serial = is_workbook(path);
+    let mut out: Read<Records> = Read::default();
+    let place = t.place.clone();
+    let Some(items) = catalog.levels.get(&def.level) else {
+        out.problems.error(
+            &place,
+            None,
+            None,
+            Some(&def.level),
+            "the definition's level is not a geo level of the site; import its area definitions first",
+        );
+        return out;
+    };
+    let header = t.header.clone();
+    let find = |c: &str| header.iter().position(|h| h == c);
+    let mut missing = Vec::new();
+    let mut col = |c: &str| -> usize {
+        find(c).unwrap_or_else(|| {
+            missing.push(c.to_string());
+            0
+        })
+    };
+    let id_col = col(&def.id);
+    let area_col = col(&def.area);
+    let date_cols: Vec<usize> = def.dates.iter().map(|c| col(c)).collect();
+    let cat_cols: Vec<usize> = def.categories.iter().map(|c| col(c)).collect();
+    let num_cols: Vec<usize> = def.numbers.iter().map(|c| col(c)).collect();
+    if !missing.is_empty() {
+        out.problems.error(
+            &place,
+            Some(t.header_row),
+            None,
+            None,
+            format!(
+                "the header lacks the definition's column(s) {}; found: {}",
+                missing.join(", "),
+                header.join(", ")
+            ),
+        );
+        return out;
+    }
+    // The durations the measures take, checked per row: (from, to) as column positions.
+    let mut spans: Vec<(usize, usize)> = def
+        .measures
+        .iter()
+        .filter_map(|m| {
+            let i = |c: &Option<String>| def.dates.iter().position(|d| Some(d) == c.as_ref());
+            Some((i(&m.from)?, i(&m.to)?))
+        })
+        .collect();
+    spans.sort();
+    spans.dedup();
+    let mut rec = Records::new(def);
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let problems = &mut out.problems;
+    let mut rows = 0u64;
+    let mut row_dates: Vec<i32> = vec![NO_DATE; date_cols.len()];
+    let r = t.for_each_row(|line, cells| {
+        rows += 1;
+        let cell = |i: usize| cells.get(i).map(|s| s.trim()).unwrap_or("");
+        let mut ok = true;
+        let id = cell(id_col);
+        if id.is_empty() {
+            problems.error(
+                &place,
+                Some(line),
+                Some(&def.id),
+                None,
+                "expected a record id, found an empty cell",
+            );
+            ok = false;
+        } else if let Some(first) = seen.get(id) {
+            problems.error(
+                &place,
+                Some(line),
+                Some(&def.id),
+                Some(id),
+                format!("expected each record once; this id is also on row {first}"),
+            );
+            ok = false;
+        }
+        let area = normalize_code(cell(area_col));
+        let item = area.as_ref().and_then(|a| items.items.get(a)).copied();
+        if item.is_none() {
+            let found = cell(area_col);
+            let msg = if found.is_empty() {
+                "expected an area code, found an empty cell".to_string()
+            } else {
+                format!("expected an area code of level {}", def.level)
+            };
+            problems.error(
+                &place,
+                Some(line),
+                Some(&def.area),
+                (!found.is_empty()).then_some(found),
+                msg,
+            );
+            ok = false;
+        }
+        for (k, &c) in date_cols.iter().enumerate() {
+            let raw = cell(c);
+            row_dates[k] = if raw.is_empty() {
+                NO_DATE
+            } else {
+                match parse_day(raw, serial) {
+                    Some(d) => d,
+                    None => {
+                        problems.error(
+                            &place,
+                            Some(line),
+                            Some(&def.dates[k]),
+                            Some(raw),
+                            "expected a date (2024-03-07 or 07/03/2024) or an empty cell",
+                        );
+                        ok = false;
+                        NO_DATE
+                    }
+                }
+            };
+        }
+        for &(a, b) in &spans {
+            if row_dates[a] != NO_DATE && row_dates[b] != NO_DATE && row_dates[b] < row_dates[a] {
+                problems.error(
+                    &place,
+                    Some(line),
+                    Some(&def.dates[b]),
+                    Some(cell(date_cols[b])),
+                    format!(
+                        "expected a date on or after {} ({})",
+                        def.dates[a],
+                        cell(date_cols[a])
+                    ),
+                );
+                ok = false;
+            }
+        }
+        let mut nums = Vec::with_capacity(num_cols.len());
+        for (k, &c) in num_cols.iter().enumerate() {
+            let raw = cell(c);
+            let sep = if raw.contains(',') && !raw.contains('.') {
+                DecimalSeparator::Comma
+            } else {
+                DecimalSeparator::Point
+            };
+            match parse_number(raw, sep) {
+                _ if raw.is_empty() => nums.push(f64::NAN),
+                Some(v) if v.is_finite() => nums.push(v),
+                _ => {
+                    problems.error(
+                        &place,
+                        Some(line),
+                        Some(&def.numbers[k]),
+                        Some(raw),
+                        "expected a number or an empty cell",
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if ok {
+            seen.insert(id.to_string(), line);
+            rec.ids.push(id.to_string());
+            rec.items.push(item.unwrap_or_default());
+            for (k, d) in row_dates.iter().enumerate() {
+                rec.dates[k].push(*d);
+            }
+            for (k, &c) in cat_cols.iter().enumerate() {
+                rec.categories[k].push(cell(c));
+            }
+            for (k, v) in nums.into_iter().enumerate() {
+                rec.numbers[k].push(v);
+            }
+        }
+        !problems.saturated()
+    });
+    if let Err(p) = r {
+        out.problems.list.push(*p);
+        out.problems.errors += 1;
+    }
+    out.rows = rows;
+    if !out.problems.has_errors() {
+        out.batch = Some(rec);
+    }
+    out
+}
