@@ -66,7 +66,6 @@ const ADMIN = process.env.PEIL_ADMIN_USER
       ['admin-indicator', '/admin/indicators/v1101_t', true],
       ['admin-indicator-fr', '/fr/admin/indicators/v_dichtheid', true],
       ['admin-units', '/admin/units', true],
-      ['admin-schedule', '/admin/schedule', true],
       ['admin-areas', '/admin/areas?level=gemeente', true],
       ['admin-users-en', '/en/admin/users', true],
       // The content pages (issue 14 §4): lists, the editors, history, images, settings.
