@@ -238,7 +238,7 @@ pub fn restore(from: &Path, dest: &Path) -> Result<u8> {
         .to_string_lossy();
     let work = parent.join(format!(".{name}.restoring-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
-    let assembled = (|| -> Result<()> {
+    let assembled = (|| -> Result<peil_store::StoreCopy> {
         for f in &manifest.files {
             let to = work.join(&f.path);
             if let Some(p) = to.parent() {
@@ -250,19 +250,21 @@ pub fn restore(from: &Path, dest: &Path) -> Result<u8> {
         // Open as the site will be opened: an older schema is brought up to date here.
         let store = peil_store::Store::open(&work.join(STORE))?;
         drop(store);
-        peil_store::check_file(&work.join(STORE))?;
+        let checked = peil_store::check_file(&work.join(STORE))?;
         if dest.exists() {
             std::fs::remove_dir(dest)?;
         }
         std::fs::rename(&work, dest)
             .with_context(|| format!("moving the restored site to {}", dest.display()))?;
-        Ok(())
+        Ok(checked)
     })();
-    if let Err(e) = assembled {
-        let _ = std::fs::remove_dir_all(&work);
-        return Err(e);
-    }
-    let now = peil_store::check_file(&dest.join(STORE))?;
+    let now = match assembled {
+        Ok(now) => now,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&work);
+            return Err(e);
+        }
+    };
     println!(
         "restored site '{}' (backup of {}, {}) into {}{}",
         manifest.site,

@@ -70,32 +70,8 @@ fn restore(from: &std::path::Path, to: &std::path::Path) -> std::process::Output
 }
 
 fn restored_state(dir: &std::path::Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-        .arg("--site")
-        .arg(dir)
-        .args(["check"])
-        .env_remove("PEIL_SITE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let run = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_peil"))
-            .arg("--site")
-            .arg(dir)
-            .args(args)
-            .env_remove("PEIL_SITE")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    };
-    let mut status: serde_json::Value = serde_json::from_str(&run(&["status", "--json"])).unwrap();
-    status.as_object_mut().unwrap().remove("imports");
-    format!("{}\n{}", run(&["export"]), status)
+    ok_in(dir, &["check"]);
+    state_in(dir)
 }
 
 #[test]
@@ -253,18 +229,7 @@ fn readiness_waits_for_a_publication() {
     let r = s.get("/health/ready");
     assert_eq!(r.status, 503, "{}", r.body);
     assert!(r.body.contains("nothing published"));
-    let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-        .arg("--site")
-        .arg(&path)
-        .arg("publish")
-        .env_remove("PEIL_SITE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ok_in(&path, &["publish"]);
     let start = std::time::Instant::now();
     loop {
         let r = s.get("/health/ready");

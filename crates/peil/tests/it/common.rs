@@ -66,26 +66,12 @@ impl Site {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_peil"))
-            .arg("--site")
-            .arg(self.path())
-            .args(args)
-            .env_remove("PEIL_SITE")
-            .output()
-            .expect("peil runs")
+        run_in(self.path(), args)
     }
 
     /// Runs and asserts success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(
-            o.status.success(),
-            "peil {args:?} failed ({:?}):\n{}\n{}",
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stdout).unwrap()
+        ok_in(self.path(), args)
     }
 
     pub fn import(&self, file: &Path, extra: &[&str]) -> String {
@@ -100,10 +86,40 @@ impl Site {
 
     /// Everything observable about the stored data: the full export and the status.
     pub fn state(&self) -> String {
-        let mut status = self.status();
-        status.as_object_mut().unwrap().remove("imports");
-        format!("{}\n{}", self.ok(&["export"]), status)
+        state_in(self.path())
     }
+}
+
+/// `peil --site DIR ARGS…` on any site directory (one a test did not make with [`Site`]).
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_peil"))
+        .arg("--site")
+        .arg(dir)
+        .args(args)
+        .env_remove("PEIL_SITE")
+        .output()
+        .expect("peil runs")
+}
+
+/// [`run_in`], asserting success; returns stdout.
+pub fn ok_in(dir: &Path, args: &[&str]) -> String {
+    let o = run_in(dir, args);
+    assert!(
+        o.status.success(),
+        "peil {args:?} failed ({:?}):\n{}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// [`Site::state`] of any site directory.
+pub fn state_in(dir: &Path) -> String {
+    let mut status: serde_json::Value =
+        serde_json::from_str(&ok_in(dir, &["status", "--json"])).unwrap();
+    status.as_object_mut().unwrap().remove("imports");
+    format!("{}\n{}", ok_in(dir, &["export"]), status)
 }
 
 /// Items per level from a status document.

@@ -2,27 +2,12 @@
 //! — data, keys, users — and nothing of another; a site that cannot be opened answers 503 and
 //! affects no other; sites added, repaired or removed while the process runs are picked up.
 
+use crate::common::ok_in;
 use std::io::{BufRead, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn peil(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-        .arg("--site")
-        .arg(dir)
-        .args(args)
-        .env_remove("PEIL_SITE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "peil {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// A small published site in `dir` with one indicator `code`; not public when `public` is
 /// false.
@@ -56,19 +41,19 @@ fn make_site(dir: &Path, code: &str, public: bool) {
         "sequence nr;geoitem code;short name;name\n1;S1;Een;Een\n2;S2;Twee;Twee\n",
     )
     .unwrap();
-    peil(dir, &["import", areas.to_str().unwrap()]);
+    ok_in(dir, &["import", areas.to_str().unwrap()]);
     let data = files.path().join("data.csv");
     std::fs::write(
         &data,
         format!("period;geolevel;geoitem;{code}\n2020;sector;S1;7\n"),
     )
     .unwrap();
-    peil(dir, &["import", data.to_str().unwrap()]);
-    peil(dir, &["publish"]);
+    ok_in(dir, &["import", data.to_str().unwrap()]);
+    ok_in(dir, &["publish"]);
 }
 
 fn key(dir: &Path, name: &str) -> String {
-    peil(
+    ok_in(
         dir,
         &["keys", "create", "--name", name, "--group", "lezers"],
     )
@@ -245,8 +230,8 @@ fn one_process_serves_many_sites_each_on_its_own() {
     let files = tempfile::tempdir().unwrap();
     let data = files.path().join("more.csv");
     std::fs::write(&data, "period;geolevel;geoitem;v_a2\n2021;sector;S2;3\n").unwrap();
-    peil(&a, &["import", data.to_str().unwrap()]);
-    peil(&a, &["publish"]);
+    ok_in(&a, &["import", data.to_str().unwrap()]);
+    ok_in(&a, &["publish"]);
     wait_for("a's new publication", || {
         get(
             &addr,
