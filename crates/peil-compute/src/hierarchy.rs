@@ -40,6 +40,9 @@ pub struct Hierarchy {
     children: Vec<Vec<Vec<(u16, u32)>>>,
     /// Per level, per item: whether it is an unknown-location item.
     unknown: Vec<Vec<bool>>,
+    /// Per level: the position of its only item with areas below it (`None` when it has none
+    /// or several).
+    only_parent: Vec<Option<u32>>,
     /// Aggregation tables between levels: (child level, parent level), sorted by level codes.
     level_edges: Vec<(u16, u16)>,
     /// Every table (aggregation and conversion): (child level, parent level) → path.
@@ -108,11 +111,22 @@ impl Hierarchy {
             .iter()
             .map(|l| l.items.iter().map(|(_, it)| it.unknown_location).collect())
             .collect();
+        let only_parent = children
+            .iter()
+            .map(|level| {
+                let mut with = (0..level.len()).filter(|&p| !level[p].is_empty());
+                match (with.next(), with.next()) {
+                    (Some(p), None) => Some(p as u32),
+                    _ => None,
+                }
+            })
+            .collect();
         Hierarchy {
             parents,
             ancestors,
             children,
             unknown,
+            only_parent,
             level_edges,
             tables,
             paths: Mutex::new(HashMap::new()),
@@ -150,13 +164,11 @@ impl Hierarchy {
             .map(|a| a.pos)
     }
 
-    /// Whether any item names this one as its parent in an aggregation table (unknown-location
-    /// items included).
-    pub fn has_children(&self, level: u16, pos: u32) -> bool {
-        self.children
-            .get(level as usize)
-            .and_then(|l| l.get(pos as usize))
-            .is_some_and(|c| !c.is_empty())
+    /// The position of a level's only item with areas below it (`None` when the level has
+    /// none or several): the city among municipalities of its region that only have figures
+    /// of their own.
+    pub fn only_parent(&self, level: u16) -> Option<u32> {
+        self.only_parent.get(level as usize).copied().flatten()
     }
 
     /// The areas directly below an item: of the levels that name it as a parent, the one with

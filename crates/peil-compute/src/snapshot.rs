@@ -60,6 +60,9 @@ pub struct Snapshot {
     /// The area hierarchy by position, built on first use from `links` (which must be set
     /// before; [`Snapshot::hierarchy`]).
     hierarchy: std::sync::OnceLock<crate::hierarchy::Hierarchy>,
+    /// Per level, per item: its place in the level's order by name (then position), built
+    /// on first use ([`Snapshot::name_ranks`]).
+    name_ranks: std::sync::OnceLock<Vec<Vec<u32>>>,
     /// The access groups, compiled for this publication ([`Snapshot::grants`]).
     pub(crate) access: crate::access::Access,
     /// The store's access-group revision the groups were compiled at (see
@@ -149,6 +152,7 @@ impl Snapshot {
             stats: PublishStats::default(),
             survey: std::sync::OnceLock::new(),
             hierarchy: std::sync::OnceLock::new(),
+            name_ranks: std::sync::OnceLock::new(),
             access: Default::default(),
             access_revision: 0,
             period_level_names: PeriodLevelNames::default(),
@@ -244,6 +248,7 @@ impl Snapshot {
             stats: PublishStats::default(),
             survey: std::sync::OnceLock::new(),
             hierarchy: std::sync::OnceLock::new(),
+            name_ranks: std::sync::OnceLock::new(),
             access: Default::default(),
             access_revision: 0,
             period_level_names: PeriodLevelNames::default(),
@@ -340,6 +345,32 @@ impl Snapshot {
     /// through [`Snapshot::survey_series`] and [`Snapshot::survey_cell`], which check access.
     /// The area hierarchy of this publication (parents, ancestors, children, siblings, paths
     /// between levels), built once; every hierarchy walk asks it.
+    /// Each item's place in its level sorted by name (bytewise), equal names by position:
+    /// comparing two items' ranks is comparing (name, position), without reading a string.
+    /// Once per publication, so pages sort thousands of areas by name as integers.
+    pub fn name_ranks(&self, level: usize) -> &[u32] {
+        let all = self.name_ranks.get_or_init(|| {
+            self.levels
+                .iter()
+                .map(|l| {
+                    let mut by_name: Vec<u32> = (0..l.items.len() as u32).collect();
+                    by_name.sort_by(|a, b| {
+                        l.items[*a as usize]
+                            .1
+                            .name
+                            .cmp(&l.items[*b as usize].1.name)
+                    });
+                    let mut rank = vec![0u32; by_name.len()];
+                    for (r, p) in by_name.into_iter().enumerate() {
+                        rank[p as usize] = r as u32;
+                    }
+                    rank
+                })
+                .collect()
+        });
+        all.get(level).map_or(&[], Vec::as_slice)
+    }
+
     pub fn hierarchy(&self) -> &crate::hierarchy::Hierarchy {
         self.hierarchy
             .get_or_init(|| crate::hierarchy::Hierarchy::build(self))

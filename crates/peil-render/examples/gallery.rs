@@ -390,6 +390,7 @@ fn main() {
         legend: true,
         legend_title: "Aandeel (gemiddelde ± standaardafwijking)",
         notes: None,
+        sprite: None,
     };
     save(&dir, "map", &choropleth(&spec));
     let zoom = MapSpec {
@@ -460,6 +461,7 @@ fn main() {
             legend: true,
             legend_title: "Synthetische waarde (Jenks)",
             notes: None,
+            sprite: None,
         };
         save(&dir, "map_real", &choropleth(&spec));
         save(

@@ -100,6 +100,7 @@ fn main() {
         legend: true,
         legend_title: "Aandeel",
         notes: None,
+        sprite: None,
     };
     let mut bytes = choropleth(&spec).len();
     let runs = 100;

@@ -486,6 +486,11 @@ pub struct MapSpec<'a> {
     /// A note per shape code added to its tooltip after the value, in brackets (a survey
     /// figure's interval and verdict); only for shapes with a number.
     pub notes: Option<&'a HashMap<String, String>>,
+    /// The URL of this layer's [`sprite`]: when set (and the whole layer is shown), the
+    /// geometry stays out of the drawing — one `<use>` of the sprite coloured per area by
+    /// custom properties — so a page of thousands of areas carries colours, not paths.
+    /// Tooltips then hold names only (from the sprite) and `href`/`notes` are not drawn.
+    pub sprite: Option<&'a str>,
 }
 
 /// Where a choropleth reads each shape's value.
@@ -575,6 +580,7 @@ pub fn choropleth(spec: &MapSpec) -> String {
     let id = escape(spec.id);
     let hatch = format!("url(#{id}-hatch)");
     let selected: HashSet<&str> = spec.selected.iter().map(String::as_str).collect();
+    let sprite = spec.sprite.filter(|_| spec.view.is_none());
 
     // Classify first: the legend needs counts.
     let mut fills = Vec::with_capacity(layer.shapes.len());
@@ -612,12 +618,15 @@ pub fn choropleth(spec: &MapSpec) -> String {
     let total_h = vh + legend_h * k;
     let px_h = total_h / k;
 
-    let cap: usize = layer
-        .shapes
-        .iter()
-        .map(|s| s.d.len() + s.name_xml.len() + s.code_xml.len() + 160)
-        .sum::<usize>()
-        + 2048;
+    let cap: usize = if sprite.is_some() {
+        layer.shapes.len() * 16
+    } else {
+        layer
+            .shapes
+            .iter()
+            .map(|s| s.d.len() + s.name_xml.len() + s.code_xml.len() + 160)
+            .sum::<usize>()
+    } + 2048;
     let mut out = String::with_capacity(cap);
     out.push_str("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"");
     push_num(&mut out, vx);
@@ -635,18 +644,17 @@ pub fn choropleth(spec: &MapSpec) -> String {
         out,
         "\" class=\"map\" role=\"{role}\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"{FONT}\"><title id=\"{id}-title\">",
         // A map of links is a group (an image may hold no interactive content).
-        role = if spec.href.is_some() { "group" } else { "img" }
+        role = if spec.href.is_some() && sprite.is_none() {
+            "group"
+        } else {
+            "img"
+        }
     );
     escape_into(&mut out, spec.title);
     let _ = write!(out, "</title><desc id=\"{id}-desc\">");
     escape_into(&mut out, spec.description);
     out.push_str("</desc>");
     out.push_str(&palette::hatch_defs(spec.id));
-    out.push_str(
-        "<g fill-rule=\"evenodd\" stroke=\"#ffffff\" stroke-linejoin=\"round\" stroke-width=\"",
-    );
-    push_num_fine(&mut out, 0.5 * k);
-    out.push_str("\">");
     // Each class's fill, escaped once per map rather than once per area.
     let class_fills: Vec<String> = (0..spec.classes.len())
         .map(|c| {
@@ -659,11 +667,25 @@ pub fn choropleth(spec: &MapSpec) -> String {
             )
         })
         .collect();
+    if let Some(href) = sprite {
+        sprite_use(&mut out, spec, href, &fills, &class_fills, &selected, k);
+    } else {
+        out.push_str(
+            "<g fill-rule=\"evenodd\" stroke=\"#ffffff\" stroke-linejoin=\"round\" stroke-width=\"",
+        );
+        push_num_fine(&mut out, 0.5 * k);
+        out.push_str("\">");
+    }
     let href_parts = spec.href.map(|h| h.split("{code}").collect::<Vec<_>>());
     let mut sel_paths: Vec<&str> = Vec::new();
     // Tooltip values are written as they are unless the unit needs escaping.
     let unit_plain = !spec.format.unit.contains(['&', '<', '>', '"', '\'']);
-    for (s, &(f, v)) in layer.shapes.iter().zip(&fills) {
+    let drawn = if sprite.is_some() {
+        0
+    } else {
+        layer.shapes.len()
+    };
+    for (s, &(f, v)) in layer.shapes.iter().zip(&fills).take(drawn) {
         if let Some(parts) = &href_parts {
             out.push_str("<a href=\"");
             for (i, p) in parts.iter().enumerate() {
@@ -724,7 +746,9 @@ pub fn choropleth(spec: &MapSpec) -> String {
             out.push_str("</a>");
         }
     }
-    out.push_str("</g>");
+    if sprite.is_none() {
+        out.push_str("</g>");
+    }
     if !sel_paths.is_empty() {
         for (colour, width) in [("#ffffff", 3.5), (palette::SELECTION, 2.0)] {
             let _ = write!(
@@ -756,12 +780,124 @@ pub fn choropleth(spec: &MapSpec) -> String {
     out
 }
 
+/// Id of the hatch pattern inside a [`sprite`].
+const SPRITE_HATCH: &str = "geo";
+
+/// The geometry of a layer as an SVG sprite a browser fetches once per publication and
+/// level: `<g id="m">` holds one `<path id="a{k}" data-area="CODE" class="area">` per shape
+/// (`k` its position in the layer) with the area's name as `<title>`, filled and stroked by
+/// the custom properties `--a{k}` and `--s{k}` that a drawing with [`MapSpec::sprite`] sets
+/// (the no-data colour and a white line when it sets none), and the hatch of suppressed
+/// values. Stroke widths are those of the whole layer (zoomed drawings stay inline).
+pub fn sprite(layer: &MapLayer) -> String {
+    let mut out = String::with_capacity(
+        layer
+            .shapes
+            .iter()
+            .map(|s| s.d.len() + s.name_xml.len() + s.code_xml.len() + 96)
+            .sum::<usize>()
+            + 1024,
+    );
+    out.push_str("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ");
+    push_num(&mut out, layer.width.max(1.0));
+    out.push(' ');
+    push_num(&mut out, layer.height.max(1.0));
+    out.push_str("\">");
+    out.push_str(&palette::hatch_defs(SPRITE_HATCH));
+    out.push_str(
+        "<g id=\"m\" fill-rule=\"evenodd\" stroke-linejoin=\"round\" stroke-width=\"0.5\">",
+    );
+    for (k, s) in layer.shapes.iter().enumerate() {
+        let _ = write!(out, "<path id=\"a{k}\" d=\"");
+        out.push_str(&s.d);
+        out.push_str("\" data-area=\"");
+        out.push_str(&s.code_xml);
+        let _ = write!(
+            out,
+            "\" class=\"area\" style=\"fill:var(--a{k},{});stroke:var(--s{k},#ffffff)\"><title>",
+            palette::NO_DATA
+        );
+        out.push_str(&s.name_xml);
+        out.push_str("</title></path>");
+    }
+    out.push_str("</g></svg>");
+    out
+}
+
+/// The drawing of a whole layer through its sprite: one `<use>` whose `style` gives each area
+/// with data its fill (`--a{k}`; areas without data keep the sprite's no-data colour) and the
+/// not-applicable ones their grey line (`--s{k}`), then the selection outlines as `<use>`s of
+/// single areas with the fill switched off.
+fn sprite_use(
+    out: &mut String,
+    spec: &MapSpec,
+    href: &str,
+    fills: &[(Fill, Value)],
+    class_fills: &[String],
+    selected: &HashSet<&str>,
+    k: f64,
+) {
+    let href = escape(href);
+    let hatch = format!("url(#{SPRITE_HATCH}-hatch)");
+    // Each declaration's value part, written once per map: `:#fill;`.
+    let decl = |fill: &str| format!(":{fill};");
+    let class_decls: Vec<String> = class_fills.iter().map(|f| decl(f)).collect();
+    let missing_decls: Vec<String> = MISSING_ORDER
+        .iter()
+        .map(|&m| decl(missing_fill(m, &hatch)))
+        .collect();
+    let stroke_decl = decl(palette::NOT_APPLICABLE_STROKE);
+    let mut digits = itoa::Buffer::new();
+    let _ = write!(out, "<use href=\"{href}#m\" class=\"geo\" style=\"");
+    for (i, (f, _)) in fills.iter().enumerate() {
+        let value = match *f {
+            Fill::Class(c) => &class_decls[c],
+            Fill::Missing(MissingCode::Empty) => continue,
+            Fill::Missing(m) => {
+                &missing_decls[MISSING_ORDER.iter().position(|&o| o == m).unwrap_or(3)]
+            }
+        };
+        let index = digits.format(i);
+        out.push_str("--a");
+        out.push_str(index);
+        out.push_str(value);
+        if *f == Fill::Missing(MissingCode::NotApplicable) {
+            out.push_str("--s");
+            out.push_str(index);
+            out.push_str(&stroke_decl);
+        }
+    }
+    out.push_str("\"/>");
+    if selected.is_empty() {
+        return;
+    }
+    let picked: Vec<usize> = (spec.layer.shapes.iter().enumerate())
+        .filter(|(_, s)| selected.contains(s.code.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    if picked.is_empty() {
+        return;
+    }
+    for (colour, width) in [("#ffffff", 3.5), (palette::SELECTION, 2.0)] {
+        out.push_str("<g class=\"sel-outline\" pointer-events=\"none\" stroke-width=\"");
+        push_num_fine(out, width * k);
+        out.push_str("\">");
+        for &i in &picked {
+            let _ = write!(
+                out,
+                "<use href=\"{href}#a{i}\" style=\"--a{i}:none;--s{i}:{colour}\"/>"
+            );
+        }
+        out.push_str("</g>");
+    }
+}
+
 /// A class index in decimal (no formatting machinery per area).
 fn push_index(out: &mut String, c: usize) {
     if c < 10 {
         out.push((b'0' + c as u8) as char);
     } else {
-        let _ = write!(out, "{c}");
+        out.push_str(itoa::Buffer::new().format(c));
     }
 }
 
@@ -1177,6 +1313,7 @@ mod tests {
             legend: true,
             legend_title: "Aandeel",
             notes: None,
+            sprite: None,
         };
         let out = choropleth(&spec);
         resvg::usvg::Tree::from_str(&out, &resvg::usvg::Options::default()).expect("valid svg");
@@ -1243,6 +1380,7 @@ mod tests {
             legend: true,
             legend_title: "",
             notes: Some(&notes),
+            sprite: None,
         };
         let out = choropleth(&spec);
         resvg::usvg::Tree::from_str(&out, &resvg::usvg::Options::default()).expect("valid svg");
@@ -1294,6 +1432,7 @@ mod tests {
             legend: true,
             legend_title: "",
             notes: None,
+            sprite: None,
         };
         let out = choropleth(&spec);
         assert!(out.contains(">1 – 2 (1)</text>"), "{out}");
@@ -1422,6 +1561,7 @@ mod tests {
             legend: true,
             legend_title: "Volgnummer",
             notes: None,
+            sprite: None,
         };
         let svg = choropleth(&spec);
         resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default()).expect("valid svg");

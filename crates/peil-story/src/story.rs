@@ -1140,6 +1140,7 @@ fn map_figure(c: &Ctx, ind: &str) -> Option<(String, String)> {
         legend: true,
         legend_title: &name,
         notes: (!notes.is_empty()).then_some(&notes),
+        sprite: None,
     });
     Some((svg, caption))
 }

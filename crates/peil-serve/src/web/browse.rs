@@ -1405,6 +1405,7 @@ async fn explorer_graphic(page: &Page, sel: &Selection<'_>, view: &str) -> Optio
                 legend: true,
                 legend_title: &page.text(&first_ind.name),
                 notes: notes.as_ref(),
+                sprite: None,
             }))
         }
         "chart" if periods.len() > 1 => {

@@ -256,25 +256,29 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
         .collect();
     // One sort per view: numbers by value (highest first, then name, then level order),
     // then the areas without a number by name. Ranks, the table's default order, the bar
-    // chart and the description all read this order.
-    let mut numbered: Vec<(f64, u32)> = Vec::with_capacity(rows.len());
-    let mut others: Vec<u32> = Vec::new();
+    // chart and the description all read this order. Names compare as their places in the
+    // level's name order (once per publication), so each area is one integer key: the
+    // value's `total_cmp` order reversed, then the name rank, then the row.
+    let ranks = snap.name_ranks(level);
+    let mut keyed: Vec<u128> = Vec::with_capacity(rows.len());
+    let mut others: Vec<u64> = Vec::new();
     for (k, r) in rows.iter().enumerate() {
+        let by_name = (u64::from(ranks[r.pos as usize]) << 32) | k as u64;
         match r.value.number() {
-            Some(x) => numbered.push((x, k as u32)),
-            None => others.push(k as u32),
+            Some(x) => keyed.push((u128::from(!total_order_key(x)) << 64) | u128::from(by_name)),
+            None => others.push(by_name),
         }
     }
-    let name = |k: u32| rows[k as usize].name;
-    // By value alone first (integer keys in `total_cmp` order, highest first), then each
-    // run of equal values by name.
-    numbered.sort_unstable_by_key(|&(x, k)| (std::cmp::Reverse(total_order_key(x)), k));
-    for run in numbered.chunk_by_mut(|a, b| a.0.total_cmp(&b.0).is_eq()) {
-        if run.len() > 1 {
-            run.sort_by(|a, b| name(a.1).cmp(name(b.1)));
-        }
-    }
-    others.sort_by(|a, b| name(*a).cmp(name(*b)));
+    keyed.sort_unstable();
+    others.sort_unstable();
+    let numbered: Vec<(f64, u32)> = keyed
+        .iter()
+        .map(|&key| {
+            let k = key as u32;
+            (rows[k as usize].value.number().unwrap_or(f64::NAN), k)
+        })
+        .collect();
+    let others = others.into_iter().map(|key| key as u32);
     // Ascending, so that the classification's own sort finds them in order.
     let numbers: Vec<f64> = numbered
         .iter()
@@ -421,6 +425,10 @@ pub(crate) async fn map_svg(page: &Page, v: &View<'_>, id: &str, legend: bool) -
     // script selects an area on click from the template in `data-select`, and without it
     // the table's links do the same.
     let linked = layer.shapes.len() <= LINKED_MAP;
+    // The page's drawing of a large level takes its geometry from the level's sprite; the
+    // standalone map (`legend`: SVG, PNG, embeds) stays whole.
+    let sprite =
+        (!legend && layer.shapes.len() > geo::SPRITE_FROM).then(|| geo::sprite_url(page, v.level));
     Some(choropleth(&MapSpec {
         id,
         title: &title,
@@ -438,6 +446,7 @@ pub(crate) async fn map_svg(page: &Page, v: &View<'_>, id: &str, legend: bool) -
         legend,
         legend_title: &legend_title,
         notes: notes.as_ref(),
+        sprite: sprite.as_deref(),
     }))
 }
 
@@ -747,12 +756,14 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     let legend_items = legend(&page, &v);
     let trend = trend_chart(&page, &v, "trend");
     let all_rows = page.param("rows") == Some("all");
+    // Names compare as their places in the level's name order (then position).
+    let ranks = snap.name_ranks(v.level);
     let sort = page.param("sort").unwrap_or("rank");
     let mut rows: Vec<&Row> = match sort {
         "name" | "code" => {
             let mut rows: Vec<&Row> = v.rows.iter().collect();
             match sort {
-                "name" => rows.sort_by(|a, b| a.name.cmp(b.name)),
+                "name" => rows.sort_by_key(|r| ranks[r.pos as usize]),
                 _ => rows.sort_by(|a, b| a.code.cmp(b.code)),
             }
             rows
@@ -762,7 +773,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         _ => {
             let mut rows: Vec<&Row> = v.ordered().filter(|r| r.rank.is_some()).collect();
             let mut unranked: Vec<&Row> = v.ordered().filter(|r| r.rank.is_none()).collect();
-            unranked.sort_by(|a, b| a.name.cmp(b.name).then(a.pos.cmp(&b.pos)));
+            unranked.sort_by_key(|r| ranks[r.pos as usize]);
             rows.extend(unranked);
             rows
         }
@@ -772,12 +783,14 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         rows.truncate(TABLE_FIRST);
     }
     let colours = palette::sequential(v.classes.len().max(1));
+    let area_prefix = page.href(&format!(
+        "/area/{}/",
+        crate::api::seg(&snap.levels[v.level].level.code)
+    ));
     let area_base = |code: &str| {
-        page.href(&format!(
-            "/area/{}/{}",
-            crate::api::seg(&snap.levels[v.level].level.code),
-            crate::api::seg(code)
-        ))
+        let mut href = area_prefix.clone();
+        href.push_str(&crate::api::seg(code));
+        href
     };
     // This view's URL with an area added to or taken from the selection: the URL without
     // `select` and the new list appended (what `View::url` writes), built once.
@@ -1091,6 +1104,9 @@ struct RowTwin<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     significance: Option<Option<&'static str>>,
     status: Option<&'static str>,
+    /// The value as the map's tooltip says it: the number with its unit, or the missing kind
+    /// in words (the page's script puts it in the tooltips of a map drawn from a sprite).
+    tip: String,
     unknown_location: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     upper: Option<Num>,
@@ -1181,6 +1197,12 @@ fn view_json(page: &Page, v: &View) -> Response {
                     rank: r.rank,
                     significance: s.significance,
                     status: missing_symbol(r.value),
+                    tip: match r.value {
+                        Value::Missing(m) => {
+                            peil_render::format::missing_label(m, v.format.locale).to_string()
+                        }
+                        Value::Number(_) => v.format.with_unit(r.value),
+                    },
                     unknown_location: r.unknown_location,
                     upper: s.upper,
                     value: Num(r.value.number()),

@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/admin.js", get(admin_js))
         .route("/static/logo", get(logo))
         .route("/content/{file}", get(stories::content_file))
+        .route("/geo/{file}", get(geo::sprite))
         .route("/favicon.ico", get(favicon));
     for prefix in ["", "/nl", "/en", "/fr"] {
         if prefix.is_empty() {

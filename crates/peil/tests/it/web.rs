@@ -18,6 +18,85 @@ fn areas_in(html: &str) -> Vec<String> {
         .collect()
 }
 
+/// Each area's fill in an inline map (`data-area` → fill; hatches by any id are "hatch").
+fn inline_fills(svg: &str) -> std::collections::HashMap<String, String> {
+    svg.split("<path d=\"")
+        .skip(1)
+        .filter_map(|p| {
+            let p = &p[..p.find('>').unwrap()];
+            let attr = |name: &str| {
+                let a = p.find(&format!(" {name}=\""))? + name.len() + 3;
+                Some(p[a..a + p[a..].find('"').unwrap()].to_string())
+            };
+            Some((attr("data-area")?, fill_kind(&attr("fill")?)))
+        })
+        .collect()
+}
+
+fn fill_kind(fill: &str) -> String {
+    if fill.starts_with("url(#") && fill.ends_with("-hatch)") {
+        "hatch".into()
+    } else {
+        fill.to_string()
+    }
+}
+
+/// A page's map drawn from its level's sprite colours every area as the standalone map
+/// (`inline`, the whole geometry in one SVG) does: the `<use>`'s custom properties by the
+/// sprite's path ids, the sprite's no-data colour where the page sets none, and the sprite
+/// holds every area of the standalone map.
+fn assert_sprite_map_matches_inline(s: &Server, map: &str, inline: &str) {
+    let use_el = between(map, "<use href=\"", "/>");
+    let href = &use_el["<use href=\"".len()..];
+    let href = href[..href.find('"').unwrap()].replace("&amp;", "&");
+    let sprite_url = href.strip_suffix("#m").expect("the whole sprite");
+    assert!(
+        sprite_url.contains("?g="),
+        "{sprite_url}: the publication in the URL"
+    );
+    let sprite = s.get(sprite_url);
+    assert_eq!(sprite.status, 200, "{sprite_url}");
+    assert!(sprite.body.contains("<g id=\"m\""));
+    let style = between(use_el, "style=\"", "\"");
+    let vars: std::collections::HashMap<&str, &str> = style["style=\"".len()..]
+        .split(';')
+        .filter_map(|d| d.split_once(':'))
+        .collect();
+    // The sprite's areas: id aK, its code, its default fill.
+    let mut from_sprite = std::collections::HashMap::new();
+    for p in sprite.body.split("<path id=\"").skip(1) {
+        let id = &p[..p.find('"').unwrap()];
+        let code = areas_in(&p[..p.find('>').unwrap()])[0].clone();
+        let fallback = between(p, "fill:var(--", ")");
+        let fallback = &fallback[fallback.find(',').unwrap() + 1..fallback.len()];
+        let fill = vars
+            .get(format!("--{id}").as_str())
+            .map_or(fallback.to_string(), |v| v.to_string());
+        from_sprite.insert(code, fill_kind(&fill));
+    }
+    let want = inline_fills(&s.get(inline).body);
+    assert!(
+        want.len() >= 2_700,
+        "{} areas in the standalone map",
+        want.len()
+    );
+    assert_eq!(
+        from_sprite.len(),
+        want.len(),
+        "areas in sprite and standalone map"
+    );
+    for (code, fill) in &want {
+        assert_eq!(from_sprite.get(code), Some(fill), "area {code}");
+    }
+    assert!(
+        want.values()
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+            >= 5,
+        "several classes drawn"
+    );
+}
+
 /// The part of a page between two markers.
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let a = html.find(start).unwrap_or_else(|| panic!("no {start}"));
@@ -582,8 +661,13 @@ fn the_website_works_on_the_flanders_data() {
     let r = s.get(&format!("/indicator/{ind}?level=ggw72024&period=2020"));
     assert_eq!(r.status, 200);
     let map = between(&r.body, "<figure class=\"map", "</figure>");
-    let drawn = areas_in(map);
-    assert!(drawn.len() >= 2_700, "{} neighbourhoods drawn", drawn.len());
+    assert_sprite_map_matches_inline(
+        &s,
+        map,
+        &format!("/indicator/{ind}/map.svg?level=ggw72024&period=2020"),
+    );
+    // The geometry stays out of the page (the 2,730 paths alone are 600 KB).
+    assert!(r.body.len() < 250_000, "{} bytes", r.body.len());
     // The large level shows the extremes in the chart and the first rows of the table.
     let chart = between(&r.body, "<figure class=\"chart", "</figure>");
     let bars = areas_in(chart).len();

@@ -38,6 +38,49 @@
     });
   });
 
+  // Maps of many areas take their geometry from a sprite the browser keeps (the map is
+  // coloured without JavaScript, by custom properties on the <use>). Here the sprite's areas
+  // are put into the page, so hovering and clicking an area work as on smaller maps, and on
+  // the first hover each area's tooltip gets its value from the page's JSON twin.
+  doc.querySelectorAll("svg.map use.geo").forEach(function (use) {
+    var svg = use.ownerSVGElement;
+    var fig = svg && svg.closest ? svg.closest("figure") : null;
+    var url = (use.getAttribute("href") || "").split("#")[0];
+    if (!svg || !url || !window.fetch || !window.DOMParser) return;
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (text) {
+        var sprite = new DOMParser().parseFromString(text, "image/svg+xml");
+        var areas = sprite.getElementById("m");
+        if (!areas) return;
+        var defs = sprite.querySelector("defs");
+        if (defs) svg.insertBefore(doc.importNode(defs, true), use);
+        var group = doc.importNode(areas, true);
+        group.removeAttribute("id");
+        group.setAttribute("style", use.getAttribute("style") || "");
+        use.parentNode.replaceChild(group, use);
+        var twin = fig && fig.getAttribute("data-twin");
+        if (!twin) return;
+        svg.addEventListener("mouseover", function once() {
+          svg.removeEventListener("mouseover", once);
+          fetch(twin, { credentials: "same-origin" })
+            .then(function (r) { return r.ok ? r.json() : null; })
+            .then(function (data) {
+              if (!data || !data.rows) return;
+              var tips = {};
+              data.rows.forEach(function (row) { tips[row.code] = row.tip; });
+              group.querySelectorAll("path[data-area]").forEach(function (p) {
+                var tip = tips[p.getAttribute("data-area")];
+                var title = p.querySelector("title");
+                if (tip != null && title) title.textContent += ": " + tip;
+              });
+            })
+            .catch(function () {});
+        });
+      })
+      .catch(function () {});
+  });
+
   // Controls: a changed choice shows at once (the submit button stays for keyboard users).
   doc.querySelectorAll("form.controls").forEach(function (form) {
     form.querySelectorAll("select:not([multiple])").forEach(function (sel) {
