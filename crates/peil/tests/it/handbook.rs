@@ -1,5 +1,7 @@
-//! The handbook (`docs/handleiding/`, `docs/manual/`; issue 21): every example in it runs, every
-//! internal link resolves, and every chapter is served in Dutch and English.
+//! The handbook (`docs/handleiding/`, `docs/manual/`, `docs/manuel/`; issue 21): every example
+//! in it runs, every internal link resolves, and every chapter is served in Dutch, English and
+//! French. The French chapters' examples are the Dutch ones, block for block (checked here), so
+//! they are run once, with the Dutch.
 //!
 //! How a chapter's examples run. Each chapter runs on its own, in a fresh temporary directory,
 //! from top to bottom; only fenced blocks with one of these info strings take part:
@@ -244,20 +246,36 @@ fn docs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")
 }
 
-/// Every chapter of both languages: (file name for messages, Markdown).
-fn all_chapters() -> Vec<(String, &'static str)> {
+/// The folder of the handbook in a language.
+fn folder(lang: &str) -> &'static str {
+    match lang {
+        "nl" => "handleiding",
+        "fr" => "manuel",
+        _ => "manual",
+    }
+}
+
+/// Every chapter of every language: (language, file name for messages, Markdown).
+fn all_chapters() -> Vec<(&'static str, String, &'static str)> {
     let mut v = Vec::new();
     for c in CHAPTERS {
-        v.push((format!("docs/handleiding/{}.md", c.nl), c.nl_text));
-        v.push((format!("docs/manual/{}.md", c.en), c.en_text));
+        for lang in ["nl", "en", "fr"] {
+            let file = format!("docs/{}/{}.md", folder(lang), c.slug(lang));
+            v.push((lang, file, c.text(lang)));
+        }
     }
     v
 }
 
 #[test]
 fn every_example_runs() {
-    // Chapters are independent: run them on both cores.
-    let chapters = all_chapters();
+    // Chapters are independent: run them on both cores. The French ones are the Dutch ones
+    // (`chapters_are_listed_and_every_language_runs_the_same_examples`).
+    let chapters: Vec<(String, &str)> = all_chapters()
+        .into_iter()
+        .filter(|(lang, ..)| *lang != "fr")
+        .map(|(_, file, md)| (file, md))
+        .collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = chapters
             .iter()
@@ -274,15 +292,11 @@ fn every_example_runs() {
 }
 
 #[test]
-fn chapters_are_listed_and_both_languages_run_the_same_examples() {
+fn chapters_are_listed_and_every_language_runs_the_same_examples() {
     // The embedded list and the folders agree: a chapter file left out would not be served.
-    for (dir, listed) in [
-        (
-            "handleiding",
-            CHAPTERS.iter().map(|c| c.nl).collect::<Vec<_>>(),
-        ),
-        ("manual", CHAPTERS.iter().map(|c| c.en).collect::<Vec<_>>()),
-    ] {
+    for lang in ["nl", "en", "fr"] {
+        let dir = folder(lang);
+        let listed: Vec<&str> = CHAPTERS.iter().map(|c| c.slug(lang)).collect();
         let mut files: Vec<String> = std::fs::read_dir(docs().join(dir))
             .unwrap()
             .filter_map(|e| e.ok())
@@ -317,6 +331,40 @@ fn chapters_are_listed_and_both_languages_run_the_same_examples() {
             c.nl,
             c.en
         );
+        // The French chapter's examples are the Dutch chapter's, block for block: files,
+        // commands and shown outputs alike, so running the Dutch runs the French.
+        let (nl, fr) = (steps(c.nl_text), steps(c.fr_text));
+        for (k, (a, b)) in nl.iter().zip(&fr).enumerate() {
+            assert!(
+                same_step(a, b),
+                "docs/manuel/{}.md: example {} differs from docs/handleiding/{}.md's:\n{a:?}\n{b:?}",
+                c.fr,
+                k + 1,
+                c.nl
+            );
+        }
+        assert_eq!(
+            nl.len(),
+            fr.len(),
+            "docs/manuel/{}.md and docs/handleiding/{}.md: a different number of examples",
+            c.fr,
+            c.nl
+        );
+    }
+}
+
+/// Whether two steps are the same example (their line numbers aside).
+fn same_step(a: &Step, b: &Step) -> bool {
+    match (a, b) {
+        (Step::File { name, text }, Step::File { name: n, text: t }) => name == n && text == t,
+        (
+            Step::Commands { lines, exit, .. },
+            Step::Commands {
+                lines: l, exit: e, ..
+            },
+        ) => lines == l && exit == e,
+        (Step::Output { text, .. }, Step::Output { text: t, .. }) => text == t,
+        _ => false,
     }
 }
 
@@ -378,6 +426,7 @@ fn the_story_reference_covers_every_function_tile_kind_and_field() {
             chapter.nl_text,
         ),
         (format!("docs/manual/{}.md", chapter.en), chapter.en_text),
+        (format!("docs/manuel/{}.md", chapter.fr), chapter.fr_text),
     ] {
         // What the chapter's examples write, and so `peil check` and `peil report` run.
         let (mut stories, mut dashboards) = (String::new(), String::new());
@@ -440,12 +489,7 @@ fn placeholders_are_strict() {
 
 #[test]
 fn every_internal_link_resolves() {
-    for (file, md) in all_chapters() {
-        let lang = if file.contains("handleiding") {
-            "nl"
-        } else {
-            "en"
-        };
+    for (lang, file, md) in all_chapters() {
         for link in manual::links(md) {
             if link.starts_with("http://")
                 || link.starts_with("https://")
@@ -476,30 +520,41 @@ fn every_internal_link_resolves() {
 }
 
 #[test]
-fn served_in_dutch_and_english_searchable_and_as_pdf() {
+fn served_in_every_language_searchable_and_as_pdf() {
     let s = crate::common::Server::start(crate::common::Site::new());
-    let home = s.get("/");
-    assert!(
-        home.body.contains("href=\"/handleiding\""),
-        "no link to the manual in the footer"
-    );
-    let index = s.get("/handleiding");
-    assert_eq!(index.status, 200);
-    let en_index = s.get("/en/manual");
-    assert!(en_index.body.contains("href=\"/en/manual\""));
-    for c in CHAPTERS {
-        for (path, lang) in [
-            (format!("/handleiding/{}", c.nl), "nl"),
-            (format!("/en/manual/{}", c.en), "en"),
-        ] {
+    for (prefix, root) in [
+        ("", "/handleiding"),
+        ("/en", "/en/manual"),
+        ("/fr", "/fr/manuel"),
+    ] {
+        let home = s.get(&format!("{prefix}/"));
+        assert!(
+            home.body.contains(&format!("href=\"{root}\"")),
+            "{prefix}/: no link to {root} in the footer"
+        );
+    }
+    let lang_root = [
+        ("nl", "/handleiding"),
+        ("en", "/en/manual"),
+        ("fr", "/fr/manuel"),
+    ];
+    for (lang, root) in lang_root {
+        let index = s.get(root);
+        assert_eq!(index.status, 200, "{root}");
+        assert!(index.body.contains(&format!("href=\"{root}\"")), "{root}");
+        for c in CHAPTERS {
+            let path = format!("{root}/{}", c.slug(lang));
+            assert!(
+                index.body.contains(&format!("href=\"{path}\"")),
+                "{root}: {path}"
+            );
             let r = s.get(&path);
             assert_eq!(r.status, 200, "{path}");
             assert!(
                 r.body.contains(&format!("<h1>{}</h1>", c.title(lang))),
                 "{path}: no title"
             );
-            assert!(index.body.contains(&format!("/handleiding/{}", c.nl)) || lang == "en");
-            assert!(en_index.body.contains(&format!("/en/manual/{}", c.en)) || lang == "nl");
+            assert!(r.body.contains(&format!("lang=\"{lang}\"")), "{path}: lang");
             // Every heading has its anchor on the page, so links to sections land.
             for a in manual::anchors(c.text(lang)).iter().skip(1) {
                 assert!(
@@ -509,32 +564,50 @@ fn served_in_dutch_and_english_searchable_and_as_pdf() {
             }
         }
     }
-    // The other language's address leads to the chapter in this language.
-    let r = s.get("/en/manual/begrippen");
-    assert!(r.body.contains("Concepts") || r.status == 308);
+    // Another language's address leads to the chapter in the page's language.
+    // (The test's client follows the redirect.)
+    let concepts = manual::find("begrippen").unwrap();
+    for (from, lang) in [
+        ("/en/manual/begrippen", "en"),
+        ("/fr/manuel/concepts", "fr"),
+        ("/fr/manual/begrippen", "fr"),
+        ("/handleiding/notions", "nl"),
+    ] {
+        let r = s.get(from);
+        assert_eq!(r.status, 200, "{from}");
+        let h1 = format!("<h1>{}</h1>", concepts.title(lang));
+        assert!(r.body.contains(&h1), "{from}: not {h1}");
+    }
     assert_eq!(s.get("/handleiding/bestaat-niet").status, 404);
+    assert_eq!(s.get("/fr/manuel/n-existe-pas").status, 404);
     // The site search finds the handbook's sections, in the page's language.
-    let found = s.get("/search.json?q=drempel").json();
-    let hits = found["manual"].as_array().unwrap();
-    assert!(
-        hits.iter().any(|h| h["href"]
-            .as_str()
-            .unwrap()
-            .starts_with("/handleiding/begrippen#")),
-        "{found}"
-    );
-    let found = s.get("/en/search.json?q=secondary+suppression").json();
-    assert!(
-        found["manual"].as_array().unwrap().iter().any(|h| h["href"]
-            .as_str()
-            .unwrap()
-            .starts_with("/en/manual/concepts#")),
-        "{found}"
-    );
-    // The whole handbook as one PDF.
-    let pdf = s.get("/handleiding.pdf");
-    assert_eq!(pdf.status, 200);
-    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    for (query, prefix) in [
+        ("/search.json?q=drempel", "/handleiding/begrippen#"),
+        (
+            "/en/search.json?q=secondary+suppression",
+            "/en/manual/concepts#",
+        ),
+        (
+            "/fr/search.json?q=suppression+secondaire",
+            "/fr/manuel/notions#",
+        ),
+    ] {
+        let found = s.get(query).json();
+        assert!(
+            found["manual"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["href"].as_str().unwrap().starts_with(prefix)),
+            "{query}: {found}"
+        );
+    }
+    // The whole handbook as one PDF, in each language.
+    for path in ["/handleiding.pdf", "/en/manual.pdf", "/fr/manuel.pdf"] {
+        let pdf = s.get(path);
+        assert_eq!(pdf.status, 200, "{path}");
+        assert_eq!(pdf.headers["content-type"], "application/pdf", "{path}");
+    }
 }
 
 #[test]
@@ -549,7 +622,10 @@ fn peil_help_prints_chapters_as_text() {
     };
     let list = run(&["help"]);
     for c in CHAPTERS {
-        assert!(list.contains(c.nl) && list.contains(c.en), "{list}");
+        for lang in ["nl", "en", "fr"] {
+            assert!(list.contains(c.slug(lang)), "{list}");
+            assert!(run(&["help", c.slug(lang)]).starts_with(c.title(lang)));
+        }
         let nl = run(&["help", c.nl]);
         let title = c.title("nl");
         assert!(
@@ -560,7 +636,6 @@ fn peil_help_prints_chapters_as_text() {
             !nl.contains("```") && !nl.contains("]("),
             "Markdown left in: {nl}"
         );
-        assert!(run(&["help", c.en]).starts_with(c.title("en")));
     }
     assert!(run(&["help", "import"]).contains("--skip-unknown-areas"));
     let bad = Command::new(env!("CARGO_BIN_EXE_peil"))
@@ -568,4 +643,106 @@ fn peil_help_prints_chapters_as_text() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
+}
+
+/// The file formats chapter in every language: (file name for messages, Markdown).
+fn reference_chapter(nl: &str) -> Vec<(String, &'static str)> {
+    let c = manual::find(nl).expect("a chapter");
+    ["nl", "en", "fr"]
+        .into_iter()
+        .map(|l| (format!("docs/{}/{}.md", folder(l), c.slug(l)), c.text(l)))
+        .collect()
+}
+
+#[test]
+fn the_file_format_and_formula_references_cover_what_the_code_knows() {
+    // Every option of `peil import`, and every value of an option with a fixed list, as
+    // `peil import --help` (clap, from the code) lists them.
+    let out = Command::new(env!("CARGO_BIN_EXE_peil"))
+        .args(["import", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    let mut options: Vec<String> = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    for line in help.lines() {
+        let t = line.trim_start();
+        if t.starts_with('-') {
+            for w in t.split([' ', ',', '=', '<']) {
+                if w.starts_with("--") && w.len() > 2 && !options.contains(&w.to_string()) {
+                    options.push(w.to_string());
+                }
+            }
+        }
+        if let Some((_, list)) = line.split_once("[possible values: ") {
+            let list = list.split(']').next().unwrap_or("");
+            values.extend(list.split(", ").map(String::from));
+        }
+    }
+    // `--help` and the global `--site` are not import options.
+    options.retain(|o| o != "--help" && o != "--site");
+    assert!(options.len() > 25, "{options:?}\n{help}");
+    assert!(values.iter().any(|v| v == "dimensions"), "{values:?}");
+    // Every metadata column Peil reads and writes.
+    let columns: Vec<&str> = peil_ingest::metadata::METADATA_COLUMNS
+        .iter()
+        .filter(|c| !c.ends_with(" en") && !c.ends_with(" fr"))
+        .copied()
+        .collect();
+    for (file, md) in reference_chapter("bestandsformaten") {
+        for o in &options {
+            assert!(md.contains(&format!("`{o}")), "{file}: import option {o}");
+        }
+        for v in &values {
+            // (`x`, or after its option: `--decimal point`.)
+            assert!(
+                md.contains(&format!("`{v}`")) || md.contains(&format!(" {v}`")),
+                "{file}: option value {v}"
+            );
+        }
+        for c in &columns {
+            assert!(
+                md.contains(&format!("`{c}`")),
+                "{file}: metadata column {c}"
+            );
+        }
+    }
+    // And every option is used by an example that runs: a `peil import` command of some
+    // chapter (the Dutch ones; the other languages run the same).
+    let imports: Vec<String> = CHAPTERS
+        .iter()
+        .flat_map(|c| steps(c.nl_text))
+        .filter_map(|s| match s {
+            Step::Commands { lines, .. } => Some(lines),
+            _ => None,
+        })
+        .flatten()
+        .filter(|l| l.contains("peil import "))
+        .collect();
+    for o in &options {
+        assert!(
+            imports.iter().any(|l| l.split_whitespace().any(|w| w == o)),
+            "no example runs `peil import {o}`"
+        );
+    }
+    // Every function of the formula language, as the parser lists them when it meets an
+    // unknown one.
+    let note = peil_core::formula::Formula::parse("zzz(1)")
+        .unwrap_err()
+        .note
+        .unwrap();
+    let functions: Vec<&str> = note
+        .strip_prefix("known: ")
+        .unwrap_or_else(|| panic!("{note}"))
+        .split(", ")
+        .collect();
+    assert!(functions.len() >= 10, "{functions:?}");
+    for (file, md) in reference_chapter("formules") {
+        for f in &functions {
+            assert!(
+                md.contains(&format!("`{f}(")),
+                "{file}: formula function {f}"
+            );
+        }
+    }
 }
