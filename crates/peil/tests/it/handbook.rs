@@ -572,12 +572,55 @@ fn served_in_every_language_searchable_and_as_pdf() {
             "{query}: {found}"
         );
     }
-    // The whole handbook as one PDF, in each language.
-    for path in ["/handleiding.pdf", "/en/manual.pdf", "/fr/manuel.pdf"] {
+    // The whole handbook as one PDF, in each language: every chapter's title in it, read
+    // back with pdftotext.
+    for (lang, path) in [
+        ("nl", "/handleiding.pdf"),
+        ("en", "/en/manual.pdf"),
+        ("fr", "/fr/manuel.pdf"),
+    ] {
         let pdf = s.get(path);
         assert_eq!(pdf.status, 200, "{path}");
         assert_eq!(pdf.headers["content-type"], "application/pdf", "{path}");
+        let text = pdf_text(&s, path);
+        for c in CHAPTERS {
+            let title = c.title(lang).replace('\'', "’");
+            assert!(
+                text.contains(&title) || text.contains(c.title(lang)),
+                "{path}: no chapter {title}"
+            );
+        }
     }
+}
+
+/// The text of a PDF the server answers (`pdftotext`), runs of white space as one space.
+fn pdf_text(s: &crate::common::Server, path: &str) -> String {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent.get(&format!("{}{}", s.base, path)).call().unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    let pdf = r
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "{path}: not a PDF");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("manual.pdf");
+    std::fs::write(&p, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args([p.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext not found: install Debian's poppler-utils (test.sh does)");
+    assert!(out.status.success(), "{path}: pdftotext failed");
+    String::from_utf8_lossy(&out.stdout)
+        .split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
