@@ -23,7 +23,9 @@
 //!   text within that line, and a line that is only `…` matches any number of lines (none
 //!   too). Nothing else is a placeholder.
 //!
-//! Any other block (```` ```toml ````, ```` ```python ````) is shown only.
+//! A ```` ```toml ```` block without `file=` is a part of `peil.toml`: merged into a new site's
+//! configuration, it must pass `peil check`. Any other block (```` ```python ````, ```` ```nginx
+//! ````, a `sh` block without `peil-example`) is shown only.
 
 use peil_serve::manual::{self, CHAPTERS};
 use std::io::BufRead;
@@ -758,4 +760,81 @@ fn the_file_format_and_formula_references_cover_what_the_code_knows() {
             );
         }
     }
+}
+
+/// The `toml` blocks the handbook shows without writing them to a file (parts of `peil.toml`):
+/// (file name for messages, line, text).
+fn shown_configuration() -> Vec<(String, usize, String)> {
+    let mut out = Vec::new();
+    for (_, file, md) in all_chapters() {
+        let mut lines = md.lines().enumerate();
+        while let Some((n, l)) = lines.next() {
+            let Some(info) = l.trim_start().strip_prefix("```") else {
+                continue;
+            };
+            let mut body = String::new();
+            for (_, b) in lines.by_ref() {
+                if b.trim_start().starts_with("```") {
+                    break;
+                }
+                body.push_str(b);
+                body.push('\n');
+            }
+            let words: Vec<&str> = info.split_whitespace().collect();
+            if words.first() == Some(&"toml") && !words.iter().any(|w| w.starts_with("file=")) {
+                out.push((file.clone(), n + 1, body));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn shown_configuration_is_accepted_by_peil_check() {
+    // Each part of `peil.toml` that a chapter shows, merged into a new site's configuration,
+    // passes `peil check` (which refuses unknown keys and wrong types), so a setting shown in
+    // the handbook cannot rot either.
+    let shown = shown_configuration();
+    assert!(shown.len() >= 6, "{shown:?}");
+    let bin = env!("CARGO_BIN_EXE_peil");
+    let check = |file: &str, line: usize, fragment: &str| -> (bool, String) {
+        let tmp = tempfile::tempdir().unwrap();
+        let init = Command::new(bin)
+            .args(["init", "site"])
+            .current_dir(tmp.path())
+            .env_remove("PEIL_SITE")
+            .output()
+            .unwrap();
+        assert!(init.status.success(), "peil init failed");
+        let dir = tmp.path().join("site");
+        let path = dir.join("peil.toml");
+        let mut config: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+        let part: toml::Table = fragment
+            .parse()
+            .unwrap_or_else(|e| panic!("{file}:{line}: not TOML: {e}"));
+        config.extend(part);
+        std::fs::write(&path, toml::to_string(&config).unwrap()).unwrap();
+        let out = Command::new(bin)
+            .arg("check")
+            .current_dir(&dir)
+            .env_remove("PEIL_SITE")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    for (file, line, fragment) in &shown {
+        let (ok, text) = check(file, *line, fragment);
+        assert!(
+            ok,
+            "{file}:{line}: peil check refuses the configuration shown:\n{text}"
+        );
+    }
+    // And a misspelt key would be caught.
+    let (ok, _) = check("(test)", 0, "[admin]\nsesion_idle_minutes = 60\n");
+    assert!(!ok, "peil check accepted an unknown key");
 }
