@@ -37,11 +37,12 @@ const PAGES = [
   ['omgevingsanalyse', '/stories/omgevingsanalyse?regionlevel=gemeente&regioncode=46999'],
   ['manual', '/handleiding'],
   ['manual-en-index', '/en/manual'],
+  ['manual-fr-index', '/fr/manuel'],
 ];
-// Every chapter of the handbook in both languages, as the indexes link them.
-for (const index of ['/handleiding', '/en/manual']) {
+// Every chapter of the handbook in its three languages, as the indexes link them.
+for (const index of ['/handleiding', '/en/manual', '/fr/manuel']) {
   const html = (await get(index)).text;
-  const chapters = new Set([...html.matchAll(/href="(\/(?:en\/manual|handleiding)\/[a-z0-9-]+)"/g)].map((m) => m[1]));
+  const chapters = new Set([...html.matchAll(/href="(\/(?:en\/manual|fr\/manuel|handleiding)\/[a-z0-9-]+)"/g)].map((m) => m[1]));
   if (chapters.size < 2) throw new Error(`${index} links no chapters`);
   for (const path of chapters) PAGES.push([`manual${path.replace(/\//g, '-')}`, path]);
 }

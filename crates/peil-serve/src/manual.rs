@@ -1,7 +1,8 @@
 //! The handbook (handleiding): the Markdown chapters of `docs/handleiding/` (Dutch, the
-//! reference) and `docs/manual/` (English), embedded in the binary at build time, so every
-//! site serves them without reading a file (`/handleiding`, `/en/manual`), the site search
-//! finds their sections, `peil help TOPIC` prints them and `/handleiding.pdf` typesets them.
+//! reference), `docs/manual/` (English) and `docs/manuel/` (French), embedded in the binary at
+//! build time, so every site serves them without reading a file (`/handleiding`, `/en/manual`,
+//! `/fr/manuel`), the site search finds their sections, `peil help TOPIC` prints them and
+//! `/handleiding.pdf` (`/en/manual.pdf`, `/fr/manuel.pdf`) typesets them.
 //!
 //! [`CHAPTERS`] gives the order; a chapter's title is its first `# ` heading. Examples in the
 //! chapters are fenced blocks with an info string (`sh peil-example`, `csv file=NAME`, `text
@@ -9,71 +10,107 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-/// One chapter in both languages: the address (`/handleiding/{nl}`, `/en/manual/{en}`) and
-/// the Markdown.
+/// One chapter in every language: the address (`/handleiding/{nl}`, `/en/manual/{en}`,
+/// `/fr/manuel/{fr}`; also the `peil help` topic, so no two are alike) and the Markdown.
 pub struct Chapter {
     pub nl: &'static str,
     pub en: &'static str,
+    pub fr: &'static str,
     pub nl_text: &'static str,
     pub en_text: &'static str,
+    pub fr_text: &'static str,
 }
 
 macro_rules! chapter {
-    ($nl:literal, $en:literal) => {
+    ($nl:literal, $en:literal, $fr:literal) => {
         Chapter {
             nl: $nl,
             en: $en,
+            fr: $fr,
             nl_text: include_str!(concat!("../../../docs/handleiding/", $nl, ".md")),
             en_text: include_str!(concat!("../../../docs/manual/", $en, ".md")),
+            fr_text: include_str!(concat!("../../../docs/manuel/", $fr, ".md")),
         }
     };
 }
 
 /// The chapters in reading order.
 pub const CHAPTERS: &[Chapter] = &[
-    chapter!("aan-de-slag", "getting-started"),
-    chapter!("begrippen", "concepts"),
-    chapter!("bestandsformaten", "file-formats"),
-    chapter!("formules", "formulas"),
-    chapter!("verhalen-en-dashboards", "stories-and-dashboards"),
-    chapter!("registers-en-metingen", "records-and-measures"),
-    chapter!("beheeromgeving", "back-office"),
-    chapter!("bronnen-en-planning", "sources-and-schedules"),
-    chapter!("een-site-beheren", "running-a-site"),
-    chapter!("gegevens-gebruiken", "using-the-data"),
-    chapter!("van-swing-naar-peil", "coming-from-swing"),
-    chapter!("oefenpad", "training-path"),
+    chapter!("aan-de-slag", "getting-started", "premiers-pas"),
+    chapter!("begrippen", "concepts", "notions"),
+    chapter!("bestandsformaten", "file-formats", "formats-de-fichiers"),
+    chapter!("formules", "formulas", "formules-de-calcul"),
+    chapter!(
+        "verhalen-en-dashboards",
+        "stories-and-dashboards",
+        "recits-et-tableaux-de-bord"
+    ),
+    chapter!(
+        "registers-en-metingen",
+        "records-and-measures",
+        "registres-et-mesures"
+    ),
+    chapter!("beheeromgeving", "back-office", "administration"),
+    chapter!(
+        "bronnen-en-planning",
+        "sources-and-schedules",
+        "sources-et-planification"
+    ),
+    chapter!("een-site-beheren", "running-a-site", "gerer-un-site"),
+    chapter!(
+        "gegevens-gebruiken",
+        "using-the-data",
+        "utiliser-les-donnees"
+    ),
+    chapter!(
+        "van-swing-naar-peil",
+        "coming-from-swing",
+        "de-swing-a-peil"
+    ),
+    chapter!("oefenpad", "training-path", "parcours-d-exercices"),
 ];
 
-/// The handbook's language for a page language: Dutch for `nl`, English for every other.
+/// The handbook's language for a page language: Dutch for `nl`, French for `fr`, English for
+/// every other.
 pub fn manual_lang(lang: &str) -> &'static str {
-    if lang == "nl" { "nl" } else { "en" }
+    match lang {
+        "nl" => "nl",
+        "fr" => "fr",
+        _ => "en",
+    }
 }
 
-/// The path segment of the handbook in a language (`handleiding`, `manual`).
+/// The path segment of the handbook in a language (`handleiding`, `manual`, `manuel`).
 pub fn root(lang: &str) -> &'static str {
-    if manual_lang(lang) == "nl" {
-        "handleiding"
-    } else {
-        "manual"
+    match manual_lang(lang) {
+        "nl" => "handleiding",
+        "fr" => "manuel",
+        _ => "manual",
     }
 }
 
 impl Chapter {
     pub fn slug(&self, lang: &str) -> &'static str {
-        if manual_lang(lang) == "nl" {
-            self.nl
-        } else {
-            self.en
+        match manual_lang(lang) {
+            "nl" => self.nl,
+            "fr" => self.fr,
+            _ => self.en,
         }
     }
 
     pub fn text(&self, lang: &str) -> &'static str {
-        if manual_lang(lang) == "nl" {
-            self.nl_text
-        } else {
-            self.en_text
+        match manual_lang(lang) {
+            "nl" => self.nl_text,
+            "fr" => self.fr_text,
+            _ => self.en_text,
         }
+    }
+
+    /// The language whose address `slug` is, if it is one of this chapter's.
+    pub fn lang_of(&self, slug: &str) -> Option<&'static str> {
+        ["nl", "en", "fr"]
+            .into_iter()
+            .find(|l| self.slug(l) == slug)
     }
 
     /// The first `# ` heading.
@@ -86,9 +123,9 @@ impl Chapter {
     }
 }
 
-/// The chapter with this address in either language.
+/// The chapter with this address in any language.
 pub fn find(slug: &str) -> Option<&'static Chapter> {
-    CHAPTERS.iter().find(|c| c.nl == slug || c.en == slug)
+    CHAPTERS.iter().find(|c| c.lang_of(slug).is_some())
 }
 
 /// A heading's anchor: lower case, accents folded, words joined by `-`.
@@ -258,23 +295,25 @@ pub fn to_html(md: &str, lang: &str) -> String {
 
 /// What an example block is, from its info string: a caption and a CSS class.
 fn block_label(info: &str, lang: &str) -> (Option<String>, &'static str) {
-    let nl = manual_lang(lang) == "nl";
+    // The captions in Dutch, English and French.
+    let word = |[nl, en, fr]: [&str; 3]| match manual_lang(lang) {
+        "nl" => nl.to_string(),
+        "fr" => fr.to_string(),
+        _ => en.to_string(),
+    };
     let mut words = info.split_whitespace();
     let first = words.next().unwrap_or("");
     let rest: Vec<&str> = words.collect();
     if let Some(file) = rest.iter().find_map(|w| w.strip_prefix("file=")) {
-        let word = if nl { "Bestand" } else { "File" };
-        return (Some(format!("{word} {file}")), "file");
+        let caption = word(["Bestand", "File", "Fichier"]);
+        return (Some(format!("{caption} {file}")), "file");
     }
     if rest.contains(&"output") || first == "output" {
-        return (
-            Some(if nl { "Uitvoer" } else { "Output" }.to_string()),
-            "output",
-        );
+        return (Some(word(["Uitvoer", "Output", "Sortie"])), "output");
     }
     if rest.contains(&"peil-example") {
         return (
-            Some(if nl { "Opdrachten" } else { "Commands" }.to_string()),
+            Some(word(["Opdrachten", "Commands", "Commandes"])),
             "commands",
         );
     }
@@ -462,10 +501,10 @@ pub fn whole(lang: &str) -> String {
 
 /// The handbook's title in a language.
 pub fn title(lang: &str) -> &'static str {
-    if manual_lang(lang) == "nl" {
-        "Handleiding"
-    } else {
-        "Manual"
+    match manual_lang(lang) {
+        "nl" => "Handleiding",
+        "fr" => "Manuel",
+        _ => "Manual",
     }
 }
 
@@ -477,6 +516,24 @@ mod tests {
     fn anchors_fold_and_join() {
         assert_eq!(anchor("Gegevens in één tabel"), "gegevens-in-een-tabel");
         assert_eq!(anchor("Periods & period types"), "periods-period-types");
+        assert_eq!(anchor("Données d'une période"), "donnees-d-une-periode");
+    }
+
+    #[test]
+    fn every_address_is_one_chapters_in_one_language() {
+        let mut all: Vec<&str> = CHAPTERS.iter().flat_map(|c| [c.nl, c.en, c.fr]).collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(
+            all.len(),
+            CHAPTERS.len() * 3,
+            "two chapters share an address"
+        );
+        for c in CHAPTERS {
+            for l in ["nl", "en", "fr"] {
+                assert_eq!(find(c.slug(l)).map(|f| f.lang_of(c.slug(l))), Some(Some(l)));
+            }
+        }
     }
 
     #[test]

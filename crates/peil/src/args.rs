@@ -251,11 +251,13 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
     )]
     Demo(DemoArgs),
     /// The handbook in the terminal: `peil help` lists its chapters, `peil help TOPIC`
-    /// prints one (Dutch or English by the name used); a command's name prints its options.
+    /// prints one (Dutch, English or French by the name used); a command's name prints its
+    /// options.
     #[command(after_help = "Examples:
-  peil help                      the chapters (handleiding / manual)
+  peil help                      the chapters (handleiding / manual / manuel)
   peil help begrippen            the chapter on concepts, in Dutch
   peil help file-formats         the chapter on file formats, in English
+  peil help notions              the chapter on concepts, in French
   peil help import               the options of peil import")]
     Help { topic: Option<String> },
 }

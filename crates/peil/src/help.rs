@@ -1,4 +1,5 @@
-//! `peil help`: the handbook (`peil_serve::manual`, embedded) as plain text in the terminal,
+//! `peil help`: the handbook (`peil_serve::manual`, embedded; Dutch, English or French by the
+//! topic's name) as plain text in the terminal,
 //! and a command's own options for a command's name.
 
 use anyhow::{Result, bail};
@@ -7,17 +8,22 @@ use peil_serve::manual::{self, CHAPTERS};
 
 pub fn run(topic: Option<&str>) -> Result<u8> {
     let Some(topic) = topic else {
-        println!("Handleiding (peil help ONDERWERP) / Manual (peil help TOPIC):\n");
+        println!(
+            "Handleiding (peil help ONDERWERP) / Manual (peil help TOPIC) / Manuel (peil help SUJET):\n"
+        );
         for c in CHAPTERS {
-            println!("  {:<22}{}", c.nl, c.title("nl"));
-            println!("  {:<22}{}", c.en, c.title("en"));
+            for lang in ["nl", "en", "fr"] {
+                println!("  {:<28}{}", c.slug(lang), c.title(lang));
+            }
         }
-        println!("\nThe manual is also on every site: /handleiding (Dutch), /en/manual (English).");
+        println!(
+            "\nThe manual is also on every site: /handleiding (Dutch), /en/manual (English), /fr/manuel (French)."
+        );
         println!("Commands: peil help COMMAND, e.g. peil help import.");
         return Ok(0);
     };
     if let Some(c) = manual::find(topic) {
-        let lang = if c.nl == topic { "nl" } else { "en" };
+        let lang = c.lang_of(topic).unwrap_or("nl");
         println!("{}", manual::to_text(c.text(lang)));
         return Ok(0);
     }

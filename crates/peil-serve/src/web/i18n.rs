@@ -319,13 +319,13 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "manual_pdf",
         "De hele handleiding als PDF",
         "The whole manual as PDF",
-        "Le manuel entier en PDF (anglais)",
+        "Le manuel entier en PDF",
     ),
     (
         "manual_intro",
         "Hoe u met Peil een cijferwebsite bouwt uit uw eigen bestanden, en hoe u de cijfers gebruikt. Elk voorbeeld in deze handleiding wordt bij elke wijziging van Peil uitgevoerd en nagekeken.",
         "How to build a statistics website from your own files with Peil, and how to use its figures. Every example in this manual is run and checked with every change to Peil.",
-        "Comment construire un site de statistiques à partir de vos fichiers avec Peil, et comment utiliser ses chiffres (en anglais). Chaque exemple de ce manuel est exécuté et vérifié à chaque modification de Peil.",
+        "Comment construire un site de statistiques à partir de vos fichiers avec Peil, et comment utiliser ses chiffres. Chaque exemple de ce manuel est exécuté et vérifié à chaque modification de Peil.",
     ),
     (
         "manual_results",

@@ -1,6 +1,7 @@
 //! The handbook on the website: `/handleiding` (the table of contents), `/handleiding/{chapter}`
-//! and `/handleiding.pdf`, in English at `/en/manual…` (any language but Dutch reads the
-//! English manual). The chapters are [`crate::manual`]'s, embedded in the binary.
+//! and `/handleiding.pdf`, in English at `/en/manual…` and in French at `/fr/manuel…` (the
+//! page's language chooses the handbook; a chapter's address in another language leads to it
+//! in the page's). The chapters are [`crate::manual`]'s, embedded in the binary.
 
 use super::stories::{failed, pdf_response};
 use super::{Page, PageResult};

@@ -101,6 +101,12 @@ pub fn routes() -> Router<AppState> {
                 &format!("{prefix}/manual/{{chapter}}"),
                 get(manual::chapter),
             )
+            .route(&format!("{prefix}/manuel"), get(manual::index))
+            .route(&format!("{prefix}/manuel.pdf"), get(manual::index))
+            .route(
+                &format!("{prefix}/manuel/{{chapter}}"),
+                get(manual::chapter),
+            )
             .route(&format!("{prefix}/jobs/{{id}}"), get(stories::job))
             .route(
                 &format!("{prefix}/jobs/{{id}}/cancel"),
@@ -270,6 +276,8 @@ impl Page {
             },
             "lang": self.lang,
             "p": self.prefix,
+            // The handbook's address in this language (`handleiding`, `manual`, `manuel`).
+            "manual_root": crate::manual::root(&self.lang),
             "title": title,
             "alternates": alternates,
             "path": self.path,

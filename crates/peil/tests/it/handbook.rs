@@ -1,5 +1,7 @@
-//! The handbook (`docs/handleiding/`, `docs/manual/`; issue 21): every example in it runs, every
-//! internal link resolves, and every chapter is served in Dutch and English.
+//! The handbook (`docs/handleiding/`, `docs/manual/`, `docs/manuel/`; issue 21): every example
+//! in it runs, every internal link resolves, and every chapter is served in Dutch, English and
+//! French. Every language's examples run, each chapter on its own; and the three languages of a
+//! chapter show the same files and commands (checked here), so no translation drifts.
 //!
 //! How a chapter's examples run. Each chapter runs on its own, in a fresh temporary directory,
 //! from top to bottom; only fenced blocks with one of these info strings take part:
@@ -21,7 +23,9 @@
 //!   text within that line, and a line that is only `…` matches any number of lines (none
 //!   too). Nothing else is a placeholder.
 //!
-//! Any other block (```` ```toml ````, ```` ```python ````) is shown only.
+//! A ```` ```toml ```` block without `file=` is a part of `peil.toml`: merged into a new site's
+//! configuration, it must pass `peil check`. Any other block (```` ```python ````, ```` ```nginx
+//! ````, a `sh` block without `peil-example`) is shown only.
 
 use peil_serve::manual::{self, CHAPTERS};
 use std::io::BufRead;
@@ -244,20 +248,35 @@ fn docs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")
 }
 
-/// Every chapter of both languages: (file name for messages, Markdown).
-fn all_chapters() -> Vec<(String, &'static str)> {
+/// The folder of the handbook in a language.
+fn folder(lang: &str) -> &'static str {
+    match lang {
+        "nl" => "handleiding",
+        "fr" => "manuel",
+        _ => "manual",
+    }
+}
+
+/// Every chapter of every language: (language, file name for messages, Markdown).
+fn all_chapters() -> Vec<(&'static str, String, &'static str)> {
     let mut v = Vec::new();
     for c in CHAPTERS {
-        v.push((format!("docs/handleiding/{}.md", c.nl), c.nl_text));
-        v.push((format!("docs/manual/{}.md", c.en), c.en_text));
+        for lang in ["nl", "en", "fr"] {
+            let file = format!("docs/{}/{}.md", folder(lang), c.slug(lang));
+            v.push((lang, file, c.text(lang)));
+        }
     }
     v
 }
 
 #[test]
 fn every_example_runs() {
-    // Chapters are independent: run them on both cores.
-    let chapters = all_chapters();
+    // Chapters are independent: run them on both cores, in every language.
+    let chapters: Vec<(String, &str)> = all_chapters()
+        .into_iter()
+        .map(|(_, file, md)| (file, md))
+        .collect();
+    assert_eq!(chapters.len(), CHAPTERS.len() * 3);
     std::thread::scope(|s| {
         let handles: Vec<_> = chapters
             .iter()
@@ -274,15 +293,11 @@ fn every_example_runs() {
 }
 
 #[test]
-fn chapters_are_listed_and_both_languages_run_the_same_examples() {
+fn chapters_are_listed_and_every_language_runs_the_same_examples() {
     // The embedded list and the folders agree: a chapter file left out would not be served.
-    for (dir, listed) in [
-        (
-            "handleiding",
-            CHAPTERS.iter().map(|c| c.nl).collect::<Vec<_>>(),
-        ),
-        ("manual", CHAPTERS.iter().map(|c| c.en).collect::<Vec<_>>()),
-    ] {
+    for lang in ["nl", "en", "fr"] {
+        let dir = folder(lang);
+        let listed: Vec<&str> = CHAPTERS.iter().map(|c| c.slug(lang)).collect();
         let mut files: Vec<String> = std::fs::read_dir(docs().join(dir))
             .unwrap()
             .filter_map(|e| e.ok())
@@ -298,7 +313,8 @@ fn chapters_are_listed_and_both_languages_run_the_same_examples() {
         listed.sort();
         assert_eq!(files, listed, "docs/{dir}/ and manual::CHAPTERS differ");
     }
-    // The Dutch and English chapters have the same examples: the same files and commands.
+    // The three languages of a chapter have the same examples: the same files and commands,
+    // in the same order (what a file holds and what is shown may be translated).
     for c in CHAPTERS {
         let shape = |md: &str| {
             steps(md)
@@ -310,13 +326,17 @@ fn chapters_are_listed_and_both_languages_run_the_same_examples() {
                 })
                 .collect::<Vec<_>>()
         };
-        assert_eq!(
-            shape(c.nl_text),
-            shape(c.en_text),
-            "{} and {}: the examples differ",
-            c.nl,
-            c.en
-        );
+        let nl = shape(c.nl_text);
+        for lang in ["en", "fr"] {
+            assert_eq!(
+                nl,
+                shape(c.text(lang)),
+                "docs/handleiding/{}.md and docs/{}/{}.md: the examples differ",
+                c.nl,
+                folder(lang),
+                c.slug(lang)
+            );
+        }
     }
 }
 
@@ -378,6 +398,7 @@ fn the_story_reference_covers_every_function_tile_kind_and_field() {
             chapter.nl_text,
         ),
         (format!("docs/manual/{}.md", chapter.en), chapter.en_text),
+        (format!("docs/manuel/{}.md", chapter.fr), chapter.fr_text),
     ] {
         // What the chapter's examples write, and so `peil check` and `peil report` run.
         let (mut stories, mut dashboards) = (String::new(), String::new());
@@ -440,12 +461,7 @@ fn placeholders_are_strict() {
 
 #[test]
 fn every_internal_link_resolves() {
-    for (file, md) in all_chapters() {
-        let lang = if file.contains("handleiding") {
-            "nl"
-        } else {
-            "en"
-        };
+    for (lang, file, md) in all_chapters() {
         for link in manual::links(md) {
             if link.starts_with("http://")
                 || link.starts_with("https://")
@@ -476,30 +492,41 @@ fn every_internal_link_resolves() {
 }
 
 #[test]
-fn served_in_dutch_and_english_searchable_and_as_pdf() {
+fn served_in_every_language_searchable_and_as_pdf() {
     let s = crate::common::Server::start(crate::common::Site::new());
-    let home = s.get("/");
-    assert!(
-        home.body.contains("href=\"/handleiding\""),
-        "no link to the manual in the footer"
-    );
-    let index = s.get("/handleiding");
-    assert_eq!(index.status, 200);
-    let en_index = s.get("/en/manual");
-    assert!(en_index.body.contains("href=\"/en/manual\""));
-    for c in CHAPTERS {
-        for (path, lang) in [
-            (format!("/handleiding/{}", c.nl), "nl"),
-            (format!("/en/manual/{}", c.en), "en"),
-        ] {
+    for (prefix, root) in [
+        ("", "/handleiding"),
+        ("/en", "/en/manual"),
+        ("/fr", "/fr/manuel"),
+    ] {
+        let home = s.get(&format!("{prefix}/"));
+        assert!(
+            home.body.contains(&format!("href=\"{root}\"")),
+            "{prefix}/: no link to {root} in the footer"
+        );
+    }
+    let lang_root = [
+        ("nl", "/handleiding"),
+        ("en", "/en/manual"),
+        ("fr", "/fr/manuel"),
+    ];
+    for (lang, root) in lang_root {
+        let index = s.get(root);
+        assert_eq!(index.status, 200, "{root}");
+        assert!(index.body.contains(&format!("href=\"{root}\"")), "{root}");
+        for c in CHAPTERS {
+            let path = format!("{root}/{}", c.slug(lang));
+            assert!(
+                index.body.contains(&format!("href=\"{path}\"")),
+                "{root}: {path}"
+            );
             let r = s.get(&path);
             assert_eq!(r.status, 200, "{path}");
             assert!(
                 r.body.contains(&format!("<h1>{}</h1>", c.title(lang))),
                 "{path}: no title"
             );
-            assert!(index.body.contains(&format!("/handleiding/{}", c.nl)) || lang == "en");
-            assert!(en_index.body.contains(&format!("/en/manual/{}", c.en)) || lang == "nl");
+            assert!(r.body.contains(&format!("lang=\"{lang}\"")), "{path}: lang");
             // Every heading has its anchor on the page, so links to sections land.
             for a in manual::anchors(c.text(lang)).iter().skip(1) {
                 assert!(
@@ -509,32 +536,93 @@ fn served_in_dutch_and_english_searchable_and_as_pdf() {
             }
         }
     }
-    // The other language's address leads to the chapter in this language.
-    let r = s.get("/en/manual/begrippen");
-    assert!(r.body.contains("Concepts") || r.status == 308);
+    // Another language's address leads to the chapter in the page's language.
+    // (The test's client follows the redirect.)
+    let concepts = manual::find("begrippen").unwrap();
+    for (from, lang) in [
+        ("/en/manual/begrippen", "en"),
+        ("/fr/manuel/concepts", "fr"),
+        ("/fr/manual/begrippen", "fr"),
+        ("/handleiding/notions", "nl"),
+    ] {
+        let r = s.get(from);
+        assert_eq!(r.status, 200, "{from}");
+        let h1 = format!("<h1>{}</h1>", concepts.title(lang));
+        assert!(r.body.contains(&h1), "{from}: not {h1}");
+    }
     assert_eq!(s.get("/handleiding/bestaat-niet").status, 404);
+    assert_eq!(s.get("/fr/manuel/n-existe-pas").status, 404);
     // The site search finds the handbook's sections, in the page's language.
-    let found = s.get("/search.json?q=drempel").json();
-    let hits = found["manual"].as_array().unwrap();
-    assert!(
-        hits.iter().any(|h| h["href"]
-            .as_str()
-            .unwrap()
-            .starts_with("/handleiding/begrippen#")),
-        "{found}"
-    );
-    let found = s.get("/en/search.json?q=secondary+suppression").json();
-    assert!(
-        found["manual"].as_array().unwrap().iter().any(|h| h["href"]
-            .as_str()
-            .unwrap()
-            .starts_with("/en/manual/concepts#")),
-        "{found}"
-    );
-    // The whole handbook as one PDF.
-    let pdf = s.get("/handleiding.pdf");
-    assert_eq!(pdf.status, 200);
-    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    for (query, prefix) in [
+        ("/search.json?q=drempel", "/handleiding/begrippen#"),
+        (
+            "/en/search.json?q=secondary+suppression",
+            "/en/manual/concepts#",
+        ),
+        (
+            "/fr/search.json?q=suppression+secondaire",
+            "/fr/manuel/notions#",
+        ),
+    ] {
+        let found = s.get(query).json();
+        assert!(
+            found["manual"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["href"].as_str().unwrap().starts_with(prefix)),
+            "{query}: {found}"
+        );
+    }
+    // The whole handbook as one PDF, in each language: every chapter's title in it, read
+    // back with pdftotext.
+    for (lang, path) in [
+        ("nl", "/handleiding.pdf"),
+        ("en", "/en/manual.pdf"),
+        ("fr", "/fr/manuel.pdf"),
+    ] {
+        let pdf = s.get(path);
+        assert_eq!(pdf.status, 200, "{path}");
+        assert_eq!(pdf.headers["content-type"], "application/pdf", "{path}");
+        let text = pdf_text(&s, path);
+        for c in CHAPTERS {
+            let title = c.title(lang).replace('\'', "’");
+            assert!(
+                text.contains(&title) || text.contains(c.title(lang)),
+                "{path}: no chapter {title}"
+            );
+        }
+    }
+}
+
+/// The text of a PDF the server answers (`pdftotext`), runs of white space as one space.
+fn pdf_text(s: &crate::common::Server, path: &str) -> String {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent.get(&format!("{}{}", s.base, path)).call().unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    let pdf = r
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "{path}: not a PDF");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("manual.pdf");
+    std::fs::write(&p, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args([p.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext not found: install Debian's poppler-utils (test.sh does)");
+    assert!(out.status.success(), "{path}: pdftotext failed");
+    String::from_utf8_lossy(&out.stdout)
+        .split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
@@ -549,7 +637,10 @@ fn peil_help_prints_chapters_as_text() {
     };
     let list = run(&["help"]);
     for c in CHAPTERS {
-        assert!(list.contains(c.nl) && list.contains(c.en), "{list}");
+        for lang in ["nl", "en", "fr"] {
+            assert!(list.contains(c.slug(lang)), "{list}");
+            assert!(run(&["help", c.slug(lang)]).starts_with(c.title(lang)));
+        }
         let nl = run(&["help", c.nl]);
         let title = c.title("nl");
         assert!(
@@ -560,7 +651,6 @@ fn peil_help_prints_chapters_as_text() {
             !nl.contains("```") && !nl.contains("]("),
             "Markdown left in: {nl}"
         );
-        assert!(run(&["help", c.en]).starts_with(c.title("en")));
     }
     assert!(run(&["help", "import"]).contains("--skip-unknown-areas"));
     let bad = Command::new(env!("CARGO_BIN_EXE_peil"))
@@ -568,4 +658,183 @@ fn peil_help_prints_chapters_as_text() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
+}
+
+/// The file formats chapter in every language: (file name for messages, Markdown).
+fn reference_chapter(nl: &str) -> Vec<(String, &'static str)> {
+    let c = manual::find(nl).expect("a chapter");
+    ["nl", "en", "fr"]
+        .into_iter()
+        .map(|l| (format!("docs/{}/{}.md", folder(l), c.slug(l)), c.text(l)))
+        .collect()
+}
+
+#[test]
+fn the_file_format_and_formula_references_cover_what_the_code_knows() {
+    // Every option of `peil import`, and every value of an option with a fixed list, as
+    // `peil import --help` (clap, from the code) lists them.
+    let out = Command::new(env!("CARGO_BIN_EXE_peil"))
+        .args(["import", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    let mut options: Vec<String> = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    for line in help.lines() {
+        let t = line.trim_start();
+        if t.starts_with('-') {
+            for w in t.split([' ', ',', '=', '<']) {
+                if w.starts_with("--") && w.len() > 2 && !options.contains(&w.to_string()) {
+                    options.push(w.to_string());
+                }
+            }
+        }
+        if let Some((_, list)) = line.split_once("[possible values: ") {
+            let list = list.split(']').next().unwrap_or("");
+            values.extend(list.split(", ").map(String::from));
+        }
+    }
+    // `--help` and the global `--site` are not import options.
+    options.retain(|o| o != "--help" && o != "--site");
+    assert!(options.len() > 25, "{options:?}\n{help}");
+    assert!(values.iter().any(|v| v == "dimensions"), "{values:?}");
+    // Every metadata column Peil reads and writes.
+    let columns: Vec<&str> = peil_ingest::metadata::METADATA_COLUMNS
+        .iter()
+        .filter(|c| !c.ends_with(" en") && !c.ends_with(" fr"))
+        .copied()
+        .collect();
+    for (file, md) in reference_chapter("bestandsformaten") {
+        for o in &options {
+            assert!(md.contains(&format!("`{o}")), "{file}: import option {o}");
+        }
+        for v in &values {
+            // (`x`, or after its option: `--decimal point`.)
+            assert!(
+                md.contains(&format!("`{v}`")) || md.contains(&format!(" {v}`")),
+                "{file}: option value {v}"
+            );
+        }
+        for c in &columns {
+            assert!(
+                md.contains(&format!("`{c}`")),
+                "{file}: metadata column {c}"
+            );
+        }
+    }
+    // And every option is used by an example that runs: a `peil import` command of some
+    // chapter (the Dutch ones; the other languages run the same).
+    let imports: Vec<String> = CHAPTERS
+        .iter()
+        .flat_map(|c| steps(c.nl_text))
+        .filter_map(|s| match s {
+            Step::Commands { lines, .. } => Some(lines),
+            _ => None,
+        })
+        .flatten()
+        .filter(|l| l.contains("peil import "))
+        .collect();
+    for o in &options {
+        assert!(
+            imports.iter().any(|l| l.split_whitespace().any(|w| w == o)),
+            "no example runs `peil import {o}`"
+        );
+    }
+    // Every function of the formula language, as the parser lists them when it meets an
+    // unknown one.
+    let note = peil_core::formula::Formula::parse("zzz(1)")
+        .unwrap_err()
+        .note
+        .unwrap();
+    let functions: Vec<&str> = note
+        .strip_prefix("known: ")
+        .unwrap_or_else(|| panic!("{note}"))
+        .split(", ")
+        .collect();
+    assert!(functions.len() >= 10, "{functions:?}");
+    for (file, md) in reference_chapter("formules") {
+        for f in &functions {
+            assert!(
+                md.contains(&format!("`{f}(")),
+                "{file}: formula function {f}"
+            );
+        }
+    }
+}
+
+/// The `toml` blocks the handbook shows without writing them to a file (parts of `peil.toml`):
+/// (file name for messages, line, text).
+fn shown_configuration() -> Vec<(String, usize, String)> {
+    let mut out = Vec::new();
+    for (_, file, md) in all_chapters() {
+        let mut lines = md.lines().enumerate();
+        while let Some((n, l)) = lines.next() {
+            let Some(info) = l.trim_start().strip_prefix("```") else {
+                continue;
+            };
+            let mut body = String::new();
+            for (_, b) in lines.by_ref() {
+                if b.trim_start().starts_with("```") {
+                    break;
+                }
+                body.push_str(b);
+                body.push('\n');
+            }
+            let words: Vec<&str> = info.split_whitespace().collect();
+            if words.first() == Some(&"toml") && !words.iter().any(|w| w.starts_with("file=")) {
+                out.push((file.clone(), n + 1, body));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn shown_configuration_is_accepted_by_peil_check() {
+    // Each part of `peil.toml` that a chapter shows, merged into a new site's configuration,
+    // passes `peil check` (which refuses unknown keys and wrong types), so a setting shown in
+    // the handbook cannot rot either.
+    let shown = shown_configuration();
+    assert!(shown.len() >= 6, "{shown:?}");
+    let bin = env!("CARGO_BIN_EXE_peil");
+    let check = |file: &str, line: usize, fragment: &str| -> (bool, String) {
+        let tmp = tempfile::tempdir().unwrap();
+        let init = Command::new(bin)
+            .args(["init", "site"])
+            .current_dir(tmp.path())
+            .env_remove("PEIL_SITE")
+            .output()
+            .unwrap();
+        assert!(init.status.success(), "peil init failed");
+        let dir = tmp.path().join("site");
+        let path = dir.join("peil.toml");
+        let mut config: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+        let part: toml::Table = fragment
+            .parse()
+            .unwrap_or_else(|e| panic!("{file}:{line}: not TOML: {e}"));
+        config.extend(part);
+        std::fs::write(&path, toml::to_string(&config).unwrap()).unwrap();
+        let out = Command::new(bin)
+            .arg("check")
+            .current_dir(&dir)
+            .env_remove("PEIL_SITE")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    for (file, line, fragment) in &shown {
+        let (ok, text) = check(file, *line, fragment);
+        assert!(
+            ok,
+            "{file}:{line}: peil check refuses the configuration shown:\n{text}"
+        );
+    }
+    // And a misspelt key would be caught.
+    let (ok, _) = check("(test)", 0, "[admin]\nsesion_idle_minutes = 60\n");
+    assert!(!ok, "peil check accepted an unknown key");
 }
