@@ -419,3 +419,112 @@ fn a_city_pulls_from_a_province_with_the_connectors_semantics() {
     let r = pull(&city);
     assert!(r["flagged"].as_array().unwrap().is_empty(), "{r}");
 }
+
+/// The cells of one indicator on one level as a site publishes them through the data API
+/// (`dims=all`: every cube cell, totals and coarser bands included), without the indicator's
+/// own columns: `item,item_name,period,<dim levels>,value,status,flag` per line.
+fn cube_cells(s: &Server, indicator: &str, level: &str) -> BTreeSet<String> {
+    let r = s.get(&format!(
+        "/api/v1/data?indicator={indicator}&level={level}&period=all&dims=all&format=csv"
+    ));
+    assert_eq!(r.status, 200, "{indicator} on {level}: {}", r.body);
+    let mut lines = r.body.lines();
+    let head = lines.next().unwrap().to_string();
+    let cut = |l: &str| l.splitn(4, ',').nth(3).unwrap().to_string();
+    std::iter::once(format!("header {}", cut(&head)))
+        .chain(lines.map(cut))
+        .collect()
+}
+
+#[test]
+fn a_city_pulls_a_cube_with_every_cell_and_its_hidden_ones() {
+    // The demo city's population cube (age in 5 and 3 bands, sex), with one finest cell the
+    // source hides (`x`): every cell computed from it is hidden there too.
+    let demo = Site::demo();
+    let hide = demo.path().join("cube_x.csv");
+    std::fs::write(
+        &hide,
+        "period,geolevel,geoitem,indicator,value,leeftijd5,geslacht\n\
+         2013,statsec,46999A00-,kubus_bevolking,x,0-4,m\n",
+    )
+    .unwrap();
+    demo.import(&hide, &[]);
+    demo.ok(&["publish", "--allow-lost-values"]);
+    let source = Server::start(demo);
+
+    let city = Site::new();
+    let toml = city.path().join("peil.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str(&format!(
+        "\n[[sources]]\nname = \"provincie\"\nurl = \"{}\"\nindicators = [\"kubus_bevolking\"]\nprefix = \"dna_\"\n",
+        source.base
+    ));
+    std::fs::write(&toml, text).unwrap();
+    let r = pull(&city);
+    assert_eq!(
+        codes(&r["added"]),
+        BTreeSet::from(["dna_kubus_bevolking".to_string()]),
+        "{r}"
+    );
+    assert!(r["refused"].as_array().unwrap().is_empty(), "{r}");
+
+    // The dimensions travel: every dim level the cells are published on, with its members.
+    let db = rusqlite::Connection::open(city.store()).unwrap();
+    let members = |level: &str| -> i64 {
+        db.query_row(
+            "SELECT count(*) FROM dim_member WHERE level = ?1",
+            [level],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        (members("leeftijd5"), members("leeftijd3"), members("geslacht")),
+        (20, 3, 2)
+    );
+    let dimension: String = db
+        .query_row(
+            "SELECT dimension FROM dim_level WHERE code = 'leeftijd3'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(dimension, "leeftijd5", "the coarse band is the age dimension's");
+    drop(db);
+
+    // Published by the city, every cell on every level equals the source's, x stays x.
+    city.ok(&["publish", "--allow-lost-values"]);
+    let copy = Server::start(city);
+    let levels: Vec<String> = source.get("/api/v1/indicators/kubus_bevolking").json()["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(levels.len() >= 4, "{levels:?}");
+    let mut hidden = 0;
+    let mut cells = 0;
+    for l in &levels {
+        let published = cube_cells(&source, "kubus_bevolking", l);
+        let pulled = cube_cells(&copy, "dna_kubus_bevolking", l);
+        let more: Vec<&String> = pulled.difference(&published).take(5).collect();
+        let fewer: Vec<&String> = published.difference(&pulled).take(5).collect();
+        assert!(
+            more.is_empty() && fewer.is_empty(),
+            "level {l}: the city's cells differ from the source's: more {more:?}, fewer {fewer:?}"
+        );
+        hidden += published.iter().filter(|c| c.contains(",,x,")).count();
+        cells += published.len();
+    }
+    assert!(cells > 10_000, "{cells} cells compared");
+    assert!(hidden >= 5, "the hidden cell and those computed from it: {hidden}");
+
+    // Nothing changed at the source: only the hashes are asked for.
+    let r = pull(&copy.site);
+    assert_eq!(
+        (r["transferred"].as_u64(), r["unchanged"].as_u64()),
+        (Some(0), Some(1)),
+        "{r}"
+    );
+    assert_eq!(r["requests"], 1);
+}
