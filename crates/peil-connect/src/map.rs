@@ -31,18 +31,24 @@ pub(crate) fn cube_members(v: &Json) -> Result<Vec<(String, Vec<String>)>, Strin
             .ok_or("dimensions holds a level code that is not valid")?;
         let mut members: Vec<String> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for m in d.get("members").and_then(Json::as_array).into_iter().flatten() {
-            let m = m
-                .as_str()
-                .filter(|m| good_code(m))
-                .ok_or(format!("dim level {level} has a member code that is not valid"))?;
+        for m in d
+            .get("members")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let m = m.as_str().filter(|m| good_code(m)).ok_or(format!(
+                "dim level {level} has a member code that is not valid"
+            ))?;
             if members.len() >= MAX_MEMBERS || !seen.insert(m) {
                 return Err(format!("dim level {level}: a member twice, or too many"));
             }
             members.push(m.to_string());
         }
         if out.len() >= 4 * MAX_CUBE_LEVELS || out.iter().any(|(l, _)| l == level) {
-            return Err(format!("dim level {level}: listed twice, or too many levels"));
+            return Err(format!(
+                "dim level {level}: listed twice, or too many levels"
+            ));
         }
         out.push((level.to_string(), members));
     }
@@ -317,7 +323,13 @@ mod tests {
         let (ind, _) = indicator(&meta, "dna_", &mut names).unwrap();
         assert_eq!(ind.dim_levels, ["leeftijd5", "geslacht"]);
         let members = cube_members(&meta).unwrap();
-        assert_eq!(members[0], ("geslacht".to_string(), vec!["m".to_string(), "v".to_string()]));
+        assert_eq!(
+            members[0],
+            (
+                "geslacht".to_string(),
+                vec!["m".to_string(), "v".to_string()]
+            )
+        );
         for bad in [
             json!({"dimensions": [{"level": "", "members": []}]}),
             json!({"dimensions": [{"level": "g", "members": ["m", "m"]}]}),

@@ -303,13 +303,17 @@ impl Swing<'_> {
         var: &str,
     ) -> Result<Result<(Vec<Dimension>, Vec<CubeLevel>), String>, PullError> {
         let v = key(var);
-        let dims: Vec<Named> = self.collection(&format!("CubeVariables('{v}')/Dimensions"), false)?;
+        let dims: Vec<Named> =
+            self.collection(&format!("CubeVariables('{v}')/Dimensions"), false)?;
         let rows: Vec<DimLevelRow> =
             self.collection(&format!("CubeVariables('{v}')/DimLevels"), false)?;
         let mut dimensions = Vec::new();
         for d in dims {
             if !good_code(&d.code) {
-                return Ok(Err(format!("dimension '{}' is not a valid code", shown(&d.code))));
+                return Ok(Err(format!(
+                    "dimension '{}' is not a valid code",
+                    shown(&d.code)
+                )));
             }
             let name = d.name.unwrap_or_else(|| d.code.clone());
             dimensions.push(Dimension {
@@ -329,9 +333,16 @@ impl Swing<'_> {
                     shown(&r.code)
                 )));
             }
-            let path = format!("CubeVariables('{v}')/DimLevels('{}')/DimMembers", key(&r.code));
+            let path = format!(
+                "CubeVariables('{v}')/DimLevels('{}')/DimMembers",
+                key(&r.code)
+            );
             let mut members: Vec<DimMember> = Vec::new();
-            for (k, m) in self.collection::<DimLevelRow>(&path, false)?.into_iter().enumerate() {
+            for (k, m) in self
+                .collection::<DimLevelRow>(&path, false)?
+                .into_iter()
+                .enumerate()
+            {
                 if !good_code(&m.code) || members.iter().any(|x| x.code == m.code) {
                     return Ok(Err(format!(
                         "member '{}' of dim level {} is not valid or listed twice",
@@ -402,12 +413,20 @@ impl Swing<'_> {
         }
         let members: HashMap<&str, BTreeSet<&str>> = cube
             .iter()
-            .map(|l| (l.level.code.as_str(), l.members.iter().map(|m| m.code.as_str()).collect()))
+            .map(|l| {
+                (
+                    l.level.code.as_str(),
+                    l.members.iter().map(|m| m.code.as_str()).collect(),
+                )
+            })
             .collect();
         let mut out = Vec::new();
         for gl in self.collection::<Named>(&format!("Variables('{v}')/GeoLevels"), false)? {
             let Some(level) = levels.iter().find(|l| l.level.code == gl.code) else {
-                return Ok(Err(format!("geo level {} is not among the source's", gl.code)));
+                return Ok(Err(format!(
+                    "geo level {} is not among the source's",
+                    gl.code
+                )));
             };
             let by_name = codes_by_name(level);
             let alone: Vec<&str> = by_name
@@ -424,7 +443,10 @@ impl Swing<'_> {
                 )));
             }
             let pls = self.collection::<Named>(
-                &format!("Variables('{v}')/GeoLevels('{}')/PeriodLevels", key(&gl.code)),
+                &format!(
+                    "Variables('{v}')/GeoLevels('{}')/PeriodLevels",
+                    key(&gl.code)
+                ),
                 false,
             )?;
             for pl in pls {
@@ -440,7 +462,8 @@ impl Swing<'_> {
                         params.push(("dimlevel", &dimlevel));
                     }
                     // The whole level, then each area whose name is not unique on its own.
-                    let mut asks: Vec<(Option<&str>, Vec<(&str, &str)>)> = vec![(None, params.clone())];
+                    let mut asks: Vec<(Option<&str>, Vec<(&str, &str)>)> =
+                        vec![(None, params.clone())];
                     for c in &alone {
                         let mut p = params.clone();
                         p.push(("geoitem_codes", c));
@@ -450,8 +473,13 @@ impl Swing<'_> {
                         let (url, rows) = self.table(&p)?;
                         for r in rows {
                             let text = |i: usize| r.get(i).and_then(Json::as_str);
-                            let (Some(name), Some(period), Some(value)) = (text(0), text(1), text(2)) else {
-                                return Err(bad(url, "a row without an area, a period and a value"));
+                            let (Some(name), Some(period), Some(value)) =
+                                (text(0), text(1), text(2))
+                            else {
+                                return Err(bad(
+                                    url,
+                                    "a row without an area, a period and a value",
+                                ));
                             };
                             let item = match only {
                                 Some(c) => c,
@@ -461,7 +489,11 @@ impl Swing<'_> {
                                     None => {
                                         return Err(bad(
                                             url,
-                                            format!("area '{}' is not one of level {}", shown(name), gl.code),
+                                            format!(
+                                                "area '{}' is not one of level {}",
+                                                shown(name),
+                                                gl.code
+                                            ),
                                         ));
                                     }
                                 },
@@ -475,18 +507,32 @@ impl Swing<'_> {
                                 if !members[l].contains(m) {
                                     return Err(bad(
                                         url,
-                                        format!("member '{}' is not one of dim level {l}", shown(m)),
+                                        format!(
+                                            "member '{}' is not one of dim level {l}",
+                                            shown(m)
+                                        ),
                                     ));
                                 }
                                 key.push((l.to_string(), m.to_string()));
                             }
-                            let Some(value) = cell_value(value).map_err(|why| bad(url.clone(), why))? else {
+                            let Some(value) =
+                                cell_value(value).map_err(|why| bad(url.clone(), why))?
+                            else {
                                 continue;
                             };
                             let pe = Period::parse(period).map_err(|_| {
-                                bad(url.clone(), format!("period '{}' is not valid", shown(period)))
+                                bad(
+                                    url.clone(),
+                                    format!("period '{}' is not valid", shown(period)),
+                                )
                             })?;
-                            out.push((gl.code.clone(), pe, item.to_string(), DimKey::new(key), value));
+                            out.push((
+                                gl.code.clone(),
+                                pe,
+                                item.to_string(),
+                                DimKey::new(key),
+                                value,
+                            ));
                         }
                     }
                 }

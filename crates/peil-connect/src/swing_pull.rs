@@ -4,7 +4,9 @@
 //! differs from the one kept in the provenance are written, in one transaction as every pull.
 
 use crate::swing::{Cell, Level, Swing, Variable};
-use crate::{CubeMeta, PullError, PullOptions, Refusal, Report, Source, Transfer, apply, http, map};
+use crate::{
+    CubeMeta, PullError, PullOptions, Refusal, Report, Source, Transfer, apply, http, map,
+};
 use peil_core::*;
 use peil_store::{Provenance, Store};
 use std::collections::{HashMap, HashSet};
@@ -111,7 +113,11 @@ pub(crate) fn read(
     }
     let (dimensions, cube) = match sw.cube_levels(&var.code)? {
         Ok(c) => c,
-        Err(why) => return Ok(Err(format!("a cube whose dimensions cannot be read: {why}"))),
+        Err(why) => {
+            return Ok(Err(format!(
+                "a cube whose dimensions cannot be read: {why}"
+            )));
+        }
     };
     if levels.is_none() {
         *levels = Some(sw.levels()?);
@@ -298,8 +304,8 @@ pub(crate) fn pull(
             None => sw.levels()?,
         }
         .into_iter()
-            .filter(|l| used.contains(l.level.code.as_str()))
-            .collect();
+        .filter(|l| used.contains(l.level.code.as_str()))
+        .collect();
         (area_batches, links) = areas(store, &sw, &levels, &variables[0].code, &mut report)?;
     }
     selection.sort();
