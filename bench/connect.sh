@@ -59,7 +59,7 @@ echo "  $(summary "$work/again.json")"
 inds=$(curl -s "$base/api/v1/hashes" | python3 -c 'import json,sys; print(",".join(i["code"] for i in json.load(sys.stdin)["indicators"]))')
 wire=0; raw=0
 for l in $(curl -s "$base/api/v1/geolevels" | python3 -c 'import json,sys; print(" ".join(l["code"] for l in json.load(sys.stdin)["geolevels"]))'); do
-    url="$base/api/v1/data?indicator=$inds&level=$l&period=all&format=csv"
+    url="$base/api/v1/data?indicator=$inds&level=$l&period=all&names=no&format=csv"
     w=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$url")
     b=$(curl -s -o /dev/null -w '%{size_download}' "$url")
     wire=$((wire + w)); raw=$((raw + b))

@@ -738,10 +738,8 @@ fn pull_peil(
             .filter(|(r, _, _)| !cube_levels.contains_key(r))
             .map(|(r, _, _)| r.as_str())
             .collect();
-        let mut requests: Vec<(Vec<&str>, &str)> = flat
-            .chunks(DATA_CHUNK)
-            .map(|c| (c.to_vec(), ""))
-            .collect();
+        let mut requests: Vec<(Vec<&str>, &str)> =
+            flat.chunks(DATA_CHUNK).map(|c| (c.to_vec(), "")).collect();
         for (r, _, _) in &indicators {
             if cube_levels.contains_key(r) {
                 requests.push((vec![r.as_str()], "&dims=all"));
@@ -765,7 +763,7 @@ fn pull_peil(
             for (chunk, dims) in &requests {
                 let list: Vec<String> = chunk.iter().map(|c| map::encode(c)).collect();
                 let path = format!(
-                    "/api/v1/data?indicator={}&level={}&period=all{dims}&format=csv",
+                    "/api/v1/data?indicator={}&level={}&period=all{dims}&names=no&format=csv",
                     list.join(","),
                     map::encode(&l.code)
                 );
@@ -952,7 +950,10 @@ impl CubeMeta {
 /// never shares a cell with (age in 3 bands beside age in 5 bands). Names are the codes: the
 /// published surface carries none, nor how fine members roll up into coarse ones, so a coarse
 /// level's cells arrive as the published values they are.
-pub(crate) fn cube_meta(cubes: &[(&str, &[String], &[(String, Vec<String>)])], rows: &[Row]) -> CubeMeta {
+pub(crate) fn cube_meta(
+    cubes: &[(&str, &[String], &[(String, Vec<String>)])],
+    rows: &[Row],
+) -> CubeMeta {
     let mut keys: HashMap<&str, HashSet<&DimKey>> = HashMap::new();
     for r in rows {
         if !r.4.is_empty() {
@@ -1154,10 +1155,7 @@ pub(crate) fn apply(
 }
 
 /// The values as a batch sorted by (series, item), with this transaction's item ids.
-fn data_batch(
-    tx: &ImportTx,
-    rows: &[Row],
-) -> Result<DataBatch, PullError> {
+fn data_batch(tx: &ImportTx, rows: &[Row]) -> Result<DataBatch, PullError> {
     let catalog = tx.catalog()?;
     let mut by_series: BTreeMap<SeriesKey, BTreeMap<u32, Value>> = BTreeMap::new();
     for (ind, level, period, item, dims, value) in rows {
@@ -1246,17 +1244,32 @@ mod tests {
         assert!(rows[0].dims.is_empty());
         assert_eq!(
             rows[1].dims,
-            [("geslacht".into(), "m".into()), ("leeftijd3".into(), "0-19".into())]
+            [
+                ("geslacht".into(), "m".into()),
+                ("leeftijd3".into(), "0-19".into())
+            ]
         );
         assert_eq!((rows[1].value.as_str(), rows[1].status.as_str()), ("", "x"));
         assert_eq!(rows[2].dims, [("level".to_string(), "a".to_string())]);
 
         let key = |pairs: &[(&str, &str)]| {
-            DimKey::new(pairs.iter().map(|(l, m)| (l.to_string(), m.to_string())).collect())
+            DimKey::new(
+                pairs
+                    .iter()
+                    .map(|(l, m)| (l.to_string(), m.to_string()))
+                    .collect(),
+            )
         };
         let p = Period::parse("2020").unwrap();
         let row = |k: DimKey| -> Row {
-            ("dna_k".into(), "wijk".into(), p, "1".into(), k, Value::Number(1.0))
+            (
+                "dna_k".into(),
+                "wijk".into(),
+                p,
+                "1".into(),
+                k,
+                Value::Number(1.0),
+            )
         };
         let rows = vec![
             row(key(&[("leeftijd5", "0-4"), ("geslacht", "m")])),
@@ -1276,7 +1289,11 @@ mod tests {
             .collect();
         assert_eq!(
             dims,
-            [("geslacht", "geslacht"), ("leeftijd3", "leeftijd5"), ("leeftijd5", "leeftijd5")]
+            [
+                ("geslacht", "geslacht"),
+                ("leeftijd3", "leeftijd5"),
+                ("leeftijd5", "leeftijd5")
+            ]
         );
         assert_eq!(m.dimensions.len(), 2);
         assert_eq!(m.members.len(), 3);
