@@ -239,7 +239,9 @@ impl SourceForm {
                     toml::from_str::<peil_import::options::ImportOptions>(&self.import),
                 ) {
                     (Ok(d), Ok(o)) => {
-                        table = Some(d.as_table().clone());
+                        let mut t = d.as_table().clone();
+                        unplaced(&mut t);
+                        table = Some(t);
                         options = Some(o);
                     }
                     (Err(e), _) => problems.push(format!("import: {e}")),
@@ -351,6 +353,19 @@ fn write_source(
         }
         None => {
             t.remove("import");
+        }
+    }
+}
+
+/// Forgets where a table (and every table in it) stood in the text it was read from, so it
+/// is written where it is put: after its parent `[[sources]]` table.
+fn unplaced(t: &mut toml_edit::Table) {
+    t.set_position(None);
+    for (_, item) in t.iter_mut() {
+        match item {
+            toml_edit::Item::Table(sub) => unplaced(sub),
+            toml_edit::Item::ArrayOfTables(a) => a.iter_mut().for_each(unplaced),
+            _ => {}
         }
     }
 }
