@@ -5,6 +5,8 @@
 # loopback, and a fresh "city" site pulling every indicator from it with prefix `dna_`:
 #   - the first pull (metadata, levels, areas, hierarchy, every value of every period);
 #   - a pull with nothing changed (only the content hashes);
+#   - `peil migrate` of the same site into a new site, through the Swing surface only (OData
+#     and the selection table), as from a Swing site (budget < 60 s);
 # each RUNS times (the first into a new city site each run), the median reported, with the
 # pull's own counts (requests, bytes of answer bodies after decompression) and the bytes on
 # the wire of the same data answers with gzip (what ureq asks for), measured with curl.
@@ -57,9 +59,29 @@ echo "  $(summary "$work/again.json")"
 inds=$(curl -s "$base/api/v1/hashes" | python3 -c 'import json,sys; print(",".join(i["code"] for i in json.load(sys.stdin)["indicators"]))')
 wire=0; raw=0
 for l in $(curl -s "$base/api/v1/geolevels" | python3 -c 'import json,sys; print(" ".join(l["code"] for l in json.load(sys.stdin)["geolevels"]))'); do
-    url="$base/api/v1/data?indicator=$inds&level=$l&period=all&format=csv"
+    url="$base/api/v1/data?indicator=$inds&level=$l&period=all&names=no&format=csv"
     w=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "$url")
     b=$(curl -s -o /dev/null -w '%{size_download}' "$url")
     wire=$((wire + w)); raw=$((raw + b))
 done
 echo "data answers (all levels): $raw bytes raw, $wire bytes gzip on the wire"
+
+# Migration of the whole site through its Swing surface (OData and the selection table).
+migs=()
+for r in $(seq "$runs"); do
+    rm -rf "$work/migrated$r"
+    t0=$(date +%s.%N)
+    "$peil" migrate "$base" "$work/migrated$r" --json > "$work/migrate.json"
+    t1=$(date +%s.%N)
+    migs+=("$(echo "$t1 - $t0" | bc)")
+    rm -rf "$work/migrated$r"
+done
+printf 'migration            runs: %s  median %.2f s\n' "${migs[*]}" "$(printf '%s\n' "${migs[@]}" | median)"
+python3 - "$work/migrate.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+v = m["values"]
+print(f"  variables {m['variables']} migrated {m['migrated']}; values {v['inserted']}; levels {len(m['levels'])} "
+      f"items {m['items']} links {m['links']}; requests {m['requests']}; body bytes {m['bytes']}; "
+      f"not moved {len(m['not_moved'])} kinds")
+PY

@@ -61,6 +61,7 @@ const ADMIN = process.env.PEIL_ADMIN_USER
       ['admin-import', '/admin/import', true],
       ['admin-imports', '/admin/imports', true],
       ['admin-schedule', '/admin/schedule', true],
+      ['admin-source-new', '/admin/schedule/sources/new', true],
       ['admin-publish', '/admin/publish', true],
       ['admin-themes', '/admin/themes', true],
       ['admin-indicators', '/admin/indicators', true],

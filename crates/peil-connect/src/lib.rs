@@ -349,11 +349,15 @@ struct DataRow {
     indicator: String,
     item: String,
     period: String,
+    /// The cube cell: (dim level, member) of each dim level column that is filled.
+    dims: Vec<(String, String)>,
     value: String,
     status: String,
 }
 
-/// Reads the source's CSV data answer: the columns by name, no cube columns.
+/// Reads the source's CSV data answer: the columns by name; the columns between `period` and
+/// `value` are the answer's dim levels (named `dim_LEVEL` where the level's code is one of the
+/// fixed columns' names), empty where a cell is not split by that level.
 fn data_rows(body: &[u8]) -> Result<Vec<DataRow>, String> {
     let mut r = csv::ReaderBuilder::new().from_reader(body);
     let head = r
@@ -372,8 +376,21 @@ fn data_rows(body: &[u8]) -> Result<Vec<DataRow>, String> {
         col("value")?,
         col("status")?,
     );
-    if value != period + 1 {
-        return Err("the CSV has cube columns (cube indicators are not pulled)".into());
+    if value <= period {
+        return Err("the CSV's value column comes before its period column".into());
+    }
+    let dim_cols: Vec<(usize, String)> = (period + 1..value)
+        .map(|i| {
+            let h = &head[i];
+            let level = match h.strip_prefix("dim_") {
+                Some(l) if FIXED_COLUMNS.contains(&l) => l,
+                _ => h,
+            };
+            (i, level.to_string())
+        })
+        .collect();
+    if dim_cols.iter().any(|(_, l)| !map::good_code(l)) {
+        return Err("the CSV has a dim level column without a valid code".into());
     }
     let mut out = Vec::new();
     for rec in r.records() {
@@ -386,10 +403,18 @@ fn data_rows(body: &[u8]) -> Result<Vec<DataRow>, String> {
                 _ => f.to_string(),
             })
         };
+        let mut dims = Vec::new();
+        for (i, l) in &dim_cols {
+            let m = get(*i)?;
+            if !m.is_empty() {
+                dims.push((l.clone(), m));
+            }
+        }
         out.push(DataRow {
             indicator: get(ind)?,
             item: get(item)?,
             period: get(period)?,
+            dims,
             value: get(value)?,
             status: get(status)?,
         });
@@ -397,8 +422,26 @@ fn data_rows(body: &[u8]) -> Result<Vec<DataRow>, String> {
     Ok(out)
 }
 
-/// Indicators per data request (one level each).
+/// Indicators per data request (one level each); a cube is asked for alone, with all its cells.
 const DATA_CHUNK: usize = 25;
+
+/// The fixed columns of the source's CSV data answer (a dim level of one of these names is
+/// written `dim_NAME`).
+const FIXED_COLUMNS: [&str; 10] = [
+    "indicator",
+    "indicator_name",
+    "unit",
+    "level",
+    "item",
+    "item_name",
+    "period",
+    "value",
+    "status",
+    "flag",
+];
+
+/// One value to write: (local indicator code, level, period, item, cube cell, value).
+pub(crate) type Row = (String, String, Period, String, DimKey, Value);
 
 /// Pulls one source into the store's test copy (see the crate's documentation).
 pub fn pull(
@@ -529,11 +572,27 @@ fn pull_peil(
     // 4. Metadata of what changed, validated and mapped.
     let mut indicators: Vec<(String, Indicator, String)> = Vec::new();
     let mut theme_names: BTreeMap<String, LocalizedText> = BTreeMap::new();
+    // Per cube (code at the source): its dim levels with their members.
+    let mut cube_levels: HashMap<String, Vec<(String, Vec<String>)>> = HashMap::new();
     for h in &fetch {
         let path = format!("/api/v1/indicators/{}", map::encode(&h.code));
         let url = client.url(&path);
         let meta: serde_json::Value = client.json(&path, false)?;
-        match map::indicator(&meta, prefix, &mut theme_names) {
+        let parsed = map::indicator(&meta, prefix, &mut theme_names).and_then(|(ind, notes)| {
+            let members = map::cube_members(&meta)?;
+            if let Some(l) = ind
+                .dim_levels
+                .iter()
+                .find(|l| !members.iter().any(|(m, _)| m == *l))
+            {
+                return Err(format!("the cube lists dim level {l} without its members"));
+            }
+            if !ind.dim_levels.is_empty() {
+                cube_levels.insert(h.code.clone(), members);
+            }
+            Ok((ind, notes))
+        });
+        match parsed {
             Ok((mut ind, notes)) if ind.code == local(&h.code) => {
                 // The source's access groups do not travel: restricted there is restricted
                 // here, to no group until this site grants it.
@@ -565,7 +624,7 @@ fn pull_peil(
         .and_then(|p| Period::parse(p).ok());
     let mut areas: Vec<AreaBatch> = Vec::new();
     let mut links: Vec<LinkBatch> = Vec::new();
-    let mut rows: Vec<(String, String, Period, String, Value)> = Vec::new(); // (ind, level, period, item, value)
+    let mut rows: Vec<Row> = Vec::new();
     if !indicators.is_empty() {
         let catalog = store.catalog()?;
         let levels: Levels = client.json("/api/v1/geolevels", false)?;
@@ -673,17 +732,38 @@ fn pull_peil(
                 }
             }
         }
-        // Values, per level, in chunks of indicators.
-        let codes: Vec<&str> = indicators.iter().map(|(r, _, _)| r.as_str()).collect();
+        // Values, per level, in chunks of flat indicators; each cube alone with every cell.
+        let flat: Vec<&str> = indicators
+            .iter()
+            .filter(|(r, _, _)| !cube_levels.contains_key(r))
+            .map(|(r, _, _)| r.as_str())
+            .collect();
+        let mut requests: Vec<(Vec<&str>, &str)> =
+            flat.chunks(DATA_CHUNK).map(|c| (c.to_vec(), "")).collect();
+        for (r, _, _) in &indicators {
+            if cube_levels.contains_key(r) {
+                requests.push((vec![r.as_str()], "&dims=all"));
+            }
+        }
         let remote_to_local: HashMap<&str, &str> = indicators
             .iter()
             .map(|(r, i, _)| (r.as_str(), i.code.as_str()))
             .collect();
+        let cube_cells: HashMap<&str, HashSet<(&str, &str)>> = cube_levels
+            .iter()
+            .map(|(c, ls)| {
+                let cells = ls
+                    .iter()
+                    .flat_map(|(l, ms)| ms.iter().map(move |m| (l.as_str(), m.as_str())))
+                    .collect();
+                (c.as_str(), cells)
+            })
+            .collect();
         for l in &chosen {
-            for chunk in codes.chunks(DATA_CHUNK) {
+            for (chunk, dims) in &requests {
                 let list: Vec<String> = chunk.iter().map(|c| map::encode(c)).collect();
                 let path = format!(
-                    "/api/v1/data?indicator={}&level={}&period=all&format=csv",
+                    "/api/v1/data?indicator={}&level={}&period=all{dims}&names=no&format=csv",
                     list.join(","),
                     map::encode(&l.code)
                 );
@@ -704,9 +784,20 @@ fn pull_peil(
                             shown(&r.period)
                         ),
                     };
-                    let Some(&code) = remote_to_local.get(r.indicator.as_str()) else {
+                    if !chunk.contains(&r.indicator.as_str()) {
                         return Err(bad("an indicator not asked for"));
-                    };
+                    }
+                    let code = remote_to_local[r.indicator.as_str()];
+                    let cube = cube_cells.get(r.indicator.as_str());
+                    for (dl, m) in &r.dims {
+                        if !cube.is_some_and(|c| c.contains(&(dl.as_str(), m.as_str()))) {
+                            return Err(bad(&format!(
+                                "a cube cell {}={} the indicator's metadata does not list",
+                                shown(dl),
+                                shown(m)
+                            )));
+                        }
+                    }
                     if !map::good_code(&r.item) {
                         return Err(bad("an area code that is not valid"));
                     }
@@ -729,7 +820,14 @@ fn pull_peil(
                         ("", "") => continue,
                         _ => return Err(bad("a value that is not a number or a missing code")),
                     };
-                    rows.push((code.to_string(), l.code.clone(), period, r.item, value));
+                    rows.push((
+                        code.to_string(),
+                        l.code.clone(),
+                        period,
+                        r.item,
+                        DimKey::new(r.dims),
+                        value,
+                    ));
                 }
             }
         }
@@ -773,10 +871,20 @@ fn pull_peil(
         .map(|h| format!("{}={}", h.code, h.hash))
         .collect::<Vec<_>>()
         .join("\n");
+    let cubes: Vec<(&str, &[String], &[(String, Vec<String>)])> = indicators
+        .iter()
+        .filter_map(|(r, ind, _)| {
+            cube_levels
+                .get(r)
+                .map(|ls| (ind.code.as_str(), ind.dim_levels.as_slice(), ls.as_slice()))
+        })
+        .collect();
+    let cubes = cube_meta(&cubes, &rows);
     let transfer = Transfer {
         areas,
         links,
         themes,
+        cubes,
         indicators: indicators
             .into_iter()
             .map(|(remote, ind, url)| {
@@ -803,6 +911,103 @@ fn pull_peil(
     Ok(report)
 }
 
+/// Dimensions, dim levels and members of the cubes a pull transfers.
+#[derive(Default)]
+pub(crate) struct CubeMeta {
+    pub dimensions: Vec<Dimension>,
+    pub levels: Vec<DimLevel>,
+    pub members: Vec<DimMember>,
+}
+
+impl CubeMeta {
+    /// Adds another cube's, leaving out what is already here (shared dimensions and levels).
+    pub(crate) fn extend(&mut self, other: CubeMeta) {
+        for d in other.dimensions {
+            if !self.dimensions.iter().any(|x| x.code == d.code) {
+                self.dimensions.push(d);
+            }
+        }
+        for l in other.levels {
+            if !self.levels.iter().any(|x| x.code == l.code) {
+                self.levels.push(l);
+            }
+        }
+        let have: HashSet<(String, String)> = (self.members.iter())
+            .map(|m| (m.level.clone(), m.code.clone()))
+            .collect();
+        for m in other.members {
+            if !have.contains(&(m.level.clone(), m.code.clone())) {
+                self.members.push(m);
+            }
+        }
+    }
+}
+
+/// The dimensions of transferred cubes as the source publishes them — per cube (local code,
+/// its own dim levels, every dim level its cells are published on with the members): each of
+/// the cube's own dim levels is a dimension of that code (as Swing's OData names them); a
+/// coarser level its cells are also published on belongs to the first of the cube's levels it
+/// never shares a cell with (age in 3 bands beside age in 5 bands). Names are the codes: the
+/// published surface carries none, nor how fine members roll up into coarse ones, so a coarse
+/// level's cells arrive as the published values they are.
+pub(crate) fn cube_meta(
+    cubes: &[(&str, &[String], &[(String, Vec<String>)])],
+    rows: &[Row],
+) -> CubeMeta {
+    let mut keys: HashMap<&str, HashSet<&DimKey>> = HashMap::new();
+    for r in rows {
+        if !r.4.is_empty() {
+            keys.entry(r.0.as_str()).or_default().insert(&r.4);
+        }
+    }
+    let mut out = CubeMeta::default();
+    let mut level_seen: HashSet<String> = HashSet::new();
+    for (code, own, levels) in cubes {
+        let mut together: HashSet<(&str, &str)> = HashSet::new();
+        for k in keys.get(code).into_iter().flatten() {
+            for (a, _) in &k.0 {
+                for (b, _) in &k.0 {
+                    together.insert((a.as_str(), b.as_str()));
+                }
+            }
+        }
+        for (seq, (level, members)) in levels.iter().enumerate() {
+            if !level_seen.insert(level.clone()) {
+                continue;
+            }
+            let dimension = if own.contains(level) {
+                level.clone()
+            } else {
+                own.iter()
+                    .find(|d| !together.contains(&(level.as_str(), d.as_str())))
+                    .unwrap_or(level)
+                    .clone()
+            };
+            if &dimension == level {
+                out.dimensions.push(Dimension {
+                    code: level.clone(),
+                    name: LocalizedText::nl(level),
+                });
+            }
+            out.levels.push(DimLevel {
+                code: level.clone(),
+                dimension,
+                name: LocalizedText::nl(level),
+                seq: seq as i64 + 1,
+            });
+            for (n, m) in members.iter().enumerate() {
+                out.members.push(DimMember {
+                    level: level.clone(),
+                    code: m.clone(),
+                    name: LocalizedText::nl(m),
+                    seq: n as i64 + 1,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// What a pull writes, fetched and validated before the transaction opens.
 pub(crate) struct Transfer {
     pub areas: Vec<AreaBatch>,
@@ -811,7 +1016,10 @@ pub(crate) struct Transfer {
     /// (code at the source, the indicator under its local code, its address, content hash).
     pub indicators: Vec<(String, Indicator, String, String)>,
     /// (local indicator code, level, period, item, value).
-    pub rows: Vec<(String, String, Period, String, Value)>,
+    pub rows: Vec<Row>,
+    /// Dimensions, dim levels and members of the cubes transferred (those this site lacks
+    /// are added; what it has is left as it is).
+    pub cubes: CubeMeta,
     /// Local codes of indicators the source no longer offers.
     pub gone: Vec<String>,
     /// `code=hash` of everything selected, one a line (the import's fingerprint).
@@ -845,12 +1053,31 @@ pub(crate) fn apply(
     if !t.links.is_empty() {
         tx.infer_all_unknown_location_links()?;
     }
+    // Dim levels and members this site lacks (what it has keeps its names and order).
+    let have = if t.cubes.levels.is_empty() {
+        HashMap::new()
+    } else {
+        tx.catalog()?.dim_members
+    };
+    let new_level = |l: &str| !have.contains_key(l);
     let batch = MetadataBatch {
         themes: t.themes.clone(),
         indicators: t.indicators.iter().map(|(_, i, _, _)| i.clone()).collect(),
+        dimensions: (t.cubes.dimensions.iter())
+            .filter(|d| new_level(&d.code))
+            .cloned()
+            .collect(),
+        dim_levels: (t.cubes.levels.iter())
+            .filter(|l| new_level(&l.code))
+            .cloned()
+            .collect(),
+        dim_members: (t.cubes.members.iter())
+            .filter(|m| have.get(&m.level).is_none_or(|ms| !ms.contains(&m.code)))
+            .cloned()
+            .collect(),
         ..MetadataBatch::default()
     };
-    if !batch.indicators.is_empty() || !batch.themes.is_empty() {
+    if !batch.indicators.is_empty() || !batch.themes.is_empty() || !batch.dim_members.is_empty() {
         tx.apply_metadata(&batch)?;
     }
     let data = data_batch(&tx, &t.rows)?;
@@ -928,13 +1155,10 @@ pub(crate) fn apply(
 }
 
 /// The values as a batch sorted by (series, item), with this transaction's item ids.
-fn data_batch(
-    tx: &ImportTx,
-    rows: &[(String, String, Period, String, Value)],
-) -> Result<DataBatch, PullError> {
+fn data_batch(tx: &ImportTx, rows: &[Row]) -> Result<DataBatch, PullError> {
     let catalog = tx.catalog()?;
     let mut by_series: BTreeMap<SeriesKey, BTreeMap<u32, Value>> = BTreeMap::new();
-    for (ind, level, period, item, value) in rows {
+    for (ind, level, period, item, dims, value) in rows {
         let Some(id) = catalog.levels.get(level).and_then(|l| l.items.get(item)) else {
             return Err(PullError::Invalid {
                 url: String::new(),
@@ -948,7 +1172,7 @@ fn data_batch(
             indicator: ind.clone(),
             level: level.clone(),
             period: *period,
-            dims: DimKey::default(),
+            dims: dims.clone(),
         };
         if by_series
             .entry(key)
@@ -959,9 +1183,10 @@ fn data_batch(
             return Err(PullError::Invalid {
                 url: String::new(),
                 why: format!(
-                    "two values for {ind}, area {}, {}",
+                    "two values for {ind}, area {}, {} {}",
                     shown(item),
-                    period.code()
+                    period.code(),
+                    dims.to_text()
                 ),
             });
         }
@@ -1002,4 +1227,75 @@ pub(crate) fn sha2_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cube_answer_is_read_cell_by_cell_and_its_levels_grouped() {
+        let csv = "indicator,indicator_name,unit,level,item,item_name,period,geslacht,leeftijd3,dim_level,value,status,flag\r\n\
+                   k,K,n,wijk,1,Een,2020,,,,10,,\r\n\
+                   k,K,n,wijk,1,Een,2020,m,0-19,,,x,\r\n\
+                   k,K,n,wijk,1,Een,2020,,,a,4,,\r\n";
+        let rows = data_rows(csv.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows[0].dims.is_empty());
+        assert_eq!(
+            rows[1].dims,
+            [
+                ("geslacht".into(), "m".into()),
+                ("leeftijd3".into(), "0-19".into())
+            ]
+        );
+        assert_eq!((rows[1].value.as_str(), rows[1].status.as_str()), ("", "x"));
+        assert_eq!(rows[2].dims, [("level".to_string(), "a".to_string())]);
+
+        let key = |pairs: &[(&str, &str)]| {
+            DimKey::new(
+                pairs
+                    .iter()
+                    .map(|(l, m)| (l.to_string(), m.to_string()))
+                    .collect(),
+            )
+        };
+        let p = Period::parse("2020").unwrap();
+        let row = |k: DimKey| -> Row {
+            (
+                "dna_k".into(),
+                "wijk".into(),
+                p,
+                "1".into(),
+                k,
+                Value::Number(1.0),
+            )
+        };
+        let rows = vec![
+            row(key(&[("leeftijd5", "0-4"), ("geslacht", "m")])),
+            row(key(&[("leeftijd3", "0-19"), ("geslacht", "m")])),
+        ];
+        let own = ["leeftijd5".to_string(), "geslacht".to_string()];
+        let levels = [
+            ("geslacht".to_string(), vec!["m".to_string()]),
+            ("leeftijd3".to_string(), vec!["0-19".to_string()]),
+            ("leeftijd5".to_string(), vec!["0-4".to_string()]),
+        ];
+        let m = cube_meta(&[("dna_k", &own, &levels)], &rows);
+        let dims: Vec<(&str, &str)> = m
+            .levels
+            .iter()
+            .map(|l| (l.code.as_str(), l.dimension.as_str()))
+            .collect();
+        assert_eq!(
+            dims,
+            [
+                ("geslacht", "geslacht"),
+                ("leeftijd3", "leeftijd5"),
+                ("leeftijd5", "leeftijd5")
+            ]
+        );
+        assert_eq!(m.dimensions.len(), 2);
+        assert_eq!(m.members.len(), 3);
+    }
 }

@@ -9,6 +9,51 @@ use std::collections::BTreeMap;
 const MAX_CODE: usize = 128;
 /// Longest text (name, description…) accepted from a source.
 const MAX_TEXT: usize = 100_000;
+/// Most dim levels of one cube, and members of one dim level, accepted from a source.
+const MAX_CUBE_LEVELS: usize = 16;
+const MAX_MEMBERS: usize = 100_000;
+
+/// The dim levels of a cube as the source publishes them: the cube's own (`dim_levels`, one
+/// per dimension) and the coarser ones its cells are also published on, each with its members
+/// in the source's order.
+pub(crate) fn cube_members(v: &Json) -> Result<Vec<(String, Vec<String>)>, String> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for d in v
+        .get("dimensions")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let level = d
+            .get("level")
+            .and_then(Json::as_str)
+            .filter(|l| good_code(l))
+            .ok_or("dimensions holds a level code that is not valid")?;
+        let mut members: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for m in d
+            .get("members")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let m = m.as_str().filter(|m| good_code(m)).ok_or(format!(
+                "dim level {level} has a member code that is not valid"
+            ))?;
+            if members.len() >= MAX_MEMBERS || !seen.insert(m) {
+                return Err(format!("dim level {level}: a member twice, or too many"));
+            }
+            members.push(m.to_string());
+        }
+        if out.len() >= 4 * MAX_CUBE_LEVELS || out.iter().any(|(l, _)| l == level) {
+            return Err(format!(
+                "dim level {level}: listed twice, or too many levels"
+            ));
+        }
+        out.push((level.to_string(), members));
+    }
+    Ok(out)
+}
 
 /// A code a source may send: 1–128 characters, no control characters, no leading or trailing
 /// space.
@@ -107,8 +152,29 @@ pub(crate) fn indicator(
         return Err("the prefixed code is too long".into());
     }
     let mut notes = Vec::new();
+    let mut dim_levels = Vec::new();
     if v.get("cube").and_then(Json::as_bool) == Some(true) {
-        return Err("a cube indicator: dimensions do not travel by pull yet".into());
+        for d in v
+            .get("dim_levels")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let d = d
+                .as_str()
+                .filter(|d| good_code(d))
+                .ok_or("dim_levels holds a code that is not valid")?;
+            if dim_levels.iter().any(|x| x == d) {
+                return Err(format!("dim level {d} is listed twice"));
+            }
+            dim_levels.push(d.to_string());
+        }
+        if dim_levels.is_empty() || dim_levels.len() > MAX_CUBE_LEVELS {
+            return Err(format!(
+                "a cube needs 1 to {MAX_CUBE_LEVELS} dim levels, the source lists {}",
+                dim_levels.len()
+            ));
+        }
     }
     let data_type = DataType::parse(&string(v, "data_type")?).ok_or("unknown data_type")?;
     let period_type = PeriodType::parse(&string(v, "period_type")?).ok_or("unknown period_type")?;
@@ -204,7 +270,7 @@ pub(crate) fn indicator(
         protected: true,
         start_period: None,
         end_period: None,
-        dim_levels: Vec::new(),
+        dim_levels,
         total_of,
         seq: None,
         provisional_period: period(v.get("provisional_from"), "provisional_from")?,
@@ -243,6 +309,35 @@ mod tests {
         assert!(ind.protected && ind.formula.is_none());
         assert_eq!(notes.len(), 1);
         assert_eq!(names["dna_bevolking"].get("nl"), Some("Bevolking"));
+    }
+
+    #[test]
+    fn a_cube_keeps_its_dim_levels_and_members() {
+        let mut names = BTreeMap::new();
+        let meta = json!({
+            "code": "kubus", "data_type": "numeric", "period_type": "stock", "cube": true,
+            "dim_levels": ["leeftijd5", "geslacht"],
+            "dimensions": [{"level": "geslacht", "members": ["m", "v"]},
+                           {"level": "leeftijd3", "members": ["0-19", "20-64", "65+"]}],
+        });
+        let (ind, _) = indicator(&meta, "dna_", &mut names).unwrap();
+        assert_eq!(ind.dim_levels, ["leeftijd5", "geslacht"]);
+        let members = cube_members(&meta).unwrap();
+        assert_eq!(
+            members[0],
+            (
+                "geslacht".to_string(),
+                vec!["m".to_string(), "v".to_string()]
+            )
+        );
+        for bad in [
+            json!({"dimensions": [{"level": "", "members": []}]}),
+            json!({"dimensions": [{"level": "g", "members": ["m", "m"]}]}),
+            json!({"dimensions": [{"level": "g", "members": [7]}]}),
+            json!({"dimensions": [{"level": "g", "members": []}, {"level": "g", "members": []}]}),
+        ] {
+            assert!(cube_members(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -12,9 +12,11 @@
 //! What the surface does not offer cannot be moved; [`Migration::not_moved`] says what, and
 //! the CLI writes it to the site directory.
 
-use crate::swing::{Cell, Swing};
-use crate::swing_pull::{areas, content_hash};
-use crate::{Limits, PullError, PullOptions, Report, Source, SourceKind, Transfer, apply, http};
+use crate::swing::{Level, Swing};
+use crate::swing_pull::{areas, content_hash, read};
+use crate::{
+    CubeMeta, Limits, PullError, PullOptions, Report, Source, SourceKind, Transfer, apply, http,
+};
 use peil_core::ApplyCounts;
 use peil_store::Store;
 use serde::Serialize;
@@ -118,16 +120,18 @@ pub fn migrate(
 
     // 1. Geo levels, areas and hierarchy, once.
     let areas_done = imports.iter().any(|i| i.kind == AREAS_KIND);
+    // The source's levels with their items, once: the areas step and the cubes need them.
+    let mut source_levels: Option<Vec<Level>> = None;
     if !areas_done {
         progress(Progress {
             done: 0,
             total,
             step: "geo levels, areas and hierarchy",
         });
-        let levels = sw.levels()?;
+        let levels = source_levels.insert(sw.levels()?);
         let mut report = Report::default();
         let (a, links) = match variables.first() {
-            Some(v) => areas(store, &sw, &levels, &v.code, &mut report)?,
+            Some(v) => areas(store, &sw, levels, &v.code, &mut report)?,
             None => (
                 levels
                     .iter()
@@ -147,6 +151,7 @@ pub fn migrate(
             areas: a,
             links,
             themes: Vec::new(),
+            cubes: Default::default(),
             indicators: Vec::new(),
             rows: Vec::new(),
             gone: Vec::new(),
@@ -170,15 +175,11 @@ pub fn migrate(
         .into_iter()
         .map(|p| p.remote_code)
         .collect();
-    let mut cubes = Vec::new();
     let mut refused = Vec::new();
     let todo: Vec<_> = variables
         .iter()
         .filter(|v| {
-            if v.is_cube() {
-                cubes.push(v.code.clone());
-                false
-            } else if done.contains(&v.code) {
+            if done.contains(&v.code) {
                 m.already += 1;
                 false
             } else {
@@ -186,12 +187,13 @@ pub fn migrate(
             }
         })
         .collect();
-    let mut count = m.already + cubes.len() as u64;
+    let mut count = m.already;
     for chunk in todo.chunks(opts.chunk.max(1)) {
         let fetched_at = peil_store::utc_now();
         let mut indicators = Vec::new();
         let mut rows = Vec::new();
         let mut selection = Vec::new();
+        let mut cubes = CubeMeta::default();
         for var in chunk {
             progress(Progress {
                 done: count,
@@ -199,7 +201,7 @@ pub fn migrate(
                 step: &var.code,
             });
             count += 1;
-            let ind = match crate::swing::indicator(var, var.code.clone()) {
+            let mut ind = match crate::swing::indicator(var, var.code.clone()) {
                 Ok(i) => i,
                 Err(why) => {
                     refused.push(NotMoved {
@@ -209,11 +211,24 @@ pub fn migrate(
                     continue;
                 }
             };
-            let cells: Vec<Cell> = sw.values(&var.code)?;
-            let hash = content_hash(var, &cells);
+            let read = match read(&sw, var, &mut source_levels)? {
+                Ok(r) => r,
+                Err(why) => {
+                    refused.push(NotMoved {
+                        what: format!("indicator {}", var.code),
+                        why,
+                    });
+                    continue;
+                }
+            };
+            let hash = content_hash(var, &read.cells, read.cube.as_ref().map(|c| &c.1));
+            if let Some((own, meta)) = read.cube {
+                ind.dim_levels = own;
+                cubes.extend(meta);
+            }
             selection.push(format!("{}={hash}", var.code));
-            for (l, p, i, v) in cells {
-                rows.push((var.code.clone(), l, p, i, v));
+            for (l, p, i, d, v) in read.cells {
+                rows.push((var.code.clone(), l, p, i, d, v));
             }
             let url = client.url(&format!(
                 "/jiveservices/odata/Variables('{}')",
@@ -230,6 +245,7 @@ pub fn migrate(
             areas: Vec::new(),
             links: Vec::new(),
             themes: Vec::new(),
+            cubes,
             indicators,
             rows,
             gone: Vec::new(),
@@ -264,12 +280,6 @@ pub fn migrate(
         why: why.into(),
     };
     m.not_moved.extend(refused);
-    for c in cubes {
-        m.not_moved.push(NotMoved {
-            what: format!("cube indicator {c}"),
-            why: "its dimensions and cells are not migrated; import the cube's file again".into(),
-        });
-    }
     m.not_moved.extend([
         nm(
             "formulas",
@@ -278,6 +288,10 @@ pub fn migrate(
         nm(
             "aggregation and threshold rules",
             "aggregation indicators, thresholds, threshold indicators and rounding are not exposed: migrated indicators are not aggregated (their published values are loaded on every level and period; values hidden at the source stay x); set the rules in the metadata to aggregate custom selections and new levels",
+        ),
+        nm(
+            "how cube members roll up",
+            "the API lists a cube's dimensions, dim levels and members (with their names) but not which fine member rolls up into which coarser one: cubes arrived with every published cell, their totals and coarser bands as the published values they are; import the dimension table to have them computed again",
         ),
         nm(
             "theme tree",

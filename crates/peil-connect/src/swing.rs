@@ -6,9 +6,12 @@
 //! What the surface offers, and so what travels: geo levels and items (code, name, short name,
 //! sequence), variables with name, description, unit, source, data type, period type,
 //! decimals and status, and every published value per variable × geo level × period
-//! (`Values`, with the item's code). The hierarchy is not in the OData; it is derived from the
+//! (`Values`, with the item's code); a cube's dimensions, dim levels and members
+//! (`CubeVariables`) and its cells, from the selection table split by each combination of its
+//! dim levels (`dimlevel`; see [`Swing::cube_values`]). The hierarchy is not in the OData; it is derived from the
 //! selection table's `geosplit`/`geocompare` (see [`Swing::hierarchy`]). Not offered, so never
-//! moved: formulas, aggregation and threshold indicators, thresholds, the theme tree,
+//! moved: formulas, aggregation and threshold indicators, thresholds, how a cube's fine
+//! members roll up into coarse ones, the theme tree,
 //! geometry, access groups and restricted indicators, reports, dashboards and stories.
 
 use crate::PullError;
@@ -96,8 +99,32 @@ impl Variable {
     }
 }
 
-/// One published value: (geo level, period, item, value).
-pub(crate) type Cell = (String, Period, String, Value);
+/// One published value: (geo level, period, item, cube cell, value); the cube cell is empty
+/// for a flat variable.
+pub(crate) type Cell = (String, Period, String, DimKey, Value);
+
+/// A cube's dim levels as `CubeVariables('v')/DimLevels` lists them, with their members.
+pub(crate) struct CubeLevel {
+    pub level: DimLevel,
+    pub members: Vec<DimMember>,
+}
+
+#[derive(Deserialize)]
+struct DimLevelRow {
+    #[serde(rename = "ExternalCode")]
+    code: String,
+    #[serde(rename = "Name", default)]
+    name: Option<String>,
+    #[serde(rename = "Dimension", default)]
+    dimension: Option<String>,
+    #[serde(rename = "Sequence", default)]
+    seq: Option<i64>,
+}
+
+/// Most dim level combinations of one cube asked for (each a selection table per geo level
+/// and period level), and areas asked for one by one when their names are not unique.
+const MAX_COMBINATIONS: usize = 256;
+const MAX_ALONE: usize = 200;
 
 pub(crate) struct Swing<'a> {
     pub client: &'a Client,
@@ -248,26 +275,12 @@ impl Swing<'_> {
                     })?;
                     for r in self.collection::<ValueRow>(&path, true)? {
                         let text = r.value.unwrap_or_default();
-                        let value = match text.as_str() {
-                            "" => continue,
-                            s => match MissingCode::from_symbol(s) {
-                                // Empty is no record: nothing to load.
-                                Some(MissingCode::Empty) => continue,
-                                Some(c) => Value::Missing(c),
-                                None => match s.parse::<f64>() {
-                                    Ok(n) if n.is_finite() => Value::Number(n),
-                                    _ => {
-                                        return Err(bad(
-                                            url,
-                                            format!(
-                                                "value '{}' of area '{}' is not a number or a missing code",
-                                                shown(s),
-                                                shown(&r.code)
-                                            ),
-                                        ));
-                                    }
-                                },
-                            },
+                        let value = match cell_value(&text) {
+                            Ok(Some(v)) => v,
+                            Ok(None) => continue,
+                            Err(why) => {
+                                return Err(bad(url, format!("{why} (area '{}')", shown(&r.code))));
+                            }
                         };
                         if !good_code(&r.code) {
                             return Err(bad(
@@ -275,12 +288,269 @@ impl Swing<'_> {
                                 format!("area code '{}' is not valid", shown(&r.code)),
                             ));
                         }
-                        out.push((gl.code.clone(), pe, r.code, value));
+                        out.push((gl.code.clone(), pe, r.code, DimKey::default(), value));
                     }
                 }
             }
         }
         Ok(out)
+    }
+
+    /// A cube's dimensions (code, name) and dim levels with their members, as its
+    /// `CubeVariables` entity lists them; `Err` with the reason when what it lists is unusable.
+    pub fn cube_levels(
+        &self,
+        var: &str,
+    ) -> Result<Result<(Vec<Dimension>, Vec<CubeLevel>), String>, PullError> {
+        let v = key(var);
+        let dims: Vec<Named> =
+            self.collection(&format!("CubeVariables('{v}')/Dimensions"), false)?;
+        let rows: Vec<DimLevelRow> =
+            self.collection(&format!("CubeVariables('{v}')/DimLevels"), false)?;
+        let mut dimensions = Vec::new();
+        for d in dims {
+            if !good_code(&d.code) {
+                return Ok(Err(format!(
+                    "dimension '{}' is not a valid code",
+                    shown(&d.code)
+                )));
+            }
+            let name = d.name.unwrap_or_else(|| d.code.clone());
+            dimensions.push(Dimension {
+                name: LocalizedText::nl(&name),
+                code: d.code,
+            });
+        }
+        let mut levels: Vec<CubeLevel> = Vec::new();
+        for (n, r) in rows.into_iter().enumerate() {
+            let dimension = r.dimension.unwrap_or_else(|| r.code.clone());
+            if !good_code(&r.code)
+                || levels.iter().any(|l| l.level.code == r.code)
+                || !dimensions.iter().any(|d| d.code == dimension)
+            {
+                return Ok(Err(format!(
+                    "dim level '{}' is not valid, listed twice or of no dimension listed",
+                    shown(&r.code)
+                )));
+            }
+            let path = format!(
+                "CubeVariables('{v}')/DimLevels('{}')/DimMembers",
+                key(&r.code)
+            );
+            let mut members: Vec<DimMember> = Vec::new();
+            for (k, m) in self
+                .collection::<DimLevelRow>(&path, false)?
+                .into_iter()
+                .enumerate()
+            {
+                if !good_code(&m.code) || members.iter().any(|x| x.code == m.code) {
+                    return Ok(Err(format!(
+                        "member '{}' of dim level {} is not valid or listed twice",
+                        shown(&m.code),
+                        r.code
+                    )));
+                }
+                members.push(DimMember {
+                    level: r.code.clone(),
+                    name: LocalizedText::nl(m.name.as_deref().unwrap_or(&m.code)),
+                    seq: m.seq.unwrap_or(k as i64 + 1),
+                    code: m.code,
+                });
+            }
+            levels.push(CubeLevel {
+                level: DimLevel {
+                    name: LocalizedText::nl(r.name.as_deref().unwrap_or(&r.code)),
+                    seq: r.seq.unwrap_or(n as i64 + 1),
+                    code: r.code,
+                    dimension,
+                },
+                members,
+            });
+        }
+        if levels.is_empty() {
+            return Ok(Err("the source lists no dim levels of it".into()));
+        }
+        Ok(Ok((dimensions, levels)))
+    }
+
+    /// Every published cell of a cube through the selection table: per geo level and period
+    /// level the variable has, one table per combination of at most one dim level of each
+    /// dimension (none: the totals), all periods. The table names areas, not codes: a name
+    /// that is unique in its level gives the code, an area whose name is not is asked for
+    /// alone (`geoitem_codes`). `Err` with the reason when the cube cannot be read so.
+    pub fn cube_values(
+        &self,
+        var: &str,
+        levels: &[Level],
+        cube: &[CubeLevel],
+    ) -> Result<Result<Vec<Cell>, String>, PullError> {
+        let v = key(var);
+        // The combinations: per dimension, none or one of its levels.
+        let mut dims: Vec<(&str, Vec<&str>)> = Vec::new();
+        for l in cube {
+            match dims.iter_mut().find(|(d, _)| *d == l.level.dimension) {
+                Some((_, ls)) => ls.push(&l.level.code),
+                None => dims.push((&l.level.dimension, vec![&l.level.code])),
+            }
+        }
+        let mut combos: Vec<Vec<&str>> = vec![Vec::new()];
+        for (_, ls) in &dims {
+            let mut next = Vec::new();
+            for c in &combos {
+                next.push(c.clone());
+                for l in ls {
+                    let mut c = c.clone();
+                    c.push(l);
+                    next.push(c);
+                }
+            }
+            combos = next;
+            if combos.len() > MAX_COMBINATIONS {
+                return Ok(Err(format!(
+                    "more than {MAX_COMBINATIONS} combinations of dim levels"
+                )));
+            }
+        }
+        let members: HashMap<&str, BTreeSet<&str>> = cube
+            .iter()
+            .map(|l| {
+                (
+                    l.level.code.as_str(),
+                    l.members.iter().map(|m| m.code.as_str()).collect(),
+                )
+            })
+            .collect();
+        let mut out = Vec::new();
+        for gl in self.collection::<Named>(&format!("Variables('{v}')/GeoLevels"), false)? {
+            let Some(level) = levels.iter().find(|l| l.level.code == gl.code) else {
+                return Ok(Err(format!(
+                    "geo level {} is not among the source's",
+                    gl.code
+                )));
+            };
+            let by_name = codes_by_name(level);
+            let alone: Vec<&str> = by_name
+                .values()
+                .filter(|c| c.len() > 1)
+                .flatten()
+                .copied()
+                .collect();
+            if alone.len() > MAX_ALONE {
+                return Ok(Err(format!(
+                    "{} areas of level {} share their names with others; the selection table names areas, not codes",
+                    alone.len(),
+                    gl.code
+                )));
+            }
+            let pls = self.collection::<Named>(
+                &format!(
+                    "Variables('{v}')/GeoLevels('{}')/PeriodLevels",
+                    key(&gl.code)
+                ),
+                false,
+            )?;
+            for pl in pls {
+                for combo in &combos {
+                    let dimlevel = combo.join(",");
+                    let mut params = vec![
+                        ("var", var),
+                        ("geolevel", gl.code.as_str()),
+                        ("periodlevel", pl.code.as_str()),
+                        ("period", "all"),
+                    ];
+                    if !combo.is_empty() {
+                        params.push(("dimlevel", &dimlevel));
+                    }
+                    // The whole level, then each area whose name is not unique on its own.
+                    let mut asks: Vec<(Option<&str>, Vec<(&str, &str)>)> =
+                        vec![(None, params.clone())];
+                    for c in &alone {
+                        let mut p = params.clone();
+                        p.push(("geoitem_codes", c));
+                        asks.push((Some(c), p));
+                    }
+                    for (only, p) in asks {
+                        let (url, rows) = self.table(&p)?;
+                        for r in rows {
+                            let text = |i: usize| r.get(i).and_then(Json::as_str);
+                            let (Some(name), Some(period), Some(value)) =
+                                (text(0), text(1), text(2))
+                            else {
+                                return Err(bad(
+                                    url,
+                                    "a row without an area, a period and a value",
+                                ));
+                            };
+                            let item = match only {
+                                Some(c) => c,
+                                None => match by_name.get(name).map(Vec::as_slice) {
+                                    Some([c]) => c,
+                                    Some(_) => continue,
+                                    None => {
+                                        return Err(bad(
+                                            url,
+                                            format!(
+                                                "area '{}' is not one of level {}",
+                                                shown(name),
+                                                gl.code
+                                            ),
+                                        ));
+                                    }
+                                },
+                            };
+                            let mut key = Vec::with_capacity(combo.len());
+                            for (k, l) in combo.iter().enumerate() {
+                                let m = text(3 + k).unwrap_or("");
+                                if m.is_empty() {
+                                    continue;
+                                }
+                                if !members[l].contains(m) {
+                                    return Err(bad(
+                                        url,
+                                        format!(
+                                            "member '{}' is not one of dim level {l}",
+                                            shown(m)
+                                        ),
+                                    ));
+                                }
+                                key.push((l.to_string(), m.to_string()));
+                            }
+                            let Some(value) =
+                                cell_value(value).map_err(|why| bad(url.clone(), why))?
+                            else {
+                                continue;
+                            };
+                            let pe = Period::parse(period).map_err(|_| {
+                                bad(
+                                    url.clone(),
+                                    format!("period '{}' is not valid", shown(period)),
+                                )
+                            })?;
+                            out.push((
+                                gl.code.clone(),
+                                pe,
+                                item.to_string(),
+                                DimKey::new(key),
+                                value,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Ok(out))
+    }
+
+    /// One selection table's rows.
+    fn table(&self, params: &[(&str, &str)]) -> Result<(String, Vec<Vec<Json>>), PullError> {
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        let path = format!("{TABLE}?{}", query.join("&"));
+        let url = self.client.url(&path);
+        let t: Table = self.client.json(&path, true)?;
+        Ok((url, t.rows))
     }
 
     /// The rows' geo names of one selection table; `None` when the source says the table
@@ -486,6 +756,28 @@ impl Swing<'_> {
         }
         Ok(links.into_iter().collect())
     }
+}
+
+/// A published value as Swing writes it (`ValueString`, a selection table's cell): a number
+/// with `.` as decimal separator or a missing code's symbol; `None` where nothing is published.
+fn cell_value(text: &str) -> Result<Option<Value>, String> {
+    Ok(match text {
+        "" => None,
+        s => match MissingCode::from_symbol(s) {
+            // Empty is no record: nothing to load.
+            Some(MissingCode::Empty) => None,
+            Some(c) => Some(Value::Missing(c)),
+            None => match s.parse::<f64>() {
+                Ok(n) if n.is_finite() => Some(Value::Number(n)),
+                _ => {
+                    return Err(format!(
+                        "value '{}' is not a number or a missing code",
+                        shown(s)
+                    ));
+                }
+            },
+        },
+    })
 }
 
 /// A level's item codes by name.

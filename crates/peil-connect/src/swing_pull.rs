@@ -4,7 +4,9 @@
 //! differs from the one kept in the provenance are written, in one transaction as every pull.
 
 use crate::swing::{Cell, Level, Swing, Variable};
-use crate::{PullError, PullOptions, Refusal, Report, Source, Transfer, apply, http, map};
+use crate::{
+    CubeMeta, PullError, PullOptions, Refusal, Report, Source, Transfer, apply, http, map,
+};
 use peil_core::*;
 use peil_store::{Provenance, Store};
 use std::collections::{HashMap, HashSet};
@@ -12,14 +14,27 @@ use std::collections::{HashMap, HashSet};
 /// Any year: the selection table lists a level's areas for it whether or not it has values.
 pub(crate) const ANY_YEAR: &str = "2000";
 
-/// A variable's content hash: its OData entity and every value taken, in a stable order.
-pub(crate) fn content_hash(var: &Variable, cells: &[Cell]) -> String {
+/// A variable's content hash: its OData entity, a cube's dimensions, and every value taken, in
+/// a stable order.
+pub(crate) fn content_hash(var: &Variable, cells: &[Cell], cube: Option<&CubeMeta>) -> String {
     let mut lines: Vec<String> = cells
         .iter()
-        .map(|(l, p, i, v)| format!("{l}\t{}\t{i}\t{v:?}", p.code()))
+        .map(|(l, p, i, d, v)| {
+            if d.is_empty() {
+                format!("{l}\t{}\t{i}\t{v:?}", p.code())
+            } else {
+                format!("{l}\t{}\t{i}\t{}\t{v:?}", p.code(), d.to_text())
+            }
+        })
         .collect();
     lines.sort();
     let mut text = var.row.to_string();
+    if let Some(c) = cube {
+        text.push_str(&format!(
+            "\n{:?}\n{:?}\n{:?}",
+            c.dimensions, c.levels, c.members
+        ));
+    }
     for l in lines {
         text.push('\n');
         text.push_str(&l);
@@ -72,6 +87,67 @@ pub(crate) fn areas(
         }
     }
     Ok((batches, links))
+}
+
+/// What one variable brings: its published cells and, for a cube, the dim levels of the
+/// indicator (per dimension, the level of the dimension's code or else its first) with the
+/// dimensions, levels and members the source lists.
+pub(crate) struct Read {
+    pub cells: Vec<Cell>,
+    pub cube: Option<(Vec<String>, CubeMeta)>,
+}
+
+/// Reads one variable: a flat one through OData's `Values`, a cube through `CubeVariables`
+/// and the selection table (`levels`, the source's geo levels with their items, fetched the
+/// first time a cube needs them). `Err` inside says why the variable cannot be taken.
+pub(crate) fn read(
+    sw: &Swing,
+    var: &Variable,
+    levels: &mut Option<Vec<Level>>,
+) -> Result<Result<Read, String>, PullError> {
+    if !var.is_cube() {
+        return Ok(Ok(Read {
+            cells: sw.values(&var.code)?,
+            cube: None,
+        }));
+    }
+    let (dimensions, cube) = match sw.cube_levels(&var.code)? {
+        Ok(c) => c,
+        Err(why) => {
+            return Ok(Err(format!(
+                "a cube whose dimensions cannot be read: {why}"
+            )));
+        }
+    };
+    if levels.is_none() {
+        *levels = Some(sw.levels()?);
+    }
+    let cells = match sw.cube_values(&var.code, levels.as_deref().unwrap_or(&[]), &cube)? {
+        Ok(c) => c,
+        Err(why) => return Ok(Err(format!("a cube whose cells cannot be read: {why}"))),
+    };
+    let own: Vec<String> = dimensions
+        .iter()
+        .filter_map(|d| {
+            let of_d = || cube.iter().filter(|l| l.level.dimension == d.code);
+            of_d()
+                .find(|l| l.level.code == d.code)
+                .or_else(|| of_d().next())
+                .map(|l| l.level.code.clone())
+        })
+        .collect();
+    let mut meta = CubeMeta {
+        dimensions,
+        ..CubeMeta::default()
+    };
+    for l in cube {
+        meta.levels.push(l.level);
+        meta.members.extend(l.members);
+    }
+    Ok(Ok(Read {
+        cells,
+        cube: Some((own, meta)),
+    }))
 }
 
 pub(crate) fn pull(
@@ -132,6 +208,8 @@ pub(crate) fn pull(
     let mut indicators = Vec::new();
     let mut rows = Vec::new();
     let mut selection = Vec::new();
+    let mut cubes = CubeMeta::default();
+    let mut source_levels: Option<Vec<Level>> = None;
     for var in selected {
         let code = local(&var.code);
         if !map::good_code(&code) {
@@ -141,22 +219,22 @@ pub(crate) fn pull(
             });
             continue;
         }
-        if var.is_cube() {
-            report.refused.push(Refusal {
-                code,
-                why: "a cube indicator: dimensions do not travel by pull yet".into(),
-            });
-            continue;
-        }
-        let cells: Vec<Cell> = sw
-            .values(&var.code)?
+        let read = match read(&sw, var, &mut source_levels)? {
+            Ok(r) => r,
+            Err(why) => {
+                report.refused.push(Refusal { code, why });
+                continue;
+            }
+        };
+        let cells: Vec<Cell> = read
+            .cells
             .into_iter()
-            .filter(|(l, p, _, _)| {
+            .filter(|(l, p, _, _, _)| {
                 (source.levels.is_empty() || source.levels.contains(l))
                     && periods_from.is_none_or(|f| p.bounds().0 >= f.bounds().0)
             })
             .collect();
-        let hash = content_hash(var, &cells);
+        let hash = content_hash(var, &cells, read.cube.as_ref().map(|c| &c.1));
         selection.push(format!("{}={hash}", var.code));
         match known.get(&code) {
             Some(p) if p.hash == hash && p.gone_at.is_none() => {
@@ -192,8 +270,12 @@ pub(crate) fn pull(
             }
         };
         ind.protected = true;
-        for (l, p, i, v) in cells {
-            rows.push((code.clone(), l, p, i, v));
+        if let Some((own, meta)) = read.cube {
+            ind.dim_levels = own;
+            cubes.extend(meta);
+        }
+        for (l, p, i, d, v) in cells {
+            rows.push((code.clone(), l, p, i, d, v));
         }
         let url = client.url(&format!(
             "/jiveservices/odata/Variables('{}')",
@@ -217,11 +299,13 @@ pub(crate) fn pull(
     let (mut area_batches, mut links) = (Vec::new(), Vec::new());
     if !rows.is_empty() {
         let used: HashSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
-        let levels: Vec<Level> = sw
-            .levels()?
-            .into_iter()
-            .filter(|l| used.contains(l.level.code.as_str()))
-            .collect();
+        let levels: Vec<Level> = match source_levels {
+            Some(l) => l,
+            None => sw.levels()?,
+        }
+        .into_iter()
+        .filter(|l| used.contains(l.level.code.as_str()))
+        .collect();
         (area_batches, links) = areas(store, &sw, &levels, &variables[0].code, &mut report)?;
     }
     selection.sort();
@@ -229,6 +313,7 @@ pub(crate) fn pull(
         areas: area_batches,
         links,
         themes: Vec::new(),
+        cubes,
         indicators,
         rows,
         gone,

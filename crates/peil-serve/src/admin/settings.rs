@@ -270,7 +270,7 @@ fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
     (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 
-fn config_text(st: &AppState) -> Result<String, String> {
+pub(super) fn config_text(st: &AppState) -> Result<String, String> {
     let dir = super::content::site_dir(st).ok_or("this server has no site folder")?;
     std::fs::read_to_string(dir.join(CONFIG)).map_err(|e| format!("cannot read {CONFIG}: {e}"))
 }
@@ -362,19 +362,37 @@ pub(super) async fn submit(State(st): State<AppState>, a: Admin, body: Bytes) ->
     }
     s.apply(&mut doc);
     let new = doc.to_string();
-    apply_config(&st, &a, new, "save", None, |p| {
+    apply_config(&st, &a, new, "save", None, SETTINGS_SAVED, |p| {
         settings_page(&st, &a, &s, &[p], None)
     })
     .await
 }
 
+/// Where a saved `peil.toml` leads: the audit log's words for a save and a restore, and the
+/// page to go to (`?saved=VERSION` is added).
+pub(super) struct Saved {
+    pub saved: &'static str,
+    pub restored: &'static str,
+    pub page: &'static str,
+    /// What the save is of, for the audit log (a source's name).
+    pub subject: Option<String>,
+}
+
+const SETTINGS_SAVED: Saved = Saved {
+    saved: "settings saved",
+    restored: "settings restored",
+    page: "/admin/settings",
+    subject: None,
+};
+
 /// Checks a whole `peil.toml` text with the CLI's checks, saves it as a version and serves it.
-async fn apply_config(
+pub(super) async fn apply_config(
     st: &AppState,
     a: &Admin,
     text: String,
     action: &'static str,
     restored_from: Option<i64>,
+    done: Saved,
     refused: impl FnOnce(String) -> Response,
 ) -> Response {
     let (t2, st2) = (text.clone(), st.clone());
@@ -395,17 +413,17 @@ async fn apply_config(
     match save(st, who, s, move |st| st.set_site(config)).await {
         Ok(id) => {
             let what = if action == "restore" {
-                "settings restored"
+                done.restored
             } else {
-                "settings saved"
+                done.saved
             };
             a.audit(
                 st,
                 what,
-                json!({"file": CONFIG, "version": id, "restored_from": restored_from}),
+                json!({"file": CONFIG, "version": id, "restored_from": restored_from, "subject": done.subject}),
             )
             .await;
-            let to = a.page.href(&format!("/admin/settings?saved={id}"));
+            let to = a.page.href(&format!("{}?saved={id}", done.page));
             no_store(Redirect::to(&to).into_response())
         }
         Err(e) => refused(e),
@@ -425,15 +443,23 @@ pub(super) async fn restore(State(st): State<AppState>, Path(id): Path<i64>, a: 
             return settings_page(&st, &a, &Settings::default(), &[e.to_string()], None);
         }
     };
-    apply_config(&st, &a, v.text, "restore", Some(v.id), |p| {
-        let mut r = a.render(
-            "admin.html",
-            "admin_settings",
-            json!({"message": {"text": p, "ok": false}}),
-        );
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        r
-    })
+    apply_config(
+        &st,
+        &a,
+        v.text,
+        "restore",
+        Some(v.id),
+        SETTINGS_SAVED,
+        |p| {
+            let mut r = a.render(
+                "admin.html",
+                "admin_settings",
+                json!({"message": {"text": p, "ok": false}}),
+            );
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        },
+    )
     .await
 }
 

@@ -309,6 +309,12 @@ pub(crate) fn document(ctx: &Ctx) -> Json {
             false,
         ),
         q(
+            "names",
+            "For CSV, CSVW and XLSX: `yes` (default) writes the indicator's name and unit and the area's name on every row; `no` leaves those columns out (codes only, for a machine that reads the names once from the metadata).",
+            json!({ "type": "string", "enum": ["yes", "no"] }),
+            false,
+        ),
+        q(
             "geometry",
             "For GeoJSON: `web` (default) or `full` geometry.",
             json!({ "type": "string", "enum": ["web", "full"] }),

@@ -485,6 +485,10 @@ fn env() -> &'static minijinja::Environment<'static> {
                 include_str!("templates/admin_schedule.html"),
             ),
             (
+                "admin_source.html",
+                include_str!("templates/admin_source.html"),
+            ),
+            (
                 "admin_publish.html",
                 include_str!("templates/admin_publish.html"),
             ),
@@ -819,6 +823,7 @@ mod tests {
             "admin_import.html",
             "admin_imports.html",
             "admin_schedule.html",
+            "admin_source.html",
             "admin_publish.html",
             "admin_themes.html",
         ] {

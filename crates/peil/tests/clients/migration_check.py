@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Compares two sites through the real `stadincijfers` client (PyPI), the way a Swing site's
-users read it: every public variable (cubes excepted, which a migration lists as not moved),
-on every geo level and period level it has, every period, row by row of the selection table
-(area, period and value).
+users read it: every public variable on every geo level and period level it has, every
+period, row by row of the selection table (area, period and value); a cube's dim levels as
+OData lists them, and its cells split by every combination of dim levels of different
+dimensions (the selection table's `dimlevel`: area, period, value and members).
 
 Usage: python3 migration_check.py SOURCE_URL MIGRATED_URL
 
@@ -44,7 +45,7 @@ cubes = {c["ExternalCode"] for c in collection(SRC, "CubeVariables")}
 with contextlib.redirect_stdout(io.StringIO()):
     src_vars = src.odataVariables(0, 1_000_000)
     dst_vars = dst.odataVariables(0, 1_000_000)
-want = {k: v for k, v in src_vars.items() if k not in cubes}
+want = src_vars
 if want != dst_vars:
     fail(f"variables: only at the source {sorted(set(want) - set(dst_vars))[:10]}, "
          f"only migrated {sorted(set(dst_vars) - set(want))[:10]}, "
@@ -55,8 +56,34 @@ for gl in src.geolevels():
     if src.geoitemlevels(gl) != dst.geoitemlevels(gl):
         fail(f"areas of {gl}")
 
+def dim_levels(base, var):
+    """(dim level, its dimension) of a cube, as its CubeVariables entity lists them."""
+    return sorted((d["ExternalCode"], d["Dimension"])
+                  for d in collection(base, f"CubeVariables('{var}')/DimLevels"))
+
+
+def combinations(levels):
+    """Every combination of at most one dim level per dimension, the empty one apart."""
+    combos = [[]]
+    for dim in sorted({d for _, d in levels}):
+        combos = combos + [c + [l] for c in combos for l, d in levels if d == dim]
+    return [",".join(c) for c in combos if c]
+
+
 values = 0
+cells = 0
 for var in sorted(want):
+    splits = [None]
+    if var in cubes:
+        levels = dim_levels(SRC, var)
+        if levels != dim_levels(DST, var):
+            fail(f"{var}: dim levels {levels} vs {dim_levels(DST, var)}")
+        for dl in levels:
+            path = f"CubeVariables('{var}')/DimLevels('{dl[0]}')/DimMembers"
+            a = [(m["ExternalCode"], m["Name"]) for m in collection(SRC, path)]
+            if a != [(m["ExternalCode"], m["Name"]) for m in collection(DST, path)]:
+                fail(f"{var}: members of {dl[0]}")
+        splits += combinations(levels)
     levels = src.geolevels(var)
     if levels != dst.geolevels(var):
         fail(f"{var}: geo levels {levels} vs {dst.geolevels(var)}")
@@ -64,17 +91,22 @@ for var in sorted(want):
         pls = src.periodlevels(var, gl)
         if pls != dst.periodlevels(var, gl):
             fail(f"{var} {gl}: period levels {pls} vs {dst.periodlevels(var, gl)}")
-        for pl in pls:
-            a = src.selectiontableasjson(var, geolevel=gl, periodlevel=pl, period="all")
-            b = dst.selectiontableasjson(var, geolevel=gl, periodlevel=pl, period="all")
+        for pl, split in ((pl, split) for pl in pls for split in splits):
+            a = src.selectiontableasjson(var, geolevel=gl, periodlevel=pl, period="all", dimlevel=split)
+            b = dst.selectiontableasjson(var, geolevel=gl, periodlevel=pl, period="all", dimlevel=split)
             if a["headers"][2]["type"] != b["headers"][2]["type"]:
                 fail(f"{var} {gl} {pl}: value type {a['headers'][2]} vs {b['headers'][2]}")
-            # Area, period, value; a survey indicator's interval columns need its sample
-            # indicators, which the Swing API does not name (the migration report says so).
-            ra, rb = [r[:3] for r in a["rows"]], [r[:3] for r in b["rows"]]
+            # Area, period, value (and a cube cell's members); a survey indicator's interval
+            # columns need its sample indicators, which the Swing API does not name (the
+            # migration report says so).
+            n = 3 + (len(split.split(",")) if split else 0)
+            ra, rb = [r[:n] for r in a["rows"]], [r[:n] for r in b["rows"]]
             if ra != rb:
                 diff = [(x, y) for x, y in zip(ra, rb) if x != y][:5]
-                fail(f"{var} {gl} {pl}: {len(ra)} vs {len(rb)} rows; first differences {diff}")
-            values += sum(1 for r in a["rows"] if r[2] != "")
-print(f"{len(want)} variables, {len(cubes)} cubes left out, {values} values compared")
+                fail(f"{var} {gl} {pl} {split}: {len(ra)} vs {len(rb)} rows; first differences {diff}")
+            got = sum(1 for r in a["rows"] if r[2] != "")
+            values += got
+            if var in cubes:
+                cells += got
+print(f"{len(want)} variables ({len(cubes)} cubes, {cells} cube cells), {values} values compared")
 print("ALL CHECKS PASSED")

@@ -128,11 +128,14 @@ pub(crate) fn wait_for_generation(s: &Server, generation: u64) {
 }
 
 /// A stand-in for the network between the sites: forwards every request to the province, but
-/// while `broken` is set sends only half of each data answer before closing the connection.
+/// while `broken` is set sends only half of each data answer before closing the connection;
+/// and when `kill` is (n, permille), forwards n more answers whole and then sends only that
+/// share of the next one — the source killed mid-transfer — and forwards whole again.
 struct Proxy {
     url: String,
     broken: Arc<AtomicBool>,
     cut: Arc<AtomicU64>,
+    kill: Arc<std::sync::Mutex<Option<(u64, u64)>>>,
 }
 
 fn proxy(target: String) -> Proxy {
@@ -140,7 +143,8 @@ fn proxy(target: String) -> Proxy {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let broken = Arc::new(AtomicBool::new(false));
     let cut = Arc::new(AtomicU64::new(0));
-    let (b, c) = (broken.clone(), cut.clone());
+    let kill = Arc::new(std::sync::Mutex::new(None));
+    let (b, c, k) = (broken.clone(), cut.clone(), kill.clone());
     std::thread::spawn(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -168,6 +172,20 @@ fn proxy(target: String) -> Proxy {
                 continue;
             };
             let half = b.load(Ordering::SeqCst) && path.starts_with("/api/v1/data");
+            let killed = {
+                let mut k = k.lock().unwrap();
+                match *k {
+                    Some((0, permille)) => {
+                        *k = None;
+                        Some(body.len() * permille as usize / 1000)
+                    }
+                    Some((n, permille)) => {
+                        *k = Some((n - 1, permille));
+                        None
+                    }
+                    None => None,
+                }
+            };
             let _ = conn.write_all(
                 format!(
                     "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
@@ -175,7 +193,10 @@ fn proxy(target: String) -> Proxy {
                 )
                 .as_bytes(),
             );
-            if half {
+            if let Some(at) = killed {
+                c.fetch_add(1, Ordering::SeqCst);
+                let _ = conn.write_all(&body[..at.min(body.len().saturating_sub(1))]);
+            } else if half {
                 c.fetch_add(1, Ordering::SeqCst);
                 let _ = conn.write_all(&body[..body.len() / 2]);
             } else {
@@ -183,7 +204,12 @@ fn proxy(target: String) -> Proxy {
             }
         }
     });
-    Proxy { url, broken, cut }
+    Proxy {
+        url,
+        broken,
+        cut,
+        kill,
+    }
 }
 
 #[test]
@@ -332,6 +358,39 @@ fn a_city_pulls_from_a_province_with_the_connectors_semantics() {
         "a failed pull leaves the store exactly as before"
     );
     net.broken.store(false, Ordering::SeqCst);
+    // The source killed at random points of the transfer (the hashes, metadata, areas or
+    // values; anywhere in the answer): every time the pull fails and writes nothing.
+    let mut seed: u64 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    let mut random = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    for _ in 0..4 {
+        let point = (random(6), random(1000));
+        *net.kill.lock().unwrap() = Some(point);
+        let o = city.run(&["pull", "provincie", "--retries", "0"]);
+        assert!(
+            !o.status.success(),
+            "killed at answer {} after {}‰ of it: {}",
+            point.0,
+            point.1,
+            String::from_utf8_lossy(&o.stdout)
+        );
+        assert!(net.kill.lock().unwrap().is_none(), "the kill happened");
+        assert_eq!(
+            city.state(),
+            before,
+            "killed at answer {} after {}‰ of it: the store is as before",
+            point.0,
+            point.1
+        );
+    }
 
     // A dry run says what the pull would do, and writes nothing.
     let dry: serde_json::Value =
@@ -418,4 +477,187 @@ fn a_city_pulls_from_a_province_with_the_connectors_semantics() {
     // Flagged once: the next pull has nothing to say about it.
     let r = pull(&city);
     assert!(r["flagged"].as_array().unwrap().is_empty(), "{r}");
+}
+
+/// The cells of one indicator on one level as a site publishes them through the data API
+/// (`dims=all`: every cube cell, totals and coarser bands included), without the indicator's
+/// own columns: `item,item_name,period,<dim levels>,value,status,flag` per line.
+fn cube_cells(s: &Server, indicator: &str, level: &str) -> BTreeSet<String> {
+    let r = s.get(&format!(
+        "/api/v1/data?indicator={indicator}&level={level}&period=all&dims=all&format=csv"
+    ));
+    assert_eq!(r.status, 200, "{indicator} on {level}: {}", r.body);
+    let mut lines = r.body.lines();
+    let head = lines.next().unwrap().to_string();
+    let cut = |l: &str| l.splitn(4, ',').nth(3).unwrap().to_string();
+    std::iter::once(format!("header {}", cut(&head)))
+        .chain(lines.map(cut))
+        .collect()
+}
+
+#[test]
+fn a_city_pulls_a_cube_with_every_cell_and_its_hidden_ones() {
+    // The demo city's population cube (age in 5 and 3 bands, sex), with one finest cell the
+    // source hides (`x`): every cell computed from it is hidden there too.
+    let demo = Site::demo();
+    let hide = demo.path().join("cube_x.csv");
+    std::fs::write(
+        &hide,
+        "period,geolevel,geoitem,indicator,value,leeftijd5,geslacht\n\
+         2013,statsec,46999A00-,kubus_bevolking,x,0-4,m\n",
+    )
+    .unwrap();
+    demo.import(&hide, &[]);
+    demo.ok(&["publish", "--allow-lost-values"]);
+    let source = Server::start(demo);
+
+    let city = Site::new();
+    let toml = city.path().join("peil.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str(&format!(
+        "\n[[sources]]\nname = \"provincie\"\nurl = \"{}\"\nindicators = [\"kubus_bevolking\"]\nprefix = \"dna_\"\n",
+        source.base
+    ));
+    std::fs::write(&toml, text).unwrap();
+    let r = pull(&city);
+    assert_eq!(
+        codes(&r["added"]),
+        BTreeSet::from(["dna_kubus_bevolking".to_string()]),
+        "{r}"
+    );
+    assert!(r["refused"].as_array().unwrap().is_empty(), "{r}");
+
+    // The dimensions travel: every dim level the cells are published on, with its members.
+    let db = rusqlite::Connection::open(city.store()).unwrap();
+    let members = |level: &str| -> i64 {
+        db.query_row(
+            "SELECT count(*) FROM dim_member WHERE level = ?1",
+            [level],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        (
+            members("leeftijd5"),
+            members("leeftijd3"),
+            members("geslacht")
+        ),
+        (20, 3, 2)
+    );
+    let dimension: String = db
+        .query_row(
+            "SELECT dimension FROM dim_level WHERE code = 'leeftijd3'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        dimension, "leeftijd5",
+        "the coarse band is the age dimension's"
+    );
+    drop(db);
+
+    // Published by the city, every cell on every level equals the source's, x stays x.
+    city.ok(&["publish", "--allow-lost-values"]);
+    let copy = Server::start(city);
+    let levels: Vec<String> = source.get("/api/v1/indicators/kubus_bevolking").json()["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(levels.len() >= 4, "{levels:?}");
+    let mut hidden = 0;
+    let mut cells = 0;
+    for l in &levels {
+        let published = cube_cells(&source, "kubus_bevolking", l);
+        let pulled = cube_cells(&copy, "dna_kubus_bevolking", l);
+        let more: Vec<&String> = pulled.difference(&published).take(5).collect();
+        let fewer: Vec<&String> = published.difference(&pulled).take(5).collect();
+        assert!(
+            more.is_empty() && fewer.is_empty(),
+            "level {l}: the city's cells differ from the source's: more {more:?}, fewer {fewer:?}"
+        );
+        hidden += published.iter().filter(|c| c.contains(",,x,")).count();
+        cells += published.len();
+    }
+    assert!(cells > 10_000, "{cells} cells compared");
+    assert!(
+        hidden >= 5,
+        "the hidden cell and those computed from it: {hidden}"
+    );
+
+    // Nothing changed at the source: only the hashes are asked for.
+    let r = pull(&copy.site);
+    assert_eq!(
+        (r["transferred"].as_u64(), r["unchanged"].as_u64()),
+        (Some(0), Some(1)),
+        "{r}"
+    );
+    assert_eq!(r["requests"], 1);
+
+    // The pull reads the data answer without names (`names=no`): the same cells, codes only,
+    // the names and unit left for the metadata, which carries them once.
+    for l in &levels {
+        let path = format!("/api/v1/data?indicator=kubus_bevolking&level={l}&period=all&dims=all");
+        let full = source.get(&format!("{path}&format=csv"));
+        let codes = source.get(&format!("{path}&names=no&format=csv"));
+        assert_eq!(codes.status, 200, "{}", codes.body);
+        let full: Vec<Vec<String>> = full.body.lines().map(csv_fields).collect();
+        let codes: Vec<Vec<String>> = codes.body.lines().map(csv_fields).collect();
+        assert_eq!(
+            &full[0][..7],
+            [
+                "indicator",
+                "indicator_name",
+                "unit",
+                "level",
+                "item",
+                "item_name",
+                "period"
+            ]
+        );
+        assert_eq!(&codes[0][..4], ["indicator", "level", "item", "period"]);
+        assert_eq!(full.len(), codes.len());
+        for (f, c) in full.iter().zip(&codes) {
+            let without: Vec<&String> = f
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| ![1, 2, 5].contains(i))
+                .map(|(_, x)| x)
+                .collect();
+            assert_eq!(without, c.iter().collect::<Vec<_>>());
+        }
+        let (a, b) = (full.concat().len(), codes.concat().len());
+        assert!(
+            b < a,
+            "level {l}: {b} bytes of fields without names, {a} with"
+        );
+    }
+    let csvw = source.get("/api/v1/data?indicator=kubus_bevolking&level=wijk&names=no&format=csvw");
+    assert_eq!(csvw.status, 200, "{}", csvw.body);
+    assert!(!csvw.body.contains("\"item_name\""), "{}", csvw.body);
+    let bad =
+        source.get("/api/v1/data?indicator=kubus_bevolking&level=wijk&names=maybe&format=csv");
+    assert_eq!(bad.status, 400, "{}", bad.body);
+}
+
+/// The fields of one CSV line (RFC 4180 quoting, no line breaks inside fields).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                out.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(String::new()),
+            (c, _) => out.last_mut().unwrap().push(c),
+        }
+    }
+    out
 }

@@ -94,11 +94,36 @@ fn the_demo_city_migrates_and_an_interrupted_migration_resumes() {
     for what in [
         "formulas",
         "theme tree",
-        "cube indicator kubus_bevolking",
+        "how cube members roll up",
         "dashboards",
     ] {
         assert!(report.contains(what), "the report lists {what}:\n{report}");
     }
+    assert!(
+        !report.contains("indicator kubus_bevolking"),
+        "the cube moved:\n{report}"
+    );
+    // The cube moved with its dimensions: every level its cells are on, with its members.
+    let db = rusqlite::Connection::open(site.store()).unwrap();
+    let members: Vec<(String, String, i64)> = db
+        .prepare(
+            "SELECT l.code, l.dimension, count(m.code) FROM dim_level l
+             JOIN dim_member m ON m.level = l.code GROUP BY l.code ORDER BY l.code",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        members,
+        [
+            ("geslacht".into(), "geslacht".into(), 2),
+            ("leeftijd3".into(), "leeftijd5".into(), 3),
+            ("leeftijd5".into(), "leeftijd5".into(), 20)
+        ]
+    );
+    drop(db);
     let reference = site.state();
 
     // Another run, killed halfway (after a few committed steps), then run again: it
@@ -162,6 +187,10 @@ fn the_demo_city_migrates_and_an_interrupted_migration_resumes() {
     let target = Server::start(site);
     let summary = compare_through_stadincijfers(&source, &target);
     eprintln!("{summary}");
+    assert!(
+        !summary.contains("(1 cubes, 0 cube cells)"),
+        "the cube's cells were compared: {summary}"
+    );
 }
 
 /// Appends a Swing-kind source to a site's peil.toml.

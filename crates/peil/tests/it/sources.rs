@@ -408,3 +408,170 @@ fn the_scheduled_publish_publishes_at_its_time_and_not_before() {
         Some(at("2027-06-14T04:00:00Z"))
     );
 }
+
+#[test]
+fn an_administrator_declares_changes_and_removes_a_source_in_the_back_office() {
+    use crate::admin::{Browser, add_user, count, enc};
+    let files = file_server("bevolking.csv", FILE);
+    let site = site();
+    let toml = site.path().join("peil.toml");
+    let before = format!(
+        "# Onze bronnen, met de hand geschreven.\n{}\n[admin]\ninsecure_cookie = true\n",
+        std::fs::read_to_string(&toml).unwrap()
+    );
+    std::fs::write(&toml, &before).unwrap();
+    let s = Server::start(site);
+
+    // Experts see the page but not the form; they cannot post it either.
+    let pw = add_user(&s, "eva", "expert", "");
+    let mut e = Browser::new(&s);
+    assert_eq!(e.login("eva", &pw).status, 303);
+    let page = e.get("/admin/schedule");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains("/admin/schedule/sources/new"));
+    assert_eq!(e.get("/admin/schedule/sources/new").status, 403);
+    let token = e.token();
+    let a = e.post(
+        "/admin/schedule/sources/new",
+        &format!("csrf={token}&name=x&kind=file&url=http%3A%2F%2F127.0.0.1%2Fx.csv"),
+    );
+    assert_eq!(a.status, 403);
+    assert_eq!(std::fs::read_to_string(&toml).unwrap(), before);
+
+    let pw = add_user(&s, "ann", "beheerder", "");
+    let mut b = Browser::new(&s);
+    assert_eq!(b.login("ann", &pw).status, 303);
+    let page = b.get("/admin/schedule");
+    assert!(
+        page.body.contains("/admin/schedule/sources/new"),
+        "{}",
+        page.body
+    );
+    let form = b.get("/admin/schedule/sources/new");
+    assert_eq!(form.status, 200, "{}", form.body);
+    let csrf = form.csrf();
+    let import = "geolevel = \"gemeente2024\"\nperiod_column = \"jaar\"\ngeoitem_column = \"gemeente\"\nclear = \"indicators\"\n";
+    let fields = |name: &str, url: &str, schedule: &str, extra: &str| {
+        format!(
+            "csrf={csrf}&name={}&kind=file&url={}&schedule={}&publish=on&import={}{extra}",
+            enc(name),
+            enc(url),
+            enc(schedule),
+            enc(import)
+        )
+    };
+    // Refused, each with why, and peil.toml untouched: a schedule that is not cron, a key
+    // file outside the site folder, a prefix for a file source, an import option `peil
+    // import` does not know, an address that is not http(s).
+    for (form, why) in [
+        (
+            fields("bevolking", &files.url, "0 25 * * *", ""),
+            "schedule: ",
+        ),
+        (
+            fields(
+                "bevolking",
+                &files.url,
+                "0 5 * * *",
+                "&key_file=..%2Fgeheim",
+            ),
+            "must be a path inside the site folder",
+        ),
+        (
+            fields("bevolking", &files.url, "0 5 * * *", "&prefix=dna_"),
+            "and prefix are for a Peil site",
+        ),
+        (
+            fields("bevolking", &files.url, "0 5 * * *", "")
+                .replace(&enc(import), &enc("kolom = \"jaar\"\n")),
+            "import: ",
+        ),
+        (
+            fields("bevolking", "ftp://example.org/x.csv", "0 5 * * *", ""),
+            "must start with http",
+        ),
+    ] {
+        let a = b.post("/admin/schedule/sources/new", &form);
+        assert_eq!(a.status, 422, "{why}: {}", a.body);
+        assert!(a.body.contains(why), "{why}: {}", a.body);
+        assert_eq!(std::fs::read_to_string(&toml).unwrap(), before, "{why}");
+    }
+
+    // Declared: written into peil.toml beside what was there, and applied at once.
+    let a = b.post(
+        "/admin/schedule/sources/new",
+        &fields("bevolking", &files.url, "0 5 * * *", ""),
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let after = std::fs::read_to_string(&toml).unwrap();
+    assert!(
+        after.starts_with("# Onze bronnen, met de hand geschreven.\n"),
+        "{after}"
+    );
+    assert!(after.contains("insecure_cookie = true"), "{after}");
+    assert!(
+        after.contains("[[sources]]\nname = \"bevolking\"\nkind = \"file\""),
+        "{after}"
+    );
+    assert!(
+        after.contains("[sources.import]\ngeolevel = \"gemeente2024\""),
+        "{after}"
+    );
+    assert_eq!(count(&s, "source saved"), 1);
+    // A second source of the same name is refused.
+    let a = b.post(
+        "/admin/schedule/sources/new",
+        &fields("bevolking", &files.url, "0 5 * * *", ""),
+    );
+    assert_eq!(a.status, 422, "{}", a.body);
+    let page = b.get("/admin/schedule");
+    assert!(page.body.contains(&files.url), "{}", page.body);
+    assert!(page.body.contains("/admin/schedule/sources/bevolking"));
+    let listed = s.site.ok(&["sources"]);
+    assert!(
+        listed.contains("bevolking (file): schedule \"0 5 * * *\" (Europe/Brussels), then publish"),
+        "{listed}"
+    );
+
+    // The declared source works: a pull fetches and imports the file.
+    s.site.ok(&["pull", "bevolking"]);
+    assert_eq!(files.requests.load(Ordering::SeqCst), 1);
+    assert!(values(&s.site).contains("530000"), "{}", values(&s.site));
+
+    // Changed: the form shows what the file says, and a new schedule replaces the old one
+    // (the name stays: it is the key of the provenance).
+    let form = b.get("/admin/schedule/sources/bevolking");
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("geoitem_column = "), "{}", form.body);
+    assert!(form.body.contains("value=\"0 5 * * *\""), "{}", form.body);
+    let a = b.post(
+        "/admin/schedule/sources/bevolking",
+        &fields("bevolking", &files.url, "30 6 * * mon", "").replace("&publish=on", ""),
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let listed = s.site.ok(&["sources"]);
+    assert!(
+        listed.contains("bevolking (file): schedule \"30 6 * * mon\" (Europe/Brussels)\n"),
+        "{listed}"
+    );
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert_eq!(text.matches("[[sources]]").count(), 1, "{text}");
+    assert!(!text.contains("publish = true"), "{text}");
+    assert_eq!(b.get("/admin/schedule/sources/geen").status, 404);
+
+    // Removed: gone from peil.toml and the page, what it brought stays.
+    let a = b.post(
+        "/admin/schedule/sources/bevolking/delete",
+        &format!("csrf={csrf}"),
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(!text.contains("bevolking"), "{text}");
+    assert!(
+        text.starts_with("# Onze bronnen, met de hand geschreven.\n"),
+        "{text}"
+    );
+    assert_eq!(count(&s, "source removed"), 1);
+    assert!(values(&s.site).contains("530000"));
+    assert!(!b.get("/admin/schedule").body.contains(&files.url));
+}

@@ -2,9 +2,10 @@
 
 use super::*;
 
-pub(super) fn write_csv(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
+/// `names`: the indicator's name and unit and the area's name on every row (else codes only).
+pub(super) fn write_csv(ctx: &Ctx, req: &Req, a: &Answer, names: bool) -> Response {
     use crate::fragments::{push_csv_field, push_csv_text, push_number};
-    let t = data_table(ctx, a, false);
+    let t = data_table(ctx, a, false, names);
     let lvl = &ctx.snap.levels[a.level].level;
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
@@ -23,15 +24,13 @@ pub(super) fn write_csv(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
         .map(|&i| {
             let ind = ctx.ind(i);
             let mut b = String::new();
-            for (k, f) in [
-                ind.code.as_str(),
-                &ctx.text(&ind.name),
-                &ind.unit,
-                &lvl.code,
-            ]
-            .into_iter()
-            .enumerate()
-            {
+            let name = ctx.text(&ind.name);
+            let fields: &[&str] = if names {
+                &[ind.code.as_str(), &name, &ind.unit, &lvl.code]
+            } else {
+                &[ind.code.as_str(), &lvl.code]
+            };
+            for (k, f) in fields.iter().enumerate() {
                 if k > 0 {
                     b.push(',');
                 }
@@ -44,9 +43,14 @@ pub(super) fn write_csv(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
     let item_csv: Vec<std::borrow::Cow<'_, str>> = a
         .items
         .iter()
-        .map(|it| match it.pos {
-            Some(pos) => std::borrow::Cow::Borrowed(&*lf.csv[pos]),
-            None => {
+        .map(|it| match (it.pos, names) {
+            (Some(pos), true) => std::borrow::Cow::Borrowed(&*lf.csv[pos]),
+            (_, false) => {
+                let mut b = String::new();
+                push_csv_text(&mut b, &it.code);
+                std::borrow::Cow::Owned(b)
+            }
+            (None, true) => {
                 let mut b = String::new();
                 push_csv_text(&mut b, &it.code);
                 b.push(',');

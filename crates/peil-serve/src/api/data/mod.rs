@@ -24,7 +24,7 @@ pub const MAX_XLSX_ROWS: usize = 100_000;
 /// The code of the custom selection among the areas of an answer.
 pub const SELECTION_CODE: &str = "_selection";
 
-const DATA_PARAMS: [&str; 9] = [
+const DATA_PARAMS: [&str; 10] = [
     "indicator",
     "level",
     "items",
@@ -34,6 +34,7 @@ const DATA_PARAMS: [&str; 9] = [
     "periodlevel",
     "dims",
     "geometry",
+    "names",
 ];
 
 mod csv;
@@ -111,14 +112,29 @@ pub async fn data(State(st): State<AppState>, req: Req) -> ApiResult<Response> {
             .with("parameter", json!("geometry")));
         }
     };
+    // Tables (CSV, CSVW, workbook) carry the indicators' and areas' names and units on every
+    // row unless `names=no`: then codes only, for a machine that reads the names once from
+    // the metadata (a pulling site).
+    let names = match req.one("names")? {
+        None | Some("yes") => true,
+        Some("no") => false,
+        Some(n) => {
+            return Err(ApiError::bad_request(format!(
+                "parameter 'names' is yes or no, not '{n}'"
+            ))
+            .with("parameter", json!("names")));
+        }
+    };
     let ctx = Ctx::new(&st, &req)?;
     let a = run(&ctx, &req, fmt)?;
     match fmt {
         Format::Json => Ok(write_json(&ctx, &req, &a)),
         Format::JsonStat => write_jsonstat(&ctx, &req, &a).await,
         Format::GeoJson => write_geojson(&ctx, &req, &a, geometry_full).await,
-        Format::Csv => Ok(write_csv(&ctx, &req, &a)),
-        _ => Ok(data_table(&ctx, &a, fmt == Format::Xlsx).respond(fmt, &req, st.site_name())),
+        Format::Csv => Ok(write_csv(&ctx, &req, &a, names)),
+        _ => {
+            Ok(data_table(&ctx, &a, fmt == Format::Xlsx, names).respond(fmt, &req, st.site_name()))
+        }
     }
 }
 

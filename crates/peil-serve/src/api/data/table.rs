@@ -11,7 +11,8 @@ pub(super) fn dim_title(l: &str) -> String {
 }
 
 /// The data as a table (rows only for a workbook; CSV is streamed by [`write_csv`]).
-pub(super) fn data_table(ctx: &Ctx, a: &Answer, with_rows: bool) -> Table {
+/// `names`: the indicator's name and unit and the area's name as columns (else codes only).
+pub(super) fn data_table(ctx: &Ctx, a: &Answer, with_rows: bool, names: bool) -> Table {
     let lvl = &ctx.snap.levels[a.level].level;
     let mut cols = vec![
         Col::new("indicator", Kind::Text, "Code of the indicator").required(),
@@ -32,6 +33,9 @@ pub(super) fn data_table(ctx: &Ctx, a: &Answer, with_rows: bool) -> Table {
         )
         .required(),
     ];
+    if !names {
+        cols.retain(|c| !matches!(c.title.as_str(), "indicator_name" | "unit" | "item_name"));
+    }
     for l in &a.dim_levels {
         cols.push(Col::new(
             dim_title(l),
@@ -140,21 +144,29 @@ pub(super) fn data_table(ctx: &Ctx, a: &Answer, with_rows: bool) -> Table {
             .collect(),
     ));
     if with_rows {
-        let names: Vec<String> = a.inds.iter().map(|&i| ctx.text(&ctx.ind(i).name)).collect();
+        let ind_names: Vec<String> = a.inds.iter().map(|&i| ctx.text(&ctx.ind(i).name)).collect();
         for r in &a.rows {
             let ind = ctx.ind(a.inds[r.ind as usize]);
             let it = &a.items[r.item as usize];
             let key = &a.keys[r.key as usize];
             let (v, s) = value_parts(r.value);
-            let mut row = vec![
-                Cell::text(&ind.code),
-                Cell::text(&names[r.ind as usize]),
-                Cell::text(&ind.unit),
-                Cell::text(&lvl.code),
-                Cell::text(&*it.code),
-                Cell::text(&*it.name),
-                Cell::text(a.periods[r.period as usize].code()),
-            ];
+            let mut row = if names {
+                vec![
+                    Cell::text(&ind.code),
+                    Cell::text(&ind_names[r.ind as usize]),
+                    Cell::text(&ind.unit),
+                    Cell::text(&lvl.code),
+                    Cell::text(&*it.code),
+                    Cell::text(&*it.name),
+                ]
+            } else {
+                vec![
+                    Cell::text(&ind.code),
+                    Cell::text(&lvl.code),
+                    Cell::text(&*it.code),
+                ]
+            };
+            row.push(Cell::text(a.periods[r.period as usize].code()));
             for l in &a.dim_levels {
                 row.push(Cell::opt(
                     key.0.iter().find(|(x, _)| x == l).map(|(_, m)| m.clone()),
