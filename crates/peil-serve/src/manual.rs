@@ -37,6 +37,10 @@ pub const CHAPTERS: &[Chapter] = &[
     chapter!("formules", "formulas"),
     chapter!("verhalen-en-dashboards", "stories-and-dashboards"),
     chapter!("registers-en-metingen", "records-and-measures"),
+    chapter!(
+        "clusters-en-vergelijkingsgroepen",
+        "clusters-and-benchmark-groups"
+    ),
     chapter!("beheeromgeving", "back-office"),
     chapter!("bronnen-en-planning", "sources-and-schedules"),
     chapter!("een-site-beheren", "running-a-site"),
