@@ -461,3 +461,120 @@ fn a_bad_cluster_table_is_refused_whole() {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("a cluster level"), "{err}");
 }
+
+/// Nested and overlapping clusters on a small site: a cluster minus a cluster inside it is one
+/// member, so two published clusters give a hidden member back (`abc − ab = c`, `ef − f = e`)
+/// unless secondary suppression counts every cluster's relation. The attack here gets the
+/// published values and every relation (the region and each cluster) written out by hand.
+#[test]
+fn differencing_two_overlapping_clusters_recovers_nothing() {
+    let site = Site::new();
+    let w = |name: &str, text: &str| {
+        let p = site.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let values = [
+        ("a", 40.0),
+        ("b", 30.0),
+        ("c", 3.0),
+        ("d", 20.0),
+        ("e", 2.0),
+        ("f", 50.0),
+    ];
+    let mut gemeente = String::from("geoitem code,name\n");
+    let mut links = String::from("gemeente,gewest\n");
+    let mut data = String::from("period,geolevel,geoitem,n\n");
+    for (code, v) in values {
+        gemeente.push_str(&format!("{code},Gemeente {code}\n"));
+        links.push_str(&format!("{code},vl\n"));
+        data.push_str(&format!("2023,gemeente,{code},{v}\n"));
+    }
+    let groups: [(&str, &[&str]); 4] = [
+        ("abc", &["a", "b", "c"]),
+        ("ab", &["a", "b"]),
+        ("ef", &["e", "f"]),
+        ("alleenf", &["f"]),
+    ];
+    let mut table = String::from("cluster,geolevel,geoitem\n");
+    for (c, ms) in groups {
+        for m in ms {
+            table.push_str(&format!("{c},gemeente,{m}\n"));
+        }
+    }
+    let files = [
+        w("gewest.csv", "geoitem code,name\nvl,Vlaanderen\n"),
+        w("gemeente.csv", &gemeente),
+        w("gemeente_gewest.csv", &links),
+        w("meta.csv", "code;name;threshold\nn;aantal;5\n"),
+        w("n.csv", &data),
+        w("groep.csv", &table),
+    ];
+    for f in &files {
+        site.import(f, &[]);
+    }
+    // Cells: the region, the municipalities, the clusters; relations: total first.
+    let mut cells: Vec<(&str, &str)> = vec![("gewest", "vl")];
+    cells.extend(values.iter().map(|(c, _)| ("gemeente", *c)));
+    cells.extend(groups.iter().map(|(c, _)| ("groep", *c)));
+    let at =
+        |level: &str, code: &str| cells.iter().position(|x| *x == (level, code)).unwrap() as u32;
+    let mut rels: Vec<Vec<u32>> = vec![
+        std::iter::once(at("gewest", "vl"))
+            .chain(values.iter().map(|(c, _)| at("gemeente", c)))
+            .collect(),
+    ];
+    for (c, ms) in groups {
+        rels.push(
+            std::iter::once(at("groep", c))
+                .chain(ms.iter().map(|m| at("gemeente", m)))
+                .collect(),
+        );
+    }
+    let published = |site: &Site| -> Vec<Option<f64>> {
+        let live = live(site, &["--indicator", "n", "--period", "2023"]);
+        cells
+            .iter()
+            .map(|(l, c)| {
+                let v = &live[&(
+                    "n".to_string(),
+                    l.to_string(),
+                    c.to_string(),
+                    "2023".to_string(),
+                )];
+                (v != "x").then(|| v.parse().unwrap())
+            })
+            .collect()
+    };
+
+    site.ok(&["publish", "--no-secondary-suppression"]);
+    let shown = published(&site);
+    // Thresholds alone: the clusters are numbers, c and e hidden, and each comes back.
+    assert_eq!(shown[at("groep", "abc") as usize], Some(73.0));
+    assert_eq!(shown[at("groep", "ef") as usize], Some(52.0));
+    let leaked = peil_compute::checker::attack(&shown, &rels);
+    assert_eq!(leaked.len(), 2, "{leaked:?}: {shown:?}");
+    for (cell, v) in [(at("gemeente", "c"), 3.0), (at("gemeente", "e"), 2.0)] {
+        assert!(leaked.contains(&(cell, v)), "{leaked:?}");
+    }
+    // Without the cluster relations the region alone gives nothing back.
+    assert!(peil_compute::checker::attack(&shown, &rels[..1]).is_empty());
+
+    site.ok(&["publish"]);
+    let shown = published(&site);
+    assert_eq!(shown[at("gemeente", "c") as usize], None);
+    assert_eq!(shown[at("gemeente", "e") as usize], None);
+    let recovered = peil_compute::checker::attack(&shown, &rels);
+    assert!(
+        recovered.is_empty(),
+        "{recovered:?} recovered from {shown:?}"
+    );
+    // Suppression hides enough, not everything: the region's total stays published. (It hides
+    // more than the fewest cells that would do — 8 of 11 here where c, e, abc and ef suffice —
+    // as its cover rule prefers a cluster's members to the cluster.)
+    assert_eq!(shown[at("gewest", "vl") as usize], Some(145.0), "{shown:?}");
+    assert!(
+        shown.iter().any(|v| v.is_some() && *v != Some(145.0)),
+        "{shown:?}"
+    );
+}
