@@ -268,6 +268,22 @@ fn cluster_sums_and_weighted_means_equal_an_independent_computation() {
     )
     .unwrap();
 
+    // A dashboard for sectors with a sector cluster (every figure published) as its
+    // comparison area, shown for the cluster's first sector.
+    let (dash_cluster, dash_members) = &sector_clusters(&rows)[2];
+    let C::N(dash_value) = reference(&rows, "2023", &|r| dash_members.contains(&r.0))[0] else {
+        panic!("{dash_cluster} has a number of returns in 2023")
+    };
+    std::fs::create_dir_all(site.path().join("dashboards")).unwrap();
+    std::fs::write(
+        site.path().join("dashboards/inkomen.toml"),
+        format!(
+            "title = \"Inkomen\"\nlevel = \"statsec2024\"\narea = \"{}\"\ncompare = \"zennebuurt:{dash_cluster}\"\n\n[[tile]]\nkind = \"table\"\nindicators = [\"numberOfDeclarations\"]\n",
+            dash_members[0]
+        ),
+    )
+    .unwrap();
+
     // Through the API: a municipality compared with the clusters it is in, and all clusters.
     let s = Server::start(site);
     let st = |q: &str| {
@@ -342,6 +358,21 @@ fn cluster_sums_and_weighted_means_equal_an_independent_computation() {
     assert_eq!(area.status, 200, "a cluster has its own area page");
     assert!(area.body.contains("Zennevallei"));
 
+    // The dashboard: its table has a column for the cluster, with the cluster's value.
+    let dash = s.get(&format!(
+        "/dashboards/inkomen?regionlevel=statsec2024&regioncode={}",
+        dash_members[0]
+    ));
+    assert_eq!(dash.status, 200, "{}", dash.body);
+    let body = crate::stories::fold(&dash.body);
+    assert!(
+        body.contains(dash_cluster.as_str()),
+        "the cluster is named: {body}"
+    );
+    assert!(
+        body.contains(&crate::stories::nl_int(dash_value)),
+        "{dash_cluster}: {dash_value} on the dashboard: {body}"
+    );
     // The story, for the sector, against its cluster.
     let story = s.get(&format!(
         "/stories/inkomen?regionlevel=statsec2024&regioncode={sector}"
