@@ -496,10 +496,10 @@ fn no_hidden_income_cell_can_be_recovered() {
 /// published cell, the relations of the stored hierarchy links plus `extra` (level of the
 /// parts, level of the whole, (part, whole) code pairs — e.g. a cluster table's memberships),
 /// given to `checker::attack`. Returns (hidden cells, recovered cells).
-pub(crate) fn declarations_attack(
-    site: &Site,
-    extra: &[(&str, &str, Vec<(String, String)>)],
-) -> (usize, usize) {
+/// Relations beyond the stored links: (child level, parent level, (child, parent) pairs).
+pub(crate) type ExtraLinks<'a> = (&'a str, &'a str, Vec<(String, String)>);
+
+pub(crate) fn declarations_attack(site: &Site, extra: &[ExtraLinks<'_>]) -> (usize, usize) {
     let store = peil_store::Store::open(&site.store()).unwrap();
     let mut hidden = 0;
     let mut recovered = 0;
