@@ -19,7 +19,7 @@
 //!   only and feeds no other cell (not the grand total, not the parent area's marginal, not its
 //!   year). [`marginal_mismatches`] lists loaded marginals that differ from their cells.
 
-use crate::geo::{Geo, NO_PARENT};
+use crate::geo::Geo;
 use crate::slot::{Slot, Sum, WeightedSum};
 use peil_core::formula::Formula;
 use peil_core::*;
@@ -645,10 +645,8 @@ fn roll_up(c: &Computed, ind: u32, rule: GeoRule, ei: usize, period: Period, d: 
     match rule {
         GeoRule::Sum => {
             let mut sums = vec![Sum::default(); n];
-            for (ci, &p) in e.parent_of.iter().enumerate() {
-                if p != NO_PARENT {
-                    sums[p as usize].add(child[ci]);
-                }
+            for (ci, p) in e.links() {
+                sums[p].add(child[ci]);
             }
             sums.iter().map(Sum::result).collect()
         }
@@ -689,10 +687,8 @@ fn roll_up_weighted(
             &fallback
         }
     };
-    for (ci, &p) in e.parent_of.iter().enumerate() {
-        if p != NO_PARENT {
-            acc[p as usize].merge(&child_sums[ci]);
-        }
+    for (ci, p) in e.links() {
+        acc[p].merge(&child_sums[ci]);
     }
     let out = acc.iter().map(WeightedSum::result).collect();
     sums.insert((e.parent as u16, period, d), acc);

@@ -28,8 +28,25 @@ pub struct Edge {
     pub child: usize,
     pub parent: usize,
     pub kind: EdgeKind,
-    /// For each child position, the parent position (or [`NO_PARENT`]).
+    /// For each child position, the parent position (or [`NO_PARENT`]). All [`NO_PARENT`] for
+    /// a cluster edge, whose children may have several parents: see `cluster`.
     pub parent_of: Vec<u32>,
+    /// A cluster edge's (child position, parent position) pairs, a child in any number of
+    /// clusters (empty for an edge of the hierarchy).
+    pub cluster: Vec<(u32, u32)>,
+}
+
+impl Edge {
+    /// Every (child position, parent position) link of the edge, of the hierarchy or of a
+    /// cluster level alike: the one walk aggregation and secondary suppression make.
+    pub fn links(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.parent_of
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p != NO_PARENT)
+            .map(|(c, p)| (c, *p as usize))
+            .chain(self.cluster.iter().map(|&(c, p)| (c as usize, p as usize)))
+    }
 }
 
 pub struct Geo {
@@ -74,9 +91,14 @@ impl Geo {
                 continue;
             };
             let mut parent_of = vec![NO_PARENT; levels[c].len()];
+            let mut cluster = Vec::new();
             for (ci, pi) in &e.links {
                 if let (Some(&cp), Some(&pp)) = (levels[c].pos.get(ci), levels[p].pos.get(pi)) {
-                    parent_of[cp as usize] = pp;
+                    if e.kind == EdgeKind::Cluster {
+                        cluster.push((cp, pp));
+                    } else {
+                        parent_of[cp as usize] = pp;
+                    }
                 }
             }
             edges.push(Edge {
@@ -84,6 +106,7 @@ impl Geo {
                 parent: p,
                 kind: e.kind,
                 parent_of,
+                cluster,
             });
         }
         if let Some(cycle) = find_cycle(

@@ -12,7 +12,7 @@
 use crate::engine::{Computed, GeoRule};
 use crate::geo::{Geo, NO_PARENT};
 use crate::slot::Sum;
-use peil_core::{MissingCode, Period};
+use peil_core::{EdgeKind, MissingCode, Period};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The values of one indicator on one level that never reach one parent level.
@@ -104,9 +104,10 @@ pub fn lost_values(c: &Computed) -> Vec<LostValues> {
     // other path to the parent level or above).
     let mut lost_items: HashMap<usize, Vec<u32>> = HashMap::new();
     for (ei, e) in geo.edges.iter().enumerate() {
-        if !e.parent_of.iter().any(|p| *p != NO_PARENT) {
+        if e.kind == EdgeKind::Cluster || !e.parent_of.iter().any(|p| *p != NO_PARENT) {
             // No item of the level reaches the parent level: a table not loaded yet, not a
-            // sibling left behind.
+            // sibling left behind. (An area outside every cluster loses nothing: clusters are
+            // groups beside the hierarchy, not a level every value must reach.)
             continue;
         }
         let mut above = ancestors(geo, e.parent);

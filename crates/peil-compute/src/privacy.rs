@@ -4,7 +4,6 @@
 //! (or year = sum of its sub-periods for flows).
 
 use crate::engine::{Computed, GeoRule, Key};
-use crate::geo::NO_PARENT;
 use crate::slot::Slot;
 use peil_core::{DataType, Period, PeriodType};
 use std::collections::HashMap;
@@ -293,10 +292,8 @@ impl Relations {
         // Geography: parent = sum of children, per period and cube cell.
         for e in &c.geo.edges {
             let mut children: Vec<Vec<u32>> = vec![Vec::new(); c.geo.levels[e.parent].len()];
-            for (ci, &p) in e.parent_of.iter().enumerate() {
-                if p != NO_PARENT {
-                    children[p as usize].push(ci as u32);
-                }
+            for (ci, p) in e.links() {
+                children[p].push(ci as u32);
             }
             for (&(l, p, d), &pb) in &block_of {
                 if l as usize != e.parent {

@@ -30,6 +30,21 @@ pub struct LinkBatch {
     pub links: Vec<(String, String)>,
 }
 
+/// A cluster level's table (issue 18): named groups of the areas of one member level,
+/// overlapping allowed. The table defines the whole level: applying it replaces every
+/// membership the level had (a cluster left out keeps its code but has no members).
+#[derive(Debug, Clone)]
+pub struct ClusterBatch {
+    /// The cluster level (kind [`crate::GeoLevelKind::Cluster`]).
+    pub level: GeoLevel,
+    /// The level every member belongs to (never a cluster level).
+    pub member_level: String,
+    /// The clusters, as the level's items.
+    pub clusters: Vec<GeoItem>,
+    /// (cluster code, member code), each pair once.
+    pub members: Vec<(String, String)>,
+}
+
 /// One feature's geometry, already in WGS84, as GeoJSON geometry objects.
 #[derive(Debug, Clone)]
 pub struct GeometryFeature {
@@ -140,6 +155,8 @@ pub struct Catalog {
 
 #[derive(Debug, Clone, Default)]
 pub struct LevelCatalog {
+    /// What the level's items are (a cluster level's members are another level's areas).
+    pub kind: crate::GeoLevelKind,
     /// Item code → store id.
     pub items: HashMap<String, u32>,
 }

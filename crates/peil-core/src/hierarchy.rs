@@ -14,6 +14,10 @@ pub enum EdgeKind {
     Aggregation,
     /// Versions of the same division; a child may be listed with several candidates.
     Conversion,
+    /// Membership of a cluster level (issue 18): named groups of areas of one level, a member
+    /// in any number of clusters (overlapping), outside the strict hierarchy. Aggregated by the
+    /// same rules as an aggregation edge; never part of the hierarchy walk.
+    Cluster,
 }
 
 impl EdgeKind {
@@ -32,6 +36,7 @@ impl EdgeKind {
         match self {
             EdgeKind::Aggregation => "aggregation",
             EdgeKind::Conversion => "conversion",
+            EdgeKind::Cluster => "cluster",
         }
     }
 
@@ -39,6 +44,7 @@ impl EdgeKind {
         match s {
             "aggregation" => Some(EdgeKind::Aggregation),
             "conversion" => Some(EdgeKind::Conversion),
+            "cluster" => Some(EdgeKind::Cluster),
             _ => None,
         }
     }

@@ -306,6 +306,31 @@ pub fn import(store: &mut Store, path: &Path, req: &ImportRequest) -> Result<Out
                 }
             )
         }
+        Kind::Clusters => {
+            let r = peil_ingest::read_clusters(path, &req.table, &level, &catalog);
+            if let Some(b) = &r.batch {
+                out.summary.push(format!(
+                    "cluster level {level}: {} clusters of {} areas, {} memberships",
+                    b.clusters.len(),
+                    b.member_level,
+                    b.members.len()
+                ));
+            }
+            if !catalog.levels.contains_key(&level) {
+                out.new_levels.push(level.clone());
+            }
+            let batch = r.batch;
+            finish!(
+                r.problems,
+                r.rows,
+                |tx: &mut peil_store::ImportTx, _: &mut Outcome| -> Result<serde_json::Value> {
+                    let c = tx.apply_clusters(batch.as_ref().expect("valid batch"))?;
+                    Ok(
+                        json!({"clusters": c.clusters, "members": c.members, "removed_members": c.removed}),
+                    )
+                }
+            )
+        }
         Kind::Data => {
             let r = peil_ingest::read_data(path, &req.table, &req.spec, &req.data, &catalog);
             let mut detected = Vec::new();

@@ -8,7 +8,7 @@ use peil_ingest::{Encoding, Kind};
 use std::collections::BTreeMap;
 
 /// The kinds of file an import can be told it has, in the order forms list them.
-pub const KINDS: [Kind; 7] = [
+pub const KINDS: [Kind; 8] = [
     Kind::Data,
     Kind::Areas,
     Kind::Links,
@@ -16,6 +16,7 @@ pub const KINDS: [Kind; 7] = [
     Kind::Metadata,
     Kind::Themes,
     Kind::Dimensions,
+    Kind::Clusters,
 ];
 
 /// The options of one import, as `peil import`'s long options without the dashes; empty is
@@ -24,7 +25,7 @@ pub const KINDS: [Kind; 7] = [
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ImportOptions {
-    /// data, areas, links, geometry, metadata, themes, dimensions; empty: detected.
+    /// data, areas, links, geometry, metadata, themes, dimensions, clusters; empty: detected.
     pub kind: String,
     pub level: String,
     pub sheet: String,

@@ -7,6 +7,7 @@
 //! write: applying a batch is the store's job, in one transaction.
 
 pub mod areas;
+pub mod clusters;
 pub mod data;
 #[cfg(feature = "geometry")]
 pub mod geometry;
@@ -17,6 +18,7 @@ pub mod workbook;
 mod xls;
 
 pub use areas::{Read, read_areas, read_links};
+pub use clusters::read_clusters;
 pub use data::{DataRead, DataSpec, Layout, read_data};
 #[cfg(feature = "geometry")]
 pub use geometry::{Crs, GeometryOptions, read_geometry};
@@ -41,6 +43,8 @@ pub enum Kind {
     Metadata,
     Themes,
     Dimensions,
+    /// A cluster table (issue 18): named groups of areas, a level of kind cluster.
+    Clusters,
 }
 
 impl Kind {
@@ -53,6 +57,7 @@ impl Kind {
             Kind::Metadata => "metadata",
             Kind::Themes => "themes",
             Kind::Dimensions => "dimensions",
+            Kind::Clusters => "clusters",
         }
     }
 }
@@ -113,7 +118,9 @@ pub fn detect_kind(
         rows
     };
     let header = rows.first().cloned().unwrap_or_default();
-    if data::looks_like_data(&header) {
+    if clusters::looks_like_clusters(&header) {
+        Ok(Kind::Clusters)
+    } else if data::looks_like_data(&header) {
         Ok(Kind::Data)
     } else if areas::looks_like_links(&header, catalog) {
         Ok(Kind::Links)
@@ -131,7 +138,7 @@ pub fn detect_kind(
             Some(1),
             None,
             Some(&header.join(",")),
-            "cannot tell what this file is from its header (expected data with period/geolevel/geoitem columns, area definitions, an aggregation table headed by two level codes, metadata, a theme tree or dimensions); pass --kind",
+            "cannot tell what this file is from its header (expected data with period/geolevel/geoitem columns, area definitions, an aggregation table headed by two level codes, a cluster table with cluster/geolevel/geoitem columns, metadata, a theme tree or dimensions); pass --kind",
         ))
     }
 }

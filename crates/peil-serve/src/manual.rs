@@ -50,6 +50,11 @@ pub const CHAPTERS: &[Chapter] = &[
         "records-and-measures",
         "registres-et-mesures"
     ),
+    chapter!(
+        "clusters-en-vergelijkingsgroepen",
+        "clusters-and-benchmark-groups",
+        "clusters-et-groupes-de-comparaison"
+    ),
     chapter!("beheeromgeving", "back-office", "administration"),
     chapter!(
         "bronnen-en-planning",

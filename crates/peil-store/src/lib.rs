@@ -13,6 +13,7 @@
 
 mod backup;
 mod check;
+mod clusters;
 pub mod codec;
 mod content;
 mod export;
@@ -32,6 +33,7 @@ mod write;
 
 pub use backup::{StoreCopy, check_file};
 pub use check::CheckReport;
+pub use clusters::ClusterCounts;
 pub use content::ContentVersion;
 pub use export::{ExportRow, Selection};
 pub use history::{AggregationEdge, UndoCounts};

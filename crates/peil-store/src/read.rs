@@ -274,6 +274,9 @@ impl Store {
                     links: list,
                 });
             }
+            // Cluster levels: their members, outside the hierarchy (`clusters.rs`).
+            w.edges
+                .extend(crate::clusters::cluster_edges(&self.conn, &level_codes).map_err(&e)?);
         }
         w.indicators = self.indicators()?;
         {
@@ -369,12 +372,13 @@ impl Store {
 pub(crate) fn catalog(conn: &Connection) -> rusqlite::Result<Catalog> {
     let mut cat = Catalog::default();
     let mut st = conn.prepare(
-        "SELECT l.code, i.code, i.id FROM geo_level l LEFT JOIN geo_item i ON i.level_id = l.id",
+        "SELECT l.code, i.code, i.id, l.kind FROM geo_level l LEFT JOIN geo_item i ON i.level_id = l.id",
     )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let level: String = r.get(0)?;
         let entry = cat.levels.entry(level).or_default();
+        entry.kind = GeoLevelKind::parse(&r.get::<_, String>(3)?).unwrap_or_default();
         if let Some(code) = r.get::<_, Option<String>>(1)? {
             entry.items.insert(code, r.get(2)?);
         }

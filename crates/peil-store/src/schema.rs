@@ -446,4 +446,18 @@ CREATE TABLE record (
     PRIMARY KEY (set_name, id)
 ) WITHOUT ROWID;
 "#,
+    // 14: cluster levels (issue 18): named groups of the areas of one member level, overlapping
+    // allowed and outside the strict hierarchy (`item_link` allows one parent per level). The
+    // clusters are the cluster level's items in `geo_item`; `clusters.rs` writes and reads these.
+    r#"
+CREATE TABLE cluster_level (
+    level_id INTEGER PRIMARY KEY REFERENCES geo_level(id),
+    member_level_id INTEGER NOT NULL REFERENCES geo_level(id)
+);
+CREATE TABLE cluster_member (
+    cluster_item_id INTEGER NOT NULL REFERENCES geo_item(id),
+    member_item_id INTEGER NOT NULL REFERENCES geo_item(id),
+    PRIMARY KEY (cluster_item_id, member_item_id)
+) WITHOUT ROWID;
+"#,
 ];

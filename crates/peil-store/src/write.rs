@@ -421,6 +421,14 @@ impl<'a> ImportTx<'a> {
             ))
         })?;
         let cat = self.catalog()?;
+        for l in [&batch.child_level, &batch.parent_level] {
+            if cat.levels.get(l.as_str()).map(|c| c.kind) == Some(peil_core::GeoLevelKind::Cluster)
+            {
+                return Err(StoreError::Invalid(format!(
+                    "geo level '{l}' is a cluster level, outside the hierarchy: its members come from its cluster table, not from an aggregation table"
+                )));
+            }
+        }
         let mut edges: Vec<(&str, &str)> = cat
             .edges
             .iter()

@@ -413,6 +413,8 @@ pub enum KindArg {
     Metadata,
     Themes,
     Dimensions,
+    /// A cluster table: cluster, cluster name, geolevel, geoitem (issue 18).
+    Clusters,
 }
 
 #[derive(Copy, Clone, ValueEnum)]

@@ -41,6 +41,7 @@ pub fn run(site: &Site, a: &ImportArgs) -> Result<u8> {
             KindArg::Metadata => Kind::Metadata,
             KindArg::Themes => Kind::Themes,
             KindArg::Dimensions => Kind::Dimensions,
+            KindArg::Clusters => Kind::Clusters,
         }),
         level: a.level.clone(),
         table: TableOptions {

@@ -27,7 +27,7 @@ const TABLES: [&str; 7] = [
     "provincie2024_gewest",
 ];
 
-fn site_with_hierarchy() -> Site {
+pub(crate) fn site_with_hierarchy() -> Site {
     let site = Site::new();
     let f = flanders();
     for l in LEVELS {
@@ -40,7 +40,10 @@ fn site_with_hierarchy() -> Site {
 }
 
 /// (indicator, level, item, period) → value text, from `peil export --live`.
-fn live(site: &Site, args: &[&str]) -> HashMap<(String, String, String, String), String> {
+pub(crate) fn live(
+    site: &Site,
+    args: &[&str],
+) -> HashMap<(String, String, String, String), String> {
     let mut a = vec!["export", "--live"];
     a.extend_from_slice(args);
     site.ok(&a)
@@ -469,63 +472,8 @@ fn no_hidden_income_cell_can_be_recovered() {
     .unwrap();
     site.import(&meta, &[]);
 
-    let attack = |site: &Site| -> (usize, usize) {
-        let store = peil_store::Store::open(&site.store()).unwrap();
-        let mut hidden = 0;
-        let mut recovered = 0;
-        for year in ["2019", "2020", "2021", "2022", "2023"] {
-            let peil = live(
-                site,
-                &["--indicator", "numberOfDeclarations", "--period", year],
-            );
-            // Cells: every published value of every level; relations from the stored links.
-            let mut id: HashMap<(String, String), u32> = HashMap::new();
-            let mut cells: Vec<Option<f64>> = Vec::new();
-            let mut broken: Vec<bool> = Vec::new();
-            for ((_, level, item, _), v) in &peil {
-                id.insert((level.clone(), item.clone()), cells.len() as u32);
-                broken.push(v == "?");
-                cells.push(match v.as_str() {
-                    "x" => None,
-                    "nvt" | "-" | "?" => Some(0.0),
-                    v => Some(v.parse().unwrap()),
-                });
-            }
-            // Only relations whose cells are all published numbers or hidden (a source code breaks them).
-            let mut rels: Vec<Vec<u32>> = Vec::new();
-            for (child, parent) in [
-                ("statsec2024", "ggw72024"),
-                ("statsec2024", "gemeente2024"),
-                ("gemeente2024", "arrondiss2024"),
-                ("gemeente2024", "gemeente"),
-                ("arrondiss2024", "provincie2024"),
-                ("provincie2024", "gewest"),
-            ] {
-                let mut groups: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-                for (c, p) in store.links(child, parent).unwrap() {
-                    if let (Some(&ci), Some(&pi)) = (
-                        id.get(&(child.to_string(), c)),
-                        id.get(&(parent.to_string(), p)),
-                    ) {
-                        groups.entry(pi).or_default().push(ci);
-                    }
-                }
-                for (p, kids) in groups {
-                    let mut r = vec![p];
-                    r.extend(kids);
-                    if r.iter().all(|&x| !broken[x as usize]) {
-                        rels.push(r);
-                    }
-                }
-            }
-            hidden += cells.iter().filter(|c| c.is_none()).count();
-            recovered += peil_compute::checker::attack(&cells, &rels).len();
-        }
-        (hidden, recovered)
-    };
-
     site.ok(&["publish", "--no-secondary-suppression"]);
-    let (hidden_primary, recovered_primary) = attack(&site);
+    let (hidden_primary, recovered_primary) = declarations_attack(&site, &[]);
     assert!(hidden_primary > 0);
     assert!(
         recovered_primary > 0,
@@ -533,7 +481,7 @@ fn no_hidden_income_cell_can_be_recovered() {
     );
 
     site.ok(&["publish"]);
-    let (hidden, recovered) = attack(&site);
+    let (hidden, recovered) = declarations_attack(&site, &[]);
     assert!(
         hidden > hidden_primary,
         "secondary suppression hides more cells"
@@ -542,4 +490,70 @@ fn no_hidden_income_cell_can_be_recovered() {
         recovered, 0,
         "no hidden cell can be recovered by differencing"
     );
+}
+
+/// The independent attack on the published `numberOfDeclarations` of every year: every
+/// published cell, the relations of the stored hierarchy links plus `extra` (level of the
+/// parts, level of the whole, (part, whole) code pairs — e.g. a cluster table's memberships),
+/// given to `checker::attack`. Returns (hidden cells, recovered cells).
+/// Relations beyond the stored links: (child level, parent level, (child, parent) pairs).
+pub(crate) type ExtraLinks<'a> = (&'a str, &'a str, Vec<(String, String)>);
+
+pub(crate) fn declarations_attack(site: &Site, extra: &[ExtraLinks<'_>]) -> (usize, usize) {
+    let store = peil_store::Store::open(&site.store()).unwrap();
+    let mut hidden = 0;
+    let mut recovered = 0;
+    for year in ["2019", "2020", "2021", "2022", "2023"] {
+        let peil = live(
+            site,
+            &["--indicator", "numberOfDeclarations", "--period", year],
+        );
+        // Cells: every published value of every level; relations from the stored links.
+        let mut id: HashMap<(String, String), u32> = HashMap::new();
+        let mut cells: Vec<Option<f64>> = Vec::new();
+        let mut broken: Vec<bool> = Vec::new();
+        for ((_, level, item, _), v) in &peil {
+            id.insert((level.clone(), item.clone()), cells.len() as u32);
+            broken.push(v == "?");
+            cells.push(match v.as_str() {
+                "x" => None,
+                "nvt" | "-" | "?" => Some(0.0),
+                v => Some(v.parse().unwrap()),
+            });
+        }
+        // Only relations whose cells are all published numbers or hidden (a source code breaks them).
+        let mut rels: Vec<Vec<u32>> = Vec::new();
+        for (child, parent, links) in [
+            ("statsec2024", "ggw72024"),
+            ("statsec2024", "gemeente2024"),
+            ("gemeente2024", "arrondiss2024"),
+            ("gemeente2024", "gemeente"),
+            ("arrondiss2024", "provincie2024"),
+            ("provincie2024", "gewest"),
+        ]
+        .into_iter()
+        .map(|(c, p)| (c, p, store.links(c, p).unwrap()))
+        .chain(extra.iter().map(|(c, p, l)| (*c, *p, l.clone())))
+        {
+            let mut groups: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+            for (c, p) in links {
+                if let (Some(&ci), Some(&pi)) = (
+                    id.get(&(child.to_string(), c)),
+                    id.get(&(parent.to_string(), p)),
+                ) {
+                    groups.entry(pi).or_default().push(ci);
+                }
+            }
+            for (p, kids) in groups {
+                let mut r = vec![p];
+                r.extend(kids);
+                if r.iter().all(|&x| !broken[x as usize]) {
+                    rels.push(r);
+                }
+            }
+        }
+        hidden += cells.iter().filter(|c| c.is_none()).count();
+        recovered += peil_compute::checker::attack(&cells, &rels).len();
+    }
+    (hidden, recovered)
 }

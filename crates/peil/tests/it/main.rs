@@ -17,6 +17,7 @@ mod api_clients;
 mod backup;
 mod bad_input;
 mod browser;
+mod clusters;
 mod compute_flanders;
 mod connector;
 mod crash;

@@ -28,7 +28,7 @@ fn pdf_text(pdf: &[u8]) -> String {
     fold(&String::from_utf8_lossy(&out.stdout))
 }
 
-fn fold(s: &str) -> String {
+pub(crate) fn fold(s: &str) -> String {
     s.split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
@@ -114,7 +114,7 @@ fn api_value(s: &Server, ind: &str, level: &str, item: &str, period: &str) -> f6
 }
 
 /// Dutch display of a whole number: thousands grouped from 10 000 up.
-fn nl_int(x: f64) -> String {
+pub(crate) fn nl_int(x: f64) -> String {
     let n = x.round() as i64;
     let s = n.abs().to_string();
     if s.len() <= 4 {
