@@ -413,7 +413,8 @@ pub enum KindArg {
     Metadata,
     Themes,
     Dimensions,
-    /// A cluster table: cluster, cluster name, geolevel, geoitem (issue 18).
+    // A cluster table: cluster, cluster name, geolevel, geoitem (issue 18). A plain comment:
+    // a doc comment here would make clap list every value on a line of its own.
     Clusters,
 }
 
