@@ -871,7 +871,7 @@ fn pull_peil(
         .map(|h| format!("{}={}", h.code, h.hash))
         .collect::<Vec<_>>()
         .join("\n");
-    let cubes: Vec<(&str, &[String], &[(String, Vec<String>)])> = indicators
+    let cubes: Vec<PulledCube> = indicators
         .iter()
         .filter_map(|(r, ind, _)| {
             cube_levels
@@ -943,6 +943,10 @@ impl CubeMeta {
     }
 }
 
+/// A transferred cube as [`cube_meta`] reads it: its local code, its own dim levels, and every
+/// dim level its cells are published on with the members.
+pub(crate) type PulledCube<'a> = (&'a str, &'a [String], &'a [(String, Vec<String>)]);
+
 /// The dimensions of transferred cubes as the source publishes them — per cube (local code,
 /// its own dim levels, every dim level its cells are published on with the members): each of
 /// the cube's own dim levels is a dimension of that code (as Swing's OData names them); a
@@ -950,10 +954,7 @@ impl CubeMeta {
 /// never shares a cell with (age in 3 bands beside age in 5 bands). Names are the codes: the
 /// published surface carries none, nor how fine members roll up into coarse ones, so a coarse
 /// level's cells arrive as the published values they are.
-pub(crate) fn cube_meta(
-    cubes: &[(&str, &[String], &[(String, Vec<String>)])],
-    rows: &[Row],
-) -> CubeMeta {
+pub(crate) fn cube_meta(cubes: &[PulledCube], rows: &[Row]) -> CubeMeta {
     let mut keys: HashMap<&str, HashSet<&DimKey>> = HashMap::new();
     for r in rows {
         if !r.4.is_empty() {

@@ -103,6 +103,13 @@ impl Variable {
 /// for a flat variable.
 pub(crate) type Cell = (String, Period, String, DimKey, Value);
 
+/// A cube's dimensions and dim levels with their members (`Swing::cube_levels`).
+pub(crate) type CubeShape = (Vec<Dimension>, Vec<CubeLevel>);
+
+/// One request for a selection table: the area asked for alone (`None`: the whole level) and
+/// the query's parameters.
+type Ask<'a> = (Option<&'a str>, Vec<(&'a str, &'a str)>);
+
 /// A cube's dim levels as `CubeVariables('v')/DimLevels` lists them, with their members.
 pub(crate) struct CubeLevel {
     pub level: DimLevel,
@@ -298,10 +305,7 @@ impl Swing<'_> {
 
     /// A cube's dimensions (code, name) and dim levels with their members, as its
     /// `CubeVariables` entity lists them; `Err` with the reason when what it lists is unusable.
-    pub fn cube_levels(
-        &self,
-        var: &str,
-    ) -> Result<Result<(Vec<Dimension>, Vec<CubeLevel>), String>, PullError> {
+    pub fn cube_levels(&self, var: &str) -> Result<Result<CubeShape, String>, PullError> {
         let v = key(var);
         let dims: Vec<Named> =
             self.collection(&format!("CubeVariables('{v}')/Dimensions"), false)?;
@@ -462,8 +466,7 @@ impl Swing<'_> {
                         params.push(("dimlevel", &dimlevel));
                     }
                     // The whole level, then each area whose name is not unique on its own.
-                    let mut asks: Vec<(Option<&str>, Vec<(&str, &str)>)> =
-                        vec![(None, params.clone())];
+                    let mut asks: Vec<Ask> = vec![(None, params.clone())];
                     for c in &alone {
                         let mut p = params.clone();
                         p.push(("geoitem_codes", c));
