@@ -19,6 +19,7 @@ pub mod lost;
 pub mod measures;
 pub mod privacy;
 pub mod review;
+pub mod scorecard;
 pub mod slot;
 pub mod snapshot;
 pub mod survey;

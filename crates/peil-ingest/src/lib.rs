@@ -11,6 +11,7 @@ pub mod data;
 #[cfg(feature = "geometry")]
 pub mod geometry;
 pub mod metadata;
+pub mod plan;
 pub mod records;
 pub mod table;
 pub mod workbook;

@@ -37,6 +37,7 @@ pub const CHAPTERS: &[Chapter] = &[
     chapter!("formules", "formulas"),
     chapter!("verhalen-en-dashboards", "stories-and-dashboards"),
     chapter!("registers-en-metingen", "records-and-measures"),
+    chapter!("beleidsmonitoring", "policy-monitoring"),
     chapter!("beheeromgeving", "back-office"),
     chapter!("bronnen-en-planning", "sources-and-schedules"),
     chapter!("een-site-beheren", "running-a-site"),

@@ -19,6 +19,7 @@ mod login;
 mod metadata;
 mod oidc;
 mod pages;
+mod plans;
 pub mod session;
 mod settings;
 mod sources;
@@ -103,6 +104,27 @@ fn table() -> Vec<Row> {
             get(oidc::callback),
         ),
         (M::POST, "/admin/logout", VIEWER, None, post(login::logout)),
+        (
+            M::GET,
+            "/admin/plans",
+            EXPERT,
+            Some("admin_plans"),
+            get(plans::plans),
+        ),
+        (
+            M::POST,
+            "/admin/plans/{name}",
+            EXPERT,
+            None,
+            post(plans::save),
+        ),
+        (
+            M::POST,
+            "/admin/plans/{name}/checkin",
+            VIEWER,
+            None,
+            post(plans::checkin),
+        ),
         (
             M::GET,
             "/admin",
