@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod checker;
+pub mod dashboard;
 pub mod diff;
 pub mod engine;
 mod eval;

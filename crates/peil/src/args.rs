@@ -414,6 +414,20 @@ pub enum RecordsCommand {
         #[arg(long, env = "USER", default_value = "unknown")]
         who: String,
     },
+    /// The operational dashboard of a set (its `[dashboard]`): per month the cases opened,
+    /// closed and open, the throughput times and the top categories — aggregates only, through
+    /// the set's threshold, as the back office's page shows them.
+    #[command(
+        after_help = "Examples:\n  peil records dashboard vergunningen\n  peil records dashboard vergunningen --month 2025-03"
+    )]
+    Dashboard {
+        set: String,
+        /// Drill down to one month (YYYY-MM).
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

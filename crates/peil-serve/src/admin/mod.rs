@@ -12,6 +12,7 @@
 //! (OpenID Connect) adds a route that ends in [`login::start_session`], as password login does.
 
 mod content;
+mod dashboards;
 mod data;
 mod groups;
 mod images;
@@ -104,6 +105,20 @@ fn table() -> Vec<Row> {
             get(oidc::callback),
         ),
         (M::POST, "/admin/logout", VIEWER, None, post(login::logout)),
+        (
+            M::GET,
+            "/admin/dashboards",
+            VIEWER,
+            Some("admin_dashboards"),
+            get(dashboards::list),
+        ),
+        (
+            M::GET,
+            "/admin/dashboards/{name}",
+            VIEWER,
+            None,
+            get(dashboards::page),
+        ),
         (
             M::GET,
             "/admin/plans",

@@ -337,3 +337,298 @@ fn a_plan_is_imported_followed_on_its_scorecard_and_checked_in_by_its_owner() {
     assert_eq!(s.get("/plans/mjp").status, 404);
     assert_eq!(a.get("/plans/mjp").status, 200);
 }
+
+/// The attack on the plan views: a KPI over a restricted indicator and one whose latest value
+/// is hidden. A member of the indicator's group sees the restricted value (so the check can
+/// fail); an anonymous reader finds it nowhere — not on the scorecard, a goal's page, a
+/// filtered page, the council's PDF nor `peil plans show` (text or JSON).
+#[test]
+fn restricted_and_hidden_values_never_leave_through_the_plan_views() {
+    let s = serve("");
+    let dir = tempfile::tempdir().unwrap();
+    let sam = add_user(&s, "sam", "viewer", "stadsdiensten");
+    let pop = series(&s, "v1101_t", "gemeente");
+    let (city, _, _, _) = pop.iter().find(|r| !r.2.is_empty()).cloned().unwrap();
+    let foreign = series(&s, "v1101_nietbelg", "statsec");
+    let last = foreign.iter().map(|r| r.1).max().unwrap();
+    let (hidden_area, _, _, _) = foreign
+        .iter()
+        .find(|r| r.1 == last && r.3 == "x")
+        .cloned()
+        .unwrap();
+    let goals = dir.path().join("goals.csv");
+    std::fs::write(
+        &goals,
+        "code;parent;name;owner;description;start;end\n\
+         bd1;;Armoede bestrijden;sam;;2024;2031\n",
+    )
+    .unwrap();
+    let kpis = dir.path().join("kpis.csv");
+    std::fs::write(
+        &kpis,
+        format!(
+            "code;goal;name;owner;indicator;level;area;unit;direction;baseline;baseline year;on track within;at risk within;target 2020\n\
+             k_leef;bd1;Leefloon;;v_leefloon;gemeente;{city};;lower;;;0;1;1\n\
+             k_vreemd;bd1;Niet-Belgen;;v1101_nietbelg;statsec;{hidden_area};;lower;;;0;1;1\n"
+        ),
+    )
+    .unwrap();
+    s.site.ok(&[
+        "plans",
+        "import",
+        "arm",
+        goals.to_str().unwrap(),
+        kpis.to_str().unwrap(),
+        "--public",
+    ]);
+    // The restricted value, as its group sees it: the latest year and its number.
+    let json: serde_json::Value = serde_json::from_str(
+        &s.site
+            .ok(&["plans", "show", "arm", "--user", "sam", "--json"]),
+    )
+    .unwrap();
+    let card = &json[0]["kpis"][0];
+    assert_eq!(card["kpi"]["code"], "k_leef");
+    assert_eq!(card["restricted"], false, "{card}");
+    let secret = card["state"]["value"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("the group sees no value: {card}"));
+    let series_len = card["series"].as_array().unwrap().len();
+    assert!(series_len > 0);
+    let mut m = Browser::new(&s);
+    assert_eq!(m.login("sam", &sam).status, 303);
+    let shown = kpi_row(&m.get("/plans/arm").body, "k_leef").to_string();
+    let num = |row: &str| {
+        let at = row.find("<td class=\"num\">").unwrap() + 16;
+        row[at..].split('<').next().unwrap().to_string()
+    };
+    let secret_text = num(&shown);
+    assert!(
+        secret_text.chars().any(|c| c.is_ascii_digit()),
+        "the member sees {secret_text} for {secret}"
+    );
+    // Anonymous: every view.
+    for path in [
+        "/plans/arm",
+        "/en/plans/arm",
+        "/plans/arm?goal=bd1",
+        "/plans/arm?status=no_data",
+        "/plans/arm?owner=sam",
+    ] {
+        let page = s.get(path);
+        assert_eq!(page.status, 200, "{path}");
+        let row = kpi_row(&page.body, "k_leef");
+        assert!(!row.contains(&secret_text), "{path}: {row}");
+        assert!(
+            !row.contains("<svg"),
+            "{path}: a sparkline of the restricted series"
+        );
+        assert_eq!(status_of(&page.body, "k_leef"), "no_data", "{path}");
+        assert!(kpi_row(&page.body, "k_vreemd").contains(">x<"), "{path}");
+    }
+    let pdf = crate::one_rule::pdf_pages(&s, "/plans/arm.pdf").join(" ");
+    // The KPI's row of the council's table: its name, then year, value, target and status.
+    let at = pdf.rfind("Leefloon").unwrap_or_else(|| panic!("{pdf}"));
+    let row: String = pdf[at..].chars().take(60).collect();
+    assert!(row.contains("Niet beschikbaar"), "{row}");
+    assert!(
+        !row.contains(&secret_text.replace(['\u{202f}', '\u{a0}'], " ")),
+        "{secret_text} in {row}"
+    );
+    let text = s.site.ok(&["plans", "show", "arm"]);
+    assert!(text.contains("KPI k_leef — Leefloon: no_data") && text.contains("restricted"));
+    assert!(!text.contains(&format!("value {secret}")), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&s.site.ok(&["plans", "show", "arm", "--json"])).unwrap();
+    let card = &json[0]["kpis"][0];
+    assert_eq!(card["restricted"], true, "{card}");
+    assert!(card["series"].as_array().unwrap().is_empty(), "{card}");
+    assert!(card["state"]["value"].is_null() && card["state"]["year"].is_null());
+    let hidden = &json[0]["kpis"][1];
+    assert!(hidden["state"]["value"].is_null() && hidden["state"]["code"] == "x");
+}
+
+/// The operational dashboard of the generated permit register: only its group (and
+/// administrators) open it; its monthly counts, backlog, median throughput and categories
+/// equal a computation straight from the CSV in this test; a month drills down; no dossier
+/// number shows.
+#[test]
+fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
+    let s = serve("");
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = crate::records::register(&s.site, dir.path(), 6000);
+    let def = dir.path().join("vergunningen.toml");
+    std::fs::write(
+        &def,
+        format!(
+            "{}\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"type\"\n",
+            crate::records::DEFINITION
+        ),
+    )
+    .unwrap();
+    s.site.ok(&[
+        "records",
+        "import",
+        def.to_str().unwrap(),
+        csv_path.to_str().unwrap(),
+    ]);
+    // The independent computation: per month opened, closed, and the backlog at its end.
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let mut rd = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let (ci, cb, ct, cd) = (
+        col("ingediend"),
+        col("beslist"),
+        col("type"),
+        col("dossier"),
+    );
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    let month = |d: &str| d.get(..7).map(str::to_string);
+    let days = |d: &str| {
+        let p: Vec<i64> = d.split('-').map(|x| x.parse().unwrap()).collect();
+        // Days from the civil date (an algorithm independent of the engine's `time` crate).
+        let (y, m) = if p[1] <= 2 {
+            (p[0] - 1, p[1] + 9)
+        } else {
+            (p[0], p[1] - 3)
+        };
+        365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + p[2]
+    };
+    let focus = "2024-03";
+    let opened_in = rows
+        .iter()
+        .filter(|r| month(&r[ci]).as_deref() == Some(focus))
+        .count();
+    let closed_in = rows
+        .iter()
+        .filter(|r| !r[ci].is_empty() && month(&r[cb]).as_deref() == Some(focus))
+        .count();
+    let backlog = rows
+        .iter()
+        .filter(|r| month(&r[ci]).is_some_and(|m| m.as_str() <= focus))
+        .filter(|r| r[cb].is_empty() || month(&r[cb]).unwrap().as_str() > focus)
+        .count();
+    let mut durations: Vec<i64> = rows
+        .iter()
+        .filter(|r| !r[ci].is_empty() && month(&r[cb]).as_deref() == Some(focus))
+        .map(|r| days(&r[cb]) - days(&r[ci]))
+        .collect();
+    durations.sort();
+    let n = durations.len();
+    let median = if n % 2 == 1 {
+        durations[n / 2] as f64
+    } else {
+        (durations[n / 2 - 1] + durations[n / 2]) as f64 / 2.0
+    };
+    let mut types: std::collections::BTreeMap<&str, usize> = Default::default();
+    for r in rows
+        .iter()
+        .filter(|r| month(&r[ci]).as_deref() == Some(focus))
+    {
+        *types.entry(r.get(ct).unwrap()).or_default() += 1;
+    }
+    assert!(
+        opened_in >= 5 && closed_in >= 5 && n >= 5,
+        "too few dossiers in {focus}"
+    );
+
+    // Who may open it.
+    let sam = add_user(&s, "sam", "viewer", "stadsdiensten");
+    let vic = add_user(&s, "vic", "viewer", "");
+    let mut v = Browser::new(&s);
+    assert_eq!(v.login("vic", &vic).status, 303);
+    assert_eq!(v.get("/admin/dashboards/vergunningen").status, 403);
+    assert!(
+        !v.get("/admin/dashboards")
+            .body
+            .contains("/admin/dashboards/vergunningen")
+    );
+    let anon = s.get("/admin/dashboards/vergunningen");
+    assert_ne!(anon.status, 200);
+    assert!(!anon.body.contains("data-month"));
+    let mut m = Browser::new(&s);
+    assert_eq!(m.login("sam", &sam).status, 303);
+    assert!(
+        m.get("/admin/dashboards")
+            .body
+            .contains("/admin/dashboards/vergunningen")
+    );
+    let whole = m.get("/admin/dashboards/vergunningen");
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    let row_of = |body: &str, month: &str| -> Vec<String> {
+        let at = body
+            .find(&format!("data-month=\"{month}\""))
+            .unwrap_or_else(|| panic!("no {month} in {body}"));
+        let end = body[at..].find("</tr>").unwrap() + at;
+        body[at..end]
+            .split("<td class=\"num\">")
+            .skip(1)
+            .map(|c| {
+                c.split('<')
+                    .next()
+                    .unwrap()
+                    .replace(['\u{202f}', '\u{a0}', '.'], "")
+            })
+            .collect()
+    };
+    assert_eq!(
+        row_of(&whole.body, focus),
+        vec![
+            opened_in.to_string(),
+            closed_in.to_string(),
+            backlog.to_string()
+        ]
+    );
+    // Drilled down to the month: its throughput times and categories.
+    let page = m.get(&format!("/admin/dashboards/vergunningen?month={focus}"));
+    assert_eq!(page.status, 200);
+    let b = &page.body;
+    let median_shown = b
+        .split("<span data-median>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(',', ".");
+    assert_eq!(median_shown.parse::<f64>().unwrap(), median, "{b}");
+    assert!(
+        b.contains(&format!("data-closed=\"{n}\"")),
+        "{n} closed in {b}"
+    );
+    for (t, c) in &types {
+        if *c >= 5 {
+            assert!(
+                b.contains(&format!(
+                    "<th scope=\"row\">{t}</th><td class=\"num\">{c}</td>"
+                )),
+                "{t} {c}"
+            );
+        }
+    }
+    // The CLI gives the same figures.
+    let json: serde_json::Value = serde_json::from_str(&s.site.ok(&[
+        "records",
+        "dashboard",
+        "vergunningen",
+        "--month",
+        focus,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json["median"].as_f64(), Some(median), "{json}");
+    assert_eq!(json["closed"].as_f64(), Some(n as f64));
+    // No dossier number on either page.
+    for r in rows.iter().take(200) {
+        let id = &r[cd];
+        assert!(!whole.body.contains(&format!(">{id}<")) && !b.contains(&format!(">{id}<")));
+    }
+    // A month that is no month is refused.
+    assert_eq!(
+        m.get("/admin/dashboards/vergunningen?month=2024-13").status,
+        400
+    );
+}
