@@ -12,13 +12,13 @@
 //! (OpenID Connect) adds a route that ends in [`login::start_session`], as password login does.
 
 mod content;
-mod dashboards;
 mod data;
 mod groups;
 mod images;
 mod login;
 mod metadata;
 mod oidc;
+mod operations;
 mod pages;
 mod plans;
 pub mod session;
@@ -107,17 +107,17 @@ fn table() -> Vec<Row> {
         (M::POST, "/admin/logout", VIEWER, None, post(login::logout)),
         (
             M::GET,
-            "/admin/dashboards",
+            "/admin/operations",
             VIEWER,
-            Some("admin_dashboards"),
-            get(dashboards::list),
+            Some("admin_operations"),
+            get(operations::list),
         ),
         (
             M::GET,
-            "/admin/dashboards/{name}",
+            "/admin/operations/{name}",
             VIEWER,
             None,
-            get(dashboards::page),
+            get(operations::page),
         ),
         (
             M::GET,

@@ -6,10 +6,10 @@ use serde_json::{Map, Value as Json};
 /// (key, nl, en, fr)
 const WORDS: &[(&str, &str, &str, &str)] = &[
     (
-        "admin_dashboards",
-        "Dashboards",
-        "Dashboards",
-        "Tableaux de bord",
+        "admin_operations",
+        "Werking",
+        "Operations",
+        "Fonctionnement",
     ),
     (
         "dash_intro",

@@ -431,8 +431,8 @@ fn env() -> &'static minijinja::Environment<'static> {
             ("stories.html", include_str!("templates/stories.html")),
             ("plan.html", include_str!("templates/plan.html")),
             (
-                "admin_dashboards.html",
-                include_str!("templates/admin_dashboards.html"),
+                "admin_operations.html",
+                include_str!("templates/admin_operations.html"),
             ),
             (
                 "admin_plans.html",
@@ -828,7 +828,7 @@ mod tests {
             "admin_themes.html",
             "plan.html",
             "admin_plans.html",
-            "admin_dashboards.html",
+            "admin_operations.html",
         ] {
             assert!(e.get_template(name).is_ok(), "{name}");
         }

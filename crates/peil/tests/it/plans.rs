@@ -540,23 +540,23 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
     let vic = add_user(&s, "vic", "viewer", "");
     let mut v = Browser::new(&s);
     assert_eq!(v.login("vic", &vic).status, 303);
-    assert_eq!(v.get("/admin/dashboards/vergunningen").status, 403);
+    assert_eq!(v.get("/admin/operations/vergunningen").status, 403);
     assert!(
-        !v.get("/admin/dashboards")
+        !v.get("/admin/operations")
             .body
-            .contains("/admin/dashboards/vergunningen")
+            .contains("/admin/operations/vergunningen")
     );
-    let anon = s.get("/admin/dashboards/vergunningen");
-    assert_ne!(anon.status, 200);
-    assert!(!anon.body.contains("data-month"));
+    // Without a session: the login form, nothing of the dashboard.
+    let anon = s.get("/admin/operations/vergunningen");
+    assert!(!anon.body.contains("data-month") && anon.body.contains("password"));
     let mut m = Browser::new(&s);
     assert_eq!(m.login("sam", &sam).status, 303);
     assert!(
-        m.get("/admin/dashboards")
+        m.get("/admin/operations")
             .body
-            .contains("/admin/dashboards/vergunningen")
+            .contains("/admin/operations/vergunningen")
     );
-    let whole = m.get("/admin/dashboards/vergunningen");
+    let whole = m.get("/admin/operations/vergunningen");
     assert_eq!(whole.status, 200, "{}", whole.body);
     let row_of = |body: &str, month: &str| -> Vec<String> {
         let at = body
@@ -583,7 +583,7 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
         ]
     );
     // Drilled down to the month: its throughput times and categories.
-    let page = m.get(&format!("/admin/dashboards/vergunningen?month={focus}"));
+    let page = m.get(&format!("/admin/operations/vergunningen?month={focus}"));
     assert_eq!(page.status, 200);
     let b = &page.body;
     let median_shown = b
@@ -628,7 +628,7 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
     }
     // A month that is no month is refused.
     assert_eq!(
-        m.get("/admin/dashboards/vergunningen?month=2024-13").status,
+        m.get("/admin/operations/vergunningen?month=2024-13").status,
         400
     );
 }

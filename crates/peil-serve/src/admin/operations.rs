@@ -36,8 +36,8 @@ pub(super) async fn list(State(st): State<AppState>, a: Admin) -> Response {
         })
         .collect();
     a.render(
-        "admin_dashboards.html",
-        "admin_dashboards",
+        "admin_operations.html",
+        "admin_operations",
         json!({"dashboards": rows, "one": null}),
     )
 }
@@ -132,8 +132,8 @@ pub(super) async fn page(
     let word = |k: &str| a.page.word(k).to_string();
     let data = view(&def, &d, a.page.locale(), &word);
     a.render(
-        "admin_dashboards.html",
-        "admin_dashboards",
+        "admin_operations.html",
+        "admin_operations",
         json!({"dashboards": [], "one": data}),
     )
 }
