@@ -6,8 +6,10 @@
 //!
 //! Only aggregates leave this module, through the set's threshold:
 //! - a month's count of opened or closed cases that is not 0 but below the threshold is
-//!   hidden (`x`), and so is that month's backlog (a backlog and the one before it would
-//!   give the month's difference);
+//!   hidden (`x`); the backlog is the running sum of opened minus closed, so from the first
+//!   month with a hidden count on, every backlog is hidden too (any later backlog would give
+//!   the hidden count as a difference of visible figures); before it the backlog is
+//!   determined by visible counts and shown;
 //! - the median and percentile are hidden over fewer closed cases than the threshold;
 //! - throughput classes and categories are never hidden cells: a class below the threshold
 //!   is merged with its neighbour (the ranges widen), a category below it joins "other", and
@@ -178,12 +180,12 @@ pub fn dashboard(
     }
     let mut months = Vec::new();
     if let (Some(&first), Some(&last)) = (per.keys().min(), per.keys().max()) {
-        let mut open = 0i64;
+        let (mut open, mut veiled) = (0i64, false);
         for m in first..=last {
             let (o, c) = per.get(&m).copied().unwrap_or((0, 0));
             open += o as i64 - c as i64;
             let (ov, cv) = (count(o, t), count(c, t));
-            let veiled = ov.number().is_none() || cv.number().is_none();
+            veiled = veiled || ov.number().is_none() || cv.number().is_none();
             months.push(MonthRow {
                 month: m,
                 opened: ov,
@@ -191,7 +193,7 @@ pub fn dashboard(
                 backlog: if veiled {
                     hidden()
                 } else {
-                    count(open.max(0) as u64, t)
+                    Value::Number(open.max(0) as f64)
                 },
             });
         }
@@ -394,8 +396,12 @@ mod tests {
         rows.push((day(2024, 2, 3), day(2024, 8, 21), "milieu"));
         let r = records(&def, &rows);
         let d = dashboard(&def, &dash, &r, None);
+        // January: 5 opened and 3 closed are shown, so is the backlog they give (2).
+        assert_eq!(d.months[0].backlog, Value::Number(2.0));
         let feb = &d.months[1];
         assert!(feb.opened.number().is_none() && feb.backlog.number().is_none());
+        // From February on every backlog is hidden: March's would give February's count.
+        assert!(d.months[1..].iter().all(|m| m.backlog.number().is_none()));
         assert_eq!(feb.closed, Value::Number(0.0));
         // August's single closing is hidden, and so is its backlog.
         let aug = d
