@@ -164,7 +164,9 @@ pub fn dashboard(
     let opened = col(&dash.opened).map(|k| &rec.dates[k]).unwrap_or(&empty);
     let closed = col(&dash.closed).map(|k| &rec.dates[k]).unwrap_or(&empty);
     let n = opened.len().min(closed.len());
-    let month = |d: Day| (d != NO_DATE).then(|| month_index(d)).flatten();
+    let month = |d: Day| {
+        if d == NO_DATE { None } else { month_index(d) }
+    };
 
     // The trend: counts per month, the backlog as opened minus closed so far (a case closed
     // without an opening date is not a case of the backlog).
