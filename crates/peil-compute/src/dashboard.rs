@@ -231,8 +231,9 @@ pub fn dashboard(
         .and_then(|c| def.categories.iter().position(|x| x == c))
         .map(|k| &rec.categories[k]);
     let mut total_opened = 0u64;
-    for i in 0..n {
-        if month(opened[i]).is_none() || focus.is_some_and(|f| month(opened[i]) != Some(f)) {
+    for (i, &day) in opened.iter().enumerate().take(n) {
+        let m = month(day);
+        if m.is_none() || focus.is_some_and(|f| m != Some(f)) {
             continue;
         }
         total_opened += 1;
