@@ -574,13 +574,28 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
             })
             .collect()
     };
+    // The backlog is hidden from the first month with a small count on (it would give it away).
+    let mut per: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for r in &rows {
+        if let Some(m) = month(&r[ci]) {
+            per.entry(m).or_default().0 += 1;
+            if let Some(c) = month(&r[cb]) {
+                per.entry(c).or_default().1 += 1;
+            }
+        }
+    }
+    let small = |n: usize| n > 0 && n < 5;
+    let veiled = per
+        .range(..=focus.to_string())
+        .any(|(_, (o, c))| small(*o) || small(*c));
+    let backlog = if veiled {
+        "x".to_string()
+    } else {
+        backlog.to_string()
+    };
     assert_eq!(
         row_of(&whole.body, focus),
-        vec![
-            opened_in.to_string(),
-            closed_in.to_string(),
-            backlog.to_string()
-        ]
+        vec![opened_in.to_string(), closed_in.to_string(), backlog]
     );
     // Drilled down to the month: its throughput times and categories.
     let page = m.get(&format!("/admin/operations/vergunningen?month={focus}"));
