@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod checker;
+pub mod dashboard;
 pub mod diff;
 pub mod engine;
 mod eval;
@@ -19,6 +20,7 @@ pub mod lost;
 pub mod measures;
 pub mod privacy;
 pub mod review;
+pub mod scorecard;
 pub mod slot;
 pub mod snapshot;
 pub mod survey;

@@ -297,6 +297,7 @@ mod tests {
             numbers: vec![],
             source: String::new(),
             threshold: 0.0,
+            dashboard: None,
             measures: vec![MeasureDef {
                 code: "med".into(),
                 name: "m".into(),

@@ -15,6 +15,7 @@ pub mod geo;
 pub mod hierarchy;
 pub mod indicator;
 pub mod period;
+pub mod plan;
 pub mod problem;
 pub mod reader;
 pub mod records;

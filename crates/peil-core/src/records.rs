@@ -43,6 +43,34 @@ pub struct RecordSetDef {
     pub threshold: f64,
     #[serde(default, rename = "measure")]
     pub measures: Vec<MeasureDef>,
+    /// The operational dashboard over the set for its department, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard: Option<DashboardDef>,
+}
+
+/// An operational dashboard over a record set (issue 17): per month the cases opened, closed
+/// and still open (the backlog), the distribution of throughput times and the top categories,
+/// with drill-down to a month. Only the access group named (and administrators) may open it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardDef {
+    /// The access group of the department (e.g. `omgeving`).
+    pub group: String,
+    /// The date a case opens (submission) and the date it closes (decision); a case without a
+    /// closing date is open.
+    pub opened: String,
+    pub closed: String,
+    /// The category column of the top categories (e.g. the permit type).
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The upper bounds (days, ascending) of the throughput-time classes; the last class is
+    /// everything above the last bound.
+    #[serde(default = "default_bins")]
+    pub bins: Vec<u32>,
+}
+
+fn default_bins() -> Vec<u32> {
+    vec![30, 60, 90, 105, 150, 365]
 }
 
 fn default_threshold() -> f64 {
@@ -274,6 +302,45 @@ impl RecordSetDef {
                 );
             }
         }
+        if let Some(d) = &self.dashboard {
+            if d.group.trim().is_empty() {
+                bad(
+                    "dashboard.group",
+                    "expected the access group that may open the dashboard".into(),
+                );
+            }
+            for (field, col) in [
+                ("dashboard.opened", &d.opened),
+                ("dashboard.closed", &d.closed),
+            ] {
+                if !self.dates.contains(col) {
+                    bad(
+                        field,
+                        format!(
+                            "'{col}' is not one of the dates ({})",
+                            self.dates.join(", ")
+                        ),
+                    );
+                }
+            }
+            if let Some(c) = &d.category
+                && !self.categories.contains(c)
+            {
+                bad(
+                    "dashboard.category",
+                    format!(
+                        "'{c}' is not one of the categories ({})",
+                        self.categories.join(", ")
+                    ),
+                );
+            }
+            if d.bins.is_empty() || d.bins.windows(2).any(|w| w[0] >= w[1]) {
+                bad(
+                    "dashboard.bins",
+                    "expected ascending numbers of days, at least one".into(),
+                );
+            }
+        }
         out
     }
 
@@ -452,6 +519,7 @@ mod tests {
             numbers: vec![],
             source: String::new(),
             threshold: 5.0,
+            dashboard: None,
             measures: vec![MeasureDef {
                 code: "vg_duur".into(),
                 name: "Doorlooptijd".into(),

@@ -12,6 +12,7 @@
 pub mod changes;
 pub mod edit;
 pub mod options;
+pub mod plan;
 pub mod plausibility;
 pub mod publish;
 pub mod records;

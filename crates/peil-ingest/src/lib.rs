@@ -12,6 +12,7 @@ pub mod data;
 #[cfg(feature = "geometry")]
 pub mod geometry;
 pub mod metadata;
+pub mod plan;
 pub mod records;
 pub mod table;
 pub mod workbook;

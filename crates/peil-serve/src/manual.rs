@@ -51,6 +51,11 @@ pub const CHAPTERS: &[Chapter] = &[
         "registres-et-mesures"
     ),
     chapter!(
+        "beleidsmonitoring",
+        "policy-monitoring",
+        "suivi-des-politiques"
+    ),
+    chapter!(
         "clusters-en-vergelijkingsgroepen",
         "clusters-and-benchmark-groups",
         "clusters-et-groupes-de-comparaison"

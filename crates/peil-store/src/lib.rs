@@ -22,6 +22,7 @@ mod history;
 mod keys;
 mod live;
 mod password;
+mod plans;
 mod pull;
 mod read;
 mod records;
@@ -43,6 +44,7 @@ pub use password::{
     MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, check_password, hash_password, new_password,
     verify_password,
 };
+pub use plans::CheckIn;
 pub use pull::Provenance;
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
 pub use records::{RecordCounts, RecordSetInfo};

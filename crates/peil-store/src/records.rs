@@ -1,7 +1,9 @@
 //! Record data (issue 17): record sets and their records. Only imports write them
-//! ([`ImportTx::put_records`]) and only the measures' computation reads them back
-//! ([`ImportTx::records`]); nothing a reader reaches (API, OData, exports, pages, search) reads
-//! these tables — only the measures computed from them, written as ordinary series.
+//! ([`ImportTx::put_records`]); only the measures' computation ([`ImportTx::records`]) and the
+//! operational dashboard's aggregates ([`Store::records_for_dashboard`], behind the
+//! department's group) read them back. Nothing else a reader reaches (API, OData, exports,
+//! pages, search) reads these tables — only the measures computed from them, written as
+//! ordinary series.
 //!
 //! A record is stored as (set, id, area item, `data`), `data` being the rest of its row in the
 //! definition's column order: each date as 4 bytes (the Julian day, little-endian;
@@ -227,32 +229,55 @@ impl ImportTx<'_> {
 
     /// Every record of a set, as its stored definition reads them (in id order).
     pub fn records(&self, def: &RecordSetDef) -> Result<Records> {
-        let e = self.e();
-        let mut rec = Records::new(def);
-        let mut st = self
-            .tx
-            .prepare("SELECT id, item_id, data FROM record WHERE set_name = ?1 ORDER BY id")
-            .map_err(&e)?;
-        let mut rows = st.query([&def.name]).map_err(&e)?;
-        while let Some(r) = rows.next().map_err(&e)? {
-            let id: String = r.get(0).map_err(&e)?;
-            let data = r.get_ref(2).map_err(&e)?.as_blob().map_err(|err| {
-                StoreError::Corrupt(format!("record {id} of {}: {err}", def.name))
-            })?;
-            decode(data, &mut rec).ok_or_else(|| {
-                StoreError::Corrupt(format!(
-                    "record {id} of {} does not fit its definition",
-                    def.name
-                ))
-            })?;
-            rec.items.push(r.get(1).map_err(&e)?);
-            rec.ids.push(id);
-        }
-        Ok(rec)
+        read_records(&self.tx, def, self.e())
     }
 }
 
+/// Every record of a set on a connection (an import's transaction, or the store for the
+/// operational dashboard's aggregates).
+fn read_records(
+    conn: &rusqlite::Connection,
+    def: &RecordSetDef,
+    e: impl Fn(rusqlite::Error) -> StoreError,
+) -> Result<Records> {
+    let mut rec = Records::new(def);
+    let mut st = conn
+        .prepare("SELECT id, item_id, data FROM record WHERE set_name = ?1 ORDER BY id")
+        .map_err(&e)?;
+    let mut rows = st.query([&def.name]).map_err(&e)?;
+    while let Some(r) = rows.next().map_err(&e)? {
+        let id: String = r.get(0).map_err(&e)?;
+        let data =
+            r.get_ref(2).map_err(&e)?.as_blob().map_err(|err| {
+                StoreError::Corrupt(format!("record {id} of {}: {err}", def.name))
+            })?;
+        decode(data, &mut rec).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "record {id} of {} does not fit its definition",
+                def.name
+            ))
+        })?;
+        rec.items.push(r.get(1).map_err(&e)?);
+        rec.ids.push(id);
+    }
+    Ok(rec)
+}
+
 impl Store {
+    /// A record set's definition and records, for the operational dashboard
+    /// (`peil_compute::dashboard`), which shows only aggregates of them.
+    pub fn records_for_dashboard(&self, name: &str) -> Result<Option<(RecordSetDef, Records)>> {
+        let Some(info) = self
+            .record_sets()?
+            .into_iter()
+            .find(|s| s.definition.name == name)
+        else {
+            return Ok(None);
+        };
+        let rec = read_records(&self.conn, &info.definition, self.e())?;
+        Ok(Some((info.definition, rec)))
+    }
+
     /// The record sets with their definitions and sizes (never their records).
     pub fn record_sets(&self) -> Result<Vec<RecordSetInfo>> {
         let rows: Vec<(String, String, String, i64)> = self.rows(

@@ -460,4 +460,32 @@ CREATE TABLE cluster_member (
     PRIMARY KEY (cluster_item_id, member_item_id)
 ) WITHOUT ROWID;
 "#,
+    // 15: policy monitoring (issue 17, the plan): per plan its definition (JSON of
+    // `peil_core::plan::Plan`: goal levels, goals, KPIs with targets and bands, public or not),
+    // replaced whole by an import or a back-office edit; and the check-ins, append-only: per
+    // KPI and year a comment and, for a KPI without a data source, its value (the latest
+    // check-in of a KPI and year counts), who entered it and when.
+    r#"
+CREATE TABLE plan (
+    name TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
+CREATE TABLE plan_checkin (
+    id INTEGER PRIMARY KEY,
+    plan TEXT NOT NULL REFERENCES plan(name),
+    kpi TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    value REAL,
+    comment TEXT NOT NULL,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX plan_checkin_kpi ON plan_checkin (plan, kpi, year, id);
+CREATE TRIGGER plan_checkin_no_update BEFORE UPDATE ON plan_checkin
+BEGIN SELECT RAISE(ABORT, 'check-ins are append-only'); END;
+CREATE TRIGGER plan_checkin_no_delete BEFORE DELETE ON plan_checkin
+BEGIN SELECT RAISE(ABORT, 'check-ins are append-only'); END;
+"#,
 ];

@@ -245,6 +245,10 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
     /// term, …) become indicators of the test copy, published like every indicator.
     #[command(subcommand)]
     Records(RecordsCommand),
+    /// Policy plans (issue 17): import a plan's goals and KPIs from its workbook, list the
+    /// plans, show a plan's scorecard (status per KPI and goal) as a reader sees it.
+    #[command(subcommand)]
+    Plans(PlansCommand),
     /// Build the demo city (deterministic) into a site directory and open its website.
     #[command(
         after_help = "Examples:\n  peil demo                        build ./peil-demo and serve it on http://127.0.0.1:8080\n  peil demo /tmp/city --no-serve   only build it"
@@ -321,6 +325,58 @@ pub enum UsersCommand {
 }
 
 #[derive(Subcommand)]
+pub enum PlansCommand {
+    /// Import a plan: a workbook with the sheets goals and kpis, or a goals CSV and a KPI CSV.
+    /// The plan of that name is replaced whole (its check-ins stay); one transaction.
+    #[command(
+        after_help = "Examples:\n  peil plans import meerjarenplan plan.xlsx --title \"Meerjarenplan 2026-2031\" --public\n  peil plans import meerjarenplan goals.csv kpis.csv --levels beleidsdoelstelling,actieplan,actie"
+    )]
+    Import {
+        /// The plan's name (in URLs): letters, digits, '_', '-', '.'.
+        name: String,
+        /// The workbook, or the goals CSV.
+        goals: PathBuf,
+        /// The KPI CSV (not for a workbook: its sheet kpis is read).
+        kpis: Option<PathBuf>,
+        /// The plan's title (default: the stored one, else the name).
+        #[arg(long)]
+        title: Option<String>,
+        /// The names of the goal levels, top first, separated by commas (default: the stored
+        /// ones, else beleidsdoelstelling,actieplan,actie).
+        #[arg(long)]
+        levels: Option<String>,
+        /// Everyone may see the scorecard (default: the stored choice, else internal).
+        #[arg(long, conflicts_with = "internal")]
+        public: bool,
+        /// Only users of the back office may see the scorecard.
+        #[arg(long)]
+        internal: bool,
+        /// Check and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, env = "USER", default_value = "unknown")]
+        who: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the plans: goals, KPIs, public or internal.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A plan's scorecard from the live copy, as an anonymous reader sees it (or the user
+    /// given): each goal's status and each KPI's latest value, target and status.
+    Show {
+        name: String,
+        /// See it as this back-office user (with the user's access groups).
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum RecordsCommand {
     /// Import a record file (CSV or XLSX) of the set its definition declares: the file's
     /// records replace the stored ones with the same id, then the set's measures are computed
@@ -359,6 +415,20 @@ pub enum RecordsCommand {
         set: Option<String>,
         #[arg(long, env = "USER", default_value = "unknown")]
         who: String,
+    },
+    /// The operational dashboard of a set (its `[dashboard]`): per month the cases opened,
+    /// closed and open, the throughput times and the top categories — aggregates only, through
+    /// the set's threshold, as the back office's page shows them.
+    #[command(
+        after_help = "Examples:\n  peil records dashboard vergunningen\n  peil records dashboard vergunningen --month 2025-03"
+    )]
+    Dashboard {
+        set: String,
+        /// Drill down to one month (YYYY-MM).
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -16,6 +16,7 @@ mod imports;
 mod init;
 mod keys;
 mod migrate;
+mod plans;
 mod publications;
 mod publish;
 mod pull;
@@ -127,6 +128,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Backup { dir, json } => backup::backup(&site()?, &dir, json),
         Command::Restore { backup, site_dir } => backup::restore(&backup, &site_dir),
         Command::Records(r) => records::run(&site()?, r),
+        Command::Plans(p) => plans::run(&site()?, p),
         Command::Help { topic } => help::run(topic.as_deref()),
     }
 }

@@ -5,6 +5,7 @@
 use crate::args::RecordsCommand;
 use crate::site::Site;
 use anyhow::{Result, bail};
+use peil_compute::dashboard as dash;
 use peil_import::records::{self, RecordsOutcome, RecordsRequest};
 use peil_ingest::TableOptions;
 
@@ -75,8 +76,68 @@ pub fn run(site: &Site, r: RecordsCommand) -> Result<u8> {
                 }
             }
         }
+        RecordsCommand::Dashboard { set, month, json } => {
+            let focus = match month.as_deref() {
+                None => None,
+                Some(m) => match dash::parse_month(m) {
+                    Some(m) => Some(m),
+                    None => bail!("--month: expected a month as 2025-03, found '{m}'"),
+                },
+            };
+            let Some((def, rec)) = store.records_for_dashboard(&set)? else {
+                bail!("no record set '{set}' (see `peil records list`)");
+            };
+            let Some(d) = def.dashboard.clone() else {
+                bail!("record set '{set}' declares no [dashboard] in its definition");
+            };
+            let out = dash::dashboard(&def, &d, &rec, focus);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                print_dashboard(&set, &out);
+            }
+        }
     }
     Ok(0)
+}
+
+fn print_dashboard(set: &str, d: &dash::Dashboard) {
+    let month = |m: i32| {
+        let (y, mm) = dash::year_month(m);
+        format!("{y}-{mm:02}")
+    };
+    match d.focus {
+        Some(m) => println!("{set}, {}", month(m)),
+        None => println!("{set}"),
+    }
+    println!("month    opened closed backlog");
+    for m in &d.months {
+        println!(
+            "{}  {:>6} {:>6} {:>7}",
+            month(m.month),
+            m.opened.to_string(),
+            m.closed.to_string(),
+            m.backlog.to_string()
+        );
+    }
+    println!(
+        "closed cases: {}; throughput median {} days, 90th percentile {} days",
+        d.closed, d.median, d.p90
+    );
+    for c in &d.classes {
+        let range = match c.hi {
+            Some(h) => format!("{}-{h}", c.lo),
+            None => format!(">= {}", c.lo),
+        };
+        println!("  {range} days: {}", c.count);
+    }
+    println!("cases opened: {}", d.opened);
+    for (label, n) in &d.categories {
+        println!("  {label}: {n}");
+    }
+    if d.other > 0 {
+        println!("  other: {}", d.other);
+    }
 }
 
 fn print_outcome(o: &RecordsOutcome) {

@@ -18,7 +18,9 @@ mod images;
 mod login;
 mod metadata;
 mod oidc;
+mod operations;
 mod pages;
+mod plans;
 pub mod session;
 mod settings;
 mod sources;
@@ -103,6 +105,41 @@ fn table() -> Vec<Row> {
             get(oidc::callback),
         ),
         (M::POST, "/admin/logout", VIEWER, None, post(login::logout)),
+        (
+            M::GET,
+            "/admin/operations",
+            VIEWER,
+            Some("admin_operations"),
+            get(operations::list),
+        ),
+        (
+            M::GET,
+            "/admin/operations/{name}",
+            VIEWER,
+            None,
+            get(operations::page),
+        ),
+        (
+            M::GET,
+            "/admin/plans",
+            EXPERT,
+            Some("admin_plans"),
+            get(plans::plans),
+        ),
+        (
+            M::POST,
+            "/admin/plans/{name}",
+            EXPERT,
+            None,
+            post(plans::save),
+        ),
+        (
+            M::POST,
+            "/admin/plans/{name}/checkin",
+            VIEWER,
+            None,
+            post(plans::checkin),
+        ),
         (
             M::GET,
             "/admin",

@@ -19,6 +19,7 @@ mod geo;
 mod indicator;
 pub mod jobs;
 mod manual;
+pub(crate) mod plans;
 pub mod stories;
 
 use crate::AppState;
@@ -77,6 +78,10 @@ pub fn routes() -> Router<AppState> {
             .route(
                 &format!("{prefix}/area/{{level}}/{{code}}"),
                 get(area::page),
+            )
+            .route(
+                &format!("{prefix}/plans/{{name}}"),
+                get(plans::scorecard_page),
             )
             .route(&format!("{prefix}/stories"), get(stories::list))
             .route(&format!("{prefix}/stories.json"), get(stories::list))
@@ -433,6 +438,15 @@ fn env() -> &'static minijinja::Environment<'static> {
             ("embed.html", include_str!("templates/embed.html")),
             ("error.html", include_str!("templates/error.html")),
             ("stories.html", include_str!("templates/stories.html")),
+            ("plan.html", include_str!("templates/plan.html")),
+            (
+                "admin_operations.html",
+                include_str!("templates/admin_operations.html"),
+            ),
+            (
+                "admin_plans.html",
+                include_str!("templates/admin_plans.html"),
+            ),
             ("story.html", include_str!("templates/story.html")),
             ("manual.html", include_str!("templates/manual.html")),
             ("dashboard.html", include_str!("templates/dashboard.html")),
@@ -826,6 +840,9 @@ mod tests {
             "admin_source.html",
             "admin_publish.html",
             "admin_themes.html",
+            "plan.html",
+            "admin_plans.html",
+            "admin_operations.html",
         ] {
             assert!(e.get_template(name).is_ok(), "{name}");
         }

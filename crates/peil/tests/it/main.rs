@@ -38,6 +38,7 @@ mod migrate;
 mod odata;
 mod oidc;
 mod one_rule;
+mod plans;
 mod privacy;
 mod records;
 mod selection;

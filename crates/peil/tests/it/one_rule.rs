@@ -95,6 +95,11 @@ fn bytes(s: &Server, path: &str) -> (u16, Vec<u8>) {
 
 /// The text of a PDF (`pdftotext`), runs of white space (also U+202F and U+00A0) as one space.
 fn pdf_text(s: &Server, path: &str) -> String {
+    pdf_pages(s, path).join(" ")
+}
+
+/// The text of each page of a PDF, as [`pdf_text`] gives the whole.
+pub(crate) fn pdf_pages(s: &Server, path: &str) -> Vec<String> {
     let (status, pdf) = bytes(s, path);
     assert_eq!(status, 200, "{path}");
     let dir = tempfile::tempdir().unwrap();
@@ -105,7 +110,11 @@ fn pdf_text(s: &Server, path: &str) -> String {
         .output()
         .expect("pdftotext not found: install Debian's poppler-utils (test.sh does)");
     assert!(out.status.success());
-    spaces(&String::from_utf8_lossy(&out.stdout))
+    String::from_utf8_lossy(&out.stdout)
+        .split('\x0c')
+        .map(spaces)
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 fn spaces(s: &str) -> String {
