@@ -61,8 +61,23 @@ pub async fn sprite(
     let Some(layer) = layer(&page, level, Detail::Overview).await else {
         return page.not_found();
     };
+    // The URL names its publication: a browser keeps that sprite for good (a new publication
+    // links a new URL). Any other `g` gets today's geometry, not to be kept.
+    let current = page.param("g") == Some(page.ctx.snap.generation.to_string().as_str());
     match tokio::task::spawn_blocking(move || peil_render::map::sprite(&layer)).await {
-        Ok(svg) => super::svg_response(svg),
+        Ok(svg) => {
+            let mut response = super::svg_response(svg);
+            let cache = if current {
+                "private, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            response.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static(cache),
+            );
+            response
+        }
         Err(_) => page.not_found(),
     }
 }
