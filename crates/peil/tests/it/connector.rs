@@ -21,15 +21,20 @@ pub(crate) const FLUVIUS: [&str; 9] = [
     "v2506_gas_nietres_n",
 ];
 
-/// The province: statsec2019 → statsec2024 → gemeente2024, Fluvius and Zennevallei income,
+/// The province, every level of the Flanders set: statsec2019 → statsec2024 → ggw72024 and
+/// gemeente2024, Fluvius and Zennevallei income,
 /// with metadata (themes, a threshold, a weighted mean), published.
 pub(crate) fn province() -> Site {
     let site = Site::new();
     let f = flanders();
-    for l in ["statsec2019", "statsec2024", "gemeente2024"] {
+    for l in ["statsec2019", "statsec2024", "ggw72024", "gemeente2024"] {
         site.import(&f.join(format!("swing/gebiedsdefinities/{l}.xlsx")), &[]);
     }
-    for t in ["statsec2019_statsec2024", "statsec2024_gemeente2024"] {
+    for t in [
+        "statsec2019_statsec2024",
+        "statsec2024_ggw72024",
+        "statsec2024_gemeente2024",
+    ] {
         site.import(&f.join(format!("swing/aggregatietabellen/{t}.xlsx")), &[]);
     }
     site.import(
