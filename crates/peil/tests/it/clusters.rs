@@ -30,20 +30,7 @@ const MUNICIPAL: [(&str, &str, &[&str]); 3] = [
 ];
 
 fn import_income(site: &Site, extra: &[&str]) {
-    let mut args = vec![
-        "--geoitem-column",
-        "CD_SECTOR",
-        "--period-column",
-        "CD_YEAR",
-        "--geolevel",
-        "statsec2024",
-        "--ignore-column",
-        "CD_MUNTY_REFNIS",
-        "--status-column",
-        "sourceStatus",
-    ];
-    args.extend_from_slice(extra);
-    site.import(&flanders().join(INCOME), &args);
+    site.import(&flanders().join(INCOME), &zennevallei_args(extra));
 }
 
 /// The raw CSV: (sector, municipality, year, status, [declarations, total, mean]).

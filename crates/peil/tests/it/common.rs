@@ -467,3 +467,24 @@ pub fn assert_metadata_valid(s: &Server) {
         );
     }
 }
+
+/// How the tests read the Zennevallei income file (`stats/zennevallei_income_sector_2019_2023.csv`
+/// in the Flanders data): sectors of statsec2024 in `CD_SECTOR`, years in `CD_YEAR`, the
+/// municipality column left out, Statbel's status per cell in `sourceStatus`; `extra` adds a
+/// test's own options (`--status-map`, `--empty-as`, …).
+pub fn zennevallei_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--geoitem-column",
+        "CD_SECTOR",
+        "--period-column",
+        "CD_YEAR",
+        "--geolevel",
+        "statsec2024",
+        "--ignore-column",
+        "CD_MUNTY_REFNIS",
+        "--status-column",
+        "sourceStatus",
+    ];
+    args.extend_from_slice(extra);
+    args
+}

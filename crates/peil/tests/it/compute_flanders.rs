@@ -288,22 +288,7 @@ fn income_means_are_weighted_and_statbel_suppression_poisons_totals() {
     // Statbel could not match, which are unknown.
     site.import(
         &f.join("stats/zennevallei_income_sector_2019_2023.csv"),
-        &[
-            "--geoitem-column",
-            "CD_SECTOR",
-            "--period-column",
-            "CD_YEAR",
-            "--geolevel",
-            "statsec2024",
-            "--ignore-column",
-            "CD_MUNTY_REFNIS",
-            "--empty-as",
-            "x",
-            "--status-column",
-            "sourceStatus",
-            "--status-map",
-            "sector-unmatched=?",
-        ],
+        &zennevallei_args(&["--empty-as", "x", "--status-map", "sector-unmatched=?"]),
     );
     let meta = site.path().join("income_meta.csv");
     std::fs::write(
@@ -448,20 +433,7 @@ fn no_hidden_income_cell_can_be_recovered() {
     let f = flanders();
     site.import(
         &f.join("stats/zennevallei_income_sector_2019_2023.csv"),
-        &[
-            "--geoitem-column",
-            "CD_SECTOR",
-            "--period-column",
-            "CD_YEAR",
-            "--geolevel",
-            "statsec2024",
-            "--ignore-column",
-            "CD_MUNTY_REFNIS",
-            "--status-column",
-            "sourceStatus",
-            "--status-map",
-            "not-published=x,sector-unmatched=?",
-        ],
+        &zennevallei_args(&["--status-map", "not-published=x,sector-unmatched=?"]),
     );
     // A strict threshold so that many sectors fall below it.
     let meta = site.path().join("meta.csv");

@@ -43,20 +43,7 @@ pub(crate) fn province() -> Site {
     );
     site.import(
         &f.join("stats/zennevallei_income_sector_2019_2023.csv"),
-        &[
-            "--geoitem-column",
-            "CD_SECTOR",
-            "--period-column",
-            "CD_YEAR",
-            "--geolevel",
-            "statsec2024",
-            "--ignore-column",
-            "CD_MUNTY_REFNIS",
-            "--status-column",
-            "sourceStatus",
-            "--status-map",
-            "not-published=x,sector-unmatched=?",
-        ],
+        &zennevallei_args(&["--status-map", "not-published=x,sector-unmatched=?"]),
     );
     let mut meta =
         String::from("code;name;unit;source;data type;aggregation indicator;threshold;theme\n");

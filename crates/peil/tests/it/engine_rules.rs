@@ -741,24 +741,11 @@ fn blank_cells_of_unmapped_status_rows_are_warned_about() {
     site.import(&f.join("swing/gebiedsdefinities/statsec2024.xlsx"), &[]);
     let file = f.join("stats/zennevallei_income_sector_2019_2023.csv");
     let args = |extra: &[&'static str]| -> Vec<String> {
-        let mut a: Vec<String> = [
-            "import",
-            file.to_str().unwrap(),
-            "--dry-run",
-            "--geoitem-column",
-            "CD_SECTOR",
-            "--period-column",
-            "CD_YEAR",
-            "--geolevel",
-            "statsec2024",
-            "--ignore-column",
-            "CD_MUNTY_REFNIS",
-            "--status-column",
-            "sourceStatus",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut a: Vec<String> = ["import", file.to_str().unwrap(), "--dry-run"]
+            .iter()
+            .chain(&zennevallei_args(&[]))
+            .map(|s| s.to_string())
+            .collect();
         a.extend(extra.iter().map(|s| s.to_string()));
         a
     };

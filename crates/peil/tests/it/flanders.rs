@@ -172,20 +172,7 @@ fn real_flanders_load() {
     // Zennevallei income: Statbel's unpublished cells load as hidden (x).
     site.import(
         &f.join("stats/zennevallei_income_sector_2019_2023.csv"),
-        &[
-            "--geoitem-column",
-            "CD_SECTOR",
-            "--period-column",
-            "CD_YEAR",
-            "--geolevel",
-            "statsec2024",
-            "--ignore-column",
-            "CD_MUNTY_REFNIS",
-            "--status-column",
-            "sourceStatus",
-            "--status-map",
-            "not-published=x,sector-unmatched=?",
-        ],
+        &zennevallei_args(&["--status-map", "not-published=x,sector-unmatched=?"]),
     );
     let export = site.ok(&[
         "export",

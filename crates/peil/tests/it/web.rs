@@ -59,14 +59,17 @@ fn assert_sprite_map_matches_inline(s: &Server, map: &str, inline: &str) {
     assert!(sprite.body.contains("<g id=\"m\""));
     // Its publication's sprite is kept for good; any other generation's URL is not kept.
     assert_eq!(
-        sprite.header("cache-control"),
+        sprite.headers.get("cache-control").map(String::as_str),
         Some("private, max-age=31536000, immutable"),
         "{sprite_url}"
     );
     let (path, _) = sprite_url.split_once("?g=").unwrap();
     let stale = s.get(&format!("{path}?g=0"));
     assert_eq!(stale.status, 200);
-    assert_eq!(stale.header("cache-control"), Some("no-cache"));
+    assert_eq!(
+        stale.headers.get("cache-control").map(String::as_str),
+        Some("no-cache")
+    );
     let style = between(use_el, "style=\"", "\"");
     let vars: std::collections::HashMap<&str, &str> = style["style=\"".len()..]
         .split(';')
