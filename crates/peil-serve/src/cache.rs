@@ -346,15 +346,22 @@ pub(crate) async fn respond(
 }
 
 /// ETag, Cache-Control and Vary of a successful answer. Answers to a key holder may hold
-/// restricted data: shared caches never keep them.
+/// restricted data: shared caches never keep them. An answer whose handler marked it
+/// `immutable` (its URL names the publication, as a level's map sprite) is kept for a year,
+/// otherwise for a minute.
 fn set_validators(h: &mut HeaderMap, tag: &str, reader: &Reader) {
     if let Ok(v) = HeaderValue::from_str(tag) {
         h.insert(header::ETAG, v);
     }
-    let cc = if reader.is_anonymous() {
-        "public, max-age=60"
-    } else {
-        "private, max-age=60"
+    let immutable = h
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("immutable"));
+    let cc = match (reader.is_anonymous(), immutable) {
+        (true, false) => "public, max-age=60",
+        (false, false) => "private, max-age=60",
+        (true, true) => "public, max-age=31536000, immutable",
+        (false, true) => "private, max-age=31536000, immutable",
     };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
     h.insert(header::VARY, HeaderValue::from_static(VARY));

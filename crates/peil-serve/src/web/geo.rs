@@ -62,20 +62,18 @@ pub async fn sprite(
         return page.not_found();
     };
     // The URL names its publication: a browser keeps that sprite for good (a new publication
-    // links a new URL). Any other `g` gets today's geometry, not to be kept.
+    // links a new URL; the response cache makes it public or private by reader). Any other
+    // `g` gets today's geometry, kept for a minute like every answer.
     let current = page.param("g") == Some(page.ctx.snap.generation.to_string().as_str());
     match tokio::task::spawn_blocking(move || peil_render::map::sprite(&layer)).await {
         Ok(svg) => {
             let mut response = super::svg_response(svg);
-            let cache = if current {
-                "private, max-age=31536000, immutable"
-            } else {
-                "no-cache"
-            };
-            response.headers_mut().insert(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static(cache),
-            );
+            if current {
+                response.headers_mut().insert(
+                    axum::http::header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static("max-age=31536000, immutable"),
+                );
+            }
             response
         }
         Err(_) => page.not_found(),

@@ -57,10 +57,10 @@ fn assert_sprite_map_matches_inline(s: &Server, map: &str, inline: &str) {
     let sprite = s.get(sprite_url);
     assert_eq!(sprite.status, 200, "{sprite_url}");
     assert!(sprite.body.contains("<g id=\"m\""));
-    // Its publication's sprite is kept for good; any other generation's URL is not kept.
+    // Its publication's sprite is kept for good; any other generation's URL for a minute.
     assert_eq!(
         sprite.headers.get("cache-control").map(String::as_str),
-        Some("private, max-age=31536000, immutable"),
+        Some("public, max-age=31536000, immutable"),
         "{sprite_url}"
     );
     let (path, _) = sprite_url.split_once("?g=").unwrap();
@@ -68,7 +68,7 @@ fn assert_sprite_map_matches_inline(s: &Server, map: &str, inline: &str) {
     assert_eq!(stale.status, 200);
     assert_eq!(
         stale.headers.get("cache-control").map(String::as_str),
-        Some("no-cache")
+        Some("public, max-age=60")
     );
     let style = between(use_el, "style=\"", "\"");
     let vars: std::collections::HashMap<&str, &str> = style["style=\"".len()..]
