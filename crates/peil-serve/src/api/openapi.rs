@@ -922,7 +922,8 @@ fn twins(
         "period": string(),
         "rows": array(survey_props(json!({
             "class": nullable("integer"), "code": string(), "name": string(), "rank": nullable("integer"),
-            "status": status, "unknown_location": { "type": "boolean" }, "value": value,
+            "status": status, "tip": { "type": "string", "description": "The value as the map's tooltip words it: the number with its unit, or the kind of missing value in words." },
+            "unknown_location": { "type": "boolean" }, "value": value,
         }))),
     })));
     paths.insert(
