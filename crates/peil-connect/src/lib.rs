@@ -380,14 +380,7 @@ fn data_rows(body: &[u8]) -> Result<Vec<DataRow>, String> {
         return Err("the CSV's value column comes before its period column".into());
     }
     let dim_cols: Vec<(usize, String)> = (period + 1..value)
-        .map(|i| {
-            let h = &head[i];
-            let level = match h.strip_prefix("dim_") {
-                Some(l) if FIXED_COLUMNS.contains(&l) => l,
-                _ => h,
-            };
-            (i, level.to_string())
-        })
+        .map(|i| (i, peil_core::dim_level_of_column(&head[i]).to_string()))
         .collect();
     if dim_cols.iter().any(|(_, l)| !map::good_code(l)) {
         return Err("the CSV has a dim level column without a valid code".into());
@@ -424,21 +417,6 @@ fn data_rows(body: &[u8]) -> Result<Vec<DataRow>, String> {
 
 /// Indicators per data request (one level each); a cube is asked for alone, with all its cells.
 const DATA_CHUNK: usize = 25;
-
-/// The fixed columns of the source's CSV data answer (a dim level of one of these names is
-/// written `dim_NAME`).
-const FIXED_COLUMNS: [&str; 10] = [
-    "indicator",
-    "indicator_name",
-    "unit",
-    "level",
-    "item",
-    "item_name",
-    "period",
-    "value",
-    "status",
-    "flag",
-];
 
 /// One value to write: (local indicator code, level, period, item, cube cell, value).
 pub(crate) type Row = (String, String, Period, String, DimKey, Value);

@@ -3,6 +3,39 @@
 use crate::indicator::LocalizedText;
 use serde::{Deserialize, Serialize};
 
+/// The fixed columns of the data API's tables (CSV, CSVW, XLSX); a cube's dim levels follow
+/// `period`, each under [`dim_column`].
+pub const DATA_FIXED_COLUMNS: [&str; 10] = [
+    "indicator",
+    "indicator_name",
+    "unit",
+    "level",
+    "item",
+    "item_name",
+    "period",
+    "value",
+    "status",
+    "flag",
+];
+
+/// The column a dim level is written under in a data table: its code, or `dim_CODE` where the
+/// code is the name of a fixed column.
+pub fn dim_column(level: &str) -> String {
+    if DATA_FIXED_COLUMNS.contains(&level) {
+        format!("dim_{level}")
+    } else {
+        level.to_string()
+    }
+}
+
+/// The dim level a data table's column names (what [`dim_column`] wrote).
+pub fn dim_level_of_column(column: &str) -> &str {
+    match column.strip_prefix("dim_") {
+        Some(level) if DATA_FIXED_COLUMNS.contains(&level) => level,
+        _ => column,
+    }
+}
+
 /// A dimension such as age or sex.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dimension {

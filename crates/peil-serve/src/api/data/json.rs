@@ -129,17 +129,3 @@ pub(super) fn write_json(ctx: &Ctx, req: &Req, a: &Answer) -> Response {
     vary(&mut r);
     r
 }
-
-/// The fixed columns of a data table, then one per dimension level, then value columns.
-pub(super) const FIXED_COLUMNS: [&str; 10] = [
-    "indicator",
-    "indicator_name",
-    "unit",
-    "level",
-    "item",
-    "item_name",
-    "period",
-    "value",
-    "status",
-    "flag",
-];

@@ -2,14 +2,6 @@
 
 use super::*;
 
-pub(super) fn dim_title(l: &str) -> String {
-    if FIXED_COLUMNS.contains(&l) {
-        format!("dim_{l}")
-    } else {
-        l.to_string()
-    }
-}
-
 /// The data as a table (rows only for a workbook; CSV is streamed by [`write_csv`]).
 /// `names`: the indicator's name and unit and the area's name as columns (else codes only).
 pub(super) fn data_table(ctx: &Ctx, a: &Answer, with_rows: bool, names: bool) -> Table {
@@ -38,7 +30,7 @@ pub(super) fn data_table(ctx: &Ctx, a: &Answer, with_rows: bool, names: bool) ->
     }
     for l in &a.dim_levels {
         cols.push(Col::new(
-            dim_title(l),
+            peil_core::dim_column(l),
             Kind::Text,
             format!("Member of dimension level {l} (empty: all members, the total)"),
         ));
@@ -87,7 +79,8 @@ pub(super) fn data_table(ctx: &Ctx, a: &Answer, with_rows: bool, names: bool) ->
         .iter()
         .map(|s| s.to_string())
         .collect();
-    t.key.extend(a.dim_levels.iter().map(|l| dim_title(l)));
+    t.key
+        .extend(a.dim_levels.iter().map(|l| peil_core::dim_column(l)));
     t.notes = vec![
         ("publication".into(), format!("generation {}", ctx.snap.generation)),
         (
