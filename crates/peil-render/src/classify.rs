@@ -274,6 +274,7 @@ impl Classes {
     /// The class (0..len()) of x: below the minimum → 0, above the maximum → the last; a
     /// value equal to an inner boundary belongs to the upper class, the maximum to the last
     /// class. NaN gives 0. With no classes, 0.
+    #[inline]
     pub fn class_of(&self, x: f64) -> usize {
         let n = self.len();
         if n <= 1 {

@@ -271,25 +271,19 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
         .dim_id(&total)
         .and_then(|d| snap.order(i, level, period, d, reader))
         .unwrap_or_default();
-    let numbered: Vec<(f64, u32)> = sorted
-        .numbered
-        .iter()
-        .filter_map(|&p| {
-            let k = *row_of.get(p as usize)?;
-            (k != u32::MAX).then(|| (rows[k as usize].value.number().unwrap_or(f64::NAN), k))
-        })
-        .collect();
-    let others = sorted
-        .others
-        .iter()
-        .filter_map(|&p| row_of.get(p as usize).copied().filter(|k| *k != u32::MAX));
+    let mut numbered: Vec<(f64, u32)> = Vec::with_capacity(sorted.numbered.len());
+    for &p in &sorted.numbered {
+        if let Some(&k) = row_of.get(p as usize).filter(|k| **k != u32::MAX) {
+            numbered.push((rows[k as usize].value.number().unwrap_or(f64::NAN), k));
+        }
+    }
     // Ascending, as the classification reads them.
-    let numbers: Vec<f64> = numbered
-        .iter()
-        .rev()
-        .filter(|(x, k)| !rows[*k as usize].unknown_location && x.is_finite())
-        .map(|(x, _)| *x)
-        .collect();
+    let mut numbers: Vec<f64> = Vec::with_capacity(numbered.len());
+    for &(x, k) in numbered.iter().rev() {
+        if !rows[k as usize].unknown_location && x.is_finite() {
+            numbers.push(x);
+        }
+    }
     let classes = Classes::from_sorted(&numbers, &method, k);
     // Rank = 1 + the number of ranked areas with a higher value (equal values share it).
     let mut ranked = 0usize;
@@ -309,7 +303,13 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
             r.class = Some(classes.class_of(x));
         }
     }
-    let order: Vec<u32> = numbered.iter().map(|(_, k)| *k).chain(others).collect();
+    let mut order: Vec<u32> = Vec::with_capacity(rows.len());
+    order.extend(numbered.iter().map(|(_, k)| *k));
+    for &p in &sorted.others {
+        if let Some(&k) = row_of.get(p as usize).filter(|k| **k != u32::MAX) {
+            order.push(k);
+        }
+    }
     let hidden = rows
         .iter()
         .filter(|r| r.value == Value::Missing(MissingCode::Hidden))
@@ -669,6 +669,8 @@ struct TableRow<'a> {
     /// A survey figure's interval text and its verdict (mark, words) against the benchmark.
     survey: Option<(String, Option<(&'static str, String)>)>,
     selected: bool,
+    /// The area's page and the view with the area added to or taken from the selection,
+    /// both already HTML-escaped.
     href: &'a str,
     toggle: &'a str,
     pick_label: &'a str,
@@ -686,7 +688,11 @@ impl TableRow<'_> {
         }
         out.push_str("><td data-v=\"");
         if let Some(rank) = self.rank {
-            let _ = write!(out, "{rank}\">{rank}");
+            let mut digits = itoa::Buffer::new();
+            let rank = digits.format(rank);
+            out.push_str(rank);
+            out.push_str("\">");
+            out.push_str(rank);
         } else {
             out.push('"');
             out.push('>');
@@ -694,11 +700,11 @@ impl TableRow<'_> {
         out.push_str("</td><th scope=\"row\" data-v=\"");
         esc(out, self.name);
         out.push_str("\"><a href=\"");
-        esc(out, self.href);
+        out.push_str(self.href);
         out.push_str("\">");
         esc(out, self.name);
         out.push_str("</a> <a class=\"pick\" href=\"");
-        esc(out, self.toggle);
+        out.push_str(self.toggle);
         out.push_str("\" aria-label=\"");
         esc(out, self.pick_label);
         out.push_str(": ");
@@ -804,9 +810,14 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     // This view's URL with an area added to or taken from the selection: the URL without
     // `select` and the new list appended (what `View::url` writes), built once.
     let unselected = v.url(&page, &base, &[("select", None)]);
-    let toggle_into = |out: &mut String, code: &str| {
+    // The table's links are written HTML-escaped as they are built: the fixed parts are
+    // escaped once, and percent-encoded codes hold nothing HTML escapes.
+    let unselected_html = peil_render::escape(&unselected);
+    let area_prefix_html = peil_render::escape(&area_prefix);
+    let toggle_into = |out: &mut String, code: &str, html: bool| {
         out.clear();
-        out.push_str(&unselected);
+        out.push_str(if html { &unselected_html } else { &unselected });
+        let start = if html { "&amp;select=" } else { "&select=" };
         let mut first = true;
         let mut found = false;
         for c in &v.select {
@@ -814,18 +825,18 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
                 found = true;
                 continue;
             }
-            out.push_str(if first { "&select=" } else { "," });
+            out.push_str(if first { start } else { "," });
             crate::api::encode_into(out, c, false);
             first = false;
         }
         if !found {
-            out.push_str(if first { "&select=" } else { "," });
+            out.push_str(if first { start } else { "," });
             crate::api::encode_into(out, code, false);
         }
     };
     let toggle = |code: &str| {
         let mut out = String::new();
-        toggle_into(&mut out, code);
+        toggle_into(&mut out, code, false);
         out
     };
     let mut rows_html = String::with_capacity(rows.len() * 480);
@@ -835,9 +846,9 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     for r in &rows {
         let selected = v.select.iter().any(|c| c == r.code);
         href.clear();
-        href.push_str(&area_prefix);
+        href.push_str(&area_prefix_html);
         crate::api::encode_into(&mut href, r.code, true);
-        toggle_into(&mut toggled, r.code);
+        toggle_into(&mut toggled, r.code, true);
         let row = TableRow {
             code: r.code,
             name: r.name,
@@ -1008,11 +1019,22 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
 fn legend(page: &Page, v: &View) -> Vec<Json> {
     let colours = palette::sequential(v.classes.len().max(1));
     let labels = v.classes.labels(&v.format);
+    const MISSING: [MissingCode; 4] = [
+        MissingCode::Hidden,
+        MissingCode::Unknown,
+        MissingCode::NotApplicable,
+        MissingCode::Empty,
+    ];
+    // One pass counts the classes and each kind of missing value.
     let mut counts = vec![0usize; v.classes.len()];
+    let mut missing = [0usize; 4];
+    let last = counts.len().saturating_sub(1);
     for r in &v.rows {
         if let Some(c) = r.class {
-            let last = counts.len().saturating_sub(1);
             counts[c.min(last)] += 1;
+        }
+        if let Value::Missing(m) = r.value {
+            missing[MISSING.iter().position(|x| *x == m).unwrap_or(3)] += 1;
         }
     }
     // Only the classes some area falls in (manual boundaries can leave one empty), as the
@@ -1023,17 +1045,7 @@ fn legend(page: &Page, v: &View) -> Vec<Json> {
         .filter(|(k, _)| counts.get(*k).is_some_and(|n| *n > 0))
         .map(|(k, l)| json!({"swatch": colours[k.min(colours.len() - 1)], "label": l, "count": counts.get(k), "kind": "class"}))
         .collect();
-    for code in [
-        MissingCode::Hidden,
-        MissingCode::Unknown,
-        MissingCode::NotApplicable,
-        MissingCode::Empty,
-    ] {
-        let n = v
-            .rows
-            .iter()
-            .filter(|r| r.value == Value::Missing(code))
-            .count();
+    for (code, n) in MISSING.into_iter().zip(missing) {
         if n > 0 {
             let kind = match code {
                 MissingCode::Hidden => "hidden",
