@@ -132,11 +132,9 @@ fn print_dashboard(set: &str, d: &dash::Dashboard) {
         println!("  {range} days: {}", c.count);
     }
     println!("cases opened: {}", d.opened);
-    for (label, n) in &d.categories {
+    for (label, n) in d.columns.iter().zip(&d.categories) {
+        let label = if label.is_empty() { "other" } else { label };
         println!("  {label}: {n}");
-    }
-    if d.other > 0 {
-        println!("  other: {}", d.other);
     }
 }
 

@@ -56,7 +56,6 @@ fn month_code(m: i32) -> String {
 
 /// The page's data from a computed dashboard.
 fn view(def: &RecordSetDef, d: &Dashboard, locale: Locale, word: &dyn Fn(&str) -> String) -> Json {
-    let n = |v: f64| human_number(v, 0, locale);
     let trend: Vec<Value> = d.months.iter().map(|m| m.backlog).collect();
     let opened: Vec<Value> = d.months.iter().map(|m| m.opened).collect();
     json!({
@@ -76,12 +75,17 @@ fn view(def: &RecordSetDef, d: &Dashboard, locale: Locale, word: &dyn Fn(&str) -
         "p90": shown(d.p90, 1, locale),
         "classes": d.classes.iter().map(|c| json!({
             "range": match c.hi { Some(h) => format!("{}–{h}", c.lo), None => format!("≥ {}", c.lo) },
-            "count": n(c.count as f64),
-            "share": match d.closed { Value::Number(t) if t > 0.0 => (c.count as f64 * 100.0 / t).round(), _ => 0.0 },
+            "count": shown(c.count, 0, locale),
+            "share": match (c.count, d.closed) {
+                (Value::Number(k), Value::Number(t)) if t > 0.0 => Some((k * 100.0 / t).round()),
+                _ => None,
+            },
         })).collect::<Vec<_>>(),
         "opened": shown(d.opened, 0, locale),
-        "categories": d.categories.iter().map(|(l, c)| json!({"label": l, "count": n(*c as f64)})).collect::<Vec<_>>(),
-        "other": (d.other > 0).then(|| n(d.other as f64)),
+        "categories": d.columns.iter().zip(&d.categories).map(|(l, c)| json!({
+            "label": if l.is_empty() { word("dash_other") } else { l.clone() },
+            "count": shown(*c, 0, locale),
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -33,9 +33,9 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "dash_privacy",
-        "Alleen totalen: een aantal onder de privacydrempel van het register is x, kleine klassen en categorieën zijn samengevoegd.",
-        "Totals only: a count below the register's privacy threshold is x, small classes and categories are merged.",
-        "Totaux uniquement : un nombre sous le seuil de confidentialité du registre est x, les petites classes et catégories sont regroupées.",
+        "Alleen totalen: een aantal onder de privacydrempel van het register is x, en ook een aantal dat je anders uit de getoonde cijfers zou kunnen afleiden (de handleiding legt de regel uit).",
+        "Totals only: a count below the register's privacy threshold is x, and so is a count that could otherwise be worked out from the figures shown (the handbook explains the rule).",
+        "Totaux uniquement : un nombre sous le seuil de confidentialité du registre est x, ainsi qu'un nombre qu'on pourrait sinon déduire des chiffres affichés (le manuel explique la règle).",
     ),
     (
         "dash_trend",
