@@ -278,6 +278,22 @@ impl Store {
         Ok(Some((info.definition, rec)))
     }
 
+    /// The record sets' definitions, by name (no count of their records: cheap per request).
+    pub fn record_set_definitions(&self) -> Result<Vec<RecordSetDef>> {
+        let rows: Vec<(String, String)> = self.rows(
+            "SELECT name, definition FROM record_set ORDER BY name",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        rows.into_iter()
+            .map(|(name, text)| {
+                serde_json::from_str(&text).map_err(|err| {
+                    StoreError::Corrupt(format!("the definition of record set {name}: {err}"))
+                })
+            })
+            .collect()
+    }
+
     /// The record sets with their definitions and sizes (never their records).
     pub fn record_sets(&self) -> Result<Vec<RecordSetInfo>> {
         let rows: Vec<(String, String, String, i64)> = self.rows(

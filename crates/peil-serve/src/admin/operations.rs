@@ -24,15 +24,15 @@ fn may_open(a: &Admin, d: &DashboardDef) -> bool {
 
 /// The dashboards the user may open.
 pub(super) async fn list(State(st): State<AppState>, a: Admin) -> Response {
-    let sets = match super::pages::on_store(&st, &a, |s| s.record_sets()).await {
+    let sets = match super::pages::on_store(&st, &a, |s| s.record_set_definitions()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     let rows: Vec<Json> = sets
         .iter()
         .filter_map(|s| {
-            let d = s.definition.dashboard.as_ref()?;
-            may_open(&a, d).then(|| json!({"name": s.definition.name, "group": d.group}))
+            let d = s.dashboard.as_ref()?;
+            may_open(&a, d).then(|| json!({"name": s.name, "group": d.group}))
         })
         .collect();
     a.render(
@@ -104,14 +104,14 @@ pub(super) async fn page(
     };
     // The definition first: a user outside the group never makes the store read the records.
     let n = name.clone();
-    let sets = match super::pages::on_store(&st, &a, |s| s.record_sets()).await {
+    let sets = match super::pages::on_store(&st, &a, |s| s.record_set_definitions()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     let Some(dash) = sets
         .iter()
-        .find(|s| s.definition.name == n)
-        .and_then(|s| s.definition.dashboard.clone())
+        .find(|s| s.name == n)
+        .and_then(|s| s.dashboard.clone())
     else {
         return a.page.not_found();
     };

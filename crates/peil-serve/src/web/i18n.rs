@@ -24,6 +24,12 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Il n'y a pas de tableau de bord pour vous.",
     ),
     ("dash_group", "groep", "group", "groupe"),
+    (
+        "plan_dashboards",
+        "Operationeel dashboard van de dienst",
+        "The department's operational dashboard",
+        "Tableau de bord opérationnel du service",
+    ),
     ("dash_month", "Maand", "Month", "Mois"),
     (
         "dash_all_months",

@@ -535,9 +535,77 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
         "too few dossiers in {focus}"
     );
 
-    // Who may open it.
+    // Who may open it: the department's group and no other.
+    s.site.ok(&[
+        "groups",
+        "add",
+        "stadsdiensten",
+        "--description",
+        "Omgeving",
+    ]);
+    s.site
+        .ok(&["groups", "add", "welzijn", "--description", "Welzijn"]);
     let sam = add_user(&s, "sam", "viewer", "stadsdiensten");
     let vic = add_user(&s, "vic", "viewer", "");
+    let wim = add_user(&s, "wim", "viewer", "welzijn");
+    // A plan whose goals belong to the departments: the permits' goal to the department
+    // with the dashboard, another to the welfare department.
+    let goals = dir.path().join("goals.csv");
+    std::fs::write(
+        &goals,
+        "code;parent;name;owner;description;start;end\n\
+         vg;;Vlotte vergunningen;stadsdiensten;;2024;2029\n\
+         wz;;Zorgzame stad;welzijn;;2024;2029\n",
+    )
+    .unwrap();
+    let kpis = dir.path().join("kpis.csv");
+    std::fs::write(
+        &kpis,
+        "code;goal;name;owner;indicator;level;area;unit;direction;baseline;baseline year;on track within;at risk within;target 2026\n\
+         k_vg;vg;Tevredenheid aanvragers;;;;;%;higher;60;2024;1;5;80\n\
+         k_wz;wz;Tevredenheid bezoekers;;;;;%;higher;60;2024;1;5;80\n",
+    )
+    .unwrap();
+    s.site.ok(&[
+        "plans",
+        "import",
+        "diensten",
+        goals.to_str().unwrap(),
+        kpis.to_str().unwrap(),
+        "--public",
+    ]);
+    let link = "href=\"/admin/operations/vergunningen\"";
+    // The department's member reaches the dashboard from its goal on the scorecard …
+    let mut m = Browser::new(&s);
+    assert_eq!(m.login("sam", &sam).status, 303);
+    let card = m.get("/plans/diensten");
+    assert_eq!(card.status, 200);
+    let goal_vg = card.body.find("Vlotte vergunningen").unwrap();
+    let goal_wz = card.body.find("Zorgzame stad").unwrap();
+    let at = card
+        .body
+        .find(link)
+        .unwrap_or_else(|| panic!("no link in {}", card.body));
+    assert!(
+        goal_vg < at && at < goal_wz,
+        "the link is not the permits goal's"
+    );
+    assert_eq!(card.body.matches(link).count(), 1);
+    // … another department's member sees no link and is refused the dashboard (audited),
+    // and so is an anonymous reader of the public scorecard.
+    let mut w = Browser::new(&s);
+    assert_eq!(w.login("wim", &wim).status, 303);
+    assert!(!w.get("/plans/diensten").body.contains(link));
+    let refused = w.get("/admin/operations/vergunningen");
+    assert_eq!(refused.status, 403);
+    assert!(!refused.body.contains("data-month"));
+    assert!(!w.get("/admin/operations").body.contains(link));
+    assert!(!s.get("/plans/diensten").body.contains(link));
+    assert!(
+        audit_actions(&s)
+            .iter()
+            .any(|(who, a)| who == "wim" && a == "dashboard refused")
+    );
     let mut v = Browser::new(&s);
     assert_eq!(v.login("vic", &vic).status, 303);
     assert_eq!(v.get("/admin/operations/vergunningen").status, 403);
@@ -549,8 +617,6 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
     // Without a session: the login form, nothing of the dashboard.
     let anon = s.get("/admin/operations/vergunningen");
     assert!(!anon.body.contains("data-month") && anon.body.contains("password"));
-    let mut m = Browser::new(&s);
-    assert_eq!(m.login("sam", &sam).status, 303);
     assert!(
         m.get("/admin/operations")
             .body
