@@ -79,8 +79,8 @@ pub struct AreaAggregates {
 /// An area level to break the dashboard down by: the level's map from the records' items
 /// (`LevelMap` of the measures) and each of its items' code and name.
 #[derive(Debug, Clone)]
-pub struct AreaLevel {
-    pub map: LevelMap,
+pub struct AreaLevel<'a> {
+    pub map: &'a LevelMap,
     pub names: HashMap<u32, (String, String)>,
 }
 
@@ -824,6 +824,40 @@ pub fn view(p: &Published, focus: Option<i32>, level: Option<&str>) -> Dashboard
             })
             .unwrap_or_default(),
     }
+}
+
+/// A set's definition with its published dashboard: as its last import stored it, or — for a
+/// set imported before dashboards were stored — computed from its records now (without the
+/// per-area tables, which need the import's hierarchy). `None`: no such set, or no dashboard.
+pub fn stored(
+    store: &peil_store::Store,
+    set: &str,
+) -> peil_store::Result<Option<(RecordSetDef, Published)>> {
+    let Some(def) = store
+        .record_set_definitions()?
+        .into_iter()
+        .find(|d| d.name == set)
+    else {
+        return Ok(None);
+    };
+    let Some(dash) = def.dashboard.clone() else {
+        return Ok(None);
+    };
+    if let Some(text) = store.published_dashboard(set)? {
+        let p: Published = serde_json::from_str(&text).map_err(|e| {
+            peil_store::StoreError::Corrupt(format!("the dashboard of record set {set}: {e}"))
+        })?;
+        return Ok(Some((def, p)));
+    }
+    let Some((def, rec)) = store.records_for_dashboard(set)? else {
+        return Ok(None);
+    };
+    let p = publish(
+        &Aggregates::build(&def, &dash, &rec, &[]),
+        &dash,
+        def.threshold,
+    );
+    Ok(Some((def, p)))
 }
 
 /// The dashboard of a set's records at once (`def.dashboard` must be set): counted, published

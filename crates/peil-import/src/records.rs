@@ -19,6 +19,7 @@
 //! an indicator which is no measure of the set is refused.
 
 use crate::{ImportError, Result};
+use peil_compute::dashboard::{Aggregates, AreaLevel, publish};
 use peil_compute::measures::{LevelMap, MeasureSeries, compute_measures};
 use peil_core::records::{MeasureDef, MeasureKind, RecordSetDef, Records};
 use peil_core::*;
@@ -358,6 +359,23 @@ fn write_measures(
     let rc = tx.apply_metadata(&meta)?;
     out.indicators = rc.inserted + rc.updated + rc.unchanged;
     let levels = level_maps(tx, def, rec)?;
+    // The operational dashboard's figures, from the same records, once per import.
+    let published = match &def.dashboard {
+        Some(d) => {
+            let mut by_area = Vec::with_capacity(levels.len());
+            for l in &levels {
+                by_area.push(AreaLevel {
+                    map: l,
+                    names: tx.item_names(&l.level)?,
+                });
+            }
+            let agg = Aggregates::build(def, d, rec, &by_area);
+            let p = publish(&agg, d, def.threshold);
+            Some(serde_json::to_string(&p).expect("a dashboard is JSON"))
+        }
+        None => None,
+    };
+    tx.put_dashboard(&def.name, published.as_deref())?;
     let series = compute_measures(def, rec, &levels);
     let batch = data_batch(series);
     out.values = tx.apply_data(

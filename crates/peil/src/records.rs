@@ -84,13 +84,17 @@ pub fn run(site: &Site, r: RecordsCommand) -> Result<u8> {
                     None => bail!("--month: expected a month as 2025-03, found '{m}'"),
                 },
             };
-            let Some((def, rec)) = store.records_for_dashboard(&set)? else {
+            let Some((_, published)) = dash::stored(&store, &set)? else {
+                if store
+                    .record_set_definitions()?
+                    .iter()
+                    .any(|d| d.name == set)
+                {
+                    bail!("record set '{set}' declares no [dashboard] in its definition");
+                }
                 bail!("no record set '{set}' (see `peil records list`)");
             };
-            let Some(d) = def.dashboard.clone() else {
-                bail!("record set '{set}' declares no [dashboard] in its definition");
-            };
-            let out = dash::dashboard(&def, &d, &rec, focus);
+            let out = dash::view(&published, focus, None);
             if json {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {

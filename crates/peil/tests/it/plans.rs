@@ -728,4 +728,114 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
         m.get("/admin/operations/vergunningen?month=2024-13").status,
         400
     );
+
+    // The monthly trend is a chart through the one renderer, its table the alternative, and
+    // every month of the table links to its detail (plain links: no JavaScript needed).
+    assert!(
+        whole.body.contains("class=\"chart line-chart\""),
+        "no trend chart"
+    );
+    assert!(
+        whole
+            .body
+            .contains("role=\"img\" aria-labelledby=\"dash-trend-chart-title")
+    );
+    for m in per.keys() {
+        assert!(
+            whole.body.contains(&format!(
+                "href=\"/admin/operations/vergunningen?month={m}\""
+            )),
+            "no drill-down link to {m}"
+        );
+    }
+
+    // Per area of a chosen level (a GET form): each shown count of cases opened in a
+    // neighbourhood equals the sum of the yearly counts of the measure vg_aanvragen in the
+    // test copy (computed by the measures, not the dashboard).
+    assert!(
+        whole
+            .body
+            .contains("<select id=\"dash-level\" name=\"level\">")
+    );
+    let areas = m.get("/admin/operations/vergunningen?level=wijk");
+    assert_eq!(areas.status, 200);
+    let export = s
+        .site
+        .ok(&["export", "--indicator", "vg_aanvragen", "--level", "wijk"]);
+    let mut lines = export.lines();
+    let head: Vec<&str> = lines.next().unwrap().split([';', ',']).collect();
+    let at_col = |n: &str| head.iter().position(|c| *c == n).unwrap();
+    let (gi, pi, vi) = (at_col("geoitem"), at_col("period"), at_col("value"));
+    let yearly: Vec<(String, i32, String, String)> = lines
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split([';', ',']).collect();
+            let y: i32 = c[pi].parse().ok()?;
+            Some((c[gi].to_string(), y, c[vi].to_string(), String::new()))
+        })
+        .collect();
+    assert!(!yearly.is_empty(), "{export}");
+    let (mut compared, mut rows_seen) = (0, 0);
+    let body = &areas.body;
+    let mut at = 0;
+    while let Some(i) = body[at..].find("<tr data-area=\"") {
+        let start = at + i + 15;
+        let code = body[start..].split('"').next().unwrap().to_string();
+        let end = start + body[start..].find("</tr>").unwrap();
+        let cells: Vec<String> = body[start..end]
+            .split("<td class=\"num\">")
+            .skip(1)
+            .map(|c| {
+                c.split('<')
+                    .next()
+                    .unwrap()
+                    .replace(['\u{202f}', '\u{a0}', '.'], "")
+            })
+            .collect();
+        at = end;
+        rows_seen += 1;
+        let years: Vec<&(String, i32, String, String)> =
+            yearly.iter().filter(|r| r.0 == code).collect();
+        if cells[0] == "x" || years.is_empty() || years.iter().any(|r| r.2.is_empty()) {
+            continue;
+        }
+        let sum: f64 = years.iter().map(|r| r.2.parse::<f64>().unwrap()).sum();
+        assert_eq!(cells[0], format!("{sum}"), "{code}: {cells:?}");
+        compared += 1;
+    }
+    assert!(
+        rows_seen >= 2 && compared >= 1,
+        "{rows_seen} areas, {compared} compared: {body}"
+    );
+    // An unknown level shows no area table.
+    assert!(
+        !m.get("/admin/operations/vergunningen?level=nope")
+            .body
+            .contains("<tr data-area")
+    );
+
+    // A request reads the figures the import stored, never the records: with the records
+    // gone from the store (behind Peil's back), the page is the same.
+    let db = rusqlite::Connection::open(s.site.store()).unwrap();
+    let stored: i64 = db
+        .query_row(
+            "SELECT count(*) FROM record_dashboard WHERE set_name = 'vergunningen'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 1);
+    db.execute("DELETE FROM record WHERE set_name = 'vergunningen'", [])
+        .unwrap();
+    let again = m.get("/admin/operations/vergunningen?month=2024-03");
+    let median_of = |body: &str| {
+        body.split("<span data-median>")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(median_of(&again.body), median_of(b));
+    assert_eq!(row_of(&again.body, focus), row_of(b, focus));
 }
