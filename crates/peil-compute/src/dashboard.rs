@@ -21,6 +21,7 @@
 //!     classes, all categories, all areas) and each month's and each area's parts; while a
 //!     hidden cell can be solved from them ([`crate::checker::determined`]), one more figure
 //!     of its relation is hidden — a count before a backlog, the smallest first.
+//!
 //!   The median and the 90th percentile are shown only over a shown count of at least the
 //!   threshold of closed cases.
 //! - [`view`] picks the figures of one page (whole or a month, an area level) from it.
@@ -84,6 +85,10 @@ pub struct AreaLevel<'a> {
     pub names: HashMap<u32, (String, String)>,
 }
 
+/// A case of the register: its record, its opening month, and its closing month and
+/// throughput days when it is closed.
+type Case = (usize, i32, Option<(i32, u32)>);
+
 fn histogram(h: HashMap<u32, u64>) -> Vec<(u32, u64)> {
     let mut v: Vec<(u32, u64)> = h.into_iter().collect();
     v.sort_unstable();
@@ -110,7 +115,7 @@ impl Aggregates {
             .map(|k| &rec.categories[k]);
         let month = |d: Day| if d == NO_DATE { None } else { month_index(d) };
         // Per record: its opening month, and its closing month and days when it is closed.
-        let mut cases: Vec<(usize, i32, Option<(i32, u32)>)> = Vec::with_capacity(n);
+        let mut cases: Vec<Case> = Vec::with_capacity(n);
         for i in 0..n {
             let Some(o) = month(opened[i]) else { continue };
             let c = month(closed[i])
@@ -472,13 +477,13 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64) -> Published {
     s.rels
         .push(std::iter::once(tc).chain(cls.iter().copied()).collect());
     let mut month_cls: Vec<Vec<u32>> = Vec::with_capacity(len);
-    for m in 0..len {
-        let row: Vec<u32> = class_counts(&agg.durations[m], &dash.bins)
+    for (&cm, durations) in c.iter().zip(&agg.durations) {
+        let row: Vec<u32> = class_counts(durations, &dash.bins)
             .into_iter()
             .map(|v| s.cell(v, Kind::Count))
             .collect();
         s.rels
-            .push(std::iter::once(c[m]).chain(row.iter().copied()).collect());
+            .push(std::iter::once(cm).chain(row.iter().copied()).collect());
         month_cls.push(row);
     }
     for (k, &head) in cls.iter().enumerate() {
@@ -498,13 +503,13 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64) -> Published {
             .collect();
         s.rels
             .push(std::iter::once(to).chain(cats.iter().copied()).collect());
-        for m in 0..len {
-            let row: Vec<u32> = split(&agg.categories[m])
+        for (&om, parts) in o.iter().zip(&agg.categories) {
+            let row: Vec<u32> = split(parts)
                 .into_iter()
                 .map(|v| s.cell(v, Kind::Count))
                 .collect();
             s.rels
-                .push(std::iter::once(o[m]).chain(row.iter().copied()).collect());
+                .push(std::iter::once(om).chain(row.iter().copied()).collect());
             month_cats.push(row);
         }
         for (k, &head) in cats.iter().enumerate() {
@@ -1069,13 +1074,11 @@ mod tests {
             ]
             .into_iter()
             .collect();
-            let levels = [AreaLevel {
-                map: LevelMap {
-                    level: "wijk".into(),
-                    parent,
-                },
-                names,
-            }];
+            let map = LevelMap {
+                level: "wijk".into(),
+                parent,
+            };
+            let levels = [AreaLevel { map: &map, names }];
             let agg = Aggregates::build(&def, &dash, &r, &levels);
             let p = publish(&agg, &dash, t);
             check_published(&p, &rows, &dash, t, seed);
@@ -1214,14 +1217,14 @@ mod tests {
                 ao.push(x);
                 ac.push(put(a.closed, c, &mut cells));
                 let mut parts = Vec::new();
-                for k in 0..p.columns.len() {
+                for (k, col) in by_col.iter_mut().enumerate() {
                     let real = rows
                         .iter()
                         .enumerate()
                         .filter(|(i, r)| here(*i) && col_of(r.2) == k)
                         .count() as u64;
                     let y = put(a.categories[k], real, &mut cells);
-                    by_col[k].push(y);
+                    col.push(y);
                     parts.push(y);
                 }
                 rels.push(std::iter::once(x).chain(parts).collect());
