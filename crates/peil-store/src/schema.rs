@@ -488,4 +488,15 @@ BEGIN SELECT RAISE(ABORT, 'check-ins are append-only'); END;
 CREATE TRIGGER plan_checkin_no_delete BEFORE DELETE ON plan_checkin
 BEGIN SELECT RAISE(ABORT, 'check-ins are append-only'); END;
 "#,
+    // 16: operational dashboards (issue 17): per record set with a dashboard, every figure the
+    // dashboard can show, through the set's threshold (JSON of
+    // `peil_compute::dashboard::Published`), written by the import that changed the set, so
+    // a request only reads it.
+    r#"
+CREATE TABLE record_dashboard (
+    set_name TEXT PRIMARY KEY REFERENCES record_set(name),
+    published TEXT NOT NULL,
+    computed_at TEXT NOT NULL
+);
+"#,
 ];
