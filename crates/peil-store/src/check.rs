@@ -22,7 +22,10 @@ impl Store {
         }
         let e = self.e();
         let fk: Vec<String> = {
-            let mut st = self.conn.prepare("PRAGMA foreign_key_check").map_err(&e)?;
+            let mut st = self
+                .conn()
+                .prepare("PRAGMA foreign_key_check")
+                .map_err(&e)?;
             st.query_map([], |r| {
                 Ok(format!(
                     "{} row {}",
@@ -51,7 +54,7 @@ impl Store {
         }
         // Items without a parent in a level their level rolls up into.
         let mut st = self
-            .conn
+            .conn()
             .prepare(
                 "SELECT cl.code, pl.code, e.kind, count(*), min(i.code) FROM level_edge e
                  JOIN geo_level cl ON cl.id = e.child_level_id
@@ -86,7 +89,7 @@ impl Store {
         }
         // Links whose parent item is not in the parent level.
         let bad: i64 = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT count(*) FROM item_link k JOIN geo_item p ON p.id = k.parent_item_id
                  WHERE p.level_id <> k.parent_level_id",
@@ -101,7 +104,7 @@ impl Store {
         }
         // Every series decodes and names only items of its own level.
         let mut st = self
-            .conn
+            .conn()
             .prepare("SELECT s.id, s.level_id, s.n, s.data, i.code, s.period FROM series s JOIN indicator i ON i.id = s.indicator_id")
             .map_err(&e)?;
         let mut rows = st.query([]).map_err(&e)?;
@@ -126,7 +129,7 @@ impl Store {
             }
             let set = match level_sets.entry(level_id) {
                 Entry::Occupied(o) => o.into_mut(),
-                Entry::Vacant(v) => v.insert(level_items(&self.conn, level_id).map_err(&e)?),
+                Entry::Vacant(v) => v.insert(level_items(self.conn(), level_id).map_err(&e)?),
             };
             if values.windows(2).any(|w| w[0].0 >= w[1].0) {
                 report
@@ -145,7 +148,7 @@ impl Store {
     /// SQLite's `PRAGMA integrity_check`: `ok` when the file is sound.
     pub fn integrity_check(&self) -> Result<String> {
         let e = self.e();
-        let mut st = self.conn.prepare("PRAGMA integrity_check").map_err(&e)?;
+        let mut st = self.conn().prepare("PRAGMA integrity_check").map_err(&e)?;
         let lines: Vec<String> = st
             .query_map([], |r| r.get(0))
             .map_err(&e)?

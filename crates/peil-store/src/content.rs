@@ -33,14 +33,14 @@ impl Store {
         restored_from: Option<i64>,
         text: &str,
     ) -> Result<i64> {
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO content_version (path, at, who, action, restored_from, text)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![path, utc_now(), who, action, restored_from, text],
             )
             .map_err(self.e())?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn().last_insert_rowid())
     }
 
     /// The versions of `path`, newest first, without their texts.
@@ -65,7 +65,7 @@ impl Store {
 
     /// One version with its text.
     pub fn content_version(&self, id: i64) -> Result<Option<ContentVersion>> {
-        self.conn
+        self.conn()
             .query_row(
                 "SELECT id, path, at, who, action, restored_from, text FROM content_version
                  WHERE id = ?1",
@@ -88,7 +88,7 @@ impl Store {
 
     /// The text of the newest version of `path`, if any.
     pub fn latest_content(&self, path: &str) -> Result<Option<String>> {
-        self.conn
+        self.conn()
             .query_row(
                 "SELECT text FROM content_version WHERE path = ?1 ORDER BY id DESC LIMIT 1",
                 [path],

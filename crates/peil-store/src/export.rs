@@ -49,7 +49,7 @@ impl Store {
         let e = self.e();
         let mut items: HashMap<i64, HashMap<u32, (i64, String)>> = HashMap::new();
         let mut st = self
-            .conn
+            .conn()
             .prepare(
                 "SELECT i.code, l.code, s.level_id, s.period, s.dims, s.data FROM series s
                  JOIN indicator i ON i.id = s.indicator_id JOIN geo_level l ON l.id = s.level_id
@@ -73,7 +73,7 @@ impl Store {
             })?;
             let names = match items.entry(level_id) {
                 Entry::Occupied(o) => o.into_mut(),
-                Entry::Vacant(v) => v.insert(level_items(&self.conn, level_id).map_err(&e)?),
+                Entry::Vacant(v) => v.insert(level_items(self.conn(), level_id).map_err(&e)?),
             };
             let mut sorted: Vec<(&(i64, String), Value)> = Vec::with_capacity(values.len());
             for (id, v) in values {
@@ -100,7 +100,7 @@ impl Store {
         let mut items: HashMap<String, Vec<(i64, String)>> = HashMap::new();
         {
             let mut st = self
-                .conn
+                .conn()
                 .prepare("SELECT level, ids FROM live_level")
                 .map_err(&e)?;
             let rows = st
@@ -111,14 +111,14 @@ impl Store {
             for row in rows {
                 let (level, ids) = row.map_err(&e)?;
                 let id: Option<i64> = self
-                    .conn
+                    .conn()
                     .query_row("SELECT id FROM geo_level WHERE code = ?1", [&level], |r| {
                         r.get(0)
                     })
                     .optional()
                     .map_err(&e)?;
                 let names = match id {
-                    Some(id) => level_items(&self.conn, id).map_err(&e)?,
+                    Some(id) => level_items(self.conn(), id).map_err(&e)?,
                     None => HashMap::new(),
                 };
                 let list = ids
@@ -135,7 +135,7 @@ impl Store {
             }
         }
         let mut st = self
-            .conn
+            .conn()
             .prepare("SELECT indicator, level, period, dims, data FROM live_series ORDER BY indicator, level, period, dims")
             .map_err(&e)?;
         let mut rows = st.query([]).map_err(&e)?;

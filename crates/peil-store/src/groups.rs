@@ -46,7 +46,7 @@ impl Store {
     /// Adds a group or replaces the one of that name; `true` when it is new.
     pub fn put_access_group(&self, g: &AccessGroup) -> Result<bool> {
         let e = self.e();
-        let tx = self.conn.unchecked_transaction().map_err(&e)?;
+        let tx = self.conn().unchecked_transaction().map_err(&e)?;
         let existed: bool = tx
             .query_row(
                 "SELECT count(*) > 0 FROM access_group WHERE name = ?1",
@@ -100,7 +100,7 @@ impl Store {
     /// Removes a group; `false` when there was none of that name.
     pub fn remove_access_group(&self, name: &str) -> Result<bool> {
         let e = self.e();
-        let tx = self.conn.unchecked_transaction().map_err(&e)?;
+        let tx = self.conn().unchecked_transaction().map_err(&e)?;
         let n = tx
             .execute("DELETE FROM access_group WHERE name = ?1", [name])
             .map_err(&e)?;
@@ -115,7 +115,7 @@ impl Store {
     /// revision loads its groups again.
     pub fn access_revision(&self) -> Result<u64> {
         let v: Option<String> = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT value FROM site_meta WHERE key = 'access_revision'",
                 [],
@@ -136,7 +136,7 @@ impl Store {
     /// a preview of the test copy built at another revision is built again.
     pub fn test_revision(&self) -> Result<u64> {
         let v: Option<String> = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT value FROM site_meta WHERE key = 'test_revision'",
                 [],

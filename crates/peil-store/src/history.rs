@@ -424,7 +424,7 @@ impl Store {
     /// The plausibility warnings kept with import `id` (an empty list when it has none).
     pub fn import_plausibility(&self, id: i64) -> Result<serde_json::Value> {
         let text: Option<String> = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT plausibility FROM import_review WHERE import_id = ?1",
                 [id],

@@ -20,13 +20,13 @@ impl Store {
     /// Stores a new API key (its SHA-256 only: the key itself is shown once, never stored).
     pub fn add_api_key(&self, name: &str, sha256: &str, groups: &[String]) -> Result<i64> {
         self.known_groups(groups)?;
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO api_key (name, sha256, groups, created) VALUES (?1, ?2, ?3, ?4)",
                 params![name, sha256, groups.join(","), utc_now()],
             )
             .map_err(self.e())?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn().last_insert_rowid())
     }
 
     /// All keys, in the order they were made.
@@ -76,7 +76,7 @@ impl Store {
     /// Revokes a key by id; `false` when there is no such active key.
     pub fn revoke_api_key(&self, id: i64) -> Result<bool> {
         let n = self
-            .conn
+            .conn()
             .execute(
                 "UPDATE api_key SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
                 params![id, utc_now()],

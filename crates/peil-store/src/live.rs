@@ -137,7 +137,8 @@ impl Store {
         let path = self.path.clone();
         let e = sqlite_err(&path);
         let tx = self
-            .conn
+            .db
+            .sqlite_mut()
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(&e)?;
         tx.execute("DELETE FROM live_series", []).map_err(&e)?;
@@ -207,7 +208,8 @@ impl Store {
         let path = self.path.clone();
         let e = sqlite_err(&path);
         let tx = self
-            .conn
+            .db
+            .sqlite_mut()
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(&e)?;
         let g = generation as i64;
@@ -282,7 +284,7 @@ impl Store {
 
     /// The latest publication: generation, time and statistics.
     pub fn live_publication(&self) -> Result<Option<(u64, String, serde_json::Value)>> {
-        self.conn
+        self.conn()
             .query_row(
                 "SELECT generation, at, stats FROM publication ORDER BY generation DESC LIMIT 1",
                 [],
@@ -301,7 +303,7 @@ impl Store {
     /// When the site was first published (ISO 8601, UTC), if it has been: the catalogue's
     /// `dct:issued`.
     pub fn first_publication_at(&self) -> Result<Option<String>> {
-        self.conn
+        self.conn()
             .query_row(
                 "SELECT at FROM publication ORDER BY generation LIMIT 1",
                 [],
@@ -319,7 +321,7 @@ impl Store {
             return Ok(None);
         };
         let (meta, period_names): (String, Option<String>) = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT indicators, period_level_names FROM publication WHERE generation = ?1",
                 [generation as i64],
@@ -337,7 +339,7 @@ impl Store {
         let mut levels = Vec::new();
         {
             let mut st = self
-                .conn
+                .conn()
                 .prepare("SELECT level, ids, level_name, item_names FROM live_level ORDER BY level")
                 .map_err(&e)?;
             let rows = st
@@ -353,7 +355,7 @@ impl Store {
             for row in rows {
                 let (code, ids, kept_name, kept_items) = row.map_err(&e)?;
                 let (id, name, kind): (i64, String, String) = self
-                    .conn
+                    .conn()
                     .query_row(
                         "SELECT id, name, kind FROM geo_level WHERE code = ?1",
                         [&code],
@@ -361,7 +363,7 @@ impl Store {
                     )
                     .map_err(&e)?;
                 let mut st2 = self
-                    .conn
+                    .conn()
                     .prepare_cached("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1")
                     .map_err(&e)?;
                 let all: HashMap<u32, GeoItem> = st2
@@ -409,7 +411,7 @@ impl Store {
         }
         let mut series = Vec::new();
         let mut st = self
-            .conn
+            .conn()
             .prepare("SELECT indicator, level, period, dims, data FROM live_series")
             .map_err(&e)?;
         let mut rows = st.query([]).map_err(&e)?;
@@ -452,7 +454,7 @@ impl Store {
     /// show the current tables.
     pub fn published_themes(&self, generation: u64) -> Result<Vec<Theme>> {
         let kept: Option<Option<String>> = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT themes FROM publication WHERE generation = ?1",
                 [generation as i64],
@@ -469,7 +471,7 @@ impl Store {
 
     /// The generation of the latest publication, cheaply (for servers watching for a new one).
     pub fn live_generation(&self) -> Result<Option<u64>> {
-        self.conn
+        self.conn()
             .query_row("SELECT max(generation) FROM publication", [], |r| {
                 r.get::<_, Option<i64>>(0)
             })

@@ -79,7 +79,7 @@ impl Store {
     /// Saves an edited plan that exists already (the back office's edit), one statement.
     pub fn save_plan(&self, plan: &Plan, who: &str) -> Result<()> {
         let n = self
-            .conn
+            .conn()
             .execute(
                 "UPDATE plan SET definition = ?2, updated_at = ?3, updated_by = ?4 WHERE name = ?1",
                 params![plan.name, json(plan)?, utc_now(), who],
@@ -101,14 +101,14 @@ impl Store {
         comment: &str,
         who: &str,
     ) -> Result<i64> {
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO plan_checkin (plan, kpi, year, value, comment, who, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![plan, kpi, year, value, comment, who, utc_now()],
             )
             .map_err(self.e())?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn().last_insert_rowid())
     }
 
     /// A plan's check-ins, oldest first (a later one of the same KPI and year supersedes).

@@ -72,11 +72,11 @@ pub struct ImportEntry {
 impl Store {
     /// The codes a reader needs to validate a file.
     pub fn catalog(&self) -> Result<Catalog> {
-        catalog(&self.conn).map_err(self.e())
+        catalog(self.conn()).map_err(self.e())
     }
 
     pub fn indicator(&self, code: &str) -> Result<Option<Indicator>> {
-        write::read_indicator(&self.conn, code).map_err(self.e())
+        write::read_indicator(self.conn(), code).map_err(self.e())
     }
 
     pub fn indicators(&self) -> Result<Vec<Indicator>> {
@@ -91,13 +91,13 @@ impl Store {
 
     /// The theme tree of the test copy (what the back office edits), by sequence.
     pub fn themes(&self) -> Result<Vec<Theme>> {
-        themes_of(&self.conn).map_err(self.e())
+        themes_of(self.conn()).map_err(self.e())
     }
 
     /// The names the test copy gives period levels (the back office's; Peil's own where it
     /// gave none).
     pub fn period_level_names(&self) -> Result<PeriodLevelNames> {
-        period_level_names_of(&self.conn).map_err(self.e())
+        period_level_names_of(self.conn()).map_err(self.e())
     }
 
     /// The geo levels of the test copy, by code, with how many items each has.
@@ -166,7 +166,7 @@ impl Store {
 
     /// The full and web geometry (GeoJSON) of one item.
     pub fn geometry(&self, level: &str, code: &str) -> Result<Option<(String, String)>> {
-        self.conn
+        self.conn()
             .query_row(
                 "SELECT g.full_geojson, g.web_geojson FROM geometry g
                  JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id
@@ -179,7 +179,7 @@ impl Store {
     }
 
     pub fn status(&self) -> Result<Status> {
-        status(&self.conn).map_err(self.e())
+        status(self.conn()).map_err(self.e())
     }
 
     pub fn imports(&self) -> Result<Vec<ImportEntry>> {
@@ -228,7 +228,7 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )?;
             let mut items = self
-                .conn
+                .conn()
                 .prepare("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1 ORDER BY seq, code")
                 .map_err(&e)?;
             for (id, code, name, kind) in levels {
@@ -255,7 +255,7 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             let mut links = self
-                .conn
+                .conn()
                 .prepare(
                     "SELECT k.child_item_id, k.parent_item_id FROM item_link k JOIN geo_item c ON c.id = k.child_item_id
                      WHERE c.level_id = ?1 AND k.parent_level_id = ?2 ORDER BY k.child_item_id",
@@ -276,7 +276,7 @@ impl Store {
             }
             // Cluster levels: their members, outside the hierarchy (`clusters.rs`).
             w.edges
-                .extend(crate::clusters::cluster_edges(&self.conn, &level_codes).map_err(&e)?);
+                .extend(crate::clusters::cluster_edges(self.conn(), &level_codes).map_err(&e)?);
         }
         w.indicators = self.indicators()?;
         {
@@ -319,7 +319,7 @@ impl Store {
         let e = self.e();
         let level_codes: HashMap<i64, String> = {
             let mut st = self
-                .conn
+                .conn()
                 .prepare("SELECT id, code FROM geo_level")
                 .map_err(&e)?;
             st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -333,7 +333,7 @@ impl Store {
             "WHERE ?1 IS NULL"
         };
         let mut st = self
-            .conn
+            .conn()
             .prepare(&format!(
                 "SELECT i.code, s.level_id, s.period, s.dims, s.data FROM series s JOIN indicator i ON i.id = s.indicator_id
                  {filter} ORDER BY i.code, s.level_id, s.period, s.dims"

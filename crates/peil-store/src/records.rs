@@ -274,7 +274,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        let rec = read_records(&self.conn, &info.definition, self.e())?;
+        let rec = read_records(self.conn(), &info.definition, self.e())?;
         Ok(Some((info.definition, rec)))
     }
 

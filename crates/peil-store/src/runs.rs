@@ -78,7 +78,7 @@ impl Store {
     /// Records a run that ended (its `id` is ignored) and returns its id.
     pub fn record_run(&self, run: &Run) -> Result<i64> {
         let e = self.e();
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO source_run (task, name, trigger, started_at, ended_at, outcome, \
                  counts, error, import_id, generation, url, content_hash)
@@ -99,7 +99,7 @@ impl Store {
                 ],
             )
             .map_err(&e)?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn().last_insert_rowid())
     }
 
     /// The runs of one task and name, newest first, at most `limit`.
@@ -200,7 +200,7 @@ mod tests {
         // Append-only.
         assert!(
             store
-                .conn
+                .conn()
                 .execute("UPDATE source_run SET outcome = 'x'", [])
                 .is_err()
         );

@@ -76,7 +76,8 @@ impl Store {
         let path = self.path.clone();
         let e = crate::sqlite_err(&path);
         let tx = self
-            .conn
+            .db
+            .sqlite_mut()
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(&e)?;
         let out = f(&tx).map_err(|x| match x {

@@ -187,14 +187,14 @@ impl Store {
                 u.login
             )));
         }
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO app_user (login, display_name, role, groups, password_hash, source, created)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![u.login, u.display_name, u.role.as_str(), groups, u.password_hash, u.source, utc_now()],
             )
             .map_err(self.e())?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn().last_insert_rowid())
     }
 
     /// A user by login name (in any case).
@@ -219,7 +219,7 @@ impl Store {
     /// local account and for one bound already.
     pub fn bind_subject(&self, id: i64, issuer: &str, subject: &str) -> Result<()> {
         let n = self
-            .conn
+            .conn()
             .execute(
                 "UPDATE app_user SET oidc_issuer = ?2, oidc_subject = ?3
                  WHERE id = ?1 AND source <> 'password' AND oidc_subject IS NULL",
@@ -243,7 +243,7 @@ impl Store {
                 "a user '{login}' exists already (see `peil users list`)"
             )));
         }
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE app_user SET login = ?2 WHERE id = ?1",
                 params![id, login],
@@ -260,7 +260,7 @@ impl Store {
 
     /// The stored password hash of an enabled user who logs in with a password here.
     pub fn password_hash(&self, login: &str) -> Result<Option<String>> {
-        self.conn
+        self.conn()
             .query_row(
                 "SELECT password_hash FROM app_user WHERE login = ?1 AND disabled = 0",
                 [login],
@@ -283,7 +283,7 @@ impl Store {
         self.known_groups(groups)?;
         let groups = check_groups(groups)?;
         let n = self
-            .conn
+            .conn()
             .execute(
                 "UPDATE app_user SET role = ?2, groups = ?3, display_name = ?4 WHERE login = ?1",
                 params![login, role.as_str(), groups, display_name],
@@ -295,7 +295,7 @@ impl Store {
     /// Disables (ending all their sessions) or enables a user; `false` when there is none.
     pub fn set_user_disabled(&self, login: &str, disabled: bool) -> Result<bool> {
         let n = self
-            .conn
+            .conn()
             .execute(
                 "UPDATE app_user SET disabled = ?2 WHERE login = ?1",
                 params![login, disabled],
@@ -311,7 +311,7 @@ impl Store {
     /// user's own change); `false` when there is no such user.
     pub fn set_password(&self, login: &str, hash: &str) -> Result<bool> {
         let n = self
-            .conn
+            .conn()
             .execute(
                 "UPDATE app_user SET password_hash = ?2, failed_logins = 0, locked_until = NULL
                  WHERE login = ?1",
@@ -324,7 +324,7 @@ impl Store {
     /// Whether the account is locked now.
     pub fn is_locked(&self, login: &str) -> Result<bool> {
         let until: Option<String> = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT locked_until FROM app_user WHERE login = ?1",
                 [login],
@@ -340,7 +340,7 @@ impl Store {
     /// (after [`LOCK_AFTER`] failures in a row: `base`, doubling with each further failure).
     pub fn login_failed(&self, login: &str, base: Duration) -> Result<Option<String>> {
         let failed: Option<i64> = self
-            .conn
+            .conn()
             .query_row(
                 "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE login = ?1
                  RETURNING failed_logins",
@@ -353,7 +353,7 @@ impl Store {
             return Ok(None);
         };
         let until = timestamp(time::OffsetDateTime::now_utc() + lock);
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE app_user SET locked_until = ?2 WHERE login = ?1",
                 params![login, until],
@@ -364,7 +364,7 @@ impl Store {
 
     /// Clears the failure count after a successful login.
     pub fn login_succeeded(&self, login: &str) -> Result<()> {
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE login = ?1",
                 [login],
@@ -384,7 +384,7 @@ impl Store {
     ) -> Result<()> {
         let now = utc_now();
         let ua: String = user_agent.chars().take(200).collect();
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO app_session (id_sha256, user_id, csrf, created, last_seen, client, user_agent)
                  VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
@@ -396,7 +396,7 @@ impl Store {
 
     /// Turns a session's preview of the test copy on or off.
     pub fn set_session_preview(&self, id_sha256: &str, on: bool) -> Result<()> {
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE app_session SET preview = ?2 WHERE id_sha256 = ?1",
                 params![id_sha256, on],
@@ -433,7 +433,7 @@ impl Store {
         if let Some(s) = &found {
             let now = utc_now();
             if s.last_seen != now {
-                self.conn
+                self.conn()
                     .execute(
                         "UPDATE app_session SET last_seen = ?2 WHERE id_sha256 = ?1",
                         params![id_sha256, now],
@@ -446,7 +446,7 @@ impl Store {
 
     /// Ends one session (logout).
     pub fn end_session(&self, id_sha256: &str) -> Result<()> {
-        self.conn
+        self.conn()
             .execute("DELETE FROM app_session WHERE id_sha256 = ?1", [id_sha256])
             .map_err(self.e())?;
         Ok(())
@@ -454,7 +454,7 @@ impl Store {
 
     /// Ends every session of a user ("log out everywhere"); returns how many there were.
     pub fn end_sessions_of(&self, login: &str) -> Result<usize> {
-        self.conn
+        self.conn()
             .execute(
                 "DELETE FROM app_session WHERE user_id IN (SELECT id FROM app_user WHERE login = ?1)",
                 [login],
@@ -464,7 +464,7 @@ impl Store {
 
     /// Forgets sessions that can no longer be used.
     pub fn end_expired_sessions(&self, idle: Duration, absolute: Duration) -> Result<usize> {
-        self.conn
+        self.conn()
             .execute(
                 "DELETE FROM app_session WHERE last_seen < ?1 OR created < ?2",
                 params![ago(idle), ago(absolute)],
@@ -482,7 +482,7 @@ impl Store {
         action: &str,
         detail: &serde_json::Value,
     ) -> Result<()> {
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO audit_log (at, who, client, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![utc_now(), who, client, action, detail.to_string()],
@@ -512,7 +512,7 @@ impl Store {
             format!("WHERE {}", clauses.join(" AND "))
         };
         let total: i64 = self
-            .conn
+            .conn()
             .query_row(
                 &format!("SELECT count(*) FROM audit_log {filter}"),
                 rusqlite::params_from_iter(&args),
@@ -576,7 +576,7 @@ mod tests {
         s.audit("ann", "127.0.0.1", "login", &serde_json::json!({}))
             .unwrap();
         for sql in ["UPDATE audit_log SET who = 'eve'", "DELETE FROM audit_log"] {
-            let e = s.conn.execute(sql, []).unwrap_err().to_string();
+            let e = s.conn().execute(sql, []).unwrap_err().to_string();
             assert!(e.contains("append-only"), "{sql}: {e}");
         }
         let (rows, n) = s
