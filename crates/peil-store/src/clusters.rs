@@ -66,7 +66,7 @@ impl ImportTx<'_> {
         let path = self.path.clone();
         let e = crate::sqlite_err(&path);
         let kind: Option<String> = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT kind FROM geo_level WHERE code = ?1",
                 [&batch.level.code],
@@ -83,7 +83,7 @@ impl ImportTx<'_> {
             )));
         }
         let member: Option<(i64, String)> = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT id, kind FROM geo_level WHERE code = ?1",
                 [&batch.member_level],
@@ -111,14 +111,14 @@ impl ImportTx<'_> {
             items: batch.clusters.clone(),
         })?;
         let level_id: i64 = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT id FROM geo_level WHERE code = ?1",
                 [&batch.level.code],
                 |r| r.get(0),
             )
             .map_err(&e)?;
-        self.tx
+        self.lite()
             .execute(
                 "INSERT INTO cluster_level (level_id, member_level_id) VALUES (?1, ?2)
                  ON CONFLICT (level_id) DO UPDATE SET member_level_id = excluded.member_level_id",
@@ -127,7 +127,7 @@ impl ImportTx<'_> {
             .map_err(&e)?;
         let before: HashSet<(i64, i64)> = {
             let mut st = self
-                .tx
+                .lite()
                 .prepare("SELECT m.cluster_item_id, m.member_item_id FROM cluster_member m JOIN geo_item c ON c.id = m.cluster_item_id WHERE c.level_id = ?1")
                 .map_err(&e)?;
             let rows = st
@@ -135,7 +135,7 @@ impl ImportTx<'_> {
                 .map_err(&e)?;
             rows.collect::<rusqlite::Result<_>>().map_err(&e)?
         };
-        self.tx
+        self.lite()
             .execute(
                 "DELETE FROM cluster_member WHERE cluster_item_id IN (SELECT id FROM geo_item WHERE level_id = ?1)",
                 [level_id],
@@ -143,7 +143,7 @@ impl ImportTx<'_> {
             .map_err(&e)?;
         let ids = |level: i64| -> Result<HashMap<String, i64>> {
             let mut st = self
-                .tx
+                .lite()
                 .prepare("SELECT code, id FROM geo_item WHERE level_id = ?1")
                 .map_err(&e)?;
             let rows = st
@@ -153,7 +153,7 @@ impl ImportTx<'_> {
         };
         let (cluster_ids, member_ids) = (ids(level_id)?, ids(member_level_id)?);
         let mut ins = self
-            .tx
+            .lite()
             .prepare("INSERT INTO cluster_member (cluster_item_id, member_item_id) VALUES (?1, ?2)")
             .map_err(&e)?;
         let mut after: HashSet<(i64, i64)> = HashSet::new();

@@ -44,7 +44,7 @@ impl<'a> ImportTx<'a> {
         let undo = std::mem::take(&mut *self.undo.borrow_mut());
         if undoable {
             let mut st = self
-                .tx
+                .lite()
                 .prepare(
                     "INSERT INTO import_undo_series (import_id, indicator_id, level_id, period, dims, period_level, n, data)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -56,7 +56,7 @@ impl<'a> ImportTx<'a> {
                     .map_err(&e)?;
             }
             let mut st = self
-                .tx
+                .lite()
                 .prepare("INSERT INTO import_undo_indicator (import_id, code, before) VALUES (?1, ?2, ?3)")
                 .map_err(&e)?;
             for (code, before) in &undo.indicators {
@@ -68,14 +68,14 @@ impl<'a> ImportTx<'a> {
                 st.execute(params![id, code, json]).map_err(&e)?;
             }
             let mut st = self
-                .tx
+                .lite()
                 .prepare("INSERT INTO import_undo_name (import_id, what, code, before) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(&e)?;
             for ((what, code), before) in &undo.names {
                 st.execute(params![id, what, code, before]).map_err(&e)?;
             }
         }
-        self.tx
+        self.lite()
             .execute(
                 "INSERT INTO import_review (import_id, undoable, plausibility) VALUES (?1, ?2, '[]')",
                 params![id, undoable],
@@ -86,7 +86,7 @@ impl<'a> ImportTx<'a> {
 
     /// Keeps the plausibility warnings of import `id` with its record.
     pub fn record_plausibility(&mut self, id: i64, warnings: &serde_json::Value) -> Result<()> {
-        self.tx
+        self.lite()
             .execute(
                 "UPDATE import_review SET plausibility = ?2 WHERE import_id = ?1",
                 params![id, warnings.to_string()],
@@ -99,7 +99,7 @@ impl<'a> ImportTx<'a> {
     /// `None` when there is none.
     pub fn stored_series(&self, key: &SeriesKey) -> Result<Option<Vec<(u32, Value)>>> {
         let data: Option<Vec<u8>> = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT s.data FROM series s JOIN indicator i ON i.id = s.indicator_id
                  JOIN geo_level l ON l.id = s.level_id
@@ -131,7 +131,7 @@ impl<'a> ImportTx<'a> {
         let e = self.e();
         let edges: Vec<(i64, String, i64, String)> = {
             let mut st = self
-                .tx
+                .lite()
                 .prepare_cached(
                     "SELECT c.id, c.code, p.id, p.code FROM level_edge k
                      JOIN geo_level c ON c.id = k.child_level_id JOIN geo_level p ON p.id = k.parent_level_id
@@ -148,7 +148,7 @@ impl<'a> ImportTx<'a> {
         let mut out = Vec::new();
         for (child, child_code, parent, parent_code) in edges {
             let mut st = self
-                .tx
+                .lite()
                 .prepare_cached(
                     "SELECT k.child_item_id, k.parent_item_id FROM item_link k JOIN geo_item g ON g.id = k.child_item_id
                      WHERE g.level_id = ?1 AND k.parent_level_id = ?2",
@@ -169,7 +169,7 @@ impl<'a> ImportTx<'a> {
         let path = self.path.clone();
         let e = crate::sqlite_err(&path);
         let row: Option<(String, Option<bool>, Option<String>)> = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT l.kind, r.undoable, r.undone_at FROM import_log l
                  LEFT JOIN import_review r ON r.import_id = l.id WHERE l.id = ?1",
@@ -197,7 +197,7 @@ impl<'a> ImportTx<'a> {
             ));
         }
         let published: Option<i64> = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT min(generation) FROM publication_note WHERE last_import >= ?1",
                 [id],
@@ -220,7 +220,7 @@ impl<'a> ImportTx<'a> {
             ));
         }
         let counts = self.restore(id)?;
-        self.tx
+        self.lite()
             .execute(
                 "UPDATE import_review SET undone_at = ?2 WHERE import_id = ?1",
                 params![id, utc_now()],
@@ -231,7 +231,7 @@ impl<'a> ImportTx<'a> {
 
     /// The first later import, not undone, that touched a series or indicator import `id` touched.
     fn later_overlap(&self, id: i64) -> Result<Option<i64>> {
-        self.tx
+        self.lite()
             .query_row(
                 "SELECT min(x) FROM (
                    SELECT u.import_id AS x FROM import_undo_series m JOIN import_undo_series u
@@ -255,7 +255,7 @@ impl<'a> ImportTx<'a> {
     /// The first later import that may rename areas without recording it (an area definition
     /// file, a pull), when import `id` renamed a level or an area.
     fn later_rename(&self, id: i64) -> Result<Option<i64>> {
-        self.tx
+        self.lite()
             .query_row(
                 "SELECT min(l.id) FROM import_log l WHERE l.id > ?1 AND l.kind IN ('areas', 'pull')
                  AND EXISTS (SELECT 1 FROM import_undo_name m WHERE m.import_id = ?1 AND m.what IN ('level', 'item'))",
@@ -270,7 +270,7 @@ impl<'a> ImportTx<'a> {
         let e = crate::sqlite_err(&self.path);
         let names: Vec<(String, String, Option<String>)> = {
             let mut st = self
-                .tx
+                .lite()
                 .prepare("SELECT what, code, before FROM import_undo_name WHERE import_id = ?1")
                 .map_err(&e)?;
             st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -287,7 +287,7 @@ impl<'a> ImportTx<'a> {
                 "level" => {
                     let name: String =
                         serde_json::from_str(before).map_err(|j| corrupt(code, j))?;
-                    self.tx
+                    self.lite()
                         .execute(
                             "UPDATE geo_level SET name = ?2 WHERE code = ?1",
                             params![code, name],
@@ -298,7 +298,7 @@ impl<'a> ImportTx<'a> {
                     let (short, name): (String, String) =
                         serde_json::from_str(before).map_err(|j| corrupt(code, j))?;
                     let (level, item) = code.split_once('\t').unwrap_or((code, ""));
-                    self.tx
+                    self.lite()
                         .execute(
                             "UPDATE geo_item SET short_name = ?3, name = ?4
                              WHERE code = ?2 AND level_id = (SELECT id FROM geo_level WHERE code = ?1)",
@@ -321,7 +321,7 @@ impl<'a> ImportTx<'a> {
         let mut counts = UndoCounts::default();
         let series: Vec<Recorded> = {
             let mut st = self
-                .tx
+                .lite()
                 .prepare("SELECT indicator_id, level_id, period, dims, period_level, n, data FROM import_undo_series WHERE import_id = ?1")
                 .map_err(&e)?;
             st.query_map([id], |r| {
@@ -341,12 +341,12 @@ impl<'a> ImportTx<'a> {
         };
         for (i, l, p, d, level, n, data) in series {
             match (n, data) {
-                (Some(n), Some(data)) => self.tx.execute(
+                (Some(n), Some(data)) => self.lite().execute(
                     "INSERT INTO series (indicator_id, level_id, period, period_level, dims, n, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT (indicator_id, level_id, period, dims) DO UPDATE SET period_level = excluded.period_level, n = excluded.n, data = excluded.data",
                     params![i, l, p, level, d, n, data],
                 ),
-                _ => self.tx.execute(
+                _ => self.lite().execute(
                     "DELETE FROM series WHERE indicator_id = ?1 AND level_id = ?2 AND period = ?3 AND dims = ?4",
                     params![i, l, p, d],
                 ),
@@ -356,7 +356,7 @@ impl<'a> ImportTx<'a> {
         }
         let indicators: Vec<(String, Option<String>)> = {
             let mut st = self
-                .tx
+                .lite()
                 .prepare("SELECT code, before FROM import_undo_indicator WHERE import_id = ?1")
                 .map_err(&e)?;
             st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -383,11 +383,11 @@ impl<'a> ImportTx<'a> {
     /// Removes an indicator the undone import created; refused while values of it remain.
     fn delete_indicator(&self, code: &str) -> Result<()> {
         let e = self.e();
-        let Some(ind) = read_indicator(&self.tx, code).map_err(&e)? else {
+        let Some(ind) = read_indicator(self.lite(), code).map_err(&e)? else {
             return Ok(());
         };
         let values: i64 = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT count(*) FROM series s JOIN indicator i ON i.id = s.indicator_id WHERE i.code = ?1",
                 [&ind.code],
@@ -399,13 +399,13 @@ impl<'a> ImportTx<'a> {
                 "the import created indicator {code}, and a later import loaded other values of it; undo that import first"
             )));
         }
-        self.tx
+        self.lite()
             .execute(
                 "DELETE FROM indicator_theme WHERE indicator_id = (SELECT id FROM indicator WHERE code = ?1)",
                 [code],
             )
             .map_err(&e)?;
-        self.tx
+        self.lite()
             .execute("DELETE FROM indicator WHERE code = ?1", [code])
             .map_err(&e)?;
         Ok(())
@@ -443,7 +443,7 @@ impl<'a> ImportTx<'a> {
     pub fn stored_periods(&self, indicator: &str) -> Result<std::collections::BTreeSet<String>> {
         let e = self.e();
         let mut st = self
-            .tx
+            .lite()
             .prepare_cached(
                 "SELECT DISTINCT s.period FROM series s JOIN indicator i ON i.id = s.indicator_id WHERE i.code = ?1",
             )

@@ -276,13 +276,8 @@ impl Store {
     /// Starts an import. Nothing is visible to other readers until [`ImportTx::commit`];
     /// dropping the transaction (or a crash) leaves the store as it was.
     pub fn begin(&mut self) -> Result<ImportTx<'_>> {
-        let path = self.path.clone();
-        let tx = self
-            .db
-            .sqlite_mut()
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sqlite_err(&path))?;
-        Ok(ImportTx::new(tx, path))
+        let tx = self.db.begin(true)?;
+        Ok(ImportTx::new(tx, self.path.clone()))
     }
 }
 /// A geo item read from the columns `code, short_name, name, seq, unknown_location` starting

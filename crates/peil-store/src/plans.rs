@@ -39,7 +39,7 @@ impl ImportTx<'_> {
     pub fn put_plan(&mut self, plan: &Plan, who: &str) -> Result<bool> {
         let e = self.e();
         let before: Option<String> = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT definition FROM plan WHERE name = ?1",
                 [&plan.name],
@@ -51,7 +51,7 @@ impl ImportTx<'_> {
         if before.as_deref() == Some(text.as_str()) {
             return Ok(false);
         }
-        self.tx
+        self.lite()
             .execute(PUT, params![plan.name, text, utc_now(), who])
             .map_err(&e)?;
         Ok(true)

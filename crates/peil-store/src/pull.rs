@@ -50,14 +50,14 @@ impl ImportTx<'_> {
     /// Every indicator pulled from a source, as this transaction sees it.
     pub fn pull_provenance(&self, source: &str) -> Result<Vec<Provenance>> {
         let e = self.e();
-        let mut st = self.tx.prepare_cached(SELECT).map_err(&e)?;
+        let mut st = self.lite().prepare_cached(SELECT).map_err(&e)?;
         let rows = st.query_map([source], row).map_err(&e)?;
         rows.collect::<rusqlite::Result<_>>().map_err(&e)
     }
 
     /// Writes (or replaces) the provenance of an indicator pulled from `source`.
     pub fn record_pulled(&mut self, source: &str, p: &Provenance) -> Result<()> {
-        self.tx
+        self.lite()
             .execute(
                 "INSERT INTO pull_provenance (source, code, remote_code, url, fetched_at, hash, import_id, gone_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -81,7 +81,7 @@ impl ImportTx<'_> {
 
     /// Flags an indicator the source no longer offers (its data and metadata stay).
     pub fn flag_gone(&mut self, source: &str, code: &str, at: &str) -> Result<()> {
-        self.tx
+        self.lite()
             .execute(
                 "UPDATE pull_provenance SET gone_at = ?3 WHERE source = ?1 AND code = ?2",
                 params![source, code, at],

@@ -88,7 +88,7 @@ impl ImportTx<'_> {
     /// The stored definition of a record set.
     pub fn record_set(&self, name: &str) -> Result<Option<RecordSetDef>> {
         let text: Option<String> = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT definition FROM record_set WHERE name = ?1",
                 [name],
@@ -108,7 +108,7 @@ impl ImportTx<'_> {
     pub fn measure_owner(&self, code: &str, except: &str) -> Result<Option<String>> {
         let e = self.e();
         let mut st = self
-            .tx
+            .lite()
             .prepare("SELECT name, definition FROM record_set WHERE name != ?1")
             .map_err(&e)?;
         let sets: Vec<(String, String)> = st
@@ -157,7 +157,7 @@ impl ImportTx<'_> {
         }
         let json = serde_json::to_string(def)
             .map_err(|err| StoreError::Invalid(format!("definition: {err}")))?;
-        self.tx
+        self.lite()
             .execute(
                 "INSERT INTO record_set (name, definition, updated_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at",
@@ -168,7 +168,7 @@ impl ImportTx<'_> {
             let keep: HashSet<&str> = rec.ids.iter().map(String::as_str).collect();
             let ids: Vec<String> = {
                 let mut st = self
-                    .tx
+                    .lite()
                     .prepare("SELECT id FROM record WHERE set_name = ?1")
                     .map_err(&e)?;
                 st.query_map([&def.name], |r| r.get(0))
@@ -178,7 +178,7 @@ impl ImportTx<'_> {
             };
             let same_shape = old.as_ref().is_some_and(|o| o.shape() == def.shape());
             let mut del = self
-                .tx
+                .lite()
                 .prepare_cached("DELETE FROM record WHERE set_name = ?1 AND id = ?2")
                 .map_err(&e)?;
             for id in &ids {
@@ -195,7 +195,7 @@ impl ImportTx<'_> {
         let mut changed = 0u64;
         {
             let mut put = self
-                .tx
+                .lite()
                 .prepare_cached(
                     "INSERT INTO record (set_name, id, item_id, data) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (set_name, id) DO UPDATE SET item_id = excluded.item_id, data = excluded.data
@@ -217,7 +217,7 @@ impl ImportTx<'_> {
 
     /// How many records a set holds.
     pub fn records_count(&self, set: &str) -> Result<u64> {
-        self.tx
+        self.lite()
             .query_row(
                 "SELECT count(*) FROM record WHERE set_name = ?1",
                 [set],
@@ -229,7 +229,7 @@ impl ImportTx<'_> {
 
     /// Every record of a set, as its stored definition reads them (in id order).
     pub fn records(&self, def: &RecordSetDef) -> Result<Records> {
-        read_records(&self.tx, def, self.e())
+        read_records(self.lite(), def, self.e())
     }
 }
 

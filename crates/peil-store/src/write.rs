@@ -2,7 +2,7 @@
 
 use crate::{Result, StoreError, codec, sqlite_err};
 use peil_core::*;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -17,7 +17,7 @@ pub struct RowCounts {
 
 /// An open import. Dropping it without [`ImportTx::commit`] rolls everything back.
 pub struct ImportTx<'a> {
-    pub(crate) tx: Transaction<'a>,
+    pub(crate) tx: crate::db::Tx<'a>,
     pub(crate) path: PathBuf,
     /// What this import replaced, as it first touched it (written by `record_import`).
     pub(crate) undo: RefCell<Undo>,
@@ -122,7 +122,7 @@ pub(crate) fn read_indicator(
 }
 
 impl<'a> ImportTx<'a> {
-    pub(crate) fn new(tx: Transaction<'a>, path: PathBuf) -> ImportTx<'a> {
+    pub(crate) fn new(tx: crate::db::Tx<'a>, path: PathBuf) -> ImportTx<'a> {
         ImportTx {
             tx,
             path,
@@ -160,7 +160,7 @@ impl<'a> ImportTx<'a> {
     fn remember_series_where(&self, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<()> {
         let e = self.e();
         let mut st = self
-            .tx
+            .lite()
             .prepare(&format!(
                 "SELECT indicator_id, level_id, period, dims, period_level, n, data FROM series WHERE {sql}"
             ))
@@ -189,21 +189,25 @@ impl<'a> ImportTx<'a> {
 
     /// Makes the whole import visible at once.
     pub fn commit(self) -> Result<()> {
-        let path = self.path.clone();
-        self.tx.commit().map_err(sqlite_err(&path))
+        self.tx.commit()
+    }
+
+    /// The SQLite connection of this transaction, for the writes not yet on the seam.
+    pub(crate) fn lite(&self) -> &Connection {
+        self.tx.sqlite()
     }
 
     /// The catalog as this transaction sees it (including its own uncommitted writes).
     pub fn catalog(&self) -> Result<Catalog> {
-        crate::read::catalog(&self.tx).map_err(self.e())
+        crate::read::catalog(self.lite()).map_err(self.e())
     }
 
     pub fn indicator(&self, code: &str) -> Result<Option<Indicator>> {
-        read_indicator(&self.tx, code).map_err(self.e())
+        read_indicator(self.lite(), code).map_err(self.e())
     }
 
     fn level_id(&self, code: &str) -> Result<Option<i64>> {
-        self.tx
+        self.lite()
             .query_row("SELECT id FROM geo_level WHERE code = ?1", [code], |r| {
                 r.get(0)
             })
@@ -215,13 +219,13 @@ impl<'a> ImportTx<'a> {
         if let Some(id) = self.level_id(&level.code)? {
             return Ok(id);
         }
-        self.tx
+        self.lite()
             .execute(
                 "INSERT INTO geo_level (code, name, kind) VALUES (?1, ?2, ?3)",
                 params![level.code, level.name, level.kind.code()],
             )
             .map_err(self.e())?;
-        Ok(self.tx.last_insert_rowid())
+        Ok(self.lite().last_insert_rowid())
     }
 
     /// Renames a geo level (its code stays). Returns the name it had, `None` for an unknown
@@ -229,7 +233,7 @@ impl<'a> ImportTx<'a> {
     pub fn rename_level(&mut self, code: &str, name: &str) -> Result<Option<String>> {
         let e = self.e();
         let before: Option<String> = self
-            .tx
+            .lite()
             .query_row("SELECT name FROM geo_level WHERE code = ?1", [code], |r| {
                 r.get(0)
             })
@@ -237,7 +241,7 @@ impl<'a> ImportTx<'a> {
             .map_err(&e)?;
         if let Some(b) = &before {
             self.remember_names("level", code.to_string(), serde_json::to_string(b).ok());
-            self.tx
+            self.lite()
                 .execute(
                     "UPDATE geo_level SET name = ?2 WHERE code = ?1",
                     params![code, name],
@@ -258,7 +262,7 @@ impl<'a> ImportTx<'a> {
     ) -> Result<Option<(String, String)>> {
         let e = self.e();
         let found: Option<(i64, String, String)> = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT i.id, i.short_name, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id
                  WHERE l.code = ?1 AND i.code = ?2",
@@ -275,7 +279,7 @@ impl<'a> ImportTx<'a> {
             format!("{level}\t{code}"),
             serde_json::to_string(&(&s, &n)).ok(),
         );
-        self.tx
+        self.lite()
             .execute(
                 "UPDATE geo_item SET short_name = ?2, name = ?3 WHERE id = ?1",
                 params![id, short_name, name],
@@ -293,7 +297,7 @@ impl<'a> ImportTx<'a> {
         names: &[(Locale, String)],
     ) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>)> {
         let e = self.e();
-        let all = crate::read::period_level_names_of(&self.tx).map_err(&e)?;
+        let all = crate::read::period_level_names_of(self.lite()).map_err(&e)?;
         let before = all.0.get(level.code()).cloned().unwrap_or_default();
         let mut next = all;
         for (locale, name) in names {
@@ -321,11 +325,11 @@ impl<'a> ImportTx<'a> {
         names: &BTreeMap<String, String>,
     ) -> Result<()> {
         let e = self.e();
-        self.tx
+        self.lite()
             .execute("DELETE FROM period_level_name WHERE level = ?1", [level])
             .map_err(&e)?;
         for (locale, name) in names {
-            self.tx
+            self.lite()
                 .execute(
                     "INSERT INTO period_level_name (level, locale, name) VALUES (?1, ?2, ?3)",
                     params![level, locale, name],
@@ -342,7 +346,7 @@ impl<'a> ImportTx<'a> {
         let mut existing: HashMap<String, (i64, String, String, i64, bool)> = HashMap::new();
         {
             let mut st = self
-                .tx
+                .lite()
                 .prepare("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1")
                 .map_err(&e)?;
             let mut rows = st.query([level_id]).map_err(&e)?;
@@ -361,11 +365,11 @@ impl<'a> ImportTx<'a> {
         }
         let mut counts = RowCounts::default();
         let mut ins = self
-            .tx
+            .lite()
             .prepare("INSERT INTO geo_item (level_id, code, short_name, name, seq, unknown_location) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
             .map_err(&e)?;
         let mut upd = self
-            .tx
+            .lite()
             .prepare("UPDATE geo_item SET short_name = ?2, name = ?3, seq = ?4, unknown_location = ?5 WHERE id = ?1")
             .map_err(&e)?;
         for item in &batch.items {
@@ -444,7 +448,7 @@ impl<'a> ImportTx<'a> {
             )));
         }
         let e = sqlite_err(&self.path);
-        self.tx
+        self.lite()
             .execute(
                 "INSERT INTO level_edge (child_level_id, parent_level_id, kind) VALUES (?1, ?2, ?3)
                  ON CONFLICT (child_level_id, parent_level_id) DO UPDATE SET kind = excluded.kind",
@@ -456,7 +460,7 @@ impl<'a> ImportTx<'a> {
         let mut existing: HashMap<u32, u32> = HashMap::new();
         {
             let mut st = self
-                .tx
+                .lite()
                 .prepare("SELECT child_item_id, parent_item_id FROM item_link WHERE parent_level_id = ?1")
                 .map_err(&e)?;
             let rows = st
@@ -469,7 +473,7 @@ impl<'a> ImportTx<'a> {
         }
         let mut counts = RowCounts::default();
         let mut st = self
-            .tx
+            .lite()
             .prepare(
                 "INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)
                  ON CONFLICT (child_item_id, parent_level_id) DO UPDATE SET parent_item_id = excluded.parent_item_id",
@@ -517,7 +521,7 @@ impl<'a> ImportTx<'a> {
         };
         let unmapped: Vec<(i64, String)> = {
             let mut st = self
-                .tx
+                .lite()
                 .prepare(
                     "SELECT c.id, c.code FROM geo_item c WHERE c.level_id = ?1 AND c.unknown_location
                      AND NOT EXISTS (SELECT 1 FROM item_link k WHERE k.child_item_id = c.id AND k.parent_level_id = ?2)",
@@ -531,7 +535,7 @@ impl<'a> ImportTx<'a> {
         // Levels the new division's items roll up into by aggregation.
         let groups: Vec<(i64, String)> = {
             let mut st = self
-                .tx
+                .lite()
                 .prepare(
                     "SELECT e.parent_level_id, l.code FROM level_edge e JOIN geo_level l ON l.id = e.parent_level_id
                      WHERE e.child_level_id = ?1 AND e.kind = 'aggregation' ORDER BY l.code",
@@ -551,7 +555,7 @@ impl<'a> ImportTx<'a> {
                 // The groups that the siblings' targets belong to.
                 let parents: Vec<(i64, String)> = {
                     let mut st = self
-                        .tx
+                        .lite()
                         .prepare(
                             "SELECT DISTINCT g.id, g.code FROM geo_item s
                              JOIN item_link k ON k.child_item_id = s.id AND k.parent_level_id = ?2
@@ -572,7 +576,7 @@ impl<'a> ImportTx<'a> {
                 };
                 let candidates: Vec<(i64, String)> = {
                     let mut st = self
-                        .tx
+                        .lite()
                         .prepare(
                             "SELECT i.id, i.code FROM geo_item i JOIN item_link m ON m.child_item_id = i.id AND m.parent_level_id = ?2
                              WHERE i.level_id = ?1 AND i.unknown_location AND m.parent_item_id = ?3",
@@ -584,7 +588,7 @@ impl<'a> ImportTx<'a> {
                         .map_err(&e)?
                 };
                 if let [(uid, ucode)] = candidates.as_slice() {
-                    self.tx
+                    self.lite()
                         .execute("INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)", params![id, target, uid])
                         .map_err(&e)?;
                     found.push((
@@ -612,7 +616,7 @@ impl<'a> ImportTx<'a> {
         let e = sqlite_err(&path);
         let conversions: Vec<(String, String)> = {
             let mut st = self
-                .tx
+                .lite()
                 .prepare(
                     "SELECT c.code, p.code FROM level_edge e
                      JOIN geo_level c ON c.id = e.child_level_id
@@ -647,11 +651,11 @@ impl<'a> ImportTx<'a> {
         let e = sqlite_err(&self.path);
         let mut counts = RowCounts::default();
         let mut old = self
-            .tx
+            .lite()
             .prepare("SELECT full_geojson FROM geometry WHERE item_id = ?1")
             .map_err(&e)?;
         let mut st = self
-            .tx
+            .lite()
             .prepare(
                 "INSERT INTO geometry (item_id, full_geojson, web_geojson, min_lon, min_lat, max_lon, max_lat, source_crs)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -686,7 +690,7 @@ impl<'a> ImportTx<'a> {
     pub fn apply_metadata(&mut self, batch: &MetadataBatch) -> Result<RowCounts> {
         let e = sqlite_err(&self.path);
         for t in &batch.themes {
-            self.tx
+            self.lite()
                 .execute(
                     "INSERT INTO theme (code, parent, name, seq) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (code) DO UPDATE SET parent = excluded.parent, name = excluded.name, seq = excluded.seq",
@@ -695,7 +699,7 @@ impl<'a> ImportTx<'a> {
                 .map_err(&e)?;
         }
         for d in &batch.dimensions {
-            self.tx
+            self.lite()
                 .execute(
                     "INSERT INTO dimension (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO UPDATE SET name = excluded.name",
                     params![d.code, text_to_json(&d.name)],
@@ -703,7 +707,7 @@ impl<'a> ImportTx<'a> {
                 .map_err(&e)?;
         }
         for l in &batch.dim_levels {
-            self.tx
+            self.lite()
                 .execute(
                     "INSERT INTO dim_level (code, dimension, name, seq) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (code) DO UPDATE SET dimension = excluded.dimension, name = excluded.name, seq = excluded.seq",
@@ -712,7 +716,7 @@ impl<'a> ImportTx<'a> {
                 .map_err(&e)?;
         }
         for m in &batch.dim_members {
-            self.tx
+            self.lite()
                 .execute(
                     "INSERT INTO dim_member (level, code, name, seq) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (level, code) DO UPDATE SET name = excluded.name, seq = excluded.seq",
@@ -721,7 +725,7 @@ impl<'a> ImportTx<'a> {
                 .map_err(&e)?;
         }
         for ((l, m), (pl, pm)) in &batch.dim_links {
-            self.tx
+            self.lite()
                 .execute(
                     "INSERT INTO dim_link (level, member, parent_level, parent_member) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (level, member, parent_level) DO UPDATE SET parent_member = excluded.parent_member",
@@ -754,13 +758,13 @@ impl<'a> ImportTx<'a> {
     pub(crate) fn write_indicator(&self, ind: &Indicator) -> Result<i64> {
         let e = sqlite_err(&self.path);
         if !self.undo.borrow().indicators.contains_key(&ind.code) {
-            let before = read_indicator(&self.tx, &ind.code).map_err(&e)?;
+            let before = read_indicator(self.lite(), &ind.code).map_err(&e)?;
             self.undo
                 .borrow_mut()
                 .indicators
                 .insert(ind.code.clone(), before);
         }
-        self.tx
+        self.lite()
             .execute(
                 "INSERT INTO indicator (code, name, description, more_info, unit, source, data_type, period_type,
                     aggregation_indicator, sample_indicator, stddev_indicator, population_indicator, threshold,
@@ -820,24 +824,24 @@ impl<'a> ImportTx<'a> {
             )
             .map_err(&e)?;
         let id: i64 = self
-            .tx
+            .lite()
             .query_row(
                 "SELECT id FROM indicator WHERE code = ?1",
                 [&ind.code],
                 |r| r.get(0),
             )
             .map_err(&e)?;
-        self.tx
+        self.lite()
             .execute("DELETE FROM indicator_theme WHERE indicator_id = ?1", [id])
             .map_err(&e)?;
         for t in &ind.themes {
-            self.tx
+            self.lite()
                 .execute(
                     "INSERT INTO theme (code, parent, name, seq) VALUES (?1, NULL, ?2, 0) ON CONFLICT (code) DO NOTHING",
                     params![t, text_to_json(&LocalizedText::nl(t.clone()))],
                 )
                 .map_err(&e)?;
-            self.tx
+            self.lite()
                 .execute("INSERT OR IGNORE INTO indicator_theme (indicator_id, theme_code) VALUES (?1, ?2)", params![id, t])
                 .map_err(&e)?;
         }
@@ -864,7 +868,7 @@ impl<'a> ImportTx<'a> {
         for key in &batch.series {
             if !indicator_ids.contains_key(key.indicator.as_str()) {
                 let id = self
-                    .tx
+                    .lite()
                     .query_row(
                         "SELECT id FROM indicator WHERE code = ?1",
                         [&key.indicator],
@@ -885,25 +889,24 @@ impl<'a> ImportTx<'a> {
             }
         }
         let mut counts = ApplyCounts::default();
-        let cleared_sum =
-            |tx: &Transaction, sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64> {
-                self.remember_series_where(sql, p)?;
-                let n: i64 = tx
-                    .query_row(
-                        &format!("SELECT coalesce(sum(n), 0) FROM series WHERE {sql}"),
-                        p,
-                        |r| r.get(0),
-                    )
-                    .map_err(&e)?;
-                tx.execute(&format!("DELETE FROM series WHERE {sql}"), p)
-                    .map_err(&e)?;
-                Ok(n as u64)
-            };
+        let cleared_sum = |tx: &Connection, sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64> {
+            self.remember_series_where(sql, p)?;
+            let n: i64 = tx
+                .query_row(
+                    &format!("SELECT coalesce(sum(n), 0) FROM series WHERE {sql}"),
+                    p,
+                    |r| r.get(0),
+                )
+                .map_err(&e)?;
+            tx.execute(&format!("DELETE FROM series WHERE {sql}"), p)
+                .map_err(&e)?;
+            Ok(n as u64)
+        };
         match opts.clear {
             ClearMode::None => {}
             ClearMode::Indicators => {
                 for id in indicator_ids.values() {
-                    counts.cleared += cleared_sum(&self.tx, "indicator_id = ?1", &[id])?;
+                    counts.cleared += cleared_sum(self.lite(), "indicator_id = ?1", &[id])?;
                 }
             }
             ClearMode::Combinations => {
@@ -916,7 +919,7 @@ impl<'a> ImportTx<'a> {
                     );
                     if done.insert((i, l, p.clone())) {
                         counts.cleared += cleared_sum(
-                            &self.tx,
+                            self.lite(),
                             "indicator_id = ?1 AND level_id = ?2 AND period = ?3",
                             &[&i, &l, &p],
                         )?;
@@ -925,11 +928,11 @@ impl<'a> ImportTx<'a> {
             }
         }
         let mut get = self
-            .tx
+            .lite()
             .prepare("SELECT id, data FROM series WHERE indicator_id = ?1 AND level_id = ?2 AND period = ?3 AND dims = ?4")
             .map_err(&e)?;
         let mut put = self
-            .tx
+            .lite()
             .prepare(
                 "INSERT INTO series (indicator_id, level_id, period, period_level, dims, n, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (indicator_id, level_id, period, dims) DO UPDATE SET n = excluded.n, data = excluded.data",
@@ -1028,7 +1031,7 @@ impl<'a> ImportTx<'a> {
         counts: &serde_json::Value,
         warnings: u64,
     ) -> Result<i64> {
-        self.tx
+        self.lite()
             .execute(
                 "INSERT INTO import_log (at, who, kind, file, sha256, options, counts, warnings)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -1044,7 +1047,7 @@ impl<'a> ImportTx<'a> {
                 ],
             )
             .map_err(self.e())?;
-        let id = self.tx.last_insert_rowid();
+        let id = self.lite().last_insert_rowid();
         // A back-office edit (`peil_import::edit`: "metadata edit", and the renames "areas edit"
         // and "period levels edit") is a metadata import without a file.
         self.record_undo(
