@@ -9,7 +9,7 @@
 use crate::write::RowCounts;
 use crate::{ImportTx, Result, StoreError};
 use peil_core::{ClusterBatch, EdgeKind, GeoLevelKind, WarehouseEdge};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
 
 /// What applying a cluster table did.
@@ -26,17 +26,13 @@ pub struct ClusterCounts {
 /// Every cluster level's memberships as warehouse edges (member level → cluster level), with
 /// `level_codes` the store's level ids and codes.
 pub(crate) fn cluster_edges(
-    conn: &Connection,
+    db: &crate::db::Db,
     level_codes: &HashMap<i64, String>,
-) -> rusqlite::Result<Vec<WarehouseEdge>> {
-    let levels: Vec<(i64, i64)> = conn
-        .prepare("SELECT level_id, member_level_id FROM cluster_level ORDER BY level_id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut st = conn.prepare(
-        "SELECT m.member_item_id, m.cluster_item_id FROM cluster_member m
-         JOIN geo_item c ON c.id = m.cluster_item_id
-         WHERE c.level_id = ?1 ORDER BY m.member_item_id, m.cluster_item_id",
+) -> Result<Vec<WarehouseEdge>> {
+    let levels: Vec<(i64, i64)> = db.query(
+        "SELECT level_id, member_level_id FROM cluster_level ORDER BY level_id",
+        crate::db::params![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let mut out = Vec::new();
     for (level, member_level) in levels {
@@ -44,9 +40,13 @@ pub(crate) fn cluster_edges(
         else {
             continue;
         };
-        let links = st
-            .query_map([level], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let links = db.query(
+            "SELECT m.member_item_id, m.cluster_item_id FROM cluster_member m
+             JOIN geo_item c ON c.id = m.cluster_item_id
+             WHERE c.level_id = ?1 ORDER BY m.member_item_id, m.cluster_item_id",
+            crate::db::params![level],
+            |r| Ok((r.get::<u32>(0)?, r.get::<u32>(1)?)),
+        )?;
         out.push(WarehouseEdge {
             child: child.clone(),
             parent: parent.clone(),

@@ -383,7 +383,7 @@ impl<'a> ImportTx<'a> {
     /// Removes an indicator the undone import created; refused while values of it remain.
     fn delete_indicator(&self, code: &str) -> Result<()> {
         let e = self.e();
-        let Some(ind) = read_indicator(self.lite(), code).map_err(&e)? else {
+        let Some(ind) = read_indicator(&self.tx, code)? else {
             return Ok(());
         };
         let values: i64 = self

@@ -22,7 +22,7 @@ pub struct PublicationEntry {
 
 /// Copies the live copy just written as publication `generation`'s kept contents.
 fn keep_live(
-    tx: &rusqlite::Transaction,
+    tx: &rusqlite::Connection,
     generation: u64,
     last_import: i64,
     restored_from: Option<i64>,
@@ -49,7 +49,7 @@ fn keep_live(
 /// in `publication` stay (small; the catalogue's first issue date reads them) without their
 /// metadata. SQLite reuses the freed pages for later publications, so the file stops growing
 /// at about `keep` + 1 live copies; it shrinks only with `VACUUM`.
-fn prune(tx: &rusqlite::Transaction, keep: usize) -> rusqlite::Result<()> {
+fn prune(tx: &rusqlite::Connection, keep: usize) -> rusqlite::Result<()> {
     let old: Vec<i64> = {
         let mut st = tx.prepare(
             "SELECT generation FROM publication_note WHERE kept ORDER BY generation DESC LIMIT -1 OFFSET ?1",
@@ -76,7 +76,7 @@ fn prune(tx: &rusqlite::Transaction, keep: usize) -> rusqlite::Result<()> {
 /// `ids`) as the test copy has them now: the names a publication keeps for its readers, so
 /// that a rename in the test copy reaches them only with the next publication.
 fn names_now(
-    tx: &rusqlite::Transaction,
+    tx: &rusqlite::Connection,
     level: &str,
     ids: &[u32],
 ) -> rusqlite::Result<(Option<String>, String)> {
@@ -136,11 +136,8 @@ impl Store {
     ) -> Result<u64> {
         let path = self.path.clone();
         let e = sqlite_err(&path);
-        let tx = self
-            .db
-            .sqlite_mut()
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(&e)?;
+        let dbtx = self.db.begin(true)?;
+        let tx = dbtx.sqlite();
         tx.execute("DELETE FROM live_series", []).map_err(&e)?;
         tx.execute("DELETE FROM live_level", []).map_err(&e)?;
         {
@@ -170,12 +167,11 @@ impl Store {
             .map_err(|j| StoreError::Invalid(format!("indicator metadata: {j}")))?;
         // The theme tree as it is now is the one this publication shows (read in the
         // transaction, so an edit cannot slip between the tree and the indicators).
-        let themes = serde_json::to_string(&crate::read::themes_of(&tx).map_err(&e)?)
+        let themes = serde_json::to_string(&crate::read::themes_of(&dbtx)?)
             .map_err(|j| StoreError::Invalid(format!("theme tree: {j}")))?;
         // So are the period level names (geo names are kept per level above).
-        let period_names =
-            serde_json::to_string(&crate::read::period_level_names_of(&tx).map_err(&e)?)
-                .map_err(|j| StoreError::Invalid(format!("period level names: {j}")))?;
+        let period_names = serde_json::to_string(&crate::read::period_level_names_of(&dbtx)?)
+            .map_err(|j| StoreError::Invalid(format!("period level names: {j}")))?;
         tx.execute(
             "INSERT INTO publication (at, who, stats, indicators, themes, period_level_names)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -197,7 +193,7 @@ impl Store {
             .map_err(&e)?;
         keep_live(&tx, generation, last_import, None).map_err(&e)?;
         prune(&tx, keep).map_err(&e)?;
-        tx.commit().map_err(&e)?;
+        dbtx.commit()?;
         Ok(generation)
     }
 
@@ -207,11 +203,8 @@ impl Store {
     pub fn rollback(&mut self, generation: u64, who: &str, keep: usize) -> Result<u64> {
         let path = self.path.clone();
         let e = sqlite_err(&path);
-        let tx = self
-            .db
-            .sqlite_mut()
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(&e)?;
+        let dbtx = self.db.begin(true)?;
+        let tx = dbtx.sqlite();
         let g = generation as i64;
         let note: Option<(i64, bool)> = tx
             .query_row(
@@ -257,7 +250,7 @@ impl Store {
         let new = tx.last_insert_rowid() as u64;
         keep_live(&tx, new, last_import, Some(g)).map_err(&e)?;
         prune(&tx, keep).map_err(&e)?;
-        tx.commit().map_err(&e)?;
+        dbtx.commit()?;
         Ok(new)
     }
 

@@ -51,73 +51,67 @@ pub(crate) fn text_from_json(s: &str) -> LocalizedText {
     LocalizedText(serde_json::from_str(s).unwrap_or_default())
 }
 
-pub(crate) fn read_indicator(
-    conn: &rusqlite::Connection,
-    code: &str,
-) -> rusqlite::Result<Option<Indicator>> {
-    let row = conn
-        .query_row(
-            "SELECT id, code, name, description, more_info, unit, source, data_type, period_type,
-                    aggregation_indicator, sample_indicator, stddev_indicator, population_indicator,
-                    threshold, threshold_indicator, rounding, decimals, formula, non_aggregable,
-                    status, visibility, protected, start_period, end_period, dim_levels, seq,
-                    provisional_period, forecast_period, non_aggregable_periods, footnote, exclude_from_search, extra,
-                    total_of
-             FROM indicator WHERE code = ?1",
-            [code],
-            |r| {
-                let id: i64 = r.get(0)?;
-                let period = |s: Option<String>| s.and_then(|s| Period::parse(&s).ok());
-                Ok((
-                    id,
-                    Indicator {
-                        code: r.get(1)?,
-                        name: text_from_json(&r.get::<_, String>(2)?),
-                        description: text_from_json(&r.get::<_, String>(3)?),
-                        more_info: text_from_json(&r.get::<_, String>(4)?),
-                        unit: r.get(5)?,
-                        source: r.get(6)?,
-                        data_type: DataType::parse(&r.get::<_, String>(7)?).unwrap_or_default(),
-                        period_type: PeriodType::parse(&r.get::<_, String>(8)?).unwrap_or_default(),
-                        aggregation_indicator: r.get(9)?,
-                        sample_indicator: r.get(10)?,
-                        stddev_indicator: r.get(11)?,
-                        population_indicator: r.get(12)?,
-                        threshold: r.get(13)?,
-                        threshold_indicator: r.get(14)?,
-                        rounding: r.get(15)?,
-                        decimals: r.get(16)?,
-                        formula: r.get(17)?,
-                        non_aggregable: r.get(18)?,
-                        status: Lifecycle::parse(&r.get::<_, String>(19)?).unwrap_or_default(),
-                        visibility: Visibility::parse(&r.get::<_, String>(20)?),
-                        protected: r.get(21)?,
-                        start_period: period(r.get(22)?),
-                        end_period: period(r.get(23)?),
-                        dim_levels: serde_json::from_str(&r.get::<_, String>(24)?).unwrap_or_default(),
-                        seq: r.get(25)?,
-                        provisional_period: period(r.get(26)?),
-                        forecast_period: period(r.get(27)?),
-                        non_aggregable_periods: r.get(28)?,
-                        footnote: text_from_json(&r.get::<_, String>(29)?),
-                        exclude_from_search: r.get(30)?,
-                        extra: serde_json::from_str(&r.get::<_, String>(31)?).unwrap_or_default(),
-                        total_of: serde_json::from_str(&r.get::<_, String>(32)?).unwrap_or_default(),
-                        themes: Vec::new(),
-                    },
-                ))
-            },
-        )
-        .optional()?;
+pub(crate) fn read_indicator(db: &crate::db::Db, code: &str) -> Result<Option<Indicator>> {
+    let row = db.query_row(
+        "SELECT id, code, name, description, more_info, unit, source, data_type, period_type,
+                aggregation_indicator, sample_indicator, stddev_indicator, population_indicator,
+                threshold, threshold_indicator, rounding, decimals, formula, non_aggregable,
+                status, visibility, protected, start_period, end_period, dim_levels, seq,
+                provisional_period, forecast_period, non_aggregable_periods, footnote, exclude_from_search, extra,
+                total_of
+         FROM indicator WHERE code = ?1",
+        crate::db::params![code],
+        |r| {
+            let id: i64 = r.get(0)?;
+            let period = |s: Option<String>| s.and_then(|s| Period::parse(&s).ok());
+            Ok((
+                id,
+                Indicator {
+                    code: r.get(1)?,
+                    name: text_from_json(&r.get::<String>(2)?),
+                    description: text_from_json(&r.get::<String>(3)?),
+                    more_info: text_from_json(&r.get::<String>(4)?),
+                    unit: r.get(5)?,
+                    source: r.get(6)?,
+                    data_type: DataType::parse(&r.get::<String>(7)?).unwrap_or_default(),
+                    period_type: PeriodType::parse(&r.get::<String>(8)?).unwrap_or_default(),
+                    aggregation_indicator: r.get(9)?,
+                    sample_indicator: r.get(10)?,
+                    stddev_indicator: r.get(11)?,
+                    population_indicator: r.get(12)?,
+                    threshold: r.get(13)?,
+                    threshold_indicator: r.get(14)?,
+                    rounding: r.get(15)?,
+                    decimals: r.get(16)?,
+                    formula: r.get(17)?,
+                    non_aggregable: r.get(18)?,
+                    status: Lifecycle::parse(&r.get::<String>(19)?).unwrap_or_default(),
+                    visibility: Visibility::parse(&r.get::<String>(20)?),
+                    protected: r.get(21)?,
+                    start_period: period(r.get(22)?),
+                    end_period: period(r.get(23)?),
+                    dim_levels: serde_json::from_str(&r.get::<String>(24)?).unwrap_or_default(),
+                    seq: r.get(25)?,
+                    provisional_period: period(r.get(26)?),
+                    forecast_period: period(r.get(27)?),
+                    non_aggregable_periods: r.get(28)?,
+                    footnote: text_from_json(&r.get::<String>(29)?),
+                    exclude_from_search: r.get(30)?,
+                    extra: serde_json::from_str(&r.get::<String>(31)?).unwrap_or_default(),
+                    total_of: serde_json::from_str(&r.get::<String>(32)?).unwrap_or_default(),
+                    themes: Vec::new(),
+                },
+            ))
+        },
+    )?;
     let Some((id, mut ind)) = row else {
         return Ok(None);
     };
-    let mut st = conn.prepare_cached(
+    ind.themes = db.query(
         "SELECT theme_code FROM indicator_theme WHERE indicator_id = ?1 ORDER BY theme_code",
+        crate::db::params![id],
+        |r| r.get(0),
     )?;
-    ind.themes = st
-        .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
     Ok(Some(ind))
 }
 
@@ -199,11 +193,11 @@ impl<'a> ImportTx<'a> {
 
     /// The catalog as this transaction sees it (including its own uncommitted writes).
     pub fn catalog(&self) -> Result<Catalog> {
-        crate::read::catalog(self.lite()).map_err(self.e())
+        crate::read::catalog(&self.tx)
     }
 
     pub fn indicator(&self, code: &str) -> Result<Option<Indicator>> {
-        read_indicator(self.lite(), code).map_err(self.e())
+        read_indicator(&self.tx, code)
     }
 
     fn level_id(&self, code: &str) -> Result<Option<i64>> {
@@ -296,8 +290,7 @@ impl<'a> ImportTx<'a> {
         level: PeriodLevel,
         names: &[(Locale, String)],
     ) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>)> {
-        let e = self.e();
-        let all = crate::read::period_level_names_of(self.lite()).map_err(&e)?;
+        let all = crate::read::period_level_names_of(&self.tx)?;
         let before = all.0.get(level.code()).cloned().unwrap_or_default();
         let mut next = all;
         for (locale, name) in names {
@@ -758,7 +751,7 @@ impl<'a> ImportTx<'a> {
     pub(crate) fn write_indicator(&self, ind: &Indicator) -> Result<i64> {
         let e = sqlite_err(&self.path);
         if !self.undo.borrow().indicators.contains_key(&ind.code) {
-            let before = read_indicator(self.lite(), &ind.code).map_err(&e)?;
+            let before = read_indicator(&self.tx, &ind.code)?;
             self.undo
                 .borrow_mut()
                 .indicators
