@@ -41,7 +41,7 @@ pub(crate) enum Db {
         conn: rusqlite::Connection,
         path: PathBuf,
     },
-    Pg(RefCell<Pg>),
+    Pg(Box<RefCell<Pg>>),
 }
 
 /// A PostgreSQL connection bound to one site's schema, with its prepared statements.
@@ -474,11 +474,11 @@ impl Db {
                 write_lock_key(schema)
             ))
             .map_err(|source| StoreError::Postgres { at, source })?;
-        Ok(Db::Pg(RefCell::new(Pg {
+        Ok(Db::Pg(Box::new(RefCell::new(Pg {
             client,
             schema: schema.to_string(),
             statements: HashMap::new(),
-        })))
+        }))))
     }
 
     pub(crate) fn dialect(&self) -> Dialect {

@@ -146,7 +146,7 @@ impl Store {
                 .map_err(&e)?;
             for (level, ids) in levels {
                 let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
-                let (name, items) = names_now(&tx, level, ids).map_err(&e)?;
+                let (name, items) = names_now(tx, level, ids).map_err(&e)?;
                 st.execute(params![level, bytes, name, items]).map_err(&e)?;
             }
             let mut st = tx
@@ -191,8 +191,8 @@ impl Store {
                 r.get(0)
             })
             .map_err(&e)?;
-        keep_live(&tx, generation, last_import, None).map_err(&e)?;
-        prune(&tx, keep).map_err(&e)?;
+        keep_live(tx, generation, last_import, None).map_err(&e)?;
+        prune(tx, keep).map_err(&e)?;
         dbtx.commit()?;
         Ok(generation)
     }
@@ -248,8 +248,8 @@ impl Store {
         )
         .map_err(&e)?;
         let new = tx.last_insert_rowid() as u64;
-        keep_live(&tx, new, last_import, Some(g)).map_err(&e)?;
-        prune(&tx, keep).map_err(&e)?;
+        keep_live(tx, new, last_import, Some(g)).map_err(&e)?;
+        prune(tx, keep).map_err(&e)?;
         dbtx.commit()?;
         Ok(new)
     }
