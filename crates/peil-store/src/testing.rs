@@ -80,3 +80,25 @@ macro_rules! on_both {
     )*};
 }
 pub(crate) use on_both;
+
+/// The synchronous PostgreSQL client runs a small runtime of its own and blocks: the server
+/// calls the store on its blocking pool (`spawn_blocking`), where that works. On an async
+/// worker thread itself it would refuse ("Cannot start a runtime from within a runtime") — the
+/// reason no store call may be made there.
+#[test]
+fn a_postgresql_store_answers_from_the_servers_blocking_pool() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let keys = rt.block_on(async {
+        tokio::task::spawn_blocking(|| {
+            let s = TestStore::postgres();
+            s.add_api_key("k", "abc", &[]).unwrap();
+            s.api_keys().unwrap().len()
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(keys, 1);
+}
