@@ -537,7 +537,12 @@ impl Db {
         let Db::Pg(cell) = self else {
             unreachable!("called for PostgreSQL connections only")
         };
-        let mut pg = cell.borrow_mut();
+        // A statement run from inside a streamed query's callback would need the connection
+        // the stream holds: an error, never a panic.
+        let mut pg = cell.try_borrow_mut().map_err(|_| StoreError::Query {
+            at: "PostgreSQL".into(),
+            message: format!("a query while another streams its rows: {sql}"),
+        })?;
         let Pg {
             client,
             schema,
@@ -609,6 +614,41 @@ impl Db {
             Db::Pg(_) => {
                 let rows = self.with_pg(sql, |c, st| c.query(st, &pg_params(params)))?;
                 rows.iter().map(|r| f(&Row::Pg(r))).collect()
+            }
+        }
+    }
+
+    /// Runs a query and hands each row to `f` as it arrives, keeping none: for reads too large
+    /// to hold (exports, checks over every series). `f` must not query the store itself (on
+    /// PostgreSQL the stream holds the connection: that is an error).
+    pub(crate) fn query_each(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut f: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Db::Sqlite { conn, .. } => {
+                let mut st = conn.prepare_cached(sql).map_err(|e| self.sqlite_error(e))?;
+                let mut rows = st
+                    .query(rusqlite::params_from_iter(params))
+                    .map_err(|e| self.sqlite_error(e))?;
+                while let Some(r) = rows.next().map_err(|e| self.sqlite_error(e))? {
+                    f(&Row::Sqlite(r))?;
+                }
+                Ok(())
+            }
+            Db::Pg(_) => {
+                use postgres::fallible_iterator::FallibleIterator;
+                self.with_pg(sql, |c, st| {
+                    let mut rows = c.query_raw(st, pg_params(params))?;
+                    while let Some(r) = rows.next()? {
+                        if let Err(e) = f(&Row::Pg(&r)) {
+                            return Ok(Err(e));
+                        }
+                    }
+                    Ok(Ok(()))
+                })?
             }
         }
     }

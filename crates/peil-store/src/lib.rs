@@ -292,12 +292,21 @@ fn geo_item(r: &rusqlite::Row, from: usize) -> rusqlite::Result<peil_core::GeoIt
     })
 }
 
-fn level_items(conn: &Connection, level_id: i64) -> rusqlite::Result<HashMap<u32, (i64, String)>> {
-    let mut st = conn.prepare_cached("SELECT id, seq, code FROM geo_item WHERE level_id = ?1")?;
-    let rows = st.query_map([level_id], |r| {
-        Ok((r.get::<_, u32>(0)?, (r.get(1)?, r.get(2)?)))
-    })?;
-    rows.collect()
+/// Every item of every level: level id → item id → (sequence, code). Read whole before a
+/// streamed read of series, which may not query while it streams.
+fn all_level_items(db: &Db) -> Result<HashMap<i64, HashMap<u32, (i64, String)>>> {
+    let mut out: HashMap<i64, HashMap<u32, (i64, String)>> = HashMap::new();
+    db.query_each(
+        "SELECT level_id, id, seq, code FROM geo_item",
+        db::params![],
+        |r| {
+            out.entry(r.get(0)?)
+                .or_default()
+                .insert(r.get(1)?, (r.get(2)?, r.get(3)?));
+            Ok(())
+        },
+    )?;
+    Ok(out)
 }
 
 /// `N` bytes from the operating system's random generator.

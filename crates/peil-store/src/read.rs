@@ -532,13 +532,13 @@ pub(crate) fn period_level_names_of(db: &Db) -> Result<PeriodLevelNames> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::testing::on_both;
 
     /// A small test copy written row by row: two levels and a link, an indicator in a theme,
     /// two series, an import with a review.
-    fn fill(s: &Store) {
+    pub(crate) fn fill(s: &Store) {
         let db = &s.db;
         let run = |sql: &str| db.execute(sql, params![]).unwrap();
         run(
