@@ -292,10 +292,13 @@ fn geo_item(r: &rusqlite::Row, from: usize) -> rusqlite::Result<peil_core::GeoIt
     })
 }
 
+/// A level's items: item id → (sequence, code).
+type LevelItems = HashMap<u32, (i64, String)>;
+
 /// Every item of every level: level id → item id → (sequence, code). Read whole before a
 /// streamed read of series, which may not query while it streams.
-fn all_level_items(db: &Db) -> Result<HashMap<i64, HashMap<u32, (i64, String)>>> {
-    let mut out: HashMap<i64, HashMap<u32, (i64, String)>> = HashMap::new();
+fn all_level_items(db: &Db) -> Result<HashMap<i64, LevelItems>> {
+    let mut out: HashMap<i64, LevelItems> = HashMap::new();
     db.query_each(
         "SELECT level_id, id, seq, code FROM geo_item",
         db::params![],
