@@ -280,18 +280,6 @@ impl Store {
         Ok(ImportTx::new(tx, self.path.clone()))
     }
 }
-/// A geo item read from the columns `code, short_name, name, seq, unknown_location` starting
-/// at column `from` (the one row mapping of every query of items).
-fn geo_item(r: &rusqlite::Row, from: usize) -> rusqlite::Result<peil_core::GeoItem> {
-    Ok(peil_core::GeoItem {
-        code: r.get(from)?,
-        short_name: r.get(from + 1)?,
-        name: r.get(from + 2)?,
-        seq: r.get(from + 3)?,
-        unknown_location: r.get(from + 4)?,
-    })
-}
-
 /// A level's items: item id → (sequence, code).
 type LevelItems = HashMap<u32, (i64, String)>;
 
