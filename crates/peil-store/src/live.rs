@@ -320,7 +320,9 @@ impl Store {
             None => PeriodLevelNames::default(),
         };
         let mut levels = Vec::new();
-        let live_levels: Vec<(String, Vec<u8>, Option<String>, Option<String>)> = tx.query(
+        // Per level: its code, item ids, and the level's and items' names as published.
+        type LiveLevel = (String, Vec<u8>, Option<String>, Option<String>);
+        let live_levels: Vec<LiveLevel> = tx.query(
             "SELECT level, ids, level_name, item_names FROM live_level ORDER BY level",
             params![],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
