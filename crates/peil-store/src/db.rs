@@ -358,6 +358,36 @@ impl Row<'_> {
     }
 }
 
+impl Row<'_> {
+    /// Column `i` (from 0), a blob, handed to `f` without a copy (large reads of many rows).
+    pub(crate) fn blob<T>(&self, i: usize, f: impl FnOnce(&[u8]) -> T) -> Result<T> {
+        let column = |at: &str, message: String| StoreError::Query {
+            at: at.into(),
+            message: format!("column {i}: {message}"),
+        };
+        match self {
+            Row::Sqlite(r) => {
+                let v = r.get_ref(i).map_err(|e| column("SQLite", e.to_string()))?;
+                let b = v.as_blob().map_err(|e| column("SQLite", e.to_string()))?;
+                Ok(f(b))
+            }
+            Row::Pg(r) => {
+                let raw: Raw<'_> = r
+                    .try_get(i)
+                    .map_err(|e| column("PostgreSQL", e.to_string()))?;
+                let ty = r.columns()[i].type_();
+                match PgValue::decode(ty, raw.0).map_err(|e| column("PostgreSQL", e.to_string()))? {
+                    PgValue::Blob(b) => Ok(f(b)),
+                    v => Err(column(
+                        "PostgreSQL",
+                        format!("{} where a blob was expected", v.kind()),
+                    )),
+                }
+            }
+        }
+    }
+}
+
 /// Rewrites a common-subset statement for PostgreSQL: numbered placeholders, `INSERT OR IGNORE`.
 /// String literals, quoted names and comments are left as they are.
 pub(crate) fn translate(sql: &str) -> std::result::Result<String, String> {

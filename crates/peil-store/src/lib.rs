@@ -260,19 +260,6 @@ impl Store {
         sqlite_err(&self.path)
     }
 
-    /// Runs a query and maps every row.
-    fn rows<T, P: rusqlite::Params>(
-        &self,
-        sql: &str,
-        params: P,
-        f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>> {
-        let e = self.e();
-        let mut st = self.conn().prepare_cached(sql).map_err(&e)?;
-        let rows = st.query_map(params, f).map_err(&e)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(&e)
-    }
-
     /// Starts an import. Nothing is visible to other readers until [`ImportTx::commit`];
     /// dropping the transaction (or a crash) leaves the store as it was.
     pub fn begin(&mut self) -> Result<ImportTx<'_>> {
