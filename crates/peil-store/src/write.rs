@@ -201,46 +201,37 @@ impl<'a> ImportTx<'a> {
     }
 
     fn level_id(&self, code: &str) -> Result<Option<i64>> {
-        self.lite()
-            .query_row("SELECT id FROM geo_level WHERE code = ?1", [code], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(self.e())
+        self.tx.query_row(
+            "SELECT id FROM geo_level WHERE code = ?1",
+            crate::db::params![code],
+            |r| r.get(0),
+        )
     }
 
     fn ensure_level(&self, level: &GeoLevel) -> Result<i64> {
         if let Some(id) = self.level_id(&level.code)? {
             return Ok(id);
         }
-        self.lite()
-            .execute(
-                "INSERT INTO geo_level (code, name, kind) VALUES (?1, ?2, ?3)",
-                params![level.code, level.name, level.kind.code()],
-            )
-            .map_err(self.e())?;
-        Ok(self.lite().last_insert_rowid())
+        self.tx.insert(
+            "INSERT INTO geo_level (code, name, kind) VALUES (?1, ?2, ?3)",
+            crate::db::params![&level.code, &level.name, level.kind.code()],
+        )
     }
 
     /// Renames a geo level (its code stays). Returns the name it had, `None` for an unknown
     /// level.
     pub fn rename_level(&mut self, code: &str, name: &str) -> Result<Option<String>> {
-        let e = self.e();
-        let before: Option<String> = self
-            .lite()
-            .query_row("SELECT name FROM geo_level WHERE code = ?1", [code], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(&e)?;
+        let before: Option<String> = self.tx.query_row(
+            "SELECT name FROM geo_level WHERE code = ?1",
+            crate::db::params![code],
+            |r| r.get(0),
+        )?;
         if let Some(b) = &before {
             self.remember_names("level", code.to_string(), serde_json::to_string(b).ok());
-            self.lite()
-                .execute(
-                    "UPDATE geo_level SET name = ?2 WHERE code = ?1",
-                    params![code, name],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "UPDATE geo_level SET name = ?2 WHERE code = ?1",
+                crate::db::params![code, name],
+            )?;
         }
         Ok(before)
     }
@@ -254,17 +245,12 @@ impl<'a> ImportTx<'a> {
         short_name: &str,
         name: &str,
     ) -> Result<Option<(String, String)>> {
-        let e = self.e();
-        let found: Option<(i64, String, String)> = self
-            .lite()
-            .query_row(
-                "SELECT i.id, i.short_name, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id
-                 WHERE l.code = ?1 AND i.code = ?2",
-                [level, code],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(&e)?;
+        let found: Option<(i64, String, String)> = self.tx.query_row(
+            "SELECT i.id, i.short_name, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id
+             WHERE l.code = ?1 AND i.code = ?2",
+            crate::db::params![level, code],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         let Some((id, s, n)) = found else {
             return Ok(None);
         };
@@ -273,12 +259,10 @@ impl<'a> ImportTx<'a> {
             format!("{level}\t{code}"),
             serde_json::to_string(&(&s, &n)).ok(),
         );
-        self.lite()
-            .execute(
-                "UPDATE geo_item SET short_name = ?2, name = ?3 WHERE id = ?1",
-                params![id, short_name, name],
-            )
-            .map_err(&e)?;
+        self.tx.execute(
+            "UPDATE geo_item SET short_name = ?2, name = ?3 WHERE id = ?1",
+            crate::db::params![id, short_name, name],
+        )?;
         Ok(Some((s, n)))
     }
 
@@ -317,17 +301,15 @@ impl<'a> ImportTx<'a> {
         level: &str,
         names: &BTreeMap<String, String>,
     ) -> Result<()> {
-        let e = self.e();
-        self.lite()
-            .execute("DELETE FROM period_level_name WHERE level = ?1", [level])
-            .map_err(&e)?;
+        self.tx.execute(
+            "DELETE FROM period_level_name WHERE level = ?1",
+            crate::db::params![level],
+        )?;
         for (locale, name) in names {
-            self.lite()
-                .execute(
-                    "INSERT INTO period_level_name (level, locale, name) VALUES (?1, ?2, ?3)",
-                    params![level, locale, name],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO period_level_name (level, locale, name) VALUES (?1, ?2, ?3)",
+                crate::db::params![level, locale, name],
+            )?;
         }
         Ok(())
     }
@@ -335,48 +317,30 @@ impl<'a> ImportTx<'a> {
     /// Adds or updates the items of a level. Items not in the batch stay: codes are permanent.
     pub fn apply_areas(&mut self, batch: &AreaBatch) -> Result<RowCounts> {
         let level_id = self.ensure_level(&batch.level)?;
-        let e = sqlite_err(&self.path);
-        let mut existing: HashMap<String, (i64, String, String, i64, bool)> = HashMap::new();
-        {
-            let mut st = self
-                .lite()
-                .prepare("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1")
-                .map_err(&e)?;
-            let mut rows = st.query([level_id]).map_err(&e)?;
-            while let Some(r) = rows.next().map_err(&e)? {
-                existing.insert(
-                    r.get(1).map_err(&e)?,
-                    (
-                        r.get(0).map_err(&e)?,
-                        r.get(2).map_err(&e)?,
-                        r.get(3).map_err(&e)?,
-                        r.get(4).map_err(&e)?,
-                        r.get(5).map_err(&e)?,
-                    ),
-                );
-            }
-        }
+        let existing: HashMap<String, (i64, String, String, i64, bool)> = self
+            .tx
+            .query(
+                "SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1",
+                crate::db::params![level_id],
+                |r| Ok((r.get(1)?, (r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))),
+            )?
+            .into_iter()
+            .collect();
         let mut counts = RowCounts::default();
-        let mut ins = self
-            .lite()
-            .prepare("INSERT INTO geo_item (level_id, code, short_name, name, seq, unknown_location) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-            .map_err(&e)?;
-        let mut upd = self
-            .lite()
-            .prepare("UPDATE geo_item SET short_name = ?2, name = ?3, seq = ?4, unknown_location = ?5 WHERE id = ?1")
-            .map_err(&e)?;
         for item in &batch.items {
             match existing.get(&item.code) {
                 None => {
-                    ins.execute(params![
-                        level_id,
-                        item.code,
-                        item.short_name,
-                        item.name,
-                        item.seq,
-                        item.unknown_location
-                    ])
-                    .map_err(&e)?;
+                    self.tx.execute(
+                        "INSERT INTO geo_item (level_id, code, short_name, name, seq, unknown_location) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        crate::db::params![
+                            level_id,
+                            &item.code,
+                            &item.short_name,
+                            &item.name,
+                            item.seq,
+                            item.unknown_location
+                        ],
+                    )?;
                     counts.inserted += 1;
                 }
                 Some((id, s, n, q, u)) => {
@@ -387,14 +351,16 @@ impl<'a> ImportTx<'a> {
                     {
                         counts.unchanged += 1;
                     } else {
-                        upd.execute(params![
-                            id,
-                            item.short_name,
-                            item.name,
-                            item.seq,
-                            item.unknown_location
-                        ])
-                        .map_err(&e)?;
+                        self.tx.execute(
+                            "UPDATE geo_item SET short_name = ?2, name = ?3, seq = ?4, unknown_location = ?5 WHERE id = ?1",
+                            crate::db::params![
+                                *id,
+                                &item.short_name,
+                                &item.name,
+                                item.seq,
+                                item.unknown_location
+                            ],
+                        )?;
                         counts.updated += 1;
                     }
                 }
@@ -440,38 +406,23 @@ impl<'a> ImportTx<'a> {
                 cycle.join(" → ")
             )));
         }
-        let e = sqlite_err(&self.path);
-        self.lite()
-            .execute(
-                "INSERT INTO level_edge (child_level_id, parent_level_id, kind) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (child_level_id, parent_level_id) DO UPDATE SET kind = excluded.kind",
-                params![child, parent, batch.kind.code()],
-            )
-            .map_err(&e)?;
+        self.tx.execute(
+            "INSERT INTO level_edge (child_level_id, parent_level_id, kind) VALUES (?1, ?2, ?3)
+             ON CONFLICT (child_level_id, parent_level_id) DO UPDATE SET kind = excluded.kind",
+            crate::db::params![child, parent, batch.kind.code()],
+        )?;
         let child_items = &cat.levels[&batch.child_level].items;
         let parent_items = &cat.levels[&batch.parent_level].items;
-        let mut existing: HashMap<u32, u32> = HashMap::new();
-        {
-            let mut st = self
-                .lite()
-                .prepare("SELECT child_item_id, parent_item_id FROM item_link WHERE parent_level_id = ?1")
-                .map_err(&e)?;
-            let rows = st
-                .query_map([parent], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&e)?;
-            for r in rows {
-                let (c, p) = r.map_err(&e)?;
-                existing.insert(c, p);
-            }
-        }
+        let existing: HashMap<u32, u32> = self
+            .tx
+            .query(
+                "SELECT child_item_id, parent_item_id FROM item_link WHERE parent_level_id = ?1",
+                crate::db::params![parent],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .into_iter()
+            .collect();
         let mut counts = RowCounts::default();
-        let mut st = self
-            .lite()
-            .prepare(
-                "INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (child_item_id, parent_level_id) DO UPDATE SET parent_item_id = excluded.parent_item_id",
-            )
-            .map_err(&e)?;
         for (c, p) in &batch.links {
             let cid = *child_items.get(c).ok_or_else(|| {
                 StoreError::Invalid(format!("'{c}' is not an item of {}", batch.child_level))
@@ -479,14 +430,21 @@ impl<'a> ImportTx<'a> {
             let pid = *parent_items.get(p).ok_or_else(|| {
                 StoreError::Invalid(format!("'{p}' is not an item of {}", batch.parent_level))
             })?;
+            let link = |tx: &crate::db::Db| {
+                tx.execute(
+                    "INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (child_item_id, parent_level_id) DO UPDATE SET parent_item_id = excluded.parent_item_id",
+                    crate::db::params![cid, parent, pid],
+                )
+            };
             match existing.get(&cid) {
                 Some(old) if *old == pid => counts.unchanged += 1,
                 Some(_) => {
-                    st.execute(params![cid, parent, pid]).map_err(&e)?;
+                    link(&self.tx)?;
                     counts.updated += 1;
                 }
                 None => {
-                    st.execute(params![cid, parent, pid]).map_err(&e)?;
+                    link(&self.tx)?;
                     counts.inserted += 1;
                 }
             }
