@@ -599,28 +599,16 @@ impl<'a> ImportTx<'a> {
                 ))
             })?
             .items;
-        let e = sqlite_err(&self.path);
         let mut counts = RowCounts::default();
-        let mut old = self
-            .lite()
-            .prepare("SELECT full_geojson FROM geometry WHERE item_id = ?1")
-            .map_err(&e)?;
-        let mut st = self
-            .lite()
-            .prepare(
-                "INSERT INTO geometry (item_id, full_geojson, web_geojson, min_lon, min_lat, max_lon, max_lat, source_crs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (item_id) DO UPDATE SET full_geojson = excluded.full_geojson,
-                   web_geojson = excluded.web_geojson, min_lon = excluded.min_lon, min_lat = excluded.min_lat,
-                   max_lon = excluded.max_lon, max_lat = excluded.max_lat, source_crs = excluded.source_crs",
-            )
-            .map_err(&e)?;
         for f in &batch.features {
             let id = *items.get(&f.code).ok_or_else(|| {
                 StoreError::Invalid(format!("'{}' is not an item of {}", f.code, batch.level))
             })?;
-            let previous: Option<String> =
-                old.query_row([id], |r| r.get(0)).optional().map_err(&e)?;
+            let previous: Option<String> = self.tx.query_row(
+                "SELECT full_geojson FROM geometry WHERE item_id = ?1",
+                crate::db::params![id],
+                |r| r.get(0),
+            )?;
             match previous {
                 Some(p) if p == f.full => {
                     counts.unchanged += 1;
@@ -630,8 +618,14 @@ impl<'a> ImportTx<'a> {
                 None => counts.inserted += 1,
             }
             let [a, b, c, d] = f.bbox;
-            st.execute(params![id, f.full, f.web, a, b, c, d, batch.source_crs])
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO geometry (item_id, full_geojson, web_geojson, min_lon, min_lat, max_lon, max_lat, source_crs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (item_id) DO UPDATE SET full_geojson = excluded.full_geojson,
+                   web_geojson = excluded.web_geojson, min_lon = excluded.min_lon, min_lat = excluded.min_lat,
+                   max_lon = excluded.max_lon, max_lat = excluded.max_lat, source_crs = excluded.source_crs",
+                crate::db::params![id, &f.full, &f.web, a, b, c, d, &batch.source_crs],
+            )?;
         }
         Ok(counts)
     }
@@ -639,50 +633,40 @@ impl<'a> ImportTx<'a> {
     /// Writes indicators (whole: merge with [`ImportTx::indicator`] first to keep fields),
     /// themes, dimensions and members.
     pub fn apply_metadata(&mut self, batch: &MetadataBatch) -> Result<RowCounts> {
-        let e = sqlite_err(&self.path);
+        use crate::db::params;
         for t in &batch.themes {
-            self.lite()
-                .execute(
-                    "INSERT INTO theme (code, parent, name, seq) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (code) DO UPDATE SET parent = excluded.parent, name = excluded.name, seq = excluded.seq",
-                    params![t.code, t.parent, text_to_json(&t.name), t.seq],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO theme (code, parent, name, seq) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (code) DO UPDATE SET parent = excluded.parent, name = excluded.name, seq = excluded.seq",
+                params![&t.code, &t.parent, &text_to_json(&t.name), t.seq],
+            )?;
         }
         for d in &batch.dimensions {
-            self.lite()
-                .execute(
-                    "INSERT INTO dimension (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO UPDATE SET name = excluded.name",
-                    params![d.code, text_to_json(&d.name)],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO dimension (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+                params![&d.code, &text_to_json(&d.name)],
+            )?;
         }
         for l in &batch.dim_levels {
-            self.lite()
-                .execute(
-                    "INSERT INTO dim_level (code, dimension, name, seq) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (code) DO UPDATE SET dimension = excluded.dimension, name = excluded.name, seq = excluded.seq",
-                    params![l.code, l.dimension, text_to_json(&l.name), l.seq],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO dim_level (code, dimension, name, seq) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (code) DO UPDATE SET dimension = excluded.dimension, name = excluded.name, seq = excluded.seq",
+                params![&l.code, &l.dimension, &text_to_json(&l.name), l.seq],
+            )?;
         }
         for m in &batch.dim_members {
-            self.lite()
-                .execute(
-                    "INSERT INTO dim_member (level, code, name, seq) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (level, code) DO UPDATE SET name = excluded.name, seq = excluded.seq",
-                    params![m.level, m.code, text_to_json(&m.name), m.seq],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO dim_member (level, code, name, seq) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (level, code) DO UPDATE SET name = excluded.name, seq = excluded.seq",
+                params![&m.level, &m.code, &text_to_json(&m.name), m.seq],
+            )?;
         }
         for ((l, m), (pl, pm)) in &batch.dim_links {
-            self.lite()
-                .execute(
-                    "INSERT INTO dim_link (level, member, parent_level, parent_member) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (level, member, parent_level) DO UPDATE SET parent_member = excluded.parent_member",
-                    params![l, m, pl, pm],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO dim_link (level, member, parent_level, parent_member) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (level, member, parent_level) DO UPDATE SET parent_member = excluded.parent_member",
+                params![l, m, pl, pm],
+            )?;
         }
         let mut counts = RowCounts::default();
         for ind in &batch.indicators {
@@ -707,7 +691,7 @@ impl<'a> ImportTx<'a> {
     }
 
     pub(crate) fn write_indicator(&self, ind: &Indicator) -> Result<i64> {
-        let e = sqlite_err(&self.path);
+        use crate::db::params;
         if !self.undo.borrow().indicators.contains_key(&ind.code) {
             let before = read_indicator(&self.tx, &ind.code)?;
             self.undo
@@ -715,8 +699,7 @@ impl<'a> ImportTx<'a> {
                 .indicators
                 .insert(ind.code.clone(), before);
         }
-        self.lite()
-            .execute(
+        self.tx.execute(
                 "INSERT INTO indicator (code, name, description, more_info, unit, source, data_type, period_type,
                     aggregation_indicator, sample_indicator, stddev_indicator, population_indicator, threshold,
                     threshold_indicator, rounding, decimals, formula, non_aggregable, status, visibility, protected,
@@ -739,62 +722,58 @@ impl<'a> ImportTx<'a> {
                     exclude_from_search = excluded.exclude_from_search, extra = excluded.extra,
                     total_of = excluded.total_of",
                 params![
-                    ind.code,
-                    text_to_json(&ind.name),
-                    text_to_json(&ind.description),
-                    text_to_json(&ind.more_info),
-                    ind.unit,
-                    ind.source,
+                    &ind.code,
+                    &text_to_json(&ind.name),
+                    &text_to_json(&ind.description),
+                    &text_to_json(&ind.more_info),
+                    &ind.unit,
+                    &ind.source,
                     ind.data_type.code(),
                     ind.period_type.code(),
-                    ind.aggregation_indicator,
-                    ind.sample_indicator,
-                    ind.stddev_indicator,
-                    ind.population_indicator,
+                    &ind.aggregation_indicator,
+                    &ind.sample_indicator,
+                    &ind.stddev_indicator,
+                    &ind.population_indicator,
                     ind.threshold,
-                    ind.threshold_indicator,
+                    &ind.threshold_indicator,
                     ind.rounding,
                     ind.decimals,
-                    ind.formula,
+                    &ind.formula,
                     ind.non_aggregable,
                     ind.status.code(),
-                    ind.visibility.code(),
+                    &ind.visibility.code(),
                     ind.protected,
-                    ind.start_period.map(|p| p.code()),
-                    ind.end_period.map(|p| p.code()),
-                    serde_json::to_string(&ind.dim_levels).unwrap_or_else(|_| "[]".into()),
+                    &ind.start_period.map(|p| p.code()),
+                    &ind.end_period.map(|p| p.code()),
+                    &serde_json::to_string(&ind.dim_levels).unwrap_or_else(|_| "[]".into()),
                     ind.seq,
-                    ind.provisional_period.map(|p| p.code()),
-                    ind.forecast_period.map(|p| p.code()),
+                    &ind.provisional_period.map(|p| p.code()),
+                    &ind.forecast_period.map(|p| p.code()),
                     ind.non_aggregable_periods,
-                    text_to_json(&ind.footnote),
+                    &text_to_json(&ind.footnote),
                     ind.exclude_from_search,
-                    serde_json::to_string(&ind.extra).unwrap_or_else(|_| "{}".into()),
-                    serde_json::to_string(&ind.total_of).unwrap_or_else(|_| "[]".into()),
+                    &serde_json::to_string(&ind.extra).unwrap_or_else(|_| "{}".into()),
+                    &serde_json::to_string(&ind.total_of).unwrap_or_else(|_| "[]".into()),
                 ],
-            )
-            .map_err(&e)?;
-        let id: i64 = self
-            .lite()
-            .query_row(
-                "SELECT id FROM indicator WHERE code = ?1",
-                [&ind.code],
-                |r| r.get(0),
-            )
-            .map_err(&e)?;
-        self.lite()
-            .execute("DELETE FROM indicator_theme WHERE indicator_id = ?1", [id])
-            .map_err(&e)?;
+            )?;
+        let id: i64 = self.tx.query_one(
+            "SELECT id FROM indicator WHERE code = ?1",
+            params![&ind.code],
+            |r| r.get(0),
+        )?;
+        self.tx.execute(
+            "DELETE FROM indicator_theme WHERE indicator_id = ?1",
+            params![id],
+        )?;
         for t in &ind.themes {
-            self.lite()
-                .execute(
-                    "INSERT INTO theme (code, parent, name, seq) VALUES (?1, NULL, ?2, 0) ON CONFLICT (code) DO NOTHING",
-                    params![t, text_to_json(&LocalizedText::nl(t.clone()))],
-                )
-                .map_err(&e)?;
-            self.lite()
-                .execute("INSERT OR IGNORE INTO indicator_theme (indicator_id, theme_code) VALUES (?1, ?2)", params![id, t])
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO theme (code, parent, name, seq) VALUES (?1, NULL, ?2, 0) ON CONFLICT (code) DO NOTHING",
+                params![t, &text_to_json(&LocalizedText::nl(t.clone()))],
+            )?;
+            self.tx.execute(
+                "INSERT OR IGNORE INTO indicator_theme (indicator_id, theme_code) VALUES (?1, ?2)",
+                params![id, t],
+            )?;
         }
         Ok(id)
     }
@@ -1051,6 +1030,64 @@ fn merge(old: &[(u32, Value)], new: &[DataRecord]) -> (Vec<(u32, Value)>, ApplyC
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::on_both;
+
+    fn indicator(code: &str) -> Indicator {
+        Indicator {
+            code: code.into(),
+            name: LocalizedText::nl(format!("Indicator {code}")),
+            unit: "personen".into(),
+            threshold: Some(5.0),
+            decimals: Some(1),
+            seq: Some(3),
+            start_period: Period::parse("2020").ok(),
+            visibility: Visibility::parse("restricted:wijkteam"),
+            themes: vec!["mens".into()],
+            total_of: vec!["a".into(), "b".into()],
+            ..Default::default()
+        }
+    }
+
+    on_both! {
+        fn metadata_and_geometry_are_written_and_read_back(s: &mut Store) {
+            let mut tx = s.begin().unwrap();
+            tx.apply_areas(&AreaBatch {
+                level: GeoLevel { code: "wijk".into(), name: "Wijk".into(), kind: GeoLevelKind::Area },
+                items: vec![GeoItem { code: "A".into(), short_name: "A".into(), name: "A".into(), seq: 1, unknown_location: false }],
+            })
+            .unwrap();
+            let batch = MetadataBatch {
+                indicators: vec![indicator("bev"), indicator("dicht")],
+                themes: vec![Theme { code: "mens".into(), parent: None, name: LocalizedText::nl("Mens".to_string()), seq: 0 }],
+                dimensions: vec![Dimension { code: "geslacht".into(), name: LocalizedText::nl("Geslacht".to_string()) }],
+                ..Default::default()
+            };
+            let c = tx.apply_metadata(&batch).unwrap();
+            assert_eq!((c.inserted, c.updated, c.unchanged), (2, 0, 0));
+            let mut changed = batch.clone();
+            changed.indicators[1].protected = true;
+            changed.indicators[1].formula = Some("bev * 2".into());
+            let c = tx.apply_metadata(&changed).unwrap();
+            assert_eq!((c.inserted, c.updated, c.unchanged), (0, 1, 1));
+            let mut again = changed.clone();
+            again.indicators[1].unit = "x".into();
+            assert!(matches!(tx.apply_metadata(&again), Err(StoreError::Protected(_))));
+            let geo = GeometryBatch {
+                level: "wijk".into(),
+                source_crs: "EPSG:31370".into(),
+                features: vec![GeometryFeature { code: "A".into(), full: "{}".into(), web: "{}".into(), bbox: [3.0, 51.0, 3.5, 51.5] }],
+            };
+            assert_eq!(tx.apply_geometry(&geo).unwrap().inserted, 1);
+            assert_eq!(tx.apply_geometry(&geo).unwrap().unchanged, 1);
+            tx.commit().unwrap();
+            assert_eq!(s.indicator("bev").unwrap().unwrap(), indicator("bev"));
+            let dicht = s.indicator("dicht").unwrap().unwrap();
+            assert!(dicht.protected);
+            assert_eq!(dicht.formula.as_deref(), Some("bev * 2"));
+            assert_eq!(s.themes().unwrap()[0].name.get("nl"), Some("Mens"));
+            assert_eq!(s.geometry_bboxes("wijk").unwrap()[0].1, [3.0, 51.0, 3.5, 51.5]);
+        }
+    }
 
     #[test]
     fn merge_counts_and_orders() {
