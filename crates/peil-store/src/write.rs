@@ -961,23 +961,20 @@ impl<'a> ImportTx<'a> {
         counts: &serde_json::Value,
         warnings: u64,
     ) -> Result<i64> {
-        self.lite()
-            .execute(
-                "INSERT INTO import_log (at, who, kind, file, sha256, options, counts, warnings)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    crate::utc_now(),
-                    who,
-                    kind,
-                    file,
-                    sha256,
-                    options.to_string(),
-                    counts.to_string(),
-                    warnings as i64
-                ],
-            )
-            .map_err(self.e())?;
-        let id = self.lite().last_insert_rowid();
+        let id = self.tx.insert(
+            "INSERT INTO import_log (at, who, kind, file, sha256, options, counts, warnings)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            crate::db::params![
+                &crate::utc_now(),
+                who,
+                kind,
+                file,
+                sha256,
+                &options.to_string(),
+                &counts.to_string(),
+                warnings as i64
+            ],
+        )?;
         // A back-office edit (`peil_import::edit`: "metadata edit", and the renames "areas edit"
         // and "period levels edit") is a metadata import without a file.
         self.record_undo(
