@@ -151,34 +151,25 @@ impl<'a> ImportTx<'a> {
     }
 
     /// Remembers every series a `WHERE` clause selects, before it is deleted.
-    fn remember_series_where(&self, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<()> {
-        let e = self.e();
-        let mut st = self
-            .lite()
-            .prepare(&format!(
+    fn remember_series_where(&self, sql: &str, p: &[crate::db::Param<'_>]) -> Result<()> {
+        let rows: Vec<(StoredKey, String, i64, Vec<u8>)> = self.tx.query(
+            &format!(
                 "SELECT indicator_id, level_id, period, dims, period_level, n, data FROM series WHERE {sql}"
-            ))
-            .map_err(&e)?;
-        let mut rows = st.query(p).map_err(&e)?;
-        while let Some(r) = rows.next().map_err(&e)? {
-            let key = (
-                r.get(0).map_err(&e)?,
-                r.get(1).map_err(&e)?,
-                r.get(2).map_err(&e)?,
-                r.get(3).map_err(&e)?,
-            );
-            let level: String = r.get(4).map_err(&e)?;
-            self.remember_series(
-                key,
-                &level,
-                Some((r.get(5).map_err(&e)?, r.get(6).map_err(&e)?)),
-            );
+            ),
+            p,
+            |r| {
+                Ok((
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            },
+        )?;
+        for (key, level, n, data) in rows {
+            self.remember_series(key, &level, Some((n, data)));
         }
         Ok(())
-    }
-
-    pub(crate) fn e(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        sqlite_err(&self.path)
     }
 
     /// Makes the whole import visible at once.
@@ -781,7 +772,6 @@ impl<'a> ImportTx<'a> {
     /// Loads values. The batch must be sorted by (series, item) without duplicates, as
     /// `peil-ingest` produces it.
     pub fn apply_data(&mut self, batch: &DataBatch, opts: &DataOptions) -> Result<ApplyCounts> {
-        let e = sqlite_err(&self.path);
         for code in &batch.new_indicators {
             if self.indicator(code)?.is_none() {
                 // Nothing says whether it is a stock or a flow: it is not aggregated over
@@ -798,14 +788,12 @@ impl<'a> ImportTx<'a> {
         for key in &batch.series {
             if !indicator_ids.contains_key(key.indicator.as_str()) {
                 let id = self
-                    .lite()
+                    .tx
                     .query_row(
                         "SELECT id FROM indicator WHERE code = ?1",
-                        [&key.indicator],
+                        crate::db::params![&key.indicator],
                         |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(&e)?
+                    )?
                     .ok_or_else(|| {
                         StoreError::Invalid(format!("unknown indicator '{}'", key.indicator))
                     })?;
@@ -819,24 +807,22 @@ impl<'a> ImportTx<'a> {
             }
         }
         let mut counts = ApplyCounts::default();
-        let cleared_sum = |tx: &Connection, sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64> {
+        let cleared_sum = |sql: &str, p: &[crate::db::Param<'_>]| -> Result<u64> {
             self.remember_series_where(sql, p)?;
-            let n: i64 = tx
-                .query_row(
-                    &format!("SELECT coalesce(sum(n), 0) FROM series WHERE {sql}"),
-                    p,
-                    |r| r.get(0),
-                )
-                .map_err(&e)?;
-            tx.execute(&format!("DELETE FROM series WHERE {sql}"), p)
-                .map_err(&e)?;
+            let n: i64 = self.tx.query_one(
+                &format!("SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM series WHERE {sql}"),
+                p,
+                |r| r.get(0),
+            )?;
+            self.tx
+                .execute(&format!("DELETE FROM series WHERE {sql}"), p)?;
             Ok(n as u64)
         };
         match opts.clear {
             ClearMode::None => {}
             ClearMode::Indicators => {
                 for id in indicator_ids.values() {
-                    counts.cleared += cleared_sum(self.lite(), "indicator_id = ?1", &[id])?;
+                    counts.cleared += cleared_sum("indicator_id = ?1", crate::db::params![*id])?;
                 }
             }
             ClearMode::Combinations => {
@@ -849,25 +835,17 @@ impl<'a> ImportTx<'a> {
                     );
                     if done.insert((i, l, p.clone())) {
                         counts.cleared += cleared_sum(
-                            self.lite(),
                             "indicator_id = ?1 AND level_id = ?2 AND period = ?3",
-                            &[&i, &l, &p],
+                            crate::db::params![i, l, &p],
                         )?;
                     }
                 }
             }
         }
-        let mut get = self
-            .lite()
-            .prepare("SELECT id, data FROM series WHERE indicator_id = ?1 AND level_id = ?2 AND period = ?3 AND dims = ?4")
-            .map_err(&e)?;
-        let mut put = self
-            .lite()
-            .prepare(
-                "INSERT INTO series (indicator_id, level_id, period, period_level, dims, n, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (indicator_id, level_id, period, dims) DO UPDATE SET n = excluded.n, data = excluded.data",
-            )
-            .map_err(&e)?;
+        // The hot loop: per series its stored values, merged, written back. On SQLite its two
+        // statements are prepared once and held, as before the seam; on PostgreSQL they are
+        // the connection's prepared statements.
+        let mut io = SeriesIo::new(&self.tx)?;
         let mut ranges: BTreeMap<&str, (Period, Period)> = BTreeMap::new();
         for (key, records) in batch.runs() {
             let (i, l) = (
@@ -876,10 +854,7 @@ impl<'a> ImportTx<'a> {
             );
             let period = key.period.code();
             let dims = key.dims.to_text();
-            let old: Option<(i64, Vec<u8>)> = get
-                .query_row(params![i, l, period, dims], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .map_err(&e)?;
+            let old: Option<(i64, Vec<u8>)> = io.get(i, l, &period, &dims)?;
             let old_values = match &old {
                 Some((_, data)) => codec::decode(data).ok_or_else(|| {
                     StoreError::Corrupt(format!(
@@ -897,16 +872,15 @@ impl<'a> ImportTx<'a> {
                     key.period.level.code(),
                     old.map(|(_, data)| (old_values.len() as i64, data)),
                 );
-                put.execute(params![
+                io.put(
                     i,
                     l,
-                    period,
+                    &period,
                     key.period.level.code(),
-                    dims,
+                    &dims,
                     merged.len() as i64,
-                    codec::encode(&merged)
-                ])
-                .map_err(&e)?;
+                    &codec::encode(&merged),
+                )?;
             }
             let r = ranges
                 .entry(&key.indicator)
@@ -918,8 +892,7 @@ impl<'a> ImportTx<'a> {
                 r.1 = key.period;
             }
         }
-        drop(get);
-        drop(put);
+        drop(io);
         for (code, (first, last)) in ranges {
             let Some(mut ind) = self.indicator(code)? else {
                 continue;
@@ -988,6 +961,86 @@ impl<'a> ImportTx<'a> {
     }
 }
 
+const GET_SERIES: &str = "SELECT id, data FROM series WHERE indicator_id = ?1 AND level_id = ?2 AND period = ?3 AND dims = ?4";
+const PUT_SERIES: &str = "INSERT INTO series (indicator_id, level_id, period, period_level, dims, n, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (indicator_id, level_id, period, dims) DO UPDATE SET n = excluded.n, data = excluded.data";
+
+/// How `apply_data` reads and writes one series: SQLite's two statements held prepared (the
+/// path as fast as before the seam), or the seam's calls on PostgreSQL.
+enum SeriesIo<'c> {
+    Sqlite {
+        get: rusqlite::Statement<'c>,
+        put: rusqlite::Statement<'c>,
+        db: &'c crate::db::Db,
+    },
+    Neutral(&'c crate::db::Db),
+}
+
+impl<'c> SeriesIo<'c> {
+    fn new(db: &'c crate::db::Db) -> Result<SeriesIo<'c>> {
+        Ok(match db.dialect() {
+            crate::db::Dialect::Sqlite => {
+                let conn = db.sqlite();
+                let e = |x| StoreError::Sqlite {
+                    path: PathBuf::from(db.label()),
+                    source: x,
+                };
+                SeriesIo::Sqlite {
+                    get: conn.prepare(GET_SERIES).map_err(e)?,
+                    put: conn.prepare(PUT_SERIES).map_err(e)?,
+                    db,
+                }
+            }
+            crate::db::Dialect::Postgres => SeriesIo::Neutral(db),
+        })
+    }
+
+    fn get(&mut self, i: i64, l: i64, period: &str, dims: &str) -> Result<Option<(i64, Vec<u8>)>> {
+        match self {
+            SeriesIo::Sqlite { get, db, .. } => get
+                .query_row(params![i, l, period, dims], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(|x| StoreError::Sqlite {
+                    path: PathBuf::from(db.label()),
+                    source: x,
+                }),
+            SeriesIo::Neutral(db) => {
+                db.query_row(GET_SERIES, crate::db::params![i, l, period, dims], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn put(
+        &mut self,
+        i: i64,
+        l: i64,
+        period: &str,
+        period_level: &str,
+        dims: &str,
+        n: i64,
+        data: &[u8],
+    ) -> Result<()> {
+        match self {
+            SeriesIo::Sqlite { put, db, .. } => put
+                .execute(params![i, l, period, period_level, dims, n, data])
+                .map(|_| ())
+                .map_err(|x| StoreError::Sqlite {
+                    path: PathBuf::from(db.label()),
+                    source: x,
+                }),
+            SeriesIo::Neutral(db) => db
+                .execute(
+                    PUT_SERIES,
+                    crate::db::params![i, l, period, period_level, dims, n, data],
+                )
+                .map(|_| ()),
+        }
+    }
+}
+
 /// Merges new records into a stored series; both sorted by item.
 fn merge(old: &[(u32, Value)], new: &[DataRecord]) -> (Vec<(u32, Value)>, ApplyCounts) {
     let mut out = Vec::with_capacity(old.len() + new.len());
@@ -1045,7 +1098,69 @@ mod tests {
         }
     }
 
+    fn data(values: &[(&str, u32, f64)]) -> DataBatch {
+        let mut series: Vec<SeriesKey> = Vec::new();
+        let mut records = Vec::new();
+        for (period, item, v) in values {
+            let key = SeriesKey {
+                indicator: "bev".into(),
+                level: "wijk".into(),
+                period: Period::parse(period).unwrap(),
+                dims: DimKey::parse("").unwrap(),
+            };
+            if series.last() != Some(&key) {
+                series.push(key);
+            }
+            records.push(DataRecord {
+                series: series.len() as u32 - 1,
+                item: *item,
+                value: Value::Number(*v),
+            });
+        }
+        DataBatch {
+            series,
+            records,
+            new_indicators: vec!["bev".into()],
+        }
+    }
+
     on_both! {
+        fn data_merges_into_series_clears_and_widens_periods(s: &mut Store) {
+            let mut tx = s.begin().unwrap();
+            tx.apply_areas(&AreaBatch {
+                level: GeoLevel { code: "wijk".into(), name: "Wijk".into(), kind: GeoLevelKind::Area },
+                items: (1..=3)
+                    .map(|i| GeoItem { code: format!("W{i}"), short_name: String::new(), name: String::new(), seq: i, unknown_location: false })
+                    .collect(),
+            })
+            .unwrap();
+            let ids: Vec<u32> = tx.catalog().unwrap().levels["wijk"].items.values().copied().collect();
+            let (a, b) = (ids[0].min(ids[1]), ids[0].max(ids[1]));
+            let c = tx.apply_data(&data(&[("2023", a, 1.0), ("2024", a, 2.0), ("2024", b, 3.0)]), &DataOptions::default()).unwrap();
+            assert_eq!((c.inserted, c.updated), (3, 0));
+            let c = tx.apply_data(&data(&[("2024", a, 2.0), ("2024", b, 4.0)]), &DataOptions::default()).unwrap();
+            assert_eq!((c.inserted, c.updated, c.unchanged), (0, 1, 1));
+            let bev = tx.indicator("bev").unwrap().unwrap();
+            assert_eq!((bev.start_period, bev.end_period), (Period::parse("2023").ok(), Period::parse("2024").ok()));
+            tx.commit().unwrap();
+            let w = s.warehouse().unwrap();
+            assert_eq!(w.series.len(), 2);
+            assert_eq!(w.series[1].values, [(a, Value::Number(2.0)), (b, Value::Number(4.0))]);
+            let mut tx = s.begin().unwrap();
+            let opts = DataOptions { clear: ClearMode::Indicators, adjust_periods: true, ..Default::default() };
+            let c = tx.apply_data(&data(&[("2025", b, 5.0)]), &opts).unwrap();
+            assert_eq!((c.cleared, c.inserted), (3, 1));
+            let id = tx.record_import("eva", "data", "f.csv", "h", &serde_json::json!({}), &serde_json::json!({}), 0).unwrap();
+            tx.commit().unwrap();
+            let w = s.warehouse().unwrap();
+            assert_eq!(w.series.len(), 1);
+            assert_eq!(s.indicator("bev").unwrap().unwrap().start_period, Period::parse("2025").ok());
+            // The import recorded the two cleared series and the new one, so it undoes.
+            let undone = s.undo_import(id).unwrap();
+            assert_eq!(undone.series, 3);
+            assert_eq!(s.warehouse().unwrap().series.len(), 2);
+        }
+
         fn metadata_and_geometry_are_written_and_read_back(s: &mut Store) {
             let mut tx = s.begin().unwrap();
             tx.apply_areas(&AreaBatch {
