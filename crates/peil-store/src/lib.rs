@@ -264,7 +264,7 @@ impl Store {
     /// dropping the transaction (or a crash) leaves the store as it was.
     pub fn begin(&mut self) -> Result<ImportTx<'_>> {
         let tx = self.db.begin(true)?;
-        Ok(ImportTx::new(tx, self.path.clone()))
+        Ok(ImportTx::new(tx))
     }
 }
 /// A level's items: item id → (sequence, code).

@@ -1,8 +1,8 @@
 //! Writes: one [`ImportTx`] per import, committed all at once or not at all.
 
-use crate::{Result, StoreError, codec, sqlite_err};
+use crate::{Result, StoreError, codec};
 use peil_core::*;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -18,7 +18,6 @@ pub struct RowCounts {
 /// An open import. Dropping it without [`ImportTx::commit`] rolls everything back.
 pub struct ImportTx<'a> {
     pub(crate) tx: crate::db::Tx<'a>,
-    pub(crate) path: PathBuf,
     /// What this import replaced, as it first touched it (written by `record_import`).
     pub(crate) undo: RefCell<Undo>,
     /// Whether this is a pull from a source site, the one writer that may change the metadata
@@ -116,10 +115,9 @@ pub(crate) fn read_indicator(db: &crate::db::Db, code: &str) -> Result<Option<In
 }
 
 impl<'a> ImportTx<'a> {
-    pub(crate) fn new(tx: crate::db::Tx<'a>, path: PathBuf) -> ImportTx<'a> {
+    pub(crate) fn new(tx: crate::db::Tx<'a>) -> ImportTx<'a> {
         ImportTx {
             tx,
-            path,
             undo: RefCell::default(),
             pull: false,
         }
@@ -175,11 +173,6 @@ impl<'a> ImportTx<'a> {
     /// Makes the whole import visible at once.
     pub fn commit(self) -> Result<()> {
         self.tx.commit()
-    }
-
-    /// The SQLite connection of this transaction, for the writes not yet on the seam.
-    pub(crate) fn lite(&self) -> &Connection {
-        self.tx.sqlite()
     }
 
     /// The catalog as this transaction sees it (including its own uncommitted writes).
@@ -455,39 +448,26 @@ impl<'a> ImportTx<'a> {
         child_level: &str,
         parent_level: &str,
     ) -> Result<Vec<(String, String, String, String)>> {
-        let e = sqlite_err(&self.path);
+        use crate::db::params;
         let (Some(child), Some(target)) =
             (self.level_id(child_level)?, self.level_id(parent_level)?)
         else {
             return Ok(Vec::new());
         };
-        let unmapped: Vec<(i64, String)> = {
-            let mut st = self
-                .lite()
-                .prepare(
-                    "SELECT c.id, c.code FROM geo_item c WHERE c.level_id = ?1 AND c.unknown_location
-                     AND NOT EXISTS (SELECT 1 FROM item_link k WHERE k.child_item_id = c.id AND k.parent_level_id = ?2)",
-                )
-                .map_err(&e)?;
-            st.query_map(params![child, target], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?
-        };
+        let pair = |r: &crate::db::Row<'_>| -> Result<(i64, String)> { Ok((r.get(0)?, r.get(1)?)) };
+        let unmapped: Vec<(i64, String)> = self.tx.query(
+            "SELECT c.id, c.code FROM geo_item c WHERE c.level_id = ?1 AND c.unknown_location <> 0
+             AND NOT EXISTS (SELECT 1 FROM item_link k WHERE k.child_item_id = c.id AND k.parent_level_id = ?2)",
+            params![child, target],
+            pair,
+        )?;
         // Levels the new division's items roll up into by aggregation.
-        let groups: Vec<(i64, String)> = {
-            let mut st = self
-                .lite()
-                .prepare(
-                    "SELECT e.parent_level_id, l.code FROM level_edge e JOIN geo_level l ON l.id = e.parent_level_id
-                     WHERE e.child_level_id = ?1 AND e.kind = 'aggregation' ORDER BY l.code",
-                )
-                .map_err(&e)?;
-            st.query_map([target], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?
-        };
+        let groups: Vec<(i64, String)> = self.tx.query(
+            "SELECT e.parent_level_id, l.code FROM level_edge e JOIN geo_level l ON l.id = e.parent_level_id
+             WHERE e.child_level_id = ?1 AND e.kind = 'aggregation' ORDER BY l.code",
+            params![target],
+            pair,
+        )?;
         let mut found = Vec::new();
         for (id, code) in unmapped {
             let Some(prefix) = code.get(..5) else {
@@ -495,44 +475,29 @@ impl<'a> ImportTx<'a> {
             };
             for (group, group_code) in &groups {
                 // The groups that the siblings' targets belong to.
-                let parents: Vec<(i64, String)> = {
-                    let mut st = self
-                        .lite()
-                        .prepare(
-                            "SELECT DISTINCT g.id, g.code FROM geo_item s
-                             JOIN item_link k ON k.child_item_id = s.id AND k.parent_level_id = ?2
-                             JOIN item_link m ON m.child_item_id = k.parent_item_id AND m.parent_level_id = ?3
-                             JOIN geo_item g ON g.id = m.parent_item_id
-                             WHERE s.level_id = ?1 AND s.id <> ?4 AND substr(s.code, 1, 5) = ?5",
-                        )
-                        .map_err(&e)?;
-                    st.query_map(params![child, target, group, id, prefix], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })
-                    .map_err(&e)?
-                    .collect::<rusqlite::Result<_>>()
-                    .map_err(&e)?
-                };
+                let parents: Vec<(i64, String)> = self.tx.query(
+                    "SELECT DISTINCT g.id, g.code FROM geo_item s
+                     JOIN item_link k ON k.child_item_id = s.id AND k.parent_level_id = ?2
+                     JOIN item_link m ON m.child_item_id = k.parent_item_id AND m.parent_level_id = ?3
+                     JOIN geo_item g ON g.id = m.parent_item_id
+                     WHERE s.level_id = ?1 AND s.id <> ?4 AND substr(s.code, 1, 5) = ?5",
+                    params![child, target, *group, id, prefix],
+                    pair,
+                )?;
                 let [(gid, gcode)] = parents.as_slice() else {
                     continue;
                 };
-                let candidates: Vec<(i64, String)> = {
-                    let mut st = self
-                        .lite()
-                        .prepare(
-                            "SELECT i.id, i.code FROM geo_item i JOIN item_link m ON m.child_item_id = i.id AND m.parent_level_id = ?2
-                             WHERE i.level_id = ?1 AND i.unknown_location AND m.parent_item_id = ?3",
-                        )
-                        .map_err(&e)?;
-                    st.query_map(params![target, group, gid], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .map_err(&e)?
-                        .collect::<rusqlite::Result<_>>()
-                        .map_err(&e)?
-                };
+                let candidates: Vec<(i64, String)> = self.tx.query(
+                    "SELECT i.id, i.code FROM geo_item i JOIN item_link m ON m.child_item_id = i.id AND m.parent_level_id = ?2
+                     WHERE i.level_id = ?1 AND i.unknown_location <> 0 AND m.parent_item_id = ?3",
+                    params![target, *group, *gid],
+                    pair,
+                )?;
                 if let [(uid, ucode)] = candidates.as_slice() {
-                    self.lite()
-                        .execute("INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)", params![id, target, uid])
-                        .map_err(&e)?;
+                    self.tx.execute(
+                        "INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)",
+                        params![id, target, *uid],
+                    )?;
                     found.push((
                         code.clone(),
                         ucode.clone(),
@@ -554,23 +519,14 @@ impl<'a> ImportTx<'a> {
     pub fn infer_all_unknown_location_links(
         &mut self,
     ) -> Result<Vec<(String, String, String, String)>> {
-        let path = self.path.clone();
-        let e = sqlite_err(&path);
-        let conversions: Vec<(String, String)> = {
-            let mut st = self
-                .lite()
-                .prepare(
-                    "SELECT c.code, p.code FROM level_edge e
-                     JOIN geo_level c ON c.id = e.child_level_id
-                     JOIN geo_level p ON p.id = e.parent_level_id
-                     WHERE e.kind = 'conversion' ORDER BY c.code, p.code",
-                )
-                .map_err(&e)?;
-            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?
-        };
+        let conversions: Vec<(String, String)> = self.tx.query(
+            "SELECT c.code, p.code FROM level_edge e
+             JOIN geo_level c ON c.id = e.child_level_id
+             JOIN geo_level p ON p.id = e.parent_level_id
+             WHERE e.kind = 'conversion' ORDER BY c.code, p.code",
+            crate::db::params![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let mut found = Vec::new();
         for (child, parent) in conversions {
             found.extend(self.infer_unknown_location_links(&child, &parent)?);
@@ -1159,6 +1115,34 @@ mod tests {
             let undone = s.undo_import(id).unwrap();
             assert_eq!(undone.series, 3);
             assert_eq!(s.warehouse().unwrap().series.len(), 2);
+        }
+
+        fn an_unknown_location_follows_its_siblings_municipality(s: &mut Store) {
+            let mut tx = s.begin().unwrap();
+            let area = |code: &str, unknown: bool| GeoItem {
+                code: code.into(),
+                short_name: String::new(),
+                name: String::new(),
+                seq: 0,
+                unknown_location: unknown,
+            };
+            let level = |code: &str| GeoLevel { code: code.into(), name: code.into(), kind: GeoLevelKind::Area };
+            tx.apply_areas(&AreaBatch { level: level("oud"), items: vec![area("44029A001", false), area("44029A002", false), area("44029ZZZZ", true)] }).unwrap();
+            tx.apply_areas(&AreaBatch { level: level("nieuw"), items: vec![area("44084A001", false), area("44084ZZZZ", true), area("11002ZZZZ", true)] }).unwrap();
+            tx.apply_areas(&AreaBatch { level: level("gemeente"), items: vec![area("44084", false), area("11002", false)] }).unwrap();
+            let links = |child: &str, parent: &str, kind, pairs: &[(&str, &str)]| LinkBatch {
+                child_level: child.into(),
+                parent_level: parent.into(),
+                kind,
+                links: pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            };
+            tx.apply_links(&links("nieuw", "gemeente", EdgeKind::Aggregation, &[("44084A001", "44084"), ("44084ZZZZ", "44084"), ("11002ZZZZ", "11002")])).unwrap();
+            tx.apply_links(&links("oud", "nieuw", EdgeKind::Conversion, &[("44029A001", "44084A001"), ("44029A002", "44084A001")])).unwrap();
+            let found = tx.infer_all_unknown_location_links().unwrap();
+            assert_eq!(found, [("44029ZZZZ".into(), "44084ZZZZ".into(), "gemeente".into(), "44084".into())]);
+            assert!(tx.infer_all_unknown_location_links().unwrap().is_empty(), "once");
+            tx.commit().unwrap();
+            assert!(s.links("oud", "nieuw").unwrap().contains(&("44029ZZZZ".into(), "44084ZZZZ".into())));
         }
 
         fn metadata_and_geometry_are_written_and_read_back(s: &mut Store) {
