@@ -1,28 +1,643 @@
 //! The operational dashboard of a record set (issue 17): for a department head, per month the
 //! cases opened, closed and still open at the month's end (the backlog); the distribution of
-//! throughput times (days from opening to closing) with its median and 90th percentile; and
-//! the top categories — for the whole register, or drilled down to one month (the cases
-//! closed in it for throughput times, the cases opened in it for categories).
+//! throughput times (days from opening to closing) with its median and 90th percentile; the
+//! top categories; and the categories and throughput per area of a chosen level — for the
+//! whole register, or drilled down to one month (the cases closed in it for throughput times,
+//! the cases opened in it for categories).
 //!
-//! Only aggregates leave this module, through the set's threshold:
-//! - a month's count of opened or closed cases that is not 0 but below the threshold is
-//!   hidden (`x`); the backlog is the running sum of opened minus closed, so from the first
-//!   month with a hidden count on, every backlog is hidden too (any later backlog would give
-//!   the hidden count as a difference of visible figures); before it the backlog is
-//!   determined by visible counts and shown;
-//! - the median and percentile are hidden over fewer closed cases than the threshold;
-//! - throughput classes and categories are never hidden cells: a class below the threshold
-//!   is merged with its neighbour (the ranges widen), a category below it joins "other", and
-//!   when "other" itself would be below it the smallest category shown joins it too — so no
-//!   small count can be read as a difference with the total.
+//! It is computed in two steps, both once per import of the set (the store keeps the result,
+//! so a request only reads it):
+//! - [`Aggregates::build`] counts the records: per month opened and closed, throughput times
+//!   per month closed as (days, cases), categories per month opened, and per area of each
+//!   level the same for the whole register. No record leaves this step, only counts.
+//! - [`publish`] applies the set's threshold to every figure the dashboard can show, as one
+//!   system of counts and the sums that tie them together:
+//!   - every count (opened, closed, backlog, a throughput class, a category, an area) is
+//!     decided by the rule of counts: not 0 and below the threshold is hidden (`x`);
+//!   - a month with one of its two counts hidden hides the other too (else the backlog's
+//!     step, `backlog − previous backlog = opened − closed`, would give it);
+//!   - then, as for every indicator (secondary suppression), no hidden figure may follow from
+//!     the shown ones: the relations are the backlog's step, the totals (all months, all
+//!     classes, all categories, all areas) and each month's and each area's parts; while a
+//!     hidden cell can be solved from them ([`crate::checker::determined`]), one more figure
+//!     of its relation is hidden — a count before a backlog, the smallest first.
+//!
+//!   The median and the 90th percentile are shown only over a shown count of at least the
+//!   threshold of closed cases.
+//! - [`view`] picks the figures of one page (whole or a month, an area level) from it.
 
-use crate::measures::percentile;
+use crate::checker::determined;
+use crate::measures::LevelMap;
+use crate::privacy::index_relations;
 use peil_core::records::{DashboardDef, Day, NO_DATE, RecordSetDef, Records, month_index};
 use peil_core::{MissingCode, Value};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// How many categories the dashboard names; the rest are "other".
+pub const TOP: usize = 10;
+
+/// The most areas a level may have to be offered per area: a table of more areas would be
+/// mostly hidden cells, and the suppression over it grows with the square of its cells.
+pub const AREAS_MAX: usize = 100;
+
+/// The counts of a register the dashboard is made of (never a record).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Aggregates {
+    /// The first month (a month index, see `peil_core::records::month_index`); every list
+    /// below that is per month starts at it and runs to the last month with a case.
+    pub first: i32,
+    /// Per month: cases opened, and cases closed (of those with an opening date).
+    pub opened: Vec<u64>,
+    pub closed: Vec<u64>,
+    /// Per month closed: throughput times as (days, cases), ascending.
+    pub durations: Vec<Vec<(u32, u64)>>,
+    /// Category labels by code; per month opened: (code, cases).
+    pub labels: Vec<String>,
+    pub categories: Vec<Vec<(u32, u64)>>,
+    /// Per area level above (or at) the records' own, with at most [`AREAS_MAX`] areas.
+    pub levels: Vec<LevelAggregates>,
+}
+
+/// One level's areas, for the whole register.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LevelAggregates {
+    pub level: String,
+    pub areas: Vec<AreaAggregates>,
+}
+
+/// One area's cases (code "" gathers the cases on no area of the level).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AreaAggregates {
+    pub code: String,
+    pub name: String,
+    pub opened: u64,
+    pub closed: u64,
+    pub categories: Vec<(u32, u64)>,
+    pub durations: Vec<(u32, u64)>,
+}
+
+/// An area level to break the dashboard down by: the level's map from the records' items
+/// (`LevelMap` of the measures) and each of its items' code and name.
+#[derive(Debug, Clone)]
+pub struct AreaLevel<'a> {
+    pub map: &'a LevelMap,
+    pub names: HashMap<u32, (String, String)>,
+}
+
+/// A case of the register: its record, its opening month, and its closing month and
+/// throughput days when it is closed.
+type Case = (usize, i32, Option<(i32, u32)>);
+
+fn histogram(h: HashMap<u32, u64>) -> Vec<(u32, u64)> {
+    let mut v: Vec<(u32, u64)> = h.into_iter().collect();
+    v.sort_unstable();
+    v
+}
+
+impl Aggregates {
+    /// Counts a set's records for its dashboard.
+    pub fn build(
+        def: &RecordSetDef,
+        dash: &DashboardDef,
+        rec: &Records,
+        levels: &[AreaLevel],
+    ) -> Aggregates {
+        let col = |name: &str| def.dates.iter().position(|d| d == name);
+        let empty: Vec<Day> = Vec::new();
+        let opened = col(&dash.opened).map(|k| &rec.dates[k]).unwrap_or(&empty);
+        let closed = col(&dash.closed).map(|k| &rec.dates[k]).unwrap_or(&empty);
+        let n = opened.len().min(closed.len());
+        let cat = dash
+            .category
+            .as_ref()
+            .and_then(|c| def.categories.iter().position(|x| x == c))
+            .map(|k| &rec.categories[k]);
+        let month = |d: Day| if d == NO_DATE { None } else { month_index(d) };
+        // Per record: its opening month, and its closing month and days when it is closed.
+        let mut cases: Vec<Case> = Vec::with_capacity(n);
+        for i in 0..n {
+            let Some(o) = month(opened[i]) else { continue };
+            let c = month(closed[i])
+                .filter(|_| closed[i] >= opened[i])
+                .map(|m| (m, (closed[i] - opened[i]) as u32));
+            cases.push((i, o, c));
+        }
+        let mut out = Aggregates {
+            labels: cat.map(|c| c.labels.clone()).unwrap_or_default(),
+            ..Aggregates::default()
+        };
+        let (Some(first), Some(last)) = (
+            cases.iter().map(|c| c.1).min(),
+            cases
+                .iter()
+                .map(|c| c.2.map_or(c.1, |x| x.0.max(c.1)))
+                .max(),
+        ) else {
+            return out;
+        };
+        let len = (last - first + 1) as usize;
+        out.first = first;
+        out.opened = vec![0; len];
+        out.closed = vec![0; len];
+        let mut durations: Vec<HashMap<u32, u64>> = vec![HashMap::new(); len];
+        let mut cats: Vec<HashMap<u32, u64>> = vec![HashMap::new(); len];
+        for &(i, o, c) in &cases {
+            let om = (o - first) as usize;
+            out.opened[om] += 1;
+            if let Some(cc) = cat {
+                *cats[om].entry(cc.codes[i]).or_default() += 1;
+            }
+            if let Some((m, days)) = c {
+                let cm = (m - first) as usize;
+                out.closed[cm] += 1;
+                *durations[cm].entry(days).or_default() += 1;
+            }
+        }
+        out.durations = durations.into_iter().map(histogram).collect();
+        out.categories = cats.into_iter().map(histogram).collect();
+        for l in levels {
+            let mut index: HashMap<u32, usize> = HashMap::new();
+            let mut areas: Vec<AreaAggregates> = Vec::new();
+            let mut area_cats: Vec<HashMap<u32, u64>> = Vec::new();
+            let mut area_durs: Vec<HashMap<u32, u64>> = Vec::new();
+            let distinct: std::collections::HashSet<&u32> = l.map.parent.values().collect();
+            if distinct.len() > AREAS_MAX {
+                continue;
+            }
+            for &(i, _, c) in &cases {
+                let parent = l.map.parent.get(&rec.items[i]).copied();
+                let key = parent.unwrap_or(u32::MAX);
+                let a = *index.entry(key).or_insert_with(|| {
+                    let (code, name) = parent
+                        .and_then(|p| l.names.get(&p).cloned())
+                        .unwrap_or_default();
+                    areas.push(AreaAggregates {
+                        code,
+                        name,
+                        ..AreaAggregates::default()
+                    });
+                    area_cats.push(HashMap::new());
+                    area_durs.push(HashMap::new());
+                    areas.len() - 1
+                });
+                areas[a].opened += 1;
+                if let Some(cc) = cat {
+                    *area_cats[a].entry(cc.codes[i]).or_default() += 1;
+                }
+                if let Some((_, days)) = c {
+                    areas[a].closed += 1;
+                    *area_durs[a].entry(days).or_default() += 1;
+                }
+            }
+            for ((a, c), d) in areas.iter_mut().zip(area_cats).zip(area_durs) {
+                a.categories = histogram(c);
+                a.durations = histogram(d);
+            }
+            // Areas by code, the cases on no area of the level last.
+            areas.sort_by(|a, b| (a.code.is_empty(), &a.code).cmp(&(b.code.is_empty(), &b.code)));
+            out.levels.push(LevelAggregates {
+                level: l.map.level.clone(),
+                areas,
+            });
+        }
+        out
+    }
+}
+
+/// The `p`-th percentile (0–100) of a histogram of days, as `measures::percentile` computes it
+/// over the days one by one (linear between the closest ranks).
+pub fn histogram_percentile(h: &[(u32, u64)], p: f64) -> Option<f64> {
+    let n: u64 = h.iter().map(|x| x.1).sum();
+    if n == 0 {
+        return None;
+    }
+    let at = (n - 1) as f64 * p / 100.0;
+    let lo = at.floor() as u64;
+    let rank = |r: u64| -> f64 {
+        let mut seen = 0;
+        for &(d, c) in h {
+            seen += c;
+            if r < seen {
+                return f64::from(d);
+            }
+        }
+        f64::from(h.last().map_or(0, |x| x.0))
+    };
+    let a = rank(lo);
+    let frac = at - lo as f64;
+    if frac == 0.0 || lo + 1 >= n {
+        return Some(a);
+    }
+    Some(a + frac * (rank(lo + 1) - a))
+}
+
+fn merge(into: &mut BTreeMap<u32, u64>, h: &[(u32, u64)]) {
+    for &(k, c) in h {
+        *into.entry(k).or_default() += c;
+    }
+}
+
+/// A figure as published: `None` is hidden.
+pub type Shown = Option<u64>;
+
+/// Every figure the dashboard can show, through the threshold ([`publish`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Published {
+    pub first: i32,
+    /// Per month: opened, closed, and the backlog at its end.
+    pub opened: Vec<Shown>,
+    pub closed: Vec<Shown>,
+    pub backlog: Vec<Shown>,
+    /// All months: cases opened, cases closed.
+    pub total_opened: Shown,
+    pub total_closed: Shown,
+    /// The throughput classes (`lo`–`hi` days, inclusive; `None`: and more), whole and per
+    /// month closed.
+    pub bins: Vec<(u32, Option<u32>)>,
+    pub classes: Vec<Shown>,
+    pub month_classes: Vec<Vec<Shown>>,
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+    pub month_median: Vec<Option<f64>>,
+    pub month_p90: Vec<Option<f64>>,
+    /// The category columns: the [`TOP`] most frequent over all months, then, when `other`,
+    /// one column for the rest.
+    pub columns: Vec<String>,
+    pub other: bool,
+    pub categories: Vec<Shown>,
+    pub month_categories: Vec<Vec<Shown>>,
+    pub levels: Vec<AreaTable>,
+}
+
+/// The areas of one level, for the whole register.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AreaTable {
+    pub level: String,
+    pub areas: Vec<AreaRow>,
+}
+
+/// One area's figures (code "": the cases on no area of the level).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AreaRow {
+    pub code: String,
+    pub name: String,
+    pub opened: Shown,
+    pub categories: Vec<Shown>,
+    pub closed: Shown,
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Count,
+    Backlog,
+    /// Never shown (the cases handled in a month: previous backlog + opened = backlog + closed).
+    Aux,
+}
+
+/// The figures and the sums that tie them (`cells[r[0]] = Σ cells[r[1..]]`).
+#[derive(Default)]
+struct System {
+    values: Vec<u64>,
+    kinds: Vec<Kind>,
+    rels: Vec<Vec<u32>>,
+}
+
+impl System {
+    fn cell(&mut self, v: u64, kind: Kind) -> u32 {
+        self.values.push(v);
+        self.kinds.push(kind);
+        self.values.len() as u32 - 1
+    }
+
+    /// The visible figure to hide next in a relation: a count before a backlog, a non-zero
+    /// figure before a zero (a hidden 0 protects as well, but hides what discloses nothing),
+    /// the smallest first.
+    fn cover(&self, rel: &[u32], hidden: &[bool]) -> Option<u32> {
+        rel.iter()
+            .copied()
+            .filter(|&x| !hidden[x as usize] && self.kinds[x as usize] != Kind::Aux)
+            .min_by_key(|&x| {
+                let v = self.values[x as usize];
+                (self.kinds[x as usize] == Kind::Backlog, v == 0, v, x)
+            })
+    }
+
+    /// Hidden cells: below the threshold, then secondary suppression until no hidden figure
+    /// follows from the shown ones.
+    fn suppress(&self, mut hidden: Vec<bool>, pairs: &[(u32, u32)]) -> Vec<bool> {
+        let by_cell = index_relations(&self.rels, hidden.len());
+        let wanted = |x: u32| self.kinds[x as usize] != Kind::Aux;
+        loop {
+            // No relation may have exactly one hidden figure.
+            let mut changed = true;
+            while changed {
+                changed = false;
+                // A month's two counts are hidden together.
+                for &(a, b) in pairs {
+                    if hidden[a as usize] != hidden[b as usize] {
+                        hidden[a as usize] = true;
+                        hidden[b as usize] = true;
+                        changed = true;
+                    }
+                }
+                for rel in &self.rels {
+                    let mut hs = rel.iter().copied().filter(|&x| hidden[x as usize]);
+                    if let (Some(h), None) = (hs.next(), hs.next())
+                        && wanted(h)
+                        && let Some(y) = self.cover(rel, &hidden)
+                    {
+                        hidden[y as usize] = true;
+                        changed = true;
+                    }
+                }
+            }
+            // No hidden figure may follow from the system.
+            let found: Vec<u32> = determined(&self.rels, &hidden, &by_cell)
+                .into_iter()
+                .filter(|&x| wanted(x))
+                .collect();
+            if found.is_empty() {
+                return hidden;
+            }
+            let mut progress = false;
+            for x in found {
+                let count_left = |rel: &Vec<u32>| {
+                    rel.iter()
+                        .any(|&y| !hidden[y as usize] && self.kinds[y as usize] == Kind::Count)
+                };
+                let best = by_cell[x as usize]
+                    .iter()
+                    .map(|&ri| &self.rels[ri as usize])
+                    .filter(|rel| self.cover(rel, &hidden).is_some())
+                    .min_by_key(|rel| {
+                        (
+                            !count_left(rel),
+                            rel.iter().filter(|&&y| hidden[y as usize]).count(),
+                        )
+                    });
+                if let Some(y) = best.and_then(|rel| self.cover(rel, &hidden)) {
+                    hidden[y as usize] = true;
+                    progress = true;
+                }
+            }
+            if !progress {
+                // Nothing left to hide beside them: hide every figure rather than risk one.
+                return self.kinds.iter().map(|_| true).collect();
+            }
+        }
+    }
+}
+
+/// The throughput classes of the bins: `[0, b1]`, `[b1+1, b2]`, …, `[bn+1, ∞)`.
+fn class_ranges(bins: &[u32]) -> Vec<(u32, Option<u32>)> {
+    let mut out = Vec::with_capacity(bins.len() + 1);
+    let mut lo = 0;
+    for &b in bins {
+        out.push((lo, Some(b)));
+        lo = b + 1;
+    }
+    out.push((lo, None));
+    out
+}
+
+fn class_counts(h: &[(u32, u64)], bins: &[u32]) -> Vec<u64> {
+    let mut out = vec![0; bins.len() + 1];
+    for &(d, c) in h {
+        out[bins.partition_point(|&b| b < d)] += c;
+    }
+    out
+}
+
+/// Every figure of the dashboard through the threshold `t` (see the module's rules).
+pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64) -> Published {
+    let mut s = System::default();
+    let len = agg.opened.len();
+    let small = |v: u64| v != 0 && (v as f64) < t;
+    // The category columns: the most frequent over all months, by label on ties.
+    let mut whole_cats: BTreeMap<u32, u64> = BTreeMap::new();
+    for m in &agg.categories {
+        merge(&mut whole_cats, m);
+    }
+    let mut order: Vec<(u32, u64)> = whole_cats.iter().map(|(&k, &v)| (k, v)).collect();
+    let label = |k: u32| agg.labels.get(k as usize).map_or("", String::as_str);
+    order.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| label(a.0).cmp(label(b.0))));
+    let other = order.len() > TOP;
+    let top: Vec<u32> = order.iter().take(TOP).map(|x| x.0).collect();
+    let column_of = |code: u32| top.iter().position(|&c| c == code).unwrap_or(TOP);
+    let ncols = top.len() + usize::from(other);
+    let split = |h: &[(u32, u64)]| {
+        let mut v = vec![0u64; ncols];
+        for &(k, c) in h {
+            v[column_of(k).min(ncols - 1)] += c;
+        }
+        v
+    };
+    let has_cats = dash.category.is_some() && ncols > 0;
+
+    let total_o: u64 = agg.opened.iter().sum();
+    let total_c: u64 = agg.closed.iter().sum();
+    let to = s.cell(total_o, Kind::Count);
+    let tc = s.cell(total_c, Kind::Count);
+    // The trend and the backlog's steps.
+    let (mut o, mut c, mut b) = (Vec::new(), Vec::new(), Vec::new());
+    let mut open = 0u64;
+    for m in 0..len {
+        open = open + agg.opened[m] - agg.closed[m];
+        let om = s.cell(agg.opened[m], Kind::Count);
+        let cm = s.cell(agg.closed[m], Kind::Count);
+        let bm = s.cell(open, Kind::Backlog);
+        let f = s.cell(open + agg.closed[m], Kind::Aux);
+        match m {
+            0 => s.rels.push(vec![f, om]),
+            _ => s.rels.push(vec![f, b[m - 1], om]),
+        }
+        s.rels.push(vec![f, bm, cm]);
+        o.push(om);
+        c.push(cm);
+        b.push(bm);
+    }
+    s.rels
+        .push(std::iter::once(to).chain(o.iter().copied()).collect());
+    s.rels
+        .push(std::iter::once(tc).chain(c.iter().copied()).collect());
+    // Throughput classes: whole and per month closed, a table with its margins.
+    let ranges = class_ranges(&dash.bins);
+    let mut whole_h: BTreeMap<u32, u64> = BTreeMap::new();
+    for m in &agg.durations {
+        merge(&mut whole_h, m);
+    }
+    let whole_h: Vec<(u32, u64)> = whole_h.into_iter().collect();
+    let cls: Vec<u32> = class_counts(&whole_h, &dash.bins)
+        .into_iter()
+        .map(|v| s.cell(v, Kind::Count))
+        .collect();
+    s.rels
+        .push(std::iter::once(tc).chain(cls.iter().copied()).collect());
+    let mut month_cls: Vec<Vec<u32>> = Vec::with_capacity(len);
+    for (&cm, durations) in c.iter().zip(&agg.durations) {
+        let row: Vec<u32> = class_counts(durations, &dash.bins)
+            .into_iter()
+            .map(|v| s.cell(v, Kind::Count))
+            .collect();
+        s.rels
+            .push(std::iter::once(cm).chain(row.iter().copied()).collect());
+        month_cls.push(row);
+    }
+    for (k, &head) in cls.iter().enumerate() {
+        s.rels.push(
+            std::iter::once(head)
+                .chain(month_cls.iter().map(|r| r[k]))
+                .collect(),
+        );
+    }
+    // Categories: whole and per month opened, a table with its margins.
+    let (mut cats, mut month_cats) = (Vec::new(), Vec::new());
+    if has_cats {
+        let whole: Vec<(u32, u64)> = whole_cats.iter().map(|(&k, &v)| (k, v)).collect();
+        cats = split(&whole)
+            .into_iter()
+            .map(|v| s.cell(v, Kind::Count))
+            .collect();
+        s.rels
+            .push(std::iter::once(to).chain(cats.iter().copied()).collect());
+        for (&om, parts) in o.iter().zip(&agg.categories) {
+            let row: Vec<u32> = split(parts)
+                .into_iter()
+                .map(|v| s.cell(v, Kind::Count))
+                .collect();
+            s.rels
+                .push(std::iter::once(om).chain(row.iter().copied()).collect());
+            month_cats.push(row);
+        }
+        for (k, &head) in cats.iter().enumerate() {
+            s.rels.push(
+                std::iter::once(head)
+                    .chain(month_cats.iter().map(|r| r[k]))
+                    .collect(),
+            );
+        }
+    }
+    // Areas of each level: opened, closed and categories per area, tied to the totals.
+    let mut area_cells: Vec<Vec<(u32, u32, Vec<u32>)>> = Vec::new();
+    for l in &agg.levels {
+        let mut rows = Vec::new();
+        for a in &l.areas {
+            let ao = s.cell(a.opened, Kind::Count);
+            let ac = s.cell(a.closed, Kind::Count);
+            let parts: Vec<u32> = if has_cats {
+                split(&a.categories)
+                    .into_iter()
+                    .map(|v| s.cell(v, Kind::Count))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if has_cats {
+                s.rels
+                    .push(std::iter::once(ao).chain(parts.iter().copied()).collect());
+            }
+            rows.push((ao, ac, parts));
+        }
+        s.rels.push(
+            std::iter::once(to)
+                .chain(rows.iter().map(|r| r.0))
+                .collect(),
+        );
+        s.rels.push(
+            std::iter::once(tc)
+                .chain(rows.iter().map(|r| r.1))
+                .collect(),
+        );
+        for (k, &head) in cats.iter().enumerate() {
+            s.rels.push(
+                std::iter::once(head)
+                    .chain(rows.iter().map(|r| r.2[k]))
+                    .collect(),
+            );
+        }
+        area_cells.push(rows);
+    }
+
+    let primary: Vec<bool> = s
+        .values
+        .iter()
+        .zip(&s.kinds)
+        .map(|(&v, &k)| k == Kind::Aux || small(v))
+        .collect();
+    let pairs: Vec<(u32, u32)> = o.iter().copied().zip(c.iter().copied()).collect();
+    let hidden = s.suppress(primary, &pairs);
+    let shown = |x: u32| (!hidden[x as usize]).then(|| s.values[x as usize]);
+    let shown_all = |xs: &[u32]| xs.iter().map(|&x| shown(x)).collect::<Vec<_>>();
+    // A median and a percentile over a shown count of enough cases.
+    let spread = |count: u32, h: &[(u32, u64)]| -> (Option<f64>, Option<f64>) {
+        match shown(count) {
+            Some(n) if n > 0 && (n as f64) >= t => {
+                (histogram_percentile(h, 50.0), histogram_percentile(h, 90.0))
+            }
+            _ => (None, None),
+        }
+    };
+    let (median, p90) = spread(tc, &whole_h);
+    let month_spread: Vec<(Option<f64>, Option<f64>)> =
+        (0..len).map(|m| spread(c[m], &agg.durations[m])).collect();
+    let mut columns: Vec<String> = top.iter().map(|&k| label(k).to_string()).collect();
+    if other {
+        columns.push(String::new());
+    }
+    if !has_cats {
+        columns.clear();
+    }
+    Published {
+        first: agg.first,
+        opened: shown_all(&o),
+        closed: shown_all(&c),
+        backlog: shown_all(&b),
+        total_opened: shown(to),
+        total_closed: shown(tc),
+        bins: ranges,
+        classes: shown_all(&cls),
+        month_classes: month_cls.iter().map(|r| shown_all(r)).collect(),
+        median,
+        p90,
+        month_median: month_spread.iter().map(|x| x.0).collect(),
+        month_p90: month_spread.iter().map(|x| x.1).collect(),
+        columns,
+        other: other && has_cats,
+        categories: shown_all(&cats),
+        month_categories: month_cats.iter().map(|r| shown_all(r)).collect(),
+        levels: agg
+            .levels
+            .iter()
+            .zip(&area_cells)
+            .map(|(l, rows)| AreaTable {
+                level: l.level.clone(),
+                areas: l
+                    .areas
+                    .iter()
+                    .zip(rows)
+                    .map(|(a, (ao, ac, parts))| {
+                        let (median, p90) = spread(*ac, &a.durations);
+                        AreaRow {
+                            code: a.code.clone(),
+                            name: a.name.clone(),
+                            opened: shown(*ao),
+                            categories: shown_all(parts),
+                            closed: shown(*ac),
+                            median,
+                            p90,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
 
 /// One month of the trend.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonthRow {
     /// `year·12 + month − 1` (see `peil_core::records::month_index`).
     pub month: i32,
@@ -36,21 +651,39 @@ pub struct MonthRow {
 }
 
 /// One throughput-time class: from `lo` to `hi` days (inclusive; `hi` `None`: and more).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Class {
     pub lo: u32,
     pub hi: Option<u32>,
-    pub count: u64,
+    #[serde(serialize_with = "ser_value")]
+    pub count: Value,
 }
 
-/// A dashboard as the page shows it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// One area of the chosen level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaView {
+    pub code: String,
+    pub name: String,
+    #[serde(serialize_with = "ser_value")]
+    pub opened: Value,
+    #[serde(serialize_with = "ser_values")]
+    pub categories: Vec<Value>,
+    #[serde(serialize_with = "ser_value")]
+    pub closed: Value,
+    #[serde(serialize_with = "ser_value")]
+    pub median: Value,
+    #[serde(serialize_with = "ser_value")]
+    pub p90: Value,
+}
+
+/// A dashboard as one page shows it: whole or drilled down to a month, and per area of a
+/// level when one is chosen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dashboard {
     pub months: Vec<MonthRow>,
     /// The month drilled down to, if any.
     pub focus: Option<i32>,
-    /// Closed cases (in the focus month, or all) with a throughput time; when it is hidden,
-    /// there are no classes either.
+    /// Closed cases (in the focus month, or all) and their throughput times.
     #[serde(serialize_with = "ser_value")]
     pub closed: Value,
     pub classes: Vec<Class>,
@@ -58,13 +691,17 @@ pub struct Dashboard {
     pub median: Value,
     #[serde(serialize_with = "ser_value")]
     pub p90: Value,
-    /// Cases opened (in the focus month, or all), by category, most first; when it is hidden,
-    /// there are no categories either.
+    /// Cases opened (in the focus month, or all), by category column (`columns`; "" is the
+    /// other categories).
     #[serde(serialize_with = "ser_value")]
     pub opened: Value,
-    pub categories: Vec<(String, u64)>,
-    /// The cases of the categories not shown (0 when all are).
-    pub other: u64,
+    pub columns: Vec<String>,
+    #[serde(serialize_with = "ser_values")]
+    pub categories: Vec<Value>,
+    /// The levels offered per area, and the chosen one's areas (whole register).
+    pub levels: Vec<String>,
+    pub level: Option<String>,
+    pub areas: Vec<AreaView>,
 }
 
 /// A value in JSON as readers of every export get it: a number, or the missing code's symbol.
@@ -75,17 +712,26 @@ fn ser_value<S: serde::Serializer>(v: &Value, s: S) -> Result<S::Ok, S::Error> {
     }
 }
 
-fn hidden() -> Value {
-    Value::Missing(MissingCode::Hidden)
+fn ser_values<S: serde::Serializer>(v: &[Value], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for x in v {
+        match x {
+            Value::Number(n) => seq.serialize_element(n)?,
+            Value::Missing(m) => seq.serialize_element(m.symbol())?,
+        }
+    }
+    seq.end()
 }
 
-/// A count through the threshold: not 0 and below it is hidden.
-fn count(n: u64, threshold: f64) -> Value {
-    if n != 0 && (n as f64) < threshold {
-        hidden()
-    } else {
+fn value(v: Shown) -> Value {
+    v.map_or(Value::Missing(MissingCode::Hidden), |n| {
         Value::Number(n as f64)
-    }
+    })
+}
+
+fn value_f(v: Option<f64>) -> Value {
+    v.map_or(Value::Missing(MissingCode::Hidden), Value::Number)
 }
 
 /// The year and month (1–12) of a month index.
@@ -100,185 +746,141 @@ pub fn parse_month(s: &str) -> Option<i32> {
     ((1900..=2200).contains(&y) && (1..=12).contains(&m)).then_some(y * 12 + m - 1)
 }
 
-/// The throughput classes of durations (days), merged so that none is below the threshold.
-fn classes(durations: &[f64], bins: &[u32], threshold: f64) -> Vec<Class> {
-    let mut raw: Vec<Class> = Vec::with_capacity(bins.len() + 1);
-    let mut lo = 0;
-    for &b in bins {
-        raw.push(Class {
-            lo,
-            hi: Some(b),
-            count: 0,
-        });
-        lo = b + 1;
-    }
-    raw.push(Class {
-        lo,
-        hi: None,
-        count: 0,
+/// The page's figures from the published dashboard: whole or for the `focus` month (a month
+/// outside the register's range has nothing), and per area of `level` when it is offered.
+pub fn view(p: &Published, focus: Option<i32>, level: Option<&str>) -> Dashboard {
+    let months: Vec<MonthRow> = (0..p.opened.len())
+        .map(|m| MonthRow {
+            month: p.first + m as i32,
+            opened: value(p.opened[m]),
+            closed: value(p.closed[m]),
+            backlog: value(p.backlog[m]),
+        })
+        .collect();
+    let at = focus.and_then(|f| {
+        let i = f - p.first;
+        (0..p.opened.len() as i32)
+            .contains(&i)
+            .then_some(i as usize)
     });
-    for &d in durations {
-        let i = bins.partition_point(|&b| f64::from(b) < d);
-        raw[i].count += 1;
+    let zero = Some(0);
+    let (closed, counts, median, p90, opened, cats) = match (focus, at) {
+        (None, _) => (
+            p.total_closed,
+            p.classes.clone(),
+            p.median,
+            p.p90,
+            p.total_opened,
+            p.categories.clone(),
+        ),
+        (Some(_), Some(i)) => (
+            p.closed[i],
+            p.month_classes[i].clone(),
+            p.month_median[i],
+            p.month_p90[i],
+            p.opened[i],
+            p.month_categories.get(i).cloned().unwrap_or_default(),
+        ),
+        (Some(_), None) => (
+            zero,
+            vec![zero; p.bins.len()],
+            None,
+            None,
+            zero,
+            vec![zero; p.columns.len()],
+        ),
+    };
+    let chosen = level.and_then(|l| p.levels.iter().find(|t| t.level == l));
+    Dashboard {
+        months,
+        focus,
+        closed: value(closed),
+        classes: p
+            .bins
+            .iter()
+            .zip(counts)
+            .map(|(&(lo, hi), n)| Class {
+                lo,
+                hi,
+                count: value(n),
+            })
+            .collect(),
+        median: value_f(median),
+        p90: value_f(p90),
+        opened: value(opened),
+        columns: p.columns.clone(),
+        categories: cats.into_iter().map(value).collect(),
+        levels: p.levels.iter().map(|t| t.level.clone()).collect(),
+        level: chosen.map(|t| t.level.clone()),
+        areas: chosen
+            .map(|t| {
+                t.areas
+                    .iter()
+                    .map(|a| AreaView {
+                        code: a.code.clone(),
+                        name: a.name.clone(),
+                        opened: value(a.opened),
+                        categories: a.categories.iter().copied().map(value).collect(),
+                        closed: value(a.closed),
+                        median: value_f(a.median),
+                        p90: value_f(a.p90),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
-    let small = |c: &Class| c.count != 0 && (c.count as f64) < threshold;
-    // Merge each small class into the next one; a small last class into the one before.
-    let mut out: Vec<Class> = Vec::with_capacity(raw.len());
-    let mut carry: Option<Class> = None;
-    for c in raw {
-        let c = match carry.take() {
-            Some(p) => Class {
-                lo: p.lo,
-                hi: c.hi,
-                count: p.count + c.count,
-            },
-            None => c,
-        };
-        if small(&c) {
-            carry = Some(c);
-        } else {
-            out.push(c);
-        }
-    }
-    out.extend(carry);
-    // A small last class (or classes that became small together) joins the one before it.
-    while out.len() > 1 && out.last().is_some_and(small) {
-        let c = out.pop().expect("a last class");
-        let last = out.last_mut().expect("a class before it");
-        last.hi = c.hi;
-        last.count += c.count;
-    }
-    out
 }
 
-/// The dashboard of a set's records (`def.dashboard` must be set), whole or for `focus`.
+/// A set's definition with its published dashboard: as its last import stored it, or — for a
+/// set imported before dashboards were stored — computed from its records now (without the
+/// per-area tables, which need the import's hierarchy). `None`: no such set, or no dashboard.
+pub fn stored(
+    store: &peil_store::Store,
+    set: &str,
+) -> peil_store::Result<Option<(RecordSetDef, Published)>> {
+    let Some(def) = store
+        .record_set_definitions()?
+        .into_iter()
+        .find(|d| d.name == set)
+    else {
+        return Ok(None);
+    };
+    let Some(dash) = def.dashboard.clone() else {
+        return Ok(None);
+    };
+    if let Some(text) = store.published_dashboard(set)? {
+        let p: Published = serde_json::from_str(&text).map_err(|e| {
+            peil_store::StoreError::Corrupt(format!("the dashboard of record set {set}: {e}"))
+        })?;
+        return Ok(Some((def, p)));
+    }
+    let Some((def, rec)) = store.records_for_dashboard(set)? else {
+        return Ok(None);
+    };
+    let p = publish(
+        &Aggregates::build(&def, &dash, &rec, &[]),
+        &dash,
+        def.threshold,
+    );
+    Ok(Some((def, p)))
+}
+
+/// The dashboard of a set's records at once (`def.dashboard` must be set): counted, published
+/// through the threshold and viewed — what an import stores, then views, in one step.
 pub fn dashboard(
     def: &RecordSetDef,
     dash: &DashboardDef,
     rec: &Records,
     focus: Option<i32>,
 ) -> Dashboard {
-    let t = def.threshold;
-    let col = |name: &str| def.dates.iter().position(|d| d == name);
-    let empty: Vec<Day> = Vec::new();
-    let opened = col(&dash.opened).map(|k| &rec.dates[k]).unwrap_or(&empty);
-    let closed = col(&dash.closed).map(|k| &rec.dates[k]).unwrap_or(&empty);
-    let n = opened.len().min(closed.len());
-    let month = |d: Day| {
-        if d == NO_DATE { None } else { month_index(d) }
-    };
-
-    // The trend: counts per month, the backlog as opened minus closed so far (a case closed
-    // without an opening date is not a case of the backlog).
-    let mut per: HashMap<i32, (u64, u64)> = HashMap::new();
-    for i in 0..n {
-        let o = month(opened[i]);
-        if let Some(m) = o {
-            per.entry(m).or_default().0 += 1;
-        }
-        if let (Some(_), Some(m)) = (o, month(closed[i])) {
-            per.entry(m).or_default().1 += 1;
-        }
-    }
-    let mut months = Vec::new();
-    if let (Some(&first), Some(&last)) = (per.keys().min(), per.keys().max()) {
-        let (mut open, mut veiled) = (0i64, false);
-        for m in first..=last {
-            let (o, c) = per.get(&m).copied().unwrap_or((0, 0));
-            open += o as i64 - c as i64;
-            let (ov, cv) = (count(o, t), count(c, t));
-            veiled = veiled || ov.number().is_none() || cv.number().is_none();
-            months.push(MonthRow {
-                month: m,
-                opened: ov,
-                closed: cv,
-                backlog: if veiled {
-                    hidden()
-                } else {
-                    Value::Number(open.max(0) as f64)
-                },
-            });
-        }
-    }
-
-    // Throughput times of the cases closed (in the focus month).
-    let mut durations: Vec<f64> = (0..n)
-        .filter(|&i| opened[i] != NO_DATE && closed[i] != NO_DATE && closed[i] >= opened[i])
-        .filter(|&i| focus.is_none_or(|f| month(closed[i]) == Some(f)))
-        .map(|i| f64::from(closed[i] - opened[i]))
-        .collect();
-    let closed = count(durations.len() as u64, t);
-    let classes = if closed.number().is_some() {
-        classes(&durations, &dash.bins, t)
-    } else {
-        Vec::new()
-    };
-    let enough = (durations.len() as f64) >= t && !durations.is_empty();
-    let (median, p90) = if enough {
-        (
-            percentile(&mut durations, 50.0).map_or(hidden(), Value::Number),
-            percentile(&mut durations, 90.0).map_or(hidden(), Value::Number),
-        )
-    } else {
-        (hidden(), hidden())
-    };
-
-    // Top categories of the cases opened (in the focus month).
-    let mut by_cat: HashMap<&str, u64> = HashMap::new();
-    let cat = dash
-        .category
-        .as_ref()
-        .and_then(|c| def.categories.iter().position(|x| x == c))
-        .map(|k| &rec.categories[k]);
-    let mut total_opened = 0u64;
-    for (i, &day) in opened.iter().enumerate().take(n) {
-        let m = month(day);
-        if m.is_none() || focus.is_some_and(|f| m != Some(f)) {
-            continue;
-        }
-        total_opened += 1;
-        if let Some(c) = cat {
-            *by_cat.entry(c.label(i)).or_default() += 1;
-        }
-    }
-    let mut cats: Vec<(String, u64)> = by_cat
-        .into_iter()
-        .map(|(l, c)| (if l.is_empty() { "–" } else { l }.to_string(), c))
-        .collect();
-    cats.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    const TOP: usize = 10;
-    let mut other: u64 = 0;
-    while cats.len() > TOP || cats.last().is_some_and(|c| (c.1 as f64) < t) {
-        other += cats.pop().map_or(0, |c| c.1);
-    }
-    while other != 0 && (other as f64) < t {
-        match cats.pop() {
-            Some(c) => other += c.1,
-            None => break,
-        }
-    }
-
-    let opened = count(total_opened, t);
-    if opened.number().is_none() {
-        cats.clear();
-        other = 0;
-    }
-    Dashboard {
-        months,
-        focus,
-        closed,
-        classes,
-        median,
-        p90,
-        opened,
-        categories: cats,
-        other,
-    }
+    let agg = Aggregates::build(def, dash, rec, &[]);
+    view(&publish(&agg, dash, def.threshold), focus, None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measures::percentile;
     use peil_core::records::CategoryColumn;
 
     fn day(y: i32, m: u8, d: u8) -> Day {
@@ -315,13 +917,17 @@ mod tests {
         let mut cat = CategoryColumn::default();
         for (i, (o, c, t)) in rows.iter().enumerate() {
             r.ids.push(i.to_string());
-            r.items.push(0);
+            r.items.push((i % 4) as u32);
             r.dates[0].push(*o);
             r.dates[1].push(*c);
             cat.push(t);
         }
         r.categories[0] = cat;
         r
+    }
+
+    fn n(v: f64) -> Value {
+        Value::Number(v)
     }
 
     #[test]
@@ -342,7 +948,6 @@ mod tests {
             .iter()
             .map(|m| (year_month(m.month).1 as i32, m.opened, m.closed, m.backlog))
             .collect();
-        let n = Value::Number;
         assert_eq!(
             m,
             vec![
@@ -355,87 +960,342 @@ mod tests {
             ]
         );
         // Durations 20, 60, 30, 91: classes 0–30 (2), 31–60 (1), 61–90 (0), 91+ (1).
-        let c: Vec<(u32, Option<u32>, u64)> =
+        let c: Vec<(u32, Option<u32>, Value)> =
             d.classes.iter().map(|c| (c.lo, c.hi, c.count)).collect();
         assert_eq!(
             c,
             vec![
-                (0, Some(30), 2),
-                (31, Some(60), 1),
-                (61, Some(90), 0),
-                (91, None, 1)
+                (0, Some(30), n(2.0)),
+                (31, Some(60), n(1.0)),
+                (61, Some(90), n(0.0)),
+                (91, None, n(1.0))
             ]
         );
         assert_eq!(d.closed, n(4.0));
         assert_eq!(d.median, n(45.0)); // (30 + 60) / 2
         assert_eq!(d.opened, n(5.0));
-        assert_eq!(
-            d.categories,
-            vec![
-                ("bouw".into(), 3),
-                ("milieu".into(), 1),
-                ("sloop".into(), 1)
-            ]
-        );
+        assert_eq!(d.columns, vec!["bouw", "milieu", "sloop"]);
+        assert_eq!(d.categories, vec![n(3.0), n(1.0), n(1.0)]);
         // Drilled down to March: closed in March (60 and 30 days), opened in March.
         let d = dashboard(&def, &dash, &r, parse_month("2024-03"));
         assert_eq!(d.closed, n(2.0));
         assert_eq!(d.median, n(45.0));
         assert_eq!(d.opened, n(2.0));
-        assert_eq!(d.categories, vec![("bouw".into(), 1), ("milieu".into(), 1)]);
-    }
-
-    #[test]
-    fn small_counts_never_leave_it() {
-        let (def, dash) = set(3.0);
-        let mut rows = Vec::new();
-        // January: 5 opened, of which 3 closed within 10 days; 1 "sloop".
-        for i in 0..5u8 {
-            let t = if i == 0 { "sloop" } else { "bouw" };
-            let closed = if i < 3 { day(2024, 1, 12 + i) } else { NO_DATE };
-            rows.push((day(2024, 1, 1 + i), closed, t));
-        }
-        // February: 1 opened (a small count), closed after 200 days.
-        rows.push((day(2024, 2, 3), day(2024, 8, 21), "milieu"));
-        let r = records(&def, &rows);
-        let d = dashboard(&def, &dash, &r, None);
-        // January: 5 opened and 3 closed are shown, so is the backlog they give (2).
-        assert_eq!(d.months[0].backlog, Value::Number(2.0));
-        let feb = &d.months[1];
-        assert!(feb.opened.number().is_none() && feb.backlog.number().is_none());
-        // From February on every backlog is hidden: March's would give February's count.
-        assert!(d.months[1..].iter().all(|m| m.backlog.number().is_none()));
-        assert_eq!(feb.closed, Value::Number(0.0));
-        // August's single closing is hidden, and so is its backlog.
-        let aug = d
-            .months
-            .iter()
-            .find(|m| year_month(m.month).1 == 8)
-            .unwrap();
-        assert!(aug.closed.number().is_none() && aug.backlog.number().is_none());
-        // The one long case is merged into the class before it: no class below 3.
-        assert!(
-            d.classes.iter().all(|c| c.count == 0 || c.count >= 3),
-            "{:?}",
-            d.classes
+        assert_eq!(d.categories, vec![n(1.0), n(1.0), n(0.0)]);
+        // A month outside the register has no cases.
+        let d = dashboard(&def, &dash, &r, parse_month("2020-01"));
+        assert_eq!(
+            (d.opened, d.closed, d.median),
+            (n(0.0), n(0.0), Value::Missing(MissingCode::Hidden))
         );
-        assert_eq!(d.classes.iter().map(|c| c.count).sum::<u64>(), 4);
-        // Categories: sloop (1) and milieu (1) form "other" (2 < 3), so bouw (4) joins it.
-        assert!(d.categories.is_empty(), "{:?}", d.categories);
-        assert_eq!(d.other, 6);
-        // Over 1 closed case in August: no median, no count, no classes.
-        let d = dashboard(&def, &dash, &r, parse_month("2024-08"));
-        assert!(d.median.number().is_none() && d.p90.number().is_none());
-        assert!(d.closed.number().is_none() && d.classes.is_empty());
-        // One case opened in February: no total, no categories.
-        let d = dashboard(&def, &dash, &r, parse_month("2024-02"));
-        assert!(d.opened.number().is_none() && d.categories.is_empty() && d.other == 0);
     }
 
     #[test]
-    fn months_parse_and_print() {
-        assert_eq!(parse_month("2024-03").map(year_month), Some((2024, 3)));
-        assert_eq!(parse_month("2024-13"), None);
-        assert_eq!(parse_month("x"), None);
+    fn histogram_percentiles_equal_the_percentiles_of_the_days() {
+        let days = [3u32, 3, 7, 10, 10, 10, 45, 46, 200, 365, 366];
+        let mut h: BTreeMap<u32, u64> = BTreeMap::new();
+        for &d in &days {
+            *h.entry(d).or_default() += 1;
+        }
+        let h: Vec<(u32, u64)> = h.into_iter().collect();
+        for k in 1..=days.len() {
+            let part: Vec<u32> = days[..k].to_vec();
+            let mut hist: BTreeMap<u32, u64> = BTreeMap::new();
+            for &d in &part {
+                *hist.entry(d).or_default() += 1;
+            }
+            let hist: Vec<(u32, u64)> = hist.into_iter().collect();
+            for p in [0.0, 10.0, 50.0, 90.0, 99.0, 100.0] {
+                let mut v: Vec<f64> = part.iter().map(|&d| f64::from(d)).collect();
+                assert_eq!(
+                    histogram_percentile(&hist, p),
+                    percentile(&mut v, p),
+                    "{part:?} p{p}"
+                );
+            }
+        }
+        assert_eq!(histogram_percentile(&h, 50.0), Some(10.0));
+        assert_eq!(histogram_percentile(&[], 50.0), None);
+    }
+
+    /// A small deterministic generator (xorshift), so the registers are the same every run.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// Registers with many small months, classes, categories and areas: every shown figure
+    /// equals a count made here from the rows, no shown non-zero count is below the
+    /// threshold, and the independent attack (`checker::attack`, exact elimination) on every
+    /// published figure with every relation between them recovers no hidden one.
+    #[test]
+    fn no_hidden_figure_follows_from_the_shown_ones() {
+        let t = 5.0;
+        let (def, dash) = set(t);
+        let types = [
+            "bouw", "sloop", "milieu", "verbouw", "handel", "a", "b", "c", "d", "e", "f", "g",
+        ];
+        for seed in 1..=12u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let n = 40 + rng.below(400) as usize;
+            let base = day(2022, 1, 1);
+            let rows: Vec<(Day, Day, &str)> = (0..n)
+                .map(|_| {
+                    let o = base + rng.below(30 * (6 + seed as i32 as u64)) as i32;
+                    let c = if rng.below(8) == 0 {
+                        NO_DATE
+                    } else {
+                        o + rng.below(130) as i32
+                    };
+                    (
+                        o,
+                        c,
+                        types[rng.below(if seed % 2 == 0 { 4 } else { 12 }) as usize],
+                    )
+                })
+                .collect();
+            let r = records(&def, &rows);
+            // Areas: the records' items 0–3 in two areas, item 3 in none.
+            let mut parent = HashMap::new();
+            parent.insert(0u32, 10u32);
+            parent.insert(1, 10);
+            parent.insert(2, 11);
+            let names: HashMap<u32, (String, String)> = [
+                (10, ("N".into(), "Noord".into())),
+                (11, ("Z".into(), "Zuid".into())),
+            ]
+            .into_iter()
+            .collect();
+            let map = LevelMap {
+                level: "wijk".into(),
+                parent,
+            };
+            let levels = [AreaLevel { map: &map, names }];
+            let agg = Aggregates::build(&def, &dash, &r, &levels);
+            let p = publish(&agg, &dash, t);
+            check_published(&p, &rows, &dash, t, seed);
+        }
+    }
+
+    /// The test's own counts and relations over a published dashboard.
+    fn check_published(
+        p: &Published,
+        rows: &[(Day, Day, &str)],
+        dash: &DashboardDef,
+        t: f64,
+        seed: u64,
+    ) {
+        let mon = |d: Day| month_index(d).unwrap() - p.first;
+        let len = p.opened.len();
+        let mut cells: Vec<Option<f64>> = Vec::new();
+        let mut truth: Vec<f64> = Vec::new();
+        let mut put = |shown: Shown, real: u64, cells: &mut Vec<Option<f64>>| {
+            if let Some(v) = shown {
+                assert_eq!(v, real, "seed {seed}: a shown figure differs from the rows");
+                assert!(v == 0 || v as f64 >= t, "seed {seed}: {v} shown");
+            }
+            cells.push(shown.map(|v| v as f64));
+            truth.push(real as f64);
+            cells.len() as u32 - 1
+        };
+        let mut rels: Vec<Vec<u32>> = Vec::new();
+        let class_of = |days: i32| dash.bins.iter().filter(|&&b| (b as i32) < days).count();
+        let col_of = |label: &str| {
+            p.columns
+                .iter()
+                .position(|c| c == label)
+                .unwrap_or(p.columns.len() - 1)
+        };
+        let closed_rows: Vec<&(Day, Day, &str)> = rows.iter().filter(|r| r.1 != NO_DATE).collect();
+        let to = put(p.total_opened, rows.len() as u64, &mut cells);
+        let tc = put(p.total_closed, closed_rows.len() as u64, &mut cells);
+        let (mut om, mut cm) = (Vec::new(), Vec::new());
+        let mut prev: Option<u32> = None;
+        for m in 0..len as i32 {
+            let o = rows.iter().filter(|r| mon(r.0) == m).count() as u64;
+            let c = closed_rows.iter().filter(|r| mon(r.1) == m).count() as u64;
+            let b = rows
+                .iter()
+                .filter(|r| mon(r.0) <= m && (r.1 == NO_DATE || mon(r.1) > m))
+                .count() as u64;
+            let oc = put(p.opened[m as usize], o, &mut cells);
+            let cc = put(p.closed[m as usize], c, &mut cells);
+            let bc = put(p.backlog[m as usize], b, &mut cells);
+            // The cases handled in the month, which nobody is shown.
+            let f = put(None, b + c, &mut cells);
+            rels.push(match prev {
+                Some(pb) => vec![f, pb, oc],
+                None => vec![f, oc],
+            });
+            rels.push(vec![f, bc, cc]);
+            prev = Some(bc);
+            om.push(oc);
+            cm.push(cc);
+            // The month's classes and categories.
+            let mut parts = Vec::new();
+            for k in 0..p.bins.len() {
+                let real = closed_rows
+                    .iter()
+                    .filter(|r| mon(r.1) == m && class_of(r.1 - r.0) == k)
+                    .count() as u64;
+                parts.push(put(p.month_classes[m as usize][k], real, &mut cells));
+            }
+            rels.push(std::iter::once(cc).chain(parts.iter().copied()).collect());
+            let mut parts = Vec::new();
+            for k in 0..p.columns.len() {
+                let real = rows
+                    .iter()
+                    .filter(|r| mon(r.0) == m && col_of(r.2) == k)
+                    .count() as u64;
+                parts.push(put(p.month_categories[m as usize][k], real, &mut cells));
+            }
+            rels.push(std::iter::once(oc).chain(parts.iter().copied()).collect());
+        }
+        rels.push(std::iter::once(to).chain(om.iter().copied()).collect());
+        rels.push(std::iter::once(tc).chain(cm.iter().copied()).collect());
+        // Whole-register classes and categories: their own totals, and the sums over months.
+        let month_part = |k: usize, start: u32, stride: u32| -> Vec<u32> {
+            (0..len as u32)
+                .map(|m| start + m * stride + k as u32)
+                .collect()
+        };
+        let stride = 4 + (p.bins.len() + p.columns.len()) as u32;
+        let first_month = tc + 1;
+        let mut cls = Vec::new();
+        for k in 0..p.bins.len() {
+            let real = closed_rows
+                .iter()
+                .filter(|r| class_of(r.1 - r.0) == k)
+                .count() as u64;
+            let x = put(p.classes[k], real, &mut cells);
+            rels.push(
+                std::iter::once(x)
+                    .chain(month_part(k, first_month + 4, stride))
+                    .collect(),
+            );
+            cls.push(x);
+        }
+        rels.push(std::iter::once(tc).chain(cls).collect());
+        let mut cats = Vec::new();
+        for k in 0..p.columns.len() {
+            let real = rows.iter().filter(|r| col_of(r.2) == k).count() as u64;
+            let x = put(p.categories[k], real, &mut cells);
+            rels.push(
+                std::iter::once(x)
+                    .chain(month_part(k, first_month + 4 + p.bins.len() as u32, stride))
+                    .collect(),
+            );
+            cats.push(x);
+        }
+        rels.push(std::iter::once(to).chain(cats.iter().copied()).collect());
+        // Areas: items 0 and 1 in N, 2 in Z, 3 in none ("").
+        for table in &p.levels {
+            let (mut ao, mut ac) = (Vec::new(), Vec::new());
+            let mut by_col: Vec<Vec<u32>> = vec![Vec::new(); p.columns.len()];
+            for a in &table.areas {
+                let items: &[usize] = match a.code.as_str() {
+                    "N" => &[0, 1],
+                    "Z" => &[2],
+                    _ => &[3],
+                };
+                let here = |i: usize| items.contains(&(i % 4));
+                let o = rows.iter().enumerate().filter(|(i, _)| here(*i)).count() as u64;
+                let c = rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, r)| here(*i) && r.1 != NO_DATE)
+                    .count() as u64;
+                let x = put(a.opened, o, &mut cells);
+                ao.push(x);
+                ac.push(put(a.closed, c, &mut cells));
+                let mut parts = Vec::new();
+                for (k, col) in by_col.iter_mut().enumerate() {
+                    let real = rows
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, r)| here(*i) && col_of(r.2) == k)
+                        .count() as u64;
+                    let y = put(a.categories[k], real, &mut cells);
+                    col.push(y);
+                    parts.push(y);
+                }
+                rels.push(std::iter::once(x).chain(parts).collect());
+            }
+            rels.push(std::iter::once(to).chain(ao).collect());
+            rels.push(std::iter::once(tc).chain(ac).collect());
+            for (k, col) in by_col.into_iter().enumerate() {
+                rels.push(std::iter::once(cats[k]).chain(col).collect());
+            }
+        }
+        // Every relation holds on the true figures (the test's relations are right) …
+        for rel in &rels {
+            let parts: f64 = rel[1..].iter().map(|&x| truth[x as usize]).sum();
+            assert_eq!(
+                truth[rel[0] as usize], parts,
+                "seed {seed}: relation {rel:?}"
+            );
+        }
+        // … and nothing hidden that is shown to people can be recovered from them.
+        let aux: Vec<bool> = (0..cells.len())
+            .map(|i| {
+                i >= first_month as usize
+                    && i < (first_month as usize + len * stride as usize)
+                    && (i - first_month as usize) % stride as usize == 3
+            })
+            .collect();
+        let leaked: Vec<(u32, f64)> = crate::checker::attack(&cells, &rels)
+            .into_iter()
+            .filter(|(x, _)| !aux[*x as usize])
+            .collect();
+        assert!(leaked.is_empty(), "seed {seed}: recovered {leaked:?}");
+        let hidden = cells.iter().filter(|c| c.is_none()).count();
+        assert!(
+            hidden > len,
+            "seed {seed}: a test without hidden figures proves nothing"
+        );
+    }
+
+    #[test]
+    fn a_backlog_is_shown_after_a_month_with_a_small_count() {
+        let t = 5.0;
+        let (def, dash) = set(t);
+        let mut rows = Vec::new();
+        for m in 1..=6u8 {
+            // 20 opened each month, closed 20 days later; March has 8 more, never closed.
+            for d in 0..20u8 {
+                rows.push((day(2024, m, 1 + d), day(2024, m, 1 + d) + 20, "bouw"));
+            }
+        }
+        for d in 0..8 {
+            rows.push((
+                day(2024, 3, 5 + d),
+                NO_DATE,
+                if d < 2 { "sloop" } else { "bouw" },
+            ));
+        }
+        // July: 2 opened (a small count), closed in August.
+        rows.push((day(2024, 7, 1), day(2024, 8, 10), "bouw"));
+        rows.push((day(2024, 7, 2), day(2024, 8, 11), "bouw"));
+        let r = records(&def, &rows);
+        let p = publish(&Aggregates::build(&def, &dash, &r, &[]), &dash, t);
+        // March's 28 opened is no small count; its "sloop" (2) is, and hidden.
+        assert_eq!(p.opened[2], Some(28));
+        assert_eq!(p.month_categories[2][1], None);
+        // July's 2 opened are hidden, and so are its closed (0) with them.
+        assert_eq!((p.opened[6], p.closed[6]), (None, None));
+        // Every backlog is shown (each is over 5 and follows from no hidden count alone):
+        // the months after July too, which the rule of the first hidden month hid.
+        let real = [9, 11, 17, 18, 17, 18, 10, 8];
+        for (m, b) in real.iter().enumerate() {
+            assert_eq!(p.backlog[m], Some(*b), "month {m}: {p:?}");
+        }
     }
 }

@@ -27,7 +27,7 @@ pub mod survey;
 
 pub use engine::{ComputeError, Computed, compute};
 pub use lost::{LostValues, MarginalMismatch, lost_values, marginal_mismatches};
-pub use snapshot::{LoadError, PublishStats, Snapshot};
+pub use snapshot::{LoadError, PublishStats, SeriesOrder, Snapshot};
 
 /// Options of a publication.
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@ use crate::privacy;
 use crate::slot::Slot;
 use peil_core::*;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Why a store's live copy could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,82 @@ pub struct SnapshotLevel {
     pub pos: HashMap<String, u32>,
 }
 
+/// How many positions the series orders of one publication may hold in all (4 bytes each:
+/// 32 MB), so that views over every series of a large site cannot grow the memory without
+/// bound; a view of a series beyond it sorts its own copy.
+pub const ORDERS_MAX: usize = 8 << 20;
+
+/// A series' areas in page order ([`Snapshot::order`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeriesOrder {
+    /// Positions of the areas with a number: highest value first (in `f64::total_cmp`
+    /// order), equal values by name rank, then by position.
+    pub numbered: Vec<u32>,
+    /// Positions of the areas without a number, by name rank, then by position.
+    pub others: Vec<u32>,
+}
+
+impl SeriesOrder {
+    /// Sorts a series given its level's name ranks (one integer key per area: the
+    /// value's order reversed, the name rank, the position).
+    fn sort(slots: &[Slot], ranks: &[u32]) -> SeriesOrder {
+        let mut keyed: Vec<u128> = Vec::with_capacity(slots.len());
+        let mut others: Vec<u64> = Vec::new();
+        for (k, s) in slots.iter().enumerate() {
+            let by_name = (u64::from(ranks.get(k).copied().unwrap_or(u32::MAX)) << 32) | k as u64;
+            match s.number() {
+                Some(x) => {
+                    keyed.push((u128::from(!total_order_key(x)) << 64) | u128::from(by_name))
+                }
+                None => others.push(by_name),
+            }
+        }
+        keyed.sort_unstable();
+        others.sort_unstable();
+        SeriesOrder {
+            numbered: keyed.into_iter().map(|key| key as u32).collect(),
+            others: others.into_iter().map(|key| key as u32).collect(),
+        }
+    }
+}
+
+/// A key whose integer order is [`f64::total_cmp`]'s order of the numbers.
+fn total_order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// The series orders sorted so far in a publication, and how many positions they hold.
+#[derive(Default)]
+struct Orders(std::sync::RwLock<(HashMap<Key, Arc<SeriesOrder>>, usize)>);
+
+impl Orders {
+    fn get(&self, key: &Key) -> Option<Arc<SeriesOrder>> {
+        let map = self.0.read().unwrap_or_else(|e| e.into_inner());
+        map.0.get(key).cloned()
+    }
+
+    fn keep(&self, key: Key, order: &Arc<SeriesOrder>) {
+        let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
+        let size = order.numbered.len() + order.others.len();
+        if map.1 + size <= ORDERS_MAX && !map.0.contains_key(&key) {
+            map.0.insert(key, order.clone());
+            map.1 += size;
+        }
+    }
+
+    fn forget(&mut self, key: &Key) {
+        let map = self.0.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some(o) = map.0.remove(key) {
+            map.1 -= o.numbered.len() + o.others.len();
+        }
+    }
+}
+
 pub struct Snapshot {
     pub generation: u64,
     pub levels: Vec<SnapshotLevel>,
@@ -63,6 +140,9 @@ pub struct Snapshot {
     /// Per level, per item: its place in the level's order by name (then position), built
     /// on first use ([`Snapshot::name_ranks`]).
     name_ranks: std::sync::OnceLock<Vec<Vec<u32>>>,
+    /// Per series, its areas in the order pages show them ([`Snapshot::order`]), built on a
+    /// series' first view and dropped when the series changes.
+    orders: Orders,
     /// The access groups, compiled for this publication ([`Snapshot::grants`]).
     pub(crate) access: crate::access::Access,
     /// The store's access-group revision the groups were compiled at (see
@@ -106,6 +186,7 @@ impl Snapshot {
         let only: std::collections::HashSet<u32> = dirty.iter().copied().collect();
         self.masks = privacy::masks_of(c, secondary, Some(&only), std::mem::take(&mut self.masks));
         self.tables.retain(|k, _| !only.contains(&k.0));
+        self.orders = Orders::default();
         for (key, v) in c.values.iter().filter(|(k, _)| only.contains(&k.0)) {
             let m = self.masks.get(key).cloned();
             self.put(*key, v.clone(), m.as_ref());
@@ -153,6 +234,7 @@ impl Snapshot {
             survey: std::sync::OnceLock::new(),
             hierarchy: std::sync::OnceLock::new(),
             name_ranks: std::sync::OnceLock::new(),
+            orders: Orders::default(),
             access: Default::default(),
             access_revision: 0,
             period_level_names: PeriodLevelNames::default(),
@@ -176,6 +258,7 @@ impl Snapshot {
                 }
             }
         }
+        self.orders.forget(&key);
         self.tables.insert(key, v);
     }
 
@@ -249,6 +332,7 @@ impl Snapshot {
             survey: std::sync::OnceLock::new(),
             hierarchy: std::sync::OnceLock::new(),
             name_ranks: std::sync::OnceLock::new(),
+            orders: Orders::default(),
             access: Default::default(),
             access_revision: 0,
             period_level_names: PeriodLevelNames::default(),
@@ -369,6 +453,32 @@ impl Snapshot {
                 .collect()
         });
         all.get(level).map_or(&[], Vec::as_slice)
+    }
+
+    /// A series' areas (positions in the level) in the order every page shows them: those
+    /// with a number by value, highest first, equal values by name (then position); then
+    /// those without a number by name. `None` when the reader is not granted the series.
+    ///
+    /// The order depends on the published values only (never on the reader, who either
+    /// sees a series whole or not at all), so it is sorted on the series' first view in
+    /// this publication and read by every later one; series sorted earlier are kept up to
+    /// [`ORDERS_MAX`] positions in all, beyond which views sort for themselves.
+    pub fn order(
+        &self,
+        ind: u32,
+        level: usize,
+        period: Period,
+        dims: u32,
+        reader: &peil_core::Reader,
+    ) -> Option<Arc<SeriesOrder>> {
+        let slots = self.slots(ind, level, period, dims, reader)?;
+        let key = (ind, level as u16, period, dims);
+        if let Some(o) = self.orders.get(&key) {
+            return Some(o);
+        }
+        let order = Arc::new(SeriesOrder::sort(slots, self.name_ranks(level)));
+        self.orders.keep(key, &order);
+        Some(order)
     }
 
     pub fn hierarchy(&self) -> &crate::hierarchy::Hierarchy {
@@ -831,5 +941,57 @@ impl Snapshot {
     ) -> Option<crate::survey::Interval> {
         let meta = self.indicator(ind)?;
         Some(crate::survey::cell_inputs(self, meta, level, period, item)?.interval(c))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SeriesOrder, Slot, total_order_key};
+
+    #[test]
+    fn sort_keys_order_numbers_as_total_cmp_does() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -1.0,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            1e-300,
+            1.0,
+            2.5,
+            1e300,
+            f64::INFINITY,
+        ];
+        for a in xs {
+            for b in xs {
+                assert_eq!(
+                    total_order_key(a).cmp(&total_order_key(b)),
+                    a.total_cmp(&b),
+                    "{a} vs {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn series_order_is_value_descending_then_name_then_position_then_the_missing_by_name() {
+        use peil_core::MissingCode;
+        let slots = [
+            Slot::num(2.0),
+            Slot::missing(MissingCode::Hidden),
+            Slot::num(5.0),
+            Slot::num(2.0),
+            Slot::NONE,
+            Slot::num(-1.0),
+            Slot::num(2.0),
+        ];
+        // By name: 2, 6, 0, 3, 5, 4, 1.
+        let ranks = [2, 6, 0, 3, 5, 4, 1];
+        let o = SeriesOrder::sort(&slots, &ranks);
+        assert_eq!(o.numbered, vec![2, 6, 0, 3, 5]);
+        assert_eq!(o.others, vec![4, 1]);
     }
 }

@@ -19,6 +19,7 @@
 //! an indicator which is no measure of the set is refused.
 
 use crate::{ImportError, Result};
+use peil_compute::dashboard::{Aggregates, AreaLevel, publish};
 use peil_compute::measures::{LevelMap, MeasureSeries, compute_measures};
 use peil_core::records::{MeasureDef, MeasureKind, RecordSetDef, Records};
 use peil_core::*;
@@ -119,7 +120,12 @@ pub fn import_records(
     };
     out.set = def.name.clone();
     let catalog = store.catalog()?;
-    let read = peil_ingest::read_records(path, &req.table, &def, &catalog);
+    // The file's hash (for the import log) on the other core while the file is read.
+    let (read, hash) = std::thread::scope(|s| {
+        let hashing = s.spawn(|| peil_ingest::file_hash(path));
+        let read = peil_ingest::read_records(path, &req.table, &def, &catalog);
+        (read, hashing.join().expect("hashing the file panicked"))
+    });
     out.rows = read.rows;
     out.problems = read.problems;
     let Some(rec) = read.batch else {
@@ -127,7 +133,7 @@ pub fn import_records(
     };
     out.summary
         .push(format!("{} records read for set {}", rec.len(), def.name));
-    let hash = peil_ingest::file_hash(path).map_err(|source| ImportError::Read {
+    let hash = hash.map_err(|source| ImportError::Read {
         path: path.display().to_string(),
         source,
     })?;
@@ -137,7 +143,26 @@ pub fn import_records(
         out.problems.extend(p);
         return Ok(out);
     }
-    out.records = tx.put_records(&def, &rec, req.replace_all)?;
+    // A set without records: after the import it holds exactly the file's, so its measures
+    // and dashboard are computed from the file's records on the other core while they are
+    // written. Otherwise they are computed from all stored records once written.
+    let fresh = !rec.is_empty() && tx.records_count(&def.name)? == 0;
+    let computed = if fresh {
+        let inputs = Inputs::read(&tx, &def, &rec)?;
+        let (put, computed) = std::thread::scope(|s| {
+            let computing = s.spawn(|| inputs.compute(&def, &rec));
+            let put = tx.put_records(&def, &rec, req.replace_all);
+            (
+                put,
+                computing.join().expect("computing the measures panicked"),
+            )
+        });
+        out.records = put?;
+        Some(computed)
+    } else {
+        out.records = tx.put_records(&def, &rec, req.replace_all)?;
+        None
+    };
     let c = out.records;
     out.summary.push(format!(
         "records: {} new, {} changed, {} unchanged, {} removed",
@@ -146,6 +171,8 @@ pub fn import_records(
     if before.as_ref() == Some(&def) && c.inserted + c.updated + c.removed == 0 {
         out.summary
             .push("nothing changed: the measures are not computed again".into());
+    } else if let Some(computed) = computed {
+        write_computed(&mut tx, &def, computed, &mut out)?;
     } else {
         // All the set's records, which are the file's when the store holds exactly those.
         let stored = tx.records_count(&def.name)?;
@@ -343,12 +370,73 @@ fn indicators(tx: &ImportTx, def: &RecordSetDef, m: &MeasureDef) -> Result<Vec<I
     Ok(out)
 }
 
-/// Computes the set's measures and writes them: indicators, then every value (the measures'
-/// old values cleared first, so a cell that has no records any more has no value).
+/// What the measures and the dashboard are computed from besides the records: the levels
+/// (each record item's item on it) and the names of their items, read from the store.
+struct Inputs {
+    levels: Vec<LevelMap>,
+    names: Vec<HashMap<u32, (String, String)>>,
+}
+
+/// The set's measures and its published dashboard, computed (no store needed).
+struct Computed {
+    series: Vec<MeasureSeries>,
+    published: Option<String>,
+    levels: usize,
+}
+
+impl Inputs {
+    fn read(tx: &ImportTx, def: &RecordSetDef, rec: &Records) -> Result<Inputs> {
+        let levels = level_maps(tx, def, rec)?;
+        let mut names = Vec::new();
+        if def.dashboard.is_some() {
+            for l in &levels {
+                names.push(tx.item_names(&l.level)?);
+            }
+        }
+        Ok(Inputs { levels, names })
+    }
+
+    fn compute(&self, def: &RecordSetDef, rec: &Records) -> Computed {
+        // The operational dashboard's figures, from the same records, once per import.
+        let published = def.dashboard.as_ref().map(|d| {
+            let by_area: Vec<AreaLevel> = self
+                .levels
+                .iter()
+                .zip(&self.names)
+                .map(|(map, names)| AreaLevel {
+                    map,
+                    names: names.clone(),
+                })
+                .collect();
+            let agg = Aggregates::build(def, d, rec, &by_area);
+            serde_json::to_string(&publish(&agg, d, def.threshold)).expect("a dashboard is JSON")
+        });
+        Computed {
+            series: compute_measures(def, rec, &self.levels),
+            published,
+            levels: self.levels.len(),
+        }
+    }
+}
+
+/// Computes the set's measures (and dashboard) and writes them: indicators, then every value
+/// (the measures' old values cleared first, so a cell that has no records any more has no
+/// value).
 fn write_measures(
     tx: &mut ImportTx,
     def: &RecordSetDef,
     rec: &Records,
+    out: &mut RecordsOutcome,
+) -> Result<()> {
+    let computed = Inputs::read(tx, def, rec)?.compute(def, rec);
+    write_computed(tx, def, computed, out)
+}
+
+/// Writes computed measures and the dashboard.
+fn write_computed(
+    tx: &mut ImportTx,
+    def: &RecordSetDef,
+    computed: Computed,
     out: &mut RecordsOutcome,
 ) -> Result<()> {
     let mut meta = MetadataBatch::default();
@@ -357,9 +445,8 @@ fn write_measures(
     }
     let rc = tx.apply_metadata(&meta)?;
     out.indicators = rc.inserted + rc.updated + rc.unchanged;
-    let levels = level_maps(tx, def, rec)?;
-    let series = compute_measures(def, rec, &levels);
-    let batch = data_batch(series);
+    tx.put_dashboard(&def.name, computed.published.as_deref())?;
+    let batch = data_batch(computed.series);
     out.values = tx.apply_data(
         &batch,
         &DataOptions {
@@ -372,7 +459,7 @@ fn write_measures(
     out.summary.push(format!(
         "{} measures on {} levels: {} values ({} new, {} changed, {} unchanged)",
         def.measures.len(),
-        levels.len(),
+        computed.levels,
         batch.records.len(),
         out.values.inserted,
         out.values.updated,

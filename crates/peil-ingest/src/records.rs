@@ -71,6 +71,11 @@ pub fn read_records(
             Some((i(&m.from)?, i(&m.to)?))
         })
         .collect();
+    // The dashboard's throughput time too: a case cannot close before it opens.
+    if let Some(d) = &def.dashboard {
+        let i = |c: &String| def.dates.iter().position(|x| x == c);
+        spans.extend(i(&d.opened).zip(i(&d.closed)));
+    }
     spans.sort();
     spans.dedup();
     let mut rec = Records::new(def);

@@ -142,10 +142,19 @@ impl Classes {
     /// - `Manual`: min, the given boundaries strictly within (min, max), max.
     pub fn new(values: &[f64], method: &Method, k: usize) -> Classes {
         let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        Self::from_sorted(&v, method, k)
+    }
+
+    /// [`Classes::new`] of values already sorted ascending and all finite (what a page that
+    /// has ordered its areas holds): no copy and no sort. Unsorted or non-finite input is a
+    /// caller's bug (checked in debug builds).
+    pub fn from_sorted(v: &[f64], method: &Method, k: usize) -> Classes {
+        debug_assert!(v.iter().all(|x| x.is_finite()));
+        debug_assert!(v.windows(2).all(|w| w[0] <= w[1]));
         if v.is_empty() {
             return Classes { breaks: Vec::new() };
         }
-        v.sort_by(f64::total_cmp);
         let (min, max) = (v[0], v[v.len() - 1]);
         if min == max {
             return Classes {
@@ -172,7 +181,7 @@ impl Classes {
             Method::EqualIntervals => (1..k)
                 .map(|j| min + (max - min) * j as f64 / k as f64)
                 .collect(),
-            Method::NaturalBreaks => jenks(&v, k),
+            Method::NaturalBreaks => jenks(v, k),
             Method::Manual(b) => b.clone(),
         };
         // Data-driven methods may put a boundary at the maximum: the last class then
@@ -188,19 +197,30 @@ impl Classes {
         breaks.push(max);
         let mut classes = Classes { breaks };
         if !matches!(method, Method::Manual(_)) {
-            classes.drop_empty(&v);
+            classes.drop_empty(v);
             let distinct = 1 + v.windows(2).filter(|w| w[0] < w[1]).count();
-            classes.fill_up(&v, k.min(distinct));
+            classes.fill_up(v, k.min(distinct));
         }
         classes
     }
 
     /// How many of the sorted values fall in each class.
+    /// A value is in class c when c inner boundaries are ≤ it ([`Classes::class_of`]), so
+    /// the classes are consecutive runs of the sorted values, cut where each inner boundary
+    /// would be inserted.
     fn counts(&self, sorted: &[f64]) -> Vec<usize> {
-        let mut out = vec![0; self.len()];
-        for &x in sorted {
-            out[self.class_of(x)] += 1;
+        let n = self.len();
+        if n <= 1 {
+            return vec![sorted.len(); n];
         }
+        let mut out = Vec::with_capacity(n);
+        let mut start = 0;
+        for &b in &self.breaks[1..n] {
+            let end = sorted.partition_point(|&x| x < b).max(start);
+            out.push(end - start);
+            start = end;
+        }
+        out.push(sorted.len() - start);
         out
     }
 
@@ -254,6 +274,7 @@ impl Classes {
     /// The class (0..len()) of x: below the minimum → 0, above the maximum → the last; a
     /// value equal to an inner boundary belongs to the upper class, the maximum to the last
     /// class. NaN gives 0. With no classes, 0.
+    #[inline]
     pub fn class_of(&self, x: f64) -> usize {
         let n = self.len();
         if n <= 1 {
@@ -367,6 +388,38 @@ fn jenks(sorted: &[f64], k: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_by_cut_points_equal_counting_each_value_and_from_sorted_equals_new() {
+        // A deterministic spread with ties, negatives and a long tail.
+        let mut v: Vec<f64> = (0..997u64)
+            .map(|i| ((i * 7919) % 613) as f64 / 7.0 - 20.0 + if i % 97 == 0 { 400.0 } else { 0.0 })
+            .collect();
+        for method in [
+            Method::MeanStdDev,
+            Method::Quantiles,
+            Method::EqualIntervals,
+            Method::NaturalBreaks,
+        ] {
+            for k in 2..=9 {
+                let c = Classes::new(&v, &method, k);
+                let mut by_value = vec![0usize; c.len()];
+                for &x in &v {
+                    by_value[c.class_of(x)] += 1;
+                }
+                let mut sorted = v.clone();
+                sorted.sort_by(f64::total_cmp);
+                assert_eq!(c.counts(&sorted), by_value, "{method:?} k={k}");
+                assert_eq!(
+                    Classes::from_sorted(&sorted, &method, k),
+                    c,
+                    "{method:?} k={k}"
+                );
+            }
+        }
+        v.truncate(1);
+        assert_eq!(Classes::new(&v, &Method::Quantiles, 5).counts(&v), vec![1]);
+    }
 
     fn close(a: &[f64], b: &[f64]) -> bool {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-9)

@@ -367,20 +367,34 @@ impl Req {
 /// Percent-encodes a query component (keeps unreserved characters and `,:;`).
 pub(crate) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    encode_into(&mut out, s, false);
+    out
+}
+
+/// Percent-encodes a path segment (as [`encode`], but `+` stays as it is).
+pub(crate) fn seg(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    encode_into(&mut out, s, true);
+    out
+}
+
+/// Appends `s` percent-encoded to `out`: unreserved characters and `,:` as they are (and
+/// `+` when `plus`), every other byte as `%XX`.
+pub(crate) fn encode_into(out: &mut String, s: &str, plus: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in s.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
                 out.push(b as char)
             }
-            _ => out.push_str(&format!("%{b:02X}")),
+            b'+' if plus => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
         }
     }
-    out
-}
-
-/// Percent-encodes a path segment.
-pub(crate) fn seg(s: &str) -> String {
-    encode(s).replace("%2B", "+")
 }
 
 // --- the context -------------------------------------------------------------------------
@@ -625,4 +639,20 @@ pub(crate) fn page_links(req: &Req, total: usize, page: usize, per_page: usize) 
         }),
         link.join(", "),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_components_and_path_segments_are_percent_encoded() {
+        let s = "Gent-Zuid a,b:c~_. +é/%?&=";
+        assert_eq!(
+            super::encode(s),
+            "Gent-Zuid%20a,b:c~_.%20%2B%C3%A9%2F%25%3F%26%3D"
+        );
+        assert_eq!(
+            super::seg(s),
+            "Gent-Zuid%20a,b:c~_.%20+%C3%A9%2F%25%3F%26%3D"
+        );
+    }
 }

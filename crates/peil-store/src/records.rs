@@ -1,7 +1,9 @@
 //! Record data (issue 17): record sets and their records. Only imports write them
 //! ([`ImportTx::put_records`]); only the measures' computation ([`ImportTx::records`]) and the
-//! operational dashboard's aggregates ([`Store::records_for_dashboard`], behind the
-//! department's group) read them back. Nothing else a reader reaches (API, OData, exports,
+//! operational dashboard's figures ([`ImportTx::put_dashboard`], computed by the import from
+//! the same records; [`Store::published_dashboard`] reads them behind the department's group)
+//! and [`Store::records_for_dashboard`] (a set imported before its dashboard was stored) read
+//! them back. Nothing else a reader reaches (API, OData, exports,
 //! pages, search) reads these tables — only the measures computed from them, written as
 //! ordinary series.
 //!
@@ -195,6 +197,36 @@ impl ImportTx<'_> {
         Ok(counts)
     }
 
+    /// Stores a set's published dashboard (`None`: the set has none any more).
+    pub fn put_dashboard(&mut self, set: &str, published: Option<&str>) -> Result<()> {
+        match published {
+            Some(text) => self.tx.execute(
+                "INSERT INTO record_dashboard (set_name, published, computed_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (set_name) DO UPDATE SET published = excluded.published, computed_at = excluded.computed_at",
+                params![set, text, &crate::utc_now()],
+            )?,
+            None => self.tx.execute(
+                "DELETE FROM record_dashboard WHERE set_name = ?1",
+                params![set],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// A level's items by store id: (code, name).
+    pub fn item_names(
+        &self,
+        level: &str,
+    ) -> Result<std::collections::HashMap<u32, (String, String)>> {
+        let rows: Vec<(u32, (String, String))> = self.tx.query(
+            "SELECT i.id, i.code, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id
+             WHERE l.code = ?1",
+            params![level],
+            |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))),
+        )?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// How many records a set holds.
     pub fn records_count(&self, set: &str) -> Result<u64> {
         self.tx
@@ -248,6 +280,31 @@ impl Store {
         };
         let rec = read_records(&self.db, &info.definition)?;
         Ok(Some((info.definition, rec)))
+    }
+
+    /// A set's published dashboard as its last import stored it (JSON), if it has one.
+    pub fn published_dashboard(&self, set: &str) -> Result<Option<String>> {
+        self.db.query_row(
+            "SELECT published FROM record_dashboard WHERE set_name = ?1",
+            params![set],
+            |r| r.get(0),
+        )
+    }
+
+    /// The record sets' definitions, by name (no count of their records: cheap per request).
+    pub fn record_set_definitions(&self) -> Result<Vec<RecordSetDef>> {
+        let rows: Vec<(String, String)> = self.db.query(
+            "SELECT name, definition FROM record_set ORDER BY name",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        rows.into_iter()
+            .map(|(name, text)| {
+                serde_json::from_str(&text).map_err(|err| {
+                    StoreError::Corrupt(format!("the definition of record set {name}: {err}"))
+                })
+            })
+            .collect()
     }
 
     /// The record sets with their definitions and sizes (never their records).

@@ -499,6 +499,17 @@ BEGIN SELECT RAISE(ABORT, 'check-ins are append-only'); END;
 CREATE TRIGGER plan_checkin_no_delete BEFORE DELETE ON plan_checkin
 BEGIN SELECT RAISE(ABORT, 'check-ins are append-only'); END;
 "#,
+    // 16: operational dashboards (issue 17): per record set with a dashboard, every figure the
+    // dashboard can show, through the set's threshold (JSON of
+    // `peil_compute::dashboard::Published`), written by the import that changed the set, so
+    // a request only reads it.
+    r#"
+CREATE TABLE record_dashboard (
+    set_name TEXT PRIMARY KEY REFERENCES record_set(name),
+    published TEXT NOT NULL,
+    computed_at TEXT NOT NULL
+);
+"#,
 ];
 
 /// The same migrations for PostgreSQL, one for one (see the module's comment).
@@ -1004,6 +1015,17 @@ CREATE TRIGGER plan_checkin_no_delete BEFORE DELETE ON plan_checkin
 FOR EACH ROW EXECUTE FUNCTION peil_append_only('check-ins are append-only');
 CREATE TRIGGER plan_checkin_no_truncate BEFORE TRUNCATE ON plan_checkin
 FOR EACH STATEMENT EXECUTE FUNCTION peil_append_only('check-ins are append-only');
+"#,
+    // 16: operational dashboards (issue 17): per record set with a dashboard, every figure the
+    // dashboard can show, through the set's threshold (JSON of
+    // `peil_compute::dashboard::Published`), written by the import that changed the set, so
+    // a request only reads it.
+    r#"
+CREATE TABLE record_dashboard (
+    set_name TEXT COLLATE "C" PRIMARY KEY REFERENCES record_set(name),
+    published TEXT COLLATE "C" NOT NULL,
+    computed_at TEXT COLLATE "C" NOT NULL
+);
 "#,
 ];
 

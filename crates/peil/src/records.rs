@@ -84,13 +84,17 @@ pub fn run(site: &Site, r: RecordsCommand) -> Result<u8> {
                     None => bail!("--month: expected a month as 2025-03, found '{m}'"),
                 },
             };
-            let Some((def, rec)) = store.records_for_dashboard(&set)? else {
+            let Some((_, published)) = dash::stored(&store, &set)? else {
+                if store
+                    .record_set_definitions()?
+                    .iter()
+                    .any(|d| d.name == set)
+                {
+                    bail!("record set '{set}' declares no [dashboard] in its definition");
+                }
                 bail!("no record set '{set}' (see `peil records list`)");
             };
-            let Some(d) = def.dashboard.clone() else {
-                bail!("record set '{set}' declares no [dashboard] in its definition");
-            };
-            let out = dash::dashboard(&def, &d, &rec, focus);
+            let out = dash::view(&published, focus, None);
             if json {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
@@ -132,11 +136,9 @@ fn print_dashboard(set: &str, d: &dash::Dashboard) {
         println!("  {range} days: {}", c.count);
     }
     println!("cases opened: {}", d.opened);
-    for (label, n) in &d.categories {
+    for (label, n) in d.columns.iter().zip(&d.categories) {
+        let label = if label.is_empty() { "other" } else { label };
         println!("  {label}: {n}");
-    }
-    if d.other > 0 {
-        println!("  other: {}", d.other);
     }
 }
 

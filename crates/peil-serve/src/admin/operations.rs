@@ -11,7 +11,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use peil_compute::dashboard::{Dashboard, dashboard, parse_month, year_month};
+use peil_compute::dashboard::{Dashboard, MonthRow, parse_month, stored, view, year_month};
 use peil_core::records::{DashboardDef, RecordSetDef};
 use peil_core::{Locale, Role, Value, human_number};
 use serde_json::{Value as Json, json};
@@ -24,15 +24,15 @@ fn may_open(a: &Admin, d: &DashboardDef) -> bool {
 
 /// The dashboards the user may open.
 pub(super) async fn list(State(st): State<AppState>, a: Admin) -> Response {
-    let sets = match super::pages::on_store(&st, &a, |s| s.record_sets()).await {
+    let sets = match super::pages::on_store(&st, &a, |s| s.record_set_definitions()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     let rows: Vec<Json> = sets
         .iter()
         .filter_map(|s| {
-            let d = s.definition.dashboard.as_ref()?;
-            may_open(&a, d).then(|| json!({"name": s.definition.name, "group": d.group}))
+            let d = s.dashboard.as_ref()?;
+            may_open(&a, d).then(|| json!({"name": s.name, "group": d.group}))
         })
         .collect();
     a.render(
@@ -54,11 +54,73 @@ fn month_code(m: i32) -> String {
     format!("{y}-{mm:02}")
 }
 
+/// The monthly trend as a line chart (opened, closed, backlog; a hidden month is a gap),
+/// through the one renderer; its table alternative is the page's table of months, whose
+/// month links drill down.
+fn trend_chart(d: &Dashboard, locale: Locale, word: &dyn Fn(&str) -> String) -> Option<String> {
+    use peil_render::chart::{LineChart, Series};
+    if d.months.len() < 2 {
+        return None;
+    }
+    let series = |key: &str, f: &dyn Fn(&MonthRow) -> Value| {
+        (
+            None,
+            Series {
+                name: word(key),
+                values: d.months.iter().map(f).collect(),
+            },
+        )
+    };
+    let first = d
+        .months
+        .first()
+        .map(|m| month_code(m.month))
+        .unwrap_or_default();
+    let last = d
+        .months
+        .last()
+        .map(|m| month_code(m.month))
+        .unwrap_or_default();
+    let chart = LineChart {
+        id: "dash-trend-chart".into(),
+        title: word("dash_trend"),
+        description: format!(
+            "{} {first}–{last}: {}, {}, {}. {}",
+            word("dash_trend"),
+            word("dash_opened"),
+            word("dash_closed"),
+            word("dash_backlog"),
+            word("dash_chart_table")
+        ),
+        x_labels: d.months.iter().map(|m| month_code(m.month)).collect(),
+        series: vec![
+            series("dash_opened", &|m| m.opened),
+            series("dash_closed", &|m| m.closed),
+            series("dash_backlog", &|m| m.backlog),
+        ],
+        format: peil_render::format::NumberFormat::new(0, "", locale),
+        width: 880.0,
+        height: 280.0,
+    };
+    Some(chart.svg())
+}
+
 /// The page's data from a computed dashboard.
-fn view(def: &RecordSetDef, d: &Dashboard, locale: Locale, word: &dyn Fn(&str) -> String) -> Json {
-    let n = |v: f64| human_number(v, 0, locale);
-    let trend: Vec<Value> = d.months.iter().map(|m| m.backlog).collect();
-    let opened: Vec<Value> = d.months.iter().map(|m| m.opened).collect();
+fn page_data(
+    def: &RecordSetDef,
+    d: &Dashboard,
+    locale: Locale,
+    word: &dyn Fn(&str) -> String,
+    level_name: &dyn Fn(&str) -> String,
+) -> Json {
+    let n1 = |v: Value| shown(v, 1, locale);
+    let label = |l: &String| {
+        if l.is_empty() {
+            word("dash_other")
+        } else {
+            l.clone()
+        }
+    };
     json!({
         "name": def.name,
         "focus": d.focus.map(month_code),
@@ -69,19 +131,39 @@ fn view(def: &RecordSetDef, d: &Dashboard, locale: Locale, word: &dyn Fn(&str) -
             "backlog": shown(m.backlog, 0, locale),
             "current": d.focus == Some(m.month),
         })).collect::<Vec<_>>(),
-        "spark_opened": (opened.len() > 1).then(|| peil_render::chart::sparkline(&opened, 240.0, 40.0, &word("dash_opened"))),
-        "spark_backlog": (trend.len() > 1).then(|| peil_render::chart::sparkline(&trend, 240.0, 40.0, &word("dash_backlog"))),
+        "chart": trend_chart(d, locale, word),
         "closed": shown(d.closed, 0, locale),
-        "median": shown(d.median, 1, locale),
-        "p90": shown(d.p90, 1, locale),
+        "median": n1(d.median),
+        "p90": n1(d.p90),
         "classes": d.classes.iter().map(|c| json!({
             "range": match c.hi { Some(h) => format!("{}–{h}", c.lo), None => format!("≥ {}", c.lo) },
-            "count": n(c.count as f64),
-            "share": match d.closed { Value::Number(t) if t > 0.0 => (c.count as f64 * 100.0 / t).round(), _ => 0.0 },
+            "count": shown(c.count, 0, locale),
+            "share": match (c.count, d.closed) {
+                (Value::Number(k), Value::Number(t)) if t > 0.0 => Some((k * 100.0 / t).round()),
+                _ => None,
+            },
         })).collect::<Vec<_>>(),
         "opened": shown(d.opened, 0, locale),
-        "categories": d.categories.iter().map(|(l, c)| json!({"label": l, "count": n(*c as f64)})).collect::<Vec<_>>(),
-        "other": (d.other > 0).then(|| n(d.other as f64)),
+        "categories": d.columns.iter().zip(&d.categories).map(|(l, c)| json!({
+            "label": label(l),
+            "count": shown(*c, 0, locale),
+        })).collect::<Vec<_>>(),
+        "columns": d.columns.iter().map(label).collect::<Vec<_>>(),
+        "levels": d.levels.iter().map(|l| json!({
+            "code": l,
+            "name": level_name(l),
+            "current": d.level.as_deref() == Some(l.as_str()),
+        })).collect::<Vec<_>>(),
+        "level": d.level.as_deref().map(level_name),
+        "areas": d.areas.iter().map(|a| json!({
+            "code": a.code,
+            "name": if a.code.is_empty() { word("dash_no_area") } else { a.name.clone() },
+            "opened": shown(a.opened, 0, locale),
+            "categories": a.categories.iter().map(|&c| shown(c, 0, locale)).collect::<Vec<_>>(),
+            "closed": shown(a.closed, 0, locale),
+            "median": n1(a.median),
+            "p90": n1(a.p90),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -100,14 +182,14 @@ pub(super) async fn page(
     };
     // The definition first: a user outside the group never makes the store read the records.
     let n = name.clone();
-    let sets = match super::pages::on_store(&st, &a, |s| s.record_sets()).await {
+    let sets = match super::pages::on_store(&st, &a, |s| s.record_set_definitions()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     let Some(dash) = sets
         .iter()
-        .find(|s| s.definition.name == n)
-        .and_then(|s| s.definition.dashboard.clone())
+        .find(|s| s.name == n)
+        .and_then(|s| s.dashboard.clone())
     else {
         return a.page.not_found();
     };
@@ -116,21 +198,30 @@ pub(super) async fn page(
             .await;
         return a.page.refused(StatusCode::FORBIDDEN, "dash_refused");
     }
-    let computed = super::pages::on_store(&st, &a, move |s| {
-        Ok(s.records_for_dashboard(&n)?.and_then(|(def, rec)| {
-            let d = def.dashboard.clone()?;
-            let out = dashboard(&def, &d, &rec, focus);
-            Some((def, out))
-        }))
-    })
-    .await;
+    // The figures its last import published: a request reads them, never a record.
+    let level = a
+        .page
+        .param("level")
+        .filter(|l| !l.is_empty())
+        .map(str::to_string);
+    let computed = super::pages::on_store(&st, &a, move |s| stored(s, &n)).await;
     let (def, d) = match computed {
-        Ok(Some(x)) => x,
+        Ok(Some((def, p))) => {
+            let d = view(&p, focus, level.as_deref());
+            (def, d)
+        }
         Ok(None) => return a.page.not_found(),
         Err(r) => return r,
     };
     let word = |k: &str| a.page.word(k).to_string();
-    let data = view(&def, &d, a.page.locale(), &word);
+    let snap = &a.page.ctx.snap;
+    let level_name = |code: &str| {
+        snap.levels
+            .iter()
+            .find(|l| l.level.code == code)
+            .map_or_else(|| code.to_string(), |l| l.level.name.clone())
+    };
+    let data = page_data(&def, &d, a.page.locale(), &word, &level_name);
     a.render(
         "admin_operations.html",
         "admin_operations",

@@ -24,6 +24,44 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Il n'y a pas de tableau de bord pour vous.",
     ),
     ("dash_group", "groep", "group", "groupe"),
+    (
+        "dash_chart_table",
+        "De tabel eronder geeft dezelfde cijfers; kies er een maand voor het detail.",
+        "The table below gives the same figures; choose a month in it for its detail.",
+        "Le tableau ci-dessous donne les mêmes chiffres ; choisissez-y un mois pour le détail.",
+    ),
+    ("dash_areas", "Per gebied", "By area", "Par zone"),
+    (
+        "dash_areas_caption",
+        "Ingediende dossiers per categorie en afgehandelde dossiers met hun doorlooptijd, per gebied, over alle maanden",
+        "Cases opened by category and cases closed with their throughput time, per area, over all months",
+        "Dossiers ouverts par catégorie et dossiers clôturés avec leur délai, par zone, sur tous les mois",
+    ),
+    (
+        "dash_level",
+        "Gebiedsniveau",
+        "Area level",
+        "Niveau géographique",
+    ),
+    ("dash_show", "Toon", "Show", "Afficher"),
+    (
+        "dash_no_area",
+        "Geen gebied van dit niveau",
+        "No area of this level",
+        "Aucune zone de ce niveau",
+    ),
+    (
+        "dash_no_levels",
+        "Het register ligt op geen gebiedsniveau met hoogstens 100 gebieden.",
+        "The register lies on no area level of at most 100 areas.",
+        "Le registre ne se trouve sur aucun niveau géographique d'au plus 100 zones.",
+    ),
+    (
+        "plan_dashboards",
+        "Operationeel dashboard van de dienst",
+        "The department's operational dashboard",
+        "Tableau de bord opérationnel du service",
+    ),
     ("dash_month", "Maand", "Month", "Mois"),
     (
         "dash_all_months",
@@ -33,9 +71,9 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "dash_privacy",
-        "Alleen totalen: een aantal onder de privacydrempel van het register is x, kleine klassen en categorieën zijn samengevoegd.",
-        "Totals only: a count below the register's privacy threshold is x, small classes and categories are merged.",
-        "Totaux uniquement : un nombre sous le seuil de confidentialité du registre est x, les petites classes et catégories sont regroupées.",
+        "Alleen totalen: een aantal onder de privacydrempel van het register is x, en ook een aantal dat je anders uit de getoonde cijfers zou kunnen afleiden (de handleiding legt de regel uit).",
+        "Totals only: a count below the register's privacy threshold is x, and so is a count that could otherwise be worked out from the figures shown (the handbook explains the rule).",
+        "Totaux uniquement : un nombre sous le seuil de confidentialité du registre est x, ainsi qu'un nombre qu'on pourrait sinon déduire des chiffres affichés (le manuel explique la règle).",
     ),
     (
         "dash_trend",

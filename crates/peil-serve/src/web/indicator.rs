@@ -39,7 +39,7 @@ pub(crate) struct Row<'a> {
     pub rank: Option<usize>,
     pub class: Option<usize>,
     /// The survey interval and verdict (survey indicators the reader may see them of).
-    pub survey: Option<SurveyCell>,
+    pub survey: Option<&'a SurveyCell>,
 }
 
 /// Everything one view of an indicator shows, resolved from the request.
@@ -68,6 +68,10 @@ pub(crate) struct View<'a> {
     pub classes: Classes,
     pub format: NumberFormat,
     pub zoom: bool,
+    /// How many areas' values are hidden (`x`).
+    pub hidden: usize,
+    /// The text alternative of the map and the chart ([`describe`]), written once.
+    description: std::sync::OnceLock<String>,
 }
 
 impl View<'_> {
@@ -124,9 +128,18 @@ impl View<'_> {
     /// The highest and the lowest ranked row (of equal values, the first by name).
     fn extremes(&self) -> Option<(&Row<'_>, &Row<'_>)> {
         let hi = self.ordered().find(|r| r.rank.is_some())?;
-        let lowest = self.ordered().filter_map(|r| r.rank).last()?;
-        let lo = self.ordered().find(|r| r.rank == Some(lowest))?;
-        Some((hi, lo))
+        // Ranked rows come in rank order, so the lowest rank is the last ranked row's; of
+        // its equal values, the first in the order.
+        let mut lo: Option<&Row> = None;
+        for r in self.order.iter().rev().map(|&k| &self.rows[k as usize]) {
+            match (r.rank, lo.and_then(|l| l.rank)) {
+                (None, _) => {}
+                (Some(_), None) => lo = Some(r),
+                (Some(x), Some(l)) if x == l => lo = Some(r),
+                (Some(_), Some(_)) => break,
+            }
+        }
+        Some((hi, lo?))
     }
 
     fn level_name(&self, page: &Page) -> String {
@@ -137,16 +150,6 @@ impl View<'_> {
 /// Decimals and unit to show (the same rule as stories and reports).
 pub(crate) fn format_of(page: &Page, ind: &Indicator) -> NumberFormat {
     peil_story::data::format_of(ind, page.locale())
-}
-
-/// A key whose integer order is [`f64::total_cmp`]'s order of the numbers.
-fn total_order_key(x: f64) -> u64 {
-    let bits = x.to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | 1 << 63
-    }
 }
 
 /// Resolves the view a request asks for (defaults for what it leaves out).
@@ -239,11 +242,17 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
         .unwrap_or_default();
     let survey = snap.survey_series(&ind.code, &lvl.level.code, period, reader);
     let values: Vec<Value> = series.iter().map(|(_, v)| *v).collect();
-    let mut rows: Vec<Row> = series
-        .into_iter()
-        .enumerate()
-        .filter(|(_, (it, v))| !(it.unknown_location && v.number().is_none()))
-        .map(|(k, (it, v))| Row {
+    // Rows leave out the "niet te lokaliseren" items without a number; `row_of` maps a
+    // position in the level to its row.
+    let mut rows: Vec<Row> = Vec::with_capacity(series.len());
+    let mut row_of: Vec<u32> = Vec::with_capacity(series.len());
+    for (k, (it, v)) in series.into_iter().enumerate() {
+        if it.unknown_location && v.number().is_none() {
+            row_of.push(u32::MAX);
+            continue;
+        }
+        row_of.push(rows.len() as u32);
+        rows.push(Row {
             pos: k as u32,
             code: it.code.as_str(),
             name: it.name.as_str(),
@@ -251,42 +260,31 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
             value: v,
             rank: None,
             class: None,
-            survey: survey.and_then(|s| s.get(k).copied().flatten()),
-        })
-        .collect();
-    // One sort per view: numbers by value (highest first, then name, then level order),
-    // then the areas without a number by name. Ranks, the table's default order, the bar
-    // chart and the description all read this order. Names compare as their places in the
-    // level's name order (once per publication), so each area is one integer key: the
-    // value's `total_cmp` order reversed, then the name rank, then the row.
-    let ranks = snap.name_ranks(level);
-    let mut keyed: Vec<u128> = Vec::with_capacity(rows.len());
-    let mut others: Vec<u64> = Vec::new();
-    for (k, r) in rows.iter().enumerate() {
-        let by_name = (u64::from(ranks[r.pos as usize]) << 32) | k as u64;
-        match r.value.number() {
-            Some(x) => keyed.push((u128::from(!total_order_key(x)) << 64) | u128::from(by_name)),
-            None => others.push(by_name),
+            survey: survey.and_then(|s| s.get(k).and_then(Option::as_ref)),
+        });
+    }
+    // One order per series and publication (numbers by value, highest first, then name,
+    // then level order; then the areas without a number by name), sorted by the snapshot
+    // on the series' first view: ranks, the table's default order, the bar chart and the
+    // description all read it.
+    let sorted = snap
+        .dim_id(&total)
+        .and_then(|d| snap.order(i, level, period, d, reader))
+        .unwrap_or_default();
+    let mut numbered: Vec<(f64, u32)> = Vec::with_capacity(sorted.numbered.len());
+    for &p in &sorted.numbered {
+        if let Some(&k) = row_of.get(p as usize).filter(|k| **k != u32::MAX) {
+            numbered.push((rows[k as usize].value.number().unwrap_or(f64::NAN), k));
         }
     }
-    keyed.sort_unstable();
-    others.sort_unstable();
-    let numbered: Vec<(f64, u32)> = keyed
-        .iter()
-        .map(|&key| {
-            let k = key as u32;
-            (rows[k as usize].value.number().unwrap_or(f64::NAN), k)
-        })
-        .collect();
-    let others = others.into_iter().map(|key| key as u32);
-    // Ascending, so that the classification's own sort finds them in order.
-    let numbers: Vec<f64> = numbered
-        .iter()
-        .rev()
-        .filter(|(_, k)| !rows[*k as usize].unknown_location)
-        .map(|(x, _)| *x)
-        .collect();
-    let classes = Classes::new(&numbers, &method, k);
+    // Ascending, as the classification reads them.
+    let mut numbers: Vec<f64> = Vec::with_capacity(numbered.len());
+    for &(x, k) in numbered.iter().rev() {
+        if !rows[k as usize].unknown_location && x.is_finite() {
+            numbers.push(x);
+        }
+    }
+    let classes = Classes::from_sorted(&numbers, &method, k);
     // Rank = 1 + the number of ranked areas with a higher value (equal values share it).
     let mut ranked = 0usize;
     let mut last: Option<(f64, usize)> = None;
@@ -305,7 +303,17 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
             r.class = Some(classes.class_of(x));
         }
     }
-    let order: Vec<u32> = numbered.iter().map(|(_, k)| *k).chain(others).collect();
+    let mut order: Vec<u32> = Vec::with_capacity(rows.len());
+    order.extend(numbered.iter().map(|(_, k)| *k));
+    for &p in &sorted.others {
+        if let Some(&k) = row_of.get(p as usize).filter(|k| **k != u32::MAX) {
+            order.push(k);
+        }
+    }
+    let hidden = rows
+        .iter()
+        .filter(|r| r.value == Value::Missing(MissingCode::Hidden))
+        .count();
     let format = format_of(page, ind);
     Ok(View {
         i,
@@ -325,6 +333,8 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
         classes,
         format,
         zoom: page.param("zoom") == Some("selection"),
+        hidden,
+        description: std::sync::OnceLock::new(),
     })
 }
 
@@ -393,7 +403,7 @@ pub(crate) async fn map_svg(page: &Page, v: &View<'_>, id: &str, legend: bool) -
             .filter_map(|r| {
                 Some((
                     r.code.to_string(),
-                    survey_note(page, &v.format, conf, &r.survey?),
+                    survey_note(page, &v.format, conf, r.survey?),
                 ))
             })
             .collect()
@@ -460,33 +470,32 @@ fn select_template(page: &Page, v: &View, base: &str) -> String {
 
 /// A sentence for screen readers: highest, lowest, and what has no value.
 fn describe(page: &Page, v: &View) -> String {
-    let ind = v.ind(page);
-    let mut s = format!(
-        "{} {} {} ({}).",
-        page.text(&ind.name),
-        page.word("level").to_lowercase(),
-        v.level_name(page),
-        v.period_label(page)
-    );
-    if let Some((hi, lo)) = v.extremes() {
-        let _ = write!(
-            s,
-            " ↑ {}: {}; ↓ {}: {}.",
-            hi.name,
-            v.format.with_unit(hi.value),
-            lo.name,
-            v.format.with_unit(lo.value)
-        );
-    }
-    let hidden = v
-        .rows
-        .iter()
-        .filter(|r| r.value == Value::Missing(MissingCode::Hidden))
-        .count();
-    if hidden > 0 {
-        let _ = write!(s, " {hidden} {}.", page.word("hidden_cells"));
-    }
-    s
+    v.description
+        .get_or_init(|| {
+            let ind = v.ind(page);
+            let mut s = format!(
+                "{} {} {} ({}).",
+                page.text(&ind.name),
+                page.word("level").to_lowercase(),
+                v.level_name(page),
+                v.period_label(page)
+            );
+            if let Some((hi, lo)) = v.extremes() {
+                let _ = write!(
+                    s,
+                    " ↑ {}: {}; ↓ {}: {}.",
+                    hi.name,
+                    v.format.with_unit(hi.value),
+                    lo.name,
+                    v.format.with_unit(lo.value)
+                );
+            }
+            if v.hidden > 0 {
+                let _ = write!(s, " {} {}.", v.hidden, page.word("hidden_cells"));
+            }
+            s
+        })
+        .clone()
 }
 
 /// The bar chart of a view: every area sorted by value, or the extremes for large levels.
@@ -660,6 +669,8 @@ struct TableRow<'a> {
     /// A survey figure's interval text and its verdict (mark, words) against the benchmark.
     survey: Option<(String, Option<(&'static str, String)>)>,
     selected: bool,
+    /// The area's page and the view with the area added to or taken from the selection,
+    /// both already HTML-escaped.
     href: &'a str,
     toggle: &'a str,
     pick_label: &'a str,
@@ -677,7 +688,11 @@ impl TableRow<'_> {
         }
         out.push_str("><td data-v=\"");
         if let Some(rank) = self.rank {
-            let _ = write!(out, "{rank}\">{rank}");
+            let mut digits = itoa::Buffer::new();
+            let rank = digits.format(rank);
+            out.push_str(rank);
+            out.push_str("\">");
+            out.push_str(rank);
         } else {
             out.push('"');
             out.push('>');
@@ -685,11 +700,11 @@ impl TableRow<'_> {
         out.push_str("</td><th scope=\"row\" data-v=\"");
         esc(out, self.name);
         out.push_str("\"><a href=\"");
-        esc(out, self.href);
+        out.push_str(self.href);
         out.push_str("\">");
         esc(out, self.name);
         out.push_str("</a> <a class=\"pick\" href=\"");
-        esc(out, self.toggle);
+        out.push_str(self.toggle);
         out.push_str("\" aria-label=\"");
         esc(out, self.pick_label);
         out.push_str(": ");
@@ -789,44 +804,66 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     ));
     let area_base = |code: &str| {
         let mut href = area_prefix.clone();
-        href.push_str(&crate::api::seg(code));
+        crate::api::encode_into(&mut href, code, true);
         href
     };
     // This view's URL with an area added to or taken from the selection: the URL without
     // `select` and the new list appended (what `View::url` writes), built once.
     let unselected = v.url(&page, &base, &[("select", None)]);
+    // The table's links are written HTML-escaped as they are built: the fixed parts are
+    // escaped once, and percent-encoded codes hold nothing HTML escapes.
+    let unselected_html = peil_render::escape(&unselected);
+    let area_prefix_html = peil_render::escape(&area_prefix);
+    let toggle_into = |out: &mut String, code: &str, html: bool| {
+        out.clear();
+        out.push_str(if html { &unselected_html } else { &unselected });
+        let start = if html { "&amp;select=" } else { "&select=" };
+        let mut first = true;
+        let mut found = false;
+        for c in &v.select {
+            if c == code {
+                found = true;
+                continue;
+            }
+            out.push_str(if first { start } else { "," });
+            crate::api::encode_into(out, c, false);
+            first = false;
+        }
+        if !found {
+            out.push_str(if first { start } else { "," });
+            crate::api::encode_into(out, code, false);
+        }
+    };
     let toggle = |code: &str| {
-        let mut sel: Vec<&str> = v.select.iter().map(String::as_str).collect();
-        if let Some(p) = sel.iter().position(|c| *c == code) {
-            sel.remove(p);
-        } else {
-            sel.push(code);
-        }
-        if sel.is_empty() {
-            unselected.clone()
-        } else {
-            format!("{unselected}&select={}", crate::api::encode(&sel.join(",")))
-        }
+        let mut out = String::new();
+        toggle_into(&mut out, code, false);
+        out
     };
     let mut rows_html = String::with_capacity(rows.len() * 480);
     let select_word = [page.word("select"), page.word("unselect")];
+    // Each row's two links are written into the same two buffers.
+    let (mut href, mut toggled) = (String::new(), String::new());
     for r in &rows {
         let selected = v.select.iter().any(|c| c == r.code);
+        href.clear();
+        href.push_str(&area_prefix_html);
+        crate::api::encode_into(&mut href, r.code, true);
+        toggle_into(&mut toggled, r.code, true);
         let row = TableRow {
             code: r.code,
             name: r.name,
             value: r.value,
             rank: r.rank,
             swatch: r.class.map(|c| colours[c.min(colours.len() - 1)]),
-            survey: r.survey.as_ref().map(|c| {
+            survey: r.survey.map(|c| {
                 (
                     interval_text(&v.format, c),
                     verdict_text(&page, c).map(|t| (verdict_mark(c).unwrap_or(""), t)),
                 )
             }),
             selected,
-            href: &area_base(r.code),
-            toggle: &toggle(r.code),
+            href: &href,
+            toggle: &toggled,
             pick_label: select_word[usize::from(selected)],
         };
         row.write(&mut rows_html, &v.format, v.confidence.is_some());
@@ -890,11 +927,7 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
         .iter()
         .map(|c| json!({"code": c, "name": geo::area_name(&page, v.level, c), "remove": toggle(c), "href": area_base(c)}))
         .collect();
-    let hidden = v
-        .rows
-        .iter()
-        .filter(|r| r.value == Value::Missing(MissingCode::Hidden))
-        .count();
+    let hidden = v.hidden;
     let x = page.ctx.extras().await;
     let share = page.absolute(&v.url(&page, &base, &[]));
     let level_code = snap.levels[v.level].level.code.clone();
@@ -986,11 +1019,22 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
 fn legend(page: &Page, v: &View) -> Vec<Json> {
     let colours = palette::sequential(v.classes.len().max(1));
     let labels = v.classes.labels(&v.format);
+    const MISSING: [MissingCode; 4] = [
+        MissingCode::Hidden,
+        MissingCode::Unknown,
+        MissingCode::NotApplicable,
+        MissingCode::Empty,
+    ];
+    // One pass counts the classes and each kind of missing value.
     let mut counts = vec![0usize; v.classes.len()];
+    let mut missing = [0usize; 4];
+    let last = counts.len().saturating_sub(1);
     for r in &v.rows {
         if let Some(c) = r.class {
-            let last = counts.len().saturating_sub(1);
             counts[c.min(last)] += 1;
+        }
+        if let Value::Missing(m) = r.value {
+            missing[MISSING.iter().position(|x| *x == m).unwrap_or(3)] += 1;
         }
     }
     // Only the classes some area falls in (manual boundaries can leave one empty), as the
@@ -1001,17 +1045,7 @@ fn legend(page: &Page, v: &View) -> Vec<Json> {
         .filter(|(k, _)| counts.get(*k).is_some_and(|n| *n > 0))
         .map(|(k, l)| json!({"swatch": colours[k.min(colours.len() - 1)], "label": l, "count": counts.get(k), "kind": "class"}))
         .collect();
-    for code in [
-        MissingCode::Hidden,
-        MissingCode::Unknown,
-        MissingCode::NotApplicable,
-        MissingCode::Empty,
-    ] {
-        let n = v
-            .rows
-            .iter()
-            .filter(|r| r.value == Value::Missing(code))
-            .count();
+    for (code, n) in MISSING.into_iter().zip(missing) {
         if n > 0 {
             let kind = match code {
                 MissingCode::Hidden => "hidden",
@@ -1186,7 +1220,7 @@ fn view_json(page: &Page, v: &View) -> Response {
             .rows
             .iter()
             .map(|r| {
-                let s = SurveyTwin::new(page, v, r.survey.as_ref());
+                let s = SurveyTwin::new(page, v, r.survey);
                 RowTwin {
                     benchmark: s.benchmark,
                     class: r.class,
@@ -1289,7 +1323,7 @@ fn table(page: &Page, v: &View) -> Table {
             r.rank.map_or(Cell::Empty, |k| Cell::Integer(k as i64)),
         ];
         if v.confidence.is_some() {
-            let c = r.survey.as_ref();
+            let c = r.survey;
             let bench = c.and_then(|c| c.benchmark).and_then(|b| snap.area_at(b));
             row.extend([
                 c.map_or(Cell::Empty, |c| Cell::Number(c.interval.low, None)),
@@ -1365,9 +1399,9 @@ pub(crate) async fn embed(
                     .iter()
                     .map(|r| json!({
                         "code": r.code, "name": r.name, "value": v.format.with_unit(r.value), "rank": r.rank,
-                        "interval": r.survey.as_ref().map(|c| interval_text(&v.format, c)),
-                        "verdict": r.survey.as_ref().and_then(|c| verdict_text(&page, c)),
-                        "mark": r.survey.as_ref().and_then(verdict_mark),
+                        "interval": r.survey.map(|c| interval_text(&v.format, c)),
+                        "verdict": r.survey.and_then(|c| verdict_text(&page, c)),
+                        "mark": r.survey.and_then(verdict_mark),
                     }))
                     .collect::<Vec<_>>(),
             ),
@@ -1392,37 +1426,4 @@ pub(crate) async fn embed(
         }),
     )
     .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::total_order_key;
-
-    #[test]
-    fn sort_keys_order_numbers_as_total_cmp_does() {
-        let xs = [
-            f64::NEG_INFINITY,
-            -1e300,
-            -2.5,
-            -1.0,
-            -f64::MIN_POSITIVE,
-            -0.0,
-            0.0,
-            f64::MIN_POSITIVE,
-            1e-300,
-            1.0,
-            2.5,
-            1e300,
-            f64::INFINITY,
-        ];
-        for a in xs {
-            for b in xs {
-                assert_eq!(
-                    total_order_key(a).cmp(&total_order_key(b)),
-                    a.total_cmp(&b),
-                    "{a} vs {b}"
-                );
-            }
-        }
-    }
 }

@@ -257,6 +257,38 @@ pub(crate) async fn scorecard_page(
         status,
         &may_enter,
     );
+    // A goal's owner that is a department (an access group with an operational dashboard)
+    // reaches its dashboards from here — shown only to who may open them.
+    let mut goals = goals;
+    if let Some(sess) = &session
+        && !pdf
+    {
+        let defs = st
+            .with_store(|s| s.record_set_definitions())
+            .await
+            .unwrap_or_default();
+        let admin = sess.user.role.allows(Role::Beheerder);
+        for g in goals.iter_mut() {
+            let owner = g["owner"].as_str().unwrap_or_default().to_string();
+            let links: Vec<Json> = defs
+                .iter()
+                .filter(|d| {
+                    d.dashboard.as_ref().is_some_and(|dash| {
+                        dash.group == owner && (admin || sess.user.groups.contains(&dash.group))
+                    })
+                })
+                .map(|d| {
+                    json!({
+                        "name": d.name,
+                        "href": page.href(&format!("/admin/operations/{}", crate::api::seg(&d.name))),
+                    })
+                })
+                .collect();
+            if !links.is_empty() {
+                g["dashboards"] = Json::Array(links);
+            }
+        }
+    }
     let mut owners: Vec<&str> = plan
         .goals
         .iter()
