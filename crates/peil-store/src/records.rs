@@ -396,5 +396,28 @@ mod tests {
             assert_eq!(s.record_sets().unwrap()[0].records, 3, "rolled back");
             assert!(s.records_for_dashboard("geen").unwrap().is_none());
         }
+
+        fn dashboards_and_definitions_are_stored_and_read_back(s: &mut Store) {
+            crate::read::tests::fill(s);
+            let d = def(&["cost"]);
+            assert!(s.record_set_definitions().unwrap().is_empty());
+            let mut tx = s.begin().unwrap();
+            tx.put_records(&d, &records(&d, &[("a", 10, 20000, "bouw", 1.0)]), false).unwrap();
+            tx.put_dashboard("permits", Some("{\"months\":[]}")).unwrap();
+            tx.put_dashboard("permits", Some("{\"months\":[1]}")).unwrap();
+            let names = tx.item_names("wijk").unwrap();
+            assert_eq!(names.len(), 3);
+            assert_eq!(names[&11], ("W1".to_string(), "Wijk één".to_string()));
+            assert!(tx.item_names("geen").unwrap().is_empty());
+            tx.commit().unwrap();
+            assert_eq!(s.published_dashboard("permits").unwrap().as_deref(), Some("{\"months\":[1]}"));
+            assert_eq!(s.published_dashboard("geen").unwrap(), None);
+            let defs = s.record_set_definitions().unwrap();
+            assert_eq!((defs.len(), defs[0].name.as_str()), (1, "permits"));
+            let mut tx = s.begin().unwrap();
+            tx.put_dashboard("permits", None).unwrap();
+            tx.commit().unwrap();
+            assert_eq!(s.published_dashboard("permits").unwrap(), None);
+        }
     }
 }
