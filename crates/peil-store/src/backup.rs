@@ -35,7 +35,7 @@ impl Store {
         let copied = (|| {
             let mut to = Connection::open(dest).map_err(&e)?;
             {
-                let b = rusqlite::backup::Backup::new(&self.conn, &mut to).map_err(&e)?;
+                let b = rusqlite::backup::Backup::new(self.conn(), &mut to).map_err(&e)?;
                 // All pages in one step: one read transaction, one moment. Stepping in chunks
                 // would restart the copy whenever another process commits in between.
                 loop {

@@ -1,11 +1,10 @@
 //! Exports: the test copy ([`Store::export`]) and the live copy ([`Store::export_live`])
 //! streamed in one stable order, value by value.
 
-use crate::{Result, Store, StoreError, codec, level_items};
+use crate::db::params;
+use crate::{Result, Store, StoreError, all_level_items, codec};
 use peil_core::*;
-use rusqlite::OptionalExtension;
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 /// Which values to export.
 #[derive(Debug, Clone, Default)]
@@ -46,46 +45,41 @@ impl Store {
         sel: &Selection,
         mut out: impl FnMut(ExportRow<'_>) -> std::io::Result<()>,
     ) -> Result<u64> {
-        let e = self.e();
-        let mut items: HashMap<i64, HashMap<u32, (i64, String)>> = HashMap::new();
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT i.code, l.code, s.level_id, s.period, s.dims, s.data FROM series s
-                 JOIN indicator i ON i.id = s.indicator_id JOIN geo_level l ON l.id = s.level_id
-                 ORDER BY i.code, l.code, s.period_level, s.period, s.dims",
-            )
-            .map_err(&e)?;
-        let mut rows = st.query([]).map_err(&e)?;
+        let items = all_level_items(&self.db)?;
+        let none = HashMap::new();
         let mut n = 0u64;
-        while let Some(r) = rows.next().map_err(&e)? {
-            let ind: String = r.get(0).map_err(&e)?;
-            let level: String = r.get(1).map_err(&e)?;
-            let period: String = r.get(3).map_err(&e)?;
-            if !sel.matches(&ind, &level, &period) {
-                continue;
-            }
-            let level_id: i64 = r.get(2).map_err(&e)?;
-            let dims: String = r.get(4).map_err(&e)?;
-            let data: Vec<u8> = r.get(5).map_err(&e)?;
-            let values = codec::decode(&data).ok_or_else(|| {
-                StoreError::Corrupt(format!("series {ind}/{level}/{period} does not decode"))
-            })?;
-            let names = match items.entry(level_id) {
-                Entry::Occupied(o) => o.into_mut(),
-                Entry::Vacant(v) => v.insert(level_items(&self.conn, level_id).map_err(&e)?),
-            };
-            let mut sorted: Vec<(&(i64, String), Value)> = Vec::with_capacity(values.len());
-            for (id, v) in values {
-                let item = names.get(&id).ok_or_else(|| {
-                    StoreError::Corrupt(format!(
-                        "series {ind}/{level}/{period} names item id {id} not in level {level}"
-                    ))
+        self.db.query_each(
+            "SELECT i.code, l.code, s.level_id, s.period, s.dims, s.data FROM series s
+             JOIN indicator i ON i.id = s.indicator_id JOIN geo_level l ON l.id = s.level_id
+             ORDER BY i.code, l.code, s.period_level, s.period, s.dims",
+            params![],
+            |r| {
+                let ind: String = r.get(0)?;
+                let level: String = r.get(1)?;
+                let period: String = r.get(3)?;
+                if !sel.matches(&ind, &level, &period) {
+                    return Ok(());
+                }
+                let level_id: i64 = r.get(2)?;
+                let dims: String = r.get(4)?;
+                let data: Vec<u8> = r.get(5)?;
+                let values = codec::decode(&data).ok_or_else(|| {
+                    StoreError::Corrupt(format!("series {ind}/{level}/{period} does not decode"))
                 })?;
-                sorted.push((item, v));
-            }
-            n += emit_sorted(&ind, &level, &period, &dims, sorted, &mut out)?;
-        }
+                let names = items.get(&level_id).unwrap_or(&none);
+                let mut sorted: Vec<(&(i64, String), Value)> = Vec::with_capacity(values.len());
+                for (id, v) in values {
+                    let item = names.get(&id).ok_or_else(|| {
+                        StoreError::Corrupt(format!(
+                            "series {ind}/{level}/{period} names item id {id} not in level {level}"
+                        ))
+                    })?;
+                    sorted.push((item, v));
+                }
+                n += emit_sorted(&ind, &level, &period, &dims, sorted, &mut out)?;
+                Ok(())
+            },
+        )?;
         Ok(n)
     }
 
@@ -95,82 +89,66 @@ impl Store {
         sel: &Selection,
         mut out: impl FnMut(ExportRow<'_>) -> std::io::Result<()>,
     ) -> Result<u64> {
-        let e = self.e();
         // Each level's item order in the live copy, with (seq, code) to sort rows by.
+        let levels: Vec<(String, Vec<u8>, Option<i64>)> = self.db.query(
+            "SELECT v.level, v.ids, l.id FROM live_level v LEFT JOIN geo_level l ON l.code = v.level",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let all = all_level_items(&self.db)?;
+        let none = HashMap::new();
         let mut items: HashMap<String, Vec<(i64, String)>> = HashMap::new();
-        {
-            let mut st = self
-                .conn
-                .prepare("SELECT level, ids FROM live_level")
-                .map_err(&e)?;
-            let rows = st
-                .query_map([], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        for (level, ids, id) in levels {
+            let names = id.and_then(|id| all.get(&id)).unwrap_or(&none);
+            let list = ids
+                .chunks_exact(4)
+                .map(|c| {
+                    let id = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                    names
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or((i64::MAX, format!("#{id}")))
                 })
-                .map_err(&e)?;
-            for row in rows {
-                let (level, ids) = row.map_err(&e)?;
-                let id: Option<i64> = self
-                    .conn
-                    .query_row("SELECT id FROM geo_level WHERE code = ?1", [&level], |r| {
-                        r.get(0)
-                    })
-                    .optional()
-                    .map_err(&e)?;
-                let names = match id {
-                    Some(id) => level_items(&self.conn, id).map_err(&e)?,
-                    None => HashMap::new(),
-                };
-                let list = ids
-                    .chunks_exact(4)
-                    .map(|c| {
-                        let id = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                        names
-                            .get(&id)
-                            .cloned()
-                            .unwrap_or((i64::MAX, format!("#{id}")))
-                    })
-                    .collect();
-                items.insert(level, list);
-            }
-        }
-        let mut st = self
-            .conn
-            .prepare("SELECT indicator, level, period, dims, data FROM live_series ORDER BY indicator, level, period, dims")
-            .map_err(&e)?;
-        let mut rows = st.query([]).map_err(&e)?;
-        let mut n = 0u64;
-        while let Some(r) = rows.next().map_err(&e)? {
-            let ind: String = r.get(0).map_err(&e)?;
-            let level: String = r.get(1).map_err(&e)?;
-            let period: String = r.get(2).map_err(&e)?;
-            if !sel.matches(&ind, &level, &period) {
-                continue;
-            }
-            let dims: String = r.get(3).map_err(&e)?;
-            let data: Vec<u8> = r.get(4).map_err(&e)?;
-            let values = codec::decode_dense(&data).ok_or_else(|| {
-                StoreError::Corrupt(format!(
-                    "live series {ind}/{level}/{period} does not decode"
-                ))
-            })?;
-            let names = items.get(&level).ok_or_else(|| {
-                StoreError::Corrupt(format!("no item list for live level {level}"))
-            })?;
-            if names.len() != values.len() {
-                return Err(StoreError::Corrupt(format!(
-                    "live series {ind}/{level}/{period} has {} values for {} items",
-                    values.len(),
-                    names.len()
-                )));
-            }
-            let sorted: Vec<(&(i64, String), Value)> = names
-                .iter()
-                .zip(values)
-                .filter(|(_, v)| !matches!(v, Value::Missing(MissingCode::Empty)))
                 .collect();
-            n += emit_sorted(&ind, &level, &period, &dims, sorted, &mut out)?;
+            items.insert(level, list);
         }
+        let mut n = 0u64;
+        self.db.query_each(
+            "SELECT indicator, level, period, dims, data FROM live_series ORDER BY indicator, level, period, dims",
+            params![],
+            |r| {
+                let ind: String = r.get(0)?;
+                let level: String = r.get(1)?;
+                let period: String = r.get(2)?;
+                if !sel.matches(&ind, &level, &period) {
+                    return Ok(());
+                }
+                let dims: String = r.get(3)?;
+                let data: Vec<u8> = r.get(4)?;
+                let values = codec::decode_dense(&data).ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "live series {ind}/{level}/{period} does not decode"
+                    ))
+                })?;
+                let names = items.get(&level).ok_or_else(|| {
+                    StoreError::Corrupt(format!("no item list for live level {level}"))
+                })?;
+                if names.len() != values.len() {
+                    return Err(StoreError::Corrupt(format!(
+                        "live series {ind}/{level}/{period} has {} values for {} items",
+                        values.len(),
+                        names.len()
+                    )));
+                }
+                let sorted: Vec<(&(i64, String), Value)> = names
+                    .iter()
+                    .zip(values)
+                    .filter(|(_, v)| !matches!(v, Value::Missing(MissingCode::Empty)))
+                    .collect();
+                n += emit_sorted(&ind, &level, &period, &dims, sorted, &mut out)?;
+                Ok(())
+            },
+        )?;
         Ok(n)
     }
 }
@@ -198,4 +176,64 @@ fn emit_sorted(
         .map_err(|io| StoreError::Invalid(format!("writing export: {io}")))?;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::on_both;
+
+    fn rows(s: &Store, sel: &Selection, live: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        let push = |r: ExportRow<'_>| {
+            out.push(format!(
+                "{} {} {} {} {:?}",
+                r.indicator, r.level, r.item, r.period, r.value
+            ));
+            Ok(())
+        };
+        let n = if live {
+            s.export_live(sel, push)
+        } else {
+            s.export(sel, push)
+        }
+        .unwrap();
+        assert_eq!(n as usize, out.len());
+        out
+    }
+
+    on_both! {
+        fn the_test_and_live_copies_stream_in_one_order(s: &mut Store) {
+            crate::read::tests::fill(s);
+            assert_eq!(
+                rows(s, &Selection::default(), false),
+                [
+                    "bev stad S 2024 Number(7.25)",
+                    "bev wijk W1 2024 Missing(Hidden)",
+                    "bev wijk W2 2024 Number(3.0)",
+                ]
+            );
+            let sel = Selection { level: Some("wijk".into()), ..Default::default() };
+            assert_eq!(rows(s, &sel, false).len(), 2);
+            let sel = Selection { periods: vec!["2023".into()], ..Default::default() };
+            assert!(rows(s, &sel, false).is_empty());
+            // The live copy: the level's item order as published, empty cells left out.
+            let ids: Vec<u8> = [10u32, 11, 12].iter().flat_map(|i| i.to_le_bytes()).collect();
+            s.db.execute("INSERT INTO live_level (level, ids) VALUES ('wijk', ?1)", params![&ids]).unwrap();
+            let dense = codec::encode_dense(&[
+                Value::Number(1.5),
+                Value::Missing(MissingCode::Empty),
+                Value::Missing(MissingCode::Hidden),
+            ]);
+            s.db.execute(
+                "INSERT INTO live_series (indicator, level, period, dims, data) VALUES ('bev', 'wijk', '2024', '', ?1)",
+                params![&dense],
+            )
+            .unwrap();
+            assert_eq!(
+                rows(s, &Selection::default(), true),
+                ["bev wijk W2 2024 Number(1.5)", "bev wijk W? 2024 Missing(Hidden)"]
+            );
+        }
+    }
 }

@@ -1,9 +1,9 @@
 //! Access groups (toegangsgroepen): their definitions, and the revision a server polls to
 //! notice a change without a new publication.
 
-use crate::{Result, Store, utc_now};
+use crate::db::{Db, Row, params};
+use crate::{Result, Store, StoreError, utc_now};
 use peil_core::{AccessGroup, Period};
-use rusqlite::{OptionalExtension, params};
 
 const COLUMNS: &str =
     "name, description, indicators, themes, sources, levels, dim_levels, period_from, period_to";
@@ -13,16 +13,16 @@ fn list(v: &[String]) -> String {
 }
 
 /// A stored value that does not read back is an error, never a wider grant.
-fn bad(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+fn bad(col: usize, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("access group, column {col}: {e}"))
 }
 
-fn group_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccessGroup> {
-    let list = |col: usize| -> rusqlite::Result<Vec<String>> {
-        serde_json::from_str(&r.get::<_, String>(col)?).map_err(|e| bad(col, e))
+fn group_row(r: &Row<'_>) -> Result<AccessGroup> {
+    let list = |col: usize| -> Result<Vec<String>> {
+        serde_json::from_str(&r.get::<String>(col)?).map_err(|e| bad(col, e))
     };
-    let period = |col: usize| -> rusqlite::Result<Option<Period>> {
-        r.get::<_, Option<String>>(col)?
+    let period = |col: usize| -> Result<Option<Period>> {
+        r.get::<Option<String>>(col)?
             .map(|p| Period::parse(&p).map_err(|e| bad(col, e)))
             .transpose()
     };
@@ -45,88 +45,77 @@ fn group_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccessGroup> {
 impl Store {
     /// Adds a group or replaces the one of that name; `true` when it is new.
     pub fn put_access_group(&self, g: &AccessGroup) -> Result<bool> {
-        let e = self.e();
-        let tx = self.conn.unchecked_transaction().map_err(&e)?;
-        let existed: bool = tx
-            .query_row(
-                "SELECT count(*) > 0 FROM access_group WHERE name = ?1",
-                [&g.name],
-                |r| r.get(0),
-            )
-            .map_err(&e)?;
+        let tx = self.db.begin(true)?;
+        let existed = tx.query_one(
+            "SELECT count(*) FROM access_group WHERE name = ?1",
+            params![&g.name],
+            |r| r.get::<i64>(0),
+        )? > 0;
+        let (from, to) = (g.periods.map(|p| p.0.code()), g.periods.map(|p| p.1.code()));
         tx.execute(
             &format!(
-                "INSERT OR REPLACE INTO access_group ({COLUMNS}, changed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                "INSERT INTO access_group ({COLUMNS}, changed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (name) DO UPDATE SET description = excluded.description,
+                 indicators = excluded.indicators, themes = excluded.themes,
+                 sources = excluded.sources, levels = excluded.levels,
+                 dim_levels = excluded.dim_levels, period_from = excluded.period_from,
+                 period_to = excluded.period_to, changed = excluded.changed"
             ),
             params![
-                g.name,
-                g.description,
-                list(&g.indicators),
-                list(&g.themes),
-                list(&g.sources),
-                list(&g.levels),
-                list(&g.dim_levels),
-                g.periods.map(|p| p.0.code()),
-                g.periods.map(|p| p.1.code()),
-                utc_now(),
+                &g.name,
+                &g.description,
+                &list(&g.indicators),
+                &list(&g.themes),
+                &list(&g.sources),
+                &list(&g.levels),
+                &list(&g.dim_levels),
+                &from,
+                &to,
+                &utc_now(),
             ],
-        )
-        .map_err(&e)?;
-        bump_revision(&tx).map_err(&e)?;
-        tx.commit().map_err(&e)?;
+        )?;
+        bump_revision(&tx)?;
+        tx.commit()?;
         Ok(!existed)
     }
 
     /// Every defined group, by name.
     pub fn access_groups(&self) -> Result<Vec<AccessGroup>> {
-        self.rows(
+        self.db.query(
             &format!("SELECT {COLUMNS} FROM access_group ORDER BY name"),
-            [],
+            params![],
             group_row,
         )
     }
 
     pub fn access_group(&self, name: &str) -> Result<Option<AccessGroup>> {
-        Ok(self
-            .rows(
-                &format!("SELECT {COLUMNS} FROM access_group WHERE name = ?1"),
-                [name],
-                group_row,
-            )?
-            .pop())
+        self.db.query_row(
+            &format!("SELECT {COLUMNS} FROM access_group WHERE name = ?1"),
+            params![name],
+            group_row,
+        )
     }
 
     /// Removes a group; `false` when there was none of that name.
     pub fn remove_access_group(&self, name: &str) -> Result<bool> {
-        let e = self.e();
-        let tx = self.conn.unchecked_transaction().map_err(&e)?;
-        let n = tx
-            .execute("DELETE FROM access_group WHERE name = ?1", [name])
-            .map_err(&e)?;
+        let tx = self.db.begin(true)?;
+        let n = tx.execute("DELETE FROM access_group WHERE name = ?1", params![name])?;
         if n > 0 {
-            bump_revision(&tx).map_err(&e)?;
+            bump_revision(&tx)?;
         }
-        tx.commit().map_err(&e)?;
+        tx.commit()?;
         Ok(n > 0)
     }
 
     /// Counts changes to access groups: a server whose snapshot was compiled at another
     /// revision loads its groups again.
     pub fn access_revision(&self) -> Result<u64> {
-        let v: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM site_meta WHERE key = 'access_revision'",
-                [],
-                |r| r.get(0),
-            )
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })
-            .map_err(self.e())?;
+        let v: Option<String> = self.db.query_row(
+            "SELECT value FROM site_meta WHERE key = 'access_revision'",
+            params![],
+            |r| r.get(0),
+        )?;
         Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 }
@@ -135,24 +124,20 @@ impl Store {
     /// Counts changes to the test copy (imports, undos, theme-tree edits; kept by triggers):
     /// a preview of the test copy built at another revision is built again.
     pub fn test_revision(&self) -> Result<u64> {
-        let v: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM site_meta WHERE key = 'test_revision'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.e())?;
+        let v: Option<String> = self.db.query_row(
+            "SELECT value FROM site_meta WHERE key = 'test_revision'",
+            params![],
+            |r| r.get(0),
+        )?;
         Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 }
 
-fn bump_revision(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<usize> {
+fn bump_revision(tx: &Db) -> Result<usize> {
     tx.execute(
         "INSERT INTO site_meta (key, value) VALUES ('access_revision', '1')
-         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-        [],
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(site_meta.value AS INTEGER) + 1 AS TEXT)",
+        params![],
     )
 }
 
@@ -288,27 +273,28 @@ impl Store {
 mod tests {
     use super::*;
 
-    #[test]
-    fn groups_round_trip_and_bump_the_revision() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::create(&dir.path().join("s.db")).unwrap();
-        assert_eq!(s.access_revision().unwrap(), 0);
-        let g = AccessGroup {
-            name: "wijkteam".into(),
-            description: "Wijkwerkers".into(),
-            indicators: vec!["a".into()],
-            levels: vec!["wijk".into()],
-            periods: Some((Period::year(2020), Period::year(2022))),
-            ..Default::default()
-        };
-        assert!(s.put_access_group(&g).unwrap());
-        assert!(!s.put_access_group(&g).unwrap());
-        assert_eq!(s.access_group("wijkteam").unwrap(), Some(g.clone()));
-        assert_eq!(s.access_groups().unwrap(), vec![g]);
-        assert_eq!(s.access_revision().unwrap(), 2);
-        assert!(s.remove_access_group("wijkteam").unwrap());
-        assert!(!s.remove_access_group("wijkteam").unwrap());
-        assert_eq!(s.access_revision().unwrap(), 3);
-        assert!(s.access_groups().unwrap().is_empty());
+    use crate::testing::on_both;
+
+    on_both! {
+        fn groups_round_trip_and_bump_the_revision(s: &mut Store) {
+            assert_eq!(s.access_revision().unwrap(), 0);
+            let g = AccessGroup {
+                name: "wijkteam".into(),
+                description: "Wijkwerkers".into(),
+                indicators: vec!["a".into()],
+                levels: vec!["wijk".into()],
+                periods: Some((Period::year(2020), Period::year(2022))),
+                ..Default::default()
+            };
+            assert!(s.put_access_group(&g).unwrap());
+            assert!(!s.put_access_group(&g).unwrap());
+            assert_eq!(s.access_group("wijkteam").unwrap(), Some(g.clone()));
+            assert_eq!(s.access_groups().unwrap(), vec![g]);
+            assert_eq!(s.access_revision().unwrap(), 2);
+            assert!(s.remove_access_group("wijkteam").unwrap());
+            assert!(!s.remove_access_group("wijkteam").unwrap());
+            assert_eq!(s.access_revision().unwrap(), 3);
+            assert!(s.access_groups().unwrap().is_empty());
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! API keys: only their SHA-256 is stored; each active key makes a reader with its name and
 //! access groups.
 
+use crate::db::params;
 use crate::{Result, Store, utc_now};
-use rusqlite::params;
 use std::collections::HashMap;
 
 /// An API key as `peil keys list` shows it (never the key itself: only its hash is stored).
@@ -20,20 +20,17 @@ impl Store {
     /// Stores a new API key (its SHA-256 only: the key itself is shown once, never stored).
     pub fn add_api_key(&self, name: &str, sha256: &str, groups: &[String]) -> Result<i64> {
         self.known_groups(groups)?;
-        self.conn
-            .execute(
-                "INSERT INTO api_key (name, sha256, groups, created) VALUES (?1, ?2, ?3, ?4)",
-                params![name, sha256, groups.join(","), utc_now()],
-            )
-            .map_err(self.e())?;
-        Ok(self.conn.last_insert_rowid())
+        self.db.insert(
+            "INSERT INTO api_key (name, sha256, groups, created) VALUES (?1, ?2, ?3, ?4)",
+            params![name, sha256, &groups.join(","), &utc_now()],
+        )
     }
 
     /// All keys, in the order they were made.
     pub fn api_keys(&self) -> Result<Vec<ApiKeyEntry>> {
-        self.rows(
+        self.db.query(
             "SELECT id, name, groups, created, revoked FROM api_key ORDER BY id",
-            [],
+            params![],
             |r| {
                 let groups: String = r.get(2)?;
                 Ok(ApiKeyEntry {
@@ -54,14 +51,15 @@ impl Store {
     /// The active keys: SHA-256 of the key → the reader it makes (its name and access groups).
     pub fn api_key_readers(&self) -> Result<HashMap<String, peil_core::Reader>> {
         Ok(self
-            .rows(
+            .db
+            .query(
                 "SELECT sha256, name, groups FROM api_key WHERE revoked IS NULL",
-                [],
+                params![],
                 |r| {
                     Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
+                        r.get::<String>(0)?,
+                        r.get::<String>(1)?,
+                        r.get::<String>(2)?,
                     ))
                 },
             )?
@@ -75,13 +73,10 @@ impl Store {
 
     /// Revokes a key by id; `false` when there is no such active key.
     pub fn revoke_api_key(&self, id: i64) -> Result<bool> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE api_key SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
-                params![id, utc_now()],
-            )
-            .map_err(self.e())?;
+        let n = self.db.execute(
+            "UPDATE api_key SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
+            params![id, &utc_now()],
+        )?;
         Ok(n == 1)
     }
 }
@@ -99,4 +94,34 @@ pub fn hash_key(key: &str) -> String {
 /// A new random API key (`peil_` + 64 hex characters) from the operating system's generator.
 pub fn new_key() -> std::io::Result<String> {
     Ok(format!("peil_{}", crate::random_hex(32)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::on_both;
+
+    on_both! {
+        fn keys_are_stored_hashed_listed_and_revoked(s: &mut Store) {
+            let (k1, k2) = (new_key().unwrap(), new_key().unwrap());
+            assert!(k1.starts_with("peil_") && k1.len() == 69 && k1 != k2);
+            let groups = vec!["reports".to_string(), "wijkteam".to_string()];
+            let a = s.add_api_key("dashboard", &hash_key(&k1), &groups).unwrap();
+            let b = s.add_api_key("etl", &hash_key(&k2), &[]).unwrap();
+            assert!(b > a);
+            let list = s.api_keys().unwrap();
+            assert_eq!(list.iter().map(|k| k.id).collect::<Vec<_>>(), [a, b]);
+            assert_eq!(list[0].groups, groups);
+            assert!(list[1].groups.is_empty() && list[1].revoked.is_none());
+            let readers = s.api_key_readers().unwrap();
+            assert_eq!(readers.len(), 2);
+            assert_eq!(readers[&hash_key(&format!(" {k1}\n"))], peil_core::Reader::key("dashboard", groups.iter().cloned()));
+            assert!(s.revoke_api_key(a).unwrap());
+            assert!(!s.revoke_api_key(a).unwrap(), "revoked once");
+            assert!(!s.revoke_api_key(b + 100).unwrap());
+            let readers = s.api_key_readers().unwrap();
+            assert_eq!(readers.keys().collect::<Vec<_>>(), [&hash_key(&k2)]);
+            assert!(s.api_keys().unwrap()[0].revoked.is_some());
+        }
+    }
 }

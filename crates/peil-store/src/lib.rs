@@ -2,7 +2,9 @@
 //!
 //! The default backend is an embedded SQLite file (bundled, WAL). All SQL lives in this crate
 //! and none of it leaks: callers see domain types from `peil-core`, [`Store`] for reads and
-//! [`ImportTx`] for writes. A PostgreSQL backend will implement the same surface.
+//! [`ImportTx`] for writes. A PostgreSQL backend implements the same surface behind the seam in
+//! `db.rs`, module by module (issue 16); until every module is on it, only this crate's tests
+//! open a PostgreSQL store.
 //!
 //! Guarantees:
 //! - every import runs in one transaction: all of it lands or none of it (also on `kill -9`);
@@ -16,6 +18,7 @@ mod check;
 mod clusters;
 pub mod codec;
 mod content;
+mod db;
 mod export;
 mod groups;
 mod history;
@@ -28,6 +31,8 @@ mod read;
 mod records;
 mod runs;
 mod schema;
+#[cfg(test)]
+mod testing;
 mod themes;
 mod users;
 mod write;
@@ -53,6 +58,7 @@ pub use themes::Placement;
 pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use write::ImportTx;
 
+use db::{Db, Dialect};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -64,6 +70,10 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("store {at}: {}", pg_message(.source))]
+    Postgres { at: String, source: postgres::Error },
+    #[error("store {at}: {message}")]
+    Query { at: String, message: String },
     #[error("{path} is not a Peil store (run `peil init` first, or pass --site)")]
     Missing { path: PathBuf },
     #[error(
@@ -84,11 +94,19 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// A PostgreSQL error with the server's own words (the client's `Display` says only "db error").
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// The store of one site.
 pub struct Store {
-    conn: Connection,
+    db: Db,
     path: PathBuf,
 }
 
@@ -116,55 +134,122 @@ impl Store {
     }
 
     fn open_inner(path: &Path, create: bool) -> Result<Store> {
-        let e = sqlite_err(path);
-        let conn = Connection::open(path).map_err(&e)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
-             PRAGMA busy_timeout=10000; PRAGMA cache_size=-262144;",
-        )
-        .map_err(&e)?;
         let mut store = Store {
-            conn,
+            db: Db::open_sqlite(path)?,
             path: path.to_path_buf(),
         };
-        let version: i64 = store
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(&e)?;
-        let known = schema::MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew {
-                path: path.to_path_buf(),
-                found: version,
-                known,
-            });
-        }
-        if version == 0 && !create {
-            let tables: i64 = store
-                .conn
-                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                .map_err(&e)?;
-            if tables == 0 {
-                return Err(StoreError::Missing {
-                    path: path.to_path_buf(),
-                });
-            }
-        }
-        store.migrate(version)?;
+        store.migrate(create)?;
         Ok(store)
     }
 
-    fn migrate(&mut self, from: i64) -> Result<()> {
-        let path = self.path.clone();
-        let e = sqlite_err(&path);
-        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
-            let tx = self.conn.transaction().map_err(&e)?;
-            tx.execute_batch(sql).map_err(&e)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(&e)?;
-            tx.commit().map_err(&e)?;
+    /// Opens the store of one site in a PostgreSQL database: its own schema `schema` (made when
+    /// missing), brought up to date. Until every module is on the seam (issue 16), only this
+    /// crate's tests open one.
+    #[cfg(test)]
+    pub(crate) fn open_postgres(
+        config: &postgres::Config,
+        schema: &str,
+        create: bool,
+    ) -> Result<Store> {
+        let db = Db::open_postgres(config, schema)?;
+        let mut store = Store {
+            path: PathBuf::from(db.label()),
+            db,
+        };
+        store.migrate(create)?;
+        Ok(store)
+    }
+
+    /// Brings the schema up to date, each migration in its own transaction (SQLite counts them
+    /// in `PRAGMA user_version`); on PostgreSQL all of them in one transaction that holds the
+    /// site's write lock, counted in `peil_schema_version`, so two processes opening one new
+    /// schema at once migrate it once. A store newer than this Peil is refused; without
+    /// `create`, so is one that holds nothing.
+    fn migrate(&mut self, create: bool) -> Result<()> {
+        let known = schema::MIGRATIONS.len() as i64;
+        let too_new = |found: i64| StoreError::TooNew {
+            path: self.path.clone(),
+            found,
+            known,
+        };
+        let missing = || StoreError::Missing {
+            path: self.path.clone(),
+        };
+        match self.db.dialect() {
+            Dialect::Sqlite => {
+                let e = sqlite_err(&self.path);
+                let version: i64 = self
+                    .conn()
+                    .query_row("PRAGMA user_version", [], |r| r.get(0))
+                    .map_err(&e)?;
+                if version > known {
+                    return Err(too_new(version));
+                }
+                if version == 0 && !create {
+                    let tables: i64 = self
+                        .conn()
+                        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                        .map_err(&e)?;
+                    if tables == 0 {
+                        return Err(missing());
+                    }
+                }
+                let conn = self.db.sqlite_mut();
+                for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+                    let tx = conn.transaction().map_err(&e)?;
+                    tx.execute_batch(sql).map_err(&e)?;
+                    tx.pragma_update(None, "user_version", (i + 1) as i64)
+                        .map_err(&e)?;
+                    tx.commit().map_err(&e)?;
+                }
+                Ok(())
+            }
+            Dialect::Postgres => {
+                let tx = self.db.begin(true)?;
+                let exists = tx
+                    .query_one(
+                        "SELECT count(*) FROM information_schema.tables
+                         WHERE table_schema = current_schema() AND table_name = 'peil_schema_version'",
+                        db::params![],
+                        |r| r.get::<i64>(0),
+                    )?
+                    > 0;
+                if !exists {
+                    if !create {
+                        return Err(missing());
+                    }
+                    tx.execute_batch(
+                        "CREATE TABLE peil_schema_version (version BIGINT NOT NULL);
+                         INSERT INTO peil_schema_version (version) VALUES (0);",
+                    )?;
+                }
+                let version = tx.query_one(
+                    "SELECT version FROM peil_schema_version",
+                    db::params![],
+                    |r| r.get::<i64>(0),
+                )?;
+                if version > known {
+                    return Err(too_new(version));
+                }
+                for (i, sql) in schema::PG_MIGRATIONS
+                    .iter()
+                    .enumerate()
+                    .skip(version as usize)
+                {
+                    tx.execute_batch(sql)?;
+                    tx.execute(
+                        "UPDATE peil_schema_version SET version = ?1",
+                        db::params![(i + 1) as i64],
+                    )?;
+                }
+                tx.commit()
+            }
         }
-        Ok(())
+    }
+
+    /// The SQLite connection, for the modules not yet on the seam (see [`Db::sqlite`]).
+    fn conn(&self) -> &Connection {
+        self.db.sqlite()
     }
 
     pub fn path(&self) -> &Path {
@@ -175,48 +260,31 @@ impl Store {
         sqlite_err(&self.path)
     }
 
-    /// Runs a query and maps every row.
-    fn rows<T, P: rusqlite::Params>(
-        &self,
-        sql: &str,
-        params: P,
-        f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>> {
-        let e = self.e();
-        let mut st = self.conn.prepare_cached(sql).map_err(&e)?;
-        let rows = st.query_map(params, f).map_err(&e)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(&e)
-    }
-
     /// Starts an import. Nothing is visible to other readers until [`ImportTx::commit`];
     /// dropping the transaction (or a crash) leaves the store as it was.
     pub fn begin(&mut self) -> Result<ImportTx<'_>> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sqlite_err(&path))?;
-        Ok(ImportTx::new(tx, path))
+        let tx = self.db.begin(true)?;
+        Ok(ImportTx::new(tx))
     }
 }
-/// A geo item read from the columns `code, short_name, name, seq, unknown_location` starting
-/// at column `from` (the one row mapping of every query of items).
-fn geo_item(r: &rusqlite::Row, from: usize) -> rusqlite::Result<peil_core::GeoItem> {
-    Ok(peil_core::GeoItem {
-        code: r.get(from)?,
-        short_name: r.get(from + 1)?,
-        name: r.get(from + 2)?,
-        seq: r.get(from + 3)?,
-        unknown_location: r.get(from + 4)?,
-    })
-}
+/// A level's items: item id → (sequence, code).
+type LevelItems = HashMap<u32, (i64, String)>;
 
-fn level_items(conn: &Connection, level_id: i64) -> rusqlite::Result<HashMap<u32, (i64, String)>> {
-    let mut st = conn.prepare_cached("SELECT id, seq, code FROM geo_item WHERE level_id = ?1")?;
-    let rows = st.query_map([level_id], |r| {
-        Ok((r.get::<_, u32>(0)?, (r.get(1)?, r.get(2)?)))
-    })?;
-    rows.collect()
+/// Every item of every level: level id → item id → (sequence, code). Read whole before a
+/// streamed read of series, which may not query while it streams.
+fn all_level_items(db: &Db) -> Result<HashMap<i64, LevelItems>> {
+    let mut out: HashMap<i64, LevelItems> = HashMap::new();
+    db.query_each(
+        "SELECT level_id, id, seq, code FROM geo_item",
+        db::params![],
+        |r| {
+            out.entry(r.get(0)?)
+                .or_default()
+                .insert(r.get(1)?, (r.get(2)?, r.get(3)?));
+            Ok(())
+        },
+    )?;
+    Ok(out)
 }
 
 /// `N` bytes from the operating system's random generator.

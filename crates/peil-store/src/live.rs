@@ -1,9 +1,9 @@
 //! The live copy: what `peil publish` writes from a snapshot, replaced whole in one
 //! transaction, and what the server and the CLI read back.
 
-use crate::{Result, Store, StoreError, codec, sqlite_err, utc_now};
+use crate::db::{Db, params};
+use crate::{Result, Store, StoreError, codec, utc_now};
 use peil_core::*;
-use rusqlite::{OptionalExtension, params};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
@@ -21,22 +21,17 @@ pub struct PublicationEntry {
 }
 
 /// Copies the live copy just written as publication `generation`'s kept contents.
-fn keep_live(
-    tx: &rusqlite::Transaction,
-    generation: u64,
-    last_import: i64,
-    restored_from: Option<i64>,
-) -> rusqlite::Result<()> {
+fn keep_live(tx: &Db, generation: u64, last_import: i64, restored_from: Option<i64>) -> Result<()> {
     let g = generation as i64;
     tx.execute(
         "INSERT INTO publication_level (generation, level, ids, level_name, item_names)
          SELECT ?1, level, ids, level_name, item_names FROM live_level",
-        [g],
+        params![g],
     )?;
     tx.execute(
         "INSERT INTO publication_series (generation, indicator, level, period, dims, data)
          SELECT ?1, indicator, level, period, dims, data FROM live_series",
-        [g],
+        params![g],
     )?;
     tx.execute(
         "INSERT INTO publication_note (generation, last_import, restored_from, kept) VALUES (?1, ?2, ?3, 1)",
@@ -49,24 +44,28 @@ fn keep_live(
 /// in `publication` stay (small; the catalogue's first issue date reads them) without their
 /// metadata. SQLite reuses the freed pages for later publications, so the file stops growing
 /// at about `keep` + 1 live copies; it shrinks only with `VACUUM`.
-fn prune(tx: &rusqlite::Transaction, keep: usize) -> rusqlite::Result<()> {
-    let old: Vec<i64> = {
-        let mut st = tx.prepare(
-            "SELECT generation FROM publication_note WHERE kept ORDER BY generation DESC LIMIT -1 OFFSET ?1",
+fn prune(tx: &Db, keep: usize) -> Result<()> {
+    let kept: Vec<i64> = tx.query(
+        "SELECT generation FROM publication_note WHERE kept <> 0 ORDER BY generation DESC",
+        params![],
+        |r| r.get(0),
+    )?;
+    for g in kept.into_iter().skip(keep.max(1)) {
+        tx.execute(
+            "DELETE FROM publication_series WHERE generation = ?1",
+            params![g],
         )?;
-        st.query_map([keep.max(1) as i64], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?
-    };
-    for g in old {
-        tx.execute("DELETE FROM publication_series WHERE generation = ?1", [g])?;
-        tx.execute("DELETE FROM publication_level WHERE generation = ?1", [g])?;
+        tx.execute(
+            "DELETE FROM publication_level WHERE generation = ?1",
+            params![g],
+        )?;
         tx.execute(
             "UPDATE publication_note SET kept = 0 WHERE generation = ?1",
-            [g],
+            params![g],
         )?;
         tx.execute(
             "UPDATE publication SET indicators = '[]' WHERE generation = ?1",
-            [g],
+            params![g],
         )?;
     }
     Ok(())
@@ -75,22 +74,20 @@ fn prune(tx: &rusqlite::Transaction, keep: usize) -> rusqlite::Result<()> {
 /// A level's name and its items' names (a JSON list of [short name, name] in the order of
 /// `ids`) as the test copy has them now: the names a publication keeps for its readers, so
 /// that a rename in the test copy reaches them only with the next publication.
-fn names_now(
-    tx: &rusqlite::Transaction,
-    level: &str,
-    ids: &[u32],
-) -> rusqlite::Result<(Option<String>, String)> {
-    let name: Option<String> = tx
-        .query_row("SELECT name FROM geo_level WHERE code = ?1", [level], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    let mut st = tx.prepare_cached(
-        "SELECT i.id, i.short_name, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id WHERE l.code = ?1",
+fn names_now(tx: &Db, level: &str, ids: &[u32]) -> Result<(Option<String>, String)> {
+    let name: Option<String> = tx.query_row(
+        "SELECT name FROM geo_level WHERE code = ?1",
+        params![level],
+        |r| r.get(0),
     )?;
-    let all: HashMap<u32, (String, String)> = st
-        .query_map([level], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
-        .collect::<rusqlite::Result<_>>()?;
+    let all: HashMap<u32, (String, String)> = tx
+        .query(
+            "SELECT i.id, i.short_name, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id WHERE l.code = ?1",
+            params![level],
+            |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))),
+        )?
+        .into_iter()
+        .collect();
     let list: Vec<(&str, &str)> = ids
         .iter()
         .map(|id| {
@@ -134,69 +131,65 @@ impl Store {
         levels: &[(String, Vec<u32>)],
         series: impl Iterator<Item = (SeriesKey, Vec<Value>)>,
     ) -> Result<u64> {
-        let path = self.path.clone();
-        let e = sqlite_err(&path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(&e)?;
-        tx.execute("DELETE FROM live_series", []).map_err(&e)?;
-        tx.execute("DELETE FROM live_level", []).map_err(&e)?;
-        {
-            let mut st = tx
-                .prepare("INSERT INTO live_level (level, ids, level_name, item_names) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(&e)?;
-            for (level, ids) in levels {
-                let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
-                let (name, items) = names_now(&tx, level, ids).map_err(&e)?;
-                st.execute(params![level, bytes, name, items]).map_err(&e)?;
-            }
-            let mut st = tx
-                .prepare("INSERT INTO live_series (indicator, level, period, dims, data) VALUES (?1, ?2, ?3, ?4, ?5)")
-                .map_err(&e)?;
-            for (key, values) in series {
-                st.execute(params![
-                    key.indicator,
-                    key.level,
-                    key.period.code(),
-                    key.dims.to_text(),
-                    codec::encode_dense(&values)
-                ])
-                .map_err(&e)?;
-            }
+        let tx = self.db.begin(true)?;
+        tx.execute("DELETE FROM live_series", params![])?;
+        tx.execute("DELETE FROM live_level", params![])?;
+        for (level, ids) in levels {
+            let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
+            let (name, items) = names_now(&tx, level, ids)?;
+            tx.execute(
+                "INSERT INTO live_level (level, ids, level_name, item_names) VALUES (?1, ?2, ?3, ?4)",
+                params![level, &bytes, &name, &items],
+            )?;
         }
+        // The bulk of a publication: one prepared insert per series on SQLite, one binary
+        // COPY on PostgreSQL.
+        tx.bulk_insert(
+            "live_series",
+            &["indicator", "level", "period", "dims", "data"],
+            |sink| {
+                for (key, values) in series {
+                    sink(params![
+                        &key.indicator,
+                        &key.level,
+                        &key.period.code(),
+                        &key.dims.to_text(),
+                        &codec::encode_dense(&values)
+                    ])?;
+                }
+                Ok(())
+            },
+        )?;
         let meta = serde_json::to_string(indicators)
             .map_err(|j| StoreError::Invalid(format!("indicator metadata: {j}")))?;
         // The theme tree as it is now is the one this publication shows (read in the
         // transaction, so an edit cannot slip between the tree and the indicators).
-        let themes = serde_json::to_string(&crate::read::themes_of(&tx).map_err(&e)?)
+        let themes = serde_json::to_string(&crate::read::themes_of(&tx)?)
             .map_err(|j| StoreError::Invalid(format!("theme tree: {j}")))?;
         // So are the period level names (geo names are kept per level above).
-        let period_names =
-            serde_json::to_string(&crate::read::period_level_names_of(&tx).map_err(&e)?)
-                .map_err(|j| StoreError::Invalid(format!("period level names: {j}")))?;
-        tx.execute(
+        let period_names = serde_json::to_string(&crate::read::period_level_names_of(&tx)?)
+            .map_err(|j| StoreError::Invalid(format!("period level names: {j}")))?;
+        let generation = tx.insert_key(
             "INSERT INTO publication (at, who, stats, indicators, themes, period_level_names)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
-                utc_now(),
+                &utc_now(),
                 who,
-                stats.to_string(),
-                meta,
-                themes,
-                period_names
+                &stats.to_string(),
+                &meta,
+                &themes,
+                &period_names
             ],
-        )
-        .map_err(&e)?;
-        let generation = tx.last_insert_rowid() as u64;
-        let last_import: i64 = tx
-            .query_row("SELECT coalesce(max(id), 0) FROM import_log", [], |r| {
-                r.get(0)
-            })
-            .map_err(&e)?;
-        keep_live(&tx, generation, last_import, None).map_err(&e)?;
-        prune(&tx, keep).map_err(&e)?;
-        tx.commit().map_err(&e)?;
+            "generation",
+        )? as u64;
+        let last_import: i64 = tx.query_one(
+            "SELECT coalesce(max(id), 0) FROM import_log",
+            params![],
+            |r| r.get(0),
+        )?;
+        keep_live(&tx, generation, last_import, None)?;
+        prune(&tx, keep)?;
+        tx.commit()?;
         Ok(generation)
     }
 
@@ -204,21 +197,13 @@ impl Store {
     /// number whose content is the old one's, so every server takes it like a publish), in one
     /// transaction. Returns the new generation.
     pub fn rollback(&mut self, generation: u64, who: &str, keep: usize) -> Result<u64> {
-        let path = self.path.clone();
-        let e = sqlite_err(&path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(&e)?;
+        let tx = self.db.begin(true)?;
         let g = generation as i64;
-        let note: Option<(i64, bool)> = tx
-            .query_row(
-                "SELECT last_import, kept FROM publication_note WHERE generation = ?1",
-                [g],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(&e)?;
+        let note: Option<(i64, bool)> = tx.query_row(
+            "SELECT last_import, kept FROM publication_note WHERE generation = ?1",
+            params![g],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let last_import = match note {
             Some((last, true)) => last,
             Some((_, false)) => {
@@ -232,48 +217,45 @@ impl Store {
                 )));
             }
         };
-        tx.execute_batch("DELETE FROM live_series; DELETE FROM live_level;")
-            .map_err(&e)?;
+        tx.execute("DELETE FROM live_series", params![])?;
+        tx.execute("DELETE FROM live_level", params![])?;
         tx.execute(
             "INSERT INTO live_level (level, ids, level_name, item_names)
              SELECT level, ids, level_name, item_names FROM publication_level WHERE generation = ?1",
-            [g],
-        )
-        .map_err(&e)?;
+            params![g],
+        )?;
         tx.execute(
             "INSERT INTO live_series (indicator, level, period, dims, data)
              SELECT indicator, level, period, dims, data FROM publication_series WHERE generation = ?1",
-            [g],
-        )
-        .map_err(&e)?;
-        tx.execute(
+            params![g],
+        )?;
+        let new = tx.insert_key(
             "INSERT INTO publication (at, who, stats, indicators, themes, period_level_names)
              SELECT ?2, ?3, stats, indicators, themes, period_level_names FROM publication WHERE generation = ?1",
-            params![g, utc_now(), who],
-        )
-        .map_err(&e)?;
-        let new = tx.last_insert_rowid() as u64;
-        keep_live(&tx, new, last_import, Some(g)).map_err(&e)?;
-        prune(&tx, keep).map_err(&e)?;
-        tx.commit().map_err(&e)?;
+            params![g, &utc_now(), who],
+            "generation",
+        )? as u64;
+        keep_live(&tx, new, last_import, Some(g))?;
+        prune(&tx, keep)?;
+        tx.commit()?;
         Ok(new)
     }
 
     /// Every publication, newest first: generation, when, who, statistics, and whether its
     /// contents are kept for rollback.
     pub fn publications(&self) -> Result<Vec<PublicationEntry>> {
-        self.rows(
+        self.db.query(
             "SELECT p.generation, p.at, p.who, p.stats, n.restored_from, coalesce(n.kept, 0)
              FROM publication p LEFT JOIN publication_note n ON n.generation = p.generation
              ORDER BY p.generation DESC",
-            [],
+            params![],
             |r| {
                 Ok(PublicationEntry {
-                    generation: r.get::<_, i64>(0)? as u64,
+                    generation: r.get::<i64>(0)? as u64,
                     at: r.get(1)?,
                     who: r.get(2)?,
-                    stats: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or(Json::Null),
-                    restored_from: r.get::<_, Option<i64>>(4)?.map(|g| g as u64),
+                    stats: serde_json::from_str(&r.get::<String>(3)?).unwrap_or(Json::Null),
+                    restored_from: r.get::<Option<i64>>(4)?.map(|g| g as u64),
                     kept: r.get(5)?,
                 })
             },
@@ -282,50 +264,53 @@ impl Store {
 
     /// The latest publication: generation, time and statistics.
     pub fn live_publication(&self) -> Result<Option<(u64, String, serde_json::Value)>> {
-        self.conn
-            .query_row(
-                "SELECT generation, at, stats FROM publication ORDER BY generation DESC LIMIT 1",
-                [],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)? as u64,
-                        r.get(1)?,
-                        serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or(Json::Null),
-                    ))
-                },
-            )
-            .optional()
-            .map_err(self.e())
+        self.db.query_row(
+            "SELECT generation, at, stats FROM publication ORDER BY generation DESC LIMIT 1",
+            params![],
+            |r| {
+                Ok((
+                    r.get::<i64>(0)? as u64,
+                    r.get(1)?,
+                    serde_json::from_str(&r.get::<String>(2)?).unwrap_or(Json::Null),
+                ))
+            },
+        )
     }
 
     /// When the site was first published (ISO 8601, UTC), if it has been: the catalogue's
     /// `dct:issued`.
     pub fn first_publication_at(&self) -> Result<Option<String>> {
-        self.conn
-            .query_row(
-                "SELECT at FROM publication ORDER BY generation LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.e())
+        self.db.query_row(
+            "SELECT at FROM publication ORDER BY generation LIMIT 1",
+            params![],
+            |r| r.get(0),
+        )
     }
 
     /// The live copy as published: generation, indicator metadata, each level with its items in
     /// the order of the dense values, and every series. `None` before the first publication.
+    /// Read in one transaction, so that a publication made meanwhile is not mixed in.
     pub fn live(&self) -> Result<Option<Live>> {
-        let e = self.e();
-        let Some((generation, at, stats)) = self.live_publication()? else {
+        let tx = self.db.begin(false)?;
+        let Some((generation, at, stats)) = tx.query_row(
+            "SELECT generation, at, stats FROM publication ORDER BY generation DESC LIMIT 1",
+            params![],
+            |r| {
+                Ok((
+                    r.get::<i64>(0)? as u64,
+                    r.get::<String>(1)?,
+                    serde_json::from_str(&r.get::<String>(2)?).unwrap_or(Json::Null),
+                ))
+            },
+        )?
+        else {
             return Ok(None);
         };
-        let (meta, period_names): (String, Option<String>) = self
-            .conn
-            .query_row(
-                "SELECT indicators, period_level_names FROM publication WHERE generation = ?1",
-                [generation as i64],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(&e)?;
+        let (meta, period_names): (String, Option<String>) = tx.query_one(
+            "SELECT indicators, period_level_names FROM publication WHERE generation = ?1",
+            params![generation as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let indicators: Vec<Indicator> = serde_json::from_str(&meta)
             .map_err(|j| StoreError::Corrupt(format!("published indicator metadata: {j}")))?;
         // Publications made before names were kept show Peil's own period level names.
@@ -335,106 +320,93 @@ impl Store {
             None => PeriodLevelNames::default(),
         };
         let mut levels = Vec::new();
-        {
-            let mut st = self
-                .conn
-                .prepare("SELECT level, ids, level_name, item_names FROM live_level ORDER BY level")
-                .map_err(&e)?;
-            let rows = st
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Vec<u8>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ))
-                })
-                .map_err(&e)?;
-            for row in rows {
-                let (code, ids, kept_name, kept_items) = row.map_err(&e)?;
-                let (id, name, kind): (i64, String, String) = self
-                    .conn
-                    .query_row(
-                        "SELECT id, name, kind FROM geo_level WHERE code = ?1",
-                        [&code],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                    )
-                    .map_err(&e)?;
-                let mut st2 = self
-                    .conn
-                    .prepare_cached("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1")
-                    .map_err(&e)?;
-                let all: HashMap<u32, GeoItem> = st2
-                    .query_map([id], |r| Ok((r.get::<_, u32>(0)?, crate::geo_item(r, 1)?)))
-                    .map_err(&e)?
-                    .collect::<rusqlite::Result<_>>()
-                    .map_err(&e)?;
-                let mut items = ids
-                    .chunks_exact(4)
-                    .map(|c| {
-                        let id = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                        all.get(&id).cloned().map(|it| (id, it)).ok_or_else(|| {
-                            StoreError::Corrupt(format!("live item {id} of {code} is gone"))
-                        })
+        // Per level: its code, item ids, and the level's and items' names as published.
+        type LiveLevel = (String, Vec<u8>, Option<String>, Option<String>);
+        let live_levels: Vec<LiveLevel> = tx.query(
+            "SELECT level, ids, level_name, item_names FROM live_level ORDER BY level",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        for (code, ids, kept_name, kept_items) in live_levels {
+            let (id, name, kind): (i64, String, String) = tx.query_one(
+                "SELECT id, name, kind FROM geo_level WHERE code = ?1",
+                params![&code],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let all: HashMap<u32, GeoItem> = tx
+                .query(
+                    "SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1",
+                    params![id],
+                    |r| Ok((r.get::<u32>(0)?, crate::read::geo_item(r, 1)?)),
+                )?
+                .into_iter()
+                .collect();
+            let mut items = ids
+                .chunks_exact(4)
+                .map(|c| {
+                    let id = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                    all.get(&id).cloned().map(|it| (id, it)).ok_or_else(|| {
+                        StoreError::Corrupt(format!("live item {id} of {code} is gone"))
                     })
-                    .collect::<Result<Vec<_>>>()?;
-                // The names as published (codes and the rest are permanent); publications made
-                // before names were kept show the current tables.
-                if let Some(json) = kept_items {
-                    let names: Vec<(String, String)> =
-                        serde_json::from_str(&json).map_err(|j| {
-                            StoreError::Corrupt(format!("published names of {code}: {j}"))
-                        })?;
-                    if names.len() != items.len() {
-                        return Err(StoreError::Corrupt(format!(
-                            "published names of {code}: {} for {} items",
-                            names.len(),
-                            items.len()
-                        )));
-                    }
-                    for ((_, it), (short, long)) in items.iter_mut().zip(names) {
-                        it.short_name = short;
-                        it.name = long;
-                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            // The names as published (codes and the rest are permanent); publications made
+            // before names were kept show the current tables.
+            if let Some(json) = kept_items {
+                let names: Vec<(String, String)> = serde_json::from_str(&json)
+                    .map_err(|j| StoreError::Corrupt(format!("published names of {code}: {j}")))?;
+                if names.len() != items.len() {
+                    return Err(StoreError::Corrupt(format!(
+                        "published names of {code}: {} for {} items",
+                        names.len(),
+                        items.len()
+                    )));
                 }
-                levels.push(WarehouseLevel {
-                    level: GeoLevel {
-                        code,
-                        name: kept_name.unwrap_or(name),
-                        kind: GeoLevelKind::parse(&kind).unwrap_or_default(),
-                    },
-                    items,
-                });
+                for ((_, it), (short, long)) in items.iter_mut().zip(names) {
+                    it.short_name = short;
+                    it.name = long;
+                }
             }
+            levels.push(WarehouseLevel {
+                level: GeoLevel {
+                    code,
+                    name: kept_name.unwrap_or(name),
+                    kind: GeoLevelKind::parse(&kind).unwrap_or_default(),
+                },
+                items,
+            });
         }
         let mut series = Vec::new();
-        let mut st = self
-            .conn
-            .prepare("SELECT indicator, level, period, dims, data FROM live_series")
-            .map_err(&e)?;
-        let mut rows = st.query([]).map_err(&e)?;
-        while let Some(r) = rows.next().map_err(&e)? {
-            let indicator: String = r.get(0).map_err(&e)?;
-            let level: String = r.get(1).map_err(&e)?;
-            let period: String = r.get(2).map_err(&e)?;
-            let dims: String = r.get(3).map_err(&e)?;
-            let data: Vec<u8> = r.get(4).map_err(&e)?;
-            let period = Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
-            let dims = DimKey::parse(&dims)
-                .ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
-            let values = codec::decode_dense(&data).ok_or_else(|| {
-                StoreError::Corrupt(format!("live series {indicator} {period} does not decode"))
-            })?;
-            series.push((
-                SeriesKey {
-                    indicator,
-                    level,
-                    period,
-                    dims,
-                },
-                values,
-            ));
-        }
+        tx.query_each(
+            "SELECT indicator, level, period, dims, data FROM live_series",
+            params![],
+            |r| {
+                let indicator: String = r.get(0)?;
+                let level: String = r.get(1)?;
+                let period: String = r.get(2)?;
+                let dims: String = r.get(3)?;
+                let data: Vec<u8> = r.get(4)?;
+                let period =
+                    Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
+                let dims = DimKey::parse(&dims)
+                    .ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
+                let values = codec::decode_dense(&data).ok_or_else(|| {
+                    StoreError::Corrupt(format!("live series {indicator} {period} does not decode"))
+                })?;
+                series.push((
+                    SeriesKey {
+                        indicator,
+                        level,
+                        period,
+                        dims,
+                    },
+                    values,
+                ));
+                Ok(())
+            },
+        )?;
+        let themes = published_themes(&tx, generation)?;
+        tx.commit()?;
         Ok(Some(Live {
             generation,
             at,
@@ -442,7 +414,7 @@ impl Store {
             indicators,
             levels,
             series,
-            themes: self.published_themes(generation)?,
+            themes,
             period_level_names,
         }))
     }
@@ -451,29 +423,102 @@ impl Store {
     /// were kept with it, and a generation that is no publication (a preview of the test copy),
     /// show the current tables.
     pub fn published_themes(&self, generation: u64) -> Result<Vec<Theme>> {
-        let kept: Option<Option<String>> = self
-            .conn
-            .query_row(
-                "SELECT themes FROM publication WHERE generation = ?1",
-                [generation as i64],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.e())?;
-        match kept.flatten() {
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|j| StoreError::Corrupt(format!("published theme tree: {j}"))),
-            None => self.themes(),
-        }
+        published_themes(&self.db, generation)
     }
 
     /// The generation of the latest publication, cheaply (for servers watching for a new one).
     pub fn live_generation(&self) -> Result<Option<u64>> {
-        self.conn
-            .query_row("SELECT max(generation) FROM publication", [], |r| {
-                r.get::<_, Option<i64>>(0)
+        Ok(self
+            .db
+            .query_one("SELECT max(generation) FROM publication", params![], |r| {
+                r.get::<Option<i64>>(0)
+            })?
+            .map(|g| g as u64))
+    }
+}
+
+fn published_themes(db: &Db, generation: u64) -> Result<Vec<Theme>> {
+    let kept: Option<Option<String>> = db.query_row(
+        "SELECT themes FROM publication WHERE generation = ?1",
+        params![generation as i64],
+        |r| r.get(0),
+    )?;
+    match kept.flatten() {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|j| StoreError::Corrupt(format!("published theme tree: {j}"))),
+        None => crate::read::themes_of(db),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::on_both;
+
+    fn publish(s: &mut Store, value: f64, keep: usize) -> u64 {
+        let key = SeriesKey {
+            indicator: "bev".into(),
+            level: "wijk".into(),
+            period: Period::parse("2024").unwrap(),
+            dims: DimKey::parse("").unwrap(),
+        };
+        let values = vec![
+            Value::Number(value),
+            Value::Missing(MissingCode::Hidden),
+            Value::Missing(MissingCode::Empty),
+        ];
+        let indicators = vec![s.indicator("bev").unwrap().unwrap()];
+        s.publish_live(
+            keep,
+            "eva",
+            &serde_json::json!({"values": 3}),
+            &indicators,
+            &[("wijk".to_string(), vec![11, 10, 12])],
+            std::iter::once((key, values)),
+        )
+        .unwrap()
+    }
+
+    on_both! {
+        fn publications_replace_the_live_copy_whole_and_roll_back(s: &mut Store) {
+            crate::read::tests::fill(s);
+            assert!(s.live().unwrap().is_none());
+            assert_eq!(s.live_generation().unwrap(), None);
+            let g1 = publish(s, 1.5, 2);
+            let live = s.live().unwrap().unwrap();
+            assert_eq!((live.generation, live.stats["values"].as_i64()), (g1, Some(3)));
+            assert_eq!(live.levels[0].items.iter().map(|(id, i)| (*id, i.code.as_str())).collect::<Vec<_>>(), [(11, "W1"), (10, "W2"), (12, "W?")]);
+            assert_eq!(live.series[0].1[0], Value::Number(1.5));
+            assert_eq!(live.indicators[0].code, "bev");
+            assert_eq!(live.themes[0].code, "mens");
+            assert_eq!(live.period_level_names.0["year"]["nl"], "Jaar");
+            // A rename in the test copy reaches readers with the next publication only.
+            s.db.execute("UPDATE geo_item SET name = 'Nieuw' WHERE code = 'W1'", params![]).unwrap();
+            assert_eq!(s.live().unwrap().unwrap().levels[0].items[0].1.name, "Wijk één");
+            let g2 = publish(s, 2.5, 2);
+            let g3 = publish(s, 3.5, 2);
+            assert!(g1 < g2 && g2 < g3);
+            assert_eq!(s.live().unwrap().unwrap().levels[0].items[0].1.name, "Nieuw");
+            let list = s.publications().unwrap();
+            assert_eq!(list.iter().map(|p| (p.generation, p.kept)).collect::<Vec<_>>(), [(g3, true), (g2, true), (g1, false)]);
+            assert!(s.rollback(g1, "eva", 2).is_err(), "no longer kept");
+            let g4 = s.rollback(g2, "bert", 2).unwrap();
+            let live = s.live().unwrap().unwrap();
+            assert_eq!((live.generation, live.series[0].1[0]), (g4, Value::Number(2.5)));
+            assert_eq!(live.levels[0].items[0].1.name, "Nieuw", "the names g2 published");
+            assert_eq!(s.publications().unwrap()[0].restored_from, Some(g2));
+            assert_eq!(s.live_generation().unwrap(), Some(g4));
+            assert_eq!(s.live_publication().unwrap().unwrap().0, g4);
+            assert!(s.first_publication_at().unwrap().is_some());
+            assert_eq!(s.published_themes(g4).unwrap()[0].code, "mens");
+            // The live copy exports as published.
+            let mut rows = Vec::new();
+            s.export_live(&crate::Selection::default(), |r| {
+                rows.push(format!("{} {:?}", r.item, r.value));
+                Ok(())
             })
-            .map(|g| g.map(|g| g as u64))
-            .map_err(self.e())
+            .unwrap();
+            assert_eq!(rows, ["W1 Number(2.5)", "W2 Missing(Hidden)"], "by sequence, empty left out");
+        }
     }
 }

@@ -2,9 +2,9 @@
 //! links and geometry, the status, the import log, and everything the compute engine loads
 //! (`warehouse`, `series_of`).
 
+use crate::db::{Db, Dialect, Row, params};
 use crate::{Result, Store, StoreError, codec, write};
 use peil_core::*;
-use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
@@ -72,16 +72,19 @@ pub struct ImportEntry {
 impl Store {
     /// The codes a reader needs to validate a file.
     pub fn catalog(&self) -> Result<Catalog> {
-        catalog(&self.conn).map_err(self.e())
+        catalog(&self.db)
     }
 
     pub fn indicator(&self, code: &str) -> Result<Option<Indicator>> {
-        write::read_indicator(&self.conn, code).map_err(self.e())
+        write::read_indicator(&self.db, code)
     }
 
     pub fn indicators(&self) -> Result<Vec<Indicator>> {
         let codes: Vec<String> =
-            self.rows("SELECT code FROM indicator ORDER BY code", [], |r| r.get(0))?;
+            self.db
+                .query("SELECT code FROM indicator ORDER BY code", params![], |r| {
+                    r.get(0)
+                })?;
         let mut out = Vec::with_capacity(codes.len());
         for c in codes {
             out.extend(self.indicator(&c)?);
@@ -91,27 +94,27 @@ impl Store {
 
     /// The theme tree of the test copy (what the back office edits), by sequence.
     pub fn themes(&self) -> Result<Vec<Theme>> {
-        themes_of(&self.conn).map_err(self.e())
+        themes_of(&self.db)
     }
 
     /// The names the test copy gives period levels (the back office's; Peil's own where it
     /// gave none).
     pub fn period_level_names(&self) -> Result<PeriodLevelNames> {
-        period_level_names_of(&self.conn).map_err(self.e())
+        period_level_names_of(&self.db)
     }
 
     /// The geo levels of the test copy, by code, with how many items each has.
     pub fn levels(&self) -> Result<Vec<(GeoLevel, i64)>> {
-        self.rows(
+        self.db.query(
             "SELECT l.code, l.name, l.kind, (SELECT count(*) FROM geo_item i WHERE i.level_id = l.id)
              FROM geo_level l ORDER BY l.code",
-            [],
+            params![],
             |r| {
                 Ok((
                     GeoLevel {
                         code: r.get(0)?,
                         name: r.get(1)?,
-                        kind: GeoLevelKind::parse(&r.get::<_, String>(2)?).unwrap_or_default(),
+                        kind: GeoLevelKind::parse(&r.get::<String>(2)?).unwrap_or_default(),
                     },
                     r.get(3)?,
                 ))
@@ -121,73 +124,78 @@ impl Store {
 
     /// Items of a level in sequence order.
     pub fn items(&self, level: &str) -> Result<Vec<GeoItem>> {
-        self.rows(
+        self.db.query(
             "SELECT i.code, i.short_name, i.name, i.seq, i.unknown_location FROM geo_item i
                  JOIN geo_level l ON l.id = i.level_id WHERE l.code = ?1 ORDER BY i.seq, i.code",
-            [level],
-            |r| crate::geo_item(r, 0),
+            params![level],
+            |r| geo_item(r, 0),
         )
     }
 
     /// Child code → parent code for one edge of the hierarchy.
     pub fn links(&self, child_level: &str, parent_level: &str) -> Result<Vec<(String, String)>> {
-        self.rows(
+        self.db.query(
             "SELECT c.code, p.code FROM item_link k
                  JOIN geo_item c ON c.id = k.child_item_id
                  JOIN geo_level cl ON cl.id = c.level_id
                  JOIN geo_level pl ON pl.id = k.parent_level_id
                  JOIN geo_item p ON p.id = k.parent_item_id
                  WHERE cl.code = ?1 AND pl.code = ?2 ORDER BY c.code",
-            [child_level, parent_level],
+            params![child_level, parent_level],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
     }
 
     /// Code and bounding box of every item of a level that has geometry.
     pub fn geometry_bboxes(&self, level: &str) -> Result<Vec<(String, [f64; 4])>> {
-        self.rows(
+        self.db.query(
             "SELECT i.code, g.min_lon, g.min_lat, g.max_lon, g.max_lat FROM geometry g
                  JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id
                  WHERE l.code = ?1 ORDER BY i.code",
-            [level],
+            params![level],
             |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])),
         )
     }
 
     /// Every stored geometry: (level, item code, web GeoJSON, full GeoJSON).
     pub fn all_geometry(&self) -> Result<Vec<(String, String, String, String)>> {
-        self.rows(
+        self.db.query(
             "SELECT l.code, i.code, g.web_geojson, g.full_geojson FROM geometry g
              JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id",
-            [],
+            params![],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
     }
 
     /// The full and web geometry (GeoJSON) of one item.
     pub fn geometry(&self, level: &str, code: &str) -> Result<Option<(String, String)>> {
-        self.conn
-            .query_row(
-                "SELECT g.full_geojson, g.web_geojson FROM geometry g
-                 JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id
-                 WHERE l.code = ?1 AND i.code = ?2",
-                [level, code],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(self.e())
+        self.db.query_row(
+            "SELECT g.full_geojson, g.web_geojson FROM geometry g
+             JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id
+             WHERE l.code = ?1 AND i.code = ?2",
+            params![level, code],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     pub fn status(&self) -> Result<Status> {
-        status(&self.conn).map_err(self.e())
+        status(&self.db)
     }
 
     pub fn imports(&self) -> Result<Vec<ImportEntry>> {
-        self.rows(
-            "SELECT l.id, l.at, l.who, l.kind, l.file, l.sha256, l.options, l.counts, l.warnings,
-                    coalesce(json_array_length(r.plausibility), 0), coalesce(r.undoable, 0), r.undone_at
-             FROM import_log l LEFT JOIN import_review r ON r.import_id = l.id ORDER BY l.id",
-            [],
+        // The plausibility warnings are a JSON list: SQLite reads it as it is, PostgreSQL
+        // once it is cast to json.
+        let plausibility = match self.db.dialect() {
+            Dialect::Sqlite => "json_array_length(r.plausibility)",
+            Dialect::Postgres => "json_array_length(CAST(r.plausibility AS json))",
+        };
+        self.db.query(
+            &format!(
+                "SELECT l.id, l.at, l.who, l.kind, l.file, l.sha256, l.options, l.counts, l.warnings,
+                        coalesce({plausibility}, 0), coalesce(r.undoable, 0), r.undone_at
+                 FROM import_log l LEFT JOIN import_review r ON r.import_id = l.id ORDER BY l.id"
+            ),
+            params![],
             |r| {
                 Ok(ImportEntry {
                     id: r.get(0)?,
@@ -196,10 +204,10 @@ impl Store {
                     kind: r.get(3)?,
                     file: r.get(4)?,
                     sha256: r.get(5)?,
-                    options: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or(Json::Null),
-                    counts: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or(Json::Null),
-                    warnings: r.get::<_, i64>(8)? as u64,
-                    plausibility: r.get::<_, i64>(9)? as u64,
+                    options: serde_json::from_str(&r.get::<String>(6)?).unwrap_or(Json::Null),
+                    counts: serde_json::from_str(&r.get::<String>(7)?).unwrap_or(Json::Null),
+                    warnings: r.get::<i64>(8)? as u64,
+                    plausibility: r.get::<i64>(9)? as u64,
                     undoable: r.get(10)?,
                     undone_at: r.get(11)?,
                 })
@@ -218,26 +226,22 @@ impl Store {
 
     /// Loads everything the compute engine needs, decoded.
     pub fn warehouse(&self) -> Result<Warehouse> {
-        let e = self.e();
         let mut w = Warehouse::default();
         let mut level_codes: HashMap<i64, String> = HashMap::new();
         {
-            let levels: Vec<(i64, String, String, String)> = self.rows(
+            let levels: Vec<(i64, String, String, String)> = self.db.query(
                 "SELECT id, code, name, kind FROM geo_level ORDER BY code",
-                [],
+                params![],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )?;
-            let mut items = self
-                .conn
-                .prepare("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1 ORDER BY seq, code")
-                .map_err(&e)?;
             for (id, code, name, kind) in levels {
                 level_codes.insert(id, code.clone());
-                let list = items
-                    .query_map([id], |r| Ok((r.get::<_, u32>(0)?, crate::geo_item(r, 1)?)))
-                    .map_err(&e)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                    .map_err(&e)?;
+                let list = self.db.query(
+                    "SELECT id, code, short_name, name, seq, unknown_location FROM geo_item
+                     WHERE level_id = ?1 ORDER BY seq, code",
+                    params![id],
+                    |r| Ok((r.get::<u32>(0)?, geo_item(r, 1)?)),
+                )?;
                 w.levels.push(WarehouseLevel {
                     level: GeoLevel {
                         code,
@@ -249,24 +253,18 @@ impl Store {
             }
         }
         {
-            let edges: Vec<(i64, i64, String)> = self.rows(
+            let edges: Vec<(i64, i64, String)> = self.db.query(
                 "SELECT child_level_id, parent_level_id, kind FROM level_edge ORDER BY child_level_id, parent_level_id",
-                [],
+                params![],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            let mut links = self
-                .conn
-                .prepare(
+            for (c, p, kind) in edges {
+                let list = self.db.query(
                     "SELECT k.child_item_id, k.parent_item_id FROM item_link k JOIN geo_item c ON c.id = k.child_item_id
                      WHERE c.level_id = ?1 AND k.parent_level_id = ?2 ORDER BY k.child_item_id",
-                )
-                .map_err(&e)?;
-            for (c, p, kind) in edges {
-                let list = links
-                    .query_map([c, p], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)))
-                    .map_err(&e)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                    .map_err(&e)?;
+                    params![c, p],
+                    |r| Ok((r.get::<u32>(0)?, r.get::<u32>(1)?)),
+                )?;
                 w.edges.push(WarehouseEdge {
                     child: level_codes[&c].clone(),
                     parent: level_codes[&p].clone(),
@@ -276,37 +274,37 @@ impl Store {
             }
             // Cluster levels: their members, outside the hierarchy (`clusters.rs`).
             w.edges
-                .extend(crate::clusters::cluster_edges(&self.conn, &level_codes).map_err(&e)?);
+                .extend(crate::clusters::cluster_edges(&self.db, &level_codes)?);
         }
         w.indicators = self.indicators()?;
         {
-            w.dim_levels = self.rows(
+            w.dim_levels = self.db.query(
                 "SELECT code, dimension, name, seq FROM dim_level ORDER BY seq, code",
-                [],
+                params![],
                 |r| {
                     Ok(DimLevel {
                         code: r.get(0)?,
                         dimension: r.get(1)?,
-                        name: write::text_from_json(&r.get::<_, String>(2)?),
+                        name: write::text_from_json(&r.get::<String>(2)?),
                         seq: r.get(3)?,
                     })
                 },
             )?;
-            w.dim_members = self.rows(
+            w.dim_members = self.db.query(
                 "SELECT level, code, name, seq FROM dim_member ORDER BY level, seq, code",
-                [],
+                params![],
                 |r| {
                     Ok(DimMember {
                         level: r.get(0)?,
                         code: r.get(1)?,
-                        name: write::text_from_json(&r.get::<_, String>(2)?),
+                        name: write::text_from_json(&r.get::<String>(2)?),
                         seq: r.get(3)?,
                     })
                 },
             )?;
-            w.dim_links = self.rows(
+            w.dim_links = self.db.query(
                 "SELECT level, member, parent_level, parent_member FROM dim_link",
-                [],
+                params![],
                 |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))),
             )?;
         }
@@ -316,80 +314,92 @@ impl Store {
 
     /// The loaded series of some indicators (all when `None`), decoded.
     pub fn series_of(&self, indicators: Option<&[&str]>) -> Result<Vec<WarehouseSeries>> {
-        let e = self.e();
-        let level_codes: HashMap<i64, String> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT id, code FROM geo_level")
-                .map_err(&e)?;
-            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?
+        let level_codes: HashMap<i64, String> = self
+            .db
+            .query("SELECT id, code FROM geo_level", params![], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .into_iter()
+            .collect();
+        // The indicators as one JSON list parameter: one statement whatever their number.
+        let filter = match (indicators.is_some(), self.db.dialect()) {
+            (true, Dialect::Sqlite) => "WHERE i.code IN (SELECT value FROM json_each(?1))",
+            (true, Dialect::Postgres) => {
+                "WHERE i.code IN (SELECT json_array_elements_text(CAST(?1 AS json)))"
+            }
+            (false, _) => "WHERE CAST(?1 AS TEXT) IS NULL",
         };
-        let filter = if indicators.is_some() {
-            "WHERE i.code IN (SELECT value FROM json_each(?1))"
-        } else {
-            "WHERE ?1 IS NULL"
-        };
-        let mut st = self
-            .conn
-            .prepare(&format!(
-                "SELECT i.code, s.level_id, s.period, s.dims, s.data FROM series s JOIN indicator i ON i.id = s.indicator_id
-                 {filter} ORDER BY i.code, s.level_id, s.period, s.dims"
-            ))
-            .map_err(&e)?;
         let list: Option<String> =
             indicators.map(|l| serde_json::to_string(l).unwrap_or_else(|_| "[]".into()));
-        let mut rows = st.query([list]).map_err(&e)?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(&e)? {
-            let indicator: String = r.get(0).map_err(&e)?;
-            let level_id: i64 = r.get(1).map_err(&e)?;
-            let period: String = r.get(2).map_err(&e)?;
-            let dims: String = r.get(3).map_err(&e)?;
-            let data: Vec<u8> = r.get(4).map_err(&e)?;
-            let period = Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
-            let dims = DimKey::parse(&dims)
-                .ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
-            let values = codec::decode(&data).ok_or_else(|| {
-                StoreError::Corrupt(format!("series {indicator} {period} does not decode"))
-            })?;
-            out.push(WarehouseSeries {
-                key: SeriesKey {
-                    indicator,
-                    level: level_codes[&level_id].clone(),
-                    period,
-                    dims,
-                },
-                values,
-            });
-        }
-        Ok(out)
+        self.db.query(
+            &format!(
+                "SELECT i.code, s.level_id, s.period, s.dims, s.data FROM series s JOIN indicator i ON i.id = s.indicator_id
+                 {filter} ORDER BY i.code, s.level_id, s.period, s.dims"
+            ),
+            params![&list],
+            |r| {
+                let indicator: String = r.get(0)?;
+                let level_id: i64 = r.get(1)?;
+                let period: String = r.get(2)?;
+                let dims: String = r.get(3)?;
+                let data: Vec<u8> = r.get(4)?;
+                let period =
+                    Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
+                let dims = DimKey::parse(&dims)
+                    .ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
+                let values = codec::decode(&data).ok_or_else(|| {
+                    StoreError::Corrupt(format!("series {indicator} {period} does not decode"))
+                })?;
+                let level = level_codes
+                    .get(&level_id)
+                    .ok_or_else(|| StoreError::Corrupt(format!("series of unknown level {level_id}")))?
+                    .clone();
+                Ok(WarehouseSeries {
+                    key: SeriesKey {
+                        indicator,
+                        level,
+                        period,
+                        dims,
+                    },
+                    values,
+                })
+            },
+        )
     }
 }
 
-pub(crate) fn catalog(conn: &Connection) -> rusqlite::Result<Catalog> {
+/// A geo item read from the columns `code, short_name, name, seq, unknown_location` starting
+/// at column `from` (the one row mapping of every query of items).
+pub(crate) fn geo_item(r: &Row<'_>, from: usize) -> Result<GeoItem> {
+    Ok(GeoItem {
+        code: r.get(from)?,
+        short_name: r.get(from + 1)?,
+        name: r.get(from + 2)?,
+        seq: r.get(from + 3)?,
+        unknown_location: r.get(from + 4)?,
+    })
+}
+
+pub(crate) fn catalog(db: &Db) -> Result<Catalog> {
     let mut cat = Catalog::default();
-    let mut st = conn.prepare(
+    let rows: Vec<(String, Option<String>, Option<u32>, String)> = db.query(
         "SELECT l.code, i.code, i.id, l.kind FROM geo_level l LEFT JOIN geo_item i ON i.level_id = l.id",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let level: String = r.get(0)?;
+    for (level, item, id, kind) in rows {
         let entry = cat.levels.entry(level).or_default();
-        entry.kind = GeoLevelKind::parse(&r.get::<_, String>(3)?).unwrap_or_default();
-        if let Some(code) = r.get::<_, Option<String>>(1)? {
-            entry.items.insert(code, r.get(2)?);
+        entry.kind = GeoLevelKind::parse(&kind).unwrap_or_default();
+        if let (Some(code), Some(id)) = (item, id) {
+            entry.items.insert(code, id);
         }
     }
-    let mut st = conn.prepare("SELECT code, data_type, formula, dim_levels FROM indicator")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let code: String = r.get(0)?;
-        let dt: String = r.get(1)?;
-        let formula: Option<String> = r.get(2)?;
-        let dims: String = r.get(3)?;
+    let rows: Vec<(String, String, Option<String>, String)> = db.query(
+        "SELECT code, data_type, formula, dim_levels FROM indicator",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    for (code, dt, formula, dims) in rows {
         cat.indicators.insert(
             code,
             IndicatorCatalog {
@@ -400,73 +410,68 @@ pub(crate) fn catalog(conn: &Connection) -> rusqlite::Result<Catalog> {
             },
         );
     }
-    let mut st = conn.prepare("SELECT level, code FROM dim_member")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        cat.dim_members
-            .entry(r.get(0)?)
-            .or_default()
-            .insert(r.get(1)?);
+    let rows: Vec<(String, String)> =
+        db.query("SELECT level, code FROM dim_member", params![], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    for (level, code) in rows {
+        cat.dim_members.entry(level).or_default().insert(code);
     }
-    let mut st = conn.prepare(
+    cat.edges = db.query(
         "SELECT c.code, p.code FROM level_edge e JOIN geo_level c ON c.id = e.child_level_id
          JOIN geo_level p ON p.id = e.parent_level_id",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    cat.edges = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
     Ok(cat)
 }
 
-fn status(conn: &Connection) -> rusqlite::Result<Status> {
+fn status(db: &Db) -> Result<Status> {
     let count = |sql: &str| {
-        conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+        db.query_one(sql, params![], |r| r.get::<i64>(0))
             .map(|n| n as u64)
     };
-    let mut st = conn.prepare(
+    let levels = db.query(
         "SELECT l.code, l.name, l.kind,
                 (SELECT count(*) FROM geo_item i WHERE i.level_id = l.id),
-                (SELECT count(*) FROM geo_item i WHERE i.level_id = l.id AND i.unknown_location),
+                (SELECT count(*) FROM geo_item i WHERE i.level_id = l.id AND i.unknown_location <> 0),
                 (SELECT count(*) FROM geometry g JOIN geo_item i ON i.id = g.item_id WHERE i.level_id = l.id)
          FROM geo_level l ORDER BY l.code",
-    )?;
-    let levels = st
-        .query_map([], |r| {
+        params![],
+        |r| {
             Ok(LevelStatus {
                 code: r.get(0)?,
                 name: r.get(1)?,
                 kind: r.get(2)?,
-                items: r.get::<_, i64>(3)? as u64,
-                unknown_location_items: r.get::<_, i64>(4)? as u64,
-                with_geometry: r.get::<_, i64>(5)? as u64,
+                items: r.get::<i64>(3)? as u64,
+                unknown_location_items: r.get::<i64>(4)? as u64,
+                with_geometry: r.get::<i64>(5)? as u64,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut st = conn.prepare(
+        },
+    )?;
+    let edges = db.query(
         "SELECT c.code, p.code, e.kind,
                 (SELECT count(*) FROM item_link k JOIN geo_item ci ON ci.id = k.child_item_id
                  WHERE ci.level_id = e.child_level_id AND k.parent_level_id = e.parent_level_id)
          FROM level_edge e JOIN geo_level c ON c.id = e.child_level_id
          JOIN geo_level p ON p.id = e.parent_level_id ORDER BY c.code, p.code",
-    )?;
-    let edges = st
-        .query_map([], |r| {
+        params![],
+        |r| {
             Ok(EdgeStatus {
                 child: r.get(0)?,
                 parent: r.get(1)?,
                 kind: r.get(2)?,
-                links: r.get::<_, i64>(3)? as u64,
+                links: r.get::<i64>(3)? as u64,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut st = conn.prepare(
+        },
+    )?;
+    let periods: Vec<(String, String)> = db.query(
         "SELECT period_level, period FROM series GROUP BY period_level, period ORDER BY period_level, period",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let mut by_level: Vec<PeriodStatus> = Vec::new();
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let level: String = r.get(0)?;
-        let period: String = r.get(1)?;
+    for (level, period) in periods {
         match by_level.last_mut() {
             Some(p) if p.level == level => {
                 p.last = period;
@@ -491,36 +496,171 @@ fn status(conn: &Connection) -> rusqlite::Result<Status> {
         themes: count("SELECT count(*) FROM theme")?,
         periods: by_level,
         series: count("SELECT count(*) FROM series")?,
-        values: count("SELECT coalesce(sum(n), 0) FROM series")?,
+        // PostgreSQL sums BIGINTs into a NUMERIC: cast back.
+        values: count("SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM series")?,
         imports: count("SELECT count(*) FROM import_log")?,
     })
 }
 
 /// The theme tree of the test copy, by sequence, on a connection or in a transaction.
-pub(crate) fn themes_of(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Theme>> {
-    let mut st =
-        conn.prepare_cached("SELECT code, parent, name, seq FROM theme ORDER BY seq, code")?;
-    st.query_map([], |r| {
-        Ok(Theme {
-            code: r.get(0)?,
-            parent: r.get(1)?,
-            name: write::text_from_json(&r.get::<_, String>(2)?),
-            seq: r.get(3)?,
-        })
-    })?
-    .collect()
+pub(crate) fn themes_of(db: &Db) -> Result<Vec<Theme>> {
+    db.query(
+        "SELECT code, parent, name, seq FROM theme ORDER BY seq, code",
+        params![],
+        |r| {
+            Ok(Theme {
+                code: r.get(0)?,
+                parent: r.get(1)?,
+                name: write::text_from_json(&r.get::<String>(2)?),
+                seq: r.get(3)?,
+            })
+        },
+    )
 }
 
-pub(crate) fn period_level_names_of(
-    conn: &rusqlite::Connection,
-) -> rusqlite::Result<PeriodLevelNames> {
-    let mut st = conn.prepare_cached("SELECT level, locale, name FROM period_level_name")?;
+pub(crate) fn period_level_names_of(db: &Db) -> Result<PeriodLevelNames> {
+    let rows: Vec<(String, String, String)> = db.query(
+        "SELECT level, locale, name FROM period_level_name",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     let mut names = PeriodLevelNames::default();
-    for row in st.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
-    })? {
-        let (level, locale, name) = row?;
+    for (level, locale, name) in rows {
         names.0.entry(level).or_default().insert(locale, name);
     }
     Ok(names)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::testing::on_both;
+
+    /// A small test copy written row by row: two levels and a link, an indicator in a theme,
+    /// two series, an import with a review.
+    pub(crate) fn fill(s: &Store) {
+        let db = &s.db;
+        let run = |sql: &str| db.execute(sql, params![]).unwrap();
+        run(
+            "INSERT INTO geo_level (id, code, name, kind) VALUES (1, 'wijk', 'Wijk', 'geo'), (2, 'stad', 'Stad', 'geo')",
+        );
+        run("INSERT INTO geo_item (id, level_id, code, short_name, name, seq, unknown_location) VALUES
+             (10, 1, 'W2', 'W2', 'Wijk twee', 2, 0), (11, 1, 'W1', 'W1', 'Wijk één', 1, 0),
+             (12, 1, 'W?', '?', 'Onbekend', 3, 1), (20, 2, 'S', 'S', 'Stad', 1, 0)");
+        run(
+            "INSERT INTO level_edge (child_level_id, parent_level_id, kind) VALUES (1, 2, 'aggregation')",
+        );
+        run(
+            "INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (10, 2, 20), (11, 2, 20)",
+        );
+        run("INSERT INTO geometry (item_id, full_geojson, web_geojson, min_lon, min_lat, max_lon, max_lat, source_crs)
+             VALUES (11, '{\"full\":1}', '{\"web\":1}', 3.5, 51.0, 3.75, 51.25, 'EPSG:31370')");
+        run("INSERT INTO indicator (code, name, description, more_info, unit, source, data_type,
+             period_type, non_aggregable, status, visibility, protected, dim_levels,
+             non_aggregable_periods, footnote, exclude_from_search, extra, threshold, decimals, formula)
+             VALUES ('bev', '{\"nl\":\"Bevolking\"}', '{}', '{}', 'personen', 'Rijksregister', 'number',
+             'year', 0, 'active', 'public', 0, '[]', 0, '{}', 0, '{}', 5.5, 1, NULL),
+             ('dicht', '{}', '{}', '{}', '', '', 'number', 'year', 1, 'active', 'public', 1, '[]', 0,
+             '{}', 1, '{}', NULL, NULL, 'bev / 2')");
+        run(
+            "INSERT INTO theme (code, parent, name, seq) VALUES ('mens', NULL, '{\"nl\":\"Mens\"}', 0)",
+        );
+        run(
+            "INSERT INTO indicator_theme (indicator_id, theme_code) SELECT id, 'mens' FROM indicator WHERE code = 'bev'",
+        );
+        let ind: i64 = db
+            .query_one(
+                "SELECT id FROM indicator WHERE code = 'bev'",
+                params![],
+                |r| r.get(0),
+            )
+            .unwrap();
+        for (level, period, values) in [
+            (
+                1,
+                "2024",
+                vec![
+                    (10, Value::Number(3.0)),
+                    (11, Value::Missing(MissingCode::Hidden)),
+                ],
+            ),
+            (2, "2024", vec![(20, Value::Number(7.25))]),
+        ] {
+            db.execute(
+                "INSERT INTO series (indicator_id, level_id, period, period_level, dims, n, data)
+                 VALUES (?1, ?2, ?3, 'year', '', ?4, ?5)",
+                params![
+                    ind,
+                    level as i64,
+                    period,
+                    values.len(),
+                    &codec::encode(&values)
+                ],
+            )
+            .unwrap();
+        }
+        let import = db
+            .insert(
+                "INSERT INTO import_log (at, who, kind, file, sha256, options, counts, warnings)
+                 VALUES ('2026-12-07T05:00:00Z', 'eva', 'data', 'bev.csv', 'abc', '{\"sep\":\";\"}', '{\"rows\":3}', 2)",
+                params![],
+            )
+            .unwrap();
+        db.execute(
+            "INSERT INTO import_review (import_id, undoable, plausibility) VALUES (?1, 1, '[\"a\",\"b\",\"c\"]')",
+            params![import],
+        )
+        .unwrap();
+        run("INSERT INTO period_level_name (level, locale, name) VALUES ('year', 'nl', 'Jaar')");
+    }
+
+    on_both! {
+        fn the_test_copy_reads_back(s: &mut Store) {
+            fill(s);
+            let cat = s.catalog().unwrap();
+            assert_eq!(cat.levels["wijk"].items.len(), 3);
+            assert_eq!(cat.levels["stad"].items["S"], 20);
+            assert!(cat.indicators["dicht"].is_formula && !cat.indicators["bev"].is_formula);
+            assert_eq!(cat.edges, vec![("wijk".to_string(), "stad".to_string())]);
+            let levels = s.levels().unwrap();
+            assert_eq!(levels.iter().map(|(l, n)| (l.code.as_str(), *n)).collect::<Vec<_>>(), [("stad", 1), ("wijk", 3)]);
+            let items = s.items("wijk").unwrap();
+            assert_eq!(items.iter().map(|i| i.code.as_str()).collect::<Vec<_>>(), ["W1", "W2", "W?"]);
+            assert!(items[2].unknown_location && !items[0].unknown_location);
+            assert_eq!(items[0].name, "Wijk één");
+            assert_eq!(s.links("wijk", "stad").unwrap(), [("W1".into(), "S".into()), ("W2".into(), "S".into())]);
+            assert_eq!(s.geometry_bboxes("wijk").unwrap(), [("W1".into(), [3.5, 51.0, 3.75, 51.25])]);
+            assert_eq!(s.geometry("wijk", "W1").unwrap(), Some(("{\"full\":1}".into(), "{\"web\":1}".into())));
+            assert_eq!(s.all_geometry().unwrap().len(), 1);
+            let bev = s.indicator("bev").unwrap().unwrap();
+            assert_eq!((bev.threshold, bev.decimals, bev.themes.clone()), (Some(5.5), Some(1), vec!["mens".to_string()]));
+            assert_eq!(bev.name.get("nl"), Some("Bevolking"));
+            let dicht = s.indicator("dicht").unwrap().unwrap();
+            assert!(dicht.protected && dicht.non_aggregable && dicht.exclude_from_search);
+            assert_eq!(dicht.formula.as_deref(), Some("bev / 2"));
+            assert_eq!(s.indicators().unwrap().len(), 2);
+            assert_eq!(s.themes().unwrap()[0].code, "mens");
+            assert_eq!(s.period_level_names().unwrap().0["year"]["nl"], "Jaar");
+            let st = s.status().unwrap();
+            assert_eq!((st.indicators, st.formula_indicators, st.themes, st.series, st.values, st.imports), (2, 1, 1, 2, 3, 1));
+            assert_eq!(st.levels[1].unknown_location_items, 1);
+            assert_eq!(st.levels[1].with_geometry, 1);
+            assert_eq!(st.edges[0].links, 2);
+            assert_eq!((st.periods[0].first.as_str(), st.periods[0].count), ("2024", 1));
+            let imports = s.imports().unwrap();
+            assert_eq!((imports[0].plausibility, imports[0].undoable, imports[0].warnings), (3, true, 2));
+            assert_eq!(imports[0].options["sep"], ";");
+            assert!(s.previous_import("abc", "data").unwrap().is_some());
+            let w = s.warehouse().unwrap();
+            assert_eq!(w.levels.len(), 2);
+            assert_eq!(w.levels[1].items.iter().map(|(id, i)| (*id, i.code.as_str())).collect::<Vec<_>>(), [(11, "W1"), (10, "W2"), (12, "W?")]);
+            assert_eq!(w.edges[0].links, [(10, 20), (11, 20)]);
+            assert_eq!(w.series.len(), 2);
+            assert_eq!(w.series[0].key.level, "wijk", "by level id");
+            assert_eq!(w.series[0].values, [(10, Value::Number(3.0)), (11, Value::Missing(MissingCode::Hidden))]);
+            assert_eq!(s.series_of(Some(&["bev"])).unwrap().len(), 2);
+            assert!(s.series_of(Some(&["dicht"])).unwrap().is_empty());
+            assert!(s.series_of(Some(&[])).unwrap().is_empty());
+        }
+    }
 }

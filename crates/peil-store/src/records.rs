@@ -12,9 +12,9 @@
 //! `NO_DATE` for an empty cell), each number as 8 (an `f64`, NaN for an empty cell), each
 //! category as a 4-byte length and its UTF-8 text.
 
+use crate::db::{Db, params};
 use crate::{ImportTx, Result, Store, StoreError};
 use peil_core::records::{RecordSetDef, Records};
-use rusqlite::{OptionalExtension, params};
 use std::collections::HashSet;
 
 /// What putting a file's records did to its set.
@@ -89,15 +89,11 @@ fn decode(data: &[u8], rec: &mut Records) -> Option<()> {
 impl ImportTx<'_> {
     /// The stored definition of a record set.
     pub fn record_set(&self, name: &str) -> Result<Option<RecordSetDef>> {
-        let text: Option<String> = self
-            .tx
-            .query_row(
-                "SELECT definition FROM record_set WHERE name = ?1",
-                [name],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.e())?;
+        let text: Option<String> = self.tx.query_row(
+            "SELECT definition FROM record_set WHERE name = ?1",
+            params![name],
+            |r| r.get(0),
+        )?;
         text.map(|t| {
             serde_json::from_str(&t).map_err(|e| {
                 StoreError::Corrupt(format!("the definition of record set {name}: {e}"))
@@ -108,16 +104,11 @@ impl ImportTx<'_> {
 
     /// The record set (other than `except`) whose measures include the indicator `code`.
     pub fn measure_owner(&self, code: &str, except: &str) -> Result<Option<String>> {
-        let e = self.e();
-        let mut st = self
-            .tx
-            .prepare("SELECT name, definition FROM record_set WHERE name != ?1")
-            .map_err(&e)?;
-        let sets: Vec<(String, String)> = st
-            .query_map([except], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(&e)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(&e)?;
+        let sets: Vec<(String, String)> = self.tx.query(
+            "SELECT name, definition FROM record_set WHERE name != ?1",
+            params![except],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         for (name, text) in sets {
             let def: RecordSetDef = serde_json::from_str(&text).map_err(|err| {
                 StoreError::Corrupt(format!("the definition of record set {name}: {err}"))
@@ -143,7 +134,6 @@ impl ImportTx<'_> {
         rec: &Records,
         replace_all: bool,
     ) -> Result<RecordCounts> {
-        let e = crate::sqlite_err(&self.path);
         let old = self.record_set(&def.name)?;
         let mut counts = RecordCounts::default();
         let stored = self.records_count(&def.name)?;
@@ -159,34 +149,26 @@ impl ImportTx<'_> {
         }
         let json = serde_json::to_string(def)
             .map_err(|err| StoreError::Invalid(format!("definition: {err}")))?;
-        self.tx
-            .execute(
-                "INSERT INTO record_set (name, definition, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at",
-                params![def.name, json, crate::utc_now()],
-            )
-            .map_err(&e)?;
+        self.tx.execute(
+            "INSERT INTO record_set (name, definition, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at",
+            params![&def.name, &json, &crate::utc_now()],
+        )?;
         if replace_all && stored > 0 {
             let keep: HashSet<&str> = rec.ids.iter().map(String::as_str).collect();
-            let ids: Vec<String> = {
-                let mut st = self
-                    .tx
-                    .prepare("SELECT id FROM record WHERE set_name = ?1")
-                    .map_err(&e)?;
-                st.query_map([&def.name], |r| r.get(0))
-                    .map_err(&e)?
-                    .collect::<rusqlite::Result<_>>()
-                    .map_err(&e)?
-            };
+            let ids: Vec<String> = self.tx.query(
+                "SELECT id FROM record WHERE set_name = ?1",
+                params![&def.name],
+                |r| r.get(0),
+            )?;
             let same_shape = old.as_ref().is_some_and(|o| o.shape() == def.shape());
-            let mut del = self
-                .tx
-                .prepare_cached("DELETE FROM record WHERE set_name = ?1 AND id = ?2")
-                .map_err(&e)?;
             for id in &ids {
                 // Records of another shape cannot be compared: all of them go.
                 if !same_shape || !keep.contains(id.as_str()) {
-                    del.execute(params![def.name, id]).map_err(&e)?;
+                    self.tx.execute(
+                        "DELETE FROM record WHERE set_name = ?1 AND id = ?2",
+                        params![&def.name, id],
+                    )?;
                     if !keep.contains(id.as_str()) {
                         counts.removed += 1;
                     }
@@ -196,18 +178,16 @@ impl ImportTx<'_> {
         let before = self.records_count(&def.name)?;
         let mut changed = 0u64;
         {
-            let mut put = self
-                .tx
-                .prepare_cached(
-                    "INSERT INTO record (set_name, id, item_id, data) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (set_name, id) DO UPDATE SET item_id = excluded.item_id, data = excluded.data
-                     WHERE record.item_id != excluded.item_id OR record.data != excluded.data",
-                )
-                .map_err(&e)?;
+            // One statement for every record, prepared once by either engine's cache.
             let mut buf = Vec::new();
             for (i, (id, item)) in rec.ids.iter().zip(&rec.items).enumerate() {
                 encode(rec, i, &mut buf);
-                changed += put.execute(params![def.name, id, item, buf]).map_err(&e)? as u64;
+                changed += self.tx.execute(
+                    "INSERT INTO record (set_name, id, item_id, data) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (set_name, id) DO UPDATE SET item_id = excluded.item_id, data = excluded.data
+                     WHERE record.item_id != excluded.item_id OR record.data != excluded.data",
+                    params![&def.name, id, *item, &buf],
+                )? as u64;
             }
         }
         let after = self.records_count(&def.name)?;
@@ -219,18 +199,17 @@ impl ImportTx<'_> {
 
     /// Stores a set's published dashboard (`None`: the set has none any more).
     pub fn put_dashboard(&mut self, set: &str, published: Option<&str>) -> Result<()> {
-        let e = self.e();
         match published {
             Some(text) => self.tx.execute(
                 "INSERT INTO record_dashboard (set_name, published, computed_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (set_name) DO UPDATE SET published = excluded.published, computed_at = excluded.computed_at",
-                params![set, text, crate::utc_now()],
-            ),
-            None => self
-                .tx
-                .execute("DELETE FROM record_dashboard WHERE set_name = ?1", [set]),
-        }
-        .map_err(e)?;
+                params![set, text, &crate::utc_now()],
+            )?,
+            None => self.tx.execute(
+                "DELETE FROM record_dashboard WHERE set_name = ?1",
+                params![set],
+            )?,
+        };
         Ok(())
     }
 
@@ -239,67 +218,52 @@ impl ImportTx<'_> {
         &self,
         level: &str,
     ) -> Result<std::collections::HashMap<u32, (String, String)>> {
-        let e = self.e();
-        let mut st = self
-            .tx
-            .prepare(
-                "SELECT i.id, i.code, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id
-                 WHERE l.code = ?1",
-            )
-            .map_err(&e)?;
-        let rows = st
-            .query_map([level], |r| {
-                Ok((r.get::<_, u32>(0)?, (r.get(1)?, r.get(2)?)))
-            })
-            .map_err(&e)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(&e)
+        let rows: Vec<(u32, (String, String))> = self.tx.query(
+            "SELECT i.id, i.code, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id
+             WHERE l.code = ?1",
+            params![level],
+            |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))),
+        )?;
+        Ok(rows.into_iter().collect())
     }
 
     /// How many records a set holds.
     pub fn records_count(&self, set: &str) -> Result<u64> {
         self.tx
-            .query_row(
+            .query_one(
                 "SELECT count(*) FROM record WHERE set_name = ?1",
-                [set],
-                |r| r.get::<_, i64>(0),
+                params![set],
+                |r| r.get::<i64>(0),
             )
             .map(|n| n as u64)
-            .map_err(self.e())
     }
 
     /// Every record of a set, as its stored definition reads them (in id order).
     pub fn records(&self, def: &RecordSetDef) -> Result<Records> {
-        read_records(&self.tx, def, self.e())
+        read_records(&self.tx, def)
     }
 }
 
 /// Every record of a set on a connection (an import's transaction, or the store for the
 /// operational dashboard's aggregates).
-fn read_records(
-    conn: &rusqlite::Connection,
-    def: &RecordSetDef,
-    e: impl Fn(rusqlite::Error) -> StoreError,
-) -> Result<Records> {
+fn read_records(db: &Db, def: &RecordSetDef) -> Result<Records> {
     let mut rec = Records::new(def);
-    let mut st = conn
-        .prepare("SELECT id, item_id, data FROM record WHERE set_name = ?1 ORDER BY id")
-        .map_err(&e)?;
-    let mut rows = st.query([&def.name]).map_err(&e)?;
-    while let Some(r) = rows.next().map_err(&e)? {
-        let id: String = r.get(0).map_err(&e)?;
-        let data =
-            r.get_ref(2).map_err(&e)?.as_blob().map_err(|err| {
-                StoreError::Corrupt(format!("record {id} of {}: {err}", def.name))
+    db.query_each(
+        "SELECT id, item_id, data FROM record WHERE set_name = ?1 ORDER BY id",
+        params![&def.name],
+        |r| {
+            let id: String = r.get(0)?;
+            r.blob(2, |data| decode(data, &mut rec))?.ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "record {id} of {} does not fit its definition",
+                    def.name
+                ))
             })?;
-        decode(data, &mut rec).ok_or_else(|| {
-            StoreError::Corrupt(format!(
-                "record {id} of {} does not fit its definition",
-                def.name
-            ))
-        })?;
-        rec.items.push(r.get(1).map_err(&e)?);
-        rec.ids.push(id);
-    }
+            rec.items.push(r.get(1)?);
+            rec.ids.push(id);
+            Ok(())
+        },
+    )?;
     Ok(rec)
 }
 
@@ -314,27 +278,24 @@ impl Store {
         else {
             return Ok(None);
         };
-        let rec = read_records(&self.conn, &info.definition, self.e())?;
+        let rec = read_records(&self.db, &info.definition)?;
         Ok(Some((info.definition, rec)))
     }
 
     /// A set's published dashboard as its last import stored it (JSON), if it has one.
     pub fn published_dashboard(&self, set: &str) -> Result<Option<String>> {
-        Ok(self
-            .rows(
-                "SELECT published FROM record_dashboard WHERE set_name = ?1",
-                [set],
-                |r| r.get(0),
-            )?
-            .into_iter()
-            .next())
+        self.db.query_row(
+            "SELECT published FROM record_dashboard WHERE set_name = ?1",
+            params![set],
+            |r| r.get(0),
+        )
     }
 
     /// The record sets' definitions, by name (no count of their records: cheap per request).
     pub fn record_set_definitions(&self) -> Result<Vec<RecordSetDef>> {
-        let rows: Vec<(String, String)> = self.rows(
+        let rows: Vec<(String, String)> = self.db.query(
             "SELECT name, definition FROM record_set ORDER BY name",
-            [],
+            params![],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         rows.into_iter()
@@ -348,11 +309,11 @@ impl Store {
 
     /// The record sets with their definitions and sizes (never their records).
     pub fn record_sets(&self) -> Result<Vec<RecordSetInfo>> {
-        let rows: Vec<(String, String, String, i64)> = self.rows(
+        let rows: Vec<(String, String, String, i64)> = self.db.query(
             "SELECT s.name, s.definition, s.updated_at,
                     (SELECT count(*) FROM record r WHERE r.set_name = s.name)
              FROM record_set s ORDER BY s.name",
-            [],
+            params![],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         rows.into_iter()
@@ -366,5 +327,97 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::on_both;
+
+    fn def(numbers: &[&str]) -> RecordSetDef {
+        serde_json::from_value(serde_json::json!({
+            "name": "permits",
+            "id": "id",
+            "area": "wijk",
+            "level": "wijk",
+            "dates": ["opened"],
+            "categories": ["kind"],
+            "numbers": numbers,
+        }))
+        .unwrap()
+    }
+
+    fn records(d: &RecordSetDef, rows: &[(&str, u32, i32, &str, f64)]) -> Records {
+        let mut r = Records::new(d);
+        for (id, item, day, kind, n) in rows {
+            r.ids.push(id.to_string());
+            r.items.push(*item);
+            r.dates[0].push(*day);
+            r.categories[0].push(kind);
+            for col in r.numbers.iter_mut() {
+                col.push(*n);
+            }
+        }
+        r
+    }
+
+    on_both! {
+        fn records_are_replaced_by_id_and_read_back_whole(s: &mut Store) {
+            crate::read::tests::fill(s);
+            let d = def(&["cost"]);
+            let mut tx = s.begin().unwrap();
+            let c = tx
+                .put_records(&d, &records(&d, &[("b", 10, 20000, "bouw", 1.5), ("a", 11, 20001, "sloop", f64::NAN)]), false)
+                .unwrap();
+            assert_eq!((c.inserted, c.updated, c.unchanged), (2, 0, 0));
+            let c = tx
+                .put_records(&d, &records(&d, &[("a", 11, 20001, "sloop", f64::NAN), ("b", 12, 20000, "bouw", 1.5), ("c", 10, 1, "bouw", 2.0)]), false)
+                .unwrap();
+            assert_eq!((c.inserted, c.updated, c.unchanged), (1, 1, 1));
+            assert_eq!(tx.records_count("permits").unwrap(), 3);
+            assert_eq!(tx.record_set("permits").unwrap().unwrap().numbers, ["cost"]);
+            tx.commit().unwrap();
+            let (_, r) = s.records_for_dashboard("permits").unwrap().unwrap();
+            assert_eq!(r.ids, ["a", "b", "c"]);
+            assert_eq!(r.items, [11, 12, 10]);
+            assert_eq!(r.dates[0], [20001, 20000, 1]);
+            assert_eq!((r.categories[0].label(0), r.categories[0].label(2)), ("sloop", "bouw"));
+            assert!(r.numbers[0][0].is_nan() && r.numbers[0][2] == 2.0);
+            assert_eq!(s.record_sets().unwrap()[0].records, 3);
+            // Another shape only with --replace, which keeps only the file's records.
+            let d2 = def(&[]);
+            let mut tx = s.begin().unwrap();
+            assert!(tx.put_records(&d2, &records(&d2, &[("a", 11, 5, "x", 0.0)]), false).is_err());
+            let c = tx.put_records(&d2, &records(&d2, &[("a", 11, 5, "x", 0.0)]), true).unwrap();
+            assert_eq!((c.inserted, c.removed), (1, 2));
+            assert_eq!(tx.records(&d2).unwrap().ids, ["a"]);
+            drop(tx);
+            assert_eq!(s.record_sets().unwrap()[0].records, 3, "rolled back");
+            assert!(s.records_for_dashboard("geen").unwrap().is_none());
+        }
+
+        fn dashboards_and_definitions_are_stored_and_read_back(s: &mut Store) {
+            crate::read::tests::fill(s);
+            let d = def(&["cost"]);
+            assert!(s.record_set_definitions().unwrap().is_empty());
+            let mut tx = s.begin().unwrap();
+            tx.put_records(&d, &records(&d, &[("a", 10, 20000, "bouw", 1.0)]), false).unwrap();
+            tx.put_dashboard("permits", Some("{\"months\":[]}")).unwrap();
+            tx.put_dashboard("permits", Some("{\"months\":[1]}")).unwrap();
+            let names = tx.item_names("wijk").unwrap();
+            assert_eq!(names.len(), 3);
+            assert_eq!(names[&11], ("W1".to_string(), "Wijk één".to_string()));
+            assert!(tx.item_names("geen").unwrap().is_empty());
+            tx.commit().unwrap();
+            assert_eq!(s.published_dashboard("permits").unwrap().as_deref(), Some("{\"months\":[1]}"));
+            assert_eq!(s.published_dashboard("geen").unwrap(), None);
+            let defs = s.record_set_definitions().unwrap();
+            assert_eq!((defs.len(), defs[0].name.as_str()), (1, "permits"));
+            let mut tx = s.begin().unwrap();
+            tx.put_dashboard("permits", None).unwrap();
+            tx.commit().unwrap();
+            assert_eq!(s.published_dashboard("permits").unwrap(), None);
+        }
     }
 }

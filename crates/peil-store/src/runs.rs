@@ -2,8 +2,8 @@
 //! it ends, never changed. `peil sources`, the back office's sources page and the scheduler
 //! (when a job last ran; a file source's last good content hash) read them.
 
+use crate::db::{Row, params};
 use crate::{Result, Store};
-use rusqlite::params;
 
 /// What ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -50,7 +50,7 @@ pub struct Run {
 const COLUMNS: &str = "id, task, name, trigger, started_at, ended_at, outcome, counts, error, \
      import_id, generation, url, content_hash";
 
-fn row(r: &rusqlite::Row) -> rusqlite::Result<Run> {
+fn row(r: &Row<'_>) -> Result<Run> {
     let task: String = r.get(1)?;
     let counts: String = r.get(7)?;
     Ok(Run {
@@ -77,34 +77,30 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Run> {
 impl Store {
     /// Records a run that ended (its `id` is ignored) and returns its id.
     pub fn record_run(&self, run: &Run) -> Result<i64> {
-        let e = self.e();
-        self.conn
-            .execute(
-                "INSERT INTO source_run (task, name, trigger, started_at, ended_at, outcome, \
-                 counts, error, import_id, generation, url, content_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
-                    run.task.code(),
-                    run.name,
-                    run.trigger,
-                    run.started_at,
-                    run.ended_at,
-                    run.outcome,
-                    run.counts.to_string(),
-                    run.error,
-                    run.import_id,
-                    run.generation,
-                    run.url,
-                    run.content_hash
-                ],
-            )
-            .map_err(&e)?;
-        Ok(self.conn.last_insert_rowid())
+        self.db.insert(
+            "INSERT INTO source_run (task, name, trigger, started_at, ended_at, outcome, \
+             counts, error, import_id, generation, url, content_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                run.task.code(),
+                &run.name,
+                &run.trigger,
+                &run.started_at,
+                &run.ended_at,
+                &run.outcome,
+                &run.counts.to_string(),
+                &run.error,
+                run.import_id,
+                run.generation,
+                &run.url,
+                &run.content_hash
+            ],
+        )
     }
 
     /// The runs of one task and name, newest first, at most `limit`.
     pub fn runs(&self, task: RunTask, name: &str, limit: usize) -> Result<Vec<Run>> {
-        self.rows(
+        self.db.query(
             &format!(
                 "SELECT {COLUMNS} FROM source_run WHERE task = ?1 AND name = ?2 \
                  ORDER BY id DESC LIMIT ?3"
@@ -121,36 +117,33 @@ impl Store {
         name: &str,
         trigger: Option<&str>,
     ) -> Result<Option<Run>> {
-        Ok(self
-            .rows(
-                &format!(
-                    "SELECT {COLUMNS} FROM source_run WHERE task = ?1 AND name = ?2 \
-                     AND (?3 IS NULL OR trigger = ?3) ORDER BY id DESC LIMIT 1"
-                ),
-                params![task.code(), name, trigger],
-                row,
-            )?
-            .pop())
+        self.db.query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM source_run WHERE task = ?1 AND name = ?2 \
+                 AND (CAST(?3 AS TEXT) IS NULL OR trigger = ?3) ORDER BY id DESC LIMIT 1"
+            ),
+            params![task.code(), name, trigger],
+            row,
+        )
     }
 
     /// The content hash of a file source's last successful run (imported or unchanged): a
     /// file with this hash has nothing new.
     pub fn last_good_hash(&self, name: &str) -> Result<Option<String>> {
-        Ok(self
-            .rows(
-                "SELECT content_hash FROM source_run WHERE task = 'source' AND name = ?1 \
-                 AND outcome IN ('imported', 'unchanged') AND content_hash IS NOT NULL \
-                 ORDER BY id DESC LIMIT 1",
-                [name],
-                |r| r.get::<_, String>(0),
-            )?
-            .pop())
+        self.db.query_row(
+            "SELECT content_hash FROM source_run WHERE task = 'source' AND name = ?1 \
+             AND outcome IN ('imported', 'unchanged') AND content_hash IS NOT NULL \
+             ORDER BY id DESC LIMIT 1",
+            params![name],
+            |r| r.get(0),
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::on_both;
 
     fn run(name: &str, outcome: &str, hash: Option<&str>, trigger: &str) -> Run {
         Run {
@@ -170,10 +163,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn runs_are_kept_newest_first_and_failures_keep_the_last_good_hash() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(&dir.path().join("s.sqlite")).unwrap();
+    on_both! {
+    fn runs_are_kept_newest_first_and_failures_keep_the_last_good_hash(store: &mut Store) {
         assert_eq!(store.last_good_hash("a").unwrap(), None);
         store
             .record_run(&run("a", "imported", Some("h1"), "schedule"))
@@ -198,11 +189,14 @@ mod tests {
         assert_eq!(last.content_hash.as_deref(), Some("h1"));
         assert_eq!(store.last_run(RunTask::Publish, "", None).unwrap(), None);
         // Append-only.
-        assert!(
-            store
-                .conn
-                .execute("UPDATE source_run SET outcome = 'x'", [])
-                .is_err()
-        );
+        let refused = store
+            .db
+            .execute("UPDATE source_run SET outcome = 'x'", params![])
+            .unwrap_err();
+        assert!(refused.to_string().contains("append-only"), "{refused}");
+        // A trigger given as NULL (any) and as text, in one prepared statement.
+        assert_eq!(store.last_run(RunTask::Source, "b", None).unwrap().unwrap().name, "b");
+        assert_eq!(store.last_run(RunTask::Source, "b", Some("command")).unwrap(), None);
+    }
     }
 }

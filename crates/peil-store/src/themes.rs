@@ -9,9 +9,9 @@
 //! theme page shows one trail of parents, both of which need one path. An indicator may be
 //! listed in several themes (an alias), as Swing's tree allows.
 
+use crate::db::{Db, params};
 use crate::{Result, Store, StoreError, write};
 use peil_core::LocalizedText;
-use rusqlite::{OptionalExtension, Transaction, params};
 
 /// An indicator and the themes it is listed in, for the tree's editor.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -24,13 +24,13 @@ pub struct Placement {
 
 /// Why an edit failed: the store, or a refusal (nothing was written).
 enum Edit {
-    Sql(rusqlite::Error),
+    Store(StoreError),
     Refused(String),
 }
 
-impl From<rusqlite::Error> for Edit {
-    fn from(e: rusqlite::Error) -> Edit {
-        Edit::Sql(e)
+impl From<StoreError> for Edit {
+    fn from(e: StoreError) -> Edit {
+        Edit::Store(e)
     }
 }
 
@@ -41,59 +41,56 @@ fn refused(why: String) -> Edit {
 type Step<T> = std::result::Result<T, Edit>;
 
 /// The parent of theme `code`: `None` when there is no such theme, `Some(None)` at the top.
-fn parent_of(tx: &Transaction, code: &str) -> rusqlite::Result<Option<Option<String>>> {
-    tx.query_row("SELECT parent FROM theme WHERE code = ?1", [code], |r| {
-        r.get(0)
-    })
-    .optional()
+fn parent_of(tx: &Db, code: &str) -> Result<Option<Option<String>>> {
+    tx.query_row(
+        "SELECT parent FROM theme WHERE code = ?1",
+        params![code],
+        |r| r.get(0),
+    )
 }
 
-fn known(tx: &Transaction, code: &str) -> Step<Option<String>> {
+fn known(tx: &Db, code: &str) -> Step<Option<String>> {
     parent_of(tx, code)?.ok_or_else(|| refused(format!("there is no theme '{code}'")))
 }
 
 /// The next sequence number among the children of `parent`.
-fn next_seq(tx: &Transaction, parent: Option<&str>) -> rusqlite::Result<i64> {
-    tx.query_row(
-        "SELECT coalesce(max(seq), -1) + 1 FROM theme WHERE parent IS ?1",
-        [parent],
+fn next_seq(tx: &Db, parent: Option<&str>) -> Result<i64> {
+    tx.query_one(
+        "SELECT coalesce(max(seq), -1) + 1 FROM theme WHERE parent IS NOT DISTINCT FROM ?1",
+        params![parent],
         |r| r.get(0),
     )
 }
 
 /// The id of indicator `code`.
-fn indicator_id(tx: &Transaction, code: &str) -> Step<i64> {
-    tx.query_row("SELECT id FROM indicator WHERE code = ?1", [code], |r| {
-        r.get(0)
-    })
-    .optional()?
+fn indicator_id(tx: &Db, code: &str) -> Step<i64> {
+    tx.query_row(
+        "SELECT id FROM indicator WHERE code = ?1",
+        params![code],
+        |r| r.get(0),
+    )?
     .ok_or_else(|| refused(format!("there is no indicator '{code}'")))
 }
 
 impl Store {
     /// Runs one edit of the tree in a transaction.
-    fn edit_tree<T>(&mut self, f: impl FnOnce(&Transaction) -> Step<T>) -> Result<T> {
-        let path = self.path.clone();
-        let e = crate::sqlite_err(&path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(&e)?;
+    fn edit_tree<T>(&mut self, f: impl FnOnce(&Db) -> Step<T>) -> Result<T> {
+        let tx = self.db.begin(true)?;
         let out = f(&tx).map_err(|x| match x {
-            Edit::Sql(s) => e(s),
+            Edit::Store(e) => e,
             Edit::Refused(why) => StoreError::Invalid(why),
         })?;
-        tx.commit().map_err(&e)?;
+        tx.commit()?;
         Ok(out)
     }
 
     /// Every indicator with the themes it is listed in, by code.
     pub fn placements(&self) -> Result<Vec<Placement>> {
         let mut out: Vec<Placement> = Vec::new();
-        let rows: Vec<(String, String, Option<String>)> = self.rows(
+        let rows: Vec<(String, String, Option<String>)> = self.db.query(
             "SELECT i.code, i.name, t.theme_code FROM indicator i
              LEFT JOIN indicator_theme t ON t.indicator_id = i.id ORDER BY i.code, t.theme_code",
-            [],
+            params![],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         for (code, name, theme) in rows {
@@ -140,7 +137,7 @@ impl Store {
             let text = write::text_to_json(&LocalizedText::default().with(lang, name));
             tx.execute(
                 "INSERT INTO theme (code, parent, name, seq) VALUES (?1, ?2, ?3, ?4)",
-                params![code, parent, text, seq],
+                params![code, parent, &text, seq],
             )?;
             Ok(())
         })
@@ -154,14 +151,15 @@ impl Store {
         }
         self.edit_tree(|tx| {
             known(tx, code)?;
-            let old: String =
-                tx.query_row("SELECT name FROM theme WHERE code = ?1", [code], |r| {
-                    r.get(0)
-                })?;
+            let old: String = tx.query_one(
+                "SELECT name FROM theme WHERE code = ?1",
+                params![code],
+                |r| r.get(0),
+            )?;
             let text = write::text_from_json(&old).with(lang, name);
             tx.execute(
                 "UPDATE theme SET name = ?2 WHERE code = ?1",
-                params![code, write::text_to_json(&text)],
+                params![code, &write::text_to_json(&text)],
             )?;
             Ok(())
         })
@@ -171,21 +169,18 @@ impl Store {
     pub fn delete_theme(&mut self, code: &str) -> Result<()> {
         self.edit_tree(|tx| {
             known(tx, code)?;
-            let (themes, indicators): (i64, i64) = tx
-                .query_row(
-                    "SELECT (SELECT count(*) FROM theme WHERE parent = ?1),
-                            (SELECT count(*) FROM indicator_theme WHERE theme_code = ?1)",
-                    [code],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                ?;
+            let (themes, indicators): (i64, i64) = tx.query_one(
+                "SELECT (SELECT count(*) FROM theme WHERE parent = ?1),
+                        (SELECT count(*) FROM indicator_theme WHERE theme_code = ?1)",
+                params![code],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             if themes + indicators > 0 {
                 return Err(refused(format!(
                     "theme '{code}' is not empty ({themes} themes, {indicators} indicators): move them first"
                 )));
             }
-            tx.execute("DELETE FROM theme WHERE code = ?1", [code])
-                ?;
+            tx.execute("DELETE FROM theme WHERE code = ?1", params![code])?;
             Ok(())
         })
     }
@@ -228,12 +223,11 @@ impl Store {
     pub fn order_theme(&mut self, code: &str, up: bool) -> Result<()> {
         self.edit_tree(|tx| {
             let parent = known(tx, code)?;
-            let mut siblings: Vec<String> = {
-                let mut st =
-                    tx.prepare("SELECT code FROM theme WHERE parent IS ?1 ORDER BY seq, code")?;
-                st.query_map([&parent], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?
-            };
+            let mut siblings: Vec<String> = tx.query(
+                "SELECT code FROM theme WHERE parent IS NOT DISTINCT FROM ?1 ORDER BY seq, code",
+                params![&parent],
+                |r| r.get(0),
+            )?;
             let Some(i) = siblings.iter().position(|s| s == code) else {
                 return Ok(());
             };
@@ -283,12 +277,11 @@ impl Store {
     pub fn unplace_indicator(&mut self, indicator: &str, theme: &str) -> Result<()> {
         self.edit_tree(|tx| {
             let id = indicator_id(tx, indicator)?;
-            let places: Vec<String> = {
-                let mut st =
-                    tx.prepare("SELECT theme_code FROM indicator_theme WHERE indicator_id = ?1")?;
-                st.query_map([id], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?
-            };
+            let places: Vec<String> = tx.query(
+                "SELECT theme_code FROM indicator_theme WHERE indicator_id = ?1",
+                params![id],
+                |r| r.get(0),
+            )?;
             if !places.iter().any(|p| p == theme) {
                 return Err(refused(format!(
                     "indicator '{indicator}' is not in theme '{theme}'"
@@ -312,14 +305,13 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::create(&dir.path().join("peil.sqlite")).unwrap();
+    use crate::testing::on_both;
+
+    fn tree(s: &mut Store) {
         for (code, parent) in [("a", None), ("b", Some("a")), ("c", Some("b")), ("d", None)] {
             s.add_theme(code, parent, "nl", &code.to_uppercase())
                 .unwrap();
         }
-        (dir, s)
     }
 
     fn parent(s: &Store, code: &str) -> Option<String> {
@@ -331,62 +323,93 @@ mod tests {
             .parent
     }
 
-    #[test]
-    fn a_theme_never_moves_beneath_itself() {
-        let (_d, mut s) = store();
-        let before = s.test_revision().unwrap();
-        for target in ["a", "b", "c"] {
-            let e = s.move_theme("a", Some(target)).unwrap_err().to_string();
-            assert!(e.contains("beneath"), "{e}");
+    on_both! {
+        fn a_theme_never_moves_beneath_itself(s: &mut Store) {
+            tree(s);
+            let before = s.test_revision().unwrap();
+            for target in ["a", "b", "c"] {
+                let e = s.move_theme("a", Some(target)).unwrap_err().to_string();
+                assert!(e.contains("beneath"), "{e}");
+            }
+            assert_eq!(
+                s.test_revision().unwrap(),
+                before,
+                "a refusal writes nothing"
+            );
+            s.move_theme("b", Some("d")).unwrap();
+            assert_eq!(parent(s, "b").as_deref(), Some("d"));
+            assert_eq!(
+                parent(s, "c").as_deref(),
+                Some("b"),
+                "the subtree moves along"
+            );
+            s.move_theme("b", None).unwrap();
+            assert_eq!(parent(s, "b"), None);
+            assert!(s.test_revision().unwrap() > before);
         }
-        assert_eq!(
-            s.test_revision().unwrap(),
-            before,
-            "a refusal writes nothing"
-        );
-        s.move_theme("b", Some("d")).unwrap();
-        assert_eq!(parent(&s, "b").as_deref(), Some("d"));
-        assert_eq!(
-            parent(&s, "c").as_deref(),
-            Some("b"),
-            "the subtree moves along"
-        );
-        s.move_theme("b", None).unwrap();
-        assert_eq!(parent(&s, "b"), None);
-        assert!(s.test_revision().unwrap() > before);
-    }
 
-    #[test]
-    fn siblings_swap_and_a_full_theme_stays() {
-        let (_d, mut s) = store();
-        let top = |s: &Store| -> Vec<String> {
-            s.themes()
+        fn siblings_swap_and_a_full_theme_stays(s: &mut Store) {
+            tree(s);
+            let top = |s: &Store| -> Vec<String> {
+                s.themes()
+                    .unwrap()
+                    .into_iter()
+                    .filter(|t| t.parent.is_none())
+                    .map(|t| t.code)
+                    .collect()
+            };
+            assert_eq!(top(s), ["a", "d"]);
+            s.order_theme("d", true).unwrap();
+            assert_eq!(top(s), ["d", "a"]);
+            s.order_theme("d", true).unwrap();
+            assert_eq!(top(s), ["d", "a"], "the first stays first");
+            s.rename_theme("d", "en", "Dee").unwrap();
+            let d = s
+                .themes()
                 .unwrap()
                 .into_iter()
-                .filter(|t| t.parent.is_none())
-                .map(|t| t.code)
-                .collect()
-        };
-        assert_eq!(top(&s), ["a", "d"]);
-        s.order_theme("d", true).unwrap();
-        assert_eq!(top(&s), ["d", "a"]);
-        s.order_theme("d", true).unwrap();
-        assert_eq!(top(&s), ["d", "a"], "the first stays first");
-        s.rename_theme("d", "en", "Dee").unwrap();
-        let d = s
-            .themes()
-            .unwrap()
-            .into_iter()
-            .find(|t| t.code == "d")
-            .unwrap();
-        assert_eq!(
-            (d.name.get("nl"), d.name.get("en")),
-            (Some("D"), Some("Dee"))
-        );
-        assert!(s.delete_theme("a").is_err());
-        s.delete_theme("c").unwrap();
-        assert!(s.themes().unwrap().iter().all(|t| t.code != "c"));
-        assert!(s.add_theme("d", None, "nl", "again").is_err());
-        assert!(s.add_theme("e", Some("zz"), "nl", "E").is_err());
+                .find(|t| t.code == "d")
+                .unwrap();
+            assert_eq!(
+                (d.name.get("nl"), d.name.get("en")),
+                (Some("D"), Some("Dee"))
+            );
+            assert!(s.delete_theme("a").is_err());
+            s.delete_theme("c").unwrap();
+            assert!(s.themes().unwrap().iter().all(|t| t.code != "c"));
+            assert!(s.add_theme("d", None, "nl", "again").is_err());
+            assert!(s.add_theme("e", Some("zz"), "nl", "E").is_err());
+        }
+
+        fn indicators_move_alias_and_keep_one_place(s: &mut Store) {
+            tree(s);
+            for (code, name) in [("bev", r#"{"nl":"Bevolking"}"#), ("inw", r#"{"nl":"Inwoners"}"#)] {
+                s.db.execute(
+                    "INSERT INTO indicator (code, name, description, more_info, unit, source, data_type,
+                 period_type, non_aggregable, status, visibility, protected, dim_levels,
+                 non_aggregable_periods, footnote, exclude_from_search, extra)
+                 VALUES (?1, ?2, '{}', '{}', '', '', 'number', 'year', 0, 'active', 'public', 0,
+                 '[]', 0, '{}', 0, '{}')",
+                    crate::db::params![code, name],
+                )
+                .unwrap();
+            }
+            assert!(s.place_indicator("bev", None, "zz").is_err());
+            assert!(s.place_indicator("geen", None, "a").is_err());
+            s.place_indicator("bev", None, "b").unwrap();
+            s.place_indicator("bev", None, "b").unwrap();
+            s.place_indicator("bev", None, "d").unwrap();
+            s.place_indicator("bev", Some("d"), "c").unwrap();
+            assert!(s.place_indicator("bev", Some("d"), "a").is_err(), "not in d any more");
+            let p = s.placements().unwrap();
+            assert_eq!(p.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["bev", "inw"]);
+            assert_eq!(p[0].themes, ["b", "c"]);
+            assert_eq!(p[0].name.get("nl"), Some("Bevolking"));
+            assert!(p[1].themes.is_empty());
+            s.unplace_indicator("bev", "b").unwrap();
+            assert!(s.unplace_indicator("bev", "c").is_err(), "its only place");
+            assert_eq!(s.indicator("bev").unwrap().unwrap().themes, ["c"]);
+            assert!(s.delete_theme("c").is_err(), "c holds an indicator");
+        }
     }
 }

@@ -5,9 +5,9 @@
 //! sessions by the SHA-256 of their id, so a copy of the store opens no session. The audit
 //! log is append-only: triggers refuse every UPDATE and DELETE of its rows.
 
+use crate::db::{Dialect, Param, Row, params};
 use crate::{Result, Store, StoreError, timestamp, utc_now};
 use peil_core::Role;
-use rusqlite::{OptionalExtension, params};
 use std::time::Duration;
 
 /// Failed logins in a row before an account is locked; each further failure doubles the lock.
@@ -89,7 +89,17 @@ const USER_COLUMNS: &str = "u.id, u.login, u.display_name, u.role, u.groups, u.s
 /// How many columns `USER_COLUMNS` names (a query's own columns come after them).
 const USER_COLUMN_COUNT: usize = 12;
 
-fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+/// `column = ?N` for a login name, without regard to ASCII case: SQLite's column is
+/// `COLLATE NOCASE`; PostgreSQL compares `lower()` under `"C"`, which folds ASCII only, as
+/// NOCASE does (and its unique index is on `lower(login)`).
+fn login_is(d: Dialect, column: &str, n: usize) -> String {
+    match d {
+        Dialect::Sqlite => format!("{column} = ?{n}"),
+        Dialect::Postgres => format!("lower({column}) = lower(?{n} COLLATE \"C\")"),
+    }
+}
+
+fn user_row(r: &Row<'_>) -> Result<User> {
     debug_assert_eq!(USER_COLUMNS.split(',').count(), USER_COLUMN_COUNT);
     let role: String = r.get(3)?;
     let groups: String = r.get(4)?;
@@ -187,20 +197,20 @@ impl Store {
                 u.login
             )));
         }
-        self.conn
-            .execute(
-                "INSERT INTO app_user (login, display_name, role, groups, password_hash, source, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![u.login, u.display_name, u.role.as_str(), groups, u.password_hash, u.source, utc_now()],
-            )
-            .map_err(self.e())?;
-        Ok(self.conn.last_insert_rowid())
+        self.db.insert(
+            "INSERT INTO app_user (login, display_name, role, groups, password_hash, source, created)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![u.login, u.display_name, u.role.as_str(), &groups, &u.password_hash, u.source, &utc_now()],
+        )
     }
 
     /// A user by login name (in any case).
     pub fn user(&self, login: &str) -> Result<Option<User>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM app_user u WHERE u.login = ?1");
-        Ok(self.rows(&sql, [login], user_row)?.into_iter().next())
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM app_user u WHERE {}",
+            login_is(self.db.dialect(), "u.login", 1)
+        );
+        self.db.query_row(&sql, params![login], user_row)
     }
 
     /// The user an OpenID Connect provider (`issuer`) knows as `subject`, if any.
@@ -208,24 +218,18 @@ impl Store {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM app_user u WHERE u.oidc_issuer = ?1 AND u.oidc_subject = ?2"
         );
-        Ok(self
-            .rows(&sql, [issuer, subject], user_row)?
-            .into_iter()
-            .next())
+        self.db.query_row(&sql, params![issuer, subject], user_row)
     }
 
     /// Binds the account `id` of a provider's user to the provider's issuer and subject (its
     /// first login; accounts made before subjects were kept at their next one). Refused for a
     /// local account and for one bound already.
     pub fn bind_subject(&self, id: i64, issuer: &str, subject: &str) -> Result<()> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE app_user SET oidc_issuer = ?2, oidc_subject = ?3
-                 WHERE id = ?1 AND source <> 'password' AND oidc_subject IS NULL",
-                params![id, issuer, subject],
-            )
-            .map_err(self.e())?;
+        let n = self.db.execute(
+            "UPDATE app_user SET oidc_issuer = ?2, oidc_subject = ?3
+             WHERE id = ?1 AND source <> 'password' AND oidc_subject IS NULL",
+            params![id, issuer, subject],
+        )?;
         if n != 1 {
             return Err(StoreError::Invalid(format!(
                 "user #{id} is not an unbound account of a provider"
@@ -243,32 +247,31 @@ impl Store {
                 "a user '{login}' exists already (see `peil users list`)"
             )));
         }
-        self.conn
-            .execute(
-                "UPDATE app_user SET login = ?2 WHERE id = ?1",
-                params![id, login],
-            )
-            .map_err(self.e())?;
+        self.db.execute(
+            "UPDATE app_user SET login = ?2 WHERE id = ?1",
+            params![id, login],
+        )?;
         Ok(())
     }
 
     /// Every user, by login name.
     pub fn users(&self) -> Result<Vec<User>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM app_user u ORDER BY u.login");
-        self.rows(&sql, [], user_row)
+        // SQLite sorts the NOCASE column without regard to ASCII case; lower() under "C" is
+        // the same order on both (two logins never differ in case only).
+        let sql = format!("SELECT {USER_COLUMNS} FROM app_user u ORDER BY lower(u.login)");
+        self.db.query(&sql, params![], user_row)
     }
 
     /// The stored password hash of an enabled user who logs in with a password here.
     pub fn password_hash(&self, login: &str) -> Result<Option<String>> {
-        self.conn
-            .query_row(
-                "SELECT password_hash FROM app_user WHERE login = ?1 AND disabled = 0",
-                [login],
-                |r| r.get::<_, Option<String>>(0),
-            )
-            .optional()
-            .map(Option::flatten)
-            .map_err(self.e())
+        let sql = format!(
+            "SELECT password_hash FROM app_user WHERE {} AND disabled = 0",
+            login_is(self.db.dialect(), "login", 1)
+        );
+        Ok(self
+            .db
+            .query_row(&sql, params![login], |r| r.get::<Option<String>>(0))?
+            .flatten())
     }
 
     /// Changes role, access groups and display name; `false` when there is no such user.
@@ -282,25 +285,23 @@ impl Store {
         check_display(display_name)?;
         self.known_groups(groups)?;
         let groups = check_groups(groups)?;
+        let sql = format!(
+            "UPDATE app_user SET role = ?2, groups = ?3, display_name = ?4 WHERE {}",
+            login_is(self.db.dialect(), "login", 1)
+        );
         let n = self
-            .conn
-            .execute(
-                "UPDATE app_user SET role = ?2, groups = ?3, display_name = ?4 WHERE login = ?1",
-                params![login, role.as_str(), groups, display_name],
-            )
-            .map_err(self.e())?;
+            .db
+            .execute(&sql, params![login, role.as_str(), &groups, display_name])?;
         Ok(n == 1)
     }
 
     /// Disables (ending all their sessions) or enables a user; `false` when there is none.
     pub fn set_user_disabled(&self, login: &str, disabled: bool) -> Result<bool> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE app_user SET disabled = ?2 WHERE login = ?1",
-                params![login, disabled],
-            )
-            .map_err(self.e())?;
+        let sql = format!(
+            "UPDATE app_user SET disabled = ?2 WHERE {}",
+            login_is(self.db.dialect(), "login", 1)
+        );
+        let n = self.db.execute(&sql, params![login, disabled])?;
         if disabled {
             self.end_sessions_of(login)?;
         }
@@ -310,28 +311,24 @@ impl Store {
     /// Sets a user's password hash and unlocks the account (an administrator's reset, or the
     /// user's own change); `false` when there is no such user.
     pub fn set_password(&self, login: &str, hash: &str) -> Result<bool> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE app_user SET password_hash = ?2, failed_logins = 0, locked_until = NULL
-                 WHERE login = ?1",
-                params![login, hash],
-            )
-            .map_err(self.e())?;
+        let sql = format!(
+            "UPDATE app_user SET password_hash = ?2, failed_logins = 0, locked_until = NULL
+             WHERE {}",
+            login_is(self.db.dialect(), "login", 1)
+        );
+        let n = self.db.execute(&sql, params![login, hash])?;
         Ok(n == 1)
     }
 
     /// Whether the account is locked now.
     pub fn is_locked(&self, login: &str) -> Result<bool> {
+        let sql = format!(
+            "SELECT locked_until FROM app_user WHERE {}",
+            login_is(self.db.dialect(), "login", 1)
+        );
         let until: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT locked_until FROM app_user WHERE login = ?1",
-                [login],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.e())?
+            .db
+            .query_row(&sql, params![login], |r| r.get::<Option<String>>(0))?
             .flatten();
         Ok(until.is_some_and(|u| u > utc_now()))
     }
@@ -339,37 +336,31 @@ impl Store {
     /// Counts a failed login; returns until when the account is now locked, if it is
     /// (after [`LOCK_AFTER`] failures in a row: `base`, doubling with each further failure).
     pub fn login_failed(&self, login: &str, base: Duration) -> Result<Option<String>> {
-        let failed: Option<i64> = self
-            .conn
-            .query_row(
-                "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE login = ?1
-                 RETURNING failed_logins",
-                [login],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.e())?;
+        let sql = format!(
+            "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE {}
+             RETURNING failed_logins",
+            login_is(self.db.dialect(), "login", 1)
+        );
+        let failed: Option<i64> = self.db.query_row(&sql, params![login], |r| r.get(0))?;
         let Some(lock) = failed.and_then(|f| lock_for(f, base)) else {
             return Ok(None);
         };
         let until = timestamp(time::OffsetDateTime::now_utc() + lock);
-        self.conn
-            .execute(
-                "UPDATE app_user SET locked_until = ?2 WHERE login = ?1",
-                params![login, until],
-            )
-            .map_err(self.e())?;
+        let sql = format!(
+            "UPDATE app_user SET locked_until = ?2 WHERE {}",
+            login_is(self.db.dialect(), "login", 1)
+        );
+        self.db.execute(&sql, params![login, &until])?;
         Ok(Some(until))
     }
 
     /// Clears the failure count after a successful login.
     pub fn login_succeeded(&self, login: &str) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE login = ?1",
-                [login],
-            )
-            .map_err(self.e())?;
+        let sql = format!(
+            "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE {}",
+            login_is(self.db.dialect(), "login", 1)
+        );
+        self.db.execute(&sql, params![login])?;
         Ok(())
     }
 
@@ -384,24 +375,20 @@ impl Store {
     ) -> Result<()> {
         let now = utc_now();
         let ua: String = user_agent.chars().take(200).collect();
-        self.conn
-            .execute(
-                "INSERT INTO app_session (id_sha256, user_id, csrf, created, last_seen, client, user_agent)
-                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
-                params![id_sha256, user_id, csrf, now, client, ua],
-            )
-            .map_err(self.e())?;
+        self.db.execute(
+            "INSERT INTO app_session (id_sha256, user_id, csrf, created, last_seen, client, user_agent)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+            params![id_sha256, user_id, csrf, &now, client, &ua],
+        )?;
         Ok(())
     }
 
     /// Turns a session's preview of the test copy on or off.
     pub fn set_session_preview(&self, id_sha256: &str, on: bool) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE app_session SET preview = ?2 WHERE id_sha256 = ?1",
-                params![id_sha256, on],
-            )
-            .map_err(self.e())?;
+        self.db.execute(
+            "UPDATE app_session SET preview = ?2 WHERE id_sha256 = ?1",
+            params![id_sha256, on],
+        )?;
         Ok(())
     }
 
@@ -418,27 +405,24 @@ impl Store {
              JOIN app_user u ON u.id = s.user_id
              WHERE s.id_sha256 = ?1 AND s.last_seen >= ?2 AND s.created >= ?3 AND u.disabled = 0"
         );
-        let found = self
-            .rows(&sql, params![id_sha256, ago(idle), ago(absolute)], |r| {
-                Ok(SessionUser {
-                    user: user_row(r)?,
-                    csrf: r.get(USER_COLUMN_COUNT)?,
-                    created: r.get(USER_COLUMN_COUNT + 1)?,
-                    last_seen: r.get(USER_COLUMN_COUNT + 2)?,
-                    preview: r.get(USER_COLUMN_COUNT + 3)?,
-                })
-            })?
-            .into_iter()
-            .next();
+        let found =
+            self.db
+                .query_row(&sql, params![id_sha256, &ago(idle), &ago(absolute)], |r| {
+                    Ok(SessionUser {
+                        user: user_row(r)?,
+                        csrf: r.get(USER_COLUMN_COUNT)?,
+                        created: r.get(USER_COLUMN_COUNT + 1)?,
+                        last_seen: r.get(USER_COLUMN_COUNT + 2)?,
+                        preview: r.get(USER_COLUMN_COUNT + 3)?,
+                    })
+                })?;
         if let Some(s) = &found {
             let now = utc_now();
             if s.last_seen != now {
-                self.conn
-                    .execute(
-                        "UPDATE app_session SET last_seen = ?2 WHERE id_sha256 = ?1",
-                        params![id_sha256, now],
-                    )
-                    .map_err(self.e())?;
+                self.db.execute(
+                    "UPDATE app_session SET last_seen = ?2 WHERE id_sha256 = ?1",
+                    params![id_sha256, &now],
+                )?;
             }
         }
         Ok(found)
@@ -446,30 +430,28 @@ impl Store {
 
     /// Ends one session (logout).
     pub fn end_session(&self, id_sha256: &str) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM app_session WHERE id_sha256 = ?1", [id_sha256])
-            .map_err(self.e())?;
+        self.db.execute(
+            "DELETE FROM app_session WHERE id_sha256 = ?1",
+            params![id_sha256],
+        )?;
         Ok(())
     }
 
     /// Ends every session of a user ("log out everywhere"); returns how many there were.
     pub fn end_sessions_of(&self, login: &str) -> Result<usize> {
-        self.conn
-            .execute(
-                "DELETE FROM app_session WHERE user_id IN (SELECT id FROM app_user WHERE login = ?1)",
-                [login],
-            )
-            .map_err(self.e())
+        let sql = format!(
+            "DELETE FROM app_session WHERE user_id IN (SELECT id FROM app_user WHERE {})",
+            login_is(self.db.dialect(), "login", 1)
+        );
+        self.db.execute(&sql, params![login])
     }
 
     /// Forgets sessions that can no longer be used.
     pub fn end_expired_sessions(&self, idle: Duration, absolute: Duration) -> Result<usize> {
-        self.conn
-            .execute(
-                "DELETE FROM app_session WHERE last_seen < ?1 OR created < ?2",
-                params![ago(idle), ago(absolute)],
-            )
-            .map_err(self.e())
+        self.db.execute(
+            "DELETE FROM app_session WHERE last_seen < ?1 OR created < ?2",
+            params![&ago(idle), &ago(absolute)],
+        )
     }
 
     /// Appends a line to the audit log: who (a login name, `$USER` of the command line, or
@@ -482,12 +464,10 @@ impl Store {
         action: &str,
         detail: &serde_json::Value,
     ) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO audit_log (at, who, client, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![utc_now(), who, client, action, detail.to_string()],
-            )
-            .map_err(self.e())?;
+        self.db.execute(
+            "INSERT INTO audit_log (at, who, client, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![&utc_now(), who, client, action, &detail.to_string()],
+        )?;
         Ok(())
     }
 
@@ -511,21 +491,19 @@ impl Store {
         } else {
             format!("WHERE {}", clauses.join(" AND "))
         };
-        let total: i64 = self
-            .conn
-            .query_row(
-                &format!("SELECT count(*) FROM audit_log {filter}"),
-                rusqlite::params_from_iter(&args),
-                |r| r.get(0),
-            )
-            .map_err(self.e())?;
+        let args: Vec<Param<'_>> = args.iter().map(Param::from).collect();
+        let total: i64 = self.db.query_one(
+            &format!("SELECT count(*) FROM audit_log {filter}"),
+            &args,
+            |r| r.get(0),
+        )?;
         let sql = format!(
             "SELECT id, at, who, client, action, detail FROM audit_log {filter}
              ORDER BY id DESC LIMIT {} OFFSET {}",
             f.limit.min(100_000),
             f.offset
         );
-        let rows = self.rows(&sql, rusqlite::params_from_iter(&args), |r| {
+        let rows = self.db.query(&sql, &args, |r| {
             Ok(AuditEntry {
                 id: r.get(0)?,
                 at: r.get(1)?,
@@ -540,9 +518,9 @@ impl Store {
 
     /// The distinct actions in the audit log (for the filter's choices).
     pub fn audit_actions(&self) -> Result<Vec<String>> {
-        self.rows(
+        self.db.query(
             "SELECT DISTINCT action FROM audit_log ORDER BY action",
-            [],
+            params![],
             |r| r.get(0),
         )
     }
@@ -552,11 +530,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let d = tempfile::tempdir().unwrap();
-        let s = Store::create(&d.path().join("s.sqlite")).unwrap();
-        (d, s)
-    }
+    use crate::testing::on_both;
 
     fn add(s: &Store, login: &str) -> i64 {
         s.add_user(&NewUser {
@@ -570,64 +544,137 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn the_audit_log_refuses_update_and_delete() {
-        let (_d, s) = store();
-        s.audit("ann", "127.0.0.1", "login", &serde_json::json!({}))
-            .unwrap();
-        for sql in ["UPDATE audit_log SET who = 'eve'", "DELETE FROM audit_log"] {
-            let e = s.conn.execute(sql, []).unwrap_err().to_string();
-            assert!(e.contains("append-only"), "{sql}: {e}");
+    on_both! {
+        fn the_audit_log_refuses_update_and_delete(s: &mut Store) {
+            s.audit("ann", "127.0.0.1", "login", &serde_json::json!({}))
+                .unwrap();
+            for sql in ["UPDATE audit_log SET who = 'eve'", "DELETE FROM audit_log"] {
+                let e = s.db.execute(sql, params![]).unwrap_err().to_string();
+                assert!(e.contains("append-only"), "{sql}: {e}");
+            }
+            let (rows, n) = s
+                .audit_log(&AuditFilter {
+                    limit: 10,
+                    ..Default::default()
+                })
+                .unwrap();
+            assert_eq!((rows[0].who.as_str(), n), ("ann", 1));
         }
-        let (rows, n) = s
-            .audit_log(&AuditFilter {
-                limit: 10,
+
+        fn users_lock_after_failures_and_a_reset_unlocks(s: &mut Store) {
+            add(s, "ann");
+            assert!(
+                s.add_user(&NewUser {
+                    login: "ANN",
+                    display_name: "",
+                    role: Role::Viewer,
+                    groups: &[],
+                    password_hash: None,
+                    source: "password"
+                })
+                .is_err()
+            );
+            assert_eq!(s.user("ann").unwrap().unwrap().groups, ["a", "b"]);
+            let base = Duration::from_secs(60);
+            for _ in 1..LOCK_AFTER {
+                assert_eq!(s.login_failed("ann", base).unwrap(), None);
+            }
+            assert!(s.login_failed("ann", base).unwrap().is_some());
+            assert!(s.is_locked("ann").unwrap());
+            assert!(s.set_password("ann", "h2").unwrap());
+            assert!(!s.is_locked("ann").unwrap());
+            assert_eq!(lock_for(6, base), Some(Duration::from_secs(120)));
+            assert_eq!(lock_for(40, base), Some(MAX_LOCK));
+            assert!(check_login("a,b").is_err());
+        }
+
+        fn sessions_expire_and_end(s: &mut Store) {
+            let id = add(s, "ann");
+            s.create_session("h1", id, "c", "1.2.3.4", "ua").unwrap();
+            let day = Duration::from_secs(86400);
+            assert_eq!(
+                s.session("h1", day, day).unwrap().unwrap().user.login,
+                "ann"
+            );
+            s.set_user_disabled("ann", true).unwrap();
+            assert!(s.session("h1", day, day).unwrap().is_none());
+        }
+
+        fn logins_match_without_regard_to_ascii_case_and_sort_so(s: &mut Store) {
+            for login in ["carl", "Bob", "ann"] {
+                add(s, login);
+            }
+            let logins: Vec<String> = s.users().unwrap().into_iter().map(|u| u.login).collect();
+            assert_eq!(logins, ["ann", "Bob", "carl"]);
+            assert_eq!(s.user("BOB").unwrap().unwrap().login, "Bob");
+            assert_eq!(s.user("bób").unwrap().map(|u| u.login), None, "ASCII only, as NOCASE");
+            assert_eq!(s.password_hash("ANN").unwrap().as_deref(), Some("h"));
+            assert!(s.update_user("CARL", Role::Beheerder, &[], "Carl").unwrap());
+            assert_eq!(s.user("carl").unwrap().unwrap().role, Role::Beheerder);
+            let ann = s.user("ann").unwrap().unwrap().id;
+            assert!(s.rename_user(ann, "BOB").is_err(), "taken in another case");
+            s.rename_user(ann, "anna").unwrap();
+            assert!(s.user("ann").unwrap().is_none());
+            // A provider's account is bound once.
+            let eva = s
+                .add_user(&NewUser {
+                    login: "eva",
+                    display_name: "Eva",
+                    role: Role::Viewer,
+                    groups: &[],
+                    password_hash: None,
+                    source: "entra",
+                })
+                .unwrap();
+            assert!(s.bind_subject(ann, "https://id", "sub-a").is_err(), "a local account");
+            s.bind_subject(eva, "https://id", "sub-e").unwrap();
+            assert!(s.bind_subject(eva, "https://id", "sub-x").is_err(), "bound already");
+            assert_eq!(s.user_by_subject("https://id", "sub-e").unwrap().unwrap().id, eva);
+            assert_eq!(s.user_by_subject("https://id", "sub-x").unwrap().map(|u| u.id), None);
+            assert_eq!(s.user("eva").unwrap().unwrap().oidc, Some(("https://id".into(), "sub-e".into())));
+        }
+
+        fn sessions_preview_and_end_everywhere(s: &mut Store) {
+            let id = add(s, "ann");
+            s.create_session("h1", id, "c1", "1.2.3.4", &"u".repeat(500)).unwrap();
+            s.create_session("h2", id, "c2", "1.2.3.4", "ua").unwrap();
+            let day = Duration::from_secs(86400);
+            let one = s.session("h1", day, day).unwrap().unwrap();
+            assert_eq!((one.csrf.as_str(), one.preview), ("c1", false));
+            s.set_session_preview("h1", true).unwrap();
+            assert!(s.session("h1", day, day).unwrap().unwrap().preview);
+            // Idle longer than allowed: not valid, and forgotten by the sweep.
+            s.db.execute("UPDATE app_session SET last_seen = '2000-01-01T00:00:00Z' WHERE id_sha256 = 'h2'", params![]).unwrap();
+            assert!(s.session("h2", day, day).unwrap().is_none());
+            assert_eq!(s.end_expired_sessions(day, day).unwrap(), 1);
+            s.end_session("h1").unwrap();
+            assert!(s.session("h1", day, day).unwrap().is_none());
+            s.create_session("h3", id, "c3", "", "").unwrap();
+            s.create_session("h4", id, "c4", "", "").unwrap();
+            assert_eq!(s.end_sessions_of("ANN").unwrap(), 2);
+        }
+
+        fn the_audit_log_filters_and_pages(s: &mut Store) {
+            for (who, action) in [("ann", "login"), ("bob", "login"), ("ann", "publish"), ("ann", "login")] {
+                s.audit(who, "cli", action, &serde_json::json!({"n": 1})).unwrap();
+            }
+            let page = |f: AuditFilter| s.audit_log(&AuditFilter { limit: 2, ..f }).unwrap();
+            let (rows, n) = page(AuditFilter { who: Some("ann".into()), ..Default::default() });
+            assert_eq!((rows.len(), n), (2, 3));
+            assert!(rows[0].id > rows[1].id, "newest first");
+            let (rows, n) = page(AuditFilter {
+                who: Some("ann".into()),
+                action: Some("login".into()),
+                offset: 1,
                 ..Default::default()
-            })
-            .unwrap();
-        assert_eq!((rows[0].who.as_str(), n), ("ann", 1));
-    }
-
-    #[test]
-    fn users_lock_after_failures_and_a_reset_unlocks() {
-        let (_d, s) = store();
-        add(&s, "ann");
-        assert!(
-            s.add_user(&NewUser {
-                login: "ANN",
-                display_name: "",
-                role: Role::Viewer,
-                groups: &[],
-                password_hash: None,
-                source: "password"
-            })
-            .is_err()
-        );
-        assert_eq!(s.user("ann").unwrap().unwrap().groups, ["a", "b"]);
-        let base = Duration::from_secs(60);
-        for _ in 1..LOCK_AFTER {
-            assert_eq!(s.login_failed("ann", base).unwrap(), None);
+            });
+            assert_eq!((rows.len(), n), (1, 2));
+            let today = &crate::utc_now()[..10];
+            let (_, n) = page(AuditFilter { from: Some(today.into()), to: Some(today.into()), ..Default::default() });
+            assert_eq!(n, 4);
+            let (_, n) = page(AuditFilter { to: Some("2000-01-01".into()), ..Default::default() });
+            assert_eq!(n, 0);
+            assert_eq!(s.audit_actions().unwrap(), ["login", "publish"]);
         }
-        assert!(s.login_failed("ann", base).unwrap().is_some());
-        assert!(s.is_locked("ann").unwrap());
-        assert!(s.set_password("ann", "h2").unwrap());
-        assert!(!s.is_locked("ann").unwrap());
-        assert_eq!(lock_for(6, base), Some(Duration::from_secs(120)));
-        assert_eq!(lock_for(40, base), Some(MAX_LOCK));
-        assert!(check_login("a,b").is_err());
-    }
-
-    #[test]
-    fn sessions_expire_and_end() {
-        let (_d, s) = store();
-        let id = add(&s, "ann");
-        s.create_session("h1", id, "c", "1.2.3.4", "ua").unwrap();
-        let day = Duration::from_secs(86400);
-        assert_eq!(
-            s.session("h1", day, day).unwrap().unwrap().user.login,
-            "ann"
-        );
-        s.set_user_disabled("ann", true).unwrap();
-        assert!(s.session("h1", day, day).unwrap().is_none());
     }
 }

@@ -1,8 +1,8 @@
 //! Writes: one [`ImportTx`] per import, committed all at once or not at all.
 
-use crate::{Result, StoreError, codec, sqlite_err};
+use crate::{Result, StoreError, codec};
 use peil_core::*;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -17,8 +17,7 @@ pub struct RowCounts {
 
 /// An open import. Dropping it without [`ImportTx::commit`] rolls everything back.
 pub struct ImportTx<'a> {
-    pub(crate) tx: Transaction<'a>,
-    pub(crate) path: PathBuf,
+    pub(crate) tx: crate::db::Tx<'a>,
     /// What this import replaced, as it first touched it (written by `record_import`).
     pub(crate) undo: RefCell<Undo>,
     /// Whether this is a pull from a source site, the one writer that may change the metadata
@@ -51,81 +50,74 @@ pub(crate) fn text_from_json(s: &str) -> LocalizedText {
     LocalizedText(serde_json::from_str(s).unwrap_or_default())
 }
 
-pub(crate) fn read_indicator(
-    conn: &rusqlite::Connection,
-    code: &str,
-) -> rusqlite::Result<Option<Indicator>> {
-    let row = conn
-        .query_row(
-            "SELECT id, code, name, description, more_info, unit, source, data_type, period_type,
-                    aggregation_indicator, sample_indicator, stddev_indicator, population_indicator,
-                    threshold, threshold_indicator, rounding, decimals, formula, non_aggregable,
-                    status, visibility, protected, start_period, end_period, dim_levels, seq,
-                    provisional_period, forecast_period, non_aggregable_periods, footnote, exclude_from_search, extra,
-                    total_of
-             FROM indicator WHERE code = ?1",
-            [code],
-            |r| {
-                let id: i64 = r.get(0)?;
-                let period = |s: Option<String>| s.and_then(|s| Period::parse(&s).ok());
-                Ok((
-                    id,
-                    Indicator {
-                        code: r.get(1)?,
-                        name: text_from_json(&r.get::<_, String>(2)?),
-                        description: text_from_json(&r.get::<_, String>(3)?),
-                        more_info: text_from_json(&r.get::<_, String>(4)?),
-                        unit: r.get(5)?,
-                        source: r.get(6)?,
-                        data_type: DataType::parse(&r.get::<_, String>(7)?).unwrap_or_default(),
-                        period_type: PeriodType::parse(&r.get::<_, String>(8)?).unwrap_or_default(),
-                        aggregation_indicator: r.get(9)?,
-                        sample_indicator: r.get(10)?,
-                        stddev_indicator: r.get(11)?,
-                        population_indicator: r.get(12)?,
-                        threshold: r.get(13)?,
-                        threshold_indicator: r.get(14)?,
-                        rounding: r.get(15)?,
-                        decimals: r.get(16)?,
-                        formula: r.get(17)?,
-                        non_aggregable: r.get(18)?,
-                        status: Lifecycle::parse(&r.get::<_, String>(19)?).unwrap_or_default(),
-                        visibility: Visibility::parse(&r.get::<_, String>(20)?),
-                        protected: r.get(21)?,
-                        start_period: period(r.get(22)?),
-                        end_period: period(r.get(23)?),
-                        dim_levels: serde_json::from_str(&r.get::<_, String>(24)?).unwrap_or_default(),
-                        seq: r.get(25)?,
-                        provisional_period: period(r.get(26)?),
-                        forecast_period: period(r.get(27)?),
-                        non_aggregable_periods: r.get(28)?,
-                        footnote: text_from_json(&r.get::<_, String>(29)?),
-                        exclude_from_search: r.get(30)?,
-                        extra: serde_json::from_str(&r.get::<_, String>(31)?).unwrap_or_default(),
-                        total_of: serde_json::from_str(&r.get::<_, String>(32)?).unwrap_or_default(),
-                        themes: Vec::new(),
-                    },
-                ))
-            },
-        )
-        .optional()?;
+pub(crate) fn read_indicator(db: &crate::db::Db, code: &str) -> Result<Option<Indicator>> {
+    let row = db.query_row(
+        "SELECT id, code, name, description, more_info, unit, source, data_type, period_type,
+                aggregation_indicator, sample_indicator, stddev_indicator, population_indicator,
+                threshold, threshold_indicator, rounding, decimals, formula, non_aggregable,
+                status, visibility, protected, start_period, end_period, dim_levels, seq,
+                provisional_period, forecast_period, non_aggregable_periods, footnote, exclude_from_search, extra,
+                total_of
+         FROM indicator WHERE code = ?1",
+        crate::db::params![code],
+        |r| {
+            let id: i64 = r.get(0)?;
+            let period = |s: Option<String>| s.and_then(|s| Period::parse(&s).ok());
+            Ok((
+                id,
+                Indicator {
+                    code: r.get(1)?,
+                    name: text_from_json(&r.get::<String>(2)?),
+                    description: text_from_json(&r.get::<String>(3)?),
+                    more_info: text_from_json(&r.get::<String>(4)?),
+                    unit: r.get(5)?,
+                    source: r.get(6)?,
+                    data_type: DataType::parse(&r.get::<String>(7)?).unwrap_or_default(),
+                    period_type: PeriodType::parse(&r.get::<String>(8)?).unwrap_or_default(),
+                    aggregation_indicator: r.get(9)?,
+                    sample_indicator: r.get(10)?,
+                    stddev_indicator: r.get(11)?,
+                    population_indicator: r.get(12)?,
+                    threshold: r.get(13)?,
+                    threshold_indicator: r.get(14)?,
+                    rounding: r.get(15)?,
+                    decimals: r.get(16)?,
+                    formula: r.get(17)?,
+                    non_aggregable: r.get(18)?,
+                    status: Lifecycle::parse(&r.get::<String>(19)?).unwrap_or_default(),
+                    visibility: Visibility::parse(&r.get::<String>(20)?),
+                    protected: r.get(21)?,
+                    start_period: period(r.get(22)?),
+                    end_period: period(r.get(23)?),
+                    dim_levels: serde_json::from_str(&r.get::<String>(24)?).unwrap_or_default(),
+                    seq: r.get(25)?,
+                    provisional_period: period(r.get(26)?),
+                    forecast_period: period(r.get(27)?),
+                    non_aggregable_periods: r.get(28)?,
+                    footnote: text_from_json(&r.get::<String>(29)?),
+                    exclude_from_search: r.get(30)?,
+                    extra: serde_json::from_str(&r.get::<String>(31)?).unwrap_or_default(),
+                    total_of: serde_json::from_str(&r.get::<String>(32)?).unwrap_or_default(),
+                    themes: Vec::new(),
+                },
+            ))
+        },
+    )?;
     let Some((id, mut ind)) = row else {
         return Ok(None);
     };
-    let mut st = conn.prepare_cached(
+    ind.themes = db.query(
         "SELECT theme_code FROM indicator_theme WHERE indicator_id = ?1 ORDER BY theme_code",
+        crate::db::params![id],
+        |r| r.get(0),
     )?;
-    ind.themes = st
-        .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
     Ok(Some(ind))
 }
 
 impl<'a> ImportTx<'a> {
-    pub(crate) fn new(tx: Transaction<'a>, path: PathBuf) -> ImportTx<'a> {
+    pub(crate) fn new(tx: crate::db::Tx<'a>) -> ImportTx<'a> {
         ImportTx {
             tx,
-            path,
             undo: RefCell::default(),
             pull: false,
         }
@@ -157,92 +149,73 @@ impl<'a> ImportTx<'a> {
     }
 
     /// Remembers every series a `WHERE` clause selects, before it is deleted.
-    fn remember_series_where(&self, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<()> {
-        let e = self.e();
-        let mut st = self
-            .tx
-            .prepare(&format!(
+    fn remember_series_where(&self, sql: &str, p: &[crate::db::Param<'_>]) -> Result<()> {
+        let rows: Vec<(StoredKey, String, i64, Vec<u8>)> = self.tx.query(
+            &format!(
                 "SELECT indicator_id, level_id, period, dims, period_level, n, data FROM series WHERE {sql}"
-            ))
-            .map_err(&e)?;
-        let mut rows = st.query(p).map_err(&e)?;
-        while let Some(r) = rows.next().map_err(&e)? {
-            let key = (
-                r.get(0).map_err(&e)?,
-                r.get(1).map_err(&e)?,
-                r.get(2).map_err(&e)?,
-                r.get(3).map_err(&e)?,
-            );
-            let level: String = r.get(4).map_err(&e)?;
-            self.remember_series(
-                key,
-                &level,
-                Some((r.get(5).map_err(&e)?, r.get(6).map_err(&e)?)),
-            );
+            ),
+            p,
+            |r| {
+                Ok((
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            },
+        )?;
+        for (key, level, n, data) in rows {
+            self.remember_series(key, &level, Some((n, data)));
         }
         Ok(())
     }
 
-    pub(crate) fn e(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        sqlite_err(&self.path)
-    }
-
     /// Makes the whole import visible at once.
     pub fn commit(self) -> Result<()> {
-        let path = self.path.clone();
-        self.tx.commit().map_err(sqlite_err(&path))
+        self.tx.commit()
     }
 
     /// The catalog as this transaction sees it (including its own uncommitted writes).
     pub fn catalog(&self) -> Result<Catalog> {
-        crate::read::catalog(&self.tx).map_err(self.e())
+        crate::read::catalog(&self.tx)
     }
 
     pub fn indicator(&self, code: &str) -> Result<Option<Indicator>> {
-        read_indicator(&self.tx, code).map_err(self.e())
+        read_indicator(&self.tx, code)
     }
 
     fn level_id(&self, code: &str) -> Result<Option<i64>> {
-        self.tx
-            .query_row("SELECT id FROM geo_level WHERE code = ?1", [code], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(self.e())
+        self.tx.query_row(
+            "SELECT id FROM geo_level WHERE code = ?1",
+            crate::db::params![code],
+            |r| r.get(0),
+        )
     }
 
     fn ensure_level(&self, level: &GeoLevel) -> Result<i64> {
         if let Some(id) = self.level_id(&level.code)? {
             return Ok(id);
         }
-        self.tx
-            .execute(
-                "INSERT INTO geo_level (code, name, kind) VALUES (?1, ?2, ?3)",
-                params![level.code, level.name, level.kind.code()],
-            )
-            .map_err(self.e())?;
-        Ok(self.tx.last_insert_rowid())
+        self.tx.insert(
+            "INSERT INTO geo_level (code, name, kind) VALUES (?1, ?2, ?3)",
+            crate::db::params![&level.code, &level.name, level.kind.code()],
+        )
     }
 
     /// Renames a geo level (its code stays). Returns the name it had, `None` for an unknown
     /// level.
     pub fn rename_level(&mut self, code: &str, name: &str) -> Result<Option<String>> {
-        let e = self.e();
-        let before: Option<String> = self
-            .tx
-            .query_row("SELECT name FROM geo_level WHERE code = ?1", [code], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(&e)?;
+        let before: Option<String> = self.tx.query_row(
+            "SELECT name FROM geo_level WHERE code = ?1",
+            crate::db::params![code],
+            |r| r.get(0),
+        )?;
         if let Some(b) = &before {
             self.remember_names("level", code.to_string(), serde_json::to_string(b).ok());
-            self.tx
-                .execute(
-                    "UPDATE geo_level SET name = ?2 WHERE code = ?1",
-                    params![code, name],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "UPDATE geo_level SET name = ?2 WHERE code = ?1",
+                crate::db::params![code, name],
+            )?;
         }
         Ok(before)
     }
@@ -256,17 +229,12 @@ impl<'a> ImportTx<'a> {
         short_name: &str,
         name: &str,
     ) -> Result<Option<(String, String)>> {
-        let e = self.e();
-        let found: Option<(i64, String, String)> = self
-            .tx
-            .query_row(
-                "SELECT i.id, i.short_name, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id
-                 WHERE l.code = ?1 AND i.code = ?2",
-                [level, code],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(&e)?;
+        let found: Option<(i64, String, String)> = self.tx.query_row(
+            "SELECT i.id, i.short_name, i.name FROM geo_item i JOIN geo_level l ON l.id = i.level_id
+             WHERE l.code = ?1 AND i.code = ?2",
+            crate::db::params![level, code],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         let Some((id, s, n)) = found else {
             return Ok(None);
         };
@@ -275,12 +243,10 @@ impl<'a> ImportTx<'a> {
             format!("{level}\t{code}"),
             serde_json::to_string(&(&s, &n)).ok(),
         );
-        self.tx
-            .execute(
-                "UPDATE geo_item SET short_name = ?2, name = ?3 WHERE id = ?1",
-                params![id, short_name, name],
-            )
-            .map_err(&e)?;
+        self.tx.execute(
+            "UPDATE geo_item SET short_name = ?2, name = ?3 WHERE id = ?1",
+            crate::db::params![id, short_name, name],
+        )?;
         Ok(Some((s, n)))
     }
 
@@ -292,8 +258,7 @@ impl<'a> ImportTx<'a> {
         level: PeriodLevel,
         names: &[(Locale, String)],
     ) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>)> {
-        let e = self.e();
-        let all = crate::read::period_level_names_of(&self.tx).map_err(&e)?;
+        let all = crate::read::period_level_names_of(&self.tx)?;
         let before = all.0.get(level.code()).cloned().unwrap_or_default();
         let mut next = all;
         for (locale, name) in names {
@@ -320,17 +285,15 @@ impl<'a> ImportTx<'a> {
         level: &str,
         names: &BTreeMap<String, String>,
     ) -> Result<()> {
-        let e = self.e();
-        self.tx
-            .execute("DELETE FROM period_level_name WHERE level = ?1", [level])
-            .map_err(&e)?;
+        self.tx.execute(
+            "DELETE FROM period_level_name WHERE level = ?1",
+            crate::db::params![level],
+        )?;
         for (locale, name) in names {
-            self.tx
-                .execute(
-                    "INSERT INTO period_level_name (level, locale, name) VALUES (?1, ?2, ?3)",
-                    params![level, locale, name],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO period_level_name (level, locale, name) VALUES (?1, ?2, ?3)",
+                crate::db::params![level, locale, name],
+            )?;
         }
         Ok(())
     }
@@ -338,48 +301,30 @@ impl<'a> ImportTx<'a> {
     /// Adds or updates the items of a level. Items not in the batch stay: codes are permanent.
     pub fn apply_areas(&mut self, batch: &AreaBatch) -> Result<RowCounts> {
         let level_id = self.ensure_level(&batch.level)?;
-        let e = sqlite_err(&self.path);
-        let mut existing: HashMap<String, (i64, String, String, i64, bool)> = HashMap::new();
-        {
-            let mut st = self
-                .tx
-                .prepare("SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1")
-                .map_err(&e)?;
-            let mut rows = st.query([level_id]).map_err(&e)?;
-            while let Some(r) = rows.next().map_err(&e)? {
-                existing.insert(
-                    r.get(1).map_err(&e)?,
-                    (
-                        r.get(0).map_err(&e)?,
-                        r.get(2).map_err(&e)?,
-                        r.get(3).map_err(&e)?,
-                        r.get(4).map_err(&e)?,
-                        r.get(5).map_err(&e)?,
-                    ),
-                );
-            }
-        }
+        let existing: HashMap<String, (i64, String, String, i64, bool)> = self
+            .tx
+            .query(
+                "SELECT id, code, short_name, name, seq, unknown_location FROM geo_item WHERE level_id = ?1",
+                crate::db::params![level_id],
+                |r| Ok((r.get(1)?, (r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))),
+            )?
+            .into_iter()
+            .collect();
         let mut counts = RowCounts::default();
-        let mut ins = self
-            .tx
-            .prepare("INSERT INTO geo_item (level_id, code, short_name, name, seq, unknown_location) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-            .map_err(&e)?;
-        let mut upd = self
-            .tx
-            .prepare("UPDATE geo_item SET short_name = ?2, name = ?3, seq = ?4, unknown_location = ?5 WHERE id = ?1")
-            .map_err(&e)?;
         for item in &batch.items {
             match existing.get(&item.code) {
                 None => {
-                    ins.execute(params![
-                        level_id,
-                        item.code,
-                        item.short_name,
-                        item.name,
-                        item.seq,
-                        item.unknown_location
-                    ])
-                    .map_err(&e)?;
+                    self.tx.execute(
+                        "INSERT INTO geo_item (level_id, code, short_name, name, seq, unknown_location) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        crate::db::params![
+                            level_id,
+                            &item.code,
+                            &item.short_name,
+                            &item.name,
+                            item.seq,
+                            item.unknown_location
+                        ],
+                    )?;
                     counts.inserted += 1;
                 }
                 Some((id, s, n, q, u)) => {
@@ -390,14 +335,16 @@ impl<'a> ImportTx<'a> {
                     {
                         counts.unchanged += 1;
                     } else {
-                        upd.execute(params![
-                            id,
-                            item.short_name,
-                            item.name,
-                            item.seq,
-                            item.unknown_location
-                        ])
-                        .map_err(&e)?;
+                        self.tx.execute(
+                            "UPDATE geo_item SET short_name = ?2, name = ?3, seq = ?4, unknown_location = ?5 WHERE id = ?1",
+                            crate::db::params![
+                                *id,
+                                &item.short_name,
+                                &item.name,
+                                item.seq,
+                                item.unknown_location
+                            ],
+                        )?;
                         counts.updated += 1;
                     }
                 }
@@ -443,38 +390,23 @@ impl<'a> ImportTx<'a> {
                 cycle.join(" → ")
             )));
         }
-        let e = sqlite_err(&self.path);
-        self.tx
-            .execute(
-                "INSERT INTO level_edge (child_level_id, parent_level_id, kind) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (child_level_id, parent_level_id) DO UPDATE SET kind = excluded.kind",
-                params![child, parent, batch.kind.code()],
-            )
-            .map_err(&e)?;
+        self.tx.execute(
+            "INSERT INTO level_edge (child_level_id, parent_level_id, kind) VALUES (?1, ?2, ?3)
+             ON CONFLICT (child_level_id, parent_level_id) DO UPDATE SET kind = excluded.kind",
+            crate::db::params![child, parent, batch.kind.code()],
+        )?;
         let child_items = &cat.levels[&batch.child_level].items;
         let parent_items = &cat.levels[&batch.parent_level].items;
-        let mut existing: HashMap<u32, u32> = HashMap::new();
-        {
-            let mut st = self
-                .tx
-                .prepare("SELECT child_item_id, parent_item_id FROM item_link WHERE parent_level_id = ?1")
-                .map_err(&e)?;
-            let rows = st
-                .query_map([parent], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&e)?;
-            for r in rows {
-                let (c, p) = r.map_err(&e)?;
-                existing.insert(c, p);
-            }
-        }
-        let mut counts = RowCounts::default();
-        let mut st = self
+        let existing: HashMap<u32, u32> = self
             .tx
-            .prepare(
-                "INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (child_item_id, parent_level_id) DO UPDATE SET parent_item_id = excluded.parent_item_id",
-            )
-            .map_err(&e)?;
+            .query(
+                "SELECT child_item_id, parent_item_id FROM item_link WHERE parent_level_id = ?1",
+                crate::db::params![parent],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .into_iter()
+            .collect();
+        let mut counts = RowCounts::default();
         for (c, p) in &batch.links {
             let cid = *child_items.get(c).ok_or_else(|| {
                 StoreError::Invalid(format!("'{c}' is not an item of {}", batch.child_level))
@@ -482,14 +414,21 @@ impl<'a> ImportTx<'a> {
             let pid = *parent_items.get(p).ok_or_else(|| {
                 StoreError::Invalid(format!("'{p}' is not an item of {}", batch.parent_level))
             })?;
+            let link = |tx: &crate::db::Db| {
+                tx.execute(
+                    "INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (child_item_id, parent_level_id) DO UPDATE SET parent_item_id = excluded.parent_item_id",
+                    crate::db::params![cid, parent, pid],
+                )
+            };
             match existing.get(&cid) {
                 Some(old) if *old == pid => counts.unchanged += 1,
                 Some(_) => {
-                    st.execute(params![cid, parent, pid]).map_err(&e)?;
+                    link(&self.tx)?;
                     counts.updated += 1;
                 }
                 None => {
-                    st.execute(params![cid, parent, pid]).map_err(&e)?;
+                    link(&self.tx)?;
                     counts.inserted += 1;
                 }
             }
@@ -509,39 +448,26 @@ impl<'a> ImportTx<'a> {
         child_level: &str,
         parent_level: &str,
     ) -> Result<Vec<(String, String, String, String)>> {
-        let e = sqlite_err(&self.path);
+        use crate::db::params;
         let (Some(child), Some(target)) =
             (self.level_id(child_level)?, self.level_id(parent_level)?)
         else {
             return Ok(Vec::new());
         };
-        let unmapped: Vec<(i64, String)> = {
-            let mut st = self
-                .tx
-                .prepare(
-                    "SELECT c.id, c.code FROM geo_item c WHERE c.level_id = ?1 AND c.unknown_location
-                     AND NOT EXISTS (SELECT 1 FROM item_link k WHERE k.child_item_id = c.id AND k.parent_level_id = ?2)",
-                )
-                .map_err(&e)?;
-            st.query_map(params![child, target], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?
-        };
+        let pair = |r: &crate::db::Row<'_>| -> Result<(i64, String)> { Ok((r.get(0)?, r.get(1)?)) };
+        let unmapped: Vec<(i64, String)> = self.tx.query(
+            "SELECT c.id, c.code FROM geo_item c WHERE c.level_id = ?1 AND c.unknown_location <> 0
+             AND NOT EXISTS (SELECT 1 FROM item_link k WHERE k.child_item_id = c.id AND k.parent_level_id = ?2)",
+            params![child, target],
+            pair,
+        )?;
         // Levels the new division's items roll up into by aggregation.
-        let groups: Vec<(i64, String)> = {
-            let mut st = self
-                .tx
-                .prepare(
-                    "SELECT e.parent_level_id, l.code FROM level_edge e JOIN geo_level l ON l.id = e.parent_level_id
-                     WHERE e.child_level_id = ?1 AND e.kind = 'aggregation' ORDER BY l.code",
-                )
-                .map_err(&e)?;
-            st.query_map([target], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?
-        };
+        let groups: Vec<(i64, String)> = self.tx.query(
+            "SELECT e.parent_level_id, l.code FROM level_edge e JOIN geo_level l ON l.id = e.parent_level_id
+             WHERE e.child_level_id = ?1 AND e.kind = 'aggregation' ORDER BY l.code",
+            params![target],
+            pair,
+        )?;
         let mut found = Vec::new();
         for (id, code) in unmapped {
             let Some(prefix) = code.get(..5) else {
@@ -549,44 +475,29 @@ impl<'a> ImportTx<'a> {
             };
             for (group, group_code) in &groups {
                 // The groups that the siblings' targets belong to.
-                let parents: Vec<(i64, String)> = {
-                    let mut st = self
-                        .tx
-                        .prepare(
-                            "SELECT DISTINCT g.id, g.code FROM geo_item s
-                             JOIN item_link k ON k.child_item_id = s.id AND k.parent_level_id = ?2
-                             JOIN item_link m ON m.child_item_id = k.parent_item_id AND m.parent_level_id = ?3
-                             JOIN geo_item g ON g.id = m.parent_item_id
-                             WHERE s.level_id = ?1 AND s.id <> ?4 AND substr(s.code, 1, 5) = ?5",
-                        )
-                        .map_err(&e)?;
-                    st.query_map(params![child, target, group, id, prefix], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })
-                    .map_err(&e)?
-                    .collect::<rusqlite::Result<_>>()
-                    .map_err(&e)?
-                };
+                let parents: Vec<(i64, String)> = self.tx.query(
+                    "SELECT DISTINCT g.id, g.code FROM geo_item s
+                     JOIN item_link k ON k.child_item_id = s.id AND k.parent_level_id = ?2
+                     JOIN item_link m ON m.child_item_id = k.parent_item_id AND m.parent_level_id = ?3
+                     JOIN geo_item g ON g.id = m.parent_item_id
+                     WHERE s.level_id = ?1 AND s.id <> ?4 AND substr(s.code, 1, 5) = ?5",
+                    params![child, target, *group, id, prefix],
+                    pair,
+                )?;
                 let [(gid, gcode)] = parents.as_slice() else {
                     continue;
                 };
-                let candidates: Vec<(i64, String)> = {
-                    let mut st = self
-                        .tx
-                        .prepare(
-                            "SELECT i.id, i.code FROM geo_item i JOIN item_link m ON m.child_item_id = i.id AND m.parent_level_id = ?2
-                             WHERE i.level_id = ?1 AND i.unknown_location AND m.parent_item_id = ?3",
-                        )
-                        .map_err(&e)?;
-                    st.query_map(params![target, group, gid], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .map_err(&e)?
-                        .collect::<rusqlite::Result<_>>()
-                        .map_err(&e)?
-                };
+                let candidates: Vec<(i64, String)> = self.tx.query(
+                    "SELECT i.id, i.code FROM geo_item i JOIN item_link m ON m.child_item_id = i.id AND m.parent_level_id = ?2
+                     WHERE i.level_id = ?1 AND i.unknown_location <> 0 AND m.parent_item_id = ?3",
+                    params![target, *group, *gid],
+                    pair,
+                )?;
                 if let [(uid, ucode)] = candidates.as_slice() {
-                    self.tx
-                        .execute("INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)", params![id, target, uid])
-                        .map_err(&e)?;
+                    self.tx.execute(
+                        "INSERT INTO item_link (child_item_id, parent_level_id, parent_item_id) VALUES (?1, ?2, ?3)",
+                        params![id, target, *uid],
+                    )?;
                     found.push((
                         code.clone(),
                         ucode.clone(),
@@ -608,23 +519,14 @@ impl<'a> ImportTx<'a> {
     pub fn infer_all_unknown_location_links(
         &mut self,
     ) -> Result<Vec<(String, String, String, String)>> {
-        let path = self.path.clone();
-        let e = sqlite_err(&path);
-        let conversions: Vec<(String, String)> = {
-            let mut st = self
-                .tx
-                .prepare(
-                    "SELECT c.code, p.code FROM level_edge e
-                     JOIN geo_level c ON c.id = e.child_level_id
-                     JOIN geo_level p ON p.id = e.parent_level_id
-                     WHERE e.kind = 'conversion' ORDER BY c.code, p.code",
-                )
-                .map_err(&e)?;
-            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&e)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(&e)?
-        };
+        let conversions: Vec<(String, String)> = self.tx.query(
+            "SELECT c.code, p.code FROM level_edge e
+             JOIN geo_level c ON c.id = e.child_level_id
+             JOIN geo_level p ON p.id = e.parent_level_id
+             WHERE e.kind = 'conversion' ORDER BY c.code, p.code",
+            crate::db::params![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let mut found = Vec::new();
         for (child, parent) in conversions {
             found.extend(self.infer_unknown_location_links(&child, &parent)?);
@@ -644,28 +546,16 @@ impl<'a> ImportTx<'a> {
                 ))
             })?
             .items;
-        let e = sqlite_err(&self.path);
         let mut counts = RowCounts::default();
-        let mut old = self
-            .tx
-            .prepare("SELECT full_geojson FROM geometry WHERE item_id = ?1")
-            .map_err(&e)?;
-        let mut st = self
-            .tx
-            .prepare(
-                "INSERT INTO geometry (item_id, full_geojson, web_geojson, min_lon, min_lat, max_lon, max_lat, source_crs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (item_id) DO UPDATE SET full_geojson = excluded.full_geojson,
-                   web_geojson = excluded.web_geojson, min_lon = excluded.min_lon, min_lat = excluded.min_lat,
-                   max_lon = excluded.max_lon, max_lat = excluded.max_lat, source_crs = excluded.source_crs",
-            )
-            .map_err(&e)?;
         for f in &batch.features {
             let id = *items.get(&f.code).ok_or_else(|| {
                 StoreError::Invalid(format!("'{}' is not an item of {}", f.code, batch.level))
             })?;
-            let previous: Option<String> =
-                old.query_row([id], |r| r.get(0)).optional().map_err(&e)?;
+            let previous: Option<String> = self.tx.query_row(
+                "SELECT full_geojson FROM geometry WHERE item_id = ?1",
+                crate::db::params![id],
+                |r| r.get(0),
+            )?;
             match previous {
                 Some(p) if p == f.full => {
                     counts.unchanged += 1;
@@ -675,8 +565,14 @@ impl<'a> ImportTx<'a> {
                 None => counts.inserted += 1,
             }
             let [a, b, c, d] = f.bbox;
-            st.execute(params![id, f.full, f.web, a, b, c, d, batch.source_crs])
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO geometry (item_id, full_geojson, web_geojson, min_lon, min_lat, max_lon, max_lat, source_crs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (item_id) DO UPDATE SET full_geojson = excluded.full_geojson,
+                   web_geojson = excluded.web_geojson, min_lon = excluded.min_lon, min_lat = excluded.min_lat,
+                   max_lon = excluded.max_lon, max_lat = excluded.max_lat, source_crs = excluded.source_crs",
+                crate::db::params![id, &f.full, &f.web, a, b, c, d, &batch.source_crs],
+            )?;
         }
         Ok(counts)
     }
@@ -684,50 +580,40 @@ impl<'a> ImportTx<'a> {
     /// Writes indicators (whole: merge with [`ImportTx::indicator`] first to keep fields),
     /// themes, dimensions and members.
     pub fn apply_metadata(&mut self, batch: &MetadataBatch) -> Result<RowCounts> {
-        let e = sqlite_err(&self.path);
+        use crate::db::params;
         for t in &batch.themes {
-            self.tx
-                .execute(
-                    "INSERT INTO theme (code, parent, name, seq) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (code) DO UPDATE SET parent = excluded.parent, name = excluded.name, seq = excluded.seq",
-                    params![t.code, t.parent, text_to_json(&t.name), t.seq],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO theme (code, parent, name, seq) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (code) DO UPDATE SET parent = excluded.parent, name = excluded.name, seq = excluded.seq",
+                params![&t.code, &t.parent, &text_to_json(&t.name), t.seq],
+            )?;
         }
         for d in &batch.dimensions {
-            self.tx
-                .execute(
-                    "INSERT INTO dimension (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO UPDATE SET name = excluded.name",
-                    params![d.code, text_to_json(&d.name)],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO dimension (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+                params![&d.code, &text_to_json(&d.name)],
+            )?;
         }
         for l in &batch.dim_levels {
-            self.tx
-                .execute(
-                    "INSERT INTO dim_level (code, dimension, name, seq) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (code) DO UPDATE SET dimension = excluded.dimension, name = excluded.name, seq = excluded.seq",
-                    params![l.code, l.dimension, text_to_json(&l.name), l.seq],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO dim_level (code, dimension, name, seq) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (code) DO UPDATE SET dimension = excluded.dimension, name = excluded.name, seq = excluded.seq",
+                params![&l.code, &l.dimension, &text_to_json(&l.name), l.seq],
+            )?;
         }
         for m in &batch.dim_members {
-            self.tx
-                .execute(
-                    "INSERT INTO dim_member (level, code, name, seq) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (level, code) DO UPDATE SET name = excluded.name, seq = excluded.seq",
-                    params![m.level, m.code, text_to_json(&m.name), m.seq],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO dim_member (level, code, name, seq) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (level, code) DO UPDATE SET name = excluded.name, seq = excluded.seq",
+                params![&m.level, &m.code, &text_to_json(&m.name), m.seq],
+            )?;
         }
         for ((l, m), (pl, pm)) in &batch.dim_links {
-            self.tx
-                .execute(
-                    "INSERT INTO dim_link (level, member, parent_level, parent_member) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (level, member, parent_level) DO UPDATE SET parent_member = excluded.parent_member",
-                    params![l, m, pl, pm],
-                )
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO dim_link (level, member, parent_level, parent_member) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (level, member, parent_level) DO UPDATE SET parent_member = excluded.parent_member",
+                params![l, m, pl, pm],
+            )?;
         }
         let mut counts = RowCounts::default();
         for ind in &batch.indicators {
@@ -752,16 +638,15 @@ impl<'a> ImportTx<'a> {
     }
 
     pub(crate) fn write_indicator(&self, ind: &Indicator) -> Result<i64> {
-        let e = sqlite_err(&self.path);
+        use crate::db::params;
         if !self.undo.borrow().indicators.contains_key(&ind.code) {
-            let before = read_indicator(&self.tx, &ind.code).map_err(&e)?;
+            let before = read_indicator(&self.tx, &ind.code)?;
             self.undo
                 .borrow_mut()
                 .indicators
                 .insert(ind.code.clone(), before);
         }
-        self.tx
-            .execute(
+        self.tx.execute(
                 "INSERT INTO indicator (code, name, description, more_info, unit, source, data_type, period_type,
                     aggregation_indicator, sample_indicator, stddev_indicator, population_indicator, threshold,
                     threshold_indicator, rounding, decimals, formula, non_aggregable, status, visibility, protected,
@@ -784,62 +669,58 @@ impl<'a> ImportTx<'a> {
                     exclude_from_search = excluded.exclude_from_search, extra = excluded.extra,
                     total_of = excluded.total_of",
                 params![
-                    ind.code,
-                    text_to_json(&ind.name),
-                    text_to_json(&ind.description),
-                    text_to_json(&ind.more_info),
-                    ind.unit,
-                    ind.source,
+                    &ind.code,
+                    &text_to_json(&ind.name),
+                    &text_to_json(&ind.description),
+                    &text_to_json(&ind.more_info),
+                    &ind.unit,
+                    &ind.source,
                     ind.data_type.code(),
                     ind.period_type.code(),
-                    ind.aggregation_indicator,
-                    ind.sample_indicator,
-                    ind.stddev_indicator,
-                    ind.population_indicator,
+                    &ind.aggregation_indicator,
+                    &ind.sample_indicator,
+                    &ind.stddev_indicator,
+                    &ind.population_indicator,
                     ind.threshold,
-                    ind.threshold_indicator,
+                    &ind.threshold_indicator,
                     ind.rounding,
                     ind.decimals,
-                    ind.formula,
+                    &ind.formula,
                     ind.non_aggregable,
                     ind.status.code(),
-                    ind.visibility.code(),
+                    &ind.visibility.code(),
                     ind.protected,
-                    ind.start_period.map(|p| p.code()),
-                    ind.end_period.map(|p| p.code()),
-                    serde_json::to_string(&ind.dim_levels).unwrap_or_else(|_| "[]".into()),
+                    &ind.start_period.map(|p| p.code()),
+                    &ind.end_period.map(|p| p.code()),
+                    &serde_json::to_string(&ind.dim_levels).unwrap_or_else(|_| "[]".into()),
                     ind.seq,
-                    ind.provisional_period.map(|p| p.code()),
-                    ind.forecast_period.map(|p| p.code()),
+                    &ind.provisional_period.map(|p| p.code()),
+                    &ind.forecast_period.map(|p| p.code()),
                     ind.non_aggregable_periods,
-                    text_to_json(&ind.footnote),
+                    &text_to_json(&ind.footnote),
                     ind.exclude_from_search,
-                    serde_json::to_string(&ind.extra).unwrap_or_else(|_| "{}".into()),
-                    serde_json::to_string(&ind.total_of).unwrap_or_else(|_| "[]".into()),
+                    &serde_json::to_string(&ind.extra).unwrap_or_else(|_| "{}".into()),
+                    &serde_json::to_string(&ind.total_of).unwrap_or_else(|_| "[]".into()),
                 ],
-            )
-            .map_err(&e)?;
-        let id: i64 = self
-            .tx
-            .query_row(
-                "SELECT id FROM indicator WHERE code = ?1",
-                [&ind.code],
-                |r| r.get(0),
-            )
-            .map_err(&e)?;
-        self.tx
-            .execute("DELETE FROM indicator_theme WHERE indicator_id = ?1", [id])
-            .map_err(&e)?;
+            )?;
+        let id: i64 = self.tx.query_one(
+            "SELECT id FROM indicator WHERE code = ?1",
+            params![&ind.code],
+            |r| r.get(0),
+        )?;
+        self.tx.execute(
+            "DELETE FROM indicator_theme WHERE indicator_id = ?1",
+            params![id],
+        )?;
         for t in &ind.themes {
-            self.tx
-                .execute(
-                    "INSERT INTO theme (code, parent, name, seq) VALUES (?1, NULL, ?2, 0) ON CONFLICT (code) DO NOTHING",
-                    params![t, text_to_json(&LocalizedText::nl(t.clone()))],
-                )
-                .map_err(&e)?;
-            self.tx
-                .execute("INSERT OR IGNORE INTO indicator_theme (indicator_id, theme_code) VALUES (?1, ?2)", params![id, t])
-                .map_err(&e)?;
+            self.tx.execute(
+                "INSERT INTO theme (code, parent, name, seq) VALUES (?1, NULL, ?2, 0) ON CONFLICT (code) DO NOTHING",
+                params![t, &text_to_json(&LocalizedText::nl(t.clone()))],
+            )?;
+            self.tx.execute(
+                "INSERT OR IGNORE INTO indicator_theme (indicator_id, theme_code) VALUES (?1, ?2)",
+                params![id, t],
+            )?;
         }
         Ok(id)
     }
@@ -847,7 +728,6 @@ impl<'a> ImportTx<'a> {
     /// Loads values. The batch must be sorted by (series, item) without duplicates, as
     /// `peil-ingest` produces it.
     pub fn apply_data(&mut self, batch: &DataBatch, opts: &DataOptions) -> Result<ApplyCounts> {
-        let e = sqlite_err(&self.path);
         for code in &batch.new_indicators {
             if self.indicator(code)?.is_none() {
                 // Nothing says whether it is a stock or a flow: it is not aggregated over
@@ -867,11 +747,9 @@ impl<'a> ImportTx<'a> {
                     .tx
                     .query_row(
                         "SELECT id FROM indicator WHERE code = ?1",
-                        [&key.indicator],
+                        crate::db::params![&key.indicator],
                         |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(&e)?
+                    )?
                     .ok_or_else(|| {
                         StoreError::Invalid(format!("unknown indicator '{}'", key.indicator))
                     })?;
@@ -885,25 +763,22 @@ impl<'a> ImportTx<'a> {
             }
         }
         let mut counts = ApplyCounts::default();
-        let cleared_sum =
-            |tx: &Transaction, sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64> {
-                self.remember_series_where(sql, p)?;
-                let n: i64 = tx
-                    .query_row(
-                        &format!("SELECT coalesce(sum(n), 0) FROM series WHERE {sql}"),
-                        p,
-                        |r| r.get(0),
-                    )
-                    .map_err(&e)?;
-                tx.execute(&format!("DELETE FROM series WHERE {sql}"), p)
-                    .map_err(&e)?;
-                Ok(n as u64)
-            };
+        let cleared_sum = |sql: &str, p: &[crate::db::Param<'_>]| -> Result<u64> {
+            self.remember_series_where(sql, p)?;
+            let n: i64 = self.tx.query_one(
+                &format!("SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM series WHERE {sql}"),
+                p,
+                |r| r.get(0),
+            )?;
+            self.tx
+                .execute(&format!("DELETE FROM series WHERE {sql}"), p)?;
+            Ok(n as u64)
+        };
         match opts.clear {
             ClearMode::None => {}
             ClearMode::Indicators => {
                 for id in indicator_ids.values() {
-                    counts.cleared += cleared_sum(&self.tx, "indicator_id = ?1", &[id])?;
+                    counts.cleared += cleared_sum("indicator_id = ?1", crate::db::params![*id])?;
                 }
             }
             ClearMode::Combinations => {
@@ -916,25 +791,17 @@ impl<'a> ImportTx<'a> {
                     );
                     if done.insert((i, l, p.clone())) {
                         counts.cleared += cleared_sum(
-                            &self.tx,
                             "indicator_id = ?1 AND level_id = ?2 AND period = ?3",
-                            &[&i, &l, &p],
+                            crate::db::params![i, l, &p],
                         )?;
                     }
                 }
             }
         }
-        let mut get = self
-            .tx
-            .prepare("SELECT id, data FROM series WHERE indicator_id = ?1 AND level_id = ?2 AND period = ?3 AND dims = ?4")
-            .map_err(&e)?;
-        let mut put = self
-            .tx
-            .prepare(
-                "INSERT INTO series (indicator_id, level_id, period, period_level, dims, n, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (indicator_id, level_id, period, dims) DO UPDATE SET n = excluded.n, data = excluded.data",
-            )
-            .map_err(&e)?;
+        // The hot loop: per series its stored values, merged, written back. On SQLite its two
+        // statements are prepared once and held, as before the seam; on PostgreSQL they are
+        // the connection's prepared statements.
+        let mut io = SeriesIo::new(&self.tx)?;
         let mut ranges: BTreeMap<&str, (Period, Period)> = BTreeMap::new();
         for (key, records) in batch.runs() {
             let (i, l) = (
@@ -943,10 +810,7 @@ impl<'a> ImportTx<'a> {
             );
             let period = key.period.code();
             let dims = key.dims.to_text();
-            let old: Option<(i64, Vec<u8>)> = get
-                .query_row(params![i, l, period, dims], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .map_err(&e)?;
+            let old: Option<(i64, Vec<u8>)> = io.get(i, l, &period, &dims)?;
             let old_values = match &old {
                 Some((_, data)) => codec::decode(data).ok_or_else(|| {
                     StoreError::Corrupt(format!(
@@ -964,16 +828,15 @@ impl<'a> ImportTx<'a> {
                     key.period.level.code(),
                     old.map(|(_, data)| (old_values.len() as i64, data)),
                 );
-                put.execute(params![
+                io.put(
                     i,
                     l,
-                    period,
+                    &period,
                     key.period.level.code(),
-                    dims,
+                    &dims,
                     merged.len() as i64,
-                    codec::encode(&merged)
-                ])
-                .map_err(&e)?;
+                    &codec::encode(&merged),
+                )?;
             }
             let r = ranges
                 .entry(&key.indicator)
@@ -985,8 +848,7 @@ impl<'a> ImportTx<'a> {
                 r.1 = key.period;
             }
         }
-        drop(get);
-        drop(put);
+        drop(io);
         for (code, (first, last)) in ranges {
             let Some(mut ind) = self.indicator(code)? else {
                 continue;
@@ -1028,23 +890,20 @@ impl<'a> ImportTx<'a> {
         counts: &serde_json::Value,
         warnings: u64,
     ) -> Result<i64> {
-        self.tx
-            .execute(
-                "INSERT INTO import_log (at, who, kind, file, sha256, options, counts, warnings)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    crate::utc_now(),
-                    who,
-                    kind,
-                    file,
-                    sha256,
-                    options.to_string(),
-                    counts.to_string(),
-                    warnings as i64
-                ],
-            )
-            .map_err(self.e())?;
-        let id = self.tx.last_insert_rowid();
+        let id = self.tx.insert(
+            "INSERT INTO import_log (at, who, kind, file, sha256, options, counts, warnings)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            crate::db::params![
+                &crate::utc_now(),
+                who,
+                kind,
+                file,
+                sha256,
+                &options.to_string(),
+                &counts.to_string(),
+                warnings as i64
+            ],
+        )?;
         // A back-office edit (`peil_import::edit`: "metadata edit", and the renames "areas edit"
         // and "period levels edit") is a metadata import without a file.
         self.record_undo(
@@ -1055,6 +914,86 @@ impl<'a> ImportTx<'a> {
             ),
         )?;
         Ok(id)
+    }
+}
+
+const GET_SERIES: &str = "SELECT id, data FROM series WHERE indicator_id = ?1 AND level_id = ?2 AND period = ?3 AND dims = ?4";
+const PUT_SERIES: &str = "INSERT INTO series (indicator_id, level_id, period, period_level, dims, n, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (indicator_id, level_id, period, dims) DO UPDATE SET n = excluded.n, data = excluded.data";
+
+/// How `apply_data` reads and writes one series: SQLite's two statements held prepared (the
+/// path as fast as before the seam), or the seam's calls on PostgreSQL.
+enum SeriesIo<'c> {
+    Sqlite {
+        get: rusqlite::Statement<'c>,
+        put: rusqlite::Statement<'c>,
+        db: &'c crate::db::Db,
+    },
+    Neutral(&'c crate::db::Db),
+}
+
+impl<'c> SeriesIo<'c> {
+    fn new(db: &'c crate::db::Db) -> Result<SeriesIo<'c>> {
+        Ok(match db.dialect() {
+            crate::db::Dialect::Sqlite => {
+                let conn = db.sqlite();
+                let e = |x| StoreError::Sqlite {
+                    path: PathBuf::from(db.label()),
+                    source: x,
+                };
+                SeriesIo::Sqlite {
+                    get: conn.prepare(GET_SERIES).map_err(e)?,
+                    put: conn.prepare(PUT_SERIES).map_err(e)?,
+                    db,
+                }
+            }
+            crate::db::Dialect::Postgres => SeriesIo::Neutral(db),
+        })
+    }
+
+    fn get(&mut self, i: i64, l: i64, period: &str, dims: &str) -> Result<Option<(i64, Vec<u8>)>> {
+        match self {
+            SeriesIo::Sqlite { get, db, .. } => get
+                .query_row(params![i, l, period, dims], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(|x| StoreError::Sqlite {
+                    path: PathBuf::from(db.label()),
+                    source: x,
+                }),
+            SeriesIo::Neutral(db) => {
+                db.query_row(GET_SERIES, crate::db::params![i, l, period, dims], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn put(
+        &mut self,
+        i: i64,
+        l: i64,
+        period: &str,
+        period_level: &str,
+        dims: &str,
+        n: i64,
+        data: &[u8],
+    ) -> Result<()> {
+        match self {
+            SeriesIo::Sqlite { put, db, .. } => put
+                .execute(params![i, l, period, period_level, dims, n, data])
+                .map(|_| ())
+                .map_err(|x| StoreError::Sqlite {
+                    path: PathBuf::from(db.label()),
+                    source: x,
+                }),
+            SeriesIo::Neutral(db) => db
+                .execute(
+                    PUT_SERIES,
+                    crate::db::params![i, l, period, period_level, dims, n, data],
+                )
+                .map(|_| ()),
+        }
     }
 }
 
@@ -1097,6 +1036,154 @@ fn merge(old: &[(u32, Value)], new: &[DataRecord]) -> (Vec<(u32, Value)>, ApplyC
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::on_both;
+
+    fn indicator(code: &str) -> Indicator {
+        Indicator {
+            code: code.into(),
+            name: LocalizedText::nl(format!("Indicator {code}")),
+            unit: "personen".into(),
+            threshold: Some(5.0),
+            decimals: Some(1),
+            seq: Some(3),
+            start_period: Period::parse("2020").ok(),
+            visibility: Visibility::parse("restricted:wijkteam"),
+            themes: vec!["mens".into()],
+            total_of: vec!["a".into(), "b".into()],
+            ..Default::default()
+        }
+    }
+
+    fn data(values: &[(&str, u32, f64)]) -> DataBatch {
+        let mut series: Vec<SeriesKey> = Vec::new();
+        let mut records = Vec::new();
+        for (period, item, v) in values {
+            let key = SeriesKey {
+                indicator: "bev".into(),
+                level: "wijk".into(),
+                period: Period::parse(period).unwrap(),
+                dims: DimKey::parse("").unwrap(),
+            };
+            if series.last() != Some(&key) {
+                series.push(key);
+            }
+            records.push(DataRecord {
+                series: series.len() as u32 - 1,
+                item: *item,
+                value: Value::Number(*v),
+            });
+        }
+        DataBatch {
+            series,
+            records,
+            new_indicators: vec!["bev".into()],
+        }
+    }
+
+    on_both! {
+        fn data_merges_into_series_clears_and_widens_periods(s: &mut Store) {
+            let mut tx = s.begin().unwrap();
+            tx.apply_areas(&AreaBatch {
+                level: GeoLevel { code: "wijk".into(), name: "Wijk".into(), kind: GeoLevelKind::Area },
+                items: (1..=3)
+                    .map(|i| GeoItem { code: format!("W{i}"), short_name: String::new(), name: String::new(), seq: i, unknown_location: false })
+                    .collect(),
+            })
+            .unwrap();
+            let ids: Vec<u32> = tx.catalog().unwrap().levels["wijk"].items.values().copied().collect();
+            let (a, b) = (ids[0].min(ids[1]), ids[0].max(ids[1]));
+            let c = tx.apply_data(&data(&[("2023", a, 1.0), ("2024", a, 2.0), ("2024", b, 3.0)]), &DataOptions::default()).unwrap();
+            assert_eq!((c.inserted, c.updated), (3, 0));
+            let c = tx.apply_data(&data(&[("2024", a, 2.0), ("2024", b, 4.0)]), &DataOptions::default()).unwrap();
+            assert_eq!((c.inserted, c.updated, c.unchanged), (0, 1, 1));
+            let bev = tx.indicator("bev").unwrap().unwrap();
+            assert_eq!((bev.start_period, bev.end_period), (Period::parse("2023").ok(), Period::parse("2024").ok()));
+            tx.commit().unwrap();
+            let w = s.warehouse().unwrap();
+            assert_eq!(w.series.len(), 2);
+            assert_eq!(w.series[1].values, [(a, Value::Number(2.0)), (b, Value::Number(4.0))]);
+            let mut tx = s.begin().unwrap();
+            let opts = DataOptions { clear: ClearMode::Indicators, adjust_periods: true, ..Default::default() };
+            let c = tx.apply_data(&data(&[("2025", b, 5.0)]), &opts).unwrap();
+            assert_eq!((c.cleared, c.inserted), (3, 1));
+            let id = tx.record_import("eva", "data", "f.csv", "h", &serde_json::json!({}), &serde_json::json!({}), 0).unwrap();
+            tx.commit().unwrap();
+            let w = s.warehouse().unwrap();
+            assert_eq!(w.series.len(), 1);
+            assert_eq!(s.indicator("bev").unwrap().unwrap().start_period, Period::parse("2025").ok());
+            // The import recorded the two cleared series and the new one, so it undoes.
+            let undone = s.undo_import(id).unwrap();
+            assert_eq!(undone.series, 3);
+            assert_eq!(s.warehouse().unwrap().series.len(), 2);
+        }
+
+        fn an_unknown_location_follows_its_siblings_municipality(s: &mut Store) {
+            let mut tx = s.begin().unwrap();
+            let area = |code: &str, unknown: bool| GeoItem {
+                code: code.into(),
+                short_name: String::new(),
+                name: String::new(),
+                seq: 0,
+                unknown_location: unknown,
+            };
+            let level = |code: &str| GeoLevel { code: code.into(), name: code.into(), kind: GeoLevelKind::Area };
+            tx.apply_areas(&AreaBatch { level: level("oud"), items: vec![area("44029A001", false), area("44029A002", false), area("44029ZZZZ", true)] }).unwrap();
+            tx.apply_areas(&AreaBatch { level: level("nieuw"), items: vec![area("44084A001", false), area("44084ZZZZ", true), area("11002ZZZZ", true)] }).unwrap();
+            tx.apply_areas(&AreaBatch { level: level("gemeente"), items: vec![area("44084", false), area("11002", false)] }).unwrap();
+            let links = |child: &str, parent: &str, kind, pairs: &[(&str, &str)]| LinkBatch {
+                child_level: child.into(),
+                parent_level: parent.into(),
+                kind,
+                links: pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            };
+            tx.apply_links(&links("nieuw", "gemeente", EdgeKind::Aggregation, &[("44084A001", "44084"), ("44084ZZZZ", "44084"), ("11002ZZZZ", "11002")])).unwrap();
+            tx.apply_links(&links("oud", "nieuw", EdgeKind::Conversion, &[("44029A001", "44084A001"), ("44029A002", "44084A001")])).unwrap();
+            let found = tx.infer_all_unknown_location_links().unwrap();
+            assert_eq!(found, [("44029ZZZZ".into(), "44084ZZZZ".into(), "gemeente".into(), "44084".into())]);
+            assert!(tx.infer_all_unknown_location_links().unwrap().is_empty(), "once");
+            tx.commit().unwrap();
+            assert!(s.links("oud", "nieuw").unwrap().contains(&("44029ZZZZ".into(), "44084ZZZZ".into())));
+        }
+
+        fn metadata_and_geometry_are_written_and_read_back(s: &mut Store) {
+            let mut tx = s.begin().unwrap();
+            tx.apply_areas(&AreaBatch {
+                level: GeoLevel { code: "wijk".into(), name: "Wijk".into(), kind: GeoLevelKind::Area },
+                items: vec![GeoItem { code: "A".into(), short_name: "A".into(), name: "A".into(), seq: 1, unknown_location: false }],
+            })
+            .unwrap();
+            let batch = MetadataBatch {
+                indicators: vec![indicator("bev"), indicator("dicht")],
+                themes: vec![Theme { code: "mens".into(), parent: None, name: LocalizedText::nl("Mens".to_string()), seq: 0 }],
+                dimensions: vec![Dimension { code: "geslacht".into(), name: LocalizedText::nl("Geslacht".to_string()) }],
+                ..Default::default()
+            };
+            let c = tx.apply_metadata(&batch).unwrap();
+            assert_eq!((c.inserted, c.updated, c.unchanged), (2, 0, 0));
+            let mut changed = batch.clone();
+            changed.indicators[1].protected = true;
+            changed.indicators[1].formula = Some("bev * 2".into());
+            let c = tx.apply_metadata(&changed).unwrap();
+            assert_eq!((c.inserted, c.updated, c.unchanged), (0, 1, 1));
+            let mut again = changed.clone();
+            again.indicators[1].unit = "x".into();
+            assert!(matches!(tx.apply_metadata(&again), Err(StoreError::Protected(_))));
+            let geo = GeometryBatch {
+                level: "wijk".into(),
+                source_crs: "EPSG:31370".into(),
+                features: vec![GeometryFeature { code: "A".into(), full: "{}".into(), web: "{}".into(), bbox: [3.0, 51.0, 3.5, 51.5] }],
+            };
+            assert_eq!(tx.apply_geometry(&geo).unwrap().inserted, 1);
+            assert_eq!(tx.apply_geometry(&geo).unwrap().unchanged, 1);
+            tx.commit().unwrap();
+            assert_eq!(s.indicator("bev").unwrap().unwrap(), indicator("bev"));
+            let dicht = s.indicator("dicht").unwrap().unwrap();
+            assert!(dicht.protected);
+            assert_eq!(dicht.formula.as_deref(), Some("bev * 2"));
+            assert_eq!(s.themes().unwrap()[0].name.get("nl"), Some("Mens"));
+            assert_eq!(s.geometry_bboxes("wijk").unwrap()[0].1, [3.0, 51.0, 3.5, 51.5]);
+        }
+    }
 
     #[test]
     fn merge_counts_and_orders() {
