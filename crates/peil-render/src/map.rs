@@ -29,6 +29,9 @@ pub struct Shape {
     /// drawing.
     code_xml: String,
     name_xml: String,
+    /// The custom property that colours this shape in the layer's [`sprite`] (`--a{index}`),
+    /// written once per layer rather than per drawing.
+    var: String,
     /// SVG path data in layer units (absolute `M` per ring, relative `l`, closed by `z`).
     pub d: String,
     /// Centroid of the largest ring, in layer units (for labels and markers).
@@ -169,6 +172,9 @@ impl MapLayer {
                 }
             }
             shapes.push(build_shape(item, code, name, &kept));
+        }
+        for (i, s) in shapes.iter_mut().enumerate() {
+            s.var = format!("--a{i}");
         }
         (
             MapLayer {
@@ -440,6 +446,8 @@ fn build_shape(item: usize, code: &str, name: &str, rings: &[Vec<(i64, i64)>]) -
         item,
         code_xml: escape(code),
         name_xml: escape(name),
+        // Set once the layer's shapes are numbered (MapLayer::from_geojson).
+        var: String::new(),
         d,
         centroid,
         bbox: (
@@ -847,9 +855,8 @@ fn sprite_use(
         .map(|&m| decl(missing_fill(m, &hatch)))
         .collect();
     let stroke_decl = decl(palette::NOT_APPLICABLE_STROKE);
-    let mut digits = itoa::Buffer::new();
     let _ = write!(out, "<use href=\"{href}#m\" class=\"geo\" style=\"");
-    for (i, (f, _)) in fills.iter().enumerate() {
+    for ((f, _), s) in fills.iter().zip(&spec.layer.shapes) {
         let value = match *f {
             Fill::Class(c) => &class_decls[c],
             Fill::Missing(MissingCode::Empty) => continue,
@@ -857,13 +864,11 @@ fn sprite_use(
                 &missing_decls[MISSING_ORDER.iter().position(|&o| o == m).unwrap_or(3)]
             }
         };
-        let index = digits.format(i);
-        out.push_str("--a");
-        out.push_str(index);
+        out.push_str(&s.var);
         out.push_str(value);
         if *f == Fill::Missing(MissingCode::NotApplicable) {
             out.push_str("--s");
-            out.push_str(index);
+            out.push_str(&s.var[3..]);
             out.push_str(&stroke_decl);
         }
     }

@@ -22,12 +22,13 @@ pub(crate) fn push_num(out: &mut String, x: f64) {
     }
     let a = r.unsigned_abs();
     let (int, frac) = (a / 100, a % 100);
-    let _ = write!(out, "{int}");
+    // Digits without the formatting machinery: charts and maps write thousands of these.
+    out.push_str(itoa::Buffer::new().format(int));
     if frac != 0 {
-        if frac % 10 == 0 {
-            let _ = write!(out, ".{}", frac / 10);
-        } else {
-            let _ = write!(out, ".{frac:02}");
+        out.push('.');
+        out.push(char::from(b'0' + (frac / 10) as u8));
+        if frac % 10 != 0 {
+            out.push(char::from(b'0' + (frac % 10) as u8));
         }
     }
 }

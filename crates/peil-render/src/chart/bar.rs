@@ -243,14 +243,18 @@ impl BarChart {
         } else {
             " class=\"bar\""
         });
-        let _ = write!(
-            out,
-            " x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{fill}\"",
-            svg::n(x),
-            svg::n(y),
-            svg::n(w.max(0.0)),
-            svg::n(h.max(0.0))
-        );
+        for (name, value) in [
+            (" x=\"", x),
+            ("\" y=\"", y),
+            ("\" width=\"", w.max(0.0)),
+            ("\" height=\"", h.max(0.0)),
+        ] {
+            out.push_str(name);
+            svg::push_num(out, value);
+        }
+        out.push_str("\" fill=\"");
+        out.push_str(fill);
+        out.push('"');
         if multi && selected {
             let _ = write!(
                 out,
@@ -259,9 +263,19 @@ impl BarChart {
             );
         }
         out.push_str("><title>");
-        escape_into(out, &self.tooltip(cat, series));
+        if multi && !series.name.is_empty() {
+            escape_into(out, &self.tooltip(cat, series));
+        } else {
+            escape_into(out, &cat.label);
+        }
         out.push_str(": ");
-        escape_into(out, &self.format.with_unit(value));
+        let at = out.len();
+        self.format.push_with_unit(out, value);
+        // A unit with markup characters is escaped (numbers never need it).
+        if out[at..].contains(['&', '<', '>', '"', '\'']) {
+            let written = out.split_off(at);
+            escape_into(out, &written);
+        }
         out.push_str("</title></rect>");
     }
 

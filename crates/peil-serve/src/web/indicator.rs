@@ -2,7 +2,7 @@
 //! code, with the trend of the selected areas, metadata, downloads, a share link and embeds.
 
 use super::geo::{self, Detail};
-use super::{AreaRef, Num, Page, PageResult, json_twin, png_response, svg_response};
+use super::{AreaRef, FRAGMENTS, Num, Page, PageResult, json_twin, png_response, svg_response};
 use crate::AppState;
 use crate::api::formats::{Cell, Col, Format, Kind, Table};
 use crate::api::{Req, period_name};
@@ -680,6 +680,8 @@ impl TableRow<'_> {
     /// The row as HTML; `survey_columns` when the table has the interval and verdict columns.
     fn write(&self, out: &mut String, format: &NumberFormat, survey_columns: bool) {
         let esc = peil_render::escape_into;
+        // The name is written three times, escaped once.
+        let name = peil_render::escape(self.name);
         out.push_str("<tr data-area=\"");
         esc(out, self.code);
         out.push('"');
@@ -698,17 +700,17 @@ impl TableRow<'_> {
             out.push('>');
         }
         out.push_str("</td><th scope=\"row\" data-v=\"");
-        esc(out, self.name);
+        out.push_str(&name);
         out.push_str("\"><a href=\"");
         out.push_str(self.href);
         out.push_str("\">");
-        esc(out, self.name);
+        out.push_str(&name);
         out.push_str("</a> <a class=\"pick\" href=\"");
         out.push_str(self.toggle);
         out.push_str("\" aria-label=\"");
         esc(out, self.pick_label);
         out.push_str(": ");
-        esc(out, self.name);
+        out.push_str(&name);
         out.push_str(if self.selected {
             "\">✓</a>"
         } else {
@@ -724,9 +726,12 @@ impl TableRow<'_> {
             esc(out, sw);
             out.push_str("\"></span>");
         }
-        let mut value = String::new();
-        format.push_with_unit(&mut value, self.value);
-        esc(out, &value);
+        // A number and a unit without markup characters need no escaping.
+        if format.unit.contains(['&', '<', '>', '"', '\'']) {
+            esc(out, &format.with_unit(self.value));
+        } else {
+            format.push_with_unit(out, self.value);
+        }
         out.push_str("</td>");
         if survey_columns {
             out.push_str("<td class=\"num interval\">");
@@ -941,76 +946,88 @@ async fn run(st: AppState, code: String, req: Req) -> PageResult {
     let embed_base = page.href(&format!("/embed/indicator/{}", crate::api::seg(&ind.code)));
     let embed_url = page.absolute(&v.url(&page, &format!("{embed_base}/map"), &[]));
     let select_template = select_template(&page, &v, &base);
-    let data = json!({
-        "code": ind.code,
-        "name": page.text(&ind.name),
+    let data = minijinja::context! {
+        code => ind.code.as_str(),
+        name => page.text(&ind.name),
         // Restricted data a logged-in reader sees is marked, so it is not passed on as public.
-        "intern": !matches!(ind.visibility, peil_core::Visibility::Public),
-        "description": page.text(&ind.description),
-        "more_info": page.text(&ind.more_info),
-        "footnote": page.text(&ind.footnote),
-        "unit": ind.unit,
-        "source": ind.source,
-        "formula": formula(&page, ind),
-        "published_at": x.published_at.as_deref().map(|s| s.chars().take(10).collect::<String>()),
-        "provisional": ind.provisional_period.is_some_and(|p| p <= v.period && p.level == v.period.level),
-        "level_name": v.level_name(&page),
-        "period_name": v.period_label(&page),
-        "levels": levels,
-        "periods": periods,
-        "period_index": period_index,
-        "period_count": v.periods.len(),
-        "period_codes": v.periods.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
-        "methods": methods,
-        "k": v.k,
-        "map": map.as_ref().map(|_| super::FRAGMENT),
-        "chart": chart.svg(),
-        "chart_table": chart.table_html(),
-        "trend": trend.as_ref().map(|t| t.svg()),
-        "trend_table": trend.as_ref().map(|t| t.table_html()),
-        "rows_html": rows_html,
-        "rows_shown": rows.len(),
-        "total_rows": total_rows,
-        "truncated": rows.len() < total_rows,
-        "all_rows_href": v.url(&page, &base, &[("rows", Some("all".into()))]),
-        "sort_href": {
-            "rank": v.url(&page, &base, &[("sort", None)]),
-            "name": v.url(&page, &base, &[("sort", Some("name".into()))]),
+        intern => !matches!(ind.visibility, peil_core::Visibility::Public),
+        description => page.text(&ind.description),
+        more_info => page.text(&ind.more_info),
+        footnote => page.text(&ind.footnote),
+        unit => ind.unit.as_str(),
+        source => ind.source.as_str(),
+        formula => formula(&page, ind),
+        published_at => x.published_at.as_deref().map(|s| s.chars().take(10).collect::<String>()),
+        provisional => ind.provisional_period.is_some_and(|p| p <= v.period && p.level == v.period.level),
+        level_name => v.level_name(&page),
+        period_name => v.period_label(&page),
+        levels => minijinja::Value::from(minijinja::value::Serde(&levels)),
+        periods => minijinja::Value::from(minijinja::value::Serde(&periods)),
+        period_index => period_index,
+        period_count => v.periods.len(),
+        period_codes => v.periods.iter().map(|p| p.code()).collect::<Vec<_>>().join(","),
+        methods => minijinja::Value::from(minijinja::value::Serde(&methods)),
+        k => v.k,
+        // The large parts are spliced in after the template ran (Page::render_values).
+        map => map.as_ref().map(|_| FRAGMENTS[0]),
+        chart => FRAGMENTS[1],
+        chart_table => FRAGMENTS[2],
+        trend => trend.is_some().then_some(FRAGMENTS[3]),
+        trend_table => trend.is_some().then_some(FRAGMENTS[4]),
+        rows_html => FRAGMENTS[5],
+        rows_shown => rows.len(),
+        total_rows => total_rows,
+        truncated => rows.len() < total_rows,
+        all_rows_href => v.url(&page, &base, &[("rows", Some("all".into()))]),
+        sort_href => minijinja::context! {
+            rank => v.url(&page, &base, &[("sort", None)]),
+            name => v.url(&page, &base, &[("sort", Some("name".into()))]),
         },
-        "sort": sort,
-        "compare_rows": compare_rows,
-        "candidates": candidates,
-        "selected": selected,
-        "clear_selection": v.url(&page, &base, &[("select", None), ("zoom", None)]),
-        "zoom_href": (!v.select.is_empty() && !v.zoom).then(|| v.url(&page, &base, &[("zoom", Some("selection".into()))])),
-        "unzoom_href": v.zoom.then(|| v.url(&page, &base, &[("zoom", None)])),
-        "hidden": hidden,
-        "confidence": v.confidence,
-        "legend": legend_items,
-        "share": share,
-        "downloads": {
-            "csv": format!("{base}.csv?{}", q("")),
-            "xlsx": format!("{base}.xlsx?{}", q("")),
-            "json": format!("{base}.json?{}", q("")),
-            "svg": v.url(&page, &format!("{base}/map.svg"), &[]),
-            "png": v.url(&page, &format!("{base}/map.png"), &[]),
-            "chart_svg": v.url(&page, &format!("{base}/chart.svg"), &[]),
-            "chart_png": v.url(&page, &format!("{base}/chart.png"), &[]),
-            "api": format!("/api/v1/data?indicator={}&level={}&period={}", crate::api::encode(&ind.code), crate::api::encode(&level_code), v.period.code()),
+        sort => sort,
+        compare_rows => minijinja::Value::from(minijinja::value::Serde(&compare_rows)),
+        candidates => minijinja::Value::from(minijinja::value::Serde(&candidates)),
+        selected => minijinja::Value::from(minijinja::value::Serde(&selected)),
+        clear_selection => v.url(&page, &base, &[("select", None), ("zoom", None)]),
+        zoom_href => (!v.select.is_empty() && !v.zoom).then(|| v.url(&page, &base, &[("zoom", Some("selection".into()))])),
+        unzoom_href => v.zoom.then(|| v.url(&page, &base, &[("zoom", None)])),
+        hidden => hidden,
+        confidence => v.confidence,
+        legend => minijinja::Value::from(minijinja::value::Serde(&legend_items)),
+        share => share,
+        downloads => minijinja::context! {
+            csv => format!("{base}.csv?{}", q("")),
+            xlsx => format!("{base}.xlsx?{}", q("")),
+            json => format!("{base}.json?{}", q("")),
+            svg => v.url(&page, &format!("{base}/map.svg"), &[]),
+            png => v.url(&page, &format!("{base}/map.png"), &[]),
+            chart_svg => v.url(&page, &format!("{base}/chart.svg"), &[]),
+            chart_png => v.url(&page, &format!("{base}/chart.png"), &[]),
+            api => format!("/api/v1/data?indicator={}&level={}&period={}", crate::api::encode(&ind.code), crate::api::encode(&level_code), v.period.code()),
         },
-        "embed_map": embed_url,
-        "select_template": select_template,
-        "embed_chart": page.absolute(&v.url(&page, &format!("{embed_base}/chart"), &[])),
-        "embed_table": page.absolute(&v.url(&page, &format!("{embed_base}/table"), &[])),
-    });
+        embed_map => embed_url,
+        select_template => select_template,
+        embed_chart => page.absolute(&v.url(&page, &format!("{embed_base}/chart"), &[])),
+        embed_table => page.absolute(&v.url(&page, &format!("{embed_base}/table"), &[])),
+    };
     let title = format!("{} — {}", page.text(&ind.name), page.site.name);
-    // The table's rows go to the template as values (no JSON tree per row).
+    let (chart_svg, chart_table) = (chart.svg(), chart.table_html());
+    let (trend_svg, trend_table) = trend
+        .as_ref()
+        .map(|t| (t.svg(), t.table_html()))
+        .unwrap_or_default();
     Ok(page.render_values(
         "indicator.html",
         &title,
+        json!({}),
         data,
-        minijinja::Value::UNDEFINED,
-        map,
+        &[
+            map.as_deref().unwrap_or_default(),
+            &chart_svg,
+            &chart_table,
+            &trend_svg,
+            &trend_table,
+            &rows_html,
+        ],
     ))
 }
 

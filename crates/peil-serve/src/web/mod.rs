@@ -215,7 +215,7 @@ impl Page {
 
     /// Renders a template inside the layout.
     pub fn render(&self, template: &str, title: &str, data: Json) -> Response {
-        self.render_values(template, title, data, minijinja::Value::UNDEFINED, None)
+        self.render_values(template, title, data, minijinja::Value::UNDEFINED, &[])
     }
 
     /// [`Page::render`] from a typed context: the template reads the struct's fields.
@@ -226,22 +226,23 @@ impl Page {
         context: &T,
     ) -> Response {
         let context = minijinja::Value::from(minijinja::value::Serde(context));
-        self.render_values(template, title, json!({}), context, None)
+        self.render_values(template, title, json!({}), context, &[])
     }
 
     /// [`Page::render`] with more context given as template values (`extra`, a map whose keys
     /// come before `data`'s: large parts of a page built straight from typed rows, without a
-    /// JSON tree in between) and one large pre-rendered fragment (a map of thousands of
-    /// areas) spliced in after the template ran: the template receives [`FRAGMENT`] in its
-    /// place (and must write it unescaped, `|safe`), so the fragment is copied once, into the
-    /// answer, instead of through the template engine. Escaped text cannot forge the marker.
+    /// JSON tree in between) and large pre-rendered fragments (a map of thousands of areas, a
+    /// chart, a table's rows) spliced in after the template ran: the template receives
+    /// [`FRAGMENTS`]`[i]` in place of `fragments[i]` (and must write it unescaped, `|safe`),
+    /// so each fragment is copied once, into the answer, instead of through the template
+    /// engine. Escaped text cannot forge a marker.
     pub fn render_values(
         &self,
         template: &str,
         title: &str,
         mut data: Json,
         extra: minijinja::Value,
-        fragment: Option<String>,
+        fragments: &[&str],
     ) -> Response {
         let site = &self.site;
         let query = self
@@ -310,10 +311,10 @@ impl Page {
             layers.insert(0, extra);
         }
         let ctx = minijinja::value::merge_maps(layers);
-        match (render(template, ctx), fragment) {
-            (Ok(page), Some(f)) => html(splice(page, &f)),
-            (Ok(page), None) => html(page),
-            (Err(e), _) => template_failed(template, &e),
+        match render(template, ctx) {
+            Ok(page) if fragments.is_empty() => html(page),
+            Ok(page) => html(splice(&page, fragments)),
+            Err(e) => template_failed(template, &e),
         }
     }
 
@@ -567,18 +568,35 @@ fn truncate(s: String, n: usize) -> String {
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }
 
-/// Where [`Page::render_values`] puts its fragment: a comment no escaped text can contain.
-pub(crate) const FRAGMENT: &str = "<!--peil:fragment-->";
+/// Where [`Page::render_values`] puts its fragments: comments no escaped text can contain.
+pub(crate) const FRAGMENTS: [&str; 6] = [
+    "<!--peil:fragment:0-->",
+    "<!--peil:fragment:1-->",
+    "<!--peil:fragment:2-->",
+    "<!--peil:fragment:3-->",
+    "<!--peil:fragment:4-->",
+    "<!--peil:fragment:5-->",
+];
 
-/// The page with its first [`FRAGMENT`] marker replaced by `fragment`, in one allocation.
-fn splice(page: String, fragment: &str) -> String {
-    let Some(at) = page.find(FRAGMENT) else {
-        return page;
-    };
-    let mut out = String::with_capacity(page.len() + fragment.len());
-    out.push_str(&page[..at]);
-    out.push_str(fragment);
-    out.push_str(&page[at + FRAGMENT.len()..]);
+/// The page with each [`FRAGMENTS`] marker (the first of each) replaced by its fragment, in
+/// one allocation. A marker the template did not write leaves its fragment out.
+fn splice(page: &str, fragments: &[&str]) -> String {
+    let mut at: Vec<(usize, usize)> = fragments
+        .iter()
+        .zip(FRAGMENTS)
+        .enumerate()
+        .filter_map(|(i, (_, marker))| page.find(marker).map(|p| (p, i)))
+        .collect();
+    at.sort_unstable();
+    let extra: usize = at.iter().map(|&(_, i)| fragments[i].len()).sum();
+    let mut out = String::with_capacity(page.len() + extra);
+    let mut from = 0;
+    for (p, i) in at {
+        out.push_str(&page[from..p]);
+        out.push_str(fragments[i]);
+        from = p + FRAGMENTS[i].len();
+    }
+    out.push_str(&page[from..]);
     out
 }
 
