@@ -79,41 +79,62 @@ impl View<'_> {
         page.ctx.ind(self.i)
     }
 
-    /// This view's URL with some parameters replaced (`None` removes one).
+    /// This view's URL with some parameters replaced (`None` removes one): the view's
+    /// parameters in their order without the replaced ones, then the replacements given.
     pub fn url(&self, page: &Page, base: &str, replace: &[(&str, Option<String>)]) -> String {
-        let mut params: Vec<(&str, String)> = vec![
-            ("level", page.ctx.snap.levels[self.level].level.code.clone()),
-            ("period", self.period.code()),
-        ];
-        if self.method != Method::MeanStdDev {
-            params.push(("class", self.method.code()));
-        }
-        if self.k != 5 {
-            params.push(("k", self.k.to_string()));
-        }
-        if !self.select.is_empty() {
-            params.push(("select", self.select.join(",")));
-        }
-        let cmp: Vec<String> = self
-            .compare
-            .iter()
-            .map(|(l, c, _, _)| format!("{}:{c}", page.ctx.snap.levels[*l].level.code))
-            .collect();
-        params.push(("compare", cmp.join(",")));
-        if self.zoom {
-            params.push(("zoom", "selection".into()));
-        }
-        for (k, v) in replace {
-            params.retain(|(p, _)| p != k);
-            if let Some(v) = v {
-                params.push((k, v.clone()));
+        let mut out = String::with_capacity(base.len() + 96);
+        out.push_str(base);
+        let mut first = true;
+        let mut put = |out: &mut String, key: &str, value: &str| {
+            out.push(if first { '?' } else { '&' });
+            first = false;
+            out.push_str(key);
+            out.push('=');
+            crate::api::encode_into(out, value, false);
+        };
+        let replaced = |key: &str| replace.iter().any(|(k, _)| *k == key);
+        let mut digits = itoa::Buffer::new();
+        let period = self.period.code();
+        let level = &page.ctx.snap.levels[self.level].level.code;
+        for (key, value) in [("level", level.as_str()), ("period", period.as_str())] {
+            if !replaced(key) {
+                put(&mut out, key, value);
             }
         }
-        let q: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", crate::api::encode(v)))
-            .collect();
-        format!("{base}?{}", q.join("&"))
+        if self.method != Method::MeanStdDev && !replaced("class") {
+            put(&mut out, "class", &self.method.code());
+        }
+        if self.k != 5 && !replaced("k") {
+            put(&mut out, "k", digits.format(self.k));
+        }
+        if !self.select.is_empty() && !replaced("select") {
+            put(&mut out, "select", &self.select.join(","));
+        }
+        if !replaced("compare") {
+            let mut cmp = String::new();
+            for (i, (l, c, _, _)) in self.compare.iter().enumerate() {
+                if i > 0 {
+                    cmp.push(',');
+                }
+                cmp.push_str(&page.ctx.snap.levels[*l].level.code);
+                cmp.push(':');
+                cmp.push_str(c);
+            }
+            put(&mut out, "compare", &cmp);
+        }
+        if self.zoom && !replaced("zoom") {
+            put(&mut out, "zoom", "selection");
+        }
+        for (key, value) in replace {
+            if let Some(value) = value {
+                put(&mut out, key, value);
+            }
+        }
+        if first {
+            // No parameter at all: the old form ended in `?` too.
+            out.push('?');
+        }
+        out
     }
 
     fn period_label(&self, page: &Page) -> String {
@@ -501,25 +522,28 @@ fn describe(page: &Page, v: &View) -> String {
 /// The bar chart of a view: every area sorted by value, or the extremes for large levels.
 pub(crate) fn bar_chart(page: &Page, v: &View, id: &str) -> BarChart {
     let ind = v.ind(page);
-    let mut rows: Vec<&Row> = v.ordered().collect();
     let mut note = String::new();
-    if rows.len() > CHART_ALL {
-        let numbered: Vec<&Row> = rows.iter().copied().filter(|r| r.rank.is_some()).collect();
-        let n = numbered.len();
-        let mut keep: Vec<&Row> = Vec::new();
-        for (k, r) in numbered.iter().enumerate() {
-            if k < 10 || k + 10 >= n || v.select.iter().any(|c| c == r.code) {
-                keep.push(r);
-            }
-        }
+    let rows: Vec<&Row> = if v.order.len() <= CHART_ALL {
+        v.ordered().collect()
+    } else {
+        // The ten highest and lowest ranked areas and the selected ones, without a list of
+        // all of them first.
+        let n = v.ordered().filter(|r| r.rank.is_some()).count();
+        let keep: Vec<&Row> = v
+            .ordered()
+            .filter(|r| r.rank.is_some())
+            .enumerate()
+            .filter(|(k, r)| *k < 10 || k + 10 >= n || v.select.iter().any(|c| c == r.code))
+            .map(|(_, r)| r)
+            .collect();
         note = format!(
             " (10 {}, {} {})",
             page.word("top_bottom"),
             n,
             page.word("areas").to_lowercase()
         );
-        rows = keep;
-    }
+        keep
+    };
     BarChart {
         id: id.to_string(),
         title: format!("{} — {}{note}", page.text(&ind.name), v.period_label(page)),

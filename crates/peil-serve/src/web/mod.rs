@@ -581,13 +581,25 @@ pub(crate) const FRAGMENTS: [&str; 6] = [
 /// The page with each [`FRAGMENTS`] marker (the first of each) replaced by its fragment, in
 /// one allocation. A marker the template did not write leaves its fragment out.
 fn splice(page: &str, fragments: &[&str]) -> String {
-    let mut at: Vec<(usize, usize)> = fragments
-        .iter()
-        .zip(FRAGMENTS)
-        .enumerate()
-        .filter_map(|(i, (_, marker))| page.find(marker).map(|p| (p, i)))
-        .collect();
-    at.sort_unstable();
+    debug_assert!(fragments.len() <= FRAGMENTS.len());
+    // One scan for the markers' common start, then the digit says which one it is.
+    const START: &str = "<!--peil:fragment:";
+    let mut at: Vec<(usize, usize)> = Vec::with_capacity(fragments.len());
+    for (p, _) in page.match_indices(START) {
+        let Some(i) = page
+            .as_bytes()
+            .get(p + START.len())
+            .map(|d| usize::from(d.wrapping_sub(b'0')))
+        else {
+            continue;
+        };
+        if i < fragments.len()
+            && page[p..].starts_with(FRAGMENTS[i])
+            && !at.iter().any(|&(_, j)| j == i)
+        {
+            at.push((p, i));
+        }
+    }
     let extra: usize = at.iter().map(|&(_, i)| fragments[i].len()).sum();
     let mut out = String::with_capacity(page.len() + extra);
     let mut from = 0;
@@ -790,6 +802,27 @@ pub(crate) async fn fallback(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn splice_puts_each_fragment_at_its_marker() {
+        use super::{FRAGMENTS, splice};
+        let page = format!("a{}b{}c{}d", FRAGMENTS[2], FRAGMENTS[0], FRAGMENTS[2]);
+        // Out of order, the second of a marker left as it is, a fragment without marker left out.
+        assert_eq!(
+            splice(&page, &["<X>", "<Y>", "<Z>"]),
+            format!("a<Z>b<X>c{}d", FRAGMENTS[2])
+        );
+        assert_eq!(splice("plain", &["<X>"]), "plain");
+        // A marker number beyond the fragments given stays text.
+        assert_eq!(
+            splice(&format!("a{}", FRAGMENTS[3]), &["<X>"]),
+            format!("a{}", FRAGMENTS[3])
+        );
+        assert_eq!(
+            splice("a<!--peil:fragment:", &["<X>"]),
+            "a<!--peil:fragment:"
+        );
+    }
+
     use super::*;
 
     /// Every word a template asks for (`t.word`) exists in nl, en and fr: a missing one would
