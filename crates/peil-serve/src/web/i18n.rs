@@ -2605,6 +2605,10 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// The words, for tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) const WORDS_FOR_TESTS: &[(&str, &str, &str, &str)] = WORDS;
+
 /// Every word of the interface in `lang` (Dutch where a language is unknown).
 pub fn words(lang: &str) -> Map<String, Json> {
     WORDS
@@ -2620,17 +2624,30 @@ pub fn words(lang: &str) -> Map<String, Json> {
         .collect()
 }
 
-/// One word of the interface.
+/// One word of the interface (empty when there is no such word).
 pub fn word(lang: &str, key: &str) -> &'static str {
-    WORDS
-        .iter()
-        .find(|w| w.0 == key)
-        .map(|(_, nl, en, fr)| match lang {
-            "en" => *en,
-            "fr" => *fr,
-            _ => *nl,
-        })
-        .unwrap_or("")
+    words_of(lang, key).unwrap_or("")
+}
+
+/// One word of the interface, if there is one: found through an index built once, not by
+/// reading the list.
+pub fn words_of(lang: &str, key: &str) -> Option<&'static str> {
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> =
+        std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        // The first of a key wins, as a search through the list would find it.
+        let mut m = std::collections::HashMap::with_capacity(WORDS.len());
+        for (i, w) in WORDS.iter().enumerate() {
+            m.entry(w.0).or_insert(i);
+        }
+        m
+    });
+    let (_, nl, en, fr) = WORDS[*index.get(key)?];
+    Some(match lang {
+        "en" => en,
+        "fr" => fr,
+        _ => nl,
+    })
 }
 
 /// The name of a language in itself.

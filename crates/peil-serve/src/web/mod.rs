@@ -311,7 +311,7 @@ impl Page {
             layers.insert(0, extra);
         }
         let ctx = minijinja::value::merge_maps(layers);
-        match render(template, ctx) {
+        match render(&self.lang, template, ctx) {
             Ok(page) if fragments.is_empty() => html(page),
             Ok(page) => html(splice(&page, fragments)),
             Err(e) => template_failed(template, &e),
@@ -411,9 +411,54 @@ fn words_value(lang: &str) -> minijinja::Value {
     }
 }
 
-fn env() -> &'static minijinja::Environment<'static> {
-    static ENV: OnceLock<minijinja::Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
+/// The templates of a language: one environment per language, built once, in which every
+/// `{{ t.key }}` of the interface's words is already the word's text (escaped as the
+/// formatter would), so a page does not look up and escape a hundred fixed words per request.
+/// Other uses of `t` (filters, expressions) stay lookups.
+fn env(lang: &str) -> &'static minijinja::Environment<'static> {
+    static ENVS: OnceLock<[minijinja::Environment<'static>; 3]> = OnceLock::new();
+    let all = ENVS.get_or_init(|| ["nl", "en", "fr"].map(build_env));
+    match lang {
+        "en" => &all[1],
+        "fr" => &all[2],
+        _ => &all[0],
+    }
+}
+
+/// `text` with each `{{ t.key }}` (spaces around allowed, no whitespace control) whose key is
+/// a word replaced by the word in `lang`, HTML-escaped.
+fn with_words(text: &str, lang: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut rest = text;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 2..];
+        let inner_end = tail.find("}}");
+        let word = inner_end.and_then(|end| {
+            let key = tail[..end].trim_matches(' ').strip_prefix("t.")?;
+            let plain = !key.is_empty()
+                && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && !tail.starts_with('-')
+                && !tail[..end].ends_with('-');
+            plain.then(|| i18n::words_of(lang, key)).flatten()
+        });
+        match (word, inner_end) {
+            (Some(w), Some(end)) => {
+                peil_render::escape_into(&mut out, w);
+                rest = &tail[end + 2..];
+            }
+            _ => {
+                out.push_str("{{");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn build_env(lang: &'static str) -> minijinja::Environment<'static> {
+    {
         let mut e = minijinja::Environment::new();
         e.add_filter("truncate", truncate);
         // Escape what HTML needs (& < > " ') and nothing more: minijinja's default also
@@ -548,11 +593,11 @@ fn env() -> &'static minijinja::Environment<'static> {
                 include_str!("templates/admin_settings.html"),
             ),
         ] {
-            e.add_template(name, text)
+            e.add_template_owned(name, with_words(text, lang))
                 .unwrap_or_else(|err| panic!("template {name}: {err:#}"));
         }
         e
-    })
+    }
 }
 
 /// Shortens text to at most `n` characters, at a word boundary, with an ellipsis.
@@ -612,8 +657,8 @@ fn splice(page: &str, fragments: &[&str]) -> String {
     out
 }
 
-fn render(template: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
-    env().get_template(template).and_then(|t| t.render(ctx))
+fn render(lang: &str, template: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
+    env(lang).get_template(template).and_then(|t| t.render(ctx))
 }
 
 /// The answer when a template fails: logged, and a plain error page.
@@ -803,6 +848,44 @@ pub(crate) async fn fallback(
 #[cfg(test)]
 mod tests {
     #[test]
+    fn words_are_written_into_the_templates_escaped() {
+        use super::{i18n, with_words};
+        let nl = i18n::word("nl", "home");
+        let en = i18n::word("en", "home");
+        assert_ne!(nl, en);
+        assert_eq!(
+            with_words("<a>{{ t.home }}</a>", "nl"),
+            format!("<a>{nl}</a>")
+        );
+        assert_eq!(
+            with_words("<a>{{t.home}}</a>", "en"),
+            format!("<a>{en}</a>")
+        );
+        // Whitespace control, expressions, filters and unknown words stay as they are.
+        for kept in [
+            "{{- t.home }}",
+            "{{ t.home -}}",
+            "{{ t.home|upper }}",
+            "{{ t.no_such_word_here }}",
+            "{{ t }}",
+            "{{ x }}",
+            "{% if t.home %}",
+            "{{ unclosed",
+        ] {
+            assert_eq!(with_words(kept, "nl"), kept);
+        }
+        // A word with a markup character is escaped as the formatter escapes values.
+        let (key, word) = i18n::WORDS_FOR_TESTS
+            .iter()
+            .find_map(|(k, nl, _, _)| nl.contains(['&', '<', '>', '"', '\'']).then_some((*k, *nl)))
+            .expect("a word with a markup character");
+        assert_eq!(
+            with_words(&format!("{{{{ t.{key} }}}}"), "nl"),
+            peil_render::escape(word)
+        );
+    }
+
+    #[test]
     fn splice_puts_each_fragment_at_its_marker() {
         use super::{FRAGMENTS, splice};
         let page = format!("a{}b{}c{}d", FRAGMENTS[2], FRAGMENTS[0], FRAGMENTS[2]);
@@ -870,7 +953,7 @@ mod tests {
 
     #[test]
     fn every_template_parses() {
-        let e = env();
+        let e = env("nl");
         for name in [
             "base.html",
             "home.html",
