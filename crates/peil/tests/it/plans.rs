@@ -839,3 +839,148 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
     assert_eq!(median_of(&again.body), median_of(b));
     assert_eq!(row_of(&again.body, focus), row_of(b, focus));
 }
+
+/// The figures of a dashboard page's per-area table: (area code, cells), a hidden cell `None`
+/// (cells: opened, the category columns, closed, median, 90th percentile).
+fn area_rows(body: &str) -> Vec<(String, Vec<Option<f64>>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = body[at..].find("<tr data-area=\"") {
+        let start = at + i + 15;
+        let code = body[start..].split('"').next().unwrap().to_string();
+        let end = start + body[start..].find("</tr>").unwrap();
+        let cells = body[start..end]
+            .split("<td class=\"num\">")
+            .skip(1)
+            .map(|c| {
+                let t = c
+                    .split('<')
+                    .next()
+                    .unwrap()
+                    .replace(['\u{202f}', '\u{a0}', '.'], "")
+                    .replace(',', ".");
+                (t != "x").then(|| t.parse::<f64>().unwrap())
+            })
+            .collect();
+        out.push((code, cells));
+        at = end;
+    }
+    out
+}
+
+/// The levels a dashboard page offers per area.
+fn offered_levels(body: &str) -> Vec<String> {
+    let select = body
+        .split("<select id=\"dash-level\" name=\"level\">")
+        .nth(1)
+        .unwrap()
+        .split("</select>")
+        .next()
+        .unwrap();
+    select
+        .split("<option value=\"")
+        .skip(1)
+        .map(|o| o.split('"').next().unwrap().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The attack of a department member who reads the public measures beside the dashboard: an
+/// area's cases over all months (the dashboard's per-area table) minus the area's shown public
+/// years of the same count (`vg_aanvragen` for cases opened, `vg_beslissingen` for cases
+/// closed) would be the hidden year. Every level the dashboard offers is attacked by plain
+/// differencing, and by exact elimination (`checker::attack`) over every area table with the
+/// public yearly cells and one total shared by all levels; nothing hidden may come out.
+#[test]
+fn a_dashboards_area_totals_give_no_hidden_public_year_away() {
+    let p = permit_site(6000);
+    let s = &p.s;
+    s.site.ok(&["publish"]);
+    // The server takes the new publication at its next poll.
+    let t0 = std::time::Instant::now();
+    while s
+        .get("/api/v1/data?indicator=vg_aanvragen&level=wijk&format=csv")
+        .status
+        != 200
+    {
+        assert!(t0.elapsed().as_secs() < 30, "the measures are not served");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let sam = add_user(s, "sam", "viewer", "stadsdiensten");
+    let mut m = Browser::new(s);
+    assert_eq!(m.login("sam", &sam).status, 303);
+    let whole = m.get("/admin/operations/vergunningen");
+    assert_eq!(whole.status, 200);
+    let levels = offered_levels(&whole.body);
+    assert!(levels.len() >= 2, "{levels:?}");
+    let mut cells: Vec<Option<f64>> = Vec::new();
+    let mut rels: Vec<Vec<u32>> = Vec::new();
+    let mut secret: Vec<bool> = Vec::new();
+    let mut cell = |v: Option<f64>, protected: bool, cells: &mut Vec<Option<f64>>| {
+        cells.push(v);
+        secret.push(protected && v.is_none());
+        cells.len() as u32 - 1
+    };
+    let (mut hidden_years, mut leaks) = (0, Vec::new());
+    for (ind, col) in [("vg_aanvragen", 0usize), ("vg_beslissingen", usize::MAX)] {
+        // All cases, opened or closed: unknown to the attacker, the same for every level.
+        let total = cell(None, false, &mut cells);
+        for level in &levels {
+            let page = m.get(&format!("/admin/operations/vergunningen?level={level}"));
+            assert_eq!(page.status, 200);
+            let rows = area_rows(&page.body);
+            assert!(!rows.is_empty(), "{level}: no areas");
+            let public = series(s, ind, level);
+            let mut parts = Vec::new();
+            for (code, figures) in &rows {
+                let f = if col == 0 {
+                    figures[0]
+                } else {
+                    figures[figures.len() - 3]
+                };
+                let fa = cell(f, true, &mut cells);
+                parts.push(fa);
+                let years: Vec<Option<f64>> = public
+                    .iter()
+                    .filter(|r| &r.0 == code)
+                    .map(|r| {
+                        if r.3 == "x" {
+                            None
+                        } else {
+                            Some(r.2.parse::<f64>().unwrap_or(0.0))
+                        }
+                    })
+                    .collect();
+                let hidden = years.iter().filter(|y| y.is_none()).count();
+                hidden_years += hidden;
+                // Plain differencing: the area's total less its shown years.
+                if let (Some(f), 1) = (f, hidden) {
+                    let shown: f64 = years.iter().flatten().sum();
+                    leaks.push(format!(
+                        "{ind} on {level}: area {code}'s hidden year is {} (the dashboard's \
+                         {f} less the shown years)",
+                        f - shown
+                    ));
+                }
+                let mut rel = vec![fa];
+                for y in years {
+                    rel.push(cell(y, true, &mut cells));
+                }
+                if !code.is_empty() {
+                    rels.push(rel);
+                }
+            }
+            rels.push(std::iter::once(total).chain(parts).collect());
+        }
+    }
+    assert!(
+        hidden_years > 0,
+        "no public year is hidden: the attack proves nothing"
+    );
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    let recovered: Vec<(u32, f64)> = peil_compute::checker::attack(&cells, &rels)
+        .into_iter()
+        .filter(|(x, _)| secret[*x as usize])
+        .collect();
+    assert!(recovered.is_empty(), "recovered {recovered:?}");
+}
