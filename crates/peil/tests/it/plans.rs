@@ -868,6 +868,50 @@ fn area_rows(body: &str) -> Vec<(String, Vec<Option<f64>>)> {
     out
 }
 
+/// The months of a dashboard page's trend table: ("YYYY-MM", [opened, closed, backlog]), a
+/// hidden figure `None`.
+fn month_rows(body: &str) -> Vec<(String, Vec<Option<f64>>)> {
+    body.split("data-month=\"")
+        .skip(1)
+        .map(|r| {
+            let month = r.split('"').next().unwrap().to_string();
+            let row = r.split("</tr>").next().unwrap();
+            let cells = row
+                .split("<td class=\"num\">")
+                .skip(1)
+                .map(|c| {
+                    let t = c
+                        .split('<')
+                        .next()
+                        .unwrap()
+                        .replace(['\u{202f}', '\u{a0}', '.'], "");
+                    (t != "x").then(|| t.parse::<f64>().unwrap())
+                })
+                .collect();
+            (month, cells)
+        })
+        .collect()
+}
+
+/// Every published value of an indicator on a level by (item, period code), `None` for `x`.
+fn all_periods(s: &Server, ind: &str, level: &str) -> Vec<(String, String, Option<f64>)> {
+    let csv = s.get(&format!(
+        "/api/v1/data?indicator={ind}&level={level}&format=csv"
+    ));
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let mut rd = csv::ReaderBuilder::new().from_reader(csv.body.as_bytes());
+    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let (i, p, v, st) = (col("item"), col("period"), col("value"), col("status"));
+    rd.records()
+        .map(Result::unwrap)
+        .map(|r| {
+            let value = (&r[st] != "x").then(|| r[v].parse::<f64>().unwrap_or(0.0));
+            (r[i].to_string(), r[p].to_string(), value)
+        })
+        .collect()
+}
+
 /// The levels a dashboard page offers per area.
 fn offered_levels(body: &str) -> Vec<String> {
     let select = body
@@ -890,9 +934,11 @@ fn offered_levels(body: &str) -> Vec<String> {
 /// years of the same count (`vg_aanvragen` for cases opened, `vg_beslissingen` for cases
 /// closed) would be the hidden year. Every level the dashboard offers is attacked by plain
 /// differencing, and by exact elimination (`checker::attack`) over every area table with the
-/// public yearly cells and one total shared by all levels; nothing hidden may come out.
+/// public yearly cells and one total shared by all levels; then the monthly trend and its
+/// backlog against the city's public months, quarters and years. Nothing hidden may come out,
+/// on either side.
 #[test]
-fn a_dashboards_area_totals_give_no_hidden_public_year_away() {
+fn a_dashboards_figures_give_no_hidden_public_cell_away() {
     let p = permit_site(6000);
     let s = &p.s;
     s.site.ok(&["publish"]);
@@ -922,7 +968,7 @@ fn a_dashboards_area_totals_give_no_hidden_public_year_away() {
         cells.len() as u32 - 1
     };
     let (mut hidden_years, mut leaks) = (0, Vec::new());
-    let (mut figures, mut shown) = (0, 0);
+    let (mut area_figures, mut area_shown) = (0, 0);
     for (ind, col) in [("vg_aanvragen", 0usize), ("vg_beslissingen", usize::MAX)] {
         // All cases, opened or closed: unknown to the attacker, the same for every level.
         let total = cell(None, false, &mut cells);
@@ -940,8 +986,8 @@ fn a_dashboards_area_totals_give_no_hidden_public_year_away() {
                     figures[figures.len() - 3]
                 };
                 let fa = cell(f, true, &mut cells);
-                figures += 1;
-                shown += usize::from(f.is_some());
+                area_figures += 1;
+                area_shown += usize::from(f.is_some());
                 parts.push(fa);
                 let years: Vec<Option<f64>> = public
                     .iter()
@@ -982,10 +1028,103 @@ fn a_dashboards_area_totals_give_no_hidden_public_year_away() {
     );
     assert!(leaks.is_empty(), "{leaks:#?}");
     // Suppression keeps what gives nothing away: most areas' figures stay shown.
-    assert!(shown * 2 >= figures, "{shown} of {figures} area figures shown");
+    assert!(
+        area_shown * 2 >= area_figures,
+        "{area_shown} of {area_figures} area figures shown"
+    );
     let recovered: Vec<(u32, f64)> = peil_compute::checker::attack(&cells, &rels)
         .into_iter()
         .filter(|(x, _)| secret[*x as usize])
         .collect();
     assert!(recovered.is_empty(), "recovered {recovered:?}");
+
+    // The monthly trend against the city's public months, quarters and years of the same
+    // counts: each public period is the sum of the trend's months in it, and the backlog
+    // steps from month to month (previous backlog + opened = backlog + closed).
+    // (The page lists the newest month first.)
+    let mut months = month_rows(&whole.body);
+    months.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(months.len() > 24, "{} months", months.len());
+    let mut cells: Vec<Option<f64>> = Vec::new();
+    let mut secret: Vec<bool> = Vec::new();
+    let mut rels: Vec<Vec<u32>> = Vec::new();
+    let mut cell = |v: Option<f64>, protected: bool, cells: &mut Vec<Option<f64>>| {
+        cells.push(v);
+        secret.push(protected && v.is_none());
+        cells.len() as u32 - 1
+    };
+    let mut ids: Vec<[u32; 3]> = Vec::new();
+    let mut prev: Option<u32> = None;
+    let mut shown = 0;
+    for (_, f) in &months {
+        let [o, c, b] = [0, 1, 2].map(|k| cell(f[k], true, &mut cells));
+        shown += f.iter().filter(|x| x.is_some()).count();
+        let handled = cell(None, false, &mut cells);
+        rels.push(match prev {
+            Some(p) => vec![handled, p, o],
+            None => vec![handled, o],
+        });
+        rels.push(vec![handled, b, c]);
+        prev = Some(b);
+        ids.push([o, c, b]);
+    }
+    assert!(
+        shown * 10 >= months.len() * 3 * 8,
+        "{shown} of {} monthly figures shown",
+        months.len() * 3
+    );
+    // The city: the one area of level gemeente with cases.
+    let city = area_rows(&m.get("/admin/operations/vergunningen?level=gemeente").body)
+        .into_iter()
+        .find(|(code, f)| !code.is_empty() && f[0] != Some(0.0))
+        .map(|(code, _)| code)
+        .expect("no city in the dashboard's areas");
+    let dashboard_cells = cells.len();
+    let mut hidden_months = 0;
+    for (ind, k) in [("vg_aanvragen", 0usize), ("vg_beslissingen", 1)] {
+        let public = all_periods(s, ind, "gemeente");
+        for (_, period, value) in public.iter().filter(|r| r.0 == city) {
+            // The trend's months inside the period (`2024`, `2024Q1`, `2024M03`).
+            let inside: Vec<u32> = months
+                .iter()
+                .zip(&ids)
+                .filter(|((m, _), _)| {
+                    let (y, mm) = (&m[..4], m[5..].parse::<u32>().unwrap());
+                    match period.get(4..5) {
+                        None => period == y,
+                        Some("Q") => period[..4] == *y && period[5..] == ((mm + 2) / 3).to_string(),
+                        Some("H") => period[..4] == *y && period[5..] == ((mm + 5) / 6).to_string(),
+                        Some("M") => period[..4] == *y && period[5..].parse::<u32>() == Ok(mm),
+                        _ => false,
+                    }
+                })
+                .map(|(_, id)| id[k])
+                .collect();
+            if inside.is_empty() {
+                continue;
+            }
+            hidden_months += usize::from(value.is_none() && period.contains('M'));
+            let pc = cell(*value, true, &mut cells);
+            rels.push(std::iter::once(pc).chain(inside).collect());
+        }
+    }
+    assert!(
+        hidden_months > 0,
+        "no public month is hidden: the attack proves nothing"
+    );
+    // A figure the dashboard hides but the public cells give by themselves is no secret.
+    let mut public_only = cells.clone();
+    public_only[..dashboard_cells].fill(None);
+    for (x, _) in peil_compute::checker::attack(&public_only, &rels) {
+        assert!(
+            (x as usize) < dashboard_cells,
+            "the public cells alone give cell {x} away"
+        );
+        secret[x as usize] = false;
+    }
+    let recovered: Vec<(u32, f64)> = peil_compute::checker::attack(&cells, &rels)
+        .into_iter()
+        .filter(|(x, _)| secret[*x as usize])
+        .collect();
+    assert!(recovered.is_empty(), "recovered from the months {recovered:?}");
 }
