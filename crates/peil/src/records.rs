@@ -100,7 +100,10 @@ pub fn run(site: &Site, r: RecordsCommand) -> Result<u8> {
                 bail!("no record set '{set}' (see `peil records list`)");
             };
             // Held against the live copy, as the back office's page is.
-            let live = peil_compute::Snapshot::load(&store)?;
+            let live = match peil_compute::Snapshot::load(&store) {
+                Err(peil_compute::LoadError::NotPublished) => peil_compute::Snapshot::unpublished(),
+                other => other?,
+            };
             let out = dash::view(&dash::published(&def, &agg, &live), focus, None);
             if json {
                 println!("{}", serde_json::to_string_pretty(&out)?);

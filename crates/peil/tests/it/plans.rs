@@ -356,31 +356,19 @@ fn restricted_and_hidden_values_never_leave_through_the_plan_views() {
         .find(|r| r.1 == last && r.3 == "x")
         .cloned()
         .unwrap();
-    let goals = dir.path().join("goals.csv");
-    std::fs::write(
-        &goals,
+    import_plan(
+        &s,
+        dir.path(),
+        "arm",
         "code;parent;name;owner;description;start;end\n\
          bd1;;Armoede bestrijden;sam;;2024;2031\n",
-    )
-    .unwrap();
-    let kpis = dir.path().join("kpis.csv");
-    std::fs::write(
-        &kpis,
-        format!(
+        &format!(
             "code;goal;name;owner;indicator;level;area;unit;direction;baseline;baseline year;on track within;at risk within;target 2020\n\
              k_leef;bd1;Leefloon;;v_leefloon;gemeente;{city};;lower;;;0;1;1\n\
              k_vreemd;bd1;Niet-Belgen;;v1101_nietbelg;statsec;{hidden_area};;lower;;;0;1;1\n"
         ),
-    )
-    .unwrap();
-    s.site.ok(&[
-        "plans",
-        "import",
-        "arm",
-        goals.to_str().unwrap(),
-        kpis.to_str().unwrap(),
-        "--public",
-    ]);
+        &["--public"],
+    );
     // The restricted value, as its group sees it: the latest year and its number.
     let json: serde_json::Value = serde_json::from_str(
         &s.site
@@ -454,24 +442,11 @@ fn restricted_and_hidden_values_never_leave_through_the_plan_views() {
 /// number shows.
 #[test]
 fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
-    let s = serve("");
-    let dir = tempfile::tempdir().unwrap();
-    let csv_path = crate::records::register(&s.site, dir.path(), 6000);
-    let def = dir.path().join("vergunningen.toml");
-    std::fs::write(
-        &def,
-        format!(
-            "{}\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"type\"\n",
-            crate::records::DEFINITION
-        ),
-    )
-    .unwrap();
-    s.site.ok(&[
-        "records",
-        "import",
-        def.to_str().unwrap(),
-        csv_path.to_str().unwrap(),
-    ]);
+    let PermitSite {
+        s,
+        dir,
+        csv: csv_path,
+    } = permit_site(6000);
     // The independent computation: per month opened, closed, and the backlog at its end.
     let text = std::fs::read_to_string(&csv_path).unwrap();
     let mut rd = csv::ReaderBuilder::new()
@@ -535,14 +510,7 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
         "too few dossiers in {focus}"
     );
 
-    // Who may open it: the department's group and no other.
-    s.site.ok(&[
-        "groups",
-        "add",
-        "stadsdiensten",
-        "--description",
-        "Omgeving",
-    ]);
+    // Who may open it: the department's group (added with the register) and no other.
     s.site
         .ok(&["groups", "add", "welzijn", "--description", "Welzijn"]);
     let sam = add_user(&s, "sam", "viewer", "stadsdiensten");
@@ -550,30 +518,18 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
     let wim = add_user(&s, "wim", "viewer", "welzijn");
     // A plan whose goals belong to the departments: the permits' goal to the department
     // with the dashboard, another to the welfare department.
-    let goals = dir.path().join("goals.csv");
-    std::fs::write(
-        &goals,
+    import_plan(
+        &s,
+        dir.path(),
+        "diensten",
         "code;parent;name;owner;description;start;end\n\
          vg;;Vlotte vergunningen;stadsdiensten;;2024;2029\n\
          wz;;Zorgzame stad;welzijn;;2024;2029\n",
-    )
-    .unwrap();
-    let kpis = dir.path().join("kpis.csv");
-    std::fs::write(
-        &kpis,
         "code;goal;name;owner;indicator;level;area;unit;direction;baseline;baseline year;on track within;at risk within;target 2026\n\
          k_vg;vg;Tevredenheid aanvragers;;;;;%;higher;60;2024;1;5;80\n\
          k_wz;wz;Tevredenheid bezoekers;;;;;%;higher;60;2024;1;5;80\n",
-    )
-    .unwrap();
-    s.site.ok(&[
-        "plans",
-        "import",
-        "diensten",
-        goals.to_str().unwrap(),
-        kpis.to_str().unwrap(),
-        "--public",
-    ]);
+        &["--public"],
+    );
     let link = "href=\"/admin/operations/vergunningen\"";
     // The department's member reaches the dashboard from its goal on the scorecard …
     let mut m = Browser::new(&s);
@@ -840,6 +796,23 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
     assert_eq!(row_of(&again.body, focus), row_of(b, focus));
 }
 
+/// The numeric cells of a table row as the page writes them (Dutch: `.` groups thousands, `,`
+/// is the decimal sign), `x` as `None`.
+fn number_cells(row: &str) -> Vec<Option<f64>> {
+    row.split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| {
+            let t = c
+                .split('<')
+                .next()
+                .unwrap()
+                .replace(['\u{202f}', '\u{a0}', '.'], "")
+                .replace(',', ".");
+            (t != "x").then(|| t.parse::<f64>().unwrap())
+        })
+        .collect()
+}
+
 /// The figures of a dashboard page's per-area table: (area code, cells), a hidden cell `None`
 /// (cells: opened, the category columns, closed, median, 90th percentile).
 fn area_rows(body: &str) -> Vec<(String, Vec<Option<f64>>)> {
@@ -849,20 +822,7 @@ fn area_rows(body: &str) -> Vec<(String, Vec<Option<f64>>)> {
         let start = at + i + 15;
         let code = body[start..].split('"').next().unwrap().to_string();
         let end = start + body[start..].find("</tr>").unwrap();
-        let cells = body[start..end]
-            .split("<td class=\"num\">")
-            .skip(1)
-            .map(|c| {
-                let t = c
-                    .split('<')
-                    .next()
-                    .unwrap()
-                    .replace(['\u{202f}', '\u{a0}', '.'], "")
-                    .replace(',', ".");
-                (t != "x").then(|| t.parse::<f64>().unwrap())
-            })
-            .collect();
-        out.push((code, cells));
+        out.push((code, number_cells(&body[start..end])));
         at = end;
     }
     out
@@ -875,20 +835,7 @@ fn month_rows(body: &str) -> Vec<(String, Vec<Option<f64>>)> {
         .skip(1)
         .map(|r| {
             let month = r.split('"').next().unwrap().to_string();
-            let row = r.split("</tr>").next().unwrap();
-            let cells = row
-                .split("<td class=\"num\">")
-                .skip(1)
-                .map(|c| {
-                    let t = c
-                        .split('<')
-                        .next()
-                        .unwrap()
-                        .replace(['\u{202f}', '\u{a0}', '.'], "");
-                    (t != "x").then(|| t.parse::<f64>().unwrap())
-                })
-                .collect();
-            (month, cells)
+            (month, number_cells(r.split("</tr>").next().unwrap()))
         })
         .collect()
 }
