@@ -314,7 +314,9 @@ enum Kind {
     Aux,
     /// A cell of a published measure: shown or hidden as the publication has it, never hidden
     /// by the dashboard (see [`Public`]).
-    Public { hidden: bool },
+    Public {
+        hidden: bool,
+    },
 }
 
 /// The figures and the sums that tie them (`cells[r[0]] = Σ cells[r[1..]]`).

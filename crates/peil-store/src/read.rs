@@ -364,10 +364,11 @@ pub(crate) fn decode_series_row<V>(
     let period: String = r.get(2)?;
     let dims: String = r.get(3)?;
     let period = Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
-    let dims =
-        DimKey::parse(&dims).ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
+    let dims = DimKey::parse(&dims).ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
     let values = r.blob(4, decode)?.ok_or_else(|| {
-        StoreError::Corrupt(format!("{what} {indicator} {level} {period} does not decode"))
+        StoreError::Corrupt(format!(
+            "{what} {indicator} {level} {period} does not decode"
+        ))
     })?;
     let key = SeriesKey {
         indicator,
