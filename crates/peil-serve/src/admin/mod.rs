@@ -28,6 +28,7 @@ mod themes;
 
 pub use axum::http::Method;
 pub use data::DiffCache;
+pub use operations::DashboardCache;
 pub use oidc::{ClaimMap, Flows as OidcFlows, OidcOptions};
 pub use session::{AdminOptions, Session};
 

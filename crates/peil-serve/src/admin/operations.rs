@@ -13,11 +13,43 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use peil_compute::dashboard::{
-    Dashboard, MonthRow, parse_month, published, stored, view, year_month,
+    Aggregates, Dashboard, MonthRow, Published, parse_month, published, stored, view, year_month,
 };
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use peil_core::records::{DashboardDef, RecordSetDef};
 use peil_core::{Locale, Role, Value, human_number};
 use serde_json::{Value as Json, json};
+
+/// The figures last made per record set, with the publication's generation and the counts
+/// they were made from: a request whose publication and counts are the same reads them.
+#[derive(Default)]
+pub struct DashboardCache(Mutex<HashMap<String, Made>>);
+
+type Made = (u64, Arc<Aggregates>, Arc<Published>);
+
+impl DashboardCache {
+    fn get(
+        &self,
+        set: &str,
+        generation: u64,
+        agg: &Aggregates,
+        make: impl FnOnce() -> Published,
+    ) -> Arc<Published> {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((g, a, p)) = kept.get(set)
+            && *g == generation
+            && **a == *agg
+        {
+            return p.clone();
+        }
+        drop(kept);
+        let p = Arc::new(make());
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        kept.insert(set.to_string(), (generation, Arc::new(agg.clone()), p.clone()));
+        p
+    }
+}
 
 /// Whether the session's user may open a dashboard: an administrator, or a member of its group.
 fn may_open(a: &Admin, d: &DashboardDef) -> bool {
@@ -210,13 +242,20 @@ pub(super) async fn page(
         .filter(|l| !l.is_empty())
         .map(str::to_string);
     let snap = st.snapshot();
+    let state = st.clone();
     let computed = super::pages::on_store_write(&st, &a, move |s| {
         let mut got = stored(s, &n)?;
         if matches!(got, Some((_, None))) {
             peil_import::records::store_dashboard(s, &n)?;
             got = stored(s, &n)?;
         }
-        Ok(got.and_then(|(def, agg)| agg.map(|agg| (published(&def, &agg, &snap), def))))
+        Ok(got.and_then(|(def, agg)| {
+            let agg = agg?;
+            let p = state.admin_dashboards().get(&n, snap.generation, &agg, || {
+                published(&def, &agg, &snap)
+            });
+            Some((p, def))
+        }))
     })
     .await;
     let (def, d) = match computed {
