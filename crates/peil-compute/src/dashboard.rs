@@ -1667,4 +1667,142 @@ mod tests {
             assert_eq!(p.backlog[m], Some(*b), "month {m}: {p:?}");
         }
     }
+
+    /// An area's cases over all months less its shown public years would give a hidden year:
+    /// the dashboard alone shows the area (and the attack recovers the year), held against the
+    /// publication it hides it, and the attack — over the area table, the months and the
+    /// public years, with the cases on no area unknown — recovers nothing hidden.
+    #[test]
+    fn an_areas_total_gives_no_hidden_public_year_away() {
+        let t = 5.0;
+        let (mut def, dash) = set(t);
+        def.measures.push(peil_core::records::MeasureDef {
+            code: "n_in".into(),
+            name: "Ingediend".into(),
+            name_en: None,
+            name_fr: None,
+            description: String::new(),
+            kind: MeasureKind::Count,
+            date: "in".into(),
+            field: None,
+            from: None,
+            to: None,
+            p: None,
+            filter: BTreeMap::new(),
+            within: None,
+            condition: BTreeMap::new(),
+            periods: vec!["year".into()],
+            levels: vec![],
+            unit: None,
+            decimals: None,
+        });
+        // Row i lies on item i % 4: items 0 and 1 in N, 2 in Z, 3 in none. 2022: 40 cases
+        // (N 20, Z 10); 2023: 4 (N 2, Z 1), which the publication hides.
+        let mut rows = Vec::new();
+        for i in 0..40u8 {
+            rows.push((day(2022, 1 + i % 12, 1 + i / 12), NO_DATE, "bouw"));
+        }
+        for _ in 0..4 {
+            rows.push((day(2023, 3, 1), NO_DATE, "bouw"));
+        }
+        let r = records(&def, &rows);
+        let map = LevelMap {
+            level: "wijk".into(),
+            parent: HashMap::from([(0, 10), (1, 10), (2, 11)]),
+        };
+        let names: HashMap<u32, (String, String)> = [
+            (10, ("N".into(), "Noord".into())),
+            (11, ("Z".into(), "Zuid".into())),
+        ]
+        .into_iter()
+        .collect();
+        let agg = Aggregates::build(&def, &dash, &r, &[AreaLevel { map: &map, names }]);
+        let item = |code: &str| peil_core::GeoItem {
+            code: code.into(),
+            short_name: code.into(),
+            name: code.into(),
+            seq: 0,
+            unknown_location: false,
+        };
+        let key = |year: &str| peil_core::SeriesKey {
+            indicator: "n_in".into(),
+            level: "wijk".into(),
+            period: Period::parse(year).unwrap(),
+            dims: peil_core::DimKey::default(),
+        };
+        let x = Value::Missing(MissingCode::Hidden);
+        let snap = crate::Snapshot::from_live(
+            1,
+            vec![peil_core::Indicator::new("n_in")],
+            vec![peil_core::WarehouseLevel {
+                level: peil_core::GeoLevel::new("wijk"),
+                items: vec![(10, item("N")), (11, item("Z"))],
+            }],
+            vec![
+                (key("2022"), vec![n(20.0), n(10.0)]),
+                (key("2023"), vec![x, x]),
+            ],
+        );
+        // The attacker's system: the area table, the public years, the months.
+        let attack = |p: &Published| -> Vec<(u32, f64)> {
+            let rows = &p.levels[0].areas;
+            let code_at = |c: &str| rows.iter().position(|a| a.code == c).unwrap();
+            let (an, az, a0) = (code_at("N"), code_at("Z"), code_at(""));
+            let mut cells: Vec<Option<f64>> = Vec::new();
+            let mut secret: Vec<bool> = Vec::new();
+            let mut put = |v: Option<u64>, protected: bool| {
+                cells.push(v.map(|v| v as f64));
+                secret.push(protected && v.is_none());
+                cells.len() as u32 - 1
+            };
+            let fig = [an, az, a0].map(|i| put(rows[i].opened, true));
+            let total = put(p.total_opened, true);
+            let years = [
+                [put(Some(20), true), put(None, true)],
+                [put(Some(10), true), put(None, true)],
+            ];
+            let rest = [put(None, false), put(None, false)];
+            let mut rels = vec![
+                vec![total, fig[0], fig[1], fig[2]],
+                vec![fig[0], years[0][0], years[0][1]],
+                vec![fig[1], years[1][0], years[1][1]],
+                vec![fig[2], rest[0], rest[1]],
+            ];
+            // The months from January 2022: twelve of 2022, then those of 2023.
+            assert_eq!(p.first, 2022 * 12);
+            for (y, months) in [(0, 0..12), (1, 12..p.opened.len())] {
+                let ms: Vec<u32> = months.map(|m| put(p.opened[m], true)).collect();
+                let sum = put(None, false);
+                rels.push(vec![sum, years[0][y], years[1][y], rest[y]]);
+                rels.push(std::iter::once(sum).chain(ms).collect());
+            }
+            crate::checker::attack(&cells, &rels)
+                .into_iter()
+                .filter(|(x, _)| secret[*x as usize])
+                .collect()
+        };
+        let alone = publish(&agg, &dash, t, Public::default());
+        let n_row = alone.levels[0]
+            .areas
+            .iter()
+            .find(|a| a.code == "N")
+            .unwrap();
+        assert_eq!(n_row.opened, Some(22));
+        assert!(
+            !attack(&alone).is_empty(),
+            "the attack finds nothing to begin with"
+        );
+        let held = publish(
+            &agg,
+            &dash,
+            t,
+            Public {
+                def: Some(&def),
+                snap: Some(&snap),
+            },
+        );
+        let n_row = held.levels[0].areas.iter().find(|a| a.code == "N").unwrap();
+        assert_eq!(n_row.opened, None);
+        assert_eq!(attack(&held), vec![]);
+    }
 }

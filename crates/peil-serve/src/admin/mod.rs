@@ -28,8 +28,8 @@ mod themes;
 
 pub use axum::http::Method;
 pub use data::DiffCache;
-pub use operations::DashboardCache;
 pub use oidc::{ClaimMap, Flows as OidcFlows, OidcOptions};
+pub use operations::DashboardCache;
 pub use session::{AdminOptions, Session};
 
 use crate::AppState;

@@ -15,11 +15,11 @@ use axum::response::Response;
 use peil_compute::dashboard::{
     Aggregates, Dashboard, MonthRow, Published, parse_month, published, stored, view, year_month,
 };
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use peil_core::records::{DashboardDef, RecordSetDef};
 use peil_core::{Locale, Role, Value, human_number};
 use serde_json::{Value as Json, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// The figures last made per record set, with the publication's generation and the counts
 /// they were made from: a request whose publication and counts are the same reads them.
@@ -46,7 +46,10 @@ impl DashboardCache {
         drop(kept);
         let p = Arc::new(make());
         let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        kept.insert(set.to_string(), (generation, Arc::new(agg.clone()), p.clone()));
+        kept.insert(
+            set.to_string(),
+            (generation, Arc::new(agg.clone()), p.clone()),
+        );
         p
     }
 }
@@ -251,9 +254,9 @@ pub(super) async fn page(
         }
         Ok(got.and_then(|(def, agg)| {
             let agg = agg?;
-            let p = state.admin_dashboards().get(&n, snap.generation, &agg, || {
-                published(&def, &agg, &snap)
-            });
+            let p = state
+                .admin_dashboards()
+                .get(&n, snap.generation, &agg, || published(&def, &agg, &snap));
             Some((p, def))
         }))
     })
