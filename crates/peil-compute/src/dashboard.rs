@@ -5,22 +5,36 @@
 //! whole register, or drilled down to one month (the cases closed in it for throughput times,
 //! the cases opened in it for categories).
 //!
-//! It is computed in two steps, both once per import of the set (the store keeps the result,
-//! so a request only reads it):
+//! It is computed in two steps: the counts once per import of the set (the store keeps them,
+//! so a request reads no record), the figures from them against the publication readers are
+//! served ([`published`]; the server keeps them per publication):
 //! - [`Aggregates::build`] counts the records: per month opened and closed, throughput times
 //!   per month closed as (days, cases), categories per month opened, and per area of each
-//!   level the same for the whole register. No record leaves this step, only counts.
+//!   level (every area of it) the same for the whole register. No record leaves this step,
+//!   only counts.
 //! - [`publish`] applies the set's threshold to every figure the dashboard can show, as one
 //!   system of counts and the sums that tie them together:
 //!   - every count (opened, closed, backlog, a throughput class, a category, an area) is
 //!     decided by the rule of counts: not 0 and below the threshold is hidden (`x`);
 //!   - a month with one of its two counts hidden hides the other too (else the backlog's
 //!     step, `backlog − previous backlog = opened − closed`, would give it);
-//!   - then, as for every indicator (secondary suppression), no hidden figure may follow from
-//!     the shown ones: the relations are the backlog's step, the totals (all months, all
-//!     classes, all categories, all areas) and each month's and each area's parts; while a
-//!     hidden cell can be solved from them ([`crate::checker::determined`]), one more figure
-//!     of its relation is hidden — a count before a backlog, the smallest first.
+//!   - the published cells of the set's measures that count the same cases ([`Public`]) join
+//!     the system as they are published (shown or `x`; the dashboard never hides one): a
+//!     count, or another measure's `_n`, without a condition, by the opening date (opened
+//!     cases) or the closing date (closed cases); the `_n` of a throughput time up to the
+//!     closing date (closed cases, whatever date places it in a period); a count of opened
+//!     cases of categories that make whole category columns. Per period of such a measure,
+//!     the months' figures in it equal its cells over the areas of the coarsest level the
+//!     dashboard tabulates (and the cases on no area of it); per area of every tabulated
+//!     level, the area's figure over all months equals its cells over the measure's coarsest
+//!     period level. What those cells give by themselves is no secret of the dashboard's;
+//!   - then, as for every indicator (secondary suppression), no hidden figure — nor hidden
+//!     published cell — may follow from the shown ones: the relations are the backlog's step,
+//!     the totals (all months, all classes, all categories, all areas), each month's and each
+//!     area's parts and the ties above; while a hidden cell can be solved from them
+//!     ([`crate::checker::determined`]), one more figure of its relation (or of a relation of
+//!     an unshown sum in it) is hidden — a count before a backlog, the smallest first; when
+//!     none is left to hide, every figure is.
 //!
 //!   The median and the 90th percentile are shown only over a shown count of at least the
 //!   threshold of closed cases.
