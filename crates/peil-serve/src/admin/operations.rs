@@ -21,25 +21,28 @@ use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// The figures last made per record set, with the publication's generation and the counts
-/// they were made from: a request whose publication and counts are the same reads them.
+/// The figures last made per record set, with the publication's generation, the set's
+/// definition (its threshold, measures and dashboard) and the counts they were made from: a
+/// request for which all three are the same reads them.
 #[derive(Default)]
 pub struct DashboardCache(Mutex<HashMap<String, Made>>);
 
-type Made = (u64, Arc<Aggregates>, Arc<Published>);
+type Made = (u64, Arc<(RecordSetDef, Aggregates)>, Arc<Published>);
 
 impl DashboardCache {
     fn get(
         &self,
-        set: &str,
         generation: u64,
+        def: &RecordSetDef,
         agg: &Aggregates,
         make: impl FnOnce() -> Published,
     ) -> Arc<Published> {
+        let set = def.name.as_str();
         let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((g, a, p)) = kept.get(set)
+        if let Some((g, made_from, p)) = kept.get(set)
             && *g == generation
-            && **a == *agg
+            && made_from.0 == *def
+            && made_from.1 == *agg
         {
             return p.clone();
         }
@@ -48,7 +51,7 @@ impl DashboardCache {
         let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
         kept.insert(
             set.to_string(),
-            (generation, Arc::new(agg.clone()), p.clone()),
+            (generation, Arc::new((def.clone(), agg.clone())), p.clone()),
         );
         p
     }
@@ -256,7 +259,7 @@ pub(super) async fn page(
             let agg = agg?;
             let p = state
                 .admin_dashboards()
-                .get(&n, snap.generation, &agg, || published(&def, &agg, &snap));
+                .get(snap.generation, &def, &agg, || published(&def, &agg, &snap));
             Some((p, def))
         }))
     })
