@@ -12,16 +12,8 @@ runs="${1:-3}"
 work="${2:-/tmp/peil-bench-records}"
 peil="${PEIL:-$root/target/release/peil}"
 rm -rf "$work"; mkdir -p "$work"
-"$peil" demo "$work/demo" --no-serve > /dev/null 2>&1
-"$peil" --site "$work/demo" export --live --level statsec 2> /dev/null \
-    | awk -F, 'NR > 1 {print $3}' | sort -u > "$work/sectors.txt"
-python3 "$here/gen_permits.py" "$work/sectors.txt" 1000000 7 "$work/permits.csv"
-# The register's definition, as the records tests declare it.
-python3 - "$root/crates/peil/tests/it/records.rs" > "$work/vergunningen.toml" <<'PY'
-import re, sys
-text = open(sys.argv[1], encoding="utf-8").read()
-print(re.search(r'pub\(crate\) const DEFINITION: &str = r#"(.*?)"#;', text, re.S).group(1))
-PY
+. "$here/permits.sh"
+permits_setup "$work/demo" "$work" 1000000
 echo "machine: $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); records: $(($(wc -l < "$work/permits.csv") - 1))"
 for i in $(seq "$runs"); do
     rm -rf "$work/site"; cp -a "$work/demo" "$work/site"

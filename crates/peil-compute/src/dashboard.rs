@@ -5,22 +5,36 @@
 //! whole register, or drilled down to one month (the cases closed in it for throughput times,
 //! the cases opened in it for categories).
 //!
-//! It is computed in two steps, both once per import of the set (the store keeps the result,
-//! so a request only reads it):
+//! It is computed in two steps: the counts once per import of the set (the store keeps them,
+//! so a request reads no record), the figures from them against the publication readers are
+//! served ([`published`]; the server keeps them per publication):
 //! - [`Aggregates::build`] counts the records: per month opened and closed, throughput times
 //!   per month closed as (days, cases), categories per month opened, and per area of each
-//!   level the same for the whole register. No record leaves this step, only counts.
+//!   level (every area of it) the same for the whole register. No record leaves this step,
+//!   only counts.
 //! - [`publish`] applies the set's threshold to every figure the dashboard can show, as one
 //!   system of counts and the sums that tie them together:
 //!   - every count (opened, closed, backlog, a throughput class, a category, an area) is
 //!     decided by the rule of counts: not 0 and below the threshold is hidden (`x`);
 //!   - a month with one of its two counts hidden hides the other too (else the backlog's
 //!     step, `backlog − previous backlog = opened − closed`, would give it);
-//!   - then, as for every indicator (secondary suppression), no hidden figure may follow from
-//!     the shown ones: the relations are the backlog's step, the totals (all months, all
-//!     classes, all categories, all areas) and each month's and each area's parts; while a
-//!     hidden cell can be solved from them ([`crate::checker::determined`]), one more figure
-//!     of its relation is hidden — a count before a backlog, the smallest first.
+//!   - the published cells of the set's measures that count the same cases ([`Public`]) join
+//!     the system as they are published (shown or `x`; the dashboard never hides one): a
+//!     count, or another measure's `_n`, without a condition, by the opening date (opened
+//!     cases) or the closing date (closed cases); the `_n` of a throughput time up to the
+//!     closing date (closed cases, whatever date places it in a period); a count of opened
+//!     cases of categories that make whole category columns. Per period of such a measure,
+//!     the months' figures in it equal its cells over the areas of the coarsest level the
+//!     dashboard tabulates (and the cases on no area of it); per area of every tabulated
+//!     level, the area's figure over all months equals its cells over the measure's coarsest
+//!     period level. What those cells give by themselves is no secret of the dashboard's;
+//!   - then, as for every indicator (secondary suppression), no hidden figure — nor hidden
+//!     published cell — may follow from the shown ones: the relations are the backlog's step,
+//!     the totals (all months, all classes, all categories, all areas), each month's and each
+//!     area's parts and the ties above; while a hidden cell can be solved from them
+//!     ([`crate::checker::determined`]), one more figure of its relation (or of a relation of
+//!     an unshown sum in it) is hidden — a count before a backlog, the smallest first; when
+//!     none is left to hide, every figure is.
 //!
 //!   The median and the 90th percentile are shown only over a shown count of at least the
 //!   threshold of closed cases.
@@ -29,8 +43,10 @@
 use crate::checker::determined;
 use crate::measures::LevelMap;
 use crate::privacy::index_relations;
-use peil_core::records::{DashboardDef, Day, NO_DATE, RecordSetDef, Records, month_index};
-use peil_core::{MissingCode, Value};
+use peil_core::records::{
+    DashboardDef, Day, MeasureKind, NO_DATE, RecordSetDef, Records, month_index,
+};
+use peil_core::{MissingCode, Period, PeriodLevel, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -162,8 +178,22 @@ impl Aggregates {
             let mut area_cats: Vec<HashMap<u32, u64>> = Vec::new();
             let mut area_durs: Vec<HashMap<u32, u64>> = Vec::new();
             let distinct: std::collections::HashSet<&u32> = l.map.parent.values().collect();
-            if distinct.len() > AREAS_MAX {
+            if distinct.len().max(l.names.len()) > AREAS_MAX {
                 continue;
+            }
+            // Every area of the level, those without a case too: a missing row would say 0
+            // where the published measures may hide one.
+            let mut all: Vec<(&u32, &(String, String))> = l.names.iter().collect();
+            all.sort();
+            for (&id, (code, name)) in all {
+                index.insert(id, areas.len());
+                areas.push(AreaAggregates {
+                    code: code.clone(),
+                    name: name.clone(),
+                    ..AreaAggregates::default()
+                });
+                area_cats.push(HashMap::new());
+                area_durs.push(HashMap::new());
             }
             for &(i, _, c) in &cases {
                 let parent = l.map.parent.get(&rec.items[i]).copied();
@@ -293,8 +323,14 @@ pub struct AreaRow {
 enum Kind {
     Count,
     Backlog,
-    /// Never shown (the cases handled in a month: previous backlog + opened = backlog + closed).
+    /// Never shown (the cases handled in a month: previous backlog + opened = backlog + closed;
+    /// a public cell the publication does not hold; a sum of several figures).
     Aux,
+    /// A cell of a published measure: shown or hidden as the publication has it, never hidden
+    /// by the dashboard (see [`Public`]).
+    Public {
+        hidden: bool,
+    },
 }
 
 /// The figures and the sums that tie them (`cells[r[0]] = Σ cells[r[1..]]`).
@@ -315,21 +351,54 @@ impl System {
     /// The visible figure to hide next in a relation: a count before a backlog, a non-zero
     /// figure before a zero (a hidden 0 protects as well, but hides what discloses nothing),
     /// the smallest first.
-    fn cover(&self, rel: &[u32], hidden: &[bool]) -> Option<u32> {
+    fn cover(&self, rel: &[u32], hidden: &[bool], known: &[bool]) -> Option<u32> {
         rel.iter()
             .copied()
-            .filter(|&x| !hidden[x as usize] && self.kinds[x as usize] != Kind::Aux)
+            .filter(|&x| {
+                !hidden[x as usize]
+                    && !known[x as usize]
+                    && !matches!(self.kinds[x as usize], Kind::Aux | Kind::Public { .. })
+            })
             .min_by_key(|&x| {
                 let v = self.values[x as usize];
                 (self.kinds[x as usize] == Kind::Backlog, v == 0, v, x)
             })
     }
 
+    /// The figures that follow from the shown cells of the published measures alone, by
+    /// differencing (a figure equal to a shown published cell, an area's cases over all months
+    /// when all its years are shown, …).
+    fn known(&self) -> Vec<bool> {
+        let mut known: Vec<bool> = self
+            .kinds
+            .iter()
+            .map(|k| *k == Kind::Public { hidden: false })
+            .collect();
+        if known.iter().all(|k| !k) {
+            return known;
+        }
+        let mut progress = true;
+        while progress {
+            progress = false;
+            for rel in &self.rels {
+                let mut unknown = rel.iter().filter(|&&x| !known[x as usize]);
+                if let (Some(&x), None) = (unknown.next(), unknown.next()) {
+                    known[x as usize] = true;
+                    progress = true;
+                }
+            }
+        }
+        known
+    }
+
     /// Hidden cells: below the threshold, then secondary suppression until no hidden figure
     /// follows from the shown ones.
     fn suppress(&self, mut hidden: Vec<bool>, pairs: &[(u32, u32)]) -> Vec<bool> {
         let by_cell = index_relations(&self.rels, hidden.len());
-        let wanted = |x: u32| self.kinds[x as usize] != Kind::Aux;
+        let known = self.known();
+        // What the publication gives away by itself is no secret of the dashboard's, and
+        // hiding it protects nothing.
+        let wanted = |x: u32| self.kinds[x as usize] != Kind::Aux && !known[x as usize];
         loop {
             // No relation may have exactly one hidden figure.
             let mut changed = true;
@@ -347,7 +416,7 @@ impl System {
                     let mut hs = rel.iter().copied().filter(|&x| hidden[x as usize]);
                     if let (Some(h), None) = (hs.next(), hs.next())
                         && wanted(h)
-                        && let Some(y) = self.cover(rel, &hidden)
+                        && let Some(y) = self.cover(rel, &hidden, &known)
                     {
                         hidden[y as usize] = true;
                         changed = true;
@@ -368,17 +437,29 @@ impl System {
                     rel.iter()
                         .any(|&y| !hidden[y as usize] && self.kinds[y as usize] == Kind::Count)
                 };
-                let best = by_cell[x as usize]
+                // Its relations, and those of the unshown sums in them (a sum of months, the
+                // cases on no area): a figure is protected through them as well.
+                let mut near: Vec<u32> = by_cell[x as usize].clone();
+                for &ri in &by_cell[x as usize] {
+                    for &y in &self.rels[ri as usize] {
+                        if y != x && self.kinds[y as usize] == Kind::Aux {
+                            near.extend_from_slice(&by_cell[y as usize]);
+                        }
+                    }
+                }
+                near.sort_unstable();
+                near.dedup();
+                let best = near
                     .iter()
                     .map(|&ri| &self.rels[ri as usize])
-                    .filter(|rel| self.cover(rel, &hidden).is_some())
+                    .filter(|rel| self.cover(rel, &hidden, &known).is_some())
                     .min_by_key(|rel| {
                         (
                             !count_left(rel),
                             rel.iter().filter(|&&y| hidden[y as usize]).count(),
                         )
                     });
-                if let Some(y) = best.and_then(|rel| self.cover(rel, &hidden)) {
+                if let Some(y) = best.and_then(|rel| self.cover(rel, &hidden, &known)) {
                     hidden[y as usize] = true;
                     progress = true;
                 }
@@ -411,8 +492,9 @@ fn class_counts(h: &[(u32, u64)], bins: &[u32]) -> Vec<u64> {
     out
 }
 
-/// Every figure of the dashboard through the threshold `t` (see the module's rules).
-pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64) -> Published {
+/// Every figure of the dashboard through the threshold `t`, against what the publication shows
+/// of the set's measures (see the module's rules).
+pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) -> Published {
     let mut s = System::default();
     let len = agg.opened.len();
     let small = |v: u64| v != 0 && (v as f64) < t;
@@ -463,6 +545,11 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64) -> Published {
         .push(std::iter::once(to).chain(o.iter().copied()).collect());
     s.rels
         .push(std::iter::once(tc).chain(c.iter().copied()).collect());
+    // Implied by the ones above, and said outright so that differencing finds it: the cases
+    // opened are the cases closed and those still open at the end.
+    if let Some(&last) = b.last() {
+        s.rels.push(vec![to, tc, last]);
+    }
     // Throughput classes: whole and per month closed, a table with its margins.
     let ranges = class_ranges(&dash.bins);
     let mut whole_h: BTreeMap<u32, u64> = BTreeMap::new();
@@ -561,11 +648,36 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64) -> Published {
         area_cells.push(rows);
     }
 
+    // The published measures that count the same cases, tied to these figures.
+    if let (Some(def), Some(snap)) = (public.def, public.snap) {
+        let columns = has_cats.then(|| CatColumns {
+            labels: &agg.labels,
+            top: &top,
+            rest: order.iter().skip(TOP).map(|x| x.0).collect(),
+        });
+        let figures = Figures {
+            o: &o,
+            c: &c,
+            month_cats: &month_cats,
+            areas: &area_cells,
+        };
+        tie_public(
+            &mut s,
+            agg,
+            &ties(def, dash, columns.as_ref()),
+            snap,
+            &figures,
+        );
+    }
     let primary: Vec<bool> = s
         .values
         .iter()
         .zip(&s.kinds)
-        .map(|(&v, &k)| k == Kind::Aux || small(v))
+        .map(|(&v, &k)| match k {
+            Kind::Aux => true,
+            Kind::Public { hidden } => hidden,
+            Kind::Count | Kind::Backlog => small(v),
+        })
         .collect();
     let pairs: Vec<(u32, u32)> = o.iter().copied().zip(c.iter().copied()).collect();
     let hidden = s.suppress(primary, &pairs);
@@ -633,6 +745,268 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64) -> Published {
                     .collect(),
             })
             .collect(),
+    }
+}
+
+/// What the publication shows of a record set's measures, which [`publish`] holds the
+/// dashboard's figures against: the set's definition and the publication readers are served
+/// (default: nothing published).
+#[derive(Clone, Copy, Default)]
+pub struct Public<'a> {
+    pub def: Option<&'a RecordSetDef>,
+    pub snap: Option<&'a crate::Snapshot>,
+}
+
+/// The dashboard figures a published count adds up to.
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Opened,
+    Closed,
+    /// Cases opened in these category columns.
+    Columns(Vec<usize>),
+}
+
+/// A published count of the dashboard's cases: a count measure, or a measure's `<code>_n`.
+#[derive(Debug)]
+struct Tie<'a> {
+    code: String,
+    part: Part,
+    /// Counted by the date of the part (opening for opened cases, closing for closed ones), so
+    /// that its periods are sums of the dashboard's months.
+    by_month: bool,
+    periods: Vec<PeriodLevel>,
+    /// The geo levels it is published on (empty: all).
+    levels: &'a [String],
+}
+
+/// The category columns of a dashboard: the top codes, and the codes "other" gathers.
+struct CatColumns<'a> {
+    labels: &'a [String],
+    top: &'a [u32],
+    rest: Vec<u32>,
+}
+
+impl CatColumns<'_> {
+    /// The columns whose cases are exactly those with one of `wanted` (`None`: "other" holds
+    /// some of them and some others, which no sum of columns gives).
+    fn covering(&self, wanted: &[String]) -> Option<Vec<usize>> {
+        let has = |code: u32| {
+            self.labels
+                .get(code as usize)
+                .is_some_and(|l| wanted.contains(l))
+        };
+        let mut cols: Vec<usize> = (0..self.top.len()).filter(|&k| has(self.top[k])).collect();
+        let inside = self.rest.iter().filter(|&&c| has(c)).count();
+        if inside == self.rest.len() && inside > 0 {
+            cols.push(self.top.len());
+        } else if inside > 0 {
+            return None;
+        }
+        Some(cols)
+    }
+}
+
+/// The set's measures whose published cells count the dashboard's cases (the rule in the
+/// module's documentation): a count, or the `_n` of another measure, without a condition, by
+/// the opening date (opened cases) or the closing date (closed cases); the `_n` of a duration
+/// up to the closing date (closed cases, by whatever date it is counted); a count of opened
+/// cases of some categories when they make whole category columns.
+fn ties<'a>(def: &'a RecordSetDef, dash: &DashboardDef, cols: Option<&CatColumns>) -> Vec<Tie<'a>> {
+    let mut out = Vec::new();
+    for m in &def.measures {
+        let code = m.count_code().unwrap_or_else(|| m.code.clone());
+        let needs_value = match m.kind {
+            MeasureKind::Count => false,
+            MeasureKind::Share => m.within.is_some(),
+            _ => true,
+        };
+        let (part, by_month) = if needs_value {
+            if m.field.is_some() || m.to.as_deref() != Some(dash.closed.as_str()) {
+                continue;
+            }
+            if !m.filter.is_empty() {
+                continue;
+            }
+            (Part::Closed, m.date == dash.closed)
+        } else if m.filter.is_empty() {
+            if m.date == dash.opened {
+                (Part::Opened, true)
+            } else if m.date == dash.closed {
+                (Part::Closed, true)
+            } else {
+                continue;
+            }
+        } else {
+            let (Some(cat), Some(cols)) = (&dash.category, cols) else {
+                continue;
+            };
+            if m.date != dash.opened || m.filter.len() != 1 {
+                continue;
+            }
+            let Some(set) = m.filter.get(cat).and_then(|l| cols.covering(l)) else {
+                continue;
+            };
+            if set.is_empty() {
+                continue;
+            }
+            (Part::Columns(set), true)
+        };
+        out.push(Tie {
+            code,
+            part,
+            by_month,
+            periods: m.period_levels(),
+            levels: &m.levels,
+        });
+    }
+    out
+}
+
+/// The dashboard's cells a tie refers to.
+struct Figures<'a> {
+    o: &'a [u32],
+    c: &'a [u32],
+    month_cats: &'a [Vec<u32>],
+    areas: &'a [Vec<(u32, u32, Vec<u32>)>],
+}
+
+fn pick(part: &Part, opened: u32, closed: u32, cats: &[u32]) -> Vec<u32> {
+    match part {
+        Part::Opened => vec![opened],
+        Part::Closed => vec![closed],
+        Part::Columns(cs) => cs.iter().filter_map(|&k| cats.get(k).copied()).collect(),
+    }
+}
+
+impl System {
+    /// One figure for the sum of several: the figure itself, or an unshown cell that is
+    /// their sum.
+    fn sum(&mut self, parts: Vec<u32>) -> u32 {
+        if let [one] = parts[..] {
+            return one;
+        }
+        let v = parts.iter().map(|&x| self.values[x as usize]).sum();
+        let x = self.cell(v, Kind::Aux);
+        self.rels.push(std::iter::once(x).chain(parts).collect());
+        x
+    }
+}
+
+/// Adds the published cells of the tied measures and the sums that tie them to the
+/// dashboard's figures: per period of the measure, the months' figures in it equal the sum of
+/// its cells over the areas of the coarsest level the dashboard tabulates (and the cases on no
+/// area of that level); per area of every tabulated level, the area's figure equals the sum of
+/// its cells over the periods of the measure's coarsest period level.
+fn tie_public(s: &mut System, agg: &Aggregates, ties: &[Tie], snap: &crate::Snapshot, f: &Figures) {
+    let flat = snap.dim_id(&peil_core::DimKey::default());
+    let len = f.o.len();
+    for tie in ties {
+        let on = |level: &str| tie.levels.is_empty() || tie.levels.iter().any(|l| l == level);
+        // A published cell as the publication has it; unknown where it holds none.
+        let cell = |s: &mut System, level: &str, p: Period, code: &str| -> u32 {
+            let slot = snap.level_index.get(level).and_then(|&l| {
+                let pos = *snap.levels[l].pos.get(code)?;
+                snap.table(&tie.code, l as u16, p, flat?)?
+                    .get(pos as usize)
+                    .copied()
+            });
+            match slot.map(|v| v.to_value()) {
+                None => s.cell(0, Kind::Aux),
+                Some(Value::Missing(MissingCode::Hidden)) => {
+                    s.cell(0, Kind::Public { hidden: true })
+                }
+                Some(v) => s.cell(
+                    v.number().map_or(0, |n| n.max(0.0) as u64),
+                    Kind::Public { hidden: false },
+                ),
+            }
+        };
+        // Per period level: its periods over the dashboard's months, with those months.
+        let months_in = |pl: PeriodLevel| -> BTreeMap<Period, Vec<usize>> {
+            let mut g: BTreeMap<Period, Vec<usize>> = BTreeMap::new();
+            for m in 0..len {
+                if let Some(p) = peil_core::records::period_of_month(agg.first + m as i32, pl) {
+                    g.entry(p).or_default().push(m);
+                }
+            }
+            g
+        };
+        let tables: Vec<usize> = (0..agg.levels.len())
+            .filter(|&li| on(&agg.levels[li].level))
+            .collect();
+        // The months' sums, on the coarsest tabulated level.
+        if tie.by_month
+            && let Some(&top) = tables.iter().min_by_key(|&&li| agg.levels[li].areas.len())
+        {
+            let table = &agg.levels[top];
+            for &pl in &tie.periods {
+                let mut rests = Vec::new();
+                for (p, months) in months_in(pl) {
+                    let parts: Vec<u32> = months
+                        .iter()
+                        .flat_map(|&m| {
+                            let cats = f.month_cats.get(m).map_or(&[][..], Vec::as_slice);
+                            pick(&tie.part, f.o[m], f.c[m], cats)
+                        })
+                        .collect();
+                    let total = s.sum(parts);
+                    let mut rel = vec![total];
+                    for a in &table.areas {
+                        if a.code.is_empty() {
+                            let rest = s.cell(0, Kind::Aux);
+                            rests.push(rest);
+                            rel.push(rest);
+                        } else {
+                            rel.push(cell(s, &table.level, p, &a.code));
+                        }
+                    }
+                    s.rels.push(rel);
+                }
+                // The cases on no area of the level, over all months.
+                if let Some(ai) = table.areas.iter().position(|a| a.code.is_empty()) {
+                    let (ao, ac, parts) = &f.areas[top][ai];
+                    let whole = pick(&tie.part, *ao, *ac, parts);
+                    let whole = s.sum(whole);
+                    s.rels.push(std::iter::once(whole).chain(rests).collect());
+                }
+            }
+        }
+        // Each area over all months, on every tabulated level.
+        let Some(&coarsest) = tie.periods.iter().max() else {
+            continue;
+        };
+        for &li in &tables {
+            let table = &agg.levels[li];
+            let mut periods: std::collections::BTreeSet<Period> =
+                months_in(coarsest).into_keys().collect();
+            if let (Some(&i), Some(&l), Some(d)) = (
+                snap.index.get(&tie.code),
+                snap.level_index.get(&table.level),
+                flat,
+            ) {
+                periods.extend(
+                    snap.keys
+                        .get(&(i, l as u16))
+                        .into_iter()
+                        .flatten()
+                        .filter(|(p, dd)| *dd == d && p.level == coarsest)
+                        .map(|(p, _)| *p),
+                );
+            }
+            for (ai, a) in table.areas.iter().enumerate() {
+                if a.code.is_empty() {
+                    continue;
+                }
+                let (ao, ac, parts) = &f.areas[li][ai];
+                let whole = pick(&tie.part, *ao, *ac, parts);
+                let whole = s.sum(whole);
+                let mut rel = vec![whole];
+                for &p in &periods {
+                    rel.push(cell(s, &table.level, p, &a.code));
+                }
+                s.rels.push(rel);
+            }
+        }
     }
 }
 
@@ -831,38 +1205,38 @@ pub fn view(p: &Published, focus: Option<i32>, level: Option<&str>) -> Dashboard
     }
 }
 
-/// A set's definition with its published dashboard: as its last import stored it, or — for a
-/// set imported before dashboards were stored — computed from its records now (without the
-/// per-area tables, which need the import's hierarchy). `None`: no such set, or no dashboard.
+/// A set's definition (which declares a dashboard) with the aggregates its last import stored
+/// (`None` inside: none stored yet — a set imported before they were, which
+/// `peil_import::records::store_dashboard` counts once). `None`: no such set, or no dashboard.
 pub fn stored(
     store: &peil_store::Store,
     set: &str,
-) -> peil_store::Result<Option<(RecordSetDef, Published)>> {
+) -> peil_store::Result<Option<(RecordSetDef, Option<Aggregates>)>> {
     let Some(def) = store
         .record_set_definitions()?
         .into_iter()
-        .find(|d| d.name == set)
+        .find(|d| d.name == set && d.dashboard.is_some())
     else {
         return Ok(None);
     };
-    let Some(dash) = def.dashboard.clone() else {
-        return Ok(None);
+    let Some(text) = store.dashboard_aggregates(set)? else {
+        return Ok(Some((def, None)));
     };
-    if let Some(text) = store.published_dashboard(set)? {
-        let p: Published = serde_json::from_str(&text).map_err(|e| {
-            peil_store::StoreError::Corrupt(format!("the dashboard of record set {set}: {e}"))
-        })?;
-        return Ok(Some((def, p)));
-    }
-    let Some((def, rec)) = store.records_for_dashboard(set)? else {
-        return Ok(None);
+    let agg: Aggregates = serde_json::from_str(&text).map_err(|e| {
+        peil_store::StoreError::Corrupt(format!("the dashboard of record set {set}: {e}"))
+    })?;
+    Ok(Some((def, Some(agg))))
+}
+
+/// A set's dashboard as its readers get it: the stored aggregates through the set's threshold,
+/// held against the publication `snap` (the one readers are served).
+pub fn published(def: &RecordSetDef, agg: &Aggregates, snap: &crate::Snapshot) -> Published {
+    let dash = def.dashboard.as_ref().expect("a set with a dashboard");
+    let public = Public {
+        def: Some(def),
+        snap: Some(snap),
     };
-    let p = publish(
-        &Aggregates::build(&def, &dash, &rec, &[]),
-        &dash,
-        def.threshold,
-    );
-    Ok(Some((def, p)))
+    publish(agg, dash, def.threshold, public)
 }
 
 /// The dashboard of a set's records at once (`def.dashboard` must be set): counted, published
@@ -874,7 +1248,11 @@ pub fn dashboard(
     focus: Option<i32>,
 ) -> Dashboard {
     let agg = Aggregates::build(def, dash, rec, &[]);
-    view(&publish(&agg, dash, def.threshold), focus, None)
+    view(
+        &publish(&agg, dash, def.threshold, Public::default()),
+        focus,
+        None,
+    )
 }
 
 #[cfg(test)]
@@ -1080,7 +1458,7 @@ mod tests {
             };
             let levels = [AreaLevel { map: &map, names }];
             let agg = Aggregates::build(&def, &dash, &r, &levels);
-            let p = publish(&agg, &dash, t);
+            let p = publish(&agg, &dash, t, Public::default());
             check_published(&p, &rows, &dash, t, seed);
         }
     }
@@ -1285,7 +1663,12 @@ mod tests {
         rows.push((day(2024, 7, 1), day(2024, 8, 10), "bouw"));
         rows.push((day(2024, 7, 2), day(2024, 8, 11), "bouw"));
         let r = records(&def, &rows);
-        let p = publish(&Aggregates::build(&def, &dash, &r, &[]), &dash, t);
+        let p = publish(
+            &Aggregates::build(&def, &dash, &r, &[]),
+            &dash,
+            t,
+            Public::default(),
+        );
         // March's 28 opened is no small count; its "sloop" (2) is, and hidden.
         assert_eq!(p.opened[2], Some(28));
         assert_eq!(p.month_categories[2][1], None);
@@ -1297,5 +1680,143 @@ mod tests {
         for (m, b) in real.iter().enumerate() {
             assert_eq!(p.backlog[m], Some(*b), "month {m}: {p:?}");
         }
+    }
+
+    /// An area's cases over all months less its shown public years would give a hidden year:
+    /// the dashboard alone shows the area (and the attack recovers the year), held against the
+    /// publication it hides it, and the attack — over the area table, the months and the
+    /// public years, with the cases on no area unknown — recovers nothing hidden.
+    #[test]
+    fn an_areas_total_gives_no_hidden_public_year_away() {
+        let t = 5.0;
+        let (mut def, dash) = set(t);
+        def.measures.push(peil_core::records::MeasureDef {
+            code: "n_in".into(),
+            name: "Ingediend".into(),
+            name_en: None,
+            name_fr: None,
+            description: String::new(),
+            kind: MeasureKind::Count,
+            date: "in".into(),
+            field: None,
+            from: None,
+            to: None,
+            p: None,
+            filter: BTreeMap::new(),
+            within: None,
+            condition: BTreeMap::new(),
+            periods: vec!["year".into()],
+            levels: vec![],
+            unit: None,
+            decimals: None,
+        });
+        // Row i lies on item i % 4: items 0 and 1 in N, 2 in Z, 3 in none. 2022: 40 cases
+        // (N 20, Z 10); 2023: 4 (N 2, Z 1), which the publication hides.
+        let mut rows = Vec::new();
+        for i in 0..40u8 {
+            rows.push((day(2022, 1 + i % 12, 1 + i / 12), NO_DATE, "bouw"));
+        }
+        for _ in 0..4 {
+            rows.push((day(2023, 3, 1), NO_DATE, "bouw"));
+        }
+        let r = records(&def, &rows);
+        let map = LevelMap {
+            level: "wijk".into(),
+            parent: HashMap::from([(0, 10), (1, 10), (2, 11)]),
+        };
+        let names: HashMap<u32, (String, String)> = [
+            (10, ("N".into(), "Noord".into())),
+            (11, ("Z".into(), "Zuid".into())),
+        ]
+        .into_iter()
+        .collect();
+        let agg = Aggregates::build(&def, &dash, &r, &[AreaLevel { map: &map, names }]);
+        let item = |code: &str| peil_core::GeoItem {
+            code: code.into(),
+            short_name: code.into(),
+            name: code.into(),
+            seq: 0,
+            unknown_location: false,
+        };
+        let key = |year: &str| peil_core::SeriesKey {
+            indicator: "n_in".into(),
+            level: "wijk".into(),
+            period: Period::parse(year).unwrap(),
+            dims: peil_core::DimKey::default(),
+        };
+        let x = Value::Missing(MissingCode::Hidden);
+        let snap = crate::Snapshot::from_live(
+            1,
+            vec![peil_core::Indicator::new("n_in")],
+            vec![peil_core::WarehouseLevel {
+                level: peil_core::GeoLevel::new("wijk"),
+                items: vec![(10, item("N")), (11, item("Z"))],
+            }],
+            vec![
+                (key("2022"), vec![n(20.0), n(10.0)]),
+                (key("2023"), vec![x, x]),
+            ],
+        );
+        // The attacker's system: the area table, the public years, the months.
+        let attack = |p: &Published| -> Vec<(u32, f64)> {
+            let rows = &p.levels[0].areas;
+            let code_at = |c: &str| rows.iter().position(|a| a.code == c).unwrap();
+            let (an, az, a0) = (code_at("N"), code_at("Z"), code_at(""));
+            let mut cells: Vec<Option<f64>> = Vec::new();
+            let mut secret: Vec<bool> = Vec::new();
+            let mut put = |v: Option<u64>, protected: bool| {
+                cells.push(v.map(|v| v as f64));
+                secret.push(protected && v.is_none());
+                cells.len() as u32 - 1
+            };
+            let fig = [an, az, a0].map(|i| put(rows[i].opened, true));
+            let total = put(p.total_opened, true);
+            let years = [
+                [put(Some(20), true), put(None, true)],
+                [put(Some(10), true), put(None, true)],
+            ];
+            let rest = [put(None, false), put(None, false)];
+            let mut rels = vec![
+                vec![total, fig[0], fig[1], fig[2]],
+                vec![fig[0], years[0][0], years[0][1]],
+                vec![fig[1], years[1][0], years[1][1]],
+                vec![fig[2], rest[0], rest[1]],
+            ];
+            // The months from January 2022: twelve of 2022, then those of 2023.
+            assert_eq!(p.first, 2022 * 12);
+            for (y, months) in [(0, 0..12), (1, 12..p.opened.len())] {
+                let ms: Vec<u32> = months.map(|m| put(p.opened[m], true)).collect();
+                let sum = put(None, false);
+                rels.push(vec![sum, years[0][y], years[1][y], rest[y]]);
+                rels.push(std::iter::once(sum).chain(ms).collect());
+            }
+            crate::checker::attack(&cells, &rels)
+                .into_iter()
+                .filter(|(x, _)| secret[*x as usize])
+                .collect()
+        };
+        let alone = publish(&agg, &dash, t, Public::default());
+        let n_row = alone.levels[0]
+            .areas
+            .iter()
+            .find(|a| a.code == "N")
+            .unwrap();
+        assert_eq!(n_row.opened, Some(22));
+        assert!(
+            !attack(&alone).is_empty(),
+            "the attack finds nothing to begin with"
+        );
+        let held = publish(
+            &agg,
+            &dash,
+            t,
+            Public {
+                def: Some(&def),
+                snap: Some(&snap),
+            },
+        );
+        let n_row = held.levels[0].areas.iter().find(|a| a.code == "N").unwrap();
+        assert_eq!(n_row.opened, None);
+        assert_eq!(attack(&held), vec![]);
     }
 }

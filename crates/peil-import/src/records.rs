@@ -19,7 +19,7 @@
 //! an indicator which is no measure of the set is refused.
 
 use crate::{ImportError, Result};
-use peil_compute::dashboard::{Aggregates, AreaLevel, publish};
+use peil_compute::dashboard::{Aggregates, AreaLevel};
 use peil_compute::measures::{LevelMap, MeasureSeries, compute_measures};
 use peil_core::records::{MeasureDef, MeasureKind, RecordSetDef, Records};
 use peil_core::*;
@@ -380,7 +380,7 @@ struct Inputs {
 /// The set's measures and its published dashboard, computed (no store needed).
 struct Computed {
     series: Vec<MeasureSeries>,
-    published: Option<String>,
+    aggregates: Option<String>,
     levels: usize,
 }
 
@@ -397,8 +397,17 @@ impl Inputs {
     }
 
     fn compute(&self, def: &RecordSetDef, rec: &Records) -> Computed {
-        // The operational dashboard's figures, from the same records, once per import.
-        let published = def.dashboard.as_ref().map(|d| {
+        Computed {
+            series: compute_measures(def, rec, &self.levels),
+            aggregates: self.aggregates(def, rec),
+            levels: self.levels.len(),
+        }
+    }
+
+    /// The operational dashboard's counts (JSON), from the same records, once per import; its
+    /// figures are made from them against each publication (`peil_compute::dashboard`).
+    fn aggregates(&self, def: &RecordSetDef, rec: &Records) -> Option<String> {
+        def.dashboard.as_ref().map(|d| {
             let by_area: Vec<AreaLevel> = self
                 .levels
                 .iter()
@@ -409,14 +418,30 @@ impl Inputs {
                 })
                 .collect();
             let agg = Aggregates::build(def, d, rec, &by_area);
-            serde_json::to_string(&publish(&agg, d, def.threshold)).expect("a dashboard is JSON")
-        });
-        Computed {
-            series: compute_measures(def, rec, &self.levels),
-            published,
-            levels: self.levels.len(),
-        }
+            serde_json::to_string(&agg).expect("counts are JSON")
+        })
     }
+}
+
+/// Counts and stores the dashboard of a set that declares one but has no stored counts (a set
+/// imported before they were stored), from its stored records, in one transaction. Whether
+/// it stored them.
+pub fn store_dashboard(store: &mut Store, set: &str) -> peil_store::Result<bool> {
+    let mut tx = store.begin()?;
+    let Some(def) = tx.record_set(set)? else {
+        return Ok(false);
+    };
+    if def.dashboard.is_none() {
+        return Ok(false);
+    }
+    let rec = tx.records(&def)?;
+    let inputs = Inputs::read(&tx, &def, &rec).map_err(|e| match e {
+        ImportError::Store(s) => s,
+        other => peil_store::StoreError::Invalid(other.to_string()),
+    })?;
+    tx.put_dashboard(set, inputs.aggregates(&def, &rec).as_deref())?;
+    tx.commit()?;
+    Ok(true)
 }
 
 /// Computes the set's measures (and dashboard) and writes them: indicators, then every value
@@ -445,7 +470,7 @@ fn write_computed(
     }
     let rc = tx.apply_metadata(&meta)?;
     out.indicators = rc.inserted + rc.updated + rc.unchanged;
-    tx.put_dashboard(&def.name, computed.published.as_deref())?;
+    tx.put_dashboard(&def.name, computed.aggregates.as_deref())?;
     let batch = data_batch(computed.series);
     out.values = tx.apply_data(
         &batch,

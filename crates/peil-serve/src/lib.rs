@@ -108,6 +108,8 @@ struct Inner {
     oidc: admin::OidcFlows,
     /// The back office's last publish diff and what it was computed from.
     diff_cache: admin::DiffCache,
+    /// The operational dashboards' figures last made, with what they were made from.
+    dashboards: admin::DashboardCache,
 }
 
 /// Returns a new site configuration when it changed since the last call.
@@ -301,6 +303,10 @@ impl AppState {
         &self.inner.diff_cache
     }
 
+    pub(crate) fn admin_dashboards(&self) -> &admin::DashboardCache {
+        &self.inner.dashboards
+    }
+
     /// Runs `f` on the back office's store connection, on the blocking pool (one at a time:
     /// the back office's writes are few and small).
     pub async fn with_store<T: Send + 'static>(
@@ -427,6 +433,7 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
             preview: Default::default(),
             oidc: Default::default(),
             diff_cache: Default::default(),
+            dashboards: Default::default(),
         }),
     };
     st.refresh_keys(store);

@@ -381,27 +381,13 @@ impl Store {
             "SELECT indicator, level, period, dims, data FROM live_series",
             params![],
             |r| {
-                let indicator: String = r.get(0)?;
                 let level: String = r.get(1)?;
-                let period: String = r.get(2)?;
-                let dims: String = r.get(3)?;
-                let data: Vec<u8> = r.get(4)?;
-                let period =
-                    Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
-                let dims = DimKey::parse(&dims)
-                    .ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
-                let values = codec::decode_dense(&data).ok_or_else(|| {
-                    StoreError::Corrupt(format!("live series {indicator} {period} does not decode"))
-                })?;
-                series.push((
-                    SeriesKey {
-                        indicator,
-                        level,
-                        period,
-                        dims,
-                    },
-                    values,
-                ));
+                series.push(crate::read::decode_series_row(
+                    r,
+                    level,
+                    "live series",
+                    codec::decode_dense,
+                )?);
                 Ok(())
             },
         )?;

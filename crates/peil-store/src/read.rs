@@ -338,34 +338,45 @@ impl Store {
             ),
             params![&list],
             |r| {
-                let indicator: String = r.get(0)?;
                 let level_id: i64 = r.get(1)?;
-                let period: String = r.get(2)?;
-                let dims: String = r.get(3)?;
-                let data: Vec<u8> = r.get(4)?;
-                let period =
-                    Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
-                let dims = DimKey::parse(&dims)
-                    .ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
-                let values = codec::decode(&data).ok_or_else(|| {
-                    StoreError::Corrupt(format!("series {indicator} {period} does not decode"))
-                })?;
                 let level = level_codes
                     .get(&level_id)
                     .ok_or_else(|| StoreError::Corrupt(format!("series of unknown level {level_id}")))?
                     .clone();
-                Ok(WarehouseSeries {
-                    key: SeriesKey {
-                        indicator,
-                        level,
-                        period,
-                        dims,
-                    },
-                    values,
-                })
+                let (key, values) = decode_series_row(r, level, "series", codec::decode)?;
+                Ok(WarehouseSeries { key, values })
             },
         )
     }
+}
+
+/// A series row read from the columns `indicator, (level), period, dims, data` (the level,
+/// column 1, given as its code by the caller), its blob decoded by `decode` without a copy:
+/// the one reading of a stored series for the test copy (`codec::decode`, `what` "series") and
+/// the live copy (`codec::decode_dense`, "live series").
+pub(crate) fn decode_series_row<V>(
+    r: &Row<'_>,
+    level: String,
+    what: &str,
+    decode: impl FnOnce(&[u8]) -> Option<V>,
+) -> Result<(SeriesKey, V)> {
+    let indicator: String = r.get(0)?;
+    let period: String = r.get(2)?;
+    let dims: String = r.get(3)?;
+    let period = Period::parse(&period).map_err(|p| StoreError::Corrupt(p.to_string()))?;
+    let dims = DimKey::parse(&dims).ok_or_else(|| StoreError::Corrupt(format!("dims '{dims}'")))?;
+    let values = r.blob(4, decode)?.ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "{what} {indicator} {level} {period} does not decode"
+        ))
+    })?;
+    let key = SeriesKey {
+        indicator,
+        level,
+        period,
+        dims,
+    };
+    Ok((key, values))
 }
 
 /// A geo item read from the columns `code, short_name, name, seq, unknown_location` starting

@@ -1,9 +1,8 @@
 //! Record data (issue 17): record sets and their records. Only imports write them
 //! ([`ImportTx::put_records`]); only the measures' computation ([`ImportTx::records`]) and the
-//! operational dashboard's figures ([`ImportTx::put_dashboard`], computed by the import from
-//! the same records; [`Store::published_dashboard`] reads them behind the department's group)
-//! and [`Store::records_for_dashboard`] (a set imported before its dashboard was stored) read
-//! them back. Nothing else a reader reaches (API, OData, exports,
+//! operational dashboard's counts ([`ImportTx::put_dashboard`], counted by the import from
+//! the same records — no record, only counts —; [`Store::dashboard_aggregates`] reads them for
+//! the dashboard, behind the department's group) read them back. Nothing else a reader reaches (API, OData, exports,
 //! pages, search) reads these tables — only the measures computed from them, written as
 //! ordinary series.
 //!
@@ -197,12 +196,12 @@ impl ImportTx<'_> {
         Ok(counts)
     }
 
-    /// Stores a set's published dashboard (`None`: the set has none any more).
-    pub fn put_dashboard(&mut self, set: &str, published: Option<&str>) -> Result<()> {
-        match published {
+    /// Stores a set's dashboard counts (`None`: the set has none any more).
+    pub fn put_dashboard(&mut self, set: &str, aggregates: Option<&str>) -> Result<()> {
+        match aggregates {
             Some(text) => self.tx.execute(
-                "INSERT INTO record_dashboard (set_name, published, computed_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (set_name) DO UPDATE SET published = excluded.published, computed_at = excluded.computed_at",
+                "INSERT INTO record_dashboard (set_name, aggregates, computed_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (set_name) DO UPDATE SET aggregates = excluded.aggregates, computed_at = excluded.computed_at",
                 params![set, text, &crate::utc_now()],
             )?,
             None => self.tx.execute(
@@ -244,8 +243,7 @@ impl ImportTx<'_> {
     }
 }
 
-/// Every record of a set on a connection (an import's transaction, or the store for the
-/// operational dashboard's aggregates).
+/// Every record of a set on an import's transaction.
 fn read_records(db: &Db, def: &RecordSetDef) -> Result<Records> {
     let mut rec = Records::new(def);
     db.query_each(
@@ -268,24 +266,10 @@ fn read_records(db: &Db, def: &RecordSetDef) -> Result<Records> {
 }
 
 impl Store {
-    /// A record set's definition and records, for the operational dashboard
-    /// (`peil_compute::dashboard`), which shows only aggregates of them.
-    pub fn records_for_dashboard(&self, name: &str) -> Result<Option<(RecordSetDef, Records)>> {
-        let Some(info) = self
-            .record_sets()?
-            .into_iter()
-            .find(|s| s.definition.name == name)
-        else {
-            return Ok(None);
-        };
-        let rec = read_records(&self.db, &info.definition)?;
-        Ok(Some((info.definition, rec)))
-    }
-
-    /// A set's published dashboard as its last import stored it (JSON), if it has one.
-    pub fn published_dashboard(&self, set: &str) -> Result<Option<String>> {
+    /// A set's dashboard counts as its last import stored them (JSON), if it has them.
+    pub fn dashboard_aggregates(&self, set: &str) -> Result<Option<String>> {
         self.db.query_row(
-            "SELECT published FROM record_dashboard WHERE set_name = ?1",
+            "SELECT aggregates FROM record_dashboard WHERE set_name = ?1",
             params![set],
             |r| r.get(0),
         )
@@ -378,7 +362,7 @@ mod tests {
             assert_eq!(tx.records_count("permits").unwrap(), 3);
             assert_eq!(tx.record_set("permits").unwrap().unwrap().numbers, ["cost"]);
             tx.commit().unwrap();
-            let (_, r) = s.records_for_dashboard("permits").unwrap().unwrap();
+            let r = s.begin().unwrap().records(&d).unwrap();
             assert_eq!(r.ids, ["a", "b", "c"]);
             assert_eq!(r.items, [11, 12, 10]);
             assert_eq!(r.dates[0], [20001, 20000, 1]);
@@ -394,7 +378,6 @@ mod tests {
             assert_eq!(tx.records(&d2).unwrap().ids, ["a"]);
             drop(tx);
             assert_eq!(s.record_sets().unwrap()[0].records, 3, "rolled back");
-            assert!(s.records_for_dashboard("geen").unwrap().is_none());
         }
 
         fn dashboards_and_definitions_are_stored_and_read_back(s: &mut Store) {
@@ -410,14 +393,14 @@ mod tests {
             assert_eq!(names[&11], ("W1".to_string(), "Wijk één".to_string()));
             assert!(tx.item_names("geen").unwrap().is_empty());
             tx.commit().unwrap();
-            assert_eq!(s.published_dashboard("permits").unwrap().as_deref(), Some("{\"months\":[1]}"));
-            assert_eq!(s.published_dashboard("geen").unwrap(), None);
+            assert_eq!(s.dashboard_aggregates("permits").unwrap().as_deref(), Some("{\"months\":[1]}"));
+            assert_eq!(s.dashboard_aggregates("geen").unwrap(), None);
             let defs = s.record_set_definitions().unwrap();
             assert_eq!((defs.len(), defs[0].name.as_str()), (1, "permits"));
             let mut tx = s.begin().unwrap();
             tx.put_dashboard("permits", None).unwrap();
             tx.commit().unwrap();
-            assert_eq!(s.published_dashboard("permits").unwrap(), None);
+            assert_eq!(s.dashboard_aggregates("permits").unwrap(), None);
         }
     }
 }

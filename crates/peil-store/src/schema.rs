@@ -509,6 +509,13 @@ CREATE TABLE record_dashboard (
     published TEXT NOT NULL,
     computed_at TEXT NOT NULL
 );
+"#, // 17: the operational dashboards' counts (JSON of `peil_compute::dashboard::Aggregates`)
+    // instead of their published figures, which depend on the publication readers are served
+    // and are made from the counts per publication; the stored figures are dropped, and every
+    // set's counts are made again on first use.
+    r#"
+DELETE FROM record_dashboard;
+ALTER TABLE record_dashboard RENAME COLUMN published TO aggregates;
 "#,
 ];
 
@@ -1026,6 +1033,10 @@ CREATE TABLE record_dashboard (
     published TEXT COLLATE "C" NOT NULL,
     computed_at TEXT COLLATE "C" NOT NULL
 );
+"#, // 17: the operational dashboards' counts instead of their published figures.
+    r#"
+DELETE FROM record_dashboard;
+ALTER TABLE record_dashboard RENAME COLUMN published TO aggregates;
 "#,
 ];
 

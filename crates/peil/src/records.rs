@@ -84,7 +84,12 @@ pub fn run(site: &Site, r: RecordsCommand) -> Result<u8> {
                     None => bail!("--month: expected a month as 2025-03, found '{m}'"),
                 },
             };
-            let Some((_, published)) = dash::stored(&store, &set)? else {
+            let mut got = dash::stored(&store, &set)?;
+            if matches!(got, Some((_, None))) {
+                records::store_dashboard(&mut store, &set)?;
+                got = dash::stored(&store, &set)?;
+            }
+            let Some((def, Some(agg))) = got else {
                 if store
                     .record_set_definitions()?
                     .iter()
@@ -94,7 +99,12 @@ pub fn run(site: &Site, r: RecordsCommand) -> Result<u8> {
                 }
                 bail!("no record set '{set}' (see `peil records list`)");
             };
-            let out = dash::view(&published, focus, None);
+            // Held against the live copy, as the back office's page is.
+            let live = match peil_compute::Snapshot::load(&store) {
+                Err(peil_compute::LoadError::NotPublished) => peil_compute::Snapshot::unpublished(),
+                other => other?,
+            };
+            let out = dash::view(&dash::published(&def, &agg, &live), focus, None);
             if json {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {

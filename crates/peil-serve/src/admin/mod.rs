@@ -29,6 +29,7 @@ mod themes;
 pub use axum::http::Method;
 pub use data::DiffCache;
 pub use oidc::{ClaimMap, Flows as OidcFlows, OidcOptions};
+pub use operations::DashboardCache;
 pub use session::{AdminOptions, Session};
 
 use crate::AppState;

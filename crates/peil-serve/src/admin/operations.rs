@@ -3,18 +3,59 @@
 //! cases and the backlog, the throughput-time distribution and the top categories, with
 //! drill-down to a month (`?month=2024-03`). Only members of the dashboard's access group
 //! and administrators open it; others get 403 (the list shows them nothing). The figures come
-//! from `peil_compute::dashboard`, which applies the set's threshold: no record and no small
-//! count leaves it.
+//! from `peil_compute::dashboard::published`, which applies the set's threshold and holds them
+//! against the publication served (so that no figure and no public cell of the set's measures
+//! follows from the two): no record and no small count leaves it.
 
 use super::Admin;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use peil_compute::dashboard::{Dashboard, MonthRow, parse_month, stored, view, year_month};
+use peil_compute::dashboard::{
+    Aggregates, Dashboard, MonthRow, Published, parse_month, published, stored, view, year_month,
+};
 use peil_core::records::{DashboardDef, RecordSetDef};
 use peil_core::{Locale, Role, Value, human_number};
 use serde_json::{Value as Json, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The figures last made per record set, with the publication's generation, the set's
+/// definition (its threshold, measures and dashboard) and the counts they were made from: a
+/// request for which all three are the same reads them.
+#[derive(Default)]
+pub struct DashboardCache(Mutex<HashMap<String, Made>>);
+
+type Made = (u64, Arc<(RecordSetDef, Aggregates)>, Arc<Published>);
+
+impl DashboardCache {
+    fn get(
+        &self,
+        generation: u64,
+        def: &RecordSetDef,
+        agg: &Aggregates,
+        make: impl FnOnce() -> Published,
+    ) -> Arc<Published> {
+        let set = def.name.as_str();
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((g, made_from, p)) = kept.get(set)
+            && *g == generation
+            && made_from.0 == *def
+            && made_from.1 == *agg
+        {
+            return p.clone();
+        }
+        drop(kept);
+        let p = Arc::new(make());
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        kept.insert(
+            set.to_string(),
+            (generation, Arc::new((def.clone(), agg.clone())), p.clone()),
+        );
+        p
+    }
+}
 
 /// Whether the session's user may open a dashboard: an administrator, or a member of its group.
 fn may_open(a: &Admin, d: &DashboardDef) -> bool {
@@ -198,18 +239,33 @@ pub(super) async fn page(
             .await;
         return a.page.refused(StatusCode::FORBIDDEN, "dash_refused");
     }
-    // The figures its last import published: a request reads them, never a record.
+    // The counts its last import stored (never a record), through the threshold and held
+    // against the publication readers are served now; a set imported before the counts were
+    // stored has them counted once, here.
     let level = a
         .page
         .param("level")
         .filter(|l| !l.is_empty())
         .map(str::to_string);
-    let computed = super::pages::on_store(&st, &a, move |s| stored(s, &n)).await;
-    let (def, d) = match computed {
-        Ok(Some((def, p))) => {
-            let d = view(&p, focus, level.as_deref());
-            (def, d)
+    let snap = st.snapshot();
+    let state = st.clone();
+    let computed = super::pages::on_store_write(&st, &a, move |s| {
+        let mut got = stored(s, &n)?;
+        if matches!(got, Some((_, None))) {
+            peil_import::records::store_dashboard(s, &n)?;
+            got = stored(s, &n)?;
         }
+        Ok(got.and_then(|(def, agg)| {
+            let agg = agg?;
+            let p = state
+                .admin_dashboards()
+                .get(snap.generation, &def, &agg, || published(&def, &agg, &snap));
+            Some((p, def))
+        }))
+    })
+    .await;
+    let (def, d) = match computed {
+        Ok(Some((p, def))) => (def, view(&p, focus, level.as_deref())),
         Ok(None) => return a.page.not_found(),
         Err(r) => return r,
     };

@@ -32,6 +32,16 @@ pub(super) async fn on_store<T: Send + 'static>(
     st.with_store(f).await.map_err(|e| store_failed(a, &e))
 }
 
+/// [`on_store`] for a page that may write (the back office's one connection, on the blocking
+/// pool).
+pub(super) async fn on_store_write<T: Send + 'static>(
+    st: &AppState,
+    a: &Admin,
+    f: impl FnOnce(&mut peil_store::Store) -> peil_store::Result<T> + Send + 'static,
+) -> Result<T, Response> {
+    st.with_store_mut(f).await.map_err(|e| store_failed(a, &e))
+}
+
 /// The answer when the store fails under a back-office page: logged, and a 500 page.
 fn store_failed(a: &Admin, e: &peil_store::StoreError) -> Response {
     tracing::error!(target: crate::log::SERVER, event = "back office store error", error = e.to_string().as_str());

@@ -262,62 +262,24 @@ fn plan_scorecard_in_headless_chromium() {
     }
     let chromium = require_tools();
     std::fs::create_dir_all(artifacts_dir()).unwrap();
-    let s = crate::admin::serve("");
-    let dir = tempfile::tempdir().unwrap();
-    s.site.ok(&[
-        "groups",
-        "add",
-        "stadsdiensten",
-        "--description",
-        "Omgeving",
-    ]);
+    let PermitSite { s, dir, .. } = permit_site(3000);
     let password = crate::admin::add_user(&s, "eigenaar", "viewer", "stadsdiensten");
-    let csv = crate::records::register(&s.site, dir.path(), 3000);
-    let def = dir.path().join("vergunningen.toml");
-    std::fs::write(
-        &def,
-        format!(
-            "{}\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"type\"\n",
-            crate::records::DEFINITION
-        ),
-    )
-    .unwrap();
-    s.site.ok(&[
-        "records",
-        "import",
-        def.to_str().unwrap(),
-        csv.to_str().unwrap(),
-    ]);
     // The check-in form proposes this year; the KPI's target is for it.
     let year = time::OffsetDateTime::now_utc().year();
-    let goals = dir.path().join("goals.csv");
-    std::fs::write(
-        &goals,
+    import_plan(
+        &s,
+        dir.path(),
+        "mjp",
         "code;parent;name;owner;description;start;end\n\
          vg;;Vlotte vergunningen;stadsdiensten;Snel en klantvriendelijk beslissen;2024;2030\n\
          balie;vg;Een goede balie;eigenaar;;2024;2030\n",
-    )
-    .unwrap();
-    let kpis = dir.path().join("kpis.csv");
-    std::fs::write(
-        &kpis,
-        format!(
+        &format!(
             "code;goal;name;owner;indicator;level;area;unit;direction;baseline;baseline year;on track within;at risk within;target {year}\n\
              k_tevreden;balie;Tevreden aanvragers;eigenaar;;;;%;higher;60;2024;1;5;80\n\
              k_termijn;vg;Beslist binnen de termijn;stadsdiensten;;;;%;higher;70;2024;1;5;90\n"
         ),
-    )
-    .unwrap();
-    s.site.ok(&[
-        "plans",
-        "import",
-        "mjp",
-        goals.to_str().unwrap(),
-        kpis.to_str().unwrap(),
-        "--public",
-        "--title",
-        "Meerjarenplan",
-    ]);
+        &["--public", "--title", "Meerjarenplan"],
+    );
     let result = node(
         "plans.mjs",
         &s.base,

@@ -488,3 +488,61 @@ pub fn zennevallei_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     args.extend_from_slice(extra);
     args
 }
+
+/// The demo city served with a back office, the group `stadsdiensten` (the permits
+/// department), and the generated permit register of `rows` dossiers imported as the record
+/// set `vergunningen` (`records::DEFINITION`) with an operational dashboard for that group:
+/// what the plan, dashboard and browser tests start from. `dir` holds the register's CSV and
+/// definition.
+pub struct PermitSite {
+    pub s: Server,
+    pub dir: tempfile::TempDir,
+    pub csv: PathBuf,
+}
+
+pub fn permit_site(rows: usize) -> PermitSite {
+    let s = crate::admin::serve("");
+    let dir = tempfile::tempdir().unwrap();
+    s.site.ok(&[
+        "groups",
+        "add",
+        "stadsdiensten",
+        "--description",
+        "Omgeving",
+    ]);
+    let csv = crate::records::register(&s.site, dir.path(), rows);
+    let def = dir.path().join("vergunningen.toml");
+    std::fs::write(
+        &def,
+        format!(
+            "{}\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"type\"\n",
+            crate::records::DEFINITION
+        ),
+    )
+    .unwrap();
+    s.site.ok(&[
+        "records",
+        "import",
+        def.to_str().unwrap(),
+        csv.to_str().unwrap(),
+    ]);
+    PermitSite { s, dir, csv }
+}
+
+/// Imports the plan `name` from its two template files, written into `dir` from the given
+/// CSV texts (`goals.csv`, `kpis.csv`), with further arguments (`--public`, `--title`, …).
+pub fn import_plan(s: &Server, dir: &Path, name: &str, goals: &str, kpis: &str, extra: &[&str]) {
+    let g = dir.join("goals.csv");
+    std::fs::write(&g, goals).unwrap();
+    let k = dir.join("kpis.csv");
+    std::fs::write(&k, kpis).unwrap();
+    let mut args = vec![
+        "plans",
+        "import",
+        name,
+        g.to_str().unwrap(),
+        k.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    s.site.ok(&args);
+}

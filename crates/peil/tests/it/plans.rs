@@ -356,31 +356,19 @@ fn restricted_and_hidden_values_never_leave_through_the_plan_views() {
         .find(|r| r.1 == last && r.3 == "x")
         .cloned()
         .unwrap();
-    let goals = dir.path().join("goals.csv");
-    std::fs::write(
-        &goals,
+    import_plan(
+        &s,
+        dir.path(),
+        "arm",
         "code;parent;name;owner;description;start;end\n\
          bd1;;Armoede bestrijden;sam;;2024;2031\n",
-    )
-    .unwrap();
-    let kpis = dir.path().join("kpis.csv");
-    std::fs::write(
-        &kpis,
-        format!(
+        &format!(
             "code;goal;name;owner;indicator;level;area;unit;direction;baseline;baseline year;on track within;at risk within;target 2020\n\
              k_leef;bd1;Leefloon;;v_leefloon;gemeente;{city};;lower;;;0;1;1\n\
              k_vreemd;bd1;Niet-Belgen;;v1101_nietbelg;statsec;{hidden_area};;lower;;;0;1;1\n"
         ),
-    )
-    .unwrap();
-    s.site.ok(&[
-        "plans",
-        "import",
-        "arm",
-        goals.to_str().unwrap(),
-        kpis.to_str().unwrap(),
-        "--public",
-    ]);
+        &["--public"],
+    );
     // The restricted value, as its group sees it: the latest year and its number.
     let json: serde_json::Value = serde_json::from_str(
         &s.site
@@ -454,24 +442,11 @@ fn restricted_and_hidden_values_never_leave_through_the_plan_views() {
 /// number shows.
 #[test]
 fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
-    let s = serve("");
-    let dir = tempfile::tempdir().unwrap();
-    let csv_path = crate::records::register(&s.site, dir.path(), 6000);
-    let def = dir.path().join("vergunningen.toml");
-    std::fs::write(
-        &def,
-        format!(
-            "{}\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"type\"\n",
-            crate::records::DEFINITION
-        ),
-    )
-    .unwrap();
-    s.site.ok(&[
-        "records",
-        "import",
-        def.to_str().unwrap(),
-        csv_path.to_str().unwrap(),
-    ]);
+    let PermitSite {
+        s,
+        dir,
+        csv: csv_path,
+    } = permit_site(6000);
     // The independent computation: per month opened, closed, and the backlog at its end.
     let text = std::fs::read_to_string(&csv_path).unwrap();
     let mut rd = csv::ReaderBuilder::new()
@@ -535,14 +510,7 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
         "too few dossiers in {focus}"
     );
 
-    // Who may open it: the department's group and no other.
-    s.site.ok(&[
-        "groups",
-        "add",
-        "stadsdiensten",
-        "--description",
-        "Omgeving",
-    ]);
+    // Who may open it: the department's group (added with the register) and no other.
     s.site
         .ok(&["groups", "add", "welzijn", "--description", "Welzijn"]);
     let sam = add_user(&s, "sam", "viewer", "stadsdiensten");
@@ -550,30 +518,18 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
     let wim = add_user(&s, "wim", "viewer", "welzijn");
     // A plan whose goals belong to the departments: the permits' goal to the department
     // with the dashboard, another to the welfare department.
-    let goals = dir.path().join("goals.csv");
-    std::fs::write(
-        &goals,
+    import_plan(
+        &s,
+        dir.path(),
+        "diensten",
         "code;parent;name;owner;description;start;end\n\
          vg;;Vlotte vergunningen;stadsdiensten;;2024;2029\n\
          wz;;Zorgzame stad;welzijn;;2024;2029\n",
-    )
-    .unwrap();
-    let kpis = dir.path().join("kpis.csv");
-    std::fs::write(
-        &kpis,
         "code;goal;name;owner;indicator;level;area;unit;direction;baseline;baseline year;on track within;at risk within;target 2026\n\
          k_vg;vg;Tevredenheid aanvragers;;;;;%;higher;60;2024;1;5;80\n\
          k_wz;wz;Tevredenheid bezoekers;;;;;%;higher;60;2024;1;5;80\n",
-    )
-    .unwrap();
-    s.site.ok(&[
-        "plans",
-        "import",
-        "diensten",
-        goals.to_str().unwrap(),
-        kpis.to_str().unwrap(),
-        "--public",
-    ]);
+        &["--public"],
+    );
     let link = "href=\"/admin/operations/vergunningen\"";
     // The department's member reaches the dashboard from its goal on the scorecard …
     let mut m = Browser::new(&s);
@@ -813,20 +769,20 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
             .contains("<tr data-area")
     );
 
-    // A request reads the figures the import stored, never the records: with the records
-    // gone from the store (behind Peil's back), the page is the same.
+    // A request reads the counts the import stored, never the records: with the records
+    // gone from the store (behind Peil's back), the page is the same. A set without stored
+    // counts (imported before they were stored, or since migration 17 dropped them) is
+    // counted once, on first use, and its counts stored.
     let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let stored: i64 = db
-        .query_row(
+    let stored = || -> i64 {
+        db.query_row(
             "SELECT count(*) FROM record_dashboard WHERE set_name = 'vergunningen'",
             [],
             |r| r.get(0),
         )
-        .unwrap();
-    assert_eq!(stored, 1);
-    db.execute("DELETE FROM record WHERE set_name = 'vergunningen'", [])
-        .unwrap();
-    let again = m.get("/admin/operations/vergunningen?month=2024-03");
+        .unwrap()
+    };
+    assert_eq!(stored(), 1);
     let median_of = |body: &str| {
         body.split("<span data-median>")
             .nth(1)
@@ -836,6 +792,302 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
             .unwrap()
             .to_string()
     };
+    db.execute(
+        "DELETE FROM record_dashboard WHERE set_name = 'vergunningen'",
+        [],
+    )
+    .unwrap();
+    let first = m.get("/admin/operations/vergunningen?month=2024-03");
+    assert_eq!(median_of(&first.body), median_of(b));
+    assert_eq!(row_of(&first.body, focus), row_of(b, focus));
+    assert_eq!(stored(), 1, "the counts are not stored on first use");
+    db.execute("DELETE FROM record WHERE set_name = 'vergunningen'", [])
+        .unwrap();
+    let again = m.get("/admin/operations/vergunningen?month=2024-03");
     assert_eq!(median_of(&again.body), median_of(b));
     assert_eq!(row_of(&again.body, focus), row_of(b, focus));
+}
+
+/// The numeric cells of a table row as the page writes them (Dutch: `.` groups thousands, `,`
+/// is the decimal sign), `x` as `None`.
+fn number_cells(row: &str) -> Vec<Option<f64>> {
+    row.split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| {
+            let t = c
+                .split('<')
+                .next()
+                .unwrap()
+                .replace(['\u{202f}', '\u{a0}', '.'], "")
+                .replace(',', ".");
+            (t != "x").then(|| t.parse::<f64>().unwrap())
+        })
+        .collect()
+}
+
+/// The figures of a dashboard page's per-area table: (area code, cells), a hidden cell `None`
+/// (cells: opened, the category columns, closed, median, 90th percentile).
+fn area_rows(body: &str) -> Vec<(String, Vec<Option<f64>>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = body[at..].find("<tr data-area=\"") {
+        let start = at + i + 15;
+        let code = body[start..].split('"').next().unwrap().to_string();
+        let end = start + body[start..].find("</tr>").unwrap();
+        out.push((code, number_cells(&body[start..end])));
+        at = end;
+    }
+    out
+}
+
+/// The months of a dashboard page's trend table: ("YYYY-MM", [opened, closed, backlog]), a
+/// hidden figure `None`.
+fn month_rows(body: &str) -> Vec<(String, Vec<Option<f64>>)> {
+    body.split("data-month=\"")
+        .skip(1)
+        .map(|r| {
+            let month = r.split('"').next().unwrap().to_string();
+            (month, number_cells(r.split("</tr>").next().unwrap()))
+        })
+        .collect()
+}
+
+/// Every published value of an indicator on a level by (item, period code), `None` for `x`.
+fn all_periods(s: &Server, ind: &str, level: &str) -> Vec<(String, String, Option<f64>)> {
+    let csv = s.get(&format!(
+        "/api/v1/data?indicator={ind}&level={level}&format=csv"
+    ));
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let mut rd = csv::ReaderBuilder::new().from_reader(csv.body.as_bytes());
+    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let (i, p, v, st) = (col("item"), col("period"), col("value"), col("status"));
+    rd.records()
+        .map(Result::unwrap)
+        .map(|r| {
+            let value = (&r[st] != "x").then(|| r[v].parse::<f64>().unwrap_or(0.0));
+            (r[i].to_string(), r[p].to_string(), value)
+        })
+        .collect()
+}
+
+/// The levels a dashboard page offers per area.
+fn offered_levels(body: &str) -> Vec<String> {
+    let select = body
+        .split("<select id=\"dash-level\" name=\"level\">")
+        .nth(1)
+        .unwrap()
+        .split("</select>")
+        .next()
+        .unwrap();
+    select
+        .split("<option value=\"")
+        .skip(1)
+        .map(|o| o.split('"').next().unwrap().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The attack of a department member who reads the public measures beside the dashboard: an
+/// area's cases over all months (the dashboard's per-area table) minus the area's shown public
+/// years of the same count (`vg_aanvragen` for cases opened, `vg_beslissingen` for cases
+/// closed) would be the hidden year. Every level the dashboard offers is attacked by plain
+/// differencing, and by exact elimination (`checker::attack`) over every area table with the
+/// public yearly cells and one total shared by all levels; then the monthly trend and its
+/// backlog against the city's public months, quarters and years. Nothing hidden may come out,
+/// on either side.
+#[test]
+fn a_dashboards_figures_give_no_hidden_public_cell_away() {
+    let p = permit_site(6000);
+    let s = &p.s;
+    s.site.ok(&["publish"]);
+    // The server takes the new publication at its next poll.
+    let t0 = std::time::Instant::now();
+    while s
+        .get("/api/v1/data?indicator=vg_aanvragen&level=wijk&format=csv")
+        .status
+        != 200
+    {
+        assert!(t0.elapsed().as_secs() < 30, "the measures are not served");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let sam = add_user(s, "sam", "viewer", "stadsdiensten");
+    let mut m = Browser::new(s);
+    assert_eq!(m.login("sam", &sam).status, 303);
+    let whole = m.get("/admin/operations/vergunningen");
+    assert_eq!(whole.status, 200);
+    let levels = offered_levels(&whole.body);
+    assert!(levels.len() >= 2, "{levels:?}");
+    let mut cells: Vec<Option<f64>> = Vec::new();
+    let mut rels: Vec<Vec<u32>> = Vec::new();
+    let mut secret: Vec<bool> = Vec::new();
+    let mut cell = |v: Option<f64>, protected: bool, cells: &mut Vec<Option<f64>>| {
+        cells.push(v);
+        secret.push(protected && v.is_none());
+        cells.len() as u32 - 1
+    };
+    let (mut hidden_years, mut leaks) = (0, Vec::new());
+    let (mut area_figures, mut area_shown) = (0, 0);
+    for (ind, col) in [("vg_aanvragen", 0usize), ("vg_beslissingen", usize::MAX)] {
+        // All cases, opened or closed: unknown to the attacker, the same for every level.
+        let total = cell(None, false, &mut cells);
+        for level in &levels {
+            let page = m.get(&format!("/admin/operations/vergunningen?level={level}"));
+            assert_eq!(page.status, 200);
+            let rows = area_rows(&page.body);
+            assert!(!rows.is_empty(), "{level}: no areas");
+            let public = series(s, ind, level);
+            let mut parts = Vec::new();
+            for (code, figures) in &rows {
+                let f = if col == 0 {
+                    figures[0]
+                } else {
+                    figures[figures.len() - 3]
+                };
+                let fa = cell(f, true, &mut cells);
+                area_figures += 1;
+                area_shown += usize::from(f.is_some());
+                parts.push(fa);
+                let years: Vec<Option<f64>> = public
+                    .iter()
+                    .filter(|r| &r.0 == code)
+                    .map(|r| {
+                        if r.3 == "x" {
+                            None
+                        } else {
+                            Some(r.2.parse::<f64>().unwrap_or(0.0))
+                        }
+                    })
+                    .collect();
+                let hidden = years.iter().filter(|y| y.is_none()).count();
+                hidden_years += hidden;
+                // Plain differencing: the area's total less its shown years.
+                if let (Some(f), 1) = (f, hidden) {
+                    let shown: f64 = years.iter().flatten().sum();
+                    leaks.push(format!(
+                        "{ind} on {level}: area {code}'s hidden year is {} (the dashboard's \
+                         {f} less the shown years)",
+                        f - shown
+                    ));
+                }
+                let mut rel = vec![fa];
+                for y in years {
+                    rel.push(cell(y, true, &mut cells));
+                }
+                if !code.is_empty() {
+                    rels.push(rel);
+                }
+            }
+            rels.push(std::iter::once(total).chain(parts).collect());
+        }
+    }
+    assert!(
+        hidden_years > 0,
+        "no public year is hidden: the attack proves nothing"
+    );
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    // Suppression keeps what gives nothing away: most areas' figures stay shown.
+    assert!(
+        area_shown * 2 >= area_figures,
+        "{area_shown} of {area_figures} area figures shown"
+    );
+    let recovered: Vec<(u32, f64)> = peil_compute::checker::attack(&cells, &rels)
+        .into_iter()
+        .filter(|(x, _)| secret[*x as usize])
+        .collect();
+    assert!(recovered.is_empty(), "recovered {recovered:?}");
+
+    // The monthly trend against the city's public months, quarters and years of the same
+    // counts: each public period is the sum of the trend's months in it, and the backlog
+    // steps from month to month (previous backlog + opened = backlog + closed).
+    // (The page lists the newest month first.)
+    let mut months = month_rows(&whole.body);
+    months.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(months.len() > 24, "{} months", months.len());
+    let mut cells: Vec<Option<f64>> = Vec::new();
+    let mut secret: Vec<bool> = Vec::new();
+    let mut rels: Vec<Vec<u32>> = Vec::new();
+    let mut cell = |v: Option<f64>, protected: bool, cells: &mut Vec<Option<f64>>| {
+        cells.push(v);
+        secret.push(protected && v.is_none());
+        cells.len() as u32 - 1
+    };
+    let mut ids: Vec<[u32; 3]> = Vec::new();
+    let mut prev: Option<u32> = None;
+    let mut shown = 0;
+    for (_, f) in &months {
+        let [o, c, b] = [0, 1, 2].map(|k| cell(f[k], true, &mut cells));
+        shown += f.iter().filter(|x| x.is_some()).count();
+        let handled = cell(None, false, &mut cells);
+        rels.push(match prev {
+            Some(p) => vec![handled, p, o],
+            None => vec![handled, o],
+        });
+        rels.push(vec![handled, b, c]);
+        prev = Some(b);
+        ids.push([o, c, b]);
+    }
+    assert!(
+        shown * 10 >= months.len() * 3 * 8,
+        "{shown} of {} monthly figures shown",
+        months.len() * 3
+    );
+    // The city: the one area of level gemeente with cases.
+    let city = area_rows(&m.get("/admin/operations/vergunningen?level=gemeente").body)
+        .into_iter()
+        .find(|(code, f)| !code.is_empty() && f[0] != Some(0.0))
+        .map(|(code, _)| code)
+        .expect("no city in the dashboard's areas");
+    let dashboard_cells = cells.len();
+    let mut hidden_months = 0;
+    for (ind, k) in [("vg_aanvragen", 0usize), ("vg_beslissingen", 1)] {
+        let public = all_periods(s, ind, "gemeente");
+        for (_, period, value) in public.iter().filter(|r| r.0 == city) {
+            // The trend's months inside the period (`2024`, `2024Q1`, `2024M03`).
+            let inside: Vec<u32> = months
+                .iter()
+                .zip(&ids)
+                .filter(|((m, _), _)| {
+                    let (y, mm) = (&m[..4], m[5..].parse::<u32>().unwrap());
+                    let index = match period.get(4..5) {
+                        None => return period == y,
+                        Some("Q") => mm.div_ceil(3),
+                        Some("H") => mm.div_ceil(6),
+                        Some("M") => mm,
+                        _ => return false,
+                    };
+                    period[..4] == *y && period[5..].parse::<u32>() == Ok(index)
+                })
+                .map(|(_, id)| id[k])
+                .collect();
+            if inside.is_empty() {
+                continue;
+            }
+            hidden_months += usize::from(value.is_none() && period.contains('M'));
+            let pc = cell(*value, true, &mut cells);
+            rels.push(std::iter::once(pc).chain(inside).collect());
+        }
+    }
+    assert!(
+        hidden_months > 0,
+        "no public month is hidden: the attack proves nothing"
+    );
+    // A figure the dashboard hides but the public cells give by themselves is no secret.
+    let mut public_only = cells.clone();
+    public_only[..dashboard_cells].fill(None);
+    for (x, _) in peil_compute::checker::attack(&public_only, &rels) {
+        assert!(
+            (x as usize) < dashboard_cells,
+            "the public cells alone give cell {x} away"
+        );
+        secret[x as usize] = false;
+    }
+    let recovered: Vec<(u32, f64)> = peil_compute::checker::attack(&cells, &rels)
+        .into_iter()
+        .filter(|(x, _)| secret[*x as usize])
+        .collect();
+    assert!(
+        recovered.is_empty(),
+        "recovered from the months {recovered:?}"
+    );
 }
