@@ -50,7 +50,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use peil_compute::Snapshot;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -65,7 +64,7 @@ struct Inner {
     /// What this server derived from the publication it serves (indexes, fragments, map
     /// layers, stories' data): per server, never per process.
     publication: api::cache::Current,
-    store: PathBuf,
+    store: peil_store::Location,
     pub metrics: metrics::Metrics,
     site_name: String,
     /// Cells one data request may ask for ([`Options::max_cells`]).
@@ -184,8 +183,8 @@ impl AppState {
         &self.inner.metrics
     }
 
-    /// The store file (for writes that go through the import path, like scripted uploads).
-    pub fn store_path(&self) -> &Path {
+    /// Where the store is (for writes that go through the import path, like scripted uploads).
+    pub fn store_location(&self) -> &peil_store::Location {
         &self.inner.store
     }
 
@@ -323,7 +322,7 @@ impl AppState {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             if guard.is_none() {
-                *guard = Some(peil_store::Store::open(&st.inner.store)?);
+                *guard = Some(peil_store::Store::open_at(&st.inner.store)?);
             }
             match guard.as_mut() {
                 Some(s) => f(s),
@@ -345,8 +344,8 @@ impl AppState {
         &self.inner.jobs
     }
 
-    fn refresh_keys(&self, store: &Path) {
-        let Ok(s) = peil_store::Store::open(store) else {
+    fn refresh_keys(&self, store: &peil_store::Location) {
+        let Ok(s) = peil_store::Store::open_at(store) else {
             return;
         };
         let Ok(map) = s.api_key_readers() else { return };
@@ -384,21 +383,24 @@ pub enum ServeError {
 /// Loads the live copy of a store into a snapshot (see [`Snapshot::load`]); a site never
 /// published is served empty (generation 0) until its first publication, which the store
 /// poll then picks up.
-fn load(store: &Path) -> Result<Snapshot, ServeError> {
-    match Snapshot::load(&peil_store::Store::open(store)?) {
+fn load(store: &peil_store::Location) -> Result<Snapshot, ServeError> {
+    match Snapshot::load(&peil_store::Store::open_at(store)?) {
         Err(peil_compute::LoadError::NotPublished) => Ok(Snapshot::unpublished()),
         r => Ok(r?),
     }
 }
 
 /// The state for a store (published or not yet), set up as `options` say.
-pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, ServeError> {
+pub fn state_with_options(
+    store: &peil_store::Location,
+    options: Options,
+) -> Result<AppState, ServeError> {
     let snap = load(store)?;
     let st = AppState {
         inner: Arc::new(Inner {
             snapshot: RwLock::new(Arc::new(snap)),
             publication: Default::default(),
-            store: store.to_path_buf(),
+            store: store.clone(),
             metrics: metrics::Metrics::default(),
             keys: access::Keys::default(),
             public: options.public,
@@ -531,7 +533,7 @@ async fn watch(state: AppState) {
         // A new publication, or changed access groups (which need no publication): either
         // loads the live copy again, and the swap forgets every cached answer.
         let newer = tokio::task::spawn_blocking(move || -> Option<Snapshot> {
-            let s = peil_store::Store::open(&store).ok()?;
+            let s = peil_store::Store::open_at(&store).ok()?;
             let g = s.live_generation().ok()??;
             let a = s.access_revision().ok()?;
             (g != current || a != access)

@@ -526,14 +526,12 @@ impl Db {
         }
     }
 
-    /// The SQLite connection, for the modules not yet on the neutral API.
-    ///
-    /// Until every module is ported (issue 16), a PostgreSQL store is opened only by this
-    /// crate's tests, which call ported modules only; no other caller can reach this with one.
+    /// The SQLite connection, for what only SQLite has (its online backup, its integrity
+    /// check, the hot path of `apply_data`). Every caller asks [`Db::dialect`] first.
     pub(crate) fn sqlite(&self) -> &rusqlite::Connection {
         match self {
             Db::Sqlite { conn, .. } => conn,
-            Db::Pg(_) => unreachable!("a PostgreSQL store is opened only by the store's tests"),
+            Db::Pg(_) => unreachable!("callers of Db::sqlite check the dialect first"),
         }
     }
 
@@ -541,7 +539,7 @@ impl Db {
     pub(crate) fn sqlite_mut(&mut self) -> &mut rusqlite::Connection {
         match self {
             Db::Sqlite { conn, .. } => conn,
-            Db::Pg(_) => unreachable!("a PostgreSQL store is opened only by the store's tests"),
+            Db::Pg(_) => unreachable!("callers of Db::sqlite check the dialect first"),
         }
     }
 

@@ -3,8 +3,7 @@
 //! The default backend is an embedded SQLite file (bundled, WAL). All SQL lives in this crate
 //! and none of it leaks: callers see domain types from `peil-core`, [`Store`] for reads and
 //! [`ImportTx`] for writes. A PostgreSQL backend implements the same surface behind the seam in
-//! `db.rs`, module by module (issue 16); until every module is on it, only this crate's tests
-//! open a PostgreSQL store.
+//! `db.rs` (issue 16); [`Location`] says which one holds a site.
 //!
 //! Guarantees:
 //! - every import runs in one transaction: all of it lands or none of it (also on `kill -9`);
@@ -24,6 +23,7 @@ mod groups;
 mod history;
 mod keys;
 mod live;
+mod location;
 mod password;
 mod plans;
 mod pull;
@@ -45,6 +45,7 @@ pub use export::{ExportRow, Selection};
 pub use history::{AggregationEdge, UndoCounts};
 pub use keys::{ApiKeyEntry, hash_key, new_key};
 pub use live::{Live, PublicationEntry};
+pub use location::{Location, PgLocation, is_postgres_url};
 pub use password::{
     MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, check_password, hash_password, new_password,
     verify_password,
@@ -142,10 +143,29 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens the store at `at`, SQLite or PostgreSQL; refuses one that holds nothing.
+    pub fn open_at(at: &Location) -> Result<Store> {
+        match at {
+            Location::Sqlite(path) => Store::open(path),
+            Location::Postgres(pg) => Store::open_postgres(&pg.config, &pg.schema, false),
+        }
+    }
+
+    /// Creates the store at `at` (or opens the one there) and brings its schema up to date.
+    pub fn create_at(at: &Location) -> Result<Store> {
+        match at {
+            Location::Sqlite(path) => Store::create(path),
+            Location::Postgres(pg) => Store::open_postgres(&pg.config, &pg.schema, true),
+        }
+    }
+
+    /// Whether this store is on PostgreSQL (some operations are SQLite's only: a file backup).
+    pub fn is_postgres(&self) -> bool {
+        self.db.dialect() == Dialect::Postgres
+    }
+
     /// Opens the store of one site in a PostgreSQL database: its own schema `schema` (made when
-    /// missing), brought up to date. Until every module is on the seam (issue 16), only this
-    /// crate's tests open one.
-    #[cfg(test)]
+    /// missing), brought up to date.
     pub(crate) fn open_postgres(
         config: &postgres::Config,
         schema: &str,
@@ -205,6 +225,21 @@ impl Store {
                 Ok(())
             }
             Dialect::Postgres => {
+                // Up to date (every open but the first after an upgrade): no write lock, so
+                // opening never waits for an import that holds it.
+                // (Outside a transaction: on a new schema the table is missing and this fails.)
+                let current = self.db.query(
+                    "SELECT version FROM peil_schema_version",
+                    db::params![],
+                    |r| r.get::<i64>(0),
+                );
+                if let Ok(v) = current.as_deref() {
+                    match v.first() {
+                        Some(&v) if v > known => return Err(too_new(v)),
+                        Some(&v) if v == known => return Ok(()),
+                        _ => {}
+                    }
+                }
                 let tx = self.db.begin(true)?;
                 let exists = tx
                     .query_one(

@@ -618,6 +618,18 @@ pub struct InitArgs {
     /// The site's name.
     #[arg(long, default_value = "Stad in cijfers")]
     pub name: String,
+    /// Keep the site's data in a PostgreSQL database instead of the SQLite file peil.sqlite:
+    /// postgres://user@host:port/database, without a password (give it in
+    /// PEIL_STORE_PASSWORD or --store-password-file). Written to peil.toml as `store`.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+    /// The PostgreSQL schema that holds this site (default peil); sites sharing a database
+    /// each need their own.
+    #[arg(long, value_name = "NAME", requires = "store")]
+    pub store_schema: Option<String>,
+    /// A file, relative to the site directory, whose first line is the PostgreSQL password.
+    #[arg(long, value_name = "FILE", requires = "store")]
+    pub store_password_file: Option<String>,
 }
 
 #[derive(Args)]

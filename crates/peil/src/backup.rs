@@ -88,6 +88,16 @@ fn site_files(root: &Path, skipped: &mut Vec<String>) -> Result<Vec<String>> {
 }
 
 pub fn backup(site: &crate::site::Site, dest: &Path, json: bool) -> Result<u8> {
+    if site.store_location()?.is_postgres() {
+        bail!(
+            "peil backup copies a SQLite store; this site's store is in PostgreSQL: back it up \
+             with pg_dump --schema={} (or `peil migrate-store` to a SQLite file)",
+            site.config
+                .store_schema
+                .as_deref()
+                .unwrap_or(crate::site::DEFAULT_SCHEMA)
+        );
+    }
     let src = std::fs::canonicalize(&site.dir)?;
     if dest.exists() && std::fs::read_dir(dest)?.next().is_some() {
         bail!(

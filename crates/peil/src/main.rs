@@ -91,7 +91,7 @@ fn run(cli: Cli) -> Result<u8> {
     // Every command but `init` and `demo` works on an existing site, opened once here.
     let site = || Site::open(&dir);
     match cli.command {
-        Command::Init(a) => init::run(&a.dir.clone().unwrap_or(dir.clone()), &a.name),
+        Command::Init(a) => init::run(&a.dir.clone().unwrap_or(dir.clone()), &a),
         Command::Demo(a) => {
             let dir = demo_dir(a.dir);
             let code = demo::run(&dir)?;
