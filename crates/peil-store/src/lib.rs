@@ -17,6 +17,7 @@ mod check;
 mod clusters;
 pub mod codec;
 mod content;
+mod copy;
 mod db;
 mod export;
 mod groups;
@@ -41,6 +42,7 @@ pub use backup::{StoreCopy, check_file};
 pub use check::CheckReport;
 pub use clusters::ClusterCounts;
 pub use content::ContentVersion;
+pub use copy::{CopyReport, TableDigest, copy_store};
 pub use export::{ExportRow, Selection};
 pub use history::{AggregationEdge, UndoCounts};
 pub use keys::{ApiKeyEntry, hash_key, new_key};
@@ -171,7 +173,7 @@ impl Store {
         schema: &str,
         create: bool,
     ) -> Result<Store> {
-        let db = Db::open_postgres(config, schema)?;
+        let db = Db::open_postgres(config, schema, create)?;
         let mut store = Store {
             path: PathBuf::from(db.label()),
             db,
