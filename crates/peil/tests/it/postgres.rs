@@ -278,3 +278,215 @@ fn a_sqlite_only_setting_on_a_sqlite_site_is_refused() {
     let err = String::from_utf8_lossy(&site.run(&["status"]).stderr).into_owned();
     assert!(err.contains("not a PostgreSQL URL"), "{err}");
 }
+
+/// Runs SQL on the test server as its superuser (what an operator would do with psql).
+fn sql(pg: &TempPostgres, statements: &str) {
+    let mut c = postgres::Client::connect(&pg.conninfo(), postgres::NoTls).unwrap();
+    c.batch_execute(statements).unwrap();
+}
+
+/// Every file under `from` copied to `to`, but the SQLite store.
+fn copy_site_files(from: &std::path::Path, to: &std::path::Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("peil.sqlite") {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(to.join(&name)).unwrap();
+            copy_site_files(&e.path(), &to.join(&name));
+        } else {
+            std::fs::copy(e.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// Points a site directory's peil.toml at a PostgreSQL schema.
+fn point_at(dir: &std::path::Path, url: &str, schema: &str) {
+    let cfg = dir.join("peil.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        format!("store = \"{url}\"\nstore_schema = \"{schema}\"\n{text}"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_postgres_site_is_backed_up_and_restored_into_its_schema() {
+    let pg = PgSite::new();
+    fill(&pg.site);
+    pg.site.ok(&["users", "add", "eva", "--role", "beheerder"]);
+    let before = pg.site.state();
+    let live = pg.site.ok(&["export", "--live"]);
+    let users = pg.site.ok(&["users", "list"]);
+    let backups = tempfile::tempdir().unwrap();
+    let b = backups.path().join("b1");
+    let out = pg.site.ok(&["backup", b.to_str().unwrap()]);
+    assert!(out.contains("checked"), "{out}");
+    assert!(b.join("peil.sqlite").is_file() && b.join("backup.json").is_file());
+    // The copy is a store in its own right: as a SQLite site it holds the same.
+    let as_file = tempfile::tempdir().unwrap();
+    copy_site_files(&b, as_file.path());
+    std::fs::copy(b.join("peil.sqlite"), as_file.path().join("peil.sqlite")).unwrap();
+    let cfg = as_file.path().join("peil.toml");
+    let text: String = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("store"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&cfg, text).unwrap();
+    assert_eq!(state_in(as_file.path()), before);
+    // The schema still holds the site: a restore leaves it alone and makes nothing.
+    let target = backups.path().join("hersteld");
+    let o = run_in(
+        backups.path(),
+        &["restore", b.to_str().unwrap(), target.to_str().unwrap()],
+    );
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("already holds a site"), "{err}");
+    assert!(!target.exists());
+    assert_eq!(pg.site.state(), before);
+    // The schema lost: the restore puts the site back into it, the same in every respect.
+    sql(&pg.pg, &format!("DROP SCHEMA \"{}\" CASCADE", pg.schema));
+    assert!(!pg.site.run(&["status"]).status.success());
+    let o = run_in(
+        backups.path(),
+        &["restore", b.to_str().unwrap(), target.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        !target.join("peil.sqlite").exists(),
+        "a PostgreSQL site keeps no SQLite file"
+    );
+    assert_eq!(state_in(&target), before);
+    assert_eq!(ok_in(&target, &["export", "--live"]), live);
+    assert_eq!(ok_in(&target, &["users", "list"]), users);
+    ok_in(&target, &["check"]);
+    assert_eq!(pg.site.state(), before, "the old directory sees it too");
+}
+
+#[test]
+fn migrate_store_moves_the_demo_to_postgres_and_back_unchanged() {
+    let pg = TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
+    let schema = TempPostgres::unique_name("demo");
+    let demo = Site::demo();
+    // The demo's files in a second directory whose peil.toml names the new schema.
+    let on_pg = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    copy_site_files(demo.path(), on_pg.path());
+    point_at(on_pg.path(), &url(&pg), &schema);
+    let out = demo.ok(&[
+        "migrate-store",
+        demo.path().to_str().unwrap(),
+        &url(&pg),
+        "--to-schema",
+        &schema,
+    ]);
+    assert!(
+        out.contains("every table compared with its source: equal"),
+        "{out}"
+    );
+    assert_eq!(on_pg.state(), demo.state());
+    // Once there, a second copy is refused unless it is to replace the site.
+    let again = demo.run(&[
+        "migrate-store",
+        demo.path().to_str().unwrap(),
+        on_pg.path().to_str().unwrap(),
+    ]);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("already holds a site"), "{err}");
+    let json: serde_json::Value = serde_json::from_str(&demo.ok(&[
+        "migrate-store",
+        demo.path().to_str().unwrap(),
+        on_pg.path().to_str().unwrap(),
+        "--replace",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json["verified"], true);
+    assert!(json["rows"].as_u64().unwrap() > 1000, "{json}");
+    // The server on either store: the same bytes (absolute links from one base_url).
+    for dir in [on_pg.path(), demo.path()] {
+        let cfg = dir.join("peil.toml");
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        std::fs::write(&cfg, format!("base_url = \"https://stad.example\"\n{text}")).unwrap();
+    }
+    let (a, b) = (Server::start(on_pg), Server::start(demo));
+    let codes: Vec<String> = b.get("/api/v1/indicators").json()["indicators"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .take(3)
+                .filter_map(|i| i["code"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut paths: Vec<String> = [
+        "/",
+        "/api/v1/indicators",
+        "/api/v1/geolevels",
+        "/api/v1/themes",
+        "/api/v1/periods",
+        "/jiveservices/odata/GeoLevels",
+        "/api/v1/catalog.ttl",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .collect();
+    assert!(!codes.is_empty(), "the demo lists indicators");
+    for c in &codes {
+        paths.push(format!("/api/v1/indicators/{c}"));
+        paths.push(format!("/api/v1/data?indicator={c}&level=wijk&format=csv"));
+        paths.push(format!("/api/v1/data?indicator={c}&level=statsec"));
+        paths.push(format!("/indicator/{c}"));
+    }
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    for ((path, s1, b1), (_, s2, b2)) in answers(&a, &paths).iter().zip(&answers(&b, &paths)) {
+        assert_eq!(*s1, 200, "{path}: {b1}");
+        assert_eq!(s1, s2, "{path}");
+        assert_eq!(b1, b2, "{path}");
+    }
+    // And back into a SQLite file, which a site directory then serves as before.
+    let back = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    copy_site_files(b.site.path(), back.path());
+    let out = back.ok(&[
+        "migrate-store",
+        a.site.path().to_str().unwrap(),
+        back.path().join("peil.sqlite").to_str().unwrap(),
+    ]);
+    assert!(out.contains("equal"), "{out}");
+    assert_eq!(back.state(), b.site.state());
+    assert_eq!(
+        back.ok(&["export", "--live"]),
+        b.site.ok(&["export", "--live"])
+    );
+}
+
+#[test]
+fn migrate_store_refuses_a_copy_onto_itself_and_a_missing_source() {
+    let site = Site::new();
+    let o = site.run(&[
+        "migrate-store",
+        site.path().to_str().unwrap(),
+        site.store().to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the same store"));
+    let dir = tempfile::tempdir().unwrap();
+    let o = site.run(&[
+        "migrate-store",
+        dir.path().join("nergens.sqlite").to_str().unwrap(),
+        dir.path().join("doel.sqlite").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a Peil store"));
+    assert!(!dir.path().join("doel.sqlite").exists());
+}
