@@ -490,3 +490,72 @@ fn migrate_store_refuses_a_copy_onto_itself_and_a_missing_source() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a Peil store"));
     assert!(!dir.path().join("doel.sqlite").exists());
 }
+
+#[test]
+fn two_sites_in_one_database_are_served_by_one_process_each_on_its_own() {
+    use crate::sites::{Process, get, key, make_site_with};
+    use std::io::BufRead;
+    let pg = TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
+    let root = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        root.path().join("a.localhost"),
+        root.path().join("b.localhost"),
+    );
+    for (dir, code) in [(&a, "v_a"), (&b, "v_b")] {
+        let schema = TempPostgres::unique_name(code);
+        make_site_with(
+            dir,
+            code,
+            false,
+            &["--store", &url(&pg), "--store-schema", &schema],
+        );
+        assert!(!dir.join("peil.sqlite").exists());
+    }
+    let (key_a, key_b) = (key(&a, "ka"), key(&b, "kb"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--sites"])
+        .arg(root.path())
+        .env("PEIL_QUIET", "1")
+        .env_remove("PEIL_SITE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Process(child);
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_string();
+    let (st, body) = get(
+        &addr,
+        "a.localhost",
+        "/api/v1/indicators",
+        &[("apikey", &key_a)],
+    );
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("v_a") && !body.contains("v_b"), "{body}");
+    let (st, body) = get(
+        &addr,
+        "b.localhost",
+        "/api/v1/indicators",
+        &[("apikey", &key_b)],
+    );
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("v_b") && !body.contains("v_a"), "{body}");
+    for (host, wrong) in [("a.localhost", &key_b), ("b.localhost", &key_a)] {
+        let (st, _) = get(&addr, host, "/api/v1/indicators", &[("apikey", wrong)]);
+        assert_eq!(st, 401, "{host} takes only its own keys");
+    }
+    let (_, v) = get(
+        &addr,
+        "a.localhost",
+        "/api/v1/data?indicator=v_a&level=sector&period=2020&format=csv",
+        &[("apikey", &key_a)],
+    );
+    assert!(v.contains("S1") && v.contains(",7"), "{v}");
+}
