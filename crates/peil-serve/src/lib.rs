@@ -324,12 +324,17 @@ impl AppState {
             if guard.is_none() {
                 *guard = Some(peil_store::Store::open_at(&st.inner.store)?);
             }
-            match guard.as_mut() {
+            let result = match guard.as_mut() {
                 Some(s) => f(s),
                 None => Err(peil_store::StoreError::Invalid(
                     "the store is not open".into(),
                 )),
+            };
+            // A lost PostgreSQL connection is opened anew at the next request.
+            if guard.as_ref().is_some_and(|s| s.connection_lost()) {
+                *guard = None;
             }
+            result
         })
         .await;
         joined.unwrap_or_else(|e| {

@@ -587,6 +587,15 @@ impl Db {
         }))))
     }
 
+    /// Whether the connection is gone (a PostgreSQL server restarted, a network cut); a SQLite
+    /// file never is.
+    pub(crate) fn is_closed(&self) -> bool {
+        match self {
+            Db::Sqlite { .. } => false,
+            Db::Pg(pg) => pg.try_borrow().is_ok_and(|p| p.client.is_closed()),
+        }
+    }
+
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
             Db::Sqlite { .. } => Dialect::Sqlite,

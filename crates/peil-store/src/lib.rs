@@ -161,6 +161,12 @@ impl Store {
         }
     }
 
+    /// Whether the store's connection is lost (a PostgreSQL server restarted): a holder of a
+    /// long-lived store opens a new one.
+    pub fn connection_lost(&self) -> bool {
+        self.db.is_closed()
+    }
+
     /// Whether this store is on PostgreSQL (some operations are SQLite's only: a file backup).
     pub fn is_postgres(&self) -> bool {
         self.db.dialect() == Dialect::Postgres
@@ -360,4 +366,39 @@ pub fn timestamp(t: time::OffsetDateTime) -> String {
         t.minute(),
         t.second()
     )
+}
+
+#[cfg(test)]
+mod connection_tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_postgresql_connection_is_noticed() {
+        let pg = peil_pgtest::TempPostgres::shared().unwrap();
+        let mut config = crate::testing::pg_config(&pg);
+        let name = peil_pgtest::TempPostgres::unique_name("lost");
+        config.application_name(&name);
+        let s = Store::open_postgres(&config, &name, true).unwrap();
+        assert!(!s.connection_lost());
+        s.status().unwrap();
+        let mut admin = crate::testing::pg_config(&pg)
+            .connect(postgres::NoTls)
+            .unwrap();
+        let ended = admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                &[&name],
+            )
+            .unwrap()
+            .get::<_, i64>(0);
+        assert_eq!(ended, 1);
+        // The next statement fails, and the store says its connection is gone.
+        let t = std::time::Instant::now();
+        while s.status().is_ok() {
+            assert!(t.elapsed().as_secs() < 10, "the connection never ended");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(s.connection_lost());
+        assert!(!crate::testing::TestStore::sqlite().connection_lost());
+    }
 }
