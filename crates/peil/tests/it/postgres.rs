@@ -559,3 +559,50 @@ fn two_sites_in_one_database_are_served_by_one_process_each_on_its_own() {
     );
     assert!(v.contains("S1") && v.contains(",7"), "{v}");
 }
+
+#[test]
+fn undo_rollback_and_groups_do_the_same_on_both_stores() {
+    let pg = PgSite::new();
+    let lite = Site::new();
+    for site in [&pg.site, &lite] {
+        fill(site);
+        let first = site.ok(&["export", "--live"]);
+        let before = site.state();
+        // An import undone leaves the test copy exactly as it was.
+        let more = write(
+            site,
+            "meer.csv",
+            "period,geolevel,geoitem,inw,wz\n2023,statsec,S1,1400,41\n2024,statsec,S2,900,5\n",
+        );
+        site.import(&more, &[]);
+        assert_ne!(site.state(), before);
+        let last: serde_json::Value =
+            serde_json::from_str(&site.ok(&["imports", "--json"])).unwrap();
+        let id = last.as_array().unwrap().last().unwrap()["id"].to_string();
+        site.ok(&["imports", "undo", &id]);
+        assert_eq!(site.state(), before);
+        // A second publication, then the first made live again.
+        site.import(&more, &[]);
+        site.ok(&["publish"]);
+        assert_ne!(site.ok(&["export", "--live"]), first);
+        site.ok(&["rollback", "1"]);
+        assert_eq!(site.ok(&["export", "--live"]), first);
+        site.ok(&[
+            "groups",
+            "add",
+            "intern",
+            "--description",
+            "Stadsdiensten",
+            "--indicators",
+            "wz",
+            "--levels",
+            "wijk",
+        ]);
+    }
+    assert_eq!(pg.site.state(), lite.state());
+    assert_eq!(
+        pg.site.ok(&["groups", "list"]),
+        lite.ok(&["groups", "list"])
+    );
+    assert_eq!(pg.site.ok(&["check"]), lite.ok(&["check"]));
+}
