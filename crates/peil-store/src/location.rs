@@ -65,6 +65,13 @@ impl PgLocation {
                     .into(),
             ));
         }
+        if config.get_ssl_mode() == postgres::config::SslMode::Require {
+            return Err(StoreError::Invalid(
+                "the PostgreSQL URL of the store asks for TLS (sslmode=require), which Peil does \
+                 not speak yet: connect over a unix socket or a trusted network"
+                    .into(),
+            ));
+        }
         crate::db::check_schema_name(schema)?;
         if let Some(p) = password {
             config.password(p);
@@ -221,6 +228,7 @@ mod tests {
             ("postgres://x@h/d", "a;b"),
             ("postgres://x@h", "s"),
             ("postgres://x@h/d?sslmode=bogus", "s"),
+            ("postgres://x@h/d?sslmode=require", "s"),
         ] {
             assert!(
                 PgLocation::new(url, schema, None).is_err(),
