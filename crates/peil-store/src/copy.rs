@@ -291,6 +291,19 @@ pub fn copy_store(from: &Store, to: &Location, replace: bool) -> Result<CopyRepo
             if exists && !replace && !holds_nothing(&tx)? {
                 return Err(occupied());
             }
+            // A schema with tables of something else is never dropped, not even on --replace.
+            let tables_there = tx.query_one(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+                params![],
+                |r| r.get::<i64>(0),
+            )?;
+            if !exists && tables_there > 0 {
+                return Err(StoreError::Invalid(format!(
+                    "{} holds tables that are not a Peil store's; nothing was copied (choose \
+                     another schema)",
+                    to.label()
+                )));
+            }
             // The schema anew, in this transaction: nothing of the old one stays, and a failed
             // copy leaves it as it was.
             tx.execute_batch(&format!(
@@ -556,6 +569,32 @@ mod tests {
             std::fs::read_dir(dir.path()).unwrap().count() == 1,
             "no copy left beside the file"
         );
+    }
+
+    #[test]
+    fn a_schema_of_something_else_is_never_dropped() {
+        let a = TestStore::sqlite();
+        crate::read::tests::fill(&a);
+        let pg = peil_pgtest::TempPostgres::shared().unwrap();
+        let at = pg_location(&pg);
+        let Location::Postgres(p) = &at else {
+            unreachable!()
+        };
+        let mut c = pg_config(&pg).connect(postgres::NoTls).unwrap();
+        c.batch_execute(&format!(
+            "CREATE SCHEMA {0}; CREATE TABLE {0}.klanten (id BIGINT); INSERT INTO {0}.klanten VALUES (7);",
+            p.schema
+        ))
+        .unwrap();
+        for replace in [false, true] {
+            let e = copy_store(&a, &at, replace).unwrap_err().to_string();
+            assert!(e.contains("not a Peil store's"), "{e}");
+        }
+        let kept: i64 = c
+            .query_one(&format!("SELECT id FROM {}.klanten", p.schema), &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(kept, 7);
     }
 
     #[test]

@@ -261,6 +261,20 @@ impl Store {
                     if !create {
                         return Err(missing());
                     }
+                    // A schema that holds something else's tables is not made a site's.
+                    let others = tx.query_one(
+                        "SELECT count(*) FROM information_schema.tables
+                         WHERE table_schema = current_schema()",
+                        db::params![],
+                        |r| r.get::<i64>(0),
+                    )?;
+                    if others > 0 {
+                        return Err(StoreError::Invalid(format!(
+                            "{} holds tables that are not a Peil store's; give the site a schema \
+                             of its own",
+                            self.path.display()
+                        )));
+                    }
                     tx.execute_batch(
                         "CREATE TABLE peil_schema_version (version BIGINT NOT NULL);
                          INSERT INTO peil_schema_version (version) VALUES (0);",
@@ -400,5 +414,30 @@ mod connection_tests {
         }
         assert!(s.connection_lost());
         assert!(!crate::testing::TestStore::sqlite().connection_lost());
+    }
+
+    #[test]
+    fn a_schema_of_something_else_is_not_made_a_site() {
+        let pg = peil_pgtest::TempPostgres::shared().unwrap();
+        let config = crate::testing::pg_config(&pg);
+        let schema = peil_pgtest::TempPostgres::unique_name("other");
+        let mut c = config.connect(postgres::NoTls).unwrap();
+        c.batch_execute(&format!(
+            "CREATE SCHEMA {schema}; CREATE TABLE {schema}.klanten (id BIGINT);"
+        ))
+        .unwrap();
+        let e = Store::open_postgres(&config, &schema, true)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("not a Peil store's"), "{e}");
+        let n: i64 = c
+            .query_one(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1",
+                &[&schema],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 1, "nothing was added to it");
     }
 }
