@@ -603,6 +603,14 @@ impl Db {
         }
     }
 
+    /// The site's schema on PostgreSQL; `None` on SQLite.
+    pub(crate) fn schema(&self) -> Option<String> {
+        match self {
+            Db::Sqlite { .. } => None,
+            Db::Pg(pg) => Some(pg.borrow().schema.clone()),
+        }
+    }
+
     /// What errors name: the file, or the schema.
     pub(crate) fn label(&self) -> String {
         match self {
