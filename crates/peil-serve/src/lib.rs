@@ -350,11 +350,14 @@ impl AppState {
     }
 
     fn refresh_keys(&self, store: &peil_store::Location) {
-        let Ok(s) = peil_store::Store::open_at(store) else {
-            return;
-        };
-        let Ok(map) = s.api_key_readers() else { return };
-        self.inner.keys.replace(map);
+        if let Ok(s) = peil_store::Store::open_at(store) {
+            let _ = self.refresh_keys_from(&s);
+        }
+    }
+
+    fn refresh_keys_from(&self, s: &peil_store::Store) -> Result<(), ServeError> {
+        self.inner.keys.replace(s.api_key_readers()?);
+        Ok(())
     }
 
     fn swap(&self, s: Snapshot) {
@@ -389,7 +392,12 @@ pub enum ServeError {
 /// published is served empty (generation 0) until its first publication, which the store
 /// poll then picks up.
 fn load(store: &peil_store::Location) -> Result<Snapshot, ServeError> {
-    match Snapshot::load(&peil_store::Store::open_at(store)?) {
+    load_from(&peil_store::Store::open_at(store)?)
+}
+
+/// [`load`] from a store already open.
+fn load_from(store: &peil_store::Store) -> Result<Snapshot, ServeError> {
+    match Snapshot::load(store) {
         Err(peil_compute::LoadError::NotPublished) => Ok(Snapshot::unpublished()),
         r => Ok(r?),
     }
@@ -509,15 +517,137 @@ async fn ready(State(st): State<AppState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// Polls the store for a new publication and swaps it in.
+/// How often a server looks for a new publication (and changed keys and access groups) by
+/// itself: on SQLite this is how it notices; on PostgreSQL, where every change is announced
+/// (see [`listen`]), it is the fallback.
+const POLL: Duration = Duration::from_secs(2);
+const POLL_FALLBACK: Duration = Duration::from_secs(10);
+
+/// The poll's connection to the store. On PostgreSQL one connection is kept from poll to poll
+/// (and opened again once lost or after a failed read); a SQLite file is opened at each poll,
+/// so a store moved into place (`peil migrate-store --replace`) is found.
+#[derive(Clone)]
+struct PollStore {
+    at: peil_store::Location,
+    open: Arc<std::sync::Mutex<Option<peil_store::Store>>>,
+}
+
+impl PollStore {
+    /// Runs `f` on the store (blocking: call it on the blocking pool); `None` when the store
+    /// cannot be opened or `f` failed.
+    fn with<T>(&self, f: impl FnOnce(&peil_store::Store) -> Result<T, ServeError>) -> Option<T> {
+        let mut slot = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_none_or(|s| s.connection_lost()) {
+            *slot = peil_store::Store::open_at(&self.at).ok();
+        }
+        let r = f(slot.as_ref()?);
+        if r.is_err() || !matches!(self.at, peil_store::Location::Postgres(_)) {
+            *slot = None;
+        }
+        r.ok()
+    }
+}
+
+impl Drop for PollStore {
+    /// The last holder closes the connection on a thread of its own: the watcher that holds
+    /// it is dropped on the async executor, where the blocking client must not close.
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.open) > 1 {
+            return;
+        }
+        let kept = self.open.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(store) = kept {
+            let _ = std::thread::Builder::new()
+                .name("peil-close".into())
+                .spawn(move || drop(store));
+        }
+    }
+}
+
+/// Sets a flag when dropped: the listening thread of an aborted watcher stops.
+struct StopOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Holds one connection listening on the site's channel (a thread of its own: the listener
+/// blocks) and wakes the watcher at every announcement, and once at every (re)connection for
+/// what was announced while no one listened. A lost connection is made again after 0.1 s,
+/// doubling up to 10 s while the server cannot be reached. Returns when `stop` is set.
+fn listen(
+    at: peil_store::Location,
+    wake: Arc<tokio::sync::Notify>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::Ordering::SeqCst;
+    const FIRST: Duration = Duration::from_millis(100);
+    let mut backoff = FIRST;
+    while !stop.load(SeqCst) {
+        match peil_store::Listener::connect(&at) {
+            Ok(None) => return,
+            Ok(Some(mut ear)) => {
+                backoff = FIRST;
+                wake.notify_one();
+                while !stop.load(SeqCst) {
+                    match ear.wait(Duration::from_secs(1)) {
+                        Ok(peil_store::Heard::Change(_)) => wake.notify_one(),
+                        Ok(peil_store::Heard::Nothing) => {}
+                        Err(e) => {
+                            let detail = e.to_string();
+                            tracing::warn!(target: log::SERVER, event = "listening connection lost", detail = detail.as_str());
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let detail = e.to_string();
+                tracing::warn!(target: log::SERVER, event = "cannot listen", detail = detail.as_str());
+            }
+        }
+        let until = std::time::Instant::now() + backoff;
+        while !stop.load(SeqCst) && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// Looks for a new publication, changed keys and access groups, and a changed configuration
+/// — when the store announces a change, and at every poll — and swaps a new publication in.
 async fn watch(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    let store = PollStore {
+        at: state.inner.store.clone(),
+        open: Default::default(),
+    };
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let listening = matches!(store.at, peil_store::Location::Postgres(_));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _stop = StopOnDrop(stop.clone());
+    if listening {
+        let (at, wake) = (store.at.clone(), wake.clone());
+        let spawned = std::thread::Builder::new()
+            .name("peil-listen".into())
+            .spawn(move || listen(at, wake, stop));
+        if let Err(e) = spawned {
+            let detail = e.to_string();
+            tracing::warn!(target: log::SERVER, event = "cannot listen", detail = detail.as_str());
+        }
+    }
+    let mut tick = tokio::time::interval(if listening { POLL_FALLBACK } else { POLL });
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
-        let store = state.inner.store.clone();
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = wake.notified() => {}
+        }
         {
-            let (st, path) = (state.clone(), store.clone());
-            let _ = tokio::task::spawn_blocking(move || st.refresh_keys(&path)).await;
+            let (st, store) = (state.clone(), store.clone());
+            let _ =
+                tokio::task::spawn_blocking(move || store.with(|s| st.refresh_keys_from(s))).await;
         }
         let loader = state.inner.site_loader.read().ok().and_then(|l| l.clone());
         if let Some(load) = loader {
@@ -536,29 +666,28 @@ async fn watch(state: AppState) {
             (s.generation, s.access_revision)
         };
         // A new publication, or changed access groups (which need no publication): either
-        // loads the live copy again, and the swap forgets every cached answer.
-        let newer = tokio::task::spawn_blocking(move || -> Option<Snapshot> {
-            let s = peil_store::Store::open_at(&store).ok()?;
-            let g = s.live_generation().ok()??;
-            let a = s.access_revision().ok()?;
-            (g != current || a != access)
-                .then(|| load(&store).ok())
-                .flatten()
+        // loads the live copy again (on the blocking pool, over the poll's connection), and
+        // the swap forgets every cached answer.
+        let store = store.clone();
+        let newer = tokio::task::spawn_blocking(move || {
+            store.with(|s| {
+                let Some(g) = s.live_generation()? else {
+                    return Ok(None);
+                };
+                let a = s.access_revision()?;
+                if g == current && a == access {
+                    return Ok(None);
+                }
+                load_from(s).map(Some)
+            })
         })
         .await
         .ok()
+        .flatten()
         .flatten();
         if let Some(s) = newer {
             tracing::info!(target: log::SERVER, event = "publication loaded", generation = s.generation);
-            let regrouped = s.access_revision != access;
             state.swap(s);
-            if regrouped {
-                // A client's copy made under the old grants is not confirmed by a 304.
-                state
-                    .inner
-                    .site_revision
-                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            }
         }
     }
 }

@@ -49,7 +49,7 @@ pub use history::{AggregationEdge, UndoCounts};
 pub use keys::{ApiKeyEntry, hash_key, new_key};
 pub use live::{Live, PublicationEntry};
 pub use location::{Location, PgLocation, is_postgres_url};
-pub use notify::{Heard, LISTENER_NAME, Listener};
+pub use notify::{Heard, Listener, listener_name};
 pub use password::{
     MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, check_password, hash_password, new_password,
     verify_password,

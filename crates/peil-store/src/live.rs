@@ -549,7 +549,7 @@ mod tests {
         let mut deaf = Listener::connect(&at(&other)).unwrap().unwrap();
         let quiet = Duration::from_millis(200);
         assert_eq!(ear.wait(quiet).unwrap(), Heard::Nothing);
-        crate::read::tests::fill(&mut s);
+        crate::read::tests::fill(&s);
         {
             // Announced inside a transaction that does not commit: never heard.
             let tx = s.db.begin(true).unwrap();

@@ -53,8 +53,11 @@ pub enum Heard {
     Nothing,
 }
 
-/// The `application_name` of a listening connection (what `pg_stat_activity` shows).
-pub const LISTENER_NAME: &str = "peil serve (listening)";
+/// The `application_name` of a connection listening for the site in `schema` (what
+/// `pg_stat_activity` shows; PostgreSQL keeps 63 bytes of it).
+pub fn listener_name(schema: &str) -> String {
+    format!("peil listen {schema}")
+}
 
 impl Listener {
     /// Listens on the channel of the store at `at`; `None` for a SQLite store, which has no
@@ -70,7 +73,7 @@ impl Listener {
             source,
         };
         let mut config = pg.config.clone();
-        config.application_name(LISTENER_NAME);
+        config.application_name(&listener_name(&pg.schema));
         let mut client = config.connect(postgres::NoTls).map_err(e)?;
         client
             .batch_execute(&format!("LISTEN \"{}\"", channel(&pg.schema)))

@@ -667,3 +667,138 @@ fn records_and_their_dashboard_are_imported_and_published_alike_on_postgres() {
         lite.ok(&["export", "--live"])
     );
 }
+
+/// The generation a server answers from, by its liveness probe.
+fn generation(s: &Server) -> u64 {
+    s.get("/health").json()["generation"].as_u64().unwrap()
+}
+
+/// How long until every server answers from `generation`, asked every 10 ms; panics after 30 s.
+fn until_all_serve(servers: &[&Server], generation_wanted: u64) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    while servers.iter().any(|s| generation(s) != generation_wanted) {
+        assert!(
+            t.elapsed().as_secs() < 30,
+            "generation {generation_wanted} never reached every replica"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    t.elapsed()
+}
+
+/// The listening connections of the replicas of the site in `schema`, ended by the server.
+fn terminate_listeners(pg: &TempPostgres, schema: &str) -> usize {
+    let mut c = postgres::Client::connect(&pg.conninfo(), postgres::NoTls).unwrap();
+    let rows = c
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&peil_store::listener_name(schema)],
+        )
+        .unwrap();
+    rows.iter().filter(|r| r.get::<_, bool>(0)).count()
+}
+
+fn listeners(pg: &TempPostgres, schema: &str) -> i64 {
+    let mut c = postgres::Client::connect(&pg.conninfo(), postgres::NoTls).unwrap();
+    c.query_one(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+        &[&peil_store::listener_name(schema)],
+    )
+    .unwrap()
+    .get(0)
+}
+
+/// Issue 16, serving replicas: two `peil serve` processes (each with a site directory of its
+/// own, as on two machines) on one PostgreSQL store. A publication made by the command
+/// reaches both within 2 s (announced by NOTIFY; the fallback poll is every 10 s), their
+/// ETags agree, also after a change of access groups one of them saw while running; a
+/// listening connection ended by the database is made again and the replica still catches
+/// up.
+#[test]
+fn two_replicas_serve_a_new_publication_within_two_seconds_with_one_etag() {
+    let pg = PgSite::new();
+    fill(&pg.site);
+    let other = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        pg.site.path().join("peil.toml"),
+        other.path().join("peil.toml"),
+    )
+    .unwrap();
+    let a = Server::start(pg.site);
+    // A change of access groups while only the first replica runs.
+    a.site.ok(&[
+        "groups",
+        "add",
+        "intern",
+        "--description",
+        "Stadsdiensten",
+        "--indicators",
+        "inw",
+    ]);
+    let b = Server::start(Site { dir: other });
+    for s in [&a, &b] {
+        let r = s.get("/health/ready");
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let etags = |path: &str| {
+        let (x, y) = (a.get(path), b.get(path));
+        assert_eq!((x.status, y.status), (200, 200), "{path}");
+        (x.headers["etag"].clone(), y.headers["etag"].clone())
+    };
+    const PATH: &str = "/api/v1/indicators";
+    until_all_serve(&[&a, &b], 1);
+    // The first replica reloads for the new groups (announced too); then both agree.
+    let t = std::time::Instant::now();
+    loop {
+        let (x, y) = etags(PATH);
+        if x == y {
+            break;
+        }
+        assert!(t.elapsed().as_secs() < 5, "ETags differ: {x} and {y}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let (before, _) = etags(PATH);
+    let more = write(
+        &a.site,
+        "meer.csv",
+        "period,geolevel,geoitem,inw\n2024,statsec,S1,1300\n",
+    );
+    a.site.import(&more, &[]);
+    a.site.ok(&["publish"]);
+    let took = until_all_serve(&[&a, &b], 2);
+    eprintln!("publication 2 reached both replicas {took:?} after the command ended");
+    assert!(took <= std::time::Duration::from_secs(2), "took {took:?}");
+    let (x, y) = etags(PATH);
+    assert_eq!(x, y, "one publication, one ETag on every replica");
+    assert_ne!(x, before, "a new publication, a new ETag");
+    assert!(b.get("/api/v1/periods").body.contains("2024"));
+    // A client's copy is confirmed by the other replica.
+    let r = b.get_with(PATH, &[("if-none-match", &x)]);
+    assert_eq!(r.status, 304);
+    // The database ends both listening connections; each replica listens again and hears
+    // the next publication.
+    let schema = &pg.schema;
+    assert_eq!(terminate_listeners(&pg.pg, schema), 2);
+    let t = std::time::Instant::now();
+    while listeners(&pg.pg, schema) < 2 {
+        assert!(
+            t.elapsed().as_secs() < 10,
+            "the replicas did not listen again"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    a.site.ok(&["rollback", "1"]);
+    let took = until_all_serve(&[&a, &b], 3);
+    eprintln!("after the listeners were ended: publication 3 reached both in {took:?}");
+    assert!(took <= std::time::Duration::from_secs(2), "took {took:?}");
+    assert!(!b.get("/api/v1/periods").body.contains("2024"));
+    // Ended again and published at once: the replicas catch up (a listener made again looks
+    // for what it missed).
+    assert_eq!(terminate_listeners(&pg.pg, schema), 2);
+    a.site.ok(&["rollback", "2"]);
+    let took = until_all_serve(&[&a, &b], 4);
+    eprintln!("published while no one listened: publication 4 reached both in {took:?}");
+    assert!(took <= std::time::Duration::from_secs(2), "took {took:?}");
+    let (x, y) = etags(PATH);
+    assert_eq!(x, y);
+}
