@@ -2,8 +2,8 @@
 //! Peil's HTTP server: answers from the published, immutable [`Snapshot`] only.
 //!
 //! The snapshot sits behind one `RwLock<Arc<…>>`: a request clones the `Arc` once and reads a
-//! consistent publication for its whole life; a new publication (noticed by polling the
-//! store's generation) is loaded aside and swapped in at once, so readers never see half of
+//! consistent publication for its whole life; a new publication (announced by a PostgreSQL
+//! store, else noticed by polling the store's generation: see [`watch`]) is loaded aside and swapped in at once, so readers never see half of
 //! one. Nothing here reads the test copy.
 //!
 //! Routes: `/health` (liveness), `/health/ready` (readiness: a publication is loaded), `/metrics` (Prometheus text), the native API under `/api/v1/`
@@ -86,6 +86,8 @@ struct Inner {
     /// Held while the site's files are written and the configuration swapped, by the back
     /// office's saves and the poll alike, so an older read never replaces a newer one.
     site_files: std::sync::Mutex<()>,
+    /// Whether the store has been read since start (see [`Readiness`]).
+    readiness: std::sync::atomic::AtomicU8,
     /// Counts configuration changes; part of every ETag, so pages follow a changed config.
     site_revision: std::sync::atomic::AtomicU64,
     /// The address the server listens on (for absolute links when no `base_url` is set).
@@ -408,7 +410,19 @@ pub fn state_with_options(
     store: &peil_store::Location,
     options: Options,
 ) -> Result<AppState, ServeError> {
-    let snap = load(store)?;
+    // A store that cannot be reached at start is served from no publication (not ready)
+    // until it can; one that answers with an error (a wrong user, no such store) is refused.
+    // The first publication is loaded before the server listens (until then it answers
+    // nothing, which a probe takes for not ready).
+    let (snap, readiness) = match load(store) {
+        Ok(s) => (s, Readiness::Read),
+        Err(ServeError::Store(e)) if e.is_unreachable() => {
+            let detail = e.to_string();
+            tracing::warn!(target: log::SERVER, event = "store unreachable", detail = detail.as_str());
+            (Snapshot::unpublished(), Readiness::Unreachable)
+        }
+        Err(e) => return Err(e),
+    };
     let st = AppState {
         inner: Arc::new(Inner {
             snapshot: RwLock::new(Arc::new(snap)),
@@ -430,6 +444,7 @@ pub fn state_with_options(
             config_builder: RwLock::new(None),
             site_files: std::sync::Mutex::new(()),
             site_revision: std::sync::atomic::AtomicU64::new(0),
+            readiness: std::sync::atomic::AtomicU8::new(readiness as u8),
             listening: OnceLock::new(),
             compute: match options.compute {
                 Some(c) => c.0,
@@ -444,7 +459,9 @@ pub fn state_with_options(
             diff_cache: Default::default(),
         }),
     };
-    st.refresh_keys(store);
+    if readiness == Readiness::Read {
+        st.refresh_keys(store);
+    }
     Ok(st)
 }
 
@@ -499,14 +516,50 @@ pub(crate) fn is_probe(path: &str) -> bool {
     matches!(path, "/health" | "/health/ready" | "/metrics")
 }
 
+/// Where a server is with its store, for the readiness probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Readiness {
+    /// The store has been read: a publication is loaded, or there is none yet.
+    Read = 1,
+    /// The store could not be reached since start.
+    Unreachable = 2,
+}
+
+impl AppState {
+    fn readiness(&self) -> Readiness {
+        match self
+            .inner
+            .readiness
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            2 => Readiness::Unreachable,
+            _ => Readiness::Read,
+        }
+    }
+
+    fn set_readiness(&self, r: Readiness) {
+        self.inner
+            .readiness
+            .store(r as u8, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Readiness, distinct from liveness (`/health`): 200 once a publication is loaded and
-/// answered from, 503 while the server answers from no publication (a new site before its
-/// first `peil publish`), so a load balancer sends readers only to a server with data.
+/// answered from, 503 while the server answers from no publication — a store that could not
+/// be reached since start (the server starts anyway and loads the publication once it can),
+/// or a new site before its first `peil publish` — so a load balancer sends readers only to a server with data. A server
+/// that loaded a publication stays ready if its store goes away: it answers from what it has.
 async fn ready(State(st): State<AppState>) -> Response {
     let s = st.snapshot();
     let ready = s.generation > 0;
+    let status = match st.readiness() {
+        _ if ready => "ready",
+        Readiness::Unreachable => "not ready: the store cannot be reached",
+        Readiness::Read => "not ready: nothing published yet",
+    };
     let body = serde_json::json!({
-        "status": if ready { "ready" } else { "not ready: nothing published yet" },
+        "status": status,
         "generation": s.generation,
     });
     let status = if ready {
@@ -669,7 +722,7 @@ async fn watch(state: AppState) {
         // loads the live copy again (on the blocking pool, over the poll's connection), and
         // the swap forgets every cached answer.
         let store = store.clone();
-        let newer = tokio::task::spawn_blocking(move || {
+        let checked = tokio::task::spawn_blocking(move || {
             store.with(|s| {
                 let Some(g) = s.live_generation()? else {
                     return Ok(None);
@@ -683,9 +736,11 @@ async fn watch(state: AppState) {
         })
         .await
         .ok()
-        .flatten()
         .flatten();
-        if let Some(s) = newer {
+        if checked.is_some() {
+            state.set_readiness(Readiness::Read);
+        }
+        if let Some(s) = checked.flatten() {
             tracing::info!(target: log::SERVER, event = "publication loaded", generation = s.generation);
             state.swap(s);
         }

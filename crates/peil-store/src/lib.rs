@@ -99,6 +99,16 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// Whether the store's server could not be reached at all (refused, no such socket, cut
+    /// off) — as opposed to a server that answered with an error (a wrong user, a missing
+    /// database) or a store that is not a Peil store. What is unreachable now may be reached
+    /// later.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, StoreError::Postgres { source, .. } if source.as_db_error().is_none())
+    }
+}
+
 /// A PostgreSQL error with the server's own words (the client's `Display` says only "db error").
 fn pg_message(e: &postgres::Error) -> String {
     match e.as_db_error() {

@@ -9,8 +9,12 @@ use std::sync::Arc;
 
 /// The test server's URL (its socket directory, percent-encoded, as the host).
 pub fn url(pg: &TempPostgres) -> String {
-    let dir: String = pg
-        .socket_dir()
+    url_at(pg.socket_dir())
+}
+
+/// The URL of a server whose socket is (or will be) in `dir`.
+fn url_at(dir: &std::path::Path) -> String {
+    let dir: String = dir
         .to_str()
         .unwrap()
         .bytes()
@@ -801,4 +805,41 @@ fn two_replicas_serve_a_new_publication_within_two_seconds_with_one_etag() {
     assert!(took <= std::time::Duration::from_secs(2), "took {took:?}");
     let (x, y) = etags(PATH);
     assert_eq!(x, y);
+}
+
+/// A replica whose PostgreSQL cannot be reached when it starts is alive (`/health`) but not
+/// ready (`/health/ready` 503, saying why); once the server can be reached it loads the
+/// publication and is ready, without a restart.
+#[test]
+fn a_replica_started_while_the_store_is_unreachable_is_live_not_ready_until_it_loads() {
+    let pg = PgSite::new();
+    fill(&pg.site);
+    // The replica's store URL names a socket directory that is empty for now.
+    let sockets = tempfile::tempdir().unwrap();
+    let replica = tempfile::tempdir().unwrap();
+    let toml = std::fs::read_to_string(pg.site.path().join("peil.toml")).unwrap();
+    let real = url(&pg.pg);
+    assert!(toml.contains(&real), "{toml}");
+    std::fs::write(
+        replica.path().join("peil.toml"),
+        toml.replace(&real, &url_at(sockets.path())),
+    )
+    .unwrap();
+    let s = Server::start(Site { dir: replica });
+    let live = s.get("/health");
+    assert_eq!(live.status, 200, "{}", live.body);
+    let r = s.get("/health/ready");
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(r.body.contains("cannot be reached"), "{}", r.body);
+    assert_eq!(r.json()["generation"], 0);
+    // The server becomes reachable: its socket appears in the directory.
+    let name = format!(".s.PGSQL.{}", peil_pgtest::PORT);
+    std::os::unix::fs::symlink(pg.pg.socket_dir().join(&name), sockets.path().join(&name)).unwrap();
+    let t = std::time::Instant::now();
+    while s.get("/health/ready").status != 200 {
+        assert!(t.elapsed().as_secs() < 30, "never ready");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(generation(&s), 1);
+    assert!(s.get("/api/v1/periods").body.contains("2023"));
 }
