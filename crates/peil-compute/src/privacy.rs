@@ -289,13 +289,16 @@ impl Relations {
         }
         let mut rels = Vec::new();
         let cell = |b: usize, i: usize| (blocks[b].3 + i) as u32;
+        // Relations are made in the blocks' order (never a hash map's): which cell secondary
+        // suppression hides next depends on their order, and a publication must not depend on
+        // the process that computed it.
         // Geography: parent = sum of children, per period and cube cell.
         for e in &c.geo.edges {
             let mut children: Vec<Vec<u32>> = vec![Vec::new(); c.geo.levels[e.parent].len()];
             for (ci, p) in e.links() {
                 children[p].push(ci as u32);
             }
-            for (&(l, p, d), &pb) in &block_of {
+            for (pb, &(l, p, d, _)) in blocks.iter().enumerate() {
                 if l as usize != e.parent {
                     continue;
                 }
@@ -318,7 +321,7 @@ impl Relations {
             && matches!(i.data_type, DataType::Numeric | DataType::ObjectCount)
             && !i.non_aggregable_periods
         {
-            for (&(l, p, d), &pb) in &block_of {
+            for (pb, &(l, p, d, _)) in blocks.iter().enumerate() {
                 let Some(fine) = finer(p) else { continue };
                 let per = (fine.per_year() / p.level.per_year()) as i64;
                 let ((y, m, _), _) = p.bounds();
@@ -348,15 +351,16 @@ impl Relations {
             let covers = |coarse: &(String, String), fine: &(String, String)| {
                 coarse == fine || c.dim_up.get(fine).is_some_and(|ups| ups.contains(coarse))
             };
-            for (&(l, p, d), &mb) in &block_of {
+            for (mb, &(l, p, d, _)) in blocks.iter().enumerate() {
                 let marginal = &c.dims[d as usize];
                 if c.is_fine(ind, marginal) {
                     continue;
                 }
-                let parts: Vec<usize> = block_of
+                let parts: Vec<usize> = blocks
                     .iter()
-                    .filter(|((l2, p2, d2), _)| *l2 == l && *p2 == p && *d2 != d)
-                    .filter(|((_, _, d2), _)| {
+                    .enumerate()
+                    .filter(|(_, (l2, p2, d2, _))| *l2 == l && *p2 == p && *d2 != d)
+                    .filter(|(_, (_, _, d2, _))| {
                         let key = &c.dims[*d2 as usize];
                         c.is_fine(ind, key)
                             && marginal
@@ -364,7 +368,7 @@ impl Relations {
                                 .iter()
                                 .all(|m| key.0.iter().any(|f| covers(m, f)))
                     })
-                    .map(|(_, b)| *b)
+                    .map(|(b, _)| b)
                     .collect();
                 if parts.is_empty() {
                     continue;

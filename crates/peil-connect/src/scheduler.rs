@@ -489,7 +489,7 @@ pub fn local_text(zone: &TimeZone, stored: &str) -> String {
 /// reads the site's configuration again, so an edit of peil.toml applies without a restart).
 /// Meant for its own thread: everything it does blocks.
 pub fn run_forever(
-    store_path: &std::path::Path,
+    store: &peil_store::Location,
     every: std::time::Duration,
     plan: impl Fn() -> Option<(Plan, Context)>,
 ) {
@@ -500,7 +500,7 @@ pub fn run_forever(
         if plan.is_empty() {
             continue;
         }
-        match Store::open(store_path) {
+        match Store::open_at(store) {
             Ok(mut store) => {
                 scheduler.tick(&mut store, &plan, &ctx, Timestamp::now());
             }

@@ -140,11 +140,11 @@ async fn upload(
             "the request has no body; send the CSV file as the body",
         );
     }
-    let store = st.store_path().to_path_buf();
+    let store = st.store_location().clone();
     let who = format!("BulkAPI ({reader})");
     let result =
         tokio::task::spawn_blocking(move || -> peil_import::Result<peil_import::Outcome> {
-            let mut store = peil_store::Store::open(&store)?;
+            let mut store = peil_store::Store::open_at(&store)?;
             let req = peil_import::ImportRequest {
                 kind: Some(peil_ingest::Kind::Data),
                 who,

@@ -207,12 +207,20 @@ fn key_of<'a>(
     })
 }
 
-/// The ETag of everything answered from one publication and configuration.
-fn etag(generation: u64, revision: u64) -> String {
-    if revision == 0 {
-        format!("\"peil-{generation}\"")
-    } else {
-        format!("\"peil-{generation}-{revision}\"")
+/// The ETag of everything answered from one publication, access groups and configuration.
+/// The publication's generation and the access groups' revision are the store's, so every
+/// replica serving one store gives one publication the same ETag (issue 16); the
+/// configuration's revision counts this process's reloads of the site's files.
+fn etag(v: Version) -> String {
+    let Version {
+        generation,
+        access,
+        revision,
+    } = v;
+    match (access, revision) {
+        (0, 0) => format!("\"peil-{generation}\""),
+        (0, r) => format!("\"peil-{generation}-{r}\""),
+        (a, r) => format!("\"peil-{generation}-{r}-a{a}\""),
     }
 }
 
@@ -227,7 +235,20 @@ fn if_none_match(h: &HeaderMap, etag: &str) -> bool {
 #[derive(Clone, Copy)]
 struct Version {
     generation: u64,
+    /// The access groups' revision the publication was loaded with.
+    access: u64,
     revision: u64,
+}
+
+impl Version {
+    fn of(st: &AppState) -> Version {
+        let snap = st.snapshot();
+        Version {
+            generation: snap.generation,
+            access: snap.access_revision,
+            revision: st.revision(),
+        }
+    }
 }
 
 /// Whether answers to this request may be validated and kept: GETs, except health and
@@ -279,11 +300,8 @@ pub(crate) async fn validate(
     if !cacheable(&req, &reader) {
         return next.run(req).await;
     }
-    let version = Version {
-        generation: st.snapshot().generation,
-        revision: st.revision(),
-    };
-    let tag = etag(version.generation, version.revision);
+    let version = Version::of(&st);
+    let tag = etag(version);
     if if_none_match(req.headers(), &tag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         set_validators(r.headers_mut(), &tag, &reader);
@@ -312,10 +330,7 @@ pub(crate) async fn respond(
         .extensions()
         .get::<Version>()
         .copied()
-        .unwrap_or(Version {
-            generation: st.snapshot().generation,
-            revision: st.revision(),
-        });
+        .unwrap_or_else(|| Version::of(&st));
     let key = key_of(version.generation, version.revision, &req, &reader);
     if let Some(hit) = key.as_ref().and_then(|k| st.inner.responses.get(k)) {
         return hit;

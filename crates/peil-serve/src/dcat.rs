@@ -1215,9 +1215,9 @@ async fn build(st: &AppState) -> Graph {
     // The theme tree and the publication's time, read from the store once per publication.
     let extras = crate::api::cache::entry(st, &snap).extras(st, &snap).await;
     // The first publication's time: when the catalogue was issued (one indexed row).
-    let path = st.store_path().to_path_buf();
+    let path = st.store_location().clone();
     let issued = tokio::task::spawn_blocking(move || {
-        peil_store::Store::open(&path)
+        peil_store::Store::open_at(&path)
             .and_then(|s| s.first_publication_at())
             .ok()
             .flatten()

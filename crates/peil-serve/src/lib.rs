@@ -2,8 +2,8 @@
 //! Peil's HTTP server: answers from the published, immutable [`Snapshot`] only.
 //!
 //! The snapshot sits behind one `RwLock<Arc<…>>`: a request clones the `Arc` once and reads a
-//! consistent publication for its whole life; a new publication (noticed by polling the
-//! store's generation) is loaded aside and swapped in at once, so readers never see half of
+//! consistent publication for its whole life; a new publication (announced by a PostgreSQL
+//! store, else noticed by polling the store's generation: see [`watch`]) is loaded aside and swapped in at once, so readers never see half of
 //! one. Nothing here reads the test copy.
 //!
 //! Routes: `/health` (liveness), `/health/ready` (readiness: a publication is loaded), `/metrics` (Prometheus text), the native API under `/api/v1/`
@@ -50,7 +50,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use peil_compute::Snapshot;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -65,7 +64,7 @@ struct Inner {
     /// What this server derived from the publication it serves (indexes, fragments, map
     /// layers, stories' data): per server, never per process.
     publication: api::cache::Current,
-    store: PathBuf,
+    store: peil_store::Location,
     pub metrics: metrics::Metrics,
     site_name: String,
     /// Cells one data request may ask for ([`Options::max_cells`]).
@@ -87,6 +86,8 @@ struct Inner {
     /// Held while the site's files are written and the configuration swapped, by the back
     /// office's saves and the poll alike, so an older read never replaces a newer one.
     site_files: std::sync::Mutex<()>,
+    /// Whether the store has been read since start (see [`Readiness`]).
+    readiness: std::sync::atomic::AtomicU8,
     /// Counts configuration changes; part of every ETag, so pages follow a changed config.
     site_revision: std::sync::atomic::AtomicU64,
     /// The address the server listens on (for absolute links when no `base_url` is set).
@@ -186,8 +187,8 @@ impl AppState {
         &self.inner.metrics
     }
 
-    /// The store file (for writes that go through the import path, like scripted uploads).
-    pub fn store_path(&self) -> &Path {
+    /// Where the store is (for writes that go through the import path, like scripted uploads).
+    pub fn store_location(&self) -> &peil_store::Location {
         &self.inner.store
     }
 
@@ -329,14 +330,19 @@ impl AppState {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             if guard.is_none() {
-                *guard = Some(peil_store::Store::open(&st.inner.store)?);
+                *guard = Some(peil_store::Store::open_at(&st.inner.store)?);
             }
-            match guard.as_mut() {
+            let result = match guard.as_mut() {
                 Some(s) => f(s),
                 None => Err(peil_store::StoreError::Invalid(
                     "the store is not open".into(),
                 )),
+            };
+            // A lost PostgreSQL connection is opened anew at the next request.
+            if guard.as_ref().is_some_and(|s| s.connection_lost()) {
+                *guard = None;
             }
+            result
         })
         .await;
         joined.unwrap_or_else(|e| {
@@ -351,12 +357,15 @@ impl AppState {
         &self.inner.jobs
     }
 
-    fn refresh_keys(&self, store: &Path) {
-        let Ok(s) = peil_store::Store::open(store) else {
-            return;
-        };
-        let Ok(map) = s.api_key_readers() else { return };
-        self.inner.keys.replace(map);
+    fn refresh_keys(&self, store: &peil_store::Location) {
+        if let Ok(s) = peil_store::Store::open_at(store) {
+            let _ = self.refresh_keys_from(&s);
+        }
+    }
+
+    fn refresh_keys_from(&self, s: &peil_store::Store) -> Result<(), ServeError> {
+        self.inner.keys.replace(s.api_key_readers()?);
+        Ok(())
     }
 
     fn swap(&self, s: Snapshot) {
@@ -390,21 +399,41 @@ pub enum ServeError {
 /// Loads the live copy of a store into a snapshot (see [`Snapshot::load`]); a site never
 /// published is served empty (generation 0) until its first publication, which the store
 /// poll then picks up.
-fn load(store: &Path) -> Result<Snapshot, ServeError> {
-    match Snapshot::load(&peil_store::Store::open(store)?) {
+fn load(store: &peil_store::Location) -> Result<Snapshot, ServeError> {
+    load_from(&peil_store::Store::open_at(store)?)
+}
+
+/// [`load`] from a store already open.
+fn load_from(store: &peil_store::Store) -> Result<Snapshot, ServeError> {
+    match Snapshot::load(store) {
         Err(peil_compute::LoadError::NotPublished) => Ok(Snapshot::unpublished()),
         r => Ok(r?),
     }
 }
 
 /// The state for a store (published or not yet), set up as `options` say.
-pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, ServeError> {
-    let snap = load(store)?;
+pub fn state_with_options(
+    store: &peil_store::Location,
+    options: Options,
+) -> Result<AppState, ServeError> {
+    // A store that cannot be reached at start is served from no publication (not ready)
+    // until it can; one that answers with an error (a wrong user, no such store) is refused.
+    // The first publication is loaded before the server listens (until then it answers
+    // nothing, which a probe takes for not ready).
+    let (snap, readiness) = match load(store) {
+        Ok(s) => (s, Readiness::Read),
+        Err(ServeError::Store(e)) if e.is_unreachable() => {
+            let detail = e.to_string();
+            tracing::warn!(target: log::SERVER, event = "store unreachable", detail = detail.as_str());
+            (Snapshot::unpublished(), Readiness::Unreachable)
+        }
+        Err(e) => return Err(e),
+    };
     let st = AppState {
         inner: Arc::new(Inner {
             snapshot: RwLock::new(Arc::new(snap)),
             publication: Default::default(),
-            store: store.to_path_buf(),
+            store: store.clone(),
             metrics: metrics::Metrics::default(),
             keys: access::Keys::default(),
             public: options.public,
@@ -421,6 +450,7 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
             config_builder: RwLock::new(None),
             site_files: std::sync::Mutex::new(()),
             site_revision: std::sync::atomic::AtomicU64::new(0),
+            readiness: std::sync::atomic::AtomicU8::new(readiness as u8),
             listening: OnceLock::new(),
             compute: match options.compute {
                 Some(c) => c.0,
@@ -436,7 +466,9 @@ pub fn state_with_options(store: &Path, options: Options) -> Result<AppState, Se
             dashboards: Default::default(),
         }),
     };
-    st.refresh_keys(store);
+    if readiness == Readiness::Read {
+        st.refresh_keys(store);
+    }
     Ok(st)
 }
 
@@ -491,14 +523,50 @@ pub(crate) fn is_probe(path: &str) -> bool {
     matches!(path, "/health" | "/health/ready" | "/metrics")
 }
 
+/// Where a server is with its store, for the readiness probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Readiness {
+    /// The store has been read: a publication is loaded, or there is none yet.
+    Read = 1,
+    /// The store could not be reached since start.
+    Unreachable = 2,
+}
+
+impl AppState {
+    fn readiness(&self) -> Readiness {
+        match self
+            .inner
+            .readiness
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            2 => Readiness::Unreachable,
+            _ => Readiness::Read,
+        }
+    }
+
+    fn set_readiness(&self, r: Readiness) {
+        self.inner
+            .readiness
+            .store(r as u8, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Readiness, distinct from liveness (`/health`): 200 once a publication is loaded and
-/// answered from, 503 while the server answers from no publication (a new site before its
-/// first `peil publish`), so a load balancer sends readers only to a server with data.
+/// answered from, 503 while the server answers from no publication — a store that could not
+/// be reached since start (the server starts anyway and loads the publication once it can),
+/// or a new site before its first `peil publish` — so a load balancer sends readers only to a server with data. A server
+/// that loaded a publication stays ready if its store goes away: it answers from what it has.
 async fn ready(State(st): State<AppState>) -> Response {
     let s = st.snapshot();
     let ready = s.generation > 0;
+    let status = match st.readiness() {
+        _ if ready => "ready",
+        Readiness::Unreachable => "not ready: the store cannot be reached",
+        Readiness::Read => "not ready: nothing published yet",
+    };
     let body = serde_json::json!({
-        "status": if ready { "ready" } else { "not ready: nothing published yet" },
+        "status": status,
         "generation": s.generation,
     });
     let status = if ready {
@@ -509,15 +577,137 @@ async fn ready(State(st): State<AppState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// Polls the store for a new publication and swaps it in.
+/// How often a server looks for a new publication (and changed keys and access groups) by
+/// itself: on SQLite this is how it notices; on PostgreSQL, where every change is announced
+/// (see [`listen`]), it is the fallback.
+const POLL: Duration = Duration::from_secs(2);
+const POLL_FALLBACK: Duration = Duration::from_secs(10);
+
+/// The poll's connection to the store. On PostgreSQL one connection is kept from poll to poll
+/// (and opened again once lost or after a failed read); a SQLite file is opened at each poll,
+/// so a store moved into place (`peil migrate-store --replace`) is found.
+#[derive(Clone)]
+struct PollStore {
+    at: peil_store::Location,
+    open: Arc<std::sync::Mutex<Option<peil_store::Store>>>,
+}
+
+impl PollStore {
+    /// Runs `f` on the store (blocking: call it on the blocking pool); `None` when the store
+    /// cannot be opened or `f` failed.
+    fn with<T>(&self, f: impl FnOnce(&peil_store::Store) -> Result<T, ServeError>) -> Option<T> {
+        let mut slot = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_none_or(|s| s.connection_lost()) {
+            *slot = peil_store::Store::open_at(&self.at).ok();
+        }
+        let r = f(slot.as_ref()?);
+        if r.is_err() || !matches!(self.at, peil_store::Location::Postgres(_)) {
+            *slot = None;
+        }
+        r.ok()
+    }
+}
+
+impl Drop for PollStore {
+    /// The last holder closes the connection on a thread of its own: the watcher that holds
+    /// it is dropped on the async executor, where the blocking client must not close.
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.open) > 1 {
+            return;
+        }
+        let kept = self.open.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(store) = kept {
+            let _ = std::thread::Builder::new()
+                .name("peil-close".into())
+                .spawn(move || drop(store));
+        }
+    }
+}
+
+/// Sets a flag when dropped: the listening thread of an aborted watcher stops.
+struct StopOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Holds one connection listening on the site's channel (a thread of its own: the listener
+/// blocks) and wakes the watcher at every announcement, and once at every (re)connection for
+/// what was announced while no one listened. A lost connection is made again after 0.1 s,
+/// doubling up to 10 s while the server cannot be reached. Returns when `stop` is set.
+fn listen(
+    at: peil_store::Location,
+    wake: Arc<tokio::sync::Notify>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::Ordering::SeqCst;
+    const FIRST: Duration = Duration::from_millis(100);
+    let mut backoff = FIRST;
+    while !stop.load(SeqCst) {
+        match peil_store::Listener::connect(&at) {
+            Ok(None) => return,
+            Ok(Some(mut ear)) => {
+                backoff = FIRST;
+                wake.notify_one();
+                while !stop.load(SeqCst) {
+                    match ear.wait(Duration::from_secs(1)) {
+                        Ok(peil_store::Heard::Change(_)) => wake.notify_one(),
+                        Ok(peil_store::Heard::Nothing) => {}
+                        Err(e) => {
+                            let detail = e.to_string();
+                            tracing::warn!(target: log::SERVER, event = "listening connection lost", detail = detail.as_str());
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let detail = e.to_string();
+                tracing::warn!(target: log::SERVER, event = "cannot listen", detail = detail.as_str());
+            }
+        }
+        let until = std::time::Instant::now() + backoff;
+        while !stop.load(SeqCst) && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// Looks for a new publication, changed keys and access groups, and a changed configuration
+/// — when the store announces a change, and at every poll — and swaps a new publication in.
 async fn watch(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    let store = PollStore {
+        at: state.inner.store.clone(),
+        open: Default::default(),
+    };
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let listening = matches!(store.at, peil_store::Location::Postgres(_));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _stop = StopOnDrop(stop.clone());
+    if listening {
+        let (at, wake) = (store.at.clone(), wake.clone());
+        let spawned = std::thread::Builder::new()
+            .name("peil-listen".into())
+            .spawn(move || listen(at, wake, stop));
+        if let Err(e) = spawned {
+            let detail = e.to_string();
+            tracing::warn!(target: log::SERVER, event = "cannot listen", detail = detail.as_str());
+        }
+    }
+    let mut tick = tokio::time::interval(if listening { POLL_FALLBACK } else { POLL });
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
-        let store = state.inner.store.clone();
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = wake.notified() => {}
+        }
         {
-            let (st, path) = (state.clone(), store.clone());
-            let _ = tokio::task::spawn_blocking(move || st.refresh_keys(&path)).await;
+            let (st, store) = (state.clone(), store.clone());
+            let _ =
+                tokio::task::spawn_blocking(move || store.with(|s| st.refresh_keys_from(s))).await;
         }
         let loader = state.inner.site_loader.read().ok().and_then(|l| l.clone());
         if let Some(load) = loader {
@@ -536,29 +726,30 @@ async fn watch(state: AppState) {
             (s.generation, s.access_revision)
         };
         // A new publication, or changed access groups (which need no publication): either
-        // loads the live copy again, and the swap forgets every cached answer.
-        let newer = tokio::task::spawn_blocking(move || -> Option<Snapshot> {
-            let s = peil_store::Store::open(&store).ok()?;
-            let g = s.live_generation().ok()??;
-            let a = s.access_revision().ok()?;
-            (g != current || a != access)
-                .then(|| load(&store).ok())
-                .flatten()
+        // loads the live copy again (on the blocking pool, over the poll's connection), and
+        // the swap forgets every cached answer.
+        let store = store.clone();
+        let checked = tokio::task::spawn_blocking(move || {
+            store.with(|s| {
+                let Some(g) = s.live_generation()? else {
+                    return Ok(None);
+                };
+                let a = s.access_revision()?;
+                if g == current && a == access {
+                    return Ok(None);
+                }
+                load_from(s).map(Some)
+            })
         })
         .await
         .ok()
         .flatten();
-        if let Some(s) = newer {
+        if checked.is_some() {
+            state.set_readiness(Readiness::Read);
+        }
+        if let Some(s) = checked.flatten() {
             tracing::info!(target: log::SERVER, event = "publication loaded", generation = s.generation);
-            let regrouped = s.access_revision != access;
             state.swap(s);
-            if regrouped {
-                // A client's copy made under the old grants is not confirmed by a 304.
-                state
-                    .inner
-                    .site_revision
-                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            }
         }
     }
 }

@@ -60,9 +60,9 @@ pub(crate) async fn snapshot(st: &AppState) -> Option<Arc<Snapshot>> {
     {
         return Some(c.snap.clone());
     }
-    let path = st.store_path().to_path_buf();
+    let path = st.store_location().clone();
     let built = tokio::task::spawn_blocking(move || {
-        let store = peil_store::Store::open(&path)?;
+        let store = peil_store::Store::open_at(&path)?;
         peil_import::publish::preview(&store)
     })
     .await;

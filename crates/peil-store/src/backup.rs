@@ -25,6 +25,11 @@ impl Store {
     /// (rollback journal, no `-wal` beside it) and passes `PRAGMA integrity_check` before this
     /// returns; a copy that fails is removed.
     pub fn backup_to(&self, dest: &Path) -> Result<StoreCopy> {
+        if self.is_postgres() {
+            return Err(StoreError::Invalid(
+                "a SQLite file backup is not made of a PostgreSQL store".into(),
+            ));
+        }
         if dest.exists() {
             return Err(StoreError::Invalid(format!(
                 "{} exists already; a backup is written to a new file",

@@ -116,8 +116,16 @@ impl Store {
         Ok(report)
     }
 
-    /// SQLite's `PRAGMA integrity_check`: `ok` when the file is sound.
+    /// SQLite's `PRAGMA integrity_check`: `ok` when the file is sound. A PostgreSQL store has
+    /// no such check here (its pages are `pg_amcheck`'s): it is refused, never answered `ok`.
     pub fn integrity_check(&self) -> Result<String> {
+        if self.db.dialect() == Dialect::Postgres {
+            return Err(crate::StoreError::Invalid(
+                "SQLite's integrity check does not apply to a PostgreSQL store; \
+                 check its pages with PostgreSQL's pg_amcheck"
+                    .into(),
+            ));
+        }
         let e = self.e();
         let mut st = self.conn().prepare("PRAGMA integrity_check").map_err(&e)?;
         let lines: Vec<String> = st

@@ -388,6 +388,72 @@ impl Row<'_> {
     }
 }
 
+/// One value of any column, owned: what a whole-store copy moves and compares.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Cell {
+    pub(crate) fn param(&self) -> Param<'_> {
+        match self {
+            Cell::Null => Param::Null,
+            Cell::Int(i) => Param::Int(*i),
+            Cell::Real(f) => Param::Real(*f),
+            Cell::Text(t) => Param::Text(t),
+            Cell::Blob(b) => Param::Blob(b),
+        }
+    }
+}
+
+impl Row<'_> {
+    /// Column `i` (from 0) whatever its type.
+    pub(crate) fn cell(&self, i: usize) -> Result<Cell> {
+        let column = |at: &str, message: String| StoreError::Query {
+            at: at.into(),
+            message: format!("column {i}: {message}"),
+        };
+        match self {
+            Row::Sqlite(r) => {
+                use rusqlite::types::ValueRef;
+                Ok(
+                    match r.get_ref(i).map_err(|e| column("SQLite", e.to_string()))? {
+                        ValueRef::Null => Cell::Null,
+                        ValueRef::Integer(v) => Cell::Int(v),
+                        ValueRef::Real(v) => Cell::Real(v),
+                        ValueRef::Text(t) => Cell::Text(
+                            String::from_utf8(t.to_vec())
+                                .map_err(|e| column("SQLite", e.to_string()))?,
+                        ),
+                        ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
+                    },
+                )
+            }
+            Row::Pg(r) => {
+                let raw: Raw<'_> = r
+                    .try_get(i)
+                    .map_err(|e| column("PostgreSQL", e.to_string()))?;
+                let ty = r.columns()[i].type_();
+                Ok(
+                    match PgValue::decode(ty, raw.0)
+                        .map_err(|e| column("PostgreSQL", e.to_string()))?
+                    {
+                        PgValue::Null => Cell::Null,
+                        PgValue::Int(v) => Cell::Int(v),
+                        PgValue::Real(v) => Cell::Real(v),
+                        PgValue::Text(t) => Cell::Text(t.to_string()),
+                        PgValue::Blob(b) => Cell::Blob(b.to_vec()),
+                    },
+                )
+            }
+        }
+    }
+}
+
 /// Rewrites a common-subset statement for PostgreSQL: numbered placeholders, `INSERT OR IGNORE`.
 /// String literals, quoted names and comments are left as they are.
 pub(crate) fn translate(sql: &str) -> std::result::Result<String, String> {
@@ -484,9 +550,14 @@ impl Db {
         })
     }
 
-    /// Connects to PostgreSQL and makes `schema` (created when missing) the connection's only
-    /// search path: every unqualified table is the site's own.
-    pub(crate) fn open_postgres(config: &postgres::Config, schema: &str) -> Result<Db> {
+    /// Connects to PostgreSQL and makes `schema` the connection's only search path: every
+    /// unqualified table is the site's own. With `create` the schema is made when missing;
+    /// without, a missing one stays missing (opening it then finds no store).
+    pub(crate) fn open_postgres(
+        config: &postgres::Config,
+        schema: &str,
+        create: bool,
+    ) -> Result<Db> {
         check_schema_name(schema)?;
         let at = format!("PostgreSQL schema {schema}");
         let mut client =
@@ -497,12 +568,17 @@ impl Db {
                     source,
                 })?;
         // Two processes making one new site at once: the write lock orders them.
-        client
-            .batch_execute(&format!(
+        let make = if create {
+            format!(
                 "BEGIN; SELECT pg_advisory_xact_lock({}); CREATE SCHEMA IF NOT EXISTS \"{schema}\"; \
-                 COMMIT; SET search_path TO \"{schema}\";",
+                 COMMIT; ",
                 write_lock_key(schema)
-            ))
+            )
+        } else {
+            String::new()
+        };
+        client
+            .batch_execute(&format!("{make}SET search_path TO \"{schema}\";"))
             .map_err(|source| StoreError::Postgres { at, source })?;
         Ok(Db::Pg(Box::new(RefCell::new(Pg {
             client,
@@ -511,10 +587,27 @@ impl Db {
         }))))
     }
 
+    /// Whether the connection is gone (a PostgreSQL server restarted, a network cut); a SQLite
+    /// file never is.
+    pub(crate) fn is_closed(&self) -> bool {
+        match self {
+            Db::Sqlite { .. } => false,
+            Db::Pg(pg) => pg.try_borrow().is_ok_and(|p| p.client.is_closed()),
+        }
+    }
+
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
             Db::Sqlite { .. } => Dialect::Sqlite,
             Db::Pg(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The site's schema on PostgreSQL; `None` on SQLite.
+    pub(crate) fn schema(&self) -> Option<String> {
+        match self {
+            Db::Sqlite { .. } => None,
+            Db::Pg(pg) => Some(pg.borrow().schema.clone()),
         }
     }
 
@@ -526,14 +619,12 @@ impl Db {
         }
     }
 
-    /// The SQLite connection, for the modules not yet on the neutral API.
-    ///
-    /// Until every module is ported (issue 16), a PostgreSQL store is opened only by this
-    /// crate's tests, which call ported modules only; no other caller can reach this with one.
+    /// The SQLite connection, for what only SQLite has (its online backup, its integrity
+    /// check, the hot path of `apply_data`). Every caller asks [`Db::dialect`] first.
     pub(crate) fn sqlite(&self) -> &rusqlite::Connection {
         match self {
             Db::Sqlite { conn, .. } => conn,
-            Db::Pg(_) => unreachable!("a PostgreSQL store is opened only by the store's tests"),
+            Db::Pg(_) => unreachable!("callers of Db::sqlite check the dialect first"),
         }
     }
 
@@ -541,7 +632,7 @@ impl Db {
     pub(crate) fn sqlite_mut(&mut self) -> &mut rusqlite::Connection {
         match self {
             Db::Sqlite { conn, .. } => conn,
-            Db::Pg(_) => unreachable!("a PostgreSQL store is opened only by the store's tests"),
+            Db::Pg(_) => unreachable!("callers of Db::sqlite check the dialect first"),
         }
     }
 

@@ -134,6 +134,8 @@ impl Store {
 }
 
 fn bump_revision(tx: &Db) -> Result<usize> {
+    // Servers on a PostgreSQL store reload at commit; on SQLite they poll.
+    tx.announce("access")?;
     tx.execute(
         "INSERT INTO site_meta (key, value) VALUES ('access_revision', '1')
          ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(site_meta.value AS INTEGER) + 1 AS TEXT)",

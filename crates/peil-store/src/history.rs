@@ -479,6 +479,14 @@ mod tests {
             let imports = s.imports().unwrap();
             assert!(imports.iter().all(|i| i.undone_at.is_some() && i.undoable && i.plausibility == 1));
             assert!(s.undo_import(99).unwrap_err().to_string().contains("no import #99"));
+            // An import without plausibility checks (areas) keeps `null`: counted as none.
+            let mut tx = s.begin().unwrap();
+            let id = tx
+                .record_import("eva", "areas", "a.csv", "h2", &serde_json::json!({}), &serde_json::json!({}), 0)
+                .unwrap();
+            tx.record_plausibility(id, &serde_json::Value::Null).unwrap();
+            tx.commit().unwrap();
+            assert_eq!(s.imports().unwrap().last().unwrap().plausibility, 0);
             let tx = s.begin().unwrap();
             assert!(tx.stored_periods("bev").unwrap().is_empty());
             assert!(tx.aggregation_links("wijk").unwrap().is_empty());

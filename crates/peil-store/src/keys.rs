@@ -20,10 +20,13 @@ impl Store {
     /// Stores a new API key (its SHA-256 only: the key itself is shown once, never stored).
     pub fn add_api_key(&self, name: &str, sha256: &str, groups: &[String]) -> Result<i64> {
         self.known_groups(groups)?;
-        self.db.insert(
+        let id = self.db.insert(
             "INSERT INTO api_key (name, sha256, groups, created) VALUES (?1, ?2, ?3, ?4)",
             params![name, sha256, &groups.join(","), &utc_now()],
-        )
+        )?;
+        // After the insert has committed: a server that hears it finds the key.
+        self.db.announce("keys")?;
+        Ok(id)
     }
 
     /// All keys, in the order they were made.
@@ -77,6 +80,7 @@ impl Store {
             "UPDATE api_key SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
             params![id, &utc_now()],
         )?;
+        self.db.announce("keys")?;
         Ok(n == 1)
     }
 }

@@ -3,8 +3,7 @@
 //! The default backend is an embedded SQLite file (bundled, WAL). All SQL lives in this crate
 //! and none of it leaks: callers see domain types from `peil-core`, [`Store`] for reads and
 //! [`ImportTx`] for writes. A PostgreSQL backend implements the same surface behind the seam in
-//! `db.rs`, module by module (issue 16); until every module is on it, only this crate's tests
-//! open a PostgreSQL store.
+//! `db.rs` (issue 16); [`Location`] says which one holds a site.
 //!
 //! Guarantees:
 //! - every import runs in one transaction: all of it lands or none of it (also on `kill -9`);
@@ -18,12 +17,15 @@ mod check;
 mod clusters;
 pub mod codec;
 mod content;
+mod copy;
 mod db;
 mod export;
 mod groups;
 mod history;
 mod keys;
 mod live;
+mod location;
+mod notify;
 mod password;
 mod plans;
 mod pull;
@@ -41,10 +43,13 @@ pub use backup::{StoreCopy, check_file};
 pub use check::CheckReport;
 pub use clusters::ClusterCounts;
 pub use content::ContentVersion;
+pub use copy::{CopyReport, TableDigest, copy_store};
 pub use export::{ExportRow, Selection};
 pub use history::{AggregationEdge, UndoCounts};
 pub use keys::{ApiKeyEntry, hash_key, new_key};
 pub use live::{Live, PublicationEntry};
+pub use location::{Location, PgLocation, is_postgres_url};
+pub use notify::{Heard, Listener, listener_name};
 pub use password::{
     MAX_PASSWORD_LEN, MIN_PASSWORD_LEN, check_password, hash_password, new_password,
     verify_password,
@@ -92,6 +97,16 @@ pub enum StoreError {
     Protected(String),
     #[error("stored data is damaged: {0}; run `peil check`")]
     Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether the store's server could not be reached at all (refused, no such socket, cut
+    /// off) — as opposed to a server that answered with an error (a wrong user, a missing
+    /// database) or a store that is not a Peil store. What is unreachable now may be reached
+    /// later.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, StoreError::Postgres { source, .. } if source.as_db_error().is_none())
+    }
 }
 
 /// A PostgreSQL error with the server's own words (the client's `Display` says only "db error").
@@ -142,16 +157,41 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens the store at `at`, SQLite or PostgreSQL; refuses one that holds nothing.
+    pub fn open_at(at: &Location) -> Result<Store> {
+        match at {
+            Location::Sqlite(path) => Store::open(path),
+            Location::Postgres(pg) => Store::open_postgres(&pg.config, &pg.schema, false),
+        }
+    }
+
+    /// Creates the store at `at` (or opens the one there) and brings its schema up to date.
+    pub fn create_at(at: &Location) -> Result<Store> {
+        match at {
+            Location::Sqlite(path) => Store::create(path),
+            Location::Postgres(pg) => Store::open_postgres(&pg.config, &pg.schema, true),
+        }
+    }
+
+    /// Whether the store's connection is lost (a PostgreSQL server restarted): a holder of a
+    /// long-lived store opens a new one.
+    pub fn connection_lost(&self) -> bool {
+        self.db.is_closed()
+    }
+
+    /// Whether this store is on PostgreSQL (some operations are SQLite's only: a file backup).
+    pub fn is_postgres(&self) -> bool {
+        self.db.dialect() == Dialect::Postgres
+    }
+
     /// Opens the store of one site in a PostgreSQL database: its own schema `schema` (made when
-    /// missing), brought up to date. Until every module is on the seam (issue 16), only this
-    /// crate's tests open one.
-    #[cfg(test)]
+    /// missing), brought up to date.
     pub(crate) fn open_postgres(
         config: &postgres::Config,
         schema: &str,
         create: bool,
     ) -> Result<Store> {
-        let db = Db::open_postgres(config, schema)?;
+        let db = Db::open_postgres(config, schema, create)?;
         let mut store = Store {
             path: PathBuf::from(db.label()),
             db,
@@ -205,6 +245,21 @@ impl Store {
                 Ok(())
             }
             Dialect::Postgres => {
+                // Up to date (every open but the first after an upgrade): no write lock, so
+                // opening never waits for an import that holds it.
+                // (Outside a transaction: on a new schema the table is missing and this fails.)
+                let current = self.db.query(
+                    "SELECT version FROM peil_schema_version",
+                    db::params![],
+                    |r| r.get::<i64>(0),
+                );
+                if let Ok(v) = current.as_deref() {
+                    match v.first() {
+                        Some(&v) if v > known => return Err(too_new(v)),
+                        Some(&v) if v == known => return Ok(()),
+                        _ => {}
+                    }
+                }
                 let tx = self.db.begin(true)?;
                 let exists = tx
                     .query_one(
@@ -217,6 +272,20 @@ impl Store {
                 if !exists {
                     if !create {
                         return Err(missing());
+                    }
+                    // A schema that holds something else's tables is not made a site's.
+                    let others = tx.query_one(
+                        "SELECT count(*) FROM information_schema.tables
+                         WHERE table_schema = current_schema()",
+                        db::params![],
+                        |r| r.get::<i64>(0),
+                    )?;
+                    if others > 0 {
+                        return Err(StoreError::Invalid(format!(
+                            "{} holds tables that are not a Peil store's; give the site a schema \
+                             of its own",
+                            self.path.display()
+                        )));
                     }
                     tx.execute_batch(
                         "CREATE TABLE peil_schema_version (version BIGINT NOT NULL);
@@ -323,4 +392,73 @@ pub fn timestamp(t: time::OffsetDateTime) -> String {
         t.minute(),
         t.second()
     )
+}
+
+#[cfg(test)]
+mod connection_tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_postgresql_connection_is_noticed() {
+        let pg = peil_pgtest::TempPostgres::shared().unwrap();
+        let mut config = crate::testing::pg_config(&pg);
+        let name = peil_pgtest::TempPostgres::unique_name("lost");
+        config.application_name(&name);
+        let s = Store::open_postgres(&config, &name, true).unwrap();
+        assert!(!s.connection_lost());
+        s.status().unwrap();
+        let mut admin = crate::testing::pg_config(&pg)
+            .connect(postgres::NoTls)
+            .unwrap();
+        let ended = admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                &[&name],
+            )
+            .unwrap()
+            .get::<_, i64>(0);
+        assert_eq!(ended, 1);
+        // The next statement fails, and the store says its connection is gone.
+        let t = std::time::Instant::now();
+        while s.status().is_ok() {
+            assert!(t.elapsed().as_secs() < 10, "the connection never ended");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        // The client's connection task may mark it closed a moment after the failed
+        // statement returns (seen once in a full run).
+        let t = std::time::Instant::now();
+        while !s.connection_lost() {
+            assert!(
+                t.elapsed().as_secs() < 5,
+                "a failed statement, but not lost"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!crate::testing::TestStore::sqlite().connection_lost());
+    }
+
+    #[test]
+    fn a_schema_of_something_else_is_not_made_a_site() {
+        let pg = peil_pgtest::TempPostgres::shared().unwrap();
+        let config = crate::testing::pg_config(&pg);
+        let schema = peil_pgtest::TempPostgres::unique_name("other");
+        let mut c = config.connect(postgres::NoTls).unwrap();
+        c.batch_execute(&format!(
+            "CREATE SCHEMA {schema}; CREATE TABLE {schema}.klanten (id BIGINT);"
+        ))
+        .unwrap();
+        let e = Store::open_postgres(&config, &schema, true)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("not a Peil store's"), "{e}");
+        let n: i64 = c
+            .query_one(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1",
+                &[&schema],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 1, "nothing was added to it");
+    }
 }

@@ -189,6 +189,8 @@ impl Store {
         )?;
         keep_live(&tx, generation, last_import, None)?;
         prune(&tx, keep)?;
+        // Every server on a PostgreSQL store hears of it at commit (and only then).
+        tx.announce(&format!("publication {generation}"))?;
         tx.commit()?;
         Ok(generation)
     }
@@ -237,6 +239,7 @@ impl Store {
         )? as u64;
         keep_live(&tx, new, last_import, Some(g))?;
         prune(&tx, keep)?;
+        tx.announce(&format!("publication {new}"))?;
         tx.commit()?;
         Ok(new)
     }
@@ -506,5 +509,62 @@ mod tests {
             .unwrap();
             assert_eq!(rows, ["W1 Number(2.5)", "W2 Missing(Hidden)"], "by sequence, empty left out");
         }
+    }
+
+    /// On PostgreSQL a publication and a rollback are announced to listeners of the site's
+    /// schema at commit, and only to them; a transaction rolled back announces nothing.
+    #[test]
+    fn publications_are_announced_to_the_sites_listeners_at_commit() {
+        use crate::{Heard, Listener, Location, PgLocation};
+        use std::time::Duration;
+        let pg = peil_pgtest::TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
+        let config = crate::testing::pg_config(&pg);
+        let at = |schema: &str| {
+            Location::Postgres(Box::new(PgLocation {
+                config: config.clone(),
+                schema: schema.to_string(),
+            }))
+        };
+        let (mine, other) = (
+            peil_pgtest::TempPostgres::unique_name("site"),
+            peil_pgtest::TempPostgres::unique_name("site"),
+        );
+        let mut s = Store::create_at(&at(&mine)).unwrap();
+        let _o = Store::create_at(&at(&other)).unwrap();
+        let mut ear = Listener::connect(&at(&mine)).unwrap().unwrap();
+        let mut deaf = Listener::connect(&at(&other)).unwrap().unwrap();
+        let quiet = Duration::from_millis(200);
+        assert_eq!(ear.wait(quiet).unwrap(), Heard::Nothing);
+        crate::read::tests::fill(&s);
+        {
+            // Announced inside a transaction that does not commit: never heard.
+            let tx = s.db.begin(true).unwrap();
+            tx.announce("publication 99").unwrap();
+        }
+        assert_eq!(ear.wait(quiet).unwrap(), Heard::Nothing);
+        let g1 = publish(&mut s, 1.5, 3);
+        assert_eq!(
+            ear.wait(Duration::from_secs(5)).unwrap(),
+            Heard::Change(format!("publication {g1}"))
+        );
+        let g2 = s.rollback(g1, "eva", 3).unwrap();
+        assert_eq!(
+            ear.wait(Duration::from_secs(5)).unwrap(),
+            Heard::Change(format!("publication {g2}"))
+        );
+        assert_eq!(
+            deaf.wait(quiet).unwrap(),
+            Heard::Nothing,
+            "another site's channel"
+        );
+        // A SQLite store has no listener.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("peil.sqlite");
+        Store::create(&file).unwrap();
+        assert!(
+            Listener::connect(&Location::Sqlite(file))
+                .unwrap()
+                .is_none()
+        );
     }
 }

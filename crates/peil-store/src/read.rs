@@ -183,11 +183,15 @@ impl Store {
     }
 
     pub fn imports(&self) -> Result<Vec<ImportEntry>> {
-        // The plausibility warnings are a JSON list: SQLite reads it as it is, PostgreSQL
-        // once it is cast to json.
+        // The plausibility warnings are a JSON list, or `null` for an import that has none
+        // (areas, geometry): SQLite counts 0 for anything but a list, PostgreSQL refuses to
+        // count one, so it is asked only for lists.
         let plausibility = match self.db.dialect() {
             Dialect::Sqlite => "json_array_length(r.plausibility)",
-            Dialect::Postgres => "json_array_length(CAST(r.plausibility AS json))",
+            Dialect::Postgres => {
+                "CASE json_typeof(CAST(r.plausibility AS json))
+                 WHEN 'array' THEN json_array_length(CAST(r.plausibility AS json)) END"
+            }
         };
         self.db.query(
             &format!(

@@ -169,6 +169,17 @@ Formulas: + - * / and ( ); sqrt, abs, round(x, decimals), min, max, sum; data_fr
   peil migrate https://stad.incijfers.be ./stad     again: continues where it stopped
   peil --site ./stad publish                          then check and publish it")]
     Migrate(MigrateArgs),
+    /// Copy a site's store between SQLite and PostgreSQL (either way, or between two of one
+    /// kind): in one transaction on the target, every table compared with the source before it
+    /// commits. FROM and TO are each a site directory (its peil.toml says where its store is),
+    /// a SQLite file, or postgres://user@host/database (the password in PEIL_STORE_PASSWORD).
+    /// A target that already holds a site is refused unless --replace. The source is read in
+    /// one moment, so the site may go on running; point its peil.toml at the target after.
+    #[command(after_help = "Examples:
+  peil migrate-store ./stad postgres://peil@db.stad.be/statistiek --to-schema stad
+  peil migrate-store postgres://peil@db.stad.be/statistiek ./stad-lite/peil.sqlite --from-schema stad
+  peil migrate-store ./stad ./stad-pg          into a site made by peil init --store postgres://…")]
+    MigrateStore(MigrateStoreArgs),
     /// The sources of peil.toml and the scheduled publish: each one's schedule, last run,
     /// outcome and next run (`peil serve` runs them); `history NAME` lists a source's runs.
     #[command(after_help = "Examples:
@@ -618,6 +629,18 @@ pub struct InitArgs {
     /// The site's name.
     #[arg(long, default_value = "Stad in cijfers")]
     pub name: String,
+    /// Keep the site's data in a PostgreSQL database instead of the SQLite file peil.sqlite:
+    /// postgres://user@host:port/database, without a password (give it in
+    /// PEIL_STORE_PASSWORD or --store-password-file). Written to peil.toml as `store`.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+    /// The PostgreSQL schema that holds this site (default peil); sites sharing a database
+    /// each need their own.
+    #[arg(long, value_name = "NAME", requires = "store")]
+    pub store_schema: Option<String>,
+    /// A file, relative to the site directory, whose first line is the PostgreSQL password.
+    #[arg(long, value_name = "FILE", requires = "store")]
+    pub store_password_file: Option<String>,
 }
 
 #[derive(Args)]
@@ -675,6 +698,26 @@ pub struct PullArgs {
     /// Further attempts after a failed request, with doubling back-off.
     #[arg(long, default_value_t = 3)]
     pub retries: u32,
+}
+
+#[derive(Args)]
+pub struct MigrateStoreArgs {
+    /// Where the site is now: a site directory, a SQLite file or a postgres:// URL.
+    pub from: String,
+    /// Where it goes: a site directory, a SQLite file (made) or a postgres:// URL.
+    pub to: String,
+    /// The PostgreSQL schema FROM is in, when FROM is a URL (default peil).
+    #[arg(long, value_name = "NAME")]
+    pub from_schema: Option<String>,
+    /// The PostgreSQL schema TO is in, when TO is a URL (default peil).
+    #[arg(long, value_name = "NAME")]
+    pub to_schema: Option<String>,
+    /// Replace the site TO holds (without it, a target that holds one is refused).
+    #[arg(long)]
+    pub replace: bool,
+    /// What was copied, as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]

@@ -104,11 +104,24 @@ pub fn backup(site: &crate::site::Site, dest: &Path, json: bool) -> Result<u8> {
             dest.display()
         );
     }
-    // The store first: its copy is the moment the backup stands for.
+    // The store first: its copy is the moment the backup stands for. A SQLite store through
+    // SQLite's online backup; a PostgreSQL store as a logical copy into the same SQLite file
+    // (one read transaction, every table compared with its source before it is kept), so every
+    // backup is one checked file that restores either way.
     let store = site.store()?;
-    let copy = store
-        .backup_to(&dest.join(STORE))
-        .context("copying the store")?;
+    let copy = if store.is_postgres() {
+        peil_store::copy_store(
+            &store,
+            &peil_store::Location::Sqlite(dest.join(STORE)),
+            false,
+        )
+        .context("copying the store out of PostgreSQL")?;
+        peil_store::check_file(&dest.join(STORE)).context("checking the copy")?
+    } else {
+        store
+            .backup_to(&dest.join(STORE))
+            .context("copying the store")?
+    };
     drop(store);
     let mut skipped = Vec::new();
     let mut files = Vec::new();
@@ -251,6 +264,22 @@ pub fn restore(from: &Path, dest: &Path) -> Result<u8> {
         let store = peil_store::Store::open(&work.join(STORE))?;
         drop(store);
         let checked = peil_store::check_file(&work.join(STORE))?;
+        // A site whose peil.toml names a PostgreSQL store gets the copy there, in one
+        // transaction, compared table by table before it commits; a schema that holds a site
+        // already is left alone.
+        let site = crate::site::Site::open(&work)?;
+        let at = site.store_location()?;
+        if at.is_postgres() {
+            let copy = peil_store::Store::open(&work.join(STORE))?;
+            peil_store::copy_store(&copy, &at, false).with_context(|| {
+                format!(
+                    "restoring the store into {at} (the backup's {STORE} is a complete copy \
+                     of it: `peil migrate-store` moves it anywhere)"
+                )
+            })?;
+            drop(copy);
+            std::fs::remove_file(work.join(STORE))?;
+        }
         if dest.exists() {
             std::fs::remove_dir(dest)?;
         }

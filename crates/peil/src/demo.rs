@@ -17,6 +17,13 @@ pub fn run(dir: &Path) -> Result<u8> {
                 dir.display()
             );
         }
+        if site.config.store.is_some() {
+            bail!(
+                "{} names a PostgreSQL store in {CONFIG}; the demo is rebuilt only in its own \
+                 SQLite file ({STORE}): choose another directory",
+                dir.display()
+            );
+        }
         for f in [
             STORE.to_string(),
             format!("{STORE}-wal"),

@@ -16,6 +16,7 @@ mod imports;
 mod init;
 mod keys;
 mod migrate;
+mod migrate_store;
 mod plans;
 mod publications;
 mod publish;
@@ -91,7 +92,7 @@ fn run(cli: Cli) -> Result<u8> {
     // Every command but `init` and `demo` works on an existing site, opened once here.
     let site = || Site::open(&dir);
     match cli.command {
-        Command::Init(a) => init::run(&a.dir.clone().unwrap_or(dir.clone()), &a.name),
+        Command::Init(a) => init::run(&a.dir.clone().unwrap_or(dir.clone()), &a),
         Command::Demo(a) => {
             let dir = demo_dir(a.dir);
             let code = demo::run(&dir)?;
@@ -118,6 +119,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Imports(a) => imports::run(&site()?, &a),
         Command::Pull(a) => pull::run(&site()?, &a),
         Command::Migrate(a) => migrate::run(&a),
+        Command::MigrateStore(a) => migrate_store::run(&a),
         Command::Sources(a) => sources::run(&site()?, &a),
         Command::Publications { json } => publications::list(&site()?, json),
         Command::Rollback { generation } => publications::rollback(&site()?, generation),

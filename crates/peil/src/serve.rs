@@ -50,7 +50,7 @@ pub fn state_for(
     if let Some(mb) = site.config.cache_mb {
         options.cache_bytes = mb << 20;
     }
-    let state = peil_serve::state_with_options(&site.store_path(), options)?;
+    let state = peil_serve::state_with_options(&site.store_location()?, options)?;
     state.set_site(site.web_config()?);
     // The website's configuration is re-read when peil.toml changes: no restart needed. A
     // broken edit keeps the previous configuration and says why.
@@ -201,27 +201,23 @@ pub fn run_sites(dir: &std::path::Path, bind: &str, rate_limit: Option<u32>) -> 
 fn start_scheduler(site: &Site) -> Result<()> {
     site.plan()?;
     let dir_owned = site.dir.clone();
-    let store_path = site.store_path();
+    let store = site.store_location()?;
     std::thread::Builder::new()
         .name("peil-scheduler".into())
         .spawn(move || {
-            peil_connect::scheduler::run_forever(
-                &store_path,
-                std::time::Duration::from_secs(20),
-                || {
-                    let site = Site::open(&dir_owned).ok()?;
-                    match site.plan() {
-                        Ok(plan) => Some((plan, site.run_context(peil_connect::Limits::default()))),
-                        Err(e) => {
-                            eprintln!(
-                                "{{\"event\":\"schedule not read\",\"error\":{:?}}}",
-                                format!("{e:#}")
-                            );
-                            None
-                        }
+            peil_connect::scheduler::run_forever(&store, std::time::Duration::from_secs(20), || {
+                let site = Site::open(&dir_owned).ok()?;
+                match site.plan() {
+                    Ok(plan) => Some((plan, site.run_context(peil_connect::Limits::default()))),
+                    Err(e) => {
+                        eprintln!(
+                            "{{\"event\":\"schedule not read\",\"error\":{:?}}}",
+                            format!("{e:#}")
+                        );
+                        None
                     }
-                },
-            )
+                }
+            })
         })?;
     Ok(())
 }

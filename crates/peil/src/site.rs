@@ -1,4 +1,5 @@
-//! A site directory: `peil.toml` (configuration) and `peil.sqlite` (the store).
+//! A site directory: `peil.toml` (configuration) and its store — `peil.sqlite` beside it, or a
+//! schema of a PostgreSQL database named by `store = "postgres://…"`.
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,20 @@ pub struct Config {
     /// Whether this site was built by `peil demo` (and may be rebuilt by it).
     #[serde(default)]
     pub demo: bool,
+    /// Where the site's data is kept. Absent: the SQLite file `peil.sqlite` in the site
+    /// directory. `"postgres://user@host:port/database"`: a schema of that PostgreSQL database
+    /// (see `store_schema`); the URL holds no password (`PEIL_STORE_PASSWORD` or
+    /// `store_password_file` gives it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    /// The PostgreSQL schema that holds this site (default `peil`): sites sharing a database
+    /// each have their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_schema: Option<String>,
+    /// A file (relative to the site directory) whose first line is the PostgreSQL password;
+    /// absent: the environment variable `PEIL_STORE_PASSWORD`, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_password_file: Option<String>,
     /// Whether anonymous readers may use the site; `false` answers 401 without a valid
     /// `apikey` (create keys with `peil keys create`).
     #[serde(default = "yes")]
@@ -326,14 +341,76 @@ pub struct Site {
     pub config: Config,
 }
 
+/// The environment variable that gives the PostgreSQL store's password (when peil.toml names
+/// no `store_password_file`).
+pub const PASSWORD_ENV: &str = "PEIL_STORE_PASSWORD";
+/// The schema a PostgreSQL site is in when peil.toml names none.
+pub const DEFAULT_SCHEMA: &str = "peil";
+
+/// Where `peil init` puts a new site's store (all absent: the SQLite file).
+#[derive(Debug, Clone, Default)]
+pub struct StoreChoice {
+    pub url: Option<String>,
+    pub schema: Option<String>,
+    pub password_file: Option<String>,
+}
+
 impl Site {
-    pub fn store_path(&self) -> PathBuf {
-        self.dir.join(STORE)
+    /// Where the site's store is: `store`, `store_schema` and the password of peil.toml and
+    /// the environment, checked; the SQLite file `peil.sqlite` when `store` is absent.
+    pub fn store_location(&self) -> Result<peil_store::Location> {
+        let c = &self.config;
+        let Some(url) = c.store.as_deref() else {
+            if c.store_schema.is_some() || c.store_password_file.is_some() {
+                bail!(
+                    "{CONFIG}: store_schema and store_password_file apply to a PostgreSQL store \
+                     (store = \"postgres://user@host/database\"); this site's store is {STORE}"
+                );
+            }
+            return Ok(peil_store::Location::Sqlite(self.dir.join(STORE)));
+        };
+        if !peil_store::is_postgres_url(url) {
+            bail!(
+                "{CONFIG}: store = \"{}\" is not a PostgreSQL URL (postgres://user@host/database); \
+                 leave store out for the SQLite file {STORE}",
+                peil_core::shown(url)
+            );
+        }
+        let password = match &c.store_password_file {
+            Some(f) => {
+                let path = self.dir.join(f);
+                let text = std::fs::read(&path).with_context(|| {
+                    format!(
+                        "{CONFIG}: store_password_file {} cannot be read",
+                        path.display()
+                    )
+                })?;
+                let line = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.is_empty() {
+                    bail!(
+                        "{CONFIG}: store_password_file {} holds no password",
+                        path.display()
+                    );
+                }
+                Some(line.to_vec())
+            }
+            None => std::env::var_os(PASSWORD_ENV).map(|v| v.into_encoded_bytes()),
+        };
+        let schema = c.store_schema.as_deref().unwrap_or(DEFAULT_SCHEMA);
+        let pg = peil_store::PgLocation::new(url, schema, password.as_deref())
+            .map_err(|e| anyhow::anyhow!("{CONFIG}: {e}"))?;
+        Ok(peil_store::Location::Postgres(Box::new(pg)))
     }
 
-    /// Creates a site directory with a config and an empty store.
+    /// Creates a site directory with a config and an empty SQLite store.
     pub fn init(dir: &Path, name: &str, demo: bool) -> Result<Site> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Site::init_with(dir, name, demo, &StoreChoice::default())
+    }
+
+    /// Creates a site directory with a config and an empty store where `store` says; a
+    /// PostgreSQL schema that already holds a site is refused (it is another site's).
+    pub fn init_with(dir: &Path, name: &str, demo: bool, store: &StoreChoice) -> Result<Site> {
         let cfg_path = dir.join(CONFIG);
         if cfg_path.exists() {
             bail!("{} already holds a site ({} exists)", dir.display(), CONFIG);
@@ -342,6 +419,9 @@ impl Site {
             name: name.to_string(),
             languages: default_languages(),
             demo,
+            store: store.url.clone(),
+            store_schema: store.schema.clone(),
+            store_password_file: store.password_file.clone(),
             public: true,
             rate_limit: None,
             trusted_proxies: Vec::new(),
@@ -364,13 +444,20 @@ impl Site {
             "# Peil site configuration. Edit freely; no rebuild needed.\n{}",
             toml::to_string(&config).context("writing the configuration")?
         );
-        std::fs::write(&cfg_path, text)
-            .with_context(|| format!("cannot write {}", cfg_path.display()))?;
         let site = Site {
             dir: dir.to_path_buf(),
             config,
         };
-        peil_store::Store::create(&site.store_path())?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        // The store's location is checked (a password file is read from the new directory)
+        // before anything is written.
+        let at = site.store_location()?;
+        if at.is_postgres() && peil_store::Store::open_at(&at).is_ok() {
+            bail!("{at} already holds a Peil site; give this one its own schema (--store-schema)");
+        }
+        peil_store::Store::create_at(&at)?;
+        std::fs::write(&cfg_path, text)
+            .with_context(|| format!("cannot write {}", cfg_path.display()))?;
         Ok(site)
     }
 
@@ -577,7 +664,7 @@ impl Site {
     }
 
     pub fn store(&self) -> Result<peil_store::Store> {
-        Ok(peil_store::Store::open(&self.store_path())?)
+        Ok(peil_store::Store::open_at(&self.store_location()?)?)
     }
 }
 

@@ -8,13 +8,13 @@ pub fn run(site: &Site, json: bool) -> Result<u8> {
     if json {
         println!("{}", serde_json::to_string_pretty(&status)?);
     } else {
-        print_status(site, &status);
+        print_status(site, &site.store_location()?, &status);
     }
     Ok(0)
 }
 
-fn print_status(site: &Site, s: &peil_store::Status) {
-    println!("{} — {}", site.config.name, site.store_path().display());
+fn print_status(site: &Site, at: &peil_store::Location, s: &peil_store::Status) {
+    println!("{} — {at}", site.config.name);
     println!("geo levels:");
     for l in &s.levels {
         println!(

@@ -154,10 +154,10 @@ pub(super) async fn save(
         return Err("this server has no site folder to write to".into());
     };
     let st2 = st.clone();
-    let store = st.store_path().to_path_buf();
+    let store = st.store_location().clone();
     tokio::task::spawn_blocking(move || {
         st2.with_site_files(|| -> Result<i64, String> {
-            let store = peil_store::Store::open(&store).map_err(|e| e.to_string())?;
+            let store = peil_store::Store::open_at(&store).map_err(|e| e.to_string())?;
             let file = dir.join(&s.path);
             let on_disk = std::fs::read_to_string(&file).ok();
             let known = store.latest_content(&s.path).map_err(|e| e.to_string())?;

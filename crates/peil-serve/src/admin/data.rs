@@ -136,11 +136,19 @@ impl Choices {
     }
 }
 
+/// Where uploads wait for their import: `.uploads` in the site directory (beside a SQLite
+/// store), else in the system's temporary directory.
 fn uploads(st: &AppState) -> PathBuf {
-    st.store_path()
-        .parent()
-        .unwrap_or(std::path::Path::new("."))
-        .join(".uploads")
+    let dir = st.site().dir.clone().or_else(|| {
+        st.store_location()
+            .sqlite_path()
+            .and_then(|p| p.parent())
+            .map(PathBuf::from)
+    });
+    match dir {
+        Some(d) => d.join(".uploads"),
+        None => std::env::temp_dir().join("peil-uploads"),
+    }
 }
 
 fn who(a: &Admin) -> String {
@@ -271,9 +279,9 @@ async fn run_files(
     req: peil_import::ImportRequest,
     dry: bool,
 ) -> Result<Vec<peil_import::Outcome>, String> {
-    let store = st.store_path().to_path_buf();
+    let store = st.store_location().clone();
     tokio::task::spawn_blocking(move || -> peil_import::Result<Vec<peil_import::Outcome>> {
-        let mut store = peil_store::Store::open(&store)?;
+        let mut store = peil_store::Store::open_at(&store)?;
         let mut out = Vec::new();
         for f in &files {
             let path = dir.join(f);
@@ -513,9 +521,9 @@ pub(super) async fn import_detail(
 }
 
 pub(super) async fn undo(State(st): State<AppState>, Path(id): Path<i64>, a: Admin) -> Response {
-    let store = st.store_path().to_path_buf();
+    let store = st.store_location().clone();
     let done = tokio::task::spawn_blocking(move || {
-        peil_store::Store::open(&store).and_then(|mut s| s.undo_import(id))
+        peil_store::Store::open_at(&store).and_then(|mut s| s.undo_import(id))
     })
     .await;
     let (status, text, ok) = match done {
@@ -561,10 +569,10 @@ async fn publish_with(
     who: String,
     diff_only: bool,
 ) -> Result<peil_import::publish::Outcome, String> {
-    let store = st.store_path().to_path_buf();
+    let store = st.store_location().clone();
     let rules = st.site().data.clone();
     tokio::task::spawn_blocking(move || {
-        let mut store = peil_store::Store::open(&store).map_err(|e| e.to_string())?;
+        let mut store = peil_store::Store::open_at(&store).map_err(|e| e.to_string())?;
         peil_import::publish::publish(
             &mut store,
             peil_import::publish::Publish {
@@ -737,10 +745,10 @@ pub(super) async fn rollback(
     Path(generation): Path<u64>,
     a: Admin,
 ) -> Response {
-    let store = st.store_path().to_path_buf();
+    let store = st.store_location().clone();
     let (keep, login) = (st.site().data.keep, who(&a));
     let done = tokio::task::spawn_blocking(move || {
-        peil_store::Store::open(&store).and_then(|mut s| s.rollback(generation, &login, keep))
+        peil_store::Store::open_at(&store).and_then(|mut s| s.rollback(generation, &login, keep))
     })
     .await
     .map_err(|e| e.to_string());

@@ -313,9 +313,9 @@ async fn on_store_mut<T: Send + 'static>(
     a: &Admin,
     f: impl FnOnce(&mut peil_store::Store) -> peil_import::Result<T> + Send + 'static,
 ) -> Result<T, Response> {
-    let path = st.store_path().to_path_buf();
+    let path = st.store_location().clone();
     let done = tokio::task::spawn_blocking(move || {
-        let mut s = peil_store::Store::open(&path)?;
+        let mut s = peil_store::Store::open_at(&path)?;
         f(&mut s)
     })
     .await;

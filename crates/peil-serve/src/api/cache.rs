@@ -175,8 +175,11 @@ impl Entry {
     }
 }
 
-fn load_extras(path: &std::path::Path, generation: u64) -> Result<Extras, peil_store::StoreError> {
-    let s = peil_store::Store::open(path)?;
+fn load_extras(
+    path: &peil_store::Location,
+    generation: u64,
+) -> Result<Extras, peil_store::StoreError> {
+    let s = peil_store::Store::open_at(path)?;
     let mut x = Extras {
         // The tree this publication shows (a preview's generation is none yet: the test copy's).
         themes: s.published_themes(generation)?,

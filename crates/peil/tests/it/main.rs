@@ -39,6 +39,7 @@ mod odata;
 mod oidc;
 mod one_rule;
 mod plans;
+mod postgres;
 mod privacy;
 mod records;
 mod selection;

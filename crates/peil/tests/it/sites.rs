@@ -12,10 +12,16 @@ use std::time::{Duration, Instant};
 /// A small published site in `dir` with one indicator `code`; not public when `public` is
 /// false.
 fn make_site(dir: &Path, code: &str, public: bool) {
+    make_site_with(dir, code, public, &[]);
+}
+
+/// [`make_site`], with more arguments for `peil init` (a store elsewhere).
+pub(crate) fn make_site_with(dir: &Path, code: &str, public: bool, init: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_peil"))
         .args(["init"])
         .arg(dir)
         .args(["--name", code])
+        .args(init)
         .env_remove("PEIL_SITE")
         .output()
         .unwrap();
@@ -52,7 +58,7 @@ fn make_site(dir: &Path, code: &str, public: bool) {
     ok_in(dir, &["publish"]);
 }
 
-fn key(dir: &Path, name: &str) -> String {
+pub(crate) fn key(dir: &Path, name: &str) -> String {
     ok_in(
         dir,
         &["keys", "create", "--name", name, "--group", "lezers"],
@@ -65,7 +71,7 @@ fn key(dir: &Path, name: &str) -> String {
 }
 
 /// GET `path` from `addr` as host `host`: (status, body).
-fn get(addr: &str, host: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+pub(crate) fn get(addr: &str, host: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let mut req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
@@ -97,7 +103,7 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
     }
 }
 
-struct Process(std::process::Child);
+pub(crate) struct Process(pub(crate) std::process::Child);
 
 impl Drop for Process {
     fn drop(&mut self) {

@@ -50,7 +50,8 @@ fn serve_here(store: std::path::PathBuf, name: &str) -> String {
 }
 
 fn serve_with(store: std::path::PathBuf, options: peil_serve::Options) -> String {
-    let state = peil_serve::state_with_options(&store, options).unwrap();
+    let state =
+        peil_serve::state_with_options(&peil_store::Location::Sqlite(store), options).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()

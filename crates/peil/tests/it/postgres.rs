@@ -1,0 +1,845 @@
+//! Issue 16: a site whose peil.toml says `store = "postgres://…"`. The real binary on a
+//! throwaway PostgreSQL server (`peil_pgtest`), each test a schema of its own: the same
+//! commands and the same server as on SQLite, and the same answers, byte for byte.
+
+use crate::common::*;
+use peil_pgtest::TempPostgres;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The test server's URL (its socket directory, percent-encoded, as the host).
+pub fn url(pg: &TempPostgres) -> String {
+    url_at(pg.socket_dir())
+}
+
+/// The URL of a server whose socket is (or will be) in `dir`.
+fn url_at(dir: &std::path::Path) -> String {
+    let dir: String = dir
+        .to_str()
+        .unwrap()
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!(
+        "postgres://{}@{dir}:{}/postgres",
+        peil_pgtest::USER,
+        peil_pgtest::PORT
+    )
+}
+
+/// A new site on the shared test server, in a schema of its own.
+pub struct PgSite {
+    pub site: Site,
+    pub schema: String,
+    pub pg: Arc<TempPostgres>,
+}
+
+impl PgSite {
+    pub fn new() -> PgSite {
+        let pg = TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
+        let schema = TempPostgres::unique_name("site");
+        let dir = tempfile::tempdir().unwrap();
+        ok_in(
+            dir.path(),
+            &[
+                "init",
+                "--name",
+                "Test",
+                "--store",
+                &url(&pg),
+                "--store-schema",
+                &schema,
+            ],
+        );
+        PgSite {
+            site: Site { dir },
+            schema,
+            pg,
+        }
+    }
+}
+
+fn write(site: &Site, name: &str, text: &str) -> PathBuf {
+    let p = site.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Sectors in two wijken, indicators with a threshold, a ratio and a formula, two years:
+/// imported and published by the real commands. Absolute links start with one `base_url`, so
+/// two servers' answers can be compared as bytes.
+pub fn fill(site: &Site) {
+    let cfg = site.path().join("peil.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("base_url = \"https://stad.example\"\n{text}")).unwrap();
+    let files = [
+        (
+            "statsec.csv",
+            "code,name\nS1,Sint-Pieters\nS2,Ékeren\nS3,Zuid\nS4,Noord\nS5,Oost\nS6,West\n",
+        ),
+        ("wijk.csv", "code,name\nW1,Wijk één\nW2,Wijk twee\n"),
+        (
+            "statsec_wijk.csv",
+            "statsec,wijk\nS1,W1\nS2,W1\nS3,W1\nS4,W2\nS5,W2\nS6,W2\n",
+        ),
+        (
+            "meta.csv",
+            "code;name;data type;period type;aggregation indicator;threshold;formula\n\
+             inw;inwoners;numeric;stock;;;\n\
+             wz;werkzoekenden;numeric;stock;;5;\n\
+             aandeel;aandeel werkzoekenden;percentage;stock;inw;;\n\
+             dubbel;twee keer inwoners;numeric;stock;;;inw * 2\n",
+        ),
+        (
+            "data.csv",
+            "period,geolevel,geoitem,inw,wz,aandeel\n\
+             2022,statsec,S1,1200,40,3.3\n2022,statsec,S2,800,3,0.4\n\
+             2022,statsec,S3,950,?,\n2022,statsec,S4,1010,51,5.0\n\
+             2022,statsec,S5,0,0,nvt\n2022,statsec,S6,1500,75,5\n\
+             2023,statsec,S1,1210,38,3.1\n2023,statsec,S2,805,4,0.5\n\
+             2023,statsec,S3,960,12,1.25\n2023,statsec,S4,1000,50,5.0\n\
+             2023,statsec,S5,3,x,\n2023,statsec,S6,1490,70,4.7\n",
+        ),
+    ];
+    for (name, text) in files {
+        site.import(&write(site, name, text), &[]);
+    }
+    site.ok(&["publish"]);
+}
+
+/// What the two servers are asked.
+const PATHS: &[&str] = &[
+    "/api/v1/indicators",
+    "/api/v1/indicators/aandeel",
+    "/api/v1/geolevels",
+    "/api/v1/geolevels/statsec/items",
+    "/api/v1/periods",
+    "/api/v1/themes",
+    "/api/v1/data?indicator=inw,wz,aandeel,dubbel&level=statsec",
+    "/api/v1/data?indicator=inw,wz,aandeel,dubbel&level=wijk&format=csv",
+    "/api/v1/areas/wijk/W1/profile",
+    "/jiveservices/odata/GeoLevels",
+    "/jiveservices/odata/Variables",
+    "/jive/selectiontableasjson.ashx?var=wz&geolevel=wijk",
+    "/api/v1/indicators/onbekend",
+];
+
+/// Every answer of [`PATHS`] (status and body) of a server.
+pub fn answers(s: &Server, paths: &[&str]) -> Vec<(String, u16, String)> {
+    paths
+        .iter()
+        .map(|p| {
+            let r = s.get(p);
+            (p.to_string(), r.status, r.body)
+        })
+        .collect()
+}
+
+#[test]
+fn a_postgres_site_works_like_a_sqlite_site_and_answers_the_same_bytes() {
+    let pg = PgSite::new();
+    let lite = Site::new();
+    fill(&lite);
+    fill(&pg.site);
+    let toml = std::fs::read_to_string(pg.site.path().join("peil.toml")).unwrap();
+    assert!(toml.contains("store = \"postgres://"), "{toml}");
+    assert!(
+        !pg.site.path().join("peil.sqlite").exists(),
+        "a PostgreSQL site has no SQLite file"
+    );
+    // The commands see the same store.
+    assert_eq!(pg.site.state(), lite.state());
+    assert_eq!(
+        pg.site.ok(&["export", "--live"]),
+        lite.ok(&["export", "--live"])
+    );
+    assert_eq!(pg.site.ok(&["check"]), lite.ok(&["check"]));
+    assert_eq!(
+        pg.site.ok(&["show", "aandeel"]),
+        lite.ok(&["show", "aandeel"])
+    );
+    assert!(
+        pg.site
+            .ok(&["status"])
+            .contains(&format!("schema {}", pg.schema)),
+        "status names where the store is"
+    );
+    // The server: the same answers to the same requests.
+    let (a, b) = (Server::start(pg.site), Server::start(lite));
+    let (on_pg, on_lite) = (answers(&a, PATHS), answers(&b, PATHS));
+    for ((path, s1, b1), (_, s2, b2)) in on_pg.iter().zip(&on_lite) {
+        assert_eq!(s1, s2, "{path}");
+        assert_eq!(b1, b2, "{path}");
+    }
+    for (path, status, body) in &on_pg {
+        let want = if path.ends_with("onbekend") { 404 } else { 200 };
+        assert_eq!(*status, want, "{path}: {body}");
+    }
+    assert!(on_pg[6].2.contains("S1"), "{}", on_pg[6].2);
+    // A key made by the command while the server runs reaches the server through the store.
+    let wrong = a.get_with("/api/v1/indicators", &[("apikey", "peil_wrong")]);
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    let key = a.key("pg", &["intern"]);
+    assert_eq!(
+        a.get_with("/api/v1/indicators", &[("apikey", &key)]).status,
+        200
+    );
+    // A new publication reaches the running server.
+    let more = write(
+        &a.site,
+        "more.csv",
+        "period,geolevel,geoitem,inw\n2024,statsec,S1,1300\n",
+    );
+    a.site.import(&more, &[]);
+    a.site.ok(&["publish"]);
+    let t = std::time::Instant::now();
+    while !a.get("/api/v1/periods").body.contains("2024") {
+        assert!(
+            t.elapsed().as_secs() < 30,
+            "the new publication never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_store_url_with_a_password_is_refused_without_showing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "init",
+            "--store",
+            "postgres://peil:zeergeheim@db.example/stats",
+        ],
+    );
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("PEIL_STORE_PASSWORD"), "{err}");
+    assert!(!err.contains("zeergeheim"), "{err}");
+    assert!(!dir.path().join("peil.toml").exists(), "nothing is written");
+}
+
+#[test]
+fn a_schema_that_holds_a_site_is_not_given_to_another() {
+    let first = PgSite::new();
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "init",
+            "--store",
+            &url(&first.pg),
+            "--store-schema",
+            &first.schema,
+        ],
+    );
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("already holds a Peil site"), "{err}");
+    assert!(!dir.path().join("peil.toml").exists());
+}
+
+#[test]
+fn a_password_file_is_read_checked_and_never_printed() {
+    // The test server trusts its socket (it never asks for a password), so what is checked
+    // here is the file's handling: a missing or empty file is refused with its name, a
+    // readable one is used and never printed.
+    let pg = PgSite::new();
+    let cfg = pg.site.path().join("peil.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("store_password_file = \"pw.txt\"\n{text}")).unwrap();
+    let o = pg.site.run(&["status"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("store_password_file") && err.contains("pw.txt"),
+        "{err}"
+    );
+    std::fs::write(pg.site.path().join("pw.txt"), "\n").unwrap();
+    let err = String::from_utf8_lossy(&pg.site.run(&["status"]).stderr).into_owned();
+    assert!(err.contains("holds no password"), "{err}");
+    std::fs::write(pg.site.path().join("pw.txt"), "s3cret\n").unwrap();
+    let out = pg.site.ok(&["status"]);
+    assert!(!out.contains("s3cret"), "{out}");
+}
+
+#[test]
+fn a_sqlite_only_setting_on_a_sqlite_site_is_refused() {
+    let site = Site::new();
+    let cfg = site.path().join("peil.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("store_schema = \"gent\"\n{text}")).unwrap();
+    let err = String::from_utf8_lossy(&site.run(&["status"]).stderr).into_owned();
+    assert!(err.contains("store_schema"), "{err}");
+    std::fs::write(&cfg, format!("store = \"/srv/peil.db\"\n{text}")).unwrap();
+    let err = String::from_utf8_lossy(&site.run(&["status"]).stderr).into_owned();
+    assert!(err.contains("not a PostgreSQL URL"), "{err}");
+}
+
+/// Runs SQL on the test server as its superuser (what an operator would do with psql).
+fn sql(pg: &TempPostgres, statements: &str) {
+    let mut c = postgres::Client::connect(&pg.conninfo(), postgres::NoTls).unwrap();
+    c.batch_execute(statements).unwrap();
+}
+
+/// Every file under `from` copied to `to`, but the SQLite store.
+fn copy_site_files(from: &std::path::Path, to: &std::path::Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("peil.sqlite") {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(to.join(&name)).unwrap();
+            copy_site_files(&e.path(), &to.join(&name));
+        } else {
+            std::fs::copy(e.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// Points a site directory's peil.toml at a PostgreSQL schema.
+fn point_at(dir: &std::path::Path, url: &str, schema: &str) {
+    let cfg = dir.join("peil.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        format!("store = \"{url}\"\nstore_schema = \"{schema}\"\n{text}"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_postgres_site_is_backed_up_and_restored_into_its_schema() {
+    let pg = PgSite::new();
+    fill(&pg.site);
+    pg.site.ok(&["users", "add", "eva", "--role", "beheerder"]);
+    let before = pg.site.state();
+    let live = pg.site.ok(&["export", "--live"]);
+    let users = pg.site.ok(&["users", "list"]);
+    let backups = tempfile::tempdir().unwrap();
+    let b = backups.path().join("b1");
+    let out = pg.site.ok(&["backup", b.to_str().unwrap()]);
+    assert!(out.contains("checked"), "{out}");
+    assert!(b.join("peil.sqlite").is_file() && b.join("backup.json").is_file());
+    // The copy is a store in its own right: as a SQLite site it holds the same.
+    let as_file = tempfile::tempdir().unwrap();
+    copy_site_files(&b, as_file.path());
+    std::fs::copy(b.join("peil.sqlite"), as_file.path().join("peil.sqlite")).unwrap();
+    let cfg = as_file.path().join("peil.toml");
+    let text: String = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("store"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&cfg, text).unwrap();
+    assert_eq!(state_in(as_file.path()), before);
+    // The schema still holds the site: a restore leaves it alone and makes nothing.
+    let target = backups.path().join("hersteld");
+    let o = run_in(
+        backups.path(),
+        &["restore", b.to_str().unwrap(), target.to_str().unwrap()],
+    );
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("already holds a site"), "{err}");
+    assert!(!target.exists());
+    assert_eq!(pg.site.state(), before);
+    // The schema lost: the restore puts the site back into it, the same in every respect.
+    sql(&pg.pg, &format!("DROP SCHEMA \"{}\" CASCADE", pg.schema));
+    assert!(!pg.site.run(&["status"]).status.success());
+    let o = run_in(
+        backups.path(),
+        &["restore", b.to_str().unwrap(), target.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        !target.join("peil.sqlite").exists(),
+        "a PostgreSQL site keeps no SQLite file"
+    );
+    assert_eq!(state_in(&target), before);
+    assert_eq!(ok_in(&target, &["export", "--live"]), live);
+    assert_eq!(ok_in(&target, &["users", "list"]), users);
+    ok_in(&target, &["check"]);
+    assert_eq!(pg.site.state(), before, "the old directory sees it too");
+}
+
+#[test]
+fn migrate_store_moves_the_demo_to_postgres_and_back_unchanged() {
+    let pg = TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
+    let schema = TempPostgres::unique_name("demo");
+    let demo = Site::demo();
+    // The demo's files in a second directory whose peil.toml names the new schema.
+    let on_pg = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    copy_site_files(demo.path(), on_pg.path());
+    point_at(on_pg.path(), &url(&pg), &schema);
+    let out = demo.ok(&[
+        "migrate-store",
+        demo.path().to_str().unwrap(),
+        &url(&pg),
+        "--to-schema",
+        &schema,
+    ]);
+    assert!(
+        out.contains("every table compared with its source: equal"),
+        "{out}"
+    );
+    assert_eq!(on_pg.state(), demo.state());
+    // Once there, a second copy is refused unless it is to replace the site.
+    let again = demo.run(&[
+        "migrate-store",
+        demo.path().to_str().unwrap(),
+        on_pg.path().to_str().unwrap(),
+    ]);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("already holds a site"), "{err}");
+    let json: serde_json::Value = serde_json::from_str(&demo.ok(&[
+        "migrate-store",
+        demo.path().to_str().unwrap(),
+        on_pg.path().to_str().unwrap(),
+        "--replace",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json["verified"], true);
+    assert!(json["rows"].as_u64().unwrap() > 1000, "{json}");
+    // The server on either store: the same bytes (absolute links from one base_url).
+    for dir in [on_pg.path(), demo.path()] {
+        let cfg = dir.join("peil.toml");
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        std::fs::write(&cfg, format!("base_url = \"https://stad.example\"\n{text}")).unwrap();
+    }
+    let (a, b) = (Server::start(on_pg), Server::start(demo));
+    let codes: Vec<String> = b.get("/api/v1/indicators").json()["indicators"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .take(3)
+                .filter_map(|i| i["code"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut paths: Vec<String> = [
+        "/",
+        "/api/v1/indicators",
+        "/api/v1/geolevels",
+        "/api/v1/themes",
+        "/api/v1/periods",
+        "/jiveservices/odata/GeoLevels",
+        "/api/v1/catalog.ttl",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .collect();
+    assert!(!codes.is_empty(), "the demo lists indicators");
+    for c in &codes {
+        paths.push(format!("/api/v1/indicators/{c}"));
+        paths.push(format!("/api/v1/data?indicator={c}&level=wijk&format=csv"));
+        paths.push(format!("/api/v1/data?indicator={c}&level=statsec"));
+        paths.push(format!("/indicator/{c}"));
+    }
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    for ((path, s1, b1), (_, s2, b2)) in answers(&a, &paths).iter().zip(&answers(&b, &paths)) {
+        assert_eq!(*s1, 200, "{path}: {b1}");
+        assert_eq!(s1, s2, "{path}");
+        assert_eq!(b1, b2, "{path}");
+    }
+    // And back into a SQLite file, which a site directory then serves as before.
+    let back = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    copy_site_files(b.site.path(), back.path());
+    let out = back.ok(&[
+        "migrate-store",
+        a.site.path().to_str().unwrap(),
+        back.path().join("peil.sqlite").to_str().unwrap(),
+    ]);
+    assert!(out.contains("equal"), "{out}");
+    assert_eq!(back.state(), b.site.state());
+    assert_eq!(
+        back.ok(&["export", "--live"]),
+        b.site.ok(&["export", "--live"])
+    );
+}
+
+#[test]
+fn migrate_store_refuses_a_copy_onto_itself_and_a_missing_source() {
+    let site = Site::new();
+    let o = site.run(&[
+        "migrate-store",
+        site.path().to_str().unwrap(),
+        site.store().to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the same store"));
+    let dir = tempfile::tempdir().unwrap();
+    let o = site.run(&[
+        "migrate-store",
+        dir.path().join("nergens.sqlite").to_str().unwrap(),
+        dir.path().join("doel.sqlite").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a Peil store"));
+    assert!(!dir.path().join("doel.sqlite").exists());
+}
+
+#[test]
+fn two_sites_in_one_database_are_served_by_one_process_each_on_its_own() {
+    use crate::sites::{Process, get, key, make_site_with};
+    use std::io::BufRead;
+    let pg = TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
+    let root = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        root.path().join("a.localhost"),
+        root.path().join("b.localhost"),
+    );
+    for (dir, code) in [(&a, "v_a"), (&b, "v_b")] {
+        let schema = TempPostgres::unique_name(code);
+        make_site_with(
+            dir,
+            code,
+            false,
+            &["--store", &url(&pg), "--store-schema", &schema],
+        );
+        assert!(!dir.join("peil.sqlite").exists());
+    }
+    let (key_a, key_b) = (key(&a, "ka"), key(&b, "kb"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--sites"])
+        .arg(root.path())
+        .env("PEIL_QUIET", "1")
+        .env_remove("PEIL_SITE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Process(child);
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_string();
+    let (st, body) = get(
+        &addr,
+        "a.localhost",
+        "/api/v1/indicators",
+        &[("apikey", &key_a)],
+    );
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("v_a") && !body.contains("v_b"), "{body}");
+    let (st, body) = get(
+        &addr,
+        "b.localhost",
+        "/api/v1/indicators",
+        &[("apikey", &key_b)],
+    );
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("v_b") && !body.contains("v_a"), "{body}");
+    for (host, wrong) in [("a.localhost", &key_b), ("b.localhost", &key_a)] {
+        let (st, _) = get(&addr, host, "/api/v1/indicators", &[("apikey", wrong)]);
+        assert_eq!(st, 401, "{host} takes only its own keys");
+    }
+    let (_, v) = get(
+        &addr,
+        "a.localhost",
+        "/api/v1/data?indicator=v_a&level=sector&period=2020&format=csv",
+        &[("apikey", &key_a)],
+    );
+    assert!(v.contains("S1") && v.contains(",7"), "{v}");
+}
+
+#[test]
+fn undo_rollback_and_groups_do_the_same_on_both_stores() {
+    let pg = PgSite::new();
+    let lite = Site::new();
+    for site in [&pg.site, &lite] {
+        fill(site);
+        let first = site.ok(&["export", "--live"]);
+        let before = site.state();
+        // An import undone leaves the test copy exactly as it was.
+        let more = write(
+            site,
+            "meer.csv",
+            "period,geolevel,geoitem,inw,wz\n2023,statsec,S1,1400,41\n2024,statsec,S2,900,5\n",
+        );
+        site.import(&more, &[]);
+        assert_ne!(site.state(), before);
+        let last: serde_json::Value =
+            serde_json::from_str(&site.ok(&["imports", "--json"])).unwrap();
+        let id = last.as_array().unwrap().last().unwrap()["id"].to_string();
+        site.ok(&["imports", "undo", &id]);
+        assert_eq!(site.state(), before);
+        // A second publication, then the first made live again.
+        site.import(&more, &[]);
+        site.ok(&["publish"]);
+        assert_ne!(site.ok(&["export", "--live"]), first);
+        site.ok(&["rollback", "1"]);
+        assert_eq!(site.ok(&["export", "--live"]), first);
+        site.ok(&[
+            "groups",
+            "add",
+            "intern",
+            "--description",
+            "Stadsdiensten",
+            "--indicators",
+            "wz",
+            "--levels",
+            "wijk",
+        ]);
+    }
+    assert_eq!(pg.site.state(), lite.state());
+    assert_eq!(
+        pg.site.ok(&["groups", "list"]),
+        lite.ok(&["groups", "list"])
+    );
+    assert_eq!(pg.site.ok(&["check"]), lite.ok(&["check"]));
+}
+
+/// The demo city in a new PostgreSQL schema (moved there by `peil migrate-store`), in a site
+/// directory of its own.
+fn demo_on_postgres(pg: &TempPostgres, demo: &Site) -> Site {
+    let schema = TempPostgres::unique_name("demo");
+    let site = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    copy_site_files(demo.path(), site.path());
+    point_at(site.path(), &url(pg), &schema);
+    demo.ok(&[
+        "migrate-store",
+        demo.path().to_str().unwrap(),
+        site.path().to_str().unwrap(),
+    ]);
+    site
+}
+
+#[test]
+fn records_and_their_dashboard_are_imported_and_published_alike_on_postgres() {
+    let pg = TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
+    let lite = Site::demo();
+    let on_pg = demo_on_postgres(&pg, &lite);
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("vergunningen.toml");
+    std::fs::write(&def, crate::records::DEFINITION).unwrap();
+    let register = crate::records::register(&lite, dir.path(), 1500);
+    let mut reports = Vec::new();
+    for site in [&on_pg, &lite] {
+        let out = site.ok(&[
+            "records",
+            "import",
+            def.to_str().unwrap(),
+            register.to_str().unwrap(),
+            "--json",
+        ]);
+        let mut report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        report.as_object_mut().unwrap().remove("import");
+        reports.push(report);
+        site.ok(&["publish"]);
+    }
+    assert_eq!(reports[0], reports[1]);
+    assert_eq!(reports[0]["records"]["inserted"], 1500, "{}", reports[0]);
+    let (a, b) = (
+        on_pg.ok(&["records", "list", "--json"]),
+        lite.ok(&["records", "list", "--json"]),
+    );
+    // The same, but for when each was imported.
+    assert_eq!(a.lines().count(), b.lines().count());
+    for (x, y) in a.lines().zip(b.lines()) {
+        if !x.contains("\"updated_at\"") {
+            assert_eq!(x, y);
+        }
+    }
+    assert_eq!(on_pg.state(), lite.state());
+    // The publications alike, every hidden cell too (secondary suppression in the same order).
+    assert_eq!(
+        on_pg.ok(&["export", "--live"]),
+        lite.ok(&["export", "--live"])
+    );
+}
+
+/// The generation a server answers from, by its liveness probe.
+fn generation(s: &Server) -> u64 {
+    s.get("/health").json()["generation"].as_u64().unwrap()
+}
+
+/// How long until every server answers from `generation`, asked every 10 ms; panics after 30 s.
+fn until_all_serve(servers: &[&Server], generation_wanted: u64) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    while servers.iter().any(|s| generation(s) != generation_wanted) {
+        assert!(
+            t.elapsed().as_secs() < 30,
+            "generation {generation_wanted} never reached every replica"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    t.elapsed()
+}
+
+/// The listening connections of the replicas of the site in `schema`, ended by the server.
+fn terminate_listeners(pg: &TempPostgres, schema: &str) -> usize {
+    let mut c = postgres::Client::connect(&pg.conninfo(), postgres::NoTls).unwrap();
+    let rows = c
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&peil_store::listener_name(schema)],
+        )
+        .unwrap();
+    rows.iter().filter(|r| r.get::<_, bool>(0)).count()
+}
+
+fn listeners(pg: &TempPostgres, schema: &str) -> i64 {
+    let mut c = postgres::Client::connect(&pg.conninfo(), postgres::NoTls).unwrap();
+    c.query_one(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+        &[&peil_store::listener_name(schema)],
+    )
+    .unwrap()
+    .get(0)
+}
+
+/// Issue 16, serving replicas: two `peil serve` processes (each with a site directory of its
+/// own, as on two machines) on one PostgreSQL store. A publication made by the command
+/// reaches both within 2 s (announced by NOTIFY; the fallback poll is every 10 s), their
+/// ETags agree, also after a change of access groups one of them saw while running; a
+/// listening connection ended by the database is made again and the replica still catches
+/// up.
+#[test]
+fn two_replicas_serve_a_new_publication_within_two_seconds_with_one_etag() {
+    let pg = PgSite::new();
+    fill(&pg.site);
+    let other = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        pg.site.path().join("peil.toml"),
+        other.path().join("peil.toml"),
+    )
+    .unwrap();
+    let a = Server::start(pg.site);
+    // A change of access groups while only the first replica runs.
+    a.site.ok(&[
+        "groups",
+        "add",
+        "intern",
+        "--description",
+        "Stadsdiensten",
+        "--indicators",
+        "inw",
+    ]);
+    let b = Server::start(Site { dir: other });
+    for s in [&a, &b] {
+        let r = s.get("/health/ready");
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let etags = |path: &str| {
+        let (x, y) = (a.get(path), b.get(path));
+        assert_eq!((x.status, y.status), (200, 200), "{path}");
+        (x.headers["etag"].clone(), y.headers["etag"].clone())
+    };
+    const PATH: &str = "/api/v1/indicators";
+    until_all_serve(&[&a, &b], 1);
+    // The first replica reloads for the new groups (announced too); then both agree.
+    let t = std::time::Instant::now();
+    loop {
+        let (x, y) = etags(PATH);
+        if x == y {
+            break;
+        }
+        assert!(t.elapsed().as_secs() < 5, "ETags differ: {x} and {y}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let (before, _) = etags(PATH);
+    let more = write(
+        &a.site,
+        "meer.csv",
+        "period,geolevel,geoitem,inw\n2024,statsec,S1,1300\n",
+    );
+    a.site.import(&more, &[]);
+    a.site.ok(&["publish"]);
+    let took = until_all_serve(&[&a, &b], 2);
+    eprintln!("publication 2 reached both replicas {took:?} after the command ended");
+    assert!(took <= std::time::Duration::from_secs(2), "took {took:?}");
+    let (x, y) = etags(PATH);
+    assert_eq!(x, y, "one publication, one ETag on every replica");
+    assert_ne!(x, before, "a new publication, a new ETag");
+    assert!(b.get("/api/v1/periods").body.contains("2024"));
+    // A client's copy is confirmed by the other replica.
+    let r = b.get_with(PATH, &[("if-none-match", &x)]);
+    assert_eq!(r.status, 304);
+    // The database ends both listening connections; each replica listens again and hears
+    // the next publication.
+    let schema = &pg.schema;
+    assert_eq!(terminate_listeners(&pg.pg, schema), 2);
+    let t = std::time::Instant::now();
+    while listeners(&pg.pg, schema) < 2 {
+        assert!(
+            t.elapsed().as_secs() < 10,
+            "the replicas did not listen again"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    a.site.ok(&["rollback", "1"]);
+    let took = until_all_serve(&[&a, &b], 3);
+    eprintln!("after the listeners were ended: publication 3 reached both in {took:?}");
+    assert!(took <= std::time::Duration::from_secs(2), "took {took:?}");
+    assert!(!b.get("/api/v1/periods").body.contains("2024"));
+    // Ended again and published at once: the replicas catch up (a listener made again looks
+    // for what it missed).
+    assert_eq!(terminate_listeners(&pg.pg, schema), 2);
+    a.site.ok(&["rollback", "2"]);
+    let took = until_all_serve(&[&a, &b], 4);
+    eprintln!("published while no one listened: publication 4 reached both in {took:?}");
+    assert!(took <= std::time::Duration::from_secs(2), "took {took:?}");
+    let (x, y) = etags(PATH);
+    assert_eq!(x, y);
+}
+
+/// A replica whose PostgreSQL cannot be reached when it starts is alive (`/health`) but not
+/// ready (`/health/ready` 503, saying why); once the server can be reached it loads the
+/// publication and is ready, without a restart.
+#[test]
+fn a_replica_started_while_the_store_is_unreachable_is_live_not_ready_until_it_loads() {
+    let pg = PgSite::new();
+    fill(&pg.site);
+    // The replica's store URL names a socket directory that is empty for now.
+    let sockets = tempfile::tempdir().unwrap();
+    let replica = tempfile::tempdir().unwrap();
+    let toml = std::fs::read_to_string(pg.site.path().join("peil.toml")).unwrap();
+    let real = url(&pg.pg);
+    assert!(toml.contains(&real), "{toml}");
+    std::fs::write(
+        replica.path().join("peil.toml"),
+        toml.replace(&real, &url_at(sockets.path())),
+    )
+    .unwrap();
+    let s = Server::start(Site { dir: replica });
+    let live = s.get("/health");
+    assert_eq!(live.status, 200, "{}", live.body);
+    let r = s.get("/health/ready");
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(r.body.contains("cannot be reached"), "{}", r.body);
+    assert_eq!(r.json()["generation"], 0);
+    // The server becomes reachable: its socket appears in the directory.
+    let name = format!(".s.PGSQL.{}", peil_pgtest::PORT);
+    std::os::unix::fs::symlink(pg.pg.socket_dir().join(&name), sockets.path().join(&name)).unwrap();
+    let t = std::time::Instant::now();
+    while s.get("/health/ready").status != 200 {
+        assert!(t.elapsed().as_secs() < 30, "never ready");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(generation(&s), 1);
+    assert!(s.get("/api/v1/periods").body.contains("2023"));
+}
