@@ -555,6 +555,20 @@ fn missing_fill(code: MissingCode, hatch: &str) -> &str {
     }
 }
 
+/// What a shape shows and its value.
+#[inline]
+fn fill_of(spec: &MapSpec, s: &Shape) -> (Fill, Value) {
+    let v = spec.values.of(s);
+    let f = match v {
+        Value::Number(x) if x.is_finite() && !spec.classes.is_empty() => {
+            Fill::Class(spec.classes.class_of(x))
+        }
+        Value::Number(_) => Fill::Missing(MissingCode::Unknown),
+        Value::Missing(m) => Fill::Missing(m),
+    };
+    (f, v)
+}
+
 /// The viewBox to draw and its scale (layer units per px of the `width` attribute).
 fn view_of(layer: &MapLayer, view: Option<(f64, f64, f64, f64)>) -> ((f64, f64, f64, f64), f64) {
     let whole = (0.0, 0.0, layer.width.max(1.0), layer.height.max(1.0));
@@ -590,25 +604,23 @@ pub fn choropleth(spec: &MapSpec) -> String {
     let selected: HashSet<&str> = spec.selected.iter().map(String::as_str).collect();
     let sprite = spec.sprite.filter(|_| spec.view.is_none());
 
-    // Classify first: the legend needs counts.
-    let mut fills = Vec::with_capacity(layer.shapes.len());
+    // Classify first: the legend needs counts. A sprite's colours without a legend are
+    // classified as they are written, without a list of fills in between.
+    let mut fills = Vec::new();
     let mut class_counts = vec![0usize; spec.classes.len()];
     let mut missing_counts = [0usize; 4];
-    for s in &layer.shapes {
-        let v = spec.values.of(s);
-        let f = match v {
-            Value::Number(x) if x.is_finite() && !spec.classes.is_empty() => {
-                let c = spec.classes.class_of(x);
-                class_counts[c] += 1;
-                Fill::Class(c)
+    if sprite.is_none() || spec.legend {
+        fills.reserve(layer.shapes.len());
+        for s in &layer.shapes {
+            let (f, v) = fill_of(spec, s);
+            match f {
+                Fill::Class(c) => class_counts[c] += 1,
+                Fill::Missing(m) => {
+                    missing_counts[MISSING_ORDER.iter().position(|&o| o == m).unwrap_or(3)] += 1
+                }
             }
-            Value::Number(_) => Fill::Missing(MissingCode::Unknown),
-            Value::Missing(m) => Fill::Missing(m),
-        };
-        if let Fill::Missing(m) = f {
-            missing_counts[MISSING_ORDER.iter().position(|&o| o == m).unwrap_or(3)] += 1;
+            fills.push((f, v));
         }
-        fills.push((f, v));
     }
 
     let legend = if spec.legend {
@@ -856,8 +868,10 @@ fn sprite_use(
         .collect();
     let stroke_decl = decl(palette::NOT_APPLICABLE_STROKE);
     let _ = write!(out, "<use href=\"{href}#m\" class=\"geo\" style=\"");
-    for ((f, _), s) in fills.iter().zip(&spec.layer.shapes) {
-        let value = match *f {
+    for (i, s) in spec.layer.shapes.iter().enumerate() {
+        // The fills when the caller classified already (for a legend), else classified here.
+        let f = fills.get(i).map_or_else(|| fill_of(spec, s).0, |&(f, _)| f);
+        let value = match f {
             Fill::Class(c) => &class_decls[c],
             Fill::Missing(MissingCode::Empty) => continue,
             Fill::Missing(m) => {
@@ -866,7 +880,7 @@ fn sprite_use(
         };
         out.push_str(&s.var);
         out.push_str(value);
-        if *f == Fill::Missing(MissingCode::NotApplicable) {
+        if f == Fill::Missing(MissingCode::NotApplicable) {
             out.push_str("--s");
             out.push_str(&s.var[3..]);
             out.push_str(&stroke_decl);
