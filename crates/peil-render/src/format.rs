@@ -72,6 +72,17 @@ impl NumberFormat {
         }
     }
 
+    /// [`NumberFormat::push_with_unit`] HTML-escaped: numbers and missing symbols never need
+    /// it, so only a unit with a markup character is escaped (the one home of that rule for
+    /// tables, tooltips and titles).
+    pub fn push_with_unit_html(&self, out: &mut String, v: Value) {
+        if self.unit.contains(['&', '<', '>', '"', '\'']) {
+            crate::escape_into(out, &self.with_unit(v));
+        } else {
+            self.push_with_unit(out, v);
+        }
+    }
+
     /// A compact axis label: `12 300` is `12,3 k` in `nl`/`fr` and `12.3k` in `en`,
     /// millions are `mln` (`nl`) or `M` (`en`, `fr`), milliards `mld` / `B` / `Md`.
     /// Abbreviation starts at 10 000, like digit grouping. The label shows the digits the

@@ -698,8 +698,6 @@ pub fn choropleth(spec: &MapSpec) -> String {
     }
     let href_parts = spec.href.map(|h| h.split("{code}").collect::<Vec<_>>());
     let mut sel_paths: Vec<&str> = Vec::new();
-    // Tooltip values are written as they are unless the unit needs escaping.
-    let unit_plain = !spec.format.unit.contains(['&', '<', '>', '"', '\'']);
     let drawn = if sprite.is_some() {
         0
     } else {
@@ -749,11 +747,7 @@ pub fn choropleth(spec: &MapSpec) -> String {
         match v {
             Value::Missing(m) => out.push_str(missing_label(m, locale)),
             Value::Number(_) => {
-                if unit_plain {
-                    spec.format.push_with_unit(&mut out, v);
-                } else {
-                    escape_into(&mut out, &spec.format.with_unit(v));
-                }
+                spec.format.push_with_unit_html(&mut out, v);
                 if let Some(note) = spec.notes.and_then(|n| n.get(&s.code)) {
                     out.push_str(" (");
                     escape_into(&mut out, note);

@@ -269,13 +269,7 @@ impl BarChart {
             escape_into(out, &cat.label);
         }
         out.push_str(": ");
-        let at = out.len();
-        self.format.push_with_unit(out, value);
-        // A unit with markup characters is escaped (numbers never need it).
-        if out[at..].contains(['&', '<', '>', '"', '\'']) {
-            let written = out.split_off(at);
-            escape_into(out, &written);
-        }
+        self.format.push_with_unit_html(out, value);
         out.push_str("</title></rect>");
     }
 

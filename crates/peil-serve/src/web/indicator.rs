@@ -750,12 +750,7 @@ impl TableRow<'_> {
             esc(out, sw);
             out.push_str("\"></span>");
         }
-        // A number and a unit without markup characters need no escaping.
-        if format.unit.contains(['&', '<', '>', '"', '\'']) {
-            esc(out, &format.with_unit(self.value));
-        } else {
-            format.push_with_unit(out, self.value);
-        }
+        format.push_with_unit_html(out, self.value);
         out.push_str("</td>");
         if survey_columns {
             out.push_str("<td class=\"num interval\">");
