@@ -7,6 +7,10 @@
 #
 # usage: bench/page_instructions.sh PEIL_BINARY [WORKDIR]
 #   WORKDIR holds the Flanders site that bench/api.sh builds (default /tmp/peil-bench-api).
+#   TARGET=PATH counts another answer than the page: PATH is the request target, its
+#   distinct no-op parameter appended (e.g. TARGET='/jive/selectiontableasjson.ashx?var=
+#   v2506_elek_res_cons&geolevel=ggw72024&period=2020' WHOLE=1). SAME=1 asks the same URL
+#   every time (with WHOLE=1: the response cache's answer, all the server does for it).
 set -euo pipefail
 peil="$1"
 work="${2:-/tmp/peil-bench-api}"
@@ -16,6 +20,8 @@ port=18099
 # WHOLE=1 counts the whole server (HTTP, routing, middleware, the response cache), not
 # only the handler.
 collect=(--toggle-collect='peil_serve::web::indicator::run*')
+target="${TARGET:-/indicator/v2506_elek_res_cons?level=ggw72024&period=2020}"
+url() { if [ -n "${SAME:-}" ]; then echo "http://127.0.0.1:$port$target"; else echo "http://127.0.0.1:$port$target&$1"; fi; }
 [ -n "${WHOLE:-}" ] && collect=()
 PEIL_QUIET=1 valgrind --tool=callgrind --callgrind-out-file="$out/cg" "${collect[@]}" \
     "$peil" --site "$work/site" serve --bind 127.0.0.1:$port > "$out/log" 2>&1 &
@@ -24,17 +30,17 @@ for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/api/v1/hea
 # Three requests first, then the counters start from zero: what is built once per
 # publication or process (the compiled templates, the map layer, name orders) is not counted.
 for i in 1 2 3; do
-    curl -s -o /dev/null "http://127.0.0.1:$port/indicator/v2506_elek_res_cons?level=ggw72024&period=2020&w=$i"
+    curl -s -o /dev/null "$(url "w=$i")"
 done
 callgrind_control -z $pid >/dev/null 2>&1
 for i in $(seq 30); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/indicator/v2506_elek_res_cons?level=ggw72024&period=2020&n=$i"
+    curl -s -o /dev/null "$(url "n=$i")"
 done
 # The 30 requests' counts are dumped before the server stops (its shutdown is not counted).
 callgrind_control -d $pid >/dev/null 2>&1
 kill -INT $pid; wait $pid 2>/dev/null || true
 mv "$(ls "$out"/cg.* | head -1)" "$out/cg"
 total=$(grep -E '^(summary|totals):' "$out/cg" | awk '{print $2}' | head -1)
-echo "instructions per page: $((total / 30))"
+echo "instructions per answer: $((total / 30))"
 [ -n "${KEEP:-}" ] && cp "$out/cg" "$KEEP"
 rm -rf "$out"

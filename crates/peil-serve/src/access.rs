@@ -12,9 +12,7 @@
 
 use crate::AppState;
 use crate::problem::Problem;
-use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use peil_core::Reader;
 use std::collections::HashMap;
@@ -122,14 +120,14 @@ fn reader_of(st: &AppState, req: &Request<axum::body::Body>) -> Result<Reader, R
 /// The boundary layer, after the URI cap and the rate limit: resolves the request's reader
 /// (see the module's documentation) and puts it in the request's extensions, or refuses the
 /// request before the cache is asked.
-pub(crate) async fn boundary(
-    State(st): State<AppState>,
+pub(crate) async fn boundary<F: Future<Output = Response>>(
+    st: &AppState,
     mut req: Request<axum::body::Body>,
-    next: Next,
+    next: impl FnOnce(Request<axum::body::Body>) -> F,
 ) -> Response {
     // A key, when one is presented, decides; else a valid session cookie does.
     if !req.headers().contains_key("apikey")
-        && let Some(s) = crate::admin::session::resolve(&st, req.headers()).await
+        && let Some(s) = crate::admin::session::resolve(st, req.headers()).await
     {
         let reader = Reader::user(s.user.login.clone(), s.user.groups.iter().cloned());
         // The preview of the test copy: asked for in the session, by an expert or an
@@ -137,14 +135,14 @@ pub(crate) async fn boundary(
         if s.preview
             && s.user.role.allows(peil_core::Role::Expert)
             && !is_back_office(req.uri().path())
-            && let Some(snap) = crate::preview::snapshot(&st).await
+            && let Some(snap) = crate::preview::snapshot(st).await
         {
             req.extensions_mut().insert(crate::preview::Preview(snap));
         }
         let preview = req.extensions().get::<crate::preview::Preview>().is_some();
         req.extensions_mut().insert(reader);
         req.extensions_mut().insert(s);
-        let mut resp = next.run(req).await;
+        let mut resp = next(req).await;
         if preview {
             // For API clients, which see no banner.
             resp.headers_mut().insert(
@@ -154,10 +152,10 @@ pub(crate) async fn boundary(
         }
         return resp;
     }
-    match resolve(&st, &req) {
+    match resolve(st, &req) {
         Ok(reader) => {
             req.extensions_mut().insert(reader);
-            next.run(req).await
+            next(req).await
         }
         Err(refused) => *refused,
     }

@@ -10,9 +10,7 @@
 
 use crate::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use peil_core::Reader;
 use std::sync::Arc;
@@ -285,22 +283,22 @@ fn keepable(resp: &Response) -> bool {
 /// The ETag layer, after the boundary: `304 Not Modified` for a client that has this
 /// publication, and ETag, Cache-Control and Vary on every answer that may be kept (chosen by
 /// the reader of this request, also for an answer the cache kept for another).
-pub(crate) async fn validate(
-    State(st): State<AppState>,
+pub(crate) async fn validate<F: Future<Output = Response>>(
+    st: &AppState,
     mut req: Request<Body>,
-    next: Next,
+    next: impl FnOnce(Request<Body>) -> F,
 ) -> Response {
     let reader = crate::access::reader_of_request(&req);
     let preview = req.extensions().get::<crate::preview::Preview>().is_some();
     if preview || matches!(reader.who(), peil_core::Who::User(_)) {
-        let mut resp = next.run(req).await;
+        let mut resp = next(req).await;
         set_user_headers(resp.headers_mut());
         return resp;
     }
     if !cacheable(&req, &reader) {
-        return next.run(req).await;
+        return next(req).await;
     }
-    let version = Version::of(&st);
+    let version = Version::of(st);
     let tag = etag(version);
     if if_none_match(req.headers(), &tag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
@@ -308,7 +306,7 @@ pub(crate) async fn validate(
         return r;
     }
     req.extensions_mut().insert(version);
-    let mut resp = next.run(req).await;
+    let mut resp = next(req).await;
     if keepable(&resp) {
         set_validators(resp.headers_mut(), &tag, &reader);
     }
@@ -317,26 +315,26 @@ pub(crate) async fn validate(
 
 /// The cache layer, innermost before the compute runtime: a kept answer when there is one,
 /// else the handler's answer, kept for the next reader with the same key.
-pub(crate) async fn respond(
-    State(st): State<AppState>,
+pub(crate) async fn respond<F: Future<Output = Response>>(
+    st: &AppState,
     req: Request<Body>,
-    next: Next,
+    next: impl FnOnce(Request<Body>) -> F,
 ) -> Response {
     let reader = crate::access::reader_of_request(&req);
     if !cacheable(&req, &reader) {
-        return next.run(req).await;
+        return next(req).await;
     }
     let version = req
         .extensions()
         .get::<Version>()
         .copied()
-        .unwrap_or_else(|| Version::of(&st));
+        .unwrap_or_else(|| Version::of(st));
     let key = key_of(version.generation, version.revision, &req, &reader);
     if let Some(hit) = key.as_ref().and_then(|k| st.inner.responses.get(k)) {
         return hit;
     }
     let key = key.map(|k| k.owned());
-    let resp = next.run(req).await;
+    let resp = next(req).await;
     if !keepable(&resp) {
         return resp;
     }

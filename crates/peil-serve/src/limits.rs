@@ -17,9 +17,7 @@
 //! | bulk report jobs | keys of group `reports`/`admin`, [`MAX_JOBS`] at once | `web/jobs.rs` |
 
 use crate::AppState;
-use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -75,7 +73,10 @@ fn raise_fd_limit() -> libc::rlim_t {
 
 /// The first layer after the log and metrics: a request line over [`MAX_URI`] is refused
 /// (414) before anything else looks at the request.
-pub(crate) async fn uri_cap(req: Request<axum::body::Body>, next: Next) -> Response {
+pub(crate) async fn uri_cap<F: Future<Output = Response>>(
+    req: Request<axum::body::Body>,
+    next: impl FnOnce(Request<axum::body::Body>) -> F,
+) -> Response {
     let uri = req.uri();
     let len = uri
         .path_and_query()
@@ -89,15 +90,15 @@ pub(crate) async fn uri_cap(req: Request<axum::body::Body>, next: Next) -> Respo
         )
         .into_response();
     }
-    next.run(req).await
+    next(req).await
 }
 
 /// The rate limit per client address (`rate_limit` in peil.toml): over it, 429 with
 /// `Retry-After`, before the key is checked or the cache is asked.
-pub(crate) async fn rate_limit(
-    State(st): State<AppState>,
+pub(crate) async fn rate_limit<F: Future<Output = Response>>(
+    st: &AppState,
     req: Request<axum::body::Body>,
-    next: Next,
+    next: impl FnOnce(Request<axum::body::Body>) -> F,
 ) -> Response {
     if let (Some(rate), Some(addr)) = (&st.inner.rate, req.extensions().get::<ClientAddr>())
         && let Err(wait) = rate.take(addr.0)
@@ -116,7 +117,7 @@ pub(crate) async fn rate_limit(
         );
         return r;
     }
-    next.run(req).await
+    next(req).await
 }
 
 pub struct RateLimiter {
@@ -265,10 +266,10 @@ pub fn client_of(peer: IpAddr, forwarded: &[&str], trusted: &[Proxy]) -> IpAddr 
 }
 
 /// Resolves the request's [`ClientAddr`] once, before anything that counts or logs by address.
-pub(crate) async fn client_addr(
-    State(st): State<AppState>,
+pub(crate) async fn client_addr<F: Future<Output = Response>>(
+    st: &AppState,
     mut req: Request<axum::body::Body>,
-    next: Next,
+    next: impl FnOnce(Request<axum::body::Body>) -> F,
 ) -> Response {
     if let Some(peer) = req
         .extensions()
@@ -289,7 +290,7 @@ pub(crate) async fn client_addr(
         };
         req.extensions_mut().insert(ClientAddr(ip));
     }
-    next.run(req).await
+    next(req).await
 }
 
 #[cfg(test)]

@@ -11,9 +11,8 @@
 //! the server's other events ([`SERVER`]: a publication loaded, no `base_url`) stay.
 
 use crate::AppState;
-use axum::extract::{MatchedPath, State};
+use axum::extract::MatchedPath;
 use axum::http::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -36,14 +35,16 @@ pub fn install() {
 }
 
 /// The outermost layer: logs every answer.
-pub(crate) async fn access(
-    State(st): State<AppState>,
+pub(crate) async fn access<F: Future<Output = Response>>(
+    st: &AppState,
     req: Request<axum::body::Body>,
-    next: Next,
+    next: impl FnOnce(Request<axum::body::Body>) -> F,
 ) -> Response {
     let id = request_id(&req);
-    if std::env::var_os("PEIL_QUIET").is_some() {
-        let mut resp = next.run(req).await;
+    // Read once per process: the environment's lock and copy cost more than a cached answer.
+    static QUIET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *QUIET.get_or_init(|| std::env::var_os("PEIL_QUIET").is_some()) {
+        let mut resp = next(req).await;
         set_request_id(&mut resp, &id);
         return resp;
     }
@@ -53,7 +54,7 @@ pub(crate) async fn access(
     // bounded like everything else).
     let method = req.method().clone();
     let path: String = req.uri().path().chars().take(200).collect();
-    let mut resp = next.run(req).await;
+    let mut resp = next(req).await;
     set_request_id(&mut resp, &id);
     tracing::info!(
         target: ACCESS,

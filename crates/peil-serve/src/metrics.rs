@@ -8,7 +8,6 @@
 use crate::AppState;
 use axum::extract::State;
 use axum::http::Request;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -53,14 +52,14 @@ impl Metrics {
 
 /// The layer inside the log: counts every answer by route template and status, also those
 /// refused by inner layers, and gives it the security headers.
-pub(crate) async fn observe(
-    State(st): State<AppState>,
+pub(crate) async fn observe<F: Future<Output = Response>>(
+    st: &AppState,
     req: Request<axum::body::Body>,
-    next: Next,
+    next: impl FnOnce(Request<axum::body::Body>) -> F,
 ) -> Response {
     let started = Instant::now();
     let route = crate::log::route(&req);
-    let mut resp = next.run(req).await;
+    let mut resp = next(req).await;
     crate::web::security_headers(resp.headers_mut());
     st.metrics()
         .observe(&route, resp.status().as_u16(), started.elapsed());

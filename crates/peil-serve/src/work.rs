@@ -10,7 +10,6 @@
 use crate::AppState;
 use crate::limits::ANSWER_TIMEOUT;
 use crate::problem::Problem;
-use axum::extract::State;
 use axum::http::{Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -49,11 +48,7 @@ impl Drop for Compute {
 }
 
 /// Runs the rest of the stack for this request on the compute runtime.
-pub(crate) async fn offload(
-    State(st): State<AppState>,
-    req: Request<axum::body::Body>,
-    next: Next,
-) -> Response {
+pub(crate) async fn offload(st: &AppState, req: Request<axum::body::Body>, next: Next) -> Response {
     let path = req.uri().path();
     if crate::is_probe(path) {
         return next.run(req).await;
