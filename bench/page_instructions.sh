@@ -11,6 +11,9 @@
 #   distinct no-op parameter appended (e.g. TARGET='/jive/selectiontableasjson.ashx?var=
 #   v2506_elek_res_cons&geolevel=ggw72024&period=2020' WHOLE=1). SAME=1 asks the same URL
 #   every time (with WHOLE=1: the response cache's answer, all the server does for it).
+#   TOGGLE=FUNCTION counts inside another function than the page's handler, e.g.
+#   TOGGLE='peil_serve::listen::run::*' (the connections: all a cached answer costs, without
+#   the store poller that wakes every 10 s).
 set -euo pipefail
 peil="$1"
 work="${2:-/tmp/peil-bench-api}"
@@ -19,7 +22,7 @@ out="$(mktemp -d)"
 port=18099
 # WHOLE=1 counts the whole server (HTTP, routing, middleware, the response cache), not
 # only the handler.
-collect=(--toggle-collect='peil_serve::web::indicator::run*')
+collect=(--toggle-collect="${TOGGLE:-peil_serve::web::indicator::run*}")
 target="${TARGET:-/indicator/v2506_elek_res_cons?level=ggw72024&period=2020}"
 url() { if [ -n "${SAME:-}" ]; then echo "http://127.0.0.1:$port$target"; else echo "http://127.0.0.1:$port$target&$1"; fi; }
 [ -n "${WHOLE:-}" ] && collect=()

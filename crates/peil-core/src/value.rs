@@ -224,18 +224,15 @@ fn push_few_decimals(out: &mut String, n: f64) -> bool {
         out.push('-');
     }
     out.push_str(itoa::Buffer::new().format(a / 10_000));
-    let text = [
-        b'.',
-        b'0' + (frac / 1000) as u8,
-        b'0' + (frac / 100 % 10) as u8,
-        b'0' + (frac / 10 % 10) as u8,
-        b'0' + (frac % 10) as u8,
-    ];
-    let mut len = text.len();
-    while text[len - 1] == b'0' {
+    let digits = [frac / 1000, frac / 100 % 10, frac / 10 % 10, frac % 10];
+    let mut len = digits.len();
+    while digits[len - 1] == 0 {
         len -= 1;
     }
-    out.push_str(std::str::from_utf8(&text[..len]).unwrap_or_default());
+    out.push('.');
+    for d in &digits[..len] {
+        out.push(char::from(b'0' + *d as u8));
+    }
     true
 }
 
