@@ -1,0 +1,305 @@
+//! Sums between the measures of one record set (issue 17): counts of one register that add up
+//! to another published count — the parts of a category partition and their total — are one
+//! system for secondary suppression. The attack reads what every reader gets (the public API's
+//! cells of every level and period), builds the relations an attacker knows (parent = Σ
+//! children, a period = Σ its sub-periods, a total = Σ its parts) and runs the independent
+//! `checker::attack` over them: nothing hidden may come out.
+
+use crate::common::*;
+use std::collections::BTreeMap;
+
+/// (indicator, level, item, period) of a published cell.
+type Key = (String, String, String, String);
+
+/// The cells of some indicators as readers get them, with the relations between them.
+#[derive(Default)]
+pub(crate) struct Cells {
+    pub id: BTreeMap<Key, u32>,
+    pub cells: Vec<Option<f64>>,
+    pub rels: Vec<Vec<u32>>,
+}
+
+impl Cells {
+    /// Every published cell of `indicators` on every level but `skip` (an empty value counts as
+    /// 0, `x` is unknown), with the hierarchy's and the periods' relations of each indicator.
+    /// (Leaving a level out leaves the attacker less to work with, never a false relation.)
+    pub(crate) fn read(s: &Server, indicators: &[&str], skip: &str) -> Cells {
+        let mut out = Cells::default();
+        let levels = s.get("/api/v1/geolevels").json();
+        let levels: Vec<String> = levels["geolevels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["code"].as_str().unwrap().to_string())
+            .filter(|l| l != skip)
+            .collect();
+        // (level, item) → its parents (level → item).
+        let mut parents: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
+        for lv in &levels {
+            let items = s.get(&format!("/api/v1/geolevels/{lv}/items")).json();
+            for it in items["items"].as_array().unwrap() {
+                let ps = it["parents"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                    .collect();
+                parents.insert((lv.clone(), it["code"].as_str().unwrap().to_string()), ps);
+            }
+        }
+        for ind in indicators {
+            for lv in &levels {
+                let csv = s.get(&format!(
+                    "/api/v1/data?indicator={ind}&level={lv}&format=csv"
+                ));
+                if csv.status != 200 {
+                    continue;
+                }
+                let mut rd = csv::ReaderBuilder::new().from_reader(csv.body.as_bytes());
+                let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+                let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+                let (i, p, v, st) = (col("item"), col("period"), col("value"), col("status"));
+                for r in rd.records().map(Result::unwrap) {
+                    let value = (&r[st] != "x").then(|| r[v].parse::<f64>().unwrap_or(0.0));
+                    let key = (
+                        ind.to_string(),
+                        lv.clone(),
+                        r[i].to_string(),
+                        r[p].to_string(),
+                    );
+                    out.id.insert(key, out.cells.len() as u32);
+                    out.cells.push(value);
+                }
+            }
+        }
+        // A period = Σ its sub-periods (year: quarters or months; half year: quarters;
+        // quarter: months), per indicator, level and item.
+        let subs = |p: &str| -> Vec<String> {
+            let y = &p[..4];
+            match p.get(4..5) {
+                None => {
+                    let q: Vec<String> = (1..=4).map(|k| format!("{y}Q{k}")).collect();
+                    let m: Vec<String> = (1..=12).map(|k| format!("{y}M{k:02}")).collect();
+                    vec![q, m].concat()
+                }
+                Some("H") => {
+                    let h: u32 = p[5..].parse().unwrap();
+                    (1..=2).map(|k| format!("{y}Q{}", (h - 1) * 2 + k)).collect()
+                }
+                Some("Q") => {
+                    let q: u32 = p[5..].parse().unwrap();
+                    (1..=3).map(|k| format!("{y}M{:02}", (q - 1) * 3 + k)).collect()
+                }
+                _ => Vec::new(),
+            }
+        };
+        let mut rels = Vec::new();
+        for ((ind, lv, item, p), &total) in &out.id {
+            let all = subs(p);
+            // A year by its quarters when it has them, else by its months.
+            let (quarters, months): (Vec<&String>, Vec<&String>) =
+                all.iter().partition(|q| q.contains('Q'));
+            for group in [quarters, months] {
+                let parts: Vec<u32> = group
+                    .iter()
+                    .filter_map(|q| {
+                        out.id
+                            .get(&(ind.clone(), lv.clone(), item.clone(), (*q).clone()))
+                            .copied()
+                    })
+                    .collect();
+                if !parts.is_empty() {
+                    rels.push(std::iter::once(total).chain(parts).collect::<Vec<u32>>());
+                    break;
+                }
+            }
+        }
+        // A parent = Σ the items of a level beneath it.
+        let mut children: BTreeMap<Key, Vec<u32>> = BTreeMap::new();
+        for ((ind, lv, item, p), &x) in &out.id {
+            for (plv, parent) in parents.get(&(lv.clone(), item.clone())).into_iter().flatten() {
+                children
+                    .entry((ind.clone(), plv.clone(), parent.clone(), format!("{lv}|{p}")))
+                    .or_default()
+                    .push(x);
+            }
+        }
+        for ((ind, plv, parent, lp), kids) in children {
+            let p = lp.split_once('|').unwrap().1.to_string();
+            if let Some(&t) = out.id.get(&(ind, plv, parent, p)) {
+                rels.push(std::iter::once(t).chain(kids).collect());
+            }
+        }
+        out.rels = rels;
+        out
+    }
+
+    /// `total = Σ parts` in every cell the indicators share.
+    pub(crate) fn sum(&mut self, total: &str, parts: &[&str]) {
+        let mut add = Vec::new();
+        for ((ind, lv, item, p), &t) in &self.id {
+            if ind != total {
+                continue;
+            }
+            let ps: Vec<u32> = parts
+                .iter()
+                .filter_map(|q| {
+                    self.id
+                        .get(&(q.to_string(), lv.clone(), item.clone(), p.clone()))
+                        .copied()
+                })
+                .collect();
+            add.push(std::iter::once(t).chain(ps).collect());
+        }
+        self.rels.extend(add);
+    }
+
+    /// Every relation holds between the shown cells (the test's relations are right).
+    pub(crate) fn check(&self) {
+        for r in &self.rels {
+            let v: Option<Vec<f64>> = r.iter().map(|&x| self.cells[x as usize]).collect();
+            if let Some(v) = v {
+                let parts: f64 = v[1..].iter().sum();
+                assert!(
+                    (v[0] - parts).abs() < 1e-6,
+                    "a relation of the test does not hold: {:?} = {v:?}",
+                    self.names(r)
+                );
+            }
+        }
+    }
+
+    pub(crate) fn names(&self, xs: &[u32]) -> Vec<&Key> {
+        xs.iter()
+            .map(|&x| self.id.iter().find(|&(_, &v)| v == x).unwrap().0)
+            .collect()
+    }
+
+    pub(crate) fn hidden(&self, ind: &str) -> usize {
+        self.id
+            .iter()
+            .filter(|&(k, &x)| k.0 == ind && self.cells[x as usize].is_none())
+            .count()
+    }
+
+    /// What `checker::attack` recovers: (cell, value). The system is attacked per group of
+    /// unknown cells that share relations (the same as attacking it whole).
+    pub(crate) fn attack(&self) -> Vec<(&Key, f64)> {
+        let n = self.cells.len();
+        let mut up: Vec<usize> = (0..n).collect();
+        fn find(up: &mut [usize], x: usize) -> usize {
+            let mut r = x;
+            while up[r] != r {
+                r = up[r];
+            }
+            up[x] = r;
+            r
+        }
+        for r in &self.rels {
+            let unknown: Vec<usize> = r
+                .iter()
+                .map(|&x| x as usize)
+                .filter(|&x| self.cells[x].is_none())
+                .collect();
+            for w in unknown.windows(2) {
+                let (a, b) = (find(&mut up, w[0]), find(&mut up, w[1]));
+                up[a] = b;
+            }
+        }
+        let mut rels_of: BTreeMap<usize, Vec<&Vec<u32>>> = BTreeMap::new();
+        for r in &self.rels {
+            if let Some(&x) = r.iter().find(|&&x| self.cells[x as usize].is_none()) {
+                let g = find(&mut up, x as usize);
+                rels_of.entry(g).or_default().push(r);
+            }
+        }
+        let mut out = Vec::new();
+        for rels in rels_of.values() {
+            // The group's own numbering: every cell its relations name.
+            let mut local: BTreeMap<u32, u32> = BTreeMap::new();
+            let mut cells = Vec::new();
+            let mut back = Vec::new();
+            let rels: Vec<Vec<u32>> = rels
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|&x| {
+                            *local.entry(x).or_insert_with(|| {
+                                cells.push(self.cells[x as usize]);
+                                back.push(x);
+                                cells.len() as u32 - 1
+                            })
+                        })
+                        .collect()
+                })
+                .collect();
+            for (x, v) in peil_compute::checker::attack(&cells, &rels) {
+                out.push((self.names(&[back[x as usize]])[0], v));
+            }
+        }
+        out
+    }
+}
+
+/// Counts of the applications by type that partition all applications (three parts, which no
+/// detection of `t = a + b` finds).
+const PARTITION: &str = r#"
+[[measure]]
+code = "vg_stedenbouw"
+name = "Aanvragen stedenbouw"
+kind = "count"
+date = "ingediend"
+where = { type = ["stedenbouw"] }
+
+[[measure]]
+code = "vg_milieu_gemengd"
+name = "Aanvragen milieu of gemengd"
+kind = "count"
+date = "ingediend"
+where = { type = ["milieu", "gemengd"] }
+
+[[measure]]
+code = "vg_overige"
+name = "Andere aanvragen"
+kind = "count"
+date = "ingediend"
+where = { type = ["verkaveling", "melding"] }
+"#;
+
+/// Waits until the server serves the publication holding `indicator`.
+pub(crate) fn served(s: &Server, indicator: &str) {
+    let t0 = std::time::Instant::now();
+    while s
+        .get(&format!(
+            "/api/v1/data?indicator={indicator}&level=wijk&format=csv"
+        ))
+        .status
+        != 200
+    {
+        assert!(t0.elapsed().as_secs() < 30, "{indicator} is not served");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// All applications = stedenbouw + milieu or gemengd + the others, in every area and period:
+/// a part hidden where the total and the other parts are shown would be their difference.
+#[test]
+fn counts_that_partition_a_published_count_give_no_hidden_cell_away() {
+    let p = permit_site_with(6000, PARTITION);
+    let s = &p.s;
+    s.site.ok(&["publish"]);
+    served(s, "vg_overige");
+    let parts = ["vg_stedenbouw", "vg_milieu_gemengd", "vg_overige"];
+    let mut c = Cells::read(s, &[&["vg_aanvragen"][..], &parts].concat(), "statsec");
+    c.sum("vg_aanvragen", &parts);
+    c.check();
+    let hidden: usize = parts.iter().map(|q| c.hidden(q)).sum();
+    assert!(hidden > 100, "{hidden} hidden parts: the attack proves nothing");
+    let recovered = c.attack();
+    assert!(
+        recovered.is_empty(),
+        "{} hidden cells recovered, e.g. {:?}",
+        recovered.len(),
+        &recovered[..recovered.len().min(5)]
+    );
+}
