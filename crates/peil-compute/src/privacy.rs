@@ -173,6 +173,13 @@ fn inherit(c: &Computed, masks: &mut Masks, wanted: &dyn Fn(u32) -> bool) {
                 {
                     m.iter_mut().zip(cm).for_each(|(a, b)| *a |= *b);
                 }
+                // A share of a record set is hidden wherever a count of its hits is (share ×
+                // its `_n` / 100 would give the count).
+                for code in hidden_with(c, ind) {
+                    if let Some(cm) = masks.get(&(code, l, p, 0)) {
+                        m.iter_mut().zip(cm).for_each(|(a, b)| *a |= *b);
+                    }
+                }
                 if let Some(f) = &c.formulas[ind as usize] {
                     for r in f.references() {
                         let Some(&ri) = c.index.get(&r.code) else {
@@ -221,6 +228,20 @@ fn inherit(c: &Computed, masks: &mut Masks, wanted: &dyn Fn(u32) -> bool) {
             }
         }
     }
+}
+
+/// The indicators whose masks a record set's share takes on
+/// (`peil_core::records::HIDDEN_WITH`).
+fn hidden_with(c: &Computed, ind: u32) -> Vec<u32> {
+    c.indicators[ind as usize]
+        .extra
+        .get(peil_core::records::HIDDEN_WITH)
+        .map(|t| {
+            peil_core::records::read_codes(t)
+                .filter_map(|code| c.index.get(code).copied())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The `n` of every `data_from_mrp(code, n)` in a formula.
