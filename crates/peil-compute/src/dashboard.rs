@@ -44,7 +44,7 @@ use crate::checker::determined;
 use crate::measures::LevelMap;
 use crate::privacy::index_relations;
 use peil_core::records::{
-    DashboardDef, Day, MeasureKind, NO_DATE, RecordSetDef, Records, month_index,
+    DashboardDef, Day, NO_DATE, RecordSetDef, Records, month_index,
 };
 use peil_core::{MissingCode, Period, PeriodLevel, Value};
 use serde::{Deserialize, Serialize};
@@ -73,6 +73,11 @@ pub struct Aggregates {
     pub categories: Vec<Vec<(u32, u64)>>,
     /// Per area level above (or at) the records' own, with at most [`AREAS_MAX`] areas.
     pub levels: Vec<LevelAggregates>,
+    /// The measures' counts (a count's code, another measure's `_n`) whose records are exactly
+    /// the cases opened (`true`) or closed (`false`), by whatever date they are counted, found
+    /// on the records; `None` for counts stored before they were (the definitions decide then).
+    #[serde(default)]
+    pub same_cases: Option<Vec<(String, bool)>>,
 }
 
 /// One level's areas, for the whole register.
@@ -172,6 +177,23 @@ impl Aggregates {
         }
         out.durations = durations.into_iter().map(histogram).collect();
         out.categories = cats.into_iter().map(histogram).collect();
+        // The measures that count exactly the opened or the closed cases.
+        let (mut opened_cases, mut closed_cases) = (vec![false; rec.len()], vec![false; rec.len()]);
+        for &(i, _, c) in &cases {
+            opened_cases[i] = true;
+            closed_cases[i] = c.is_some();
+        }
+        let mut same = Vec::new();
+        for m in &def.measures {
+            let (counts, _) = crate::measures::counted(def, rec, m);
+            let code = m.count_code().unwrap_or_else(|| m.code.clone());
+            if counts == opened_cases {
+                same.push((code, true));
+            } else if counts == closed_cases {
+                same.push((code, false));
+            }
+        }
+        out.same_cases = Some(same);
         for l in levels {
             let mut index: HashMap<u32, usize> = HashMap::new();
             let mut areas: Vec<AreaAggregates> = Vec::new();
@@ -518,6 +540,39 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
         v
     };
     let has_cats = dash.category.is_some() && ncols > 0;
+    // The categories "other" gathers that a published measure names: "other" is split into
+    // them (and the rest of it) as figures never shown, so that a count of some of them ties.
+    let rest: Vec<u32> = order.iter().skip(TOP).map(|x| x.0).collect();
+    let apart: Vec<u32> = match (public.def, &dash.category) {
+        (Some(def), Some(cat)) if other && has_cats => rest
+            .iter()
+            .copied()
+            .filter(|&r| {
+                def.measures.iter().any(|m| {
+                    m.filter
+                        .get(cat)
+                        .is_some_and(|l| l.iter().any(|x| x == label(r)))
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    // A row's "other" (its last column) as the categories apart and what is left of it.
+    let split_other = |s: &mut System, row: &[u32], h: &[(u32, u64)]| -> Vec<u32> {
+        let Some(&whole) = row.last().filter(|_| !apart.is_empty()) else {
+            return Vec::new();
+        };
+        let count = |r: u32| h.iter().find(|x| x.0 == r).map_or(0, |x| x.1);
+        let atoms: Vec<u32> = apart.iter().map(|&r| s.cell(count(r), Kind::Aux)).collect();
+        let mut rel = vec![whole];
+        rel.extend(&atoms);
+        if apart.len() < rest.len() {
+            let left = s.values[whole as usize] - apart.iter().map(|&r| count(r)).sum::<u64>();
+            rel.push(s.cell(left, Kind::Aux));
+        }
+        s.rels.push(rel);
+        atoms
+    };
 
     let total_o: u64 = agg.opened.iter().sum();
     let total_c: u64 = agg.closed.iter().sum();
@@ -581,7 +636,7 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
         );
     }
     // Categories: whole and per month opened, a table with its margins.
-    let (mut cats, mut month_cats) = (Vec::new(), Vec::new());
+    let (mut cats, mut month_cats, mut month_atoms) = (Vec::new(), Vec::new(), Vec::new());
     if has_cats {
         let whole: Vec<(u32, u64)> = whole_cats.iter().map(|(&k, &v)| (k, v)).collect();
         cats = split(&whole)
@@ -597,6 +652,7 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
                 .collect();
             s.rels
                 .push(std::iter::once(om).chain(row.iter().copied()).collect());
+            month_atoms.push(split_other(&mut s, &row, parts));
             month_cats.push(row);
         }
         for (k, &head) in cats.iter().enumerate() {
@@ -608,7 +664,7 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
         }
     }
     // Areas of each level: opened, closed and categories per area, tied to the totals.
-    let mut area_cells: Vec<Vec<(u32, u32, Vec<u32>)>> = Vec::new();
+    let mut area_cells: Vec<Vec<AreaCells>> = Vec::new();
     for l in &agg.levels {
         let mut rows = Vec::new();
         for a in &l.areas {
@@ -622,11 +678,13 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
             } else {
                 Vec::new()
             };
+            let mut atoms = Vec::new();
             if has_cats {
                 s.rels
                     .push(std::iter::once(ao).chain(parts.iter().copied()).collect());
+                atoms = split_other(&mut s, &parts, &a.categories);
             }
-            rows.push((ao, ac, parts));
+            rows.push((ao, ac, parts, atoms));
         }
         s.rels.push(
             std::iter::once(to)
@@ -653,18 +711,20 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
         let columns = has_cats.then(|| CatColumns {
             labels: &agg.labels,
             top: &top,
-            rest: order.iter().skip(TOP).map(|x| x.0).collect(),
+            rest: rest.clone(),
+            apart: &apart,
         });
         let figures = Figures {
             o: &o,
             c: &c,
             month_cats: &month_cats,
+            month_atoms: &month_atoms,
             areas: &area_cells,
         };
         tie_public(
             &mut s,
             agg,
-            &ties(def, dash, columns.as_ref()),
+            &ties(def, dash, columns.as_ref(), agg.same_cases.as_deref()),
             snap,
             &figures,
         );
@@ -730,7 +790,7 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
                     .areas
                     .iter()
                     .zip(rows)
-                    .map(|(a, (ao, ac, parts))| {
+                    .map(|(a, (ao, ac, parts, _))| {
                         let (median, p90) = spread(*ac, &a.durations);
                         AreaRow {
                             code: a.code.clone(),
@@ -762,9 +822,14 @@ pub struct Public<'a> {
 enum Part {
     Opened,
     Closed,
-    /// Cases opened in these category columns.
-    Columns(Vec<usize>),
+    /// Cases opened in these category columns, and in these categories apart from "other"
+    /// (by their place among the categories apart).
+    Columns(Vec<usize>, Vec<usize>),
 }
+
+/// An area's figures in the system: opened, closed, its category columns, and its categories
+/// apart from "other".
+type AreaCells = (u32, u32, Vec<u32>, Vec<u32>);
 
 /// A published count of the dashboard's cases: a count measure, or a measure's `<code>_n`.
 #[derive(Debug)]
@@ -779,48 +844,63 @@ struct Tie<'a> {
     levels: &'a [String],
 }
 
-/// The category columns of a dashboard: the top codes, and the codes "other" gathers.
+/// The category columns of a dashboard: the top codes, the codes "other" gathers, and those of
+/// them it is split into.
 struct CatColumns<'a> {
     labels: &'a [String],
     top: &'a [u32],
     rest: Vec<u32>,
+    apart: &'a [u32],
 }
 
 impl CatColumns<'_> {
-    /// The columns whose cases are exactly those with one of `wanted` (`None`: "other" holds
-    /// some of them and some others, which no sum of columns gives).
-    fn covering(&self, wanted: &[String]) -> Option<Vec<usize>> {
+    /// The columns, and the categories apart from "other", whose cases are exactly those with
+    /// one of `wanted` (`None`: "other" holds some of them that are not apart).
+    fn covering(&self, wanted: &[String]) -> Option<(Vec<usize>, Vec<usize>)> {
         let has = |code: u32| {
             self.labels
                 .get(code as usize)
                 .is_some_and(|l| wanted.contains(l))
         };
         let mut cols: Vec<usize> = (0..self.top.len()).filter(|&k| has(self.top[k])).collect();
-        let inside = self.rest.iter().filter(|&&c| has(c)).count();
-        if inside == self.rest.len() && inside > 0 {
+        let inside: Vec<u32> = self.rest.iter().copied().filter(|&c| has(c)).collect();
+        let mut atoms = Vec::new();
+        if inside.len() == self.rest.len() && !inside.is_empty() {
             cols.push(self.top.len());
-        } else if inside > 0 {
-            return None;
+        } else {
+            for c in inside {
+                atoms.push(self.apart.iter().position(|&a| a == c)?);
+            }
         }
-        Some(cols)
+        Some((cols, atoms))
     }
 }
 
 /// The set's measures whose published cells count the dashboard's cases (the rule in the
-/// module's documentation): a count, or the `_n` of another measure, without a condition, by
-/// the opening date (opened cases) or the closing date (closed cases); the `_n` of a duration
-/// up to the closing date (closed cases, by whatever date it is counted); a count of opened
-/// cases of some categories when they make whole category columns.
-fn ties<'a>(def: &'a RecordSetDef, dash: &DashboardDef, cols: Option<&CatColumns>) -> Vec<Tie<'a>> {
+/// module's documentation): a count, or the `_n` of another measure, whose records are the
+/// cases opened or the cases closed (`same`, found on the records; periods are sums of the
+/// dashboard's months when it counts by their date) — for counts stored before that was
+/// known: without a condition, by the opening date (opened cases) or the closing date (closed
+/// cases), or the `_n` of a duration up to the closing date (closed cases, by whatever date
+/// it is counted) —; a count of opened cases of some categories when they make whole
+/// category columns (and categories apart from "other").
+fn ties<'a>(
+    def: &'a RecordSetDef,
+    dash: &DashboardDef,
+    cols: Option<&CatColumns>,
+    same: Option<&[(String, bool)]>,
+) -> Vec<Tie<'a>> {
     let mut out = Vec::new();
     for m in &def.measures {
         let code = m.count_code().unwrap_or_else(|| m.code.clone());
-        let needs_value = match m.kind {
-            MeasureKind::Count => false,
-            MeasureKind::Share => m.within.is_some(),
-            _ => true,
-        };
-        let (part, by_month) = if needs_value {
+        let verified = same.map(|s| s.iter().find(|x| x.0 == code).map(|x| x.1));
+        let (part, by_month) = if let Some(Some(opened)) = verified {
+            if opened {
+                (Part::Opened, m.date == dash.opened)
+            } else {
+                (Part::Closed, m.date == dash.closed)
+            }
+        } else if verified.is_none() && m.needs_value() {
             if m.field.is_some() || m.to.as_deref() != Some(dash.closed.as_str()) {
                 continue;
             }
@@ -829,6 +909,9 @@ fn ties<'a>(def: &'a RecordSetDef, dash: &DashboardDef, cols: Option<&CatColumns
             }
             (Part::Closed, m.date == dash.closed)
         } else if m.filter.is_empty() {
+            if verified.is_some() {
+                continue;
+            }
             if m.date == dash.opened {
                 (Part::Opened, true)
             } else if m.date == dash.closed {
@@ -840,16 +923,16 @@ fn ties<'a>(def: &'a RecordSetDef, dash: &DashboardDef, cols: Option<&CatColumns
             let (Some(cat), Some(cols)) = (&dash.category, cols) else {
                 continue;
             };
-            if m.date != dash.opened || m.filter.len() != 1 {
+            if m.date != dash.opened || m.filter.len() != 1 || m.needs_value() {
                 continue;
             }
-            let Some(set) = m.filter.get(cat).and_then(|l| cols.covering(l)) else {
+            let Some((set, atoms)) = m.filter.get(cat).and_then(|l| cols.covering(l)) else {
                 continue;
             };
-            if set.is_empty() {
+            if set.is_empty() && atoms.is_empty() {
                 continue;
             }
-            (Part::Columns(set), true)
+            (Part::Columns(set, atoms), true)
         };
         out.push(Tie {
             code,
@@ -867,14 +950,19 @@ struct Figures<'a> {
     o: &'a [u32],
     c: &'a [u32],
     month_cats: &'a [Vec<u32>],
-    areas: &'a [Vec<(u32, u32, Vec<u32>)>],
+    month_atoms: &'a [Vec<u32>],
+    areas: &'a [Vec<AreaCells>],
 }
 
-fn pick(part: &Part, opened: u32, closed: u32, cats: &[u32]) -> Vec<u32> {
+fn pick(part: &Part, opened: u32, closed: u32, cats: &[u32], atoms: &[u32]) -> Vec<u32> {
     match part {
         Part::Opened => vec![opened],
         Part::Closed => vec![closed],
-        Part::Columns(cs) => cs.iter().filter_map(|&k| cats.get(k).copied()).collect(),
+        Part::Columns(cs, apart) => cs
+            .iter()
+            .filter_map(|&k| cats.get(k).copied())
+            .chain(apart.iter().filter_map(|&k| atoms.get(k).copied()))
+            .collect(),
     }
 }
 
@@ -946,7 +1034,8 @@ fn tie_public(s: &mut System, agg: &Aggregates, ties: &[Tie], snap: &crate::Snap
                         .iter()
                         .flat_map(|&m| {
                             let cats = f.month_cats.get(m).map_or(&[][..], Vec::as_slice);
-                            pick(&tie.part, f.o[m], f.c[m], cats)
+                            let atoms = f.month_atoms.get(m).map_or(&[][..], Vec::as_slice);
+                            pick(&tie.part, f.o[m], f.c[m], cats, atoms)
                         })
                         .collect();
                     let total = s.sum(parts);
@@ -964,8 +1053,8 @@ fn tie_public(s: &mut System, agg: &Aggregates, ties: &[Tie], snap: &crate::Snap
                 }
                 // The cases on no area of the level, over all months.
                 if let Some(ai) = table.areas.iter().position(|a| a.code.is_empty()) {
-                    let (ao, ac, parts) = &f.areas[top][ai];
-                    let whole = pick(&tie.part, *ao, *ac, parts);
+                    let (ao, ac, parts, atoms) = &f.areas[top][ai];
+                    let whole = pick(&tie.part, *ao, *ac, parts, atoms);
                     let whole = s.sum(whole);
                     s.rels.push(std::iter::once(whole).chain(rests).collect());
                 }
@@ -997,8 +1086,8 @@ fn tie_public(s: &mut System, agg: &Aggregates, ties: &[Tie], snap: &crate::Snap
                 if a.code.is_empty() {
                     continue;
                 }
-                let (ao, ac, parts) = &f.areas[li][ai];
-                let whole = pick(&tie.part, *ao, *ac, parts);
+                let (ao, ac, parts, atoms) = &f.areas[li][ai];
+                let whole = pick(&tie.part, *ao, *ac, parts, atoms);
                 let whole = s.sum(whole);
                 let mut rel = vec![whole];
                 for &p in &periods {
@@ -1259,7 +1348,7 @@ pub fn dashboard(
 mod tests {
     use super::*;
     use crate::measures::percentile;
-    use peil_core::records::CategoryColumn;
+    use peil_core::records::{CategoryColumn, MeasureKind};
 
     fn day(y: i32, m: u8, d: u8) -> Day {
         peil_core::records::parse_day(&format!("{y}-{m:02}-{d:02}"), false).unwrap()
@@ -1818,5 +1907,224 @@ mod tests {
         let n_row = held.levels[0].areas.iter().find(|a| a.code == "N").unwrap();
         assert_eq!(n_row.opened, None);
         assert_eq!(attack(&held), vec![]);
+    }
+
+    /// A count measure for each of two categories the dashboard gathers as "other": an area's
+    /// "other" less the shown public count of one category would be the other's hidden count.
+    #[test]
+    fn measures_that_split_other_give_no_hidden_public_cell_away() {
+        let t = 5.0;
+        let (mut def, dash) = set(t);
+        let count = |code: &str, label: &str| peil_core::records::MeasureDef {
+            code: code.into(),
+            name: code.into(),
+            name_en: None,
+            name_fr: None,
+            description: String::new(),
+            kind: MeasureKind::Count,
+            date: "in".into(),
+            field: None,
+            from: None,
+            to: None,
+            p: None,
+            filter: BTreeMap::from([("type".to_string(), vec![label.to_string()])]),
+            within: None,
+            condition: BTreeMap::new(),
+            periods: vec!["year".into()],
+            levels: vec![],
+            unit: None,
+            decimals: None,
+        };
+        def.measures.push(count("n_r1", "r1"));
+        def.measures.push(count("n_r2", "r2"));
+        // Ten frequent types (10 cases in N and in Z each), then r1 (N 3, Z 6) and r2 (N 8,
+        // Z 7), which "other" gathers; all opened in 2022, none closed.
+        let mut rows: Vec<(Day, Day, String, u32)> = Vec::new();
+        let mut add = |label: String, item: u32, n: usize| {
+            for i in 0..n {
+                rows.push((day(2022, 1 + (i % 12) as u8, 1), NO_DATE, label.clone(), item));
+            }
+        };
+        for k in 0..10 {
+            add(format!("c{k}"), 0, 10);
+            add(format!("c{k}"), 2, 10);
+        }
+        add("r1".into(), 0, 3);
+        add("r1".into(), 2, 6);
+        add("r2".into(), 1, 8);
+        add("r2".into(), 2, 7);
+        let flat: Vec<(Day, Day, &str)> = rows.iter().map(|r| (r.0, r.1, r.2.as_str())).collect();
+        let mut r = records(&def, &flat);
+        r.items = rows.iter().map(|r| r.3).collect();
+        let map = LevelMap {
+            level: "wijk".into(),
+            parent: HashMap::from([(0, 10), (1, 10), (2, 11)]),
+        };
+        let names: HashMap<u32, (String, String)> = [
+            (10, ("N".into(), "Noord".into())),
+            (11, ("Z".into(), "Zuid".into())),
+        ]
+        .into_iter()
+        .collect();
+        let agg = Aggregates::build(&def, &dash, &r, &[AreaLevel { map: &map, names }]);
+        let item = |code: &str| peil_core::GeoItem {
+            code: code.into(),
+            short_name: code.into(),
+            name: code.into(),
+            seq: 0,
+            unknown_location: false,
+        };
+        let key = |code: &str| peil_core::SeriesKey {
+            indicator: code.into(),
+            level: "wijk".into(),
+            period: Period::parse("2022").unwrap(),
+            dims: peil_core::DimKey::default(),
+        };
+        let x = Value::Missing(MissingCode::Hidden);
+        // As published: r1 in N is below the threshold.
+        let snap = crate::Snapshot::from_live(
+            1,
+            vec![
+                peil_core::Indicator::new("n_r1"),
+                peil_core::Indicator::new("n_r2"),
+            ],
+            vec![peil_core::WarehouseLevel {
+                level: peil_core::GeoLevel::new("wijk"),
+                items: vec![(10, item("N")), (11, item("Z"))],
+            }],
+            vec![
+                (key("n_r1"), vec![x, n(6.0)]),
+                (key("n_r2"), vec![n(8.0), n(7.0)]),
+            ],
+        );
+        let held = publish(
+            &agg,
+            &dash,
+            t,
+            Public {
+                def: Some(&def),
+                snap: Some(&snap),
+            },
+        );
+        assert!(held.other, "{:?}", held.columns);
+        // The attacker: each area's "other" = its r1 + its r2 (the one public year).
+        let rows = &held.levels[0].areas;
+        let mut cells: Vec<Option<f64>> = Vec::new();
+        let mut rels = Vec::new();
+        for (a, public) in [("N", [None, Some(8.0)]), ("Z", [Some(6.0), Some(7.0)])] {
+            let row = rows.iter().find(|r| r.code == a).unwrap();
+            cells.push(row.categories.last().unwrap().map(|v| v as f64));
+            cells.extend(public);
+            let at = cells.len() as u32 - 3;
+            rels.push(vec![at, at + 1, at + 2]);
+        }
+        assert_eq!(crate::checker::attack(&cells, &rels), vec![]);
+    }
+
+    /// A count by a third date (a letter sent on each decision) counts exactly the closed
+    /// cases: an area's closed cases less its shown public years would be the hidden year.
+    #[test]
+    fn a_count_by_a_third_date_of_the_same_cases_is_tied() {
+        let t = 5.0;
+        let (mut def, dash) = set(t);
+        def.dates.push("brief".into());
+        def.measures.push(peil_core::records::MeasureDef {
+            code: "n_brief".into(),
+            name: "Brieven".into(),
+            name_en: None,
+            name_fr: None,
+            description: String::new(),
+            kind: MeasureKind::Count,
+            date: "brief".into(),
+            field: None,
+            from: None,
+            to: None,
+            p: None,
+            filter: BTreeMap::new(),
+            within: None,
+            condition: BTreeMap::new(),
+            periods: vec!["year".into()],
+            levels: vec![],
+            unit: None,
+            decimals: None,
+        });
+        // Closed in 2022: N 20, Z 10; in 2023: N 2, Z 1 (hidden by the publication); and six
+        // still open in Z.
+        let mut rows = Vec::new();
+        let mut items = Vec::new();
+        for (year, item, n) in [(2022, 0, 20), (2022, 2, 10), (2023, 1, 2), (2023, 2, 1)] {
+            for i in 0..n {
+                rows.push((day(2022, 1, 1), day(year, 1 + (i % 11) as u8, 3), "bouw"));
+                items.push(item);
+            }
+        }
+        for _ in 0..6 {
+            rows.push((day(2022, 1, 1), NO_DATE, "bouw"));
+            items.push(2);
+        }
+        let mut r = records(&def, &rows);
+        r.items = items;
+        r.dates[2] = r.dates[1]
+            .iter()
+            .map(|&d| if d == NO_DATE { d } else { d + 2 })
+            .collect();
+        let map = LevelMap {
+            level: "wijk".into(),
+            parent: HashMap::from([(0, 10), (1, 10), (2, 11)]),
+        };
+        let names: HashMap<u32, (String, String)> = [
+            (10, ("N".into(), "Noord".into())),
+            (11, ("Z".into(), "Zuid".into())),
+        ]
+        .into_iter()
+        .collect();
+        let agg = Aggregates::build(&def, &dash, &r, &[AreaLevel { map: &map, names }]);
+        assert_eq!(agg.same_cases, Some(vec![("n_brief".to_string(), false)]));
+        let item = |code: &str| peil_core::GeoItem {
+            code: code.into(),
+            short_name: code.into(),
+            name: code.into(),
+            seq: 0,
+            unknown_location: false,
+        };
+        let key = |year: &str| peil_core::SeriesKey {
+            indicator: "n_brief".into(),
+            level: "wijk".into(),
+            period: Period::parse(year).unwrap(),
+            dims: peil_core::DimKey::default(),
+        };
+        let x = Value::Missing(MissingCode::Hidden);
+        let snap = crate::Snapshot::from_live(
+            1,
+            vec![peil_core::Indicator::new("n_brief")],
+            vec![peil_core::WarehouseLevel {
+                level: peil_core::GeoLevel::new("wijk"),
+                items: vec![(10, item("N")), (11, item("Z"))],
+            }],
+            vec![
+                (key("2022"), vec![n(20.0), n(10.0)]),
+                (key("2023"), vec![x, x]),
+            ],
+        );
+        let held = publish(
+            &agg,
+            &dash,
+            t,
+            Public {
+                def: Some(&def),
+                snap: Some(&snap),
+            },
+        );
+        // The attacker: each area's closed cases = its two public years.
+        let rows = &held.levels[0].areas;
+        let mut cells: Vec<Option<f64>> = Vec::new();
+        let mut rels = Vec::new();
+        for (a, y22) in [("N", 20.0), ("Z", 10.0)] {
+            let row = rows.iter().find(|r| r.code == a).unwrap();
+            cells.extend([row.closed.map(|v| v as f64), Some(y22), None]);
+            let at = cells.len() as u32 - 3;
+            rels.push(vec![at, at + 1, at + 2]);
+        }
+        assert_eq!(crate::checker::attack(&cells, &rels), vec![]);
     }
 }
