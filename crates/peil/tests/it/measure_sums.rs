@@ -134,6 +134,36 @@ impl Cells {
         out
     }
 
+    /// The count a share gives with its `_n` (share × n / 100, where both are shown), tied to
+    /// the published `count` in every cell the three share.
+    pub(crate) fn hits(&mut self, share: &str, n: &str, count: &str) {
+        let cells: Vec<(Key, u32)> = self
+            .id
+            .iter()
+            .filter(|(k, _)| k.0 == share)
+            .map(|(k, &x)| (k.clone(), x))
+            .collect();
+        for ((_, lv, item, p), x) in cells {
+            let at = |code: &str| {
+                self.id
+                    .get(&(code.to_string(), lv.clone(), item.clone(), p.clone()))
+                    .copied()
+            };
+            let (Some(nx), Some(cx)) = (at(n), at(count)) else {
+                continue;
+            };
+            let hits = match (self.cells[x as usize], self.cells[nx as usize]) {
+                (Some(v), Some(n)) => Some((v * n / 100.0).round()),
+                _ => None,
+            };
+            let h = self.cells.len() as u32;
+            self.id
+                .insert((format!("{share} × {n}"), lv, item, p), h);
+            self.cells.push(hits);
+            self.rels.push(vec![cx, h]);
+        }
+    }
+
     /// `total = Σ parts` in every cell the indicators share.
     pub(crate) fn sum(&mut self, total: &str, parts: &[&str]) {
         let mut add = Vec::new();
@@ -264,6 +294,13 @@ name = "Andere aanvragen"
 kind = "count"
 date = "ingediend"
 where = { type = ["verkaveling", "melding"] }
+
+[[measure]]
+code = "vg_vergund_aantal"
+name = "Vergunde aanvragen"
+kind = "count"
+date = "beslist"
+where = { uitkomst = ["vergund"] }
 "#;
 
 /// Waits until the server serves the publication holding `indicator`.
@@ -282,19 +319,32 @@ pub(crate) fn served(s: &Server, indicator: &str) {
 }
 
 /// All applications = stedenbouw + milieu or gemengd + the others, in every area and period:
-/// a part hidden where the total and the other parts are shown would be their difference.
+/// a part hidden where the total and the other parts are shown would be their difference. And
+/// the share of permits granted times its number of decisions is the count of permits
+/// granted: a share shown where that count is hidden would give it.
 #[test]
-fn counts_that_partition_a_published_count_give_no_hidden_cell_away() {
+fn counts_and_shares_of_one_register_give_no_hidden_cell_away() {
     let p = permit_site_with(6000, PARTITION);
     let s = &p.s;
     s.site.ok(&["publish"]);
     served(s, "vg_overige");
     let parts = ["vg_stedenbouw", "vg_milieu_gemengd", "vg_overige"];
-    let mut c = Cells::read(s, &[&["vg_aanvragen"][..], &parts].concat(), "statsec");
+    let shares = ["vg_vergund", "vg_vergund_n", "vg_vergund_aantal"];
+    let mut c = Cells::read(
+        s,
+        &[&["vg_aanvragen"][..], &parts, &shares].concat(),
+        "statsec",
+    );
     c.sum("vg_aanvragen", &parts);
+    c.hits(shares[0], shares[1], shares[2]);
     c.check();
     let hidden: usize = parts.iter().map(|q| c.hidden(q)).sum();
     assert!(hidden > 100, "{hidden} hidden parts: the attack proves nothing");
+    assert!(
+        c.hidden(shares[2]) > 10,
+        "{} hidden counts of permits granted",
+        c.hidden(shares[2])
+    );
     let recovered = c.attack();
     assert!(
         recovered.is_empty(),
