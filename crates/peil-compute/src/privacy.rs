@@ -525,6 +525,14 @@ fn secondary_suppress(
             }
         }
     }
+    // Cells that a relation of one part makes equal (a duplicate series, a parent with one
+    // child) are one unknown: every relation is written over the first cell of its class, so
+    // the system has one variable where it had several.
+    let class = equal_cells(&mut rels, values.len());
+    let reads: Vec<(u32, u32)> = reads
+        .into_iter()
+        .map(|(f, x)| (class[f as usize], class[x as usize]))
+        .collect();
     let inherit = |hidden: &mut Vec<bool>| {
         let mut any = false;
         for &(f, x) in &reads {
@@ -541,6 +549,11 @@ fn secondary_suppress(
             for (i, h) in m.iter().enumerate() {
                 hidden[start + i] = *h;
             }
+        }
+    }
+    for x in 0..hidden.len() {
+        if hidden[x] {
+            hidden[class[x] as usize] = true;
         }
     }
     inherit(&mut hidden);
@@ -587,6 +600,9 @@ fn secondary_suppress(
             break;
         }
     }
+    for x in 0..hidden.len() {
+        hidden[x] = hidden[class[x] as usize];
+    }
     for &(ind, l, p, d, start) in &blocks {
         let n = c.geo.levels[l as usize].len();
         let m: Vec<bool> = hidden[start..start + n].to_vec();
@@ -594,6 +610,42 @@ fn secondary_suppress(
             masks.insert((ind, l, p, d), m);
         }
     }
+}
+
+/// Merges the cells that relations of one part (`a = b`) make equal: returns each cell's class
+/// (its smallest cell) and rewrites every relation over classes, leaving out those that say
+/// nothing any more (`a = a`) and repeated ones.
+fn equal_cells(rels: &mut Vec<Vec<u32>>, cells: usize) -> Vec<u32> {
+    let mut up: Vec<u32> = (0..cells as u32).collect();
+    fn root(up: &mut [u32], mut x: u32) -> u32 {
+        while up[x as usize] != x {
+            up[x as usize] = up[up[x as usize] as usize];
+            x = up[x as usize];
+        }
+        x
+    }
+    let mut merged = false;
+    for r in rels.iter().filter(|r| r.len() == 2) {
+        let (a, b) = (root(&mut up, r[0]), root(&mut up, r[1]));
+        if a != b {
+            up[a.max(b) as usize] = a.min(b);
+            merged = true;
+        }
+    }
+    let class: Vec<u32> = (0..cells as u32).map(|x| root(&mut up, x)).collect();
+    if merged {
+        let mut seen = std::collections::HashSet::new();
+        rels.retain_mut(|r| {
+            r.iter_mut().for_each(|x| *x = class[*x as usize]);
+            if r.len() == 2 && r[0] == r[1] {
+                return false;
+            }
+            let mut key = r.clone();
+            key[1..].sort_unstable();
+            seen.insert(key)
+        });
+    }
+    class
 }
 
 pub fn index_relations(rels: &[Vec<u32>], cells: usize) -> Vec<Vec<u32>> {
