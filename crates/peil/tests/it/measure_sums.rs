@@ -353,3 +353,109 @@ fn counts_and_shares_of_one_register_give_no_hidden_cell_away() {
         &recovered[..recovered.len().min(5)]
     );
 }
+
+/// The register with a column `dienst` of thirteen services: ten frequent ones and three rare
+/// (`r1`, `r2`, `r3`, 2 % each) that the dashboard's top ten leave to "other".
+fn with_services(csv: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let service = match i {
+            0 => "dienst".to_string(),
+            _ if i % 50 == 7 => "r1".into(),
+            _ if i % 50 == 19 => "r2".into(),
+            _ if i % 50 == 33 => "r3".into(),
+            _ => format!("d{}", i % 10),
+        };
+        out.push_str(&format!("{line};{service}\n"));
+    }
+    let p = csv.with_file_name("dossiers_diensten.csv");
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+/// The dashboard gathers the rare services as "other"; the public measures count each of
+/// them. An area's "other" over all months less the shown public years of the services would
+/// be a hidden one: a department member who reads both may recover nothing hidden.
+#[test]
+fn measures_that_split_the_dashboards_other_give_no_hidden_cell_away() {
+    let s = crate::admin::serve("");
+    s.site.ok(&[
+        "groups",
+        "add",
+        "stadsdiensten",
+        "--description",
+        "Omgeving",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = with_services(&crate::records::register(&s.site, dir.path(), 6000));
+    let mut def = crate::records::DEFINITION.replace(
+        r#"categories = ["procedure", "type", "uitkomst"]"#,
+        r#"categories = ["procedure", "type", "uitkomst", "dienst"]"#,
+    );
+    for r in ["r1", "r2", "r3"] {
+        def.push_str(&format!(
+            "\n[[measure]]\ncode = \"vg_{r}\"\nname = \"Aanvragen {r}\"\nkind = \"count\"\n\
+             date = \"ingediend\"\nperiods = [\"year\"]\nwhere = {{ dienst = [\"{r}\"] }}\n"
+        ));
+    }
+    def.push_str(
+        "\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"dienst\"\n",
+    );
+    let def_path = dir.path().join("vergunningen.toml");
+    std::fs::write(&def_path, def).unwrap();
+    s.site.ok(&[
+        "records",
+        "import",
+        def_path.to_str().unwrap(),
+        csv.to_str().unwrap(),
+    ]);
+    s.site.ok(&["publish"]);
+    served(&s, "vg_r3");
+    let sam = crate::admin::add_user(&s, "sam", "viewer", "stadsdiensten");
+    let mut m = crate::admin::Browser::new(&s);
+    assert_eq!(m.login("sam", &sam).status, 303);
+    let whole = m.get("/admin/operations/vergunningen");
+    assert_eq!(whole.status, 200);
+    let mut cells: Vec<Option<f64>> = Vec::new();
+    let mut rels: Vec<Vec<u32>> = Vec::new();
+    let mut secret: Vec<bool> = Vec::new();
+    let (mut hidden_years, mut others) = (0, 0);
+    for level in crate::plans::offered_levels(&whole.body) {
+        let page = m.get(&format!("/admin/operations/vergunningen?level={level}"));
+        assert_eq!(page.status, 200);
+        let public: Vec<Vec<(String, i32, String, String)>> = ["vg_r1", "vg_r2", "vg_r3"]
+            .iter()
+            .map(|r| crate::plans::series(&s, r, &level))
+            .collect();
+        for (code, figures) in crate::plans::area_rows(&page.body) {
+            if code.is_empty() {
+                continue;
+            }
+            // opened, ten services, other, closed, median, 90th percentile
+            assert_eq!(figures.len(), 15, "{code}: {figures:?}");
+            let other = figures[11];
+            others += usize::from(other.is_some());
+            let mut rel = vec![cells.len() as u32];
+            cells.push(other);
+            secret.push(false);
+            for rows in &public {
+                for r in rows.iter().filter(|r| r.0 == code) {
+                    let v = (r.3 != "x").then(|| r.2.parse::<f64>().unwrap_or(0.0));
+                    hidden_years += usize::from(v.is_none());
+                    rel.push(cells.len() as u32);
+                    cells.push(v);
+                    secret.push(v.is_none());
+                }
+            }
+            rels.push(rel);
+        }
+    }
+    assert!(hidden_years > 0, "no public year is hidden: the attack proves nothing");
+    assert!(others > 0, "no area's other is shown");
+    let recovered: Vec<(u32, f64)> = peil_compute::checker::attack(&cells, &rels)
+        .into_iter()
+        .filter(|(x, _)| secret[*x as usize])
+        .collect();
+    assert!(recovered.is_empty(), "recovered {recovered:?}");
+}
