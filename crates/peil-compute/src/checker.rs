@@ -364,7 +364,9 @@ mod tests {
     fn sparse_and_dense_elimination_agree() {
         let mut seed: u64 = 7;
         let mut next = |m: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) % m
         };
         for _ in 0..300 {

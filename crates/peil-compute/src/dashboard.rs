@@ -43,9 +43,7 @@
 use crate::checker::determined;
 use crate::measures::LevelMap;
 use crate::privacy::index_relations;
-use peil_core::records::{
-    DashboardDef, Day, NO_DATE, RecordSetDef, Records, month_index,
-};
+use peil_core::records::{DashboardDef, Day, NO_DATE, RecordSetDef, Records, month_index};
 use peil_core::{MissingCode, Period, PeriodLevel, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -1942,7 +1940,12 @@ mod tests {
         let mut rows: Vec<(Day, Day, String, u32)> = Vec::new();
         let mut add = |label: String, item: u32, n: usize| {
             for i in 0..n {
-                rows.push((day(2022, 1 + (i % 12) as u8, 1), NO_DATE, label.clone(), item));
+                rows.push((
+                    day(2022, 1 + (i % 12) as u8, 1),
+                    NO_DATE,
+                    label.clone(),
+                    item,
+                ));
             }
         };
         for k in 0..10 {

@@ -259,7 +259,9 @@ fn measure_sums(c: &Computed) -> Vec<LinkedSum> {
             let parts: Option<Vec<u32>> = parts.iter().map(|p| c.index.get(p).copied()).collect();
             if let Some(parts) = parts
                 && !parts.contains(&t)
-                && std::iter::once(t).chain(parts.iter().copied()).all(|x| additive(c, x))
+                && std::iter::once(t)
+                    .chain(parts.iter().copied())
+                    .all(|x| additive(c, x))
             {
                 out.push(LinkedSum {
                     total: t,

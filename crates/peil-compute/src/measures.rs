@@ -281,7 +281,9 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
                 budget: 1 << 20,
             };
             search.search(0, 0);
-            let Covers { cands, out: covers, .. } = search;
+            let Covers {
+                cands, out: covers, ..
+            } = search;
             for c in covers {
                 out.entry(t.code.clone())
                     .or_default()

@@ -490,7 +490,8 @@ fn write_computed(
 ) -> Result<()> {
     let mut meta = MetadataBatch::default();
     for m in &def.measures {
-        meta.indicators.extend(indicators(tx, def, m, &computed.links)?);
+        meta.indicators
+            .extend(indicators(tx, def, m, &computed.links)?);
     }
     let rc = tx.apply_metadata(&meta)?;
     out.indicators = rc.inserted + rc.updated + rc.unchanged;

@@ -81,15 +81,19 @@ impl Cells {
                 None => {
                     let q: Vec<String> = (1..=4).map(|k| format!("{y}Q{k}")).collect();
                     let m: Vec<String> = (1..=12).map(|k| format!("{y}M{k:02}")).collect();
-                    vec![q, m].concat()
+                    [q, m].concat()
                 }
                 Some("H") => {
                     let h: u32 = p[5..].parse().unwrap();
-                    (1..=2).map(|k| format!("{y}Q{}", (h - 1) * 2 + k)).collect()
+                    (1..=2)
+                        .map(|k| format!("{y}Q{}", (h - 1) * 2 + k))
+                        .collect()
                 }
                 Some("Q") => {
                     let q: u32 = p[5..].parse().unwrap();
-                    (1..=3).map(|k| format!("{y}M{:02}", (q - 1) * 3 + k)).collect()
+                    (1..=3)
+                        .map(|k| format!("{y}M{:02}", (q - 1) * 3 + k))
+                        .collect()
                 }
                 _ => Vec::new(),
             }
@@ -124,9 +128,18 @@ impl Cells {
             if ratios.contains(&ind.as_str()) {
                 continue;
             }
-            for (plv, parent) in parents.get(&(lv.clone(), item.clone())).into_iter().flatten() {
+            for (plv, parent) in parents
+                .get(&(lv.clone(), item.clone()))
+                .into_iter()
+                .flatten()
+            {
                 children
-                    .entry((ind.clone(), plv.clone(), parent.clone(), format!("{lv}|{p}")))
+                    .entry((
+                        ind.clone(),
+                        plv.clone(),
+                        parent.clone(),
+                        format!("{lv}|{p}"),
+                    ))
                     .or_default()
                     .push(x);
             }
@@ -164,8 +177,7 @@ impl Cells {
                 _ => None,
             };
             let h = self.cells.len() as u32;
-            self.id
-                .insert((format!("{share} × {n}"), lv, item, p), h);
+            self.id.insert((format!("{share} × {n}"), lv, item, p), h);
             self.cells.push(hits);
             self.rels.push(vec![cx, h]);
         }
@@ -347,7 +359,10 @@ fn counts_and_shares_of_one_register_give_no_hidden_cell_away() {
     c.hits(shares[0], shares[1], shares[2]);
     c.check();
     let hidden: usize = parts.iter().map(|q| c.hidden(q)).sum();
-    assert!(hidden > 100, "{hidden} hidden parts: the attack proves nothing");
+    assert!(
+        hidden > 100,
+        "{hidden} hidden parts: the attack proves nothing"
+    );
     assert!(
         c.hidden(shares[2]) > 10,
         "{} hidden counts of permits granted",
@@ -464,7 +479,10 @@ fn measures_that_split_the_dashboards_other_give_no_hidden_cell_away() {
             rels.push(rel);
         }
     }
-    assert!(hidden_years > 0, "no public year is hidden: the attack proves nothing");
+    assert!(
+        hidden_years > 0,
+        "no public year is hidden: the attack proves nothing"
+    );
     assert!(others > 0, "no area's other is shown");
     let recovered: Vec<(u32, f64)> = peil_compute::checker::attack(&cells, &rels)
         .into_iter()
