@@ -1346,7 +1346,7 @@ pub fn dashboard(
 mod tests {
     use super::*;
     use crate::measures::percentile;
-    use peil_core::records::{CategoryColumn, MeasureKind};
+    use peil_core::records::CategoryColumn;
 
     fn day(y: i32, m: u8, d: u8) -> Day {
         peil_core::records::parse_day(&format!("{y}-{m:02}-{d:02}"), false).unwrap()
@@ -1393,6 +1393,54 @@ mod tests {
 
     fn n(v: f64) -> Value {
         Value::Number(v)
+    }
+
+    /// The dashboard's counts by wijk: items 0 and 1 lie in N, 2 in Z, 3 in none.
+    fn by_wijk(def: &RecordSetDef, dash: &DashboardDef, r: &Records) -> Aggregates {
+        let map = LevelMap {
+            level: "wijk".into(),
+            parent: HashMap::from([(0, 10), (1, 10), (2, 11)]),
+        };
+        let names: HashMap<u32, (String, String)> = [
+            (10, ("N".into(), "Noord".into())),
+            (11, ("Z".into(), "Zuid".into())),
+        ]
+        .into_iter()
+        .collect();
+        Aggregates::build(def, dash, r, &[AreaLevel { map: &map, names }])
+    }
+
+    /// A publication of the wijken N and Z: (indicator, period, [N, Z]).
+    fn wijk_snapshot(series: &[(&str, &str, [Value; 2])]) -> crate::Snapshot {
+        let item = |code: &str| peil_core::GeoItem {
+            code: code.into(),
+            short_name: code.into(),
+            name: code.into(),
+            seq: 0,
+            unknown_location: false,
+        };
+        let mut codes: Vec<&str> = series.iter().map(|s| s.0).collect();
+        codes.dedup();
+        crate::Snapshot::from_live(
+            1,
+            codes.into_iter().map(peil_core::Indicator::new).collect(),
+            vec![peil_core::WarehouseLevel {
+                level: peil_core::GeoLevel::new("wijk"),
+                items: vec![(10, item("N")), (11, item("Z"))],
+            }],
+            series
+                .iter()
+                .map(|(code, period, values)| {
+                    let key = peil_core::SeriesKey {
+                        indicator: code.to_string(),
+                        level: "wijk".into(),
+                        period: Period::parse(period).unwrap(),
+                        dims: peil_core::DimKey::default(),
+                    };
+                    (key, values.to_vec())
+                })
+                .collect(),
+        )
     }
 
     #[test]
@@ -1777,26 +1825,8 @@ mod tests {
     fn an_areas_total_gives_no_hidden_public_year_away() {
         let t = 5.0;
         let (mut def, dash) = set(t);
-        def.measures.push(peil_core::records::MeasureDef {
-            code: "n_in".into(),
-            name: "Ingediend".into(),
-            name_en: None,
-            name_fr: None,
-            description: String::new(),
-            kind: MeasureKind::Count,
-            date: "in".into(),
-            field: None,
-            from: None,
-            to: None,
-            p: None,
-            filter: BTreeMap::new(),
-            within: None,
-            condition: BTreeMap::new(),
-            periods: vec!["year".into()],
-            levels: vec![],
-            unit: None,
-            decimals: None,
-        });
+        def.measures
+            .push(crate::measures::count_def("n_in", "in", &[], &["year"]));
         // Row i lies on item i % 4: items 0 and 1 in N, 2 in Z, 3 in none. 2022: 40 cases
         // (N 20, Z 10); 2023: 4 (N 2, Z 1), which the publication hides.
         let mut rows = Vec::new();
@@ -1807,43 +1837,12 @@ mod tests {
             rows.push((day(2023, 3, 1), NO_DATE, "bouw"));
         }
         let r = records(&def, &rows);
-        let map = LevelMap {
-            level: "wijk".into(),
-            parent: HashMap::from([(0, 10), (1, 10), (2, 11)]),
-        };
-        let names: HashMap<u32, (String, String)> = [
-            (10, ("N".into(), "Noord".into())),
-            (11, ("Z".into(), "Zuid".into())),
-        ]
-        .into_iter()
-        .collect();
-        let agg = Aggregates::build(&def, &dash, &r, &[AreaLevel { map: &map, names }]);
-        let item = |code: &str| peil_core::GeoItem {
-            code: code.into(),
-            short_name: code.into(),
-            name: code.into(),
-            seq: 0,
-            unknown_location: false,
-        };
-        let key = |year: &str| peil_core::SeriesKey {
-            indicator: "n_in".into(),
-            level: "wijk".into(),
-            period: Period::parse(year).unwrap(),
-            dims: peil_core::DimKey::default(),
-        };
+        let agg = by_wijk(&def, &dash, &r);
         let x = Value::Missing(MissingCode::Hidden);
-        let snap = crate::Snapshot::from_live(
-            1,
-            vec![peil_core::Indicator::new("n_in")],
-            vec![peil_core::WarehouseLevel {
-                level: peil_core::GeoLevel::new("wijk"),
-                items: vec![(10, item("N")), (11, item("Z"))],
-            }],
-            vec![
-                (key("2022"), vec![n(20.0), n(10.0)]),
-                (key("2023"), vec![x, x]),
-            ],
-        );
+        let snap = wijk_snapshot(&[
+            ("n_in", "2022", [n(20.0), n(10.0)]),
+            ("n_in", "2023", [x, x]),
+        ]);
         // The attacker's system: the area table, the public years, the months.
         let attack = |p: &Published| -> Vec<(u32, f64)> {
             let rows = &p.levels[0].areas;
@@ -1913,25 +1912,8 @@ mod tests {
     fn measures_that_split_other_give_no_hidden_public_cell_away() {
         let t = 5.0;
         let (mut def, dash) = set(t);
-        let count = |code: &str, label: &str| peil_core::records::MeasureDef {
-            code: code.into(),
-            name: code.into(),
-            name_en: None,
-            name_fr: None,
-            description: String::new(),
-            kind: MeasureKind::Count,
-            date: "in".into(),
-            field: None,
-            from: None,
-            to: None,
-            p: None,
-            filter: BTreeMap::from([("type".to_string(), vec![label.to_string()])]),
-            within: None,
-            condition: BTreeMap::new(),
-            periods: vec!["year".into()],
-            levels: vec![],
-            unit: None,
-            decimals: None,
+        let count = |code: &str, label: &str| {
+            crate::measures::count_def(code, "in", &[("type", &[label])], &["year"])
         };
         def.measures.push(count("n_r1", "r1"));
         def.measures.push(count("n_r2", "r2"));
@@ -1959,47 +1941,13 @@ mod tests {
         let flat: Vec<(Day, Day, &str)> = rows.iter().map(|r| (r.0, r.1, r.2.as_str())).collect();
         let mut r = records(&def, &flat);
         r.items = rows.iter().map(|r| r.3).collect();
-        let map = LevelMap {
-            level: "wijk".into(),
-            parent: HashMap::from([(0, 10), (1, 10), (2, 11)]),
-        };
-        let names: HashMap<u32, (String, String)> = [
-            (10, ("N".into(), "Noord".into())),
-            (11, ("Z".into(), "Zuid".into())),
-        ]
-        .into_iter()
-        .collect();
-        let agg = Aggregates::build(&def, &dash, &r, &[AreaLevel { map: &map, names }]);
-        let item = |code: &str| peil_core::GeoItem {
-            code: code.into(),
-            short_name: code.into(),
-            name: code.into(),
-            seq: 0,
-            unknown_location: false,
-        };
-        let key = |code: &str| peil_core::SeriesKey {
-            indicator: code.into(),
-            level: "wijk".into(),
-            period: Period::parse("2022").unwrap(),
-            dims: peil_core::DimKey::default(),
-        };
-        let x = Value::Missing(MissingCode::Hidden);
+        let agg = by_wijk(&def, &dash, &r);
         // As published: r1 in N is below the threshold.
-        let snap = crate::Snapshot::from_live(
-            1,
-            vec![
-                peil_core::Indicator::new("n_r1"),
-                peil_core::Indicator::new("n_r2"),
-            ],
-            vec![peil_core::WarehouseLevel {
-                level: peil_core::GeoLevel::new("wijk"),
-                items: vec![(10, item("N")), (11, item("Z"))],
-            }],
-            vec![
-                (key("n_r1"), vec![x, n(6.0)]),
-                (key("n_r2"), vec![n(8.0), n(7.0)]),
-            ],
-        );
+        let x = Value::Missing(MissingCode::Hidden);
+        let snap = wijk_snapshot(&[
+            ("n_r1", "2022", [x, n(6.0)]),
+            ("n_r2", "2022", [n(8.0), n(7.0)]),
+        ]);
         let held = publish(
             &agg,
             &dash,
@@ -2031,26 +1979,12 @@ mod tests {
         let t = 5.0;
         let (mut def, dash) = set(t);
         def.dates.push("brief".into());
-        def.measures.push(peil_core::records::MeasureDef {
-            code: "n_brief".into(),
-            name: "Brieven".into(),
-            name_en: None,
-            name_fr: None,
-            description: String::new(),
-            kind: MeasureKind::Count,
-            date: "brief".into(),
-            field: None,
-            from: None,
-            to: None,
-            p: None,
-            filter: BTreeMap::new(),
-            within: None,
-            condition: BTreeMap::new(),
-            periods: vec!["year".into()],
-            levels: vec![],
-            unit: None,
-            decimals: None,
-        });
+        def.measures.push(crate::measures::count_def(
+            "n_brief",
+            "brief",
+            &[],
+            &["year"],
+        ));
         // Closed in 2022: N 20, Z 10; in 2023: N 2, Z 1 (hidden by the publication); and six
         // still open in Z.
         let mut rows = Vec::new();
@@ -2071,44 +2005,13 @@ mod tests {
             .iter()
             .map(|&d| if d == NO_DATE { d } else { d + 2 })
             .collect();
-        let map = LevelMap {
-            level: "wijk".into(),
-            parent: HashMap::from([(0, 10), (1, 10), (2, 11)]),
-        };
-        let names: HashMap<u32, (String, String)> = [
-            (10, ("N".into(), "Noord".into())),
-            (11, ("Z".into(), "Zuid".into())),
-        ]
-        .into_iter()
-        .collect();
-        let agg = Aggregates::build(&def, &dash, &r, &[AreaLevel { map: &map, names }]);
+        let agg = by_wijk(&def, &dash, &r);
         assert_eq!(agg.same_cases, Some(vec![("n_brief".to_string(), false)]));
-        let item = |code: &str| peil_core::GeoItem {
-            code: code.into(),
-            short_name: code.into(),
-            name: code.into(),
-            seq: 0,
-            unknown_location: false,
-        };
-        let key = |year: &str| peil_core::SeriesKey {
-            indicator: "n_brief".into(),
-            level: "wijk".into(),
-            period: Period::parse(year).unwrap(),
-            dims: peil_core::DimKey::default(),
-        };
         let x = Value::Missing(MissingCode::Hidden);
-        let snap = crate::Snapshot::from_live(
-            1,
-            vec![peil_core::Indicator::new("n_brief")],
-            vec![peil_core::WarehouseLevel {
-                level: peil_core::GeoLevel::new("wijk"),
-                items: vec![(10, item("N")), (11, item("Z"))],
-            }],
-            vec![
-                (key("2022"), vec![n(20.0), n(10.0)]),
-                (key("2023"), vec![x, x]),
-            ],
-        );
+        let snap = wijk_snapshot(&[
+            ("n_brief", "2022", [n(20.0), n(10.0)]),
+            ("n_brief", "2023", [x, x]),
+        ]);
         let held = publish(
             &agg,
             &dash,

@@ -482,6 +482,39 @@ fn measure(
     }
 }
 
+/// A count measure for the tests of this crate: its code, date, filter and period levels.
+#[cfg(test)]
+pub(crate) fn count_def(
+    code: &str,
+    date: &str,
+    filter: &[(&str, &[&str])],
+    periods: &[&str],
+) -> MeasureDef {
+    MeasureDef {
+        code: code.into(),
+        name: code.into(),
+        name_en: None,
+        name_fr: None,
+        description: String::new(),
+        kind: MeasureKind::Count,
+        date: date.into(),
+        field: None,
+        from: None,
+        to: None,
+        p: None,
+        filter: filter
+            .iter()
+            .map(|(c, l)| (c.to_string(), l.iter().map(|x| x.to_string()).collect()))
+            .collect(),
+        within: None,
+        condition: BTreeMap::new(),
+        periods: periods.iter().map(|p| p.to_string()).collect(),
+        levels: vec![],
+        unit: None,
+        decimals: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,29 +604,8 @@ mod tests {
     /// the filters are written; counts that overlap or leave records out are not.
     #[test]
     fn sums_between_measures_are_found_on_the_records() {
-        let count = |code: &str, filter: &[(&str, &[&str])]| MeasureDef {
-            code: code.into(),
-            name: code.into(),
-            name_en: None,
-            name_fr: None,
-            description: String::new(),
-            kind: MeasureKind::Count,
-            date: "in".into(),
-            field: None,
-            from: None,
-            to: None,
-            p: None,
-            filter: filter
-                .iter()
-                .map(|(c, l)| (c.to_string(), l.iter().map(|x| x.to_string()).collect()))
-                .collect(),
-            within: None,
-            condition: BTreeMap::new(),
-            periods: vec!["year".into()],
-            levels: vec![],
-            unit: None,
-            decimals: None,
-        };
+        let count =
+            |code: &str, filter: &[(&str, &[&str])]| count_def(code, "in", filter, &["year"]);
         let mut median = count("med", &[("type", &["a"])]);
         median.kind = MeasureKind::Median;
         median.from = Some("in".into());
