@@ -230,6 +230,20 @@ fn inherit(c: &Computed, masks: &mut Masks, wanted: &dyn Fn(u32) -> bool) {
     }
 }
 
+/// `dirty` and the indicators whose masks are taken from one of them (checked on it, or a
+/// share hidden with it), so that a recomputation suppresses them again too.
+pub fn mask_readers(c: &Computed, dirty: &[u32]) -> Vec<u32> {
+    let mut out: std::collections::BTreeSet<u32> = dirty.iter().copied().collect();
+    for ind in 0..c.indicators.len() as u32 {
+        let chk = check_indicator(c, ind);
+        if (chk != ind && out.contains(&chk)) || hidden_with(c, ind).iter().any(|x| out.contains(x))
+        {
+            out.insert(ind);
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// The indicators whose masks a record set's share takes on
 /// (`peil_core::records::HIDDEN_WITH`).
 fn hidden_with(c: &Computed, ind: u32) -> Vec<u32> {
