@@ -94,6 +94,10 @@ pub struct AreaAggregates {
     pub closed: u64,
     pub categories: Vec<(u32, u64)>,
     pub durations: Vec<(u32, u64)>,
+    /// Per year of the register (every one, ascending): (year, cases opened in it, cases
+    /// closed in it). Empty in counts stored before they were.
+    #[serde(default)]
+    pub years: Vec<(i32, u64, u64)>,
 }
 
 /// An area level to break the dashboard down by: the level's map from the records' items
@@ -192,6 +196,8 @@ impl Aggregates {
             }
         }
         out.same_cases = Some(same);
+        let (y0, y1) = (year_month(first).0, year_month(last).0);
+        let no_years = || (y0..=y1).map(|y| (y, 0, 0)).collect::<Vec<_>>();
         for l in levels {
             let mut index: HashMap<u32, usize> = HashMap::new();
             let mut areas: Vec<AreaAggregates> = Vec::new();
@@ -215,7 +221,7 @@ impl Aggregates {
                 area_cats.push(HashMap::new());
                 area_durs.push(HashMap::new());
             }
-            for &(i, _, c) in &cases {
+            for &(i, o, c) in &cases {
                 let parent = l.map.parent.get(&rec.items[i]).copied();
                 let key = parent.unwrap_or(u32::MAX);
                 let a = *index.entry(key).or_insert_with(|| {
@@ -231,14 +237,22 @@ impl Aggregates {
                     area_durs.push(HashMap::new());
                     areas.len() - 1
                 });
+                if areas[a].years.is_empty() {
+                    areas[a].years = no_years();
+                }
                 areas[a].opened += 1;
+                areas[a].years[(year_month(o).0 - y0) as usize].1 += 1;
                 if let Some(cc) = cat {
                     *area_cats[a].entry(cc.codes[i]).or_default() += 1;
                 }
-                if let Some((_, days)) = c {
+                if let Some((m, days)) = c {
                     areas[a].closed += 1;
+                    areas[a].years[(year_month(m).0 - y0) as usize].2 += 1;
                     *area_durs[a].entry(days).or_default() += 1;
                 }
+            }
+            for a in areas.iter_mut().filter(|a| a.years.is_empty()) {
+                a.years = no_years();
             }
             for ((a, c), d) in areas.iter_mut().zip(area_cats).zip(area_durs) {
                 a.categories = histogram(c);
@@ -337,6 +351,9 @@ pub struct AreaRow {
     pub closed: Shown,
     pub median: Option<f64>,
     pub p90: Option<f64>,
+    /// Per year: (year, opened in it, closed in it).
+    #[serde(default)]
+    pub years: Vec<(i32, Shown, Shown)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -663,9 +680,19 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
     }
     // Areas of each level: opened, closed and categories per area, tied to the totals.
     let mut area_cells: Vec<Vec<AreaCells>> = Vec::new();
+    // Per level, area and year: its cases opened and closed in the year.
+    let mut area_years: Vec<Vec<Vec<(u32, u32)>>> = Vec::new();
     for l in &agg.levels {
         let mut rows = Vec::new();
+        let mut years = Vec::new();
         for a in &l.areas {
+            // The area's years add up to its whole register.
+            let ys: Vec<(u32, u32)> = a
+                .years
+                .iter()
+                .map(|&(_, yo, yc)| (s.cell(yo, Kind::Count), s.cell(yc, Kind::Count)))
+                .collect();
+            years.push(ys);
             let ao = s.cell(a.opened, Kind::Count);
             let ac = s.cell(a.closed, Kind::Count);
             let parts: Vec<u32> = if has_cats {
@@ -682,8 +709,38 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
                     .push(std::iter::once(ao).chain(parts.iter().copied()).collect());
                 atoms = split_other(&mut s, &parts, &a.categories);
             }
+            let ys = years.last().expect("pushed above");
+            if !ys.is_empty() {
+                s.rels
+                    .push(std::iter::once(ao).chain(ys.iter().map(|y| y.0)).collect());
+                s.rels
+                    .push(std::iter::once(ac).chain(ys.iter().map(|y| y.1)).collect());
+            }
             rows.push((ao, ac, parts, atoms));
         }
+        // A year's areas add up to its months.
+        for (k, &(y, _, _)) in l
+            .areas
+            .first()
+            .map_or(&[][..], |a| &a.years)
+            .iter()
+            .enumerate()
+        {
+            let months: Vec<usize> = (0..len)
+                .filter(|&m| year_month(agg.first + m as i32).0 == y)
+                .collect();
+            if months.is_empty() || years.iter().any(|ys| ys.len() <= k) {
+                continue;
+            }
+            for (pick_year, month_cells) in [(0, &o), (1, &c)] {
+                let total = s.sum(months.iter().map(|&m| month_cells[m]).collect());
+                let parts = years
+                    .iter()
+                    .map(|ys| if pick_year == 0 { ys[k].0 } else { ys[k].1 });
+                s.rels.push(std::iter::once(total).chain(parts).collect());
+            }
+        }
+        area_years.push(years);
         s.rels.push(
             std::iter::once(to)
                 .chain(rows.iter().map(|r| r.0))
@@ -718,6 +775,7 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
             month_cats: &month_cats,
             month_atoms: &month_atoms,
             areas: &area_cells,
+            area_years: &area_years,
         };
         tie_public(
             &mut s,
@@ -782,13 +840,15 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
             .levels
             .iter()
             .zip(&area_cells)
-            .map(|(l, rows)| AreaTable {
+            .zip(&area_years)
+            .map(|((l, rows), years)| AreaTable {
                 level: l.level.clone(),
                 areas: l
                     .areas
                     .iter()
                     .zip(rows)
-                    .map(|(a, (ao, ac, parts, _))| {
+                    .zip(years)
+                    .map(|((a, (ao, ac, parts, _)), ys)| {
                         let (median, p90) = spread(*ac, &a.durations);
                         AreaRow {
                             code: a.code.clone(),
@@ -798,6 +858,12 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
                             closed: shown(*ac),
                             median,
                             p90,
+                            years: a
+                                .years
+                                .iter()
+                                .zip(ys)
+                                .map(|(&(y, _, _), &(yo, yc))| (y, shown(yo), shown(yc)))
+                                .collect(),
                         }
                     })
                     .collect(),
@@ -950,6 +1016,7 @@ struct Figures<'a> {
     month_cats: &'a [Vec<u32>],
     month_atoms: &'a [Vec<u32>],
     areas: &'a [Vec<AreaCells>],
+    area_years: &'a [Vec<Vec<(u32, u32)>>],
 }
 
 fn pick(part: &Part, opened: u32, closed: u32, cats: &[u32], atoms: &[u32]) -> Vec<u32> {
@@ -1058,6 +1125,29 @@ fn tie_public(s: &mut System, agg: &Aggregates, ties: &[Tie], snap: &crate::Snap
                 }
             }
         }
+        // Each area's years, on every tabulated level: its cells of the year.
+        if tie.by_month && tie.periods.contains(&PeriodLevel::Year) {
+            for &li in &tables {
+                let table = &agg.levels[li];
+                for (ai, a) in table.areas.iter().enumerate() {
+                    if a.code.is_empty() {
+                        continue;
+                    }
+                    for (k, &(y, _, _)) in a.years.iter().enumerate() {
+                        let (yo, yc) = f.area_years[li][ai][k];
+                        let figure = match tie.part {
+                            Part::Opened => yo,
+                            Part::Closed => yc,
+                            Part::Columns(..) => continue,
+                        };
+                        if let Some(p) = Period::new(PeriodLevel::Year, y, 1) {
+                            let public = cell(s, &table.level, p, &a.code);
+                            s.rels.push(vec![figure, public]);
+                        }
+                    }
+                }
+            }
+        }
         // Each area over all months, on every tabulated level.
         let Some(&coarsest) = tie.periods.iter().max() else {
             continue;
@@ -1159,9 +1249,13 @@ pub struct Dashboard {
     pub columns: Vec<String>,
     #[serde(serialize_with = "ser_values")]
     pub categories: Vec<Value>,
-    /// The levels offered per area, and the chosen one's areas (whole register).
+    /// The levels offered per area, and the chosen one's areas (whole register, or the
+    /// cases opened and closed in the chosen year of `years`: then without categories and
+    /// throughput times).
     pub levels: Vec<String>,
     pub level: Option<String>,
+    pub years: Vec<i32>,
+    pub year: Option<i32>,
     pub areas: Vec<AreaView>,
 }
 
@@ -1209,7 +1303,12 @@ pub fn parse_month(s: &str) -> Option<i32> {
 
 /// The page's figures from the published dashboard: whole or for the `focus` month (a month
 /// outside the register's range has nothing), and per area of `level` when it is offered.
-pub fn view(p: &Published, focus: Option<i32>, level: Option<&str>) -> Dashboard {
+pub fn view(
+    p: &Published,
+    focus: Option<i32>,
+    level: Option<&str>,
+    year: Option<i32>,
+) -> Dashboard {
     let months: Vec<MonthRow> = (0..p.opened.len())
         .map(|m| MonthRow {
             month: p.first + m as i32,
@@ -1252,6 +1351,13 @@ pub fn view(p: &Published, focus: Option<i32>, level: Option<&str>) -> Dashboard
         ),
     };
     let chosen = level.and_then(|l| p.levels.iter().find(|t| t.level == l));
+    let years: Vec<i32> = p
+        .levels
+        .first()
+        .and_then(|t| t.areas.first())
+        .map(|a| a.years.iter().map(|y| y.0).collect())
+        .unwrap_or_default();
+    let year = year.filter(|y| years.contains(y));
     Dashboard {
         months,
         focus,
@@ -1273,19 +1379,34 @@ pub fn view(p: &Published, focus: Option<i32>, level: Option<&str>) -> Dashboard
         categories: cats.into_iter().map(value).collect(),
         levels: p.levels.iter().map(|t| t.level.clone()).collect(),
         level: chosen.map(|t| t.level.clone()),
+        years,
+        year,
         areas: chosen
             .map(|t| {
                 t.areas
                     .iter()
-                    .map(|a| AreaView {
-                        code: a.code.clone(),
-                        name: a.name.clone(),
-                        opened: value(a.opened),
-                        categories: a.categories.iter().copied().map(value).collect(),
-                        closed: value(a.closed),
-                        median: value_f(a.median),
-                        p90: value_f(a.p90),
-                    })
+                    .map(
+                        |a| match year.and_then(|y| a.years.iter().find(|x| x.0 == y)) {
+                            Some(&(_, opened, closed)) => AreaView {
+                                code: a.code.clone(),
+                                name: a.name.clone(),
+                                opened: value(opened),
+                                categories: Vec::new(),
+                                closed: value(closed),
+                                median: value_f(None),
+                                p90: value_f(None),
+                            },
+                            None => AreaView {
+                                code: a.code.clone(),
+                                name: a.name.clone(),
+                                opened: value(a.opened),
+                                categories: a.categories.iter().copied().map(value).collect(),
+                                closed: value(a.closed),
+                                median: value_f(a.median),
+                                p90: value_f(a.p90),
+                            },
+                        },
+                    )
                     .collect()
             })
             .unwrap_or_default(),
@@ -1338,6 +1459,7 @@ pub fn dashboard(
     view(
         &publish(&agg, dash, def.threshold, Public::default()),
         focus,
+        None,
         None,
     )
 }

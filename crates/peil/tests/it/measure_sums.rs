@@ -490,3 +490,141 @@ fn measures_that_split_the_dashboards_other_give_no_hidden_cell_away() {
         .collect();
     assert!(recovered.is_empty(), "recovered {recovered:?}");
 }
+
+/// The years the dashboard's per-area table offers.
+fn offered_years(body: &str) -> Vec<String> {
+    let Some(select) = body.split("<select id=\"dash-year\" name=\"year\">").nth(1) else {
+        return Vec::new();
+    };
+    select
+        .split("</select>")
+        .next()
+        .unwrap()
+        .split("<option value=\"")
+        .skip(1)
+        .map(|o| o.split('"').next().unwrap().to_string())
+        .filter(|y| !y.is_empty())
+        .collect()
+}
+
+/// The per-area table of a year (cases opened and closed in it) beside the table over all
+/// months and the public yearly cells of the same counts (`vg_aanvragen`, `vg_beslissingen`):
+/// each area's year is its public cell, its years add up to its whole register, a year's areas
+/// to the year. A department member who reads them all recovers nothing hidden.
+#[test]
+fn the_per_area_table_of_a_year_gives_no_hidden_cell_away() {
+    let p = permit_site(6000);
+    let s = &p.s;
+    s.site.ok(&["publish"]);
+    served(s, "vg_aanvragen");
+    let sam = crate::admin::add_user(s, "sam", "viewer", "stadsdiensten");
+    let mut m = crate::admin::Browser::new(s);
+    assert_eq!(m.login("sam", &sam).status, 303);
+    let whole = m.get("/admin/operations/vergunningen");
+    assert_eq!(whole.status, 200);
+    let years = offered_years(&whole.body);
+    assert_eq!(years, ["2021", "2022", "2023", "2024", "2025"], "{years:?}");
+    assert_eq!(
+        m.get("/admin/operations/vergunningen?level=wijk&year=twee")
+            .status,
+        400
+    );
+    let mut cells: Vec<Option<f64>> = Vec::new();
+    let mut dashboard: Vec<bool> = Vec::new();
+    let mut rels: Vec<Vec<u32>> = Vec::new();
+    let mut cell = |v: Option<f64>, ours: bool, cells: &mut Vec<Option<f64>>| {
+        cells.push(v);
+        dashboard.push(ours);
+        cells.len() as u32 - 1
+    };
+    let (mut public_hidden, mut figures, mut shown) = (0, 0, 0);
+    for (ind, k) in [("vg_aanvragen", 0usize), ("vg_beslissingen", 1)] {
+        // Each year over all areas: unknown, the same on every level.
+        let totals: Vec<u32> = years
+            .iter()
+            .map(|_| cell(None, false, &mut cells))
+            .collect();
+        for level in crate::plans::offered_levels(&whole.body) {
+            let all = crate::plans::area_rows(
+                &m.get(&format!("/admin/operations/vergunningen?level={level}"))
+                    .body,
+            );
+            let public = crate::plans::series(s, ind, &level);
+            let by_year: Vec<Vec<(String, Vec<Option<f64>>)>> = years
+                .iter()
+                .map(|y| {
+                    let page = m.get(&format!(
+                        "/admin/operations/vergunningen?level={level}&year={y}"
+                    ));
+                    assert_eq!(page.status, 200);
+                    crate::plans::area_rows(&page.body)
+                })
+                .collect();
+            let mut per_year: Vec<Vec<u32>> = vec![Vec::new(); years.len()];
+            for (code, f) in &all {
+                let whole = if k == 0 { f[0] } else { f[f.len() - 3] };
+                let w = cell(whole, true, &mut cells);
+                let mut rel = vec![w];
+                for (yi, y) in years.iter().enumerate() {
+                    let row = by_year[yi].iter().find(|r| &r.0 == code).unwrap();
+                    assert_eq!(row.1.len(), 2, "{level} {y} {code}: {:?}", row.1);
+                    let v = row.1[k];
+                    figures += 1;
+                    shown += usize::from(v.is_some());
+                    let fy = cell(v, true, &mut cells);
+                    rel.push(fy);
+                    per_year[yi].push(fy);
+                    if code.is_empty() {
+                        continue;
+                    }
+                    if let Some(r) = public
+                        .iter()
+                        .find(|r| &r.0 == code && r.1.to_string() == *y)
+                    {
+                        let pv = (r.3 != "x").then(|| r.2.parse::<f64>().unwrap_or(0.0));
+                        public_hidden += usize::from(pv.is_none());
+                        let pc = cell(pv, false, &mut cells);
+                        rels.push(vec![fy, pc]);
+                    }
+                }
+                rels.push(rel);
+            }
+            for (yi, parts) in per_year.into_iter().enumerate() {
+                rels.push(std::iter::once(totals[yi]).chain(parts).collect());
+            }
+        }
+    }
+    assert!(
+        public_hidden > 0,
+        "no public year is hidden: the attack proves nothing"
+    );
+    assert!(
+        shown * 2 >= figures,
+        "{shown} of {figures} yearly figures shown"
+    );
+    // What the public cells give by themselves is no secret of the dashboard's.
+    let mut public_only = cells.clone();
+    for (x, v) in public_only.iter_mut().enumerate() {
+        if dashboard[x] {
+            *v = None;
+        }
+    }
+    let mut secret: Vec<bool> = cells.iter().map(|c| c.is_none()).collect();
+    for (x, _) in peil_compute::checker::attack(&public_only, &rels) {
+        secret[x as usize] = false;
+    }
+    // The unknown totals are no published cell.
+    for x in 0..cells.len() {
+        if !dashboard[x]
+            && cells[x].is_none()
+            && !rels.iter().any(|r| r.len() == 2 && r[1] == x as u32)
+        {
+            secret[x] = false;
+        }
+    }
+    let recovered: Vec<(u32, f64)> = peil_compute::checker::attack(&cells, &rels)
+        .into_iter()
+        .filter(|(x, _)| secret[*x as usize])
+        .collect();
+    assert!(recovered.is_empty(), "recovered {recovered:?}");
+}
