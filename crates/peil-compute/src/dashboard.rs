@@ -2155,4 +2155,62 @@ mod tests {
         }
         assert_eq!(crate::checker::attack(&cells, &rels), vec![]);
     }
+
+    /// An area's year in the per-area table is the public cell of that year: where the
+    /// publication hides it (here by secondary suppression, above the threshold), so does the
+    /// table.
+    #[test]
+    fn an_areas_year_is_hidden_where_its_public_cell_is() {
+        let t = 5.0;
+        let (mut def, dash) = set(t);
+        def.measures
+            .push(crate::measures::count_def("n_in", "in", &[], &["year"]));
+        // Opened in 2022: N 20, Z 10; in 2023: N 8, Z 7; in 2024: N 9, Z 6.
+        let mut rows = Vec::new();
+        let mut items = Vec::new();
+        for (year, item, n) in [
+            (2022, 0, 20),
+            (2022, 2, 10),
+            (2023, 1, 8),
+            (2023, 2, 7),
+            (2024, 0, 9),
+            (2024, 2, 6),
+        ] {
+            for i in 0..n {
+                rows.push((day(year, 1 + (i % 12) as u8, 1), NO_DATE, "bouw"));
+                items.push(item);
+            }
+        }
+        let mut r = records(&def, &rows);
+        r.items = items;
+        let agg = by_wijk(&def, &dash, &r);
+        let x = Value::Missing(MissingCode::Hidden);
+        let snap = wijk_snapshot(&[
+            ("n_in", "2022", [n(20.0), n(10.0)]),
+            ("n_in", "2023", [x, x]),
+            ("n_in", "2024", [x, x]),
+        ]);
+        let alone = publish(&agg, &dash, t, Public::default());
+        let year = |p: &Published, area: &str, y: i32| {
+            let a = p.levels[0].areas.iter().find(|a| a.code == area).unwrap();
+            a.years.iter().find(|v| v.0 == y).unwrap().1
+        };
+        assert_eq!(year(&alone, "N", 2023), Some(8));
+        let held = publish(
+            &agg,
+            &dash,
+            t,
+            Public {
+                def: Some(&def),
+                snap: Some(&snap),
+            },
+        );
+        assert_eq!(year(&held, "N", 2023), None);
+        assert_eq!(year(&held, "Z", 2023), None);
+        assert_eq!(year(&held, "N", 2022), Some(20));
+        let v = view(&held, None, Some("wijk"), Some(2023));
+        assert_eq!(v.year, Some(2023));
+        assert_eq!(v.years, vec![2022, 2023, 2024]);
+        assert!(v.areas.iter().all(|a| a.categories.is_empty()));
+    }
 }
