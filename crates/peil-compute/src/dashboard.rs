@@ -1517,6 +1517,20 @@ mod tests {
         Value::Number(v)
     }
 
+    /// The dashboard published against a publication of its set's measures.
+    fn held(
+        agg: &Aggregates,
+        dash: &DashboardDef,
+        def: &RecordSetDef,
+        snap: &crate::Snapshot,
+    ) -> Published {
+        let public = Public {
+            def: Some(def),
+            snap: Some(snap),
+        };
+        publish(agg, dash, def.threshold, public)
+    }
+
     /// The dashboard's counts by wijk: items 0 and 1 lie in N, 2 in Z, 3 in none.
     fn by_wijk(def: &RecordSetDef, dash: &DashboardDef, r: &Records) -> Aggregates {
         let map = LevelMap {
@@ -2014,15 +2028,7 @@ mod tests {
             !attack(&alone).is_empty(),
             "the attack finds nothing to begin with"
         );
-        let held = publish(
-            &agg,
-            &dash,
-            t,
-            Public {
-                def: Some(&def),
-                snap: Some(&snap),
-            },
-        );
+        let held = held(&agg, &dash, &def, &snap);
         let n_row = held.levels[0].areas.iter().find(|a| a.code == "N").unwrap();
         assert_eq!(n_row.opened, None);
         assert_eq!(attack(&held), vec![]);
@@ -2070,15 +2076,7 @@ mod tests {
             ("n_r1", "2022", [x, n(6.0)]),
             ("n_r2", "2022", [n(8.0), n(7.0)]),
         ]);
-        let held = publish(
-            &agg,
-            &dash,
-            t,
-            Public {
-                def: Some(&def),
-                snap: Some(&snap),
-            },
-        );
+        let held = held(&agg, &dash, &def, &snap);
         assert!(held.other, "{:?}", held.columns);
         // The attacker: each area's "other" = its r1 + its r2 (the one public year).
         let rows = &held.levels[0].areas;
@@ -2134,15 +2132,7 @@ mod tests {
             ("n_brief", "2022", [n(20.0), n(10.0)]),
             ("n_brief", "2023", [x, x]),
         ]);
-        let held = publish(
-            &agg,
-            &dash,
-            t,
-            Public {
-                def: Some(&def),
-                snap: Some(&snap),
-            },
-        );
+        let held = held(&agg, &dash, &def, &snap);
         // The attacker: each area's closed cases = its two public years.
         let rows = &held.levels[0].areas;
         let mut cells: Vec<Option<f64>> = Vec::new();
@@ -2196,15 +2186,7 @@ mod tests {
             a.years.iter().find(|v| v.0 == y).unwrap().1
         };
         assert_eq!(year(&alone, "N", 2023), Some(8));
-        let held = publish(
-            &agg,
-            &dash,
-            t,
-            Public {
-                def: Some(&def),
-                snap: Some(&snap),
-            },
-        );
+        let held = held(&agg, &dash, &def, &snap);
         assert_eq!(year(&held, "N", 2023), None);
         assert_eq!(year(&held, "Z", 2023), None);
         assert_eq!(year(&held, "N", 2022), Some(20));
