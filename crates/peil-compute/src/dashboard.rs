@@ -43,9 +43,7 @@
 use crate::checker::determined;
 use crate::measures::LevelMap;
 use crate::privacy::index_relations;
-use peil_core::records::{
-    DashboardDef, Day, MeasureKind, NO_DATE, RecordSetDef, Records, month_index,
-};
+use peil_core::records::{DashboardDef, Day, NO_DATE, RecordSetDef, Records, month_index};
 use peil_core::{MissingCode, Period, PeriodLevel, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -73,6 +71,11 @@ pub struct Aggregates {
     pub categories: Vec<Vec<(u32, u64)>>,
     /// Per area level above (or at) the records' own, with at most [`AREAS_MAX`] areas.
     pub levels: Vec<LevelAggregates>,
+    /// The measures' counts (a count's code, another measure's `_n`) whose records are exactly
+    /// the cases opened (`true`) or closed (`false`), by whatever date they are counted, found
+    /// on the records; `None` for counts stored before they were (the definitions decide then).
+    #[serde(default)]
+    pub same_cases: Option<Vec<(String, bool)>>,
 }
 
 /// One level's areas, for the whole register.
@@ -91,6 +94,10 @@ pub struct AreaAggregates {
     pub closed: u64,
     pub categories: Vec<(u32, u64)>,
     pub durations: Vec<(u32, u64)>,
+    /// Per year of the register (every one, ascending): (year, cases opened in it, cases
+    /// closed in it). Empty in counts stored before they were.
+    #[serde(default)]
+    pub years: Vec<(i32, u64, u64)>,
 }
 
 /// An area level to break the dashboard down by: the level's map from the records' items
@@ -172,6 +179,25 @@ impl Aggregates {
         }
         out.durations = durations.into_iter().map(histogram).collect();
         out.categories = cats.into_iter().map(histogram).collect();
+        // The measures that count exactly the opened or the closed cases.
+        let (mut opened_cases, mut closed_cases) = (vec![false; rec.len()], vec![false; rec.len()]);
+        for &(i, _, c) in &cases {
+            opened_cases[i] = true;
+            closed_cases[i] = c.is_some();
+        }
+        let mut same = Vec::new();
+        for m in &def.measures {
+            let (counts, _) = crate::measures::counted(def, rec, m);
+            let code = m.count_code().unwrap_or_else(|| m.code.clone());
+            if counts == opened_cases {
+                same.push((code, true));
+            } else if counts == closed_cases {
+                same.push((code, false));
+            }
+        }
+        out.same_cases = Some(same);
+        let (y0, y1) = (year_month(first).0, year_month(last).0);
+        let no_years = || (y0..=y1).map(|y| (y, 0, 0)).collect::<Vec<_>>();
         for l in levels {
             let mut index: HashMap<u32, usize> = HashMap::new();
             let mut areas: Vec<AreaAggregates> = Vec::new();
@@ -195,7 +221,7 @@ impl Aggregates {
                 area_cats.push(HashMap::new());
                 area_durs.push(HashMap::new());
             }
-            for &(i, _, c) in &cases {
+            for &(i, o, c) in &cases {
                 let parent = l.map.parent.get(&rec.items[i]).copied();
                 let key = parent.unwrap_or(u32::MAX);
                 let a = *index.entry(key).or_insert_with(|| {
@@ -211,14 +237,22 @@ impl Aggregates {
                     area_durs.push(HashMap::new());
                     areas.len() - 1
                 });
+                if areas[a].years.is_empty() {
+                    areas[a].years = no_years();
+                }
                 areas[a].opened += 1;
+                areas[a].years[(year_month(o).0 - y0) as usize].1 += 1;
                 if let Some(cc) = cat {
                     *area_cats[a].entry(cc.codes[i]).or_default() += 1;
                 }
-                if let Some((_, days)) = c {
+                if let Some((m, days)) = c {
                     areas[a].closed += 1;
+                    areas[a].years[(year_month(m).0 - y0) as usize].2 += 1;
                     *area_durs[a].entry(days).or_default() += 1;
                 }
+            }
+            for a in areas.iter_mut().filter(|a| a.years.is_empty()) {
+                a.years = no_years();
             }
             for ((a, c), d) in areas.iter_mut().zip(area_cats).zip(area_durs) {
                 a.categories = histogram(c);
@@ -317,6 +351,9 @@ pub struct AreaRow {
     pub closed: Shown,
     pub median: Option<f64>,
     pub p90: Option<f64>,
+    /// Per year: (year, opened in it, closed in it).
+    #[serde(default)]
+    pub years: Vec<(i32, Shown, Shown)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -518,6 +555,39 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
         v
     };
     let has_cats = dash.category.is_some() && ncols > 0;
+    // The categories "other" gathers that a published measure names: "other" is split into
+    // them (and the rest of it) as figures never shown, so that a count of some of them ties.
+    let rest: Vec<u32> = order.iter().skip(TOP).map(|x| x.0).collect();
+    let apart: Vec<u32> = match (public.def, &dash.category) {
+        (Some(def), Some(cat)) if other && has_cats => rest
+            .iter()
+            .copied()
+            .filter(|&r| {
+                def.measures.iter().any(|m| {
+                    m.filter
+                        .get(cat)
+                        .is_some_and(|l| l.iter().any(|x| x == label(r)))
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    // A row's "other" (its last column) as the categories apart and what is left of it.
+    let split_other = |s: &mut System, row: &[u32], h: &[(u32, u64)]| -> Vec<u32> {
+        let Some(&whole) = row.last().filter(|_| !apart.is_empty()) else {
+            return Vec::new();
+        };
+        let count = |r: u32| h.iter().find(|x| x.0 == r).map_or(0, |x| x.1);
+        let atoms: Vec<u32> = apart.iter().map(|&r| s.cell(count(r), Kind::Aux)).collect();
+        let mut rel = vec![whole];
+        rel.extend(&atoms);
+        if apart.len() < rest.len() {
+            let left = s.values[whole as usize] - apart.iter().map(|&r| count(r)).sum::<u64>();
+            rel.push(s.cell(left, Kind::Aux));
+        }
+        s.rels.push(rel);
+        atoms
+    };
 
     let total_o: u64 = agg.opened.iter().sum();
     let total_c: u64 = agg.closed.iter().sum();
@@ -581,7 +651,7 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
         );
     }
     // Categories: whole and per month opened, a table with its margins.
-    let (mut cats, mut month_cats) = (Vec::new(), Vec::new());
+    let (mut cats, mut month_cats, mut month_atoms) = (Vec::new(), Vec::new(), Vec::new());
     if has_cats {
         let whole: Vec<(u32, u64)> = whole_cats.iter().map(|(&k, &v)| (k, v)).collect();
         cats = split(&whole)
@@ -597,6 +667,7 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
                 .collect();
             s.rels
                 .push(std::iter::once(om).chain(row.iter().copied()).collect());
+            month_atoms.push(split_other(&mut s, &row, parts));
             month_cats.push(row);
         }
         for (k, &head) in cats.iter().enumerate() {
@@ -608,10 +679,20 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
         }
     }
     // Areas of each level: opened, closed and categories per area, tied to the totals.
-    let mut area_cells: Vec<Vec<(u32, u32, Vec<u32>)>> = Vec::new();
+    let mut area_cells: Vec<Vec<AreaCells>> = Vec::new();
+    // Per level, area and year: its cases opened and closed in the year.
+    let mut area_years: Vec<Vec<Vec<(u32, u32)>>> = Vec::new();
     for l in &agg.levels {
         let mut rows = Vec::new();
+        let mut years = Vec::new();
         for a in &l.areas {
+            // The area's years add up to its whole register.
+            let ys: Vec<(u32, u32)> = a
+                .years
+                .iter()
+                .map(|&(_, yo, yc)| (s.cell(yo, Kind::Count), s.cell(yc, Kind::Count)))
+                .collect();
+            years.push(ys);
             let ao = s.cell(a.opened, Kind::Count);
             let ac = s.cell(a.closed, Kind::Count);
             let parts: Vec<u32> = if has_cats {
@@ -622,12 +703,44 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
             } else {
                 Vec::new()
             };
+            let mut atoms = Vec::new();
             if has_cats {
                 s.rels
                     .push(std::iter::once(ao).chain(parts.iter().copied()).collect());
+                atoms = split_other(&mut s, &parts, &a.categories);
             }
-            rows.push((ao, ac, parts));
+            let ys = years.last().expect("pushed above");
+            if !ys.is_empty() {
+                s.rels
+                    .push(std::iter::once(ao).chain(ys.iter().map(|y| y.0)).collect());
+                s.rels
+                    .push(std::iter::once(ac).chain(ys.iter().map(|y| y.1)).collect());
+            }
+            rows.push((ao, ac, parts, atoms));
         }
+        // A year's areas add up to its months.
+        for (k, &(y, _, _)) in l
+            .areas
+            .first()
+            .map_or(&[][..], |a| &a.years)
+            .iter()
+            .enumerate()
+        {
+            let months: Vec<usize> = (0..len)
+                .filter(|&m| year_month(agg.first + m as i32).0 == y)
+                .collect();
+            if months.is_empty() || years.iter().any(|ys| ys.len() <= k) {
+                continue;
+            }
+            for (pick_year, month_cells) in [(0, &o), (1, &c)] {
+                let total = s.sum(months.iter().map(|&m| month_cells[m]).collect());
+                let parts = years
+                    .iter()
+                    .map(|ys| if pick_year == 0 { ys[k].0 } else { ys[k].1 });
+                s.rels.push(std::iter::once(total).chain(parts).collect());
+            }
+        }
+        area_years.push(years);
         s.rels.push(
             std::iter::once(to)
                 .chain(rows.iter().map(|r| r.0))
@@ -653,18 +766,21 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
         let columns = has_cats.then(|| CatColumns {
             labels: &agg.labels,
             top: &top,
-            rest: order.iter().skip(TOP).map(|x| x.0).collect(),
+            rest: rest.clone(),
+            apart: &apart,
         });
         let figures = Figures {
             o: &o,
             c: &c,
             month_cats: &month_cats,
+            month_atoms: &month_atoms,
             areas: &area_cells,
+            area_years: &area_years,
         };
         tie_public(
             &mut s,
             agg,
-            &ties(def, dash, columns.as_ref()),
+            &ties(def, dash, columns.as_ref(), agg.same_cases.as_deref()),
             snap,
             &figures,
         );
@@ -724,13 +840,15 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
             .levels
             .iter()
             .zip(&area_cells)
-            .map(|(l, rows)| AreaTable {
+            .zip(&area_years)
+            .map(|((l, rows), years)| AreaTable {
                 level: l.level.clone(),
                 areas: l
                     .areas
                     .iter()
                     .zip(rows)
-                    .map(|(a, (ao, ac, parts))| {
+                    .zip(years)
+                    .map(|((a, (ao, ac, parts, _)), ys)| {
                         let (median, p90) = spread(*ac, &a.durations);
                         AreaRow {
                             code: a.code.clone(),
@@ -740,6 +858,12 @@ pub fn publish(agg: &Aggregates, dash: &DashboardDef, t: f64, public: Public) ->
                             closed: shown(*ac),
                             median,
                             p90,
+                            years: a
+                                .years
+                                .iter()
+                                .zip(ys)
+                                .map(|(&(y, _, _), &(yo, yc))| (y, shown(yo), shown(yc)))
+                                .collect(),
                         }
                     })
                     .collect(),
@@ -762,9 +886,14 @@ pub struct Public<'a> {
 enum Part {
     Opened,
     Closed,
-    /// Cases opened in these category columns.
-    Columns(Vec<usize>),
+    /// Cases opened in these category columns, and in these categories apart from "other"
+    /// (by their place among the categories apart).
+    Columns(Vec<usize>, Vec<usize>),
 }
+
+/// An area's figures in the system: opened, closed, its category columns, and its categories
+/// apart from "other".
+type AreaCells = (u32, u32, Vec<u32>, Vec<u32>);
 
 /// A published count of the dashboard's cases: a count measure, or a measure's `<code>_n`.
 #[derive(Debug)]
@@ -779,48 +908,63 @@ struct Tie<'a> {
     levels: &'a [String],
 }
 
-/// The category columns of a dashboard: the top codes, and the codes "other" gathers.
+/// The category columns of a dashboard: the top codes, the codes "other" gathers, and those of
+/// them it is split into.
 struct CatColumns<'a> {
     labels: &'a [String],
     top: &'a [u32],
     rest: Vec<u32>,
+    apart: &'a [u32],
 }
 
 impl CatColumns<'_> {
-    /// The columns whose cases are exactly those with one of `wanted` (`None`: "other" holds
-    /// some of them and some others, which no sum of columns gives).
-    fn covering(&self, wanted: &[String]) -> Option<Vec<usize>> {
+    /// The columns, and the categories apart from "other", whose cases are exactly those with
+    /// one of `wanted` (`None`: "other" holds some of them that are not apart).
+    fn covering(&self, wanted: &[String]) -> Option<(Vec<usize>, Vec<usize>)> {
         let has = |code: u32| {
             self.labels
                 .get(code as usize)
                 .is_some_and(|l| wanted.contains(l))
         };
         let mut cols: Vec<usize> = (0..self.top.len()).filter(|&k| has(self.top[k])).collect();
-        let inside = self.rest.iter().filter(|&&c| has(c)).count();
-        if inside == self.rest.len() && inside > 0 {
+        let inside: Vec<u32> = self.rest.iter().copied().filter(|&c| has(c)).collect();
+        let mut atoms = Vec::new();
+        if inside.len() == self.rest.len() && !inside.is_empty() {
             cols.push(self.top.len());
-        } else if inside > 0 {
-            return None;
+        } else {
+            for c in inside {
+                atoms.push(self.apart.iter().position(|&a| a == c)?);
+            }
         }
-        Some(cols)
+        Some((cols, atoms))
     }
 }
 
 /// The set's measures whose published cells count the dashboard's cases (the rule in the
-/// module's documentation): a count, or the `_n` of another measure, without a condition, by
-/// the opening date (opened cases) or the closing date (closed cases); the `_n` of a duration
-/// up to the closing date (closed cases, by whatever date it is counted); a count of opened
-/// cases of some categories when they make whole category columns.
-fn ties<'a>(def: &'a RecordSetDef, dash: &DashboardDef, cols: Option<&CatColumns>) -> Vec<Tie<'a>> {
+/// module's documentation): a count, or the `_n` of another measure, whose records are the
+/// cases opened or the cases closed (`same`, found on the records; periods are sums of the
+/// dashboard's months when it counts by their date) — for counts stored before that was
+/// known: without a condition, by the opening date (opened cases) or the closing date (closed
+/// cases), or the `_n` of a duration up to the closing date (closed cases, by whatever date
+/// it is counted) —; a count of opened cases of some categories when they make whole
+/// category columns (and categories apart from "other").
+fn ties<'a>(
+    def: &'a RecordSetDef,
+    dash: &DashboardDef,
+    cols: Option<&CatColumns>,
+    same: Option<&[(String, bool)]>,
+) -> Vec<Tie<'a>> {
     let mut out = Vec::new();
     for m in &def.measures {
         let code = m.count_code().unwrap_or_else(|| m.code.clone());
-        let needs_value = match m.kind {
-            MeasureKind::Count => false,
-            MeasureKind::Share => m.within.is_some(),
-            _ => true,
-        };
-        let (part, by_month) = if needs_value {
+        let verified = same.map(|s| s.iter().find(|x| x.0 == code).map(|x| x.1));
+        let (part, by_month) = if let Some(Some(opened)) = verified {
+            if opened {
+                (Part::Opened, m.date == dash.opened)
+            } else {
+                (Part::Closed, m.date == dash.closed)
+            }
+        } else if verified.is_none() && m.needs_value() {
             if m.field.is_some() || m.to.as_deref() != Some(dash.closed.as_str()) {
                 continue;
             }
@@ -829,6 +973,9 @@ fn ties<'a>(def: &'a RecordSetDef, dash: &DashboardDef, cols: Option<&CatColumns
             }
             (Part::Closed, m.date == dash.closed)
         } else if m.filter.is_empty() {
+            if verified.is_some() {
+                continue;
+            }
             if m.date == dash.opened {
                 (Part::Opened, true)
             } else if m.date == dash.closed {
@@ -840,16 +987,16 @@ fn ties<'a>(def: &'a RecordSetDef, dash: &DashboardDef, cols: Option<&CatColumns
             let (Some(cat), Some(cols)) = (&dash.category, cols) else {
                 continue;
             };
-            if m.date != dash.opened || m.filter.len() != 1 {
+            if m.date != dash.opened || m.filter.len() != 1 || m.needs_value() {
                 continue;
             }
-            let Some(set) = m.filter.get(cat).and_then(|l| cols.covering(l)) else {
+            let Some((set, atoms)) = m.filter.get(cat).and_then(|l| cols.covering(l)) else {
                 continue;
             };
-            if set.is_empty() {
+            if set.is_empty() && atoms.is_empty() {
                 continue;
             }
-            (Part::Columns(set), true)
+            (Part::Columns(set, atoms), true)
         };
         out.push(Tie {
             code,
@@ -867,14 +1014,20 @@ struct Figures<'a> {
     o: &'a [u32],
     c: &'a [u32],
     month_cats: &'a [Vec<u32>],
-    areas: &'a [Vec<(u32, u32, Vec<u32>)>],
+    month_atoms: &'a [Vec<u32>],
+    areas: &'a [Vec<AreaCells>],
+    area_years: &'a [Vec<Vec<(u32, u32)>>],
 }
 
-fn pick(part: &Part, opened: u32, closed: u32, cats: &[u32]) -> Vec<u32> {
+fn pick(part: &Part, opened: u32, closed: u32, cats: &[u32], atoms: &[u32]) -> Vec<u32> {
     match part {
         Part::Opened => vec![opened],
         Part::Closed => vec![closed],
-        Part::Columns(cs) => cs.iter().filter_map(|&k| cats.get(k).copied()).collect(),
+        Part::Columns(cs, apart) => cs
+            .iter()
+            .filter_map(|&k| cats.get(k).copied())
+            .chain(apart.iter().filter_map(|&k| atoms.get(k).copied()))
+            .collect(),
     }
 }
 
@@ -946,7 +1099,8 @@ fn tie_public(s: &mut System, agg: &Aggregates, ties: &[Tie], snap: &crate::Snap
                         .iter()
                         .flat_map(|&m| {
                             let cats = f.month_cats.get(m).map_or(&[][..], Vec::as_slice);
-                            pick(&tie.part, f.o[m], f.c[m], cats)
+                            let atoms = f.month_atoms.get(m).map_or(&[][..], Vec::as_slice);
+                            pick(&tie.part, f.o[m], f.c[m], cats, atoms)
                         })
                         .collect();
                     let total = s.sum(parts);
@@ -964,10 +1118,33 @@ fn tie_public(s: &mut System, agg: &Aggregates, ties: &[Tie], snap: &crate::Snap
                 }
                 // The cases on no area of the level, over all months.
                 if let Some(ai) = table.areas.iter().position(|a| a.code.is_empty()) {
-                    let (ao, ac, parts) = &f.areas[top][ai];
-                    let whole = pick(&tie.part, *ao, *ac, parts);
+                    let (ao, ac, parts, atoms) = &f.areas[top][ai];
+                    let whole = pick(&tie.part, *ao, *ac, parts, atoms);
                     let whole = s.sum(whole);
                     s.rels.push(std::iter::once(whole).chain(rests).collect());
+                }
+            }
+        }
+        // Each area's years, on every tabulated level: its cells of the year.
+        if tie.by_month && tie.periods.contains(&PeriodLevel::Year) {
+            for &li in &tables {
+                let table = &agg.levels[li];
+                for (ai, a) in table.areas.iter().enumerate() {
+                    if a.code.is_empty() {
+                        continue;
+                    }
+                    for (k, &(y, _, _)) in a.years.iter().enumerate() {
+                        let (yo, yc) = f.area_years[li][ai][k];
+                        let figure = match tie.part {
+                            Part::Opened => yo,
+                            Part::Closed => yc,
+                            Part::Columns(..) => continue,
+                        };
+                        if let Some(p) = Period::new(PeriodLevel::Year, y, 1) {
+                            let public = cell(s, &table.level, p, &a.code);
+                            s.rels.push(vec![figure, public]);
+                        }
+                    }
                 }
             }
         }
@@ -997,8 +1174,8 @@ fn tie_public(s: &mut System, agg: &Aggregates, ties: &[Tie], snap: &crate::Snap
                 if a.code.is_empty() {
                     continue;
                 }
-                let (ao, ac, parts) = &f.areas[li][ai];
-                let whole = pick(&tie.part, *ao, *ac, parts);
+                let (ao, ac, parts, atoms) = &f.areas[li][ai];
+                let whole = pick(&tie.part, *ao, *ac, parts, atoms);
                 let whole = s.sum(whole);
                 let mut rel = vec![whole];
                 for &p in &periods {
@@ -1072,9 +1249,13 @@ pub struct Dashboard {
     pub columns: Vec<String>,
     #[serde(serialize_with = "ser_values")]
     pub categories: Vec<Value>,
-    /// The levels offered per area, and the chosen one's areas (whole register).
+    /// The levels offered per area, and the chosen one's areas (whole register, or the
+    /// cases opened and closed in the chosen year of `years`: then without categories and
+    /// throughput times).
     pub levels: Vec<String>,
     pub level: Option<String>,
+    pub years: Vec<i32>,
+    pub year: Option<i32>,
     pub areas: Vec<AreaView>,
 }
 
@@ -1122,7 +1303,12 @@ pub fn parse_month(s: &str) -> Option<i32> {
 
 /// The page's figures from the published dashboard: whole or for the `focus` month (a month
 /// outside the register's range has nothing), and per area of `level` when it is offered.
-pub fn view(p: &Published, focus: Option<i32>, level: Option<&str>) -> Dashboard {
+pub fn view(
+    p: &Published,
+    focus: Option<i32>,
+    level: Option<&str>,
+    year: Option<i32>,
+) -> Dashboard {
     let months: Vec<MonthRow> = (0..p.opened.len())
         .map(|m| MonthRow {
             month: p.first + m as i32,
@@ -1165,6 +1351,13 @@ pub fn view(p: &Published, focus: Option<i32>, level: Option<&str>) -> Dashboard
         ),
     };
     let chosen = level.and_then(|l| p.levels.iter().find(|t| t.level == l));
+    let years: Vec<i32> = p
+        .levels
+        .first()
+        .and_then(|t| t.areas.first())
+        .map(|a| a.years.iter().map(|y| y.0).collect())
+        .unwrap_or_default();
+    let year = year.filter(|y| years.contains(y));
     Dashboard {
         months,
         focus,
@@ -1186,19 +1379,34 @@ pub fn view(p: &Published, focus: Option<i32>, level: Option<&str>) -> Dashboard
         categories: cats.into_iter().map(value).collect(),
         levels: p.levels.iter().map(|t| t.level.clone()).collect(),
         level: chosen.map(|t| t.level.clone()),
+        years,
+        year,
         areas: chosen
             .map(|t| {
                 t.areas
                     .iter()
-                    .map(|a| AreaView {
-                        code: a.code.clone(),
-                        name: a.name.clone(),
-                        opened: value(a.opened),
-                        categories: a.categories.iter().copied().map(value).collect(),
-                        closed: value(a.closed),
-                        median: value_f(a.median),
-                        p90: value_f(a.p90),
-                    })
+                    .map(
+                        |a| match year.and_then(|y| a.years.iter().find(|x| x.0 == y)) {
+                            Some(&(_, opened, closed)) => AreaView {
+                                code: a.code.clone(),
+                                name: a.name.clone(),
+                                opened: value(opened),
+                                categories: Vec::new(),
+                                closed: value(closed),
+                                median: value_f(None),
+                                p90: value_f(None),
+                            },
+                            None => AreaView {
+                                code: a.code.clone(),
+                                name: a.name.clone(),
+                                opened: value(a.opened),
+                                categories: a.categories.iter().copied().map(value).collect(),
+                                closed: value(a.closed),
+                                median: value_f(a.median),
+                                p90: value_f(a.p90),
+                            },
+                        },
+                    )
                     .collect()
             })
             .unwrap_or_default(),
@@ -1251,6 +1459,7 @@ pub fn dashboard(
     view(
         &publish(&agg, dash, def.threshold, Public::default()),
         focus,
+        None,
         None,
     )
 }
@@ -1306,6 +1515,68 @@ mod tests {
 
     fn n(v: f64) -> Value {
         Value::Number(v)
+    }
+
+    /// The dashboard published against a publication of its set's measures.
+    fn held(
+        agg: &Aggregates,
+        dash: &DashboardDef,
+        def: &RecordSetDef,
+        snap: &crate::Snapshot,
+    ) -> Published {
+        let public = Public {
+            def: Some(def),
+            snap: Some(snap),
+        };
+        publish(agg, dash, def.threshold, public)
+    }
+
+    /// The dashboard's counts by wijk: items 0 and 1 lie in N, 2 in Z, 3 in none.
+    fn by_wijk(def: &RecordSetDef, dash: &DashboardDef, r: &Records) -> Aggregates {
+        let map = LevelMap {
+            level: "wijk".into(),
+            parent: HashMap::from([(0, 10), (1, 10), (2, 11)]),
+        };
+        let names: HashMap<u32, (String, String)> = [
+            (10, ("N".into(), "Noord".into())),
+            (11, ("Z".into(), "Zuid".into())),
+        ]
+        .into_iter()
+        .collect();
+        Aggregates::build(def, dash, r, &[AreaLevel { map: &map, names }])
+    }
+
+    /// A publication of the wijken N and Z: (indicator, period, [N, Z]).
+    fn wijk_snapshot(series: &[(&str, &str, [Value; 2])]) -> crate::Snapshot {
+        let item = |code: &str| peil_core::GeoItem {
+            code: code.into(),
+            short_name: code.into(),
+            name: code.into(),
+            seq: 0,
+            unknown_location: false,
+        };
+        let mut codes: Vec<&str> = series.iter().map(|s| s.0).collect();
+        codes.dedup();
+        crate::Snapshot::from_live(
+            1,
+            codes.into_iter().map(peil_core::Indicator::new).collect(),
+            vec![peil_core::WarehouseLevel {
+                level: peil_core::GeoLevel::new("wijk"),
+                items: vec![(10, item("N")), (11, item("Z"))],
+            }],
+            series
+                .iter()
+                .map(|(code, period, values)| {
+                    let key = peil_core::SeriesKey {
+                        indicator: code.to_string(),
+                        level: "wijk".into(),
+                        period: Period::parse(period).unwrap(),
+                        dims: peil_core::DimKey::default(),
+                    };
+                    (key, values.to_vec())
+                })
+                .collect(),
+        )
     }
 
     #[test]
@@ -1690,26 +1961,8 @@ mod tests {
     fn an_areas_total_gives_no_hidden_public_year_away() {
         let t = 5.0;
         let (mut def, dash) = set(t);
-        def.measures.push(peil_core::records::MeasureDef {
-            code: "n_in".into(),
-            name: "Ingediend".into(),
-            name_en: None,
-            name_fr: None,
-            description: String::new(),
-            kind: MeasureKind::Count,
-            date: "in".into(),
-            field: None,
-            from: None,
-            to: None,
-            p: None,
-            filter: BTreeMap::new(),
-            within: None,
-            condition: BTreeMap::new(),
-            periods: vec!["year".into()],
-            levels: vec![],
-            unit: None,
-            decimals: None,
-        });
+        def.measures
+            .push(crate::measures::count_def("n_in", "in", &[], &["year"]));
         // Row i lies on item i % 4: items 0 and 1 in N, 2 in Z, 3 in none. 2022: 40 cases
         // (N 20, Z 10); 2023: 4 (N 2, Z 1), which the publication hides.
         let mut rows = Vec::new();
@@ -1720,43 +1973,12 @@ mod tests {
             rows.push((day(2023, 3, 1), NO_DATE, "bouw"));
         }
         let r = records(&def, &rows);
-        let map = LevelMap {
-            level: "wijk".into(),
-            parent: HashMap::from([(0, 10), (1, 10), (2, 11)]),
-        };
-        let names: HashMap<u32, (String, String)> = [
-            (10, ("N".into(), "Noord".into())),
-            (11, ("Z".into(), "Zuid".into())),
-        ]
-        .into_iter()
-        .collect();
-        let agg = Aggregates::build(&def, &dash, &r, &[AreaLevel { map: &map, names }]);
-        let item = |code: &str| peil_core::GeoItem {
-            code: code.into(),
-            short_name: code.into(),
-            name: code.into(),
-            seq: 0,
-            unknown_location: false,
-        };
-        let key = |year: &str| peil_core::SeriesKey {
-            indicator: "n_in".into(),
-            level: "wijk".into(),
-            period: Period::parse(year).unwrap(),
-            dims: peil_core::DimKey::default(),
-        };
+        let agg = by_wijk(&def, &dash, &r);
         let x = Value::Missing(MissingCode::Hidden);
-        let snap = crate::Snapshot::from_live(
-            1,
-            vec![peil_core::Indicator::new("n_in")],
-            vec![peil_core::WarehouseLevel {
-                level: peil_core::GeoLevel::new("wijk"),
-                items: vec![(10, item("N")), (11, item("Z"))],
-            }],
-            vec![
-                (key("2022"), vec![n(20.0), n(10.0)]),
-                (key("2023"), vec![x, x]),
-            ],
-        );
+        let snap = wijk_snapshot(&[
+            ("n_in", "2022", [n(20.0), n(10.0)]),
+            ("n_in", "2023", [x, x]),
+        ]);
         // The attacker's system: the area table, the public years, the months.
         let attack = |p: &Published| -> Vec<(u32, f64)> {
             let rows = &p.levels[0].areas;
@@ -1806,17 +2028,171 @@ mod tests {
             !attack(&alone).is_empty(),
             "the attack finds nothing to begin with"
         );
-        let held = publish(
-            &agg,
-            &dash,
-            t,
-            Public {
-                def: Some(&def),
-                snap: Some(&snap),
-            },
-        );
+        let held = held(&agg, &dash, &def, &snap);
         let n_row = held.levels[0].areas.iter().find(|a| a.code == "N").unwrap();
         assert_eq!(n_row.opened, None);
         assert_eq!(attack(&held), vec![]);
+    }
+
+    /// A count measure for each of two categories the dashboard gathers as "other": an area's
+    /// "other" less the shown public count of one category would be the other's hidden count.
+    #[test]
+    fn measures_that_split_other_give_no_hidden_public_cell_away() {
+        let t = 5.0;
+        let (mut def, dash) = set(t);
+        let count = |code: &str, label: &str| {
+            crate::measures::count_def(code, "in", &[("type", &[label])], &["year"])
+        };
+        def.measures.push(count("n_r1", "r1"));
+        def.measures.push(count("n_r2", "r2"));
+        // Ten frequent types (10 cases in N and in Z each), then r1 (N 3, Z 6) and r2 (N 8,
+        // Z 7), which "other" gathers; all opened in 2022, none closed.
+        let mut rows: Vec<(Day, Day, String, u32)> = Vec::new();
+        let mut add = |label: String, item: u32, n: usize| {
+            for i in 0..n {
+                rows.push((
+                    day(2022, 1 + (i % 12) as u8, 1),
+                    NO_DATE,
+                    label.clone(),
+                    item,
+                ));
+            }
+        };
+        for k in 0..10 {
+            add(format!("c{k}"), 0, 10);
+            add(format!("c{k}"), 2, 10);
+        }
+        add("r1".into(), 0, 3);
+        add("r1".into(), 2, 6);
+        add("r2".into(), 1, 8);
+        add("r2".into(), 2, 7);
+        let flat: Vec<(Day, Day, &str)> = rows.iter().map(|r| (r.0, r.1, r.2.as_str())).collect();
+        let mut r = records(&def, &flat);
+        r.items = rows.iter().map(|r| r.3).collect();
+        let agg = by_wijk(&def, &dash, &r);
+        // As published: r1 in N is below the threshold.
+        let x = Value::Missing(MissingCode::Hidden);
+        let snap = wijk_snapshot(&[
+            ("n_r1", "2022", [x, n(6.0)]),
+            ("n_r2", "2022", [n(8.0), n(7.0)]),
+        ]);
+        let held = held(&agg, &dash, &def, &snap);
+        assert!(held.other, "{:?}", held.columns);
+        // The attacker: each area's "other" = its r1 + its r2 (the one public year).
+        let rows = &held.levels[0].areas;
+        let mut cells: Vec<Option<f64>> = Vec::new();
+        let mut rels = Vec::new();
+        for (a, public) in [("N", [None, Some(8.0)]), ("Z", [Some(6.0), Some(7.0)])] {
+            let row = rows.iter().find(|r| r.code == a).unwrap();
+            cells.push(row.categories.last().unwrap().map(|v| v as f64));
+            cells.extend(public);
+            let at = cells.len() as u32 - 3;
+            rels.push(vec![at, at + 1, at + 2]);
+        }
+        assert_eq!(crate::checker::attack(&cells, &rels), vec![]);
+    }
+
+    /// A count by a third date (a letter sent on each decision) counts exactly the closed
+    /// cases: an area's closed cases less its shown public years would be the hidden year.
+    #[test]
+    fn a_count_by_a_third_date_of_the_same_cases_is_tied() {
+        let t = 5.0;
+        let (mut def, dash) = set(t);
+        def.dates.push("brief".into());
+        def.measures.push(crate::measures::count_def(
+            "n_brief",
+            "brief",
+            &[],
+            &["year"],
+        ));
+        // Closed in 2022: N 20, Z 10; in 2023: N 2, Z 1 (hidden by the publication); and six
+        // still open in Z.
+        let mut rows = Vec::new();
+        let mut items = Vec::new();
+        for (year, item, n) in [(2022, 0, 20), (2022, 2, 10), (2023, 1, 2), (2023, 2, 1)] {
+            for i in 0..n {
+                rows.push((day(2022, 1, 1), day(year, 1 + (i % 11) as u8, 3), "bouw"));
+                items.push(item);
+            }
+        }
+        for _ in 0..6 {
+            rows.push((day(2022, 1, 1), NO_DATE, "bouw"));
+            items.push(2);
+        }
+        let mut r = records(&def, &rows);
+        r.items = items;
+        r.dates[2] = r.dates[1]
+            .iter()
+            .map(|&d| if d == NO_DATE { d } else { d + 2 })
+            .collect();
+        let agg = by_wijk(&def, &dash, &r);
+        assert_eq!(agg.same_cases, Some(vec![("n_brief".to_string(), false)]));
+        let x = Value::Missing(MissingCode::Hidden);
+        let snap = wijk_snapshot(&[
+            ("n_brief", "2022", [n(20.0), n(10.0)]),
+            ("n_brief", "2023", [x, x]),
+        ]);
+        let held = held(&agg, &dash, &def, &snap);
+        // The attacker: each area's closed cases = its two public years.
+        let rows = &held.levels[0].areas;
+        let mut cells: Vec<Option<f64>> = Vec::new();
+        let mut rels = Vec::new();
+        for (a, y22) in [("N", 20.0), ("Z", 10.0)] {
+            let row = rows.iter().find(|r| r.code == a).unwrap();
+            cells.extend([row.closed.map(|v| v as f64), Some(y22), None]);
+            let at = cells.len() as u32 - 3;
+            rels.push(vec![at, at + 1, at + 2]);
+        }
+        assert_eq!(crate::checker::attack(&cells, &rels), vec![]);
+    }
+
+    /// An area's year in the per-area table is the public cell of that year: where the
+    /// publication hides it (here by secondary suppression, above the threshold), so does the
+    /// table.
+    #[test]
+    fn an_areas_year_is_hidden_where_its_public_cell_is() {
+        let t = 5.0;
+        let (mut def, dash) = set(t);
+        def.measures
+            .push(crate::measures::count_def("n_in", "in", &[], &["year"]));
+        // Opened in 2022: N 20, Z 10; in 2023: N 8, Z 7; in 2024: N 9, Z 6.
+        let mut rows = Vec::new();
+        let mut items = Vec::new();
+        for (year, item, n) in [
+            (2022, 0, 20),
+            (2022, 2, 10),
+            (2023, 1, 8),
+            (2023, 2, 7),
+            (2024, 0, 9),
+            (2024, 2, 6),
+        ] {
+            for i in 0..n {
+                rows.push((day(year, 1 + (i % 12) as u8, 1), NO_DATE, "bouw"));
+                items.push(item);
+            }
+        }
+        let mut r = records(&def, &rows);
+        r.items = items;
+        let agg = by_wijk(&def, &dash, &r);
+        let x = Value::Missing(MissingCode::Hidden);
+        let snap = wijk_snapshot(&[
+            ("n_in", "2022", [n(20.0), n(10.0)]),
+            ("n_in", "2023", [x, x]),
+            ("n_in", "2024", [x, x]),
+        ]);
+        let alone = publish(&agg, &dash, t, Public::default());
+        let year = |p: &Published, area: &str, y: i32| {
+            let a = p.levels[0].areas.iter().find(|a| a.code == area).unwrap();
+            a.years.iter().find(|v| v.0 == y).unwrap().1
+        };
+        assert_eq!(year(&alone, "N", 2023), Some(8));
+        let held = held(&agg, &dash, &def, &snap);
+        assert_eq!(year(&held, "N", 2023), None);
+        assert_eq!(year(&held, "Z", 2023), None);
+        assert_eq!(year(&held, "N", 2022), Some(20));
+        let v = view(&held, None, Some("wijk"), Some(2023));
+        assert_eq!(v.year, Some(2023));
+        assert_eq!(v.years, vec![2022, 2023, 2024]);
+        assert!(v.areas.iter().all(|a| a.categories.is_empty()));
     }
 }

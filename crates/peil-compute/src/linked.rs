@@ -31,6 +31,9 @@ pub enum Source {
     Declared,
     /// Found in the values at publication.
     Detected,
+    /// Measures of one record set whose records add up (`peil_core::records::MEASURE_SUMS`,
+    /// found by the import on the records).
+    Records,
 }
 
 impl Source {
@@ -39,6 +42,7 @@ impl Source {
             Source::Formula => "formula",
             Source::Declared => "total of",
             Source::Detected => "detected",
+            Source::Records => "records",
         }
     }
 }
@@ -221,6 +225,7 @@ pub fn linked_sums(c: &Computed) -> Linked {
             }
         }
     }
+    out.sums.extend(measure_sums(c));
     let known: BTreeSet<(u32, Vec<u32>)> = out
         .sums
         .iter()
@@ -235,6 +240,35 @@ pub fn linked_sums(c: &Computed) -> Linked {
         p.sort_unstable();
         if !known.contains(&(s.total, p)) {
             out.sums.push(s);
+        }
+    }
+    out
+}
+
+/// The sums between the measures of a record set that the import found on the records and
+/// wrote into the total's metadata (`peil_core::records::MEASURE_SUMS`): only between additive
+/// indicators that are there, and used only where they hold in numbers (as every relation).
+fn measure_sums(c: &Computed) -> Vec<LinkedSum> {
+    let mut out = Vec::new();
+    for (t, ind) in c.indicators.iter().enumerate() {
+        let Some(text) = ind.extra.get(peil_core::records::MEASURE_SUMS) else {
+            continue;
+        };
+        let t = t as u32;
+        for parts in peil_core::records::read_sums(text) {
+            let parts: Option<Vec<u32>> = parts.iter().map(|p| c.index.get(p).copied()).collect();
+            if let Some(parts) = parts
+                && !parts.contains(&t)
+                && std::iter::once(t)
+                    .chain(parts.iter().copied())
+                    .all(|x| additive(c, x))
+            {
+                out.push(LinkedSum {
+                    total: t,
+                    parts,
+                    source: Source::Records,
+                });
+            }
         }
     }
     out

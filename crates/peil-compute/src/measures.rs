@@ -103,6 +103,234 @@ pub fn compute_measures(
     out
 }
 
+/// Record `i`'s value for a measure: its number field, or the days between its two dates.
+fn value_of(def: &RecordSetDef, rec: &Records, m: &MeasureDef, i: usize) -> Option<f64> {
+    if let Some(f) = &m.field {
+        let k = def.numbers.iter().position(|n| n == f)?;
+        let v = rec.numbers[k][i];
+        return (!v.is_nan()).then_some(v);
+    }
+    let col = |c: &Option<String>| def.dates.iter().position(|d| Some(d) == c.as_ref());
+    let (a, b) = (rec.dates[col(&m.from)?][i], rec.dates[col(&m.to)?][i]);
+    (a != NO_DATE && b != NO_DATE).then(|| f64::from(b - a))
+}
+
+/// Per record, whether a measure's count (the measure's own, or its `_n`) counts it — its date
+/// places it in a month, it passes the filter and has a value where the measure needs one —,
+/// and whether it is one of a share's hits (counted, and it meets the condition).
+pub fn counted(def: &RecordSetDef, rec: &Records, m: &MeasureDef) -> (Vec<bool>, Vec<bool>) {
+    let n = rec.len();
+    let (mut counted, mut hits) = (vec![false; n], vec![false; n]);
+    let Some(dk) = def.dates.iter().position(|d| *d == m.date) else {
+        return (counted, hits);
+    };
+    let filter = Condition::new(def, rec, &m.filter);
+    let condition = Condition::new(def, rec, &m.condition);
+    let needs_value = m.needs_value();
+    for (i, &d) in rec.dates[dk].iter().enumerate() {
+        if d == NO_DATE || month_index(d).is_none() || !filter.holds(rec, i) {
+            continue;
+        }
+        let v = value_of(def, rec, m, i);
+        if needs_value && v.is_none() {
+            continue;
+        }
+        counted[i] = true;
+        hits[i] = m.within.is_none_or(|w| v.is_some_and(|v| v <= w)) && condition.holds(rec, i);
+    }
+    (counted, hits)
+}
+
+/// What an additive series of a measure adds up per record: the records themselves (a count,
+/// an `_n`), or their value (a sum of a field, or of the days between two dates).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Quantity {
+    Records,
+    Value(Option<String>, Option<String>, Option<String>),
+}
+
+/// The records an additive series counts, as a bit set over the records.
+struct Members {
+    code: String,
+    bits: Vec<u64>,
+    size: u64,
+}
+
+impl Members {
+    fn subset_of(&self, other: &Members) -> bool {
+        self.bits.iter().zip(&other.bits).all(|(a, b)| a & !b == 0)
+    }
+
+    fn disjoint(&self, other: &Members) -> bool {
+        self.bits.iter().zip(&other.bits).all(|(a, b)| a & b == 0)
+    }
+}
+
+/// The most sums [`measure_sums`] lists per total (each is a sum of parts that exactly cover
+/// it), and the most parts it tries per total.
+const SUMS_MAX: usize = 64;
+const CANDIDATES_MAX: usize = 24;
+
+/// How the measures of a set hang together on its records ([`measure_links`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MeasureLinks {
+    /// By total: the sums of parts that equal it in every cell (see [`measure_links`]).
+    pub sums: BTreeMap<String, Vec<Vec<String>>>,
+    /// By share: the published counts whose records are exactly the share's hits (the records
+    /// that meet its condition), so that share × `_n` / 100 is that count in every cell.
+    pub hits: BTreeMap<String, Vec<String>>,
+}
+
+/// Every sum between the additive series of a set's measures (counts, `_n`s, sums): `total =
+/// Σ parts` where, on these records, the parts count disjoint records that together are
+/// exactly the total's, each placed in its period by the same date and adding up the same
+/// quantity — so the sum holds in every cell (area, period) both publish. A published part
+/// that equals its total is a sum of one. Found on the records, not from the definitions, so a
+/// partition of a category by its values (`procedure = gewoon` + `procedure = vereenvoudigd` =
+/// all) is found however the filters are written, and never one the records do not bear out.
+/// Sorted by total, then parts. And every share whose hits are the records of a count.
+pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
+    let n = rec.len();
+    let words = n.div_ceil(64);
+    // (date column, quantity) → the series that add it up.
+    let mut groups: BTreeMap<(usize, Quantity), Vec<Members>> = BTreeMap::new();
+    // A share's hits: (share, date column, records).
+    let mut hits: Vec<(String, usize, Vec<u64>)> = Vec::new();
+    for m in &def.measures {
+        let Some(dk) = def.dates.iter().position(|d| *d == m.date) else {
+            continue;
+        };
+        let (counted, hits_of) = counted(def, rec, m);
+        let (mut bits, mut hit) = (vec![0u64; words], vec![0u64; words]);
+        let mut size = 0;
+        for (i, (&c, &h)) in counted.iter().zip(&hits_of).enumerate() {
+            if c {
+                bits[i / 64] |= 1 << (i % 64);
+                size += 1;
+            }
+            if h {
+                hit[i / 64] |= 1 << (i % 64);
+            }
+        }
+        if m.kind == MeasureKind::Share {
+            hits.push((m.code.clone(), dk, hit));
+        }
+        let value = Quantity::Value(m.field.clone(), m.from.clone(), m.to.clone());
+        let series: Vec<(String, Quantity)> = match m.kind {
+            MeasureKind::Count => vec![(m.code.clone(), Quantity::Records)],
+            MeasureKind::Sum => vec![
+                (m.code.clone(), value),
+                (m.count_code().unwrap_or_default(), Quantity::Records),
+            ],
+            _ => vec![(m.count_code().unwrap_or_default(), Quantity::Records)],
+        };
+        for (code, q) in series {
+            groups.entry((dk, q)).or_default().push(Members {
+                code,
+                bits: bits.clone(),
+                size,
+            });
+        }
+    }
+    let mut links = MeasureLinks::default();
+    for (share, dk, bits) in hits {
+        let counts: Vec<String> = groups
+            .get(&(dk, Quantity::Records))
+            .into_iter()
+            .flatten()
+            .filter(|c| c.size > 0 && c.bits == bits)
+            .map(|c| c.code.clone())
+            .collect();
+        if !counts.is_empty() {
+            links.hits.insert(share, counts);
+        }
+    }
+    let out = &mut links.sums;
+    for series in groups.values() {
+        // Series of the same records: each equals the first of them.
+        let mut distinct: Vec<&Members> = Vec::new();
+        for s in series {
+            match distinct.iter().find(|d| d.bits == s.bits) {
+                Some(d) => out
+                    .entry(d.code.clone())
+                    .or_default()
+                    .push(vec![s.code.clone()]),
+                None => distinct.push(s),
+            }
+        }
+        for t in &distinct {
+            let cands: Vec<&Members> = distinct
+                .iter()
+                .filter(|p| p.code != t.code && p.size > 0 && p.subset_of(t))
+                .take(CANDIDATES_MAX)
+                .copied()
+                .collect();
+            if t.size == 0 || cands.len() < 2 {
+                continue;
+            }
+            let apart: Vec<Vec<bool>> = cands
+                .iter()
+                .map(|a| cands.iter().map(|b| a.disjoint(b)).collect())
+                .collect();
+            let mut search = Covers {
+                cands,
+                apart,
+                size: t.size,
+                chosen: Vec::new(),
+                out: Vec::new(),
+                budget: 1 << 20,
+            };
+            search.search(0, 0);
+            let Covers {
+                cands, out: covers, ..
+            } = search;
+            for c in covers {
+                out.entry(t.code.clone())
+                    .or_default()
+                    .push(c.iter().map(|&k| cands[k].code.clone()).collect());
+            }
+        }
+    }
+    links
+}
+
+/// The search for the exact covers of one total by its candidate parts (subsets of it).
+struct Covers<'a> {
+    cands: Vec<&'a Members>,
+    /// Whether two candidates are disjoint.
+    apart: Vec<Vec<bool>>,
+    size: u64,
+    chosen: Vec<usize>,
+    out: Vec<Vec<usize>>,
+    /// Steps left: a search over many small parts that never cover the total stops.
+    budget: u32,
+}
+
+impl Covers<'_> {
+    /// Every set of pairwise disjoint candidates from `from` on whose sizes add up to the
+    /// total's with `sum` (the candidates are subsets of the total, so those cover it
+    /// exactly), at most [`SUMS_MAX`].
+    fn search(&mut self, from: usize, sum: u64) {
+        if sum == self.size {
+            self.out.push(self.chosen.clone());
+            return;
+        }
+        for k in from..self.cands.len() {
+            if self.out.len() >= SUMS_MAX || self.budget == 0 {
+                return;
+            }
+            self.budget -= 1;
+            let size = self.cands[k].size;
+            if sum + size > self.size || !self.chosen.iter().all(|&c| self.apart[c][k]) {
+                continue;
+            }
+            self.chosen.push(k);
+            self.search(k + 1, sum + size);
+            self.chosen.pop();
+        }
+    }
+}
+
 fn measure(
     def: &RecordSetDef,
     rec: &Records,
@@ -125,23 +353,10 @@ fn measure(
     };
     let last = months.iter().flatten().max().copied().unwrap_or(first);
     let nm = (last - first + 1) as usize;
-    let col = |c: &Option<String>| def.dates.iter().position(|d| Some(d) == c.as_ref());
-    let value = |i: usize| -> Option<f64> {
-        if let Some(f) = &m.field {
-            let k = def.numbers.iter().position(|n| n == f)?;
-            let v = rec.numbers[k][i];
-            return (!v.is_nan()).then_some(v);
-        }
-        let (a, b) = (rec.dates[col(&m.from)?][i], rec.dates[col(&m.to)?][i]);
-        (a != NO_DATE && b != NO_DATE).then(|| f64::from(b - a))
-    };
+    let value = |i: usize| value_of(def, rec, m, i);
     let filter = Condition::new(def, rec, &m.filter);
     let condition = Condition::new(def, rec, &m.condition);
-    let needs_value = match m.kind {
-        MeasureKind::Count => false,
-        MeasureKind::Share => m.within.is_some(),
-        _ => true,
-    };
+    let needs_value = m.needs_value();
     // The finest cells: (dense item, month) → n, sum (or hits), values.
     let cells = dense_items.len() * nm;
     let mut n = vec![0u32; cells];
@@ -267,6 +482,39 @@ fn measure(
     }
 }
 
+/// A count measure for the tests of this crate: its code, date, filter and period levels.
+#[cfg(test)]
+pub(crate) fn count_def(
+    code: &str,
+    date: &str,
+    filter: &[(&str, &[&str])],
+    periods: &[&str],
+) -> MeasureDef {
+    MeasureDef {
+        code: code.into(),
+        name: code.into(),
+        name_en: None,
+        name_fr: None,
+        description: String::new(),
+        kind: MeasureKind::Count,
+        date: date.into(),
+        field: None,
+        from: None,
+        to: None,
+        p: None,
+        filter: filter
+            .iter()
+            .map(|(c, l)| (c.to_string(), l.iter().map(|x| x.to_string()).collect()))
+            .collect(),
+        within: None,
+        condition: BTreeMap::new(),
+        periods: periods.iter().map(|p| p.to_string()).collect(),
+        levels: vec![],
+        unit: None,
+        decimals: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,5 +598,55 @@ mod tests {
         assert_eq!(find("med", "2024"), Some(vec![(7, Value::Number(2.5))]));
         assert_eq!(find("med", "2024M01"), Some(vec![(7, Value::Number(2.0))]));
         assert_eq!(find("med_n", "2024"), Some(vec![(7, Value::Number(4.0))]));
+    }
+
+    /// Counts whose filters partition another count's records are found as its sum, however
+    /// the filters are written; counts that overlap or leave records out are not.
+    #[test]
+    fn sums_between_measures_are_found_on_the_records() {
+        let count =
+            |code: &str, filter: &[(&str, &[&str])]| count_def(code, "in", filter, &["year"]);
+        let mut median = count("med", &[("type", &["a"])]);
+        median.kind = MeasureKind::Median;
+        median.from = Some("in".into());
+        median.to = Some("uit".into());
+        let def = RecordSetDef {
+            name: "t".into(),
+            id: "id".into(),
+            area: "a".into(),
+            level: "s".into(),
+            dates: vec!["in".into(), "uit".into()],
+            categories: vec!["type".into()],
+            numbers: vec![],
+            source: String::new(),
+            threshold: 0.0,
+            dashboard: None,
+            measures: vec![
+                count("all", &[]),
+                count("a", &[("type", &["a"])]),
+                count("bc", &[("type", &["b", "c"])]),
+                count("d", &[("type", &["d"])]),
+                count("ab", &[("type", &["a", "b"])]),
+                count("also_a", &[("type", &["a", "x"])]),
+                median,
+            ],
+        };
+        let mut rec = Records::new(&def);
+        for (k, t) in ["a", "a", "b", "c", "d", "d"].into_iter().enumerate() {
+            let d = parse_day("2024-01-02", false).unwrap();
+            rec.ids.push(k.to_string());
+            rec.items.push(7);
+            rec.dates[0].push(d);
+            // Only the first "a" is closed: the median's `_n` counts it alone.
+            rec.dates[1].push(if k == 0 { d + 3 } else { NO_DATE });
+            rec.categories[0].push(t);
+        }
+        let sums = measure_links(&def, &rec).sums;
+        let of = |t: &str| sums.get(t).cloned().unwrap_or_default();
+        assert_eq!(of("all"), vec![vec!["a", "bc", "d"]]);
+        assert_eq!(of("a"), vec![vec!["also_a"]]);
+        assert_eq!(of("ab"), Vec::<Vec<String>>::new());
+        assert_eq!(of("med_n"), Vec::<Vec<String>>::new());
+        assert_eq!(sums.len(), 2, "{sums:?}");
     }
 }

@@ -173,6 +173,13 @@ fn inherit(c: &Computed, masks: &mut Masks, wanted: &dyn Fn(u32) -> bool) {
                 {
                     m.iter_mut().zip(cm).for_each(|(a, b)| *a |= *b);
                 }
+                // A share of a record set is hidden wherever a count of its hits is (share ×
+                // its `_n` / 100 would give the count).
+                for code in hidden_with(c, ind) {
+                    if let Some(cm) = masks.get(&(code, l, p, 0)) {
+                        m.iter_mut().zip(cm).for_each(|(a, b)| *a |= *b);
+                    }
+                }
                 if let Some(f) = &c.formulas[ind as usize] {
                     for r in f.references() {
                         let Some(&ri) = c.index.get(&r.code) else {
@@ -221,6 +228,34 @@ fn inherit(c: &Computed, masks: &mut Masks, wanted: &dyn Fn(u32) -> bool) {
             }
         }
     }
+}
+
+/// `dirty` and the indicators whose masks are taken from one of them (checked on it, or a
+/// share hidden with it), so that a recomputation suppresses them again too.
+pub fn mask_readers(c: &Computed, dirty: &[u32]) -> Vec<u32> {
+    let mut out: std::collections::BTreeSet<u32> = dirty.iter().copied().collect();
+    for ind in 0..c.indicators.len() as u32 {
+        let chk = check_indicator(c, ind);
+        if (chk != ind && out.contains(&chk)) || hidden_with(c, ind).iter().any(|x| out.contains(x))
+        {
+            out.insert(ind);
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The indicators whose masks a record set's share takes on
+/// (`peil_core::records::HIDDEN_WITH`).
+fn hidden_with(c: &Computed, ind: u32) -> Vec<u32> {
+    c.indicators[ind as usize]
+        .extra
+        .get(peil_core::records::HIDDEN_WITH)
+        .map(|t| {
+            peil_core::records::read_codes(t)
+                .filter_map(|code| c.index.get(code).copied())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The `n` of every `data_from_mrp(code, n)` in a formula.
@@ -504,6 +539,14 @@ fn secondary_suppress(
             }
         }
     }
+    // Cells that a relation of one part makes equal (a duplicate series, a parent with one
+    // child) are one unknown: every relation is written over the first cell of its class, so
+    // the system has one variable where it had several.
+    let class = equal_cells(&mut rels, values.len());
+    let reads: Vec<(u32, u32)> = reads
+        .into_iter()
+        .map(|(f, x)| (class[f as usize], class[x as usize]))
+        .collect();
     let inherit = |hidden: &mut Vec<bool>| {
         let mut any = false;
         for &(f, x) in &reads {
@@ -520,6 +563,11 @@ fn secondary_suppress(
             for (i, h) in m.iter().enumerate() {
                 hidden[start + i] = *h;
             }
+        }
+    }
+    for x in 0..hidden.len() {
+        if hidden[x] {
+            hidden[class[x] as usize] = true;
         }
     }
     inherit(&mut hidden);
@@ -566,6 +614,9 @@ fn secondary_suppress(
             break;
         }
     }
+    for x in 0..hidden.len() {
+        hidden[x] = hidden[class[x] as usize];
+    }
     for &(ind, l, p, d, start) in &blocks {
         let n = c.geo.levels[l as usize].len();
         let m: Vec<bool> = hidden[start..start + n].to_vec();
@@ -573,6 +624,42 @@ fn secondary_suppress(
             masks.insert((ind, l, p, d), m);
         }
     }
+}
+
+/// Merges the cells that relations of one part (`a = b`) make equal: returns each cell's class
+/// (its smallest cell) and rewrites every relation over classes, leaving out those that say
+/// nothing any more (`a = a`) and repeated ones.
+fn equal_cells(rels: &mut Vec<Vec<u32>>, cells: usize) -> Vec<u32> {
+    let mut up: Vec<u32> = (0..cells as u32).collect();
+    fn root(up: &mut [u32], mut x: u32) -> u32 {
+        while up[x as usize] != x {
+            up[x as usize] = up[up[x as usize] as usize];
+            x = up[x as usize];
+        }
+        x
+    }
+    let mut merged = false;
+    for r in rels.iter().filter(|r| r.len() == 2) {
+        let (a, b) = (root(&mut up, r[0]), root(&mut up, r[1]));
+        if a != b {
+            up[a.max(b) as usize] = a.min(b);
+            merged = true;
+        }
+    }
+    let class: Vec<u32> = (0..cells as u32).map(|x| root(&mut up, x)).collect();
+    if merged {
+        let mut seen = std::collections::HashSet::new();
+        rels.retain_mut(|r| {
+            r.iter_mut().for_each(|x| *x = class[*x as usize]);
+            if r.len() == 2 && r[0] == r[1] {
+                return false;
+            }
+            let mut key = r.clone();
+            key[1..].sort_unstable();
+            seen.insert(key)
+        });
+    }
+    class
 }
 
 pub fn index_relations(rels: &[Vec<u32>], cells: usize) -> Vec<Vec<u32>> {

@@ -177,9 +177,10 @@ impl Snapshot {
     /// recomputed indicators are rebuilt.
     pub fn refresh(&mut self, c: &Computed, dirty: &[u32], generation: u64, secondary: bool) {
         // Indicators linked by sum relations are suppressed together: a change in one may
-        // hide cells of the others, and of the formulas reading them.
+        // hide cells of the others, of those that take their masks and of the formulas
+        // reading them.
         let dirty = if secondary {
-            c.dependants(&c.linked().closure(dirty))
+            c.dependants(&privacy::mask_readers(c, &c.linked().closure(dirty)))
         } else {
             dirty.to_vec()
         };

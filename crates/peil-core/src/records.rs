@@ -155,12 +155,60 @@ impl MeasureDef {
         (self.kind != MeasureKind::Count).then(|| format!("{}_n", self.code))
     }
 
+    /// Whether a record counts only with a value (a number or a duration): every kind but a
+    /// count and a share by category alone.
+    pub fn needs_value(&self) -> bool {
+        match self.kind {
+            MeasureKind::Count => false,
+            MeasureKind::Share => self.within.is_some(),
+            _ => true,
+        }
+    }
+
     pub fn period_levels(&self) -> Vec<PeriodLevel> {
         self.periods
             .iter()
             .filter_map(|p| PeriodLevel::from_code(p))
             .collect()
     }
+}
+
+/// The metadata key (`Indicator::extra`) of a measure's sums: the other measures of its set
+/// (or their `_n`) whose cells add up to this one's in every cell both publish, one sum per
+/// `;` (`vg_a + vg_b; vg_c + vg_d`), found on the records by the import
+/// (`peil_compute::measures::measure_sums`). Secondary suppression protects them as it
+/// protects `total of` (`peil_compute::linked`).
+pub const MEASURE_SUMS: &str = "measure sums";
+
+/// The metadata key (`Indicator::extra`) of a share's counts: the published counts of its set
+/// (`a, b`) whose records are exactly the share's hits (the records that meet its condition),
+/// found by the import; share × `_n` / 100 is such a count, so the share is hidden wherever
+/// one of them is (`peil_compute::privacy`).
+pub const HIDDEN_WITH: &str = "hidden with";
+
+/// The codes of [`HIDDEN_WITH`] as read.
+pub fn read_codes(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',').map(str::trim).filter(|c| !c.is_empty())
+}
+
+/// The sums of [`MEASURE_SUMS`] as written: `a + b; c + d`.
+pub fn write_sums(sums: &[Vec<String>]) -> String {
+    sums.iter()
+        .map(|parts| parts.join(" + "))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The sums of [`MEASURE_SUMS`] as read: each sum's parts (codes, trimmed, none empty).
+pub fn read_sums(text: &str) -> Vec<Vec<String>> {
+    text.split(';')
+        .map(|sum| {
+            sum.split('+')
+                .map(|p| p.trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|parts| parts.iter().all(|p| !p.is_empty()))
+        .collect()
 }
 
 /// Whether a name is a valid set name or indicator code for a measure.

@@ -20,8 +20,12 @@
 
 use crate::{ImportError, Result};
 use peil_compute::dashboard::{Aggregates, AreaLevel};
-use peil_compute::measures::{LevelMap, MeasureSeries, compute_measures};
-use peil_core::records::{MeasureDef, MeasureKind, RecordSetDef, Records};
+use peil_compute::measures::{
+    LevelMap, MeasureLinks, MeasureSeries, compute_measures, measure_links,
+};
+use peil_core::records::{
+    HIDDEN_WITH, MEASURE_SUMS, MeasureDef, MeasureKind, RecordSetDef, Records, write_sums,
+};
 use peil_core::*;
 use peil_ingest::TableOptions;
 use peil_store::{ImportTx, RecordCounts, Store};
@@ -301,8 +305,15 @@ fn text(nl: &str, en: Option<&str>, fr: Option<&str>) -> LocalizedText {
 }
 
 /// A measure's indicators: the measure, and its `_n` unless it is a count. Fields the
-/// definition does not own (themes, visibility, status, …) are kept from the stored indicator.
-fn indicators(tx: &ImportTx, def: &RecordSetDef, m: &MeasureDef) -> Result<Vec<Indicator>> {
+/// definition does not own (themes, visibility, status, …) are kept from the stored indicator;
+/// each carries the sums of other measures of the set that equal it ([`MEASURE_SUMS`]), and a
+/// share the counts of its hits ([`HIDDEN_WITH`]).
+fn indicators(
+    tx: &ImportTx,
+    def: &RecordSetDef,
+    m: &MeasureDef,
+    links: &MeasureLinks,
+) -> Result<Vec<Indicator>> {
     let base = |code: &str| -> Result<Indicator> {
         Ok(tx.indicator(code)?.unwrap_or_else(|| Indicator::new(code)))
     };
@@ -367,6 +378,16 @@ fn indicators(tx: &ImportTx, def: &RecordSetDef, m: &MeasureDef) -> Result<Vec<I
         c.formula = None;
         out.push(c);
     }
+    for ind in &mut out {
+        match links.sums.get(&ind.code) {
+            Some(s) => ind.extra.insert(MEASURE_SUMS.to_string(), write_sums(s)),
+            None => ind.extra.remove(MEASURE_SUMS),
+        };
+        match links.hits.get(&ind.code) {
+            Some(c) => ind.extra.insert(HIDDEN_WITH.to_string(), c.join(", ")),
+            None => ind.extra.remove(HIDDEN_WITH),
+        };
+    }
     Ok(out)
 }
 
@@ -380,6 +401,8 @@ struct Inputs {
 /// The set's measures and its published dashboard, computed (no store needed).
 struct Computed {
     series: Vec<MeasureSeries>,
+    /// How the measures hang together on the records.
+    links: MeasureLinks,
     aggregates: Option<String>,
     levels: usize,
 }
@@ -399,6 +422,7 @@ impl Inputs {
     fn compute(&self, def: &RecordSetDef, rec: &Records) -> Computed {
         Computed {
             series: compute_measures(def, rec, &self.levels),
+            links: measure_links(def, rec),
             aggregates: self.aggregates(def, rec),
             levels: self.levels.len(),
         }
@@ -466,7 +490,8 @@ fn write_computed(
 ) -> Result<()> {
     let mut meta = MetadataBatch::default();
     for m in &def.measures {
-        meta.indicators.extend(indicators(tx, def, m)?);
+        meta.indicators
+            .extend(indicators(tx, def, m, &computed.links)?);
     }
     let rc = tx.apply_metadata(&meta)?;
     out.indicators = rc.inserted + rc.updated + rc.unchanged;

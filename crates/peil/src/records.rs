@@ -104,7 +104,7 @@ pub fn run(site: &Site, r: RecordsCommand) -> Result<u8> {
                 Err(peil_compute::LoadError::NotPublished) => peil_compute::Snapshot::unpublished(),
                 other => other?,
             };
-            let out = dash::view(&dash::published(&def, &agg, &live), focus, None);
+            let out = dash::view(&dash::published(&def, &agg, &live), focus, None, None);
             if json {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {

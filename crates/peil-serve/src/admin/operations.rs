@@ -196,6 +196,8 @@ fn page_data(
             "current": d.level.as_deref() == Some(l.as_str()),
         })).collect::<Vec<_>>(),
         "level": d.level.as_deref().map(level_name),
+        "years": d.years.iter().map(|y| json!({"year": y, "current": d.year == Some(*y)})).collect::<Vec<_>>(),
+        "year": d.year,
         "areas": d.areas.iter().map(|a| json!({
             "code": a.code,
             "name": if a.code.is_empty() { word("dash_no_area") } else { a.name.clone() },
@@ -247,6 +249,13 @@ pub(super) async fn page(
         .param("level")
         .filter(|l| !l.is_empty())
         .map(str::to_string);
+    let year = match a.page.param("year") {
+        None | Some("") => None,
+        Some(y) => match y.parse::<i32>() {
+            Ok(y) => Some(y),
+            Err(_) => return a.page.refused(StatusCode::BAD_REQUEST, "dash_bad_year"),
+        },
+    };
     let snap = st.snapshot();
     let state = st.clone();
     let computed = super::pages::on_store_write(&st, &a, move |s| {
@@ -265,7 +274,7 @@ pub(super) async fn page(
     })
     .await;
     let (def, d) = match computed {
-        Ok(Some((p, def))) => (def, view(&p, focus, level.as_deref())),
+        Ok(Some((p, def))) => (def, view(&p, focus, level.as_deref(), year)),
         Ok(None) => return a.page.not_found(),
         Err(r) => return r,
     };

@@ -44,6 +44,19 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Niveau géographique",
     ),
     ("dash_show", "Toon", "Show", "Afficher"),
+    ("dash_year", "Jaar", "Year", "Année"),
+    (
+        "dash_all_years",
+        "Alle jaren",
+        "All years",
+        "Toutes les années",
+    ),
+    (
+        "dash_areas_year_caption",
+        "Ingediende en afgehandelde dossiers per gebied in het jaar",
+        "Cases opened and closed per area in the year",
+        "Dossiers ouverts et clôturés par zone dans l'année",
+    ),
     (
         "dash_no_area",
         "Geen gebied van dit niveau",
@@ -148,6 +161,12 @@ const WORDS: &[(&str, &str, &str, &str)] = &[
         "Geef een maand als 2024-03.",
         "Give a month as 2024-03.",
         "Indiquez un mois comme 2024-03.",
+    ),
+    (
+        "dash_bad_year",
+        "Geef een jaar als 2024.",
+        "Give a year as 2024.",
+        "Indiquez une année comme 2024.",
     ),
     ("admin_plans", "Plannen", "Plans", "Plans"),
     (

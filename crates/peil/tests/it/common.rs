@@ -501,6 +501,11 @@ pub struct PermitSite {
 }
 
 pub fn permit_site(rows: usize) -> PermitSite {
+    permit_site_with(rows, "")
+}
+
+/// [`permit_site`] with more measures (`[[measure]]` tables) in the set's definition.
+pub fn permit_site_with(rows: usize, measures: &str) -> PermitSite {
     let s = crate::admin::serve("");
     let dir = tempfile::tempdir().unwrap();
     s.site.ok(&[
@@ -515,7 +520,7 @@ pub fn permit_site(rows: usize) -> PermitSite {
     std::fs::write(
         &def,
         format!(
-            "{}\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"type\"\n",
+            "{}\n{measures}\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"type\"\n",
             crate::records::DEFINITION
         ),
     )

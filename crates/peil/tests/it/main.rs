@@ -34,6 +34,7 @@ mod handbook;
 mod hierarchy;
 mod hostile_files;
 mod leak;
+mod measure_sums;
 mod migrate;
 mod odata;
 mod oidc;

@@ -9,7 +9,7 @@ use crate::admin::{Browser, add_user, audit_actions, enc, serve};
 use crate::common::*;
 
 /// (period year, value or status) per item of an indicator on a level, from the API's CSV.
-fn series(s: &Server, ind: &str, level: &str) -> Vec<(String, i32, String, String)> {
+pub(crate) fn series(s: &Server, ind: &str, level: &str) -> Vec<(String, i32, String, String)> {
     let csv = s.get(&format!(
         "/api/v1/data?indicator={ind}&level={level}&format=csv"
     ));
@@ -810,7 +810,7 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
 
 /// The numeric cells of a table row as the page writes them (Dutch: `.` groups thousands, `,`
 /// is the decimal sign), `x` as `None`.
-fn number_cells(row: &str) -> Vec<Option<f64>> {
+pub(crate) fn number_cells(row: &str) -> Vec<Option<f64>> {
     row.split("<td class=\"num\">")
         .skip(1)
         .map(|c| {
@@ -827,7 +827,7 @@ fn number_cells(row: &str) -> Vec<Option<f64>> {
 
 /// The figures of a dashboard page's per-area table: (area code, cells), a hidden cell `None`
 /// (cells: opened, the category columns, closed, median, 90th percentile).
-fn area_rows(body: &str) -> Vec<(String, Vec<Option<f64>>)> {
+pub(crate) fn area_rows(body: &str) -> Vec<(String, Vec<Option<f64>>)> {
     let mut out = Vec::new();
     let mut at = 0;
     while let Some(i) = body[at..].find("<tr data-area=\"") {
@@ -872,7 +872,7 @@ fn all_periods(s: &Server, ind: &str, level: &str) -> Vec<(String, String, Optio
 }
 
 /// The levels a dashboard page offers per area.
-fn offered_levels(body: &str) -> Vec<String> {
+pub(crate) fn offered_levels(body: &str) -> Vec<String> {
     let select = body
         .split("<select id=\"dash-level\" name=\"level\">")
         .nth(1)
