@@ -206,8 +206,9 @@ pub fn push_number(out: &mut String, n: f64) {
 /// Only hardware conversions: `f64::round` and `fract` are software on the base x86-64.
 fn push_few_decimals(out: &mut String, n: f64) -> bool {
     const LIMIT: f64 = (1u64 << 50) as f64;
+    // `n` is finite: `scaled` is a number or infinite, never NaN.
     let scaled = n * 1e4;
-    if !(scaled.abs() < LIMIT) {
+    if scaled.abs() >= LIMIT {
         return false;
     }
     // The nearest integer: `as` truncates towards zero.
