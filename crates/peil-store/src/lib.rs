@@ -31,6 +31,7 @@ mod plans;
 mod pull;
 mod read;
 mod records;
+mod replicas;
 mod runs;
 mod schema;
 #[cfg(test)]

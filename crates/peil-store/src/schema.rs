@@ -517,6 +517,22 @@ CREATE TABLE record_dashboard (
 DELETE FROM record_dashboard;
 ALTER TABLE record_dashboard RENAME COLUMN published TO aggregates;
 "#,
+    // 18: what replicas of `peil serve` share (issue 16 §2; `replicas.rs`): failed logins per
+    // client address (a count and the start of its window), and leases of background work —
+    // who holds one (a replica's random name) and until when.
+    r#"
+CREATE TABLE login_failure (
+    address TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    since TEXT NOT NULL
+);
+CREATE INDEX login_failure_since ON login_failure (since);
+CREATE TABLE lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
+"#,
 ];
 
 /// The same migrations for PostgreSQL, one for one (see the module's comment).
@@ -1037,6 +1053,20 @@ CREATE TABLE record_dashboard (
     r#"
 DELETE FROM record_dashboard;
 ALTER TABLE record_dashboard RENAME COLUMN published TO aggregates;
+"#,
+    // 18: failed logins per address and leases of background work, shared by replicas.
+    r#"
+CREATE TABLE login_failure (
+    address TEXT COLLATE "C" PRIMARY KEY,
+    failures BIGINT NOT NULL,
+    since TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX login_failure_since ON login_failure (since);
+CREATE TABLE lease (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    holder TEXT COLLATE "C" NOT NULL,
+    expires TEXT COLLATE "C" NOT NULL
+);
 "#,
 ];
 
