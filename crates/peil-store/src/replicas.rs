@@ -77,7 +77,6 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::Store;
     use crate::db::params;
     use crate::testing::on_both;
     use std::time::Duration;
