@@ -101,8 +101,6 @@ struct Inner {
     /// The back office's connection to the store (users, sessions, audit log), opened at
     /// first use and used on the blocking pool only.
     admin_store: std::sync::Mutex<Option<peil_store::Store>>,
-    /// Failed logins per client address.
-    logins: admin::session::LoginLimiter,
     /// The test copy's snapshot that experts preview, when one was built.
     preview: preview::Copies,
     /// OpenID Connect logins under way and the provider's metadata.
@@ -292,10 +290,6 @@ impl AppState {
         &self.inner.admin
     }
 
-    pub(crate) fn login_limiter(&self) -> &admin::session::LoginLimiter {
-        &self.inner.logins
-    }
-
     pub(crate) fn oidc_flows(&self) -> &admin::OidcFlows {
         &self.inner.oidc
     }
@@ -459,7 +453,6 @@ pub fn state_with_options(
             jobs: web::jobs::Jobs::default(),
             admin: options.admin,
             admin_store: std::sync::Mutex::new(None),
-            logins: Default::default(),
             preview: Default::default(),
             oidc: Default::default(),
             diff_cache: Default::default(),

@@ -392,8 +392,7 @@ pub(super) async fn callback(State(st): State<AppState>, a: Admin) -> Response {
         return no_store(a.page.refused(StatusCode::NOT_FOUND, "not_found"));
     };
     let ip = a.client.parse().ok();
-    let limits = st.admin_options().failures_per_address;
-    let outcome = if ip.is_some_and(|ip| !st.login_limiter().allows(ip, limits)) {
+    let outcome = if !session::address_allowed(&st, ip).await {
         Err(Refusal {
             reason: "too many failures from this address",
             detail: String::new(),
@@ -415,9 +414,7 @@ pub(super) async fn callback(State(st): State<AppState>, a: Admin) -> Response {
             login::start_session(&st, &a, user, &ua, &to).await
         }
         Err(f) => {
-            if let Some(ip) = ip {
-                st.login_limiter().failed(ip);
-            }
+            session::address_failed(&st, ip).await;
             a.audit(
                 &st,
                 "oidc login failed",

@@ -843,3 +843,48 @@ fn a_replica_started_while_the_store_is_unreachable_is_live_not_ready_until_it_l
     assert_eq!(generation(&s), 1);
     assert!(s.get("/api/v1/periods").body.contains("2023"));
 }
+
+/// Two replicas of one PostgreSQL site, each with a site directory of its own (as on two
+/// machines) whose peil.toml ends with `extra`; the data of [`fill`] published.
+fn two_replicas(extra: &str) -> (Server, Server, PgSite) {
+    let pg = PgSite::new();
+    fill(&pg.site);
+    let toml = pg.site.path().join("peil.toml");
+    let mut config = std::fs::read_to_string(&toml).unwrap();
+    config.push_str(extra);
+    std::fs::write(&toml, config).unwrap();
+    let a = Server::start(Site::copy_of(&pg.site));
+    let b = Server::start(Site::copy_of(&pg.site));
+    (a, b, pg)
+}
+
+/// Issue 16 §2: the back office behind a load balancer that sends a browser to either
+/// replica. A session made on one is valid on the other; a logout on one ends it on the
+/// other; failed logins from one address are counted across both.
+#[test]
+fn two_replicas_share_sessions_logouts_and_the_login_throttle() {
+    use crate::admin::{Browser, add_user};
+    let (a, b, _pg) = two_replicas("\n[admin]\ninsecure_cookie = true\nfailures_per_address = 3\n");
+    let pw = add_user(&a, "ann", "beheerder", "");
+    let mut browser = Browser::new(&a);
+    assert_eq!(browser.login("ann", &pw).status, 303);
+    browser.to(&b);
+    let home = browser.get("/admin");
+    assert_eq!(home.status, 200, "a session made on A is valid on B");
+    assert!(home.body.contains("ann"));
+    let session = browser.cookies["peil_session"].clone();
+    browser.to(&a);
+    let token = browser.token();
+    assert_eq!(browser.post("/admin/logout", &format!("csrf={token}")).status, 303);
+    browser.to(&b);
+    browser.cookies.insert("peil_session".into(), session);
+    assert_eq!(browser.get("/admin").status, 303, "logged out on A, refused on B");
+    // Three failures from one address, spread over both, and the fourth is refused on
+    // either replica.
+    let (mut on_a, mut on_b) = (Browser::new(&a), Browser::new(&b));
+    assert_eq!(on_a.login("ann", "wrong password!!").status, 200);
+    assert_eq!(on_b.login("ann", "wrong password!!").status, 200);
+    assert_eq!(on_a.login("ann", "wrong password!!").status, 200);
+    assert_eq!(on_b.login("ann", "wrong password!!").status, 429);
+    assert_eq!(on_a.login("ann", "wrong password!!").status, 429);
+}
