@@ -888,3 +888,79 @@ fn two_replicas_share_sessions_logouts_and_the_login_throttle() {
     assert_eq!(on_b.login("ann", "wrong password!!").status, 429);
     assert_eq!(on_a.login("ann", "wrong password!!").status, 429);
 }
+
+/// Issue 16 §2: every replica runs the scheduler, the one holding the store's lease runs its
+/// jobs. Two replicas check at the same moment when the scheduled publish is due: it runs
+/// once. The holder dies (stops checking and renewing): the other takes the scheduler over
+/// once the lease has expired, and the first, back, runs nothing.
+#[test]
+fn a_scheduled_publish_runs_on_one_replica_only_and_moves_when_its_holder_dies() {
+    use peil_connect::scheduler::{Context, Holder, Plan, ScheduleToml, Scheduler};
+    use peil_store::{Location, PgLocation, RunTask, Store};
+    use std::time::Duration;
+    let pg = PgSite::new();
+    fill(&pg.site);
+    let more = write(
+        &pg.site,
+        "meer.csv",
+        "period,geolevel,geoitem,inw\n2024,statsec,S1,1300\n",
+    );
+    pg.site.import(&more, &[]);
+    let location = Location::Postgres(Box::new(
+        PgLocation::new(&url(&pg.pg), &pg.schema, None).unwrap(),
+    ));
+    let schedule = ScheduleToml {
+        publish: Some("0 5 * * *".into()),
+        ..Default::default()
+    };
+    let plan = Plan::new(&schedule, &[]).unwrap();
+    let ctx = Context {
+        site_dir: pg.site.path().to_path_buf(),
+        limits: Default::default(),
+        plausibility: Default::default(),
+        allow: Default::default(),
+        keep: 5,
+    };
+    // Both started at 04:00 in Brussels; the publish is due at 05:00 (04:00 UTC).
+    let scheduler = Scheduler::new("2026-12-07T03:00:00Z".parse().unwrap());
+    let holder = |name: &str| Holder {
+        name: name.into(),
+        ttl: Duration::from_secs(2),
+    };
+    let replicas = [holder("a"), holder("b")];
+    let check = |h: &Holder, now: &str| {
+        let mut store = Store::open_at(&location).unwrap();
+        scheduler.tick_held(&mut store, &location, h, &plan, &ctx, now.parse().unwrap())
+    };
+    let at_once = std::sync::Barrier::new(2);
+    let ran: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = replicas
+            .iter()
+            .map(|h| {
+                let (check, at_once) = (&check, &at_once);
+                scope.spawn(move || {
+                    at_once.wait();
+                    check(h, "2026-12-07T04:00:20Z")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let holders: Vec<usize> = (0..2).filter(|&i| ran[i].is_some()).collect();
+    assert_eq!(holders.len(), 1, "one replica runs the jobs: {ran:#?}");
+    let (first, other) = (&replicas[holders[0]], &replicas[1 - holders[0]]);
+    let runs = ran[holders[0]].as_ref().unwrap();
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert_eq!(runs[0].outcome, "published", "{runs:#?}");
+    let store = Store::open_at(&location).unwrap();
+    assert_eq!(store.runs(RunTask::Publish, "", 10).unwrap().len(), 1);
+    // The holder dies. Its lease holds a while, then the other replica runs the next day's
+    // publish; the first, back, finds the scheduler taken.
+    let next_day = "2026-12-08T04:00:20Z";
+    assert!(check(other, next_day).is_none(), "the dead holder's lease still holds");
+    std::thread::sleep(Duration::from_millis(3100));
+    let runs = check(other, next_day).expect("the lease expired: the other takes over");
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert!(check(first, "2026-12-09T04:00:20Z").is_none());
+    assert_eq!(store.runs(RunTask::Publish, "", 10).unwrap().len(), 2);
+}
