@@ -10,7 +10,6 @@
 
 use crate::common::*;
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -46,21 +45,15 @@ struct Provider(Child);
 
 impl Provider {
     fn start(port: u16, peil: &str) -> Provider {
-        let mut child = Command::new("node")
-            .arg("oidc-provider.mjs")
-            .arg(port.to_string())
-            .arg(format!("{peil}/admin/oidc/callback"))
-            .arg(format!("{peil}/"))
-            .current_dir(browser_dir())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.starts_with("listening on"), "provider: {line}");
+        let (child, _) = spawn_listening(
+            Command::new("node")
+                .arg("oidc-provider.mjs")
+                .arg(port.to_string())
+                .arg(format!("{peil}/admin/oidc/callback"))
+                .arg(format!("{peil}/"))
+                .current_dir(browser_dir())
+                .stderr(Stdio::null()),
+        );
         Provider(child)
     }
 }

@@ -497,8 +497,7 @@ fn migrate_store_refuses_a_copy_onto_itself_and_a_missing_source() {
 
 #[test]
 fn two_sites_in_one_database_are_served_by_one_process_each_on_its_own() {
-    use crate::sites::{Process, get, key, make_site_with};
-    use std::io::BufRead;
+    use crate::sites::{get, key, make_site_with};
     let pg = TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
     let root = tempfile::tempdir().unwrap();
     let (a, b) = (
@@ -516,25 +515,7 @@ fn two_sites_in_one_database_are_served_by_one_process_each_on_its_own() {
         assert!(!dir.join("peil.sqlite").exists());
     }
     let (key_a, key_b) = (key(&a, "ka"), key(&b, "kb"));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--sites"])
-        .arg(root.path())
-        .env("PEIL_QUIET", "1")
-        .env_remove("PEIL_SITE")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Process(child);
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_string();
+    let (_server, addr) = serve_sites(root.path());
     let (st, body) = get(
         &addr,
         "a.localhost",
