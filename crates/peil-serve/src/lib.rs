@@ -628,11 +628,30 @@ impl Drop for PollStore {
             return;
         }
         let kept = self.open.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(store) = kept {
-            let _ = std::thread::Builder::new()
-                .name("peil-close".into())
-                .spawn(move || drop(store));
-        }
+        close_apart(kept);
+    }
+}
+
+/// Closes a store on a thread of its own: a PostgreSQL client closes by blocking on a runtime
+/// of its own, which must not happen on a thread of the async executor (it panics there).
+fn close_apart(store: Option<peil_store::Store>) {
+    if let Some(store) = store {
+        let _ = std::thread::Builder::new()
+            .name("peil-close".into())
+            .spawn(move || drop(store));
+    }
+}
+
+impl Drop for Inner {
+    /// The back office's connection, closed apart: the last holder of the server's state is
+    /// often a task of the executor, dropped at shutdown.
+    fn drop(&mut self) {
+        close_apart(
+            self.admin_store
+                .get_mut()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
     }
 }
 

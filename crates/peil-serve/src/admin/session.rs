@@ -147,7 +147,9 @@ pub(crate) async fn address_allowed(st: &AppState, ip: Option<IpAddr>) -> bool {
     let Some(ip) = ip else { return true };
     let limit = st.admin_options().failures_per_address;
     let ip = ip.to_string();
-    let failures = st.with_store(move |s| s.address_failures(&ip, WINDOW)).await;
+    let failures = st
+        .with_store(move |s| s.address_failures(&ip, WINDOW))
+        .await;
     !matches!(failures, Ok(n) if n >= limit)
 }
 

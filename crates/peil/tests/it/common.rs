@@ -172,7 +172,10 @@ pub fn serve_sites(root: &Path) -> (Process, String) {
             .env_remove("PEIL_SITE")
             .stderr(Stdio::null()),
     );
-    (Process(child), base.trim_start_matches("http://").to_string())
+    (
+        Process(child),
+        base.trim_start_matches("http://").to_string(),
+    )
 }
 
 /// A `peil serve` process on a free loopback port, stopped when dropped.

@@ -826,8 +826,9 @@ fn a_replica_started_while_the_store_is_unreachable_is_live_not_ready_until_it_l
 }
 
 /// Two replicas of one PostgreSQL site, each with a site directory of its own (as on two
-/// machines) whose peil.toml ends with `extra`; the data of [`fill`] published.
-fn two_replicas(extra: &str) -> (Server, Server, PgSite) {
+/// machines) whose peil.toml ends with `extra`; the data of [`fill`] published. The site comes
+/// first, so that bound in order the servers stop before it.
+fn two_replicas(extra: &str) -> (PgSite, Server, Server) {
     let pg = PgSite::new();
     fill(&pg.site);
     let toml = pg.site.path().join("peil.toml");
@@ -836,7 +837,7 @@ fn two_replicas(extra: &str) -> (Server, Server, PgSite) {
     std::fs::write(&toml, config).unwrap();
     let a = Server::start(Site::copy_of(&pg.site));
     let b = Server::start(Site::copy_of(&pg.site));
-    (a, b, pg)
+    (pg, a, b)
 }
 
 /// Issue 16 §2: the back office behind a load balancer that sends a browser to either
@@ -845,7 +846,7 @@ fn two_replicas(extra: &str) -> (Server, Server, PgSite) {
 #[test]
 fn two_replicas_share_sessions_logouts_and_the_login_throttle() {
     use crate::admin::{Browser, add_user};
-    let (a, b, _pg) = two_replicas("\n[admin]\ninsecure_cookie = true\nfailures_per_address = 3\n");
+    let (_pg, a, b) = two_replicas("\n[admin]\ninsecure_cookie = true\nfailures_per_address = 3\n");
     let pw = add_user(&a, "ann", "beheerder", "");
     let mut browser = Browser::new(&a);
     assert_eq!(browser.login("ann", &pw).status, 303);
@@ -856,10 +857,19 @@ fn two_replicas_share_sessions_logouts_and_the_login_throttle() {
     let session = browser.cookies["peil_session"].clone();
     browser.to(&a);
     let token = browser.token();
-    assert_eq!(browser.post("/admin/logout", &format!("csrf={token}")).status, 303);
+    assert_eq!(
+        browser
+            .post("/admin/logout", &format!("csrf={token}"))
+            .status,
+        303
+    );
     browser.to(&b);
     browser.cookies.insert("peil_session".into(), session);
-    assert_eq!(browser.get("/admin").status, 303, "logged out on A, refused on B");
+    assert_eq!(
+        browser.get("/admin").status,
+        303,
+        "logged out on A, refused on B"
+    );
     // Three failures from one address, spread over both, and the fourth is refused on
     // either replica.
     let (mut on_a, mut on_b) = (Browser::new(&a), Browser::new(&b));
@@ -938,7 +948,10 @@ fn a_scheduled_publish_runs_on_one_replica_only_and_moves_when_its_holder_dies()
     // The holder dies. Its lease holds a while, then the other replica runs the next day's
     // publish; the first, back, finds the scheduler taken.
     let next_day = "2026-12-08T04:00:20Z";
-    assert!(check(other, next_day).is_none(), "the dead holder's lease still holds");
+    assert!(
+        check(other, next_day).is_none(),
+        "the dead holder's lease still holds"
+    );
     std::thread::sleep(Duration::from_millis(3100));
     let runs = check(other, next_day).expect("the lease expired: the other takes over");
     assert_eq!(runs.len(), 1, "{runs:#?}");
