@@ -9,6 +9,10 @@
 //!   replica holding it and until when. A replica takes a lease that is free, expired or its
 //!   own, in one statement, and renews it while it works; a replica that dies stops renewing
 //!   and another takes the work over once the lease expires.
+//! - **OpenID Connect logins under way** (`oidc_flow`): the nonce, PKCE verifier and landing
+//!   page of a login sent to the provider, by the SHA-256 of its state, so the provider's
+//!   redirect may reach any replica. Taken out by one statement (`DELETE … RETURNING`): a
+//!   state is good once, on every replica together.
 //!
 //! Sessions were in the store already (`users.rs`). On SQLite there is one process, and all
 //! of this holds trivially.
@@ -75,6 +79,77 @@ impl Store {
     }
 }
 
+/// An OpenID Connect login under way at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcFlow {
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// Where to go after login.
+    pub next: String,
+}
+
+impl Store {
+    /// Keeps a login under way by the SHA-256 of its state, when fewer than `max` started
+    /// within `lifetime` (those older are forgotten first); `false` when there are too many.
+    pub fn start_oidc_flow(
+        &self,
+        state_sha256: &str,
+        flow: &OidcFlow,
+        lifetime: Duration,
+        max: usize,
+    ) -> Result<bool> {
+        self.db.execute(
+            "DELETE FROM oidc_flow WHERE started < ?1",
+            params![&at(lifetime, false)],
+        )?;
+        let n: i64 = self
+            .db
+            .query_one("SELECT COUNT(*) FROM oidc_flow", params![], |r| r.get(0))?;
+        if usize::try_from(n).unwrap_or(usize::MAX) >= max {
+            return Ok(false);
+        }
+        self.db.execute(
+            "INSERT INTO oidc_flow (state_sha256, nonce, pkce_verifier, next, started)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                state_sha256,
+                &flow.nonce,
+                &flow.pkce_verifier,
+                &flow.next,
+                &utc_now()
+            ],
+        )?;
+        Ok(true)
+    }
+
+    /// The login under way of this state, taken out (a state is good once), when it started
+    /// within `lifetime`.
+    pub fn take_oidc_flow(
+        &self,
+        state_sha256: &str,
+        lifetime: Duration,
+    ) -> Result<Option<OidcFlow>> {
+        let found = self.db.query_row(
+            "DELETE FROM oidc_flow WHERE state_sha256 = ?1
+             RETURNING nonce, pkce_verifier, next, started",
+            params![state_sha256],
+            |r| {
+                let started: String = r.get(3)?;
+                Ok((
+                    OidcFlow {
+                        nonce: r.get(0)?,
+                        pkce_verifier: r.get(1)?,
+                        next: r.get(2)?,
+                    },
+                    started,
+                ))
+            },
+        )?;
+        let oldest = at(lifetime, false);
+        Ok(found.and_then(|(f, started)| (started >= oldest).then_some(f)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::db::params;
@@ -128,6 +203,26 @@ mod tests {
             assert!(!s.take_lease("scheduler", "a", ttl).unwrap(), "only its holder releases it");
             s.release_lease("scheduler", "b").unwrap();
             assert!(s.take_lease("scheduler", "a", ttl).unwrap());
+        }
+    }
+
+    on_both! {
+        fn an_oidc_flow_is_bounded_good_once_and_expires(s: &mut Store) {
+            let flow = crate::OidcFlow {
+                nonce: "n".into(),
+                pkce_verifier: "v".into(),
+                next: "/admin".into(),
+            };
+            let life = Duration::from_secs(600);
+            assert!(s.start_oidc_flow("a", &flow, life, 2).unwrap());
+            assert!(s.start_oidc_flow("b", &flow, life, 2).unwrap());
+            assert!(!s.start_oidc_flow("c", &flow, life, 2).unwrap(), "at most 2");
+            assert_eq!(s.take_oidc_flow("a", life).unwrap(), Some(flow.clone()));
+            assert_eq!(s.take_oidc_flow("a", life).unwrap(), None, "a state is good once");
+            s.db.execute("UPDATE oidc_flow SET started = '2000-01-01T00:00:00Z'", params![])
+                .unwrap();
+            assert_eq!(s.take_oidc_flow("b", life).unwrap(), None, "an expired flow is refused");
+            assert!(s.start_oidc_flow("c", &flow, life, 2).unwrap());
         }
     }
 }

@@ -518,8 +518,10 @@ DELETE FROM record_dashboard;
 ALTER TABLE record_dashboard RENAME COLUMN published TO aggregates;
 "#,
     // 18: what replicas of `peil serve` share (issue 16 §2; `replicas.rs`): failed logins per
-    // client address (a count and the start of its window), and leases of background work —
-    // who holds one (a replica's random name) and until when.
+    // client address (a count and the start of its window); leases of background work — who
+    // holds one (a replica's random name) and until when; and the OpenID Connect logins under
+    // way (by the SHA-256 of their state), so the provider may send the browser back to any
+    // replica.
     r#"
 CREATE TABLE login_failure (
     address TEXT PRIMARY KEY,
@@ -532,6 +534,14 @@ CREATE TABLE lease (
     holder TEXT NOT NULL,
     expires TEXT NOT NULL
 );
+CREATE TABLE oidc_flow (
+    state_sha256 TEXT PRIMARY KEY,
+    nonce TEXT NOT NULL,
+    pkce_verifier TEXT NOT NULL,
+    next TEXT NOT NULL,
+    started TEXT NOT NULL
+);
+CREATE INDEX oidc_flow_started ON oidc_flow (started);
 "#,
 ];
 
@@ -1054,7 +1064,8 @@ CREATE TABLE record_dashboard (
 DELETE FROM record_dashboard;
 ALTER TABLE record_dashboard RENAME COLUMN published TO aggregates;
 "#,
-    // 18: failed logins per address and leases of background work, shared by replicas.
+    // 18: failed logins per address, leases of background work and OpenID Connect logins under
+    // way, shared by replicas.
     r#"
 CREATE TABLE login_failure (
     address TEXT COLLATE "C" PRIMARY KEY,
@@ -1067,6 +1078,14 @@ CREATE TABLE lease (
     holder TEXT COLLATE "C" NOT NULL,
     expires TEXT COLLATE "C" NOT NULL
 );
+CREATE TABLE oidc_flow (
+    state_sha256 TEXT COLLATE "C" PRIMARY KEY,
+    nonce TEXT COLLATE "C" NOT NULL,
+    pkce_verifier TEXT COLLATE "C" NOT NULL,
+    next TEXT COLLATE "C" NOT NULL,
+    started TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX oidc_flow_started ON oidc_flow (started);
 "#,
 ];
 

@@ -377,6 +377,29 @@ fn single_sign_on_through_a_real_provider() {
     assert_eq!(v.get(&format!("{peil}/admin")).status, 403);
     assert_eq!(v.get(&format!("{peil}/indicator/{RESTRICTED}")).status, 404);
 
+    // A second process serving the same store, as a replica behind a load balancer: the
+    // provider sends the browser back to it, and it finishes the login begun on the first
+    // (the flow is in the store); the session holds on both. Replicas serve one public
+    // address, which the provider knows them by: `base_url`, the first's.
+    let toml = s.site.path().join("peil.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("base_url = \"{peil}\"\n{config}")).unwrap();
+    let (replica, other) = spawn_listening(
+        Command::new(env!("CARGO_BIN_EXE_peil"))
+            .arg("--site")
+            .arg(s.site.path())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("PEIL_QUIET", "1")
+            .stderr(Stdio::null()),
+    );
+    let _replica = Process(replica);
+    let mut r = Browser::new();
+    let cb = r.through_provider(&peil, "vera.viewer", str::to_string);
+    let done = r.get(&cb.replacen(&peil, &other, 1));
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(r.get(&format!("{peil}/admin/account")).status, 200);
+    assert_eq!(r.get(&format!("{other}/admin/account")).status, 200);
+
     // Claims that map to nothing are refused (no default role is set), and no account is made.
     let mut n = Browser::new();
     let nomad = n.login(&peil, "nomad");
