@@ -598,3 +598,37 @@ pub fn run_forever(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job that outlasts the lease keeps it: the holder renews it while the job runs, and
+    /// stops renewing when the job ends.
+    #[test]
+    fn the_lease_is_renewed_while_a_job_runs_and_then_left_to_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("peil.sqlite");
+        let store = Store::create(&path).unwrap();
+        let location = peil_store::Location::Sqlite(path);
+        let holder = Holder {
+            name: "a".into(),
+            ttl: Duration::from_secs(3),
+        };
+        assert!(store.take_lease(LEASE, "a", holder.ttl).unwrap());
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            let (location, holder) = (&location, &holder);
+            scope.spawn(move || renew_while_running(location, holder, &stopped));
+            // Twice the lease's time into the "job": still held by a.
+            std::thread::sleep(Duration::from_secs(6));
+            assert!(!store.take_lease(LEASE, "b", holder.ttl).unwrap());
+            drop(stop);
+        });
+        std::thread::sleep(Duration::from_secs(5));
+        assert!(
+            store.take_lease(LEASE, "b", holder.ttl).unwrap(),
+            "left to expire"
+        );
+    }
+}
