@@ -15,7 +15,8 @@
 //! [`LEASE_TTL`] from a connection of its own. The others skip their checks. A replica that
 //! dies stops renewing; another takes the scheduler over at its first check after
 //! [`LEASE_TTL`], and runs what is due then (from the store's `source_run`, so nothing runs
-//! twice and nothing missed runs more than once).
+//! twice and nothing missed runs more than once). A holder left with nothing to run (its
+//! peil.toml has no schedule any more, or cannot be read) gives the lease up at its next check.
 
 use crate::cron::{Cron, time_zone};
 use crate::{Limits, PullOptions, Source, SourceKind};
@@ -582,15 +583,26 @@ pub fn run_forever(
 ) {
     let scheduler = Scheduler::new(Timestamp::now());
     let holder = Holder::this_process();
+    let mut held = false;
     loop {
         std::thread::sleep(every);
-        let Some((plan, ctx)) = plan() else { continue };
-        if plan.is_empty() {
+        let Some((plan, ctx)) = plan().filter(|(p, _)| !p.is_empty()) else {
+            // Nothing to run here (no schedule, or a peil.toml this replica cannot read): a
+            // lease held is given up at once, for a replica that has something to run.
+            if held
+                && Store::open_at(store)
+                    .and_then(|s| s.release_lease(LEASE, &holder.name))
+                    .is_ok()
+            {
+                held = false;
+            }
             continue;
-        }
+        };
         match Store::open_at(store) {
             Ok(mut s) => {
-                scheduler.tick_held(&mut s, store, &holder, &plan, &ctx, Timestamp::now());
+                let ran =
+                    scheduler.tick_held(&mut s, store, &holder, &plan, &ctx, Timestamp::now());
+                held = ran.is_some();
             }
             Err(e) => {
                 log(&json!({"event": "scheduler cannot open the store", "error": e.to_string()}))
