@@ -8,6 +8,15 @@
 //!
 //! Every run — scheduled, or `peil pull`'s — is recorded ([`peil_store::Run`]); scheduled
 //! imports and publications are also in the audit log, as `scheduler`.
+//!
+//! Replicas (issue 16 §2): every `peil serve` of a site runs this scheduler, but only the one
+//! holding the store's lease [`LEASE`] runs jobs ([`Scheduler::tick_held`]): it takes the lease
+//! at a check, keeps it by renewing it at every check and, while a job runs, every third of
+//! [`LEASE_TTL`] from a connection of its own. The others skip their checks. A replica that
+//! dies stops renewing; another takes the scheduler over at its first check after
+//! [`LEASE_TTL`], and runs what is due then (from the store's `source_run`, so nothing runs
+//! twice and nothing missed runs more than once). A holder left with nothing to run (its
+//! peil.toml has no schedule any more, or cannot be read) gives the lease up at its next check.
 
 use crate::cron::{Cron, time_zone};
 use crate::{Limits, PullOptions, Source, SourceKind};
@@ -16,6 +25,7 @@ use jiff::tz::TimeZone;
 use peil_store::{Run, RunTask, Store};
 use serde_json::json;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Who scheduled work is done as (import log, publication, audit log).
 pub const WHO: &str = "scheduler";
@@ -166,6 +176,83 @@ impl Scheduler {
                 log(&json!({"event": "schedule not read", "error": e.to_string()}));
                 false
             }
+        }
+    }
+}
+
+/// The store's lease on a site's scheduler: one replica at a time runs scheduled jobs.
+pub const LEASE: &str = "scheduler";
+/// How long a replica holds the scheduler without renewing: a replica that dies hands it to
+/// another within this (plus one check).
+pub const LEASE_TTL: Duration = Duration::from_secs(60);
+
+/// Who holds the scheduler's lease: a replica's name and how long a hold lasts.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub name: String,
+    pub ttl: Duration,
+}
+
+impl Holder {
+    /// This process, under a name of its own (process id and random), for [`LEASE_TTL`].
+    pub fn this_process() -> Holder {
+        Holder {
+            name: format!("{}-{}", std::process::id(), peil_store::random_hex(8)),
+            ttl: LEASE_TTL,
+        }
+    }
+}
+
+impl Scheduler {
+    /// [`Scheduler::tick`] on the replica holding the scheduler's lease only: `None` (nothing
+    /// run) when another replica holds it. The lease is renewed from a connection to
+    /// `location` of its own while the jobs run, so a long pull keeps it.
+    pub fn tick_held(
+        &self,
+        store: &mut Store,
+        location: &peil_store::Location,
+        holder: &Holder,
+        plan: &Plan,
+        ctx: &Context,
+        now: Timestamp,
+    ) -> Option<Vec<Run>> {
+        match store.take_lease(LEASE, &holder.name, holder.ttl) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(e) => {
+                log(&json!({"event": "scheduler lease not taken", "error": e.to_string()}));
+                return None;
+            }
+        }
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            scope.spawn(move || renew_while_running(location, holder, &stopped));
+            let runs = self.tick(store, plan, ctx, now);
+            drop(stop);
+            Some(runs)
+        })
+    }
+}
+
+/// Renews the lease every third of its time until `stopped` says the jobs are done; the
+/// connection is opened at the first renewal, so short checks open none.
+fn renew_while_running(
+    location: &peil_store::Location,
+    holder: &Holder,
+    stopped: &std::sync::mpsc::Receiver<()>,
+) {
+    let mut own: Option<Store> = None;
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(holder.ttl / 3)
+    {
+        if own.is_none() {
+            own = Store::open_at(location).ok();
+        }
+        let renewed = own
+            .as_ref()
+            .map(|s| s.take_lease(LEASE, &holder.name, holder.ttl));
+        if !matches!(renewed, Some(Ok(true))) {
+            log(&json!({"event": "scheduler lease not renewed", "holder": holder.name}));
+            own = None;
         }
     }
 }
@@ -485,7 +572,8 @@ pub fn local_text(zone: &TimeZone, stored: &str) -> String {
         .unwrap_or_else(|_| stored.to_string())
 }
 
-/// Runs the plan until the process ends: every `every`, the jobs due now (the `plan` closure
+/// Runs the plan until the process ends: every `every`, the jobs due now, when this process
+/// holds the scheduler's lease (see the module's documentation; the `plan` closure
 /// reads the site's configuration again, so an edit of peil.toml applies without a restart).
 /// Meant for its own thread: everything it does blocks.
 pub fn run_forever(
@@ -494,19 +582,65 @@ pub fn run_forever(
     plan: impl Fn() -> Option<(Plan, Context)>,
 ) {
     let scheduler = Scheduler::new(Timestamp::now());
+    let holder = Holder::this_process();
+    let mut held = false;
     loop {
         std::thread::sleep(every);
-        let Some((plan, ctx)) = plan() else { continue };
-        if plan.is_empty() {
+        let Some((plan, ctx)) = plan().filter(|(p, _)| !p.is_empty()) else {
+            // Nothing to run here (no schedule, or a peil.toml this replica cannot read): a
+            // lease held is given up at once, for a replica that has something to run.
+            if held
+                && Store::open_at(store)
+                    .and_then(|s| s.release_lease(LEASE, &holder.name))
+                    .is_ok()
+            {
+                held = false;
+            }
             continue;
-        }
+        };
         match Store::open_at(store) {
-            Ok(mut store) => {
-                scheduler.tick(&mut store, &plan, &ctx, Timestamp::now());
+            Ok(mut s) => {
+                let ran =
+                    scheduler.tick_held(&mut s, store, &holder, &plan, &ctx, Timestamp::now());
+                held = ran.is_some();
             }
             Err(e) => {
                 log(&json!({"event": "scheduler cannot open the store", "error": e.to_string()}))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job that outlasts the lease keeps it: the holder renews it while the job runs, and
+    /// stops renewing when the job ends.
+    #[test]
+    fn the_lease_is_renewed_while_a_job_runs_and_then_left_to_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("peil.sqlite");
+        let store = Store::create(&path).unwrap();
+        let location = peil_store::Location::Sqlite(path);
+        let holder = Holder {
+            name: "a".into(),
+            ttl: Duration::from_secs(3),
+        };
+        assert!(store.take_lease(LEASE, "a", holder.ttl).unwrap());
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            let (location, holder) = (&location, &holder);
+            scope.spawn(move || renew_while_running(location, holder, &stopped));
+            // Twice the lease's time into the "job": still held by a.
+            std::thread::sleep(Duration::from_secs(6));
+            assert!(!store.take_lease(LEASE, "b", holder.ttl).unwrap());
+            drop(stop);
+        });
+        std::thread::sleep(Duration::from_secs(5));
+        assert!(
+            store.take_lease(LEASE, "b", holder.ttl).unwrap(),
+            "left to expire"
+        );
     }
 }

@@ -101,8 +101,6 @@ struct Inner {
     /// The back office's connection to the store (users, sessions, audit log), opened at
     /// first use and used on the blocking pool only.
     admin_store: std::sync::Mutex<Option<peil_store::Store>>,
-    /// Failed logins per client address.
-    logins: admin::session::LoginLimiter,
     /// The test copy's snapshot that experts preview, when one was built.
     preview: preview::Copies,
     /// OpenID Connect logins under way and the provider's metadata.
@@ -292,10 +290,6 @@ impl AppState {
         &self.inner.admin
     }
 
-    pub(crate) fn login_limiter(&self) -> &admin::session::LoginLimiter {
-        &self.inner.logins
-    }
-
     pub(crate) fn oidc_flows(&self) -> &admin::OidcFlows {
         &self.inner.oidc
     }
@@ -459,7 +453,6 @@ pub fn state_with_options(
             jobs: web::jobs::Jobs::default(),
             admin: options.admin,
             admin_store: std::sync::Mutex::new(None),
-            logins: Default::default(),
             preview: Default::default(),
             oidc: Default::default(),
             diff_cache: Default::default(),
@@ -635,11 +628,30 @@ impl Drop for PollStore {
             return;
         }
         let kept = self.open.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(store) = kept {
-            let _ = std::thread::Builder::new()
-                .name("peil-close".into())
-                .spawn(move || drop(store));
-        }
+        close_apart(kept);
+    }
+}
+
+/// Closes a store on a thread of its own: a PostgreSQL client closes by blocking on a runtime
+/// of its own, which must not happen on a thread of the async executor (it panics there).
+fn close_apart(store: Option<peil_store::Store>) {
+    if let Some(store) = store {
+        let _ = std::thread::Builder::new()
+            .name("peil-close".into())
+            .spawn(move || drop(store));
+    }
+}
+
+impl Drop for Inner {
+    /// The back office's connection, closed apart: the last holder of the server's state is
+    /// often a task of the executor, dropped at shutdown.
+    fn drop(&mut self) {
+        close_apart(
+            self.admin_store
+                .get_mut()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
     }
 }
 

@@ -31,6 +31,7 @@ mod plans;
 mod pull;
 mod read;
 mod records;
+mod replicas;
 mod runs;
 mod schema;
 #[cfg(test)]
@@ -58,6 +59,7 @@ pub use plans::CheckIn;
 pub use pull::Provenance;
 pub use read::{EdgeStatus, ImportEntry, LevelStatus, PeriodStatus, Status};
 pub use records::{RecordCounts, RecordSetInfo};
+pub use replicas::OidcFlow;
 pub use runs::{Run, RunTask};
 pub use themes::Placement;
 pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};

@@ -517,6 +517,32 @@ CREATE TABLE record_dashboard (
 DELETE FROM record_dashboard;
 ALTER TABLE record_dashboard RENAME COLUMN published TO aggregates;
 "#,
+    // 18: what replicas of `peil serve` share (issue 16 §2; `replicas.rs`): failed logins per
+    // client address (a count and the start of its window); leases of background work — who
+    // holds one (a replica's random name) and until when; and the OpenID Connect logins under
+    // way (by the SHA-256 of their state), so the provider may send the browser back to any
+    // replica.
+    r#"
+CREATE TABLE login_failure (
+    address TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    since TEXT NOT NULL
+);
+CREATE INDEX login_failure_since ON login_failure (since);
+CREATE TABLE lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
+CREATE TABLE oidc_flow (
+    state_sha256 TEXT PRIMARY KEY,
+    nonce TEXT NOT NULL,
+    pkce_verifier TEXT NOT NULL,
+    next TEXT NOT NULL,
+    started TEXT NOT NULL
+);
+CREATE INDEX oidc_flow_started ON oidc_flow (started);
+"#,
 ];
 
 /// The same migrations for PostgreSQL, one for one (see the module's comment).
@@ -1037,6 +1063,29 @@ CREATE TABLE record_dashboard (
     r#"
 DELETE FROM record_dashboard;
 ALTER TABLE record_dashboard RENAME COLUMN published TO aggregates;
+"#,
+    // 18: failed logins per address, leases of background work and OpenID Connect logins under
+    // way, shared by replicas.
+    r#"
+CREATE TABLE login_failure (
+    address TEXT COLLATE "C" PRIMARY KEY,
+    failures BIGINT NOT NULL,
+    since TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX login_failure_since ON login_failure (since);
+CREATE TABLE lease (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    holder TEXT COLLATE "C" NOT NULL,
+    expires TEXT COLLATE "C" NOT NULL
+);
+CREATE TABLE oidc_flow (
+    state_sha256 TEXT COLLATE "C" PRIMARY KEY,
+    nonce TEXT COLLATE "C" NOT NULL,
+    pkce_verifier TEXT COLLATE "C" NOT NULL,
+    next TEXT COLLATE "C" NOT NULL,
+    started TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX oidc_flow_started ON oidc_flow (started);
 "#,
 ];
 

@@ -1,7 +1,7 @@
 //! Logging in and out. Password login answers an unknown name, a wrong password, a disabled
 //! or a locked account with the same page in about the same time (one Argon2id verification
 //! each); failed logins lock the account (store, `login_failed`) and count against the
-//! client's address (`LoginLimiter`). A new session id is made at every login (no fixation).
+//! client's address (store, `address_failed`, across replicas). A new session id is made at every login (no fixation).
 
 use super::session::{self, COOKIE, LOGIN_COOKIE};
 use super::{Admin, no_store};
@@ -146,8 +146,7 @@ pub(super) async fn submit(State(st): State<AppState>, a: Admin, body: Bytes) ->
     let f = fields(&body);
     let (login, password) = (field(&f, "login").trim().to_string(), field(&f, "password"));
     let ip = a.client.parse().ok();
-    let limits = st.admin_options().failures_per_address;
-    if ip.is_some_and(|ip| !st.login_limiter().allows(ip, limits)) {
+    if !session::address_allowed(&st, ip).await {
         a.audit(&st, "login refused (address)", json!({"user": login}))
             .await;
         return login_page(
@@ -172,9 +171,7 @@ pub(super) async fn submit(State(st): State<AppState>, a: Admin, body: Bytes) ->
             start_session(&st, &a, user, &ua, &to).await
         }
         Ok(Outcome::Failed { known, locked_now }) => {
-            if let Some(ip) = ip {
-                st.login_limiter().failed(ip);
-            }
+            session::address_failed(&st, ip).await;
             a.audit(&st, "login failed", json!({"user": login, "known": known}))
                 .await;
             if let Some(until) = locked_now {

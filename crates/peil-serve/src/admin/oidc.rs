@@ -8,7 +8,8 @@
 //!   and serves while it is down (the login page then says so). Its answers are bounded in
 //!   size ([`MAX_RESPONSE`]) and time ([`TIMEOUT`]), fetched on the blocking pool without
 //!   following redirects.
-//! - A flow's state, nonce and PKCE verifier are kept here, in memory, for
+//! - A flow's nonce and PKCE verifier are kept in the store by the SHA-256 of its state
+//!   (`peil_store::OidcFlow`), so the provider may send the browser back to any replica, for
 //!   [`FLOW_LIFETIME`] and at most [`MAX_FLOWS`] at a time; the state is also set as the
 //!   `peil_oidc` cookie, so a callback is accepted only in the browser that started it (no
 //!   login CSRF) and only once (a replayed callback finds no flow).
@@ -40,7 +41,6 @@ use openidconnect::{
 use peil_core::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -194,18 +194,10 @@ type Client = openidconnect::Client<
     EndpointMaybeSet,
 >;
 
-/// A login under way at the provider.
-struct Flow {
-    nonce: String,
-    pkce_verifier: String,
-    next: String,
-    started: Instant,
-}
-
-/// What the server keeps of OpenID Connect: the provider's metadata and the logins under way.
+/// What the server keeps of OpenID Connect: the provider's metadata (the logins under way are
+/// in the store).
 #[derive(Default)]
 pub struct Flows {
-    flows: Mutex<HashMap<String, Flow>>,
     metadata: Mutex<Option<Discovery>>,
 }
 
@@ -213,25 +205,6 @@ pub struct Flows {
 type Discovery = (Instant, Result<Arc<Metadata>, String>);
 
 impl Flows {
-    fn start(&self, state: String, flow: Flow) -> bool {
-        let mut m = self.flows.lock().unwrap_or_else(|p| p.into_inner());
-        if m.len() >= MAX_FLOWS {
-            m.retain(|_, f| f.started.elapsed() < FLOW_LIFETIME);
-        }
-        if m.len() >= MAX_FLOWS {
-            return false;
-        }
-        m.insert(state, flow);
-        true
-    }
-
-    /// The flow of this state, taken out (a state is good once), when it has not expired.
-    fn take(&self, state: &str) -> Option<Flow> {
-        let mut m = self.flows.lock().unwrap_or_else(|p| p.into_inner());
-        m.remove(state)
-            .filter(|f| f.started.elapsed() < FLOW_LIFETIME)
-    }
-
     fn cached(&self) -> Option<Result<Arc<Metadata>, String>> {
         let m = self.metadata.lock().unwrap_or_else(|p| p.into_inner());
         match m.as_ref() {
@@ -332,7 +305,7 @@ pub(super) async fn start(State(st): State<AppState>, a: Admin) -> Response {
         req = req.add_scope(Scope::new(s.clone()));
     }
     let (url, state, nonce) = req.set_pkce_challenge(challenge).url();
-    let flow = Flow {
+    let flow = peil_store::OidcFlow {
         nonce: nonce.secret().clone(),
         pkce_verifier: verifier.secret().clone(),
         next: a
@@ -342,9 +315,16 @@ pub(super) async fn start(State(st): State<AppState>, a: Admin) -> Response {
             .chars()
             .take(MAX_PARAM)
             .collect(),
-        started: Instant::now(),
     };
-    if !st.oidc_flows().start(state.secret().clone(), flow) {
+    let key = peil_store::hash_key(state.secret());
+    let kept = st
+        .with_store(move |s| s.start_oidc_flow(&key, &flow, FLOW_LIFETIME, MAX_FLOWS))
+        .await;
+    let kept = match kept {
+        Ok(k) => k,
+        Err(e) => return login::server_error(&a, &e.to_string()),
+    };
+    if !kept {
         return login::login_page(
             &st,
             &a,
@@ -392,8 +372,7 @@ pub(super) async fn callback(State(st): State<AppState>, a: Admin) -> Response {
         return no_store(a.page.refused(StatusCode::NOT_FOUND, "not_found"));
     };
     let ip = a.client.parse().ok();
-    let limits = st.admin_options().failures_per_address;
-    let outcome = if ip.is_some_and(|ip| !st.login_limiter().allows(ip, limits)) {
+    let outcome = if !session::address_allowed(&st, ip).await {
         Err(Refusal {
             reason: "too many failures from this address",
             detail: String::new(),
@@ -415,9 +394,7 @@ pub(super) async fn callback(State(st): State<AppState>, a: Admin) -> Response {
             login::start_session(&st, &a, user, &ua, &to).await
         }
         Err(f) => {
-            if let Some(ip) = ip {
-                st.login_limiter().failed(ip);
-            }
+            session::address_failed(&st, ip).await;
             a.audit(
                 &st,
                 "oidc login failed",
@@ -452,9 +429,11 @@ async fn finish(
     if !session::same_secret(cookie, &state) {
         return Err(refuse("state does not match this browser's", ""));
     }
+    let key = peil_store::hash_key(&state);
     let flow = st
-        .oidc_flows()
-        .take(&state)
+        .with_store(move |s| s.take_oidc_flow(&key, FLOW_LIFETIME))
+        .await
+        .map_err(|e| refuse("store unavailable", e.to_string()))?
         .ok_or_else(|| refuse("unknown, used or expired state", ""))?;
     // RFC 9207: a provider that names itself in the answer must be ours (no mix-up).
     if let Some(iss) = param("iss")
@@ -965,23 +944,5 @@ mod tests {
     fn the_secret_stays_out_of_debug_output() {
         let o = options(None);
         assert!(!format!("{o:?}").contains("secret"));
-    }
-
-    #[test]
-    fn flows_are_bounded_single_use_and_expire() {
-        let f = Flows::default();
-        let flow = |started| Flow {
-            nonce: "n".into(),
-            pkce_verifier: "v".into(),
-            next: String::new(),
-            started,
-        };
-        assert!(f.start("a".into(), flow(Instant::now())));
-        assert!(f.take("a").is_some());
-        assert!(f.take("a").is_none(), "a state is good once");
-        if let Some(old) = Instant::now().checked_sub(FLOW_LIFETIME + Duration::from_secs(1)) {
-            assert!(f.start("b".into(), flow(old)));
-            assert!(f.take("b").is_none(), "an expired flow is refused");
-        }
     }
 }

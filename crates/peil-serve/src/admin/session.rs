@@ -5,14 +5,16 @@
 //! The cookie holds 256 random bits; the store keeps only their SHA-256, so a copy of the
 //! store opens no session. A session ends after `idle` without a request or `absolute` after
 //! login, whichever comes first, and with logout, "log out everywhere", or the user's
-//! disabling.
+//! disabling. Sessions and failed logins live in the store, not in the process: every replica
+//! of a site serving one PostgreSQL store sees the same sessions at once (a session is looked
+//! up in the store at each request of the back office, never cached), and a logout or
+//! revocation on one holds on the others from the next request.
 
 use crate::AppState;
 use axum::http::{HeaderMap, HeaderValue, header};
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// The session cookie.
 pub const COOKIE: &str = "peil_session";
@@ -133,36 +135,30 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Failed logins per client address in a sliding quarter hour: more than the limit and that
-/// address's logins are refused before any password is hashed. Bounded: when it holds too
-/// many addresses, it starts over.
-#[derive(Default)]
-pub struct LoginLimiter {
-    seen: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+/// The window failed logins from one client address are counted in.
+const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Whether a client address may try to log in now: fewer than `failures_per_address` failed
+/// logins from it in the last quarter hour, else its logins are refused before any password
+/// is hashed. Counted in the store (`login_failure`), so every replica of a site counts the
+/// same failures; only logins read it, never another request. A store that cannot be read
+/// allows the attempt, which then fails on the same store.
+pub(crate) async fn address_allowed(st: &AppState, ip: Option<IpAddr>) -> bool {
+    let Some(ip) = ip else { return true };
+    let limit = st.admin_options().failures_per_address;
+    let ip = ip.to_string();
+    let failures = st
+        .with_store(move |s| s.address_failures(&ip, WINDOW))
+        .await;
+    !matches!(failures, Ok(n) if n >= limit)
 }
 
-const WINDOW: Duration = Duration::from_secs(15 * 60);
-const MAX_ADDRESSES: usize = 10_000;
-
-impl LoginLimiter {
-    /// Whether this address may try to log in now.
-    pub fn allows(&self, ip: IpAddr, limit: u32) -> bool {
-        let Ok(m) = self.seen.lock() else { return true };
-        m.get(&ip)
-            .is_none_or(|(n, since)| *n < limit || since.elapsed() > WINDOW)
-    }
-
-    /// Counts a failed login from this address.
-    pub fn failed(&self, ip: IpAddr) {
-        let Ok(mut m) = self.seen.lock() else { return };
-        if m.len() >= MAX_ADDRESSES {
-            m.clear();
-        }
-        let e = m.entry(ip).or_insert((0, Instant::now()));
-        if e.1.elapsed() > WINDOW {
-            *e = (0, Instant::now());
-        }
-        e.0 += 1;
+/// Counts a failed login from a client address (see [`address_allowed`]).
+pub(crate) async fn address_failed(st: &AppState, ip: Option<IpAddr>) {
+    let Some(ip) = ip else { return };
+    let ip = ip.to_string();
+    if let Err(e) = st.with_store(move |s| s.address_failed(&ip, WINDOW)).await {
+        tracing::error!(target: crate::log::SERVER, event = "failed login not counted", error = %e);
     }
 }
 
@@ -185,17 +181,5 @@ mod tests {
         assert!(same_secret("abc", "abc"));
         assert!(!same_secret("abc", "abd"));
         assert!(!same_secret("abc", "ab"));
-    }
-
-    #[test]
-    fn an_address_over_its_failures_is_refused() {
-        let l = LoginLimiter::default();
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        for _ in 0..3 {
-            assert!(l.allows(ip, 3));
-            l.failed(ip);
-        }
-        assert!(!l.allows(ip, 3));
-        assert!(l.allows("10.0.0.2".parse().unwrap(), 3));
     }
 }

@@ -6,10 +6,16 @@
 //! `Retry-After`); the ZIP is written to a temporary file as it is made, never held in memory;
 //! a job can be cancelled, and a job dropped from the list (only the last [`KEPT`] are kept)
 //! is cancelled and its file removed. The jobs belong to the server's state, not to a global.
+//!
+//! Replicas: a job, its progress and its ZIP live in the process that runs it (issue 16 §2
+//! leaves moving them to the store for later). A job's id is random, so another replica
+//! asked for it answers 404 rather than showing a job of its own that happens to have the
+//! same number; behind a load balancer a job's pages need the balancer to keep a reader on
+//! one replica (sticky sessions), and [`MAX_JOBS`] holds per replica.
 
 use crate::limits::MAX_JOBS;
 use peil_core::Reader;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Jobs kept in the list (finished ones wait there for their download).
@@ -90,7 +96,6 @@ pub enum Refused {
 #[derive(Default)]
 pub struct Jobs {
     list: Mutex<Vec<Arc<Job>>>,
-    next: AtomicU64,
 }
 
 impl Jobs {
@@ -104,7 +109,7 @@ impl Jobs {
             return Err(Refused::Busy);
         }
         let job = Arc::new(Job {
-            id: self.next.fetch_add(1, Ordering::SeqCst) + 1,
+            id: random_id(&list),
             title,
             total,
             done: AtomicUsize::new(0),
@@ -132,6 +137,17 @@ impl Jobs {
             .iter()
             .find(|j| j.id == id)
             .cloned()
+    }
+}
+
+/// A job id no job in the list has: 53 random bits (exact in JSON's numbers), never 0.
+fn random_id(list: &[Arc<Job>]) -> u64 {
+    loop {
+        let hex = peil_store::random_hex(8);
+        let id = u64::from_str_radix(&hex, 16).unwrap_or(1) >> 11;
+        if id != 0 && list.iter().all(|j| j.id != id) {
+            return id;
+        }
     }
 }
 

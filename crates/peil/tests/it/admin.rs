@@ -178,6 +178,12 @@ impl<'a> Browser<'a> {
         )
     }
 
+    /// The same browser, its cookies kept, sending to another server (a replica behind the
+    /// same load balancer).
+    pub(crate) fn to(&mut self, s: &'a Server) {
+        self.s = s;
+    }
+
     /// The session's CSRF token, from a page that carries it.
     pub(crate) fn token(&mut self) -> String {
         self.get("/admin/account").csrf()

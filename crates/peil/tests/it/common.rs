@@ -1,7 +1,7 @@
 //! Helpers shared by the CLI integration tests: run the real `peil` binary on a real site.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The shared real-data folder, next to the checkout.
 pub fn flanders() -> PathBuf {
@@ -133,6 +133,51 @@ pub fn items(status: &serde_json::Value, level: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Starts a process that says where it listens in its first line of standard output
+/// (`listening on http://127.0.0.1:…`, as `peil serve` and the test programs do): standard
+/// output piped and that line read. Returns the process and what follows `listening on `.
+pub fn spawn_listening(cmd: &mut Command) -> (Child, String) {
+    use std::io::BufRead;
+    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let at = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_string();
+    (child, at)
+}
+
+/// A child process, killed when dropped.
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `peil serve --sites DIR` on a free loopback port, quiet: the process (killed when dropped)
+/// and its `host:port`.
+pub fn serve_sites(root: &Path) -> (Process, String) {
+    let (child, base) = spawn_listening(
+        Command::new(env!("CARGO_BIN_EXE_peil"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--sites"])
+            .arg(root)
+            .env("PEIL_QUIET", "1")
+            .env_remove("PEIL_SITE")
+            .stderr(Stdio::null()),
+    );
+    (
+        Process(child),
+        base.trim_start_matches("http://").to_string(),
+    )
+}
+
 /// A `peil serve` process on a free loopback port, stopped when dropped.
 pub struct Server {
     pub site: Site,
@@ -164,25 +209,14 @@ impl Server {
 
     /// Serves a site that has been published.
     pub fn start(site: Site) -> Server {
-        use std::io::BufRead;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_peil"))
-            .arg("--site")
-            .arg(site.path())
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("PEIL_QUIET", "1")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-            .to_string();
+        let (child, base) = spawn_listening(
+            Command::new(env!("CARGO_BIN_EXE_peil"))
+                .arg("--site")
+                .arg(site.path())
+                .args(["serve", "--bind", "127.0.0.1:0"])
+                .env("PEIL_QUIET", "1")
+                .stderr(Stdio::inherit()),
+        );
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()

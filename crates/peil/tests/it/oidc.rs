@@ -10,7 +10,6 @@
 
 use crate::common::*;
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -46,21 +45,15 @@ struct Provider(Child);
 
 impl Provider {
     fn start(port: u16, peil: &str) -> Provider {
-        let mut child = Command::new("node")
-            .arg("oidc-provider.mjs")
-            .arg(port.to_string())
-            .arg(format!("{peil}/admin/oidc/callback"))
-            .arg(format!("{peil}/"))
-            .current_dir(browser_dir())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.starts_with("listening on"), "provider: {line}");
+        let (child, _) = spawn_listening(
+            Command::new("node")
+                .arg("oidc-provider.mjs")
+                .arg(port.to_string())
+                .arg(format!("{peil}/admin/oidc/callback"))
+                .arg(format!("{peil}/"))
+                .current_dir(browser_dir())
+                .stderr(Stdio::null()),
+        );
         Provider(child)
     }
 }
@@ -383,6 +376,29 @@ fn single_sign_on_through_a_real_provider() {
     assert_eq!(v.get(&format!("{peil}/admin/account")).status, 200);
     assert_eq!(v.get(&format!("{peil}/admin")).status, 403);
     assert_eq!(v.get(&format!("{peil}/indicator/{RESTRICTED}")).status, 404);
+
+    // A second process serving the same store, as a replica behind a load balancer: the
+    // provider sends the browser back to it, and it finishes the login begun on the first
+    // (the flow is in the store); the session holds on both. Replicas serve one public
+    // address, which the provider knows them by: `base_url`, the first's.
+    let toml = s.site.path().join("peil.toml");
+    let config = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("base_url = \"{peil}\"\n{config}")).unwrap();
+    let (replica, other) = spawn_listening(
+        Command::new(env!("CARGO_BIN_EXE_peil"))
+            .arg("--site")
+            .arg(s.site.path())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("PEIL_QUIET", "1")
+            .stderr(Stdio::null()),
+    );
+    let _replica = Process(replica);
+    let mut r = Browser::new();
+    let cb = r.through_provider(&peil, "vera.viewer", str::to_string);
+    let done = r.get(&cb.replacen(&peil, &other, 1));
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(r.get(&format!("{peil}/admin/account")).status, 200);
+    assert_eq!(r.get(&format!("{other}/admin/account")).status, 200);
 
     // Claims that map to nothing are refused (no default role is set), and no account is made.
     let mut n = Browser::new();

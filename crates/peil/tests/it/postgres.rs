@@ -497,8 +497,7 @@ fn migrate_store_refuses_a_copy_onto_itself_and_a_missing_source() {
 
 #[test]
 fn two_sites_in_one_database_are_served_by_one_process_each_on_its_own() {
-    use crate::sites::{Process, get, key, make_site_with};
-    use std::io::BufRead;
+    use crate::sites::{get, key, make_site_with};
     let pg = TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
     let root = tempfile::tempdir().unwrap();
     let (a, b) = (
@@ -516,25 +515,7 @@ fn two_sites_in_one_database_are_served_by_one_process_each_on_its_own() {
         assert!(!dir.join("peil.sqlite").exists());
     }
     let (key_a, key_b) = (key(&a, "ka"), key(&b, "kb"));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--sites"])
-        .arg(root.path())
-        .env("PEIL_QUIET", "1")
-        .env_remove("PEIL_SITE")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Process(child);
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_string();
+    let (_server, addr) = serve_sites(root.path());
     let (st, body) = get(
         &addr,
         "a.localhost",
@@ -842,4 +823,138 @@ fn a_replica_started_while_the_store_is_unreachable_is_live_not_ready_until_it_l
     }
     assert_eq!(generation(&s), 1);
     assert!(s.get("/api/v1/periods").body.contains("2023"));
+}
+
+/// Two replicas of one PostgreSQL site, each with a site directory of its own (as on two
+/// machines) whose peil.toml ends with `extra`; the data of [`fill`] published. The site comes
+/// first, so that bound in order the servers stop before it.
+fn two_replicas(extra: &str) -> (PgSite, Server, Server) {
+    let pg = PgSite::new();
+    fill(&pg.site);
+    let toml = pg.site.path().join("peil.toml");
+    let mut config = std::fs::read_to_string(&toml).unwrap();
+    config.push_str(extra);
+    std::fs::write(&toml, config).unwrap();
+    let a = Server::start(Site::copy_of(&pg.site));
+    let b = Server::start(Site::copy_of(&pg.site));
+    (pg, a, b)
+}
+
+/// Issue 16 §2: the back office behind a load balancer that sends a browser to either
+/// replica. A session made on one is valid on the other; a logout on one ends it on the
+/// other; failed logins from one address are counted across both.
+#[test]
+fn two_replicas_share_sessions_logouts_and_the_login_throttle() {
+    use crate::admin::{Browser, add_user};
+    let (_pg, a, b) = two_replicas("\n[admin]\ninsecure_cookie = true\nfailures_per_address = 3\n");
+    let pw = add_user(&a, "ann", "beheerder", "");
+    let mut browser = Browser::new(&a);
+    assert_eq!(browser.login("ann", &pw).status, 303);
+    browser.to(&b);
+    let home = browser.get("/admin");
+    assert_eq!(home.status, 200, "a session made on A is valid on B");
+    assert!(home.body.contains("ann"));
+    let session = browser.cookies["peil_session"].clone();
+    browser.to(&a);
+    let token = browser.token();
+    assert_eq!(
+        browser
+            .post("/admin/logout", &format!("csrf={token}"))
+            .status,
+        303
+    );
+    browser.to(&b);
+    browser.cookies.insert("peil_session".into(), session);
+    assert_eq!(
+        browser.get("/admin").status,
+        303,
+        "logged out on A, refused on B"
+    );
+    // Three failures from one address, spread over both, and the fourth is refused on
+    // either replica.
+    let (mut on_a, mut on_b) = (Browser::new(&a), Browser::new(&b));
+    assert_eq!(on_a.login("ann", "wrong password!!").status, 200);
+    assert_eq!(on_b.login("ann", "wrong password!!").status, 200);
+    assert_eq!(on_a.login("ann", "wrong password!!").status, 200);
+    assert_eq!(on_b.login("ann", "wrong password!!").status, 429);
+    assert_eq!(on_a.login("ann", "wrong password!!").status, 429);
+}
+
+/// Issue 16 §2: every replica runs the scheduler, the one holding the store's lease runs its
+/// jobs. Two replicas check at the same moment when the scheduled publish is due: it runs
+/// once. The holder dies (stops checking and renewing): the other takes the scheduler over
+/// once the lease has expired, and the first, back, runs nothing.
+#[test]
+fn a_scheduled_publish_runs_on_one_replica_only_and_moves_when_its_holder_dies() {
+    use peil_connect::scheduler::{Context, Holder, Plan, ScheduleToml, Scheduler};
+    use peil_store::{Location, PgLocation, RunTask, Store};
+    use std::time::Duration;
+    let pg = PgSite::new();
+    fill(&pg.site);
+    let more = write(
+        &pg.site,
+        "meer.csv",
+        "period,geolevel,geoitem,inw\n2024,statsec,S1,1300\n",
+    );
+    pg.site.import(&more, &[]);
+    let location = Location::Postgres(Box::new(
+        PgLocation::new(&url(&pg.pg), &pg.schema, None).unwrap(),
+    ));
+    let schedule = ScheduleToml {
+        publish: Some("0 5 * * *".into()),
+        ..Default::default()
+    };
+    let plan = Plan::new(&schedule, &[]).unwrap();
+    let ctx = Context {
+        site_dir: pg.site.path().to_path_buf(),
+        limits: Default::default(),
+        plausibility: Default::default(),
+        allow: Default::default(),
+        keep: 5,
+    };
+    // Both started at 04:00 in Brussels; the publish is due at 05:00 (04:00 UTC).
+    let scheduler = Scheduler::new("2026-12-07T03:00:00Z".parse().unwrap());
+    let holder = |name: &str| Holder {
+        name: name.into(),
+        ttl: Duration::from_secs(2),
+    };
+    let replicas = [holder("a"), holder("b")];
+    let check = |h: &Holder, now: &str| {
+        let mut store = Store::open_at(&location).unwrap();
+        scheduler.tick_held(&mut store, &location, h, &plan, &ctx, now.parse().unwrap())
+    };
+    let at_once = std::sync::Barrier::new(2);
+    let ran: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = replicas
+            .iter()
+            .map(|h| {
+                let (check, at_once) = (&check, &at_once);
+                scope.spawn(move || {
+                    at_once.wait();
+                    check(h, "2026-12-07T04:00:20Z")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let holders: Vec<usize> = (0..2).filter(|&i| ran[i].is_some()).collect();
+    assert_eq!(holders.len(), 1, "one replica runs the jobs: {ran:#?}");
+    let (first, other) = (&replicas[holders[0]], &replicas[1 - holders[0]]);
+    let runs = ran[holders[0]].as_ref().unwrap();
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert_eq!(runs[0].outcome, "published", "{runs:#?}");
+    let store = Store::open_at(&location).unwrap();
+    assert_eq!(store.runs(RunTask::Publish, "", 10).unwrap().len(), 1);
+    // The holder dies. Its lease holds a while, then the other replica runs the next day's
+    // publish; the first, back, finds the scheduler taken.
+    let next_day = "2026-12-08T04:00:20Z";
+    assert!(
+        check(other, next_day).is_none(),
+        "the dead holder's lease still holds"
+    );
+    std::thread::sleep(Duration::from_millis(3100));
+    let runs = check(other, next_day).expect("the lease expired: the other takes over");
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert!(check(first, "2026-12-09T04:00:20Z").is_none());
+    assert_eq!(store.runs(RunTask::Publish, "", 10).unwrap().len(), 2);
 }

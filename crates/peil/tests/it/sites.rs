@@ -2,11 +2,11 @@
 //! — data, keys, users — and nothing of another; a site that cannot be opened answers 503 and
 //! affects no other; sites added, repaired or removed while the process runs are picked up.
 
-use crate::common::ok_in;
-use std::io::{BufRead, Read, Write};
+use crate::common::{ok_in, serve_sites};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A small published site in `dir` with one indicator `code`; not public when `public` is
@@ -103,15 +103,6 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
     }
 }
 
-pub(crate) struct Process(pub(crate) std::process::Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn one_process_serves_many_sites_each_on_its_own() {
     let root = tempfile::tempdir().unwrap();
@@ -129,25 +120,7 @@ fn one_process_serves_many_sites_each_on_its_own() {
     std::fs::write(broken.join("peil.toml"), "name = [this is not toml\n").unwrap();
     std::fs::create_dir_all(root.path().join("notes")).unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_peil"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--sites"])
-        .arg(root.path())
-        .env("PEIL_QUIET", "1")
-        .env_remove("PEIL_SITE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Process(child);
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_string();
+    let (_server, addr) = serve_sites(root.path());
 
     // Each host its own data, with its own keys only.
     let (st, body) = get(

@@ -598,26 +598,16 @@ fn each_layer_does_its_one_job_in_order() {
 /// else one made by the server, different per request.
 #[test]
 fn the_access_log_is_one_json_line_per_answer() {
-    use std::io::{BufRead, Read};
+    use std::io::Read;
     let site = Site::demo();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
-        .arg("--site")
-        .arg(site.path())
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env_remove("PEIL_QUIET")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+    let (mut child, base) = spawn_listening(
+        std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+            .arg("--site")
+            .arg(site.path())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env_remove("PEIL_QUIET")
+            .stderr(std::process::Stdio::piped()),
+    );
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
