@@ -41,7 +41,7 @@ PEIL_QUIET=1 "$peil" --site "$site" serve --bind 127.0.0.1:18080 > "$work/serve.
 PEIL_PID=$!
 DS_PID=
 trap 'kill $PEIL_PID $DS_PID 2>/dev/null; nginx -s stop -c "$work/nginx.conf" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:18080/api/v1/health && break; sleep 0.2; done
+for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:18080/health/ready && break; sleep 0.2; done
 
 IND=v2506_elek_res_cons
 Q="var={W}&geolevel=ggw72024&period=2020"

@@ -25,7 +25,7 @@ base="http://127.0.0.1:$port"
 "$peil" --site "$work/site" serve --bind 127.0.0.1:$port > "$work/serve.out" 2> "$work/serve.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
-for _ in $(seq 300); do curl -sf -o /dev/null "$base/api/v1/health" && break; sleep 0.2; done
+for _ in $(seq 300); do curl -sf -o /dev/null "$base/health/ready" && break; sleep 0.2; done
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 firsts=(); agains=()

@@ -29,7 +29,7 @@ url() { if [ -n "${SAME:-}" ]; then echo "http://127.0.0.1:$port$target"; else e
 PEIL_QUIET=1 valgrind --tool=callgrind --callgrind-out-file="$out/cg" "${collect[@]}" \
     "$peil" --site "$work/site" serve --bind 127.0.0.1:$port > "$out/log" 2>&1 &
 pid=$!
-for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/api/v1/health" && break; sleep 1; done
+for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/health/ready" && break; sleep 1; done
 # Three requests first, then the counters start from zero: what is built once per
 # publication or process (the compiled templates, the map layer, name orders) is not counted.
 for i in 1 2 3; do
