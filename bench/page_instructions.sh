@@ -11,6 +11,8 @@
 #   distinct no-op parameter appended (e.g. TARGET='/jive/selectiontableasjson.ashx?var=
 #   v2506_elek_res_cons&geolevel=ggw72024&period=2020' WHOLE=1). SAME=1 asks the same URL
 #   every time (with WHOLE=1: the response cache's answer, all the server does for it).
+#   A TARGET holding {W} varies WORD there instead (percent-encoding some of its characters),
+#   e.g. TARGET='/api/v1/data?indicator={W}&level=ggw72024&period=2020&format=jsonstat'.
 #   TOGGLE=FUNCTION counts inside another function than the page's handler, e.g.
 #   TOGGLE='peil_serve::listen::run::*' (the connections: all a cached answer costs, without
 #   the store poller that wakes every 10 s).
@@ -24,7 +26,25 @@ port=18099
 # only the handler.
 collect=(--toggle-collect="${TOGGLE:-peil_serve::web::indicator::run*}")
 target="${TARGET:-/indicator/v2506_elek_res_cons?level=ggw72024&period=2020}"
-url() { if [ -n "${SAME:-}" ]; then echo "http://127.0.0.1:$port$target"; else echo "http://127.0.0.1:$port$target&$1"; fi; }
+# A target holding {W} (for answers that refuse unknown parameters, such as /api/v1/data)
+# gets WORD (default the indicator code) with the characters whose bit is set in the request's
+# number percent-encoded, as bench/distinct.lua does, instead of the no-op parameter.
+word="${WORD:-v2506_elek_res_cons}"
+enc() {
+    local out="" k ch
+    for ((k = 0; k < ${#word}; k++)); do
+        ch="${word:k:1}"
+        if (( ($1 >> k) & 1 )); then out+=$(printf '%%%02X' "'$ch"); else out+="$ch"; fi
+    done
+    echo "$out"
+}
+url() {
+    local n="${1#*=}"
+    [ "${1%%=*}" = w ] && n=$((n + 100))
+    if [ -n "${SAME:-}" ]; then echo "http://127.0.0.1:$port${target//\{W\}/$word}"
+    elif [[ "$target" == *"{W}"* ]]; then echo "http://127.0.0.1:$port${target//\{W\}/$(enc "$n")}"
+    else echo "http://127.0.0.1:$port$target&$1"; fi
+}
 [ -n "${WHOLE:-}" ] && collect=()
 PEIL_QUIET=1 valgrind --tool=callgrind --callgrind-out-file="$out/cg" "${collect[@]}" \
     "$peil" --site "$work/site" serve --bind 127.0.0.1:$port > "$out/log" 2>&1 &

@@ -217,7 +217,7 @@ fn push_few_decimals(out: &mut String, n: f64) -> bool {
         return false;
     }
     let a = m.unsigned_abs();
-    let frac = (a % 10_000) as u32;
+    let frac = (a % 10_000) as usize;
     if frac == 0 {
         return false;
     }
@@ -225,17 +225,44 @@ fn push_few_decimals(out: &mut String, n: f64) -> bool {
         out.push('-');
     }
     out.push_str(itoa::Buffer::new().format(a / 10_000));
-    let digits = [frac / 1000, frac / 100 % 10, frac / 10 % 10, frac % 10];
-    let mut len = digits.len();
-    while digits[len - 1] == 0 {
-        len -= 1;
-    }
-    out.push('.');
-    for d in &digits[..len] {
-        out.push(char::from(b'0' + *d as u8));
-    }
+    out.push_str(&FRACTIONS[frac * 5..frac * 5 + usize::from(FRACTION_LEN[frac])]);
     true
 }
+
+/// `.dddd` for every four-digit fraction `f` (0 to 9999) at `5·f`: `.0001`, `.0002`, … `.9999`.
+const FRACTIONS: &str = match std::str::from_utf8(&FRACTION_BYTES) {
+    Ok(s) => s,
+    Err(_) => panic!("the fractions are ASCII"),
+};
+
+const FRACTION_BYTES: [u8; 50_000] = {
+    let mut b = [0u8; 50_000];
+    let mut f = 0;
+    while f < 10_000 {
+        b[f * 5] = b'.';
+        b[f * 5 + 1] = b'0' + (f / 1000) as u8;
+        b[f * 5 + 2] = b'0' + (f / 100 % 10) as u8;
+        b[f * 5 + 3] = b'0' + (f / 10 % 10) as u8;
+        b[f * 5 + 4] = b'0' + (f % 10) as u8;
+        f += 1;
+    }
+    b
+};
+
+/// How much of `f`'s `.dddd` to write: its trailing zeros left out (`.5000` is `.5`).
+const FRACTION_LEN: [u8; 10_000] = {
+    let mut len = [5u8; 10_000];
+    let mut f = 1;
+    while f < 10_000 {
+        let mut x = f;
+        while x % 10 == 0 {
+            len[f] -= 1;
+            x /= 10;
+        }
+        f += 1;
+    }
+    len
+};
 
 /// The shortest round-trip decimal digits of a finite `a` ≥ 0 and the exponent of the first:
 /// 1234.5 is ([1, 2, 3, 4, 5], 3), 0.00012 is ([1, 2], -4), 0 is ([0], 0) — what `{:e}` gives,

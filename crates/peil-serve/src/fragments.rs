@@ -23,6 +23,9 @@ pub struct LevelFragments {
     pub code: Vec<Box<str>>,
     /// By position: `code,name` as two CSV fields ([`push_csv_text`]).
     pub csv: Vec<Box<str>>,
+    /// By position: the head of the item's row in the selection table, `,["name","` (the
+    /// comma left out for the first row).
+    pub row: Vec<Box<str>>,
 }
 
 impl Fragments {
@@ -45,10 +48,15 @@ impl Fragments {
                     push_json_str(&mut b, s);
                     b.into_boxed_str()
                 };
+                let name: Vec<Box<str>> = l.items.iter().map(|(_, it)| lit(&it.name)).collect();
                 LevelFragments {
                     order,
                     rank,
-                    name: l.items.iter().map(|(_, it)| lit(&it.name)).collect(),
+                    row: name
+                        .iter()
+                        .map(|n| format!(",[{n},\"").into_boxed_str())
+                        .collect(),
+                    name,
                     code: l.items.iter().map(|(_, it)| lit(&it.code)).collect(),
                     csv: l
                         .items

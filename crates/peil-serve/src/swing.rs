@@ -469,6 +469,15 @@ fn write(snap: &Snapshot, frags: &Fragments, reader: &Reader, plan: &Plan) -> St
         })
         .collect();
     let period_codes: Vec<String> = periods.iter().map(|p| p.code()).collect();
+    // Rows that start with the area: `,["name","` from `frags`, then the period and the
+    // opening quote of the first value column, `2020","`, as one piece.
+    let period_heads: Vec<String> = period_codes
+        .iter()
+        .map(|c| match vars.is_empty() {
+            true => format!("{c}\""),
+            false => format!("{c}\",\""),
+        })
+        .collect();
     let cell_members: Vec<Vec<&str>> = cells
         .iter()
         .map(|cell| {
@@ -491,30 +500,38 @@ fn write(snap: &Snapshot, frags: &Fragments, reader: &Reader, plan: &Plan) -> St
     let mut emit = |(l, pos): (usize, u32), pi: usize, ci: usize| {
         let slot = row_levels.iter().position(|x| *x == l).unwrap_or(0);
         let cols = &tab[slot][pi][ci];
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        out.push('[');
-        let name = &frags.levels[l].name[pos as usize];
         if flip {
-            out.push('"');
+            if !first {
+                out.push(',');
+            }
+            out.push_str("[\"");
             out.push_str(&period_codes[pi]);
             out.push_str("\",");
-            out.push_str(name);
-        } else {
-            out.push_str(name);
-            out.push_str(",\"");
-            out.push_str(&period_codes[pi]);
-            out.push('"');
-        }
-        for col in cols.iter() {
-            out.push_str(",\"");
-            if let Some(v) = col.and_then(|c| c.get(pos as usize)) {
-                push_value(&mut out, v.to_value());
+            out.push_str(&frags.levels[l].name[pos as usize]);
+            for col in cols.iter() {
+                out.push_str(",\"");
+                if let Some(v) = col.and_then(|c| c.get(pos as usize)) {
+                    push_value(&mut out, v.to_value());
+                }
+                out.push('"');
             }
-            out.push('"');
+        } else {
+            let head = &frags.levels[l].row[pos as usize];
+            out.push_str(if first { &head[1..] } else { head });
+            out.push_str(&period_heads[pi]);
+            for (k, col) in cols.iter().enumerate() {
+                if k > 0 {
+                    out.push_str("\",\"");
+                }
+                if let Some(v) = col.and_then(|c| c.get(pos as usize)) {
+                    push_value(&mut out, v.to_value());
+                }
+            }
+            if !cols.is_empty() {
+                out.push('"');
+            }
         }
+        first = false;
         for m in &cell_members[ci] {
             out.push(',');
             push_json_str(&mut out, m);

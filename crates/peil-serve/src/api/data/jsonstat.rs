@@ -276,6 +276,7 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
             continue;
         }
         out.push('{');
+        let mut digits = itoa::Buffer::new();
         for (k, it) in a.items.iter().enumerate() {
             if k > 0 {
                 out.push(',');
@@ -283,7 +284,7 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
             out.push_str(&literal(it, true));
             out.push(':');
             if marker == AREA_INDEX {
-                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{k}"));
+                out.push_str(digits.format(k));
             } else {
                 out.push_str(&literal(it, false));
             }

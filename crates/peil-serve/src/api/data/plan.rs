@@ -383,7 +383,9 @@ pub(super) fn run<'a>(ctx: &'a Ctx, req: &Req, fmt: Format) -> ApiResult<Answer<
         let code = ctx.code(plan.i);
         let meta = ctx.ind(plan.i);
         for p in &plan.periods {
+            let (period, flag) = (p_index[p], flag(meta, *p));
             for key in &plan.keys {
+                let key_n = k_index[key];
                 let series = ctx
                     .snap
                     .dim_id(key)
@@ -411,10 +413,10 @@ pub(super) fn run<'a>(ctx: &'a Ctx, req: &Req, fmt: Format) -> ApiResult<Answer<
                     rows.push(Row {
                         ind: n as u32,
                         item: k as u32,
-                        period: p_index[p],
-                        key: k_index[key],
+                        period,
+                        key: key_n,
                         value,
-                        flag: flag(meta, *p),
+                        flag,
                         survey: it.pos.and_then(|pos| *surv?.get(pos)?),
                     });
                 }
