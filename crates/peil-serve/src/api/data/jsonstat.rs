@@ -56,7 +56,9 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
         })
         .collect();
     let mut values: Vec<Option<f64>> = vec![None; n];
-    let mut status = serde_json::Map::new();
+    // Each cell's status symbol, written straight into the text (`STATUS` below).
+    let mut status: Vec<Option<&str>> = vec![None; n];
+    let mut statuses = 0usize;
     // Survey cells, by cell index as `status` is: lower, upper, margin, significance, benchmark.
     let mut survey: [serde_json::Map<String, Json>; 5] = Default::default();
     for r in &a.rows {
@@ -76,7 +78,8 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
             _ => None,
         });
         if let Some(st) = st {
-            status.insert(idx.to_string(), json!(st));
+            statuses += usize::from(status[idx].is_none());
+            status[idx] = Some(st);
         }
         if a.survey[r.ind as usize]
             && let Some(c) = &r.survey
@@ -140,6 +143,10 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
     const AREA_INDEX: &str = "\u{0}area-index";
     const AREA_LABEL: &str = "\u{0}area-label";
     const VALUES: &str = "\u{0}values";
+    // `status` is the only member between the area's and the values that holds a marker; the
+    // last one before the values (found from the end, as only `updated`, a time, lies
+    // between).
+    const STATUS: &str = "\u{0}status";
     dimension.insert(
         "area".into(),
         json!({
@@ -210,8 +217,8 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
             }
         },
     });
-    if !status.is_empty() {
-        ds["status"] = Json::Object(status);
+    if statuses > 0 {
+        ds["status"] = json!(STATUS);
     }
     if a.survey.iter().any(|s| *s) {
         let [lower, upper, margin, significance, benchmark] = survey;
@@ -249,9 +256,13 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
     };
     let mut out = String::with_capacity(text.len() + a.items.len() * 64 + n * 12);
     let mut rest = text.as_str();
-    for marker in [AREA_INDEX, AREA_LABEL, VALUES] {
+    for marker in [AREA_INDEX, AREA_LABEL, STATUS, VALUES] {
         let quoted = serde_json::to_string(marker).unwrap_or_default();
-        let found = if marker == VALUES {
+        let found = if marker == STATUS {
+            // Before the values' marker, found from the end too.
+            let before = rest.rfind(&serde_json::to_string(VALUES).unwrap_or_default());
+            rest[..before.unwrap_or(rest.len())].rfind(&quoted)
+        } else if marker == VALUES {
             rest.rfind(&quoted)
         } else {
             rest.find(&quoted)
@@ -261,6 +272,27 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
         };
         out.push_str(&rest[..at]);
         rest = &rest[at + quoted.len()..];
+        if marker == STATUS {
+            // An object keyed by cell index, in the order of the keys as text ("0", "1",
+            // "10", "100", …, "2"), as a JSON object with sorted keys is written.
+            out.push('{');
+            let mut digits = itoa::Buffer::new();
+            let mut first = true;
+            for idx in decimal_order(n) {
+                if let Some(st) = status[idx] {
+                    if !first {
+                        out.push(',');
+                    }
+                    first = false;
+                    out.push('"');
+                    out.push_str(digits.format(idx));
+                    out.push_str("\":");
+                    crate::fragments::push_json_str(&mut out, st);
+                }
+            }
+            out.push('}');
+            continue;
+        }
         if marker == VALUES {
             out.push('[');
             for (k, v) in values.iter().enumerate() {
@@ -293,4 +325,45 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
     }
     out.push_str(rest);
     Ok(json_text_response(out, crate::api::formats::JSON_MEDIA))
+}
+
+/// `0..n` in the order of their decimal texts: 0, 1, 10, 100, …, 11, …, 2, 20, … (the
+/// lexicographic order, a depth-first walk of the decimal prefixes).
+fn decimal_order(n: usize) -> impl Iterator<Item = usize> {
+    let mut next = (n > 0).then_some(0usize);
+    std::iter::from_fn(move || {
+        let x = next?;
+        next = if x == 0 {
+            (n > 1).then_some(1)
+        } else if x.checked_mul(10).is_some_and(|y| y < n) {
+            Some(x * 10)
+        } else {
+            // Up past the prefixes that are done, then to the next sibling.
+            let mut y = x;
+            loop {
+                if y % 10 != 9 && y + 1 < n {
+                    break Some(y + 1);
+                }
+                y /= 10;
+                if y == 0 {
+                    break None;
+                }
+            }
+        };
+        Some(x)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal_order;
+
+    #[test]
+    fn cells_come_in_the_order_of_their_decimal_texts() {
+        for n in [0usize, 1, 2, 9, 10, 11, 99, 100, 101, 1234, 3052, 10_000] {
+            let mut expected: Vec<usize> = (0..n).collect();
+            expected.sort_by_key(|i| i.to_string());
+            assert_eq!(decimal_order(n).collect::<Vec<_>>(), expected, "n = {n}");
+        }
+    }
 }
