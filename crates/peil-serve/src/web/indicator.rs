@@ -258,16 +258,18 @@ pub(crate) async fn view<'a>(page: &'a Page, code: &str) -> Result<View<'a>, Res
             snap.survey_cell(&ind.code, &snap.levels[*l].level.code, period, c, reader)
         })
         .collect();
-    let series = snap
-        .series(&ind.code, &lvl.level.code, period, &total, &page.ctx.reader)
+    // The level's series as the snapshot holds it (items and slots in the same order).
+    let slots = snap
+        .dim_id(&total)
+        .and_then(|d| snap.slots(i, level, period, d, reader))
         .unwrap_or_default();
     let survey = snap.survey_series(&ind.code, &lvl.level.code, period, reader);
-    let values: Vec<Value> = series.iter().map(|(_, v)| *v).collect();
+    let values: Vec<Value> = slots.iter().map(|s| s.to_value()).collect();
     // Rows leave out the "niet te lokaliseren" items without a number; `row_of` maps a
     // position in the level to its row.
-    let mut rows: Vec<Row> = Vec::with_capacity(series.len());
-    let mut row_of: Vec<u32> = Vec::with_capacity(series.len());
-    for (k, (it, v)) in series.into_iter().enumerate() {
+    let mut rows: Vec<Row> = Vec::with_capacity(values.len());
+    let mut row_of: Vec<u32> = Vec::with_capacity(values.len());
+    for (k, ((_, it), &v)) in lvl.items.iter().zip(&values).enumerate() {
         if it.unknown_location && v.number().is_none() {
             row_of.push(u32::MAX);
             continue;
