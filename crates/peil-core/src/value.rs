@@ -230,12 +230,12 @@ fn push_few_decimals(out: &mut String, n: f64) -> bool {
 }
 
 /// `.dddd` for every four-digit fraction `f` (0 to 9999) at `5·f`: `.0001`, `.0002`, … `.9999`.
-const FRACTIONS: &str = match std::str::from_utf8(&FRACTION_BYTES) {
+static FRACTIONS: &str = match std::str::from_utf8(&FRACTION_BYTES) {
     Ok(s) => s,
     Err(_) => panic!("the fractions are ASCII"),
 };
 
-const FRACTION_BYTES: [u8; 50_000] = {
+static FRACTION_BYTES: [u8; 50_000] = {
     let mut b = [0u8; 50_000];
     let mut f = 0;
     while f < 10_000 {
@@ -250,7 +250,7 @@ const FRACTION_BYTES: [u8; 50_000] = {
 };
 
 /// How much of `f`'s `.dddd` to write: its trailing zeros left out (`.5000` is `.5`).
-const FRACTION_LEN: [u8; 10_000] = {
+static FRACTION_LEN: [u8; 10_000] = {
     let mut len = [5u8; 10_000];
     let mut f = 1;
     while f < 10_000 {
