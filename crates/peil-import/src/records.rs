@@ -419,13 +419,22 @@ impl Inputs {
         Ok(Inputs { levels, names })
     }
 
+    /// The measures, their links and the dashboard's counts; the links (a pass of their own
+    /// over the records, about as long as the measures) on a second thread.
     fn compute(&self, def: &RecordSetDef, rec: &Records) -> Computed {
-        Computed {
-            series: compute_measures(def, rec, &self.levels),
-            links: measure_links(def, rec),
-            aggregates: self.aggregates(def, rec),
-            levels: self.levels.len(),
-        }
+        std::thread::scope(|s| {
+            let links = s.spawn(|| measure_links(def, rec));
+            let series = compute_measures(def, rec, &self.levels);
+            let aggregates = self.aggregates(def, rec);
+            Computed {
+                series,
+                links: links
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                aggregates,
+                levels: self.levels.len(),
+            }
+        })
     }
 
     /// The operational dashboard's counts (JSON), from the same records, once per import; its
