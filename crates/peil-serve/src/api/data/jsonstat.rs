@@ -257,6 +257,10 @@ pub(super) async fn write_jsonstat(ctx: &Ctx, req: &Req, a: &Answer<'_>) -> ApiR
     let mut out = String::with_capacity(text.len() + a.items.len() * 64 + n * 12);
     let mut rest = text.as_str();
     for marker in [AREA_INDEX, AREA_LABEL, STATUS, VALUES] {
+        if marker == STATUS && statuses == 0 {
+            // No marker was written: a text that equals it is left as it is.
+            continue;
+        }
         let quoted = serde_json::to_string(marker).unwrap_or_default();
         let found = if marker == STATUS {
             // Before the values' marker, found from the end too.
