@@ -24,7 +24,8 @@ use peil_compute::measures::{
     LevelMap, MeasureLinks, MeasureSeries, compute_measures, measure_links,
 };
 use peil_core::records::{
-    HIDDEN_WITH, MEASURE_SUMS, MeasureDef, MeasureKind, RecordSetDef, Records, write_sums,
+    HIDDEN_TOGETHER, HIDDEN_WITH, MEASURE_EQUAL, MEASURE_SUMS, MeasureDef, MeasureKind,
+    RecordSetDef, Records, write_equal, write_sums,
 };
 use peil_core::*;
 use peil_ingest::TableOptions;
@@ -306,8 +307,10 @@ fn text(nl: &str, en: Option<&str>, fr: Option<&str>) -> LocalizedText {
 
 /// A measure's indicators: the measure, and its `_n` unless it is a count. Fields the
 /// definition does not own (themes, visibility, status, …) are kept from the stored indicator;
-/// each carries the sums of other measures of the set that equal it ([`MEASURE_SUMS`]), and a
-/// share the counts of its hits ([`HIDDEN_WITH`]).
+/// each carries the sums of other measures of the set that equal it ([`MEASURE_SUMS`]), a
+/// share the counts of its hits ([`HIDDEN_WITH`]), the first code of sums that equal one
+/// another without a published total the relation ([`MEASURE_EQUAL`]), and each measure of a
+/// group whose search stopped at a limit the group's name ([`HIDDEN_TOGETHER`]).
 fn indicators(
     tx: &ImportTx,
     def: &RecordSetDef,
@@ -386,6 +389,15 @@ fn indicators(
         match links.hits.get(&ind.code) {
             Some(c) => ind.extra.insert(HIDDEN_WITH.to_string(), c.join(", ")),
             None => ind.extra.remove(HIDDEN_WITH),
+        };
+        let equal = links.equal_on(&ind.code);
+        match equal.is_empty() {
+            false => ind.extra.insert(MEASURE_EQUAL.to_string(), write_equal(&equal)),
+            true => ind.extra.remove(MEASURE_EQUAL),
+        };
+        match links.together_of(&ind.code) {
+            Some(g) => ind.extra.insert(HIDDEN_TOGETHER.to_string(), g.to_string()),
+            None => ind.extra.remove(HIDDEN_TOGETHER),
         };
     }
     Ok(out)
@@ -492,6 +504,13 @@ fn write_computed(
     for m in &def.measures {
         meta.indicators
             .extend(indicators(tx, def, m, &computed.links)?);
+    }
+    // A search for measures that add up that stopped at a limit: the statistician is told
+    // (the group is hidden together, which protects it at the cost of more hidden cells).
+    for note in &computed.links.notes {
+        out.summary.push(format!("warning: {note}"));
+        out.problems
+            .warning(&Place::file(&def.name), None, None, None, note.clone());
     }
     let rc = tx.apply_metadata(&meta)?;
     out.indicators = rc.inserted + rc.updated + rc.unchanged;
