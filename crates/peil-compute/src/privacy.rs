@@ -358,6 +358,13 @@ pub struct Relations {
 
 impl Relations {
     pub fn build(c: &Computed, ind: u32) -> Relations {
+        Relations::build_as(c, ind, false)
+    }
+
+    /// [`Relations::build`]; `hits`: the indicator is a share taken by its hits (share × n /
+    /// 100), which add up over periods like a flow — a period by the finest sub-periods of
+    /// which it has all (a share per quarter and year: a year is its quarters).
+    pub fn build_as(c: &Computed, ind: u32, hits: bool) -> Relations {
         let mut blocks = Vec::new();
         let mut block_of = HashMap::new();
         let mut values = Vec::new();
@@ -406,24 +413,33 @@ impl Relations {
         }
         // Time: a flow's coarser period = sum of its sub-periods.
         let i = &c.indicators[ind as usize];
-        if i.period_type == PeriodType::Flow
-            && matches!(i.data_type, DataType::Numeric | DataType::ObjectCount)
-            && !i.non_aggregable_periods
+        if hits
+            || (i.period_type == PeriodType::Flow
+                && matches!(i.data_type, DataType::Numeric | DataType::ObjectCount)
+                && !i.non_aggregable_periods)
         {
             for (pb, &(l, p, d, _)) in blocks.iter().enumerate() {
-                let Some(fine) = finer(p) else { continue };
-                let per = (fine.per_year() / p.level.per_year()) as i64;
-                let ((y, m, _), _) = p.bounds();
-                let Some(first) = Period::new(fine, y, (m - 1) / (12 / fine.per_year()) + 1) else {
-                    continue;
+                let subs_at = |fine: peil_core::PeriodLevel| -> Option<Vec<usize>> {
+                    let per = (fine.per_year() / p.level.per_year()) as i64;
+                    let ((y, m, _), _) = p.bounds();
+                    let first = Period::new(fine, y, (m - 1) / (12 / fine.per_year()) + 1)?;
+                    (0..per)
+                        .map(|k| {
+                            first
+                                .offset(k)
+                                .and_then(|q| block_of.get(&(l, q, d)).copied())
+                        })
+                        .collect()
                 };
-                let subs: Option<Vec<usize>> = (0..per)
-                    .map(|k| {
-                        first
-                            .offset(k)
-                            .and_then(|q| block_of.get(&(l, q, d)).copied())
-                    })
-                    .collect();
+                let mut fine = finer(p.level);
+                let mut subs = None;
+                while let Some(f) = fine {
+                    subs = subs_at(f);
+                    if subs.is_some() || !hits {
+                        break;
+                    }
+                    fine = finer(f);
+                }
                 let Some(subs) = subs else { continue };
                 let n = c.geo.levels[l as usize].len();
                 for item in 0..n {
@@ -484,9 +500,9 @@ impl Relations {
     }
 }
 
-fn finer(p: Period) -> Option<peil_core::PeriodLevel> {
+fn finer(level: peil_core::PeriodLevel) -> Option<peil_core::PeriodLevel> {
     use peil_core::PeriodLevel::*;
-    match p.level {
+    match level {
         Year => Some(HalfYear),
         HalfYear => Some(Quarter),
         Quarter => Some(Month),
@@ -512,7 +528,8 @@ fn secondary_suppress(
     let mut blocks: Vec<(u32, u16, Period, u32, usize)> = Vec::new();
     let mut block_of: HashMap<Key, usize> = HashMap::new();
     for &(ind, weight) in members {
-        let mut one = Relations::build(c, ind);
+        let hits = weight.is_some() && c.linked().hits.get(&ind) == weight.as_ref();
+        let mut one = Relations::build_as(c, ind, hits);
         if let Some(w) = weight {
             // A percentage × its weight / 100: a share's hits, in the units of the counts it
             // adds up with.
@@ -659,16 +676,34 @@ fn secondary_suppress(
         let mut progress = false;
         for x in recoverable {
             // Hide one more cell in the relation of x with the fewest hidden cells.
-            let best = by_cell[x as usize]
-                .iter()
-                .map(|&ri| &rels[ri as usize])
-                .filter(|rel| rel.iter().any(|&y| !hidden[y as usize]))
-                .min_by_key(|rel| rel.iter().filter(|&&y| hidden[y as usize]).count());
-            if let Some(rel) = best
-                && let Some(y) = pick_cover(rel, &hidden, &values)
-            {
-                hidden[y as usize] = true;
-                progress = true;
+            // A relation whose shown cells are all empty has nothing left to hide: then a
+            // relation of the hidden cells of x's relations, and so on.
+            let mut near: Vec<u32> = vec![x];
+            let mut seen: std::collections::HashSet<u32> = near.iter().copied().collect();
+            for _ in 0..4 {
+                let best = near
+                    .iter()
+                    .flat_map(|&z| by_cell[z as usize].iter())
+                    .map(|&ri| &rels[ri as usize])
+                    .filter_map(|rel| {
+                        let y = pick_cover(rel, &hidden, &values)?;
+                        Some((rel.iter().filter(|&&y| hidden[y as usize]).count(), y))
+                    })
+                    .min_by_key(|(h, _)| *h);
+                if let Some((_, y)) = best {
+                    hidden[y as usize] = true;
+                    progress = true;
+                    break;
+                }
+                near = near
+                    .iter()
+                    .flat_map(|&z| by_cell[z as usize].iter())
+                    .flat_map(|&ri| rels[ri as usize].iter().copied())
+                    .filter(|&y| hidden[y as usize] && seen.insert(y))
+                    .collect();
+                if near.is_empty() {
+                    break;
+                }
             }
         }
         if !progress {
