@@ -449,10 +449,18 @@ fn covers_of(
         budget,
     };
     search.search(0, 0);
-    if search.out.len() >= SUMS_MAX {
-        stopped = Some(format!("{SUMS_MAX} sums or more"));
+    let also = if search.out.len() >= SUMS_MAX {
+        Some(format!("{SUMS_MAX} sums or more"))
     } else if search.budget == 0 {
-        stopped = Some("too many combinations of parts".into());
+        Some("too many combinations of parts".to_string())
+    } else {
+        None
+    };
+    if let Some(also) = also {
+        stopped = Some(match stopped {
+            Some(s) => format!("{s}, {also}"),
+            None => also,
+        });
     }
     let Covers {
         cands, out: covers, ..
@@ -768,5 +776,97 @@ mod tests {
         assert_eq!(of("ab"), Vec::<Vec<String>>::new());
         assert_eq!(of("med_n"), Vec::<Vec<String>>::new());
         assert_eq!(sums.len(), 2, "{sums:?}");
+    }
+
+    /// Records of one sector on 2024-01-02, one per row of category labels.
+    fn records_of(def: &RecordSetDef, rows: &[&[&str]]) -> Records {
+        let mut rec = Records::new(def);
+        let d = parse_day("2024-01-02", false).unwrap();
+        for (k, labels) in rows.iter().enumerate() {
+            rec.ids.push(k.to_string());
+            rec.items.push(7);
+            rec.dates[0].push(d);
+            rec.dates[1].push(NO_DATE);
+            for (c, l) in labels.iter().enumerate() {
+                rec.categories[c].push(l);
+            }
+        }
+        rec
+    }
+
+    /// The same records split by procedure and by type, with no measure of their total: the
+    /// two sums equal each other (through the unpublished total).
+    #[test]
+    fn two_partitions_without_a_total_are_related() {
+        let count = |code: &str, filter: &[(&str, &[&str])]| count_def(code, "in", filter, &[]);
+        let def = RecordSetDef {
+            measures: vec![
+                count("g", &[("proc", &["g"]), ("uit", &["v"])]),
+                count("e", &[("proc", &["e"]), ("uit", &["v"])]),
+                count("a", &[("type", &["a"]), ("uit", &["v"])]),
+                count("b", &[("type", &["b", "c"]), ("uit", &["v"])]),
+                count("all", &[]),
+            ],
+            ..record_set("t", &["proc", "type", "uit"], 0.0)
+        };
+        let rows: &[&[&str]] = &[
+            &["g", "a", "v"],
+            &["g", "b", "v"],
+            &["e", "c", "v"],
+            &["e", "a", "x"],
+        ];
+        let links = measure_links(&def, &records_of(&def, rows));
+        assert_eq!(
+            links.equal,
+            vec![vec![vec!["g", "e"], vec!["a", "b"]]],
+            "{links:?}"
+        );
+        assert_eq!(links.equal_on("a").len(), 1);
+        assert!(links.together.is_empty() && links.notes.is_empty());
+    }
+
+    /// A share's hits with the other outcomes add up to the decisions.
+    #[test]
+    fn a_shares_hits_are_a_part_of_sums() {
+        let count = |code: &str, filter: &[(&str, &[&str])]| count_def(code, "in", filter, &[]);
+        let mut share = count("aandeel", &[]);
+        share.kind = MeasureKind::Share;
+        share.condition = BTreeMap::from([("uit".to_string(), vec!["v".to_string()])]);
+        let def = RecordSetDef {
+            measures: vec![count("all", &[]), count("x", &[("uit", &["x"])]), share],
+            ..record_set("t", &["uit"], 0.0)
+        };
+        let rows: &[&[&str]] = &[&["v"], &["v"], &["x"]];
+        let links = measure_links(&def, &records_of(&def, rows));
+        let of = |t: &str| links.sums.get(t).cloned().unwrap_or_default();
+        assert!(of("all").contains(&vec!["x".to_string(), "hits(aandeel)".to_string()]), "{links:?}");
+    }
+
+    /// Past the search's limits, the group's measures are hidden together and the
+    /// statistician is told.
+    #[test]
+    fn a_search_past_its_limits_hides_the_group_together_and_says_so() {
+        let types: Vec<String> = (0..CANDIDATES_MAX + 2).map(|k| format!("t{k}")).collect();
+        let mut measures = vec![count_def("all", "in", &[], &[])];
+        for t in &types {
+            measures.push(count_def(t, "in", &[("type", &[t.as_str()])], &[]));
+        }
+        let def = RecordSetDef {
+            measures,
+            ..record_set("t", &["type"], 0.0)
+        };
+        let rows: Vec<[&str; 1]> = types.iter().map(|t| [t.as_str()]).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
+        let links = measure_links(&def, &records_of(&def, &rows));
+        assert_eq!(links.together.len(), 1, "{links:?}");
+        let members = links.together.values().next().unwrap();
+        assert_eq!(members.len(), types.len() + 1);
+        assert_eq!(links.together_of("t3"), Some("t: records by in"));
+        assert_eq!(links.notes.len(), 1);
+        assert!(
+            links.notes[0].contains("more than 24") && links.notes[0].contains("hidden together"),
+            "{}",
+            links.notes[0]
+        );
     }
 }
