@@ -736,4 +736,39 @@ periods = ["year"]
             ]
         );
     }
+
+    /// A search for measures that add up that stops at a limit hides the group together (in
+    /// the measures' metadata) and says so in the import's report.
+    #[test]
+    fn a_search_past_its_limits_is_reported_and_hides_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = site(dir.path());
+        let mut def = DEF.replace("dates = [\"in\", \"uit\"]", "dates = [\"in\", \"uit\"]\ncategories = [\"soort\"]");
+        let mut csv = String::from("nr;wijk;in;uit;soort\n");
+        for k in 0..30 {
+            def.push_str(&format!(
+                "[[measure]]\ncode = \"kl_s{k}\"\nname = \"s{k}\"\nkind = \"count\"\ndate = \"in\"\nperiods = [\"year\"]\nwhere = {{ soort = [\"s{k}\"] }}\n"
+            ));
+            csv.push_str(&format!("{k};W1;2024-01-02;;s{k}\n"));
+        }
+        let def_path = dir.path().join("d.toml");
+        std::fs::write(&def_path, def).unwrap();
+        let csv_path = dir.path().join("k.csv");
+        std::fs::write(&csv_path, csv).unwrap();
+        let out = import_records(&mut store, &def_path, &csv_path, &RecordsRequest::default())
+            .unwrap();
+        assert!(!out.problems.has_errors(), "{:?}", out.problems);
+        let warned: Vec<&String> = out
+            .summary
+            .iter()
+            .filter(|l| l.starts_with("warning:") && l.contains("hidden together"))
+            .collect();
+        assert_eq!(warned.len(), 1, "{:?}", out.summary);
+        assert_eq!(out.problems.warnings().count(), 1);
+        let ind = store.indicator("kl_s3").unwrap().unwrap();
+        assert_eq!(
+            ind.extra.get(HIDDEN_TOGETHER).map(String::as_str),
+            Some("klachten: records by in")
+        );
+    }
 }
