@@ -288,7 +288,9 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
             .get(&(dk, Quantity::Records))
             .into_iter()
             .flatten()
-            .filter(|c| c.size > 0 && c.bits == bits && peil_core::records::hits_of(&c.code).is_none())
+            .filter(|c| {
+                c.size > 0 && c.bits == bits && peil_core::records::hits_of(&c.code).is_none()
+            })
             .map(|c| c.code.clone())
             .collect();
         if !counts.is_empty() {
@@ -318,8 +320,7 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
             if t.size == 0 {
                 continue;
             }
-            let (covers, stopped) =
-                covers_of(&t.bits, t.size, Some(&t.code), &distinct, 1 << 20);
+            let (covers, stopped) = covers_of(&t.bits, t.size, Some(&t.code), &distinct, 1 << 20);
             if let Some(why) = stopped {
                 limited.push(format!("{}: {why}", t.code));
             }
@@ -339,7 +340,9 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
             }
         };
         if let Some(first) = nonempty.first() {
-            let all = nonempty.iter().fold(first.bits.clone(), |acc, d| or(&acc, &d.bits));
+            let all = nonempty
+                .iter()
+                .fold(first.bits.clone(), |acc, d| or(&acc, &d.bits));
             add(all, &mut unions);
         }
         'pairs: for (i, a) in nonempty.iter().enumerate() {
@@ -378,7 +381,11 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
         if !limited.is_empty() {
             links.together.insert(
                 group.clone(),
-                series.iter().filter(|s| s.size > 0).map(|s| s.code.clone()).collect(),
+                series
+                    .iter()
+                    .filter(|s| s.size > 0)
+                    .map(|s| s.code.clone())
+                    .collect(),
             );
             links.notes.push(format!(
                 "{group}: the search for measures that add up stopped ({}); the group's {} \
@@ -839,7 +846,10 @@ mod tests {
         let rows: &[&[&str]] = &[&["v"], &["v"], &["x"]];
         let links = measure_links(&def, &records_of(&def, rows));
         let of = |t: &str| links.sums.get(t).cloned().unwrap_or_default();
-        assert!(of("all").contains(&vec!["x".to_string(), "hits(aandeel)".to_string()]), "{links:?}");
+        assert!(
+            of("all").contains(&vec!["x".to_string(), "hits(aandeel)".to_string()]),
+            "{links:?}"
+        );
     }
 
     /// Past the search's limits, the group's measures are hidden together and the

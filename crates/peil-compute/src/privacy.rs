@@ -93,8 +93,10 @@ pub fn masks_of(
     let no_links = crate::linked::Linked::default();
     let linked = if secondary { c.linked() } else { &no_links };
     let groups = linked.groups();
-    let in_group: std::collections::HashSet<u32> =
-        groups.iter().flat_map(|g| g.members.iter().copied()).collect();
+    let in_group: std::collections::HashSet<u32> = groups
+        .iter()
+        .flat_map(|g| g.members.iter().copied())
+        .collect();
     if secondary {
         for ind in 0..c.indicators.len() as u32 {
             let i = &c.indicators[ind as usize];

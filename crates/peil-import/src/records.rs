@@ -392,7 +392,9 @@ fn indicators(
         };
         let equal = links.equal_on(&ind.code);
         match equal.is_empty() {
-            false => ind.extra.insert(MEASURE_EQUAL.to_string(), write_equal(&equal)),
+            false => ind
+                .extra
+                .insert(MEASURE_EQUAL.to_string(), write_equal(&equal)),
             true => ind.extra.remove(MEASURE_EQUAL),
         };
         match links.together_of(&ind.code) {
@@ -743,7 +745,10 @@ periods = ["year"]
     fn a_search_past_its_limits_is_reported_and_hides_together() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = site(dir.path());
-        let mut def = DEF.replace("dates = [\"in\", \"uit\"]", "dates = [\"in\", \"uit\"]\ncategories = [\"soort\"]");
+        let mut def = DEF.replace(
+            "dates = [\"in\", \"uit\"]",
+            "dates = [\"in\", \"uit\"]\ncategories = [\"soort\"]",
+        );
         let mut csv = String::from("nr;wijk;in;uit;soort\n");
         for k in 0..30 {
             def.push_str(&format!(
@@ -755,8 +760,8 @@ periods = ["year"]
         std::fs::write(&def_path, def).unwrap();
         let csv_path = dir.path().join("k.csv");
         std::fs::write(&csv_path, csv).unwrap();
-        let out = import_records(&mut store, &def_path, &csv_path, &RecordsRequest::default())
-            .unwrap();
+        let out =
+            import_records(&mut store, &def_path, &csv_path, &RecordsRequest::default()).unwrap();
         assert!(!out.problems.has_errors(), "{:?}", out.problems);
         let warned: Vec<&String> = out
             .summary

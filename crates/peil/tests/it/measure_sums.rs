@@ -369,21 +369,6 @@ date = "beslist"
 where = { uitkomst = ["vergund"] }
 "#;
 
-/// Waits until the server serves the publication holding `indicator`.
-pub(crate) fn served(s: &Server, indicator: &str) {
-    let t0 = std::time::Instant::now();
-    while s
-        .get(&format!(
-            "/api/v1/data?indicator={indicator}&level=wijk&format=csv"
-        ))
-        .status
-        != 200
-    {
-        assert!(t0.elapsed().as_secs() < 30, "{indicator} is not served");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-}
-
 /// All applications = stedenbouw + milieu or gemengd + the others, in every area and period:
 /// a part hidden where the total and the other parts are shown would be their difference. And
 /// the share of permits granted times its number of decisions is the count of permits
@@ -391,9 +376,7 @@ pub(crate) fn served(s: &Server, indicator: &str) {
 #[test]
 fn counts_and_shares_of_one_register_give_no_hidden_cell_away() {
     let p = permit_site_with(6000, PARTITION);
-    let s = &p.s;
-    s.site.ok(&["publish"]);
-    served(s, "vg_overige");
+    let s = p.publish("vg_overige");
     let parts = ["vg_stedenbouw", "vg_milieu_gemengd", "vg_overige"];
     let shares = ["vg_vergund", "vg_vergund_n", "vg_vergund_aantal"];
     let mut c = Cells::read(
@@ -454,16 +437,6 @@ fn with_services(csv: &std::path::Path) -> std::path::PathBuf {
 /// be a hidden one: a department member who reads both may recover nothing hidden.
 #[test]
 fn measures_that_split_the_dashboards_other_give_no_hidden_cell_away() {
-    let s = crate::admin::serve("");
-    s.site.ok(&[
-        "groups",
-        "add",
-        "stadsdiensten",
-        "--description",
-        "Omgeving",
-    ]);
-    let dir = tempfile::tempdir().unwrap();
-    let csv = with_services(&crate::records::register(&s.site, dir.path(), 6000));
     let mut def = crate::records::DEFINITION.replace(
         r#"categories = ["procedure", "type", "uitkomst"]"#,
         r#"categories = ["procedure", "type", "uitkomst", "dienst"]"#,
@@ -474,22 +447,9 @@ fn measures_that_split_the_dashboards_other_give_no_hidden_cell_away() {
              date = \"ingediend\"\nperiods = [\"year\"]\nwhere = {{ dienst = [\"{r}\"] }}\n"
         ));
     }
-    def.push_str(
-        "\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"dienst\"\n",
-    );
-    let def_path = dir.path().join("vergunningen.toml");
-    std::fs::write(&def_path, def).unwrap();
-    s.site.ok(&[
-        "records",
-        "import",
-        def_path.to_str().unwrap(),
-        csv.to_str().unwrap(),
-    ]);
-    s.site.ok(&["publish"]);
-    served(&s, "vg_r3");
-    let sam = crate::admin::add_user(&s, "sam", "viewer", "stadsdiensten");
-    let mut m = crate::admin::Browser::new(&s);
-    assert_eq!(m.login("sam", &sam).status, 303);
+    let p = permit_site_from(6000, with_services, &def, "dienst");
+    let s = p.publish("vg_r3");
+    let mut m = p.department_member();
     let whole = m.get("/admin/operations/vergunningen");
     assert_eq!(whole.status, 200);
     let mut cells: Vec<Option<f64>> = Vec::new();
@@ -501,7 +461,7 @@ fn measures_that_split_the_dashboards_other_give_no_hidden_cell_away() {
         assert_eq!(page.status, 200);
         let public: Vec<Vec<(String, i32, String, String)>> = ["vg_r1", "vg_r2", "vg_r3"]
             .iter()
-            .map(|r| crate::plans::series(&s, r, &level))
+            .map(|r| crate::plans::series(s, r, &level))
             .collect();
         for (code, figures) in crate::plans::area_rows(&page.body) {
             if code.is_empty() {
@@ -561,12 +521,8 @@ fn offered_years(body: &str) -> Vec<String> {
 #[test]
 fn the_per_area_table_of_a_year_gives_no_hidden_cell_away() {
     let p = permit_site(6000);
-    let s = &p.s;
-    s.site.ok(&["publish"]);
-    served(s, "vg_aanvragen");
-    let sam = crate::admin::add_user(s, "sam", "viewer", "stadsdiensten");
-    let mut m = crate::admin::Browser::new(s);
-    assert_eq!(m.login("sam", &sam).status, 303);
+    let s = p.publish("vg_aanvragen");
+    let mut m = p.department_member();
     let whole = m.get("/admin/operations/vergunningen");
     assert_eq!(whole.status, 200);
     let years = offered_years(&whole.body);
@@ -714,16 +670,21 @@ where = { type = ["milieu", "gemengd", "verkaveling", "melding"], uitkomst = ["v
 #[test]
 fn two_partitions_without_a_published_total_give_no_hidden_cell_away() {
     let p = permit_site_with(6000, TWO_PARTITIONS);
-    let s = &p.s;
-    s.site.ok(&["publish"]);
-    served(s, "vg_v_anders");
+    let s = p.publish("vg_v_anders");
     let by_procedure = ["vg_v_gewoon", "vg_v_vereenvoudigd"];
     let by_type = ["vg_v_stedenbouw", "vg_v_anders"];
     let mut c = Cells::read(s, &[&by_procedure[..], &by_type].concat(), &[], "statsec");
     c.equal("granted", &by_procedure, &by_type);
     c.check();
-    let hidden: usize = by_procedure.iter().chain(&by_type).map(|q| c.hidden(q)).sum();
-    assert!(hidden > 50, "{hidden} hidden parts: the attack proves nothing");
+    let hidden: usize = by_procedure
+        .iter()
+        .chain(&by_type)
+        .map(|q| c.hidden(q))
+        .sum();
+    assert!(
+        hidden > 50,
+        "{hidden} hidden parts: the attack proves nothing"
+    );
     let recovered: Vec<_> = c
         .attack()
         .into_iter()
@@ -762,17 +723,21 @@ periods = ["quarter", "year"]
 #[test]
 fn a_shares_hits_that_add_up_with_counts_give_no_hidden_cell_away() {
     let p = permit_site_with(6000, OUTCOMES);
-    let s = &p.s;
-    s.site.ok(&["publish"]);
-    served(s, "vg_ingetrokken");
+    let s = p.publish("vg_ingetrokken");
     let counts = ["vg_geweigerd", "vg_ingetrokken"];
     let share = ["vg_vergund", "vg_vergund_n"];
     let mut c = Cells::read(s, &[&counts[..], &share].concat(), &share[..1], "statsec");
     c.share_hits(share[0], share[1], None);
-    c.sum(share[1], &["vg_vergund × vg_vergund_n", counts[0], counts[1]]);
+    c.sum(
+        share[1],
+        &["vg_vergund × vg_vergund_n", counts[0], counts[1]],
+    );
     c.check();
     let hidden: usize = counts.iter().map(|q| c.hidden(q)).sum();
-    assert!(hidden > 50, "{hidden} hidden counts: the attack proves nothing");
+    assert!(
+        hidden > 50,
+        "{hidden} hidden counts: the attack proves nothing"
+    );
     let recovered: Vec<_> = c
         .attack()
         .into_iter()
