@@ -58,11 +58,10 @@ pub struct LinkedSum {
 impl LinkedSum {
     /// `dwellings = apartments + houses (detected)`.
     pub fn describe(&self, c: &Computed) -> String {
-        let code = |i: u32| c.indicators[i as usize].code.as_str();
-        let parts: Vec<&str> = self.parts.iter().map(|&p| code(p)).collect();
+        let parts: Vec<String> = self.parts.iter().map(|&p| part_name(c, p)).collect();
         format!(
             "{} = {} ({})",
-            code(self.total),
+            c.indicators[self.total as usize].code,
             parts.join(" + "),
             self.source.code()
         )
