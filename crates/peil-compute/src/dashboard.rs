@@ -1483,17 +1483,8 @@ mod tests {
             bins: vec![30, 60, 90],
         };
         let def = RecordSetDef {
-            name: "v".into(),
-            id: "id".into(),
-            area: "a".into(),
-            level: "s".into(),
-            dates: vec!["in".into(), "uit".into()],
-            categories: vec!["type".into()],
-            numbers: vec![],
-            source: String::new(),
-            threshold,
-            measures: vec![],
             dashboard: Some(dash.clone()),
+            ..crate::fixtures::record_set("v", &["type"], threshold)
         };
         (def, dash)
     }
@@ -1962,7 +1953,7 @@ mod tests {
         let t = 5.0;
         let (mut def, dash) = set(t);
         def.measures
-            .push(crate::measures::count_def("n_in", "in", &[], &["year"]));
+            .push(crate::fixtures::count_def("n_in", "in", &[], &["year"]));
         // Row i lies on item i % 4: items 0 and 1 in N, 2 in Z, 3 in none. 2022: 40 cases
         // (N 20, Z 10); 2023: 4 (N 2, Z 1), which the publication hides.
         let mut rows = Vec::new();
@@ -2041,7 +2032,7 @@ mod tests {
         let t = 5.0;
         let (mut def, dash) = set(t);
         let count = |code: &str, label: &str| {
-            crate::measures::count_def(code, "in", &[("type", &[label])], &["year"])
+            crate::fixtures::count_def(code, "in", &[("type", &[label])], &["year"])
         };
         def.measures.push(count("n_r1", "r1"));
         def.measures.push(count("n_r2", "r2"));
@@ -2099,7 +2090,7 @@ mod tests {
         let t = 5.0;
         let (mut def, dash) = set(t);
         def.dates.push("brief".into());
-        def.measures.push(crate::measures::count_def(
+        def.measures.push(crate::fixtures::count_def(
             "n_brief",
             "brief",
             &[],
@@ -2154,7 +2145,7 @@ mod tests {
         let t = 5.0;
         let (mut def, dash) = set(t);
         def.measures
-            .push(crate::measures::count_def("n_in", "in", &[], &["year"]));
+            .push(crate::fixtures::count_def("n_in", "in", &[], &["year"]));
         // Opened in 2022: N 20, Z 10; in 2023: N 8, Z 7; in 2024: N 9, Z 6.
         let mut rows = Vec::new();
         let mut items = Vec::new();

@@ -13,6 +13,8 @@ pub mod dashboard;
 pub mod diff;
 pub mod engine;
 mod eval;
+#[cfg(test)]
+mod fixtures;
 pub mod geo;
 pub mod hierarchy;
 pub mod linked;

@@ -58,11 +58,10 @@ pub struct LinkedSum {
 impl LinkedSum {
     /// `dwellings = apartments + houses (detected)`.
     pub fn describe(&self, c: &Computed) -> String {
-        let code = |i: u32| c.indicators[i as usize].code.as_str();
-        let parts: Vec<&str> = self.parts.iter().map(|&p| code(p)).collect();
+        let parts: Vec<String> = self.parts.iter().map(|&p| part_name(c, p)).collect();
         format!(
             "{} = {} ({})",
-            code(self.total),
+            c.indicators[self.total as usize].code,
             parts.join(" + "),
             self.source.code()
         )
@@ -73,16 +72,79 @@ impl LinkedSum {
     }
 }
 
+/// `Σ sides[0] = Σ sides[1] = …` in every cell where all are numbers: sums that equal one total
+/// that is published nowhere (the same records split two ways). Secondary suppression hides
+/// their members together (`Linked::together`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedEqual {
+    pub sides: Vec<Vec<u32>>,
+    pub source: Source,
+}
+
+impl LinkedEqual {
+    /// `a + b = c + d (records)`; a share in a relation is its hits.
+    pub fn describe(&self, c: &Computed) -> String {
+        let sides: Vec<String> = self
+            .sides
+            .iter()
+            .map(|side| {
+                side.iter()
+                    .map(|&p| part_name(c, p))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            })
+            .collect();
+        format!("{} ({})", sides.join(" = "), self.source.code())
+    }
+
+    pub fn members(&self) -> impl Iterator<Item = u32> + '_ {
+        self.sides.iter().flatten().copied()
+    }
+}
+
+/// An indicator's code in a relation: a share (a percentage, in a relation by its hits) as
+/// `hits(<code>)`.
+fn part_name(c: &Computed, i: u32) -> String {
+    let ind = &c.indicators[i as usize];
+    if ind.data_type == peil_core::DataType::Percentage {
+        peil_core::records::hits_code(&ind.code)
+    } else {
+        ind.code.clone()
+    }
+}
+
+/// A group of indicators connected by relations, with its relations.
+#[derive(Debug)]
+pub struct Group<'a> {
+    pub members: Vec<u32>,
+    pub sums: Vec<&'a LinkedSum>,
+    pub equal: Vec<&'a LinkedEqual>,
+}
+
 /// The sum relations of a computation, and notes on declared relations that could not be used.
 #[derive(Debug, Default)]
 pub struct Linked {
     pub sums: Vec<LinkedSum>,
+    /// Sums that equal one unpublished total.
+    pub equal: Vec<LinkedEqual>,
+    /// The shares of record sets that take part in a relation by their hits (share × n / 100,
+    /// an additive count), each with its `n` (the share's threshold indicator).
+    pub hits: std::collections::BTreeMap<u32, u32>,
+    /// Indicators hidden together (`peil_core::records::HIDDEN_TOGETHER`, and the members of
+    /// each relation of `equal`): a cell hidden in one is hidden in every member that has it.
+    pub together: Vec<Vec<u32>>,
     pub notes: Vec<String>,
 }
 
 impl Linked {
+    /// How secondary suppression takes a member of a relation: a share by its hits (its value
+    /// × its `n`, divided by 100), every other indicator by its value.
+    pub fn weight(&self, i: u32) -> Option<u32> {
+        self.hits.get(&i).copied()
+    }
+
     /// Groups of indicators connected by sum relations, each with its relations; sorted.
-    pub fn groups(&self) -> Vec<(Vec<u32>, Vec<&LinkedSum>)> {
+    pub fn groups(&self) -> Vec<Group<'_>> {
         let mut parent: HashMap<u32, u32> = HashMap::new();
         fn find(p: &mut HashMap<u32, u32>, x: u32) -> u32 {
             let up = *p.entry(x).or_insert(x);
@@ -93,35 +155,65 @@ impl Linked {
             p.insert(x, r);
             r
         }
-        for s in &self.sums {
-            for m in s.members() {
-                let (a, b) = (find(&mut parent, s.total), find(&mut parent, m));
+        let link = |xs: Vec<u32>, parent: &mut HashMap<u32, u32>| {
+            for w in xs.windows(2) {
+                let (a, b) = (find(parent, w[0]), find(parent, w[1]));
                 if a != b {
                     parent.insert(a.max(b), a.min(b));
                 }
             }
+        };
+        for s in &self.sums {
+            link(s.members().collect(), &mut parent);
         }
-        let mut groups: HashMap<u32, (BTreeSet<u32>, Vec<&LinkedSum>)> = HashMap::new();
+        for e in &self.equal {
+            link(e.members().collect(), &mut parent);
+        }
+        type Parts<'a> = (BTreeSet<u32>, Vec<&'a LinkedSum>, Vec<&'a LinkedEqual>);
+        let mut groups: HashMap<u32, Parts> = HashMap::new();
         for s in &self.sums {
             let root = find(&mut parent, s.total);
             let g = groups.entry(root).or_default();
             g.0.extend(s.members());
             g.1.push(s);
         }
-        let mut out: Vec<(Vec<u32>, Vec<&LinkedSum>)> = groups
+        for e in &self.equal {
+            let root = find(&mut parent, e.sides[0][0]);
+            let g = groups.entry(root).or_default();
+            g.0.extend(e.members());
+            g.2.push(e);
+        }
+        let mut out: Vec<Group> = groups
             .into_values()
-            .map(|(m, s)| (m.into_iter().collect(), s))
+            .map(|(m, sums, equal)| Group {
+                members: m.into_iter().collect(),
+                sums,
+                equal,
+            })
             .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.sort_by(|a, b| a.members.cmp(&b.members));
         out
     }
 
-    /// `dirty` and every indicator linked to one of them.
+    /// `dirty` and every indicator linked to one of them (by a relation, or hidden together).
     pub fn closure(&self, dirty: &[u32]) -> Vec<u32> {
         let mut out: BTreeSet<u32> = dirty.iter().copied().collect();
-        for (members, _) in self.groups() {
-            if members.iter().any(|m| out.contains(m)) {
-                out.extend(members);
+        let sets: Vec<Vec<u32>> = self
+            .groups()
+            .into_iter()
+            .map(|g| g.members)
+            .chain(self.together.iter().cloned())
+            .collect();
+        // A set may join another through a member a later set added.
+        loop {
+            let before = out.len();
+            for members in &sets {
+                if members.iter().any(|m| out.contains(m)) {
+                    out.extend(members.iter().copied());
+                }
+            }
+            if out.len() == before {
+                break;
             }
         }
         out.into_iter().collect()
@@ -225,7 +317,7 @@ pub fn linked_sums(c: &Computed) -> Linked {
             }
         }
     }
-    out.sums.extend(measure_sums(c));
+    measure_links(c, &mut out);
     let known: BTreeSet<(u32, Vec<u32>)> = out
         .sums
         .iter()
@@ -245,33 +337,82 @@ pub fn linked_sums(c: &Computed) -> Linked {
     out
 }
 
-/// The sums between the measures of a record set that the import found on the records and
-/// wrote into the total's metadata (`peil_core::records::MEASURE_SUMS`): only between additive
-/// indicators that are there, and used only where they hold in numbers (as every relation).
-fn measure_sums(c: &Computed) -> Vec<LinkedSum> {
-    let mut out = Vec::new();
+/// The relations between the measures of a record set that the import found on the records and
+/// wrote into their metadata (`peil_core::records`): sums (`MEASURE_SUMS`, on the total), sums
+/// that equal one unpublished total (`MEASURE_EQUAL`) and groups hidden together
+/// (`HIDDEN_TOGETHER`). Only between additive indicators that are there — or shares, by their
+/// hits —, and used only where they hold in numbers (as every relation).
+fn measure_links(c: &Computed, out: &mut Linked) {
+    use peil_core::records::{HIDDEN_TOGETHER, MEASURE_EQUAL, MEASURE_SUMS, hits_of};
+    // A part: an additive indicator, or a share of a record set by its hits (its threshold
+    // indicator, the `_n`, being additive).
+    let part = |code: &str, hits: &mut std::collections::BTreeMap<u32, u32>| -> Option<u32> {
+        match hits_of(code) {
+            None => c.index.get(code).copied().filter(|&x| additive(c, x)),
+            Some(share) => {
+                let x = *c.index.get(share)?;
+                let ind = &c.indicators[x as usize];
+                let n = *c.index.get(ind.threshold_indicator.as_deref()?)?;
+                if ind.data_type != peil_core::DataType::Percentage || !additive(c, n) {
+                    return None;
+                }
+                hits.insert(x, n);
+                Some(x)
+            }
+        }
+    };
+    let mut together: std::collections::BTreeMap<&str, Vec<u32>> = Default::default();
     for (t, ind) in c.indicators.iter().enumerate() {
-        let Some(text) = ind.extra.get(peil_core::records::MEASURE_SUMS) else {
-            continue;
-        };
         let t = t as u32;
-        for parts in peil_core::records::read_sums(text) {
-            let parts: Option<Vec<u32>> = parts.iter().map(|p| c.index.get(p).copied()).collect();
-            if let Some(parts) = parts
-                && !parts.contains(&t)
-                && std::iter::once(t)
-                    .chain(parts.iter().copied())
-                    .all(|x| additive(c, x))
-            {
-                out.push(LinkedSum {
-                    total: t,
-                    parts,
-                    source: Source::Records,
-                });
+        if let Some(g) = ind.extra.get(HIDDEN_TOGETHER) {
+            let code = if ind.data_type == peil_core::DataType::Percentage {
+                peil_core::records::hits_code(&ind.code)
+            } else {
+                ind.code.clone()
+            };
+            if part(&code, &mut out.hits).is_some() {
+                together.entry(g.as_str()).or_default().push(t);
+            }
+        }
+        if let Some(text) = ind.extra.get(MEASURE_SUMS) {
+            for parts in peil_core::records::read_sums(text) {
+                let parts: Option<Vec<u32>> =
+                    parts.iter().map(|p| part(p, &mut out.hits)).collect();
+                if let Some(parts) = parts
+                    && !parts.contains(&t)
+                    && additive(c, t)
+                {
+                    out.sums.push(LinkedSum {
+                        total: t,
+                        parts,
+                        source: Source::Records,
+                    });
+                }
+            }
+        }
+        if let Some(text) = ind.extra.get(MEASURE_EQUAL) {
+            for sides in peil_core::records::read_equal(text) {
+                let sides: Option<Vec<Vec<u32>>> = sides
+                    .iter()
+                    .map(|side| side.iter().map(|p| part(p, &mut out.hits)).collect())
+                    .collect();
+                if let Some(sides) = sides {
+                    out.equal.push(LinkedEqual {
+                        sides,
+                        source: Source::Records,
+                    });
+                }
             }
         }
     }
-    out
+    out.together = together.into_values().filter(|m| m.len() > 1).collect();
+    // Sums that equal an unpublished total: hidden together (see `crate::privacy`).
+    for e in &out.equal {
+        let mut m: Vec<u32> = e.members().collect();
+        m.sort_unstable();
+        m.dedup();
+        out.together.push(m);
+    }
 }
 
 /// The terms of an expression made only of references, `+`, `-` and negation, with their sign.

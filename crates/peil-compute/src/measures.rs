@@ -157,10 +157,6 @@ struct Members {
 }
 
 impl Members {
-    fn subset_of(&self, other: &Members) -> bool {
-        self.bits.iter().zip(&other.bits).all(|(a, b)| a & !b == 0)
-    }
-
     fn disjoint(&self, other: &Members) -> bool {
         self.bits.iter().zip(&other.bits).all(|(a, b)| a & b == 0)
     }
@@ -168,8 +164,11 @@ impl Members {
 
 /// The most sums [`measure_sums`] lists per total (each is a sum of parts that exactly cover
 /// it), and the most parts it tries per total.
-const SUMS_MAX: usize = 64;
-const CANDIDATES_MAX: usize = 24;
+pub const SUMS_MAX: usize = 64;
+pub const CANDIDATES_MAX: usize = 24;
+/// The most unpublished totals (unions of two or three disjoint series, and all of a group's
+/// records) [`measure_links`] tries per group.
+pub const UNIONS_MAX: usize = 512;
 
 /// How the measures of a set hang together on its records ([`measure_links`]).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -179,6 +178,44 @@ pub struct MeasureLinks {
     /// By share: the published counts whose records are exactly the share's hits (the records
     /// that meet its condition), so that share × `_n` / 100 is that count in every cell.
     pub hits: BTreeMap<String, Vec<String>>,
+    /// Sums that equal one another in every cell while no series publishes their total (two
+    /// partitions of the same records; a share's hits, `hits(<share>)`, as a total or a part):
+    /// each relation's sides (at least two), each side's parts.
+    pub equal: Vec<Vec<Vec<String>>>,
+    /// Groups of series (a date and a quantity) whose relations the search did not finish
+    /// listing ([`CANDIDATES_MAX`], [`SUMS_MAX`], [`UNIONS_MAX`] or its step budget): to be
+    /// hidden together, named by the group.
+    pub together: BTreeMap<String, Vec<String>>,
+    /// What the statistician is told: each search that stopped at a limit.
+    pub notes: Vec<String>,
+}
+
+impl MeasureLinks {
+    /// The relations of [`MeasureLinks::equal`] written on `code`: those whose smallest code
+    /// (a share's for its hits) it is.
+    pub fn equal_on(&self, code: &str) -> Vec<&Vec<Vec<String>>> {
+        self.equal
+            .iter()
+            .filter(|sides| {
+                sides
+                    .iter()
+                    .flatten()
+                    .map(|p| peil_core::records::hits_of(p).unwrap_or(p))
+                    .min()
+                    == Some(code)
+            })
+            .collect()
+    }
+
+    /// The group [`MeasureLinks::together`] `code` belongs to.
+    pub fn together_of(&self, code: &str) -> Option<&str> {
+        self.together.iter().find_map(|(g, members)| {
+            members
+                .iter()
+                .any(|m| m == code || peil_core::records::hits_of(m) == Some(code))
+                .then_some(g.as_str())
+        })
+    }
 }
 
 /// Every sum between the additive series of a set's measures (counts, `_n`s, sums): `total =
@@ -233,25 +270,46 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
         }
     }
     let mut links = MeasureLinks::default();
+    // A share's hits add up like a count (share × `_n` / 100): a series of the group, after
+    // the published ones (a relation is written over a published series where one is equal).
+    for (share, dk, bits) in &hits {
+        let size: u64 = bits.iter().map(|w| u64::from(w.count_ones())).sum();
+        groups
+            .entry((*dk, Quantity::Records))
+            .or_default()
+            .push(Members {
+                code: peil_core::records::hits_code(share),
+                bits: bits.clone(),
+                size,
+            });
+    }
     for (share, dk, bits) in hits {
         let counts: Vec<String> = groups
             .get(&(dk, Quantity::Records))
             .into_iter()
             .flatten()
-            .filter(|c| c.size > 0 && c.bits == bits)
+            .filter(|c| {
+                c.size > 0 && c.bits == bits && peil_core::records::hits_of(&c.code).is_none()
+            })
             .map(|c| c.code.clone())
             .collect();
         if !counts.is_empty() {
             links.hits.insert(share, counts);
         }
     }
-    let out = &mut links.sums;
-    for series in groups.values() {
+    let set = &def.name;
+    for ((dk, q), series) in &groups {
+        let group = match q {
+            Quantity::Records => format!("{set}: records by {}", def.dates[*dk]),
+            Quantity::Value(..) => format!("{set}: sums by {}", def.dates[*dk]),
+        };
+        let mut limited = Vec::new();
         // Series of the same records: each equals the first of them.
         let mut distinct: Vec<&Members> = Vec::new();
         for s in series {
             match distinct.iter().find(|d| d.bits == s.bits) {
-                Some(d) => out
+                Some(d) => links
+                    .sums
                     .entry(d.code.clone())
                     .or_default()
                     .push(vec![s.code.clone()]),
@@ -259,39 +317,166 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
             }
         }
         for t in &distinct {
-            let cands: Vec<&Members> = distinct
-                .iter()
-                .filter(|p| p.code != t.code && p.size > 0 && p.subset_of(t))
-                .take(CANDIDATES_MAX)
-                .copied()
-                .collect();
-            if t.size == 0 || cands.len() < 2 {
+            if t.size == 0 {
                 continue;
             }
-            let apart: Vec<Vec<bool>> = cands
-                .iter()
-                .map(|a| cands.iter().map(|b| a.disjoint(b)).collect())
-                .collect();
-            let mut search = Covers {
-                cands,
-                apart,
-                size: t.size,
-                chosen: Vec::new(),
-                out: Vec::new(),
-                budget: 1 << 20,
-            };
-            search.search(0, 0);
-            let Covers {
-                cands, out: covers, ..
-            } = search;
-            for c in covers {
-                out.entry(t.code.clone())
-                    .or_default()
-                    .push(c.iter().map(|&k| cands[k].code.clone()).collect());
+            let (covers, stopped) = covers_of(&t.bits, t.size, Some(&t.code), &distinct, 1 << 20);
+            if let Some(why) = stopped {
+                limited.push(format!("{}: {why}", t.code));
+            }
+            if !covers.is_empty() {
+                links.sums.entry(t.code.clone()).or_default().extend(covers);
             }
         }
+        // Unpublished totals: the group's records, and every union of two or three disjoint
+        // series that no series publishes; related where they have two covers or more.
+        let nonempty: Vec<&Members> = distinct.iter().copied().filter(|d| d.size > 0).collect();
+        let mut unions: Vec<Vec<u64>> = Vec::new();
+        let mut seen: std::collections::HashSet<Vec<u64>> =
+            distinct.iter().map(|d| d.bits.clone()).collect();
+        let mut add = |bits: Vec<u64>, unions: &mut Vec<Vec<u64>>| {
+            if seen.insert(bits.clone()) {
+                unions.push(bits);
+            }
+        };
+        if let Some(first) = nonempty.first() {
+            let all = nonempty
+                .iter()
+                .fold(first.bits.clone(), |acc, d| or(&acc, &d.bits));
+            add(all, &mut unions);
+        }
+        'pairs: for (i, a) in nonempty.iter().enumerate() {
+            for (j, b) in nonempty.iter().enumerate().skip(i + 1) {
+                if !a.disjoint(b) {
+                    continue;
+                }
+                let ab = or(&a.bits, &b.bits);
+                for c in nonempty.iter().skip(j + 1) {
+                    if unions.len() > UNIONS_MAX {
+                        break 'pairs;
+                    }
+                    if a.disjoint(c) && b.disjoint(c) {
+                        add(or(&ab, &c.bits), &mut unions);
+                    }
+                }
+                add(ab, &mut unions);
+            }
+        }
+        if unions.len() > UNIONS_MAX {
+            limited.push(format!(
+                "more than {UNIONS_MAX} unions of parts that no measure publishes"
+            ));
+            unions.truncate(UNIONS_MAX);
+        }
+        for u in &unions {
+            let size: u64 = u.iter().map(|w| u64::from(w.count_ones())).sum();
+            let (covers, stopped) = covers_of(u, size, None, &distinct, 1 << 16);
+            if let Some(why) = stopped {
+                limited.push(format!("an unpublished total of {size} records: {why}"));
+            }
+            if covers.len() >= 2 {
+                links.equal.push(covers);
+            }
+        }
+        if !limited.is_empty() {
+            links.together.insert(
+                group.clone(),
+                series
+                    .iter()
+                    .filter(|s| s.size > 0)
+                    .map(|s| s.code.clone())
+                    .collect(),
+            );
+            links.notes.push(format!(
+                "{group}: the search for measures that add up stopped ({}); the group's {} \
+                 measures are hidden together instead (a cell hidden in one is hidden in all)",
+                limited.join("; "),
+                series.len()
+            ));
+        }
+    }
+    // A sum whose total is a share's hits (no published series): a relation through an
+    // unpublished total.
+    let of_hits: Vec<String> = links
+        .sums
+        .keys()
+        .filter(|t| peil_core::records::hits_of(t).is_some())
+        .cloned()
+        .collect();
+    for t in of_hits {
+        let sums = links.sums.remove(&t).unwrap_or_default();
+        links
+            .equal
+            .push(std::iter::once(vec![t]).chain(sums).collect());
     }
     links
+}
+
+fn or(a: &[u64], b: &[u64]) -> Vec<u64> {
+    a.iter().zip(b).map(|(x, y)| x | y).collect()
+}
+
+/// Every exact cover of a total's records (`bits`, `size` of them) by pairwise disjoint series
+/// of the group other than the total itself (`own`), as codes; and why the search stopped
+/// early, if it did.
+fn covers_of(
+    bits: &[u64],
+    size: u64,
+    own: Option<&str>,
+    distinct: &[&Members],
+    budget: u32,
+) -> (Vec<Vec<String>>, Option<String>) {
+    let inside = |p: &&&Members| {
+        Some(p.code.as_str()) != own
+            && p.size > 0
+            && p.bits.iter().zip(bits).all(|(a, b)| a & !b == 0)
+    };
+    let all: Vec<&Members> = distinct.iter().filter(inside).copied().collect();
+    let mut stopped = None;
+    if all.len() > CANDIDATES_MAX {
+        stopped = Some(format!(
+            "{} possible parts, more than {CANDIDATES_MAX}",
+            all.len()
+        ));
+    }
+    let cands: Vec<&Members> = all.into_iter().take(CANDIDATES_MAX).collect();
+    if cands.len() < 2 && own.is_some() {
+        return (Vec::new(), stopped);
+    }
+    let apart: Vec<Vec<bool>> = cands
+        .iter()
+        .map(|a| cands.iter().map(|b| a.disjoint(b)).collect())
+        .collect();
+    let mut search = Covers {
+        cands,
+        apart,
+        size,
+        chosen: Vec::new(),
+        out: Vec::new(),
+        budget,
+    };
+    search.search(0, 0);
+    let also = if search.out.len() >= SUMS_MAX {
+        Some(format!("{SUMS_MAX} sums or more"))
+    } else if search.budget == 0 {
+        Some("too many combinations of parts".to_string())
+    } else {
+        None
+    };
+    if let Some(also) = also {
+        stopped = Some(match stopped {
+            Some(s) => format!("{s}, {also}"),
+            None => also,
+        });
+    }
+    let Covers {
+        cands, out: covers, ..
+    } = search;
+    let covers = covers
+        .into_iter()
+        .map(|c| c.iter().map(|&k| cands[k].code.clone()).collect())
+        .collect();
+    (covers, stopped)
 }
 
 /// The search for the exact covers of one total by its candidate parts (subsets of it).
@@ -482,42 +667,10 @@ fn measure(
     }
 }
 
-/// A count measure for the tests of this crate: its code, date, filter and period levels.
-#[cfg(test)]
-pub(crate) fn count_def(
-    code: &str,
-    date: &str,
-    filter: &[(&str, &[&str])],
-    periods: &[&str],
-) -> MeasureDef {
-    MeasureDef {
-        code: code.into(),
-        name: code.into(),
-        name_en: None,
-        name_fr: None,
-        description: String::new(),
-        kind: MeasureKind::Count,
-        date: date.into(),
-        field: None,
-        from: None,
-        to: None,
-        p: None,
-        filter: filter
-            .iter()
-            .map(|(c, l)| (c.to_string(), l.iter().map(|x| x.to_string()).collect()))
-            .collect(),
-        within: None,
-        condition: BTreeMap::new(),
-        periods: periods.iter().map(|p| p.to_string()).collect(),
-        levels: vec![],
-        unit: None,
-        decimals: None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{count_def, record_set};
     use peil_core::records::parse_day;
 
     #[test]
@@ -535,17 +688,7 @@ mod tests {
     /// A year's median comes from the year's records, not from its months' medians.
     #[test]
     fn a_years_median_is_the_median_of_its_records() {
-        let def: RecordSetDef = RecordSetDef {
-            name: "t".into(),
-            id: "id".into(),
-            area: "a".into(),
-            level: "s".into(),
-            dates: vec!["in".into(), "uit".into()],
-            categories: vec![],
-            numbers: vec![],
-            source: String::new(),
-            threshold: 0.0,
-            dashboard: None,
+        let def = RecordSetDef {
             measures: vec![MeasureDef {
                 code: "med".into(),
                 name: "m".into(),
@@ -566,6 +709,7 @@ mod tests {
                 unit: None,
                 decimals: None,
             }],
+            ..record_set("t", &[], 0.0)
         };
         let mut rec = Records::new(&def);
         // January: 1, 2, 3 days (median 2); February: 10 days (median 10).
@@ -611,16 +755,6 @@ mod tests {
         median.from = Some("in".into());
         median.to = Some("uit".into());
         let def = RecordSetDef {
-            name: "t".into(),
-            id: "id".into(),
-            area: "a".into(),
-            level: "s".into(),
-            dates: vec!["in".into(), "uit".into()],
-            categories: vec!["type".into()],
-            numbers: vec![],
-            source: String::new(),
-            threshold: 0.0,
-            dashboard: None,
             measures: vec![
                 count("all", &[]),
                 count("a", &[("type", &["a"])]),
@@ -630,6 +764,7 @@ mod tests {
                 count("also_a", &[("type", &["a", "x"])]),
                 median,
             ],
+            ..record_set("t", &["type"], 0.0)
         };
         let mut rec = Records::new(&def);
         for (k, t) in ["a", "a", "b", "c", "d", "d"].into_iter().enumerate() {
@@ -648,5 +783,100 @@ mod tests {
         assert_eq!(of("ab"), Vec::<Vec<String>>::new());
         assert_eq!(of("med_n"), Vec::<Vec<String>>::new());
         assert_eq!(sums.len(), 2, "{sums:?}");
+    }
+
+    /// Records of one sector on 2024-01-02, one per row of category labels.
+    fn records_of(def: &RecordSetDef, rows: &[&[&str]]) -> Records {
+        let mut rec = Records::new(def);
+        let d = parse_day("2024-01-02", false).unwrap();
+        for (k, labels) in rows.iter().enumerate() {
+            rec.ids.push(k.to_string());
+            rec.items.push(7);
+            rec.dates[0].push(d);
+            rec.dates[1].push(NO_DATE);
+            for (c, l) in labels.iter().enumerate() {
+                rec.categories[c].push(l);
+            }
+        }
+        rec
+    }
+
+    /// The same records split by procedure and by type, with no measure of their total: the
+    /// two sums equal each other (through the unpublished total).
+    #[test]
+    fn two_partitions_without_a_total_are_related() {
+        let count = |code: &str, filter: &[(&str, &[&str])]| count_def(code, "in", filter, &[]);
+        let def = RecordSetDef {
+            measures: vec![
+                count("g", &[("proc", &["g"]), ("uit", &["v"])]),
+                count("e", &[("proc", &["e"]), ("uit", &["v"])]),
+                count("a", &[("type", &["a"]), ("uit", &["v"])]),
+                count("b", &[("type", &["b", "c"]), ("uit", &["v"])]),
+                count("all", &[]),
+            ],
+            ..record_set("t", &["proc", "type", "uit"], 0.0)
+        };
+        let rows: &[&[&str]] = &[
+            &["g", "a", "v"],
+            &["g", "b", "v"],
+            &["e", "c", "v"],
+            &["e", "a", "x"],
+        ];
+        let links = measure_links(&def, &records_of(&def, rows));
+        assert_eq!(
+            links.equal,
+            vec![vec![vec!["g", "e"], vec!["a", "b"]]],
+            "{links:?}"
+        );
+        assert_eq!(links.equal_on("a").len(), 1);
+        assert!(links.together.is_empty() && links.notes.is_empty());
+    }
+
+    /// A share's hits with the other outcomes add up to the decisions.
+    #[test]
+    fn a_shares_hits_are_a_part_of_sums() {
+        let count = |code: &str, filter: &[(&str, &[&str])]| count_def(code, "in", filter, &[]);
+        let mut share = count("aandeel", &[]);
+        share.kind = MeasureKind::Share;
+        share.condition = BTreeMap::from([("uit".to_string(), vec!["v".to_string()])]);
+        let def = RecordSetDef {
+            measures: vec![count("all", &[]), count("x", &[("uit", &["x"])]), share],
+            ..record_set("t", &["uit"], 0.0)
+        };
+        let rows: &[&[&str]] = &[&["v"], &["v"], &["x"]];
+        let links = measure_links(&def, &records_of(&def, rows));
+        let of = |t: &str| links.sums.get(t).cloned().unwrap_or_default();
+        assert!(
+            of("all").contains(&vec!["x".to_string(), "hits(aandeel)".to_string()]),
+            "{links:?}"
+        );
+    }
+
+    /// Past the search's limits, the group's measures are hidden together and the
+    /// statistician is told.
+    #[test]
+    fn a_search_past_its_limits_hides_the_group_together_and_says_so() {
+        let types: Vec<String> = (0..CANDIDATES_MAX + 2).map(|k| format!("t{k}")).collect();
+        let mut measures = vec![count_def("all", "in", &[], &[])];
+        for t in &types {
+            measures.push(count_def(t, "in", &[("type", &[t.as_str()])], &[]));
+        }
+        let def = RecordSetDef {
+            measures,
+            ..record_set("t", &["type"], 0.0)
+        };
+        let rows: Vec<[&str; 1]> = types.iter().map(|t| [t.as_str()]).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(|r| &r[..]).collect();
+        let links = measure_links(&def, &records_of(&def, &rows));
+        assert_eq!(links.together.len(), 1, "{links:?}");
+        let members = links.together.values().next().unwrap();
+        assert_eq!(members.len(), types.len() + 1);
+        assert_eq!(links.together_of("t3"), Some("t: records by in"));
+        assert_eq!(links.notes.len(), 1);
+        assert!(
+            links.notes[0].contains("more than 24") && links.notes[0].contains("hidden together"),
+            "{}",
+            links.notes[0]
+        );
     }
 }

@@ -93,8 +93,10 @@ pub fn masks_of(
     let no_links = crate::linked::Linked::default();
     let linked = if secondary { c.linked() } else { &no_links };
     let groups = linked.groups();
-    let in_group: std::collections::HashSet<u32> =
-        groups.iter().flat_map(|(m, _)| m.iter().copied()).collect();
+    let in_group: std::collections::HashSet<u32> = groups
+        .iter()
+        .flat_map(|g| g.members.iter().copied())
+        .collect();
     if secondary {
         for ind in 0..c.indicators.len() as u32 {
             let i = &c.indicators[ind as usize];
@@ -113,30 +115,84 @@ pub fn masks_of(
             secondary_suppress(c, &[(ind, weight)], &[], &mut masks);
         }
     }
-    // Groups, then the masks formulas inherit (step 3); a group whose masks step 3 extended is
-    // protected again, until nothing changes.
-    for _round in 0..8 {
-        for (members, sums) in &groups {
-            if members.iter().any(|m| wanted(*m)) {
-                let m: Vec<(u32, Option<u32>)> = members.iter().map(|&x| (x, None)).collect();
-                let s: Vec<crate::linked::LinkedSum> = sums.iter().map(|s| (*s).clone()).collect();
+    // Groups, then the sets hidden together, then the masks formulas inherit (step 3); a group
+    // whose masks the later steps extended is protected again, until nothing changes. A share
+    // in a relation is taken by its hits (its value × its `n` / 100).
+    let linked_members: Vec<u32> = groups
+        .iter()
+        .flat_map(|g| g.members.iter().copied())
+        .chain(linked.together.iter().flatten().copied())
+        .collect();
+    for _round in 0..16 {
+        for g in &groups {
+            if g.members.iter().any(|m| wanted(*m)) {
+                let m: Vec<(u32, Option<u32>)> =
+                    g.members.iter().map(|&x| (x, linked.weight(x))).collect();
+                let s: Vec<crate::linked::LinkedSum> =
+                    g.sums.iter().map(|s| (*s).clone()).collect();
                 secondary_suppress(c, &m, &s, &mut masks);
             }
         }
-        let after_groups: Vec<Masks> = groups
-            .iter()
-            .map(|(members, _)| group_masks(&masks, members))
-            .collect();
+        let after_groups = group_masks(&masks, &linked_members);
+        hide_together(c, linked, &wanted, &mut masks);
         inherit(c, &mut masks, &wanted);
-        let settled = groups
-            .iter()
-            .zip(&after_groups)
-            .all(|((members, _), g)| group_masks(&masks, members) == *g);
-        if settled {
+        if group_masks(&masks, &linked_members) == after_groups {
             break;
         }
     }
     masks
+}
+
+/// Indicators hidden together (`crate::linked::Linked::together`: sums that equal one
+/// unpublished total, and measures whose relations the import could not list in full): every
+/// cell hidden in one member is hidden in each member that has it, and each member is protected
+/// along its own relations, until nothing changes. With the same hidden cells in every member
+/// (and the same levels and periods), no relation between them that holds record by record can
+/// give a hidden cell away — whatever relations are known or missed: moving each member's
+/// hidden cells by the same amounts along its own relations, scaled by whether one record
+/// counts in it, keeps every such relation.
+fn hide_together(
+    c: &Computed,
+    linked: &crate::linked::Linked,
+    wanted: &dyn Fn(u32) -> bool,
+    masks: &mut Masks,
+) {
+    for set in &linked.together {
+        if !set.iter().any(|m| wanted(*m)) {
+            continue;
+        }
+        for _ in 0..64 {
+            let before = group_masks(masks, set);
+            let mut union: HashMap<(u16, Period, u32), Vec<bool>> = HashMap::new();
+            for (k, v) in &before {
+                let u = union
+                    .entry((k.1, k.2, k.3))
+                    .or_insert_with(|| vec![false; v.len()]);
+                if u.len() == v.len() {
+                    u.iter_mut().zip(v).for_each(|(a, b)| *a |= *b);
+                }
+            }
+            for &m in set {
+                for (&(l, p, d), u) in &union {
+                    let key = (m, l, p, d);
+                    let Some(n) = c.values.get(&key).map(|v| v.len()) else {
+                        continue;
+                    };
+                    if n != u.len() {
+                        continue;
+                    }
+                    let mask = masks.entry(key).or_insert_with(|| vec![false; n]);
+                    mask.iter_mut().zip(u).for_each(|(a, b)| *a |= *b);
+                }
+            }
+            for &m in set {
+                secondary_suppress(c, &[(m, linked.weight(m))], &[], masks);
+            }
+            if group_masks(masks, set) == before {
+                break;
+            }
+        }
+    }
 }
 
 /// The masks of some indicators.
@@ -304,6 +360,13 @@ pub struct Relations {
 
 impl Relations {
     pub fn build(c: &Computed, ind: u32) -> Relations {
+        Relations::build_as(c, ind, false)
+    }
+
+    /// [`Relations::build`]; `hits`: the indicator is a share taken by its hits (share × n /
+    /// 100), which add up over periods like a flow — a period by the finest sub-periods of
+    /// which it has all (a share per quarter and year: a year is its quarters).
+    pub fn build_as(c: &Computed, ind: u32, hits: bool) -> Relations {
         let mut blocks = Vec::new();
         let mut block_of = HashMap::new();
         let mut values = Vec::new();
@@ -352,24 +415,33 @@ impl Relations {
         }
         // Time: a flow's coarser period = sum of its sub-periods.
         let i = &c.indicators[ind as usize];
-        if i.period_type == PeriodType::Flow
-            && matches!(i.data_type, DataType::Numeric | DataType::ObjectCount)
-            && !i.non_aggregable_periods
+        if hits
+            || (i.period_type == PeriodType::Flow
+                && matches!(i.data_type, DataType::Numeric | DataType::ObjectCount)
+                && !i.non_aggregable_periods)
         {
             for (pb, &(l, p, d, _)) in blocks.iter().enumerate() {
-                let Some(fine) = finer(p) else { continue };
-                let per = (fine.per_year() / p.level.per_year()) as i64;
-                let ((y, m, _), _) = p.bounds();
-                let Some(first) = Period::new(fine, y, (m - 1) / (12 / fine.per_year()) + 1) else {
-                    continue;
+                let subs_at = |fine: peil_core::PeriodLevel| -> Option<Vec<usize>> {
+                    let per = (fine.per_year() / p.level.per_year()) as i64;
+                    let ((y, m, _), _) = p.bounds();
+                    let first = Period::new(fine, y, (m - 1) / (12 / fine.per_year()) + 1)?;
+                    (0..per)
+                        .map(|k| {
+                            first
+                                .offset(k)
+                                .and_then(|q| block_of.get(&(l, q, d)).copied())
+                        })
+                        .collect()
                 };
-                let subs: Option<Vec<usize>> = (0..per)
-                    .map(|k| {
-                        first
-                            .offset(k)
-                            .and_then(|q| block_of.get(&(l, q, d)).copied())
-                    })
-                    .collect();
+                let mut fine = finer(p.level);
+                let mut subs = None;
+                while let Some(f) = fine {
+                    subs = subs_at(f);
+                    if subs.is_some() || !hits {
+                        break;
+                    }
+                    fine = finer(f);
+                }
                 let Some(subs) = subs else { continue };
                 let n = c.geo.levels[l as usize].len();
                 for item in 0..n {
@@ -430,9 +502,9 @@ impl Relations {
     }
 }
 
-fn finer(p: Period) -> Option<peil_core::PeriodLevel> {
+fn finer(level: peil_core::PeriodLevel) -> Option<peil_core::PeriodLevel> {
     use peil_core::PeriodLevel::*;
-    match p.level {
+    match level {
         Year => Some(HalfYear),
         HalfYear => Some(Quarter),
         Quarter => Some(Month),
@@ -458,14 +530,22 @@ fn secondary_suppress(
     let mut blocks: Vec<(u32, u16, Period, u32, usize)> = Vec::new();
     let mut block_of: HashMap<Key, usize> = HashMap::new();
     for &(ind, weight) in members {
-        let mut one = Relations::build(c, ind);
+        let hits = weight.is_some() && c.linked().hits.get(&ind) == weight.as_ref();
+        let mut one = Relations::build_as(c, ind, hits);
         if let Some(w) = weight {
+            // A percentage × its weight / 100: a share's hits, in the units of the counts it
+            // adds up with.
+            let scale = if c.indicators[ind as usize].data_type == DataType::Percentage {
+                100.0
+            } else {
+                1.0
+            };
             for &(l, p, _, start) in &one.blocks {
                 let wv = c.get(w, l as usize, p, 0);
                 for i in 0..c.geo.levels[l as usize].len() {
                     let v = one.values[start + i];
                     if let (Some(a), Some(b)) = (v.number(), wv.and_then(|x| x[i].number())) {
-                        one.values[start + i] = Slot::num(a * b);
+                        one.values[start + i] = Slot::num(a * b / scale);
                     }
                 }
             }
@@ -598,16 +678,34 @@ fn secondary_suppress(
         let mut progress = false;
         for x in recoverable {
             // Hide one more cell in the relation of x with the fewest hidden cells.
-            let best = by_cell[x as usize]
-                .iter()
-                .map(|&ri| &rels[ri as usize])
-                .filter(|rel| rel.iter().any(|&y| !hidden[y as usize]))
-                .min_by_key(|rel| rel.iter().filter(|&&y| hidden[y as usize]).count());
-            if let Some(rel) = best
-                && let Some(y) = pick_cover(rel, &hidden, &values)
-            {
-                hidden[y as usize] = true;
-                progress = true;
+            // A relation whose shown cells are all empty has nothing left to hide: then a
+            // relation of the hidden cells of x's relations, and so on.
+            let mut near: Vec<u32> = vec![x];
+            let mut seen: std::collections::HashSet<u32> = near.iter().copied().collect();
+            for _ in 0..4 {
+                let best = near
+                    .iter()
+                    .flat_map(|&z| by_cell[z as usize].iter())
+                    .map(|&ri| &rels[ri as usize])
+                    .filter_map(|rel| {
+                        let y = pick_cover(rel, &hidden, &values)?;
+                        Some((rel.iter().filter(|&&y| hidden[y as usize]).count(), y))
+                    })
+                    .min_by_key(|(h, _)| *h);
+                if let Some((_, y)) = best {
+                    hidden[y as usize] = true;
+                    progress = true;
+                    break;
+                }
+                near = near
+                    .iter()
+                    .flat_map(|&z| by_cell[z as usize].iter())
+                    .flat_map(|&ri| rels[ri as usize].iter().copied())
+                    .filter(|&y| hidden[y as usize] && seen.insert(y))
+                    .collect();
+                if near.is_empty() {
+                    break;
+                }
             }
         }
         if !progress {

@@ -186,6 +186,52 @@ pub const MEASURE_SUMS: &str = "measure sums";
 /// one of them is (`peil_compute::privacy`).
 pub const HIDDEN_WITH: &str = "hidden with";
 
+/// The metadata key (`Indicator::extra`) of sums of measures of its set that equal one another
+/// in every cell while no measure publishes their total (`gewoon + vereenvoudigd = stedenbouw +
+/// anders`: the same records split two ways), one relation per `;`, written on the relation's
+/// first code; found on the records by the import. A part `hits(<share>)` is a share's hits
+/// (share × its `_n` / 100). Secondary suppression protects them through an unpublished total
+/// (`peil_compute::linked`).
+pub const MEASURE_EQUAL: &str = "measure equal sums";
+
+/// The metadata key (`Indicator::extra`) of a group of measures of one set whose relations the
+/// import's search did not finish listing (too many parts or sums): the group's name, the same
+/// on each of its members; secondary suppression hides them together (a cell hidden in one is
+/// hidden in every member that publishes it).
+pub const HIDDEN_TOGETHER: &str = "hidden together";
+
+/// A share's hits as a part of a sum in [`MEASURE_SUMS`] or [`MEASURE_EQUAL`].
+pub fn hits_code(share: &str) -> String {
+    format!("hits({share})")
+}
+
+/// The share of a part written by [`hits_code`].
+pub fn hits_of(part: &str) -> Option<&str> {
+    part.strip_prefix("hits(")?.strip_suffix(')')
+}
+
+/// The relations of [`MEASURE_EQUAL`] as written: `a + b = c + d; e = f + g`.
+pub fn write_equal(rels: &[&Vec<Vec<String>>]) -> String {
+    rels.iter()
+        .map(|sides| {
+            sides
+                .iter()
+                .map(|parts| parts.join(" + "))
+                .collect::<Vec<_>>()
+                .join(" = ")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The relations of [`MEASURE_EQUAL`] as read: each relation's sides, each side's parts.
+pub fn read_equal(text: &str) -> Vec<Vec<Vec<String>>> {
+    text.split(';')
+        .map(|rel| rel.split('=').flat_map(read_sums).collect::<Vec<_>>())
+        .filter(|sides: &Vec<Vec<String>>| sides.len() >= 2)
+        .collect()
+}
+
 /// The codes of [`HIDDEN_WITH`] as read.
 pub fn read_codes(text: &str) -> impl Iterator<Item = &str> {
     text.split(',').map(str::trim).filter(|c| !c.is_empty())

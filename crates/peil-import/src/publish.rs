@@ -193,6 +193,12 @@ fn linked_report(c: &peil_compute::Computed) -> Vec<String> {
             out.push(line);
         }
     }
+    for e in &linked.equal {
+        out.push(format!(
+            "linked: {} — through a total no indicator publishes: hidden together",
+            e.describe(c)
+        ));
+    }
     out.extend(linked.notes.iter().map(|n| format!("linked: {n}")));
     // A restricted indicator that public ones add up to is public in effect.
     for s in &linked.sums {

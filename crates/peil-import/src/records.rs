@@ -24,7 +24,8 @@ use peil_compute::measures::{
     LevelMap, MeasureLinks, MeasureSeries, compute_measures, measure_links,
 };
 use peil_core::records::{
-    HIDDEN_WITH, MEASURE_SUMS, MeasureDef, MeasureKind, RecordSetDef, Records, write_sums,
+    HIDDEN_TOGETHER, HIDDEN_WITH, MEASURE_EQUAL, MEASURE_SUMS, MeasureDef, MeasureKind,
+    RecordSetDef, Records, write_equal, write_sums,
 };
 use peil_core::*;
 use peil_ingest::TableOptions;
@@ -306,8 +307,10 @@ fn text(nl: &str, en: Option<&str>, fr: Option<&str>) -> LocalizedText {
 
 /// A measure's indicators: the measure, and its `_n` unless it is a count. Fields the
 /// definition does not own (themes, visibility, status, …) are kept from the stored indicator;
-/// each carries the sums of other measures of the set that equal it ([`MEASURE_SUMS`]), and a
-/// share the counts of its hits ([`HIDDEN_WITH`]).
+/// each carries the sums of other measures of the set that equal it ([`MEASURE_SUMS`]), a
+/// share the counts of its hits ([`HIDDEN_WITH`]), the first code of sums that equal one
+/// another without a published total the relation ([`MEASURE_EQUAL`]), and each measure of a
+/// group whose search stopped at a limit the group's name ([`HIDDEN_TOGETHER`]).
 fn indicators(
     tx: &ImportTx,
     def: &RecordSetDef,
@@ -386,6 +389,17 @@ fn indicators(
         match links.hits.get(&ind.code) {
             Some(c) => ind.extra.insert(HIDDEN_WITH.to_string(), c.join(", ")),
             None => ind.extra.remove(HIDDEN_WITH),
+        };
+        let equal = links.equal_on(&ind.code);
+        match equal.is_empty() {
+            false => ind
+                .extra
+                .insert(MEASURE_EQUAL.to_string(), write_equal(&equal)),
+            true => ind.extra.remove(MEASURE_EQUAL),
+        };
+        match links.together_of(&ind.code) {
+            Some(g) => ind.extra.insert(HIDDEN_TOGETHER.to_string(), g.to_string()),
+            None => ind.extra.remove(HIDDEN_TOGETHER),
         };
     }
     Ok(out)
@@ -501,6 +515,13 @@ fn write_computed(
     for m in &def.measures {
         meta.indicators
             .extend(indicators(tx, def, m, &computed.links)?);
+    }
+    // A search for measures that add up that stopped at a limit: the statistician is told
+    // (the group is hidden together, which protects it at the cost of more hidden cells).
+    for note in &computed.links.notes {
+        out.summary.push(format!("warning: {note}"));
+        out.problems
+            .warning(&Place::file(&def.name), None, None, None, note.clone());
     }
     let rc = tx.apply_metadata(&meta)?;
     out.indicators = rc.inserted + rc.updated + rc.unchanged;
@@ -724,6 +745,44 @@ periods = ["year"]
                 ("gemeente".into(), "G".into(), 1.0),
                 ("wijk".into(), "W2".into(), 1.0)
             ]
+        );
+    }
+
+    /// A search for measures that add up that stops at a limit hides the group together (in
+    /// the measures' metadata) and says so in the import's report.
+    #[test]
+    fn a_search_past_its_limits_is_reported_and_hides_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = site(dir.path());
+        let mut def = DEF.replace(
+            "dates = [\"in\", \"uit\"]",
+            "dates = [\"in\", \"uit\"]\ncategories = [\"soort\"]",
+        );
+        let mut csv = String::from("nr;wijk;in;uit;soort\n");
+        for k in 0..30 {
+            def.push_str(&format!(
+                "[[measure]]\ncode = \"kl_s{k}\"\nname = \"s{k}\"\nkind = \"count\"\ndate = \"in\"\nperiods = [\"year\"]\nwhere = {{ soort = [\"s{k}\"] }}\n"
+            ));
+            csv.push_str(&format!("{k};W1;2024-01-02;;s{k}\n"));
+        }
+        let def_path = dir.path().join("d.toml");
+        std::fs::write(&def_path, def).unwrap();
+        let csv_path = dir.path().join("k.csv");
+        std::fs::write(&csv_path, csv).unwrap();
+        let out =
+            import_records(&mut store, &def_path, &csv_path, &RecordsRequest::default()).unwrap();
+        assert!(!out.problems.has_errors(), "{:?}", out.problems);
+        let warned: Vec<&String> = out
+            .summary
+            .iter()
+            .filter(|l| l.starts_with("warning:") && l.contains("hidden together"))
+            .collect();
+        assert_eq!(warned.len(), 1, "{:?}", out.summary);
+        assert_eq!(out.problems.warnings().count(), 1);
+        let ind = store.indicator("kl_s3").unwrap().unwrap();
+        assert_eq!(
+            ind.extra.get(HIDDEN_TOGETHER).map(String::as_str),
+            Some("klachten: records by in")
         );
     }
 }

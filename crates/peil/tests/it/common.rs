@@ -540,6 +540,19 @@ pub fn permit_site(rows: usize) -> PermitSite {
 
 /// [`permit_site`] with more measures (`[[measure]]` tables) in the set's definition.
 pub fn permit_site_with(rows: usize, measures: &str) -> PermitSite {
+    let def = format!("{}\n{measures}\n", crate::records::DEFINITION);
+    permit_site_from(rows, |csv| csv.to_path_buf(), &def, "type")
+}
+
+/// [`permit_site`] from the generated register as `csv` makes it (a file it writes, from the
+/// generated one), the set's definition `def` (without its dashboard) and the dashboard's
+/// category column.
+pub fn permit_site_from(
+    rows: usize,
+    csv: impl FnOnce(&Path) -> PathBuf,
+    def: &str,
+    category: &str,
+) -> PermitSite {
     let s = crate::admin::serve("");
     let dir = tempfile::tempdir().unwrap();
     s.site.ok(&[
@@ -549,23 +562,54 @@ pub fn permit_site_with(rows: usize, measures: &str) -> PermitSite {
         "--description",
         "Omgeving",
     ]);
-    let csv = crate::records::register(&s.site, dir.path(), rows);
-    let def = dir.path().join("vergunningen.toml");
+    let csv = csv(&crate::records::register(&s.site, dir.path(), rows));
+    let def_path = dir.path().join("vergunningen.toml");
     std::fs::write(
-        &def,
+        &def_path,
         format!(
-            "{}\n{measures}\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"type\"\n",
-            crate::records::DEFINITION
+            "{def}\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"{category}\"\n"
         ),
     )
     .unwrap();
     s.site.ok(&[
         "records",
         "import",
-        def.to_str().unwrap(),
+        def_path.to_str().unwrap(),
         csv.to_str().unwrap(),
     ]);
     PermitSite { s, dir, csv }
+}
+
+impl PermitSite {
+    /// Publishes, and waits until the server serves the publication holding `indicator`.
+    pub fn publish(&self, indicator: &str) -> &Server {
+        self.s.site.ok(&["publish"]);
+        served(&self.s, indicator);
+        &self.s
+    }
+
+    /// A viewer of the group `stadsdiensten` (the department the dashboard is for), logged in.
+    pub fn department_member(&self) -> crate::admin::Browser<'_> {
+        let sam = crate::admin::add_user(&self.s, "sam", "viewer", "stadsdiensten");
+        let mut m = crate::admin::Browser::new(&self.s);
+        assert_eq!(m.login("sam", &sam).status, 303);
+        m
+    }
+}
+
+/// Waits until the server serves the publication holding `indicator`.
+pub fn served(s: &Server, indicator: &str) {
+    let t0 = std::time::Instant::now();
+    while s
+        .get(&format!(
+            "/api/v1/data?indicator={indicator}&level=wijk&format=csv"
+        ))
+        .status
+        != 200
+    {
+        assert!(t0.elapsed().as_secs() < 30, "{indicator} is not served");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
 
 /// Imports the plan `name` from its two template files, written into `dir` from the given

@@ -157,21 +157,38 @@ impl Cells {
     /// The count a share gives with its `_n` (share × n / 100, where both are shown), tied to
     /// the published `count` in every cell the three share.
     pub(crate) fn hits(&mut self, share: &str, n: &str, count: &str) {
+        for (h, cx) in self.share_hits(share, n, Some(count)) {
+            self.rels.push(vec![cx.unwrap(), h]);
+        }
+    }
+
+    /// The count a share gives with its `_n` (share × n / 100 where both are shown, else
+    /// unknown), as cells `<share> × <n>` in every cell where both are published (and `count`
+    /// too, if given): each with the cell of `count`.
+    pub(crate) fn share_hits(
+        &mut self,
+        share: &str,
+        n: &str,
+        count: Option<&str>,
+    ) -> Vec<(u32, Option<u32>)> {
         let cells: Vec<(Key, u32)> = self
             .id
             .iter()
             .filter(|(k, _)| k.0 == share)
             .map(|(k, &x)| (k.clone(), x))
             .collect();
+        let mut out = Vec::new();
         for ((_, lv, item, p), x) in cells {
             let at = |code: &str| {
                 self.id
                     .get(&(code.to_string(), lv.clone(), item.clone(), p.clone()))
                     .copied()
             };
-            let (Some(nx), Some(cx)) = (at(n), at(count)) else {
+            let Some(nx) = at(n) else { continue };
+            let cx = count.map(at);
+            if cx == Some(None) {
                 continue;
-            };
+            }
             let hits = match (self.cells[x as usize], self.cells[nx as usize]) {
                 (Some(v), Some(n)) => Some((v * n / 100.0).round()),
                 _ => None,
@@ -179,28 +196,58 @@ impl Cells {
             let h = self.cells.len() as u32;
             self.id.insert((format!("{share} × {n}"), lv, item, p), h);
             self.cells.push(hits);
-            self.rels.push(vec![cx, h]);
+            out.push((h, cx.flatten()));
         }
+        out
     }
 
-    /// `total = Σ parts` in every cell the indicators share.
+    /// `total = Σ parts` in every cell the indicators all publish.
     pub(crate) fn sum(&mut self, total: &str, parts: &[&str]) {
         let mut add = Vec::new();
         for ((ind, lv, item, p), &t) in &self.id {
             if ind != total {
                 continue;
             }
-            let ps: Vec<u32> = parts
+            let ps: Option<Vec<u32>> = parts
                 .iter()
-                .filter_map(|q| {
+                .map(|q| {
                     self.id
                         .get(&(q.to_string(), lv.clone(), item.clone(), p.clone()))
                         .copied()
                 })
                 .collect();
-            add.push(std::iter::once(t).chain(ps).collect());
+            // Only where every part is published (a period one of them does not publish).
+            if let Some(ps) = ps {
+                add.push(std::iter::once(t).chain(ps).collect());
+            }
         }
         self.rels.extend(add);
+    }
+
+    /// `Σ left = Σ right` in every cell the indicators share, through an unknown cell per cell
+    /// (`(name)`, an unpublished total: what an attacker who knows the definitions writes).
+    pub(crate) fn equal(&mut self, name: &str, left: &[&str], right: &[&str]) {
+        let keys: Vec<(String, String, String)> = self
+            .id
+            .keys()
+            .filter(|k| k.0 == left[0])
+            .map(|k| (k.1.clone(), k.2.clone(), k.3.clone()))
+            .collect();
+        for (lv, item, p) in keys {
+            let at = |code: &&str| {
+                self.id
+                    .get(&(code.to_string(), lv.clone(), item.clone(), p.clone()))
+                    .copied()
+            };
+            let l: Option<Vec<u32>> = left.iter().map(at).collect();
+            let r: Option<Vec<u32>> = right.iter().map(at).collect();
+            let (Some(l), Some(r)) = (l, r) else { continue };
+            let u = self.cells.len() as u32;
+            self.id.insert((format!("({name})"), lv, item, p), u);
+            self.cells.push(None);
+            self.rels.push(std::iter::once(u).chain(l).collect());
+            self.rels.push(std::iter::once(u).chain(r).collect());
+        }
     }
 
     /// Every relation holds between the shown cells (the test's relations are right).
@@ -322,21 +369,6 @@ date = "beslist"
 where = { uitkomst = ["vergund"] }
 "#;
 
-/// Waits until the server serves the publication holding `indicator`.
-pub(crate) fn served(s: &Server, indicator: &str) {
-    let t0 = std::time::Instant::now();
-    while s
-        .get(&format!(
-            "/api/v1/data?indicator={indicator}&level=wijk&format=csv"
-        ))
-        .status
-        != 200
-    {
-        assert!(t0.elapsed().as_secs() < 30, "{indicator} is not served");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-}
-
 /// All applications = stedenbouw + milieu or gemengd + the others, in every area and period:
 /// a part hidden where the total and the other parts are shown would be their difference. And
 /// the share of permits granted times its number of decisions is the count of permits
@@ -344,9 +376,7 @@ pub(crate) fn served(s: &Server, indicator: &str) {
 #[test]
 fn counts_and_shares_of_one_register_give_no_hidden_cell_away() {
     let p = permit_site_with(6000, PARTITION);
-    let s = &p.s;
-    s.site.ok(&["publish"]);
-    served(s, "vg_overige");
+    let s = p.publish("vg_overige");
     let parts = ["vg_stedenbouw", "vg_milieu_gemengd", "vg_overige"];
     let shares = ["vg_vergund", "vg_vergund_n", "vg_vergund_aantal"];
     let mut c = Cells::read(
@@ -407,16 +437,6 @@ fn with_services(csv: &std::path::Path) -> std::path::PathBuf {
 /// be a hidden one: a department member who reads both may recover nothing hidden.
 #[test]
 fn measures_that_split_the_dashboards_other_give_no_hidden_cell_away() {
-    let s = crate::admin::serve("");
-    s.site.ok(&[
-        "groups",
-        "add",
-        "stadsdiensten",
-        "--description",
-        "Omgeving",
-    ]);
-    let dir = tempfile::tempdir().unwrap();
-    let csv = with_services(&crate::records::register(&s.site, dir.path(), 6000));
     let mut def = crate::records::DEFINITION.replace(
         r#"categories = ["procedure", "type", "uitkomst"]"#,
         r#"categories = ["procedure", "type", "uitkomst", "dienst"]"#,
@@ -427,22 +447,9 @@ fn measures_that_split_the_dashboards_other_give_no_hidden_cell_away() {
              date = \"ingediend\"\nperiods = [\"year\"]\nwhere = {{ dienst = [\"{r}\"] }}\n"
         ));
     }
-    def.push_str(
-        "\n[dashboard]\ngroup = \"stadsdiensten\"\nopened = \"ingediend\"\nclosed = \"beslist\"\ncategory = \"dienst\"\n",
-    );
-    let def_path = dir.path().join("vergunningen.toml");
-    std::fs::write(&def_path, def).unwrap();
-    s.site.ok(&[
-        "records",
-        "import",
-        def_path.to_str().unwrap(),
-        csv.to_str().unwrap(),
-    ]);
-    s.site.ok(&["publish"]);
-    served(&s, "vg_r3");
-    let sam = crate::admin::add_user(&s, "sam", "viewer", "stadsdiensten");
-    let mut m = crate::admin::Browser::new(&s);
-    assert_eq!(m.login("sam", &sam).status, 303);
+    let p = permit_site_from(6000, with_services, &def, "dienst");
+    let s = p.publish("vg_r3");
+    let mut m = p.department_member();
     let whole = m.get("/admin/operations/vergunningen");
     assert_eq!(whole.status, 200);
     let mut cells: Vec<Option<f64>> = Vec::new();
@@ -454,7 +461,7 @@ fn measures_that_split_the_dashboards_other_give_no_hidden_cell_away() {
         assert_eq!(page.status, 200);
         let public: Vec<Vec<(String, i32, String, String)>> = ["vg_r1", "vg_r2", "vg_r3"]
             .iter()
-            .map(|r| crate::plans::series(&s, r, &level))
+            .map(|r| crate::plans::series(s, r, &level))
             .collect();
         for (code, figures) in crate::plans::area_rows(&page.body) {
             if code.is_empty() {
@@ -514,12 +521,8 @@ fn offered_years(body: &str) -> Vec<String> {
 #[test]
 fn the_per_area_table_of_a_year_gives_no_hidden_cell_away() {
     let p = permit_site(6000);
-    let s = &p.s;
-    s.site.ok(&["publish"]);
-    served(s, "vg_aanvragen");
-    let sam = crate::admin::add_user(s, "sam", "viewer", "stadsdiensten");
-    let mut m = crate::admin::Browser::new(s);
-    assert_eq!(m.login("sam", &sam).status, 303);
+    let s = p.publish("vg_aanvragen");
+    let mut m = p.department_member();
     let whole = m.get("/admin/operations/vergunningen");
     assert_eq!(whole.status, 200);
     let years = offered_years(&whole.body);
@@ -627,4 +630,123 @@ fn the_per_area_table_of_a_year_gives_no_hidden_cell_away() {
         .filter(|(x, _)| secret[*x as usize])
         .collect();
     assert!(recovered.is_empty(), "recovered {recovered:?}");
+}
+
+/// Granted applications split two ways, by procedure and by type, with no measure of their
+/// total: `gewoon + vereenvoudigd = stedenbouw + other types` in every cell, through an
+/// unpublished total.
+const TWO_PARTITIONS: &str = r#"
+[[measure]]
+code = "vg_v_gewoon"
+name = "Vergunde aanvragen, gewone procedure"
+kind = "count"
+date = "ingediend"
+where = { procedure = ["gewoon"], uitkomst = ["vergund"] }
+
+[[measure]]
+code = "vg_v_vereenvoudigd"
+name = "Vergunde aanvragen, vereenvoudigde procedure"
+kind = "count"
+date = "ingediend"
+where = { procedure = ["vereenvoudigd"], uitkomst = ["vergund"] }
+
+[[measure]]
+code = "vg_v_stedenbouw"
+name = "Vergunde aanvragen stedenbouw"
+kind = "count"
+date = "ingediend"
+where = { type = ["stedenbouw"], uitkomst = ["vergund"] }
+
+[[measure]]
+code = "vg_v_anders"
+name = "Andere vergunde aanvragen"
+kind = "count"
+date = "ingediend"
+where = { type = ["milieu", "gemengd", "verkaveling", "melding"], uitkomst = ["vergund"] }
+"#;
+
+/// Two partitions of the same records with no published total: a part hidden where the other
+/// part of its partition and the whole other partition are shown is their difference.
+#[test]
+fn two_partitions_without_a_published_total_give_no_hidden_cell_away() {
+    let p = permit_site_with(6000, TWO_PARTITIONS);
+    let s = p.publish("vg_v_anders");
+    let by_procedure = ["vg_v_gewoon", "vg_v_vereenvoudigd"];
+    let by_type = ["vg_v_stedenbouw", "vg_v_anders"];
+    let mut c = Cells::read(s, &[&by_procedure[..], &by_type].concat(), &[], "statsec");
+    c.equal("granted", &by_procedure, &by_type);
+    c.check();
+    let hidden: usize = by_procedure
+        .iter()
+        .chain(&by_type)
+        .map(|q| c.hidden(q))
+        .sum();
+    assert!(
+        hidden > 50,
+        "{hidden} hidden parts: the attack proves nothing"
+    );
+    let recovered: Vec<_> = c
+        .attack()
+        .into_iter()
+        .filter(|(k, _)| !k.0.starts_with('('))
+        .collect();
+    assert!(
+        recovered.is_empty(),
+        "{} hidden cells recovered, e.g. {:?}",
+        recovered.len(),
+        &recovered[..recovered.len().min(5)]
+    );
+}
+
+/// The decisions by outcome besides the share of permits granted: refused and withdrawn.
+const OUTCOMES: &str = r#"
+[[measure]]
+code = "vg_geweigerd"
+name = "Geweigerde aanvragen"
+kind = "count"
+date = "beslist"
+where = { uitkomst = ["geweigerd"] }
+periods = ["quarter", "year"]
+
+[[measure]]
+code = "vg_ingetrokken"
+name = "Ingetrokken aanvragen"
+kind = "count"
+date = "beslist"
+where = { uitkomst = ["ingetrokken"] }
+periods = ["quarter", "year"]
+"#;
+
+/// The share of permits granted times its decisions is the number granted; with the refused
+/// and the withdrawn it adds up to the decisions (`vg_vergund_n`): a hidden number refused is
+/// the decisions less the granted and the withdrawn where those are shown.
+#[test]
+fn a_shares_hits_that_add_up_with_counts_give_no_hidden_cell_away() {
+    let p = permit_site_with(6000, OUTCOMES);
+    let s = p.publish("vg_ingetrokken");
+    let counts = ["vg_geweigerd", "vg_ingetrokken"];
+    let share = ["vg_vergund", "vg_vergund_n"];
+    let mut c = Cells::read(s, &[&counts[..], &share].concat(), &share[..1], "statsec");
+    c.share_hits(share[0], share[1], None);
+    c.sum(
+        share[1],
+        &["vg_vergund × vg_vergund_n", counts[0], counts[1]],
+    );
+    c.check();
+    let hidden: usize = counts.iter().map(|q| c.hidden(q)).sum();
+    assert!(
+        hidden > 50,
+        "{hidden} hidden counts: the attack proves nothing"
+    );
+    let recovered: Vec<_> = c
+        .attack()
+        .into_iter()
+        .filter(|(k, _)| !k.0.contains(" × "))
+        .collect();
+    assert!(
+        recovered.is_empty(),
+        "{} hidden cells recovered, e.g. {:?}",
+        recovered.len(),
+        &recovered[..recovered.len().min(5)]
+    );
 }
