@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod diff;
 pub mod engine;
 mod eval;
+pub mod file;
 #[cfg(test)]
 mod fixtures;
 pub mod geo;

@@ -82,6 +82,12 @@ impl Slot {
         }
     }
 
+    /// The slot's eight bytes as an integer (what a snapshot file stores, little endian).
+    #[inline]
+    pub(crate) fn bits(self) -> u64 {
+        self.0.to_bits()
+    }
+
     /// Bit-exact equality (for tests and change detection).
     pub fn same(self, o: Slot) -> bool {
         self.0.to_bits() == o.0.to_bits()

@@ -3,6 +3,7 @@
 //! endpoint built on a snapshot can leak them.
 
 use crate::engine::{Computed, Key};
+use crate::file::{self, Column};
 use crate::privacy;
 use crate::slot::Slot;
 use peil_core::*;
@@ -16,6 +17,12 @@ pub enum LoadError {
     Store(#[from] peil_store::StoreError),
     #[error("the site has not been published yet: run `peil publish` first")]
     NotPublished,
+    /// The snapshot file could not be written or read (the directory, the disk).
+    #[error("snapshot file in {dir}: {source}")]
+    File {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -123,7 +130,8 @@ pub struct Snapshot {
     /// The (period, cube cell) keys per (indicator, level): readers go through
     /// [`Snapshot::keys_of`], which leaves out what they are not granted.
     pub(crate) keys: HashMap<(u32, u16), BTreeSet<(Period, u32)>>,
-    tables: HashMap<Key, Vec<Slot>>,
+    /// The published series: computed, or columns of a mapped snapshot file (`file.rs`).
+    tables: HashMap<Key, Column>,
     /// Privacy masks of the publication (kept for incremental refreshes).
     masks: privacy::Masks,
     /// The hierarchy: (child level, parent level) → child code → parent code.
@@ -260,7 +268,7 @@ impl Snapshot {
             }
         }
         self.orders.forget(&key);
-        self.tables.insert(key, v);
+        self.tables.insert(key, Column::Owned(v));
     }
 
     fn finish_stats(&mut self) {
@@ -279,11 +287,7 @@ impl Snapshot {
                     .count();
             }
         }
-        stats.restricted_indicators = self
-            .indicators
-            .iter()
-            .filter(|i| matches!(i.visibility, Visibility::Restricted(_)))
-            .count();
+        stats.restricted_indicators = self.restricted_indicators();
         self.stats = stats;
     }
 
@@ -293,6 +297,71 @@ impl Snapshot {
         indicators: Vec<Indicator>,
         levels: Vec<WarehouseLevel>,
         series: Vec<(SeriesKey, Vec<Value>)>,
+    ) -> Snapshot {
+        let mut snap = Snapshot::from_columns(
+            generation,
+            indicators,
+            levels,
+            series.into_iter().map(|(key, values)| {
+                (
+                    key,
+                    Column::Owned(values.into_iter().map(Slot::from_value).collect()),
+                )
+            }),
+        );
+        snap.finish_stats();
+        // Hidden cells carry no mask after a reload; count them from their code.
+        snap.stats.suppressed = snap
+            .tables
+            .values()
+            .flat_map(|v| v.iter())
+            .filter(|s| s.same(Slot::HIDDEN))
+            .count();
+        snap
+    }
+
+    /// Rebuilds a snapshot from a publication's metadata and its values in a mapped snapshot
+    /// file (`file.rs`): nothing of the values is read here; the counts are the file's.
+    fn from_file(
+        live: peil_store::Live,
+        file: file::Mapped,
+        entries: Vec<file::Entry>,
+    ) -> Snapshot {
+        let file = Arc::new(file);
+        let columns = entries.into_iter().map(|e| {
+            let column = Column::Mapped {
+                file: Arc::clone(&file),
+                start: e.start,
+                len: e.len,
+            };
+            (e.key, column)
+        });
+        let mut snap =
+            Snapshot::from_columns(live.generation, live.indicators, live.levels, columns);
+        snap.period_level_names = live.period_level_names;
+        snap.stats = PublishStats {
+            indicators: snap.indicators.len(),
+            series: snap.tables.len(),
+            values: file.values as usize,
+            suppressed: file.hidden as usize,
+            restricted_indicators: snap.restricted_indicators(),
+        };
+        snap
+    }
+
+    fn restricted_indicators(&self) -> usize {
+        self.indicators
+            .iter()
+            .filter(|i| matches!(i.visibility, Visibility::Restricted(_)))
+            .count()
+    }
+
+    /// A snapshot of a publication's series, its statistics left to the caller.
+    fn from_columns(
+        generation: u64,
+        indicators: Vec<Indicator>,
+        levels: Vec<WarehouseLevel>,
+        series: impl Iterator<Item = (SeriesKey, Column)>,
     ) -> Snapshot {
         let index: HashMap<String, u32> = indicators
             .iter()
@@ -325,7 +394,7 @@ impl Snapshot {
             index,
             dims: vec![DimKey::default()],
             keys: HashMap::new(),
-            tables: HashMap::with_capacity(series.len()),
+            tables: HashMap::with_capacity(series.size_hint().0),
             masks: HashMap::new(),
             links: HashMap::new(),
             geometry: HashMap::new(),
@@ -357,19 +426,8 @@ impl Snapshot {
                 .entry((i, l as u16))
                 .or_default()
                 .insert((key.period, d));
-            snap.tables.insert(
-                (i, l as u16, key.period, d),
-                values.into_iter().map(Slot::from_value).collect(),
-            );
+            snap.tables.insert((i, l as u16, key.period, d), values);
         }
-        snap.finish_stats();
-        // Hidden cells carry no mask after a reload; count them from their code.
-        snap.stats.suppressed = snap
-            .tables
-            .values()
-            .flat_map(|v| v.iter())
-            .filter(|s| s.same(Slot::HIDDEN))
-            .count();
         snap.set_access_groups(&[], &[]);
         snap
     }
@@ -389,6 +447,91 @@ impl Snapshot {
         snap.period_level_names = live.period_level_names;
         snap.prepare_for_readers(store, &live.themes)?;
         Ok(snap)
+    }
+
+    /// Loads the live copy like [`Snapshot::load`], its values mapped from the publication's
+    /// snapshot file in `dir` (`file.rs`). When `dir` has no file for the live publication (or
+    /// a damaged one), it is written first from the store's live copy, series by series, in the
+    /// read that gives the publication (so file and metadata are one publication's).
+    pub fn load_mapped(
+        store: &peil_store::Store,
+        dir: &std::path::Path,
+    ) -> Result<Snapshot, LoadError> {
+        let failed = |source| LoadError::File {
+            dir: dir.to_path_buf(),
+            source,
+        };
+        let meta = store.live_meta()?.ok_or(LoadError::NotPublished)?;
+        let print = file::fingerprint(meta.generation, &meta.at, &meta.stats.to_string());
+        let opened = match file::Mapped::open(dir, meta.generation, print) {
+            Ok(Some(found)) => Some((meta, found)),
+            Ok(None) => None,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                // Written again below, under the same name (the rename replaces it).
+                None
+            }
+            Err(e) => return Err(failed(e)),
+        };
+        let (live, (mapped, entries)) = match opened {
+            Some(found) => found,
+            None => {
+                let mut writer = file::Writer::create(dir).map_err(failed)?;
+                let mut io_error = None;
+                let mut slots = Vec::new();
+                let mut each = |key: SeriesKey, values: Vec<Value>| {
+                    slots.clear();
+                    slots.extend(values.into_iter().map(Slot::from_value));
+                    writer.series(&key, &slots).map_err(|e| {
+                        io_error = Some(e);
+                        peil_store::StoreError::Invalid("snapshot file not written".into())
+                    })
+                };
+                let live = store.live_each(&mut each);
+                if let Some(e) = io_error {
+                    return Err(failed(e));
+                }
+                let live = live?.ok_or(LoadError::NotPublished)?;
+                let print = file::fingerprint(live.generation, &live.at, &live.stats.to_string());
+                writer.finish(live.generation, print).map_err(failed)?;
+                let found = file::Mapped::open(dir, live.generation, print)
+                    .map_err(failed)?
+                    .ok_or_else(|| failed(std::io::ErrorKind::NotFound.into()))?;
+                (live, found)
+            }
+        };
+        file::tidy(dir, live.generation);
+        let themes = live.themes.clone();
+        let mut snap = Snapshot::from_file(live, mapped, entries);
+        snap.prepare_for_readers(store, &themes)?;
+        Ok(snap)
+    }
+
+    /// Writes this snapshot's values as the snapshot file of publication `live` (whose
+    /// metadata the store gives just after publishing it) into `dir`: what `peil publish` does,
+    /// so that a server on the same site maps the file at once. The bytes are the ones a server
+    /// writes from the store's live copy.
+    pub fn write_file(
+        &self,
+        dir: &std::path::Path,
+        live: &peil_store::Live,
+    ) -> std::io::Result<std::path::PathBuf> {
+        let mut writer = file::Writer::create(dir)?;
+        for (key, k) in &self.keys_in_order() {
+            writer.series(key, &self.tables[*k])?;
+        }
+        let print = file::fingerprint(live.generation, &live.at, &live.stats.to_string());
+        let path = writer.finish(live.generation, print)?;
+        file::tidy(dir, live.generation);
+        Ok(path)
+    }
+
+    fn series_key(&self, k: &Key) -> SeriesKey {
+        SeriesKey {
+            indicator: self.indicators[k.0 as usize].code.clone(),
+            level: self.levels[k.1 as usize].level.code.clone(),
+            period: k.2,
+            dims: self.dims[k.3 as usize].clone(),
+        }
     }
 
     /// Adds what every reader of a snapshot needs from the store: geometry, the hierarchy's
@@ -539,7 +682,7 @@ impl Snapshot {
         }
         self.tables
             .get(&(ind, level as u16, period, dims))
-            .map(Vec::as_slice)
+            .map(|c| &**c)
     }
 
     /// The (period, cube cell id) keys of an indicator on a level (by position) that this
@@ -566,7 +709,7 @@ impl Snapshot {
     /// One published series by indicator code, level position, period and cube cell.
     pub(crate) fn table(&self, ind: &str, l: u16, p: Period, d: u32) -> Option<&[Slot]> {
         let i = *self.index.get(ind)?;
-        self.tables.get(&(i, l, p, d)).map(Vec::as_slice)
+        self.tables.get(&(i, l, p, d)).map(|c| &**c)
     }
 
     /// Every published series of one indicator: ((level position, period, cube cell), values).
@@ -580,7 +723,7 @@ impl Snapshot {
                 ks.iter().filter_map(move |(p, d)| {
                     self.tables
                         .get(&(i, l, *p, *d))
-                        .map(|v| ((l, *p, *d), v.as_slice()))
+                        .map(|v| ((l, *p, *d), &**v))
                 })
             })
     }
@@ -617,7 +760,7 @@ impl Snapshot {
             self.levels[key.1 as usize]
                 .items
                 .iter()
-                .zip(v)
+                .zip(v.iter())
                 .map(|((_, it), s)| (it, s.to_value()))
                 .collect(),
         )
@@ -651,20 +794,24 @@ impl Snapshot {
             .collect()
     }
 
-    /// Every published series as dense values in level item order, for persisting the live copy.
+    /// Every published series as dense values in level item order, for persisting the live
+    /// copy: in key order (`file::key_order`), the order the store reads them back in.
     pub fn all_series(&self) -> impl Iterator<Item = (SeriesKey, Vec<Value>)> + '_ {
-        self.tables.iter().map(|(k, v)| {
-            let level = &self.levels[k.1 as usize];
-            (
-                SeriesKey {
-                    indicator: self.indicators[k.0 as usize].code.clone(),
-                    level: level.level.code.clone(),
-                    period: k.2,
-                    dims: self.dims[k.3 as usize].clone(),
-                },
-                v.iter().map(|s| s.to_value()).collect(),
-            )
+        self.keys_in_order().into_iter().map(|(key, k)| {
+            let values = self.tables[k].iter().map(|s| s.to_value()).collect();
+            (key, values)
         })
+    }
+
+    /// Every series' key, in key order.
+    fn keys_in_order(&self) -> Vec<(SeriesKey, &Key)> {
+        let mut keys: Vec<(SeriesKey, &Key)> = self
+            .tables
+            .keys()
+            .map(|k| (self.series_key(k), k))
+            .collect();
+        keys.sort_by(|a, b| file::key_order(&a.0, &b.0));
+        keys
     }
 }
 

@@ -438,6 +438,8 @@ pub fn run_publish(store: &mut Store, ctx: &Context, trigger: &str, now: Timesta
             log: &mut std::io::sink(),
             diff_only: false,
             unless_unchanged: true,
+            // The server that runs the schedule writes its file when it loads the publication.
+            snapshot_dir: None,
         },
     );
     match result {

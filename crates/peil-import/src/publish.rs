@@ -56,6 +56,11 @@ pub struct Publish<'a> {
     /// Publish only when readers would see a difference (the scheduled publish): when the
     /// diff is empty, answer [`Outcome::Diff`] and publish nothing.
     pub unless_unchanged: bool,
+    /// Where the site's servers map the publication from (`peil_compute::file`): the new
+    /// publication's snapshot file is written there, so that a server on this machine need not
+    /// write it from the store. A file that cannot be written is a warning in `log` (the
+    /// publication stands; a server writes the file itself).
+    pub snapshot_dir: Option<&'a std::path::Path>,
 }
 
 /// What [`publish`] did.
@@ -133,6 +138,22 @@ pub fn publish(store: &mut peil_store::Store, p: Publish) -> Result<Outcome, Pub
         &snapshot.level_ids(),
         snapshot.all_series(),
     )?;
+    if let Some(dir) = p.snapshot_dir {
+        let written = match store.live_meta()? {
+            Some(live) if live.generation == generation => {
+                snapshot.write_file(dir, &live).map(|_| ())
+            }
+            // Another publication came in between: its servers write their own file.
+            _ => Ok(()),
+        };
+        if let Err(e) = written {
+            let _ = writeln!(
+                log,
+                "warning: the snapshot file in {} was not written ({e}); servers write it from the store",
+                dir.display()
+            );
+        }
+    }
     Ok(Outcome::Published {
         generation,
         snapshot: Box::new(snapshot),

@@ -109,6 +109,8 @@ struct Inner {
     diff_cache: admin::DiffCache,
     /// The operational dashboards' figures last made, with what they were made from.
     dashboards: admin::DashboardCache,
+    /// Where the publication's snapshot file is mapped from ([`Options::snapshot_dir`]).
+    snapshot_dir: Option<std::path::PathBuf>,
 }
 
 /// Returns a new site configuration when it changed since the last call.
@@ -138,6 +140,9 @@ pub struct Options {
     /// The compute runtime to use (several sites of one process share one); `None` makes the
     /// server its own.
     pub compute: Option<SharedCompute>,
+    /// Where the publication's snapshot file is kept and mapped (`peil_compute::file`;
+    /// `<site>/.snapshots` for `peil serve`); `None` holds the values in memory.
+    pub snapshot_dir: Option<std::path::PathBuf>,
 }
 
 /// A compute runtime (see `work.rs`) that several servers of one process share.
@@ -167,11 +172,17 @@ impl Options {
             admin: admin::AdminOptions::default(),
             trusted_proxies: Vec::new(),
             compute: None,
+            snapshot_dir: None,
         }
     }
 }
 
 impl AppState {
+    /// Where the publication's snapshot file is mapped from, if it is.
+    pub fn snapshot_dir(&self) -> Option<&std::path::Path> {
+        self.inner.snapshot_dir.as_deref()
+    }
+
     /// The current publication; hold on to it for the whole request.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.inner
@@ -393,13 +404,32 @@ pub enum ServeError {
 /// Loads the live copy of a store into a snapshot (see [`Snapshot::load`]); a site never
 /// published is served empty (generation 0) until its first publication, which the store
 /// poll then picks up.
-fn load(store: &peil_store::Location) -> Result<Snapshot, ServeError> {
-    load_from(&peil_store::Store::open_at(store)?)
+fn load(
+    store: &peil_store::Location,
+    dir: Option<&std::path::Path>,
+) -> Result<Snapshot, ServeError> {
+    load_from(&peil_store::Store::open_at(store)?, dir)
 }
 
-/// [`load`] from a store already open.
-fn load_from(store: &peil_store::Store) -> Result<Snapshot, ServeError> {
-    match Snapshot::load(store) {
+/// [`load`] from a store already open: mapped from the publication's snapshot file in `dir`
+/// (written first when there is none); when the file cannot be written or read (a full
+/// disk, a read-only directory), from the store into memory, with a warning.
+fn load_from(
+    store: &peil_store::Store,
+    dir: Option<&std::path::Path>,
+) -> Result<Snapshot, ServeError> {
+    let loaded = match dir {
+        Some(dir) => match Snapshot::load_mapped(store, dir) {
+            Err(e @ peil_compute::LoadError::File { .. }) => {
+                let detail = e.to_string();
+                tracing::warn!(target: log::SERVER, event = "snapshot file", detail = detail.as_str());
+                Snapshot::load(store)
+            }
+            r => r,
+        },
+        None => Snapshot::load(store),
+    };
+    match loaded {
         Err(peil_compute::LoadError::NotPublished) => Ok(Snapshot::unpublished()),
         r => Ok(r?),
     }
@@ -414,7 +444,7 @@ pub fn state_with_options(
     // until it can; one that answers with an error (a wrong user, no such store) is refused.
     // The first publication is loaded before the server listens (until then it answers
     // nothing, which a probe takes for not ready).
-    let (snap, readiness) = match load(store) {
+    let (snap, readiness) = match load(store, options.snapshot_dir.as_deref()) {
         Ok(s) => (s, Readiness::Read),
         Err(ServeError::Store(e)) if e.is_unreachable() => {
             let detail = e.to_string();
@@ -457,6 +487,7 @@ pub fn state_with_options(
             oidc: Default::default(),
             diff_cache: Default::default(),
             dashboards: Default::default(),
+            snapshot_dir: options.snapshot_dir,
         }),
     };
     if readiness == Readiness::Read {
@@ -760,6 +791,7 @@ async fn watch(state: AppState) {
         // loads the live copy again (on the blocking pool, over the poll's connection), and
         // the swap forgets every cached answer.
         let store = store.clone();
+        let dir = state.inner.snapshot_dir.clone();
         let checked = tokio::task::spawn_blocking(move || {
             store.with(|s| {
                 let Some(g) = s.live_generation()? else {
@@ -769,7 +801,7 @@ async fn watch(state: AppState) {
                 if g == current && a == access {
                     return Ok(None);
                 }
-                load_from(s).map(Some)
+                load_from(s, dir.as_deref()).map(Some)
             })
         })
         .await

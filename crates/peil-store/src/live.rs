@@ -294,6 +294,35 @@ impl Store {
     /// the order of the dense values, and every series. `None` before the first publication.
     /// Read in one transaction, so that a publication made meanwhile is not mixed in.
     pub fn live(&self) -> Result<Option<Live>> {
+        let mut series = Vec::new();
+        let live = self.live_read(Some(&mut |key, values| {
+            series.push((key, values));
+            Ok(())
+        }))?;
+        Ok(live.map(|l| Live { series, ..l }))
+    }
+
+    /// The live copy as [`Store::live`] reads it, each series handed to `each` as it is read
+    /// and none kept (`Live::series` is empty): a snapshot file is written series by series in
+    /// the memory of one. One read transaction, so the series are the returned publication's.
+    /// `each` must not use the store; an error it returns ends the read.
+    pub fn live_each(
+        &self,
+        each: &mut dyn FnMut(SeriesKey, Vec<Value>) -> Result<()>,
+    ) -> Result<Option<Live>> {
+        self.live_read(Some(each))
+    }
+
+    /// The live copy's publication without its series (`Live::series` is empty): for a server
+    /// whose snapshot file already holds them.
+    pub fn live_meta(&self) -> Result<Option<Live>> {
+        self.live_read(None)
+    }
+
+    fn live_read(
+        &self,
+        each: Option<&mut dyn FnMut(SeriesKey, Vec<Value>) -> Result<()>>,
+    ) -> Result<Option<Live>> {
         let tx = self.db.begin(false)?;
         let Some((generation, at, stats)) = tx.query_row(
             "SELECT generation, at, stats FROM publication ORDER BY generation DESC LIMIT 1",
@@ -379,21 +408,24 @@ impl Store {
                 items,
             });
         }
-        let mut series = Vec::new();
-        tx.query_each(
-            "SELECT indicator, level, period, dims, data FROM live_series",
-            params![],
-            |r| {
-                let level: String = r.get(1)?;
-                series.push(crate::read::decode_series_row(
-                    r,
-                    level,
-                    "live series",
-                    codec::decode_dense,
-                )?);
-                Ok(())
-            },
-        )?;
+        if let Some(each) = each {
+            tx.query_each(
+                // In key order: the order of a snapshot file (`peil_compute::file`).
+                "SELECT indicator, level, period, dims, data FROM live_series
+                 ORDER BY indicator, level, period, dims",
+                params![],
+                |r| {
+                    let level: String = r.get(1)?;
+                    let (key, values) = crate::read::decode_series_row(
+                        r,
+                        level,
+                        "live series",
+                        codec::decode_dense,
+                    )?;
+                    each(key, values)
+                },
+            )?;
+        }
         let themes = published_themes(&tx, generation)?;
         tx.commit()?;
         Ok(Some(Live {
@@ -402,7 +434,7 @@ impl Store {
             stats,
             indicators,
             levels,
-            series,
+            series: Vec::new(),
             themes,
             period_level_names,
         }))

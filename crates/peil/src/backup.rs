@@ -77,6 +77,10 @@ fn site_files(root: &Path, skipped: &mut Vec<String>) -> Result<Vec<String>> {
             if t.is_symlink() {
                 skipped.push(shown);
             } else if t.is_dir() {
+                // Snapshot files are derived from the store: a server writes them again.
+                if rel.as_os_str().is_empty() && name == crate::site::SNAPSHOTS {
+                    continue;
+                }
                 todo.push(r);
             } else if t.is_file() && !is_store_file(&shown) {
                 out.push(shown);

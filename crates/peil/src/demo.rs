@@ -131,6 +131,7 @@ pub fn run(dir: &Path) -> Result<u8> {
             log: &mut std::io::sink(),
             diff_only: false,
             unless_unchanged: false,
+            snapshot_dir: Some(&site.snapshot_dir()),
         },
     )? {
         Outcome::Published { snapshot, .. } => snapshot,

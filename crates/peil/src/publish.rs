@@ -27,6 +27,7 @@ pub fn run(site: &Site, a: &crate::args::PublishArgs) -> Result<u8> {
             log: &mut std::io::stderr(),
             diff_only: a.diff,
             unless_unchanged: false,
+            snapshot_dir: Some(&site.snapshot_dir()),
         },
     )?;
     match outcome {

@@ -47,6 +47,7 @@ pub fn state_for(
         .iter()
         .map(|p| peil_serve::limits::Proxy::parse(p).map_err(anyhow::Error::msg))
         .collect::<Result<_>>()?;
+    options.snapshot_dir = Some(site.snapshot_dir());
     if let Some(mb) = site.config.cache_mb {
         options.cache_bytes = mb << 20;
     }

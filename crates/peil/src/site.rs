@@ -355,7 +355,16 @@ pub struct StoreChoice {
     pub password_file: Option<String>,
 }
 
+/// The folder of a site that holds its publications' snapshot files (`peil_compute::file`):
+/// derived from the store, written by `peil publish` and `peil serve`, left out of backups.
+pub const SNAPSHOTS: &str = ".snapshots";
+
 impl Site {
+    /// Where the site's servers keep and map its publications' snapshot files.
+    pub fn snapshot_dir(&self) -> PathBuf {
+        self.dir.join(SNAPSHOTS)
+    }
+
     /// Where the site's store is: `store`, `store_schema` and the password of peil.toml and
     /// the environment, checked; the SQLite file `peil.sqlite` when `store` is absent.
     pub fn store_location(&self) -> Result<peil_store::Location> {

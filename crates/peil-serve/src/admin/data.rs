@@ -571,6 +571,7 @@ async fn publish_with(
 ) -> Result<peil_import::publish::Outcome, String> {
     let store = st.store_location().clone();
     let rules = st.site().data.clone();
+    let snapshot_dir = st.snapshot_dir().map(std::path::Path::to_path_buf);
     tokio::task::spawn_blocking(move || {
         let mut store = peil_store::Store::open_at(&store).map_err(|e| e.to_string())?;
         peil_import::publish::publish(
@@ -584,6 +585,7 @@ async fn publish_with(
                 log: &mut std::io::sink(),
                 diff_only,
                 unless_unchanged: false,
+                snapshot_dir: snapshot_dir.as_deref(),
             },
         )
         .map_err(|e| e.to_string())

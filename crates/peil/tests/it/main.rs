@@ -46,6 +46,7 @@ mod records;
 mod selection;
 mod serve;
 mod sites;
+mod snapshot_files;
 mod sources;
 mod state;
 mod stories;
