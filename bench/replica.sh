@@ -9,14 +9,17 @@
 # indicators; then two servers of the same site at once (their proportional set sizes, Pss:
 # pages of one file are shared).
 #
-# usage: PEER=/path/to/old/peil bench/replica.sh [WORKDIR]   (WORKDIR of bench/compute.sh)
+# usage: PEER=/path/to/old/peil [PEIL=/path/to/peil] bench/replica.sh [WORKDIR]   (WORKDIR of
+# bench/compute.sh; PEIL: a release binary already built)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 work="${1:-/tmp/peil-bench-compute}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
-(cd "$root" && cargo build --release -p peil --quiet)
-peil="$CARGO_TARGET_DIR/release/peil"
+if [ -z "${PEIL:-}" ]; then
+    (cd "$root" && cargo build --release -p peil --quiet)
+fi
+peil="${PEIL:-$CARGO_TARGET_DIR/release/peil}"
 peer="${PEER:-}"
 site="$work/site"
 [ -s "$site/peil.sqlite" ] || { echo "run bench/compute.sh first (it builds $site)" >&2; exit 1; }
