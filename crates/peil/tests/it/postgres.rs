@@ -958,3 +958,184 @@ fn a_scheduled_publish_runs_on_one_replica_only_and_moves_when_its_holder_dies()
     assert!(check(first, "2026-12-09T04:00:20Z").is_none());
     assert_eq!(store.runs(RunTask::Publish, "", 10).unwrap().len(), 2);
 }
+
+/// The areas and indicators of [`generation_site`]: six sectors, two indicators, two years.
+const GEN_ITEMS: usize = 6;
+const GEN_INDICATORS: [&str; 2] = ["ga", "gb"];
+const GEN_PERIODS: [u32; 2] = [2022, 2023];
+
+/// Every value publication `n` holds: `n·100000` plus a small number telling the cell, so a
+/// value names its publication (`value / 100000`) and no period or code can be taken for one.
+fn generation_data(n: u64) -> String {
+    let mut csv = format!("period,geolevel,geoitem,{}\n", GEN_INDICATORS.join(","));
+    for p in GEN_PERIODS {
+        for i in 1..=GEN_ITEMS {
+            let cells: Vec<String> = (0..GEN_INDICATORS.len())
+                .map(|k| (n * 100_000 + (p as u64 % 10) * 100 + k as u64 * 10 + i as u64).to_string())
+                .collect();
+            csv.push_str(&format!("{p},statsec,S{i},{}\n", cells.join(",")));
+        }
+    }
+    csv
+}
+
+/// A PostgreSQL site whose first publication is [`generation_data`]`(1)`.
+pub fn generation_site() -> PgSite {
+    let pg = PgSite::new();
+    let site = &pg.site;
+    let mut areas = "code,name\n".to_string();
+    for i in 1..=GEN_ITEMS {
+        areas.push_str(&format!("S{i},Sector {i}\n"));
+    }
+    site.import(&write(site, "statsec.csv", &areas), &[]);
+    let mut meta = "code;name;data type;period type\n".to_string();
+    for code in GEN_INDICATORS {
+        meta.push_str(&format!("{code};waarde {code};numeric;stock\n"));
+    }
+    site.import(&write(site, "meta.csv", &meta), &[]);
+    publish_generation(site, 1);
+    pg
+}
+
+/// Imports [`generation_data`]`(n)` over every value and publishes it (generation `n`).
+pub fn publish_generation(site: &Site, n: u64) {
+    site.import(&write(site, "gen.csv", &generation_data(n)), &[]);
+    site.ok(&["publish"]);
+}
+
+/// The data answers the load asks for, each holding every value of the publication.
+pub const GEN_PATHS: &[&str] = &[
+    "/api/v1/data?indicator=ga,gb&level=statsec",
+    "/api/v1/data?indicator=ga,gb&level=statsec&format=csv",
+    "/jive/selectiontableasjson.ashx?var=ga&geolevel=statsec",
+];
+
+/// How many values of the publication an answer of [`GEN_PATHS`] holds.
+fn gen_values(path: &str) -> usize {
+    if path.contains("var=") {
+        GEN_ITEMS // the selection table's default: the latest period
+    } else {
+        GEN_ITEMS * GEN_PERIODS.len() * GEN_INDICATORS.len()
+    }
+}
+
+/// The generation an answer says it is of, by its ETag (`"peil-N…"`).
+fn etag_generation(etag: &str) -> Option<u64> {
+    let rest = etag.trim_start_matches("W/").trim_matches('"').strip_prefix("peil-")?;
+    rest.split('-').next()?.parse().ok()
+}
+
+/// Checks that an answer is wholly of one publication: the generation of its ETag and of
+/// every value agree, and it holds as many values as the publication has. Returns the
+/// generation, or what is wrong.
+pub fn one_generation(path: &str, r: &Reply) -> Result<u64, String> {
+    if r.status != 200 {
+        return Err(format!("{path}: status {}: {}", r.status, r.body));
+    }
+    let etag = r.headers.get("etag").ok_or(format!("{path}: no ETag"))?;
+    let g = etag_generation(etag).ok_or(format!("{path}: ETag {etag}"))?;
+    // Every run of six or more digits is a value (periods and codes are shorter).
+    let values: Vec<u64> = r
+        .body
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| w.len() >= 6)
+        .map(|w| w.parse().unwrap())
+        .collect();
+    if values.len() != gen_values(path) {
+        return Err(format!(
+            "{path}: {} values, not {}: {}",
+            values.len(),
+            gen_values(path),
+            r.body
+        ));
+    }
+    let others: Vec<u64> = values.iter().filter(|v| *v / 100_000 != g).copied().collect();
+    if !others.is_empty() {
+        return Err(format!(
+            "{path}: ETag {etag} (generation {g}) but values {others:?} of another: {}",
+            r.body
+        ));
+    }
+    Ok(g)
+}
+
+/// Issue 16 §2: no answer mixes publications under load. Two replicas on one PostgreSQL
+/// store; client threads ask both for data answers without pause while five publications
+/// are made, each changing every value (publication `n` holds only values `n·100000 + …`).
+/// Every answer is wholly of one publication — its ETag's generation and every value agree —
+/// no replica ever answers an older publication after a newer one, and both serve each new
+/// one within 2 s of the command.
+#[test]
+fn no_answer_mixes_publications_under_load_on_two_replicas() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let pg = generation_site();
+    let a = Server::start(Site::copy_of(&pg.site));
+    let b = Server::start(Site::copy_of(&pg.site));
+    until_all_serve(&[&a, &b], 1);
+    let stop = AtomicBool::new(false);
+    let asked = AtomicUsize::new(0);
+    let last = 40;
+    let (errors, seen) = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..3)
+            .map(|t| {
+                let (a, b, stop, asked) = (&a, &b, &stop, &asked);
+                scope.spawn(move || {
+                    let mut errors = Vec::new();
+                    let mut seen = std::collections::BTreeSet::new();
+                    // The newest generation each replica has answered this client from.
+                    let mut newest = [0u64; 2];
+                    let mut i = t;
+                    while !stop.load(Ordering::Relaxed) && errors.len() < 5 {
+                        let r = i % 2;
+                        let path = GEN_PATHS[(i / 2) % GEN_PATHS.len()];
+                        let reply = [a, b][r].get(path);
+                        asked.fetch_add(1, Ordering::Relaxed);
+                        match one_generation(path, &reply) {
+                            Ok(g) if g < newest[r] => errors.push(format!(
+                                "{path}: replica {r} answered generation {g} after {}",
+                                newest[r]
+                            )),
+                            Ok(g) => {
+                                newest[r] = g;
+                                seen.insert(g);
+                            }
+                            Err(e) => errors.push(e),
+                        }
+                        i += 1;
+                    }
+                    (errors, seen)
+                })
+            })
+            .collect();
+        let mut took = Vec::new();
+        for n in 2..=last {
+            publish_generation(&pg.site, n);
+            took.push(until_all_serve(&[&a, &b], n));
+        }
+        stop.store(true, Ordering::Relaxed);
+        let mut errors = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for c in clients {
+            let (e, s) = c.join().unwrap();
+            errors.extend(e);
+            seen.extend(s);
+        }
+        eprintln!("publications reached both replicas under load after {took:?}");
+        for t in &took {
+            errors.extend(
+                (*t > std::time::Duration::from_secs(2))
+                    .then(|| format!("a publication took {t:?} to reach both replicas")),
+            );
+        }
+        (errors, seen)
+    });
+    let asked = asked.load(Ordering::Relaxed);
+    eprintln!("{asked} answers checked, generations {seen:?}");
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert_eq!(
+        seen,
+        (1..=last).collect(),
+        "the load saw every publication"
+    );
+    assert!(asked > 200, "only {asked} answers under load");
+}
