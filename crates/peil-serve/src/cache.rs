@@ -228,6 +228,20 @@ fn if_none_match(h: &HeaderMap, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
+/// The publication a request is answered from, taken once by [`validate`] and carried in the
+/// request's extensions to the handler ([`served`]), so that the ETag, the cache key and the
+/// body of one answer are of one publication even when a new one is swapped in meanwhile
+/// (issue 16: `tests/it/postgres.rs::no_answer_mixes_publications_under_load_on_two_replicas`
+/// found ETags naming the publication before the body's).
+#[derive(Clone)]
+pub(crate) struct Pinned(pub Arc<peil_compute::Snapshot>);
+
+/// The publication a handler answers from: the one [`validate`] pinned, else (a request the
+/// ETag layer leaves alone) the current one.
+pub(crate) fn served(st: &AppState, pinned: Option<&Pinned>) -> Arc<peil_compute::Snapshot> {
+    pinned.map_or_else(|| st.snapshot(), |p| p.0.clone())
+}
+
 /// The publication and configuration a request is answered from, read once by [`validate`]
 /// so that the ETag and the cache key of one request always agree.
 #[derive(Clone, Copy)]
@@ -240,7 +254,10 @@ struct Version {
 
 impl Version {
     fn of(st: &AppState) -> Version {
-        let snap = st.snapshot();
+        Version::at(st, &st.snapshot())
+    }
+
+    fn at(st: &AppState, snap: &peil_compute::Snapshot) -> Version {
         Version {
             generation: snap.generation,
             access: snap.access_revision,
@@ -298,7 +315,8 @@ pub(crate) async fn validate<F: Future<Output = Response>>(
     if !cacheable(&req, &reader) {
         return next(req).await;
     }
-    let version = Version::of(st);
+    let snap = st.snapshot();
+    let version = Version::at(st, &snap);
     let tag = etag(version);
     if if_none_match(req.headers(), &tag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
@@ -306,6 +324,7 @@ pub(crate) async fn validate<F: Future<Output = Response>>(
         return r;
     }
     req.extensions_mut().insert(version);
+    req.extensions_mut().insert(Pinned(snap));
     let mut resp = next(req).await;
     if keepable(&resp) {
         set_validators(resp.headers_mut(), &tag, &reader);
