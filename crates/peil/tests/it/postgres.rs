@@ -1144,3 +1144,171 @@ fn no_answer_mixes_publications_under_load_on_two_replicas() {
     assert_eq!(seen, (1..=last).collect(), "the load saw every publication");
     assert!(asked > 200, "only {asked} answers under load");
 }
+
+/// The crash fixture of an import on PostgreSQL: smaller than SQLite's (`crash.rs`), the same
+/// shape (a publication's test takes a larger one, so that its run is long enough to kill in).
+const CRASH_ITEMS: usize = 600;
+const CRASH_INDICATORS: usize = 16;
+const CRASH_YEARS: usize = 8;
+
+/// How long until the site's write lock can be taken: a killed writer's transaction has ended
+/// (rolled back, or committed when the kill came after its `COMMIT` was sent) and its lock is
+/// released. Fails after 10 s (`lock_timeout`): a lock left held would keep every later import
+/// and publication waiting.
+fn until_write_lock_free(pg: &TempPostgres, schema: &str) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    let mut c = postgres::Client::connect(&pg.conninfo(), postgres::NoTls).unwrap();
+    let key = peil_store::write_lock_key(schema);
+    let mut tx = c.transaction().unwrap();
+    tx.batch_execute("SET LOCAL lock_timeout = '10s'").unwrap();
+    tx.query_one("SELECT pg_advisory_xact_lock($1)::text", &[&key])
+        .unwrap_or_else(|e| panic!("the write lock is still held after 10 s: {e}"));
+    tx.commit().unwrap();
+    t.elapsed()
+}
+
+/// The id of the last import (`peil imports --json`).
+fn last_import(site: &Site) -> String {
+    let list: serde_json::Value = serde_json::from_str(&site.ok(&["imports", "--json"])).unwrap();
+    list.as_array().unwrap().last().unwrap()["id"].to_string()
+}
+
+/// Issue 16, crash safety on PostgreSQL: `kill -9` a large import at moments spread over its
+/// run (reading, validating, the binary COPY, the commit). Each time `peil check` passes and
+/// the store holds exactly the state from before the import or, when the kill came after the
+/// commit, from after it (then undone for the next round); the next import is never kept
+/// waiting by the killed one's transaction and its write lock, and lands whole.
+#[test]
+fn kill_dash_nine_during_an_import_on_postgres_leaves_it_before_or_after() {
+    use std::time::{Duration, Instant};
+    let pg = PgSite::new();
+    let site = &pg.site;
+    let fx = crash_fixture(site.path(), CRASH_ITEMS, CRASH_INDICATORS, CRASH_YEARS);
+    site.import(&fx.areas, &["--level", "sector"]);
+    site.import(&fx.base, &[]);
+    let before = site.state();
+    let import = ["import", fx.big.to_str().unwrap()];
+    let t0 = Instant::now();
+    assert!(start_peil(site.path(), &import).wait().unwrap().success());
+    let full = t0.elapsed();
+    let after = site.state();
+    assert_ne!(after, before);
+    site.ok(&["imports", "undo", &last_import(site)]);
+    assert_eq!(site.state(), before, "undone exactly");
+    let rounds = 8;
+    let mut completed = 0;
+    let killed = kill_at_moments(
+        rounds,
+        full,
+        |_| (start_peil(site.path(), &import), Instant::now()),
+        |i, _, killed_at| {
+            until_write_lock_free(&pg.pg, &pg.schema);
+            assert!(site.ok(&["check"]).contains("ok:"), "round {i}");
+            let state = site.state();
+            if state == after {
+                completed += 1;
+                site.ok(&["imports", "undo", &last_import(site)]);
+            } else {
+                assert!(
+                    state == before,
+                    "round {i} (of {full:?}): the store holds part of the import"
+                );
+            }
+            eprintln!(
+                "round {i}: checked {:?} after the kill",
+                killed_at.elapsed()
+            );
+        },
+    );
+    eprintln!(
+        "a whole import took {full:?}; {killed} of {rounds} rounds killed, {completed} had committed"
+    );
+    assert!(
+        killed >= 6,
+        "only {killed} of {rounds} rounds killed the import mid-run"
+    );
+    // The import left alone: not kept waiting behind a killed one's lock, and whole.
+    let t = Instant::now();
+    let out = site.import(&fx.big, &[]);
+    assert!(out.contains(&format!("{} rows read", fx.rows)), "{out}");
+    assert!(
+        t.elapsed() < full * 3 + Duration::from_secs(10),
+        "the next import waited {:?}",
+        t.elapsed()
+    );
+    assert_eq!(site.state(), after);
+}
+
+/// The live copy as commands see it: its export and its generation (`peil publications`).
+fn live_state(site: &Site) -> (String, u64) {
+    let list: serde_json::Value =
+        serde_json::from_str(&site.ok(&["publications", "--json"])).unwrap();
+    let generation = list[0]["generation"].as_u64().unwrap();
+    (site.ok(&["export", "--live"]), generation)
+}
+
+/// Issue 16, crash safety on PostgreSQL: `kill -9` `peil publish` at moments spread over its
+/// run (computing, the privacy review, writing the live copy, the commit). Each time `peil
+/// check` passes and the live copy is wholly the one before (same generation) or wholly the
+/// new one (the next generation); a new one is rolled back for the next round. Afterwards a
+/// publish left alone goes through.
+#[test]
+fn kill_dash_nine_during_a_publish_on_postgres_leaves_it_before_or_after() {
+    use std::time::Instant;
+    let pg = PgSite::new();
+    let site = &pg.site;
+    let fx = crash_fixture(site.path(), 1_000, 20, CRASH_YEARS);
+    site.import(&fx.areas, &["--level", "sector"]);
+    site.import(&fx.base, &[]);
+    site.ok(&["publish"]);
+    let (old, _) = live_state(site);
+    site.import(&fx.big, &[]);
+    let t0 = Instant::now();
+    assert!(
+        start_peil(site.path(), &["publish"])
+            .wait()
+            .unwrap()
+            .success()
+    );
+    let full = t0.elapsed();
+    let (new, g) = live_state(site);
+    assert_ne!(new, old);
+    // The old contents made live again: the state every round starts from.
+    site.ok(&["rollback", "1"]);
+    let mut live = live_state(site);
+    assert_eq!(live, (old.clone(), g + 1));
+    let rounds = 8;
+    let mut completed = 0;
+    let killed = kill_at_moments(
+        rounds,
+        full,
+        |_| (start_peil(site.path(), &["publish"]), ()),
+        |i, _, ()| {
+            until_write_lock_free(&pg.pg, &pg.schema);
+            assert!(site.ok(&["check"]).contains("ok:"), "round {i}");
+            let now = live_state(site);
+            if now == (new.clone(), live.1 + 1) {
+                completed += 1;
+                site.ok(&["rollback", &live.1.to_string()]);
+                live = live_state(site);
+                assert_eq!(live.0, old, "round {i}: rolled back");
+            } else {
+                assert!(
+                    now == live,
+                    "round {i} (of {full:?}): the live copy is neither the one before (generation {}) nor the new one: generation {}",
+                    live.1,
+                    now.1
+                );
+            }
+        },
+    );
+    eprintln!(
+        "a whole publish took {full:?}; {killed} of {rounds} rounds killed, {completed} had committed"
+    );
+    assert!(
+        killed >= 6,
+        "only {killed} of {rounds} rounds killed the publish mid-run"
+    );
+    site.ok(&["publish"]);
+    assert_eq!(live_state(site), (new, live.1 + 1));
+}
