@@ -1,9 +1,12 @@
-//! The deployment files (`Dockerfile`, `deploy/peil.service`) against the real binary: these
-//! machines have no container runtime or systemd, so what can be checked here is: every
-//! command they run parses with this `peil`, the build stage's toolchain is at least the
-//! workspace's `rust-version`, images are pinned (no `latest`), the image runs as a non-root
-//! user, and the unit runs as one with the file system read-only but the site. `hadolint` runs
-//! too where it is installed.
+//! The deployment files (`Dockerfile`, `deploy/peil.service`, `deploy/compose.yaml`,
+//! `deploy/nginx.conf`) against the real binary: these machines have no container runtime or
+//! systemd, so what can be checked here is: every command they run parses with this `peil`,
+//! the build stage's toolchain is at least the workspace's `rust-version`, images are pinned
+//! (no `latest`), the image runs as a non-root user, the unit runs as one with the file system
+//! read-only but the site, and the compose file's parts fit together. `hadolint` runs too where
+//! it is installed. The compose topology itself runs with the same processes started directly:
+//! nginx from `deploy/nginx.conf` in front of two `peil serve` replicas on PostgreSQL, one of
+//! them killed under load.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -424,4 +427,219 @@ fn killing_a_replica_under_load_behind_nginx_loses_no_request() {
     );
     // The survivor still answers alone.
     assert_eq!(get(&agent(), GEN_PATHS[1], None).unwrap().body, want[1]);
+}
+
+/// The commands of a shell line (`a && b || { c; }`): each one's words, quotes removed.
+fn shell_commands(line: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    for w in shell_words(line) {
+        let w = w.trim_start_matches('{').to_string();
+        let ends = w.ends_with(';');
+        match w.trim_end_matches(';') {
+            "&&" | "||" | "|" | "}" | "" => {
+                out.push(std::mem::take(&mut current));
+            }
+            w => current.push(w.to_string()),
+        }
+        if ends {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    out.push(current);
+    out.retain(|c| !c.is_empty());
+    out
+}
+
+/// The words of a compose `command` (a list, or one string).
+fn compose_command(v: &serde_yaml::Value) -> Vec<String> {
+    match v {
+        serde_yaml::Value::Sequence(s) => s
+            .iter()
+            .map(|w| w.as_str().expect("a command word is a string").to_string())
+            .collect(),
+        serde_yaml::Value::String(s) => shell_words(s),
+        other => panic!("command: {other:?}"),
+    }
+}
+
+/// Issue 16 §5: `deploy/compose.yaml` checked without a container runtime. PostgreSQL 15; the
+/// one-shot `init` and two replicas built from this repository's Dockerfile, every `peil`
+/// command they run (and the file's own instructions) accepted by this binary, the store's
+/// password a secret file, never in a URL; the replicas are the upstream servers of
+/// `deploy/nginx.conf`, which nginx mounts — the very file
+/// `killing_a_replica_under_load_behind_nginx_loses_no_request` runs — on the port it listens
+/// on; the network nginx comes from is the one the site trusts as a proxy.
+#[test]
+fn the_compose_file_runs_this_peil_behind_the_tested_nginx_conf() {
+    let deploy = root().join("deploy");
+    let text = std::fs::read_to_string(deploy.join("compose.yaml")).unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("compose.yaml is YAML");
+    let services = doc["services"].as_mapping().expect("services");
+    let service = |name: &str| &doc["services"][name];
+    let image = |name: &str| service(name)["image"].as_str().unwrap_or("").to_string();
+    for (name, s) in services {
+        let name = name.as_str().unwrap();
+        let img = s["image"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: no image"));
+        let tag = img.split_once(':').map(|(_, t)| t).unwrap_or("");
+        assert!(!tag.is_empty() && tag != "latest", "{name}: pin {img}");
+    }
+    assert!(image("db").starts_with("postgres:15"), "{}", image("db"));
+    assert_eq!(
+        service("db")["environment"]["POSTGRES_PASSWORD_FILE"].as_str(),
+        Some("/run/secrets/db_password")
+    );
+    // The services that run peil: built from this repository's Dockerfile.
+    let peil: Vec<&str> = services
+        .iter()
+        .filter(|(_, s)| !s["build"].is_null())
+        .map(|(n, _)| n.as_str().unwrap())
+        .collect();
+    assert!(peil.contains(&"init"), "{peil:?}");
+    for name in &peil {
+        let s = service(name);
+        let dockerfile = deploy
+            .join(s["build"]["context"].as_str().unwrap())
+            .join(s["build"]["dockerfile"].as_str().unwrap_or("Dockerfile"));
+        assert_eq!(
+            dockerfile.canonicalize().unwrap(),
+            root().join("Dockerfile").canonicalize().unwrap(),
+            "{name} is built from the Dockerfile deploy.rs checks"
+        );
+        assert_eq!(image(name), image("init"), "{name}: one image");
+        let secrets: Vec<&str> = s["secrets"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{name}: no secrets"))
+            .iter()
+            .map(|v| v.as_str().or(v["source"].as_str()).unwrap())
+            .collect();
+        assert!(secrets.contains(&"db_password"), "{name}: {secrets:?}");
+        assert_eq!(s["environment"]["PEIL_SITE"].as_str(), Some("/site"));
+        let env = serde_yaml::to_string(&s["environment"]).unwrap();
+        assert!(!env.to_lowercase().contains("password"), "{name}: {env}");
+    }
+    assert!(
+        doc["secrets"]["db_password"]["file"].as_str().is_some(),
+        "the password is a secret file"
+    );
+    // Every peil command runs with this binary: the services' and the file's instructions.
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    for name in &peil {
+        let words = compose_command(&service(name)["command"]);
+        if words[..2] == ["sh", "-c"] {
+            commands.extend(shell_commands(&words[2]));
+        } else {
+            commands.push(words);
+        }
+    }
+    for l in text
+        .lines()
+        .filter_map(|l| l.strip_prefix("#   docker compose "))
+    {
+        let words = shell_words(l);
+        if let Some(p) = words.iter().position(|w| w == "peil") {
+            commands.push(words[p..].to_vec());
+        }
+    }
+    let peil_commands: Vec<&Vec<String>> = commands.iter().filter(|c| c[0] == "peil").collect();
+    for c in &peil_commands {
+        parses(
+            &c.iter().map(String::as_str).collect::<Vec<_>>(),
+            "compose.yaml",
+        );
+    }
+    let init = peil_commands
+        .iter()
+        .find(|c| c[1] == "init")
+        .expect("init makes the site");
+    let flag = |name: &str| {
+        let i = init
+            .iter()
+            .position(|w| w == name)
+            .unwrap_or_else(|| panic!("init {name}"));
+        init[i + 1].clone()
+    };
+    let url = flag("--store");
+    assert!(url.starts_with("postgres://"), "{url}");
+    let userinfo = url["postgres://".len()..].split('@').next().unwrap();
+    assert!(!userinfo.contains(':'), "a password in {url}");
+    assert_eq!(flag("--store-password-file"), "/run/secrets/db_password");
+    let host = url
+        .split('@')
+        .nth(1)
+        .unwrap()
+        .split([':', '/'])
+        .next()
+        .unwrap();
+    assert!(
+        services.contains_key(host),
+        "the store's host {host} is a service"
+    );
+    // Two replicas serving on 8080, the upstream servers of nginx.conf.
+    let replicas: Vec<&str> = peil
+        .iter()
+        .copied()
+        .filter(|n| {
+            let c = compose_command(&service(n)["command"]);
+            c.get(1).is_some_and(|w| w == "serve") && c.join(" ").contains("--bind 0.0.0.0:8080")
+        })
+        .collect();
+    assert_eq!(replicas.len(), 2, "{replicas:?}");
+    let conf = std::fs::read_to_string(deploy.join("nginx.conf")).unwrap();
+    let mut upstreams: Vec<String> = conf
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("server "))
+        .filter(|l| !l.starts_with('{'))
+        .map(|l| {
+            l.split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches(';')
+                .to_string()
+        })
+        .collect();
+    upstreams.sort();
+    let mut want: Vec<String> = replicas.iter().map(|r| format!("{r}:8080")).collect();
+    want.sort();
+    assert_eq!(
+        upstreams, want,
+        "nginx.conf's upstream servers are the replicas"
+    );
+    // nginx mounts the tested nginx.conf as its whole configuration, published on its port.
+    let nginx = service("nginx");
+    assert!(image("nginx").starts_with("nginx:"));
+    let mounts: Vec<&str> = nginx["volumes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let conf_mount = mounts
+        .iter()
+        .find_map(|m| m.strip_suffix(":/etc/nginx/nginx.conf:ro"))
+        .expect("nginx mounts its configuration read-only");
+    assert_eq!(
+        deploy.join(conf_mount).canonicalize().unwrap(),
+        deploy.join("nginx.conf").canonicalize().unwrap(),
+        "the configuration the failover test runs"
+    );
+    assert!(conf.contains("listen 80;"));
+    let ports: Vec<&str> = nginx["ports"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(ports.iter().any(|p| p.ends_with(":80")), "{ports:?}");
+    // The site trusts the network nginx forwards from.
+    let subnet = doc["networks"]["default"]["ipam"]["config"][0]["subnet"]
+        .as_str()
+        .expect("a fixed subnet");
+    let init_line = compose_command(&service("init")["command"]).join(" ");
+    assert!(
+        init_line.contains(&format!("trusted_proxies = [\"{subnet}\"]")),
+        "{init_line}"
+    );
 }
