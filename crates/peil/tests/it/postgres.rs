@@ -1312,3 +1312,62 @@ fn kill_dash_nine_during_a_publish_on_postgres_leaves_it_before_or_after() {
     site.ok(&["publish"]);
     assert_eq!(live_state(site), (new, live.1 + 1));
 }
+
+/// Issue 16 §2: ETags agree across replicas after a configuration reload. The ETag holds a
+/// digest of the site's configuration, not a count of this process's reloads: a replica that
+/// read its peil.toml again with the same content gives the ETags of a replica that did not;
+/// a real change gives different ones until the other replica has it too.
+#[test]
+fn etags_agree_across_replicas_after_one_reloads_an_identical_configuration() {
+    let (pg, a, b) = two_replicas("");
+    const PATH: &str = "/api/v1/indicators";
+    let etag = |s: &Server| {
+        let r = s.get(PATH);
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.headers["etag"].clone()
+    };
+    // A publication wakes both replicas, which read their configuration again (when its file
+    // changed) before they load it: once both serve it, both have reloaded.
+    let mut generation = 1;
+    let mut publish = || {
+        generation += 1;
+        let more = write(
+            &pg.site,
+            "meer.csv",
+            &format!(
+                "period,geolevel,geoitem,inw\n2024,statsec,S1,{}\n",
+                1000 + generation
+            ),
+        );
+        pg.site.import(&more, &[]);
+        pg.site.ok(&["publish"]);
+        until_all_serve(&[&a, &b], generation);
+    };
+    assert_eq!(etag(&a), etag(&b));
+    let config = |s: &Server| s.site.path().join("peil.toml");
+    let text = std::fs::read_to_string(config(&a)).unwrap();
+    // The same bytes written again: A reloads an identical configuration, B does not.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::fs::write(config(&a), &text).unwrap();
+    publish();
+    assert_eq!(etag(&a), etag(&b), "an identical configuration, one ETag");
+    // A real change on B only: the answers may differ, so do the ETags.
+    let changed = text.replace(
+        "base_url = \"https://stad.example\"",
+        "base_url = \"https://stad.example/cijfers\"",
+    );
+    assert_ne!(changed, text);
+    std::fs::write(config(&b), &changed).unwrap();
+    publish();
+    assert_ne!(
+        etag(&a),
+        etag(&b),
+        "different configurations, different ETags"
+    );
+    // A gets the same change: one ETag again.
+    std::fs::write(config(&a), &changed).unwrap();
+    publish();
+    assert_eq!(etag(&a), etag(&b), "the same configuration again");
+    let r = b.get_with(PATH, &[("if-none-match", &etag(&a))]);
+    assert_eq!(r.status, 304, "A's copy is confirmed by B");
+}
