@@ -206,20 +206,31 @@ fn key_of<'a>(
 }
 
 /// The ETag of everything answered from one publication, access groups and configuration.
-/// The publication's generation and the access groups' revision are the store's, so every
-/// replica serving one store gives one publication the same ETag (issue 16); the
-/// configuration's revision counts this process's reloads of the site's files.
+/// The publication's generation and the access groups' revision are the store's, and the
+/// configuration is named by the digest of its files (`SiteConfig::digest`), so every replica
+/// serving one store with the same files gives one publication the same ETag, however often
+/// it read its files again (issue 16). A configuration without a site directory has no
+/// digest: this process's count of changes stands in.
 fn etag(v: Version) -> String {
     let Version {
         generation,
         access,
         revision,
+        digest,
     } = v;
-    match (access, revision) {
-        (0, 0) => format!("\"peil-{generation}\""),
-        (0, r) => format!("\"peil-{generation}-{r}\""),
-        (a, r) => format!("\"peil-{generation}-{r}-a{a}\""),
-    }
+    let config = if digest != 0 {
+        format!("-c{digest:016x}")
+    } else if revision != 0 {
+        format!("-{revision}")
+    } else {
+        String::new()
+    };
+    let access = if access != 0 {
+        format!("-a{access}")
+    } else {
+        String::new()
+    };
+    format!("\"peil-{generation}{config}{access}\"")
 }
 
 fn if_none_match(h: &HeaderMap, etag: &str) -> bool {
@@ -249,7 +260,10 @@ struct Version {
     generation: u64,
     /// The access groups' revision the publication was loaded with.
     access: u64,
+    /// The configuration's revision in this process (the cache key's).
     revision: u64,
+    /// The configuration's digest, 0 for none (the ETag's).
+    digest: u64,
 }
 
 impl Version {
@@ -262,6 +276,7 @@ impl Version {
             generation: snap.generation,
             access: snap.access_revision,
             revision: st.revision(),
+            digest: st.config_digest(),
         }
     }
 }

@@ -87,3 +87,76 @@ impl SiteConfig {
         }
     }
 }
+
+impl SiteConfig {
+    /// A digest of what this configuration was made from, for the ETag (issue 16: ETags agree
+    /// across replicas): the server's version, the logo, and the site's files — `peil.toml`,
+    /// `stories/`, `dashboards/` by their bytes, the image library `content/` by names and
+    /// sizes (an uploaded image always gets a new name). Replicas with the same files give the
+    /// same digest whatever their directories are called and however often they read them
+    /// again. `None` for a configuration of no site directory (then the process's count of
+    /// changes stands in). Reads files: call it off the async executor.
+    pub fn digest(&self) -> Option<u64> {
+        use sha2::Digest;
+        let dir = self.dir.as_deref()?;
+        let mut h = sha2::Sha256::new();
+        let mut part = |name: &str, bytes: &[u8]| {
+            h.update((name.len() as u64).to_le_bytes());
+            h.update(name.as_bytes());
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
+        part("version", env!("CARGO_PKG_VERSION").as_bytes());
+        if let Some((media, bytes)) = &self.logo {
+            part("logo", media.as_bytes());
+            part("logo bytes", bytes);
+        }
+        part(
+            "peil.toml",
+            &std::fs::read(dir.join("peil.toml")).unwrap_or_default(),
+        );
+        for (sub, whole) in [("stories", true), ("dashboards", true), ("content", false)] {
+            let mut files: Vec<(String, std::path::PathBuf, u64)> = walk(&dir.join(sub))
+                .into_iter()
+                .filter_map(|p| {
+                    let rel = p
+                        .strip_prefix(dir)
+                        .ok()?
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    let len = std::fs::metadata(&p).ok()?.len();
+                    Some((rel, p, len))
+                })
+                .collect();
+            files.sort();
+            for (rel, path, len) in files {
+                if whole {
+                    part(&rel, &std::fs::read(&path).unwrap_or_default());
+                } else {
+                    part(&rel, &len.to_le_bytes());
+                }
+            }
+        }
+        let d = h.finalize();
+        Some(u64::from_be_bytes(d[..8].try_into().expect("8 bytes")))
+    }
+}
+
+/// Every file under `dir` (none when it is missing), at most 8 levels deep.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn go(dir: &std::path::Path, depth: usize, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() && depth < 8 => go(&e.path(), depth + 1, out),
+                Ok(t) if t.is_file() => out.push(e.path()),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    go(dir, 0, &mut out);
+    out
+}
