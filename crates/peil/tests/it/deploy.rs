@@ -206,6 +206,8 @@ fn free_port() -> u16 {
 /// nginx run in the foreground from a configuration in a temporary prefix; stopped on drop.
 /// Its access log (standard output) is collected in `log`.
 struct Nginx {
+    /// `http://127.0.0.1:PORT`.
+    front: String,
     child: std::process::Child,
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     _prefix: tempfile::TempDir,
@@ -253,6 +255,7 @@ impl Nginx {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         Nginx {
+            front: format!("http://127.0.0.1:{port}"),
             child,
             log,
             _prefix: prefix,
@@ -285,6 +288,76 @@ impl Drop for Nginx {
     }
 }
 
+fn have_nginx() -> bool {
+    crate::common::have_tool(
+        "nginx",
+        "apt-get install nginx",
+        Command::new(nginx()).arg("-v"),
+    )
+}
+
+/// A client of the tests through nginx: no error for a status, a bound on every request.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// GET `front` + `path` with these headers.
+fn get_through(
+    agent: &ureq::Agent,
+    front: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<crate::common::Reply, String> {
+    let mut req = agent.get(&format!("{front}{path}"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut r = req.call().map_err(|e| format!("GET {path}: {e}"))?;
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_lowercase(), v.to_str().unwrap_or("").into()))
+        .collect();
+    Ok(crate::common::Reply {
+        status: r.status().as_u16(),
+        headers,
+        body: r.body_mut().read_to_string().map_err(|e| e.to_string())?,
+    })
+}
+
+/// Two `peil serve` replicas of one PostgreSQL site ([`crate::postgres::generation_site`])
+/// behind nginx running `deploy/nginx.conf`; the replicas' peil.toml trusts the proxy's
+/// X-Forwarded-For, makes links from one public URL, and ends with `extra`.
+fn replicas_behind_nginx(
+    extra: &str,
+) -> (
+    crate::postgres::PgSite,
+    crate::common::Server,
+    crate::common::Server,
+    Nginx,
+) {
+    use crate::common::{Server, Site};
+    let pg = crate::postgres::generation_site();
+    let cfg = pg.site.path().join("peil.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        format!(
+            "base_url = \"https://stad.example\"\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n{text}{extra}"
+        ),
+    )
+    .unwrap();
+    let a = Server::start(Site::copy_of(&pg.site));
+    let b = Server::start(Site::copy_of(&pg.site));
+    let port = free_port();
+    let nginx = Nginx::start(&nginx_conf_for(&[a.addr(), b.addr()], port), port);
+    (pg, a, b, nginx)
+}
+
 /// Issue 16 §2 and §5: killing one replica under load behind nginx loses no request. nginx
 /// runs `deploy/nginx.conf` itself (upstream servers and port on loopback) in front of two
 /// `peil serve` replicas of one PostgreSQL site whose peil.toml trusts it as a proxy; client
@@ -294,56 +367,17 @@ impl Drop for Nginx {
 /// does.
 #[test]
 fn killing_a_replica_under_load_behind_nginx_loses_no_request() {
-    use crate::common::*;
-    use crate::postgres::{GEN_PATHS, generation_site};
+    use crate::postgres::GEN_PATHS;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::time::Duration;
-    if !have_tool(
-        "nginx",
-        "apt-get install nginx",
-        Command::new(nginx()).arg("-v"),
-    ) {
+    if !have_nginx() {
         return;
     }
-    let pg = generation_site();
-    // The replicas trust the proxy's X-Forwarded-For, and make links from one public URL.
-    let cfg = pg.site.path().join("peil.toml");
-    let text = std::fs::read_to_string(&cfg).unwrap();
-    std::fs::write(
-        &cfg,
-        format!(
-            "base_url = \"https://stad.example\"\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n{text}"
-        ),
-    )
-    .unwrap();
-    let a = Server::start(Site::copy_of(&pg.site));
-    let b = Server::start(Site::copy_of(&pg.site));
-    let port = free_port();
-    let nginx = Nginx::start(&nginx_conf_for(&[a.addr(), b.addr()], port), port);
-    let front = format!("http://127.0.0.1:{port}");
-    let agent = || -> ureq::Agent {
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into()
-    };
-    let get = |agent: &ureq::Agent, path: &str, id: Option<&str>| -> Result<Reply, String> {
-        let mut req = agent.get(&format!("{front}{path}"));
-        if let Some(id) = id {
-            req = req.header("x-request-id", id);
-        }
-        let mut r = req.call().map_err(|e| format!("GET {path}: {e}"))?;
-        let headers = r
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_lowercase(), v.to_str().unwrap_or("").into()))
-            .collect();
-        Ok(Reply {
-            status: r.status().as_u16(),
-            headers,
-            body: r.body_mut().read_to_string().map_err(|e| e.to_string())?,
-        })
+    let (_pg, a, b, nginx) = replicas_behind_nginx("");
+    let front = nginx.front.clone();
+    let get = |agent: &ureq::Agent, path: &str, id: Option<&str>| {
+        let id: Vec<(&str, &str)> = id.map(|id| ("x-request-id", id)).into_iter().collect();
+        get_through(agent, &front, path, &id)
     };
     // What every answer must be: the same bytes from either replica.
     let want: Vec<String> = GEN_PATHS
@@ -642,4 +676,33 @@ fn the_compose_file_runs_this_peil_behind_the_tested_nginx_conf() {
         init_line.contains(&format!("trusted_proxies = [\"{subnet}\"]")),
         "{init_line}"
     );
+}
+
+/// Behind nginx a replica sees the client's address, not nginx's: `deploy/nginx.conf` passes
+/// X-Forwarded-For on and peil.toml's `trusted_proxies` names nginx, so the rate limit (one
+/// request a second per address here, bursts of two, per replica) refuses one client
+/// that goes over it and still serves another, though both reach the replicas from nginx's
+/// one address.
+#[test]
+fn behind_nginx_each_client_address_has_its_own_rate_limit() {
+    use crate::postgres::GEN_PATHS;
+    if !have_nginx() {
+        return;
+    }
+    let (_pg, _a, _b, nginx) = replicas_behind_nginx("rate_limit = 1\n");
+    let agent = agent();
+    let ask = |client: &str| {
+        get_through(
+            &agent,
+            &nginx.front,
+            GEN_PATHS[0],
+            &[("x-forwarded-for", client)],
+        )
+        .unwrap()
+        .status
+    };
+    // Two replicas with a burst of two each: of ten requests at once, some are over it.
+    let statuses: Vec<u16> = (0..10).map(|_| ask("198.51.100.7")).collect();
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert_eq!(ask("203.0.113.20"), 200, "another client is not held back");
 }
