@@ -297,7 +297,7 @@ fn have_nginx() -> bool {
 }
 
 /// A client of the tests through nginx: no error for a status, a bound on every request.
-fn agent() -> ureq::Agent {
+pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(std::time::Duration::from_secs(30)))
@@ -306,7 +306,7 @@ fn agent() -> ureq::Agent {
 }
 
 /// GET `front` + `path` with these headers.
-fn get_through(
+pub fn get_through(
     agent: &ureq::Agent,
     front: &str,
     path: &str,

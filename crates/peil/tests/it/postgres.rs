@@ -1371,3 +1371,108 @@ fn etags_agree_across_replicas_after_one_reloads_an_identical_configuration() {
     let r = b.get_with(PATH, &[("if-none-match", &etag(&a))]);
     assert_eq!(r.status, 304, "A's copy is confirmed by B");
 }
+
+/// Issue 16 §5, request IDs across replicas: the access log line of an answer names the
+/// publication the answer is of. A replica with its access log on, client threads sending
+/// requests with IDs of their own while publications are made: for every ID, the generation
+/// of the log line and of the answer's ETag (and values) agree.
+#[test]
+fn the_access_log_names_the_publication_each_answer_is_of() {
+    use std::io::BufRead;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let pg = generation_site();
+    let replica = Site::copy_of(&pg.site);
+    let (mut child, base) = spawn_listening(
+        std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+            .arg("--site")
+            .arg(replica.path())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env_remove("PEIL_QUIET")
+            .env_remove("PEIL_SITE")
+            .stderr(std::process::Stdio::piped()),
+    );
+    let stderr = child.stderr.take().unwrap();
+    let server = Process(child);
+    let logged = std::thread::spawn(move || {
+        let mut by_id = std::collections::HashMap::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if let (Some(id), Some(g)) = (v["request_id"].as_str(), v["generation"].as_u64()) {
+                by_id.insert(id.to_string(), g);
+            }
+        }
+        by_id
+    });
+    let stop = AtomicBool::new(false);
+    let last = 25;
+    let answered: Vec<(String, u64)> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..2)
+            .map(|t| {
+                let (stop, base) = (&stop, &base);
+                scope.spawn(move || {
+                    let agent = crate::deploy::agent();
+                    let mut out = Vec::new();
+                    let mut n = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        let id = format!("t{t}-{n}");
+                        let path = GEN_PATHS[n % GEN_PATHS.len()];
+                        let r = crate::deploy::get_through(
+                            &agent,
+                            base,
+                            path,
+                            &[("x-request-id", &id)],
+                        )
+                        .unwrap();
+                        let g = one_generation(path, &r).unwrap_or_else(|e| panic!("{e}"));
+                        out.push((id, g));
+                        n += 1;
+                    }
+                    out
+                })
+            })
+            .collect();
+        for n in 2..=last {
+            publish_generation(&pg.site, n);
+            let t = std::time::Instant::now();
+            while !answered_by(base.as_str(), n) {
+                assert!(t.elapsed().as_secs() < 10, "generation {n} never served");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        clients
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect()
+    });
+    // SIGTERM: the server ends, its standard error closes, the log is read to the end.
+    std::process::Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    let logged = logged.join().unwrap();
+    drop(server);
+    let wrong: Vec<String> = answered
+        .iter()
+        .filter_map(|(id, g)| match logged.get(id) {
+            Some(l) if l == g => None,
+            l => Some(format!(
+                "{id}: the answer is of generation {g}, its log line says {l:?}"
+            )),
+        })
+        .collect();
+    eprintln!("{} answers compared with their log lines", answered.len());
+    assert!(answered.len() > 100, "{}", answered.len());
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Whether the server at `base` answers from generation `n` (its liveness probe).
+fn answered_by(base: &str, n: u64) -> bool {
+    let r = crate::deploy::get_through(&crate::deploy::agent(), base, "/health", &[]).unwrap();
+    r.json()["generation"].as_u64() == Some(n)
+}
