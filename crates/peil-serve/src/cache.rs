@@ -247,6 +247,12 @@ fn if_none_match(h: &HeaderMap, etag: &str) -> bool {
 #[derive(Clone)]
 pub(crate) struct Pinned(pub Arc<peil_compute::Snapshot>);
 
+/// The generation of the publication an answer is of, in the response's extensions (set by
+/// [`validate`]), so the access log names the answer's publication, not the one current when
+/// the line is written.
+#[derive(Clone, Copy)]
+pub(crate) struct AnsweredFrom(pub u64);
+
 /// The publication a handler answers from: the one [`validate`] pinned, else (a request the
 /// ETag layer leaves alone) the current one.
 pub(crate) fn served(st: &AppState, pinned: Option<&Pinned>) -> Arc<peil_compute::Snapshot> {
@@ -336,6 +342,7 @@ pub(crate) async fn validate<F: Future<Output = Response>>(
     if if_none_match(req.headers(), &tag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         set_validators(r.headers_mut(), &tag, &reader);
+        r.extensions_mut().insert(AnsweredFrom(version.generation));
         return r;
     }
     req.extensions_mut().insert(version);
@@ -344,6 +351,8 @@ pub(crate) async fn validate<F: Future<Output = Response>>(
     if keepable(&resp) {
         set_validators(resp.headers_mut(), &tag, &reader);
     }
+    resp.extensions_mut()
+        .insert(AnsweredFrom(version.generation));
     resp
 }
 
