@@ -282,7 +282,19 @@ fn is_root() -> bool {
 }
 
 impl Drop for Nginx {
+    /// SIGTERM, so the master stops its workers first (a SIGKILLed master leaves them running);
+    /// SIGKILL only when it has not ended within 10 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let t = std::time::Instant::now();
+        while t.elapsed().as_secs() < 10 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
