@@ -218,6 +218,14 @@ impl Nginx {
         use std::io::BufRead;
         let prefix = tempfile::tempdir().unwrap();
         let p = prefix.path();
+        // Temporary files in the prefix too, so nginx needs nothing of /var/lib/nginx (which
+        // a user other than root may not write).
+        let temps: String = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+            .iter()
+            .map(|t| format!("\n    {t}_temp_path {};", p.join(t).display()))
+            .collect();
+        assert_eq!(conf.matches("\nhttp {").count(), 1, "nginx.conf: `http {{`");
+        let conf = conf.replace("\nhttp {", &format!("\nhttp {{{temps}"));
         std::fs::write(p.join("nginx.conf"), conf).unwrap();
         let mut global = format!("daemon off; pid {};", p.join("nginx.pid").display());
         // As root, the workers would run as nobody: keep them this test's user.
