@@ -255,8 +255,9 @@ impl AppState {
     }
 
     /// Replaces the website's configuration (at start, or when the config file changes).
-    pub fn set_site(&self, site: site::SiteConfig) {
-        let digest = site.digest().unwrap_or(0);
+    pub fn set_site(&self, mut site: site::SiteConfig) {
+        let files = site.files_digest.take();
+        let digest = site.digest(files).unwrap_or(0);
         let s = Arc::new(site);
         match self.inner.site.write() {
             Ok(mut g) => *g = s,
