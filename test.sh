@@ -39,10 +39,11 @@ python3 -m pip install --quiet rdflib pyshacl
 # The handbook's R examples (crates/peil/tests/it/handbook.rs) run R with httr2 and jsonlite.
 # The PostgreSQL store's tests (crates/peil-store) start throwaway servers with initdb and pg_ctl
 # (crates/peil-pgtest; as root through `runuser -u postgres`, the user the package creates).
-if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s postgresql >/dev/null 2>&1 || ! dpkg -s fonts-dejavu-core >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! command -v xmllint >/dev/null 2>&1 || ! dpkg -s r-cran-httr2 r-cran-jsonlite >/dev/null 2>&1; then
+# The failover test (crates/peil/tests/it/deploy.rs) runs nginx from deploy/nginx.conf.
+if ! command -v chromium >/dev/null 2>&1 || ! PATH="$PATH:/usr/sbin" command -v nginx >/dev/null 2>&1 || ! dpkg -s postgresql >/dev/null 2>&1 || ! dpkg -s fonts-dejavu-core >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! command -v xmllint >/dev/null 2>&1 || ! dpkg -s r-cran-httr2 r-cran-jsonlite >/dev/null 2>&1; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core poppler-utils libxml2-utils r-base-core r-cran-httr2 r-cran-jsonlite postgresql >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core poppler-utils libxml2-utils r-base-core r-cran-httr2 r-cran-jsonlite postgresql nginx >/dev/null
 fi
 if ! command -v npm >/dev/null 2>&1; then
     echo "npm not found: install Node.js 20 or newer first" >&2

@@ -181,6 +181,8 @@ pub(crate) struct Req {
     /// The test copy's snapshot, when this is an expert's preview (`preview.rs`; set by the
     /// boundary only).
     pub preview: Option<Arc<Snapshot>>,
+    /// The live publication the ETag layer pinned for this request (`cache::Pinned`).
+    pub pinned: Option<crate::cache::Pinned>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Req {
@@ -214,6 +216,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Req {
                 .extensions
                 .get::<crate::preview::Preview>()
                 .map(|p| p.0.clone()),
+            pinned: parts.extensions.get().cloned(),
         })
     }
 }
@@ -413,7 +416,10 @@ pub(crate) struct Ctx {
 impl Ctx {
     pub fn new(st: &AppState, req: &Req) -> ApiResult<Ctx> {
         // An expert's preview reads the test copy; everyone else the live copy.
-        let snap = req.preview.clone().unwrap_or_else(|| st.snapshot());
+        let snap = req
+            .preview
+            .clone()
+            .unwrap_or_else(|| crate::cache::served(st, req.pinned.as_ref()));
         let entry = cache::entry(st, &snap);
         let index = entry.index(&snap, &req.reader);
         Ok(Ctx {

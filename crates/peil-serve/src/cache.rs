@@ -206,26 +206,57 @@ fn key_of<'a>(
 }
 
 /// The ETag of everything answered from one publication, access groups and configuration.
-/// The publication's generation and the access groups' revision are the store's, so every
-/// replica serving one store gives one publication the same ETag (issue 16); the
-/// configuration's revision counts this process's reloads of the site's files.
+/// The publication's generation and the access groups' revision are the store's, and the
+/// configuration is named by the digest of its files (`SiteConfig::digest`), so every replica
+/// serving one store with the same files gives one publication the same ETag, however often
+/// it read its files again (issue 16). A configuration without a site directory has no
+/// digest: this process's count of changes stands in.
 fn etag(v: Version) -> String {
     let Version {
         generation,
         access,
         revision,
+        digest,
     } = v;
-    match (access, revision) {
-        (0, 0) => format!("\"peil-{generation}\""),
-        (0, r) => format!("\"peil-{generation}-{r}\""),
-        (a, r) => format!("\"peil-{generation}-{r}-a{a}\""),
-    }
+    let config = if digest != 0 {
+        format!("-c{digest:016x}")
+    } else if revision != 0 {
+        format!("-{revision}")
+    } else {
+        String::new()
+    };
+    let access = if access != 0 {
+        format!("-a{access}")
+    } else {
+        String::new()
+    };
+    format!("\"peil-{generation}{config}{access}\"")
 }
 
 fn if_none_match(h: &HeaderMap, etag: &str) -> bool {
     h.get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// The publication a request is answered from, taken once by [`validate`] and carried in the
+/// request's extensions to the handler ([`served`]), so that the ETag, the cache key and the
+/// body of one answer are of one publication even when a new one is swapped in meanwhile
+/// (issue 16: `tests/it/postgres.rs::no_answer_mixes_publications_under_load_on_two_replicas`
+/// found ETags naming the publication before the body's).
+#[derive(Clone)]
+pub(crate) struct Pinned(pub Arc<peil_compute::Snapshot>);
+
+/// The generation of the publication an answer is of, in the response's extensions (set by
+/// [`validate`]), so the access log names the answer's publication, not the one current when
+/// the line is written.
+#[derive(Clone, Copy)]
+pub(crate) struct AnsweredFrom(pub u64);
+
+/// The publication a handler answers from: the one [`validate`] pinned, else (a request the
+/// ETag layer leaves alone) the current one.
+pub(crate) fn served(st: &AppState, pinned: Option<&Pinned>) -> Arc<peil_compute::Snapshot> {
+    pinned.map_or_else(|| st.snapshot(), |p| p.0.clone())
 }
 
 /// The publication and configuration a request is answered from, read once by [`validate`]
@@ -235,16 +266,23 @@ struct Version {
     generation: u64,
     /// The access groups' revision the publication was loaded with.
     access: u64,
+    /// The configuration's revision in this process (the cache key's).
     revision: u64,
+    /// The configuration's digest, 0 for none (the ETag's).
+    digest: u64,
 }
 
 impl Version {
     fn of(st: &AppState) -> Version {
-        let snap = st.snapshot();
+        Version::at(st, &st.snapshot())
+    }
+
+    fn at(st: &AppState, snap: &peil_compute::Snapshot) -> Version {
         Version {
             generation: snap.generation,
             access: snap.access_revision,
             revision: st.revision(),
+            digest: st.config_digest(),
         }
     }
 }
@@ -298,18 +336,23 @@ pub(crate) async fn validate<F: Future<Output = Response>>(
     if !cacheable(&req, &reader) {
         return next(req).await;
     }
-    let version = Version::of(st);
+    let snap = st.snapshot();
+    let version = Version::at(st, &snap);
     let tag = etag(version);
     if if_none_match(req.headers(), &tag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         set_validators(r.headers_mut(), &tag, &reader);
+        r.extensions_mut().insert(AnsweredFrom(version.generation));
         return r;
     }
     req.extensions_mut().insert(version);
+    req.extensions_mut().insert(Pinned(snap));
     let mut resp = next(req).await;
     if keepable(&resp) {
         set_validators(resp.headers_mut(), &tag, &reader);
     }
+    resp.extensions_mut()
+        .insert(AnsweredFrom(version.generation));
     resp
 }
 

@@ -1208,8 +1208,8 @@ fn graph(x: &Input) -> Graph {
     g
 }
 
-async fn build(st: &AppState) -> Graph {
-    let snap = st.snapshot();
+async fn build(st: &AppState, pinned: Option<&crate::cache::Pinned>) -> Graph {
+    let snap = crate::cache::served(st, pinned);
     let base = st.public_url();
     let site = st.site();
     // The theme tree and the publication's time, read from the store once per publication.
@@ -1235,16 +1235,22 @@ async fn build(st: &AppState) -> Graph {
     })
 }
 
-async fn turtle(State(st): State<AppState>) -> impl IntoResponse {
-    let g = build(&st).await;
+async fn turtle(
+    State(st): State<AppState>,
+    pinned: Option<axum::extract::Extension<crate::cache::Pinned>>,
+) -> impl IntoResponse {
+    let g = build(&st, pinned.as_ref().map(|p| &p.0)).await;
     (
         [(header::CONTENT_TYPE, "text/turtle; charset=utf-8")],
         to_turtle(&g),
     )
 }
 
-async fn jsonld(State(st): State<AppState>) -> impl IntoResponse {
-    let g = build(&st).await;
+async fn jsonld(
+    State(st): State<AppState>,
+    pinned: Option<axum::extract::Extension<crate::cache::Pinned>>,
+) -> impl IntoResponse {
+    let g = build(&st, pinned.as_ref().map(|p| &p.0)).await;
     (
         [(header::CONTENT_TYPE, "application/ld+json")],
         to_jsonld(&g).to_string(),

@@ -88,8 +88,12 @@ struct Inner {
     site_files: std::sync::Mutex<()>,
     /// Whether the store has been read since start (see [`Readiness`]).
     readiness: std::sync::atomic::AtomicU8,
-    /// Counts configuration changes; part of every ETag, so pages follow a changed config.
+    /// Counts configuration changes; part of every cache key, and of the ETag when the
+    /// configuration has no digest.
     site_revision: std::sync::atomic::AtomicU64,
+    /// The configuration's digest (`SiteConfig::digest`, 0 for none); part of every ETag, so
+    /// pages follow a changed configuration and replicas of the same files agree.
+    site_digest: std::sync::atomic::AtomicU64,
     /// The address the server listens on (for absolute links when no `base_url` is set).
     listening: OnceLock<SocketAddr>,
     /// Where answers are computed (see `work.rs`); shared by the sites of one process.
@@ -262,7 +266,9 @@ impl AppState {
     }
 
     /// Replaces the website's configuration (at start, or when the config file changes).
-    pub fn set_site(&self, site: site::SiteConfig) {
+    pub fn set_site(&self, mut site: site::SiteConfig) {
+        let files = site.files_digest.take();
+        let digest = site.digest(files).unwrap_or(0);
         let s = Arc::new(site);
         match self.inner.site.write() {
             Ok(mut g) => *g = s,
@@ -271,13 +277,23 @@ impl AppState {
         self.inner
             .site_revision
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner
+            .site_digest
+            .store(digest, std::sync::atomic::Ordering::SeqCst);
         self.inner.responses.clear();
     }
 
-    /// The configuration's revision (part of every ETag and cache key).
+    /// The configuration's revision (part of every cache key).
     pub(crate) fn revision(&self) -> u64 {
         self.inner
             .site_revision
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The configuration's digest, 0 for none (part of every ETag; `SiteConfig::digest`).
+    pub(crate) fn config_digest(&self) -> u64 {
+        self.inner
+            .site_digest
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
@@ -474,6 +490,7 @@ pub fn state_with_options(
             config_builder: RwLock::new(None),
             site_files: std::sync::Mutex::new(()),
             site_revision: std::sync::atomic::AtomicU64::new(0),
+            site_digest: std::sync::atomic::AtomicU64::new(0),
             readiness: std::sync::atomic::AtomicU8::new(readiness as u8),
             listening: OnceLock::new(),
             compute: match options.compute {

@@ -2,7 +2,8 @@
 //!
 //! The outermost layer ([`access`]) makes every answer, also those refused by inner layers, an
 //! event of target [`ACCESS`] with the fields `request_id`, `method`, `route`, `path`,
-//! `status`, `ms` and `generation`. The request ID is the one a proxy in front sent
+//! `status`, `ms` and `generation` (the publication the answer is of, as its ETag says:
+//! `cache::AnsweredFrom`). The request ID is the one a proxy in front sent
 //! (`X-Request-ID`, e.g. nginx's `$request_id`, when it is a short token), else one made here
 //! (unique across replicas: a random prefix per process and a counter); every answer carries
 //! it back in `X-Request-ID`, so one request can be followed from the proxy through a replica. [`install`] sets [`JsonLines`], a small subscriber that writes Peil's events
@@ -64,7 +65,10 @@ pub(crate) async fn access<F: Future<Output = Response>>(
         path = path.as_str(),
         status = resp.status().as_u16(),
         ms = started.elapsed().as_secs_f64() * 1000.0,
-        generation = st.snapshot().generation,
+        generation = resp
+            .extensions()
+            .get::<crate::cache::AnsweredFrom>()
+            .map_or_else(|| st.snapshot().generation, |g| g.0),
     );
     resp
 }

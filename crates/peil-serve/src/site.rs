@@ -35,6 +35,11 @@ pub struct SiteConfig {
     /// The sources and the scheduled publish (`[[sources]]`, `[schedule]`), checked; shown
     /// by the back office's sources page (the scheduler itself is `peil serve`'s).
     pub schedule: Option<Arc<peil_connect::scheduler::Plan>>,
+    /// The digest of the site's files ([`files_digest`]) taken before they were read to make
+    /// this configuration, when its maker took one. `AppState::set_site` takes it out, so
+    /// a file edited while the configuration was being read makes the next reload's ETags
+    /// new; a configuration without one (the one served, copied) is digested when set.
+    pub files_digest: Option<u64>,
 }
 
 /// The rules of peil.toml the back office imports and publishes by, as `peil import` and
@@ -68,6 +73,7 @@ impl SiteConfig {
                 ..Default::default()
             },
             schedule: None,
+            files_digest: None,
         }
     }
 
@@ -86,4 +92,91 @@ impl SiteConfig {
             site_dir: self.dir.as_deref(),
         }
     }
+}
+
+impl SiteConfig {
+    /// A digest of what this configuration was made from, for the ETag (issue 16: ETags agree
+    /// across replicas): the server's version and the site's files ([`files_digest`], taken
+    /// now unless given), and the logo. Replicas with the same files give the same digest
+    /// whatever their directories are called and however often they read them again. `None`
+    /// for a configuration of no site directory (then the process's count of changes stands
+    /// in). Reads files: call it off the async executor.
+    pub fn digest(&self, files: Option<u64>) -> Option<u64> {
+        use sha2::Digest;
+        let files = match files {
+            Some(f) => f,
+            None => files_digest(self.dir.as_deref()?),
+        };
+        let mut h = sha2::Sha256::new();
+        h.update(files.to_le_bytes());
+        if let Some((media, bytes)) = &self.logo {
+            h.update((media.len() as u64).to_le_bytes());
+            h.update(media.as_bytes());
+            h.update(bytes);
+        }
+        let d = h.finalize();
+        Some(u64::from_be_bytes(d[..8].try_into().expect("8 bytes")))
+    }
+}
+
+/// A digest of a site directory's files that make its configuration: this server's version,
+/// `peil.toml`, `stories/` and `dashboards/` by their bytes, the image library `content/` by
+/// names and sizes (an uploaded image always gets a new name).
+pub fn files_digest(dir: &std::path::Path) -> u64 {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let mut part = |name: &str, bytes: &[u8]| {
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    part("version", env!("CARGO_PKG_VERSION").as_bytes());
+    part(
+        "peil.toml",
+        &std::fs::read(dir.join("peil.toml")).unwrap_or_default(),
+    );
+    for (sub, whole) in [("stories", true), ("dashboards", true), ("content", false)] {
+        let mut files: Vec<(String, std::path::PathBuf, u64)> = walk(&dir.join(sub))
+            .into_iter()
+            .filter_map(|p| {
+                let rel = p
+                    .strip_prefix(dir)
+                    .ok()?
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let len = std::fs::metadata(&p).ok()?.len();
+                Some((rel, p, len))
+            })
+            .collect();
+        files.sort();
+        for (rel, path, len) in files {
+            if whole {
+                part(&rel, &std::fs::read(&path).unwrap_or_default());
+            } else {
+                part(&rel, &len.to_le_bytes());
+            }
+        }
+    }
+    let d = h.finalize();
+    u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
+}
+
+/// Every file under `dir` (none when it is missing), at most 8 levels deep.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn go(dir: &std::path::Path, depth: usize, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() && depth < 8 => go(&e.path(), depth + 1, out),
+                Ok(t) if t.is_file() => out.push(e.path()),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    go(dir, 0, &mut out);
+    out
 }

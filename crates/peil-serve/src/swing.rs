@@ -66,9 +66,13 @@ async fn handle(
     State(st): State<AppState>,
     axum::extract::Extension(reader): axum::extract::Extension<Reader>,
     preview: Option<axum::extract::Extension<crate::preview::Preview>>,
+    pinned: Option<axum::extract::Extension<crate::cache::Pinned>>,
     uri: Uri,
 ) -> Response {
-    let snap = preview.map_or_else(|| st.snapshot(), |p| p.0.0);
+    let snap = preview.map_or_else(
+        || crate::cache::served(&st, pinned.as_ref().map(|p| &p.0)),
+        |p| p.0.0,
+    );
     let frags = crate::api::cache::entry(&st, &snap).fragments(&snap);
     // Written here, on the compute runtime (`work::offload`), as OData's `Values` and the
     // native API's answers are: a hand-off to the blocking pool cost two more thread switches

@@ -922,8 +922,9 @@ impl Db {
 }
 
 /// The advisory lock that stands for a site's write lock on PostgreSQL: 64 bits of the SHA-256
-/// of its schema name, so sites in one database never share a lock.
-pub(crate) fn write_lock_key(schema: &str) -> i64 {
+/// of its schema name, so sites in one database never share a lock. Public for the tests that
+/// wait for a killed writer's lock to be released.
+pub fn write_lock_key(schema: &str) -> i64 {
     use sha2::Digest;
     let h = sha2::Sha256::digest(format!("peil write lock {schema}").as_bytes());
     i64::from_be_bytes(h[..8].try_into().expect("8 bytes"))

@@ -65,6 +65,7 @@ pub use themes::Placement;
 pub use users::{AuditEntry, AuditFilter, NewUser, SessionUser, User};
 pub use write::ImportTx;
 
+pub use db::write_lock_key;
 use db::{Db, Dialect};
 use rusqlite::Connection;
 use std::collections::HashMap;

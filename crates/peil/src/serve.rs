@@ -64,8 +64,13 @@ pub fn state_for(
             return None;
         }
         *last = modified;
+        // The files' digest before they are read: a file edited meanwhile is read again at
+        // the next poll (its time is newer than `modified`) under a new digest, so no ETag
+        // stands for two configurations.
+        let files = peil_serve::site::files_digest(&dir_owned);
         match Site::open(&dir_owned).and_then(|s| s.web_config()) {
-            Ok(c) => {
+            Ok(mut c) => {
+                c.files_digest = Some(files);
                 eprintln!("{{\"event\":\"site configuration reloaded\"}}");
                 Some(c)
             }

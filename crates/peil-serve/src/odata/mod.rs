@@ -134,10 +134,14 @@ async fn handle(
     State(st): State<AppState>,
     Extension(reader): Extension<Reader>,
     preview: Option<Extension<crate::preview::Preview>>,
+    pinned: Option<axum::extract::Extension<crate::cache::Pinned>>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let snap = preview.map_or_else(|| st.snapshot(), |p| p.0.0);
+    let snap = preview.map_or_else(
+        || crate::cache::served(&st, pinned.as_ref().map(|p| &p.0)),
+        |p| p.0.0,
+    );
     let frags = crate::api::cache::entry(&st, &snap).fragments(&snap);
     serve(&snap, &frags, &reader, &st.public_url(), &uri, &headers)
         .unwrap_or_else(|p| p.odata().into_response())

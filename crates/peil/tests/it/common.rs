@@ -629,3 +629,115 @@ pub fn import_plan(s: &Server, dir: &Path, name: &str, goals: &str, kpis: &str, 
     args.extend_from_slice(extra);
     s.site.ok(&args);
 }
+
+/// The crash tests' files (`crash.rs`, `postgres.rs`): `items` sectors, a small base import of
+/// `v_base`, and a long-layout file of `items × indicators × years` values that overlaps it.
+pub struct CrashFixture {
+    pub areas: PathBuf,
+    pub base: PathBuf,
+    pub big: PathBuf,
+    /// The rows of `big`.
+    pub rows: usize,
+}
+
+pub fn crash_fixture(dir: &Path, items: usize, indicators: usize, years: usize) -> CrashFixture {
+    use std::io::Write;
+    let areas = dir.join("sector.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&areas).unwrap());
+    writeln!(f, "sequence nr;geoitem code;short name;name").unwrap();
+    for i in 0..items {
+        writeln!(f, "{};S{i:05};Sector {i};Sector {i} (Teststad)", i + 1).unwrap();
+    }
+    drop(f);
+    let base = dir.join("base.csv");
+    std::fs::write(
+        &base,
+        "period;geolevel;geoitem;v_base\n2020;sector;S00001;1\n2020;sector;S00002;2,5\n",
+    )
+    .unwrap();
+    // Long layout: items × indicators × years records; it overlaps the base value of S00001.
+    let big = dir.join("big.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    writeln!(f, "period,geolevel,geoitem,indicator,value").unwrap();
+    for y in 0..years {
+        for k in 0..indicators {
+            let code = if k == 0 {
+                "v_base".to_string()
+            } else {
+                format!("v_{k:03}")
+            };
+            for i in 0..items {
+                writeln!(
+                    f,
+                    "{},sector,S{i:05},{code},{}.{}",
+                    2011 + y,
+                    (i * 7 + k * 13 + y) % 1000,
+                    i % 10
+                )
+                .unwrap();
+            }
+        }
+    }
+    drop(f);
+    CrashFixture {
+        areas,
+        base,
+        big,
+        rows: items * indicators * years,
+    }
+}
+
+/// `peil --site DIR ARGS…` started, its output dropped.
+pub fn start_peil(dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_peil"))
+        .arg("--site")
+        .arg(dir)
+        .args(args)
+        .env_remove("PEIL_SITE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Kills (SIGKILL: no destructor and no rollback code of ours runs) a command at `rounds`
+/// moments spread over its whole run, `full` long when left alone. `start(round)` starts the
+/// command (and returns what `check` needs of the round); `check(round, killed, it)` runs
+/// once the process is gone, `killed` false when it ended before its moment. Other tests run
+/// beside these, so a run's length varies: a run that ends before its kill moment gives a
+/// new estimate of the run and its round is tried again (at most `rounds` times). Returns how
+/// many rounds were killed mid-run.
+pub fn kill_at_moments<T>(
+    rounds: usize,
+    mut full: std::time::Duration,
+    mut start: impl FnMut(usize) -> (Child, T),
+    mut check: impl FnMut(usize, bool, T),
+) -> usize {
+    use std::time::{Duration, Instant};
+    let mut killed = 0;
+    let (mut i, mut retries) = (0, 0);
+    while i < rounds {
+        let at = full.mul_f64((i as f64 + 0.5) / rounds as f64);
+        let t = Instant::now();
+        let (mut child, it) = start(i);
+        let mut ended = None;
+        while ended.is_none() && t.elapsed() < at {
+            std::thread::sleep(at.saturating_sub(t.elapsed()).min(Duration::from_millis(2)));
+            ended = child.try_wait().unwrap().map(|_| t.elapsed());
+        }
+        if ended.is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        let status = child.wait().unwrap();
+        check(i, !status.success(), it);
+        match ended {
+            Some(took) if retries < rounds => {
+                full = full.min(took);
+                retries += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    killed
+}

@@ -958,3 +958,521 @@ fn a_scheduled_publish_runs_on_one_replica_only_and_moves_when_its_holder_dies()
     assert!(check(first, "2026-12-09T04:00:20Z").is_none());
     assert_eq!(store.runs(RunTask::Publish, "", 10).unwrap().len(), 2);
 }
+
+/// The areas and indicators of [`generation_site`]: six sectors, two indicators, two years.
+const GEN_ITEMS: usize = 6;
+const GEN_INDICATORS: [&str; 2] = ["ga", "gb"];
+const GEN_PERIODS: [u32; 2] = [2022, 2023];
+
+/// Every value publication `n` holds: `n·100000` plus a small number telling the cell, so a
+/// value names its publication (`value / 100000`) and no period or code can be taken for one.
+fn generation_data(n: u64) -> String {
+    let mut csv = format!("period,geolevel,geoitem,{}\n", GEN_INDICATORS.join(","));
+    for p in GEN_PERIODS {
+        for i in 1..=GEN_ITEMS {
+            let cells: Vec<String> = (0..GEN_INDICATORS.len())
+                .map(|k| {
+                    (n * 100_000 + (p as u64 % 10) * 100 + k as u64 * 10 + i as u64).to_string()
+                })
+                .collect();
+            csv.push_str(&format!("{p},statsec,S{i},{}\n", cells.join(",")));
+        }
+    }
+    csv
+}
+
+/// A PostgreSQL site whose first publication is [`generation_data`]`(1)`.
+pub fn generation_site() -> PgSite {
+    let pg = PgSite::new();
+    let site = &pg.site;
+    let mut areas = "code,name\n".to_string();
+    for i in 1..=GEN_ITEMS {
+        areas.push_str(&format!("S{i},Sector {i}\n"));
+    }
+    site.import(&write(site, "statsec.csv", &areas), &[]);
+    let mut meta = "code;name;data type;period type\n".to_string();
+    for code in GEN_INDICATORS {
+        meta.push_str(&format!("{code};waarde {code};numeric;stock\n"));
+    }
+    site.import(&write(site, "meta.csv", &meta), &[]);
+    publish_generation(site, 1);
+    pg
+}
+
+/// Imports [`generation_data`]`(n)` over every value and publishes it (generation `n`).
+pub fn publish_generation(site: &Site, n: u64) {
+    site.import(&write(site, "gen.csv", &generation_data(n)), &[]);
+    site.ok(&["publish"]);
+}
+
+/// The data answers the load asks for, each holding every value of the publication.
+pub const GEN_PATHS: &[&str] = &[
+    "/api/v1/data?indicator=ga,gb&level=statsec",
+    "/api/v1/data?indicator=ga,gb&level=statsec&format=csv",
+    "/jive/selectiontableasjson.ashx?var=ga&geolevel=statsec",
+];
+
+/// How many values of the publication an answer of [`GEN_PATHS`] holds.
+fn gen_values(path: &str) -> usize {
+    if path.contains("var=") {
+        GEN_ITEMS // the selection table's default: the latest period
+    } else {
+        GEN_ITEMS * GEN_PERIODS.len() * GEN_INDICATORS.len()
+    }
+}
+
+/// The generation an answer says it is of, by its ETag (`"peil-N…"`).
+fn etag_generation(etag: &str) -> Option<u64> {
+    let rest = etag
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .strip_prefix("peil-")?;
+    rest.split('-').next()?.parse().ok()
+}
+
+/// Checks that an answer is wholly of one publication: the generation of its ETag and of
+/// every value agree, and it holds as many values as the publication has. Returns the
+/// generation, or what is wrong.
+pub fn one_generation(path: &str, r: &Reply) -> Result<u64, String> {
+    if r.status != 200 {
+        return Err(format!("{path}: status {}: {}", r.status, r.body));
+    }
+    let etag = r.headers.get("etag").ok_or(format!("{path}: no ETag"))?;
+    let g = etag_generation(etag).ok_or(format!("{path}: ETag {etag}"))?;
+    // Every run of six or more digits is a value (periods and codes are shorter).
+    let values: Vec<u64> = r
+        .body
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| w.len() >= 6)
+        .map(|w| w.parse().unwrap())
+        .collect();
+    if values.len() != gen_values(path) {
+        return Err(format!(
+            "{path}: {} values, not {}: {}",
+            values.len(),
+            gen_values(path),
+            r.body
+        ));
+    }
+    let others: Vec<u64> = values
+        .iter()
+        .filter(|v| *v / 100_000 != g)
+        .copied()
+        .collect();
+    if !others.is_empty() {
+        return Err(format!(
+            "{path}: ETag {etag} (generation {g}) but values {others:?} of another: {}",
+            r.body
+        ));
+    }
+    Ok(g)
+}
+
+/// Issue 16 §2: no answer mixes publications under load. Two replicas on one PostgreSQL
+/// store; client threads ask both for data answers without pause while five publications
+/// are made, each changing every value (publication `n` holds only values `n·100000 + …`).
+/// Every answer is wholly of one publication — its ETag's generation and every value agree —
+/// no replica ever answers an older publication after a newer one, and both serve each new
+/// one within 2 s of the command.
+#[test]
+fn no_answer_mixes_publications_under_load_on_two_replicas() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let pg = generation_site();
+    let a = Server::start(Site::copy_of(&pg.site));
+    let b = Server::start(Site::copy_of(&pg.site));
+    until_all_serve(&[&a, &b], 1);
+    let stop = AtomicBool::new(false);
+    let asked = AtomicUsize::new(0);
+    let last = 30;
+    let (errors, seen) = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..3)
+            .map(|t| {
+                let (a, b, stop, asked) = (&a, &b, &stop, &asked);
+                scope.spawn(move || {
+                    let mut errors = Vec::new();
+                    let mut seen = std::collections::BTreeSet::new();
+                    // The newest generation each replica has answered this client from.
+                    let mut newest = [0u64; 2];
+                    let mut i = t;
+                    while !stop.load(Ordering::Relaxed) && errors.len() < 5 {
+                        let r = i % 2;
+                        let path = GEN_PATHS[(i / 2) % GEN_PATHS.len()];
+                        let reply = [a, b][r].get(path);
+                        asked.fetch_add(1, Ordering::Relaxed);
+                        match one_generation(path, &reply) {
+                            Ok(g) if g < newest[r] => errors.push(format!(
+                                "{path}: replica {r} answered generation {g} after {}",
+                                newest[r]
+                            )),
+                            Ok(g) => {
+                                newest[r] = g;
+                                seen.insert(g);
+                            }
+                            Err(e) => errors.push(e),
+                        }
+                        i += 1;
+                    }
+                    (errors, seen)
+                })
+            })
+            .collect();
+        let mut took = Vec::new();
+        for n in 2..=last {
+            publish_generation(&pg.site, n);
+            took.push(until_all_serve(&[&a, &b], n));
+        }
+        stop.store(true, Ordering::Relaxed);
+        let mut errors = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for c in clients {
+            let (e, s) = c.join().unwrap();
+            errors.extend(e);
+            seen.extend(s);
+        }
+        eprintln!("publications reached both replicas under load after {took:?}");
+        for t in &took {
+            errors.extend(
+                (*t > std::time::Duration::from_secs(2))
+                    .then(|| format!("a publication took {t:?} to reach both replicas")),
+            );
+        }
+        (errors, seen)
+    });
+    let asked = asked.load(Ordering::Relaxed);
+    eprintln!("{asked} answers checked, generations {seen:?}");
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert_eq!(seen, (1..=last).collect(), "the load saw every publication");
+    assert!(asked > 200, "only {asked} answers under load");
+}
+
+/// The crash fixture of an import on PostgreSQL: smaller than SQLite's (`crash.rs`), the same
+/// shape (a publication's test takes a larger one, so that its run is long enough to kill in).
+const CRASH_ITEMS: usize = 600;
+const CRASH_INDICATORS: usize = 16;
+const CRASH_YEARS: usize = 8;
+
+/// How long until the site's write lock can be taken: a killed writer's transaction has ended
+/// (rolled back, or committed when the kill came after its `COMMIT` was sent) and its lock is
+/// released. Fails after 10 s (`lock_timeout`): a lock left held would keep every later import
+/// and publication waiting.
+fn until_write_lock_free(pg: &TempPostgres, schema: &str) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    let mut c = postgres::Client::connect(&pg.conninfo(), postgres::NoTls).unwrap();
+    let key = peil_store::write_lock_key(schema);
+    let mut tx = c.transaction().unwrap();
+    tx.batch_execute("SET LOCAL lock_timeout = '10s'").unwrap();
+    tx.query_one("SELECT pg_advisory_xact_lock($1)::text", &[&key])
+        .unwrap_or_else(|e| panic!("the write lock is still held after 10 s: {e}"));
+    tx.commit().unwrap();
+    t.elapsed()
+}
+
+/// The id of the last import (`peil imports --json`).
+fn last_import(site: &Site) -> String {
+    let list: serde_json::Value = serde_json::from_str(&site.ok(&["imports", "--json"])).unwrap();
+    list.as_array().unwrap().last().unwrap()["id"].to_string()
+}
+
+/// Issue 16, crash safety on PostgreSQL: `kill -9` a large import at moments spread over its
+/// run (reading, validating, the binary COPY, the commit). Each time `peil check` passes and
+/// the store holds exactly the state from before the import or, when the kill came after the
+/// commit, from after it (then undone for the next round); the next import is never kept
+/// waiting by the killed one's transaction and its write lock, and lands whole.
+#[test]
+fn kill_dash_nine_during_an_import_on_postgres_leaves_it_before_or_after() {
+    use std::time::{Duration, Instant};
+    let pg = PgSite::new();
+    let site = &pg.site;
+    let fx = crash_fixture(site.path(), CRASH_ITEMS, CRASH_INDICATORS, CRASH_YEARS);
+    site.import(&fx.areas, &["--level", "sector"]);
+    site.import(&fx.base, &[]);
+    let before = site.state();
+    let import = ["import", fx.big.to_str().unwrap()];
+    let t0 = Instant::now();
+    assert!(start_peil(site.path(), &import).wait().unwrap().success());
+    let full = t0.elapsed();
+    let after = site.state();
+    assert_ne!(after, before);
+    site.ok(&["imports", "undo", &last_import(site)]);
+    assert_eq!(site.state(), before, "undone exactly");
+    let rounds = 8;
+    let mut completed = 0;
+    let killed = kill_at_moments(
+        rounds,
+        full,
+        |_| (start_peil(site.path(), &import), Instant::now()),
+        |i, _, killed_at| {
+            until_write_lock_free(&pg.pg, &pg.schema);
+            assert!(site.ok(&["check"]).contains("ok:"), "round {i}");
+            let state = site.state();
+            if state == after {
+                completed += 1;
+                site.ok(&["imports", "undo", &last_import(site)]);
+            } else {
+                assert!(
+                    state == before,
+                    "round {i} (of {full:?}): the store holds part of the import"
+                );
+            }
+            eprintln!(
+                "round {i}: checked {:?} after the kill",
+                killed_at.elapsed()
+            );
+        },
+    );
+    eprintln!(
+        "a whole import took {full:?}; {killed} of {rounds} rounds killed, {completed} had committed"
+    );
+    assert!(
+        killed >= 6,
+        "only {killed} of {rounds} rounds killed the import mid-run"
+    );
+    // The import left alone: not kept waiting behind a killed one's lock, and whole.
+    let t = Instant::now();
+    let out = site.import(&fx.big, &[]);
+    assert!(out.contains(&format!("{} rows read", fx.rows)), "{out}");
+    assert!(
+        t.elapsed() < full * 3 + Duration::from_secs(10),
+        "the next import waited {:?}",
+        t.elapsed()
+    );
+    assert_eq!(site.state(), after);
+}
+
+/// The live copy as commands see it: its export and its generation (`peil publications`).
+fn live_state(site: &Site) -> (String, u64) {
+    let list: serde_json::Value =
+        serde_json::from_str(&site.ok(&["publications", "--json"])).unwrap();
+    let generation = list[0]["generation"].as_u64().unwrap();
+    (site.ok(&["export", "--live"]), generation)
+}
+
+/// Issue 16, crash safety on PostgreSQL: `kill -9` `peil publish` at moments spread over its
+/// run (computing, the privacy review, writing the live copy, the commit). Each time `peil
+/// check` passes and the live copy is wholly the one before (same generation) or wholly the
+/// new one (the next generation); a new one is rolled back for the next round. Afterwards a
+/// publish left alone goes through.
+#[test]
+fn kill_dash_nine_during_a_publish_on_postgres_leaves_it_before_or_after() {
+    use std::time::Instant;
+    let pg = PgSite::new();
+    let site = &pg.site;
+    let fx = crash_fixture(site.path(), 1_000, 20, CRASH_YEARS);
+    site.import(&fx.areas, &["--level", "sector"]);
+    site.import(&fx.base, &[]);
+    site.ok(&["publish"]);
+    let (old, _) = live_state(site);
+    site.import(&fx.big, &[]);
+    let t0 = Instant::now();
+    assert!(
+        start_peil(site.path(), &["publish"])
+            .wait()
+            .unwrap()
+            .success()
+    );
+    let full = t0.elapsed();
+    let (new, g) = live_state(site);
+    assert_ne!(new, old);
+    // The old contents made live again: the state every round starts from.
+    site.ok(&["rollback", "1"]);
+    let mut live = live_state(site);
+    assert_eq!(live, (old.clone(), g + 1));
+    let rounds = 8;
+    let mut completed = 0;
+    let killed = kill_at_moments(
+        rounds,
+        full,
+        |_| (start_peil(site.path(), &["publish"]), ()),
+        |i, _, ()| {
+            until_write_lock_free(&pg.pg, &pg.schema);
+            assert!(site.ok(&["check"]).contains("ok:"), "round {i}");
+            let now = live_state(site);
+            if now == (new.clone(), live.1 + 1) {
+                completed += 1;
+                site.ok(&["rollback", &live.1.to_string()]);
+                live = live_state(site);
+                assert_eq!(live.0, old, "round {i}: rolled back");
+            } else {
+                assert!(
+                    now == live,
+                    "round {i} (of {full:?}): the live copy is neither the one before (generation {}) nor the new one: generation {}",
+                    live.1,
+                    now.1
+                );
+            }
+        },
+    );
+    eprintln!(
+        "a whole publish took {full:?}; {killed} of {rounds} rounds killed, {completed} had committed"
+    );
+    assert!(
+        killed >= 6,
+        "only {killed} of {rounds} rounds killed the publish mid-run"
+    );
+    site.ok(&["publish"]);
+    assert_eq!(live_state(site), (new, live.1 + 1));
+}
+
+/// Issue 16 §2: ETags agree across replicas after a configuration reload. The ETag holds a
+/// digest of the site's configuration, not a count of this process's reloads: a replica that
+/// read its peil.toml again with the same content gives the ETags of a replica that did not;
+/// a real change gives different ones until the other replica has it too.
+#[test]
+fn etags_agree_across_replicas_after_one_reloads_an_identical_configuration() {
+    let (pg, a, b) = two_replicas("");
+    const PATH: &str = "/api/v1/indicators";
+    let etag = |s: &Server| {
+        let r = s.get(PATH);
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.headers["etag"].clone()
+    };
+    // A publication wakes both replicas, which read their configuration again (when its file
+    // changed) before they load it: once both serve it, both have reloaded.
+    let mut generation = 1;
+    let mut publish = || {
+        generation += 1;
+        let more = write(
+            &pg.site,
+            "meer.csv",
+            &format!(
+                "period,geolevel,geoitem,inw\n2024,statsec,S1,{}\n",
+                1000 + generation
+            ),
+        );
+        pg.site.import(&more, &[]);
+        pg.site.ok(&["publish"]);
+        until_all_serve(&[&a, &b], generation);
+    };
+    assert_eq!(etag(&a), etag(&b));
+    let config = |s: &Server| s.site.path().join("peil.toml");
+    let text = std::fs::read_to_string(config(&a)).unwrap();
+    // The same bytes written again: A reloads an identical configuration, B does not.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::fs::write(config(&a), &text).unwrap();
+    publish();
+    assert_eq!(etag(&a), etag(&b), "an identical configuration, one ETag");
+    // A real change on B only: the answers may differ, so do the ETags.
+    let changed = text.replace(
+        "base_url = \"https://stad.example\"",
+        "base_url = \"https://stad.example/cijfers\"",
+    );
+    assert_ne!(changed, text);
+    std::fs::write(config(&b), &changed).unwrap();
+    publish();
+    assert_ne!(
+        etag(&a),
+        etag(&b),
+        "different configurations, different ETags"
+    );
+    // A gets the same change: one ETag again.
+    std::fs::write(config(&a), &changed).unwrap();
+    publish();
+    assert_eq!(etag(&a), etag(&b), "the same configuration again");
+    let r = b.get_with(PATH, &[("if-none-match", &etag(&a))]);
+    assert_eq!(r.status, 304, "A's copy is confirmed by B");
+}
+
+/// Issue 16 §5, request IDs across replicas: the access log line of an answer names the
+/// publication the answer is of. A replica with its access log on, client threads sending
+/// requests with IDs of their own while publications are made: for every ID, the generation
+/// of the log line and of the answer's ETag (and values) agree.
+#[test]
+fn the_access_log_names_the_publication_each_answer_is_of() {
+    use std::io::BufRead;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let pg = generation_site();
+    let replica = Site::copy_of(&pg.site);
+    let (mut child, base) = spawn_listening(
+        std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
+            .arg("--site")
+            .arg(replica.path())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env_remove("PEIL_QUIET")
+            .env_remove("PEIL_SITE")
+            .stderr(std::process::Stdio::piped()),
+    );
+    let stderr = child.stderr.take().unwrap();
+    let server = Process(child);
+    let logged = std::thread::spawn(move || {
+        let mut by_id = std::collections::HashMap::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if let (Some(id), Some(g)) = (v["request_id"].as_str(), v["generation"].as_u64()) {
+                by_id.insert(id.to_string(), g);
+            }
+        }
+        by_id
+    });
+    let stop = AtomicBool::new(false);
+    let last = 25;
+    let answered: Vec<(String, u64)> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..2)
+            .map(|t| {
+                let (stop, base) = (&stop, &base);
+                scope.spawn(move || {
+                    let agent = crate::deploy::agent();
+                    let mut out = Vec::new();
+                    let mut n = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        let id = format!("t{t}-{n}");
+                        let path = GEN_PATHS[n % GEN_PATHS.len()];
+                        let r = crate::deploy::get_through(
+                            &agent,
+                            base,
+                            path,
+                            &[("x-request-id", &id)],
+                        )
+                        .unwrap();
+                        let g = one_generation(path, &r).unwrap_or_else(|e| panic!("{e}"));
+                        out.push((id, g));
+                        n += 1;
+                    }
+                    out
+                })
+            })
+            .collect();
+        for n in 2..=last {
+            publish_generation(&pg.site, n);
+            let t = std::time::Instant::now();
+            while !answered_by(base.as_str(), n) {
+                assert!(t.elapsed().as_secs() < 10, "generation {n} never served");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        clients
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect()
+    });
+    // SIGTERM: the server ends, its standard error closes, the log is read to the end.
+    std::process::Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    let logged = logged.join().unwrap();
+    drop(server);
+    let wrong: Vec<String> = answered
+        .iter()
+        .filter_map(|(id, g)| match logged.get(id) {
+            Some(l) if l == g => None,
+            l => Some(format!(
+                "{id}: the answer is of generation {g}, its log line says {l:?}"
+            )),
+        })
+        .collect();
+    eprintln!("{} answers compared with their log lines", answered.len());
+    assert!(answered.len() > 100, "{}", answered.len());
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Whether the server at `base` answers from generation `n` (its liveness probe).
+fn answered_by(base: &str, n: u64) -> bool {
+    let r = crate::deploy::get_through(&crate::deploy::agent(), base, "/health", &[]).unwrap();
+    r.json()["generation"].as_u64() == Some(n)
+}
