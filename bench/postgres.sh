@@ -68,7 +68,7 @@ new_site() { # dir store(sqlite|postgres) schema
 }
 
 rows=$(($(wc -l < "$csv") - 1))
-for round in 1 2; do
+for round in $(seq 1 "${ROUNDS:-2}"); do
     echo "round $round: import of $rows rows"
     for store in sqlite postgres; do
         new_site "$work/import-$store" "$store" "import_r$round"
