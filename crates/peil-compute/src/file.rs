@@ -485,6 +485,17 @@ mod tests {
         ]
     }
 
+    /// The files in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     fn write(dir: &Path, generation: u64, print: u64) -> PathBuf {
         let mut w = Writer::create(dir).unwrap();
         for (k, v) in series() {
@@ -514,12 +525,7 @@ mod tests {
         // Not empty: 1.5, x, -0, nvt, 1e300, ?, 3 — hidden: one.
         assert_eq!((m.values, m.hidden), (7, 1));
         // Nothing left behind but the file itself.
-        let names: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
-        assert_eq!(names.len(), 1);
+        assert_eq!(names(&dir), [file_name(7, 42)]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -573,29 +579,23 @@ mod tests {
             w.series(&key("bev", "2024", ""), &[Slot::num(1.0)])
                 .unwrap();
         }
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        assert!(names(&dir).is_empty());
         for g in 1..=5 {
             write(&dir, g, 1);
         }
         // Serving 3 while 4 and 5 exist (another process is ahead): 3, 4, 5 stay, 1 and 2 go.
         tidy(&dir, 3);
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        assert_eq!(names, [file_name(3, 1), file_name(4, 1), file_name(5, 1)]);
+        assert_eq!(
+            names(&dir),
+            [file_name(3, 1), file_name(4, 1), file_name(5, 1)]
+        );
         // Serving 1 again (a restored store): it is written again and kept, with the two newest.
         write(&dir, 1, 2);
         tidy(&dir, 1);
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        assert_eq!(names, [file_name(1, 2), file_name(4, 1), file_name(5, 1)]);
+        assert_eq!(
+            names(&dir),
+            [file_name(1, 2), file_name(4, 1), file_name(5, 1)]
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
