@@ -785,8 +785,16 @@ async fn watch(state: AppState) {
         }
         {
             let (st, store) = (state.clone(), store.clone());
-            let _ =
-                tokio::task::spawn_blocking(move || store.with(|s| st.refresh_keys_from(s))).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                store.with(|s| {
+                    // The site's rate limit is shared by the servers serving it now.
+                    if let Some(rate) = &st.inner.rate {
+                        rate.set_replicas(s.serving_replicas()?);
+                    }
+                    st.refresh_keys_from(s)
+                })
+            })
+            .await;
         }
         let loader = state.inner.site_loader.read().ok().and_then(|l| l.clone());
         if let Some(load) = loader {

@@ -121,24 +121,43 @@ pub(crate) async fn rate_limit<F: Future<Output = Response>>(
 }
 
 pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
+    /// The site's limit: requests per second per client address, over all its servers.
+    site_per_second: f64,
+    /// Servers serving the site now (at least 1; `set_replicas`): each allows its share.
+    replicas: std::sync::atomic::AtomicU32,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
 }
 
 impl RateLimiter {
-    /// `per_second` requests per client address on average, bursts of twice that.
+    /// `per_second` requests per client address on average, bursts of twice that, for the
+    /// whole site: a server that is one of `n` replicas allows `1/n` of it
+    /// ([`RateLimiter::set_replicas`]), so a load balancer spreading a client's requests over
+    /// them lets it through at the site's rate, not `n` times that (issue 16).
     pub fn new(per_second: u32) -> RateLimiter {
-        let per_second = f64::from(per_second.max(1));
         RateLimiter {
-            per_second,
-            burst: per_second * 2.0,
+            site_per_second: f64::from(per_second.max(1)),
+            replicas: std::sync::atomic::AtomicU32::new(1),
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
+    /// How many servers serve the site now (counted in the store at every poll).
+    pub fn set_replicas(&self, n: u32) {
+        self.replicas
+            .store(n.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Takes one token; `Err(seconds)` says how long until the next one.
     pub fn take(&self, addr: IpAddr) -> Result<(), f64> {
+        let n = f64::from(
+            self.replicas
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .max(1),
+        );
+        let per_second = self.site_per_second / n;
+        // A burst of at least one request, so that a share below one per second still lets
+        // a client through now and then.
+        let burst = (per_second * 2.0).max(1.0);
         let Ok(mut b) = self.buckets.lock() else {
             return Ok(());
         };
@@ -147,15 +166,14 @@ impl RateLimiter {
             // Forget idle clients rather than grow without bound.
             b.retain(|_, (_, t)| now.duration_since(*t).as_secs() < 60);
         }
-        let (tokens, last) = b.entry(addr).or_insert((self.burst, now));
-        *tokens =
-            (*tokens + now.duration_since(*last).as_secs_f64() * self.per_second).min(self.burst);
+        let (tokens, last) = b.entry(addr).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * per_second).min(burst);
         *last = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
             Ok(())
         } else {
-            Err((1.0 - *tokens) / self.per_second)
+            Err((1.0 - *tokens) / per_second)
         }
     }
 }
@@ -174,6 +192,20 @@ mod tests {
         }
         assert!(r.take(a).is_err());
         assert!(r.take(b).is_ok(), "another address has its own bucket");
+    }
+
+    #[test]
+    fn one_of_several_replicas_allows_its_share_of_the_site_limit() {
+        let r = RateLimiter::new(10);
+        r.set_replicas(2);
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let allowed = (0..40).filter(|_| r.take(a).is_ok()).count();
+        assert_eq!(allowed, 10, "a burst of twice its share, 5 per second");
+        // A share below one per second still lets a request through.
+        let r = RateLimiter::new(1);
+        r.set_replicas(4);
+        assert!(r.take(a).is_ok());
+        assert!(r.take(a).is_err());
     }
 }
 

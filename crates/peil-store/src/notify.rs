@@ -59,6 +59,24 @@ pub fn listener_name(schema: &str) -> String {
     format!("peil listen {schema}")
 }
 
+impl crate::Store {
+    /// How many servers serve this site now: on PostgreSQL the connections listening for it
+    /// (each `peil serve` holds one, named by [`listener_name`]; at least 1, this one, which
+    /// may be reconnecting), on SQLite 1 (its servers are the processes of one machine). A
+    /// replica divides the site's `rate_limit` by it.
+    pub fn serving_replicas(&self) -> crate::Result<u32> {
+        let Some(schema) = self.db.schema() else {
+            return Ok(1);
+        };
+        let n: i64 = self.db.query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?1",
+            crate::db::params![&listener_name(&schema)],
+            |r| r.get(0),
+        )?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX).max(1))
+    }
+}
+
 impl Listener {
     /// Listens on the channel of the store at `at`; `None` for a SQLite store, which has no
     /// announcements.

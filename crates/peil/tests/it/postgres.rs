@@ -840,6 +840,44 @@ fn two_replicas(extra: &str) -> (PgSite, Server, Server) {
     (pg, a, b)
 }
 
+/// Issue 16 §2: a site's `rate_limit` holds for the site, not per replica. Each replica
+/// counts the servers listening for the site at every poll and allows its share, so a client
+/// whose requests a load balancer spreads over two replicas gets the site's burst (twice
+/// 5 a second), not twice it.
+#[test]
+fn two_replicas_share_the_sites_rate_limit() {
+    let pg = PgSite::new();
+    fill(&pg.site);
+    let toml = pg.site.path().join("peil.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("rate_limit = 5\n{text}")).unwrap();
+    let a = Server::start(Site::copy_of(&pg.site));
+    let b = Server::start(Site::copy_of(&pg.site));
+    // Both listening; then a publication, after which each polls and counts two replicas.
+    let t = std::time::Instant::now();
+    while listeners(&pg.pg, &pg.schema) < 2 {
+        assert!(t.elapsed().as_secs() < 30, "the replicas never listened");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let next = generation(&a) + 1;
+    pg.site.ok(&["publish"]);
+    until_all_serve(&[&a, &b], next);
+    // The probes above took tokens too: wait until each replica's burst is whole again.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let through = (0..40)
+        .filter(|i| {
+            let s = if i % 2 == 0 { &a } else { &b };
+            s.get("/api/v1/indicators").status == 200
+        })
+        .count();
+    // The site's burst of 10, and what refills while the 40 requests are made; per replica
+    // it would be 20.
+    assert!(
+        (8..=13).contains(&through),
+        "{through} of 40 requests let through"
+    );
+}
+
 /// Issue 16 §2: the back office behind a load balancer that sends a browser to either
 /// replica. A session made on one is valid on the other; a logout on one ends it on the
 /// other; failed logins from one address are counted across both.
