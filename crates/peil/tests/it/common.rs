@@ -204,10 +204,43 @@ pub fn on_postgres() -> Option<(String, String)> {
         Err(_) | Ok("") | Ok("sqlite") => None,
         Ok("postgres") => {
             let pg = peil_pgtest::TempPostgres::for_process().unwrap_or_else(|e| panic!("{e}"));
-            let schema = peil_pgtest::TempPostgres::unique_name("site");
+            let schema = peil_pgtest::TempPostgres::unique_name(MATRIX_SCHEMA);
             Some((crate::postgres::url(&pg), schema))
         }
         Ok(other) => panic!("PEIL_TEST_STORE={other}: say sqlite or postgres"),
+    }
+}
+
+/// The prefix of the schemas [`on_postgres`] names; [`Site`]'s drop removes them.
+const MATRIX_SCHEMA: &str = "matrix";
+
+/// A site of the matrix's PostgreSQL pass takes its schema with it when the test is done, so
+/// the throwaway server holds only the sites of tests under way (and is quick to stop and
+/// remove at the end). A schema a test named itself (`postgres.rs`) is left alone.
+impl Drop for Site {
+    fn drop(&mut self) {
+        if !testing_postgres() {
+            return;
+        }
+        let Ok(cfg) = std::fs::read_to_string(self.path().join("peil.toml")) else {
+            return;
+        };
+        let Some(schema) = cfg.parse::<toml::Table>().ok().and_then(|t| {
+            t.get("store_schema")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        }) else {
+            return;
+        };
+        if !schema.starts_with(&format!("{MATRIX_SCHEMA}_")) {
+            return;
+        }
+        let Ok(pg) = peil_pgtest::TempPostgres::for_process() else {
+            return;
+        };
+        if let Ok(mut c) = postgres::Client::connect(&pg.conninfo(), postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+        }
     }
 }
 
