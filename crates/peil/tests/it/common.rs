@@ -40,7 +40,7 @@ impl Site {
     /// [`on_postgres`] its store copied into a new schema by `peil migrate-store`.
     pub fn copy_of(other: &Site) -> Site {
         if on_postgres().is_some() {
-            return moved_to_postgres(other);
+            return moved_to_postgres(other.path());
         }
         let dir = tempfile::tempdir().unwrap();
         for f in [
@@ -57,9 +57,13 @@ impl Site {
         Site { dir }
     }
 
-    /// The demo city, built and published (not served); under [`on_postgres`] built so, then
-    /// moved into a new schema by `peil migrate-store`.
+    /// The demo city, built and published (not served); under [`on_postgres`] built so (once
+    /// per process: the build is deterministic), then moved into a new schema by
+    /// `peil migrate-store`.
     pub fn demo() -> Site {
+        if on_postgres().is_some() {
+            return moved_to_postgres(demo_built_once());
+        }
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_peil"))
             .args(["demo", "--no-serve"])
@@ -72,11 +76,7 @@ impl Site {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let site = Site { dir };
-        match on_postgres() {
-            None => site,
-            Some(_) => moved_to_postgres(&site),
-        }
+        Site { dir }
     }
 
     pub fn path(&self) -> &Path {
@@ -265,12 +265,12 @@ macro_rules! sqlite_only {
 /// A copy of a site in a new PostgreSQL schema: its files in a new directory (but its SQLite
 /// store and its snapshot files, so a server there reads the publication from PostgreSQL),
 /// its peil.toml pointed at the schema, and its store moved by `peil migrate-store`.
-fn moved_to_postgres(from: &Site) -> Site {
+fn moved_to_postgres(from: &Path) -> Site {
     let (url, schema) = on_postgres().expect("the PostgreSQL pass");
     let site = Site {
         dir: tempfile::tempdir().unwrap(),
     };
-    copy_site_files(from.path(), site.path());
+    copy_site_files(from, site.path());
     let cfg = site.path().join("peil.toml");
     let text: String = std::fs::read_to_string(&cfg)
         .unwrap()
@@ -283,12 +283,38 @@ fn moved_to_postgres(from: &Site) -> Site {
         format!("store = \"{url}\"\nstore_schema = \"{schema}\"\n{text}"),
     )
     .unwrap();
-    from.ok(&[
-        "migrate-store",
-        from.path().to_str().unwrap(),
-        site.path().to_str().unwrap(),
-    ]);
+    ok_in(
+        from,
+        &[
+            "migrate-store",
+            from.to_str().unwrap(),
+            site.path().to_str().unwrap(),
+        ],
+    );
     site
+}
+
+/// The demo city as `peil demo` builds it, once for the PostgreSQL pass, in a directory of
+/// the process's test server (removed with it when the process exits); [`Site::demo`] moves
+/// a copy of its store into a schema of its own for each test.
+fn demo_built_once() -> &'static Path {
+    static DEMO: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DEMO.get_or_init(|| {
+        let pg = peil_pgtest::TempPostgres::for_process().unwrap_or_else(|e| panic!("{e}"));
+        let dir = pg.socket_dir().join("demo");
+        let out = Command::new(env!("CARGO_BIN_EXE_peil"))
+            .args(["demo", "--no-serve"])
+            .arg(&dir)
+            .env_remove("PEIL_SITE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
 }
 
 /// Every file under `from` copied to `to`, but a SQLite store and the snapshot files.
