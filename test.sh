@@ -94,8 +94,8 @@ cargo test --workspace
 #   workflow::                                    dry runs, undo, publish diff, rollback, pruning
 #   clusters::                                    cluster tables and their hidden cells
 #   admin::                                       back-office users, sessions, lockout, audit log
-# 77 tests, about 3 minutes on two cores (179 s measured while the machine was busy with
-# other work). Left to the SQLite pass for their cost (each passed on PostgreSQL by itself,
+# 77 tests, about 3 minutes on two cores (170 s measured for this command, with nothing to
+# build, while the machine was busy with other work). Left to the SQLite pass for their cost (each passed on PostgreSQL by itself,
 # but does not fit the budget): records:: (about 80 s there), measure_sums:: (200 s),
 # trust:: (70 s); and the modules of pages, reports, clients and files (web, stories, plans,
 # the admin_* pages, …), whose store calls the modules above make too. postgres.rs has what
