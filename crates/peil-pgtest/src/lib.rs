@@ -42,6 +42,7 @@ pub struct TempPostgres {
 }
 
 static SHARED: Mutex<Weak<TempPostgres>> = Mutex::new(Weak::new());
+static HELD: Mutex<Option<Arc<TempPostgres>>> = Mutex::new(None);
 static NAMES: AtomicU64 = AtomicU64::new(0);
 
 impl TempPostgres {
@@ -129,6 +130,26 @@ impl TempPostgres {
         }
         let pg = Arc::new(TempPostgres::start()?);
         *shared = Arc::downgrade(&pg);
+        Ok(pg)
+    }
+
+    /// [`TempPostgres::shared`], held until the process exits (then stopped, from an `atexit`
+    /// handler): for callers whose sites outlive any one handle, such as test helpers that
+    /// make sites by the dozen, so that the server is not stopped and started again between
+    /// two tests.
+    pub fn for_process() -> Result<Arc<TempPostgres>, String> {
+        let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(pg) = held.as_ref() {
+            return Ok(pg.clone());
+        }
+        let pg = TempPostgres::shared()?;
+        *held = Some(pg.clone());
+        extern "C" fn release() {
+            let pg = HELD.lock().unwrap_or_else(|e| e.into_inner()).take();
+            drop(pg);
+        }
+        // SAFETY: `release` is a plain function that only takes the handle out of a static.
+        unsafe { libc::atexit(release) };
         Ok(pg)
     }
 

@@ -201,13 +201,15 @@ pub(crate) fn enc(s: &str) -> String {
 
 /// The audit log's actions, oldest first, read from the store itself.
 pub(crate) fn audit_actions(s: &Server) -> Vec<(String, String)> {
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let mut st = db
-        .prepare("SELECT who, action FROM audit_log ORDER BY id")
-        .unwrap();
-    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    pairs(&s.site, "SELECT who, action FROM audit_log ORDER BY id")
+}
+
+/// The rows of a query of two columns, read from the store itself.
+fn pairs(site: &Site, query: &str) -> Vec<(String, String)> {
+    site.sql(query)
         .unwrap()
-        .map(Result::unwrap)
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
         .collect()
 }
 
@@ -470,16 +472,10 @@ fn roles_decide_which_pages_open() {
     );
     assert_eq!(r.status, 403);
     // Each attempt beyond a role is in the audit log: by whom, on what.
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let refused: Vec<(String, String)> = db
-        .prepare(
-            "SELECT who, detail FROM audit_log WHERE action = 'request refused (role)' ORDER BY id",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let refused = pairs(
+        &s.site,
+        "SELECT who, detail FROM audit_log WHERE action = 'request refused (role)' ORDER BY id",
+    );
     let of = |who: &str, path: &str, method: &str| {
         refused.iter().any(|(w, d)| {
             w == who && d.contains(&format!("\"path\":\"{path}\"")) && d.contains(method)
@@ -541,9 +537,8 @@ fn a_viewer_reads_their_groups_data_and_no_cache_passes_it_on() {
 fn the_audit_log_is_append_only() {
     let s = serve("");
     add_user(&s, "ann", "beheerder", "");
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
     for sql in ["UPDATE audit_log SET who = 'eve'", "DELETE FROM audit_log"] {
-        let e = db.execute(sql, []).unwrap_err().to_string();
+        let e = s.site.sql(sql).unwrap_err();
         assert!(e.contains("append-only"), "{sql}: {e}");
     }
     assert_eq!(count(&s, "user created"), 1);
@@ -1084,14 +1079,7 @@ fn an_administrator_defines_access_groups_in_the_browser() {
 
 /// The audit log's "from where" of each line, oldest first.
 fn audit_clients(s: &Server) -> Vec<(String, String)> {
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let mut st = db
-        .prepare("SELECT action, client FROM audit_log ORDER BY id")
-        .unwrap();
-    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    pairs(&s.site, "SELECT action, client FROM audit_log ORDER BY id")
 }
 
 #[test]

@@ -86,11 +86,7 @@ fn html(s: &str) -> String {
 }
 
 fn stored(s: &Server, code: &str) -> peil_core::Indicator {
-    peil_store::Store::open(&s.site.store())
-        .unwrap()
-        .indicator(code)
-        .unwrap()
-        .unwrap()
+    s.site.open_store().indicator(code).unwrap().unwrap()
 }
 
 /// The detail of the last audit entry with this action.
@@ -364,12 +360,7 @@ fn viewers_and_requests_without_the_token_are_refused() {
 fn units_sources_and_area_names_are_renamed_everywhere_and_undone() {
     let s = serve("");
     let mut b = logged_in(&s, "eva", "expert");
-    let all = || {
-        peil_store::Store::open(&s.site.store())
-            .unwrap()
-            .indicators()
-            .unwrap()
-    };
+    let all = || s.site.open_store().indicators().unwrap();
     let with_unit = |u: &str| all().iter().filter(|i| i.unit == u).count();
     let unit = "inwoners";
     let n = with_unit(unit);
@@ -429,7 +420,7 @@ fn units_sources_and_area_names_are_renamed_everywhere_and_undone() {
     assert_eq!(all().iter().filter(|i| i.source == "Bron X").count(), m);
     assert_eq!(count(&s, "metadata.rename source"), 1);
     // An area's names and a level's name.
-    let store = peil_store::Store::open(&s.site.store()).unwrap();
+    let store = s.site.open_store();
     let item = store.items("gemeente").unwrap().into_iter().next().unwrap();
     let areas = b.get(&format!(
         "/admin/areas?level=gemeente&q={}",
@@ -534,11 +525,7 @@ fn the_metadata_workbook_imports_back_as_no_change_and_one_edit_as_one_change() 
     );
     let bytes = resp.body_mut().read_to_vec().unwrap();
     assert_eq!(count(&s, "metadata.download"), 1);
-    let n = peil_store::Store::open(&s.site.store())
-        .unwrap()
-        .indicators()
-        .unwrap()
-        .len();
+    let n = s.site.open_store().indicators().unwrap().len();
     let csrf = b.token();
     let dry = |b: &mut Browser, name: &str, bytes: &[u8]| {
         let (ct, body) = upload(&csrf, name, bytes);
@@ -593,17 +580,11 @@ fn the_metadata_workbook_imports_back_as_no_change_and_one_edit_as_one_change() 
         one.body
     );
     // Imported: that one name, nothing else.
-    let before = peil_store::Store::open(&s.site.store())
-        .unwrap()
-        .indicators()
-        .unwrap();
+    let before = s.site.open_store().indicators().unwrap();
     let token = hidden(&one, "token");
     let done = b.post("/admin/import/run", &format!("csrf={csrf}&token={token}"));
     assert_eq!(done.status, 200, "{}", done.body);
-    let after = peil_store::Store::open(&s.site.store())
-        .unwrap()
-        .indicators()
-        .unwrap();
+    let after = s.site.open_store().indicators().unwrap();
     let changed: Vec<&str> = after
         .iter()
         .filter(|i| !before.contains(i))
@@ -677,7 +658,7 @@ fn renames_of_levels_areas_and_period_levels_wait_for_publishing() {
     let s = serve("");
     let mut b = logged_in(&s, "eva", "expert");
     let token = b.token();
-    let store = peil_store::Store::open(&s.site.store()).unwrap();
+    let store = s.site.open_store();
     let mut items = store.items("wijk").unwrap().into_iter();
     let (item, other) = (items.next().unwrap(), items.next().unwrap());
     let level_name = store

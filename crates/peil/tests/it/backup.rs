@@ -76,6 +76,11 @@ fn restored_state(dir: &std::path::Path) -> String {
 
 #[test]
 fn a_backup_taken_during_an_import_restores_one_moment_with_every_file() {
+    sqlite_only!(
+        "restores each backup into a new directory, a new store on SQLite; a PostgreSQL site's \
+         backup restores into the schema its peil.toml names, refused while that holds the site \
+         (postgres::a_postgres_site_is_backed_up_and_restored_into_its_schema)"
+    );
     let (site, _files, big) = site_with_big_file();
     let before = site.state();
     let work = tempfile::tempdir().unwrap();
@@ -137,6 +142,9 @@ fn a_backup_taken_during_an_import_restores_one_moment_with_every_file() {
 
 #[test]
 fn a_damaged_backup_or_an_occupied_directory_restores_nothing() {
+    sqlite_only!(
+        "damages the backup's peil.sqlite (a PostgreSQL site's backup and restore: postgres::a_postgres_site_is_backed_up_and_restored_into_its_schema)"
+    );
     let (site, _files, _big) = site_with_big_file();
     let work = tempfile::tempdir().unwrap();
     let b = work.path().join("b");

@@ -16,15 +16,32 @@ pub struct Site {
 }
 
 impl Site {
+    /// A new empty site: a SQLite file, or under [`on_postgres`] a new schema of the process's
+    /// throwaway PostgreSQL server.
     pub fn new() -> Site {
         let dir = tempfile::tempdir().unwrap();
         let s = Site { dir };
-        s.ok(&["init", "--name", "Test"]);
+        match on_postgres() {
+            None => s.ok(&["init", "--name", "Test"]),
+            Some((url, schema)) => s.ok(&[
+                "init",
+                "--name",
+                "Test",
+                "--store",
+                &url,
+                "--store-schema",
+                &schema,
+            ]),
+        };
         s
     }
 
-    /// A new site holding a copy of this one's files (no process may be writing to it).
+    /// A new site holding a copy of this one's files (no process may be writing to it); under
+    /// [`on_postgres`] its store copied into a new schema by `peil migrate-store`.
     pub fn copy_of(other: &Site) -> Site {
+        if on_postgres().is_some() {
+            return moved_to_postgres(other.path());
+        }
         let dir = tempfile::tempdir().unwrap();
         for f in [
             "peil.toml",
@@ -40,8 +57,13 @@ impl Site {
         Site { dir }
     }
 
-    /// The demo city, built and published (not served).
+    /// The demo city, built and published (not served); under [`on_postgres`] built so (once
+    /// per process: the build is deterministic), then moved into a new schema by
+    /// `peil migrate-store`.
     pub fn demo() -> Site {
+        if on_postgres().is_some() {
+            return moved_to_postgres(demo_built_once());
+        }
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_peil"))
             .args(["demo", "--no-serve"])
@@ -61,8 +83,88 @@ impl Site {
         self.dir.path()
     }
 
+    /// The SQLite file of a SQLite site (a test that reads it is [`sqlite_only!`]; one that
+    /// opens the store through Peil uses [`Site::open_store`]).
     pub fn store(&self) -> PathBuf {
         self.path().join("peil.sqlite")
+    }
+
+    /// Where the site's store is, as its peil.toml says: its SQLite file, or its schema of a
+    /// PostgreSQL server (`store`, `store_schema`; the test server needs no password).
+    pub fn location(&self) -> peil_store::Location {
+        let cfg = std::fs::read_to_string(self.path().join("peil.toml")).unwrap();
+        let cfg: toml::Table = cfg.parse().unwrap();
+        match cfg.get("store").and_then(|v| v.as_str()) {
+            None => peil_store::Location::Sqlite(self.store()),
+            Some(url) => {
+                let schema = cfg["store_schema"].as_str().unwrap();
+                let pg = peil_store::PgLocation::new(url, schema, None).unwrap();
+                peil_store::Location::Postgres(Box::new(pg))
+            }
+        }
+    }
+
+    /// The site's store, opened where it is (SQLite or PostgreSQL).
+    pub fn open_store(&self) -> peil_store::Store {
+        peil_store::Store::open_at(&self.location()).unwrap()
+    }
+
+    /// Runs one SQL statement on the site's store itself, past Peil (as an operator with a
+    /// database client would), SQLite or PostgreSQL (in the site's schema): the rows' columns
+    /// as text (a number written out, `NULL` as ""), or the database's error.
+    pub fn sql(&self, statement: &str) -> Result<Vec<Vec<String>>, String> {
+        match self.location() {
+            peil_store::Location::Sqlite(path) => {
+                let db = rusqlite::Connection::open(path).unwrap();
+                let mut st = db.prepare(statement).map_err(|e| e.to_string())?;
+                let n = st.column_count();
+                let rows = st
+                    .query_map([], |r| {
+                        (0..n)
+                            .map(|i| {
+                                Ok(match r.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Null => String::new(),
+                                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                                    rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                                    rusqlite::types::ValueRef::Text(t) => {
+                                        String::from_utf8_lossy(t).into_owned()
+                                    }
+                                    rusqlite::types::ValueRef::Blob(_) => "<blob>".into(),
+                                })
+                            })
+                            .collect()
+                    })
+                    .map_err(|e| e.to_string())?;
+                rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+            }
+            peil_store::Location::Postgres(_) => {
+                let pg = peil_pgtest::TempPostgres::for_process().unwrap();
+                let cfg: toml::Table = std::fs::read_to_string(self.path().join("peil.toml"))
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                let schema = cfg["store_schema"].as_str().unwrap();
+                let mut c = postgres::Client::connect(&pg.conninfo(), postgres::NoTls).unwrap();
+                c.batch_execute(&format!("SET search_path TO \"{schema}\""))
+                    .unwrap();
+                // The simple query protocol answers every column as text.
+                let mut out = Vec::new();
+                for m in c.simple_query(statement).map_err(|e| {
+                    e.as_db_error()
+                        .map(|d| d.message().to_string())
+                        .unwrap_or_else(|| e.to_string())
+                })? {
+                    if let postgres::SimpleQueryMessage::Row(r) = m {
+                        out.push(
+                            (0..r.len())
+                                .map(|i| r.get(i).unwrap_or("").to_string())
+                                .collect(),
+                        );
+                    }
+                }
+                Ok(out)
+            }
+        }
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
@@ -87,6 +189,148 @@ impl Site {
     /// Everything observable about the stored data: the full export and the status.
     pub fn state(&self) -> String {
         state_in(self.path())
+    }
+}
+
+/// The integration suite's store matrix (issue 16): with `PEIL_TEST_STORE=postgres` every site
+/// the helpers make ([`Site::new`], [`Site::demo`], [`Site::copy_of`], and through them
+/// [`Server::demo`], `admin::serve`, [`permit_site`], …) lives in a schema of its own on one
+/// throwaway PostgreSQL server per test process (`peil_pgtest`, stopped when the process
+/// ends), and the tests run unchanged; `test.sh` runs the modules of the matrix so a second
+/// time. Returns the server's URL and a new schema name then, `None` on SQLite (the default,
+/// `PEIL_TEST_STORE` unset or `sqlite`).
+pub fn on_postgres() -> Option<(String, String)> {
+    match std::env::var("PEIL_TEST_STORE").as_deref() {
+        Err(_) | Ok("") | Ok("sqlite") => None,
+        Ok("postgres") => {
+            let pg = peil_pgtest::TempPostgres::for_process().unwrap_or_else(|e| panic!("{e}"));
+            let schema = peil_pgtest::TempPostgres::unique_name(MATRIX_SCHEMA);
+            Some((crate::postgres::url(&pg), schema))
+        }
+        Ok(other) => panic!("PEIL_TEST_STORE={other}: say sqlite or postgres"),
+    }
+}
+
+/// The prefix of the schemas [`on_postgres`] names; [`Site`]'s drop removes them.
+const MATRIX_SCHEMA: &str = "matrix";
+
+/// A site of the matrix's PostgreSQL pass takes its schema with it when the test is done, so
+/// the throwaway server holds only the sites of tests under way (and is quick to stop and
+/// remove at the end). A schema a test named itself (`postgres.rs`) is left alone.
+impl Drop for Site {
+    fn drop(&mut self) {
+        if !testing_postgres() {
+            return;
+        }
+        let Ok(cfg) = std::fs::read_to_string(self.path().join("peil.toml")) else {
+            return;
+        };
+        let Some(schema) = cfg.parse::<toml::Table>().ok().and_then(|t| {
+            t.get("store_schema")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        }) else {
+            return;
+        };
+        if !schema.starts_with(&format!("{MATRIX_SCHEMA}_")) {
+            return;
+        }
+        let Ok(pg) = peil_pgtest::TempPostgres::for_process() else {
+            return;
+        };
+        if let Ok(mut c) = postgres::Client::connect(&pg.conninfo(), postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+        }
+    }
+}
+
+/// Whether the matrix's PostgreSQL pass is on (see [`on_postgres`]).
+pub fn testing_postgres() -> bool {
+    std::env::var("PEIL_TEST_STORE").is_ok_and(|v| v == "postgres")
+}
+
+/// Ends a test that only means something on a SQLite store (it reads `peil.sqlite` itself,
+/// its WAL, a copy of the file, …) when the matrix runs it on PostgreSQL, saying why on
+/// standard error. Every skip of the matrix is one of these, so `grep -rn sqlite_only!`
+/// lists and counts them.
+macro_rules! sqlite_only {
+    ($why:expr) => {
+        if crate::common::testing_postgres() {
+            eprintln!("SQLite only, skipped on PostgreSQL: {}", $why);
+            return;
+        }
+    };
+}
+
+/// A copy of a site in a new PostgreSQL schema: its files in a new directory (but its SQLite
+/// store and its snapshot files, so a server there reads the publication from PostgreSQL),
+/// its peil.toml pointed at the schema, and its store moved by `peil migrate-store`.
+fn moved_to_postgres(from: &Path) -> Site {
+    let (url, schema) = on_postgres().expect("the PostgreSQL pass");
+    let site = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    copy_site_files(from, site.path());
+    let cfg = site.path().join("peil.toml");
+    let text: String = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("store =") && !l.starts_with("store_schema ="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(
+        &cfg,
+        format!("store = \"{url}\"\nstore_schema = \"{schema}\"\n{text}"),
+    )
+    .unwrap();
+    ok_in(
+        from,
+        &[
+            "migrate-store",
+            from.to_str().unwrap(),
+            site.path().to_str().unwrap(),
+        ],
+    );
+    site
+}
+
+/// The demo city as `peil demo` builds it, once for the PostgreSQL pass, in a directory of
+/// the process's test server (removed with it when the process exits); [`Site::demo`] moves
+/// a copy of its store into a schema of its own for each test.
+fn demo_built_once() -> &'static Path {
+    static DEMO: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DEMO.get_or_init(|| {
+        let pg = peil_pgtest::TempPostgres::for_process().unwrap_or_else(|e| panic!("{e}"));
+        let dir = pg.socket_dir().join("demo");
+        let out = Command::new(env!("CARGO_BIN_EXE_peil"))
+            .args(["demo", "--no-serve"])
+            .arg(&dir)
+            .env_remove("PEIL_SITE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+}
+
+/// Every file under `from` copied to `to`, but a SQLite store and the snapshot files.
+fn copy_site_files(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("peil.sqlite") || name == ".snapshots" {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(to.join(&name)).unwrap();
+            copy_site_files(&e.path(), &to.join(&name));
+        } else {
+            std::fs::copy(e.path(), to.join(&name)).unwrap();
+        }
     }
 }
 
@@ -740,4 +984,44 @@ pub fn kill_at_moments<T>(
         }
     }
     killed
+}
+
+/// The switch itself: every kind of site the helpers make is where `PEIL_TEST_STORE` says, so
+/// a pass of the matrix cannot run on SQLite by mistake.
+#[test]
+fn the_helpers_make_every_site_in_the_store_the_matrix_names() {
+    let new = Site::new();
+    let demo = Site::demo();
+    let copy = Site::copy_of(&demo);
+    for (what, site) in [("new", &new), ("demo", &demo), ("copy", &copy)] {
+        let status = site.ok(&["status"]);
+        let sqlite = site.path().join("peil.sqlite").exists();
+        match site.location() {
+            peil_store::Location::Sqlite(_) => {
+                assert!(
+                    !testing_postgres(),
+                    "{what}: a SQLite site in the PostgreSQL pass"
+                );
+                assert!(sqlite, "{what}");
+            }
+            peil_store::Location::Postgres(pg) => {
+                assert!(
+                    testing_postgres(),
+                    "{what}: a PostgreSQL site in the SQLite pass"
+                );
+                assert!(!sqlite, "{what} has a SQLite file beside its schema");
+                assert!(
+                    status.contains(&format!("schema {}", pg.schema())),
+                    "{what}: {status}"
+                );
+            }
+        }
+    }
+    // A copy is a store of its own, with the same contents.
+    assert_eq!(copy.state(), demo.state());
+    assert_ne!(
+        format!("{}", copy.location()),
+        format!("{}", demo.location())
+    );
+    assert!(demo.open_store().live().unwrap().is_some());
 }

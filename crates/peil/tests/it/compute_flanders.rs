@@ -472,7 +472,7 @@ fn no_hidden_income_cell_can_be_recovered() {
 pub(crate) type ExtraLinks<'a> = (&'a str, &'a str, Vec<(String, String)>);
 
 pub(crate) fn declarations_attack(site: &Site, extra: &[ExtraLinks<'_>]) -> (usize, usize) {
-    let store = peil_store::Store::open(&site.store()).unwrap();
+    let store = site.open_store();
     let mut hidden = 0;
     let mut recovered = 0;
     for year in ["2019", "2020", "2021", "2022", "2023"] {

@@ -12,6 +12,9 @@ const YEARS: usize = 10;
 
 #[test]
 fn kill_dash_nine_during_import_leaves_the_store_as_before() {
+    sqlite_only!(
+        "kills imports on the SQLite file and runs SQLite's integrity check on it (on PostgreSQL: postgres::kill_dash_nine_during_an_import_on_postgres_leaves_it_before_or_after)"
+    );
     let site = Site::new();
     let CrashFixture {
         areas, base, big, ..

@@ -57,7 +57,7 @@ fn real_flanders_load() {
     }
 
     // Every statsec2024 item has exactly one parent in each level it maps to.
-    let store = peil_store::Store::open(&site.store()).unwrap();
+    let store = site.open_store();
     let sectors: HashSet<String> = store
         .items("statsec2024")
         .unwrap()
@@ -115,7 +115,7 @@ fn real_flanders_load() {
         &f.join("geo/wgs84/zennevallei_sectors_2024_wgs84.geojson"),
         &["--level", "statsec2024"],
     );
-    let store = peil_store::Store::open(&site.store()).unwrap();
+    let store = site.open_store();
     for (level, n) in [
         ("gemeente2024", 319),
         ("ggw72024", 2_730),
@@ -242,7 +242,7 @@ fn real_flanders_load() {
 
     // Indicator metadata.
     site.import(&f.join("swing/indicator_metadata_example.xlsx"), &[]);
-    let store = peil_store::Store::open(&site.store()).unwrap();
+    let store = site.open_store();
     let ind = store.indicator("v1101_t").unwrap().unwrap();
     assert_eq!(ind.unit, "aantal");
     assert_eq!(ind.source, "statbel");

@@ -60,7 +60,7 @@ fn geopackage_in_lambert_2008() {
     drop(db);
     let out = site.import(&path, &["--level", "wijk"]);
     assert!(out.contains("from EPSG:3812"), "{out}");
-    let store = peil_store::Store::open(&site.store()).unwrap();
+    let store = site.open_store();
     let boxes = store.geometry_bboxes("wijk").unwrap();
     assert_eq!(boxes.len(), 2);
     let (_, [a, b, _, _]) = &boxes[0];
@@ -99,7 +99,7 @@ fn geojson_declaring_lambert_72() {
     .unwrap();
     let out = site.import(&path, &["--level", "wijk"]);
     assert!(out.contains("from EPSG:31370"), "{out}");
-    let store = peil_store::Store::open(&site.store()).unwrap();
+    let store = site.open_store();
     // The first vertex of W1 is the reference point (the bbox corner is not: parallels curve).
     let (full, _) = store.geometry("wijk", "W1").unwrap().unwrap();
     let g: serde_json::Value = serde_json::from_str(&full).unwrap();

@@ -21,11 +21,7 @@ fn eventually(what: &str, mut f: impl FnMut() -> bool) {
 
 /// The live copy's cells of an indicator: (level, item, period) → value, records only.
 fn live_cells(s: &Server, code: &str) -> Vec<(String, String, String, Value)> {
-    let live = peil_store::Store::open(&s.site.store())
-        .unwrap()
-        .live()
-        .unwrap()
-        .unwrap();
+    let live = s.site.open_store().live().unwrap().unwrap();
     let mut out = Vec::new();
     for (k, values) in live.series.iter().filter(|(k, _)| k.indicator == code) {
         if !k.dims.is_empty() {
@@ -290,7 +286,7 @@ fn a_grant_narrowed_to_a_level_and_periods_shows_those_cells_only() {
 #[test]
 fn theme_source_union_guest_and_formulas() {
     let s = Server::demo();
-    let store = peil_store::Store::open(&s.site.store()).unwrap();
+    let store = s.site.open_store();
     let inds = store.indicators().unwrap();
     let themes = store.themes().unwrap();
     drop(store);

@@ -205,8 +205,7 @@ fn every_reader_sees_the_hierarchy_the_tables_state() {
     assert!(splits >= 10, "{splits} splits checked");
 
     // Stories: ancestors, children and siblings of the publication the server serves.
-    let snap =
-        peil_compute::Snapshot::load(&peil_store::Store::open(&s.site.store()).unwrap()).unwrap();
+    let snap = peil_compute::Snapshot::load(&s.site.open_store()).unwrap();
     let data = peil_story::Data::new(Arc::new(snap), Vec::new());
     for a in t.sample() {
         let area = peil_story::Area::new(&a.0, &a.1);

@@ -52,7 +52,7 @@ fn endpoints() -> Vec<String> {
 #[test]
 fn restricted_indicators_never_leak_without_a_key() {
     let s = Server::demo();
-    let store = peil_store::Store::open(&s.site.store()).unwrap();
+    let store = s.site.open_store();
     let names: Vec<String> = RESTRICTED
         .iter()
         .map(|c| {

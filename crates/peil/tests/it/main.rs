@@ -6,6 +6,7 @@
 //! Tests run in parallel threads of this one process: a test keeps its state in its own
 //! temporary site and server process, never in the environment or the working directory.
 
+#[macro_use]
 mod common;
 
 mod admin;

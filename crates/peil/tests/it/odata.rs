@@ -78,7 +78,7 @@ fn problem(s: &Server, path: &str, status: u16, needle: &str) -> String {
 
 /// Public indicators and their data sources, read from the published live copy.
 fn published(s: &Server) -> (BTreeSet<String>, BTreeSet<String>) {
-    let store = peil_store::Store::open(&s.site.store()).unwrap();
+    let store = s.site.open_store();
     let live = store.live().unwrap().unwrap();
     let public: Vec<_> = live
         .indicators

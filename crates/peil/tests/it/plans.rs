@@ -773,14 +773,12 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
     // gone from the store (behind Peil's back), the page is the same. A set without stored
     // counts (imported before they were stored, or since migration 17 dropped them) is
     // counted once, on first use, and its counts stored.
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
     let stored = || -> i64 {
-        db.query_row(
-            "SELECT count(*) FROM record_dashboard WHERE set_name = 'vergunningen'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
+        s.site
+            .sql("SELECT count(*) FROM record_dashboard WHERE set_name = 'vergunningen'")
+            .unwrap()[0][0]
+            .parse()
+            .unwrap()
     };
     assert_eq!(stored(), 1);
     let median_of = |body: &str| {
@@ -792,16 +790,15 @@ fn the_operational_dashboard_is_its_groups_and_its_figures_are_right() {
             .unwrap()
             .to_string()
     };
-    db.execute(
-        "DELETE FROM record_dashboard WHERE set_name = 'vergunningen'",
-        [],
-    )
-    .unwrap();
+    s.site
+        .sql("DELETE FROM record_dashboard WHERE set_name = 'vergunningen'")
+        .unwrap();
     let first = m.get("/admin/operations/vergunningen?month=2024-03");
     assert_eq!(median_of(&first.body), median_of(b));
     assert_eq!(row_of(&first.body, focus), row_of(b, focus));
     assert_eq!(stored(), 1, "the counts are not stored on first use");
-    db.execute("DELETE FROM record WHERE set_name = 'vergunningen'", [])
+    s.site
+        .sql("DELETE FROM record WHERE set_name = 'vergunningen'")
         .unwrap();
     let again = m.get("/admin/operations/vergunningen?month=2024-03");
     assert_eq!(median_of(&again.body), median_of(b));

@@ -1,23 +1,16 @@
 //! Custom selections and survey intervals on the demo city's published snapshot.
 
+use crate::common::Site;
 use peil_compute::snapshot::SelectionError;
 use peil_compute::survey::Confidence;
 use peil_core::{DimKey, MissingCode, Period, Value};
-use std::process::Command;
 
-fn demo_snapshot() -> (tempfile::TempDir, peil_compute::Snapshot) {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("demo");
-    let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-        .args(["demo", "--no-serve"])
-        .arg(&site)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let store = peil_store::Store::open(&site.join("peil.sqlite")).unwrap();
+fn demo_snapshot() -> (Site, peil_compute::Snapshot) {
+    let site = Site::demo();
+    let store = site.open_store();
     let w = store.warehouse().unwrap();
     let snap = peil_compute::publish(&w, 1, &Default::default()).unwrap();
-    (dir, snap)
+    (site, snap)
 }
 
 #[test]

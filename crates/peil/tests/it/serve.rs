@@ -60,21 +60,16 @@ fn serves_the_live_copy_with_health_metrics_and_etags() {
 
 #[test]
 fn a_site_that_is_not_public_answers_401_without_a_valid_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
-        .args(["demo", "--no-serve"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let cfg = dir.path().join("peil.toml");
+    // The demo city as the helper makes it (on the store the matrix names).
+    let site = Site::demo();
+    let cfg = site.path().join("peil.toml");
     let text = std::fs::read_to_string(&cfg)
         .unwrap()
         .replace("public = true", "public = false");
     std::fs::write(&cfg, text).unwrap();
     let key = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
         .arg("--site")
-        .arg(dir.path())
+        .arg(site.path())
         .args([
             "keys",
             "create",
@@ -91,7 +86,7 @@ fn a_site_that_is_not_public_answers_401_without_a_valid_key() {
         .nth(1)
         .unwrap()
         .to_string();
-    let s = Server::start(Site { dir });
+    let s = Server::start(site);
     assert_eq!(s.get("/health").status, 200, "health stays open");
     for path in [
         "/api/v1/indicators",
@@ -158,18 +153,13 @@ fn bulk_api_uploads_into_the_test_copy_with_an_upload_key() {
 
 #[test]
 fn rate_limit_per_address_and_long_uris_are_refused_politely() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peil"))
-        .args(["demo", "--no-serve"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let cfg = dir.path().join("peil.toml");
+    // The demo city as the helper makes it (on the store the matrix names).
+    let site = Site::demo();
+    let cfg = site.path().join("peil.toml");
     // A top-level key goes before the file's tables (the demo's ends with `[catalog]`).
     let text = format!("rate_limit = 5\n{}", std::fs::read_to_string(&cfg).unwrap());
     std::fs::write(&cfg, text).unwrap();
-    let s = Server::start(Site { dir });
+    let s = Server::start(site);
     // A burst of twice the rate passes, then 429 with Retry-After.
     let statuses: Vec<u16> = (0..14).map(|_| s.get("/api/v1/geolevels").status).collect();
     assert!(statuses[..10].iter().all(|c| *c == 200), "{statuses:?}");

@@ -2,7 +2,7 @@
 //! — data, keys, users — and nothing of another; a site that cannot be opened answers 503 and
 //! affects no other; sites added, repaired or removed while the process runs are picked up.
 
-use crate::common::{ok_in, serve_sites};
+use crate::common::{ok_in, on_postgres, serve_sites};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -17,11 +17,19 @@ fn make_site(dir: &Path, code: &str, public: bool) {
 
 /// [`make_site`], with more arguments for `peil init` (a store elsewhere).
 pub(crate) fn make_site_with(dir: &Path, code: &str, public: bool, init: &[&str]) {
+    // No store named: where the matrix says (a new PostgreSQL schema in its PostgreSQL pass).
+    let matrix = match on_postgres() {
+        Some((url, schema)) if init.is_empty() => {
+            vec!["--store".to_string(), url, "--store-schema".into(), schema]
+        }
+        _ => Vec::new(),
+    };
     let out = Command::new(env!("CARGO_BIN_EXE_peil"))
         .args(["init"])
         .arg(dir)
         .args(["--name", code])
         .args(init)
+        .args(&matrix)
         .env_remove("PEIL_SITE")
         .output()
         .unwrap();

@@ -133,7 +133,7 @@ fn a_scheduled_file_source_runs_on_time_skips_unchanged_imports_changed_and_surv
     declare(&site, &files.url, None);
     let plan = Plan::new(&ScheduleToml::default(), &[source(&files.url, true)]).unwrap();
     let ctx = context(&site);
-    let mut store = Store::open(&site.store()).unwrap();
+    let mut store = site.open_store();
     // The server started Monday 7 December 2026 at 04:00 in Brussels (03:00 UTC); the source
     // runs daily at 05:00 Brussels time (04:00 UTC in winter).
     let scheduler = Scheduler::new(at("2026-12-07T03:00:00Z"));
@@ -298,7 +298,7 @@ fn a_zip_source_imports_its_member() {
     *files.body.lock().unwrap() = bytes;
     let mut s = source(&files.url, false);
     s.member = Some("bevolking.csv".into());
-    let mut store = Store::open(&site.store()).unwrap();
+    let mut store = site.open_store();
     let (run, _) = peil_connect::scheduler::run_source(
         &mut store,
         &s,
@@ -338,7 +338,7 @@ fn the_scheduled_publish_publishes_at_its_time_and_not_before() {
     };
     let plan = Plan::new(&settings, &[]).unwrap();
     let ctx = context(&site);
-    let mut store = Store::open(&site.store()).unwrap();
+    let mut store = site.open_store();
     let scheduler = Scheduler::new(at("2026-12-06T20:00:00Z"));
     let generation = |s: &Store| s.live_generation().unwrap();
     assert_eq!(generation(&store), None);
@@ -386,7 +386,7 @@ fn the_scheduled_publish_publishes_at_its_time_and_not_before() {
         ],
     );
     let scheduler = Scheduler::new(at("2027-06-01T00:00:00Z"));
-    let store2 = Store::open(&site.store()).unwrap();
+    let store2 = site.open_store();
     let next = scheduler
         .next_due(&store2, &plan, peil_connect::scheduler::Job::Publish)
         .unwrap()

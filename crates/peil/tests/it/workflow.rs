@@ -705,7 +705,7 @@ fn rollback_makes_a_kept_publication_live_again_and_old_ones_are_pruned() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no longer kept"));
     // The store keeps two copies besides the live one, not five.
-    let store = peil_store::Store::open(&server.site.store()).unwrap();
+    let store = server.site.open_store();
     assert_eq!(
         store
             .publications()
