@@ -65,17 +65,7 @@ impl Site {
             return moved_to_postgres(demo_built_once());
         }
         let dir = tempfile::tempdir().unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-            .args(["demo", "--no-serve"])
-            .arg(dir.path())
-            .env_remove("PEIL_SITE")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        build_demo(dir.path());
         Site { dir }
     }
 
@@ -302,19 +292,24 @@ fn demo_built_once() -> &'static Path {
     DEMO.get_or_init(|| {
         let pg = peil_pgtest::TempPostgres::for_process().unwrap_or_else(|e| panic!("{e}"));
         let dir = pg.socket_dir().join("demo");
-        let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-            .args(["demo", "--no-serve"])
-            .arg(&dir)
-            .env_remove("PEIL_SITE")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        build_demo(&dir);
         dir
     })
+}
+
+/// `peil demo --no-serve DIR`: the demo city built and published in `dir`.
+fn build_demo(dir: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_peil"))
+        .args(["demo", "--no-serve"])
+        .arg(dir)
+        .env_remove("PEIL_SITE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Every file under `from` copied to `to`, but a SQLite store and the snapshot files.
