@@ -297,8 +297,8 @@ fn demo_built_once() -> &'static Path {
     })
 }
 
-/// `peil demo --no-serve DIR`: the demo city built and published in `dir`.
-fn build_demo(dir: &Path) {
+/// `peil demo --no-serve DIR`: the demo city built and published in `dir`; what it printed.
+pub fn build_demo(dir: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_peil"))
         .args(["demo", "--no-serve"])
         .arg(dir)
@@ -310,10 +310,11 @@ fn build_demo(dir: &Path) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// Every file under `from` copied to `to`, but a SQLite store and the snapshot files.
-fn copy_site_files(from: &Path, to: &Path) {
+pub fn copy_site_files(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         let name = e.file_name().to_string_lossy().into_owned();

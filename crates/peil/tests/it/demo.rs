@@ -3,21 +3,6 @@
 use crate::common;
 use std::process::Command;
 
-fn demo(dir: &std::path::Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_peil"))
-        .args(["demo", "--no-serve"])
-        .arg(dir)
-        .env_remove("PEIL_SITE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn peil(dir: &std::path::Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_peil"))
         .arg("--site")
@@ -38,9 +23,9 @@ fn demo_city_is_deterministic_and_sound() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     let (da, db) = (a.path().join("demo"), b.path().join("demo"));
-    let out = demo(&da);
+    let out = common::build_demo(&da);
     assert!(out.contains("built the demo city"), "{out}");
-    demo(&db);
+    common::build_demo(&db);
     let export = peil(&da, &["export"]);
     assert_eq!(
         export,
@@ -87,7 +72,7 @@ fn demo_city_is_deterministic_and_sound() {
     assert!(values.contains(&"x") && values.contains(&"nvt") && values.contains(&"?"));
 
     // Rebuilding over an existing demo site replaces it; a non-demo site is refused.
-    demo(&da);
+    common::build_demo(&da);
     assert_eq!(export, peil(&da, &["export"]));
     let c = tempfile::tempdir().unwrap();
     let real = c.path().join("site");

@@ -289,23 +289,6 @@ fn sql(pg: &TempPostgres, statements: &str) {
     c.batch_execute(statements).unwrap();
 }
 
-/// Every file under `from` copied to `to`, but the SQLite store.
-fn copy_site_files(from: &std::path::Path, to: &std::path::Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with("peil.sqlite") {
-            continue;
-        }
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(to.join(&name)).unwrap();
-            copy_site_files(&e.path(), &to.join(&name));
-        } else {
-            std::fs::copy(e.path(), to.join(&name)).unwrap();
-        }
-    }
-}
-
 /// Points a site directory's peil.toml at a PostgreSQL schema.
 fn point_at(dir: &std::path::Path, url: &str, schema: &str) {
     let cfg = dir.join("peil.toml");
