@@ -7,39 +7,35 @@
 //! differencing, then by exact fraction-free integer elimination, and returns every cell it
 //! could pin down.
 
-use std::collections::HashMap;
-
 /// Hidden cells whose value follows from the relations (all other cells known).
 pub fn determined(rels: &[Vec<u32>], hidden: &[bool], by_cell: &[Vec<u32>]) -> Vec<u32> {
     let vars: Vec<u32> = (0..hidden.len() as u32)
         .filter(|&x| hidden[x as usize])
         .collect();
-    // Union-find over hidden cells that share a relation.
-    let mut parent: std::collections::HashMap<u32, u32> = vars.iter().map(|&v| (v, v)).collect();
-    fn find(p: &mut std::collections::HashMap<u32, u32>, x: u32) -> u32 {
+    // Union-find over hidden cells that share a relation (dense: indexed by cell).
+    let mut parent: Vec<u32> = (0..hidden.len() as u32).collect();
+    fn find(p: &mut [u32], x: u32) -> u32 {
         let mut r = x;
-        while p[&r] != r {
-            r = p[&r];
+        while p[r as usize] != r {
+            r = p[r as usize];
         }
         let mut y = x;
-        while p[&y] != r {
-            let next = p[&y];
-            p.insert(y, r);
+        while p[y as usize] != r {
+            let next = p[y as usize];
+            p[y as usize] = r;
             y = next;
         }
         r
     }
     for rel in rels {
-        let hs: Vec<u32> = rel
-            .iter()
-            .copied()
-            .filter(|&x| hidden[x as usize])
-            .collect();
-        for w in hs.windows(2) {
-            let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
+        let mut hs = rel.iter().copied().filter(|&x| hidden[x as usize]);
+        let Some(mut prev) = hs.next() else { continue };
+        for x in hs {
+            let (a, b) = (find(&mut parent, prev), find(&mut parent, x));
             if a != b {
-                parent.insert(a, b);
+                parent[a as usize] = b;
             }
+            prev = x;
         }
     }
     let mut groups: std::collections::BTreeMap<u32, Vec<u32>> = std::collections::BTreeMap::new();
@@ -47,10 +43,13 @@ pub fn determined(rels: &[Vec<u32>], hidden: &[bool], by_cell: &[Vec<u32>]) -> V
         let r = find(&mut parent, v);
         groups.entry(r).or_default().push(v);
     }
+    // A cell's column within its group (u32::MAX: not in the group at hand), reset per group.
+    let mut col = vec![u32::MAX; hidden.len()];
     let mut out = Vec::new();
     for members in groups.values() {
-        let col: std::collections::HashMap<u32, usize> =
-            members.iter().enumerate().map(|(i, &v)| (v, i)).collect();
+        for (i, &v) in members.iter().enumerate() {
+            col[v as usize] = i as u32;
+        }
         let mut row_ids: Vec<u32> = members
             .iter()
             .flat_map(|&v| by_cell[v as usize].iter().copied())
@@ -61,17 +60,30 @@ pub fn determined(rels: &[Vec<u32>], hidden: &[bool], by_cell: &[Vec<u32>]) -> V
             .iter()
             .map(|&ri| {
                 let rel = &rels[ri as usize];
-                let mut row: std::collections::BTreeMap<usize, i64> = Default::default();
-                for (k, &x) in rel.iter().enumerate() {
-                    if let Some(&c) = col.get(&x) {
-                        *row.entry(c).or_default() += if k == 0 { 1 } else { -1 };
+                let mut row: Vec<(usize, i64)> = rel
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &x)| col[x as usize] != u32::MAX)
+                    .map(|(k, &x)| (col[x as usize] as usize, if k == 0 { 1 } else { -1 }))
+                    .collect();
+                row.sort_unstable_by_key(|e| e.0);
+                // One entry per column (a cell twice in a relation adds up), zeros dropped.
+                let mut merged: Vec<(usize, i64)> = Vec::with_capacity(row.len());
+                for (c, v) in row {
+                    match merged.last_mut() {
+                        Some(last) if last.0 == c => last.1 += v,
+                        _ => merged.push((c, v)),
                     }
                 }
-                row.into_iter().filter(|(_, v)| *v != 0).collect()
+                merged.retain(|e| e.1 != 0);
+                merged
             })
             .collect();
         for c in solved(&rows, members.len()) {
             out.push(members[c]);
+        }
+        for &v in members {
+            col[v as usize] = u32::MAX;
         }
     }
     out
@@ -104,15 +116,15 @@ fn inverse(a: u64) -> u64 {
 /// homogeneous system — a free direction moves it otherwise. Ascending.
 fn solved(rows: &[Vec<(usize, i64)>], ncols: usize) -> Vec<usize> {
     let modp = |v: i64| v.rem_euclid(P as i64) as u64;
-    // Echelon form: each pivot row starts at its column with 1.
-    let mut pivot: HashMap<usize, Vec<(usize, u64)>> = HashMap::new();
+    // Echelon form: each pivot row starts at its column with 1 (indexed by column).
+    let mut pivot: Vec<Option<Vec<(usize, u64)>>> = vec![None; ncols];
     for row in rows {
         let mut r: Vec<(usize, u64)> = row.iter().map(|&(c, v)| (c, modp(v))).collect();
         while let Some(&(lead, lv)) = r.first() {
-            let Some(u) = pivot.get(&lead) else {
+            let Some(u) = &pivot[lead] else {
                 let inv = inverse(lv);
                 r.iter_mut().for_each(|x| x.1 = mul(x.1, inv));
-                pivot.insert(lead, r);
+                pivot[lead] = Some(r);
                 break;
             };
             // r −= lv · u (u's leading entry is 1), merged by column.
@@ -146,8 +158,7 @@ fn solved(rows: &[Vec<(usize, i64)>], ncols: usize) -> Vec<usize> {
             r = next;
         }
     }
-    let mut order: Vec<usize> = pivot.keys().copied().collect();
-    order.sort_unstable_by(|a, b| b.cmp(a));
+    let order: Vec<usize> = (0..ncols).rev().filter(|&c| pivot[c].is_some()).collect();
     // Random solutions: free columns at random, pivot columns from their rows (every other
     // entry of a pivot row lies to its right, so from the right end leftwards).
     let mut zero = vec![true; ncols];
@@ -155,7 +166,7 @@ fn solved(rows: &[Vec<(usize, i64)>], ncols: usize) -> Vec<usize> {
     for _ in 0..3 {
         let mut x = vec![0u64; ncols];
         for (c, v) in x.iter_mut().enumerate() {
-            if !pivot.contains_key(&c) {
+            if pivot[c].is_none() {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
@@ -163,7 +174,7 @@ fn solved(rows: &[Vec<(usize, i64)>], ncols: usize) -> Vec<usize> {
             }
         }
         for &c in &order {
-            let sum = pivot[&c][1..]
+            let sum = pivot[c].as_ref().expect("a pivot column")[1..]
                 .iter()
                 .fold(0u64, |acc, &(j, v)| (acc + mul(v, x[j])) % P);
             x[c] = (P - sum) % P;

@@ -33,6 +33,7 @@ pub mod log;
 pub mod manual;
 pub mod metrics;
 pub mod odata;
+mod pool;
 mod preview;
 pub mod problem;
 pub mod query;
@@ -102,9 +103,9 @@ struct Inner {
     jobs: web::jobs::Jobs,
     /// How the back office's sessions and logins are bounded.
     admin: admin::AdminOptions,
-    /// The back office's connection to the store (users, sessions, audit log), opened at
-    /// first use and used on the blocking pool only.
-    admin_store: std::sync::Mutex<Option<peil_store::Store>>,
+    /// The server's connections to the store (users, sessions, audit log, the back office's
+    /// reads and edits), opened when first needed and used on the blocking pool only.
+    admin_store: pool::Pool,
     /// The test copy's snapshot that experts preview, when one was built.
     preview: preview::Copies,
     /// OpenID Connect logins under way and the provider's metadata.
@@ -329,8 +330,7 @@ impl AppState {
         &self.inner.dashboards
     }
 
-    /// Runs `f` on the back office's store connection, on the blocking pool (one at a time:
-    /// the back office's writes are few and small).
+    /// Runs `f` on one of the server's store connections ([`pool`]), on the blocking pool.
     pub async fn with_store<T: Send + 'static>(
         &self,
         f: impl FnOnce(&peil_store::Store) -> peil_store::Result<T> + Send + 'static,
@@ -344,28 +344,7 @@ impl AppState {
         f: impl FnOnce(&mut peil_store::Store) -> peil_store::Result<T> + Send + 'static,
     ) -> peil_store::Result<T> {
         let st = self.clone();
-        let joined = tokio::task::spawn_blocking(move || {
-            let mut guard = st
-                .inner
-                .admin_store
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            if guard.is_none() {
-                *guard = Some(peil_store::Store::open_at(&st.inner.store)?);
-            }
-            let result = match guard.as_mut() {
-                Some(s) => f(s),
-                None => Err(peil_store::StoreError::Invalid(
-                    "the store is not open".into(),
-                )),
-            };
-            // A lost PostgreSQL connection is opened anew at the next request.
-            if guard.as_ref().is_some_and(|s| s.connection_lost()) {
-                *guard = None;
-            }
-            result
-        })
-        .await;
+        let joined = tokio::task::spawn_blocking(move || st.inner.admin_store.run(f)).await;
         joined.unwrap_or_else(|e| {
             Err(peil_store::StoreError::Invalid(format!(
                 "the store task failed: {e}"
@@ -499,7 +478,7 @@ pub fn state_with_options(
             },
             jobs: web::jobs::Jobs::default(),
             admin: options.admin,
-            admin_store: std::sync::Mutex::new(None),
+            admin_store: pool::Pool::new(store.clone(), pool::SIZE),
             preview: Default::default(),
             oidc: Default::default(),
             diff_cache: Default::default(),
@@ -691,15 +670,12 @@ fn close_apart(store: Option<peil_store::Store>) {
 }
 
 impl Drop for Inner {
-    /// The back office's connection, closed apart: the last holder of the server's state is
+    /// The server's connections, closed apart: the last holder of the server's state is
     /// often a task of the executor, dropped at shutdown.
     fn drop(&mut self) {
-        close_apart(
-            self.admin_store
-                .get_mut()
-                .unwrap_or_else(|p| p.into_inner())
-                .take(),
-        );
+        for store in self.admin_store.drain() {
+            close_apart(Some(store));
+        }
     }
 }
 
