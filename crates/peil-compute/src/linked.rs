@@ -538,7 +538,7 @@ fn detect(c: &Computed) -> Vec<LinkedSum> {
     };
     // A candidate is most often a coincidence of one cell: it fails at its first other cell,
     // so the check stops there (on the PinC-scale set, 1,800 counts, checking every shared
-    // cell of every candidate kept the publication busy for more than ten minutes).
+    // cell of every candidate had taken more than three minutes of CPU when it was stopped).
     let counts = |t: u32, parts: &[u32]| -> bool {
         let (mut ok, mut bad) = (0usize, false);
         for_shared_cells(c, t, parts, |tv, sum| {
