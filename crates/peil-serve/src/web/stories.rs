@@ -62,7 +62,8 @@ struct TileTwin<'a> {
     title: &'a str,
 }
 
-/// A report job's progress (`/jobs/{id}.json`, for the key that started it; not cached).
+/// A report job's progress (`/jobs/{id}.json`, for readers who may run jobs, on any replica; not
+/// cached).
 #[derive(serde::Serialize)]
 struct JobTwin<'a> {
     cancelled: bool,
