@@ -115,7 +115,14 @@ where
         Ok(Some(false)) => {}
         // Asked to stop, or dropped from the list, or taken for dead: stop.
         Ok(Some(true) | None) => stop.store(true, Ordering::SeqCst),
-        Err(e) => failed_to_record(id, &e),
+        Err(e) => {
+            failed_to_record(id, &e);
+            // The job can no longer be followed, stopped or stored from here: its lease will
+            // pass and readers see it failed, so the work stops too.
+            if store.connection_lost() {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
     };
     let outcome = std::thread::scope(|scope| {
         let (done, stop) = (&done, &stop);
