@@ -99,8 +99,6 @@ struct Inner {
     listening: OnceLock<SocketAddr>,
     /// Where answers are computed (see `work.rs`); shared by the sites of one process.
     compute: Arc<work::Compute>,
-    /// Bulk report jobs of this server.
-    jobs: web::jobs::Jobs,
     /// How the back office's sessions and logins are bounded.
     admin: admin::AdminOptions,
     /// The server's connections to the store (users, sessions, audit log, the back office's
@@ -352,11 +350,6 @@ impl AppState {
         })
     }
 
-    /// The bulk report jobs of this server.
-    pub(crate) fn jobs(&self) -> &web::jobs::Jobs {
-        &self.inner.jobs
-    }
-
     fn refresh_keys(&self, store: &peil_store::Location) {
         if let Ok(s) = peil_store::Store::open_at(store) {
             let _ = self.refresh_keys_from(&s);
@@ -476,7 +469,6 @@ pub fn state_with_options(
                 Some(c) => c.0,
                 None => Arc::new(work::Compute::new()?),
             },
-            jobs: web::jobs::Jobs::default(),
             admin: options.admin,
             admin_store: pool::Pool::new(store.clone(), pool::SIZE),
             preview: Default::default(),

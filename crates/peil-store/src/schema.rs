@@ -546,6 +546,36 @@ CREATE INDEX oidc_flow_started ON oidc_flow (started);
     // 19: nothing on SQLite. PostgreSQL stores series blobs uncompressed (below); SQLite
     // always stored blobs as they are.
     "-- blobs are stored as they are",
+    // 20: bulk report jobs shared by replicas (issue 16 §2; `jobs.rs`): each job with who
+    // started it, its progress, its state, whether a stop was asked, until when its runner's
+    // lease holds (a runner that stops renewing it is taken for dead), and while it runs one
+    // of the site's slots (unique: a job is started only into a free slot, so the bound on
+    // jobs running at once holds for the site); its ZIP in chunks, deleted with the job.
+    r#"
+CREATE TABLE report_job (
+    id INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    slot INTEGER UNIQUE,
+    started_by TEXT NOT NULL,
+    title TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    done INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('running', 'finished', 'failed', 'cancelled')),
+    error TEXT,
+    cancel INTEGER NOT NULL,
+    lease_until TEXT NOT NULL,
+    size INTEGER,
+    created TEXT NOT NULL,
+    finished TEXT
+);
+CREATE INDEX report_job_seq ON report_job (seq);
+CREATE TABLE report_job_chunk (
+    job INTEGER NOT NULL REFERENCES report_job(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (job, seq)
+);
+"#,
 ];
 
 /// The same migrations for PostgreSQL, one for one (see the module's comment).
@@ -1098,6 +1128,35 @@ ALTER TABLE series ALTER COLUMN data SET STORAGE EXTERNAL;
 ALTER TABLE live_series ALTER COLUMN data SET STORAGE EXTERNAL;
 ALTER TABLE import_undo_series ALTER COLUMN data SET STORAGE EXTERNAL;
 ALTER TABLE publication_series ALTER COLUMN data SET STORAGE EXTERNAL;
+"#,
+    // 20: bulk report jobs and their ZIPs' chunks, shared by replicas. The chunks (PDFs,
+    // compressed already) are stored out of line without compression.
+    r#"
+CREATE TABLE report_job (
+    id BIGINT PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    slot BIGINT UNIQUE,
+    started_by TEXT COLLATE "C" NOT NULL,
+    title TEXT COLLATE "C" NOT NULL,
+    total BIGINT NOT NULL,
+    done BIGINT NOT NULL,
+    state TEXT COLLATE "C" NOT NULL
+        CHECK (state IN ('running', 'finished', 'failed', 'cancelled')),
+    error TEXT COLLATE "C",
+    cancel BIGINT NOT NULL,
+    lease_until TEXT COLLATE "C" NOT NULL,
+    size BIGINT,
+    created TEXT COLLATE "C" NOT NULL,
+    finished TEXT COLLATE "C"
+);
+CREATE INDEX report_job_seq ON report_job (seq);
+CREATE TABLE report_job_chunk (
+    job BIGINT NOT NULL REFERENCES report_job(id) ON DELETE CASCADE,
+    seq BIGINT NOT NULL,
+    bytes BYTEA NOT NULL,
+    PRIMARY KEY (job, seq)
+);
+ALTER TABLE report_job_chunk ALTER COLUMN bytes SET STORAGE EXTERNAL;
 "#,
 ];
 

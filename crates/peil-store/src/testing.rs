@@ -40,6 +40,18 @@ impl TestStore {
     }
 }
 
+/// A second connection to the store of `s`, as another replica (or process) has.
+pub(crate) fn another_connection(s: &Store) -> Store {
+    match s.db.schema() {
+        None => Store::open(s.path()).expect("the SQLite store again"),
+        Some(schema) => {
+            let pg = TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
+            Store::open_postgres(&pg_config(&pg), &schema, false)
+                .unwrap_or_else(|e| panic!("the PostgreSQL store again: {e}"))
+        }
+    }
+}
+
 /// How to reach the test server.
 pub(crate) fn pg_config(pg: &TempPostgres) -> postgres::Config {
     pg.conninfo().parse().expect("a valid connection string")

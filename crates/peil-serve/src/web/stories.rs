@@ -62,7 +62,8 @@ struct TileTwin<'a> {
     title: &'a str,
 }
 
-/// A report job's progress (`/jobs/{id}.json`, for the key that started it; not cached).
+/// A report job's progress (`/jobs/{id}.json`, for readers who may run jobs, on any replica; not
+/// cached).
 #[derive(serde::Serialize)]
 struct JobTwin<'a> {
     cancelled: bool,
@@ -431,8 +432,25 @@ pub(crate) async fn bulk(
         story.meta.title.replace("{{ geo.name }}", "").trim(),
         data.level_name(&level)
     );
-    let job = match st.jobs().start(&page.req.reader, title, areas.len()) {
-        Ok(j) => j,
+    // The job is made in the store on a connection of its own, which its runner keeps.
+    let (reader, location, total) = (
+        page.req.reader.clone(),
+        st.store_location().clone(),
+        areas.len(),
+    );
+    let started = tokio::task::spawn_blocking(move || {
+        let store = peil_store::Store::open_at(&location)?;
+        let id = jobs::start(&store, &reader, &title, total)?;
+        Ok::<_, jobs::Refused>((store, id))
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(jobs::Refused::Store(peil_store::StoreError::Invalid(
+            e.to_string(),
+        )))
+    });
+    let (store, id) = match started {
+        Ok(s) => s,
         Err(jobs::Refused::NotAllowed) => {
             return page.refused(StatusCode::FORBIDDEN, "bulk_forbidden");
         }
@@ -442,51 +460,79 @@ pub(crate) async fn bulk(
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
             return r;
         }
+        Err(jobs::Refused::Store(e)) => return store_failed(&e),
     };
     let site = page.site.clone();
     let lang = page.lang.clone();
-    let id = job.id;
-    let handle = job.clone();
     // Its own thread: a job takes minutes and must not hold a worker of the compute runtime.
     let spawned = std::thread::Builder::new()
         .name("peil-job".into())
         .spawn(move || {
-            let run = || -> Result<tempfile::NamedTempFile, pdf::PdfError> {
+            jobs::run(store, id, move |progress, cancel| {
                 let file = tempfile::Builder::new()
                     .prefix("peil-reports-")
                     .suffix(".zip")
-                    .tempfile()?;
+                    .tempfile()
+                    .map_err(|e| jobs::Stopped::Failed(e.to_string()))?;
                 let out = std::io::BufWriter::new(file);
-                let out = pdf::bulk_zip(
+                let made = pdf::bulk_zip(
                     out,
                     &data,
                     &story,
                     &areas,
                     &site.pdf_options(&lang),
-                    &|done, _| job.set_done(done),
-                    job.cancelled(),
-                )?;
-                out.into_inner()
-                    .map_err(|e| pdf::PdfError::Io(e.into_error()))
-            };
-            job.finish(match run() {
-                Ok(f) => jobs::Outcome::Finished(Arc::new(f)),
-                Err(pdf::PdfError::Cancelled) => jobs::Outcome::Cancelled,
-                Err(e) => jobs::Outcome::Failed(e.to_string()),
-            });
+                    &|done, _| progress(done),
+                    cancel,
+                )
+                .and_then(|out| {
+                    out.into_inner()
+                        .map_err(|e| pdf::PdfError::Io(e.into_error()))
+                });
+                match made {
+                    Ok(f) => Ok(f),
+                    Err(pdf::PdfError::Cancelled) => Err(jobs::Stopped::Cancelled),
+                    Err(e) => Err(jobs::Stopped::Failed(e.to_string())),
+                }
+            })
         });
     if let Err(e) = spawned {
-        handle.finish(jobs::Outcome::Failed(e.to_string()));
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("no thread for the job: {e}"),
-        )
-            .into_response();
+        let why = format!("no thread for the job: {e}");
+        let end = peil_store::JobEnd::Failed(why.clone());
+        let _ = st.with_store(move |s| s.end_report_job(id, &end)).await;
+        return (StatusCode::SERVICE_UNAVAILABLE, why).into_response();
     }
     Redirect::to(&page.href(&format!("/jobs/{id}"))).into_response()
 }
 
-/// `POST /jobs/{id}/cancel`: stops a running job.
+/// The answer when the store, which holds the jobs, does not answer.
+fn store_failed(e: &peil_store::StoreError) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("the report jobs cannot be read: {e}"),
+    )
+        .into_response()
+}
+
+/// The job `id` of the URL (`123`, `123.json`, `123.zip`) for this reader, from the store:
+/// `None` for a guessed id, another site's or one this reader may not see.
+async fn find_job(
+    st: &AppState,
+    page: &Page,
+    id: &str,
+) -> Result<Option<peil_store::ReportJob>, Response> {
+    let Ok(id) = id.parse::<u64>() else {
+        return Ok(None);
+    };
+    if !jobs::may_run(&page.req.reader) {
+        return Ok(None);
+    }
+    let reader = page.req.reader.clone();
+    st.with_store(move |s| jobs::get(s, &reader, id))
+        .await
+        .map_err(|e| store_failed(&e))
+}
+
+/// `POST /jobs/{id}/cancel`: asks a running job to stop, on whichever replica runs it.
 pub(crate) async fn cancel(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -496,17 +542,16 @@ pub(crate) async fn cancel(
         Ok(p) => p,
         Err(r) => return r,
     };
-    match id
-        .parse::<u64>()
-        .ok()
-        .and_then(|id| st.jobs().get(&page.req.reader, id))
-    {
-        Some(job) => {
-            job.cancel();
-            Redirect::to(&page.href(&format!("/jobs/{}", job.id))).into_response()
-        }
-        None => page.not_found(),
+    let job = match find_job(&st, &page, &id).await {
+        Ok(Some(j)) => j,
+        Ok(None) => return page.not_found(),
+        Err(r) => return r,
+    };
+    let id = job.id;
+    if let Err(e) = st.with_store(move |s| s.cancel_report_job(id)).await {
+        return store_failed(&e);
     }
+    Redirect::to(&page.href(&format!("/jobs/{id}"))).into_response()
 }
 
 pub(crate) async fn job(State(st): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
@@ -518,19 +563,19 @@ pub(crate) async fn job(State(st): State<AppState>, Path(id): Path<String>, req:
         Some((i, e)) => (i.to_string(), Some(e.to_string())),
         None => (id, None),
     };
-    let Some(job) = id
-        .parse::<u64>()
-        .ok()
-        .and_then(|id| st.jobs().get(&page.req.reader, id))
-    else {
-        return page.not_found();
+    let job = match find_job(&st, &page, &id).await {
+        Ok(Some(j)) => j,
+        Ok(None) => return page.not_found(),
+        Err(r) => return r,
     };
-    let (id, title, done, total) = (job.id, job.title.clone(), job.done(), job.total);
-    let (zip, error, cancelled) = match job.outcome() {
-        jobs::Outcome::Running => (None, None, false),
-        jobs::Outcome::Finished(f) => (Some(f), None, false),
-        jobs::Outcome::Failed(e) => (None, Some(e), false),
-        jobs::Outcome::Cancelled => (None, Some(page.word("job_cancelled").to_string()), true),
+    let (id, title, done, total) = (job.id, job.title.clone(), job.done, job.total);
+    let (zip, error, cancelled) = match job.state {
+        peil_store::JobState::Running => (None, None, false),
+        peil_store::JobState::Finished { size } => (Some(size), None, false),
+        peil_store::JobState::Failed(e) => (None, Some(e), false),
+        peil_store::JobState::Cancelled => {
+            (None, Some(page.word("job_cancelled").to_string()), true)
+        }
     };
     let no_store = |mut r: Response| {
         r.headers_mut()
@@ -540,8 +585,8 @@ pub(crate) async fn job(State(st): State<AppState>, Path(id): Path<String>, req:
     match ext.as_deref() {
         Some("zip") => {
             return match zip {
-                Some(z) => {
-                    let mut r = no_store(stream_file(z).await);
+                Some(size) => {
+                    let mut r = no_store(stream_zip(st.clone(), id, size));
                     r.headers_mut().insert(
                         header::CONTENT_TYPE,
                         HeaderValue::from_static("application/zip"),
@@ -582,44 +627,33 @@ pub(crate) async fn job(State(st): State<AppState>, Path(id): Path<String>, req:
     ))
 }
 
-/// A finished job's ZIP, read from its file in chunks as the client takes them (a read of
-/// 64 KB from a local file is too short to be worth a trip to the blocking pool).
-async fn stream_file(file: Arc<tempfile::NamedTempFile>) -> Response {
-    use std::io::Read;
-    let f = match std::fs::File::open(file.path()) {
-        Ok(f) => f,
-        Err(e) => {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the ZIP cannot be read: {e}"),
-            )
-                .into_response();
-        }
-    };
-    let len = f.metadata().map(|m| m.len()).ok();
-    // The temporary file lives as long as the stream: a job dropped from the list meanwhile
-    // does not cut a download short.
-    let stream = futures_util::stream::unfold((f, file), |(mut f, keep)| async move {
-        let mut buf = vec![0; 64 * 1024];
-        match f.read(&mut buf) {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((
-                    Ok::<_, std::io::Error>(axum::body::Bytes::from(buf)),
-                    (f, keep),
-                ))
+/// A finished job's ZIP, read from the store one chunk at a time as the client takes them
+/// (on the blocking pool). A job dropped from the list while it is downloaded takes its
+/// chunks along: the download then ends with an error, short of its `Content-Length`, never
+/// as a whole-looking file.
+fn stream_zip(st: AppState, id: u64, size: u64) -> Response {
+    let stream =
+        futures_util::stream::unfold((st, 0u64, 0u64), move |(st, seq, sent)| async move {
+            if sent >= size {
+                return None;
             }
-            Err(e) => Some((Err(e), (f, keep))),
-        }
-    });
+            let chunk = st.with_store(move |s| s.report_job_chunk(id, seq)).await;
+            let item = match chunk {
+                Ok(Some(bytes)) if !bytes.is_empty() => {
+                    let n = bytes.len() as u64;
+                    return Some((Ok(axum::body::Bytes::from(bytes)), (st, seq + 1, sent + n)));
+                }
+                Ok(_) => std::io::Error::other(format!("the ZIP of job {id} is gone")),
+                Err(e) => std::io::Error::other(e.to_string()),
+            };
+            // Nothing more after an error.
+            Some((Err::<axum::body::Bytes, _>(item), (st, seq, size)))
+        });
     // Fused: a consumer may poll once more after the end.
     let stream = futures_util::StreamExt::fuse(stream);
     let mut r = axum::body::Body::from_stream(stream).into_response();
-    if let Some(n) = len {
-        r.headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
-    }
+    r.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     r
 }
 

@@ -449,12 +449,18 @@ impl Server {
 
     /// Serves a site that has been published.
     pub fn start(site: Site) -> Server {
+        Server::start_with_env(site, &[])
+    }
+
+    /// [`Server::start`] with these environment variables set for the server.
+    pub fn start_with_env(site: Site, env: &[(&str, &str)]) -> Server {
         let (child, base) = spawn_listening(
             Command::new(env!("CARGO_BIN_EXE_peil"))
                 .arg("--site")
                 .arg(site.path())
                 .args(["serve", "--bind", "127.0.0.1:0"])
                 .env("PEIL_QUIET", "1")
+                .envs(env.iter().copied())
                 .stderr(Stdio::inherit()),
         );
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -591,8 +597,20 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills the server at once (`kill -9`: no chance to tidy up) and waits for it to end.
+    pub fn kill_dash_nine(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            // Ended already (killed by the test): its pid may be another process's by now.
+            return;
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

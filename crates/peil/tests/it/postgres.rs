@@ -1497,3 +1497,241 @@ fn answered_by(base: &str, n: u64) -> bool {
     let r = crate::deploy::get_through(&crate::deploy::agent(), base, "/health", &[]).unwrap();
     r.json()["generation"].as_u64() == Some(n)
 }
+
+/// The demo on PostgreSQL served by two replicas, each with a site directory of its own (as
+/// on two machines: the same files) and these environment variables; a key of group
+/// `reports` both know. The test server comes first, so that bound in order it is let go
+/// after the replicas stop.
+fn demo_replicas(env: &[(&str, &str)]) -> (Arc<TempPostgres>, Server, Server, String) {
+    let pg = TempPostgres::shared().unwrap_or_else(|e| panic!("{e}"));
+    let on_pg = demo_on_postgres(&pg, &Site::demo());
+    let other = Site {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    copy_site_files(on_pg.path(), other.path());
+    let a = Server::start_with_env(on_pg, env);
+    let b = Server::start_with_env(other, env);
+    let key = a.key("reports", &["reports"]);
+    let t = std::time::Instant::now();
+    while b
+        .get_with("/api/v1/indicators?per_page=1", &[("apikey", &key)])
+        .status
+        == 401
+    {
+        assert!(t.elapsed().as_secs() < 60, "B never took the key");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    (pg, a, b, key)
+}
+
+/// POSTs a form with the key: the status and the `Location` of the answer.
+fn post_form(s: &Server, key: &str, path: &str, form: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let r = agent
+        .post(&format!("{}{path}", s.base))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("apikey", key)
+        .send(form)
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (r.status().as_u16(), location)
+}
+
+/// Starts a bulk job of the built-in story on `s`: the job's path (`/jobs/ID`).
+fn start_job(s: &Server, key: &str, level: &str) -> String {
+    let (status, job) = post_form(
+        s,
+        key,
+        "/stories/omgevingsanalyse/bulk",
+        &format!("level={level}"),
+    );
+    assert_eq!(status, 303, "the job is started");
+    assert!(job.starts_with("/jobs/"), "{job}");
+    job
+}
+
+/// Polls a job's `.json` on `s` until `done` holds for it (at most `within`): the last answer.
+fn until_job(
+    s: &Server,
+    key: &str,
+    job: &str,
+    within: std::time::Duration,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let t = std::time::Instant::now();
+    loop {
+        let r = s.get_with(&format!("{job}.json"), &[("apikey", key)]);
+        assert_eq!(r.status, 200, "{job}: {}", r.body);
+        let j = r.json();
+        if done(&j) {
+            return j;
+        }
+        assert!(t.elapsed() < within, "{job} after {within:?}: {j}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The threads of a server that run report jobs (`peil-job`).
+fn job_threads(s: &Server) -> usize {
+    std::fs::read_dir(format!("/proc/{}/task", s.pid()))
+        .map(|tasks| {
+            tasks
+                .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+                .filter(|name| name.trim() == "peil-job")
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// A job's ZIP from `s`, checked to be whole (its `Content-Length`).
+fn job_zip(s: &Server, key: &str, job: &str) -> Vec<u8> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .get(&format!("{}{job}.zip", s.base))
+        .header("apikey", key)
+        // Not compressed on the way, so that its length is said.
+        .header("accept-encoding", "identity")
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let length: usize = r.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let zip = r
+        .body_mut()
+        .with_config()
+        .limit(512 << 20)
+        .read_to_vec()
+        .unwrap();
+    assert_eq!(zip.len(), length);
+    zip
+}
+
+/// Issue 16 §2: a bulk report job lives in the store, not in the replica that runs it. A job
+/// started on A is seen running on B with its progress, and stopped from B (A's job thread
+/// ends); a finished job's ZIP downloads from B byte for byte as from A, one PDF per area.
+/// Before, B answered 404 for every job of A.
+#[test]
+fn a_report_job_is_followed_stopped_and_downloaded_on_either_replica() {
+    use std::time::Duration;
+    let (_pg, a, b, key) = demo_replicas(&[]);
+    let long = start_job(&a, &key, "wijk");
+    let j = until_job(&b, &key, &long, Duration::from_secs(180), |j| {
+        j["done"].as_u64().unwrap() >= 1
+    });
+    assert_eq!(
+        (j["finished"].as_bool(), j["cancelled"].as_bool()),
+        (Some(false), Some(false)),
+        "{j}"
+    );
+    assert!(j["done"].as_u64() < j["total"].as_u64(), "{j}");
+    let page = b.get_with(&long, &[("apikey", &key)]);
+    assert!(page.body.contains("<progress"), "{}", page.body);
+    // Stopped from B: A's job ends, cancelled, and its thread goes.
+    let (status, back) = post_form(&b, &key, &format!("{long}/cancel"), "");
+    assert_eq!((status, back.as_str()), (303, long.as_str()));
+    until_job(&a, &key, &long, Duration::from_secs(60), |j| {
+        j["cancelled"] == true
+    });
+    let t = std::time::Instant::now();
+    while job_threads(&a) > 0 {
+        assert!(t.elapsed() < Duration::from_secs(60), "A's job runs on");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A job of the districts, run on A, followed on B to its end.
+    let districts: Vec<String> = a.get("/api/v1/geolevels/district/items").json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap().to_string())
+        .collect();
+    let short = start_job(&a, &key, "district");
+    let j = until_job(&b, &key, &short, Duration::from_secs(240), |j| {
+        assert!(j["error"].is_null(), "{j}");
+        j["finished"] == true
+    });
+    let n = j["total"].as_u64().unwrap() as usize;
+    assert!(n >= 2 && n <= districts.len(), "{j}");
+    assert_eq!(j["done"], j["total"]);
+    let (from_a, from_b) = (job_zip(&a, &key, &short), job_zip(&b, &key, &short));
+    assert!(from_a == from_b, "the same ZIP from both replicas");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(from_b)).unwrap();
+    let mut named = Vec::new();
+    for i in 0..zip.len() {
+        use std::io::Read;
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        assert!(name.ends_with(".pdf"), "{name}");
+        // `omgevingsanalyse_CODE_NAME.pdf`
+        named.push(name.split('_').nth(1).unwrap().to_string());
+        let mut pdf = Vec::new();
+        f.read_to_end(&mut pdf).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "{name}");
+    }
+    // One PDF per area of the job, each a district.
+    named.sort();
+    named.dedup();
+    assert_eq!(named.len(), n, "{named:?}");
+    assert!(
+        named.iter().all(|c| districts.contains(c)),
+        "{named:?} {districts:?}"
+    );
+    // Still only for readers who may run jobs, and a guessed id is no job, on either.
+    for s in [&a, &b] {
+        assert_eq!(s.get(&short).status, 404);
+        assert_eq!(s.get(&format!("{short}.zip")).status, 404);
+        let id: u64 = short.trim_start_matches("/jobs/").parse().unwrap();
+        let guessed = format!("/jobs/{}.json", id ^ 1);
+        assert_eq!(s.get_with(&guessed, &[("apikey", &key)]).status, 404);
+    }
+}
+
+/// Issue 16 §2: the site's bound on jobs running at once holds across replicas, and a job
+/// whose replica is killed (`kill -9`, mid-job) shows as failed on the other once its
+/// runner's lease has passed (3 s here), which frees its slot.
+#[test]
+fn a_report_job_whose_replica_is_killed_fails_on_the_other_after_its_lease() {
+    use std::time::{Duration, Instant};
+    let (_pg, mut a, b, key) = demo_replicas(&[("PEIL_JOB_LEASE_SECS", "3")]);
+    let first = start_job(&a, &key, "wijk");
+    let _second = start_job(&a, &key, "wijk");
+    let (status, _) = post_form(&b, &key, "/stories/omgevingsanalyse/bulk", "level=wijk");
+    assert_eq!(
+        status, 503,
+        "two run on the site: a third is refused on B too"
+    );
+    until_job(&b, &key, &first, Duration::from_secs(60), |j| {
+        j["done"].as_u64().unwrap() >= 1
+    });
+    a.kill_dash_nine();
+    let killed = Instant::now();
+    let j = until_job(&b, &key, &first, Duration::from_secs(30), |j| {
+        !j["error"].is_null()
+    });
+    assert_eq!(j["error"], "the server running it stopped", "{j}");
+    assert_eq!(j["finished"], false);
+    assert!(
+        killed.elapsed() >= Duration::from_secs(2),
+        "failed only once the lease passed: {:?}",
+        killed.elapsed()
+    );
+    // The dead replica's slots are free: B runs a job, and stops it.
+    let third = start_job(&b, &key, "district");
+    assert_eq!(post_form(&b, &key, &format!("{third}/cancel"), "").0, 303);
+    until_job(&b, &key, &third, Duration::from_secs(60), |j| {
+        j["cancelled"] == true
+    });
+}
