@@ -1335,12 +1335,7 @@ fn kill_dash_nine_during_a_publish_on_postgres_leaves_it_before_or_after() {
     site.ok(&["publish"]);
     let after = live_state(site);
     assert_eq!(after.0, new);
-    assert!(
-        after.1 > live.1,
-        "generation {} after {}",
-        after.1,
-        live.1
-    );
+    assert!(after.1 > live.1, "generation {} after {}", after.1, live.1);
 }
 
 /// Issue 16 §2: ETags agree across replicas after a configuration reload. The ETag holds a
