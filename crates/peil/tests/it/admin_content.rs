@@ -53,13 +53,21 @@ fn location(a: &Answer) -> String {
 
 /// The versions of a file in the store: (id, who, action, restored_from), oldest first.
 fn versions(s: &Server, path: &str) -> Vec<(i64, String, String, Option<i64>)> {
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let mut st = db
-        .prepare("SELECT id, who, action, restored_from FROM content_version WHERE path = ?1 ORDER BY id")
-        .unwrap();
-    st.query_map([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+    s.site
+        .sql(&format!(
+            "SELECT id, who, action, restored_from FROM content_version WHERE path = '{path}' ORDER BY id"
+        ))
         .unwrap()
-        .map(Result::unwrap)
+        .into_iter()
+        .map(|r| {
+            let from = Some(&r[3]).filter(|f| !f.is_empty());
+            (
+                r[0].parse().unwrap(),
+                r[1].clone(),
+                r[2].clone(),
+                from.map(|f| f.parse().unwrap()),
+            )
+        })
         .collect()
 }
 

@@ -91,15 +91,13 @@ fn stored(s: &Server, code: &str) -> peil_core::Indicator {
 
 /// The detail of the last audit entry with this action.
 fn last_detail(s: &Server, action: &str) -> serde_json::Value {
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let d: String = db
-        .query_row(
-            "SELECT detail FROM audit_log WHERE action = ?1 ORDER BY id DESC LIMIT 1",
-            [action],
-            |r| r.get(0),
-        )
+    let rows = s
+        .site
+        .sql(&format!(
+            "SELECT detail FROM audit_log WHERE action = '{action}' ORDER BY id DESC LIMIT 1"
+        ))
         .unwrap();
-    serde_json::from_str(&d).unwrap()
+    serde_json::from_str(&rows[0][0]).unwrap()
 }
 
 /// Waits until a public page contains `want` (the server polls the store's generation).
@@ -729,14 +727,13 @@ fn renames_of_levels_areas_and_period_levels_wait_for_publishing() {
     assert_eq!(o.status, 200, "{}", o.body);
     // Undoes the last edit of a kind, as the import history's button does.
     let undo_last = |b: &mut Browser, kind: &str| {
-        let db = rusqlite::Connection::open(s.site.store()).unwrap();
-        let id: i64 = db
-            .query_row(
-                "SELECT max(id) FROM import_log WHERE kind = ?1",
-                [kind],
-                |r| r.get(0),
-            )
+        let rows = s
+            .site
+            .sql(&format!(
+                "SELECT max(id) FROM import_log WHERE kind = '{kind}'"
+            ))
             .unwrap();
+        let id: i64 = rows[0][0].parse().unwrap();
         b.post(
             &format!("/admin/imports/{id}/undo"),
             &format!("csrf={token}"),

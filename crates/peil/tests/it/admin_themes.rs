@@ -11,39 +11,37 @@ use std::time::{Duration, Instant};
 
 /// (parent, seq) of a theme in the test copy; `None`: there is no such theme.
 fn stored(s: &Server, code: &str) -> Option<(Option<String>, i64)> {
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    db.query_row(
-        "SELECT parent, seq FROM theme WHERE code = ?1",
-        [code],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .ok()
+    let rows = s
+        .site
+        .sql(&format!(
+            "SELECT parent, seq FROM theme WHERE code = '{code}'"
+        ))
+        .unwrap();
+    let row = rows.first()?;
+    let parent = Some(row[0].clone()).filter(|p| !p.is_empty());
+    Some((parent, row[1].parse().unwrap()))
 }
 
 /// The themes an indicator is listed in (test copy), sorted.
 fn places(s: &Server, indicator: &str) -> Vec<String> {
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let mut st = db
-        .prepare(
+    s.site
+        .sql(&format!(
             "SELECT t.theme_code FROM indicator_theme t JOIN indicator i ON i.id = t.indicator_id
-             WHERE i.code = ?1 ORDER BY t.theme_code",
-        )
-        .unwrap();
-    st.query_map([indicator], |r| r.get(0))
+             WHERE i.code = '{indicator}' ORDER BY t.theme_code"
+        ))
         .unwrap()
-        .map(Result::unwrap)
+        .into_iter()
+        .map(|r| r[0].clone())
         .collect()
 }
 
 /// The top-level themes of the test copy in their order.
 fn top_level(s: &Server) -> Vec<String> {
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let mut st = db
-        .prepare("SELECT code FROM theme WHERE parent IS NULL ORDER BY seq, code")
-        .unwrap();
-    st.query_map([], |r| r.get(0))
+    s.site
+        .sql("SELECT code FROM theme WHERE parent IS NULL ORDER BY seq, code")
         .unwrap()
-        .map(Result::unwrap)
+        .into_iter()
+        .map(|r| r[0].clone())
         .collect()
 }
 
@@ -240,14 +238,14 @@ fn an_expert_edits_the_tree_in_the_test_copy_and_publishing_makes_it_public() {
     );
     assert_eq!(places(&s, "v1101_t"), moved);
     let only = {
-        let db = rusqlite::Connection::open(s.site.store()).unwrap();
-        db.query_row(
-            "SELECT i.code, min(t.theme_code) FROM indicator i JOIN indicator_theme t ON t.indicator_id = i.id
-             GROUP BY i.id HAVING count(*) = 1 ORDER BY i.code LIMIT 1",
-            [],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-        )
-        .unwrap()
+        let rows = s
+            .site
+            .sql(
+                "SELECT i.code, min(t.theme_code) FROM indicator i JOIN indicator_theme t ON t.indicator_id = i.id
+                 GROUP BY i.id, i.code HAVING count(*) = 1 ORDER BY i.code LIMIT 1",
+            )
+            .unwrap();
+        (rows[0][0].clone(), rows[0][1].clone())
     };
     let a = b.post(
         &format!("/admin/indicators/{}/unlist", only.0),
@@ -423,14 +421,13 @@ fn only_experts_preview_the_test_copy_and_no_cache_passes_it_on() {
         v.post("/admin/preview", &format!("csrf={vt}&on=1")).status,
         403
     );
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let marked = db
-        .execute(
-            "UPDATE app_session SET preview = 1 WHERE user_id = (SELECT id FROM app_user WHERE login = 'vic')",
-            [],
+    let marked = s
+        .site
+        .sql(
+            "UPDATE app_session SET preview = 1 WHERE user_id = (SELECT id FROM app_user WHERE login = 'vic') RETURNING 1",
         )
         .unwrap();
-    assert_eq!(marked, 1);
+    assert_eq!(marked.len(), 1);
     let a = v.get(DATA);
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(has(&a.body, &area, &old), "{}", a.body);
