@@ -97,9 +97,9 @@ cargo test --workspace
 # 168 tests, about 5 minutes on two cores (204 s measured for the 152 before connector:: and
 # admin_*:: were added, 69 s for those). Left to the SQLite pass: measure_sums:: (200 s on
 # PostgreSQL); snapshot_files::, whose tests count the files a SQLite site's publish wrote;
-# the SQLite crash tests (crash::; postgres.rs has its own); and the clients, browser,
-# handbook, deploy and Swing-migration modules, which test what the server answers rather
-# than the store. postgres.rs has what only PostgreSQL has (replicas,
+# the SQLite crash tests (crash::; postgres.rs has its own); oidc:: and migrate::, whose tests
+# still open the SQLite file with rusqlite; and the clients, browser, handbook and deploy
+# modules, which test what the server answers rather than the store. postgres.rs has what only PostgreSQL has (replicas,
 # notifications, report jobs, its crash tests). Tests that mean something only on a SQLite
 # file end early there with `sqlite_only!`.
 PEIL_TEST_STORE=postgres cargo test -p peil --test it -- \
