@@ -963,9 +963,13 @@ pub(crate) struct Tx<'a> {
 }
 
 impl Tx<'_> {
+    /// Commits; a COMMIT that fails (a deferred constraint, a busy SQLite file) is rolled back
+    /// on drop, as SQLite would otherwise keep the transaction open on the connection, which
+    /// a pool then hands on to a caller who reads an old snapshot and writes unseen.
     pub(crate) fn commit(mut self) -> Result<()> {
+        self.db.execute_batch("COMMIT")?;
         self.open = false;
-        self.db.execute_batch("COMMIT")
+        Ok(())
     }
 }
 
@@ -987,6 +991,38 @@ impl Drop for Tx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::Store;
+    use crate::testing::on_both;
+
+    on_both! {
+        fn a_commit_that_fails_leaves_no_transaction_open(s: &mut Store) {
+            // A deferred constraint fails at COMMIT; SQLite then keeps the transaction open.
+            // A pooled connection handed on inside it would read an old snapshot for ever and
+            // hide its later writes from every other connection.
+            s.db.execute_batch(
+                "CREATE TABLE t_parent (id INTEGER PRIMARY KEY);
+                 CREATE TABLE t_child (parent INTEGER REFERENCES t_parent (id)
+                     DEFERRABLE INITIALLY DEFERRED);",
+            )
+            .unwrap();
+            let tx = s.db.begin(true).unwrap();
+            tx.execute("INSERT INTO t_child (parent) VALUES (7)", params![]).unwrap();
+            assert!(tx.commit().is_err(), "the deferred check fails at COMMIT");
+            s.db.execute("INSERT INTO t_parent (id) VALUES (1)", params![]).unwrap();
+            let other = crate::testing::another_connection(s);
+            let n: i64 = other
+                .db
+                .query_one("SELECT COUNT(*) FROM t_parent", params![], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 1, "the write after the failed commit is committed and seen");
+            let n: i64 = other
+                .db
+                .query_one("SELECT COUNT(*) FROM t_child", params![], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 0, "the failed transaction wrote nothing");
+        }
+    }
 
     #[test]
     fn placeholders_are_numbered_outside_literals() {
