@@ -94,16 +94,18 @@ cargo test --workspace
 #   admin:: sources:: admin_content:: admin_metadata:: admin_themes::   the back office
 #   connector::                                   a city pulling from a province
 #   web:: stories:: plans:: serve:: errors:: sites:: demo::   pages, PDFs, scorecards, the server
-# 168 tests, about 5 minutes on two cores (204 s measured for the 152 before connector:: and
+#   snapshot_files::                              the mapped publication file of a store's live copy
+#   oidc::                                        single sign-on, its flows in the store, a replica
+# 172 tests, about 5 minutes on two cores (204 s measured for the 152 before connector:: and
 # admin_*:: were added, 69 s for those). Left to the SQLite pass: measure_sums:: (200 s on
-# PostgreSQL); snapshot_files::, whose tests count the files a SQLite site's publish wrote;
-# the SQLite crash tests (crash::; postgres.rs has its own); oidc:: and migrate::, whose tests
-# still open the SQLite file with rusqlite; and the clients, browser, handbook and deploy
-# modules, which test what the server answers rather than the store. postgres.rs has what only PostgreSQL has (replicas,
+# PostgreSQL); the SQLite crash tests (crash::; postgres.rs has its own); migrate::, whose
+# `peil migrate` makes a new site directory, a SQLite site (moving one is migrate-store's);
+# and the clients, browser, handbook and deploy modules, which test what the server answers
+# rather than the store. postgres.rs has what only PostgreSQL has (replicas,
 # notifications, report jobs, its crash tests). Tests that mean something only on a SQLite
 # file end early there with `sqlite_only!`.
 PEIL_TEST_STORE=postgres cargo test -p peil --test it -- \
     common:: api:: odata:: selection:: one_rule:: dcat:: figures:: engine_rules:: hierarchy:: survey:: \
     flanders:: geometry:: records:: hostile_files:: bad_input:: privacy:: groups:: trust:: leak:: \
     workflow:: backup:: state:: clusters:: admin:: sources:: web:: stories:: plans:: serve:: errors:: \
-    sites:: demo:: admin_content:: admin_metadata:: admin_themes:: connector::
+    sites:: demo:: admin_content:: admin_metadata:: admin_themes:: connector:: snapshot_files:: oidc::

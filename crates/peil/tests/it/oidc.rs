@@ -252,13 +252,11 @@ impl Browser {
 
 /// The audit log's (who, action, detail), oldest first.
 fn audit(s: &Server) -> Vec<(String, String, String)> {
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let mut st = db
-        .prepare("SELECT who, action, detail FROM audit_log ORDER BY id")
-        .unwrap();
-    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    s.site
+        .sql("SELECT who, action, detail FROM audit_log ORDER BY id")
         .unwrap()
-        .map(Result::unwrap)
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
         .collect()
 }
 
@@ -322,16 +320,19 @@ fn single_sign_on_through_a_real_provider() {
     let restricted = an.get(&format!("{peil}/indicator/{RESTRICTED}"));
     assert_eq!(restricted.status, 200, "the mapped group grants it");
     assert!(restricted.body.contains("class=\"intern\""));
-    let db = rusqlite::Connection::open(s.site.store()).unwrap();
-    let (role, groups, source, hash): (String, String, String, Option<String>) = db
-        .query_row(
-            "SELECT role, groups, source, password_hash FROM app_user WHERE login = 'an.expert'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    let user = s
+        .site
+        .sql(
+            "SELECT role, groups, source, CASE WHEN password_hash IS NULL THEN 'none' END \
+             FROM app_user WHERE login = 'an.expert'",
         )
         .unwrap();
-    assert_eq!((&*role, &*groups, &*source), ("expert", GROUP, "oidc"));
-    assert_eq!(hash, None, "no password");
+    assert_eq!(user.len(), 1);
+    assert_eq!(
+        (&*user[0][0], &*user[0][1], &*user[0][2], &*user[0][3]),
+        ("expert", GROUP, "oidc", "none"),
+        "role, groups, source, no password"
+    );
     let actions: Vec<_> = audit(&s).into_iter().map(|(w, a, _)| (w, a)).collect();
     assert!(actions.contains(&("an.expert".into(), "oidc user created".into())));
     assert!(actions.contains(&("an.expert".into(), "login".into())));
@@ -410,27 +411,21 @@ fn single_sign_on_through_a_real_provider() {
         nomad.body
     );
     assert!(!n.cookies.contains_key("peil_session"));
-    let users: i64 = db
-        .query_row(
-            "SELECT count(*) FROM app_user WHERE login = 'nomad'",
-            [],
-            |r| r.get(0),
-        )
+    let users = s
+        .site
+        .sql("SELECT count(*) FROM app_user WHERE login = 'nomad'")
         .unwrap();
-    assert_eq!(users, 0);
+    assert_eq!(users[0][0], "0");
 
     // A provider account named like a local (password) account does not take it over.
     let mut x = Browser::new();
     assert_eq!(x.login(&peil, "admin").status, 403);
     assert!(failures(&s).last().unwrap().contains("local account"));
-    let source: String = db
-        .query_row(
-            "SELECT source FROM app_user WHERE login = 'admin'",
-            [],
-            |r| r.get(0),
-        )
+    let source = s
+        .site
+        .sql("SELECT source FROM app_user WHERE login = 'admin'")
         .unwrap();
-    assert_eq!(source, "password");
+    assert_eq!(source[0][0], "password");
 
     // A forged state: unknown to the server, or not this browser's.
     let mut f = Browser::new();
