@@ -7,8 +7,27 @@ use crate::areas::Read;
 use crate::table::{Table, TableOptions, is_workbook};
 use peil_core::records::{NO_DATE, RecordSetDef, Records, parse_day};
 use peil_core::*;
-use std::collections::HashMap;
 use std::path::Path;
+
+/// The records whose id an earlier record has too: (row, the id's first row, id), by row.
+/// Found by sorting the ids rather than hashing them (a file's ids are anyone's strings, a
+/// million of them; no second copy of each is kept).
+fn repeated<'a>(ids: &'a [String], lines: &[u64]) -> Vec<(u64, u64, &'a str)> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    // Stable: the records of one id stay in the file's order, its first row first.
+    order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+    let mut out = Vec::new();
+    let mut first = 0;
+    for (k, &i) in order.iter().enumerate() {
+        if k > 0 && ids[i] == ids[order[k - 1]] {
+            out.push((lines[i], lines[order[first]], ids[i].as_str()));
+        } else {
+            first = k;
+        }
+    }
+    out.sort_unstable();
+    out
+}
 
 /// Reads a record file. `catalog` gives the area codes of the set's level.
 pub fn read_records(
@@ -79,7 +98,8 @@ pub fn read_records(
     spans.sort();
     spans.dedup();
     let mut rec = Records::new(def);
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    // The file's row of each record read, for the check that each id is there once (below).
+    let mut lines: Vec<u64> = Vec::new();
     let problems = &mut out.problems;
     let mut rows = 0u64;
     let mut row_dates: Vec<i32> = vec![NO_DATE; date_cols.len()];
@@ -95,15 +115,6 @@ pub fn read_records(
                 Some(&def.id),
                 None,
                 "expected a record id, found an empty cell",
-            );
-            ok = false;
-        } else if let Some(first) = seen.get(id) {
-            problems.error(
-                &place,
-                Some(line),
-                Some(&def.id),
-                Some(id),
-                format!("expected each record once; this id is also on row {first}"),
             );
             ok = false;
         }
@@ -186,7 +197,7 @@ pub fn read_records(
             }
         }
         if ok {
-            seen.insert(id.to_string(), line);
+            lines.push(line);
             rec.ids.push(id.to_string());
             rec.items.push(item.unwrap_or_default());
             for (k, d) in row_dates.iter().enumerate() {
@@ -205,9 +216,35 @@ pub fn read_records(
         out.problems.list.push(*p);
         out.problems.errors += 1;
     }
+    for (line, first, id) in repeated(&rec.ids, &lines) {
+        out.problems.error(
+            &place,
+            Some(line),
+            Some(&def.id),
+            Some(id),
+            format!("expected each record once; this id is also on row {first}"),
+        );
+    }
     out.rows = rows;
     if !out.problems.has_errors() {
         out.batch = Some(rec);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repeated;
+
+    #[test]
+    fn each_repeat_of_an_id_names_the_ids_first_row() {
+        let ids: Vec<String> = ["b", "a", "b", "c", "b", "a"].map(String::from).to_vec();
+        let lines = [2, 3, 4, 5, 6, 9];
+        assert_eq!(
+            repeated(&ids, &lines),
+            [(4, 2, "b"), (6, 2, "b"), (9, 3, "a")]
+        );
+        assert!(repeated(&ids[..2], &lines[..2]).is_empty());
+        assert!(repeated(&[], &[]).is_empty());
+    }
 }

@@ -177,16 +177,27 @@ impl ImportTx<'_> {
         let before = self.records_count(&def.name)?;
         let mut changed = 0u64;
         {
+            // In the order of the table's key, so the B-tree is appended to rather than split
+            // all over (a register's export is in no particular order).
+            let mut order: Vec<usize> = (0..rec.len()).collect();
+            order.sort_unstable_by(|&a, &b| rec.ids[a].cmp(&rec.ids[b]));
+            // A set that holds nothing takes plain inserts: an upsert is several writes to
+            // SQLite, which journals each statement to be able to undo it alone.
+            let sql = if before == 0 {
+                "INSERT INTO record (set_name, id, item_id, data) VALUES (?1, ?2, ?3, ?4)"
+            } else {
+                "INSERT INTO record (set_name, id, item_id, data) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (set_name, id) DO UPDATE SET item_id = excluded.item_id, data = excluded.data
+                 WHERE record.item_id != excluded.item_id OR record.data != excluded.data"
+            };
             // One statement for every record, prepared once by either engine's cache.
             let mut buf = Vec::new();
-            for (i, (id, item)) in rec.ids.iter().zip(&rec.items).enumerate() {
+            for i in order {
                 encode(rec, i, &mut buf);
-                changed += self.tx.execute(
-                    "INSERT INTO record (set_name, id, item_id, data) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (set_name, id) DO UPDATE SET item_id = excluded.item_id, data = excluded.data
-                     WHERE record.item_id != excluded.item_id OR record.data != excluded.data",
-                    params![&def.name, id, *item, &buf],
-                )? as u64;
+                changed += self
+                    .tx
+                    .execute(sql, params![&def.name, &rec.ids[i], rec.items[i], &buf])?
+                    as u64;
             }
         }
         let after = self.records_count(&def.name)?;
