@@ -378,6 +378,11 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
                 links.equal.push(covers);
             }
         }
+        if limited.is_empty()
+            && let Some(why) = unlisted_identities(rec.len(), &nonempty, &links)
+        {
+            limited.push(why);
+        }
         if !limited.is_empty() {
             links.together.insert(
                 group.clone(),
@@ -410,6 +415,148 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
             .push(std::iter::once(vec![t]).chain(sums).collect());
     }
     links
+}
+
+/// The most (series × kinds of record) a group's identities are counted over; past it the
+/// group is hidden together.
+pub const IDENTITY_CELLS_MAX: usize = 1 << 22;
+
+/// Whether the relations listed for a group (`links`' sums and equal sums over its `series`)
+/// are all the identities its series have; if not, why — and the group is to be hidden
+/// together. An identity is any integer combination of the series that is zero on every
+/// record (`ab + bc = b + abc` as much as two partitions of one total), so it holds in every
+/// cell both publish; the search above lists only sums of disjoint parts. The identities are
+/// the null space of the series × kinds-of-record matrix (a kind: the records that are in
+/// exactly the same series), of dimension series − rank; the listed relations must span it.
+/// Ranks are taken modulo the prime 2⁶¹ − 1. A rank modulo a prime is never more than over
+/// the rationals, so an error could only count more identities or fewer listed ones: hide
+/// more, never less (and there is none while every minor is smaller than the prime, as for the
+/// 0/1 matrix of up to about thirty series).
+fn unlisted_identities(
+    records: usize,
+    series: &[&Members],
+    links: &MeasureLinks,
+) -> Option<String> {
+    let n = series.len();
+    if n < 2 {
+        return None;
+    }
+    // Each record's signature: the series it is in, n bits.
+    let w = n.div_ceil(64);
+    let mut sig = vec![0u64; records * w];
+    for (k, s) in series.iter().enumerate() {
+        for (word, &bits) in s.bits.iter().enumerate() {
+            let mut b = bits;
+            while b != 0 {
+                let i = word * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                sig[i * w + k / 64] |= 1 << (k % 64);
+            }
+        }
+    }
+    let mut kinds: std::collections::HashSet<&[u64]> = std::collections::HashSet::new();
+    for r in sig.chunks_exact(w) {
+        if r.iter().any(|&x| x != 0) {
+            kinds.insert(r);
+            if kinds.len() * n > IDENTITY_CELLS_MAX {
+                return Some(format!(
+                    "more than {} kinds of record to count its identities over",
+                    IDENTITY_CELLS_MAX / n
+                ));
+            }
+        }
+    }
+    let matrix: Vec<Vec<u64>> = (0..n)
+        .map(|k| kinds.iter().map(|r| (r[k / 64] >> (k % 64)) & 1).collect())
+        .collect();
+    let identities = n - rank_mod_p(matrix);
+    if identities == 0 {
+        return None;
+    }
+    // The listed relations as vectors over the series: total − Σ parts, side − first side.
+    let at: HashMap<&str, usize> = series
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (s.code.as_str(), k))
+        .collect();
+    let vector = |plus: &[String], minus: &[String]| -> Option<Vec<u64>> {
+        let mut v = vec![0u64; n];
+        for (codes, sign) in [(plus, 1u64), (minus, P - 1)] {
+            for c in codes {
+                let k = *at.get(c.as_str())?;
+                v[k] = (v[k] + sign) % P;
+            }
+        }
+        Some(v)
+    };
+    let mut listed: Vec<Vec<u64>> = Vec::new();
+    for (total, sums) in &links.sums {
+        for parts in sums {
+            listed.extend(vector(std::slice::from_ref(total), parts));
+        }
+    }
+    for sides in &links.equal {
+        for other in sides.iter().skip(1) {
+            listed.extend(vector(&sides[0], other));
+        }
+    }
+    let spanned = if listed.is_empty() {
+        0
+    } else {
+        rank_mod_p(listed)
+    };
+    (spanned < identities).then(|| {
+        format!(
+            "{} of its {identities} identities between measures not listed as sums",
+            identities - spanned
+        )
+    })
+}
+
+/// The prime of [`rank_mod_p`]: 2⁶¹ − 1.
+const P: u64 = (1 << 61) - 1;
+
+fn mul_mod(a: u64, b: u64) -> u64 {
+    ((u128::from(a) * u128::from(b)) % u128::from(P)) as u64
+}
+
+fn inverse_mod(a: u64) -> u64 {
+    // Fermat: a^(P − 2).
+    let (mut base, mut e, mut out) = (a, P - 2, 1u64);
+    while e > 0 {
+        if e & 1 == 1 {
+            out = mul_mod(out, base);
+        }
+        base = mul_mod(base, base);
+        e >>= 1;
+    }
+    out
+}
+
+/// The rank of the rows (entries below [`P`]) over the integers modulo [`P`].
+fn rank_mod_p(mut rows: Vec<Vec<u64>>) -> usize {
+    let cols = rows.first().map_or(0, Vec::len);
+    let mut rank = 0;
+    for c in 0..cols {
+        let Some(pivot) = (rank..rows.len()).find(|&r| rows[r][c] != 0) else {
+            continue;
+        };
+        rows.swap(rank, pivot);
+        let inv = inverse_mod(rows[rank][c]);
+        let (done, rest) = rows.split_at_mut(rank + 1);
+        let pivot = &done[rank];
+        for row in rest.iter_mut().filter(|row| row[c] != 0) {
+            let f = mul_mod(row[c], inv);
+            for (x, &y) in row[c..].iter_mut().zip(&pivot[c..]) {
+                *x = (*x + P - mul_mod(f, y)) % P;
+            }
+        }
+        rank += 1;
+        if rank == rows.len() {
+            break;
+        }
+    }
+    rank
 }
 
 fn or(a: &[u64], b: &[u64]) -> Vec<u64> {
@@ -830,6 +977,93 @@ mod tests {
         );
         assert_eq!(links.equal_on("a").len(), 1);
         assert!(links.together.is_empty() && links.notes.is_empty());
+    }
+
+    /// Two partitions of four parts each of records no measure publishes (the decided ones),
+    /// none of their smaller unions equal: `p1 + … + p4 = t1 + … + t4` in every cell, past
+    /// the search's unions of two or three. A cell hidden in one part would come back from the
+    /// other seven: the group is hidden together.
+    #[test]
+    fn partitions_of_four_parts_of_an_unpublished_total_hide_the_group_together() {
+        let count = |code: &str, filter: &[(&str, &[&str])]| count_def(code, "in", filter, &[]);
+        let mut measures = vec![count("all", &[])];
+        for k in 1..=4 {
+            let (p, t) = (format!("p{k}"), format!("t{k}"));
+            measures.push(count(&p, &[("p", &[p.as_str()]), ("uit", &["v"])]));
+            measures.push(count(&t, &[("t", &[t.as_str()]), ("uit", &["v"])]));
+        }
+        let def = RecordSetDef {
+            measures,
+            ..record_set("t", &["p", "t", "uit"], 0.0)
+        };
+        // p_k with t_k and t_(k+1): no union of fewer than four parts is a union of the other's.
+        let rows: &[&[&str]] = &[
+            &["p1", "t1", "v"],
+            &["p2", "t2", "v"],
+            &["p3", "t3", "v"],
+            &["p4", "t4", "v"],
+            &["p1", "t2", "v"],
+            &["p2", "t3", "v"],
+            &["p3", "t4", "v"],
+            &["p4", "t1", "v"],
+            &["p1", "t1", "x"],
+        ];
+        let links = measure_links(&def, &records_of(&def, rows));
+        assert_eq!(
+            links.together_of("p3"),
+            Some("t: records by in"),
+            "{links:?}"
+        );
+        assert_eq!(links.together_of("t1"), Some("t: records by in"));
+        assert!(
+            links.notes.iter().any(|n| n.contains("not listed")),
+            "{:?}",
+            links.notes
+        );
+    }
+
+    /// Overlapping counts: `ab + bc = b + abc` (inclusion and exclusion), no partition at all.
+    /// A cell hidden in `b` is `ab + bc - abc`: the group is hidden together.
+    #[test]
+    fn counts_related_by_inclusion_and_exclusion_hide_the_group_together() {
+        let count = |code: &str, filter: &[(&str, &[&str])]| count_def(code, "in", filter, &[]);
+        let def = RecordSetDef {
+            measures: vec![
+                count("ab", &[("type", &["a", "b"])]),
+                count("bc", &[("type", &["b", "c"])]),
+                count("b", &[("type", &["b"])]),
+                count("abc", &[("type", &["a", "b", "c"])]),
+            ],
+            ..record_set("t", &["type"], 0.0)
+        };
+        let rows: &[&[&str]] = &[&["a"], &["b"], &["b"], &["c"], &["d"]];
+        let links = measure_links(&def, &records_of(&def, rows));
+        assert_eq!(
+            links.together_of("b"),
+            Some("t: records by in"),
+            "{links:?}"
+        );
+    }
+
+    /// Where every identity of the group is listed, nothing is hidden together: measures
+    /// that are independent, and partitions the search lists whole.
+    #[test]
+    fn listed_or_independent_measures_are_not_hidden_together() {
+        let count = |code: &str, filter: &[(&str, &[&str])]| count_def(code, "in", filter, &[]);
+        let def = RecordSetDef {
+            measures: vec![
+                count("ab", &[("type", &["a", "b"])]),
+                count("bc", &[("type", &["b", "c"])]),
+                count("x", &[("uit", &["x"])]),
+            ],
+            ..record_set("t", &["type", "uit"], 0.0)
+        };
+        let rows: &[&[&str]] = &[&["a", "v"], &["b", "x"], &["c", "v"], &["c", "x"]];
+        let links = measure_links(&def, &records_of(&def, rows));
+        assert!(
+            links.together.is_empty() && links.notes.is_empty(),
+            "{links:?}"
+        );
     }
 
     /// A share's hits with the other outcomes add up to the decisions.

@@ -992,7 +992,6 @@ impl Drop for Tx<'_> {
 mod tests {
     use super::*;
 
-    use crate::Store;
     use crate::testing::on_both;
 
     on_both! {

@@ -750,3 +750,65 @@ fn a_shares_hits_that_add_up_with_counts_give_no_hidden_cell_away() {
         &recovered[..recovered.len().min(5)]
     );
 }
+
+/// Applications of overlapping kinds of permit: `stedenbouw or milieu`, `milieu or gemengd`,
+/// `milieu` and the three together. No part is disjoint from the others, yet `ab + bc = b +
+/// abc` in every cell (inclusion and exclusion): a hidden `milieu` is the other three's
+/// difference.
+const OVERLAPPING: &str = r#"
+[[measure]]
+code = "vg_t_ab"
+name = "Aanvragen stedenbouw of milieu"
+kind = "count"
+date = "ingediend"
+where = { type = ["stedenbouw", "milieu"] }
+
+[[measure]]
+code = "vg_t_bc"
+name = "Aanvragen milieu of gemengd"
+kind = "count"
+date = "ingediend"
+where = { type = ["milieu", "gemengd"] }
+
+[[measure]]
+code = "vg_t_b"
+name = "Aanvragen milieu"
+kind = "count"
+date = "ingediend"
+where = { type = ["milieu"] }
+
+[[measure]]
+code = "vg_t_abc"
+name = "Aanvragen stedenbouw, milieu of gemengd"
+kind = "count"
+date = "ingediend"
+where = { type = ["stedenbouw", "milieu", "gemengd"] }
+"#;
+
+/// Counts that overlap and add up by inclusion and exclusion, with no sum of disjoint parts
+/// among them: nothing hidden comes back from the other three.
+#[test]
+fn overlapping_counts_that_add_up_by_inclusion_and_exclusion_give_no_hidden_cell_away() {
+    let p = permit_site_with(6000, OVERLAPPING);
+    let s = p.publish("vg_t_abc");
+    let all = ["vg_t_ab", "vg_t_bc", "vg_t_b", "vg_t_abc"];
+    let mut c = Cells::read(s, &all, &[], "statsec");
+    c.equal("ab + bc", &all[..2], &all[2..]);
+    c.check();
+    let hidden: usize = all.iter().map(|q| c.hidden(q)).sum();
+    assert!(
+        hidden > 50,
+        "{hidden} hidden counts: the attack proves nothing"
+    );
+    let recovered: Vec<_> = c
+        .attack()
+        .into_iter()
+        .filter(|(k, _)| !k.0.starts_with('('))
+        .collect();
+    assert!(
+        recovered.is_empty(),
+        "{} hidden cells recovered, e.g. {:?}",
+        recovered.len(),
+        &recovered[..recovered.len().min(5)]
+    );
+}
