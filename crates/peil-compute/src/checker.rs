@@ -7,6 +7,8 @@
 //! differencing, then by exact fraction-free integer elimination, and returns every cell it
 //! could pin down.
 
+use crate::modp::{P, inverse, mul};
+
 /// Hidden cells whose value follows from the relations (all other cells known).
 pub fn determined(rels: &[Vec<u32>], hidden: &[bool], by_cell: &[Vec<u32>]) -> Vec<u32> {
     let vars: Vec<u32> = (0..hidden.len() as u32)
@@ -87,26 +89,6 @@ pub fn determined(rels: &[Vec<u32>], hidden: &[bool], by_cell: &[Vec<u32>]) -> V
         }
     }
     out
-}
-
-/// The prime of [`solved`]'s arithmetic (2⁶¹ − 1).
-const P: u64 = (1 << 61) - 1;
-
-fn mul(a: u64, b: u64) -> u64 {
-    ((a as u128 * b as u128) % P as u128) as u64
-}
-
-fn inverse(a: u64) -> u64 {
-    // Fermat: a^(P−2).
-    let (mut base, mut e, mut r) = (a, P - 2, 1u64);
-    while e > 0 {
-        if e & 1 == 1 {
-            r = mul(r, base);
-        }
-        base = mul(base, base);
-        e >>= 1;
-    }
-    r
 }
 
 /// The columns whose unit vector is in the row space of sparse integer rows (column, value):

@@ -21,6 +21,7 @@ pub mod hierarchy;
 pub mod linked;
 pub mod lost;
 pub mod measures;
+mod modp;
 pub mod privacy;
 pub mod review;
 pub mod scorecard;

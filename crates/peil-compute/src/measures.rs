@@ -14,6 +14,7 @@
 //! but a count has a companion `<code>_n`, the number of records each value is over, on which
 //! its threshold is checked (see `peil_import::records`).
 
+use crate::modp;
 use peil_core::records::{
     MeasureDef, MeasureKind, NO_DATE, RecordSetDef, Records, month_index, period_of_month,
 };
@@ -469,7 +470,7 @@ fn unlisted_identities(
     let matrix: Vec<Vec<u64>> = (0..n)
         .map(|k| kinds.iter().map(|r| (r[k / 64] >> (k % 64)) & 1).collect())
         .collect();
-    let identities = n - rank_mod_p(matrix);
+    let identities = n - modp::rank(matrix);
     if identities == 0 {
         return None;
     }
@@ -481,10 +482,10 @@ fn unlisted_identities(
         .collect();
     let vector = |plus: &[String], minus: &[String]| -> Option<Vec<u64>> {
         let mut v = vec![0u64; n];
-        for (codes, sign) in [(plus, 1u64), (minus, P - 1)] {
+        for (codes, sign) in [(plus, 1u64), (minus, modp::P - 1)] {
             for c in codes {
                 let k = *at.get(c.as_str())?;
-                v[k] = (v[k] + sign) % P;
+                v[k] = (v[k] + sign) % modp::P;
             }
         }
         Some(v)
@@ -503,7 +504,7 @@ fn unlisted_identities(
     let spanned = if listed.is_empty() {
         0
     } else {
-        rank_mod_p(listed)
+        modp::rank(listed)
     };
     (spanned < identities).then(|| {
         format!(
@@ -511,52 +512,6 @@ fn unlisted_identities(
             identities - spanned
         )
     })
-}
-
-/// The prime of [`rank_mod_p`]: 2⁶¹ − 1.
-const P: u64 = (1 << 61) - 1;
-
-fn mul_mod(a: u64, b: u64) -> u64 {
-    ((u128::from(a) * u128::from(b)) % u128::from(P)) as u64
-}
-
-fn inverse_mod(a: u64) -> u64 {
-    // Fermat: a^(P − 2).
-    let (mut base, mut e, mut out) = (a, P - 2, 1u64);
-    while e > 0 {
-        if e & 1 == 1 {
-            out = mul_mod(out, base);
-        }
-        base = mul_mod(base, base);
-        e >>= 1;
-    }
-    out
-}
-
-/// The rank of the rows (entries below [`P`]) over the integers modulo [`P`].
-fn rank_mod_p(mut rows: Vec<Vec<u64>>) -> usize {
-    let cols = rows.first().map_or(0, Vec::len);
-    let mut rank = 0;
-    for c in 0..cols {
-        let Some(pivot) = (rank..rows.len()).find(|&r| rows[r][c] != 0) else {
-            continue;
-        };
-        rows.swap(rank, pivot);
-        let inv = inverse_mod(rows[rank][c]);
-        let (done, rest) = rows.split_at_mut(rank + 1);
-        let pivot = &done[rank];
-        for row in rest.iter_mut().filter(|row| row[c] != 0) {
-            let f = mul_mod(row[c], inv);
-            for (x, &y) in row[c..].iter_mut().zip(&pivot[c..]) {
-                *x = (*x + P - mul_mod(f, y)) % P;
-            }
-        }
-        rank += 1;
-        if rank == rows.len() {
-            break;
-        }
-    }
-    rank
 }
 
 fn or(a: &[u64], b: &[u64]) -> Vec<u64> {

@@ -522,6 +522,28 @@ impl Server {
         let status = resp.status().as_u16();
         (status, resp.body_mut().read_to_string().unwrap_or_default())
     }
+
+    /// POSTs a form with an API key, as a browser's form without JavaScript, redirects not
+    /// followed: the status and the `Location` (empty without one).
+    pub fn post_form(&self, key: &str, path: &str, form: &str) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        let r = agent
+            .post(&format!("{}{path}", self.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("apikey", key)
+            .send(form)
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (r.status().as_u16(), location)
+    }
 }
 
 impl Server {

@@ -1528,31 +1528,9 @@ fn demo_replicas(env: &[(&str, &str)]) -> (Arc<TempPostgres>, Server, Server, St
     (pg, a, b, key)
 }
 
-/// POSTs a form with the key: the status and the `Location` of the answer.
-fn post_form(s: &Server, key: &str, path: &str, form: &str) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into();
-    let r = agent
-        .post(&format!("{}{path}", s.base))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("apikey", key)
-        .send(form)
-        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-    let location = r
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (r.status().as_u16(), location)
-}
-
 /// Starts a bulk job of the built-in story on `s`: the job's path (`/jobs/ID`).
 fn start_job(s: &Server, key: &str, level: &str) -> String {
-    let (status, job) = post_form(
-        s,
+    let (status, job) = s.post_form(
         key,
         "/stories/omgevingsanalyse/bulk",
         &format!("level={level}"),
@@ -1645,7 +1623,7 @@ fn a_report_job_is_followed_stopped_and_downloaded_on_either_replica() {
     let page = b.get_with(&long, &[("apikey", &key)]);
     assert!(page.body.contains("<progress"), "{}", page.body);
     // Stopped from B: A's job ends, cancelled, and its thread goes.
-    let (status, back) = post_form(&b, &key, &format!("{long}/cancel"), "");
+    let (status, back) = b.post_form(&key, &format!("{long}/cancel"), "");
     assert_eq!((status, back.as_str()), (303, long.as_str()));
     until_job(&a, &key, &long, Duration::from_secs(60), |j| {
         j["cancelled"] == true
@@ -1712,7 +1690,7 @@ fn a_report_job_whose_replica_is_killed_fails_on_the_other_after_its_lease() {
     let (_pg, mut a, b, key) = demo_replicas(&[("PEIL_JOB_LEASE_SECS", "3")]);
     let first = start_job(&a, &key, "wijk");
     let _second = start_job(&a, &key, "wijk");
-    let (status, _) = post_form(&b, &key, "/stories/omgevingsanalyse/bulk", "level=wijk");
+    let (status, _) = b.post_form(&key, "/stories/omgevingsanalyse/bulk", "level=wijk");
     assert_eq!(
         status, 503,
         "two run on the site: a third is refused on B too"
@@ -1734,7 +1712,7 @@ fn a_report_job_whose_replica_is_killed_fails_on_the_other_after_its_lease() {
     );
     // The dead replica's slots are free: B runs a job, and stops it.
     let third = start_job(&b, &key, "district");
-    assert_eq!(post_form(&b, &key, &format!("{third}/cancel"), "").0, 303);
+    assert_eq!(b.post_form(&key, &format!("{third}/cancel"), "").0, 303);
     until_job(&b, &key, &third, Duration::from_secs(60), |j| {
         j["cancelled"] == true
     });

@@ -423,25 +423,9 @@ fn bulk_job_from_the_web_shows_progress_and_gives_a_zip() {
     // Bulk jobs are for staff: a key of group `reports`.
     let key = s.key("reports", &["reports"]);
     let k = [("apikey", key.as_str())];
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into();
-    let r = agent
-        .post(&format!("{}/stories/wijkprofiel/bulk", s.base))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("apikey", &key)
-        .send("level=wijk")
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303, "a redirect to the job's page");
-    let job = r
-        .headers()
-        .get("location")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let (status, job) = s.post_form(&key, "/stories/wijkprofiel/bulk", "level=wijk");
+    assert_eq!(status, 303, "a redirect to the job's page");
+    assert!(job.starts_with("/jobs/"), "{job}");
     let page = s.get_with(&job, &k);
     assert!(page.body.contains("<progress"), "{}", page.body);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(240);
