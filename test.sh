@@ -27,6 +27,9 @@ python3 -m pip install --quiet pandas
 # The DCAT-AP catalogue tests (crates/peil/tests/it/dcat.rs, web.rs) read the catalogue with rdflib
 # and validate it against the official DCAT-AP shapes with pyshacl.
 python3 -m pip install --quiet rdflib pyshacl
+# The locations tests (crates/peil/tests/it/locations.rs) place points again with shapely, on the
+# municipalities read with pyshp.
+python3 -m pip install --quiet shapely pyshp
 # The hostile-file tests (crates/peil/tests/it/hostile_files.rs) measure each refusal's peak
 # memory through a small python3 process (standard library only).
 
@@ -96,7 +99,8 @@ cargo test --workspace
 #   web:: stories:: plans:: serve:: errors:: sites:: demo::   pages, PDFs, scorecards, the server
 #   snapshot_files::                              the mapped publication file of a store's live copy
 #   oidc::                                        single sign-on, its flows in the store, a replica
-# 172 tests, about 5 minutes on two cores (204 s measured for the 152 before connector:: and
+#   locations::                                   records placed by their points
+# 174 tests, about 5 minutes on two cores (204 s measured for the 152 before connector:: and
 # admin_*:: were added, 69 s for those). Left to the SQLite pass: measure_sums:: (200 s on
 # PostgreSQL); the SQLite crash tests (crash::; postgres.rs has its own); migrate::, whose
 # `peil migrate` makes a new site directory, a SQLite site (moving one is migrate-store's);
@@ -108,4 +112,4 @@ PEIL_TEST_STORE=postgres cargo test -p peil --test it -- \
     common:: api:: odata:: selection:: one_rule:: dcat:: figures:: engine_rules:: hierarchy:: survey:: \
     flanders:: geometry:: records:: hostile_files:: bad_input:: privacy:: groups:: trust:: leak:: \
     workflow:: backup:: state:: clusters:: admin:: sources:: web:: stories:: plans:: serve:: errors:: \
-    sites:: demo:: admin_content:: admin_metadata:: admin_themes:: connector:: snapshot_files:: oidc::
+    sites:: demo:: admin_content:: admin_metadata:: admin_themes:: connector:: snapshot_files:: oidc:: locations::

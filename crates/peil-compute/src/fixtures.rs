@@ -18,6 +18,7 @@ pub(crate) fn record_set(name: &str, categories: &[&str], threshold: f64) -> Rec
         source: String::new(),
         threshold,
         measures: vec![],
+        location: None,
         dashboard: None,
     }
 }

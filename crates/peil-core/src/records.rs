@@ -25,9 +25,16 @@ pub struct RecordSetDef {
     pub name: String,
     /// The column that identifies a record; a re-import replaces the records whose ids it holds.
     pub id: String,
-    /// The column with each record's area code, and the geo level those codes are of.
+    /// The column with each record's area code, and the geo level those codes are of. With a
+    /// [`RecordSetDef::location`] the area column may be left out (`""`), or kept for the
+    /// records that have no coordinates.
+    #[serde(default)]
     pub area: String,
     pub level: String,
+    /// The columns of each record's coordinates (issue 18, locations): a record with them is
+    /// placed in the area of `level` its point lies in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<PointColumns>,
     #[serde(default)]
     pub dates: Vec<String>,
     #[serde(default)]
@@ -46,6 +53,22 @@ pub struct RecordSetDef {
     /// The operational dashboard over the set for its department, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dashboard: Option<DashboardDef>,
+}
+
+/// Where a record's point is: its x and y columns (longitude and latitude, or Lambert metres)
+/// and their coordinate reference system (`EPSG:4326`, the default; `EPSG:31370` Belgian
+/// Lambert 72; `EPSG:3812` Lambert 2008).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointColumns {
+    pub x: String,
+    pub y: String,
+    #[serde(default = "default_crs")]
+    pub crs: String,
+}
+
+fn default_crs() -> String {
+    "EPSG:4326".into()
 }
 
 /// An operational dashboard over a record set (issue 17): per month the cases opened, closed
@@ -265,6 +288,17 @@ fn plain_code(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// The EPSG number of the coordinate systems a record's point may be in (`EPSG:31370`,
+/// `epsg:3812`, `4326`), or `None`.
+pub fn crs_code(crs: &str) -> Option<u32> {
+    let digits = crs.trim().to_ascii_uppercase();
+    let digits = digits.strip_prefix("EPSG:").unwrap_or(&digits);
+    match digits.parse() {
+        Ok(n @ (4326 | 31370 | 3812)) => Some(n),
+        _ => None,
+    }
+}
+
 impl RecordSetDef {
     /// Every mistake of the definition, as (field, what is wrong); empty when it is sound.
     pub fn check(&self) -> Vec<(String, String)> {
@@ -277,9 +311,20 @@ impl RecordSetDef {
             );
         }
         let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        let point: Vec<String> = self
+            .location
+            .iter()
+            .flat_map(|p| [p.x.clone(), p.y.clone()])
+            .collect();
+        let area: &[String] = if self.area.is_empty() && self.location.is_some() {
+            &[]
+        } else {
+            std::slice::from_ref(&self.area)
+        };
         for (role, cols) in [
             ("id", std::slice::from_ref(&self.id)),
-            ("area", std::slice::from_ref(&self.area)),
+            ("area", area),
+            ("location", &point[..]),
             ("dates", &self.dates[..]),
             ("categories", &self.categories[..]),
             ("numbers", &self.numbers[..]),
@@ -294,6 +339,18 @@ impl RecordSetDef {
         }
         if self.level.trim().is_empty() {
             bad("level", "expected the geo level of the area codes".into());
+        }
+        if let Some(p) = &self.location
+            && crs_code(&p.crs).is_none()
+        {
+            bad(
+                "location.crs",
+                format!(
+                    "expected EPSG:4326 (longitude, latitude), EPSG:31370 (Lambert 72) or \
+                     EPSG:3812 (Lambert 2008), found '{}'",
+                    p.crs
+                ),
+            );
         }
         if !(self.threshold >= 0.0 && self.threshold.is_finite()) {
             bad(
@@ -613,6 +670,7 @@ mod tests {
             numbers: vec![],
             source: String::new(),
             threshold: 5.0,
+            location: None,
             dashboard: None,
             measures: vec![MeasureDef {
                 code: "vg_duur".into(),

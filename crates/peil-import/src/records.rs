@@ -50,6 +50,8 @@ pub struct RecordsOutcome {
     pub set: String,
     pub file: String,
     pub rows: u64,
+    /// Rows left out with a warning: records whose point lies in no area of the set's level.
+    pub left_out: u64,
     pub dry_run: bool,
     pub import_id: Option<i64>,
     pub records: RecordCounts,
@@ -125,19 +127,57 @@ pub fn import_records(
     };
     out.set = def.name.clone();
     let catalog = store.catalog()?;
+    // A set placed by coordinates: its level's areas, indexed.
+    let placer = match &def.location {
+        None => None,
+        Some(p) => {
+            let areas = store.level_geometry(&def.level)?;
+            if areas.is_empty() {
+                None
+            } else {
+                let placer = peil_ingest::points::Placer::new(
+                    areas
+                        .iter()
+                        .map(|(id, code, json)| (*id, code.as_str(), json.as_str())),
+                    &p.crs,
+                );
+                match placer {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        out.problems.error(
+                            &Place::file(peil_ingest::table::file_name(definition)),
+                            None,
+                            Some("location"),
+                            None,
+                            e.to_string(),
+                        );
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+    };
+    let locate = placer.as_ref().map(|p| p as &dyn peil_ingest::Locate);
     // The file's hash (for the import log) on the other core while the file is read.
     let (read, hash) = std::thread::scope(|s| {
         let hashing = s.spawn(|| peil_ingest::file_hash(path));
-        let read = peil_ingest::read_records(path, &req.table, &def, &catalog);
+        let read = peil_ingest::read_records(path, &req.table, &def, &catalog, locate);
         (read, hashing.join().expect("hashing the file panicked"))
     });
     out.rows = read.rows;
+    out.left_out = read.left_out;
     out.problems = read.problems;
     let Some(rec) = read.batch else {
         return Ok(out);
     };
     out.summary
         .push(format!("{} records read for set {}", rec.len(), def.name));
+    if out.left_out > 0 {
+        out.summary.push(format!(
+            "{} records left out: their point lies in no area of level {} (each is a warning)",
+            out.left_out, def.level
+        ));
+    }
     let hash = hash.map_err(|source| ImportError::Read {
         path: path.display().to_string(),
         source,
@@ -519,7 +559,6 @@ fn write_computed(
     // A search for measures that add up that stopped at a limit: the statistician is told
     // (the group is hidden together, which protects it at the cost of more hidden cells).
     for note in &computed.links.notes {
-        out.summary.push(format!("warning: {note}"));
         out.problems
             .warning(&Place::file(&def.name), None, None, None, note.clone());
     }
@@ -772,12 +811,13 @@ periods = ["year"]
         let out =
             import_records(&mut store, &def_path, &csv_path, &RecordsRequest::default()).unwrap();
         assert!(!out.problems.has_errors(), "{:?}", out.problems);
-        let warned: Vec<&String> = out
-            .summary
-            .iter()
-            .filter(|l| l.starts_with("warning:") && l.contains("hidden together"))
+        let warned: Vec<String> = out
+            .problems
+            .warnings()
+            .map(|w| w.to_string())
+            .filter(|l| l.contains("hidden together"))
             .collect();
-        assert_eq!(warned.len(), 1, "{:?}", out.summary);
+        assert_eq!(warned.len(), 1, "{:?}", out.problems);
         assert_eq!(out.problems.warnings().count(), 1);
         let ind = store.indicator("kl_s3").unwrap().unwrap();
         assert_eq!(

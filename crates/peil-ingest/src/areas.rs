@@ -33,6 +33,8 @@ pub struct Read<T> {
     pub batch: Option<T>,
     pub problems: Problems,
     pub rows: u64,
+    /// Rows read and left out, each with a warning (records whose point lies in no area).
+    pub left_out: u64,
 }
 
 impl<T> Default for Read<T> {
@@ -41,6 +43,7 @@ impl<T> Default for Read<T> {
             batch: None,
             problems: Problems::default(),
             rows: 0,
+            left_out: 0,
         }
     }
 }
@@ -55,6 +58,7 @@ impl<T> Read<T> {
                 ..Problems::default()
             },
             rows: 0,
+            left_out: 0,
         }
     }
 }

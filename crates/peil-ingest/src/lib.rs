@@ -13,6 +13,8 @@ pub mod data;
 pub mod geometry;
 pub mod metadata;
 pub mod plan;
+#[cfg(feature = "geometry")]
+pub mod points;
 pub mod records;
 pub mod table;
 pub mod workbook;
@@ -27,7 +29,7 @@ pub use metadata::{
     METADATA_COLUMNS, metadata_cells, metadata_header, read_dimensions, read_metadata,
     read_metadata_rows, read_themes,
 };
-pub use records::read_records;
+pub use records::{Locate, Located, read_records};
 pub use table::{Encoding, Progress, TableOptions};
 
 use sha2::{Digest, Sha256};

@@ -29,12 +29,41 @@ fn repeated<'a>(ids: &'a [String], lines: &[u64]) -> Vec<(u64, u64, &'a str)> {
     out
 }
 
-/// Reads a record file. `catalog` gives the area codes of the set's level.
+/// Where a record's point lies (issue 18): the store id of the area of the set's level that
+/// holds it, or why none does. Implemented over the level's geometry by
+/// `geometry::points::Placer`; a trait here, so reading records needs no geometry code.
+pub trait Locate: Sync {
+    /// `x`, `y` in the set's coordinate system.
+    fn locate(&self, x: f64, y: f64) -> Located;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Located {
+    In(u32),
+    /// In no area of the level (outside the territory, or in a gap between areas).
+    Outside,
+    /// Not a point of the coordinate system (out of its range).
+    Invalid,
+}
+
+/// A number as record files write them: a decimal point, or a decimal comma without points.
+fn number(raw: &str) -> Option<f64> {
+    let sep = if raw.contains(',') && !raw.contains('.') {
+        DecimalSeparator::Comma
+    } else {
+        DecimalSeparator::Point
+    };
+    parse_number(raw, sep)
+}
+
+/// Reads a record file. `catalog` gives the area codes of the set's level; `locate` places the
+/// records of a set with a `location` by their coordinates (required for such a set).
 pub fn read_records(
     path: &Path,
     topts: &TableOptions,
     def: &RecordSetDef,
     catalog: &Catalog,
+    locate: Option<&dyn Locate>,
 ) -> Read<Records> {
     let mut t = match Table::open(path, topts, &|_, h| h.iter().any(|c| c.trim() == def.id)) {
         Ok(t) => t,
@@ -63,7 +92,8 @@ pub fn read_records(
         })
     };
     let id_col = col(&def.id);
-    let area_col = col(&def.area);
+    let area_col = (!def.area.is_empty()).then(|| col(&def.area));
+    let point_cols = def.location.as_ref().map(|p| (col(&p.x), col(&p.y)));
     let date_cols: Vec<usize> = def.dates.iter().map(|c| col(c)).collect();
     let cat_cols: Vec<usize> = def.categories.iter().map(|c| col(c)).collect();
     let num_cols: Vec<usize> = def.numbers.iter().map(|c| col(c)).collect();
@@ -81,6 +111,21 @@ pub fn read_records(
         );
         return out;
     }
+    let locate = match (&def.location, locate) {
+        (None, _) => None,
+        (Some(_), Some(l)) => Some(l),
+        (Some(_), None) => {
+            out.problems.error(
+                &place,
+                None,
+                None,
+                Some(&def.level),
+                "the records are placed by their coordinates, and the level has no geometry: \
+                 import the areas' geometry first",
+            );
+            return out;
+        }
+    };
     // The durations the measures take, checked per row: (from, to) as column positions.
     let mut spans: Vec<(usize, usize)> = def
         .measures
@@ -102,6 +147,7 @@ pub fn read_records(
     let mut lines: Vec<u64> = Vec::new();
     let problems = &mut out.problems;
     let mut rows = 0u64;
+    let mut left_out = 0u64;
     let mut row_dates: Vec<i32> = vec![NO_DATE; date_cols.len()];
     let r = t.for_each_row(|line, cells| {
         rows += 1;
@@ -118,23 +164,88 @@ pub fn read_records(
             );
             ok = false;
         }
-        let area = normalize_code(cell(area_col));
-        let item = area.as_ref().and_then(|a| items.items.get(a)).copied();
-        if item.is_none() {
-            let found = cell(area_col);
-            let msg = if found.is_empty() {
-                "expected an area code, found an empty cell".to_string()
-            } else {
-                format!("expected an area code of level {}", def.level)
-            };
-            problems.error(
-                &place,
-                Some(line),
-                Some(&def.area),
-                (!found.is_empty()).then_some(found),
-                msg,
-            );
-            ok = false;
+        // The record's area: where its point lies, or its area code.
+        let mut item = None;
+        let mut outside = false;
+        let point = point_cols.map(|(xc, yc)| (cell(xc), cell(yc)));
+        match point {
+            Some((x, y)) if !x.is_empty() || !y.is_empty() => {
+                let p = def
+                    .location
+                    .as_ref()
+                    .expect("point columns come with a location");
+                let (nx, ny) = (number(x), number(y));
+                for (n, raw, column) in [(nx, x, &p.x), (ny, y, &p.y)] {
+                    if n.is_none_or(|v| !v.is_finite()) {
+                        problems.error(
+                            &place,
+                            Some(line),
+                            Some(column),
+                            (!raw.is_empty()).then_some(raw),
+                            format!("expected a coordinate in {} (a number)", p.crs),
+                        );
+                        ok = false;
+                    }
+                }
+                if let (Some(nx), Some(ny), Some(locate)) = (nx, ny, locate) {
+                    match locate.locate(nx, ny) {
+                        Located::In(i) => item = Some(i),
+                        Located::Outside => outside = true,
+                        Located::Invalid if ok => {
+                            problems.error(
+                                &place,
+                                Some(line),
+                                Some(&p.x),
+                                Some(&format!("{x} {y}")),
+                                format!("expected a point in {}", p.crs),
+                            );
+                            ok = false;
+                        }
+                        Located::Invalid => {}
+                    }
+                }
+            }
+            _ => match area_col {
+                Some(c) => {
+                    let area = normalize_code(cell(c));
+                    item = area.as_ref().and_then(|a| items.items.get(a)).copied();
+                    if item.is_none() {
+                        let found = cell(c);
+                        let msg = match (found.is_empty(), point.is_some()) {
+                            (true, true) => {
+                                "expected coordinates or an area code, found empty cells"
+                                    .to_string()
+                            }
+                            (true, false) => {
+                                "expected an area code, found an empty cell".to_string()
+                            }
+                            (false, _) => format!("expected an area code of level {}", def.level),
+                        };
+                        problems.error(
+                            &place,
+                            Some(line),
+                            Some(&def.area),
+                            (!found.is_empty()).then_some(found),
+                            msg,
+                        );
+                        ok = false;
+                    }
+                }
+                None => {
+                    let p = def
+                        .location
+                        .as_ref()
+                        .expect("a set has an area column or a location");
+                    problems.error(
+                        &place,
+                        Some(line),
+                        Some(&p.x),
+                        None,
+                        "expected coordinates, found empty cells",
+                    );
+                    ok = false;
+                }
+            },
         }
         for (k, &c) in date_cols.iter().enumerate() {
             let raw = cell(c);
@@ -176,12 +287,7 @@ pub fn read_records(
         let mut nums = Vec::with_capacity(num_cols.len());
         for (k, &c) in num_cols.iter().enumerate() {
             let raw = cell(c);
-            let sep = if raw.contains(',') && !raw.contains('.') {
-                DecimalSeparator::Comma
-            } else {
-                DecimalSeparator::Point
-            };
-            match parse_number(raw, sep) {
+            match number(raw) {
                 _ if raw.is_empty() => nums.push(f64::NAN),
                 Some(v) if v.is_finite() => nums.push(v),
                 _ => {
@@ -196,7 +302,22 @@ pub fn read_records(
                 }
             }
         }
-        if ok {
+        if ok && outside {
+            // Reported, never dropped silently: a warning per record, and the count.
+            let p = def.location.as_ref().expect("only a point lies outside");
+            let (x, y) = point.unwrap_or_default();
+            problems.warning(
+                &place,
+                Some(line),
+                Some(&p.x),
+                Some(&format!("{x} {y}")),
+                format!(
+                    "the point lies in no area of level {}: the record is left out",
+                    def.level
+                ),
+            );
+            left_out += 1;
+        } else if ok {
             lines.push(line);
             rec.ids.push(id.to_string());
             rec.items.push(item.unwrap_or_default());
@@ -226,6 +347,7 @@ pub fn read_records(
         );
     }
     out.rows = rows;
+    out.left_out = left_out;
     if !out.problems.has_errors() {
         out.batch = Some(rec);
     }

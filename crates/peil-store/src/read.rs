@@ -157,6 +157,18 @@ impl Store {
         )
     }
 
+    /// The full geometry (GeoJSON, WGS84) of every item of a level that has one, with the
+    /// item's store id and code: what places points in the level's areas.
+    pub fn level_geometry(&self, level: &str) -> Result<Vec<(u32, String, String)>> {
+        self.db.query(
+            "SELECT i.id, i.code, g.full_geojson FROM geometry g
+                 JOIN geo_item i ON i.id = g.item_id JOIN geo_level l ON l.id = i.level_id
+                 WHERE l.code = ?1 ORDER BY i.code",
+            params![level],
+            |r| Ok((r.get::<i64>(0)? as u32, r.get(1)?, r.get(2)?)),
+        )
+    }
+
     /// Every stored geometry: (level, item code, web GeoJSON, full GeoJSON).
     pub fn all_geometry(&self) -> Result<Vec<(String, String, String, String)>> {
         self.db.query(

@@ -171,4 +171,13 @@ fn print_outcome(o: &RecordsOutcome) {
             o.problems.more_errors
         );
     }
+    for w in o.problems.warnings() {
+        eprintln!("warning: {w}");
+    }
+    if o.problems.more_warnings > 0 {
+        eprintln!(
+            "warning: … and {} more warnings not listed",
+            o.problems.more_warnings
+        );
+    }
 }

@@ -35,6 +35,7 @@ mod handbook;
 mod hierarchy;
 mod hostile_files;
 mod leak;
+mod locations;
 mod measure_sums;
 mod migrate;
 mod odata;
