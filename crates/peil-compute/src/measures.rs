@@ -418,6 +418,61 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
     links
 }
 
+/// Measures that add up on the records (a sum, equal sums, a group hidden together) while one
+/// publishes a period level that another could add up to from its finer cells without
+/// publishing it itself: a monthly count `a` beside a yearly `b = a + c`. That relation crosses
+/// periods, and secondary suppression protects relations within one cell key; such a
+/// definition is refused, each message saying what to add. (The same across geo levels — `a`
+/// on wijken only beside `b` on municipalities only — is not checked yet.)
+pub fn period_gaps(def: &RecordSetDef, links: &MeasureLinks) -> Vec<String> {
+    let measure_of = |code: &str| {
+        def.measures.iter().find(|m| {
+            m.code == code
+                || m.count_code().as_deref() == Some(code)
+                || peil_core::records::hits_of(code) == Some(m.code.as_str())
+        })
+    };
+    let mut groups: Vec<Vec<&str>> = Vec::new();
+    for (total, sums) in &links.sums {
+        for parts in sums {
+            groups.push(
+                std::iter::once(total.as_str())
+                    .chain(parts.iter().map(String::as_str))
+                    .collect(),
+            );
+        }
+    }
+    for sides in &links.equal {
+        groups.push(sides.iter().flatten().map(String::as_str).collect());
+    }
+    for members in links.together.values() {
+        groups.push(members.iter().map(String::as_str).collect());
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for g in groups {
+        let ms: Vec<&MeasureDef> = g.iter().filter_map(|c| measure_of(c)).collect();
+        for x in &ms {
+            let xp = x.period_levels();
+            let finest = xp.iter().map(|p| p.per_year()).max().unwrap_or(0);
+            for y in &ms {
+                if x.code == y.code {
+                    continue;
+                }
+                for p in y.period_levels() {
+                    if !xp.contains(&p) && finest > p.per_year() {
+                        out.insert(format!(
+                            "measures {} and {} add up on the records, and {} publishes {} cells \
+                             that {} gives only as sums of finer ones: add \"{}\" to the periods of {}",
+                            x.code, y.code, y.code, p.code(), x.code, p.code(), x.code
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// The most (series × kinds of record) a group's identities are counted over; past it the
 /// group is hidden together.
 pub const IDENTITY_CELLS_MAX: usize = 1 << 22;

@@ -228,6 +228,10 @@ pub fn import_records(
         };
         write_measures(&mut tx, &def, &all, &mut out)?;
     }
+    if out.problems.has_errors() {
+        // Nothing committed: the transaction rolls back.
+        return Ok(out);
+    }
     if req.dry_run {
         out.summary.push("dry run: nothing written".into());
         return Ok(out);
@@ -255,6 +259,9 @@ pub fn recompute(store: &mut Store, set: &str, who: &str) -> Result<Option<Recor
         ..RecordsOutcome::default()
     };
     write_measures(&mut tx, &def, &rec, &mut out)?;
+    if out.problems.has_errors() {
+        return Ok(Some(out));
+    }
     let counts = json!({"values": out.values});
     let id = tx.record_import(who, "measures", set, "", &json!({"set": set}), &counts, 0)?;
     tx.commit()?;
@@ -551,6 +558,20 @@ fn write_computed(
     computed: Computed,
     out: &mut RecordsOutcome,
 ) -> Result<()> {
+    // Relations across periods or levels: refused (secondary suppression works cell by cell).
+    let gaps = peil_compute::measures::period_gaps(def, &computed.links);
+    for g in &gaps {
+        out.problems.error(
+            &Place::file(&def.name),
+            None,
+            Some("periods"),
+            None,
+            g.clone(),
+        );
+    }
+    if !gaps.is_empty() {
+        return Ok(());
+    }
     let mut meta = MetadataBatch::default();
     for m in &def.measures {
         meta.indicators
@@ -824,5 +845,47 @@ periods = ["year"]
             ind.extra.get(HIDDEN_TOGETHER).map(String::as_str),
             Some("klachten: records by in")
         );
+    }
+
+    /// A monthly count beside a yearly count that equals it: the year is a sum of months the
+    /// suppression of one cell cannot see. Refused, saying what to add; nothing stored.
+    #[test]
+    fn measures_that_add_up_across_periods_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = site(dir.path());
+        let def = DEF.replace(
+            "code = \"kl\"\nname = \"Klachten\"\nkind = \"count\"\ndate = \"in\"\nperiods = [\"year\"]",
+            "code = \"kl\"\nname = \"Klachten\"\nkind = \"count\"\ndate = \"in\"\nperiods = [\"year\"]\n[[measure]]\ncode = \"kl_m\"\nname = \"Per maand\"\nkind = \"count\"\ndate = \"in\"\nperiods = [\"month\"]",
+        );
+        assert!(def.contains("kl_m"));
+        let def_path = dir.path().join("d.toml");
+        std::fs::write(&def_path, &def).unwrap();
+        let csv_path = dir.path().join("k.csv");
+        std::fs::write(
+            &csv_path,
+            "nr;wijk;in;uit\n1;W1;2024-01-02;\n2;W2;2024-03-02;\n",
+        )
+        .unwrap();
+        let out =
+            import_records(&mut store, &def_path, &csv_path, &RecordsRequest::default()).unwrap();
+        let p: Vec<String> = out.problems.errors().map(|p| p.to_string()).collect();
+        assert!(
+            p.iter()
+                .any(|e| e.contains("add \"year\" to the periods of kl_m")),
+            "{p:?}"
+        );
+        assert!(store.record_sets().unwrap().is_empty(), "nothing stored");
+        assert!(store.indicator("kl_m").unwrap().is_none());
+
+        // With the year added to the monthly count: imported.
+        std::fs::write(
+            &def_path,
+            def.replace("periods = [\"month\"]", "periods = [\"month\", \"year\"]"),
+        )
+        .unwrap();
+        let out =
+            import_records(&mut store, &def_path, &csv_path, &RecordsRequest::default()).unwrap();
+        assert!(!out.problems.has_errors(), "{:?}", out.problems);
+        assert_eq!(store.record_sets().unwrap().len(), 1);
     }
 }

@@ -71,7 +71,13 @@ pub fn run(site: &Site, r: RecordsCommand) -> Result<u8> {
             };
             for name in names {
                 match records::recompute(&mut store, &name, &who)? {
-                    Some(out) => print_outcome(&out),
+                    Some(out) => {
+                        print_outcome(&out);
+                        if out.problems.has_errors() {
+                            eprintln!("refused: {name} — nothing was written");
+                            return Ok(crate::EXIT_REFUSED);
+                        }
+                    }
                     None => bail!("no record set '{name}' (see `peil records list`)"),
                 }
             }
