@@ -179,6 +179,18 @@ fn points_land_in_the_municipality_shapely_finds_and_outside_points_are_reported
     );
 }
 
+/// `peil records import` of a file it refuses: what it printed.
+fn refused(site: &Site, def: &std::path::Path, csv: &std::path::Path) -> String {
+    let o = site.run(&[
+        "records",
+        "import",
+        def.to_str().unwrap(),
+        csv.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
+}
+
 #[test]
 fn bad_coordinates_name_row_and_column_and_change_nothing() {
     let f = flanders();
@@ -194,14 +206,7 @@ fn bad_coordinates_name_row_and_column_and_change_nothing() {
     )
     .unwrap();
     // No geometry for the level yet: refused, saying what is missing.
-    let o = site.run(&[
-        "records",
-        "import",
-        def.to_str().unwrap(),
-        csv.to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    let text = refused(&site, &def, &csv);
     assert!(text.contains("import the areas' geometry first"), "{text}");
 
     site.import(&f.join("geo/lambert72/gemeente2024.shp"), &[]);
@@ -210,14 +215,7 @@ fn bad_coordinates_name_row_and_column_and_change_nothing() {
         "id;lon;lat;datum;soort\nA;4.40;51.21;2024-01-02;school\nB;vier;51.2;2024-01-02;school\nC;;;2024-01-02;school\nD;4.4;951.2;2024-01-02;school\n",
     )
     .unwrap();
-    let o = site.run(&[
-        "records",
-        "import",
-        def.to_str().unwrap(),
-        csv.to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    let text = refused(&site, &def, &csv);
     for want in [
         "p.csv, row 3, column 'lon': found 'vier'; expected a coordinate in EPSG:4326",
         "p.csv, row 4, column 'lon'",
