@@ -379,26 +379,31 @@ pub fn measure_links(def: &RecordSetDef, rec: &Records) -> MeasureLinks {
                 links.equal.push(covers);
             }
         }
+        // Which series are hidden together: all of the group's when a search stopped at a
+        // limit; those in an identity when the identities are not all listed.
+        let mut involved: Option<Vec<Vec<u64>>> = None;
         if limited.is_empty()
-            && let Some(why) = unlisted_identities(rec.len(), &nonempty, &links)
+            && let Some((why, bits)) = unlisted_identities(rec.len(), &nonempty, &links)
         {
             limited.push(why);
+            involved = bits;
         }
         if !limited.is_empty() {
-            links.together.insert(
-                group.clone(),
-                series
-                    .iter()
-                    .filter(|s| s.size > 0)
-                    .map(|s| s.code.clone())
-                    .collect(),
-            );
+            let members: Vec<String> = series
+                .iter()
+                .filter(|s| s.size > 0)
+                .filter(|s| involved.as_ref().is_none_or(|i| i.contains(&s.bits)))
+                .map(|s| s.code.clone())
+                .collect();
             links.notes.push(format!(
-                "{group}: the search for measures that add up stopped ({}); the group's {} \
-                 measures are hidden together instead (a cell hidden in one is hidden in all)",
+                "{group}: the search for measures that add up stopped ({}); {} of the group's \
+                 {} measures are hidden together instead (a cell hidden in one is hidden in \
+                 all)",
                 limited.join("; "),
+                members.len(),
                 series.len()
             ));
+            links.together.insert(group.clone(), members);
         }
     }
     // A sum whose total is a share's hits (no published series): a relation through an
@@ -488,11 +493,15 @@ pub const IDENTITY_CELLS_MAX: usize = 1 << 22;
 /// the rationals, so an error could only count more identities or fewer listed ones: hide
 /// more, never less (and there is none while every minor is smaller than the prime, as for the
 /// 0/1 matrix of up to about thirty series).
+///
+/// With the reason comes which series take part in an identity (their bits; `None`: all of
+/// them, past the size limit): the series whose row is in the span of the others. A series in
+/// no identity cannot be worked out from the others, so it need not be hidden with them.
 fn unlisted_identities(
     records: usize,
     series: &[&Members],
     links: &MeasureLinks,
-) -> Option<String> {
+) -> Option<(String, Option<Vec<Vec<u64>>>)> {
     let n = series.len();
     if n < 2 {
         return None;
@@ -515,9 +524,12 @@ fn unlisted_identities(
         if r.iter().any(|&x| x != 0) {
             kinds.insert(r);
             if kinds.len() * n > IDENTITY_CELLS_MAX {
-                return Some(format!(
-                    "more than {} kinds of record to count its identities over",
-                    IDENTITY_CELLS_MAX / n
+                return Some((
+                    format!(
+                        "more than {} kinds of record to count its identities over",
+                        IDENTITY_CELLS_MAX / n
+                    ),
+                    None,
                 ));
             }
         }
@@ -525,7 +537,8 @@ fn unlisted_identities(
     let matrix: Vec<Vec<u64>> = (0..n)
         .map(|k| kinds.iter().map(|r| (r[k / 64] >> (k % 64)) & 1).collect())
         .collect();
-    let identities = n - modp::rank(matrix);
+    let rank = modp::rank(matrix.clone());
+    let identities = n - rank;
     if identities == 0 {
         return None;
     }
@@ -561,12 +574,24 @@ fn unlisted_identities(
     } else {
         modp::rank(listed)
     };
-    (spanned < identities).then(|| {
+    if spanned >= identities {
+        return None;
+    }
+    let involved = (0..n)
+        .filter(|&k| {
+            let mut others = matrix.clone();
+            others.remove(k);
+            modp::rank(others) == rank
+        })
+        .map(|k| series[k].bits.clone())
+        .collect();
+    Some((
         format!(
             "{} of its {identities} identities between measures not listed as sums",
             identities - spanned
-        )
-    })
+        ),
+        Some(involved),
+    ))
 }
 
 fn or(a: &[u64], b: &[u64]) -> Vec<u64> {
@@ -1043,16 +1068,21 @@ mod tests {
                 count("bc", &[("type", &["b", "c"])]),
                 count("b", &[("type", &["b"])]),
                 count("abc", &[("type", &["a", "b", "c"])]),
+                count("d", &[("type", &["d"])]),
             ],
             ..record_set("t", &["type"], 0.0)
         };
         let rows: &[&[&str]] = &[&["a"], &["b"], &["b"], &["c"], &["d"]];
         let links = measure_links(&def, &records_of(&def, rows));
-        assert_eq!(
-            links.together_of("b"),
-            Some("t: records by in"),
-            "{links:?}"
-        );
+        for code in ["ab", "bc", "b", "abc"] {
+            assert_eq!(
+                links.together_of(code),
+                Some("t: records by in"),
+                "{links:?}"
+            );
+        }
+        // `d` is in no identity: nothing of it follows from the others; not hidden with them.
+        assert_eq!(links.together_of("d"), None, "{links:?}");
     }
 
     /// Where every identity of the group is listed, nothing is hidden together: measures
