@@ -171,7 +171,12 @@ fn print_outcome(file: &Path, o: &import::Outcome) {
             println!("  plausibility: … and {rest} more (`peil imports show` lists them)");
         }
     }
-    let p = &o.problems;
+    print_problems(&o.problems);
+}
+
+/// An import's errors, then its first 20 warnings and how many more, on standard error: the
+/// one way every import command reports what it found in a file.
+pub(crate) fn print_problems(p: &peil_core::Problems) {
     for e in p.errors() {
         eprintln!("error: {e}");
     }

@@ -168,22 +168,5 @@ fn print_outcome(o: &RecordsOutcome) {
             println!("  {line}");
         }
     }
-    for e in o.problems.errors() {
-        eprintln!("error: {e}");
-    }
-    if o.problems.more_errors > 0 {
-        eprintln!(
-            "error: … and {} more errors not listed",
-            o.problems.more_errors
-        );
-    }
-    for w in o.problems.warnings() {
-        eprintln!("warning: {w}");
-    }
-    if o.problems.more_warnings > 0 {
-        eprintln!(
-            "warning: … and {} more warnings not listed",
-            o.problems.more_warnings
-        );
-    }
+    crate::import::print_problems(&o.problems);
 }
